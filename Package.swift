@@ -1,0 +1,89 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "posy",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "posy", targets: ["posy"]),
+        .executable(name: "posy-bus", targets: ["posy-bus"]),
+        .executable(name: "posy-orders", targets: ["posy-orders"]),
+        .executable(name: "posy-messaging", targets: ["posy-messaging"]),
+        .executable(name: "posy-location", targets: ["posy-location"]),
+        .executable(name: "posy-receipts", targets: ["posy-receipts"]),
+        .executable(name: "posy-notify", targets: ["posy-notify"]),
+        .executable(name: "posy-gateway", targets: ["posy-gateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // System libraries (Shared/)
+        .systemLibrary(
+            name: "CZeroMQ", path: "Shared/CZeroMQ",
+            providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Shared/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        // Shared modules
+        .target(name: "PosySchema", path: "Shared/PosySchema"),
+        .target(
+            name: "PosyZMQ", dependencies: ["CZeroMQ"], path: "Shared/PosyZMQ"),
+        .target(
+            name: "PosyStore",
+            dependencies: ["CSQLite", .product(name: "Logging", package: "swift-log")],
+            path: "Shared/PosyStore"),
+        .target(
+            name: "PosyAuth",
+            dependencies: ["PosySchema", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Shared/PosyAuth"),
+        .target(
+            name: "PosyCore",
+            dependencies: [
+                "PosySchema", "PosyZMQ", "PosyStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Shared/PosyCore"),
+        // Services/
+        .executableTarget(name: "posy-bus", dependencies: ["PosyCore"], path: "Services/Bus"),
+        .executableTarget(name: "posy-orders", dependencies: ["PosyCore"], path: "Services/Orders"),
+        .executableTarget(name: "posy-messaging", dependencies: ["PosyCore"], path: "Services/Messaging"),
+        .executableTarget(name: "posy-location", dependencies: ["PosyCore"], path: "Services/Location"),
+        .executableTarget(name: "posy-receipts", dependencies: ["PosyCore"], path: "Services/Receipts"),
+        .executableTarget(name: "posy-notify", dependencies: ["PosyCore"], path: "Services/Notify"),
+        .target(
+            name: "PosyGateway",
+            dependencies: [
+                "PosyCore", "PosyAuth",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Services/Gateway/Library"),
+        .executableTarget(
+            name: "posy-gateway", dependencies: ["PosyGateway"], path: "Services/Gateway/Main"),
+        .target(
+            name: "PosyCLI",
+            dependencies: [
+                "PosyCore", "PosyAuth",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Services/CLI/Library"),
+        .executableTarget(name: "posy", dependencies: ["PosyCLI"], path: "Services/CLI/Main"),
+        // Tests/
+        .testTarget(
+            name: "PosyUnitTests",
+            dependencies: ["PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth"],
+            path: "Tests/PosyUnitTests"),
+        .testTarget(
+            name: "PosyIntegrationTests",
+            dependencies: ["PosyCore", "PosyAuth"],
+            path: "Tests/PosyIntegrationTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,257 @@
+import Foundation
+
+/// Fast, strict JSON encoding and decoding of ``Envelope``.
+///
+/// Encoding writes the fields in the documented order with the payload bytes spliced in as they are.
+/// Decoding accepts any key order (a pyzmq peer may write `{"data":…,"v":1,…}`), ignores unknown
+/// keys, validates the whole document as JSON, and keeps the payload's bytes without parsing it
+/// into values. Every failure is a ``SchemaError`` with code `bad_payload`.
+public enum EnvelopeCodec {
+    public static func encode(_ e: Envelope) -> Data {
+        var out = [UInt8]()
+        out.reserveCapacity(e.data.count + 160 + e.src.utf8.count + e.type.utf8.count + e.trace.utf8.count)
+        out.append(contentsOf: #"{"v":"#.utf8)
+        out.append(contentsOf: String(e.v).utf8)
+        out.append(contentsOf: #","src":"#.utf8)
+        appendString(e.src, to: &out)
+        out.append(contentsOf: #","epoch":"#.utf8)
+        appendString(e.epoch, to: &out)
+        out.append(contentsOf: #","seq":"#.utf8)
+        out.append(contentsOf: String(e.seq).utf8)
+        out.append(contentsOf: #","type":"#.utf8)
+        appendString(e.type, to: &out)
+        out.append(contentsOf: #","at":"#.utf8)
+        appendString(e.at, to: &out)
+        out.append(contentsOf: #","trace":"#.utf8)
+        appendString(e.trace, to: &out)
+        out.append(contentsOf: #","data":"#.utf8)
+        if e.data.isEmpty { out.append(contentsOf: "{}".utf8) } else { out.append(contentsOf: e.data) }
+        out.append(UInt8(ascii: "}"))
+        return Data(out)
+    }
+
+    public static func decode(_ data: Data) throws -> Envelope {
+        try data.withUnsafeBytes { raw in
+            var p = Parser(bytes: raw.bindMemory(to: UInt8.self))
+            return try p.envelope()
+        }
+    }
+
+    static func appendString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+            case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
+            case 0..<0x20:
+                out.append(contentsOf: Array(String(format: "\\u%04x", b).utf8))
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    struct Parser {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var i = 0
+
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        func fail(_ why: String) -> SchemaError {
+            SchemaError(.badPayload, "invalid envelope: \(why) at byte \(i)")
+        }
+
+        mutating func skipSpace() {
+            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 {
+                i += 1
+            }
+        }
+
+        mutating func expect(_ c: UInt8) throws {
+            skipSpace()
+            guard i < bytes.count, bytes[i] == c else { throw fail("expected '\(Character(UnicodeScalar(c)))'") }
+            i += 1
+        }
+
+        mutating func envelope() throws -> Envelope {
+            var v: Int?, src: String?, epoch: String?, seq: Int64?, type: String?, at: String?, trace = ""
+            var payload: Data?
+            try expect(UInt8(ascii: "{"))
+            skipSpace()
+            if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+                throw fail("empty object")
+            }
+            while true {
+                skipSpace()
+                let key = try string()
+                try expect(UInt8(ascii: ":"))
+                skipSpace()
+                switch key {
+                case "v": v = Int(try integer())
+                case "src": src = try string()
+                case "epoch": epoch = try string()
+                case "seq": seq = try integer()
+                case "type": type = try string()
+                case "at": at = try string()
+                case "trace": trace = try string()
+                case "data":
+                    let start = i
+                    try skipValue(depth: 0)
+                    payload = Data(UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                default:
+                    try skipValue(depth: 0)
+                }
+                skipSpace()
+                guard i < bytes.count else { throw fail("unterminated object") }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "}") { i += 1; break }
+                throw fail("expected ',' or '}'")
+            }
+            skipSpace()
+            guard i == bytes.count else { throw fail("trailing bytes") }
+            guard let v else { throw fail("missing v") }
+            guard v == Envelope.currentVersion else {
+                throw SchemaError(.badPayload, "unsupported envelope version \(v)")
+            }
+            guard let src, !src.isEmpty else { throw fail("missing src") }
+            guard let type, !type.isEmpty else { throw fail("missing type") }
+            guard let seq, seq >= 0 else { throw fail("missing or negative seq") }
+            guard let epoch else { throw fail("missing epoch") }
+            if seq > 0 && epoch.isEmpty { throw fail("durable event without epoch") }
+            return Envelope(
+                v: v, src: src, epoch: epoch, seq: seq, type: type, at: at ?? "", trace: trace,
+                data: payload ?? Data("{}".utf8))
+        }
+
+        mutating func integer() throws -> Int64 {
+            let start = i
+            if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
+            var value: Int64 = 0
+            var digits = 0
+            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int64(bytes[i] - 48))
+                if o1 || o2 { throw fail("integer overflow") }
+                value = a
+                digits += 1
+                i += 1
+            }
+            guard digits > 0 else { throw fail("expected integer") }
+            if i < bytes.count, bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+                throw fail("expected integer")
+            }
+            return bytes[start] == UInt8(ascii: "-") ? -value : value
+        }
+
+        mutating func string() throws -> String {
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected string") }
+            i += 1
+            let start = i
+            var plain = true
+            while i < bytes.count {
+                let b = bytes[i]
+                if b == UInt8(ascii: "\"") {
+                    let slice = UnsafeBufferPointer(rebasing: bytes[start..<i])
+                    i += 1
+                    if plain {
+                        guard let s = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8") }
+                        return s
+                    }
+                    // Escapes: let JSONDecoder do the unescaping of this one string.
+                    let quoted = Data(UnsafeBufferPointer(rebasing: bytes[(start - 1)..<i]))
+                    guard let s = try? JSONDecoder().decode(String.self, from: quoted) else { throw fail("bad string escape") }
+                    return s
+                }
+                if b == UInt8(ascii: "\\") {
+                    plain = false
+                    i += 2
+                    continue
+                }
+                if b < 0x20 { throw fail("control character in string") }
+                i += 1
+            }
+            throw fail("unterminated string")
+        }
+
+        /// Skips one JSON value, checking its syntax.
+        mutating func skipValue(depth: Int) throws {
+            guard depth < 64 else { throw fail("nesting too deep") }
+            skipSpace()
+            guard i < bytes.count else { throw fail("expected value") }
+            switch bytes[i] {
+            case UInt8(ascii: "\""):
+                try skipString()
+            case UInt8(ascii: "{"):
+                i += 1
+                skipSpace()
+                if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return }
+                while true {
+                    skipSpace()
+                    try skipString()
+                    try expect(UInt8(ascii: ":"))
+                    try skipValue(depth: depth + 1)
+                    skipSpace()
+                    guard i < bytes.count else { throw fail("unterminated object") }
+                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if bytes[i] == UInt8(ascii: "}") { i += 1; return }
+                    throw fail("expected ',' or '}'")
+                }
+            case UInt8(ascii: "["):
+                i += 1
+                skipSpace()
+                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return }
+                while true {
+                    try skipValue(depth: depth + 1)
+                    skipSpace()
+                    guard i < bytes.count else { throw fail("unterminated array") }
+                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if bytes[i] == UInt8(ascii: "]") { i += 1; return }
+                    throw fail("expected ',' or ']'")
+                }
+            case UInt8(ascii: "t"): try literal("true")
+            case UInt8(ascii: "f"): try literal("false")
+            case UInt8(ascii: "n"): try literal("null")
+            case UInt8(ascii: "-"), 48...57:
+                let start = i
+                i += 1
+                while i < bytes.count {
+                    let b = bytes[i]
+                    if (b >= 48 && b <= 57) || b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
+                        || b == UInt8(ascii: "+") || b == UInt8(ascii: "-")
+                    {
+                        i += 1
+                    } else {
+                        break
+                    }
+                }
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+                guard Double(text) != nil else { throw fail("bad number") }
+            default:
+                throw fail("unexpected character")
+            }
+        }
+
+        mutating func skipString() throws {
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected string") }
+            i += 1
+            while i < bytes.count {
+                let b = bytes[i]
+                if b == UInt8(ascii: "\"") { i += 1; return }
+                if b == UInt8(ascii: "\\") { i += 2; continue }
+                if b < 0x20 { throw fail("control character in string") }
+                i += 1
+            }
+            throw fail("unterminated string")
+        }
+
+        mutating func literal(_ word: String) throws {
+            for c in word.utf8 {
+                guard i < bytes.count, bytes[i] == c else { throw fail("bad literal") }
+                i += 1
+            }
+        }
+    }
+}

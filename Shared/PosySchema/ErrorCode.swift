@@ -1,0 +1,39 @@
+/// Stable error codes carried by RPC error replies and HTTP error bodies. Never renamed once shipped.
+public enum ErrorCode: String, Codable, Sendable, CaseIterable {
+    /// The request's JSON or fields are invalid.
+    case badRequest = "bad_request"
+    /// The RPC request had the wrong number of frames.
+    case badFrames = "bad_frames"
+    /// No such RPC method.
+    case unknownMethod = "unknown_method"
+    /// An envelope or payload does not follow the schema.
+    case badPayload = "bad_payload"
+    case unauthorized = "unauthorized"
+    case forbidden = "forbidden"
+    case notFound = "not_found"
+    case conflict = "conflict"
+    case tooLarge = "too_large"
+    /// The requested events are from an epoch the source no longer has.
+    case epochMismatch = "epoch_mismatch"
+    /// The service is not reachable (not connected, or refused the send).
+    case unavailable = "unavailable"
+    /// No reply within the deadline (after retries, for idempotent calls).
+    case timeout = "timeout"
+    case shuttingDown = "shutting_down"
+    case `internal` = "internal"
+
+    /// The HTTP status the gateway answers with for this code.
+    public var httpStatus: Int {
+        switch self {
+        case .badRequest, .badFrames, .badPayload: 400
+        case .unauthorized: 401
+        case .forbidden: 403
+        case .notFound, .unknownMethod: 404
+        case .conflict, .epochMismatch: 409
+        case .tooLarge: 413
+        case .unavailable, .shuttingDown: 503
+        case .timeout: 504
+        case .internal: 500
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// `sys.heartbeat`: published by every process each second. Doubles as service discovery.
+public struct Heartbeat: Codable, Sendable, Equatable {
+    public var v: Int = 1
+    /// The service kind: `orders`, `messaging`, `bus`, `gateway`, `cli`, …
+    public var service: String
+    /// The instance name, also the envelope's `src`: `orders`, `messaging-2`.
+    public var instance: String
+    public var version: String
+    /// The RPC endpoint peers connect to (empty when the process serves no RPC).
+    public var rpc: String
+    /// Messaging shard number; nil for other services.
+    public var shard: Int?
+    /// The store epoch (empty for stateless processes).
+    public var epoch: String
+    public var pid: Int32
+    public var startedAt: String
+    /// Head seq of every durable topic this source has published.
+    public var heads: [String: Int64]
+
+    public init(service: String, instance: String, version: String, rpc: String, shard: Int?, epoch: String,
+                pid: Int32, startedAt: String, heads: [String: Int64])
+    {
+        self.service = service
+        self.instance = instance
+        self.version = version
+        self.rpc = rpc
+        self.shard = shard
+        self.epoch = epoch
+        self.pid = pid
+        self.startedAt = startedAt
+        self.heads = heads
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+
+/// The JSON coders every Posy module uses, so dates and key order are the same everywhere.
+public enum JSON {
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
+
+    public static func decode<T: Decodable>(_: T.Type, from data: Data) throws -> T {
+        try JSONDecoder().decode(T.self, from: data)
+    }
+
+    /// Encodes or returns `{}` (for values that cannot fail to encode).
+    public static func encodeOrEmpty<T: Encodable>(_ value: T) -> Data {
+        (try? encode(value)) ?? Data("{}".utf8)
+    }
+}

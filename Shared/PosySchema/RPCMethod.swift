@@ -1,0 +1,15 @@
+/// RPC method names every service answers (design §2). Services add their own.
+public enum RPCMethod {
+    /// → ``HealthReport``
+    public static let health = "health"
+    /// → ``StatsReport``
+    public static let stats = "stats"
+    /// ``ReplayRequest`` → ``ReplayBatch``: events of one topic after a seq, from the outbox.
+    public static let eventsReplay = "events.replay"
+}
+
+/// The status frame of an RPC reply.
+public enum RPCStatus {
+    public static let ok = "ok"
+    public static let error = "error"
+}

@@ -1,0 +1,18 @@
+/// Bus topics. Dotted, lower case, prefix-filterable (design §2).
+public enum Topic {
+    /// Every process, each second, ephemeral: ``Heartbeat``.
+    public static let heartbeat = "sys.heartbeat"
+    /// Durable probe from `posy ping`: ``Probe``. Every service applies it and answers with an ack.
+    public static let probe = "sys.probe"
+    /// Durable acknowledgement of a probe: ``ProbeAck``.
+    public static let probeAck = "sys.probe.ack"
+
+    /// The topic of pushes directed at one user. Ends with a dot so that `u1` never matches `u12`.
+    public static func user(_ userId: String) -> String { "to.\(userId)." }
+
+    /// Whether `topic` is a well-formed topic: 1…200 bytes of `a-z 0-9 . _ -` (user topics may hold any id chars but no spaces).
+    public static func isValid(_ topic: String) -> Bool {
+        guard !topic.isEmpty, topic.utf8.count <= 200 else { return false }
+        return topic.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    }
+}

@@ -1,0 +1,216 @@
+import CSQLite
+import Foundation
+
+/// One SQLite connection. Not thread-safe: a ``Store`` owns each connection on one thread.
+public final class SQLiteConnection {
+    let handle: OpaquePointer
+    public let path: String
+    private var cache: [String: OpaquePointer] = [:]
+    private var afterCommit: [() -> Void] = []
+    private var savepointDepth = 0
+    /// The group transaction the writer is running jobs in (writer thread only).
+    var group: GroupContext?
+
+    /// Opens (creating if needed) the database at `path` in WAL mode with a busy timeout.
+    public init(path: String, readOnly: Bool = false, synchronous: Synchronous = .normal, busyTimeoutMs: Int32 = 5_000) throws {
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: rc, message: "\(message) (\(path))")
+        }
+        handle = db
+        self.path = path
+        sqlite3_busy_timeout(db, busyTimeoutMs)
+        sqlite3_extended_result_codes(db, 1)
+        if !readOnly {
+            try execute("PRAGMA journal_mode=WAL")
+            try execute("PRAGMA synchronous=\(synchronous.rawValue)")
+        }
+        try execute("PRAGMA foreign_keys=ON")
+    }
+
+    /// `PRAGMA synchronous` levels. `normal` in WAL mode survives any process crash (SIGKILL);
+    /// `full` also survives power loss at the cost of an fsync per commit.
+    public enum Synchronous: String, Sendable {
+        case normal = "NORMAL"
+        case full = "FULL"
+    }
+
+    deinit {
+        for (_, stmt) in cache { sqlite3_finalize(stmt) }
+        sqlite3_close_v2(handle)
+    }
+
+    func error(_ rc: Int32, _ sql: String?) -> SQLiteError {
+        SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    /// Runs one or more statements without bindings or results (DDL, pragmas).
+    public func execute(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+        if rc != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? "error"
+            sqlite3_free(message)
+            throw SQLiteError(code: rc, message: text, sql: sql)
+        }
+    }
+
+    private func statement(_ sql: String) throws -> OpaquePointer {
+        if let s = cache[sql] { return s }
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw error(rc, sql) }
+        cache[sql] = stmt
+        return stmt
+    }
+
+    private func bind(_ stmt: OpaquePointer, _ values: [SQLValue], _ sql: String) throws {
+        let expected = Int(sqlite3_bind_parameter_count(stmt))
+        guard expected == values.count else {
+            throw SQLiteError(code: SQLITE_RANGE, message: "expected \(expected) bindings, got \(values.count)", sql: sql)
+        }
+        for (n, value) in values.enumerated() {
+            let i = Int32(n + 1)
+            let rc: Int32
+            switch value {
+            case .null: rc = sqlite3_bind_null(stmt, i)
+            case .int(let v): rc = sqlite3_bind_int64(stmt, i, v)
+            case .double(let d): rc = sqlite3_bind_double(stmt, i, d)
+            case .text(let s): rc = sqlite3_bind_text(stmt, i, s, -1, posy_sqlite_transient())
+            case .blob(let b):
+                rc = b.withUnsafeBytes { p in
+                    sqlite3_bind_blob(stmt, i, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(p.count), posy_sqlite_transient())
+                }
+            }
+            if rc != SQLITE_OK { throw error(rc, sql) }
+        }
+    }
+
+    private func column(_ stmt: OpaquePointer, _ i: Int32) -> SQLValue {
+        switch sqlite3_column_type(stmt, i) {
+        case SQLITE_INTEGER: return .int(sqlite3_column_int64(stmt, i))
+        case SQLITE_FLOAT: return .double(sqlite3_column_double(stmt, i))
+        case SQLITE_TEXT:
+            let n = Int(sqlite3_column_bytes(stmt, i))
+            guard let p = sqlite3_column_text(stmt, i) else { return .text("") }
+            return .text(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
+        case SQLITE_BLOB:
+            let n = Int(sqlite3_column_bytes(stmt, i))
+            guard let p = sqlite3_column_blob(stmt, i), n > 0 else { return .blob(Data()) }
+            return .blob(Data(bytes: p, count: n))
+        default: return .null
+        }
+    }
+
+    /// Runs a statement with bindings; returns the number of rows changed.
+    @discardableResult
+    public func run(_ sql: String, _ values: SQLBindable...) throws -> Int {
+        try run(sql, values.map(\.sqlValue))
+    }
+
+    @discardableResult
+    public func run(_ sql: String, _ values: [SQLValue]) throws -> Int {
+        let stmt = try statement(sql)
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+        try bind(stmt, values, sql)
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { break }
+            if rc != SQLITE_ROW { throw error(rc, sql) }
+        }
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// Runs a query and returns all rows.
+    public func query(_ sql: String, _ values: SQLBindable...) throws -> [SQLRow] {
+        try query(sql, values.map(\.sqlValue))
+    }
+
+    public func query(_ sql: String, _ values: [SQLValue]) throws -> [SQLRow] {
+        let stmt = try statement(sql)
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+        try bind(stmt, values, sql)
+        var rows: [SQLRow] = []
+        let columns = sqlite3_column_count(stmt)
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { break }
+            if rc != SQLITE_ROW { throw error(rc, sql) }
+            rows.append(SQLRow(values: (0..<columns).map { column(stmt, $0) }))
+        }
+        return rows
+    }
+
+    /// The first row of a query, or nil.
+    public func queryOne(_ sql: String, _ values: SQLBindable...) throws -> SQLRow? {
+        try query(sql, values.map(\.sqlValue)).first
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// Runs `body` in a transaction (`BEGIN IMMEDIATE`), or in a savepoint when one is already open.
+    /// An error rolls back exactly what `body` did and is rethrown.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        if isInTransaction {
+            return try savepoint(body)
+        }
+        try execute("BEGIN IMMEDIATE")
+        let mark = afterCommit.count
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            runAfterCommit()
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            afterCommit.removeSubrange(mark...)
+            throw error
+        }
+    }
+
+    /// Runs `body` in a savepoint inside the open transaction; an error rolls back only its work.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        savepointDepth += 1
+        let name = "sp\(savepointDepth)"
+        defer { savepointDepth -= 1 }
+        try execute("SAVEPOINT \(name)")
+        let mark = afterCommit.count
+        do {
+            let value = try body()
+            try execute("RELEASE \(name)")
+            return value
+        } catch {
+            try? execute("ROLLBACK TO \(name)")
+            try? execute("RELEASE \(name)")
+            afterCommit.removeSubrange(mark...)
+            throw error
+        }
+    }
+
+    /// Registers an action to run on this connection's thread right after the enclosing transaction
+    /// commits (dropped if it rolls back). The outbox uses it to publish committed events.
+    public func onCommit(_ action: @escaping () -> Void) {
+        if isInTransaction { afterCommit.append(action) } else { action() }
+    }
+
+    func runAfterCommit() {
+        let actions = afterCommit
+        afterCommit.removeAll(keepingCapacity: true)
+        for a in actions { a() }
+    }
+
+    func discardAfterCommit() { afterCommit.removeAll(keepingCapacity: true) }
+    var afterCommitMark: Int { afterCommit.count }
+    func discardAfterCommit(from mark: Int) { afterCommit.removeSubrange(mark...) }
+}

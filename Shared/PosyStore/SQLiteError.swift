@@ -1,0 +1,21 @@
+import CSQLite
+
+/// An SQLite failure with its result code, message and (when known) the statement.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let message: String
+    public let sql: String?
+
+    public init(code: Int32, message: String, sql: String? = nil) {
+        self.code = code
+        self.message = message
+        self.sql = sql
+    }
+
+    public var isConstraint: Bool { code & 0xFF == SQLITE_CONSTRAINT }
+    public var isBusy: Bool { code & 0xFF == SQLITE_BUSY }
+
+    public var description: String {
+        "sqlite error \(code): \(message)" + (sql.map { " [\($0.prefix(120))]" } ?? "")
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// A service's SQLite store: one writer connection with group commit, one reader connection (WAL).
+///
+/// ``write(_:)`` jobs that are waiting when the writer becomes free run together in one
+/// transaction, each inside its own savepoint: a job that throws rolls back only its own work and
+/// gets its error, the others commit. Every job's caller is resumed only after the shared COMMIT,
+/// so a returned write is durable (against process crashes with `synchronous=NORMAL`).
+public final class Store: Sendable {
+    public let path: String
+    private let writer: DatabaseThread
+    private let reader: DatabaseThread
+    private let counters = Counters()
+    /// Most jobs committed in one transaction.
+    public static let maxGroup = 2_000
+
+    final class Counters: Sendable {
+        let transactions = Atomic<Int>(0)
+        let jobs = Atomic<Int>(0)
+        let failedJobs = Atomic<Int>(0)
+        let largestGroup = Atomic<Int>(0)
+    }
+
+    /// Opens the store at `path`, creating it and applying `migrations` as needed.
+    public init(path: String, migrations: [Migration], synchronous: SQLiteConnection.Synchronous = .normal,
+                logger: Logger = Logger(label: "posy.store")) throws
+    {
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        let counters = self.counters
+        writer = try DatabaseThread(name: "writer", open: {
+            let db = try SQLiteConnection(path: path, synchronous: synchronous)
+            let ran = try Migrator.migrate(db, migrations)
+            if !ran.isEmpty { logger.info("migrated store", metadata: ["path": "\(path)", "versions": "\(ran)"]) }
+            return db
+        }, runBatch: { db, jobs in Store.commitGroup(db, jobs, counters, logger) })
+        reader = try DatabaseThread(name: "reader", open: {
+            try SQLiteConnection(path: path, readOnly: true)
+        }, runBatch: { db, jobs in for j in jobs { j(db) } })
+    }
+
+    static func commitGroup(_ db: SQLiteConnection, _ jobs: [DatabaseThread.Job], _ counters: Counters, _ logger: Logger) {
+        var start = 0
+        while start < jobs.count {
+            let group = jobs[start..<min(jobs.count, start + maxGroup)]
+            start += group.count
+            // Each job runs its own savepoint and reports through GroupContext; see `write`.
+            let context = GroupContext()
+            do {
+                try db.execute("BEGIN IMMEDIATE")
+            } catch {
+                context.fail(error)
+            }
+            if context.error == nil {
+                for job in group {
+                    db.group = context
+                    job(db)
+                }
+                do {
+                    try db.execute("COMMIT")
+                    db.runAfterCommit()
+                } catch {
+                    try? db.execute("ROLLBACK")
+                    db.discardAfterCommit()
+                    context.fail(error)
+                    logger.error("group commit failed", metadata: ["error": "\(error)", "jobs": "\(group.count)"])
+                }
+            } else {
+                for job in group { db.group = context
+                    job(db) }
+            }
+            db.group = nil
+            context.finish()
+            counters.transactions.add(1, ordering: .relaxed)
+            counters.jobs.add(group.count, ordering: .relaxed)
+            counters.failedJobs.add(context.failedJobs, ordering: .relaxed)
+            var largest = counters.largestGroup.load(ordering: .relaxed)
+            while group.count > largest {
+                let (exchanged, original) = counters.largestGroup.compareExchange(
+                    expected: largest, desired: group.count, ordering: .relaxed)
+                if exchanged { break }
+                largest = original
+            }
+        }
+    }
+
+    /// Runs `body` on the writer inside the shared group transaction; returns after it committed.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+            let accepted = writer.submit { db in
+                let context = db.group!
+                if let error = context.error {
+                    c.resume(throwing: error)
+                    return
+                }
+                do {
+                    let value = try db.savepoint { try body(db) }
+                    context.onFinish { error in
+                        if let error { c.resume(throwing: error) } else { c.resume(returning: value) }
+                    }
+                } catch {
+                    context.failedJobs += 1
+                    context.onFinish { _ in c.resume(throwing: error) }
+                }
+            }
+            if !accepted { c.resume(throwing: SQLiteError(code: 21, message: "store is closed")) }
+        }
+    }
+
+    /// Runs `body` on the reader connection (a consistent snapshot of committed data).
+    public func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+            let accepted = reader.submit { db in
+                do {
+                    let value = try db.transactionForRead { try body(db) }
+                    c.resume(returning: value)
+                } catch {
+                    c.resume(throwing: error)
+                }
+            }
+            if !accepted { c.resume(throwing: SQLiteError(code: 21, message: "store is closed")) }
+        }
+    }
+
+    /// Group-commit counters for `stats`.
+    public var statistics: [String: Int64] {
+        [
+            "store_transactions": Int64(counters.transactions.load(ordering: .relaxed)),
+            "store_write_jobs": Int64(counters.jobs.load(ordering: .relaxed)),
+            "store_failed_jobs": Int64(counters.failedJobs.load(ordering: .relaxed)),
+            "store_largest_group": Int64(counters.largestGroup.load(ordering: .relaxed)),
+        ]
+    }
+
+    /// Finishes queued work and closes both connections.
+    public func close() {
+        writer.stop()
+        reader.stop()
+    }
+}
+
+/// State of one group transaction, visible to the jobs running in it (writer thread only).
+final class GroupContext: @unchecked Sendable {
+    private(set) var error: (any Error)?
+    var failedJobs = 0
+    private var completions: [((any Error)?) -> Void] = []
+
+    func fail(_ error: any Error) { if self.error == nil { self.error = error } }
+    func onFinish(_ completion: @escaping ((any Error)?) -> Void) { completions.append(completion) }
+    func finish() { for c in completions { c(error) } }
+}
+
+extension SQLiteConnection {
+    /// Wraps reads in one transaction so multi-statement reads see one snapshot.
+    func transactionForRead<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        defer { try? execute("COMMIT") }
+        return try body()
+    }
+}

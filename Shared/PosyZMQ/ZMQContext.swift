@@ -1,0 +1,28 @@
+import CZeroMQ
+
+/// A libzmq context. Thread-safe by libzmq's contract; one per process is usual.
+public final class ZMQContext: @unchecked Sendable {
+    /// The process-wide context every socket uses unless told otherwise. Never terminated.
+    public static let shared = ZMQContext()
+
+    let handle: UnsafeMutableRawPointer
+
+    public init(ioThreads: Int32 = 1) {
+        handle = zmq_ctx_new()
+        zmq_ctx_set(handle, ZMQ_IO_THREADS, ioThreads)
+        zmq_ctx_set(handle, ZMQ_BLOCKY, 0)  // sockets default to linger 0: shutdown never waits on peers
+    }
+
+    /// Makes every blocking call on this context's sockets return ETERM (used to stop `zmq_proxy`).
+    public func shutdown() { zmq_ctx_shutdown(handle) }
+
+    /// Terminates the context; all its sockets must be closed (they close with linger 0, so this returns at once).
+    public func terminate() { zmq_ctx_term(handle) }
+
+    /// libzmq's version, e.g. "4.3.4".
+    public static var libraryVersion: String {
+        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+        zmq_version(&major, &minor, &patch)
+        return "\(major).\(minor).\(patch)"
+    }
+}

@@ -1,0 +1,151 @@
+import CZeroMQ
+import Foundation
+import Synchronization
+
+/// A libzmq socket owned by one dedicated thread.
+///
+/// libzmq sockets are not thread-safe, so only the owning thread ever touches the socket: it runs a
+/// `zmq_poll` loop over the socket and an inproc PAIR mailbox. Other threads enqueue commands and
+/// wake the loop through the mailbox; received messages are delivered to ``inbox`` as whole
+/// multipart messages. All sends are non-blocking (`ZMQ_DONTWAIT`): a full or unconnected peer
+/// surfaces as ``ZMQError/isWouldBlock`` instead of stalling the loop.
+public final class ZMQSocket: Sendable {
+    public typealias Message = [Data]
+
+    enum Command: Sendable {
+        case send([Message], CheckedContinuation<Void, any Error>?)
+        case setOption(Int32, Int32)
+        case subscribe(String, Bool)
+        case connect(String, CheckedContinuation<Void, any Error>)
+        case disconnect(String)
+        case close(CheckedContinuation<Void, Never>?)
+        case wake
+    }
+
+    /// Only touched under the mutex; the raw signal socket is used by one thread at a time.
+    struct Mailbox: @unchecked Sendable {
+        var commands: [Command] = []
+        var closed = false
+        var signal: UnsafeMutableRawPointer?  // sending end of the inproc PAIR, only used under the lock
+    }
+
+    public let type: ZMQSocketType
+    /// Messages received by this socket (not used for PUB).
+    public let inbox: ZMQInbox
+    /// Endpoints actually bound (wildcard ports resolved), in the order given.
+    public let boundEndpoints: [String]
+
+    private let mailbox: Mutex<Mailbox>
+    private let sendErrors = Atomic<Int>(0)
+
+    /// Opens a socket on a new thread, applies `options`, binds and connects. Throws the first libzmq error.
+    public static func open(
+        _ type: ZMQSocketType, bind: [String] = [], connect: [String] = [],
+        options: ZMQSocketOptions = ZMQSocketOptions(), context: ZMQContext = .shared,
+        name: String = "zmq"
+    ) async throws -> ZMQSocket {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<ZMQSocket, any Error>) in
+            let thread = Thread {
+                ZMQSocketLoop.run(
+                    type: type, bind: bind, connect: connect, options: options, context: context, ready: c)
+            }
+            thread.name = "posy.\(name)"
+            thread.start()
+        }
+    }
+
+    init(type: ZMQSocketType, bound: [String], signal: UnsafeMutableRawPointer, capacity: Int,
+         wake: @escaping @Sendable () -> Void)
+    {
+        self.type = type
+        self.boundEndpoints = bound
+        self.mailbox = Mutex(Mailbox(signal: signal))
+        self.inbox = ZMQInbox(capacity: capacity, resume: wake)
+    }
+
+    /// Sends failed without a caller to tell (fire-and-forget sends), e.g. EAGAIN on a full DEALER.
+    public var droppedSends: Int { sendErrors.load(ordering: .relaxed) }
+
+    func countDroppedSend() { sendErrors.add(1, ordering: .relaxed) }
+
+    @discardableResult
+    func enqueue(_ command: Command) -> Bool {
+        mailbox.withLock { m in
+            guard !m.closed else { return false }
+            let wasEmpty = m.commands.isEmpty
+            m.commands.append(command)
+            if case .close = command { m.closed = true }
+            if wasEmpty, let s = m.signal {
+                _ = zmq_send(s, nil, 0, ZMQ_DONTWAIT)
+            }
+            return true
+        }
+    }
+
+    func takeCommands() -> [Command] {
+        mailbox.withLock { m in
+            let out = m.commands
+            m.commands.removeAll(keepingCapacity: true)
+            return out
+        }
+    }
+
+    /// Called by the loop when it exits: no more signals may be sent.
+    func detachSignal() -> [Command] {
+        mailbox.withLock { m in
+            m.closed = true
+            m.signal = nil
+            let out = m.commands
+            m.commands.removeAll()
+            return out
+        }
+    }
+
+    /// Sends one multipart message and waits until libzmq accepted it.
+    public func send(_ message: Message) async throws {
+        try await send(batch: [message])
+    }
+
+    /// Sends several multipart messages in order, waiting until libzmq accepted all of them.
+    public func send(batch: [Message]) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            if !enqueue(.send(batch, c)) { c.resume(throwing: ZMQError.closed("zmq_send")) }
+        }
+    }
+
+    /// Queues messages without waiting (hot paths such as PUB). Failures are counted in ``droppedSends``.
+    public func post(_ batch: [Message]) {
+        if !enqueue(.send(batch, nil)) { countDroppedSend() }
+    }
+
+    public func subscribe(_ prefix: String) { enqueue(.subscribe(prefix, true)) }
+    public func unsubscribe(_ prefix: String) { enqueue(.subscribe(prefix, false)) }
+
+    public func connect(_ endpoint: String) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            if !enqueue(.connect(endpoint, c)) { c.resume(throwing: ZMQError.closed("zmq_connect")) }
+        }
+    }
+
+    public func disconnect(_ endpoint: String) { enqueue(.disconnect(endpoint)) }
+
+    /// Closes the socket (linger as configured) and ends its thread; ``inbox`` then finishes.
+    public func close() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            if !enqueue(.close(c)) { c.resume() }
+        }
+    }
+
+    /// Closes without waiting for the thread to finish.
+    public func closeSoon() { enqueue(.close(nil)) }
+
+    deinit {
+        mailbox.withLock { m in
+            if !m.closed, let s = m.signal {
+                m.closed = true
+                m.commands.append(.close(nil))
+                _ = zmq_send(s, nil, 0, ZMQ_DONTWAIT)
+            }
+        }
+    }
+}

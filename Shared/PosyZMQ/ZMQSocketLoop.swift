@@ -1,0 +1,234 @@
+import CZeroMQ
+import Foundation
+
+/// The body of a socket's thread: setup, the `zmq_poll` loop, and teardown. Only this code touches the socket.
+enum ZMQSocketLoop {
+    static let receiveBatch = 512
+
+    static func run(
+        type: ZMQSocketType, bind: [String], connect: [String], options: ZMQSocketOptions,
+        context: ZMQContext, ready: CheckedContinuation<ZMQSocket, any Error>
+    ) {
+        guard let sock = zmq_socket(context.handle, type.raw) else {
+            ready.resume(throwing: ZMQError.last("zmq_socket"))
+            return
+        }
+        let wakeAddress = "inproc://posy-mailbox-\(UUID().uuidString)"
+        guard let wakeRecv = zmq_socket(context.handle, ZMQ_PAIR),
+            let wakeSend = zmq_socket(context.handle, ZMQ_PAIR)
+        else {
+            zmq_close(sock)
+            ready.resume(throwing: ZMQError.last("zmq_socket(mailbox)"))
+            return
+        }
+        var zero: Int32 = 0
+        for s in [wakeRecv, wakeSend] {
+            zmq_setsockopt(s, ZMQ_LINGER, &zero, 4)
+        }
+        var mailboxHWM: Int32 = 0  // unlimited: a wake-up signal must never be refused
+        zmq_setsockopt(wakeRecv, ZMQ_RCVHWM, &mailboxHWM, 4)
+        zmq_setsockopt(wakeSend, ZMQ_SNDHWM, &mailboxHWM, 4)
+        func fail(_ error: ZMQError) {
+            zmq_close(sock)
+            zmq_close(wakeRecv)
+            zmq_close(wakeSend)
+            ready.resume(throwing: error)
+        }
+        if zmq_bind(wakeRecv, wakeAddress) != 0 { return fail(.last("zmq_bind(\(wakeAddress))")) }
+        if zmq_connect(wakeSend, wakeAddress) != 0 { return fail(.last("zmq_connect(\(wakeAddress))")) }
+        if let error = apply(options, type: type, to: sock) { return fail(error) }
+        var bound: [String] = []
+        for endpoint in bind {
+            if zmq_bind(sock, endpoint) != 0 { return fail(.last("zmq_bind(\(endpoint))")) }
+            bound.append(lastEndpoint(sock) ?? endpoint)
+        }
+        for endpoint in connect {
+            if zmq_connect(sock, endpoint) != 0 { return fail(.last("zmq_connect(\(endpoint))")) }
+        }
+
+        // The socket object holds the signal end; `wake` is how the consumer asks the loop to resume reading.
+        let box = WeakSocketBox()
+        let socket = ZMQSocket(
+            type: type, bound: bound, signal: wakeSend, capacity: options.inboxCapacity,
+            wake: { box.socket?.enqueue(.wake) })
+        box.socket = socket
+        ready.resume(returning: socket)
+
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
+        var running = true
+        var items = [zmq_pollitem_t](repeating: zmq_pollitem_t(), count: 2)
+        items[0].socket = wakeRecv
+        items[0].events = Int16(ZMQ_POLLIN)
+        items[1].socket = sock
+        let inbox = socket.inbox
+        var readingPaused = false
+
+        while running {
+            items[1].events = (type.receives && !readingPaused) ? Int16(ZMQ_POLLIN) : 0
+            items[0].revents = 0
+            items[1].revents = 0
+            let rc = zmq_poll(&items, 2, -1)
+            if rc < 0 {
+                if zmq_errno() == posy_zmq_eintr() { continue }
+                break  // ETERM: context terminated
+            }
+            if items[0].revents & Int16(ZMQ_POLLIN) != 0 {
+                drainSignals(wakeRecv)
+            }
+            for command in socket.takeCommands() {
+                switch command {
+                case .send(let batch, let c):
+                    var failure: ZMQError?
+                    for message in batch {
+                        if let e = sendMessage(message, on: sock) {
+                            failure = e
+                            break
+                        }
+                    }
+                    if let c {
+                        if let failure { c.resume(throwing: failure) } else { c.resume() }
+                    } else if failure != nil {
+                        socket.countDroppedSend()
+                    }
+                case .setOption(let option, var value):
+                    zmq_setsockopt(sock, option, &value, 4)
+                case .subscribe(let prefix, let on):
+                    subscribe(sock, type: type, prefix: prefix, on: on)
+                case .connect(let endpoint, let c):
+                    if zmq_connect(sock, endpoint) != 0 {
+                        c.resume(throwing: ZMQError.last("zmq_connect(\(endpoint))"))
+                    } else {
+                        c.resume()
+                    }
+                case .disconnect(let endpoint):
+                    zmq_disconnect(sock, endpoint)
+                case .close(let c):
+                    if let c { closeWaiters.append(c) }
+                    running = false
+                case .wake:
+                    readingPaused = false
+                }
+            }
+            if !running { break }
+            if type.receives && !readingPaused {  // non-blocking; EAGAIN at once when nothing is there
+                let (batch, terminated) = receiveAvailable(sock, max: receiveBatch)
+                if !batch.isEmpty && !inbox.append(batch) { readingPaused = true }
+                if terminated { break }
+            }
+        }
+
+        // Teardown on this thread: late commands fail, the inbox finishes, sockets close with linger.
+        for command in socket.detachSignal() {
+            switch command {
+            case .send(_, let c): c?.resume(throwing: ZMQError.closed("zmq_send"))
+            case .connect(_, let c): c.resume(throwing: ZMQError.closed("zmq_connect"))
+            case .close(let c): if let c { closeWaiters.append(c) }
+            default: break
+            }
+        }
+        zmq_close(sock)
+        zmq_close(wakeSend)
+        zmq_close(wakeRecv)
+        inbox.finish()
+        for c in closeWaiters { c.resume() }
+    }
+
+    static func apply(_ o: ZMQSocketOptions, type: ZMQSocketType, to sock: UnsafeMutableRawPointer) -> ZMQError? {
+        func set(_ option: Int32, _ value: Int32, _ name: String) -> ZMQError? {
+            var v = value
+            return zmq_setsockopt(sock, option, &v, 4) == 0 ? nil : .last("zmq_setsockopt(\(name))")
+        }
+        var maxSize = o.maxMessageSize
+        if zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxSize, 8) != 0 { return .last("zmq_setsockopt(MAXMSGSIZE)") }
+        let settings: [(Int32, Int32, String)] = [
+            (ZMQ_LINGER, o.linger, "LINGER"),
+            (ZMQ_SNDHWM, o.sendHighWaterMark, "SNDHWM"),
+            (ZMQ_RCVHWM, o.receiveHighWaterMark, "RCVHWM"),
+            (ZMQ_HEARTBEAT_IVL, o.heartbeatInterval, "HEARTBEAT_IVL"),
+            (ZMQ_HEARTBEAT_TIMEOUT, o.heartbeatTimeout, "HEARTBEAT_TIMEOUT"),
+            (ZMQ_HEARTBEAT_TTL, o.heartbeatTTL, "HEARTBEAT_TTL"),
+            (ZMQ_RECONNECT_IVL, o.reconnectInterval, "RECONNECT_IVL"),
+            (ZMQ_RECONNECT_IVL_MAX, o.reconnectIntervalMax, "RECONNECT_IVL_MAX"),
+        ]
+        for (option, value, name) in settings {
+            if let e = set(option, value, name) { return e }
+        }
+        if o.immediate, let e = set(ZMQ_IMMEDIATE, 1, "IMMEDIATE") { return e }
+        if type == .router, o.routerMandatory, let e = set(ZMQ_ROUTER_MANDATORY, 1, "ROUTER_MANDATORY") { return e }
+        for prefix in o.subscriptions { subscribe(sock, type: type, prefix: prefix, on: true) }
+        return nil
+    }
+
+    static func subscribe(_ sock: UnsafeMutableRawPointer, type: ZMQSocketType, prefix: String, on: Bool) {
+        let bytes = Array(prefix.utf8)
+        switch type {
+        case .sub:
+            bytes.withUnsafeBytes { b in
+                _ = zmq_setsockopt(sock, on ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, b.baseAddress, b.count)
+            }
+        case .xsub:
+            // XSUB subscribes by sending a message: 0x01 + prefix (0x00 to unsubscribe).
+            let frame = [UInt8(on ? 1 : 0)] + bytes
+            frame.withUnsafeBytes { b in _ = zmq_send(sock, b.baseAddress, b.count, ZMQ_DONTWAIT) }
+        default:
+            break
+        }
+    }
+
+    static func lastEndpoint(_ sock: UnsafeMutableRawPointer) -> String? {
+        var buffer = [CChar](repeating: 0, count: 512)
+        var size = buffer.count
+        guard zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, &buffer, &size) == 0 else { return nil }
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func drainSignals(_ wake: UnsafeMutableRawPointer) {
+        var msg = zmq_msg_t()
+        zmq_msg_init(&msg)
+        while zmq_msg_recv(&msg, wake, ZMQ_DONTWAIT) >= 0 {}
+        zmq_msg_close(&msg)
+    }
+
+    /// Sends one multipart message. Returns the error, if any, of the first frame that failed.
+    static func sendMessage(_ message: [Data], on sock: UnsafeMutableRawPointer) -> ZMQError? {
+        if message.isEmpty { return ZMQError(errno: EINVAL, operation: "zmq_send(empty message)") }
+        let last = message.count - 1
+        for (i, frame) in message.enumerated() {
+            let flags = ZMQ_DONTWAIT | (i < last ? ZMQ_SNDMORE : 0)
+            let rc = frame.withUnsafeBytes { b in zmq_send(sock, b.baseAddress, b.count, flags) }
+            if rc < 0 { return .last("zmq_send") }
+        }
+        return nil
+    }
+
+    /// Receives whole multipart messages without blocking, up to `max`. Each frame is read through a
+    /// `zmq_msg_t`, so frames of any size arrive whole (never truncated to a buffer).
+    static func receiveAvailable(_ sock: UnsafeMutableRawPointer, max: Int) -> ([[Data]], Bool) {
+        var out: [[Data]] = []
+        var msg = zmq_msg_t()
+        zmq_msg_init(&msg)
+        defer { zmq_msg_close(&msg) }
+        var terminated = false
+        receiving: while out.count < max {
+            var frames: [Data] = []
+            while true {
+                let flags = frames.isEmpty ? ZMQ_DONTWAIT : 0  // later frames of a message are already here
+                let rc = zmq_msg_recv(&msg, sock, flags)
+                if rc < 0 {
+                    if zmq_errno() == posy_zmq_eterm() { terminated = true }
+                    break receiving
+                }
+                let size = zmq_msg_size(&msg)
+                frames.append(size == 0 ? Data() : Data(bytes: zmq_msg_data(&msg), count: size))
+                if zmq_msg_more(&msg) == 0 { break }
+            }
+            out.append(frames)
+        }
+        return (out, terminated)
+    }
+}
+
+/// Lets the inbox's resume callback reach the socket without a retain cycle.
+final class WeakSocketBox: @unchecked Sendable {
+    weak var socket: ZMQSocket?
+}
