@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import PosySchema
+import PosyStore
+import Synchronization
+
+/// The outbox of one store (design §3).
+///
+/// ``emit(_:topic:type:trace:payload:)`` runs inside a store write: it takes the next seq of the
+/// topic and stores the encoded envelope in `outbox` in the same transaction as the state change.
+/// Only after that transaction commits is the event handed to the publisher, and only then does the
+/// topic's head (advertised in heartbeats) move. A crash before the send loses nothing: the event
+/// is in the outbox, subscribers see the head in the next heartbeat and replay it.
+public final class EventLog: Sendable {
+    public let src: String
+    public let epoch: String
+    private let heads: Locked<[String: Int64]>
+    private let publisher: BusPublisher?
+    private let metrics: Metrics
+
+    public init(store: Store, src: String, publisher: BusPublisher?, metrics: Metrics) async throws {
+        self.src = src
+        self.publisher = publisher
+        self.metrics = metrics
+        let (epoch, heads) = try await store.read { db -> (String, [String: Int64]) in
+            guard let e = try db.queryOne("SELECT value FROM meta WHERE key = 'epoch'")?.string(0) else {
+                throw SQLiteError(code: 1, message: "store has no epoch (core migration missing)")
+            }
+            var h: [String: Int64] = [:]
+            for row in try db.query("SELECT topic, seq FROM topic_heads") {
+                h[row.string(0)!] = row.int(1)!
+            }
+            return (e, h)
+        }
+        self.epoch = epoch
+        self.heads = Locked(heads)
+    }
+
+    /// Appends a durable event to the outbox inside the caller's write. Returns its envelope.
+    @discardableResult
+    public func emit<T: Encodable>(_ db: SQLiteConnection, topic: String, type: String? = nil, trace: String = "",
+                                   payload: T) throws -> Envelope
+    {
+        try emit(db, topic: topic, type: type, trace: trace, data: try JSON.encode(payload))
+    }
+
+    /// Appends a durable event whose payload is already JSON.
+    @discardableResult
+    public func emit(_ db: SQLiteConnection, topic: String, type: String? = nil, trace: String = "", data: Data) throws
+        -> Envelope
+    {
+        guard Topic.isValid(topic) else { throw RPCErrorBody(.badRequest, "invalid topic '\(topic)'") }
+        guard let seq = try db.queryOne(
+            "INSERT INTO topic_heads(topic, seq) VALUES (?, 1) ON CONFLICT(topic) DO UPDATE SET seq = seq + 1 RETURNING seq",
+            topic)?.int(0)
+        else { throw SQLiteError(code: 1, message: "no seq returned for \(topic)") }
+        let envelope = Envelope(src: src, epoch: epoch, seq: seq, type: type ?? topic, trace: trace, data: data)
+        let encoded = EnvelopeCodec.encode(envelope)
+        try db.run("INSERT INTO outbox(topic, seq, envelope, created_at) VALUES (?, ?, ?, ?)",
+                   topic, seq, encoded, Date().timeIntervalSince1970)
+        db.onCommit { [heads, publisher, metrics] in
+            heads.withLock { h in if (h[topic] ?? 0) < seq { h[topic] = seq } }
+            publisher?.post(topic: topic, envelope: encoded)
+            metrics.increment("events_published")
+        }
+        return envelope
+    }
+
+    /// Head seq of every topic (committed events only).
+    public var currentHeads: [String: Int64] { heads.withLock { $0 } }
+
+    /// `events.replay`: events of `topic` after `after`, read from the outbox.
+    public func replay(_ request: ReplayRequest, store: Store) async throws -> Data {
+        guard request.epoch.isEmpty || request.epoch == epoch else {
+            throw RPCErrorBody(.epochMismatch, "source \(src) is at epoch \(epoch), not \(request.epoch)")
+        }
+        let limit = max(1, min(request.limit, 5_000))
+        let (rows, head) = try await store.read { db -> ([Data], Int64) in
+            let rows = try db.query(
+                "SELECT envelope FROM outbox WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?",
+                request.topic, request.after, limit
+            ).compactMap { $0.data(0) }
+            let head = try db.queryOne("SELECT seq FROM topic_heads WHERE topic = ?", request.topic)?.int(0) ?? 0
+            return (rows, head)
+        }
+        metrics.increment("events_replay_served", by: Int64(rows.count))
+        return ReplayBatch.encode(epoch: epoch, head: head, rawEvents: rows)
+    }
+
+    /// Deletes outbox rows older than `hours` (they can no longer be replayed). Returns rows removed.
+    @discardableResult
+    public func prune(olderThanHours hours: Double, store: Store) async throws -> Int {
+        let cutoff = Date().timeIntervalSince1970 - hours * 3600
+        return try await store.write { db in try db.run("DELETE FROM outbox WHERE created_at < ?", cutoff) }
+    }
+}

@@ -1,0 +1,313 @@
+import Foundation
+import Logging
+import PosySchema
+import PosyStore
+import PosyZMQ
+
+/// A durable, exactly-once consumer of bus events (design §3).
+///
+/// For every (source, topic) it keeps a cursor `(epoch, seq)` in the store and applies an event
+/// in the same transaction that advances the cursor, so an effect happens once across crashes.
+/// Events that arrive in order are applied in batches (one transaction per batch). A seq jump, or a
+/// heartbeat whose head is ahead of the cursor, makes it ask the source (`events.replay`, endpoint
+/// from the heartbeat) for what it missed and apply that in order. A new epoch resets the cursor.
+/// Duplicates are dropped. Garbage frames are counted, logged and dropped.
+public actor EventSubscriber {
+    /// Where a subscriber with no cursor for a source starts.
+    public enum StartPosition: Sendable {
+        /// Apply the source's whole retained history.
+        case beginning
+        /// Apply only what is published after the subscriber first hears of the source.
+        case latest
+    }
+
+    /// Applies one durable event inside the subscriber's write transaction. Throwing records the
+    /// event in `dead_events` (the cursor still advances, so one poison event cannot block a stream).
+    public typealias DurableHandler = @Sendable (SQLiteConnection, Envelope) throws -> Void
+    /// The subscriber's own dispatch: the topic the event arrived on, then the event.
+    public typealias TopicHandler = @Sendable (SQLiteConnection, String, Envelope) throws -> Void
+    /// Receives ephemeral events (seq 0) of the subscribed patterns.
+    public typealias EphemeralHandler = @Sendable (String, Envelope) -> Void
+
+    let socket: ZMQSocket
+    let store: Store?
+    let durable: [SubscriptionPattern]
+    let ephemeral: [SubscriptionPattern]
+    let startAt: StartPosition
+    let directory: Directory
+    let pool: RPCClientPool
+    let metrics: Metrics
+    let logger: Logger
+    let handler: TopicHandler
+    let ephemeralHandler: EphemeralHandler?
+    var cursors: [StreamKey: EventCursor] = [:]
+    /// Cursors set without an applied event (start position `latest`), written with the next batch.
+    var unsavedCursors: Set<StreamKey> = []
+    public static let replayPage = 2_000
+
+    public init(
+        busSub: String, store: Store?, durable: [String], ephemeral: [String] = [], startAt: StartPosition = .beginning,
+        directory: Directory, pool: RPCClientPool, metrics: Metrics, logger: Logger,
+        receiveHighWaterMark: Int32 = 100_000, inboxCapacity: Int = 10_000,
+        handler: @escaping TopicHandler = { _, _, _ in }, ephemeralHandler: EphemeralHandler? = nil
+    ) async throws {
+        precondition(durable.isEmpty || store != nil, "durable subscriptions need a store for cursors")
+        var options = ZMQSocketOptions()
+        options.receiveHighWaterMark = receiveHighWaterMark
+        options.inboxCapacity = inboxCapacity
+        options.subscriptions = [Topic.heartbeat] + durable + ephemeral
+        socket = try await ZMQSocket.open(.sub, connect: [busSub], options: options, name: "bus-sub")
+        self.store = store
+        self.durable = durable.map(SubscriptionPattern.init)
+        self.ephemeral = ephemeral.map(SubscriptionPattern.init)
+        self.startAt = startAt
+        self.directory = directory
+        self.pool = pool
+        self.metrics = metrics
+        self.logger = logger
+        self.handler = handler
+        self.ephemeralHandler = ephemeralHandler
+        if let store {
+            let loaded = try await store.read { db in
+                try db.query("SELECT src, topic, epoch, seq FROM cursors").map { row in
+                    (StreamKey(src: row.string(0)!, topic: row.string(1)!), EventCursor(epoch: row.string(2)!, seq: row.int(3)!))
+                }
+            }
+            for (k, c) in loaded { cursors[k] = c }
+        }
+    }
+
+    /// The cursor of one stream (tests, stats).
+    public func cursor(src: String, topic: String) -> EventCursor? { cursors[StreamKey(src: src, topic: topic)] }
+
+    /// Consumes until ``close()``.
+    public func run() async {
+        while let batch = await socket.inbox.next(max: 2_000) {
+            await process(batch)
+        }
+    }
+
+    public func close() async { await socket.close() }
+
+    func isDurable(_ topic: String) -> Bool { durable.contains { $0.matches(topic) } }
+
+    enum Verdict { case next, duplicate, gap }
+
+    /// Classifies a durable event against the (tentative) cursor and advances it for `.next`.
+    func classify(_ e: Envelope, topic: String) -> Verdict {
+        let key = StreamKey(src: e.src, topic: topic)
+        var c = cursors[key] ?? EventCursor(epoch: e.epoch, seq: startAt == .latest ? e.seq - 1 : 0)
+        if c.epoch != e.epoch {
+            logger.notice("source has a new epoch; cursor reset", metadata: [
+                "src": "\(e.src)", "topic": "\(topic)", "old": "\(c.epoch)", "new": "\(e.epoch)"])
+            metrics.increment("epoch_resets")
+            c = EventCursor(epoch: e.epoch, seq: 0)
+        }
+        if e.seq <= c.seq {
+            cursors[key] = c
+            return .duplicate
+        }
+        if e.seq == c.seq + 1 {
+            c.seq = e.seq
+            cursors[key] = c
+            return .next
+        }
+        cursors[key] = c
+        return .gap
+    }
+
+    func process(_ batch: [[Data]]) async {
+        var ready: [(String, Envelope)] = []
+        var catchUps: [StreamKey: Int64] = [:]
+        for frames in batch {
+            guard frames.count == 2, let topic = String(data: frames[0], encoding: .utf8) else {
+                drop("wrong frame count or topic", frames: frames)
+                continue
+            }
+            let e: Envelope
+            do {
+                e = try EnvelopeCodec.decode(frames[1])
+            } catch {
+                drop("\(error)", frames: frames)
+                continue
+            }
+            if topic == Topic.heartbeat {
+                guard let hb = try? e.decode(Heartbeat.self), hb.instance == e.src else {
+                    drop("bad heartbeat", frames: frames)
+                    continue
+                }
+                directory.update(hb)
+                noteHeads(hb, into: &catchUps)
+                continue
+            }
+            if e.seq == 0 {
+                if ephemeral.contains(where: { $0.matches(topic) }) { ephemeralHandler?(topic, e) }
+                continue
+            }
+            guard isDurable(topic) else { continue }
+            switch classify(e, topic: topic) {
+            case .next: ready.append((topic, e))
+            case .duplicate: metrics.increment("events_duplicate")
+            case .gap:
+                metrics.increment("event_gaps")
+                await flush(ready)
+                ready = []
+                await catchUp(StreamKey(src: e.src, topic: topic), to: e.seq)
+            }
+        }
+        await flush(ready)
+        for (key, head) in catchUps where (cursors[key]?.seq ?? 0) < head {
+            await catchUp(key, to: head)
+        }
+    }
+
+    func drop(_ why: String, frames: [Data]) {
+        metrics.increment("bus_frames_dropped")
+        logger.warning("dropped bus message", metadata: [
+            "reason": "\(why.prefix(200))", "frames": "\(frames.count)", "bytes": "\(frames.reduce(0) { $0 + $1.count })"])
+    }
+
+    /// A heartbeat tells every head of its source: behind on a subscribed topic means missed events.
+    func noteHeads(_ hb: Heartbeat, into catchUps: inout [StreamKey: Int64]) {
+        for (topic, head) in hb.heads where isDurable(topic) {
+            let key = StreamKey(src: hb.instance, topic: topic)
+            if let c = cursors[key] {
+                if c.epoch != hb.epoch {
+                    catchUps[key] = head
+                } else if head > c.seq {
+                    catchUps[key] = head
+                }
+            } else if startAt == .latest {
+                cursors[key] = EventCursor(epoch: hb.epoch, seq: head)
+                unsavedCursors.insert(key)
+            } else if head > 0 {
+                catchUps[key] = head
+            }
+        }
+    }
+
+    /// Applies in-order events in one transaction together with their cursors.
+    func flush(_ events: [(String, Envelope)]) async {
+        guard let store, !events.isEmpty || !unsavedCursors.isEmpty else { return }
+        var touched = Set(events.map { StreamKey(src: $0.1.src, topic: $0.0) })
+        touched.formUnion(unsavedCursors)
+        let positions = touched.map { ($0, cursors[$0]!) }
+        let handler = self.handler
+        let start = ContinuousClock.now
+        do {
+            let dead = try await store.write { db -> Int in
+                var dead = 0
+                do {
+                    try db.savepoint { for (topic, e) in events { try handler(db, topic, e) } }
+                } catch {
+                    // One event failed: apply one by one so only the poison ones are set aside.
+                    for (topic, e) in events {
+                        do {
+                            try db.savepoint { try handler(db, topic, e) }
+                        } catch {
+                            dead += 1
+                            try db.run(
+                                "INSERT INTO dead_events(src, topic, epoch, seq, envelope, error, at) VALUES (?,?,?,?,?,?,?)",
+                                e.src, topic, e.epoch, e.seq, EnvelopeCodec.encode(e), "\(error)", Date().timeIntervalSince1970)
+                        }
+                    }
+                }
+                for (key, c) in positions {
+                    try db.run(
+                        "INSERT INTO cursors(src, topic, epoch, seq) VALUES (?,?,?,?) ON CONFLICT(src, topic) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq",
+                        key.src, key.topic, c.epoch, c.seq)
+                }
+                return dead
+            }
+            unsavedCursors.removeAll()
+            metrics.increment("events_applied", by: Int64(events.count - dead))
+            if dead > 0 {
+                metrics.increment("events_dead", by: Int64(dead))
+                logger.error("events could not be applied; kept in dead_events", metadata: ["count": "\(dead)"])
+            }
+            metrics.observe("event_apply_batch", seconds: (ContinuousClock.now - start).seconds)
+        } catch {
+            // Nothing was applied: go back to what the store says; replay fills the hole.
+            logger.error("applying events failed; reloading cursors", metadata: ["error": "\(error)"])
+            metrics.increment("event_apply_failures")
+            await reloadCursors()
+        }
+    }
+
+    func reloadCursors() async {
+        guard let store else { return }
+        if let loaded = try? await store.read({ db in
+            try db.query("SELECT src, topic, epoch, seq FROM cursors").map { row in
+                (StreamKey(src: row.string(0)!, topic: row.string(1)!), EventCursor(epoch: row.string(2)!, seq: row.int(3)!))
+            }
+        }) {
+            cursors = [:]
+            for (k, c) in loaded { cursors[k] = c }
+        }
+    }
+
+    /// Asks the source for everything after our cursor up to `target`, page by page, and applies it.
+    func catchUp(_ key: StreamKey, to target: Int64) async {
+        guard let peer = directory.peer(key.src), !peer.heartbeat.rpc.isEmpty else {
+            metrics.increment("replay_unresolved")
+            logger.debug("gap from a source not yet discovered; waiting for its heartbeat", metadata: ["src": "\(key.src)"])
+            return
+        }
+        var rounds = 0
+        while rounds < 1_000 {
+            rounds += 1
+            var c = cursors[key] ?? EventCursor(epoch: peer.heartbeat.epoch, seq: 0)
+            if c.epoch != peer.heartbeat.epoch {
+                c = EventCursor(epoch: peer.heartbeat.epoch, seq: 0)
+                cursors[key] = c
+            }
+            if c.seq >= target { return }
+            let request = ReplayRequest(topic: key.topic, epoch: c.epoch, after: c.seq, limit: Self.replayPage)
+            let batch: ReplayBatch
+            do {
+                let client = try await pool.client(peer.heartbeat.rpc)
+                let data = try await client.call(RPCMethod.eventsReplay, body: try JSON.encode(request),
+                                                 timeout: .seconds(2), retries: 1)
+                batch = try ReplayBatch.decode(data)
+            } catch let e as RPCErrorBody where e.code == .epochMismatch {
+                cursors[key] = EventCursor(epoch: peer.heartbeat.epoch, seq: 0)
+                continue
+            } catch {
+                metrics.increment("replay_failures")
+                logger.warning("replay failed; will retry on the next heartbeat", metadata: [
+                    "src": "\(key.src)", "topic": "\(key.topic)", "error": "\(error)"])
+                return
+            }
+            metrics.increment("replay_requests")
+            guard batch.epoch == c.epoch else {
+                cursors[key] = EventCursor(epoch: batch.epoch, seq: 0)
+                continue
+            }
+            guard let first = batch.events.first else {
+                if batch.head > c.seq { markLost(key, from: c.seq + 1, to: batch.head) }
+                return
+            }
+            if first.seq > c.seq + 1 { markLost(key, from: c.seq + 1, to: first.seq - 1) }
+            var ready: [(String, Envelope)] = []
+            for e in batch.events where e.src == key.src {
+                if case .next = classify(e, topic: key.topic) { ready.append((key.topic, e)) }
+            }
+            metrics.increment("events_replayed", by: Int64(ready.count))
+            await flush(ready)
+            if batch.events.count < Self.replayPage && (cursors[key]?.seq ?? 0) >= min(target, batch.head) { return }
+        }
+    }
+
+    /// Events pruned from the source's outbox (past retention) cannot come back: skip them loudly.
+    func markLost(_ key: StreamKey, from: Int64, to: Int64) {
+        guard to >= from else { return }
+        metrics.increment("events_lost", by: to - from + 1)
+        logger.error("events no longer in the source's outbox; skipping them", metadata: [
+            "src": "\(key.src)", "topic": "\(key.topic)", "from": "\(from)", "to": "\(to)"])
+        if var c = cursors[key] {
+            c.seq = to
+            cursors[key] = c
+            unsavedCursors.insert(key)
+        }
+    }
+}

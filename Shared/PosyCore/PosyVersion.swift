@@ -1,0 +1,4 @@
+/// The suite's version, reported in heartbeats, `health` and `/healthz`.
+public enum PosyVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,107 @@
+import Foundation
+import PosySchema
+import PosyZMQ
+import Synchronization
+
+/// A DEALER connection to one service's RPC endpoint with many requests in flight.
+///
+/// Every call has a deadline. Idempotent calls are retried with exponential backoff after a timeout
+/// or while the service is unreachable, each try with a fresh request id so a late answer to an
+/// earlier try is ignored (the Lazy Pirate pattern of the ZeroMQ Guide, without reopening the
+/// socket: ZMTP heartbeats notice a dead peer and libzmq reconnects).
+public final class RPCClient: Sendable {
+    public let endpoint: String
+    private let socket: ZMQSocket
+    private let pending = Locked<[Data: CheckedContinuation<Data, any Error>]>([:])
+    private let counter = Atomic<UInt64>(0)
+    private let prefix = UUID().uuidString.prefix(8)
+
+    public init(endpoint: String) async throws {
+        self.endpoint = endpoint
+        var options = ZMQSocketOptions()
+        options.immediate = true  // a send while the service is down fails at once (unavailable)
+        options.heartbeatInterval = 500
+        options.heartbeatTimeout = 1_500
+        socket = try await ZMQSocket.open(.dealer, connect: [endpoint], options: options, name: "rpc-client")
+        Task { [socket, pending] in
+            while let batch = await socket.inbox.next(max: 256) {
+                for frames in batch {
+                    guard frames.count == 3 else { continue }
+                    let c = pending.withLock { $0.removeValue(forKey: frames[0]) }
+                    guard let c else { continue }  // late reply to a request that timed out
+                    if String(decoding: frames[1], as: UTF8.self) == RPCStatus.ok {
+                        c.resume(returning: frames[2])
+                    } else {
+                        let body = (try? JSON.decode(RPCErrorBody.self, from: frames[2]))
+                            ?? RPCErrorBody(.internal, String(decoding: frames[2].prefix(200), as: UTF8.self))
+                        c.resume(throwing: body)
+                    }
+                }
+            }
+            for c in pending.withLock({ p -> [CheckedContinuation<Data, any Error>] in
+                let all = Array(p.values)
+                p.removeAll()
+                return all
+            }) {
+                c.resume(throwing: RPCErrorBody(.unavailable, "client closed"))
+            }
+        }
+    }
+
+    /// Calls `method` with a raw JSON body.
+    /// - Parameters:
+    ///   - timeout: deadline of each try.
+    ///   - retries: further tries after a timeout or `unavailable` (use only for idempotent methods).
+    public func call(_ method: String, body: Data = Data("{}".utf8), timeout: Duration = .seconds(2),
+                     retries: Int = 0, backoff: Duration = .milliseconds(100)) async throws -> Data
+    {
+        var attempt = 0
+        var delay = backoff
+        while true {
+            do {
+                return try await once(method, body: body, timeout: timeout)
+            } catch let e as RPCErrorBody where (e.code == .timeout || e.code == .unavailable) && attempt < retries {
+                attempt += 1
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(2))
+            }
+        }
+    }
+
+    /// Typed call: encodes `request`, decodes the reply as `Response`.
+    public func call<Request: Encodable, Response: Decodable>(
+        _ method: String, _ request: Request, as: Response.Type, timeout: Duration = .seconds(2), retries: Int = 0
+    ) async throws -> Response {
+        let data = try await call(method, body: try JSON.encode(request), timeout: timeout, retries: retries)
+        do {
+            return try JSON.decode(Response.self, from: data)
+        } catch {
+            throw RPCErrorBody(.badPayload, "reply of \(method) is not a valid \(Response.self)")
+        }
+    }
+
+    func once(_ method: String, body: Data, timeout: Duration) async throws -> Data {
+        let n = counter.add(1, ordering: .relaxed).newValue
+        let id = Data("\(prefix)-\(n)".utf8)
+        let socket = self.socket
+        let pending = self.pending
+        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<Data, any Error>) in
+            pending.withLock { $0[id] = c }
+            Task {
+                do {
+                    try await socket.send([id, Data(method.utf8), body])
+                } catch let e as ZMQError {
+                    let code: ErrorCode = e.isWouldBlock ? .unavailable : .internal
+                    pending.withLock { $0.removeValue(forKey: id) }?
+                        .resume(throwing: RPCErrorBody(code, "\(method) to \(endpoint): \(e)"))
+                    return
+                } catch {}
+                try? await Task.sleep(for: timeout)
+                pending.withLock { $0.removeValue(forKey: id) }?
+                    .resume(throwing: RPCErrorBody(.timeout, "\(method) to \(endpoint): no reply within \(timeout)"))
+            }
+        }
+    }
+
+    public func close() async { await socket.close() }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import PosySchema
+import PosyZMQ
+import Synchronization
+
+/// The RPC side of a service: a ROUTER socket answering `[requestId][method][json]` with
+/// `[requestId][status][json]` (design §2). Requests run concurrently; malformed ones get an error
+/// reply when they carry enough frames to address one, and are counted and logged otherwise.
+public final class RPCServer: Sendable {
+    public typealias Handler = @Sendable (RPCRequest) async throws -> Data
+
+    private let socket: ZMQSocket
+    private let handlers = Mutex<[String: Handler]>([:])
+    private let metrics: Metrics
+    private let logger: Logger
+    /// The endpoint actually bound (a `*` port resolved).
+    public var endpoint: String { socket.boundEndpoints.first ?? "" }
+
+    public static let maxRequestIdBytes = 255
+
+    public init(bind: String, metrics: Metrics, logger: Logger) async throws {
+        var options = ZMQSocketOptions()
+        options.maxMessageSize = 64 << 20
+        socket = try await ZMQSocket.open(.router, bind: [bind], options: options, name: "rpc-server")
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Registers a raw handler for `method`.
+    public func register(_ method: String, _ handler: @escaping Handler) {
+        handlers.withLock { $0[method] = handler }
+    }
+
+    /// Registers a typed handler: the body decodes as `Request`, the result encodes as JSON.
+    public func register<Request: Decodable & Sendable, Response: Encodable & Sendable>(
+        _ method: String, _: Request.Type, _ handler: @escaping @Sendable (Request) async throws -> Response
+    ) {
+        register(method) { request in try JSON.encode(try await handler(request.decode(Request.self))) }
+    }
+
+    /// Serves until the socket closes. Each request runs in its own task.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            while let batch = await socket.inbox.next(max: 256) {
+                for frames in batch {
+                    group.addTask { await self.handle(frames) }
+                }
+            }
+        }
+    }
+
+    public func close() async { await socket.close() }
+
+    func reply(_ identity: Data, _ requestId: Data, _ status: String, _ body: Data) {
+        socket.post([[identity, requestId, Data(status.utf8), body]])
+    }
+
+    func replyError(_ identity: Data, _ requestId: Data, _ error: RPCErrorBody) {
+        reply(identity, requestId, RPCStatus.error, JSON.encodeOrEmpty(error))
+    }
+
+    func handle(_ frames: [Data]) async {
+        // ROUTER prepends the peer identity: [identity][requestId][method][json].
+        guard frames.count >= 2 else {
+            metrics.increment("rpc_bad_frames")
+            logger.warning("dropped RPC message without request id", metadata: ["frames": "\(frames.count)"])
+            return
+        }
+        let identity = frames[0]
+        let requestId = frames[1]
+        guard frames.count == 4, requestId.count <= RPCServer.maxRequestIdBytes else {
+            metrics.increment("rpc_bad_frames")
+            logger.warning("RPC request with wrong frames", metadata: ["frames": "\(frames.count)"])
+            replyError(identity, requestId.prefix(RPCServer.maxRequestIdBytes),
+                       RPCErrorBody(.badFrames, "expected [requestId][method][json] with a request id of at most 255 bytes, got \(frames.count - 1) frames"))
+            return
+        }
+        guard let method = String(data: frames[2], encoding: .utf8), method.utf8.count <= 128,
+              let handler = handlers.withLock({ $0[method] })
+        else {
+            metrics.increment("rpc_unknown_method")
+            let shown = String(decoding: frames[2].prefix(64), as: UTF8.self)
+            replyError(identity, requestId, RPCErrorBody(.unknownMethod, "unknown method '\(shown)'"))
+            return
+        }
+        metrics.increment("rpc_requests.\(method)")
+        let start = ContinuousClock.now
+        do {
+            let result = try await handler(RPCRequest(method: method, body: frames[3]))
+            reply(identity, requestId, RPCStatus.ok, result)
+        } catch let e as RPCErrorBody {
+            metrics.increment("rpc_errors.\(method)")
+            replyError(identity, requestId, e)
+        } catch let e as SchemaError {
+            metrics.increment("rpc_errors.\(method)")
+            replyError(identity, requestId, RPCErrorBody(e.code, e.message))
+        } catch {
+            metrics.increment("rpc_errors.\(method)")
+            logger.error("RPC handler failed", metadata: ["method": "\(method)", "error": "\(error)"])
+            replyError(identity, requestId, RPCErrorBody(.internal, "\(method) failed"))
+        }
+        metrics.observe("rpc.\(method)", seconds: (ContinuousClock.now - start).seconds)
+    }
+}

@@ -1,0 +1,34 @@
+import PosyStore
+
+/// What makes one executable what it is: its name, ports, store and subscriptions.
+public struct ServiceDescriptor: Sendable {
+    /// Service kind: `orders`, `messaging`, `bus`, `gateway`, `cli`.
+    public var service: String
+    /// Instance name, the `src` of its events: `orders`, `messaging-2`.
+    public var instance: String
+    public var shard: Int?
+    /// Default RPC port on 127.0.0.1 (design §1); 0 picks a free one.
+    public var defaultRPCPort: Int
+    /// The store's own migrations (versions ≥ 2), or nil for a stateless process (no store, no outbox).
+    public var migrations: [Migration]?
+    /// File name of the store inside the data directory.
+    public var storeFile: String
+    /// Whether this process applies `sys.probe` and answers with `sys.probe.ack` (every service with a store).
+    public var answersProbes: Bool
+    /// Where cursors of sources it has never seen start.
+    public var startAt: EventSubscriber.StartPosition
+
+    public init(service: String, instance: String? = nil, shard: Int? = nil, defaultRPCPort: Int,
+                migrations: [Migration]?, storeFile: String? = nil, answersProbes: Bool? = nil,
+                startAt: EventSubscriber.StartPosition = .beginning)
+    {
+        self.service = service
+        self.instance = instance ?? service
+        self.shard = shard
+        self.defaultRPCPort = defaultRPCPort
+        self.migrations = migrations
+        self.storeFile = storeFile ?? "\(instance ?? service).db"
+        self.answersProbes = answersProbes ?? (migrations != nil)
+        self.startAt = startAt
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import Logging
+import PosySchema
+import PosyStore
+import PosyZMQ
+import ServiceLifecycle
+import Synchronization
+
+/// Everything a Posy process shares: store, outbox, publisher, RPC server with `health`, `stats` and
+/// `events.replay`, heartbeats, discovery and the durable subscriber. A service builds one with
+/// ``make(_:options:)``, registers its RPC methods and event handlers, then runs it in a
+/// `ServiceGroup` that shuts it down gracefully on SIGTERM/SIGINT.
+public final class ServiceHost: Service, Sendable {
+    public let descriptor: ServiceDescriptor
+    public let logger: Logger
+    public let metrics: Metrics
+    public let directory = Directory()
+    public let pool = RPCClientPool()
+    public let store: Store?
+    public let events: EventLog?
+    public let publisher: BusPublisher
+    public let rpc: RPCServer
+    public let busSub: String
+    public let advertisedRPC: String
+    let retentionHours: Double
+    let startedAt = ContinuousClock.now
+    let startedAtText = Timestamp.now()
+    private let handlers = Mutex<[(SubscriptionPattern, EventSubscriber.DurableHandler)]>([])
+    private let ephemeralHandlers = Mutex<[(SubscriptionPattern, EventSubscriber.EphemeralHandler)]>([])
+    private let subscriberBox = Mutex<EventSubscriber?>(nil)
+
+    public static func make(_ descriptor: ServiceDescriptor, options: ServiceOptions) async throws -> ServiceHost {
+        var logger = Logger(label: descriptor.instance)
+        logger[metadataKey: "pid"] = "\(getpid())"
+        var store: Store?
+        if let migrations = descriptor.migrations {
+            let path = (options.resolvedDataDir as NSString).appendingPathComponent(descriptor.storeFile)
+            store = try Store(path: path, migrations: CoreMigrations.with(migrations),
+                              synchronous: options.resolvedSyncFull ? .full : .normal, logger: logger)
+        }
+        let publisher = try await BusPublisher(busPub: options.resolvedBusPub)
+        let metrics = Metrics()
+        let rpc = try await RPCServer(
+            bind: options.resolvedRPC(service: descriptor.service, defaultPort: descriptor.defaultRPCPort),
+            metrics: metrics, logger: logger)
+        var events: EventLog?
+        if let store {
+            events = try await EventLog(store: store, src: descriptor.instance, publisher: publisher, metrics: metrics)
+        }
+        let advertised = options.resolvedAdvertise(service: descriptor.service) ?? Self.advertisable(rpc.endpoint)
+        let host = ServiceHost(descriptor: descriptor, logger: logger, metrics: metrics, store: store, events: events,
+                               publisher: publisher, rpc: rpc, busSub: options.resolvedBusSub,
+                               advertisedRPC: advertised, retentionHours: options.resolvedRetention)
+        host.registerBuiltins()
+        logger.info("started", metadata: [
+            "rpc": "\(advertised)", "bus_pub": "\(options.resolvedBusPub)", "bus_sub": "\(options.resolvedBusSub)",
+            "store": "\(store?.path ?? "none")", "epoch": "\(events?.epoch ?? "")", "version": "\(PosyVersion.current)"])
+        return host
+    }
+
+    private init(descriptor: ServiceDescriptor, logger: Logger, metrics: Metrics, store: Store?, events: EventLog?,
+                 publisher: BusPublisher, rpc: RPCServer, busSub: String, advertisedRPC: String, retentionHours: Double)
+    {
+        self.descriptor = descriptor
+        self.logger = logger
+        self.metrics = metrics
+        self.store = store
+        self.events = events
+        self.publisher = publisher
+        self.rpc = rpc
+        self.busSub = busSub
+        self.advertisedRPC = advertisedRPC
+        self.retentionHours = retentionHours
+    }
+
+    /// A wildcard bind (`tcp://0.0.0.0:7110`) is advertised as loopback; set `--advertise` across hosts.
+    static func advertisable(_ endpoint: String) -> String {
+        endpoint.replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:")
+            .replacingOccurrences(of: "://*:", with: "://127.0.0.1:")
+    }
+
+    /// Registers the handler of durable events matching `pattern` (see ``SubscriptionPattern``).
+    /// It runs inside the transaction that advances the cursor: use the connection it is given.
+    public func on(_ pattern: String, _ handler: @escaping EventSubscriber.DurableHandler) {
+        precondition(store != nil, "durable handlers need a store")
+        handlers.withLock { $0.append((SubscriptionPattern(pattern), handler)) }
+    }
+
+    /// Registers a handler of ephemeral events matching `pattern`.
+    public func onEphemeral(_ pattern: String, _ handler: @escaping EventSubscriber.EphemeralHandler) {
+        ephemeralHandlers.withLock { $0.append((SubscriptionPattern(pattern), handler)) }
+    }
+
+    func registerBuiltins() {
+        let m = metrics
+        rpc.register(RPCMethod.health) { [self] _ in try JSON.encode(await health()) }
+        rpc.register(RPCMethod.stats) { [self] _ in
+            var extra = store?.statistics ?? [:]
+            extra["events_outbox_heads_total"] = events?.currentHeads.values.reduce(0, +) ?? 0
+            extra["bus_dropped_sends"] = Int64(publisher.droppedSends)
+            return try JSON.encode(m.snapshot(service: descriptor.service, instance: descriptor.instance, extra: extra))
+        }
+        if let events, let store {
+            rpc.register(RPCMethod.eventsReplay) { request in
+                try await events.replay(try request.decode(ReplayRequest.self), store: store)
+            }
+        }
+        if descriptor.answersProbes, let events {
+            let instance = descriptor.instance
+            on(Topic.probe) { db, envelope in
+                let probe = try envelope.decode(Probe.self)
+                try db.run(
+                    "INSERT INTO probes(id, src, applied_count, applied_at) VALUES (?, ?, 1, ?) ON CONFLICT(id) DO UPDATE SET applied_count = applied_count + 1",
+                    probe.id, envelope.src, Timestamp.now())
+                let count = try db.queryOne("SELECT applied_count FROM probes WHERE id = ?", probe.id)?.int(0) ?? 0
+                try events.emit(db, topic: Topic.probeAck, trace: envelope.trace,
+                                payload: ProbeAck(probeId: probe.id, instance: instance, appliedCount: Int(count),
+                                                  appliedAt: Timestamp.now()))
+            }
+        }
+    }
+
+    /// `health`: the store answers and our own heartbeat came back through the bus recently.
+    public func health() async -> HealthReport {
+        var checks: [String: String] = [:]
+        if let store {
+            do {
+                _ = try await store.read { db in try db.queryOne("SELECT 1") }
+                checks["store"] = "ok"
+            } catch {
+                checks["store"] = "\(error)"
+            }
+        }
+        if let me = directory.peer(descriptor.instance), me.age < 5 {
+            checks["bus"] = "ok"
+        } else {
+            checks["bus"] = "own heartbeat not seen through the bus in the last 5 s"
+        }
+        let ok = checks.values.allSatisfy { $0 == "ok" }
+        return HealthReport(service: descriptor.service, instance: descriptor.instance, version: PosyVersion.current,
+                            status: ok ? "ok" : "degraded", uptimeSeconds: (ContinuousClock.now - startedAt).seconds,
+                            epoch: events?.epoch ?? "", pid: getpid(), checks: checks)
+    }
+
+    func heartbeat() -> Heartbeat {
+        Heartbeat(service: descriptor.service, instance: descriptor.instance, version: PosyVersion.current,
+                  rpc: advertisedRPC, shard: descriptor.shard, epoch: events?.epoch ?? "", pid: getpid(),
+                  startedAt: startedAtText, heads: events?.currentHeads ?? [:])
+    }
+
+    /// The durable subscriber, once ``run()`` started it.
+    public var subscriber: EventSubscriber? { subscriberBox.withLock { $0 } }
+
+    public func run() async throws {
+        let durable = handlers.withLock { $0 }
+        let ephemeral = ephemeralHandlers.withLock { $0 }
+        let subscriber = try await EventSubscriber(
+            busSub: busSub, store: store, durable: durable.map(\.0.text), ephemeral: ephemeral.map(\.0.text),
+            startAt: descriptor.startAt, directory: directory, pool: pool, metrics: metrics, logger: logger,
+            handler: { db, topic, e in
+                guard let h = durable.first(where: { $0.0.matches(topic) })?.1 else { return }
+                try h(db, e)
+            },
+            ephemeralHandler: { topic, e in
+                for (p, h) in ephemeral where p.matches(topic) { h(topic, e) }
+            })
+        subscriberBox.withLock { $0 = subscriber }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.rpc.run() }
+            group.addTask { await subscriber.run() }
+            group.addTask {
+                while !Task.isCancelled {
+                    self.publishHeartbeat()
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            if let events, let store {
+                group.addTask {
+                    while !Task.isCancelled {
+                        if let n = try? await events.prune(olderThanHours: self.retentionHours, store: store), n > 0 {
+                            self.logger.info("pruned outbox", metadata: ["rows": "\(n)"])
+                        }
+                        try? await Task.sleep(for: .seconds(3600))
+                    }
+                }
+            }
+            try? await gracefulShutdown()
+            logger.info("shutting down")
+            group.cancelAll()
+            await subscriber.close()
+            await rpc.close()
+        }
+        await publisher.close()
+        await pool.closeAll()
+        store?.close()
+        logger.info("stopped")
+    }
+
+    func publishHeartbeat() {
+        do {
+            try publisher.publishEphemeral(topic: Topic.heartbeat, type: Topic.heartbeat, src: descriptor.instance,
+                                           payload: heartbeat())
+        } catch {
+            logger.error("heartbeat not published", metadata: ["error": "\(error)"])
+        }
+    }
+}
