@@ -45,7 +45,9 @@ public final class Metrics: Sendable {
         return try await body()
     }
 
-    public func snapshot(service: String, instance: String, extra: [String: Int64] = [:]) -> StatsReport {
+    public func snapshot(service: String, instance: String, counters extra: [String: Int64] = [:],
+                         gauges: [String: Int64] = [:]) -> StatsReport
+    {
         var c = counters.withLock { $0 }
         c.merge(extra) { _, new in new }
         let h = histograms.withLock { $0 }.mapValues { h -> LatencyHistogram in
@@ -57,7 +59,7 @@ public final class Metrics: Sendable {
             }
             return LatencyHistogram(bounds: Metrics.bounds, counts: cumulative, count: h.count, sum: h.sum)
         }
-        return StatsReport(service: service, instance: instance, counters: c, latencies: h)
+        return StatsReport(service: service, instance: instance, counters: c, gauges: gauges, latencies: h)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import PosySchema
 
 /// A swift-log handler writing one logfmt line per entry to stderr:
@@ -41,8 +42,11 @@ public struct PosyLogHandler: LogHandler {
         return value
     }
 
-    /// Installs this handler process-wide (once, at start).
+    private static let installed = Atomic<Bool>(false)
+
+    /// Installs this handler process-wide; later calls do nothing.
     public static func bootstrap(level: Logger.Level) {
+        guard installed.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
         LoggingSystem.bootstrap { label in PosyLogHandler(label: label, level: level) }
     }
 }

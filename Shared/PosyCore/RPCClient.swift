@@ -85,18 +85,28 @@ public final class RPCClient: Sendable {
         let id = Data("\(prefix)-\(n)".utf8)
         let socket = self.socket
         let pending = self.pending
+        let deadline = ContinuousClock.now + timeout
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<Data, any Error>) in
             pending.withLock { $0[id] = c }
             Task {
-                do {
-                    try await socket.send([id, Data(method.utf8), body])
-                } catch let e as ZMQError {
-                    let code: ErrorCode = e.isWouldBlock ? .unavailable : .internal
-                    pending.withLock { $0.removeValue(forKey: id) }?
-                        .resume(throwing: RPCErrorBody(code, "\(method) to \(endpoint): \(e)"))
-                    return
-                } catch {}
-                try? await Task.sleep(for: timeout)
+                // EAGAIN means the request never left (no connection yet, ZMQ_IMMEDIATE): resending is
+                // safe for any method, so wait for the connection until the deadline.
+                var pause = Duration.milliseconds(5)
+                while true {
+                    do {
+                        try await socket.send([id, Data(method.utf8), body])
+                        break
+                    } catch let e as ZMQError where e.isWouldBlock && ContinuousClock.now + pause < deadline {
+                        try? await Task.sleep(for: pause)
+                        pause = min(pause * 2, .milliseconds(100))
+                    } catch {
+                        let code: ErrorCode = (error as? ZMQError)?.isWouldBlock == true ? .unavailable : .internal
+                        pending.withLock { $0.removeValue(forKey: id) }?
+                            .resume(throwing: RPCErrorBody(code, "\(method) to \(self.endpoint): \(error)"))
+                        return
+                    }
+                }
+                try? await Task.sleep(until: deadline)
                 pending.withLock { $0.removeValue(forKey: id) }?
                     .resume(throwing: RPCErrorBody(.timeout, "\(method) to \(endpoint): no reply within \(timeout)"))
             }

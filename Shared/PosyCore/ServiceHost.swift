@@ -92,13 +92,9 @@ public final class ServiceHost: Service, Sendable {
     }
 
     func registerBuiltins() {
-        let m = metrics
         rpc.register(RPCMethod.health) { [self] _ in try JSON.encode(await health()) }
         rpc.register(RPCMethod.stats) { [self] _ in
-            var extra = store?.statistics ?? [:]
-            extra["events_outbox_heads_total"] = events?.currentHeads.values.reduce(0, +) ?? 0
-            extra["bus_dropped_sends"] = Int64(publisher.droppedSends)
-            return try JSON.encode(m.snapshot(service: descriptor.service, instance: descriptor.instance, extra: extra))
+            try JSON.encode(statsReport())
         }
         if let events, let store {
             rpc.register(RPCMethod.eventsReplay) { request in
@@ -140,6 +136,15 @@ public final class ServiceHost: Service, Sendable {
         return HealthReport(service: descriptor.service, instance: descriptor.instance, version: PosyVersion.current,
                             status: ok ? "ok" : "degraded", uptimeSeconds: (ContinuousClock.now - startedAt).seconds,
                             epoch: events?.epoch ?? "", pid: getpid(), checks: checks)
+    }
+
+    /// `stats`: the metrics plus store and publisher figures.
+    public func statsReport() -> StatsReport {
+        var counters = store?.statistics ?? [:]
+        counters["bus_dropped_sends"] = Int64(publisher.droppedSends)
+        var gauges: [String: Int64] = ["outbox_head_total": events?.currentHeads.values.reduce(0, +) ?? 0]
+        if let store { gauges["store_largest_group"] = Int64(store.largestGroup) }
+        return metrics.snapshot(service: descriptor.service, instance: descriptor.instance, counters: counters, gauges: gauges)
     }
 
     func heartbeat() -> Heartbeat {

@@ -40,7 +40,7 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     }
 
     public func resolvedRPC(service: String, defaultPort: Int) -> String {
-        Environment.resolve(rpc, "POSY_\(service.uppercased())_RPC", "tcp://127.0.0.1:\(defaultPort)")
+        Environment.resolve(rpc, "POSY_\(service.uppercased())_RPC", defaultPort == 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:\(defaultPort)")
     }
 
     public func resolvedAdvertise(service: String) -> String? {

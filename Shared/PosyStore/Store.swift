@@ -131,9 +131,11 @@ public final class Store: Sendable {
             "store_transactions": Int64(counters.transactions.load(ordering: .relaxed)),
             "store_write_jobs": Int64(counters.jobs.load(ordering: .relaxed)),
             "store_failed_jobs": Int64(counters.failedJobs.load(ordering: .relaxed)),
-            "store_largest_group": Int64(counters.largestGroup.load(ordering: .relaxed)),
         ]
     }
+
+    /// Most write jobs that shared one transaction so far.
+    public var largestGroup: Int { counters.largestGroup.load(ordering: .relaxed) }
 
     /// Finishes queued work and closes both connections.
     public func close() {

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PosyCore
+import PosySchema
+import PosyZMQ
+
+/// `posy-bus`: the XSUB/XPUB forwarder every publisher and subscriber meets at. Stateless.
+/// It also heartbeats (through itself) and answers `health`, `stats` and `bus.proxy` on its RPC port.
+@main
+struct BusMain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "posy-bus", abstract: "Posy event bus: XSUB (publishers connect) → XPUB (subscribers connect).")
+
+    @Option(name: .customLong("frontend"), help: "XSUB bind endpoint (env POSY_BUS_FRONTEND, default tcp://127.0.0.1:7100).")
+    var frontend: String?
+
+    @Option(name: .customLong("backend"), help: "XPUB bind endpoint (env POSY_BUS_BACKEND, default tcp://127.0.0.1:7101).")
+    var backend: String?
+
+    @Option(name: .customLong("hwm"), help: "High-water mark per connection, messages (env POSY_BUS_HWM, default 100000).")
+    var hwm: Int32?
+
+    @OptionGroup var options: ServiceOptions
+
+    func run() async throws {
+        PosyLogHandler.bootstrap(level: options.resolvedLogLevel)
+        let logger = Logger(label: "bus")
+        let front = Environment.resolve(frontend, "POSY_BUS_FRONTEND", "tcp://127.0.0.1:7100")
+        let back = Environment.resolve(backend, "POSY_BUS_BACKEND", "tcp://127.0.0.1:7101")
+        let hwm = hwm ?? Environment.string("POSY_BUS_HWM").flatMap(Int32.init) ?? 100_000
+        var o = ZMQSocketOptions()
+        o.sendHighWaterMark = hwm
+        o.receiveHighWaterMark = hwm
+        let proxy: ZMQProxy
+        do {
+            proxy = try await ZMQProxy.start(frontend: .xsub, bind: [front], options: o, backend: .xpub, bind: [back], options: o)
+        } catch {
+            logger.critical("cannot bind the bus", metadata: ["error": "\(error)", "frontend": "\(front)", "backend": "\(back)"])
+            throw ExitCode(1)
+        }
+        logger.info("forwarding", metadata: [
+            "frontend": "\(proxy.frontendEndpoints)", "backend": "\(proxy.backendEndpoints)", "libzmq": "\(ZMQContext.libraryVersion)"])
+        // The bus's own heartbeat goes through its own frontend unless told otherwise.
+        var own = options
+        if own.busPub == nil && Environment.string("POSY_BUS_PUB") == nil {
+            own.busPub = proxy.frontendEndpoints.first.map { $0.replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:") }
+        }
+        if own.busSub == nil && Environment.string("POSY_BUS_SUB") == nil {
+            own.busSub = proxy.backendEndpoints.first.map { $0.replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:") }
+        }
+        try await ServiceMain.run(ServiceDescriptor(service: "bus", defaultRPCPort: 7102, migrations: nil), options: own) { host in
+            host.rpc.register("bus.proxy") { _ in try JSON.encode(try await proxy.statistics()) }
+            return []
+        }
+        await proxy.terminate()
+    }
+}

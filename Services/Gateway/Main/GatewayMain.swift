@@ -1,0 +1,23 @@
+import ArgumentParser
+import PosyCore
+import PosyGateway
+
+/// `posy-gateway`: the public HTTP edge. Stateless; finds services from their heartbeats.
+@main
+struct GatewayMain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "posy-gateway", abstract: "Posy gateway: HTTP (default 127.0.0.1:8080), /healthz, /metrics.")
+
+    @OptionGroup var gateway: GatewayOptions
+    @OptionGroup var options: ServiceOptions
+
+
+    func run() async throws {
+        let gateway = self.gateway
+        try await ServiceMain.run(
+            ServiceDescriptor(service: "gateway", defaultRPCPort: 0, migrations: nil), options: options
+        ) { host in
+            [GatewayApp.build(host: host, options: gateway)]
+        }
+    }
+}

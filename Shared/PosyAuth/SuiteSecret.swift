@@ -1,0 +1,25 @@
+import Foundation
+
+/// The suite's signing secret: `POSY_SECRET`, else `<data-dir>/secret`, generated (32 random bytes,
+/// hex, mode 0600) on first use.
+public enum SuiteSecret {
+    public static func load(dataDir: String, create: Bool = true) throws -> String {
+        if let s = ProcessInfo.processInfo.environment["POSY_SECRET"], !s.isEmpty { return s }
+        let path = (dataDir as NSString).appendingPathComponent("secret")
+        if let existing = try? String(contentsOfFile: path, encoding: .utf8) {
+            let trimmed = existing.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !trimmed.isEmpty { return trimmed }
+        }
+        guard create else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+        }
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
+        let secret = bytes.map { String(format: "%02x", $0) }.joined()
+        let tmp = path + ".tmp-\(getpid())"
+        FileManager.default.createFile(atPath: tmp, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        if rename(tmp, path) != 0 { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        return secret
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+
+/// Runs a Posy process: logging, the ``ServiceHost``, the service's own setup (which may return more
+/// services to run beside the host, such as the gateway's HTTP server), and a `ServiceGroup`
+/// that shuts everything down gracefully on SIGTERM or SIGINT.
+public enum ServiceMain {
+    public static func run(
+        _ descriptor: ServiceDescriptor, options: ServiceOptions,
+        configure: (ServiceHost) async throws -> [any Service] = { _ in [] }
+    ) async throws {
+        PosyLogHandler.bootstrap(level: options.resolvedLogLevel)
+        let host: ServiceHost
+        let extraServices: [any Service]
+        do {
+            host = try await ServiceHost.make(descriptor, options: options)
+            extraServices = try await configure(host)
+        } catch {
+            Logger(label: descriptor.instance).critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [host] + extraServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: host.logger))
+        try await group.run()
+    }
+}
