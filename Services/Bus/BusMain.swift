@@ -24,7 +24,8 @@ struct BusMain: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        PosyLogHandler.bootstrap(level: options.resolvedLogLevel)
+        var config = options.config
+        PosyLogHandler.bootstrap(level: config.logLevel)
         let logger = Logger(label: "bus")
         let front = Environment.resolve(frontend, "POSY_BUS_FRONTEND", "tcp://127.0.0.1:7100")
         let back = Environment.resolve(backend, "POSY_BUS_BACKEND", "tcp://127.0.0.1:7101")
@@ -42,14 +43,13 @@ struct BusMain: AsyncParsableCommand {
         logger.info("forwarding", metadata: [
             "frontend": "\(proxy.frontendEndpoints)", "backend": "\(proxy.backendEndpoints)", "libzmq": "\(ZMQContext.libraryVersion)"])
         // The bus's own heartbeat goes through its own frontend unless told otherwise.
-        var own = options
-        if own.busPub == nil && Environment.string("POSY_BUS_PUB") == nil {
-            own.busPub = proxy.frontendEndpoints.first.map { $0.replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:") }
+        if options.busPub == nil && Environment.string("POSY_BUS_PUB") == nil, let e = proxy.frontendEndpoints.first {
+            config.busPub = e.replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:")
         }
-        if own.busSub == nil && Environment.string("POSY_BUS_SUB") == nil {
-            own.busSub = proxy.backendEndpoints.first.map { $0.replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:") }
+        if options.busSub == nil && Environment.string("POSY_BUS_SUB") == nil, let e = proxy.backendEndpoints.first {
+            config.busSub = e.replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:")
         }
-        try await ServiceMain.run(ServiceDescriptor(service: "bus", defaultRPCPort: 7102, migrations: nil), options: own) { host in
+        try await ServiceMain.run(ServiceDescriptor(service: "bus", defaultRPCPort: 7102, migrations: nil), config: config) { host in
             host.rpc.register("bus.proxy") { _ in try JSON.encode(try await proxy.statistics()) }
             return []
         }

@@ -12,6 +12,6 @@ struct LocationMain: AsyncParsableCommand {
     func run() async throws {
         try await ServiceMain.run(
             ServiceDescriptor(service: "location", defaultRPCPort: 7130, migrations: LocationMigrations.all),
-            options: options)
+            config: options.config)
     }
 }

@@ -24,6 +24,6 @@ struct MessagingMain: AsyncParsableCommand {
         try await ServiceMain.run(
             ServiceDescriptor(service: "messaging", instance: "messaging-\(shard)", shard: shard,
                               defaultRPCPort: 7120 + shard, migrations: MessagingMigrations.all),
-            options: options)
+            config: options.config)
     }
 }

@@ -12,6 +12,6 @@ struct NotifyMain: AsyncParsableCommand {
     func run() async throws {
         try await ServiceMain.run(
             ServiceDescriptor(service: "notify", defaultRPCPort: 7150, migrations: NotifyMigrations.all),
-            options: options)
+            config: options.config)
     }
 }

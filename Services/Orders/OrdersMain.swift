@@ -12,6 +12,6 @@ struct OrdersMain: AsyncParsableCommand {
     func run() async throws {
         try await ServiceMain.run(
             ServiceDescriptor(service: "orders", defaultRPCPort: 7110, migrations: OrdersMigrations.all),
-            options: options)
+            config: options.config)
     }
 }

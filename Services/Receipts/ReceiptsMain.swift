@@ -12,6 +12,6 @@ struct ReceiptsMain: AsyncParsableCommand {
     func run() async throws {
         try await ServiceMain.run(
             ServiceDescriptor(service: "receipts", defaultRPCPort: 7140, migrations: ReceiptsMigrations.all),
-            options: options)
+            config: options.config)
     }
 }

@@ -17,6 +17,9 @@ public struct ServiceDescriptor: Sendable {
     public var answersProbes: Bool
     /// Where cursors of sources it has never seen start.
     public var startAt: EventSubscriber.StartPosition
+    /// SUB socket high-water mark and in-process inbox of the subscriber (messages).
+    public var receiveHighWaterMark: Int32 = 100_000
+    public var inboxCapacity: Int = 10_000
 
     public init(service: String, instance: String? = nil, shard: Int? = nil, defaultRPCPort: Int,
                 migrations: [Migration]?, storeFile: String? = nil, answersProbes: Bool? = nil,

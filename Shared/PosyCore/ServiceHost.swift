@@ -8,7 +8,7 @@ import Synchronization
 
 /// Everything a Posy process shares: store, outbox, publisher, RPC server with `health`, `stats` and
 /// `events.replay`, heartbeats, discovery and the durable subscriber. A service builds one with
-/// ``make(_:options:)``, registers its RPC methods and event handlers, then runs it in a
+/// ``make(_:config:)``, registers its RPC methods and event handlers, then runs it in a
 /// `ServiceGroup` that shuts it down gracefully on SIGTERM/SIGINT.
 public final class ServiceHost: Service, Sendable {
     public let descriptor: ServiceDescriptor
@@ -29,31 +29,31 @@ public final class ServiceHost: Service, Sendable {
     private let ephemeralHandlers = Mutex<[(SubscriptionPattern, EventSubscriber.EphemeralHandler)]>([])
     private let subscriberBox = Mutex<EventSubscriber?>(nil)
 
-    public static func make(_ descriptor: ServiceDescriptor, options: ServiceOptions) async throws -> ServiceHost {
+    public static func make(_ descriptor: ServiceDescriptor, config: ServiceConfig) async throws -> ServiceHost {
         var logger = Logger(label: descriptor.instance)
         logger[metadataKey: "pid"] = "\(getpid())"
         var store: Store?
         if let migrations = descriptor.migrations {
-            let path = (options.resolvedDataDir as NSString).appendingPathComponent(descriptor.storeFile)
+            let path = (config.dataDir as NSString).appendingPathComponent(descriptor.storeFile)
             store = try Store(path: path, migrations: CoreMigrations.with(migrations),
-                              synchronous: options.resolvedSyncFull ? .full : .normal, logger: logger)
+                              synchronous: config.syncFull ? .full : .normal, logger: logger)
         }
-        let publisher = try await BusPublisher(busPub: options.resolvedBusPub)
+        let publisher = try await BusPublisher(busPub: config.busPub)
         let metrics = Metrics()
         let rpc = try await RPCServer(
-            bind: options.resolvedRPC(service: descriptor.service, defaultPort: descriptor.defaultRPCPort),
+            bind: config.rpcEndpoint(service: descriptor.service, defaultPort: descriptor.defaultRPCPort),
             metrics: metrics, logger: logger)
         var events: EventLog?
         if let store {
             events = try await EventLog(store: store, src: descriptor.instance, publisher: publisher, metrics: metrics)
         }
-        let advertised = options.resolvedAdvertise(service: descriptor.service) ?? Self.advertisable(rpc.endpoint)
+        let advertised = config.advertiseEndpoint(service: descriptor.service) ?? Self.advertisable(rpc.endpoint)
         let host = ServiceHost(descriptor: descriptor, logger: logger, metrics: metrics, store: store, events: events,
-                               publisher: publisher, rpc: rpc, busSub: options.resolvedBusSub,
-                               advertisedRPC: advertised, retentionHours: options.resolvedRetention)
+                               publisher: publisher, rpc: rpc, busSub: config.busSub,
+                               advertisedRPC: advertised, retentionHours: config.retentionHours)
         host.registerBuiltins()
         logger.info("started", metadata: [
-            "rpc": "\(advertised)", "bus_pub": "\(options.resolvedBusPub)", "bus_sub": "\(options.resolvedBusSub)",
+            "rpc": "\(advertised)", "bus_pub": "\(config.busPub)", "bus_sub": "\(config.busSub)",
             "store": "\(store?.path ?? "none")", "epoch": "\(events?.epoch ?? "")", "version": "\(PosyVersion.current)"])
         return host
     }
@@ -162,6 +162,7 @@ public final class ServiceHost: Service, Sendable {
         let subscriber = try await EventSubscriber(
             busSub: busSub, store: store, durable: durable.map(\.0.text), ephemeral: ephemeral.map(\.0.text),
             startAt: descriptor.startAt, directory: directory, pool: pool, metrics: metrics, logger: logger,
+            receiveHighWaterMark: descriptor.receiveHighWaterMark, inboxCapacity: descriptor.inboxCapacity,
             handler: { db, topic, e in
                 guard let h = durable.first(where: { $0.0.matches(topic) })?.1 else { return }
                 try h(db, e)

@@ -7,14 +7,14 @@ import ServiceLifecycle
 /// that shuts everything down gracefully on SIGTERM or SIGINT.
 public enum ServiceMain {
     public static func run(
-        _ descriptor: ServiceDescriptor, options: ServiceOptions,
+        _ descriptor: ServiceDescriptor, config: ServiceConfig,
         configure: (ServiceHost) async throws -> [any Service] = { _ in [] }
     ) async throws {
-        PosyLogHandler.bootstrap(level: options.resolvedLogLevel)
+        PosyLogHandler.bootstrap(level: config.logLevel)
         let host: ServiceHost
         let extraServices: [any Service]
         do {
-            host = try await ServiceHost.make(descriptor, options: options)
+            host = try await ServiceHost.make(descriptor, config: config)
             extraServices = try await configure(host)
         } catch {
             Logger(label: descriptor.instance).critical("cannot start", metadata: ["error": "\(error)"])

@@ -31,24 +31,18 @@ public struct ServiceOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    public var resolvedBusPub: String { Environment.resolve(busPub, "POSY_BUS_PUB", "tcp://127.0.0.1:7100") }
-    public var resolvedBusSub: String { Environment.resolve(busSub, "POSY_BUS_SUB", "tcp://127.0.0.1:7101") }
-    public var resolvedDataDir: String { Environment.resolve(dataDir, "POSY_DATA_DIR", "./data") }
-    public var resolvedSyncFull: Bool { syncFull || Environment.string("POSY_SYNC_FULL") == "1" }
-    public var resolvedRetention: Double {
-        outboxRetentionHours ?? Environment.string("POSY_OUTBOX_RETENTION_HOURS").flatMap(Double.init) ?? 168
-    }
-
-    public func resolvedRPC(service: String, defaultPort: Int) -> String {
-        Environment.resolve(rpc, "POSY_\(service.uppercased())_RPC", defaultPort == 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:\(defaultPort)")
-    }
-
-    public func resolvedAdvertise(service: String) -> String? {
-        advertise ?? Environment.string("POSY_\(service.uppercased())_ADVERTISE")
-    }
-
-    public var resolvedLogLevel: Logger.Level {
-        Logger.Level(rawValue: Environment.resolve(logLevel, "POSY_LOG_LEVEL", "info")) ?? .info
+    /// Flags, then `POSY_*` environment, then defaults. Call once at the start of `run()`.
+    public var config: ServiceConfig {
+        var c = ServiceConfig()
+        c.busPub = Environment.resolve(busPub, "POSY_BUS_PUB", c.busPub)
+        c.busSub = Environment.resolve(busSub, "POSY_BUS_SUB", c.busSub)
+        c.rpc = rpc
+        c.advertise = advertise
+        c.dataDir = Environment.resolve(dataDir, "POSY_DATA_DIR", c.dataDir)
+        c.logLevel = Logger.Level(rawValue: Environment.resolve(logLevel, "POSY_LOG_LEVEL", "info")) ?? .info
+        c.retentionHours = outboxRetentionHours ?? Environment.string("POSY_OUTBOX_RETENTION_HOURS").flatMap(Double.init) ?? 168
+        c.syncFull = syncFull || Environment.string("POSY_SYNC_FULL") == "1"
+        return c
     }
 
     public func validate() throws {

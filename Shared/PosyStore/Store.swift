@@ -88,6 +88,7 @@ public final class Store: Sendable {
     }
 
     /// Runs `body` on the writer inside the shared group transaction; returns after it committed.
+    @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
             let accepted = writer.submit { db in

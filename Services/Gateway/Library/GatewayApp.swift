@@ -6,8 +6,8 @@ import PosySchema
 
 /// The gateway's HTTP application: `/healthz` and `/metrics` for now; the public API comes with the orders issue.
 public enum GatewayApp {
-    public static func build(host: ServiceHost, options: GatewayOptions) -> some ApplicationProtocol {
-        let monitor = SuiteMonitor(host: host, expected: options.resolvedExpect)
+    public static func build(host: ServiceHost, config: GatewayConfig) -> some ApplicationProtocol {
+        let monitor = SuiteMonitor(host: host, expected: config.expect)
         let router = Router()
         router.get("healthz") { _, _ -> Response in
             let summary = await monitor.health()
@@ -18,12 +18,10 @@ public enum GatewayApp {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        var logger = Logger(label: "gateway.http")
-        logger.logLevel = options.logLevelForHTTP
         return Application(
             router: router,
-            configuration: .init(address: .hostname(options.resolvedHost, port: options.resolvedPort), serverName: "posy-gateway"),
-            logger: logger)
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "posy-gateway"),
+            logger: Logger(label: "gateway.http"))
     }
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status) -> Response {
@@ -33,6 +31,3 @@ public enum GatewayApp {
     }
 }
 
-extension GatewayOptions {
-    var logLevelForHTTP: Logger.Level { .info }
-}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PosyCore
 
 /// Flags of `posy-gateway` beyond the common ones.
@@ -14,14 +15,30 @@ public struct GatewayOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    public var resolvedHost: String { Environment.resolve(httpHost, "POSY_HTTP_HOST", "127.0.0.1") }
-    public var resolvedPort: Int { httpPort ?? Environment.string("POSY_HTTP_PORT").flatMap(Int.init) ?? 8080 }
-    public var resolvedExpect: [String] {
-        Environment.resolve(expect, "POSY_EXPECT", "bus,orders,messaging-1,location,receipts,notify")
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    /// Flags, then environment, then defaults, as a plain value (resolve once, at the start of `run()`).
+    public var config: GatewayConfig {
+        GatewayConfig(
+            host: Environment.resolve(httpHost, "POSY_HTTP_HOST", "127.0.0.1"),
+            port: httpPort ?? Environment.string("POSY_HTTP_PORT").flatMap(Int.init) ?? 8080,
+            expect: Environment.resolve(expect, "POSY_EXPECT", "bus,orders,messaging-1,location,receipts,notify")
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
     }
 
     public func validate() throws {
         if let p = httpPort, !(0...65535).contains(p) { throw ValidationError("--http-port must be 0…65535") }
+    }
+}
+
+/// The gateway's resolved settings.
+public struct GatewayConfig: Sendable {
+    public var host: String
+    public var port: Int
+    /// Instances `/healthz` requires.
+    public var expect: [String]
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, expect: [String]) {
+        self.host = host
+        self.port = port
+        self.expect = expect
     }
 }

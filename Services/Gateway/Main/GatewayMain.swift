@@ -13,11 +13,11 @@ struct GatewayMain: AsyncParsableCommand {
 
 
     func run() async throws {
-        let gateway = self.gateway
+        let gateway = self.gateway.config
         try await ServiceMain.run(
-            ServiceDescriptor(service: "gateway", defaultRPCPort: 0, migrations: nil), options: options
+            ServiceDescriptor(service: "gateway", defaultRPCPort: 0, migrations: nil), config: options.config
         ) { host in
-            [GatewayApp.build(host: host, options: gateway)]
+            [GatewayApp.build(host: host, config: gateway)]
         }
     }
 }

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// `posy bench`: benchmarks.
+public struct BenchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Benchmarks (figures, not pass/fail).", subcommands: [BusBenchCommand.self])
+
+    public init() {}
+}

@@ -1,0 +1,340 @@
+import ArgumentParser
+import Foundation
+import Histogram
+import Logging
+import PosyCore
+import PosySchema
+import PosyZMQ
+
+/// `posy bench bus`: durable events end to end (emit in the producer's transaction → the
+/// subscriber's commit) next to raw ZeroMQ PUB/SUB through the same XSUB/XPUB forwarder, in one
+/// run on this machine: throughput, and latency percentiles at a fixed rate.
+public struct BusBenchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "bus", abstract: "Benchmark the event bus.")
+
+    @Option(name: .customLong("count"), help: "Events in each throughput run.") var count = 100_000
+    @Option(name: .customLong("rate"), help: "Events per second in the latency runs.") var rate = 10_000
+    @Option(name: .customLong("seconds"), help: "Length of each latency run.") var seconds = 5.0
+    @Option(name: .customLong("producers"), help: "Concurrent producers (each write emits --batch events).") var producers = 64
+    @Option(name: .customLong("batch"), help: "Events per producer write.") var batch = 1
+    @Option(name: .customLong("payload"), help: "Payload bytes.") var payload = 100
+    @Flag(name: .customLong("json"), help: "Print JSON.") var json = false
+
+    public init() {}
+
+    public struct Result: Codable, Sendable {
+        public var name: String
+        public var events: Int
+        public var eventsPerSecond: Double
+        public var p50Ms: Double?
+        public var p99Ms: Double?
+        public var p999Ms: Double?
+        public var maxMs: Double?
+        public var lost: Int
+    }
+
+    public func run() async throws {
+        PosyLogHandler.bootstrap(level: .warning)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-bench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var o = ZMQSocketOptions()
+        o.sendHighWaterMark = 1_000_000
+        o.receiveHighWaterMark = 1_000_000
+        let proxy = try await ZMQProxy.start(frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: o,
+                                             backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: o)
+        let front = proxy.frontendEndpoints[0], back = proxy.backendEndpoints[0]
+        var results: [Result] = []
+        let raw = RawBench(front: front, back: back, payload: payload)
+        results.append(try await raw.throughput(count: count))
+        results.append(try await raw.latency(rate: rate, seconds: seconds))
+        let durable = try await DurableBench.start(front: front, back: back, dir: dir, payload: payload)
+        results.append(try await durable.throughput(count: count, producers: producers, batch: batch))
+        results.append(try await durable.latency(rate: rate, seconds: seconds))
+        await durable.stop()
+        await proxy.terminate()
+        if json {
+            print(String(decoding: try JSON.encode(results), as: UTF8.self))
+        } else {
+            func ms(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "-" }
+            var rows = [["RUN", "EVENTS", "EVENTS/S", "P50 ms", "P99 ms", "P99.9 ms", "MAX ms", "LOST"]]
+            for r in results {
+                rows.append([r.name, "\(r.events)", String(format: "%.0f", r.eventsPerSecond), ms(r.p50Ms), ms(r.p99Ms),
+                             ms(r.p999Ms), ms(r.maxMs), "\(r.lost)"])
+            }
+            print(TextTable.render(rows))
+            print("durable throughput is \(String(format: "%.2f", results[2].eventsPerSecond / max(1, results[0].eventsPerSecond)))x raw ZeroMQ; payload \(payload) B, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        }
+    }
+}
+
+/// Latency recorder shared by the runs (microsecond resolution).
+final class LatencyRecorder: Sendable {
+    private let histogram = Locked(Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three))
+    private let received = Locked(0)
+
+    func record(sentNanos: UInt64) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let micros = now > sentNanos ? (now - sentNanos) / 1000 : 0
+        histogram.withLock { _ = $0.record(max(1, micros)) }
+        received.withLock { $0 += 1 }
+    }
+
+    var count: Int { received.value }
+
+    func percentiles() -> (Double, Double, Double, Double) {
+        let h = histogram.value
+        return (Double(h.valueAtPercentile(50)) / 1000, Double(h.valueAtPercentile(99)) / 1000,
+                Double(h.valueAtPercentile(99.9)) / 1000, Double(h.max) / 1000)
+    }
+}
+
+/// Raw PUB → XSUB/XPUB → SUB with the same payload size; the baseline.
+struct RawBench {
+    let front: String
+    let back: String
+    let payload: Int
+
+    func frames(_ i: Int) -> [Data] {
+        var d = Data(count: max(16, payload))
+        let t = DispatchTime.now().uptimeNanoseconds
+        d.withUnsafeMutableBytes { $0.storeBytes(of: t, as: UInt64.self) }
+        return [Data("raw.t\(i % 4)".utf8), d]
+    }
+
+    func connect() async throws -> (ZMQSocket, ZMQSocket) {
+        var po = ZMQSocketOptions()
+        po.sendHighWaterMark = 1_000_000
+        var so = ZMQSocketOptions()
+        so.receiveHighWaterMark = 1_000_000
+        so.inboxCapacity = 100_000
+        so.subscriptions = ["raw."]
+        let pub = try await ZMQSocket.open(.pub, connect: [front], options: po, name: "bench-pub")
+        let sub = try await ZMQSocket.open(.sub, connect: [back], options: so, name: "bench-sub")
+        // Wait for the subscription to reach the publisher (slow joiner).
+        while true {
+            pub.post([[Data("raw.warmup".utf8), Data(count: 16)]])
+            let got = await withTaskGroup(of: Bool.self) { g in
+                g.addTask { await sub.inbox.next() != nil }
+                g.addTask { try? await Task.sleep(for: .milliseconds(100)); return false }
+                let first = await g.next()!
+                g.cancelAll()
+                return first
+            }
+            if got { break }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        while let _ = await nextWithin(sub, .milliseconds(50)) {}
+        return (pub, sub)
+    }
+
+    func nextWithin(_ sub: ZMQSocket, _ d: Duration) async -> [[Data]]? {
+        await withTaskGroup(of: [[Data]]?.self) { g in
+            g.addTask { await sub.inbox.next(max: 10_000) }
+            g.addTask { try? await Task.sleep(for: d); return nil }
+            let first = await g.next()!
+            g.cancelAll()
+            return first
+        }
+    }
+
+    func throughput(count: Int) async throws -> BusBenchCommand.Result {
+        let (pub, sub) = try await connect()
+        let start = ContinuousClock.now
+        let sender = Task {
+            var i = 0
+            while i < count {
+                let n = min(1_000, count - i)
+                pub.post((i..<(i + n)).map(frames))
+                i += n
+                await Task.yield()
+            }
+        }
+        var received = 0
+        var last = start
+        while received < count, let batch = await nextWithin(sub, .seconds(2)) {
+            received += batch.count
+            last = .now
+        }
+        await sender.value
+        let elapsed = (last - start).seconds
+        await pub.close()
+        await sub.close()
+        return .init(name: "raw zmq pub/sub, max rate", events: received, eventsPerSecond: Double(received) / elapsed,
+                     lost: count - received)
+    }
+
+    func latency(rate: Int, seconds: Double) async throws -> BusBenchCommand.Result {
+        let (pub, sub) = try await connect()
+        let recorder = LatencyRecorder()
+        let total = Int(Double(rate) * seconds)
+        let receiver = Task {
+            var n = 0
+            while n < total, let batch = await nextWithin(sub, .seconds(2)) {
+                for m in batch where m.count == 2 {
+                    recorder.record(sentNanos: m[1].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+                }
+                n += batch.count
+            }
+        }
+        try await Pacer.run(total: total, rate: rate) { i, n in pub.post((i..<(i + n)).map(frames)) }
+        await receiver.value
+        await pub.close()
+        await sub.close()
+        let (p50, p99, p999, mx) = recorder.percentiles()
+        return .init(name: "raw zmq pub/sub at \(rate)/s", events: recorder.count, eventsPerSecond: Double(rate),
+                     p50Ms: p50, p99Ms: p99, p999Ms: p999, maxMs: mx, lost: total - recorder.count)
+    }
+}
+
+/// Emits `total` items at `rate` per second in 1 ms ticks.
+enum Pacer {
+    static func run(total: Int, rate: Int, _ emit: (Int, Int) async throws -> Void) async throws {
+        let start = ContinuousClock.now
+        var sent = 0
+        while sent < total {
+            let due = Int((ContinuousClock.now - start).seconds * Double(rate)) + 1
+            let n = min(total, due) - sent
+            if n > 0 {
+                try await emit(sent, n)
+                sent += n
+            }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+}
+
+/// Two full Posy peers in this process: a producer with an outbox and a subscriber with cursors,
+/// each with its own SQLite store, meeting at the forwarder over TCP.
+struct DurableBench {
+    let producer: ServiceHost
+    let sink: ServiceHost
+    let producerRun: Task<Void, any Error>
+    let sinkRun: Task<Void, any Error>
+    let recorder: Locked<LatencyRecorder>
+    let applied: Locked<Int>
+
+    static func start(front: String, back: String, dir: String, payload: Int) async throws -> DurableBench {
+        var o = ServiceConfig()
+        o.busPub = front
+        o.busSub = back
+        o.dataDir = dir
+        o.rpc = "tcp://127.0.0.1:*"
+        o.logLevel = .warning
+        let producer = try await ServiceHost.make(
+            ServiceDescriptor(service: "bench", instance: "bench-producer", defaultRPCPort: 0, migrations: [], answersProbes: false),
+            config: o)
+        var sd = ServiceDescriptor(service: "bench", instance: "bench-sink", defaultRPCPort: 0, migrations: SinkCommand.migrations,
+                                   answersProbes: false)
+        sd.inboxCapacity = 50_000
+        sd.receiveHighWaterMark = 1_000_000
+        let sink = try await ServiceHost.make(sd, config: o)
+        let recorder = Locked(LatencyRecorder())
+        let applied = Locked(0)
+        sink.on("bench.") { db, e in
+            let n = PayloadScanner.int("n", in: e.data) ?? -1
+            let t = UInt64(PayloadScanner.int("t", in: e.data) ?? 0)
+            try db.run("INSERT INTO effects(src, topic, seq, n) VALUES (?, ?, ?, ?)", e.src, e.type, e.seq, n)
+            db.onCommit {
+                recorder.value.record(sentNanos: t)
+                applied.withLock { $0 += 1 }
+            }
+        }
+        let producerRun = Task { try await producer.run() }
+        let sinkRun = Task { try await sink.run() }
+        guard await sink.waitForBus(timeout: .seconds(10)), await producer.waitForBus(timeout: .seconds(10)) else {
+            throw ValidationError("bench peers could not reach the forwarder")
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        return DurableBench(producer: producer, sink: sink, producerRun: producerRun, sinkRun: sinkRun,
+                            recorder: recorder, applied: applied)
+    }
+
+    func payload(_ i: Int, _ pad: String) -> Data {
+        Data(#"{"n":\#(i),"t":\#(DispatchTime.now().uptimeNanoseconds),"pad":"\#(pad)"}"#.utf8)
+    }
+
+    func waitApplied(_ target: Int, stallLimit: Duration = .seconds(10)) async -> ContinuousClock.Instant {
+        var last = applied.value
+        var lastChange = ContinuousClock.now
+        while applied.value < target {
+            try? await Task.sleep(for: .milliseconds(2))
+            let now = applied.value
+            if now != last {
+                last = now
+                lastChange = .now
+            } else if ContinuousClock.now - lastChange > stallLimit {
+                break
+            }
+        }
+        return .now
+    }
+
+    func throughput(count: Int, producers: Int, batch: Int) async throws -> BusBenchCommand.Result {
+        guard let store = producer.store, let events = producer.events else { return .init(name: "", events: 0, eventsPerSecond: 0, lost: 0) }
+        recorder.withLock { $0 = LatencyRecorder() }
+        let base = applied.value
+        let pad = String(repeating: "x", count: 60)
+        let start = ContinuousClock.now
+        let next = Locked(0)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<producers {
+                group.addTask {
+                    while true {
+                        let first = next.withLock { v -> Int in
+                            let f = v
+                            v += batch
+                            return f
+                        }
+                        if first >= count { return }
+                        let n = min(batch, count - first)
+                        try await store.write { db in
+                            for i in first..<(first + n) {
+                                try events.emit(db, topic: "bench.t\(i % 4)", data: payload(i, pad))
+                            }
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let end = await waitApplied(base + count)
+        let got = applied.value - base
+        let (p50, p99, p999, mx) = recorder.value.percentiles()
+        return .init(name: "durable, max rate (\(producers) producers)", events: got,
+                     eventsPerSecond: Double(got) / (end - start).seconds, p50Ms: p50, p99Ms: p99, p999Ms: p999, maxMs: mx,
+                     lost: count - got)
+    }
+
+    func latency(rate: Int, seconds: Double) async throws -> BusBenchCommand.Result {
+        guard let store = producer.store, let events = producer.events else { return .init(name: "", events: 0, eventsPerSecond: 0, lost: 0) }
+        try await Task.sleep(for: .milliseconds(300))
+        recorder.withLock { $0 = LatencyRecorder() }
+        let base = applied.value
+        let total = Int(Double(rate) * seconds)
+        let pad = String(repeating: "x", count: 60)
+        try await Pacer.run(total: total, rate: rate) { first, n in
+            // Each tick's events are separate writes, as independent requests would be.
+            try await withThrowingTaskGroup(of: Void.self) { g in
+                for i in first..<(first + n) {
+                    g.addTask { () async throws -> Void in
+                        try await store.write { db in _ = try events.emit(db, topic: "bench.t\(i % 4)", data: payload(i, pad)) }
+                    }
+                }
+                try await g.waitForAll()
+            }
+        }
+        _ = await waitApplied(base + total)
+        let got = applied.value - base
+        let (p50, p99, p999, mx) = recorder.value.percentiles()
+        return .init(name: "durable at \(rate)/s", events: got, eventsPerSecond: Double(rate), p50Ms: p50, p99Ms: p99,
+                     p999Ms: p999, maxMs: mx, lost: total - got)
+    }
+
+    func stop() async {
+        producerRun.cancel()
+        sinkRun.cancel()
+        _ = try? await producerRun.value
+        _ = try? await sinkRun.value
+    }
+}

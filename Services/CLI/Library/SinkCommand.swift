@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import PosyCore
+import PosySchema
+import PosyStore
+
+/// `posy dev sink`: a durable subscriber of `test.` events that records every application in
+/// `effects` (one row per application, never deduplicated by the table), so a test can prove each
+/// event was applied exactly once and in order.
+public struct SinkCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "sink", abstract: "Apply durable test events.")
+
+    @OptionGroup var options: ServiceOptions
+    @Option(name: .customLong("instance")) var instance = "sink"
+    @Option(name: .customLong("rcvhwm"), help: "SUB high-water mark.") var rcvhwm: Int32 = 100_000
+    @Option(name: .customLong("inbox"), help: "In-process inbox capacity.") var inbox = 10_000
+    @Option(name: .customLong("apply-delay-us"), help: "Extra time per applied event (a slow consumer).") var applyDelay: UInt32 = 0
+
+    public init() {}
+
+    public static let migrations = [
+        Migration(2, "sink: effects", """
+            CREATE TABLE effects (id INTEGER PRIMARY KEY AUTOINCREMENT, src TEXT NOT NULL, topic TEXT NOT NULL,
+                                  seq INTEGER NOT NULL, n INTEGER NOT NULL);
+            """),
+    ]
+
+    public func run() async throws {
+        var descriptor = ServiceDescriptor(service: "sink", instance: instance, defaultRPCPort: 0,
+                                           migrations: Self.migrations, answersProbes: false)
+        descriptor.receiveHighWaterMark = rcvhwm
+        descriptor.inboxCapacity = inbox
+        let delay = applyDelay
+        try await ServiceMain.run(descriptor, config: options.config) { host in
+            host.on("test.") { db, e in
+                guard let n = PayloadScanner.int("n", in: e.data) else {
+                    throw RPCErrorBody(.badPayload, "test event without n")
+                }
+                try db.run("INSERT INTO effects(src, topic, seq, n) VALUES (?, ?, ?, ?)", e.src, e.type, e.seq, n)
+                if delay > 0 { usleep(delay) }
+            }
+            return []
+        }
+    }
+}
+
+/// Reads one integer field from a flat JSON payload without a full decode (hot path of tools).
+enum PayloadScanner {
+    static func int(_ key: String, in data: Data) -> Int64? {
+        let needle = Array("\"\(key)\":".utf8)
+        return data.withUnsafeBytes { raw -> Int64? in
+            let b = raw.bindMemory(to: UInt8.self)
+            guard b.count >= needle.count else { return nil }
+            var i = 0
+            outer: while i + needle.count <= b.count {
+                for j in 0..<needle.count where b[i + j] != needle[j] {
+                    i += 1
+                    continue outer
+                }
+                var k = i + needle.count
+                var v: Int64 = 0
+                var any = false
+                while k < b.count, b[k] >= 48, b[k] <= 57 {
+                    v = v * 10 + Int64(b[k] - 48)
+                    k += 1
+                    any = true
+                }
+                return any ? v : nil
+            }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The processes `posy up` runs and the addresses they get (design §1 defaults, shiftable for tests).
+public struct SuiteLayout: Sendable {
+    public struct Child: Sendable {
+        public let name: String
+        public let executable: String
+        public let arguments: [String]
+    }
+
+    public var host = "127.0.0.1"
+    /// Bus frontend; the backend is +1 and the bus's own RPC +2.
+    public var busPort = 7100
+    /// orders = base, messaging shard N = base+10+N, location = base+20, receipts = base+30, notify = base+40.
+    public var rpcBase = 7110
+    public var httpPort = 8080
+    public var shards = 1
+    public var dataDir = "./data"
+
+    public init() {}
+
+    public var busPub: String { "tcp://\(host):\(busPort)" }
+    public var busSub: String { "tcp://\(host):\(busPort + 1)" }
+    public var busRPC: String { "tcp://\(host):\(busPort + 2)" }
+
+    /// Instances `/healthz` and `posy ping` expect.
+    public var instances: [String] {
+        ["bus", "orders"] + (1...shards).map { "messaging-\($0)" } + ["location", "receipts", "notify"]
+    }
+
+    public var children: [Child] {
+        func rpc(_ port: Int) -> [String] { ["--rpc", "tcp://\(host):\(port)"] }
+        let common = ["--bus-pub", busPub, "--bus-sub", busSub, "--data-dir", dataDir]
+        var list = [
+            Child(name: "bus", executable: "posy-bus", arguments: [
+                "--frontend", busPub, "--backend", busSub, "--data-dir", dataDir] + rpc(busPort + 2)),
+            Child(name: "orders", executable: "posy-orders", arguments: common + rpc(rpcBase)),
+        ]
+        for shard in 1...shards {
+            list.append(Child(name: "messaging-\(shard)", executable: "posy-messaging",
+                              arguments: ["--shard", "\(shard)"] + common + rpc(rpcBase + 10 + shard)))
+        }
+        list += [
+            Child(name: "location", executable: "posy-location", arguments: common + rpc(rpcBase + 20)),
+            Child(name: "receipts", executable: "posy-receipts", arguments: common + rpc(rpcBase + 30)),
+            Child(name: "notify", executable: "posy-notify", arguments: common + rpc(rpcBase + 40)),
+            Child(name: "gateway", executable: "posy-gateway", arguments: common + [
+                "--http-host", host, "--http-port", "\(httpPort)", "--expect", instances.joined(separator: ","),
+                "--rpc", "tcp://\(host):*"]),
+        ]
+        return list
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import PosyAuth
+import PosyCore
+
+/// `posy token`: mint a bearer token from the suite's secret.
+public struct TokenCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Mint an HMAC-SHA256 bearer token (JWT) from the suite's secret.")
+
+    @Option(name: .customLong("sub"), help: "User id.")
+    var sub: String
+    @Option(name: .customLong("role"), help: "admin, staff, courier or customer.")
+    var role: String
+    @Option(name: .customLong("shop"), help: "Shop id (staff and couriers).")
+    var shop: String?
+    @Option(name: .customLong("order"), help: "Restrict to one order (a customer's tracking link).")
+    var order: String?
+    @Option(name: .customLong("ttl"), help: "Lifetime: 3600, 30m, 12h, 7d (default 24h).")
+    var ttl: String = "24h"
+    @Option(name: .customLong("data-dir"), help: "Data directory holding the secret (env POSY_DATA_DIR, default ./data); POSY_SECRET overrides.")
+    var dataDir: String?
+
+    public init() {}
+
+    public func validate() throws {
+        guard Role(rawValue: role) != nil else {
+            throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard Self.seconds(ttl) != nil else { throw ValidationError("--ttl '\(ttl)' is not a duration like 3600, 30m, 12h or 7d") }
+        guard !sub.isEmpty else { throw ValidationError("--sub must not be empty") }
+        if role == "staff" || role == "courier", shop == nil { throw ValidationError("--shop is required for \(role)") }
+    }
+
+    public func run() throws {
+        let secret = try SuiteSecret.load(dataDir: Environment.resolve(dataDir, "POSY_DATA_DIR", "./data"))
+        let token = try TokenSigner(secret: secret).mint(
+            sub: sub, role: Role(rawValue: role)!, shop: shop, order: order, ttl: Self.seconds(ttl)!)
+        print(token)
+    }
+
+    static func seconds(_ text: String) -> TimeInterval? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        if let last = text.last, let unit = units[last], let n = Double(text.dropLast()), n > 0 { return n * unit }
+        if let n = Double(text), n > 0 { return n }
+        return nil
+    }
+}

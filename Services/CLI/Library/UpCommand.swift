@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import PosyAuth
+import PosyCore
+
+/// `posy up`: the whole suite on one machine as supervised child processes.
+public struct UpCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "up", abstract: "Start the whole suite (bus, services, gateway) with one data directory.")
+
+    @Option(name: .customLong("data-dir"), help: "Data directory for every store (env POSY_DATA_DIR, default ./data).")
+    var dataDir: String?
+    @Option(name: .customLong("host"), help: "Address every service binds and advertises (default 127.0.0.1).")
+    var host: String = "127.0.0.1"
+    @Option(name: .customLong("bus-port"), help: "Bus frontend port; backend is +1, bus RPC +2 (default 7100).")
+    var busPort: Int = 7100
+    @Option(name: .customLong("rpc-base"), help: "orders RPC port; messaging +10+shard, location +20, receipts +30, notify +40 (default 7110).")
+    var rpcBase: Int = 7110
+    @Option(name: .customLong("http-port"), help: "Gateway HTTP port (env POSY_HTTP_PORT, default 8080).")
+    var httpPort: Int?
+    @Option(name: .customLong("shards"), help: "Number of messaging shards (default 1).")
+    var shards: Int = 1
+    @Option(name: .customLong("bin-dir"), help: "Where the posy-* executables are (default: next to this posy).")
+    var binDir: String?
+    @Flag(name: .customLong("no-color"), help: "Plain log prefixes (also when NO_COLOR is set or output is not a terminal).")
+    var noColor = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard (1...9).contains(shards) else { throw ValidationError("--shards must be 1…9") }
+    }
+
+    public func run() async throws {
+        var layout = SuiteLayout()
+        layout.host = host
+        layout.busPort = busPort
+        layout.rpcBase = rpcBase
+        layout.httpPort = httpPort ?? Environment.string("POSY_HTTP_PORT").flatMap(Int.init) ?? 8080
+        layout.shards = shards
+        layout.dataDir = Environment.resolve(dataDir, "POSY_DATA_DIR", "./data")
+        let bin = binDir ?? Self.ownDirectory()
+        for child in layout.children where !FileManager.default.isExecutableFile(atPath: (bin as NSString).appendingPathComponent(child.executable)) {
+            throw ValidationError("\(child.executable) not found in \(bin); build with `swift build` or pass --bin-dir")
+        }
+        try FileManager.default.createDirectory(atPath: layout.dataDir, withIntermediateDirectories: true)
+        _ = try SuiteSecret.load(dataDir: layout.dataDir)
+
+        let colored = !noColor && Environment.string("NO_COLOR") == nil && isatty(STDOUT_FILENO) == 1
+        let output = OutputSink(colored: colored)
+        let palette = ["\u{1B}[36m", "\u{1B}[33m", "\u{1B}[32m", "\u{1B}[35m", "\u{1B}[34m", "\u{1B}[31m", "\u{1B}[96m", "\u{1B}[93m", "\u{1B}[92m"]
+        let width = layout.children.map(\.name.count).max() ?? 8
+        let children = layout.children.enumerated().map { i, spec in
+            ChildProcess(spec: spec, binDir: bin, color: palette[i % palette.count], width: width, output: output)
+        }
+
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let (stop, continuation) = AsyncStream<Int32>.makeStream()
+        let sources = [SIGINT, SIGTERM].map { sig in
+            let source = DispatchSource.makeSignalSource(signal: sig)
+            source.setEventHandler { continuation.yield(sig) }
+            source.resume()
+            return source
+        }
+
+        output.write(output.prefix("posy", color: "", width: width)
+            + "starting \(children.count) processes; data in \(layout.dataDir); http://\(layout.host):\(layout.httpPort)/healthz")
+        try children[0].start()  // the bus first, so the others connect at once
+        try await Task.sleep(for: .milliseconds(300))
+        for child in children.dropFirst() { try child.start() }
+
+        var it = stop.makeAsyncIterator()
+        let sig = await it.next() ?? SIGTERM
+        output.write(output.prefix("posy", color: "", width: width) + "signal \(sig): stopping the suite")
+        for child in children.reversed() { child.terminate() }
+        let deadline = Date().addingTimeInterval(10)
+        while children.contains(where: \.isRunning) && Date() < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        for child in children where child.isRunning {
+            output.write(output.prefix("posy", color: "", width: width) + "\(child.spec.name) did not stop in 10 s; killing")
+            child.kill9()
+        }
+        output.write(output.prefix("posy", color: "", width: width) + "stopped")
+        withExtendedLifetime(sources) {}
+    }
+
+    /// The directory of the running `posy` executable.
+    static func ownDirectory() -> String {
+        if let real = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return (real as NSString).deletingLastPathComponent
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+import PosyCLI
+
+/// `posy`: the operator CLI.
+@main
+struct PosyMain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "posy",
+        abstract: "Posy operator CLI: run the suite, check it, watch the bus, mint tokens, benchmark.",
+        subcommands: [UpCommand.self, StatusCommand.self, PingCommand.self, TailCommand.self, TokenCommand.self,
+                      BenchCommand.self, DevCommand.self])
+}

@@ -1,0 +1,28 @@
+import Logging
+
+/// A process's resolved settings (flags, then `POSY_*` environment, then defaults), as a plain value.
+/// Commands resolve their ``ServiceOptions`` into this once, at the start of `run()`; tools and
+/// tests build one directly.
+public struct ServiceConfig: Sendable {
+    public var busPub = "tcp://127.0.0.1:7100"
+    public var busSub = "tcp://127.0.0.1:7101"
+    /// RPC bind endpoint; nil: `POSY_<SERVICE>_RPC`, else the service's default port.
+    public var rpc: String?
+    /// RPC endpoint advertised in heartbeats; nil: `POSY_<SERVICE>_ADVERTISE`, else the bound one.
+    public var advertise: String?
+    public var dataDir = "./data"
+    public var logLevel: Logger.Level = .info
+    public var retentionHours = 168.0
+    public var syncFull = false
+
+    public init() {}
+
+    public func rpcEndpoint(service: String, defaultPort: Int) -> String {
+        rpc ?? Environment.string("POSY_\(service.uppercased())_RPC")
+            ?? (defaultPort == 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:\(defaultPort)")
+    }
+
+    public func advertiseEndpoint(service: String) -> String? {
+        advertise ?? Environment.string("POSY_\(service.uppercased())_ADVERTISE")
+    }
+}
