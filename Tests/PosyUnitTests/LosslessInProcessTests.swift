@@ -1,0 +1,140 @@
+import Foundation
+import PosyCore
+import PosySchema
+import PosyStore
+import PosyZMQ
+import Testing
+
+/// Two Posy peers in one process meeting at an in-process forwarder over TCP loopback.
+@Suite(.serialized) struct LosslessInProcessTests {
+    static let effects = [Migration(2, "effects", "CREATE TABLE effects (id INTEGER PRIMARY KEY AUTOINCREMENT, src TEXT, topic TEXT, seq INTEGER, n INTEGER);")]
+
+    struct Peers {
+        let proxy: ZMQProxy
+        let producer: ServiceHost
+        let dir: String
+        var config: ServiceConfig
+    }
+
+    static func start() async throws -> Peers {
+        let proxy = try await ZMQProxy.start(frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: .init(),
+                                             backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: .init())
+        var c = ServiceConfig()
+        c.busPub = proxy.frontendEndpoints[0]
+        c.busSub = proxy.backendEndpoints[0]
+        c.rpc = "tcp://127.0.0.1:*"
+        c.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-lossless-\(UUID().uuidString)").path
+        c.logLevel = .warning
+        let producer = try await ServiceHost.make(
+            ServiceDescriptor(service: "test", instance: "producer", defaultRPCPort: 0, migrations: [], answersProbes: false),
+            config: c)
+        return Peers(proxy: proxy, producer: producer, dir: c.dataDir, config: c)
+    }
+
+    static func sink(_ p: Peers, instance: String = "sink", poison: Int64? = nil) async throws -> ServiceHost {
+        let sink = try await ServiceHost.make(
+            ServiceDescriptor(service: "test", instance: instance, defaultRPCPort: 0, migrations: effects, answersProbes: false),
+            config: p.config)
+        sink.on("t.") { db, e in
+            let n = try e.decode([String: Int64].self)["n"] ?? -1
+            if n == poison { throw RPCErrorBody(.badPayload, "poison") }
+            try db.run("INSERT INTO effects(src, topic, seq, n) VALUES (?,?,?,?)", e.src, e.type, e.seq, n)
+        }
+        return sink
+    }
+
+    static func emit(_ host: ServiceHost, _ range: Range<Int>) async throws {
+        let (store, events) = (host.store!, host.events!)
+        for i in range {
+            try await store.write { db in _ = try events.emit(db, topic: "t.\(i % 3)", payload: ["n": i]) }
+        }
+    }
+
+    static func waitFor(_ timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    static func effectRows(_ sink: ServiceHost) async throws -> [(String, Int64, Int64)] {
+        try await sink.store!.read { db in
+            try db.query("SELECT topic, seq, n FROM effects ORDER BY id").map { ($0.string(0)!, $0.int(1)!, $0.int(2)!) }
+        }
+    }
+
+    @Test func lateSubscriberCatchesUpExactlyOnceInOrder() async throws {
+        let p = try await Self.start()
+        try await ServiceHost.withRunning(p.producer) { producer in
+            #expect(await producer.waitForBus())
+            // 300 events before the subscriber exists: it learns of them from heartbeats and replays.
+            try await Self.emit(producer, 0..<300)
+            let sink = try await Self.sink(p)
+            try await ServiceHost.withRunning(sink) { sink in
+                try await Self.emit(producer, 300..<600)
+                let done = try await Self.waitFor { try await Self.effectRows(sink).count >= 600 }
+                #expect(done)
+                try await Task.sleep(for: .milliseconds(1500))  // a heartbeat later, still nothing twice
+                let rows = try await Self.effectRows(sink)
+                #expect(rows.count == 600)
+                #expect(Set(rows.map(\.2)) == Set(0..<600))
+                for topic in ["t.0", "t.1", "t.2"] {
+                    let seqs = rows.filter { $0.0 == topic }.map(\.1)
+                    #expect(seqs == Array(1...Int64(seqs.count)))
+                }
+                #expect(sink.metrics.counter("events_replayed") > 0)
+
+                // Duplicates from the wire (a publisher resending) are not applied again.
+                let raw = try await producer.store!.read { db in
+                    try db.query("SELECT topic, envelope FROM outbox ORDER BY seq LIMIT 20").map { ($0.string(0)!, $0.data(1)!) }
+                }
+                for (topic, envelope) in raw { producer.publisher.post(topic: topic, envelope: envelope) }
+                // Garbage on the bus is dropped and counted.
+                producer.publisher.postRaw([Data("t.0".utf8), Data("not json".utf8)])
+                producer.publisher.postRaw([Data("t.0".utf8)])
+                producer.publisher.postRaw([Data("t.0".utf8), Data(#"{"v":1,"src":"x","epoch":"e","seq":1,"type":"t.0","data":[]}"#.utf8), Data()])
+                let dropped = await Self.waitFor(.seconds(5)) {
+                    sink.metrics.counter("bus_frames_dropped") >= 3 && sink.metrics.counter("events_duplicate") >= 20
+                }
+                #expect(dropped)
+                #expect(try await Self.effectRows(sink).count == 600)
+            }
+        }
+    }
+
+    @Test func poisonEventIsSetAsideAndTheStreamGoesOn() async throws {
+        let p = try await Self.start()
+        let sink = try await Self.sink(p, instance: "sink-poison", poison: 5)
+        try await ServiceHost.withRunning(p.producer) { producer in
+            try await ServiceHost.withRunning(sink) { sink in
+                #expect(await sink.waitForBus())
+                #expect(await producer.waitForBus())
+                try await Self.emit(producer, 0..<30)
+                #expect(try await Self.waitFor { try await Self.effectRows(sink).count >= 29 })
+                let dead = try await sink.store!.read { db in try db.queryOne("SELECT COUNT(*), MIN(error) FROM dead_events") }
+                #expect(dead?.int(0) == 1)
+                #expect(dead?.string(1)?.contains("poison") == true)
+                #expect(try await Self.effectRows(sink).count == 29)
+            }
+        }
+    }
+
+    @Test func replayRPCAnswersAndRefusesOtherEpochs() async throws {
+        let p = try await Self.start()
+        try await ServiceHost.withRunning(p.producer) { producer in
+            try await Self.emit(producer, 0..<9)
+            let client = try await RPCClient(endpoint: producer.advertisedRPC)
+            let data = try await client.call(RPCMethod.eventsReplay,
+                                             body: JSON.encode(ReplayRequest(topic: "t.0", epoch: producer.events!.epoch, after: 1, limit: 10)))
+            let batch = try ReplayBatch.decode(data)
+            #expect(batch.head == 3)
+            #expect(batch.events.map(\.seq) == [2, 3])
+            await #expect {
+                try await client.call(RPCMethod.eventsReplay, body: JSON.encode(ReplayRequest(topic: "t.0", epoch: "other", after: 0)))
+            } throws: { ($0 as? RPCErrorBody)?.code == .epochMismatch }
+            await client.close()
+        }
+    }
+}

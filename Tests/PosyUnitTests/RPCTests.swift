@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import PosyCore
+import PosySchema
+import PosyZMQ
+import Testing
+
+@Suite struct RPCTests {
+    struct Echo: Codable, Sendable, Equatable { var text: String }
+
+    static func server() async throws -> RPCServer {
+        let server = try await RPCServer(bind: "tcp://127.0.0.1:*", metrics: Metrics(), logger: Logger(label: "test"))
+        server.register("echo", Echo.self) { $0 }
+        server.register("slow") { _ in
+            try await Task.sleep(for: .seconds(3))
+            return Data("{}".utf8)
+        }
+        server.register("fail") { _ in throw RPCErrorBody(.conflict, "no") }
+        server.register("crash") { _ in throw CocoaError(.fileNoSuchFile) }
+        Task { await server.run() }
+        return server
+    }
+
+    @Test func callsAndStableErrorCodes() async throws {
+        let server = try await Self.server()
+        let client = try await RPCClient(endpoint: server.endpoint)
+        #expect(try await client.call("echo", Echo(text: "hi"), as: Echo.self) == Echo(text: "hi"))
+        await #expect { try await client.call("nope") } throws: { ($0 as? RPCErrorBody)?.code == .unknownMethod }
+        await #expect { try await client.call("fail") } throws: { ($0 as? RPCErrorBody)?.code == .conflict }
+        await #expect { try await client.call("crash") } throws: { ($0 as? RPCErrorBody)?.code == .internal }
+        await #expect { try await client.call("echo", body: Data("not json".utf8)) } throws: {
+            ($0 as? RPCErrorBody)?.code == .badRequest
+        }
+        await client.close()
+        await server.close()
+    }
+
+    @Test func manyRequestsInFlight() async throws {
+        let server = try await Self.server()
+        let client = try await RPCClient(endpoint: server.endpoint)
+        let replies = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<200 {
+                group.addTask { try await client.call("echo", Echo(text: "\(i)"), as: Echo.self).text == "\(i)" }
+            }
+            var ok = 0
+            for try await r in group where r { ok += 1 }
+            return ok
+        }
+        #expect(replies == 200)
+        // A slow call does not block the others.
+        let slow = Task { try? await client.call("slow", timeout: .seconds(5)) }
+        let start = ContinuousClock.now
+        _ = try await client.call("echo", Echo(text: "fast"), as: Echo.self)
+        #expect(ContinuousClock.now - start < .seconds(2))
+        slow.cancel()
+        await client.close()
+        await server.close()
+    }
+
+    @Test func timeoutAndRetryOfIdempotentCalls() async throws {
+        let server = try await Self.server()
+        let client = try await RPCClient(endpoint: server.endpoint)
+        await #expect { try await client.call("slow", timeout: .milliseconds(200)) } throws: {
+            ($0 as? RPCErrorBody)?.code == .timeout
+        }
+        await server.close()
+        // Nobody listening: unavailable/timeout after the retries.
+        let lonely = try await RPCClient(endpoint: "tcp://127.0.0.1:1")
+        await #expect { try await lonely.call("echo", timeout: .milliseconds(100), retries: 2) } throws: {
+            let code = ($0 as? RPCErrorBody)?.code
+            return code == .unavailable || code == .timeout
+        }
+        await lonely.close()
+        await client.close()
+    }
+
+    @Test func retryReachesAServerThatStartsLate() async throws {
+        // Reserve a port, then start the server on it only after the first call went out.
+        let probe = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"])
+        let endpoint = probe.boundEndpoints[0]
+        await probe.close()
+        let client = try await RPCClient(endpoint: endpoint)
+        let call = Task { try await client.call("echo", Echo(text: "late"), as: Echo.self, timeout: .milliseconds(300), retries: 10) }
+        try await Task.sleep(for: .milliseconds(400))
+        let server = try await RPCServer(bind: endpoint, metrics: Metrics(), logger: Logger(label: "test"))
+        server.register("echo", Echo.self) { $0 }
+        Task { await server.run() }
+        #expect(try await call.value == Echo(text: "late"))
+        await client.close()
+        await server.close()
+    }
+
+    @Test func malformedRequestsGetErrorReplies() async throws {
+        let server = try await Self.server()
+        let dealer = try await ZMQSocket.open(.dealer, connect: [server.endpoint])
+        try await dealer.send([Data("r1".utf8), Data("echo".utf8)])  // missing body frame
+        let a = try #require(await receive(dealer))
+        #expect(a[0] == Data("r1".utf8))
+        #expect(String(decoding: a[1], as: UTF8.self) == "error")
+        #expect(try JSON.decode(RPCErrorBody.self, from: a[2]).code == .badFrames)
+        var junk = Data(count: 1 << 20)
+        junk.withUnsafeMutableBytes { p in for i in 0..<p.count { p[i] = UInt8(truncatingIfNeeded: i &* 31) } }
+        try await dealer.send([Data("r2".utf8), junk, junk])
+        let b = try #require(await receive(dealer))
+        #expect(try JSON.decode(RPCErrorBody.self, from: b[2]).code == .unknownMethod)
+        try await dealer.send([Data("r3".utf8), Data("echo".utf8), Data("{}".utf8)])  // valid JSON, wrong type
+        let c = try #require(await receive(dealer))
+        #expect(try JSON.decode(RPCErrorBody.self, from: c[2]).code == .badRequest)
+        await dealer.close()
+        await server.close()
+    }
+}

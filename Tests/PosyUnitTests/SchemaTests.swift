@@ -1,0 +1,98 @@
+import Foundation
+import PosySchema
+import Testing
+
+@Suite struct SchemaTests {
+    @Test func envelopeRoundTrips() throws {
+        let e = Envelope(src: "orders", epoch: "ab12", seq: 42, type: "order.created", at: "2026-11-24T20:15:03.042Z",
+                         trace: "t-1", data: Data(#"{"id":"o1","items":[1,2,{"x":null}],"ok":true,"n":-1.5e3}"#.utf8))
+        let decoded = try EnvelopeCodec.decode(EnvelopeCodec.encode(e))
+        #expect(decoded == e)
+        // What we write is plain JSON any peer can parse.
+        let object = try JSONSerialization.jsonObject(with: EnvelopeCodec.encode(e)) as? [String: Any]
+        #expect(object?["seq"] as? Int == 42)
+        #expect((object?["data"] as? [String: Any])?["id"] as? String == "o1")
+    }
+
+    @Test func decodesAnyKeyOrderUnknownKeysAndEscapes() throws {
+        let text = #"{ "data": {"a": "x\"y"}, "future": [1, {"k": "v"}], "type": "msg.created", "seq": 7, "src": "messaging-2", "epoch": "e", "v": 1, "at": "2026-01-01T00:00:00.000Z", "trace": "caf\u00e9 \n" }"#
+        let e = try EnvelopeCodec.decode(Data(text.utf8))
+        #expect(e.src == "messaging-2")
+        #expect(e.seq == 7)
+        #expect(e.trace == "café \n")
+        #expect(String(decoding: e.data, as: UTF8.self) == #"{"a": "x\"y"}"#)
+        // Strings with characters that need escaping survive a round trip.
+        var tricky = e
+        tricky.src = "a\"b\\c\td\u{1}"
+        #expect(try EnvelopeCodec.decode(EnvelopeCodec.encode(tricky)).src == tricky.src)
+    }
+
+    @Test(arguments: [
+        "", "not json", "[]", "{}", #"{"v":1}"#,
+        #"{"v":2,"src":"a","epoch":"e","seq":1,"type":"t","data":{}}"#,
+        #"{"v":1,"src":"","epoch":"e","seq":1,"type":"t","data":{}}"#,
+        #"{"v":1,"src":"a","epoch":"e","seq":-1,"type":"t","data":{}}"#,
+        #"{"v":1,"src":"a","epoch":"","seq":3,"type":"t","data":{}}"#,
+        #"{"v":1,"src":"a","epoch":"e","seq":1.5,"type":"t","data":{}}"#,
+        #"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","data":{"x":}}"#,
+        #"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","data":{}} trailing"#,
+        #"{"v":1,"src":"a","epoch":"e","seq":99999999999999999999,"type":"t","data":{}}"#,
+        #"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","data":"unterminated}"#,
+    ])
+    func rejectsInvalidEnvelopes(_ text: String) {
+        #expect(throws: SchemaError.self) { try EnvelopeCodec.decode(Data(text.utf8)) }
+    }
+
+    @Test func rejectsDeepNestingWithoutCrashing() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        let text = #"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","data":"# + deep + "}"
+        #expect(throws: SchemaError.self) { try EnvelopeCodec.decode(Data(text.utf8)) }
+    }
+
+    @Test func ephemeralEnvelopeHasSeqZero() throws {
+        let e = try Envelope.make(src: "location", epoch: "", seq: 0, type: "loc.update", payload: ["lat": 52.5])
+        let d = try EnvelopeCodec.decode(EnvelopeCodec.encode(e))
+        #expect(!d.isDurable)
+        #expect(try d.decode([String: Double].self)["lat"] == 52.5)
+    }
+
+    @Test func replayBatchRoundTrips() throws {
+        let events = (1...3).map { Envelope(src: "orders", epoch: "e1", seq: Int64($0), type: "order.created", data: Data("{\"n\":\($0)}".utf8)) }
+        let batch = ReplayBatch(epoch: "e1", head: 9, events: events)
+        let decoded = try ReplayBatch.decode(batch.encoded())
+        #expect(decoded == batch)
+        #expect(try ReplayBatch.decode(ReplayBatch(epoch: "e1", head: 0, events: []).encoded()).events.isEmpty)
+    }
+
+    @Test func typedPayloadsRoundTrip() throws {
+        let hb = Heartbeat(service: "messaging", instance: "messaging-2", version: "0.1.0", rpc: "tcp://127.0.0.1:7122",
+                           shard: 2, epoch: "e", pid: 7, startedAt: Timestamp.now(), heads: ["sys.probe.ack": 3])
+        #expect(try JSON.decode(Heartbeat.self, from: JSON.encode(hb)) == hb)
+        let ack = ProbeAck(probeId: "p", instance: "orders", appliedCount: 1, appliedAt: Timestamp.now())
+        #expect(try JSON.decode(ProbeAck.self, from: JSON.encode(ack)) == ack)
+        let request = ReplayRequest(topic: "order.created", epoch: "e", after: 10, limit: 5)
+        #expect(try JSON.decode(ReplayRequest.self, from: JSON.encode(request)) == request)
+        let error = RPCErrorBody(.unknownMethod, "nope")
+        let text = String(decoding: try JSON.encode(error), as: UTF8.self)
+        #expect(text.contains(#""code":"unknown_method""#))
+    }
+
+    @Test func timestampsAreRFC3339Milliseconds() throws {
+        let date = Date(timeIntervalSince1970: 1_795_638_903.042)
+        let text = Timestamp.format(date)
+        #expect(text == "2026-11-25T20:35:03.042Z")
+        let parsed = try #require(Timestamp.parse(text))
+        #expect(abs(parsed.timeIntervalSince(date)) < 0.001)
+    }
+
+    @Test func userTopicsDoNotPrefixEachOther() {
+        #expect(!Topic.user("u12").hasPrefix(Topic.user("u1")))
+        #expect(Topic.isValid("order.created"))
+        #expect(!Topic.isValid("has space"))
+        #expect(!Topic.isValid(""))
+    }
+
+    @Test func everyErrorCodeMapsToAnHTTPStatus() {
+        for code in ErrorCode.allCases { #expect((400...599).contains(code.httpStatus)) }
+    }
+}

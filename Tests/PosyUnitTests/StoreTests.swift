@@ -1,0 +1,154 @@
+import Foundation
+import PosyStore
+import Testing
+
+@Suite struct StoreTests {
+    static func tempPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("posy-store-\(UUID().uuidString)/test.db").path
+    }
+
+    static let migrations = [
+        Migration(1, "items", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, qty INTEGER NOT NULL DEFAULT 0);"),
+        Migration(2, "notes", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body BLOB, score REAL);"),
+    ]
+
+    @Test func migrationsApplyOnceAndAreRecorded() async throws {
+        let path = Self.tempPath()
+        do {
+            let store = try Store(path: path, migrations: Self.migrations)
+            let versions = try await store.read { db in try db.query("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0.int(0) } }
+            #expect(versions == [1, 2])
+            let mode = try await store.read { db in try db.queryOne("PRAGMA journal_mode")?.string(0) }
+            #expect(mode == "wal")
+            store.close()
+        }
+        // Reopening with one more migration applies only the new one.
+        let more = Self.migrations + [Migration(3, "tags", "CREATE TABLE tags (t TEXT);")]
+        let store = try Store(path: path, migrations: more)
+        let rows = try await store.read { db in try db.query("SELECT version FROM schema_migrations").count }
+        #expect(rows == 3)
+        store.close()
+        // A build that knows fewer migrations than the store has refuses to open it.
+        #expect(throws: SQLiteError.self) { try Store(path: path, migrations: Self.migrations) }
+    }
+
+    @Test func typedBindingAndReading() async throws {
+        let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
+        defer { store.close() }
+        let blob = Data([0, 1, 2, 255])
+        try await store.write { db in
+            try db.run("INSERT INTO notes(id, body, score) VALUES (?, ?, ?)", 1, blob, 2.5)
+            try db.run("INSERT INTO notes(id, body, score) VALUES (?, ?, ?)", 2, Optional<Data>.none, Optional<Double>.none)
+            try db.run("INSERT INTO items(name, qty) VALUES (?, ?)", "röses 🌹", Int64.max)
+        }
+        let rows = try await store.read { db in try db.query("SELECT id, body, score FROM notes ORDER BY id") }
+        #expect(rows[0].data(1) == blob)
+        #expect(rows[0].double(2) == 2.5)
+        #expect(rows[1][1] == .null)
+        let item = try await store.read { db in try db.queryOne("SELECT name, qty FROM items") }
+        #expect(item?.string(0) == "röses 🌹")
+        #expect(item?.int(1) == Int64.max)
+        await #expect(throws: SQLiteError.self) {
+            try await store.write { db in try db.run("INSERT INTO items(name) VALUES (?, ?)", "a", "b") }
+        }
+    }
+
+    @Test func transactionRollsBackOnError() async throws {
+        let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
+        defer { store.close() }
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) {
+            try await store.write { db in
+                try db.run("INSERT INTO items(name) VALUES ('a')")
+                throw Boom()
+            }
+        }
+        // A constraint error inside a nested transaction rolls back only that part.
+        try await store.write { db in
+            try db.run("INSERT INTO items(name) VALUES ('b')")
+            #expect(throws: SQLiteError.self) {
+                try db.transaction {
+                    try db.run("INSERT INTO items(name) VALUES ('c')")
+                    try db.run("INSERT INTO items(name) VALUES ('b')")  // UNIQUE violation
+                }
+            }
+        }
+        let names = try await store.read { db in try db.query("SELECT name FROM items ORDER BY name").compactMap { $0.string(0) } }
+        #expect(names == ["b"])
+    }
+
+    @Test func groupCommitSharesTransactionsAndIsolatesFailures() async throws {
+        let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
+        defer { store.close() }
+        // Occupy the writer so that the next writes queue up and commit together.
+        let gate = DispatchSemaphore(value: 0)
+        let blocker = Task { try await store.write { _ in gate.wait() } }
+        try await Task.sleep(for: .milliseconds(50))
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<200 {
+                group.addTask {
+                    do {
+                        try await store.write { db in
+                            // Every 10th job collides with an earlier name and must fail alone.
+                            try db.run("INSERT INTO items(name) VALUES (?)", i % 10 == 9 ? "item-\(i - 1)" : "item-\(i)")
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+            gate.signal()
+            var ok = 0
+            for await r in group where r { ok += 1 }
+            return ok
+        }
+        try await blocker.value
+        #expect(results == 180)
+        let count = try await store.read { db in try db.queryOne("SELECT COUNT(*) FROM items")?.int(0) }
+        #expect(count == 180)
+        let stats = store.statistics
+        #expect(store.largestGroup > 1)
+        #expect(stats["store_transactions"]! < stats["store_write_jobs"]!)
+        #expect(stats["store_failed_jobs"] == 20)
+    }
+
+    @Test func onCommitRunsOnlyAfterCommit() async throws {
+        let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
+        defer { store.close() }
+        let seen = LockedBox<[String]>([])
+        try await store.write { db in
+            try db.run("INSERT INTO items(name) VALUES ('x')")
+            db.onCommit { seen.mutate { $0.append("committed") } }
+            #expect(seen.value.isEmpty)
+        }
+        #expect(seen.value == ["committed"])
+        struct Boom: Error {}
+        _ = try? await store.write { db in
+            db.onCommit { seen.mutate { $0.append("rolled back") } }
+            throw Boom()
+        }
+        #expect(seen.value == ["committed"])
+    }
+
+    @Test func readsSeeCommittedDataOnly() async throws {
+        let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
+        defer { store.close() }
+        try await store.write { db in try db.run("INSERT INTO items(name, qty) VALUES ('a', 1)") }
+        let qty = try await store.read { db in try db.queryOne("SELECT qty FROM items WHERE name = 'a'")?.int(0) }
+        #expect(qty == 1)
+        #expect(throws: SQLiteError.self) {
+            try SQLiteConnection(path: "/nonexistent-dir-\(UUID())/x.db", readOnly: true)
+        }
+    }
+}
+
+/// A small thread-safe box for test bookkeeping.
+final class LockedBox<T: Sendable>: @unchecked Sendable {
+    private var v: T
+    private let lock = NSLock()
+    init(_ v: T) { self.v = v }
+    var value: T { lock.withLock { v } }
+    func mutate(_ f: (inout T) -> Void) { lock.withLock { f(&v) } }
+}
