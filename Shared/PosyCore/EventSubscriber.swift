@@ -119,6 +119,7 @@ public actor EventSubscriber {
     func process(_ batch: [[Data]]) async {
         var ready: [(String, Envelope)] = []
         var catchUps: [StreamKey: Int64] = [:]
+        var attempted: Set<StreamKey> = []
         for frames in batch {
             guard frames.count == 2, let topic = String(data: frames[0], encoding: .utf8) else {
                 drop("wrong frame count or topic", frames: frames)
@@ -150,13 +151,22 @@ public actor EventSubscriber {
             case .duplicate: metrics.increment("events_duplicate")
             case .gap:
                 metrics.increment("event_gaps")
+                let key = StreamKey(src: e.src, topic: topic)
+                // One replay attempt per stream per batch: if it failed, the rest of this stream in the
+                // batch is left for the next heartbeat (the source still has it in its outbox), so a
+                // dead source cannot stall the batch behind the heartbeat that names its new endpoint.
+                guard !attempted.contains(key) else {
+                    metrics.increment("events_deferred")
+                    continue
+                }
+                attempted.insert(key)
                 await flush(ready)
                 ready = []
-                await catchUp(StreamKey(src: e.src, topic: topic), to: e.seq)
+                await catchUp(key, to: e.seq)
             }
         }
         await flush(ready)
-        for (key, head) in catchUps where (cursors[key]?.seq ?? 0) < head {
+        for (key, head) in catchUps where (cursors[key]?.seq ?? 0) < head || cursors[key]?.epoch != directory.peer(key.src)?.heartbeat.epoch {
             await catchUp(key, to: head)
         }
     }

@@ -15,7 +15,10 @@ final class ChildProcess: @unchecked Sendable {
     private var startedAt = Date()
     private let output: OutputSink
 
-    init(spec: SuiteLayout.Child, binDir: String, color: String, width: Int, output: OutputSink) {
+    let firstDelay: Double
+
+    init(spec: SuiteLayout.Child, binDir: String, color: String, width: Int, output: OutputSink, firstDelay: Double) {
+        self.firstDelay = firstDelay
         self.spec = spec
         self.path = (binDir as NSString).appendingPathComponent(spec.executable)
         self.color = color
@@ -53,10 +56,10 @@ final class ChildProcess: @unchecked Sendable {
     private func exited(_ proc: Process) {
         let (stop, delay): (Bool, Double) = lock.withLock {
             if stopping { return (true, 0) }
-            // Backoff: 0.5 s doubling to 10 s; a child that ran a minute starts over.
+            // Backoff: firstDelay doubling to 10 s; a child that ran a minute starts over.
             if Date().timeIntervalSince(startedAt) > 60 { restarts = 0 }
             restarts += 1
-            return (false, min(10, 0.5 * pow(2, Double(restarts - 1))))
+            return (false, min(max(10, firstDelay), firstDelay * pow(2, Double(restarts - 1))))
         }
         if stop { return }
         let how = proc.terminationReason == .uncaughtSignal ? "signal \(proc.terminationStatus)" : "status \(proc.terminationStatus)"

@@ -22,6 +22,8 @@ public struct UpCommand: AsyncParsableCommand {
     var shards: Int = 1
     @Option(name: .customLong("bin-dir"), help: "Where the posy-* executables are (default: next to this posy).")
     var binDir: String?
+    @Option(name: .customLong("restart-delay"), help: "First restart delay in seconds after a child dies; doubles up to 10 s (default 0.5).")
+    var restartDelay: Double = 0.5
     @Flag(name: .customLong("no-color"), help: "Plain log prefixes (also when NO_COLOR is set or output is not a terminal).")
     var noColor = false
 
@@ -29,6 +31,7 @@ public struct UpCommand: AsyncParsableCommand {
 
     public func validate() throws {
         guard (1...9).contains(shards) else { throw ValidationError("--shards must be 1…9") }
+        guard restartDelay > 0 && restartDelay <= 60 else { throw ValidationError("--restart-delay must be in (0, 60]") }
     }
 
     public func run() async throws {
@@ -51,7 +54,8 @@ public struct UpCommand: AsyncParsableCommand {
         let palette = ["\u{1B}[36m", "\u{1B}[33m", "\u{1B}[32m", "\u{1B}[35m", "\u{1B}[34m", "\u{1B}[31m", "\u{1B}[96m", "\u{1B}[93m", "\u{1B}[92m"]
         let width = layout.children.map(\.name.count).max() ?? 8
         let children = layout.children.enumerated().map { i, spec in
-            ChildProcess(spec: spec, binDir: bin, color: palette[i % palette.count], width: width, output: output)
+            ChildProcess(spec: spec, binDir: bin, color: palette[i % palette.count], width: width, output: output,
+                         firstDelay: restartDelay)
         }
 
         signal(SIGINT, SIG_IGN)

@@ -1,0 +1,154 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import PosyCore
+import PosySchema
+import PosyStore
+import Synchronization
+import Testing
+
+/// Finds the built executables, picks free ports, runs and kills real processes for the tests.
+enum Harness {
+    /// `POSY_BIN_DIR`, else the package's `.build/debug`.
+    static var binDir: String {
+        if let d = ProcessInfo.processInfo.environment["POSY_BIN_DIR"], !d.isEmpty { return d }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug").path
+    }
+
+    static func tempDir(_ name: String) -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("posy-it-\(name)-\(UUID().uuidString.prefix(8))").path
+        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// `count` consecutive TCP ports on 127.0.0.1 that are free now (and not handed to another test).
+    static func freePorts(_ count: Int) -> Int {
+        while true {
+            let base = Int.random(in: 20_000...55_000)
+            let range = base..<(base + count)
+            let taken = handedOut.withLock { h in range.contains { h.contains($0) } }
+            if !taken && range.allSatisfy(isFree) {
+                handedOut.withLock { $0.formUnion(range) }
+                return base
+            }
+        }
+    }
+
+    static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    static func waitFor(_ timeout: Duration, poll: Duration = .milliseconds(100), _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: poll)
+        }
+        return try await condition()
+    }
+
+    /// GET on loopback; returns status and body (status 0 when nothing answers).
+    static func get(_ url: String) async -> (Int, Data) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.timeoutInterval = 3
+        guard let (data, response) = try? await URLSession.shared.data(for: request) else { return (0, Data()) }
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    /// Runs a command to completion and returns exit status and output.
+    static func run(_ executable: String, _ args: [String], timeout: Duration = .seconds(60)) async throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: (binDir as NSString).appendingPathComponent(executable))
+        p.arguments = args
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("posy-run-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        let h = try FileHandle(forWritingTo: out)
+        p.standardOutput = h
+        p.standardError = h
+        try p.run()
+        let done = await waitFor(timeout, poll: .milliseconds(50)) { !p.isRunning }
+        if !done { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        try? h.close()
+        let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(at: out)
+        return (p.terminationStatus, text)
+    }
+
+    /// The rows of a store, read with a read-only connection (the service may be running).
+    static func query(_ path: String, _ sql: String) throws -> [SQLRow] {
+        try SQLiteConnection(path: path, readOnly: true).query(sql)
+    }
+}
+
+/// A real child process with its output in a log file; SIGKILLed on `kill()` or when the test ends.
+final class Child: @unchecked Sendable {
+    let name: String
+    let executable: String
+    let arguments: [String]
+    let logPath: String
+    private var process: Process?
+    private let lock = NSLock()
+
+    init(_ name: String, _ executable: String, _ arguments: [String], logDir: String) {
+        self.name = name
+        self.executable = executable
+        self.arguments = arguments
+        self.logPath = (logDir as NSString).appendingPathComponent("\(name).log")
+    }
+
+    @discardableResult
+    func start() throws -> Child {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: (Harness.binDir as NSString).appendingPathComponent(executable))
+        p.arguments = arguments
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        h.seekToEndOfFile()
+        p.standardOutput = h
+        p.standardError = h
+        try p.run()
+        lock.withLock { process = p }
+        return self
+    }
+
+    var pid: Int32? { lock.withLock { process?.processIdentifier } }
+    var isRunning: Bool { lock.withLock { process?.isRunning ?? false } }
+
+    /// SIGKILL and reap.
+    func kill() {
+        guard let p = lock.withLock({ process }), p.isRunning else { return }
+        Foundation.kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+    }
+
+    /// SIGTERM, wait up to `grace`, then SIGKILL. Returns whether it exited by itself.
+    @discardableResult
+    func terminate(grace: Duration = .seconds(10)) async -> Bool {
+        guard let p = lock.withLock({ process }), p.isRunning else { return true }
+        Foundation.kill(p.processIdentifier, SIGTERM)
+        let ok = await Harness.waitFor(grace, poll: .milliseconds(20)) { !p.isRunning }
+        if !ok { kill() }
+        p.waitUntilExit()
+        return ok
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if let p = process, p.isRunning { Foundation.kill(p.processIdentifier, SIGKILL) }
+    }
+}
