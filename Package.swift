@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // System libraries (Shared/)
@@ -82,7 +83,7 @@ let package = Package(
             path: "Tests/PosyUnitTests"),
         .testTarget(
             name: "PosyIntegrationTests",
-            dependencies: ["PosyCore", "PosyAuth"],
+            dependencies: ["PosyCore", "PosyAuth", .product(name: "Yams", package: "Yams")],
             path: "Tests/PosyIntegrationTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,40 @@
+# Posy — one command to run, one to test. Both install what they need on a fresh Debian machine.
+SWIFT ?= swift
+DATA_DIR ?= ./data
+APT_PACKAGES = libzmq3-dev libsqlite3-dev pkg-config
+
+.PHONY: deps build release run test bench clean
+
+## deps: install libzmq and libsqlite3 (with apt-get) when pkg-config cannot find them
+deps:
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libzmq sqlite3; then \
+		echo "deps: libzmq $$(pkg-config --modversion libzmq), sqlite $$(pkg-config --modversion sqlite3)"; \
+	else \
+		echo "deps: installing $(APT_PACKAGES)"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null && \
+		pkg-config --exists libzmq sqlite3 || { echo "deps: libzmq/sqlite3 still missing" >&2; exit 1; }; \
+	fi
+
+## build: debug build of every executable
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## run: release build, then the whole suite on this machine (Ctrl-C stops it)
+run: release
+	.build/release/posy up --data-dir $(DATA_DIR)
+
+## test: unit and integration tests (the integration tests start the built executables)
+test: build
+	$(SWIFT) test
+
+## bench: the bus benchmark on a release build
+bench: release
+	.build/release/posy bench bus
+
+clean:
+	rm -rf .build
