@@ -3,7 +3,7 @@ SWIFT ?= swift
 DATA_DIR ?= ./data
 APT_PACKAGES = libzmq3-dev libsqlite3-dev pkg-config
 
-.PHONY: deps build release run test bench clean
+.PHONY: deps pydeps build release run test bench clean
 
 ## deps: install libzmq and libsqlite3 (with apt-get) when pkg-config cannot find them
 deps:
@@ -17,6 +17,10 @@ deps:
 		pkg-config --exists libzmq sqlite3 || { echo "deps: libzmq/sqlite3 still missing" >&2; exit 1; }; \
 	fi
 
+## pydeps: pyzmq, the non-Swift peer the integration tests use
+pydeps:
+	@python3 -c 'import zmq' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyzmq
+
 ## build: debug build of every executable
 build: deps
 	$(SWIFT) build
@@ -29,7 +33,7 @@ run: release
 	.build/release/posy up --data-dir $(DATA_DIR)
 
 ## test: unit and integration tests (the integration tests start the built executables)
-test: build
+test: build pydeps
 	$(SWIFT) test
 
 ## bench: the bus benchmark on a release build

@@ -70,9 +70,19 @@ enum Harness {
 
     /// Runs a command to completion and returns exit status and output.
     static func run(_ executable: String, _ args: [String], timeout: Duration = .seconds(60)) async throws -> (Int32, String) {
+        try await run(path: (binDir as NSString).appendingPathComponent(executable), args, timeout: timeout)
+    }
+
+    /// Runs any program (absolute path, or a name looked up with /usr/bin/env).
+    static func run(path: String, _ args: [String], timeout: Duration = .seconds(60)) async throws -> (Int32, String) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: (binDir as NSString).appendingPathComponent(executable))
-        p.arguments = args
+        if path.hasPrefix("/") {
+            p.executableURL = URL(fileURLWithPath: path)
+            p.arguments = args
+        } else {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = [path] + args
+        }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("posy-run-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         let h = try FileHandle(forWritingTo: out)
@@ -86,6 +96,10 @@ enum Harness {
         let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
         try? FileManager.default.removeItem(at: out)
         return (p.terminationStatus, text)
+    }
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
     /// The rows of a store, read with a read-only connection (the service may be running).

@@ -83,6 +83,12 @@ import Testing
         let (pingStatus, pingOut) = try await Harness.run("posy", ["ping", "--expect", suite.stores.joined(separator: ","), "--timeout", "20"] + suite.busArgs)
         #expect(pingStatus == 0, "\(pingOut)")
         for name in suite.stores { #expect(pingOut.contains(name)) }
+        // A pyzmq peer working from docs/protocol.md alone: reads, calls, and publishes a durable event.
+        let script = Harness.packageRoot.appendingPathComponent("Tests/python/pyzmq_peer.py").path
+        let (pyStatus, pyOut) = try await Harness.run(path: "python3", [
+            script, "--bus-sub", "tcp://127.0.0.1:\(suite.busPort + 1)", "--bus-pub", "tcp://127.0.0.1:\(suite.busPort)",
+            "--expect", suite.stores.joined(separator: ",")])
+        #expect(pyStatus == 0, "\(pyOut)")
         let (statusCode, statusOut) = try await Harness.run("posy", ["status"] + suite.busArgs)
         #expect(statusCode == 0, "\(statusOut)")
         #expect(statusOut.contains("messaging-2"))
