@@ -165,11 +165,11 @@ public final class SQLiteConnection {
         if isInTransaction {
             return try savepoint(body)
         }
-        try execute("BEGIN IMMEDIATE")
+        try run("BEGIN IMMEDIATE", [])
         let mark = afterCommit.count
         do {
             let value = try body()
-            try execute("COMMIT")
+            try run("COMMIT", [])
             runAfterCommit()
             return value
         } catch {
@@ -184,15 +184,15 @@ public final class SQLiteConnection {
         savepointDepth += 1
         let name = "sp\(savepointDepth)"
         defer { savepointDepth -= 1 }
-        try execute("SAVEPOINT \(name)")
+        try run("SAVEPOINT \(name)", [])  // prepared once per depth, then cached
         let mark = afterCommit.count
         do {
             let value = try body()
-            try execute("RELEASE \(name)")
+            try run("RELEASE \(name)", [])
             return value
         } catch {
-            try? execute("ROLLBACK TO \(name)")
-            try? execute("RELEASE \(name)")
+            _ = try? run("ROLLBACK TO \(name)", [])
+            _ = try? run("RELEASE \(name)", [])
             afterCommit.removeSubrange(mark...)
             throw error
         }

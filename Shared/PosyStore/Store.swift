@@ -50,7 +50,7 @@ public final class Store: Sendable {
             // Each job runs its own savepoint and reports through GroupContext; see `write`.
             let context = GroupContext()
             do {
-                try db.execute("BEGIN IMMEDIATE")
+                try db.run("BEGIN IMMEDIATE", [])
             } catch {
                 context.fail(error)
             }
@@ -60,7 +60,7 @@ public final class Store: Sendable {
                     job(db)
                 }
                 do {
-                    try db.execute("COMMIT")
+                    try db.run("COMMIT", [])
                     db.runAfterCommit()
                 } catch {
                     try? db.execute("ROLLBACK")

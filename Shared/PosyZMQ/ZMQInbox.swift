@@ -13,6 +13,8 @@ public final class ZMQInbox: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
         var finished = false
         var paused = false
+        /// The consumer's task was cancelled before it started waiting.
+        var cancelPending = false
         var count: Int { buffer.count - head }
     }
 
@@ -53,7 +55,8 @@ public final class ZMQInbox: Sendable {
         waiter?.resume()
     }
 
-    /// Takes up to `max` messages, waiting for at least one. Returns nil once the socket is closed and drained.
+    /// Takes up to `max` messages, waiting for at least one. Returns nil once the socket is closed and
+    /// drained, or when the calling task is cancelled while waiting (messages stay queued).
     public func next(max: Int = 1) async -> [[Data]]? {
         while true {
             enum Step { case batch([[Data]], Bool), done, wait }
@@ -82,13 +85,33 @@ public final class ZMQInbox: Sendable {
             case .done:
                 return nil
             case .wait:
-                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                    let resumeNow = state.withLock { s -> Bool in
-                        if s.count > 0 || s.finished { return true }
-                        s.waiter = c
-                        return false
+                if Task.isCancelled { return nil }
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                        let resumeNow = state.withLock { s -> Bool in
+                            if s.count > 0 || s.finished || s.cancelPending {
+                                s.cancelPending = false
+                                return true
+                            }
+                            s.waiter = c
+                            return false
+                        }
+                        if resumeNow { c.resume() }
                     }
-                    if resumeNow { c.resume() }
+                } onCancel: {
+                    let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                        guard let w = s.waiter else {
+                            s.cancelPending = true
+                            return nil
+                        }
+                        s.waiter = nil
+                        return w
+                    }
+                    waiter?.resume()
+                }
+                if Task.isCancelled {
+                    state.withLock { $0.cancelPending = false }
+                    return nil
                 }
             }
         }

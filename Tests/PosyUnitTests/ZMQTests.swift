@@ -52,6 +52,20 @@ func receive(_ socket: ZMQSocket, within: Duration = .seconds(5)) async -> [Data
         await dealer.close()
     }
 
+    @Test func waitingReceiveEndsWhenItsTaskIsCancelled() async throws {
+        var o = ZMQSocketOptions()
+        o.subscriptions = [""]
+        let sub = try await ZMQSocket.open(.sub, connect: ["tcp://127.0.0.1:1"], options: o)
+        let start = ContinuousClock.now
+        #expect(await receive(sub, within: .milliseconds(100)) == nil)
+        #expect(ContinuousClock.now - start < .seconds(2))
+        // A cancelled consumer leaves the queue intact for the next one.
+        let waiter = Task { await sub.inbox.next() }
+        waiter.cancel()
+        #expect(await waiter.value == nil)
+        await sub.close()
+    }
+
     @Test func errorsSurfaceAsZMQError() async throws {
         let a = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"])
         await #expect(throws: ZMQError.self) { _ = try await ZMQSocket.open(.router, bind: [a.boundEndpoints[0]]) }

@@ -298,10 +298,12 @@ struct DurableBench {
             }
             try await group.waitForAll()
         }
+        let committed = ContinuousClock.now
         let end = await waitApplied(base + count)
         let got = applied.value - base
         let (p50, p99, p999, mx) = recorder.value.percentiles()
-        return .init(name: "durable, max rate (\(producers) producers)", events: got,
+        FileHandle.standardError.write(Data("producer committed \(count) events at \(Int(Double(count) / (committed - start).seconds))/s\n".utf8))
+        return .init(name: "durable, max rate (\(producers) producers × \(batch))", events: got,
                      eventsPerSecond: Double(got) / (end - start).seconds, p50Ms: p50, p99Ms: p99, p999Ms: p999, maxMs: mx,
                      lost: count - got)
     }
