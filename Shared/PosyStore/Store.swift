@@ -12,6 +12,7 @@ public final class Store: Sendable {
     public let path: String
     private let writer: DatabaseThread
     private let reader: DatabaseThread
+    private let checkpointer: Checkpointer
     private let counters = Counters()
     /// Most jobs committed in one transaction.
     public static let maxGroup = 2_000
@@ -33,10 +34,12 @@ public final class Store: Sendable {
         let counters = self.counters
         writer = try DatabaseThread(name: "writer", open: {
             let db = try SQLiteConnection(path: path, synchronous: synchronous)
+            try db.execute("PRAGMA wal_autocheckpoint=0")  // the Checkpointer does it, off this thread
             let ran = try Migrator.migrate(db, migrations)
             if !ran.isEmpty { logger.info("migrated store", metadata: ["path": "\(path)", "versions": "\(ran)"]) }
             return db
         }, runBatch: { db, jobs in Store.commitGroup(db, jobs, counters, logger) })
+        checkpointer = Checkpointer(path: path)
         reader = try DatabaseThread(name: "reader", open: {
             try SQLiteConnection(path: path, readOnly: true)
         }, runBatch: { db, jobs in for j in jobs { j(db) } })
@@ -132,6 +135,7 @@ public final class Store: Sendable {
             "store_transactions": Int64(counters.transactions.load(ordering: .relaxed)),
             "store_write_jobs": Int64(counters.jobs.load(ordering: .relaxed)),
             "store_failed_jobs": Int64(counters.failedJobs.load(ordering: .relaxed)),
+            "store_checkpoints": Int64(checkpointer.count),
         ]
     }
 
@@ -142,6 +146,7 @@ public final class Store: Sendable {
     public func close() {
         writer.stop()
         reader.stop()
+        checkpointer.stop()
     }
 }
 

@@ -275,6 +275,8 @@ struct DurableBench {
         recorder.withLock { $0 = LatencyRecorder() }
         let base = applied.value
         let pad = String(repeating: "x", count: 60)
+        let before = store.statistics
+        let sinkBefore = sink.store!.statistics
         let start = ContinuousClock.now
         let next = Locked(0)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -302,7 +304,12 @@ struct DurableBench {
         let end = await waitApplied(base + count)
         let got = applied.value - base
         let (p50, p99, p999, mx) = recorder.value.percentiles()
-        FileHandle.standardError.write(Data("producer committed \(count) events at \(Int(Double(count) / (committed - start).seconds))/s\n".utf8))
+        let after = store.statistics
+        let transactions = after["store_transactions"]! - before["store_transactions"]!
+        let writes = after["store_write_jobs"]! - before["store_write_jobs"]!
+        FileHandle.standardError.write(Data(("producer committed \(count) events at \(Int(Double(count) / (committed - start).seconds))/s"
+            + " in \(transactions) transactions (\(String(format: "%.1f", Double(writes) / Double(max(1, transactions)))) writes each);"
+            + " subscriber applied them in \(sink.store!.statistics["store_transactions"]! - sinkBefore["store_transactions"]!) transactions\n").utf8))
         return .init(name: "durable, max rate (\(producers) producers × \(batch))", events: got,
                      eventsPerSecond: Double(got) / (end - start).seconds, p50Ms: p50, p99Ms: p99, p999Ms: p999, maxMs: mx,
                      lost: count - got)
