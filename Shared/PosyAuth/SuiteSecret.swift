@@ -18,7 +18,9 @@ public enum SuiteSecret {
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
         let secret = bytes.map { String(format: "%02x", $0) }.joined()
         let tmp = path + ".tmp-\(getpid())"
-        FileManager.default.createFile(atPath: tmp, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: tmp, contents: Data((secret + "\n").utf8),
+                                             attributes: [.posixPermissions: 0o600])
+        else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: tmp]) }
         if rename(tmp, path) != 0 { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
         return secret
     }
