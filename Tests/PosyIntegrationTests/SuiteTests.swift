@@ -79,6 +79,10 @@ import Testing
         #expect(text.contains(#"posy_up{instance="orders",service="orders"} 1"#))
         #expect(text.contains("# TYPE posy_rpc_seconds histogram"))
 
+        // posy tail shows the durable traffic that ping causes.
+        let tail = Child("tail", "posy", ["tail", "sys.probe", "--count", "3"] + suite.busArgs, logDir: suite.dir)
+        try tail.start()
+        try await Task.sleep(for: .milliseconds(500))
         // posy ping reaches every service; posy status sees them all healthy.
         let (pingStatus, pingOut) = try await Harness.run("posy", ["ping", "--expect", suite.stores.joined(separator: ","), "--timeout", "20"] + suite.busArgs)
         #expect(pingStatus == 0, "\(pingOut)")
@@ -89,6 +93,8 @@ import Testing
             script, "--bus-sub", "tcp://127.0.0.1:\(suite.busPort + 1)", "--bus-pub", "tcp://127.0.0.1:\(suite.busPort)",
             "--expect", suite.stores.joined(separator: ",")])
         #expect(pyStatus == 0, "\(pyOut)")
+        #expect(await Harness.waitFor(.seconds(5)) { !tail.isRunning }, "tail did not see 3 probe events")
+        #expect(tail.log.contains("sys.probe cli#") && tail.log.contains("sys.probe.ack"), "\(tail.log)")
         let (statusCode, statusOut) = try await Harness.run("posy", ["status"] + suite.busArgs)
         #expect(statusCode == 0, "\(statusOut)")
         #expect(statusOut.contains("messaging-2"))
