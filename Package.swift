@@ -31,6 +31,7 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite", path: "Shared/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Shared/CMalloc"),
         // Shared modules
         .target(name: "PosySchema", path: "Shared/PosySchema"),
         .target(
@@ -46,7 +47,7 @@ let package = Package(
         .target(
             name: "PosyCore",
             dependencies: [
-                "PosySchema", "PosyZMQ", "PosyStore",
+                "PosySchema", "PosyZMQ", "PosyStore", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

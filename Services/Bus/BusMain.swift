@@ -24,6 +24,7 @@ struct BusMain: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
+        Allocator.tune()
         var config = options.config
         PosyLogHandler.bootstrap(level: config.logLevel)
         let logger = Logger(label: "bus")

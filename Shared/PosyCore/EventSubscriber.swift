@@ -67,14 +67,7 @@ public actor EventSubscriber {
         self.logger = logger
         self.handler = handler
         self.ephemeralHandler = ephemeralHandler
-        if let store {
-            let loaded = try await store.read { db in
-                try db.query("SELECT src, topic, epoch, seq FROM cursors").map { row in
-                    (StreamKey(src: row.string(0)!, topic: row.string(1)!), EventCursor(epoch: row.string(2)!, seq: row.int(3)!))
-                }
-            }
-            for (k, c) in loaded { cursors[k] = c }
-        }
+        if let store { cursors = try await Self.loadCursors(store) }
     }
 
     /// The cursor of one stream (tests, stats).
@@ -166,8 +159,11 @@ public actor EventSubscriber {
             }
         }
         await flush(ready)
-        for (key, head) in catchUps where (cursors[key]?.seq ?? 0) < head || cursors[key]?.epoch != directory.peer(key.src)?.heartbeat.epoch {
-            await catchUp(key, to: head)
+        for (key, head) in catchUps where !attempted.contains(key) {
+            let c = cursors[key]
+            if c == nil || c!.seq < head || c!.epoch != directory.peer(key.src)?.heartbeat.epoch {
+                await catchUp(key, to: head)
+            }
         }
     }
 
@@ -245,15 +241,18 @@ public actor EventSubscriber {
     }
 
     func reloadCursors() async {
-        guard let store else { return }
-        if let loaded = try? await store.read({ db in
+        guard let store, let loaded = try? await Self.loadCursors(store) else { return }
+        cursors = loaded
+        unsavedCursors.removeAll()
+    }
+
+    static func loadCursors(_ store: Store) async throws -> [StreamKey: EventCursor] {
+        let rows = try await store.read { db in
             try db.query("SELECT src, topic, epoch, seq FROM cursors").map { row in
                 (StreamKey(src: row.string(0)!, topic: row.string(1)!), EventCursor(epoch: row.string(2)!, seq: row.int(3)!))
             }
-        }) {
-            cursors = [:]
-            for (k, c) in loaded { cursors[k] = c }
         }
+        return Dictionary(rows, uniquingKeysWith: { _, last in last })
     }
 
     /// Asks the source for everything after our cursor up to `target`, page by page, and applies it.

@@ -10,6 +10,7 @@ public enum ServiceMain {
         _ descriptor: ServiceDescriptor, config: ServiceConfig,
         configure: (ServiceHost) async throws -> [any Service] = { _ in [] }
     ) async throws {
+        Allocator.tune()
         PosyLogHandler.bootstrap(level: config.logLevel)
         let host: ServiceHost
         let extraServices: [any Service]

@@ -34,6 +34,7 @@ public struct BusBenchCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
+        let arenas = Allocator.tune()
         PosyLogHandler.bootstrap(level: .warning)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -63,7 +64,7 @@ public struct BusBenchCommand: AsyncParsableCommand {
                              ms(r.p999Ms), ms(r.maxMs), "\(r.lost)"])
             }
             print(TextTable.render(rows))
-            print("durable throughput is \(String(format: "%.2f", results[2].eventsPerSecond / max(1, results[0].eventsPerSecond)))x raw ZeroMQ; payload \(payload) B, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print("durable throughput is \(String(format: "%.2f", results[2].eventsPerSecond / max(1, results[0].eventsPerSecond)))x raw ZeroMQ; payload \(payload) B, \(ProcessInfo.processInfo.activeProcessorCount) cores, malloc arenas: \(arenas.map(String.init) ?? "glibc default")")
         }
     }
 }
