@@ -81,12 +81,13 @@ public final class ServiceHost: Service, Sendable {
 
     /// Registers the handler of durable events matching `pattern` (see ``SubscriptionPattern``).
     /// It runs inside the transaction that advances the cursor: use the connection it is given.
+    /// Register before ``run()``: the subscriber takes the handlers it finds when it starts.
     public func on(_ pattern: String, _ handler: @escaping EventSubscriber.DurableHandler) {
         precondition(store != nil, "durable handlers need a store")
         handlers.withLock { $0.append((SubscriptionPattern(pattern), handler)) }
     }
 
-    /// Registers a handler of ephemeral events matching `pattern`.
+    /// Registers a handler of ephemeral events matching `pattern` (before ``run()``).
     public func onEphemeral(_ pattern: String, _ handler: @escaping EventSubscriber.EphemeralHandler) {
         ephemeralHandlers.withLock { $0.append((SubscriptionPattern(pattern), handler)) }
     }
