@@ -12,7 +12,13 @@ import Synchronization
 public final class RPCClient: Sendable {
     public let endpoint: String
     private let socket: ZMQSocket
-    private let pending = Locked<[Data: CheckedContinuation<Data, any Error>]>([:])
+    /// A call waiting for its reply, and the task that sends it and enforces its deadline.
+    struct Pending: Sendable {
+        let continuation: CheckedContinuation<Data, any Error>
+        var driver: Task<Void, Never>?
+    }
+
+    private let pending = Locked<[Data: Pending]>([:])
     private let counter = Atomic<UInt64>(0)
     private let prefix = UUID().uuidString.prefix(8)
 
@@ -27,8 +33,11 @@ public final class RPCClient: Sendable {
             while let batch = await socket.inbox.next(max: 256) {
                 for frames in batch {
                     guard frames.count == 3 else { continue }
-                    let c = pending.withLock { $0.removeValue(forKey: frames[0]) }
-                    guard let c else { continue }  // late reply to a request that timed out
+                    guard let entry = pending.withLock({ $0.removeValue(forKey: frames[0]) }) else {
+                        continue  // late reply to a request that timed out
+                    }
+                    entry.driver?.cancel()  // its deadline no longer matters
+                    let c = entry.continuation
                     if String(decoding: frames[1], as: UTF8.self) == RPCStatus.ok {
                         c.resume(returning: frames[2])
                     } else {
@@ -38,12 +47,13 @@ public final class RPCClient: Sendable {
                     }
                 }
             }
-            for c in pending.withLock({ p -> [CheckedContinuation<Data, any Error>] in
+            for entry in pending.withLock({ p -> [Pending] in
                 let all = Array(p.values)
                 p.removeAll()
                 return all
             }) {
-                c.resume(throwing: RPCErrorBody(.unavailable, "client closed"))
+                entry.driver?.cancel()
+                entry.continuation.resume(throwing: RPCErrorBody(.unavailable, "client closed"))
             }
         }
     }
@@ -87,8 +97,8 @@ public final class RPCClient: Sendable {
         let pending = self.pending
         let deadline = ContinuousClock.now + timeout
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<Data, any Error>) in
-            pending.withLock { $0[id] = c }
-            Task {
+            pending.withLock { $0[id] = Pending(continuation: c, driver: nil) }
+            let driver = Task {
                 // EAGAIN means the request never left (no connection yet, ZMQ_IMMEDIATE): resending is
                 // safe for any method, so wait for the connection until the deadline.
                 var pause = Duration.milliseconds(5)
@@ -101,15 +111,23 @@ public final class RPCClient: Sendable {
                         pause = min(pause * 2, .milliseconds(100))
                     } catch {
                         let code: ErrorCode = (error as? ZMQError)?.isWouldBlock == true ? .unavailable : .internal
-                        pending.withLock { $0.removeValue(forKey: id) }?
+                        pending.withLock { $0.removeValue(forKey: id) }?.continuation
                             .resume(throwing: RPCErrorBody(code, "\(method) to \(self.endpoint): \(error)"))
                         return
                     }
                 }
+                // Cancelled when the reply arrives; otherwise the deadline answers the caller.
                 try? await Task.sleep(until: deadline)
-                pending.withLock { $0.removeValue(forKey: id) }?
+                if Task.isCancelled { return }
+                pending.withLock { $0.removeValue(forKey: id) }?.continuation
                     .resume(throwing: RPCErrorBody(.timeout, "\(method) to \(endpoint): no reply within \(timeout)"))
             }
+            let answered = pending.withLock { p -> Bool in
+                guard p[id] != nil else { return true }
+                p[id]!.driver = driver
+                return false
+            }
+            if answered { driver.cancel() }
         }
     }
 
