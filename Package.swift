@@ -55,7 +55,8 @@ let package = Package(
             path: "Shared/PosyCore"),
         // Services/
         .executableTarget(name: "posy-bus", dependencies: ["PosyCore"], path: "Services/Bus"),
-        .executableTarget(name: "posy-orders", dependencies: ["PosyCore"], path: "Services/Orders"),
+        .target(name: "PosyOrders", dependencies: ["PosySchema", "PosyAuth"], path: "Services/Orders/Library"),
+        .executableTarget(name: "posy-orders", dependencies: ["PosyCore", "PosyOrders"], path: "Services/Orders/Main"),
         .executableTarget(name: "posy-messaging", dependencies: ["PosyCore"], path: "Services/Messaging"),
         .executableTarget(name: "posy-location", dependencies: ["PosyCore"], path: "Services/Location"),
         .executableTarget(name: "posy-receipts", dependencies: ["PosyCore"], path: "Services/Receipts"),
@@ -80,7 +81,7 @@ let package = Package(
         // Tests/
         .testTarget(
             name: "PosyUnitTests",
-            dependencies: ["PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth"],
+            dependencies: ["PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyOrders"],
             path: "Tests/PosyUnitTests"),
         .testTarget(
             name: "PosyIntegrationTests",

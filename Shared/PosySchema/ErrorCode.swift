@@ -12,6 +12,11 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case forbidden = "forbidden"
     case notFound = "not_found"
     case conflict = "conflict"
+    /// The order cannot move from its state to the requested one.
+    case invalidTransition = "invalid_transition"
+    /// A field is well-formed JSON but not an acceptable value (latitude 91, window end before start).
+    case invalidField = "invalid_field"
+    case rateLimited = "rate_limited"
     case tooLarge = "too_large"
     /// The requested events are from an epoch the source no longer has.
     case epochMismatch = "epoch_mismatch"
@@ -29,7 +34,9 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         case .unauthorized: 401
         case .forbidden: 403
         case .notFound, .unknownMethod: 404
-        case .conflict, .epochMismatch: 409
+        case .conflict, .epochMismatch, .invalidTransition: 409
+        case .invalidField: 422
+        case .rateLimited: 429
         case .tooLarge: 413
         case .unavailable, .shuttingDown: 503
         case .timeout: 504

@@ -1,0 +1,50 @@
+/// A flower order as `posy-orders` stores it and as views of it go on the wire. Fields a viewer may
+/// not see are nil in their view (see `OrderVisibility` in `PosyOrders`).
+public struct Order: Codable, Sendable, Equatable {
+    public var v: Int = 1
+    public var id: String
+    public var shopId: String
+    /// The order's chat, `m<shard>-<id>` (design §4).
+    public var conversationId: String
+    public var state: OrderState
+    public var customer: OrderCustomer?
+    public var recipient: OrderRecipient?
+    public var sender: OrderSender?
+    public var items: [OrderItem]
+    public var cardMessage: String?
+    public var handling: OrderHandling
+    public var window: DeliveryWindow
+    /// No contact with the recipient before arrival.
+    public var surprise: Bool
+    public var notes: String?
+    public var courierId: String?
+    public var failureReason: String?
+    public var createdAt: String
+    public var updatedAt: String
+    public var deliveredAt: String?
+
+    public init(id: String, shopId: String, conversationId: String, state: OrderState = .placed, customer: OrderCustomer?,
+                recipient: OrderRecipient?, sender: OrderSender?, items: [OrderItem], cardMessage: String?,
+                handling: OrderHandling, window: DeliveryWindow, surprise: Bool, notes: String?, courierId: String? = nil,
+                failureReason: String? = nil, createdAt: String, updatedAt: String, deliveredAt: String? = nil)
+    {
+        self.id = id
+        self.shopId = shopId
+        self.conversationId = conversationId
+        self.state = state
+        self.customer = customer
+        self.recipient = recipient
+        self.sender = sender
+        self.items = items
+        self.cardMessage = cardMessage
+        self.handling = handling
+        self.window = window
+        self.surprise = surprise
+        self.notes = notes
+        self.courierId = courierId
+        self.failureReason = failureReason
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.deliveredAt = deliveredAt
+    }
+}
