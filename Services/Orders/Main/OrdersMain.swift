@@ -1,5 +1,6 @@
 import ArgumentParser
 import PosyCore
+import PosyOrders
 
 /// `posy-orders`: its own store (`orders.db`), outbox, heartbeat, `health`, `stats` and `events.replay`.
 @main

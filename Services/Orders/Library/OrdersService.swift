@@ -1,0 +1,221 @@
+import Foundation
+import PosyCore
+import PosySchema
+import PosyStore
+
+/// The orders domain over `orders.db`: shops, couriers, orders, their timeline. Every state change
+/// writes the order, its timeline entry and its durable `order.<state>` event in one transaction.
+public final class OrdersService: Sendable {
+    let store: Store
+    let events: EventLog
+    /// Messaging shards new conversations are spread over (design §4).
+    let shards: [Int]
+
+    public init(store: Store, events: EventLog, shards: [Int] = [1]) {
+        precondition(!shards.isEmpty, "at least one messaging shard")
+        self.store = store
+        self.events = events
+        self.shards = shards
+    }
+
+    static func newId(_ prefix: String) -> String {
+        prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+    }
+
+    static func actor(_ v: Viewer) -> String {
+        switch v {
+        case .user(let sub, let role, _, _): "\(role.rawValue):\(sub)"
+        case .service(let name): "service:\(name)"
+        }
+    }
+
+    static func isStaff(_ v: Viewer, of shop: String) -> Bool {
+        if case .user(_, let role, let s, _) = v { return role == .admin || (role == .staff && s == shop) }
+        return false
+    }
+
+    /// The shard of a new order's conversation: stable per order id, spread over the shard set.
+    func shard(for orderId: String) -> Int {
+        var h: UInt64 = 1469598103934665603
+        for b in orderId.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        return shards[Int(h % UInt64(shards.count))]
+    }
+
+    // MARK: Shops and couriers
+
+    public func createShop(_ shop: Shop, by viewer: Viewer) async throws -> Shop {
+        guard case .user(_, .admin, _, _) = viewer else { throw RPCErrorBody(.forbidden, "only an admin creates shops") }
+        var s = shop
+        if s.id.isEmpty { s.id = Self.newId("s") }
+        guard !s.name.isEmpty else { throw RPCErrorBody(.invalidField, "name: required") }
+        guard s.lat.isFinite, (-90...90).contains(s.lat), s.lon.isFinite, (-180...180).contains(s.lon) else {
+            throw RPCErrorBody(.invalidField, "lat/lon out of range")
+        }
+        guard TimeZone(identifier: s.timeZone) != nil else { throw RPCErrorBody(.invalidField, "timeZone: unknown '\(s.timeZone)'") }
+        let body = try JSON.encode(s)
+        let saved = s
+        try await store.write { db in
+            do {
+                try db.run("INSERT INTO shops(id, body, created_at) VALUES (?, ?, ?)", saved.id, body, Timestamp.now())
+            } catch let e as SQLiteError where e.isConstraint {
+                throw RPCErrorBody(.conflict, "shop \(saved.id) exists")
+            }
+        }
+        return s
+    }
+
+    public func createCourier(_ courier: Courier, by viewer: Viewer) async throws -> Courier {
+        guard Self.isStaff(viewer, of: courier.shopId) else { throw RPCErrorBody(.forbidden, "only staff of the shop add couriers") }
+        var c = courier
+        if c.id.isEmpty { c.id = Self.newId("k") }
+        guard !c.name.isEmpty, !c.phone.isEmpty else { throw RPCErrorBody(.invalidField, "name and phone are required") }
+        let body = try JSON.encode(c)
+        let saved = c
+        try await store.write { db in
+            guard try db.queryOne("SELECT 1 FROM shops WHERE id = ?", saved.shopId) != nil else {
+                throw RPCErrorBody(.notFound, "no shop \(saved.shopId)")
+            }
+            do {
+                try db.run("INSERT INTO couriers(id, shop_id, body, created_at) VALUES (?, ?, ?, ?)",
+                           saved.id, saved.shopId, body, Timestamp.now())
+            } catch let e as SQLiteError where e.isConstraint {
+                throw RPCErrorBody(.conflict, "courier \(saved.id) exists")
+            }
+        }
+        return c
+    }
+
+    public func couriers(shop: String, for viewer: Viewer) async throws -> [Courier] {
+        guard Self.isStaff(viewer, of: shop) else { throw RPCErrorBody(.notFound, "no shop \(shop)") }
+        return try await store.read { db in
+            try db.query("SELECT body FROM couriers WHERE shop_id = ? ORDER BY created_at, id", shop)
+                .map { try JSON.decode(Courier.self, from: $0.data(0)!) }
+        }
+    }
+
+    // MARK: Orders
+
+    /// Creates an order (staff of its shop). A repeated `idempotencyKey` from the same actor
+    /// returns the first result; reusing it for a different request is a conflict.
+    public func create(_ new: NewOrder, by viewer: Viewer, idempotencyKey: String? = nil) async throws -> Order {
+        guard Self.isStaff(viewer, of: new.shopId) else { throw RPCErrorBody(.forbidden, "only staff of the shop create orders") }
+        try OrderValidation.validate(new)
+        let actor = Self.actor(viewer)
+        let request = try JSON.encode(new)
+        let id = Self.newId("o")
+        let now = Timestamp.now()
+        let order = Order(
+            id: id, shopId: new.shopId, conversationId: "m\(shard(for: id))-\(id)", customer: new.customer,
+            recipient: new.recipient, sender: new.sender, items: new.items, cardMessage: new.cardMessage,
+            handling: new.handling ?? OrderHandling(), window: new.window, surprise: new.surprise ?? false,
+            notes: new.notes, createdAt: now, updatedAt: now)
+        let events = self.events
+        return try await store.write { db -> Order in
+            if let key = idempotencyKey {
+                if let row = try db.queryOne("SELECT result FROM idempotency WHERE actor = ? AND key = ?", actor, key) {
+                    let stored = try JSON.decode(IdempotentResult.self, from: row.data(0)!)
+                    guard stored.request == request else {
+                        throw RPCErrorBody(.conflict, "Idempotency-Key reused for a different request")
+                    }
+                    return stored.order
+                }
+            }
+            guard try db.queryOne("SELECT 1 FROM shops WHERE id = ?", new.shopId) != nil else {
+                throw RPCErrorBody(.notFound, "no shop \(new.shopId)")
+            }
+            try Self.save(db, order, created: true)
+            try Self.record(db, order, actor: actor, detail: nil, events: events)
+            if let key = idempotencyKey {
+                try db.run("INSERT INTO idempotency(actor, key, result, at) VALUES (?, ?, ?, ?)", actor, key,
+                           try JSON.encode(IdempotentResult(request: request, order: order)), now)
+            }
+            return order
+        }
+    }
+
+    struct IdempotentResult: Codable {
+        var request: Data
+        var order: Order
+    }
+
+    /// The order as `viewer` may see it; `not_found` when they may not see it at all.
+    public func order(_ id: String, for viewer: Viewer, now: Date = Date()) async throws -> Order {
+        let stored = try await store.read { db in try Self.load(db, id) }
+        guard let stored, let view = OrderVisibility.view(stored, for: viewer, now: now) else {
+            throw RPCErrorBody(.notFound, "no order \(id)")
+        }
+        return view
+    }
+
+    public func timeline(_ id: String, for viewer: Viewer) async throws -> [TimelineEntry] {
+        _ = try await order(id, for: viewer)
+        return try await store.read { db in
+            try db.query("SELECT n, state, actor, at, detail FROM order_timeline WHERE order_id = ? ORDER BY n", id).map {
+                TimelineEntry(n: Int($0.int(0)!), state: OrderState(rawValue: $0.string(1)!)!, actor: $0.string(2)!,
+                              at: $0.string(3)!, detail: $0.string(4))
+            }
+        }
+    }
+
+    /// Moves an order to `target` if the lifecycle and the viewer allow it; returns the viewer's view.
+    public func transition(_ id: String, to target: OrderState, by viewer: Viewer, courierId: String? = nil,
+                           reason: String? = nil) async throws -> Order
+    {
+        let actor = Self.actor(viewer)
+        let events = self.events
+        let updated = try await store.write { db -> Order in
+            // Not visible to the viewer is answered like not there at all: existence is not revealed.
+            guard var order = try Self.load(db, id), OrderVisibility.view(order, for: viewer) != nil else {
+                throw RPCErrorBody(.notFound, "no order \(id)")
+            }
+            try OrderLifecycle.check(order, to: target, by: viewer, courierId: courierId, reason: reason)
+            var detail: String?
+            switch target {
+            case .assigned:
+                guard let c = courierId, try db.queryOne("SELECT 1 FROM couriers WHERE id = ? AND shop_id = ?", c, order.shopId) != nil else {
+                    throw RPCErrorBody(.invalidField, "courierId: no such courier in shop \(order.shopId)")
+                }
+                order.courierId = c
+                detail = "courier \(c)"
+            case .failed:
+                order.failureReason = reason
+                detail = reason
+            case .delivered:
+                order.deliveredAt = Timestamp.now()
+            default:
+                break
+            }
+            order.state = target
+            order.updatedAt = Timestamp.now()
+            try Self.save(db, order, created: false)
+            try Self.record(db, order, actor: actor, detail: detail, events: events)
+            return order
+        }
+        return OrderVisibility.view(updated, for: viewer) ?? updated
+    }
+
+    static func load(_ db: SQLiteConnection, _ id: String) throws -> Order? {
+        try db.queryOne("SELECT body FROM orders WHERE id = ?", id).map { try JSON.decode(Order.self, from: $0.data(0)!) }
+    }
+
+    static func save(_ db: SQLiteConnection, _ o: Order, created: Bool) throws {
+        let body = try JSON.encode(o)
+        if created {
+            try db.run("INSERT INTO orders(id, shop_id, state, courier_id, customer_id, body, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                       o.id, o.shopId, o.state.rawValue, o.courierId, o.customer?.id, body, o.createdAt, o.updatedAt)
+        } else {
+            try db.run("UPDATE orders SET state = ?, courier_id = ?, body = ?, updated_at = ? WHERE id = ?",
+                       o.state.rawValue, o.courierId, body, o.updatedAt, o.id)
+        }
+    }
+
+    /// Timeline entry and durable event for the state the order just entered.
+    static func record(_ db: SQLiteConnection, _ o: Order, actor: String, detail: String?, events: EventLog) throws {
+        let n = (try db.queryOne("SELECT COALESCE(MAX(n), 0) + 1 FROM order_timeline WHERE order_id = ?", o.id)?.int(0)) ?? 1
+        try db.run("INSERT INTO order_timeline(order_id, n, state, actor, at, detail) VALUES (?,?,?,?,?,?)",
+                   o.id, n, o.state.rawValue, actor, o.updatedAt, detail)
+        try events.emit(db, topic: o.state.eventType, payload: OrderEvent(
+            orderId: o.id, shopId: o.shopId, state: o.state, courierId: o.courierId, conversationId: o.conversationId,
+            actor: actor, at: o.updatedAt, detail: detail))
+    }
+}

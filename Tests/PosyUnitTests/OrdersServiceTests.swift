@@ -1,0 +1,143 @@
+import Foundation
+import PosyCore
+import PosyOrders
+import PosySchema
+import PosyStore
+import Testing
+
+@Suite struct OrdersServiceTests {
+    let admin = Viewer.user(sub: "a1", role: .admin, shop: nil, order: nil)
+    let staff = Viewer.user(sub: "st1", role: .staff, shop: "s1", order: nil)
+    let otherStaff = Viewer.user(sub: "st2", role: .staff, shop: "s2", order: nil)
+    let courier = Viewer.user(sub: "k1", role: .courier, shop: "s1", order: nil)
+    let customer = Viewer.user(sub: "c1", role: .customer, shop: nil, order: nil)
+
+    static func service(shards: [Int] = [1, 2]) async throws -> (OrdersService, Store) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-orders-\(UUID().uuidString)/orders.db").path
+        let store = try Store(path: path, migrations: CoreMigrations.with(OrdersMigrations.all))
+        let events = try await EventLog(store: store, src: "orders", publisher: nil, metrics: Metrics())
+        return (OrdersService(store: store, events: events, shards: shards), store)
+    }
+
+    static func newOrder(lat: Double = 31.23, end: String = "2026-05-10T12:00:00Z", recipient: String = "Mother") -> NewOrder {
+        NewOrder(shopId: "s1", customer: OrderCustomer(id: "c1", name: "Mei"),
+                 recipient: OrderRecipient(name: recipient, phone: "+86 138 0000 0002", address: "12 Garden Rd", lat: lat, lon: 121.47),
+                 sender: OrderSender(name: "Admirer Wu", phone: nil, anonymous: true),
+                 items: [OrderItem(name: "carnations", quantity: 12)], cardMessage: "For the best mum",
+                 handling: OrderHandling(noDoorstep: true),
+                 window: DeliveryWindow(start: "2026-05-10T10:00:00Z", end: end))
+    }
+
+    func setUp() async throws -> (OrdersService, Store) {
+        let (svc, store) = try await Self.service()
+        _ = try await svc.createShop(Shop(id: "s1", name: "Lily's", address: "1 Flower St", lat: 31.2, lon: 121.4, timeZone: "Asia/Shanghai"), by: admin)
+        _ = try await svc.createShop(Shop(id: "s2", name: "Rosa", address: "2 Bloom St", lat: 31.3, lon: 121.5, timeZone: "Asia/Shanghai"), by: admin)
+        _ = try await svc.createCourier(Courier(id: "k1", shopId: "s1", name: "Li Wei", phone: "+86 1", vehicle: .ebike, onDuty: true), by: staff)
+        return (svc, store)
+    }
+
+    func code(_ body: () async throws -> Any) async -> ErrorCode? {
+        do {
+            _ = try await body()
+            return nil
+        } catch let e as RPCErrorBody {
+            return e.code
+        } catch {
+            return .internal
+        }
+    }
+
+    @Test func theCarnationsStoryWithTimelineAndEvents() async throws {
+        let (svc, store) = try await setUp()
+        defer { store.close() }
+        let order = try await svc.create(Self.newOrder(), by: staff)
+        #expect(order.state == .placed)
+        #expect(order.conversationId == "m1-\(order.id)" || order.conversationId == "m2-\(order.id)")
+        _ = try await svc.transition(order.id, to: .confirmed, by: staff)
+        _ = try await svc.transition(order.id, to: .assigned, by: staff, courierId: "k1")
+        let seen = try await svc.order(order.id, for: courier)
+        #expect(seen.cardMessage == nil && seen.sender == nil && seen.recipient?.phone != nil)
+        _ = try await svc.transition(order.id, to: .accepted, by: courier)
+        _ = try await svc.transition(order.id, to: .pickedUp, by: courier)
+        _ = try await svc.transition(order.id, to: .outForDelivery, by: courier)
+        _ = try await svc.transition(order.id, to: .arriving, by: .service("location"))
+        let delivered = try await svc.transition(order.id, to: .delivered, by: .service("receipts"))
+        #expect(delivered.deliveredAt != nil)
+
+        let timeline = try await svc.timeline(order.id, for: staff)
+        #expect(timeline.map(\.state) == [.placed, .confirmed, .assigned, .accepted, .pickedUp, .outForDelivery, .arriving, .delivered])
+        #expect(timeline.map(\.actor) == ["staff:st1", "staff:st1", "staff:st1", "courier:k1", "courier:k1", "courier:k1",
+                                          "service:location", "service:receipts"])
+        #expect(timeline[2].detail == "courier k1")
+        // Each step is one durable event in the outbox (one per state topic here).
+        let outbox = try await store.read { db in try db.query("SELECT topic, seq FROM outbox").map { ($0.string(0)!, $0.int(1)!) } }
+        #expect(outbox.count == timeline.count)
+        #expect(Set(outbox.map(\.0)) == Set(timeline.map(\.state.eventType)))
+        #expect(outbox.allSatisfy { $0.1 == 1 })
+        let event = try await store.read { db in try db.queryOne("SELECT envelope FROM outbox WHERE topic = 'order.assigned'")!.data(0)! }
+        let payload = try EnvelopeCodec.decode(event).decode(OrderEvent.self)
+        #expect(payload.courierId == "k1" && payload.orderId == order.id && payload.actor == "staff:st1")
+    }
+
+    @Test func invalidTransitionsAndForeignViewersAreRefused() async throws {
+        let (svc, store) = try await setUp()
+        defer { store.close() }
+        let order = try await svc.create(Self.newOrder(), by: staff)
+        #expect(await code { try await svc.transition(order.id, to: .pickedUp, by: staff) } == .invalidTransition)
+        #expect(await code { try await svc.transition(order.id, to: .confirmed, by: otherStaff) } == .notFound)
+        #expect(await code { try await svc.order(order.id, for: otherStaff) } == .notFound)
+        #expect(await code { try await svc.order(order.id, for: courier) } == .notFound)  // not assigned yet
+        #expect(await code { try await svc.order("o-nope", for: admin) } == .notFound)
+        #expect(await code { try await svc.transition(order.id, to: .confirmed, by: customer) } == .forbidden)
+        _ = try await svc.transition(order.id, to: .confirmed, by: staff)
+        #expect(await code { try await svc.transition(order.id, to: .assigned, by: staff, courierId: "k-unknown") } == .invalidField)
+        #expect(await code { try await svc.transition(order.id, to: .confirmed, by: staff) } == .invalidTransition)
+        // A refused move leaves no trace.
+        #expect(try await svc.timeline(order.id, for: staff).count == 2)
+    }
+
+    @Test func creationValidatesFieldsAndRoles() async throws {
+        let (svc, store) = try await setUp()
+        defer { store.close() }
+        #expect(await code { try await svc.create(Self.newOrder(lat: 91), by: staff) } == .invalidField)
+        #expect(await code { try await svc.create(Self.newOrder(end: "2026-05-10T09:00:00Z"), by: staff) } == .invalidField)
+        #expect(await code { try await svc.create(Self.newOrder(recipient: " "), by: staff) } == .invalidField)
+        #expect(await code { try await svc.create(Self.newOrder(), by: otherStaff) } == .forbidden)
+        #expect(await code { try await svc.create(Self.newOrder(), by: courier) } == .forbidden)
+        #expect(await code { try await svc.createShop(Shop(id: "", name: "x", address: "", lat: 0, lon: 0, timeZone: "UTC"), by: staff) } == .forbidden)
+        #expect(await code { try await svc.createShop(Shop(id: "", name: "x", address: "", lat: 0, lon: 0, timeZone: "Mars/Base"), by: admin) } == .invalidField)
+        #expect(await code { try await svc.couriers(shop: "s1", for: otherStaff) } == .notFound)
+        #expect(try await svc.couriers(shop: "s1", for: staff).map(\.id) == ["k1"])
+    }
+
+    @Test func idempotencyKeyReturnsTheFirstOrder() async throws {
+        let (svc, store) = try await setUp()
+        defer { store.close() }
+        let first = try await svc.create(Self.newOrder(), by: staff, idempotencyKey: "k-1")
+        let again = try await svc.create(Self.newOrder(), by: staff, idempotencyKey: "k-1")
+        #expect(again == first)
+        #expect(await code { try await svc.create(Self.newOrder(lat: 30), by: staff, idempotencyKey: "k-1") } == .conflict)
+        let other = try await svc.create(Self.newOrder(), by: staff, idempotencyKey: "k-2")
+        #expect(other.id != first.id)
+        // Concurrent retries with one key still make one order.
+        let ids = try await withThrowingTaskGroup(of: String.self) { g in
+            for _ in 0..<20 { g.addTask { try await svc.create(Self.newOrder(), by: staff, idempotencyKey: "k-3").id } }
+            var all = Set<String>()
+            for try await id in g { all.insert(id) }
+            return all
+        }
+        #expect(ids.count == 1)
+        let count = try await store.read { db in try db.queryOne("SELECT COUNT(*) FROM orders")?.int(0) }
+        #expect(count == 3)
+        let placed = try await store.read { db in try db.queryOne("SELECT COUNT(*) FROM outbox WHERE topic = 'order.placed'")?.int(0) }
+        #expect(placed == 3)
+    }
+
+    @Test func conversationsSpreadOverTheShardSet() async throws {
+        let (svc, store) = try await setUp()
+        defer { store.close() }
+        var shards = Set<String>()
+        for _ in 0..<40 { shards.insert(String(try await svc.create(Self.newOrder(), by: staff).conversationId.prefix(2))) }
+        #expect(shards == ["m1", "m2"])
+    }
+}
