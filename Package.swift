@@ -64,12 +64,12 @@ let package = Package(
         .target(
             name: "PosyGateway",
             dependencies: [
-                "PosyCore", "PosyAuth",
+                "PosyCore", "PosyAuth", "PosyOrders",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Services/Gateway/Library"),
         .executableTarget(
-            name: "posy-gateway", dependencies: ["PosyGateway"], path: "Services/Gateway/Main"),
+            name: "posy-gateway", dependencies: ["PosyGateway", "PosyAuth"], path: "Services/Gateway/Main"),
         .target(
             name: "PosyCLI",
             dependencies: [

@@ -68,6 +68,24 @@ enum Harness {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 
+    /// One HTTP request on loopback; JSON body in, status and parsed JSON (object or array) out.
+    static func http(_ method: String, _ url: String, token: String? = nil, json: Any? = nil, rawBody: Data? = nil,
+                     headers: [String: String] = [:]) async -> (Int, Any?) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.timeoutInterval = 10
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
+        if let json {
+            request.httpBody = try? JSONSerialization.data(withJSONObject: json)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        } else if let rawBody {
+            request.httpBody = rawBody
+        }
+        guard let (data, response) = try? await URLSession.shared.data(for: request) else { return (0, nil) }
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, try? JSONSerialization.jsonObject(with: data))
+    }
+
     /// Runs a command to completion and returns exit status and output.
     static func run(_ executable: String, _ args: [String], timeout: Duration = .seconds(60)) async throws -> (Int32, String) {
         try await run(path: (binDir as NSString).appendingPathComponent(executable), args, timeout: timeout)

@@ -34,7 +34,8 @@ public struct SuiteLayout: Sendable {
         var list = [
             Child(name: "bus", executable: "posy-bus", arguments: [
                 "--frontend", busPub, "--backend", busSub, "--data-dir", dataDir] + rpc(busPort + 2)),
-            Child(name: "orders", executable: "posy-orders", arguments: common + rpc(rpcBase)),
+            Child(name: "orders", executable: "posy-orders", arguments: common + rpc(rpcBase)
+                  + ["--messaging-shards", (1...shards).map(String.init).joined(separator: ",")]),
         ]
         for shard in 1...shards {
             list.append(Child(name: "messaging-\(shard)", executable: "posy-messaging",

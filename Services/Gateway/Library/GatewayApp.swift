@@ -1,14 +1,16 @@
 import Foundation
 import Hummingbird
 import Logging
+import PosyAuth
 import PosyCore
 import PosySchema
 
-/// The gateway's HTTP application: `/healthz` and `/metrics` for now; the public API comes with the orders issue.
+/// The gateway's HTTP application: `/healthz`, `/metrics`, and the public API (`/v1/…`).
 public enum GatewayApp {
-    public static func build(host: ServiceHost, config: GatewayConfig) -> some ApplicationProtocol {
+    public static func build(host: ServiceHost, config: GatewayConfig, secret: String) -> some ApplicationProtocol {
         let monitor = SuiteMonitor(host: host, expected: config.expect)
         let router = Router()
+        OrdersAPI.register(on: router, api: APIContext(host: host, signer: TokenSigner(secret: secret), config: config))
         router.get("healthz") { _, _ -> Response in
             let summary = await monitor.health()
             return json(summary, status: summary.status == "ok" ? .ok : .serviceUnavailable)

@@ -10,6 +10,9 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("http-port"), help: "HTTP port (env POSY_HTTP_PORT, default 8080).")
     public var httpPort: Int?
 
+    @Option(name: .customLong("public-url"), help: "Base URL clients reach the gateway at, for tracking links (env POSY_PUBLIC_URL, default http://<http-host>:<http-port>).")
+    public var publicURL: String?
+
     @Option(name: .customLong("expect"), help: "Comma-separated instances /healthz requires (env POSY_EXPECT, default bus,orders,messaging-1,location,receipts,notify).")
     public var expect: String?
 
@@ -17,11 +20,13 @@ public struct GatewayOptions: ParsableArguments, Sendable {
 
     /// Flags, then environment, then defaults, as a plain value (resolve once, at the start of `run()`).
     public var config: GatewayConfig {
-        GatewayConfig(
-            host: Environment.resolve(httpHost, "POSY_HTTP_HOST", "127.0.0.1"),
-            port: httpPort ?? Environment.string("POSY_HTTP_PORT").flatMap(Int.init) ?? 8080,
+        let host = Environment.resolve(httpHost, "POSY_HTTP_HOST", "127.0.0.1")
+        let port = httpPort ?? Environment.string("POSY_HTTP_PORT").flatMap(Int.init) ?? 8080
+        return GatewayConfig(
+            host: host, port: port,
             expect: Environment.resolve(expect, "POSY_EXPECT", "bus,orders,messaging-1,location,receipts,notify")
-                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+            publicURL: Environment.resolve(publicURL, "POSY_PUBLIC_URL", "http://\(host):\(port)"))
     }
 
     public func validate() throws {
@@ -35,10 +40,13 @@ public struct GatewayConfig: Sendable {
     public var port: Int
     /// Instances `/healthz` requires.
     public var expect: [String]
+    /// Base of tracking links (`<publicURL>/t/<token>`).
+    public var publicURL: String
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, expect: [String]) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, expect: [String], publicURL: String? = nil) {
         self.host = host
         self.port = port
         self.expect = expect
+        self.publicURL = publicURL ?? "http://\(host):\(port)"
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PosyAuth
 import PosyCore
 import PosyGateway
 
@@ -14,10 +15,12 @@ struct GatewayMain: AsyncParsableCommand {
 
     func run() async throws {
         let gateway = self.gateway.config
+        let config = options.config
         try await ServiceMain.run(
-            ServiceDescriptor(service: "gateway", defaultRPCPort: 0, migrations: nil), config: options.config
+            ServiceDescriptor(service: "gateway", defaultRPCPort: 0, migrations: nil), config: config
         ) { host in
-            [GatewayApp.build(host: host, config: gateway)]
+            let secret = try SuiteSecret.load(dataDir: config.dataDir)
+            return [GatewayApp.build(host: host, config: gateway, secret: secret)]
         }
     }
 }

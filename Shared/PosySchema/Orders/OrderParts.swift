@@ -41,6 +41,14 @@ public struct OrderSender: Codable, Sendable, Equatable {
         self.phone = phone
         self.anonymous = anonymous
     }
+
+    /// `anonymous` left out means false.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        phone = try c.decodeIfPresent(String.self, forKey: .phone)
+        anonymous = try c.decodeIfPresent(Bool.self, forKey: .anonymous) ?? false
+    }
 }
 
 public struct OrderItem: Codable, Sendable, Equatable {
@@ -65,6 +73,15 @@ public struct OrderHandling: Codable, Sendable, Equatable {
         self.noDoorstep = noDoorstep
         self.fragile = fragile
         self.needsWater = needsWater
+    }
+
+    /// Flags that are left out are false: a client sends only those that apply.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        keepCool = try c.decodeIfPresent(Bool.self, forKey: .keepCool) ?? false
+        noDoorstep = try c.decodeIfPresent(Bool.self, forKey: .noDoorstep) ?? false
+        fragile = try c.decodeIfPresent(Bool.self, forKey: .fragile) ?? false
+        needsWater = try c.decodeIfPresent(Bool.self, forKey: .needsWater) ?? false
     }
 }
 

@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import PosyAuth
+import PosyCore
+import PosySchema
+
+/// What every API route needs: authentication, bounded JSON bodies, RPC to the owning service,
+/// and errors as `{"code","message"}` with the status their code stands for.
+struct APIContext: Sendable {
+    let host: ServiceHost
+    let signer: TokenSigner
+    let config: GatewayConfig
+    static let maxBody = 1 << 20
+
+    /// The verified claims of the request's bearer token.
+    func authenticate(_ request: Request) throws -> TokenClaims {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw RPCErrorBody(.unauthorized, "missing bearer token")
+        }
+        do {
+            return try signer.verify(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        } catch {
+            throw RPCErrorBody(.unauthorized, error.description)
+        }
+    }
+
+    /// The JSON body as `T`: 413 over 1 MiB, 400 when it is not JSON of that shape.
+    func body<T: Decodable>(_ request: Request, as: T.Type) async throws -> T {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: Self.maxBody)
+        } catch {
+            throw RPCErrorBody(.tooLarge, "body over \(Self.maxBody) bytes")
+        }
+        let data = Data(buffer.readableBytesView)
+        do {
+            return try JSON.decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)
+        } catch {
+            throw RPCErrorBody(.badRequest, "body is not a valid \(T.self): \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound(let key, _): "missing \(key.stringValue)"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+            "bad \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        default: "not JSON"
+        }
+    }
+
+    /// Calls `method` on the live instance named `instance`; returns the reply's JSON.
+    func call(_ instance: String, _ method: String, _ request: some Encodable, retries: Int = 0) async throws -> Data {
+        guard let peer = host.directory.peer(instance), peer.age <= SuiteMonitor.heartbeatDeadline else {
+            throw RPCErrorBody(.unavailable, "\(instance) is not available")
+        }
+        let client = try await host.pool.client(peer.heartbeat.rpc)
+        return try await client.call(method, body: JSON.encode(request), timeout: .seconds(5), retries: retries)
+    }
+
+    static func json(_ data: Data, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func error(_ e: RPCErrorBody) -> Response {
+        var response = json(JSON.encodeOrEmpty(e), status: HTTPResponse.Status(code: e.code.httpStatus))
+        if e.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+        return response
+    }
+
+    /// Runs a route body, answering every failure as a JSON error.
+    func handle(_ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let e as RPCErrorBody {
+            return Self.error(e)
+        } catch {
+            host.logger.error("API route failed", metadata: ["error": "\(error)"])
+            return Self.error(RPCErrorBody(.internal, "internal error"))
+        }
+    }
+}

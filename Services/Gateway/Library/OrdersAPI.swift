@@ -1,0 +1,117 @@
+import Foundation
+import Hummingbird
+import PosyAuth
+import PosyOrders
+import PosySchema
+
+/// `/v1/shops…` and `/v1/orders…` (issue 3): authenticated, forwarded to `posy-orders`, which
+/// authorises and filters by the caller.
+enum OrdersAPI {
+    struct ShopInput: Codable {
+        var id: String?
+        var name: String
+        var address: String
+        var lat: Double
+        var lon: Double
+        var timeZone: String
+    }
+
+    struct CourierInput: Codable {
+        var id: String?
+        var name: String
+        var phone: String
+        var vehicle: Vehicle
+        var onDuty: Bool?
+    }
+
+    struct AssignInput: Codable { var courierId: String }
+    struct FailInput: Codable { var reason: String }
+
+    /// Route suffix → the state it moves the order to.
+    static let actions: [(String, OrderState)] = [
+        ("confirm", .confirmed), ("assign", .assigned), ("accept", .accepted), ("pickup", .pickedUp),
+        ("depart", .outForDelivery), ("cancel", .cancelled), ("fail", .failed),
+    ]
+
+    static func register(on router: Router<BasicRequestContext>, api: APIContext) {
+        router.post("v1/shops") { request, _ in
+            await api.handle {
+                let caller = Viewer.caller(try api.authenticate(request))
+                let s = try await api.body(request, as: ShopInput.self)
+                let shop = Shop(id: s.id ?? "", name: s.name, address: s.address, lat: s.lat, lon: s.lon, timeZone: s.timeZone)
+                return APIContext.json(try await api.call("orders", OrdersRPC.createShop, OrdersRPC.ShopRequest(caller: caller, shop: shop)),
+                                       status: .created)
+            }
+        }
+        router.post("v1/shops/{shop}/couriers") { request, context in
+            await api.handle {
+                let caller = Viewer.caller(try api.authenticate(request))
+                let shop = try context.parameters.require("shop")
+                let c = try await api.body(request, as: CourierInput.self)
+                let courier = Courier(id: c.id ?? "", shopId: shop, name: c.name, phone: c.phone, vehicle: c.vehicle, onDuty: c.onDuty ?? true)
+                return APIContext.json(try await api.call("orders", OrdersRPC.createCourier,
+                                                          OrdersRPC.CourierRequest(caller: caller, courier: courier)), status: .created)
+            }
+        }
+        router.get("v1/shops/{shop}/couriers") { request, context in
+            await api.handle {
+                let caller = Viewer.caller(try api.authenticate(request))
+                let shop = try context.parameters.require("shop")
+                return APIContext.json(try await api.call("orders", OrdersRPC.listCouriers,
+                                                          OrdersRPC.ShopQuery(caller: caller, shopId: shop), retries: 1))
+            }
+        }
+        router.post("v1/orders") { request, _ in
+            await api.handle {
+                let claims = try api.authenticate(request)
+                let new = try await api.body(request, as: NewOrder.self)
+                let key = request.headers.first { $0.name.canonicalName == "idempotency-key" }?.value
+                if let key, key.isEmpty || key.utf8.count > 200 {
+                    throw RPCErrorBody(.badRequest, "Idempotency-Key must be 1…200 bytes")
+                }
+                let data = try await api.call("orders", OrdersRPC.create,
+                                              OrdersRPC.CreateRequest(caller: Viewer.caller(claims), order: new, idempotencyKey: key))
+                let order = try JSON.decode(Order.self, from: data)
+                return APIContext.json(try created(order, api: api), status: .created)
+            }
+        }
+        router.get("v1/orders/{id}") { request, context in
+            await api.handle {
+                let caller = Viewer.caller(try api.authenticate(request))
+                let id = try context.parameters.require("id")
+                return APIContext.json(try await api.call("orders", OrdersRPC.get, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
+            }
+        }
+        router.get("v1/orders/{id}/timeline") { request, context in
+            await api.handle {
+                let caller = Viewer.caller(try api.authenticate(request))
+                let id = try context.parameters.require("id")
+                return APIContext.json(try await api.call("orders", OrdersRPC.timeline, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
+            }
+        }
+        for (action, target) in actions {
+            router.post("v1/orders/{id}/\(action)") { request, context in
+                await api.handle {
+                    let caller = Viewer.caller(try api.authenticate(request))
+                    let id = try context.parameters.require("id")
+                    var transition = OrdersRPC.TransitionRequest(caller: caller, id: id, to: target)
+                    if target == .assigned { transition.courierId = try await api.body(request, as: AssignInput.self).courierId }
+                    if target == .failed { transition.reason = try await api.body(request, as: FailInput.self).reason }
+                    return APIContext.json(try await api.call("orders", OrdersRPC.transition, transition))
+                }
+            }
+        }
+    }
+
+    /// The 201 body of `POST /v1/orders`: the order, its `status`, and a tracking link for the
+    /// customer (a customer token limited to this order, valid until 7 days after the window ends).
+    static func created(_ order: Order, api: APIContext) throws -> Data {
+        let windowEnd = Timestamp.parse(order.window.end) ?? Date()
+        let ttl = max(3600, windowEnd.timeIntervalSinceNow + 7 * 86400)
+        let token = try api.signer.mint(sub: order.customer?.id ?? "", role: .customer, order: order.id, ttl: ttl)
+        var object = (try JSONSerialization.jsonObject(with: JSON.encode(order)) as? [String: Any]) ?? [:]
+        object["status"] = order.state.rawValue
+        object["trackingUrl"] = "\(api.config.publicURL)/t/\(token)"
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+}

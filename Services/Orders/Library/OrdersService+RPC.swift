@@ -1,0 +1,29 @@
+import PosyCore
+import PosySchema
+
+extension OrdersService {
+    /// Serves the orders domain on the host's RPC socket (see ``OrdersRPC``).
+    public func register(on rpc: RPCServer) {
+        rpc.register(OrdersRPC.createShop, OrdersRPC.ShopRequest.self) { r in
+            try await self.createShop(r.shop, by: Viewer(r.caller))
+        }
+        rpc.register(OrdersRPC.createCourier, OrdersRPC.CourierRequest.self) { r in
+            try await self.createCourier(r.courier, by: Viewer(r.caller))
+        }
+        rpc.register(OrdersRPC.listCouriers, OrdersRPC.ShopQuery.self) { r in
+            try await self.couriers(shop: r.shopId, for: Viewer(r.caller))
+        }
+        rpc.register(OrdersRPC.create, OrdersRPC.CreateRequest.self) { r in
+            try await self.create(r.order, by: Viewer(r.caller), idempotencyKey: r.idempotencyKey)
+        }
+        rpc.register(OrdersRPC.get, OrdersRPC.OrderQuery.self) { r in
+            try await self.order(r.id, for: Viewer(r.caller))
+        }
+        rpc.register(OrdersRPC.timeline, OrdersRPC.OrderQuery.self) { r in
+            try await self.timeline(r.id, for: Viewer(r.caller))
+        }
+        rpc.register(OrdersRPC.transition, OrdersRPC.TransitionRequest.self) { r in
+            try await self.transition(r.id, to: r.to, by: Viewer(r.caller), courierId: r.courierId, reason: r.reason)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+/// Who makes an RPC call to a domain service: the identity the gateway verified from a bearer
+/// token, or another Posy service. Services authorise with it (design §5: defence in depth).
+public struct RPCCaller: Codable, Sendable, Equatable {
+    public var sub: String?
+    /// `admin`, `staff`, `courier`, `customer`.
+    public var role: String?
+    public var shop: String?
+    public var order: String?
+    /// Set instead of the above when a service calls (`location`, `receipts`).
+    public var service: String?
+
+    public init(sub: String? = nil, role: String? = nil, shop: String? = nil, order: String? = nil, service: String? = nil) {
+        self.sub = sub
+        self.role = role
+        self.shop = shop
+        self.order = order
+        self.service = service
+    }
+}
+
+/// RPC methods of `posy-orders` and their requests. Replies are the JSON of the named type.
+public enum OrdersRPC {
+    /// `{caller, shop: Shop}` → `Shop`
+    public static let createShop = "orders.shops.create"
+    /// `{caller, courier: Courier}` → `Courier`
+    public static let createCourier = "orders.couriers.create"
+    /// `{caller, shopId}` → `[Courier]`
+    public static let listCouriers = "orders.couriers.list"
+    /// `{caller, order: NewOrder, idempotencyKey?}` → `Order`
+    public static let create = "orders.create"
+    /// `{caller, id}` → `Order` (the caller's view)
+    public static let get = "orders.get"
+    /// `{caller, id}` → `[TimelineEntry]`
+    public static let timeline = "orders.timeline"
+    /// `{caller, id, to, courierId?, reason?}` → `Order`
+    public static let transition = "orders.transition"
+
+    public struct ShopRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var shop: Shop
+        public init(caller: RPCCaller, shop: Shop) { self.caller = caller; self.shop = shop }
+    }
+
+    public struct CourierRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var courier: Courier
+        public init(caller: RPCCaller, courier: Courier) { self.caller = caller; self.courier = courier }
+    }
+
+    public struct ShopQuery: Codable, Sendable {
+        public var caller: RPCCaller
+        public var shopId: String
+        public init(caller: RPCCaller, shopId: String) { self.caller = caller; self.shopId = shopId }
+    }
+
+    public struct CreateRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var order: NewOrder
+        public var idempotencyKey: String?
+        public init(caller: RPCCaller, order: NewOrder, idempotencyKey: String?) {
+            self.caller = caller
+            self.order = order
+            self.idempotencyKey = idempotencyKey
+        }
+    }
+
+    public struct OrderQuery: Codable, Sendable {
+        public var caller: RPCCaller
+        public var id: String
+        public init(caller: RPCCaller, id: String) { self.caller = caller; self.id = id }
+    }
+
+    public struct TransitionRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var id: String
+        public var to: OrderState
+        public var courierId: String?
+        public var reason: String?
+        public init(caller: RPCCaller, id: String, to: OrderState, courierId: String? = nil, reason: String? = nil) {
+            self.caller = caller
+            self.id = id
+            self.to = to
+            self.courierId = courierId
+            self.reason = reason
+        }
+    }
+}
