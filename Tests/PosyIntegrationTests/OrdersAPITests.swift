@@ -67,6 +67,16 @@ import Testing
         #expect(steps == ["placed@staff:st1", "confirmed@staff:st1", "assigned@staff:st1", "accepted@courier:k1",
                           "pickedUp@courier:k1", "outForDelivery@courier:k1"])
 
+        // Lists: what each caller may see, paginated.
+        let (_, staffList) = await get("/v1/orders?limit=10", staff)
+        #expect(((staffList as? [String: Any])?["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
+        let (_, courierList) = await get("/v1/orders?status=outForDelivery", courier)
+        let courierItems = (courierList as? [String: Any])?["items"] as? [[String: Any]]
+        #expect(courierItems?.count == 1 && courierItems?.first?["cardMessage"] == nil)
+        #expect(((await get("/v1/orders", otherStaff).1 as? [String: Any])?["items"] as? [Any])?.isEmpty == true)
+        #expect(await get("/v1/orders?status=wilted", staff).0 == 422)
+        #expect(await get("/v1/orders?cursor=nope", staff).0 == 400)
+
         // Errors, each with its status and stable code.
         func code(_ r: (Int, [String: Any])) -> String { "\(r.0) \(r.1["code"] as? String ?? "-")" }
         #expect(code(await post("/v1/orders/\(id)/confirm", staff)) == "409 invalid_transition")

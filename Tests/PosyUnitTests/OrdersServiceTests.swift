@@ -141,3 +141,45 @@ import Testing
         #expect(shards == ["m1", "m2"])
     }
 }
+
+@Suite struct OrdersListTests {
+    @Test func pagesAreScopedToTheViewerAndNeverSkipOrRepeat() async throws {
+        let t = OrdersServiceTests()
+        let (svc, store) = try await t.setUp()
+        defer { store.close() }
+        _ = try await svc.createCourier(Courier(id: "k9", shopId: "s2", name: "Zhang", phone: "2", vehicle: .bike, onDuty: true),
+                                        by: .user(sub: "a1", role: .admin, shop: nil, order: nil))
+        var mine: [String] = []
+        for i in 0..<23 {
+            let o = try await svc.create(OrdersServiceTests.newOrder(), by: t.staff)
+            mine.append(o.id)
+            if i % 5 == 0 {
+                _ = try await svc.transition(o.id, to: .confirmed, by: t.staff)
+                _ = try await svc.transition(o.id, to: .assigned, by: t.staff, courierId: "k1")
+            }
+        }
+        var other = OrdersServiceTests.newOrder()
+        other.shopId = "s2"
+        _ = try await svc.create(other, by: t.otherStaff)
+
+        var seen: [String] = []
+        var cursor: String?
+        repeat {
+            let page = try await svc.list(for: t.staff, cursor: cursor, limit: 10)
+            #expect(page.items.count <= 10)
+            seen += page.items.map(\.id)
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(seen == mine)
+        #expect(try await svc.list(for: t.otherStaff).items.count == 1)
+        #expect(try await svc.list(for: .user(sub: "a1", role: .admin, shop: nil, order: nil), limit: 200).items.count == 24)
+        let courierPage = try await svc.list(for: t.courier)
+        #expect(courierPage.items.count == 5)
+        #expect(courierPage.items.allSatisfy { $0.cardMessage == nil && $0.sender == nil })
+        #expect(try await svc.list(for: t.staff, status: .assigned).items.count == 5)
+        #expect(try await svc.list(for: t.customer, limit: 200).items.count == 24)  // c1 is the customer of every sample order
+        #expect(try await svc.list(for: .user(sub: "c1", role: .customer, shop: nil, order: mine[3])).items.map(\.id) == [mine[3]])
+        await #expect { try await svc.list(for: t.staff, cursor: "%%%") } throws: { ($0 as? RPCErrorBody)?.code == .badRequest }
+        await #expect { try await svc.list(for: t.staff, limit: 0) } throws: { ($0 as? RPCErrorBody)?.code == .invalidField }
+    }
+}

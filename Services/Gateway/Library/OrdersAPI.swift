@@ -75,6 +75,24 @@ enum OrdersAPI {
                 return APIContext.json(try created(order, api: api), status: .created)
             }
         }
+        router.get("v1/orders") { request, _ in
+            await api.handle {
+                let caller = Viewer.caller(try api.authenticate(request))
+                let q = request.uri.queryParameters
+                var list = OrdersRPC.ListRequest(caller: caller)
+                if let s = q.get("status") {
+                    guard let state = OrderState(rawValue: s) else { throw RPCErrorBody(.invalidField, "status: unknown '\(s)'") }
+                    list.status = state
+                }
+                list.courier = q.get("courier")
+                list.cursor = q.get("cursor")
+                if let l = q.get("limit") {
+                    guard let n = Int(l) else { throw RPCErrorBody(.invalidField, "limit: not a number") }
+                    list.limit = n
+                }
+                return APIContext.json(try await api.call("orders", OrdersRPC.list, list, retries: 1))
+            }
+        }
         router.get("v1/orders/{id}") { request, context in
             await api.handle {
                 let caller = Viewer.caller(try api.authenticate(request))

@@ -13,6 +13,7 @@ public enum OrdersMigrations {
             CREATE INDEX couriers_shop ON couriers(shop_id);
             CREATE TABLE orders (
                 id TEXT PRIMARY KEY,
+                n INTEGER NOT NULL UNIQUE,
                 shop_id TEXT NOT NULL REFERENCES shops(id),
                 state TEXT NOT NULL,
                 courier_id TEXT,
@@ -21,9 +22,9 @@ public enum OrdersMigrations {
                 created_at TEXT NOT NULL,
                 updated_at TEXT NOT NULL
             ) WITHOUT ROWID;
-            CREATE INDEX orders_shop ON orders(shop_id, created_at, id);
-            CREATE INDEX orders_courier ON orders(courier_id, created_at, id);
-            CREATE INDEX orders_customer ON orders(customer_id, created_at, id);
+            CREATE INDEX orders_shop ON orders(shop_id, n);
+            CREATE INDEX orders_courier ON orders(courier_id, n);
+            CREATE INDEX orders_customer ON orders(customer_id, n);
             CREATE TABLE order_timeline (
                 order_id TEXT NOT NULL, n INTEGER NOT NULL, state TEXT NOT NULL, actor TEXT NOT NULL,
                 at TEXT NOT NULL, detail TEXT, PRIMARY KEY (order_id, n)

@@ -19,6 +19,9 @@ extension OrdersService {
         rpc.register(OrdersRPC.get, OrdersRPC.OrderQuery.self) { r in
             try await self.order(r.id, for: Viewer(r.caller))
         }
+        rpc.register(OrdersRPC.list, OrdersRPC.ListRequest.self) { r in
+            try await self.list(for: Viewer(r.caller), status: r.status, courier: r.courier, cursor: r.cursor, limit: r.limit)
+        }
         rpc.register(OrdersRPC.timeline, OrdersRPC.OrderQuery.self) { r in
             try await self.timeline(r.id, for: Viewer(r.caller))
         }

@@ -147,6 +147,62 @@ public final class OrdersService: Sendable {
         return view
     }
 
+    /// The orders `viewer` may see, oldest first, `limit` (1…200, default 50) at a time. The cursor
+    /// is opaque to clients (keyset on the creation sequence, so pages never skip or repeat).
+    public func list(for viewer: Viewer, status: OrderState? = nil, courier: String? = nil, cursor: String? = nil,
+                     limit: Int? = nil, now: Date = Date()) async throws -> OrderPage
+    {
+        let limit = limit ?? 50
+        guard (1...200).contains(limit) else { throw RPCErrorBody(.invalidField, "limit: must be 1…200") }
+        var clauses: [String] = []
+        var args: [SQLValue] = []
+        switch viewer {
+        case .service:
+            break
+        case .user(let sub, let role, let shop, let scope):
+            switch role {
+            case .admin: break
+            case .staff:
+                clauses.append("shop_id = ?")
+                args.append(.text(shop ?? ""))
+            case .courier:
+                clauses.append("shop_id = ? AND courier_id = ?")
+                args += [.text(shop ?? ""), .text(sub)]
+            case .customer:
+                clauses.append("customer_id = ?")
+                args.append(.text(sub))
+                if let scope {
+                    clauses.append("id = ?")
+                    args.append(.text(scope))
+                }
+            }
+        }
+        if let status {
+            clauses.append("state = ?")
+            args.append(.text(status.rawValue))
+        }
+        if let courier {
+            clauses.append("courier_id = ?")
+            args.append(.text(courier))
+        }
+        if let cursor {
+            guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8),
+                  text.hasPrefix("n:"), let after = Int64(text.dropFirst(2))
+            else { throw RPCErrorBody(.badRequest, "cursor: not one this API gave out") }
+            clauses.append("n > ?")
+            args.append(.int(after))
+        }
+        let sql = "SELECT n, body FROM orders" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+            + " ORDER BY n LIMIT \(limit + 1)"
+        let bound = args
+        let rows = try await store.read { db in
+            try db.query(sql, bound).map { ($0.int(0)!, try JSON.decode(Order.self, from: $0.data(1)!)) }
+        }
+        let page = Array(rows.prefix(limit))
+        let next = rows.count > limit ? page.last.map { Data("n:\($0.0)".utf8).base64EncodedString() } : nil
+        return OrderPage(items: page.compactMap { OrderVisibility.view($0.1, for: viewer, now: now) }, nextCursor: next)
+    }
+
     public func timeline(_ id: String, for viewer: Viewer) async throws -> [TimelineEntry] {
         _ = try await order(id, for: viewer)
         return try await store.read { db in
@@ -201,8 +257,11 @@ public final class OrdersService: Sendable {
     static func save(_ db: SQLiteConnection, _ o: Order, created: Bool) throws {
         let body = try JSON.encode(o)
         if created {
-            try db.run("INSERT INTO orders(id, shop_id, state, courier_id, customer_id, body, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                       o.id, o.shopId, o.state.rawValue, o.courierId, o.customer?.id, body, o.createdAt, o.updatedAt)
+            // n: creation order, strictly increasing (the writer is the only one inserting).
+            try db.run("""
+                INSERT INTO orders(id, n, shop_id, state, courier_id, customer_id, body, created_at, updated_at)
+                VALUES (?, (SELECT COALESCE(MAX(n), 0) + 1 FROM orders), ?, ?, ?, ?, ?, ?, ?)
+                """, o.id, o.shopId, o.state.rawValue, o.courierId, o.customer?.id, body, o.createdAt, o.updatedAt)
         } else {
             try db.run("UPDATE orders SET state = ?, courier_id = ?, body = ?, updated_at = ? WHERE id = ?",
                        o.state.rawValue, o.courierId, body, o.updatedAt, o.id)

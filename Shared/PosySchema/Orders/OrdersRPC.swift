@@ -34,6 +34,23 @@ public enum OrdersRPC {
     public static let timeline = "orders.timeline"
     /// `{caller, id, to, courierId?, reason?}` → `Order`
     public static let transition = "orders.transition"
+    /// `{caller, status?, courier?, cursor?, limit?}` → `OrderPage`
+    public static let list = "orders.list"
+
+    public struct ListRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var status: OrderState?
+        public var courier: String?
+        public var cursor: String?
+        public var limit: Int?
+        public init(caller: RPCCaller, status: OrderState? = nil, courier: String? = nil, cursor: String? = nil, limit: Int? = nil) {
+            self.caller = caller
+            self.status = status
+            self.courier = courier
+            self.cursor = cursor
+            self.limit = limit
+        }
+    }
 
     public struct ShopRequest: Codable, Sendable {
         public var caller: RPCCaller
@@ -83,5 +100,16 @@ public enum OrdersRPC {
             self.courierId = courierId
             self.reason = reason
         }
+    }
+}
+
+/// One page of a list: the items and the cursor of the next page (nil on the last page).
+public struct OrderPage: Codable, Sendable, Equatable {
+    public var items: [Order]
+    public var nextCursor: String?
+
+    public init(items: [Order], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
     }
 }
