@@ -4,7 +4,7 @@ import PosyCore
 import PosySchema
 import PosyStore
 
-/// `posy dev sink`: a durable subscriber of `test.` events that records every application in
+/// `posy dev sink`: a durable subscriber (of `test.` events unless `--topic`) that records every application in
 /// `effects` (one row per application, never deduplicated by the table), so a test can prove each
 /// event was applied exactly once and in order.
 public struct SinkCommand: AsyncParsableCommand {
@@ -15,6 +15,7 @@ public struct SinkCommand: AsyncParsableCommand {
     @Option(name: .customLong("rcvhwm"), help: "SUB high-water mark.") var rcvhwm: Int32 = 100_000
     @Option(name: .customLong("inbox"), help: "In-process inbox capacity.") var inbox = 10_000
     @Option(name: .customLong("apply-delay-us"), help: "Extra time per applied event (a slow consumer).") var applyDelay: UInt32 = 0
+    @Option(name: .customLong("topic"), help: "Subscription pattern (default test.).") var topic = "test."
 
     public init() {}
 
@@ -31,11 +32,11 @@ public struct SinkCommand: AsyncParsableCommand {
         descriptor.receiveHighWaterMark = rcvhwm
         descriptor.inboxCapacity = inbox
         let delay = applyDelay
+        let pattern = topic
         try await ServiceMain.run(descriptor, config: options.config) { host in
-            host.on("test.") { db, e in
-                guard let n = PayloadScanner.int("n", in: e.data) else {
-                    throw RPCErrorBody(.badPayload, "test event without n")
-                }
+            host.on(pattern) { db, e in
+                // Test events carry their number n; any other event is recorded by its seq.
+                let n = PayloadScanner.int("n", in: e.data) ?? e.seq
                 try db.run("INSERT INTO effects(src, topic, seq, n) VALUES (?, ?, ?, ?)", e.src, e.type, e.seq, n)
                 if delay > 0 { usleep(delay) }
             }
