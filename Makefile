@@ -17,9 +17,10 @@ deps:
 		pkg-config --exists libzmq sqlite3 || { echo "deps: libzmq/sqlite3 still missing" >&2; exit 1; }; \
 	fi
 
-## pydeps: pyzmq, the non-Swift peer the integration tests use
+## pydeps: pyzmq (the non-Swift peer) and openapi-spec-validator, used by the integration tests
 pydeps:
 	@python3 -c 'import zmq' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyzmq
+	@python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator pyyaml
 
 ## build: debug build of every executable
 build: deps

@@ -85,7 +85,7 @@ let package = Package(
             path: "Tests/PosyUnitTests"),
         .testTarget(
             name: "PosyIntegrationTests",
-            dependencies: ["PosyCore", "PosyAuth", .product(name: "Yams", package: "Yams")],
+            dependencies: ["PosyCore", "PosyAuth", "PosyGateway", .product(name: "Yams", package: "Yams")],
             path: "Tests/PosyIntegrationTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -10,16 +10,27 @@ public enum GatewayApp {
     public static func build(host: ServiceHost, config: GatewayConfig, secret: String) -> some ApplicationProtocol {
         let monitor = SuiteMonitor(host: host, expected: config.expect)
         let router = Router()
-        OrdersAPI.register(on: router, api: APIContext(host: host, signer: TokenSigner(secret: secret), config: config))
-        router.get("healthz") { _, _ -> Response in
+        let table = RouteTable(router: router)
+        OrdersAPI.register(on: table, api: APIContext(host: host, signer: TokenSigner(secret: secret), config: config))
+        table.get("openapi.yaml") { _, _ -> Response in
+            guard let spec = config.openAPISpec else {
+                return APIContext.error(RPCErrorBody(.notFound, "the OpenAPI file was not found (set POSY_OPENAPI)"))
+            }
+            return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: spec)))
+        }
+        table.get("healthz") { _, _ -> Response in
             let summary = await monitor.health()
             return json(summary, status: summary.status == "ok" ? .ok : .serviceUnavailable)
         }
-        router.get("metrics") { _, _ -> Response in
+        table.get("metrics") { _, _ -> Response in
             let text = PrometheusRenderer.render(await monitor.stats())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        let served = Set(table.routes)
+        precondition(served.count == table.routes.count && served == GatewayRoutes.all,
+                     "gateway routes differ from GatewayRoutes.all: \(served.symmetricDifference(GatewayRoutes.all).sorted())")
         return Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "posy-gateway"),

@@ -13,6 +13,9 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("public-url"), help: "Base URL clients reach the gateway at, for tracking links (env POSY_PUBLIC_URL, default http://<http-host>:<http-port>).")
     public var publicURL: String?
 
+    @Option(name: .customLong("openapi"), help: "Path of docs/openapi.yaml to serve at /openapi.yaml (env POSY_OPENAPI; default: found next to the build or in the current directory).")
+    public var openAPI: String?
+
     @Option(name: .customLong("expect"), help: "Comma-separated instances /healthz requires (env POSY_EXPECT, default bus,orders,messaging-1,location,receipts,notify).")
     public var expect: String?
 
@@ -26,7 +29,25 @@ public struct GatewayOptions: ParsableArguments, Sendable {
             host: host, port: port,
             expect: Environment.resolve(expect, "POSY_EXPECT", "bus,orders,messaging-1,location,receipts,notify")
                 .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-            publicURL: Environment.resolve(publicURL, "POSY_PUBLIC_URL", "http://\(host):\(port)"))
+            publicURL: Environment.resolve(publicURL, "POSY_PUBLIC_URL", "http://\(host):\(port)"),
+            openAPISpec: Self.loadSpec(openAPI ?? Environment.string("POSY_OPENAPI")))
+    }
+
+    /// The spec text: the given path, else `docs/openapi.yaml` in the current directory or in the
+    /// source tree the executable was built in (`<root>/.build/<config>/posy-gateway`).
+    static func loadSpec(_ path: String?) -> String? {
+        var candidates = [String]()
+        if let path { candidates.append(path) } else {
+            candidates.append("docs/openapi.yaml")
+            if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+                var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+                for _ in 0..<4 {
+                    url = url.deletingLastPathComponent()
+                    candidates.append(url.appendingPathComponent("docs/openapi.yaml").path)
+                }
+            }
+        }
+        return candidates.lazy.compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.first
     }
 
     public func validate() throws {
@@ -42,11 +63,16 @@ public struct GatewayConfig: Sendable {
     public var expect: [String]
     /// Base of tracking links (`<publicURL>/t/<token>`).
     public var publicURL: String
+    /// `docs/openapi.yaml`, served at `/openapi.yaml` (nil when not found).
+    public var openAPISpec: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, expect: [String], publicURL: String? = nil) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, expect: [String], publicURL: String? = nil,
+                openAPISpec: String? = nil)
+    {
         self.host = host
         self.port = port
         self.expect = expect
         self.publicURL = publicURL ?? "http://\(host):\(port)"
+        self.openAPISpec = openAPISpec
     }
 }

@@ -33,7 +33,7 @@ enum OrdersAPI {
         ("depart", .outForDelivery), ("cancel", .cancelled), ("fail", .failed),
     ]
 
-    static func register(on router: Router<BasicRequestContext>, api: APIContext) {
+    static func register(on router: RouteTable, api: APIContext) {
         router.post("v1/shops") { request, _ in
             await api.handle {
                 let caller = Viewer.caller(try api.authenticate(request))

@@ -1,0 +1,13 @@
+/// Every HTTP route the gateway serves, as `METHOD /path` with OpenAPI-style parameters. The
+/// gateway refuses to start if what it registered differs; `OpenAPITests` checks this list against
+/// `docs/openapi.yaml` in both directions.
+public enum GatewayRoutes {
+    public static let all: Set<String> = [
+        "GET /healthz", "GET /metrics", "GET /openapi.yaml",
+        "POST /v1/shops", "POST /v1/shops/{shop}/couriers", "GET /v1/shops/{shop}/couriers",
+        "POST /v1/orders", "GET /v1/orders", "GET /v1/orders/{id}", "GET /v1/orders/{id}/timeline",
+        "POST /v1/orders/{id}/confirm", "POST /v1/orders/{id}/assign", "POST /v1/orders/{id}/accept",
+        "POST /v1/orders/{id}/pickup", "POST /v1/orders/{id}/depart", "POST /v1/orders/{id}/cancel",
+        "POST /v1/orders/{id}/fail",
+    ]
+}
