@@ -55,7 +55,13 @@ let package = Package(
             path: "Shared/PosyCore"),
         // Services/
         .executableTarget(name: "posy-bus", dependencies: ["PosyCore"], path: "Services/Bus"),
-        .target(name: "PosyOrders", dependencies: ["PosySchema", "PosyAuth", "PosyCore", "PosyStore"], path: "Services/Orders/Library"),
+        .target(
+            name: "PosyOrders",
+            dependencies: [
+                "PosySchema", "PosyAuth", "PosyCore", "PosyStore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Orders/Library"),
         .executableTarget(name: "posy-orders", dependencies: ["PosyCore", "PosyOrders"], path: "Services/Orders/Main"),
         .executableTarget(name: "posy-messaging", dependencies: ["PosyCore"], path: "Services/Messaging"),
         .executableTarget(name: "posy-location", dependencies: ["PosyCore"], path: "Services/Location"),

@@ -21,6 +21,7 @@ import Testing
             return (status, body as? [String: Any] ?? [:])
         }
         func get(_ path: String, _ token: String?) async -> (Int, Any?) { await Harness.http("GET", base + path, token: token) }
+        func code(_ r: (Int, [String: Any])) -> String { "\(r.0) \(r.1["code"] as? String ?? "-")" }
 
         #expect(await post("/v1/shops", admin, ["id": "s1", "name": "Lily's Flowers", "address": "1 Flower St", "lat": 31.2, "lon": 121.4, "timeZone": "Asia/Shanghai"]).0 == 201)
         #expect(await post("/v1/shops", staff, ["name": "Mine", "address": "x", "lat": 0, "lon": 0, "timeZone": "UTC"]).0 == 403)
@@ -67,6 +68,17 @@ import Testing
         #expect(steps == ["placed@staff:st1", "confirmed@staff:st1", "assigned@staff:st1", "accepted@courier:k1",
                           "pickedUp@courier:k1", "outForDelivery@courier:k1"])
 
+        // The courier reports traffic; staff acknowledge and resolve with contactCustomer.
+        let (opened, exception) = await post("/v1/orders/\(id)/exceptions", courier, ["kind": "traffic", "note": "ring road jammed"])
+        #expect(opened == 201 && exception["state"] as? String == "open", "\(exception)")
+        let exceptionId = try #require(exception["id"] as? String)
+        #expect(code(await post("/v1/exceptions/\(exceptionId)/resolve", staff, ["resolution": "contactCustomer"])) == "409 invalid_transition")
+        #expect(code(await post("/v1/exceptions/\(exceptionId)/ack", otherStaff)) == "404 not_found")
+        #expect(await post("/v1/exceptions/\(exceptionId)/ack", staff).1["state"] as? String == "acknowledged")
+        let (resolvedStatus, resolved) = await post("/v1/exceptions/\(exceptionId)/resolve", staff, ["resolution": "contactCustomer", "note": "called Mei"])
+        #expect(resolvedStatus == 200 && resolved["resolution"] as? String == "contactCustomer" && resolved["resolvedBy"] as? String == "staff:st1")
+        #expect(code(await post("/v1/orders/\(id)/exceptions", courier, ["kind": "bored"])) == "400 bad_request")
+
         // Lists: what each caller may see, paginated.
         let (_, staffList) = await get("/v1/orders?limit=10", staff)
         #expect(((staffList as? [String: Any])?["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
@@ -78,7 +90,6 @@ import Testing
         #expect(await get("/v1/orders?cursor=nope", staff).0 == 400)
 
         // Errors, each with its status and stable code.
-        func code(_ r: (Int, [String: Any])) -> String { "\(r.0) \(r.1["code"] as? String ?? "-")" }
         #expect(code(await post("/v1/orders/\(id)/confirm", staff)) == "409 invalid_transition")
         #expect(code(await post("/v1/orders/\(id)/confirm", otherStaff)) == "404 not_found")
         #expect(code(await post("/v1/orders/\(id)/confirm", nil)) == "401 unauthorized")

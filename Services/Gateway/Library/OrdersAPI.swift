@@ -25,6 +25,17 @@ enum OrdersAPI {
     }
 
     struct AssignInput: Codable { var courierId: String }
+    struct ExceptionInput: Codable {
+        var kind: ExceptionKind
+        var note: String?
+        var lat: Double?
+        var lon: Double?
+        var mediaIds: [String]?
+    }
+    struct ResolveInput: Codable {
+        var resolution: ExceptionResolution
+        var note: String?
+    }
     struct FailInput: Codable { var reason: String }
 
     /// Route suffix → the state it moves the order to.
@@ -105,6 +116,32 @@ enum OrdersAPI {
                 let caller = Viewer.caller(try api.authenticate(request))
                 let id = try context.parameters.require("id")
                 return APIContext.json(try await api.call("orders", OrdersRPC.timeline, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
+            }
+        }
+        router.post("v1/orders/{id}/exceptions") { request, context in
+            await api.handle {
+                let caller = Viewer.caller(try api.authenticate(request))
+                let id = try context.parameters.require("id")
+                let x = try await api.body(request, as: ExceptionInput.self)
+                return APIContext.json(try await api.call("orders", OrdersRPC.openException, OrdersRPC.OpenExceptionRequest(
+                    caller: caller, orderId: id, kind: x.kind, note: x.note, lat: x.lat, lon: x.lon, mediaIds: x.mediaIds)),
+                    status: .created)
+            }
+        }
+        router.post("v1/exceptions/{id}/ack") { request, context in
+            await api.handle {
+                let caller = Viewer.caller(try api.authenticate(request))
+                let id = try context.parameters.require("id")
+                return APIContext.json(try await api.call("orders", OrdersRPC.acknowledgeException, OrdersRPC.OrderQuery(caller: caller, id: id)))
+            }
+        }
+        router.post("v1/exceptions/{id}/resolve") { request, context in
+            await api.handle {
+                let caller = Viewer.caller(try api.authenticate(request))
+                let id = try context.parameters.require("id")
+                let r = try await api.body(request, as: ResolveInput.self)
+                return APIContext.json(try await api.call("orders", OrdersRPC.resolveException,
+                                                          OrdersRPC.ResolveExceptionRequest(caller: caller, id: id, resolution: r.resolution, note: r.note)))
             }
         }
         for (action, target) in actions {

@@ -29,6 +29,23 @@ public enum OrdersMigrations {
                 order_id TEXT NOT NULL, n INTEGER NOT NULL, state TEXT NOT NULL, actor TEXT NOT NULL,
                 at TEXT NOT NULL, detail TEXT, PRIMARY KEY (order_id, n)
             ) WITHOUT ROWID;
+            CREATE TABLE timers (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind TEXT NOT NULL,
+                ref TEXT NOT NULL,
+                arg TEXT,
+                due_at REAL NOT NULL,
+                fired_at REAL
+            );
+            CREATE INDEX timers_due ON timers(due_at) WHERE fired_at IS NULL;
+            CREATE TABLE exceptions (
+                id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL REFERENCES orders(id),
+                shop_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                body BLOB NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX exceptions_order ON exceptions(order_id);
             CREATE TABLE idempotency (
                 actor TEXT NOT NULL, key TEXT NOT NULL, result BLOB NOT NULL, at TEXT NOT NULL,
                 PRIMARY KEY (actor, key)

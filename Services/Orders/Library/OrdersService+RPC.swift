@@ -22,6 +22,16 @@ extension OrdersService {
         rpc.register(OrdersRPC.list, OrdersRPC.ListRequest.self) { r in
             try await self.list(for: Viewer(r.caller), status: r.status, courier: r.courier, cursor: r.cursor, limit: r.limit)
         }
+        rpc.register(OrdersRPC.openException, OrdersRPC.OpenExceptionRequest.self) { r in
+            try await self.openException(orderId: r.orderId, kind: r.kind, note: r.note, lat: r.lat, lon: r.lon,
+                                         mediaIds: r.mediaIds ?? [], by: Viewer(r.caller))
+        }
+        rpc.register(OrdersRPC.acknowledgeException, OrdersRPC.OrderQuery.self) { r in
+            try await self.acknowledgeException(r.id, by: Viewer(r.caller))
+        }
+        rpc.register(OrdersRPC.resolveException, OrdersRPC.ResolveExceptionRequest.self) { r in
+            try await self.resolveException(r.id, resolution: r.resolution, note: r.note, by: Viewer(r.caller))
+        }
         rpc.register(OrdersRPC.timeline, OrdersRPC.OrderQuery.self) { r in
             try await self.timeline(r.id, for: Viewer(r.caller))
         }

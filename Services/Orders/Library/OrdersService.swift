@@ -10,13 +10,26 @@ public final class OrdersService: Sendable {
     let events: EventLog
     /// Messaging shards new conversations are spread over (design §4).
     let shards: [Int]
+    /// How long an assigned courier has to accept before `order.assignment.unacknowledged`.
+    let acceptTimeout: TimeInterval
+    /// How long an exception may stay unacknowledged before `exception.escalated`.
+    let ackTimeout: TimeInterval
+    /// The service's clock (tests drive it; timers compare against it).
+    let clock: @Sendable () -> Date
 
-    public init(store: Store, events: EventLog, shards: [Int] = [1]) {
+    public init(store: Store, events: EventLog, shards: [Int] = [1], acceptTimeout: TimeInterval = 180,
+                ackTimeout: TimeInterval = 300, clock: @escaping @Sendable () -> Date = { Date() })
+    {
         precondition(!shards.isEmpty, "at least one messaging shard")
         self.store = store
         self.events = events
         self.shards = shards
+        self.acceptTimeout = acceptTimeout
+        self.ackTimeout = ackTimeout
+        self.clock = clock
     }
+
+    var now: String { Timestamp.format(clock()) }
 
     static func newId(_ prefix: String) -> String {
         prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
@@ -56,7 +69,7 @@ public final class OrdersService: Sendable {
         let saved = s
         try await store.write { db in
             do {
-                try db.run("INSERT INTO shops(id, body, created_at) VALUES (?, ?, ?)", saved.id, body, Timestamp.now())
+                try db.run("INSERT INTO shops(id, body, created_at) VALUES (?, ?, ?)", saved.id, body, self.now)
             } catch let e as SQLiteError where e.isConstraint {
                 throw RPCErrorBody(.conflict, "shop \(saved.id) exists")
             }
@@ -77,7 +90,7 @@ public final class OrdersService: Sendable {
             }
             do {
                 try db.run("INSERT INTO couriers(id, shop_id, body, created_at) VALUES (?, ?, ?, ?)",
-                           saved.id, saved.shopId, body, Timestamp.now())
+                           saved.id, saved.shopId, body, self.now)
             } catch let e as SQLiteError where e.isConstraint {
                 throw RPCErrorBody(.conflict, "courier \(saved.id) exists")
             }
@@ -103,7 +116,7 @@ public final class OrdersService: Sendable {
         let actor = Self.actor(viewer)
         let request = try JSON.encode(new)
         let id = Self.newId("o")
-        let now = Timestamp.now()
+        let now = self.now
         let order = Order(
             id: id, shopId: new.shopId, conversationId: "m\(shard(for: id))-\(id)", customer: new.customer,
             recipient: new.recipient, sender: new.sender, items: new.items, cardMessage: new.cardMessage,
@@ -219,6 +232,8 @@ public final class OrdersService: Sendable {
     {
         let actor = Self.actor(viewer)
         let events = self.events
+        let now = self.now
+        let acceptDeadline = clock().addingTimeInterval(acceptTimeout).timeIntervalSince1970
         let updated = try await store.write { db -> Order in
             // Not visible to the viewer is answered like not there at all: existence is not revealed.
             guard var order = try Self.load(db, id), OrderVisibility.view(order, for: viewer) != nil else {
@@ -233,16 +248,17 @@ public final class OrdersService: Sendable {
                 }
                 order.courierId = c
                 detail = "courier \(c)"
+                try db.run("INSERT INTO timers(kind, ref, arg, due_at) VALUES ('assignment', ?, ?, ?)", order.id, c, acceptDeadline)
             case .failed:
                 order.failureReason = reason
                 detail = reason
             case .delivered:
-                order.deliveredAt = Timestamp.now()
+                order.deliveredAt = now
             default:
                 break
             }
             order.state = target
-            order.updatedAt = Timestamp.now()
+            order.updatedAt = now
             try Self.save(db, order, created: false)
             try Self.record(db, order, actor: actor, detail: detail, events: events)
             return order

@@ -36,6 +36,44 @@ public enum OrdersRPC {
     public static let transition = "orders.transition"
     /// `{caller, status?, courier?, cursor?, limit?}` → `OrderPage`
     public static let list = "orders.list"
+    /// `{caller, orderId, kind, note?, lat?, lon?, mediaIds?}` → `OrderException`
+    public static let openException = "orders.exceptions.open"
+    /// `{caller, id}` → `OrderException`
+    public static let acknowledgeException = "orders.exceptions.ack"
+    /// `{caller, id, resolution, note?}` → `OrderException`
+    public static let resolveException = "orders.exceptions.resolve"
+
+    public struct OpenExceptionRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var orderId: String
+        public var kind: ExceptionKind
+        public var note: String?
+        public var lat: Double?
+        public var lon: Double?
+        public var mediaIds: [String]?
+        public init(caller: RPCCaller, orderId: String, kind: ExceptionKind, note: String?, lat: Double?, lon: Double?, mediaIds: [String]?) {
+            self.caller = caller
+            self.orderId = orderId
+            self.kind = kind
+            self.note = note
+            self.lat = lat
+            self.lon = lon
+            self.mediaIds = mediaIds
+        }
+    }
+
+    public struct ResolveExceptionRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var id: String
+        public var resolution: ExceptionResolution
+        public var note: String?
+        public init(caller: RPCCaller, id: String, resolution: ExceptionResolution, note: String?) {
+            self.caller = caller
+            self.id = id
+            self.resolution = resolution
+            self.note = note
+        }
+    }
 
     public struct ListRequest: Codable, Sendable {
         public var caller: RPCCaller

@@ -1,0 +1,97 @@
+import Foundation
+import PosyCore
+import PosySchema
+import PosyStore
+
+extension OrdersService {
+    /// Opens an exception on an order (its assigned courier, or staff of its shop). Unacknowledged
+    /// after `ackTimeout` it escalates (`exception.escalated`).
+    public func openException(orderId: String, kind: ExceptionKind, note: String?, lat: Double? = nil, lon: Double? = nil,
+                              mediaIds: [String] = [], by viewer: Viewer) async throws -> OrderException
+    {
+        if let lat, !(lat.isFinite && (-90...90).contains(lat)) { throw RPCErrorBody(.invalidField, "lat: must be -90…90") }
+        if let lon, !(lon.isFinite && (-180...180).contains(lon)) { throw RPCErrorBody(.invalidField, "lon: must be -180…180") }
+        if (lat == nil) != (lon == nil) { throw RPCErrorBody(.invalidField, "lat and lon go together") }
+        if let note, note.count > 4_000 { throw RPCErrorBody(.invalidField, "note: at most 4000 characters") }
+        let actor = Self.actor(viewer)
+        let now = self.now
+        let deadline = clock().addingTimeInterval(ackTimeout).timeIntervalSince1970
+        let events = self.events
+        return try await store.write { db -> OrderException in
+            guard let order = try Self.load(db, orderId), OrderVisibility.view(order, for: viewer) != nil else {
+                throw RPCErrorBody(.notFound, "no order \(orderId)")
+            }
+            let isCourier: Bool = {
+                if case .user(let sub, .courier, _, _) = viewer { return order.courierId == sub }
+                return false
+            }()
+            guard isCourier || Self.isStaff(viewer, of: order.shopId) else {
+                throw RPCErrorBody(.forbidden, "only the assigned courier or staff report exceptions")
+            }
+            guard !order.state.isTerminal else {
+                throw RPCErrorBody(.invalidTransition, "the order is \(order.state.rawValue)")
+            }
+            let e = OrderException(id: Self.newId("x"), orderId: order.id, shopId: order.shopId, kind: kind, note: note,
+                                   lat: lat, lon: lon, mediaIds: mediaIds, openedBy: actor, openedAt: now)
+            try db.run("INSERT INTO exceptions(id, order_id, shop_id, state, body) VALUES (?, ?, ?, ?, ?)",
+                       e.id, e.orderId, e.shopId, e.state.rawValue, try JSON.encode(e))
+            try db.run("INSERT INTO timers(kind, ref, due_at) VALUES ('exception-ack', ?, ?)", e.id, deadline)
+            try events.emit(db, topic: "exception.opened", payload: e)
+            return e
+        }
+    }
+
+    /// Staff acknowledge an open exception.
+    public func acknowledgeException(_ id: String, by viewer: Viewer) async throws -> OrderException {
+        try await updateException(id, by: viewer) { e, actor, now in
+            guard e.state == .open else { throw RPCErrorBody(.invalidTransition, "the exception is \(e.state.rawValue)") }
+            e.state = .acknowledged
+            e.acknowledgedBy = actor
+            e.acknowledgedAt = now
+            return "exception.acknowledged"
+        }
+    }
+
+    /// Staff resolve an acknowledged exception.
+    public func resolveException(_ id: String, resolution: ExceptionResolution, note: String?, by viewer: Viewer) async throws
+        -> OrderException
+    {
+        try await updateException(id, by: viewer) { e, actor, now in
+            guard e.state == .acknowledged else {
+                throw RPCErrorBody(.invalidTransition, e.state == .open ? "acknowledge the exception first" : "the exception is resolved")
+            }
+            e.state = .resolved
+            e.resolution = resolution
+            e.resolutionNote = note
+            e.resolvedBy = actor
+            e.resolvedAt = now
+            return "exception.resolved"
+        }
+    }
+
+    func updateException(_ id: String, by viewer: Viewer,
+                         _ change: @escaping @Sendable (inout OrderException, String, String) throws -> String) async throws
+        -> OrderException
+    {
+        let actor = Self.actor(viewer)
+        let now = self.now
+        let events = self.events
+        return try await store.write { db -> OrderException in
+            guard var e = try Self.loadException(db, id), Self.isStaff(viewer, of: e.shopId) else {
+                throw RPCErrorBody(.notFound, "no exception \(id)")
+            }
+            let topic = try change(&e, actor, now)
+            try Self.saveException(db, e)
+            try events.emit(db, topic: topic, payload: e)
+            return e
+        }
+    }
+
+    static func loadException(_ db: SQLiteConnection, _ id: String) throws -> OrderException? {
+        try db.queryOne("SELECT body FROM exceptions WHERE id = ?", id).map { try JSON.decode(OrderException.self, from: $0.data(0)!) }
+    }
+
+    static func saveException(_ db: SQLiteConnection, _ e: OrderException) throws {
+        try db.run("UPDATE exceptions SET state = ?, body = ? WHERE id = ?", e.state.rawValue, try JSON.encode(e), e.id)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import PosyCore
+import PosySchema
+import PosyStore
+import ServiceLifecycle
+
+extension OrdersService {
+    /// Fires every timer that is due by the service clock: its effect, its event and its `fired_at`
+    /// commit together, so a timer fires exactly once across crashes and restarts. Returns how many fired.
+    @discardableResult
+    public func fireDueTimers() async throws -> Int {
+        let nowDate = clock()
+        let now = Timestamp.format(nowDate)
+        let events = self.events
+        return try await store.write { db -> Int in
+            let due = try db.query(
+                "SELECT id, kind, ref, arg, due_at FROM timers WHERE fired_at IS NULL AND due_at <= ? ORDER BY due_at LIMIT 500",
+                nowDate.timeIntervalSince1970)
+            for row in due {
+                let (kind, ref, arg) = (row.string(1)!, row.string(2)!, row.string(3))
+                let dueAt = Timestamp.format(Date(timeIntervalSince1970: row.double(4)!))
+                switch kind {
+                case "assignment":
+                    // Still waiting for the same courier? Then the shop must hear of it.
+                    if let order = try Self.load(db, ref), order.state == .assigned, order.courierId == arg {
+                        let assignedAt = try db.queryOne(
+                            "SELECT at FROM order_timeline WHERE order_id = ? AND state = 'assigned' ORDER BY n DESC LIMIT 1", ref)?.string(0)
+                        try events.emit(db, topic: "order.assignment.unacknowledged", payload: AssignmentUnacknowledged(
+                            orderId: order.id, shopId: order.shopId, courierId: arg ?? "", assignedAt: assignedAt ?? "", deadline: dueAt))
+                    }
+                case "exception-ack":
+                    if var e = try Self.loadException(db, ref), e.state == .open {
+                        e.escalatedAt = now
+                        try Self.saveException(db, e)
+                        try events.emit(db, topic: "exception.escalated", payload: e)
+                    }
+                default:
+                    break
+                }
+                try db.run("UPDATE timers SET fired_at = ? WHERE id = ?", nowDate.timeIntervalSince1970, row.int(0)!)
+            }
+            return due.count
+        }
+    }
+
+    /// Runs ``fireDueTimers()`` every `interval` until graceful shutdown (a service of the group).
+    public func timerService(interval: Duration = .milliseconds(250)) -> some Service { TimerLoop(service: self, interval: interval) }
+
+    struct TimerLoop: Service {
+        let service: OrdersService
+        let interval: Duration
+
+        func run() async throws {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                _ = try? await service.fireDueTimers()
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}
