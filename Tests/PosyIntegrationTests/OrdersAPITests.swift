@@ -44,7 +44,8 @@ import Testing
         #expect((order["conversationId"] as? String)?.hasSuffix(id) == true)
         let tracking = try #require(order["trackingUrl"] as? String)
         #expect(tracking.hasPrefix("\(base)/t/"))
-        let trackingClaims = try signer.verify(String(tracking.split(separator: "/").last!))
+        let customerToken = String(tracking.split(separator: "/").last!)
+        let trackingClaims = try signer.verify(customerToken)
         #expect(trackingClaims.role == .customer && trackingClaims.order == id)
         // The client's retry returns the same order, never a second one.
         let (retried, again) = await post("/v1/orders", staff, newOrder, headers: ["Idempotency-Key": "create-1"])
@@ -60,13 +61,24 @@ import Testing
         #expect(courierView["state"] as? String == "outForDelivery")
         #expect(courierView["cardMessage"] == nil && courierView["sender"] == nil)
         #expect((courierView["recipient"] as? [String: Any])?["phone"] as? String == "+86 138 0000 0002")
-        let customerToken = String(tracking.split(separator: "/").last!)
         let (_, seenByCustomer) = await get("/v1/orders/\(id)", customerToken)
         #expect((seenByCustomer as? [String: Any])?["cardMessage"] as? String == "For the best mum")
         let (_, timeline) = await get("/v1/orders/\(id)/timeline", staff)
         let steps = (timeline as? [[String: Any]])?.map { "\($0["state"]!)@\($0["actor"]!)" }
         #expect(steps == ["placed@staff:st1", "confirmed@staff:st1", "assigned@staff:st1", "accepted@courier:k1",
                           "pickedUp@courier:k1", "outForDelivery@courier:k1"])
+
+        // After pickup the customer asks to leave the flowers with a neighbour: staff approve; the courier sees it.
+        let (asked, change) = await post("/v1/orders/\(id)/changes", customerToken,
+                                         ["dropOff": ["kind": "handToNeighbour", "description": "Mrs Zhang, flat 3B"]])
+        #expect(asked == 201 && change["state"] as? String == "pending", "\(change)")
+        let changeId = try #require(change["id"] as? String)
+        #expect(code(await post("/v1/orders/\(id)/changes/\(changeId)/approve", customerToken)) == "404 not_found")
+        #expect(await post("/v1/orders/\(id)/changes/\(changeId)/approve", staff).1["state"] as? String == "applied")
+        #expect(code(await post("/v1/orders/\(id)/changes/\(changeId)/reject", staff)) == "409 invalid_transition")
+        let dropOff = ((await get("/v1/orders/\(id)", courier).1 as? [String: Any])?["dropOff"] as? [String: Any])
+        #expect(dropOff?["description"] as? String == "Mrs Zhang, flat 3B")
+        #expect(code(await post("/v1/orders/\(id)/changes", customerToken, ["window": ["start": "2026-05-10T12:00:00Z", "end": "2026-05-10T11:00:00Z"]])) == "422 invalid_field")
 
         // The courier reports traffic; staff acknowledge and resolve with contactCustomer.
         let (opened, exception) = await post("/v1/orders/\(id)/exceptions", courier, ["kind": "traffic", "note": "ring road jammed"])

@@ -183,3 +183,42 @@ import Testing
         await #expect { try await svc.list(for: t.staff, limit: 0) } throws: { ($0 as? RPCErrorBody)?.code == .invalidField }
     }
 }
+
+@Suite struct OrderChangesTests {
+    @Test func atOnceBeforePickupWithApprovalAfter() async throws {
+        let t = OrdersServiceTests()
+        let (svc, store) = try await t.setUp()
+        defer { store.close() }
+        let order = try await svc.create(OrdersServiceTests.newOrder(), by: t.staff)
+        let moved = try await svc.requestChange(orderId: order.id, ChangeInput(address: AddressChange(address: "3 New Rd", lat: 31.3, lon: 121.5)), by: t.customer)
+        #expect(moved.state == .applied)
+        #expect(try await svc.order(order.id, for: t.staff).recipient?.address == "3 New Rd")
+        for s in [OrderState.confirmed, .assigned, .accepted, .pickedUp] {
+            _ = try await svc.transition(order.id, to: s, by: s == .accepted || s == .pickedUp ? t.courier : t.staff, courierId: "k1")
+        }
+        let window = DeliveryWindow(start: "2026-05-10T14:00:00Z", end: "2026-05-10T16:00:00Z")
+        let later = try await svc.requestChange(orderId: order.id, ChangeInput(window: window), by: t.customer)
+        #expect(later.state == .pending)
+        #expect(try await svc.order(order.id, for: t.staff).window.start == "2026-05-10T10:00:00Z")
+        let rejected = try await svc.decideChange(orderId: order.id, changeId: later.id, approve: false, reason: "courier already near", by: t.staff)
+        #expect(rejected.state == .rejected && rejected.reason == "courier already near")
+        let again = try await svc.requestChange(orderId: order.id, ChangeInput(window: window), by: t.staff)
+        _ = try await svc.decideChange(orderId: order.id, changeId: again.id, approve: true, reason: nil, by: t.staff)
+        #expect(try await svc.order(order.id, for: t.courier).window == window)
+        await #expect { try await svc.decideChange(orderId: order.id, changeId: again.id, approve: true, reason: nil, by: t.staff) } throws: {
+            ($0 as? RPCErrorBody)?.code == .invalidTransition
+        }
+        // Not the courier's to change, nor another customer's; one field at a time.
+        await #expect { try await svc.requestChange(orderId: order.id, ChangeInput(dropOff: DropOffInstruction(kind: .safePlace, description: "porch")), by: t.courier) } throws: {
+            ($0 as? RPCErrorBody)?.code == .forbidden
+        }
+        await #expect { try await svc.requestChange(orderId: order.id, ChangeInput(window: window), by: .user(sub: "c9", role: .customer, shop: nil, order: nil)) } throws: {
+            ($0 as? RPCErrorBody)?.code == .notFound
+        }
+        await #expect { try await svc.requestChange(orderId: order.id, ChangeInput(address: AddressChange(address: "x", lat: 1, lon: 1), window: window), by: t.customer) } throws: {
+            ($0 as? RPCErrorBody)?.code == .invalidField
+        }
+        let topics = try await store.read { db in try db.query("SELECT topic, COUNT(*) FROM outbox WHERE topic LIKE 'order.change.%' GROUP BY topic ORDER BY topic").map { "\($0.string(0)!)=\($0.int(1)!)" } }
+        #expect(topics == ["order.change.applied=2", "order.change.rejected=1", "order.change.requested=2"])
+    }
+}

@@ -32,6 +32,7 @@ enum OrdersAPI {
         var lon: Double?
         var mediaIds: [String]?
     }
+    struct ReasonInput: Codable { var reason: String? }
     struct ResolveInput: Codable {
         var resolution: ExceptionResolution
         var note: String?
@@ -126,6 +127,27 @@ enum OrdersAPI {
                 return APIContext.json(try await api.call("orders", OrdersRPC.openException, OrdersRPC.OpenExceptionRequest(
                     caller: caller, orderId: id, kind: x.kind, note: x.note, lat: x.lat, lon: x.lon, mediaIds: x.mediaIds)),
                     status: .created)
+            }
+        }
+        router.post("v1/orders/{id}/changes") { request, context in
+            await api.handle {
+                let caller = Viewer.caller(try api.authenticate(request))
+                let id = try context.parameters.require("id")
+                let change = try await api.body(request, as: ChangeInput.self)
+                return APIContext.json(try await api.call("orders", OrdersRPC.requestChange,
+                                                          OrdersRPC.ChangeRequest(caller: caller, orderId: id, change: change)), status: .created)
+            }
+        }
+        for (decision, approve) in [("approve", true), ("reject", false)] {
+            router.post("v1/orders/{id}/changes/{changeId}/\(decision)") { request, context in
+                await api.handle {
+                    let caller = Viewer.caller(try api.authenticate(request))
+                    let id = try context.parameters.require("id")
+                    let changeId = try context.parameters.require("changeId")
+                    let reason = try await api.body(request, as: ReasonInput.self).reason
+                    return APIContext.json(try await api.call("orders", OrdersRPC.decideChange, OrdersRPC.DecideChangeRequest(
+                        caller: caller, orderId: id, changeId: changeId, approve: approve, reason: reason)))
+                }
             }
         }
         router.post("v1/exceptions/{id}/ack") { request, context in

@@ -46,6 +46,11 @@ public enum OrdersMigrations {
                 body BLOB NOT NULL
             ) WITHOUT ROWID;
             CREATE INDEX exceptions_order ON exceptions(order_id);
+            CREATE TABLE changes (
+                id TEXT PRIMARY KEY, order_id TEXT NOT NULL REFERENCES orders(id), shop_id TEXT NOT NULL,
+                state TEXT NOT NULL, body BLOB NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX changes_order ON changes(order_id);
             CREATE TABLE idempotency (
                 actor TEXT NOT NULL, key TEXT NOT NULL, result BLOB NOT NULL, at TEXT NOT NULL,
                 PRIMARY KEY (actor, key)

@@ -32,6 +32,12 @@ extension OrdersService {
         rpc.register(OrdersRPC.resolveException, OrdersRPC.ResolveExceptionRequest.self) { r in
             try await self.resolveException(r.id, resolution: r.resolution, note: r.note, by: Viewer(r.caller))
         }
+        rpc.register(OrdersRPC.requestChange, OrdersRPC.ChangeRequest.self) { r in
+            try await self.requestChange(orderId: r.orderId, r.change, by: Viewer(r.caller))
+        }
+        rpc.register(OrdersRPC.decideChange, OrdersRPC.DecideChangeRequest.self) { r in
+            try await self.decideChange(orderId: r.orderId, changeId: r.changeId, approve: r.approve, reason: r.reason, by: Viewer(r.caller))
+        }
         rpc.register(OrdersRPC.timeline, OrdersRPC.OrderQuery.self) { r in
             try await self.timeline(r.id, for: Viewer(r.caller))
         }

@@ -17,6 +17,8 @@ public struct Order: Codable, Sendable, Equatable {
     /// No contact with the recipient before arrival.
     public var surprise: Bool
     public var notes: String?
+    /// Where to leave the flowers if the recipient is out (a customer change).
+    public var dropOff: DropOffInstruction?
     public var courierId: String?
     public var failureReason: String?
     public var createdAt: String

@@ -43,6 +43,37 @@ public enum OrdersRPC {
     /// `{caller, id, resolution, note?}` → `OrderException`
     public static let resolveException = "orders.exceptions.resolve"
 
+    /// `{caller, orderId, change: ChangeInput}` → `OrderChange`
+    public static let requestChange = "orders.changes.request"
+    /// `{caller, orderId, changeId, approve, reason?}` → `OrderChange`
+    public static let decideChange = "orders.changes.decide"
+
+    public struct ChangeRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var orderId: String
+        public var change: ChangeInput
+        public init(caller: RPCCaller, orderId: String, change: ChangeInput) {
+            self.caller = caller
+            self.orderId = orderId
+            self.change = change
+        }
+    }
+
+    public struct DecideChangeRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var orderId: String
+        public var changeId: String
+        public var approve: Bool
+        public var reason: String?
+        public init(caller: RPCCaller, orderId: String, changeId: String, approve: Bool, reason: String?) {
+            self.caller = caller
+            self.orderId = orderId
+            self.changeId = changeId
+            self.approve = approve
+            self.reason = reason
+        }
+    }
+
     public struct OpenExceptionRequest: Codable, Sendable {
         public var caller: RPCCaller
         public var orderId: String

@@ -1,0 +1,120 @@
+import Foundation
+import PosyCore
+import PosySchema
+import PosyStore
+
+extension OrdersService {
+    /// States in which a change applies at once; after pickup it needs staff approval.
+    static let changeAtOnce: Set<OrderState> = [.placed, .confirmed, .assigned, .accepted]
+    static let changeWithApproval: Set<OrderState> = [.pickedUp, .outForDelivery, .arriving]
+
+    /// A customer (their own order) or staff of the shop ask to change address, window or drop-off.
+    public func requestChange(orderId: String, _ input: ChangeInput, by viewer: Viewer) async throws -> OrderChange {
+        try Self.validate(input)
+        let actor = Self.actor(viewer)
+        let now = self.now
+        let events = self.events
+        return try await store.write { db -> OrderChange in
+            guard var order = try Self.load(db, orderId), OrderVisibility.view(order, for: viewer) != nil else {
+                throw RPCErrorBody(.notFound, "no order \(orderId)")
+            }
+            let isCustomer: Bool = {
+                if case .user(let sub, .customer, _, _) = viewer { return order.customer?.id == sub }
+                return false
+            }()
+            guard isCustomer || Self.isStaff(viewer, of: order.shopId) else {
+                throw RPCErrorBody(.forbidden, "only the customer or staff change an order")
+            }
+            var change = OrderChange(id: Self.newId("c"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
+                                     change: input, state: .pending, requestedBy: actor, requestedAt: now)
+            if Self.changeAtOnce.contains(order.state) {
+                Self.apply(input, to: &order)
+                order.updatedAt = now
+                try Self.save(db, order, created: false)
+                change.state = .applied
+                change.decidedAt = now
+                try Self.saveChange(db, change, created: true)
+                try events.emit(db, topic: "order.change.applied", payload: change)
+            } else if Self.changeWithApproval.contains(order.state) {
+                try Self.saveChange(db, change, created: true)
+                try events.emit(db, topic: "order.change.requested", payload: change)
+            } else {
+                throw RPCErrorBody(.invalidTransition, "an order that is \(order.state.rawValue) cannot change")
+            }
+            return change
+        }
+    }
+
+    /// Staff approve (apply) or reject a pending change.
+    public func decideChange(orderId: String, changeId: String, approve: Bool, reason: String?, by viewer: Viewer) async throws
+        -> OrderChange
+    {
+        let actor = Self.actor(viewer)
+        let now = self.now
+        let events = self.events
+        return try await store.write { db -> OrderChange in
+            guard var order = try Self.load(db, orderId), Self.isStaff(viewer, of: order.shopId),
+                  var change = try db.queryOne("SELECT body FROM changes WHERE id = ? AND order_id = ?", changeId, orderId)
+                      .map({ try JSON.decode(OrderChange.self, from: $0.data(0)!) })
+            else { throw RPCErrorBody(.notFound, "no change \(changeId) on order \(orderId)") }
+            guard change.state == .pending else { throw RPCErrorBody(.invalidTransition, "the change is \(change.state.rawValue)") }
+            change.decidedBy = actor
+            change.decidedAt = now
+            change.reason = reason
+            if approve {
+                guard Self.changeWithApproval.contains(order.state) || Self.changeAtOnce.contains(order.state) else {
+                    throw RPCErrorBody(.invalidTransition, "an order that is \(order.state.rawValue) cannot change")
+                }
+                Self.apply(change.change, to: &order)
+                order.updatedAt = now
+                try Self.save(db, order, created: false)
+                change.state = .applied
+            } else {
+                change.state = .rejected
+            }
+            try Self.saveChange(db, change, created: false)
+            try events.emit(db, topic: approve ? "order.change.applied" : "order.change.rejected", payload: change)
+            return change
+        }
+    }
+
+    static func validate(_ c: ChangeInput) throws(RPCErrorBody) {
+        let set = [c.address != nil, c.window != nil, c.dropOff != nil].filter { $0 }.count
+        guard set == 1 else { throw RPCErrorBody(.invalidField, "give exactly one of address, window, dropOff") }
+        if let a = c.address {
+            guard !a.address.trimmingCharacters(in: .whitespaces).isEmpty else { throw RPCErrorBody(.invalidField, "address: required") }
+            guard a.lat.isFinite, (-90...90).contains(a.lat), a.lon.isFinite, (-180...180).contains(a.lon) else {
+                throw RPCErrorBody(.invalidField, "address: lat/lon out of range")
+            }
+        }
+        if let w = c.window {
+            guard let start = Timestamp.parse(w.start), let end = Timestamp.parse(w.end) else {
+                throw RPCErrorBody(.invalidField, "window: not RFC 3339 times")
+            }
+            guard end > start else { throw RPCErrorBody(.invalidField, "window: end must be after start") }
+        }
+        if let d = c.dropOff, d.description.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw RPCErrorBody(.invalidField, "dropOff.description: say which neighbour or where")
+        }
+    }
+
+    static func apply(_ c: ChangeInput, to order: inout Order) {
+        if let a = c.address {
+            order.recipient?.address = a.address
+            order.recipient?.lat = a.lat
+            order.recipient?.lon = a.lon
+        }
+        if let w = c.window { order.window = w }
+        if let d = c.dropOff { order.dropOff = d }
+    }
+
+    static func saveChange(_ db: SQLiteConnection, _ c: OrderChange, created: Bool) throws {
+        let body = try JSON.encode(c)
+        if created {
+            try db.run("INSERT INTO changes(id, order_id, shop_id, state, body) VALUES (?, ?, ?, ?, ?)",
+                       c.id, c.orderId, c.shopId, c.state.rawValue, body)
+        } else {
+            try db.run("UPDATE changes SET state = ?, body = ? WHERE id = ?", c.state.rawValue, body, c.id)
+        }
+    }
+}
