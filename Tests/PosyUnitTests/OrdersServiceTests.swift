@@ -55,6 +55,8 @@ import Testing
         #expect(order.conversationId == "m1-\(order.id)" || order.conversationId == "m2-\(order.id)")
         _ = try await svc.transition(order.id, to: .confirmed, by: staff)
         _ = try await svc.transition(order.id, to: .assigned, by: staff, courierId: "k1")
+        let forCustomer = try await svc.order(order.id, for: customer)
+        #expect(forCustomer.courier == CourierSummary(firstName: "Li", vehicle: .ebike) && forCustomer.courierId == nil)
         let seen = try await svc.order(order.id, for: courier)
         #expect(seen.cardMessage == nil && seen.sender == nil && seen.recipient?.phone != nil)
         _ = try await svc.transition(order.id, to: .accepted, by: courier)

@@ -9,7 +9,7 @@ import PosySchema
 ///   whole sender is removed); the recipient's phone and address only from assignment until 30
 ///   minutes after delivery; the customer's name only.
 /// - customer: their own order (a tracking token is also limited to its order); everything they
-///   entered themselves.
+///   entered themselves; the courier by first name and vehicle (`courier`), not by id.
 public enum OrderVisibility {
     /// How long after delivery a courier still sees the recipient's contact.
     public static let courierContactGrace: TimeInterval = 30 * 60
@@ -28,7 +28,9 @@ public enum OrderVisibility {
                 return shop == order.shopId ? order : nil
             case .customer:
                 guard order.customer?.id == sub, scope == nil || scope == order.id else { return nil }
-                return order
+                var v = order
+                v.courierId = nil  // the customer knows the courier by first name and vehicle only
+                return v
             case .courier:
                 guard shop == order.shopId, order.courierId == sub else { return nil }
                 var v = order

@@ -247,6 +247,8 @@ public final class OrdersService: Sendable {
                     throw RPCErrorBody(.invalidField, "courierId: no such courier in shop \(order.shopId)")
                 }
                 order.courierId = c
+                order.courier = try db.queryOne("SELECT body FROM couriers WHERE id = ?", c)
+                    .map { CourierSummary(try JSON.decode(Courier.self, from: $0.data(0)!)) }
                 detail = "courier \(c)"
                 try db.run("INSERT INTO timers(kind, ref, arg, due_at) VALUES ('assignment', ?, ?, ?)", order.id, c, acceptDeadline)
             case .failed:

@@ -20,6 +20,8 @@ public struct Order: Codable, Sendable, Equatable {
     /// Where to leave the flowers if the recipient is out (a customer change).
     public var dropOff: DropOffInstruction?
     public var courierId: String?
+    /// The assigned courier as everyone on the order may know them: first name and vehicle.
+    public var courier: CourierSummary?
     public var failureReason: String?
     public var createdAt: String
     public var updatedAt: String
@@ -48,5 +50,20 @@ public struct Order: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.deliveredAt = deliveredAt
+    }
+}
+
+/// What a customer learns about their courier (issue 3): the first word of the name and the vehicle.
+public struct CourierSummary: Codable, Sendable, Equatable {
+    public var firstName: String
+    public var vehicle: Vehicle
+
+    public init(firstName: String, vehicle: Vehicle) {
+        self.firstName = firstName
+        self.vehicle = vehicle
+    }
+
+    public init(_ c: Courier) {
+        self.init(firstName: String(c.name.split(separator: " ").first ?? ""), vehicle: c.vehicle)
     }
 }
