@@ -33,9 +33,12 @@ release: deps
 run: release
 	.build/release/posy up --data-dir $(DATA_DIR)
 
-## test: unit and integration tests (the integration tests start the built executables)
-test: build pydeps
-	$(SWIFT) test
+## test: unit and integration tests. One build in test mode serves both the tests and the
+## executables the integration tests start (mixing `swift build` and `swift test` builds in one
+## .build can leave an executable compiled against an older layout of a changed type).
+test: deps pydeps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
 
 ## bench: the bus benchmark on a release build
 bench: release

@@ -2,123 +2,125 @@ import Foundation
 import PosyAuth
 import Testing
 
-/// Every route × every kind of caller, own and foreign, against the real gateway. Also: no response
-/// to a courier ever contains the card message or the anonymous sender's name or phone.
-@Suite(.serialized) struct AuthorizationMatrixTests {
-    static let card = "Secret card: love from W"
-    static let senderName = "Admirer Wu"
-    static let senderPhone = "+86 139 9999 9999"
+extension Integration {
+    /// Every route × every kind of caller, own and foreign, against the real gateway. Also: no response
+    /// to a courier ever contains the card message or the anonymous sender's name or phone.
+    @Suite(.serialized) struct AuthorizationMatrixTests {
+        static let card = "Secret card: love from W"
+        static let senderName = "Admirer Wu"
+        static let senderPhone = "+86 139 9999 9999"
 
-    @Test(.timeLimit(.minutes(3)))
-    func routesRolesAndNeedToKnow() async throws {
-        let suite = try SuiteTests.Suite("authz")
-        #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-        let secret = try String(contentsOfFile: "\(suite.dir)/data/secret", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let signer = TokenSigner(secret: secret)
-        func token(_ sub: String, _ role: Role, shop: String? = nil, order: String? = nil) throws -> String {
-            try signer.mint(sub: sub, role: role, shop: shop, order: order, ttl: 600)
-        }
-        let base = "http://127.0.0.1:\(suite.httpPort)"
-        let admin = try token("a1", .admin)
-        let staff = try token("st1", .staff, shop: "s1")
-        let foreignStaff = try token("st2", .staff, shop: "s2")
-        func call(_ method: String, _ path: String, _ t: String?, _ json: [String: Any]? = nil) async -> (Int, Data) {
-            let (status, body) = await Harness.http(method, base + path, token: t, json: json ?? (method == "POST" ? [:] : nil))
-            let data = body.flatMap { try? JSONSerialization.data(withJSONObject: $0) } ?? Data()
-            return (status, data)
-        }
-        // Two shops, couriers, and two orders of shop s1: A assigned to k1, B not assigned.
-        for (id, name) in [("s1", "Lily's"), ("s2", "Rosa")] {
-            #expect(await call("POST", "/v1/shops", admin, ["id": id, "name": name, "address": "x", "lat": 31, "lon": 121, "timeZone": "Asia/Shanghai"]).0 == 201)
-        }
-        for (id, shop, t) in [("k1", "s1", staff), ("k2", "s1", staff), ("k9", "s2", foreignStaff)] {
-            #expect(await call("POST", "/v1/shops/\(shop)/couriers", t, ["id": id, "name": "Courier \(id)", "phone": "1", "vehicle": "bike"]).0 == 201)
-        }
-        func newOrder(_ customer: String) -> [String: Any] {
-            ["shopId": "s1", "customer": ["id": customer, "name": "Mei", "phone": "+86 138 0000 0001"],
-             "recipient": ["name": "Mother", "phone": "+86 138 0000 0002", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
-             "sender": ["name": Self.senderName, "phone": Self.senderPhone, "anonymous": true],
-             "items": [["name": "carnations", "quantity": 12]], "cardMessage": Self.card,
-             "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"]]
-        }
-        func create(_ customer: String) async throws -> String {
-            let (status, data) = await call("POST", "/v1/orders", staff, newOrder(customer))
-            #expect(status == 201)
-            return try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["id"] as? String)
-        }
-        let a = try await create("c1")
-        let b = try await create("c1")
-        #expect(await call("POST", "/v1/orders/\(a)/confirm", staff).0 == 200)
-        #expect(await call("POST", "/v1/orders/\(a)/assign", staff, ["courierId": "k1"]).0 == 200)
+        @Test(.timeLimit(.minutes(3)))
+        func routesRolesAndNeedToKnow() async throws {
+            let suite = try SuiteTests.Suite("authz")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let secret = try String(contentsOfFile: "\(suite.dir)/data/secret", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let signer = TokenSigner(secret: secret)
+            func token(_ sub: String, _ role: Role, shop: String? = nil, order: String? = nil) throws -> String {
+                try signer.mint(sub: sub, role: role, shop: shop, order: order, ttl: 600)
+            }
+            let base = "http://127.0.0.1:\(suite.httpPort)"
+            let admin = try token("a1", .admin)
+            let staff = try token("st1", .staff, shop: "s1")
+            let foreignStaff = try token("st2", .staff, shop: "s2")
+            func call(_ method: String, _ path: String, _ t: String?, _ json: [String: Any]? = nil) async -> (Int, Data) {
+                let (status, body) = await Harness.http(method, base + path, token: t, json: json ?? (method == "POST" ? [:] : nil))
+                let data = body.flatMap { try? JSONSerialization.data(withJSONObject: $0) } ?? Data()
+                return (status, data)
+            }
+            // Two shops, couriers, and two orders of shop s1: A assigned to k1, B not assigned.
+            for (id, name) in [("s1", "Lily's"), ("s2", "Rosa")] {
+                #expect(await call("POST", "/v1/shops", admin, ["id": id, "name": name, "address": "x", "lat": 31, "lon": 121, "timeZone": "Asia/Shanghai"]).0 == 201)
+            }
+            for (id, shop, t) in [("k1", "s1", staff), ("k2", "s1", staff), ("k9", "s2", foreignStaff)] {
+                #expect(await call("POST", "/v1/shops/\(shop)/couriers", t, ["id": id, "name": "Courier \(id)", "phone": "1", "vehicle": "bike"]).0 == 201)
+            }
+            func newOrder(_ customer: String) -> [String: Any] {
+                ["shopId": "s1", "customer": ["id": customer, "name": "Mei", "phone": "+86 138 0000 0001"],
+                 "recipient": ["name": "Mother", "phone": "+86 138 0000 0002", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
+                 "sender": ["name": Self.senderName, "phone": Self.senderPhone, "anonymous": true],
+                 "items": [["name": "carnations", "quantity": 12]], "cardMessage": Self.card,
+                 "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"]]
+            }
+            func create(_ customer: String) async throws -> String {
+                let (status, data) = await call("POST", "/v1/orders", staff, newOrder(customer))
+                #expect(status == 201)
+                return try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["id"] as? String)
+            }
+            let a = try await create("c1")
+            let b = try await create("c1")
+            #expect(await call("POST", "/v1/orders/\(a)/confirm", staff).0 == 200)
+            #expect(await call("POST", "/v1/orders/\(a)/assign", staff, ["courierId": "k1"]).0 == 200)
 
-        let callers: [(String, String?)] = [
-            ("none", nil), ("admin", admin), ("staff", staff), ("foreignStaff", foreignStaff),
-            ("courier", try token("k1", .courier, shop: "s1")), ("otherCourier", try token("k2", .courier, shop: "s1")),
-            ("foreignCourier", try token("k9", .courier, shop: "s2")),
-            ("customer", try token("c1", .customer)), ("foreignCustomer", try token("c2", .customer)),
-            ("trackingA", try token("c1", .customer, order: a)), ("trackingB", try token("c1", .customer, order: b)),
-        ]
-        // Expected status per caller, in the order of `callers`.
-        let reads: [(String, [Int])] = [
-            ("/v1/orders/\(a)", [401, 200, 200, 404, 200, 404, 404, 200, 404, 200, 404]),
-            ("/v1/orders/\(a)/timeline", [401, 200, 200, 404, 200, 404, 404, 200, 404, 200, 404]),
-            ("/v1/orders/\(b)", [401, 200, 200, 404, 404, 404, 404, 200, 404, 404, 200]),
-            ("/v1/shops/s1/couriers", [401, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404]),
-            ("/v1/orders", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
-        ]
-        var courierBodies: [Data] = []
-        for (path, expected) in reads {
-            for ((name, t), want) in zip(callers, expected) {
-                let (status, data) = await call("GET", path, t)
-                #expect(status == want, "GET \(path) as \(name): \(status), expected \(want)")
+            let callers: [(String, String?)] = [
+                ("none", nil), ("admin", admin), ("staff", staff), ("foreignStaff", foreignStaff),
+                ("courier", try token("k1", .courier, shop: "s1")), ("otherCourier", try token("k2", .courier, shop: "s1")),
+                ("foreignCourier", try token("k9", .courier, shop: "s2")),
+                ("customer", try token("c1", .customer)), ("foreignCustomer", try token("c2", .customer)),
+                ("trackingA", try token("c1", .customer, order: a)), ("trackingB", try token("c1", .customer, order: b)),
+            ]
+            // Expected status per caller, in the order of `callers`.
+            let reads: [(String, [Int])] = [
+                ("/v1/orders/\(a)", [401, 200, 200, 404, 200, 404, 404, 200, 404, 200, 404]),
+                ("/v1/orders/\(a)/timeline", [401, 200, 200, 404, 200, 404, 404, 200, 404, 200, 404]),
+                ("/v1/orders/\(b)", [401, 200, 200, 404, 404, 404, 404, 200, 404, 404, 200]),
+                ("/v1/shops/s1/couriers", [401, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404]),
+                ("/v1/orders", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ]
+            var courierBodies: [Data] = []
+            for (path, expected) in reads {
+                for ((name, t), want) in zip(callers, expected) {
+                    let (status, data) = await call("GET", path, t)
+                    #expect(status == want, "GET \(path) as \(name): \(status), expected \(want)")
+                    if name.lowercased().contains("courier") { courierBodies.append(data) }
+                }
+            }
+            // Lists hold exactly what each caller may see.
+            let listed: [String: Set<String>] = ["admin": [a, b], "staff": [a, b], "foreignStaff": [], "courier": [a], "otherCourier": [],
+                                                 "foreignCourier": [], "customer": [a, b], "foreignCustomer": [], "trackingA": [a], "trackingB": [b]]
+            for (name, t) in callers where t != nil {
+                let (_, data) = await call("GET", "/v1/orders", t)
+                let items = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["items"] as? [[String: Any]] ?? []
+                #expect(Set(items.compactMap { $0["id"] as? String }) == listed[name], "list as \(name)")
+            }
+            // Writes: who may create, confirm, accept, report, change (each on a fresh order where state matters).
+            let creates: [Int] = [401, 201, 201, 403, 403, 403, 403, 403, 403, 403, 403]
+            for ((name, t), want) in zip(callers, creates) {
+                #expect(await call("POST", "/v1/orders", t, newOrder("c1")).0 == want, "create as \(name)")
+            }
+            let confirms: [Int] = [401, 200, 200, 404, 404, 404, 404, 403, 404, 404, 404]  // a tracking link sees only its own order
+            for ((name, t), want) in zip(callers, confirms) {
+                let fresh = try await create("c1")
+                #expect(await call("POST", "/v1/orders/\(fresh)/confirm", t).0 == want, "confirm as \(name)")
+            }
+            let accepts: [Int] = [401, 403, 403, 404, 200, 404, 404, 403, 404, 404, 404]
+            for ((name, t), want) in zip(callers, accepts) {
+                let fresh = try await create("c1")
+                _ = await call("POST", "/v1/orders/\(fresh)/confirm", staff)
+                _ = await call("POST", "/v1/orders/\(fresh)/assign", staff, ["courierId": "k1"])
+                let (status, data) = await call("POST", "/v1/orders/\(fresh)/accept", t)
+                #expect(status == want, "accept as \(name)")
                 if name.lowercased().contains("courier") { courierBodies.append(data) }
             }
+            let reports: [Int] = [401, 201, 201, 404, 201, 404, 404, 403, 404, 403, 404]
+            for ((name, t), want) in zip(callers, reports) {
+                let (status, data) = await call("POST", "/v1/orders/\(a)/exceptions", t, ["kind": "traffic"])
+                #expect(status == want, "report on A as \(name)")
+                if name.lowercased().contains("courier") { courierBodies.append(data) }
+            }
+            let changes: [Int] = [401, 201, 201, 404, 403, 404, 404, 201, 404, 201, 404]
+            for ((name, t), want) in zip(callers, changes) {
+                let (status, data) = await call("POST", "/v1/orders/\(a)/changes", t, ["dropOff": ["kind": "safePlace", "description": "porch"]])
+                #expect(status == want, "change on A as \(name)")
+                if name.lowercased().contains("courier") { courierBodies.append(data) }
+            }
+            // Need to know: nothing a courier received names the card or the anonymous sender.
+            #expect(courierBodies.count >= 24)
+            for body in courierBodies {
+                let text = String(decoding: body, as: UTF8.self)
+                #expect(!text.contains(Self.card) && !text.contains(Self.senderName) && !text.contains(Self.senderPhone), "\(text)")
+            }
+            #expect(await suite.stop())
         }
-        // Lists hold exactly what each caller may see.
-        let listed: [String: Set<String>] = ["admin": [a, b], "staff": [a, b], "foreignStaff": [], "courier": [a], "otherCourier": [],
-                                             "foreignCourier": [], "customer": [a, b], "foreignCustomer": [], "trackingA": [a], "trackingB": [b]]
-        for (name, t) in callers where t != nil {
-            let (_, data) = await call("GET", "/v1/orders", t)
-            let items = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["items"] as? [[String: Any]] ?? []
-            #expect(Set(items.compactMap { $0["id"] as? String }) == listed[name], "list as \(name)")
-        }
-        // Writes: who may create, confirm, accept, report, change (each on a fresh order where state matters).
-        let creates: [Int] = [401, 201, 201, 403, 403, 403, 403, 403, 403, 403, 403]
-        for ((name, t), want) in zip(callers, creates) {
-            #expect(await call("POST", "/v1/orders", t, newOrder("c1")).0 == want, "create as \(name)")
-        }
-        let confirms: [Int] = [401, 200, 200, 404, 404, 404, 404, 403, 404, 404, 404]  // a tracking link sees only its own order
-        for ((name, t), want) in zip(callers, confirms) {
-            let fresh = try await create("c1")
-            #expect(await call("POST", "/v1/orders/\(fresh)/confirm", t).0 == want, "confirm as \(name)")
-        }
-        let accepts: [Int] = [401, 403, 403, 404, 200, 404, 404, 403, 404, 404, 404]
-        for ((name, t), want) in zip(callers, accepts) {
-            let fresh = try await create("c1")
-            _ = await call("POST", "/v1/orders/\(fresh)/confirm", staff)
-            _ = await call("POST", "/v1/orders/\(fresh)/assign", staff, ["courierId": "k1"])
-            let (status, data) = await call("POST", "/v1/orders/\(fresh)/accept", t)
-            #expect(status == want, "accept as \(name)")
-            if name.lowercased().contains("courier") { courierBodies.append(data) }
-        }
-        let reports: [Int] = [401, 201, 201, 404, 201, 404, 404, 403, 404, 403, 404]
-        for ((name, t), want) in zip(callers, reports) {
-            let (status, data) = await call("POST", "/v1/orders/\(a)/exceptions", t, ["kind": "traffic"])
-            #expect(status == want, "report on A as \(name)")
-            if name.lowercased().contains("courier") { courierBodies.append(data) }
-        }
-        let changes: [Int] = [401, 201, 201, 404, 403, 404, 404, 201, 404, 201, 404]
-        for ((name, t), want) in zip(callers, changes) {
-            let (status, data) = await call("POST", "/v1/orders/\(a)/changes", t, ["dropOff": ["kind": "safePlace", "description": "porch"]])
-            #expect(status == want, "change on A as \(name)")
-            if name.lowercased().contains("courier") { courierBodies.append(data) }
-        }
-        // Need to know: nothing a courier received names the card or the anonymous sender.
-        #expect(courierBodies.count >= 24)
-        for body in courierBodies {
-            let text = String(decoding: body, as: UTF8.self)
-            #expect(!text.contains(Self.card) && !text.contains(Self.senderName) && !text.contains(Self.senderPhone), "\(text)")
-        }
-        #expect(await suite.stop())
     }
 }

@@ -8,6 +8,10 @@ import PosyStore
 import Synchronization
 import Testing
 
+/// Every suite that starts real processes lives in here, so they run one at a time: on 2 cores,
+/// several whole suites at once would only test the scheduler.
+@Suite(.serialized) struct Integration {}
+
 /// Finds the built executables, picks free ports, runs and kills real processes for the tests.
 enum Harness {
     /// `POSY_BIN_DIR`, else the package's `.build/debug`.
@@ -25,10 +29,11 @@ enum Harness {
 
     private static let handedOut = Mutex<Set<Int>>([])
 
-    /// `count` consecutive TCP ports on 127.0.0.1 that are free now (and not handed to another test).
+    /// `count` consecutive TCP ports on 127.0.0.1 that are free now (and not handed to another test),
+    /// below the kernel's ephemeral range (32768+), so no `tcp://…:*` socket can take one meanwhile.
     static func freePorts(_ count: Int) -> Int {
         while true {
-            let base = Int.random(in: 20_000...55_000)
+            let base = Int.random(in: 20_000...(32_000 - count))
             let range = base..<(base + count)
             let taken = handedOut.withLock { h in range.contains { h.contains($0) } }
             if !taken && range.allSatisfy(isFree) {

@@ -4,114 +4,116 @@ import PosySchema
 import PosyStore
 import Testing
 
-/// The lossless event protocol with real processes over TCP on loopback: `posy-bus`, a durable
-/// publisher (`posy dev emit`) and a durable subscriber (`posy dev sink`), each SIGKILLed mid-stream.
-@Suite(.serialized) struct LosslessBusTests {
-    struct Rig {
-        let dir: String
-        let busPort: Int
-        let bus: Child
-        var busArgs: [String] { ["--bus-pub", "tcp://127.0.0.1:\(busPort)", "--bus-sub", "tcp://127.0.0.1:\(busPort + 1)"] }
+extension Integration {
+    /// The lossless event protocol with real processes over TCP on loopback: `posy-bus`, a durable
+    /// publisher (`posy dev emit`) and a durable subscriber (`posy dev sink`), each SIGKILLed mid-stream.
+    @Suite(.serialized) struct LosslessBusTests {
+        struct Rig {
+            let dir: String
+            let busPort: Int
+            let bus: Child
+            var busArgs: [String] { ["--bus-pub", "tcp://127.0.0.1:\(busPort)", "--bus-sub", "tcp://127.0.0.1:\(busPort + 1)"] }
 
-        init(_ name: String, hwm: Int = 100_000) throws {
-            dir = Harness.tempDir(name)
-            busPort = Harness.freePorts(3)
-            bus = Child("bus", "posy-bus", [
-                "--frontend", "tcp://127.0.0.1:\(busPort)", "--backend", "tcp://127.0.0.1:\(busPort + 1)",
-                "--rpc", "tcp://127.0.0.1:\(busPort + 2)", "--hwm", "\(hwm)", "--log-level", "warning"], logDir: dir)
-            try bus.start()
-        }
-
-        func emitter(_ extra: [String]) -> Child {
-            Child("emit", "posy", ["dev", "emit", "--data-dir", "\(dir)/pub", "--rpc", "tcp://127.0.0.1:*", "--log-level", "info"]
-                  + busArgs + extra, logDir: dir)
-        }
-
-        func sink(_ extra: [String] = []) -> Child {
-            Child("sink", "posy", ["dev", "sink", "--data-dir", "\(dir)/sub", "--log-level", "info"] + busArgs + extra, logDir: dir)
-        }
-
-        var sinkDB: String { "\(dir)/sub/sink.db" }
-
-        func appliedCount() -> Int {
-            (try? Harness.query(sinkDB, "SELECT COUNT(*) FROM effects").first?.int(0)).flatMap { $0 }.map(Int.init) ?? 0
-        }
-
-        /// Every effect exactly once, per topic in seq order, with the payload that seq must carry.
-        func verify(count: Int, topics: Int) throws {
-            let rows = try Harness.query(sinkDB, "SELECT topic, seq, n FROM effects ORDER BY id")
-            #expect(rows.count == count, "applications: \(rows.count), expected \(count)")
-            let ns = rows.compactMap { $0.int(2) }
-            #expect(Set(ns).count == ns.count, "an event was applied twice")
-            #expect(Set(ns) == Set((0..<count).map(Int64.init)), "an event is missing")
-            for k in 0..<topics {
-                let topic = rows.filter { $0.string(0) == "test.t\(k)" }
-                let seqs = topic.compactMap { $0.int(1) }
-                #expect(seqs == Array(1...Int64(max(1, seqs.count))).prefix(seqs.count).map { $0 }, "test.t\(k) out of order")
-                // The emitter puts event n on topic n % topics, so seq s of topic k carries n = k + topics·(s−1).
-                #expect(topic.allSatisfy { $0.int(2)! == Int64(k) + Int64(topics) * ($0.int(1)! - 1) })
+            init(_ name: String, hwm: Int = 100_000) throws {
+                dir = Harness.tempDir(name)
+                busPort = Harness.freePorts(3)
+                bus = Child("bus", "posy-bus", [
+                    "--frontend", "tcp://127.0.0.1:\(busPort)", "--backend", "tcp://127.0.0.1:\(busPort + 1)",
+                    "--rpc", "tcp://127.0.0.1:\(busPort + 2)", "--hwm", "\(hwm)", "--log-level", "warning"], logDir: dir)
+                try bus.start()
             }
-            let outbox = try Harness.query("\(dir)/pub/loadgen.db", "SELECT COUNT(*) FROM outbox WHERE topic LIKE 'test.%'")
-            #expect(outbox.first?.int(0) == Int64(count), "the publisher emitted a different number of events")
+
+            func emitter(_ extra: [String]) -> Child {
+                Child("emit", "posy", ["dev", "emit", "--data-dir", "\(dir)/pub", "--rpc", "tcp://127.0.0.1:*", "--log-level", "info"]
+                      + busArgs + extra, logDir: dir)
+            }
+
+            func sink(_ extra: [String] = []) -> Child {
+                Child("sink", "posy", ["dev", "sink", "--data-dir", "\(dir)/sub", "--log-level", "info"] + busArgs + extra, logDir: dir)
+            }
+
+            var sinkDB: String { "\(dir)/sub/sink.db" }
+
+            func appliedCount() -> Int {
+                (try? Harness.query(sinkDB, "SELECT COUNT(*) FROM effects").first?.int(0)).flatMap { $0 }.map(Int.init) ?? 0
+            }
+
+            /// Every effect exactly once, per topic in seq order, with the payload that seq must carry.
+            func verify(count: Int, topics: Int) throws {
+                let rows = try Harness.query(sinkDB, "SELECT topic, seq, n FROM effects ORDER BY id")
+                #expect(rows.count == count, "applications: \(rows.count), expected \(count)")
+                let ns = rows.compactMap { $0.int(2) }
+                #expect(Set(ns).count == ns.count, "an event was applied twice")
+                #expect(Set(ns) == Set((0..<count).map(Int64.init)), "an event is missing")
+                for k in 0..<topics {
+                    let topic = rows.filter { $0.string(0) == "test.t\(k)" }
+                    let seqs = topic.compactMap { $0.int(1) }
+                    #expect(seqs == Array(1...Int64(max(1, seqs.count))).prefix(seqs.count).map { $0 }, "test.t\(k) out of order")
+                    // The emitter puts event n on topic n % topics, so seq s of topic k carries n = k + topics·(s−1).
+                    #expect(topic.allSatisfy { $0.int(2)! == Int64(k) + Int64(topics) * ($0.int(1)! - 1) })
+                }
+                let outbox = try Harness.query("\(dir)/pub/loadgen.db", "SELECT COUNT(*) FROM outbox WHERE topic LIKE 'test.%'")
+                #expect(outbox.first?.int(0) == Int64(count), "the publisher emitted a different number of events")
+            }
         }
-    }
 
-    @Test(.timeLimit(.minutes(4)))
-    func twentyThousandEventsSurviveKillsOfEveryProcess() async throws {
-        let rig = try Rig("kill")
-        let count = 20_000
-        let emitter = rig.emitter(["--count", "\(count)", "--topics", "4", "--rate", "2000", "--batch", "20"])
-        let sink = rig.sink()
-        try sink.start()
-        try await Task.sleep(for: .milliseconds(500))
-        try emitter.start()
+        @Test(.timeLimit(.minutes(4)))
+        func twentyThousandEventsSurviveKillsOfEveryProcess() async throws {
+            let rig = try Rig("kill")
+            let count = 20_000
+            let emitter = rig.emitter(["--count", "\(count)", "--topics", "4", "--rate", "2000", "--batch", "20"])
+            let sink = rig.sink()
+            try sink.start()
+            try await Task.sleep(for: .milliseconds(500))
+            try emitter.start()
 
-        func pause(_ s: Double) async throws { try await Task.sleep(for: .milliseconds(Int(s * 1000))) }
-        // (a) the subscriber, twice
-        try await pause(1.5); sink.kill()
-        try await pause(1.0); try sink.start()
-        try await pause(1.0); sink.kill()
-        try await pause(0.5); try sink.start()
-        // (b) the publisher
-        try await pause(1.0); emitter.kill()
-        try await pause(1.0); try emitter.start()
-        // (c) the bus
-        try await pause(1.0); rig.bus.kill()
-        try await pause(1.0); try rig.bus.start()
+            func pause(_ s: Double) async throws { try await Task.sleep(for: .milliseconds(Int(s * 1000))) }
+            // (a) the subscriber, twice
+            try await pause(1.5); sink.kill()
+            try await pause(1.0); try sink.start()
+            try await pause(1.0); sink.kill()
+            try await pause(0.5); try sink.start()
+            // (b) the publisher
+            try await pause(1.0); emitter.kill()
+            try await pause(1.0); try emitter.start()
+            // (c) the bus
+            try await pause(1.0); rig.bus.kill()
+            try await pause(1.0); try rig.bus.start()
 
-        let done = await Harness.waitFor(.seconds(120), poll: .milliseconds(250)) { rig.appliedCount() >= count }
-        #expect(done, "applied \(rig.appliedCount()) of \(count); sink log:\n\(sink.log.suffix(3000))")
-        try await pause(2.5)  // more heartbeats: nothing may be applied twice afterwards
-        #expect(emitter.log.contains("emit complete"))
-        try rig.verify(count: count, topics: 4)
-        #expect(await sink.terminate())
-        #expect(await emitter.terminate())
-        #expect(await rig.bus.terminate())
-    }
+            let done = await Harness.waitFor(.seconds(120), poll: .milliseconds(250)) { rig.appliedCount() >= count }
+            #expect(done, "applied \(rig.appliedCount()) of \(count); sink log:\n\(sink.log.suffix(3000))")
+            try await pause(2.5)  // more heartbeats: nothing may be applied twice afterwards
+            #expect(emitter.log.contains("emit complete"))
+            try rig.verify(count: count, topics: 4)
+            #expect(await sink.terminate())
+            #expect(await emitter.terminate())
+            #expect(await rig.bus.terminate())
+        }
 
-    @Test(.timeLimit(.minutes(3)))
-    func overflowingSubscriberRecoversEveryDroppedEventByReplay() async throws {
-        // A tiny bus and SUB high-water mark and a slow subscriber: libzmq must drop, replay must fill.
-        let rig = try Rig("hwm", hwm: 50)
-        let count = 6_000
-        let sinkRPC = Harness.freePorts(1)
-        let sink = rig.sink(["--rcvhwm", "20", "--inbox", "20", "--apply-delay-us", "400", "--rpc", "tcp://127.0.0.1:\(sinkRPC)"])
-        try sink.start()
-        try await Task.sleep(for: .milliseconds(800))
-        let emitter = rig.emitter(["--count", "\(count)", "--topics", "3", "--rate", "0", "--batch", "200", "--pad", "2000"])
-        try emitter.start()
-        let done = await Harness.waitFor(.seconds(120), poll: .milliseconds(250)) { rig.appliedCount() >= count }
-        #expect(done, "applied \(rig.appliedCount()) of \(count)")
-        try await Task.sleep(for: .milliseconds(2500))
-        try rig.verify(count: count, topics: 3)
-        // Prove the overflow happened: events were missed on the wire and came back through replay.
-        let client = try await RPCClient(endpoint: "tcp://127.0.0.1:\(sinkRPC)")
-        let stats = try await client.call(RPCMethod.stats, [String: String](), as: StatsReport.self)
-        await client.close()
-        #expect((stats.counters["events_replayed"] ?? 0) > 0, "no event was dropped, so nothing was proven: \(stats.counters)")
-        #expect(stats.counters["events_applied"] == Int64(count))
-        await sink.terminate()
-        await emitter.terminate()
-        await rig.bus.terminate()
+        @Test(.timeLimit(.minutes(3)))
+        func overflowingSubscriberRecoversEveryDroppedEventByReplay() async throws {
+            // A tiny bus and SUB high-water mark and a slow subscriber: libzmq must drop, replay must fill.
+            let rig = try Rig("hwm", hwm: 50)
+            let count = 6_000
+            let sinkRPC = Harness.freePorts(1)
+            let sink = rig.sink(["--rcvhwm", "20", "--inbox", "20", "--apply-delay-us", "400", "--rpc", "tcp://127.0.0.1:\(sinkRPC)"])
+            try sink.start()
+            try await Task.sleep(for: .milliseconds(800))
+            let emitter = rig.emitter(["--count", "\(count)", "--topics", "3", "--rate", "0", "--batch", "200", "--pad", "2000"])
+            try emitter.start()
+            let done = await Harness.waitFor(.seconds(120), poll: .milliseconds(250)) { rig.appliedCount() >= count }
+            #expect(done, "applied \(rig.appliedCount()) of \(count)")
+            try await Task.sleep(for: .milliseconds(2500))
+            try rig.verify(count: count, topics: 3)
+            // Prove the overflow happened: events were missed on the wire and came back through replay.
+            let client = try await RPCClient(endpoint: "tcp://127.0.0.1:\(sinkRPC)")
+            let stats = try await client.call(RPCMethod.stats, [String: String](), as: StatsReport.self)
+            await client.close()
+            #expect((stats.counters["events_replayed"] ?? 0) > 0, "no event was dropped, so nothing was proven: \(stats.counters)")
+            #expect(stats.counters["events_applied"] == Int64(count))
+            await sink.terminate()
+            await emitter.terminate()
+            await rig.bus.terminate()
+        }
     }
 }

@@ -2,124 +2,126 @@ import Foundation
 import PosyAuth
 import Testing
 
-/// The orders API through the real gateway and `posy-orders`, as the shop's dashboard, the
-/// courier's phone and the customer's tracking page use it.
-@Suite(.serialized) struct OrdersAPITests {
-    @Test(.timeLimit(.minutes(3)))
-    func carnationsForMotherThroughTheGateway() async throws {
-        let suite = try SuiteTests.Suite("orders-api")
-        #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-        let secret = try String(contentsOfFile: "\(suite.dir)/data/secret", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let signer = TokenSigner(secret: secret)
-        let admin = try signer.mint(sub: "a1", role: .admin, ttl: 600)
-        let staff = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
-        let otherStaff = try signer.mint(sub: "st2", role: .staff, shop: "s2", ttl: 600)
-        let courier = try signer.mint(sub: "k1", role: .courier, shop: "s1", ttl: 600)
-        let base = "http://127.0.0.1:\(suite.httpPort)"
-        func post(_ path: String, _ token: String?, _ json: Any? = [String: Any](), headers: [String: String] = [:]) async -> (Int, [String: Any]) {
-            let (status, body) = await Harness.http("POST", base + path, token: token, json: json, headers: headers)
-            return (status, body as? [String: Any] ?? [:])
+extension Integration {
+    /// The orders API through the real gateway and `posy-orders`, as the shop's dashboard, the
+    /// courier's phone and the customer's tracking page use it.
+    @Suite(.serialized) struct OrdersAPITests {
+        @Test(.timeLimit(.minutes(3)))
+        func carnationsForMotherThroughTheGateway() async throws {
+            let suite = try SuiteTests.Suite("orders-api")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let secret = try String(contentsOfFile: "\(suite.dir)/data/secret", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let signer = TokenSigner(secret: secret)
+            let admin = try signer.mint(sub: "a1", role: .admin, ttl: 600)
+            let staff = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
+            let otherStaff = try signer.mint(sub: "st2", role: .staff, shop: "s2", ttl: 600)
+            let courier = try signer.mint(sub: "k1", role: .courier, shop: "s1", ttl: 600)
+            let base = "http://127.0.0.1:\(suite.httpPort)"
+            func post(_ path: String, _ token: String?, _ json: Any? = [String: Any](), headers: [String: String] = [:]) async -> (Int, [String: Any]) {
+                let (status, body) = await Harness.http("POST", base + path, token: token, json: json, headers: headers)
+                return (status, body as? [String: Any] ?? [:])
+            }
+            func get(_ path: String, _ token: String?) async -> (Int, Any?) { await Harness.http("GET", base + path, token: token) }
+            func code(_ r: (Int, [String: Any])) -> String { "\(r.0) \(r.1["code"] as? String ?? "-")" }
+
+            #expect(await post("/v1/shops", admin, ["id": "s1", "name": "Lily's Flowers", "address": "1 Flower St", "lat": 31.2, "lon": 121.4, "timeZone": "Asia/Shanghai"]).0 == 201)
+            #expect(await post("/v1/shops", staff, ["name": "Mine", "address": "x", "lat": 0, "lon": 0, "timeZone": "UTC"]).0 == 403)
+            #expect(await post("/v1/shops/s1/couriers", staff, ["id": "k1", "name": "Li Wei", "phone": "+86 1", "vehicle": "ebike"]).0 == 201)
+            let (listStatus, list) = await get("/v1/shops/s1/couriers", staff)
+            #expect(listStatus == 200 && (list as? [[String: Any]])?.first?["name"] as? String == "Li Wei")
+            #expect(await get("/v1/shops/s1/couriers", otherStaff).0 == 404)
+
+            let newOrder: [String: Any] = [
+                "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
+                "recipient": ["name": "Mother", "phone": "+86 138 0000 0002", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
+                "sender": ["name": "Admirer Wu", "anonymous": true],
+                "items": [["name": "carnations", "quantity": 12]], "cardMessage": "For the best mum",
+                "handling": ["noDoorstep": true], "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"],
+            ]
+            let (created, order) = await post("/v1/orders", staff, newOrder, headers: ["Idempotency-Key": "create-1"])
+            #expect(created == 201, "\(order)")
+            let id = try #require(order["id"] as? String)
+            #expect(order["status"] as? String == "placed")
+            #expect((order["conversationId"] as? String)?.hasSuffix(id) == true)
+            let tracking = try #require(order["trackingUrl"] as? String)
+            #expect(tracking.hasPrefix("\(base)/t/"))
+            let customerToken = String(tracking.split(separator: "/").last!)
+            let trackingClaims = try signer.verify(customerToken)
+            #expect(trackingClaims.role == .customer && trackingClaims.order == id)
+            // The client's retry returns the same order, never a second one.
+            let (retried, again) = await post("/v1/orders", staff, newOrder, headers: ["Idempotency-Key": "create-1"])
+            #expect(retried == 201 && again["id"] as? String == id)
+
+            for (action, body, token) in [("confirm", [String: Any](), staff), ("assign", ["courierId": "k1"], staff),
+                                          ("accept", [:], courier), ("pickup", [:], courier), ("depart", [:], courier)] {
+                let (status, moved) = await post("/v1/orders/\(id)/\(action)", token, body)
+                #expect(status == 200, "\(action): \(moved)")
+            }
+            let (_, seenByCourier) = await get("/v1/orders/\(id)", courier)
+            let courierView = try #require(seenByCourier as? [String: Any])
+            #expect(courierView["state"] as? String == "outForDelivery")
+            #expect(courierView["cardMessage"] == nil && courierView["sender"] == nil)
+            #expect((courierView["recipient"] as? [String: Any])?["phone"] as? String == "+86 138 0000 0002")
+            let (_, seenByCustomer) = await get("/v1/orders/\(id)", customerToken)
+            #expect((seenByCustomer as? [String: Any])?["cardMessage"] as? String == "For the best mum")
+            let (_, timeline) = await get("/v1/orders/\(id)/timeline", staff)
+            let steps = (timeline as? [[String: Any]])?.map { "\($0["state"]!)@\($0["actor"]!)" }
+            #expect(steps == ["placed@staff:st1", "confirmed@staff:st1", "assigned@staff:st1", "accepted@courier:k1",
+                              "pickedUp@courier:k1", "outForDelivery@courier:k1"])
+
+            // After pickup the customer asks to leave the flowers with a neighbour: staff approve; the courier sees it.
+            let (asked, change) = await post("/v1/orders/\(id)/changes", customerToken,
+                                             ["dropOff": ["kind": "handToNeighbour", "description": "Mrs Zhang, flat 3B"]])
+            #expect(asked == 201 && change["state"] as? String == "pending", "\(change)")
+            let changeId = try #require(change["id"] as? String)
+            #expect(code(await post("/v1/orders/\(id)/changes/\(changeId)/approve", customerToken)) == "404 not_found")
+            #expect(await post("/v1/orders/\(id)/changes/\(changeId)/approve", staff).1["state"] as? String == "applied")
+            #expect(code(await post("/v1/orders/\(id)/changes/\(changeId)/reject", staff)) == "409 invalid_transition")
+            let dropOff = ((await get("/v1/orders/\(id)", courier).1 as? [String: Any])?["dropOff"] as? [String: Any])
+            #expect(dropOff?["description"] as? String == "Mrs Zhang, flat 3B")
+            #expect(code(await post("/v1/orders/\(id)/changes", customerToken, ["window": ["start": "2026-05-10T12:00:00Z", "end": "2026-05-10T11:00:00Z"]])) == "422 invalid_field")
+
+            // The courier reports traffic; staff acknowledge and resolve with contactCustomer.
+            let (opened, exception) = await post("/v1/orders/\(id)/exceptions", courier, ["kind": "traffic", "note": "ring road jammed"])
+            #expect(opened == 201 && exception["state"] as? String == "open", "\(exception)")
+            let exceptionId = try #require(exception["id"] as? String)
+            #expect(code(await post("/v1/exceptions/\(exceptionId)/resolve", staff, ["resolution": "contactCustomer"])) == "409 invalid_transition")
+            #expect(code(await post("/v1/exceptions/\(exceptionId)/ack", otherStaff)) == "404 not_found")
+            #expect(await post("/v1/exceptions/\(exceptionId)/ack", staff).1["state"] as? String == "acknowledged")
+            let (resolvedStatus, resolved) = await post("/v1/exceptions/\(exceptionId)/resolve", staff, ["resolution": "contactCustomer", "note": "called Mei"])
+            #expect(resolvedStatus == 200 && resolved["resolution"] as? String == "contactCustomer" && resolved["resolvedBy"] as? String == "staff:st1")
+            #expect(code(await post("/v1/orders/\(id)/exceptions", courier, ["kind": "bored"])) == "400 bad_request")
+
+            // Lists: what each caller may see, paginated.
+            let (_, staffList) = await get("/v1/orders?limit=10", staff)
+            #expect(((staffList as? [String: Any])?["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
+            let (_, courierList) = await get("/v1/orders?status=outForDelivery", courier)
+            let courierItems = (courierList as? [String: Any])?["items"] as? [[String: Any]]
+            #expect(courierItems?.count == 1 && courierItems?.first?["cardMessage"] == nil)
+            #expect(((await get("/v1/orders", otherStaff).1 as? [String: Any])?["items"] as? [Any])?.isEmpty == true)
+            #expect(await get("/v1/orders?status=wilted", staff).0 == 422)
+            #expect(await get("/v1/orders?cursor=nope", staff).0 == 400)
+
+            // Errors, each with its status and stable code.
+            #expect(code(await post("/v1/orders/\(id)/confirm", staff)) == "409 invalid_transition")
+            #expect(code(await post("/v1/orders/\(id)/confirm", otherStaff)) == "404 not_found")
+            #expect(code(await post("/v1/orders/\(id)/confirm", nil)) == "401 unauthorized")
+            #expect(code(await post("/v1/orders/\(id)/confirm", staff + "x")) == "401 unauthorized")
+            #expect(code(await post("/v1/orders/\(id)/confirm", try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 1, now: Date().addingTimeInterval(-60)))) == "401 unauthorized")
+            var badLat = newOrder
+            badLat["recipient"] = ["name": "Mother", "address": "x", "lat": 91, "lon": 0]
+            #expect(code(await post("/v1/orders", staff, badLat)) == "422 invalid_field")
+            var badWindow = newOrder
+            badWindow["window"] = ["start": "2026-05-10T12:00:00Z", "end": "2026-05-10T10:00:00Z"]
+            #expect(code(await post("/v1/orders", staff, badWindow)) == "422 invalid_field")
+            let (malformed, malformedBody) = await Harness.http("POST", base + "/v1/orders", token: staff, rawBody: Data("{not json".utf8))
+            #expect(malformed == 400 && (malformedBody as? [String: Any])?["code"] as? String == "bad_request")
+            let (huge, _) = await Harness.http("POST", base + "/v1/orders", token: staff, rawBody: Data(count: (1 << 20) + 10))
+            #expect(huge == 413)
+            #expect(await get("/v1/orders/o-none", staff).0 == 404)
+            // Still serving.
+            #expect(await get("/v1/orders/\(id)", staff).0 == 200)
+            #expect(await suite.stop())
         }
-        func get(_ path: String, _ token: String?) async -> (Int, Any?) { await Harness.http("GET", base + path, token: token) }
-        func code(_ r: (Int, [String: Any])) -> String { "\(r.0) \(r.1["code"] as? String ?? "-")" }
-
-        #expect(await post("/v1/shops", admin, ["id": "s1", "name": "Lily's Flowers", "address": "1 Flower St", "lat": 31.2, "lon": 121.4, "timeZone": "Asia/Shanghai"]).0 == 201)
-        #expect(await post("/v1/shops", staff, ["name": "Mine", "address": "x", "lat": 0, "lon": 0, "timeZone": "UTC"]).0 == 403)
-        #expect(await post("/v1/shops/s1/couriers", staff, ["id": "k1", "name": "Li Wei", "phone": "+86 1", "vehicle": "ebike"]).0 == 201)
-        let (listStatus, list) = await get("/v1/shops/s1/couriers", staff)
-        #expect(listStatus == 200 && (list as? [[String: Any]])?.first?["name"] as? String == "Li Wei")
-        #expect(await get("/v1/shops/s1/couriers", otherStaff).0 == 404)
-
-        let newOrder: [String: Any] = [
-            "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
-            "recipient": ["name": "Mother", "phone": "+86 138 0000 0002", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
-            "sender": ["name": "Admirer Wu", "anonymous": true],
-            "items": [["name": "carnations", "quantity": 12]], "cardMessage": "For the best mum",
-            "handling": ["noDoorstep": true], "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"],
-        ]
-        let (created, order) = await post("/v1/orders", staff, newOrder, headers: ["Idempotency-Key": "create-1"])
-        #expect(created == 201, "\(order)")
-        let id = try #require(order["id"] as? String)
-        #expect(order["status"] as? String == "placed")
-        #expect((order["conversationId"] as? String)?.hasSuffix(id) == true)
-        let tracking = try #require(order["trackingUrl"] as? String)
-        #expect(tracking.hasPrefix("\(base)/t/"))
-        let customerToken = String(tracking.split(separator: "/").last!)
-        let trackingClaims = try signer.verify(customerToken)
-        #expect(trackingClaims.role == .customer && trackingClaims.order == id)
-        // The client's retry returns the same order, never a second one.
-        let (retried, again) = await post("/v1/orders", staff, newOrder, headers: ["Idempotency-Key": "create-1"])
-        #expect(retried == 201 && again["id"] as? String == id)
-
-        for (action, body, token) in [("confirm", [String: Any](), staff), ("assign", ["courierId": "k1"], staff),
-                                      ("accept", [:], courier), ("pickup", [:], courier), ("depart", [:], courier)] {
-            let (status, moved) = await post("/v1/orders/\(id)/\(action)", token, body)
-            #expect(status == 200, "\(action): \(moved)")
-        }
-        let (_, seenByCourier) = await get("/v1/orders/\(id)", courier)
-        let courierView = try #require(seenByCourier as? [String: Any])
-        #expect(courierView["state"] as? String == "outForDelivery")
-        #expect(courierView["cardMessage"] == nil && courierView["sender"] == nil)
-        #expect((courierView["recipient"] as? [String: Any])?["phone"] as? String == "+86 138 0000 0002")
-        let (_, seenByCustomer) = await get("/v1/orders/\(id)", customerToken)
-        #expect((seenByCustomer as? [String: Any])?["cardMessage"] as? String == "For the best mum")
-        let (_, timeline) = await get("/v1/orders/\(id)/timeline", staff)
-        let steps = (timeline as? [[String: Any]])?.map { "\($0["state"]!)@\($0["actor"]!)" }
-        #expect(steps == ["placed@staff:st1", "confirmed@staff:st1", "assigned@staff:st1", "accepted@courier:k1",
-                          "pickedUp@courier:k1", "outForDelivery@courier:k1"])
-
-        // After pickup the customer asks to leave the flowers with a neighbour: staff approve; the courier sees it.
-        let (asked, change) = await post("/v1/orders/\(id)/changes", customerToken,
-                                         ["dropOff": ["kind": "handToNeighbour", "description": "Mrs Zhang, flat 3B"]])
-        #expect(asked == 201 && change["state"] as? String == "pending", "\(change)")
-        let changeId = try #require(change["id"] as? String)
-        #expect(code(await post("/v1/orders/\(id)/changes/\(changeId)/approve", customerToken)) == "404 not_found")
-        #expect(await post("/v1/orders/\(id)/changes/\(changeId)/approve", staff).1["state"] as? String == "applied")
-        #expect(code(await post("/v1/orders/\(id)/changes/\(changeId)/reject", staff)) == "409 invalid_transition")
-        let dropOff = ((await get("/v1/orders/\(id)", courier).1 as? [String: Any])?["dropOff"] as? [String: Any])
-        #expect(dropOff?["description"] as? String == "Mrs Zhang, flat 3B")
-        #expect(code(await post("/v1/orders/\(id)/changes", customerToken, ["window": ["start": "2026-05-10T12:00:00Z", "end": "2026-05-10T11:00:00Z"]])) == "422 invalid_field")
-
-        // The courier reports traffic; staff acknowledge and resolve with contactCustomer.
-        let (opened, exception) = await post("/v1/orders/\(id)/exceptions", courier, ["kind": "traffic", "note": "ring road jammed"])
-        #expect(opened == 201 && exception["state"] as? String == "open", "\(exception)")
-        let exceptionId = try #require(exception["id"] as? String)
-        #expect(code(await post("/v1/exceptions/\(exceptionId)/resolve", staff, ["resolution": "contactCustomer"])) == "409 invalid_transition")
-        #expect(code(await post("/v1/exceptions/\(exceptionId)/ack", otherStaff)) == "404 not_found")
-        #expect(await post("/v1/exceptions/\(exceptionId)/ack", staff).1["state"] as? String == "acknowledged")
-        let (resolvedStatus, resolved) = await post("/v1/exceptions/\(exceptionId)/resolve", staff, ["resolution": "contactCustomer", "note": "called Mei"])
-        #expect(resolvedStatus == 200 && resolved["resolution"] as? String == "contactCustomer" && resolved["resolvedBy"] as? String == "staff:st1")
-        #expect(code(await post("/v1/orders/\(id)/exceptions", courier, ["kind": "bored"])) == "400 bad_request")
-
-        // Lists: what each caller may see, paginated.
-        let (_, staffList) = await get("/v1/orders?limit=10", staff)
-        #expect(((staffList as? [String: Any])?["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
-        let (_, courierList) = await get("/v1/orders?status=outForDelivery", courier)
-        let courierItems = (courierList as? [String: Any])?["items"] as? [[String: Any]]
-        #expect(courierItems?.count == 1 && courierItems?.first?["cardMessage"] == nil)
-        #expect(((await get("/v1/orders", otherStaff).1 as? [String: Any])?["items"] as? [Any])?.isEmpty == true)
-        #expect(await get("/v1/orders?status=wilted", staff).0 == 422)
-        #expect(await get("/v1/orders?cursor=nope", staff).0 == 400)
-
-        // Errors, each with its status and stable code.
-        #expect(code(await post("/v1/orders/\(id)/confirm", staff)) == "409 invalid_transition")
-        #expect(code(await post("/v1/orders/\(id)/confirm", otherStaff)) == "404 not_found")
-        #expect(code(await post("/v1/orders/\(id)/confirm", nil)) == "401 unauthorized")
-        #expect(code(await post("/v1/orders/\(id)/confirm", staff + "x")) == "401 unauthorized")
-        #expect(code(await post("/v1/orders/\(id)/confirm", try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 1, now: Date().addingTimeInterval(-60)))) == "401 unauthorized")
-        var badLat = newOrder
-        badLat["recipient"] = ["name": "Mother", "address": "x", "lat": 91, "lon": 0]
-        #expect(code(await post("/v1/orders", staff, badLat)) == "422 invalid_field")
-        var badWindow = newOrder
-        badWindow["window"] = ["start": "2026-05-10T12:00:00Z", "end": "2026-05-10T10:00:00Z"]
-        #expect(code(await post("/v1/orders", staff, badWindow)) == "422 invalid_field")
-        let (malformed, malformedBody) = await Harness.http("POST", base + "/v1/orders", token: staff, rawBody: Data("{not json".utf8))
-        #expect(malformed == 400 && (malformedBody as? [String: Any])?["code"] as? String == "bad_request")
-        let (huge, _) = await Harness.http("POST", base + "/v1/orders", token: staff, rawBody: Data(count: (1 << 20) + 10))
-        #expect(huge == 413)
-        #expect(await get("/v1/orders/o-none", staff).0 == 404)
-        // Still serving.
-        #expect(await get("/v1/orders/\(id)", staff).0 == 200)
-        #expect(await suite.stop())
     }
 }

@@ -3,87 +3,89 @@ import PosyAuth
 import PosyCore
 import Testing
 
-/// SIGKILL `posy-orders` in the middle of a burst of creations whose client retries with the same
-/// Idempotency-Key: exactly one order per key, and each `order.placed` reaches a subscriber once.
-@Suite(.serialized) struct OrdersFaultTests {
-    @Test(.timeLimit(.minutes(4)))
-    func burstOfCreationsSurvivesSIGKILLOfOrders() async throws {
-        let suite = try SuiteTests.Suite("orders-burst")
-        #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-        let sink = Child("sink", "posy", ["dev", "sink", "--topic", "order.placed", "--instance", "placed-sink",
-                                          "--data-dir", "\(suite.dir)/sink", "--rpc", "tcp://127.0.0.1:*"] + suite.busArgs.dropLast(2),
-                         logDir: suite.dir)
-        try sink.start()
-        let secret = try String(contentsOfFile: "\(suite.dir)/data/secret", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let signer = TokenSigner(secret: secret)
-        let admin = try signer.mint(sub: "a1", role: .admin, ttl: 600)
-        let staff = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
-        let base = "http://127.0.0.1:\(suite.httpPort)"
-        #expect(await Harness.http("POST", base + "/v1/shops", token: admin,
-                                   json: ["id": "s1", "name": "Lily's", "address": "1 Flower St", "lat": 31.2, "lon": 121.4, "timeZone": "Asia/Shanghai"]).0 == 201)
-        let order: [String: Any] = [
-            "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
-            "recipient": ["name": "Mother", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
-            "items": [["name": "carnations", "quantity": 12]],
-            "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"],
-        ]
-        let orderJSON = try JSONSerialization.data(withJSONObject: order)
-        let total = 1_000
-        let next = Locked(0)
-        let ids = Locked<[Int: String]>([:])
-        let retries = Locked(0)
-        let killer = Task {
-            _ = await Harness.waitFor(.seconds(60), poll: .milliseconds(20)) { ids.value.count >= 300 }
-            let pid = suite.row(await suite.health().1, "orders")?["pid"] as? Int
-            if let pid { kill(Int32(pid), SIGKILL) }
-            return pid
-        }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<8 {
-                group.addTask {
-                    while true {
-                        let i = next.withLock { v -> Int in v += 1; return v - 1 }
-                        if i >= total { return }
-                        var attempts = 0
+extension Integration {
+    /// SIGKILL `posy-orders` in the middle of a burst of creations whose client retries with the same
+    /// Idempotency-Key: exactly one order per key, and each `order.placed` reaches a subscriber once.
+    @Suite(.serialized) struct OrdersFaultTests {
+        @Test(.timeLimit(.minutes(4)))
+        func burstOfCreationsSurvivesSIGKILLOfOrders() async throws {
+            let suite = try SuiteTests.Suite("orders-burst")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let sink = Child("sink", "posy", ["dev", "sink", "--topic", "order.placed", "--instance", "placed-sink",
+                                              "--data-dir", "\(suite.dir)/sink", "--rpc", "tcp://127.0.0.1:*"] + suite.busArgs.dropLast(2),
+                             logDir: suite.dir)
+            try sink.start()
+            let secret = try String(contentsOfFile: "\(suite.dir)/data/secret", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let signer = TokenSigner(secret: secret)
+            let admin = try signer.mint(sub: "a1", role: .admin, ttl: 600)
+            let staff = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
+            let base = "http://127.0.0.1:\(suite.httpPort)"
+            #expect(await Harness.http("POST", base + "/v1/shops", token: admin,
+                                       json: ["id": "s1", "name": "Lily's", "address": "1 Flower St", "lat": 31.2, "lon": 121.4, "timeZone": "Asia/Shanghai"]).0 == 201)
+            let order: [String: Any] = [
+                "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
+                "recipient": ["name": "Mother", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
+                "items": [["name": "carnations", "quantity": 12]],
+                "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"],
+            ]
+            let orderJSON = try JSONSerialization.data(withJSONObject: order)
+            let total = 1_000
+            let next = Locked(0)
+            let ids = Locked<[Int: String]>([:])
+            let retries = Locked(0)
+            let killer = Task {
+                _ = await Harness.waitFor(.seconds(60), poll: .milliseconds(20)) { ids.value.count >= 300 }
+                let pid = suite.row(await suite.health().1, "orders")?["pid"] as? Int
+                if let pid { kill(Int32(pid), SIGKILL) }
+                return pid
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
                         while true {
-                            let (status, body) = await Harness.http("POST", base + "/v1/orders", token: staff, rawBody: orderJSON,
-                                                                    headers: ["Idempotency-Key": "burst-\(i)", "Content-Type": "application/json"])
-                            if status == 201, let id = (body as? [String: Any])?["id"] as? String {
-                                ids.withLock { $0[i] = id }
-                                break
+                            let i = next.withLock { v -> Int in v += 1; return v - 1 }
+                            if i >= total { return }
+                            var attempts = 0
+                            while true {
+                                let (status, body) = await Harness.http("POST", base + "/v1/orders", token: staff, rawBody: orderJSON,
+                                                                        headers: ["Idempotency-Key": "burst-\(i)", "Content-Type": "application/json"])
+                                if status == 201, let id = (body as? [String: Any])?["id"] as? String {
+                                    ids.withLock { $0[i] = id }
+                                    break
+                                }
+                                attempts += 1
+                                retries.withLock { $0 += 1 }
+                                #expect(attempts < 300, "order \(i) never created: \(status) \(String(describing: body))")
+                                if attempts >= 300 { return }
+                                try await Task.sleep(for: .milliseconds(50))
                             }
-                            attempts += 1
-                            retries.withLock { $0 += 1 }
-                            #expect(attempts < 300, "order \(i) never created: \(status) \(String(describing: body))")
-                            if attempts >= 300 { return }
-                            try await Task.sleep(for: .milliseconds(50))
                         }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
-        }
-        let killed = await killer.value
-        #expect(killed != nil)
-        #expect(retries.value > 0, "the kill did not interrupt the burst")
-        #expect(suite.up.log.contains("orders exited (signal 9)"))
-        #expect(ids.value.count == total)
-        #expect(Set(ids.value.values).count == total, "two keys got the same order")
+            let killed = await killer.value
+            #expect(killed != nil)
+            #expect(retries.value > 0, "the kill did not interrupt the burst")
+            #expect(suite.up.log.contains("orders exited (signal 9)"))
+            #expect(ids.value.count == total)
+            #expect(Set(ids.value.values).count == total, "two keys got the same order")
 
-        // Exactly 1,000 orders in the store, and one order.placed each.
-        let orders = try Harness.query("\(suite.dir)/data/orders.db", "SELECT COUNT(*) FROM orders")
-        #expect(orders.first?.int(0) == Int64(total))
-        let placed = try Harness.query("\(suite.dir)/data/orders.db", "SELECT COUNT(*), MAX(seq) FROM outbox WHERE topic = 'order.placed'")
-        #expect(placed.first?.int(0) == Int64(total) && placed.first?.int(1) == Int64(total))
-        let sinkDB = "\(suite.dir)/sink/placed-sink.db"
-        let applied = await Harness.waitFor(.seconds(30)) {
-            (try? Harness.query(sinkDB, "SELECT COUNT(*) FROM effects").first?.int(0)) == Int64(total)
+            // Exactly 1,000 orders in the store, and one order.placed each.
+            let orders = try Harness.query("\(suite.dir)/data/orders.db", "SELECT COUNT(*) FROM orders")
+            #expect(orders.first?.int(0) == Int64(total))
+            let placed = try Harness.query("\(suite.dir)/data/orders.db", "SELECT COUNT(*), MAX(seq) FROM outbox WHERE topic = 'order.placed'")
+            #expect(placed.first?.int(0) == Int64(total) && placed.first?.int(1) == Int64(total))
+            let sinkDB = "\(suite.dir)/sink/placed-sink.db"
+            let applied = await Harness.waitFor(.seconds(30)) {
+                (try? Harness.query(sinkDB, "SELECT COUNT(*) FROM effects").first?.int(0)) == Int64(total)
+            }
+            #expect(applied)
+            try await Task.sleep(for: .milliseconds(2500))
+            let effects = try Harness.query(sinkDB, "SELECT COUNT(*), COUNT(DISTINCT seq), MIN(seq), MAX(seq) FROM effects WHERE topic = 'order.placed'")
+            #expect(effects.first.map { [$0.int(0), $0.int(1), $0.int(2), $0.int(3)] } == [Int64(total), Int64(total), 1, Int64(total)])
+            await sink.terminate()
+            #expect(await suite.stop())
         }
-        #expect(applied)
-        try await Task.sleep(for: .milliseconds(2500))
-        let effects = try Harness.query(sinkDB, "SELECT COUNT(*), COUNT(DISTINCT seq), MIN(seq), MAX(seq) FROM effects WHERE topic = 'order.placed'")
-        #expect(effects.first.map { [$0.int(0), $0.int(1), $0.int(2), $0.int(3)] } == [Int64(total), Int64(total), 1, Int64(total)])
-        await sink.terminate()
-        #expect(await suite.stop())
     }
 }

@@ -6,223 +6,225 @@ import PosyStore
 import PosyZMQ
 import Testing
 
-/// `posy up` on free ports in a temp directory, driven as an operator and a client would.
-@Suite(.serialized) struct SuiteTests {
-    struct Suite {
-        let dir: String
-        let busPort: Int
-        let rpcBase: Int
-        let httpPort: Int
-        let up: Child
-        let instances = ["bus", "orders", "messaging-1", "messaging-2", "location", "receipts", "notify"]
-        let stores = ["orders", "messaging-1", "messaging-2", "location", "receipts", "notify"]
+extension Integration {
+    /// `posy up` on free ports in a temp directory, driven as an operator and a client would.
+    @Suite(.serialized) struct SuiteTests {
+        struct Suite {
+            let dir: String
+            let busPort: Int
+            let rpcBase: Int
+            let httpPort: Int
+            let up: Child
+            let instances = ["bus", "orders", "messaging-1", "messaging-2", "location", "receipts", "notify"]
+            let stores = ["orders", "messaging-1", "messaging-2", "location", "receipts", "notify"]
 
-        init(_ name: String) throws {
-            dir = Harness.tempDir(name)
-            busPort = Harness.freePorts(3)
-            rpcBase = Harness.freePorts(41)
-            httpPort = Harness.freePorts(1)
-            up = Child("up", "posy", [
-                "up", "--data-dir", "\(dir)/data", "--bus-port", "\(busPort)", "--rpc-base", "\(rpcBase)",
-                "--http-port", "\(httpPort)", "--shards", "2", "--restart-delay", "3", "--no-color"], logDir: dir)
-            try up.start()
-        }
-
-        var busArgs: [String] {
-            ["--bus-pub", "tcp://127.0.0.1:\(busPort)", "--bus-sub", "tcp://127.0.0.1:\(busPort + 1)", "--data-dir", "\(dir)/data"]
-        }
-
-        var config: ServiceConfig {
-            var c = ServiceConfig()
-            c.busPub = "tcp://127.0.0.1:\(busPort)"
-            c.busSub = "tcp://127.0.0.1:\(busPort + 1)"
-            c.rpc = "tcp://127.0.0.1:*"
-            c.dataDir = "\(dir)/it"
-            c.logLevel = .warning
-            return c
-        }
-
-        func health() async -> (Int, [String: Any]) {
-            let (status, body) = await Harness.get("http://127.0.0.1:\(httpPort)/healthz")
-            return (status, (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:])
-        }
-
-        func row(_ health: [String: Any], _ instance: String) -> [String: Any]? {
-            (health["services"] as? [[String: Any]])?.first { $0["instance"] as? String == instance }
-        }
-
-        func waitHealthy(_ timeout: Duration = .seconds(30)) async -> Bool {
-            await Harness.waitFor(timeout, poll: .milliseconds(200)) { await health().0 == 200 }
-        }
-
-        func stop() async -> Bool {
-            let ok = await up.terminate(grace: .seconds(20))
-            return ok
-        }
-    }
-
-    @Test(.timeLimit(.minutes(3)))
-    func upHealthPingAndRecoveryFromSIGKILL() async throws {
-        let suite = try Suite("suite")
-        #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-        let (status, health) = await suite.health()
-        #expect(status == 200)
-        for name in suite.instances + ["gateway"] {
-            let row = suite.row(health, name)
-            #expect(row?["status"] as? String == "ok", "\(name): \(String(describing: row))")
-            #expect(row?["version"] as? String == PosyVersion.current)
-            #expect(row?["lastHeartbeat"] is String)
-        }
-        let (metricsStatus, metrics) = await Harness.get("http://127.0.0.1:\(suite.httpPort)/metrics")
-        #expect(metricsStatus == 200)
-        let text = String(decoding: metrics, as: UTF8.self)
-        #expect(text.contains(#"posy_up{instance="orders",service="orders"} 1"#))
-        #expect(text.contains("# TYPE posy_rpc_seconds histogram"))
-
-        // posy tail shows the durable traffic that ping causes.
-        let tail = Child("tail", "posy", ["tail", "sys.probe", "--count", "3"] + suite.busArgs, logDir: suite.dir)
-        try tail.start()
-        try await Task.sleep(for: .milliseconds(500))
-        // posy ping reaches every service; posy status sees them all healthy.
-        let (pingStatus, pingOut) = try await Harness.run("posy", ["ping", "--expect", suite.stores.joined(separator: ","), "--timeout", "20"] + suite.busArgs)
-        #expect(pingStatus == 0, "\(pingOut)")
-        for name in suite.stores { #expect(pingOut.contains(name)) }
-        // A pyzmq peer working from docs/protocol.md alone: reads, calls, and publishes a durable event.
-        let script = Harness.packageRoot.appendingPathComponent("Tests/python/pyzmq_peer.py").path
-        let (pyStatus, pyOut) = try await Harness.run(path: "python3", [
-            script, "--bus-sub", "tcp://127.0.0.1:\(suite.busPort + 1)", "--bus-pub", "tcp://127.0.0.1:\(suite.busPort)",
-            "--expect", suite.stores.joined(separator: ",")])
-        #expect(pyStatus == 0, "\(pyOut)")
-        #expect(await Harness.waitFor(.seconds(5)) { !tail.isRunning }, "tail did not see 3 probe events")
-        #expect(tail.log.contains("sys.probe cli#") && tail.log.contains("sys.probe.ack"), "\(tail.log)")
-        let (statusCode, statusOut) = try await Harness.run("posy", ["status"] + suite.busArgs)
-        #expect(statusCode == 0, "\(statusOut)")
-        #expect(statusOut.contains("messaging-2"))
-
-        // A durable probe sender of our own, kept running so that it can answer replay.
-        let acks = Locked<[ProbeAck]>([])
-        let host = try await ServiceHost.make(
-            ServiceDescriptor(service: "cli", instance: "it-probe", defaultRPCPort: 0, migrations: [], answersProbes: false,
-                              startAt: .latest),
-            config: suite.config)
-        host.on(Topic.probeAck) { _, e in
-            let ack = try e.decode(ProbeAck.self)
-            acks.withLock { $0.append(ack) }
-        }
-        try await ServiceHost.withRunning(host) { host in
-            #expect(await host.waitForBus())
-            try await Task.sleep(for: .milliseconds(1500))  // hear every service's heartbeat
-            let oldPid = try #require(suite.row(await suite.health().1, "orders")?["pid"] as? Int)
-            kill(Int32(oldPid), SIGKILL)
-            #expect(await Harness.waitFor(.seconds(2), poll: .milliseconds(10)) { kill(Int32(oldPid), 0) != 0 })
-            // Published while orders is down (posy up waits 3 s before restarting it).
-            let probeId = UUID().uuidString
-            let sentAt = Date()
-            try await host.store!.write { db in
-                _ = try host.events!.emit(db, topic: Topic.probe, payload: Probe(id: probeId, sentAt: Timestamp.now()))
+            init(_ name: String) throws {
+                dir = Harness.tempDir(name)
+                busPort = Harness.freePorts(3)
+                rpcBase = Harness.freePorts(41)
+                httpPort = Harness.freePorts(1)
+                up = Child("up", "posy", [
+                    "up", "--data-dir", "\(dir)/data", "--bus-port", "\(busPort)", "--rpc-base", "\(rpcBase)",
+                    "--http-port", "\(httpPort)", "--shards", "2", "--restart-delay", "3", "--no-color"], logDir: dir)
+                try up.start()
             }
-            #expect(await suite.waitHealthy(), "suite did not recover:\n\(suite.up.log.suffix(3000))")
-            let newRow = suite.row(await suite.health().1, "orders")
-            #expect((newRow?["pid"] as? Int).map { $0 != oldPid } == true)
-            #expect(suite.up.log.contains("orders exited (signal 9)"))
-            // The restarted orders started after the probe was sent...
-            let started = host.directory.peer("orders").flatMap { Timestamp.parse($0.heartbeat.startedAt) }
-            #expect(started.map { $0 > sentAt } == true, "orders was not down when the probe was sent")
-            // ...and applied it exactly once (and so did everyone else).
-            let all = await Harness.waitFor(.seconds(30)) {
-                Set(acks.value.filter { $0.probeId == probeId }.map(\.instance)) == Set(suite.stores)
+
+            var busArgs: [String] {
+                ["--bus-pub", "tcp://127.0.0.1:\(busPort)", "--bus-sub", "tcp://127.0.0.1:\(busPort + 1)", "--data-dir", "\(dir)/data"]
             }
-            #expect(all, "acks: \(acks.value.filter { $0.probeId == probeId }.map(\.instance))")
-            try await Task.sleep(for: .milliseconds(2500))
-            let mine = acks.value.filter { $0.probeId == probeId }
-            #expect(mine.count == suite.stores.count, "an ack came twice: \(mine.map(\.instance))")
-            #expect(mine.allSatisfy { $0.appliedCount == 1 })
-            let rows = try Harness.query("\(suite.dir)/data/orders.db", "SELECT applied_count FROM probes WHERE id = '\(probeId)'")
-            #expect(rows.count == 1 && rows[0].int(0) == 1)
-        }
-        // Ctrl-C stops everything cleanly.
-        let pids = ((await suite.health().1["services"] as? [[String: Any]]) ?? []).compactMap { $0["pid"] as? Int }
-        kill(suite.up.pid!, SIGINT)
-        #expect(await Harness.waitFor(.seconds(20)) { !suite.up.isRunning })
-        #expect(pids.count >= 8)
-        #expect(pids.allSatisfy { kill(Int32($0), 0) != 0 }, "a child outlived posy up")
-        #expect(suite.up.log.contains("stopped"))
-    }
 
-    @Test(.timeLimit(.minutes(3)))
-    func garbageOnTheBusAndAtEveryRPCEndpointIsRefusedWithoutHarm() async throws {
-        let suite = try Suite("garbage")
-        #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-        let health = await suite.health().1
-        var endpoints: [String: String] = [:]
-        var pids: [String: Int] = [:]
-        for name in suite.instances + ["gateway"] {
-            endpoints[name] = suite.row(health, name)?["rpc"] as? String
-            pids[name] = suite.row(health, name)?["pid"] as? Int
-        }
-        #expect(endpoints.count == suite.instances.count + 1)
+            var config: ServiceConfig {
+                var c = ServiceConfig()
+                c.busPub = "tcp://127.0.0.1:\(busPort)"
+                c.busSub = "tcp://127.0.0.1:\(busPort + 1)"
+                c.rpc = "tcp://127.0.0.1:*"
+                c.dataDir = "\(dir)/it"
+                c.logLevel = .warning
+                return c
+            }
 
-        // RPC: every endpoint answers each kind of garbage with a stable error code.
-        var junk = Data(count: 1 << 20)
-        junk.withUnsafeMutableBytes { p in for i in 0..<p.count { p[i] = UInt8(truncatingIfNeeded: i &* 131 &+ 7) } }
-        let validEnvelope = EnvelopeCodec.encode(Envelope(src: "x", epoch: "e", seq: 1, type: "sys.probe", data: Data("[1,2]".utf8)))
-        let cases: [([Data], ErrorCode)] = [
-            ([Data("only-one-frame".utf8)], .badFrames),  // its one frame is taken as the request id
-            ([Data("r1".utf8), Data("health".utf8)], .badFrames),
-            ([Data("r2".utf8), Data("health".utf8), Data("{}".utf8), Data("extra".utf8)], .badFrames),
-            ([Data("r3".utf8), Data("no.such.method".utf8), Data("{}".utf8)], .unknownMethod),
-            ([Data("r4".utf8), junk, junk], .unknownMethod),
-            ([Data("r5".utf8), Data(RPCMethod.eventsReplay.utf8), Data("not json".utf8)], .badRequest),
-            ([Data("r6".utf8), Data(RPCMethod.eventsReplay.utf8), validEnvelope], .badRequest),
-        ]
-        for (name, endpoint) in endpoints.sorted(by: { $0.key < $1.key }) {
-            let dealer = try await ZMQSocket.open(.dealer, connect: [endpoint])
-            for (frames, expected) in cases {
-                try await dealer.send(frames)
-                let reply = await withTaskGroup(of: [Data]?.self) { g in
-                    g.addTask { await dealer.inbox.next() }
-                    g.addTask { try? await Task.sleep(for: .seconds(3)); return nil }
-                    let r = await g.next()!
-                    g.cancelAll()
-                    return r
+            func health() async -> (Int, [String: Any]) {
+                let (status, body) = await Harness.get("http://127.0.0.1:\(httpPort)/healthz")
+                return (status, (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:])
+            }
+
+            func row(_ health: [String: Any], _ instance: String) -> [String: Any]? {
+                (health["services"] as? [[String: Any]])?.first { $0["instance"] as? String == instance }
+            }
+
+            func waitHealthy(_ timeout: Duration = .seconds(30)) async -> Bool {
+                await Harness.waitFor(timeout, poll: .milliseconds(200)) { await health().0 == 200 }
+            }
+
+            func stop() async -> Bool {
+                let ok = await up.terminate(grace: .seconds(20))
+                return ok
+            }
+        }
+
+        @Test(.timeLimit(.minutes(3)))
+        func upHealthPingAndRecoveryFromSIGKILL() async throws {
+            let suite = try Suite("suite")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let (status, health) = await suite.health()
+            #expect(status == 200)
+            for name in suite.instances + ["gateway"] {
+                let row = suite.row(health, name)
+                #expect(row?["status"] as? String == "ok", "\(name): \(String(describing: row))")
+                #expect(row?["version"] as? String == PosyVersion.current)
+                #expect(row?["lastHeartbeat"] is String)
+            }
+            let (metricsStatus, metrics) = await Harness.get("http://127.0.0.1:\(suite.httpPort)/metrics")
+            #expect(metricsStatus == 200)
+            let text = String(decoding: metrics, as: UTF8.self)
+            #expect(text.contains(#"posy_up{instance="orders",service="orders"} 1"#))
+            #expect(text.contains("# TYPE posy_rpc_seconds histogram"))
+
+            // posy tail shows the durable traffic that ping causes.
+            let tail = Child("tail", "posy", ["tail", "sys.probe", "--count", "3"] + suite.busArgs, logDir: suite.dir)
+            try tail.start()
+            try await Task.sleep(for: .milliseconds(500))
+            // posy ping reaches every service; posy status sees them all healthy.
+            let (pingStatus, pingOut) = try await Harness.run("posy", ["ping", "--expect", suite.stores.joined(separator: ","), "--timeout", "20"] + suite.busArgs)
+            #expect(pingStatus == 0, "\(pingOut)")
+            for name in suite.stores { #expect(pingOut.contains(name)) }
+            // A pyzmq peer working from docs/protocol.md alone: reads, calls, and publishes a durable event.
+            let script = Harness.packageRoot.appendingPathComponent("Tests/python/pyzmq_peer.py").path
+            let (pyStatus, pyOut) = try await Harness.run(path: "python3", [
+                script, "--bus-sub", "tcp://127.0.0.1:\(suite.busPort + 1)", "--bus-pub", "tcp://127.0.0.1:\(suite.busPort)",
+                "--expect", suite.stores.joined(separator: ",")])
+            #expect(pyStatus == 0, "\(pyOut)")
+            #expect(await Harness.waitFor(.seconds(5)) { !tail.isRunning }, "tail did not see 3 probe events")
+            #expect(tail.log.contains("sys.probe cli#") && tail.log.contains("sys.probe.ack"), "\(tail.log)")
+            let (statusCode, statusOut) = try await Harness.run("posy", ["status"] + suite.busArgs)
+            #expect(statusCode == 0, "\(statusOut)")
+            #expect(statusOut.contains("messaging-2"))
+
+            // A durable probe sender of our own, kept running so that it can answer replay.
+            let acks = Locked<[ProbeAck]>([])
+            let host = try await ServiceHost.make(
+                ServiceDescriptor(service: "cli", instance: "it-probe", defaultRPCPort: 0, migrations: [], answersProbes: false,
+                                  startAt: .latest),
+                config: suite.config)
+            host.on(Topic.probeAck) { _, e in
+                let ack = try e.decode(ProbeAck.self)
+                acks.withLock { $0.append(ack) }
+            }
+            try await ServiceHost.withRunning(host) { host in
+                #expect(await host.waitForBus())
+                try await Task.sleep(for: .milliseconds(1500))  // hear every service's heartbeat
+                let oldPid = try #require(suite.row(await suite.health().1, "orders")?["pid"] as? Int)
+                kill(Int32(oldPid), SIGKILL)
+                #expect(await Harness.waitFor(.seconds(2), poll: .milliseconds(10)) { kill(Int32(oldPid), 0) != 0 })
+                // Published while orders is down (posy up waits 3 s before restarting it).
+                let probeId = UUID().uuidString
+                let sentAt = Date()
+                try await host.store!.write { db in
+                    _ = try host.events!.emit(db, topic: Topic.probe, payload: Probe(id: probeId, sentAt: Timestamp.now()))
                 }
-                #expect(reply?.first == frames[0], "\(name): reply to another request")
-                let code = reply.flatMap { $0.count == 3 ? try? JSON.decode(RPCErrorBody.self, from: $0[2]).code : nil }
-                // Stateless processes have no events.replay: unknown_method is their right answer.
-                let acceptable: Set<ErrorCode> = ["bus", "gateway"].contains(name) && frames.count == 3
-                    && String(decoding: frames[1], as: UTF8.self) == RPCMethod.eventsReplay ? [.unknownMethod] : [expected]
-                #expect(code.map(acceptable.contains) == true, "\(name) answered \(String(describing: code)) to \(frames.count) frames, expected \(expected)")
+                #expect(await suite.waitHealthy(), "suite did not recover:\n\(suite.up.log.suffix(3000))")
+                let newRow = suite.row(await suite.health().1, "orders")
+                #expect((newRow?["pid"] as? Int).map { $0 != oldPid } == true)
+                #expect(suite.up.log.contains("orders exited (signal 9)"))
+                // The restarted orders started after the probe was sent...
+                let started = host.directory.peer("orders").flatMap { Timestamp.parse($0.heartbeat.startedAt) }
+                #expect(started.map { $0 > sentAt } == true, "orders was not down when the probe was sent")
+                // ...and applied it exactly once (and so did everyone else).
+                let all = await Harness.waitFor(.seconds(30)) {
+                    Set(acks.value.filter { $0.probeId == probeId }.map(\.instance)) == Set(suite.stores)
+                }
+                #expect(all, "acks: \(acks.value.filter { $0.probeId == probeId }.map(\.instance))")
+                try await Task.sleep(for: .milliseconds(2500))
+                let mine = acks.value.filter { $0.probeId == probeId }
+                #expect(mine.count == suite.stores.count, "an ack came twice: \(mine.map(\.instance))")
+                #expect(mine.allSatisfy { $0.appliedCount == 1 })
+                let rows = try Harness.query("\(suite.dir)/data/orders.db", "SELECT applied_count FROM probes WHERE id = '\(probeId)'")
+                #expect(rows.count == 1 && rows[0].int(0) == 1)
             }
-            await dealer.close()
+            // Ctrl-C stops everything cleanly.
+            let pids = ((await suite.health().1["services"] as? [[String: Any]]) ?? []).compactMap { $0["pid"] as? Int }
+            kill(suite.up.pid!, SIGINT)
+            #expect(await Harness.waitFor(.seconds(20)) { !suite.up.isRunning })
+            #expect(pids.count >= 8)
+            #expect(pids.allSatisfy { kill(Int32($0), 0) != 0 }, "a child outlived posy up")
+            #expect(suite.up.log.contains("stopped"))
         }
 
-        // Bus: garbage of every shape on durable and heartbeat topics.
-        let pub = try await ZMQSocket.open(.pub, connect: ["tcp://127.0.0.1:\(suite.busPort)"])
-        try await Task.sleep(for: .milliseconds(500))
-        let garbage: [[Data]] = [
-            [Data("sys.probe".utf8)],
-            [Data("sys.probe".utf8), Data("not json".utf8)],
-            [Data("sys.probe".utf8), junk],
-            [Data("sys.probe".utf8), validEnvelope, Data("third".utf8)],
-            [Data("sys.probe".utf8), validEnvelope],  // a valid envelope whose payload is not a Probe
-            [Data(Topic.heartbeat.utf8), EnvelopeCodec.encode(Envelope(src: "evil", epoch: "", seq: 0, type: Topic.heartbeat, data: Data("{}".utf8)))],
-            [junk, junk],
-        ]
-        for _ in 0..<3 { pub.post(garbage); try await Task.sleep(for: .milliseconds(200)) }
-        try await Task.sleep(for: .seconds(1))
-        await pub.close()
+        @Test(.timeLimit(.minutes(3)))
+        func garbageOnTheBusAndAtEveryRPCEndpointIsRefusedWithoutHarm() async throws {
+            let suite = try Suite("garbage")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let health = await suite.health().1
+            var endpoints: [String: String] = [:]
+            var pids: [String: Int] = [:]
+            for name in suite.instances + ["gateway"] {
+                endpoints[name] = suite.row(health, name)?["rpc"] as? String
+                pids[name] = suite.row(health, name)?["pid"] as? Int
+            }
+            #expect(endpoints.count == suite.instances.count + 1)
 
-        // Everyone still up (same pids), healthy, and the bus still carries durable events end to end.
-        #expect(await suite.waitHealthy(.seconds(10)))
-        let after = await suite.health().1
-        for (name, pid) in pids {
-            #expect(suite.row(after, name)?["pid"] as? Int == pid, "\(name) restarted or died")
+            // RPC: every endpoint answers each kind of garbage with a stable error code.
+            var junk = Data(count: 1 << 20)
+            junk.withUnsafeMutableBytes { p in for i in 0..<p.count { p[i] = UInt8(truncatingIfNeeded: i &* 131 &+ 7) } }
+            let validEnvelope = EnvelopeCodec.encode(Envelope(src: "x", epoch: "e", seq: 1, type: "sys.probe", data: Data("[1,2]".utf8)))
+            let cases: [([Data], ErrorCode)] = [
+                ([Data("only-one-frame".utf8)], .badFrames),  // its one frame is taken as the request id
+                ([Data("r1".utf8), Data("health".utf8)], .badFrames),
+                ([Data("r2".utf8), Data("health".utf8), Data("{}".utf8), Data("extra".utf8)], .badFrames),
+                ([Data("r3".utf8), Data("no.such.method".utf8), Data("{}".utf8)], .unknownMethod),
+                ([Data("r4".utf8), junk, junk], .unknownMethod),
+                ([Data("r5".utf8), Data(RPCMethod.eventsReplay.utf8), Data("not json".utf8)], .badRequest),
+                ([Data("r6".utf8), Data(RPCMethod.eventsReplay.utf8), validEnvelope], .badRequest),
+            ]
+            for (name, endpoint) in endpoints.sorted(by: { $0.key < $1.key }) {
+                let dealer = try await ZMQSocket.open(.dealer, connect: [endpoint])
+                for (frames, expected) in cases {
+                    try await dealer.send(frames)
+                    let reply = await withTaskGroup(of: [Data]?.self) { g in
+                        g.addTask { await dealer.inbox.next() }
+                        g.addTask { try? await Task.sleep(for: .seconds(3)); return nil }
+                        let r = await g.next()!
+                        g.cancelAll()
+                        return r
+                    }
+                    #expect(reply?.first == frames[0], "\(name): reply to another request")
+                    let code = reply.flatMap { $0.count == 3 ? try? JSON.decode(RPCErrorBody.self, from: $0[2]).code : nil }
+                    // Stateless processes have no events.replay: unknown_method is their right answer.
+                    let acceptable: Set<ErrorCode> = ["bus", "gateway"].contains(name) && frames.count == 3
+                        && String(decoding: frames[1], as: UTF8.self) == RPCMethod.eventsReplay ? [.unknownMethod] : [expected]
+                    #expect(code.map(acceptable.contains) == true, "\(name) answered \(String(describing: code)) to \(frames.count) frames, expected \(expected)")
+                }
+                await dealer.close()
+            }
+
+            // Bus: garbage of every shape on durable and heartbeat topics.
+            let pub = try await ZMQSocket.open(.pub, connect: ["tcp://127.0.0.1:\(suite.busPort)"])
+            try await Task.sleep(for: .milliseconds(500))
+            let garbage: [[Data]] = [
+                [Data("sys.probe".utf8)],
+                [Data("sys.probe".utf8), Data("not json".utf8)],
+                [Data("sys.probe".utf8), junk],
+                [Data("sys.probe".utf8), validEnvelope, Data("third".utf8)],
+                [Data("sys.probe".utf8), validEnvelope],  // a valid envelope whose payload is not a Probe
+                [Data(Topic.heartbeat.utf8), EnvelopeCodec.encode(Envelope(src: "evil", epoch: "", seq: 0, type: Topic.heartbeat, data: Data("{}".utf8)))],
+                [junk, junk],
+            ]
+            for _ in 0..<3 { pub.post(garbage); try await Task.sleep(for: .milliseconds(200)) }
+            try await Task.sleep(for: .seconds(1))
+            await pub.close()
+
+            // Everyone still up (same pids), healthy, and the bus still carries durable events end to end.
+            #expect(await suite.waitHealthy(.seconds(10)))
+            let after = await suite.health().1
+            for (name, pid) in pids {
+                #expect(suite.row(after, name)?["pid"] as? Int == pid, "\(name) restarted or died")
+            }
+            let (pingStatus, pingOut) = try await Harness.run("posy", ["ping", "--expect", suite.stores.joined(separator: ","), "--timeout", "20"] + suite.busArgs)
+            #expect(pingStatus == 0, "\(pingOut)")
+            // The wrong-type durable event was set aside, once, not applied.
+            let dead = try Harness.query("\(suite.dir)/data/orders.db", "SELECT COUNT(*) FROM dead_events WHERE src = 'x'")
+            #expect(dead.first?.int(0) == 1)
+            #expect(await suite.stop())
         }
-        let (pingStatus, pingOut) = try await Harness.run("posy", ["ping", "--expect", suite.stores.joined(separator: ","), "--timeout", "20"] + suite.busArgs)
-        #expect(pingStatus == 0, "\(pingOut)")
-        // The wrong-type durable event was set aside, once, not applied.
-        let dead = try Harness.query("\(suite.dir)/data/orders.db", "SELECT COUNT(*) FROM dead_events WHERE src = 'x'")
-        #expect(dead.first?.int(0) == 1)
-        #expect(await suite.stop())
     }
 }
