@@ -18,14 +18,16 @@ extension Integration {
             let instances = ["bus", "orders", "messaging-1", "messaging-2", "location", "receipts", "notify"]
             let stores = ["orders", "messaging-1", "messaging-2", "location", "receipts", "notify"]
 
-            init(_ name: String) throws {
+            /// `upArgs`: extra `posy up` flags. Rate limiting is off unless a test asks for it: these
+            /// tests send bursts with one token on purpose.
+            init(_ name: String, upArgs: [String] = ["--rate-limit", "0"]) throws {
                 dir = Harness.tempDir(name)
                 busPort = Harness.freePorts(3)
                 rpcBase = Harness.freePorts(41)
                 httpPort = Harness.freePorts(1)
                 up = Child("up", "posy", [
                     "up", "--data-dir", "\(dir)/data", "--bus-port", "\(busPort)", "--rpc-base", "\(rpcBase)",
-                    "--http-port", "\(httpPort)", "--shards", "2", "--restart-delay", "3", "--no-color"], logDir: dir)
+                    "--http-port", "\(httpPort)", "--shards", "2", "--restart-delay", "3", "--no-color"] + upArgs, logDir: dir)
                 try up.start()
             }
 

@@ -16,6 +16,8 @@ public struct SuiteLayout: Sendable {
     public var httpPort = 8080
     public var shards = 1
     public var dataDir = "./data"
+    /// More flags for the gateway (rate limits).
+    public var gatewayExtra: [String] = []
 
     public init() {}
 
@@ -47,7 +49,7 @@ public struct SuiteLayout: Sendable {
             Child(name: "notify", executable: "posy-notify", arguments: common + rpc(rpcBase + 40)),
             Child(name: "gateway", executable: "posy-gateway", arguments: common + [
                 "--http-host", host, "--http-port", "\(httpPort)", "--expect", instances.joined(separator: ","),
-                "--rpc", "tcp://\(host):*"]),
+                "--rpc", "tcp://\(host):*"] + gatewayExtra),
         ]
         return list
     }

@@ -22,6 +22,10 @@ public struct UpCommand: AsyncParsableCommand {
     var shards: Int = 1
     @Option(name: .customLong("bin-dir"), help: "Where the posy-* executables are (default: next to this posy).")
     var binDir: String?
+    @Option(name: .customLong("rate-limit"), help: "Gateway requests per second per token (default 50; 0 = off).")
+    var rateLimit: Double?
+    @Option(name: .customLong("rate-burst"), help: "Gateway requests per token at once (default 100).")
+    var rateBurst: Double?
     @Option(name: .customLong("restart-delay"), help: "First restart delay in seconds after a child dies; doubles up to 10 s (default 0.5).")
     var restartDelay: Double = 0.5
     @Flag(name: .customLong("no-color"), help: "Plain log prefixes (also when NO_COLOR is set or output is not a terminal).")
@@ -42,6 +46,7 @@ public struct UpCommand: AsyncParsableCommand {
         layout.httpPort = httpPort ?? Environment.string("POSY_HTTP_PORT").flatMap(Int.init) ?? 8080
         layout.shards = shards
         layout.dataDir = Environment.resolve(dataDir, "POSY_DATA_DIR", "./data")
+        layout.gatewayExtra = (rateLimit.map { ["--rate-limit", "\($0)"] } ?? []) + (rateBurst.map { ["--rate-burst", "\($0)"] } ?? [])
         let bin = binDir ?? Self.ownDirectory()
         for child in layout.children where !FileManager.default.isExecutableFile(atPath: (bin as NSString).appendingPathComponent(child.executable)) {
             throw ValidationError("\(child.executable) not found in \(bin); build with `swift build` or pass --bin-dir")

@@ -10,18 +10,29 @@ struct APIContext: Sendable {
     let host: ServiceHost
     let signer: TokenSigner
     let config: GatewayConfig
+    let limiter: RateLimiter
     static let maxBody = 1 << 20
 
-    /// The verified claims of the request's bearer token.
+    /// Thrown when a token is over its rate; answered 429 with `Retry-After`.
+    struct RateLimited: Error {
+        let retryAfter: Double
+    }
+
+    /// The verified claims of the request's bearer token, within the token's rate.
     func authenticate(_ request: Request) throws -> TokenClaims {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw RPCErrorBody(.unauthorized, "missing bearer token")
         }
+        let claims: TokenClaims
         do {
-            return try signer.verify(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+            claims = try signer.verify(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
         } catch {
             throw RPCErrorBody(.unauthorized, error.description)
         }
+        if let wait = limiter.check("\(claims.role.rawValue):\(claims.sub):\(claims.order ?? "")") {
+            throw RateLimited(retryAfter: wait)
+        }
+        return claims
     }
 
     /// The JSON body as `T`: 413 over 1 MiB, 400 when it is not JSON of that shape.
@@ -75,6 +86,10 @@ struct APIContext: Sendable {
             return try await body()
         } catch let e as RPCErrorBody {
             return Self.error(e)
+        } catch let e as RateLimited {
+            var response = Self.error(RPCErrorBody(.rateLimited, "too many requests for this token; retry after \(Int(e.retryAfter.rounded(.up))) s"))
+            response.headers[.retryAfter] = "\(max(1, Int(e.retryAfter.rounded(.up))))"
+            return response
         } catch {
             host.logger.error("API route failed", metadata: ["error": "\(error)"])
             return Self.error(RPCErrorBody(.internal, "internal error"))

@@ -11,7 +11,8 @@ public enum GatewayApp {
         let monitor = SuiteMonitor(host: host, expected: config.expect)
         let router = Router()
         let table = RouteTable(router: router)
-        OrdersAPI.register(on: table, api: APIContext(host: host, signer: TokenSigner(secret: secret), config: config))
+        OrdersAPI.register(on: table, api: APIContext(host: host, signer: TokenSigner(secret: secret), config: config,
+                                                      limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst)))
         table.get("openapi.yaml") { _, _ -> Response in
             guard let spec = config.openAPISpec else {
                 return APIContext.error(RPCErrorBody(.notFound, "the OpenAPI file was not found (set POSY_OPENAPI)"))

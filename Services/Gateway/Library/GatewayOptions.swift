@@ -16,6 +16,12 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("openapi"), help: "Path of docs/openapi.yaml to serve at /openapi.yaml (env POSY_OPENAPI; default: found next to the build or in the current directory).")
     public var openAPI: String?
 
+    @Option(name: .customLong("rate-limit"), help: "Requests per second per token, on average (env POSY_RATE_LIMIT, default 50; 0 turns limiting off).")
+    public var rateLimit: Double?
+
+    @Option(name: .customLong("rate-burst"), help: "Requests per token allowed at once (env POSY_RATE_BURST, default 100).")
+    public var rateBurst: Double?
+
     @Option(name: .customLong("expect"), help: "Comma-separated instances /healthz requires (env POSY_EXPECT, default bus,orders,messaging-1,location,receipts,notify).")
     public var expect: String?
 
@@ -30,7 +36,9 @@ public struct GatewayOptions: ParsableArguments, Sendable {
             expect: Environment.resolve(expect, "POSY_EXPECT", "bus,orders,messaging-1,location,receipts,notify")
                 .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
             publicURL: Environment.resolve(publicURL, "POSY_PUBLIC_URL", "http://\(host):\(port)"),
-            openAPISpec: Self.loadSpec(openAPI ?? Environment.string("POSY_OPENAPI")))
+            openAPISpec: Self.loadSpec(openAPI ?? Environment.string("POSY_OPENAPI")),
+            rateLimit: rateLimit ?? Environment.string("POSY_RATE_LIMIT").flatMap(Double.init) ?? 50,
+            rateBurst: rateBurst ?? Environment.string("POSY_RATE_BURST").flatMap(Double.init) ?? 100)
     }
 
     /// The spec text: the given path, else `docs/openapi.yaml` in the current directory or in the
@@ -52,6 +60,8 @@ public struct GatewayOptions: ParsableArguments, Sendable {
 
     public func validate() throws {
         if let p = httpPort, !(0...65535).contains(p) { throw ValidationError("--http-port must be 0…65535") }
+        if let r = rateLimit, r < 0 { throw ValidationError("--rate-limit must be 0 (off) or positive") }
+        if let b = rateBurst, b < 1 { throw ValidationError("--rate-burst must be at least 1") }
     }
 }
 
@@ -65,10 +75,15 @@ public struct GatewayConfig: Sendable {
     public var publicURL: String
     /// `docs/openapi.yaml`, served at `/openapi.yaml` (nil when not found).
     public var openAPISpec: String?
+    /// Per-token request rate (per second) and burst; rate 0 = unlimited.
+    public var rateLimit: Double
+    public var rateBurst: Double
 
     public init(host: String = "127.0.0.1", port: Int = 8080, expect: [String], publicURL: String? = nil,
-                openAPISpec: String? = nil)
+                openAPISpec: String? = nil, rateLimit: Double = 50, rateBurst: Double = 100)
     {
+        self.rateLimit = rateLimit
+        self.rateBurst = rateBurst
         self.host = host
         self.port = port
         self.expect = expect
