@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "PosyCLI",
             dependencies: [
-                "PosyCore", "PosyAuth",
+                "PosyCore", "PosyAuth", "PosyStore", "PosySchema", "PosyZMQ",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Services/CLI/Library"),
