@@ -191,7 +191,7 @@ public final class ServiceHost: Service, Sendable {
                     }
                 }
             }
-            try? await gracefulShutdown()
+            await waitForShutdown()
             logger.info("shutting down")
             group.cancelAll()
             await subscriber.close()
@@ -201,6 +201,25 @@ public final class ServiceHost: Service, Sendable {
         await pool.closeAll()
         store?.close()
         logger.info("stopped")
+    }
+
+    /// Returns on graceful shutdown (SIGTERM/SIGINT) or, for a child of `posy up`
+    /// (`POSY_EXIT_WITH_PARENT=1`), when that parent is gone — so a killed supervisor leaves no orphans.
+    func waitForShutdown() async {
+        let parent = Environment.string("POSY_EXIT_WITH_PARENT") == "1" ? getppid() : nil
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await gracefulShutdown() }
+            if let parent {
+                group.addTask { [logger] in
+                    while !Task.isCancelled && getppid() == parent {
+                        try? await Task.sleep(for: .milliseconds(500))
+                    }
+                    if !Task.isCancelled { logger.warning("parent process gone; shutting down", metadata: ["parent": "\(parent)"]) }
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     func publishHeartbeat() {

@@ -152,6 +152,17 @@ extension Integration {
             #expect(suite.up.log.contains("stopped"))
         }
 
+        @Test(.timeLimit(.minutes(2)))
+        func childrenStopWhenPosyUpIsKilled() async throws {
+            let suite = try Suite("orphans")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let pids = ((await suite.health().1["services"] as? [[String: Any]]) ?? []).compactMap { $0["pid"] as? Int }
+            #expect(pids.count >= 8)
+            suite.up.kill()  // SIGKILL: no chance to stop its children itself
+            let gone = await Harness.waitFor(.seconds(10)) { pids.allSatisfy { kill(Int32($0), 0) != 0 } }
+            #expect(gone, "orphans: \(pids.filter { kill(Int32($0), 0) == 0 })")
+        }
+
         @Test(.timeLimit(.minutes(3)))
         func garbageOnTheBusAndAtEveryRPCEndpointIsRefusedWithoutHarm() async throws {
             let suite = try Suite("garbage")

@@ -32,6 +32,9 @@ final class ChildProcess: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = spec.arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["POSY_EXIT_WITH_PARENT"] = "1"  // children stop if this supervisor is killed
+        p.environment = environment
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe
