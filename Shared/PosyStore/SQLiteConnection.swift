@@ -211,6 +211,4 @@ public final class SQLiteConnection {
     }
 
     func discardAfterCommit() { afterCommit.removeAll(keepingCapacity: true) }
-    var afterCommitMark: Int { afterCommit.count }
-    func discardAfterCommit(from mark: Int) { afterCommit.removeSubrange(mark...) }
 }

@@ -13,7 +13,6 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     }
 
     public var isConstraint: Bool { code & 0xFF == SQLITE_CONSTRAINT }
-    public var isBusy: Bool { code & 0xFF == SQLITE_BUSY }
 
     public var description: String {
         "sqlite error \(code): \(message)" + (sql.map { " [\($0.prefix(120))]" } ?? "")

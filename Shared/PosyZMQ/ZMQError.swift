@@ -23,7 +23,6 @@ public struct ZMQError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     public var isWouldBlock: Bool { errno == posy_zmq_eagain() }
-    public var isTerminated: Bool { errno == posy_zmq_eterm() }
 
     public var description: String {
         "\(operation): \(String(cString: zmq_strerror(errno))) (errno \(errno))"

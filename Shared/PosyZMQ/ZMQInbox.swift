@@ -42,9 +42,6 @@ public final class ZMQInbox: Sendable {
         return hasRoom
     }
 
-    /// Socket thread: whether there is room to read more.
-    var hasRoom: Bool { state.withLock { $0.count < capacity } }
-
     func finish() {
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             s.finished = true

@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// libzmq sockets are not thread-safe, so only the owning thread ever touches the socket: it runs a
 /// `zmq_poll` loop over the socket and an inproc PAIR mailbox. Other threads enqueue commands and
-/// wake the loop through the mailbox; received messages are delivered to ``inbox`` as whole
+/// wake the loop through the mailbox (subscriptions and endpoints are fixed at ``open``); received messages are delivered to ``inbox`` as whole
 /// multipart messages. All sends are non-blocking (`ZMQ_DONTWAIT`): a full or unconnected peer
 /// surfaces as ``ZMQError/isWouldBlock`` instead of stalling the loop.
 public final class ZMQSocket: Sendable {
@@ -14,11 +14,8 @@ public final class ZMQSocket: Sendable {
 
     enum Command: Sendable {
         case send([Message], CheckedContinuation<Void, any Error>?)
-        case setOption(Int32, Int32)
-        case subscribe(String, Bool)
-        case connect(String, CheckedContinuation<Void, any Error>)
-        case disconnect(String)
         case close(CheckedContinuation<Void, Never>?)
+        /// The consumer drained the inbox: resume reading.
         case wake
     }
 
@@ -118,26 +115,12 @@ public final class ZMQSocket: Sendable {
         if !enqueue(.send(batch, nil)) { countDroppedSend() }
     }
 
-    public func subscribe(_ prefix: String) { enqueue(.subscribe(prefix, true)) }
-    public func unsubscribe(_ prefix: String) { enqueue(.subscribe(prefix, false)) }
-
-    public func connect(_ endpoint: String) async throws {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            if !enqueue(.connect(endpoint, c)) { c.resume(throwing: ZMQError.closed("zmq_connect")) }
-        }
-    }
-
-    public func disconnect(_ endpoint: String) { enqueue(.disconnect(endpoint)) }
-
     /// Closes the socket (linger as configured) and ends its thread; ``inbox`` then finishes.
     public func close() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             if !enqueue(.close(c)) { c.resume() }
         }
     }
-
-    /// Closes without waiting for the thread to finish.
-    public func closeSoon() { enqueue(.close(nil)) }
 
     deinit {
         mailbox.withLock { m in

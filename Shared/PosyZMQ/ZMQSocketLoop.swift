@@ -90,18 +90,6 @@ enum ZMQSocketLoop {
                     } else if failure != nil {
                         socket.countDroppedSend()
                     }
-                case .setOption(let option, var value):
-                    zmq_setsockopt(sock, option, &value, 4)
-                case .subscribe(let prefix, let on):
-                    subscribe(sock, type: type, prefix: prefix, on: on)
-                case .connect(let endpoint, let c):
-                    if zmq_connect(sock, endpoint) != 0 {
-                        c.resume(throwing: ZMQError.last("zmq_connect(\(endpoint))"))
-                    } else {
-                        c.resume()
-                    }
-                case .disconnect(let endpoint):
-                    zmq_disconnect(sock, endpoint)
                 case .close(let c):
                     if let c { closeWaiters.append(c) }
                     running = false
@@ -121,9 +109,8 @@ enum ZMQSocketLoop {
         for command in socket.detachSignal() {
             switch command {
             case .send(_, let c): c?.resume(throwing: ZMQError.closed("zmq_send"))
-            case .connect(_, let c): c.resume(throwing: ZMQError.closed("zmq_connect"))
             case .close(let c): if let c { closeWaiters.append(c) }
-            default: break
+            case .wake: break
             }
         }
         zmq_close(sock)

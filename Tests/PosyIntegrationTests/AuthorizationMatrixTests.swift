@@ -14,8 +14,7 @@ extension Integration {
         func routesRolesAndNeedToKnow() async throws {
             let suite = try SuiteTests.Suite("authz")
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-            let secret = try String(contentsOfFile: "\(suite.dir)/data/secret", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            let signer = TokenSigner(secret: secret)
+            let signer = try suite.signer()
             func token(_ sub: String, _ role: Role, shop: String? = nil, order: String? = nil) throws -> String {
                 try signer.mint(sub: sub, role: role, shop: shop, order: order, ttl: 600)
             }

@@ -10,8 +10,7 @@ extension Integration {
         func carnationsForMotherThroughTheGateway() async throws {
             let suite = try SuiteTests.Suite("orders-api")
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-            let secret = try String(contentsOfFile: "\(suite.dir)/data/secret", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            let signer = TokenSigner(secret: secret)
+            let signer = try suite.signer()
             let admin = try signer.mint(sub: "a1", role: .admin, ttl: 600)
             let staff = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
             let otherStaff = try signer.mint(sub: "st2", role: .staff, shop: "s2", ttl: 600)

@@ -15,8 +15,7 @@ extension Integration {
                                               "--data-dir", "\(suite.dir)/sink", "--rpc", "tcp://127.0.0.1:*"] + suite.busArgs.dropLast(2),
                              logDir: suite.dir)
             try sink.start()
-            let secret = try String(contentsOfFile: "\(suite.dir)/data/secret", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            let signer = TokenSigner(secret: secret)
+            let signer = try suite.signer()
             let admin = try signer.mint(sub: "a1", role: .admin, ttl: 600)
             let staff = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
             let base = "http://127.0.0.1:\(suite.httpPort)"

@@ -31,8 +31,7 @@ extension Integration {
         func aTokenOverItsRateGets429WithRetryAfter() async throws {
             let suite = try SuiteTests.Suite("ratelimit", upArgs: ["--rate-limit", "5", "--rate-burst", "10"])
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-            let secret = try String(contentsOfFile: "\(suite.dir)/data/secret", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            let signer = TokenSigner(secret: secret)
+            let signer = try suite.signer()
             let busy = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
             let calm = try signer.mint(sub: "st2", role: .staff, shop: "s1", ttl: 600)
             var statuses: [Int] = []

@@ -1,4 +1,5 @@
 import Foundation
+import PosyAuth
 import Logging
 import PosyCore
 import PosySchema
@@ -33,6 +34,12 @@ extension Integration {
 
             var busArgs: [String] {
                 ["--bus-pub", "tcp://127.0.0.1:\(busPort)", "--bus-sub", "tcp://127.0.0.1:\(busPort + 1)", "--data-dir", "\(dir)/data"]
+            }
+
+            /// Signs tokens with the suite's generated secret, as `posy token` would.
+            func signer() throws -> TokenSigner {
+                TokenSigner(secret: try String(contentsOfFile: "\(dir)/data/secret", encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines))
             }
 
             var config: ServiceConfig {

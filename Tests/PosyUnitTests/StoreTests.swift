@@ -1,4 +1,5 @@
 import Foundation
+import PosyCore
 import PosyStore
 import Testing
 
@@ -117,16 +118,16 @@ import Testing
     @Test func onCommitRunsOnlyAfterCommit() async throws {
         let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
         defer { store.close() }
-        let seen = LockedBox<[String]>([])
+        let seen = Locked<[String]>([])
         try await store.write { db in
             try db.run("INSERT INTO items(name) VALUES ('x')")
-            db.onCommit { seen.mutate { $0.append("committed") } }
+            db.onCommit { seen.withLock { $0.append("committed") } }
             #expect(seen.value.isEmpty)
         }
         #expect(seen.value == ["committed"])
         struct Boom: Error {}
         _ = try? await store.write { db in
-            db.onCommit { seen.mutate { $0.append("rolled back") } }
+            db.onCommit { seen.withLock { $0.append("rolled back") } }
             throw Boom()
         }
         #expect(seen.value == ["committed"])
@@ -142,13 +143,4 @@ import Testing
             try SQLiteConnection(path: "/nonexistent-dir-\(UUID())/x.db", readOnly: true)
         }
     }
-}
-
-/// A small thread-safe box for test bookkeeping.
-final class LockedBox<T: Sendable>: @unchecked Sendable {
-    private var v: T
-    private let lock = NSLock()
-    init(_ v: T) { self.v = v }
-    var value: T { lock.withLock { v } }
-    func mutate(_ f: (inout T) -> Void) { lock.withLock { f(&v) } }
 }

@@ -22,7 +22,7 @@ public enum GatewayApp {
         }
         table.get("healthz") { _, _ -> Response in
             let summary = await monitor.health()
-            return json(summary, status: summary.status == "ok" ? .ok : .serviceUnavailable)
+            return APIContext.json(JSON.encodeOrEmpty(summary), status: summary.status == "ok" ? .ok : .serviceUnavailable)
         }
         table.get("metrics") { _, _ -> Response in
             let text = PrometheusRenderer.render(await monitor.stats())
@@ -37,11 +37,4 @@ public enum GatewayApp {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "posy-gateway"),
             logger: Logger(label: "gateway.http"))
     }
-
-    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status) -> Response {
-        let data = (try? JSON.encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
 }
-

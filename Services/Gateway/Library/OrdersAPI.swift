@@ -48,7 +48,7 @@ enum OrdersAPI {
     static func register(on router: RouteTable, api: APIContext) {
         router.post("v1/shops") { request, _ in
             await api.handle {
-                let caller = Viewer.caller(try api.authenticate(request))
+                let caller = try api.caller(request)
                 let s = try await api.body(request, as: ShopInput.self)
                 let shop = Shop(id: s.id ?? "", name: s.name, address: s.address, lat: s.lat, lon: s.lon, timeZone: s.timeZone)
                 return APIContext.json(try await api.call("orders", OrdersRPC.createShop, OrdersRPC.ShopRequest(caller: caller, shop: shop)),
@@ -57,7 +57,7 @@ enum OrdersAPI {
         }
         router.post("v1/shops/{shop}/couriers") { request, context in
             await api.handle {
-                let caller = Viewer.caller(try api.authenticate(request))
+                let caller = try api.caller(request)
                 let shop = try context.parameters.require("shop")
                 let c = try await api.body(request, as: CourierInput.self)
                 let courier = Courier(id: c.id ?? "", shopId: shop, name: c.name, phone: c.phone, vehicle: c.vehicle, onDuty: c.onDuty ?? true)
@@ -67,7 +67,7 @@ enum OrdersAPI {
         }
         router.get("v1/shops/{shop}/couriers") { request, context in
             await api.handle {
-                let caller = Viewer.caller(try api.authenticate(request))
+                let caller = try api.caller(request)
                 let shop = try context.parameters.require("shop")
                 return APIContext.json(try await api.call("orders", OrdersRPC.listCouriers,
                                                           OrdersRPC.ShopQuery(caller: caller, shopId: shop), retries: 1))
@@ -89,7 +89,7 @@ enum OrdersAPI {
         }
         router.get("v1/orders") { request, _ in
             await api.handle {
-                let caller = Viewer.caller(try api.authenticate(request))
+                let caller = try api.caller(request)
                 let q = request.uri.queryParameters
                 var list = OrdersRPC.ListRequest(caller: caller)
                 if let s = q.get("status") {
@@ -107,21 +107,21 @@ enum OrdersAPI {
         }
         router.get("v1/orders/{id}") { request, context in
             await api.handle {
-                let caller = Viewer.caller(try api.authenticate(request))
+                let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 return APIContext.json(try await api.call("orders", OrdersRPC.get, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
             }
         }
         router.get("v1/orders/{id}/timeline") { request, context in
             await api.handle {
-                let caller = Viewer.caller(try api.authenticate(request))
+                let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 return APIContext.json(try await api.call("orders", OrdersRPC.timeline, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
             }
         }
         router.post("v1/orders/{id}/exceptions") { request, context in
             await api.handle {
-                let caller = Viewer.caller(try api.authenticate(request))
+                let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 let x = try await api.body(request, as: ExceptionInput.self)
                 return APIContext.json(try await api.call("orders", OrdersRPC.openException, OrdersRPC.OpenExceptionRequest(
@@ -131,7 +131,7 @@ enum OrdersAPI {
         }
         router.post("v1/orders/{id}/changes") { request, context in
             await api.handle {
-                let caller = Viewer.caller(try api.authenticate(request))
+                let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 let change = try await api.body(request, as: ChangeInput.self)
                 return APIContext.json(try await api.call("orders", OrdersRPC.requestChange,
@@ -141,7 +141,7 @@ enum OrdersAPI {
         for (decision, approve) in [("approve", true), ("reject", false)] {
             router.post("v1/orders/{id}/changes/{changeId}/\(decision)") { request, context in
                 await api.handle {
-                    let caller = Viewer.caller(try api.authenticate(request))
+                    let caller = try api.caller(request)
                     let id = try context.parameters.require("id")
                     let changeId = try context.parameters.require("changeId")
                     let reason = try await api.body(request, as: ReasonInput.self).reason
@@ -152,14 +152,14 @@ enum OrdersAPI {
         }
         router.post("v1/exceptions/{id}/ack") { request, context in
             await api.handle {
-                let caller = Viewer.caller(try api.authenticate(request))
+                let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 return APIContext.json(try await api.call("orders", OrdersRPC.acknowledgeException, OrdersRPC.OrderQuery(caller: caller, id: id)))
             }
         }
         router.post("v1/exceptions/{id}/resolve") { request, context in
             await api.handle {
-                let caller = Viewer.caller(try api.authenticate(request))
+                let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 let r = try await api.body(request, as: ResolveInput.self)
                 return APIContext.json(try await api.call("orders", OrdersRPC.resolveException,
@@ -169,7 +169,7 @@ enum OrdersAPI {
         for (action, target) in actions {
             router.post("v1/orders/{id}/\(action)") { request, context in
                 await api.handle {
-                    let caller = Viewer.caller(try api.authenticate(request))
+                    let caller = try api.caller(request)
                     let id = try context.parameters.require("id")
                     var transition = OrdersRPC.TransitionRequest(caller: caller, id: id, to: target)
                     if target == .assigned { transition.courierId = try await api.body(request, as: AssignInput.self).courierId }
@@ -191,4 +191,9 @@ enum OrdersAPI {
         object["trackingUrl"] = "\(api.config.publicURL)/t/\(token)"
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
+}
+
+extension APIContext {
+    /// The verified caller of a request, in the form the services take.
+    func caller(_ request: Request) throws -> RPCCaller { Viewer.caller(try authenticate(request)) }
 }
