@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
@@ -70,8 +71,10 @@ let package = Package(
         .target(
             name: "PosyGateway",
             dependencies: [
-                "PosyCore", "PosyAuth", "PosyOrders",
+                "PosyCore", "PosyAuth", "PosyOrders", "PosyZMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             path: "Services/Gateway/Library"),
         .executableTarget(
@@ -91,7 +94,11 @@ let package = Package(
             path: "Tests/PosyUnitTests"),
         .testTarget(
             name: "PosyIntegrationTests",
-            dependencies: ["PosyCore", "PosyAuth", "PosyGateway", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "PosyCore", "PosyAuth", "PosyGateway", .product(name: "Yams", package: "Yams"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             path: "Tests/PosyIntegrationTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,8 +1,12 @@
 import PosyStore
 
 /// Tables every store has (migration 1): the epoch, the outbox with per-topic heads, subscriber
-/// cursors, events a handler could not apply, and applied probes. Service migrations start at 2.
+/// cursors, events a handler could not apply, and applied probes. Later core steps take versions
+/// from 10,001 up, so a service's own migrations keep versions 2–9,999 and neither ever renumbers.
 public enum CoreMigrations {
+    /// Service migrations use versions in this range.
+    public static let serviceVersions = 2..<10_000
+
     public static let all: [Migration] = [
         Migration(1, "posy core: meta, outbox, cursors", """
             CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,11 +35,23 @@ public enum CoreMigrations {
                 id TEXT PRIMARY KEY, src TEXT NOT NULL, applied_count INTEGER NOT NULL, applied_at TEXT NOT NULL
             ) WITHOUT ROWID;
             """),
+        // The store-wide log position (`pos`): one gap-free order over all of a store's durable
+        // events, so a reader (the gateway's stream) can resume from one number per source.
+        Migration(10_001, "posy core: store-wide log position", """
+            ALTER TABLE outbox ADD COLUMN pos INTEGER;
+            UPDATE outbox SET pos = r.n FROM (
+                SELECT topic, seq, row_number() OVER (ORDER BY created_at, topic, seq) AS n FROM outbox
+            ) AS r WHERE outbox.topic = r.topic AND outbox.seq = r.seq;
+            CREATE UNIQUE INDEX outbox_pos ON outbox(pos);
+            CREATE TABLE log_head (id INTEGER PRIMARY KEY CHECK (id = 1), pos INTEGER NOT NULL);
+            INSERT INTO log_head(id, pos) SELECT 1, coalesce(max(pos), 0) FROM outbox;
+            """),
     ]
 
     /// Core migrations followed by a service's own (versions 2 and up).
     public static func with(_ service: [Migration]) -> [Migration] {
-        precondition(service.allSatisfy { $0.version >= 2 }, "service migrations start at version 2")
+        precondition(service.allSatisfy { serviceVersions.contains($0.version) },
+                     "service migrations use versions \(serviceVersions.lowerBound)–\(serviceVersions.upperBound - 1)")
         return all + service
     }
 }

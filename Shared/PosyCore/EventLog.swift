@@ -15,6 +15,7 @@ public final class EventLog: Sendable {
     public let src: String
     public let epoch: String
     private let heads: Locked<[String: Int64]>
+    private let logHead: Locked<Int64>
     private let publisher: BusPublisher?
     private let metrics: Metrics
 
@@ -22,7 +23,7 @@ public final class EventLog: Sendable {
         self.src = src
         self.publisher = publisher
         self.metrics = metrics
-        let (epoch, heads) = try await store.read { db -> (String, [String: Int64]) in
+        let (epoch, heads, pos) = try await store.read { db -> (String, [String: Int64], Int64) in
             guard let e = try db.queryOne("SELECT value FROM meta WHERE key = 'epoch'")?.string(0) else {
                 throw SQLiteError(code: 1, message: "store has no epoch (core migration missing)")
             }
@@ -30,10 +31,11 @@ public final class EventLog: Sendable {
             for row in try db.query("SELECT topic, seq FROM topic_heads") {
                 h[row.string(0)!] = row.int(1)!
             }
-            return (e, h)
+            return (e, h, try db.queryOne("SELECT pos FROM log_head WHERE id = 1")?.int(0) ?? 0)
         }
         self.epoch = epoch
         self.heads = Locked(heads)
+        self.logHead = Locked(pos)
     }
 
     /// Appends a durable event to the outbox inside the caller's write. Returns its envelope.
@@ -54,12 +56,16 @@ public final class EventLog: Sendable {
             "INSERT INTO topic_heads(topic, seq) VALUES (?, 1) ON CONFLICT(topic) DO UPDATE SET seq = seq + 1 RETURNING seq",
             topic)?.int(0)
         else { throw SQLiteError(code: 1, message: "no seq returned for \(topic)") }
-        let envelope = Envelope(src: src, epoch: epoch, seq: seq, type: type ?? topic, trace: trace, data: data)
+        guard let pos = try db.queryOne("UPDATE log_head SET pos = pos + 1 WHERE id = 1 RETURNING pos")?.int(0) else {
+            throw SQLiteError(code: 1, message: "store has no log head (core migration 10001 missing)")
+        }
+        let envelope = Envelope(src: src, epoch: epoch, seq: seq, pos: pos, type: type ?? topic, trace: trace, data: data)
         let encoded = EnvelopeCodec.encode(envelope)
-        try db.run("INSERT INTO outbox(topic, seq, envelope, created_at) VALUES (?, ?, ?, ?)",
-                   topic, seq, encoded, Date().timeIntervalSince1970)
-        db.onCommit { [heads, publisher, metrics] in
+        try db.run("INSERT INTO outbox(topic, seq, pos, envelope, created_at) VALUES (?, ?, ?, ?, ?)",
+                   topic, seq, pos, encoded, Date().timeIntervalSince1970)
+        db.onCommit { [heads, logHead, publisher, metrics] in
             heads.withLock { h in if (h[topic] ?? 0) < seq { h[topic] = seq } }
+            logHead.withLock { if $0 < pos { $0 = pos } }
             publisher?.post(topic: topic, envelope: encoded)
             metrics.increment("events_published")
         }
@@ -68,6 +74,26 @@ public final class EventLog: Sendable {
 
     /// Head seq of every topic (committed events only).
     public var currentHeads: [String: Int64] { heads.withLock { $0 } }
+
+    /// Position of the newest committed event in the store's log (0 before the first).
+    public var currentPos: Int64 { logHead.withLock { $0 } }
+
+    /// `events.since`: the store's durable events (every topic) with `pos > after`, in log order.
+    /// When the oldest returned event is not `after + 1`, the ones between were pruned.
+    public func since(_ request: EventsSinceRequest, store: Store) async throws -> Data {
+        guard request.epoch.isEmpty || request.epoch == epoch else {
+            throw RPCErrorBody(.epochMismatch, "source \(src) is at epoch \(epoch), not \(request.epoch)")
+        }
+        let limit = max(0, min(request.limit, 5_000))
+        let (rows, head) = try await store.read { db -> ([Data], Int64) in
+            let rows = limit == 0 ? [] : try db.query(
+                "SELECT envelope FROM outbox WHERE pos > ? ORDER BY pos LIMIT ?", request.after, limit
+            ).compactMap { $0.data(0) }
+            return (rows, try db.queryOne("SELECT pos FROM log_head WHERE id = 1")?.int(0) ?? 0)
+        }
+        metrics.increment("events_since_served", by: Int64(rows.count))
+        return ReplayBatch.encode(epoch: epoch, head: head, rawEvents: rows)
+    }
 
     /// `events.replay`: events of `topic` after `after`, read from the outbox.
     public func replay(_ request: ReplayRequest, store: Store) async throws -> Data {

@@ -101,6 +101,9 @@ public final class ServiceHost: Service, Sendable {
             rpc.register(RPCMethod.eventsReplay) { request in
                 try await events.replay(try request.decode(ReplayRequest.self), store: store)
             }
+            rpc.register(RPCMethod.eventsSince) { request in
+                try await events.since(try request.decode(EventsSinceRequest.self), store: store)
+            }
         }
         if descriptor.answersProbes, let events {
             let instance = descriptor.instance
@@ -151,7 +154,7 @@ public final class ServiceHost: Service, Sendable {
     func heartbeat() -> Heartbeat {
         Heartbeat(service: descriptor.service, instance: descriptor.instance, version: PosyVersion.current,
                   rpc: advertisedRPC, shard: descriptor.shard, epoch: events?.epoch ?? "", pid: getpid(),
-                  startedAt: startedAtText, heads: events?.currentHeads ?? [:])
+                  startedAt: startedAtText, heads: events?.currentHeads ?? [:], pos: events?.currentPos)
     }
 
     /// The durable subscriber, once ``run()`` started it.

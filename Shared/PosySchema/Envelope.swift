@@ -13,6 +13,9 @@ public struct Envelope: Sendable, Equatable {
     public var epoch: String
     /// Per (src, topic) sequence number, from 1. 0 marks an ephemeral event (not replayable).
     public var seq: Int64
+    /// Position in the source store's log: one sequence over all of the store's durable events, from 1,
+    /// without gaps. 0 for ephemeral events (and absent on the wire).
+    public var pos: Int64
     /// Event type, e.g. `order.created`. Durable events use their type as their topic.
     public var type: String
     /// Emission time, RFC 3339 UTC with milliseconds.
@@ -24,13 +27,14 @@ public struct Envelope: Sendable, Equatable {
 
     public static let currentVersion = 1
 
-    public init(v: Int = Envelope.currentVersion, src: String, epoch: String, seq: Int64, type: String,
+    public init(v: Int = Envelope.currentVersion, src: String, epoch: String, seq: Int64, pos: Int64 = 0, type: String,
                 at: String = Timestamp.now(), trace: String = "", data: Data = Data("{}".utf8))
     {
         self.v = v
         self.src = src
         self.epoch = epoch
         self.seq = seq
+        self.pos = pos
         self.type = type
         self.at = at
         self.trace = trace

@@ -18,6 +18,10 @@ public enum EnvelopeCodec {
         appendString(e.epoch, to: &out)
         out.append(contentsOf: #","seq":"#.utf8)
         out.append(contentsOf: String(e.seq).utf8)
+        if e.pos > 0 {
+            out.append(contentsOf: #","pos":"#.utf8)
+            out.append(contentsOf: String(e.pos).utf8)
+        }
         out.append(contentsOf: #","type":"#.utf8)
         appendString(e.type, to: &out)
         out.append(contentsOf: #","at":"#.utf8)
@@ -77,7 +81,7 @@ public enum EnvelopeCodec {
         }
 
         mutating func envelope() throws -> Envelope {
-            var v: Int?, src: String?, epoch: String?, seq: Int64?, type: String?, at: String?, trace = ""
+            var v: Int?, src: String?, epoch: String?, seq: Int64?, pos: Int64 = 0, type: String?, at: String?, trace = ""
             var payload: Data?
             try expect(UInt8(ascii: "{"))
             skipSpace()
@@ -94,6 +98,7 @@ public enum EnvelopeCodec {
                 case "src": src = try string()
                 case "epoch": epoch = try string()
                 case "seq": seq = try integer()
+                case "pos": pos = try integer()
                 case "type": type = try string()
                 case "at": at = try string()
                 case "trace": trace = try string()
@@ -121,8 +126,9 @@ public enum EnvelopeCodec {
             guard let seq, seq >= 0 else { throw fail("missing or negative seq") }
             guard let epoch else { throw fail("missing epoch") }
             if seq > 0 && epoch.isEmpty { throw fail("durable event without epoch") }
+            guard pos >= 0, pos == 0 || seq > 0 else { throw fail("pos on an ephemeral event or negative") }
             return Envelope(
-                v: v, src: src, epoch: epoch, seq: seq, type: type, at: at ?? "", trace: trace,
+                v: v, src: src, epoch: epoch, seq: seq, pos: pos, type: type, at: at ?? "", trace: trace,
                 data: payload ?? Data("{}".utf8))
         }
 

@@ -25,6 +25,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     /// No reply within the deadline (after retries, for idempotent calls).
     case timeout = "timeout"
     case shuttingDown = "shutting_down"
+    /// The route is a WebSocket: the request must ask to upgrade.
+    case upgradeRequired = "upgrade_required"
     case `internal` = "internal"
 
     /// The HTTP status the gateway answers with for this code.
@@ -37,6 +39,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         case .conflict, .epochMismatch, .invalidTransition: 409
         case .invalidField: 422
         case .rateLimited: 429
+        case .upgradeRequired: 426
         case .tooLarge: 413
         case .unavailable, .shuttingDown: 503
         case .timeout: 504

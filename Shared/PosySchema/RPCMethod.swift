@@ -6,6 +6,8 @@ public enum RPCMethod {
     public static let stats = "stats"
     /// ``ReplayRequest`` → ``ReplayBatch``: events of one topic after a seq, from the outbox.
     public static let eventsReplay = "events.replay"
+    /// ``EventsSinceRequest`` → ``ReplayBatch``: a store's events of every topic after a log position.
+    public static let eventsSince = "events.since"
 }
 
 /// The status frame of an RPC reply.

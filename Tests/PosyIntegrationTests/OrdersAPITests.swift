@@ -30,6 +30,11 @@ extension Integration {
             #expect(listStatus == 200 && (list as? [[String: Any]])?.first?["name"] as? String == "Li Wei")
             #expect(await get("/v1/shops/s1/couriers", otherStaff).0 == 404)
 
+            // The courier's phone has its stream open; the staff dashboard too.
+            let courierStream = StreamClient(port: suite.httpPort, token: courier)
+            let staffStream = StreamClient(port: suite.httpPort, token: staff)
+            #expect(await courierStream.wait { !$0.messages.isEmpty }, "no stream.open: \(courierStream.ended.value ?? "")")
+            #expect(await staffStream.wait { !$0.messages.isEmpty })
             let newOrder: [String: Any] = [
                 "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
                 "recipient": ["name": "Mother", "phone": "+86 138 0000 0002", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
@@ -51,11 +56,21 @@ extension Integration {
             let (retried, again) = await post("/v1/orders", staff, newOrder, headers: ["Idempotency-Key": "create-1"])
             #expect(retried == 201 && again["id"] as? String == id)
 
-            for (action, body, token) in [("confirm", [String: Any](), staff), ("assign", ["courierId": "k1"], staff),
-                                          ("accept", [:], courier), ("pickup", [:], courier), ("depart", [:], courier)] {
-                let (status, moved) = await post("/v1/orders/\(id)/\(action)", token, body)
+            #expect(await post("/v1/orders/\(id)/confirm", staff).0 == 200)
+            #expect(await post("/v1/orders/\(id)/assign", staff, ["courierId": "k1"]).0 == 200)
+            // Pushed at once: the assignment is on the courier's stream within a second of the staff's call.
+            let assigned = await courierStream.waitForEvent("order.assigned", order: id, timeout: .seconds(1))
+            let pushedOrder = try #require((assigned?["data"] as? [String: Any])?["order"] as? [String: Any], "no assignment pushed")
+            #expect((pushedOrder["recipient"] as? [String: Any])?["address"] as? String == "12 Garden Rd")
+            #expect(pushedOrder["cardMessage"] == nil && pushedOrder["sender"] == nil)
+            for (action, token) in [("accept", courier), ("pickup", courier), ("depart", courier)] {
+                let (status, moved) = await post("/v1/orders/\(id)/\(action)", token)
                 #expect(status == 200, "\(action): \(moved)")
             }
+            // The shop's dashboard saw every step, in order.
+            #expect(await staffStream.wait { $0.events.count >= 6 })
+            #expect(staffStream.events.prefix(6).map { $0["type"] as? String } == [
+                "order.placed", "order.confirmed", "order.assigned", "order.accepted", "order.pickedUp", "order.outForDelivery"])
             let (_, seenByCourier) = await get("/v1/orders/\(id)", courier)
             let courierView = try #require(seenByCourier as? [String: Any])
             #expect(courierView["state"] as? String == "outForDelivery")
@@ -78,6 +93,9 @@ extension Integration {
             #expect(code(await post("/v1/orders/\(id)/changes/\(changeId)/reject", staff)) == "409 invalid_transition")
             let dropOff = ((await get("/v1/orders/\(id)", courier).1 as? [String: Any])?["dropOff"] as? [String: Any])
             #expect(dropOff?["description"] as? String == "Mrs Zhang, flat 3B")
+            let applied = await courierStream.waitForEvent("order.change.applied", order: id)
+            let appliedDropOff = ((applied?["data"] as? [String: Any])?["change"] as? [String: Any])?["dropOff"] as? [String: Any]
+            #expect(appliedDropOff?["description"] as? String == "Mrs Zhang, flat 3B", "courier stream: \(courierStream.frames.value)")
             #expect(code(await post("/v1/orders/\(id)/changes", customerToken, ["window": ["start": "2026-05-10T12:00:00Z", "end": "2026-05-10T11:00:00Z"]])) == "422 invalid_field")
 
             // The courier reports traffic; staff acknowledge and resolve with contactCustomer.
@@ -89,6 +107,16 @@ extension Integration {
             #expect(await post("/v1/exceptions/\(exceptionId)/ack", staff).1["state"] as? String == "acknowledged")
             let (resolvedStatus, resolved) = await post("/v1/exceptions/\(exceptionId)/resolve", staff, ["resolution": "contactCustomer", "note": "called Mei"])
             #expect(resolvedStatus == 200 && resolved["resolution"] as? String == "contactCustomer" && resolved["resolvedBy"] as? String == "staff:st1")
+            #expect(await staffStream.waitForEvent("exception.resolved", order: id) != nil, "staff stream: \(staffStream.frames.value.suffix(3))")
+            // Nothing the courier's stream carried names the card or the anonymous sender; each event came once.
+            for frame in courierStream.frames.value {
+                #expect(!frame.contains("For the best mum") && !frame.contains("Admirer Wu"), "\(frame)")
+            }
+            for stream in [courierStream, staffStream] {
+                let positions = stream.events.compactMap { $0["pos"] as? Int }
+                #expect(positions == positions.sorted() && Set(positions).count == positions.count, "\(positions)")
+                await stream.close()
+            }
             #expect(code(await post("/v1/orders/\(id)/exceptions", courier, ["kind": "bored"])) == "400 bad_request")
 
             // Lists: what each caller may see, paginated.

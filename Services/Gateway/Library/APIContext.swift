@@ -18,21 +18,32 @@ struct APIContext: Sendable {
         let retryAfter: Double
     }
 
-    /// The verified claims of the request's bearer token, within the token's rate.
-    func authenticate(_ request: Request) throws -> TokenClaims {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            throw RPCErrorBody(.unauthorized, "missing bearer token")
-        }
-        let claims: TokenClaims
-        do {
-            claims = try signer.verify(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
-        } catch {
-            throw RPCErrorBody(.unauthorized, error.description)
-        }
+    /// The verified claims of the request's bearer token, within the token's rate. With
+    /// `queryToken` (the WebSocket stream: browsers cannot set headers on it) the token may also come
+    /// as `?access_token=`.
+    func authenticate(_ request: Request, queryToken: Bool = false) throws -> TokenClaims {
+        let claims = try verify(request, queryToken: queryToken)
         if let wait = limiter.check("\(claims.role.rawValue):\(claims.sub):\(claims.order ?? "")") {
             throw RateLimited(retryAfter: wait)
         }
         return claims
+    }
+
+    /// The verified claims of the request's bearer token (no rate accounting).
+    func verify(_ request: Request, queryToken: Bool = false) throws -> TokenClaims {
+        let token: String
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+            token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        } else if queryToken, let t = request.uri.queryParameters.get("access_token"), !t.isEmpty {
+            token = t
+        } else {
+            throw RPCErrorBody(.unauthorized, "missing bearer token")
+        }
+        do {
+            return try signer.verify(token)
+        } catch {
+            throw RPCErrorBody(.unauthorized, error.description)
+        }
     }
 
     /// The JSON body as `T`: 413 over 1 MiB, 400 when it is not JSON of that shape.

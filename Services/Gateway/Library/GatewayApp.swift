@@ -1,18 +1,25 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import PosyAuth
 import PosyCore
 import PosySchema
+import ServiceLifecycle
 
 /// The gateway's HTTP application: `/healthz`, `/metrics`, and the public API (`/v1/…`).
 public enum GatewayApp {
-    public static func build(host: ServiceHost, config: GatewayConfig, secret: String) -> some ApplicationProtocol {
+    /// The HTTP application and the stream hub that feeds its WebSocket connections.
+    public static func build(host: ServiceHost, config: GatewayConfig, secret: String) -> [any Service] {
         let monitor = SuiteMonitor(host: host, expected: config.expect)
         let router = Router()
+        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         let table = RouteTable(router: router)
-        OrdersAPI.register(on: table, api: APIContext(host: host, signer: TokenSigner(secret: secret), config: config,
-                                                      limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst)))
+        let api = APIContext(host: host, signer: TokenSigner(secret: secret), config: config,
+                             limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst))
+        let hub = StreamHub(host: host)
+        OrdersAPI.register(on: table, api: api)
+        StreamAPI.register(on: table, webSocketRouter: webSocketRouter, api: api, hub: hub)
         table.get("openapi.yaml") { _, _ -> Response in
             guard let spec = config.openAPISpec else {
                 return APIContext.error(RPCErrorBody(.notFound, "the OpenAPI file was not found (set POSY_OPENAPI)"))
@@ -32,9 +39,12 @@ public enum GatewayApp {
         let served = Set(table.routes)
         precondition(served.count == table.routes.count && served == GatewayRoutes.all,
                      "gateway routes differ from GatewayRoutes.all: \(served.symmetricDifference(GatewayRoutes.all).sorted())")
-        return Application(
+        let app = Application(
             router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter,
+                                           configuration: .init(ws: .init(autoPing: .enabled(timePeriod: .seconds(20))))),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "posy-gateway"),
             logger: Logger(label: "gateway.http"))
+        return [hub, app]
     }
 }

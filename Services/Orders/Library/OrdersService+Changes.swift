@@ -14,7 +14,7 @@ extension OrdersService {
         let actor = Self.actor(viewer)
         let now = self.now
         let events = self.events
-        return try await store.write { db -> OrderChange in
+        let change = try await store.write { db -> OrderChange in
             guard var order = try Self.load(db, orderId), OrderVisibility.view(order, for: viewer) != nil else {
                 throw RPCErrorBody(.notFound, "no order \(orderId)")
             }
@@ -26,7 +26,7 @@ extension OrdersService {
                 throw RPCErrorBody(.forbidden, "only the customer or staff change an order")
             }
             var change = OrderChange(id: Self.newId("c"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
-                                     change: input, state: .pending, requestedBy: actor, requestedAt: now)
+                                     customerId: order.customer?.id, change: input, state: .pending, requestedBy: actor, requestedAt: now)
             if Self.changeAtOnce.contains(order.state) {
                 Self.apply(input, to: &order)
                 order.updatedAt = now
@@ -43,6 +43,7 @@ extension OrdersService {
             }
             return change
         }
+        return OrderVisibility.changeView(change, for: viewer) ?? change
     }
 
     /// Staff approve (apply) or reject a pending change.

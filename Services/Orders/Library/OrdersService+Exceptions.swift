@@ -31,7 +31,8 @@ extension OrdersService {
             guard !order.state.isTerminal else {
                 throw RPCErrorBody(.invalidTransition, "the order is \(order.state.rawValue)")
             }
-            let e = OrderException(id: Self.newId("x"), orderId: order.id, shopId: order.shopId, kind: kind, note: note,
+            let e = OrderException(id: Self.newId("x"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
+                                   kind: kind, note: note,
                                    lat: lat, lon: lon, mediaIds: mediaIds, openedBy: actor, openedAt: now)
             try db.run("INSERT INTO exceptions(id, order_id, shop_id, state, body) VALUES (?, ?, ?, ?, ?)",
                        e.id, e.orderId, e.shopId, e.state.rawValue, try JSON.encode(e))

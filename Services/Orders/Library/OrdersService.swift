@@ -220,8 +220,10 @@ public final class OrdersService: Sendable {
         _ = try await order(id, for: viewer)
         return try await store.read { db in
             try db.query("SELECT n, state, actor, at, detail FROM order_timeline WHERE order_id = ? ORDER BY n", id).map {
-                TimelineEntry(n: Int($0.int(0)!), state: OrderState(rawValue: $0.string(1)!)!, actor: $0.string(2)!,
-                              at: $0.string(3)!, detail: $0.string(4))
+                OrderVisibility.timelineEntry(
+                    TimelineEntry(n: Int($0.int(0)!), state: OrderState(rawValue: $0.string(1)!)!, actor: $0.string(2)!,
+                                  at: $0.string(3)!, detail: $0.string(4)),
+                    for: viewer)
             }
         }
     }
@@ -293,6 +295,6 @@ public final class OrdersService: Sendable {
                    o.id, n, o.state.rawValue, actor, o.updatedAt, detail)
         try events.emit(db, topic: o.state.eventType, payload: OrderEvent(
             orderId: o.id, shopId: o.shopId, state: o.state, courierId: o.courierId, conversationId: o.conversationId,
-            actor: actor, at: o.updatedAt, detail: detail))
+            actor: actor, at: o.updatedAt, detail: detail, order: o))
     }
 }

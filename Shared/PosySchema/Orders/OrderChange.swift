@@ -51,6 +51,8 @@ public struct OrderChange: Codable, Sendable, Equatable {
     public var orderId: String
     public var shopId: String
     public var courierId: String?
+    /// The customer whose order it is (who may see it on their stream).
+    public var customerId: String?
     public var change: ChangeInput
     public var state: ChangeState
     public var requestedBy: String
@@ -59,13 +61,14 @@ public struct OrderChange: Codable, Sendable, Equatable {
     public var decidedAt: String?
     public var reason: String?
 
-    public init(id: String, orderId: String, shopId: String, courierId: String?, change: ChangeInput, state: ChangeState,
-                requestedBy: String, requestedAt: String)
+    public init(id: String, orderId: String, shopId: String, courierId: String?, customerId: String?, change: ChangeInput,
+                state: ChangeState, requestedBy: String, requestedAt: String)
     {
         self.id = id
         self.orderId = orderId
         self.shopId = shopId
         self.courierId = courierId
+        self.customerId = customerId
         self.change = change
         self.state = state
         self.requestedBy = requestedBy

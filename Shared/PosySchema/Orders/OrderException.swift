@@ -18,6 +18,8 @@ public struct OrderException: Codable, Sendable, Equatable {
     public var id: String
     public var orderId: String
     public var shopId: String
+    /// The courier assigned when the exception was opened (who may see it on their stream).
+    public var courierId: String?
     public var kind: ExceptionKind
     public var note: String?
     public var lat: Double?
@@ -34,12 +36,13 @@ public struct OrderException: Codable, Sendable, Equatable {
     public var resolvedBy: String?
     public var resolvedAt: String?
 
-    public init(id: String, orderId: String, shopId: String, kind: ExceptionKind, note: String?, lat: Double?, lon: Double?,
-                mediaIds: [String], openedBy: String, openedAt: String)
+    public init(id: String, orderId: String, shopId: String, courierId: String?, kind: ExceptionKind, note: String?,
+                lat: Double?, lon: Double?, mediaIds: [String], openedBy: String, openedAt: String)
     {
         self.id = id
         self.orderId = orderId
         self.shopId = shopId
+        self.courierId = courierId
         self.kind = kind
         self.note = note
         self.lat = lat

@@ -1,0 +1,148 @@
+import Foundation
+import PosyCore
+import PosySchema
+
+/// The recent durable events of one source, contiguous in log order (`pos`), shared by every
+/// stream connection of this gateway (the ZeroMQ Guide's Clone pattern, on the reader side).
+///
+/// Events come live from the bus; a jump in `pos`, or a heartbeat whose `pos` is ahead, is filled
+/// from the source with `events.since` (one repair for all connections). A connection whose cursor
+/// is older than what the feed still holds reads from the source itself.
+final class EventFeed: Sendable {
+    let src: String
+    let capacity: Int
+
+    struct State {
+        var epoch: String?
+        /// Position of the newest event the feed holds contiguously (`events.last?.pos`).
+        var head: Int64 = 0
+        /// Contiguous events ending at `head`.
+        var events: [Envelope] = []
+        /// Highest position known to exist (from events and heartbeats).
+        var target: Int64 = 0
+        var repairing = false
+
+        var firstPos: Int64 { head - Int64(events.count) + 1 }
+
+        mutating func reset(epoch: String, head: Int64) {
+            self = State(epoch: epoch, head: head, events: [], target: head, repairing: repairing)
+        }
+
+        mutating func append(_ e: Envelope, capacity: Int) {
+            events.append(e)
+            head = e.pos
+            target = max(target, head)
+            if events.count > capacity * 2 { events.removeFirst(events.count - capacity) }
+        }
+    }
+
+    enum Read: Equatable {
+        /// Events after the position, in order (at most the asked number).
+        case events([Envelope])
+        /// Nothing newer yet.
+        case upToDate
+        /// The position is older than what the feed holds: read from the source.
+        case behind
+        /// The source is at another epoch now (its store was reset).
+        case reset(epoch: String, head: Int64)
+        /// The feed has not heard from the source yet.
+        case unknown
+    }
+
+    private let state = Locked(State())
+
+    init(src: String, capacity: Int = 4_096) {
+        self.src = src
+        self.capacity = capacity
+    }
+
+    /// The feed's epoch and head, once known.
+    var position: StreamCursor.Position? {
+        state.withLock { s in s.epoch.map { StreamCursor.Position(epoch: $0, pos: s.head) } }
+    }
+
+    func read(after position: StreamCursor.Position, max: Int) -> Read {
+        state.withLock { s -> Read in
+            guard let epoch = s.epoch else { return .unknown }
+            guard epoch == position.epoch else { return .reset(epoch: epoch, head: s.head) }
+            if position.pos >= s.head { return .upToDate }
+            let start = position.pos + 1 - s.firstPos
+            if start < 0 { return .behind }
+            let from = Int(start)
+            return .events(Array(s.events[from..<Swift.min(s.events.count, from + max)]))
+        }
+    }
+
+    /// A live durable event from the bus. Returns whether the feed changed, and whether it now
+    /// needs a repair from the source.
+    func ingest(_ e: Envelope) -> (changed: Bool, repair: Bool) {
+        state.withLock { s in
+            if s.epoch != e.epoch {
+                s.reset(epoch: e.epoch, head: e.pos - 1)
+            }
+            if e.pos <= s.head { return (false, false) }
+            if e.pos == s.head + 1 {
+                s.append(e, capacity: capacity)
+                return (true, false)
+            }
+            s.target = Swift.max(s.target, e.pos)
+            return (false, Self.claimRepair(&s))
+        }
+    }
+
+    /// A heartbeat of the source: its epoch and newest position.
+    func heartbeat(epoch: String, pos: Int64) -> (changed: Bool, repair: Bool) {
+        state.withLock { s in
+            if s.epoch != epoch {
+                s.reset(epoch: epoch, head: pos)
+                return (true, false)
+            }
+            guard pos > s.head else { return (false, false) }
+            s.target = Swift.max(s.target, pos)
+            return (false, Self.claimRepair(&s))
+        }
+    }
+
+    private static func claimRepair(_ s: inout State) -> Bool {
+        guard !s.repairing else { return false }
+        s.repairing = true
+        return true
+    }
+
+    /// Where a repair continues from; nil (and the repair ends) once the feed reached its target.
+    func repairFrom() -> StreamCursor.Position? {
+        state.withLock { s in
+            guard let epoch = s.epoch, s.head < s.target else {
+                s.repairing = false
+                return nil
+            }
+            return StreamCursor.Position(epoch: epoch, pos: s.head)
+        }
+    }
+
+    /// Ends a repair that could not reach the source; the next heartbeat starts another.
+    func repairFailed() {
+        state.withLock { $0.repairing = false }
+    }
+
+    /// Events fetched from the source after `from`. Returns whether the feed changed.
+    func fill(from: StreamCursor.Position, events: [Envelope], sourceHead: Int64) -> Bool {
+        state.withLock { s in
+            guard s.epoch == from.epoch else { return false }
+            s.target = Swift.max(s.target, sourceHead)
+            var changed = false
+            for e in events where e.epoch == from.epoch && e.pos > s.head {
+                if e.pos != s.head + 1 {
+                    // The source no longer has the ones between (pruned): continue after the hole;
+                    // connections that still need them get `behind` and find out from the source.
+                    s.events.removeAll()
+                    s.head = e.pos - 1
+                }
+                s.append(e, capacity: capacity)
+                changed = true
+            }
+            if events.isEmpty && sourceHead <= s.head { s.target = s.head }
+            return changed
+        }
+    }
+}

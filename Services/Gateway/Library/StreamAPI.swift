@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import PosyAuth
+import PosyOrders
+import PosySchema
+
+/// `GET /v1/stream`: a WebSocket of the events the caller may see, pushed live (``StreamSession``).
+///
+/// The token comes as `Authorization: Bearer` or, for browsers, `?access_token=`; a client resumes
+/// with the last `id` it saw as `?after=` or `Last-Event-ID`. A request that fails those checks is
+/// not upgraded and gets the JSON error (401, 400); a valid one that does not ask to upgrade gets 426.
+/// The connection closes when the token expires (close code 4001; reconnect with a fresh token and
+/// the last id).
+enum StreamAPI {
+    static let path = "v1/stream"
+    /// Close code when the token expires (4000–4999 are the application's own).
+    static let tokenExpiredCode = 4001
+
+    static func register(on table: RouteTable, webSocketRouter: Router<BasicWebSocketRequestContext>, api: APIContext,
+                         hub: StreamHub)
+    {
+        table.get(path) { request, _ in
+            await api.handle {
+                _ = try check(request, api: api)
+                throw RPCErrorBody(.upgradeRequired, "GET /v1/stream is a WebSocket: ask to upgrade (Upgrade: websocket)")
+            }
+        }
+        webSocketRouter.ws(RouterPath(path)) { request, _ in
+            _ = try check(request, api: api)
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            // Checked (and rate-counted) before the upgrade; read the claims again without counting.
+            guard let (claims, cursor) = try? check(context.request, api: api, countRate: false) else { return }
+            let session = StreamSession(hub: hub, viewer: Viewer(claims), cursor: cursor) { text in
+                try await outbound.write(.text(text))
+            }
+            hub.host.metrics.increment("stream_connections")
+            let expired = await withTaskGroup(of: Bool.self) { group -> Bool in
+                group.addTask {
+                    var session = session
+                    try? await session.run()
+                    return false
+                }
+                group.addTask {
+                    // Client frames are not part of the protocol; reading them handles pings and close.
+                    do { for try await _ in inbound {} } catch {}
+                    return false
+                }
+                group.addTask {
+                    let left = Double(claims.exp) - Date().timeIntervalSince1970
+                    guard (try? await Task.sleep(for: .seconds(max(0, left)))) != nil else { return false }
+                    return true
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            if expired { try? await outbound.close(.init(codeNumber: tokenExpiredCode), reason: "token expired") }
+        }
+    }
+
+    /// The caller's claims and the position to start from; throws the error to answer with.
+    static func check(_ request: Request, api: APIContext, countRate: Bool = true) throws -> (TokenClaims, StreamCursor) {
+        let claims = countRate ? try api.authenticate(request, queryToken: true) : try api.verify(request, queryToken: true)
+        let after = request.uri.queryParameters.get("after") ?? request.headers.first(where: { $0.name.canonicalName == "last-event-id" })?.value
+        let cursor = try after.map { try StreamCursor(text: $0) } ?? StreamCursor()
+        return (claims, cursor)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import PosyCore
+import PosyOrders
+import PosySchema
+import PosyZMQ
+import ServiceLifecycle
+
+/// The gateway side of `GET /v1/stream`: one bus subscription feeding an ``EventFeed`` per streamed
+/// source, and what each source's events look like to a viewer. Connections (``StreamSession``)
+/// read the feeds and wait on ``signal`` for more.
+final class StreamHub: Service, Sendable {
+    /// How a source's durable event reads to a viewer: the JSON to push, or nil to skip it.
+    typealias Filter = @Sendable (Envelope, Viewer) -> Data?
+
+    let host: ServiceHost
+    let feeds: [EventFeed]
+    let filters: [String: Filter]
+    let signal = ChangeSignal()
+    private let socket = Locked<ZMQSocket?>(nil)
+
+    /// The sources the stream carries today, with their need-to-know filters.
+    static let sources: [String: Filter] = [
+        "orders": { envelope, viewer in OrderVisibility.event(envelope, for: viewer) },
+    ]
+
+    init(host: ServiceHost, sources: [String: Filter] = StreamHub.sources) {
+        self.host = host
+        self.filters = sources
+        self.feeds = sources.keys.sorted().map { EventFeed(src: $0) }
+    }
+
+    func feed(_ src: String) -> EventFeed? { feeds.first { $0.src == src } }
+
+    func run() async throws {
+        var options = ZMQSocketOptions()
+        options.subscriptions = [""]
+        options.receiveHighWaterMark = 100_000
+        let sub = try await ZMQSocket.open(.sub, connect: [host.busSub], options: options, name: "stream-sub")
+        socket.withLock { $0 = sub }
+        await withGracefulShutdownHandler {
+            while let batch = await sub.inbox.next(max: 1_000) {
+                ingest(batch)
+            }
+        } onGracefulShutdown: {
+            Task { await sub.close() }
+        }
+        await sub.close()
+    }
+
+    func ingest(_ batch: [[Data]]) {
+        var changed = false
+        for frames in batch {
+            guard frames.count == 2, let e = try? EnvelopeCodec.decode(frames[1]), let feed = feed(e.src) else { continue }
+            let result: (changed: Bool, repair: Bool)
+            if e.type == Topic.heartbeat {
+                guard let hb = try? e.decode(Heartbeat.self), let pos = hb.pos, !hb.epoch.isEmpty else { continue }
+                result = feed.heartbeat(epoch: hb.epoch, pos: pos)
+            } else if e.pos > 0 {
+                result = feed.ingest(e)
+            } else {
+                continue
+            }
+            changed = changed || result.changed
+            if result.repair { Task { await self.repair(feed) } }
+        }
+        if changed { signal.bump() }
+    }
+
+    /// Fills a feed's gap from its source, one page at a time, until it reaches what the source has.
+    func repair(_ feed: EventFeed) async {
+        while let from = feed.repairFrom() {
+            do {
+                let batch = try await fetch(feed.src, after: from, limit: 1_000)
+                let changed = feed.fill(from: from, events: batch.events, sourceHead: batch.head)
+                host.metrics.increment("stream_feed_repairs")
+                if changed { signal.bump() }
+                if batch.events.isEmpty { feed.repairFailed(); return }
+            } catch {
+                host.logger.notice("stream feed repair failed", metadata: ["src": "\(feed.src)", "error": "\(error)"])
+                feed.repairFailed()
+                return
+            }
+        }
+    }
+
+    /// `events.since` on the source.
+    func fetch(_ src: String, after: StreamCursor.Position, limit: Int) async throws -> ReplayBatch {
+        guard let peer = host.directory.peer(src), peer.age <= SuiteMonitor.heartbeatDeadline else {
+            throw RPCErrorBody(.unavailable, "\(src) is not available")
+        }
+        let client = try await host.pool.client(peer.heartbeat.rpc)
+        let reply = try await client.call(
+            RPCMethod.eventsSince, body: JSON.encode(EventsSinceRequest(epoch: after.epoch, after: after.pos, limit: limit)),
+            timeout: .seconds(5), retries: 1)
+        return try ReplayBatch.decode(reply)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import PosyOrders
+import PosySchema
+
+/// One `GET /v1/stream` connection: pushes, in log order per source, every durable event the viewer
+/// may see, each once, as a text frame with the `id` to resume from.
+///
+/// Frames (JSON text):
+/// - `{"type":"stream.open","id":…}` first: the position the stream starts from.
+/// - `{"id":…,"type":"order.assigned","src":"orders","pos":12,"at":…,"data":{…}}` per event.
+/// - `{"type":"stream.reset","id":…,"src":…,"reason":…}` when events cannot be resumed (the source's
+///   store was reset, or the events were pruned): refetch state over REST, then go on from `id`.
+struct StreamSession {
+    let hub: StreamHub
+    let viewer: Viewer
+    var cursor: StreamCursor
+    let send: @Sendable (String) async throws -> Void
+    /// Events read per source before the others get a turn.
+    static let page = 256
+
+    /// Runs until the task is cancelled or a send fails (the client is gone).
+    mutating func run() async throws {
+        for feed in hub.feeds where cursor[feed.src] == nil {
+            cursor[feed.src] = await start(feed)
+        }
+        try await send(Self.control(type: "stream.open", id: cursor.text))
+        while !Task.isCancelled {
+            let seen = hub.signal.generation
+            var progressed = false
+            for feed in hub.feeds {
+                if try await pump(feed) { progressed = true }
+            }
+            if !progressed {
+                // Woken by new events; the timeout retries sources that were unreachable.
+                await hub.signal.wait(after: seen, timeout: .seconds(1))
+            }
+        }
+    }
+
+    /// Where a connection without a position for `feed` starts: now.
+    func start(_ feed: EventFeed) async -> StreamCursor.Position? {
+        if let p = feed.position { return p }
+        guard let batch = try? await hub.fetch(feed.src, after: .init(epoch: "", pos: 0), limit: 0) else { return nil }
+        return .init(epoch: batch.epoch, pos: batch.head)
+    }
+
+    /// Sends what is new in one source. Returns whether the cursor moved.
+    mutating func pump(_ feed: EventFeed) async throws -> Bool {
+        guard let position = cursor[feed.src] else {
+            cursor[feed.src] = await start(feed)
+            return false
+        }
+        switch feed.read(after: position, max: Self.page) {
+        case .events(let events):
+            try await deliver(events, src: feed.src)
+            return true
+        case .upToDate, .unknown:
+            return false
+        case .reset(let epoch, let head):
+            cursor[feed.src] = .init(epoch: epoch, pos: head)
+            try await send(Self.control(type: "stream.reset", id: cursor.text, src: feed.src,
+                                        reason: "\(feed.src) was reset; refetch its state"))
+            return true
+        case .behind:
+            let batch: ReplayBatch
+            do {
+                batch = try await hub.fetch(feed.src, after: position, limit: Self.page)
+            } catch let e as RPCErrorBody where e.code == .epochMismatch {
+                cursor[feed.src] = await start(feed)
+                try await send(Self.control(type: "stream.reset", id: cursor.text, src: feed.src,
+                                            reason: "\(feed.src) was reset; refetch its state"))
+                return true
+            } catch {
+                return false  // the source is unreachable: try again on the next wake
+            }
+            if let first = batch.events.first, first.pos > position.pos + 1 {
+                cursor[feed.src] = .init(epoch: position.epoch, pos: first.pos - 1)
+                try await send(Self.control(type: "stream.reset", id: cursor.text, src: feed.src,
+                                            reason: "events of \(feed.src) after this id are no longer kept; refetch its state"))
+            }
+            try await deliver(batch.events, src: feed.src)
+            return !batch.events.isEmpty
+        }
+    }
+
+    mutating func deliver(_ events: [Envelope], src: String) async throws {
+        guard let filter = hub.filters[src] else { return }
+        for e in events {
+            guard let p = cursor[src], e.epoch == p.epoch, e.pos > p.pos else { continue }
+            cursor[src] = .init(epoch: e.epoch, pos: e.pos)
+            guard let data = filter(e, viewer) else { continue }
+            try await send(Self.event(e, id: cursor.text, data: data))
+            hub.host.metrics.increment("stream_events_sent")
+        }
+    }
+
+    static func event(_ e: Envelope, id: String, data: Data) -> String {
+        "{\"id\":\(quote(id)),\"type\":\(quote(e.type)),\"src\":\(quote(e.src)),\"pos\":\(e.pos),\"at\":\(quote(e.at)),\"data\":"
+            + (String(data: data, encoding: .utf8) ?? "{}") + "}"
+    }
+
+    static func control(type: String, id: String, src: String? = nil, reason: String? = nil) -> String {
+        var s = "{\"type\":\(quote(type)),\"id\":\(quote(id))"
+        if let src { s += ",\"src\":\(quote(src))" }
+        if let reason { s += ",\"reason\":\(quote(reason))" }
+        return s + "}"
+    }
+
+    static func quote(_ s: String) -> String {
+        String(data: (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8), encoding: .utf8) ?? "\"\""
+    }
+}
