@@ -90,7 +90,7 @@ let package = Package(
         // Tests/
         .testTarget(
             name: "PosyUnitTests",
-            dependencies: ["PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyOrders"],
+            dependencies: ["PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyOrders", "PosyGateway"],
             path: "Tests/PosyUnitTests"),
         .testTarget(
             name: "PosyIntegrationTests",

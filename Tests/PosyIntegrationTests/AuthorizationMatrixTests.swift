@@ -27,6 +27,18 @@ extension Integration {
                 let data = body.flatMap { try? JSONSerialization.data(withJSONObject: $0) } ?? Data()
                 return (status, data)
             }
+            // Every caller has its stream open from the start (`trackingA`/`trackingB` once their orders exist).
+            let streamCallers: [(String, String)] = [
+                ("admin", admin), ("staff", staff), ("foreignStaff", foreignStaff),
+                ("courier", try token("k1", .courier, shop: "s1")), ("otherCourier", try token("k2", .courier, shop: "s1")),
+                ("foreignCourier", try token("k9", .courier, shop: "s2")),
+                ("customer", try token("c1", .customer)), ("foreignCustomer", try token("c2", .customer)),
+            ]
+            var streams: [String: StreamClient] = [:]
+            for (name, t) in streamCallers {
+                streams[name] = StreamClient(port: suite.httpPort, token: t)
+                #expect(await streams[name]!.wait { !$0.messages.isEmpty }, "stream of \(name) did not open")
+            }
             // Two shops, couriers, and two orders of shop s1: A assigned to k1, B not assigned.
             for (id, name) in [("s1", "Lily's"), ("s2", "Rosa")] {
                 #expect(await call("POST", "/v1/shops", admin, ["id": id, "name": name, "address": "x", "lat": 31, "lon": 121, "timeZone": "Asia/Shanghai"]).0 == 201)
@@ -48,6 +60,9 @@ extension Integration {
             }
             let a = try await create("c1")
             let b = try await create("c1")
+            // A tracking link opened now still gets its order's later events, and only those.
+            streams["trackingA"] = StreamClient(port: suite.httpPort, token: try token("c1", .customer, order: a))
+            streams["trackingB"] = StreamClient(port: suite.httpPort, token: try token("c1", .customer, order: b))
             #expect(await call("POST", "/v1/orders/\(a)/confirm", staff).0 == 200)
             #expect(await call("POST", "/v1/orders/\(a)/assign", staff, ["courierId": "k1"]).0 == 200)
 
@@ -113,6 +128,27 @@ extension Integration {
                 #expect(status == want, "change on A as \(name)")
                 if name.lowercased().contains("courier") { courierBodies.append(data) }
             }
+            // Streams: each caller's stream named exactly the orders it may list (the tracking links
+            // only their order, and only if something happened to it after they connected).
+            for (name, t) in callers where t != nil {
+                guard let stream = streams[name] else { continue }
+                let (_, data) = await call("GET", "/v1/orders?limit=200", t)
+                let items = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["items"] as? [[String: Any]] ?? []
+                // Nothing happened to B after its tracking link connected.
+                let want = name == "trackingB" ? [] : Set(items.compactMap { $0["id"] as? String })
+                #expect(await stream.wait { $0.orderIds == want }, "stream of \(name): \(stream.orderIds.sorted()) expected \(want.sorted())")
+                if name.lowercased().contains("courier") {
+                    courierBodies += stream.frames.value.map { Data($0.utf8) }
+                }
+                if name.hasPrefix("customer") || name.hasPrefix("tracking") {
+                    for frame in stream.frames.value {
+                        #expect(!frame.contains("courier:k") && !frame.contains("\"courierId\""), "customer stream names the courier: \(frame)")
+                    }
+                }
+            }
+            #expect(streams["courier"]!.events.contains { $0["type"] as? String == "exception.opened" })
+            #expect(!streams["customer"]!.events.contains { ($0["type"] as? String ?? "").hasPrefix("exception.") })
+            for stream in streams.values { await stream.close() }
             // Need to know: nothing a courier received names the card or the anonymous sender.
             #expect(courierBodies.count >= 24)
             for body in courierBodies {

@@ -1,0 +1,104 @@
+import Foundation
+import PosyAuth
+import Testing
+
+extension Integration {
+    /// `GET /v1/stream` through the real gateway: resuming from the last id (from the gateway's
+    /// feed, and after the gateway itself was SIGKILLed), and the errors before the upgrade.
+    @Suite(.serialized) struct StreamTests {
+        @Test(.timeLimit(.minutes(3)))
+        func resumesFromTheLastIdAcrossDisconnectsAndAGatewayKill() async throws {
+            let suite = try SuiteTests.Suite("stream")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let signer = try suite.signer()
+            let admin = try signer.mint(sub: "a1", role: .admin, ttl: 600)
+            let staff = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
+            let courier = try signer.mint(sub: "k1", role: .courier, shop: "s1", ttl: 600)
+            let base = "http://127.0.0.1:\(suite.httpPort)"
+            func post(_ path: String, _ token: String, _ json: [String: Any] = [:]) async -> (Int, [String: Any]) {
+                let (status, body) = await Harness.http("POST", base + path, token: token, json: json)
+                return (status, body as? [String: Any] ?? [:])
+            }
+            #expect(await post("/v1/shops", admin, ["id": "s1", "name": "Lily's", "address": "x", "lat": 31, "lon": 121, "timeZone": "UTC"]).0 == 201)
+            #expect(await post("/v1/shops/s1/couriers", staff, ["id": "k1", "name": "Li Wei", "phone": "1", "vehicle": "bike"]).0 == 201)
+            func create() async throws -> String {
+                let (status, order) = await post("/v1/orders", staff, [
+                    "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
+                    "recipient": ["name": "Mother", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
+                    "items": [["name": "carnations", "quantity": 12]],
+                    "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"]])
+                #expect(status == 201)
+                return try #require(order["id"] as? String)
+            }
+            // Errors come before the upgrade, as JSON.
+            let (noToken, noTokenBody) = await Harness.http("GET", base + "/v1/stream")
+            #expect(noToken == 401 && (noTokenBody as? [String: Any])?["code"] as? String == "unauthorized")
+            let (plain, plainBody) = await Harness.http("GET", base + "/v1/stream", token: staff)
+            #expect(plain == 426 && (plainBody as? [String: Any])?["code"] as? String == "upgrade_required")
+            let (badId, badIdBody) = await Harness.http("GET", base + "/v1/stream?after=%21%21", token: staff)
+            #expect(badId == 400 && (badIdBody as? [String: Any])?["code"] as? String == "bad_request")
+            let forged = StreamClient(port: suite.httpPort, token: staff + "x")
+            #expect(await forged.wait { $0.ended.value != nil }, "a forged token was upgraded")
+            #expect(forged.frames.value.isEmpty)
+
+            // Live, then disconnected while the order moves on, then resumed with the last id.
+            let first = StreamClient(port: suite.httpPort, token: staff)
+            #expect(await first.wait { !$0.messages.isEmpty })
+            let id = try await create()
+            #expect(await post("/v1/orders/\(id)/confirm", staff).0 == 200)
+            #expect(await first.waitForEvent("order.confirmed", order: id) != nil)
+            let lastSeen = try #require(first.lastId)
+            await first.close()
+            #expect(await post("/v1/orders/\(id)/assign", staff, ["courierId": "k1"]).0 == 200)
+            #expect(await post("/v1/orders/\(id)/accept", courier).0 == 200)
+            let second = StreamClient(port: suite.httpPort, token: staff, after: lastSeen)
+            #expect(await second.wait { $0.events.count >= 2 })
+            #expect(await post("/v1/orders/\(id)/pickup", courier).0 == 200)
+            #expect(await second.waitForEvent("order.pickedUp", order: id) != nil)
+            #expect(second.events.map { $0["type"] as? String } == ["order.assigned", "order.accepted", "order.pickedUp"],
+                    "\(second.frames.value)")
+            let beforeKill = try #require(second.lastId)
+            await second.close()
+
+            // SIGKILL the gateway: the restarted one has an empty feed, so the missed events come
+            // from posy-orders (events.since) — with the id in `Last-Event-ID` this time.
+            let (_, pids) = try await Harness.run(path: "pgrep", ["-f", "posy-gateway.*--http-port \(suite.httpPort)"])
+            let gatewayPid = try #require(pids.split(separator: "\n").compactMap { Int32($0) }.first, "gateway pid")
+            kill(gatewayPid, SIGKILL)
+            #expect(await Harness.waitFor(.seconds(10)) { await Harness.get(base + "/healthz").0 == 0 }, "the gateway was still answering")
+            // posy up restarts it; the order moved on meanwhile through the new gateway.
+            #expect(await Harness.waitFor(.seconds(30)) { await post("/v1/orders/\(id)/depart", courier).0 == 200 })
+            let other = try await create()
+            let third = StreamClient(port: suite.httpPort, token: staff, lastEventID: beforeKill)
+            #expect(await third.wait { $0.events.count >= 2 }, "\(third.frames.value) \(third.ended.value ?? "")")
+            #expect(third.events.map { $0["type"] as? String } == ["order.outForDelivery", "order.placed"])
+            #expect(third.orderIds == [id, other])
+            // And live again after the resumed part.
+            #expect(await post("/v1/orders/\(other)/cancel", staff, ["reason": "customer called"]).0 == 200)
+            #expect(await third.waitForEvent("order.cancelled", order: other) != nil)
+            // Every event of the three connections, once, in log order.
+            let all = (second.events + third.events).compactMap { $0["pos"] as? Int }
+            #expect(all == all.sorted() && Set(all).count == all.count, "\(all)")
+            await third.close()
+
+            // A browser passes the token in the query; a new connection starts now (no history).
+            let browser = StreamClient(port: suite.httpPort, token: courier, queryToken: true)
+            #expect(await browser.wait { !$0.messages.isEmpty }, "\(browser.ended.value ?? "")")
+            #expect(browser.messages.first?["type"] as? String == "stream.open" && browser.events.isEmpty)
+            await browser.close()
+            #expect(await suite.stop())
+        }
+
+        @Test(.timeLimit(.minutes(2)))
+        func closesWhenTheTokenExpires() async throws {
+            let suite = try SuiteTests.Suite("stream-exp")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let shortLived = try suite.signer().mint(sub: "st1", role: .staff, shop: "s1", ttl: 2)
+            let client = StreamClient(port: suite.httpPort, token: shortLived)
+            #expect(await client.wait { !$0.messages.isEmpty })
+            #expect(await client.wait(.seconds(10)) { $0.ended.value != nil })
+            #expect(client.ended.value?.contains("4001") == true, "\(client.ended.value ?? "")")
+            #expect(await suite.stop())
+        }
+    }
+}
