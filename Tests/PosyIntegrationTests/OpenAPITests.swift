@@ -45,6 +45,7 @@ extension Integration {
             for op in try Self.operations().sorted() {
                 let parts = op.split(separator: " ", maxSplits: 1).map(String.init)
                 let path = parts[1].replacingOccurrences(of: "{id}", with: "o-none").replacingOccurrences(of: "{shop}", with: "s-none")
+                    .replacingOccurrences(of: "{token}", with: "not-a-token")
                 let (status, body) = await Harness.http(parts[0], base + path, json: parts[0] == "POST" ? [String: Any]() : nil)
                 if path.hasPrefix("/v1/") {
                     // Registered and protected: our JSON error, not the router's bare "no such route".

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import PosyAuth
 import Testing
 
@@ -50,6 +53,12 @@ extension Integration {
             let tracking = try #require(order["trackingUrl"] as? String)
             #expect(tracking.hasPrefix("\(base)/t/"))
             let customerToken = String(tracking.split(separator: "/").last!)
+            // The link opens the tracking page, which follows the order with the token from its URL.
+            let (page, pageResponse) = try await URLSession.shared.data(from: URL(string: tracking)!)
+            let pageHTTP = try #require(pageResponse as? HTTPURLResponse)
+            #expect(pageHTTP.statusCode == 200 && pageHTTP.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("text/html") == true)
+            #expect(pageHTTP.value(forHTTPHeaderField: "Referrer-Policy") == "no-referrer")
+            #expect(String(decoding: page, as: UTF8.self).contains("/v1/stream"))
             let trackingClaims = try signer.verify(customerToken)
             #expect(trackingClaims.role == .customer && trackingClaims.order == id)
             // The client's retry returns the same order, never a second one.

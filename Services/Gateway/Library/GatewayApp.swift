@@ -20,6 +20,7 @@ public enum GatewayApp {
         let hub = StreamHub(host: host)
         OrdersAPI.register(on: table, api: api)
         StreamAPI.register(on: table, webSocketRouter: webSocketRouter, api: api, hub: hub)
+        TrackingPage.register(on: table)
         table.get("openapi.yaml") { _, _ -> Response in
             guard let spec = config.openAPISpec else {
                 return APIContext.error(RPCErrorBody(.notFound, "the OpenAPI file was not found (set POSY_OPENAPI)"))

@@ -12,6 +12,6 @@ public enum GatewayRoutes {
         "POST /v1/orders/{id}/changes", "POST /v1/orders/{id}/changes/{changeId}/approve",
         "POST /v1/orders/{id}/changes/{changeId}/reject",
         "POST /v1/orders/{id}/exceptions", "POST /v1/exceptions/{id}/ack", "POST /v1/exceptions/{id}/resolve",
-        "GET /v1/stream",
+        "GET /v1/stream", "GET /t/{token}",
     ]
 }
