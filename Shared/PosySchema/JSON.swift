@@ -12,6 +12,14 @@ public enum JSON {
         try JSONDecoder().decode(T.self, from: data)
     }
 
+    /// `s` as a JSON string literal, quotes included.
+    public static func quoted(_ s: String) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(s.utf8.count + 2)
+        EnvelopeCodec.appendString(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Encodes or returns `{}` (for values that cannot fail to encode).
     public static func encodeOrEmpty<T: Encodable>(_ value: T) -> Data {
         (try? encode(value)) ?? Data("{}".utf8)

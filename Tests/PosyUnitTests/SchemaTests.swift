@@ -83,6 +83,18 @@ import Testing
         #expect(text == "2026-11-25T20:35:03.042Z")
         let parsed = try #require(Timestamp.parse(text))
         #expect(abs(parsed.timeIntervalSince(date)) < 0.001)
+        // RFC 3339 as clients write it: no fraction, offsets, lower case.
+        let ten = Date(timeIntervalSince1970: 1_778_407_200)  // 2026-05-10T10:00:00Z
+        for same in ["2026-05-10T10:00:00Z", "2026-05-10T10:00:00.000Z", "2026-05-10T12:00:00+02:00",
+                     "2026-05-10T05:30:00-04:30", "2026-05-10t10:00:00z"] {
+            #expect(Timestamp.parse(same) == ten, "\(same)")
+        }
+        #expect(Timestamp.parse("2026-05-10T10:00:00.5Z") == ten.addingTimeInterval(0.5))
+        for bad in ["", "2026-05-10", "2026-05-10T10:00:00", "2026-05-10T10:00Z", "2026-02-31T10:00:00Z",
+                    "2026-13-01T10:00:00Z", "2026-05-10T24:00:00Z", "2026-05-10T10:00:00.Z", "2026-05-10T10:00:00Zjunk",
+                    "2026-05-10T10:00:00+0200", "tomorrow at ten o'clock please"] {
+            #expect(Timestamp.parse(bad) == nil, "\(bad)")
+        }
     }
 
     @Test func userTopicsDoNotPrefixEachOther() {

@@ -106,7 +106,5 @@ struct StreamSession {
         return s + "}"
     }
 
-    static func quote(_ s: String) -> String {
-        String(data: (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8), encoding: .utf8) ?? "\"\""
-    }
+    static func quote(_ s: String) -> String { JSON.quoted(s) }
 }

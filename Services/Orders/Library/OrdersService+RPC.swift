@@ -13,8 +13,9 @@ extension OrdersService {
         rpc.register(OrdersRPC.listCouriers, OrdersRPC.ShopQuery.self) { r in
             try await self.couriers(shop: r.shopId, for: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.create, OrdersRPC.CreateRequest.self) { r in
-            try await self.create(r.order, by: Viewer(r.caller), idempotencyKey: r.idempotencyKey)
+        rpc.register(OrdersRPC.create) { request in
+            let r = try request.decode(OrdersRPC.CreateRequest.self)
+            return try await self.createEncoded(r.order, by: Viewer(r.caller), idempotencyKey: r.idempotencyKey).json
         }
         rpc.register(OrdersRPC.get, OrdersRPC.OrderQuery.self) { r in
             try await self.order(r.id, for: Viewer(r.caller))

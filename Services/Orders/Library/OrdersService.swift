@@ -111,6 +111,15 @@ public final class OrdersService: Sendable {
     /// Creates an order (staff of its shop). A repeated `idempotencyKey` from the same actor
     /// returns the first result; reusing it for a different request is a conflict.
     public func create(_ new: NewOrder, by viewer: Viewer, idempotencyKey: String? = nil) async throws -> Order {
+        try await createEncoded(new, by: viewer, idempotencyKey: idempotencyKey).order
+    }
+
+    /// ``create(_:by:idempotencyKey:)`` that also returns the order's JSON, encoded once and used for
+    /// the row, the event, the idempotency record and the RPC reply (only staff create, and they see
+    /// the whole order).
+    public func createEncoded(_ new: NewOrder, by viewer: Viewer, idempotencyKey: String? = nil) async throws
+        -> (order: Order, json: Data)
+    {
         guard Self.isStaff(viewer, of: new.shopId) else { throw RPCErrorBody(.forbidden, "only staff of the shop create orders") }
         try OrderValidation.validate(new)
         let actor = Self.actor(viewer)
@@ -123,26 +132,28 @@ public final class OrdersService: Sendable {
             handling: new.handling ?? OrderHandling(), window: new.window, surprise: new.surprise ?? false,
             notes: new.notes, createdAt: now, updatedAt: now)
         let events = self.events
-        return try await store.write { db -> Order in
+        return try await store.write { db -> (order: Order, json: Data) in
             if let key = idempotencyKey {
                 if let row = try db.queryOne("SELECT result FROM idempotency WHERE actor = ? AND key = ?", actor, key) {
                     let stored = try JSON.decode(IdempotentResult.self, from: row.data(0)!)
                     guard stored.request == request else {
                         throw RPCErrorBody(.conflict, "Idempotency-Key reused for a different request")
                     }
-                    return stored.order
+                    return (stored.order, try JSON.encode(stored.order))
                 }
             }
             guard try db.queryOne("SELECT 1 FROM shops WHERE id = ?", new.shopId) != nil else {
                 throw RPCErrorBody(.notFound, "no shop \(new.shopId)")
             }
-            try Self.save(db, order, created: true)
-            try Self.record(db, order, actor: actor, detail: nil, events: events)
+            let body = try Self.save(db, order, created: true)
+            try Self.record(db, order, body: body, actor: actor, detail: nil, events: events)
             if let key = idempotencyKey {
-                try db.run("INSERT INTO idempotency(actor, key, result, at) VALUES (?, ?, ?, ?)", actor, key,
-                           try JSON.encode(IdempotentResult(request: request, order: order)), now)
+                // `IdempotentResult` as JSON, with the order's bytes spliced in rather than encoded again.
+                let result = Data(#"{"request":""#.utf8) + Data(request.base64EncodedString().utf8) + Data(#"","order":"#.utf8)
+                    + body + Data("}".utf8)
+                try db.run("INSERT INTO idempotency(actor, key, result, at) VALUES (?, ?, ?, ?)", actor, key, result, now)
             }
-            return order
+            return (order, body)
         }
     }
 
@@ -263,8 +274,8 @@ public final class OrdersService: Sendable {
             }
             order.state = target
             order.updatedAt = now
-            try Self.save(db, order, created: false)
-            try Self.record(db, order, actor: actor, detail: detail, events: events)
+            let body = try Self.save(db, order, created: false)
+            try Self.record(db, order, body: body, actor: actor, detail: detail, events: events)
             return order
         }
         return OrderVisibility.view(updated, for: viewer) ?? updated
@@ -274,7 +285,9 @@ public final class OrdersService: Sendable {
         try db.queryOne("SELECT body FROM orders WHERE id = ?", id).map { try JSON.decode(Order.self, from: $0.data(0)!) }
     }
 
-    static func save(_ db: SQLiteConnection, _ o: Order, created: Bool) throws {
+    /// Writes the order's row; returns its JSON.
+    @discardableResult
+    static func save(_ db: SQLiteConnection, _ o: Order, created: Bool) throws -> Data {
         let body = try JSON.encode(o)
         if created {
             // n: creation order, strictly increasing (the writer is the only one inserting).
@@ -286,15 +299,21 @@ public final class OrdersService: Sendable {
             try db.run("UPDATE orders SET state = ?, courier_id = ?, body = ?, updated_at = ? WHERE id = ?",
                        o.state.rawValue, o.courierId, body, o.updatedAt, o.id)
         }
+        return body
     }
 
     /// Timeline entry and durable event for the state the order just entered.
-    static func record(_ db: SQLiteConnection, _ o: Order, actor: String, detail: String?, events: EventLog) throws {
+    /// `body` is the order's JSON (from ``save(_:_:created:)``), spliced into the event as its snapshot.
+    static func record(_ db: SQLiteConnection, _ o: Order, body: Data, actor: String, detail: String?, events: EventLog) throws {
         let n = (try db.queryOne("SELECT COALESCE(MAX(n), 0) + 1 FROM order_timeline WHERE order_id = ?", o.id)?.int(0)) ?? 1
         try db.run("INSERT INTO order_timeline(order_id, n, state, actor, at, detail) VALUES (?,?,?,?,?,?)",
                    o.id, n, o.state.rawValue, actor, o.updatedAt, detail)
-        try events.emit(db, topic: o.state.eventType, payload: OrderEvent(
+        var payload = try JSON.encode(OrderEvent(
             orderId: o.id, shopId: o.shopId, state: o.state, courierId: o.courierId, conversationId: o.conversationId,
-            actor: actor, at: o.updatedAt, detail: detail, order: o))
+            actor: actor, at: o.updatedAt, detail: detail))
+        guard payload.last == UInt8(ascii: "}") else { throw RPCErrorBody(.internal, "event payload is not an object") }
+        payload.removeLast()
+        payload += Data(#","order":"#.utf8) + body + Data("}".utf8)
+        try events.emit(db, topic: o.state.eventType, data: payload)
     }
 }
