@@ -65,6 +65,8 @@ public struct OrdersBenchCommand: AsyncParsableCommand {
         let order = Data(#"{"shopId":"s1","customer":{"id":"c1","name":"Mei"},"recipient":{"name":"Mother","address":"12 Garden Rd","lat":31.23,"lon":121.47},"items":[{"name":"carnations","quantity":12}],"cardMessage":"For the best mum","window":{"start":"2026-05-10T10:00:00Z","end":"2026-05-10T12:00:00Z"}}"#.utf8)
 
         let ids = Locked<[String]>([])
+        let servers = processes.map(\.processIdentifier)
+        let cpu0 = (ProcessCPU.total(servers), ProcessCPU.seconds())
         let create = try await Self.load(count: count, clients: clients) { i in
             let (status, data) = try await Self.send(session, "POST", base + "/v1/orders", staff, order, key: "bench-\(i)")
             guard status == 201 else { return false }
@@ -74,20 +76,34 @@ public struct OrdersBenchCommand: AsyncParsableCommand {
             return true
         }
         let created = ids.value
+        let cpu1 = (ProcessCPU.total(servers), ProcessCPU.seconds())
         let confirm = try await Self.load(count: created.count, clients: clients) { i in
             try await Self.send(session, "POST", base + "/v1/orders/\(created[i])/confirm", staff, Data("{}".utf8)).0 == 200
         }
-        let results = [create.result("create order (POST /v1/orders)"), confirm.result("transition (POST …/confirm)")]
+        let cpu2 = (ProcessCPU.total(servers), ProcessCPU.seconds())
+        func cpu(_ a: (Double?, Double?), _ b: (Double?, Double?), _ n: Int) -> (server: Double?, client: Double?) {
+            let per = { (x: Double?, y: Double?) in x.flatMap { x in y.map { ($0 - x) * 1000 / Double(max(n, 1)) } } }
+            return (per(a.0, b.0), per(a.1, b.1))
+        }
+        let results = [create.result("create order (POST /v1/orders)", cpu: cpu(cpu0, cpu1, create.ok)),
+                       confirm.result("transition (POST …/confirm)", cpu: cpu(cpu1, cpu2, confirm.ok))]
         if json {
             print(String(decoding: try JSONSerialization.data(withJSONObject: results.map(\.dictionary), options: [.sortedKeys]), as: UTF8.self))
         } else {
-            var rows = [["RUN", "REQUESTS", "OK", "PER SECOND", "P50 ms", "P99 ms", "P99.9 ms", "MAX ms"]]
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            var rows = [["RUN", "REQUESTS", "OK", "PER SECOND", "P50 ms", "P99 ms", "P99.9 ms", "MAX ms", "SERVER CPU ms/req",
+                         "CLIENT CPU ms/req", "SERVER-ONLY /s"]]
+            let ms = { (v: Double?) in v.map { String(format: "%.3f", $0) } ?? "-" }
             for r in results {
                 rows.append([r.name, "\(r.requests)", "\(r.ok)", String(format: "%.0f", r.perSecond), String(format: "%.2f", r.p50),
-                             String(format: "%.2f", r.p99), String(format: "%.2f", r.p999), String(format: "%.2f", r.max)])
+                             String(format: "%.2f", r.p99), String(format: "%.2f", r.p999), String(format: "%.2f", r.max),
+                             ms(r.serverCPU), ms(r.clientCPU),
+                             r.serverCPU.map { String(format: "%.0f", Double(cores) * 1000 / $0) } ?? "-"])
             }
             print(TextTable.render(rows))
-            print("\(clients) concurrent HTTP clients on the same \(ProcessInfo.processInfo.activeProcessorCount)-core machine; one event per write in posy-orders")
+            print("\(clients) concurrent HTTP clients on the same \(cores)-core machine; one event per write in posy-orders.")
+            print("SERVER CPU: bus + orders + gateway CPU time per request; SERVER-ONLY /s = cores / that — the rate the")
+            print("servers could reach with the client on another machine (an estimate; PER SECOND is what was measured).")
         }
     }
 
@@ -97,8 +113,9 @@ public struct OrdersBenchCommand: AsyncParsableCommand {
         let seconds: Double
         let histogram: Histogram<UInt64>
 
-        func result(_ name: String) -> Result {
+        func result(_ name: String, cpu: (server: Double?, client: Double?)) -> Result {
             Result(name: name, requests: requests, ok: ok, perSecond: Double(ok) / seconds,
+                   serverCPU: cpu.server, clientCPU: cpu.client,
                    p50: Double(histogram.valueAtPercentile(50)) / 1000, p99: Double(histogram.valueAtPercentile(99)) / 1000,
                    p999: Double(histogram.valueAtPercentile(99.9)) / 1000, max: Double(histogram.max) / 1000)
         }
@@ -108,10 +125,17 @@ public struct OrdersBenchCommand: AsyncParsableCommand {
         let name: String
         let requests: Int
         let ok: Int
-        let perSecond, p50, p99, p999, max: Double
+        let perSecond: Double
+        /// CPU milliseconds per request of the three servers together, and of this client.
+        let serverCPU, clientCPU: Double?
+        let p50, p99, p999, max: Double
 
         var dictionary: [String: Any] {
-            ["name": name, "requests": requests, "ok": ok, "perSecond": perSecond, "p50Ms": p50, "p99Ms": p99, "p999Ms": p999, "maxMs": max]
+            var d: [String: Any] = ["name": name, "requests": requests, "ok": ok, "perSecond": perSecond, "p50Ms": p50, "p99Ms": p99,
+                                    "p999Ms": p999, "maxMs": max]
+            d["serverCPUMsPerRequest"] = serverCPU
+            d["clientCPUMsPerRequest"] = clientCPU
+            return d
         }
     }
 
