@@ -17,10 +17,18 @@ deps:
 		pkg-config --exists libzmq sqlite3 || { echo "deps: libzmq/sqlite3 still missing" >&2; exit 1; }; \
 	fi
 
-## pydeps: pyzmq (the non-Swift peer) and openapi-spec-validator, used by the integration tests
+## pydeps: the real peers the integration tests drive: pyzmq, openapi-spec-validator, and a
+## headless Chromium with selenium (the customer's tracking page)
 pydeps:
 	@python3 -c 'import zmq' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyzmq
 	@python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator pyyaml
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+		echo "pydeps: installing chromium chromium-driver"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+	@python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check selenium
 
 ## build: debug build of every executable
 build: deps
