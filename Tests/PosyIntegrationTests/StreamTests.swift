@@ -81,6 +81,20 @@ extension Integration {
             #expect(all == all.sorted() && Set(all).count == all.count, "\(all)")
             await third.close()
 
+            // An id ahead of the source (made up) starts from the head with a reset, then streams live.
+            let lastId = try #require(third.lastId)
+            let idText = String(decoding: Data(base64Encoded: Self.padded(lastId)) ?? Data(), as: UTF8.self)
+            let parts = idText.split(separator: ":").map(String.init)
+            try #require(parts.count == 3, "\(idText)")
+            let ahead = Data("\(parts[0]):\(parts[1]):999999".utf8).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let fourth = StreamClient(port: suite.httpPort, token: staff, after: ahead)
+            #expect(await fourth.wait { $0.messages.count >= 2 })
+            #expect(fourth.messages.map { $0["type"] as? String } == ["stream.open", "stream.reset"], "\(fourth.frames.value)")
+            #expect(await post("/v1/orders/\(id)/fail", courier, ["reason": "nobody home"]).0 == 200)
+            #expect(await fourth.waitForEvent("order.failed", order: id) != nil, "\(fourth.frames.value)")
+            await fourth.close()
+
             // A browser passes the token in the query; a new connection starts now (no history).
             let browser = StreamClient(port: suite.httpPort, token: courier, queryToken: true)
             #expect(await browser.wait { !$0.messages.isEmpty }, "\(browser.ended.value ?? "")")
@@ -112,6 +126,11 @@ extension Integration {
             let (code, out) = try await Harness.run(path: "python3", [script, tracking, base, staff, id, "k1"], timeout: .seconds(120))
             #expect(code == 0 && out.contains("OK"), "\(out)")
             #expect(await suite.stop())
+        }
+
+        static func padded(_ base64url: String) -> String {
+            let b = base64url.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            return b + String(repeating: "=", count: (4 - b.count % 4) % 4)
         }
 
         @Test(.timeLimit(.minutes(2)))

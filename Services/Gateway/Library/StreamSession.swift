@@ -20,10 +20,27 @@ struct StreamSession {
 
     /// Runs until the task is cancelled or a send fails (the client is gone).
     mutating func run() async throws {
-        for feed in hub.feeds where cursor[feed.src] == nil {
-            cursor[feed.src] = await start(feed)
+        var ahead: [String] = []
+        for feed in hub.feeds {
+            guard let position = cursor[feed.src] else {
+                cursor[feed.src] = await start(feed)
+                continue
+            }
+            // An id from the future (made up, or from a store since reset to fewer events) would
+            // wait forever: start from the source's head instead and say so.
+            if let known = feed.position, known.epoch == position.epoch, position.pos > known.pos,
+               let batch = try? await hub.fetch(feed.src, after: .init(epoch: "", pos: 0), limit: 0),
+               batch.epoch == position.epoch, position.pos > batch.head
+            {
+                cursor[feed.src] = .init(epoch: batch.epoch, pos: batch.head)
+                ahead.append(feed.src)
+            }
         }
         try await send(Self.control(type: "stream.open", id: cursor.text))
+        for src in ahead {
+            try await send(Self.control(type: "stream.reset", id: cursor.text, src: src,
+                                        reason: "the id is ahead of \(src); refetch its state"))
+        }
         while !Task.isCancelled {
             let seen = hub.signal.generation
             var progressed = false
