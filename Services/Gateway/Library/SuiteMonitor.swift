@@ -15,9 +15,9 @@ public struct SuiteMonitor: Sendable {
         self.expected = expected
     }
 
-    /// Instances to report: expected ones and live ones, except tools and this gateway.
+    /// Instances to report: expected ones, this gateway, and live ones except tools.
     func instances() -> [String] {
-        var names = Set(expected)
+        var names = Set(expected + [host.descriptor.instance])
         for p in host.directory.alive(within: 30) where p.heartbeat.service != "cli" {
             names.insert(p.heartbeat.instance)
         }
