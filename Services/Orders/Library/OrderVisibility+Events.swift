@@ -15,6 +15,7 @@ import PosySchema
 /// Customers never see who acted by id (`courier:c7` reads `courier`), so the courier's id stays hidden.
 extension OrderVisibility {
     public static func event(_ envelope: Envelope, for viewer: Viewer, now: Date = Date()) -> Data? {
+        if case .service = viewer { return envelope.data }
         let type = envelope.type
         if type.hasPrefix("order.change.") {
             guard let change = try? envelope.decode(OrderChange.self) else { return nil }
@@ -22,12 +23,12 @@ extension OrderVisibility {
         }
         if type.hasPrefix("exception.") {
             guard let e = try? envelope.decode(OrderException.self),
-                  isStaff(viewer, of: e.shopId) || isCourier(viewer, e.courierId, of: e.shopId)
+                  viewer.isStaff(of: e.shopId) || viewer.isCourier(e.courierId, of: e.shopId)
             else { return nil }
             return envelope.data
         }
         if type == "order.assignment.unacknowledged" {
-            guard let a = try? envelope.decode(AssignmentUnacknowledged.self), isStaff(viewer, of: a.shopId) else {
+            guard let a = try? envelope.decode(AssignmentUnacknowledged.self), viewer.isStaff(of: a.shopId) else {
                 return nil
             }
             return envelope.data
@@ -42,7 +43,7 @@ extension OrderVisibility {
     static func orderEventView(_ e: OrderEvent, for viewer: Viewer, now: Date) -> OrderEvent? {
         guard let order = e.order else {
             // An event without its snapshot (written before snapshots existed): staff only.
-            return isStaff(viewer, of: e.shopId) ? e : nil
+            return viewer.isStaff(of: e.shopId) ? e : nil
         }
         guard var view = OrderVisibility.view(order, for: viewer, now: now) else { return nil }
         var out = e
@@ -61,7 +62,7 @@ extension OrderVisibility {
     }
 
     static func changeView(_ c: OrderChange, for viewer: Viewer) -> OrderChange? {
-        if isStaff(viewer, of: c.shopId) || isCourier(viewer, c.courierId, of: c.shopId) { return c }
+        if viewer.isStaff(of: c.shopId) || viewer.isCourier(c.courierId, of: c.shopId) { return c }
         guard case .user(let sub, .customer, _, let scope) = viewer, c.customerId == sub,
               scope == nil || scope == c.orderId
         else { return nil }
@@ -86,17 +87,5 @@ extension OrderVisibility {
         out.actor = actor(entry.actor, for: viewer)
         if entry.state == .assigned { out.detail = nil }
         return out
-    }
-
-    static func isStaff(_ viewer: Viewer, of shop: String) -> Bool {
-        switch viewer {
-        case .service: true
-        case .user(_, let role, let s, _): role == .admin || (role == .staff && s == shop)
-        }
-    }
-
-    static func isCourier(_ viewer: Viewer, _ courierId: String?, of shop: String) -> Bool {
-        guard case .user(let sub, .courier, let s, _) = viewer, let courierId else { return false }
-        return sub == courierId && s == shop
     }
 }

@@ -22,7 +22,7 @@ extension OrdersService {
                 if case .user(let sub, .customer, _, _) = viewer { return order.customer?.id == sub }
                 return false
             }()
-            guard isCustomer || Self.isStaff(viewer, of: order.shopId) else {
+            guard isCustomer || viewer.isStaff(of: order.shopId) else {
                 throw RPCErrorBody(.forbidden, "only the customer or staff change an order")
             }
             var change = OrderChange(id: Self.newId("c"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
@@ -54,7 +54,7 @@ extension OrdersService {
         let now = self.now
         let events = self.events
         return try await store.write { db -> OrderChange in
-            guard var order = try Self.load(db, orderId), Self.isStaff(viewer, of: order.shopId),
+            guard var order = try Self.load(db, orderId), viewer.isStaff(of: order.shopId),
                   var change = try db.queryOne("SELECT body FROM changes WHERE id = ? AND order_id = ?", changeId, orderId)
                       .map({ try JSON.decode(OrderChange.self, from: $0.data(0)!) })
             else { throw RPCErrorBody(.notFound, "no change \(changeId) on order \(orderId)") }

@@ -21,11 +21,7 @@ extension OrdersService {
             guard let order = try Self.load(db, orderId), OrderVisibility.view(order, for: viewer) != nil else {
                 throw RPCErrorBody(.notFound, "no order \(orderId)")
             }
-            let isCourier: Bool = {
-                if case .user(let sub, .courier, _, _) = viewer { return order.courierId == sub }
-                return false
-            }()
-            guard isCourier || Self.isStaff(viewer, of: order.shopId) else {
+            guard viewer.isCourier(order.courierId, of: order.shopId) || viewer.isStaff(of: order.shopId) else {
                 throw RPCErrorBody(.forbidden, "only the assigned courier or staff report exceptions")
             }
             guard !order.state.isTerminal else {
@@ -78,7 +74,7 @@ extension OrdersService {
         let now = self.now
         let events = self.events
         return try await store.write { db -> OrderException in
-            guard var e = try Self.loadException(db, id), Self.isStaff(viewer, of: e.shopId) else {
+            guard var e = try Self.loadException(db, id), viewer.isStaff(of: e.shopId) else {
                 throw RPCErrorBody(.notFound, "no exception \(id)")
             }
             let topic = try change(&e, actor, now)

@@ -42,11 +42,6 @@ public final class OrdersService: Sendable {
         }
     }
 
-    static func isStaff(_ v: Viewer, of shop: String) -> Bool {
-        if case .user(_, let role, let s, _) = v { return role == .admin || (role == .staff && s == shop) }
-        return false
-    }
-
     /// The shard of a new order's conversation: stable per order id, spread over the shard set.
     func shard(for orderId: String) -> Int {
         var h: UInt64 = 1469598103934665603
@@ -78,7 +73,7 @@ public final class OrdersService: Sendable {
     }
 
     public func createCourier(_ courier: Courier, by viewer: Viewer) async throws -> Courier {
-        guard Self.isStaff(viewer, of: courier.shopId) else { throw RPCErrorBody(.forbidden, "only staff of the shop add couriers") }
+        guard viewer.isStaff(of: courier.shopId) else { throw RPCErrorBody(.forbidden, "only staff of the shop add couriers") }
         var c = courier
         if c.id.isEmpty { c.id = Self.newId("k") }
         guard !c.name.isEmpty, !c.phone.isEmpty else { throw RPCErrorBody(.invalidField, "name and phone are required") }
@@ -99,7 +94,7 @@ public final class OrdersService: Sendable {
     }
 
     public func couriers(shop: String, for viewer: Viewer) async throws -> [Courier] {
-        guard Self.isStaff(viewer, of: shop) else { throw RPCErrorBody(.notFound, "no shop \(shop)") }
+        guard viewer.isStaff(of: shop) else { throw RPCErrorBody(.notFound, "no shop \(shop)") }
         return try await store.read { db in
             try db.query("SELECT body FROM couriers WHERE shop_id = ? ORDER BY created_at, id", shop)
                 .map { try JSON.decode(Courier.self, from: $0.data(0)!) }
@@ -120,7 +115,7 @@ public final class OrdersService: Sendable {
     public func createEncoded(_ new: NewOrder, by viewer: Viewer, idempotencyKey: String? = nil) async throws
         -> (order: Order, json: Data)
     {
-        guard Self.isStaff(viewer, of: new.shopId) else { throw RPCErrorBody(.forbidden, "only staff of the shop create orders") }
+        guard viewer.isStaff(of: new.shopId) else { throw RPCErrorBody(.forbidden, "only staff of the shop create orders") }
         try OrderValidation.validate(new)
         let actor = Self.actor(viewer)
         let request = try JSON.encode(new)

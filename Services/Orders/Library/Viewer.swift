@@ -10,3 +10,17 @@ public enum Viewer: Sendable, Equatable {
         self = .user(sub: claims.sub, role: claims.role, shop: claims.shop, order: claims.order)
     }
 }
+
+extension Viewer {
+    /// An admin, or staff of `shop`. Services are not staff.
+    public func isStaff(of shop: String) -> Bool {
+        if case .user(_, let role, let s, _) = self { return role == .admin || (role == .staff && s == shop) }
+        return false
+    }
+
+    /// The courier `courierId` of `shop`.
+    public func isCourier(_ courierId: String?, of shop: String) -> Bool {
+        guard case .user(let sub, .courier, let s, _) = self, let courierId else { return false }
+        return sub == courierId && s == shop
+    }
+}
