@@ -66,12 +66,21 @@ let package = Package(
         .executableTarget(name: "posy-orders", dependencies: ["PosyCore", "PosyOrders"], path: "Services/Orders/Main"),
         .executableTarget(name: "posy-messaging", dependencies: ["PosyCore"], path: "Services/Messaging"),
         .executableTarget(name: "posy-location", dependencies: ["PosyCore"], path: "Services/Location"),
-        .executableTarget(name: "posy-receipts", dependencies: ["PosyCore"], path: "Services/Receipts"),
+        .target(
+            name: "PosyReceipts",
+            dependencies: [
+                "PosySchema", "PosyCore", "PosyStore", "PosyOrders",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Receipts/Library"),
+        .executableTarget(name: "posy-receipts", dependencies: ["PosyCore", "PosyReceipts"], path: "Services/Receipts/Main"),
         .executableTarget(name: "posy-notify", dependencies: ["PosyCore"], path: "Services/Notify"),
         .target(
             name: "PosyGateway",
             dependencies: [
-                "PosyCore", "PosyAuth", "PosyOrders", "PosyZMQ",
+                "PosyCore", "PosyAuth", "PosyOrders", "PosyReceipts", "PosyZMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -90,7 +99,7 @@ let package = Package(
         // Tests/
         .testTarget(
             name: "PosyUnitTests",
-            dependencies: ["PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyOrders", "PosyGateway"],
+            dependencies: ["PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyOrders", "PosyReceipts", "PosyGateway"],
             path: "Tests/PosyUnitTests"),
         .testTarget(
             name: "PosyIntegrationTests",

@@ -18,6 +18,12 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case invalidField = "invalid_field"
     case rateLimited = "rate_limited"
     case tooLarge = "too_large"
+    /// The body's type is not one the route takes, or its bytes are not what it was declared to be.
+    case unsupportedMediaType = "unsupported_media_type"
+    /// A `Range` outside the resource.
+    case rangeNotSatisfiable = "range_not_satisfiable"
+    /// It was there and has been removed for good (media purged by retention).
+    case gone = "gone"
     /// The requested events are from an epoch the source no longer has.
     case epochMismatch = "epoch_mismatch"
     /// The service is not reachable (not connected, or refused the send).
@@ -41,6 +47,9 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         case .rateLimited: 429
         case .upgradeRequired: 426
         case .tooLarge: 413
+        case .unsupportedMediaType: 415
+        case .rangeNotSatisfiable: 416
+        case .gone: 410
         case .unavailable, .shuttingDown: 503
         case .timeout: 504
         case .internal: 500

@@ -12,13 +12,15 @@ public enum GatewayApp {
     /// The HTTP application and the stream hub that feeds its WebSocket connections.
     public static func build(host: ServiceHost, config: GatewayConfig, secret: String) -> [any Service] {
         let monitor = SuiteMonitor(host: host, expected: config.expect)
-        let router = Router()
+        let router = Router(context: GatewayRequestContext.self)
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         let table = RouteTable(router: router)
         let api = APIContext(host: host, signer: TokenSigner(secret: secret), config: config,
                              limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst))
         let hub = StreamHub(host: host)
         OrdersAPI.register(on: table, api: api)
+        MediaAPI.register(on: table, api: api, signer: URLSigner(secret: secret))
+        ReceiptsAPI.register(on: table, api: api)
         StreamAPI.register(on: table, webSocketRouter: webSocketRouter, api: api, hub: hub)
         TrackingPage.register(on: table)
         table.get("openapi.yaml") { _, _ -> Response in

@@ -12,6 +12,9 @@ public enum GatewayRoutes {
         "POST /v1/orders/{id}/changes", "POST /v1/orders/{id}/changes/{changeId}/approve",
         "POST /v1/orders/{id}/changes/{changeId}/reject",
         "POST /v1/orders/{id}/exceptions", "POST /v1/exceptions/{id}/ack", "POST /v1/exceptions/{id}/resolve",
+        "POST /v1/media", "GET /v1/media/{id}", "POST /v1/media/{id}/link",
+        "POST /v1/orders/{id}/proof", "POST /v1/orders/{id}/confirmation",
+        "GET /v1/orders/{id}/evidence", "GET /v1/orders/{id}/evidence.html",
         "GET /v1/stream", "GET /t/{token}",
     ]
 }

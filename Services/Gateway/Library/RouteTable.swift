@@ -5,17 +5,17 @@ import Hummingbird
 /// `docs/openapi.yaml`).
 /// Used only while the application is being built, on one task.
 final class RouteTable {
-    let router: Router<BasicRequestContext>
+    let router: Router<GatewayRequestContext>
     private(set) var routes: [String] = []
 
-    init(router: Router<BasicRequestContext>) { self.router = router }
+    init(router: Router<GatewayRequestContext>) { self.router = router }
 
-    func get(_ path: String, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+    func get(_ path: String, _ handler: @escaping @Sendable (Request, GatewayRequestContext) async throws -> Response) {
         routes.append("GET /\(path)")
         router.get(RouterPath(path), use: handler)
     }
 
-    func post(_ path: String, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+    func post(_ path: String, _ handler: @escaping @Sendable (Request, GatewayRequestContext) async throws -> Response) {
         routes.append("POST /\(path)")
         router.post(RouterPath(path), use: handler)
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PosyCore
 import PosyOrders
+import PosyReceipts
 import PosySchema
 import PosyZMQ
 import ServiceLifecycle
@@ -22,6 +23,7 @@ final class StreamHub: Service, Sendable {
     /// The sources the stream carries today, with their need-to-know filters.
     static let sources: [String: Filter] = [
         "orders": { envelope, viewer in OrderVisibility.event(envelope, for: viewer) },
+        "receipts": { envelope, viewer in ReceiptsVisibility.event(envelope, for: viewer) },
     ]
 
     init(host: ServiceHost, sources: [String: Filter] = StreamHub.sources) {

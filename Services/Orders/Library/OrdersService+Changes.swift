@@ -28,7 +28,7 @@ extension OrdersService {
             var change = OrderChange(id: Self.newId("c"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
                                      customerId: order.customer?.id, change: input, state: .pending, requestedBy: actor, requestedAt: now)
             if Self.changeAtOnce.contains(order.state) {
-                Self.apply(input, to: &order)
+                Self.apply(input, to: &order, byShop: viewer.isStaff(of: order.shopId))
                 order.updatedAt = now
                 try Self.save(db, order, created: false)
                 change.state = .applied
@@ -66,7 +66,7 @@ extension OrdersService {
                 guard Self.changeWithApproval.contains(order.state) || Self.changeAtOnce.contains(order.state) else {
                     throw RPCErrorBody(.invalidTransition, "an order that is \(order.state.rawValue) cannot change")
                 }
-                Self.apply(change.change, to: &order)
+                Self.apply(change.change, to: &order, byShop: true)
                 order.updatedAt = now
                 try Self.save(db, order, created: false)
                 change.state = .applied
@@ -99,14 +99,19 @@ extension OrdersService {
         }
     }
 
-    static func apply(_ c: ChangeInput, to order: inout Order) {
+    /// Applies a change. `byShop`: staff asked for it or approved it — only then may a `noDoorstep`
+    /// order be left at a safe place (issue 4).
+    static func apply(_ c: ChangeInput, to order: inout Order, byShop: Bool) {
         if let a = c.address {
             order.recipient?.address = a.address
             order.recipient?.lat = a.lat
             order.recipient?.lon = a.lon
         }
         if let w = c.window { order.window = w }
-        if let d = c.dropOff { order.dropOff = d }
+        if var d = c.dropOff {
+            d.allowedByShop = byShop
+            order.dropOff = d
+        }
     }
 
     static func saveChange(_ db: SQLiteConnection, _ c: OrderChange, created: Bool) throws {

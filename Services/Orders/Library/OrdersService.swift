@@ -238,42 +238,49 @@ public final class OrdersService: Sendable {
     public func transition(_ id: String, to target: OrderState, by viewer: Viewer, courierId: String? = nil,
                            reason: String? = nil) async throws -> Order
     {
-        let actor = Self.actor(viewer)
-        let events = self.events
-        let now = self.now
-        let acceptDeadline = clock().addingTimeInterval(acceptTimeout).timeIntervalSince1970
         let updated = try await store.write { db -> Order in
-            // Not visible to the viewer is answered like not there at all: existence is not revealed.
-            guard var order = try Self.load(db, id), OrderVisibility.view(order, for: viewer) != nil else {
-                throw RPCErrorBody(.notFound, "no order \(id)")
-            }
-            try OrderLifecycle.check(order, to: target, by: viewer, courierId: courierId, reason: reason)
-            var detail: String?
-            switch target {
-            case .assigned:
-                guard let c = courierId, try db.queryOne("SELECT 1 FROM couriers WHERE id = ? AND shop_id = ?", c, order.shopId) != nil else {
-                    throw RPCErrorBody(.invalidField, "courierId: no such courier in shop \(order.shopId)")
-                }
-                order.courierId = c
-                order.courier = try db.queryOne("SELECT body FROM couriers WHERE id = ?", c)
-                    .map { CourierSummary(try JSON.decode(Courier.self, from: $0.data(0)!)) }
-                detail = "courier \(c)"
-                try db.run("INSERT INTO timers(kind, ref, arg, due_at) VALUES ('assignment', ?, ?, ?)", order.id, c, acceptDeadline)
-            case .failed:
-                order.failureReason = reason
-                detail = reason
-            case .delivered:
-                order.deliveredAt = now
-            default:
-                break
-            }
-            order.state = target
-            order.updatedAt = now
-            let body = try Self.save(db, order, created: false)
-            try Self.record(db, order, body: body, actor: actor, detail: detail, events: events)
-            return order
+            try self.transition(db, id, to: target, by: viewer, courierId: courierId, reason: reason)
         }
         return OrderVisibility.view(updated, for: viewer) ?? updated
+    }
+
+    /// ``transition(_:to:by:courierId:reason:)`` inside the caller's write (also used by the
+    /// handlers of other services' events); returns the whole order.
+    func transition(_ db: SQLiteConnection, _ id: String, to target: OrderState, by viewer: Viewer, courierId: String? = nil,
+                    reason: String? = nil) throws -> Order
+    {
+        let actor = Self.actor(viewer)
+        let now = self.now
+        let acceptDeadline = clock().addingTimeInterval(acceptTimeout).timeIntervalSince1970
+        // Not visible to the viewer is answered like not there at all: existence is not revealed.
+        guard var order = try Self.load(db, id), OrderVisibility.view(order, for: viewer) != nil else {
+            throw RPCErrorBody(.notFound, "no order \(id)")
+        }
+        try OrderLifecycle.check(order, to: target, by: viewer, courierId: courierId, reason: reason)
+        var detail: String?
+        switch target {
+        case .assigned:
+            guard let c = courierId, try db.queryOne("SELECT 1 FROM couriers WHERE id = ? AND shop_id = ?", c, order.shopId) != nil else {
+                throw RPCErrorBody(.invalidField, "courierId: no such courier in shop \(order.shopId)")
+            }
+            order.courierId = c
+            order.courier = try db.queryOne("SELECT body FROM couriers WHERE id = ?", c)
+                .map { CourierSummary(try JSON.decode(Courier.self, from: $0.data(0)!)) }
+            detail = "courier \(c)"
+            try db.run("INSERT INTO timers(kind, ref, arg, due_at) VALUES ('assignment', ?, ?, ?)", order.id, c, acceptDeadline)
+        case .failed:
+            order.failureReason = reason
+            detail = reason
+        case .delivered:
+            order.deliveredAt = now
+        default:
+            break
+        }
+        order.state = target
+        order.updatedAt = now
+        let body = try Self.save(db, order, created: false)
+        try Self.record(db, order, body: body, actor: actor, detail: detail, events: events)
+        return order
     }
 
     static func load(_ db: SQLiteConnection, _ id: String) throws -> Order? {

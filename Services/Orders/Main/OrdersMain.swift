@@ -47,6 +47,7 @@ struct OrdersMain: AsyncParsableCommand {
             guard let store = host.store, let events = host.events else { return [] }
             let service = OrdersService(store: store, events: events, shards: shards, acceptTimeout: accept, ackTimeout: ack)
             service.register(on: host.rpc)
+            service.registerReceiptsHandlers(on: host)
             return [service.timerService()]
         }
     }

@@ -4,10 +4,14 @@ public struct DropOffInstruction: Codable, Sendable, Equatable {
     public var kind: Kind
     /// Which neighbour, or where the safe place is.
     public var description: String
+    /// Set by posy-orders (never taken from a client): staff asked for this drop-off or approved it.
+    /// A `safePlace` proof on a `noDoorstep` order needs it (issue 4).
+    public var allowedByShop: Bool?
 
-    public init(kind: Kind, description: String) {
+    public init(kind: Kind, description: String, allowedByShop: Bool? = nil) {
         self.kind = kind
         self.description = description
+        self.allowedByShop = allowedByShop
     }
 }
 

@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import PosySchema
+
+/// One `POST /v1/media` streamed through to posy-receipts: the body (raw, or the file part of a
+/// `multipart/form-data` body) goes out in chunks of ``chunkSize`` as it arrives, each sent only
+/// after the previous one was acknowledged — so the gateway holds at most about one chunk, whatever
+/// the upload's size. Crossing the limit fails at once, without reading further.
+struct MediaUpload {
+    static let chunkSize = 1 << 20
+
+    let api: APIContext
+    let caller: RPCCaller
+    let orderId: String
+    private var uploadId: String?
+    private var limit: Int64 = 0
+    private var sent: Int64 = 0
+    private var pending = Data()
+
+    init(api: APIContext, caller: RPCCaller, orderId: String) {
+        self.api = api
+        self.caller = caller
+        self.orderId = orderId
+    }
+
+    /// Streams `body` to receipts and commits it; on any failure the upload is aborted there.
+    mutating func run(body: RequestBody, contentType: String, contentLength: Int64?) async throws -> Data {
+        do {
+            if let boundary = MultipartReader.boundary(of: contentType) {
+                var reader = MultipartReader(boundary: boundary)
+                for try await buffer in body {
+                    let events: [MultipartReader.Event]
+                    do {
+                        events = try reader.feed(buffer.readableBytesView)
+                    } catch {
+                        throw RPCErrorBody(.badRequest, "multipart body: \(error)")
+                    }
+                    for event in events {
+                        switch event {
+                        case .part(let type): try await begin(type, size: nil)
+                        case .bytes(let bytes): try await add(bytes)
+                        case .end: break
+                        }
+                    }
+                    if reader.isDone { break }
+                }
+                guard reader.isDone else { throw RPCErrorBody(.badRequest, "multipart body: no complete file part") }
+            } else {
+                if contentType.isEmpty { throw RPCErrorBody(.unsupportedMediaType, "Content-Type: say what the bytes are, e.g. image/jpeg") }
+                try await begin(contentType, size: contentLength)
+                for try await buffer in body { try await add(buffer.readableBytesView) }
+            }
+            try await flush()
+            guard let uploadId else { throw RPCErrorBody(.badRequest, "no file in the body") }
+            return try await call(ReceiptsRPC.mediaCommit, JSON.encode(ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId)),
+                                  timeout: .seconds(30))
+        } catch {
+            if let uploadId {
+                _ = try? await call(ReceiptsRPC.mediaAbort, JSON.encode(ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId)))
+            }
+            throw error
+        }
+    }
+
+    func call(_ method: String, _ body: Data, timeout: Duration = .seconds(10)) async throws -> Data {
+        try await api.host.call("receipts", method, body: body, timeout: timeout, freshness: SuiteMonitor.heartbeatDeadline)
+    }
+
+    mutating func begin(_ contentType: String, size: Int64?) async throws {
+        guard uploadId == nil else { return }
+        let reply = try await call(ReceiptsRPC.mediaBegin, JSON.encode(ReceiptsRPC.BeginRequest(
+            caller: caller, orderId: orderId, contentType: contentType, size: size)))
+        let started = try JSON.decode(ReceiptsRPC.UploadStarted.self, from: reply)
+        uploadId = started.uploadId
+        limit = started.limit
+        pending.reserveCapacity(Self.chunkSize + 64 << 10)
+    }
+
+    mutating func add(_ bytes: some Collection<UInt8>) async throws {
+        guard uploadId != nil else { return }
+        guard sent + Int64(pending.count) + Int64(bytes.count) <= limit else {
+            throw RPCErrorBody(.tooLarge, "over the \(limit)-byte limit for this kind of media")
+        }
+        pending.append(contentsOf: bytes)
+        if pending.count >= Self.chunkSize { try await flush() }
+    }
+
+    mutating func flush() async throws {
+        guard let uploadId, !pending.isEmpty else { return }
+        let frame = try ReceiptsRPC.frameChunk(.init(uploadId: uploadId, offset: sent), bytes: pending)
+        _ = try await call(ReceiptsRPC.mediaChunk, frame, timeout: .seconds(30))
+        sent += Int64(pending.count)
+        pending.removeAll(keepingCapacity: true)
+    }
+}

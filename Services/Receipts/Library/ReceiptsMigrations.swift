@@ -1,0 +1,48 @@
+import PosyStore
+
+/// Migrations of `receipts.db` after the core one (version 1: outbox, cursors, meta).
+public enum ReceiptsMigrations {
+    public static let all: [Migration] = [
+        Migration(2, "receipts: media, proofs, confirmations, evidence chains, timers", """
+            CREATE TABLE media (
+                id TEXT PRIMARY KEY,
+                sha256 TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                order_id TEXT NOT NULL,
+                uploader TEXT NOT NULL,
+                photo TEXT,
+                created_at TEXT NOT NULL,
+                purged_at TEXT
+            ) WITHOUT ROWID;
+            CREATE INDEX media_order ON media(order_id);
+            CREATE INDEX media_sha ON media(sha256);
+            CREATE TABLE proofs (
+                order_id TEXT PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                shop_id TEXT NOT NULL,
+                body TEXT NOT NULL,
+                delivered_at REAL NOT NULL,
+                confirm_by REAL NOT NULL,
+                outcome TEXT,
+                completed_at REAL
+            ) WITHOUT ROWID;
+            CREATE INDEX proofs_confirm_by ON proofs(confirm_by) WHERE outcome IS NULL;
+            CREATE INDEX proofs_completed ON proofs(completed_at) WHERE completed_at IS NOT NULL;
+            CREATE TABLE confirmations (
+                order_id TEXT NOT NULL, n INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (order_id, n)
+            ) WITHOUT ROWID;
+            CREATE TABLE evidence (
+                order_id TEXT NOT NULL,
+                n INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                at TEXT NOT NULL,
+                body TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL,
+                PRIMARY KEY (order_id, n)
+            ) WITHOUT ROWID;
+            """),
+    ]
+}

@@ -1,0 +1,108 @@
+import Foundation
+import PosyCore
+import PosyOrders
+import PosySchema
+import PosyStore
+
+extension ReceiptsService {
+    /// `evidence.bundle`: staff of the shop (and admins) get everything; the order's customer gets
+    /// their own order's, without the shop-only checks, positions and chain records.
+    public func evidence(_ r: ReceiptsRPC.OrderRef) async throws -> EvidenceBundle {
+        let (order, viewer) = try await orderAndAccess(r.orderId, for: r.caller)
+        let isCustomer: Bool = if case .user(let sub, .customer, _, _) = viewer { order.customer?.id == sub } else { false }
+        let isShop: Bool = if case .service = viewer { true } else { viewer.isStaff(of: order.shopId) }
+        guard isShop || isCustomer else {
+            throw RPCErrorBody(.forbidden, "the evidence of an order is for its shop and its customer")
+        }
+        let caller = r.caller
+        async let orderSection = section("orders") {
+            try await self.peer("orders", OrdersRPC.get, JSON.encode(OrdersRPC.OrderQuery(caller: caller, id: order.id)))
+        }
+        async let timeline = section("orders") {
+            try await self.peer("orders", OrdersRPC.timeline, JSON.encode(OrdersRPC.OrderQuery(caller: caller, id: order.id)))
+        }
+        let shard = Self.shardInstance(order.conversationId)
+        async let chat = section(shard) {
+            try await self.peer(shard, "messaging.transcript", JSON.encode(TranscriptRequest(caller: caller, conversationId: order.conversationId)))
+        }
+        async let track = section("location") {
+            try await self.peer("location", "location.track", JSON.encode(ReceiptsRPC.OrderRef(caller: caller, orderId: order.id)))
+        }
+        let (proofs, confirmations, mediaItems, records) = try await store.read { db in
+            (try db.query("SELECT body FROM proofs WHERE order_id = ?", order.id).map {
+                try JSON.decode(Proof.self, from: Data($0.string(0)!.utf8))
+            },
+             try db.query("SELECT body FROM confirmations WHERE order_id = ? ORDER BY n", order.id).map {
+                try JSON.decode(DeliveryConfirmation.self, from: Data($0.string(0)!.utf8))
+            },
+             try Self.mediaOf(db, order: order.id),
+             try EvidenceChain.records(db, orderId: order.id))
+        }
+        let chain = EvidenceChain.verify(orderId: order.id, records)
+        return EvidenceBundle(
+            orderId: order.id, generatedAt: now, order: await orderSection, timeline: await timeline, chat: await chat,
+            track: await track, proofs: isShop ? proofs : proofs.map(Self.customerView), confirmations: confirmations,
+            media: mediaItems, records: isShop ? records : nil, chain: chain)
+    }
+
+    struct TranscriptRequest: Codable {
+        var caller: RPCCaller
+        var conversationId: String
+    }
+
+    /// `m2-o…` → `messaging-2` (design §4).
+    static func shardInstance(_ conversationId: String) -> String {
+        let digits = conversationId.dropFirst().prefix { $0.isNumber }
+        return "messaging-\(digits.isEmpty ? "1" : String(digits))"
+    }
+
+    /// A section from another service, or why it is not there.
+    func section(_ source: String, _ fetch: @Sendable () async throws -> Data) async -> EvidenceSection {
+        do {
+            let data = try await fetch()
+            return EvidenceSection(available: true, source: source, data: try JSON.decode(JSONValue.self, from: data))
+        } catch let e as RPCErrorBody where e.code == .unknownMethod {
+            return EvidenceSection(available: false, source: source, reason: "\(source) does not provide this yet")
+        } catch let e as RPCErrorBody {
+            return EvidenceSection(available: false, source: source, reason: "\(e.code.rawValue): \(e.message)")
+        } catch {
+            return EvidenceSection(available: false, source: source, reason: "\(error)")
+        }
+    }
+
+    /// A proof as its customer sees it: no shop checks, no position, no courier id.
+    static func customerView(_ p: Proof) -> Proof {
+        var out = p
+        out.checks = nil
+        out.lat = nil
+        out.lon = nil
+        out.accuracy = nil
+        out.courierId = nil
+        return out
+    }
+
+    /// `evidence.verify`: re-hashes the chain (admins, staff of the shop, services).
+    public func verify(_ r: ReceiptsRPC.OrderRef) async throws -> ChainVerification {
+        let viewer = try Viewer(r.caller)
+        if case .service = viewer {
+        } else {
+            let (order, _) = try await orderAndAccess(r.orderId, for: r.caller)
+            guard viewer.isStaff(of: order.shopId) else { throw RPCErrorBody(.forbidden, "staff of the shop verify its evidence") }
+        }
+        let records = try await store.read { db in try EvidenceChain.records(db, orderId: r.orderId) }
+        guard !records.isEmpty else { throw RPCErrorBody(.notFound, "order \(r.orderId) has no evidence records") }
+        return EvidenceChain.verify(orderId: r.orderId, records)
+    }
+
+    /// `evidence.html`: the bundle as one page, image media inlined.
+    public func evidencePage(_ r: ReceiptsRPC.OrderRef) async throws -> Data {
+        let bundle = try await evidence(r)
+        var images: [String: (String, Data)] = [:]
+        for m in bundle.media where m.kind == .image && m.purgedAt == nil && m.size <= config.limits.image {
+            if let bytes = try? await media.read(m.sha256, offset: 0, length: Int(m.size)) {
+                images[m.id] = (m.contentType, bytes)
+            }
+        }
+        return Data(EvidencePage.render(bundle, images: images).utf8)
+    }
+}

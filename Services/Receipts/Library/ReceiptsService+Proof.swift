@@ -1,0 +1,86 @@
+import Foundation
+import PosyCore
+import PosyOrders
+import PosySchema
+import PosyStore
+
+extension ReceiptsService {
+    static let proofStates: Set<OrderState> = [.outForDelivery, .arriving]
+
+    /// `proof.submit`: the assigned courier hands the flowers over. Checks are recorded; the proof,
+    /// its chain record and the durable `proof.accepted` (orders makes the order `delivered`) commit together.
+    public func submitProof(_ r: ReceiptsRPC.ProofRequest) async throws -> Proof {
+        let (order, viewer) = try await orderAndAccess(r.orderId, for: r.caller)
+        guard viewer.isCourier(order.courierId, of: order.shopId) else {
+            throw RPCErrorBody(.forbidden, "only the courier assigned to the order submits its proof")
+        }
+        guard Self.proofStates.contains(order.state) else {
+            throw RPCErrorBody(.invalidTransition, "proof is taken while an order is outForDelivery or arriving, not \(order.state.rawValue)")
+        }
+        let input = r.proof
+        try Self.validate(input)
+        if input.handedTo.kind == .safePlace, order.handling.noDoorstep,
+           !(order.dropOff?.kind == .safePlace && order.dropOff?.allowedByShop == true)
+        {
+            throw RPCErrorBody(.conflict, "this order must not be left on a doorstep: a safe place needs the shop's approval on the order")
+        }
+        let nowDate = clock()
+        let now = Timestamp.format(nowDate)
+        let ids = (input.photoIds ?? []) + (input.signatureId.map { [$0] } ?? [])
+        let found = try await store.read { db in try ids.map { try Self.loadMedia(db, $0)?.0 } }
+        var items: [ProofMedia] = []
+        for (id, m) in zip(ids, found) {
+            guard let m, m.orderId == order.id, m.purgedAt == nil else {
+                throw RPCErrorBody(.invalidField, "media \(id): no such media on this order (upload it with ?orderId=\(order.id))")
+            }
+            guard m.kind == .image else { throw RPCErrorBody(.invalidField, "media \(id): a proof takes images, not \(m.kind.rawValue)") }
+            items.append(ProofMedia(m))
+        }
+        let photos = Array(items.prefix(input.photoIds?.count ?? 0))
+        let signature = input.signatureId == nil ? nil : items.last
+        let checks = ProofCheck.run(order: order, input: input, photos: photos, at: nowDate, farFromAddress: config.farFromAddress)
+        let proof = Proof(id: Self.newId("pf"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
+                          customerId: order.customer?.id, photos: photos, signature: signature, lat: input.lat, lon: input.lon,
+                          accuracy: input.accuracy, handedTo: input.handedTo, recipientName: input.recipientName,
+                          note: input.note, checks: checks, submittedAt: now)
+        let body = try EvidenceChain.canonical(proof)
+        let confirmBy = nowDate.timeIntervalSince1970 + config.confirmWithin
+        let events = self.events
+        try await store.write { db in
+            guard try db.queryOne("SELECT 1 FROM proofs WHERE order_id = ?", order.id) == nil else {
+                throw RPCErrorBody(.conflict, "a proof of delivery was already accepted for order \(order.id)")
+            }
+            try db.run("INSERT INTO proofs(order_id, id, shop_id, body, delivered_at, confirm_by) VALUES (?,?,?,?,?,?)",
+                       order.id, proof.id, order.shopId, body, nowDate.timeIntervalSince1970, confirmBy)
+            try EvidenceChain.append(db, orderId: order.id, kind: "proof", at: now, proof)
+            try events.emit(db, topic: "proof.accepted", payload: proof)
+        }
+        logger.info("proof accepted", metadata: ["order": "\(order.id)", "proof": "\(proof.id)", "flags": "\(checks.flags)"])
+        return proof
+    }
+
+    static func validate(_ p: ProofInput) throws(RPCErrorBody) {
+        guard Geo.isValid(lat: p.lat, lon: p.lon) else { throw RPCErrorBody(.invalidField, "lat/lon out of range") }
+        guard p.accuracy.isFinite, p.accuracy >= 0, p.accuracy <= 100_000 else {
+            throw RPCErrorBody(.invalidField, "accuracy: metres, 0…100000")
+        }
+        let photos = p.photoIds ?? []
+        guard !photos.isEmpty || p.signatureId != nil else {
+            throw RPCErrorBody(.invalidField, "photoIds: at least one photo, unless a signatureId is given")
+        }
+        guard photos.count <= 10 else { throw RPCErrorBody(.invalidField, "photoIds: at most 10") }
+        guard Set(photos).count == photos.count else { throw RPCErrorBody(.invalidField, "photoIds: listed twice") }
+        func blank(_ s: String?) -> Bool { (s ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
+        switch p.handedTo.kind {
+        case .neighbour where blank(p.handedTo.name):
+            throw RPCErrorBody(.invalidField, "handedTo.name: which neighbour took the flowers")
+        case .safePlace where blank(p.handedTo.description):
+            throw RPCErrorBody(.invalidField, "handedTo.description: where the flowers were left")
+        default:
+            break
+        }
+        guard (p.note ?? "").count <= 2000, (p.recipientName ?? "").count <= 200 else {
+            throw RPCErrorBody(.invalidField, "note up to 2000 characters, recipientName up to 200")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import PosyCore
+import PosyOrders
+import PosySchema
+import PosyStore
+
+/// The receipts domain over `receipts.db` and `media/` (issue 4): media uploads, proof of delivery,
+/// the customer's confirmation or dispute, and each order's evidence chain. Orders are owned by
+/// `posy-orders`: receipts asks it over RPC who may see an order, and tells it what happened through
+/// durable events (`proof.accepted` → delivered, `delivery.confirmed` → completed).
+public final class ReceiptsService: Sendable {
+    /// Calls another service: `(instance, method, body) → reply body`.
+    public typealias PeerCall = @Sendable (String, String, Data) async throws -> Data
+
+    let store: Store
+    let events: EventLog
+    public let media: MediaStore
+    let config: ReceiptsConfig
+    let peer: PeerCall
+    let logger: Logger
+    let clock: @Sendable () -> Date
+
+    public init(store: Store, events: EventLog, media: MediaStore, config: ReceiptsConfig, logger: Logger,
+                clock: @escaping @Sendable () -> Date = { Date() }, peer: @escaping PeerCall)
+    {
+        self.store = store
+        self.events = events
+        self.media = media
+        self.config = config
+        self.peer = peer
+        self.logger = logger
+        self.clock = clock
+    }
+
+    var now: String { Timestamp.format(clock()) }
+
+    static func newId(_ prefix: String) -> String {
+        prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+    }
+
+    static let me = RPCCaller(service: "receipts")
+
+    /// The order as `caller` may see it, from posy-orders (`not_found` when they may not).
+    func order(_ id: String, as caller: RPCCaller) async throws -> Order {
+        let body = try await peer("orders", OrdersRPC.get, JSON.encode(OrdersRPC.OrderQuery(caller: caller, id: id)))
+        return try JSON.decode(Order.self, from: body)
+    }
+
+    /// The whole order (receipts' own view as a service) and whether `caller` may see it at all.
+    func orderAndAccess(_ id: String, for caller: RPCCaller) async throws -> (Order, Viewer) {
+        let viewer = try Viewer(caller)
+        let order = try await order(id, as: Self.me)
+        guard OrderVisibility.view(order, for: viewer, now: clock()) != nil else {
+            throw RPCErrorBody(.notFound, "no order \(id)")
+        }
+        return (order, viewer)
+    }
+
+    static func actor(_ v: Viewer) -> String {
+        switch v {
+        case .user(let sub, let role, _, _): "\(role.rawValue):\(sub)"
+        case .service(let name): "service:\(name)"
+        }
+    }
+}

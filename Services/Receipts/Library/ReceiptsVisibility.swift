@@ -1,0 +1,37 @@
+import Foundation
+import PosyOrders
+import PosySchema
+
+/// Need-to-know for what `posy-receipts` publishes (the gateway asks this for every stream):
+///
+/// - `proof.accepted`: staff of the shop and the courier see the whole proof with its checks; the
+///   order's customer sees it without checks, position and courier id (the photos are theirs to open).
+/// - `delivery.confirmed`: the shop, the courier and the customer.
+/// - `delivery.disputed`: the shop and the customer — the courier hears of it from the shop.
+public enum ReceiptsVisibility {
+    public static func event(_ envelope: Envelope, for viewer: Viewer) -> Data? {
+        if case .service = viewer { return envelope.data }
+        switch envelope.type {
+        case "proof.accepted":
+            guard let p = try? envelope.decode(Proof.self) else { return nil }
+            if viewer.isStaff(of: p.shopId) || viewer.isCourier(p.courierId, of: p.shopId) { return envelope.data }
+            guard isCustomer(viewer, p.customerId, p.orderId) else { return nil }
+            return try? JSON.encode(ReceiptsService.customerView(p))
+        case "delivery.confirmed", "delivery.disputed":
+            guard let c = try? envelope.decode(DeliveryConfirmation.self) else { return nil }
+            if viewer.isStaff(of: c.shopId) { return envelope.data }
+            if envelope.type == "delivery.confirmed", viewer.isCourier(c.courierId, of: c.shopId) { return envelope.data }
+            guard isCustomer(viewer, c.customerId, c.orderId) else { return nil }
+            var out = c
+            out.courierId = nil
+            return try? JSON.encode(out)
+        default:
+            return nil
+        }
+    }
+
+    static func isCustomer(_ viewer: Viewer, _ customerId: String?, _ orderId: String) -> Bool {
+        guard case .user(let sub, .customer, _, let scope) = viewer, let customerId else { return false }
+        return sub == customerId && (scope == nil || scope == orderId)
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import PosySchema
+
+extension ServiceHost {
+    /// Calls `method` on the live instance named `instance` (found by its heartbeats) and returns the
+    /// reply's body. `unavailable` when no heartbeat of it came within `freshness` seconds.
+    public func call(_ instance: String, _ method: String, body: Data, timeout: Duration = .seconds(5), retries: Int = 0,
+                     freshness: Double = 3.5) async throws -> Data
+    {
+        guard let peer = directory.peer(instance), peer.age <= freshness else {
+            throw RPCErrorBody(.unavailable, "\(instance) is not available")
+        }
+        let client = try await pool.client(peer.heartbeat.rpc)
+        return try await client.call(method, body: body, timeout: timeout, retries: retries)
+    }
+
+    /// ``call(_:_:body:timeout:retries:freshness:)`` with a JSON request.
+    public func call(_ instance: String, _ method: String, _ request: some Encodable, timeout: Duration = .seconds(5),
+                     retries: Int = 0) async throws -> Data
+    {
+        try await call(instance, method, body: JSON.encode(request), timeout: timeout, retries: retries)
+    }
+}

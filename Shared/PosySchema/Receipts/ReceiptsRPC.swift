@@ -1,0 +1,157 @@
+import Foundation
+
+/// RPC methods of `posy-receipts` and their requests (issue 4). Replies are the JSON of the named
+/// type unless marked raw.
+public enum ReceiptsRPC {
+    /// `{caller, orderId, contentType, size?}` → `UploadStarted`. Refuses an unknown type (415) or a
+    /// declared size over the kind's limit (413) before any byte moves.
+    public static let mediaBegin = "media.begin"
+    /// Raw body: ``ChunkHeader`` framed by ``frameChunk(_:bytes:)``, then the bytes → `{"received": n}`.
+    /// The first chunk is sniffed; crossing the limit fails the upload (413).
+    public static let mediaChunk = "media.chunk"
+    /// `{caller, uploadId}` → `MediaInfo` (fsync, rename into the content-addressed store, row, chain record).
+    public static let mediaCommit = "media.commit"
+    /// `{caller, uploadId}` → `{}`: drops the upload and its temporary file.
+    public static let mediaAbort = "media.abort"
+    /// `{caller, id}` → `MediaInfo`, for a party of its order or its uploader (404 otherwise, 410 once purged).
+    public static let mediaInfo = "media.info"
+    /// `{caller, id, offset, length}` → raw bytes (at most ``maxReadLength``).
+    public static let mediaRead = "media.read"
+    /// `{caller, orderId, proof: ProofInput}` → `Proof`
+    public static let proofSubmit = "proof.submit"
+    /// `{caller, orderId, confirmation: ConfirmationInput}` → `DeliveryConfirmation`
+    public static let confirm = "proof.confirm"
+    /// `{caller, orderId}` → `EvidenceBundle`
+    public static let evidenceBundle = "evidence.bundle"
+    /// `{caller, orderId}` → raw `text/html`: the bundle as one self-contained page.
+    public static let evidenceHTML = "evidence.html"
+    /// `{caller, orderId}` → `ChainVerification` (admin, staff of the shop, or a service).
+    public static let evidenceVerify = "evidence.verify"
+
+    public static let maxReadLength = 4 << 20
+
+    public struct BeginRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var orderId: String
+        public var contentType: String
+        public var size: Int64?
+        public init(caller: RPCCaller, orderId: String, contentType: String, size: Int64?) {
+            self.caller = caller
+            self.orderId = orderId
+            self.contentType = contentType
+            self.size = size
+        }
+    }
+
+    public struct UploadStarted: Codable, Sendable {
+        public var uploadId: String
+        public var kind: MediaKind
+        /// Bytes the upload may have.
+        public var limit: Int64
+        public init(uploadId: String, kind: MediaKind, limit: Int64) {
+            self.uploadId = uploadId
+            self.kind = kind
+            self.limit = limit
+        }
+    }
+
+    public struct ChunkHeader: Codable, Sendable {
+        public var uploadId: String
+        /// Where the chunk starts: chunks must come in order, each exactly once.
+        public var offset: Int64
+        public init(uploadId: String, offset: Int64) {
+            self.uploadId = uploadId
+            self.offset = offset
+        }
+    }
+
+    public struct Received: Codable, Sendable {
+        public var received: Int64
+        public init(received: Int64) { self.received = received }
+    }
+
+    public struct UploadRef: Codable, Sendable {
+        public var caller: RPCCaller
+        public var uploadId: String
+        public init(caller: RPCCaller, uploadId: String) {
+            self.caller = caller
+            self.uploadId = uploadId
+        }
+    }
+
+    public struct MediaQuery: Codable, Sendable {
+        public var caller: RPCCaller
+        public var id: String
+        public init(caller: RPCCaller, id: String) {
+            self.caller = caller
+            self.id = id
+        }
+    }
+
+    public struct ReadRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var id: String
+        public var offset: Int64
+        public var length: Int
+        public init(caller: RPCCaller, id: String, offset: Int64, length: Int) {
+            self.caller = caller
+            self.id = id
+            self.offset = offset
+            self.length = length
+        }
+    }
+
+    public struct ProofRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var orderId: String
+        public var proof: ProofInput
+        public init(caller: RPCCaller, orderId: String, proof: ProofInput) {
+            self.caller = caller
+            self.orderId = orderId
+            self.proof = proof
+        }
+    }
+
+    public struct ConfirmRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var orderId: String
+        public var confirmation: ConfirmationInput
+        public init(caller: RPCCaller, orderId: String, confirmation: ConfirmationInput) {
+            self.caller = caller
+            self.orderId = orderId
+            self.confirmation = confirmation
+        }
+    }
+
+    public struct OrderRef: Codable, Sendable {
+        public var caller: RPCCaller
+        public var orderId: String
+        public init(caller: RPCCaller, orderId: String) {
+            self.caller = caller
+            self.orderId = orderId
+        }
+    }
+
+    /// A `media.chunk` body: 4 bytes big-endian header length, the header's JSON, the bytes.
+    public static func frameChunk(_ header: ChunkHeader, bytes: Data) throws -> Data {
+        let h = try JSON.encode(header)
+        var out = Data(capacity: 4 + h.count + bytes.count)
+        let n = UInt32(h.count)
+        out.append(contentsOf: [UInt8(n >> 24), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)])
+        out.append(h)
+        out.append(bytes)
+        return out
+    }
+
+    /// Splits a `media.chunk` body into its header and bytes.
+    public static func unframeChunk(_ body: Data) throws(SchemaError) -> (ChunkHeader, Data) {
+        let b = body.startIndex
+        guard body.count >= 4 else { throw SchemaError(.badRequest, "chunk shorter than its length prefix") }
+        let n = Int(body[b]) << 24 | Int(body[b + 1]) << 16 | Int(body[b + 2]) << 8 | Int(body[b + 3])
+        guard n > 0, n <= 1024, body.count >= 4 + n else { throw SchemaError(.badRequest, "chunk header length \(n) out of range") }
+        guard let header = try? JSON.decode(ChunkHeader.self, from: body.subdata(in: (b + 4)..<(b + 4 + n))) else {
+            throw SchemaError(.badRequest, "chunk header is not {uploadId, offset}")
+        }
+        return (header, body.subdata(in: (b + 4 + n)..<body.endIndex))
+    }
+}
