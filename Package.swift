@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "PosyCLI",
             dependencies: [
-                "PosyCore", "PosyAuth", "PosyStore", "PosySchema", "PosyZMQ",
+                "PosyCore", "PosyAuth", "PosyStore", "PosySchema", "PosyZMQ", "PosyReceipts",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Services/CLI/Library"),

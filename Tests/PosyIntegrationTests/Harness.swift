@@ -137,13 +137,16 @@ final class Child: @unchecked Sendable {
     let executable: String
     let arguments: [String]
     let logPath: String
+    /// Added to the test process's environment.
+    let environment: [String: String]
     private var process: Process?
     private let lock = NSLock()
 
-    init(_ name: String, _ executable: String, _ arguments: [String], logDir: String) {
+    init(_ name: String, _ executable: String, _ arguments: [String], logDir: String, environment: [String: String] = [:]) {
         self.name = name
         self.executable = executable
         self.arguments = arguments
+        self.environment = environment
         self.logPath = (logDir as NSString).appendingPathComponent("\(name).log")
     }
 
@@ -152,6 +155,7 @@ final class Child: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: (Harness.binDir as NSString).appendingPathComponent(executable))
         p.arguments = arguments
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         h.seekToEndOfFile()

@@ -21,14 +21,16 @@ extension Integration {
 
             /// `upArgs`: extra `posy up` flags. Rate limiting is off unless a test asks for it: these
             /// tests send bursts with one token on purpose.
-            init(_ name: String, upArgs: [String] = ["--rate-limit", "0"]) throws {
+            /// `environment`: `POSY_*` settings for the services (`posy up` passes its environment on).
+            init(_ name: String, upArgs: [String] = ["--rate-limit", "0"], environment: [String: String] = [:]) throws {
                 dir = Harness.tempDir(name)
                 busPort = Harness.freePorts(3)
                 rpcBase = Harness.freePorts(41)
                 httpPort = Harness.freePorts(1)
                 up = Child("up", "posy", [
                     "up", "--data-dir", "\(dir)/data", "--bus-port", "\(busPort)", "--rpc-base", "\(rpcBase)",
-                    "--http-port", "\(httpPort)", "--shards", "2", "--restart-delay", "3", "--no-color"] + upArgs, logDir: dir)
+                    "--http-port", "\(httpPort)", "--shards", "2", "--restart-delay", "3", "--no-color"] + upArgs, logDir: dir,
+                           environment: environment)
                 try up.start()
             }
 

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import PosyCore
+import PosyReceipts
+import PosySchema
+import PosyStore
+
+/// `posy evidence verify <orderId>`: re-hashes an order's evidence chain — through the running
+/// posy-receipts, or straight from a `receipts.db` file (`--db`, e.g. a copy sent to an auditor) —
+/// and names the first record that does not match. Exit 1 when the chain does not verify.
+public struct EvidenceCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "evidence", abstract: "Evidence chains of orders.", subcommands: [Verify.self])
+
+    public init() {}
+
+    public struct Verify: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "verify", abstract: "Re-verify an order's evidence chain; name the first record that does not match.")
+
+        @Argument(help: "The order id.") var orderId: String
+        @Option(name: .customLong("db"), help: "Read this receipts.db directly instead of asking the running posy-receipts.")
+        var db: String?
+        @Flag(name: .customLong("json"), help: "Print the result as JSON.") var json = false
+        @OptionGroup var bus: BusOptions
+
+        public init() {}
+
+        public func run() async throws {
+            let result: ChainVerification
+            if let db {
+                guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no file \(db)") }
+                let connection = try SQLiteConnection(path: db, readOnly: true)
+                let records = try EvidenceChain.records(connection, orderId: orderId)
+                guard !records.isEmpty else {
+                    print("order \(orderId) has no evidence records in \(db)")
+                    throw ExitCode(1)
+                }
+                result = EvidenceChain.verify(orderId: orderId, records)
+            } else {
+                let (directory, pool) = try await Discovery.peers(busSub: bus.config.busSub, listen: .milliseconds(1500))
+                defer { Task { await pool.closeAll() } }
+                guard let receipts = directory.peer("receipts") else {
+                    print("posy-receipts is not heartbeating on \(bus.config.busSub): is the suite running? (or use --db)")
+                    throw ExitCode(1)
+                }
+                do {
+                    result = try await pool.client(receipts.heartbeat.rpc).call(
+                        ReceiptsRPC.evidenceVerify, ReceiptsRPC.OrderRef(caller: RPCCaller(service: "cli"), orderId: orderId),
+                        as: ChainVerification.self, timeout: .seconds(5))
+                } catch let e as RPCErrorBody {
+                    print("\(e.code.rawValue): \(e.message)")
+                    throw ExitCode(1)
+                }
+            }
+            if json {
+                print(String(decoding: try JSON.encode(result), as: UTF8.self))
+            } else if result.ok {
+                print("order \(orderId): \(result.records) record(s) verified; head \(result.head ?? "-")")
+            } else if let m = result.firstMismatch {
+                print("order \(orderId): record \(m.n) (\(m.kind)) does not match: \(m.reason)")
+            }
+            if !result.ok { throw ExitCode(1) }
+        }
+    }
+}
