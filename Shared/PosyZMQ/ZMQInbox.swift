@@ -61,8 +61,14 @@ public final class ZMQInbox: Sendable {
                 if s.count > 0 {
                     let n = Swift.min(max, s.count)
                     let out = Array(s.buffer[s.head..<(s.head + n)])
+                    // Release what was taken now, not when the buffer is next compacted: a slot kept
+                    // until then held its frames (4,096 one-MiB upload chunks would be 4 GiB).
+                    for i in s.head..<(s.head + n) { s.buffer[i] = [] }
                     s.head += n
-                    if s.head > 4096 && s.head * 2 > s.buffer.count {
+                    if s.head == s.buffer.count {
+                        s.buffer.removeAll(keepingCapacity: true)
+                        s.head = 0
+                    } else if s.head > 4096 && s.head * 2 > s.buffer.count {
                         s.buffer.removeFirst(s.head)
                         s.head = 0
                     }
