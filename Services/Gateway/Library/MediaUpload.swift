@@ -88,7 +88,7 @@ struct MediaUpload {
     mutating func flush() async throws {
         guard let uploadId, !pending.isEmpty else { return }
         let frame = try ReceiptsRPC.frameChunk(.init(uploadId: uploadId, offset: sent), bytes: pending)
-        _ = try await call(ReceiptsRPC.mediaChunk, frame, timeout: .seconds(30))
+        _ = try await call(ReceiptsRPC.mediaChunk, frame, timeout: .seconds(10))
         sent += Int64(pending.count)
         pending.removeAll(keepingCapacity: true)
     }
