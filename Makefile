@@ -17,9 +17,16 @@ deps:
 		pkg-config --exists libzmq sqlite3 || { echo "deps: libzmq/sqlite3 still missing" >&2; exit 1; }; \
 	fi
 
-## pydeps: the real peers the integration tests drive: pyzmq, openapi-spec-validator, and a
-## headless Chromium with selenium (the customer's tracking page)
+## pydeps: the real peers the integration tests drive: pyzmq, openapi-spec-validator, a headless
+## Chromium with selenium (the customer's tracking page), curl and the sqlite3 tool (media uploads,
+## tampering with an evidence record)
 pydeps:
+	@if ! command -v sqlite3 >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then \
+		echo "pydeps: installing sqlite3 curl"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq sqlite3 curl >/dev/null; \
+	fi
 	@python3 -c 'import zmq' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyzmq
 	@python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator pyyaml
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \

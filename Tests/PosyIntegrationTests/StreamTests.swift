@@ -84,9 +84,12 @@ extension Integration {
             // An id ahead of the source (made up) starts from the head with a reset, then streams live.
             let lastId = try #require(third.lastId)
             let idText = String(decoding: Data(base64Encoded: Self.padded(lastId)) ?? Data(), as: UTF8.self)
-            let parts = idText.split(separator: ":").map(String.init)
+            // The id holds one `src:epoch:pos` per streamed source (orders, receipts); push orders ahead.
+            let segments = idText.split(separator: ";").map(String.init)
+            let parts = try #require(segments.first { $0.hasPrefix("orders:") }, "\(idText)").split(separator: ":").map(String.init)
             try #require(parts.count == 3, "\(idText)")
-            let ahead = Data("\(parts[0]):\(parts[1]):999999".utf8).base64EncodedString()
+            let others = segments.filter { !$0.hasPrefix("orders:") }
+            let ahead = Data(([("\(parts[0]):\(parts[1]):999999")] + others).joined(separator: ";").utf8).base64EncodedString()
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
             let fourth = StreamClient(port: suite.httpPort, token: staff, after: ahead)
             #expect(await fourth.wait { $0.messages.count >= 2 })

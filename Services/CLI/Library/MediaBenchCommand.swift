@@ -1,0 +1,201 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import PosyAuth
+import PosyCore
+
+/// `posy bench media`: upload throughput through the real gateway and `posy-receipts` (MiB/s), next
+/// to a plain file copy on the same disk in the same run, and the peak RSS of gateway and receipts
+/// during one upload. The client is `curl` (streaming the file from disk) on the same machine.
+public struct MediaBenchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "media", abstract: "Benchmark media uploads against a plain file copy.")
+
+    @Option(name: .customLong("mib"), help: "Size of the uploaded video in MiB.") var mib = 100
+    @Option(name: .customLong("runs"), help: "Uploads (and copies) to time; the median is reported.") var runs = 3
+    @Option(name: .customLong("bin-dir"), help: "Where the posy-* executables are (default: next to this posy).") var binDir: String?
+    @Flag(name: .customLong("json"), help: "Print JSON.") var json = false
+
+    public init() {}
+
+    struct Result: Codable {
+        var mib: Int
+        var runs: Int
+        var uploadMiBps: [Double]
+        var copyMiBps: [Double]
+        var downloadMiBps: [Double]
+        var uploadToCopyRatio: Double
+        var gatewayRSSBeforeKiB: Int
+        var gatewayPeakKiB: Int
+        var receiptsRSSBeforeKiB: Int
+        var receiptsPeakKiB: Int
+    }
+
+    public func validate() throws {
+        guard (1...2048).contains(mib), (1...20).contains(runs) else { throw ValidationError("--mib 1…2048, --runs 1…20") }
+    }
+
+    public func run() async throws {
+        Allocator.tune()
+        let bin = binDir ?? UpCommand.ownDirectory()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-bench-media-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let secret = UUID().uuidString
+        let ports = try (0..<6).map { _ in try OrdersBenchCommand.freePort() }
+        let (bus, busSub, http) = ("tcp://127.0.0.1:\(ports[0])", "tcp://127.0.0.1:\(ports[1])", ports[5])
+        let common = ["--bus-pub", bus, "--bus-sub", busSub, "--data-dir", dir, "--log-level", "warning"]
+        var env = ProcessInfo.processInfo.environment
+        env["POSY_SECRET"] = secret
+        env["POSY_VIDEO_LIMIT_MIB"] = "\(mib + 1)"
+        let processes = [
+            ("posy-bus", ["--frontend", bus, "--backend", busSub, "--rpc", "tcp://127.0.0.1:\(ports[2])", "--log-level", "warning"]),
+            ("posy-orders", common + ["--rpc", "tcp://127.0.0.1:\(ports[3])"]),
+            ("posy-receipts", common + ["--rpc", "tcp://127.0.0.1:\(ports[4])"]),
+            ("posy-gateway", common + ["--http-port", "\(http)", "--rate-limit", "0", "--expect", "bus,orders,receipts", "--rpc", "tcp://127.0.0.1:*"]),
+        ].map { exe, args -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: (bin as NSString).appendingPathComponent(exe))
+            p.arguments = args
+            p.environment = env
+            p.standardOutput = FileHandle.nullDevice
+            return p
+        }
+        for p in processes { try p.run() }
+        defer { for p in processes where p.isRunning { kill(p.processIdentifier, SIGTERM) } }
+        let (receiptsPid, gatewayPid) = (processes[2].processIdentifier, processes[3].processIdentifier)
+        let base = "http://127.0.0.1:\(http)"
+        let signer = TokenSigner(secret: secret)
+        let admin = try signer.mint(sub: "bench", role: .admin, ttl: 3600)
+        let staff = try signer.mint(sub: "bench-staff", role: .staff, shop: "s1", ttl: 3600)
+        let session = URLSession(configuration: .ephemeral)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if try await OrdersBenchCommand.send(session, "GET", base + "/healthz", nil, nil).0 == 200 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let shop = #"{"id":"s1","name":"Bench Flowers","address":"1 Bench St","lat":31.2,"lon":121.4,"timeZone":"Asia/Shanghai"}"#
+        guard try await OrdersBenchCommand.send(session, "POST", base + "/v1/shops", admin, Data(shop.utf8)).0 == 201 else {
+            throw ValidationError("the suite did not come up (no 201 for the shop)")
+        }
+        let order = Data(#"{"shopId":"s1","customer":{"id":"c1","name":"Mei"},"recipient":{"name":"Mother","address":"12 Garden Rd","lat":31.23,"lon":121.47},"items":[{"name":"carnations","quantity":12}],"window":{"start":"2026-05-10T10:00:00Z","end":"2026-05-10T12:00:00Z"}}"#.utf8)
+        let (created, body) = try await OrdersBenchCommand.send(session, "POST", base + "/v1/orders", staff, order)
+        guard created == 201, let orderId = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["id"] as? String else {
+            throw ValidationError("no order created")
+        }
+
+        // The file: an MP4 header (a real `ftyp isom` box) and pseudo-random bytes.
+        let source = "\(dir)/source.mp4"
+        try Self.writeVideo(source, mib: mib)
+        var upload: [Double] = [], copy: [Double] = [], download: [Double] = []
+        var peaks: [(Int, Int, Int, Int)] = []
+        for run in 0..<runs {
+            Self.poke(source, run)  // different bytes each run: every upload is stored, none deduplicated
+            let copyStart = ContinuousClock.now
+            try Self.copy(source, to: "\(dir)/copy-\(run).mp4")
+            copy.append(Double(mib) / (ContinuousClock.now - copyStart).seconds)
+            try? FileManager.default.removeItem(atPath: "\(dir)/copy-\(run).mp4")
+
+            let before = (Self.resetPeak(gatewayPid), Self.resetPeak(receiptsPid))
+            let start = ContinuousClock.now
+            let out = try Self.curl(["-sS", "-X", "POST", "-T", source, "-H", "Authorization: Bearer \(staff)",
+                                     "-H", "Content-Type: video/mp4", "-H", "Expect:", "\(base)/v1/media?orderId=\(orderId)"])
+            let seconds = (ContinuousClock.now - start).seconds
+            guard let id = (try? JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])?["id"] as? String else {
+                throw ValidationError("upload failed: \(out.prefix(300))")
+            }
+            upload.append(Double(mib) / seconds)
+            peaks.append((before.0, Self.peak(gatewayPid), before.1, Self.peak(receiptsPid)))
+            let downStart = ContinuousClock.now
+            _ = try Self.curl(["-sS", "-o", "/dev/null", "-H", "Authorization: Bearer \(staff)", "\(base)/v1/media/\(id)"])
+            download.append(Double(mib) / (ContinuousClock.now - downStart).seconds)
+        }
+        func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+        let worst = peaks.max { ($0.1 - $0.0) + ($0.3 - $0.2) < ($1.1 - $1.0) + ($1.3 - $1.2) }!
+        let r = Result(mib: mib, runs: runs, uploadMiBps: upload, copyMiBps: copy, downloadMiBps: download,
+                       uploadToCopyRatio: median(upload) / median(copy), gatewayRSSBeforeKiB: worst.0 >> 10,
+                       gatewayPeakKiB: worst.1 >> 10, receiptsRSSBeforeKiB: worst.2 >> 10, receiptsPeakKiB: worst.3 >> 10)
+        if json {
+            print(String(decoding: try JSONEncoder().encode(r), as: UTF8.self))
+        } else {
+            func f(_ xs: [Double]) -> String { xs.map { String(format: "%.0f", $0) }.joined(separator: ", ") }
+            print("media bench: \(runs) × \(mib) MiB video, curl → gateway → posy-receipts (1 MiB chunks over ZeroMQ, fsync, rename)")
+            print("  upload      median \(String(format: "%.0f", median(upload))) MiB/s   (runs: \(f(upload)))")
+            print("  file copy   median \(String(format: "%.0f", median(copy))) MiB/s   (runs: \(f(copy)); read+write 1 MiB, fsync, same disk)")
+            print("  upload / copy = \(String(format: "%.2f", r.uploadToCopyRatio))")
+            print("  download    median \(String(format: "%.0f", median(download))) MiB/s   (runs: \(f(download)))")
+            print("  peak RSS during an upload: gateway \(r.gatewayPeakKiB) KiB (+\(r.gatewayPeakKiB - r.gatewayRSSBeforeKiB)), receipts \(r.receiptsPeakKiB) KiB (+\(r.receiptsPeakKiB - r.receiptsRSSBeforeKiB))")
+        }
+    }
+
+    static func writeVideo(_ path: String, mib: Int) throws {
+        var block = Data([0, 0, 0, 0x20] + Array("ftypisom".utf8) + [0, 0, 2, 0] + Array("isomiso2avc1mp41".utf8))
+        var x: UInt64 = 0x9E3779B97F4A7C15
+        var rest = [UInt8](repeating: 0, count: (1 << 20) - block.count)
+        for i in rest.indices {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            rest[i] = UInt8(truncatingIfNeeded: x)
+        }
+        block.append(contentsOf: rest)
+        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+            throw ValidationError("cannot write \(path)")
+        }
+        defer { try? h.close() }
+        for i in 0..<mib {
+            if i == 1 { block = Data(rest + Array(block.prefix(32))) }
+            h.write(block)
+        }
+    }
+
+    /// Changes the file's last byte (a new SHA-256 each run).
+    static func poke(_ path: String, _ run: Int) {
+        guard let h = FileHandle(forUpdatingAtPath: path) else { return }
+        h.seekToEndOfFile()
+        let end = h.offsetInFile
+        h.seek(toFileOffset: end - 1)
+        h.write(Data([UInt8(truncatingIfNeeded: run)]))
+        try? h.close()
+    }
+
+    /// read + write in 1 MiB blocks, then fsync: what the upload path does to the disk.
+    static func copy(_ from: String, to: String) throws {
+        let src = open(from, O_RDONLY), dst = open(to, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
+        guard src >= 0, dst >= 0 else { throw ValidationError("cannot open files for the copy") }
+        defer { close(src); close(dst) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            _ = buffer.withUnsafeBytes { write(dst, $0.baseAddress, n) }
+        }
+        fsync(dst)
+    }
+
+    static func curl(_ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["curl"] + args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func statusField(_ pid: Int32, _ name: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") })
+        else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) << 10
+    }
+
+    /// Resets the peak RSS (VmHWM) of `pid` to its current RSS (Linux `clear_refs`); returns that RSS.
+    static func resetPeak(_ pid: Int32) -> Int {
+        try? "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)
+        return statusField(pid, "VmRSS")
+    }
+
+    static func peak(_ pid: Int32) -> Int { statusField(pid, "VmHWM") }
+}
