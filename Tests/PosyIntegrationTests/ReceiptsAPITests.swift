@@ -197,6 +197,8 @@ extension Integration {
             let mine = await http.request("GET", "/v1/orders/\(id2)/evidence", token: shop.customer)
             #expect(mine.status == 200 && mine.json["records"] == nil && (mine.json["proofs"] as? [[String: Any]])?.first?["checks"] == nil)
             #expect((mine.json["chain"] as? [String: Any])?["ok"] as? Bool == true)
+            let myAnswers = try #require(mine.json["confirmations"] as? [[String: Any]])
+            #expect(myAnswers.count == 1 && myAnswers[0]["courierId"] == nil && !String(decoding: mine.body, as: UTF8.self).contains("\"k1\""))
             #expect(await http.request("GET", "/v1/orders/\(id2)/evidence", token: shop.courier).code == "403 forbidden")
             #expect(await http.request("GET", "/v1/orders/\(id2)/evidence", token: shop.otherStaff).code == "404 not_found")
             #expect(await http.request("GET", "/v1/orders/\(id2)/evidence", token: shop.stranger).code == "404 not_found")

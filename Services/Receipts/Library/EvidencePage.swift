@@ -89,7 +89,7 @@ public enum EvidencePage {
         if let (type, bytes) = images[m.id] {
             out += "<img alt=\"media \(esc(m.id))\" src=\"data:\(esc(type));base64,\(bytes.base64EncodedString())\">"
         } else {
-            out += "<p class=\"na\">Media \(esc(m.id)) is not stored any more.</p>"
+            out += "<p class=\"na\">Media \(esc(m.id)) is not shown here (purged by retention, or past the page's size budget); its hash is below.</p>"
         }
         var caption = "\(m.id) · SHA-256 \(m.sha256)"
         if let t = m.photo?.capturedAt { caption += " · taken \(t)" }

@@ -41,7 +41,8 @@ extension ReceiptsService {
         let chain = EvidenceChain.verify(orderId: order.id, records)
         return EvidenceBundle(
             orderId: order.id, generatedAt: now, order: await orderSection, timeline: await timeline, chat: await chat,
-            track: await track, proofs: isShop ? proofs : proofs.map(Self.customerView), confirmations: confirmations,
+            track: await track, proofs: isShop ? proofs : proofs.map(Self.customerView),
+            confirmations: isShop ? confirmations : confirmations.map(Self.customerView),
             media: mediaItems, records: isShop ? records : nil, chain: chain)
     }
 
@@ -81,11 +82,17 @@ extension ReceiptsService {
         return out
     }
 
+    /// An answer as its customer sees it: no courier id.
+    static func customerView(_ c: DeliveryConfirmation) -> DeliveryConfirmation {
+        var out = c
+        out.courierId = nil
+        return out
+    }
+
     /// `evidence.verify`: re-hashes the chain (admins, staff of the shop, services).
     public func verify(_ r: ReceiptsRPC.OrderRef) async throws -> ChainVerification {
         let viewer = try Viewer(r.caller)
-        if case .service = viewer {
-        } else {
+        if case .user = viewer {
             let (order, _) = try await orderAndAccess(r.orderId, for: r.caller)
             guard viewer.isStaff(of: order.shopId) else { throw RPCErrorBody(.forbidden, "staff of the shop verify its evidence") }
         }
@@ -94,13 +101,19 @@ extension ReceiptsService {
         return EvidenceChain.verify(orderId: r.orderId, records)
     }
 
+    /// Photos inlined into one evidence page, at most (later ones are listed by hash only).
+    static let maxInlinedBytes: Int64 = 40 << 20
+
     /// `evidence.html`: the bundle as one page, image media inlined.
     public func evidencePage(_ r: ReceiptsRPC.OrderRef) async throws -> Data {
         let bundle = try await evidence(r)
         var images: [String: (String, Data)] = [:]
-        for m in bundle.media where m.kind == .image && m.purgedAt == nil && m.size <= config.limits.image {
+        var inlined: Int64 = 0
+        // Base64 grows the photos by a third; the page must stay well inside one RPC reply (64 MiB).
+        for m in bundle.media where m.kind == .image && m.purgedAt == nil && inlined + m.size <= Self.maxInlinedBytes {
             if let bytes = try? await media.read(m.sha256, offset: 0, length: Int(m.size)) {
                 images[m.id] = (m.contentType, bytes)
+                inlined += m.size
             }
         }
         return Data(EvidencePage.render(bundle, images: images).utf8)

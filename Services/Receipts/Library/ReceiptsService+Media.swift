@@ -85,8 +85,8 @@ extension ReceiptsService {
             throw RPCErrorBody(.notFound, "no media \(id)")
         }
         let viewer = try Viewer(caller)
-        if case .service = viewer {
-        } else if Self.actor(viewer) != uploader {
+        let isService = if case .service = viewer { true } else { false }
+        if !isService && Self.actor(viewer) != uploader {
             _ = try await orderAndAccess(info.orderId, for: caller)
         }
         if info.purgedAt != nil { throw RPCErrorBody(.gone, "media \(id) was purged on \(info.purgedAt!) (retention)") }
