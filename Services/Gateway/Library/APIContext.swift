@@ -74,11 +74,8 @@ struct APIContext: Sendable {
 
     /// Calls `method` on the live instance named `instance`; returns the reply's JSON.
     func call(_ instance: String, _ method: String, _ request: some Encodable, retries: Int = 0) async throws -> Data {
-        guard let peer = host.directory.peer(instance), peer.age <= SuiteMonitor.heartbeatDeadline else {
-            throw RPCErrorBody(.unavailable, "\(instance) is not available")
-        }
-        let client = try await host.pool.client(peer.heartbeat.rpc)
-        return try await client.call(method, body: JSON.encode(request), timeout: .seconds(5), retries: retries)
+        try await host.call(instance, method, body: JSON.encode(request), timeout: .seconds(5), retries: retries,
+                            freshness: SuiteMonitor.heartbeatDeadline)
     }
 
     static func json(_ data: Data, status: HTTPResponse.Status = .ok) -> Response {
