@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "PosyIntegrationTests",
             dependencies: [
-                "PosyCore", "PosyAuth", "PosyGateway", .product(name: "Yams", package: "Yams"),
+                "PosyCore", "PosyAuth", "PosyGateway", "PosyCLI", .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import PosyCLI
 import Testing
 
 extension Integration {
@@ -74,11 +75,11 @@ extension Integration {
             let size = try #require(try FileManager.default.attributesOfItem(atPath: video)[.size] as? Int)
             let health = await suite.health().1
             let pids = try ["gateway", "receipts"].map { try #require(suite.row(health, $0)?["pid"] as? Int, "no pid for \($0)") }
-            let before = pids.map { Memory.resetPeak(Int32($0)) }
+            let before = pids.map { ProcessMemory.resetPeak(Int32($0)) }
             let (curlStatus, curlOut) = try await Harness.run(path: "curl", [
                 "-sS", "-X", "POST", "-T", video, "-H", "Authorization: Bearer \(shop.courier)", "-H", "Content-Type: video/mp4",
                 "-H", "Expect:", "\(http.base)/v1/media?orderId=\(order)"], timeout: .seconds(120))
-            let peaks = pids.map { Memory.peak(Int32($0)) }
+            let peaks = pids.map { ProcessMemory.peak(Int32($0)) }
             let stored = try #require(try JSONSerialization.jsonObject(with: Data(curlOut.utf8)) as? [String: Any], "\(curlStatus) \(curlOut)")
             let (_, shaOut) = try await Harness.run(path: "sha256sum", [video])
             #expect(stored["sha256"] as? String == String(shaOut.prefix(64)) && stored["size"] as? Int == size, "\(stored)")
@@ -96,23 +97,5 @@ extension Integration {
             #expect(tail.status == 206 && tail.body == bytes.suffix(3000000))
             #expect(await suite.stop())
         }
-    }
-
-    /// Resident memory of a process from `/proc` (Linux).
-    enum Memory {
-        static func field(_ pid: Int32, _ name: String) -> Int {
-            guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") })
-            else { return 0 }
-            return (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0) << 10
-        }
-
-        /// Resets the process's peak RSS (VmHWM) to its current RSS; returns that RSS.
-        static func resetPeak(_ pid: Int32) -> Int {
-            try? "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)
-            return field(pid, "VmRSS")
-        }
-
-        static func peak(_ pid: Int32) -> Int { field(pid, "VmHWM") }
     }
 }

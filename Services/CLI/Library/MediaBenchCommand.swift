@@ -3,7 +3,6 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import PosyAuth
 import PosyCore
 
 /// `posy bench media`: upload throughput through the real gateway and `posy-receipts` (MiB/s), next
@@ -38,49 +37,13 @@ public struct MediaBenchCommand: AsyncParsableCommand {
 
     public func run() async throws {
         Allocator.tune()
-        let bin = binDir ?? UpCommand.ownDirectory()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-bench-media-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let secret = UUID().uuidString
-        let ports = try (0..<6).map { _ in try OrdersBenchCommand.freePort() }
-        let (bus, busSub, http) = ("tcp://127.0.0.1:\(ports[0])", "tcp://127.0.0.1:\(ports[1])", ports[5])
-        let common = ["--bus-pub", bus, "--bus-sub", busSub, "--data-dir", dir, "--log-level", "warning"]
-        var env = ProcessInfo.processInfo.environment
-        env["POSY_SECRET"] = secret
-        env["POSY_VIDEO_LIMIT_MIB"] = "\(mib + 1)"
-        let processes = [
-            ("posy-bus", ["--frontend", bus, "--backend", busSub, "--rpc", "tcp://127.0.0.1:\(ports[2])", "--log-level", "warning"]),
-            ("posy-orders", common + ["--rpc", "tcp://127.0.0.1:\(ports[3])"]),
-            ("posy-receipts", common + ["--rpc", "tcp://127.0.0.1:\(ports[4])"]),
-            ("posy-gateway", common + ["--http-port", "\(http)", "--rate-limit", "0", "--expect", "bus,orders,receipts", "--rpc", "tcp://127.0.0.1:*"]),
-        ].map { exe, args -> Process in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: (bin as NSString).appendingPathComponent(exe))
-            p.arguments = args
-            p.environment = env
-            p.standardOutput = FileHandle.nullDevice
-            return p
-        }
-        for p in processes { try p.run() }
-        defer { for p in processes where p.isRunning { kill(p.processIdentifier, SIGTERM) } }
-        let (receiptsPid, gatewayPid) = (processes[2].processIdentifier, processes[3].processIdentifier)
-        let base = "http://127.0.0.1:\(http)"
-        let signer = TokenSigner(secret: secret)
-        let admin = try signer.mint(sub: "bench", role: .admin, ttl: 3600)
-        let staff = try signer.mint(sub: "bench-staff", role: .staff, shop: "s1", ttl: 3600)
-        let session = URLSession(configuration: .ephemeral)
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if try await OrdersBenchCommand.send(session, "GET", base + "/healthz", nil, nil).0 == 200 { break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        let shop = #"{"id":"s1","name":"Bench Flowers","address":"1 Bench St","lat":31.2,"lon":121.4,"timeZone":"Asia/Shanghai"}"#
-        guard try await OrdersBenchCommand.send(session, "POST", base + "/v1/shops", admin, Data(shop.utf8)).0 == 201 else {
-            throw ValidationError("the suite did not come up (no 201 for the shop)")
-        }
-        let order = Data(#"{"shopId":"s1","customer":{"id":"c1","name":"Mei"},"recipient":{"name":"Mother","address":"12 Garden Rd","lat":31.23,"lon":121.47},"items":[{"name":"carnations","quantity":12}],"window":{"start":"2026-05-10T10:00:00Z","end":"2026-05-10T12:00:00Z"}}"#.utf8)
-        let (created, body) = try await OrdersBenchCommand.send(session, "POST", base + "/v1/orders", staff, order)
+        let suite = try await BenchSuite.start("media", bin: binDir ?? UpCommand.ownDirectory(), services: ["posy-orders", "posy-receipts"],
+                                               environment: ["POSY_VIDEO_LIMIT_MIB": "\(mib + 1)"])
+        defer { suite.stop() }
+        let (receiptsPid, gatewayPid) = (suite.pid("posy-receipts")!, suite.pid("posy-gateway")!)
+        let (base, dir) = (suite.base, suite.dir)
+        let staff = try suite.staffToken()
+        let (created, body) = try await suite.send("POST", "/v1/orders", staff, BenchSuite.order)
         guard created == 201, let orderId = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["id"] as? String else {
             throw ValidationError("no order created")
         }
@@ -97,7 +60,7 @@ public struct MediaBenchCommand: AsyncParsableCommand {
             copy.append(Double(mib) / (ContinuousClock.now - copyStart).seconds)
             try? FileManager.default.removeItem(atPath: "\(dir)/copy-\(run).mp4")
 
-            let before = (Self.resetPeak(gatewayPid), Self.resetPeak(receiptsPid))
+            let before = (ProcessMemory.resetPeak(gatewayPid), ProcessMemory.resetPeak(receiptsPid))
             let start = ContinuousClock.now
             let out = try Self.curl(["-sS", "-X", "POST", "-T", source, "-H", "Authorization: Bearer \(staff)",
                                      "-H", "Content-Type: video/mp4", "-H", "Expect:", "\(base)/v1/media?orderId=\(orderId)"])
@@ -106,7 +69,7 @@ public struct MediaBenchCommand: AsyncParsableCommand {
                 throw ValidationError("upload failed: \(out.prefix(300))")
             }
             upload.append(Double(mib) / seconds)
-            peaks.append((before.0, Self.peak(gatewayPid), before.1, Self.peak(receiptsPid)))
+            peaks.append((before.0, ProcessMemory.peak(gatewayPid), before.1, ProcessMemory.peak(receiptsPid)))
             let downStart = ContinuousClock.now
             _ = try Self.curl(["-sS", "-o", "/dev/null", "-H", "Authorization: Bearer \(staff)", "\(base)/v1/media/\(id)"])
             download.append(Double(mib) / (ContinuousClock.now - downStart).seconds)
@@ -183,19 +146,4 @@ public struct MediaBenchCommand: AsyncParsableCommand {
         p.waitUntilExit()
         return String(decoding: out, as: UTF8.self)
     }
-
-    static func statusField(_ pid: Int32, _ name: String) -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") })
-        else { return 0 }
-        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) << 10
-    }
-
-    /// Resets the peak RSS (VmHWM) of `pid` to its current RSS (Linux `clear_refs`); returns that RSS.
-    static func resetPeak(_ pid: Int32) -> Int {
-        try? "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)
-        return statusField(pid, "VmRSS")
-    }
-
-    static func peak(_ pid: Int32) -> Int { statusField(pid, "VmHWM") }
 }

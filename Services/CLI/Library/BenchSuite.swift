@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import PosyAuth
+
+/// What a benchmark runs against: the bus, the named services and the gateway as processes on free
+/// ports, their stores in a temp directory, a fresh secret, and a shop `s1` (`posy bench orders`,
+/// `posy bench media`).
+struct BenchSuite {
+    let dir: String
+    let base: String
+    /// Executable name → process.
+    let processes: [(String, Process)]
+    let signer: TokenSigner
+    let session = URLSession(configuration: .ephemeral)
+
+    /// Starts `posy-bus`, `services` (e.g. `["posy-orders"]`) and `posy-gateway` from `bin`; waits until
+    /// `/healthz` answers 200 and creates the shop.
+    static func start(_ name: String, bin: String, services: [String], environment: [String: String] = [:]) async throws
+        -> BenchSuite
+    {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-bench-\(name)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let secret = UUID().uuidString
+        let ports = try (0..<(4 + services.count)).map { _ in try freePort() }
+        let (bus, busSub, http) = ("tcp://127.0.0.1:\(ports[0])", "tcp://127.0.0.1:\(ports[1])", ports[3])
+        let common = ["--bus-pub", bus, "--bus-sub", busSub, "--data-dir", dir, "--log-level", "warning"]
+        var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        env["POSY_SECRET"] = secret
+        let expect = (["bus"] + services.map { String($0.dropFirst("posy-".count)) }).joined(separator: ",")
+        let launch = [("posy-bus", ["--frontend", bus, "--backend", busSub, "--rpc", "tcp://127.0.0.1:\(ports[2])", "--log-level", "warning"])]
+            + services.enumerated().map { i, exe in (exe, common + ["--rpc", "tcp://127.0.0.1:\(ports[4 + i])"]) }
+            + [("posy-gateway", common + ["--http-port", "\(http)", "--rate-limit", "0", "--expect", expect, "--rpc", "tcp://127.0.0.1:*"])]
+        var processes: [(String, Process)] = []
+        for (exe, args) in launch {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: (bin as NSString).appendingPathComponent(exe))
+            p.arguments = args
+            p.environment = env
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            processes.append((exe, p))
+        }
+        let suite = BenchSuite(dir: dir, base: "http://127.0.0.1:\(http)", processes: processes, signer: TokenSigner(secret: secret))
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if try await suite.send("GET", "/healthz", nil, nil).0 == 200 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let admin = try suite.signer.mint(sub: "bench", role: .admin, ttl: 3600)
+        let shop = #"{"id":"s1","name":"Bench Flowers","address":"1 Bench St","lat":31.2,"lon":121.4,"timeZone":"Asia/Shanghai"}"#
+        guard try await suite.send("POST", "/v1/shops", admin, Data(shop.utf8)).0 == 201 else {
+            suite.stop()
+            throw ValidationError("the suite did not come up (no 201 for the shop)")
+        }
+        return suite
+    }
+
+    /// An order of shop `s1`, as every benchmark creates them.
+    static let order = Data(#"{"shopId":"s1","customer":{"id":"c1","name":"Mei"},"recipient":{"name":"Mother","address":"12 Garden Rd","lat":31.23,"lon":121.47},"items":[{"name":"carnations","quantity":12}],"cardMessage":"For the best mum","window":{"start":"2026-05-10T10:00:00Z","end":"2026-05-10T12:00:00Z"}}"#.utf8)
+
+    func staffToken() throws -> String { try signer.mint(sub: "bench-staff", role: .staff, shop: "s1", ttl: 3600) }
+
+    var pids: [Int32] { processes.map { $0.1.processIdentifier } }
+
+    func pid(_ executable: String) -> Int32? { processes.first { $0.0 == executable }?.1.processIdentifier }
+
+    /// SIGTERM to every process and the temp directory removed.
+    func stop() {
+        for (_, p) in processes where p.isRunning { kill(p.processIdentifier, SIGTERM) }
+        for (_, p) in processes { p.waitUntilExit() }
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    func send(_ method: String, _ path: String, _ token: String?, _ body: Data?, key: String? = nil) async throws -> (Int, Data) {
+        var r = URLRequest(url: URL(string: base + path)!)
+        r.httpMethod = method
+        r.timeoutInterval = 30
+        if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let key { r.setValue(key, forHTTPHeaderField: "Idempotency-Key") }
+        if let body {
+            r.httpBody = body
+            r.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        guard let (data, response) = try? await session.data(for: r) else { return (0, Data()) }
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    /// A TCP port free right now (bound to port 0, then released).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in bind(fd, p, len) == 0 && getsockname(fd, p, &len) == 0 }
+        }
+        guard ok else { throw ValidationError("no free port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
