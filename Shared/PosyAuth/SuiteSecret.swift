@@ -1,4 +1,5 @@
 import Foundation
+import PosySchema
 
 /// The suite's signing secret: `POSY_SECRET`, else `<data-dir>/secret`, generated (32 random bytes,
 /// hex, mode 0600) on first use.
@@ -16,7 +17,7 @@ public enum SuiteSecret {
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         var bytes = [UInt8](repeating: 0, count: 32)
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
-        let secret = bytes.map { String(format: "%02x", $0) }.joined()
+        let secret = Hex.encode(bytes)
         let tmp = path + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: tmp, contents: Data((secret + "\n").utf8),
                                              attributes: [.posixPermissions: 0o600])

@@ -15,8 +15,11 @@ public struct URLSigner: Sendable {
 
     var key: SymmetricKey { SymmetricKey(data: secret) }
 
+    /// What is signed: a purpose label, the path and the expiry.
+    static func message(path: String, exp: Int64) -> Data { Data("posy-url-v1\n\(path)\n\(exp)".utf8) }
+
     func mac(path: String, exp: Int64) -> Data {
-        Data(HMAC<SHA256>.authenticationCode(for: Data("posy-url-v1\n\(path)\n\(exp)".utf8), using: key))
+        Data(HMAC<SHA256>.authenticationCode(for: Self.message(path: path, exp: exp), using: key))
     }
 
     /// The query (`exp=…&sig=…`) that makes `path` readable until `now + ttl`.
@@ -36,7 +39,7 @@ public struct URLSigner: Sendable {
         guard let e = Int64(exp), let given = TokenSigner.decodeBase64URL(Substring(sig)) else { throw .malformed }
         guard Double(e) >= now.timeIntervalSince1970 else { throw .expired }
         guard Double(e) <= now.timeIntervalSince1970 + Self.maxTTL + 60 else { throw .badSignature }
-        guard HMAC<SHA256>.isValidAuthenticationCode(given, authenticating: Data("posy-url-v1\n\(path)\n\(e)".utf8), using: key) else {
+        guard HMAC<SHA256>.isValidAuthenticationCode(given, authenticating: Self.message(path: path, exp: e), using: key) else {
             throw .badSignature
         }
     }

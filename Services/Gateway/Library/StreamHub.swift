@@ -88,13 +88,9 @@ final class StreamHub: Service, Sendable {
 
     /// `events.since` on the source.
     func fetch(_ src: String, after: StreamCursor.Position, limit: Int) async throws -> ReplayBatch {
-        guard let peer = host.directory.peer(src), peer.age <= SuiteMonitor.heartbeatDeadline else {
-            throw RPCErrorBody(.unavailable, "\(src) is not available")
-        }
-        let client = try await host.pool.client(peer.heartbeat.rpc)
-        let reply = try await client.call(
-            RPCMethod.eventsSince, body: JSON.encode(EventsSinceRequest(epoch: after.epoch, after: after.pos, limit: limit)),
-            timeout: .seconds(5), retries: 1)
+        let reply = try await host.call(
+            src, RPCMethod.eventsSince, body: JSON.encode(EventsSinceRequest(epoch: after.epoch, after: after.pos, limit: limit)),
+            retries: 1, freshness: SuiteMonitor.heartbeatDeadline)
         return try ReplayBatch.decode(reply)
     }
 }

@@ -63,9 +63,7 @@ extension OrderVisibility {
 
     static func changeView(_ c: OrderChange, for viewer: Viewer) -> OrderChange? {
         if viewer.isStaff(of: c.shopId) || viewer.isCourier(c.courierId, of: c.shopId) { return c }
-        guard case .user(let sub, .customer, _, let scope) = viewer, c.customerId == sub,
-              scope == nil || scope == c.orderId
-        else { return nil }
+        guard viewer.isCustomer(c.customerId, of: c.orderId) else { return nil }
         var out = c
         out.courierId = nil
         out.requestedBy = actor(c.requestedBy, for: viewer)

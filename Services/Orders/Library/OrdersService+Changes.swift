@@ -11,18 +11,14 @@ extension OrdersService {
     /// A customer (their own order) or staff of the shop ask to change address, window or drop-off.
     public func requestChange(orderId: String, _ input: ChangeInput, by viewer: Viewer) async throws -> OrderChange {
         try Self.validate(input)
-        let actor = Self.actor(viewer)
+        let actor = viewer.actor
         let now = self.now
         let events = self.events
         let change = try await store.write { db -> OrderChange in
             guard var order = try Self.load(db, orderId), OrderVisibility.view(order, for: viewer) != nil else {
                 throw RPCErrorBody(.notFound, "no order \(orderId)")
             }
-            let isCustomer: Bool = {
-                if case .user(let sub, .customer, _, _) = viewer { return order.customer?.id == sub }
-                return false
-            }()
-            guard isCustomer || viewer.isStaff(of: order.shopId) else {
+            guard viewer.isCustomer(order.customer?.id, of: order.id) || viewer.isStaff(of: order.shopId) else {
                 throw RPCErrorBody(.forbidden, "only the customer or staff change an order")
             }
             var change = OrderChange(id: Self.newId("c"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
@@ -50,7 +46,7 @@ extension OrdersService {
     public func decideChange(orderId: String, changeId: String, approve: Bool, reason: String?, by viewer: Viewer) async throws
         -> OrderChange
     {
-        let actor = Self.actor(viewer)
+        let actor = viewer.actor
         let now = self.now
         let events = self.events
         return try await store.write { db -> OrderChange in

@@ -13,7 +13,7 @@ extension OrdersService {
         if let lon, !(lon.isFinite && (-180...180).contains(lon)) { throw RPCErrorBody(.invalidField, "lon: must be -180…180") }
         if (lat == nil) != (lon == nil) { throw RPCErrorBody(.invalidField, "lat and lon go together") }
         if let note, note.count > 4_000 { throw RPCErrorBody(.invalidField, "note: at most 4000 characters") }
-        let actor = Self.actor(viewer)
+        let actor = viewer.actor
         let now = self.now
         let deadline = clock().addingTimeInterval(ackTimeout).timeIntervalSince1970
         let events = self.events
@@ -70,7 +70,7 @@ extension OrdersService {
                          _ change: @escaping @Sendable (inout OrderException, String, String) throws -> String) async throws
         -> OrderException
     {
-        let actor = Self.actor(viewer)
+        let actor = viewer.actor
         let now = self.now
         let events = self.events
         return try await store.write { db -> OrderException in

@@ -31,16 +31,7 @@ public final class OrdersService: Sendable {
 
     var now: String { Timestamp.format(clock()) }
 
-    static func newId(_ prefix: String) -> String {
-        prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-    }
-
-    static func actor(_ v: Viewer) -> String {
-        switch v {
-        case .user(let sub, let role, _, _): "\(role.rawValue):\(sub)"
-        case .service(let name): "service:\(name)"
-        }
-    }
+    static func newId(_ prefix: String) -> String { RecordID.make(prefix) }
 
     /// The shard of a new order's conversation: stable per order id, spread over the shard set.
     func shard(for orderId: String) -> Int {
@@ -117,7 +108,7 @@ public final class OrdersService: Sendable {
     {
         guard viewer.isStaff(of: new.shopId) else { throw RPCErrorBody(.forbidden, "only staff of the shop create orders") }
         try OrderValidation.validate(new)
-        let actor = Self.actor(viewer)
+        let actor = viewer.actor
         let request = try JSON.encode(new)
         let id = Self.newId("o")
         let now = self.now
@@ -249,7 +240,7 @@ public final class OrdersService: Sendable {
     func transition(_ db: SQLiteConnection, _ id: String, to target: OrderState, by viewer: Viewer, courierId: String? = nil,
                     reason: String? = nil) throws -> Order
     {
-        let actor = Self.actor(viewer)
+        let actor = viewer.actor
         let now = self.now
         let acceptDeadline = clock().addingTimeInterval(acceptTimeout).timeIntervalSince1970
         // Not visible to the viewer is answered like not there at all: existence is not revealed.

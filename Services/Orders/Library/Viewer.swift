@@ -18,6 +18,26 @@ extension Viewer {
         return false
     }
 
+    /// The customer `customerId`, with a token valid for `orderId` (a tracking link names one order).
+    public func isCustomer(_ customerId: String?, of orderId: String) -> Bool {
+        guard case .user(let sub, .customer, _, let scope) = self, let customerId else { return false }
+        return sub == customerId && (scope == nil || scope == orderId)
+    }
+
+    /// A Posy service calling over RPC.
+    public var isService: Bool {
+        if case .service = self { return true }
+        return false
+    }
+
+    /// How the viewer is recorded as an actor: `role:sub` (`staff:st1`) or `service:<name>`.
+    public var actor: String {
+        switch self {
+        case .user(let sub, let role, _, _): "\(role.rawValue):\(sub)"
+        case .service(let name): "service:\(name)"
+        }
+    }
+
     /// The courier `courierId` of `shop`.
     public func isCourier(_ courierId: String?, of shop: String) -> Bool {
         guard case .user(let sub, .courier, let s, _) = self, let courierId else { return false }

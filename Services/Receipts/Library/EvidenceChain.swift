@@ -17,7 +17,7 @@ public enum EvidenceChain {
         h.update(data: Data(prev.utf8))
         h.update(data: Data("\n".utf8))
         h.update(data: Data(body.utf8))
-        return h.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(h.finalize())
     }
 
     /// Appends a record to `orderId`'s chain inside the caller's write; returns it.

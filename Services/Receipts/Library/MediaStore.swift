@@ -74,7 +74,7 @@ public actor MediaStore {
 
     /// Starts an upload of one of `accepted` formats, at most `limit` bytes.
     public func begin(orderId: String, uploader: String, accepted: Set<MediaFormat>, limit: Int64) throws -> String {
-        let id = "up" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let id = RecordID.make("up", length: 32)
         let path = "\(root)/tmp/\(id)"
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw RPCErrorBody(.internal, "cannot create a temporary file: errno \(errno)") }
@@ -149,7 +149,7 @@ public actor MediaStore {
         }
         close(u.fd)
         uploads[uploadId] = nil
-        let sha = u.hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let sha = Hex.encode(u.hasher.finalize())
         let path = blobPath(sha)
         let dir = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -214,9 +214,6 @@ public actor MediaStore {
         unlink(blobPath(sha256)) == 0
     }
 
-    public func exists(_ sha256: String) -> Bool {
-        FileManager.default.fileExists(atPath: blobPath(sha256))
-    }
 
     static func syncDirectory(_ dir: String) {
         let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

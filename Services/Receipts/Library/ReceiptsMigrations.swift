@@ -3,7 +3,7 @@ import PosyStore
 /// Migrations of `receipts.db` after the core one (version 1: outbox, cursors, meta).
 public enum ReceiptsMigrations {
     public static let all: [Migration] = [
-        Migration(2, "receipts: media, proofs, confirmations, evidence chains, timers", """
+        Migration(2, "receipts: media, proofs, evidence chains", """
             CREATE TABLE media (
                 id TEXT PRIMARY KEY,
                 sha256 TEXT NOT NULL,
@@ -30,9 +30,6 @@ public enum ReceiptsMigrations {
             ) WITHOUT ROWID;
             CREATE INDEX proofs_confirm_by ON proofs(confirm_by) WHERE outcome IS NULL;
             CREATE INDEX proofs_completed ON proofs(completed_at) WHERE completed_at IS NOT NULL;
-            CREATE TABLE confirmations (
-                order_id TEXT NOT NULL, n INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (order_id, n)
-            ) WITHOUT ROWID;
             CREATE TABLE evidence (
                 order_id TEXT NOT NULL,
                 n INTEGER NOT NULL,

@@ -9,8 +9,8 @@ extension ReceiptsService {
     /// their own order's, without the shop-only checks, positions and chain records.
     public func evidence(_ r: ReceiptsRPC.OrderRef) async throws -> EvidenceBundle {
         let (order, viewer) = try await orderAndAccess(r.orderId, for: r.caller)
-        let isCustomer: Bool = if case .user(let sub, .customer, _, _) = viewer { order.customer?.id == sub } else { false }
-        let isShop: Bool = if case .service = viewer { true } else { viewer.isStaff(of: order.shopId) }
+        let isCustomer = viewer.isCustomer(order.customer?.id, of: order.id)
+        let isShop = viewer.isService || viewer.isStaff(of: order.shopId)
         guard isShop || isCustomer else {
             throw RPCErrorBody(.forbidden, "the evidence of an order is for its shop and its customer")
         }
@@ -28,16 +28,15 @@ extension ReceiptsService {
         async let track = section("location") {
             try await self.peer("location", "location.track", JSON.encode(ReceiptsRPC.OrderRef(caller: caller, orderId: order.id)))
         }
-        let (proofs, confirmations, mediaItems, records) = try await store.read { db in
-            (try db.query("SELECT body FROM proofs WHERE order_id = ?", order.id).map {
-                try JSON.decode(Proof.self, from: Data($0.string(0)!.utf8))
-            },
-             try db.query("SELECT body FROM confirmations WHERE order_id = ? ORDER BY n", order.id).map {
-                try JSON.decode(DeliveryConfirmation.self, from: Data($0.string(0)!.utf8))
-            },
-             try Self.mediaOf(db, order: order.id),
-             try EvidenceChain.records(db, orderId: order.id))
+        let (mediaItems, records) = try await store.read { db in
+            (try Self.mediaOf(db, order: order.id), try EvidenceChain.records(db, orderId: order.id))
         }
+        // Proofs and answers are shown as their chain records hold them, next to the verdict on those records.
+        func bodies<T: Decodable>(_ kinds: Set<String>, as: T.Type) -> [T] {
+            records.filter { kinds.contains($0.kind) }.compactMap { try? JSON.decode(T.self, from: Data($0.body.utf8)) }
+        }
+        let proofs = bodies(["proof"], as: Proof.self)
+        let confirmations = bodies(["confirmation", "dispute"], as: DeliveryConfirmation.self)
         let chain = EvidenceChain.verify(orderId: order.id, records)
         return EvidenceBundle(
             orderId: order.id, generatedAt: now, order: await orderSection, timeline: await timeline, chat: await chat,
@@ -92,7 +91,7 @@ extension ReceiptsService {
     /// `evidence.verify`: re-hashes the chain (admins, staff of the shop, services).
     public func verify(_ r: ReceiptsRPC.OrderRef) async throws -> ChainVerification {
         let viewer = try Viewer(r.caller)
-        if case .user = viewer {
+        if !viewer.isService {
             let (order, _) = try await orderAndAccess(r.orderId, for: r.caller)
             guard viewer.isStaff(of: order.shopId) else { throw RPCErrorBody(.forbidden, "staff of the shop verify its evidence") }
         }

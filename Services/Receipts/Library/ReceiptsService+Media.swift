@@ -17,7 +17,7 @@ extension ReceiptsService {
             throw RPCErrorBody(.tooLarge, "\(size) bytes is over the \(limit)-byte limit for \(kind.rawValue)")
         }
         let (_, viewer) = try await orderAndAccess(r.orderId, for: r.caller)
-        let id = try await media.begin(orderId: r.orderId, uploader: Self.actor(viewer), accepted: accepted, limit: limit)
+        let id = try await media.begin(orderId: r.orderId, uploader: viewer.actor, accepted: accepted, limit: limit)
         return .init(uploadId: id, kind: kind, limit: limit)
     }
 
@@ -29,14 +29,14 @@ extension ReceiptsService {
     }
 
     func uploaderKey(_ caller: RPCCaller) throws -> String {
-        Self.actor(try Viewer(caller))
+        try Viewer(caller).actor
     }
 
     /// `media.commit`: the bytes are in the store; the media row and its evidence record are written.
     public func commitUpload(_ r: ReceiptsRPC.UploadRef) async throws -> MediaInfo {
         let uploader = try uploaderKey(r.caller)
         let stored = try await media.commit(r.uploadId, uploader: uploader)
-        let info = MediaInfo(id: Self.newId("md"), sha256: stored.sha256, size: stored.size, kind: stored.format.kind,
+        let info = MediaInfo(id: RecordID.make("md"), sha256: stored.sha256, size: stored.size, kind: stored.format.kind,
                              contentType: stored.format.contentType, orderId: stored.orderId, createdAt: now, photo: stored.photo)
         let photo = try stored.photo.map { String(decoding: try JSON.encode($0), as: UTF8.self) }
         let record = MediaRecord(media: info, uploadedBy: String(uploader.prefix { $0 != ":" }))
@@ -85,8 +85,7 @@ extension ReceiptsService {
             throw RPCErrorBody(.notFound, "no media \(id)")
         }
         let viewer = try Viewer(caller)
-        let isService = if case .service = viewer { true } else { false }
-        if !isService && Self.actor(viewer) != uploader {
+        if !viewer.isService && viewer.actor != uploader {
             _ = try await orderAndAccess(info.orderId, for: caller)
         }
         if info.purgedAt != nil { throw RPCErrorBody(.gone, "media \(id) was purged on \(info.purgedAt!) (retention)") }

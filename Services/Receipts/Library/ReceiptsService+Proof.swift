@@ -39,7 +39,7 @@ extension ReceiptsService {
         let photos = Array(items.prefix(input.photoIds?.count ?? 0))
         let signature = input.signatureId == nil ? nil : items.last
         let checks = ProofCheck.run(order: order, input: input, photos: photos, at: nowDate, farFromAddress: config.farFromAddress)
-        let proof = Proof(id: Self.newId("pf"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
+        let proof = Proof(id: RecordID.make("pf"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
                           customerId: order.customer?.id, photos: photos, signature: signature, lat: input.lat, lon: input.lon,
                           accuracy: input.accuracy, handedTo: input.handedTo, recipientName: input.recipientName,
                           note: input.note, checks: checks, submittedAt: now)

@@ -35,10 +35,6 @@ public final class ReceiptsService: Sendable {
 
     var now: String { Timestamp.format(clock()) }
 
-    static func newId(_ prefix: String) -> String {
-        prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-    }
-
     static let me = RPCCaller(service: "receipts")
 
     /// The order as `caller` may see it, from posy-orders (`not_found` when they may not).
@@ -55,12 +51,5 @@ public final class ReceiptsService: Sendable {
             throw RPCErrorBody(.notFound, "no order \(id)")
         }
         return (order, viewer)
-    }
-
-    static func actor(_ v: Viewer) -> String {
-        switch v {
-        case .user(let sub, let role, _, _): "\(role.rawValue):\(sub)"
-        case .service(let name): "service:\(name)"
-        }
     }
 }

@@ -10,28 +10,23 @@ import PosySchema
 /// - `delivery.disputed`: the shop and the customer — the courier hears of it from the shop.
 public enum ReceiptsVisibility {
     public static func event(_ envelope: Envelope, for viewer: Viewer) -> Data? {
-        if case .service = viewer { return envelope.data }
+        if viewer.isService { return envelope.data }
         switch envelope.type {
         case "proof.accepted":
             guard let p = try? envelope.decode(Proof.self) else { return nil }
             if viewer.isStaff(of: p.shopId) || viewer.isCourier(p.courierId, of: p.shopId) { return envelope.data }
-            guard isCustomer(viewer, p.customerId, p.orderId) else { return nil }
+            guard viewer.isCustomer(p.customerId, of: p.orderId) else { return nil }
             return try? JSON.encode(ReceiptsService.customerView(p))
         case "delivery.confirmed", "delivery.disputed":
             guard let c = try? envelope.decode(DeliveryConfirmation.self) else { return nil }
             if viewer.isStaff(of: c.shopId) { return envelope.data }
             if envelope.type == "delivery.confirmed", viewer.isCourier(c.courierId, of: c.shopId) { return envelope.data }
-            guard isCustomer(viewer, c.customerId, c.orderId) else { return nil }
+            guard viewer.isCustomer(c.customerId, of: c.orderId) else { return nil }
             var out = c
             out.courierId = nil
             return try? JSON.encode(out)
         default:
             return nil
         }
-    }
-
-    static func isCustomer(_ viewer: Viewer, _ customerId: String?, _ orderId: String) -> Bool {
-        guard case .user(let sub, .customer, _, let scope) = viewer, let customerId else { return false }
-        return sub == customerId && (scope == nil || scope == orderId)
     }
 }
