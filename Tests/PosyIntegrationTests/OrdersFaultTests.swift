@@ -32,11 +32,13 @@ extension Integration {
             let next = Locked(0)
             let ids = Locked<[Int: String]>([:])
             let retries = Locked(0)
+            // The pid is read before the burst: /healthz asks every service, and under the burst that
+            // took long enough for all 1,000 creations to finish before the kill.
+            let ordersPid = suite.row(await suite.health().1, "orders")?["pid"] as? Int
             let killer = Task {
-                _ = await Harness.waitFor(.seconds(60), poll: .milliseconds(20)) { ids.value.count >= 300 }
-                let pid = suite.row(await suite.health().1, "orders")?["pid"] as? Int
-                if let pid { kill(Int32(pid), SIGKILL) }
-                return pid
+                _ = await Harness.waitFor(.seconds(60), poll: .milliseconds(5)) { ids.value.count >= 300 }
+                if let ordersPid { kill(Int32(ordersPid), SIGKILL) }
+                return ordersPid
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<8 {

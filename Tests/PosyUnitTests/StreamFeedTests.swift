@@ -7,7 +7,8 @@ import Testing
 /// The gateway's per-source feed, the stream cursor and the change signal, without sockets.
 @Suite struct StreamFeedTests {
     static func event(_ pos: Int64, epoch: String = "e1") -> Envelope {
-        Envelope(src: "orders", epoch: epoch, seq: pos, pos: pos, type: "order.placed")
+        // A fixed time: events built a millisecond apart must still compare equal.
+        Envelope(src: "orders", epoch: epoch, seq: pos, pos: pos, type: "order.placed", at: "2026-05-10T10:00:00.000Z")
     }
 
     @Test func feedKeepsContiguousEventsAndAsksForRepairOnGaps() {
