@@ -3,11 +3,21 @@ import PosySchema
 
 extension ServiceHost {
     /// Calls `method` on the live instance named `instance` (found by its heartbeats) and returns the
-    /// reply's body. `unavailable` when no heartbeat of it came within `freshness` seconds.
+    /// reply's body. `unavailable` when no heartbeat of it came within `freshness` seconds. An
+    /// instance never heard of yet (this process started less than a heartbeat ago) is waited for up
+    /// to `discovery`; one heard of and gone silent fails at once.
     public func call(_ instance: String, _ method: String, body: Data, timeout: Duration = .seconds(5), retries: Int = 0,
-                     freshness: Double = 3.5) async throws -> Data
+                     freshness: Double = 3.5, discovery: Duration = .seconds(2)) async throws -> Data
     {
-        guard let peer = directory.peer(instance), peer.age <= freshness else {
+        var found = directory.peer(instance)
+        if found == nil {
+            let deadline = ContinuousClock.now + discovery
+            while found == nil, ContinuousClock.now < deadline, !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(50))
+                found = directory.peer(instance)
+            }
+        }
+        guard let peer = found, peer.age <= freshness else {
             throw RPCErrorBody(.unavailable, "\(instance) is not available")
         }
         let client = try await pool.client(peer.heartbeat.rpc)
