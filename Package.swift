@@ -64,7 +64,15 @@ let package = Package(
             ],
             path: "Services/Orders/Library"),
         .executableTarget(name: "posy-orders", dependencies: ["PosyCore", "PosyOrders"], path: "Services/Orders/Main"),
-        .executableTarget(name: "posy-messaging", dependencies: ["PosyCore"], path: "Services/Messaging"),
+        .target(
+            name: "PosyMessaging",
+            dependencies: [
+                "PosySchema", "PosyCore", "PosyStore", "PosyOrders",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Messaging/Library"),
+        .executableTarget(name: "posy-messaging", dependencies: ["PosyCore", "PosyMessaging"], path: "Services/Messaging/Main"),
         .executableTarget(name: "posy-location", dependencies: ["PosyCore"], path: "Services/Location"),
         .target(
             name: "PosyReceipts",
@@ -99,7 +107,10 @@ let package = Package(
         // Tests/
         .testTarget(
             name: "PosyUnitTests",
-            dependencies: ["PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyOrders", "PosyReceipts", "PosyGateway"],
+            dependencies: [
+                "PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyOrders", "PosyReceipts", "PosyMessaging",
+                "PosyGateway",
+            ],
             path: "Tests/PosyUnitTests"),
         .testTarget(
             name: "PosyIntegrationTests",

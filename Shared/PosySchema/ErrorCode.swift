@@ -24,6 +24,9 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case rangeNotSatisfiable = "range_not_satisfiable"
     /// It was there and has been removed for good (media purged by retention).
     case gone = "gone"
+    /// The conversation is closed for new messages (24 h after its order ended), or the caller's
+    /// part in it ended (a courier after the delivery).
+    case readOnly = "read_only"
     /// The requested events are from an epoch the source no longer has.
     case epochMismatch = "epoch_mismatch"
     /// The service is not reachable (not connected, or refused the send).
@@ -42,7 +45,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         case .unauthorized: 401
         case .forbidden: 403
         case .notFound, .unknownMethod: 404
-        case .conflict, .epochMismatch, .invalidTransition: 409
+        case .conflict, .epochMismatch, .invalidTransition, .readOnly: 409
         case .invalidField: 422
         case .rateLimited: 429
         case .upgradeRequired: 426

@@ -16,6 +16,8 @@ enum StreamAPI {
     static let path = "v1/stream"
     /// Close code when the token expires (4000–4999 are the application's own).
     static let tokenExpiredCode = 4001
+    /// Pushes a connection may have waiting before it is closed as too slow (it resyncs on reconnect).
+    static let maxQueuedPushes = 10_000
 
     static func register(on table: RouteTable, webSocketRouter: Router<BasicWebSocketRequestContext>, api: APIContext,
                          hub: StreamHub)
@@ -35,6 +37,13 @@ enum StreamAPI {
             let session = StreamSession(hub: hub, viewer: Viewer(claims), cursor: cursor) { text in
                 try await outbound.write(.text(text))
             }
+            // Pushes arrive on the hub's bus thread: they queue here and one task writes them.
+            let (pushes, queue) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(maxQueuedPushes))
+            let registration = hub.pushes.register(claims) { frame in
+                if case .dropped = queue.yield(frame) { queue.finish() }  // too far behind: close; the client resyncs
+            }
+            defer { hub.pushes.unregister(registration) }
+            let chat = ChatGateway(api: api)
             hub.host.metrics.increment("stream_connections")
             let expired = await withTaskGroup(of: Bool.self) { group -> Bool in
                 group.addTask {
@@ -43,8 +52,20 @@ enum StreamAPI {
                     return false
                 }
                 group.addTask {
-                    // Client frames are not part of the protocol; reading them handles pings and close.
-                    do { for try await _ in inbound {} } catch {}
+                    for await frame in pushes {
+                        guard (try? await outbound.write(.text(frame))) != nil else { break }
+                    }
+                    return false
+                }
+                group.addTask {
+                    // Client frames (ChatFrames), one at a time in the order sent; reading also handles pings and close.
+                    do {
+                        for try await message in inbound.messages(maxSize: ChatFrames.maxFrame) {
+                            guard case .text(let text) = message else { continue }
+                            let reply = await ChatFrames.handle(text, claims: claims, chat: chat)
+                            try await outbound.write(.text(reply))
+                        }
+                    } catch {}
                     return false
                 }
                 group.addTask {
@@ -56,6 +77,7 @@ enum StreamAPI {
                 group.cancelAll()
                 return first
             }
+            queue.finish()
             if expired { try? await outbound.close(.init(codeNumber: tokenExpiredCode), reason: "token expired") }
         }
     }

@@ -18,6 +18,8 @@ final class StreamHub: Service, Sendable {
     let feeds: [EventFeed]
     let filters: [String: Filter]
     let signal = ChangeSignal()
+    /// Chat pushes to connected users (issue 5).
+    let pushes = PushRouter()
     private let socket = Locked<ZMQSocket?>(nil)
 
     /// The sources the stream carries today, with their need-to-know filters.
@@ -53,7 +55,13 @@ final class StreamHub: Service, Sendable {
     func ingest(_ batch: [[Data]]) {
         var changed = false
         for frames in batch {
-            guard frames.count == 2, let e = try? EnvelopeCodec.decode(frames[1]), let feed = feed(e.src) else { continue }
+            guard frames.count == 2, let e = try? EnvelopeCodec.decode(frames[1]) else { continue }
+            if e.seq == 0, let topic = String(data: frames[0], encoding: .utf8), PushRouter.isPush(topic) {
+                let n = pushes.route(topic: topic, e)
+                if n > 0 { host.metrics.increment("pushes_delivered", by: Int64(n)) }
+                continue
+            }
+            guard let feed = feed(e.src) else { continue }
             let result: (changed: Bool, repair: Bool)
             if e.type == Topic.heartbeat {
                 guard let hb = try? e.decode(Heartbeat.self), let pos = hb.pos, !hb.epoch.isEmpty else { continue }

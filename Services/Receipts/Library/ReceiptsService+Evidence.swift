@@ -21,9 +21,10 @@ extension ReceiptsService {
         async let timeline = section("orders") {
             try await self.peer("orders", OrdersRPC.timeline, JSON.encode(OrdersRPC.OrderQuery(caller: caller, id: order.id)))
         }
-        let shard = Self.shardInstance(order.conversationId)
+        let shard = MessagingRPC.instance(of: order.conversationId) ?? "messaging-1"
         async let chat = section(shard) {
-            try await self.peer(shard, "messaging.transcript", JSON.encode(TranscriptRequest(caller: caller, conversationId: order.conversationId)))
+            try await self.peer(shard, MessagingRPC.transcript,
+                                JSON.encode(MessagingRPC.ConversationRef(caller: caller, conversationId: order.conversationId)))
         }
         async let track = section("location") {
             try await self.peer("location", "location.track", JSON.encode(ReceiptsRPC.OrderRef(caller: caller, orderId: order.id)))
@@ -43,17 +44,6 @@ extension ReceiptsService {
             track: await track, proofs: isShop ? proofs : proofs.map(Self.customerView),
             confirmations: isShop ? confirmations : confirmations.map(Self.customerView),
             media: mediaItems, records: isShop ? records : nil, chain: chain)
-    }
-
-    struct TranscriptRequest: Codable {
-        var caller: RPCCaller
-        var conversationId: String
-    }
-
-    /// `m2-o…` → `messaging-2` (design §4).
-    static func shardInstance(_ conversationId: String) -> String {
-        let digits = conversationId.dropFirst().prefix { $0.isNumber }
-        return "messaging-\(digits.isEmpty ? "1" : String(digits))"
     }
 
     /// A section from another service, or why it is not there.

@@ -1,0 +1,82 @@
+import Foundation
+import PosyAuth
+import PosyOrders
+import PosySchema
+
+/// Frames a client sends on `GET /v1/stream` (issue 5) and the reply each gets. Every frame is a
+/// JSON object with a `type` and an optional `ref` the reply echoes:
+///
+/// - `msg.send` `{conversationId, clientMsgId, kind, text?, mediaId?, durationMs?, location?}`
+/// - `msg.read` / `msg.delivered` `{conversationId, seq}`
+/// - `msg.recall` `{conversationId, seq}`
+/// - `typing` `{conversationId}`
+/// - `ping`
+///
+/// Reply: `{"type":"reply","ref":…,"for":<type>,"ok":true,"data":{…}}` or
+/// `{"type":"reply","ref":…,"for":<type>,"ok":false,"error":{"code","message"}}`.
+enum ChatFrames {
+    struct Inbound: Decodable {
+        var type: String
+        var ref: String?
+        var conversationId: String?
+        var clientMsgId: String?
+        var kind: String?
+        var text: String?
+        var mediaId: String?
+        var durationMs: Int?
+        var location: ChatLocation?
+        var seq: Int64?
+    }
+
+    static let maxFrame = 64 * 1024
+
+    /// The reply to one client frame.
+    static func handle(_ text: String, claims: TokenClaims, chat: ChatGateway) async -> String {
+        guard let frame = try? JSON.decode(Inbound.self, from: Data(text.utf8)) else {
+            return reply(nil, for: "?", error: RPCErrorBody(.badRequest, "a frame is a JSON object with a type"))
+        }
+        do {
+            if let wait = chat.api.limiter.check("\(claims.role.rawValue):\(claims.sub):\(claims.order ?? "")") {
+                throw RPCErrorBody(.rateLimited, "too many frames for this token; retry after \(Int(wait.rounded(.up))) s")
+            }
+            return reply(frame.ref, for: frame.type, data: try await dispatch(frame, caller: Viewer.caller(claims), chat: chat))
+        } catch let e as RPCErrorBody {
+            return reply(frame.ref, for: frame.type, error: e)
+        } catch {
+            return reply(frame.ref, for: frame.type, error: RPCErrorBody(.internal, "internal error"))
+        }
+    }
+
+    static func dispatch(_ f: Inbound, caller: RPCCaller, chat: ChatGateway) async throws -> Data {
+        func conversation() throws -> String {
+            guard let id = f.conversationId, !id.isEmpty else { throw RPCErrorBody(.invalidField, "conversationId: required") }
+            return id
+        }
+        func seq() throws -> Int64 {
+            guard let s = f.seq else { throw RPCErrorBody(.invalidField, "seq: required") }
+            return s
+        }
+        switch f.type {
+        case "msg.send":
+            let input = MessageInput(clientMsgId: f.clientMsgId ?? "", kind: f.kind ?? "", text: f.text, mediaId: f.mediaId,
+                                     durationMs: f.durationMs, location: f.location)
+            return try await chat.send(caller, try conversation(), input)
+        case "msg.read": return try await chat.ack(caller, try conversation(), read: try seq(), delivered: nil)
+        case "msg.delivered": return try await chat.ack(caller, try conversation(), read: nil, delivered: try seq())
+        case "msg.recall": return try await chat.recall(caller, try conversation(), seq: try seq())
+        case "typing": return try await chat.typing(caller, try conversation())
+        case "ping": return Data("{}".utf8)
+        default: throw RPCErrorBody(.badRequest, "unknown frame type '\(f.type.prefix(40))'")
+        }
+    }
+
+    static func reply(_ ref: String?, for type: String, data: Data) -> String {
+        "{\"type\":\"reply\",\"ref\":\(ref.map(JSON.quoted) ?? "null"),\"for\":\(JSON.quoted(type)),\"ok\":true,\"data\":"
+            + String(decoding: data, as: UTF8.self) + "}"
+    }
+
+    static func reply(_ ref: String?, for type: String, error: RPCErrorBody) -> String {
+        "{\"type\":\"reply\",\"ref\":\(ref.map(JSON.quoted) ?? "null"),\"for\":\(JSON.quoted(String(type.prefix(40)))),\"ok\":false,\"error\":"
+            + String(decoding: JSON.encodeOrEmpty(error), as: UTF8.self) + "}"
+    }
+}

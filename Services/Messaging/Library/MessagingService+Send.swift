@@ -1,0 +1,186 @@
+import Foundation
+import PosyOrders
+import PosySchema
+import PosyStore
+
+extension MessagingService {
+    /// `msg.send`: checks the message, then stores it with the next seq of its conversation and
+    /// pushes it to every participant once committed. The same `clientMsgId` from the same sender
+    /// returns the stored message (`duplicate: true`) and stores nothing.
+    public func send(_ r: MessagingRPC.SendRequest) async throws -> MessagingRPC.SendResult {
+        let viewer = try Viewer(r.caller)
+        let input = r.message
+        let kind = try Self.validate(input)
+        var media: MessageMedia?
+        if kind.mediaKind != nil || kind == .file, let mediaId = input.mediaId {
+            // Only a participant learns whether the media fits: check access first.
+            let orderId = try await store.read { db in try self.open(db, r.conversationId, viewer).0.orderId }
+            media = try await self.media(mediaId, of: orderId, for: kind, durationMs: input.durationMs)
+        }
+        let now = nowSeconds
+        let at = nowText
+        let checkedMedia = media
+        return try await store.write { db -> MessagingRPC.SendResult in
+            var (c, access) = try self.open(db, r.conversationId, viewer)
+            if let row = try db.queryOne("""
+                SELECT body FROM messages WHERE conversation_id = ? AND sender_id = ? AND party = ? AND client_msg_id = ?
+                """, c.id, access.userId, access.party.rawValue, input.clientMsgId)
+            {
+                self.metrics.increment("messages_duplicate")
+                return .init(message: try JSON.decode(ChatMessage.self, from: row.data(0)!), duplicate: true)
+            }
+            guard access.canSend(c, now: now) else {
+                throw RPCErrorBody(.readOnly, access.untilSeq != nil
+                    ? "the delivery is over: this conversation is read-only for its courier"
+                    : "this conversation is read-only since its order ended")
+            }
+            if access.member == nil { _ = try self.member(db, c, access) }
+            let message = try self.append(db, &c, senderId: access.userId, party: access.party, clientMsgId: input.clientMsgId,
+                                          kind: kind, text: input.text, media: checkedMedia, location: input.location, at: at)
+            self.metrics.increment("messages_stored")
+            return .init(message: message, duplicate: false)
+        }
+    }
+
+    /// The message's kind after checking its fields; `invalid_field` (422) names what is wrong.
+    static func validate(_ input: MessageInput) throws -> MessageKind {
+        guard !input.clientMsgId.isEmpty, input.clientMsgId.count <= MessageInput.maxClientMsgId else {
+            throw RPCErrorBody(.invalidField, "clientMsgId: 1…\(MessageInput.maxClientMsgId) characters")
+        }
+        guard let kind = MessageKind(rawValue: input.kind) else {
+            throw RPCErrorBody(.invalidField, "kind: unknown '\(input.kind.prefix(40))' (text, image, voice, video, file, location)")
+        }
+        guard kind.isSendable else { throw RPCErrorBody(.invalidField, "kind: \(kind.rawValue) messages are written by Posy") }
+        if let text = input.text, text.count > MessageInput.maxText {
+            throw RPCErrorBody(.invalidField, "text: \(text.count) characters, at most \(MessageInput.maxText)")
+        }
+        switch kind {
+        case .text:
+            guard let text = input.text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw RPCErrorBody(.invalidField, "text: required for a text message")
+            }
+        case .image, .voice, .video, .file:
+            guard let id = input.mediaId, !id.isEmpty else {
+                throw RPCErrorBody(.invalidField, "mediaId: required for a \(kind.rawValue) message (upload with POST /v1/media)")
+            }
+            if let d = input.durationMs, d < 0 || d > 3_600_000 { throw RPCErrorBody(.invalidField, "durationMs: 0…3600000") }
+            if kind == .voice, input.durationMs == nil { throw RPCErrorBody(.invalidField, "durationMs: required for a voice note") }
+        case .location:
+            guard let l = input.location, Geo.isValid(lat: l.lat, lon: l.lon) else {
+                throw RPCErrorBody(.invalidField, "location: lat −90…90 and lon −180…180 required")
+            }
+            if let label = l.label, label.count > 200 { throw RPCErrorBody(.invalidField, "location.label: at most 200 characters") }
+        case .system, .card:
+            break
+        }
+        return kind
+    }
+
+    /// The media a message references, from posy-receipts: it must exist, belong to this order and
+    /// be of the message's kind (`invalid_field` otherwise — another order's media is not revealed).
+    func media(_ id: String, of orderId: String?, for kind: MessageKind, durationMs: Int?) async throws -> MessageMedia {
+        let info: MediaInfo
+        do {
+            let body = try await peer("receipts", ReceiptsRPC.mediaInfo,
+                                      JSON.encode(ReceiptsRPC.MediaQuery(caller: Self.me, id: id)))
+            info = try JSON.decode(MediaInfo.self, from: body)
+        } catch let e as RPCErrorBody where e.code == .notFound || e.code == .gone {
+            throw RPCErrorBody(.invalidField, "mediaId: no media \(id) of this order")
+        }
+        guard let orderId, info.orderId == orderId else {
+            throw RPCErrorBody(.invalidField, "mediaId: no media \(id) of this order")
+        }
+        if let wanted = kind.mediaKind, info.kind != wanted {
+            throw RPCErrorBody(.invalidField, "mediaId: \(id) is \(info.kind.rawValue), not \(wanted.rawValue)")
+        }
+        return MessageMedia(id: info.id, kind: info.kind, contentType: info.contentType, size: info.size, durationMs: durationMs)
+    }
+
+    /// Appends a message (inside the caller's write): next seq, unread +1 for everyone else who
+    /// receives it, a change for sync, and the push once committed.
+    @discardableResult
+    func append(_ db: SQLiteConnection, _ c: inout ConversationRow, senderId: String, party: ChatParty, clientMsgId: String?,
+                kind: MessageKind, text: String? = nil, media: MessageMedia? = nil, location: ChatLocation? = nil,
+                card: JSONValue? = nil, at: String) throws -> ChatMessage
+    {
+        let seq = c.lastSeq + 1
+        let message = ChatMessage(conversationId: c.id, seq: seq, senderId: senderId, party: party, clientMsgId: clientMsgId,
+                                  kind: kind, text: text, media: media, location: location, card: card, at: at)
+        let body = try JSON.encode(message)
+        try db.run("INSERT INTO messages(conversation_id, seq, sender_id, party, client_msg_id, body) VALUES (?,?,?,?,?,?)",
+                   c.id, seq, senderId, party.rawValue, clientMsgId, body)
+        try db.run("UPDATE conversations SET last_seq = ?, last_at = ?, live_count = live_count + 1 WHERE id = ?", seq, at, c.id)
+        try db.run("""
+            UPDATE members SET unread = unread + 1
+            WHERE conversation_id = ? AND removed = 0 AND until_seq IS NULL AND NOT (user_id = ? AND party = ?)
+            """, c.id, senderId, party.rawValue)
+        try Self.recordChange(db, c.id, type: "message", ref: String(seq))
+        c.lastSeq = seq
+        c.lastAt = at
+        c.liveCount += 1
+        let members = try MemberRow.all(db, c.id)
+        let conversation = c
+        db.onCommit { self.push("msg.new", conversation, body: body, members: members, withUnread: true) }
+        return message
+    }
+
+    /// `msg.recall`: the sender takes a message back within the recall window. Its content is
+    /// removed for everyone; a placeholder keeps its seq. Recalling twice returns the placeholder.
+    public func recall(_ r: MessagingRPC.SeqRequest) async throws -> ChatMessage {
+        let viewer = try Viewer(r.caller)
+        let now = clock()
+        let at = nowText
+        let window = config.recallWindow
+        return try await store.write { db -> ChatMessage in
+            var (c, access) = try self.open(db, r.conversationId, viewer)
+            guard r.seq >= access.fromSeq, r.seq <= access.visibleEnd(c),
+                  let row = try db.queryOne("SELECT body, sender_id, party FROM messages WHERE conversation_id = ? AND seq = ?", c.id, r.seq)
+            else { throw RPCErrorBody(.notFound, "no message \(r.seq) in \(c.id)") }
+            var message = try JSON.decode(ChatMessage.self, from: row.data(0)!)
+            guard row.string(1) == access.userId, row.string(2) == access.party.rawValue else {
+                throw RPCErrorBody(.forbidden, "only its sender recalls a message")
+            }
+            if message.recalledAt != nil { return message }
+            guard let sent = Timestamp.parse(message.at), now.timeIntervalSince(sent) <= window else {
+                throw RPCErrorBody(.conflict, "a message can be recalled within \(Int(window / 60)) minutes of sending")
+            }
+            message.text = nil
+            message.media = nil
+            message.location = nil
+            message.recalledAt = at
+            let body = try JSON.encode(message)
+            try db.run("UPDATE messages SET body = ?, recalled_at = ? WHERE conversation_id = ? AND seq = ?", body, at, c.id, r.seq)
+            try db.run("UPDATE conversations SET live_count = MAX(0, live_count - 1) WHERE id = ?", c.id)
+            c.liveCount = max(0, c.liveCount - 1)
+            // It no longer counts as unread for those who had not read it.
+            try db.run("""
+                UPDATE members SET unread = MAX(0, unread - 1)
+                WHERE conversation_id = ? AND read_seq < ? AND from_seq <= ? AND (until_seq IS NULL OR until_seq >= ?)
+                  AND NOT (user_id = ? AND party = ?)
+                """, c.id, r.seq, r.seq, r.seq, access.userId, access.party.rawValue)
+            try Self.recordChange(db, c.id, type: "recall", ref: String(r.seq))
+            let members = try MemberRow.all(db, c.id)
+            let conversation = c
+            db.onCommit { self.push("msg.recalled", conversation, body: body, members: members, withUnread: true, seq: r.seq) }
+            return message
+        }
+    }
+
+    /// `msg.typing`: an ephemeral hint to the other participants; nothing is stored.
+    public func typing(_ r: MessagingRPC.ConversationRef) async throws {
+        let viewer = try Viewer(r.caller)
+        let (c, access, members) = try await store.read { db in
+            let (c, access) = try self.open(db, r.conversationId, viewer)
+            return (c, access, try MemberRow.all(db, c.id))
+        }
+        guard access.canSend(c, now: nowSeconds) else { throw RPCErrorBody(.readOnly, "this conversation is read-only") }
+        let body = try JSON.encode(TypingHint(conversationId: c.id, party: access.party, at: nowText))
+        push("typing", c, body: body, members: members, withUnread: false)
+    }
+
+    struct TypingHint: Encodable {
+        var conversationId: String
+        var party: ChatParty
+        var at: String
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import PosyCore
+import PosyOrders
+import PosySchema
+import PosyStore
+
+/// One messaging shard over `messaging-<shard>.db` (issue 5): the conversations whose id names this
+/// shard, their messages with per-conversation `seq`, every participant's delivery and read cursors
+/// and unread count, and a change log that sync reads. Conversations come from posy-orders' durable
+/// events; live pushes go out as ephemeral bus events after the change committed.
+public final class MessagingService: Sendable {
+    /// Calls another service: `(instance, method, body) → reply body`.
+    public typealias PeerCall = @Sendable (String, String, Data) async throws -> Data
+    /// Publishes an ephemeral bus event: `(topic, type, data)`.
+    public typealias Publish = @Sendable (String, String, Data) -> Void
+
+    let store: Store
+    let instance: String
+    let epoch: String
+    let config: MessagingConfig
+    let peer: PeerCall
+    let publish: Publish
+    let metrics: Metrics
+    let logger: Logger
+    let clock: @Sendable () -> Date
+
+    public init(store: Store, instance: String, epoch: String, config: MessagingConfig = MessagingConfig(), metrics: Metrics,
+                logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }, peer: @escaping PeerCall,
+                publish: @escaping Publish)
+    {
+        self.store = store
+        self.instance = instance
+        self.epoch = epoch
+        self.config = config
+        self.peer = peer
+        self.publish = publish
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+    }
+
+    var nowText: String { Timestamp.format(clock()) }
+    var nowSeconds: Double { clock().timeIntervalSince1970 }
+
+    static let me = RPCCaller(service: "messaging")
+
+    /// Whether a conversation id belongs to this shard.
+    func owns(_ conversationId: String) -> Bool { MessagingRPC.instance(of: conversationId) == instance }
+
+    /// The conversation and the caller's access to it; `not_found` when there is none.
+    func open(_ db: SQLiteConnection, _ conversationId: String, _ viewer: Viewer) throws -> (ConversationRow, ChatAccess) {
+        guard let c = try ConversationRow.load(db, conversationId), let access = try ChatAccess.of(viewer, in: c, db: db) else {
+            throw RPCErrorBody(.notFound, "no conversation \(conversationId)")
+        }
+        return (c, access)
+    }
+
+    /// The member row of the caller, created for staff on first use with the unread count it would have had.
+    func member(_ db: SQLiteConnection, _ c: ConversationRow, _ access: ChatAccess) throws -> MemberRow {
+        if let m = access.member { return m }
+        var m = MemberRow(userId: access.userId, party: access.party, fromSeq: access.fromSeq, untilSeq: access.untilSeq)
+        // Staff come here before their first read or message: everything not recalled is unread.
+        m.unread = access.party == .shop ? c.liveCount : try Self.countUnread(db, c.id, member: m)
+        try m.save(db, c.id)
+        return m
+    }
+
+    /// Messages of others after the member's read cursor, in their range, not recalled.
+    static func countUnread(_ db: SQLiteConnection, _ conversationId: String, member m: MemberRow) throws -> Int {
+        let from = max(m.readSeq + 1, m.fromSeq)
+        let until = m.untilSeq ?? Int64.max
+        return Int(try db.queryOne("""
+            SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND seq >= ? AND seq <= ?
+              AND NOT (sender_id = ? AND party = ?) AND recalled_at IS NULL
+            """, conversationId, from, until, m.userId, m.party.rawValue)?.int(0) ?? 0)
+    }
+
+    /// Every party's cursors in a conversation: the shop's are the furthest of its staff.
+    static func receipts(_ members: [MemberRow]) -> [PartyReceipt] {
+        var byParty: [ChatParty: PartyReceipt] = [:]
+        for m in members where !m.removed && m.party != .system {
+            var r = byParty[m.party] ?? PartyReceipt(party: m.party, deliveredSeq: 0, readSeq: 0)
+            r.deliveredSeq = max(r.deliveredSeq, m.deliveredSeq)
+            r.readSeq = max(r.readSeq, m.readSeq)
+            byParty[m.party] = r
+        }
+        return ChatParty.allCases.compactMap { byParty[$0] }
+    }
+
+    /// Records a change for sync: messages append; a recall, receipt or conversation change replaces
+    /// the earlier one of the same ref, so sync shows each once, at its newest position.
+    static func recordChange(_ db: SQLiteConnection, _ conversationId: String, type: String, ref: String) throws {
+        if type != "message" {
+            try db.run("DELETE FROM changes WHERE conversation_id = ? AND type = ? AND ref = ?", conversationId, type, ref)
+        }
+        try db.run("INSERT INTO changes(conversation_id, type, ref) VALUES (?,?,?)", conversationId, type, ref)
+    }
+}

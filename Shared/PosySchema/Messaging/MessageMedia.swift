@@ -1,0 +1,17 @@
+/// The media a message references, as receipts stored it (`GET /v1/media/{id}` serves the bytes).
+public struct MessageMedia: Codable, Sendable, Equatable {
+    public var id: String
+    public var kind: MediaKind
+    public var contentType: String
+    public var size: Int64
+    /// Length of a voice note or video, as the sender's app measured it.
+    public var durationMs: Int?
+
+    public init(id: String, kind: MediaKind, contentType: String, size: Int64, durationMs: Int? = nil) {
+        self.id = id
+        self.kind = kind
+        self.contentType = contentType
+        self.size = size
+        self.durationMs = durationMs
+    }
+}

@@ -1,0 +1,152 @@
+/// RPC methods of a `posy-messaging` shard and their requests (issue 5). The gateway calls the
+/// shard a conversation id names (`m2-…` → instance `messaging-2`); list and sync go to every shard.
+/// Replies are the JSON of the named type.
+public enum MessagingRPC {
+    /// `SendRequest` → `SendResult`: stores a message (or returns the one this `clientMsgId` made).
+    public static let send = "msg.send"
+    /// `ListRequest` → `MessagePage`
+    public static let list = "msg.list"
+    /// `AckRequest` → `ReceiptUpdate` (the caller's cursors and unread count after the ack).
+    public static let ack = "msg.ack"
+    /// `SeqRequest` → `ChatMessage` (the placeholder left behind).
+    public static let recall = "msg.recall"
+    /// `ConversationRef` → `{}`: tells the other participants the caller is typing (ephemeral).
+    public static let typing = "msg.typing"
+    /// `CallerOnly` → `[ConversationSummary]`: the caller's conversations on this shard.
+    public static let conversations = "conv.list"
+    /// `ConversationRef` → `ConversationSummary`
+    public static let conversation = "conv.get"
+    /// `SyncRequest` → `ShardSync`
+    public static let sync = "msg.sync"
+    /// `ConversationRef` → `Transcript`: the whole conversation for the evidence bundle.
+    public static let transcript = "messaging.transcript"
+
+    public struct ConversationRef: Codable, Sendable {
+        public var caller: RPCCaller
+        public var conversationId: String
+        public init(caller: RPCCaller, conversationId: String) {
+            self.caller = caller
+            self.conversationId = conversationId
+        }
+    }
+
+    public struct CallerOnly: Codable, Sendable {
+        public var caller: RPCCaller
+        public init(caller: RPCCaller) { self.caller = caller }
+    }
+
+    public struct SendRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var conversationId: String
+        public var message: MessageInput
+        public init(caller: RPCCaller, conversationId: String, message: MessageInput) {
+            self.caller = caller
+            self.conversationId = conversationId
+            self.message = message
+        }
+    }
+
+    public struct SendResult: Codable, Sendable, Equatable {
+        public var message: ChatMessage
+        /// The `clientMsgId` had already been used: this is the first message, nothing new was stored.
+        public var duplicate: Bool
+        public init(message: ChatMessage, duplicate: Bool) {
+            self.message = message
+            self.duplicate = duplicate
+        }
+    }
+
+    public struct ListRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var conversationId: String
+        /// Messages with seq > after (oldest first), or seq < before (the newest of them, still in seq order).
+        public var after: Int64?
+        public var before: Int64?
+        public var limit: Int?
+        public init(caller: RPCCaller, conversationId: String, after: Int64? = nil, before: Int64? = nil, limit: Int? = nil) {
+            self.caller = caller
+            self.conversationId = conversationId
+            self.after = after
+            self.before = before
+            self.limit = limit
+        }
+    }
+
+    public struct AckRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var conversationId: String
+        /// Everything up to this seq was read (implies delivered).
+        public var read: Int64?
+        /// Everything up to this seq reached a device of the caller.
+        public var delivered: Int64?
+        public init(caller: RPCCaller, conversationId: String, read: Int64? = nil, delivered: Int64? = nil) {
+            self.caller = caller
+            self.conversationId = conversationId
+            self.read = read
+            self.delivered = delivered
+        }
+    }
+
+    public struct SeqRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var conversationId: String
+        public var seq: Int64
+        public init(caller: RPCCaller, conversationId: String, seq: Int64) {
+            self.caller = caller
+            self.conversationId = conversationId
+            self.seq = seq
+        }
+    }
+
+    public struct SyncRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        /// The shard's epoch and position from the last sync; nil or another epoch starts from the beginning.
+        public var epoch: String?
+        public var after: Int64
+        public var limit: Int
+        public init(caller: RPCCaller, epoch: String?, after: Int64, limit: Int) {
+            self.caller = caller
+            self.epoch = epoch
+            self.after = after
+            self.limit = limit
+        }
+    }
+
+    /// One shard's part of a sync.
+    public struct ShardSync: Codable, Sendable, Equatable {
+        public var epoch: String
+        /// Position to continue from.
+        public var pos: Int64
+        public var changes: [SyncChange]
+        public var more: Bool
+        /// The request named another epoch (the store was reset): this starts from the beginning.
+        public var reset: Bool
+        public init(epoch: String, pos: Int64, changes: [SyncChange], more: Bool, reset: Bool) {
+            self.epoch = epoch
+            self.pos = pos
+            self.changes = changes
+            self.more = more
+            self.reset = reset
+        }
+    }
+
+    public struct Transcript: Codable, Sendable, Equatable {
+        public var conversationId: String
+        public var messages: [ChatMessage]
+        public var receipts: [PartyReceipt]
+        public init(conversationId: String, messages: [ChatMessage], receipts: [PartyReceipt]) {
+            self.conversationId = conversationId
+            self.messages = messages
+            self.receipts = receipts
+        }
+    }
+
+    /// The instance serving a conversation id (`m2-o…` → `messaging-2`); nil when the id names no shard.
+    public static func instance(of conversationId: String) -> String? {
+        guard conversationId.first == "m", let dash = conversationId.firstIndex(of: "-"),
+              let shard = Int(conversationId[conversationId.index(after: conversationId.startIndex)..<dash]),
+              (1...99).contains(shard), conversationId.index(after: dash) < conversationId.endIndex
+        else { return nil }
+        return "messaging-\(shard)"
+    }
+}
