@@ -101,6 +101,8 @@ let package = Package(
             dependencies: [
                 "PosyCore", "PosyAuth", "PosyStore", "PosySchema", "PosyZMQ", "PosyReceipts",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Services/CLI/Library"),
         .executableTarget(name: "posy", dependencies: ["PosyCLI"], path: "Services/CLI/Main"),

@@ -16,8 +16,8 @@ struct BenchSuite {
     let signer: TokenSigner
     let session = URLSession(configuration: .ephemeral)
 
-    /// Starts `posy-bus`, `services` (e.g. `["posy-orders"]`) and `posy-gateway` from `bin`; waits until
-    /// `/healthz` answers 200 and creates the shop.
+    /// Starts `posy-bus`, `services` (e.g. `["posy-orders"]`, or with flags: `"posy-messaging --shard 2"`) and
+    /// `posy-gateway` from `bin`; waits until `/healthz` answers 200 and creates the shop.
     static func start(_ name: String, bin: String, services: [String], environment: [String: String] = [:]) async throws
         -> BenchSuite
     {
@@ -29,9 +29,14 @@ struct BenchSuite {
         let common = ["--bus-pub", bus, "--bus-sub", busSub, "--data-dir", dir, "--log-level", "warning"]
         var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         env["POSY_SECRET"] = secret
-        let expect = (["bus"] + services.map { String($0.dropFirst("posy-".count)) }).joined(separator: ",")
+        let parsed = services.map { entry -> (exe: String, args: [String], instance: String) in
+            let parts = entry.split(separator: " ").map(String.init)
+            let shard = parts.firstIndex(of: "--shard").map { "-" + parts[$0 + 1] } ?? ""
+            return (parts[0], Array(parts.dropFirst()), String(parts[0].dropFirst("posy-".count)) + shard)
+        }
+        let expect = (["bus"] + parsed.map(\.instance)).joined(separator: ",")
         let launch = [("posy-bus", ["--frontend", bus, "--backend", busSub, "--rpc", "tcp://127.0.0.1:\(ports[2])", "--log-level", "warning"])]
-            + services.enumerated().map { i, exe in (exe, common + ["--rpc", "tcp://127.0.0.1:\(ports[4 + i])"]) }
+            + parsed.enumerated().map { i, s in (s.exe, s.args + common + ["--rpc", "tcp://127.0.0.1:\(ports[4 + i])"]) }
             + [("posy-gateway", common + ["--http-port", "\(http)", "--rate-limit", "0", "--expect", expect, "--rpc", "tcp://127.0.0.1:*"])]
         var processes: [(String, Process)] = []
         for (exe, args) in launch {
@@ -64,6 +69,9 @@ struct BenchSuite {
     func staffToken() throws -> String { try signer.mint(sub: "bench-staff", role: .staff, shop: "s1", ttl: 3600) }
 
     var pids: [Int32] { processes.map { $0.1.processIdentifier } }
+
+    /// The pids of the processes of `executable`.
+    func pids(_ executable: String) -> [Int32] { processes.filter { $0.0 == executable }.map { $0.1.processIdentifier } }
 
     func pid(_ executable: String) -> Int32? { processes.first { $0.0 == executable }?.1.processIdentifier }
 

@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import Histogram
+import PosyCore
+import Synchronization
+
+/// `posy bench chat`: N order conversations, each with its customer, its courier and the shop on real
+/// WebSocket connections through the gateway, run with 1 and with 2 messaging shards. Measures the
+/// sustained rate of persisted (acked) messages, and at a fixed rate the latency from a customer's
+/// send to the push on every other device of the conversation (courier and shop).
+public struct ChatBenchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "chat", abstract: "Benchmark chat: messages/s per shard and push latency.")
+
+    @Option(name: .customLong("conversations"), help: "Order conversations (each: customer + courier connection; one shop connection).")
+    var conversations = 100
+    @Option(name: .customLong("seconds"), help: "Length of each phase.") var seconds = 5.0
+    @Option(name: .customLong("window"), help: "Unacknowledged sends per customer in the throughput phase.") var window = 16
+    @Option(name: .customLong("rate"), help: "Messages per second in the latency phase.") var rate = 2_000
+    @Option(name: .customLong("shards"), help: "Shard counts to run with, e.g. 1,2.") var shards = "1,2"
+    @Option(name: .customLong("bin-dir"), help: "Where the posy-* executables are (default: next to this posy).") var binDir: String?
+
+    public init() {}
+
+    public func validate() throws {
+        guard conversations >= 1, seconds > 0, window >= 1, rate >= 1 else { throw ValidationError("all figures must be positive") }
+        guard !shardCounts.isEmpty, shardCounts.allSatisfy({ (1...9).contains($0) }) else { throw ValidationError("--shards: e.g. 1,2") }
+    }
+
+    var shardCounts: [Int] { shards.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    struct Result {
+        var shards: Int
+        var acked: Int
+        var perSecond: Double
+        var sent: Int
+        var pushes: Int
+        var p50, p99, max: Double
+    }
+
+    public func run() async throws {
+        Allocator.tune()
+        var results: [Result] = []
+        for k in shardCounts { results.append(try await measure(shards: k)) }
+        var rows = [["SHARDS", "ACKED MSGS", "MSGS/S", "MSGS/S PER SHARD", "LATENCY AT", "PUSHES", "P50 ms", "P99 ms", "MAX ms"]]
+        for r in results {
+            rows.append(["\(r.shards)", "\(r.acked)", String(format: "%.0f", r.perSecond), String(format: "%.0f", r.perSecond / Double(r.shards)),
+                         "\(rate)/s × \(Int(seconds)) s", "\(r.pushes)/\(r.sent * 2)", String(format: "%.2f", r.p50),
+                         String(format: "%.2f", r.p99), String(format: "%.2f", r.max)])
+        }
+        print(TextTable.render(rows))
+        print("\(conversations) conversations: \(conversations * 2 + 1) WebSocket connections (a customer and a courier each, one shop")
+        print("device), all clients on this same \(ProcessInfo.processInfo.activeProcessorCount)-core machine. MSGS/S: sends acked (stored) per")
+        print("second with \(window) unacknowledged per customer. Latency: send → msg.new on the courier's and the shop's device.")
+    }
+
+    func measure(shards k: Int) async throws -> Result {
+        let list = (1...k).map(String.init).joined(separator: ",")
+        let suite = try await BenchSuite.start("chat", bin: binDir ?? UpCommand.ownDirectory(),
+                                               services: ["posy-orders --messaging-shards \(list)"] + (1...k).map { "posy-messaging --shard \($0)" })
+        defer { suite.stop() }
+        let port = Int(suite.base.split(separator: ":").last!)!
+        let staff = try suite.staffToken()
+        let n = conversations
+        var ids: [String] = []
+        for i in 0..<n {
+            let courier = #"{"id":"k\#(i)","name":"Courier \#(i)","phone":"+86 1","vehicle":"ebike"}"#
+            guard try await suite.send("POST", "/v1/shops/s1/couriers", staff, Data(courier.utf8)).0 == 201 else {
+                throw ValidationError("could not create courier k\(i)")
+            }
+            let order = String(decoding: BenchSuite.order, as: UTF8.self).replacingOccurrences(of: #""id":"c1""#, with: #""id":"c\#(i)""#)
+            let (status, body) = try await suite.send("POST", "/v1/orders", staff, Data(order.utf8))
+            guard status == 201, let o = try JSONSerialization.jsonObject(with: body) as? [String: Any], let id = o["id"] as? String,
+                  let conversation = o["conversationId"] as? String
+            else { throw ValidationError("could not create order \(i): \(status)") }
+            let courierToken = try suite.signer.mint(sub: "k\(i)", role: .courier, shop: "s1", ttl: 3600)
+            _ = try await suite.send("POST", "/v1/orders/\(id)/confirm", staff, Data("{}".utf8))
+            _ = try await suite.send("POST", "/v1/orders/\(id)/assign", staff, Data(#"{"courierId":"k\#(i)"}"#.utf8))
+            _ = try await suite.send("POST", "/v1/orders/\(id)/accept", courierToken, Data("{}".utf8))
+            ids.append(conversation)
+        }
+        let customers = try (0..<n).map { try suite.signer.mint(sub: "c\($0)", role: .customer, ttl: 3600) }
+        for (i, id) in ids.enumerated() {  // the courier is in once the shard applied the acceptance
+            let courierToken = try suite.signer.mint(sub: "k\(i)", role: .courier, shop: "s1", ttl: 3600)
+            let deadline = Date().addingTimeInterval(30)
+            while try await suite.send("GET", "/v1/conversations/\(id)", courierToken, nil).0 != 200 {
+                guard Date() < deadline else { throw ValidationError("conversation \(id) never opened for its courier") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+
+        let probe = Probe()
+        let acks = (0..<n).map { _ in AsyncStream.makeStream(of: Bool.self) }
+        let customerClients = (0..<n).map { i in
+            BenchChatClient(port: port, token: customers[i]) { text in
+                if text.hasPrefix(#"{"type":"reply""#) { acks[i].1.yield(text.contains(#""ok":true"#)) }
+            }
+        }
+        let receivers = try (0..<n).map { i in
+            BenchChatClient(port: port, token: try suite.signer.mint(sub: "k\(i)", role: .courier, shop: "s1", ttl: 3600)) { probe.received($0) }
+        } + [BenchChatClient(port: port, token: staff) { probe.received($0) }]
+        for c in customerClients + receivers { for await _ in c.ready { break } }
+
+        // Throughput: every customer keeps `window` sends in flight.
+        let acked = Atomic<Int>(0)
+        let start = ContinuousClock.now
+        let end = start + .seconds(seconds)
+        await withTaskGroup(of: Int.self) { group in
+            for i in 0..<n {
+                let (client, stream, conversation, window) = (customerClients[i], acks[i].0, ids[i], window)
+                group.addTask {
+                    var ok = 0
+                    var iterator = stream.makeAsyncIterator()
+                    var m = 0
+                    while ContinuousClock.now < end {
+                        for _ in 0..<window {
+                            m += 1
+                            try? await client.send(Self.frame(conversation, id: "t\(i)-\(m)"))
+                        }
+                        for _ in 0..<window { if await iterator.next() == true { ok += 1 } }
+                    }
+                    return ok
+                }
+            }
+            for await ok in group { acked.add(ok, ordering: .relaxed) }
+        }
+        let elapsed = (ContinuousClock.now - start).seconds
+        try await Task.sleep(for: .seconds(1))  // let the pushes of the throughput phase drain
+
+        // Latency at a fixed rate, round-robin over the conversations.
+        probe.recording.store(true, ordering: .releasing)
+        let total = Int(Double(rate) * seconds)
+        let paceStart = ContinuousClock.now
+        for m in 0..<total {
+            let due = paceStart + .seconds(Double(m) / Double(rate))
+            if due > .now { try await Task.sleep(until: due) }
+            let i = m % n
+            let id = "l\(m)"
+            probe.sent(id)
+            try? await customerClients[i].send(Self.frame(ids[i], id: id))
+        }
+        try await Task.sleep(for: .seconds(2))
+        for c in customerClients + receivers { await c.close() }
+        let h = probe.histogram.withLock { $0 }
+        return Result(shards: k, acked: acked.load(ordering: .relaxed), perSecond: Double(acked.load(ordering: .relaxed)) / elapsed,
+                      sent: total, pushes: Int(h.totalCount), p50: Double(h.valueAtPercentile(50)) / 1000,
+                      p99: Double(h.valueAtPercentile(99)) / 1000, max: Double(h.max) / 1000)
+    }
+
+    static func frame(_ conversation: String, id: String) -> String {
+        #"{"type":"msg.send","conversationId":"\#(conversation)","clientMsgId":"\#(id)","kind":"text","text":"Are the peonies on their way?"}"#
+    }
+
+    /// Send times of the latency phase and the histogram of send → push (microseconds).
+    final class Probe: Sendable {
+        let recording = Atomic<Bool>(false)
+        let sentAt = Mutex<[String: ContinuousClock.Instant]>([:])
+        let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three))
+
+        func sent(_ id: String) { sentAt.withLock { $0[id] = .now } }
+
+        func received(_ text: String) {
+            guard recording.load(ordering: .acquiring), text.hasPrefix(#"{"type":"msg.new""#),
+                  let r = text.range(of: #""clientMsgId":""#),
+                  let close = text[r.upperBound...].firstIndex(of: "\"")
+            else { return }
+            let now = ContinuousClock.now
+            guard let at = sentAt.withLock({ $0[String(text[r.upperBound..<close])] }) else { return }
+            let micros = (now - at).components
+            histogram.withLock { _ = $0.record(UInt64(max(0, micros.seconds * 1_000_000 + micros.attoseconds / 1_000_000_000_000))) }
+        }
+    }
+}
