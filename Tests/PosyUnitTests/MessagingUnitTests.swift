@@ -1,0 +1,213 @@
+import Foundation
+import PosyAuth
+import PosyCore
+@testable import PosyGateway
+@testable import PosyMessaging
+import PosyOrders
+import PosySchema
+import PosyStore
+import Synchronization
+import Testing
+
+/// A messaging shard in process (store in a temp file, no bus): order events applied as the durable
+/// subscriber would, pushes captured, time driven by the test.
+@Suite struct MessagingUnitTests {
+    struct Push: Sendable {
+        var topic: String
+        var type: String
+        var data: Data
+    }
+
+    final class Shard: Sendable {
+        let service: MessagingService
+        let store: Store
+        let pushes = Locked<[Push]>([])
+        let now = Locked(Date(timeIntervalSince1970: 1_800_000_000))
+        let seq = Atomic<Int64>(0)
+
+        init() throws {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-msg-\(UUID().uuidString).db").path
+            store = try Store(path: path, migrations: CoreMigrations.with(MessagingMigrations.all))
+            let pushes = self.pushes
+            let now = self.now
+            service = MessagingService(
+                store: store, instance: "messaging-1", epoch: "e1", metrics: Metrics(), logger: .init(label: "test"),
+                clock: { now.withLock { $0 } },
+                peer: { _, _, _ in throw RPCErrorBody(.notFound, "no media") },
+                publish: { topic, type, data in pushes.withLock { $0.append(Push(topic: topic, type: type, data: data)) } })
+        }
+
+        func order(_ state: OrderState, courier: String? = nil, id: String = "o1", customer: String = "c1") async throws {
+            let o = Order(id: id, shopId: "s1", conversationId: "m1-\(id)", state: state, customer: OrderCustomer(id: customer, name: "Mei"),
+                          recipient: nil, sender: nil, items: [OrderItem(name: "roses", quantity: 3)], cardMessage: "secret",
+                          handling: OrderHandling(), window: DeliveryWindow(start: "2027-01-01T10:00:00Z", end: "2027-01-01T12:00:00Z"),
+                          surprise: false, notes: nil, courierId: courier, createdAt: "2027-01-01T09:00:00Z", updatedAt: Timestamp.format(now.withLock { $0 }))
+            let e = try Envelope.make(src: "orders", epoch: "o", seq: seq.add(1, ordering: .relaxed).newValue, type: state.eventType,
+                                      payload: OrderEvent(orderId: id, shopId: "s1", state: state, courierId: courier, conversationId: "m1-\(id)",
+                                                          actor: "staff:st1", at: o.updatedAt, detail: nil, order: o))
+            try await store.write { db in try self.service.applyOrderEvent(db, e) }
+        }
+
+        static func caller(_ sub: String, _ role: Role, shop: String? = nil) -> RPCCaller {
+            RPCCaller(sub: sub, role: role.rawValue, shop: shop)
+        }
+
+        func say(_ who: RPCCaller, _ text: String, id: String = UUID().uuidString) async throws -> MessagingRPC.SendResult {
+            try await service.send(.init(caller: who, conversationId: "m1-o1", message: MessageInput(clientMsgId: id, kind: "text", text: text)))
+        }
+
+        func unread(_ who: RPCCaller) async throws -> Int {
+            try await service.conversation(.init(caller: who, conversationId: "m1-o1")).unread
+        }
+    }
+
+    static let customer = Shard.caller("c1", .customer)
+    static let staff = Shard.caller("st1", .staff, shop: "s1")
+    static let courier = Shard.caller("k1", .courier, shop: "s1")
+    static let otherCourier = Shard.caller("k2", .courier, shop: "s1")
+
+    @Test func unreadNeverCountsOwnMessagesNeverGoesNegativeAndFollowsReadsAndRecalls() async throws {
+        let shard = try Shard()
+        try await shard.order(.placed)
+        try await shard.order(.confirmed)
+        try await shard.order(.assigned, courier: "k1")
+        try await shard.order(.accepted, courier: "k1")
+        // placed, confirmed, accepted are system messages; the courier joined at the third.
+        #expect(try await shard.unread(Self.customer) == 3)
+        #expect(try await shard.unread(Self.courier) == 1)
+        #expect(try await shard.unread(Self.staff) == 3)
+        let first = try await shard.say(Self.customer, "hello", id: "a")
+        #expect(first.message.seq == 4 && !first.duplicate)
+        let again = try await shard.say(Self.customer, "hello", id: "a")
+        #expect(again.duplicate && again.message == first.message)
+        #expect(try await shard.unread(Self.customer) == 3, "own message not counted")
+        #expect(try await shard.unread(Self.courier) == 2)
+        _ = try await shard.say(Self.staff, "on it")
+        #expect(try await shard.unread(Self.staff) == 4, "staff: 3 system + hello, not its own")
+        // Reads: forwards only, recomputed exactly.
+        let r = try await shard.service.ack(.init(caller: Self.customer, conversationId: "m1-o1", read: 5))
+        #expect(r.unread == 0 && r.readSeq == 5 && r.deliveredSeq == 5)
+        let back = try await shard.service.ack(.init(caller: Self.customer, conversationId: "m1-o1", read: 1))
+        #expect(back.readSeq == 5 && back.unread == 0)
+        await #expect(throws: RPCErrorBody.self) { try await shard.service.ack(.init(caller: Self.customer, conversationId: "m1-o1", read: 6)) }
+        // A recall takes the message off unread counts of those who had not read it, and never below 0.
+        let oops = try await shard.say(Self.courier, "wrong chat")
+        #expect(try await shard.unread(Self.customer) == 1)
+        _ = try await shard.service.recall(.init(caller: Self.courier, conversationId: "m1-o1", seq: oops.message.seq))
+        #expect(try await shard.unread(Self.customer) == 0)
+        _ = try await shard.service.recall(.init(caller: Self.courier, conversationId: "m1-o1", seq: oops.message.seq))
+        #expect(try await shard.unread(Self.customer) == 0)
+        // Too late to recall after the window.
+        let late = try await shard.say(Self.customer, "late")
+        shard.now.withLock { $0 += 121 }
+        let error = await #expect(throws: RPCErrorBody.self) {
+            try await shard.service.recall(.init(caller: Self.customer, conversationId: "m1-o1", seq: late.message.seq))
+        }
+        #expect(error?.code == .conflict)
+    }
+
+    @Test func courierRangeReassignmentAndReadOnly() async throws {
+        let shard = try Shard()
+        try await shard.order(.placed)
+        _ = try await shard.say(Self.customer, "the side door, please")
+        try await shard.order(.confirmed)
+        try await shard.order(.assigned, courier: "k1")
+        try await shard.order(.accepted, courier: "k1")
+        let page = try await shard.service.list(.init(caller: Self.courier, conversationId: "m1-o1"))
+        #expect(page.messages.map(\.seq) == [4], "the courier sees from joining on: \(page.messages.map(\.seq))")
+        let strangers = [Self.otherCourier, Shard.caller("c2", .customer), Shard.caller("st9", .staff, shop: "s2"),
+                         RPCCaller(sub: "c1", role: "customer", order: "o9")]
+        for who in strangers {
+            let e = await #expect(throws: RPCErrorBody.self) { try await shard.service.conversation(.init(caller: who, conversationId: "m1-o1")) }
+            #expect(e?.code == .notFound)
+        }
+        // Reassigned: k1 is out (404), k2 is in only after accepting.
+        try await shard.order(.assigned, courier: "k2")
+        let gone = await #expect(throws: RPCErrorBody.self) { try await shard.service.list(.init(caller: Self.courier, conversationId: "m1-o1")) }
+        #expect(gone?.code == .notFound)
+        try await shard.order(.accepted, courier: "k2")
+        #expect(try await shard.service.conversation(.init(caller: Self.otherCourier, conversationId: "m1-o1")).canSend)
+        // Delivered: the courier reads what was there and nothing newer, and may not send.
+        for s in [OrderState.pickedUp, .outForDelivery, .delivered] { try await shard.order(s, courier: "k2") }
+        let last = try await shard.service.conversation(.init(caller: Self.otherCourier, conversationId: "m1-o1")).lastSeq
+        _ = try await shard.say(Self.customer, "thank you!")
+        let view = try await shard.service.conversation(.init(caller: Self.otherCourier, conversationId: "m1-o1"))
+        #expect(view.lastSeq == last && !view.canSend)
+        let refused = await #expect(throws: RPCErrorBody.self) { try await shard.say(Self.otherCourier, "bye") }
+        #expect(refused?.code == .readOnly)
+        // Completed: 24 h later nobody sends; history stays readable.
+        try await shard.order(.completed, courier: "k2")
+        _ = try await shard.say(Self.customer, "one more thing")
+        shard.now.withLock { $0 += 24 * 3600 + 1 }
+        let closed = await #expect(throws: RPCErrorBody.self) { try await shard.say(Self.customer, "hello?") }
+        #expect(closed?.code == .readOnly)
+        #expect(try await shard.service.list(.init(caller: Self.customer, conversationId: "m1-o1")).messages.count > 5)
+    }
+
+    @Test func sendValidation() throws {
+        func code(_ input: MessageInput) -> ErrorCode? {
+            do {
+                _ = try MessagingService.validate(input)
+                return nil
+            } catch let e as RPCErrorBody { return e.code } catch { return .internal }
+        }
+        #expect(code(MessageInput(clientMsgId: "a", kind: "text", text: "hi")) == nil)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "text", text: String(repeating: "x", count: 4000))) == nil)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "text", text: String(repeating: "x", count: 4001))) == .invalidField)
+        #expect(code(MessageInput(clientMsgId: "", kind: "text", text: "hi")) == .invalidField)
+        #expect(code(MessageInput(clientMsgId: String(repeating: "i", count: 65), kind: "text", text: "hi")) == .invalidField)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "text", text: "   ")) == .invalidField)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "sticker")) == .invalidField)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "system", text: "fake")) == .invalidField)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "card")) == .invalidField)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "image")) == .invalidField)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "voice", mediaId: "m")) == .invalidField, "a voice note needs its duration")
+        #expect(code(MessageInput(clientMsgId: "a", kind: "voice", mediaId: "m", durationMs: 2000)) == nil)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "location", location: ChatLocation(lat: 91, lon: 0))) == .invalidField)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "location", location: ChatLocation(lat: .nan, lon: 0))) == .invalidField)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "location", location: ChatLocation(lat: 31.2, lon: 121.4, label: "gate"))) == nil)
+    }
+
+    @Test func pushesGoToTheRightTopicsWithEachMembersUnread() async throws {
+        let shard = try Shard()
+        try await shard.order(.placed)
+        try await shard.order(.confirmed)
+        try await shard.order(.assigned, courier: "k1")
+        try await shard.order(.accepted, courier: "k1")
+        shard.pushes.withLock { $0.removeAll() }
+        _ = try await shard.say(Self.customer, "hi")
+        let pushes = shard.pushes.withLock { $0 }
+        #expect(Set(pushes.map(\.topic)) == ["to.c1.", "to.k1.", "shop.s1."])
+        let router = PushRouter()
+        let got = Locked<[String: [String]]>([:])
+        func claims(_ sub: String, _ role: Role, _ shop: String? = nil) -> TokenClaims {
+            TokenClaims(sub: sub, role: role, shop: shop, iat: 0, exp: Int64(Date().timeIntervalSince1970) + 60)
+        }
+        for (name, c) in [("c1", claims("c1", .customer)), ("k1", claims("k1", .courier, "s1")), ("st1", claims("st1", .staff, "s1")),
+                          ("fake-c1", claims("c1", .courier, "s1")), ("st2", claims("st2", .staff, "s2")), ("admin", claims("a", .admin))] {
+            _ = router.register(c) { frame in got.withLock { $0[name, default: []].append(frame) } }
+        }
+        for p in pushes {
+            router.route(topic: p.topic, Envelope(src: "messaging-1", epoch: "", seq: 0, type: p.type, data: p.data))
+        }
+        let frames = got.withLock { $0 }
+        #expect(frames["c1"]?.count == 1 && frames["k1"]?.count == 1 && frames["st1"]?.count == 1)
+        #expect(frames["fake-c1"] == nil, "a courier named like the customer does not get the customer's push")
+        #expect(frames["st2"] == nil && frames["admin"] == nil)
+        #expect(frames["c1"]?.first?.contains(#""unread":3"#) == true, "\(frames["c1"] ?? [])")
+        #expect(frames["k1"]?.first?.contains(#""unread":2"#) == true)
+        #expect(frames["st1"]?.first?.contains(#""unread":4"#) == true, "a staff member who never read: every message")
+    }
+
+    @Test func syncTokensRoundTripAndRefuseGarbage() throws {
+        var t = SyncToken()
+        t.shards["messaging-1"] = .init(epoch: "abc", pos: 42)
+        t.shards["messaging-12"] = .init(epoch: "d:e", pos: 0)
+        #expect(try SyncToken(text: t.text) == t)
+        for bad in ["!!!", "bWVzc2FnaW5nLTE9YWJj", Data("orders=abc:1".utf8).base64EncodedString(), Data("messaging-1=abc:-1".utf8).base64EncodedString()] {
+            #expect(throws: RPCErrorBody.self) { try SyncToken(text: bad) }
+        }
+        #expect(MessagingRPC.instance(of: "m2-o1") == "messaging-2")
+        for bad in ["m0-o1", "m100-o1", "x2-o1", "m2-", "m-o1", "mm-1"] { #expect(MessagingRPC.instance(of: bad) == nil, "\(bad)") }
+    }
+}
