@@ -246,6 +246,24 @@ extension Integration {
             let badFrame = try await phone2.call(["type": "msg.send", "conversationId": conv, "clientMsgId": "", "kind": "text", "text": "x"])
             #expect((badFrame["error"] as? [String: Any])?["code"] as? String == "invalid_field")
 
+            // 8. The shop and a courier talk directly: one conversation per pair, only the two of them in it.
+            let direct = await http.json("POST", "/v1/conversations", token: shop.staff, ["courierId": "k1"])
+            #expect(direct.status == 200 && direct.json["kind"] as? String == "direct", "\(direct.code) \(direct.json)")
+            let dm = try #require(direct.json["id"] as? String)
+            let courierSide = await http.json("POST", "/v1/conversations", token: shop.courier)
+            #expect(courierSide.json["id"] as? String == dm, "the courier opens the same conversation")
+            let late = try await courier.say(dm, "Running 10 minutes late with the peonies", id: "dm-1")
+            #expect(late["ok"] as? Bool == true, "\(late)")
+            #expect(await staff.wait { _ in staff.seqs(dm) == [1] }, "staff got \(staff.seqs(dm))")
+            #expect(staff.lastUnread(dm) == 1)
+            for token in [shop.otherCourier, shop.customer, shop.otherStaff] {
+                #expect(await http.request("GET", "/v1/conversations/\(dm)", token: token).status == 404)
+            }
+            #expect(await http.json("POST", "/v1/conversations", token: shop.staff, ["courierId": "k9"]).status == 404)
+            #expect(await http.json("POST", "/v1/conversations", token: shop.customer).status == 403)
+            let courierList = await http.request("GET", "/v1/conversations", token: shop.courier).json["items"] as? [[String: Any]] ?? []
+            #expect(courierList.contains { $0["id"] as? String == dm && $0["unread"] as? Int == 0 })
+
             for d in [phone2, staff, courier] { await d.close() }
             #expect(await suite.stop())
         }

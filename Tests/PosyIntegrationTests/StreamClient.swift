@@ -44,11 +44,11 @@ final class StreamClient: Sendable {
         frames.value.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
     }
 
-    /// Event frames (those with `data`).
-    var events: [[String: Any]] { messages.filter { $0["data"] != nil } }
+    /// Event frames (those with `data` and an `id`; chat pushes have no id).
+    var events: [[String: Any]] { messages.filter { $0["data"] != nil && $0["id"] != nil } }
 
-    /// The `id` of the newest frame.
-    var lastId: String? { messages.last?["id"] as? String }
+    /// The `id` of the newest frame that has one.
+    var lastId: String? { messages.last { $0["id"] != nil }?["id"] as? String }
 
     /// Order ids named by the events received.
     var orderIds: Set<String> {

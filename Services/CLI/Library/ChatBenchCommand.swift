@@ -35,15 +35,20 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         var sent: Int
         var pushes: Int
         var p50, p99, max: Double
+        /// CPU milliseconds per acked message in the throughput phase: all shards together, the gateway.
+        var shardCPU, gatewayCPU: Double?
     }
 
     public func run() async throws {
         Allocator.tune()
         var results: [Result] = []
         for k in shardCounts { results.append(try await measure(shards: k)) }
-        var rows = [["SHARDS", "ACKED MSGS", "MSGS/S", "MSGS/S PER SHARD", "LATENCY AT", "PUSHES", "P50 ms", "P99 ms", "MAX ms"]]
+        var rows = [["SHARDS", "ACKED MSGS", "MSGS/S", "MSGS/S PER SHARD", "SHARD CPU ms/msg", "GATEWAY CPU ms/msg", "LATENCY AT",
+                     "PUSHES", "P50 ms", "P99 ms", "MAX ms"]]
+        let ms = { (v: Double?) in v.map { String(format: "%.3f", $0) } ?? "-" }
         for r in results {
             rows.append(["\(r.shards)", "\(r.acked)", String(format: "%.0f", r.perSecond), String(format: "%.0f", r.perSecond / Double(r.shards)),
+                         ms(r.shardCPU), ms(r.gatewayCPU),
                          "\(rate)/s × \(Int(seconds)) s", "\(r.pushes)/\(r.sent * 2)", String(format: "%.2f", r.p50),
                          String(format: "%.2f", r.p99), String(format: "%.2f", r.max)])
         }
@@ -51,6 +56,8 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         print("\(conversations) conversations: \(conversations * 2 + 1) WebSocket connections (a customer and a courier each, one shop")
         print("device), all clients on this same \(ProcessInfo.processInfo.activeProcessorCount)-core machine. MSGS/S: sends acked (stored) per")
         print("second with \(window) unacknowledged per customer. Latency: send → msg.new on the courier's and the shop's device.")
+        print("SHARD CPU: CPU time of all messaging shards per acked message (1000 / it = what one shard could store on a")
+        print("core of its own, an estimate); GATEWAY CPU likewise for posy-gateway (frames, RPC, push fan-out to 3 devices).")
     }
 
     func measure(shards k: Int) async throws -> Result {
@@ -101,6 +108,9 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         for c in customerClients + receivers { for await _ in c.ready { break } }
 
         // Throughput: every customer keeps `window` sends in flight.
+        let shardPids = suite.pids("posy-messaging")
+        let gatewayPids = suite.pids("posy-gateway")
+        let cpu0 = (ProcessCPU.total(shardPids), ProcessCPU.total(gatewayPids))
         let acked = Atomic<Int>(0)
         let start = ContinuousClock.now
         let end = start + .seconds(seconds)
@@ -124,6 +134,9 @@ public struct ChatBenchCommand: AsyncParsableCommand {
             for await ok in group { acked.add(ok, ordering: .relaxed) }
         }
         let elapsed = (ContinuousClock.now - start).seconds
+        let cpu1 = (ProcessCPU.total(shardPids), ProcessCPU.total(gatewayPids))
+        let count = max(1, acked.load(ordering: .relaxed))
+        let perMessage = { (a: Double?, b: Double?) in a.flatMap { a in b.map { ($0 - a) * 1000 / Double(count) } } }
         try await Task.sleep(for: .seconds(1))  // let the pushes of the throughput phase drain
 
         // Latency at a fixed rate, round-robin over the conversations.
@@ -143,7 +156,8 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         let h = probe.histogram.withLock { $0 }
         return Result(shards: k, acked: acked.load(ordering: .relaxed), perSecond: Double(acked.load(ordering: .relaxed)) / elapsed,
                       sent: total, pushes: Int(h.totalCount), p50: Double(h.valueAtPercentile(50)) / 1000,
-                      p99: Double(h.valueAtPercentile(99)) / 1000, max: Double(h.max) / 1000)
+                      p99: Double(h.valueAtPercentile(99)) / 1000, max: Double(h.max) / 1000,
+                      shardCPU: perMessage(cpu0.0, cpu1.0), gatewayCPU: perMessage(cpu0.1, cpu1.1))
     }
 
     static func frame(_ conversation: String, id: String) -> String {

@@ -6,6 +6,7 @@ import PosySchema
 /// conversation id names, which authorises against its own membership (404 for non-participants).
 enum ChatAPI {
     struct SeqInput: Codable { var seq: Int64 }
+    struct DirectInput: Codable { var courierId: String? }
 
     static func register(on router: RouteTable, api: APIContext) {
         let chat = ChatGateway(api: api)
@@ -13,6 +14,17 @@ enum ChatAPI {
             await api.handle {
                 let caller = try api.caller(request)
                 return APIContext.json(try JSON.encode(try await chat.conversations(caller)))
+            }
+        }
+        router.post("v1/conversations") { request, _ in
+            await api.handle {
+                let caller = try api.caller(request)
+                let input = try await api.body(request, as: DirectInput.self)
+                let direct = try JSON.decode(OrdersRPC.DirectConversation.self, from: try await api.call(
+                    "orders", OrdersRPC.directConversation, OrdersRPC.DirectRequest(caller: caller, courierId: input.courierId), retries: 1))
+                return APIContext.json(try await chat.call(direct.conversationId, MessagingRPC.conversation,
+                                                           MessagingRPC.ConversationRef(caller: caller, conversationId: direct.conversationId),
+                                                           retries: 1))
             }
         }
         router.get("v1/conversations/{id}") { request, context in

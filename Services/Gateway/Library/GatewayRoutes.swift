@@ -15,7 +15,7 @@ public enum GatewayRoutes {
         "POST /v1/media", "GET /v1/media/{id}", "POST /v1/media/{id}/link",
         "POST /v1/orders/{id}/proof", "POST /v1/orders/{id}/confirmation",
         "GET /v1/orders/{id}/evidence", "GET /v1/orders/{id}/evidence.html",
-        "GET /v1/conversations", "GET /v1/conversations/{id}", "GET /v1/conversations/{id}/messages",
+        "GET /v1/conversations", "POST /v1/conversations", "GET /v1/conversations/{id}", "GET /v1/conversations/{id}/messages",
         "POST /v1/conversations/{id}/messages", "POST /v1/conversations/{id}/read", "POST /v1/conversations/{id}/delivered",
         "POST /v1/conversations/{id}/messages/{seq}/recall", "GET /v1/sync",
         "GET /v1/stream", "GET /t/{token}",

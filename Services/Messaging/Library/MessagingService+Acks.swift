@@ -10,6 +10,7 @@ extension MessagingService {
     /// `invalid_field`.
     public func ack(_ r: MessagingRPC.AckRequest) async throws -> ReceiptUpdate {
         let viewer = try Viewer(r.caller)
+        try await ensureDirect(r.conversationId)
         guard r.read != nil || r.delivered != nil else { throw RPCErrorBody(.invalidField, "read or delivered: one is required") }
         let at = nowText
         return try await store.write { db -> ReceiptUpdate in

@@ -8,6 +8,7 @@ extension MessagingService {
     /// `before` (the newest ones below it), or the newest `limit` (1…200, default 50).
     public func list(_ r: MessagingRPC.ListRequest) async throws -> MessagePage {
         let viewer = try Viewer(r.caller)
+        try await ensureDirect(r.conversationId)
         let limit = r.limit ?? 50
         guard (1...200).contains(limit) else { throw RPCErrorBody(.invalidField, "limit: 1…200") }
         if let a = r.after, a < 0 { throw RPCErrorBody(.invalidField, "after: must not be negative") }
@@ -33,6 +34,7 @@ extension MessagingService {
     /// `conv.get`
     public func conversation(_ r: MessagingRPC.ConversationRef) async throws -> ConversationSummary {
         let viewer = try Viewer(r.caller)
+        try await ensureDirect(r.conversationId)
         let now = nowSeconds
         return try await store.read { db in
             let (c, access) = try self.open(db, r.conversationId, viewer)
@@ -92,6 +94,7 @@ extension MessagingService {
     /// `messaging.transcript`: every message the caller may see, for the evidence bundle.
     public func transcript(_ r: MessagingRPC.ConversationRef) async throws -> MessagingRPC.Transcript {
         let viewer = try Viewer(r.caller)
+        try await ensureDirect(r.conversationId)
         return try await store.read { db in
             let (c, access) = try self.open(db, r.conversationId, viewer)
             let messages = try db.query("SELECT body FROM messages WHERE conversation_id = ? AND seq >= ? AND seq <= ? ORDER BY seq",

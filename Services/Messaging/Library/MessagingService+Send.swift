@@ -9,6 +9,7 @@ extension MessagingService {
     /// returns the stored message (`duplicate: true`) and stores nothing.
     public func send(_ r: MessagingRPC.SendRequest) async throws -> MessagingRPC.SendResult {
         let viewer = try Viewer(r.caller)
+        try await ensureDirect(r.conversationId)
         let input = r.message
         let kind = try Self.validate(input)
         var media: MessageMedia?
@@ -128,6 +129,7 @@ extension MessagingService {
     /// removed for everyone; a placeholder keeps its seq. Recalling twice returns the placeholder.
     public func recall(_ r: MessagingRPC.SeqRequest) async throws -> ChatMessage {
         let viewer = try Viewer(r.caller)
+        try await ensureDirect(r.conversationId)
         let now = clock()
         let at = nowText
         let window = config.recallWindow
@@ -169,6 +171,7 @@ extension MessagingService {
     /// `msg.typing`: an ephemeral hint to the other participants; nothing is stored.
     public func typing(_ r: MessagingRPC.ConversationRef) async throws {
         let viewer = try Viewer(r.caller)
+        try await ensureDirect(r.conversationId)
         let (c, access, members) = try await store.read { db in
             let (c, access) = try self.open(db, r.conversationId, viewer)
             return (c, access, try MemberRow.all(db, c.id))

@@ -56,5 +56,14 @@ public enum OrdersMigrations {
                 PRIMARY KEY (actor, key)
             ) WITHOUT ROWID;
             """),
+        Migration(3, "orders: direct conversations between a shop and its couriers", """
+            CREATE TABLE direct_conversations (
+                shop_id TEXT NOT NULL,
+                courier_id TEXT NOT NULL,
+                conversation_id TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (shop_id, courier_id)
+            ) WITHOUT ROWID;
+            """),
     ]
 }

@@ -39,6 +39,12 @@ extension OrdersService {
         rpc.register(OrdersRPC.decideChange, OrdersRPC.DecideChangeRequest.self) { r in
             try await self.decideChange(orderId: r.orderId, changeId: r.changeId, approve: r.approve, reason: r.reason, by: Viewer(r.caller))
         }
+        rpc.register(OrdersRPC.directConversation, OrdersRPC.DirectRequest.self) { r in
+            try await self.directConversation(courierId: r.courierId, by: Viewer(r.caller))
+        }
+        rpc.register(OrdersRPC.directLookup, OrdersRPC.DirectRequest.self) { r in
+            try await self.directConversation(id: r.conversationId ?? "", by: Viewer(r.caller))
+        }
         rpc.register(OrdersRPC.timeline, OrdersRPC.OrderQuery.self) { r in
             try await self.timeline(r.id, for: Viewer(r.caller))
         }

@@ -48,6 +48,34 @@ public enum OrdersRPC {
     /// `{caller, orderId, changeId, approve, reason?}` → `OrderChange`
     public static let decideChange = "orders.changes.decide"
 
+    /// `{caller, courierId?}` → `DirectConversation`: the shop's conversation with one of its couriers,
+    /// made on first use (staff name the courier; a courier gets their own with their shop).
+    public static let directConversation = "orders.direct.open"
+    /// `{caller, conversationId}` → `DirectConversation` (services: a messaging shard learning who is in it).
+    public static let directLookup = "orders.direct.get"
+
+    public struct DirectRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var courierId: String?
+        public var conversationId: String?
+        public init(caller: RPCCaller, courierId: String? = nil, conversationId: String? = nil) {
+            self.caller = caller
+            self.courierId = courierId
+            self.conversationId = conversationId
+        }
+    }
+
+    public struct DirectConversation: Codable, Sendable, Equatable {
+        public var conversationId: String
+        public var shopId: String
+        public var courierId: String
+        public init(conversationId: String, shopId: String, courierId: String) {
+            self.conversationId = conversationId
+            self.shopId = shopId
+            self.courierId = courierId
+        }
+    }
+
     public struct ChangeRequest: Codable, Sendable {
         public var caller: RPCCaller
         public var orderId: String
