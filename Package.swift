@@ -73,7 +73,11 @@ let package = Package(
             ],
             path: "Services/Messaging/Library"),
         .executableTarget(name: "posy-messaging", dependencies: ["PosyCore", "PosyMessaging"], path: "Services/Messaging/Main"),
-        .executableTarget(name: "posy-location", dependencies: ["PosyCore"], path: "Services/Location"),
+        .target(
+            name: "PosyLocation",
+            dependencies: ["PosySchema", "PosyCore", "PosyStore", .product(name: "Logging", package: "swift-log")],
+            path: "Services/Location/Library"),
+        .executableTarget(name: "posy-location", dependencies: ["PosyCore", "PosyLocation"], path: "Services/Location/Main"),
         .target(
             name: "PosyReceipts",
             dependencies: [
@@ -111,7 +115,7 @@ let package = Package(
             name: "PosyUnitTests",
             dependencies: [
                 "PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyOrders", "PosyReceipts", "PosyMessaging",
-                "PosyGateway",
+                "PosyLocation", "PosyGateway",
             ],
             path: "Tests/PosyUnitTests"),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PosyCore
+import PosyLocation
 
 /// `posy-location`: its own store (`location.db`), outbox, heartbeat, `health`, `stats` and `events.replay`.
 @main
