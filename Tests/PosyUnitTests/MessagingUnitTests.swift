@@ -199,6 +199,18 @@ import Testing
         #expect(frames["st1"]?.first?.contains(#""unread":4"#) == true, "a staff member who never read: every message")
     }
 
+    @Test func chatPushesCarryTheirBodyBytesUnchanged() throws {
+        let body = Data(#"{"text":"a \"body\": inside","body":{"x":1}}"#.utf8)
+        let push = ChatPush(conversationId: "m1-o1", role: "customer", unread: ["body": 2, "c\"1": 3], unreadElse: 4, only: "c1")
+        let data = push.encode(body: body)
+        #expect(try JSONSerialization.jsonObject(with: data) is [String: Any], "valid JSON")
+        let (decoded, bytes) = try ChatPush.decode(data)
+        #expect(bytes == body && decoded.unread == ["body": 2, "c\"1": 3] && decoded.unreadElse == 4 && decoded.only == "c1")
+        var cut = data
+        cut.removeLast(3)
+        #expect(throws: (any Error).self) { try ChatPush.decode(cut + Data("}".utf8)) }
+    }
+
     @Test func syncTokensRoundTripAndRefuseGarbage() throws {
         var t = SyncToken()
         t.shards["messaging-1"] = .init(epoch: "abc", pos: 42)

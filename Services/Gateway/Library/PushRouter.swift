@@ -55,7 +55,7 @@ final class PushRouter: Sendable {
     @discardableResult
     func route(topic: String, _ e: Envelope) -> Int {
         guard let listeners = state.withLock({ $0.byTopic[topic].map { Array($0.values) } }), !listeners.isEmpty,
-              let push = try? JSON.decode(ChatPush.self, from: e.data), let body = try? JSON.encode(push.body)
+              let (push, body) = try? ChatPush.decode(e.data)
         else { return 0 }
         let head = "{\"type\":\(JSON.quoted(e.type)),\"conversationId\":\(JSON.quoted(push.conversationId)),\"data\":"
             + String(decoding: body, as: UTF8.self)

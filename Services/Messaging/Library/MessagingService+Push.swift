@@ -36,15 +36,8 @@ extension MessagingService {
     private func send(_ topic: String, _ type: String, _ conversationId: String, role: String?, unread: [String: Int]?,
                       body: Data, only: String? = nil, unreadElse: Int? = nil)
     {
-        var data = Data(#"{"body":"#.utf8)
-        data += body
-        data += Data(#","conversationId":"#.utf8) + Data(JSON.quoted(conversationId).utf8)
-        if let role { data += Data(#","role":"#.utf8) + Data(JSON.quoted(role).utf8) }
-        if let only { data += Data(#","only":"#.utf8) + Data(JSON.quoted(only).utf8) }
-        if let unread, let map = try? JSON.encode(unread) { data += Data(#","unread":"#.utf8) + map }
-        if let unreadElse { data += Data(#","unreadElse":\#(unreadElse)"#.utf8) }
-        data += Data("}".utf8)
-        publish(topic, type, data)
+        let push = ChatPush(conversationId: conversationId, role: role, unread: unread, unreadElse: unreadElse, only: only)
+        publish(topic, type, push.encode(body: body))
         metrics.increment("pushes_published")
     }
 }

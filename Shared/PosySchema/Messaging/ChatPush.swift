@@ -1,7 +1,11 @@
+import Foundation
+
 /// The data of a chat push on the bus (ephemeral, topic `to.<userId>.` or `shop.<shopId>.`):
-/// the push's body and each member's unread count, from which the gateway gives every connection
-/// its own. `role` is the audience's role (a push to `to.c1.` for the customer is not for a courier
-/// who happens to be named `c1`); nil for a shop topic.
+/// each member's unread count, from which the gateway gives every connection its own, then the
+/// push's body, last and `bodyLength` bytes long, so a reader takes its bytes without re-encoding:
+/// `{"conversationId":…,"role":…,"only":…,"unread":{…},"unreadElse":n,"bodyLength":n,"body":{…}}`.
+/// `role` is the audience's role (a push to `to.c1.` for the customer is not for a courier who
+/// happens to be named `c1`); nil for a shop topic.
 public struct ChatPush: Codable, Sendable, Equatable {
     public var conversationId: String
     public var role: String?
@@ -10,19 +14,42 @@ public struct ChatPush: Codable, Sendable, Equatable {
     public var unreadElse: Int?
     /// Set when the push is for one user only (their own cursors after an ack on another device).
     public var only: String?
-    public var body: JSONValue
+    public var bodyLength: Int
 
-    public init(conversationId: String, role: String?, unread: [String: Int]?, unreadElse: Int? = nil, only: String? = nil,
-                body: JSONValue)
-    {
+    public init(conversationId: String, role: String?, unread: [String: Int]?, unreadElse: Int? = nil, only: String? = nil) {
         self.conversationId = conversationId
         self.role = role
         self.unread = unread
         self.unreadElse = unreadElse
         self.only = only
-        self.body = body
+        self.bodyLength = 0
     }
 
     /// The topic of pushes to the staff of `shopId`.
     public static func shopTopic(_ shopId: String) -> String { "shop.\(shopId)." }
+
+    /// The push's bytes with `body` (JSON) at the end.
+    public func encode(body: Data) -> Data {
+        var data = Data(#"{"conversationId":"#.utf8) + Data(JSON.quoted(conversationId).utf8)
+        if let role { data += Data(#","role":"#.utf8) + Data(JSON.quoted(role).utf8) }
+        if let only { data += Data(#","only":"#.utf8) + Data(JSON.quoted(only).utf8) }
+        if let unread, !unread.isEmpty {
+            data += Data(#","unread":{"#.utf8)
+            data += Data(unread.map { "\(JSON.quoted($0.key)):\($0.value)" }.joined(separator: ",").utf8)
+            data += Data("}".utf8)
+        }
+        if let unreadElse { data += Data(#","unreadElse":\#(unreadElse)"#.utf8) }
+        data += Data(#","bodyLength":\#(body.count),"body":"#.utf8) + body + Data("}".utf8)
+        return data
+    }
+
+    /// The push and the bytes of its body.
+    public static func decode(_ data: Data) throws -> (ChatPush, Data) {
+        let push = try JSON.decode(ChatPush.self, from: data)
+        guard push.bodyLength > 0, data.count > push.bodyLength, data.last == UInt8(ascii: "}") else {
+            throw SchemaError(.badPayload, "chat push: bodyLength does not fit the data")
+        }
+        let end = data.endIndex - 1
+        return (push, data[(end - push.bodyLength)..<end])
+    }
 }
