@@ -75,9 +75,16 @@ let package = Package(
         .executableTarget(name: "posy-messaging", dependencies: ["PosyCore", "PosyMessaging"], path: "Services/Messaging/Main"),
         .target(
             name: "PosyLocation",
-            dependencies: ["PosySchema", "PosyCore", "PosyStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PosySchema", "PosyCore", "PosyStore", "PosyOrders",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Services/Location/Library"),
-        .executableTarget(name: "posy-location", dependencies: ["PosyCore", "PosyLocation"], path: "Services/Location/Main"),
+        .executableTarget(
+            name: "posy-location",
+            dependencies: ["PosyCore", "PosyLocation", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Location/Main"),
         .target(
             name: "PosyReceipts",
             dependencies: [
@@ -92,7 +99,7 @@ let package = Package(
         .target(
             name: "PosyGateway",
             dependencies: [
-                "PosyCore", "PosyAuth", "PosyOrders", "PosyReceipts", "PosyZMQ",
+                "PosyCore", "PosyAuth", "PosyOrders", "PosyReceipts", "PosyLocation", "PosyZMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

@@ -27,6 +27,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     /// The conversation is closed for new messages (24 h after its order ended), or the caller's
     /// part in it ended (a courier after the delivery).
     case readOnly = "read_only"
+    /// A courier who is not on duty sent positions.
+    case offDuty = "off_duty"
     /// The requested events are from an epoch the source no longer has.
     case epochMismatch = "epoch_mismatch"
     /// The service is not reachable (not connected, or refused the send).
@@ -43,7 +45,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         switch self {
         case .badRequest, .badFrames, .badPayload: 400
         case .unauthorized: 401
-        case .forbidden: 403
+        case .forbidden, .offDuty: 403
         case .notFound, .unknownMethod: 404
         case .conflict, .epochMismatch, .invalidTransition, .readOnly: 409
         case .invalidField: 422

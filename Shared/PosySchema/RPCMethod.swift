@@ -8,6 +8,8 @@ public enum RPCMethod {
     public static let eventsReplay = "events.replay"
     /// ``EventsSinceRequest`` → ``ReplayBatch``: a store's events of every topic after a log position.
     public static let eventsSince = "events.since"
+    /// ``ClockAdvance`` → ``ClockAdvance/Reply``: moves a service started on a test clock forward (tests only).
+    public static let clockAdvance = "clock.advance"
 }
 
 /// The status frame of an RPC reply.

@@ -7,6 +7,11 @@ public enum Topic {
     /// Durable acknowledgement of a probe: ``ProbeAck``.
     public static let probeAck = "sys.probe.ack"
 
+    /// Durable: a shop was created (``Shop``); posy-location keeps where it is.
+    public static let fleetShop = "fleet.shop"
+    /// Durable: a courier was created or went on or off duty (``Courier``).
+    public static let fleetCourier = "fleet.courier"
+
     /// The topic of pushes directed at one user. Ends with a dot so that `u1` never matches `u12`.
     public static func user(_ userId: String) -> String { "to.\(userId)." }
 

@@ -192,10 +192,11 @@ extension Integration {
             let transcript = (chat?["data"] as? [String: Any])?["messages"] as? [[String: Any]] ?? []
             #expect(transcript.contains { $0["kind"] as? String == "card" && ($0["card"] as? [String: Any])?["type"] as? String == "proofOfDelivery" })
             #expect(transcript.map { $0["seq"] as? Int ?? 0 } == Array(1...max(1, transcript.count)))
-            // posy-location does not serve tracks yet: said, not an empty list.
+            // The route comes from posy-location: this courier sent no positions, so it is known to be empty.
             let track = bundle.json["track"] as? [String: Any]
-            #expect(track?["available"] as? Bool == false && (track?["reason"] as? String)?.isEmpty == false, "\(String(describing: track))")
-            #expect(track?["data"] == nil)
+            #expect(track?["available"] as? Bool == true, "\(String(describing: track))")
+            let route = track?["data"] as? [String: Any]
+            #expect(route?["orderId"] as? String == id2 && (route?["points"] as? [Any])?.isEmpty == true, "\(String(describing: route))")
             let proofs = bundle.json["proofs"] as? [[String: Any]]
             #expect((proofs?.first?["photos"] as? [[String: Any]])?.first?["sha256"] as? String == Self.sha256(photo))
             #expect(proofs?.first?["checks"] != nil)

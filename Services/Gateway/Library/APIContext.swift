@@ -46,14 +46,14 @@ struct APIContext: Sendable {
         }
     }
 
-    /// The JSON body as `T`: 413 over 1 MiB, 400 when it is not JSON of that shape.
-    func body<T: Decodable>(_ request: Request, as: T.Type) async throws -> T {
+    /// The JSON body as `T`: 413 over `limit` (1 MiB unless the route says), 400 when it is not JSON of that shape.
+    func body<T: Decodable>(_ request: Request, as: T.Type, limit: Int = APIContext.maxBody) async throws -> T {
         var request = request
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: Self.maxBody)
+            buffer = try await request.collectBody(upTo: limit)
         } catch {
-            throw RPCErrorBody(.tooLarge, "body over \(Self.maxBody) bytes")
+            throw RPCErrorBody(.tooLarge, "body over \(limit) bytes")
         }
         let data = Data(buffer.readableBytesView)
         do {

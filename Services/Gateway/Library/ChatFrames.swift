@@ -10,6 +10,7 @@ import PosySchema
 /// - `msg.read` / `msg.delivered` `{conversationId, seq}`
 /// - `msg.recall` `{conversationId, seq}`
 /// - `typing` `{conversationId}`
+/// - `loc.batch` `{positions: [PositionFix]}` (couriers; a frame is at most 64 KiB, about 600 points)
 /// - `ping`
 ///
 /// Reply: `{"type":"reply","ref":…,"for":<type>,"ok":true,"data":{…}}` or
@@ -26,6 +27,7 @@ enum ChatFrames {
         var durationMs: Int?
         var location: ChatLocation?
         var seq: Int64?
+        var positions: [PositionFix]?
     }
 
     static let maxFrame = 64 * 1024
@@ -65,6 +67,7 @@ enum ChatFrames {
         case "msg.delivered": return try await chat.ack(caller, try conversation(), read: nil, delivered: try seq())
         case "msg.recall": return try await chat.recall(caller, try conversation(), seq: try seq())
         case "typing": return try await chat.typing(caller, try conversation())
+        case "loc.batch": return try await LocationAPI.ingest(chat.api, caller: caller, positions: f.positions ?? [])
         case "ping": return Data("{}".utf8)
         default: throw RPCErrorBody(.badRequest, "unknown frame type '\(f.type.prefix(40))'")
         }

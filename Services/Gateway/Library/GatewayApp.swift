@@ -22,6 +22,7 @@ public enum GatewayApp {
         MediaAPI.register(on: table, api: api, signer: URLSigner(secret: secret))
         ReceiptsAPI.register(on: table, api: api)
         ChatAPI.register(on: table, api: api)
+        LocationAPI.register(on: table, api: api)
         StreamAPI.register(on: table, webSocketRouter: webSocketRouter, api: api, hub: hub)
         TrackingPage.register(on: table)
         table.get("openapi.yaml") { _, _ -> Response in

@@ -18,6 +18,8 @@ public enum GatewayRoutes {
         "GET /v1/conversations", "POST /v1/conversations", "GET /v1/conversations/{id}", "GET /v1/conversations/{id}/messages",
         "POST /v1/conversations/{id}/messages", "POST /v1/conversations/{id}/read", "POST /v1/conversations/{id}/delivered",
         "POST /v1/conversations/{id}/messages/{seq}/recall", "GET /v1/sync",
+        "POST /v1/locations", "GET /v1/orders/{id}/tracking", "GET /v1/orders/{id}/track", "GET /v1/shops/{shop}/couriers/live",
+        "POST /v1/couriers/{id}/duty",
         "GET /v1/stream", "GET /t/{token}",
     ]
 }

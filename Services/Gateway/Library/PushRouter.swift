@@ -3,7 +3,7 @@ import PosyAuth
 import PosySchema
 import Synchronization
 
-/// Routes chat pushes from the bus (`to.<userId>.`, `shop.<shopId>.`) to the stream connections of
+/// Routes pushes (chat, live positions) from the bus (`to.<userId>.`, `shop.<shopId>.`) to the stream connections of
 /// the users they are for, each with its own unread count. A push is a hint: a connection that
 /// misses one (it was not connected, or fell behind) syncs from the store.
 final class PushRouter: Sendable {
@@ -57,8 +57,9 @@ final class PushRouter: Sendable {
         guard let listeners = state.withLock({ $0.byTopic[topic].map { Array($0.values) } }), !listeners.isEmpty,
               let (push, body) = try? ChatPush.decode(e.data)
         else { return 0 }
-        let head = "{\"type\":\(JSON.quoted(e.type)),\"conversationId\":\(JSON.quoted(push.conversationId)),\"data\":"
-            + String(decoding: body, as: UTF8.self)
+        let head = "{\"type\":\(JSON.quoted(e.type)),"
+            + (push.conversationId.map { "\"conversationId\":\(JSON.quoted($0))," } ?? "")
+            + "\"data\":" + String(decoding: body, as: UTF8.self)
         let staffTopic = topic.hasPrefix("shop.")
         var delivered = 0
         for l in listeners {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PosyCore
+import PosyLocation
 import PosyOrders
 import PosyReceipts
 import PosySchema
@@ -26,6 +27,7 @@ final class StreamHub: Service, Sendable {
     static let sources: [String: Filter] = [
         "orders": { envelope, viewer in OrderVisibility.event(envelope, for: viewer) },
         "receipts": { envelope, viewer in ReceiptsVisibility.event(envelope, for: viewer) },
+        "location": { envelope, viewer in LocationVisibility.event(envelope, for: viewer) },
     ]
 
     init(host: ServiceHost, sources: [String: Filter] = StreamHub.sources) {

@@ -19,6 +19,13 @@ public struct GeofenceCrossing: Sendable, Codable, Equatable {
         self.firstFixEnters = firstFixEnters
     }
 
+    /// Sets where the courier is without a fix (the shop's circle at pickup: they are at the counter),
+    /// so a first fix outside is leaving.
+    public mutating func start(inside: Bool) {
+        self.inside = inside
+        if inside { entered = true }
+    }
+
     /// Feeds one fix's distance to the centre; returns the crossing it makes, if any. The first fix
     /// sets where the courier is; it is an entry only with `firstFixEnters`.
     public mutating func update(distance: Double) -> Event? {

@@ -10,6 +10,9 @@ extension OrdersService {
         rpc.register(OrdersRPC.createCourier, OrdersRPC.CourierRequest.self) { r in
             try await self.createCourier(r.courier, by: Viewer(r.caller))
         }
+        rpc.register(OrdersRPC.courierDuty, OrdersRPC.DutyRequest.self) { r in
+            try await self.setDuty(r.courierId, onDuty: r.onDuty, by: Viewer(r.caller))
+        }
         rpc.register(OrdersRPC.listCouriers, OrdersRPC.ShopQuery.self) { r in
             try await self.couriers(shop: r.shopId, for: Viewer(r.caller))
         }

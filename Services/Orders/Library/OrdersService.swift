@@ -53,12 +53,14 @@ public final class OrdersService: Sendable {
         guard TimeZone(identifier: s.timeZone) != nil else { throw RPCErrorBody(.invalidField, "timeZone: unknown '\(s.timeZone)'") }
         let body = try JSON.encode(s)
         let saved = s
+        let events = self.events
         try await store.write { db in
             do {
                 try db.run("INSERT INTO shops(id, body, created_at) VALUES (?, ?, ?)", saved.id, body, self.now)
             } catch let e as SQLiteError where e.isConstraint {
                 throw RPCErrorBody(.conflict, "shop \(saved.id) exists")
             }
+            try events.emit(db, topic: Topic.fleetShop, data: body)
         }
         return s
     }
@@ -70,6 +72,7 @@ public final class OrdersService: Sendable {
         guard !c.name.isEmpty, !c.phone.isEmpty else { throw RPCErrorBody(.invalidField, "name and phone are required") }
         let body = try JSON.encode(c)
         let saved = c
+        let events = self.events
         try await store.write { db in
             guard try db.queryOne("SELECT 1 FROM shops WHERE id = ?", saved.shopId) != nil else {
                 throw RPCErrorBody(.notFound, "no shop \(saved.shopId)")
@@ -80,6 +83,7 @@ public final class OrdersService: Sendable {
             } catch let e as SQLiteError where e.isConstraint {
                 throw RPCErrorBody(.conflict, "courier \(saved.id) exists")
             }
+            try events.emit(db, topic: Topic.fleetCourier, data: body)
         }
         return c
     }

@@ -48,6 +48,7 @@ struct OrdersMain: AsyncParsableCommand {
             let service = OrdersService(store: store, events: events, shards: shards, acceptTimeout: accept, ackTimeout: ack)
             service.register(on: host.rpc)
             service.registerReceiptsHandlers(on: host)
+            service.registerLocationHandlers(on: host)
             return [service.timerService()]
         }
     }

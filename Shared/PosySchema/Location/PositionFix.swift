@@ -19,4 +19,27 @@ public struct PositionFix: Codable, Sendable, Equatable {
         self.heading = heading
         self.at = at
     }
+
+    /// A coordinate or accuracy that is `null` or one of the strings `"NaN"`, `"Infinity"`,
+    /// `"-Infinity"` (how JSON writers spell what JSON cannot) reads as NaN, so the filter drops that
+    /// one point and keeps the rest of its batch; a missing one is still a malformed batch.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func number(_ key: CodingKeys) throws -> Double {
+            if try c.decodeNil(forKey: key) { return .nan }
+            if let d = try? c.decode(Double.self, forKey: key) { return d }
+            let s = try c.decode(String.self, forKey: key)
+            switch s {
+            case "NaN", "nan", "Infinity", "-Infinity": return .nan
+            default:
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "not a number: \(s.prefix(20))")
+            }
+        }
+        lat = try number(.lat)
+        lon = try number(.lon)
+        accuracy = try number(.accuracy)
+        speed = try c.decodeIfPresent(Double.self, forKey: .speed)
+        heading = try c.decodeIfPresent(Double.self, forKey: .heading)
+        at = try c.decode(String.self, forKey: .at)
+    }
 }

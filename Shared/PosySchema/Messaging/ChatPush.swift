@@ -1,13 +1,14 @@
 import Foundation
 
-/// The data of a chat push on the bus (ephemeral, topic `to.<userId>.` or `shop.<shopId>.`):
+/// The data of a push to users on the bus (ephemeral, topic `to.<userId>.` or `shop.<shopId>.`): chat
+/// pushes (issue 5) and live positions (issue 6, no `conversationId` on the staff map's).
 /// each member's unread count, from which the gateway gives every connection its own, then the
 /// push's body, last and `bodyLength` bytes long, so a reader takes its bytes without re-encoding:
 /// `{"conversationId":…,"role":…,"only":…,"unread":{…},"unreadElse":n,"bodyLength":n,"body":{…}}`.
 /// `role` is the audience's role (a push to `to.c1.` for the customer is not for a courier who
 /// happens to be named `c1`); nil for a shop topic.
 public struct ChatPush: Codable, Sendable, Equatable {
-    public var conversationId: String
+    public var conversationId: String?
     public var role: String?
     public var unread: [String: Int]?
     /// The unread count of a staff member missing from `unread` (one who never read or wrote there).
@@ -16,7 +17,7 @@ public struct ChatPush: Codable, Sendable, Equatable {
     public var only: String?
     public var bodyLength: Int
 
-    public init(conversationId: String, role: String?, unread: [String: Int]?, unreadElse: Int? = nil, only: String? = nil) {
+    public init(conversationId: String?, role: String?, unread: [String: Int]?, unreadElse: Int? = nil, only: String? = nil) {
         self.conversationId = conversationId
         self.role = role
         self.unread = unread
@@ -30,16 +31,24 @@ public struct ChatPush: Codable, Sendable, Equatable {
 
     /// The push's bytes with `body` (JSON) at the end.
     public func encode(body: Data) -> Data {
-        var data = Data(#"{"conversationId":"#.utf8) + Data(JSON.quoted(conversationId).utf8)
-        if let role { data += Data(#","role":"#.utf8) + Data(JSON.quoted(role).utf8) }
-        if let only { data += Data(#","only":"#.utf8) + Data(JSON.quoted(only).utf8) }
+        var data = Data("{".utf8)
+        var first = true
+        func key(_ name: String) {
+            data += Data(((first ? "" : ",") + "\"\(name)\":").utf8)
+            first = false
+        }
+        if let conversationId { key("conversationId"); data += Data(JSON.quoted(conversationId).utf8) }
+        if let role { key("role"); data += Data(JSON.quoted(role).utf8) }
+        if let only { key("only"); data += Data(JSON.quoted(only).utf8) }
         if let unread, !unread.isEmpty {
-            data += Data(#","unread":{"#.utf8)
+            key("unread")
+            data += Data("{".utf8)
             data += Data(unread.map { "\(JSON.quoted($0.key)):\($0.value)" }.joined(separator: ",").utf8)
             data += Data("}".utf8)
         }
-        if let unreadElse { data += Data(#","unreadElse":\#(unreadElse)"#.utf8) }
-        data += Data(#","bodyLength":\#(body.count),"body":"#.utf8) + body + Data("}".utf8)
+        if let unreadElse { key("unreadElse"); data += Data("\(unreadElse)".utf8) }
+        key("bodyLength")
+        data += Data("\(body.count),\"body\":".utf8) + body + Data("}".utf8)
         return data
     }
 

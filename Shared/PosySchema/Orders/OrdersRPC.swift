@@ -24,6 +24,8 @@ public enum OrdersRPC {
     public static let createShop = "orders.shops.create"
     /// `{caller, courier: Courier}` → `Courier`
     public static let createCourier = "orders.couriers.create"
+    /// `{caller, courierId, onDuty}` → `Courier`: the courier themselves or staff of their shop.
+    public static let courierDuty = "orders.couriers.duty"
     /// `{caller, shopId}` → `[Courier]`
     public static let listCouriers = "orders.couriers.list"
     /// `{caller, order: NewOrder, idempotencyKey?}` → `Order`
@@ -159,6 +161,17 @@ public enum OrdersRPC {
         public var caller: RPCCaller
         public var courier: Courier
         public init(caller: RPCCaller, courier: Courier) { self.caller = caller; self.courier = courier }
+    }
+
+    public struct DutyRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var courierId: String
+        public var onDuty: Bool
+        public init(caller: RPCCaller, courierId: String, onDuty: Bool) {
+            self.caller = caller
+            self.courierId = courierId
+            self.onDuty = onDuty
+        }
     }
 
     public struct ShopQuery: Codable, Sendable {

@@ -1,0 +1,84 @@
+import Foundation
+import PosyCore
+import PosyOrders
+import PosySchema
+import PosyStore
+
+extension LocationService {
+    /// `location.ingest`: a courier's batch of positions. Only a courier on duty may send; the batch
+    /// is filtered (``PositionFilter``) against the courier's stored neighbours, the good points are
+    /// stored whatever is wrong with the others, the newest ones move the courier's deliveries on
+    /// (geofences, ETA, alerts), and the live position is pushed after commit. A batch whose every
+    /// point is bad input is refused (422) with the reason of each.
+    public func ingest(_ r: LocationRPC.IngestRequest) async throws -> IngestReply {
+        guard case .user(let courierId, .courier, let shop, _) = try Viewer(r.caller) else {
+            throw RPCErrorBody(.forbidden, "only couriers send positions")
+        }
+        guard r.positions.count <= LocationRPC.maxBatch else {
+            throw RPCErrorBody(.tooLarge, "a batch holds at most \(LocationRPC.maxBatch) positions, this one \(r.positions.count)")
+        }
+        guard !r.positions.isEmpty else { throw RPCErrorBody(.invalidField, "positions: at least one") }
+        let now = clock()
+        let filter = config.filter
+        let (reply, pushes) = try await store.write { db -> (IngestReply, [LivePosition]) in
+            guard let courier = try CourierRow.load(db, courierId), courier.shopId == shop, courier.onDuty else {
+                throw RPCErrorBody(.offDuty, "courier \(courierId) is not on duty: positions are taken only from couriers on duty")
+            }
+            let anchors = try self.anchors(db, courier, r.positions)
+            let result = filter.filter(r.positions, stored: anchors, now: now)
+            let received = now.timeIntervalSince1970
+            for k in result.kept {
+                try db.run("""
+                    INSERT INTO positions(courier_id, t, lat, lon, accuracy, speed, heading, received) VALUES (?,?,?,?,?,?,?,?)
+                    ON CONFLICT(courier_id, t) DO NOTHING
+                    """, courierId, k.time.timeIntervalSince1970, k.fix.lat, k.fix.lon, k.fix.accuracy, k.fix.speed, k.fix.heading, received)
+            }
+            // Only fixes newer than the courier's latest move them on; older ones are history.
+            let newest = result.kept.filter { k in courier.last.map { k.time > $0.time } ?? true }
+            var pushes: [LivePosition] = []
+            if let latest = newest.last {
+                try db.run("""
+                    UPDATE couriers SET last_t = ?, last_lat = ?, last_lon = ?, last_accuracy = ?, last_speed = ?, last_heading = ?,
+                      last_received = ? WHERE id = ?
+                    """, latest.time.timeIntervalSince1970, latest.fix.lat, latest.fix.lon, latest.fix.accuracy, latest.fix.speed,
+                           latest.fix.heading, received, courierId)
+                pushes = try self.advance(db, courier: courier, newest: newest, now: now)
+            }
+            let dropped = result.dropped.sorted { $0.key < $1.key }.map { DroppedFix(index: $0.key, reason: $0.value) }
+            for d in dropped { self.metrics.increment("positions_dropped_\(d.reason.rawValue)") }
+            if result.kept.isEmpty, let bad = dropped.first(where: { Self.inputReasons.contains($0.reason) }) {
+                let list = dropped.prefix(20).map { "#\($0.index) \($0.reason.rawValue)" }.joined(separator: ", ")
+                throw RPCErrorBody(.invalidField, "no position kept: \(list)\(dropped.count > 20 ? ", …" : "") (first: #\(bad.index))")
+            }
+            return (IngestReply(accepted: result.kept.count, dropped: dropped), pushes)
+        }
+        metrics.increment("positions_accepted", by: Int64(reply.accepted))
+        send(pushes, now: now)
+        return reply
+    }
+
+    /// Reasons that mean the client sent something wrong (as opposed to a repeat or a glitch).
+    static let inputReasons: Set<DropReason> = [.invalidCoordinates, .inaccurate, .badTime, .future, .tooOld]
+
+    /// The stored fixes a batch is judged against: the courier's latest when the whole batch is
+    /// newer (the live case), else the stored ones around the batch's time span and the nearest
+    /// one on either side of it.
+    func anchors(_ db: SQLiteConnection, _ courier: CourierRow, _ batch: [PositionFix]) throws -> [PositionFilter.Anchor] {
+        guard let last = courier.last else { return [] }
+        let times = batch.compactMap { Timestamp.parse($0.at)?.timeIntervalSince1970 }
+        guard let lo = times.min(), let hi = times.max() else { return [last] }
+        if lo > last.time.timeIntervalSince1970 { return [last] }
+        func anchors(_ rows: [SQLRow]) -> [PositionFilter.Anchor] {
+            rows.map { PositionFilter.Anchor(time: Date(timeIntervalSince1970: $0.double(0)!), lat: $0.double(1)!, lon: $0.double(2)!,
+                                             accuracy: $0.double(3)!) }
+        }
+        let columns = "t, lat, lon, accuracy"
+        var result = anchors(try db.query("SELECT \(columns) FROM positions WHERE courier_id = ? AND t BETWEEN ? AND ?",
+                                          courier.id, lo, hi))
+        result += anchors(try db.query("SELECT \(columns) FROM positions WHERE courier_id = ? AND t < ? ORDER BY t DESC LIMIT 1",
+                                       courier.id, lo))
+        result += anchors(try db.query("SELECT \(columns) FROM positions WHERE courier_id = ? AND t > ? ORDER BY t LIMIT 1",
+                                       courier.id, hi))
+        return result
+    }
+}

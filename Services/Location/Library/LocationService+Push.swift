@@ -1,0 +1,35 @@
+import Foundation
+import PosySchema
+
+extension LocationService {
+    /// Publishes live positions: at most one per courier every `pushInterval` (service clock) and
+    /// only after a move of more than `pushDistance` since the last one pushed. Staff of the shop get
+    /// `courier.position` on the shop's topic; each customer of an order out for delivery gets
+    /// `order.position` (a ``TrackingView``) on their own topic, for the customer role only.
+    func send(_ positions: [LivePosition], now: Date) {
+        for p in positions {
+            let due = pushed.withLock { marks -> Bool in
+                if let m = marks[p.courier.courierId ?? ""] {
+                    guard now.timeIntervalSince(m.at) >= config.pushInterval,
+                          Geo.distance(lat1: m.lat, lon1: m.lon, lat2: p.courier.lat, lon2: p.courier.lon) > config.pushDistance
+                    else { return false }
+                }
+                marks[p.courier.courierId ?? ""] = PushMark(at: now, lat: p.courier.lat, lon: p.courier.lon)
+                return true
+            }
+            guard due else {
+                metrics.increment("position_pushes_throttled")
+                continue
+            }
+            if let body = try? JSON.encode(p.courier) {
+                publish(ChatPush.shopTopic(p.shopId), "courier.position", ChatPush(conversationId: nil, role: nil, unread: nil).encode(body: body))
+            }
+            for c in p.customers {
+                guard let body = try? JSON.encode(c.view) else { continue }
+                publish(Topic.user(c.customerId), "order.position",
+                        ChatPush(conversationId: c.conversationId, role: "customer", unread: nil).encode(body: body))
+            }
+            metrics.increment("position_pushes")
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import PosyOrders
+import PosySchema
+import PosyStore
+
+extension LocationService {
+    /// `location.tracking`: the order's courier's last position, its age, the distance to the
+    /// recipient and the ETA. Staff of the shop always (the position up to the delivery's end); the
+    /// courier of the order; the customer only while the order is out for delivery, and only
+    /// positions from after it left the shop. Anyone else, and an off-duty courier's position: nothing.
+    public func tracking(_ r: LocationRPC.OrderRef) async throws -> TrackingView {
+        let viewer = try Viewer(r.caller)
+        let now = clock()
+        return try await store.read { db in
+            guard let d = try DeliveryRow.load(db, r.orderId) else { throw RPCErrorBody(.notFound, "no order \(r.orderId)") }
+            let isStaff = viewer.isStaff(of: d.shopId) || viewer.isService
+            let isCourier = viewer.isCourier(d.courierId, of: d.shopId)
+            let isCustomer = viewer.isCustomer(d.customerId, of: d.orderId)
+            guard isStaff || isCourier || (isCustomer && d.isOut) else {
+                throw RPCErrorBody(.notFound, isCustomer ? "the courier's position is shown while the order is out for delivery"
+                                                         : "no order \(r.orderId)")
+            }
+            var position: CourierPosition?
+            if let c = try d.courierId.flatMap({ try CourierRow.load(db, $0) }), c.onDuty || d.endedAt != nil {
+                let from = isCustomer && !isStaff ? (d.departedAt ?? d.startedAt) : nil
+                position = try Self.lastFix(db, c, from: from, until: d.endedAt, now: now)
+            }
+            return Self.view(d, position: position, now: now)
+        }
+    }
+
+    /// The courier's latest fix in `[from, until]`.
+    static func lastFix(_ db: SQLiteConnection, _ c: CourierRow, from: Double?, until: Double?, now: Date) throws -> CourierPosition? {
+        if until == nil, let last = c.last, from.map({ last.time.timeIntervalSince1970 >= $0 }) ?? true { return c.position(now: now) }
+        guard let r = try db.queryOne("""
+            SELECT t, lat, lon, accuracy, speed, heading FROM positions WHERE courier_id = ? AND t >= ? AND t <= ? ORDER BY t DESC LIMIT 1
+            """, c.id, from ?? 0, until ?? Double.greatestFiniteMagnitude), let t = r.double(0) else { return nil }
+        let time = Date(timeIntervalSince1970: t)
+        return CourierPosition(courierId: c.id, lat: r.double(1)!, lon: r.double(2)!, accuracy: r.double(3)!, speed: r.double(4),
+                               heading: r.double(5), at: Timestamp.format(time), ageSeconds: max(0, now.timeIntervalSince(time)).rounded())
+    }
+
+    /// `location.track`: the route of one delivery, pickup to end (or now): staff of the shop and
+    /// services (the evidence bundle passes the staff member's caller on).
+    public func track(_ r: LocationRPC.OrderRef) async throws -> DeliveryTrack {
+        let viewer = try Viewer(r.caller)
+        return try await store.read { db in
+            guard let d = try DeliveryRow.load(db, r.orderId), viewer.isStaff(of: d.shopId) || viewer.isService else {
+                throw RPCErrorBody(.notFound, "no order \(r.orderId)")
+            }
+            guard let courier = d.courierId, let from = d.startedAt else {
+                return DeliveryTrack(orderId: d.orderId, courierId: d.courierId, from: nil, until: nil, points: [], distanceMeters: 0)
+            }
+            let until = d.endedAt
+            let rows = try db.query("""
+                SELECT t, lat, lon, accuracy, speed, heading FROM positions WHERE courier_id = ? AND t >= ? AND t <= ? ORDER BY t
+                """, courier, from, until ?? Double.greatestFiniteMagnitude)
+            var distance = 0.0
+            var previous: (Double, Double)?
+            let points = rows.map { r -> PositionFix in
+                let (lat, lon) = (r.double(1)!, r.double(2)!)
+                if let p = previous { distance += Geo.distance(lat1: p.0, lon1: p.1, lat2: lat, lon2: lon) }
+                previous = (lat, lon)
+                return PositionFix(lat: lat, lon: lon, accuracy: r.double(3)!, speed: r.double(4), heading: r.double(5),
+                                   at: Timestamp.format(Date(timeIntervalSince1970: r.double(0)!)))
+            }
+            return DeliveryTrack(orderId: d.orderId, courierId: courier, from: Timestamp.format(Date(timeIntervalSince1970: from)),
+                                 until: until.map { Timestamp.format(Date(timeIntervalSince1970: $0)) }, points: points,
+                                 distanceMeters: distance.rounded())
+        }
+    }
+
+    /// `location.live`: the shop's on-duty couriers with their last position and orders under way
+    /// (staff of the shop). Off-duty couriers are not there.
+    public func live(_ r: LocationRPC.ShopRef) async throws -> [CourierPosition] {
+        let viewer = try Viewer(r.caller)
+        guard viewer.isStaff(of: r.shopId) else { throw RPCErrorBody(.notFound, "no shop \(r.shopId)") }
+        let now = clock()
+        return try await store.read { db in
+            var orders: [String: [String]] = [:]
+            for row in try db.query("SELECT courier_id, order_id FROM deliveries WHERE active = 1 AND shop_id = ?", r.shopId) {
+                if let c = row.string(0), let o = row.string(1) { orders[c, default: []].append(o) }
+            }
+            return try CourierRow.onDuty(db, shop: r.shopId).compactMap { $0.position(now: now, orderIds: (orders[$0.id] ?? []).sorted()) }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import PosyCore
+import PosySchema
+import PosyStore
+import ServiceLifecycle
+
+extension LocationService {
+    /// Checks what time alone decides, on the service clock: a courier out for delivery silent for
+    /// `signalLostAfter` (`delivery.signalLost`), one near the door for `stuckAfter` without a proof
+    /// (`delivery.stuck`), and a prediction that time overtook (no arrival by the predicted time: at
+    /// least now plus the hand-over), which may make a delay risk. Each event commits with the state
+    /// that says it fired, so it fires once across crashes. Returns how many events were raised.
+    @discardableResult
+    public func sweep() async throws -> Int {
+        let now = clock()
+        let nowSeconds = now.timeIntervalSince1970
+        let config = self.config
+        return try await store.write { db -> Int in
+            var raised = 0
+            for var d in try DeliveryRow.allActive(db) {
+                let before = try JSON.encode(d)
+                let riskBefore = d.riskLateBy
+                if d.isOut, !d.signalLost, let heard = d.lastHeard, nowSeconds - heard >= config.signalLostAfter {
+                    d.signalLost = true
+                    var a = d.alert(at: now)
+                    a.lastPositionAt = try db.queryOne("SELECT last_t FROM couriers WHERE id = ?", d.courierId)?
+                        .double(0).map { Timestamp.format(Date(timeIntervalSince1970: $0)) }
+                    _ = try self.events.emit(db, topic: "delivery.signalLost", payload: a)
+                    raised += 1
+                }
+                if d.isOut, !d.stuckSent, let since = d.nearSince, nowSeconds - since >= config.stuckAfter {
+                    d.stuckSent = true
+                    var a = d.alert(at: now)
+                    a.since = Timestamp.format(Date(timeIntervalSince1970: since))
+                    if let c = try CourierRow.load(db, d.courierId ?? ""), let last = c.last {
+                        a.lat = last.lat
+                        a.lon = last.lon
+                        if let lat = d.destLat, let lon = d.destLon {
+                            a.distanceMeters = Geo.distance(lat1: last.lat, lon1: last.lon, lat2: lat, lon2: lon).rounded()
+                        }
+                    }
+                    _ = try self.events.emit(db, topic: "delivery.stuck", payload: a)
+                    raised += 1
+                }
+                if let predicted = d.predictedArrival, predicted < nowSeconds + config.handOver {
+                    // Not there yet at the predicted time: the hand-over is still ahead.
+                    d.predictedArrival = nowSeconds + config.handOver
+                    try self.checkRisk(db, &d, now: now, lat: nil, lon: nil)
+                    if d.riskLateBy != riskBefore, d.riskActive { raised += 1 }
+                }
+                if try JSON.encode(d) != before { try d.save(db) }
+            }
+            return raised
+        }
+    }
+
+    /// Deletes positions older than the retention, courier by courier (on the time index).
+    @discardableResult
+    public func prunePositions() async throws -> Int {
+        let cutoff = clock().timeIntervalSince1970 - config.retention
+        return try await store.write { db -> Int in
+            var n = 0
+            for r in try db.query("SELECT id FROM couriers") {
+                n += try db.run("DELETE FROM positions WHERE courier_id = ? AND t < ?", r.string(0)!, cutoff)
+            }
+            return n
+        }
+    }
+
+    /// Runs ``sweep()`` every `sweepInterval` and the retention every ten minutes until graceful shutdown.
+    public func sweepService() -> some Service { SweepLoop(service: self) }
+
+    struct SweepLoop: Service {
+        let service: LocationService
+
+        func run() async throws {
+            var lastPrune = ContinuousClock.now - .seconds(3600)
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                do {
+                    try await service.sweep()
+                    if ContinuousClock.now - lastPrune > .seconds(600) {
+                        lastPrune = .now
+                        let n = try await service.prunePositions()
+                        if n > 0 { service.logger.info("positions past retention deleted", metadata: ["count": "\(n)"]) }
+                    }
+                } catch {
+                    service.logger.warning("location sweep failed", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: service.config.sweepInterval)
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import PosyCore
+import PosySchema
+import PosyStore
+
+extension OrdersService {
+    /// Puts a courier on or off duty: the courier themselves, or staff of their shop. The change and
+    /// its durable `fleet.courier` event commit together; posy-location takes positions only from
+    /// couriers on duty and shows nobody an off-duty courier.
+    public func setDuty(_ courierId: String, onDuty: Bool, by viewer: Viewer) async throws -> Courier {
+        let events = self.events
+        return try await store.write { db in
+            guard let body = try db.queryOne("SELECT body FROM couriers WHERE id = ?", courierId)?.data(0) else {
+                throw RPCErrorBody(.notFound, "no courier \(courierId)")
+            }
+            var courier = try JSON.decode(Courier.self, from: body)
+            guard viewer.isCourier(courier.id, of: courier.shopId) || viewer.isStaff(of: courier.shopId) else {
+                throw RPCErrorBody(.notFound, "no courier \(courierId)")
+            }
+            guard courier.onDuty != onDuty else { return courier }
+            courier.onDuty = onDuty
+            let data = try JSON.encode(courier)
+            try db.run("UPDATE couriers SET body = ? WHERE id = ?", data, courier.id)
+            try events.emit(db, topic: Topic.fleetCourier, data: data)
+            return courier
+        }
+    }
+
+    /// What posy-orders does with posy-location's durable events, exactly once inside the
+    /// transaction that advances its cursor: a courier who left the shop's geofence with the order
+    /// picked up is out for delivery; one within the arrival radius is arriving. The order may have
+    /// moved on meanwhile (the courier pressed "depart" themselves, it was delivered): the
+    /// state machine refuses and the event is logged, not applied.
+    public func registerLocationHandlers(on host: ServiceHost) {
+        let logger = host.logger
+        host.on("delivery.departed") { db, envelope in
+            let alert = try envelope.decode(DeliveryAlert.self)
+            guard let order = try Self.load(db, alert.orderId), order.state == .pickedUp else { return }
+            try self.apply(db, alert.orderId, to: .outForDelivery, event: envelope, logger: logger)
+        }
+        host.on("delivery.arriving") { db, envelope in
+            let alert = try envelope.decode(DeliveryAlert.self)
+            guard let order = try Self.load(db, alert.orderId) else { return }
+            // Topics have their own cursors: after a gap `arriving` may be applied before `departed`.
+            if order.state == .pickedUp {
+                try self.apply(db, alert.orderId, to: .outForDelivery, event: envelope, logger: logger)
+            }
+            guard try Self.load(db, alert.orderId)?.state == .outForDelivery else { return }
+            try self.apply(db, alert.orderId, to: .arriving, event: envelope, logger: logger)
+        }
+    }
+}

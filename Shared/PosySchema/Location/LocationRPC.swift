@@ -1,0 +1,41 @@
+/// RPC methods of `posy-location` (issue 6) and their requests. Replies are the JSON of the named type.
+public enum LocationRPC {
+    /// `IngestRequest` → `IngestReply`: a courier's batch of positions.
+    public static let ingest = "location.ingest"
+    /// `OrderRef` → `TrackingView`: where the order's courier is, how far, how long.
+    public static let tracking = "location.tracking"
+    /// `OrderRef` → `DeliveryTrack`: the route of the order's delivery (staff, the evidence bundle).
+    public static let track = "location.track"
+    /// `ShopRef` → `[CourierPosition]`: every on-duty courier of the shop with a position (staff's live map).
+    public static let live = "location.live"
+
+    /// Most points one batch may carry.
+    public static let maxBatch = 10_000
+
+    public struct IngestRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var positions: [PositionFix]
+        public init(caller: RPCCaller, positions: [PositionFix]) {
+            self.caller = caller
+            self.positions = positions
+        }
+    }
+
+    public struct OrderRef: Codable, Sendable {
+        public var caller: RPCCaller
+        public var orderId: String
+        public init(caller: RPCCaller, orderId: String) {
+            self.caller = caller
+            self.orderId = orderId
+        }
+    }
+
+    public struct ShopRef: Codable, Sendable {
+        public var caller: RPCCaller
+        public var shopId: String
+        public init(caller: RPCCaller, shopId: String) {
+            self.caller = caller
+            self.shopId = shopId
+        }
+    }
+}

@@ -1,0 +1,352 @@
+import Foundation
+import PosyAuth
+import PosyCore
+@testable import PosyLocation
+import PosyOrders
+import PosySchema
+import PosyStore
+import Synchronization
+import Testing
+
+/// posy-location in process (store in a temp file, no bus): fleet and order events applied as the
+/// durable subscriber would, pushes captured, durable events read from the outbox, and time driven
+/// by the test: an hour of delivery runs in well under a second.
+@Suite struct LocationServiceTests {
+    struct Push: Sendable {
+        var topic: String
+        var type: String
+        var data: Data
+    }
+
+    static let shop = (lat: 31.2300, lon: 121.4700)
+    /// About 2 km north of the shop.
+    static let home = (lat: 31.2480, lon: 121.4700)
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    final class Station: Sendable {
+        let service: LocationService
+        let store: Store
+        let pushes = Locked<[Push]>([])
+        let now = Locked(LocationServiceTests.t0)
+        let seq = Atomic<Int64>(0)
+
+        init(config: LocationConfig = LocationConfig()) async throws {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-loc-\(UUID().uuidString).db").path
+            store = try Store(path: path, migrations: CoreMigrations.with(LocationMigrations.all))
+            let events = try await EventLog(store: store, src: "location", publisher: nil, metrics: Metrics())
+            let pushes = self.pushes
+            let now = self.now
+            service = LocationService(
+                store: store, events: events, config: config, metrics: Metrics(), logger: .init(label: "test"),
+                clock: { now.withLock { $0 } },
+                publish: { topic, type, data in pushes.withLock { $0.append(Push(topic: topic, type: type, data: data)) } })
+            try await apply(Topic.fleetShop, Shop(id: "s1", name: "Rosa", address: "1 Main St", lat: LocationServiceTests.shop.lat,
+                                                  lon: LocationServiceTests.shop.lon, timeZone: "Asia/Shanghai"))
+            try await courier("k1")
+            try await courier("k2")
+        }
+
+        var clock: Date { now.withLock { $0 } }
+        func wait(_ seconds: Double) { now.withLock { $0 = $0.addingTimeInterval(seconds) } }
+
+        func apply(_ type: String, _ payload: some Encodable) async throws {
+            let e = try Envelope.make(src: "orders", epoch: "o", seq: seq.add(1, ordering: .relaxed).newValue, type: type, payload: payload)
+            try await store.write { db in
+                if type == Topic.fleetShop { try self.service.applyShop(db, e) }
+                else if type == Topic.fleetCourier { try self.service.applyCourier(db, e) }
+                else { try self.service.applyOrderEvent(db, e) }
+            }
+        }
+
+        func courier(_ id: String, onDuty: Bool = true, vehicle: Vehicle = .bike) async throws {
+            try await apply(Topic.fleetCourier, Courier(id: id, shopId: "s1", name: "Wei \(id)", phone: "1", vehicle: vehicle, onDuty: onDuty))
+        }
+
+        /// Moves order `id` to `state` with courier `courier`, window ending `windowEnd` seconds after t0.
+        func order(_ state: OrderState, id: String = "o1", courier: String? = "k1", customer: String = "c1",
+                   windowEnd: Double = 7200) async throws {
+            let end = Timestamp.format(LocationServiceTests.t0.addingTimeInterval(windowEnd))
+            var o = Order(id: id, shopId: "s1", conversationId: "m1-\(id)", state: state, customer: OrderCustomer(id: customer, name: "Mei"),
+                          recipient: OrderRecipient(name: "Mum", phone: "2", address: "9 Home Rd", lat: LocationServiceTests.home.lat,
+                                                    lon: LocationServiceTests.home.lon),
+                          sender: nil, items: [OrderItem(name: "carnations", quantity: 12)], cardMessage: nil, handling: OrderHandling(),
+                          window: DeliveryWindow(start: Timestamp.format(LocationServiceTests.t0), end: end), surprise: false, notes: nil,
+                          courierId: courier, createdAt: Timestamp.format(LocationServiceTests.t0), updatedAt: Timestamp.format(clock))
+            o.courier = courier.map { _ in CourierSummary(firstName: "Wei", vehicle: .bike) }
+            try await apply(state.eventType, OrderEvent(orderId: id, shopId: "s1", state: state, courierId: courier,
+                                                        conversationId: "m1-\(id)", actor: "staff:st1", at: o.updatedAt, detail: nil, order: o))
+        }
+
+        static func caller(_ sub: String, _ role: Role, shop: String? = "s1") -> RPCCaller {
+            RPCCaller(sub: sub, role: role.rawValue, shop: role == .customer ? nil : shop)
+        }
+
+        static func fix(_ lat: Double, _ lon: Double, at: Date, accuracy: Double = 5) -> PositionFix {
+            PositionFix(lat: lat, lon: lon, accuracy: accuracy, at: Timestamp.format(at))
+        }
+
+        @discardableResult
+        func send(_ fixes: [PositionFix], as courier: String = "k1") async throws -> IngestReply {
+            try await service.ingest(.init(caller: Self.caller(courier, .courier), positions: fixes))
+        }
+
+        /// Sends one fix at the station's time, `metres` north of the shop.
+        @discardableResult
+        func at(north metres: Double, east: Double = 0, as courier: String = "k1") async throws -> IngestReply {
+            let lat = LocationServiceTests.shop.lat + metres / 111_195
+            let lon = LocationServiceTests.shop.lon + east / (111_195 * cos(LocationServiceTests.shop.lat * .pi / 180))
+            return try await send([Self.fix(lat, lon, at: clock)], as: courier)
+        }
+
+        /// The durable events raised so far, by topic.
+        func events(_ topic: String) throws -> [DeliveryAlert] {
+            try SQLiteConnection(path: store.path, readOnly: true)
+                .query("SELECT envelope FROM outbox WHERE topic = ? ORDER BY seq", topic)
+                .map { try EnvelopeCodec.decode($0.data(0)!).decode(DeliveryAlert.self) }
+        }
+
+        func pushes(_ type: String, to topic: String) -> [Push] { pushes.withLock { $0 }.filter { $0.type == type && $0.topic == topic } }
+    }
+
+    static func expectCode(_ code: ErrorCode, _ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async {
+        do {
+            try await body()
+            Issue.record("expected \(code.rawValue)", sourceLocation: sourceLocation)
+        } catch let e as RPCErrorBody {
+            #expect(e.code == code, "\(e)", sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func onlyCouriersOnDutySendAndBadBatchesGetTheirCodes() async throws {
+        let s = try await Station()
+        let good = Station.fix(Self.shop.lat, Self.shop.lon, at: s.clock)
+        await Self.expectCode(.offDuty) { try await s.send([good], as: "k9") }
+        try await s.courier("k2", onDuty: false)
+        await Self.expectCode(.offDuty) { try await s.send([good], as: "k2") }
+        await Self.expectCode(.forbidden) {
+            _ = try await s.service.ingest(.init(caller: Station.caller("st1", .staff), positions: [good]))
+        }
+        await Self.expectCode(.tooLarge) { try await s.send(Array(repeating: good, count: 10_001)) }
+        await Self.expectCode(.invalidField) { try await s.send([]) }
+        // Nothing good in it: 422, each point's reason in the message.
+        await Self.expectCode(.invalidField) {
+            try await s.send([Station.fix(91, 0, at: s.clock), Station.fix(.nan, 0, at: s.clock),
+                              Station.fix(0, 0, at: s.clock.addingTimeInterval(365 * 86_400))])
+        }
+        // Good points are kept whatever is wrong with the others; each bad one says why.
+        let reply = try await s.send([
+            Station.fix(91, 0, at: s.clock),
+            good,
+            Station.fix(Self.shop.lat, Self.shop.lon, at: s.clock.addingTimeInterval(365 * 86_400)),
+            Station.fix(Self.shop.lat, Self.shop.lon, at: s.clock.addingTimeInterval(-1), accuracy: 500),
+            good,
+        ])
+        #expect(reply.accepted == 1)
+        #expect(reply.dropped == [DroppedFix(index: 0, reason: .invalidCoordinates), DroppedFix(index: 2, reason: .future),
+                                  DroppedFix(index: 3, reason: .inaccurate), DroppedFix(index: 4, reason: .duplicate)])
+        let metrics = s.service.metrics
+        #expect(metrics.counter("positions_accepted") == 1)
+        #expect(metrics.counter("positions_dropped_future") == 2 && metrics.counter("positions_dropped_invalidCoordinates") == 3)
+        #expect(metrics.counter("positions_dropped_inaccurate") == 1 && metrics.counter("positions_dropped_duplicate") == 1)
+    }
+
+    @Test func lateShuffledRepeatedBatchesAreStoredOnceAndJudgedAgainstStoredNeighbours() async throws {
+        let s = try await Station()
+        // The phone was offline for ten minutes: the buffer arrives shuffled, then again.
+        let start = s.clock
+        s.wait(600)
+        var buffer = (0..<60).map { i in Station.fix(Self.shop.lat + Double(i) * 50 / 111_195, Self.shop.lon, at: start.addingTimeInterval(Double(i) * 10)) }
+        buffer.shuffle()
+        let first = try await s.send(Array(buffer[..<40]))
+        #expect(first.accepted == 40 && first.dropped.isEmpty)
+        let second = try await s.send(buffer)
+        #expect(second.accepted == 20 && second.dropped.count == 40 && second.dropped.allSatisfy { $0.reason == .duplicate })
+        // A point between two stored ones, 5 km off the line: impossible, even though it came late.
+        let teleport = Station.fix(Self.shop.lat + 0.05, Self.shop.lon, at: start.addingTimeInterval(105))
+        let r = try await s.send([teleport])
+        #expect(r.accepted == 0 && r.dropped == [DroppedFix(index: 0, reason: .impossibleJump)])
+        let rows = try SQLiteConnection(path: s.store.path, readOnly: true).query("SELECT COUNT(*) FROM positions")
+        #expect(rows.first?.int(0) == 60)
+    }
+
+    /// A delivery from the shop to the recipient, one fix every 5 s at 18 km/h.
+    @Test func aRideDepartsArrivesOnceAndPushesOnlyWhileOutThrottled() async throws {
+        let s = try await Station()
+        try await s.order(.accepted)
+        try await s.at(north: 0)
+        try await s.order(.pickedUp)
+        // At the counter: customer hears nothing; staff's map has the courier.
+        s.wait(5)
+        try await s.at(north: 20)
+        #expect(s.pushes("order.position", to: "to.c1.").isEmpty)
+        #expect(s.pushes("courier.position", to: "shop.s1.").count == 2)
+        var metres = 20.0
+        var departedAt: Double?
+        while metres < 2_000 - 160 {
+            s.wait(5)
+            metres += 25
+            try await s.at(north: metres)
+            if departedAt == nil, try s.events("delivery.departed").count == 1 {
+                departedAt = metres
+                // posy-orders applies it and moves the order.
+                try await s.order(.outForDelivery)
+            }
+        }
+        // Left the 100 m shop circle (leaving needs radius + 30 m): once.
+        #expect(try s.events("delivery.departed").count == 1)
+        #expect(departedAt.map { $0 > 130 && $0 <= 160 } == true, "\(String(describing: departedAt))")
+        let customerPushes = s.pushes("order.position", to: "to.c1.")
+        // One push per 2 s at most: here every fix (5 s apart, 25 m) qualifies once out.
+        #expect(customerPushes.count > 50)
+        let view = try JSON.decode(TrackingView.self, from: try ChatPush.decode(customerPushes.last!.data).1)
+        #expect(view.position?.courierId == nil && view.eta != nil && view.state == .outForDelivery)
+        // Jitter at the 150 m boundary: arriving once.
+        for d in [150.0, 170, 149, 190, 140, 185, 145, 120] {
+            s.wait(5)
+            try await s.at(north: 2_000 - d)
+        }
+        #expect(try s.events("delivery.arriving").count == 1)
+        // Within 100 m without a proof for 5 min: one hint to staff.
+        for _ in 0..<70 {
+            s.wait(5)
+            try await s.at(north: 2_000 - 60, east: Double.random(in: -3...3))
+        }
+        _ = try await s.service.sweep()
+        #expect(try s.events("delivery.stuck").count == 1)
+        // Silence for 3 min: signal lost once; a fix restores it.
+        s.wait(179)
+        _ = try await s.service.sweep()
+        #expect(try s.events("delivery.signalLost").isEmpty)
+        s.wait(2)
+        _ = try await s.service.sweep()
+        _ = try await s.service.sweep()
+        #expect(try s.events("delivery.signalLost").count == 1)
+        try await s.at(north: 2_000 - 40)
+        #expect(try s.events("delivery.signalRestored").count == 1)
+        // Delivered: the customer hears nothing more, the route is complete.
+        try await s.order(.delivered)
+        let before = s.pushes("order.position", to: "to.c1.").count
+        s.wait(5)
+        try await s.at(north: 2_000 - 200)
+        #expect(s.pushes("order.position", to: "to.c1.").count == before)
+        let track = try await s.service.track(.init(caller: Station.caller("st1", .staff), orderId: "o1"))
+        #expect(track.points.count > 80 && track.distanceMeters > 1_900, "\(track.points.count) \(track.distanceMeters)")
+        #expect(track.until != nil)
+    }
+
+    @Test func pushesAreThrottledByTimeAndDistance() async throws {
+        var config = LocationConfig()
+        config.pushInterval = 2
+        config.pushDistance = 10
+        let s = try await Station(config: config)
+        try await s.order(.outForDelivery)
+        // Ten fixes a second apart, 4 m each: a push at most every 2 s and 10 m.
+        for i in 0..<10 {
+            try await s.at(north: 300 + Double(i) * 4)
+            s.wait(1)
+        }
+        let pushes = s.pushes("order.position", to: "to.c1.")
+        #expect(pushes.count == 4, "pushes at 0, 12, 24, 36 m: \(pushes.count)")
+        // Standing still: nothing.
+        for _ in 0..<10 {
+            try await s.at(north: 336)
+            s.wait(3)
+        }
+        #expect(s.pushes("order.position", to: "to.c1.").count == 4)
+    }
+
+    @Test func delayRiskOncePerCrossingAndAgainWhenTenMinutesWorse() async throws {
+        let s = try await Station()
+        // The window ends 20 min from now; 1.6 km to go by bike is about 11 min with the hand-over.
+        try await s.order(.outForDelivery, windowEnd: 1_200)
+        for i in 0..<7 {
+            try await s.at(north: 400 + Double(i) * 25)
+            s.wait(5)
+        }
+        #expect(try s.events("delivery.delayRisk").isEmpty)
+        // A traffic jam: the courier stands still; the moving average speed falls and time runs.
+        for _ in 0..<60 {
+            try await s.at(north: 550)
+            s.wait(5)
+            _ = try await s.service.sweep()
+        }
+        let risks = try s.events("delivery.delayRisk")
+        #expect(risks.count >= 1)
+        let first = try #require(risks.first)
+        let firstAt = try #require(Timestamp.parse(first.at))
+        #expect(firstAt < Self.t0.addingTimeInterval(1_200), "raised before the window ended")
+        #expect((first.lateBySeconds ?? -1_000) > -300 && first.predictedArrival != nil)
+        // Raised again only when 10 min worse than the last.
+        for (a, b) in zip(risks, risks.dropFirst()) {
+            #expect((b.lateBySeconds ?? 0) - (a.lateBySeconds ?? 0) >= 600)
+        }
+        // Still stuck for another hour: the prediction keeps worsening, each step at least 10 min.
+        for _ in 0..<60 {
+            s.wait(60)
+            try await s.at(north: 550)
+            _ = try await s.service.sweep()
+        }
+        let later = try s.events("delivery.delayRisk")
+        let span = (later.last?.lateBySeconds ?? 0) - (later.first?.lateBySeconds ?? 0)
+        #expect(later.count > risks.count && later.count <= 1 + Int(span / 600), "\(later.map { ($0.at, $0.lateBySeconds ?? 0) })")
+    }
+
+    @Test func nobodySeesWhatTheyMayNot() async throws {
+        let s = try await Station()
+        try await s.order(.pickedUp)
+        try await s.at(north: 10)
+        let customer = Station.caller("c1", .customer)
+        // Before departure the customer gets nothing; staff and the courier do.
+        await Self.expectCode(.notFound) { _ = try await s.service.tracking(.init(caller: customer, orderId: "o1")) }
+        #expect(try await s.service.tracking(.init(caller: Station.caller("st1", .staff), orderId: "o1")).position != nil)
+        #expect(try await s.service.tracking(.init(caller: Station.caller("k1", .courier), orderId: "o1")).position != nil)
+        try await s.order(.outForDelivery)
+        s.wait(60)
+        try await s.at(north: 300)
+        let view = try await s.service.tracking(.init(caller: customer, orderId: "o1"))
+        #expect(abs((view.position?.lat ?? 0) - (Self.shop.lat + 300 / 111_195)) < 1e-9 && view.eta != nil, "\(view)")
+        #expect((view.distanceMeters ?? 0) > 1_600 && view.position?.courierId == nil, "\(view)")
+        // Another customer, an unrelated courier, staff of another shop: nothing.
+        for other in [Station.caller("c2", .customer), Station.caller("k2", .courier), Station.caller("st9", .staff, shop: "s2")] {
+            await Self.expectCode(.notFound) { _ = try await s.service.tracking(.init(caller: other, orderId: "o1")) }
+        }
+        await Self.expectCode(.notFound) { _ = try await s.service.track(.init(caller: customer, orderId: "o1")) }
+        await Self.expectCode(.notFound) { _ = try await s.service.live(.init(caller: Station.caller("k1", .courier), shopId: "s1")) }
+        // The live map: on-duty couriers with a position; off duty they vanish and get no pushes.
+        #expect(try await s.service.live(.init(caller: Station.caller("st1", .staff), shopId: "s1")).map(\.courierId) == ["k1"])
+        try await s.courier("k1", onDuty: false)
+        #expect(try await s.service.live(.init(caller: Station.caller("st1", .staff), shopId: "s1")).isEmpty)
+        #expect(s.pushes("courier.offDuty", to: "shop.s1.").count == 1)
+        await Self.expectCode(.offDuty) { try await s.at(north: 320) }
+        let staffView = try await s.service.tracking(.init(caller: Station.caller("st1", .staff), orderId: "o1"))
+        #expect(staffView.position == nil, "an off-duty courier's position is nobody's to see")
+        // After delivery the customer gets nothing again.
+        try await s.courier("k1", onDuty: true)
+        try await s.order(.delivered)
+        await Self.expectCode(.notFound) { _ = try await s.service.tracking(.init(caller: customer, orderId: "o1")) }
+    }
+
+    @Test func eachShopLearnsHowItsDeliveriesCompareToPredictions() async throws {
+        let s = try await Station()
+        // Three deliveries, each taking twice as long as predicted at departure.
+        for n in 1...3 {
+            let id = "o\(n)"
+            try await s.order(.outForDelivery, id: id)
+            try await s.at(north: 300)
+            let predicted = try #require(try await s.service.tracking(.init(caller: Station.caller("st1", .staff), orderId: id)).eta?.seconds)
+            s.wait(predicted * 2)
+            try await s.order(.delivered, id: id)
+        }
+        let correction = try await s.store.read { db in try LocationService.correction(db, shop: "s1") }
+        #expect(abs(correction - 2) < 0.05, "\(correction)")
+        try await s.order(.outForDelivery, id: "o4")
+        s.wait(1)
+        try await s.at(north: 301)
+        let eta = try #require(try await s.service.tracking(.init(caller: Station.caller("st1", .staff), orderId: "o4")).eta)
+        // (travel × 2) + hand-over, against travel + hand-over uncorrected.
+        let travel = (2_000 - 301) * 1.3 / (15 / 3.6)
+        #expect(abs(eta.seconds - (travel * 2 + 180)) < 5, "\(eta.seconds)")
+    }
+}
