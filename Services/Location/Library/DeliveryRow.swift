@@ -55,8 +55,11 @@ struct DeliveryRow: Codable, Sendable {
     var isActive: Bool { courierId != nil && Self.activeStates.contains(state) }
     static let activeStates: Set<OrderState> = [.accepted, .pickedUp, .outForDelivery, .arriving]
 
-    /// Out of the shop: the customer sees the courier, the arrival geofence and the silence watch run.
-    var isOut: Bool { state == .outForDelivery || state == .arriving || (state == .pickedUp && departedSent) }
+    /// Out of the shop (or seen leaving it): the arrival geofence and the silence watch run.
+    var isOut: Bool { isShared || (state == .pickedUp && departedSent) }
+    /// What the customer may follow: the order is out for delivery or arriving (not merely seen
+    /// leaving before posy-orders moved it).
+    var isShared: Bool { state == .outForDelivery || state == .arriving }
 
     var windowEndTime: Double? { Timestamp.parse(windowEnd)?.timeIntervalSince1970 }
 

@@ -72,7 +72,7 @@ extension LocationService {
             }
             try d.save(db)
             deliveries[i] = d
-            if d.isOut, let customer = d.customerId {
+            if d.isShared, let customer = d.customerId {
                 customers.append(.init(customerId: customer, conversationId: d.conversationId,
                                        view: Self.view(d, position: courier.position(now: now, fix: latest), now: now)))
             }

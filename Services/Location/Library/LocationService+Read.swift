@@ -16,7 +16,7 @@ extension LocationService {
             let isStaff = viewer.isStaff(of: d.shopId) || viewer.isService
             let isCourier = viewer.isCourier(d.courierId, of: d.shopId)
             let isCustomer = viewer.isCustomer(d.customerId, of: d.orderId)
-            guard isStaff || isCourier || (isCustomer && d.isOut) else {
+            guard isStaff || isCourier || (isCustomer && d.isShared) else {
                 throw RPCErrorBody(.notFound, isCustomer ? "the courier's position is shown while the order is out for delivery"
                                                          : "no order \(r.orderId)")
             }

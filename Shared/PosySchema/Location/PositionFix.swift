@@ -11,6 +11,8 @@ public struct PositionFix: Codable, Sendable, Equatable {
     /// The device's time of the fix (RFC 3339).
     public var at: String
 
+    enum CodingKeys: String, CodingKey { case lat, lon, accuracy, speed, heading, at }
+
     public init(lat: Double, lon: Double, accuracy: Double, speed: Double? = nil, heading: Double? = nil, at: String) {
         self.lat = lat
         self.lon = lon
@@ -41,5 +43,17 @@ public struct PositionFix: Codable, Sendable, Equatable {
         speed = try c.decodeIfPresent(Double.self, forKey: .speed)
         heading = try c.decodeIfPresent(Double.self, forKey: .heading)
         at = try c.decode(String.self, forKey: .at)
+    }
+
+    /// Writes what it read: a non-finite coordinate or accuracy as the string `"NaN"` (JSON has no
+    /// NaN), so a batch passes from the gateway to posy-location intact and is judged there.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        for (key, value) in [(CodingKeys.lat, lat), (.lon, lon), (.accuracy, accuracy)] {
+            if value.isFinite { try c.encode(value, forKey: key) } else { try c.encode("NaN", forKey: key) }
+        }
+        try c.encodeIfPresent(speed.flatMap { $0.isFinite ? $0 : nil }, forKey: .speed)
+        try c.encodeIfPresent(heading.flatMap { $0.isFinite ? $0 : nil }, forKey: .heading)
+        try c.encode(at, forKey: .at)
     }
 }
