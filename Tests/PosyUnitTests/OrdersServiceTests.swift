@@ -72,7 +72,12 @@ import Testing
                                           "service:location", "service:receipts"])
         #expect(timeline[2].detail == "courier k1")
         // Each step is one durable event in the outbox (one per state topic here).
-        let outbox = try await store.read { db in try db.query("SELECT topic, seq FROM outbox").map { ($0.string(0)!, $0.int(1)!) } }
+        let outbox = try await store.read { db in
+            try db.query("SELECT topic, seq FROM outbox WHERE topic LIKE 'order.%'").map { ($0.string(0)!, $0.int(1)!) }
+        }
+        // The shop and its couriers went out as fleet events (posy-location keeps them).
+        let fleet = try await store.read { db in try db.query("SELECT topic FROM outbox WHERE topic LIKE 'fleet.%'").map { $0.string(0)! } }
+        #expect(fleet.filter { $0 == Topic.fleetShop }.count == 2 && fleet.contains(Topic.fleetCourier))
         #expect(outbox.count == timeline.count)
         #expect(Set(outbox.map(\.0)) == Set(timeline.map(\.state.eventType)))
         #expect(outbox.allSatisfy { $0.1 == 1 })

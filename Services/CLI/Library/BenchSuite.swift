@@ -14,6 +14,8 @@ struct BenchSuite {
     /// Executable name → process.
     let processes: [(String, Process)]
     let signer: TokenSigner
+    /// RPC endpoint of each started service instance (`location` → `tcp://127.0.0.1:…`).
+    var rpc: [String: String] = [:]
     let session = URLSession(configuration: .ephemeral)
 
     /// Starts `posy-bus`, `services` (e.g. `["posy-orders"]`, or with flags: `"posy-messaging --shard 2"`) and
@@ -48,7 +50,8 @@ struct BenchSuite {
             try p.run()
             processes.append((exe, p))
         }
-        let suite = BenchSuite(dir: dir, base: "http://127.0.0.1:\(http)", processes: processes, signer: TokenSigner(secret: secret))
+        var suite = BenchSuite(dir: dir, base: "http://127.0.0.1:\(http)", processes: processes, signer: TokenSigner(secret: secret))
+        for (i, s) in parsed.enumerated() { suite.rpc[s.instance] = "tcp://127.0.0.1:\(ports[4 + i])" }
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if try await suite.send("GET", "/healthz", nil, nil).0 == 200 { break }
