@@ -184,7 +184,8 @@ public struct LocationBenchCommand: AsyncParsableCommand {
         let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three))
 
         func received(_ text: String) {
-            guard text.hasPrefix(#"{"type":"order.position""#), let r = text.range(of: #""at":""#) else { return }
+            guard text.hasPrefix(#"{"type":"order.position""#), let p = text.range(of: #""position":{"#),
+                  let r = text.range(of: #""at":""#, range: p.upperBound..<text.endIndex) else { return }
             let now = Date()
             guard let close = text[r.upperBound...].firstIndex(of: "\""), let at = Timestamp.parse(String(text[r.upperBound..<close])) else { return }
             let micros = max(0, now.timeIntervalSince(at)) * 1_000_000
