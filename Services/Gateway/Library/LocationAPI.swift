@@ -20,28 +20,20 @@ enum LocationAPI {
                 return APIContext.json(try await ingest(api, caller: caller, positions: batch.positions))
             }
         }
-        router.get("v1/orders/{id}/tracking") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                return APIContext.json(try await api.call("location", LocationRPC.tracking, LocationRPC.OrderRef(caller: caller, orderId: id),
-                                                          retries: 1))
-            }
-        }
-        router.get("v1/orders/{id}/track") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                return APIContext.json(try await api.call("location", LocationRPC.track, LocationRPC.OrderRef(caller: caller, orderId: id),
-                                                          retries: 1))
+        for (path, method) in [("tracking", LocationRPC.tracking), ("track", LocationRPC.track)] {
+            router.get("v1/orders/{id}/\(path)") { request, context in
+                await api.handle {
+                    let caller = try api.caller(request)
+                    let id = try context.parameters.require("id")
+                    return APIContext.json(try await api.call("location", method, OrderRef(caller: caller, orderId: id), retries: 1))
+                }
             }
         }
         router.get("v1/shops/{shop}/couriers/live") { request, context in
             await api.handle {
                 let caller = try api.caller(request)
                 let shop = try context.parameters.require("shop")
-                return APIContext.json(try await api.call("location", LocationRPC.live, LocationRPC.ShopRef(caller: caller, shopId: shop),
-                                                          retries: 1))
+                return APIContext.json(try await api.call("location", LocationRPC.live, ShopRef(caller: caller, shopId: shop), retries: 1))
             }
         }
         router.post("v1/couriers/{id}/duty") { request, context in
@@ -55,12 +47,9 @@ enum LocationAPI {
         }
     }
 
-    /// `location.ingest` for a courier's batch (also the stream's `loc.batch` frame). Sending twice
-    /// is harmless: repeats are dropped as duplicates.
+    /// `location.ingest` for a courier's batch (also the stream's `loc.batch` frame); posy-location
+    /// judges it (size, duty, each point). Sending twice is harmless: repeats are dropped as duplicates.
     static func ingest(_ api: APIContext, caller: RPCCaller, positions: [PositionFix]) async throws -> Data {
-        guard positions.count <= LocationRPC.maxBatch else {
-            throw RPCErrorBody(.tooLarge, "a batch holds at most \(LocationRPC.maxBatch) positions, this one \(positions.count)")
-        }
-        return try await api.call("location", LocationRPC.ingest, LocationRPC.IngestRequest(caller: caller, positions: positions), retries: 1)
+        try await api.call("location", LocationRPC.ingest, LocationRPC.IngestRequest(caller: caller, positions: positions), retries: 1)
     }
 }

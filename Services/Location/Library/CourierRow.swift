@@ -49,13 +49,18 @@ struct CourierRow: Sendable {
     /// The latest fix (or `fix`, newer than the stored one) as the API shows it.
     func position(now: Date, fix: PositionFilter.Kept? = nil, orderIds: [String]? = nil) -> CourierPosition? {
         if let fix {
-            return CourierPosition(courierId: id, lat: fix.fix.lat, lon: fix.fix.lon, accuracy: fix.fix.accuracy, speed: fix.fix.speed,
-                                   heading: fix.fix.heading, at: Timestamp.format(fix.time),
-                                   ageSeconds: max(0, now.timeIntervalSince(fix.time)).rounded(), orderIds: orderIds)
+            return Self.position(id, time: fix.time, lat: fix.fix.lat, lon: fix.fix.lon, accuracy: fix.fix.accuracy,
+                                 speed: fix.fix.speed, heading: fix.fix.heading, now: now, orderIds: orderIds)
         }
         guard let last else { return nil }
-        return CourierPosition(courierId: id, lat: last.lat, lon: last.lon, accuracy: last.accuracy, speed: lastSpeed,
-                               heading: lastHeading, at: Timestamp.format(last.time),
-                               ageSeconds: max(0, now.timeIntervalSince(last.time)).rounded(), orderIds: orderIds)
+        return Self.position(id, time: last.time, lat: last.lat, lon: last.lon, accuracy: last.accuracy, speed: lastSpeed,
+                             heading: lastHeading, now: now, orderIds: orderIds)
+    }
+
+    /// One fix of courier `id` as the API shows it, aged against `now`.
+    static func position(_ id: String, time: Date, lat: Double, lon: Double, accuracy: Double, speed: Double?, heading: Double?,
+                         now: Date, orderIds: [String]? = nil) -> CourierPosition {
+        CourierPosition(courierId: id, lat: lat, lon: lon, accuracy: accuracy, speed: speed, heading: heading, at: Timestamp.format(time),
+                        ageSeconds: max(0, now.timeIntervalSince(time)).rounded(), orderIds: orderIds)
     }
 }

@@ -5,7 +5,7 @@ import PosyStore
 /// One order as posy-location follows it: who delivers it where by when, and the state of its
 /// geofences, ETA and alerts, so each alert fires once across restarts. Times are seconds since
 /// 1970 on the service clock (device times for the fixes that set them).
-struct DeliveryRow: Codable, Sendable {
+struct DeliveryRow: Codable, Sendable, Equatable {
     var orderId: String
     var shopId: String
     var conversationId: String

@@ -85,12 +85,14 @@ extension LocationService {
     /// Raises `delivery.delayRisk` when the predicted arrival passed the window's end minus the
     /// margin: once per crossing, again only when the prediction worsened by `riskWorsening`. A
     /// prediction back well inside the window (two minutes under the threshold) ends the crossing.
-    func checkRisk(_ db: SQLiteConnection, _ d: inout DeliveryRow, now: Date, lat: Double?, lon: Double?) throws {
-        guard let predicted = d.predictedArrival, let end = d.windowEndTime else { return }
+    /// Returns whether it raised one.
+    @discardableResult
+    func checkRisk(_ db: SQLiteConnection, _ d: inout DeliveryRow, now: Date, lat: Double?, lon: Double?) throws -> Bool {
+        guard let predicted = d.predictedArrival, let end = d.windowEndTime else { return false }
         let lateBy = predicted - end
         let threshold = end - config.riskMargin
         if predicted > threshold {
-            guard !d.riskActive || lateBy - (d.riskLateBy ?? lateBy) >= config.riskWorsening else { return }
+            guard !d.riskActive || lateBy - (d.riskLateBy ?? lateBy) >= config.riskWorsening else { return false }
             d.riskActive = true
             d.riskLateBy = lateBy
             var a = d.alert(at: now)
@@ -104,10 +106,12 @@ extension LocationService {
             }
             _ = try events.emit(db, topic: "delivery.delayRisk", payload: a)
             metrics.increment("delay_risks")
+            return true
         } else if predicted < threshold - 120, d.riskActive {
             d.riskActive = false
             d.riskLateBy = nil
         }
+        return false
     }
 
     /// The courier's kept fixes of the last averaging window, newest last: from memory, or from the

@@ -46,8 +46,7 @@ extension LocationService {
         var d = try DeliveryRow.load(db, order.id) ?? DeliveryRow(order, config: config)
         if d.courierId != order.courierId {
             // A new courier (or none): their delivery starts over.
-            let fresh = DeliveryRow(order, config: config)
-            d = fresh
+            d = DeliveryRow(order, config: config)
             d.courierId = order.courierId
         }
         d.state = state

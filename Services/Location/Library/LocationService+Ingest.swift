@@ -24,8 +24,8 @@ extension LocationService {
             guard let courier = try CourierRow.load(db, courierId), courier.shopId == shop, courier.onDuty else {
                 throw RPCErrorBody(.offDuty, "courier \(courierId) is not on duty: positions are taken only from couriers on duty")
             }
-            let anchors = try self.anchors(db, courier, r.positions)
-            let result = filter.filter(r.positions, stored: anchors, now: now)
+            let screened = filter.screen(r.positions, now: now)
+            let result = filter.judge(screened, stored: try self.anchors(db, courier, screened.candidates))
             let received = now.timeIntervalSince1970
             for k in result.kept {
                 try db.run("""
@@ -63,10 +63,9 @@ extension LocationService {
     /// The stored fixes a batch is judged against: the courier's latest when the whole batch is
     /// newer (the live case), else the stored ones around the batch's time span and the nearest
     /// one on either side of it.
-    func anchors(_ db: SQLiteConnection, _ courier: CourierRow, _ batch: [PositionFix]) throws -> [PositionFilter.Anchor] {
+    func anchors(_ db: SQLiteConnection, _ courier: CourierRow, _ candidates: [PositionFilter.Kept]) throws -> [PositionFilter.Anchor] {
         guard let last = courier.last else { return [] }
-        let times = batch.compactMap { Timestamp.parse($0.at)?.timeIntervalSince1970 }
-        guard let lo = times.min(), let hi = times.max() else { return [last] }
+        guard let lo = candidates.first?.time.timeIntervalSince1970, let hi = candidates.last?.time.timeIntervalSince1970 else { return [last] }
         if lo > last.time.timeIntervalSince1970 { return [last] }
         func anchors(_ rows: [SQLRow]) -> [PositionFilter.Anchor] {
             rows.map { PositionFilter.Anchor(time: Date(timeIntervalSince1970: $0.double(0)!), lat: $0.double(1)!, lon: $0.double(2)!,

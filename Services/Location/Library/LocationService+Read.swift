@@ -35,9 +35,8 @@ extension LocationService {
         guard let r = try db.queryOne("""
             SELECT t, lat, lon, accuracy, speed, heading FROM positions WHERE courier_id = ? AND t >= ? AND t <= ? ORDER BY t DESC LIMIT 1
             """, c.id, from ?? 0, until ?? Double.greatestFiniteMagnitude), let t = r.double(0) else { return nil }
-        let time = Date(timeIntervalSince1970: t)
-        return CourierPosition(courierId: c.id, lat: r.double(1)!, lon: r.double(2)!, accuracy: r.double(3)!, speed: r.double(4),
-                               heading: r.double(5), at: Timestamp.format(time), ageSeconds: max(0, now.timeIntervalSince(time)).rounded())
+        return CourierRow.position(c.id, time: Date(timeIntervalSince1970: t), lat: r.double(1)!, lon: r.double(2)!, accuracy: r.double(3)!,
+                                   speed: r.double(4), heading: r.double(5), now: now)
     }
 
     /// `location.track`: the route of one delivery, pickup to end (or now): staff of the shop and

@@ -18,8 +18,7 @@ extension LocationService {
         return try await store.write { db -> Int in
             var raised = 0
             for var d in try DeliveryRow.allActive(db) {
-                let before = try JSON.encode(d)
-                let riskBefore = d.riskLateBy
+                let before = d
                 if d.isOut, !d.signalLost, let heard = d.lastHeard, nowSeconds - heard >= config.signalLostAfter {
                     d.signalLost = true
                     var a = d.alert(at: now)
@@ -45,10 +44,9 @@ extension LocationService {
                 if let predicted = d.predictedArrival, predicted < nowSeconds + config.handOver {
                     // Not there yet at the predicted time: the hand-over is still ahead.
                     d.predictedArrival = nowSeconds + config.handOver
-                    try self.checkRisk(db, &d, now: now, lat: nil, lon: nil)
-                    if d.riskLateBy != riskBefore, d.riskActive { raised += 1 }
+                    if try self.checkRisk(db, &d, now: now, lat: nil, lon: nil) { raised += 1 }
                 }
-                if try JSON.encode(d) != before { try d.save(db) }
+                if d != before { try d.save(db) }
             }
             return raised
         }

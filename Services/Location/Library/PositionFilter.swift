@@ -47,6 +47,17 @@ public struct PositionFilter: Sendable {
     }
 
     public func filter(_ batch: [PositionFix], stored: [Anchor] = [], now: Date) -> Result {
+        judge(screen(batch, now: now), stored: stored)
+    }
+
+    /// The first pass, point by point: what is wrong with a point on its own. `candidates` are in
+    /// device-time order, so their span is known before any stored neighbour is read.
+    public struct Screened: Sendable {
+        public var candidates: [Kept]
+        public var dropped: [Int: DropReason]
+    }
+
+    public func screen(_ batch: [PositionFix], now: Date) -> Screened {
         var dropped: [Int: DropReason] = [:]
         var candidates: [Kept] = []
         for (i, f) in batch.enumerated() {
@@ -58,9 +69,16 @@ public struct PositionFilter: Sendable {
             candidates.append(Kept(index: i, fix: f, time: t))
         }
         candidates.sort { ($0.time, $0.index) < ($1.time, $1.index) }
+        return Screened(candidates: candidates, dropped: dropped)
+    }
+
+    /// The second pass: duplicates and impossible jumps against the neighbours in time among the
+    /// kept points and `stored`.
+    public func judge(_ screened: Screened, stored: [Anchor]) -> Result {
+        var dropped = screened.dropped
         var anchors = stored.sorted { $0.time < $1.time }
         var kept: [Kept] = []
-        for c in candidates {
+        for c in screened.candidates {
             // Neighbours in time among everything kept so far.
             let after = anchors.firstIndex { $0.time >= c.time } ?? anchors.count
             if after < anchors.count, anchors[after].time == c.time { dropped[c.index] = .duplicate; continue }

@@ -27,7 +27,7 @@ extension ReceiptsService {
                                 JSON.encode(MessagingRPC.ConversationRef(caller: caller, conversationId: order.conversationId)))
         }
         async let track = section("location") {
-            try await self.peer("location", "location.track", JSON.encode(ReceiptsRPC.OrderRef(caller: caller, orderId: order.id)))
+            try await self.peer("location", LocationRPC.track, JSON.encode(OrderRef(caller: caller, orderId: order.id)))
         }
         let (mediaItems, records) = try await store.read { db in
             (try Self.mediaOf(db, order: order.id), try EvidenceChain.records(db, orderId: order.id))

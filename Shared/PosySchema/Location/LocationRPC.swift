@@ -21,21 +21,6 @@ public enum LocationRPC {
         }
     }
 
-    public struct OrderRef: Codable, Sendable {
-        public var caller: RPCCaller
-        public var orderId: String
-        public init(caller: RPCCaller, orderId: String) {
-            self.caller = caller
-            self.orderId = orderId
-        }
-    }
-
-    public struct ShopRef: Codable, Sendable {
-        public var caller: RPCCaller
-        public var shopId: String
-        public init(caller: RPCCaller, shopId: String) {
-            self.caller = caller
-            self.shopId = shopId
-        }
-    }
+    public typealias OrderRef = PosySchema.OrderRef
+    public typealias ShopRef = PosySchema.ShopRef
 }

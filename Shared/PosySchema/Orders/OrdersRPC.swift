@@ -174,11 +174,7 @@ public enum OrdersRPC {
         }
     }
 
-    public struct ShopQuery: Codable, Sendable {
-        public var caller: RPCCaller
-        public var shopId: String
-        public init(caller: RPCCaller, shopId: String) { self.caller = caller; self.shopId = shopId }
-    }
+    public typealias ShopQuery = ShopRef
 
     public struct CreateRequest: Codable, Sendable {
         public var caller: RPCCaller

@@ -123,14 +123,7 @@ public enum ReceiptsRPC {
         }
     }
 
-    public struct OrderRef: Codable, Sendable {
-        public var caller: RPCCaller
-        public var orderId: String
-        public init(caller: RPCCaller, orderId: String) {
-            self.caller = caller
-            self.orderId = orderId
-        }
-    }
+    public typealias OrderRef = PosySchema.OrderRef
 
     /// A `media.chunk` body: 4 bytes big-endian header length, the header's JSON, the bytes.
     public static func frameChunk(_ header: ChunkHeader, bytes: Data) throws -> Data {
