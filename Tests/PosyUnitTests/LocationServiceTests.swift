@@ -119,6 +119,19 @@ import Testing
         }
     }
 
+    /// Without statistics SQLite once answered these from the index of all active deliveries, one
+    /// lookup per active delivery for every position.
+    @Test func deliveryLookupsUseTheirNarrowIndexes() async throws {
+        let station = try await Station()
+        let plans = try await station.store.read { db in
+            try [DeliveryRow.activeByCourier, DeliveryRow.activeByShop].map { sql in
+                try db.query("EXPLAIN QUERY PLAN " + sql, "x").compactMap { $0.string(3) }.joined(separator: "; ")
+            }
+        }
+        #expect(plans[0].contains("USING INDEX deliveries_courier (courier_id=? AND active=?)"), "\(plans[0])")
+        #expect(plans[1].contains("USING INDEX deliveries_shop (shop_id=? AND active=?)"), "\(plans[1])")
+    }
+
     @Test func onlyCouriersOnDutySendAndBadBatchesGetTheirCodes() async throws {
         let s = try await Station()
         let good = Station.fix(Self.shop.lat, Self.shop.lon, at: s.clock)

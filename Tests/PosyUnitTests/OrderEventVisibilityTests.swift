@@ -38,7 +38,24 @@ import Testing
             at: Timestamp.format(at), detail: "courier k1", order: order(.assigned)))
     }
 
-    func who(_ e: Envelope) -> [Bool] { everyone.map { OrderVisibility.event(e, for: $0, now: Self.now) != nil } }
+    /// Who gets `e`; also checks that the event's audience (the gateway's prefilter) covers each of them.
+    func who(_ e: Envelope, sourceLocation: SourceLocation = #_sourceLocation) -> [Bool] {
+        let audience = OrderVisibility.audience(e)
+        return everyone.map { viewer in
+            let sees = OrderVisibility.event(e, for: viewer, now: Self.now) != nil
+            if sees { #expect(audience.mayConcern(viewer), "\(viewer) sees \(e.type) but is outside its audience", sourceLocation: sourceLocation) }
+            return sees
+        }
+    }
+
+    @Test func theAudienceOfAnEventLeavesOutThoseItDoesNotName() throws {
+        let audience = OrderVisibility.audience(try Self.assignedEvent(at: Self.now))
+        #expect(audience == EventAudience(shop: "s1", users: ["c1", "k1"]))
+        #expect(everyone.map(audience.mayConcern) == [true, true, false, true, false, true, true, true, false])
+        #expect(OrderVisibility.audience(try Self.envelope("sys.probe.ack", ["x": 1])) == .nobody)
+        #expect(EventAudience.nobody.mayConcern(.service("notify")) && EventAudience.nobody.mayConcern(admin))
+        #expect(!EventAudience.nobody.mayConcern(staff) && EventAudience.everyone.mayConcern(otherCustomer))
+    }
 
     @Test func orderEventsGoToWhoeverMaySeeTheOrderInTheirView() throws {
         let e = try Self.assignedEvent(at: Self.now)

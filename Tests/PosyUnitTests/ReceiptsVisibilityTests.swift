@@ -34,6 +34,10 @@ import Testing
         for v in [Self.otherStaff, Self.otherCourier, Self.otherCustomer, Self.otherOrderLink] {
             #expect(ReceiptsVisibility.event(e, for: v) == nil, "\(v)")
         }
+        // The gateway's prefilter: the parties the proof names, nobody else.
+        let audience = ReceiptsVisibility.audience(e)
+        #expect([Self.staff, Self.courier, Self.customer].allSatisfy(audience.mayConcern))
+        #expect(![Self.otherStaff, Self.otherCourier, Self.otherCustomer].contains(where: audience.mayConcern))
     }
 
     @Test func disputesReachTheShopAndTheCustomerNotTheCourier() throws {

@@ -11,6 +11,10 @@ import Testing
         Envelope(src: "orders", epoch: epoch, seq: pos, pos: pos, type: "order.placed", at: "2026-05-10T10:00:00.000Z")
     }
 
+    static func fed(_ pos: Int64, epoch: String = "e1") -> EventFeed.Event {
+        .init(envelope: event(pos, epoch: epoch), audience: .everyone)
+    }
+
     @Test func feedKeepsContiguousEventsAndAsksForRepairOnGaps() {
         let feed = EventFeed(src: "orders", capacity: 4)
         #expect(feed.read(after: .init(epoch: "e1", pos: 0), max: 10) == .unknown)
@@ -18,7 +22,7 @@ import Testing
         #expect(feed.position == .init(epoch: "e1", pos: 2))
         #expect(feed.ingest(Self.event(3)) == (true, false))
         #expect(feed.ingest(Self.event(3)) == (false, false))  // duplicate
-        #expect(feed.read(after: .init(epoch: "e1", pos: 2), max: 10) == .events([Self.event(3)]))
+        #expect(feed.read(after: .init(epoch: "e1", pos: 2), max: 10) == .events([Self.fed(3)]))
         #expect(feed.read(after: .init(epoch: "e1", pos: 3), max: 10) == .upToDate)
         #expect(feed.read(after: .init(epoch: "e1", pos: 1), max: 10) == .behind)
         #expect(feed.read(after: .init(epoch: "e0", pos: 1), max: 10) == .reset(epoch: "e1", head: 3))
@@ -29,11 +33,11 @@ import Testing
         #expect(from == .init(epoch: "e1", pos: 3))
         #expect(feed.fill(from: from!, events: [Self.event(4), Self.event(5), Self.event(6), Self.event(7)], sourceHead: 7))
         #expect(feed.repairFrom() == nil)
-        #expect(feed.read(after: .init(epoch: "e1", pos: 3), max: 2) == .events([Self.event(4), Self.event(5)]))
+        #expect(feed.read(after: .init(epoch: "e1", pos: 3), max: 2) == .events([Self.fed(4), Self.fed(5)]))
         // More than twice the capacity: the oldest go, readers that far back read from the source.
         for p in Int64(8)...20 { _ = feed.ingest(Self.event(p)) }
         #expect(feed.read(after: .init(epoch: "e1", pos: 3), max: 10) == .behind)
-        #expect(feed.read(after: .init(epoch: "e1", pos: 19), max: 10) == .events([Self.event(20)]))
+        #expect(feed.read(after: .init(epoch: "e1", pos: 19), max: 10) == .events([Self.fed(20)]))
         // A new epoch (the source's store was reset) starts over.
         #expect(feed.heartbeat(epoch: "e2", pos: 1) == (true, false))
         #expect(feed.read(after: .init(epoch: "e1", pos: 20), max: 10) == .reset(epoch: "e2", head: 1))
@@ -45,7 +49,7 @@ import Testing
         #expect(feed.ingest(Self.event(9)) == (false, true))
         let from = feed.repairFrom()!
         #expect(feed.fill(from: from, events: [Self.event(5), Self.event(6), Self.event(7), Self.event(8), Self.event(9)], sourceHead: 9))
-        #expect(feed.read(after: .init(epoch: "e1", pos: 4), max: 10) == .events((5...9).map { Self.event($0) }))
+        #expect(feed.read(after: .init(epoch: "e1", pos: 4), max: 10) == .events((5...9).map { Self.fed($0) }))
         #expect(feed.read(after: .init(epoch: "e1", pos: 2), max: 10) == .behind)
     }
 

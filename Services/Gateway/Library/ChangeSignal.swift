@@ -26,18 +26,21 @@ final class ChangeSignal: Sendable {
         for c in waiting { c.resume() }
     }
 
-    /// Returns once the generation is past `seen`, the task is cancelled, or `timeout` passed.
-    func wait(after seen: UInt64, timeout: Duration) async {
+    /// Returns once the generation is past `seen`, the task is cancelled, or `timeout` (if any)
+    /// passed. Without a timeout no timer is armed: thousands of idle connections cost nothing.
+    func wait(after seen: UInt64, timeout: Duration?) async {
         let id = state.withLock { s -> UInt64 in
             s.nextId &+= 1
             return s.nextId
         }
-        let timer = Task { [weak self] in
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            self?.resume(id)
+        let timer = timeout.map { timeout in
+            Task { [weak self] in
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                self?.resume(id)
+            }
         }
         defer {
-            timer.cancel()
+            timer?.cancel()
             state.withLock { _ = $0.fired.remove(id) }
         }
         await withTaskCancellationHandler {

@@ -1,5 +1,6 @@
 import Foundation
 import PosyCore
+import PosyOrders
 import PosySchema
 
 /// The recent durable events of one source, contiguous in log order (`pos`), shared by every
@@ -11,13 +12,21 @@ import PosySchema
 final class EventFeed: Sendable {
     let src: String
     let capacity: Int
+    /// Who each event may concern, worked out once when it enters the feed.
+    let audience: @Sendable (Envelope) -> EventAudience
+
+    /// An event with its ``EventAudience``.
+    struct Event: Sendable, Equatable {
+        let envelope: Envelope
+        let audience: EventAudience
+    }
 
     struct State {
         var epoch: String?
         /// Position of the newest event the feed holds contiguously (`events.last?.pos`).
         var head: Int64 = 0
         /// Contiguous events ending at `head`.
-        var events: [Envelope] = []
+        var events: [Event] = []
         /// Highest position known to exist (from events and heartbeats).
         var target: Int64 = 0
         var repairing = false
@@ -28,9 +37,9 @@ final class EventFeed: Sendable {
             self = State(epoch: epoch, head: head, events: [], target: head, repairing: repairing)
         }
 
-        mutating func append(_ e: Envelope, capacity: Int) {
+        mutating func append(_ e: Event, capacity: Int) {
             events.append(e)
-            head = e.pos
+            head = e.envelope.pos
             target = max(target, head)
             if events.count > capacity * 2 { events.removeFirst(events.count - capacity) }
         }
@@ -38,7 +47,7 @@ final class EventFeed: Sendable {
 
     enum Read: Equatable {
         /// Events after the position, in order (at most the asked number).
-        case events([Envelope])
+        case events([Event])
         /// Nothing newer yet.
         case upToDate
         /// The position is older than what the feed holds: read from the source.
@@ -51,9 +60,10 @@ final class EventFeed: Sendable {
 
     private let state = Locked(State())
 
-    init(src: String, capacity: Int = 4_096) {
+    init(src: String, capacity: Int = 4_096, audience: @escaping @Sendable (Envelope) -> EventAudience = { _ in .everyone }) {
         self.src = src
         self.capacity = capacity
+        self.audience = audience
     }
 
     /// The feed's epoch and head, once known.
@@ -76,13 +86,14 @@ final class EventFeed: Sendable {
     /// A live durable event from the bus. Returns whether the feed changed, and whether it now
     /// needs a repair from the source.
     func ingest(_ e: Envelope) -> (changed: Bool, repair: Bool) {
-        state.withLock { s in
+        let event = Event(envelope: e, audience: audience(e))
+        return state.withLock { s in
             if s.epoch != e.epoch {
                 s.reset(epoch: e.epoch, head: e.pos - 1)
             }
             if e.pos <= s.head { return (false, false) }
             if e.pos == s.head + 1 {
-                s.append(e, capacity: capacity)
+                s.append(event, capacity: capacity)
                 return (true, false)
             }
             s.target = Swift.max(s.target, e.pos)
@@ -127,18 +138,19 @@ final class EventFeed: Sendable {
 
     /// Events fetched from the source after `from`. Returns whether the feed changed.
     func fill(from: StreamCursor.Position, events: [Envelope], sourceHead: Int64) -> Bool {
-        state.withLock { s in
+        let audiences = events.map(audience)
+        return state.withLock { s in
             guard s.epoch == from.epoch else { return false }
             s.target = Swift.max(s.target, sourceHead)
             var changed = false
-            for e in events where e.epoch == from.epoch && e.pos > s.head {
+            for (e, audience) in zip(events, audiences) where e.epoch == from.epoch && e.pos > s.head {
                 if e.pos != s.head + 1 {
                     // The source no longer has the ones between (pruned): continue after the hole;
                     // connections that still need them get `behind` and find out from the source.
                     s.events.removeAll()
                     s.head = e.pos - 1
                 }
-                s.append(e, capacity: capacity)
+                s.append(Event(envelope: e, audience: audience), capacity: capacity)
                 changed = true
             }
             if events.isEmpty && sourceHead <= s.head { s.target = s.head }

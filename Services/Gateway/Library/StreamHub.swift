@@ -15,6 +15,13 @@ final class StreamHub: Service, Sendable {
     /// How a source's durable event reads to a viewer: the JSON to push, or nil to skip it.
     typealias Filter = @Sendable (Envelope, Viewer) -> Data?
 
+    /// A streamed source: who its events may concern (decided once per event, see
+    /// ``EventAudience``) and how each reads to a viewer among them.
+    struct Source: Sendable {
+        let audience: @Sendable (Envelope) -> EventAudience
+        let filter: Filter
+    }
+
     let host: ServiceHost
     let feeds: [EventFeed]
     let filters: [String: Filter]
@@ -24,16 +31,16 @@ final class StreamHub: Service, Sendable {
     private let socket = Locked<ZMQSocket?>(nil)
 
     /// The sources the stream carries today, with their need-to-know filters.
-    static let sources: [String: Filter] = [
-        "orders": { envelope, viewer in OrderVisibility.event(envelope, for: viewer) },
-        "receipts": { envelope, viewer in ReceiptsVisibility.event(envelope, for: viewer) },
-        "location": { envelope, viewer in LocationVisibility.event(envelope, for: viewer) },
+    static let sources: [String: Source] = [
+        "orders": Source(audience: OrderVisibility.audience) { envelope, viewer in OrderVisibility.event(envelope, for: viewer) },
+        "receipts": Source(audience: ReceiptsVisibility.audience) { envelope, viewer in ReceiptsVisibility.event(envelope, for: viewer) },
+        "location": Source(audience: LocationVisibility.audience) { envelope, viewer in LocationVisibility.event(envelope, for: viewer) },
     ]
 
-    init(host: ServiceHost, sources: [String: Filter] = StreamHub.sources) {
+    init(host: ServiceHost, sources: [String: Source] = StreamHub.sources) {
         self.host = host
-        self.filters = sources
-        self.feeds = sources.keys.sorted().map { EventFeed(src: $0) }
+        self.filters = sources.mapValues(\.filter)
+        self.feeds = sources.sorted { $0.key < $1.key }.map { EventFeed(src: $0.key, audience: $0.value.audience) }
     }
 
     func feed(_ src: String) -> EventFeed? { feeds.first { $0.src == src } }

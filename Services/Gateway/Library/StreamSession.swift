@@ -15,8 +15,12 @@ struct StreamSession {
     let viewer: Viewer
     var cursor: StreamCursor
     let send: @Sendable (String) async throws -> Void
+    /// Whether a source could not be reached on the last pass (then the wait has a timeout, to retry).
+    var unreachable = false
     /// Events read per source before the others get a turn.
     static let page = 256
+    /// How soon an unreachable source is asked again.
+    static let retry = Duration.seconds(1)
 
     /// Runs until the task is cancelled or a send fails (the client is gone).
     mutating func run() async throws {
@@ -44,12 +48,13 @@ struct StreamSession {
         while !Task.isCancelled {
             let seen = hub.signal.generation
             var progressed = false
+            unreachable = false
             for feed in hub.feeds {
                 if try await pump(feed) { progressed = true }
             }
             if !progressed {
-                // Woken by new events; the timeout retries sources that were unreachable.
-                await hub.signal.wait(after: seen, timeout: .seconds(1))
+                // Woken by new events; only a source that was unreachable needs a timer to retry.
+                await hub.signal.wait(after: seen, timeout: unreachable ? Self.retry : nil)
             }
         }
     }
@@ -65,6 +70,7 @@ struct StreamSession {
     mutating func pump(_ feed: EventFeed) async throws -> Bool {
         guard let position = cursor[feed.src] else {
             cursor[feed.src] = await start(feed)
+            if cursor[feed.src] == nil { unreachable = true }
             return false
         }
         switch feed.read(after: position, max: Self.page) {
@@ -88,24 +94,27 @@ struct StreamSession {
                                             reason: "\(feed.src) was reset; refetch its state"))
                 return true
             } catch {
-                return false  // the source is unreachable: try again on the next wake
+                unreachable = true  // try again on the next wake, or after `retry`
+                return false
             }
             if let first = batch.events.first, first.pos > position.pos + 1 {
                 cursor[feed.src] = .init(epoch: position.epoch, pos: first.pos - 1)
                 try await send(Self.control(type: "stream.reset", id: cursor.text, src: feed.src,
                                             reason: "events of \(feed.src) after this id are no longer kept; refetch its state"))
             }
-            try await deliver(batch.events, src: feed.src)
+            try await deliver(batch.events.map { .init(envelope: $0, audience: feed.audience($0)) }, src: feed.src)
             return !batch.events.isEmpty
         }
     }
 
-    mutating func deliver(_ events: [Envelope], src: String) async throws {
+    mutating func deliver(_ events: [EventFeed.Event], src: String) async throws {
         guard let filter = hub.filters[src] else { return }
-        for e in events {
+        for event in events {
+            let e = event.envelope
             guard let p = cursor[src], e.epoch == p.epoch, e.pos > p.pos else { continue }
             cursor[src] = .init(epoch: e.epoch, pos: e.pos)
-            guard let data = filter(e, viewer) else { continue }
+            // The audience skips, without decoding, what cannot be for this viewer.
+            guard event.audience.mayConcern(viewer), let data = filter(e, viewer) else { continue }
             try await send(Self.event(e, id: cursor.text, data: data))
             hub.host.metrics.increment("stream_events_sent")
         }

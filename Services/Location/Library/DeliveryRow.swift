@@ -67,8 +67,13 @@ struct DeliveryRow: Codable, Sendable, Equatable {
         try db.queryOne("SELECT body FROM deliveries WHERE order_id = ?", orderId)?.data(0).map { try JSON.decode(DeliveryRow.self, from: $0) }
     }
 
+    /// A courier's active deliveries (once per position: must stay on `deliveries_courier`).
+    static let activeByCourier = "SELECT body FROM deliveries WHERE courier_id = ? AND active = 1"
+    /// A shop's active deliveries (the live map: `deliveries_shop`).
+    static let activeByShop = "SELECT courier_id, order_id FROM deliveries WHERE shop_id = ? AND active = 1"
+
     static func active(_ db: SQLiteConnection, courier: String) throws -> [DeliveryRow] {
-        try db.query("SELECT body FROM deliveries WHERE courier_id = ? AND active = 1", courier)
+        try db.query(activeByCourier, courier)
             .compactMap { $0.data(0) }.map { try JSON.decode(DeliveryRow.self, from: $0) }
     }
 

@@ -77,7 +77,7 @@ extension LocationService {
         let now = clock()
         return try await store.read { db in
             var orders: [String: [String]] = [:]
-            for row in try db.query("SELECT courier_id, order_id FROM deliveries WHERE active = 1 AND shop_id = ?", r.shopId) {
+            for row in try db.query(DeliveryRow.activeByShop, r.shopId) {
                 if let c = row.string(0), let o = row.string(1) { orders[c, default: []].append(o) }
             }
             return try CourierRow.onDuty(db, shop: r.shopId).compactMap { $0.position(now: now, orderIds: (orders[$0.id] ?? []).sorted()) }

@@ -7,6 +7,12 @@ import PosySchema
 /// the customer). The customer hears of arrival and departure through the order's own events, and
 /// of a delay through posy-notify; the courier through the shop.
 public enum LocationVisibility {
+    /// Who an event may concern (``EventAudience``), decided once per event: the shop's staff.
+    public static func audience(_ envelope: Envelope) -> EventAudience {
+        guard envelope.type.hasPrefix("delivery."), let alert = try? envelope.decode(DeliveryAlert.self) else { return .nobody }
+        return EventAudience(shop: alert.shopId)
+    }
+
     public static func event(_ envelope: Envelope, for viewer: Viewer) -> Data? {
         if viewer.isService { return envelope.data }
         guard envelope.type.hasPrefix("delivery."), let alert = try? envelope.decode(DeliveryAlert.self),

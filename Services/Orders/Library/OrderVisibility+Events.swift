@@ -40,6 +40,30 @@ extension OrderVisibility {
         return nil
     }
 
+    /// Who an event may concern (``EventAudience``), decided once per event: the parties
+    /// ``event(_:for:now:)`` can show it to.
+    public static func audience(_ envelope: Envelope) -> EventAudience {
+        let type = envelope.type
+        if type.hasPrefix("order.change.") {
+            guard let c = try? envelope.decode(OrderChange.self) else { return .nobody }
+            return EventAudience(shop: c.shopId, users: [c.courierId, c.customerId])
+        }
+        if type.hasPrefix("exception.") {
+            guard let e = try? envelope.decode(OrderException.self) else { return .nobody }
+            return EventAudience(shop: e.shopId, users: [e.courierId])
+        }
+        if type == "order.assignment.unacknowledged" {
+            guard let a = try? envelope.decode(AssignmentUnacknowledged.self) else { return .nobody }
+            return EventAudience(shop: a.shopId)
+        }
+        if type.hasPrefix("order.") {
+            guard let e = try? envelope.decode(OrderEvent.self) else { return .nobody }
+            guard let order = e.order else { return EventAudience(shop: e.shopId) }
+            return EventAudience(shop: order.shopId, users: [order.customer?.id, order.courierId])
+        }
+        return .nobody
+    }
+
     static func orderEventView(_ e: OrderEvent, for viewer: Viewer, now: Date) -> OrderEvent? {
         guard let order = e.order else {
             // An event without its snapshot (written before snapshots existed): staff only.

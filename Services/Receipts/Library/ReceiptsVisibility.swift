@@ -9,6 +9,20 @@ import PosySchema
 /// - `delivery.confirmed`: the shop, the courier and the customer.
 /// - `delivery.disputed`: the shop and the customer — the courier hears of it from the shop.
 public enum ReceiptsVisibility {
+    /// Who an event may concern (``EventAudience``), decided once per event.
+    public static func audience(_ envelope: Envelope) -> EventAudience {
+        switch envelope.type {
+        case "proof.accepted":
+            guard let p = try? envelope.decode(Proof.self) else { return .nobody }
+            return EventAudience(shop: p.shopId, users: [p.courierId, p.customerId])
+        case "delivery.confirmed", "delivery.disputed":
+            guard let c = try? envelope.decode(DeliveryConfirmation.self) else { return .nobody }
+            return EventAudience(shop: c.shopId, users: [c.courierId, c.customerId])
+        default:
+            return .nobody
+        }
+    }
+
     public static func event(_ envelope: Envelope, for viewer: Viewer) -> Data? {
         if viewer.isService { return envelope.data }
         switch envelope.type {
