@@ -95,7 +95,17 @@ let package = Package(
             ],
             path: "Services/Receipts/Library"),
         .executableTarget(name: "posy-receipts", dependencies: ["PosyCore", "PosyReceipts"], path: "Services/Receipts/Main"),
-        .executableTarget(name: "posy-notify", dependencies: ["PosyCore"], path: "Services/Notify"),
+        .target(
+            name: "PosyNotify",
+            dependencies: [
+                "PosySchema", "PosyCore", "PosyStore", "PosyOrders", "PosyAuth",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/Notify/Library"),
+        .executableTarget(
+            name: "posy-notify",
+            dependencies: ["PosyCore", "PosyNotify", "PosyAuth", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Notify/Main"),
         .target(
             name: "PosyGateway",
             dependencies: [
@@ -122,7 +132,7 @@ let package = Package(
             name: "PosyUnitTests",
             dependencies: [
                 "PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyOrders", "PosyReceipts", "PosyMessaging",
-                "PosyLocation", "PosyGateway",
+                "PosyLocation", "PosyGateway", "PosyNotify",
             ],
             path: "Tests/PosyUnitTests"),
         .testTarget(

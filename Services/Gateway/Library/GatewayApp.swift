@@ -23,6 +23,7 @@ public enum GatewayApp {
         ReceiptsAPI.register(on: table, api: api)
         ChatAPI.register(on: table, api: api)
         LocationAPI.register(on: table, api: api)
+        NotifyAPI.register(on: table, api: api)
         StreamAPI.register(on: table, webSocketRouter: webSocketRouter, api: api, hub: hub)
         TrackingPage.register(on: table)
         table.get("openapi.yaml") { _, _ -> Response in

@@ -20,6 +20,8 @@ public enum GatewayRoutes {
         "POST /v1/conversations/{id}/messages/{seq}/recall", "GET /v1/sync",
         "POST /v1/locations", "GET /v1/orders/{id}/tracking", "GET /v1/orders/{id}/track", "GET /v1/shops/{shop}/couriers/live",
         "POST /v1/couriers/{id}/duty",
+        "GET /v1/notifications", "POST /v1/notifications/{id}/read", "GET /v1/notifications/preferences",
+        "PUT /v1/notifications/preferences", "GET /v1/shops/{shop}/notify-settings", "PUT /v1/shops/{shop}/notify-settings",
         "GET /v1/stream", "GET /t/{token}",
     ]
 }

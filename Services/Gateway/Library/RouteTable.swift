@@ -19,4 +19,9 @@ final class RouteTable {
         routes.append("POST /\(path)")
         router.post(RouterPath(path), use: handler)
     }
+
+    func put(_ path: String, _ handler: @escaping @Sendable (Request, GatewayRequestContext) async throws -> Response) {
+        routes.append("PUT /\(path)")
+        router.put(RouterPath(path), use: handler)
+    }
 }

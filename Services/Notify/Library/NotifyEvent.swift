@@ -1,0 +1,51 @@
+import Foundation
+import PosySchema
+
+/// The parts of a durable event the rules need, whatever its type: the order it is about, its
+/// shop, the people it names, and the details templates show.
+struct NotifyEvent: Sendable {
+    var type: String
+    var orderId: String?
+    var shopId: String?
+    var customerId: String?
+    var courierId: String?
+    /// The order snapshot, for `order.<state>` events.
+    var order: Order?
+    var alert: DeliveryAlert?
+    var kind: String?
+    var note: String?
+    var reason: String?
+    var photoId: String?
+
+    /// Reads `envelope`; nil for events no rule is about.
+    static func read(_ envelope: Envelope) throws -> NotifyEvent? {
+        let type = envelope.type
+        var e = NotifyEvent(type: type)
+        if type.hasPrefix("order.change.") {
+            let c = try envelope.decode(OrderChange.self)
+            (e.orderId, e.shopId, e.customerId, e.courierId) = (c.orderId, c.shopId, c.customerId, c.courierId)
+        } else if type.hasPrefix("exception.") {
+            let x = try envelope.decode(OrderException.self)
+            (e.orderId, e.shopId, e.courierId, e.kind, e.note) = (x.orderId, x.shopId, x.courierId, x.kind.rawValue, x.note)
+        } else if type == "order.assignment.unacknowledged" {
+            let a = try envelope.decode(AssignmentUnacknowledged.self)
+            (e.orderId, e.shopId, e.courierId) = (a.orderId, a.shopId, a.courierId)
+        } else if type.hasPrefix("order.") {
+            let o = try envelope.decode(OrderEvent.self)
+            (e.orderId, e.shopId, e.courierId, e.order) = (o.orderId, o.shopId, o.courierId ?? o.order?.courierId, o.order)
+            e.customerId = o.order?.customer?.id
+        } else if type.hasPrefix("delivery.confirmed") || type.hasPrefix("delivery.disputed") {
+            let c = try envelope.decode(DeliveryConfirmation.self)
+            (e.orderId, e.shopId, e.customerId, e.courierId, e.reason) = (c.orderId, c.shopId, c.customerId, c.courierId, c.reason?.rawValue)
+        } else if type.hasPrefix("delivery.") {
+            let a = try envelope.decode(DeliveryAlert.self)
+            (e.orderId, e.shopId, e.customerId, e.courierId, e.alert) = (a.orderId, a.shopId, a.customerId, a.courierId, a)
+        } else if type == "proof.accepted" {
+            let p = try envelope.decode(Proof.self)
+            (e.orderId, e.shopId, e.customerId, e.courierId, e.photoId) = (p.orderId, p.shopId, p.customerId, p.courierId, p.photos.first?.id)
+        } else {
+            return nil
+        }
+        return e
+    }
+}

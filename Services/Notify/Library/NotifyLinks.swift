@@ -1,0 +1,24 @@
+import Foundation
+import PosyAuth
+import PosySchema
+
+/// Links notifications carry: the customer's tracking page (a token limited to the order, signed
+/// with the suite's secret like the gateway's `trackingUrl`) and media through the gateway.
+public struct NotifyLinks: Sendable {
+    public let publicURL: String
+    let signer: TokenSigner?
+
+    public init(publicURL: String, secret: String?) {
+        self.publicURL = publicURL
+        self.signer = secret.map(TokenSigner.init(secret:))
+    }
+
+    func tracking(orderId: String, customerId: String, windowEnd: String?) -> String? {
+        let end = windowEnd.flatMap(Timestamp.parse) ?? Date()
+        let ttl = max(3600, end.timeIntervalSinceNow + 7 * 86400)
+        guard let token = try? signer?.mint(sub: customerId, role: .customer, order: orderId, ttl: ttl) else { return nil }
+        return "\(publicURL)/t/\(token)"
+    }
+
+    func media(_ id: String) -> String { "\(publicURL)/v1/media/\(id)" }
+}

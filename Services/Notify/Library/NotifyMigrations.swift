@@ -1,0 +1,37 @@
+import PosyStore
+
+/// Migrations of `notify.db` after the core one (version 1: outbox, cursors, meta).
+public enum NotifyMigrations {
+    public static let all: [Migration] = [
+        Migration(2, "notify: shops, orders, people, send log, inbox, coalescing", """
+            CREATE TABLE shops (id TEXT PRIMARY KEY, name TEXT NOT NULL, time_zone TEXT NOT NULL, manager_id TEXT) WITHOUT ROWID;
+            -- The latest snapshot of each order (from order.<state> events): who its people are.
+            CREATE TABLE orders (id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
+            CREATE TABLE people (
+                id TEXT PRIMARY KEY, locale TEXT, quiet_start TEXT, quiet_end TEXT, time_zone TEXT, phone TEXT, email TEXT
+            ) WITHOUT ROWID;
+            -- One row per (event, rule, person, channel) sent: what makes every send happen once.
+            CREATE TABLE sends (key TEXT PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID;
+            CREATE TABLE inbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                person TEXT NOT NULL,
+                event TEXT NOT NULL,
+                template TEXT NOT NULL,
+                order_id TEXT,
+                locale TEXT NOT NULL,
+                title TEXT NOT NULL,
+                body TEXT NOT NULL,
+                priority TEXT NOT NULL,
+                link TEXT,
+                at TEXT NOT NULL,
+                read_at TEXT
+            );
+            CREATE INDEX inbox_person ON inbox(person, id);
+            -- The last ETA a person heard for an order (coalesced rules).
+            CREATE TABLE coalesce (
+                person TEXT NOT NULL, order_id TEXT NOT NULL, template TEXT NOT NULL, at REAL NOT NULL, eta REAL,
+                PRIMARY KEY (person, order_id, template)
+            ) WITHOUT ROWID;
+            """),
+    ]
+}

@@ -1,0 +1,50 @@
+import PosySchema
+
+/// One rule (data, not code: the defaults in ``NotifyRuleSet/defaults`` or an operator's
+/// `--rules` file): a durable event → who hears it → which template → on which channels.
+public struct NotifyRule: Codable, Sendable, Equatable {
+    /// The event type, e.g. `order.outForDelivery`.
+    public var event: String
+    public var audience: [Audience]
+    /// The template id (``NotifyTemplate``).
+    public var template: String
+    public var channels: [Channel]
+    public var priority: NotifyPriority
+    /// For rules about an order's ETA: coalesced per person (at most one in the coalescing
+    /// interval unless the ETA moved by the threshold).
+    public var coalesce: Bool?
+
+    public init(event: String, audience: [Audience], template: String, channels: [Channel], priority: NotifyPriority = .normal,
+                coalesce: Bool? = nil)
+    {
+        self.event = event
+        self.audience = audience
+        self.template = template
+        self.channels = channels
+        self.priority = priority
+        self.coalesce = coalesce
+    }
+
+    /// Who a rule speaks to.
+    public enum Audience: String, Codable, Sendable, CaseIterable {
+        /// The person who ordered.
+        case customer
+        /// The person the flowers are for (by SMS only: they have no account). Never before arrival
+        /// on a surprise order.
+        case recipient
+        /// The shop's staff (their shared in-app inbox).
+        case staff
+        /// The order's courier.
+        case courier
+        /// The shop's manager (``ShopNotifySettings``).
+        case manager
+    }
+
+    /// How a notification travels.
+    public enum Channel: String, Codable, Sendable, CaseIterable {
+        /// The inbox in `notify.db` and a push to connected devices.
+        case inApp
+        case sms
+        case email
+    }
+}

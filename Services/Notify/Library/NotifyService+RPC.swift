@@ -1,0 +1,126 @@
+import Foundation
+import PosyCore
+import PosyOrders
+import PosySchema
+import PosyStore
+
+extension NotifyService {
+    public func register(on rpc: RPCServer) {
+        rpc.register(NotifyRPC.inbox) { request in try JSON.encode(try await self.inbox(try request.decode(NotifyRPC.InboxRequest.self))) }
+        rpc.register(NotifyRPC.read) { request in try JSON.encode(try await self.markRead(try request.decode(NotifyRPC.ReadRequest.self))) }
+        rpc.register(NotifyRPC.preferences) { request in
+            try JSON.encode(try await self.preferences(try request.decode(NotifyRPC.PreferencesRequest.self)))
+        }
+        rpc.register(NotifyRPC.shopSettings) { request in
+            try JSON.encode(try await self.shopSettings(try request.decode(NotifyRPC.ShopSettingsRequest.self)))
+        }
+    }
+
+    /// The inboxes a caller reads: their own, and a staff member's shop's shared one.
+    static func inboxes(_ viewer: Viewer) throws -> [String] {
+        guard case .user(let sub, let role, let shop, let scope) = viewer else { throw RPCErrorBody(.forbidden, "people read inboxes") }
+        if scope != nil { throw RPCErrorBody(.forbidden, "a tracking link has no inbox") }
+        if role == .staff, let shop { return [sub, "shop:\(shop)"] }
+        return [sub]
+    }
+
+    static let columns = "id, event, template, order_id, locale, title, body, priority, link, at, read_at"
+
+    static func notification(_ r: SQLRow) -> InboxNotification {
+        InboxNotification(id: r.int(0) ?? 0, event: r.string(1) ?? "", template: r.string(2) ?? "", orderId: r.string(3),
+                          locale: r.string(4) ?? "en", title: r.string(5) ?? "", body: r.string(6) ?? "",
+                          priority: NotifyPriority(rawValue: r.string(7) ?? "") ?? .normal, link: r.string(8), at: r.string(9) ?? "",
+                          readAt: r.string(10))
+    }
+
+    /// `notify.inbox`: newest first, 50 a page (at most 200).
+    public func inbox(_ r: NotifyRPC.InboxRequest) async throws -> InboxPage {
+        let people = try Self.inboxes(try Viewer(r.caller))
+        let limit = r.limit ?? 50
+        guard (1...200).contains(limit) else { throw RPCErrorBody(.invalidField, "limit: 1 to 200") }
+        let marks = people.map { _ in "?" }.joined(separator: ",")
+        return try await store.read { db in
+            var values: [SQLValue] = people.map { .text($0) }
+            var sql = "SELECT \(Self.columns) FROM inbox WHERE person IN (\(marks))"
+            if let before = r.before {
+                sql += " AND id < ?"
+                values.append(.int(before))
+            }
+            if r.unreadOnly == true { sql += " AND read_at IS NULL" }
+            sql += " ORDER BY id DESC LIMIT \(limit + 1)"
+            var rows = try db.query(sql, values).map(Self.notification)
+            let more = rows.count > limit
+            if more { rows.removeLast() }
+            let unread = try db.query("SELECT count(*) FROM inbox WHERE person IN (\(marks)) AND read_at IS NULL",
+                                      people.map { .text($0) }).first?.int(0) ?? 0
+            return InboxPage(notifications: rows, unread: Int(unread), next: more ? rows.last?.id : nil)
+        }
+    }
+
+    /// `notify.read`: marks one of the caller's notifications read (again: no change).
+    public func markRead(_ r: NotifyRPC.ReadRequest) async throws -> InboxNotification {
+        let people = try Self.inboxes(try Viewer(r.caller))
+        let now = Timestamp.format(clock())
+        return try await store.write { db in
+            guard let row = try db.queryOne("SELECT person FROM inbox WHERE id = ?", r.id), let person = row.string(0),
+                  people.contains(person) else {
+                throw RPCErrorBody(.notFound, "no notification \(r.id)")
+            }
+            _ = try db.run("UPDATE inbox SET read_at = ? WHERE id = ? AND read_at IS NULL", now, r.id)
+            return Self.notification(try db.queryOne("SELECT \(Self.columns) FROM inbox WHERE id = ?", r.id)!)
+        }
+    }
+
+    /// `notify.preferences`: reads, or sets what is given of, the caller's own preferences.
+    public func preferences(_ r: NotifyRPC.PreferencesRequest) async throws -> NotifyPreferences {
+        guard case .user(let sub, _, _, nil) = try Viewer(r.caller) else { throw RPCErrorBody(.forbidden, "people have preferences") }
+        if let set = r.set { try Self.validate(set) }
+        return try await store.write { db in
+            var p = try self.preferences(db, sub) ?? NotifyPreferences()
+            if let set = r.set {
+                p.locale = set.locale ?? p.locale
+                p.quietStart = set.quietStart ?? p.quietStart
+                p.quietEnd = set.quietEnd ?? p.quietEnd
+                p.timeZone = set.timeZone ?? p.timeZone
+                p.phone = set.phone ?? p.phone
+                p.email = set.email ?? p.email
+                try db.run("""
+                    INSERT INTO people(id, locale, quiet_start, quiet_end, time_zone, phone, email) VALUES (?,?,?,?,?,?,?)
+                    ON CONFLICT(id) DO UPDATE SET locale = excluded.locale, quiet_start = excluded.quiet_start,
+                      quiet_end = excluded.quiet_end, time_zone = excluded.time_zone, phone = excluded.phone, email = excluded.email
+                    """, sub, p.locale, p.quietStart, p.quietEnd, p.timeZone, p.phone, p.email)
+            }
+            return p
+        }
+    }
+
+    static func validate(_ p: NotifyPreferences) throws {
+        if let l = p.locale, !NotifyTemplate.locales.contains(l) {
+            throw RPCErrorBody(.invalidField, "locale: one of \(NotifyTemplate.locales.joined(separator: ", "))")
+        }
+        for (name, v) in [("quietStart", p.quietStart), ("quietEnd", p.quietEnd)] where v != nil && minutes(v) == nil {
+            throw RPCErrorBody(.invalidField, "\(name): HH:mm, e.g. 22:00")
+        }
+        if let tz = p.timeZone, TimeZone(identifier: tz) == nil { throw RPCErrorBody(.invalidField, "timeZone: an IANA zone, e.g. Asia/Shanghai") }
+        if let e = p.email, !(e.contains("@") && e.count <= 254) { throw RPCErrorBody(.invalidField, "email: an address") }
+        if let ph = p.phone, !(ph.count <= 32 && ph.allSatisfy { $0.isNumber || "+- ()".contains($0) }) {
+            throw RPCErrorBody(.invalidField, "phone: digits, +, -, spaces")
+        }
+    }
+
+    /// `notify.shop.settings`: the shop's manager; staff of the shop read, admins and staff set.
+    public func shopSettings(_ r: NotifyRPC.ShopSettingsRequest) async throws -> ShopNotifySettings {
+        let viewer = try Viewer(r.caller)
+        guard viewer.isStaff(of: r.shopId) else { throw RPCErrorBody(.notFound, "no shop \(r.shopId)") }
+        return try await store.write { db in
+            if let manager = r.set?.managerId {
+                guard !manager.isEmpty, manager.count <= 128 else { throw RPCErrorBody(.invalidField, "managerId: a user id") }
+                try db.run("""
+                    INSERT INTO shops(id, name, time_zone, manager_id) VALUES (?, ?, 'UTC', ?)
+                    ON CONFLICT(id) DO UPDATE SET manager_id = excluded.manager_id
+                    """, r.shopId, r.shopId, manager)
+            }
+            return ShopNotifySettings(managerId: try self.loadShop(db, r.shopId)?.managerId)
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import Logging
+import PosyCore
+import PosySchema
+import PosyStore
+
+/// posy-notify over `notify.db` (issue 7): applies the rules (``NotifyRuleSet``) to the durable
+/// events of orders, location and receipts, inside the transaction that advances the event's
+/// cursor, so each notification is rendered and logged exactly once per person and channel across
+/// restarts (`sends`). In-app notifications go to the person's inbox and, after commit, to their
+/// connected devices as an ephemeral `notification` push.
+public final class NotifyService: Sendable {
+    /// Publishes an ephemeral bus event: `(topic, type, data)`.
+    public typealias Publish = @Sendable (String, String, Data) -> Void
+
+    let store: Store
+    let config: NotifyConfig
+    let links: NotifyLinks
+    let metrics: Metrics
+    let logger: Logger
+    let clock: @Sendable () -> Date
+    let publish: Publish
+
+    public init(store: Store, config: NotifyConfig = NotifyConfig(), links: NotifyLinks, metrics: Metrics, logger: Logger,
+                clock: @escaping @Sendable () -> Date = { Date() }, publish: @escaping Publish = { _, _, _ in })
+    {
+        self.store = store
+        self.config = config
+        self.links = links
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+        self.publish = publish
+    }
+
+    /// The event topics posy-notify follows.
+    public static let topics = [Topic.fleetShop, "order.", "exception.", "delivery.", "proof."]
+
+    public func registerEventHandlers(on host: ServiceHost) {
+        for topic in Self.topics {
+            host.on(topic) { db, envelope in try self.apply(db, envelope) }
+        }
+    }
+
+    /// One durable event: remember what it says about shops and orders, then run its rules.
+    public func apply(_ db: SQLiteConnection, _ envelope: Envelope) throws {
+        if envelope.type == Topic.fleetShop {
+            let shop = try envelope.decode(Shop.self)
+            try db.run("""
+                INSERT INTO shops(id, name, time_zone) VALUES (?,?,?)
+                ON CONFLICT(id) DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone
+                """, shop.id, shop.name, shop.timeZone)
+            return
+        }
+        guard let event = try NotifyEvent.read(envelope) else { return }
+        if let order = event.order {
+            try db.run("INSERT INTO orders(id, body) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+                       order.id, try JSON.encode(order))
+        }
+        let rules = config.rules.rules(for: envelope.type)
+        guard !rules.isEmpty else { return }
+        let order = try event.order ?? event.orderId.flatMap { try loadOrder(db, $0) }
+        let shop = try event.shopId.flatMap { try loadShop(db, $0) }
+        var pushes: [(topic: String, role: String?, body: Data)] = []
+        for (n, rule) in rules.enumerated() {
+            for audience in rule.audience {
+                for person in try people(db, audience, event: event, order: order, shop: shop) {
+                    if let push = try send(db, envelope: envelope, ruleIndex: n, rule: rule, audience: audience, person: person,
+                                           event: event, order: order, shop: shop) {
+                        pushes.append(push)
+                    }
+                }
+            }
+        }
+        guard !pushes.isEmpty else { return }
+        db.onCommit {
+            for p in pushes {
+                self.publish(p.topic, "notification", ChatPush(conversationId: nil, role: p.role, unread: nil).encode(body: p.body))
+            }
+        }
+    }
+
+    /// Who `audience` is for this event: an inbox id (`c1`, `k1`, `shop:s1` for the shop's staff)
+    /// and the phone an SMS would go to.
+    struct Person: Sendable, Equatable {
+        var id: String
+        var phone: String?
+        /// The shop whose staff share this inbox.
+        var staffOf: String?
+    }
+
+    func people(_ db: SQLiteConnection, _ audience: NotifyRule.Audience, event: NotifyEvent, order: Order?, shop: ShopInfo?) throws -> [Person] {
+        switch audience {
+        case .customer:
+            guard let id = event.customerId ?? order?.customer?.id else { return [] }
+            return [Person(id: id, phone: order?.customer?.phone)]
+        case .courier:
+            guard let id = event.courierId ?? order?.courierId else { return [] }
+            return [Person(id: id)]
+        case .staff:
+            guard let shopId = event.shopId else { return [] }
+            return [Person(id: "shop:\(shopId)", staffOf: shopId)]
+        case .manager:
+            guard let manager = shop?.managerId else { return [] }
+            return [Person(id: manager)]
+        case .recipient:
+            // No account: SMS only. A surprise is not spoiled before the courier is at the door.
+            guard let order, let phone = order.recipient?.phone else { return [] }
+            if order.surprise && event.type != "order.arriving" { return [] }
+            return [Person(id: "recipient:\(order.id)", phone: phone)]
+        }
+    }
+
+    /// Renders and logs one notification for `person` on each of the rule's channels it can use
+    /// now; returns the in-app push to send after commit, if any.
+    func send(_ db: SQLiteConnection, envelope: Envelope, ruleIndex: Int, rule: NotifyRule, audience: NotifyRule.Audience,
+              person: Person, event: NotifyEvent, order: Order?, shop: ShopInfo?) throws -> (topic: String, role: String?, body: Data)? {
+        let prefs = try preferences(db, person.id)
+        let locale = prefs?.locale ?? config.defaultLocale
+        if rule.coalesce == true, let orderId = event.orderId, try !coalesced(db, person: person.id, orderId: orderId, rule: rule, event: event) {
+            metrics.increment("notifications_coalesced")
+            return nil
+        }
+        guard let template = config.rules.template(rule.template, locale: locale) else { return nil }
+        let facts = NotifyFacts.make(event, order: order, shop: shop, audience: audience, locale: locale, links: links)
+        let title = NotifyTemplate.fill(template.title, facts.values)
+        let body = NotifyTemplate.fill(template.body, facts.values)
+        let link = facts.values["trackingLink"] ?? facts.values["photoLink"]
+        var push: (topic: String, role: String?, body: Data)?
+        for channel in rule.channels {
+            switch channel {
+            case .inApp where audience == .recipient:
+                continue  // no account, no inbox
+            case .sms, .email:
+                // No adapter yet (the next step of issue 7): counted, and not logged as sent.
+                metrics.increment("notifications_no_adapter_\(channel.rawValue)")
+                continue
+            case .inApp:
+                break
+            }
+            let key = "\(envelope.src):\(envelope.epoch):\(envelope.type):\(envelope.seq)|\(ruleIndex)|\(person.id)|\(channel.rawValue)"
+            guard try db.run("INSERT INTO sends(key, at) VALUES (?,?) ON CONFLICT(key) DO NOTHING", key,
+                             clock().timeIntervalSince1970) == 1 else {
+                metrics.increment("notifications_repeated")
+                continue
+            }
+            let at = Timestamp.format(clock())
+            try db.run("""
+                INSERT INTO inbox(person, event, template, order_id, locale, title, body, priority, link, at)
+                VALUES (?,?,?,?,?,?,?,?,?,?)
+                """, person.id, envelope.type, rule.template, event.orderId, locale, title, body, rule.priority.rawValue, link, at)
+            let note = InboxNotification(id: db.lastInsertRowID, event: envelope.type, template: rule.template, orderId: event.orderId,
+                                         locale: locale, title: title, body: body, priority: rule.priority, link: link, at: at,
+                                         readAt: nil)
+            metrics.increment("notifications_in_app")
+            if rule.priority != .high, let prefs, Self.isQuiet(prefs, at: clock()) {
+                metrics.increment("notifications_quiet")
+                continue  // in the inbox; no buzz in quiet hours
+            }
+            if let shopId = person.staffOf {
+                push = (ChatPush.shopTopic(shopId), "staff", try JSON.encode(note))
+            } else {
+                push = (Topic.user(person.id), nil, try JSON.encode(note))
+            }
+        }
+        return push
+    }
+
+    /// Whether a coalesced rule may speak to `person` about `orderId` now; records it if so.
+    func coalesced(_ db: SQLiteConnection, person: String, orderId: String, rule: NotifyRule, event: NotifyEvent) throws -> Bool {
+        let at = event.alert.flatMap { Timestamp.parse($0.at) }?.timeIntervalSince1970 ?? clock().timeIntervalSince1970
+        let eta = event.alert?.predictedArrival.flatMap(Timestamp.parse)?.timeIntervalSince1970
+        if let last = try db.queryOne("SELECT at, eta FROM coalesce WHERE person = ? AND order_id = ? AND template = ?",
+                                      person, orderId, rule.template) {
+            let recent = at - (last.double(0) ?? 0) < config.coalesceInterval
+            let moved = eta.flatMap { e in last.double(1).map { abs(e - $0) >= config.coalesceShift } } ?? false
+            if recent && !moved { return false }
+        }
+        try db.run("""
+            INSERT INTO coalesce(person, order_id, template, at, eta) VALUES (?,?,?,?,?)
+            ON CONFLICT(person, order_id, template) DO UPDATE SET at = excluded.at, eta = excluded.eta
+            """, person, orderId, rule.template, at, eta)
+        return true
+    }
+
+    /// Whether `at` falls in the person's quiet hours (local `HH:mm` start–end, may span midnight).
+    static func isQuiet(_ p: NotifyPreferences, at: Date) -> Bool {
+        guard let start = minutes(p.quietStart), let end = minutes(p.quietEnd), start != end else { return false }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = p.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.hour, .minute], from: at)
+        let now = (c.hour ?? 0) * 60 + (c.minute ?? 0)
+        return start < end ? (now >= start && now < end) : (now >= start || now < end)
+    }
+
+    static func minutes(_ hhmm: String?) -> Int? {
+        guard let parts = hhmm?.split(separator: ":"), parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]),
+              (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+        return h * 60 + m
+    }
+
+    func loadOrder(_ db: SQLiteConnection, _ id: String) throws -> Order? {
+        try db.queryOne("SELECT body FROM orders WHERE id = ?", id)?.data(0).map { try JSON.decode(Order.self, from: $0) }
+    }
+
+    func loadShop(_ db: SQLiteConnection, _ id: String) throws -> ShopInfo? {
+        try db.queryOne("SELECT name, time_zone, manager_id FROM shops WHERE id = ?", id).map {
+            ShopInfo(id: id, name: $0.string(0) ?? id, timeZone: $0.string(1) ?? "UTC", managerId: $0.string(2))
+        }
+    }
+
+    func preferences(_ db: SQLiteConnection, _ person: String) throws -> NotifyPreferences? {
+        try db.queryOne("SELECT locale, quiet_start, quiet_end, time_zone, phone, email FROM people WHERE id = ?", person).map {
+            NotifyPreferences(locale: $0.string(0), quietStart: $0.string(1), quietEnd: $0.string(2), timeZone: $0.string(3),
+                              phone: $0.string(4), email: $0.string(5))
+        }
+    }
+}

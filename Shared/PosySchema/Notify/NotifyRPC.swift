@@ -1,0 +1,55 @@
+/// RPC methods of `posy-notify` (issue 7) and their requests. Replies are the JSON of the named type.
+public enum NotifyRPC {
+    /// `InboxRequest` → `InboxPage`: the caller's in-app notifications, newest first.
+    public static let inbox = "notify.inbox"
+    /// `ReadRequest` → `InboxNotification`: marks one of the caller's notifications read.
+    public static let read = "notify.read"
+    /// `PreferencesRequest` → `NotifyPreferences`: the caller's language, quiet hours, phone, email.
+    public static let preferences = "notify.preferences"
+    /// `ShopSettingsRequest` → `ShopNotifySettings`: who is the shop's manager (escalations).
+    public static let shopSettings = "notify.shop.settings"
+
+    public struct InboxRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        /// Only notifications older than this id (paging back).
+        public var before: Int64?
+        public var limit: Int?
+        public var unreadOnly: Bool?
+        public init(caller: RPCCaller, before: Int64? = nil, limit: Int? = nil, unreadOnly: Bool? = nil) {
+            self.caller = caller
+            self.before = before
+            self.limit = limit
+            self.unreadOnly = unreadOnly
+        }
+    }
+
+    public struct ReadRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var id: Int64
+        public init(caller: RPCCaller, id: Int64) {
+            self.caller = caller
+            self.id = id
+        }
+    }
+
+    /// Sets what is given; `set: nil` reads the current preferences.
+    public struct PreferencesRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var set: NotifyPreferences?
+        public init(caller: RPCCaller, set: NotifyPreferences? = nil) {
+            self.caller = caller
+            self.set = set
+        }
+    }
+
+    public struct ShopSettingsRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var shopId: String
+        public var set: ShopNotifySettings?
+        public init(caller: RPCCaller, shopId: String, set: ShopNotifySettings? = nil) {
+            self.caller = caller
+            self.shopId = shopId
+            self.set = set
+        }
+    }
+}
