@@ -99,7 +99,9 @@ let package = Package(
             name: "PosyNotify",
             dependencies: [
                 "PosySchema", "PosyCore", "PosyStore", "PosyOrders", "PosyAuth",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Notify/Library"),
         .executableTarget(

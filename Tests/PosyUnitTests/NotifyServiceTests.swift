@@ -122,6 +122,25 @@ import Testing
         #expect(throws: NotifyError.rules("rule for order.confirmed: no template nope")) { try NotifyRuleSet.load(path: path) }
     }
 
+    @Test func placeholdersSignaturesAndBackoff() {
+        #expect(NotifyTemplate.fill(#"{"to":"{to}","text":"{text}"}"#, ["to": "+86 1", "text": "hi"]) == #"{"to":"+86 1","text":"hi"}"#)
+        #expect(NotifyTemplate.placeholders("{a} { b} {c_1}{}") == ["a", "c_1"])
+        let body = Data(#"{"id":"ev_1","type":"order.confirmed"}"#.utf8)
+        let header = WebhookSignature.sign(body: body, secret: "whsec_test", at: 1_800_000_000)
+        #expect(header.hasPrefix("t=1800000000,v1=") && header.count == "t=1800000000,v1=".count + 64)
+        #expect(WebhookSignature.verify(header: header, body: body, secret: "whsec_test", now: 1_800_000_100))
+        #expect(!WebhookSignature.verify(header: header, body: body + Data(" ".utf8), secret: "whsec_test", now: 1_800_000_100))
+        #expect(!WebhookSignature.verify(header: header, body: body, secret: "whsec_other", now: 1_800_000_100))
+        #expect(!WebhookSignature.verify(header: header, body: body, secret: "whsec_test", now: 1_800_001_000), "too old")
+        var config = NotifyConfig()
+        config.retryBase = 10
+        config.retryCap = 3600
+        for (attempt, full) in [(1, 10.0), (2, 20), (5, 160), (20, 3600)] {
+            let d = NotifyService.backoff(attempt: attempt, config: config)
+            #expect(d >= full / 2 && d <= full, "attempt \(attempt): \(d)")
+        }
+    }
+
     @Test func eachPartyHearsTheirPartOnceInTheirLanguage() async throws {
         let s = try await Station()
         _ = try await s.service.preferences(NotifyRPC.PreferencesRequest(caller: Station.caller("c1", .customer),

@@ -63,5 +63,55 @@ enum NotifyAPI {
                                                           NotifyRPC.ShopSettingsRequest(caller: caller, shopId: shop, set: input)))
             }
         }
+        registerWebhooks(on: router, api: api)
+    }
+
+    struct WebhookInput: Codable {
+        var shopId: String?
+        var url: String
+        var events: [String]
+        var secret: String?
+    }
+
+    static func registerWebhooks(on router: RouteTable, api: APIContext) {
+        router.post("v1/webhooks") { request, _ in
+            await api.handle {
+                let caller = try api.caller(request)
+                let input = try await api.body(request, as: WebhookInput.self)
+                let hook = try await api.call("notify", NotifyRPC.webhookCreate, NotifyRPC.WebhookCreateRequest(
+                    caller: caller, shopId: input.shopId, url: input.url, events: input.events, secret: input.secret))
+                return APIContext.json(hook, status: .created)
+            }
+        }
+        router.get("v1/webhooks") { request, _ in
+            await api.handle {
+                let caller = try api.caller(request)
+                let shop = request.uri.queryParameters.get("shopId") ?? caller.shop ?? ""
+                return APIContext.json(try await api.call("notify", NotifyRPC.webhookList, ShopRef(caller: caller, shopId: shop), retries: 1))
+            }
+        }
+        router.get("v1/webhooks/{id}/deliveries") { request, context in
+            await api.handle {
+                let caller = try api.caller(request)
+                let id = try context.parameters.require("id")
+                var state: OutboundDelivery.State?
+                if let s = request.uri.queryParameters.get("state") {
+                    guard let st = OutboundDelivery.State(rawValue: s) else { throw RPCErrorBody(.invalidField, "state: pending, delivered or dead") }
+                    state = st
+                }
+                return APIContext.json(try await api.call("notify", NotifyRPC.webhookDeliveries,
+                                                          NotifyRPC.WebhookDeliveriesRequest(caller: caller, webhookId: id, state: state), retries: 1))
+            }
+        }
+        router.post("v1/webhooks/{id}/deliveries/{deliveryId}/replay") { request, context in
+            await api.handle {
+                let caller = try api.caller(request)
+                let id = try context.parameters.require("id")
+                let delivery = try context.parameters.require("deliveryId")
+                return APIContext.json(try await api.call("notify", NotifyRPC.webhookReplay,
+                                                          NotifyRPC.WebhookReplayRequest(caller: caller, webhookId: id, deliveryId: delivery)),
+                                       status: .created)
+            }
+        }
     }
 }

@@ -8,5 +8,21 @@ public struct NotifyConfig: Sendable {
     /// …unless the ETA moved by at least this many seconds.
     public var coalesceShift: Double = 600
 
+    /// First retry of a failed outbound delivery after this many seconds, doubling each time…
+    public var retryBase: Double = 10
+    /// …up to this gap…
+    public var retryCap: Double = 3600
+    /// …until this long after the first try; then it is dead-lettered.
+    public var giveUpAfter: Double = 24 * 3600
+    /// How long one HTTP delivery may take.
+    public var httpTimeout: Double = 10
+    /// The SMS provider's HTTP endpoint (POST); nil: no SMS channel.
+    public var smsURL: String?
+    /// The SMS request body; `{to}` and `{text}` are replaced, JSON-escaped.
+    public var smsBody = #"{"to":"{to}","text":"{text}"}"#
+    public var smsContentType = "application/json"
+    /// The SMTP relay (`host:port`) and sender; nil: no email channel.
+    public var smtp: SMTPClient?
+
     public init() {}
 }

@@ -33,5 +33,33 @@ public enum NotifyMigrations {
                 PRIMARY KEY (person, order_id, template)
             ) WITHOUT ROWID;
             """),
+        Migration(3, "notify: webhooks and outbound deliveries (webhook, SMS, email) with their attempts", """
+            CREATE TABLE webhooks (
+                id TEXT PRIMARY KEY, shop_id TEXT NOT NULL, url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX webhooks_shop ON webhooks(shop_id);
+            -- What posy-notify sends out of the suite, until delivered or dead (the dead-letter list).
+            CREATE TABLE outbound (
+                id TEXT PRIMARY KEY,
+                channel TEXT NOT NULL,
+                target TEXT NOT NULL,
+                event TEXT NOT NULL,
+                body BLOB NOT NULL,
+                subject TEXT,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                created_at REAL NOT NULL,
+                next_at REAL,
+                delivered_at REAL,
+                replay_of TEXT
+            ) WITHOUT ROWID;
+            CREATE INDEX outbound_due ON outbound(next_at) WHERE state = 'pending';
+            CREATE INDEX outbound_target ON outbound(target, created_at);
+            CREATE TABLE outbound_attempts (
+                delivery_id TEXT NOT NULL, n INTEGER NOT NULL, at REAL NOT NULL, status INTEGER, error TEXT, ms INTEGER NOT NULL,
+                PRIMARY KEY (delivery_id, n)
+            ) WITHOUT ROWID;
+            """),
     ]
 }

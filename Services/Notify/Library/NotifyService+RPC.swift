@@ -14,6 +14,7 @@ extension NotifyService {
         rpc.register(NotifyRPC.shopSettings) { request in
             try JSON.encode(try await self.shopSettings(try request.decode(NotifyRPC.ShopSettingsRequest.self)))
         }
+        registerWebhooks(on: rpc)
     }
 
     /// The inboxes a caller reads: their own, and a staff member's shop's shared one.

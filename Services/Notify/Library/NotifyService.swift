@@ -20,6 +20,8 @@ public final class NotifyService: Sendable {
     let logger: Logger
     let clock: @Sendable () -> Date
     let publish: Publish
+    /// Wakes the delivery loop when outbound work is committed.
+    let wake = Locked<AsyncStream<Void>.Continuation?>(nil)
 
     public init(store: Store, config: NotifyConfig = NotifyConfig(), links: NotifyLinks, metrics: Metrics, logger: Logger,
                 clock: @escaping @Sendable () -> Date = { Date() }, publish: @escaping Publish = { _, _, _ in })
@@ -57,6 +59,7 @@ public final class NotifyService: Sendable {
             try db.run("INSERT INTO orders(id, body) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
                        order.id, try JSON.encode(order))
         }
+        if let shopId = event.shopId { try enqueueWebhooks(db, envelope, shopId: shopId) }
         let rules = config.rules.rules(for: envelope.type)
         guard !rules.isEmpty else { return }
         let order = try event.order ?? event.orderId.flatMap { try loadOrder(db, $0) }
@@ -128,20 +131,34 @@ public final class NotifyService: Sendable {
         let link = facts.values["trackingLink"] ?? facts.values["photoLink"]
         var push: (topic: String, role: String?, body: Data)?
         for channel in rule.channels {
+            var address: String?
             switch channel {
-            case .inApp where audience == .recipient:
-                continue  // no account, no inbox
-            case .sms, .email:
-                // No adapter yet (the next step of issue 7): counted, and not logged as sent.
-                metrics.increment("notifications_no_adapter_\(channel.rawValue)")
-                continue
             case .inApp:
-                break
+                if audience == .recipient { continue }  // no account, no inbox
+            case .sms, .email:
+                guard channel == .sms ? config.smsURL != nil : config.smtp != nil else {
+                    metrics.increment("notifications_no_adapter_\(channel.rawValue)")  // not configured: not logged as sent
+                    continue
+                }
+                address = channel == .sms ? (prefs?.phone ?? person.phone) : prefs?.email
+                if address == nil {
+                    metrics.increment("notifications_no_address_\(channel.rawValue)")
+                    continue
+                }
             }
             let key = "\(envelope.src):\(envelope.epoch):\(envelope.type):\(envelope.seq)|\(ruleIndex)|\(person.id)|\(channel.rawValue)"
             guard try db.run("INSERT INTO sends(key, at) VALUES (?,?) ON CONFLICT(key) DO NOTHING", key,
                              clock().timeIntervalSince1970) == 1 else {
                 metrics.increment("notifications_repeated")
+                continue
+            }
+            // Quiet hours hold back what can wait: SMS and email go out when they end.
+            let quiet = rule.priority == .high ? nil : prefs.flatMap { Self.quietEnd($0, at: clock()) }
+            if let address {
+                let isSMS = channel == .sms
+                try enqueue(db, id: Self.deliveryId(isSMS ? "sm_" : "em_", key), channel: channel.rawValue, target: address,
+                            event: envelope.type, body: Data((isSMS ? "\(title): \(body)" : body).utf8), subject: isSMS ? nil : title,
+                            notBefore: quiet)
                 continue
             }
             let at = Timestamp.format(clock())
@@ -153,7 +170,7 @@ public final class NotifyService: Sendable {
                                          locale: locale, title: title, body: body, priority: rule.priority, link: link, at: at,
                                          readAt: nil)
             metrics.increment("notifications_in_app")
-            if rule.priority != .high, let prefs, Self.isQuiet(prefs, at: clock()) {
+            if quiet != nil {
                 metrics.increment("notifications_quiet")
                 continue  // in the inbox; no buzz in quiet hours
             }
@@ -191,6 +208,15 @@ public final class NotifyService: Sendable {
         let c = calendar.dateComponents([.hour, .minute], from: at)
         let now = (c.hour ?? 0) * 60 + (c.minute ?? 0)
         return start < end ? (now >= start && now < end) : (now >= start || now < end)
+    }
+
+    /// When the quiet hours `at` falls in end; nil when it is not in them.
+    static func quietEnd(_ p: NotifyPreferences, at: Date) -> Date? {
+        guard isQuiet(p, at: at), let end = minutes(p.quietEnd) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = p.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+        guard let today = calendar.date(bySettingHour: end / 60, minute: end % 60, second: 0, of: at) else { return nil }
+        return today > at ? today : calendar.date(byAdding: .day, value: 1, to: today)
     }
 
     static func minutes(_ hhmm: String?) -> Int? {

@@ -17,6 +17,20 @@ struct NotifyMain: AsyncParsableCommand {
     var locale: String?
     @Option(name: .customLong("public-url"), help: "Base URL of the gateway, for links in notifications (env POSY_PUBLIC_URL, default http://127.0.0.1:8080).")
     var publicURL: String?
+    @Option(name: .customLong("sms-url"), help: "The SMS provider's HTTP endpoint; without it there is no SMS channel (env POSY_SMS_URL).")
+    var smsURL: String?
+    @Option(name: .customLong("sms-body"), help: #"The SMS request body, {to} and {text} JSON-escaped (env POSY_SMS_BODY, default {"to":"{to}","text":"{text}"})."#)
+    var smsBody: String?
+    @Option(name: .customLong("smtp"), help: "The SMTP relay as host:port; without it there is no email channel (env POSY_SMTP).")
+    var smtp: String?
+    @Option(name: .customLong("smtp-from"), help: "The sender address of emails (env POSY_SMTP_FROM, default posy@localhost).")
+    var smtpFrom: String?
+    @Option(name: .customLong("retry-base"), help: "Seconds before the first retry of a failed webhook, SMS or email, doubling after (env POSY_NOTIFY_RETRY_BASE, default 10).")
+    var retryBase: Double?
+    @Option(name: .customLong("give-up-after"), help: "Hours an outbound delivery is retried before it is dead-lettered (env POSY_NOTIFY_GIVE_UP_HOURS, default 24).")
+    var giveUpHours: Double?
+    @Option(name: .customLong("test-clock"), help: "Tests only: run on a clock that starts at this RFC 3339 time and moves only by the clock.advance RPC (env POSY_TEST_CLOCK).")
+    var testClock: String?
     @Flag(name: .customLong("print-rules"), help: "Print the built-in rules and templates (JSON) and exit.")
     var printRules = false
 
@@ -35,8 +49,28 @@ struct NotifyMain: AsyncParsableCommand {
         guard NotifyTemplate.locales.contains(c.defaultLocale) else {
             throw ValidationError("--locale must be one of \(NotifyTemplate.locales.joined(separator: ", "))")
         }
+        c.smsURL = smsURL ?? Environment.string("POSY_SMS_URL")
+        if let u = c.smsURL, URL(string: u)?.host == nil { throw ValidationError("--sms-url must be an http(s) URL") }
+        c.smsBody = smsBody ?? Environment.string("POSY_SMS_BODY") ?? c.smsBody
+        if let relay = smtp ?? Environment.string("POSY_SMTP") {
+            let parts = relay.split(separator: ":")
+            guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else {
+                throw ValidationError("--smtp must be host:port")
+            }
+            c.smtp = SMTPClient(host: String(parts[0]), port: port, from: smtpFrom ?? Environment.string("POSY_SMTP_FROM") ?? "posy@localhost")
+        }
+        c.retryBase = retryBase ?? Environment.string("POSY_NOTIFY_RETRY_BASE").flatMap(Double.init) ?? c.retryBase
+        c.giveUpAfter = (giveUpHours ?? Environment.string("POSY_NOTIFY_GIVE_UP_HOURS").flatMap(Double.init)).map { $0 * 3600 } ?? c.giveUpAfter
+        guard c.retryBase.isFinite, c.retryBase > 0, c.giveUpAfter.isFinite, c.giveUpAfter > 0 else {
+            throw ValidationError("--retry-base and --give-up-after must be positive numbers")
+        }
+        if let t = testStart, Timestamp.parse(t) == nil {
+            throw ValidationError("--test-clock must be an RFC 3339 time, e.g. 2026-11-25T09:00:00Z")
+        }
         return c
     }
+
+    var testStart: String? { testClock ?? Environment.string("POSY_TEST_CLOCK") }
 
     func validate() throws {
         if !printRules { _ = try config() }
@@ -50,6 +84,7 @@ struct NotifyMain: AsyncParsableCommand {
             return
         }
         let config = try self.config()
+        let testStart = self.testStart.flatMap(Timestamp.parse)
         let serviceConfig = options.config
         let links = NotifyLinks(
             publicURL: Environment.resolve(publicURL, "POSY_PUBLIC_URL", "http://127.0.0.1:8080"),
@@ -59,16 +94,19 @@ struct NotifyMain: AsyncParsableCommand {
             config: serviceConfig
         ) { host in
             guard let store = host.store else { return [] }
+            let clock = if let testStart { try await ServiceClock(testStart: testStart, store: store) } else { ServiceClock() }
+            if clock.isTest { host.logger.notice("running on a test clock", metadata: ["now": "\(Timestamp.format(clock.now()))"]) }
+            clock.register(on: host.rpc, store: store)
             let publisher = host.publisher
             let service = NotifyService(
-                store: store, config: config, links: links, metrics: host.metrics, logger: host.logger,
+                store: store, config: config, links: links, metrics: host.metrics, logger: host.logger, clock: { clock.now() },
                 publish: { topic, type, data in
                     let e = Envelope(src: "notify", epoch: "", seq: 0, type: type, at: Timestamp.now(), trace: "", data: data)
                     publisher.post(topic: topic, envelope: EnvelopeCodec.encode(e))
                 })
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)
-            return []
+            return [service.deliveryService()]
         }
     }
 }

@@ -8,6 +8,14 @@ public enum NotifyRPC {
     public static let preferences = "notify.preferences"
     /// `ShopSettingsRequest` → `ShopNotifySettings`: who is the shop's manager (escalations).
     public static let shopSettings = "notify.shop.settings"
+    /// `WebhookCreateRequest` → `Webhook` (with its secret, this once).
+    public static let webhookCreate = "notify.webhooks.create"
+    /// `ShopRef` → `[Webhook]` (no secrets).
+    public static let webhookList = "notify.webhooks.list"
+    /// `WebhookDeliveriesRequest` → `[OutboundDelivery]`, newest first.
+    public static let webhookDeliveries = "notify.webhooks.deliveries"
+    /// `WebhookReplayRequest` → `OutboundDelivery`: sends a delivery's body again, as a new delivery.
+    public static let webhookReplay = "notify.webhooks.replay"
 
     public struct InboxRequest: Codable, Sendable {
         public var caller: RPCCaller
@@ -50,6 +58,44 @@ public enum NotifyRPC {
             self.caller = caller
             self.shopId = shopId
             self.set = set
+        }
+    }
+
+    public struct WebhookCreateRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var shopId: String?
+        public var url: String
+        public var events: [String]
+        /// Generated when not given.
+        public var secret: String?
+        public init(caller: RPCCaller, shopId: String? = nil, url: String, events: [String], secret: String? = nil) {
+            self.caller = caller
+            self.shopId = shopId
+            self.url = url
+            self.events = events
+            self.secret = secret
+        }
+    }
+
+    public struct WebhookDeliveriesRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var webhookId: String
+        public var state: OutboundDelivery.State?
+        public init(caller: RPCCaller, webhookId: String, state: OutboundDelivery.State? = nil) {
+            self.caller = caller
+            self.webhookId = webhookId
+            self.state = state
+        }
+    }
+
+    public struct WebhookReplayRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var webhookId: String
+        public var deliveryId: String
+        public init(caller: RPCCaller, webhookId: String, deliveryId: String) {
+            self.caller = caller
+            self.webhookId = webhookId
+            self.deliveryId = deliveryId
         }
     }
 }

@@ -1,0 +1,234 @@
+import Foundation
+import PosyCore
+import PosySchema
+import Testing
+
+extension Integration {
+    /// Issue 7 through the real executables: posy-notify on a test clock, with local sinks (a Python
+    /// webhook receiver that checks signatures with `hmac`/`hashlib`, an SMS provider and an SMTP
+    /// relay) standing in for the outside world.
+    @Suite(.serialized) struct NotifyTests {
+        /// `Tests/python/notify_sinks.py` on two free ports.
+        final class Sinks: @unchecked Sendable {
+            let http: Int
+            let smtp: Int
+            let process = Process()
+
+            init() throws {
+                http = Harness.freePorts(1)
+                smtp = Harness.freePorts(1)
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                let script = Harness.packageRoot.appendingPathComponent("Tests/python/notify_sinks.py").path
+                process.arguments = ["python3", script, "\(http)", "\(smtp)"]
+                try process.run()
+            }
+
+            var base: String { "http://127.0.0.1:\(http)" }
+
+            func ready() async -> Bool { await Harness.waitFor(.seconds(10)) { await Harness.get("\(self.base)/log").0 == 200 } }
+
+            func log(_ kind: String) async -> [[String: Any]] {
+                let (_, data) = await Harness.get("\(base)/log")
+                return ((try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? []).filter { $0["kind"] as? String == kind }
+            }
+
+            func configure(_ name: String, secret: String, fail: Int) async -> Bool {
+                await Harness.http("POST", "\(base)/config", json: ["name": name, "secret": secret, "fail": fail]).0 == 200
+            }
+
+            deinit {
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            }
+        }
+
+        struct Rig {
+            let sinks: Sinks
+            let suite: SuiteTests.Suite
+            let shop: ReceiptsAPITests.Shop
+            var http: MediaClient { shop.http }
+
+            init(_ name: String, environment: [String: String] = [:]) async throws {
+                sinks = try Sinks()
+                #expect(await sinks.ready(), "the sinks did not start")
+                let start = Date().addingTimeInterval(-3 * 3600)
+                suite = try SuiteTests.Suite(name, environment: [
+                    "POSY_TEST_CLOCK": Timestamp.format(start), "POSY_SMS_URL": "\(sinks.base)/sms", "POSY_SMTP": "127.0.0.1:\(sinks.smtp)",
+                    "POSY_SMTP_FROM": "orders@lilys.example",
+                ].merging(environment) { $1 })
+                #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+                shop = try await ReceiptsAPITests.Shop(suite)
+            }
+
+            /// Moves posy-notify's clock.
+            func advance(_ seconds: Double) async throws {
+                let client = try await RPCClient(endpoint: "tcp://127.0.0.1:\(suite.rpcBase + 40)")
+                defer { Task { await client.close() } }
+                _ = try await client.call(RPCMethod.clockAdvance, ClockAdvance(seconds: seconds), as: ClockAdvance.Reply.self)
+            }
+
+            func inbox(_ token: String) async -> [[String: Any]] {
+                (await http.request("GET", "/v1/notifications?limit=200", token: token).json["notifications"] as? [[String: Any]] ?? []).reversed()
+            }
+
+            func deliveries(_ hook: String, state: String? = nil) async -> [[String: Any]] {
+                let reply = await http.request("GET", "/v1/webhooks/\(hook)/deliveries" + (state.map { "?state=\($0)" } ?? ""), token: shop.staff)
+                return (try? JSONSerialization.jsonObject(with: reply.body)) as? [[String: Any]] ?? []
+            }
+
+            /// A new order for c1 (recipient with a phone), created and confirmed; returns its id.
+            func confirmedOrder(surprise: Bool = false) async throws -> String {
+                let end = Date().addingTimeInterval(3600)
+                let created = await http.json("POST", "/v1/orders", token: shop.staff, [
+                    "shopId": "s1", "customer": ["id": "c1", "name": "Mei", "phone": "+86 138 0000 0001"],
+                    "recipient": ["name": "Mother", "phone": "+49 30 1", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095],
+                    "sender": ["name": "Admirer Wu", "anonymous": true], "surprise": surprise,
+                    "items": [["name": "carnations", "quantity": 12]],
+                    "window": ["start": Timestamp.format(end.addingTimeInterval(-7200)), "end": Timestamp.format(end)],
+                ])
+                let id = try #require(created.json["id"] as? String, "\(created.code) \(created.json)")
+                #expect(await http.json("POST", "/v1/orders/\(id)/confirm", token: shop.staff).status == 200)
+                return id
+            }
+        }
+
+        @Test(.timeLimit(.minutes(4)))
+        func eachPartyHearsTheirPartOnEachChannelAndWebhooksAreSignedRetriedAndDeadLettered() async throws {
+            let rig = try await Rig("notify-story")
+            let shop = rig.shop
+            let http = rig.http
+            let customerDevice = ChatClient(port: rig.suite.httpPort, token: shop.customer, name: "customer")
+            let staffDevice = ChatClient(port: rig.suite.httpPort, token: shop.staff, name: "staff")
+            #expect(await customerDevice.connected())
+            #expect(await staffDevice.connected())
+            #expect(await http.json("PUT", "/v1/notifications/preferences", token: shop.customer,
+                                    ["locale": "zh-CN", "email": "mei@example.com"]).status == 200)
+            #expect(await http.json("PUT", "/v1/notifications/preferences", token: shop.customer, ["locale": "fr"]).code == "422 invalid_field")
+
+            // Webhooks: one that fails three times then works, one that never works.
+            let flaky = await http.json("POST", "/v1/webhooks", token: shop.staff, ["url": "\(rig.sinks.base)/hook/flaky", "events": ["order.confirmed"]])
+            let down = await http.json("POST", "/v1/webhooks", token: shop.staff, ["url": "\(rig.sinks.base)/hook/down", "events": ["order.assigned"]])
+            let flakyId = try #require(flaky.json["id"] as? String, "\(flaky.code)")
+            let downId = try #require(down.json["id"] as? String, "\(down.code)")
+            #expect(await rig.sinks.configure("flaky", secret: try #require(flaky.json["secret"] as? String), fail: 3))
+            #expect(await rig.sinks.configure("down", secret: try #require(down.json["secret"] as? String), fail: -1))
+            #expect(await http.json("POST", "/v1/webhooks", token: shop.staff, ["url": "ftp://x", "events": ["order.*"]]).code == "422 invalid_field")
+            #expect(await http.json("POST", "/v1/webhooks", token: shop.customer, ["url": "http://x.example", "events": ["order.*"]]).code == "403 forbidden")
+            #expect(await http.request("GET", "/v1/webhooks", token: shop.staff).body.count > 2)
+            #expect(await http.request("GET", "/v1/webhooks/\(flakyId)/deliveries", token: shop.otherStaff).code == "404 not_found")
+
+            let id = try await rig.confirmedOrder()
+            #expect(await http.json("POST", "/v1/orders/\(id)/assign", token: shop.staff, ["courierId": "k1"]).status == 200)
+            for action in ["accept", "pickup", "depart"] {
+                #expect(await http.json("POST", "/v1/orders/\(id)/\(action)", token: shop.courier).status == 200)
+            }
+
+            // In-app: each party's inbox, in order, in their language; the customer's device got each.
+            #expect(await Harness.waitFor(.seconds(10)) { await rig.inbox(shop.customer).count == 2 })
+            let customer = await rig.inbox(shop.customer)
+            #expect(customer.map { $0["template"] as? String } == ["order.confirmed", "order.outForDelivery"])
+            #expect(customer.map { $0["title"] as? String } == ["订单已确认", "配送中"])
+            let link = try #require(customer.last?["link"] as? String)
+            #expect(link.hasPrefix("http://127.0.0.1:8080/t/") || link.contains("/t/"))
+            #expect(await Harness.waitFor(.seconds(5)) { customerDevice.pushes("notification").count == 2 })
+            #expect(await rig.inbox(shop.courier).map { $0["template"] as? String } == ["order.assigned"])
+            #expect(await rig.inbox(shop.stranger).isEmpty)
+            #expect(await rig.inbox(shop.otherStaff).isEmpty)
+            let read = await http.json("POST", "/v1/notifications/\(customer[0]["id"] as? Int ?? 0)/read", token: shop.customer)
+            #expect(read.status == 200 && read.json["readAt"] is String)
+            #expect(await http.json("POST", "/v1/notifications/\(customer[0]["id"] as? Int ?? 0)/read", token: shop.stranger).code == "404 not_found")
+
+            // SMS (customer and recipient, out for delivery) and email (confirmation) at the local sinks.
+            #expect(await Harness.waitFor(.seconds(10)) {
+                let sms = await rig.sinks.log("sms").count
+                let email = await rig.sinks.log("email").count
+                return sms == 2 && email == 1
+            })
+            let sms = await rig.sinks.log("sms").compactMap { $0["body"] as? [String: Any] }
+            #expect(Set(sms.compactMap { $0["to"] as? String }) == ["+86 138 0000 0001", "+49 30 1"])
+            let toRecipient = try #require(sms.first { $0["to"] as? String == "+49 30 1" }?["text"] as? String)
+            #expect(!toRecipient.contains("Admirer") && toRecipient.contains("someone special"), "\(toRecipient)")
+            let mail = try #require(await rig.sinks.log("email").first)
+            #expect(mail["to"] as? [String] == ["mei@example.com"] && mail["subject"] as? String == "订单已确认")
+            #expect((mail["body"] as? String)?.contains(id) == true)
+
+            // The flaky webhook: three failures, then delivered; four attempts logged, every signature valid.
+            for _ in 0..<6 where await rig.deliveries(flakyId).first?["state"] as? String != "delivered" {
+                try await rig.advance(60)
+                try await Task.sleep(for: .milliseconds(600))
+            }
+            let flakyDeliveries = await rig.deliveries(flakyId)
+            #expect(flakyDeliveries.count == 1 && flakyDeliveries.first?["state"] as? String == "delivered")
+            let attempts = flakyDeliveries.first?["attempts"] as? [[String: Any]] ?? []
+            #expect(attempts.map { $0["status"] as? Int } == [500, 500, 500, 200])
+            let calls = await rig.sinks.log("hook").filter { $0["name"] as? String == "flaky" }
+            #expect(calls.count == 4 && calls.allSatisfy { $0["valid"] as? Bool == true } && calls.filter { $0["ok"] as? Bool == true }.count == 1)
+            #expect(calls.first?["type"] as? String == "order.confirmed" && calls.first?["eventHeader"] as? String == "order.confirmed")
+
+            // The webhook that never works: retried with growing gaps for 24 h, then dead-lettered.
+            for _ in 0..<40 where await rig.deliveries(downId, state: "dead").isEmpty {
+                try await rig.advance(3600)
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            let dead = await rig.deliveries(downId, state: "dead")
+            let all = await rig.deliveries(downId)
+            #expect(dead.count == 1, "\(all)")
+            let tries = (dead.first?["attempts"] as? [[String: Any]] ?? []).count
+            #expect(tries >= 10 && tries < 40, "\(tries) attempts")
+            #expect(await rig.sinks.log("hook").filter { $0["name"] as? String == "down" }.allSatisfy { $0["valid"] as? Bool == true })
+
+            // A replay by hand: the same event (same id in the body) as a new delivery.
+            let first = try #require(flakyDeliveries.first?["id"] as? String)
+            let replay = await http.json("POST", "/v1/webhooks/\(flakyId)/deliveries/\(first)/replay", token: shop.staff)
+            #expect(replay.status == 201 && replay.json["replayOf"] as? String == first)
+            #expect(await Harness.waitFor(.seconds(10)) { await rig.sinks.log("hook").filter { $0["name"] as? String == "flaky" }.count == 5 })
+            let again = await rig.sinks.log("hook").filter { $0["name"] as? String == "flaky" }
+            #expect(again.last?["id"] as? String == calls.first?["id"] as? String && again.last?["delivery"] as? String != calls.first?["delivery"] as? String)
+            #expect(await rig.suite.stop())
+        }
+
+        @Test(.timeLimit(.minutes(4)))
+        func aSIGKILLInABurstLosesNothingSendsNothingTwiceAndAnArmedEscalationStillFiresOnce() async throws {
+            let rig = try await Rig("notify-kill", environment: ["POSY_EXCEPTION_ACK_TIMEOUT": "4"])
+            let shop = rig.shop
+            let http = rig.http
+            let boss = try rig.suite.signer().mint(sub: "boss", role: .staff, shop: "s1", ttl: 900)
+            #expect(await http.json("PUT", "/v1/notifications/preferences", token: shop.customer, ["email": "mei@example.com"]).status == 200)
+            #expect(await http.json("PUT", "/v1/shops/s1/notify-settings", token: shop.staff, ["managerId": "boss"]).json["managerId"] as? String == "boss")
+            // An exception nobody acknowledges: its escalation timer (posy-orders, 4 s) is armed before the kill.
+            let stuck = try await rig.confirmedOrder()
+            #expect(await http.json("POST", "/v1/orders/\(stuck)/assign", token: shop.staff, ["courierId": "k1"]).status == 200)
+            #expect(await http.json("POST", "/v1/orders/\(stuck)/accept", token: shop.courier).status == 200)
+            #expect(await http.json("POST", "/v1/orders/\(stuck)/exceptions", token: shop.courier, ["kind": "accessDenied", "note": "gate 3"]).status == 201)
+
+            let n = 30
+            let pid = try #require(rig.suite.row(await rig.suite.health().1, "notify")?["pid"] as? Int)
+            var ids: [String] = [stuck]
+            for i in 0..<n - 1 {
+                ids.append(try await rig.confirmedOrder())
+                if i == 5 { kill(pid_t(pid), SIGKILL) }
+            }
+            // posy up restarts it; everything confirmed is told once, in the inbox and by email.
+            #expect(await Harness.waitFor(.seconds(60), poll: .milliseconds(300)) {
+                let inbox = await rig.inbox(shop.customer).count
+                let mails = await rig.sinks.log("email").count
+                return inbox >= n && mails >= n
+            })
+            let restarted = rig.suite.row(await rig.suite.health().1, "notify")?["pid"] as? Int
+            #expect(restarted != nil && restarted != pid, "posy-notify was killed and restarted")
+            // The manager's inbox is also the shop's (staff): the escalation is theirs alone.
+            func escalated() async -> [[String: Any]] { await rig.inbox(boss).filter { $0["template"] as? String == "exception.escalated" } }
+            #expect(await Harness.waitFor(.seconds(20)) { await !escalated().isEmpty })
+            #expect(await rig.inbox(shop.staff).filter { $0["template"] as? String == "exception.escalated" }.isEmpty)
+            try await Task.sleep(for: .seconds(1))
+            let inbox = await rig.inbox(shop.customer)
+            #expect(inbox.count == n && Set(inbox.compactMap { $0["orderId"] as? String }) == Set(ids))
+            let mails = await rig.sinks.log("email")
+            let messageIds = mails.compactMap { $0["messageId"] as? String }
+            #expect(Set(messageIds).count == n, "\(mails.count) emails, \(Set(messageIds).count) distinct")
+            #expect(mails.count == n, "an email repeated across the kill (same Message-ID, so a relay drops it): \(mails.count)")
+            let escalations = await escalated()
+            #expect(escalations.count == 1 && escalations.first?["orderId"] as? String == stuck)
+            #expect(await rig.suite.stop())
+        }
+    }
+}
