@@ -54,5 +54,9 @@ public enum MessagingMigrations {
             CREATE INDEX changes_conversation ON changes(conversation_id, pos);
             CREATE UNIQUE INDEX changes_state ON changes(conversation_id, type, ref) WHERE type <> 'message';
             """),
+        Migration(3, "messaging: the assistant's hand-over mark, shops' time zones", """
+            ALTER TABLE conversations ADD COLUMN needs_person_at TEXT;
+            CREATE TABLE shops (id TEXT PRIMARY KEY, time_zone TEXT NOT NULL) WITHOUT ROWID;
+            """),
     ]
 }

@@ -13,6 +13,11 @@ extension MessagingService {
     public func registerEventHandlers(on host: ServiceHost) {
         host.on("order.") { db, envelope in try self.applyOrderEvent(db, envelope) }
         host.on("proof.accepted") { db, envelope in try self.applyProof(db, envelope) }
+        host.on(Topic.fleetShop) { db, envelope in
+            let shop = try envelope.decode(Shop.self)
+            try db.run("INSERT INTO shops(id, time_zone) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET time_zone = excluded.time_zone",
+                       shop.id, shop.timeZone)
+        }
     }
 
     func applyOrderEvent(_ db: SQLiteConnection, _ envelope: Envelope) throws {

@@ -39,6 +39,14 @@ extension MessagingService {
             let message = try self.append(db, &c, senderId: access.userId, party: access.party, clientMsgId: input.clientMsgId,
                                           kind: kind, text: input.text, media: checkedMedia, location: input.location, at: at)
             self.metrics.increment("messages_stored")
+            if access.party == .shop, try db.run("UPDATE conversations SET needs_person_at = NULL WHERE id = ? AND needs_person_at IS NOT NULL",
+                                                 c.id) == 1 {
+                try Self.recordChange(db, c.id, type: "conversation", ref: "needsPerson")  // a person took over
+            }
+            if access.party == .customer, c.kind == "order", kind == .text, let text = input.text {
+                let conversationId = c.id
+                db.onCommit { Task { await self.assist(conversationId, question: text, askedAt: message.seq) } }
+            }
             return .init(message: message, duplicate: false)
         }
     }

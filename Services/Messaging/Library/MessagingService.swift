@@ -79,7 +79,7 @@ public final class MessagingService: Sendable {
     /// Every party's cursors in a conversation: the shop's are the furthest of its staff.
     static func receipts(_ members: [MemberRow]) -> [PartyReceipt] {
         var byParty: [ChatParty: PartyReceipt] = [:]
-        for m in members where !m.removed && m.party != .system {
+        for m in members where !m.removed && !m.party.isAutomated {
             var r = byParty[m.party] ?? PartyReceipt(party: m.party, deliveredSeq: 0, readSeq: 0)
             r.deliveredSeq = max(r.deliveredSeq, m.deliveredSeq)
             r.readSeq = max(r.readSeq, m.readSeq)

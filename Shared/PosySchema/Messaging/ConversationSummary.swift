@@ -21,11 +21,15 @@ public struct ConversationSummary: Codable, Sendable, Equatable {
     public var readOnly: Bool
     /// Whether the caller may send (read-only, or a courier whose delivery ended, may not).
     public var canSend: Bool
+    /// The assistant handed the conversation over (asked for a person, or a question it could not
+    /// answer) and no staff member has written since: since when.
+    public var needsPersonSince: String?
 
     public init(id: String, kind: String, orderId: String?, shopId: String, parties: [ChatParty], lastSeq: Int64,
                 lastMessage: ChatMessage?, unread: Int, deliveredSeq: Int64, readSeq: Int64, receipts: [PartyReceipt],
-                readOnlyAt: String?, readOnly: Bool, canSend: Bool)
+                readOnlyAt: String?, readOnly: Bool, canSend: Bool, needsPersonSince: String? = nil)
     {
+        self.needsPersonSince = needsPersonSince
         self.id = id
         self.kind = kind
         self.orderId = orderId
