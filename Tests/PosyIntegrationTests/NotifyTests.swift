@@ -45,12 +45,14 @@ extension Integration {
             let sinks: Sinks
             let suite: SuiteTests.Suite
             let shop: ReceiptsAPITests.Shop
+            /// Where the test clocks start.
+            let start: Date
             var http: MediaClient { shop.http }
 
             init(_ name: String, environment: [String: String] = [:]) async throws {
                 sinks = try Sinks()
                 #expect(await sinks.ready(), "the sinks did not start")
-                let start = Date().addingTimeInterval(-3 * 3600)
+                start = Date().addingTimeInterval(-3 * 3600).addingTimeInterval(-Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 60))
                 suite = try SuiteTests.Suite(name, environment: [
                     "POSY_TEST_CLOCK": Timestamp.format(start), "POSY_SMS_URL": "\(sinks.base)/sms", "POSY_SMTP": "127.0.0.1:\(sinks.smtp)",
                     "POSY_SMTP_FROM": "orders@lilys.example",
@@ -128,7 +130,8 @@ extension Integration {
             #expect(customer.map { $0["template"] as? String } == ["order.confirmed", "order.outForDelivery"])
             #expect(customer.map { $0["title"] as? String } == ["订单已确认", "配送中"])
             let link = try #require(customer.last?["link"] as? String)
-            #expect(link.hasPrefix("http://127.0.0.1:8080/t/") || link.contains("/t/"))
+            #expect(link.hasPrefix("http://127.0.0.1:\(rig.suite.httpPort)/t/"), "links point at the suite's gateway: \(link)")
+            #expect(await Harness.get(link).0 == 200, "the tracking page opens")
             #expect(await Harness.waitFor(.seconds(5)) { customerDevice.pushes("notification").count == 2 })
             #expect(await rig.inbox(shop.courier).map { $0["template"] as? String } == ["order.assigned"])
             #expect(await rig.inbox(shop.stranger).isEmpty)
@@ -137,14 +140,14 @@ extension Integration {
             #expect(read.status == 200 && read.json["readAt"] is String)
             #expect(await http.json("POST", "/v1/notifications/\(customer[0]["id"] as? Int ?? 0)/read", token: shop.stranger).code == "404 not_found")
 
-            // SMS (customer and recipient, out for delivery) and email (confirmation) at the local sinks.
+            // SMS (the courier assigned; customer and recipient, out for delivery) and email (confirmation) at the local sinks.
             #expect(await Harness.waitFor(.seconds(10)) {
                 let sms = await rig.sinks.log("sms").count
                 let email = await rig.sinks.log("email").count
-                return sms == 2 && email == 1
+                return sms == 3 && email == 1
             })
             let sms = await rig.sinks.log("sms").compactMap { $0["body"] as? [String: Any] }
-            #expect(Set(sms.compactMap { $0["to"] as? String }) == ["+86 138 0000 0001", "+49 30 1"])
+            #expect(Set(sms.compactMap { $0["to"] as? String }) == ["+49 1", "+86 138 0000 0001", "+49 30 1"])
             let toRecipient = try #require(sms.first { $0["to"] as? String == "+49 30 1" }?["text"] as? String)
             #expect(!toRecipient.contains("Admirer") && toRecipient.contains("someone special"), "\(toRecipient)")
             let mail = try #require(await rig.sinks.log("email").first)
@@ -183,6 +186,116 @@ extension Integration {
             #expect(await Harness.waitFor(.seconds(10)) { await rig.sinks.log("hook").filter { $0["name"] as? String == "flaky" }.count == 5 })
             let again = await rig.sinks.log("hook").filter { $0["name"] as? String == "flaky" }
             #expect(again.last?["id"] as? String == calls.first?["id"] as? String && again.last?["delivery"] as? String != calls.first?["delivery"] as? String)
+            #expect(await rig.suite.stop())
+        }
+
+        /// The seed's story, told by everyone's notifications: carnations for Mother, a 25-minute
+        /// window, a ride that leaves the shop by itself, a traffic jam reported by the courier and
+        /// left unacknowledged (the manager hears), a delay predicted before the window ends (the
+        /// shop is told and the customer gets an apology), arrival, and the photo proof. Both test
+        /// clocks (posy-location's and posy-notify's) move together.
+        @Test(.timeLimit(.minutes(4)))
+        func theSeedsStoryGivesEachPartyExactlyTheirNotificationsOnEachChannelInOrder() async throws {
+            typealias Route = LocationTests.Route
+            let rig = try await Rig("notify-seed", environment: ["POSY_EXCEPTION_ACK_TIMEOUT": "2"])
+            let shop = rig.shop
+            let http = rig.http
+            let boss = try rig.suite.signer().mint(sub: "boss", role: .staff, shop: "s1", ttl: 900)
+            var now = rig.start
+            let windowEnd = rig.start.addingTimeInterval(25 * 60)
+            func tick(_ seconds: Double) async throws -> Date {
+                try await rig.advance(seconds)
+                let client = try await RPCClient(endpoint: "tcp://127.0.0.1:\(rig.suite.rpcBase + 20)")
+                defer { Task { await client.close() } }
+                let reply = try await client.call(RPCMethod.clockAdvance, ClockAdvance(seconds: seconds), as: ClockAdvance.Reply.self)
+                return Timestamp.parse(reply.now) ?? Date.distantPast
+            }
+            func at(_ metres: Double, _ time: Date) -> [String: Any] {
+                let p = Route.point(metres)
+                return ["positions": [["lat": p.lat, "lon": p.lon, "accuracy": 6, "at": Timestamp.format(time)]]]
+            }
+            #expect(await http.json("PUT", "/v1/notifications/preferences", token: shop.customer, ["email": "mei@example.com"]).status == 200)
+            #expect(await http.json("PUT", "/v1/notifications/preferences", token: boss, ["phone": "+49 170 5"]).status == 200)
+            #expect(await http.json("PUT", "/v1/shops/s1/notify-settings", token: shop.staff, ["managerId": "boss"]).status == 200)
+            #expect(await Harness.waitFor(.seconds(10)) { await http.json("POST", "/v1/locations", token: shop.courier, at(0, now)).status == 200 })
+
+            let created = await http.json("POST", "/v1/orders", token: shop.staff, [
+                "shopId": "s1", "customer": ["id": "c1", "name": "Mei", "phone": "+86 138 0000 0001"],
+                "recipient": ["name": "Mother", "phone": "+49 30 1", "address": "Prenzlauer Allee 90", "lat": Route.home.lat, "lon": Route.home.lon],
+                "sender": ["name": "Admirer Wu", "anonymous": true], "items": [["name": "carnations", "quantity": 12]],
+                "window": ["start": Timestamp.format(rig.start), "end": Timestamp.format(windowEnd)],
+            ])
+            let id = try #require(created.json["id"] as? String, "\(created.code)")
+            #expect(await http.json("POST", "/v1/orders/\(id)/confirm", token: shop.staff).status == 200)
+            #expect(await http.json("POST", "/v1/orders/\(id)/assign", token: shop.staff, ["courierId": "k1"]).status == 200)
+            for action in ["accept", "pickup"] { #expect(await http.json("POST", "/v1/orders/\(id)/\(action)", token: shop.courier).status == 200) }
+
+            // The ride leaves the shop by itself; 400 m before the door the courier is stuck in traffic.
+            var metres = 0.0
+            while metres < Route.length - 400 {
+                now = try await tick(5)
+                metres += 25
+                #expect(await http.json("POST", "/v1/locations", token: shop.courier, at(metres, now)).status == 200)
+            }
+            #expect(await shop.waitState(id, "outForDelivery"))
+            #expect(await http.json("POST", "/v1/orders/\(id)/exceptions", token: shop.courier, ["kind": "traffic", "note": "accident ahead"]).status == 201)
+            func inbox(_ token: String) async -> [String] { await rig.inbox(token).compactMap { $0["template"] as? String } }
+            for _ in 0..<40 where !(await inbox(shop.customer)).contains("delayRisk.customer") {
+                now = try await tick(30)
+                _ = await http.json("POST", "/v1/locations", token: shop.courier, at(metres, now))
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let apology = try #require(await rig.inbox(shop.customer).first { $0["template"] as? String == "delayRisk.customer" })
+            let toldAt = try #require(Timestamp.parse(apology["at"] as? String ?? ""))
+            #expect(toldAt < windowEnd, "the apology came before the window ended: \(apology)")
+            #expect((apology["body"] as? String)?.hasPrefix("We are sorry: your flowers may arrive about ") == true, "\(apology)")
+
+            // The jam clears; arrival; the photo proof.
+            while metres < Route.length - 20 {
+                now = try await tick(5)
+                metres += 25
+                _ = await http.json("POST", "/v1/locations", token: shop.courier, at(metres, now))
+            }
+            #expect(await shop.waitState(id, "arriving"))
+            let photo = try MediaClient.fixture("photo.jpg")
+            let mediaId = try #require(await http.upload(photo, type: "image/jpeg", order: id, token: shop.courier).json["id"] as? String)
+            #expect(await http.json("POST", "/v1/orders/\(id)/proof", token: shop.courier, [
+                "photoIds": [mediaId], "lat": Route.home.lat, "lon": Route.home.lon, "accuracy": 6,
+                "handedTo": ["kind": "recipient"], "recipientName": "Mother"]).status == 201)
+            #expect(await shop.waitState(id, "delivered"))
+
+            // Exactly what each party heard, in order, on each channel.
+            let customerWants = ["order.confirmed", "order.outForDelivery", "delayRisk.customer", "order.arriving", "delivered"]
+            let heard = await Harness.waitFor(.seconds(10)) { await inbox(shop.customer) == customerWants }
+            let customerHeard = await inbox(shop.customer)
+            #expect(heard, "\(customerHeard)")
+            #expect(await inbox(shop.courier) == ["order.assigned"])
+            #expect(await inbox(shop.staff) == ["exception.opened", "delayRisk.staff", "delivered"])
+            // Nobody acknowledged the traffic report: posy-orders escalates it (2 s here), the manager hears.
+            #expect(await Harness.waitFor(.seconds(20)) { await inbox(boss).contains("exception.escalated") })
+            #expect(await inbox(boss).filter { $0 == "exception.escalated" } == ["exception.escalated"])
+            #expect(await inbox(shop.stranger).isEmpty)
+            #expect(await inbox(shop.otherCourier).isEmpty)
+            let sent = await Harness.waitFor(.seconds(10)) {
+                let mails = await rig.sinks.log("email").count
+                let sms = await rig.sinks.log("sms").count
+                return mails == 2 && sms == 6
+            }
+            let smsSeen = await rig.sinks.log("sms").compactMap { $0["body"] as? [String: Any] }
+            let mailCount = await rig.sinks.log("email").count
+            #expect(sent, "\(mailCount) emails; SMS: \(smsSeen)")
+            let mails = await rig.sinks.log("email")
+            #expect(mails.compactMap { $0["subject"] as? String } == ["Order confirmed", "Delivered"])
+            #expect(mails.allSatisfy { $0["to"] as? [String] == ["mei@example.com"] })
+            let sms = await rig.sinks.log("sms").compactMap { $0["body"] as? [String: Any] }
+            func texts(_ to: String) -> [String] {
+                sms.filter { $0["to"] as? String == to }.compactMap { ($0["text"] as? String)?.components(separatedBy: ":").first }
+            }
+            #expect(texts("+49 1") == ["New delivery"])
+            #expect(texts("+86 138 0000 0001") == ["On the way", "Running late"])
+            #expect(texts("+49 30 1") == ["Flowers for you", "Flowers at your door soon"])
+            #expect(texts("+49 170 5") == ["Unanswered problem"])
+            #expect(!sms.contains { ($0["text"] as? String)?.contains("Admirer") == true }, "the anonymous sender is never named")
             #expect(await rig.suite.stop())
         }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PosyCore
 
 /// The processes `posy up` runs and the addresses they get (design §1 defaults, shiftable for tests).
 public struct SuiteLayout: Sendable {
@@ -46,7 +47,9 @@ public struct SuiteLayout: Sendable {
         list += [
             Child(name: "location", executable: "posy-location", arguments: common + rpc(rpcBase + 20)),
             Child(name: "receipts", executable: "posy-receipts", arguments: common + rpc(rpcBase + 30)),
-            Child(name: "notify", executable: "posy-notify", arguments: common + rpc(rpcBase + 40)),
+            // Links in notifications point at this suite's gateway unless POSY_PUBLIC_URL says otherwise.
+            Child(name: "notify", executable: "posy-notify", arguments: common + rpc(rpcBase + 40)
+                  + (Environment.string("POSY_PUBLIC_URL") == nil ? ["--public-url", "http://\(host):\(httpPort)"] : [])),
             Child(name: "gateway", executable: "posy-gateway", arguments: common + [
                 "--http-host", host, "--http-port", "\(httpPort)", "--expect", instances.joined(separator: ","),
                 "--rpc", "tcp://\(host):*"] + gatewayExtra),

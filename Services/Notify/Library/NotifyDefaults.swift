@@ -68,7 +68,7 @@ enum NotifyDefaults {
           "zh-CN": {"title": "可能延误", "body": "订单 {order} 可能晚到 {lateMinutes} 分钟（预计 {eta}，截止 {windowEnd}）。"}
         },
         "delayRisk.customer": {
-          "en": {"title": "Running late", "body": "We are sorry: your flowers may arrive about {lateMinutes} minutes late, now expected at {eta}."},
+          "en": {"title": "Running late", "body": "We are sorry: your flowers may arrive about {lateMinutes} min late, now expected at {eta}."},
           "zh-CN": {"title": "抱歉，可能晚到", "body": "非常抱歉：您的花可能晚到约 {lateMinutes} 分钟，预计 {eta} 送达。"}
         },
         "signalLost": {

@@ -61,5 +61,8 @@ public enum NotifyMigrations {
                 PRIMARY KEY (delivery_id, n)
             ) WITHOUT ROWID;
             """),
+        Migration(4, "notify: couriers' phones (from fleet.courier)", """
+            CREATE TABLE couriers (id TEXT PRIMARY KEY, shop_id TEXT NOT NULL, phone TEXT) WITHOUT ROWID;
+            """),
     ]
 }

@@ -36,7 +36,7 @@ public final class NotifyService: Sendable {
     }
 
     /// The event topics posy-notify follows.
-    public static let topics = [Topic.fleetShop, "order.", "exception.", "delivery.", "proof."]
+    public static let topics = [Topic.fleetShop, Topic.fleetCourier, "order.", "exception.", "delivery.", "proof."]
 
     public func registerEventHandlers(on host: ServiceHost) {
         for topic in Self.topics {
@@ -52,6 +52,14 @@ public final class NotifyService: Sendable {
                 INSERT INTO shops(id, name, time_zone) VALUES (?,?,?)
                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone
                 """, shop.id, shop.name, shop.timeZone)
+            return
+        }
+        if envelope.type == Topic.fleetCourier {
+            let c = try envelope.decode(Courier.self)
+            try db.run("""
+                INSERT INTO couriers(id, shop_id, phone) VALUES (?,?,?)
+                ON CONFLICT(id) DO UPDATE SET shop_id = excluded.shop_id, phone = excluded.phone
+                """, c.id, c.shopId, c.phone.isEmpty ? nil : c.phone)
             return
         }
         guard let event = try NotifyEvent.read(envelope) else { return }
@@ -99,7 +107,7 @@ public final class NotifyService: Sendable {
             return [Person(id: id, phone: order?.customer?.phone)]
         case .courier:
             guard let id = event.courierId ?? order?.courierId else { return [] }
-            return [Person(id: id)]
+            return [Person(id: id, phone: try db.queryOne("SELECT phone FROM couriers WHERE id = ?", id)?.string(0))]
         case .staff:
             guard let shopId = event.shopId else { return [] }
             return [Person(id: "shop:\(shopId)", staffOf: shopId)]
