@@ -122,7 +122,7 @@ let package = Package(
         .target(
             name: "PosyCLI",
             dependencies: [
-                "PosyCore", "PosyAuth", "PosyStore", "PosySchema", "PosyZMQ", "PosyReceipts",
+                "PosyCore", "PosyAuth", "PosyStore", "PosySchema", "PosyZMQ", "PosyReceipts", "PosyNotify",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),

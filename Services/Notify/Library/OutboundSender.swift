@@ -46,6 +46,16 @@ struct OutboundSender: Sendable {
         }
     }
 
+    /// One session for every delivery: no cache, no cookies, up to 16 connections per host kept open.
+    static let session: URLSession = {
+        let c = URLSessionConfiguration.ephemeral
+        c.urlCache = nil
+        c.httpCookieStorage = nil
+        c.requestCachePolicy = .reloadIgnoringLocalCacheData
+        c.httpMaximumConnectionsPerHost = 16
+        return URLSession(configuration: c)
+    }()
+
     /// The inside of a JSON string literal.
     static func jsonEscaped(_ s: String) -> String { String(JSON.quoted(s).dropFirst().dropLast()) }
 
@@ -58,7 +68,7 @@ struct OutboundSender: Sendable {
         request.setValue(contentType, forHTTPHeaderField: "Content-Type")
         request.setValue("Posy-Notify/1", forHTTPHeaderField: "User-Agent")
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
-        let (_, response) = try await URLSession.shared.data(for: request)
+        let (_, response) = try await Self.session.data(for: request)
         guard let http = response as? HTTPURLResponse else { throw HTTPFailure(description: "no HTTP response") }
         return http.statusCode
     }
