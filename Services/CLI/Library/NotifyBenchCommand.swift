@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HTTPTypes
+import Histogram
 import Hummingbird
 import Logging
 import PosyCore
@@ -18,12 +19,13 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
         commandName: "notify", abstract: "Benchmark notify: events → notifications/s, webhook deliveries/s.")
 
     @Option(name: .customLong("orders"), help: "Orders created and confirmed while posy-notify is paused.") var orders = 2_000
+    @Option(name: .customLong("questions"), help: "Questions the customer asks the order assistant, one after the other.") var questions = 200
     @Option(name: .customLong("bin-dir"), help: "Where the posy-* executables are (default: next to this posy).") var binDir: String?
 
     public init() {}
 
     public func validate() throws {
-        guard orders >= 1 else { throw ValidationError("--orders must be positive") }
+        guard orders >= 1, questions >= 1 else { throw ValidationError("--orders and --questions must be positive") }
     }
 
     /// The local webhook receiver: counts calls and checks their signatures.
@@ -59,7 +61,7 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
 
     public func run() async throws {
         Allocator.tune()
-        let suite = try await BenchSuite.start("notify", bin: binDir ?? UpCommand.ownDirectory(), services: ["posy-orders", "posy-notify"])
+        let suite = try await BenchSuite.start("notify", bin: binDir ?? UpCommand.ownDirectory(), services: ["posy-orders", "posy-notify", "posy-messaging --shard 1", "posy-location"])
         defer { suite.stop() }
         let staff = try suite.staffToken()
         let port = try BenchSuite.freePort()
@@ -125,6 +127,54 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
         ]))
         print("\(n) orders created and confirmed in \(String(format: "%.1f", burst)) s while posy-notify was paused (SIGSTOP); then resumed.")
         print("Each confirmation: one in-app notification to its customer and one webhook call; \(2 * n) durable events to apply.")
+        let assistant = try await askTheAssistant(suite, staff: staff)
+        print("")
+        print(TextTable.render([
+            ["ASSISTANT", "QUESTIONS", "P50 ms", "P99 ms", "MAX ms"],
+            ["where are my flowers / 花到哪了", "\(assistant.totalCount)", String(format: "%.1f", Double(assistant.valueAtPercentile(50)) / 1000),
+             String(format: "%.1f", Double(assistant.valueAtPercentile(99)) / 1000), String(format: "%.1f", Double(assistant.max) / 1000)],
+        ]))
+        print("The customer asks over the stream, one question at a time, while the order is out for delivery; latency: send → the")
+        print("assistant's msg.new on the customer's stream (its answer reads posy-orders and posy-location over RPC).")
         print("posy-notify CPU per event (applying and delivering): \(cpuPerEvent.map { String(format: "%.0f µs", $0) } ?? "-"); bad signatures: \(receiver.badSignatures.load(ordering: .relaxed)).")
+    }
+
+    /// An order out for delivery with the courier's position known; the customer asks `questions`
+    /// times on the stream and waits for each answer. Returns send → answer latencies (µs).
+    func askTheAssistant(_ suite: BenchSuite, staff: String) async throws -> Histogram<UInt64> {
+        guard try await suite.send("POST", "/v1/shops/s1/couriers", staff, Data(#"{"id":"kq","name":"Quinn","phone":"+86 2","vehicle":"ebike"}"#.utf8)).0 == 201 else {
+            throw ValidationError("could not create the courier")
+        }
+        let courier = try suite.signer.mint(sub: "kq", role: .courier, shop: "s1", ttl: 3600)
+        let order = String(decoding: BenchSuite.order, as: UTF8.self).replacingOccurrences(of: #""id":"c1""#, with: #""id":"cq""#)
+        let (status, body) = try await suite.send("POST", "/v1/orders", staff, Data(order.utf8))
+        guard status == 201, let created = try JSONSerialization.jsonObject(with: body) as? [String: Any], let id = created["id"] as? String,
+              let conversation = created["conversationId"] as? String else { throw ValidationError("could not create the order") }
+        _ = try await suite.send("POST", "/v1/orders/\(id)/confirm", staff, Data("{}".utf8))
+        _ = try await suite.send("POST", "/v1/orders/\(id)/assign", staff, Data(#"{"courierId":"kq"}"#.utf8))
+        for action in ["accept", "pickup", "depart"] { _ = try await suite.send("POST", "/v1/orders/\(id)/\(action)", courier, Data("{}".utf8)) }
+        let fix = Data(#"{"positions":[{"lat":31.205,"lon":121.41,"accuracy":5,"at":"\#(Timestamp.now())"}]}"#.utf8)
+        let deadline = Date().addingTimeInterval(30)
+        while try await suite.send("POST", "/v1/locations", courier, fix).0 != 200 {
+            guard Date() < deadline else { throw ValidationError("posy-location never took the courier's position") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let port = Int(suite.base.split(separator: ":").last!)!
+        let (answers, answered) = AsyncStream.makeStream(of: ContinuousClock.Instant.self)
+        let customer = BenchChatClient(port: port, token: try suite.signer.mint(sub: "cq", role: .customer, ttl: 3600)) { text in
+            if text.hasPrefix(#"{"type":"msg.new""#), text.contains(#""party":"assistant""#) { answered.yield(.now) }
+        }
+        defer { Task { await customer.close() } }
+        for await _ in customer.ready { break }
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        var iterator = answers.makeAsyncIterator()
+        for i in 0..<questions {
+            let question = i % 2 == 0 ? "where are my flowers?" : "花到哪了"
+            let sent = ContinuousClock.now
+            try await customer.send(#"{"type":"msg.send","conversationId":"\#(conversation)","clientMsgId":"q\#(i)","kind":"text","text":"\#(question)"}"#)
+            guard let at = await iterator.next() else { break }
+            histogram.record(UInt64(max(0, (at - sent) / .microseconds(1))))
+        }
+        return histogram
     }
 }
