@@ -79,16 +79,10 @@ struct LocationMain: AsyncParsableCommand {
             config: options.config
         ) { host in
             guard let store = host.store, let events = host.events else { return [] }
-            let clock = if let testStart { try await ServiceClock(testStart: testStart, store: store) } else { ServiceClock() }
-            if clock.isTest { host.logger.notice("running on a test clock", metadata: ["now": "\(Timestamp.format(clock.now()))"]) }
-            clock.register(on: host.rpc, store: store)
-            let publisher = host.publisher
+            let clock = try await host.serviceClock(testStart: testStart)
             let service = LocationService(
                 store: store, events: events, config: config, metrics: host.metrics, logger: host.logger, clock: { clock.now() },
-                publish: { topic, type, data in
-                    let e = Envelope(src: "location", epoch: "", seq: 0, type: type, at: Timestamp.now(), trace: "", data: data)
-                    publisher.post(topic: topic, envelope: EnvelopeCodec.encode(e))
-                })
+                publish: host.ephemeralPublisher(src: "location"))
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)
             return [service.sweepService()]

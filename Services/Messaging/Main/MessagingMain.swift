@@ -48,14 +48,10 @@ struct MessagingMain: AsyncParsableCommand {
             config: options.config
         ) { host in
             guard let store = host.store, let events = host.events else { return [] }
-            let publisher = host.publisher
             let service = MessagingService(
                 store: store, instance: instance, epoch: events.epoch, config: config, metrics: host.metrics, logger: host.logger,
                 peer: { target, method, body in try await host.call(target, method, body: body) },
-                publish: { topic, type, data in
-                    let e = Envelope(src: instance, epoch: "", seq: 0, type: type, at: Timestamp.now(), trace: "", data: data)
-                    publisher.post(topic: topic, envelope: EnvelopeCodec.encode(e))
-                })
+                publish: host.ephemeralPublisher(src: instance))
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)
             return []

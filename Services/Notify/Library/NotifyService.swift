@@ -73,10 +73,10 @@ public final class NotifyService: Sendable {
         let order = try event.order ?? event.orderId.flatMap { try loadOrder(db, $0) }
         let shop = try event.shopId.flatMap { try loadShop(db, $0) }
         var pushes: [(topic: String, role: String?, body: Data)] = []
-        for (n, rule) in rules.enumerated() {
+        for rule in rules {
             for audience in rule.audience {
                 for person in try people(db, audience, event: event, order: order, shop: shop) {
-                    if let push = try send(db, envelope: envelope, ruleIndex: n, rule: rule, audience: audience, person: person,
+                    if let push = try send(db, envelope: envelope, rule: rule, audience: audience, person: person,
                                            event: event, order: order, shop: shop) {
                         pushes.append(push)
                     }
@@ -124,7 +124,7 @@ public final class NotifyService: Sendable {
 
     /// Renders and logs one notification for `person` on each of the rule's channels it can use
     /// now; returns the in-app push to send after commit, if any.
-    func send(_ db: SQLiteConnection, envelope: Envelope, ruleIndex: Int, rule: NotifyRule, audience: NotifyRule.Audience,
+    func send(_ db: SQLiteConnection, envelope: Envelope, rule: NotifyRule, audience: NotifyRule.Audience,
               person: Person, event: NotifyEvent, order: Order?, shop: ShopInfo?) throws -> (topic: String, role: String?, body: Data)? {
         let prefs = try preferences(db, person.id)
         let locale = prefs?.locale ?? config.defaultLocale
@@ -154,7 +154,8 @@ public final class NotifyService: Sendable {
                     continue
                 }
             }
-            let key = "\(envelope.src):\(envelope.epoch):\(envelope.type):\(envelope.seq)|\(ruleIndex)|\(person.id)|\(channel.rawValue)"
+            // Named by the rule's template, not its place in the file: an edited rule file does not resend.
+            let key = "\(envelope.src):\(envelope.epoch):\(envelope.type):\(envelope.seq)|\(rule.template)|\(person.id)|\(channel.rawValue)"
             guard try db.run("INSERT INTO sends(key, at) VALUES (?,?) ON CONFLICT(key) DO NOTHING", key,
                              clock().timeIntervalSince1970) == 1 else {
                 metrics.increment("notifications_repeated")

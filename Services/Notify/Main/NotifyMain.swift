@@ -94,16 +94,10 @@ struct NotifyMain: AsyncParsableCommand {
             config: serviceConfig
         ) { host in
             guard let store = host.store else { return [] }
-            let clock = if let testStart { try await ServiceClock(testStart: testStart, store: store) } else { ServiceClock() }
-            if clock.isTest { host.logger.notice("running on a test clock", metadata: ["now": "\(Timestamp.format(clock.now()))"]) }
-            clock.register(on: host.rpc, store: store)
-            let publisher = host.publisher
+            let clock = try await host.serviceClock(testStart: testStart)
             let service = NotifyService(
                 store: store, config: config, links: links, metrics: host.metrics, logger: host.logger, clock: { clock.now() },
-                publish: { topic, type, data in
-                    let e = Envelope(src: "notify", epoch: "", seq: 0, type: type, at: Timestamp.now(), trace: "", data: data)
-                    publisher.post(topic: topic, envelope: EnvelopeCodec.encode(e))
-                })
+                publish: host.ephemeralPublisher(src: "notify"))
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)
             return [service.deliveryService()]
