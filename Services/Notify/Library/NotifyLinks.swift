@@ -13,6 +13,9 @@ public struct NotifyLinks: Sendable {
         self.signer = secret.map(TokenSigner.init(secret:))
     }
 
+    /// Whether tracking links can be made (the suite's secret was found).
+    public var signsTracking: Bool { signer != nil }
+
     func tracking(orderId: String, customerId: String, windowEnd: String?) -> String? {
         let end = windowEnd.flatMap(Timestamp.parse) ?? Date()
         let ttl = max(3600, end.timeIntervalSinceNow + 7 * 86400)

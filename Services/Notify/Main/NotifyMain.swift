@@ -95,6 +95,9 @@ struct NotifyMain: AsyncParsableCommand {
         ) { host in
             guard let store = host.store else { return [] }
             let clock = try await host.serviceClock(testStart: testStart)
+            if !links.signsTracking {
+                host.logger.notice("no suite secret (POSY_SECRET or <data-dir>/secret): notifications carry no tracking links")
+            }
             let service = NotifyService(
                 store: store, config: config, links: links, metrics: host.metrics, logger: host.logger, clock: { clock.now() },
                 publish: host.ephemeralPublisher(src: "notify"))
