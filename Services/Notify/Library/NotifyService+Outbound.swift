@@ -72,7 +72,7 @@ extension NotifyService {
                     let start = ContinuousClock.now
                     let ms = { Int((ContinuousClock.now - start) / .milliseconds(1)) }
                     do {
-                        let status = try await sender.send(job, now: now)
+                        let status = try await sender.send(job, signedAt: Date())
                         if let status, !(200..<300).contains(status) { return (job.id, status, "HTTP \(status)", ms()) }
                         return (job.id, status, nil, ms())
                     } catch {

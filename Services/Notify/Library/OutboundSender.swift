@@ -25,11 +25,12 @@ struct OutboundSender: Sendable {
         var description: String
     }
 
-    func send(_ job: Job, now: Date) async throws -> Int? {
+    /// `signedAt` is wall-clock time (receivers compare it with theirs), even on a test clock.
+    func send(_ job: Job, signedAt: Date) async throws -> Int? {
         switch job.channel {
         case "webhook":
             guard let url = job.url, let secret = job.secret else { throw HTTPFailure(description: "webhook is gone") }
-            let signature = WebhookSignature.sign(body: job.body, secret: secret, at: Int64(now.timeIntervalSince1970))
+            let signature = WebhookSignature.sign(body: job.body, secret: secret, at: Int64(signedAt.timeIntervalSince1970))
             return try await post(url, body: job.body, contentType: "application/json",
                                   headers: [WebhookSignature.header: signature, "Posy-Delivery": job.id, "Posy-Event": job.event])
         case "sms":
