@@ -27,10 +27,12 @@ hooks = {}      # name -> {"secret", "fail", "calls"}
 received = []   # records
 
 
-def verify(header, body, secret):
-    """Posy-Signature: t=<unix>,v1=<hex hmac_sha256(secret, "<t>.<body>")>"""
+def verify(header, body, secret, tolerance=300):
+    """Posy-Signature: t=<unix>,v1=<hex hmac_sha256(secret, "<t>.<body>")>, t within 5 minutes of now."""
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
     t = parts.get("t", "")
+    if not t.isdigit() or abs(time.time() - int(t)) > tolerance:
+        return False
     expected = hmac.new(secret.encode(), t.encode() + b"." + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, parts.get("v1", ""))
 
