@@ -48,6 +48,8 @@ import Testing
             return e
         }
 
+        func wait(_ seconds: Double) { now.withLock { $0 = $0.addingTimeInterval(seconds) } }
+
         func apply(_ e: Envelope) async throws {
             try await store.write { db in try self.service.apply(db, e) }
         }
@@ -281,6 +283,29 @@ import Testing
             _ = try await s.service.shopSettings(NotifyRPC.ShopSettingsRequest(caller: Station.caller("st9", .staff, shop: "s2"), shopId: "s1",
                                                                                set: ShopNotifySettings(managerId: "st9")))
         }
+    }
+
+    @Test func oldNotificationsFinishedDeliveriesAndSendKeysArePrunedPendingOnesStay() async throws {
+        var config = NotifyConfig()
+        config.retention = 10 * 86_400
+        config.smsURL = "http://127.0.0.1:9/sms"  // queued, never sent here
+        let s = try await Station(config: config)
+        try await s.order(.confirmed)
+        try await s.order(.outForDelivery)  // SMS to the customer and the recipient queued
+        // One ended in the dead-letter list; the other is still being retried.
+        try await s.store.write { db in _ = try db.run("UPDATE outbound SET state = 'dead' WHERE target = '+86 138 0000 0001'") }
+        s.wait(11 * 86_400)
+        try await s.order(.arriving)  // new: the customer's in-app and the recipient's SMS stay
+        let before = try await s.store.read { db in try db.query("SELECT count(*) FROM sends").first?.int(0) ?? 0 }
+        let pruned = try await s.service.prune()
+        #expect(pruned > 0)
+        #expect(try await s.templates("c1", .customer) == ["order.arriving"])
+        let left = try await s.store.read { db in
+            (try db.query("SELECT state, count(*) FROM outbound GROUP BY state").map { "\($0.string(0)!) \($0.int(1)!)" },
+             try db.query("SELECT count(*) FROM sends").first?.int(0) ?? -1)
+        }
+        #expect(left.0 == ["pending 2"], "the old pending one and the new one: \(left.0)")
+        #expect(left.1 == 2 && before == 6, "sends \(before) → \(left.1)")
     }
 
     @Test func anEscalatedExceptionReachesTheShopsManager() async throws {

@@ -24,5 +24,9 @@ public struct NotifyConfig: Sendable {
     /// The SMTP relay (`host:port`) and sender; nil: no email channel.
     public var smtp: SMTPClient?
 
+    /// Inbox rows, finished outbound deliveries and the send log are kept this long (seconds). At
+    /// least 8 days: the send log must outlive the outbox retention (7 days) of the events it guards.
+    public var retention: Double = 90 * 86_400
+
     public init() {}
 }

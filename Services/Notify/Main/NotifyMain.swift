@@ -29,6 +29,8 @@ struct NotifyMain: AsyncParsableCommand {
     var retryBase: Double?
     @Option(name: .customLong("give-up-after"), help: "Hours an outbound delivery is retried before it is dead-lettered (env POSY_NOTIFY_GIVE_UP_HOURS, default 24).")
     var giveUpHours: Double?
+    @Option(name: .customLong("retention-days"), help: "Days inbox rows, finished deliveries and the send log are kept, at least 8 (env POSY_NOTIFY_RETENTION_DAYS, default 90).")
+    var retentionDays: Double?
     @Option(name: .customLong("test-clock"), help: "Tests only: run on a clock that starts at this RFC 3339 time and moves only by the clock.advance RPC (env POSY_TEST_CLOCK).")
     var testClock: String?
     @Flag(name: .customLong("print-rules"), help: "Print the built-in rules and templates (JSON) and exit.")
@@ -63,6 +65,10 @@ struct NotifyMain: AsyncParsableCommand {
         c.giveUpAfter = (giveUpHours ?? Environment.string("POSY_NOTIFY_GIVE_UP_HOURS").flatMap(Double.init)).map { $0 * 3600 } ?? c.giveUpAfter
         guard c.retryBase.isFinite, c.retryBase > 0, c.giveUpAfter.isFinite, c.giveUpAfter > 0 else {
             throw ValidationError("--retry-base and --give-up-after must be positive numbers")
+        }
+        if let days = retentionDays ?? Environment.string("POSY_NOTIFY_RETENTION_DAYS").flatMap(Double.init) {
+            guard days.isFinite, days >= 8 else { throw ValidationError("--retention-days must be 8 or more (the send log outlives the outbox)") }
+            c.retention = days * 86_400
         }
         if let t = testStart, Timestamp.parse(t) == nil {
             throw ValidationError("--test-clock must be an RFC 3339 time, e.g. 2026-11-25T09:00:00Z")
@@ -103,7 +109,7 @@ struct NotifyMain: AsyncParsableCommand {
                 publish: host.ephemeralPublisher(src: "notify"))
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)
-            return [service.deliveryService()]
+            return [service.deliveryService(), service.pruneService()]
         }
     }
 }
