@@ -186,6 +186,17 @@ extension Integration {
             #expect(await Harness.waitFor(.seconds(10)) { await rig.sinks.log("hook").filter { $0["name"] as? String == "flaky" }.count == 5 })
             let again = await rig.sinks.log("hook").filter { $0["name"] as? String == "flaky" }
             #expect(again.last?["id"] as? String == calls.first?["id"] as? String && again.last?["delivery"] as? String != calls.first?["delivery"] as? String)
+
+            // A removed webhook gets nothing more; only its shop may remove it.
+            #expect(await http.request("DELETE", "/v1/webhooks/\(downId)", token: shop.otherStaff).code == "404 not_found")
+            #expect(await http.request("DELETE", "/v1/webhooks/\(downId)", token: shop.staff).status == 200)
+            #expect(await http.request("DELETE", "/v1/webhooks/\(downId)", token: shop.staff).code == "404 not_found")
+            let downCalls = await rig.sinks.log("hook").filter { $0["name"] as? String == "down" }.count
+            let next = try await rig.confirmedOrder()
+            #expect(await http.json("POST", "/v1/orders/\(next)/assign", token: shop.staff, ["courierId": "k1"]).status == 200)
+            #expect(await Harness.waitFor(.seconds(5)) { await rig.inbox(shop.courier).count == 2 }, "the assignment was applied")
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(await rig.sinks.log("hook").filter { $0["name"] as? String == "down" }.count == downCalls)
             #expect(await rig.suite.stop())
         }
 

@@ -308,6 +308,26 @@ import Testing
         #expect(left.1 == 2 && before == 6, "sends \(before) → \(left.1)")
     }
 
+    @Test func aDeletedWebhookEndsItsPendingDeliveriesAsDead() async throws {
+        let s = try await Station()
+        let staff = Station.caller("st1", .staff, shop: "s1")
+        let hook = try await s.service.createWebhook(NotifyRPC.WebhookCreateRequest(caller: staff, url: "http://127.0.0.1:9/hook", events: ["order.*"]))
+        #expect(hook.secret?.hasPrefix("whsec_") == true)
+        try await s.order(.confirmed)
+        #expect(try await s.service.deliveries(NotifyRPC.WebhookDeliveriesRequest(caller: staff, webhookId: hook.id)).map(\.state) == [.pending])
+        await #expect(throws: RPCErrorBody.self) {
+            _ = try await s.service.deleteWebhook(NotifyRPC.WebhookRef(caller: Station.caller("st9", .staff, shop: "s2"), webhookId: hook.id))
+        }
+        _ = try await s.service.deleteWebhook(NotifyRPC.WebhookRef(caller: staff, webhookId: hook.id))
+        let rows = try await s.store.read { db in
+            try db.query("SELECT o.state, a.error FROM outbound o JOIN outbound_attempts a ON a.delivery_id = o.id").map { "\($0.string(0)!) \($0.string(1) ?? "")" }
+        }
+        #expect(rows == ["dead webhook deleted"])
+        try await s.order(.outForDelivery)
+        #expect(try await s.store.read { db in try db.query("SELECT count(*) FROM outbound WHERE channel = 'webhook'").first?.int(0) } == 1)
+        #expect(try await s.service.webhooks(ShopRef(caller: staff, shopId: "s1")).isEmpty)
+    }
+
     @Test func anEscalatedExceptionReachesTheShopsManager() async throws {
         let s = try await Station()
         _ = try await s.service.shopSettings(NotifyRPC.ShopSettingsRequest(caller: Station.caller("st1", .staff, shop: "s1"), shopId: "s1",

@@ -90,6 +90,13 @@ enum NotifyAPI {
                 return APIContext.json(try await api.call("notify", NotifyRPC.webhookList, ShopRef(caller: caller, shopId: shop), retries: 1))
             }
         }
+        router.delete("v1/webhooks/{id}") { request, context in
+            await api.handle {
+                let caller = try api.caller(request)
+                let id = try context.parameters.require("id")
+                return APIContext.json(try await api.call("notify", NotifyRPC.webhookDelete, NotifyRPC.WebhookRef(caller: caller, webhookId: id)))
+            }
+        }
         router.get("v1/webhooks/{id}/deliveries") { request, context in
             await api.handle {
                 let caller = try api.caller(request)

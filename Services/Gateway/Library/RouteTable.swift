@@ -20,6 +20,11 @@ final class RouteTable {
         router.post(RouterPath(path), use: handler)
     }
 
+    func delete(_ path: String, _ handler: @escaping @Sendable (Request, GatewayRequestContext) async throws -> Response) {
+        routes.append("DELETE /\(path)")
+        router.delete(RouterPath(path), use: handler)
+    }
+
     func put(_ path: String, _ handler: @escaping @Sendable (Request, GatewayRequestContext) async throws -> Response) {
         routes.append("PUT /\(path)")
         router.put(RouterPath(path), use: handler)

@@ -11,6 +11,7 @@ extension NotifyService {
         rpc.register(NotifyRPC.webhookDeliveries) { r in
             try JSON.encode(try await self.deliveries(try r.decode(NotifyRPC.WebhookDeliveriesRequest.self)))
         }
+        rpc.register(NotifyRPC.webhookDelete) { r in try JSON.encode(try await self.deleteWebhook(try r.decode(NotifyRPC.WebhookRef.self))) }
         rpc.register(NotifyRPC.webhookReplay) { r in try JSON.encode(try await self.replay(try r.decode(NotifyRPC.WebhookReplayRequest.self))) }
     }
 
@@ -59,6 +60,24 @@ extension NotifyService {
         return try await store.read { db in
             try db.query("SELECT id, shop_id, url, events, created_at FROM webhooks WHERE shop_id = ? ORDER BY created_at, id", shop)
                 .map(Self.webhook)
+        }
+    }
+
+    /// `notify.webhooks.delete`: no more deliveries to it; what was still pending ends as dead
+    /// (error `webhook deleted`), so nothing is sent to a URL the shop took back.
+    public func deleteWebhook(_ r: NotifyRPC.WebhookRef) async throws -> Webhook {
+        let viewer = try Viewer(r.caller)
+        let now = clock().timeIntervalSince1970
+        return try await store.write { db in
+            let hook = try self.ownWebhook(db, viewer, r.webhookId)
+            for row in try db.query("SELECT id, attempts FROM outbound WHERE channel = 'webhook' AND target = ? AND state = 'pending'", hook.id) {
+                let n = Int(row.int(1) ?? 0) + 1
+                try db.run("INSERT OR REPLACE INTO outbound_attempts(delivery_id, n, at, status, error, ms) VALUES (?,?,?,NULL,'webhook deleted',0)",
+                           row.string(0)!, n, now)
+                try db.run("UPDATE outbound SET state = 'dead', attempts = ?, next_at = NULL WHERE id = ?", n, row.string(0)!)
+            }
+            try db.run("DELETE FROM webhooks WHERE id = ?", hook.id)
+            return hook
         }
     }
 

@@ -14,6 +14,8 @@ public enum NotifyRPC {
     public static let webhookList = "notify.webhooks.list"
     /// `WebhookDeliveriesRequest` → `[OutboundDelivery]`, newest first.
     public static let webhookDeliveries = "notify.webhooks.deliveries"
+    /// `WebhookRef` → `Webhook`: removes the webhook; its pending deliveries end as dead.
+    public static let webhookDelete = "notify.webhooks.delete"
     /// `WebhookReplayRequest` → `OutboundDelivery`: sends a delivery's body again, as a new delivery.
     public static let webhookReplay = "notify.webhooks.replay"
 
@@ -96,6 +98,15 @@ public enum NotifyRPC {
             self.caller = caller
             self.webhookId = webhookId
             self.deliveryId = deliveryId
+        }
+    }
+
+    public struct WebhookRef: Codable, Sendable {
+        public var caller: RPCCaller
+        public var webhookId: String
+        public init(caller: RPCCaller, webhookId: String) {
+            self.caller = caller
+            self.webhookId = webhookId
         }
     }
 }
