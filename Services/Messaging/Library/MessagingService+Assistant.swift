@@ -25,7 +25,7 @@ extension MessagingService {
                                 text: reply.text, at: self.nowText)
                 if reply.handOver, try db.run("UPDATE conversations SET needs_person_at = ? WHERE id = ? AND needs_person_at IS NULL",
                                               self.nowText, c.id) == 1 {
-                    try Self.recordChange(db, c.id, type: "conversation", ref: "needsPerson")
+                    try Self.recordChange(db, c.id, type: "conversation", ref: "state")
                     self.metrics.increment("assistant_handovers")
                 }
             }

@@ -41,7 +41,7 @@ extension MessagingService {
             self.metrics.increment("messages_stored")
             if access.party == .shop, try db.run("UPDATE conversations SET needs_person_at = NULL WHERE id = ? AND needs_person_at IS NOT NULL",
                                                  c.id) == 1 {
-                try Self.recordChange(db, c.id, type: "conversation", ref: "needsPerson")  // a person took over
+                try Self.recordChange(db, c.id, type: "conversation", ref: "state")  // a person took over
             }
             if access.party == .customer, c.kind == "order", kind == .text, let text = input.text {
                 let conversationId = c.id
