@@ -65,6 +65,15 @@ enum Harness {
         return try await condition()
     }
 
+    /// Moves the test clock of the service at `endpoint` (`clock.advance`); returns its time.
+    @discardableResult
+    static func advanceClock(_ endpoint: String, _ seconds: Double) async throws -> Date {
+        let client = try await RPCClient(endpoint: endpoint)
+        defer { Task { await client.close() } }
+        let reply = try await client.call(RPCMethod.clockAdvance, ClockAdvance(seconds: seconds), as: ClockAdvance.Reply.self)
+        return try #require(Timestamp.parse(reply.now))
+    }
+
     /// GET on loopback; returns status and body (status 0 when nothing answers).
     static func get(_ url: String) async -> (Int, Data) {
         var request = URLRequest(url: URL(string: url)!)

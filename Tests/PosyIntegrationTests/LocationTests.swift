@@ -37,12 +37,7 @@ extension Integration {
 
             /// Moves posy-location's clock; returns its time.
             @discardableResult
-            func advance(_ seconds: Double) async throws -> Date {
-                let client = try await RPCClient(endpoint: rpc)
-                defer { Task { await client.close() } }
-                let reply = try await client.call(RPCMethod.clockAdvance, ClockAdvance(seconds: seconds), as: ClockAdvance.Reply.self)
-                return try #require(Timestamp.parse(reply.now))
-            }
+            func advance(_ seconds: Double) async throws -> Date { try await Harness.advanceClock(rpc, seconds) }
 
             /// An order to the recipient of the route, window ending `windowEnd` after the clock's start,
             /// accepted and picked up by k1 (who does not press "depart").

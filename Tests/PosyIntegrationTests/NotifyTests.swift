@@ -62,11 +62,8 @@ extension Integration {
             }
 
             /// Moves posy-notify's clock.
-            func advance(_ seconds: Double) async throws {
-                let client = try await RPCClient(endpoint: "tcp://127.0.0.1:\(suite.rpcBase + 40)")
-                defer { Task { await client.close() } }
-                _ = try await client.call(RPCMethod.clockAdvance, ClockAdvance(seconds: seconds), as: ClockAdvance.Reply.self)
-            }
+            @discardableResult
+            func advance(_ seconds: Double) async throws -> Date { try await Harness.advanceClock("tcp://127.0.0.1:\(suite.rpcBase + 40)", seconds) }
 
             func inbox(_ token: String) async -> [[String: Any]] {
                 (await http.request("GET", "/v1/notifications?limit=200", token: token).json["notifications"] as? [[String: Any]] ?? []).reversed()
@@ -216,10 +213,7 @@ extension Integration {
             let windowEnd = rig.start.addingTimeInterval(25 * 60)
             func tick(_ seconds: Double) async throws -> Date {
                 try await rig.advance(seconds)
-                let client = try await RPCClient(endpoint: "tcp://127.0.0.1:\(rig.suite.rpcBase + 20)")
-                defer { Task { await client.close() } }
-                let reply = try await client.call(RPCMethod.clockAdvance, ClockAdvance(seconds: seconds), as: ClockAdvance.Reply.self)
-                return Timestamp.parse(reply.now) ?? Date.distantPast
+                return try await Harness.advanceClock("tcp://127.0.0.1:\(rig.suite.rpcBase + 20)", seconds)  // posy-location
             }
             func at(_ metres: Double, _ time: Date) -> [String: Any] {
                 let p = Route.point(metres)

@@ -33,7 +33,7 @@ import Testing
             service = MessagingService(
                 store: store, instance: "messaging-1", epoch: "e1", metrics: Metrics(), logger: .init(label: "test"),
                 clock: { now.withLock { $0 } },
-                peer: { _, _, _ in throw RPCErrorBody(.notFound, "no media") },
+                peer: { _, _, _, _ in throw RPCErrorBody(.notFound, "no media") },
                 publish: { topic, type, data in pushes.withLock { $0.append(Push(topic: topic, type: type, data: data)) } })
         }
 

@@ -28,11 +28,5 @@ public struct AssistantFacts: Sendable, Equatable {
     }
 
     /// `HH:mm` in the shop's zone.
-    func clock(_ text: String?) -> String? {
-        guard let text, let date = Timestamp.parse(text) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.hour, .minute], from: date)
-        return String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
-    }
+    func clock(_ text: String?) -> String? { Timestamp.clock(text, timeZone: timeZone) }
 }

@@ -3,14 +3,14 @@ import PosySchema
 import PosyStore
 
 extension MessagingService {
-    /// The order assistant's turn after a customer's text message: it reads what the customer may
+    /// The order assistant's turn after a customer's text message it answers (``OrderAssistant/answers(_:)``,
+    /// checked by the send before this task starts): it reads what the customer may
     /// know (the order from posy-orders, the courier's distance and ETA from posy-location while out
     /// for delivery — each with a short timeout, so a slow peer makes a shorter answer, not a late
     /// one) and writes its reply as the `assistant` party. A hand-over marks the conversation as
     /// needing a person, which the shop's staff see on it (`needsPersonSince`).
     func assist(_ conversationId: String, question: String, askedAt seq: Int64) async {
         let started = ContinuousClock.now
-        guard OrderAssistant.answers(question) else { return }
         do {
             let c = try await store.read { db in try ConversationRow.load(db, conversationId) }
             guard let c, let orderId = c.orderId else { return }
@@ -18,13 +18,12 @@ extension MessagingService {
             let reply = OrderAssistant.reply(to: question, facts: facts)
             try await store.write { db in
                 guard var c = try ConversationRow.load(db, conversationId), !c.isReadOnly(at: self.nowSeconds) else { return }
-                let waiting = try db.queryOne("SELECT needs_person_at FROM conversations WHERE id = ?", c.id)?.string(0) != nil
                 // Already handed over: what it cannot answer waits for the person it asked.
-                if waiting, reply.intent == .unknown { return }
+                if c.needsPersonAt != nil, reply.intent == .unknown { return }
                 try self.append(db, &c, senderId: "assistant", party: .assistant, clientMsgId: "assistant-\(seq)", kind: .text,
                                 text: reply.text, at: self.nowText)
-                if reply.handOver, try db.run("UPDATE conversations SET needs_person_at = ? WHERE id = ? AND needs_person_at IS NULL",
-                                              self.nowText, c.id) == 1 {
+                if reply.handOver, c.needsPersonAt == nil {
+                    try db.run("UPDATE conversations SET needs_person_at = ? WHERE id = ?", self.nowText, c.id)
                     try Self.recordChange(db, c.id, type: "conversation", ref: "state")
                     self.metrics.increment("assistant_handovers")
                 }
@@ -38,34 +37,19 @@ extension MessagingService {
 
     /// What the customer may know of the order, from its services (nil if posy-orders does not answer).
     func facts(orderId: String, shopId: String) async -> AssistantFacts? {
-        guard let body = try? await withTimeout(.milliseconds(250), {
-            try await self.peer("orders", OrdersRPC.get, JSON.encode(OrdersRPC.OrderQuery(caller: Self.me, id: orderId)))
-        }), let order = try? JSON.decode(Order.self, from: body) else { return nil }
+        guard let body = try? await peer("orders", OrdersRPC.get, JSON.encode(OrdersRPC.OrderQuery(caller: Self.me, id: orderId)),
+                                         .milliseconds(250)), let order = try? JSON.decode(Order.self, from: body) else { return nil }
         var facts = AssistantFacts(state: order.state, windowStart: order.window.start, windowEnd: order.window.end,
                                    deliveredAt: order.deliveredAt)
         facts.timeZone = try? await store.read { db in try db.queryOne("SELECT time_zone FROM shops WHERE id = ?", shopId)?.string(0) }
         if order.state == .outForDelivery || order.state == .arriving,
-           let body = try? await withTimeout(.milliseconds(200), {
-               try await self.peer("location", LocationRPC.tracking, JSON.encode(OrderRef(caller: Self.me, orderId: orderId)))
-           }), let tracking = try? JSON.decode(TrackingView.self, from: body)
+           let body = try? await peer("location", LocationRPC.tracking, JSON.encode(OrderRef(caller: Self.me, orderId: orderId)),
+                                      .milliseconds(200)), let tracking = try? JSON.decode(TrackingView.self, from: body)
         {
             facts.distanceMeters = tracking.distanceMeters
             facts.etaSeconds = tracking.eta?.seconds
             facts.etaAt = tracking.eta?.at
         }
         return facts
-    }
-
-    /// `body`'s result, or a timeout error after `limit`.
-    func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                throw RPCErrorBody(.timeout, "no answer within \(limit)")
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
     }
 }

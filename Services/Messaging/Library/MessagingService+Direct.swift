@@ -17,7 +17,7 @@ extension MessagingService {
         let direct: OrdersRPC.DirectConversation
         do {
             let body = try await peer("orders", OrdersRPC.directLookup,
-                                      JSON.encode(OrdersRPC.DirectRequest(caller: Self.me, conversationId: conversationId)))
+                                      JSON.encode(OrdersRPC.DirectRequest(caller: Self.me, conversationId: conversationId)), .seconds(5))
             direct = try JSON.decode(OrdersRPC.DirectConversation.self, from: body)
         } catch let e as RPCErrorBody where e.code == .notFound {
             return

@@ -84,14 +84,12 @@ extension MessagingService {
         var parties: [ChatParty] = c.customerId != nil ? [.customer, .shop] : [.shop]
         if members.contains(where: { $0.party == .courier && $0.isActive }) { parties.append(.courier) }
         if c.kind == "order", c.customerId != nil { parties.append(.assistant) }
-        let needsPerson = access.party == .shop
-            ? try db.queryOne("SELECT needs_person_at FROM conversations WHERE id = ?", c.id)?.string(0) : nil
         return ConversationSummary(
             id: c.id, kind: c.kind, orderId: c.orderId, shopId: c.shopId, parties: parties, lastSeq: end, lastMessage: last,
             unread: unread, deliveredSeq: me?.deliveredSeq ?? 0, readSeq: me?.readSeq ?? 0,
             receipts: Self.receipts(members).filter { $0.party != access.party },
             readOnlyAt: c.readOnlyAt.map { Timestamp.format(Date(timeIntervalSince1970: $0)) }, readOnly: c.isReadOnly(at: now),
-            canSend: access.canSend(c, now: now), needsPersonSince: needsPerson)
+            canSend: access.canSend(c, now: now), needsPersonSince: access.party == .shop ? c.needsPersonAt : nil)
     }
 
     /// `messaging.transcript`: every message the caller may see, for the evidence bundle.

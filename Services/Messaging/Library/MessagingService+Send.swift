@@ -39,11 +39,11 @@ extension MessagingService {
             let message = try self.append(db, &c, senderId: access.userId, party: access.party, clientMsgId: input.clientMsgId,
                                           kind: kind, text: input.text, media: checkedMedia, location: input.location, at: at)
             self.metrics.increment("messages_stored")
-            if access.party == .shop, try db.run("UPDATE conversations SET needs_person_at = NULL WHERE id = ? AND needs_person_at IS NOT NULL",
-                                                 c.id) == 1 {
+            if access.party == .shop, c.needsPersonAt != nil {
+                try db.run("UPDATE conversations SET needs_person_at = NULL WHERE id = ?", c.id)
                 try Self.recordChange(db, c.id, type: "conversation", ref: "state")  // a person took over
             }
-            if access.party == .customer, c.kind == "order", kind == .text, let text = input.text {
+            if access.party == .customer, c.kind == "order", kind == .text, let text = input.text, OrderAssistant.answers(text) {
                 let conversationId = c.id
                 db.onCommit { Task { await self.assist(conversationId, question: text, askedAt: message.seq) } }
             }
@@ -91,7 +91,7 @@ extension MessagingService {
         let info: MediaInfo
         do {
             let body = try await peer("receipts", ReceiptsRPC.mediaInfo,
-                                      JSON.encode(ReceiptsRPC.MediaQuery(caller: Self.me, id: id)))
+                                      JSON.encode(ReceiptsRPC.MediaQuery(caller: Self.me, id: id)), .seconds(5))
             info = try JSON.decode(MediaInfo.self, from: body)
         } catch let e as RPCErrorBody where e.code == .notFound || e.code == .gone {
             throw RPCErrorBody(.invalidField, "mediaId: no media \(id) of this order")

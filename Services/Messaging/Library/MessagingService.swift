@@ -10,8 +10,9 @@ import PosyStore
 /// and unread count, and a change log that sync reads. Conversations come from posy-orders' durable
 /// events; live pushes go out as ephemeral bus events after the change committed.
 public final class MessagingService: Sendable {
-    /// Calls another service: `(instance, method, body) → reply body`.
-    public typealias PeerCall = @Sendable (String, String, Data) async throws -> Data
+    /// Calls another service: `(instance, method, body, timeout) → reply body`; the timeout covers
+    /// finding the instance and its answer.
+    public typealias PeerCall = @Sendable (String, String, Data, Duration) async throws -> Data
     /// Publishes an ephemeral bus event: `(topic, type, data)`.
     public typealias Publish = @Sendable (String, String, Data) -> Void
 

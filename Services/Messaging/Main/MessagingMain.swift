@@ -50,7 +50,9 @@ struct MessagingMain: AsyncParsableCommand {
             guard let store = host.store, let events = host.events else { return [] }
             let service = MessagingService(
                 store: store, instance: instance, epoch: events.epoch, config: config, metrics: host.metrics, logger: host.logger,
-                peer: { target, method, body in try await host.call(target, method, body: body) },
+                peer: { target, method, body, timeout in
+                    try await host.call(target, method, body: body, timeout: timeout, discovery: min(timeout, .seconds(2)))
+                },
                 publish: host.ephemeralPublisher(src: instance))
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)

@@ -19,13 +19,7 @@ public struct NotifyFacts: Sendable, Equatable {
     }
 
     /// Times as the shop's clock reads them (`HH:mm`).
-    static func clock(_ text: String?, timeZone: String?) -> String? {
-        guard let text, let date = Timestamp.parse(text) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.hour, .minute], from: date)
-        return String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
-    }
+    static func clock(_ text: String?, timeZone: String?) -> String? { Timestamp.clock(text, timeZone: timeZone) }
 
     /// Words for codes, per language.
     static let words: [String: [String: String]] = [

@@ -212,9 +212,7 @@ public final class NotifyService: Sendable {
     /// Whether `at` falls in the person's quiet hours (local `HH:mm` start–end, may span midnight).
     static func isQuiet(_ p: NotifyPreferences, at: Date) -> Bool {
         guard let start = minutes(p.quietStart), let end = minutes(p.quietEnd), start != end else { return false }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = p.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.hour, .minute], from: at)
+        let c = Timestamp.calendar(timeZone: p.timeZone).dateComponents([.hour, .minute], from: at)
         let now = (c.hour ?? 0) * 60 + (c.minute ?? 0)
         return start < end ? (now >= start && now < end) : (now >= start || now < end)
     }
@@ -222,8 +220,7 @@ public final class NotifyService: Sendable {
     /// When the quiet hours `at` falls in end; nil when it is not in them.
     static func quietEnd(_ p: NotifyPreferences, at: Date) -> Date? {
         guard isQuiet(p, at: at), let end = minutes(p.quietEnd) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = p.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+        let calendar = Timestamp.calendar(timeZone: p.timeZone)
         guard let today = calendar.date(bySettingHour: end / 60, minute: end % 60, second: 0, of: at) else { return nil }
         return today > at ? today : calendar.date(byAdding: .day, value: 1, to: today)
     }
