@@ -8,6 +8,8 @@ import PosyStore
 /// goes on from where it was, never back in time.
 public final class ServiceClock: Sendable {
     private let test: Locked<Date?>
+    /// Bumped whenever a test clock moves, so loops waiting for a due time look again.
+    package let advanced = ChangeSignal()
 
     /// The real clock.
     public init() { test = Locked(nil) }
@@ -40,6 +42,7 @@ public final class ServiceClock: Sendable {
             try db.run("INSERT INTO meta(key, value) VALUES ('test_clock', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                        String(now.timeIntervalSince1970))
         }
+        advanced.bump()
         return now
     }
 

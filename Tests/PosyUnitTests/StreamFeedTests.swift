@@ -1,4 +1,5 @@
 import Foundation
+import PosyCore
 import PosySchema
 import Testing
 

@@ -111,11 +111,15 @@ def main():
     acks = {}
     sends = 0
     deadline = time.time() + 20
+    next_send = time.time()
     while time.time() < deadline and not expected <= set(acks):
-        if sends < 6:
+        # Resent once a second until acknowledged (as a publisher that cannot know whether its PUB
+        # socket has connected yet would): paced by time, not by the heartbeats that wake poll().
+        if time.time() >= next_send:
             pub.send_multipart(frames)
             sends += 1
-        if sub.poll(500):
+            next_send = time.time() + 1.0
+        if sub.poll(200):
             topic, raw = sub.recv_multipart()
             if topic == b"sys.probe.ack":
                 env = json.loads(raw)

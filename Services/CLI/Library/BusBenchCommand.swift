@@ -115,27 +115,25 @@ struct RawBench {
         // Wait for the subscription to reach the publisher (slow joiner).
         while true {
             pub.post([[Data("raw.warmup".utf8), Data(count: 16)]])
-            let got = await withTaskGroup(of: Bool.self) { g in
-                g.addTask { await sub.inbox.next() != nil }
-                g.addTask { try? await Task.sleep(for: .milliseconds(100)); return false }
-                let first = await g.next()!
-                g.cancelAll()
-                return first
-            }
-            if got { break }
+            if await nextWithin(sub, .milliseconds(100)) != nil { break }
         }
         try await Task.sleep(for: .milliseconds(200))
         while let _ = await nextWithin(sub, .milliseconds(50)) {}
         return (pub, sub)
     }
 
+    /// The next batch, or nil after `d` without one. Both children are awaited: a batch the inbox
+    /// handed over just as the timer won is kept, not dropped (a cancelled inbox wait keeps its messages).
     func nextWithin(_ sub: ZMQSocket, _ d: Duration) async -> [[Data]]? {
         await withTaskGroup(of: [[Data]]?.self) { g in
             g.addTask { await sub.inbox.next(max: 10_000) }
             g.addTask { try? await Task.sleep(for: d); return nil }
-            let first = await g.next()!
-            g.cancelAll()
-            return first
+            var got: [[Data]]?
+            for await batch in g {
+                g.cancelAll()
+                if let batch { got = (got ?? []) + batch }
+            }
+            return got
         }
     }
 

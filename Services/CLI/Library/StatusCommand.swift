@@ -13,6 +13,15 @@ public struct StatusCommand: AsyncParsableCommand {
     var listen: Double = 1.5
     @Flag(name: .customLong("json"), help: "Print JSON instead of a table.")
     var json = false
+    @Option(name: .customLong("cpu"), help: "Also measure each local process's CPU use over this many seconds (e.g. 10 on an idle suite).")
+    var cpuSeconds: Double?
+    @Option(name: .customLong("max-cpu"), help: "With --cpu: exit 1 if a process used more than this percent of one core.")
+    var maxCPU: Double?
+
+    public func validate() throws {
+        if let c = cpuSeconds, !(c.isFinite && c > 0 && c <= 3600) { throw ValidationError("--cpu must be 0 < seconds ≤ 3600") }
+        if maxCPU != nil && cpuSeconds == nil { throw ValidationError("--max-cpu needs --cpu") }
+    }
 
     public init() {}
 
@@ -22,6 +31,8 @@ public struct StatusCommand: AsyncParsableCommand {
         var uptimeSeconds: Double?
         var heartbeatAgeSeconds: Double
         var detail: String
+        /// Percent of one core over `--cpu` seconds; nil when not asked or the process is not on this machine.
+        var cpuPercent: Double?
     }
 
     public func run() async throws {
@@ -44,18 +55,46 @@ public struct StatusCommand: AsyncParsableCommand {
             rows.append(row)
         }
         await pool.closeAll()
+        if let cpuSeconds { await Self.measureCPU(&rows, seconds: cpuSeconds) }
         if json {
             print(String(decoding: try JSON.encode(rows), as: UTF8.self))
         } else if rows.isEmpty {
             print("no heartbeats on \(o.busSub): is the suite running (`make run` / `posy up`)?")
         } else {
-            let table = [["INSTANCE", "STATUS", "VERSION", "PID", "UPTIME", "HEARTBEAT", "RPC", "DETAIL"]] + rows.map { r in
-                [r.instance, r.status, r.version, "\(r.pid)", r.uptimeSeconds.map { Self.duration($0) } ?? "-",
-                 String(format: "%.1fs ago", r.heartbeatAgeSeconds), r.rpc, r.detail]
+            let cpu = cpuSeconds != nil
+            var header = ["INSTANCE", "STATUS", "VERSION", "PID", "UPTIME", "HEARTBEAT"]
+            if cpu { header.append("CPU") }
+            var table = [header + ["RPC", "DETAIL"]]
+            for r in rows {
+                var line: [String] = [r.instance, r.status, r.version, "\(r.pid)", r.uptimeSeconds.map { Self.duration($0) } ?? "-",
+                                      String(format: "%.1fs ago", r.heartbeatAgeSeconds)]
+                if cpu { line.append(r.cpuPercent.map { String(format: "%.1f%%", $0) } ?? "-") }
+                table.append(line + [r.rpc, r.detail])
             }
             print(TextTable.render(table))
         }
         if rows.isEmpty || rows.contains(where: { $0.status != "ok" }) { throw ExitCode(1) }
+        if let maxCPU, let busy = rows.first(where: { ($0.cpuPercent ?? 0) > maxCPU }) {
+            FileHandle.standardError.write(Data("\(busy.instance) used \(String(format: "%.1f", busy.cpuPercent ?? 0))% of a core (limit \(maxCPU)%)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// CPU time of each process that runs on this machine (its heartbeat's pid names a posy
+    /// executable here), read from `/proc` before and after `seconds`.
+    static func measureCPU(_ rows: inout [Row], seconds: Double) async {
+        func isLocalPosy(_ pid: Int32) -> Bool {
+            guard let cmd = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8) else { return false }
+            return (cmd.split(separator: "\0").first.map { ($0 as NSString).lastPathComponent.hasPrefix("posy") }) ?? false
+        }
+        let before = rows.map { isLocalPosy($0.pid) ? ProcessCPU.seconds($0.pid) : nil }
+        let start = ContinuousClock.now
+        try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        let elapsed = (ContinuousClock.now - start).seconds
+        for i in rows.indices {
+            guard let b = before[i], let a = ProcessCPU.seconds(rows[i].pid) else { continue }
+            rows[i].cpuPercent = max(0, a - b) / elapsed * 100
+        }
     }
 
     static func duration(_ s: Double) -> String {

@@ -1,9 +1,12 @@
 import Foundation
-import PosyCore
 
 /// A generation counter that tasks can wait on: ``bump()`` wakes everyone waiting for a newer
 /// generation. Waits end early on cancellation or after a timeout.
-final class ChangeSignal: Sendable {
+///
+/// Loops wait on this rather than racing an `AsyncStream` iterator against a sleep: cancelling
+/// the losing `next()` of such a race ends the stream for good, after which the loop never waits
+/// again (docs/architecture.md, "Idle costs nothing").
+package final class ChangeSignal: Sendable {
     private struct State {
         var generation: UInt64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
@@ -14,9 +17,11 @@ final class ChangeSignal: Sendable {
 
     private let state = Locked(State())
 
-    var generation: UInt64 { state.withLock { $0.generation } }
+    package init() {}
 
-    func bump() {
+    package var generation: UInt64 { state.withLock { $0.generation } }
+
+    package func bump() {
         let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.generation &+= 1
             let w = Array(s.waiters.values)
@@ -28,7 +33,7 @@ final class ChangeSignal: Sendable {
 
     /// Returns once the generation is past `seen`, the task is cancelled, or `timeout` (if any)
     /// passed. Without a timeout no timer is armed: thousands of idle connections cost nothing.
-    func wait(after seen: UInt64, timeout: Duration?) async {
+    package func wait(after seen: UInt64, timeout: Duration?) async {
         let id = state.withLock { s -> UInt64 in
             s.nextId &+= 1
             return s.nextId
