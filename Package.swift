@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // System libraries (Shared/)
@@ -94,11 +97,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Receipts/Library"),
-        .executableTarget(name: "posy-receipts", dependencies: ["PosyCore", "PosyReceipts"], path: "Services/Receipts/Main"),
+        .executableTarget(
+            name: "posy-receipts",
+            dependencies: ["PosyCore", "PosyReceipts", "PosyAuth", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Receipts/Main"),
         .target(
             name: "PosyNotify",
             dependencies: [
                 "PosySchema", "PosyCore", "PosyStore", "PosyOrders", "PosyAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,6 +122,10 @@ let package = Package(
             dependencies: [
                 "PosyCore", "PosyAuth", "PosyOrders", "PosyReceipts", "PosyLocation", "PosyZMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
@@ -134,7 +147,7 @@ let package = Package(
             name: "PosyUnitTests",
             dependencies: [
                 "PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyOrders", "PosyReceipts", "PosyMessaging",
-                "PosyLocation", "PosyGateway", "PosyNotify",
+                "PosyLocation", "PosyGateway", "PosyNotify", .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/PosyUnitTests"),
         .testTarget(

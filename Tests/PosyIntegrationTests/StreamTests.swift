@@ -20,7 +20,7 @@ extension Integration {
                 return (status, body as? [String: Any] ?? [:])
             }
             #expect(await post("/v1/shops", admin, ["id": "s1", "name": "Lily's", "address": "x", "lat": 31, "lon": 121, "timeZone": "UTC"]).0 == 201)
-            #expect(await post("/v1/shops/s1/couriers", staff, ["id": "k1", "name": "Li Wei", "phone": "1", "vehicle": "bike"]).0 == 201)
+            #expect(await post("/v1/shops/s1/couriers", staff, ["id": "k1", "name": "Li Wei", "phone": "+86 131 0000 0001", "vehicle": "bike"]).0 == 201)
             func create() async throws -> String {
                 let (status, order) = await post("/v1/orders", staff, [
                     "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
@@ -115,7 +115,7 @@ extension Integration {
             let staff = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
             let base = "http://127.0.0.1:\(suite.httpPort)"
             #expect(await Harness.http("POST", base + "/v1/shops", token: admin, json: ["id": "s1", "name": "Lily's", "address": "x", "lat": 31, "lon": 121, "timeZone": "UTC"]).0 == 201)
-            #expect(await Harness.http("POST", base + "/v1/shops/s1/couriers", token: staff, json: ["id": "k1", "name": "Li Wei", "phone": "1", "vehicle": "ebike"]).0 == 201)
+            #expect(await Harness.http("POST", base + "/v1/shops/s1/couriers", token: staff, json: ["id": "k1", "name": "Li Wei", "phone": "+86 131 0000 0001", "vehicle": "ebike"]).0 == 201)
             let (status, body) = await Harness.http("POST", base + "/v1/orders", token: staff, json: [
                 "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
                 "recipient": ["name": "Mother", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],

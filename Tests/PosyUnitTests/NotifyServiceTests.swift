@@ -308,8 +308,14 @@ import Testing
         #expect(left.1 == 2 && before == 6, "sends \(before) → \(left.1)")
     }
 
+    static var localTargets: NotifyConfig {
+        var c = NotifyConfig()
+        c.allowLocalTargets = true
+        return c
+    }
+
     @Test func aDeletedWebhookEndsItsPendingDeliveriesAsDead() async throws {
-        let s = try await Station()
+        let s = try await Station(config: Self.localTargets)
         let staff = Station.caller("st1", .staff, shop: "s1")
         let hook = try await s.service.createWebhook(NotifyRPC.WebhookCreateRequest(caller: staff, url: "http://127.0.0.1:9/hook", events: ["order.*"]))
         #expect(hook.secret?.hasPrefix("whsec_") == true)
@@ -339,5 +345,46 @@ import Testing
         let boss = try await s.inbox("boss", .staff, shop: "s1").notifications
         #expect(boss.map(\.title) == ["Unanswered problem: damaged flowers"])
         #expect(boss.first?.body == "Nobody at Rosa Blooms has acknowledged the damaged flowers on order order-0001.")
+    }
+
+    /// Webhooks are for the public internet unless the operator allows local targets.
+    @Test func aWebhookIntoThePrivateNetworkIsRefusedWithAStableCode() async throws {
+        let s = try await Station()
+        let staff = Station.caller("st1", .staff, shop: "s1")
+        for url in ["http://127.0.0.1:7110/", "http://localhost:7101/", "http://[::1]/", "http://169.254.169.254/latest", "http://2130706433/"] {
+            await #expect(throws: RPCErrorBody.self, "\(url)") {
+                do {
+                    _ = try await s.service.createWebhook(NotifyRPC.WebhookCreateRequest(caller: staff, url: url, events: ["order.*"]))
+                } catch let e as RPCErrorBody {
+                    #expect(e.code == .destinationNotAllowed, "\(url): \(e)")
+                    throw e
+                }
+            }
+        }
+        await #expect(throws: RPCErrorBody.self) {
+            _ = try await s.service.createWebhook(NotifyRPC.WebhookCreateRequest(caller: staff, url: "file:///etc/passwd", events: ["order.*"]))
+        }
+    }
+
+    /// The signature's `t` is wall-clock time even on a test clock (here months ahead): receivers
+    /// compare it with their own clocks.
+    @Test func webhookSignaturesCarryWallClockTime() async throws {
+        let s = try await Station(config: Self.localTargets)
+        let receiver = try LoopbackListener()
+        let staff = Station.caller("st1", .staff, shop: "s1")
+        let hook = try await s.service.createWebhook(NotifyRPC.WebhookCreateRequest(
+            caller: staff, url: "http://127.0.0.1:\(receiver.port)/hook", events: ["order.confirmed"], secret: "whsec_0123456789abcdef"))
+        try await s.order(.confirmed)
+        #expect(try await s.service.deliverDue() == 1)
+        let request = try #require(receiver.requests.first)
+        let parts = request.components(separatedBy: "\r\n\r\n")
+        let header = try #require(parts[0].split(separator: "\r\n").first { $0.lowercased().hasPrefix("posy-signature:") })
+        let value = header.dropFirst("posy-signature:".count).trimmingCharacters(in: .whitespaces)
+        let body = Data(parts.dropFirst().joined(separator: "\r\n\r\n").utf8)
+        let wall = Int64(Date().timeIntervalSince1970)
+        #expect(WebhookSignature.verify(header: value, body: body, secret: "whsec_0123456789abcdef", now: wall))
+        #expect(!WebhookSignature.verify(header: value, body: body, secret: "whsec_0123456789abcdef", now: Int64(NotifyServiceTests.t0.timeIntervalSince1970)))
+        #expect(!WebhookSignature.verify(header: value, body: body + Data(" ".utf8), secret: "whsec_0123456789abcdef", now: wall))
+        #expect(try await s.service.deliveries(NotifyRPC.WebhookDeliveriesRequest(caller: staff, webhookId: hook.id)).map(\.state) == [.delivered])
     }
 }

@@ -126,6 +126,9 @@ import Testing
         #expect(await code { try await svc.create(Self.newOrder(lat: 30), by: staff, idempotencyKey: "k-1") } == .conflict)
         let other = try await svc.create(Self.newOrder(), by: staff, idempotencyKey: "k-2")
         #expect(other.id != first.id)
+        // Keys are the caller's own: a colleague's "k-1" is another order, not the first one.
+        let colleague = try await svc.create(Self.newOrder(), by: .user(sub: "st2", role: .staff, shop: "s1", order: nil), idempotencyKey: "k-1")
+        #expect(colleague.id != first.id)
         // Concurrent retries with one key still make one order.
         let ids = try await withThrowingTaskGroup(of: String.self) { g in
             for _ in 0..<20 { g.addTask { try await svc.create(Self.newOrder(), by: staff, idempotencyKey: "k-3").id } }
@@ -135,9 +138,9 @@ import Testing
         }
         #expect(ids.count == 1)
         let count = try await store.read { db in try db.queryOne("SELECT COUNT(*) FROM orders")?.int(0) }
-        #expect(count == 3)
+        #expect(count == 4)
         let placed = try await store.read { db in try db.queryOne("SELECT COUNT(*) FROM outbox WHERE topic = 'order.placed'")?.int(0) }
-        #expect(placed == 3)
+        #expect(placed == 4)
     }
 
     @Test func conversationsSpreadOverTheShardSet() async throws {
@@ -154,7 +157,7 @@ import Testing
         let t = OrdersServiceTests()
         let (svc, store) = try await t.setUp()
         defer { store.close() }
-        _ = try await svc.createCourier(Courier(id: "k9", shopId: "s2", name: "Zhang", phone: "2", vehicle: .bike, onDuty: true),
+        _ = try await svc.createCourier(Courier(id: "k9", shopId: "s2", name: "Zhang", phone: "+86 132 0000 0002", vehicle: .bike, onDuty: true),
                                         by: .user(sub: "a1", role: .admin, shop: nil, order: nil))
         var mine: [String] = []
         for i in 0..<23 {
@@ -227,5 +230,32 @@ import Testing
         }
         let topics = try await store.read { db in try db.query("SELECT topic, COUNT(*) FROM outbox WHERE topic LIKE 'order.change.%' GROUP BY topic ORDER BY topic").map { "\($0.string(0)!)=\($0.int(1)!)" } }
         #expect(topics == ["order.change.applied=2", "order.change.rejected=1", "order.change.requested=2"])
+    }
+
+    /// A tracking link follows, chats, asks and confirms; it does not redirect or cancel the flowers
+    /// (docs/protocol.md, "What a tracking link may do").
+    @Test func aTrackingLinkAsksButNeverRedirectsOrCancels() async throws {
+        let t = OrdersServiceTests()
+        let (svc, store) = try await t.setUp()
+        defer { store.close() }
+        let order = try await svc.create(OrdersServiceTests.newOrder(), by: t.staff)
+        let link = Viewer.user(sub: "c1", role: .customer, shop: nil, order: order.id)
+        #expect(link.isTrackingLink && !t.customer.isTrackingLink)
+        await #expect { try await svc.requestChange(orderId: order.id, ChangeInput(address: AddressChange(address: "1 Thief Ln", lat: 31.3, lon: 121.5)), by: link) } throws: {
+            ($0 as? RPCErrorBody)?.code == .sessionRequired
+        }
+        await #expect { try await svc.transition(order.id, to: .cancelled, by: link) } throws: { ($0 as? RPCErrorBody)?.code == .sessionRequired }
+        // Asking is fine, but even before pickup it waits for the shop.
+        let asked = try await svc.requestChange(orderId: order.id, ChangeInput(dropOff: DropOffInstruction(kind: .handToNeighbour, description: "No. 5")), by: link)
+        #expect(asked.state == .pending)
+        #expect(try await svc.order(order.id, for: t.staff).dropOff == nil)
+        let window = DeliveryWindow(start: "2026-05-10T14:00:00Z", end: "2026-05-10T16:00:00Z")
+        #expect(try await svc.requestChange(orderId: order.id, ChangeInput(window: window), by: link).state == .pending)
+        _ = try await svc.decideChange(orderId: order.id, changeId: asked.id, approve: true, reason: nil, by: t.staff)
+        #expect(try await svc.order(order.id, for: t.staff).dropOff?.description == "No. 5")
+        // A link of another order is nobody here; the customer's own sign-in still cancels.
+        let otherLink = Viewer.user(sub: "c1", role: .customer, shop: nil, order: "o-other")
+        await #expect { try await svc.transition(order.id, to: .cancelled, by: otherLink) } throws: { ($0 as? RPCErrorBody)?.code == .notFound }
+        #expect(try await svc.transition(order.id, to: .cancelled, by: t.customer).state == .cancelled)
     }
 }

@@ -3,8 +3,10 @@
 usage: notify_sinks.py HTTP_PORT SMTP_PORT
 
 HTTP on 127.0.0.1:HTTP_PORT
-  POST /config {"name": ..., "secret": ..., "fail": N}  a webhook receiver: verifies every
-       Posy-Signature with hmac + hashlib, answers 500 to the first N calls (N = -1: always 503)
+  POST /config {"name": ..., "secret": ..., "fail": N, "redirect": [CODE, URL]}  a webhook receiver:
+       verifies every Posy-Signature with hmac + hashlib, answers 500 to the first N calls (N = -1:
+       always 503); with "redirect", answers CODE with Location: URL instead
+  *    /followed      records that a redirect was followed (it must never be)
   POST /hook/<name>   the webhook receiver
   POST /sms           an SMS provider: records the JSON body
   GET  /log           everything received, as JSON
@@ -49,7 +51,14 @@ class HTTP(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def followed(self):
+        with lock:
+            received.append({"kind": "followed", "method": self.command, "path": self.path})
+        self.reply(200)
+
     def do_GET(self):
+        if self.path.startswith("/followed"):
+            return self.followed()
         if self.path == "/log":
             with lock:
                 return self.reply(200, received)
@@ -57,10 +66,12 @@ class HTTP(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path.startswith("/followed"):
+            return self.followed()
         if self.path == "/config":
             c = json.loads(body)
             with lock:
-                hooks[c["name"]] = {"secret": c["secret"], "fail": c.get("fail", 0), "calls": 0}
+                hooks[c["name"]] = {"secret": c["secret"], "fail": c.get("fail", 0), "calls": 0, "redirect": c.get("redirect")}
             return self.reply(200)
         if self.path == "/sms":
             with lock:
@@ -82,6 +93,13 @@ class HTTP(BaseHTTPRequestHandler):
                                  "id": event.get("id"), "type": event.get("type"), "at": time.time()})
             if not valid:
                 return self.reply(400, {"error": "bad signature"})
+            if hook.get("redirect"):
+                code, location = hook["redirect"]
+                self.send_response(code)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             return self.reply(200 if ok else (503 if hook["fail"] < 0 else 500))
         self.reply(404)
 

@@ -19,6 +19,8 @@ public struct SuiteLayout: Sendable {
     public var dataDir = "./data"
     /// More flags for the gateway (rate limits).
     public var gatewayExtra: [String] = []
+    /// More flags for posy-notify (`--allow-local-targets`).
+    public var notifyExtra: [String] = []
 
     public init() {}
 
@@ -49,7 +51,7 @@ public struct SuiteLayout: Sendable {
             Child(name: "receipts", executable: "posy-receipts", arguments: common + rpc(rpcBase + 30)),
             // Links in notifications point at this suite's gateway unless POSY_PUBLIC_URL says otherwise.
             Child(name: "notify", executable: "posy-notify", arguments: common + rpc(rpcBase + 40)
-                  + (Environment.string("POSY_PUBLIC_URL") == nil ? ["--public-url", "http://\(host):\(httpPort)"] : [])),
+                  + (Environment.string("POSY_PUBLIC_URL") == nil ? ["--public-url", "http://\(host):\(httpPort)"] : []) + notifyExtra),
             Child(name: "gateway", executable: "posy-gateway", arguments: common + [
                 "--http-host", host, "--http-port", "\(httpPort)", "--expect", instances.joined(separator: ","),
                 "--rpc", "tcp://\(host):*"] + gatewayExtra),

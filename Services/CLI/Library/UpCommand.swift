@@ -28,6 +28,8 @@ public struct UpCommand: AsyncParsableCommand {
     var rateBurst: Double?
     @Option(name: .customLong("restart-delay"), help: "First restart delay in seconds after a child dies; doubles up to 10 s (default 0.5).")
     var restartDelay: Double = 0.5
+    @Flag(name: .customLong("allow-local-targets"), help: "Let webhooks call loopback and private addresses: local test sinks only (env POSY_ALLOW_LOCAL_TARGETS=1).")
+    var allowLocalTargets = false
     @Flag(name: .customLong("no-color"), help: "Plain log prefixes (also when NO_COLOR is set or output is not a terminal).")
     var noColor = false
 
@@ -46,6 +48,7 @@ public struct UpCommand: AsyncParsableCommand {
         layout.httpPort = httpPort ?? Environment.string("POSY_HTTP_PORT").flatMap(Int.init) ?? 8080
         layout.shards = shards
         layout.dataDir = Environment.resolve(dataDir, "POSY_DATA_DIR", "./data")
+        layout.notifyExtra = allowLocalTargets ? ["--allow-local-targets"] : []
         layout.gatewayExtra = (rateLimit.map { ["--rate-limit", "\($0)"] } ?? []) + (rateBurst.map { ["--rate-burst", "\($0)"] } ?? [])
         let bin = binDir ?? Self.ownDirectory()
         for child in layout.children where !FileManager.default.isExecutableFile(atPath: (bin as NSString).appendingPathComponent(child.executable)) {

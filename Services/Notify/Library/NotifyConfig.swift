@@ -16,6 +16,9 @@ public struct NotifyConfig: Sendable {
     public var giveUpAfter: Double = 24 * 3600
     /// How long one HTTP delivery may take.
     public var httpTimeout: Double = 10
+    /// Webhooks may call loopback, private and link-local addresses (`--allow-local-targets`: tests
+    /// and local sinks only; see ``NetworkDestination``).
+    public var allowLocalTargets = false
     /// The SMS provider's HTTP endpoint (POST); nil: no SMS channel.
     public var smsURL: String?
     /// The SMS request body; `{to}` and `{text}` are replaced, JSON-escaped.

@@ -10,7 +10,7 @@ public struct NotifyLinks: Sendable {
 
     public init(publicURL: String, secret: String?) {
         self.publicURL = publicURL
-        self.signer = secret.map(TokenSigner.init(secret:))
+        self.signer = secret.map { TokenSigner(secret: $0) }
     }
 
     /// Whether tracking links can be made (the suite's secret was found).

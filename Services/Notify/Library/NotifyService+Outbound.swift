@@ -63,20 +63,22 @@ extension NotifyService {
             }
         }
         guard !jobs.isEmpty else { return 0 }
-        let sender = OutboundSender(config: config)
-        let results = await withTaskGroup(of: (String, Int?, String?, Int).self) { group in
-            var out: [(String, Int?, String?, Int)] = []
+        let sender = OutboundSender(config: config, logger: logger)
+        let results = await withTaskGroup(of: Attempt.self) { group in
+            var out: [Attempt] = []
             for (i, job) in jobs.enumerated() {
                 if i >= 16, let r = await group.next() { out.append(r) }
                 group.addTask {
                     let start = ContinuousClock.now
                     let ms = { Int((ContinuousClock.now - start) / .milliseconds(1)) }
-                    do {
+                    do throws(OutboundFailure) {
                         let status = try await sender.send(job, signedAt: Date())
-                        if let status, !(200..<300).contains(status) { return (job.id, status, "HTTP \(status)", ms()) }
-                        return (job.id, status, nil, ms())
+                        if let status, !(200..<300).contains(status) {
+                            return Attempt(id: job.id, status: status, failure: .status(status), ms: ms())
+                        }
+                        return Attempt(id: job.id, status: status, failure: nil, ms: ms())
                     } catch {
-                        return (job.id, nil, "\(error)".prefix(500).description, ms())
+                        return Attempt(id: job.id, status: nil, failure: error, ms: ms())
                     }
                 }
             }
@@ -86,14 +88,15 @@ extension NotifyService {
         let config = self.config
         let after = clock()
         try await store.write { db in
-            for (id, status, error, ms) in results {
+            for attempt in results {
+                let id = attempt.id
                 guard let row = try db.query("SELECT attempts, created_at, channel FROM outbound WHERE id = ? AND state = 'pending'", id).first
                 else { continue }
                 let n = Int(row.int(0) ?? 0) + 1
                 let channel = row.string(2) ?? ""
                 try db.run("INSERT OR REPLACE INTO outbound_attempts(delivery_id, n, at, status, error, ms) VALUES (?,?,?,?,?,?)",
-                           id, n, now.timeIntervalSince1970, status, error, ms)
-                if error == nil {
+                           id, n, now.timeIntervalSince1970, attempt.status, attempt.failure?.description, attempt.ms)
+                guard let failure = attempt.failure else {
                     try db.run("UPDATE outbound SET state = 'delivered', attempts = ?, delivered_at = ?, next_at = NULL WHERE id = ?",
                                n, after.timeIntervalSince1970, id)
                     self.metrics.increment("outbound_delivered_\(channel)")
@@ -101,11 +104,11 @@ extension NotifyService {
                 }
                 let created = row.double(1) ?? now.timeIntervalSince1970
                 let end = created + config.giveUpAfter
-                if after.timeIntervalSince1970 >= end {
+                if failure.isPermanent || after.timeIntervalSince1970 >= end {
                     try db.run("UPDATE outbound SET state = 'dead', attempts = ?, next_at = NULL WHERE id = ?", n, id)
                     self.metrics.increment("outbound_dead_\(channel)")
                     self.logger.warning("outbound delivery dead-lettered", metadata: [
-                        "delivery": "\(id)", "channel": "\(channel)", "attempts": "\(n)", "error": "\(error ?? "")",
+                        "delivery": "\(id)", "channel": "\(channel)", "attempts": "\(n)", "error": "\(failure)",
                     ])
                 } else {
                     let delay = Self.backoff(attempt: n, config: config)
@@ -118,6 +121,14 @@ extension NotifyService {
         return jobs.count
     }
 
+    /// One try of one delivery: the HTTP status (when there was one) and why it failed (nil: delivered).
+    struct Attempt: Sendable {
+        var id: String
+        var status: Int?
+        var failure: OutboundFailure?
+        var ms: Int
+    }
+
     /// Seconds before retry `attempt + 1`: base × 2^(attempt−1), capped, times a random 0.5–1
     /// (so receivers that failed together are not hit together again).
     static func backoff(attempt: Int, config: NotifyConfig) -> Double {
@@ -126,34 +137,38 @@ extension NotifyService {
     }
 
     /// Wakes the delivery loop (new work was committed).
-    func kick() { wake.withLock { _ = $0?.yield() } }
+    func kick() { wake.bump() }
+
+    /// Seconds until the earliest pending delivery is due (0 when one is due now); nil when none is pending.
+    func nextDueIn() async throws -> Double? {
+        let now = clock().timeIntervalSince1970
+        return try await store.read { db in
+            try db.queryOne("SELECT MIN(next_at) FROM outbound WHERE state = 'pending'")?.double(0).map { max(0, $0 - now) }
+        }
+    }
 
     /// The loop that sends outbound deliveries as they become due.
     public func deliveryService() -> some Service { DeliveryLoop(service: self) }
 
+    /// Sends what is due, then sleeps until the next delivery is due or new work is committed (a
+    /// kick, or a test clock moving). With nothing pending it arms no timer at all.
     struct DeliveryLoop: Service {
         let service: NotifyService
 
         func run() async throws {
-            let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-            service.wake.withLock { $0 = continuation }
-            try? await cancelWhenGracefulShutdown {
+            await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
-                    var tried = 0
+                    let seen = service.wake.generation
+                    var wait: Double?
                     do {
-                        tried = try await service.deliverDue()
+                        if try await service.deliverDue() == 0 { wait = try await service.nextDueIn() ?? .infinity }
                     } catch {
                         service.logger.error("outbound delivery pass failed", metadata: ["error": "\(error)"])
+                        wait = 1  // e.g. a full disk: try again, but not in a tight loop
                     }
-                    if tried == 0 {
-                        // New work kicks; the clock (a retry coming due) is looked at every 200 ms.
-                        try await withThrowingTaskGroup(of: Void.self) { group in
-                            group.addTask { var it = stream.makeAsyncIterator(); _ = await it.next() }
-                            group.addTask { try await Task.sleep(for: .milliseconds(200)) }
-                            _ = try await group.next()
-                            group.cancelAll()
-                        }
-                    }
+                    guard let wait else { continue }  // a full page was sent: more may be due
+                    // Due times are on the service clock; a test clock only moves by advancing, which kicks.
+                    await service.wake.wait(after: seen, timeout: wait.isFinite ? .milliseconds(Int64(max(wait, 0.01) * 1000)) : nil)
                 }
             }
         }

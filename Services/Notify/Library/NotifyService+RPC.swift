@@ -20,7 +20,7 @@ extension NotifyService {
     /// The inboxes a caller reads: their own, and a staff member's shop's shared one.
     static func inboxes(_ viewer: Viewer) throws -> [String] {
         guard case .user(let sub, let role, let shop, let scope) = viewer else { throw RPCErrorBody(.forbidden, "people read inboxes") }
-        if scope != nil { throw RPCErrorBody(.forbidden, "a tracking link has no inbox") }
+        if scope != nil { throw RPCErrorBody(.sessionRequired, "a tracking link has no inbox: the customer's own sign-in has") }
         if role == .staff, let shop { return [sub, "shop:\(shop)"] }
         return [sub]
     }
@@ -74,7 +74,9 @@ extension NotifyService {
 
     /// `notify.preferences`: reads, or sets what is given of, the caller's own preferences.
     public func preferences(_ r: NotifyRPC.PreferencesRequest) async throws -> NotifyPreferences {
-        guard case .user(let sub, _, _, nil) = try Viewer(r.caller) else { throw RPCErrorBody(.forbidden, "people have preferences") }
+        let viewer = try Viewer(r.caller)
+        if viewer.isTrackingLink { throw RPCErrorBody(.sessionRequired, "preferences need the customer's own sign-in, not a tracking link") }
+        guard case .user(let sub, _, _, nil) = viewer else { throw RPCErrorBody(.forbidden, "people have preferences") }
         if let set = r.set { try Self.validate(set) }
         return try await store.write { db in
             var p = try self.preferences(db, sub) ?? NotifyPreferences()
@@ -103,9 +105,11 @@ extension NotifyService {
             throw RPCErrorBody(.invalidField, "\(name): HH:mm, e.g. 22:00")
         }
         if let tz = p.timeZone, TimeZone(identifier: tz) == nil { throw RPCErrorBody(.invalidField, "timeZone: an IANA zone, e.g. Asia/Shanghai") }
-        if let e = p.email, !(e.contains("@") && e.count <= 254) { throw RPCErrorBody(.invalidField, "email: an address") }
-        if let ph = p.phone, !(ph.count <= 32 && ph.allSatisfy { $0.isNumber || "+- ()".contains($0) }) {
-            throw RPCErrorBody(.invalidField, "phone: digits, +, -, spaces")
+        if let e = p.email, !EmailAddress.isValid(e) {
+            throw RPCErrorBody(.invalidField, "email: a plain address like name@example.com (no spaces, quotes, brackets or line breaks)")
+        }
+        if let ph = p.phone, !PhoneNumber.isValid(ph) {
+            throw RPCErrorBody(.invalidField, "phone: 3–20 digits, an optional leading +, spaces, -, ( and )")
         }
     }
 

@@ -28,8 +28,15 @@ extension NotifyService {
     /// `notify.webhooks.create`: an http(s) URL, the events wanted, and a secret (made if not given).
     public func createWebhook(_ r: NotifyRPC.WebhookCreateRequest) async throws -> Webhook {
         let shop = try Self.webhookShop(try Viewer(r.caller), r.shopId)
-        guard let url = URL(string: r.url), url.scheme == "http" || url.scheme == "https", url.host != nil, r.url.count <= 2048 else {
-            throw RPCErrorBody(.invalidField, "url: an http or https URL")
+        do throws(NetworkDestination.Refusal) {
+            // Checked again, and pinned, at every attempt: DNS may change after this.
+            _ = try await NetworkDestination.resolve(try NetworkDestination.host(of: r.url), allowLocal: config.allowLocalTargets)
+        } catch .badURL(let why) {
+            throw RPCErrorBody(.invalidField, "url: an http or https URL (\(why))")
+        } catch .unresolved {
+            // A host whose DNS is not live yet may still be registered; attempts fail until it is.
+        } catch {
+            throw RPCErrorBody(.destinationNotAllowed, "url: \(error.description); webhooks go to the public internet")
         }
         guard !r.events.isEmpty, r.events.count <= 100, r.events.allSatisfy({ p in
             !p.isEmpty && p.count <= 100 && p.allSatisfy { $0.isLetter || $0 == "." || $0 == "*" } && !p.dropLast().contains("*")

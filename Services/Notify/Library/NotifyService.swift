@@ -20,12 +20,15 @@ public final class NotifyService: Sendable {
     let logger: Logger
     let clock: @Sendable () -> Date
     let publish: Publish
-    /// Wakes the delivery loop when outbound work is committed.
-    let wake = Locked<AsyncStream<Void>.Continuation?>(nil)
+    /// Wakes the delivery loop: outbound work was committed, or the (test) clock moved.
+    let wake: ChangeSignal
 
-    public init(store: Store, config: NotifyConfig = NotifyConfig(), links: NotifyLinks, metrics: Metrics, logger: Logger,
-                clock: @escaping @Sendable () -> Date = { Date() }, publish: @escaping Publish = { _, _, _ in })
+    /// `wake`: pass a test clock's `advanced` signal, so moving the clock wakes the delivery loop.
+    package init(store: Store, config: NotifyConfig = NotifyConfig(), links: NotifyLinks, metrics: Metrics, logger: Logger,
+                clock: @escaping @Sendable () -> Date = { Date() }, wake: ChangeSignal = ChangeSignal(),
+                publish: @escaping Publish = { _, _, _ in })
     {
+        self.wake = wake
         self.store = store
         self.config = config
         self.links = links
@@ -86,7 +89,8 @@ public final class NotifyService: Sendable {
         guard !pushes.isEmpty else { return }
         db.onCommit {
             for p in pushes {
-                self.publish(p.topic, "notification", ChatPush(conversationId: nil, role: p.role, unread: nil).encode(body: p.body))
+                let push = ChatPush(conversationId: nil, orderId: order?.id ?? event.orderId, role: p.role, unread: nil)
+                self.publish(p.topic, "notification", push.encode(body: p.body))
             }
         }
     }

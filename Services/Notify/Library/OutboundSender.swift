@@ -1,13 +1,19 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import Logging
+import NIOCore
+import NIOHTTP1
 import PosySchema
 
 /// Carries one outbound delivery out of the suite: a signed webhook POST, the SMS provider's HTTP
-/// API, or SMTP. Returns the HTTP status (nil for SMTP) or throws what went wrong.
+/// API, or SMTP. Returns the HTTP status (nil for SMTP) of a delivered call; throws why not.
+///
+/// Webhook URLs are the shop's input: their host is resolved and checked (``NetworkDestination``)
+/// before every attempt and the connection is pinned to the checked address; redirects are never
+/// followed. The SMS provider's URL is the operator's and is called as configured.
 struct OutboundSender: Sendable {
     let config: NotifyConfig
+    let logger: Logger
 
     struct Job: Sendable {
         var id: String
@@ -21,56 +27,95 @@ struct OutboundSender: Sendable {
         var secret: String?
     }
 
-    struct HTTPFailure: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// `signedAt` is wall-clock time (receivers compare it with theirs), even on a test clock.
-    func send(_ job: Job, signedAt: Date) async throws -> Int? {
+    func send(_ job: Job, signedAt: Date) async throws(OutboundFailure) -> Int? {
         switch job.channel {
         case "webhook":
-            guard let url = job.url, let secret = job.secret else { throw HTTPFailure(description: "webhook is gone") }
+            guard let url = job.url, let secret = job.secret else { throw .unconfigured("webhook deleted") }
             let signature = WebhookSignature.sign(body: job.body, secret: secret, at: Int64(signedAt.timeIntervalSince1970))
-            return try await post(url, body: job.body, contentType: "application/json",
-                                  headers: [WebhookSignature.header: signature, "Posy-Delivery": job.id, "Posy-Event": job.event])
+            return try await post(url, body: job.body, contentType: "application/json", checked: true,
+                                  headers: [(WebhookSignature.header, signature), ("Posy-Delivery", job.id), ("Posy-Event", job.event)])
         case "sms":
-            guard let url = config.smsURL else { throw HTTPFailure(description: "no SMS provider configured") }
+            guard let url = config.smsURL else { throw .unconfigured("no SMS provider configured") }
+            guard PhoneNumber.isValid(job.target) else { throw .unsafeValue("not a phone number") }
             let text = String(decoding: job.body, as: UTF8.self)
             let body = NotifyTemplate.fill(config.smsBody, ["to": Self.jsonEscaped(job.target), "text": Self.jsonEscaped(text)])
-            return try await post(url, body: Data(body.utf8), contentType: config.smsContentType, headers: ["Posy-Delivery": job.id])
+            return try await post(url, body: Data(body.utf8), contentType: config.smsContentType, checked: false,
+                                  headers: [("Posy-Delivery", job.id)])
         case "email":
-            guard let smtp = config.smtp else { throw HTTPFailure(description: "no SMTP relay configured") }
-            try await smtp.send(to: job.target, subject: job.subject ?? "", body: String(decoding: job.body, as: UTF8.self), id: job.id)
+            guard let smtp = config.smtp else { throw .unconfigured("no SMTP relay configured") }
+            do {
+                try await smtp.send(to: job.target, subject: job.subject ?? "", body: String(decoding: job.body, as: UTF8.self), id: job.id)
+            } catch let refused as SMTPClient.Refused {
+                throw .unsafeValue(refused.description)
+            } catch {
+                logger.info("email attempt failed", metadata: ["delivery": "\(job.id)", "error": "\(error)"])
+                throw .unreachable
+            }
             return nil
         default:
-            throw HTTPFailure(description: "unknown channel \(job.channel)")
+            throw .unconfigured("unknown channel \(job.channel)")
         }
     }
-
-    /// One session for every delivery: no cache, no cookies, up to 16 connections per host kept open.
-    static let session: URLSession = {
-        let c = URLSessionConfiguration.ephemeral
-        c.urlCache = nil
-        c.httpCookieStorage = nil
-        c.requestCachePolicy = .reloadIgnoringLocalCacheData
-        c.httpMaximumConnectionsPerHost = 16
-        return URLSession(configuration: c)
-    }()
 
     /// The inside of a JSON string literal.
     static func jsonEscaped(_ s: String) -> String { String(JSON.quoted(s).dropFirst().dropLast()) }
 
-    func post(_ url: String, body: Data, contentType: String, headers: [String: String]) async throws -> Int {
-        guard let u = URL(string: url), u.scheme == "http" || u.scheme == "https" else { throw HTTPFailure(description: "bad url \(url)") }
-        var request = URLRequest(url: u)
-        request.httpMethod = "POST"
-        request.timeoutInterval = config.httpTimeout
-        request.httpBody = body
-        request.setValue(contentType, forHTTPHeaderField: "Content-Type")
-        request.setValue("Posy-Notify/1", forHTTPHeaderField: "User-Agent")
-        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
-        let (_, response) = try await Self.session.data(for: request)
-        guard let http = response as? HTTPURLResponse else { throw HTTPFailure(description: "no HTTP response") }
-        return http.statusCode
+    /// One POST. `checked`: resolve and check the host first, and connect only to the checked address.
+    /// Header values are Posy's own (ids, event types, signatures); each is checked to be one line.
+    func post(_ url: String, body: Data, contentType: String, checked: Bool, headers: [(String, String)]) async throws(OutboundFailure) -> Int {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5), read: .milliseconds(Int64(config.httpTimeout * 1000))))
+        configuration.decompression = .disabled
+        if checked {
+            let host: String
+            let destination: NetworkDestination
+            do throws(NetworkDestination.Refusal) {
+                host = try NetworkDestination.host(of: url)
+                destination = try await NetworkDestination.resolve(host, allowLocal: config.allowLocalTargets)
+            } catch .badURL(let why) {
+                throw .badTarget(why)
+            } catch .unresolved {
+                throw .unreachable
+            } catch {
+                logger.warning("webhook destination refused", metadata: ["url": "\(url)", "why": "\(error)"])
+                throw .notAllowed
+            }
+            if !destination.isLiteral { configuration.dnsOverride = [host: destination.address] }
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(bytes: body))
+        for (name, value) in [("Content-Type", contentType), ("User-Agent", "Posy-Notify/1")] + headers {
+            guard !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else { throw .unsafeValue("header \(name) is not one line") }
+            request.headers.add(name: name, value: value)
+        }
+        // One client per attempt: its connection goes to this attempt's checked address only.
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let result: Result<Int, OutboundFailure>
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(config.httpTimeout * 1000)))
+            var read = 0
+            for try await chunk in response.body {  // the receiver's answer is not kept; a little is read so the call completes
+                read += chunk.readableBytes
+                if read > 64 * 1024 { break }
+            }
+            result = .success(Int(response.status.code))
+        } catch {
+            logger.info("outbound HTTP attempt failed", metadata: ["url": "\(url)", "error": "\(error)"])
+            result = .failure(Self.classify(error))
+        }
+        try? await client.shutdown()
+        return try result.get()
+    }
+
+    static func classify(_ error: any Error) -> OutboundFailure {
+        if let e = error as? HTTPClientError {
+            if [.connectTimeout, .deadlineExceeded, .readTimeout, .writeTimeout].contains(e) { return .timeout }
+            if String(describing: e).localizedCaseInsensitiveContains("tls") { return .tls }
+            return .unreachable
+        }
+        return String(reflecting: type(of: error)).contains("SSL") ? .tls : .unreachable
     }
 }

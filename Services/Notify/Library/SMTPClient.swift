@@ -1,4 +1,5 @@
 import Foundation
+import PosySchema
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,7 +38,21 @@ public struct SMTPClient: Sendable {
         }
     }
 
+    /// Refused before connecting: a value that would not stay inside its SMTP command or header.
+    /// Addresses are plain addr-specs, the id a token; the subject and body travel base64-encoded.
+    public struct Refused: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    static func check(to: String, from: String, id: String) throws(Refused) {
+        guard EmailAddress.isValid(to) else { throw Refused(description: "smtp: recipient is not a plain address") }
+        guard EmailAddress.isValid(from) else { throw Refused(description: "smtp: sender is not a plain address") }
+        guard !id.isEmpty, id.utf8.count <= 128, id.utf8.allSatisfy({ EmailAddress.isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
+        else { throw Refused(description: "smtp: message id is not a token") }
+    }
+
     func sendBlocking(to: String, subject: String, body: String, id: String) throws {
+        try Self.check(to: to, from: from, id: id)
         let fd = try connect()
         defer { close(fd) }
         var reader = LineReader(fd: fd)

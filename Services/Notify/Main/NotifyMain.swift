@@ -33,6 +33,8 @@ struct NotifyMain: AsyncParsableCommand {
     var retentionDays: Double?
     @Option(name: .customLong("test-clock"), help: "Tests only: run on a clock that starts at this RFC 3339 time and moves only by the clock.advance RPC (env POSY_TEST_CLOCK).")
     var testClock: String?
+    @Flag(name: .customLong("allow-local-targets"), help: "Let webhooks call loopback, private and link-local addresses: for tests and local sinks only (env POSY_ALLOW_LOCAL_TARGETS=1).")
+    var allowLocalTargets = false
     @Flag(name: .customLong("print-rules"), help: "Print the built-in rules and templates (JSON) and exit.")
     var printRules = false
 
@@ -54,12 +56,15 @@ struct NotifyMain: AsyncParsableCommand {
         c.smsURL = smsURL ?? Environment.string("POSY_SMS_URL")
         if let u = c.smsURL, URL(string: u)?.host == nil { throw ValidationError("--sms-url must be an http(s) URL") }
         c.smsBody = smsBody ?? Environment.string("POSY_SMS_BODY") ?? c.smsBody
+        c.allowLocalTargets = allowLocalTargets || Environment.string("POSY_ALLOW_LOCAL_TARGETS") == "1"
         if let relay = smtp ?? Environment.string("POSY_SMTP") {
             let parts = relay.split(separator: ":")
             guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else {
                 throw ValidationError("--smtp must be host:port")
             }
-            c.smtp = SMTPClient(host: String(parts[0]), port: port, from: smtpFrom ?? Environment.string("POSY_SMTP_FROM") ?? "posy@localhost")
+            let from = smtpFrom ?? Environment.string("POSY_SMTP_FROM") ?? "posy@localhost"
+            guard EmailAddress.isValid(from) else { throw ValidationError("--smtp-from must be a plain address like posy@example.com") }
+            c.smtp = SMTPClient(host: String(parts[0]), port: port, from: from)
         }
         c.retryBase = retryBase ?? Environment.string("POSY_NOTIFY_RETRY_BASE").flatMap(Double.init) ?? c.retryBase
         c.giveUpAfter = (giveUpHours ?? Environment.string("POSY_NOTIFY_GIVE_UP_HOURS").flatMap(Double.init)).map { $0 * 3600 } ?? c.giveUpAfter
@@ -101,12 +106,15 @@ struct NotifyMain: AsyncParsableCommand {
         ) { host in
             guard let store = host.store else { return [] }
             let clock = try await host.serviceClock(testStart: testStart)
+            if config.allowLocalTargets {
+                host.logger.warning("--allow-local-targets is on: webhooks may call loopback and private addresses (tests and local sinks only)")
+            }
             if !links.signsTracking {
                 host.logger.notice("no suite secret (POSY_SECRET or <data-dir>/secret): notifications carry no tracking links")
             }
             let service = NotifyService(
                 store: store, config: config, links: links, metrics: host.metrics, logger: host.logger, clock: { clock.now() },
-                publish: host.ephemeralPublisher(src: "notify"))
+                wake: clock.advanced, publish: host.ephemeralPublisher(src: "notify"))
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)
             return [service.deliveryService(), service.pruneService()]

@@ -26,5 +26,8 @@ public enum OrderValidation {
         guard let end = Timestamp.parse(o.window.end) else { throw bad("window.end", "not an RFC 3339 time") }
         if end <= start { throw bad("window", "end must be after start") }
         if let s = o.sender, s.anonymous == false, (s.name ?? "").isEmpty { throw bad("sender.name", "required unless anonymous") }
+        for (field, phone) in [("customer.phone", o.customer.phone), ("recipient.phone", r.phone), ("sender.phone", o.sender?.phone)] {
+            if let phone, !PhoneNumber.isValid(phone) { throw bad(field, "3–20 digits, an optional leading +, spaces, -, ( and )") }
+        }
     }
 }

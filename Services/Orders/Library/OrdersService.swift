@@ -70,6 +70,7 @@ public final class OrdersService: Sendable {
         var c = courier
         if c.id.isEmpty { c.id = Self.newId("k") }
         guard !c.name.isEmpty, !c.phone.isEmpty else { throw RPCErrorBody(.invalidField, "name and phone are required") }
+        guard PhoneNumber.isValid(c.phone) else { throw RPCErrorBody(.invalidField, "phone: 3–20 digits, an optional leading +, spaces, -, ( and )") }
         let body = try JSON.encode(c)
         let saved = c
         let events = self.events

@@ -1,0 +1,74 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where an outbound call made on a shop's behalf may go. A webhook URL is the shop's input: without
+/// this check it reaches the suite's own RPC and bus ports, other hosts of the private network, or a
+/// cloud's metadata service (docs/operations.md, "Outbound destinations").
+///
+/// The host is resolved here and every address it resolves to must be public; the call is then
+/// pinned to the address that was checked, so a DNS answer that changes between the check and the
+/// connect (rebinding) cannot move it. `allowLocal` (the operator's `--allow-local-targets`, for
+/// tests and local sinks) admits loopback, private and link-local addresses; unspecified,
+/// multicast and broadcast addresses are never a destination.
+struct NetworkDestination: Sendable, Equatable {
+    /// The URL's host as written (brackets of an IPv6 literal removed).
+    var host: String
+    /// The checked address to connect to, as text (`203.0.113.9`, `2001:db8::1`).
+    var address: String
+    /// Whether `host` is itself an address (then there is nothing to pin).
+    var isLiteral: Bool
+
+    enum Refusal: Error, Equatable, CustomStringConvertible {
+        /// Not an http(s) URL Posy calls: scheme, user info, port, length.
+        case badURL(String)
+        /// The host resolves to an address outside the public internet.
+        case notAllowed(String)
+        /// The host does not resolve.
+        case unresolved
+
+        var description: String {
+            switch self {
+            case .badURL(let why): "url: \(why)"
+            case .notAllowed(let what): "destination not allowed: \(what)"
+            case .unresolved: "host does not resolve"
+            }
+        }
+    }
+
+    /// The host of an http(s) URL a webhook may have, or why not.
+    static func host(of text: String) throws(Refusal) -> String {
+        guard text.utf8.count <= 2048, let url = URLComponents(string: text) else { throw .badURL("not a URL") }
+        guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else { throw .badURL("http or https only") }
+        guard url.user == nil, url.password == nil else { throw .badURL("no user:password@ in the URL") }
+        guard var host = url.host, !host.isEmpty else { throw .badURL("a host is required") }
+        if let port = url.port, !(1...65535).contains(port) { throw .badURL("port 1–65535") }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else { throw .badURL("the host has spaces or control characters") }
+        return host
+    }
+
+    /// Resolves `host` (on a thread of its own: `getaddrinfo` blocks) and checks every address.
+    static func resolve(_ host: String, allowLocal: Bool) async throws(Refusal) -> NetworkDestination {
+        if let literal = IPAddress(literal: host) {
+            try check(literal, allowLocal: allowLocal)
+            return NetworkDestination(host: host, address: literal.description, isLiteral: true)
+        }
+        let addresses = await withCheckedContinuation { (c: CheckedContinuation<[IPAddress], Never>) in
+            DispatchQueue.global().async { c.resume(returning: IPAddress.lookup(host)) }
+        }
+        guard let first = addresses.first else { throw .unresolved }
+        for a in addresses { try check(a, allowLocal: allowLocal) }
+        return NetworkDestination(host: host, address: first.description, isLiteral: false)
+    }
+
+    static func check(_ address: IPAddress, allowLocal: Bool) throws(Refusal) {
+        switch address.scope {
+        case .global: return
+        case .local where allowLocal: return
+        case .local: throw .notAllowed("\(address) is a loopback, private, link-local or reserved address")
+        case .never: throw .notAllowed("\(address) is not a unicast address")
+        }
+    }
+}
