@@ -180,11 +180,12 @@ import Testing
         #expect(Set(pushes.map(\.topic)) == ["to.c1.", "to.k1.", "shop.s1."])
         let router = PushRouter()
         let got = Locked<[String: [String]]>([:])
-        func claims(_ sub: String, _ role: Role, _ shop: String? = nil) -> TokenClaims {
-            TokenClaims(sub: sub, role: role, shop: shop, iat: 0, exp: Int64(Date().timeIntervalSince1970) + 60)
+        func claims(_ sub: String, _ role: Role, _ shop: String? = nil, order: String? = nil) -> TokenClaims {
+            TokenClaims(sub: sub, role: role, shop: shop, order: order, iat: 0, exp: Int64(Date().timeIntervalSince1970) + 60)
         }
         for (name, c) in [("c1", claims("c1", .customer)), ("k1", claims("k1", .courier, "s1")), ("st1", claims("st1", .staff, "s1")),
-                          ("fake-c1", claims("c1", .courier, "s1")), ("st2", claims("st2", .staff, "s2")), ("admin", claims("a", .admin))] {
+                          ("fake-c1", claims("c1", .courier, "s1")), ("st2", claims("st2", .staff, "s2")), ("admin", claims("a", .admin)),
+                          ("link-o1", claims("c1", .customer, order: "o1")), ("link-o2", claims("c1", .customer, order: "o2"))] {
             _ = router.register(c) { frame in got.withLock { $0[name, default: []].append(frame) } }
         }
         for p in pushes {
@@ -193,6 +194,12 @@ import Testing
         let frames = got.withLock { $0 }
         #expect(frames["c1"]?.count == 1 && frames["k1"]?.count == 1 && frames["st1"]?.count == 1)
         #expect(frames["fake-c1"] == nil, "a courier named like the customer does not get the customer's push")
+        // A tracking link hears about its own order only, though it names the same customer.
+        #expect(frames["link-o1"]?.count == 1)
+        #expect(frames["link-o2"] == nil, "a tracking link of another order got this order's chat")
+        // Pushes of no order (e.g. a notification about nothing in particular) reach no link.
+        let loose = ChatPush(conversationId: nil, orderId: nil, role: "customer", unread: nil).encode(body: Data("{}".utf8))
+        #expect(router.route(topic: "to.c1.", Envelope(src: "notify", epoch: "", seq: 0, type: "notification", data: loose)) == 1)
         #expect(frames["st2"] == nil && frames["admin"] == nil)
         #expect(frames["c1"]?.first?.contains(#""unread":3"#) == true, "\(frames["c1"] ?? [])")
         #expect(frames["k1"]?.first?.contains(#""unread":2"#) == true)
@@ -201,7 +208,7 @@ import Testing
 
     @Test func chatPushesCarryTheirBodyBytesUnchanged() throws {
         let body = Data(#"{"text":"a \"body\": inside","body":{"x":1}}"#.utf8)
-        let push = ChatPush(conversationId: "m1-o1", role: "customer", unread: ["body": 2, "c\"1": 3], unreadElse: 4, only: "c1")
+        let push = ChatPush(conversationId: "m1-o1", orderId: "o1", role: "customer", unread: ["body": 2, "c\"1": 3], unreadElse: 4, only: "c1")
         let data = push.encode(body: body)
         #expect(try JSONSerialization.jsonObject(with: data) is [String: Any], "valid JSON")
         let (decoded, bytes) = try ChatPush.decode(data)

@@ -10,6 +10,8 @@ final class PushRouter: Sendable {
     struct Listener: Sendable {
         let sub: String
         let role: Role
+        /// A tracking link's order: only pushes about it are delivered.
+        let order: String?
         let deliver: @Sendable (String) -> Void
     }
 
@@ -29,7 +31,7 @@ final class PushRouter: Sendable {
 
     /// Adds a connection; returns the handle to remove it with.
     func register(_ claims: TokenClaims, deliver: @escaping @Sendable (String) -> Void) -> (id: Int, topics: [String]) {
-        let listener = Listener(sub: claims.sub, role: claims.role, deliver: deliver)
+        let listener = Listener(sub: claims.sub, role: claims.role, order: claims.order, deliver: deliver)
         let topics = Self.topics(claims)
         let id = state.withLock { s -> Int in
             s.next += 1
@@ -65,6 +67,7 @@ final class PushRouter: Sendable {
         for l in listeners {
             if staffTopic { guard l.role == .staff else { continue } } else if let role = push.role, role != l.role.rawValue { continue }
             if let only = push.only, only != l.sub { continue }
+            if let scope = l.order, push.orderId != scope { continue }
             l.deliver(head + ((push.unread?[l.sub] ?? push.unreadElse).map { ",\"unread\":\($0)" } ?? "") + "}")
             delivered += 1
         }

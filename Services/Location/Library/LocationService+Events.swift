@@ -32,7 +32,7 @@ extension LocationService {
             db.onCommit {
                 self.pushed.withLock { $0[c.id] = nil }
                 self.tracks.withLock { $0[c.id] = nil }
-                self.publish(ChatPush.shopTopic(c.shopId), "courier.offDuty", ChatPush(conversationId: nil, role: nil, unread: nil).encode(body: body))
+                self.publish(ChatPush.shopTopic(c.shopId), "courier.offDuty", ChatPush(conversationId: nil, orderId: nil, role: nil, unread: nil).encode(body: body))
             }
         }
     }

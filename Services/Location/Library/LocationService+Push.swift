@@ -22,12 +22,12 @@ extension LocationService {
                 continue
             }
             if let body = try? JSON.encode(p.courier) {
-                publish(ChatPush.shopTopic(p.shopId), "courier.position", ChatPush(conversationId: nil, role: nil, unread: nil).encode(body: body))
+                publish(ChatPush.shopTopic(p.shopId), "courier.position", ChatPush(conversationId: nil, orderId: nil, role: nil, unread: nil).encode(body: body))
             }
             for c in p.customers {
                 guard let body = try? JSON.encode(c.view) else { continue }
                 publish(Topic.user(c.customerId), "order.position",
-                        ChatPush(conversationId: c.conversationId, role: "customer", unread: nil).encode(body: body))
+                        ChatPush(conversationId: c.conversationId, orderId: c.view.orderId, role: "customer", unread: nil).encode(body: body))
             }
             metrics.increment("position_pushes")
         }

@@ -37,6 +37,9 @@ public enum OrderLifecycle {
         guard next[order.state, default: []].contains(target) else {
             throw RPCErrorBody(.invalidTransition, "an order that is \(order.state.rawValue) cannot become \(target.rawValue)")
         }
+        if target == .cancelled, viewer.isTrackingLink, viewer.isCustomer(order.customer?.id, of: order.id) {
+            throw RPCErrorBody(.sessionRequired, "cancelling needs the customer's own sign-in, not a tracking link")
+        }
         guard allowed(order, to: target, by: viewer) else {
             throw RPCErrorBody(.forbidden, "not allowed to make this order \(target.rawValue)")
         }
@@ -59,7 +62,7 @@ public enum OrderLifecycle {
         case .user(let sub, let role, let shop, let scope):
             let staffOfShop = role == .admin || (role == .staff && shop == order.shopId)
             let assignedCourier = role == .courier && shop == order.shopId && order.courierId == sub
-            let ownCustomer = role == .customer && order.customer?.id == sub && (scope == nil || scope == order.id)
+            let ownCustomer = role == .customer && order.customer?.id == sub && scope == nil
             switch target {
             case .confirmed, .assigned: return staffOfShop
             case .accepted: return assignedCourier

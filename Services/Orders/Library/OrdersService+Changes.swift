@@ -21,9 +21,15 @@ extension OrdersService {
             guard viewer.isCustomer(order.customer?.id, of: order.id) || viewer.isStaff(of: order.shopId) else {
                 throw RPCErrorBody(.forbidden, "only the customer or staff change an order")
             }
+            // A forwarded link must not redirect the flowers: no address from it, and what it asks
+            // waits for the shop whatever the order's state.
+            let fromLink = viewer.isTrackingLink
+            if fromLink, input.address != nil {
+                throw RPCErrorBody(.sessionRequired, "changing the address needs the customer's own sign-in, not a tracking link")
+            }
             var change = OrderChange(id: Self.newId("c"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
                                      customerId: order.customer?.id, change: input, state: .pending, requestedBy: actor, requestedAt: now)
-            if Self.changeAtOnce.contains(order.state) {
+            if Self.changeAtOnce.contains(order.state) && !fromLink {
                 Self.apply(input, to: &order, byShop: viewer.isStaff(of: order.shopId))
                 order.updatedAt = now
                 try Self.save(db, order, created: false)
@@ -31,7 +37,7 @@ extension OrdersService {
                 change.decidedAt = now
                 try Self.saveChange(db, change, created: true)
                 try events.emit(db, topic: "order.change.applied", payload: change)
-            } else if Self.changeWithApproval.contains(order.state) {
+            } else if Self.changeWithApproval.contains(order.state) || (fromLink && Self.changeAtOnce.contains(order.state)) {
                 try Self.saveChange(db, change, created: true)
                 try events.emit(db, topic: "order.change.requested", payload: change)
             } else {

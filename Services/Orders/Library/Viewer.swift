@@ -24,6 +24,14 @@ extension Viewer {
         return sub == customerId && (scope == nil || scope == orderId)
     }
 
+    /// A customer's tracking link: a token limited to one order, made to be forwarded. It may follow
+    /// the order, chat, ask for changes the shop then decides and answer the delivery — never
+    /// redirect or cancel the flowers (docs/protocol.md, "What a tracking link may do").
+    public var isTrackingLink: Bool {
+        if case .user(_, .customer, _, let scope) = self { return scope != nil }
+        return false
+    }
+
     /// A Posy service calling over RPC.
     public var isService: Bool {
         if case .service = self { return true }

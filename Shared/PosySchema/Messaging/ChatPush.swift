@@ -6,9 +6,12 @@ import Foundation
 /// push's body, last and `bodyLength` bytes long, so a reader takes its bytes without re-encoding:
 /// `{"conversationId":…,"role":…,"only":…,"unread":{…},"unreadElse":n,"bodyLength":n,"body":{…}}`.
 /// `role` is the audience's role (a push to `to.c1.` for the customer is not for a courier who
-/// happens to be named `c1`); nil for a shop topic.
+/// happens to be named `c1`); nil for a shop topic. `orderId` names the order the push is about
+/// (nil for a direct conversation or news of no order): a connection holding a tracking link
+/// receives only its own order's pushes.
 public struct ChatPush: Codable, Sendable, Equatable {
     public var conversationId: String?
+    public var orderId: String?
     public var role: String?
     public var unread: [String: Int]?
     /// The unread count of a staff member missing from `unread` (one who never read or wrote there).
@@ -17,8 +20,11 @@ public struct ChatPush: Codable, Sendable, Equatable {
     public var only: String?
     public var bodyLength: Int
 
-    public init(conversationId: String?, role: String?, unread: [String: Int]?, unreadElse: Int? = nil, only: String? = nil) {
+    public init(conversationId: String?, orderId: String?, role: String?, unread: [String: Int]?, unreadElse: Int? = nil,
+                only: String? = nil)
+    {
         self.conversationId = conversationId
+        self.orderId = orderId
         self.role = role
         self.unread = unread
         self.unreadElse = unreadElse
@@ -38,6 +44,7 @@ public struct ChatPush: Codable, Sendable, Equatable {
             first = false
         }
         if let conversationId { key("conversationId"); data += Data(JSON.quoted(conversationId).utf8) }
+        if let orderId { key("orderId"); data += Data(JSON.quoted(orderId).utf8) }
         if let role { key("role"); data += Data(JSON.quoted(role).utf8) }
         if let only { key("only"); data += Data(JSON.quoted(only).utf8) }
         if let unread, !unread.isEmpty {
