@@ -232,7 +232,19 @@ extension Integration {
             #expect(String(decoding: await http.request("GET", "/v1/orders/\(id2)/evidence.html", token: shop.staff).body, as: UTF8.self)
                 .contains("NOT VERIFIED: record 4"))
             // The first order's chain is untouched.
-            #expect(try await Harness.run("posy", ["evidence", "verify", id] + suite.busArgs.dropLast(2)).0 == 0)
+            let (firstOK, firstOut) = try await Harness.run("posy", ["evidence", "verify", id] + suite.busArgs.dropLast(2))
+            #expect(firstOK == 0 && firstOut.contains("; sealed"), "\(firstOut)")
+            // Truncation: its proof record and everything after it deleted. What is left still links,
+            // but the sealed head counts more records, online and offline alike.
+            let (cutStatus, cutOut) = try await Harness.run(path: "sqlite3", [
+                db, "DELETE FROM evidence WHERE order_id = '\(id)' AND n >= (SELECT n FROM evidence WHERE order_id = '\(id)' AND kind = 'proof')"])
+            #expect(cutStatus == 0, "\(cutOut)")
+            let (cut, cutVerify) = try await Harness.run("posy", ["evidence", "verify", id] + suite.busArgs.dropLast(2))
+            #expect(cut == 1 && cutVerify.contains("(missing) does not match") && cutVerify.contains("are missing"), "\(cutVerify)")
+            let (cutOffline, cutOfflineOut) = try await Harness.run("posy", ["evidence", "verify", id, "--db", db, "--data-dir", "\(suite.dir)/data"])
+            #expect(cutOffline == 1 && cutOfflineOut.contains("are missing"), "\(cutOfflineOut)")
+            let cutBundle = await http.request("GET", "/v1/orders/\(id)/evidence", token: shop.staff)
+            #expect((cutBundle.json["chain"] as? [String: Any])?["ok"] as? Bool == false)
 
             for s in [customerStream, staffStream, courierStream] { await s.close() }
             #expect(await suite.stop())

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 import PosyCore
-import PosyReceipts
+import PosyOrders
+@testable import PosyReceipts
 import PosySchema
 import PosyStore
 import Testing
@@ -15,32 +16,95 @@ import Testing
 
     struct Note: Codable { var text: String; var n: Int }
 
+    static let seal = EvidenceSeal(secret: "suite-secret")
+
+    static func verify(_ store: Store, _ order: String, seal: EvidenceSeal? = EvidenceChainTests.seal) async throws -> ChainVerification {
+        try await store.read { db in
+            EvidenceChain.verify(orderId: order, try EvidenceChain.records(db, orderId: order), head: try EvidenceChain.head(db, orderId: order),
+                                 seal: seal)
+        }
+    }
+
     @Test func appendedRecordsVerifyAndAnyChangedByteIsNamed() async throws {
         let store = try Self.store()
         defer { store.close() }
         try await store.write { db in
-            for i in 1...4 { try EvidenceChain.append(db, orderId: "o1", kind: "note", at: "t\(i)", Note(text: "record \(i)", n: i)) }
-            try EvidenceChain.append(db, orderId: "o2", kind: "note", at: "t", Note(text: "other order", n: 1))
+            for i in 1...4 { try EvidenceChain.append(db, seal: Self.seal, orderId: "o1", kind: "note", at: "t\(i)", Note(text: "record \(i)", n: i)) }
+            try EvidenceChain.append(db, seal: Self.seal, orderId: "o2", kind: "note", at: "t", Note(text: "other order", n: 1))
         }
         let records = try await store.read { db in try EvidenceChain.records(db, orderId: "o1") }
+        let head = try await store.read { db in try EvidenceChain.head(db, orderId: "o1") }
         #expect(records.map(\.n) == [1, 2, 3, 4])
         #expect(records[0].prevHash == "" && records[1].prevHash == records[0].hash)
         #expect(records[2].body == #"{"n":3,"text":"record 3"}"#)
-        #expect(EvidenceChain.verify(orderId: "o1", records).ok)
-        #expect(EvidenceChain.verify(orderId: "o1", records).head == records[3].hash)
+        #expect(head?.n == 4 && head?.hash == records[3].hash)
+        func verify(_ r: [EvidenceRecord]) -> ChainVerification { EvidenceChain.verify(orderId: "o1", r, head: head, seal: Self.seal) }
+        #expect(verify(records).ok && verify(records).sealChecked == true)
+        #expect(verify(records).head == records[3].hash)
 
         var tampered = records
         tampered[2].body = #"{"n":3,"text":"record 8"}"#
-        #expect(EvidenceChain.verify(orderId: "o1", tampered).firstMismatch?.n == 3)
+        #expect(verify(tampered).firstMismatch?.n == 3)
         // Re-hashing the changed record does not help: the next one no longer links to it.
         tampered[2].hash = EvidenceChain.hash(prev: tampered[2].prevHash, body: tampered[2].body)
-        #expect(EvidenceChain.verify(orderId: "o1", tampered).firstMismatch?.n == 4)
+        #expect(verify(tampered).firstMismatch?.n == 4)
         var dropped = records
         dropped.remove(at: 1)
-        #expect(EvidenceChain.verify(orderId: "o1", dropped).firstMismatch?.n == 3)
+        #expect(verify(dropped).firstMismatch?.n == 3)
+        // Only the link changed: the record's own hash still matches its body.
+        var relinked = records
+        relinked[1].prevHash = String(repeating: "0", count: 64)
+        #expect(verify(relinked).firstMismatch == .init(n: 2, kind: "note", reason: "its prevHash is not the hash of record 1"))
         // Known answers, as any sha256 tool computes them: sha256(prev + "\n" + body).
         #expect(EvidenceChain.hash(prev: "", body: "{}") == "a062dd4952b935e430d409c4a5e5cd760e8781e3200d5c7e12a232dddba8a528")
         #expect(EvidenceChain.hash(prev: "abc", body: #"{"a":1}"#) == "76d60f196e163a815fca6ce112418a550ab4e61e1870c2bfc932fb0f011efb33")
+    }
+
+    /// Cutting records off the end leaves a chain that still links; the sealed head tells.
+    @Test func truncationAndHeadTamperingAreReported() async throws {
+        let store = try Self.store()
+        defer { store.close() }
+        try await store.write { db in
+            for i in 1...5 { try EvidenceChain.append(db, seal: Self.seal, orderId: "o1", kind: i == 3 ? "proof" : "media", at: "t\(i)", Note(text: "r", n: i)) }
+        }
+        #expect(try await Self.verify(store, "o1").ok)
+        // The proof record and everything after it deleted.
+        try await store.write { db in _ = try db.run("DELETE FROM evidence WHERE order_id = 'o1' AND n >= 3") }
+        let cut = try await Self.verify(store, "o1")
+        #expect(!cut.ok)
+        #expect(cut.firstMismatch == .init(n: 3, kind: "missing", reason: "records 3…5 are missing: the sealed head counts 5"))
+        // Without the secret the count still tells; only the seal goes unchecked.
+        let unsealed = try await Self.verify(store, "o1", seal: nil)
+        #expect(!unsealed.ok && unsealed.sealChecked == false && unsealed.firstMismatch?.kind == "missing")
+        // Moving the head back to record 2 needs a new seal; an old or made-up one does not verify.
+        let second = try await store.read { db in try EvidenceChain.records(db, orderId: "o1")[1] }
+        try await store.write { db in _ = try db.run("UPDATE evidence_heads SET n = 2, hash = ? WHERE order_id = 'o1'", second.hash) }
+        #expect(try await Self.verify(store, "o1").firstMismatch?.kind == "head")
+        #expect(try await Self.verify(store, "o1", seal: EvidenceSeal(secret: "a guess")).firstMismatch?.kind == "head")
+        // The head row deleted too.
+        try await store.write { db in _ = try db.run("DELETE FROM evidence_heads WHERE order_id = 'o1'") }
+        #expect(try await Self.verify(store, "o1").firstMismatch?.reason.contains("no sealed head") == true)
+        // A holder of the secret can seal the shorter chain: the seal is what a tamperer lacks.
+        try await store.write { db in
+            _ = try db.run("INSERT INTO evidence_heads(order_id, n, hash, seal) VALUES ('o1', 2, ?, ?)", second.hash,
+                           Self.seal.seal(orderId: "o1", n: 2, hash: second.hash))
+        }
+        #expect(try await Self.verify(store, "o1").ok)
+    }
+
+    /// Chains from before heads were kept are sealed once; a head deleted later is not sealed again.
+    @Test func existingChainsAreSealedOnceAtStart() async throws {
+        let store = try Self.store()
+        defer { store.close() }
+        try await store.write { db in
+            for i in 1...3 { try EvidenceChain.append(db, seal: Self.seal, orderId: "o1", kind: "media", at: "t", Note(text: "r", n: i)) }
+            _ = try db.run("DELETE FROM evidence_heads")
+        }
+        #expect(try await store.write { db in try EvidenceChain.sealMissingHeads(db, seal: Self.seal) } == 1)
+        #expect(try await Self.verify(store, "o1").ok)
+        try await store.write { db in _ = try db.run("DELETE FROM evidence_heads") }
+        #expect(try await store.write { db in try EvidenceChain.sealMissingHeads(db, seal: Self.seal) } == 0)
+        #expect(!(try await Self.verify(store, "o1").ok))
     }
 }
 
@@ -178,5 +242,62 @@ import Testing
         #expect(ByteRange.parse("bytes=0-1,5-6", size: 1000) == .whole)
         #expect(ByteRange.parse("items=0-1", size: 1000) == .whole)
         #expect(ByteRange.parse("bytes=9-3", size: 1000) == .whole)
+    }
+}
+
+/// Who may hand an order over, when, and where (the rules of `proof.submit`, checked where they live).
+@Suite struct ProofAdmissionTests {
+    static let courier = Viewer.user(sub: "k1", role: .courier, shop: "s1", order: nil)
+
+    static func order(_ state: OrderState, noDoorstep: Bool = true, dropOff: DropOffInstruction? = nil) -> Order {
+        var o = ProofCheckTests.order(noDoorstep: noDoorstep)
+        o.state = state
+        o.courierId = "k1"
+        o.dropOff = dropOff
+        return o
+    }
+
+    static func input(_ kind: HandOver.Kind) -> ProofInput {
+        ProofInput(photoIds: ["m1"], lat: 52.5219, lon: 13.4132, accuracy: 10,
+                   handedTo: HandOver(kind: kind, name: kind == .neighbour ? "Frau Keller" : nil, description: kind == .safePlace ? "behind the gate" : nil))
+    }
+
+    static func code(_ body: () throws -> Void) -> ErrorCode? {
+        do { try body() } catch let e as RPCErrorBody { return e.code } catch { return .internal }
+        return nil
+    }
+
+    @Test func onlyWhileOutForDeliveryOrArriving() {
+        for state in OrderState.allCases {
+            let code = Self.code { try ReceiptsService.admit(Self.input(.recipient), for: Self.order(state), by: Self.courier) }
+            #expect(code == ([.outForDelivery, .arriving].contains(state) ? nil : .invalidTransition), "\(state)")
+        }
+        // Still picked up at the shop: no proof yet.
+        #expect(Self.code { try ReceiptsService.admit(Self.input(.recipient), for: Self.order(.pickedUp), by: Self.courier) } == .invalidTransition)
+    }
+
+    @Test func onlyTheAssignedCourier() {
+        let other = Viewer.user(sub: "k2", role: .courier, shop: "s1", order: nil)
+        let staff = Viewer.user(sub: "st1", role: .staff, shop: "s1", order: nil)
+        for viewer in [other, staff, .service("receipts")] {
+            #expect(Self.code { try ReceiptsService.admit(Self.input(.recipient), for: Self.order(.arriving), by: viewer) } == .forbidden)
+        }
+    }
+
+    /// No doorstep: a safe place only when the order's drop-off is a safe place the shop allowed —
+    /// not one the customer merely asked for, and not another kind of drop-off the shop allowed.
+    @Test func noDoorstepNeedsTheShopsSafePlace() {
+        let asked = DropOffInstruction(kind: .safePlace, description: "porch", allowedByShop: false)
+        let unset = DropOffInstruction(kind: .safePlace, description: "porch")
+        let neighbour = DropOffInstruction(kind: .handToNeighbour, description: "No. 5", allowedByShop: true)
+        let approved = DropOffInstruction(kind: .safePlace, description: "porch", allowedByShop: true)
+        for dropOff in [nil, asked, unset, neighbour] {
+            #expect(Self.code { try ReceiptsService.admit(Self.input(.safePlace), for: Self.order(.arriving, dropOff: dropOff), by: Self.courier) }
+                == .conflict, "\(String(describing: dropOff))")
+        }
+        #expect(Self.code { try ReceiptsService.admit(Self.input(.safePlace), for: Self.order(.arriving, dropOff: approved), by: Self.courier) } == nil)
+        // Hand-overs to a person are always fine; a doorstep is fine when the order allows it.
+        #expect(Self.code { try ReceiptsService.admit(Self.input(.neighbour), for: Self.order(.arriving), by: Self.courier) } == nil)
+        #expect(Self.code { try ReceiptsService.admit(Self.input(.safePlace), for: Self.order(.arriving, noDoorstep: false), by: Self.courier) } == nil)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PosyAuth
 import PosyCore
 import PosyReceipts
 import PosySchema
@@ -21,6 +22,8 @@ public struct EvidenceCommand: AsyncParsableCommand {
         @Argument(help: "The order id.") var orderId: String
         @Option(name: .customLong("db"), help: "Read this receipts.db directly instead of asking the running posy-receipts.")
         var db: String?
+        @Option(name: .customLong("data-dir"), help: "With --db: where the suite's secret is, to check the chain's sealed head (env POSY_DATA_DIR, default ./data; POSY_SECRET overrides).")
+        var dataDir: String?
         @Flag(name: .customLong("json"), help: "Print the result as JSON.") var json = false
         @OptionGroup var bus: BusOptions
 
@@ -32,11 +35,14 @@ public struct EvidenceCommand: AsyncParsableCommand {
                 guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no file \(db)") }
                 let connection = try SQLiteConnection(path: db, readOnly: true)
                 let records = try EvidenceChain.records(connection, orderId: orderId)
-                guard !records.isEmpty else {
+                let head = try EvidenceChain.head(connection, orderId: orderId)
+                guard !records.isEmpty || head != nil else {
                     print("order \(orderId) has no evidence records in \(db)")
                     throw ExitCode(1)
                 }
-                result = EvidenceChain.verify(orderId: orderId, records)
+                // Without the secret the head's count and hash are still compared; its seal is not.
+                let secret = try? SuiteSecret.load(dataDir: Environment.resolve(dataDir, "POSY_DATA_DIR", "./data"), create: false)
+                result = EvidenceChain.verify(orderId: orderId, records, head: head, seal: secret.map { EvidenceSeal(secret: $0) })
             } else {
                 let (directory, pool) = try await Discovery.peers(busSub: bus.config.busSub, listen: .milliseconds(1500))
                 defer { Task { await pool.closeAll() } }
@@ -56,7 +62,8 @@ public struct EvidenceCommand: AsyncParsableCommand {
             if json {
                 print(String(decoding: try JSON.encode(result), as: UTF8.self))
             } else if result.ok {
-                print("order \(orderId): \(result.records) record(s) verified; head \(result.head ?? "-")")
+                let sealNote = result.sealChecked == false ? " (seal not checked: no suite secret; pass --data-dir or POSY_SECRET)" : "; sealed"
+                print("order \(orderId): \(result.records) record(s) verified; head \(result.head ?? "-")\(sealNote)")
             } else if let m = result.firstMismatch {
                 print("order \(orderId): record \(m.n) (\(m.kind)) does not match: \(m.reason)")
             }

@@ -3,10 +3,19 @@ import Foundation
 import PosySchema
 import PosyStore
 
-/// Per-order hash chains over `evidence` in `receipts.db` (issue 4). A record's hash covers the
-/// previous record's hash and the record's canonical JSON exactly as stored, so changing any stored
-/// byte — of a body, a hash or the order of records — breaks verification from that record on.
+/// Per-order hash chains over `evidence` in `receipts.db`. A record's hash covers the previous
+/// record's hash and the record's canonical JSON exactly as stored, so changing any stored byte — of
+/// a body, a hash or the order of records — breaks verification from that record on. Each chain's
+/// head (count and last hash) is kept in `evidence_heads` with an ``EvidenceSeal``, so records cut
+/// off the end are reported too.
 public enum EvidenceChain {
+    /// The sealed head of one chain.
+    public struct Head: Sendable, Equatable {
+        public var n: Int
+        public var hash: String
+        public var seal: String
+    }
+
     /// Canonical JSON: sorted keys, no insignificant whitespace, slashes unescaped (``JSON/encode(_:)``).
     public static func canonical<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try JSON.encode(value), as: UTF8.self)
@@ -20,10 +29,10 @@ public enum EvidenceChain {
         return Hex.encode(h.finalize())
     }
 
-    /// Appends a record to `orderId`'s chain inside the caller's write; returns it.
+    /// Appends a record to `orderId`'s chain and seals the new head, inside the caller's write; returns it.
     @discardableResult
-    public static func append<T: Encodable>(_ db: SQLiteConnection, orderId: String, kind: String, at: String, _ value: T) throws
-        -> EvidenceRecord
+    public static func append<T: Encodable>(_ db: SQLiteConnection, seal: EvidenceSeal, orderId: String, kind: String, at: String,
+                                            _ value: T) throws -> EvidenceRecord
     {
         let body = try canonical(value)
         let last = try db.queryOne("SELECT n, hash FROM evidence WHERE order_id = ? ORDER BY n DESC LIMIT 1", orderId)
@@ -33,6 +42,10 @@ public enum EvidenceChain {
                                     hash: hash(prev: prev, body: body))
         try db.run("INSERT INTO evidence(order_id, n, kind, at, body, prev_hash, hash) VALUES (?,?,?,?,?,?,?)",
                    orderId, n, kind, at, body, prev, record.hash)
+        try db.run("""
+            INSERT INTO evidence_heads(order_id, n, hash, seal) VALUES (?,?,?,?)
+            ON CONFLICT(order_id) DO UPDATE SET n = excluded.n, hash = excluded.hash, seal = excluded.seal
+            """, orderId, n, record.hash, seal.seal(orderId: orderId, n: n, hash: record.hash))
         return record
     }
 
@@ -43,8 +56,38 @@ public enum EvidenceChain {
         }
     }
 
-    /// Re-hashes `records` in order and names the first that does not match.
-    public static func verify(orderId: String, _ records: [EvidenceRecord]) -> ChainVerification {
+    public static func head(_ db: SQLiteConnection, orderId: String) throws -> Head? {
+        try db.queryOne("SELECT n, hash, seal FROM evidence_heads WHERE order_id = ?", orderId).map {
+            Head(n: Int($0.int(0) ?? 0), hash: $0.string(1) ?? "", seal: $0.string(2) ?? "")
+        }
+    }
+
+    /// Seals the heads of chains that have none (a store from before heads were kept), once per
+    /// store: a head row that goes missing later is then reported, not sealed again.
+    @discardableResult
+    public static func sealMissingHeads(_ db: SQLiteConnection, seal: EvidenceSeal) throws -> Int {
+        guard try db.queryOne("SELECT 1 FROM meta WHERE key = 'evidence_heads_sealed'") == nil else { return 0 }
+        let rows = try db.query("""
+            SELECT e.order_id, e.n, e.hash FROM evidence e
+            WHERE e.n = (SELECT MAX(n) FROM evidence WHERE order_id = e.order_id)
+              AND NOT EXISTS (SELECT 1 FROM evidence_heads h WHERE h.order_id = e.order_id)
+            """)
+        for r in rows {
+            let (order, n, hash) = (r.string(0)!, Int(r.int(1)!), r.string(2)!)
+            try db.run("INSERT INTO evidence_heads(order_id, n, hash, seal) VALUES (?,?,?,?)", order, n, hash,
+                       seal.seal(orderId: order, n: n, hash: hash))
+        }
+        try db.run("INSERT INTO meta(key, value) VALUES ('evidence_heads_sealed', '1')")
+        return rows.count
+    }
+
+    /// Re-hashes `records` in order and names the first that does not match, then holds the end of
+    /// the chain against its sealed `head` (the seal itself is checked when `seal` is given).
+    public static func verify(orderId: String, _ records: [EvidenceRecord], head: Head?, seal: EvidenceSeal?) -> ChainVerification {
+        func failed(_ n: Int, _ kind: String, _ reason: String) -> ChainVerification {
+            ChainVerification(orderId: orderId, ok: false, records: records.count, head: records.last?.hash,
+                              firstMismatch: .init(n: n, kind: kind, reason: reason), sealChecked: seal != nil)
+        }
         var prev = ""
         for (i, r) in records.enumerated() {
             let mismatch: String? =
@@ -53,12 +96,26 @@ public enum EvidenceChain {
                 else if hash(prev: prev, body: r.body) != r.hash { "its hash does not match its body" }
                 else if (try? JSON.decode(JSONValue.self, from: Data(r.body.utf8))) == nil { "its body is not JSON" }
                 else { nil }
-            if let mismatch {
-                return ChainVerification(orderId: orderId, ok: false, records: records.count, head: records.last?.hash,
-                                         firstMismatch: .init(n: r.n, kind: r.kind, reason: mismatch))
-            }
+            if let mismatch { return failed(r.n, r.kind, mismatch) }
             prev = r.hash
         }
-        return ChainVerification(orderId: orderId, ok: true, records: records.count, head: records.last?.hash, firstMismatch: nil)
+        guard let head else {
+            if records.isEmpty { return ChainVerification(orderId: orderId, ok: true, records: 0, head: nil, firstMismatch: nil) }
+            return failed(records.count, "head", "the chain has no sealed head, so records cut off its end would not show")
+        }
+        if let seal, !seal.isValid(head.seal, orderId: orderId, n: head.n, hash: head.hash) {
+            return failed(head.n, "head", "the head's seal does not match: the head was changed without the suite's secret")
+        }
+        if records.count < head.n {
+            return failed(records.count + 1, "missing", "records \(records.count + 1)…\(head.n) are missing: the sealed head counts \(head.n)")
+        }
+        if records.count > head.n {
+            return failed(head.n + 1, records[head.n].kind, "the record is beyond the sealed head (\(head.n) records)")
+        }
+        if records.last?.hash != head.hash {
+            return failed(head.n, records.last?.kind ?? "head", "its hash is not the sealed head's")
+        }
+        return ChainVerification(orderId: orderId, ok: true, records: records.count, head: records.last?.hash, firstMismatch: nil,
+                                 sealChecked: seal != nil)
     }
 }

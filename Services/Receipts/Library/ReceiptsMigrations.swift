@@ -41,5 +41,13 @@ public enum ReceiptsMigrations {
                 PRIMARY KEY (order_id, n)
             ) WITHOUT ROWID;
             """),
+        Migration(3, "receipts: the sealed head of each evidence chain", """
+            CREATE TABLE evidence_heads (
+                order_id TEXT PRIMARY KEY,
+                n INTEGER NOT NULL,
+                hash TEXT NOT NULL,
+                seal TEXT NOT NULL
+            ) WITHOUT ROWID;
+            """),
     ]
 }

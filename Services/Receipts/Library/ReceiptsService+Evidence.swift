@@ -29,8 +29,8 @@ extension ReceiptsService {
         async let track = section("location") {
             try await self.peer("location", LocationRPC.track, JSON.encode(OrderRef(caller: caller, orderId: order.id)))
         }
-        let (mediaItems, records) = try await store.read { db in
-            (try Self.mediaOf(db, order: order.id), try EvidenceChain.records(db, orderId: order.id))
+        let (mediaItems, (records, chain)) = try await store.read { db in
+            (try Self.mediaOf(db, order: order.id), try self.verifyChain(db, orderId: order.id))
         }
         // Proofs and answers are shown as their chain records hold them, next to the verdict on those records.
         func bodies<T: Decodable>(_ kinds: Set<String>, as: T.Type) -> [T] {
@@ -38,7 +38,6 @@ extension ReceiptsService {
         }
         let proofs = bodies(["proof"], as: Proof.self)
         let confirmations = bodies(["confirmation", "dispute"], as: DeliveryConfirmation.self)
-        let chain = EvidenceChain.verify(orderId: order.id, records)
         return EvidenceBundle(
             orderId: order.id, generatedAt: now, order: await orderSection, timeline: await timeline, chat: await chat,
             track: await track, proofs: isShop ? proofs : proofs.map(Self.customerView),
@@ -85,9 +84,9 @@ extension ReceiptsService {
             let (order, _) = try await orderAndAccess(r.orderId, for: r.caller)
             guard viewer.isStaff(of: order.shopId) else { throw RPCErrorBody(.forbidden, "staff of the shop verify its evidence") }
         }
-        let records = try await store.read { db in try EvidenceChain.records(db, orderId: r.orderId) }
-        guard !records.isEmpty else { throw RPCErrorBody(.notFound, "order \(r.orderId) has no evidence records") }
-        return EvidenceChain.verify(orderId: r.orderId, records)
+        let (records, verdict) = try await store.read { db in try self.verifyChain(db, orderId: r.orderId) }
+        guard !records.isEmpty || !verdict.ok else { throw RPCErrorBody(.notFound, "order \(r.orderId) has no evidence records") }
+        return verdict
     }
 
     /// Photos inlined into one evidence page, at most (later ones are listed by hash only).

@@ -46,7 +46,7 @@ extension ReceiptsService {
                 VALUES (?,?,?,?,?,?,?,?,?)
                 """, info.id, info.sha256, info.size, info.kind.rawValue, info.contentType, info.orderId, uploader, photo,
                        info.createdAt)
-            try EvidenceChain.append(db, orderId: info.orderId, kind: "media", at: info.createdAt, record)
+            try EvidenceChain.append(db, seal: self.seal, orderId: info.orderId, kind: "media", at: info.createdAt, record)
         }
         return info
     }

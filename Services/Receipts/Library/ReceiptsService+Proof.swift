@@ -7,23 +7,30 @@ import PosyStore
 extension ReceiptsService {
     static let proofStates: Set<OrderState> = [.outForDelivery, .arriving]
 
-    /// `proof.submit`: the assigned courier hands the flowers over. Checks are recorded; the proof,
-    /// its chain record and the durable `proof.accepted` (orders makes the order `delivered`) commit together.
-    public func submitProof(_ r: ReceiptsRPC.ProofRequest) async throws -> Proof {
-        let (order, viewer) = try await orderAndAccess(r.orderId, for: r.caller)
+    /// Whether `viewer` may hand `order` over as `input` says: the assigned courier, while the order
+    /// is out for delivery or arriving; a safe place on a no-doorstep order only when the order's
+    /// drop-off is a safe place the shop asked for or approved.
+    static func admit(_ input: ProofInput, for order: Order, by viewer: Viewer) throws {
         guard viewer.isCourier(order.courierId, of: order.shopId) else {
             throw RPCErrorBody(.forbidden, "only the courier assigned to the order submits its proof")
         }
-        guard Self.proofStates.contains(order.state) else {
+        guard proofStates.contains(order.state) else {
             throw RPCErrorBody(.invalidTransition, "proof is taken while an order is outForDelivery or arriving, not \(order.state.rawValue)")
         }
-        let input = r.proof
-        try Self.validate(input)
+        try validate(input)
         if input.handedTo.kind == .safePlace, order.handling.noDoorstep,
            !(order.dropOff?.kind == .safePlace && order.dropOff?.allowedByShop == true)
         {
             throw RPCErrorBody(.conflict, "this order must not be left on a doorstep: a safe place needs the shop's approval on the order")
         }
+    }
+
+    /// `proof.submit`: the assigned courier hands the flowers over. Checks are recorded; the proof,
+    /// its chain record and the durable `proof.accepted` (orders makes the order `delivered`) commit together.
+    public func submitProof(_ r: ReceiptsRPC.ProofRequest) async throws -> Proof {
+        let (order, viewer) = try await orderAndAccess(r.orderId, for: r.caller)
+        let input = r.proof
+        try Self.admit(input, for: order, by: viewer)
         let nowDate = clock()
         let now = Timestamp.format(nowDate)
         let ids = (input.photoIds ?? []) + (input.signatureId.map { [$0] } ?? [])
@@ -52,7 +59,7 @@ extension ReceiptsService {
             }
             try db.run("INSERT INTO proofs(order_id, id, shop_id, body, delivered_at, confirm_by) VALUES (?,?,?,?,?,?)",
                        order.id, proof.id, order.shopId, body, nowDate.timeIntervalSince1970, confirmBy)
-            try EvidenceChain.append(db, orderId: order.id, kind: "proof", at: now, proof)
+            try EvidenceChain.append(db, seal: self.seal, orderId: order.id, kind: "proof", at: now, proof)
             try events.emit(db, topic: "proof.accepted", payload: proof)
         }
         logger.info("proof accepted", metadata: ["order": "\(order.id)", "proof": "\(proof.id)", "flags": "\(checks.flags)"])

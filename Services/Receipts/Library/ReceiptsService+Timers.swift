@@ -21,7 +21,7 @@ extension ReceiptsService {
                 let c = DeliveryConfirmation(orderId: proof.orderId, shopId: proof.shopId, courierId: proof.courierId,
                                              customerId: proof.customerId, ok: true, by: "deadline", reason: nil, note: nil,
                                              media: [], at: now)
-                try Self.record(db, c, now: nowDate, events: events)
+                try Self.record(db, c, now: nowDate, events: events, seal: self.seal)
             }
             return due.count
         }
@@ -52,7 +52,7 @@ extension ReceiptsService {
             for order in orders {
                 let items = try Self.mediaOf(db, order: order).filter { $0.purgedAt == nil }
                 try db.run("UPDATE media SET purged_at = ? WHERE order_id = ? AND purged_at IS NULL", now, order)
-                try EvidenceChain.append(db, orderId: order, kind: "purge", at: now,
+                try EvidenceChain.append(db, seal: self.seal, orderId: order, kind: "purge", at: now,
                                          PurgeRecord(reason: "retention", retentionDays: retention / 86400, media: items.map(ProofMedia.init)))
                 shas += items.map(\.sha256)
             }

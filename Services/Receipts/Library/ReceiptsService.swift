@@ -20,10 +20,13 @@ public final class ReceiptsService: Sendable {
     let peer: PeerCall
     let logger: Logger
     let clock: @Sendable () -> Date
+    /// Seals each evidence chain's head (from the suite's secret).
+    let seal: EvidenceSeal
 
-    public init(store: Store, events: EventLog, media: MediaStore, config: ReceiptsConfig, logger: Logger,
+    public init(store: Store, events: EventLog, media: MediaStore, config: ReceiptsConfig, seal: EvidenceSeal, logger: Logger,
                 clock: @escaping @Sendable () -> Date = { Date() }, peer: @escaping PeerCall)
     {
+        self.seal = seal
         self.store = store
         self.events = events
         self.media = media
@@ -34,6 +37,25 @@ public final class ReceiptsService: Sendable {
     }
 
     var now: String { Timestamp.format(clock()) }
+
+    /// Seals the heads of chains written before heads were kept (once per store); call at start.
+    public func sealMissingHeads() async throws {
+        let sealed = try await store.write { db in try EvidenceChain.sealMissingHeads(db, seal: self.seal) }
+        if sealed > 0 { logger.notice("sealed the heads of existing evidence chains", metadata: ["chains": "\(sealed)"]) }
+    }
+
+    /// An order's chain held against its sealed head.
+    func verifyChain(_ db: SQLiteConnection, orderId: String) throws -> ([EvidenceRecord], ChainVerification) {
+        let records = try EvidenceChain.records(db, orderId: orderId)
+        let head = try EvidenceChain.head(db, orderId: orderId)
+        if records.isEmpty, head == nil, try db.queryOne("SELECT 1 FROM proofs WHERE order_id = ?", orderId) != nil {
+            // Chain and head both gone: the accepted proof still says there was one.
+            return (records, ChainVerification(orderId: orderId, ok: false, records: 0, head: nil,
+                                               firstMismatch: .init(n: 1, kind: "missing", reason: "the order has an accepted proof but no evidence records"),
+                                               sealChecked: true))
+        }
+        return (records, EvidenceChain.verify(orderId: orderId, records, head: head, seal: seal))
+    }
 
     static let me = RPCCaller(service: "receipts")
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PosyAuth
 import PosyCore
 import PosyReceipts
 import PosySchema
@@ -53,15 +54,25 @@ struct ReceiptsMain: AsyncParsableCommand {
     func run() async throws {
         let config = self.config
         let dataDir = options.config.dataDir
+        let secret: String
+        do {
+            secret = try SuiteSecret.load(dataDir: dataDir, create: false)
+        } catch {
+            throw ValidationError("posy-receipts seals evidence with the suite's secret: set POSY_SECRET or put it in \(dataDir)/secret (posy up creates it)")
+        }
         try await ServiceMain.run(
             ServiceDescriptor(service: "receipts", defaultRPCPort: 7140, migrations: ReceiptsMigrations.all),
             config: options.config
         ) { host in
             guard let store = host.store, let events = host.events else { return [] }
-            let media = try MediaStore(root: (dataDir as NSString).appendingPathComponent("media"), logger: host.logger)
-            let service = ReceiptsService(store: store, events: events, media: media, config: config, logger: host.logger) {
+            let mediaRoot = (dataDir as NSString).appendingPathComponent("media")
+            let media = try MediaStore(root: mediaRoot, logger: host.logger)
+            host.addHealthCheck("media-disk") { DiskSpace.check(mediaRoot) }
+            let service = ReceiptsService(store: store, events: events, media: media, config: config,
+                                          seal: EvidenceSeal(secret: secret), logger: host.logger) {
                 instance, method, body in try await host.call(instance, method, body: body)
             }
+            try await service.sealMissingHeads()
             service.register(on: host.rpc)
             return [service.timerService()]
         }

@@ -19,8 +19,12 @@ public struct ChainVerification: Codable, Sendable, Equatable {
     public var head: String?
     /// The first record that does not match, when one does not.
     public var firstMismatch: Mismatch?
+    /// Whether the chain's sealed head (its count and last hash) was checked against its seal; false
+    /// when the verifier had no suite secret (count and hash were still compared).
+    public var sealChecked: Bool?
 
-    public init(orderId: String, ok: Bool, records: Int, head: String?, firstMismatch: Mismatch?) {
+    public init(orderId: String, ok: Bool, records: Int, head: String?, firstMismatch: Mismatch?, sealChecked: Bool? = nil) {
+        self.sealChecked = sealChecked
         self.orderId = orderId
         self.ok = ok
         self.records = records
