@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PosySchema
+import PosyStore
 import PosyZMQ
 import Synchronization
 
@@ -95,6 +96,11 @@ public final class RPCServer: Sendable {
         } catch let e as SchemaError {
             metrics.increment("rpc_errors.\(method)")
             replyError(identity, requestId, RPCErrorBody(e.code, e.message))
+        } catch let e as SQLiteError where e.isFull {
+            // A full disk is the caller's to know about (507, retry later), not an internal error.
+            metrics.increment("rpc_errors.\(method)")
+            logger.error("store disk full", metadata: ["method": "\(method)", "error": "\(e)"])
+            replyError(identity, requestId, RPCErrorBody(.insufficientStorage, "the store's disk is full; nothing was changed"))
         } catch {
             metrics.increment("rpc_errors.\(method)")
             logger.error("RPC handler failed", metadata: ["method": "\(method)", "error": "\(error)"])

@@ -28,6 +28,7 @@ public final class ServiceHost: Service, Sendable {
     private let handlers = Mutex<[(SubscriptionPattern, EventSubscriber.DurableHandler)]>([])
     private let ephemeralHandlers = Mutex<[(SubscriptionPattern, EventSubscriber.EphemeralHandler)]>([])
     private let subscriberBox = Mutex<EventSubscriber?>(nil)
+    private let healthChecks = Mutex<[(String, @Sendable () async -> String)]>([])
 
     public static func make(_ descriptor: ServiceDescriptor, config: ServiceConfig) async throws -> ServiceHost {
         var logger = Logger(label: descriptor.instance)
@@ -120,7 +121,13 @@ public final class ServiceHost: Service, Sendable {
         }
     }
 
-    /// `health`: the store answers and our own heartbeat came back through the bus recently.
+    /// Adds a named check to `health` (before ``run()``): it returns `ok` or what is wrong.
+    public func addHealthCheck(_ name: String, _ check: @escaping @Sendable () async -> String) {
+        healthChecks.withLock { $0.append((name, check)) }
+    }
+
+    /// `health`: the store answers and its disk has room to write, our own heartbeat came back
+    /// through the bus recently, and every added check passes.
     public func health() async -> HealthReport {
         var checks: [String: String] = [:]
         if let store {
@@ -130,7 +137,9 @@ public final class ServiceHost: Service, Sendable {
             } catch {
                 checks["store"] = "\(error)"
             }
+            checks["disk"] = DiskSpace.check((store.path as NSString).deletingLastPathComponent)
         }
+        for (name, check) in healthChecks.withLock({ $0 }) { checks[name] = await check() }
         if let me = directory.peer(descriptor.instance), me.age < 5 {
             checks["bus"] = "ok"
         } else {

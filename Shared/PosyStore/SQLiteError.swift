@@ -14,6 +14,9 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
 
     public var isConstraint: Bool { code & 0xFF == SQLITE_CONSTRAINT }
 
+    /// The disk (or the database's size limit) is full: nothing was written.
+    public var isFull: Bool { code & 0xFF == SQLITE_FULL }
+
     public var description: String {
         "sqlite error \(code): \(message)" + (sql.map { " [\($0.prefix(120))]" } ?? "")
     }

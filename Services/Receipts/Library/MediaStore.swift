@@ -77,7 +77,7 @@ public actor MediaStore {
         let id = RecordID.make("up", length: 32)
         let path = "\(root)/tmp/\(id)"
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw RPCErrorBody(.internal, "cannot create a temporary file: errno \(errno)") }
+        guard fd >= 0 else { throw Self.ioError("cannot create a temporary file", errno) }
         uploads[id] = Upload(id: id, orderId: orderId, uploader: uploader, accepted: accepted, limit: limit, tmpPath: path, fd: fd)
         return id
     }
@@ -107,7 +107,7 @@ public actor MediaStore {
                     if errno == EINTR { continue }
                     let e = errno
                     drop(u)
-                    throw RPCErrorBody(.internal, "write failed: errno \(e)")
+                    throw Self.ioError("write failed", e)
                 }
                 done += n
             }
@@ -116,6 +116,13 @@ public actor MediaStore {
         u.received += Int64(bytes.count)
         u.lastActivity = Date()
         return u.received
+    }
+
+    /// A failed file operation: a full disk (or quota) is `insufficient_storage` (507, retry once
+    /// space is freed), anything else `internal`.
+    static func ioError(_ what: String, _ e: Int32) -> RPCErrorBody {
+        if e == ENOSPC || e == EDQUOT { return RPCErrorBody(.insufficientStorage, "the media disk is full (\(what)); nothing was kept") }
+        return RPCErrorBody(.internal, "\(what): errno \(e)")
     }
 
     func sniff(_ u: Upload) throws {
@@ -144,8 +151,9 @@ public actor MediaStore {
         }
         try sniff(u)
         guard fsync(u.fd) == 0 else {
+            let e = errno
             drop(u)
-            throw RPCErrorBody(.internal, "fsync failed: errno \(errno)")
+            throw Self.ioError("fsync failed", e)
         }
         close(u.fd)
         uploads[uploadId] = nil
@@ -159,7 +167,7 @@ public actor MediaStore {
             guard rename(u.tmpPath, path) == 0 else {
                 let e = errno
                 unlink(u.tmpPath)
-                throw RPCErrorBody(.internal, "rename failed: errno \(e)")
+                throw Self.ioError("rename failed", e)
             }
             Self.syncDirectory(dir)
         }
