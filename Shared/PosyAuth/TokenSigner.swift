@@ -2,12 +2,26 @@ import Crypto
 import Foundation
 import PosySchema
 
-/// Mints and verifies HS256 JWTs with the suite's secret (design §5).
+/// Mints and verifies HS256 JWTs with the suite's secret (design §5; docs/protocol.md, "Tokens").
+///
+/// Verification is strict: every part must be canonical unpadded base64url (a signature with `==`
+/// or changed trailing bits is another string, not the same token), `iat` may be at most
+/// `clockSkew` seconds ahead, and `exp − iat` at most `maxLifetime`.
 public struct TokenSigner: Sendable {
     let secret: Data
+    /// The longest lifetime a token may claim (seconds).
+    public let maxLifetime: Int64
+    /// How far ahead of this clock an `iat` may be (seconds).
+    public let clockSkew: Int64
 
-    public init(secret: String) {
+    /// 90 days: tracking links live until 7 days after the delivery window, and orders are placed
+    /// weeks ahead for Valentine's or Mother's Day.
+    public static let defaultMaxLifetime: Int64 = 90 * 86_400
+
+    public init(secret: String, maxLifetime: Int64 = TokenSigner.defaultMaxLifetime, clockSkew: Int64 = 60) {
         self.secret = Data(secret.utf8)
+        self.maxLifetime = maxLifetime
+        self.clockSkew = clockSkew
     }
 
     var key: SymmetricKey { SymmetricKey(data: secret) }
@@ -20,12 +34,13 @@ public struct TokenSigner: Sendable {
         return "\(input).\(Self.base64URL(Data(mac)))"
     }
 
-    /// Mints a token valid for `ttl` seconds from `now`.
+    /// Mints a token valid for `ttl` seconds from `now`, at most ``maxLifetime``.
     public func mint(sub: String, role: Role, shop: String? = nil, order: String? = nil, ttl: TimeInterval,
                      now: Date = Date()) throws -> String
     {
         let iat = Int64(now.timeIntervalSince1970)
-        return try sign(TokenClaims(sub: sub, role: role, shop: shop, order: order, iat: iat, exp: iat + Int64(ttl)))
+        let lifetime = min(maxLifetime, max(1, Int64(ttl)))
+        return try sign(TokenClaims(sub: sub, role: role, shop: shop, order: order, iat: iat, exp: iat + lifetime))
     }
 
     /// Checks signature (constant time), algorithm and expiry; returns the claims.
@@ -48,7 +63,12 @@ public struct TokenSigner: Sendable {
             throw .invalidClaims("\(error)")
         }
         guard !claims.sub.isEmpty else { throw .invalidClaims("empty sub") }
-        guard Int64(now.timeIntervalSince1970) < claims.exp else { throw .expired }
+        let t = Int64(now.timeIntervalSince1970)
+        guard t < claims.exp else { throw .expired }
+        guard claims.iat <= t + clockSkew else { throw .invalidClaims("issued in the future (iat)") }
+        guard claims.exp > claims.iat, claims.exp - claims.iat <= maxLifetime else {
+            throw .invalidClaims("lifetime (exp − iat) over \(maxLifetime) s")
+        }
         return claims
     }
 
@@ -57,9 +77,15 @@ public struct TokenSigner: Sendable {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    /// Decodes canonical unpadded base64url only: the alphabet `A–Z a–z 0–9 - _`, no `=`, and
+    /// encoding the result again gives the same text (no stray trailing bits).
     static func decodeBase64URL(_ text: Substring) -> Data? {
+        guard text.utf8.count % 4 != 1, text.utf8.allSatisfy({ b in
+            (0x41...0x5a).contains(b) || (0x61...0x7a).contains(b) || (0x30...0x39).contains(b) || b == 0x2d || b == 0x5f
+        }) else { return nil }
         var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while s.count % 4 != 0 { s += "=" }
-        return Data(base64Encoded: s)
+        guard let data = Data(base64Encoded: s), base64URL(data) == text else { return nil }
+        return data
     }
 }

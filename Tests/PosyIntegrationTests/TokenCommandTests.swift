@@ -2,12 +2,19 @@ import Foundation
 import PosyAuth
 import Testing
 
-/// `posy token` as an operator uses it: the secret is generated into the data directory once and
-/// reused; the token verifies with it; bad input is refused with a clear message.
+/// `posy token` as an operator uses it: the secret is generated into the data directory once (when
+/// asked to) and reused; the token verifies with it; bad input is refused with a clear message.
 @Suite struct TokenCommandTests {
     @Test func mintsVerifiableTokensFromTheGeneratedSecret() async throws {
         let dir = Harness.tempDir("token")
-        let (status, out) = try await Harness.run("posy", ["token", "--sub", "u7", "--role", "courier", "--shop", "s1", "--ttl", "30m", "--data-dir", dir])
+        // Outside a suite's data directory there is no secret: it says so and makes none, because a
+        // token signed with a fresh secret would be refused by the running suite.
+        let (none, noneOut) = try await Harness.run("posy", ["token", "--sub", "u7", "--role", "courier", "--shop", "s1", "--data-dir", dir])
+        #expect(none == 2, "\(noneOut)")
+        #expect(noneOut.contains("no suite secret") && noneOut.contains("--create-secret"), "\(noneOut)")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/secret"))
+        let (status, out) = try await Harness.run("posy", ["token", "--sub", "u7", "--role", "courier", "--shop", "s1", "--ttl", "30m",
+                                                           "--data-dir", dir, "--create-secret"])
         #expect(status == 0, "\(out)")
         let secretPath = "\(dir)/secret"
         let secret = try String(contentsOfFile: secretPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -28,5 +35,8 @@ import Testing
         let (noShop, shopMessage) = try await Harness.run("posy", ["token", "--sub", "u1", "--role", "staff", "--data-dir", dir])
         #expect(noShop != 0)
         #expect(shopMessage.contains("--shop is required"))
+        let (tooLong, longMessage) = try await Harness.run("posy", ["token", "--sub", "u1", "--role", "admin", "--ttl", "3650d", "--data-dir", dir])
+        #expect(tooLong != 0)
+        #expect(longMessage.contains("--ttl is over 90 days"), "\(longMessage)")
     }
 }

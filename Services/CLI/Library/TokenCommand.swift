@@ -20,6 +20,18 @@ public struct TokenCommand: ParsableCommand {
     var ttl: String = "24h"
     @Option(name: .customLong("data-dir"), help: "Data directory holding the secret (env POSY_DATA_DIR, default ./data); POSY_SECRET overrides.")
     var dataDir: String?
+    @Flag(name: .customLong("create-secret"), help: "Create <data-dir>/secret if there is none (a new suite's; a running suite would reject the token otherwise).")
+    var createSecret = false
+
+    /// Why there is no token: no secret where the suite keeps it.
+    struct NoSecret: Error, CustomStringConvertible {
+        let path: String
+        var description: String {
+            "no suite secret at \(path) and POSY_SECRET is not set.\n"
+                + "Run this in the directory `make run` / `posy up` uses, or pass --data-dir <its data directory> or POSY_SECRET; "
+                + "--create-secret makes a new secret (tokens then only work for a suite started on that data directory)."
+        }
+    }
 
     public init() {}
 
@@ -27,13 +39,23 @@ public struct TokenCommand: ParsableCommand {
         guard Role(rawValue: role) != nil else {
             throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard Self.seconds(ttl) != nil else { throw ValidationError("--ttl '\(ttl)' is not a duration like 3600, 30m, 12h or 7d") }
+        guard let seconds = Self.seconds(ttl) else { throw ValidationError("--ttl '\(ttl)' is not a duration like 3600, 30m, 12h or 7d") }
+        guard seconds <= Double(TokenSigner.defaultMaxLifetime) else {
+            throw ValidationError("--ttl is over \(TokenSigner.defaultMaxLifetime / 86_400) days, the longest the gateway accepts by default")
+        }
         guard !sub.isEmpty else { throw ValidationError("--sub must not be empty") }
         if role == "staff" || role == "courier", shop == nil { throw ValidationError("--shop is required for \(role)") }
     }
 
     public func run() throws {
-        let secret = try SuiteSecret.load(dataDir: Environment.resolve(dataDir, "POSY_DATA_DIR", "./data"))
+        let dir = Environment.resolve(dataDir, "POSY_DATA_DIR", "./data")
+        let secret: String
+        do {
+            secret = try SuiteSecret.load(dataDir: dir, create: createSecret)
+        } catch {
+            FileHandle.standardError.write(Data("posy token: \(NoSecret(path: (dir as NSString).appendingPathComponent("secret")))\n".utf8))
+            throw ExitCode(2)
+        }
         let token = try TokenSigner(secret: secret).mint(
             sub: sub, role: Role(rawValue: role)!, shop: shop, order: order, ttl: Self.seconds(ttl)!)
         print(token)
