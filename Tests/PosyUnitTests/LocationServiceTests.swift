@@ -315,7 +315,12 @@ import Testing
         await Self.expectCode(.notFound) { _ = try await s.service.tracking(.init(caller: customer, orderId: "o1")) }
         #expect(try await s.service.tracking(.init(caller: Station.caller("st1", .staff), orderId: "o1")).position != nil)
         #expect(try await s.service.tracking(.init(caller: Station.caller("k1", .courier), orderId: "o1")).position != nil)
+        s.wait(30)
         try await s.order(.outForDelivery)
+        // Right after departure, before any newer fix: the customer sees the order, not where the
+        // courier was before leaving (at the shop, on the way to it).
+        let justLeft = try await s.service.tracking(.init(caller: customer, orderId: "o1"))
+        #expect(justLeft.position == nil && justLeft.state == .outForDelivery, "\(justLeft)")
         s.wait(60)
         try await s.at(north: 300)
         let view = try await s.service.tracking(.init(caller: customer, orderId: "o1"))

@@ -137,4 +137,78 @@ import Testing
             await client.close()
         }
     }
+
+    /// An event is handed to the bus only after its transaction commits. A write that emits and then
+    /// rolls back must publish nothing: were it published, subscribers would apply a phantom event
+    /// with seq N and drop the real seq N as a duplicate.
+    @Test func aRolledBackEmitIsNeverPublished() async throws {
+        let p = try await Self.start()
+        let sink = try await Self.sink(p, instance: "sink-rollback")
+        try await ServiceHost.withRunning(p.producer) { producer in
+            try await ServiceHost.withRunning(sink) { sink in
+                #expect(await sink.waitForBus())
+                #expect(await producer.waitForBus())
+                try await Self.emit(producer, 0..<3)  // seqs 1 of t.0, t.1, t.2
+                #expect(try await Self.waitFor { try await Self.effectRows(sink).count == 3 })
+                struct Abort: Error {}
+                for phantom in [1000, 1001, 1002] {
+                    await #expect(throws: Abort.self) {
+                        try await producer.store!.write { db in
+                            _ = try producer.events!.emit(db, topic: "t.0", payload: ["n": phantom])
+                            throw Abort()
+                        }
+                    }
+                }
+                try await Self.emit(producer, 3..<4)  // the real seq 2 of t.0 (n = 3)
+                #expect(try await Self.waitFor { try await Self.effectRows(sink).count == 4 })
+                try await Task.sleep(for: .milliseconds(1200))  // a heartbeat later: still nothing else
+                let rows = try await Self.effectRows(sink)
+                #expect(rows.map(\.2).sorted() == [0, 1, 2, 3], "applied: \(rows)")
+                #expect(rows.first { $0.2 == 3 }.map { $0.0 == "t.0" && $0.1 == 2 } == true)
+                #expect(sink.metrics.counter("events_duplicate") == 0)
+            }
+        }
+    }
+
+    /// When the transaction that applies a batch fails as a whole (here a trigger refuses the cursor
+    /// update; in life a full disk), nothing of it happened: the subscriber goes back to the cursors
+    /// the store holds, and the events are applied later, once each — none skipped.
+    @Test func aFailedApplyTransactionIsRetriedNotSkipped() async throws {
+        let p = try await Self.start()
+        let trap = Migration(3, "a switch that makes cursor writes fail", """
+            CREATE TABLE fail_switch (on_ INTEGER);
+            CREATE TRIGGER cursor_insert_fails BEFORE INSERT ON cursors WHEN (SELECT COUNT(*) FROM fail_switch) > 0
+              BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
+            CREATE TRIGGER cursor_update_fails BEFORE UPDATE ON cursors WHEN (SELECT COUNT(*) FROM fail_switch) > 0
+              BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
+            """)
+        let sink = try await ServiceHost.make(
+            ServiceDescriptor(service: "test", instance: "sink-fail", defaultRPCPort: 0, migrations: Self.effects + [trap], answersProbes: false),
+            config: p.config)
+        sink.on("t.") { db, e in
+            let n = try e.decode([String: Int64].self)["n"] ?? -1
+            try db.run("INSERT INTO effects(src, topic, seq, n) VALUES (?,?,?,?)", e.src, e.type, e.seq, n)
+        }
+        try await ServiceHost.withRunning(p.producer) { producer in
+            try await ServiceHost.withRunning(sink) { sink in
+                #expect(await sink.waitForBus())
+                #expect(await producer.waitForBus())
+                try await Self.emit(producer, 0..<6)
+                #expect(try await Self.waitFor { try await Self.effectRows(sink).count == 6 })
+                try await sink.store!.write { db in _ = try db.run("INSERT INTO fail_switch VALUES (1)") }
+                try await Self.emit(producer, 6..<12)
+                #expect(await Self.waitFor(.seconds(10)) { sink.metrics.counter("event_apply_failures") > 0 })
+                #expect(try await Self.effectRows(sink).count == 6)  // each failed batch rolled back whole
+                try await sink.store!.write { db in _ = try db.run("DELETE FROM fail_switch") }
+                try await Self.emit(producer, 12..<15)
+                #expect(try await Self.waitFor { try await Self.effectRows(sink).count >= 15 })
+                try await Task.sleep(for: .milliseconds(1500))
+                let rows = try await Self.effectRows(sink)
+                #expect(rows.map(\.2).sorted() == Array(0..<15), "applied: \(rows.map(\.2))")
+                for topic in ["t.0", "t.1", "t.2"] {
+                    #expect(rows.filter { $0.0 == topic }.map(\.1).sorted() == Array(1...5), "\(topic)")
+                }
+            }
+        }
+    }
 }
