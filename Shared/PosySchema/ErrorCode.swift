@@ -36,8 +36,18 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     /// No reply within the deadline (after retries, for idempotent calls).
     case timeout = "timeout"
     case shuttingDown = "shutting_down"
+    /// The path exists but not with this method (`Allow` lists those it has).
+    case methodNotAllowed = "method_not_allowed"
     /// The route is a WebSocket: the request must ask to upgrade.
     case upgradeRequired = "upgrade_required"
+    /// A URL Posy would call (a webhook) names an address outside the public internet: loopback,
+    /// private, link-local, multicast, a cloud's metadata service.
+    case destinationNotAllowed = "destination_not_allowed"
+    /// The caller holds a tracking link (a token limited to one order); this needs the customer's
+    /// own sign-in (docs/protocol.md, "What a tracking link may do").
+    case sessionRequired = "session_required"
+    /// A store cannot write: its disk is full. Nothing was changed; retry once space is freed.
+    case insufficientStorage = "insufficient_storage"
     case `internal` = "internal"
 
     /// The HTTP status the gateway answers with for this code.
@@ -45,12 +55,13 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         switch self {
         case .badRequest, .badFrames, .badPayload: 400
         case .unauthorized: 401
-        case .forbidden, .offDuty: 403
+        case .forbidden, .offDuty, .sessionRequired: 403
         case .notFound, .unknownMethod: 404
         case .conflict, .epochMismatch, .invalidTransition, .readOnly: 409
-        case .invalidField: 422
+        case .invalidField, .destinationNotAllowed: 422
         case .rateLimited: 429
         case .upgradeRequired: 426
+        case .methodNotAllowed: 405
         case .tooLarge: 413
         case .unsupportedMediaType: 415
         case .rangeNotSatisfiable: 416
@@ -58,6 +69,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         case .unavailable, .shuttingDown: 503
         case .timeout: 504
         case .internal: 500
+        case .insufficientStorage: 507
         }
     }
 }

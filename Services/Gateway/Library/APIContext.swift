@@ -16,6 +16,13 @@ struct APIContext: Sendable {
     /// Thrown when a token is over its rate; answered 429 with `Retry-After`.
     struct RateLimited: Error {
         let retryAfter: Double
+
+        var body: RPCErrorBody {
+            RPCErrorBody(.rateLimited, "too many requests for this token; retry after \(Int(retryAfter.rounded(.up))) s")
+        }
+
+        /// Whole seconds, at least 1.
+        var retryAfterHeader: String { "\(max(1, Int(retryAfter.rounded(.up))))" }
     }
 
     /// The verified claims of the request's bearer token, within the token's rate. With
@@ -63,12 +70,35 @@ struct APIContext: Sendable {
         }
     }
 
+    /// Where the body went wrong, by JSON path: `missing customer.name`, `bad window.start (expected
+    /// a string)`, `not JSON` for bytes that are not JSON at all.
     static func describe(_ error: any Error) -> String {
+        func path(_ c: DecodingError.Context) -> String {
+            c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
         switch error as? DecodingError {
-        case .keyNotFound(let key, _): "missing \(key.stringValue)"
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
-            "bad \(c.codingPath.map(\.stringValue).joined(separator: "."))"
-        default: "not JSON"
+        case .keyNotFound(let key, let c):
+            let at = path(c)
+            return "missing " + (at.isEmpty ? key.stringValue : "\(at).\(key.stringValue)")
+        case .typeMismatch(let type, let c):
+            let at = path(c)
+            return at.isEmpty ? "expected a JSON object" : "bad \(at) (expected \(Self.jsonName(type)))"
+        case .valueNotFound(let type, let c):
+            let at = path(c)
+            return at.isEmpty ? "expected a JSON object" : "bad \(at) (null where \(Self.jsonName(type)) is required)"
+        case .dataCorrupted(let c):
+            let at = path(c)
+            return at.isEmpty ? "not JSON" : "bad \(at)"
+        default: return "not JSON"
+        }
+    }
+
+    static func jsonName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type, is Double.Type: "a number"
+        default: String(describing: type).hasPrefix("Array") ? "an array" : "an object"
         }
     }
 
@@ -95,8 +125,8 @@ struct APIContext: Sendable {
         } catch let e as RPCErrorBody {
             return Self.error(e)
         } catch let e as RateLimited {
-            var response = Self.error(RPCErrorBody(.rateLimited, "too many requests for this token; retry after \(Int(e.retryAfter.rounded(.up))) s"))
-            response.headers[.retryAfter] = "\(max(1, Int(e.retryAfter.rounded(.up))))"
+            var response = Self.error(e.body)
+            response.headers[.retryAfter] = e.retryAfterHeader
             return response
         } catch {
             host.logger.error("API route failed", metadata: ["error": "\(error)"])

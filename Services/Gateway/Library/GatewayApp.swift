@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import PosyAuth
@@ -15,9 +16,10 @@ public enum GatewayApp {
         let router = Router(context: GatewayRequestContext.self)
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         let table = RouteTable(router: router)
-        let api = APIContext(host: host, signer: TokenSigner(secret: secret), config: config,
+        let api = APIContext(host: host, signer: TokenSigner(secret: secret, maxLifetime: config.tokenMaxLifetime), config: config,
                              limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst))
         let hub = StreamHub(host: host)
+        router.add(middleware: MethodNotAllowedMiddleware(routes: GatewayRoutes.all))
         OrdersAPI.register(on: table, api: api)
         MediaAPI.register(on: table, api: api, signer: URLSigner(secret: secret))
         ReceiptsAPI.register(on: table, api: api)
@@ -33,24 +35,62 @@ public enum GatewayApp {
             return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: spec)))
         }
-        table.get("healthz") { _, _ -> Response in
-            let summary = await monitor.health()
-            return APIContext.json(JSON.encodeOrEmpty(summary), status: summary.status == "ok" ? .ok : .serviceUnavailable)
+        let cache = MonitorCache(monitor: monitor)
+        // Public: only whether the suite is up. Admins (and the ops listener) get every instance.
+        table.get("healthz") { request, context -> Response in
+            let detail = (try? api.verify(request))?.role == .admin
+            if !detail, let ip = context.channel.remoteAddress?.ipAddress, let wait = api.limiter.check("ip:\(ip)") {
+                return await api.handle { throw APIContext.RateLimited(retryAfter: wait) }
+            }
+            return Self.health(await cache.summary(), detail: detail)
         }
-        table.get("metrics") { _, _ -> Response in
-            let text = PrometheusRenderer.render(await monitor.stats())
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        table.get("metrics") { request, _ -> Response in
+            await api.handle {
+                guard try api.verify(request).role == .admin else { throw RPCErrorBody(.forbidden, "metrics are for admins") }
+                return Self.metrics(await cache.allStats())
+            }
         }
         let served = Set(table.routes)
         precondition(served.count == table.routes.count && served == GatewayRoutes.all,
                      "gateway routes differ from GatewayRoutes.all: \(served.symmetricDifference(GatewayRoutes.all).sorted())")
+        // Frames up to the documented 64 KiB (a larger one closes with 1009, invalid UTF-8 with 1007);
+        // idle keep-alive connections close after a minute; every first request head is judged by
+        // RequestHeadGuard before the HTTP decoder sees it.
+        let wsResponder = webSocketRouter.buildResponder()
+        let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(idleTimeout: .seconds(60)),
+            ws: .init(maxFrameSize: ChatFrames.maxFrame, autoPing: .enabled(timePeriod: .seconds(20)), validateUTF8: true))
+        let server = HTTPServerBuilder { responder in
+            GuardedHTTPChannel(
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: wsResponder, configuration: channelConfiguration),
+                limits: RequestHeadGuard.Limits(), preflight: StreamAPI.preflight(api: api))
+        }
         let app = Application(
-            router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter,
-                                           configuration: .init(ws: .init(autoPing: .enabled(timePeriod: .seconds(20))))),
+            router: router, server: server,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "posy-gateway"),
             logger: Logger(label: "gateway.http"))
-        return [hub, app]
+        var services: [any Service] = [hub, app]
+        if let opsPort = config.opsPort {
+            // The operator's own listener (loopback by default): health detail and metrics without a token.
+            let ops = Router()
+            ops.get("healthz") { _, _ in Self.health(await cache.summary(), detail: true) }
+            ops.get("metrics") { _, _ in Self.metrics(await cache.allStats()) }
+            services.append(Application(router: ops, configuration: .init(address: .hostname(config.opsHost, port: opsPort),
+                                                                           serverName: "posy-gateway-ops"),
+                                        logger: Logger(label: "gateway.ops")))
+        }
+        return services
+    }
+
+    /// `/healthz`: 200 when every expected instance is ok, else 503; the body is `{"status"}` unless `detail`.
+    static func health(_ summary: HealthSummary, detail: Bool) -> Response {
+        let status: HTTPResponse.Status = summary.status == "ok" ? .ok : .serviceUnavailable
+        guard detail else { return APIContext.json(Data(#"{"status":\#(JSON.quoted(summary.status))}"#.utf8), status: status) }
+        return APIContext.json(JSON.encodeOrEmpty(summary), status: status)
+    }
+
+    static func metrics(_ stats: [(String, StatsReport?)]) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: PrometheusRenderer.render(stats))))
     }
 }

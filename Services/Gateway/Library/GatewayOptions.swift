@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PosyAuth
 import PosyCore
 
 /// Flags of `posy-gateway` beyond the common ones.
@@ -22,6 +23,15 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("rate-burst"), help: "Requests per token allowed at once (env POSY_RATE_BURST, default 100).")
     public var rateBurst: Double?
 
+    @Option(name: .customLong("token-max-days"), help: "Longest lifetime (exp − iat) a bearer token may claim, in days (env POSY_TOKEN_MAX_DAYS, default 90).")
+    public var tokenMaxDays: Double?
+
+    @Option(name: .customLong("ops-port"), help: "A second listener for operators: /healthz with every instance and /metrics, no token (env POSY_OPS_PORT; default none).")
+    public var opsPort: Int?
+
+    @Option(name: .customLong("ops-host"), help: "Bind address of the operators' listener (env POSY_OPS_HOST, default 127.0.0.1).")
+    public var opsHost: String?
+
     @Option(name: .customLong("expect"), help: "Comma-separated instances /healthz requires (env POSY_EXPECT, default bus,orders,messaging-1,location,receipts,notify).")
     public var expect: String?
 
@@ -38,7 +48,11 @@ public struct GatewayOptions: ParsableArguments, Sendable {
             publicURL: Environment.resolve(publicURL, "POSY_PUBLIC_URL", "http://\(host):\(port)"),
             openAPISpec: Self.loadSpec(openAPI ?? Environment.string("POSY_OPENAPI")),
             rateLimit: rateLimit ?? Environment.string("POSY_RATE_LIMIT").flatMap(Double.init) ?? 50,
-            rateBurst: rateBurst ?? Environment.string("POSY_RATE_BURST").flatMap(Double.init) ?? 100)
+            rateBurst: rateBurst ?? Environment.string("POSY_RATE_BURST").flatMap(Double.init) ?? 100,
+            tokenMaxLifetime: (tokenMaxDays ?? Environment.string("POSY_TOKEN_MAX_DAYS").flatMap(Double.init)).map { Int64($0 * 86_400) }
+                ?? TokenSigner.defaultMaxLifetime,
+            opsPort: opsPort ?? Environment.string("POSY_OPS_PORT").flatMap(Int.init),
+            opsHost: Environment.resolve(opsHost, "POSY_OPS_HOST", "127.0.0.1"))
     }
 
     /// The spec text: the given path, else `docs/openapi.yaml` in the current directory or in the
@@ -60,8 +74,10 @@ public struct GatewayOptions: ParsableArguments, Sendable {
 
     public func validate() throws {
         if let p = httpPort, !(0...65535).contains(p) { throw ValidationError("--http-port must be 0…65535") }
+        if let p = opsPort, !(0...65535).contains(p) { throw ValidationError("--ops-port must be 0…65535") }
         if let r = rateLimit, r < 0 { throw ValidationError("--rate-limit must be 0 (off) or positive") }
         if let b = rateBurst, b < 1 { throw ValidationError("--rate-burst must be at least 1") }
+        if let d = tokenMaxDays, !(d.isFinite && d > 0 && d <= 3650) { throw ValidationError("--token-max-days must be 0 < days ≤ 3650") }
     }
 }
 
@@ -78,10 +94,19 @@ public struct GatewayConfig: Sendable {
     /// Per-token request rate (per second) and burst; rate 0 = unlimited.
     public var rateLimit: Double
     public var rateBurst: Double
+    /// The longest lifetime (seconds) a token may claim.
+    public var tokenMaxLifetime: Int64
+    /// The operators' listener (health detail, metrics); nil: none.
+    public var opsPort: Int?
+    public var opsHost: String
 
     public init(host: String = "127.0.0.1", port: Int = 8080, expect: [String], publicURL: String? = nil,
-                openAPISpec: String? = nil, rateLimit: Double = 50, rateBurst: Double = 100)
+                openAPISpec: String? = nil, rateLimit: Double = 50, rateBurst: Double = 100,
+                tokenMaxLifetime: Int64 = TokenSigner.defaultMaxLifetime, opsPort: Int? = nil, opsHost: String = "127.0.0.1")
     {
+        self.tokenMaxLifetime = tokenMaxLifetime
+        self.opsPort = opsPort
+        self.opsHost = opsHost
         self.rateLimit = rateLimit
         self.rateBurst = rateBurst
         self.host = host

@@ -1,5 +1,7 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import PosyAuth
 import PosyOrders
@@ -29,7 +31,8 @@ enum StreamAPI {
             }
         }
         webSocketRouter.ws(RouterPath(path)) { request, _ in
-            _ = try check(request, api: api)
+            // Authenticated and rate-counted in `preflight`, before the upgrade pipeline.
+            _ = try check(request, api: api, countRate: false)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             // Checked (and rate-counted) before the upgrade; read the claims again without counting.
@@ -45,17 +48,21 @@ enum StreamAPI {
             defer { hub.pushes.unregister(registration) }
             let chat = ChatGateway(api: api)
             hub.host.metrics.increment("stream_connections")
-            let expired = await withTaskGroup(of: Bool.self) { group -> Bool in
+            // How the connection ended decides how it is closed: a token that expired closes with
+            // 4001; a client frame the WebSocket layer refused (over 64 KiB: 1009, invalid UTF-8:
+            // 1007) is rethrown so that layer closes with its code.
+            enum End: Sendable { case quiet, expired, refused(any Error) }
+            let end = await withTaskGroup(of: End.self) { group -> End in
                 group.addTask {
                     var session = session
                     try? await session.run()
-                    return false
+                    return .quiet
                 }
                 group.addTask {
                     for await frame in pushes {
                         guard (try? await outbound.write(.text(frame))) != nil else { break }
                     }
-                    return false
+                    return .quiet
                 }
                 group.addTask {
                     // Client frames (ChatFrames), one at a time in the order sent; reading also handles pings and close.
@@ -65,21 +72,60 @@ enum StreamAPI {
                             let reply = await ChatFrames.handle(text, claims: claims, chat: chat)
                             try await outbound.write(.text(reply))
                         }
-                    } catch {}
-                    return false
+                    } catch {
+                        return Task.isCancelled ? .quiet : .refused(error)
+                    }
+                    return .quiet
                 }
                 group.addTask {
                     let left = Double(claims.exp) - Date().timeIntervalSince1970
-                    guard (try? await Task.sleep(for: .seconds(max(0, left)))) != nil else { return false }
-                    return true
+                    guard (try? await Task.sleep(for: .seconds(max(0, left)))) != nil else { return .quiet }
+                    return .expired
                 }
-                let first = await group.next() ?? false
+                let first = await group.next() ?? .quiet
                 group.cancelAll()
                 return first
             }
             queue.finish()
-            if expired { try? await outbound.close(.init(codeNumber: tokenExpiredCode), reason: "token expired") }
+            switch end {
+            case .quiet: break
+            case .expired: try? await outbound.close(.init(codeNumber: tokenExpiredCode), reason: "token expired")
+            case .refused(let error): throw error
+            }
         }
+    }
+
+    /// Runs for every WebSocket upgrade request before the upgrade pipeline (``RequestHeadGuard``):
+    /// a request to the stream that fails authentication, its rate or its `after` gets the JSON
+    /// error with its status (401, 429 with `Retry-After`, 400) — the pipeline itself could answer
+    /// only a bare 400. Upgrades to any other path are left to the router (404).
+    static func preflight(api: APIContext) -> RequestHeadGuard.Preflight {
+        { upgrade in
+            guard let uri = Optional(URI(upgrade.target)), uri.path == "/" + path else { return nil }
+            var fields = HTTPFields()
+            for (name, value) in upgrade.headers {
+                if let n = HTTPField.Name(name) { fields.append(HTTPField(name: n, value: value)) }
+            }
+            let request = Request(head: HTTPRequest(method: .get, scheme: nil, authority: nil, path: upgrade.target, headerFields: fields),
+                                  body: .init(buffer: ByteBuffer()))
+            do {
+                _ = try check(request, api: api)
+                return nil
+            } catch let e as APIContext.RateLimited {
+                return refusal(e.body, [("Retry-After", e.retryAfterHeader)])
+            } catch let e as RPCErrorBody {
+                return refusal(e, e.code == .unauthorized ? [("WWW-Authenticate", "Bearer")] : [])
+            } catch {
+                return refusal(RPCErrorBody(.badRequest, "bad stream request"), [])
+            }
+        }
+    }
+
+    static func refusal(_ e: RPCErrorBody, _ headers: [(String, String)]) -> RequestHeadGuard.Refusal {
+        let status = e.code.httpStatus
+        return RequestHeadGuard.Refusal(status: status, reason: RequestHeadGuard.reason(status),
+                                        headers: [("Content-Type", "application/json")] + headers,
+                                        body: String(decoding: JSON.encodeOrEmpty(e), as: UTF8.self))
     }
 
     /// The caller's claims and the position to start from; throws the error to answer with.

@@ -1,0 +1,270 @@
+import Foundation
+import NIOCore
+
+/// The first handler of every HTTP connection: it holds the first request head until it is whole
+/// and well-formed, and answers what is not with a status and a close (docs/architecture.md, "The
+/// gateway"). Behind it, a head the HTTP decoder cannot parse made the WebSocket-upgrade pipeline
+/// give up silently and keep the connection open, and a head that never ended held it for ever.
+///
+/// - a head not complete within `headTimeout`: 408;
+/// - a request line over `maxRequestLine` bytes: 414; a head over `maxHead` bytes or
+///   `maxHeaderCount` fields: 431;
+/// - not `METHOD target HTTP/1.x` (HTTP/0.9, TLS or other bytes on the port), a malformed field,
+///   obsolete line folding, `Content-Length` given twice or with `Transfer-Encoding`, a transfer
+///   coding other than `chunked`, a WebSocket upgrade without its key or version 13: 400.
+///
+/// A WebSocket upgrade is also put to `preflight` (authentication and rate limits): the upgrade
+/// pipeline answers every refused upgrade with a bare 400, so an error response with its status,
+/// JSON body and headers (401, 429 with `Retry-After`) is written here instead.
+///
+/// Later requests on a kept-alive connection go to the decoder directly; the HTTP channel's idle
+/// timeout closes a connection that sends nothing. Should the server still write nothing for the
+/// first request, ``answerIfSilent()`` sends 400 before the connection is closed.
+final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    struct Limits: Sendable {
+        var headTimeout: TimeAmount = .seconds(10)
+        var maxRequestLine = 8 * 1024
+        var maxHead = 32 * 1024
+        var maxHeaderCount = 100
+    }
+
+    enum Verdict: Equatable {
+        case incomplete
+        case complete(headLength: Int)
+        case reject(status: Int, reason: String)
+    }
+
+    /// A WebSocket upgrade request as the preflight sees it: the request target and the header
+    /// fields (names lower-cased).
+    struct UpgradeRequest: Sendable {
+        var target: String
+        var headers: [String: String]
+    }
+
+    /// What the preflight refuses an upgrade with.
+    struct Refusal: Sendable {
+        var status: Int
+        var reason: String
+        var headers: [(String, String)]
+        var body: String
+    }
+
+    typealias Preflight = @Sendable (UpgradeRequest) -> Refusal?
+
+    private let limits: Limits
+    private let preflight: Preflight?
+    /// Completed once the first head was let through (true) or refused, or the connection ended first (false).
+    private(set) var decided: EventLoopPromise<Bool>?
+    private var buffered: ByteBuffer?
+    private var isDecided = false
+    private var passing = false
+    private var answered = false
+    private var timer: Scheduled<Void>?
+
+    init(limits: Limits = Limits(), preflight: Preflight? = nil) {
+        self.limits = limits
+        self.preflight = preflight
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        decided = context.eventLoop.makePromise(of: Bool.self)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: limits.headTimeout) {
+            let (handler, context) = loopBound.value
+            if !handler.passing { handler.reject(context: context, status: 408, reason: "Request Timeout") }
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        decide(false)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        if !passing { decide(false) }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if passing {
+            context.fireChannelRead(data)
+            return
+        }
+        guard !answered else { return }  // a rejected connection reads nothing more
+        var incoming = unwrapInboundIn(data)
+        if buffered == nil { buffered = incoming } else { buffered!.writeBuffer(&incoming) }
+        switch Self.judge(buffered!.readableBytesView, limits: limits) {
+        case .incomplete:
+            return
+        case .reject(let status, let reason):
+            reject(context: context, status: status, reason: reason)
+        case .complete(let length):
+            if let preflight, let request = Self.upgradeRequest(buffered!.readableBytesView.prefix(length)), let refusal = preflight(request) {
+                respond(context: context, refusal)
+                return
+            }
+            passing = true
+            timer?.cancel()
+            let all = buffered!
+            buffered = nil
+            decide(true)
+            context.fireChannelRead(wrapInboundOut(all))
+        }
+    }
+
+    private func decide(_ passed: Bool) {
+        guard !isDecided else { return }
+        isDecided = true
+        decided?.succeed(passed)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        answered = true
+        context.write(data, promise: promise)
+    }
+
+    /// Called once the HTTP handling of the connection has ended: if it wrote nothing at all for the
+    /// first request (the decoder refused it), the client still gets a status before the close.
+    func answerIfSilent(context: ChannelHandlerContext) {
+        if !answered { reject(context: context, status: 400, reason: "Bad Request") }
+    }
+
+    private func reject(context: ChannelHandlerContext, status: Int, reason: String) {
+        respond(context: context, Refusal(status: status, reason: reason, headers: [], body: ""))
+    }
+
+    private func respond(context: ChannelHandlerContext, _ r: Refusal) {
+        guard !answered else { return }
+        answered = true
+        passing = false
+        buffered = nil
+        timer?.cancel()
+        decide(false)
+        var text = "HTTP/1.1 \(r.status) \(r.reason)\r\nConnection: close\r\nContent-Length: \(r.body.utf8.count)\r\n"
+        for (name, value) in r.headers { text += "\(name): \(value)\r\n" }
+        text += "\r\n" + r.body
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(string: text)))).whenComplete { _ in
+            loopBound.value.close(promise: nil)
+        }
+    }
+
+    /// The reason phrase of a status this guard or the preflight answers with.
+    static func reason(_ status: Int) -> String {
+        [400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 408: "Request Timeout", 414: "URI Too Long",
+         429: "Too Many Requests", 431: "Request Header Fields Too Large", 500: "Internal Server Error",
+         503: "Service Unavailable"][status] ?? "Error"
+    }
+
+    /// The target and fields of a complete, judged head when it asks for a WebSocket upgrade.
+    static func upgradeRequest(_ head: ByteBufferView.SubSequence) -> UpgradeRequest? {
+        let lines = String(decoding: head, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: true)
+        guard let first = lines.first else { return nil }
+        let parts = first.split(separator: " ")
+        guard parts.count == 3 else { return nil }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: [" ", "\t"])
+        }
+        guard headers["upgrade"]?.lowercased() == "websocket" else { return nil }
+        return UpgradeRequest(target: String(parts[1]), headers: headers)
+    }
+
+    /// Judges the bytes of a first request received so far.
+    static func judge(_ bytes: ByteBufferView, limits: Limits) -> Verdict {
+        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        // The request line: its first byte must start a method (TLS, HTTP/2 and binary garbage do not).
+        if let first = bytes.first, !isTokenByte(first) { return .reject(status: 400, reason: "Bad Request") }
+        var lines: [ByteBufferView.SubSequence] = []
+        var start = bytes.startIndex
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            if bytes[i] == lf {
+                guard i > start, bytes[bytes.index(before: i)] == cr else { return .reject(status: 400, reason: "Bad Request") }
+                let line = bytes[start..<bytes.index(before: i)]
+                if line.isEmpty {
+                    guard !lines.isEmpty else { return .reject(status: 400, reason: "Bad Request") }
+                    return check(lines, limits: limits) ?? .complete(headLength: bytes.distance(from: bytes.startIndex, to: i) + 1)
+                }
+                lines.append(line)
+                if lines.count > limits.maxHeaderCount + 1 { return .reject(status: 431, reason: "Request Header Fields Too Large") }
+                start = bytes.index(after: i)
+            }
+            i = bytes.index(after: i)
+        }
+        // Not complete yet: is what came already too long?
+        if lines.isEmpty, bytes.count > limits.maxRequestLine { return .reject(status: 414, reason: "URI Too Long") }
+        if bytes.count > limits.maxHead { return .reject(status: 431, reason: "Request Header Fields Too Large") }
+        if let line = lines.first, let bad = checkRequestLine(line, limits: limits) { return bad }
+        return .incomplete
+    }
+
+    /// A complete head's lines: the request line, then `name: value` fields.
+    static func check(_ lines: [ByteBufferView.SubSequence], limits: Limits) -> Verdict? {
+        if let bad = checkRequestLine(lines[0], limits: limits) { return bad }
+        if lines.reduce(0, { $0 + $1.count + 2 }) > limits.maxHead { return .reject(status: 431, reason: "Request Header Fields Too Large") }
+        var contentLengths = 0
+        var transferEncoding: String?
+        var upgrade: String?
+        var webSocketKey = false
+        var webSocketVersion: String?
+        for line in lines.dropFirst() {
+            // obs-fold (a line starting with whitespace) and fields without a name are refused.
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
+                  line[line.startIndex..<colon].allSatisfy(isTokenByte)
+            else { return .reject(status: 400, reason: "Bad Request") }
+            let value = line[line.index(after: colon)...]
+            guard value.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7f) }) else { return .reject(status: 400, reason: "Bad Request") }
+            let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self).lowercased()
+            let text = String(decoding: value, as: UTF8.self).trimmingCharacters(in: [" ", "\t"])
+            if name == "content-length" {
+                contentLengths += 1
+                guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), text.utf8.count <= 18 else {
+                    return .reject(status: 400, reason: "Bad Request")
+                }
+            } else if name == "upgrade" {
+                upgrade = text.lowercased()
+            } else if name == "sec-websocket-key" {
+                webSocketKey = !text.isEmpty
+            } else if name == "sec-websocket-version" {
+                webSocketVersion = text
+            } else if name == "transfer-encoding" {
+                guard transferEncoding == nil else { return .reject(status: 400, reason: "Bad Request") }
+                transferEncoding = text.lowercased()
+            }
+        }
+        if contentLengths > 1 { return .reject(status: 400, reason: "Bad Request") }
+        // A WebSocket upgrade the upgrader would refuse without an answer (RFC 6455 §4.2.1).
+        if upgrade == "websocket", !webSocketKey || webSocketVersion != "13" { return .reject(status: 400, reason: "Bad Request") }
+        if let te = transferEncoding {
+            guard te == "chunked", contentLengths == 0 else { return .reject(status: 400, reason: "Bad Request") }
+        }
+        return nil
+    }
+
+    /// `METHOD SP request-target SP HTTP/1.0|1.1`, within the length limit.
+    static func checkRequestLine(_ line: ByteBufferView.SubSequence, limits: Limits) -> Verdict? {
+        if line.count > limits.maxRequestLine { return .reject(status: 414, reason: "URI Too Long") }
+        let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy(isTokenByte), !parts[1].isEmpty,
+              parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7f }),
+              parts[2].elementsEqual("HTTP/1.1".utf8) || parts[2].elementsEqual("HTTP/1.0".utf8)
+        else { return .reject(status: 400, reason: "Bad Request") }
+        return nil
+    }
+
+    /// RFC 9110 tchar.
+    static func isTokenByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        default: "!#$%&'*+-.^_`|~".utf8.contains(b)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import NIOCore
+@testable import PosyGateway
+import Testing
+
+/// The first request head of a connection, judged before the HTTP decoder sees it.
+@Suite struct RequestHeadGuardTests {
+    static func judge(_ text: String) -> RequestHeadGuard.Verdict {
+        RequestHeadGuard.judge(ByteBuffer(string: text).readableBytesView, limits: .init())
+    }
+
+    static func status(_ text: String) -> Int? {
+        if case .reject(let status, _) = judge(text) { return status }
+        return nil
+    }
+
+    @Test func wellFormedHeadsPass() {
+        let head = "GET /v1/orders?limit=5 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc\r\n\r\n"
+        #expect(Self.judge(head) == .complete(headLength: head.utf8.count))
+        #expect(Self.judge(head + "POST /next") == .complete(headLength: head.utf8.count))
+        #expect(Self.judge("POST /v1/media HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n") != .incomplete)
+        #expect(Self.status("POST /v1/media HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n") == nil)
+        #expect(Self.status("GET /v1/stream HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n") == nil)
+        #expect(Self.judge("GET /healthz HTTP/1.1\r\nHost: x\r\n") == .incomplete)
+        #expect(Self.judge("GE") == .incomplete)
+    }
+
+    @Test func malformedHeadsAreRefusedWithTheirStatus() {
+        #expect(Self.status("GET /healthz\r\n") == 400)  // HTTP/0.9
+        #expect(Self.status("GET /healthz HTTP/2.0\r\n\r\n") == 400)
+        #expect(Self.status("\u{16}\u{03}\u{01}\u{00}") == 400)  // TLS on the HTTP port
+        #expect(Self.status("GET / HTTP/1.1\nHost: x\n\n") == 400)  // bare LF
+        #expect(Self.status("GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n") == 400)
+        #expect(Self.status("GET / HTTP/1.1\r\nHost : x\r\n\r\n") == 400)
+        #expect(Self.status("GET / HTTP/1.1\r\nX: a\u{01}b\r\n\r\n") == 400)
+        #expect(Self.status("POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n") == 400)
+        #expect(Self.status("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n") == 400)
+        #expect(Self.status("POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n") == 400)
+        #expect(Self.status("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n") == 400)
+        #expect(Self.status("GET /v1/stream HTTP/1.1\r\nUpgrade: websocket\r\n\r\n") == 400)
+        #expect(Self.status("GET /" + String(repeating: "a", count: 9000)) == 414)
+        #expect(Self.status("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 40_000)) == 431)
+        #expect(Self.status("GET / HTTP/1.1\r\n" + String(repeating: "X: y\r\n", count: 101) + "\r\n") == 431)
+    }
+}

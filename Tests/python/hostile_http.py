@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Hostile HTTP and WebSocket clients against a running gateway, from docs/protocol.md alone.
+
+usage: hostile_http.py PORT TOKEN RATE_TOKEN
+
+Every malformed request head gets a status and a closed connection; slow heads are timed out;
+WebSocket frames up to 64 KiB are read and a larger one closes with 1009, invalid UTF-8 with 1007;
+an upgrade over its token's rate is 429 `rate_limited` with Retry-After (RATE_TOKEN has a low rate).
+Exit status 0 when every check held; failures are printed.
+"""
+import asyncio, json, socket, sys, time
+
+import websockets
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def exchange(port, data, wait=5.0):
+    """Sends `data`; returns (status, seconds until the server closed, or None if it did not)."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(wait)
+    start = time.time()
+    try:
+        s.sendall(data)
+    except OSError:
+        pass
+    out = b""
+    closed_after = None
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                closed_after = time.time() - start
+                break
+            out += d
+    except socket.timeout:
+        pass
+    except OSError:
+        closed_after = time.time() - start
+    s.close()
+    status = int(out.split(b" ")[1]) if out.startswith(b"HTTP/1.1 ") else None
+    return status, closed_after
+
+
+def heads(port):
+    cases = [
+        ("huge header", b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n", 431),
+        ("1 MB URL", b"GET /" + b"a" * 1_000_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        ("HTTP/0.9", b"GET /healthz\r\n", 400),
+        ("Content-Length and Transfer-Encoding", b"POST /v1/shops HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        ("two Content-Lengths", b"POST /v1/shops HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", 400),
+        ("TLS on the HTTP port", bytes.fromhex("16030100a5010000a10303") + b"\x00" * 100, 400),
+        ("binary garbage", b"\x00\x01\x02hello\r\n\r\n", 400),
+        ("upgrade without a key", b"GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", 400),
+    ]
+    for name, data, expected in cases:
+        status, closed = exchange(port, data)
+        check(status == expected, f"{name}: status {status}, expected {expected}")
+        check(closed is not None, f"{name}: connection left open")
+    # The server still answers well-formed requests on a kept-alive connection.
+    status, _ = exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    check(status in (200, 503), f"a good request after the bad ones: {status}")
+
+
+def slowloris(port, count=300):
+    """`count` connections that send half a head and stop: all are answered 408 and closed."""
+    socks = []
+    for _ in range(count):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        s.settimeout(30)
+        socks.append(s)
+    start = time.time()
+    statuses = {}
+    for s in socks:
+        out = b""
+        try:
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    break
+                out += d
+        except OSError:
+            pass
+        code = out.split(b" ")[1].decode() if out.startswith(b"HTTP/1.1 ") else "none"
+        statuses[code] = statuses.get(code, 0) + 1
+        s.close()
+    took = time.time() - start
+    check(statuses == {"408": count}, f"slow heads: {statuses}")
+    check(took < 25, f"slow heads were held {took:.0f} s")
+    return took
+
+
+async def frames(port, token, rate_token):
+    url = f"ws://127.0.0.1:{port}/v1/stream?access_token={token}"
+    async with websockets.connect(url, max_size=1 << 20) as ws:
+        json.loads(await ws.recv())  # stream.open
+        await ws.send(json.dumps({"type": "ping", "ref": "big", "pad": "a" * 60_000}))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        check(reply.get("ref") == "big" and reply.get("ok") is True, f"a 60 KB frame: {reply}")
+        await ws.send(json.dumps({"type": "ping", "ref": "too-big", "pad": "a" * 70_000}))
+        try:
+            await asyncio.wait_for(ws.recv(), 10)
+            check(False, "a 70 KB frame did not close the connection")
+        except websockets.ConnectionClosed as e:
+            check(e.rcvd is not None and e.rcvd.code == 1009, f"a 70 KB frame closed with {e.rcvd}")
+    # Invalid UTF-8 in a text frame: websockets refuses to send it, so a raw frame is written.
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(10)
+    s.sendall((f"GET /v1/stream?access_token={token} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(4096)
+    check(head.startswith(b"HTTP/1.1 101"), f"raw upgrade: {head[:40]}")
+    payload = b"\xc3\x28 bad utf-8"
+    mask = b"\x01\x02\x03\x04"
+    s.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    data = head.split(b"\r\n\r\n", 1)[1]
+    deadline = time.time() + 10
+    code = None
+    while time.time() < deadline and code is None:
+        i = 0
+        while i + 2 <= len(data):
+            opcode, length = data[i] & 0x0F, data[i + 1] & 0x7F
+            off = i + 2 + (2 if length == 126 else 8 if length == 127 else 0)
+            if length >= 126:
+                length = int.from_bytes(data[i + 2:off], "big")
+            if off + length > len(data):
+                break
+            if opcode == 0x8:
+                code = int.from_bytes(data[off:off + 2], "big")
+            i = off + length
+        if code is None:
+            more = s.recv(65536)
+            if not more:
+                break
+            data += more
+    check(code == 1007, f"invalid UTF-8 closed with {code}")
+    s.close()
+    # Over the token's rate: the upgrade is refused with the documented JSON error.
+    results = []
+    for _ in range(8):
+        status, body, retry = upgrade(port, rate_token)
+        results.append(status)
+        if status == 429:
+            check(json.loads(body).get("code") == "rate_limited" and retry is not None and int(retry) >= 1,
+                  f"429 without code or Retry-After: {body} {retry}")
+    check(429 in results, f"upgrades over the rate: {results}")
+    status, body, _ = upgrade(port, "not-a-token")
+    check(status == 401 and json.loads(body).get("code") == "unauthorized", f"a bad token's upgrade: {status} {body}")
+
+
+def upgrade(port, token):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(10)
+    s.sendall((f"GET /v1/stream?access_token={token} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    out = b""
+    try:
+        while b"\r\n\r\n" not in out:
+            d = s.recv(4096)
+            if not d:
+                break
+            out += d
+        if not out.startswith(b"HTTP/1.1 101"):
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    break
+                out += d
+    except OSError:
+        pass
+    s.close()
+    head, _, body = out.partition(b"\r\n\r\n")
+    lines = head.decode(errors="replace").split("\r\n")
+    status = int(lines[0].split(" ")[1]) if lines and lines[0].startswith("HTTP/1.1 ") else None
+    retry = next((l.split(":", 1)[1].strip() for l in lines[1:] if l.lower().startswith("retry-after:")), None)
+    return status, body.decode(errors="replace"), retry
+
+
+def main():
+    port, token, rate_token = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    heads(port)
+    took = slowloris(port)
+    asyncio.run(frames(port, token, rate_token))
+    print(f"hostile clients: slow heads closed after {took:.1f} s; {len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
