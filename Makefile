@@ -17,9 +17,10 @@ deps:
 		pkg-config --exists libzmq sqlite3 || { echo "deps: libzmq/sqlite3 still missing" >&2; exit 1; }; \
 	fi
 
-## pydeps: the real peers the integration tests drive: pyzmq, openapi-spec-validator, a headless
-## Chromium with selenium (the customer's tracking page), curl and the sqlite3 tool (media uploads,
-## tampering with an evidence record)
+## pydeps: the real peers the integration tests drive: pyzmq, openapi-spec-validator, schemathesis
+## (conformance of the gateway to docs/openapi.yaml), websockets (hostile WebSocket frames), a
+## headless Chromium with selenium (the customer's tracking page), curl and the sqlite3 tool (media
+## uploads, tampering with an evidence record)
 pydeps:
 	@if ! command -v sqlite3 >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then \
 		echo "pydeps: installing sqlite3 curl"; \
@@ -29,6 +30,7 @@ pydeps:
 	fi
 	@python3 -c 'import zmq' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyzmq
 	@python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator pyyaml
+	@python3 -c 'import schemathesis, websockets' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4.3,<5' 'websockets>=13'
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
 		echo "pydeps: installing chromium chromium-driver"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \

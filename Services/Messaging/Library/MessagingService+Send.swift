@@ -63,6 +63,14 @@ extension MessagingService {
         if let text = input.text, text.count > MessageInput.maxText {
             throw RPCErrorBody(.invalidField, "text: \(text.count) characters, at most \(MessageInput.maxText)")
         }
+        // Each field belongs to its kind: a position riding on a text message would be stored and
+        // shown unchecked, so it is refused like any other misplaced field.
+        if kind != .location, input.location != nil {
+            throw RPCErrorBody(.invalidField, "location: only a location message carries one")
+        }
+        if ![.image, .voice, .video, .file].contains(kind), input.mediaId != nil || input.durationMs != nil {
+            throw RPCErrorBody(.invalidField, "mediaId/durationMs: only image, voice, video and file messages carry media")
+        }
         switch kind {
         case .text:
             guard let text = input.text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
