@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import PosyAuth
 import Logging
 import PosyCore
@@ -22,8 +25,11 @@ extension Integration {
             /// `upArgs`: extra `posy up` flags. Rate limiting is off unless a test asks for it: these
             /// tests send bursts with one token on purpose.
             /// `environment`: `POSY_*` settings for the services (`posy up` passes its environment on).
-            init(_ name: String, upArgs: [String] = ["--rate-limit", "0"], environment: [String: String] = [:]) throws {
+            /// `prepare` runs on the test's directory before the suite starts (e.g. to mount its `data`).
+            init(_ name: String, upArgs: [String] = ["--rate-limit", "0"], environment: [String: String] = [:],
+                 prepare: (String) throws -> Void = { _ in }) throws {
                 dir = Harness.tempDir(name)
+                try prepare(dir)
                 busPort = Harness.freePorts(3)
                 rpcBase = Harness.freePorts(41)
                 httpPort = Harness.freePorts(1)
@@ -54,9 +60,11 @@ extension Integration {
                 return c
             }
 
+            /// `/healthz` as an admin sees it (every instance); the public answer is only `{"status"}`.
             func health() async -> (Int, [String: Any]) {
-                let (status, body) = await Harness.get("http://127.0.0.1:\(httpPort)/healthz")
-                return (status, (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:])
+                let admin = try? signer().mint(sub: "ops", role: .admin, ttl: 600)
+                let (status, body) = await Harness.http("GET", "http://127.0.0.1:\(httpPort)/healthz", token: admin)
+                return (status, body as? [String: Any] ?? [:])
             }
 
             func row(_ health: [String: Any], _ instance: String) -> [String: Any]? {
@@ -85,8 +93,16 @@ extension Integration {
                 #expect(row?["version"] as? String == PosyVersion.current)
                 #expect(row?["lastHeartbeat"] is String)
             }
-            let (metricsStatus, metrics) = await Harness.get("http://127.0.0.1:\(suite.httpPort)/metrics")
-            #expect(metricsStatus == 200)
+            // The public health answer says only whether the suite is up; metrics need an admin.
+            let (_, publicBody) = await Harness.get("http://127.0.0.1:\(suite.httpPort)/healthz")
+            #expect(String(decoding: publicBody, as: UTF8.self) == #"{"status":"ok"}"#)
+            #expect(await Harness.get("http://127.0.0.1:\(suite.httpPort)/metrics").0 == 401)
+            let staff = try suite.signer().mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
+            #expect(await Harness.http("GET", "http://127.0.0.1:\(suite.httpPort)/metrics", token: staff).0 == 403)
+            var metricsRequest = URLRequest(url: URL(string: "http://127.0.0.1:\(suite.httpPort)/metrics")!)
+            metricsRequest.setValue("Bearer \(try suite.signer().mint(sub: "ops", role: .admin, ttl: 600))", forHTTPHeaderField: "Authorization")
+            let (metrics, metricsResponse) = try await URLSession.shared.data(for: metricsRequest)
+            #expect((metricsResponse as? HTTPURLResponse)?.statusCode == 200)
             let text = String(decoding: metrics, as: UTF8.self)
             #expect(text.contains(#"posy_up{instance="orders",service="orders"} 1"#))
             #expect(text.contains("# TYPE posy_rpc_seconds histogram"))
@@ -133,9 +149,13 @@ extension Integration {
                 try await host.store!.write { db in
                     _ = try host.events!.emit(db, topic: Topic.probe, payload: Probe(id: probeId, sentAt: Timestamp.now()))
                 }
-                #expect(await suite.waitHealthy(), "suite did not recover:\n\(suite.up.log.suffix(3000))")
-                let newRow = suite.row(await suite.health().1, "orders")
-                #expect((newRow?["pid"] as? Int).map { $0 != oldPid } == true)
+                // Healthy again with a new orders process (/healthz may answer from its one-second cache
+                // right after the kill, so the wait is for the new pid, not for the first 200).
+                let recovered = await Harness.waitFor(.seconds(30), poll: .milliseconds(200)) {
+                    let (status, health) = await suite.health()
+                    return status == 200 && (suite.row(health, "orders")?["pid"] as? Int).map { $0 != oldPid } == true
+                }
+                #expect(recovered, "suite did not recover:\n\(suite.up.log.suffix(3000))")
                 #expect(suite.up.log.contains("orders exited (signal 9)"))
                 // The restarted orders started after the probe was sent...
                 let started = host.directory.peer("orders").flatMap { Timestamp.parse($0.heartbeat.startedAt) }
@@ -159,6 +179,27 @@ extension Integration {
             #expect(pids.count >= 8)
             #expect(pids.allSatisfy { kill(Int32($0), 0) != 0 }, "a child outlived posy up")
             #expect(suite.up.log.contains("stopped"))
+        }
+
+        /// A suite with nothing to do uses almost no CPU: every loop waits for work or a due time
+        /// instead of polling (docs/architecture.md, "Idle costs nothing").
+        @Test(.timeLimit(.minutes(2)))
+        func idleSuiteCostsAlmostNothing() async throws {
+            let suite = try Suite("idle")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            try await Task.sleep(for: .seconds(2))  // past start-up (migrations, first heartbeats)
+            let (code, out) = try await Harness.run("posy", ["status", "--cpu", "10", "--json"] + suite.busArgs)
+            #expect(code == 0, "\(out)")
+            struct Row: Decodable { var instance: String; var cpuPercent: Double? }
+            let json = out.split(separator: "\n").first { $0.hasPrefix("[") }.map(String.init) ?? "[]"
+            let rows = try JSONDecoder().decode([Row].self, from: Data(json.utf8))
+            #expect(Set(rows.map(\.instance)) == Set(suite.instances + ["gateway"]), "\(out)")
+            for row in rows {
+                let cpu = try #require(row.cpuPercent, "\(row.instance): no CPU figure")
+                // Idle, each process costs well under 1 % of a core here; 5 % leaves room for a loaded CI machine.
+                #expect(cpu < 5, "\(row.instance) used \(cpu) % of a core while idle")
+            }
+            #expect(await suite.stop())
         }
 
         @Test(.timeLimit(.minutes(2)))

@@ -22,8 +22,6 @@ public struct EvidenceCommand: AsyncParsableCommand {
         @Argument(help: "The order id.") var orderId: String
         @Option(name: .customLong("db"), help: "Read this receipts.db directly instead of asking the running posy-receipts.")
         var db: String?
-        @Option(name: .customLong("data-dir"), help: "With --db: where the suite's secret is, to check the chain's sealed head (env POSY_DATA_DIR, default ./data; POSY_SECRET overrides).")
-        var dataDir: String?
         @Flag(name: .customLong("json"), help: "Print the result as JSON.") var json = false
         @OptionGroup var bus: BusOptions
 
@@ -40,8 +38,9 @@ public struct EvidenceCommand: AsyncParsableCommand {
                     print("order \(orderId) has no evidence records in \(db)")
                     throw ExitCode(1)
                 }
-                // Without the secret the head's count and hash are still compared; its seal is not.
-                let secret = try? SuiteSecret.load(dataDir: Environment.resolve(dataDir, "POSY_DATA_DIR", "./data"), create: false)
+                // The seal is checked with the suite's secret from --data-dir or POSY_SECRET; without
+                // it the head's count and hash are still compared.
+                let secret = try? SuiteSecret.load(dataDir: bus.config.dataDir, create: false)
                 result = EvidenceChain.verify(orderId: orderId, records, head: head, seal: secret.map { EvidenceSeal(secret: $0) })
             } else {
                 let (directory, pool) = try await Discovery.peers(busSub: bus.config.busSub, listen: .milliseconds(1500))
