@@ -61,7 +61,7 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
 
     public func run() async throws {
         Allocator.tune()
-        let suite = try await BenchSuite.start("notify", bin: binDir ?? UpCommand.ownDirectory(), services: ["posy-orders", "posy-notify", "posy-messaging --shard 1", "posy-location"])
+        let suite = try await BenchSuite.start("notify", bin: binDir ?? UpCommand.ownDirectory(), services: ["posy-orders", "posy-notify --allow-local-targets", "posy-messaging --shard 1", "posy-location"])
         defer { suite.stop() }
         let staff = try suite.staffToken()
         let port = try BenchSuite.freePort()

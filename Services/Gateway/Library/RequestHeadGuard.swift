@@ -62,6 +62,7 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private(set) var decided: EventLoopPromise<Bool>?
     private var buffered: ByteBuffer?
     private var isDecided = false
+    private var sawLineEnd = false
     private var passing = false
     private var answered = false
     private var timer: Scheduled<Void>?
@@ -98,8 +99,23 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         guard !answered else { return }  // a rejected connection reads nothing more
         var incoming = unwrapInboundIn(data)
-        if buffered == nil { buffered = incoming } else { buffered!.writeBuffer(&incoming) }
-        switch Self.judge(buffered!.readableBytesView, limits: limits) {
+        let first = buffered == nil
+        // The head is judged again only when a line may have ended (or at the first bytes): a client
+        // dribbling a byte at a time must not make every read rescan the whole head.
+        let lineEnded = incoming.readableBytesView.contains(UInt8(ascii: "\n"))
+        if first { buffered = incoming } else { buffered!.writeBuffer(&incoming) }
+        sawLineEnd = sawLineEnd || lineEnded
+        let verdict: Verdict
+        if first || lineEnded {
+            verdict = Self.judge(buffered!.readableBytesView, limits: limits)
+        } else if buffered!.readableBytes > limits.maxHead {
+            verdict = .reject(status: 431, reason: "Request Header Fields Too Large")
+        } else if buffered!.readableBytes > limits.maxRequestLine, !sawLineEnd {
+            verdict = .reject(status: 414, reason: "URI Too Long")
+        } else {
+            verdict = .incomplete
+        }
+        switch verdict {
         case .incomplete:
             return
         case .reject(let status, let reason):

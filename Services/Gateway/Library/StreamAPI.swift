@@ -101,7 +101,7 @@ enum StreamAPI {
     /// only a bare 400. Upgrades to any other path are left to the router (404).
     static func preflight(api: APIContext) -> RequestHeadGuard.Preflight {
         { upgrade in
-            guard let uri = Optional(URI(upgrade.target)), uri.path == "/" + path else { return nil }
+            guard URI(upgrade.target).path == "/" + path else { return nil }
             var fields = HTTPFields()
             for (name, value) in upgrade.headers {
                 if let n = HTTPField.Name(name) { fields.append(HTTPField(name: n, value: value)) }
