@@ -50,11 +50,13 @@ release: deps
 run: release
 	.build/release/posy up --data-dir $(DATA_DIR)
 
-## test: unit and integration tests. One build in test mode serves both the tests and the
+## test: the import check (every import declared, no service library importing another's; see
+## docs/architecture.md, "Modules"), then unit and integration tests. One build in test mode serves both the tests and the
 ## executables the integration tests start (mixing `swift build` and `swift test` builds in one
 ## .build can leave an executable compiled against an older layout of a changed type).
 test: deps pydeps
-	$(SWIFT) build --build-tests
+	python3 Tests/python/import_check.py .
+	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test --skip-build
 
 ## bench: the bus benchmark on a release build

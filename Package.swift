@@ -44,9 +44,10 @@ let package = Package(
             name: "PosyStore",
             dependencies: ["CSQLite", .product(name: "Logging", package: "swift-log")],
             path: "Shared/PosyStore"),
+        .target(name: "PosyAccess", dependencies: ["PosySchema"], path: "Shared/PosyAccess"),
         .target(
             name: "PosyAuth",
-            dependencies: ["PosySchema", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["PosySchema", "PosyAccess", .product(name: "Crypto", package: "swift-crypto")],
             path: "Shared/PosyAuth"),
         .target(
             name: "PosyCore",
@@ -57,29 +58,38 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Shared/PosyCore"),
-        // Services/
-        .executableTarget(name: "posy-bus", dependencies: ["PosyCore"], path: "Services/Bus"),
+        // Services/: each service's visibility rules are a small policy target others may import
+        // (docs/architecture.md, "Modules"); a service's library is imported by its own main only.
+        .target(name: "PosyOrdersPolicy", dependencies: ["PosySchema", "PosyAccess"], path: "Services/Orders/Policy"),
+        .target(
+            name: "PosyReceiptsPolicy",
+            dependencies: ["PosySchema", "PosyAccess", "PosyStore", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Services/Receipts/Policy"),
+        .target(name: "PosyLocationPolicy", dependencies: ["PosySchema", "PosyAccess"], path: "Services/Location/Policy"),
+        .executableTarget(name: "posy-bus", dependencies: ["PosyCore", "PosySchema", "PosyZMQ", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")], path: "Services/Bus"),
         .target(
             name: "PosyOrders",
             dependencies: [
-                "PosySchema", "PosyAuth", "PosyCore", "PosyStore",
+                "PosySchema", "PosyAuth", "PosyAccess", "PosyOrdersPolicy", "PosyCore", "PosyStore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Orders/Library"),
-        .executableTarget(name: "posy-orders", dependencies: ["PosyCore", "PosyOrders"], path: "Services/Orders/Main"),
+        .executableTarget(name: "posy-orders", dependencies: ["PosyCore", "PosyOrders", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Orders/Main"),
         .target(
             name: "PosyMessaging",
             dependencies: [
-                "PosySchema", "PosyCore", "PosyStore", "PosyOrders",
+                "PosySchema", "PosyCore", "PosyStore", "PosyAccess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Messaging/Library"),
-        .executableTarget(name: "posy-messaging", dependencies: ["PosyCore", "PosyMessaging"], path: "Services/Messaging/Main"),
+        .executableTarget(
+            name: "posy-messaging", dependencies: ["PosyCore", "PosyMessaging", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Messaging/Main"),
         .target(
             name: "PosyLocation",
             dependencies: [
-                "PosySchema", "PosyCore", "PosyStore", "PosyOrders",
+                "PosySchema", "PosyCore", "PosyStore", "PosyAccess", "PosyLocationPolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -91,7 +101,7 @@ let package = Package(
         .target(
             name: "PosyReceipts",
             dependencies: [
-                "PosySchema", "PosyCore", "PosyStore", "PosyOrders",
+                "PosySchema", "PosyCore", "PosyStore", "PosyAccess", "PosyOrdersPolicy", "PosyReceiptsPolicy",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -99,12 +109,13 @@ let package = Package(
             path: "Services/Receipts/Library"),
         .executableTarget(
             name: "posy-receipts",
-            dependencies: ["PosyCore", "PosyReceipts", "PosyAuth", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["PosyCore", "PosyReceipts", "PosyReceiptsPolicy", "PosyAuth", "PosySchema",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Receipts/Main"),
         .target(
             name: "PosyNotify",
             dependencies: [
-                "PosySchema", "PosyCore", "PosyStore", "PosyOrders", "PosyAuth",
+                "PosySchema", "PosyCore", "PosyStore", "PosyAccess", "PosyAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -120,7 +131,7 @@ let package = Package(
         .target(
             name: "PosyGateway",
             dependencies: [
-                "PosyCore", "PosyAuth", "PosyOrders", "PosyReceipts", "PosyLocation", "PosyZMQ",
+                "PosyCore", "PosyAuth", "PosyAccess", "PosySchema", "PosyOrdersPolicy", "PosyReceiptsPolicy", "PosyLocationPolicy", "PosyZMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -128,32 +139,39 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Gateway/Library"),
         .executableTarget(
-            name: "posy-gateway", dependencies: ["PosyGateway", "PosyAuth"], path: "Services/Gateway/Main"),
+            name: "posy-gateway", dependencies: ["PosyGateway", "PosyAuth", "PosyCore", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Gateway/Main"),
         .target(
             name: "PosyCLI",
             dependencies: [
-                "PosyCore", "PosyAuth", "PosyStore", "PosySchema", "PosyZMQ", "PosyReceipts", "PosyNotify",
+                "PosyCore", "PosyAuth", "PosyAccess", "PosyStore", "PosySchema", "PosyZMQ", "PosyReceiptsPolicy",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/CLI/Library"),
-        .executableTarget(name: "posy", dependencies: ["PosyCLI"], path: "Services/CLI/Main"),
+        .executableTarget(name: "posy", dependencies: ["PosyCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/CLI/Main"),
         // Tests/
         .testTarget(
             name: "PosyUnitTests",
             dependencies: [
-                "PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyOrders", "PosyReceipts", "PosyMessaging",
-                "PosyLocation", "PosyGateway", "PosyNotify", .product(name: "NIOCore", package: "swift-nio"),
+                "PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyAccess", "PosyOrders", "PosyOrdersPolicy",
+                "PosyReceipts", "PosyReceiptsPolicy", "PosyMessaging", "PosyLocation", "PosyLocationPolicy", "PosyGateway", "PosyNotify",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/PosyUnitTests"),
         .testTarget(
             name: "PosyIntegrationTests",
             dependencies: [
-                "PosyCore", "PosyAuth", "PosyGateway", "PosyCLI", .product(name: "Yams", package: "Yams"),
+                "PosyCore", "PosyAuth", "PosyAccess", "PosySchema", "PosyStore", "PosyZMQ", "PosyGateway", "PosyCLI",
+                .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

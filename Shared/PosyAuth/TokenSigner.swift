@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
+import PosyAccess
 import PosySchema
 
-/// Mints and verifies HS256 JWTs with the suite's secret (design §5; docs/protocol.md, "Tokens").
+/// Mints and verifies HS256 JWTs with the suite's secret (docs/protocol.md, "Tokens").
 ///
 /// Verification is strict: every part must be canonical unpadded base64url (a signature with `==`
 /// or changed trailing bits is another string, not the same token), `iat` may be at most

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// Short-lived signed URLs (`?exp=&sig=`) for embedding media in web pages (issue 4): HMAC-SHA256
+/// Short-lived signed URLs (`?exp=&sig=`) for embedding media in web pages: HMAC-SHA256
 /// with the suite secret over a purpose label, the path and the expiry, base64url. The label keeps
 /// a URL signature from ever being valid as anything else signed with the same secret.
 public struct URLSigner: Sendable {

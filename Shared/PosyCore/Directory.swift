@@ -2,7 +2,7 @@ import Foundation
 import PosySchema
 import Synchronization
 
-/// What this process knows of the others, from their heartbeats (service discovery, design §3).
+/// What this process knows of the others, from their heartbeats (service discovery; docs/architecture.md, "Lossless events").
 public final class Directory: Sendable {
     public struct Peer: Sendable {
         public let heartbeat: Heartbeat

@@ -4,7 +4,7 @@ import PosySchema
 import PosyStore
 import Synchronization
 
-/// The outbox of one store (design §3).
+/// The outbox of one store (docs/architecture.md, "Lossless events").
 ///
 /// ``emit(_:topic:type:trace:payload:)`` runs inside a store write: it takes the next seq of the
 /// topic and stores the encoded envelope in `outbox` in the same transaction as the state change.

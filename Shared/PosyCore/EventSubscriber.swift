@@ -4,7 +4,7 @@ import PosySchema
 import PosyStore
 import PosyZMQ
 
-/// A durable, exactly-once consumer of bus events (design §3).
+/// A durable, exactly-once consumer of bus events (docs/architecture.md, "Lossless events").
 ///
 /// For every (source, topic) it keeps a cursor `(epoch, seq)` in the store and applies an event
 /// in the same transaction that advances the cursor, so an effect happens once across crashes.

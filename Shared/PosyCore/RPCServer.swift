@@ -6,7 +6,7 @@ import PosyZMQ
 import Synchronization
 
 /// The RPC side of a service: a ROUTER socket answering `[requestId][method][json]` with
-/// `[requestId][status][json]` (design §2). Requests run concurrently; malformed ones get an error
+/// `[requestId][status][json]` (docs/protocol.md, "RPC"). Requests run concurrently; malformed ones get an error
 /// reply when they carry enough frames to address one, and are counted and logged otherwise.
 public final class RPCServer: Sendable {
     public typealias Handler = @Sendable (RPCRequest) async throws -> Data

@@ -7,7 +7,7 @@ public struct ServiceDescriptor: Sendable {
     /// Instance name, the `src` of its events: `orders`, `messaging-2`.
     public var instance: String
     public var shard: Int?
-    /// Default RPC port on 127.0.0.1 (design §1); 0 picks a free one.
+    /// Default RPC port on 127.0.0.1 (docs/architecture.md, "Processes"); 0 picks a free one.
     public var defaultRPCPort: Int
     /// The store's own migrations (versions ≥ 2), or nil for a stateless process (no store, no outbox).
     public var migrations: [Migration]?

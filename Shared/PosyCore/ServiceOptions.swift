@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 /// Flags every Posy process takes. Each falls back to a `POSY_*` environment variable, then to the
-/// single-machine default of design §1, so one machine needs no configuration.
+/// single-machine default (docs/architecture.md, "Processes"), so one machine needs no configuration.
 public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("bus-pub"), help: "Bus endpoint publishers connect to (env POSY_BUS_PUB, default tcp://127.0.0.1:7100).")
     public var busPub: String?

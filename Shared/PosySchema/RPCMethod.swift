@@ -1,4 +1,4 @@
-/// RPC method names every service answers (design §2). Services add their own.
+/// RPC method names every service answers (docs/protocol.md, "RPC"). Services add their own.
 public enum RPCMethod {
     /// → ``HealthReport``
     public static let health = "health"

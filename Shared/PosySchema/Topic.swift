@@ -1,4 +1,4 @@
-/// Bus topics. Dotted, lower case, prefix-filterable (design §2).
+/// Bus topics. Dotted, lower case, prefix-filterable (docs/protocol.md, "The bus").
 public enum Topic {
     /// Every process, each second, ephemeral: ``Heartbeat``.
     public static let heartbeat = "sys.heartbeat"

@@ -3,7 +3,7 @@ import Testing
 import Yams
 
 /// No Docker engine runs here, so the compose file is checked as data: every executable and every
-/// port of design §1 is there, messaging runs as two shards, the bus is found by environment, and
+/// default port (docs/architecture.md, "Processes") is there, messaging runs as two shards, the bus is found by environment, and
 /// each store has a volume of its own.
 @Suite struct ComposeTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -6,7 +6,7 @@ import PosyCLI
 import Testing
 
 extension Integration {
-    /// Uploads through the real gateway and `posy-receipts` (issue 4): every listed type is taken and
+    /// Uploads through the real gateway and `posy-receipts`: every listed type is taken and
     /// checked against its magic, big uploads stream without either process holding them, and an
     /// upload over the limit is refused while it is still being sent.
     @Suite(.serialized) struct MediaUploadTests {

@@ -7,7 +7,7 @@ import Testing
 
 extension Integration {
     /// Proof of delivery, the customer's answer and the evidence record through the real gateway,
-    /// `posy-receipts` and `posy-orders` (issue 4): the two endings of the seed's story.
+    /// `posy-receipts` and `posy-orders`: the two endings of the seed's story.
     @Suite(.serialized) struct ReceiptsAPITests {
         /// A shop with a courier and orders taken out for delivery, as the dashboard and the phone do it.
         struct Shop {

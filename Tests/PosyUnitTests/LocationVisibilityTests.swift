@@ -1,5 +1,7 @@
 import Foundation
+import PosyAccess
 import PosyLocation
+import PosyLocationPolicy
 import PosyOrders
 import PosySchema
 import Testing

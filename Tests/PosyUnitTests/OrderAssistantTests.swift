@@ -3,7 +3,7 @@ import PosyMessaging
 import PosySchema
 import Testing
 
-/// The order assistant (issue 7): which question a message asks, in Chinese and English, and what
+/// The order assistant: which question a message asks, in Chinese and English, and what
 /// it answers from what the customer may know.
 @Suite struct OrderAssistantTests {
     /// Out for delivery, 1.2 km away, 9 minutes: 11:31 in Shanghai.

@@ -1,5 +1,7 @@
 import Foundation
+import PosyAccess
 import PosyOrders
+import PosyOrdersPolicy
 import PosySchema
 import Testing
 

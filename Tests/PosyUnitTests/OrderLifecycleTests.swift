@@ -1,6 +1,8 @@
 import Foundation
+import PosyAccess
 import PosyAuth
 import PosyOrders
+import PosyOrdersPolicy
 import PosySchema
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import PosyAccess
 import PosyCore
 import PosyOrders
 import PosySchema

@@ -1,8 +1,10 @@
 import Foundation
 import Logging
+import PosyAccess
 import PosyCore
 import PosyOrders
 @testable import PosyReceipts
+import PosyReceiptsPolicy
 import PosySchema
 import PosyStore
 import Testing

@@ -1,6 +1,8 @@
 import Foundation
+import PosyAccess
 import PosyOrders
 import PosyReceipts
+import PosyReceiptsPolicy
 import PosySchema
 import Testing
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import PosyAuth
 import PosyCore
-import PosyReceipts
+import PosyReceiptsPolicy
 import PosySchema
 import PosyStore
 

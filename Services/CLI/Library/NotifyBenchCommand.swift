@@ -5,7 +5,7 @@ import Histogram
 import Hummingbird
 import Logging
 import PosyCore
-import PosyNotify
+import PosyAuth
 import PosySchema
 import Synchronization
 

@@ -1,7 +1,7 @@
 import Foundation
 import PosyCore
 
-/// The processes `posy up` runs and the addresses they get (design §1 defaults, shiftable for tests).
+/// The processes `posy up` runs and the addresses they get (the defaults of docs/architecture.md, "Processes"; shiftable for tests).
 public struct SuiteLayout: Sendable {
     public struct Child: Sendable {
         public let name: String

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PosyAccess
 import PosyAuth
 import PosyCore
 

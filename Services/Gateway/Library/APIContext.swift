@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PosyAccess
 import PosyAuth
 import PosyCore
 import PosySchema

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import PosySchema
 
-/// `/v1/conversations…` and `/v1/sync` (issue 5): forwarded to the messaging shard the
+/// `/v1/conversations…` and `/v1/sync`: forwarded to the messaging shard the
 /// conversation id names, which authorises against its own membership (404 for non-participants).
 enum ChatAPI {
     struct SeqInput: Codable { var seq: Int64 }

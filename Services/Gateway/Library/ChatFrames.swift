@@ -1,9 +1,9 @@
 import Foundation
 import PosyAuth
-import PosyOrders
+import PosyAccess
 import PosySchema
 
-/// Frames a client sends on `GET /v1/stream` (issue 5) and the reply each gets. Every frame is a
+/// Frames a client sends on `GET /v1/stream` and the reply each gets. Every frame is a
 /// JSON object with a `type` and an optional `ref` the reply echoes:
 ///
 /// - `msg.send` `{conversationId, clientMsgId, kind, text?, mediaId?, durationMs?, location?}`

@@ -2,7 +2,7 @@ import Foundation
 import PosyCore
 import PosySchema
 
-/// The gateway's side of chat (issue 5), shared by the HTTP routes and the stream's frames: a
+/// The gateway's side of chat, shared by the HTTP routes and the stream's frames: a
 /// conversation's calls go to the shard its id names; the caller's conversation list and sync
 /// go to every messaging shard and are merged.
 struct ChatGateway: Sendable {

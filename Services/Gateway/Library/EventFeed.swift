@@ -1,6 +1,6 @@
 import Foundation
 import PosyCore
-import PosyOrders
+import PosyAccess
 import PosySchema
 
 /// The recent durable events of one source, contiguous in log order (`pos`), shared by every

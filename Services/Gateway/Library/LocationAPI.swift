@@ -1,9 +1,9 @@
 import Foundation
 import Hummingbird
-import PosyOrders
+import PosyAccess
 import PosySchema
 
-/// Live location routes (issue 6), forwarded to `posy-location`, which authorises by the caller:
+/// Live location routes, forwarded to `posy-location`, which authorises by the caller:
 /// couriers send positions; customers and staff follow an order; staff see their shop's couriers.
 enum LocationAPI {
     struct Batch: Codable { var positions: [PositionFix] }

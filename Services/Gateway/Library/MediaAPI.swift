@@ -4,7 +4,7 @@ import NIOCore
 import PosyAuth
 import PosySchema
 
-/// `/v1/media…` (issue 4): streamed uploads, reads with `Range`/`ETag`, and short-lived signed links.
+/// `/v1/media…`: streamed uploads, reads with `Range`/`ETag`, and short-lived signed links.
 enum MediaAPI {
     /// How much of a media item one `media.read` fetches while a response streams.
     static let readChunk = 1 << 20

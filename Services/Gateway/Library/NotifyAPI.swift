@@ -1,9 +1,9 @@
 import Foundation
 import Hummingbird
-import PosyOrders
+import PosyAccess
 import PosySchema
 
-/// Notification routes (issue 7), forwarded to `posy-notify`, which authorises by the caller:
+/// Notification routes, forwarded to `posy-notify`, which authorises by the caller:
 /// everyone reads their own inbox (staff also their shop's shared one) and sets their own
 /// preferences; staff of a shop name its manager.
 enum NotifyAPI {

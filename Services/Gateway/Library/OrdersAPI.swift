@@ -1,10 +1,10 @@
 import Foundation
 import Hummingbird
 import PosyAuth
-import PosyOrders
+import PosyAccess
 import PosySchema
 
-/// `/v1/shops…` and `/v1/orders…` (issue 3): authenticated, forwarded to `posy-orders`, which
+/// `/v1/shops…` and `/v1/orders…`: authenticated, forwarded to `posy-orders`, which
 /// authorises and filters by the caller.
 enum OrdersAPI {
     struct ShopInput: Codable {

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import PosySchema
 
-/// Proof of delivery, the customer's answer and the evidence record (issue 4), forwarded to
+/// Proof of delivery, the customer's answer and the evidence record, forwarded to
 /// `posy-receipts`, which authorises against the order.
 enum ReceiptsAPI {
     static func register(on router: RouteTable, api: APIContext) {

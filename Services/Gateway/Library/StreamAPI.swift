@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import PosyAuth
-import PosyOrders
+import PosyAccess
 import PosySchema
 
 /// `GET /v1/stream`: a WebSocket of the events the caller may see, pushed live (``StreamSession``).

@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 import PosyCore
-import PosyLocation
-import PosyOrders
-import PosyReceipts
+import PosyLocationPolicy
+import PosyAccess
+import PosyOrdersPolicy
+import PosyReceiptsPolicy
 import PosySchema
 import PosyZMQ
 import ServiceLifecycle
@@ -26,7 +27,7 @@ final class StreamHub: Service, Sendable {
     let feeds: [EventFeed]
     let filters: [String: Filter]
     let signal = ChangeSignal()
-    /// Chat pushes to connected users (issue 5).
+    /// Chat pushes to connected users.
     let pushes = PushRouter()
     private let socket = Locked<ZMQSocket?>(nil)
 

@@ -1,5 +1,5 @@
 import Foundation
-import PosyOrders
+import PosyAccess
 import PosySchema
 
 /// One `GET /v1/stream` connection: pushes, in log order per source, every durable event the viewer

@@ -1,7 +1,7 @@
 import Foundation
 import PosySchema
 
-/// The courier's time to the recipient (issue 6): remaining great-circle distance × a road factor,
+/// The courier's time to the recipient: remaining great-circle distance × a road factor,
 /// ÷ the speed of the recent track (or the vehicle's default when there is too little track),
 /// × the shop's correction, + a hand-over allowance.
 public struct ETAEstimator: Sendable {

@@ -1,4 +1,4 @@
-/// Inside/outside of one circle with hysteresis (issue 6): entering needs a fix within `radius`,
+/// Inside/outside of one circle with hysteresis: entering needs a fix within `radius`,
 /// leaving one beyond `radius + margin`, so points jittering at the boundary cross once. `once`
 /// makes the entry fire at most once in the tracker's life (the recipient's 150 m: `arriving`).
 public struct GeofenceCrossing: Sendable, Codable, Equatable {

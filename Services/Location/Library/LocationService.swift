@@ -4,7 +4,7 @@ import PosyCore
 import PosySchema
 import PosyStore
 
-/// posy-location over `location.db` (issue 6): couriers' positions filtered and stored per courier,
+/// posy-location over `location.db`: couriers' positions filtered and stored per courier,
 /// the deliveries it follows (from posy-orders' durable events), their geofences, ETAs and alerts as
 /// durable `delivery.*` events, and live positions pushed to the customer and the shop's staff as
 /// ephemeral bus events after the batch committed.

@@ -1,7 +1,7 @@
 import Foundation
 import PosySchema
 
-/// Filters a courier's batch of positions the way a GPS tracker does (issue 6): bad coordinates,
+/// Filters a courier's batch of positions the way a GPS tracker does: bad coordinates,
 /// poor accuracy, unreadable / future / too old device times, duplicates and impossible jumps are
 /// dropped with a reason; the good points of a batch are kept whatever is wrong with the others.
 /// Batches arrive late and out of order, so points are judged in device-time order against their

@@ -1,8 +1,8 @@
-import PosyOrders
+import PosyAccess
 import PosySchema
 import PosyStore
 
-/// What one caller may do in one conversation (issue 5, "Access"): the customer of the order, the
+/// What one caller may do in one conversation ("Access"): the customer of the order, the
 /// shop's staff (admins too) and the courier who accepted it, for the messages in their range.
 /// Anyone else gets `not_found`, as if the conversation did not exist.
 struct ChatAccess: Sendable {

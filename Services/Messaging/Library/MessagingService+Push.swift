@@ -4,7 +4,7 @@ import PosySchema
 extension MessagingService {
     /// Publishes a push to everyone who receives a conversation's news now: the customer
     /// (`to.<id>.`), the courier while in it (`to.<id>.`), the shop's staff (`shop.<shopId>.`).
-    /// Pushes are hints (design §3): a client that missed one syncs from the store.
+    /// Pushes are hints (docs/architecture.md, "Lossless events"): a client that missed one syncs from the store.
     /// `seq`: the message the push is about — a courier whose range ended before it is not told.
     func push(_ type: String, _ c: ConversationRow, body: Data, members: [MemberRow], withUnread: Bool, seq: Int64? = nil) {
         func unread(_ party: ChatParty) -> [String: Int]? {

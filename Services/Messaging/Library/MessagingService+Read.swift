@@ -1,5 +1,5 @@
 import Foundation
-import PosyOrders
+import PosyAccess
 import PosySchema
 import PosyStore
 

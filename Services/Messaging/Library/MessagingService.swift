@@ -1,11 +1,11 @@
 import Foundation
 import Logging
 import PosyCore
-import PosyOrders
+import PosyAccess
 import PosySchema
 import PosyStore
 
-/// One messaging shard over `messaging-<shard>.db` (issue 5): the conversations whose id names this
+/// One messaging shard over `messaging-<shard>.db`: the conversations whose id names this
 /// shard, their messages with per-conversation `seq`, every participant's delivery and read cursors
 /// and unread count, and a change log that sync reads. Conversations come from posy-orders' durable
 /// events; live pushes go out as ephemeral bus events after the change committed.

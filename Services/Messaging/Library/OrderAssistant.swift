@@ -1,7 +1,7 @@
 import Foundation
 import PosySchema
 
-/// The order assistant's mind (issue 7), without I/O: which question a customer's message asks,
+/// The order assistant's mind, without I/O: which question a customer's message asks,
 /// and the answer from what the customer may know of their order, in the asker's language. It
 /// answers "where are my flowers / when will they arrive", explains how to change the address or
 /// time, and hands over to the shop's staff when asked for a person or when it cannot answer.

@@ -1,6 +1,6 @@
 import Foundation
 import PosyCore
-import PosyOrders
+import PosyAccess
 import PosySchema
 import PosyStore
 

@@ -4,7 +4,7 @@ import PosyCore
 import PosySchema
 import PosyStore
 
-/// posy-notify over `notify.db` (issue 7): applies the rules (``NotifyRuleSet``) to the durable
+/// posy-notify over `notify.db`: applies the rules (``NotifyRuleSet``) to the durable
 /// events of orders, location and receipts, inside the transaction that advances the event's
 /// cursor, so each notification is rendered and logged exactly once per person and channel across
 /// restarts (`sends`). In-app notifications go to the person's inbox and, after commit, to their

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import PosyAuth
 import PosySchema
 
 /// Carries one outbound delivery out of the suite: a signed webhook POST, the SMS provider's HTTP

@@ -1,6 +1,7 @@
+import PosyAccess
 import PosySchema
 
-/// The order state machine of issue 3: which state may follow which, and who may make the move.
+/// The order state machine: which state may follow which, and who may make the move.
 ///
 /// ```
 /// placed → confirmed → assigned → accepted → pickedUp → outForDelivery → arriving → delivered → completed

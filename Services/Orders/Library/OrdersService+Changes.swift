@@ -1,5 +1,7 @@
 import Foundation
+import PosyAccess
 import PosyCore
+import PosyOrdersPolicy
 import PosySchema
 import PosyStore
 
@@ -102,7 +104,7 @@ extension OrdersService {
     }
 
     /// Applies a change. `byShop`: staff asked for it or approved it — only then may a `noDoorstep`
-    /// order be left at a safe place (issue 4).
+    /// order be left at a safe place.
     static func apply(_ c: ChangeInput, to order: inout Order, byShop: Bool) {
         if let a = c.address {
             order.recipient?.address = a.address

@@ -1,8 +1,9 @@
+import PosyAccess
 import PosySchema
 import PosyStore
 
 extension OrdersService {
-    /// The direct conversation of a shop and one of its couriers (issue 5), made on first use: its
+    /// The direct conversation of a shop and one of its couriers, made on first use: its
     /// shard is picked from the current shard set once and then kept, so the id never changes.
     /// Staff (of the courier's shop) name the courier; a courier opens their own.
     public func directConversation(courierId: String?, by viewer: Viewer) async throws -> OrdersRPC.DirectConversation {

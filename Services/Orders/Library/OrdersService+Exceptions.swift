@@ -1,5 +1,7 @@
 import Foundation
+import PosyAccess
 import PosyCore
+import PosyOrdersPolicy
 import PosySchema
 import PosyStore
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PosyAccess
 import PosyCore
 import PosySchema
 import PosyStore

@@ -1,3 +1,4 @@
+import PosyAccess
 import PosyCore
 import PosySchema
 

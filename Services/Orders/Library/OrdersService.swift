@@ -1,5 +1,7 @@
 import Foundation
+import PosyAccess
 import PosyCore
+import PosyOrdersPolicy
 import PosySchema
 import PosyStore
 
@@ -8,7 +10,7 @@ import PosyStore
 public final class OrdersService: Sendable {
     let store: Store
     let events: EventLog
-    /// Messaging shards new conversations are spread over (design §4).
+    /// Messaging shards new conversations are spread over (docs/architecture.md, "Messaging").
     let shards: [Int]
     /// How long an assigned courier has to accept before `order.assignment.unacknowledged`.
     let acceptTimeout: TimeInterval

@@ -1,7 +1,7 @@
 import Foundation
 import PosySchema
 
-/// Recognises the formats of issue 4 from their first bytes ("magic"), never from a name or a
+/// Recognises the formats Posy takes from their first bytes ("magic"), never from a name or a
 /// declared type. Needs at most ``prefixLength`` bytes.
 public enum MediaSniffer {
     public static let prefixLength = 64

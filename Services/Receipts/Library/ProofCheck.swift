@@ -1,7 +1,7 @@
 import Foundation
 import PosySchema
 
-/// The checks recorded on a proof (issue 4): distance to the address, time against the window,
+/// The checks recorded on a proof: distance to the address, time against the window,
 /// and what each photo's EXIF says. Pure, so unit tests drive it with any clock.
 public enum ProofCheck {
     public static func run(order: Order, input: ProofInput, photos: [ProofMedia], at now: Date, farFromAddress: Double = 200)

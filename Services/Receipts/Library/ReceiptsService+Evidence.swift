@@ -1,6 +1,7 @@
 import Foundation
 import PosyCore
-import PosyOrders
+import PosyAccess
+import PosyReceiptsPolicy
 import PosySchema
 import PosyStore
 
@@ -40,8 +41,8 @@ extension ReceiptsService {
         let confirmations = bodies(["confirmation", "dispute"], as: DeliveryConfirmation.self)
         return EvidenceBundle(
             orderId: order.id, generatedAt: now, order: await orderSection, timeline: await timeline, chat: await chat,
-            track: await track, proofs: isShop ? proofs : proofs.map(Self.customerView),
-            confirmations: isShop ? confirmations : confirmations.map(Self.customerView),
+            track: await track, proofs: isShop ? proofs : proofs.map(ReceiptsVisibility.customerView),
+            confirmations: isShop ? confirmations : confirmations.map(ReceiptsVisibility.customerView),
             media: mediaItems, records: isShop ? records : nil, chain: chain)
     }
 
@@ -57,24 +58,6 @@ extension ReceiptsService {
         } catch {
             return EvidenceSection(available: false, source: source, reason: "\(error)")
         }
-    }
-
-    /// A proof as its customer sees it: no shop checks, no position, no courier id.
-    static func customerView(_ p: Proof) -> Proof {
-        var out = p
-        out.checks = nil
-        out.lat = nil
-        out.lon = nil
-        out.accuracy = nil
-        out.courierId = nil
-        return out
-    }
-
-    /// An answer as its customer sees it: no courier id.
-    static func customerView(_ c: DeliveryConfirmation) -> DeliveryConfirmation {
-        var out = c
-        out.courierId = nil
-        return out
     }
 
     /// `evidence.verify`: re-hashes the chain (admins, staff of the shop, services).

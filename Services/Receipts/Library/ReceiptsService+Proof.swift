@@ -1,6 +1,7 @@
 import Foundation
 import PosyCore
-import PosyOrders
+import PosyAccess
+import PosyReceiptsPolicy
 import PosySchema
 import PosyStore
 

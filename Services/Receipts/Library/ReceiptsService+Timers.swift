@@ -1,5 +1,6 @@
 import Foundation
 import PosyCore
+import PosyReceiptsPolicy
 import PosySchema
 import PosyStore
 import ServiceLifecycle

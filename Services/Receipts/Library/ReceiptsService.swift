@@ -1,11 +1,13 @@
 import Foundation
 import Logging
 import PosyCore
-import PosyOrders
+import PosyAccess
+import PosyOrdersPolicy
+import PosyReceiptsPolicy
 import PosySchema
 import PosyStore
 
-/// The receipts domain over `receipts.db` and `media/` (issue 4): media uploads, proof of delivery,
+/// The receipts domain over `receipts.db` and `media/`: media uploads, proof of delivery,
 /// the customer's confirmation or dispute, and each order's evidence chain. Orders are owned by
 /// `posy-orders`: receipts asks it over RPC who may see an order, and tells it what happened through
 /// durable events (`proof.accepted` → delivered, `delivery.confirmed` → completed).

@@ -3,6 +3,7 @@ import Foundation
 import PosyAuth
 import PosyCore
 import PosyReceipts
+import PosyReceiptsPolicy
 import PosySchema
 
 /// `posy-receipts`: media store, proof of delivery, confirmations and disputes, evidence chains —

@@ -1,4 +1,4 @@
-/// Payload of the durable events `posy-location` raises about a delivery (issue 6):
+/// Payload of the durable events `posy-location` raises about a delivery:
 ///
 /// - `delivery.departed` — the courier left the shop's geofence with the order picked up (orders
 ///   moves it to `outForDelivery` if the courier did not);

@@ -1,4 +1,4 @@
-/// RPC methods of `posy-location` (issue 6) and their requests. Replies are the JSON of the named type.
+/// RPC methods of `posy-location` and their requests. Replies are the JSON of the named type.
 public enum LocationRPC {
     /// `IngestRequest` → `IngestReply`: a courier's batch of positions.
     public static let ingest = "location.ingest"

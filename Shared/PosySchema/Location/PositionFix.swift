@@ -1,4 +1,4 @@
-/// One position a courier's phone measured (issue 6): sent in batches, late, out of order, repeated.
+/// One position a courier's phone measured: sent in batches, late, out of order, repeated.
 public struct PositionFix: Codable, Sendable, Equatable {
     public var lat: Double
     public var lon: Double

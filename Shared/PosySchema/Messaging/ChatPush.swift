@@ -1,7 +1,7 @@
 import Foundation
 
 /// The data of a push to users on the bus (ephemeral, topic `to.<userId>.` or `shop.<shopId>.`): chat
-/// pushes (issue 5) and live positions (issue 6, no `conversationId` on the staff map's).
+/// pushes, live positions (no `conversationId` on the staff map's) and notifications.
 /// each member's unread count, from which the gateway gives every connection its own, then the
 /// push's body, last and `bodyLength` bytes long, so a reader takes its bytes without re-encoding:
 /// `{"conversationId":…,"role":…,"only":…,"unread":{…},"unreadElse":n,"bodyLength":n,"body":{…}}`.

@@ -1,4 +1,4 @@
-/// What a chat message carries (issue 5). `system` and `card` are written by Posy itself (order
+/// What a chat message carries. `system` and `card` are written by Posy itself (order
 /// events rendered into the chat, ETA and proof cards); people send the others.
 public enum MessageKind: String, Codable, Sendable, CaseIterable {
     case text, image, voice, video, file, location, system, card

@@ -1,4 +1,4 @@
-/// RPC methods of a `posy-messaging` shard and their requests (issue 5). The gateway calls the
+/// RPC methods of a `posy-messaging` shard and their requests. The gateway calls the
 /// shard a conversation id names (`m2-…` → instance `messaging-2`); list and sync go to every shard.
 /// Replies are the JSON of the named type.
 public enum MessagingRPC {

@@ -1,4 +1,4 @@
-/// One in-app notification (issue 7): stored in the person's inbox in `notify.db` and pushed to
+/// One in-app notification: stored in the person's inbox in `notify.db` and pushed to
 /// their connected devices as `notification` (`to.<user>.`; staff: `shop.<shop>.`).
 public struct InboxNotification: Codable, Sendable, Equatable {
     public var id: Int64

@@ -1,4 +1,4 @@
-/// RPC methods of `posy-notify` (issue 7) and their requests. Replies are the JSON of the named type.
+/// RPC methods of `posy-notify` and their requests. Replies are the JSON of the named type.
 public enum NotifyRPC {
     /// `InboxRequest` → `InboxPage`: the caller's in-app notifications, newest first.
     public static let inbox = "notify.inbox"

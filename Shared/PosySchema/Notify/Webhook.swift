@@ -1,4 +1,4 @@
-/// A shop's webhook (issue 7): the durable events it wants (exact types, or prefixes ending in
+/// A shop's webhook: the durable events it wants (exact types, or prefixes ending in
 /// `*` such as `order.*`), POSTed to `url` and signed with `secret` (see ``WebhookSignature``).
 public struct Webhook: Codable, Sendable, Equatable {
     public var id: String

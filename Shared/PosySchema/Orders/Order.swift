@@ -4,7 +4,7 @@ public struct Order: Codable, Sendable, Equatable {
     public var v: Int = 1
     public var id: String
     public var shopId: String
-    /// The order's chat, `m<shard>-<id>` (design §4).
+    /// The order's chat, `m<shard>-<id>` (docs/architecture.md, "Messaging").
     public var conversationId: String
     public var state: OrderState
     public var customer: OrderCustomer?
@@ -53,7 +53,7 @@ public struct Order: Codable, Sendable, Equatable {
     }
 }
 
-/// What a customer learns about their courier (issue 3): the first word of the name and the vehicle.
+/// What a customer learns about their courier: the first word of the name and the vehicle.
 public struct CourierSummary: Codable, Sendable, Equatable {
     public var firstName: String
     public var vehicle: Vehicle

@@ -5,7 +5,7 @@ public struct DropOffInstruction: Codable, Sendable, Equatable {
     /// Which neighbour, or where the safe place is.
     public var description: String
     /// Set by posy-orders (never taken from a client): staff asked for this drop-off or approved it.
-    /// A `safePlace` proof on a `noDoorstep` order needs it (issue 4).
+    /// A `safePlace` proof on a `noDoorstep` order needs it.
     public var allowedByShop: Bool?
 
     public init(kind: Kind, description: String, allowedByShop: Bool? = nil) {

@@ -1,4 +1,4 @@
-/// What went wrong on the way (issue 3). Not an order state: the order keeps moving.
+/// What went wrong on the way. Not an order state: the order keeps moving.
 public enum ExceptionKind: String, Codable, Sendable, CaseIterable {
     case traffic, accessDenied, recipientUnreachable, wrongAddress, damaged, weather, vehicle, other
 }

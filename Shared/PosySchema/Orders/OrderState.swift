@@ -1,4 +1,4 @@
-/// Where an order is in its life (issue 3). Exceptions are not a state: an order keeps moving
+/// Where an order is in its life. Exceptions are not a state: an order keeps moving
 /// while it has open exceptions.
 public enum OrderState: String, Codable, Sendable, CaseIterable {
     case placed, confirmed, assigned, accepted, pickedUp, outForDelivery, arriving, delivered, completed

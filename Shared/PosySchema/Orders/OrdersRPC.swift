@@ -1,5 +1,5 @@
 /// Who makes an RPC call to a domain service: the identity the gateway verified from a bearer
-/// token, or another Posy service. Services authorise with it (design §5: defence in depth).
+/// token, or another Posy service. Services authorise with it (defence in depth: docs/architecture.md, "Principles").
 public struct RPCCaller: Codable, Sendable, Equatable {
     public var sub: String?
     /// `admin`, `staff`, `courier`, `customer`.

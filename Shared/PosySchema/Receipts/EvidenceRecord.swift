@@ -1,4 +1,4 @@
-/// One link of an order's evidence chain (issue 4). `hash` = SHA-256 over `prevHash` (hex, empty
+/// One link of an order's evidence chain. `hash` = SHA-256 over `prevHash` (hex, empty
 /// for the first record), a newline, and `body` — the record's canonical JSON (sorted keys, no
 /// insignificant whitespace) exactly as stored.
 public struct EvidenceRecord: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// Who took the flowers (issue 4).
+/// Who took the flowers.
 public struct HandOver: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable, CaseIterable { case recipient, neighbour, reception, safePlace }
     public var kind: Kind

@@ -1,4 +1,4 @@
-/// What a piece of media is for (issue 4); each kind has its own size limit.
+/// What a piece of media is for; each kind has its own size limit.
 public enum MediaKind: String, Codable, Sendable, CaseIterable {
     case image, voice, video
 }

@@ -1,4 +1,4 @@
-/// Largest upload per kind, in bytes (issue 4 defaults: image 10 MiB, voice 5 MiB, video 100 MiB).
+/// Largest upload per kind, in bytes (defaults: image 10 MiB, voice 5 MiB, video 100 MiB).
 public struct MediaLimits: Codable, Sendable, Equatable {
     public var image: Int64
     public var voice: Int64

@@ -1,4 +1,4 @@
-/// What a JPEG's EXIF says about when and where it was taken (issue 4: proof photos).
+/// What a JPEG's EXIF says about when and where it was taken (proof photos).
 public struct PhotoMetadata: Codable, Sendable, Equatable {
     /// `DateTimeOriginal`, RFC 3339 when EXIF gave an offset (`OffsetTimeOriginal`), else local
     /// time as `yyyy-MM-ddTHH:mm:ss` without one.

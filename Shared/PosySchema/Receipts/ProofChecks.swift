@@ -1,4 +1,4 @@
-/// The checks `posy-receipts` records on a proof for the shop (issue 4).
+/// The checks `posy-receipts` records on a proof for the shop.
 public struct ProofChecks: Codable, Sendable, Equatable {
     /// Metres from the courier's position to the recipient's address (nil when the order has no position).
     public var distanceMeters: Double?

@@ -1,6 +1,6 @@
 import Foundation
 
-/// RPC methods of `posy-receipts` and their requests (issue 4). Replies are the JSON of the named
+/// RPC methods of `posy-receipts` and their requests. Replies are the JSON of the named
 /// type unless marked raw.
 public enum ReceiptsRPC {
     /// `{caller, orderId, contentType, size?}` → `UploadStarted`. Refuses an unknown type (415) or a

@@ -1,5 +1,5 @@
 import Foundation
-import PosyOrders
+import PosyAccess
 import PosySchema
 
 /// Need-to-know for what `posy-receipts` publishes (the gateway asks this for every stream):
@@ -30,17 +30,34 @@ public enum ReceiptsVisibility {
             guard let p = try? envelope.decode(Proof.self) else { return nil }
             if viewer.isStaff(of: p.shopId) || viewer.isCourier(p.courierId, of: p.shopId) { return envelope.data }
             guard viewer.isCustomer(p.customerId, of: p.orderId) else { return nil }
-            return try? JSON.encode(ReceiptsService.customerView(p))
+            return try? JSON.encode(customerView(p))
         case "delivery.confirmed", "delivery.disputed":
             guard let c = try? envelope.decode(DeliveryConfirmation.self) else { return nil }
             if viewer.isStaff(of: c.shopId) { return envelope.data }
             if envelope.type == "delivery.confirmed", viewer.isCourier(c.courierId, of: c.shopId) { return envelope.data }
             guard viewer.isCustomer(c.customerId, of: c.orderId) else { return nil }
-            var out = c
-            out.courierId = nil
-            return try? JSON.encode(out)
+            return try? JSON.encode(customerView(c))
         default:
             return nil
         }
     }
+
+    /// A proof as its customer sees it: no shop checks, no position, no courier id.
+    public static func customerView(_ p: Proof) -> Proof {
+        var out = p
+        out.checks = nil
+        out.lat = nil
+        out.lon = nil
+        out.accuracy = nil
+        out.courierId = nil
+        return out
+    }
+
+    /// An answer as its customer sees it: no courier id.
+    public static func customerView(_ c: DeliveryConfirmation) -> DeliveryConfirmation {
+        var out = c
+        out.courierId = nil
+        return out
+    }
+
 }

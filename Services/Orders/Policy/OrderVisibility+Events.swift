@@ -1,4 +1,5 @@
 import Foundation
+import PosyAccess
 import PosySchema
 
 /// Need-to-know for what the orders service publishes: which viewer may see a durable event on
@@ -85,7 +86,7 @@ extension OrderVisibility {
         return out
     }
 
-    static func changeView(_ c: OrderChange, for viewer: Viewer) -> OrderChange? {
+    package static func changeView(_ c: OrderChange, for viewer: Viewer) -> OrderChange? {
         if viewer.isStaff(of: c.shopId) || viewer.isCourier(c.courierId, of: c.shopId) { return c }
         guard viewer.isCustomer(c.customerId, of: c.orderId) else { return nil }
         var out = c

@@ -1,7 +1,8 @@
 import Foundation
+import PosyAccess
 import PosySchema
 
-/// Need-to-know views of an order (design §5, issue 3). `view` returns nil when the viewer may not
+/// Need-to-know views of an order (docs/architecture.md, "Orders"). `view` returns nil when the viewer may not
 /// see the order at all — the API answers 404 then, so existence is not revealed.
 ///
 /// - admin: everything; staff: everything of their own shop.

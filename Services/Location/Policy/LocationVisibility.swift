@@ -1,5 +1,5 @@
 import Foundation
-import PosyOrders
+import PosyAccess
 import PosySchema
 
 /// Need-to-know for what `posy-location` publishes durably (the gateway asks this for every stream):

@@ -1,4 +1,3 @@
-import PosyAuth
 import PosySchema
 
 extension Viewer {
