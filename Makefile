@@ -3,7 +3,7 @@ SWIFT ?= swift
 DATA_DIR ?= ./data
 APT_PACKAGES = libzmq3-dev libsqlite3-dev pkg-config
 
-.PHONY: deps pydeps build release run test bench clean
+.PHONY: deps pydeps build release run test bench format clean
 
 ## deps: install libzmq and libsqlite3 (with apt-get) when pkg-config cannot find them
 deps:
@@ -50,11 +50,12 @@ release: deps
 run: release
 	.build/release/posy up --data-dir $(DATA_DIR)
 
-## test: the import check (every import declared, no service library importing another's; see
+## test: the format check (`make format` fixes it), the import check (every import declared, no service library importing another's; see
 ## docs/architecture.md, "Modules"), then unit and integration tests. One build in test mode serves both the tests and the
 ## executables the integration tests start (mixing `swift build` and `swift test` builds in one
 ## .build can leave an executable compiled against an older layout of a changed type).
 test: deps pydeps
+	$(SWIFT) format lint --strict --recursive --configuration .swift-format Package.swift Shared Services Tests
 	python3 Tests/python/import_check.py .
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test --skip-build
@@ -62,6 +63,10 @@ test: deps pydeps
 ## bench: the bus benchmark on a release build
 bench: release
 	.build/release/posy bench bus
+
+## format: swift-format with the repository's .swift-format, in place
+format:
+	$(SWIFT) format format --in-place --recursive --configuration .swift-format Package.swift Shared Services Tests
 
 clean:
 	rm -rf .build

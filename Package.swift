@@ -66,7 +66,12 @@ let package = Package(
             dependencies: ["PosySchema", "PosyAccess", "PosyStore", .product(name: "Crypto", package: "swift-crypto")],
             path: "Services/Receipts/Policy"),
         .target(name: "PosyLocationPolicy", dependencies: ["PosySchema", "PosyAccess"], path: "Services/Location/Policy"),
-        .executableTarget(name: "posy-bus", dependencies: ["PosyCore", "PosySchema", "PosyZMQ", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")], path: "Services/Bus"),
+        .executableTarget(
+            name: "posy-bus",
+            dependencies: [
+                "PosyCore", "PosySchema", "PosyZMQ", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ], path: "Services/Bus"),
         .target(
             name: "PosyOrders",
             dependencies: [
@@ -75,7 +80,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Orders/Library"),
-        .executableTarget(name: "posy-orders", dependencies: ["PosyCore", "PosyOrders", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Orders/Main"),
+        .executableTarget(
+            name: "posy-orders",
+            dependencies: ["PosyCore", "PosyOrders", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Orders/Main"),
         .target(
             name: "PosyMessaging",
             dependencies: [
@@ -85,7 +93,9 @@ let package = Package(
             ],
             path: "Services/Messaging/Library"),
         .executableTarget(
-            name: "posy-messaging", dependencies: ["PosyCore", "PosyMessaging", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Messaging/Main"),
+            name: "posy-messaging",
+            dependencies: ["PosyCore", "PosyMessaging", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Messaging/Main"),
         .target(
             name: "PosyLocation",
             dependencies: [
@@ -109,8 +119,10 @@ let package = Package(
             path: "Services/Receipts/Library"),
         .executableTarget(
             name: "posy-receipts",
-            dependencies: ["PosyCore", "PosyReceipts", "PosyReceiptsPolicy", "PosyAuth", "PosySchema",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "PosyCore", "PosyReceipts", "PosyReceiptsPolicy", "PosyAuth", "PosySchema",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Services/Receipts/Main"),
         .target(
             name: "PosyNotify",
@@ -126,12 +138,15 @@ let package = Package(
             path: "Services/Notify/Library"),
         .executableTarget(
             name: "posy-notify",
-            dependencies: ["PosyCore", "PosyNotify", "PosyAuth", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "PosyCore", "PosyNotify", "PosyAuth", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Services/Notify/Main"),
         .target(
             name: "PosyGateway",
             dependencies: [
-                "PosyCore", "PosyAuth", "PosyAccess", "PosySchema", "PosyOrdersPolicy", "PosyReceiptsPolicy", "PosyLocationPolicy", "PosyZMQ",
+                "PosyCore", "PosyAuth", "PosyAccess", "PosySchema", "PosyOrdersPolicy", "PosyReceiptsPolicy", "PosyLocationPolicy",
+                "PosyZMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -143,7 +158,9 @@ let package = Package(
             ],
             path: "Services/Gateway/Library"),
         .executableTarget(
-            name: "posy-gateway", dependencies: ["PosyGateway", "PosyAuth", "PosyCore", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Gateway/Main"),
+            name: "posy-gateway",
+            dependencies: ["PosyGateway", "PosyAuth", "PosyCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Gateway/Main"),
         .target(
             name: "PosyCLI",
             dependencies: [
@@ -157,7 +174,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/CLI/Library"),
-        .executableTarget(name: "posy", dependencies: ["PosyCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/CLI/Main"),
+        .executableTarget(
+            name: "posy", dependencies: ["PosyCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/CLI/Main"),
         // Tests/
         .testTarget(
             name: "PosyUnitTests",

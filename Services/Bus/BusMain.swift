@@ -41,8 +41,11 @@ struct BusMain: AsyncParsableCommand {
             logger.critical("cannot bind the bus", metadata: ["error": "\(error)", "frontend": "\(front)", "backend": "\(back)"])
             throw ExitCode(1)
         }
-        logger.info("forwarding", metadata: [
-            "frontend": "\(proxy.frontendEndpoints)", "backend": "\(proxy.backendEndpoints)", "libzmq": "\(ZMQContext.libraryVersion)"])
+        logger.info(
+            "forwarding",
+            metadata: [
+                "frontend": "\(proxy.frontendEndpoints)", "backend": "\(proxy.backendEndpoints)", "libzmq": "\(ZMQContext.libraryVersion)",
+            ])
         // The bus's own heartbeat goes through its own frontend unless told otherwise.
         if options.busPub == nil && Environment.string("POSY_BUS_PUB") == nil, let e = proxy.frontendEndpoints.first {
             config.busPub = e.replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:")

@@ -1,4 +1,3 @@
-
 /// Who is looking at or acting on an order: a user from a verified token, or a Posy service
 /// calling over RPC (location sets `arriving`, receipts `delivered`).
 public enum Viewer: Sendable, Equatable {

@@ -19,8 +19,10 @@ public enum SuiteSecret {
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
         let secret = Hex.encode(bytes)
         let tmp = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data((secret + "\n").utf8),
-                                             attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: tmp, contents: Data((secret + "\n").utf8),
+                attributes: [.posixPermissions: 0o600])
         else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: tmp]) }
         if rename(tmp, path) != 0 { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
         return secret

@@ -36,9 +36,10 @@ public struct TokenSigner: Sendable {
     }
 
     /// Mints a token valid for `ttl` seconds from `now`, at most ``maxLifetime``.
-    public func mint(sub: String, role: Role, shop: String? = nil, order: String? = nil, ttl: TimeInterval,
-                     now: Date = Date()) throws -> String
-    {
+    public func mint(
+        sub: String, role: Role, shop: String? = nil, order: String? = nil, ttl: TimeInterval,
+        now: Date = Date()
+    ) throws -> String {
         let iat = Int64(now.timeIntervalSince1970)
         let lifetime = min(maxLifetime, max(1, Int64(ttl)))
         return try sign(TokenClaims(sub: sub, role: role, shop: shop, order: order, iat: iat, exp: iat + lifetime))
@@ -48,7 +49,7 @@ public struct TokenSigner: Sendable {
     public func verify(_ token: String, now: Date = Date()) throws(TokenError) -> TokenClaims {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Self.decodeBase64URL(parts[0]),
-              let payloadData = Self.decodeBase64URL(parts[1]), let signature = Self.decodeBase64URL(parts[2])
+            let payloadData = Self.decodeBase64URL(parts[1]), let signature = Self.decodeBase64URL(parts[2])
         else { throw .malformed }
         struct Header: Decodable { let alg: String }
         guard let header = try? JSONDecoder().decode(Header.self, from: headerData) else { throw .malformed }
@@ -81,9 +82,11 @@ public struct TokenSigner: Sendable {
     /// Decodes canonical unpadded base64url only: the alphabet `A–Z a–z 0–9 - _`, no `=`, and
     /// encoding the result again gives the same text (no stray trailing bits).
     static func decodeBase64URL(_ text: Substring) -> Data? {
-        guard text.utf8.count % 4 != 1, text.utf8.allSatisfy({ b in
-            (0x41...0x5a).contains(b) || (0x61...0x7a).contains(b) || (0x30...0x39).contains(b) || b == 0x2d || b == 0x5f
-        }) else { return nil }
+        guard text.utf8.count % 4 != 1,
+            text.utf8.allSatisfy({ b in
+                (0x41...0x5a).contains(b) || (0x61...0x7a).contains(b) || (0x30...0x39).contains(b) || b == 0x2d || b == 0x5f
+            })
+        else { return nil }
         var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while s.count % 4 != 0 { s += "=" }
         guard let data = Data(base64Encoded: s), base64URL(data) == text else { return nil }

@@ -8,7 +8,9 @@ public enum CoreMigrations {
     public static let serviceVersions = 2..<10_000
 
     public static let all: [Migration] = [
-        Migration(1, "posy core: meta, outbox, cursors", """
+        Migration(
+            1, "posy core: meta, outbox, cursors",
+            """
             CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             INSERT INTO meta(key, value) VALUES ('epoch', lower(hex(randomblob(16))));
             CREATE TABLE outbox (
@@ -37,7 +39,9 @@ public enum CoreMigrations {
             """),
         // The store-wide log position (`pos`): one gap-free order over all of a store's durable
         // events, so a reader (the gateway's stream) can resume from one number per source.
-        Migration(10_001, "posy core: store-wide log position", """
+        Migration(
+            10_001, "posy core: store-wide log position",
+            """
             ALTER TABLE outbox ADD COLUMN pos INTEGER;
             UPDATE outbox SET pos = r.n FROM (
                 SELECT topic, seq, row_number() OVER (ORDER BY created_at, topic, seq) AS n FROM outbox
@@ -50,8 +54,9 @@ public enum CoreMigrations {
 
     /// Core migrations followed by a service's own (versions 2 and up).
     public static func with(_ service: [Migration]) -> [Migration] {
-        precondition(service.allSatisfy { serviceVersions.contains($0.version) },
-                     "service migrations use versions \(serviceVersions.lowerBound)–\(serviceVersions.upperBound - 1)")
+        precondition(
+            service.allSatisfy { serviceVersions.contains($0.version) },
+            "service migrations use versions \(serviceVersions.lowerBound)–\(serviceVersions.upperBound - 1)")
         return all + service
     }
 }

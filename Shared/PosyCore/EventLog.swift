@@ -40,29 +40,34 @@ public final class EventLog: Sendable {
 
     /// Appends a durable event to the outbox inside the caller's write. Returns its envelope.
     @discardableResult
-    public func emit<T: Encodable>(_ db: SQLiteConnection, topic: String, type: String? = nil, trace: String = "",
-                                   payload: T) throws -> Envelope
-    {
+    public func emit<T: Encodable>(
+        _ db: SQLiteConnection, topic: String, type: String? = nil, trace: String = "",
+        payload: T
+    ) throws -> Envelope {
         try emit(db, topic: topic, type: type, trace: trace, data: try JSON.encode(payload))
     }
 
     /// Appends a durable event whose payload is already JSON.
     @discardableResult
-    public func emit(_ db: SQLiteConnection, topic: String, type: String? = nil, trace: String = "", data: Data) throws
+    public func emit(
+        _ db: SQLiteConnection, topic: String, type: String? = nil, trace: String = "", data: Data
+    ) throws
         -> Envelope
     {
         guard Topic.isValid(topic) else { throw RPCErrorBody(.badRequest, "invalid topic '\(topic)'") }
-        guard let seq = try db.queryOne(
-            "INSERT INTO topic_heads(topic, seq) VALUES (?, 1) ON CONFLICT(topic) DO UPDATE SET seq = seq + 1 RETURNING seq",
-            topic)?.int(0)
+        guard
+            let seq = try db.queryOne(
+                "INSERT INTO topic_heads(topic, seq) VALUES (?, 1) ON CONFLICT(topic) DO UPDATE SET seq = seq + 1 RETURNING seq",
+                topic)?.int(0)
         else { throw SQLiteError(code: 1, message: "no seq returned for \(topic)") }
         guard let pos = try db.queryOne("UPDATE log_head SET pos = pos + 1 WHERE id = 1 RETURNING pos")?.int(0) else {
             throw SQLiteError(code: 1, message: "store has no log head (core migration 10001 missing)")
         }
         let envelope = Envelope(src: src, epoch: epoch, seq: seq, pos: pos, type: type ?? topic, trace: trace, data: data)
         let encoded = EnvelopeCodec.encode(envelope)
-        try db.run("INSERT INTO outbox(topic, seq, pos, envelope, created_at) VALUES (?, ?, ?, ?, ?)",
-                   topic, seq, pos, encoded, Date().timeIntervalSince1970)
+        try db.run(
+            "INSERT INTO outbox(topic, seq, pos, envelope, created_at) VALUES (?, ?, ?, ?, ?)",
+            topic, seq, pos, encoded, Date().timeIntervalSince1970)
         db.onCommit { [heads, logHead, publisher, metrics] in
             heads.withLock { h in if (h[topic] ?? 0) < seq { h[topic] = seq } }
             logHead.withLock { if $0 < pos { $0 = pos } }
@@ -86,9 +91,12 @@ public final class EventLog: Sendable {
         }
         let limit = max(0, min(request.limit, 5_000))
         let (rows, head) = try await store.read { db -> ([Data], Int64) in
-            let rows = limit == 0 ? [] : try db.query(
-                "SELECT envelope FROM outbox WHERE pos > ? ORDER BY pos LIMIT ?", request.after, limit
-            ).compactMap { $0.data(0) }
+            let rows =
+                limit == 0
+                ? []
+                : try db.query(
+                    "SELECT envelope FROM outbox WHERE pos > ? ORDER BY pos LIMIT ?", request.after, limit
+                ).compactMap { $0.data(0) }
             return (rows, try db.queryOne("SELECT pos FROM log_head WHERE id = 1")?.int(0) ?? 0)
         }
         metrics.increment("events_since_served", by: Int64(rows.count))

@@ -91,8 +91,11 @@ public actor EventSubscriber {
         let key = StreamKey(src: e.src, topic: topic)
         var c = cursors[key] ?? EventCursor(epoch: e.epoch, seq: startAt == .latest ? e.seq - 1 : 0)
         if c.epoch != e.epoch {
-            logger.notice("source has a new epoch; cursor reset", metadata: [
-                "src": "\(e.src)", "topic": "\(topic)", "old": "\(c.epoch)", "new": "\(e.epoch)"])
+            logger.notice(
+                "source has a new epoch; cursor reset",
+                metadata: [
+                    "src": "\(e.src)", "topic": "\(topic)", "old": "\(c.epoch)", "new": "\(e.epoch)",
+                ])
             metrics.increment("epoch_resets")
             c = EventCursor(epoch: e.epoch, seq: 0)
         }
@@ -169,8 +172,11 @@ public actor EventSubscriber {
 
     func drop(_ why: String, frames: [Data]) {
         metrics.increment("bus_frames_dropped")
-        logger.warning("dropped bus message", metadata: [
-            "reason": "\(why.prefix(200))", "frames": "\(frames.count)", "bytes": "\(frames.reduce(0) { $0 + $1.count })"])
+        logger.warning(
+            "dropped bus message",
+            metadata: [
+                "reason": "\(why.prefix(200))", "frames": "\(frames.count)", "bytes": "\(frames.reduce(0) { $0 + $1.count })",
+            ])
     }
 
     /// A heartbeat tells every head of its source: behind on a subscribed topic means missed events.
@@ -275,16 +281,20 @@ public actor EventSubscriber {
             let batch: ReplayBatch
             do {
                 let client = try await pool.client(peer.heartbeat.rpc)
-                let data = try await client.call(RPCMethod.eventsReplay, body: try JSON.encode(request),
-                                                 timeout: .seconds(2), retries: 1)
+                let data = try await client.call(
+                    RPCMethod.eventsReplay, body: try JSON.encode(request),
+                    timeout: .seconds(2), retries: 1)
                 batch = try ReplayBatch.decode(data)
             } catch let e as RPCErrorBody where e.code == .epochMismatch {
                 cursors[key] = EventCursor(epoch: peer.heartbeat.epoch, seq: 0)
                 continue
             } catch {
                 metrics.increment("replay_failures")
-                logger.warning("replay failed; will retry on the next heartbeat", metadata: [
-                    "src": "\(key.src)", "topic": "\(key.topic)", "error": "\(error)"])
+                logger.warning(
+                    "replay failed; will retry on the next heartbeat",
+                    metadata: [
+                        "src": "\(key.src)", "topic": "\(key.topic)", "error": "\(error)",
+                    ])
                 return
             }
             metrics.increment("replay_requests")
@@ -311,8 +321,11 @@ public actor EventSubscriber {
     func markLost(_ key: StreamKey, from: Int64, to: Int64) {
         guard to >= from else { return }
         metrics.increment("events_lost", by: to - from + 1)
-        logger.error("events no longer in the source's outbox; skipping them", metadata: [
-            "src": "\(key.src)", "topic": "\(key.topic)", "from": "\(from)", "to": "\(to)"])
+        logger.error(
+            "events no longer in the source's outbox; skipping them",
+            metadata: [
+                "src": "\(key.src)", "topic": "\(key.topic)", "from": "\(from)", "to": "\(to)",
+            ])
         if var c = cursors[key] {
             c.seq = to
             cursors[key] = c

@@ -45,9 +45,10 @@ public final class Metrics: Sendable {
         return try await body()
     }
 
-    public func snapshot(service: String, instance: String, counters extra: [String: Int64] = [:],
-                         gauges: [String: Int64] = [:]) -> StatsReport
-    {
+    public func snapshot(
+        service: String, instance: String, counters extra: [String: Int64] = [:],
+        gauges: [String: Int64] = [:]
+    ) -> StatsReport {
         var c = counters.withLock { $0 }
         c.merge(extra) { _, new in new }
         let h = histograms.withLock { $0 }.mapValues { h -> LatencyHistogram in

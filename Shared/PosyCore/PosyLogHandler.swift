@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Synchronization
 import PosySchema
+import Synchronization
 
 /// A swift-log handler writing one logfmt line per entry to stderr:
 /// `2026-11-24T20:15:03.042Z info orders: event applied topic=sys.probe seq=3`.
@@ -36,7 +36,8 @@ public struct PosyLogHandler: LogHandler {
     static func quote(_ value: String) -> String {
         if value.isEmpty { return "\"\"" }
         if value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) {
-            return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return "\""
+                + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 .replacingOccurrences(of: "\n", with: "\\n") + "\""
         }
         return value

@@ -41,7 +41,8 @@ public final class RPCClient: Sendable {
                     if String(decoding: frames[1], as: UTF8.self) == RPCStatus.ok {
                         c.resume(returning: frames[2])
                     } else {
-                        let body = (try? JSON.decode(RPCErrorBody.self, from: frames[2]))
+                        let body =
+                            (try? JSON.decode(RPCErrorBody.self, from: frames[2]))
                             ?? RPCErrorBody(.internal, String(decoding: frames[2].prefix(200), as: UTF8.self))
                         c.resume(throwing: body)
                     }
@@ -62,9 +63,10 @@ public final class RPCClient: Sendable {
     /// - Parameters:
     ///   - timeout: deadline of each try.
     ///   - retries: further tries after a timeout or `unavailable` (use only for idempotent methods).
-    public func call(_ method: String, body: Data = Data("{}".utf8), timeout: Duration = .seconds(2),
-                     retries: Int = 0, backoff: Duration = .milliseconds(100)) async throws -> Data
-    {
+    public func call(
+        _ method: String, body: Data = Data("{}".utf8), timeout: Duration = .seconds(2),
+        retries: Int = 0, backoff: Duration = .milliseconds(100)
+    ) async throws -> Data {
         var attempt = 0
         var delay = backoff
         while true {

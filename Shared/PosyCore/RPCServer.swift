@@ -73,12 +73,15 @@ public final class RPCServer: Sendable {
         guard frames.count == 4, requestId.count <= RPCServer.maxRequestIdBytes else {
             metrics.increment("rpc_bad_frames")
             logger.warning("RPC request with wrong frames", metadata: ["frames": "\(frames.count)"])
-            replyError(identity, requestId.prefix(RPCServer.maxRequestIdBytes),
-                       RPCErrorBody(.badFrames, "expected [requestId][method][json] with a request id of at most 255 bytes, got \(frames.count - 1) frames"))
+            replyError(
+                identity, requestId.prefix(RPCServer.maxRequestIdBytes),
+                RPCErrorBody(
+                    .badFrames, "expected [requestId][method][json] with a request id of at most 255 bytes, got \(frames.count - 1) frames")
+            )
             return
         }
         guard let method = String(data: frames[2], encoding: .utf8), method.utf8.count <= 128,
-              let handler = handlers.withLock({ $0[method] })
+            let handler = handlers.withLock({ $0[method] })
         else {
             metrics.increment("rpc_unknown_method")
             let shown = String(decoding: frames[2].prefix(64), as: UTF8.self)

@@ -17,9 +17,11 @@ public final class ServiceClock: Sendable {
     /// A test clock starting at `start`, or where the store's clock stood if that is later.
     public init(testStart start: Date, store: Store?) async throws {
         var now = start
-        if let store, let saved = try await store.read({ db in
-            try db.queryOne("SELECT value FROM meta WHERE key = 'test_clock'")?.string(0)
-        }), let t = Double(saved) {
+        if let store,
+            let saved = try await store.read({ db in
+                try db.queryOne("SELECT value FROM meta WHERE key = 'test_clock'")?.string(0)
+            }), let t = Double(saved)
+        {
             now = max(now, Date(timeIntervalSince1970: t))
         }
         test = Locked(now)
@@ -39,8 +41,9 @@ public final class ServiceClock: Sendable {
             return n
         }
         try await store?.write { db in
-            try db.run("INSERT INTO meta(key, value) VALUES ('test_clock', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                       String(now.timeIntervalSince1970))
+            try db.run(
+                "INSERT INTO meta(key, value) VALUES ('test_clock', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                String(now.timeIntervalSince1970))
         }
         advanced.bump()
         return now

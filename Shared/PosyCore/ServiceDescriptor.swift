@@ -21,10 +21,11 @@ public struct ServiceDescriptor: Sendable {
     public var receiveHighWaterMark: Int32 = 100_000
     public var inboxCapacity: Int = 10_000
 
-    public init(service: String, instance: String? = nil, shard: Int? = nil, defaultRPCPort: Int,
-                migrations: [Migration]?, storeFile: String? = nil, answersProbes: Bool? = nil,
-                startAt: EventSubscriber.StartPosition = .beginning)
-    {
+    public init(
+        service: String, instance: String? = nil, shard: Int? = nil, defaultRPCPort: Int,
+        migrations: [Migration]?, storeFile: String? = nil, answersProbes: Bool? = nil,
+        startAt: EventSubscriber.StartPosition = .beginning
+    ) {
         self.service = service
         self.instance = instance ?? service
         self.shard = shard

@@ -6,9 +6,10 @@ extension ServiceHost {
     /// reply's body. `unavailable` when no heartbeat of it came within `freshness` seconds. An
     /// instance never heard of yet (this process started less than a heartbeat ago) is waited for up
     /// to `discovery`; one heard of and gone silent fails at once.
-    public func call(_ instance: String, _ method: String, body: Data, timeout: Duration = .seconds(5), retries: Int = 0,
-                     freshness: Double = 3.5, discovery: Duration = .seconds(2)) async throws -> Data
-    {
+    public func call(
+        _ instance: String, _ method: String, body: Data, timeout: Duration = .seconds(5), retries: Int = 0,
+        freshness: Double = 3.5, discovery: Duration = .seconds(2)
+    ) async throws -> Data {
         var found = directory.peer(instance)
         if found == nil {
             let deadline = ContinuousClock.now + discovery
@@ -25,9 +26,10 @@ extension ServiceHost {
     }
 
     /// ``call(_:_:body:timeout:retries:freshness:)`` with a JSON request.
-    public func call(_ instance: String, _ method: String, _ request: some Encodable, timeout: Duration = .seconds(5),
-                     retries: Int = 0) async throws -> Data
-    {
+    public func call(
+        _ instance: String, _ method: String, _ request: some Encodable, timeout: Duration = .seconds(5),
+        retries: Int = 0
+    ) async throws -> Data {
         try await call(instance, method, body: JSON.encode(request), timeout: timeout, retries: retries)
     }
 }

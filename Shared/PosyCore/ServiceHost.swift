@@ -36,8 +36,9 @@ public final class ServiceHost: Service, Sendable {
         var store: Store?
         if let migrations = descriptor.migrations {
             let path = (config.dataDir as NSString).appendingPathComponent(descriptor.storeFile)
-            store = try Store(path: path, migrations: CoreMigrations.with(migrations),
-                              synchronous: config.syncFull ? .full : .normal, logger: logger)
+            store = try Store(
+                path: path, migrations: CoreMigrations.with(migrations),
+                synchronous: config.syncFull ? .full : .normal, logger: logger)
         }
         let publisher = try await BusPublisher(busPub: config.busPub)
         let metrics = Metrics()
@@ -49,19 +50,24 @@ public final class ServiceHost: Service, Sendable {
             events = try await EventLog(store: store, src: descriptor.instance, publisher: publisher, metrics: metrics)
         }
         let advertised = config.advertiseEndpoint(service: descriptor.service) ?? Self.advertisable(rpc.endpoint)
-        let host = ServiceHost(descriptor: descriptor, logger: logger, metrics: metrics, store: store, events: events,
-                               publisher: publisher, rpc: rpc, busSub: config.busSub,
-                               advertisedRPC: advertised, retentionHours: config.retentionHours)
+        let host = ServiceHost(
+            descriptor: descriptor, logger: logger, metrics: metrics, store: store, events: events,
+            publisher: publisher, rpc: rpc, busSub: config.busSub,
+            advertisedRPC: advertised, retentionHours: config.retentionHours)
         host.registerBuiltins()
-        logger.info("started", metadata: [
-            "rpc": "\(advertised)", "bus_pub": "\(config.busPub)", "bus_sub": "\(config.busSub)",
-            "store": "\(store?.path ?? "none")", "epoch": "\(events?.epoch ?? "")", "version": "\(PosyVersion.current)"])
+        logger.info(
+            "started",
+            metadata: [
+                "rpc": "\(advertised)", "bus_pub": "\(config.busPub)", "bus_sub": "\(config.busSub)",
+                "store": "\(store?.path ?? "none")", "epoch": "\(events?.epoch ?? "")", "version": "\(PosyVersion.current)",
+            ])
         return host
     }
 
-    private init(descriptor: ServiceDescriptor, logger: Logger, metrics: Metrics, store: Store?, events: EventLog?,
-                 publisher: BusPublisher, rpc: RPCServer, busSub: String, advertisedRPC: String, retentionHours: Double)
-    {
+    private init(
+        descriptor: ServiceDescriptor, logger: Logger, metrics: Metrics, store: Store?, events: EventLog?,
+        publisher: BusPublisher, rpc: RPCServer, busSub: String, advertisedRPC: String, retentionHours: Double
+    ) {
         self.descriptor = descriptor
         self.logger = logger
         self.metrics = metrics
@@ -114,9 +120,11 @@ public final class ServiceHost: Service, Sendable {
                     "INSERT INTO probes(id, src, applied_count, applied_at) VALUES (?, ?, 1, ?) ON CONFLICT(id) DO UPDATE SET applied_count = applied_count + 1",
                     probe.id, envelope.src, Timestamp.now())
                 let count = try db.queryOne("SELECT applied_count FROM probes WHERE id = ?", probe.id)?.int(0) ?? 0
-                try events.emit(db, topic: Topic.probeAck, trace: envelope.trace,
-                                payload: ProbeAck(probeId: probe.id, instance: instance, appliedCount: Int(count),
-                                                  appliedAt: Timestamp.now()))
+                try events.emit(
+                    db, topic: Topic.probeAck, trace: envelope.trace,
+                    payload: ProbeAck(
+                        probeId: probe.id, instance: instance, appliedCount: Int(count),
+                        appliedAt: Timestamp.now()))
             }
         }
     }
@@ -146,9 +154,10 @@ public final class ServiceHost: Service, Sendable {
             checks["bus"] = "own heartbeat not seen through the bus in the last 5 s"
         }
         let ok = checks.values.allSatisfy { $0 == "ok" }
-        return HealthReport(service: descriptor.service, instance: descriptor.instance, version: PosyVersion.current,
-                            status: ok ? "ok" : "degraded", uptimeSeconds: (ContinuousClock.now - startedAt).seconds,
-                            epoch: events?.epoch ?? "", pid: getpid(), checks: checks)
+        return HealthReport(
+            service: descriptor.service, instance: descriptor.instance, version: PosyVersion.current,
+            status: ok ? "ok" : "degraded", uptimeSeconds: (ContinuousClock.now - startedAt).seconds,
+            epoch: events?.epoch ?? "", pid: getpid(), checks: checks)
     }
 
     /// `stats`: the metrics plus store and publisher figures.
@@ -161,9 +170,10 @@ public final class ServiceHost: Service, Sendable {
     }
 
     func heartbeat() -> Heartbeat {
-        Heartbeat(service: descriptor.service, instance: descriptor.instance, version: PosyVersion.current,
-                  rpc: advertisedRPC, shard: descriptor.shard, epoch: events?.epoch ?? "", pid: getpid(),
-                  startedAt: startedAtText, heads: events?.currentHeads ?? [:], pos: events?.currentPos)
+        Heartbeat(
+            service: descriptor.service, instance: descriptor.instance, version: PosyVersion.current,
+            rpc: advertisedRPC, shard: descriptor.shard, epoch: events?.epoch ?? "", pid: getpid(),
+            startedAt: startedAtText, heads: events?.currentHeads ?? [:], pos: events?.currentPos)
     }
 
     /// The durable subscriber, once ``run()`` started it.
@@ -236,8 +246,9 @@ public final class ServiceHost: Service, Sendable {
 
     func publishHeartbeat() {
         do {
-            try publisher.publishEphemeral(topic: Topic.heartbeat, type: Topic.heartbeat, src: descriptor.instance,
-                                           payload: heartbeat())
+            try publisher.publishEphemeral(
+                topic: Topic.heartbeat, type: Topic.heartbeat, src: descriptor.instance,
+                payload: heartbeat())
         } catch {
             logger.error("heartbeat not published", metadata: ["error": "\(error)"])
         }

@@ -21,8 +21,9 @@ public enum ServiceMain {
             Logger(label: descriptor.instance).critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
-        let group = ServiceGroup(configuration: .init(
-            services: [host] + extraServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: host.logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [host] + extraServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: host.logger))
         try await group.run()
     }
 }

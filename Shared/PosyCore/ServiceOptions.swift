@@ -11,10 +11,14 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("bus-sub"), help: "Bus endpoint subscribers connect to (env POSY_BUS_SUB, default tcp://127.0.0.1:7101).")
     public var busSub: String?
 
-    @Option(name: .customLong("rpc"), help: "RPC endpoint to bind (env POSY_<SERVICE>_RPC, default per service; tcp://127.0.0.1:* picks a free port).")
+    @Option(
+        name: .customLong("rpc"),
+        help: "RPC endpoint to bind (env POSY_<SERVICE>_RPC, default per service; tcp://127.0.0.1:* picks a free port).")
     public var rpc: String?
 
-    @Option(name: .customLong("advertise"), help: "RPC endpoint to advertise in heartbeats, when it differs from the bound one (env POSY_<SERVICE>_ADVERTISE).")
+    @Option(
+        name: .customLong("advertise"),
+        help: "RPC endpoint to advertise in heartbeats, when it differs from the bound one (env POSY_<SERVICE>_ADVERTISE).")
     public var advertise: String?
 
     @Option(name: .customLong("data-dir"), help: "Directory of the SQLite store (env POSY_DATA_DIR, default ./data).")
@@ -23,10 +27,14 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env POSY_LOG_LEVEL, default info).")
     public var logLevel: String?
 
-    @Option(name: .customLong("outbox-retention-hours"), help: "How long published events stay replayable (env POSY_OUTBOX_RETENTION_HOURS, default 168).")
+    @Option(
+        name: .customLong("outbox-retention-hours"),
+        help: "How long published events stay replayable (env POSY_OUTBOX_RETENTION_HOURS, default 168).")
     public var outboxRetentionHours: Double?
 
-    @Flag(name: .customLong("sync-full"), help: "fsync every commit (PRAGMA synchronous=FULL; env POSY_SYNC_FULL=1). Default NORMAL survives process crashes.")
+    @Flag(
+        name: .customLong("sync-full"),
+        help: "fsync every commit (PRAGMA synchronous=FULL; env POSY_SYNC_FULL=1). Default NORMAL survives process crashes.")
     public var syncFull: Bool = false
 
     public init() {}

@@ -27,9 +27,10 @@ public struct Envelope: Sendable, Equatable {
 
     public static let currentVersion = 1
 
-    public init(v: Int = Envelope.currentVersion, src: String, epoch: String, seq: Int64, pos: Int64 = 0, type: String,
-                at: String = Timestamp.now(), trace: String = "", data: Data = Data("{}".utf8))
-    {
+    public init(
+        v: Int = Envelope.currentVersion, src: String, epoch: String, seq: Int64, pos: Int64 = 0, type: String,
+        at: String = Timestamp.now(), trace: String = "", data: Data = Data("{}".utf8)
+    ) {
         self.v = v
         self.src = src
         self.epoch = epoch

@@ -81,7 +81,14 @@ public enum EnvelopeCodec {
         }
 
         mutating func envelope() throws -> Envelope {
-            var v: Int?, src: String?, epoch: String?, seq: Int64?, pos: Int64 = 0, type: String?, at: String?, trace = ""
+            var v: Int?
+            var src: String?
+            var epoch: String?
+            var seq: Int64?
+            var pos: Int64 = 0
+            var type: String?
+            var at: String?
+            var trace = ""
             var payload: Data?
             try expect(UInt8(ascii: "{"))
             skipSpace()
@@ -111,8 +118,14 @@ public enum EnvelopeCodec {
                 }
                 skipSpace()
                 guard i < bytes.count else { throw fail("unterminated object") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; break }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    break
+                }
                 throw fail("expected ',' or '}'")
             }
             skipSpace()
@@ -193,7 +206,10 @@ public enum EnvelopeCodec {
             case UInt8(ascii: "{"):
                 i += 1
                 skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return }
+                if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return
+                }
                 while true {
                     skipSpace()
                     try skipString()
@@ -201,20 +217,35 @@ public enum EnvelopeCodec {
                     try skipValue(depth: depth + 1)
                     skipSpace()
                     guard i < bytes.count else { throw fail("unterminated object") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "}") { i += 1; return }
+                    if bytes[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if bytes[i] == UInt8(ascii: "}") {
+                        i += 1
+                        return
+                    }
                     throw fail("expected ',' or '}'")
                 }
             case UInt8(ascii: "["):
                 i += 1
                 skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return }
+                if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return
+                }
                 while true {
                     try skipValue(depth: depth + 1)
                     skipSpace()
                     guard i < bytes.count else { throw fail("unterminated array") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "]") { i += 1; return }
+                    if bytes[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if bytes[i] == UInt8(ascii: "]") {
+                        i += 1
+                        return
+                    }
                     throw fail("expected ',' or ']'")
                 }
             case UInt8(ascii: "t"): try literal("true")
@@ -245,8 +276,14 @@ public enum EnvelopeCodec {
             i += 1
             while i < bytes.count {
                 let b = bytes[i]
-                if b == UInt8(ascii: "\"") { i += 1; return }
-                if b == UInt8(ascii: "\\") { i += 2; continue }
+                if b == UInt8(ascii: "\"") {
+                    i += 1
+                    return
+                }
+                if b == UInt8(ascii: "\\") {
+                    i += 2
+                    continue
+                }
                 if b < 0x20 { throw fail("control character in string") }
                 i += 1
             }

@@ -12,9 +12,10 @@ public struct HealthReport: Codable, Sendable, Equatable {
     /// Named checks with `ok` or a reason (e.g. `store`: `ok`, `bus`: `no heartbeat seen for 5s`).
     public var checks: [String: String]
 
-    public init(service: String, instance: String, version: String, status: String, uptimeSeconds: Double,
-                epoch: String, pid: Int32, checks: [String: String])
-    {
+    public init(
+        service: String, instance: String, version: String, status: String, uptimeSeconds: Double,
+        epoch: String, pid: Int32, checks: [String: String]
+    ) {
         self.service = service
         self.instance = instance
         self.version = version

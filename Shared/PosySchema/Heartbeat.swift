@@ -19,9 +19,10 @@ public struct Heartbeat: Codable, Sendable, Equatable {
     /// Log position of the newest committed durable event (`pos`); nil for stateless processes.
     public var pos: Int64?
 
-    public init(service: String, instance: String, version: String, rpc: String, shard: Int?, epoch: String,
-                pid: Int32, startedAt: String, heads: [String: Int64], pos: Int64? = nil)
-    {
+    public init(
+        service: String, instance: String, version: String, rpc: String, shard: Int?, epoch: String,
+        pid: Int32, startedAt: String, heads: [String: Int64], pos: Int64? = nil
+    ) {
         self.pos = pos
         self.service = service
         self.instance = instance

@@ -39,7 +39,9 @@ public struct ReplayBatch: Sendable, Equatable {
     public static func decode(_ data: Data) throws -> ReplayBatch {
         try data.withUnsafeBytes { raw in
             var p = EnvelopeCodec.Parser(bytes: raw.bindMemory(to: UInt8.self))
-            var epoch: String?, head: Int64?, events: [Envelope] = []
+            var epoch: String?
+            var head: Int64?
+            var events: [Envelope] = []
             try p.expect(UInt8(ascii: "{"))
             while true {
                 p.skipSpace()
@@ -63,8 +65,14 @@ public struct ReplayBatch: Sendable, Equatable {
                             events.append(try EnvelopeCodec.decode(slice))
                             p.skipSpace()
                             guard p.i < p.bytes.count else { throw p.fail("unterminated array") }
-                            if p.bytes[p.i] == UInt8(ascii: ",") { p.i += 1; continue }
-                            if p.bytes[p.i] == UInt8(ascii: "]") { p.i += 1; break }
+                            if p.bytes[p.i] == UInt8(ascii: ",") {
+                                p.i += 1
+                                continue
+                            }
+                            if p.bytes[p.i] == UInt8(ascii: "]") {
+                                p.i += 1
+                                break
+                            }
                             throw p.fail("expected ',' or ']'")
                         }
                     }
@@ -73,8 +81,14 @@ public struct ReplayBatch: Sendable, Equatable {
                 }
                 p.skipSpace()
                 guard p.i < p.bytes.count else { throw p.fail("unterminated object") }
-                if p.bytes[p.i] == UInt8(ascii: ",") { p.i += 1; continue }
-                if p.bytes[p.i] == UInt8(ascii: "}") { p.i += 1; break }
+                if p.bytes[p.i] == UInt8(ascii: ",") {
+                    p.i += 1
+                    continue
+                }
+                if p.bytes[p.i] == UInt8(ascii: "}") {
+                    p.i += 1
+                    break
+                }
                 throw p.fail("expected ',' or '}'")
             }
             guard let epoch, let head else { throw p.fail("missing epoch or head") }

@@ -10,9 +10,10 @@ public struct StatsReport: Codable, Sendable, Equatable {
     /// Latency histograms in seconds, e.g. `rpc.health`, `event_apply`.
     public var latencies: [String: LatencyHistogram]
 
-    public init(service: String, instance: String, counters: [String: Int64], gauges: [String: Int64] = [:],
-                latencies: [String: LatencyHistogram])
-    {
+    public init(
+        service: String, instance: String, counters: [String: Int64], gauges: [String: Int64] = [:],
+        latencies: [String: LatencyHistogram]
+    ) {
         self.service = service
         self.instance = instance
         self.counters = counters

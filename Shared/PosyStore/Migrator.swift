@@ -11,14 +11,16 @@ public enum Migrator {
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
         let applied = Set(try db.query("SELECT version FROM schema_migrations").compactMap { $0.int(0) }.map(Int.init))
         if let newest = applied.max(), let known = sorted.last?.version, newest > known {
-            throw SQLiteError(code: 1, message: "store is at schema version \(newest), this build knows up to \(known): refusing to downgrade")
+            throw SQLiteError(
+                code: 1, message: "store is at schema version \(newest), this build knows up to \(known): refusing to downgrade")
         }
         var ran: [Int] = []
         for m in sorted where !applied.contains(m.version) {
             try db.transaction {
                 try db.execute(m.sql)
-                try db.run("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
-                           m.version, m.name, ISO8601DateFormatter().string(from: Date()))
+                try db.run(
+                    "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                    m.version, m.name, ISO8601DateFormatter().string(from: Date()))
             }
             ran.append(m.version)
         }

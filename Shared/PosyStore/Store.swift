@@ -25,24 +25,29 @@ public final class Store: Sendable {
     }
 
     /// Opens the store at `path`, creating it and applying `migrations` as needed.
-    public init(path: String, migrations: [Migration], synchronous: SQLiteConnection.Synchronous = .normal,
-                logger: Logger = Logger(label: "posy.store")) throws
-    {
+    public init(
+        path: String, migrations: [Migration], synchronous: SQLiteConnection.Synchronous = .normal,
+        logger: Logger = Logger(label: "posy.store")
+    ) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         let counters = self.counters
-        writer = try DatabaseThread(name: "writer", open: {
-            let db = try SQLiteConnection(path: path, synchronous: synchronous)
-            try db.execute("PRAGMA wal_autocheckpoint=0")  // the Checkpointer does it, off this thread
-            let ran = try Migrator.migrate(db, migrations)
-            if !ran.isEmpty { logger.info("migrated store", metadata: ["path": "\(path)", "versions": "\(ran)"]) }
-            return db
-        }, runBatch: { db, jobs in Store.commitGroup(db, jobs, counters, logger) })
+        writer = try DatabaseThread(
+            name: "writer",
+            open: {
+                let db = try SQLiteConnection(path: path, synchronous: synchronous)
+                try db.execute("PRAGMA wal_autocheckpoint=0")  // the Checkpointer does it, off this thread
+                let ran = try Migrator.migrate(db, migrations)
+                if !ran.isEmpty { logger.info("migrated store", metadata: ["path": "\(path)", "versions": "\(ran)"]) }
+                return db
+            }, runBatch: { db, jobs in Store.commitGroup(db, jobs, counters, logger) })
         checkpointer = Checkpointer(path: path)
-        reader = try DatabaseThread(name: "reader", open: {
-            try SQLiteConnection(path: path, readOnly: true)
-        }, runBatch: { db, jobs in for j in jobs { j(db) } })
+        reader = try DatabaseThread(
+            name: "reader",
+            open: {
+                try SQLiteConnection(path: path, readOnly: true)
+            }, runBatch: { db, jobs in for j in jobs { j(db) } })
     }
 
     static func commitGroup(_ db: SQLiteConnection, _ jobs: [DatabaseThread.Job], _ counters: Counters, _ logger: Logger) {
@@ -72,8 +77,10 @@ public final class Store: Sendable {
                     logger.error("group commit failed", metadata: ["error": "\(error)", "jobs": "\(group.count)"])
                 }
             } else {
-                for job in group { db.group = context
-                    job(db) }
+                for job in group {
+                    db.group = context
+                    job(db)
+                }
             }
             db.group = nil
             context.finish()

@@ -56,7 +56,10 @@ public final class ZMQInbox: Sendable {
     /// drained, or when the calling task is cancelled while waiting (messages stay queued).
     public func next(max: Int = 1) async -> [[Data]]? {
         while true {
-            enum Step { case batch([[Data]], Bool), done, wait }
+            enum Step {
+                case batch([[Data]], Bool)
+                case done, wait
+            }
             let step: Step = state.withLock { s in
                 if s.count > 0 {
                     let n = Swift.min(max, s.count)

@@ -51,9 +51,10 @@ public final class ZMQSocket: Sendable {
         }
     }
 
-    init(type: ZMQSocketType, bound: [String], signal: UnsafeMutableRawPointer, capacity: Int,
-         wake: @escaping @Sendable () -> Void)
-    {
+    init(
+        type: ZMQSocketType, bound: [String], signal: UnsafeMutableRawPointer, capacity: Int,
+        wake: @escaping @Sendable () -> Void
+    ) {
         self.type = type
         self.boundEndpoints = bound
         self.mailbox = Mutex(Mailbox(signal: signal))

@@ -17,18 +17,29 @@ extension Integration {
             let id = try await shop.orderOutForDelivery()
             let conv = try #require(await http.request("GET", "/v1/orders/\(id)", token: shop.staff).json["conversationId"] as? String)
             // The courier's phone reports a position about 600 m from the recipient.
-            #expect(await Harness.waitFor(.seconds(10)) {
-                await http.json("POST", "/v1/locations", token: shop.courier, ["positions": [
-                    ["lat": 52.5208 + 0.0054, "lon": 13.4095, "accuracy": 5, "at": Timestamp.now()]]]).status == 200
-            })
+            #expect(
+                await Harness.waitFor(.seconds(10)) {
+                    await http.json(
+                        "POST", "/v1/locations", token: shop.courier,
+                        [
+                            "positions": [
+                                ["lat": 52.5208 + 0.0054, "lon": 13.4095, "accuracy": 5, "at": Timestamp.now()]
+                            ]
+                        ]
+                    ).status == 200
+                })
 
             func say(_ text: String, as token: String) async -> Bool {
-                await http.json("POST", "/v1/conversations/\(conv)/messages", token: token,
-                                ["clientMsgId": UUID().uuidString, "kind": "text", "text": text]).status == 201
+                await http.json(
+                    "POST", "/v1/conversations/\(conv)/messages", token: token,
+                    ["clientMsgId": UUID().uuidString, "kind": "text", "text": text]
+                ).status == 201
             }
             func assistant() async -> [String] {
                 let page = await http.request("GET", "/v1/conversations/\(conv)/messages?limit=200", token: shop.customer).json
-                return (page["messages"] as? [[String: Any]] ?? []).filter { $0["party"] as? String == "assistant" }.compactMap { $0["text"] as? String }
+                return (page["messages"] as? [[String: Any]] ?? []).filter { $0["party"] as? String == "assistant" }.compactMap {
+                    $0["text"] as? String
+                }
             }
             func needsPerson(_ token: String) async -> String? {
                 await http.request("GET", "/v1/conversations/\(conv)", token: token).json["needsPersonSince"] as? String

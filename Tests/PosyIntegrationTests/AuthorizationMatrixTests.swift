@@ -42,17 +42,27 @@ extension Integration {
             }
             // Two shops, couriers, and two orders of shop s1: A assigned to k1, B not assigned.
             for (id, name) in [("s1", "Lily's"), ("s2", "Rosa")] {
-                #expect(await call("POST", "/v1/shops", admin, ["id": id, "name": name, "address": "x", "lat": 31, "lon": 121, "timeZone": "Asia/Shanghai"]).0 == 201)
+                #expect(
+                    await call(
+                        "POST", "/v1/shops", admin,
+                        ["id": id, "name": name, "address": "x", "lat": 31, "lon": 121, "timeZone": "Asia/Shanghai"]
+                    ).0 == 201)
             }
             for (id, shop, t) in [("k1", "s1", staff), ("k2", "s1", staff), ("k9", "s2", foreignStaff)] {
-                #expect(await call("POST", "/v1/shops/\(shop)/couriers", t, ["id": id, "name": "Courier \(id)", "phone": "+86 131 0000 0001", "vehicle": "bike"]).0 == 201)
+                #expect(
+                    await call(
+                        "POST", "/v1/shops/\(shop)/couriers", t,
+                        ["id": id, "name": "Courier \(id)", "phone": "+86 131 0000 0001", "vehicle": "bike"]
+                    ).0 == 201)
             }
             func newOrder(_ customer: String) -> [String: Any] {
-                ["shopId": "s1", "customer": ["id": customer, "name": "Mei", "phone": "+86 138 0000 0001"],
-                 "recipient": ["name": "Mother", "phone": "+86 138 0000 0002", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
-                 "sender": ["name": Self.senderName, "phone": Self.senderPhone, "anonymous": true],
-                 "items": [["name": "carnations", "quantity": 12]], "cardMessage": Self.card,
-                 "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"]]
+                [
+                    "shopId": "s1", "customer": ["id": customer, "name": "Mei", "phone": "+86 138 0000 0001"],
+                    "recipient": ["name": "Mother", "phone": "+86 138 0000 0002", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
+                    "sender": ["name": Self.senderName, "phone": Self.senderPhone, "anonymous": true],
+                    "items": [["name": "carnations", "quantity": 12]], "cardMessage": Self.card,
+                    "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"],
+                ]
             }
             func create(_ customer: String) async throws -> String {
                 let (status, data) = await call("POST", "/v1/orders", staff, newOrder(customer))
@@ -91,8 +101,10 @@ extension Integration {
                 }
             }
             // Lists hold exactly what each caller may see.
-            let listed: [String: Set<String>] = ["admin": [a, b], "staff": [a, b], "foreignStaff": [], "courier": [a], "otherCourier": [],
-                                                 "foreignCourier": [], "customer": [a, b], "foreignCustomer": [], "trackingA": [a], "trackingB": [b]]
+            let listed: [String: Set<String>] = [
+                "admin": [a, b], "staff": [a, b], "foreignStaff": [], "courier": [a], "otherCourier": [],
+                "foreignCourier": [], "customer": [a, b], "foreignCustomer": [], "trackingA": [a], "trackingB": [b],
+            ]
             for (name, t) in callers where t != nil {
                 let (_, data) = await call("GET", "/v1/orders", t)
                 let items = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["items"] as? [[String: Any]] ?? []
@@ -125,7 +137,8 @@ extension Integration {
             }
             let changes: [Int] = [401, 201, 201, 404, 403, 404, 404, 201, 404, 201, 404]
             for ((name, t), want) in zip(callers, changes) {
-                let (status, data) = await call("POST", "/v1/orders/\(a)/changes", t, ["dropOff": ["kind": "safePlace", "description": "porch"]])
+                let (status, data) = await call(
+                    "POST", "/v1/orders/\(a)/changes", t, ["dropOff": ["kind": "safePlace", "description": "porch"]])
                 #expect(status == want, "change on A as \(name)")
                 if name.lowercased().contains("courier") { courierBodies.append(data) }
             }
@@ -137,13 +150,15 @@ extension Integration {
                 let items = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["items"] as? [[String: Any]] ?? []
                 // Nothing happened to B after its tracking link connected.
                 let want = name == "trackingB" ? [] : Set(items.compactMap { $0["id"] as? String })
-                #expect(await stream.wait { $0.orderIds == want }, "stream of \(name): \(stream.orderIds.sorted()) expected \(want.sorted())")
+                #expect(
+                    await stream.wait { $0.orderIds == want }, "stream of \(name): \(stream.orderIds.sorted()) expected \(want.sorted())")
                 if name.lowercased().contains("courier") {
                     courierBodies += stream.frames.value.map { Data($0.utf8) }
                 }
                 if name.hasPrefix("customer") || name.hasPrefix("tracking") {
                     for frame in stream.frames.value {
-                        #expect(!frame.contains("courier:k") && !frame.contains("\"courierId\""), "customer stream names the courier: \(frame)")
+                        #expect(
+                            !frame.contains("courier:k") && !frame.contains("\"courierId\""), "customer stream names the courier: \(frame)")
                     }
                 }
             }

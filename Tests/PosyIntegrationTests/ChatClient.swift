@@ -5,7 +5,6 @@ import Logging
 import PosyCore
 import Synchronization
 
-
 /// A chat device: a real WebSocket client of `GET /v1/stream` that sends `ChatFrames` and records
 /// every frame it receives (replies, pushes, stream events) until it is closed or cut.
 final class ChatClient: Sendable {
@@ -38,7 +37,7 @@ final class ChatClient: Sendable {
                 writer.withLock { $0 = outbound }
                 for try await message in inbound.messages(maxSize: 1 << 20) {
                     guard case .text(let text) = message,
-                          let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+                        let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
                     else { continue }
                     frames.append(object)
                 }

@@ -42,9 +42,14 @@ extension Integration {
                             let conversation = conversations[i % conversations.count]
                             let id = "\(prefix)-\(i)"
                             while true {
-                                let r = try? await device.call(["type": "msg.send", "conversationId": conversation, "clientMsgId": id,
-                                                                "kind": "text", "text": "burst \(i)"], timeout: .seconds(30))
-                                if r?["ok"] as? Bool == true, let seq = ((r?["data"] as? [String: Any])?["message"] as? [String: Any])?["seq"] as? Int {
+                                let r = try? await device.call(
+                                    [
+                                        "type": "msg.send", "conversationId": conversation, "clientMsgId": id,
+                                        "kind": "text", "text": "burst \(i)",
+                                    ], timeout: .seconds(30))
+                                if r?["ok"] as? Bool == true,
+                                    let seq = ((r?["data"] as? [String: Any])?["message"] as? [String: Any])?["seq"] as? Int
+                                {
                                     lane.ack(id, conversation, seq)
                                     break
                                 }
@@ -76,7 +81,8 @@ extension Integration {
             let b = ChatClient(port: suite.httpPort, token: shop.customer, name: "b")
             #expect(await a.connected())
             #expect(await b.connected())
-            let laneA = Lane(), laneB = Lane()
+            let laneA = Lane()
+            let laneB = Lane()
             let killedAt = Locked<ContinuousClock.Instant?>(nil)
             async let killer: Void = {
                 _ = await Harness.waitFor(.seconds(60), poll: .milliseconds(5)) { laneA.count >= 800 }
@@ -86,7 +92,6 @@ extension Integration {
             async let sendA: Void = Self.burst(a, prefix: "a", conversations: shards["messaging-1"]!, total: 2500, into: laneA)
             async let sendB: Void = Self.burst(b, prefix: "b", conversations: shards["messaging-2"]!, total: 2500, into: laneB)
             _ = await (killer, sendA, sendB)
-
 
             let killTime = try #require(killedAt.value)
             // The killed shard's sends stalled (in-flight ones wait or fail and are retried); the other shard
@@ -118,7 +123,9 @@ extension Integration {
                 #expect(copies == 0, "\(shard): \(copies) messages stored twice")
                 #expect(stored.count == 2500, "\(shard): \(stored.count) of 2500 stored")
                 let mismatched = lane.acked.filter { id, ack in stored[id].map { $0.0 != ack.conversation || $0.1 != ack.seq } ?? true }
-                #expect(mismatched.isEmpty, "\(shard): \(mismatched.count) acked messages missing or moved, e.g. \(mismatched.first.map { "\($0)" } ?? "")")
+                #expect(
+                    mismatched.isEmpty,
+                    "\(shard): \(mismatched.count) acked messages missing or moved, e.g. \(mismatched.first.map { "\($0)" } ?? "")")
             }
             await a.close()
             await b.close()

@@ -7,16 +7,20 @@ extension Integration {
         typealias Shop = ReceiptsAPITests.Shop
 
         /// An order of `customer` confirmed, assigned to `courier` and accepted; returns (order, conversation).
-        static func acceptedOrder(_ shop: Shop, customer: String = "c1", courierToken: String? = nil, courierId: String = "k1")
+        static func acceptedOrder(
+            _ shop: Shop, customer: String = "c1", courierToken: String? = nil, courierId: String = "k1"
+        )
             async throws -> (String, String)
         {
             let fmt = ISO8601DateFormatter()
-            let created = await shop.http.json("POST", "/v1/orders", token: shop.staff, [
-                "shopId": "s1", "customer": ["id": customer, "name": "Mei"],
-                "recipient": ["name": "Mother", "phone": "+49 30 1", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095],
-                "items": [["name": "carnations", "quantity": 12]],
-                "window": ["start": fmt.string(from: Date()), "end": fmt.string(from: Date().addingTimeInterval(7200))],
-            ])
+            let created = await shop.http.json(
+                "POST", "/v1/orders", token: shop.staff,
+                [
+                    "shopId": "s1", "customer": ["id": customer, "name": "Mei"],
+                    "recipient": ["name": "Mother", "phone": "+49 30 1", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095],
+                    "items": [["name": "carnations", "quantity": 12]],
+                    "window": ["start": fmt.string(from: Date()), "end": fmt.string(from: Date().addingTimeInterval(7200))],
+                ])
             let id = try #require(created.json["id"] as? String, "\(created.code)")
             let conversation = try #require(created.json["conversationId"] as? String)
             #expect(await shop.http.json("POST", "/v1/orders/\(id)/confirm", token: shop.staff).status == 200)
@@ -89,22 +93,29 @@ extension Integration {
             // 2. The courier answers with a photo, the customer with a voice note, the staff shares a location.
             let photo = await http.upload(try MediaClient.fixture("photo.jpg"), type: "image/jpeg", order: orderId, token: shop.courier)
             let photoId = try #require(photo.json["id"] as? String, "\(photo.code)")
-            let image = try await courier.call(["type": "msg.send", "conversationId": conv, "clientMsgId": "k-photo",
-                                                "kind": "image", "mediaId": photoId])
+            let image = try await courier.call([
+                "type": "msg.send", "conversationId": conv, "clientMsgId": "k-photo",
+                "kind": "image", "mediaId": photoId,
+            ])
             #expect(image["ok"] as? Bool == true, "\(image)")
             let voice = await http.upload(try MediaClient.fixture("voice.opus"), type: "audio/ogg", order: orderId, token: shop.customer)
             let voiceId = try #require(voice.json["id"] as? String, "\(voice.code)")
-            let note = try await tablet.call(["type": "msg.send", "conversationId": conv, "clientMsgId": "c-voice", "kind": "voice",
-                                              "mediaId": voiceId, "durationMs": 3200])
+            let note = try await tablet.call([
+                "type": "msg.send", "conversationId": conv, "clientMsgId": "c-voice", "kind": "voice",
+                "mediaId": voiceId, "durationMs": 3200,
+            ])
             #expect(note["ok"] as? Bool == true, "\(note)")
-            let place = try await staff.call(["type": "msg.send", "conversationId": conv, "clientMsgId": "s-loc", "kind": "location",
-                                              "location": ["lat": 52.5208, "lon": 13.4095, "label": "Side entrance"]])
+            let place = try await staff.call([
+                "type": "msg.send", "conversationId": conv, "clientMsgId": "s-loc", "kind": "location",
+                "location": ["lat": 52.5208, "lon": 13.4095, "label": "Side entrance"],
+            ])
             #expect(place["ok"] as? Bool == true, "\(place)")
             for d in [phone, tablet, staff, courier] {
                 #expect(await d.wait { _ in Set(d.seqs(conv)).isSuperset(of: [4, 5, 6, 7]) }, "\(d.name): \(d.seqs(conv))")
                 #expect(Set(d.seqs(conv)).count == d.seqs(conv).count, "\(d.name) got a message twice")
             }
-            let pushedImage = phone.pushes("msg.new").first { ($0["data"] as? [String: Any])?["seq"] as? Int == 5 }?["data"] as? [String: Any]
+            let pushedImage =
+                phone.pushes("msg.new").first { ($0["data"] as? [String: Any])?["seq"] as? Int == 5 }?["data"] as? [String: Any]
             #expect((pushedImage?["media"] as? [String: Any])?["id"] as? String == photoId)
             #expect((pushedImage?["media"] as? [String: Any])?["kind"] as? String == "image")
             // Unread now: customer 3 system + photo + location = 5; staff saw nothing yet: 6 (not its own location);
@@ -118,17 +129,25 @@ extension Integration {
             let read = try await phone.call(["type": "msg.read", "conversationId": conv, "seq": 7])
             #expect((read["data"] as? [String: Any])?["unread"] as? Int == 0, "\(read)")
             // The tablet clears too; the shop and the courier see the customer's read cursor.
-            #expect(await tablet.wait { _ in tablet.lastUnread(conv) == 0 }, "tablet still shows \(String(describing: tablet.lastUnread(conv)))")
+            #expect(
+                await tablet.wait { _ in tablet.lastUnread(conv) == 0 }, "tablet still shows \(String(describing: tablet.lastUnread(conv)))"
+            )
             for d in [staff, courier] {
-                #expect(await d.wait { _ in
-                    d.pushes("msg.receipt").contains { ($0["data"] as? [String: Any])?["party"] as? String == "customer"
-                        && ($0["data"] as? [String: Any])?["readSeq"] as? Int == 7 }
-                }, "\(d.name) never saw the customer's read")
+                #expect(
+                    await d.wait { _ in
+                        d.pushes("msg.receipt").contains {
+                            ($0["data"] as? [String: Any])?["party"] as? String == "customer"
+                                && ($0["data"] as? [String: Any])?["readSeq"] as? Int == 7
+                        }
+                    }, "\(d.name) never saw the customer's read")
             }
-            #expect(await phone.wait { _ in
-                phone.pushes("msg.receipt").contains { ($0["data"] as? [String: Any])?["party"] as? String == "courier"
-                    && ($0["data"] as? [String: Any])?["deliveredSeq"] as? Int == 7 }
-            })
+            #expect(
+                await phone.wait { _ in
+                    phone.pushes("msg.receipt").contains {
+                        ($0["data"] as? [String: Any])?["party"] as? String == "courier"
+                            && ($0["data"] as? [String: Any])?["deliveredSeq"] as? Int == 7
+                    }
+                })
             let customerView = await Self.conversation(shop, conv, token: shop.customer, lastSeq: 7)
             #expect(customerView?["unread"] as? Int == 0 && customerView?["readSeq"] as? Int == 7)
             #expect(Self.receipt(customerView, "courier")?.delivered == 7 && Self.receipt(customerView, "courier")?.read == 0)
@@ -155,15 +174,18 @@ extension Integration {
             let placeholder = listed.first { $0["seq"] as? Int == oopsSeq }
             #expect(placeholder?["recalledAt"] is String && placeholder?["text"] == nil)
             #expect(!String(decoding: try JSONSerialization.data(withJSONObject: listed), as: UTF8.self).contains("1234"))
-            #expect(await Self.conversation(shop, conv, token: shop.staff, lastSeq: oopsSeq)?["unread"] as? Int == 0,
-                    "a recalled message is not unread")
+            #expect(
+                await Self.conversation(shop, conv, token: shop.staff, lastSeq: oopsSeq)?["unread"] as? Int == 0,
+                "a recalled message is not unread")
 
             // 5. Burst, cut in the middle: the phone sends 200 and drops; a new connection resends them all.
             let tabletSync = await http.request("GET", "/v1/sync", token: shop.customer)
             var token = try #require(tabletSync.json["next"] as? String, "\(tabletSync.code)")
             await tablet.close()  // offline from here
             for i in 0..<200 {
-                try await phone.post(["type": "msg.send", "conversationId": conv, "clientMsgId": "burst-\(i)", "kind": "text", "text": "b\(i)"])
+                try await phone.post([
+                    "type": "msg.send", "conversationId": conv, "clientMsgId": "burst-\(i)", "kind": "text", "text": "b\(i)",
+                ])
                 if i == 120 { break }
             }
             await phone.close()
@@ -203,12 +225,17 @@ extension Integration {
 
             // 7. Access and bad input.
             let stranger = shop.stranger
-            for path in ["/v1/conversations/\(conv)", "/v1/conversations/\(conv)/messages", "/v1/conversations/m1-nothing",
-                         "/v1/conversations/garbage"] {
+            for path in [
+                "/v1/conversations/\(conv)", "/v1/conversations/\(conv)/messages", "/v1/conversations/m1-nothing",
+                "/v1/conversations/garbage",
+            ] {
                 #expect(await http.request("GET", path, token: stranger).status == 404, "\(path)")
             }
-            #expect(await http.json("POST", "/v1/conversations/\(conv)/messages", token: stranger,
-                                    ["clientMsgId": "x", "kind": "text", "text": "hi"]).status == 404)
+            #expect(
+                await http.json(
+                    "POST", "/v1/conversations/\(conv)/messages", token: stranger,
+                    ["clientMsgId": "x", "kind": "text", "text": "hi"]
+                ).status == 404)
             #expect(await http.json("POST", "/v1/conversations/\(conv)/read", token: stranger, ["seq": 1]).status == 404)
             let otherCourier = try await Self.courierCall(shop, conv)
             #expect(otherCourier == 404, "a courier never assigned to the order")
@@ -221,29 +248,37 @@ extension Integration {
             #expect(c2list.map { $0["id"] as? String } == [conv2])
             // Reassigned: the courier who had accepted no longer finds the conversation.
             #expect(await http.json("POST", "/v1/orders/\(order2)/assign", token: shop.staff, ["courierId": "k2"]).status == 200)
-            #expect(await Harness.waitFor(.seconds(10)) {
-                await http.request("GET", "/v1/conversations/\(conv2)", token: shop.courier).status == 404
-            }, "an unassigned courier")
-            let tooLong = await http.json("POST", "/v1/conversations/\(conv)/messages", token: shop.customer,
-                                          ["clientMsgId": "long", "kind": "text", "text": String(repeating: "花", count: 4001)])
+            #expect(
+                await Harness.waitFor(.seconds(10)) {
+                    await http.request("GET", "/v1/conversations/\(conv2)", token: shop.courier).status == 404
+                }, "an unassigned courier")
+            let tooLong = await http.json(
+                "POST", "/v1/conversations/\(conv)/messages", token: shop.customer,
+                ["clientMsgId": "long", "kind": "text", "text": String(repeating: "花", count: 4001)])
             #expect(tooLong.code == "422 invalid_field")
-            let sticker = await http.json("POST", "/v1/conversations/\(conv)/messages", token: shop.customer,
-                                          ["clientMsgId": "st", "kind": "sticker"])
+            let sticker = await http.json(
+                "POST", "/v1/conversations/\(conv)/messages", token: shop.customer,
+                ["clientMsgId": "st", "kind": "sticker"])
             #expect(sticker.code == "422 invalid_field")
             let foreign = await http.upload(try MediaClient.fixture("photo.png"), type: "image/png", order: order2, token: shop.staff)
             let foreignId = try #require(foreign.json["id"] as? String)
-            let wrongMedia = await http.json("POST", "/v1/conversations/\(conv)/messages", token: shop.customer,
-                                             ["clientMsgId": "wm", "kind": "image", "mediaId": foreignId])
+            let wrongMedia = await http.json(
+                "POST", "/v1/conversations/\(conv)/messages", token: shop.customer,
+                ["clientMsgId": "wm", "kind": "image", "mediaId": foreignId])
             #expect(wrongMedia.code == "422 invalid_field", "a media id of another order")
             let beyond = await http.json("POST", "/v1/conversations/\(conv)/read", token: shop.customer, ["seq": all.count + 5])
             #expect(beyond.code == "422 invalid_field")
-            let viaHTTP = await http.json("POST", "/v1/conversations/\(conv)/messages", token: shop.customer,
-                                          ["clientMsgId": "http-1", "kind": "text", "text": "over HTTP"])
+            let viaHTTP = await http.json(
+                "POST", "/v1/conversations/\(conv)/messages", token: shop.customer,
+                ["clientMsgId": "http-1", "kind": "text", "text": "over HTTP"])
             #expect(viaHTTP.status == 201)
-            let viaHTTPAgain = await http.json("POST", "/v1/conversations/\(conv)/messages", token: shop.customer,
-                                               ["clientMsgId": "http-1", "kind": "text", "text": "over HTTP"])
+            let viaHTTPAgain = await http.json(
+                "POST", "/v1/conversations/\(conv)/messages", token: shop.customer,
+                ["clientMsgId": "http-1", "kind": "text", "text": "over HTTP"])
             #expect(viaHTTPAgain.status == 200 && viaHTTPAgain.json["duplicate"] as? Bool == true)
-            let badFrame = try await phone2.call(["type": "msg.send", "conversationId": conv, "clientMsgId": "", "kind": "text", "text": "x"])
+            let badFrame = try await phone2.call([
+                "type": "msg.send", "conversationId": conv, "clientMsgId": "", "kind": "text", "text": "x",
+            ])
             #expect((badFrame["error"] as? [String: Any])?["code"] as? String == "invalid_field")
 
             // 8. The shop and a courier talk directly: one conversation per pair, only the two of them in it.

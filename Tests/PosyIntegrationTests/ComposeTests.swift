@@ -28,7 +28,8 @@ import Yams
     @Test func everyExecutableAndPortOfTheDesignIsThere() throws {
         let services = try services()
         let executables = Set(services.values.compactMap(executable))
-        #expect(executables == ["posy-bus", "posy-orders", "posy-messaging", "posy-location", "posy-receipts", "posy-notify", "posy-gateway"])
+        #expect(
+            executables == ["posy-bus", "posy-orders", "posy-messaging", "posy-location", "posy-receipts", "posy-notify", "posy-gateway"])
         let published = Set(services.values.flatMap { ($0["ports"] as? [String]) ?? [] }.compactMap { Int($0.split(separator: ":").last!) })
         for port in [7100, 7101, 7110, 7121, 7122, 7130, 7140, 7150, 8080] {
             #expect(published.contains(port), "port \(port) missing")

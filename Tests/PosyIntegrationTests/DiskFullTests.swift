@@ -64,10 +64,14 @@ extension Integration {
 
         static func order(_ i: Int) -> [String: Any] {
             let fmt = ISO8601DateFormatter()
-            return ["shopId": "s1", "customer": ["id": "c\(i)", "name": "Mei"],
-                    "recipient": ["name": "Mother", "address": "Karl-Marx-Allee \(i)", "lat": 52.5208, "lon": 13.4095],
-                    "items": [["name": "carnations", "quantity": 12]], "notes": String(repeating: "n", count: 3000),
-                    "window": ["start": fmt.string(from: Date().addingTimeInterval(3600)), "end": fmt.string(from: Date().addingTimeInterval(7200))]]
+            return [
+                "shopId": "s1", "customer": ["id": "c\(i)", "name": "Mei"],
+                "recipient": ["name": "Mother", "address": "Karl-Marx-Allee \(i)", "lat": 52.5208, "lon": 13.4095],
+                "items": [["name": "carnations", "quantity": 12]], "notes": String(repeating: "n", count: 3000),
+                "window": [
+                    "start": fmt.string(from: Date().addingTimeInterval(3600)), "end": fmt.string(from: Date().addingTimeInterval(7200)),
+                ],
+            ]
         }
     }
 

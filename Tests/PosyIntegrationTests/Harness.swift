@@ -1,12 +1,13 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import PosyCore
 import PosySchema
 import PosyStore
 import Synchronization
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Every suite that starts real processes lives in here, so they run one at a time: on 2 cores,
 /// several whole suites at once would only test the scheduler.
@@ -56,7 +57,9 @@ enum Harness {
         }
     }
 
-    static func waitFor(_ timeout: Duration, poll: Duration = .milliseconds(100), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    static func waitFor(
+        _ timeout: Duration, poll: Duration = .milliseconds(100), _ condition: () async throws -> Bool
+    ) async rethrows -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await condition() { return true }
@@ -83,8 +86,10 @@ enum Harness {
     }
 
     /// One HTTP request on loopback; JSON body in, status and parsed JSON (object or array) out.
-    static func http(_ method: String, _ url: String, token: String? = nil, json: Any? = nil, rawBody: Data? = nil,
-                     headers: [String: String] = [:]) async -> (Int, Any?) {
+    static func http(
+        _ method: String, _ url: String, token: String? = nil, json: Any? = nil, rawBody: Data? = nil,
+        headers: [String: String] = [:]
+    ) async -> (Int, Any?) {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         request.timeoutInterval = 10

@@ -29,7 +29,8 @@ extension Integration {
             var rpc: String { "tcp://127.0.0.1:\(suite.rpcBase + 20)" }
 
             init(_ name: String) async throws {
-                start = Date().addingTimeInterval(-3 * 3600).addingTimeInterval(-Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 60))
+                start = Date().addingTimeInterval(-3 * 3600).addingTimeInterval(
+                    -Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 60))
                 suite = try SuiteTests.Suite(name, environment: ["POSY_TEST_CLOCK": Timestamp.format(start)])
                 #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
                 shop = try await ReceiptsAPITests.Shop(suite)
@@ -43,12 +44,17 @@ extension Integration {
             /// accepted and picked up by k1 (who does not press "depart").
             func pickedUpOrder(windowEnd: Double) async throws -> String {
                 let http = shop.http
-                let created = await http.json("POST", "/v1/orders", token: shop.staff, [
-                    "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
-                    "recipient": ["name": "Mother", "phone": "+49 30 1", "address": "Prenzlauer Allee 90", "lat": Route.home.lat, "lon": Route.home.lon],
-                    "items": [["name": "carnations", "quantity": 12]],
-                    "window": ["start": Timestamp.format(start), "end": Timestamp.format(start.addingTimeInterval(windowEnd))],
-                ])
+                let created = await http.json(
+                    "POST", "/v1/orders", token: shop.staff,
+                    [
+                        "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
+                        "recipient": [
+                            "name": "Mother", "phone": "+49 30 1", "address": "Prenzlauer Allee 90", "lat": Route.home.lat,
+                            "lon": Route.home.lon,
+                        ],
+                        "items": [["name": "carnations", "quantity": 12]],
+                        "window": ["start": Timestamp.format(start), "end": Timestamp.format(start.addingTimeInterval(windowEnd))],
+                    ])
                 let id = try #require(created.json["id"] as? String, "\(created.code) \(created.json)")
                 #expect(await http.json("POST", "/v1/orders/\(id)/confirm", token: shop.staff).status == 200)
                 #expect(await http.json("POST", "/v1/orders/\(id)/assign", token: shop.staff, ["courierId": "k1"]).status == 200)
@@ -93,9 +99,11 @@ extension Integration {
 
             // Off duty: positions refused; staff's map does not show the courier.
             #expect(await http.json("POST", "/v1/couriers/k2/duty", token: shop.otherCourier, ["onDuty": false]).status == 200)
-            #expect(await Harness.waitFor(.seconds(5)) {
-                await http.json("POST", "/v1/locations", token: shop.otherCourier, ["positions": [Rig.fix(Route.point(0), at: now)]]).code == "403 off_duty"
-            })
+            #expect(
+                await Harness.waitFor(.seconds(5)) {
+                    await http.json("POST", "/v1/locations", token: shop.otherCourier, ["positions": [Rig.fix(Route.point(0), at: now)]])
+                        .code == "403 off_duty"
+                })
 
             // 25-minute window; the ride takes about 7 min plus a jam.
             let id = try await rig.pickedUpOrder(windowEnd: 25 * 60)
@@ -167,9 +175,12 @@ extension Integration {
             let photo = try MediaClient.fixture("photo.jpg")
             let uploaded = await http.upload(photo, type: "image/jpeg", order: id, token: shop.courier)
             let mediaId = try #require(uploaded.json["id"] as? String, "\(uploaded.code)")
-            let proof = await http.json("POST", "/v1/orders/\(id)/proof", token: shop.courier, [
-                "photoIds": [mediaId], "lat": Route.home.lat, "lon": Route.home.lon, "accuracy": 6,
-                "handedTo": ["kind": "recipient"], "recipientName": "Mother"])
+            let proof = await http.json(
+                "POST", "/v1/orders/\(id)/proof", token: shop.courier,
+                [
+                    "photoIds": [mediaId], "lat": Route.home.lat, "lon": Route.home.lon, "accuracy": 6,
+                    "handedTo": ["kind": "recipient"], "recipientName": "Mother",
+                ])
             #expect(proof.status == 201, "\(proof.code) \(proof.json)")
             #expect(await shop.waitState(id, "delivered"))
             try await Task.sleep(for: .milliseconds(300))
@@ -185,7 +196,9 @@ extension Integration {
             let track = await http.request("GET", "/v1/orders/\(id)/track", token: shop.staff)
             #expect(track.status == 200)
             let route = track.json
-            #expect((route["points"] as? [Any])?.count ?? 0 > 60 && (route["distanceMeters"] as? Double ?? 0) > 1_800, "\(route["distanceMeters"] ?? "-")")
+            #expect(
+                (route["points"] as? [Any])?.count ?? 0 > 60 && (route["distanceMeters"] as? Double ?? 0) > 1_800,
+                "\(route["distanceMeters"] ?? "-")")
             #expect(await http.request("GET", "/v1/orders/\(id)/track", token: shop.customer).code == "404 not_found")
             let bundle = await http.request("GET", "/v1/orders/\(id)/evidence", token: shop.staff)
             #expect(((bundle.json["track"] as? [String: Any])?["data"] as? [String: Any])?["points"] as? [Any] != nil)
@@ -210,8 +223,13 @@ extension Integration {
             }
             let many = (0...10_000).map { Rig.fix(Route.point(Double($0 % 100)), at: now.addingTimeInterval(Double(-$0))) }
             #expect(await http.json("POST", "/v1/locations", token: shop.courier, ["positions": many]).code == "413 too_large")
-            let mixed = await http.json("POST", "/v1/locations", token: shop.courier, ["positions": [
-                Rig.fix((91, 13.4), at: now), Rig.fix(Route.point(metres), at: now.addingTimeInterval(2))]])
+            let mixed = await http.json(
+                "POST", "/v1/locations", token: shop.courier,
+                [
+                    "positions": [
+                        Rig.fix((91, 13.4), at: now), Rig.fix(Route.point(metres), at: now.addingTimeInterval(2)),
+                    ]
+                ])
             #expect(mixed.status == 200 && mixed.json["accepted"] as? Int == 1, "\(mixed.json)")
             #expect((mixed.json["dropped"] as? [[String: Any]])?.first?["reason"] as? String == "invalidCoordinates")
             let stats = try await RPCClient(endpoint: rig.rpc)
@@ -285,7 +303,9 @@ extension Integration {
                 #expect((b.lateBySeconds ?? 0) - (a.lateBySeconds ?? 0) >= 600, "a risk raised twice: \(risks)")
             }
             let timeline = await shop.http.request("GET", "/v1/orders/\(id)/timeline", token: shop.staff)
-            let states = (try JSONSerialization.jsonObject(with: timeline.body) as? [[String: Any]] ?? []).compactMap { $0["state"] as? String }
+            let states = (try JSONSerialization.jsonObject(with: timeline.body) as? [[String: Any]] ?? []).compactMap {
+                $0["state"] as? String
+            }
             #expect(states.filter { $0 == "outForDelivery" }.count == 1 && states.filter { $0 == "arriving" }.count == 1, "\(states)")
             let pid = rig.suite.row(await rig.suite.health().1, "location")?["pid"] as? Int
             #expect(pid != nil && !killed.contains(pid!), "posy up restarted it")

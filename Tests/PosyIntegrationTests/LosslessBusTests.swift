@@ -17,15 +17,20 @@ extension Integration {
             init(_ name: String, hwm: Int = 100_000) throws {
                 dir = Harness.tempDir(name)
                 busPort = Harness.freePorts(3)
-                bus = Child("bus", "posy-bus", [
-                    "--frontend", "tcp://127.0.0.1:\(busPort)", "--backend", "tcp://127.0.0.1:\(busPort + 1)",
-                    "--rpc", "tcp://127.0.0.1:\(busPort + 2)", "--hwm", "\(hwm)", "--log-level", "warning"], logDir: dir)
+                bus = Child(
+                    "bus", "posy-bus",
+                    [
+                        "--frontend", "tcp://127.0.0.1:\(busPort)", "--backend", "tcp://127.0.0.1:\(busPort + 1)",
+                        "--rpc", "tcp://127.0.0.1:\(busPort + 2)", "--hwm", "\(hwm)", "--log-level", "warning",
+                    ], logDir: dir)
                 try bus.start()
             }
 
             func emitter(_ extra: [String]) -> Child {
-                Child("emit", "posy", ["dev", "emit", "--data-dir", "\(dir)/pub", "--rpc", "tcp://127.0.0.1:*", "--log-level", "info"]
-                      + busArgs + extra, logDir: dir)
+                Child(
+                    "emit", "posy",
+                    ["dev", "emit", "--data-dir", "\(dir)/pub", "--rpc", "tcp://127.0.0.1:*", "--log-level", "info"]
+                        + busArgs + extra, logDir: dir)
             }
 
             func sink(_ extra: [String] = []) -> Child {
@@ -69,16 +74,24 @@ extension Integration {
 
             func pause(_ s: Double) async throws { try await Task.sleep(for: .milliseconds(Int(s * 1000))) }
             // (a) the subscriber, twice
-            try await pause(1.5); sink.kill()
-            try await pause(1.0); try sink.start()
-            try await pause(1.0); sink.kill()
-            try await pause(0.5); try sink.start()
+            try await pause(1.5)
+            sink.kill()
+            try await pause(1.0)
+            try sink.start()
+            try await pause(1.0)
+            sink.kill()
+            try await pause(0.5)
+            try sink.start()
             // (b) the publisher
-            try await pause(1.0); emitter.kill()
-            try await pause(1.0); try emitter.start()
+            try await pause(1.0)
+            emitter.kill()
+            try await pause(1.0)
+            try emitter.start()
             // (c) the bus
-            try await pause(1.0); rig.bus.kill()
-            try await pause(1.0); try rig.bus.start()
+            try await pause(1.0)
+            rig.bus.kill()
+            try await pause(1.0)
+            try rig.bus.start()
 
             let done = await Harness.waitFor(.seconds(120), poll: .milliseconds(250)) { rig.appliedCount() >= count }
             #expect(done, "applied \(rig.appliedCount()) of \(count); sink log:\n\(sink.log.suffix(3000))")

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Raw HTTP for media tests: bytes in and out, with response headers (`Harness.http` speaks JSON).
@@ -36,8 +37,9 @@ struct MediaClient {
     }
 
     func json(_ method: String, _ path: String, token: String?, _ object: Any = [String: Any]()) async -> Reply {
-        await request(method, path, token: token, body: try? JSONSerialization.data(withJSONObject: object),
-                      headers: ["Content-Type": "application/json"])
+        await request(
+            method, path, token: token, body: try? JSONSerialization.data(withJSONObject: object),
+            headers: ["Content-Type": "application/json"])
     }
 }
 

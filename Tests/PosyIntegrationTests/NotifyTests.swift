@@ -52,38 +52,50 @@ extension Integration {
             init(_ name: String, environment: [String: String] = [:]) async throws {
                 sinks = try Sinks()
                 #expect(await sinks.ready(), "the sinks did not start")
-                start = Date().addingTimeInterval(-3 * 3600).addingTimeInterval(-Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 60))
-                suite = try SuiteTests.Suite(name, environment: [
-                    "POSY_TEST_CLOCK": Timestamp.format(start), "POSY_SMS_URL": "\(sinks.base)/sms", "POSY_SMTP": "127.0.0.1:\(sinks.smtp)",
-                    "POSY_SMTP_FROM": "orders@lilys.example", "POSY_ALLOW_LOCAL_TARGETS": "1",
-                ].merging(environment) { $1 })
+                start = Date().addingTimeInterval(-3 * 3600).addingTimeInterval(
+                    -Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 60))
+                suite = try SuiteTests.Suite(
+                    name,
+                    environment: [
+                        "POSY_TEST_CLOCK": Timestamp.format(start), "POSY_SMS_URL": "\(sinks.base)/sms",
+                        "POSY_SMTP": "127.0.0.1:\(sinks.smtp)",
+                        "POSY_SMTP_FROM": "orders@lilys.example", "POSY_ALLOW_LOCAL_TARGETS": "1",
+                    ].merging(environment) { $1 })
                 #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
                 shop = try await ReceiptsAPITests.Shop(suite)
             }
 
             /// Moves posy-notify's clock.
             @discardableResult
-            func advance(_ seconds: Double) async throws -> Date { try await Harness.advanceClock("tcp://127.0.0.1:\(suite.rpcBase + 40)", seconds) }
+            func advance(_ seconds: Double) async throws -> Date {
+                try await Harness.advanceClock("tcp://127.0.0.1:\(suite.rpcBase + 40)", seconds)
+            }
 
             func inbox(_ token: String) async -> [[String: Any]] {
-                (await http.request("GET", "/v1/notifications?limit=200", token: token).json["notifications"] as? [[String: Any]] ?? []).reversed()
+                (await http.request("GET", "/v1/notifications?limit=200", token: token).json["notifications"] as? [[String: Any]] ?? [])
+                    .reversed()
             }
 
             func deliveries(_ hook: String, state: String? = nil) async -> [[String: Any]] {
-                let reply = await http.request("GET", "/v1/webhooks/\(hook)/deliveries" + (state.map { "?state=\($0)" } ?? ""), token: shop.staff)
+                let reply = await http.request(
+                    "GET", "/v1/webhooks/\(hook)/deliveries" + (state.map { "?state=\($0)" } ?? ""), token: shop.staff)
                 return (try? JSONSerialization.jsonObject(with: reply.body)) as? [[String: Any]] ?? []
             }
 
             /// A new order for c1 (recipient with a phone), created and confirmed; returns its id.
             func confirmedOrder(surprise: Bool = false) async throws -> String {
                 let end = Date().addingTimeInterval(3600)
-                let created = await http.json("POST", "/v1/orders", token: shop.staff, [
-                    "shopId": "s1", "customer": ["id": "c1", "name": "Mei", "phone": "+86 138 0000 0001"],
-                    "recipient": ["name": "Mother", "phone": "+49 30 1", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095],
-                    "sender": ["name": "Admirer Wu", "anonymous": true], "surprise": surprise,
-                    "items": [["name": "carnations", "quantity": 12]],
-                    "window": ["start": Timestamp.format(end.addingTimeInterval(-7200)), "end": Timestamp.format(end)],
-                ])
+                let created = await http.json(
+                    "POST", "/v1/orders", token: shop.staff,
+                    [
+                        "shopId": "s1", "customer": ["id": "c1", "name": "Mei", "phone": "+86 138 0000 0001"],
+                        "recipient": [
+                            "name": "Mother", "phone": "+49 30 1", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095,
+                        ],
+                        "sender": ["name": "Admirer Wu", "anonymous": true], "surprise": surprise,
+                        "items": [["name": "carnations", "quantity": 12]],
+                        "window": ["start": Timestamp.format(end.addingTimeInterval(-7200)), "end": Timestamp.format(end)],
+                    ])
                 let id = try #require(created.json["id"] as? String, "\(created.code) \(created.json)")
                 #expect(await http.json("POST", "/v1/orders/\(id)/confirm", token: shop.staff).status == 200)
                 return id
@@ -99,19 +111,29 @@ extension Integration {
             let staffDevice = ChatClient(port: rig.suite.httpPort, token: shop.staff, name: "staff")
             #expect(await customerDevice.connected())
             #expect(await staffDevice.connected())
-            #expect(await http.json("PUT", "/v1/notifications/preferences", token: shop.customer,
-                                    ["locale": "zh-CN", "email": "mei@example.com"]).status == 200)
-            #expect(await http.json("PUT", "/v1/notifications/preferences", token: shop.customer, ["locale": "fr"]).code == "422 invalid_field")
+            #expect(
+                await http.json(
+                    "PUT", "/v1/notifications/preferences", token: shop.customer,
+                    ["locale": "zh-CN", "email": "mei@example.com"]
+                ).status == 200)
+            #expect(
+                await http.json("PUT", "/v1/notifications/preferences", token: shop.customer, ["locale": "fr"]).code == "422 invalid_field")
 
             // Webhooks: one that fails three times then works, one that never works.
-            let flaky = await http.json("POST", "/v1/webhooks", token: shop.staff, ["url": "\(rig.sinks.base)/hook/flaky", "events": ["order.confirmed"]])
-            let down = await http.json("POST", "/v1/webhooks", token: shop.staff, ["url": "\(rig.sinks.base)/hook/down", "events": ["order.assigned"]])
+            let flaky = await http.json(
+                "POST", "/v1/webhooks", token: shop.staff, ["url": "\(rig.sinks.base)/hook/flaky", "events": ["order.confirmed"]])
+            let down = await http.json(
+                "POST", "/v1/webhooks", token: shop.staff, ["url": "\(rig.sinks.base)/hook/down", "events": ["order.assigned"]])
             let flakyId = try #require(flaky.json["id"] as? String, "\(flaky.code)")
             let downId = try #require(down.json["id"] as? String, "\(down.code)")
             #expect(await rig.sinks.configure("flaky", secret: try #require(flaky.json["secret"] as? String), fail: 3))
             #expect(await rig.sinks.configure("down", secret: try #require(down.json["secret"] as? String), fail: -1))
-            #expect(await http.json("POST", "/v1/webhooks", token: shop.staff, ["url": "ftp://x", "events": ["order.*"]]).code == "422 invalid_field")
-            #expect(await http.json("POST", "/v1/webhooks", token: shop.customer, ["url": "http://x.example", "events": ["order.*"]]).code == "403 forbidden")
+            #expect(
+                await http.json("POST", "/v1/webhooks", token: shop.staff, ["url": "ftp://x", "events": ["order.*"]]).code
+                    == "422 invalid_field")
+            #expect(
+                await http.json("POST", "/v1/webhooks", token: shop.customer, ["url": "http://x.example", "events": ["order.*"]]).code
+                    == "403 forbidden")
             #expect(await http.request("GET", "/v1/webhooks", token: shop.staff).body.count > 2)
             #expect(await http.request("GET", "/v1/webhooks/\(flakyId)/deliveries", token: shop.otherStaff).code == "404 not_found")
 
@@ -135,14 +157,17 @@ extension Integration {
             #expect(await rig.inbox(shop.otherStaff).isEmpty)
             let read = await http.json("POST", "/v1/notifications/\(customer[0]["id"] as? Int ?? 0)/read", token: shop.customer)
             #expect(read.status == 200 && read.json["readAt"] is String)
-            #expect(await http.json("POST", "/v1/notifications/\(customer[0]["id"] as? Int ?? 0)/read", token: shop.stranger).code == "404 not_found")
+            #expect(
+                await http.json("POST", "/v1/notifications/\(customer[0]["id"] as? Int ?? 0)/read", token: shop.stranger).code
+                    == "404 not_found")
 
             // SMS (the courier assigned; customer and recipient, out for delivery) and email (confirmation) at the local sinks.
-            #expect(await Harness.waitFor(.seconds(10)) {
-                let sms = await rig.sinks.log("sms").count
-                let email = await rig.sinks.log("email").count
-                return sms == 3 && email == 1
-            })
+            #expect(
+                await Harness.waitFor(.seconds(10)) {
+                    let sms = await rig.sinks.log("sms").count
+                    let email = await rig.sinks.log("email").count
+                    return sms == 3 && email == 1
+                })
             let sms = await rig.sinks.log("sms").compactMap { $0["body"] as? [String: Any] }
             #expect(Set(sms.compactMap { $0["to"] as? String }) == ["+49 1", "+86 138 0000 0001", "+49 30 1"])
             let toRecipient = try #require(sms.first { $0["to"] as? String == "+49 30 1" }?["text"] as? String)
@@ -161,7 +186,9 @@ extension Integration {
             let attempts = flakyDeliveries.first?["attempts"] as? [[String: Any]] ?? []
             #expect(attempts.map { $0["status"] as? Int } == [500, 500, 500, 200])
             let calls = await rig.sinks.log("hook").filter { $0["name"] as? String == "flaky" }
-            #expect(calls.count == 4 && calls.allSatisfy { $0["valid"] as? Bool == true } && calls.filter { $0["ok"] as? Bool == true }.count == 1)
+            #expect(
+                calls.count == 4 && calls.allSatisfy { $0["valid"] as? Bool == true }
+                    && calls.filter { $0["ok"] as? Bool == true }.count == 1)
             #expect(calls.first?["type"] as? String == "order.confirmed" && calls.first?["eventHeader"] as? String == "order.confirmed")
 
             // The webhook that never works: retried with growing gaps for 24 h, then dead-lettered.
@@ -180,9 +207,12 @@ extension Integration {
             let first = try #require(flakyDeliveries.first?["id"] as? String)
             let replay = await http.json("POST", "/v1/webhooks/\(flakyId)/deliveries/\(first)/replay", token: shop.staff)
             #expect(replay.status == 201 && replay.json["replayOf"] as? String == first)
-            #expect(await Harness.waitFor(.seconds(10)) { await rig.sinks.log("hook").filter { $0["name"] as? String == "flaky" }.count == 5 })
+            #expect(
+                await Harness.waitFor(.seconds(10)) { await rig.sinks.log("hook").filter { $0["name"] as? String == "flaky" }.count == 5 })
             let again = await rig.sinks.log("hook").filter { $0["name"] as? String == "flaky" }
-            #expect(again.last?["id"] as? String == calls.first?["id"] as? String && again.last?["delivery"] as? String != calls.first?["delivery"] as? String)
+            #expect(
+                again.last?["id"] as? String == calls.first?["id"] as? String
+                    && again.last?["delivery"] as? String != calls.first?["delivery"] as? String)
 
             // A removed webhook gets nothing more; only its shop may remove it.
             #expect(await http.request("DELETE", "/v1/webhooks/\(downId)", token: shop.otherStaff).code == "404 not_found")
@@ -219,21 +249,32 @@ extension Integration {
                 let p = Route.point(metres)
                 return ["positions": [["lat": p.lat, "lon": p.lon, "accuracy": 6, "at": Timestamp.format(time)]]]
             }
-            #expect(await http.json("PUT", "/v1/notifications/preferences", token: shop.customer, ["email": "mei@example.com"]).status == 200)
+            #expect(
+                await http.json("PUT", "/v1/notifications/preferences", token: shop.customer, ["email": "mei@example.com"]).status == 200)
             #expect(await http.json("PUT", "/v1/notifications/preferences", token: boss, ["phone": "+49 170 5"]).status == 200)
             #expect(await http.json("PUT", "/v1/shops/s1/notify-settings", token: shop.staff, ["managerId": "boss"]).status == 200)
-            #expect(await Harness.waitFor(.seconds(10)) { await http.json("POST", "/v1/locations", token: shop.courier, at(0, now)).status == 200 })
+            #expect(
+                await Harness.waitFor(.seconds(10)) {
+                    await http.json("POST", "/v1/locations", token: shop.courier, at(0, now)).status == 200
+                })
 
-            let created = await http.json("POST", "/v1/orders", token: shop.staff, [
-                "shopId": "s1", "customer": ["id": "c1", "name": "Mei", "phone": "+86 138 0000 0001"],
-                "recipient": ["name": "Mother", "phone": "+49 30 1", "address": "Prenzlauer Allee 90", "lat": Route.home.lat, "lon": Route.home.lon],
-                "sender": ["name": "Admirer Wu", "anonymous": true], "items": [["name": "carnations", "quantity": 12]],
-                "window": ["start": Timestamp.format(rig.start), "end": Timestamp.format(windowEnd)],
-            ])
+            let created = await http.json(
+                "POST", "/v1/orders", token: shop.staff,
+                [
+                    "shopId": "s1", "customer": ["id": "c1", "name": "Mei", "phone": "+86 138 0000 0001"],
+                    "recipient": [
+                        "name": "Mother", "phone": "+49 30 1", "address": "Prenzlauer Allee 90", "lat": Route.home.lat,
+                        "lon": Route.home.lon,
+                    ],
+                    "sender": ["name": "Admirer Wu", "anonymous": true], "items": [["name": "carnations", "quantity": 12]],
+                    "window": ["start": Timestamp.format(rig.start), "end": Timestamp.format(windowEnd)],
+                ])
             let id = try #require(created.json["id"] as? String, "\(created.code)")
             #expect(await http.json("POST", "/v1/orders/\(id)/confirm", token: shop.staff).status == 200)
             #expect(await http.json("POST", "/v1/orders/\(id)/assign", token: shop.staff, ["courierId": "k1"]).status == 200)
-            for action in ["accept", "pickup"] { #expect(await http.json("POST", "/v1/orders/\(id)/\(action)", token: shop.courier).status == 200) }
+            for action in ["accept", "pickup"] {
+                #expect(await http.json("POST", "/v1/orders/\(id)/\(action)", token: shop.courier).status == 200)
+            }
 
             // The ride leaves the shop by itself; 400 m before the door the courier is stuck in traffic.
             var metres = 0.0
@@ -243,7 +284,9 @@ extension Integration {
                 #expect(await http.json("POST", "/v1/locations", token: shop.courier, at(metres, now)).status == 200)
             }
             #expect(await shop.waitState(id, "outForDelivery"))
-            #expect(await http.json("POST", "/v1/orders/\(id)/exceptions", token: shop.courier, ["kind": "traffic", "note": "accident ahead"]).status == 201)
+            #expect(
+                await http.json("POST", "/v1/orders/\(id)/exceptions", token: shop.courier, ["kind": "traffic", "note": "accident ahead"])
+                    .status == 201)
             func inbox(_ token: String) async -> [String] { await rig.inbox(token).compactMap { $0["template"] as? String } }
             for _ in 0..<40 where !(await inbox(shop.customer)).contains("delayRisk.customer") {
                 now = try await tick(30)
@@ -264,9 +307,14 @@ extension Integration {
             #expect(await shop.waitState(id, "arriving"))
             let photo = try MediaClient.fixture("photo.jpg")
             let mediaId = try #require(await http.upload(photo, type: "image/jpeg", order: id, token: shop.courier).json["id"] as? String)
-            #expect(await http.json("POST", "/v1/orders/\(id)/proof", token: shop.courier, [
-                "photoIds": [mediaId], "lat": Route.home.lat, "lon": Route.home.lon, "accuracy": 6,
-                "handedTo": ["kind": "recipient"], "recipientName": "Mother"]).status == 201)
+            #expect(
+                await http.json(
+                    "POST", "/v1/orders/\(id)/proof", token: shop.courier,
+                    [
+                        "photoIds": [mediaId], "lat": Route.home.lat, "lon": Route.home.lon, "accuracy": 6,
+                        "handedTo": ["kind": "recipient"], "recipientName": "Mother",
+                    ]
+                ).status == 201)
             #expect(await shop.waitState(id, "delivered"))
 
             // Exactly what each party heard, in order, on each channel.
@@ -310,13 +358,18 @@ extension Integration {
             let shop = rig.shop
             let http = rig.http
             let boss = try rig.suite.signer().mint(sub: "boss", role: .staff, shop: "s1", ttl: 900)
-            #expect(await http.json("PUT", "/v1/notifications/preferences", token: shop.customer, ["email": "mei@example.com"]).status == 200)
-            #expect(await http.json("PUT", "/v1/shops/s1/notify-settings", token: shop.staff, ["managerId": "boss"]).json["managerId"] as? String == "boss")
+            #expect(
+                await http.json("PUT", "/v1/notifications/preferences", token: shop.customer, ["email": "mei@example.com"]).status == 200)
+            #expect(
+                await http.json("PUT", "/v1/shops/s1/notify-settings", token: shop.staff, ["managerId": "boss"]).json["managerId"]
+                    as? String == "boss")
             // An exception nobody acknowledges: its escalation timer (posy-orders, 4 s) is armed before the kill.
             let stuck = try await rig.confirmedOrder()
             #expect(await http.json("POST", "/v1/orders/\(stuck)/assign", token: shop.staff, ["courierId": "k1"]).status == 200)
             #expect(await http.json("POST", "/v1/orders/\(stuck)/accept", token: shop.courier).status == 200)
-            #expect(await http.json("POST", "/v1/orders/\(stuck)/exceptions", token: shop.courier, ["kind": "accessDenied", "note": "gate 3"]).status == 201)
+            #expect(
+                await http.json("POST", "/v1/orders/\(stuck)/exceptions", token: shop.courier, ["kind": "accessDenied", "note": "gate 3"])
+                    .status == 201)
 
             let n = 30
             let pid = try #require(rig.suite.row(await rig.suite.health().1, "notify")?["pid"] as? Int)
@@ -326,15 +379,18 @@ extension Integration {
                 if i == 5 { kill(pid_t(pid), SIGKILL) }
             }
             // posy up restarts it; everything confirmed is told once, in the inbox and by email.
-            #expect(await Harness.waitFor(.seconds(60), poll: .milliseconds(300)) {
-                let inbox = await rig.inbox(shop.customer).count
-                let mails = await rig.sinks.log("email").count
-                return inbox >= n && mails >= n
-            })
+            #expect(
+                await Harness.waitFor(.seconds(60), poll: .milliseconds(300)) {
+                    let inbox = await rig.inbox(shop.customer).count
+                    let mails = await rig.sinks.log("email").count
+                    return inbox >= n && mails >= n
+                })
             let restarted = rig.suite.row(await rig.suite.health().1, "notify")?["pid"] as? Int
             #expect(restarted != nil && restarted != pid, "posy-notify was killed and restarted")
             // The manager's inbox is also the shop's (staff): the escalation is theirs alone.
-            func escalated() async -> [[String: Any]] { await rig.inbox(boss).filter { $0["template"] as? String == "exception.escalated" } }
+            func escalated() async -> [[String: Any]] {
+                await rig.inbox(boss).filter { $0["template"] as? String == "exception.escalated" }
+            }
             #expect(await Harness.waitFor(.seconds(20)) { await !escalated().isEmpty })
             #expect(await rig.inbox(shop.staff).filter { $0["template"] as? String == "exception.escalated" }.isEmpty)
             try await Task.sleep(for: .seconds(1))

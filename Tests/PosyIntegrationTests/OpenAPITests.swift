@@ -28,12 +28,17 @@ extension Integration {
         }
 
         @Test func specIsValidOpenAPI() async throws {
-            let (status, out) = try await Harness.run(path: "python3", ["-c", """
-                import sys, yaml
-                from openapi_spec_validator import validate
-                validate(yaml.safe_load(open(sys.argv[1])))
-                print("valid")
-                """, Self.specPath])
+            let (status, out) = try await Harness.run(
+                path: "python3",
+                [
+                    "-c",
+                    """
+                    import sys, yaml
+                    from openapi_spec_validator import validate
+                    validate(yaml.safe_load(open(sys.argv[1])))
+                    print("valid")
+                    """, Self.specPath,
+                ])
             #expect(status == 0 && out.contains("valid"), "\(out)")
         }
 
@@ -67,11 +72,14 @@ extension Integration {
             // body the gateway answers is one the spec documents, no 5xx, 405 for undeclared methods.
             // Deterministic generation, bounded in examples (about 3,500 requests).
             let admin = try suite.signer().mint(sub: "ops", role: .admin, ttl: 3600)
-            let (st, stOut) = try await Harness.run(path: "python3", [
-                "-m", "schemathesis.cli", "run", base + "/openapi.yaml", "--url", base, "-H", "Authorization: Bearer \(admin)",
-                "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,unsupported_method",
-                "--max-examples", "25", "--generation-deterministic", "--request-timeout", "10", "--no-color",
-            ], timeout: .seconds(240))
+            let (st, stOut) = try await Harness.run(
+                path: "python3",
+                [
+                    "-m", "schemathesis.cli", "run", base + "/openapi.yaml", "--url", base, "-H", "Authorization: Bearer \(admin)",
+                    "--checks",
+                    "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,unsupported_method",
+                    "--max-examples", "25", "--generation-deterministic", "--request-timeout", "10", "--no-color",
+                ], timeout: .seconds(240))
             #expect(st == 0, "schemathesis: \(stOut.suffix(4000))")
             // Every operation it selected was tested (none skipped for want of examples).
             let selected = stOut.components(separatedBy: "Selected: ").dropFirst().first?.split(separator: "/").first.map(String.init)

@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import PosyAuth
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 extension Integration {
     /// The orders API through the real gateway and `posy-orders`, as the shop's dashboard, the
@@ -19,16 +20,26 @@ extension Integration {
             let otherStaff = try signer.mint(sub: "st2", role: .staff, shop: "s2", ttl: 600)
             let courier = try signer.mint(sub: "k1", role: .courier, shop: "s1", ttl: 600)
             let base = "http://127.0.0.1:\(suite.httpPort)"
-            func post(_ path: String, _ token: String?, _ json: Any? = [String: Any](), headers: [String: String] = [:]) async -> (Int, [String: Any]) {
+            func post(
+                _ path: String, _ token: String?, _ json: Any? = [String: Any](), headers: [String: String] = [:]
+            ) async -> (Int, [String: Any]) {
                 let (status, body) = await Harness.http("POST", base + path, token: token, json: json, headers: headers)
                 return (status, body as? [String: Any] ?? [:])
             }
             func get(_ path: String, _ token: String?) async -> (Int, Any?) { await Harness.http("GET", base + path, token: token) }
             func code(_ r: (Int, [String: Any])) -> String { "\(r.0) \(r.1["code"] as? String ?? "-")" }
 
-            #expect(await post("/v1/shops", admin, ["id": "s1", "name": "Lily's Flowers", "address": "1 Flower St", "lat": 31.2, "lon": 121.4, "timeZone": "Asia/Shanghai"]).0 == 201)
+            #expect(
+                await post(
+                    "/v1/shops", admin,
+                    [
+                        "id": "s1", "name": "Lily's Flowers", "address": "1 Flower St", "lat": 31.2, "lon": 121.4,
+                        "timeZone": "Asia/Shanghai",
+                    ]
+                ).0 == 201)
             #expect(await post("/v1/shops", staff, ["name": "Mine", "address": "x", "lat": 0, "lon": 0, "timeZone": "UTC"]).0 == 403)
-            #expect(await post("/v1/shops/s1/couriers", staff, ["id": "k1", "name": "Li Wei", "phone": "+86 1", "vehicle": "ebike"]).0 == 201)
+            #expect(
+                await post("/v1/shops/s1/couriers", staff, ["id": "k1", "name": "Li Wei", "phone": "+86 1", "vehicle": "ebike"]).0 == 201)
             let (listStatus, list) = await get("/v1/shops/s1/couriers", staff)
             #expect(listStatus == 200 && (list as? [[String: Any]])?.first?["name"] as? String == "Li Wei")
             #expect(await get("/v1/shops/s1/couriers", otherStaff).0 == 404)
@@ -78,8 +89,10 @@ extension Integration {
             }
             // The shop's dashboard saw every step, in order.
             #expect(await staffStream.wait { $0.events.count >= 6 })
-            #expect(staffStream.events.prefix(6).map { $0["type"] as? String } == [
-                "order.placed", "order.confirmed", "order.assigned", "order.accepted", "order.pickedUp", "order.outForDelivery"])
+            #expect(
+                staffStream.events.prefix(6).map { $0["type"] as? String } == [
+                    "order.placed", "order.confirmed", "order.assigned", "order.accepted", "order.pickedUp", "order.outForDelivery",
+                ])
             let (_, seenByCourier) = await get("/v1/orders/\(id)", courier)
             let courierView = try #require(seenByCourier as? [String: Any])
             #expect(courierView["state"] as? String == "outForDelivery")
@@ -89,12 +102,16 @@ extension Integration {
             #expect((seenByCustomer as? [String: Any])?["cardMessage"] as? String == "For the best mum")
             let (_, timeline) = await get("/v1/orders/\(id)/timeline", staff)
             let steps = (timeline as? [[String: Any]])?.map { "\($0["state"]!)@\($0["actor"]!)" }
-            #expect(steps == ["placed@staff:st1", "confirmed@staff:st1", "assigned@staff:st1", "accepted@courier:k1",
-                              "pickedUp@courier:k1", "outForDelivery@courier:k1"])
+            #expect(
+                steps == [
+                    "placed@staff:st1", "confirmed@staff:st1", "assigned@staff:st1", "accepted@courier:k1",
+                    "pickedUp@courier:k1", "outForDelivery@courier:k1",
+                ])
 
             // After pickup the customer asks to leave the flowers with a neighbour: staff approve; the courier sees it.
-            let (asked, change) = await post("/v1/orders/\(id)/changes", customerToken,
-                                             ["dropOff": ["kind": "handToNeighbour", "description": "Mrs Zhang, flat 3B"]])
+            let (asked, change) = await post(
+                "/v1/orders/\(id)/changes", customerToken,
+                ["dropOff": ["kind": "handToNeighbour", "description": "Mrs Zhang, flat 3B"]])
             #expect(asked == 201 && change["state"] as? String == "pending", "\(change)")
             let changeId = try #require(change["id"] as? String)
             #expect(code(await post("/v1/orders/\(id)/changes/\(changeId)/approve", customerToken)) == "404 not_found")
@@ -105,18 +122,29 @@ extension Integration {
             let applied = await courierStream.waitForEvent("order.change.applied", order: id)
             let appliedDropOff = ((applied?["data"] as? [String: Any])?["change"] as? [String: Any])?["dropOff"] as? [String: Any]
             #expect(appliedDropOff?["description"] as? String == "Mrs Zhang, flat 3B", "courier stream: \(courierStream.frames.value)")
-            #expect(code(await post("/v1/orders/\(id)/changes", customerToken, ["window": ["start": "2026-05-10T12:00:00Z", "end": "2026-05-10T11:00:00Z"]])) == "422 invalid_field")
+            #expect(
+                code(
+                    await post(
+                        "/v1/orders/\(id)/changes", customerToken,
+                        ["window": ["start": "2026-05-10T12:00:00Z", "end": "2026-05-10T11:00:00Z"]])) == "422 invalid_field")
 
             // The courier reports traffic; staff acknowledge and resolve with contactCustomer.
             let (opened, exception) = await post("/v1/orders/\(id)/exceptions", courier, ["kind": "traffic", "note": "ring road jammed"])
             #expect(opened == 201 && exception["state"] as? String == "open", "\(exception)")
             let exceptionId = try #require(exception["id"] as? String)
-            #expect(code(await post("/v1/exceptions/\(exceptionId)/resolve", staff, ["resolution": "contactCustomer"])) == "409 invalid_transition")
+            #expect(
+                code(await post("/v1/exceptions/\(exceptionId)/resolve", staff, ["resolution": "contactCustomer"]))
+                    == "409 invalid_transition")
             #expect(code(await post("/v1/exceptions/\(exceptionId)/ack", otherStaff)) == "404 not_found")
             #expect(await post("/v1/exceptions/\(exceptionId)/ack", staff).1["state"] as? String == "acknowledged")
-            let (resolvedStatus, resolved) = await post("/v1/exceptions/\(exceptionId)/resolve", staff, ["resolution": "contactCustomer", "note": "called Mei"])
-            #expect(resolvedStatus == 200 && resolved["resolution"] as? String == "contactCustomer" && resolved["resolvedBy"] as? String == "staff:st1")
-            #expect(await staffStream.waitForEvent("exception.resolved", order: id) != nil, "staff stream: \(staffStream.frames.value.suffix(3))")
+            let (resolvedStatus, resolved) = await post(
+                "/v1/exceptions/\(exceptionId)/resolve", staff, ["resolution": "contactCustomer", "note": "called Mei"])
+            #expect(
+                resolvedStatus == 200 && resolved["resolution"] as? String == "contactCustomer"
+                    && resolved["resolvedBy"] as? String == "staff:st1")
+            #expect(
+                await staffStream.waitForEvent("exception.resolved", order: id) != nil,
+                "staff stream: \(staffStream.frames.value.suffix(3))")
             // Nothing the courier's stream carried names the card or the anonymous sender; each event came once.
             for frame in courierStream.frames.value {
                 #expect(!frame.contains("For the best mum") && !frame.contains("Admirer Wu"), "\(frame)")
@@ -143,7 +171,12 @@ extension Integration {
             #expect(code(await post("/v1/orders/\(id)/confirm", otherStaff)) == "404 not_found")
             #expect(code(await post("/v1/orders/\(id)/confirm", nil)) == "401 unauthorized")
             #expect(code(await post("/v1/orders/\(id)/confirm", staff + "x")) == "401 unauthorized")
-            #expect(code(await post("/v1/orders/\(id)/confirm", try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 1, now: Date().addingTimeInterval(-60)))) == "401 unauthorized")
+            #expect(
+                code(
+                    await post(
+                        "/v1/orders/\(id)/confirm",
+                        try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 1, now: Date().addingTimeInterval(-60))))
+                    == "401 unauthorized")
             var badLat = newOrder
             badLat["recipient"] = ["name": "Mother", "address": "x", "lat": 91, "lon": 0]
             #expect(code(await post("/v1/orders", staff, badLat)) == "422 invalid_field")

@@ -11,16 +11,23 @@ extension Integration {
         func burstOfCreationsSurvivesSIGKILLOfOrders() async throws {
             let suite = try SuiteTests.Suite("orders-burst")
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-            let sink = Child("sink", "posy", ["dev", "sink", "--topic", "order.placed", "--instance", "placed-sink",
-                                              "--data-dir", "\(suite.dir)/sink", "--rpc", "tcp://127.0.0.1:*"] + suite.busArgs.dropLast(2),
-                             logDir: suite.dir)
+            let sink = Child(
+                "sink", "posy",
+                [
+                    "dev", "sink", "--topic", "order.placed", "--instance", "placed-sink",
+                    "--data-dir", "\(suite.dir)/sink", "--rpc", "tcp://127.0.0.1:*",
+                ] + suite.busArgs.dropLast(2),
+                logDir: suite.dir)
             try sink.start()
             let signer = try suite.signer()
             let admin = try signer.mint(sub: "a1", role: .admin, ttl: 600)
             let staff = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
             let base = "http://127.0.0.1:\(suite.httpPort)"
-            #expect(await Harness.http("POST", base + "/v1/shops", token: admin,
-                                       json: ["id": "s1", "name": "Lily's", "address": "1 Flower St", "lat": 31.2, "lon": 121.4, "timeZone": "Asia/Shanghai"]).0 == 201)
+            #expect(
+                await Harness.http(
+                    "POST", base + "/v1/shops", token: admin,
+                    json: ["id": "s1", "name": "Lily's", "address": "1 Flower St", "lat": 31.2, "lon": 121.4, "timeZone": "Asia/Shanghai"]
+                ).0 == 201)
             let order: [String: Any] = [
                 "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
                 "recipient": ["name": "Mother", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
@@ -44,12 +51,16 @@ extension Integration {
                 for _ in 0..<8 {
                     group.addTask {
                         while true {
-                            let i = next.withLock { v -> Int in v += 1; return v - 1 }
+                            let i = next.withLock { v -> Int in
+                                v += 1
+                                return v - 1
+                            }
                             if i >= total { return }
                             var attempts = 0
                             while true {
-                                let (status, body) = await Harness.http("POST", base + "/v1/orders", token: staff, rawBody: orderJSON,
-                                                                        headers: ["Idempotency-Key": "burst-\(i)", "Content-Type": "application/json"])
+                                let (status, body) = await Harness.http(
+                                    "POST", base + "/v1/orders", token: staff, rawBody: orderJSON,
+                                    headers: ["Idempotency-Key": "burst-\(i)", "Content-Type": "application/json"])
                                 if status == 201, let id = (body as? [String: Any])?["id"] as? String {
                                     ids.withLock { $0[i] = id }
                                     break
@@ -75,7 +86,8 @@ extension Integration {
             // Exactly 1,000 orders in the store, and one order.placed each.
             let orders = try Harness.query("\(suite.dir)/data/orders.db", "SELECT COUNT(*) FROM orders")
             #expect(orders.first?.int(0) == Int64(total))
-            let placed = try Harness.query("\(suite.dir)/data/orders.db", "SELECT COUNT(*), MAX(seq) FROM outbox WHERE topic = 'order.placed'")
+            let placed = try Harness.query(
+                "\(suite.dir)/data/orders.db", "SELECT COUNT(*), MAX(seq) FROM outbox WHERE topic = 'order.placed'")
             #expect(placed.first?.int(0) == Int64(total) && placed.first?.int(1) == Int64(total))
             let sinkDB = "\(suite.dir)/sink/placed-sink.db"
             let applied = await Harness.waitFor(.seconds(30)) {
@@ -83,7 +95,8 @@ extension Integration {
             }
             #expect(applied)
             try await Task.sleep(for: .milliseconds(2500))
-            let effects = try Harness.query(sinkDB, "SELECT COUNT(*), COUNT(DISTINCT seq), MIN(seq), MAX(seq) FROM effects WHERE topic = 'order.placed'")
+            let effects = try Harness.query(
+                sinkDB, "SELECT COUNT(*), COUNT(DISTINCT seq), MIN(seq), MAX(seq) FROM effects WHERE topic = 'order.placed'")
             #expect(effects.first.map { [$0.int(0), $0.int(1), $0.int(2), $0.int(3)] } == [Int64(total), Int64(total), 1, Int64(total)])
             await sink.terminate()
             #expect(await suite.stop())

@@ -1,11 +1,12 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import PosyAuth
 import PosyCore
 import PosyGateway
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 @Suite struct RateLimiterTests {
     @Test func bucketAllowsBurstThenRateAndSaysHowLongToWait() {

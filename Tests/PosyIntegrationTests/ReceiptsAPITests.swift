@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import PosyAuth
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 extension Integration {
     /// Proof of delivery, the customer's answer and the evidence record through the real gateway,
@@ -26,22 +27,35 @@ extension Integration {
                 otherCourier = try s.mint(sub: "k2", role: .courier, shop: "s1", ttl: 900)
                 customer = try s.mint(sub: "c1", role: .customer, ttl: 900)
                 stranger = try s.mint(sub: "c9", role: .customer, ttl: 900)
-                #expect(await http.json("POST", "/v1/shops", token: admin, ["id": "s1", "name": "Lily's", "address": "Alexanderplatz",
-                                                                            "lat": 52.5219, "lon": 13.4132, "timeZone": "Europe/Berlin"]).status == 201)
+                #expect(
+                    await http.json(
+                        "POST", "/v1/shops", token: admin,
+                        [
+                            "id": "s1", "name": "Lily's", "address": "Alexanderplatz",
+                            "lat": 52.5219, "lon": 13.4132, "timeZone": "Europe/Berlin",
+                        ]
+                    ).status == 201)
                 for (id, name) in [("k1", "Jonas Weber"), ("k2", "Ada Brandt")] {
-                    #expect(await http.json("POST", "/v1/shops/s1/couriers", token: staff, ["id": id, "name": name, "phone": "+49 1", "vehicle": "bike"]).status == 201)
+                    #expect(
+                        await http.json(
+                            "POST", "/v1/shops/s1/couriers", token: staff, ["id": id, "name": name, "phone": "+49 1", "vehicle": "bike"]
+                        ).status == 201)
                 }
             }
 
             /// An order for Mother, assigned to k1 and out for delivery; returns its id.
             func orderOutForDelivery(noDoorstep: Bool = false, windowEnd: Date = Date().addingTimeInterval(3600)) async throws -> String {
                 let fmt = ISO8601DateFormatter()
-                let created = await http.json("POST", "/v1/orders", token: staff, [
-                    "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
-                    "recipient": ["name": "Mother", "phone": "+49 30 1", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095],
-                    "items": [["name": "carnations", "quantity": 12]], "handling": ["noDoorstep": noDoorstep],
-                    "window": ["start": fmt.string(from: windowEnd.addingTimeInterval(-7200)), "end": fmt.string(from: windowEnd)],
-                ])
+                let created = await http.json(
+                    "POST", "/v1/orders", token: staff,
+                    [
+                        "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
+                        "recipient": [
+                            "name": "Mother", "phone": "+49 30 1", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095,
+                        ],
+                        "items": [["name": "carnations", "quantity": 12]], "handling": ["noDoorstep": noDoorstep],
+                        "window": ["start": fmt.string(from: windowEnd.addingTimeInterval(-7200)), "end": fmt.string(from: windowEnd)],
+                    ])
                 let id = try #require(created.json["id"] as? String, "\(created.code) \(created.json)")
                 #expect(await http.json("POST", "/v1/orders/\(id)/confirm", token: staff).status == 200)
                 #expect(await http.json("POST", "/v1/orders/\(id)/assign", token: staff, ["courierId": "k1"]).status == 200)
@@ -85,9 +99,11 @@ extension Integration {
             #expect(await http.upload(photo, type: "image/jpeg", order: id, token: shop.stranger).code == "404 not_found")
             #expect(await http.upload(photo, type: "image/jpeg", order: id, token: shop.otherCourier).code == "404 not_found")
 
-            let proofInput: [String: Any] = ["photoIds": [mediaId], "lat": 52.52085, "lon": 13.40955, "accuracy": 6,
-                                             "handedTo": ["kind": "neighbour", "name": "Mrs Schulz, 2nd floor"],
-                                             "recipientName": "Mrs Schulz", "note": "Mother is at the market"]
+            let proofInput: [String: Any] = [
+                "photoIds": [mediaId], "lat": 52.52085, "lon": 13.40955, "accuracy": 6,
+                "handedTo": ["kind": "neighbour", "name": "Mrs Schulz, 2nd floor"],
+                "recipientName": "Mrs Schulz", "note": "Mother is at the market",
+            ]
             #expect(await http.json("POST", "/v1/orders/\(id)/proof", token: shop.otherCourier, proofInput).code == "404 not_found")
             #expect(await http.json("POST", "/v1/orders/\(id)/proof", token: shop.staff, proofInput).code == "403 forbidden")
             var noName = proofInput
@@ -100,14 +116,16 @@ extension Integration {
             #expect(proof.status == 201, "\(proof.code) \(proof.json)")
             let checks = try #require(proof.json["checks"] as? [String: Any])
             #expect(checks["farFromAddress"] as? Bool == false && checks["late"] as? Bool == false)
-            #expect(((checks["photos"] as? [[String: Any]])?.first?["flags"] as? [String])?.contains("takenLongBefore") == true,
-                    "the fixture was taken on 2026-05-10: \(checks)")
+            #expect(
+                ((checks["photos"] as? [[String: Any]])?.first?["flags"] as? [String])?.contains("takenLongBefore") == true,
+                "the fixture was taken on 2026-05-10: \(checks)")
             // A second proof: 409 (conflict while orders has not applied the first, invalid_transition after).
             #expect(await http.json("POST", "/v1/orders/\(id)/proof", token: shop.courier, proofInput).status == 409)
             #expect(await shop.waitState(id, "delivered"), "order never became delivered")
 
             // The customer's stream shows the proof with its photo (without the shop's checks), and the photo opens.
-            let pushed = try #require(await customerStream.waitForEvent("proof.accepted", order: id), "\(customerStream.frames.value.suffix(3))")
+            let pushed = try #require(
+                await customerStream.waitForEvent("proof.accepted", order: id), "\(customerStream.frames.value.suffix(3))")
             let pushedProof = try #require(pushed["data"] as? [String: Any])
             #expect(pushedProof["checks"] == nil && pushedProof["lat"] == nil && pushedProof["courierId"] == nil)
             let pushedPhoto = try #require((pushedProof["photos"] as? [[String: Any]])?.first)
@@ -122,8 +140,12 @@ extension Integration {
             let part = await http.request("GET", "/v1/media/\(mediaId)", token: shop.staff, headers: ["Range": "bytes=100-199"])
             #expect(part.status == 206 && part.body == photo.subdata(in: 100..<200))
             #expect(part.header("Content-Range") == "bytes 100-199/\(photo.count)")
-            #expect(await http.request("GET", "/v1/media/\(mediaId)", token: shop.staff, headers: ["Range": "bytes=-36"]).body == photo.suffix(36))
-            #expect(await http.request("GET", "/v1/media/\(mediaId)", token: shop.staff, headers: ["Range": "bytes=99999-"]).code == "416 range_not_satisfiable")
+            #expect(
+                await http.request("GET", "/v1/media/\(mediaId)", token: shop.staff, headers: ["Range": "bytes=-36"]).body
+                    == photo.suffix(36))
+            #expect(
+                await http.request("GET", "/v1/media/\(mediaId)", token: shop.staff, headers: ["Range": "bytes=99999-"]).code
+                    == "416 range_not_satisfiable")
             // A stranger's token gets 404, as does another shop's staff; no token 401.
             #expect(await http.request("GET", "/v1/media/\(mediaId)", token: shop.stranger).code == "404 not_found")
             #expect(await http.request("GET", "/v1/media/\(mediaId)", token: shop.otherStaff).code == "404 not_found")
@@ -140,11 +162,15 @@ extension Integration {
 
             // The customer confirms: the order completes.
             #expect(await http.json("POST", "/v1/orders/\(id)/confirmation", token: shop.courier, ["ok": true]).code == "403 forbidden")
-            #expect(await http.json("POST", "/v1/orders/\(id)/confirmation", token: shop.customer, ["ok": true, "reason": "late"]).code == "422 invalid_field")
+            #expect(
+                await http.json("POST", "/v1/orders/\(id)/confirmation", token: shop.customer, ["ok": true, "reason": "late"]).code
+                    == "422 invalid_field")
             let confirmed = await http.json("POST", "/v1/orders/\(id)/confirmation", token: shop.customer, ["ok": true])
             #expect(confirmed.status == 201 && confirmed.json["by"] as? String == "customer", "\(confirmed.json)")
             #expect(await shop.waitState(id, "completed"))
-            #expect(await http.json("POST", "/v1/orders/\(id)/confirmation", token: shop.customer, ["ok": false, "reason": "late"]).code == "409 conflict")
+            #expect(
+                await http.json("POST", "/v1/orders/\(id)/confirmation", token: shop.customer, ["ok": false, "reason": "late"]).code
+                    == "409 conflict")
 
             // Ending two: a noDoorstep order may not be left at a safe place without the shop's say-so.
             let id2 = try await shop.orderOutForDelivery(noDoorstep: true)
@@ -166,12 +192,15 @@ extension Integration {
             // The customer disputes: wilted, with a photo of their own.
             let wilted = await http.upload(try MediaClient.fixture("photo.png"), type: "image/png", order: id2, token: shop.customer)
             let wiltedId = try #require(wilted.json["id"] as? String, "\(wilted.code) \(wilted.json)")
-            #expect(await http.json("POST", "/v1/orders/\(id2)/confirmation", token: shop.customer, ["ok": false]).code == "422 invalid_field")
-            let dispute = await http.json("POST", "/v1/orders/\(id2)/confirmation", token: shop.customer,
-                                          ["ok": false, "reason": "wilted", "note": "drooping by noon", "mediaIds": [wiltedId]])
+            #expect(
+                await http.json("POST", "/v1/orders/\(id2)/confirmation", token: shop.customer, ["ok": false]).code == "422 invalid_field")
+            let dispute = await http.json(
+                "POST", "/v1/orders/\(id2)/confirmation", token: shop.customer,
+                ["ok": false, "reason": "wilted", "note": "drooping by noon", "mediaIds": [wiltedId]])
             #expect(dispute.status == 201 && dispute.json["reason"] as? String == "wilted", "\(dispute.json)")
             // The shop gets it at once; the courier's stream does not carry it.
-            let alert = try #require(await staffStream.waitForEvent("delivery.disputed", order: id2), "staff: \(staffStream.frames.value.suffix(3))")
+            let alert = try #require(
+                await staffStream.waitForEvent("delivery.disputed", order: id2), "staff: \(staffStream.frames.value.suffix(3))")
             #expect(((alert["data"] as? [String: Any])?["media"] as? [[String: Any]])?.first?["id"] as? String == wiltedId)
             #expect(await courierStream.waitForEvent("proof.accepted", order: id2) != nil)
             #expect(!courierStream.frames.value.contains { $0.contains("delivery.disputed") })
@@ -190,7 +219,10 @@ extension Integration {
             let chat = bundle.json["chat"] as? [String: Any]
             #expect(chat?["available"] as? Bool == true, "\(String(describing: chat))")
             let transcript = (chat?["data"] as? [String: Any])?["messages"] as? [[String: Any]] ?? []
-            #expect(transcript.contains { $0["kind"] as? String == "card" && ($0["card"] as? [String: Any])?["type"] as? String == "proofOfDelivery" })
+            #expect(
+                transcript.contains {
+                    $0["kind"] as? String == "card" && ($0["card"] as? [String: Any])?["type"] as? String == "proofOfDelivery"
+                })
             #expect(transcript.map { $0["seq"] as? Int ?? 0 } == Array(1...max(1, transcript.count)))
             // The route comes from posy-location: this courier sent no positions, so it is known to be empty.
             let track = bundle.json["track"] as? [String: Any]
@@ -204,7 +236,8 @@ extension Integration {
             #expect(mine.status == 200 && mine.json["records"] == nil && (mine.json["proofs"] as? [[String: Any]])?.first?["checks"] == nil)
             #expect((mine.json["chain"] as? [String: Any])?["ok"] as? Bool == true)
             let myAnswers = try #require(mine.json["confirmations"] as? [[String: Any]])
-            #expect(myAnswers.count == 1 && myAnswers[0]["courierId"] == nil && !String(decoding: mine.body, as: UTF8.self).contains("\"k1\""))
+            #expect(
+                myAnswers.count == 1 && myAnswers[0]["courierId"] == nil && !String(decoding: mine.body, as: UTF8.self).contains("\"k1\""))
             #expect(await http.request("GET", "/v1/orders/\(id2)/evidence", token: shop.courier).code == "403 forbidden")
             #expect(await http.request("GET", "/v1/orders/\(id2)/evidence", token: shop.otherStaff).code == "404 not_found")
             #expect(await http.request("GET", "/v1/orders/\(id2)/evidence", token: shop.stranger).code == "404 not_found")
@@ -219,8 +252,11 @@ extension Integration {
             let db = "\(suite.dir)/data/receipts.db"
             let (verifiedOK, okOut) = try await Harness.run("posy", ["evidence", "verify", id2] + suite.busArgs.dropLast(2))
             #expect(verifiedOK == 0 && okOut.contains("4 record(s) verified"), "\(okOut)")
-            let (sqlStatus, sqlOut) = try await Harness.run(path: "sqlite3", [
-                db, "UPDATE evidence SET body = replace(body, 'drooping', 'drooPing') WHERE order_id = '\(id2)' AND kind = 'dispute'"])
+            let (sqlStatus, sqlOut) = try await Harness.run(
+                path: "sqlite3",
+                [
+                    db, "UPDATE evidence SET body = replace(body, 'drooping', 'drooPing') WHERE order_id = '\(id2)' AND kind = 'dispute'",
+                ])
             #expect(sqlStatus == 0, "\(sqlOut)")
             let (bad, badOut) = try await Harness.run("posy", ["evidence", "verify", id2] + suite.busArgs.dropLast(2))
             #expect(bad == 1 && badOut.contains("record 4 (dispute) does not match"), "\(badOut)")
@@ -229,19 +265,25 @@ extension Integration {
             let after = await http.request("GET", "/v1/orders/\(id2)/evidence", token: shop.staff)
             let mismatch = (after.json["chain"] as? [String: Any])?["firstMismatch"] as? [String: Any]
             #expect(mismatch?["n"] as? Int == 4 && mismatch?["kind"] as? String == "dispute", "\(after.json["chain"] ?? "-")")
-            #expect(String(decoding: await http.request("GET", "/v1/orders/\(id2)/evidence.html", token: shop.staff).body, as: UTF8.self)
-                .contains("NOT VERIFIED: record 4"))
+            #expect(
+                String(decoding: await http.request("GET", "/v1/orders/\(id2)/evidence.html", token: shop.staff).body, as: UTF8.self)
+                    .contains("NOT VERIFIED: record 4"))
             // The first order's chain is untouched.
             let (firstOK, firstOut) = try await Harness.run("posy", ["evidence", "verify", id] + suite.busArgs.dropLast(2))
             #expect(firstOK == 0 && firstOut.contains("; sealed"), "\(firstOut)")
             // Truncation: its proof record and everything after it deleted. What is left still links,
             // but the sealed head counts more records, online and offline alike.
-            let (cutStatus, cutOut) = try await Harness.run(path: "sqlite3", [
-                db, "DELETE FROM evidence WHERE order_id = '\(id)' AND n >= (SELECT n FROM evidence WHERE order_id = '\(id)' AND kind = 'proof')"])
+            let (cutStatus, cutOut) = try await Harness.run(
+                path: "sqlite3",
+                [
+                    db,
+                    "DELETE FROM evidence WHERE order_id = '\(id)' AND n >= (SELECT n FROM evidence WHERE order_id = '\(id)' AND kind = 'proof')",
+                ])
             #expect(cutStatus == 0, "\(cutOut)")
             let (cut, cutVerify) = try await Harness.run("posy", ["evidence", "verify", id] + suite.busArgs.dropLast(2))
             #expect(cut == 1 && cutVerify.contains("(missing) does not match") && cutVerify.contains("are missing"), "\(cutVerify)")
-            let (cutOffline, cutOfflineOut) = try await Harness.run("posy", ["evidence", "verify", id, "--db", db, "--data-dir", "\(suite.dir)/data"])
+            let (cutOffline, cutOfflineOut) = try await Harness.run(
+                "posy", ["evidence", "verify", id, "--db", db, "--data-dir", "\(suite.dir)/data"])
             #expect(cutOffline == 1 && cutOfflineOut.contains("are missing"), "\(cutOfflineOut)")
             let cutBundle = await http.request("GET", "/v1/orders/\(id)/evidence", token: shop.staff)
             #expect((cutBundle.json["chain"] as? [String: Any])?["ok"] as? Bool == false)
@@ -253,7 +295,8 @@ extension Integration {
         static func sha256(_ data: Data) -> String {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-            let input = Pipe(), output = Pipe()
+            let input = Pipe()
+            let output = Pipe()
             p.standardInput = input
             p.standardOutput = output
             try? p.run()

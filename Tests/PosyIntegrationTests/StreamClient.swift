@@ -52,10 +52,11 @@ final class StreamClient: Sendable {
 
     /// Order ids named by the events received.
     var orderIds: Set<String> {
-        Set(events.compactMap { e in
-            let data = e["data"] as? [String: Any]
-            return data?["orderId"] as? String
-        })
+        Set(
+            events.compactMap { e in
+                let data = e["data"] as? [String: Any]
+                return data?["orderId"] as? String
+            })
     }
 
     /// Waits until `condition` holds for the frames (polling); returns whether it did in time.

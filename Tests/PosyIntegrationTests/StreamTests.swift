@@ -19,14 +19,21 @@ extension Integration {
                 let (status, body) = await Harness.http("POST", base + path, token: token, json: json)
                 return (status, body as? [String: Any] ?? [:])
             }
-            #expect(await post("/v1/shops", admin, ["id": "s1", "name": "Lily's", "address": "x", "lat": 31, "lon": 121, "timeZone": "UTC"]).0 == 201)
-            #expect(await post("/v1/shops/s1/couriers", staff, ["id": "k1", "name": "Li Wei", "phone": "+86 131 0000 0001", "vehicle": "bike"]).0 == 201)
+            #expect(
+                await post("/v1/shops", admin, ["id": "s1", "name": "Lily's", "address": "x", "lat": 31, "lon": 121, "timeZone": "UTC"]).0
+                    == 201)
+            #expect(
+                await post("/v1/shops/s1/couriers", staff, ["id": "k1", "name": "Li Wei", "phone": "+86 131 0000 0001", "vehicle": "bike"])
+                    .0 == 201)
             func create() async throws -> String {
-                let (status, order) = await post("/v1/orders", staff, [
-                    "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
-                    "recipient": ["name": "Mother", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
-                    "items": [["name": "carnations", "quantity": 12]],
-                    "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"]])
+                let (status, order) = await post(
+                    "/v1/orders", staff,
+                    [
+                        "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
+                        "recipient": ["name": "Mother", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
+                        "items": [["name": "carnations", "quantity": 12]],
+                        "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"],
+                    ])
                 #expect(status == 201)
                 return try #require(order["id"] as? String)
             }
@@ -55,8 +62,9 @@ extension Integration {
             #expect(await second.wait { $0.events.count >= 2 })
             #expect(await post("/v1/orders/\(id)/pickup", courier).0 == 200)
             #expect(await second.waitForEvent("order.pickedUp", order: id) != nil)
-            #expect(second.events.map { $0["type"] as? String } == ["order.assigned", "order.accepted", "order.pickedUp"],
-                    "\(second.frames.value)")
+            #expect(
+                second.events.map { $0["type"] as? String } == ["order.assigned", "order.accepted", "order.pickedUp"],
+                "\(second.frames.value)")
             let beforeKill = try #require(second.lastId)
             await second.close()
 
@@ -114,13 +122,24 @@ extension Integration {
             let admin = try signer.mint(sub: "a1", role: .admin, ttl: 600)
             let staff = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
             let base = "http://127.0.0.1:\(suite.httpPort)"
-            #expect(await Harness.http("POST", base + "/v1/shops", token: admin, json: ["id": "s1", "name": "Lily's", "address": "x", "lat": 31, "lon": 121, "timeZone": "UTC"]).0 == 201)
-            #expect(await Harness.http("POST", base + "/v1/shops/s1/couriers", token: staff, json: ["id": "k1", "name": "Li Wei", "phone": "+86 131 0000 0001", "vehicle": "ebike"]).0 == 201)
-            let (status, body) = await Harness.http("POST", base + "/v1/orders", token: staff, json: [
-                "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
-                "recipient": ["name": "Mother", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
-                "items": [["name": "carnations", "quantity": 12]],
-                "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"]])
+            #expect(
+                await Harness.http(
+                    "POST", base + "/v1/shops", token: admin,
+                    json: ["id": "s1", "name": "Lily's", "address": "x", "lat": 31, "lon": 121, "timeZone": "UTC"]
+                ).0 == 201)
+            #expect(
+                await Harness.http(
+                    "POST", base + "/v1/shops/s1/couriers", token: staff,
+                    json: ["id": "k1", "name": "Li Wei", "phone": "+86 131 0000 0001", "vehicle": "ebike"]
+                ).0 == 201)
+            let (status, body) = await Harness.http(
+                "POST", base + "/v1/orders", token: staff,
+                json: [
+                    "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
+                    "recipient": ["name": "Mother", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
+                    "items": [["name": "carnations", "quantity": 12]],
+                    "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"],
+                ])
             let order = try #require(body as? [String: Any])
             #expect(status == 201)
             let tracking = try #require(order["trackingUrl"] as? String)

@@ -1,14 +1,15 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-import PosyAuth
 import Logging
+import PosyAuth
 import PosyCore
 import PosySchema
 import PosyStore
 import PosyZMQ
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 extension Integration {
     /// `posy up` on free ports in a temp directory, driven as an operator and a client would.
@@ -26,17 +27,22 @@ extension Integration {
             /// tests send bursts with one token on purpose.
             /// `environment`: `POSY_*` settings for the services (`posy up` passes its environment on).
             /// `prepare` runs on the test's directory before the suite starts (e.g. to mount its `data`).
-            init(_ name: String, upArgs: [String] = ["--rate-limit", "0"], environment: [String: String] = [:],
-                 prepare: (String) throws -> Void = { _ in }) throws {
+            init(
+                _ name: String, upArgs: [String] = ["--rate-limit", "0"], environment: [String: String] = [:],
+                prepare: (String) throws -> Void = { _ in }
+            ) throws {
                 dir = Harness.tempDir(name)
                 try prepare(dir)
                 busPort = Harness.freePorts(3)
                 rpcBase = Harness.freePorts(41)
                 httpPort = Harness.freePorts(1)
-                up = Child("up", "posy", [
-                    "up", "--data-dir", "\(dir)/data", "--bus-port", "\(busPort)", "--rpc-base", "\(rpcBase)",
-                    "--http-port", "\(httpPort)", "--shards", "2", "--restart-delay", "3", "--no-color"] + upArgs, logDir: dir,
-                           environment: environment)
+                up = Child(
+                    "up", "posy",
+                    [
+                        "up", "--data-dir", "\(dir)/data", "--bus-port", "\(busPort)", "--rpc-base", "\(rpcBase)",
+                        "--http-port", "\(httpPort)", "--shards", "2", "--restart-delay", "3", "--no-color",
+                    ] + upArgs, logDir: dir,
+                    environment: environment)
                 try up.start()
             }
 
@@ -46,8 +52,9 @@ extension Integration {
 
             /// Signs tokens with the suite's generated secret, as `posy token` would.
             func signer() throws -> TokenSigner {
-                TokenSigner(secret: try String(contentsOfFile: "\(dir)/data/secret", encoding: .utf8)
-                    .trimmingCharacters(in: .whitespacesAndNewlines))
+                TokenSigner(
+                    secret: try String(contentsOfFile: "\(dir)/data/secret", encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines))
             }
 
             var config: ServiceConfig {
@@ -100,7 +107,8 @@ extension Integration {
             let staff = try suite.signer().mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
             #expect(await Harness.http("GET", "http://127.0.0.1:\(suite.httpPort)/metrics", token: staff).0 == 403)
             var metricsRequest = URLRequest(url: URL(string: "http://127.0.0.1:\(suite.httpPort)/metrics")!)
-            metricsRequest.setValue("Bearer \(try suite.signer().mint(sub: "ops", role: .admin, ttl: 600))", forHTTPHeaderField: "Authorization")
+            metricsRequest.setValue(
+                "Bearer \(try suite.signer().mint(sub: "ops", role: .admin, ttl: 600))", forHTTPHeaderField: "Authorization")
             let (metrics, metricsResponse) = try await URLSession.shared.data(for: metricsRequest)
             #expect((metricsResponse as? HTTPURLResponse)?.statusCode == 200)
             let text = String(decoding: metrics, as: UTF8.self)
@@ -112,14 +120,18 @@ extension Integration {
             try tail.start()
             try await Task.sleep(for: .milliseconds(500))
             // posy ping reaches every service; posy status sees them all healthy.
-            let (pingStatus, pingOut) = try await Harness.run("posy", ["ping", "--expect", suite.stores.joined(separator: ","), "--timeout", "20"] + suite.busArgs)
+            let (pingStatus, pingOut) = try await Harness.run(
+                "posy", ["ping", "--expect", suite.stores.joined(separator: ","), "--timeout", "20"] + suite.busArgs)
             #expect(pingStatus == 0, "\(pingOut)")
             for name in suite.stores { #expect(pingOut.contains(name)) }
             // A pyzmq peer working from docs/protocol.md alone: reads, calls, and publishes a durable event.
             let script = Harness.packageRoot.appendingPathComponent("Tests/python/pyzmq_peer.py").path
-            let (pyStatus, pyOut) = try await Harness.run(path: "python3", [
-                script, "--bus-sub", "tcp://127.0.0.1:\(suite.busPort + 1)", "--bus-pub", "tcp://127.0.0.1:\(suite.busPort)",
-                "--expect", suite.stores.joined(separator: ",")])
+            let (pyStatus, pyOut) = try await Harness.run(
+                path: "python3",
+                [
+                    script, "--bus-sub", "tcp://127.0.0.1:\(suite.busPort + 1)", "--bus-pub", "tcp://127.0.0.1:\(suite.busPort)",
+                    "--expect", suite.stores.joined(separator: ","),
+                ])
             #expect(pyStatus == 0, "\(pyOut)")
             #expect(await Harness.waitFor(.seconds(5)) { !tail.isRunning }, "tail did not see 3 probe events")
             #expect(tail.log.contains("sys.probe cli#") && tail.log.contains("sys.probe.ack"), "\(tail.log)")
@@ -130,8 +142,9 @@ extension Integration {
             // A durable probe sender of our own, kept running so that it can answer replay.
             let acks = Locked<[ProbeAck]>([])
             let host = try await ServiceHost.make(
-                ServiceDescriptor(service: "cli", instance: "it-probe", defaultRPCPort: 0, migrations: [], answersProbes: false,
-                                  startAt: .latest),
+                ServiceDescriptor(
+                    service: "cli", instance: "it-probe", defaultRPCPort: 0, migrations: [], answersProbes: false,
+                    startAt: .latest),
                 config: suite.config)
             host.on(Topic.probeAck) { _, e in
                 let ack = try e.decode(ProbeAck.self)
@@ -190,7 +203,10 @@ extension Integration {
             try await Task.sleep(for: .seconds(2))  // past start-up (migrations, first heartbeats)
             let (code, out) = try await Harness.run("posy", ["status", "--cpu", "10", "--json"] + suite.busArgs)
             #expect(code == 0, "\(out)")
-            struct Row: Decodable { var instance: String; var cpuPercent: Double? }
+            struct Row: Decodable {
+                var instance: String
+                var cpuPercent: Double?
+            }
             let json = out.split(separator: "\n").first { $0.hasPrefix("[") }.map(String.init) ?? "[]"
             let rows = try JSONDecoder().decode([Row].self, from: Data(json.utf8))
             #expect(Set(rows.map(\.instance)) == Set(suite.instances + ["gateway"]), "\(out)")
@@ -245,7 +261,10 @@ extension Integration {
                     try await dealer.send(frames)
                     let reply = await withTaskGroup(of: [Data]?.self) { g in
                         g.addTask { await dealer.inbox.next() }
-                        g.addTask { try? await Task.sleep(for: .seconds(3)); return nil }
+                        g.addTask {
+                            try? await Task.sleep(for: .seconds(3))
+                            return nil
+                        }
                         let r = await g.next()!
                         g.cancelAll()
                         return r
@@ -253,9 +272,12 @@ extension Integration {
                     #expect(reply?.first == frames[0], "\(name): reply to another request")
                     let code = reply.flatMap { $0.count == 3 ? try? JSON.decode(RPCErrorBody.self, from: $0[2]).code : nil }
                     // Stateless processes have no events.replay: unknown_method is their right answer.
-                    let acceptable: Set<ErrorCode> = ["bus", "gateway"].contains(name) && frames.count == 3
-                        && String(decoding: frames[1], as: UTF8.self) == RPCMethod.eventsReplay ? [.unknownMethod] : [expected]
-                    #expect(code.map(acceptable.contains) == true, "\(name) answered \(String(describing: code)) to \(frames.count) frames, expected \(expected)")
+                    let acceptable: Set<ErrorCode> =
+                        ["bus", "gateway"].contains(name) && frames.count == 3
+                            && String(decoding: frames[1], as: UTF8.self) == RPCMethod.eventsReplay ? [.unknownMethod] : [expected]
+                    #expect(
+                        code.map(acceptable.contains) == true,
+                        "\(name) answered \(String(describing: code)) to \(frames.count) frames, expected \(expected)")
                 }
                 await dealer.close()
             }
@@ -269,10 +291,16 @@ extension Integration {
                 [Data("sys.probe".utf8), junk],
                 [Data("sys.probe".utf8), validEnvelope, Data("third".utf8)],
                 [Data("sys.probe".utf8), validEnvelope],  // a valid envelope whose payload is not a Probe
-                [Data(Topic.heartbeat.utf8), EnvelopeCodec.encode(Envelope(src: "evil", epoch: "", seq: 0, type: Topic.heartbeat, data: Data("{}".utf8)))],
+                [
+                    Data(Topic.heartbeat.utf8),
+                    EnvelopeCodec.encode(Envelope(src: "evil", epoch: "", seq: 0, type: Topic.heartbeat, data: Data("{}".utf8))),
+                ],
                 [junk, junk],
             ]
-            for _ in 0..<3 { pub.post(garbage); try await Task.sleep(for: .milliseconds(200)) }
+            for _ in 0..<3 {
+                pub.post(garbage)
+                try await Task.sleep(for: .milliseconds(200))
+            }
             try await Task.sleep(for: .seconds(1))
             await pub.close()
 
@@ -282,7 +310,8 @@ extension Integration {
             for (name, pid) in pids {
                 #expect(suite.row(after, name)?["pid"] as? Int == pid, "\(name) restarted or died")
             }
-            let (pingStatus, pingOut) = try await Harness.run("posy", ["ping", "--expect", suite.stores.joined(separator: ","), "--timeout", "20"] + suite.busArgs)
+            let (pingStatus, pingOut) = try await Harness.run(
+                "posy", ["ping", "--expect", suite.stores.joined(separator: ","), "--timeout", "20"] + suite.busArgs)
             #expect(pingStatus == 0, "\(pingOut)")
             // The wrong-type durable event was set aside, once, not applied.
             let dead = try Harness.query("\(suite.dir)/data/orders.db", "SELECT COUNT(*) FROM dead_events WHERE src = 'x'")

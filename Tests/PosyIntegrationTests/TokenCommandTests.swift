@@ -9,12 +9,17 @@ import Testing
         let dir = Harness.tempDir("token")
         // Outside a suite's data directory there is no secret: it says so and makes none, because a
         // token signed with a fresh secret would be refused by the running suite.
-        let (none, noneOut) = try await Harness.run("posy", ["token", "--sub", "u7", "--role", "courier", "--shop", "s1", "--data-dir", dir])
+        let (none, noneOut) = try await Harness.run(
+            "posy", ["token", "--sub", "u7", "--role", "courier", "--shop", "s1", "--data-dir", dir])
         #expect(none == 2, "\(noneOut)")
         #expect(noneOut.contains("no suite secret") && noneOut.contains("--create-secret"), "\(noneOut)")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/secret"))
-        let (status, out) = try await Harness.run("posy", ["token", "--sub", "u7", "--role", "courier", "--shop", "s1", "--ttl", "30m",
-                                                           "--data-dir", dir, "--create-secret"])
+        let (status, out) = try await Harness.run(
+            "posy",
+            [
+                "token", "--sub", "u7", "--role", "courier", "--shop", "s1", "--ttl", "30m",
+                "--data-dir", dir, "--create-secret",
+            ])
         #expect(status == 0, "\(out)")
         let secretPath = "\(dir)/secret"
         let secret = try String(contentsOfFile: secretPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -35,7 +40,8 @@ import Testing
         let (noShop, shopMessage) = try await Harness.run("posy", ["token", "--sub", "u1", "--role", "staff", "--data-dir", dir])
         #expect(noShop != 0)
         #expect(shopMessage.contains("--shop is required"))
-        let (tooLong, longMessage) = try await Harness.run("posy", ["token", "--sub", "u1", "--role", "admin", "--ttl", "3650d", "--data-dir", dir])
+        let (tooLong, longMessage) = try await Harness.run(
+            "posy", ["token", "--sub", "u1", "--role", "admin", "--ttl", "3650d", "--data-dir", dir])
         #expect(tooLong != 0)
         #expect(longMessage.contains("--ttl is over 90 days"), "\(longMessage)")
     }

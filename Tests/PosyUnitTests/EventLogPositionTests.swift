@@ -53,10 +53,12 @@ import Testing
             try await old.write { db in
                 for (topic, seq, at) in [("b.x", 1, 10.0), ("a.x", 1, 20.0), ("b.x", 2, 30.0)] {
                     let e = Envelope(src: "t", epoch: "e", seq: Int64(seq), type: topic)
-                    try db.run("INSERT INTO outbox(topic, seq, envelope, created_at) VALUES (?, ?, ?, ?)",
-                               topic, seq, EnvelopeCodec.encode(e), at)
-                    try db.run("INSERT INTO topic_heads(topic, seq) VALUES (?, ?) ON CONFLICT(topic) DO UPDATE SET seq = excluded.seq",
-                               topic, seq)
+                    try db.run(
+                        "INSERT INTO outbox(topic, seq, envelope, created_at) VALUES (?, ?, ?, ?)",
+                        topic, seq, EnvelopeCodec.encode(e), at)
+                    try db.run(
+                        "INSERT INTO topic_heads(topic, seq) VALUES (?, ?) ON CONFLICT(topic) DO UPDATE SET seq = excluded.seq",
+                        topic, seq)
                 }
             }
             old.close()

@@ -13,8 +13,10 @@ import Testing
     }
 
     @Test func southWestAndAnOffsetFromABuiltExif() {
-        let meta = ExifReader.read(jpeg: Self.jpeg(lat: (33, 52, 4.2), latRef: "S", lon: (151, 12, 36), lonRef: "W",
-                                                   time: "2026:02:14 09:30:00", offset: "+11:00"))
+        let meta = ExifReader.read(
+            jpeg: Self.jpeg(
+                lat: (33, 52, 4.2), latRef: "S", lon: (151, 12, 36), lonRef: "W",
+                time: "2026:02:14 09:30:00", offset: "+11:00"))
         #expect(meta?.capturedAt == "2026-02-14T09:30:00+11:00")
         #expect(abs((meta?.lat ?? 0) - -(33 + 52 / 60.0 + 4.2 / 3600)) < 1e-6)
         #expect(abs((meta?.lon ?? 0) - -(151 + 12 / 60.0 + 36 / 3600)) < 1e-6)
@@ -37,13 +39,16 @@ import Testing
     }
 
     /// A minimal big-endian EXIF JPEG: IFD0 → Exif IFD (DateTimeOriginal, OffsetTimeOriginal) and GPS IFD.
-    static func jpeg(lat: (UInt32, UInt32, Double), latRef: String, lon: (UInt32, UInt32, Double), lonRef: String,
-                     time: String, offset: String?) -> [UInt8]
-    {
+    static func jpeg(
+        lat: (UInt32, UInt32, Double), latRef: String, lon: (UInt32, UInt32, Double), lonRef: String,
+        time: String, offset: String?
+    ) -> [UInt8] {
         var t: [UInt8] = Array("MM".utf8) + [0, 42] + be32(8)
         func be16(_ v: Int) -> [UInt8] { [UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
         func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
-        func entry(_ tag: Int, _ type: Int, _ count: Int, _ value: [UInt8]) -> [UInt8] { be16(tag) + be16(type) + be32(UInt32(count)) + value }
+        func entry(_ tag: Int, _ type: Int, _ count: Int, _ value: [UInt8]) -> [UInt8] {
+            be16(tag) + be16(type) + be32(UInt32(count)) + value
+        }
         // Layout: IFD0 at 8 (2 entries) → 8+2+24+4 = 38; Exif IFD at 38; GPS IFD after; data area after that.
         let exifEntries = offset == nil ? 1 : 2
         let exifAt = 38
@@ -62,7 +67,8 @@ import Testing
         func rational(_ d: (UInt32, UInt32, Double)) -> [UInt8] {
             be32(d.0) + be32(1) + be32(d.1) + be32(1) + be32(UInt32(d.2 * 100)) + be32(100)
         }
-        t += be16(4) + entry(1, 2, 2, Array(latRef.utf8) + [0, 0, 0]) + entry(2, 5, 3, put(rational(lat)))
+        t +=
+            be16(4) + entry(1, 2, 2, Array(latRef.utf8) + [0, 0, 0]) + entry(2, 5, 3, put(rational(lat)))
             + entry(3, 2, 2, Array(lonRef.utf8) + [0, 0, 0]) + entry(4, 5, 3, put(rational(lon))) + be32(0)
         t += data
         let app1 = Array("Exif".utf8) + [0, 0] + t

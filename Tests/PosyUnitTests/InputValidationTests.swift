@@ -1,7 +1,8 @@
 import Foundation
-@testable import PosyNotify
 import PosySchema
 import Testing
+
+@testable import PosyNotify
 
 /// Values Posy writes into other protocols (SMTP commands and headers, SMS requests) are checked
 /// where they come in and again where they go out.
@@ -52,9 +53,12 @@ import Testing
         var config = NotifyConfig()
         config.smtp = SMTPClient(host: "127.0.0.1", port: 9, from: "posy@localhost")
         let sender = OutboundSender(config: config, logger: .init(label: "test"))
-        let job = OutboundSender.Job(id: "sd_1", channel: "email", target: "evil@example.com>\r\nRCPT TO:<victim@example.org>", event: "x",
-                                     body: Data("hi".utf8), subject: "s")
-        await #expect(throws: OutboundFailure.unsafeValue("smtp: recipient is not a plain address")) { _ = try await sender.send(job, signedAt: Date()) }
+        let job = OutboundSender.Job(
+            id: "sd_1", channel: "email", target: "evil@example.com>\r\nRCPT TO:<victim@example.org>", event: "x",
+            body: Data("hi".utf8), subject: "s")
+        await #expect(throws: OutboundFailure.unsafeValue("smtp: recipient is not a plain address")) {
+            _ = try await sender.send(job, signedAt: Date())
+        }
         #expect(OutboundFailure.unsafeValue("x").isPermanent)
         let sms = OutboundSender.Job(id: "ss_1", channel: "sms", target: "+49 1\",\"to\":\"+1 555", event: "x", body: Data("hi".utf8))
         var smsConfig = NotifyConfig()

@@ -1,7 +1,8 @@
 import Foundation
-@testable import PosyLocation
 import PosySchema
 import Testing
+
+@testable import PosyLocation
 
 /// Issue 6's algorithms on synthetic data: the position filter rule by rule, the ETA on steady,
 /// stop-and-go and missing tracks, and geofence crossings with jitter at the boundary.
@@ -16,28 +17,33 @@ import Testing
     @Test func eachFilterRuleDropsItsPointsAndKeepsTheRest() {
         let f = PositionFilter()
         let batch = [
-            Self.fix(0, -60),                                                      // 0 kept
-            PositionFix(lat: 91, lon: 0, accuracy: 5, at: Self.at(-50)),           // 1 latitude 91
-            PositionFix(lat: .nan, lon: 0, accuracy: 5, at: Self.at(-49)),         // 2 NaN
-            Self.fix(100, -40, accuracy: 250),                                     // 3 worse than 100 m
-            PositionFix(lat: 31.2, lon: 121.4, accuracy: 5, at: "yesterday"),      // 4 unreadable time
-            Self.fix(100, 365 * 86400),                                            // 5 a year ahead
-            Self.fix(100, -2 * 86400),                                             // 6 two days old
-            Self.fix(60_000, -30),                                                 // 7 60 km in 30 s
-            Self.fix(0, -60),                                                      // 8 same time as 0
-            Self.fix(150, -30),                                                    // 9 kept: 5 m/s
-            Self.fix(100, 10),                                                     // 10 within the clock skew: kept
+            Self.fix(0, -60),  // 0 kept
+            PositionFix(lat: 91, lon: 0, accuracy: 5, at: Self.at(-50)),  // 1 latitude 91
+            PositionFix(lat: .nan, lon: 0, accuracy: 5, at: Self.at(-49)),  // 2 NaN
+            Self.fix(100, -40, accuracy: 250),  // 3 worse than 100 m
+            PositionFix(lat: 31.2, lon: 121.4, accuracy: 5, at: "yesterday"),  // 4 unreadable time
+            Self.fix(100, 365 * 86400),  // 5 a year ahead
+            Self.fix(100, -2 * 86400),  // 6 two days old
+            Self.fix(60_000, -30),  // 7 60 km in 30 s
+            Self.fix(0, -60),  // 8 same time as 0
+            Self.fix(150, -30),  // 9 kept: 5 m/s
+            Self.fix(100, 10),  // 10 within the clock skew: kept
         ]
         let r = f.filter(batch, now: Self.now)
         #expect(r.kept.map(\.index) == [0, 9, 10])
-        #expect(r.dropped == [1: .invalidCoordinates, 2: .invalidCoordinates, 3: .inaccurate, 4: .badTime, 5: .future,
-                              6: .tooOld, 7: .impossibleJump, 8: .duplicate])
+        #expect(
+            r.dropped == [
+                1: .invalidCoordinates, 2: .invalidCoordinates, 3: .inaccurate, 4: .badTime, 5: .future,
+                6: .tooOld, 7: .impossibleJump, 8: .duplicate,
+            ])
     }
 
     @Test func lateOutOfOrderBatchesAreJudgedAgainstTheirNeighboursInTime() {
         let f = PositionFilter()
         // Stored: a steady ride north at 5 m/s; a late batch fills the gap, shuffled, with a repeat and a spike.
-        let stored = [0.0, 60].map { PositionFilter.Anchor(time: Self.now.addingTimeInterval($0 - 120), lat: 31.2 + $0 * 5 / 111_195, lon: 121.4, accuracy: 5) }
+        let stored = [0.0, 60].map {
+            PositionFilter.Anchor(time: Self.now.addingTimeInterval($0 - 120), lat: 31.2 + $0 * 5 / 111_195, lon: 121.4, accuracy: 5)
+        }
         let batch = [Self.fix(200, -80), Self.fix(100, -100), Self.fix(300, -120 + 60), Self.fix(20_000, -90), Self.fix(100, -100)]
         let r = f.filter(batch, stored: stored, now: Self.now)
         #expect(r.kept.map(\.index) == [1, 0], "in time order, the spike and the repeats dropped: \(r.kept.map(\.index)) \(r.dropped)")
@@ -46,7 +52,8 @@ import Testing
 
     static func track(_ speeds: [(seconds: Int, mps: Double)]) -> [ETAEstimator.Point] {
         var points: [ETAEstimator.Point] = []
-        var t = 0.0, d = 0.0
+        var t = 0.0
+        var d = 0.0
         for (seconds, v) in speeds {
             for _ in 0..<(seconds / 10) {
                 points.append(.init(time: Self.now.addingTimeInterval(t), lat: 31.2 + d / 111_195, lon: 121.4))

@@ -2,12 +2,13 @@ import Foundation
 import PosyAccess
 import PosyAuth
 import PosyCore
-@testable import PosyLocation
 import PosyOrders
 import PosySchema
 import PosyStore
 import Synchronization
 import Testing
+
+@testable import PosyLocation
 
 /// posy-location in process (store in a temp file, no bus): fleet and order events applied as the
 /// durable subscriber would, pushes captured, durable events read from the outbox, and time driven
@@ -41,8 +42,11 @@ import Testing
                 store: store, events: events, config: config, metrics: Metrics(), logger: .init(label: "test"),
                 clock: { now.withLock { $0 } },
                 publish: { topic, type, data in pushes.withLock { $0.append(Push(topic: topic, type: type, data: data)) } })
-            try await apply(Topic.fleetShop, Shop(id: "s1", name: "Rosa", address: "1 Main St", lat: LocationServiceTests.shop.lat,
-                                                  lon: LocationServiceTests.shop.lon, timeZone: "Asia/Shanghai"))
+            try await apply(
+                Topic.fleetShop,
+                Shop(
+                    id: "s1", name: "Rosa", address: "1 Main St", lat: LocationServiceTests.shop.lat,
+                    lon: LocationServiceTests.shop.lon, timeZone: "Asia/Shanghai"))
             try await courier("k1")
             try await courier("k2")
         }
@@ -53,29 +57,41 @@ import Testing
         func apply(_ type: String, _ payload: some Encodable) async throws {
             let e = try Envelope.make(src: "orders", epoch: "o", seq: seq.add(1, ordering: .relaxed).newValue, type: type, payload: payload)
             try await store.write { db in
-                if type == Topic.fleetShop { try self.service.applyShop(db, e) }
-                else if type == Topic.fleetCourier { try self.service.applyCourier(db, e) }
-                else { try self.service.applyOrderEvent(db, e) }
+                if type == Topic.fleetShop {
+                    try self.service.applyShop(db, e)
+                } else if type == Topic.fleetCourier {
+                    try self.service.applyCourier(db, e)
+                } else {
+                    try self.service.applyOrderEvent(db, e)
+                }
             }
         }
 
         func courier(_ id: String, onDuty: Bool = true, vehicle: Vehicle = .bike) async throws {
-            try await apply(Topic.fleetCourier, Courier(id: id, shopId: "s1", name: "Wei \(id)", phone: "1", vehicle: vehicle, onDuty: onDuty))
+            try await apply(
+                Topic.fleetCourier, Courier(id: id, shopId: "s1", name: "Wei \(id)", phone: "1", vehicle: vehicle, onDuty: onDuty))
         }
 
         /// Moves order `id` to `state` with courier `courier`, window ending `windowEnd` seconds after t0.
-        func order(_ state: OrderState, id: String = "o1", courier: String? = "k1", customer: String = "c1",
-                   windowEnd: Double = 7200) async throws {
+        func order(
+            _ state: OrderState, id: String = "o1", courier: String? = "k1", customer: String = "c1",
+            windowEnd: Double = 7200
+        ) async throws {
             let end = Timestamp.format(LocationServiceTests.t0.addingTimeInterval(windowEnd))
-            var o = Order(id: id, shopId: "s1", conversationId: "m1-\(id)", state: state, customer: OrderCustomer(id: customer, name: "Mei"),
-                          recipient: OrderRecipient(name: "Mum", phone: "2", address: "9 Home Rd", lat: LocationServiceTests.home.lat,
-                                                    lon: LocationServiceTests.home.lon),
-                          sender: nil, items: [OrderItem(name: "carnations", quantity: 12)], cardMessage: nil, handling: OrderHandling(),
-                          window: DeliveryWindow(start: Timestamp.format(LocationServiceTests.t0), end: end), surprise: false, notes: nil,
-                          courierId: courier, createdAt: Timestamp.format(LocationServiceTests.t0), updatedAt: Timestamp.format(clock))
+            var o = Order(
+                id: id, shopId: "s1", conversationId: "m1-\(id)", state: state, customer: OrderCustomer(id: customer, name: "Mei"),
+                recipient: OrderRecipient(
+                    name: "Mum", phone: "2", address: "9 Home Rd", lat: LocationServiceTests.home.lat,
+                    lon: LocationServiceTests.home.lon),
+                sender: nil, items: [OrderItem(name: "carnations", quantity: 12)], cardMessage: nil, handling: OrderHandling(),
+                window: DeliveryWindow(start: Timestamp.format(LocationServiceTests.t0), end: end), surprise: false, notes: nil,
+                courierId: courier, createdAt: Timestamp.format(LocationServiceTests.t0), updatedAt: Timestamp.format(clock))
             o.courier = courier.map { _ in CourierSummary(firstName: "Wei", vehicle: .bike) }
-            try await apply(state.eventType, OrderEvent(orderId: id, shopId: "s1", state: state, courierId: courier,
-                                                        conversationId: "m1-\(id)", actor: "staff:st1", at: o.updatedAt, detail: nil, order: o))
+            try await apply(
+                state.eventType,
+                OrderEvent(
+                    orderId: id, shopId: "s1", state: state, courierId: courier,
+                    conversationId: "m1-\(id)", actor: "staff:st1", at: o.updatedAt, detail: nil, order: o))
         }
 
         static func caller(_ sub: String, _ role: Role, shop: String? = "s1") -> RPCCaller {
@@ -146,8 +162,10 @@ import Testing
         await Self.expectCode(.invalidField) { try await s.send([]) }
         // Nothing good in it: 422, each point's reason in the message.
         await Self.expectCode(.invalidField) {
-            try await s.send([Station.fix(91, 0, at: s.clock), Station.fix(.nan, 0, at: s.clock),
-                              Station.fix(0, 0, at: s.clock.addingTimeInterval(365 * 86_400))])
+            try await s.send([
+                Station.fix(91, 0, at: s.clock), Station.fix(.nan, 0, at: s.clock),
+                Station.fix(0, 0, at: s.clock.addingTimeInterval(365 * 86_400)),
+            ])
         }
         // Good points are kept whatever is wrong with the others; each bad one says why.
         let reply = try await s.send([
@@ -158,8 +176,11 @@ import Testing
             good,
         ])
         #expect(reply.accepted == 1)
-        #expect(reply.dropped == [DroppedFix(index: 0, reason: .invalidCoordinates), DroppedFix(index: 2, reason: .future),
-                                  DroppedFix(index: 3, reason: .inaccurate), DroppedFix(index: 4, reason: .duplicate)])
+        #expect(
+            reply.dropped == [
+                DroppedFix(index: 0, reason: .invalidCoordinates), DroppedFix(index: 2, reason: .future),
+                DroppedFix(index: 3, reason: .inaccurate), DroppedFix(index: 4, reason: .duplicate),
+            ])
         let metrics = s.service.metrics
         #expect(metrics.counter("positions_accepted") == 1)
         #expect(metrics.counter("positions_dropped_future") == 2 && metrics.counter("positions_dropped_invalidCoordinates") == 3)
@@ -171,7 +192,9 @@ import Testing
         // The phone was offline for ten minutes: the buffer arrives shuffled, then again.
         let start = s.clock
         s.wait(600)
-        var buffer = (0..<60).map { i in Station.fix(Self.shop.lat + Double(i) * 50 / 111_195, Self.shop.lon, at: start.addingTimeInterval(Double(i) * 10)) }
+        var buffer = (0..<60).map { i in
+            Station.fix(Self.shop.lat + Double(i) * 50 / 111_195, Self.shop.lon, at: start.addingTimeInterval(Double(i) * 10))
+        }
         buffer.shuffle()
         let first = try await s.send(Array(buffer[..<40]))
         #expect(first.accepted == 40 && first.dropped.isEmpty)
@@ -354,7 +377,8 @@ import Testing
             let id = "o\(n)"
             try await s.order(.outForDelivery, id: id)
             try await s.at(north: 300)
-            let predicted = try #require(try await s.service.tracking(.init(caller: Station.caller("st1", .staff), orderId: id)).eta?.seconds)
+            let predicted = try #require(
+                try await s.service.tracking(.init(caller: Station.caller("st1", .staff), orderId: id)).eta?.seconds)
             s.wait(predicted * 2)
             try await s.order(.delivered, id: id)
         }

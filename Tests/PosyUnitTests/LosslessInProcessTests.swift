@@ -7,7 +7,10 @@ import Testing
 
 /// Two Posy peers in one process meeting at an in-process forwarder over TCP loopback.
 @Suite(.serialized) struct LosslessInProcessTests {
-    static let effects = [Migration(2, "effects", "CREATE TABLE effects (id INTEGER PRIMARY KEY AUTOINCREMENT, src TEXT, topic TEXT, seq INTEGER, n INTEGER);")]
+    static let effects = [
+        Migration(
+            2, "effects", "CREATE TABLE effects (id INTEGER PRIMARY KEY AUTOINCREMENT, src TEXT, topic TEXT, seq INTEGER, n INTEGER);")
+    ]
 
     struct Peers {
         let proxy: ZMQProxy
@@ -17,8 +20,9 @@ import Testing
     }
 
     static func start() async throws -> Peers {
-        let proxy = try await ZMQProxy.start(frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: .init(),
-                                             backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: .init())
+        let proxy = try await ZMQProxy.start(
+            frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: .init(),
+            backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: .init())
         var c = ServiceConfig()
         c.busPub = proxy.frontendEndpoints[0]
         c.busSub = proxy.backendEndpoints[0]
@@ -94,7 +98,9 @@ import Testing
                 // Garbage on the bus is dropped and counted.
                 producer.publisher.postRaw([Data("t.0".utf8), Data("not json".utf8)])
                 producer.publisher.postRaw([Data("t.0".utf8)])
-                producer.publisher.postRaw([Data("t.0".utf8), Data(#"{"v":1,"src":"x","epoch":"e","seq":1,"type":"t.0","data":[]}"#.utf8), Data()])
+                producer.publisher.postRaw([
+                    Data("t.0".utf8), Data(#"{"v":1,"src":"x","epoch":"e","seq":1,"type":"t.0","data":[]}"#.utf8), Data(),
+                ])
                 let dropped = await Self.waitFor(.seconds(5)) {
                     sink.metrics.counter("bus_frames_dropped") >= 3 && sink.metrics.counter("events_duplicate") >= 20
                 }
@@ -126,8 +132,9 @@ import Testing
         try await ServiceHost.withRunning(p.producer) { producer in
             try await Self.emit(producer, 0..<9)
             let client = try await RPCClient(endpoint: producer.advertisedRPC)
-            let data = try await client.call(RPCMethod.eventsReplay,
-                                             body: JSON.encode(ReplayRequest(topic: "t.0", epoch: producer.events!.epoch, after: 1, limit: 10)))
+            let data = try await client.call(
+                RPCMethod.eventsReplay,
+                body: JSON.encode(ReplayRequest(topic: "t.0", epoch: producer.events!.epoch, after: 1, limit: 10)))
             let batch = try ReplayBatch.decode(data)
             #expect(batch.head == 3)
             #expect(batch.events.map(\.seq) == [2, 3])
@@ -175,7 +182,9 @@ import Testing
     /// the store holds, and the events are applied later, once each — none skipped.
     @Test func aFailedApplyTransactionIsRetriedNotSkipped() async throws {
         let p = try await Self.start()
-        let trap = Migration(3, "a switch that makes cursor writes fail", """
+        let trap = Migration(
+            3, "a switch that makes cursor writes fail",
+            """
             CREATE TABLE fail_switch (on_ INTEGER);
             CREATE TRIGGER cursor_insert_fails BEFORE INSERT ON cursors WHEN (SELECT COUNT(*) FROM fail_switch) > 0
               BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
@@ -183,7 +192,8 @@ import Testing
               BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
             """)
         let sink = try await ServiceHost.make(
-            ServiceDescriptor(service: "test", instance: "sink-fail", defaultRPCPort: 0, migrations: Self.effects + [trap], answersProbes: false),
+            ServiceDescriptor(
+                service: "test", instance: "sink-fail", defaultRPCPort: 0, migrations: Self.effects + [trap], answersProbes: false),
             config: p.config)
         sink.on("t.") { db, e in
             let n = try e.decode([String: Int64].self)["n"] ?? -1

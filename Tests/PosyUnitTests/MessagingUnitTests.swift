@@ -2,13 +2,14 @@ import Foundation
 import PosyAccess
 import PosyAuth
 import PosyCore
-@testable import PosyGateway
-@testable import PosyMessaging
 import PosyOrders
 import PosySchema
 import PosyStore
 import Synchronization
 import Testing
+
+@testable import PosyGateway
+@testable import PosyMessaging
 
 /// A messaging shard in process (store in a temp file, no bus): order events applied as the durable
 /// subscriber would, pushes captured, time driven by the test.
@@ -39,13 +40,17 @@ import Testing
         }
 
         func order(_ state: OrderState, courier: String? = nil, id: String = "o1", customer: String = "c1") async throws {
-            let o = Order(id: id, shopId: "s1", conversationId: "m1-\(id)", state: state, customer: OrderCustomer(id: customer, name: "Mei"),
-                          recipient: nil, sender: nil, items: [OrderItem(name: "roses", quantity: 3)], cardMessage: "secret",
-                          handling: OrderHandling(), window: DeliveryWindow(start: "2027-01-01T10:00:00Z", end: "2027-01-01T12:00:00Z"),
-                          surprise: false, notes: nil, courierId: courier, createdAt: "2027-01-01T09:00:00Z", updatedAt: Timestamp.format(now.withLock { $0 }))
-            let e = try Envelope.make(src: "orders", epoch: "o", seq: seq.add(1, ordering: .relaxed).newValue, type: state.eventType,
-                                      payload: OrderEvent(orderId: id, shopId: "s1", state: state, courierId: courier, conversationId: "m1-\(id)",
-                                                          actor: "staff:st1", at: o.updatedAt, detail: nil, order: o))
+            let o = Order(
+                id: id, shopId: "s1", conversationId: "m1-\(id)", state: state, customer: OrderCustomer(id: customer, name: "Mei"),
+                recipient: nil, sender: nil, items: [OrderItem(name: "roses", quantity: 3)], cardMessage: "secret",
+                handling: OrderHandling(), window: DeliveryWindow(start: "2027-01-01T10:00:00Z", end: "2027-01-01T12:00:00Z"),
+                surprise: false, notes: nil, courierId: courier, createdAt: "2027-01-01T09:00:00Z",
+                updatedAt: Timestamp.format(now.withLock { $0 }))
+            let e = try Envelope.make(
+                src: "orders", epoch: "o", seq: seq.add(1, ordering: .relaxed).newValue, type: state.eventType,
+                payload: OrderEvent(
+                    orderId: id, shopId: "s1", state: state, courierId: courier, conversationId: "m1-\(id)",
+                    actor: "staff:st1", at: o.updatedAt, detail: nil, order: o))
             try await store.write { db in try self.service.applyOrderEvent(db, e) }
         }
 
@@ -54,7 +59,8 @@ import Testing
         }
 
         func say(_ who: RPCCaller, _ text: String, id: String = UUID().uuidString) async throws -> MessagingRPC.SendResult {
-            try await service.send(.init(caller: who, conversationId: "m1-o1", message: MessageInput(clientMsgId: id, kind: "text", text: text)))
+            try await service.send(
+                .init(caller: who, conversationId: "m1-o1", message: MessageInput(clientMsgId: id, kind: "text", text: text)))
         }
 
         func unread(_ who: RPCCaller) async throws -> Int {
@@ -90,7 +96,9 @@ import Testing
         #expect(r.unread == 0 && r.readSeq == 5 && r.deliveredSeq == 5)
         let back = try await shard.service.ack(.init(caller: Self.customer, conversationId: "m1-o1", read: 1))
         #expect(back.readSeq == 5 && back.unread == 0)
-        await #expect(throws: RPCErrorBody.self) { try await shard.service.ack(.init(caller: Self.customer, conversationId: "m1-o1", read: 6)) }
+        await #expect(throws: RPCErrorBody.self) {
+            try await shard.service.ack(.init(caller: Self.customer, conversationId: "m1-o1", read: 6))
+        }
         // A recall takes the message off unread counts of those who had not read it, and never below 0.
         let oops = try await shard.say(Self.courier, "wrong chat")
         #expect(try await shard.unread(Self.customer) == 1)
@@ -116,15 +124,21 @@ import Testing
         try await shard.order(.accepted, courier: "k1")
         let page = try await shard.service.list(.init(caller: Self.courier, conversationId: "m1-o1"))
         #expect(page.messages.map(\.seq) == [4], "the courier sees from joining on: \(page.messages.map(\.seq))")
-        let strangers = [Self.otherCourier, Shard.caller("c2", .customer), Shard.caller("st9", .staff, shop: "s2"),
-                         RPCCaller(sub: "c1", role: "customer", order: "o9")]
+        let strangers = [
+            Self.otherCourier, Shard.caller("c2", .customer), Shard.caller("st9", .staff, shop: "s2"),
+            RPCCaller(sub: "c1", role: "customer", order: "o9"),
+        ]
         for who in strangers {
-            let e = await #expect(throws: RPCErrorBody.self) { try await shard.service.conversation(.init(caller: who, conversationId: "m1-o1")) }
+            let e = await #expect(throws: RPCErrorBody.self) {
+                try await shard.service.conversation(.init(caller: who, conversationId: "m1-o1"))
+            }
             #expect(e?.code == .notFound)
         }
         // Reassigned: k1 is out (404), k2 is in only after accepting.
         try await shard.order(.assigned, courier: "k2")
-        let gone = await #expect(throws: RPCErrorBody.self) { try await shard.service.list(.init(caller: Self.courier, conversationId: "m1-o1")) }
+        let gone = await #expect(throws: RPCErrorBody.self) {
+            try await shard.service.list(.init(caller: Self.courier, conversationId: "m1-o1"))
+        }
         #expect(gone?.code == .notFound)
         try await shard.order(.accepted, courier: "k2")
         #expect(try await shard.service.conversation(.init(caller: Self.otherCourier, conversationId: "m1-o1")).canSend)
@@ -184,9 +198,11 @@ import Testing
         func claims(_ sub: String, _ role: Role, _ shop: String? = nil, order: String? = nil) -> TokenClaims {
             TokenClaims(sub: sub, role: role, shop: shop, order: order, iat: 0, exp: Int64(Date().timeIntervalSince1970) + 60)
         }
-        for (name, c) in [("c1", claims("c1", .customer)), ("k1", claims("k1", .courier, "s1")), ("st1", claims("st1", .staff, "s1")),
-                          ("fake-c1", claims("c1", .courier, "s1")), ("st2", claims("st2", .staff, "s2")), ("admin", claims("a", .admin)),
-                          ("link-o1", claims("c1", .customer, order: "o1")), ("link-o2", claims("c1", .customer, order: "o2"))] {
+        for (name, c) in [
+            ("c1", claims("c1", .customer)), ("k1", claims("k1", .courier, "s1")), ("st1", claims("st1", .staff, "s1")),
+            ("fake-c1", claims("c1", .courier, "s1")), ("st2", claims("st2", .staff, "s2")), ("admin", claims("a", .admin)),
+            ("link-o1", claims("c1", .customer, order: "o1")), ("link-o2", claims("c1", .customer, order: "o2")),
+        ] {
             _ = router.register(c) { frame in got.withLock { $0[name, default: []].append(frame) } }
         }
         for p in pushes {
@@ -209,7 +225,8 @@ import Testing
 
     @Test func chatPushesCarryTheirBodyBytesUnchanged() throws {
         let body = Data(#"{"text":"a \"body\": inside","body":{"x":1}}"#.utf8)
-        let push = ChatPush(conversationId: "m1-o1", orderId: "o1", role: "customer", unread: ["body": 2, "c\"1": 3], unreadElse: 4, only: "c1")
+        let push = ChatPush(
+            conversationId: "m1-o1", orderId: "o1", role: "customer", unread: ["body": 2, "c\"1": 3], unreadElse: 4, only: "c1")
         let data = push.encode(body: body)
         #expect(try JSONSerialization.jsonObject(with: data) is [String: Any], "valid JSON")
         let (decoded, bytes) = try ChatPush.decode(data)
@@ -224,7 +241,10 @@ import Testing
         t.shards["messaging-1"] = .init(epoch: "abc", pos: 42)
         t.shards["messaging-12"] = .init(epoch: "d:e", pos: 0)
         #expect(try SyncToken(text: t.text) == t)
-        for bad in ["!!!", "bWVzc2FnaW5nLTE9YWJj", Data("orders=abc:1".utf8).base64EncodedString(), Data("messaging-1=abc:-1".utf8).base64EncodedString()] {
+        for bad in [
+            "!!!", "bWVzc2FnaW5nLTE9YWJj", Data("orders=abc:1".utf8).base64EncodedString(),
+            Data("messaging-1=abc:-1".utf8).base64EncodedString(),
+        ] {
             #expect(throws: RPCErrorBody.self) { try SyncToken(text: bad) }
         }
         #expect(MessagingRPC.instance(of: "m2-o1") == "messaging-2")

@@ -1,15 +1,18 @@
 import Foundation
-@testable import PosyNotify
 import Testing
+
+@testable import PosyNotify
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where a webhook may go: every address a URL's host resolves to is checked, and the call is made
 /// to the checked address only; redirects are never followed.
 @Suite struct NetworkDestinationTests {
     @Test(arguments: [
-        ("127.0.0.1", IPAddress.Scope.local), ("127.8.9.1", .local), ("10.1.2.3", .local), ("172.16.0.1", .local), ("172.31.255.255", .local),
+        ("127.0.0.1", IPAddress.Scope.local), ("127.8.9.1", .local), ("10.1.2.3", .local), ("172.16.0.1", .local),
+        ("172.31.255.255", .local),
         ("192.168.1.1", .local), ("169.254.169.254", .local), ("100.64.0.1", .local), ("198.18.0.1", .local), ("192.0.2.10", .local),
         ("0.0.0.0", .never), ("0.1.2.3", .never), ("224.0.0.1", .never), ("239.255.255.250", .never), ("255.255.255.255", .never),
         ("240.0.0.1", .never),
@@ -48,8 +51,10 @@ import Glibc
         await #expect(throws: NetworkDestination.Refusal.self) { _ = try await NetworkDestination.resolve("224.0.0.1", allowLocal: true) }
     }
 
-    @Test(arguments: ["ftp://example.com/", "file:///etc/passwd", "http://user:pw@example.com/", "http:///path", "gopher://x/",
-                      "http://exa mple.com/", "http://example.com:0/"])
+    @Test(arguments: [
+        "ftp://example.com/", "file:///etc/passwd", "http://user:pw@example.com/", "http:///path", "gopher://x/",
+        "http://exa mple.com/", "http://example.com:0/",
+    ])
     func urlsPosyDoesNotCallAreRefused(_ url: String) {
         #expect(throws: NetworkDestination.Refusal.self) { _ = try NetworkDestination.host(of: url) }
     }
@@ -60,8 +65,9 @@ import Glibc
         let listener = try LoopbackListener()
         let sender = OutboundSender(config: NotifyConfig(), logger: .init(label: "test"))
         for url in ["http://127.0.0.1:\(listener.port)/hook", "http://localhost:\(listener.port)/hook"] {
-            let job = OutboundSender.Job(id: "wd_1", channel: "webhook", target: "wh_1", event: "order.placed", body: Data("{}".utf8),
-                                         url: url, secret: "whsec_0123456789abcdef")
+            let job = OutboundSender.Job(
+                id: "wd_1", channel: "webhook", target: "wh_1", event: "order.placed", body: Data("{}".utf8),
+                url: url, secret: "whsec_0123456789abcdef")
             await #expect(throws: OutboundFailure.notAllowed) { _ = try await sender.send(job, signedAt: Date()) }
         }
         try await Task.sleep(for: .milliseconds(200))
@@ -73,12 +79,16 @@ import Glibc
     /// With local targets allowed (tests), a redirect is answered as a failure and not followed.
     @Test func redirectsAreNotFollowed() async throws {
         let target = try LoopbackListener()
-        let redirector = try LoopbackListener(reply: "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:\(target.port)/v1/orders\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        let redirector = try LoopbackListener(
+            reply:
+                "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:\(target.port)/v1/orders\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
         var config = NotifyConfig()
         config.allowLocalTargets = true
         let sender = OutboundSender(config: config, logger: .init(label: "test"))
-        let job = OutboundSender.Job(id: "wd_2", channel: "webhook", target: "wh_1", event: "order.placed", body: Data("{}".utf8),
-                                     url: "http://127.0.0.1:\(redirector.port)/hook", secret: "whsec_0123456789abcdef")
+        let job = OutboundSender.Job(
+            id: "wd_2", channel: "webhook", target: "wh_1", event: "order.placed", body: Data("{}".utf8),
+            url: "http://127.0.0.1:\(redirector.port)/hook", secret: "whsec_0123456789abcdef")
         let status = try await sender.send(job, signedAt: Date())
         #expect(status == 302)
         #expect(OutboundFailure.status(302).description == "HTTP 302 (redirects are not followed)")

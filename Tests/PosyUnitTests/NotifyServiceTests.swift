@@ -2,12 +2,13 @@ import Foundation
 import PosyAccess
 import PosyAuth
 import PosyCore
-@testable import PosyNotify
 import PosyOrders
 import PosySchema
 import PosyStore
 import Synchronization
 import Testing
+
+@testable import PosyNotify
 
 /// posy-notify in process: rules and templates, who gets what in which language, exactly once,
 /// surprises, coalescing, quiet hours and the inbox RPCs. Events are applied the way the durable
@@ -37,8 +38,11 @@ import Testing
                 store: store, config: config, links: NotifyLinks(publicURL: "https://posy.example", secret: "s3cret"), metrics: Metrics(),
                 logger: .init(label: "test"), clock: { now.withLock { $0 } },
                 publish: { topic, type, data in pushes.withLock { $0.append(Push(topic: topic, type: type, data: data)) } })
-            _ = try await apply(Topic.fleetShop, Shop(id: "s1", name: "Rosa Blooms", address: "1 Main St", lat: 31.23, lon: 121.47,
-                                                      timeZone: "Asia/Shanghai"))
+            _ = try await apply(
+                Topic.fleetShop,
+                Shop(
+                    id: "s1", name: "Rosa Blooms", address: "1 Main St", lat: 31.23, lon: 121.47,
+                    timeZone: "Asia/Shanghai"))
         }
 
         /// Applies one event as a durable handler would; returns its envelope (to apply again).
@@ -56,14 +60,15 @@ import Testing
         }
 
         static func order(_ state: OrderState, surprise: Bool = false, anonymous: Bool = true) -> Order {
-            var o = Order(id: "order-0001", shopId: "s1", conversationId: "m1-o1", state: state,
-                          customer: OrderCustomer(id: "c1", name: "Mei", phone: "+86 138 0000 0001"),
-                          recipient: OrderRecipient(name: "Mum", phone: "+86 138 0000 0002", address: "9 Home Rd", lat: 31.25, lon: 121.47),
-                          sender: OrderSender(name: "Admirer Wu", phone: nil, anonymous: anonymous),
-                          items: [OrderItem(name: "carnations", quantity: 12)], cardMessage: "For the best mum", handling: OrderHandling(),
-                          window: DeliveryWindow(start: "2027-01-15T02:00:00Z", end: "2027-01-15T04:00:00Z"), surprise: surprise,
-                          notes: nil, courierId: state == .confirmed ? nil : "k1", createdAt: "2027-01-15T01:00:00Z",
-                          updatedAt: "2027-01-15T01:00:00Z")
+            var o = Order(
+                id: "order-0001", shopId: "s1", conversationId: "m1-o1", state: state,
+                customer: OrderCustomer(id: "c1", name: "Mei", phone: "+86 138 0000 0001"),
+                recipient: OrderRecipient(name: "Mum", phone: "+86 138 0000 0002", address: "9 Home Rd", lat: 31.25, lon: 121.47),
+                sender: OrderSender(name: "Admirer Wu", phone: nil, anonymous: anonymous),
+                items: [OrderItem(name: "carnations", quantity: 12)], cardMessage: "For the best mum", handling: OrderHandling(),
+                window: DeliveryWindow(start: "2027-01-15T02:00:00Z", end: "2027-01-15T04:00:00Z"), surprise: surprise,
+                notes: nil, courierId: state == .confirmed ? nil : "k1", createdAt: "2027-01-15T01:00:00Z",
+                updatedAt: "2027-01-15T01:00:00Z")
             o.courier = o.courierId.map { _ in CourierSummary(firstName: "Wei", vehicle: .bike) }
             return o
         }
@@ -71,9 +76,12 @@ import Testing
         @discardableResult
         func order(_ state: OrderState, surprise: Bool = false, anonymous: Bool = true) async throws -> Envelope {
             let o = Self.order(state, surprise: surprise, anonymous: anonymous)
-            return try await apply(state.eventType, OrderEvent(orderId: o.id, shopId: "s1", state: state, courierId: o.courierId,
-                                                               conversationId: o.conversationId, actor: "staff:st1", at: o.updatedAt,
-                                                               detail: nil, order: o))
+            return try await apply(
+                state.eventType,
+                OrderEvent(
+                    orderId: o.id, shopId: "s1", state: state, courierId: o.courierId,
+                    conversationId: o.conversationId, actor: "staff:st1", at: o.updatedAt,
+                    detail: nil, order: o))
         }
 
         func delayRisk(at: Date, eta: Date) async throws {
@@ -109,9 +117,11 @@ import Testing
         }
         // The defaults cover what the issue lists.
         let events = Set(set.rules.map(\.event))
-        for e in ["order.confirmed", "order.assigned", "order.assignment.unacknowledged", "order.outForDelivery", "order.arriving",
-                  "proof.accepted", "exception.opened", "exception.escalated", "delivery.delayRisk", "order.change.applied",
-                  "delivery.disputed"] {
+        for e in [
+            "order.confirmed", "order.assigned", "order.assignment.unacknowledged", "order.outForDelivery", "order.arriving",
+            "proof.accepted", "exception.opened", "exception.escalated", "delivery.delayRisk", "order.change.applied",
+            "delivery.disputed",
+        ] {
             #expect(events.contains(e), "\(e)")
         }
         var missing = set
@@ -121,7 +131,11 @@ import Testing
         unknown.templates["order.confirmed"]?["en"] = NotifyTemplate(title: "Hi {cardMessage}", body: "x")
         #expect(throws: NotifyError.rules("template order.confirmed (en): unknown placeholder {cardMessage}")) { try unknown.validate() }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString).json").path
-        _ = FileManager.default.createFile(atPath: path, contents: Data(#"{"rules":[{"event":"order.confirmed","audience":["customer"],"template":"nope","channels":["inApp"],"priority":"normal"}],"templates":{}}"#.utf8))
+        _ = FileManager.default.createFile(
+            atPath: path,
+            contents: Data(
+                #"{"rules":[{"event":"order.confirmed","audience":["customer"],"template":"nope","channels":["inApp"],"priority":"normal"}],"templates":{}}"#
+                    .utf8))
         #expect(throws: NotifyError.rules("rule for order.confirmed: no template nope")) { try NotifyRuleSet.load(path: path) }
     }
 
@@ -146,26 +160,34 @@ import Testing
 
     @Test func eachPartyHearsTheirPartOnceInTheirLanguage() async throws {
         let s = try await Station()
-        _ = try await s.service.preferences(NotifyRPC.PreferencesRequest(caller: Station.caller("c1", .customer),
-                                                                          set: NotifyPreferences(locale: "zh-CN")))
+        _ = try await s.service.preferences(
+            NotifyRPC.PreferencesRequest(
+                caller: Station.caller("c1", .customer),
+                set: NotifyPreferences(locale: "zh-CN")))
         try await s.order(.confirmed)
         let assigned = try await s.order(.assigned)
         try await s.order(.outForDelivery)
-        let x = OrderException(id: "x1", orderId: "order-0001", shopId: "s1", courierId: "k1", kind: .accessDenied, note: "gate 3 locked",
-                               lat: nil, lon: nil, mediaIds: [], openedBy: "courier:k1", openedAt: "2027-01-15T03:30:00Z")
+        let x = OrderException(
+            id: "x1", orderId: "order-0001", shopId: "s1", courierId: "k1", kind: .accessDenied, note: "gate 3 locked",
+            lat: nil, lon: nil, mediaIds: [], openedBy: "courier:k1", openedAt: "2027-01-15T03:30:00Z")
         try await s.apply("exception.opened", x)
         try await s.delayRisk(at: NotifyServiceTests.t0, eta: Timestamp.parse("2027-01-15T04:20:00Z")!)
         try await s.order(.arriving)
-        try await s.apply("proof.accepted", Proof(
-            id: "p1", orderId: "order-0001", shopId: "s1", courierId: "k1", customerId: "c1",
-            photos: [ProofMedia(id: "med1", sha256: "00", contentType: "image/jpeg", size: 1)], signature: nil, lat: nil, lon: nil,
-            accuracy: nil, handedTo: HandOver(kind: .recipient), recipientName: nil, note: nil, checks: nil,
-            submittedAt: "2027-01-15T04:15:00Z"), src: "receipts")
+        try await s.apply(
+            "proof.accepted",
+            Proof(
+                id: "p1", orderId: "order-0001", shopId: "s1", courierId: "k1", customerId: "c1",
+                photos: [ProofMedia(id: "med1", sha256: "00", contentType: "image/jpeg", size: 1)], signature: nil, lat: nil, lon: nil,
+                accuracy: nil, handedTo: HandOver(kind: .recipient), recipientName: nil, note: nil, checks: nil,
+                submittedAt: "2027-01-15T04:15:00Z"), src: "receipts")
         // Replays (a restart before the cursor moved, a repeated event) send nothing again.
         try await s.apply(assigned)
 
-        #expect(try await s.templates("c1", .customer) == ["order.confirmed", "order.outForDelivery", "delayRisk.customer",
-                                                            "order.arriving", "delivered"])
+        #expect(
+            try await s.templates("c1", .customer) == [
+                "order.confirmed", "order.outForDelivery", "delayRisk.customer",
+                "order.arriving", "delivered",
+            ])
         #expect(try await s.templates("k1", .courier, shop: "s1") == ["order.assigned"])
         #expect(try await s.templates("st1", .staff, shop: "s1") == ["exception.opened", "delayRisk.staff", "delivered"])
         #expect(try await s.templates("c2", .customer).isEmpty)
@@ -181,7 +203,9 @@ import Testing
         let claims = try TokenSigner(secret: "s3cret").verify(token)
         #expect(claims.sub == "c1" && claims.role == .customer && claims.order == "order-0001")
         let staff = try await s.inbox("st1", .staff, shop: "s1").notifications
-        #expect(staff.first { $0.template == "exception.opened" }?.body == "Order order-0001: the courier reports no access (gate closed). gate 3 locked")
+        #expect(
+            staff.first { $0.template == "exception.opened" }?.body
+                == "Order order-0001: the courier reports no access (gate closed). gate 3 locked")
         #expect(staff.first { $0.template == "delivered" }?.link == "https://posy.example/v1/media/med1")
         let courier = try await s.inbox("k1", .courier, shop: "s1").notifications
         #expect(courier.first?.body == "Order order-0001 is yours: deliver between 10:00–12:00. Please accept it.")
@@ -201,7 +225,8 @@ import Testing
         try await s.order(.outForDelivery)
         let eta = Timestamp.parse("2027-01-15T04:20:00Z")!
         try await s.delayRisk(at: NotifyServiceTests.t0, eta: eta)
-        try await s.delayRisk(at: NotifyServiceTests.t0.addingTimeInterval(120), eta: eta.addingTimeInterval(300))  // 2 min later, 5 min worse
+        // 2 min later, 5 min worse:
+        try await s.delayRisk(at: NotifyServiceTests.t0.addingTimeInterval(120), eta: eta.addingTimeInterval(300))
         try await s.delayRisk(at: NotifyServiceTests.t0.addingTimeInterval(180), eta: eta.addingTimeInterval(900))  // moved 15 min: now
         try await s.delayRisk(at: NotifyServiceTests.t0.addingTimeInterval(540), eta: eta.addingTimeInterval(960))  // 6 min after the last
         let customer = try await s.inbox("c1", .customer).notifications.filter { $0.template == "delayRisk.customer" }
@@ -213,9 +238,13 @@ import Testing
     @Test func surprisesWaitForTheDoorAndAnAnonymousSenderIsNeverNamedToRecipientOrCourier() async throws {
         let s = try await Station()
         let surprise = Station.order(.outForDelivery, surprise: true)
-        let out = try #require(try NotifyEvent.read(try Envelope.make(src: "orders", epoch: "e", seq: 1, type: "order.outForDelivery",
-            payload: OrderEvent(orderId: surprise.id, shopId: "s1", state: .outForDelivery, courierId: "k1", conversationId: "m",
-                                actor: "courier:k1", at: "t", detail: nil, order: surprise))))
+        let out = try #require(
+            try NotifyEvent.read(
+                try Envelope.make(
+                    src: "orders", epoch: "e", seq: 1, type: "order.outForDelivery",
+                    payload: OrderEvent(
+                        orderId: surprise.id, shopId: "s1", state: .outForDelivery, courierId: "k1", conversationId: "m",
+                        actor: "courier:k1", at: "t", detail: nil, order: surprise))))
         let people = try await s.store.read { db in try s.service.people(db, .recipient, event: out, order: surprise, shop: nil) }
         #expect(people.isEmpty)
         var door = out
@@ -234,7 +263,9 @@ import Testing
             }
         }
         let named = Station.order(.arriving, anonymous: false)
-        #expect(NotifyFacts.make(arriving, order: named, shop: nil, audience: .recipient, locale: "en", links: links).values["sender"] == "Admirer Wu")
+        #expect(
+            NotifyFacts.make(arriving, order: named, shop: nil, audience: .recipient, locale: "en", links: links).values["sender"]
+                == "Admirer Wu")
         // The recipient has no inbox: nothing in-app is stored for them.
         try await s.order(.arriving, surprise: true)
         let rows = try await s.store.read { db in try db.query("SELECT count(*) FROM inbox WHERE person LIKE 'recipient:%'").first?.int(0) }
@@ -244,14 +275,18 @@ import Testing
     @Test func quietHoursKeepTheInboxButHoldTheBuzzExceptForWhatMustBeKnownNow() async throws {
         let s = try await Station()
         // 08:00 UTC is 16:00 in Shanghai; quiet 15:00–09:00 there.
-        _ = try await s.service.preferences(NotifyRPC.PreferencesRequest(caller: Station.caller("c1", .customer),
-            set: NotifyPreferences(quietStart: "15:00", quietEnd: "09:00", timeZone: "Asia/Shanghai")))
+        _ = try await s.service.preferences(
+            NotifyRPC.PreferencesRequest(
+                caller: Station.caller("c1", .customer),
+                set: NotifyPreferences(quietStart: "15:00", quietEnd: "09:00", timeZone: "Asia/Shanghai")))
         try await s.order(.confirmed)  // normal
         try await s.delayRisk(at: NotifyServiceTests.t0, eta: Timestamp.parse("2027-01-15T04:30:00Z")!)  // high
         #expect(try await s.templates("c1", .customer) == ["order.confirmed", "delayRisk.customer"])
         #expect(s.pushes.withLock { $0 }.filter { $0.topic == Topic.user("c1") }.count == 1)
-        #expect(NotifyService.isQuiet(NotifyPreferences(quietStart: "22:00", quietEnd: "07:00"), at: Timestamp.parse("2027-01-15T23:30:00Z")!))
-        #expect(!NotifyService.isQuiet(NotifyPreferences(quietStart: "22:00", quietEnd: "07:00"), at: Timestamp.parse("2027-01-15T12:00:00Z")!))
+        #expect(
+            NotifyService.isQuiet(NotifyPreferences(quietStart: "22:00", quietEnd: "07:00"), at: Timestamp.parse("2027-01-15T23:30:00Z")!))
+        #expect(
+            !NotifyService.isQuiet(NotifyPreferences(quietStart: "22:00", quietEnd: "07:00"), at: Timestamp.parse("2027-01-15T12:00:00Z")!))
     }
 
     @Test func theInboxPagesMarksReadAndKeepsToItsOwner() async throws {
@@ -271,8 +306,10 @@ import Testing
         #expect(again.readAt == read.readAt)
         let unread = try await s.service.inbox(NotifyRPC.InboxRequest(caller: Station.caller("c1", .customer), unreadOnly: true))
         #expect(unread.notifications.count == 2 && unread.unread == 2)
-        for bad in [NotifyPreferences(locale: "fr"), NotifyPreferences(quietStart: "25:00"), NotifyPreferences(timeZone: "Mars/Base"),
-                    NotifyPreferences(email: "nope"), NotifyPreferences(phone: "call me")] {
+        for bad in [
+            NotifyPreferences(locale: "fr"), NotifyPreferences(quietStart: "25:00"), NotifyPreferences(timeZone: "Mars/Base"),
+            NotifyPreferences(email: "nope"), NotifyPreferences(phone: "call me"),
+        ] {
             await #expect(throws: RPCErrorBody.self) {
                 _ = try await s.service.preferences(NotifyRPC.PreferencesRequest(caller: Station.caller("c1", .customer), set: bad))
             }
@@ -281,8 +318,10 @@ import Testing
         let link = Viewer.caller(TokenClaims(sub: "c1", role: .customer, order: "order-0001", iat: 0, exp: Int64.max))
         await #expect(throws: RPCErrorBody.self) { _ = try await s.service.inbox(NotifyRPC.InboxRequest(caller: link)) }
         await #expect(throws: RPCErrorBody.self) {
-            _ = try await s.service.shopSettings(NotifyRPC.ShopSettingsRequest(caller: Station.caller("st9", .staff, shop: "s2"), shopId: "s1",
-                                                                               set: ShopNotifySettings(managerId: "st9")))
+            _ = try await s.service.shopSettings(
+                NotifyRPC.ShopSettingsRequest(
+                    caller: Station.caller("st9", .staff, shop: "s2"), shopId: "s1",
+                    set: ShopNotifySettings(managerId: "st9")))
         }
     }
 
@@ -302,8 +341,10 @@ import Testing
         #expect(pruned > 0)
         #expect(try await s.templates("c1", .customer) == ["order.arriving"])
         let left = try await s.store.read { db in
-            (try db.query("SELECT state, count(*) FROM outbound GROUP BY state").map { "\($0.string(0)!) \($0.int(1)!)" },
-             try db.query("SELECT count(*) FROM sends").first?.int(0) ?? -1)
+            (
+                try db.query("SELECT state, count(*) FROM outbound GROUP BY state").map { "\($0.string(0)!) \($0.int(1)!)" },
+                try db.query("SELECT count(*) FROM sends").first?.int(0) ?? -1
+            )
         }
         #expect(left.0 == ["pending 2"], "the old pending one and the new one: \(left.0)")
         #expect(left.1 == 2 && before == 6, "sends \(before) → \(left.1)")
@@ -318,16 +359,22 @@ import Testing
     @Test func aDeletedWebhookEndsItsPendingDeliveriesAsDead() async throws {
         let s = try await Station(config: Self.localTargets)
         let staff = Station.caller("st1", .staff, shop: "s1")
-        let hook = try await s.service.createWebhook(NotifyRPC.WebhookCreateRequest(caller: staff, url: "http://127.0.0.1:9/hook", events: ["order.*"]))
+        let hook = try await s.service.createWebhook(
+            NotifyRPC.WebhookCreateRequest(caller: staff, url: "http://127.0.0.1:9/hook", events: ["order.*"]))
         #expect(hook.secret?.hasPrefix("whsec_") == true)
         try await s.order(.confirmed)
-        #expect(try await s.service.deliveries(NotifyRPC.WebhookDeliveriesRequest(caller: staff, webhookId: hook.id)).map(\.state) == [.pending])
+        #expect(
+            try await s.service.deliveries(NotifyRPC.WebhookDeliveriesRequest(caller: staff, webhookId: hook.id)).map(\.state) == [.pending]
+        )
         await #expect(throws: RPCErrorBody.self) {
-            _ = try await s.service.deleteWebhook(NotifyRPC.WebhookRef(caller: Station.caller("st9", .staff, shop: "s2"), webhookId: hook.id))
+            _ = try await s.service.deleteWebhook(
+                NotifyRPC.WebhookRef(caller: Station.caller("st9", .staff, shop: "s2"), webhookId: hook.id))
         }
         _ = try await s.service.deleteWebhook(NotifyRPC.WebhookRef(caller: staff, webhookId: hook.id))
         let rows = try await s.store.read { db in
-            try db.query("SELECT o.state, a.error FROM outbound o JOIN outbound_attempts a ON a.delivery_id = o.id").map { "\($0.string(0)!) \($0.string(1) ?? "")" }
+            try db.query("SELECT o.state, a.error FROM outbound o JOIN outbound_attempts a ON a.delivery_id = o.id").map {
+                "\($0.string(0)!) \($0.string(1) ?? "")"
+            }
         }
         #expect(rows == ["dead webhook deleted"])
         try await s.order(.outForDelivery)
@@ -337,10 +384,13 @@ import Testing
 
     @Test func anEscalatedExceptionReachesTheShopsManager() async throws {
         let s = try await Station()
-        _ = try await s.service.shopSettings(NotifyRPC.ShopSettingsRequest(caller: Station.caller("st1", .staff, shop: "s1"), shopId: "s1",
-                                                                           set: ShopNotifySettings(managerId: "boss")))
-        var x = OrderException(id: "x1", orderId: "order-0001", shopId: "s1", courierId: "k1", kind: .damaged, note: nil,
-                               lat: nil, lon: nil, mediaIds: [], openedBy: "courier:k1", openedAt: "2027-01-15T03:30:00Z")
+        _ = try await s.service.shopSettings(
+            NotifyRPC.ShopSettingsRequest(
+                caller: Station.caller("st1", .staff, shop: "s1"), shopId: "s1",
+                set: ShopNotifySettings(managerId: "boss")))
+        var x = OrderException(
+            id: "x1", orderId: "order-0001", shopId: "s1", courierId: "k1", kind: .damaged, note: nil,
+            lat: nil, lon: nil, mediaIds: [], openedBy: "courier:k1", openedAt: "2027-01-15T03:30:00Z")
         x.escalatedAt = "2027-01-15T03:40:00Z"
         try await s.apply("exception.escalated", x)
         let boss = try await s.inbox("boss", .staff, shop: "s1").notifications
@@ -352,7 +402,9 @@ import Testing
     @Test func aWebhookIntoThePrivateNetworkIsRefusedWithAStableCode() async throws {
         let s = try await Station()
         let staff = Station.caller("st1", .staff, shop: "s1")
-        for url in ["http://127.0.0.1:7110/", "http://localhost:7101/", "http://[::1]/", "http://169.254.169.254/latest", "http://2130706433/"] {
+        for url in [
+            "http://127.0.0.1:7110/", "http://localhost:7101/", "http://[::1]/", "http://169.254.169.254/latest", "http://2130706433/",
+        ] {
             await #expect(throws: RPCErrorBody.self, "\(url)") {
                 do {
                     _ = try await s.service.createWebhook(NotifyRPC.WebhookCreateRequest(caller: staff, url: url, events: ["order.*"]))
@@ -363,7 +415,8 @@ import Testing
             }
         }
         await #expect(throws: RPCErrorBody.self) {
-            _ = try await s.service.createWebhook(NotifyRPC.WebhookCreateRequest(caller: staff, url: "file:///etc/passwd", events: ["order.*"]))
+            _ = try await s.service.createWebhook(
+                NotifyRPC.WebhookCreateRequest(caller: staff, url: "file:///etc/passwd", events: ["order.*"]))
         }
     }
 
@@ -373,8 +426,10 @@ import Testing
         let s = try await Station(config: Self.localTargets)
         let receiver = try LoopbackListener()
         let staff = Station.caller("st1", .staff, shop: "s1")
-        let hook = try await s.service.createWebhook(NotifyRPC.WebhookCreateRequest(
-            caller: staff, url: "http://127.0.0.1:\(receiver.port)/hook", events: ["order.confirmed"], secret: "whsec_0123456789abcdef"))
+        let hook = try await s.service.createWebhook(
+            NotifyRPC.WebhookCreateRequest(
+                caller: staff, url: "http://127.0.0.1:\(receiver.port)/hook", events: ["order.confirmed"], secret: "whsec_0123456789abcdef")
+        )
         try await s.order(.confirmed)
         #expect(try await s.service.deliverDue() == 1)
         let request = try #require(receiver.requests.first)
@@ -384,8 +439,13 @@ import Testing
         let body = Data(parts.dropFirst().joined(separator: "\r\n\r\n").utf8)
         let wall = Int64(Date().timeIntervalSince1970)
         #expect(WebhookSignature.verify(header: value, body: body, secret: "whsec_0123456789abcdef", now: wall))
-        #expect(!WebhookSignature.verify(header: value, body: body, secret: "whsec_0123456789abcdef", now: Int64(NotifyServiceTests.t0.timeIntervalSince1970)))
+        #expect(
+            !WebhookSignature.verify(
+                header: value, body: body, secret: "whsec_0123456789abcdef", now: Int64(NotifyServiceTests.t0.timeIntervalSince1970)))
         #expect(!WebhookSignature.verify(header: value, body: body + Data(" ".utf8), secret: "whsec_0123456789abcdef", now: wall))
-        #expect(try await s.service.deliveries(NotifyRPC.WebhookDeliveriesRequest(caller: staff, webhookId: hook.id)).map(\.state) == [.delivered])
+        #expect(
+            try await s.service.deliveries(NotifyRPC.WebhookDeliveriesRequest(caller: staff, webhookId: hook.id)).map(\.state) == [
+                .delivered
+            ])
     }
 }

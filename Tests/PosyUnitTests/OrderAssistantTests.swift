@@ -7,8 +7,9 @@ import Testing
 /// it answers from what the customer may know.
 @Suite struct OrderAssistantTests {
     /// Out for delivery, 1.2 km away, 9 minutes: 11:31 in Shanghai.
-    static let out = AssistantFacts(state: .outForDelivery, windowStart: "2027-01-15T02:00:00Z", windowEnd: "2027-01-15T04:00:00Z",
-                                    timeZone: "Asia/Shanghai", distanceMeters: 1_230, etaSeconds: 540, etaAt: "2027-01-15T03:31:00Z")
+    static let out = AssistantFacts(
+        state: .outForDelivery, windowStart: "2027-01-15T02:00:00Z", windowEnd: "2027-01-15T04:00:00Z",
+        timeZone: "Asia/Shanghai", distanceMeters: 1_230, etaSeconds: 540, etaAt: "2027-01-15T03:31:00Z")
 
     static let table: [(String, OrderAssistant.Intent, String)] = [
         ("where are my flowers?", .whereIsIt, "en"),
@@ -66,13 +67,15 @@ import Testing
     }
 
     @Test func whereIsItAnswersWithTheStateDistanceAndETA() {
-        #expect(OrderAssistant.reply(to: "where are my flowers?", facts: Self.out).text
-            == "Your flowers are on the way: the courier is about 1.2 km away, expected at 11:31 (in about 9 min).")
+        #expect(
+            OrderAssistant.reply(to: "where are my flowers?", facts: Self.out).text
+                == "Your flowers are on the way: the courier is about 1.2 km away, expected at 11:31 (in about 9 min).")
         #expect(OrderAssistant.reply(to: "花到哪了", facts: Self.out).text == "您的花正在路上：骑手距离您约 1.2 km，预计 11:31 送达（约 9 分钟）。")
         var confirmed = Self.out
         confirmed.state = .confirmed
-        #expect(OrderAssistant.reply(to: "when will it arrive", facts: confirmed).text
-            == "Your order is confirmed and being prepared; it will be delivered between 10:00–12:00.")
+        #expect(
+            OrderAssistant.reply(to: "when will it arrive", facts: confirmed).text
+                == "Your order is confirmed and being prepared; it will be delivered between 10:00–12:00.")
         var delivered = Self.out
         delivered.state = .delivered
         delivered.deliveredAt = "2027-01-15T03:40:00Z"

@@ -21,13 +21,14 @@ import Testing
     static let now = Date(timeIntervalSince1970: 1_778_400_000)
 
     static func order(_ state: OrderState) -> Order {
-        Order(id: "o1", shopId: "s1", conversationId: "m1-o1", state: state,
-              customer: OrderCustomer(id: "c1", name: "Mei", phone: "+86 1"),
-              recipient: OrderRecipient(name: "Mother", phone: "+86 2", address: "12 Garden Rd", lat: 31.2, lon: 121.4),
-              sender: OrderSender(name: "Admirer Wu", phone: nil, anonymous: true),
-              items: [OrderItem(name: "carnations", quantity: 12)], cardMessage: "For the best mum",
-              handling: OrderHandling(), window: DeliveryWindow(start: "2026-05-10T10:00:00Z", end: "2026-05-10T12:00:00Z"),
-              surprise: false, notes: nil, courierId: "k1", createdAt: "2026-05-10T08:00:00Z", updatedAt: "2026-05-10T08:00:00Z")
+        Order(
+            id: "o1", shopId: "s1", conversationId: "m1-o1", state: state,
+            customer: OrderCustomer(id: "c1", name: "Mei", phone: "+86 1"),
+            recipient: OrderRecipient(name: "Mother", phone: "+86 2", address: "12 Garden Rd", lat: 31.2, lon: 121.4),
+            sender: OrderSender(name: "Admirer Wu", phone: nil, anonymous: true),
+            items: [OrderItem(name: "carnations", quantity: 12)], cardMessage: "For the best mum",
+            handling: OrderHandling(), window: DeliveryWindow(start: "2026-05-10T10:00:00Z", end: "2026-05-10T12:00:00Z"),
+            surprise: false, notes: nil, courierId: "k1", createdAt: "2026-05-10T08:00:00Z", updatedAt: "2026-05-10T08:00:00Z")
     }
 
     static func envelope(_ type: String, _ payload: some Encodable) throws -> Envelope {
@@ -35,9 +36,11 @@ import Testing
     }
 
     static func assignedEvent(at: Date) throws -> Envelope {
-        try envelope("order.assigned", OrderEvent(
-            orderId: "o1", shopId: "s1", state: .assigned, courierId: "k1", conversationId: "m1-o1", actor: "staff:st1",
-            at: Timestamp.format(at), detail: "courier k1", order: order(.assigned)))
+        try envelope(
+            "order.assigned",
+            OrderEvent(
+                orderId: "o1", shopId: "s1", state: .assigned, courierId: "k1", conversationId: "m1-o1", actor: "staff:st1",
+                at: Timestamp.format(at), detail: "courier k1", order: order(.assigned)))
     }
 
     /// Who gets `e`; also checks that the event's audience (the gateway's prefilter) covers each of them.
@@ -45,7 +48,9 @@ import Testing
         let audience = OrderVisibility.audience(e)
         return everyone.map { viewer in
             let sees = OrderVisibility.event(e, for: viewer, now: Self.now) != nil
-            if sees { #expect(audience.mayConcern(viewer), "\(viewer) sees \(e.type) but is outside its audience", sourceLocation: sourceLocation) }
+            if sees {
+                #expect(audience.mayConcern(viewer), "\(viewer) sees \(e.type) but is outside its audience", sourceLocation: sourceLocation)
+            }
             return sees
         }
     }
@@ -81,9 +86,10 @@ import Testing
     }
 
     @Test func changesGoToShopCourierAndTheirCustomer() throws {
-        let change = OrderChange(id: "c-1", orderId: "o1", shopId: "s1", courierId: "k1", customerId: "c1",
-                                 change: ChangeInput(dropOff: DropOffInstruction(kind: .handToNeighbour, description: "3B")),
-                                 state: .pending, requestedBy: "customer:c1", requestedAt: "2026-05-10T09:00:00Z")
+        let change = OrderChange(
+            id: "c-1", orderId: "o1", shopId: "s1", courierId: "k1", customerId: "c1",
+            change: ChangeInput(dropOff: DropOffInstruction(kind: .handToNeighbour, description: "3B")),
+            state: .pending, requestedBy: "customer:c1", requestedAt: "2026-05-10T09:00:00Z")
         var decided = change
         decided.state = .applied
         decided.decidedBy = "staff:st1"
@@ -94,11 +100,15 @@ import Testing
     }
 
     @Test func exceptionsAndMissedAssignmentsStayWithTheShop() throws {
-        let x = OrderException(id: "x1", orderId: "o1", shopId: "s1", courierId: "k1", kind: .traffic, note: "jam",
-                               lat: nil, lon: nil, mediaIds: [], openedBy: "courier:k1", openedAt: "2026-05-10T09:00:00Z")
+        let x = OrderException(
+            id: "x1", orderId: "o1", shopId: "s1", courierId: "k1", kind: .traffic, note: "jam",
+            lat: nil, lon: nil, mediaIds: [], openedBy: "courier:k1", openedAt: "2026-05-10T09:00:00Z")
         #expect(who(try Self.envelope("exception.opened", x)) == [true, true, false, true, false, false, false, false, false])
         let missed = AssignmentUnacknowledged(orderId: "o1", shopId: "s1", courierId: "k1", assignedAt: "t", deadline: "t")
-        #expect(who(try Self.envelope("order.assignment.unacknowledged", missed)) == [true, true, false, false, false, false, false, false, false])
+        #expect(
+            who(try Self.envelope("order.assignment.unacknowledged", missed)) == [
+                true, true, false, false, false, false, false, false, false,
+            ])
         // Unknown types and unreadable payloads are nobody's.
         #expect(who(try Self.envelope("sys.probe.ack", ["x": 1])).allSatisfy { !$0 })
         #expect(who(Envelope(src: "orders", epoch: "e", seq: 1, type: "order.placed", data: Data("{}".utf8))).allSatisfy { !$0 })

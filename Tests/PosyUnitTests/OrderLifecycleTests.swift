@@ -6,16 +6,19 @@ import PosyOrdersPolicy
 import PosySchema
 import Testing
 
-func sampleOrder(_ state: OrderState = .placed, courier: String? = nil, anonymous: Bool = true,
-                 deliveredAt: String? = nil) -> Order {
-    Order(id: "o1", shopId: "s1", conversationId: "m1-o1", state: state,
-          customer: OrderCustomer(id: "c1", name: "Mei", phone: "+86 138 0000 0001"),
-          recipient: OrderRecipient(name: "Mother", phone: "+86 138 0000 0002", address: "12 Garden Rd", lat: 31.23, lon: 121.47),
-          sender: OrderSender(name: "Admirer Wu", phone: "+86 139 9999 9999", anonymous: anonymous),
-          items: [OrderItem(name: "carnations", quantity: 12)], cardMessage: "For the best mum",
-          handling: OrderHandling(noDoorstep: true), window: DeliveryWindow(start: "2026-05-10T10:00:00Z", end: "2026-05-10T12:00:00Z"),
-          surprise: true, notes: nil, courierId: courier, createdAt: "2026-05-09T08:00:00.000Z",
-          updatedAt: "2026-05-09T08:00:00.000Z", deliveredAt: deliveredAt)
+func sampleOrder(
+    _ state: OrderState = .placed, courier: String? = nil, anonymous: Bool = true,
+    deliveredAt: String? = nil
+) -> Order {
+    Order(
+        id: "o1", shopId: "s1", conversationId: "m1-o1", state: state,
+        customer: OrderCustomer(id: "c1", name: "Mei", phone: "+86 138 0000 0001"),
+        recipient: OrderRecipient(name: "Mother", phone: "+86 138 0000 0002", address: "12 Garden Rd", lat: 31.23, lon: 121.47),
+        sender: OrderSender(name: "Admirer Wu", phone: "+86 139 9999 9999", anonymous: anonymous),
+        items: [OrderItem(name: "carnations", quantity: 12)], cardMessage: "For the best mum",
+        handling: OrderHandling(noDoorstep: true), window: DeliveryWindow(start: "2026-05-10T10:00:00Z", end: "2026-05-10T12:00:00Z"),
+        surprise: true, notes: nil, courierId: courier, createdAt: "2026-05-09T08:00:00.000Z",
+        updatedAt: "2026-05-09T08:00:00.000Z", deliveredAt: deliveredAt)
 }
 
 @Suite struct OrderLifecycleTests {
@@ -96,7 +99,8 @@ func sampleOrder(_ state: OrderState = .placed, courier: String? = nil, anonymou
         #expect(code(sampleOrder(.outForDelivery, courier: "k1"), .arriving, .service("location")) == nil)
         #expect(code(sampleOrder(.outForDelivery, courier: "k1"), .delivered, .service("location")) == .forbidden)
         #expect(code(sampleOrder(.outForDelivery, courier: "k1"), .delivered, .service("receipts")) == nil)
-        #expect(code(sampleOrder(.delivered, courier: "k1"), .completed, .user(sub: "a", role: .admin, shop: nil, order: nil)) == .forbidden)
+        #expect(
+            code(sampleOrder(.delivered, courier: "k1"), .completed, .user(sub: "a", role: .admin, shop: nil, order: nil)) == .forbidden)
         // A tracking token for another order does not reach this one.
         #expect(code(sampleOrder(.placed), .cancelled, .user(sub: "c1", role: .customer, shop: nil, order: "o2")) == .forbidden)
     }
@@ -140,7 +144,9 @@ func sampleOrder(_ state: OrderState = .placed, courier: String? = nil, anonymou
         // Not assigned to this courier (or to nobody): not visible at all.
         #expect(OrderVisibility.view(sampleOrder(.assigned, courier: "k2"), for: courier) == nil)
         #expect(OrderVisibility.view(sampleOrder(.confirmed), for: courier) == nil)
-        #expect(OrderVisibility.view(sampleOrder(.assigned, courier: "k1"), for: .user(sub: "k1", role: .courier, shop: "s2", order: nil)) == nil)
+        #expect(
+            OrderVisibility.view(sampleOrder(.assigned, courier: "k1"), for: .user(sub: "k1", role: .courier, shop: "s2", order: nil))
+                == nil)
     }
 
     @Test func courierSeesRecipientContactFromAssignmentUntilThirtyMinutesAfterDelivery() throws {

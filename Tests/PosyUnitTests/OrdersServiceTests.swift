@@ -21,19 +21,23 @@ import Testing
     }
 
     static func newOrder(lat: Double = 31.23, end: String = "2026-05-10T12:00:00Z", recipient: String = "Mother") -> NewOrder {
-        NewOrder(shopId: "s1", customer: OrderCustomer(id: "c1", name: "Mei"),
-                 recipient: OrderRecipient(name: recipient, phone: "+86 138 0000 0002", address: "12 Garden Rd", lat: lat, lon: 121.47),
-                 sender: OrderSender(name: "Admirer Wu", phone: nil, anonymous: true),
-                 items: [OrderItem(name: "carnations", quantity: 12)], cardMessage: "For the best mum",
-                 handling: OrderHandling(noDoorstep: true),
-                 window: DeliveryWindow(start: "2026-05-10T10:00:00Z", end: end))
+        NewOrder(
+            shopId: "s1", customer: OrderCustomer(id: "c1", name: "Mei"),
+            recipient: OrderRecipient(name: recipient, phone: "+86 138 0000 0002", address: "12 Garden Rd", lat: lat, lon: 121.47),
+            sender: OrderSender(name: "Admirer Wu", phone: nil, anonymous: true),
+            items: [OrderItem(name: "carnations", quantity: 12)], cardMessage: "For the best mum",
+            handling: OrderHandling(noDoorstep: true),
+            window: DeliveryWindow(start: "2026-05-10T10:00:00Z", end: end))
     }
 
     func setUp() async throws -> (OrdersService, Store) {
         let (svc, store) = try await Self.service()
-        _ = try await svc.createShop(Shop(id: "s1", name: "Lily's", address: "1 Flower St", lat: 31.2, lon: 121.4, timeZone: "Asia/Shanghai"), by: admin)
-        _ = try await svc.createShop(Shop(id: "s2", name: "Rosa", address: "2 Bloom St", lat: 31.3, lon: 121.5, timeZone: "Asia/Shanghai"), by: admin)
-        _ = try await svc.createCourier(Courier(id: "k1", shopId: "s1", name: "Li Wei", phone: "+86 1", vehicle: .ebike, onDuty: true), by: staff)
+        _ = try await svc.createShop(
+            Shop(id: "s1", name: "Lily's", address: "1 Flower St", lat: 31.2, lon: 121.4, timeZone: "Asia/Shanghai"), by: admin)
+        _ = try await svc.createShop(
+            Shop(id: "s2", name: "Rosa", address: "2 Bloom St", lat: 31.3, lon: 121.5, timeZone: "Asia/Shanghai"), by: admin)
+        _ = try await svc.createCourier(
+            Courier(id: "k1", shopId: "s1", name: "Li Wei", phone: "+86 1", vehicle: .ebike, onDuty: true), by: staff)
         return (svc, store)
     }
 
@@ -69,8 +73,11 @@ import Testing
 
         let timeline = try await svc.timeline(order.id, for: staff)
         #expect(timeline.map(\.state) == [.placed, .confirmed, .assigned, .accepted, .pickedUp, .outForDelivery, .arriving, .delivered])
-        #expect(timeline.map(\.actor) == ["staff:st1", "staff:st1", "staff:st1", "courier:k1", "courier:k1", "courier:k1",
-                                          "service:location", "service:receipts"])
+        #expect(
+            timeline.map(\.actor) == [
+                "staff:st1", "staff:st1", "staff:st1", "courier:k1", "courier:k1", "courier:k1",
+                "service:location", "service:receipts",
+            ])
         #expect(timeline[2].detail == "courier k1")
         // Each step is one durable event in the outbox (one per state topic here).
         let outbox = try await store.read { db in
@@ -112,8 +119,12 @@ import Testing
         #expect(await code { try await svc.create(Self.newOrder(recipient: " "), by: staff) } == .invalidField)
         #expect(await code { try await svc.create(Self.newOrder(), by: otherStaff) } == .forbidden)
         #expect(await code { try await svc.create(Self.newOrder(), by: courier) } == .forbidden)
-        #expect(await code { try await svc.createShop(Shop(id: "", name: "x", address: "", lat: 0, lon: 0, timeZone: "UTC"), by: staff) } == .forbidden)
-        #expect(await code { try await svc.createShop(Shop(id: "", name: "x", address: "", lat: 0, lon: 0, timeZone: "Mars/Base"), by: admin) } == .invalidField)
+        #expect(
+            await code { try await svc.createShop(Shop(id: "", name: "x", address: "", lat: 0, lon: 0, timeZone: "UTC"), by: staff) }
+                == .forbidden)
+        #expect(
+            await code { try await svc.createShop(Shop(id: "", name: "x", address: "", lat: 0, lon: 0, timeZone: "Mars/Base"), by: admin) }
+                == .invalidField)
         #expect(await code { try await svc.couriers(shop: "s1", for: otherStaff) } == .notFound)
         #expect(try await svc.couriers(shop: "s1", for: staff).map(\.id) == ["k1"])
     }
@@ -128,7 +139,8 @@ import Testing
         let other = try await svc.create(Self.newOrder(), by: staff, idempotencyKey: "k-2")
         #expect(other.id != first.id)
         // Keys are the caller's own: a colleague's "k-1" is another order, not the first one.
-        let colleague = try await svc.create(Self.newOrder(), by: .user(sub: "st2", role: .staff, shop: "s1", order: nil), idempotencyKey: "k-1")
+        let colleague = try await svc.create(
+            Self.newOrder(), by: .user(sub: "st2", role: .staff, shop: "s1", order: nil), idempotencyKey: "k-1")
         #expect(colleague.id != first.id)
         // Concurrent retries with one key still make one order.
         let ids = try await withThrowingTaskGroup(of: String.self) { g in
@@ -158,8 +170,9 @@ import Testing
         let t = OrdersServiceTests()
         let (svc, store) = try await t.setUp()
         defer { store.close() }
-        _ = try await svc.createCourier(Courier(id: "k9", shopId: "s2", name: "Zhang", phone: "+86 132 0000 0002", vehicle: .bike, onDuty: true),
-                                        by: .user(sub: "a1", role: .admin, shop: nil, order: nil))
+        _ = try await svc.createCourier(
+            Courier(id: "k9", shopId: "s2", name: "Zhang", phone: "+86 132 0000 0002", vehicle: .bike, onDuty: true),
+            by: .user(sub: "a1", role: .admin, shop: nil, order: nil))
         var mine: [String] = []
         for i in 0..<23 {
             let o = try await svc.create(OrdersServiceTests.newOrder(), by: t.staff)
@@ -201,7 +214,8 @@ import Testing
         let (svc, store) = try await t.setUp()
         defer { store.close() }
         let order = try await svc.create(OrdersServiceTests.newOrder(), by: t.staff)
-        let moved = try await svc.requestChange(orderId: order.id, ChangeInput(address: AddressChange(address: "3 New Rd", lat: 31.3, lon: 121.5)), by: t.customer)
+        let moved = try await svc.requestChange(
+            orderId: order.id, ChangeInput(address: AddressChange(address: "3 New Rd", lat: 31.3, lon: 121.5)), by: t.customer)
         #expect(moved.state == .applied)
         #expect(try await svc.order(order.id, for: t.staff).recipient?.address == "3 New Rd")
         for s in [OrderState.confirmed, .assigned, .accepted, .pickedUp] {
@@ -211,25 +225,41 @@ import Testing
         let later = try await svc.requestChange(orderId: order.id, ChangeInput(window: window), by: t.customer)
         #expect(later.state == .pending)
         #expect(try await svc.order(order.id, for: t.staff).window.start == "2026-05-10T10:00:00Z")
-        let rejected = try await svc.decideChange(orderId: order.id, changeId: later.id, approve: false, reason: "courier already near", by: t.staff)
+        let rejected = try await svc.decideChange(
+            orderId: order.id, changeId: later.id, approve: false, reason: "courier already near", by: t.staff)
         #expect(rejected.state == .rejected && rejected.reason == "courier already near")
         let again = try await svc.requestChange(orderId: order.id, ChangeInput(window: window), by: t.staff)
         _ = try await svc.decideChange(orderId: order.id, changeId: again.id, approve: true, reason: nil, by: t.staff)
         #expect(try await svc.order(order.id, for: t.courier).window == window)
-        await #expect { try await svc.decideChange(orderId: order.id, changeId: again.id, approve: true, reason: nil, by: t.staff) } throws: {
+        await #expect {
+            try await svc.decideChange(orderId: order.id, changeId: again.id, approve: true, reason: nil, by: t.staff)
+        } throws: {
             ($0 as? RPCErrorBody)?.code == .invalidTransition
         }
         // Not the courier's to change, nor another customer's; one field at a time.
-        await #expect { try await svc.requestChange(orderId: order.id, ChangeInput(dropOff: DropOffInstruction(kind: .safePlace, description: "porch")), by: t.courier) } throws: {
+        await #expect {
+            try await svc.requestChange(
+                orderId: order.id, ChangeInput(dropOff: DropOffInstruction(kind: .safePlace, description: "porch")), by: t.courier)
+        } throws: {
             ($0 as? RPCErrorBody)?.code == .forbidden
         }
-        await #expect { try await svc.requestChange(orderId: order.id, ChangeInput(window: window), by: .user(sub: "c9", role: .customer, shop: nil, order: nil)) } throws: {
+        await #expect {
+            try await svc.requestChange(
+                orderId: order.id, ChangeInput(window: window), by: .user(sub: "c9", role: .customer, shop: nil, order: nil))
+        } throws: {
             ($0 as? RPCErrorBody)?.code == .notFound
         }
-        await #expect { try await svc.requestChange(orderId: order.id, ChangeInput(address: AddressChange(address: "x", lat: 1, lon: 1), window: window), by: t.customer) } throws: {
+        await #expect {
+            try await svc.requestChange(
+                orderId: order.id, ChangeInput(address: AddressChange(address: "x", lat: 1, lon: 1), window: window), by: t.customer)
+        } throws: {
             ($0 as? RPCErrorBody)?.code == .invalidField
         }
-        let topics = try await store.read { db in try db.query("SELECT topic, COUNT(*) FROM outbox WHERE topic LIKE 'order.change.%' GROUP BY topic ORDER BY topic").map { "\($0.string(0)!)=\($0.int(1)!)" } }
+        let topics = try await store.read { db in
+            try db.query("SELECT topic, COUNT(*) FROM outbox WHERE topic LIKE 'order.change.%' GROUP BY topic ORDER BY topic").map {
+                "\($0.string(0)!)=\($0.int(1)!)"
+            }
+        }
         #expect(topics == ["order.change.applied=2", "order.change.rejected=1", "order.change.requested=2"])
     }
 
@@ -242,12 +272,18 @@ import Testing
         let order = try await svc.create(OrdersServiceTests.newOrder(), by: t.staff)
         let link = Viewer.user(sub: "c1", role: .customer, shop: nil, order: order.id)
         #expect(link.isTrackingLink && !t.customer.isTrackingLink)
-        await #expect { try await svc.requestChange(orderId: order.id, ChangeInput(address: AddressChange(address: "1 Thief Ln", lat: 31.3, lon: 121.5)), by: link) } throws: {
+        await #expect {
+            try await svc.requestChange(
+                orderId: order.id, ChangeInput(address: AddressChange(address: "1 Thief Ln", lat: 31.3, lon: 121.5)), by: link)
+        } throws: {
             ($0 as? RPCErrorBody)?.code == .sessionRequired
         }
-        await #expect { try await svc.transition(order.id, to: .cancelled, by: link) } throws: { ($0 as? RPCErrorBody)?.code == .sessionRequired }
+        await #expect { try await svc.transition(order.id, to: .cancelled, by: link) } throws: {
+            ($0 as? RPCErrorBody)?.code == .sessionRequired
+        }
         // Asking is fine, but even before pickup it waits for the shop.
-        let asked = try await svc.requestChange(orderId: order.id, ChangeInput(dropOff: DropOffInstruction(kind: .handToNeighbour, description: "No. 5")), by: link)
+        let asked = try await svc.requestChange(
+            orderId: order.id, ChangeInput(dropOff: DropOffInstruction(kind: .handToNeighbour, description: "No. 5")), by: link)
         #expect(asked.state == .pending)
         #expect(try await svc.order(order.id, for: t.staff).dropOff == nil)
         let window = DeliveryWindow(start: "2026-05-10T14:00:00Z", end: "2026-05-10T16:00:00Z")
@@ -256,7 +292,9 @@ import Testing
         #expect(try await svc.order(order.id, for: t.staff).dropOff?.description == "No. 5")
         // A link of another order is nobody here; the customer's own sign-in still cancels.
         let otherLink = Viewer.user(sub: "c1", role: .customer, shop: nil, order: "o-other")
-        await #expect { try await svc.transition(order.id, to: .cancelled, by: otherLink) } throws: { ($0 as? RPCErrorBody)?.code == .notFound }
+        await #expect { try await svc.transition(order.id, to: .cancelled, by: otherLink) } throws: {
+            ($0 as? RPCErrorBody)?.code == .notFound
+        }
         #expect(try await svc.transition(order.id, to: .cancelled, by: t.customer).state == .cancelled)
     }
 }

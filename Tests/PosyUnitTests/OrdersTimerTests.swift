@@ -31,7 +31,8 @@ import Testing
         let (svc, store) = try await Self.open(path, clock)
         let admin = Viewer.user(sub: "a", role: .admin, shop: nil, order: nil)
         _ = try await svc.createShop(Shop(id: "s1", name: "Lily's", address: "1", lat: 31, lon: 121, timeZone: "Asia/Shanghai"), by: admin)
-        _ = try await svc.createCourier(Courier(id: "k1", shopId: "s1", name: "Li", phone: "+86 131 0000 0001", vehicle: .bike, onDuty: true), by: staff)
+        _ = try await svc.createCourier(
+            Courier(id: "k1", shopId: "s1", name: "Li", phone: "+86 131 0000 0001", vehicle: .bike, onDuty: true), by: staff)
         let order = try await svc.create(OrdersServiceTests.newOrder(), by: staff)
         _ = try await svc.transition(order.id, to: .confirmed, by: staff)
         return (svc, store, order.id, path)
@@ -77,7 +78,8 @@ import Testing
         _ = try await svc.transition(id, to: .assigned, by: staff, courierId: "k1")
         _ = try await svc.transition(id, to: .accepted, by: courier)
         // The courier reports traffic; nobody acknowledges for five minutes: escalated, once.
-        let traffic = try await svc.openException(orderId: id, kind: .traffic, note: "jam on the ring road", lat: 31.2, lon: 121.4, by: courier)
+        let traffic = try await svc.openException(
+            orderId: id, kind: .traffic, note: "jam on the ring road", lat: 31.2, lon: 121.4, by: courier)
         #expect(traffic.state == .open && traffic.openedBy == "courier:k1")
         clock.advance(301)
         _ = try await svc.fireDueTimers()

@@ -3,12 +3,13 @@ import Logging
 import PosyAccess
 import PosyCore
 import PosyOrders
-@testable import PosyReceipts
 import PosyReceiptsPolicy
 import PosySchema
 import PosyStore
 import Testing
+
 @testable import PosyGateway
+@testable import PosyReceipts
 
 @Suite struct EvidenceChainTests {
     static func store() throws -> Store {
@@ -16,14 +17,18 @@ import Testing
         return try Store(path: path, migrations: CoreMigrations.with(ReceiptsMigrations.all))
     }
 
-    struct Note: Codable { var text: String; var n: Int }
+    struct Note: Codable {
+        var text: String
+        var n: Int
+    }
 
     static let seal = EvidenceSeal(secret: "suite-secret")
 
     static func verify(_ store: Store, _ order: String, seal: EvidenceSeal? = EvidenceChainTests.seal) async throws -> ChainVerification {
         try await store.read { db in
-            EvidenceChain.verify(orderId: order, try EvidenceChain.records(db, orderId: order), head: try EvidenceChain.head(db, orderId: order),
-                                 seal: seal)
+            EvidenceChain.verify(
+                orderId: order, try EvidenceChain.records(db, orderId: order), head: try EvidenceChain.head(db, orderId: order),
+                seal: seal)
         }
     }
 
@@ -31,7 +36,9 @@ import Testing
         let store = try Self.store()
         defer { store.close() }
         try await store.write { db in
-            for i in 1...4 { try EvidenceChain.append(db, seal: Self.seal, orderId: "o1", kind: "note", at: "t\(i)", Note(text: "record \(i)", n: i)) }
+            for i in 1...4 {
+                try EvidenceChain.append(db, seal: Self.seal, orderId: "o1", kind: "note", at: "t\(i)", Note(text: "record \(i)", n: i))
+            }
             try EvidenceChain.append(db, seal: Self.seal, orderId: "o2", kind: "note", at: "t", Note(text: "other order", n: 1))
         }
         let records = try await store.read { db in try EvidenceChain.records(db, orderId: "o1") }
@@ -67,7 +74,10 @@ import Testing
         let store = try Self.store()
         defer { store.close() }
         try await store.write { db in
-            for i in 1...5 { try EvidenceChain.append(db, seal: Self.seal, orderId: "o1", kind: i == 3 ? "proof" : "media", at: "t\(i)", Note(text: "r", n: i)) }
+            for i in 1...5 {
+                try EvidenceChain.append(
+                    db, seal: Self.seal, orderId: "o1", kind: i == 3 ? "proof" : "media", at: "t\(i)", Note(text: "r", n: i))
+            }
         }
         #expect(try await Self.verify(store, "o1").ok)
         // The proof record and everything after it deleted.
@@ -88,8 +98,9 @@ import Testing
         #expect(try await Self.verify(store, "o1").firstMismatch?.reason.contains("no sealed head") == true)
         // A holder of the secret can seal the shorter chain: the seal is what a tamperer lacks.
         try await store.write { db in
-            _ = try db.run("INSERT INTO evidence_heads(order_id, n, hash, seal) VALUES ('o1', 2, ?, ?)", second.hash,
-                           Self.seal.seal(orderId: "o1", n: 2, hash: second.hash))
+            _ = try db.run(
+                "INSERT INTO evidence_heads(order_id, n, hash, seal) VALUES ('o1', 2, ?, ?)", second.hash,
+                Self.seal.seal(orderId: "o1", n: 2, hash: second.hash))
         }
         #expect(try await Self.verify(store, "o1").ok)
     }
@@ -112,11 +123,12 @@ import Testing
 
 @Suite struct ProofCheckTests {
     static func order(noDoorstep: Bool = false) -> Order {
-        Order(id: "o1", shopId: "s1", conversationId: "m1-o1", state: .outForDelivery, customer: nil,
-              recipient: OrderRecipient(name: "Mother", phone: nil, address: "Alexanderplatz 1", lat: 52.5219, lon: 13.4132),
-              sender: nil, items: [], cardMessage: nil, handling: OrderHandling(noDoorstep: noDoorstep),
-              window: DeliveryWindow(start: "2026-05-10T10:00:00+02:00", end: "2026-05-10T12:00:00+02:00"),
-              surprise: false, notes: nil, createdAt: "", updatedAt: "")
+        Order(
+            id: "o1", shopId: "s1", conversationId: "m1-o1", state: .outForDelivery, customer: nil,
+            recipient: OrderRecipient(name: "Mother", phone: nil, address: "Alexanderplatz 1", lat: 52.5219, lon: 13.4132),
+            sender: nil, items: [], cardMessage: nil, handling: OrderHandling(noDoorstep: noDoorstep),
+            window: DeliveryWindow(start: "2026-05-10T10:00:00+02:00", end: "2026-05-10T12:00:00+02:00"),
+            surprise: false, notes: nil, createdAt: "", updatedAt: "")
     }
 
     static func input(lat: Double, lon: Double) -> ProofInput {
@@ -125,8 +137,9 @@ import Testing
 
     @Test func onTimeAtTheDoorHasNoFlags() throws {
         let now = try #require(Timestamp.parse("2026-05-10T11:30:00+02:00"))
-        let photo = ProofMedia(id: "m1", sha256: "x", contentType: "image/jpeg", size: 1,
-                               photo: PhotoMetadata(capturedAt: "2026-05-10T11:28:00", lat: 52.52195, lon: 13.41325))
+        let photo = ProofMedia(
+            id: "m1", sha256: "x", contentType: "image/jpeg", size: 1,
+            photo: PhotoMetadata(capturedAt: "2026-05-10T11:28:00", lat: 52.52195, lon: 13.41325))
         let c = ProofCheck.run(order: Self.order(), input: Self.input(lat: 52.5220, lon: 13.4133), photos: [photo], at: now)
         #expect(c.flags == [] && !c.late && c.lateMinutes == 0 && !c.farFromAddress)
         #expect((c.distanceMeters ?? 99) < 20)
@@ -136,16 +149,18 @@ import Testing
 
     @Test func lateFarAndAStalePhotoAreFlagged() throws {
         let now = try #require(Timestamp.parse("2026-05-10T12:41:10+02:00"))
-        let photo = ProofMedia(id: "m1", sha256: "x", contentType: "image/jpeg", size: 1,
-                               photo: PhotoMetadata(capturedAt: "2026-05-09T18:00:00+02:00", lat: 52.50, lon: 13.40))
+        let photo = ProofMedia(
+            id: "m1", sha256: "x", contentType: "image/jpeg", size: 1,
+            photo: PhotoMetadata(capturedAt: "2026-05-09T18:00:00+02:00", lat: 52.50, lon: 13.40))
         // ~300 m north of the address.
         let c = ProofCheck.run(order: Self.order(), input: Self.input(lat: 52.5246, lon: 13.4132), photos: [photo], at: now)
         #expect(c.late && c.lateMinutes == 42)
         #expect(c.farFromAddress && (290...310).contains(c.distanceMeters ?? 0))
         #expect(c.flags == ["farFromAddress", "late", "photo:takenLongBefore", "photo:farFromAddress"])
         let bare = ProofMedia(id: "m2", sha256: "y", contentType: "image/png", size: 1)
-        #expect(ProofCheck.run(order: Self.order(), input: Self.input(lat: 52.5219, lon: 13.4132), photos: [bare], at: now)
-            .photos.first?.flags == ["noMetadata"])
+        #expect(
+            ProofCheck.run(order: Self.order(), input: Self.input(lat: 52.5219, lon: 13.4132), photos: [bare], at: now)
+                .photos.first?.flags == ["noMetadata"])
     }
 }
 
@@ -209,7 +224,8 @@ import Testing
         let boundary = "----posyBoundary7MA4YWxk"
         let file = Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 * 7) }) + Data("\r\n--not-the-boundary".utf8)
         var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n".utf8)
-        body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8)
+        body += Data(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8)
         body += file + Data("\r\n--\(boundary)--\r\n".utf8)
         #expect(MultipartReader.boundary(of: "multipart/form-data; boundary=\"\(boundary)\"") == boundary)
         #expect(MultipartReader.boundary(of: "image/jpeg") == nil)
@@ -232,7 +248,9 @@ import Testing
             #expect(type == "image/jpeg" && ended && out == file, "chunk size \(size)")
         }
         var noFile = MultipartReader(boundary: "b")
-        #expect(throws: MultipartReader.Failure.self) { _ = try noFile.feed(Data("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b--\r\n".utf8)) }
+        #expect(throws: MultipartReader.Failure.self) {
+            _ = try noFile.feed(Data("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b--\r\n".utf8))
+        }
     }
 
     @Test func rangesOfOneThousandBytes() {
@@ -260,8 +278,10 @@ import Testing
     }
 
     static func input(_ kind: HandOver.Kind) -> ProofInput {
-        ProofInput(photoIds: ["m1"], lat: 52.5219, lon: 13.4132, accuracy: 10,
-                   handedTo: HandOver(kind: kind, name: kind == .neighbour ? "Frau Keller" : nil, description: kind == .safePlace ? "behind the gate" : nil))
+        ProofInput(
+            photoIds: ["m1"], lat: 52.5219, lon: 13.4132, accuracy: 10,
+            handedTo: HandOver(
+                kind: kind, name: kind == .neighbour ? "Frau Keller" : nil, description: kind == .safePlace ? "behind the gate" : nil))
     }
 
     static func code(_ body: () throws -> Void) -> ErrorCode? {
@@ -275,7 +295,9 @@ import Testing
             #expect(code == ([.outForDelivery, .arriving].contains(state) ? nil : .invalidTransition), "\(state)")
         }
         // Still picked up at the shop: no proof yet.
-        #expect(Self.code { try ReceiptsService.admit(Self.input(.recipient), for: Self.order(.pickedUp), by: Self.courier) } == .invalidTransition)
+        #expect(
+            Self.code { try ReceiptsService.admit(Self.input(.recipient), for: Self.order(.pickedUp), by: Self.courier) }
+                == .invalidTransition)
     }
 
     @Test func onlyTheAssignedCourier() {
@@ -294,12 +316,19 @@ import Testing
         let neighbour = DropOffInstruction(kind: .handToNeighbour, description: "No. 5", allowedByShop: true)
         let approved = DropOffInstruction(kind: .safePlace, description: "porch", allowedByShop: true)
         for dropOff in [nil, asked, unset, neighbour] {
-            #expect(Self.code { try ReceiptsService.admit(Self.input(.safePlace), for: Self.order(.arriving, dropOff: dropOff), by: Self.courier) }
-                == .conflict, "\(String(describing: dropOff))")
+            #expect(
+                Self.code {
+                    try ReceiptsService.admit(Self.input(.safePlace), for: Self.order(.arriving, dropOff: dropOff), by: Self.courier)
+                }
+                    == .conflict, "\(String(describing: dropOff))")
         }
-        #expect(Self.code { try ReceiptsService.admit(Self.input(.safePlace), for: Self.order(.arriving, dropOff: approved), by: Self.courier) } == nil)
+        #expect(
+            Self.code { try ReceiptsService.admit(Self.input(.safePlace), for: Self.order(.arriving, dropOff: approved), by: Self.courier) }
+                == nil)
         // Hand-overs to a person are always fine; a doorstep is fine when the order allows it.
         #expect(Self.code { try ReceiptsService.admit(Self.input(.neighbour), for: Self.order(.arriving), by: Self.courier) } == nil)
-        #expect(Self.code { try ReceiptsService.admit(Self.input(.safePlace), for: Self.order(.arriving, noDoorstep: false), by: Self.courier) } == nil)
+        #expect(
+            Self.code { try ReceiptsService.admit(Self.input(.safePlace), for: Self.order(.arriving, noDoorstep: false), by: Self.courier) }
+                == nil)
     }
 }

@@ -43,11 +43,14 @@ import Testing
     }
 
     @Test func disputesReachTheShopAndTheCustomerNotTheCourier() throws {
-        let c = DeliveryConfirmation(orderId: "o1", shopId: "s1", courierId: "k1", customerId: "c1", ok: false, by: "customer",
-                                     reason: .wilted, note: "drooping", media: [], at: "2026-05-10T12:00:00Z")
+        let c = DeliveryConfirmation(
+            orderId: "o1", shopId: "s1", courierId: "k1", customerId: "c1", ok: false, by: "customer",
+            reason: .wilted, note: "drooping", media: [], at: "2026-05-10T12:00:00Z")
         let disputed = try Self.envelope("delivery.disputed", c)
         #expect(ReceiptsVisibility.event(disputed, for: Self.staff) != nil)
-        #expect(try JSON.decode(DeliveryConfirmation.self, from: #require(ReceiptsVisibility.event(disputed, for: Self.customer))).courierId == nil)
+        #expect(
+            try JSON.decode(DeliveryConfirmation.self, from: #require(ReceiptsVisibility.event(disputed, for: Self.customer))).courierId
+                == nil)
         #expect(ReceiptsVisibility.event(disputed, for: Self.courier) == nil)
         #expect(ReceiptsVisibility.event(disputed, for: Self.otherStaff) == nil)
         var ok = c

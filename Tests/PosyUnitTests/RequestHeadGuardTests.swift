@@ -1,6 +1,7 @@
 import NIOCore
-@testable import PosyGateway
 import Testing
+
+@testable import PosyGateway
 
 /// The first request head of a connection, judged before the HTTP decoder sees it.
 @Suite struct RequestHeadGuardTests {
@@ -19,7 +20,10 @@ import Testing
         #expect(Self.judge(head + "POST /next") == .complete(headLength: head.utf8.count))
         #expect(Self.judge("POST /v1/media HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n") != .incomplete)
         #expect(Self.status("POST /v1/media HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n") == nil)
-        #expect(Self.status("GET /v1/stream HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n") == nil)
+        #expect(
+            Self.status(
+                "GET /v1/stream HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ) == nil)
         #expect(Self.judge("GET /healthz HTTP/1.1\r\nHost: x\r\n") == .incomplete)
         #expect(Self.judge("GE") == .incomplete)
     }

@@ -4,8 +4,9 @@ import Testing
 
 @Suite struct SchemaTests {
     @Test func envelopeRoundTrips() throws {
-        let e = Envelope(src: "orders", epoch: "ab12", seq: 42, type: "order.created", at: "2026-11-24T20:15:03.042Z",
-                         trace: "t-1", data: Data(#"{"id":"o1","items":[1,2,{"x":null}],"ok":true,"n":-1.5e3}"#.utf8))
+        let e = Envelope(
+            src: "orders", epoch: "ab12", seq: 42, type: "order.created", at: "2026-11-24T20:15:03.042Z",
+            trace: "t-1", data: Data(#"{"id":"o1","items":[1,2,{"x":null}],"ok":true,"n":-1.5e3}"#.utf8))
         let decoded = try EnvelopeCodec.decode(EnvelopeCodec.encode(e))
         #expect(decoded == e)
         // What we write is plain JSON any peer can parse.
@@ -15,7 +16,8 @@ import Testing
     }
 
     @Test func decodesAnyKeyOrderUnknownKeysAndEscapes() throws {
-        let text = #"{ "data": {"a": "x\"y"}, "future": [1, {"k": "v"}], "type": "msg.created", "seq": 7, "src": "messaging-2", "epoch": "e", "v": 1, "at": "2026-01-01T00:00:00.000Z", "trace": "caf\u00e9 \n" }"#
+        let text =
+            #"{ "data": {"a": "x\"y"}, "future": [1, {"k": "v"}], "type": "msg.created", "seq": 7, "src": "messaging-2", "epoch": "e", "v": 1, "at": "2026-01-01T00:00:00.000Z", "trace": "caf\u00e9 \n" }"#
         let e = try EnvelopeCodec.decode(Data(text.utf8))
         #expect(e.src == "messaging-2")
         #expect(e.seq == 7)
@@ -57,7 +59,9 @@ import Testing
     }
 
     @Test func replayBatchRoundTrips() throws {
-        let events = (1...3).map { Envelope(src: "orders", epoch: "e1", seq: Int64($0), type: "order.created", data: Data("{\"n\":\($0)}".utf8)) }
+        let events = (1...3).map {
+            Envelope(src: "orders", epoch: "e1", seq: Int64($0), type: "order.created", data: Data("{\"n\":\($0)}".utf8))
+        }
         let batch = ReplayBatch(epoch: "e1", head: 9, events: events)
         let decoded = try ReplayBatch.decode(batch.encoded())
         #expect(decoded == batch)
@@ -65,8 +69,9 @@ import Testing
     }
 
     @Test func typedPayloadsRoundTrip() throws {
-        let hb = Heartbeat(service: "messaging", instance: "messaging-2", version: "0.1.0", rpc: "tcp://127.0.0.1:7122",
-                           shard: 2, epoch: "e", pid: 7, startedAt: Timestamp.now(), heads: ["sys.probe.ack": 3])
+        let hb = Heartbeat(
+            service: "messaging", instance: "messaging-2", version: "0.1.0", rpc: "tcp://127.0.0.1:7122",
+            shard: 2, epoch: "e", pid: 7, startedAt: Timestamp.now(), heads: ["sys.probe.ack": 3])
         #expect(try JSON.decode(Heartbeat.self, from: JSON.encode(hb)) == hb)
         let ack = ProbeAck(probeId: "p", instance: "orders", appliedCount: 1, appliedAt: Timestamp.now())
         #expect(try JSON.decode(ProbeAck.self, from: JSON.encode(ack)) == ack)
@@ -85,14 +90,18 @@ import Testing
         #expect(abs(parsed.timeIntervalSince(date)) < 0.001)
         // RFC 3339 as clients write it: no fraction, offsets, lower case.
         let ten = Date(timeIntervalSince1970: 1_778_407_200)  // 2026-05-10T10:00:00Z
-        for same in ["2026-05-10T10:00:00Z", "2026-05-10T10:00:00.000Z", "2026-05-10T12:00:00+02:00",
-                     "2026-05-10T05:30:00-04:30", "2026-05-10t10:00:00z"] {
+        for same in [
+            "2026-05-10T10:00:00Z", "2026-05-10T10:00:00.000Z", "2026-05-10T12:00:00+02:00",
+            "2026-05-10T05:30:00-04:30", "2026-05-10t10:00:00z",
+        ] {
             #expect(Timestamp.parse(same) == ten, "\(same)")
         }
         #expect(Timestamp.parse("2026-05-10T10:00:00.5Z") == ten.addingTimeInterval(0.5))
-        for bad in ["", "2026-05-10", "2026-05-10T10:00:00", "2026-05-10T10:00Z", "2026-02-31T10:00:00Z",
-                    "2026-13-01T10:00:00Z", "2026-05-10T24:00:00Z", "2026-05-10T10:00:00.Z", "2026-05-10T10:00:00Zjunk",
-                    "2026-05-10T10:00:00+0200", "tomorrow at ten o'clock please"] {
+        for bad in [
+            "", "2026-05-10", "2026-05-10T10:00:00", "2026-05-10T10:00Z", "2026-02-31T10:00:00Z",
+            "2026-13-01T10:00:00Z", "2026-05-10T24:00:00Z", "2026-05-10T10:00:00.Z", "2026-05-10T10:00:00Zjunk",
+            "2026-05-10T10:00:00+0200", "tomorrow at ten o'clock please",
+        ] {
             #expect(Timestamp.parse(bad) == nil, "\(bad)")
         }
     }

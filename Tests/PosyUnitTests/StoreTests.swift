@@ -17,7 +17,9 @@ import Testing
         let path = Self.tempPath()
         do {
             let store = try Store(path: path, migrations: Self.migrations)
-            let versions = try await store.read { db in try db.query("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0.int(0) } }
+            let versions = try await store.read { db in
+                try db.query("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0.int(0) }
+            }
             #expect(versions == [1, 2])
             let mode = try await store.read { db in try db.queryOne("PRAGMA journal_mode")?.string(0) }
             #expect(mode == "wal")

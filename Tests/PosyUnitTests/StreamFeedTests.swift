@@ -61,8 +61,10 @@ import Testing
         let parsed = try StreamCursor(text: c.text)
         #expect(parsed == c)
         #expect(!c.text.contains("=") && !c.text.contains("+") && !c.text.contains("/"))
-        for bad in ["!!", "b3JkZXJz", Data("orders:abc:-1".utf8).base64EncodedString(), Data("orders:abc:x".utf8).base64EncodedString(),
-                    Data("orders:a:1;orders:b:2".utf8).base64EncodedString()] {
+        for bad in [
+            "!!", "b3JkZXJz", Data("orders:abc:-1".utf8).base64EncodedString(), Data("orders:abc:x".utf8).base64EncodedString(),
+            Data("orders:a:1;orders:b:2".utf8).base64EncodedString(),
+        ] {
             #expect(throws: RPCErrorBody.self, "\(bad)") { try StreamCursor(text: bad) }
         }
     }

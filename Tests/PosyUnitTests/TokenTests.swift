@@ -33,8 +33,10 @@ import Testing
         let token = try signer.mint(sub: "u1", role: .staff, shop: "s1", ttl: 60)
         _ = try signer.verify(token)
         let parts = token.split(separator: ".").map(String.init)
-        var variants = ["\(token)==", "\(token)=", "\(parts[0])==.\(parts[1]).\(parts[2])", "\(parts[0]).\(parts[1]) .\(parts[2])",
-                        "\(parts[0]).\(parts[1]).\(parts[2].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/"))+"]
+        var variants = [
+            "\(token)==", "\(token)=", "\(parts[0])==.\(parts[1]).\(parts[2])", "\(parts[0]).\(parts[1]) .\(parts[2])",
+            "\(parts[0]).\(parts[1]).\(parts[2].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/"))+",
+        ]
         // The signature is 32 bytes = 43 characters; the last one carries 2 unused bits.
         let last = parts[2].last!
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -53,14 +55,20 @@ import Testing
         // Issued in the future: within the 60 s skew it passes, beyond it is refused.
         let t = Int64(now.timeIntervalSince1970)
         _ = try signer.verify(try signer.sign(TokenClaims(sub: "u1", role: .customer, iat: t + 60, exp: t + 120)), now: now)
-        #expect(throws: TokenError.self) { try signer.verify(try signer.sign(TokenClaims(sub: "u1", role: .customer, iat: t + 61, exp: t + 120)), now: now) }
+        #expect(throws: TokenError.self) {
+            try signer.verify(try signer.sign(TokenClaims(sub: "u1", role: .customer, iat: t + 61, exp: t + 120)), now: now)
+        }
         // A hundred-year token, and one that ends before it starts.
         let century = TokenClaims(sub: "u1", role: .admin, iat: t, exp: t + 100 * 365 * 86_400)
         #expect(throws: TokenError.self) { try signer.verify(try signer.sign(century), now: now) }
-        #expect(throws: TokenError.self) { try signer.verify(try signer.sign(TokenClaims(sub: "u1", role: .admin, iat: t + 10, exp: t + 5)), now: now) }
+        #expect(throws: TokenError.self) {
+            try signer.verify(try signer.sign(TokenClaims(sub: "u1", role: .admin, iat: t + 10, exp: t + 5)), now: now)
+        }
         let ninety = TokenClaims(sub: "u1", role: .admin, iat: t, exp: t + TokenSigner.defaultMaxLifetime)
         _ = try signer.verify(try signer.sign(ninety), now: now)
-        #expect(throws: TokenError.self) { try TokenSigner(secret: "test-secret", maxLifetime: 3600).verify(try signer.sign(ninety), now: now) }
+        #expect(throws: TokenError.self) {
+            try TokenSigner(secret: "test-secret", maxLifetime: 3600).verify(try signer.sign(ninety), now: now)
+        }
         // Minting never makes what verifying refuses.
         let long = try signer.mint(sub: "u1", role: .customer, ttl: 10 * 365 * 86_400, now: now)
         #expect(try signer.verify(long, now: now).exp == t + TokenSigner.defaultMaxLifetime)

@@ -111,13 +111,19 @@ func receive(_ socket: ZMQSocket, within: Duration = .seconds(5)) async -> [Data
         #expect(first != nil)
         for i in 0..<100 { pub.post([[Data("m\(i)".utf8)]]) }
         var seen = 0
-        while let batch = await withTaskGroup(of: [[Data]]?.self, body: { g in
-            g.addTask { await sub.inbox.next(max: 7) }
-            g.addTask { try? await Task.sleep(for: .milliseconds(500)); return nil }
-            let r = await g.next()!
-            g.cancelAll()
-            return r
-        }) {
+        while let batch = await withTaskGroup(
+            of: [[Data]]?.self,
+            body: { g in
+                g.addTask { await sub.inbox.next(max: 7) }
+                g.addTask {
+                    try? await Task.sleep(for: .milliseconds(500))
+                    return nil
+                }
+                let r = await g.next()!
+                g.cancelAll()
+                return r
+            })
+        {
             #expect(batch.count <= 10)
             seen += batch.filter { String(decoding: $0[0], as: UTF8.self).hasPrefix("m") }.count
             if seen >= 100 { break }
@@ -128,8 +134,9 @@ func receive(_ socket: ZMQSocket, within: Duration = .seconds(5)) async -> [Data
     }
 
     @Test func proxyForwardsAndReportsStatistics() async throws {
-        let proxy = try await ZMQProxy.start(frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: .init(),
-                                             backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: .init())
+        let proxy = try await ZMQProxy.start(
+            frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: .init(),
+            backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: .init())
         let pub = try await ZMQSocket.open(.pub, connect: [proxy.frontendEndpoints[0]])
         var o = ZMQSocketOptions()
         o.subscriptions = ["t."]

@@ -3,7 +3,11 @@ import ArgumentParser
 /// `posy bench`: benchmarks.
 public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks (figures, not pass/fail).", subcommands: [BusBenchCommand.self, OrdersBenchCommand.self, MediaBenchCommand.self, ChatBenchCommand.self, LocationBenchCommand.self, NotifyBenchCommand.self])
+        commandName: "bench", abstract: "Benchmarks (figures, not pass/fail).",
+        subcommands: [
+            BusBenchCommand.self, OrdersBenchCommand.self, MediaBenchCommand.self, ChatBenchCommand.self, LocationBenchCommand.self,
+            NotifyBenchCommand.self,
+        ])
 
     public init() {}
 }

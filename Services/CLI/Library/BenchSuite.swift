@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import PosyAuth
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// What a benchmark runs against: the bus, the named services and the gateway as processes on free
 /// ports, their stores in a temp directory, a fresh secret, and a shop `s1` (`posy bench orders`,
@@ -20,7 +21,9 @@ struct BenchSuite {
 
     /// Starts `posy-bus`, `services` (e.g. `["posy-orders"]`, or with flags: `"posy-messaging --shard 2"`) and
     /// `posy-gateway` from `bin`; waits until `/healthz` answers 200 and creates the shop.
-    static func start(_ name: String, bin: String, services: [String], environment: [String: String] = [:]) async throws
+    static func start(
+        _ name: String, bin: String, services: [String], environment: [String: String] = [:]
+    ) async throws
         -> BenchSuite
     {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-bench-\(name)-\(UUID().uuidString)").path
@@ -37,9 +40,15 @@ struct BenchSuite {
             return (parts[0], Array(parts.dropFirst()), String(parts[0].dropFirst("posy-".count)) + shard)
         }
         let expect = (["bus"] + parsed.map(\.instance)).joined(separator: ",")
-        let launch = [("posy-bus", ["--frontend", bus, "--backend", busSub, "--rpc", "tcp://127.0.0.1:\(ports[2])", "--log-level", "warning"])]
+        let launch =
+            [("posy-bus", ["--frontend", bus, "--backend", busSub, "--rpc", "tcp://127.0.0.1:\(ports[2])", "--log-level", "warning"])]
             + parsed.enumerated().map { i, s in (s.exe, s.args + common + ["--rpc", "tcp://127.0.0.1:\(ports[4 + i])"]) }
-            + [("posy-gateway", common + ["--http-port", "\(http)", "--rate-limit", "0", "--expect", expect, "--rpc", "tcp://127.0.0.1:*"])]
+            + [
+                (
+                    "posy-gateway",
+                    common + ["--http-port", "\(http)", "--rate-limit", "0", "--expect", expect, "--rpc", "tcp://127.0.0.1:*"]
+                )
+            ]
         var processes: [(String, Process)] = []
         for (exe, args) in launch {
             let p = Process()
@@ -67,7 +76,9 @@ struct BenchSuite {
     }
 
     /// An order of shop `s1`, as every benchmark creates them.
-    static let order = Data(#"{"shopId":"s1","customer":{"id":"c1","name":"Mei"},"recipient":{"name":"Mother","address":"12 Garden Rd","lat":31.23,"lon":121.47},"items":[{"name":"carnations","quantity":12}],"cardMessage":"For the best mum","window":{"start":"2026-05-10T10:00:00Z","end":"2026-05-10T12:00:00Z"}}"#.utf8)
+    static let order = Data(
+        #"{"shopId":"s1","customer":{"id":"c1","name":"Mei"},"recipient":{"name":"Mother","address":"12 Garden Rd","lat":31.23,"lon":121.47},"items":[{"name":"carnations","quantity":12}],"cardMessage":"For the best mum","window":{"start":"2026-05-10T10:00:00Z","end":"2026-05-10T12:00:00Z"}}"#
+            .utf8)
 
     func staffToken() throws -> String { try signer.mint(sub: "bench-staff", role: .staff, shop: "s1", ttl: 3600) }
 

@@ -42,9 +42,11 @@ public struct BusBenchCommand: AsyncParsableCommand {
         var o = ZMQSocketOptions()
         o.sendHighWaterMark = 1_000_000
         o.receiveHighWaterMark = 1_000_000
-        let proxy = try await ZMQProxy.start(frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: o,
-                                             backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: o)
-        let front = proxy.frontendEndpoints[0], back = proxy.backendEndpoints[0]
+        let proxy = try await ZMQProxy.start(
+            frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: o,
+            backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: o)
+        let front = proxy.frontendEndpoints[0]
+        let back = proxy.backendEndpoints[0]
         var results: [Result] = []
         let raw = RawBench(front: front, back: back, payload: payload)
         results.append(try await raw.throughput(count: count))
@@ -60,11 +62,15 @@ public struct BusBenchCommand: AsyncParsableCommand {
             func ms(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "-" }
             var rows = [["RUN", "EVENTS", "EVENTS/S", "P50 ms", "P99 ms", "P99.9 ms", "MAX ms", "LOST"]]
             for r in results {
-                rows.append([r.name, "\(r.events)", String(format: "%.0f", r.eventsPerSecond), ms(r.p50Ms), ms(r.p99Ms),
-                             ms(r.p999Ms), ms(r.maxMs), "\(r.lost)"])
+                rows.append([
+                    r.name, "\(r.events)", String(format: "%.0f", r.eventsPerSecond), ms(r.p50Ms), ms(r.p99Ms),
+                    ms(r.p999Ms), ms(r.maxMs), "\(r.lost)",
+                ])
             }
             print(TextTable.render(rows))
-            print("durable throughput is \(String(format: "%.2f", results[2].eventsPerSecond / max(1, results[0].eventsPerSecond)))x raw ZeroMQ; payload \(payload) B, \(ProcessInfo.processInfo.activeProcessorCount) cores, malloc arenas: \(arenas.map(String.init) ?? "glibc default")")
+            print(
+                "durable throughput is \(String(format: "%.2f", results[2].eventsPerSecond / max(1, results[0].eventsPerSecond)))x raw ZeroMQ; payload \(payload) B, \(ProcessInfo.processInfo.activeProcessorCount) cores, malloc arenas: \(arenas.map(String.init) ?? "glibc default")"
+            )
         }
     }
 }
@@ -85,8 +91,10 @@ final class LatencyRecorder: Sendable {
 
     func percentiles() -> (Double, Double, Double, Double) {
         let h = histogram.value
-        return (Double(h.valueAtPercentile(50)) / 1000, Double(h.valueAtPercentile(99)) / 1000,
-                Double(h.valueAtPercentile(99.9)) / 1000, Double(h.max) / 1000)
+        return (
+            Double(h.valueAtPercentile(50)) / 1000, Double(h.valueAtPercentile(99)) / 1000,
+            Double(h.valueAtPercentile(99.9)) / 1000, Double(h.max) / 1000
+        )
     }
 }
 
@@ -118,7 +126,7 @@ struct RawBench {
             if await nextWithin(sub, .milliseconds(100)) != nil { break }
         }
         try await Task.sleep(for: .milliseconds(200))
-        while let _ = await nextWithin(sub, .milliseconds(50)) {}
+        while await nextWithin(sub, .milliseconds(50)) != nil {}
         return (pub, sub)
     }
 
@@ -127,7 +135,10 @@ struct RawBench {
     func nextWithin(_ sub: ZMQSocket, _ d: Duration) async -> [[Data]]? {
         await withTaskGroup(of: [[Data]]?.self) { g in
             g.addTask { await sub.inbox.next(max: 10_000) }
-            g.addTask { try? await Task.sleep(for: d); return nil }
+            g.addTask {
+                try? await Task.sleep(for: d)
+                return nil
+            }
             var got: [[Data]]?
             for await batch in g {
                 g.cancelAll()
@@ -159,8 +170,9 @@ struct RawBench {
         let elapsed = (last - start).seconds
         await pub.close()
         await sub.close()
-        return .init(name: "raw zmq pub/sub, max rate", events: received, eventsPerSecond: Double(received) / elapsed,
-                     lost: count - received)
+        return .init(
+            name: "raw zmq pub/sub, max rate", events: received, eventsPerSecond: Double(received) / elapsed,
+            lost: count - received)
     }
 
     func latency(rate: Int, seconds: Double) async throws -> BusBenchCommand.Result {
@@ -181,8 +193,9 @@ struct RawBench {
         await pub.close()
         await sub.close()
         let (p50, p99, p999, mx) = recorder.percentiles()
-        return .init(name: "raw zmq pub/sub at \(rate)/s", events: recorder.count, eventsPerSecond: Double(rate),
-                     p50Ms: p50, p99Ms: p99, p999Ms: p999, maxMs: mx, lost: total - recorder.count)
+        return .init(
+            name: "raw zmq pub/sub at \(rate)/s", events: recorder.count, eventsPerSecond: Double(rate),
+            p50Ms: p50, p99Ms: p99, p999Ms: p999, maxMs: mx, lost: total - recorder.count)
     }
 }
 
@@ -223,8 +236,9 @@ struct DurableBench {
         let producer = try await ServiceHost.make(
             ServiceDescriptor(service: "bench", instance: "bench-producer", defaultRPCPort: 0, migrations: [], answersProbes: false),
             config: o)
-        var sd = ServiceDescriptor(service: "bench", instance: "bench-sink", defaultRPCPort: 0, migrations: SinkCommand.migrations,
-                                   answersProbes: false)
+        var sd = ServiceDescriptor(
+            service: "bench", instance: "bench-sink", defaultRPCPort: 0, migrations: SinkCommand.migrations,
+            answersProbes: false)
         sd.inboxCapacity = 50_000
         sd.receiveHighWaterMark = 1_000_000
         let sink = try await ServiceHost.make(sd, config: o)
@@ -245,8 +259,9 @@ struct DurableBench {
             throw ValidationError("bench peers could not reach the forwarder")
         }
         try await Task.sleep(for: .milliseconds(300))
-        return DurableBench(producer: producer, sink: sink, producerRun: producerRun, sinkRun: sinkRun,
-                            recorder: recorder, applied: applied)
+        return DurableBench(
+            producer: producer, sink: sink, producerRun: producerRun, sinkRun: sinkRun,
+            recorder: recorder, applied: applied)
     }
 
     func payload(_ i: Int, _ pad: String) -> Data {
@@ -270,7 +285,9 @@ struct DurableBench {
     }
 
     func throughput(count: Int, producers: Int, batch: Int) async throws -> BusBenchCommand.Result {
-        guard let store = producer.store, let events = producer.events else { return .init(name: "", events: 0, eventsPerSecond: 0, lost: 0) }
+        guard let store = producer.store, let events = producer.events else {
+            return .init(name: "", events: 0, eventsPerSecond: 0, lost: 0)
+        }
         recorder.withLock { $0 = LatencyRecorder() }
         let base = applied.value
         let pad = String(repeating: "x", count: 60)
@@ -306,16 +323,22 @@ struct DurableBench {
         let after = store.statistics
         let transactions = after["store_transactions"]! - before["store_transactions"]!
         let writes = after["store_write_jobs"]! - before["store_write_jobs"]!
-        FileHandle.standardError.write(Data(("producer committed \(count) events at \(Int(Double(count) / (committed - start).seconds))/s"
-            + " in \(transactions) transactions (\(String(format: "%.1f", Double(writes) / Double(max(1, transactions)))) writes each);"
-            + " subscriber applied them in \(sink.store!.statistics["store_transactions"]! - sinkBefore["store_transactions"]!) transactions\n").utf8))
-        return .init(name: "durable, max rate (\(producers) producers × \(batch))", events: got,
-                     eventsPerSecond: Double(got) / (end - start).seconds, p50Ms: p50, p99Ms: p99, p999Ms: p999, maxMs: mx,
-                     lost: count - got)
+        FileHandle.standardError.write(
+            Data(
+                ("producer committed \(count) events at \(Int(Double(count) / (committed - start).seconds))/s"
+                    + " in \(transactions) transactions (\(String(format: "%.1f", Double(writes) / Double(max(1, transactions)))) writes each);"
+                    + " subscriber applied them in \(sink.store!.statistics["store_transactions"]! - sinkBefore["store_transactions"]!) transactions\n")
+                    .utf8))
+        return .init(
+            name: "durable, max rate (\(producers) producers × \(batch))", events: got,
+            eventsPerSecond: Double(got) / (end - start).seconds, p50Ms: p50, p99Ms: p99, p999Ms: p999, maxMs: mx,
+            lost: count - got)
     }
 
     func latency(rate: Int, seconds: Double) async throws -> BusBenchCommand.Result {
-        guard let store = producer.store, let events = producer.events else { return .init(name: "", events: 0, eventsPerSecond: 0, lost: 0) }
+        guard let store = producer.store, let events = producer.events else {
+            return .init(name: "", events: 0, eventsPerSecond: 0, lost: 0)
+        }
         try await Task.sleep(for: .milliseconds(300))
         recorder.withLock { $0 = LatencyRecorder() }
         let base = applied.value
@@ -335,8 +358,9 @@ struct DurableBench {
         _ = await waitApplied(base + total)
         let got = applied.value - base
         let (p50, p99, p999, mx) = recorder.value.percentiles()
-        return .init(name: "durable at \(rate)/s", events: got, eventsPerSecond: Double(rate), p50Ms: p50, p99Ms: p99,
-                     p999Ms: p999, maxMs: mx, lost: total - got)
+        return .init(
+            name: "durable at \(rate)/s", events: got, eventsPerSecond: Double(rate), p50Ms: p50, p99Ms: p99,
+            p999Ms: p999, maxMs: mx, lost: total - got)
     }
 
     func stop() async {

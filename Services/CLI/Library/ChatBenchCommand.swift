@@ -9,7 +9,8 @@ import Synchronization
 /// sustained rate of persisted (acked) messages, and at a fixed rate the latency from a customer's
 /// send to the push on every other device of the conversation (courier and shop).
 public struct ChatBenchCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "chat", abstract: "Benchmark chat: messages/s per shard and push latency.")
+    public static let configuration = CommandConfiguration(
+        commandName: "chat", abstract: "Benchmark chat: messages/s per shard and push latency.")
 
     @Option(name: .customLong("conversations"), help: "Order conversations (each: customer + courier connection; one shop connection).")
     var conversations = 100
@@ -43,18 +44,26 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         Allocator.tune()
         var results: [Result] = []
         for k in shardCounts { results.append(try await measure(shards: k)) }
-        var rows = [["SHARDS", "ACKED MSGS", "MSGS/S", "MSGS/S PER SHARD", "SHARD CPU ms/msg", "GATEWAY CPU ms/msg", "LATENCY AT",
-                     "PUSHES", "P50 ms", "P99 ms", "MAX ms"]]
+        var rows = [
+            [
+                "SHARDS", "ACKED MSGS", "MSGS/S", "MSGS/S PER SHARD", "SHARD CPU ms/msg", "GATEWAY CPU ms/msg", "LATENCY AT",
+                "PUSHES", "P50 ms", "P99 ms", "MAX ms",
+            ]
+        ]
         let ms = { (v: Double?) in v.map { String(format: "%.3f", $0) } ?? "-" }
         for r in results {
-            rows.append(["\(r.shards)", "\(r.acked)", String(format: "%.0f", r.perSecond), String(format: "%.0f", r.perSecond / Double(r.shards)),
-                         ms(r.shardCPU), ms(r.gatewayCPU),
-                         "\(rate)/s × \(Int(seconds)) s", "\(r.pushes)/\(r.sent * 2)", String(format: "%.2f", r.p50),
-                         String(format: "%.2f", r.p99), String(format: "%.2f", r.max)])
+            rows.append([
+                "\(r.shards)", "\(r.acked)", String(format: "%.0f", r.perSecond), String(format: "%.0f", r.perSecond / Double(r.shards)),
+                ms(r.shardCPU), ms(r.gatewayCPU),
+                "\(rate)/s × \(Int(seconds)) s", "\(r.pushes)/\(r.sent * 2)", String(format: "%.2f", r.p50),
+                String(format: "%.2f", r.p99), String(format: "%.2f", r.max),
+            ])
         }
         print(TextTable.render(rows))
         print("\(conversations) conversations: \(conversations * 2 + 1) WebSocket connections (a customer and a courier each, one shop")
-        print("device), all clients on this same \(ProcessInfo.processInfo.activeProcessorCount)-core machine. MSGS/S: sends acked (stored) per")
+        print(
+            "device), all clients on this same \(ProcessInfo.processInfo.activeProcessorCount)-core machine. MSGS/S: sends acked (stored) per"
+        )
         print("second with \(window) unacknowledged per customer. Latency: send → msg.new on the courier's and the shop's device.")
         print("SHARD CPU: CPU time of all messaging shards per acked message (1000 / it = what one shard could store on a")
         print("core of its own, an estimate); GATEWAY CPU likewise for posy-gateway (frames, RPC, push fan-out to 3 devices).")
@@ -62,8 +71,9 @@ public struct ChatBenchCommand: AsyncParsableCommand {
 
     func measure(shards k: Int) async throws -> Result {
         let list = (1...k).map(String.init).joined(separator: ",")
-        let suite = try await BenchSuite.start("chat", bin: binDir ?? UpCommand.ownDirectory(),
-                                               services: ["posy-orders --messaging-shards \(list)"] + (1...k).map { "posy-messaging --shard \($0)" })
+        let suite = try await BenchSuite.start(
+            "chat", bin: binDir ?? UpCommand.ownDirectory(),
+            services: ["posy-orders --messaging-shards \(list)"] + (1...k).map { "posy-messaging --shard \($0)" })
         defer { suite.stop() }
         let port = Int(suite.base.split(separator: ":").last!)!
         let staff = try suite.staffToken()
@@ -77,7 +87,7 @@ public struct ChatBenchCommand: AsyncParsableCommand {
             let order = String(decoding: BenchSuite.order, as: UTF8.self).replacingOccurrences(of: #""id":"c1""#, with: #""id":"c\#(i)""#)
             let (status, body) = try await suite.send("POST", "/v1/orders", staff, Data(order.utf8))
             guard status == 201, let o = try JSONSerialization.jsonObject(with: body) as? [String: Any], let id = o["id"] as? String,
-                  let conversation = o["conversationId"] as? String
+                let conversation = o["conversationId"] as? String
             else { throw ValidationError("could not create order \(i): \(status)") }
             let courierToken = try suite.signer.mint(sub: "k\(i)", role: .courier, shop: "s1", ttl: 3600)
             _ = try await suite.send("POST", "/v1/orders/\(id)/confirm", staff, Data("{}".utf8))
@@ -102,9 +112,12 @@ public struct ChatBenchCommand: AsyncParsableCommand {
                 if text.hasPrefix(#"{"type":"reply""#) { acks[i].1.yield(text.contains(#""ok":true"#)) }
             }
         }
-        let receivers = try (0..<n).map { i in
-            BenchChatClient(port: port, token: try suite.signer.mint(sub: "k\(i)", role: .courier, shop: "s1", ttl: 3600)) { probe.received($0) }
-        } + [BenchChatClient(port: port, token: staff) { probe.received($0) }]
+        let receivers =
+            try (0..<n).map { i in
+                BenchChatClient(port: port, token: try suite.signer.mint(sub: "k\(i)", role: .courier, shop: "s1", ttl: 3600)) {
+                    probe.received($0)
+                }
+            } + [BenchChatClient(port: port, token: staff) { probe.received($0) }]
         for c in customerClients + receivers { for await _ in c.ready { break } }
 
         // Throughput: every customer keeps `window` sends in flight.
@@ -154,10 +167,11 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         try await Task.sleep(for: .seconds(2))
         for c in customerClients + receivers { await c.close() }
         let h = probe.histogram.withLock { $0 }
-        return Result(shards: k, acked: acked.load(ordering: .relaxed), perSecond: Double(acked.load(ordering: .relaxed)) / elapsed,
-                      sent: total, pushes: Int(h.totalCount), p50: Double(h.valueAtPercentile(50)) / 1000,
-                      p99: Double(h.valueAtPercentile(99)) / 1000, max: Double(h.max) / 1000,
-                      shardCPU: perMessage(cpu0.0, cpu1.0), gatewayCPU: perMessage(cpu0.1, cpu1.1))
+        return Result(
+            shards: k, acked: acked.load(ordering: .relaxed), perSecond: Double(acked.load(ordering: .relaxed)) / elapsed,
+            sent: total, pushes: Int(h.totalCount), p50: Double(h.valueAtPercentile(50)) / 1000,
+            p99: Double(h.valueAtPercentile(99)) / 1000, max: Double(h.max) / 1000,
+            shardCPU: perMessage(cpu0.0, cpu1.0), gatewayCPU: perMessage(cpu0.1, cpu1.1))
     }
 
     static func frame(_ conversation: String, id: String) -> String {
@@ -174,8 +188,8 @@ public struct ChatBenchCommand: AsyncParsableCommand {
 
         func received(_ text: String) {
             guard recording.load(ordering: .acquiring), text.hasPrefix(#"{"type":"msg.new""#),
-                  let r = text.range(of: #""clientMsgId":""#),
-                  let close = text[r.upperBound...].firstIndex(of: "\"")
+                let r = text.range(of: #""clientMsgId":""#),
+                let close = text[r.upperBound...].firstIndex(of: "\"")
             else { return }
             let now = ContinuousClock.now
             guard let at = sentAt.withLock({ $0[String(text[r.upperBound..<close])] }) else { return }

@@ -61,7 +61,8 @@ public struct EvidenceCommand: AsyncParsableCommand {
             if json {
                 print(String(decoding: try JSON.encode(result), as: UTF8.self))
             } else if result.ok {
-                let sealNote = result.sealChecked == false ? " (seal not checked: no suite secret; pass --data-dir or POSY_SECRET)" : "; sealed"
+                let sealNote =
+                    result.sealChecked == false ? " (seal not checked: no suite secret; pass --data-dir or POSY_SECRET)" : "; sealed"
                 print("order \(orderId): \(result.records) record(s) verified; head \(result.head ?? "-")\(sealNote)")
             } else if let m = result.firstMismatch {
                 print("order \(orderId): record \(m.n) (\(m.kind)) does not match: \(m.reason)")

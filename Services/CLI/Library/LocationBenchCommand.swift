@@ -30,7 +30,8 @@ public struct LocationBenchCommand: AsyncParsableCommand {
 
     public func run() async throws {
         Allocator.tune()
-        let suite = try await BenchSuite.start("location", bin: binDir ?? UpCommand.ownDirectory(), services: ["posy-orders", "posy-location"])
+        let suite = try await BenchSuite.start(
+            "location", bin: binDir ?? UpCommand.ownDirectory(), services: ["posy-orders", "posy-location"])
         defer { suite.stop() }
         let staff = try suite.staffToken()
         let ingestCouriers = concurrency * 4
@@ -68,19 +69,24 @@ public struct LocationBenchCommand: AsyncParsableCommand {
         for c in rpcClients { await c.close() }
 
         // Ingest through the gateway: other couriers, same shape.
-        let tokens = try (0..<ingestCouriers).map { try suite.signer.mint(sub: "k\(ingestCouriers + $0)", role: .courier, shop: "s1", ttl: 3600) }
+        let tokens = try (0..<ingestCouriers).map {
+            try suite.signer.mint(sub: "k\(ingestCouriers + $0)", role: .courier, shop: "s1", ttl: 3600)
+        }
         let (httpAccepted, httpElapsed) = try await ingestPhase { slot, round in
             let courier = slot + concurrency * (round % 4)
             let body = Self.batch(batch, courier: ingestCouriers + courier, from: round / 4)
             let (status, data) = try await suite.send("POST", "/v1/locations", tokens[courier], body)
-            guard status == 200 else { throw ValidationError("POST /v1/locations: \(status) \(String(decoding: data.prefix(200), as: UTF8.self))") }
+            guard status == 200 else {
+                throw ValidationError("POST /v1/locations: \(status) \(String(decoding: data.prefix(200), as: UTF8.self))")
+            }
             return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["accepted"] as? Int ?? 0
         }
 
         // Latency: every courier out for delivery with a customer watching, one position a second.
         let n = couriers
         // A window later today: the deliveries are on time (no delay alerts), as on most days.
-        let window = #"{"start":"\#(Timestamp.format(Date().addingTimeInterval(3600)))","end":"\#(Timestamp.format(Date().addingTimeInterval(3 * 3600)))"}"#
+        let window =
+            #"{"start":"\#(Timestamp.format(Date().addingTimeInterval(3600)))","end":"\#(Timestamp.format(Date().addingTimeInterval(3 * 3600)))"}"#
         try await parallel(n, width: 16) { i in
             let order = String(decoding: BenchSuite.order, as: UTF8.self).replacingOccurrences(of: #""id":"c1""#, with: #""id":"c\#(i)""#)
                 .replacingOccurrences(of: #"{"start":"2026-05-10T10:00:00Z","end":"2026-05-10T12:00:00Z"}"#, with: window)
@@ -91,7 +97,9 @@ public struct LocationBenchCommand: AsyncParsableCommand {
             let courier = try suite.signer.mint(sub: "k\(i)", role: .courier, shop: "s1", ttl: 3600)
             _ = try await suite.send("POST", "/v1/orders/\(id)/confirm", staff, Data("{}".utf8))
             _ = try await suite.send("POST", "/v1/orders/\(id)/assign", staff, Data(#"{"courierId":"k\#(i)"}"#.utf8))
-            for action in ["accept", "pickup", "depart"] { _ = try await suite.send("POST", "/v1/orders/\(id)/\(action)", courier, Data("{}".utf8)) }
+            for action in ["accept", "pickup", "depart"] {
+                _ = try await suite.send("POST", "/v1/orders/\(id)/\(action)", courier, Data("{}".utf8))
+            }
         }
         try await Task.sleep(for: .seconds(1))  // posy-location applies the departures
         let port = Int(suite.base.split(separator: ":").last!)!
@@ -122,15 +130,23 @@ public struct LocationBenchCommand: AsyncParsableCommand {
 
         let rpcRate = Double(rpcAccepted) / rpcElapsed
         var rows = [["PATH", "POSITIONS", "POSITIONS/S", "LOCATION CPU µs/POSITION"]]
-        rows.append(["RPC location.ingest", "\(rpcAccepted)", String(format: "%.0f", rpcRate),
-                     (cpu0.flatMap { a in cpu1.map { b in String(format: "%.2f", (b - a) * 1e6 / Double(max(1, rpcAccepted))) } }) ?? "-"])
+        rows.append([
+            "RPC location.ingest", "\(rpcAccepted)", String(format: "%.0f", rpcRate),
+            (cpu0.flatMap { a in cpu1.map { b in String(format: "%.2f", (b - a) * 1e6 / Double(max(1, rpcAccepted))) } }) ?? "-",
+        ])
         rows.append(["POST /v1/locations", "\(httpAccepted)", String(format: "%.0f", Double(httpAccepted) / httpElapsed), "-"])
         print(TextTable.render(rows))
         print("Batches of \(batch), \(concurrency) in flight, \(Int(seconds)) s each, every position kept (device times move on).")
         print("")
-        print(TextTable.render([["COURIERS", "SENT", "CUSTOMER PUSHES", "P50 ms", "P99 ms", "MAX ms"],
-                                ["\(n)", "\(sent.load(ordering: .relaxed))", "\(h.totalCount)", String(format: "%.2f", Double(h.valueAtPercentile(50)) / 1000),
-                                 String(format: "%.2f", Double(h.valueAtPercentile(99)) / 1000), String(format: "%.2f", Double(h.max) / 1000)]]))
+        print(
+            TextTable.render([
+                ["COURIERS", "SENT", "CUSTOMER PUSHES", "P50 ms", "P99 ms", "MAX ms"],
+                [
+                    "\(n)", "\(sent.load(ordering: .relaxed))", "\(h.totalCount)",
+                    String(format: "%.2f", Double(h.valueAtPercentile(50)) / 1000),
+                    String(format: "%.2f", Double(h.valueAtPercentile(99)) / 1000), String(format: "%.2f", Double(h.max) / 1000),
+                ],
+            ]))
         print("\(n) couriers out for delivery each send one position a second over their stream, moving 12 m; the customer of each")
         print("order watches on a stream of their own (\(2 * n) WebSockets, all on this machine). Pushes are throttled to one per")
         print("courier every 2 s. Latency: the position's device time (the send) → the order.position push on the customer's stream.")
@@ -173,8 +189,9 @@ public struct LocationBenchCommand: AsyncParsableCommand {
         let base = Date().timeIntervalSince1970.rounded(.down) - 20 * 3600
         return (0..<count).map { k in
             let step = Double(round * count + k)
-            return PositionFix(lat: 31.2 + step / 111_195, lon: 121.4 + Double(courier) * 0.001, accuracy: 5,
-                               at: Timestamp.format(Date(timeIntervalSince1970: base + step * 0.2)))
+            return PositionFix(
+                lat: 31.2 + step / 111_195, lon: 121.4 + Double(courier) * 0.001, accuracy: 5,
+                at: Timestamp.format(Date(timeIntervalSince1970: base + step * 0.2)))
         }
     }
 
@@ -188,9 +205,11 @@ public struct LocationBenchCommand: AsyncParsableCommand {
 
         func received(_ text: String) {
             guard text.hasPrefix(#"{"type":"order.position""#), let p = text.range(of: #""position":{"#),
-                  let r = text.range(of: #""at":""#, range: p.upperBound..<text.endIndex) else { return }
+                let r = text.range(of: #""at":""#, range: p.upperBound..<text.endIndex)
+            else { return }
             let now = Date()
-            guard let close = text[r.upperBound...].firstIndex(of: "\""), let at = Timestamp.parse(String(text[r.upperBound..<close])) else { return }
+            guard let close = text[r.upperBound...].firstIndex(of: "\""), let at = Timestamp.parse(String(text[r.upperBound..<close]))
+            else { return }
             let micros = max(0, now.timeIntervalSince(at)) * 1_000_000
             histogram.withLock { _ = $0.record(UInt64(micros)) }
         }

@@ -4,8 +4,8 @@ import HTTPTypes
 import Histogram
 import Hummingbird
 import Logging
-import PosyCore
 import PosyAuth
+import PosyCore
 import PosySchema
 import Synchronization
 
@@ -19,7 +19,8 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
         commandName: "notify", abstract: "Benchmark notify: events → notifications/s, webhook deliveries/s.")
 
     @Option(name: .customLong("orders"), help: "Orders created and confirmed while posy-notify is paused.") var orders = 2_000
-    @Option(name: .customLong("questions"), help: "Questions the customer asks the order assistant, one after the other.") var questions = 200
+    @Option(name: .customLong("questions"), help: "Questions the customer asks the order assistant, one after the other.") var questions =
+        200
     @Option(name: .customLong("bin-dir"), help: "Where the posy-* executables are (default: next to this posy).") var binDir: String?
 
     public init() {}
@@ -46,8 +47,10 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
                 self.first.withLock { if $0 == nil { $0 = now } }
                 self.last.withLock { $0 = now }
                 let header = request.headers[HTTPField.Name(WebhookSignature.header)!] ?? ""
-                if !WebhookSignature.verify(header: header, body: Data(buffer: body), secret: self.secret,
-                                            now: Int64(Date().timeIntervalSince1970), tolerance: 3600) {
+                if !WebhookSignature.verify(
+                    header: header, body: Data(buffer: body), secret: self.secret,
+                    now: Int64(Date().timeIntervalSince1970), tolerance: 3600)
+                {
                     self.badSignatures.add(1, ordering: .relaxed)
                 }
                 self.received.add(1, ordering: .relaxed)
@@ -61,7 +64,9 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
 
     public func run() async throws {
         Allocator.tune()
-        let suite = try await BenchSuite.start("notify", bin: binDir ?? UpCommand.ownDirectory(), services: ["posy-orders", "posy-notify --allow-local-targets", "posy-messaging --shard 1", "posy-location"])
+        let suite = try await BenchSuite.start(
+            "notify", bin: binDir ?? UpCommand.ownDirectory(),
+            services: ["posy-orders", "posy-notify --allow-local-targets", "posy-messaging --shard 1", "posy-location"])
         defer { suite.stop() }
         let staff = try suite.staffToken()
         let port = try BenchSuite.freePort()
@@ -87,7 +92,8 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
             for i in 0..<n {
                 if i >= 16 { try await group.next() }
                 group.addTask {
-                    let order = String(decoding: BenchSuite.order, as: UTF8.self).replacingOccurrences(of: #""id":"c1""#, with: #""id":"c\#(i)""#)
+                    let order = String(decoding: BenchSuite.order, as: UTF8.self).replacingOccurrences(
+                        of: #""id":"c1""#, with: #""id":"c\#(i)""#)
                     let (status, body) = try await suite.send("POST", "/v1/orders", staff, Data(order.utf8))
                     guard status == 201, let id = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["id"] as? String else {
                         throw ValidationError("could not create order \(i): \(status)")
@@ -118,41 +124,62 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
         let hookSeconds = (receiver.last.withLock { $0 } ?? .now) - resumed
         let cpuPerEvent = cpu0.flatMap { a in cpu1.map { b in (b - a) * 1e6 / Double(2 * n) } }
 
-        print(TextTable.render([
-            ["PATH", "COUNT", "SECONDS", "PER SECOND"],
-            ["events → in-app notifications (rules, templates, inbox)", "\(n)", String(format: "%.2f", inAppSeconds),
-             String(format: "%.0f", Double(n) / inAppSeconds)],
-            ["webhook deliveries (signed, to a local receiver)", "\(hooks)", String(format: "%.2f", hookSeconds / .seconds(1)),
-             String(format: "%.0f", Double(hooks) / (hookSeconds / .seconds(1)))],
-        ]))
-        print("\(n) orders created and confirmed in \(String(format: "%.1f", burst)) s while posy-notify was paused (SIGSTOP); then resumed.")
+        print(
+            TextTable.render([
+                ["PATH", "COUNT", "SECONDS", "PER SECOND"],
+                [
+                    "events → in-app notifications (rules, templates, inbox)", "\(n)", String(format: "%.2f", inAppSeconds),
+                    String(format: "%.0f", Double(n) / inAppSeconds),
+                ],
+                [
+                    "webhook deliveries (signed, to a local receiver)", "\(hooks)", String(format: "%.2f", hookSeconds / .seconds(1)),
+                    String(format: "%.0f", Double(hooks) / (hookSeconds / .seconds(1))),
+                ],
+            ]))
+        print(
+            "\(n) orders created and confirmed in \(String(format: "%.1f", burst)) s while posy-notify was paused (SIGSTOP); then resumed.")
         print("Each confirmation: one in-app notification to its customer and one webhook call; \(2 * n) durable events to apply.")
         let assistant = try await askTheAssistant(suite, staff: staff)
         print("")
-        print(TextTable.render([
-            ["ASSISTANT", "QUESTIONS", "P50 ms", "P99 ms", "MAX ms"],
-            ["where are my flowers / 花到哪了", "\(assistant.totalCount)", String(format: "%.1f", Double(assistant.valueAtPercentile(50)) / 1000),
-             String(format: "%.1f", Double(assistant.valueAtPercentile(99)) / 1000), String(format: "%.1f", Double(assistant.max) / 1000)],
-        ]))
+        print(
+            TextTable.render([
+                ["ASSISTANT", "QUESTIONS", "P50 ms", "P99 ms", "MAX ms"],
+                [
+                    "where are my flowers / 花到哪了", "\(assistant.totalCount)",
+                    String(format: "%.1f", Double(assistant.valueAtPercentile(50)) / 1000),
+                    String(format: "%.1f", Double(assistant.valueAtPercentile(99)) / 1000),
+                    String(format: "%.1f", Double(assistant.max) / 1000),
+                ],
+            ]))
         print("The customer asks over the stream, one question at a time, while the order is out for delivery; latency: send → the")
         print("assistant's msg.new on the customer's stream (its answer reads posy-orders and posy-location over RPC).")
-        print("posy-notify CPU per event (applying and delivering): \(cpuPerEvent.map { String(format: "%.0f µs", $0) } ?? "-"); bad signatures: \(receiver.badSignatures.load(ordering: .relaxed)).")
+        print(
+            "posy-notify CPU per event (applying and delivering): \(cpuPerEvent.map { String(format: "%.0f µs", $0) } ?? "-"); bad signatures: \(receiver.badSignatures.load(ordering: .relaxed))."
+        )
     }
 
     /// An order out for delivery with the courier's position known; the customer asks `questions`
     /// times on the stream and waits for each answer. Returns send → answer latencies (µs).
     func askTheAssistant(_ suite: BenchSuite, staff: String) async throws -> Histogram<UInt64> {
-        guard try await suite.send("POST", "/v1/shops/s1/couriers", staff, Data(#"{"id":"kq","name":"Quinn","phone":"+86 2","vehicle":"ebike"}"#.utf8)).0 == 201 else {
+        guard
+            try await suite.send(
+                "POST", "/v1/shops/s1/couriers", staff, Data(#"{"id":"kq","name":"Quinn","phone":"+86 2","vehicle":"ebike"}"#.utf8)
+            ).0 == 201
+        else {
             throw ValidationError("could not create the courier")
         }
         let courier = try suite.signer.mint(sub: "kq", role: .courier, shop: "s1", ttl: 3600)
         let order = String(decoding: BenchSuite.order, as: UTF8.self).replacingOccurrences(of: #""id":"c1""#, with: #""id":"cq""#)
         let (status, body) = try await suite.send("POST", "/v1/orders", staff, Data(order.utf8))
-        guard status == 201, let created = try JSONSerialization.jsonObject(with: body) as? [String: Any], let id = created["id"] as? String,
-              let conversation = created["conversationId"] as? String else { throw ValidationError("could not create the order") }
+        guard status == 201, let created = try JSONSerialization.jsonObject(with: body) as? [String: Any],
+            let id = created["id"] as? String,
+            let conversation = created["conversationId"] as? String
+        else { throw ValidationError("could not create the order") }
         _ = try await suite.send("POST", "/v1/orders/\(id)/confirm", staff, Data("{}".utf8))
         _ = try await suite.send("POST", "/v1/orders/\(id)/assign", staff, Data(#"{"courierId":"kq"}"#.utf8))
-        for action in ["accept", "pickup", "depart"] { _ = try await suite.send("POST", "/v1/orders/\(id)/\(action)", courier, Data("{}".utf8)) }
+        for action in ["accept", "pickup", "depart"] {
+            _ = try await suite.send("POST", "/v1/orders/\(id)/\(action)", courier, Data("{}".utf8))
+        }
         let fix = Data(#"{"positions":[{"lat":31.205,"lon":121.41,"accuracy":5,"at":"\#(Timestamp.now())"}]}"#.utf8)
         let deadline = Date().addingTimeInterval(30)
         while try await suite.send("POST", "/v1/locations", courier, fix).0 != 200 {
@@ -171,7 +198,8 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
         for i in 0..<questions {
             let question = i % 2 == 0 ? "where are my flowers?" : "花到哪了"
             let sent = ContinuousClock.now
-            try await customer.send(#"{"type":"msg.send","conversationId":"\#(conversation)","clientMsgId":"q\#(i)","kind":"text","text":"\#(question)"}"#)
+            try await customer.send(
+                #"{"type":"msg.send","conversationId":"\#(conversation)","clientMsgId":"q\#(i)","kind":"text","text":"\#(question)"}"#)
             guard let at = await iterator.next() else { break }
             histogram.record(UInt64(max(0, (at - sent) / .microseconds(1))))
         }

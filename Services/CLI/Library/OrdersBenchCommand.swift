@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Histogram
 import PosyAuth
 import PosyCore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `posy bench orders`: order creations and state transitions per second through the real gateway
 /// and `posy-orders` (bus, orders and gateway started here by ``BenchSuite``), with latency
@@ -48,20 +49,30 @@ public struct OrdersBenchCommand: AsyncParsableCommand {
             let per = { (x: Double?, y: Double?) in x.flatMap { x in y.map { ($0 - x) * 1000 / Double(max(n, 1)) } } }
             return (per(a.0, b.0), per(a.1, b.1))
         }
-        let results = [create.result("create order (POST /v1/orders)", cpu: cpu(cpu0, cpu1, create.ok)),
-                       confirm.result("transition (POST …/confirm)", cpu: cpu(cpu1, cpu2, confirm.ok))]
+        let results = [
+            create.result("create order (POST /v1/orders)", cpu: cpu(cpu0, cpu1, create.ok)),
+            confirm.result("transition (POST …/confirm)", cpu: cpu(cpu1, cpu2, confirm.ok)),
+        ]
         if json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: results.map(\.dictionary), options: [.sortedKeys]), as: UTF8.self))
+            print(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: results.map(\.dictionary), options: [.sortedKeys]), as: UTF8.self))
         } else {
             let cores = ProcessInfo.processInfo.activeProcessorCount
-            var rows = [["RUN", "REQUESTS", "OK", "PER SECOND", "P50 ms", "P99 ms", "P99.9 ms", "MAX ms", "SERVER CPU ms/req",
-                         "CLIENT CPU ms/req", "SERVER-ONLY /s"]]
+            var rows = [
+                [
+                    "RUN", "REQUESTS", "OK", "PER SECOND", "P50 ms", "P99 ms", "P99.9 ms", "MAX ms", "SERVER CPU ms/req",
+                    "CLIENT CPU ms/req", "SERVER-ONLY /s",
+                ]
+            ]
             let ms = { (v: Double?) in v.map { String(format: "%.3f", $0) } ?? "-" }
             for r in results {
-                rows.append([r.name, "\(r.requests)", "\(r.ok)", String(format: "%.0f", r.perSecond), String(format: "%.2f", r.p50),
-                             String(format: "%.2f", r.p99), String(format: "%.2f", r.p999), String(format: "%.2f", r.max),
-                             ms(r.serverCPU), ms(r.clientCPU),
-                             r.serverCPU.map { String(format: "%.0f", Double(cores) * 1000 / $0) } ?? "-"])
+                rows.append([
+                    r.name, "\(r.requests)", "\(r.ok)", String(format: "%.0f", r.perSecond), String(format: "%.2f", r.p50),
+                    String(format: "%.2f", r.p99), String(format: "%.2f", r.p999), String(format: "%.2f", r.max),
+                    ms(r.serverCPU), ms(r.clientCPU),
+                    r.serverCPU.map { String(format: "%.0f", Double(cores) * 1000 / $0) } ?? "-",
+                ])
             }
             print(TextTable.render(rows))
             print("\(clients) concurrent HTTP clients on the same \(cores)-core machine; one event per write in posy-orders.")
@@ -77,10 +88,11 @@ public struct OrdersBenchCommand: AsyncParsableCommand {
         let histogram: Histogram<UInt64>
 
         func result(_ name: String, cpu: (server: Double?, client: Double?)) -> Result {
-            Result(name: name, requests: requests, ok: ok, perSecond: Double(ok) / seconds,
-                   serverCPU: cpu.server, clientCPU: cpu.client,
-                   p50: Double(histogram.valueAtPercentile(50)) / 1000, p99: Double(histogram.valueAtPercentile(99)) / 1000,
-                   p999: Double(histogram.valueAtPercentile(99.9)) / 1000, max: Double(histogram.max) / 1000)
+            Result(
+                name: name, requests: requests, ok: ok, perSecond: Double(ok) / seconds,
+                serverCPU: cpu.server, clientCPU: cpu.client,
+                p50: Double(histogram.valueAtPercentile(50)) / 1000, p99: Double(histogram.valueAtPercentile(99)) / 1000,
+                p999: Double(histogram.valueAtPercentile(99.9)) / 1000, max: Double(histogram.max) / 1000)
         }
     }
 
@@ -94,8 +106,10 @@ public struct OrdersBenchCommand: AsyncParsableCommand {
         let p50, p99, p999, max: Double
 
         var dictionary: [String: Any] {
-            var d: [String: Any] = ["name": name, "requests": requests, "ok": ok, "perSecond": perSecond, "p50Ms": p50, "p99Ms": p99,
-                                    "p999Ms": p999, "maxMs": max]
+            var d: [String: Any] = [
+                "name": name, "requests": requests, "ok": ok, "perSecond": perSecond, "p50Ms": p50, "p99Ms": p99,
+                "p999Ms": p999, "maxMs": max,
+            ]
             d["serverCPUMsPerRequest"] = serverCPU
             d["clientCPUMsPerRequest"] = clientCPU
             return d
@@ -112,7 +126,10 @@ public struct OrdersBenchCommand: AsyncParsableCommand {
             for _ in 0..<clients {
                 group.addTask {
                     while true {
-                        let i = next.withLock { v -> Int in v += 1; return v - 1 }
+                        let i = next.withLock { v -> Int in
+                            v += 1
+                            return v - 1
+                        }
                         if i >= count { return }
                         let t0 = ContinuousClock.now
                         let good = try await request(i)

@@ -11,7 +11,9 @@ public struct PingCommand: AsyncParsableCommand {
         commandName: "ping", abstract: "Send a durable probe; print each service's round trip (exit 1 if one does not answer).")
 
     @OptionGroup var bus: BusOptions
-    @Option(name: .customLong("expect"), help: "Comma-separated instances that must answer (default: every service with a store that heartbeats).")
+    @Option(
+        name: .customLong("expect"),
+        help: "Comma-separated instances that must answer (default: every service with a store that heartbeats).")
     var expect: String?
     @Option(name: .customLong("timeout"), help: "Seconds to wait for every acknowledgement (default 10).")
     var timeout: Double = 10
@@ -32,8 +34,9 @@ public struct PingCommand: AsyncParsableCommand {
         let acks = Locked<[String: Ack]>([:])
         let sent = Locked<ContinuousClock.Instant?>(nil)
         let host = try await ServiceHost.make(
-            ServiceDescriptor(service: "cli", instance: "cli", defaultRPCPort: 0, migrations: [], storeFile: "cli.db",
-                              answersProbes: false, startAt: .latest),
+            ServiceDescriptor(
+                service: "cli", instance: "cli", defaultRPCPort: 0, migrations: [], storeFile: "cli.db",
+                answersProbes: false, startAt: .latest),
             config: options)
         host.on(Topic.probeAck) { db, envelope in
             let ack = try envelope.decode(ProbeAck.self)
@@ -51,7 +54,8 @@ public struct PingCommand: AsyncParsableCommand {
                 throw ValidationError("no heartbeat came back through the bus at \(options.busSub): is posy-bus running?")
             }
             try await Task.sleep(for: .milliseconds(Int(listen * 1000)))
-            let expected = expectList.map { $0.split(separator: ",").map(String.init) }
+            let expected =
+                expectList.map { $0.split(separator: ",").map(String.init) }
                 ?? host.directory.alive().filter { !$0.heartbeat.epoch.isEmpty && $0.heartbeat.service != "cli" }
                 .map(\.heartbeat.instance)
             guard let events = host.events, let store = host.store else { return expected }

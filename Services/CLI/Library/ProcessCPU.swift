@@ -6,7 +6,7 @@ enum ProcessCPU {
     static func seconds(_ pid: Int32 = 0) -> Double? {
         let path = pid == 0 ? "/proc/self/stat" : "/proc/\(pid)/stat"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-              let close = text.lastIndex(of: ")")
+            let close = text.lastIndex(of: ")")
         else { return nil }
         // Fields after "(comm)": state is field 3; utime and stime are fields 14 and 15.
         let fields = text[text.index(after: close)...].split(separator: " ")

@@ -5,7 +5,7 @@ import Foundation
 package enum ProcessMemory {
     package static func field(_ pid: Int32, _ name: String) -> Int {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") })
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") })
         else { return 0 }
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) << 10
     }

@@ -20,15 +20,18 @@ public struct SinkCommand: AsyncParsableCommand {
     public init() {}
 
     public static let migrations = [
-        Migration(2, "sink: effects", """
+        Migration(
+            2, "sink: effects",
+            """
             CREATE TABLE effects (id INTEGER PRIMARY KEY AUTOINCREMENT, src TEXT NOT NULL, topic TEXT NOT NULL,
                                   seq INTEGER NOT NULL, n INTEGER NOT NULL);
-            """),
+            """)
     ]
 
     public func run() async throws {
-        var descriptor = ServiceDescriptor(service: "sink", instance: instance, defaultRPCPort: 0,
-                                           migrations: Self.migrations, answersProbes: false)
+        var descriptor = ServiceDescriptor(
+            service: "sink", instance: instance, defaultRPCPort: 0,
+            migrations: Self.migrations, answersProbes: false)
         descriptor.receiveHighWaterMark = rcvhwm
         descriptor.inboxCapacity = inbox
         let delay = applyDelay

@@ -41,11 +41,13 @@ public struct StatusCommand: AsyncParsableCommand {
         var rows: [Row] = []
         for peer in directory.all where peer.heartbeat.service != "cli" {
             let hb = peer.heartbeat
-            var row = Row(instance: hb.instance, service: hb.service, status: "unreachable", version: hb.version, rpc: hb.rpc,
-                          pid: hb.pid, heartbeatAgeSeconds: peer.age, detail: "")
+            var row = Row(
+                instance: hb.instance, service: hb.service, status: "unreachable", version: hb.version, rpc: hb.rpc,
+                pid: hb.pid, heartbeatAgeSeconds: peer.age, detail: "")
             do {
-                let report = try await pool.client(hb.rpc).call(RPCMethod.health, [String: String](), as: HealthReport.self,
-                                                                 timeout: .seconds(1))
+                let report = try await pool.client(hb.rpc).call(
+                    RPCMethod.health, [String: String](), as: HealthReport.self,
+                    timeout: .seconds(1))
                 row.status = report.status
                 row.uptimeSeconds = report.uptimeSeconds
                 row.detail = report.checks.filter { $0.value != "ok" }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
@@ -66,8 +68,10 @@ public struct StatusCommand: AsyncParsableCommand {
             if cpu { header.append("CPU") }
             var table = [header + ["RPC", "DETAIL"]]
             for r in rows {
-                var line: [String] = [r.instance, r.status, r.version, "\(r.pid)", r.uptimeSeconds.map { Self.duration($0) } ?? "-",
-                                      String(format: "%.1fs ago", r.heartbeatAgeSeconds)]
+                var line: [String] = [
+                    r.instance, r.status, r.version, "\(r.pid)", r.uptimeSeconds.map { Self.duration($0) } ?? "-",
+                    String(format: "%.1fs ago", r.heartbeatAgeSeconds),
+                ]
                 if cpu { line.append(r.cpuPercent.map { String(format: "%.1f%%", $0) } ?? "-") }
                 table.append(line + [r.rpc, r.detail])
             }
@@ -75,7 +79,8 @@ public struct StatusCommand: AsyncParsableCommand {
         }
         if rows.isEmpty || rows.contains(where: { $0.status != "ok" }) { throw ExitCode(1) }
         if let maxCPU, let busy = rows.first(where: { ($0.cpuPercent ?? 0) > maxCPU }) {
-            FileHandle.standardError.write(Data("\(busy.instance) used \(String(format: "%.1f", busy.cpuPercent ?? 0))% of a core (limit \(maxCPU)%)\n".utf8))
+            FileHandle.standardError.write(
+                Data("\(busy.instance) used \(String(format: "%.1f", busy.cpuPercent ?? 0))% of a core (limit \(maxCPU)%)\n".utf8))
             throw ExitCode(1)
         }
     }

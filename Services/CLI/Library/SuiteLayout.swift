@@ -37,24 +37,36 @@ public struct SuiteLayout: Sendable {
         func rpc(_ port: Int) -> [String] { ["--rpc", "tcp://\(host):\(port)"] }
         let common = ["--bus-pub", busPub, "--bus-sub", busSub, "--data-dir", dataDir]
         var list = [
-            Child(name: "bus", executable: "posy-bus", arguments: [
-                "--frontend", busPub, "--backend", busSub, "--data-dir", dataDir] + rpc(busPort + 2)),
-            Child(name: "orders", executable: "posy-orders", arguments: common + rpc(rpcBase)
-                  + ["--messaging-shards", (1...shards).map(String.init).joined(separator: ",")]),
+            Child(
+                name: "bus", executable: "posy-bus",
+                arguments: [
+                    "--frontend", busPub, "--backend", busSub, "--data-dir", dataDir,
+                ] + rpc(busPort + 2)),
+            Child(
+                name: "orders", executable: "posy-orders",
+                arguments: common + rpc(rpcBase)
+                    + ["--messaging-shards", (1...shards).map(String.init).joined(separator: ",")]),
         ]
         for shard in 1...shards {
-            list.append(Child(name: "messaging-\(shard)", executable: "posy-messaging",
-                              arguments: ["--shard", "\(shard)"] + common + rpc(rpcBase + 10 + shard)))
+            list.append(
+                Child(
+                    name: "messaging-\(shard)", executable: "posy-messaging",
+                    arguments: ["--shard", "\(shard)"] + common + rpc(rpcBase + 10 + shard)))
         }
         list += [
             Child(name: "location", executable: "posy-location", arguments: common + rpc(rpcBase + 20)),
             Child(name: "receipts", executable: "posy-receipts", arguments: common + rpc(rpcBase + 30)),
             // Links in notifications point at this suite's gateway unless POSY_PUBLIC_URL says otherwise.
-            Child(name: "notify", executable: "posy-notify", arguments: common + rpc(rpcBase + 40)
-                  + (Environment.string("POSY_PUBLIC_URL") == nil ? ["--public-url", "http://\(host):\(httpPort)"] : []) + notifyExtra),
-            Child(name: "gateway", executable: "posy-gateway", arguments: common + [
-                "--http-host", host, "--http-port", "\(httpPort)", "--expect", instances.joined(separator: ","),
-                "--rpc", "tcp://\(host):*"] + gatewayExtra),
+            Child(
+                name: "notify", executable: "posy-notify",
+                arguments: common + rpc(rpcBase + 40)
+                    + (Environment.string("POSY_PUBLIC_URL") == nil ? ["--public-url", "http://\(host):\(httpPort)"] : []) + notifyExtra),
+            Child(
+                name: "gateway", executable: "posy-gateway",
+                arguments: common + [
+                    "--http-host", host, "--http-port", "\(httpPort)", "--expect", instances.joined(separator: ","),
+                    "--rpc", "tcp://\(host):*",
+                ] + gatewayExtra),
         ]
         return list
     }

@@ -19,9 +19,13 @@ public struct TokenCommand: ParsableCommand {
     var order: String?
     @Option(name: .customLong("ttl"), help: "Lifetime: 3600, 30m, 12h, 7d (default 24h).")
     var ttl: String = "24h"
-    @Option(name: .customLong("data-dir"), help: "Data directory holding the secret (env POSY_DATA_DIR, default ./data); POSY_SECRET overrides.")
+    @Option(
+        name: .customLong("data-dir"), help: "Data directory holding the secret (env POSY_DATA_DIR, default ./data); POSY_SECRET overrides."
+    )
     var dataDir: String?
-    @Flag(name: .customLong("create-secret"), help: "Create <data-dir>/secret if there is none (a new suite's; a running suite would reject the token otherwise).")
+    @Flag(
+        name: .customLong("create-secret"),
+        help: "Create <data-dir>/secret if there is none (a new suite's; a running suite would reject the token otherwise).")
     var createSecret = false
 
     /// Why there is no token: no secret where the suite keeps it.
@@ -42,7 +46,8 @@ public struct TokenCommand: ParsableCommand {
         }
         guard let seconds = Self.seconds(ttl) else { throw ValidationError("--ttl '\(ttl)' is not a duration like 3600, 30m, 12h or 7d") }
         guard seconds <= Double(TokenSigner.defaultMaxLifetime) else {
-            throw ValidationError("--ttl is over \(TokenSigner.defaultMaxLifetime / 86_400) days, the longest the gateway accepts by default")
+            throw ValidationError(
+                "--ttl is over \(TokenSigner.defaultMaxLifetime / 86_400) days, the longest the gateway accepts by default")
         }
         guard !sub.isEmpty else { throw ValidationError("--sub must not be empty") }
         if role == "staff" || role == "courier", shop == nil { throw ValidationError("--shop is required for \(role)") }

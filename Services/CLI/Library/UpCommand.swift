@@ -14,7 +14,8 @@ public struct UpCommand: AsyncParsableCommand {
     var host: String = "127.0.0.1"
     @Option(name: .customLong("bus-port"), help: "Bus frontend port; backend is +1, bus RPC +2 (default 7100).")
     var busPort: Int = 7100
-    @Option(name: .customLong("rpc-base"), help: "orders RPC port; messaging +10+shard, location +20, receipts +30, notify +40 (default 7110).")
+    @Option(
+        name: .customLong("rpc-base"), help: "orders RPC port; messaging +10+shard, location +20, receipts +30, notify +40 (default 7110).")
     var rpcBase: Int = 7110
     @Option(name: .customLong("http-port"), help: "Gateway HTTP port (env POSY_HTTP_PORT, default 8080).")
     var httpPort: Int?
@@ -26,9 +27,12 @@ public struct UpCommand: AsyncParsableCommand {
     var rateLimit: Double?
     @Option(name: .customLong("rate-burst"), help: "Gateway requests per token at once (default 100).")
     var rateBurst: Double?
-    @Option(name: .customLong("restart-delay"), help: "First restart delay in seconds after a child dies; doubles up to 10 s (default 0.5).")
+    @Option(
+        name: .customLong("restart-delay"), help: "First restart delay in seconds after a child dies; doubles up to 10 s (default 0.5).")
     var restartDelay: Double = 0.5
-    @Flag(name: .customLong("allow-local-targets"), help: "Let webhooks call loopback and private addresses: local test sinks only (env POSY_ALLOW_LOCAL_TARGETS=1).")
+    @Flag(
+        name: .customLong("allow-local-targets"),
+        help: "Let webhooks call loopback and private addresses: local test sinks only (env POSY_ALLOW_LOCAL_TARGETS=1).")
     var allowLocalTargets = false
     @Flag(name: .customLong("no-color"), help: "Plain log prefixes (also when NO_COLOR is set or output is not a terminal).")
     var noColor = false
@@ -51,7 +55,8 @@ public struct UpCommand: AsyncParsableCommand {
         layout.notifyExtra = allowLocalTargets ? ["--allow-local-targets"] : []
         layout.gatewayExtra = (rateLimit.map { ["--rate-limit", "\($0)"] } ?? []) + (rateBurst.map { ["--rate-burst", "\($0)"] } ?? [])
         let bin = binDir ?? Self.ownDirectory()
-        for child in layout.children where !FileManager.default.isExecutableFile(atPath: (bin as NSString).appendingPathComponent(child.executable)) {
+        for child in layout.children
+        where !FileManager.default.isExecutableFile(atPath: (bin as NSString).appendingPathComponent(child.executable)) {
             throw ValidationError("\(child.executable) not found in \(bin); build with `swift build` or pass --bin-dir")
         }
         try FileManager.default.createDirectory(atPath: layout.dataDir, withIntermediateDirectories: true)
@@ -59,11 +64,14 @@ public struct UpCommand: AsyncParsableCommand {
 
         let colored = !noColor && Environment.string("NO_COLOR") == nil && isatty(STDOUT_FILENO) == 1
         let output = OutputSink(colored: colored)
-        let palette = ["\u{1B}[36m", "\u{1B}[33m", "\u{1B}[32m", "\u{1B}[35m", "\u{1B}[34m", "\u{1B}[31m", "\u{1B}[96m", "\u{1B}[93m", "\u{1B}[92m"]
+        let palette = [
+            "\u{1B}[36m", "\u{1B}[33m", "\u{1B}[32m", "\u{1B}[35m", "\u{1B}[34m", "\u{1B}[31m", "\u{1B}[96m", "\u{1B}[93m", "\u{1B}[92m",
+        ]
         let width = layout.children.map(\.name.count).max() ?? 8
         let children = layout.children.enumerated().map { i, spec in
-            ChildProcess(spec: spec, binDir: bin, color: palette[i % palette.count], width: width, output: output,
-                         firstDelay: restartDelay)
+            ChildProcess(
+                spec: spec, binDir: bin, color: palette[i % palette.count], width: width, output: output,
+                firstDelay: restartDelay)
         }
 
         signal(SIGINT, SIG_IGN)
@@ -76,8 +84,9 @@ public struct UpCommand: AsyncParsableCommand {
             return source
         }
 
-        output.write(output.prefix("posy", color: "", width: width)
-            + "starting \(children.count) processes; data in \(layout.dataDir); http://\(layout.host):\(layout.httpPort)/healthz")
+        output.write(
+            output.prefix("posy", color: "", width: width)
+                + "starting \(children.count) processes; data in \(layout.dataDir); http://\(layout.host):\(layout.httpPort)/healthz")
         try children[0].start()  // the bus first, so the others connect at once
         try await Task.sleep(for: .milliseconds(300))
         for child in children.dropFirst() { try child.start() }

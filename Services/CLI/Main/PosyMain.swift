@@ -7,6 +7,8 @@ struct PosyMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "posy",
         abstract: "Posy operator CLI: run the suite, check it, watch the bus, mint tokens, benchmark.",
-        subcommands: [UpCommand.self, StatusCommand.self, PingCommand.self, TailCommand.self, TokenCommand.self, EvidenceCommand.self,
-                      BenchCommand.self, DevCommand.self])
+        subcommands: [
+            UpCommand.self, StatusCommand.self, PingCommand.self, TailCommand.self, TokenCommand.self, EvidenceCommand.self,
+            BenchCommand.self, DevCommand.self,
+        ])
 }

@@ -75,7 +75,8 @@ struct APIContext: Sendable {
     /// a string)`, `not JSON` for bytes that are not JSON at all.
     static func describe(_ error: any Error) -> String {
         func path(_ c: DecodingError.Context) -> String {
-            c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+            c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(
+                of: ".[", with: "[")
         }
         switch error as? DecodingError {
         case .keyNotFound(let key, let c):
@@ -105,8 +106,9 @@ struct APIContext: Sendable {
 
     /// Calls `method` on the live instance named `instance`; returns the reply's JSON.
     func call(_ instance: String, _ method: String, _ request: some Encodable, retries: Int = 0) async throws -> Data {
-        try await host.call(instance, method, body: JSON.encode(request), timeout: .seconds(5), retries: retries,
-                            freshness: SuiteMonitor.heartbeatDeadline)
+        try await host.call(
+            instance, method, body: JSON.encode(request), timeout: .seconds(5), retries: retries,
+            freshness: SuiteMonitor.heartbeatDeadline)
     }
 
     static func json(_ data: Data, status: HTTPResponse.Status = .ok) -> Response {

@@ -20,19 +20,26 @@ enum ChatAPI {
             await api.handle {
                 let caller = try api.caller(request)
                 let input = try await api.body(request, as: DirectInput.self)
-                let direct = try JSON.decode(OrdersRPC.DirectConversation.self, from: try await api.call(
-                    "orders", OrdersRPC.directConversation, OrdersRPC.DirectRequest(caller: caller, courierId: input.courierId), retries: 1))
-                return APIContext.json(try await chat.call(direct.conversationId, MessagingRPC.conversation,
-                                                           MessagingRPC.ConversationRef(caller: caller, conversationId: direct.conversationId),
-                                                           retries: 1))
+                let direct = try JSON.decode(
+                    OrdersRPC.DirectConversation.self,
+                    from: try await api.call(
+                        "orders", OrdersRPC.directConversation, OrdersRPC.DirectRequest(caller: caller, courierId: input.courierId),
+                        retries: 1))
+                return APIContext.json(
+                    try await chat.call(
+                        direct.conversationId, MessagingRPC.conversation,
+                        MessagingRPC.ConversationRef(caller: caller, conversationId: direct.conversationId),
+                        retries: 1))
             }
         }
         router.get("v1/conversations/{id}") { request, context in
             await api.handle {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
-                return APIContext.json(try await chat.call(id, MessagingRPC.conversation,
-                                                           MessagingRPC.ConversationRef(caller: caller, conversationId: id), retries: 1))
+                return APIContext.json(
+                    try await chat.call(
+                        id, MessagingRPC.conversation,
+                        MessagingRPC.ConversationRef(caller: caller, conversationId: id), retries: 1))
             }
         }
         router.get("v1/conversations/{id}/messages") { request, context in
@@ -46,9 +53,12 @@ enum ChatAPI {
                     return n
                 }
                 let limit = try number("limit").map { Int(clamping: $0) }
-                return APIContext.json(try await chat.call(id, MessagingRPC.list, MessagingRPC.ListRequest(
-                    caller: caller, conversationId: id, after: try number("after"), before: try number("before"), limit: limit),
-                    retries: 1))
+                return APIContext.json(
+                    try await chat.call(
+                        id, MessagingRPC.list,
+                        MessagingRPC.ListRequest(
+                            caller: caller, conversationId: id, after: try number("after"), before: try number("before"), limit: limit),
+                        retries: 1))
             }
         }
         router.post("v1/conversations/{id}/messages") { request, context in

@@ -1,6 +1,6 @@
 import Foundation
-import PosyAuth
 import PosyAccess
+import PosyAuth
 import PosySchema
 
 /// Frames a client sends on `GET /v1/stream` and the reply each gets. Every frame is a
@@ -60,8 +60,9 @@ enum ChatFrames {
         }
         switch f.type {
         case "msg.send":
-            let input = MessageInput(clientMsgId: f.clientMsgId ?? "", kind: f.kind ?? "", text: f.text, mediaId: f.mediaId,
-                                     durationMs: f.durationMs, location: f.location)
+            let input = MessageInput(
+                clientMsgId: f.clientMsgId ?? "", kind: f.kind ?? "", text: f.text, mediaId: f.mediaId,
+                durationMs: f.durationMs, location: f.location)
             return try await chat.send(caller, try conversation(), input)
         case "msg.read": return try await chat.ack(caller, try conversation(), read: try seq(), delivered: nil)
         case "msg.delivered": return try await chat.ack(caller, try conversation(), read: nil, delivered: try seq())

@@ -22,19 +22,22 @@ struct ChatGateway: Sendable {
 
     func send(_ caller: RPCCaller, _ conversationId: String, _ input: MessageInput) async throws -> Data {
         // Retrying is safe: the shard returns the first message for a repeated clientMsgId.
-        try await call(conversationId, MessagingRPC.send,
-                       MessagingRPC.SendRequest(caller: caller, conversationId: conversationId, message: input), retries: 1)
+        try await call(
+            conversationId, MessagingRPC.send,
+            MessagingRPC.SendRequest(caller: caller, conversationId: conversationId, message: input), retries: 1)
     }
 
     func ack(_ caller: RPCCaller, _ conversationId: String, read: Int64?, delivered: Int64?) async throws -> Data {
-        try await call(conversationId, MessagingRPC.ack,
-                       MessagingRPC.AckRequest(caller: caller, conversationId: conversationId, read: read, delivered: delivered),
-                       retries: 1)
+        try await call(
+            conversationId, MessagingRPC.ack,
+            MessagingRPC.AckRequest(caller: caller, conversationId: conversationId, read: read, delivered: delivered),
+            retries: 1)
     }
 
     func recall(_ caller: RPCCaller, _ conversationId: String, seq: Int64) async throws -> Data {
-        try await call(conversationId, MessagingRPC.recall, MessagingRPC.SeqRequest(caller: caller, conversationId: conversationId, seq: seq),
-                       retries: 1)
+        try await call(
+            conversationId, MessagingRPC.recall, MessagingRPC.SeqRequest(caller: caller, conversationId: conversationId, seq: seq),
+            retries: 1)
     }
 
     func typing(_ caller: RPCCaller, _ conversationId: String) async throws -> Data {
@@ -82,8 +85,10 @@ struct ChatGateway: Sendable {
                 let at = positions.shards[shard]
                 group.addTask {
                     do {
-                        let data = try await api.call(shard, MessagingRPC.sync, MessagingRPC.SyncRequest(
-                            caller: caller, epoch: at?.epoch, after: at?.pos ?? 0, limit: limit), retries: 1)
+                        let data = try await api.call(
+                            shard, MessagingRPC.sync,
+                            MessagingRPC.SyncRequest(
+                                caller: caller, epoch: at?.epoch, after: at?.pos ?? 0, limit: limit), retries: 1)
                         return (shard, .success(try JSON.decode(MessagingRPC.ShardSync.self, from: data)))
                     } catch {
                         return (shard, .failure(error))

@@ -1,6 +1,6 @@
 import Foundation
-import PosyCore
 import PosyAccess
+import PosyCore
 import PosySchema
 
 /// The recent durable events of one source, contiguous in log order (`pos`), shared by every

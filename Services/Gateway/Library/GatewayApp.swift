@@ -16,8 +16,9 @@ public enum GatewayApp {
         let router = Router(context: GatewayRequestContext.self)
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         let table = RouteTable(router: router)
-        let api = APIContext(host: host, signer: TokenSigner(secret: secret, maxLifetime: config.tokenMaxLifetime), config: config,
-                             limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst))
+        let api = APIContext(
+            host: host, signer: TokenSigner(secret: secret, maxLifetime: config.tokenMaxLifetime), config: config,
+            limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst))
         let hub = StreamHub(host: host)
         router.add(middleware: MethodNotAllowedMiddleware(routes: GatewayRoutes.all))
         OrdersAPI.register(on: table, api: api)
@@ -32,8 +33,9 @@ public enum GatewayApp {
             guard let spec = config.openAPISpec else {
                 return APIContext.error(RPCErrorBody(.notFound, "the OpenAPI file was not found (set POSY_OPENAPI)"))
             }
-            return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: spec)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: spec)))
         }
         let cache = MonitorCache(monitor: monitor)
         // Public: only whether the suite is up. Admins (and the ops listener) get every instance.
@@ -51,8 +53,9 @@ public enum GatewayApp {
             }
         }
         let served = Set(table.routes)
-        precondition(served.count == table.routes.count && served == GatewayRoutes.all,
-                     "gateway routes differ from GatewayRoutes.all: \(served.symmetricDifference(GatewayRoutes.all).sorted())")
+        precondition(
+            served.count == table.routes.count && served == GatewayRoutes.all,
+            "gateway routes differ from GatewayRoutes.all: \(served.symmetricDifference(GatewayRoutes.all).sorted())")
         // Frames up to the documented 64 KiB (a larger one closes with 1009, invalid UTF-8 with 1007);
         // idle keep-alive connections close after a minute; every first request head is judged by
         // RequestHeadGuard before the HTTP decoder sees it.
@@ -62,7 +65,8 @@ public enum GatewayApp {
             ws: .init(maxFrameSize: ChatFrames.maxFrame, autoPing: .enabled(timePeriod: .seconds(20)), validateUTF8: true))
         let server = HTTPServerBuilder { responder in
             GuardedHTTPChannel(
-                inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: wsResponder, configuration: channelConfiguration),
+                inner: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: wsResponder, configuration: channelConfiguration),
                 limits: RequestHeadGuard.Limits(), preflight: StreamAPI.preflight(api: api))
         }
         let app = Application(
@@ -75,9 +79,13 @@ public enum GatewayApp {
             let ops = Router()
             ops.get("healthz") { _, _ in Self.health(await cache.summary(), detail: true) }
             ops.get("metrics") { _, _ in Self.metrics(await cache.allStats()) }
-            services.append(Application(router: ops, configuration: .init(address: .hostname(config.opsHost, port: opsPort),
-                                                                           serverName: "posy-gateway-ops"),
-                                        logger: Logger(label: "gateway.ops")))
+            services.append(
+                Application(
+                    router: ops,
+                    configuration: .init(
+                        address: .hostname(config.opsHost, port: opsPort),
+                        serverName: "posy-gateway-ops"),
+                    logger: Logger(label: "gateway.ops")))
         }
         return services
     }
@@ -90,7 +98,8 @@ public enum GatewayApp {
     }
 
     static func metrics(_ stats: [(String, StatsReport?)]) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: PrometheusRenderer.render(stats))))
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: PrometheusRenderer.render(stats))))
     }
 }

@@ -11,28 +11,42 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("http-port"), help: "HTTP port (env POSY_HTTP_PORT, default 8080).")
     public var httpPort: Int?
 
-    @Option(name: .customLong("public-url"), help: "Base URL clients reach the gateway at, for tracking links (env POSY_PUBLIC_URL, default http://<http-host>:<http-port>).")
+    @Option(
+        name: .customLong("public-url"),
+        help: "Base URL clients reach the gateway at, for tracking links (env POSY_PUBLIC_URL, default http://<http-host>:<http-port>).")
     public var publicURL: String?
 
-    @Option(name: .customLong("openapi"), help: "Path of docs/openapi.yaml to serve at /openapi.yaml (env POSY_OPENAPI; default: found next to the build or in the current directory).")
+    @Option(
+        name: .customLong("openapi"),
+        help:
+            "Path of docs/openapi.yaml to serve at /openapi.yaml (env POSY_OPENAPI; default: found next to the build or in the current directory)."
+    )
     public var openAPI: String?
 
-    @Option(name: .customLong("rate-limit"), help: "Requests per second per token, on average (env POSY_RATE_LIMIT, default 50; 0 turns limiting off).")
+    @Option(
+        name: .customLong("rate-limit"),
+        help: "Requests per second per token, on average (env POSY_RATE_LIMIT, default 50; 0 turns limiting off).")
     public var rateLimit: Double?
 
     @Option(name: .customLong("rate-burst"), help: "Requests per token allowed at once (env POSY_RATE_BURST, default 100).")
     public var rateBurst: Double?
 
-    @Option(name: .customLong("token-max-days"), help: "Longest lifetime (exp − iat) a bearer token may claim, in days (env POSY_TOKEN_MAX_DAYS, default 90).")
+    @Option(
+        name: .customLong("token-max-days"),
+        help: "Longest lifetime (exp − iat) a bearer token may claim, in days (env POSY_TOKEN_MAX_DAYS, default 90).")
     public var tokenMaxDays: Double?
 
-    @Option(name: .customLong("ops-port"), help: "A second listener for operators: /healthz with every instance and /metrics, no token (env POSY_OPS_PORT; default none).")
+    @Option(
+        name: .customLong("ops-port"),
+        help: "A second listener for operators: /healthz with every instance and /metrics, no token (env POSY_OPS_PORT; default none).")
     public var opsPort: Int?
 
     @Option(name: .customLong("ops-host"), help: "Bind address of the operators' listener (env POSY_OPS_HOST, default 127.0.0.1).")
     public var opsHost: String?
 
-    @Option(name: .customLong("expect"), help: "Comma-separated instances /healthz requires (env POSY_EXPECT, default bus,orders,messaging-1,location,receipts,notify).")
+    @Option(
+        name: .customLong("expect"),
+        help: "Comma-separated instances /healthz requires (env POSY_EXPECT, default bus,orders,messaging-1,location,receipts,notify).")
     public var expect: String?
 
     public init() {}
@@ -59,7 +73,9 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     /// source tree the executable was built in (`<root>/.build/<config>/posy-gateway`).
     static func loadSpec(_ path: String?) -> String? {
         var candidates = [String]()
-        if let path { candidates.append(path) } else {
+        if let path {
+            candidates.append(path)
+        } else {
             candidates.append("docs/openapi.yaml")
             if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
                 var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
@@ -100,10 +116,11 @@ public struct GatewayConfig: Sendable {
     public var opsPort: Int?
     public var opsHost: String
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, expect: [String], publicURL: String? = nil,
-                openAPISpec: String? = nil, rateLimit: Double = 50, rateBurst: Double = 100,
-                tokenMaxLifetime: Int64 = TokenSigner.defaultMaxLifetime, opsPort: Int? = nil, opsHost: String = "127.0.0.1")
-    {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, expect: [String], publicURL: String? = nil,
+        openAPISpec: String? = nil, rateLimit: Double = 50, rateBurst: Double = 100,
+        tokenMaxLifetime: Int64 = TokenSigner.defaultMaxLifetime, opsPort: Int? = nil, opsHost: String = "127.0.0.1"
+    ) {
         self.tokenMaxLifetime = tokenMaxLifetime
         self.opsPort = opsPort
         self.opsHost = opsHost

@@ -22,7 +22,8 @@ public enum GatewayRoutes {
         "POST /v1/couriers/{id}/duty",
         "GET /v1/notifications", "POST /v1/notifications/{id}/read", "GET /v1/notifications/preferences",
         "PUT /v1/notifications/preferences", "GET /v1/shops/{shop}/notify-settings", "PUT /v1/shops/{shop}/notify-settings",
-        "POST /v1/webhooks", "GET /v1/webhooks", "DELETE /v1/webhooks/{id}", "GET /v1/webhooks/{id}/deliveries", "POST /v1/webhooks/{id}/deliveries/{deliveryId}/replay",
+        "POST /v1/webhooks", "GET /v1/webhooks", "DELETE /v1/webhooks/{id}", "GET /v1/webhooks/{id}/deliveries",
+        "POST /v1/webhooks/{id}/deliveries/{deliveryId}/replay",
         "GET /v1/stream", "GET /t/{token}",
     ]
 }

@@ -33,7 +33,7 @@ struct GuardedHTTPChannel<Inner: ServerChildChannel>: ServerChildChannel {
         await inner.handle(value: value, logger: logger)
         channel.eventLoop.execute {
             guard let context = try? channel.pipeline.syncOperations.context(handlerType: RequestHeadGuard.self),
-                  let guardHandler = context.handler as? RequestHeadGuard
+                let guardHandler = context.handler as? RequestHeadGuard
             else { return channel.close(promise: nil) }
             guardHandler.answerIfSilent(context: context)
         }

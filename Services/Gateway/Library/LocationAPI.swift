@@ -41,8 +41,10 @@ enum LocationAPI {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 let input = try await api.body(request, as: DutyInput.self)
-                return APIContext.json(try await api.call("orders", OrdersRPC.courierDuty,
-                                                          OrdersRPC.DutyRequest(caller: caller, courierId: id, onDuty: input.onDuty)))
+                return APIContext.json(
+                    try await api.call(
+                        "orders", OrdersRPC.courierDuty,
+                        OrdersRPC.DutyRequest(caller: caller, courierId: id, onDuty: input.onDuty)))
             }
         }
     }

@@ -18,8 +18,9 @@ enum MediaAPI {
                 }
                 var upload = MediaUpload(api: api, caller: caller, orderId: orderId)
                 do {
-                    let info = try await upload.run(body: request.body, contentType: request.headers[.contentType] ?? "",
-                                                    contentLength: request.headers[.contentLength].flatMap { Int64($0) })
+                    let info = try await upload.run(
+                        body: request.body, contentType: request.headers[.contentType] ?? "",
+                        contentLength: request.headers[.contentLength].flatMap { Int64($0) })
                     return APIContext.json(info, status: .created)
                 } catch let e as RPCErrorBody where e.code == .tooLarge || e.code == .unsupportedMediaType {
                     // Refused before the body ended: answer now, and do not read the rest.
@@ -47,8 +48,10 @@ enum MediaAPI {
                 } else {
                     caller = try api.caller(request)
                 }
-                let info = try JSON.decode(MediaInfo.self, from: try await api.call(
-                    "receipts", ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: caller, id: id), retries: 1))
+                let info = try JSON.decode(
+                    MediaInfo.self,
+                    from: try await api.call(
+                        "receipts", ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: caller, id: id), retries: 1))
                 return try serve(info, request: request, caller: caller, maxAge: maxAge, api: api)
             }
         }
@@ -64,8 +67,9 @@ enum MediaAPI {
                 _ = try await api.call("receipts", ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: caller, id: id), retries: 1)
                 let path = "/v1/media/\(id)"
                 let (query, exp) = signer.sign(path: path, ttl: ttl)
-                let link = MediaLink(url: "\(api.config.publicURL)\(path)?\(query)",
-                                     expiresAt: Timestamp.format(Date(timeIntervalSince1970: Double(exp))))
+                let link = MediaLink(
+                    url: "\(api.config.publicURL)\(path)?\(query)",
+                    expiresAt: Timestamp.format(Date(timeIntervalSince1970: Double(exp))))
                 return APIContext.json(JSON.encodeOrEmpty(link), status: .created)
             }
         }
@@ -83,9 +87,11 @@ enum MediaAPI {
             .eTag: etag, .cacheControl: "private, max-age=\(maxAge)", .acceptRanges: "bytes",
             .contentType: info.contentType, .init("X-Content-Type-Options")!: "nosniff",
         ]
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: {
-            $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*"
-        }) {
+        if let match = request.headers[.ifNoneMatch],
+            match.split(separator: ",").contains(where: {
+                $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*"
+            })
+        {
             return Response(status: .notModified, headers: headers)
         }
         var status = HTTPResponse.Status.ok
@@ -110,8 +116,9 @@ enum MediaAPI {
             var offset = span.lowerBound
             while offset < span.upperBound {
                 let length = Int(min(Int64(readChunk), span.upperBound - offset))
-                let data = try await api.call("receipts", ReceiptsRPC.mediaRead,
-                                              ReceiptsRPC.ReadRequest(caller: caller, id: id, offset: offset, length: length), retries: 1)
+                let data = try await api.call(
+                    "receipts", ReceiptsRPC.mediaRead,
+                    ReceiptsRPC.ReadRequest(caller: caller, id: id, offset: offset, length: length), retries: 1)
                 guard !data.isEmpty else { throw RPCErrorBody(.internal, "media \(id) ended early") }
                 try await writer.write(ByteBuffer(bytes: data))
                 offset += Int64(data.count)

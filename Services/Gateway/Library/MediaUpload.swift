@@ -46,14 +46,17 @@ struct MediaUpload {
                 }
                 guard reader.isDone else { throw RPCErrorBody(.badRequest, "multipart body: no complete file part") }
             } else {
-                if contentType.isEmpty { throw RPCErrorBody(.unsupportedMediaType, "Content-Type: say what the bytes are, e.g. image/jpeg") }
+                if contentType.isEmpty {
+                    throw RPCErrorBody(.unsupportedMediaType, "Content-Type: say what the bytes are, e.g. image/jpeg")
+                }
                 try await begin(contentType, size: contentLength)
                 for try await buffer in body { try await add(buffer.readableBytesView) }
             }
             try await flush()
             guard let uploadId else { throw RPCErrorBody(.badRequest, "no file in the body") }
-            return try await call(ReceiptsRPC.mediaCommit, JSON.encode(ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId)),
-                                  timeout: .seconds(30))
+            return try await call(
+                ReceiptsRPC.mediaCommit, JSON.encode(ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId)),
+                timeout: .seconds(30))
         } catch {
             if let uploadId {
                 _ = try? await call(ReceiptsRPC.mediaAbort, JSON.encode(ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId)))
@@ -68,8 +71,11 @@ struct MediaUpload {
 
     mutating func begin(_ contentType: String, size: Int64?) async throws {
         guard uploadId == nil else { return }
-        let reply = try await call(ReceiptsRPC.mediaBegin, JSON.encode(ReceiptsRPC.BeginRequest(
-            caller: caller, orderId: orderId, contentType: contentType, size: size)))
+        let reply = try await call(
+            ReceiptsRPC.mediaBegin,
+            JSON.encode(
+                ReceiptsRPC.BeginRequest(
+                    caller: caller, orderId: orderId, contentType: contentType, size: size)))
         let started = try JSON.decode(ReceiptsRPC.UploadStarted.self, from: reply)
         uploadId = started.uploadId
         limit = started.limit

@@ -35,23 +35,28 @@ enum NotifyAPI {
         router.get("v1/notifications/preferences") { request, _ in
             await api.handle {
                 let caller = try api.caller(request)
-                return APIContext.json(try await api.call("notify", NotifyRPC.preferences, NotifyRPC.PreferencesRequest(caller: caller), retries: 1))
+                return APIContext.json(
+                    try await api.call("notify", NotifyRPC.preferences, NotifyRPC.PreferencesRequest(caller: caller), retries: 1))
             }
         }
         router.put("v1/notifications/preferences") { request, _ in
             await api.handle {
                 let caller = try api.caller(request)
                 let input = try await api.body(request, as: NotifyPreferences.self)
-                return APIContext.json(try await api.call("notify", NotifyRPC.preferences,
-                                                          NotifyRPC.PreferencesRequest(caller: caller, set: input)))
+                return APIContext.json(
+                    try await api.call(
+                        "notify", NotifyRPC.preferences,
+                        NotifyRPC.PreferencesRequest(caller: caller, set: input)))
             }
         }
         router.get("v1/shops/{shop}/notify-settings") { request, context in
             await api.handle {
                 let caller = try api.caller(request)
                 let shop = try context.parameters.require("shop")
-                return APIContext.json(try await api.call("notify", NotifyRPC.shopSettings,
-                                                          NotifyRPC.ShopSettingsRequest(caller: caller, shopId: shop), retries: 1))
+                return APIContext.json(
+                    try await api.call(
+                        "notify", NotifyRPC.shopSettings,
+                        NotifyRPC.ShopSettingsRequest(caller: caller, shopId: shop), retries: 1))
             }
         }
         router.put("v1/shops/{shop}/notify-settings") { request, context in
@@ -59,8 +64,10 @@ enum NotifyAPI {
                 let caller = try api.caller(request)
                 let shop = try context.parameters.require("shop")
                 let input = try await api.body(request, as: ShopNotifySettings.self)
-                return APIContext.json(try await api.call("notify", NotifyRPC.shopSettings,
-                                                          NotifyRPC.ShopSettingsRequest(caller: caller, shopId: shop, set: input)))
+                return APIContext.json(
+                    try await api.call(
+                        "notify", NotifyRPC.shopSettings,
+                        NotifyRPC.ShopSettingsRequest(caller: caller, shopId: shop, set: input)))
             }
         }
         registerWebhooks(on: router, api: api)
@@ -78,8 +85,10 @@ enum NotifyAPI {
             await api.handle {
                 let caller = try api.caller(request)
                 let input = try await api.body(request, as: WebhookInput.self)
-                let hook = try await api.call("notify", NotifyRPC.webhookCreate, NotifyRPC.WebhookCreateRequest(
-                    caller: caller, shopId: input.shopId, url: input.url, events: input.events, secret: input.secret))
+                let hook = try await api.call(
+                    "notify", NotifyRPC.webhookCreate,
+                    NotifyRPC.WebhookCreateRequest(
+                        caller: caller, shopId: input.shopId, url: input.url, events: input.events, secret: input.secret))
                 return APIContext.json(hook, status: .created)
             }
         }
@@ -87,14 +96,16 @@ enum NotifyAPI {
             await api.handle {
                 let caller = try api.caller(request)
                 let shop = request.uri.queryParameters.get("shopId") ?? caller.shop ?? ""
-                return APIContext.json(try await api.call("notify", NotifyRPC.webhookList, ShopRef(caller: caller, shopId: shop), retries: 1))
+                return APIContext.json(
+                    try await api.call("notify", NotifyRPC.webhookList, ShopRef(caller: caller, shopId: shop), retries: 1))
             }
         }
         router.delete("v1/webhooks/{id}") { request, context in
             await api.handle {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
-                return APIContext.json(try await api.call("notify", NotifyRPC.webhookDelete, NotifyRPC.WebhookRef(caller: caller, webhookId: id)))
+                return APIContext.json(
+                    try await api.call("notify", NotifyRPC.webhookDelete, NotifyRPC.WebhookRef(caller: caller, webhookId: id)))
             }
         }
         router.get("v1/webhooks/{id}/deliveries") { request, context in
@@ -103,11 +114,15 @@ enum NotifyAPI {
                 let id = try context.parameters.require("id")
                 var state: OutboundDelivery.State?
                 if let s = request.uri.queryParameters.get("state") {
-                    guard let st = OutboundDelivery.State(rawValue: s) else { throw RPCErrorBody(.invalidField, "state: pending, delivered or dead") }
+                    guard let st = OutboundDelivery.State(rawValue: s) else {
+                        throw RPCErrorBody(.invalidField, "state: pending, delivered or dead")
+                    }
                     state = st
                 }
-                return APIContext.json(try await api.call("notify", NotifyRPC.webhookDeliveries,
-                                                          NotifyRPC.WebhookDeliveriesRequest(caller: caller, webhookId: id, state: state), retries: 1))
+                return APIContext.json(
+                    try await api.call(
+                        "notify", NotifyRPC.webhookDeliveries,
+                        NotifyRPC.WebhookDeliveriesRequest(caller: caller, webhookId: id, state: state), retries: 1))
             }
         }
         router.post("v1/webhooks/{id}/deliveries/{deliveryId}/replay") { request, context in
@@ -115,9 +130,11 @@ enum NotifyAPI {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 let delivery = try context.parameters.require("deliveryId")
-                return APIContext.json(try await api.call("notify", NotifyRPC.webhookReplay,
-                                                          NotifyRPC.WebhookReplayRequest(caller: caller, webhookId: id, deliveryId: delivery)),
-                                       status: .created)
+                return APIContext.json(
+                    try await api.call(
+                        "notify", NotifyRPC.webhookReplay,
+                        NotifyRPC.WebhookReplayRequest(caller: caller, webhookId: id, deliveryId: delivery)),
+                    status: .created)
             }
         }
     }

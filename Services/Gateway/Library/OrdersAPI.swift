@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import PosyAuth
 import PosyAccess
+import PosyAuth
 import PosySchema
 
 /// `/v1/shops…` and `/v1/orders…`: authenticated, forwarded to `posy-orders`, which
@@ -51,8 +51,9 @@ enum OrdersAPI {
                 let caller = try api.caller(request)
                 let s = try await api.body(request, as: ShopInput.self)
                 let shop = Shop(id: s.id ?? "", name: s.name, address: s.address, lat: s.lat, lon: s.lon, timeZone: s.timeZone)
-                return APIContext.json(try await api.call("orders", OrdersRPC.createShop, OrdersRPC.ShopRequest(caller: caller, shop: shop)),
-                                       status: .created)
+                return APIContext.json(
+                    try await api.call("orders", OrdersRPC.createShop, OrdersRPC.ShopRequest(caller: caller, shop: shop)),
+                    status: .created)
             }
         }
         router.post("v1/shops/{shop}/couriers") { request, context in
@@ -60,17 +61,22 @@ enum OrdersAPI {
                 let caller = try api.caller(request)
                 let shop = try context.parameters.require("shop")
                 let c = try await api.body(request, as: CourierInput.self)
-                let courier = Courier(id: c.id ?? "", shopId: shop, name: c.name, phone: c.phone, vehicle: c.vehicle, onDuty: c.onDuty ?? true)
-                return APIContext.json(try await api.call("orders", OrdersRPC.createCourier,
-                                                          OrdersRPC.CourierRequest(caller: caller, courier: courier)), status: .created)
+                let courier = Courier(
+                    id: c.id ?? "", shopId: shop, name: c.name, phone: c.phone, vehicle: c.vehicle, onDuty: c.onDuty ?? true)
+                return APIContext.json(
+                    try await api.call(
+                        "orders", OrdersRPC.createCourier,
+                        OrdersRPC.CourierRequest(caller: caller, courier: courier)), status: .created)
             }
         }
         router.get("v1/shops/{shop}/couriers") { request, context in
             await api.handle {
                 let caller = try api.caller(request)
                 let shop = try context.parameters.require("shop")
-                return APIContext.json(try await api.call("orders", OrdersRPC.listCouriers,
-                                                          OrdersRPC.ShopQuery(caller: caller, shopId: shop), retries: 1))
+                return APIContext.json(
+                    try await api.call(
+                        "orders", OrdersRPC.listCouriers,
+                        OrdersRPC.ShopQuery(caller: caller, shopId: shop), retries: 1))
             }
         }
         router.post("v1/orders") { request, _ in
@@ -81,8 +87,9 @@ enum OrdersAPI {
                 if let key, key.isEmpty || key.utf8.count > 200 {
                     throw RPCErrorBody(.badRequest, "Idempotency-Key must be 1…200 bytes")
                 }
-                let data = try await api.call("orders", OrdersRPC.create,
-                                              OrdersRPC.CreateRequest(caller: Viewer.caller(claims), order: new, idempotencyKey: key))
+                let data = try await api.call(
+                    "orders", OrdersRPC.create,
+                    OrdersRPC.CreateRequest(caller: Viewer.caller(claims), order: new, idempotencyKey: key))
                 return APIContext.json(try created(data, api: api), status: .created)
             }
         }
@@ -108,14 +115,16 @@ enum OrdersAPI {
             await api.handle {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
-                return APIContext.json(try await api.call("orders", OrdersRPC.get, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
+                return APIContext.json(
+                    try await api.call("orders", OrdersRPC.get, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
             }
         }
         router.get("v1/orders/{id}/timeline") { request, context in
             await api.handle {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
-                return APIContext.json(try await api.call("orders", OrdersRPC.timeline, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
+                return APIContext.json(
+                    try await api.call("orders", OrdersRPC.timeline, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
             }
         }
         router.post("v1/orders/{id}/exceptions") { request, context in
@@ -123,8 +132,11 @@ enum OrdersAPI {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 let x = try await api.body(request, as: ExceptionInput.self)
-                return APIContext.json(try await api.call("orders", OrdersRPC.openException, OrdersRPC.OpenExceptionRequest(
-                    caller: caller, orderId: id, kind: x.kind, note: x.note, lat: x.lat, lon: x.lon, mediaIds: x.mediaIds)),
+                return APIContext.json(
+                    try await api.call(
+                        "orders", OrdersRPC.openException,
+                        OrdersRPC.OpenExceptionRequest(
+                            caller: caller, orderId: id, kind: x.kind, note: x.note, lat: x.lat, lon: x.lon, mediaIds: x.mediaIds)),
                     status: .created)
             }
         }
@@ -133,8 +145,10 @@ enum OrdersAPI {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 let change = try await api.body(request, as: ChangeInput.self)
-                return APIContext.json(try await api.call("orders", OrdersRPC.requestChange,
-                                                          OrdersRPC.ChangeRequest(caller: caller, orderId: id, change: change)), status: .created)
+                return APIContext.json(
+                    try await api.call(
+                        "orders", OrdersRPC.requestChange,
+                        OrdersRPC.ChangeRequest(caller: caller, orderId: id, change: change)), status: .created)
             }
         }
         for (decision, approve) in [("approve", true), ("reject", false)] {
@@ -144,8 +158,11 @@ enum OrdersAPI {
                     let id = try context.parameters.require("id")
                     let changeId = try context.parameters.require("changeId")
                     let reason = try await api.body(request, as: ReasonInput.self).reason
-                    return APIContext.json(try await api.call("orders", OrdersRPC.decideChange, OrdersRPC.DecideChangeRequest(
-                        caller: caller, orderId: id, changeId: changeId, approve: approve, reason: reason)))
+                    return APIContext.json(
+                        try await api.call(
+                            "orders", OrdersRPC.decideChange,
+                            OrdersRPC.DecideChangeRequest(
+                                caller: caller, orderId: id, changeId: changeId, approve: approve, reason: reason)))
                 }
             }
         }
@@ -153,7 +170,8 @@ enum OrdersAPI {
             await api.handle {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
-                return APIContext.json(try await api.call("orders", OrdersRPC.acknowledgeException, OrdersRPC.OrderQuery(caller: caller, id: id)))
+                return APIContext.json(
+                    try await api.call("orders", OrdersRPC.acknowledgeException, OrdersRPC.OrderQuery(caller: caller, id: id)))
             }
         }
         router.post("v1/exceptions/{id}/resolve") { request, context in
@@ -161,8 +179,10 @@ enum OrdersAPI {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 let r = try await api.body(request, as: ResolveInput.self)
-                return APIContext.json(try await api.call("orders", OrdersRPC.resolveException,
-                                                          OrdersRPC.ResolveExceptionRequest(caller: caller, id: id, resolution: r.resolution, note: r.note)))
+                return APIContext.json(
+                    try await api.call(
+                        "orders", OrdersRPC.resolveException,
+                        OrdersRPC.ResolveExceptionRequest(caller: caller, id: id, resolution: r.resolution, note: r.note)))
             }
         }
         for (action, target) in actions {

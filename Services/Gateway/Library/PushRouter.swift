@@ -58,9 +58,10 @@ final class PushRouter: Sendable {
     @discardableResult
     func route(topic: String, _ e: Envelope) -> Int {
         guard let listeners = state.withLock({ $0.byTopic[topic].map { Array($0.values) } }), !listeners.isEmpty,
-              let (push, body) = try? ChatPush.decode(e.data)
+            let (push, body) = try? ChatPush.decode(e.data)
         else { return 0 }
-        let head = "{\"type\":\(JSON.quoted(e.type)),"
+        let head =
+            "{\"type\":\(JSON.quoted(e.type)),"
             + (push.conversationId.map { "\"conversationId\":\(JSON.quoted($0))," } ?? "")
             + "\"data\":" + String(decoding: body, as: UTF8.self)
         let staffTopic = topic.hasPrefix("shop.")

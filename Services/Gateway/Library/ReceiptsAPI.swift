@@ -11,9 +11,11 @@ enum ReceiptsAPI {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 let proof = try await api.body(request, as: ProofInput.self)
-                return APIContext.json(try await api.call("receipts", ReceiptsRPC.proofSubmit,
-                                                          ReceiptsRPC.ProofRequest(caller: caller, orderId: id, proof: proof)),
-                                       status: .created)
+                return APIContext.json(
+                    try await api.call(
+                        "receipts", ReceiptsRPC.proofSubmit,
+                        ReceiptsRPC.ProofRequest(caller: caller, orderId: id, proof: proof)),
+                    status: .created)
             }
         }
         router.post("v1/orders/{id}/confirmation") { request, context in
@@ -21,31 +23,38 @@ enum ReceiptsAPI {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 let input = try await api.body(request, as: ConfirmationInput.self)
-                return APIContext.json(try await api.call("receipts", ReceiptsRPC.confirm,
-                                                          ReceiptsRPC.ConfirmRequest(caller: caller, orderId: id, confirmation: input)),
-                                       status: .created)
+                return APIContext.json(
+                    try await api.call(
+                        "receipts", ReceiptsRPC.confirm,
+                        ReceiptsRPC.ConfirmRequest(caller: caller, orderId: id, confirmation: input)),
+                    status: .created)
             }
         }
         router.get("v1/orders/{id}/evidence") { request, context in
             await api.handle {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
-                return APIContext.json(try await api.call("receipts", ReceiptsRPC.evidenceBundle,
-                                                          ReceiptsRPC.OrderRef(caller: caller, orderId: id), retries: 1))
+                return APIContext.json(
+                    try await api.call(
+                        "receipts", ReceiptsRPC.evidenceBundle,
+                        ReceiptsRPC.OrderRef(caller: caller, orderId: id), retries: 1))
             }
         }
         router.get("v1/orders/{id}/evidence.html") { request, context in
             await api.handle {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
-                let html = try await api.call("receipts", ReceiptsRPC.evidenceHTML, ReceiptsRPC.OrderRef(caller: caller, orderId: id),
-                                              retries: 1)
-                return Response(status: .ok, headers: [
-                    .contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store",
-                    .contentSecurityPolicy: "default-src 'none'; img-src data:; style-src 'unsafe-inline'",
-                    .init("Referrer-Policy")!: "no-referrer",
-                    .contentDisposition: "inline; filename=\"evidence-\(id).html\"",
-                ], body: .init(byteBuffer: ByteBuffer(bytes: html)))
+                let html = try await api.call(
+                    "receipts", ReceiptsRPC.evidenceHTML, ReceiptsRPC.OrderRef(caller: caller, orderId: id),
+                    retries: 1)
+                return Response(
+                    status: .ok,
+                    headers: [
+                        .contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store",
+                        .contentSecurityPolicy: "default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+                        .init("Referrer-Policy")!: "no-referrer",
+                        .contentDisposition: "inline; filename=\"evidence-\(id).html\"",
+                    ], body: .init(byteBuffer: ByteBuffer(bytes: html)))
             }
         }
     }

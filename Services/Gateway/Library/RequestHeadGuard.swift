@@ -121,7 +121,9 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .reject(let status, let reason):
             reject(context: context, status: status, reason: reason)
         case .complete(let length):
-            if let preflight, let request = Self.upgradeRequest(buffered!.readableBytesView.prefix(length)), let refusal = preflight(request) {
+            if let preflight, let request = Self.upgradeRequest(buffered!.readableBytesView.prefix(length)),
+                let refusal = preflight(request)
+            {
                 respond(context: context, refusal)
                 return
             }
@@ -173,9 +175,11 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The reason phrase of a status this guard or the preflight answers with.
     static func reason(_ status: Int) -> String {
-        [400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 408: "Request Timeout", 414: "URI Too Long",
-         429: "Too Many Requests", 431: "Request Header Fields Too Large", 500: "Internal Server Error",
-         503: "Service Unavailable"][status] ?? "Error"
+        [
+            400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 408: "Request Timeout", 414: "URI Too Long",
+            429: "Too Many Requests", 431: "Request Header Fields Too Large", 500: "Internal Server Error",
+            503: "Service Unavailable",
+        ][status] ?? "Error"
     }
 
     /// The target and fields of a complete, judged head when it asks for a WebSocket upgrade.
@@ -195,7 +199,8 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Judges the bytes of a first request received so far.
     static func judge(_ bytes: ByteBufferView, limits: Limits) -> Verdict {
-        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        let cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
         // The request line: its first byte must start a method (TLS, HTTP/2 and binary garbage do not).
         if let first = bytes.first, !isTokenByte(first) { return .reject(status: 400, reason: "Bad Request") }
         var lines: [ByteBufferView.SubSequence] = []
@@ -225,7 +230,9 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// A complete head's lines: the request line, then `name: value` fields.
     static func check(_ lines: [ByteBufferView.SubSequence], limits: Limits) -> Verdict? {
         if let bad = checkRequestLine(lines[0], limits: limits) { return bad }
-        if lines.reduce(0, { $0 + $1.count + 2 }) > limits.maxHead { return .reject(status: 431, reason: "Request Header Fields Too Large") }
+        if lines.reduce(0, { $0 + $1.count + 2 }) > limits.maxHead {
+            return .reject(status: 431, reason: "Request Header Fields Too Large")
+        }
         var contentLengths = 0
         var transferEncoding: String?
         var upgrade: String?
@@ -234,7 +241,7 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         for line in lines.dropFirst() {
             // obs-fold (a line starting with whitespace) and fields without a name are refused.
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
-                  line[line.startIndex..<colon].allSatisfy(isTokenByte)
+                line[line.startIndex..<colon].allSatisfy(isTokenByte)
             else { return .reject(status: 400, reason: "Bad Request") }
             let value = line[line.index(after: colon)...]
             guard value.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7f) }) else { return .reject(status: 400, reason: "Bad Request") }
@@ -270,8 +277,8 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if line.count > limits.maxRequestLine { return .reject(status: 414, reason: "URI Too Long") }
         let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy(isTokenByte), !parts[1].isEmpty,
-              parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7f }),
-              parts[2].elementsEqual("HTTP/1.1".utf8) || parts[2].elementsEqual("HTTP/1.0".utf8)
+            parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7f }),
+            parts[2].elementsEqual("HTTP/1.1".utf8) || parts[2].elementsEqual("HTTP/1.0".utf8)
         else { return .reject(status: 400, reason: "Bad Request") }
         return nil
     }

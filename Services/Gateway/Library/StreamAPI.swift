@@ -3,8 +3,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
-import PosyAuth
 import PosyAccess
+import PosyAuth
 import PosySchema
 
 /// `GET /v1/stream`: a WebSocket of the events the caller may see, pushed live (``StreamSession``).
@@ -21,9 +21,10 @@ enum StreamAPI {
     /// Pushes a connection may have waiting before it is closed as too slow (it resyncs on reconnect).
     static let maxQueuedPushes = 10_000
 
-    static func register(on table: RouteTable, webSocketRouter: Router<BasicWebSocketRequestContext>, api: APIContext,
-                         hub: StreamHub)
-    {
+    static func register(
+        on table: RouteTable, webSocketRouter: Router<BasicWebSocketRequestContext>, api: APIContext,
+        hub: StreamHub
+    ) {
         table.get(path) { request, _ in
             await api.handle {
                 _ = try check(request, api: api)
@@ -51,7 +52,10 @@ enum StreamAPI {
             // How the connection ended decides how it is closed: a token that expired closes with
             // 4001; a client frame the WebSocket layer refused (over 64 KiB: 1009, invalid UTF-8:
             // 1007) is rethrown so that layer closes with its code.
-            enum End: Sendable { case quiet, expired, refused(any Error) }
+            enum End: Sendable {
+                case quiet, expired
+                case refused(any Error)
+            }
             let end = await withTaskGroup(of: End.self) { group -> End in
                 group.addTask {
                     var session = session
@@ -106,8 +110,9 @@ enum StreamAPI {
             for (name, value) in upgrade.headers {
                 if let n = HTTPField.Name(name) { fields.append(HTTPField(name: n, value: value)) }
             }
-            let request = Request(head: HTTPRequest(method: .get, scheme: nil, authority: nil, path: upgrade.target, headerFields: fields),
-                                  body: .init(buffer: ByteBuffer()))
+            let request = Request(
+                head: HTTPRequest(method: .get, scheme: nil, authority: nil, path: upgrade.target, headerFields: fields),
+                body: .init(buffer: ByteBuffer()))
             do {
                 _ = try check(request, api: api)
                 return nil
@@ -123,15 +128,17 @@ enum StreamAPI {
 
     static func refusal(_ e: RPCErrorBody, _ headers: [(String, String)]) -> RequestHeadGuard.Refusal {
         let status = e.code.httpStatus
-        return RequestHeadGuard.Refusal(status: status, reason: RequestHeadGuard.reason(status),
-                                        headers: [("Content-Type", "application/json")] + headers,
-                                        body: String(decoding: JSON.encodeOrEmpty(e), as: UTF8.self))
+        return RequestHeadGuard.Refusal(
+            status: status, reason: RequestHeadGuard.reason(status),
+            headers: [("Content-Type", "application/json")] + headers,
+            body: String(decoding: JSON.encodeOrEmpty(e), as: UTF8.self))
     }
 
     /// The caller's claims and the position to start from; throws the error to answer with.
     static func check(_ request: Request, api: APIContext, countRate: Bool = true) throws -> (TokenClaims, StreamCursor) {
         let claims = countRate ? try api.authenticate(request, queryToken: true) : try api.verify(request, queryToken: true)
-        let after = request.uri.queryParameters.get("after") ?? request.headers.first(where: { $0.name.canonicalName == "last-event-id" })?.value
+        let after =
+            request.uri.queryParameters.get("after") ?? request.headers.first(where: { $0.name.canonicalName == "last-event-id" })?.value
         let cursor = try after.map { try StreamCursor(text: $0) } ?? StreamCursor()
         return (claims, cursor)
     }

@@ -38,7 +38,7 @@ struct StreamCursor: Sendable, Equatable {
         for entry in plain.split(separator: ";") {
             let parts = entry.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, let pos = Int64(parts[2]), pos >= 0,
-                  positions[String(parts[0])] == nil
+                positions[String(parts[0])] == nil
             else { throw RPCErrorBody(.badRequest, "after: not a stream event id") }
             positions[String(parts[0])] = Position(epoch: String(parts[1]), pos: pos)
         }

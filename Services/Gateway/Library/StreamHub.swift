@@ -1,8 +1,8 @@
 import Foundation
 import Logging
+import PosyAccess
 import PosyCore
 import PosyLocationPolicy
-import PosyAccess
 import PosyOrdersPolicy
 import PosyReceiptsPolicy
 import PosySchema
@@ -95,7 +95,10 @@ final class StreamHub: Service, Sendable {
                 let changed = feed.fill(from: from, events: batch.events, sourceHead: batch.head)
                 host.metrics.increment("stream_feed_repairs")
                 if changed { signal.bump() }
-                if batch.events.isEmpty { feed.repairFailed(); return }
+                if batch.events.isEmpty {
+                    feed.repairFailed()
+                    return
+                }
             } catch {
                 host.logger.notice("stream feed repair failed", metadata: ["src": "\(feed.src)", "error": "\(error)"])
                 feed.repairFailed()

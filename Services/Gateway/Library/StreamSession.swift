@@ -33,8 +33,8 @@ struct StreamSession {
             // An id from the future (made up, or from a store since reset to fewer events) would
             // wait forever: start from the source's head instead and say so.
             if let known = feed.position, known.epoch == position.epoch, position.pos > known.pos,
-               let batch = try? await hub.fetch(feed.src, after: .init(epoch: "", pos: 0), limit: 0),
-               batch.epoch == position.epoch, position.pos > batch.head
+                let batch = try? await hub.fetch(feed.src, after: .init(epoch: "", pos: 0), limit: 0),
+                batch.epoch == position.epoch, position.pos > batch.head
             {
                 cursor[feed.src] = .init(epoch: batch.epoch, pos: batch.head)
                 ahead.append(feed.src)
@@ -42,8 +42,10 @@ struct StreamSession {
         }
         try await send(Self.control(type: "stream.open", id: cursor.text))
         for src in ahead {
-            try await send(Self.control(type: "stream.reset", id: cursor.text, src: src,
-                                        reason: "the id is ahead of \(src); refetch its state"))
+            try await send(
+                Self.control(
+                    type: "stream.reset", id: cursor.text, src: src,
+                    reason: "the id is ahead of \(src); refetch its state"))
         }
         while !Task.isCancelled {
             let seen = hub.signal.generation
@@ -81,8 +83,10 @@ struct StreamSession {
             return false
         case .reset(let epoch, let head):
             cursor[feed.src] = .init(epoch: epoch, pos: head)
-            try await send(Self.control(type: "stream.reset", id: cursor.text, src: feed.src,
-                                        reason: "\(feed.src) was reset; refetch its state"))
+            try await send(
+                Self.control(
+                    type: "stream.reset", id: cursor.text, src: feed.src,
+                    reason: "\(feed.src) was reset; refetch its state"))
             return true
         case .behind:
             let batch: ReplayBatch
@@ -90,8 +94,10 @@ struct StreamSession {
                 batch = try await hub.fetch(feed.src, after: position, limit: Self.page)
             } catch let e as RPCErrorBody where e.code == .epochMismatch {
                 cursor[feed.src] = await start(feed)
-                try await send(Self.control(type: "stream.reset", id: cursor.text, src: feed.src,
-                                            reason: "\(feed.src) was reset; refetch its state"))
+                try await send(
+                    Self.control(
+                        type: "stream.reset", id: cursor.text, src: feed.src,
+                        reason: "\(feed.src) was reset; refetch its state"))
                 return true
             } catch {
                 unreachable = true  // try again on the next wake, or after `retry`
@@ -99,8 +105,10 @@ struct StreamSession {
             }
             if let first = batch.events.first, first.pos > position.pos + 1 {
                 cursor[feed.src] = .init(epoch: position.epoch, pos: first.pos - 1)
-                try await send(Self.control(type: "stream.reset", id: cursor.text, src: feed.src,
-                                            reason: "events of \(feed.src) after this id are no longer kept; refetch its state"))
+                try await send(
+                    Self.control(
+                        type: "stream.reset", id: cursor.text, src: feed.src,
+                        reason: "events of \(feed.src) after this id are no longer kept; refetch its state"))
             }
             try await deliver(batch.events.map { .init(envelope: $0, audience: feed.audience($0)) }, src: feed.src)
             return !batch.events.isEmpty

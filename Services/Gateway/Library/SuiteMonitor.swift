@@ -57,8 +57,9 @@ public struct SuiteMonitor: Sendable {
         }
         do {
             let client = try await host.pool.client(hb.rpc)
-            let report = try await client.call(RPCMethod.health, [String: String](), as: HealthReport.self,
-                                               timeout: .seconds(1))
+            let report = try await client.call(
+                RPCMethod.health, [String: String](), as: HealthReport.self,
+                timeout: .seconds(1))
             row.status = report.status
             row.checks = report.checks
         } catch {
@@ -77,10 +78,14 @@ public struct SuiteMonitor: Sendable {
                         return (name, host.statsReport())
                     }
                     guard let peer = host.directory.peer(name), peer.age <= Self.heartbeatDeadline,
-                          let client = try? await host.pool.client(peer.heartbeat.rpc)
+                        let client = try? await host.pool.client(peer.heartbeat.rpc)
                     else { return (name, nil) }
-                    return (name, try? await client.call(RPCMethod.stats, [String: String](), as: StatsReport.self,
-                                                         timeout: .seconds(1)))
+                    return (
+                        name,
+                        try? await client.call(
+                            RPCMethod.stats, [String: String](), as: StatsReport.self,
+                            timeout: .seconds(1))
+                    )
                 }
             }
             var all: [(String, StatsReport?)] = []

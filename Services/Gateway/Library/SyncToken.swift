@@ -22,7 +22,7 @@ struct SyncToken: Equatable {
         for part in plain.split(separator: ";") where !part.isEmpty {
             let kv = part.split(separator: "=", maxSplits: 1)
             guard kv.count == 2, MessagingRPC.instance(of: "m" + kv[0].dropFirst("messaging-".count) + "-x") == String(kv[0]),
-                  let colon = kv[1].lastIndex(of: ":"), let pos = Int64(kv[1][kv[1].index(after: colon)...]), pos >= 0
+                let colon = kv[1].lastIndex(of: ":"), let pos = Int64(kv[1][kv[1].index(after: colon)...]), pos >= 0
             else { throw RPCErrorBody(.badRequest, "since: not a token this API gave out") }
             shards[String(kv[0])] = Position(epoch: String(kv[1][..<colon]), pos: pos)
         }

@@ -12,7 +12,6 @@ struct GatewayMain: AsyncParsableCommand {
     @OptionGroup var gateway: GatewayOptions
     @OptionGroup var options: ServiceOptions
 
-
     func run() async throws {
         let gateway = self.gateway.config
         let config = options.config

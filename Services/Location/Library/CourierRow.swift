@@ -13,18 +13,23 @@ struct CourierRow: Sendable {
     var lastHeading: Double?
 
     static func load(_ db: SQLiteConnection, _ id: String) throws -> CourierRow? {
-        guard let r = try db.queryOne("""
-            SELECT id, shop_id, vehicle, on_duty, last_t, last_lat, last_lon, last_accuracy, last_speed, last_heading
-            FROM couriers WHERE id = ?
-            """, id) else { return nil }
+        guard
+            let r = try db.queryOne(
+                """
+                SELECT id, shop_id, vehicle, on_duty, last_t, last_lat, last_lon, last_accuracy, last_speed, last_heading
+                FROM couriers WHERE id = ?
+                """, id)
+        else { return nil }
         return CourierRow(r)
     }
 
     static func onDuty(_ db: SQLiteConnection, shop: String) throws -> [CourierRow] {
-        try db.query("""
+        try db.query(
+            """
             SELECT id, shop_id, vehicle, on_duty, last_t, last_lat, last_lon, last_accuracy, last_speed, last_heading
             FROM couriers WHERE shop_id = ? AND on_duty = 1 ORDER BY id
-            """, shop).map(CourierRow.init)
+            """, shop
+        ).map(CourierRow.init)
     }
 
     init(id: String, shopId: String, vehicle: Vehicle, onDuty: Bool) {
@@ -49,18 +54,23 @@ struct CourierRow: Sendable {
     /// The latest fix (or `fix`, newer than the stored one) as the API shows it.
     func position(now: Date, fix: PositionFilter.Kept? = nil, orderIds: [String]? = nil) -> CourierPosition? {
         if let fix {
-            return Self.position(id, time: fix.time, lat: fix.fix.lat, lon: fix.fix.lon, accuracy: fix.fix.accuracy,
-                                 speed: fix.fix.speed, heading: fix.fix.heading, now: now, orderIds: orderIds)
+            return Self.position(
+                id, time: fix.time, lat: fix.fix.lat, lon: fix.fix.lon, accuracy: fix.fix.accuracy,
+                speed: fix.fix.speed, heading: fix.fix.heading, now: now, orderIds: orderIds)
         }
         guard let last else { return nil }
-        return Self.position(id, time: last.time, lat: last.lat, lon: last.lon, accuracy: last.accuracy, speed: lastSpeed,
-                             heading: lastHeading, now: now, orderIds: orderIds)
+        return Self.position(
+            id, time: last.time, lat: last.lat, lon: last.lon, accuracy: last.accuracy, speed: lastSpeed,
+            heading: lastHeading, now: now, orderIds: orderIds)
     }
 
     /// One fix of courier `id` as the API shows it, aged against `now`.
-    static func position(_ id: String, time: Date, lat: Double, lon: Double, accuracy: Double, speed: Double?, heading: Double?,
-                         now: Date, orderIds: [String]? = nil) -> CourierPosition {
-        CourierPosition(courierId: id, lat: lat, lon: lon, accuracy: accuracy, speed: speed, heading: heading, at: Timestamp.format(time),
-                        ageSeconds: max(0, now.timeIntervalSince(time)).rounded(), orderIds: orderIds)
+    static func position(
+        _ id: String, time: Date, lat: Double, lon: Double, accuracy: Double, speed: Double?, heading: Double?,
+        now: Date, orderIds: [String]? = nil
+    ) -> CourierPosition {
+        CourierPosition(
+            courierId: id, lat: lat, lon: lon, accuracy: accuracy, speed: speed, heading: heading, at: Timestamp.format(time),
+            ageSeconds: max(0, now.timeIntervalSince(time)).rounded(), orderIds: orderIds)
     }
 }

@@ -64,7 +64,9 @@ struct DeliveryRow: Codable, Sendable, Equatable {
     var windowEndTime: Double? { Timestamp.parse(windowEnd)?.timeIntervalSince1970 }
 
     static func load(_ db: SQLiteConnection, _ orderId: String) throws -> DeliveryRow? {
-        try db.queryOne("SELECT body FROM deliveries WHERE order_id = ?", orderId)?.data(0).map { try JSON.decode(DeliveryRow.self, from: $0) }
+        try db.queryOne("SELECT body FROM deliveries WHERE order_id = ?", orderId)?.data(0).map {
+            try JSON.decode(DeliveryRow.self, from: $0)
+        }
     }
 
     /// A courier's active deliveries (once per position: must stay on `deliveries_courier`).
@@ -78,11 +80,14 @@ struct DeliveryRow: Codable, Sendable, Equatable {
     }
 
     static func allActive(_ db: SQLiteConnection) throws -> [DeliveryRow] {
-        try db.query("SELECT body FROM deliveries WHERE active = 1").compactMap { $0.data(0) }.map { try JSON.decode(DeliveryRow.self, from: $0) }
+        try db.query("SELECT body FROM deliveries WHERE active = 1").compactMap { $0.data(0) }.map {
+            try JSON.decode(DeliveryRow.self, from: $0)
+        }
     }
 
     func save(_ db: SQLiteConnection) throws {
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO deliveries(order_id, courier_id, shop_id, active, body) VALUES (?,?,?,?,?)
             ON CONFLICT(order_id) DO UPDATE SET courier_id = excluded.courier_id, active = excluded.active, body = excluded.body
             """, orderId, courierId, shopId, isActive ? 1 : 0, try JSON.encode(self))

@@ -3,7 +3,9 @@ import PosyStore
 /// Migrations of `location.db` after the core one (version 1: outbox, cursors, meta).
 public enum LocationMigrations {
     public static let all: [Migration] = [
-        Migration(2, "location: shops, couriers, positions, deliveries, shop corrections", """
+        Migration(
+            2, "location: shops, couriers, positions, deliveries, shop corrections",
+            """
             CREATE TABLE shops (id TEXT PRIMARY KEY, lat REAL NOT NULL, lon REAL NOT NULL) WITHOUT ROWID;
             CREATE TABLE couriers (
                 id TEXT PRIMARY KEY,
@@ -49,7 +51,9 @@ public enum LocationMigrations {
         // Without statistics SQLite answered "this courier's active deliveries" from
         // deliveries_active, reading every active delivery per position (2,000 couriers: 2,000 × 2,000
         // lookups a second). Indexes that carry `active` make the planner take the narrow one.
-        Migration(3, "location: delivery indexes by courier and by shop that the planner prefers", """
+        Migration(
+            3, "location: delivery indexes by courier and by shop that the planner prefers",
+            """
             DROP INDEX deliveries_courier;
             CREATE INDEX deliveries_courier ON deliveries(courier_id, active) WHERE active = 1;
             CREATE INDEX deliveries_shop ON deliveries(shop_id, active) WHERE active = 1;

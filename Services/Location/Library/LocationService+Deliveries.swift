@@ -59,7 +59,7 @@ extension LocationService {
                 }
             }
             if [.pickedUp, .outForDelivery, .arriving].contains(d.state), let lat = d.destLat, let lon = d.destLon,
-               let e = config.estimator.estimate(track: track, toLat: lat, lon: lon, vehicle: d.vehicle ?? courier.vehicle)
+                let e = config.estimator.estimate(track: track, toLat: lat, lon: lon, vehicle: d.vehicle ?? courier.vehicle)
             {
                 let correction = try Self.correction(db, shop: d.shopId)
                 let travel = e.seconds - config.handOver
@@ -73,8 +73,10 @@ extension LocationService {
             try d.save(db)
             deliveries[i] = d
             if d.isShared, let customer = d.customerId {
-                customers.append(.init(customerId: customer, conversationId: d.conversationId,
-                                       view: Self.view(d, position: courier.position(now: now, fix: latest), now: now)))
+                customers.append(
+                    .init(
+                        customerId: customer, conversationId: d.conversationId,
+                        view: Self.view(d, position: courier.position(now: now, fix: latest), now: now)))
             }
         }
         let orderIds = deliveries.filter { $0.isActive }.map(\.orderId).sorted()
@@ -125,9 +127,11 @@ extension LocationService {
             if let last = cached.last, let first = newest.first, first.time < last.time { track.sort { $0.time < $1.time } }
             track.removeAll { $0.time < from }
         } else {
-            track = try db.query("SELECT t, lat, lon FROM positions WHERE courier_id = ? AND t >= ? ORDER BY t",
-                                 courierId, from.timeIntervalSince1970)
-                .map { ETAEstimator.Point(time: Date(timeIntervalSince1970: $0.double(0)!), lat: $0.double(1)!, lon: $0.double(2)!) }
+            track = try db.query(
+                "SELECT t, lat, lon FROM positions WHERE courier_id = ? AND t >= ? ORDER BY t",
+                courierId, from.timeIntervalSince1970
+            )
+            .map { ETAEstimator.Point(time: Date(timeIntervalSince1970: $0.double(0)!), lat: $0.double(1)!, lon: $0.double(2)!) }
         }
         let kept = track
         db.onCommit { self.tracks.withLock { $0[courierId] = kept } }
@@ -146,10 +150,12 @@ extension LocationService {
         }
         var eta: TrackingView.ETA?
         if let at = d.predictedArrival, d.etaSeconds != nil {
-            eta = TrackingView.ETA(seconds: max(0, at - now.timeIntervalSince1970).rounded(),
-                                   at: Timestamp.format(Date(timeIntervalSince1970: at)), fromTrack: d.etaFromTrack ?? false)
+            eta = TrackingView.ETA(
+                seconds: max(0, at - now.timeIntervalSince1970).rounded(),
+                at: Timestamp.format(Date(timeIntervalSince1970: at)), fromTrack: d.etaFromTrack ?? false)
         }
-        return TrackingView(orderId: d.orderId, state: d.state, position: position, distanceMeters: distance,
-                            eta: position == nil ? nil : eta, windowEnd: d.windowEnd)
+        return TrackingView(
+            orderId: d.orderId, state: d.state, position: position, distanceMeters: distance,
+            eta: position == nil ? nil : eta, windowEnd: d.windowEnd)
     }
 }

@@ -15,14 +15,16 @@ extension LocationService {
 
     func applyShop(_ db: SQLiteConnection, _ envelope: Envelope) throws {
         let shop = try envelope.decode(Shop.self)
-        try db.run("INSERT INTO shops(id, lat, lon) VALUES (?,?,?) ON CONFLICT(id) DO UPDATE SET lat = excluded.lat, lon = excluded.lon",
-                   shop.id, shop.lat, shop.lon)
+        try db.run(
+            "INSERT INTO shops(id, lat, lon) VALUES (?,?,?) ON CONFLICT(id) DO UPDATE SET lat = excluded.lat, lon = excluded.lon",
+            shop.id, shop.lat, shop.lon)
     }
 
     func applyCourier(_ db: SQLiteConnection, _ envelope: Envelope) throws {
         let c = try envelope.decode(Courier.self)
         let was = try CourierRow.load(db, c.id)
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO couriers(id, shop_id, vehicle, on_duty) VALUES (?,?,?,?)
             ON CONFLICT(id) DO UPDATE SET shop_id = excluded.shop_id, vehicle = excluded.vehicle, on_duty = excluded.on_duty
             """, c.id, c.shopId, c.vehicle.rawValue, c.onDuty)
@@ -32,7 +34,9 @@ extension LocationService {
             db.onCommit {
                 self.pushed.withLock { $0[c.id] = nil }
                 self.tracks.withLock { $0[c.id] = nil }
-                self.publish(ChatPush.shopTopic(c.shopId), "courier.offDuty", ChatPush(conversationId: nil, orderId: nil, role: nil, unread: nil).encode(body: body))
+                self.publish(
+                    ChatPush.shopTopic(c.shopId), "courier.offDuty",
+                    ChatPush(conversationId: nil, orderId: nil, role: nil, unread: nil).encode(body: body))
             }
         }
     }
@@ -59,7 +63,8 @@ extension LocationService {
         case .pickedUp:
             d.startedAt = d.startedAt ?? at
             if d.shopFence == nil, let shop = try db.queryOne("SELECT lat, lon FROM shops WHERE id = ?", order.shopId),
-               shop.double(0) != nil {
+                shop.double(0) != nil
+            {
                 var fence = GeofenceCrossing(radius: config.shopRadius)
                 fence.start(inside: true)
                 d.shopFence = fence
@@ -114,7 +119,8 @@ extension LocationService {
         let row = try db.queryOne("SELECT ratio, samples FROM shop_corrections WHERE shop_id = ?", d.shopId)
         let (ratio, n) = (row?.double(0) ?? 1, row?.int(1) ?? 0)
         let next = ratio + (sample - ratio) / Double(min(n + 1, 5))
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO shop_corrections(shop_id, ratio, samples) VALUES (?,?,?)
             ON CONFLICT(shop_id) DO UPDATE SET ratio = excluded.ratio, samples = excluded.samples
             """, d.shopId, next, n + 1)

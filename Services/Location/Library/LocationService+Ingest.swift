@@ -1,6 +1,6 @@
 import Foundation
-import PosyCore
 import PosyAccess
+import PosyCore
 import PosySchema
 import PosyStore
 
@@ -28,20 +28,23 @@ extension LocationService {
             let result = filter.judge(screened, stored: try self.anchors(db, courier, screened.candidates))
             let received = now.timeIntervalSince1970
             for k in result.kept {
-                try db.run("""
+                try db.run(
+                    """
                     INSERT INTO positions(courier_id, t, lat, lon, accuracy, speed, heading, received) VALUES (?,?,?,?,?,?,?,?)
                     ON CONFLICT(courier_id, t) DO NOTHING
-                    """, courierId, k.time.timeIntervalSince1970, k.fix.lat, k.fix.lon, k.fix.accuracy, k.fix.speed, k.fix.heading, received)
+                    """, courierId, k.time.timeIntervalSince1970, k.fix.lat, k.fix.lon, k.fix.accuracy, k.fix.speed, k.fix.heading, received
+                )
             }
             // Only fixes newer than the courier's latest move them on; older ones are history.
             let newest = result.kept.filter { k in courier.last.map { k.time > $0.time } ?? true }
             var pushes: [LivePosition] = []
             if let latest = newest.last {
-                try db.run("""
+                try db.run(
+                    """
                     UPDATE couriers SET last_t = ?, last_lat = ?, last_lon = ?, last_accuracy = ?, last_speed = ?, last_heading = ?,
                       last_received = ? WHERE id = ?
                     """, latest.time.timeIntervalSince1970, latest.fix.lat, latest.fix.lon, latest.fix.accuracy, latest.fix.speed,
-                           latest.fix.heading, received, courierId)
+                    latest.fix.heading, received, courierId)
                 pushes = try self.advance(db, courier: courier, newest: newest, now: now)
             }
             let dropped = result.dropped.sorted { $0.key < $1.key }.map { DroppedFix(index: $0.key, reason: $0.value) }
@@ -65,19 +68,30 @@ extension LocationService {
     /// one on either side of it.
     func anchors(_ db: SQLiteConnection, _ courier: CourierRow, _ candidates: [PositionFilter.Kept]) throws -> [PositionFilter.Anchor] {
         guard let last = courier.last else { return [] }
-        guard let lo = candidates.first?.time.timeIntervalSince1970, let hi = candidates.last?.time.timeIntervalSince1970 else { return [last] }
+        guard let lo = candidates.first?.time.timeIntervalSince1970, let hi = candidates.last?.time.timeIntervalSince1970 else {
+            return [last]
+        }
         if lo > last.time.timeIntervalSince1970 { return [last] }
         func anchors(_ rows: [SQLRow]) -> [PositionFilter.Anchor] {
-            rows.map { PositionFilter.Anchor(time: Date(timeIntervalSince1970: $0.double(0)!), lat: $0.double(1)!, lon: $0.double(2)!,
-                                             accuracy: $0.double(3)!) }
+            rows.map {
+                PositionFilter.Anchor(
+                    time: Date(timeIntervalSince1970: $0.double(0)!), lat: $0.double(1)!, lon: $0.double(2)!,
+                    accuracy: $0.double(3)!)
+            }
         }
         let columns = "t, lat, lon, accuracy"
-        var result = anchors(try db.query("SELECT \(columns) FROM positions WHERE courier_id = ? AND t BETWEEN ? AND ?",
-                                          courier.id, lo, hi))
-        result += anchors(try db.query("SELECT \(columns) FROM positions WHERE courier_id = ? AND t < ? ORDER BY t DESC LIMIT 1",
-                                       courier.id, lo))
-        result += anchors(try db.query("SELECT \(columns) FROM positions WHERE courier_id = ? AND t > ? ORDER BY t LIMIT 1",
-                                       courier.id, hi))
+        var result = anchors(
+            try db.query(
+                "SELECT \(columns) FROM positions WHERE courier_id = ? AND t BETWEEN ? AND ?",
+                courier.id, lo, hi))
+        result += anchors(
+            try db.query(
+                "SELECT \(columns) FROM positions WHERE courier_id = ? AND t < ? ORDER BY t DESC LIMIT 1",
+                courier.id, lo))
+        result += anchors(
+            try db.query(
+                "SELECT \(columns) FROM positions WHERE courier_id = ? AND t > ? ORDER BY t LIMIT 1",
+                courier.id, hi))
         return result
     }
 }

@@ -11,7 +11,7 @@ extension LocationService {
             let due = pushed.withLock { marks -> Bool in
                 if let m = marks[p.courier.courierId ?? ""] {
                     guard now.timeIntervalSince(m.at) >= config.pushInterval,
-                          Geo.distance(lat1: m.lat, lon1: m.lon, lat2: p.courier.lat, lon2: p.courier.lon) > config.pushDistance
+                        Geo.distance(lat1: m.lat, lon1: m.lon, lat2: p.courier.lat, lon2: p.courier.lon) > config.pushDistance
                     else { return false }
                 }
                 marks[p.courier.courierId ?? ""] = PushMark(at: now, lat: p.courier.lat, lon: p.courier.lon)
@@ -22,12 +22,15 @@ extension LocationService {
                 continue
             }
             if let body = try? JSON.encode(p.courier) {
-                publish(ChatPush.shopTopic(p.shopId), "courier.position", ChatPush(conversationId: nil, orderId: nil, role: nil, unread: nil).encode(body: body))
+                publish(
+                    ChatPush.shopTopic(p.shopId), "courier.position",
+                    ChatPush(conversationId: nil, orderId: nil, role: nil, unread: nil).encode(body: body))
             }
             for c in p.customers {
                 guard let body = try? JSON.encode(c.view) else { continue }
-                publish(Topic.user(c.customerId), "order.position",
-                        ChatPush(conversationId: c.conversationId, orderId: c.view.orderId, role: "customer", unread: nil).encode(body: body))
+                publish(
+                    Topic.user(c.customerId), "order.position",
+                    ChatPush(conversationId: c.conversationId, orderId: c.view.orderId, role: "customer", unread: nil).encode(body: body))
             }
             metrics.increment("position_pushes")
         }

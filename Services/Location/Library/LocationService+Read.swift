@@ -17,8 +17,11 @@ extension LocationService {
             let isCourier = viewer.isCourier(d.courierId, of: d.shopId)
             let isCustomer = viewer.isCustomer(d.customerId, of: d.orderId)
             guard isStaff || isCourier || (isCustomer && d.isShared) else {
-                throw RPCErrorBody(.notFound, isCustomer ? "the courier's position is shown while the order is out for delivery"
-                                                         : "no order \(r.orderId)")
+                throw RPCErrorBody(
+                    .notFound,
+                    isCustomer
+                        ? "the courier's position is shown while the order is out for delivery"
+                        : "no order \(r.orderId)")
             }
             var position: CourierPosition?
             if let c = try d.courierId.flatMap({ try CourierRow.load(db, $0) }), c.onDuty || d.endedAt != nil {
@@ -32,11 +35,15 @@ extension LocationService {
     /// The courier's latest fix in `[from, until]`.
     static func lastFix(_ db: SQLiteConnection, _ c: CourierRow, from: Double?, until: Double?, now: Date) throws -> CourierPosition? {
         if until == nil, let last = c.last, from.map({ last.time.timeIntervalSince1970 >= $0 }) ?? true { return c.position(now: now) }
-        guard let r = try db.queryOne("""
-            SELECT t, lat, lon, accuracy, speed, heading FROM positions WHERE courier_id = ? AND t >= ? AND t <= ? ORDER BY t DESC LIMIT 1
-            """, c.id, from ?? 0, until ?? Double.greatestFiniteMagnitude), let t = r.double(0) else { return nil }
-        return CourierRow.position(c.id, time: Date(timeIntervalSince1970: t), lat: r.double(1)!, lon: r.double(2)!, accuracy: r.double(3)!,
-                                   speed: r.double(4), heading: r.double(5), now: now)
+        guard
+            let r = try db.queryOne(
+                """
+                SELECT t, lat, lon, accuracy, speed, heading FROM positions WHERE courier_id = ? AND t >= ? AND t <= ? ORDER BY t DESC LIMIT 1
+                """, c.id, from ?? 0, until ?? Double.greatestFiniteMagnitude), let t = r.double(0)
+        else { return nil }
+        return CourierRow.position(
+            c.id, time: Date(timeIntervalSince1970: t), lat: r.double(1)!, lon: r.double(2)!, accuracy: r.double(3)!,
+            speed: r.double(4), heading: r.double(5), now: now)
     }
 
     /// `location.track`: the route of one delivery, pickup to end (or now): staff of the shop and
@@ -51,7 +58,8 @@ extension LocationService {
                 return DeliveryTrack(orderId: d.orderId, courierId: d.courierId, from: nil, until: nil, points: [], distanceMeters: 0)
             }
             let until = d.endedAt
-            let rows = try db.query("""
+            let rows = try db.query(
+                """
                 SELECT t, lat, lon, accuracy, speed, heading FROM positions WHERE courier_id = ? AND t >= ? AND t <= ? ORDER BY t
                 """, courier, from, until ?? Double.greatestFiniteMagnitude)
             var distance = 0.0
@@ -60,12 +68,14 @@ extension LocationService {
                 let (lat, lon) = (r.double(1)!, r.double(2)!)
                 if let p = previous { distance += Geo.distance(lat1: p.0, lon1: p.1, lat2: lat, lon2: lon) }
                 previous = (lat, lon)
-                return PositionFix(lat: lat, lon: lon, accuracy: r.double(3)!, speed: r.double(4), heading: r.double(5),
-                                   at: Timestamp.format(Date(timeIntervalSince1970: r.double(0)!)))
+                return PositionFix(
+                    lat: lat, lon: lon, accuracy: r.double(3)!, speed: r.double(4), heading: r.double(5),
+                    at: Timestamp.format(Date(timeIntervalSince1970: r.double(0)!)))
             }
-            return DeliveryTrack(orderId: d.orderId, courierId: courier, from: Timestamp.format(Date(timeIntervalSince1970: from)),
-                                 until: until.map { Timestamp.format(Date(timeIntervalSince1970: $0)) }, points: points,
-                                 distanceMeters: distance.rounded())
+            return DeliveryTrack(
+                orderId: d.orderId, courierId: courier, from: Timestamp.format(Date(timeIntervalSince1970: from)),
+                until: until.map { Timestamp.format(Date(timeIntervalSince1970: $0)) }, points: points,
+                distanceMeters: distance.rounded())
         }
     }
 

@@ -31,9 +31,10 @@ public final class LocationService: Sendable {
         var lon: Double
     }
 
-    public init(store: Store, events: EventLog, config: LocationConfig = LocationConfig(), metrics: Metrics, logger: Logger,
-                clock: @escaping @Sendable () -> Date = { Date() }, publish: @escaping Publish = { _, _, _ in })
-    {
+    public init(
+        store: Store, events: EventLog, config: LocationConfig = LocationConfig(), metrics: Metrics, logger: Logger,
+        clock: @escaping @Sendable () -> Date = { Date() }, publish: @escaping Publish = { _, _, _ in }
+    ) {
         self.store = store
         self.events = events
         self.config = config
@@ -54,7 +55,8 @@ public final class LocationService: Sendable {
     /// The shop's ratio of actual to predicted delivery times, once it has enough deliveries.
     static func correction(_ db: SQLiteConnection, shop: String) throws -> Double {
         guard let r = try db.queryOne("SELECT ratio, samples FROM shop_corrections WHERE shop_id = ?", shop),
-              let ratio = r.double(0), (r.int(1) ?? 0) >= minimumCorrectionSamples else { return 1 }
+            let ratio = r.double(0), (r.int(1) ?? 0) >= minimumCorrectionSamples
+        else { return 1 }
         return min(max(ratio, 0.5), 2)
     }
 

@@ -61,11 +61,26 @@ public struct PositionFilter: Sendable {
         var dropped: [Int: DropReason] = [:]
         var candidates: [Kept] = []
         for (i, f) in batch.enumerated() {
-            guard Geo.isValid(lat: f.lat, lon: f.lon) else { dropped[i] = .invalidCoordinates; continue }
-            guard f.accuracy.isFinite, f.accuracy >= 0, f.accuracy <= maxAccuracy else { dropped[i] = .inaccurate; continue }
-            guard let t = Timestamp.parse(f.at) else { dropped[i] = .badTime; continue }
-            guard t.timeIntervalSince(now) <= maxFutureSkew else { dropped[i] = .future; continue }
-            guard now.timeIntervalSince(t) <= maxAge else { dropped[i] = .tooOld; continue }
+            guard Geo.isValid(lat: f.lat, lon: f.lon) else {
+                dropped[i] = .invalidCoordinates
+                continue
+            }
+            guard f.accuracy.isFinite, f.accuracy >= 0, f.accuracy <= maxAccuracy else {
+                dropped[i] = .inaccurate
+                continue
+            }
+            guard let t = Timestamp.parse(f.at) else {
+                dropped[i] = .badTime
+                continue
+            }
+            guard t.timeIntervalSince(now) <= maxFutureSkew else {
+                dropped[i] = .future
+                continue
+            }
+            guard now.timeIntervalSince(t) <= maxAge else {
+                dropped[i] = .tooOld
+                continue
+            }
             candidates.append(Kept(index: i, fix: f, time: t))
         }
         candidates.sort { ($0.time, $0.index) < ($1.time, $1.index) }
@@ -81,11 +96,17 @@ public struct PositionFilter: Sendable {
         for c in screened.candidates {
             // Neighbours in time among everything kept so far.
             let after = anchors.firstIndex { $0.time >= c.time } ?? anchors.count
-            if after < anchors.count, anchors[after].time == c.time { dropped[c.index] = .duplicate; continue }
+            if after < anchors.count, anchors[after].time == c.time {
+                dropped[c.index] = .duplicate
+                continue
+            }
             let before = after > 0 ? anchors[after - 1] : nil
             let next = after < anchors.count ? anchors[after] : nil
             // Judge against the point before; the very first point of a track against the one after.
-            if let n = before ?? next, isJump(c, from: n) { dropped[c.index] = .impossibleJump; continue }
+            if let n = before ?? next, isJump(c, from: n) {
+                dropped[c.index] = .impossibleJump
+                continue
+            }
             anchors.insert(Anchor(time: c.time, lat: c.fix.lat, lon: c.fix.lon, accuracy: c.fix.accuracy), at: after)
             kept.append(c)
         }

@@ -11,27 +11,42 @@ struct LocationMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "posy-location", abstract: "Posy location service (RPC tcp 7130 by default).")
 
-    @Option(name: .customLong("push-interval"), help: "Seconds between live pushes of one courier (env POSY_LOCATION_PUSH_INTERVAL, default 2).")
+    @Option(
+        name: .customLong("push-interval"), help: "Seconds between live pushes of one courier (env POSY_LOCATION_PUSH_INTERVAL, default 2)."
+    )
     var pushInterval: Double?
-    @Option(name: .customLong("push-distance"), help: "Metres a courier must move before the next live push (env POSY_LOCATION_PUSH_DISTANCE, default 10).")
+    @Option(
+        name: .customLong("push-distance"),
+        help: "Metres a courier must move before the next live push (env POSY_LOCATION_PUSH_DISTANCE, default 10).")
     var pushDistance: Double?
     @Option(name: .customLong("retention-days"), help: "Days positions are kept (env POSY_LOCATION_RETENTION_DAYS, default 30).")
     var retentionDays: Double?
-    @Option(name: .customLong("signal-lost-after"), help: "Seconds of silence from a courier out for delivery before delivery.signalLost (env POSY_SIGNAL_LOST_AFTER, default 180).")
+    @Option(
+        name: .customLong("signal-lost-after"),
+        help: "Seconds of silence from a courier out for delivery before delivery.signalLost (env POSY_SIGNAL_LOST_AFTER, default 180).")
     var signalLostAfter: Double?
-    @Option(name: .customLong("stuck-after"), help: "Seconds near the door without a proof before delivery.stuck (env POSY_STUCK_AFTER, default 300).")
+    @Option(
+        name: .customLong("stuck-after"),
+        help: "Seconds near the door without a proof before delivery.stuck (env POSY_STUCK_AFTER, default 300).")
     var stuckAfter: Double?
-    @Option(name: .customLong("risk-margin"), help: "Seconds before the window's end a predicted arrival counts as a delay risk (env POSY_RISK_MARGIN, default 300).")
+    @Option(
+        name: .customLong("risk-margin"),
+        help: "Seconds before the window's end a predicted arrival counts as a delay risk (env POSY_RISK_MARGIN, default 300).")
     var riskMargin: Double?
-    @Option(name: .customLong("road-factor"), help: "Road distance over great-circle distance for ETAs (env POSY_ROAD_FACTOR, default 1.3).")
+    @Option(
+        name: .customLong("road-factor"), help: "Road distance over great-circle distance for ETAs (env POSY_ROAD_FACTOR, default 1.3).")
     var roadFactor: Double?
     @Option(name: .customLong("hand-over"), help: "Seconds at the door added to every ETA (env POSY_HAND_OVER, default 180).")
     var handOver: Double?
     @Option(name: .customLong("shop-radius"), help: "Metres of the shop's geofence (env POSY_SHOP_RADIUS, default 100).")
     var shopRadius: Double?
-    @Option(name: .customLong("arrival-radius"), help: "Metres from the recipient that count as arriving (env POSY_ARRIVAL_RADIUS, default 150).")
+    @Option(
+        name: .customLong("arrival-radius"),
+        help: "Metres from the recipient that count as arriving (env POSY_ARRIVAL_RADIUS, default 150).")
     var arrivalRadius: Double?
-    @Option(name: .customLong("test-clock"), help: "Tests only: run on a clock that starts at this RFC 3339 time and moves only by the clock.advance RPC (env POSY_TEST_CLOCK).")
+    @Option(
+        name: .customLong("test-clock"),
+        help: "Tests only: run on a clock that starts at this RFC 3339 time and moves only by the clock.advance RPC (env POSY_TEST_CLOCK).")
     var testClock: String?
 
     @OptionGroup var options: ServiceOptions
@@ -57,9 +72,11 @@ struct LocationMain: AsyncParsableCommand {
 
     func validate() throws {
         let c = config
-        for (name, v) in [("push-interval", c.pushInterval), ("push-distance", c.pushDistance), ("retention-days", c.retention),
-                          ("signal-lost-after", c.signalLostAfter), ("stuck-after", c.stuckAfter), ("risk-margin", c.riskMargin),
-                          ("hand-over", c.handOver)] where !(v.isFinite && v >= 0) {
+        for (name, v) in [
+            ("push-interval", c.pushInterval), ("push-distance", c.pushDistance), ("retention-days", c.retention),
+            ("signal-lost-after", c.signalLostAfter), ("stuck-after", c.stuckAfter), ("risk-margin", c.riskMargin),
+            ("hand-over", c.handOver),
+        ] where !(v.isFinite && v >= 0) {
             throw ValidationError("--\(name) must be a number, 0 or more")
         }
         for (name, v) in [("road-factor", c.roadFactor), ("shop-radius", c.shopRadius), ("arrival-radius", c.arrivalRadius)]

@@ -16,7 +16,8 @@ public enum LocationVisibility {
     public static func event(_ envelope: Envelope, for viewer: Viewer) -> Data? {
         if viewer.isService { return envelope.data }
         guard envelope.type.hasPrefix("delivery."), let alert = try? envelope.decode(DeliveryAlert.self),
-              viewer.isStaff(of: alert.shopId) else { return nil }
+            viewer.isStaff(of: alert.shopId)
+        else { return nil }
         return envelope.data
     }
 }

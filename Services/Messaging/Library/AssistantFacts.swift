@@ -14,9 +14,10 @@ public struct AssistantFacts: Sendable, Equatable {
     public var etaSeconds: Double?
     public var etaAt: String?
 
-    public init(state: OrderState, windowStart: String? = nil, windowEnd: String? = nil, deliveredAt: String? = nil, timeZone: String? = nil,
-                distanceMeters: Double? = nil, etaSeconds: Double? = nil, etaAt: String? = nil)
-    {
+    public init(
+        state: OrderState, windowStart: String? = nil, windowEnd: String? = nil, deliveredAt: String? = nil, timeZone: String? = nil,
+        distanceMeters: Double? = nil, etaSeconds: Double? = nil, etaAt: String? = nil
+    ) {
         self.state = state
         self.windowStart = windowStart
         self.windowEnd = windowEnd

@@ -34,7 +34,7 @@ struct ChatAccess: Sendable {
             return ChatAccess(userId: sub, party: .shop, member: m, fromSeq: 1, untilSeq: nil)
         case .courier:
             guard shop == conversation.shopId, let m = try MemberRow.load(db, conversation.id, user: sub, party: .courier),
-                  !m.removed
+                !m.removed
             else { return nil }
             return ChatAccess(userId: sub, party: .courier, member: m, fromSeq: m.fromSeq, untilSeq: m.untilSeq)
         }

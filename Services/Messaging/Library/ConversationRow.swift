@@ -18,11 +18,13 @@ struct ConversationRow: Sendable {
     /// Since when the assistant's hand-over waits for a staff member (RFC 3339).
     var needsPersonAt: String?
 
-    static let columns = "id, kind, order_id, shop_id, customer_id, order_state, last_seq, live_count, last_at, read_only_at, needs_person_at"
+    static let columns =
+        "id, kind, order_id, shop_id, customer_id, order_state, last_seq, live_count, last_at, read_only_at, needs_person_at"
 
-    init(id: String, kind: String, orderId: String?, shopId: String, customerId: String?, orderState: String?,
-         lastSeq: Int64 = 0, liveCount: Int = 0, lastAt: String? = nil, readOnlyAt: Double? = nil, needsPersonAt: String? = nil)
-    {
+    init(
+        id: String, kind: String, orderId: String?, shopId: String, customerId: String?, orderState: String?,
+        lastSeq: Int64 = 0, liveCount: Int = 0, lastAt: String? = nil, readOnlyAt: Double? = nil, needsPersonAt: String? = nil
+    ) {
         self.needsPersonAt = needsPersonAt
         self.id = id
         self.kind = kind
@@ -37,9 +39,10 @@ struct ConversationRow: Sendable {
     }
 
     init(_ row: SQLRow) {
-        self.init(id: row.string(0)!, kind: row.string(1)!, orderId: row.string(2), shopId: row.string(3)!,
-                  customerId: row.string(4), orderState: row.string(5), lastSeq: row.int(6) ?? 0,
-                  liveCount: Int(row.int(7) ?? 0), lastAt: row.string(8), readOnlyAt: row.double(9), needsPersonAt: row.string(10))
+        self.init(
+            id: row.string(0)!, kind: row.string(1)!, orderId: row.string(2), shopId: row.string(3)!,
+            customerId: row.string(4), orderState: row.string(5), lastSeq: row.int(6) ?? 0,
+            liveCount: Int(row.int(7) ?? 0), lastAt: row.string(8), readOnlyAt: row.double(9), needsPersonAt: row.string(10))
     }
 
     static func load(_ db: SQLiteConnection, _ id: String) throws -> ConversationRow? {

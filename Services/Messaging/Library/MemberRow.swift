@@ -15,9 +15,10 @@ struct MemberRow: Sendable, Equatable {
 
     static let columns = "user_id, party, from_seq, until_seq, removed, delivered_seq, read_seq, unread"
 
-    init(userId: String, party: ChatParty, fromSeq: Int64 = 1, untilSeq: Int64? = nil, removed: Bool = false,
-         deliveredSeq: Int64 = 0, readSeq: Int64 = 0, unread: Int = 0)
-    {
+    init(
+        userId: String, party: ChatParty, fromSeq: Int64 = 1, untilSeq: Int64? = nil, removed: Bool = false,
+        deliveredSeq: Int64 = 0, readSeq: Int64 = 0, unread: Int = 0
+    ) {
         self.userId = userId
         self.party = party
         self.fromSeq = fromSeq
@@ -29,14 +30,17 @@ struct MemberRow: Sendable, Equatable {
     }
 
     init(_ row: SQLRow) {
-        self.init(userId: row.string(0)!, party: ChatParty(rawValue: row.string(1)!) ?? .system, fromSeq: row.int(2) ?? 1,
-                  untilSeq: row.int(3), removed: (row.int(4) ?? 0) != 0, deliveredSeq: row.int(5) ?? 0,
-                  readSeq: row.int(6) ?? 0, unread: Int(row.int(7) ?? 0))
+        self.init(
+            userId: row.string(0)!, party: ChatParty(rawValue: row.string(1)!) ?? .system, fromSeq: row.int(2) ?? 1,
+            untilSeq: row.int(3), removed: (row.int(4) ?? 0) != 0, deliveredSeq: row.int(5) ?? 0,
+            readSeq: row.int(6) ?? 0, unread: Int(row.int(7) ?? 0))
     }
 
     static func load(_ db: SQLiteConnection, _ conversationId: String, user: String, party: ChatParty) throws -> MemberRow? {
-        try db.queryOne("SELECT \(columns) FROM members WHERE conversation_id = ? AND user_id = ? AND party = ?",
-                        conversationId, user, party.rawValue).map(MemberRow.init)
+        try db.queryOne(
+            "SELECT \(columns) FROM members WHERE conversation_id = ? AND user_id = ? AND party = ?",
+            conversationId, user, party.rawValue
+        ).map(MemberRow.init)
     }
 
     static func all(_ db: SQLiteConnection, _ conversationId: String) throws -> [MemberRow] {
@@ -44,7 +48,8 @@ struct MemberRow: Sendable, Equatable {
     }
 
     func save(_ db: SQLiteConnection, _ conversationId: String) throws {
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO members(conversation_id, user_id, party, from_seq, until_seq, removed, delivered_seq, read_seq, unread)
             VALUES (?,?,?,?,?,?,?,?,?)
             ON CONFLICT(conversation_id, user_id, party) DO UPDATE SET from_seq = excluded.from_seq,

@@ -3,7 +3,9 @@ import PosyStore
 /// Migrations of `messaging-<shard>.db` after the core one (version 1: outbox, cursors, meta).
 public enum MessagingMigrations {
     public static let all: [Migration] = [
-        Migration(2, "messaging: conversations, members, messages, changes", """
+        Migration(
+            2, "messaging: conversations, members, messages, changes",
+            """
             CREATE TABLE conversations (
                 id TEXT PRIMARY KEY,
                 kind TEXT NOT NULL,
@@ -54,7 +56,9 @@ public enum MessagingMigrations {
             CREATE INDEX changes_conversation ON changes(conversation_id, pos);
             CREATE UNIQUE INDEX changes_state ON changes(conversation_id, type, ref) WHERE type <> 'message';
             """),
-        Migration(3, "messaging: the assistant's hand-over mark, shops' time zones", """
+        Migration(
+            3, "messaging: the assistant's hand-over mark, shops' time zones",
+            """
             ALTER TABLE conversations ADD COLUMN needs_person_at TEXT;
             CREATE TABLE shops (id TEXT PRIMARY KEY, time_zone TEXT NOT NULL) WITHOUT ROWID;
             """),

@@ -27,13 +27,15 @@ extension MessagingService {
             m.deliveredSeq = max(m.deliveredSeq, r.delivered ?? 0, m.readSeq)
             if m.readSeq != before.readSeq { m.unread = try Self.countUnread(db, c.id, member: m) }
             guard m != before else {
-                return ReceiptUpdate(conversationId: c.id, party: m.party, deliveredSeq: m.deliveredSeq, readSeq: m.readSeq,
-                                     at: at, unread: m.unread)
+                return ReceiptUpdate(
+                    conversationId: c.id, party: m.party, deliveredSeq: m.deliveredSeq, readSeq: m.readSeq,
+                    at: at, unread: m.unread)
             }
             try m.save(db, c.id)
             let members = try MemberRow.all(db, c.id)
             let party = Self.receipts(members).first { $0.party == m.party } ?? PartyReceipt(party: m.party, deliveredSeq: 0, readSeq: 0)
-            let update = ReceiptUpdate(conversationId: c.id, party: m.party, deliveredSeq: party.deliveredSeq, readSeq: party.readSeq, at: at)
+            let update = ReceiptUpdate(
+                conversationId: c.id, party: m.party, deliveredSeq: party.deliveredSeq, readSeq: party.readSeq, at: at)
             try Self.recordChange(db, c.id, type: "receipt", ref: m.party.rawValue)
             if m.readSeq != before.readSeq { try Self.recordChange(db, c.id, type: "unread", ref: "\(m.party.rawValue):\(m.userId)") }
             let partyBody = try JSON.encode(update)

@@ -20,8 +20,9 @@ extension MessagingService {
                 guard var c = try ConversationRow.load(db, conversationId), !c.isReadOnly(at: self.nowSeconds) else { return }
                 // Already handed over: what it cannot answer waits for the person it asked.
                 if c.needsPersonAt != nil, reply.intent == .unknown { return }
-                try self.append(db, &c, senderId: "assistant", party: .assistant, clientMsgId: "assistant-\(seq)", kind: .text,
-                                text: reply.text, at: self.nowText)
+                try self.append(
+                    db, &c, senderId: "assistant", party: .assistant, clientMsgId: "assistant-\(seq)", kind: .text,
+                    text: reply.text, at: self.nowText)
                 if reply.handOver, c.needsPersonAt == nil {
                     try db.run("UPDATE conversations SET needs_person_at = ? WHERE id = ?", self.nowText, c.id)
                     try Self.recordChange(db, c.id, type: "conversation", ref: "state")
@@ -37,14 +38,19 @@ extension MessagingService {
 
     /// What the customer may know of the order, from its services (nil if posy-orders does not answer).
     func facts(orderId: String, shopId: String) async -> AssistantFacts? {
-        guard let body = try? await peer("orders", OrdersRPC.get, JSON.encode(OrdersRPC.OrderQuery(caller: Self.me, id: orderId)),
-                                         .milliseconds(250)), let order = try? JSON.decode(Order.self, from: body) else { return nil }
-        var facts = AssistantFacts(state: order.state, windowStart: order.window.start, windowEnd: order.window.end,
-                                   deliveredAt: order.deliveredAt)
+        guard
+            let body = try? await peer(
+                "orders", OrdersRPC.get, JSON.encode(OrdersRPC.OrderQuery(caller: Self.me, id: orderId)),
+                .milliseconds(250)), let order = try? JSON.decode(Order.self, from: body)
+        else { return nil }
+        var facts = AssistantFacts(
+            state: order.state, windowStart: order.window.start, windowEnd: order.window.end,
+            deliveredAt: order.deliveredAt)
         facts.timeZone = try? await store.read { db in try db.queryOne("SELECT time_zone FROM shops WHERE id = ?", shopId)?.string(0) }
         if order.state == .outForDelivery || order.state == .arriving,
-           let body = try? await peer("location", LocationRPC.tracking, JSON.encode(OrderRef(caller: Self.me, orderId: orderId)),
-                                      .milliseconds(200)), let tracking = try? JSON.decode(TrackingView.self, from: body)
+            let body = try? await peer(
+                "location", LocationRPC.tracking, JSON.encode(OrderRef(caller: Self.me, orderId: orderId)),
+                .milliseconds(200)), let tracking = try? JSON.decode(TrackingView.self, from: body)
         {
             facts.distanceMeters = tracking.distanceMeters
             facts.etaSeconds = tracking.eta?.seconds

@@ -16,8 +16,9 @@ extension MessagingService {
         if try await store.read({ db in try ConversationRow.load(db, conversationId) }) != nil { return }
         let direct: OrdersRPC.DirectConversation
         do {
-            let body = try await peer("orders", OrdersRPC.directLookup,
-                                      JSON.encode(OrdersRPC.DirectRequest(caller: Self.me, conversationId: conversationId)), .seconds(5))
+            let body = try await peer(
+                "orders", OrdersRPC.directLookup,
+                JSON.encode(OrdersRPC.DirectRequest(caller: Self.me, conversationId: conversationId)), .seconds(5))
             direct = try JSON.decode(OrdersRPC.DirectConversation.self, from: body)
         } catch let e as RPCErrorBody where e.code == .notFound {
             return
@@ -25,8 +26,9 @@ extension MessagingService {
         let at = nowText
         try await store.write { db in
             guard try ConversationRow.load(db, conversationId) == nil else { return }
-            try db.run("INSERT INTO conversations(id, kind, shop_id, created_at) VALUES (?,?,?,?)",
-                       conversationId, "direct", direct.shopId, at)
+            try db.run(
+                "INSERT INTO conversations(id, kind, shop_id, created_at) VALUES (?,?,?,?)",
+                conversationId, "direct", direct.shopId, at)
             try MemberRow(userId: direct.courierId, party: .courier).save(db, conversationId)
             try Self.recordChange(db, conversationId, type: "conversation", ref: "state")
             self.metrics.increment("conversations_opened")

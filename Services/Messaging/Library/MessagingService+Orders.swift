@@ -15,8 +15,9 @@ extension MessagingService {
         host.on("proof.accepted") { db, envelope in try self.applyProof(db, envelope) }
         host.on(Topic.fleetShop) { db, envelope in
             let shop = try envelope.decode(Shop.self)
-            try db.run("INSERT INTO shops(id, time_zone) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET time_zone = excluded.time_zone",
-                       shop.id, shop.timeZone)
+            try db.run(
+                "INSERT INTO shops(id, time_zone) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET time_zone = excluded.time_zone",
+                shop.id, shop.timeZone)
         }
     }
 
@@ -30,14 +31,19 @@ extension MessagingService {
             c = existing
         } else {
             guard let order = event.order else {
-                logger.warning("order event without its order for an unknown conversation", metadata: [
-                    "conversation": "\(event.conversationId)", "type": "\(envelope.type)"])
+                logger.warning(
+                    "order event without its order for an unknown conversation",
+                    metadata: [
+                        "conversation": "\(event.conversationId)", "type": "\(envelope.type)",
+                    ])
                 return
             }
-            c = ConversationRow(id: event.conversationId, kind: "order", orderId: order.id, shopId: order.shopId,
-                                customerId: order.customer?.id, orderState: state.rawValue)
-            try db.run("INSERT INTO conversations(id, kind, order_id, shop_id, customer_id, order_state, created_at) VALUES (?,?,?,?,?,?,?)",
-                       c.id, c.kind, c.orderId, c.shopId, c.customerId, c.orderState, at)
+            c = ConversationRow(
+                id: event.conversationId, kind: "order", orderId: order.id, shopId: order.shopId,
+                customerId: order.customer?.id, orderState: state.rawValue)
+            try db.run(
+                "INSERT INTO conversations(id, kind, order_id, shop_id, customer_id, order_state, created_at) VALUES (?,?,?,?,?,?,?)",
+                c.id, c.kind, c.orderId, c.shopId, c.customerId, c.orderState, at)
             if let customer = c.customerId { try MemberRow(userId: customer, party: .customer).save(db, c.id) }
             try Self.recordChange(db, c.id, type: "conversation", ref: "state")
             metrics.increment("conversations_opened")
@@ -67,8 +73,9 @@ extension MessagingService {
             break
         }
         if let text = SystemText.text(for: state, courierName: event.order?.courier?.firstName) {
-            try append(db, &c, senderId: "posy", party: .system, clientMsgId: nil, kind: .system, text: text,
-                       card: .object(["event": .string(envelope.type), "state": .string(state.rawValue)]), at: at)
+            try append(
+                db, &c, senderId: "posy", party: .system, clientMsgId: nil, kind: .system, text: text,
+                card: .object(["event": .string(envelope.type), "state": .string(state.rawValue)]), at: at)
         }
         if [.delivered, .completed, .cancelled, .failed, .returned].contains(state) {
             // The courier keeps what they saw until now and reads nothing newer.
@@ -88,8 +95,10 @@ extension MessagingService {
         if membersChanged {
             try Self.recordChange(db, c.id, type: "conversation", ref: "state")
             let members = try MemberRow.all(db, c.id)
-            let body = try JSON.encode(ConversationChanged(conversationId: c.id, orderState: state.rawValue,
-                                                           readOnlyAt: c.readOnlyAt.map { Timestamp.format(Date(timeIntervalSince1970: $0)) }))
+            let body = try JSON.encode(
+                ConversationChanged(
+                    conversationId: c.id, orderState: state.rawValue,
+                    readOnlyAt: c.readOnlyAt.map { Timestamp.format(Date(timeIntervalSince1970: $0)) }))
             let conversation = c
             db.onCommit { self.push("conv.updated", conversation, body: body, members: members, withUnread: false) }
         }
@@ -111,7 +120,8 @@ extension MessagingService {
             "photos": .array(proof.photos.map { .string($0.id) }), "handedTo": .string(proof.handedTo.kind.rawValue),
             "at": .string(proof.submittedAt),
         ])
-        try append(db, &c, senderId: "posy", party: .system, clientMsgId: nil, kind: .card, text: "Proof of delivery", card: card,
-                   at: nowText)
+        try append(
+            db, &c, senderId: "posy", party: .system, clientMsgId: nil, kind: .card, text: "Proof of delivery", card: card,
+            at: nowText)
     }
 }

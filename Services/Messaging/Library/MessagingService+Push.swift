@@ -9,8 +9,9 @@ extension MessagingService {
     func push(_ type: String, _ c: ConversationRow, body: Data, members: [MemberRow], withUnread: Bool, seq: Int64? = nil) {
         func unread(_ party: ChatParty) -> [String: Int]? {
             guard withUnread else { return nil }
-            let map = Dictionary(members.filter { $0.party == party && !$0.removed }.map { ($0.userId, $0.unread) },
-                                 uniquingKeysWith: { a, _ in a })
+            let map = Dictionary(
+                members.filter { $0.party == party && !$0.removed }.map { ($0.userId, $0.unread) },
+                uniquingKeysWith: { a, _ in a })
             return map.isEmpty ? nil : map
         }
         if let customer = c.customerId {
@@ -19,23 +20,27 @@ extension MessagingService {
         for m in members where m.party == .courier && !m.removed {
             let inRange = seq.map { $0 >= m.fromSeq && $0 <= (m.untilSeq ?? .max) } ?? m.isActive
             guard inRange else { continue }
-            send(Topic.user(m.userId), type, c, role: "courier", unread: unread(.courier).map { $0.filter { $0.key == m.userId } },
-                 body: body)
+            send(
+                Topic.user(m.userId), type, c, role: "courier", unread: unread(.courier).map { $0.filter { $0.key == m.userId } },
+                body: body)
         }
-        send(ChatPush.shopTopic(c.shopId), type, c, role: nil, unread: unread(.shop), body: body,
-             unreadElse: withUnread ? c.liveCount : nil)
+        send(
+            ChatPush.shopTopic(c.shopId), type, c, role: nil, unread: unread(.shop), body: body,
+            unreadElse: withUnread ? c.liveCount : nil)
     }
 
     /// A push to one member only (their own cursors after an ack).
     func pushToMember(_ type: String, _ c: ConversationRow, member m: MemberRow, body: Data) {
         let topic = m.party == .shop ? ChatPush.shopTopic(c.shopId) : Topic.user(m.userId)
-        send(topic, type, c, role: m.party == .shop ? nil : m.party.rawValue, unread: [m.userId: m.unread], body: body,
-             only: m.userId)
+        send(
+            topic, type, c, role: m.party == .shop ? nil : m.party.rawValue, unread: [m.userId: m.unread], body: body,
+            only: m.userId)
     }
 
-    private func send(_ topic: String, _ type: String, _ c: ConversationRow, role: String?, unread: [String: Int]?,
-                      body: Data, only: String? = nil, unreadElse: Int? = nil)
-    {
+    private func send(
+        _ topic: String, _ type: String, _ c: ConversationRow, role: String?, unread: [String: Int]?,
+        body: Data, only: String? = nil, unreadElse: Int? = nil
+    ) {
         let push = ChatPush(conversationId: c.id, orderId: c.orderId, role: role, unread: unread, unreadElse: unreadElse, only: only)
         publish(topic, type, push.encode(body: body))
         metrics.increment("pushes_published")

@@ -20,14 +20,16 @@ extension MessagingService {
             let ascending = r.after != nil && r.before == nil
             if let a = r.after { low = max(low, a + 1) }
             if let b = r.before { high = min(high, b - 1) }
-            let rows = try db.query("""
+            let rows = try db.query(
+                """
                 SELECT body FROM messages WHERE conversation_id = ? AND seq >= ? AND seq <= ?
                 ORDER BY seq \(ascending ? "ASC" : "DESC") LIMIT ?
                 """, c.id, low, high, limit + 1)
             var messages = try rows.prefix(limit).map { try JSON.decode(ChatMessage.self, from: $0.data(0)!) }
             if !ascending { messages.reverse() }
-            return MessagePage(conversationId: c.id, messages: messages, hasMore: rows.count > limit,
-                               receipts: Self.receipts(try MemberRow.all(db, c.id)))
+            return MessagePage(
+                conversationId: c.id, messages: messages, hasMore: rows.count > limit,
+                receipts: Self.receipts(try MemberRow.all(db, c.id)))
         }
     }
 
@@ -49,7 +51,8 @@ extension MessagingService {
         return try await store.read { db -> [ConversationSummary] in
             let (sql, args) = Self.conversationIds(for: viewer)
             guard !sql.isEmpty else { return [] }
-            let rows = try db.query("""
+            let rows = try db.query(
+                """
                 SELECT \(ConversationRow.columns) FROM conversations WHERE id IN (\(sql))
                 ORDER BY COALESCE(last_at, created_at) DESC LIMIT 500
                 """, args)
@@ -98,9 +101,11 @@ extension MessagingService {
         try await ensureDirect(r.conversationId)
         return try await store.read { db in
             let (c, access) = try self.open(db, r.conversationId, viewer)
-            let messages = try db.query("SELECT body FROM messages WHERE conversation_id = ? AND seq >= ? AND seq <= ? ORDER BY seq",
-                                        c.id, access.fromSeq, access.visibleEnd(c))
-                .map { try JSON.decode(ChatMessage.self, from: $0.data(0)!) }
+            let messages = try db.query(
+                "SELECT body FROM messages WHERE conversation_id = ? AND seq >= ? AND seq <= ? ORDER BY seq",
+                c.id, access.fromSeq, access.visibleEnd(c)
+            )
+            .map { try JSON.decode(ChatMessage.self, from: $0.data(0)!) }
             return MessagingRPC.Transcript(conversationId: c.id, messages: messages, receipts: Self.receipts(try MemberRow.all(db, c.id)))
         }
     }

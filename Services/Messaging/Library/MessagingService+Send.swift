@@ -23,7 +23,8 @@ extension MessagingService {
         let checkedMedia = media
         return try await store.write { db -> MessagingRPC.SendResult in
             var (c, access) = try self.open(db, r.conversationId, viewer)
-            if let row = try db.queryOne("""
+            if let row = try db.queryOne(
+                """
                 SELECT body FROM messages WHERE conversation_id = ? AND sender_id = ? AND party = ? AND client_msg_id = ?
                 """, c.id, access.userId, access.party.rawValue, input.clientMsgId)
             {
@@ -31,13 +32,16 @@ extension MessagingService {
                 return .init(message: try JSON.decode(ChatMessage.self, from: row.data(0)!), duplicate: true)
             }
             guard access.canSend(c, now: now) else {
-                throw RPCErrorBody(.readOnly, access.untilSeq != nil
-                    ? "the delivery is over: this conversation is read-only for its courier"
-                    : "this conversation is read-only since its order ended")
+                throw RPCErrorBody(
+                    .readOnly,
+                    access.untilSeq != nil
+                        ? "the delivery is over: this conversation is read-only for its courier"
+                        : "this conversation is read-only since its order ended")
             }
             if access.member == nil { _ = try self.member(db, c, access) }
-            let message = try self.append(db, &c, senderId: access.userId, party: access.party, clientMsgId: input.clientMsgId,
-                                          kind: kind, text: input.text, media: checkedMedia, location: input.location, at: at)
+            let message = try self.append(
+                db, &c, senderId: access.userId, party: access.party, clientMsgId: input.clientMsgId,
+                kind: kind, text: input.text, media: checkedMedia, location: input.location, at: at)
             self.metrics.increment("messages_stored")
             if access.party == .shop, c.needsPersonAt != nil {
                 try db.run("UPDATE conversations SET needs_person_at = NULL WHERE id = ?", c.id)
@@ -98,8 +102,9 @@ extension MessagingService {
     func media(_ id: String, of orderId: String?, for kind: MessageKind, durationMs: Int?) async throws -> MessageMedia {
         let info: MediaInfo
         do {
-            let body = try await peer("receipts", ReceiptsRPC.mediaInfo,
-                                      JSON.encode(ReceiptsRPC.MediaQuery(caller: Self.me, id: id)), .seconds(5))
+            let body = try await peer(
+                "receipts", ReceiptsRPC.mediaInfo,
+                JSON.encode(ReceiptsRPC.MediaQuery(caller: Self.me, id: id)), .seconds(5))
             info = try JSON.decode(MediaInfo.self, from: body)
         } catch let e as RPCErrorBody where e.code == .notFound || e.code == .gone {
             throw RPCErrorBody(.invalidField, "mediaId: no media \(id) of this order")
@@ -116,18 +121,22 @@ extension MessagingService {
     /// Appends a message (inside the caller's write): next seq, unread +1 for everyone else who
     /// receives it, a change for sync, and the push once committed.
     @discardableResult
-    func append(_ db: SQLiteConnection, _ c: inout ConversationRow, senderId: String, party: ChatParty, clientMsgId: String?,
-                kind: MessageKind, text: String? = nil, media: MessageMedia? = nil, location: ChatLocation? = nil,
-                card: JSONValue? = nil, at: String) throws -> ChatMessage
-    {
+    func append(
+        _ db: SQLiteConnection, _ c: inout ConversationRow, senderId: String, party: ChatParty, clientMsgId: String?,
+        kind: MessageKind, text: String? = nil, media: MessageMedia? = nil, location: ChatLocation? = nil,
+        card: JSONValue? = nil, at: String
+    ) throws -> ChatMessage {
         let seq = c.lastSeq + 1
-        let message = ChatMessage(conversationId: c.id, seq: seq, senderId: senderId, party: party, clientMsgId: clientMsgId,
-                                  kind: kind, text: text, media: media, location: location, card: card, at: at)
+        let message = ChatMessage(
+            conversationId: c.id, seq: seq, senderId: senderId, party: party, clientMsgId: clientMsgId,
+            kind: kind, text: text, media: media, location: location, card: card, at: at)
         let body = try JSON.encode(message)
-        try db.run("INSERT INTO messages(conversation_id, seq, sender_id, party, client_msg_id, body) VALUES (?,?,?,?,?,?)",
-                   c.id, seq, senderId, party.rawValue, clientMsgId, body)
+        try db.run(
+            "INSERT INTO messages(conversation_id, seq, sender_id, party, client_msg_id, body) VALUES (?,?,?,?,?,?)",
+            c.id, seq, senderId, party.rawValue, clientMsgId, body)
         try db.run("UPDATE conversations SET last_seq = ?, last_at = ?, live_count = live_count + 1 WHERE id = ?", seq, at, c.id)
-        try db.run("""
+        try db.run(
+            """
             UPDATE members SET unread = unread + 1
             WHERE conversation_id = ? AND removed = 0 AND until_seq IS NULL AND NOT (user_id = ? AND party = ?)
             """, c.id, senderId, party.rawValue)
@@ -152,7 +161,7 @@ extension MessagingService {
         return try await store.write { db -> ChatMessage in
             var (c, access) = try self.open(db, r.conversationId, viewer)
             guard r.seq >= access.fromSeq, r.seq <= access.visibleEnd(c),
-                  let row = try db.queryOne("SELECT body, sender_id, party FROM messages WHERE conversation_id = ? AND seq = ?", c.id, r.seq)
+                let row = try db.queryOne("SELECT body, sender_id, party FROM messages WHERE conversation_id = ? AND seq = ?", c.id, r.seq)
             else { throw RPCErrorBody(.notFound, "no message \(r.seq) in \(c.id)") }
             var message = try JSON.decode(ChatMessage.self, from: row.data(0)!)
             guard row.string(1) == access.userId, row.string(2) == access.party.rawValue else {
@@ -171,7 +180,8 @@ extension MessagingService {
             try db.run("UPDATE conversations SET live_count = MAX(0, live_count - 1) WHERE id = ?", c.id)
             c.liveCount = max(0, c.liveCount - 1)
             // It no longer counts as unread for those who had not read it.
-            try db.run("""
+            try db.run(
+                """
                 UPDATE members SET unread = MAX(0, unread - 1)
                 WHERE conversation_id = ? AND read_seq < ? AND from_seq <= ? AND (until_seq IS NULL OR until_seq >= ?)
                   AND NOT (user_id = ? AND party = ?)

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import PosyCore
 import PosyAccess
+import PosyCore
 import PosySchema
 import PosyStore
 
@@ -26,10 +26,11 @@ public final class MessagingService: Sendable {
     let logger: Logger
     let clock: @Sendable () -> Date
 
-    public init(store: Store, instance: String, epoch: String, config: MessagingConfig = MessagingConfig(), metrics: Metrics,
-                logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }, peer: @escaping PeerCall,
-                publish: @escaping Publish)
-    {
+    public init(
+        store: Store, instance: String, epoch: String, config: MessagingConfig = MessagingConfig(), metrics: Metrics,
+        logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }, peer: @escaping PeerCall,
+        publish: @escaping Publish
+    ) {
         self.store = store
         self.instance = instance
         self.epoch = epoch
@@ -71,10 +72,12 @@ public final class MessagingService: Sendable {
     static func countUnread(_ db: SQLiteConnection, _ conversationId: String, member m: MemberRow) throws -> Int {
         let from = max(m.readSeq + 1, m.fromSeq)
         let until = m.untilSeq ?? Int64.max
-        return Int(try db.queryOne("""
-            SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND seq >= ? AND seq <= ?
-              AND NOT (sender_id = ? AND party = ?) AND recalled_at IS NULL
-            """, conversationId, from, until, m.userId, m.party.rawValue)?.int(0) ?? 0)
+        return Int(
+            try db.queryOne(
+                """
+                SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND seq >= ? AND seq <= ?
+                  AND NOT (sender_id = ? AND party = ?) AND recalled_at IS NULL
+                """, conversationId, from, until, m.userId, m.party.rawValue)?.int(0) ?? 0)
     }
 
     /// Every party's cursors in a conversation: the shop's are the furthest of its staff.

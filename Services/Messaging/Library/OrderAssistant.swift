@@ -23,12 +23,27 @@ public enum OrderAssistant {
     /// Words that ask for each intent, checked in this order: an explicit request for a person
     /// first, then changes ("can I change when it arrives" is a change), then where/when.
     static let phrases: [(Intent, [String])] = [
-        (.human, ["人工", "客服", "真人", "转接", "找人", "human", "agent", "real person", "a person", "someone real", "operator",
-                  "talk to someone", "speak to someone", "talk to the shop", "call me"]),
-        (.change, ["改地址", "换地址", "修改", "更改", "改时间", "换时间", "改期", "推迟", "提前", "改一下", "change", "modify", "update the address",
-                   "different address", "reschedule", "another time", "different time", "new address", "wrong address"]),
-        (.whereIsIt, ["到哪", "在哪", "什么时候", "多久", "几点", "到了吗", "还没到", "进度", "送到了", "怎么还没", "where", "when", "eta",
-                      "how long", "arrive", "status", "track", "on the way", "still waiting", "not here", "delivered yet", "how far"]),
+        (
+            .human,
+            [
+                "人工", "客服", "真人", "转接", "找人", "human", "agent", "real person", "a person", "someone real", "operator",
+                "talk to someone", "speak to someone", "talk to the shop", "call me",
+            ]
+        ),
+        (
+            .change,
+            [
+                "改地址", "换地址", "修改", "更改", "改时间", "换时间", "改期", "推迟", "提前", "改一下", "change", "modify", "update the address",
+                "different address", "reschedule", "another time", "different time", "new address", "wrong address",
+            ]
+        ),
+        (
+            .whereIsIt,
+            [
+                "到哪", "在哪", "什么时候", "多久", "几点", "到了吗", "还没到", "进度", "送到了", "怎么还没", "where", "when", "eta",
+                "how long", "arrive", "status", "track", "on the way", "still waiting", "not here", "delivered yet", "how far",
+            ]
+        ),
     ]
 
     /// The intent of a customer's message. Chinese phrases and English ones with a space match
@@ -74,12 +89,16 @@ public enum OrderAssistant {
         let locale = zh ? "zh-CN" : "en"
         switch intent {
         case .human:
-            return Reply(intent: intent, locale: locale, text: zh ? "好的，已请店员来回复您，请稍候。" : "Sure — I've asked the shop to join; someone will reply here shortly.",
-                         handOver: true)
+            return Reply(
+                intent: intent, locale: locale,
+                text: zh ? "好的，已请店员来回复您，请稍候。" : "Sure — I've asked the shop to join; someone will reply here shortly.",
+                handOver: true)
         case .change:
-            return Reply(intent: intent, locale: locale, text: zh
-                ? "要修改收花地址或配送时间，请在订单页点“申请修改”，或直接在这里写下新的地址/时间，店员确认后骑手会收到更新。"
-                : "To change the address or the time, tap “Request a change” on the order, or write the new address or time here: the shop confirms it and the courier gets the update.",
+            return Reply(
+                intent: intent, locale: locale,
+                text: zh
+                    ? "要修改收花地址或配送时间，请在订单页点“申请修改”，或直接在这里写下新的地址/时间，店员确认后骑手会收到更新。"
+                    : "To change the address or the time, tap “Request a change” on the order, or write the new address or time here: the shop confirms it and the courier gets the update.",
                 handOver: false)
         case .whereIsIt:
             guard let facts, let answer = whereIs(facts, zh: zh) else { return handOver(intent, zh: zh) }
@@ -90,9 +109,11 @@ public enum OrderAssistant {
     }
 
     static func handOver(_ intent: Intent, zh: Bool) -> Reply {
-        Reply(intent: intent, locale: zh ? "zh-CN" : "en", text: zh
-            ? "这个问题我暂时回答不了，已请店员来帮您，请稍候。"
-            : "I can't answer that one, so I've asked the shop to help — someone will reply here shortly.",
+        Reply(
+            intent: intent, locale: zh ? "zh-CN" : "en",
+            text: zh
+                ? "这个问题我暂时回答不了，已请店员来帮您，请稍候。"
+                : "I can't answer that one, so I've asked the shop to help — someone will reply here shortly.",
             handOver: true)
     }
 
@@ -101,11 +122,16 @@ public enum OrderAssistant {
         let window = [f.clock(f.windowStart), f.clock(f.windowEnd)].compactMap { $0 }.joined(separator: "–")
         switch f.state {
         case .placed, .confirmed:
-            return zh ? "您的订单已确认，正在准备中，将于 \(window) 送达。" : "Your order is confirmed and being prepared; it will be delivered between \(window)."
+            return zh
+                ? "您的订单已确认，正在准备中，将于 \(window) 送达。" : "Your order is confirmed and being prepared; it will be delivered between \(window)."
         case .assigned, .accepted:
-            return zh ? "骑手已接单，花束准备好后出发，预计 \(window) 送达。" : "A courier has the order and will set off once the flowers are ready; delivery between \(window)."
+            return zh
+                ? "骑手已接单，花束准备好后出发，预计 \(window) 送达。"
+                : "A courier has the order and will set off once the flowers are ready; delivery between \(window)."
         case .pickedUp:
-            return zh ? "骑手已取花，马上出发，预计 \(window) 送达。" : "The courier has picked up your flowers and is about to set off; delivery between \(window)."
+            return zh
+                ? "骑手已取花，马上出发，预计 \(window) 送达。"
+                : "The courier has picked up your flowers and is about to set off; delivery between \(window)."
         case .outForDelivery, .arriving:
             var parts: [String] = []
             if let d = f.distanceMeters {
@@ -114,10 +140,13 @@ public enum OrderAssistant {
             }
             if let eta = f.etaSeconds, let at = f.etaAt {
                 let minutes = max(1, Int((eta / 60).rounded()))
-                parts.append(zh ? "预计 \(f.clock(at) ?? "") 送达（约 \(minutes) 分钟）" : "expected at \(f.clock(at) ?? "") (in about \(minutes) min)")
+                parts.append(
+                    zh ? "预计 \(f.clock(at) ?? "") 送达（约 \(minutes) 分钟）" : "expected at \(f.clock(at) ?? "") (in about \(minutes) min)")
             }
-            let lead = f.state == .arriving ? (zh ? "骑手马上就到" : "Your courier is almost there") : (zh ? "您的花正在路上" : "Your flowers are on the way")
-            return parts.isEmpty ? lead + (zh ? "。" : ".") : lead + (zh ? "：" : ": ") + parts.joined(separator: zh ? "，" : ", ") + (zh ? "。" : ".")
+            let lead =
+                f.state == .arriving ? (zh ? "骑手马上就到" : "Your courier is almost there") : (zh ? "您的花正在路上" : "Your flowers are on the way")
+            return parts.isEmpty
+                ? lead + (zh ? "。" : ".") : lead + (zh ? "：" : ": ") + parts.joined(separator: zh ? "，" : ", ") + (zh ? "。" : ".")
         case .delivered, .completed:
             let at = f.clock(f.deliveredAt).map { zh ? "于 \($0) " : " at \($0)" } ?? ""
             return zh ? "您的花已\(at)送达。" : "Your flowers were delivered\(at)."

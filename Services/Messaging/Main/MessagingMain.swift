@@ -14,7 +14,9 @@ struct MessagingMain: AsyncParsableCommand {
     @Option(name: .customLong("shard"), help: "Shard number, 1…99 (env POSY_MESSAGING_SHARD, default 1).")
     var shard: Int?
 
-    @Option(name: .customLong("read-only-after"), help: "Hours a conversation takes messages after its order ended (env POSY_CHAT_READ_ONLY_AFTER_HOURS, default 24).")
+    @Option(
+        name: .customLong("read-only-after"),
+        help: "Hours a conversation takes messages after its order ended (env POSY_CHAT_READ_ONLY_AFTER_HOURS, default 24).")
     var readOnlyAfter: Double?
 
     @Option(name: .customLong("recall-window"), help: "Seconds a sender may recall a message (env POSY_RECALL_WINDOW, default 120).")
@@ -43,8 +45,9 @@ struct MessagingMain: AsyncParsableCommand {
         let config = self.config
         let instance = "messaging-\(shard)"
         try await ServiceMain.run(
-            ServiceDescriptor(service: "messaging", instance: instance, shard: shard,
-                              defaultRPCPort: 7120 + shard, migrations: MessagingMigrations.all),
+            ServiceDescriptor(
+                service: "messaging", instance: instance, shard: shard,
+                defaultRPCPort: 7120 + shard, migrations: MessagingMigrations.all),
             config: options.config
         ) { host in
             guard let store = host.store, let events = host.events else { return [] }

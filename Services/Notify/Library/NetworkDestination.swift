@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where an outbound call made on a shop's behalf may go. A webhook URL is the shop's input: without

@@ -36,13 +36,17 @@ struct NotifyEvent: Sendable {
             e.customerId = o.order?.customer?.id
         } else if type.hasPrefix("delivery.confirmed") || type.hasPrefix("delivery.disputed") {
             let c = try envelope.decode(DeliveryConfirmation.self)
-            (e.orderId, e.shopId, e.customerId, e.courierId, e.reason) = (c.orderId, c.shopId, c.customerId, c.courierId, c.reason?.rawValue)
+            (e.orderId, e.shopId, e.customerId, e.courierId, e.reason) = (
+                c.orderId, c.shopId, c.customerId, c.courierId, c.reason?.rawValue
+            )
         } else if type.hasPrefix("delivery.") {
             let a = try envelope.decode(DeliveryAlert.self)
             (e.orderId, e.shopId, e.customerId, e.courierId, e.alert) = (a.orderId, a.shopId, a.customerId, a.courierId, a)
         } else if type == "proof.accepted" {
             let p = try envelope.decode(Proof.self)
-            (e.orderId, e.shopId, e.customerId, e.courierId, e.photoId) = (p.orderId, p.shopId, p.customerId, p.courierId, p.photos.first?.id)
+            (e.orderId, e.shopId, e.customerId, e.courierId, e.photoId) = (
+                p.orderId, p.shopId, p.customerId, p.courierId, p.photos.first?.id
+            )
         } else {
             return nil
         }

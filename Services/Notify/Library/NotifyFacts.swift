@@ -23,21 +23,26 @@ public struct NotifyFacts: Sendable, Equatable {
 
     /// Words for codes, per language.
     static let words: [String: [String: String]] = [
-        "en": ["someone": "someone special", "traffic": "heavy traffic", "accessDenied": "no access (gate closed)",
-               "recipientUnreachable": "the recipient cannot be reached", "wrongAddress": "a wrong address",
-               "damaged": "damaged flowers", "weather": "bad weather", "vehicle": "a vehicle problem", "other": "a problem",
-               "wilted": "wilted flowers", "wrong": "the wrong flowers", "missing": "flowers not received", "late": "a late delivery"],
-        "zh-CN": ["someone": "一位特别的人", "traffic": "交通拥堵", "accessDenied": "无法进入（门禁）", "recipientUnreachable": "联系不上收件人",
-                  "wrongAddress": "地址错误", "damaged": "花束损坏", "weather": "天气恶劣", "vehicle": "车辆故障", "other": "其他问题",
-                  "wilted": "花已枯萎", "wrong": "送错花", "missing": "未收到花", "late": "送达延误"],
+        "en": [
+            "someone": "someone special", "traffic": "heavy traffic", "accessDenied": "no access (gate closed)",
+            "recipientUnreachable": "the recipient cannot be reached", "wrongAddress": "a wrong address",
+            "damaged": "damaged flowers", "weather": "bad weather", "vehicle": "a vehicle problem", "other": "a problem",
+            "wilted": "wilted flowers", "wrong": "the wrong flowers", "missing": "flowers not received", "late": "a late delivery",
+        ],
+        "zh-CN": [
+            "someone": "一位特别的人", "traffic": "交通拥堵", "accessDenied": "无法进入（门禁）", "recipientUnreachable": "联系不上收件人",
+            "wrongAddress": "地址错误", "damaged": "花束损坏", "weather": "天气恶劣", "vehicle": "车辆故障", "other": "其他问题",
+            "wilted": "花已枯萎", "wrong": "送错花", "missing": "未收到花", "late": "送达延误",
+        ],
     ]
 
     static func word(_ code: String, _ locale: String) -> String { words[locale]?[code] ?? words["en"]?[code] ?? code }
 
     /// The facts of `event` for `audience` in `locale`.
-    static func make(_ event: NotifyEvent, order: Order?, shop: ShopInfo?, audience: NotifyRule.Audience, locale: String,
-                     links: NotifyLinks) -> NotifyFacts
-    {
+    static func make(
+        _ event: NotifyEvent, order: Order?, shop: ShopInfo?, audience: NotifyRule.Audience, locale: String,
+        links: NotifyLinks
+    ) -> NotifyFacts {
         var v: [String: String] = [:]
         let tz = shop?.timeZone
         v["order"] = event.orderId

@@ -3,7 +3,9 @@ import PosyStore
 /// Migrations of `notify.db` after the core one (version 1: outbox, cursors, meta).
 public enum NotifyMigrations {
     public static let all: [Migration] = [
-        Migration(2, "notify: shops, orders, people, send log, inbox, coalescing", """
+        Migration(
+            2, "notify: shops, orders, people, send log, inbox, coalescing",
+            """
             CREATE TABLE shops (id TEXT PRIMARY KEY, name TEXT NOT NULL, time_zone TEXT NOT NULL, manager_id TEXT) WITHOUT ROWID;
             -- The latest snapshot of each order (from order.<state> events): who its people are.
             CREATE TABLE orders (id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
@@ -33,7 +35,9 @@ public enum NotifyMigrations {
                 PRIMARY KEY (person, order_id, template)
             ) WITHOUT ROWID;
             """),
-        Migration(3, "notify: webhooks and outbound deliveries (webhook, SMS, email) with their attempts", """
+        Migration(
+            3, "notify: webhooks and outbound deliveries (webhook, SMS, email) with their attempts",
+            """
             CREATE TABLE webhooks (
                 id TEXT PRIMARY KEY, shop_id TEXT NOT NULL, url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL,
                 created_at TEXT NOT NULL
@@ -61,7 +65,9 @@ public enum NotifyMigrations {
                 PRIMARY KEY (delivery_id, n)
             ) WITHOUT ROWID;
             """),
-        Migration(4, "notify: couriers' phones (from fleet.courier)", """
+        Migration(
+            4, "notify: couriers' phones (from fleet.courier)",
+            """
             CREATE TABLE couriers (id TEXT PRIMARY KEY, shop_id TEXT NOT NULL, phone TEXT) WITHOUT ROWID;
             """),
     ]

@@ -14,9 +14,10 @@ public struct NotifyRule: Codable, Sendable, Equatable {
     /// interval unless the ETA moved by the threshold).
     public var coalesce: Bool?
 
-    public init(event: String, audience: [Audience], template: String, channels: [Channel], priority: NotifyPriority = .normal,
-                coalesce: Bool? = nil)
-    {
+    public init(
+        event: String, audience: [Audience], template: String, channels: [Channel], priority: NotifyPriority = .normal,
+        coalesce: Bool? = nil
+    ) {
         self.event = event
         self.audience = audience
         self.template = template

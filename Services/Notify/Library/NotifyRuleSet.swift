@@ -17,8 +17,9 @@ public struct NotifyRuleSet: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(rules: c.decode([NotifyRule].self, forKey: .rules),
-                      templates: c.decode([String: [String: NotifyTemplate]].self, forKey: .templates))
+        try self.init(
+            rules: c.decode([NotifyRule].self, forKey: .rules),
+            templates: c.decode([String: [String: NotifyTemplate]].self, forKey: .templates))
     }
 
     /// Reads a rule file.

@@ -8,10 +8,13 @@ import ServiceLifecycle
 extension NotifyService {
     /// Queues one outbound delivery in the caller's transaction (so it exists exactly when the
     /// event was applied). `id` makes a repeat a no-op.
-    func enqueue(_ db: SQLiteConnection, id: String, channel: String, target: String, event: String, body: Data, subject: String?,
-                 notBefore: Date? = nil) throws {
+    func enqueue(
+        _ db: SQLiteConnection, id: String, channel: String, target: String, event: String, body: Data, subject: String?,
+        notBefore: Date? = nil
+    ) throws {
         let now = clock().timeIntervalSince1970
-        let inserted = try db.run("""
+        let inserted = try db.run(
+            """
             INSERT INTO outbound(id, channel, target, event, body, subject, state, created_at, next_at)
             VALUES (?,?,?,?,?,?,'pending',?,?) ON CONFLICT(id) DO NOTHING
             """, id, channel, target, event, body, subject, now, max(now, notBefore?.timeIntervalSince1970 ?? now))
@@ -40,9 +43,11 @@ extension NotifyService {
         body.append(Data("}".utf8))
         for hook in hooks {
             guard let id = hook.string(0), let patterns = hook.string(1).flatMap({ try? JSON.decode([String].self, from: Data($0.utf8)) }),
-                  patterns.contains(where: { Webhook.matches($0, envelope.type) }) else { continue }
-            try enqueue(db, id: Self.deliveryId("wd_", eventId, id), channel: "webhook", target: id, event: envelope.type, body: body,
-                        subject: nil)
+                patterns.contains(where: { Webhook.matches($0, envelope.type) })
+            else { continue }
+            try enqueue(
+                db, id: Self.deliveryId("wd_", eventId, id), channel: "webhook", target: id, event: envelope.type, body: body,
+                subject: nil)
         }
     }
 
@@ -53,13 +58,16 @@ extension NotifyService {
     public func deliverDue(limit: Int = 64) async throws -> Int {
         let now = clock()
         let jobs = try await store.read { db in
-            try db.query("""
+            try db.query(
+                """
                 SELECT o.id, o.channel, o.target, o.event, o.body, o.subject, w.url, w.secret
                 FROM outbound o LEFT JOIN webhooks w ON o.channel = 'webhook' AND w.id = o.target
                 WHERE o.state = 'pending' AND o.next_at <= ? ORDER BY o.next_at LIMIT ?
-                """, now.timeIntervalSince1970, limit).map {
-                OutboundSender.Job(id: $0.string(0)!, channel: $0.string(1)!, target: $0.string(2)!, event: $0.string(3)!,
-                                   body: $0.data(4) ?? Data(), subject: $0.string(5), url: $0.string(6), secret: $0.string(7))
+                """, now.timeIntervalSince1970, limit
+            ).map {
+                OutboundSender.Job(
+                    id: $0.string(0)!, channel: $0.string(1)!, target: $0.string(2)!, event: $0.string(3)!,
+                    body: $0.data(4) ?? Data(), subject: $0.string(5), url: $0.string(6), secret: $0.string(7))
             }
         }
         guard !jobs.isEmpty else { return 0 }
@@ -90,15 +98,19 @@ extension NotifyService {
         try await store.write { db in
             for attempt in results {
                 let id = attempt.id
-                guard let row = try db.query("SELECT attempts, created_at, channel FROM outbound WHERE id = ? AND state = 'pending'", id).first
+                guard
+                    let row = try db.query("SELECT attempts, created_at, channel FROM outbound WHERE id = ? AND state = 'pending'", id)
+                        .first
                 else { continue }
                 let n = Int(row.int(0) ?? 0) + 1
                 let channel = row.string(2) ?? ""
-                try db.run("INSERT OR REPLACE INTO outbound_attempts(delivery_id, n, at, status, error, ms) VALUES (?,?,?,?,?,?)",
-                           id, n, now.timeIntervalSince1970, attempt.status, attempt.failure?.description, attempt.ms)
+                try db.run(
+                    "INSERT OR REPLACE INTO outbound_attempts(delivery_id, n, at, status, error, ms) VALUES (?,?,?,?,?,?)",
+                    id, n, now.timeIntervalSince1970, attempt.status, attempt.failure?.description, attempt.ms)
                 guard let failure = attempt.failure else {
-                    try db.run("UPDATE outbound SET state = 'delivered', attempts = ?, delivered_at = ?, next_at = NULL WHERE id = ?",
-                               n, after.timeIntervalSince1970, id)
+                    try db.run(
+                        "UPDATE outbound SET state = 'delivered', attempts = ?, delivered_at = ?, next_at = NULL WHERE id = ?",
+                        n, after.timeIntervalSince1970, id)
                     self.metrics.increment("outbound_delivered_\(channel)")
                     continue
                 }
@@ -107,13 +119,16 @@ extension NotifyService {
                 if failure.isPermanent || after.timeIntervalSince1970 >= end {
                     try db.run("UPDATE outbound SET state = 'dead', attempts = ?, next_at = NULL WHERE id = ?", n, id)
                     self.metrics.increment("outbound_dead_\(channel)")
-                    self.logger.warning("outbound delivery dead-lettered", metadata: [
-                        "delivery": "\(id)", "channel": "\(channel)", "attempts": "\(n)", "error": "\(failure)",
-                    ])
+                    self.logger.warning(
+                        "outbound delivery dead-lettered",
+                        metadata: [
+                            "delivery": "\(id)", "channel": "\(channel)", "attempts": "\(n)", "error": "\(failure)",
+                        ])
                 } else {
                     let delay = Self.backoff(attempt: n, config: config)
-                    try db.run("UPDATE outbound SET attempts = ?, next_at = ? WHERE id = ?", n,
-                               min(after.timeIntervalSince1970 + delay, end), id)
+                    try db.run(
+                        "UPDATE outbound SET attempts = ?, next_at = ? WHERE id = ?", n,
+                        min(after.timeIntervalSince1970 + delay, end), id)
                     self.metrics.increment("outbound_retried_\(channel)")
                 }
             }

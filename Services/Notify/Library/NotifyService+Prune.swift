@@ -14,7 +14,8 @@ extension NotifyService {
         let text = Timestamp.format(cutoff)
         let n = try await store.write { db -> Int in
             var n = try db.run("DELETE FROM inbox WHERE at < ?", text)
-            n += try db.run("""
+            n += try db.run(
+                """
                 DELETE FROM outbound_attempts WHERE delivery_id IN
                   (SELECT id FROM outbound WHERE state IN ('delivered', 'dead') AND created_at < ?)
                 """, seconds)

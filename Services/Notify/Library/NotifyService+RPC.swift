@@ -1,6 +1,6 @@
 import Foundation
-import PosyCore
 import PosyAccess
+import PosyCore
 import PosySchema
 import PosyStore
 
@@ -28,10 +28,11 @@ extension NotifyService {
     static let columns = "id, event, template, order_id, locale, title, body, priority, link, at, read_at"
 
     static func notification(_ r: SQLRow) -> InboxNotification {
-        InboxNotification(id: r.int(0) ?? 0, event: r.string(1) ?? "", template: r.string(2) ?? "", orderId: r.string(3),
-                          locale: r.string(4) ?? "en", title: r.string(5) ?? "", body: r.string(6) ?? "",
-                          priority: NotifyPriority(rawValue: r.string(7) ?? "") ?? .normal, link: r.string(8), at: r.string(9) ?? "",
-                          readAt: r.string(10))
+        InboxNotification(
+            id: r.int(0) ?? 0, event: r.string(1) ?? "", template: r.string(2) ?? "", orderId: r.string(3),
+            locale: r.string(4) ?? "en", title: r.string(5) ?? "", body: r.string(6) ?? "",
+            priority: NotifyPriority(rawValue: r.string(7) ?? "") ?? .normal, link: r.string(8), at: r.string(9) ?? "",
+            readAt: r.string(10))
     }
 
     /// `notify.inbox`: newest first, 50 a page (at most 200).
@@ -52,8 +53,11 @@ extension NotifyService {
             var rows = try db.query(sql, values).map(Self.notification)
             let more = rows.count > limit
             if more { rows.removeLast() }
-            let unread = try db.query("SELECT count(*) FROM inbox WHERE person IN (\(marks)) AND read_at IS NULL",
-                                      people.map { .text($0) }).first?.int(0) ?? 0
+            let unread =
+                try db.query(
+                    "SELECT count(*) FROM inbox WHERE person IN (\(marks)) AND read_at IS NULL",
+                    people.map { .text($0) }
+                ).first?.int(0) ?? 0
             return InboxPage(notifications: rows, unread: Int(unread), next: more ? rows.last?.id : nil)
         }
     }
@@ -64,7 +68,8 @@ extension NotifyService {
         let now = Timestamp.format(clock())
         return try await store.write { db in
             guard let row = try db.queryOne("SELECT person FROM inbox WHERE id = ?", r.id), let person = row.string(0),
-                  people.contains(person) else {
+                people.contains(person)
+            else {
                 throw RPCErrorBody(.notFound, "no notification \(r.id)")
             }
             _ = try db.run("UPDATE inbox SET read_at = ? WHERE id = ? AND read_at IS NULL", now, r.id)
@@ -75,7 +80,9 @@ extension NotifyService {
     /// `notify.preferences`: reads, or sets what is given of, the caller's own preferences.
     public func preferences(_ r: NotifyRPC.PreferencesRequest) async throws -> NotifyPreferences {
         let viewer = try Viewer(r.caller)
-        if viewer.isTrackingLink { throw RPCErrorBody(.sessionRequired, "preferences need the customer's own sign-in, not a tracking link") }
+        if viewer.isTrackingLink {
+            throw RPCErrorBody(.sessionRequired, "preferences need the customer's own sign-in, not a tracking link")
+        }
         guard case .user(let sub, _, _, nil) = viewer else { throw RPCErrorBody(.forbidden, "people have preferences") }
         if let set = r.set { try Self.validate(set) }
         return try await store.write { db in
@@ -87,7 +94,8 @@ extension NotifyService {
                 p.timeZone = set.timeZone ?? p.timeZone
                 p.phone = set.phone ?? p.phone
                 p.email = set.email ?? p.email
-                try db.run("""
+                try db.run(
+                    """
                     INSERT INTO people(id, locale, quiet_start, quiet_end, time_zone, phone, email) VALUES (?,?,?,?,?,?,?)
                     ON CONFLICT(id) DO UPDATE SET locale = excluded.locale, quiet_start = excluded.quiet_start,
                       quiet_end = excluded.quiet_end, time_zone = excluded.time_zone, phone = excluded.phone, email = excluded.email
@@ -104,7 +112,9 @@ extension NotifyService {
         for (name, v) in [("quietStart", p.quietStart), ("quietEnd", p.quietEnd)] where v != nil && minutes(v) == nil {
             throw RPCErrorBody(.invalidField, "\(name): HH:mm, e.g. 22:00")
         }
-        if let tz = p.timeZone, TimeZone(identifier: tz) == nil { throw RPCErrorBody(.invalidField, "timeZone: an IANA zone, e.g. Asia/Shanghai") }
+        if let tz = p.timeZone, TimeZone(identifier: tz) == nil {
+            throw RPCErrorBody(.invalidField, "timeZone: an IANA zone, e.g. Asia/Shanghai")
+        }
         if let e = p.email, !EmailAddress.isValid(e) {
             throw RPCErrorBody(.invalidField, "email: a plain address like name@example.com (no spaces, quotes, brackets or line breaks)")
         }
@@ -120,7 +130,8 @@ extension NotifyService {
         return try await store.write { db in
             if let manager = r.set?.managerId {
                 guard !manager.isEmpty, manager.count <= 128 else { throw RPCErrorBody(.invalidField, "managerId: a user id") }
-                try db.run("""
+                try db.run(
+                    """
                     INSERT INTO shops(id, name, time_zone, manager_id) VALUES (?, ?, 'UTC', ?)
                     ON CONFLICT(id) DO UPDATE SET manager_id = excluded.manager_id
                     """, r.shopId, r.shopId, manager)

@@ -1,18 +1,23 @@
 import Foundation
-import PosyCore
 import PosyAccess
+import PosyCore
 import PosySchema
 import PosyStore
 
 extension NotifyService {
     public func registerWebhooks(on rpc: RPCServer) {
-        rpc.register(NotifyRPC.webhookCreate) { r in try JSON.encode(try await self.createWebhook(try r.decode(NotifyRPC.WebhookCreateRequest.self))) }
+        rpc.register(NotifyRPC.webhookCreate) { r in
+            try JSON.encode(try await self.createWebhook(try r.decode(NotifyRPC.WebhookCreateRequest.self)))
+        }
         rpc.register(NotifyRPC.webhookList) { r in try JSON.encode(try await self.webhooks(try r.decode(ShopRef.self))) }
         rpc.register(NotifyRPC.webhookDeliveries) { r in
             try JSON.encode(try await self.deliveries(try r.decode(NotifyRPC.WebhookDeliveriesRequest.self)))
         }
-        rpc.register(NotifyRPC.webhookDelete) { r in try JSON.encode(try await self.deleteWebhook(try r.decode(NotifyRPC.WebhookRef.self))) }
-        rpc.register(NotifyRPC.webhookReplay) { r in try JSON.encode(try await self.replay(try r.decode(NotifyRPC.WebhookReplayRequest.self))) }
+        rpc.register(NotifyRPC.webhookDelete) { r in try JSON.encode(try await self.deleteWebhook(try r.decode(NotifyRPC.WebhookRef.self)))
+        }
+        rpc.register(NotifyRPC.webhookReplay) { r in
+            try JSON.encode(try await self.replay(try r.decode(NotifyRPC.WebhookReplayRequest.self)))
+        }
     }
 
     /// The shop a staff member (or an admin naming one) manages webhooks of.
@@ -38,27 +43,32 @@ extension NotifyService {
         } catch {
             throw RPCErrorBody(.destinationNotAllowed, "url: \(error.description); webhooks go to the public internet")
         }
-        guard !r.events.isEmpty, r.events.count <= 100, r.events.allSatisfy({ p in
-            !p.isEmpty && p.count <= 100 && p.allSatisfy { $0.isLetter || $0 == "." || $0 == "*" } && !p.dropLast().contains("*")
-        }) else {
+        guard !r.events.isEmpty, r.events.count <= 100,
+            r.events.allSatisfy({ p in
+                !p.isEmpty && p.count <= 100 && p.allSatisfy { $0.isLetter || $0 == "." || $0 == "*" } && !p.dropLast().contains("*")
+            })
+        else {
             throw RPCErrorBody(.invalidField, "events: event types such as order.delivered, or prefixes such as order.*")
         }
         if let s = r.secret, s.count < 16 || s.count > 256 { throw RPCErrorBody(.invalidField, "secret: 16 to 256 characters") }
         let secret = r.secret ?? "whsec_" + Hex.encode((0..<24).map { _ in UInt8.random(in: 0...255) })
-        let hook = Webhook(id: RecordID.make("wh"), shopId: shop, url: r.url, events: r.events, secret: secret,
-                           createdAt: Timestamp.format(clock()))
+        let hook = Webhook(
+            id: RecordID.make("wh"), shopId: shop, url: r.url, events: r.events, secret: secret,
+            createdAt: Timestamp.format(clock()))
         let events = String(decoding: try JSON.encode(r.events), as: UTF8.self)
         try await store.write { db in
-            try db.run("INSERT INTO webhooks(id, shop_id, url, events, secret, created_at) VALUES (?,?,?,?,?,?)",
-                       hook.id, shop, hook.url, events, secret, hook.createdAt)
+            try db.run(
+                "INSERT INTO webhooks(id, shop_id, url, events, secret, created_at) VALUES (?,?,?,?,?,?)",
+                hook.id, shop, hook.url, events, secret, hook.createdAt)
         }
         return hook
     }
 
     static func webhook(_ r: SQLRow) -> Webhook {
-        Webhook(id: r.string(0) ?? "", shopId: r.string(1) ?? "", url: r.string(2) ?? "",
-                events: r.string(3).flatMap { try? JSON.decode([String].self, from: Data($0.utf8)) } ?? [], secret: nil,
-                createdAt: r.string(4) ?? "")
+        Webhook(
+            id: r.string(0) ?? "", shopId: r.string(1) ?? "", url: r.string(2) ?? "",
+            events: r.string(3).flatMap { try? JSON.decode([String].self, from: Data($0.utf8)) } ?? [], secret: nil,
+            createdAt: r.string(4) ?? "")
     }
 
     /// `notify.webhooks.list`: the shop's webhooks, without secrets.
@@ -77,10 +87,13 @@ extension NotifyService {
         let now = clock().timeIntervalSince1970
         return try await store.write { db in
             let hook = try self.ownWebhook(db, viewer, r.webhookId)
-            for row in try db.query("SELECT id, attempts FROM outbound WHERE channel = 'webhook' AND target = ? AND state = 'pending'", hook.id) {
+            for row in try db.query(
+                "SELECT id, attempts FROM outbound WHERE channel = 'webhook' AND target = ? AND state = 'pending'", hook.id)
+            {
                 let n = Int(row.int(1) ?? 0) + 1
-                try db.run("INSERT OR REPLACE INTO outbound_attempts(delivery_id, n, at, status, error, ms) VALUES (?,?,?,NULL,'webhook deleted',0)",
-                           row.string(0)!, n, now)
+                try db.run(
+                    "INSERT OR REPLACE INTO outbound_attempts(delivery_id, n, at, status, error, ms) VALUES (?,?,?,NULL,'webhook deleted',0)",
+                    row.string(0)!, n, now)
                 try db.run("UPDATE outbound SET state = 'dead', attempts = ?, next_at = NULL WHERE id = ?", n, row.string(0)!)
             }
             try db.run("DELETE FROM webhooks WHERE id = ?", hook.id)
@@ -91,7 +104,8 @@ extension NotifyService {
     /// The webhook `id` if the caller may see it.
     func ownWebhook(_ db: SQLiteConnection, _ viewer: Viewer, _ id: String) throws -> Webhook {
         guard let hook = try db.query("SELECT id, shop_id, url, events, created_at FROM webhooks WHERE id = ?", id).first.map(Self.webhook),
-              viewer.isStaff(of: hook.shopId) else {
+            viewer.isStaff(of: hook.shopId)
+        else {
             throw RPCErrorBody(.notFound, "no webhook \(id)")
         }
         return hook
@@ -117,17 +131,23 @@ extension NotifyService {
     /// One outbound delivery with its attempts.
     static func delivery(_ db: SQLiteConnection, _ id: String) throws -> OutboundDelivery? {
         func time(_ v: Double?) -> String? { v.map { Timestamp.format(Date(timeIntervalSince1970: $0)) } }
-        guard let r = try db.query("""
-            SELECT id, channel, target, event, state, created_at, next_at, delivered_at, replay_of FROM outbound WHERE id = ?
-            """, id).first else { return nil }
+        guard
+            let r = try db.query(
+                """
+                SELECT id, channel, target, event, state, created_at, next_at, delivered_at, replay_of FROM outbound WHERE id = ?
+                """, id
+            ).first
+        else { return nil }
         let attempts = try db.query("SELECT n, at, status, error, ms FROM outbound_attempts WHERE delivery_id = ? ORDER BY n", id).map {
-            OutboundDelivery.Attempt(n: Int($0.int(0) ?? 0), at: time($0.double(1)) ?? "", status: $0.int(2).map { Int($0) },
-                                     error: $0.string(3), ms: Int($0.int(4) ?? 0))
+            OutboundDelivery.Attempt(
+                n: Int($0.int(0) ?? 0), at: time($0.double(1)) ?? "", status: $0.int(2).map { Int($0) },
+                error: $0.string(3), ms: Int($0.int(4) ?? 0))
         }
-        return OutboundDelivery(id: id, channel: r.string(1) ?? "", target: r.string(2) ?? "", event: r.string(3) ?? "",
-                                state: OutboundDelivery.State(rawValue: r.string(4) ?? "") ?? .pending, attempts: attempts,
-                                createdAt: time(r.double(5)) ?? "", nextAt: time(r.double(6)), deliveredAt: time(r.double(7)),
-                                replayOf: r.string(8))
+        return OutboundDelivery(
+            id: id, channel: r.string(1) ?? "", target: r.string(2) ?? "", event: r.string(3) ?? "",
+            state: OutboundDelivery.State(rawValue: r.string(4) ?? "") ?? .pending, attempts: attempts,
+            createdAt: time(r.double(5)) ?? "", nextAt: time(r.double(6)), deliveredAt: time(r.double(7)),
+            replayOf: r.string(8))
     }
 
     /// `notify.webhooks.replay`: the delivery's body again, as a new delivery due now (its own
@@ -136,13 +156,18 @@ extension NotifyService {
         let viewer = try Viewer(r.caller)
         return try await store.write { db in
             _ = try self.ownWebhook(db, viewer, r.webhookId)
-            guard let row = try db.query("SELECT event, body FROM outbound WHERE id = ? AND channel = 'webhook' AND target = ?",
-                                         r.deliveryId, r.webhookId).first else {
+            guard
+                let row = try db.query(
+                    "SELECT event, body FROM outbound WHERE id = ? AND channel = 'webhook' AND target = ?",
+                    r.deliveryId, r.webhookId
+                ).first
+            else {
                 throw RPCErrorBody(.notFound, "no delivery \(r.deliveryId)")
             }
             let id = RecordID.make("wr_")
-            try self.enqueue(db, id: id, channel: "webhook", target: r.webhookId, event: row.string(0) ?? "", body: row.data(1) ?? Data(),
-                             subject: nil)
+            try self.enqueue(
+                db, id: id, channel: "webhook", target: r.webhookId, event: row.string(0) ?? "", body: row.data(1) ?? Data(),
+                subject: nil)
             try db.run("UPDATE outbound SET replay_of = ? WHERE id = ?", r.deliveryId, id)
             return try Self.delivery(db, id)!
         }

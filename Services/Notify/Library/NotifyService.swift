@@ -24,10 +24,11 @@ public final class NotifyService: Sendable {
     let wake: ChangeSignal
 
     /// `wake`: pass a test clock's `advanced` signal, so moving the clock wakes the delivery loop.
-    package init(store: Store, config: NotifyConfig = NotifyConfig(), links: NotifyLinks, metrics: Metrics, logger: Logger,
-                clock: @escaping @Sendable () -> Date = { Date() }, wake: ChangeSignal = ChangeSignal(),
-                publish: @escaping Publish = { _, _, _ in })
-    {
+    package init(
+        store: Store, config: NotifyConfig = NotifyConfig(), links: NotifyLinks, metrics: Metrics, logger: Logger,
+        clock: @escaping @Sendable () -> Date = { Date() }, wake: ChangeSignal = ChangeSignal(),
+        publish: @escaping Publish = { _, _, _ in }
+    ) {
         self.wake = wake
         self.store = store
         self.config = config
@@ -51,7 +52,8 @@ public final class NotifyService: Sendable {
     public func apply(_ db: SQLiteConnection, _ envelope: Envelope) throws {
         if envelope.type == Topic.fleetShop {
             let shop = try envelope.decode(Shop.self)
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO shops(id, name, time_zone) VALUES (?,?,?)
                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone
                 """, shop.id, shop.name, shop.timeZone)
@@ -59,7 +61,8 @@ public final class NotifyService: Sendable {
         }
         if envelope.type == Topic.fleetCourier {
             let c = try envelope.decode(Courier.self)
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO couriers(id, shop_id, phone) VALUES (?,?,?)
                 ON CONFLICT(id) DO UPDATE SET shop_id = excluded.shop_id, phone = excluded.phone
                 """, c.id, c.shopId, c.phone.isEmpty ? nil : c.phone)
@@ -67,8 +70,9 @@ public final class NotifyService: Sendable {
         }
         guard let event = try NotifyEvent.read(envelope) else { return }
         if let order = event.order {
-            try db.run("INSERT INTO orders(id, body) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
-                       order.id, try JSON.encode(order))
+            try db.run(
+                "INSERT INTO orders(id, body) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+                order.id, try JSON.encode(order))
         }
         if let shopId = event.shopId { try enqueueWebhooks(db, envelope, shopId: shopId) }
         let rules = config.rules.rules(for: envelope.type)
@@ -79,8 +83,10 @@ public final class NotifyService: Sendable {
         for rule in rules {
             for audience in rule.audience {
                 for person in try people(db, audience, event: event, order: order, shop: shop) {
-                    if let push = try send(db, envelope: envelope, rule: rule, audience: audience, person: person,
-                                           event: event, order: order, shop: shop) {
+                    if let push = try send(
+                        db, envelope: envelope, rule: rule, audience: audience, person: person,
+                        event: event, order: order, shop: shop)
+                    {
                         pushes.append(push)
                     }
                 }
@@ -104,7 +110,9 @@ public final class NotifyService: Sendable {
         var staffOf: String?
     }
 
-    func people(_ db: SQLiteConnection, _ audience: NotifyRule.Audience, event: NotifyEvent, order: Order?, shop: ShopInfo?) throws -> [Person] {
+    func people(
+        _ db: SQLiteConnection, _ audience: NotifyRule.Audience, event: NotifyEvent, order: Order?, shop: ShopInfo?
+    ) throws -> [Person] {
         switch audience {
         case .customer:
             guard let id = event.customerId ?? order?.customer?.id else { return [] }
@@ -128,11 +136,15 @@ public final class NotifyService: Sendable {
 
     /// Renders and logs one notification for `person` on each of the rule's channels it can use
     /// now; returns the in-app push to send after commit, if any.
-    func send(_ db: SQLiteConnection, envelope: Envelope, rule: NotifyRule, audience: NotifyRule.Audience,
-              person: Person, event: NotifyEvent, order: Order?, shop: ShopInfo?) throws -> (topic: String, role: String?, body: Data)? {
+    func send(
+        _ db: SQLiteConnection, envelope: Envelope, rule: NotifyRule, audience: NotifyRule.Audience,
+        person: Person, event: NotifyEvent, order: Order?, shop: ShopInfo?
+    ) throws -> (topic: String, role: String?, body: Data)? {
         let prefs = try preferences(db, person.id)
         let locale = prefs?.locale ?? config.defaultLocale
-        if rule.coalesce == true, let orderId = event.orderId, try !coalesced(db, person: person.id, orderId: orderId, rule: rule, event: event) {
+        if rule.coalesce == true, let orderId = event.orderId,
+            try !coalesced(db, person: person.id, orderId: orderId, rule: rule, event: event)
+        {
             metrics.increment("notifications_coalesced")
             return nil
         }
@@ -160,8 +172,11 @@ public final class NotifyService: Sendable {
             }
             // Named by the rule's template, not its place in the file: an edited rule file does not resend.
             let key = "\(envelope.src):\(envelope.epoch):\(envelope.type):\(envelope.seq)|\(rule.template)|\(person.id)|\(channel.rawValue)"
-            guard try db.run("INSERT INTO sends(key, at) VALUES (?,?) ON CONFLICT(key) DO NOTHING", key,
-                             clock().timeIntervalSince1970) == 1 else {
+            guard
+                try db.run(
+                    "INSERT INTO sends(key, at) VALUES (?,?) ON CONFLICT(key) DO NOTHING", key,
+                    clock().timeIntervalSince1970) == 1
+            else {
                 metrics.increment("notifications_repeated")
                 continue
             }
@@ -169,19 +184,22 @@ public final class NotifyService: Sendable {
             let quiet = rule.priority == .high ? nil : prefs.flatMap { Self.quietEnd($0, at: clock()) }
             if let address {
                 let isSMS = channel == .sms
-                try enqueue(db, id: Self.deliveryId(isSMS ? "sm_" : "em_", key), channel: channel.rawValue, target: address,
-                            event: envelope.type, body: Data((isSMS ? "\(title): \(body)" : body).utf8), subject: isSMS ? nil : title,
-                            notBefore: quiet)
+                try enqueue(
+                    db, id: Self.deliveryId(isSMS ? "sm_" : "em_", key), channel: channel.rawValue, target: address,
+                    event: envelope.type, body: Data((isSMS ? "\(title): \(body)" : body).utf8), subject: isSMS ? nil : title,
+                    notBefore: quiet)
                 continue
             }
             let at = Timestamp.format(clock())
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO inbox(person, event, template, order_id, locale, title, body, priority, link, at)
                 VALUES (?,?,?,?,?,?,?,?,?,?)
                 """, person.id, envelope.type, rule.template, event.orderId, locale, title, body, rule.priority.rawValue, link, at)
-            let note = InboxNotification(id: db.lastInsertRowID, event: envelope.type, template: rule.template, orderId: event.orderId,
-                                         locale: locale, title: title, body: body, priority: rule.priority, link: link, at: at,
-                                         readAt: nil)
+            let note = InboxNotification(
+                id: db.lastInsertRowID, event: envelope.type, template: rule.template, orderId: event.orderId,
+                locale: locale, title: title, body: body, priority: rule.priority, link: link, at: at,
+                readAt: nil)
             metrics.increment("notifications_in_app")
             if quiet != nil {
                 metrics.increment("notifications_quiet")
@@ -200,13 +218,16 @@ public final class NotifyService: Sendable {
     func coalesced(_ db: SQLiteConnection, person: String, orderId: String, rule: NotifyRule, event: NotifyEvent) throws -> Bool {
         let at = event.alert.flatMap { Timestamp.parse($0.at) }?.timeIntervalSince1970 ?? clock().timeIntervalSince1970
         let eta = event.alert?.predictedArrival.flatMap(Timestamp.parse)?.timeIntervalSince1970
-        if let last = try db.queryOne("SELECT at, eta FROM coalesce WHERE person = ? AND order_id = ? AND template = ?",
-                                      person, orderId, rule.template) {
+        if let last = try db.queryOne(
+            "SELECT at, eta FROM coalesce WHERE person = ? AND order_id = ? AND template = ?",
+            person, orderId, rule.template)
+        {
             let recent = at - (last.double(0) ?? 0) < config.coalesceInterval
             let moved = eta.flatMap { e in last.double(1).map { abs(e - $0) >= config.coalesceShift } } ?? false
             if recent && !moved { return false }
         }
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO coalesce(person, order_id, template, at, eta) VALUES (?,?,?,?,?)
             ON CONFLICT(person, order_id, template) DO UPDATE SET at = excluded.at, eta = excluded.eta
             """, person, orderId, rule.template, at, eta)
@@ -231,7 +252,8 @@ public final class NotifyService: Sendable {
 
     static func minutes(_ hhmm: String?) -> Int? {
         guard let parts = hhmm?.split(separator: ":"), parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]),
-              (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+            (0..<24).contains(h), (0..<60).contains(m)
+        else { return nil }
         return h * 60 + m
     }
 
@@ -247,8 +269,9 @@ public final class NotifyService: Sendable {
 
     func preferences(_ db: SQLiteConnection, _ person: String) throws -> NotifyPreferences? {
         try db.queryOne("SELECT locale, quiet_start, quiet_end, time_zone, phone, email FROM people WHERE id = ?", person).map {
-            NotifyPreferences(locale: $0.string(0), quietStart: $0.string(1), quietEnd: $0.string(2), timeZone: $0.string(3),
-                              phone: $0.string(4), email: $0.string(5))
+            NotifyPreferences(
+                locale: $0.string(0), quietStart: $0.string(1), quietEnd: $0.string(2), timeZone: $0.string(3),
+                phone: $0.string(4), email: $0.string(5))
         }
     }
 }

@@ -32,7 +32,9 @@ public struct NotifyTemplate: Codable, Sendable, Equatable {
         var from = text.startIndex
         while let open = text[from...].firstIndex(of: "{") {
             let after = text.index(after: open)
-            if let close = text[after...].firstIndex(where: { !($0.isLetter || $0.isNumber || $0 == "_") }), text[close] == "}", close > after {
+            if let close = text[after...].firstIndex(where: { !($0.isLetter || $0.isNumber || $0 == "_") }), text[close] == "}",
+                close > after
+            {
                 return (open, close, String(text[after..<close]))
             }
             from = after

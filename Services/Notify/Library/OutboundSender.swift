@@ -34,15 +34,17 @@ struct OutboundSender: Sendable {
         case "webhook":
             guard let url = job.url, let secret = job.secret else { throw .unconfigured("webhook deleted") }
             let signature = WebhookSignature.sign(body: job.body, secret: secret, at: Int64(signedAt.timeIntervalSince1970))
-            return try await post(url, body: job.body, contentType: "application/json", checked: true,
-                                  headers: [(WebhookSignature.header, signature), ("Posy-Delivery", job.id), ("Posy-Event", job.event)])
+            return try await post(
+                url, body: job.body, contentType: "application/json", checked: true,
+                headers: [(WebhookSignature.header, signature), ("Posy-Delivery", job.id), ("Posy-Event", job.event)])
         case "sms":
             guard let url = config.smsURL else { throw .unconfigured("no SMS provider configured") }
             guard PhoneNumber.isValid(job.target) else { throw .unsafeValue("not a phone number") }
             let text = String(decoding: job.body, as: UTF8.self)
             let body = NotifyTemplate.fill(config.smsBody, ["to": Self.jsonEscaped(job.target), "text": Self.jsonEscaped(text)])
-            return try await post(url, body: Data(body.utf8), contentType: config.smsContentType, checked: false,
-                                  headers: [("Posy-Delivery", job.id)])
+            return try await post(
+                url, body: Data(body.utf8), contentType: config.smsContentType, checked: false,
+                headers: [("Posy-Delivery", job.id)])
         case "email":
             guard let smtp = config.smtp else { throw .unconfigured("no SMTP relay configured") }
             do {
@@ -64,7 +66,9 @@ struct OutboundSender: Sendable {
 
     /// One POST. `checked`: resolve and check the host first, and connect only to the checked address.
     /// Header values are Posy's own (ids, event types, signatures); each is checked to be one line.
-    func post(_ url: String, body: Data, contentType: String, checked: Bool, headers: [(String, String)]) async throws(OutboundFailure) -> Int {
+    func post(
+        _ url: String, body: Data, contentType: String, checked: Bool, headers: [(String, String)]
+    ) async throws(OutboundFailure) -> Int {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(5), read: .milliseconds(Int64(config.httpTimeout * 1000))))

@@ -1,7 +1,8 @@
 import Foundation
 import PosySchema
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A small SMTP client (RFC 5321, no TLS or auth: it talks to a relay on the local network, which
@@ -47,7 +48,8 @@ public struct SMTPClient: Sendable {
     static func check(to: String, from: String, id: String) throws(Refused) {
         guard EmailAddress.isValid(to) else { throw Refused(description: "smtp: recipient is not a plain address") }
         guard EmailAddress.isValid(from) else { throw Refused(description: "smtp: sender is not a plain address") }
-        guard !id.isEmpty, id.utf8.count <= 128, id.utf8.allSatisfy({ EmailAddress.isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
+        guard !id.isEmpty, id.utf8.count <= 128,
+            id.utf8.allSatisfy({ EmailAddress.isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
         else { throw Refused(description: "smtp: message id is not a token") }
     }
 
@@ -63,7 +65,9 @@ public struct SMTPClient: Sendable {
         try command(fd, &reader, "DATA", 354)
         let date = Self.dateFormatter.string(from: Date())
         let encodedSubject = "=?UTF-8?B?\(Data(subject.utf8).base64EncodedString())?="
-        let lines = Data(body.utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+        let lines = Data(body.utf8).base64EncodedString(options: [
+            .lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed,
+        ])
         let message = """
             From: <\(from)>\r
             To: <\(to)>\r

@@ -11,29 +11,47 @@ struct NotifyMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "posy-notify", abstract: "Posy notify service (RPC tcp 7150 by default).")
 
-    @Option(name: .customLong("rules"), help: "A rules file (JSON, as --print-rules prints) instead of the built-in rules (env POSY_NOTIFY_RULES).")
+    @Option(
+        name: .customLong("rules"),
+        help: "A rules file (JSON, as --print-rules prints) instead of the built-in rules (env POSY_NOTIFY_RULES).")
     var rules: String?
     @Option(name: .customLong("locale"), help: "Language of people who chose none: en or zh-CN (env POSY_NOTIFY_LOCALE, default en).")
     var locale: String?
-    @Option(name: .customLong("public-url"), help: "Base URL of the gateway, for links in notifications (env POSY_PUBLIC_URL, default http://127.0.0.1:8080).")
+    @Option(
+        name: .customLong("public-url"),
+        help: "Base URL of the gateway, for links in notifications (env POSY_PUBLIC_URL, default http://127.0.0.1:8080).")
     var publicURL: String?
     @Option(name: .customLong("sms-url"), help: "The SMS provider's HTTP endpoint; without it there is no SMS channel (env POSY_SMS_URL).")
     var smsURL: String?
-    @Option(name: .customLong("sms-body"), help: #"The SMS request body, {to} and {text} JSON-escaped (env POSY_SMS_BODY, default {"to":"{to}","text":"{text}"})."#)
+    @Option(
+        name: .customLong("sms-body"),
+        help: #"The SMS request body, {to} and {text} JSON-escaped (env POSY_SMS_BODY, default {"to":"{to}","text":"{text}"})."#)
     var smsBody: String?
     @Option(name: .customLong("smtp"), help: "The SMTP relay as host:port; without it there is no email channel (env POSY_SMTP).")
     var smtp: String?
     @Option(name: .customLong("smtp-from"), help: "The sender address of emails (env POSY_SMTP_FROM, default posy@localhost).")
     var smtpFrom: String?
-    @Option(name: .customLong("retry-base"), help: "Seconds before the first retry of a failed webhook, SMS or email, doubling after (env POSY_NOTIFY_RETRY_BASE, default 10).")
+    @Option(
+        name: .customLong("retry-base"),
+        help: "Seconds before the first retry of a failed webhook, SMS or email, doubling after (env POSY_NOTIFY_RETRY_BASE, default 10).")
     var retryBase: Double?
-    @Option(name: .customLong("give-up-after"), help: "Hours an outbound delivery is retried before it is dead-lettered (env POSY_NOTIFY_GIVE_UP_HOURS, default 24).")
+    @Option(
+        name: .customLong("give-up-after"),
+        help: "Hours an outbound delivery is retried before it is dead-lettered (env POSY_NOTIFY_GIVE_UP_HOURS, default 24).")
     var giveUpHours: Double?
-    @Option(name: .customLong("retention-days"), help: "Days inbox rows, finished deliveries and the send log are kept, at least 8 (env POSY_NOTIFY_RETENTION_DAYS, default 90).")
+    @Option(
+        name: .customLong("retention-days"),
+        help: "Days inbox rows, finished deliveries and the send log are kept, at least 8 (env POSY_NOTIFY_RETENTION_DAYS, default 90).")
     var retentionDays: Double?
-    @Option(name: .customLong("test-clock"), help: "Tests only: run on a clock that starts at this RFC 3339 time and moves only by the clock.advance RPC (env POSY_TEST_CLOCK).")
+    @Option(
+        name: .customLong("test-clock"),
+        help: "Tests only: run on a clock that starts at this RFC 3339 time and moves only by the clock.advance RPC (env POSY_TEST_CLOCK).")
     var testClock: String?
-    @Flag(name: .customLong("allow-local-targets"), help: "Let webhooks call loopback, private and link-local addresses: for tests and local sinks only (env POSY_ALLOW_LOCAL_TARGETS=1).")
+    @Flag(
+        name: .customLong("allow-local-targets"),
+        help:
+            "Let webhooks call loopback, private and link-local addresses: for tests and local sinks only (env POSY_ALLOW_LOCAL_TARGETS=1)."
+    )
     var allowLocalTargets = false
     @Flag(name: .customLong("print-rules"), help: "Print the built-in rules and templates (JSON) and exit.")
     var printRules = false
@@ -67,12 +85,15 @@ struct NotifyMain: AsyncParsableCommand {
             c.smtp = SMTPClient(host: String(parts[0]), port: port, from: from)
         }
         c.retryBase = retryBase ?? Environment.string("POSY_NOTIFY_RETRY_BASE").flatMap(Double.init) ?? c.retryBase
-        c.giveUpAfter = (giveUpHours ?? Environment.string("POSY_NOTIFY_GIVE_UP_HOURS").flatMap(Double.init)).map { $0 * 3600 } ?? c.giveUpAfter
+        c.giveUpAfter =
+            (giveUpHours ?? Environment.string("POSY_NOTIFY_GIVE_UP_HOURS").flatMap(Double.init)).map { $0 * 3600 } ?? c.giveUpAfter
         guard c.retryBase.isFinite, c.retryBase > 0, c.giveUpAfter.isFinite, c.giveUpAfter > 0 else {
             throw ValidationError("--retry-base and --give-up-after must be positive numbers")
         }
         if let days = retentionDays ?? Environment.string("POSY_NOTIFY_RETENTION_DAYS").flatMap(Double.init) {
-            guard days.isFinite, days >= 8 else { throw ValidationError("--retention-days must be 8 or more (the send log outlives the outbox)") }
+            guard days.isFinite, days >= 8 else {
+                throw ValidationError("--retention-days must be 8 or more (the send log outlives the outbox)")
+            }
             c.retention = days * 86_400
         }
         if let t = testStart, Timestamp.parse(t) == nil {
@@ -107,7 +128,8 @@ struct NotifyMain: AsyncParsableCommand {
             guard let store = host.store else { return [] }
             let clock = try await host.serviceClock(testStart: testStart)
             if config.allowLocalTargets {
-                host.logger.warning("--allow-local-targets is on: webhooks may call loopback and private addresses (tests and local sinks only)")
+                host.logger.warning(
+                    "--allow-local-targets is on: webhooks may call loopback and private addresses (tests and local sinks only)")
             }
             if !links.signsTracking {
                 host.logger.notice("no suite secret (POSY_SECRET or <data-dir>/secret): notifications carry no tracking links")

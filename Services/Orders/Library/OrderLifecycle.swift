@@ -32,9 +32,10 @@ public enum OrderLifecycle {
     /// Checks that `viewer` may move `order` to `target`. `courierId` is required for `assigned`,
     /// `reason` for `failed`. Throws `invalid_transition` (409), `forbidden` (403) or
     /// `invalid_field` (422).
-    public static func check(_ order: Order, to target: OrderState, by viewer: Viewer,
-                             courierId: String? = nil, reason: String? = nil) throws(RPCErrorBody)
-    {
+    public static func check(
+        _ order: Order, to target: OrderState, by viewer: Viewer,
+        courierId: String? = nil, reason: String? = nil
+    ) throws(RPCErrorBody) {
         guard next[order.state, default: []].contains(target) else {
             throw RPCErrorBody(.invalidTransition, "an order that is \(order.state.rawValue) cannot become \(target.rawValue)")
         }

@@ -3,7 +3,9 @@ import PosyStore
 /// Migrations of `orders.db` after the core one (version 1: outbox, cursors, meta).
 public enum OrdersMigrations {
     public static let all: [Migration] = [
-        Migration(2, "orders: shops, couriers, orders, timeline, idempotency", """
+        Migration(
+            2, "orders: shops, couriers, orders, timeline, idempotency",
+            """
             CREATE TABLE shops (
                 id TEXT PRIMARY KEY, body BLOB NOT NULL, created_at TEXT NOT NULL
             ) WITHOUT ROWID;
@@ -56,7 +58,9 @@ public enum OrdersMigrations {
                 PRIMARY KEY (actor, key)
             ) WITHOUT ROWID;
             """),
-        Migration(3, "orders: direct conversations between a shop and its couriers", """
+        Migration(
+            3, "orders: direct conversations between a shop and its couriers",
+            """
             CREATE TABLE direct_conversations (
                 shop_id TEXT NOT NULL,
                 courier_id TEXT NOT NULL,

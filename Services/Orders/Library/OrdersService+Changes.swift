@@ -29,8 +29,9 @@ extension OrdersService {
             if fromLink, input.address != nil {
                 throw RPCErrorBody(.sessionRequired, "changing the address needs the customer's own sign-in, not a tracking link")
             }
-            var change = OrderChange(id: Self.newId("c"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
-                                     customerId: order.customer?.id, change: input, state: .pending, requestedBy: actor, requestedAt: now)
+            var change = OrderChange(
+                id: Self.newId("c"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
+                customerId: order.customer?.id, change: input, state: .pending, requestedBy: actor, requestedAt: now)
             if Self.changeAtOnce.contains(order.state) && !fromLink {
                 Self.apply(input, to: &order, byShop: viewer.isStaff(of: order.shopId))
                 order.updatedAt = now
@@ -51,7 +52,9 @@ extension OrdersService {
     }
 
     /// Staff approve (apply) or reject a pending change.
-    public func decideChange(orderId: String, changeId: String, approve: Bool, reason: String?, by viewer: Viewer) async throws
+    public func decideChange(
+        orderId: String, changeId: String, approve: Bool, reason: String?, by viewer: Viewer
+    ) async throws
         -> OrderChange
     {
         let actor = viewer.actor
@@ -59,8 +62,8 @@ extension OrdersService {
         let events = self.events
         return try await store.write { db -> OrderChange in
             guard var order = try Self.load(db, orderId), viewer.isStaff(of: order.shopId),
-                  var change = try db.queryOne("SELECT body FROM changes WHERE id = ? AND order_id = ?", changeId, orderId)
-                      .map({ try JSON.decode(OrderChange.self, from: $0.data(0)!) })
+                var change = try db.queryOne("SELECT body FROM changes WHERE id = ? AND order_id = ?", changeId, orderId)
+                    .map({ try JSON.decode(OrderChange.self, from: $0.data(0)!) })
             else { throw RPCErrorBody(.notFound, "no change \(changeId) on order \(orderId)") }
             guard change.state == .pending else { throw RPCErrorBody(.invalidTransition, "the change is \(change.state.rawValue)") }
             change.decidedBy = actor
@@ -121,8 +124,9 @@ extension OrdersService {
     static func saveChange(_ db: SQLiteConnection, _ c: OrderChange, created: Bool) throws {
         let body = try JSON.encode(c)
         if created {
-            try db.run("INSERT INTO changes(id, order_id, shop_id, state, body) VALUES (?, ?, ?, ?, ?)",
-                       c.id, c.orderId, c.shopId, c.state.rawValue, body)
+            try db.run(
+                "INSERT INTO changes(id, order_id, shop_id, state, body) VALUES (?, ?, ?, ?, ?)",
+                c.id, c.orderId, c.shopId, c.state.rawValue, body)
         } else {
             try db.run("UPDATE changes SET state = ?, body = ? WHERE id = ?", c.state.rawValue, body, c.id)
         }

@@ -19,9 +19,11 @@ extension OrdersService {
             guard try db.queryOne("SELECT 1 FROM couriers WHERE id = ? AND shop_id = ?", courier, shop) != nil else {
                 throw RPCErrorBody(.notFound, "no courier \(courier) in shop \(shop)")
             }
-            try db.run("INSERT OR IGNORE INTO direct_conversations(shop_id, courier_id, conversation_id, created_at) VALUES (?,?,?,?)",
-                       shop, courier, candidate, now)
-            let id = try db.queryOne("SELECT conversation_id FROM direct_conversations WHERE shop_id = ? AND courier_id = ?", shop, courier)!
+            try db.run(
+                "INSERT OR IGNORE INTO direct_conversations(shop_id, courier_id, conversation_id, created_at) VALUES (?,?,?,?)",
+                shop, courier, candidate, now)
+            let id = try db.queryOne(
+                "SELECT conversation_id FROM direct_conversations WHERE shop_id = ? AND courier_id = ?", shop, courier)!
             return OrdersRPC.DirectConversation(conversationId: id.string(0)!, shopId: shop, courierId: courier)
         }
     }
@@ -29,9 +31,11 @@ extension OrdersService {
     /// Who is in a direct conversation (services only).
     public func directConversation(id: String, by viewer: Viewer) async throws -> OrdersRPC.DirectConversation {
         guard viewer.isService else { throw RPCErrorBody(.forbidden, "services only") }
-        guard let row = try await store.read({ db in
-            try db.queryOne("SELECT shop_id, courier_id FROM direct_conversations WHERE conversation_id = ?", id)
-        }) else { throw RPCErrorBody(.notFound, "no conversation \(id)") }
+        guard
+            let row = try await store.read({ db in
+                try db.queryOne("SELECT shop_id, courier_id FROM direct_conversations WHERE conversation_id = ?", id)
+            })
+        else { throw RPCErrorBody(.notFound, "no conversation \(id)") }
         return OrdersRPC.DirectConversation(conversationId: id, shopId: row.string(0)!, courierId: row.string(1)!)
     }
 }

@@ -8,9 +8,10 @@ import PosyStore
 extension OrdersService {
     /// Opens an exception on an order (its assigned courier, or staff of its shop). Unacknowledged
     /// after `ackTimeout` it escalates (`exception.escalated`).
-    public func openException(orderId: String, kind: ExceptionKind, note: String?, lat: Double? = nil, lon: Double? = nil,
-                              mediaIds: [String] = [], by viewer: Viewer) async throws -> OrderException
-    {
+    public func openException(
+        orderId: String, kind: ExceptionKind, note: String?, lat: Double? = nil, lon: Double? = nil,
+        mediaIds: [String] = [], by viewer: Viewer
+    ) async throws -> OrderException {
         if let lat, !(lat.isFinite && (-90...90).contains(lat)) { throw RPCErrorBody(.invalidField, "lat: must be -90…90") }
         if let lon, !(lon.isFinite && (-180...180).contains(lon)) { throw RPCErrorBody(.invalidField, "lon: must be -180…180") }
         if (lat == nil) != (lon == nil) { throw RPCErrorBody(.invalidField, "lat and lon go together") }
@@ -29,11 +30,13 @@ extension OrdersService {
             guard !order.state.isTerminal else {
                 throw RPCErrorBody(.invalidTransition, "the order is \(order.state.rawValue)")
             }
-            let e = OrderException(id: Self.newId("x"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
-                                   kind: kind, note: note,
-                                   lat: lat, lon: lon, mediaIds: mediaIds, openedBy: actor, openedAt: now)
-            try db.run("INSERT INTO exceptions(id, order_id, shop_id, state, body) VALUES (?, ?, ?, ?, ?)",
-                       e.id, e.orderId, e.shopId, e.state.rawValue, try JSON.encode(e))
+            let e = OrderException(
+                id: Self.newId("x"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
+                kind: kind, note: note,
+                lat: lat, lon: lon, mediaIds: mediaIds, openedBy: actor, openedAt: now)
+            try db.run(
+                "INSERT INTO exceptions(id, order_id, shop_id, state, body) VALUES (?, ?, ?, ?, ?)",
+                e.id, e.orderId, e.shopId, e.state.rawValue, try JSON.encode(e))
             try db.run("INSERT INTO timers(kind, ref, due_at) VALUES ('exception-ack', ?, ?)", e.id, deadline)
             try events.emit(db, topic: "exception.opened", payload: e)
             return e
@@ -52,7 +55,9 @@ extension OrdersService {
     }
 
     /// Staff resolve an acknowledged exception.
-    public func resolveException(_ id: String, resolution: ExceptionResolution, note: String?, by viewer: Viewer) async throws
+    public func resolveException(
+        _ id: String, resolution: ExceptionResolution, note: String?, by viewer: Viewer
+    ) async throws
         -> OrderException
     {
         try await updateException(id, by: viewer) { e, actor, now in
@@ -68,8 +73,10 @@ extension OrdersService {
         }
     }
 
-    func updateException(_ id: String, by viewer: Viewer,
-                         _ change: @escaping @Sendable (inout OrderException, String, String) throws -> String) async throws
+    func updateException(
+        _ id: String, by viewer: Viewer,
+        _ change: @escaping @Sendable (inout OrderException, String, String) throws -> String
+    ) async throws
         -> OrderException
     {
         let actor = viewer.actor

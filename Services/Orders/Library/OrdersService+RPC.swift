@@ -28,8 +28,9 @@ extension OrdersService {
             try await self.list(for: Viewer(r.caller), status: r.status, courier: r.courier, cursor: r.cursor, limit: r.limit)
         }
         rpc.register(OrdersRPC.openException, OrdersRPC.OpenExceptionRequest.self) { r in
-            try await self.openException(orderId: r.orderId, kind: r.kind, note: r.note, lat: r.lat, lon: r.lon,
-                                         mediaIds: r.mediaIds ?? [], by: Viewer(r.caller))
+            try await self.openException(
+                orderId: r.orderId, kind: r.kind, note: r.note, lat: r.lat, lon: r.lon,
+                mediaIds: r.mediaIds ?? [], by: Viewer(r.caller))
         }
         rpc.register(OrdersRPC.acknowledgeException, OrdersRPC.OrderQuery.self) { r in
             try await self.acknowledgeException(r.id, by: Viewer(r.caller))
@@ -41,7 +42,8 @@ extension OrdersService {
             try await self.requestChange(orderId: r.orderId, r.change, by: Viewer(r.caller))
         }
         rpc.register(OrdersRPC.decideChange, OrdersRPC.DecideChangeRequest.self) { r in
-            try await self.decideChange(orderId: r.orderId, changeId: r.changeId, approve: r.approve, reason: r.reason, by: Viewer(r.caller))
+            try await self.decideChange(
+                orderId: r.orderId, changeId: r.changeId, approve: r.approve, reason: r.reason, by: Viewer(r.caller))
         }
         rpc.register(OrdersRPC.directConversation, OrdersRPC.DirectRequest.self) { r in
             try await self.directConversation(courierId: r.courierId, by: Viewer(r.caller))

@@ -27,8 +27,11 @@ extension OrdersService {
         do {
             _ = try transition(db, orderId, to: target, by: .service(event.src))
         } catch let e as RPCErrorBody {
-            logger.warning("receipts event not applied", metadata: [
-                "type": "\(event.type)", "order": "\(orderId)", "code": "\(e.code.rawValue)", "error": "\(e.message)"])
+            logger.warning(
+                "receipts event not applied",
+                metadata: [
+                    "type": "\(event.type)", "order": "\(orderId)", "code": "\(e.code.rawValue)", "error": "\(e.message)",
+                ])
         }
     }
 }

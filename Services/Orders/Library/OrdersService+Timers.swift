@@ -24,9 +24,13 @@ extension OrdersService {
                     // Still waiting for the same courier? Then the shop must hear of it.
                     if let order = try Self.load(db, ref), order.state == .assigned, order.courierId == arg {
                         let assignedAt = try db.queryOne(
-                            "SELECT at FROM order_timeline WHERE order_id = ? AND state = 'assigned' ORDER BY n DESC LIMIT 1", ref)?.string(0)
-                        try events.emit(db, topic: "order.assignment.unacknowledged", payload: AssignmentUnacknowledged(
-                            orderId: order.id, shopId: order.shopId, courierId: arg ?? "", assignedAt: assignedAt ?? "", deadline: dueAt))
+                            "SELECT at FROM order_timeline WHERE order_id = ? AND state = 'assigned' ORDER BY n DESC LIMIT 1", ref)?.string(
+                                0)
+                        try events.emit(
+                            db, topic: "order.assignment.unacknowledged",
+                            payload: AssignmentUnacknowledged(
+                                orderId: order.id, shopId: order.shopId, courierId: arg ?? "", assignedAt: assignedAt ?? "", deadline: dueAt
+                            ))
                     }
                 case "exception-ack":
                     if var e = try Self.loadException(db, ref), e.state == .open {

@@ -19,9 +19,10 @@ public final class OrdersService: Sendable {
     /// The service's clock (tests drive it; timers compare against it).
     let clock: @Sendable () -> Date
 
-    public init(store: Store, events: EventLog, shards: [Int] = [1], acceptTimeout: TimeInterval = 180,
-                ackTimeout: TimeInterval = 300, clock: @escaping @Sendable () -> Date = { Date() })
-    {
+    public init(
+        store: Store, events: EventLog, shards: [Int] = [1], acceptTimeout: TimeInterval = 180,
+        ackTimeout: TimeInterval = 300, clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         precondition(!shards.isEmpty, "at least one messaging shard")
         self.store = store
         self.events = events
@@ -37,8 +38,8 @@ public final class OrdersService: Sendable {
 
     /// The shard of a new order's conversation: stable per order id, spread over the shard set.
     func shard(for orderId: String) -> Int {
-        var h: UInt64 = 1469598103934665603
-        for b in orderId.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        var h: UInt64 = 1_469_598_103_934_665_603
+        for b in orderId.utf8 { h = (h ^ UInt64(b)) &* 1_099_511_628_211 }
         return shards[Int(h % UInt64(shards.count))]
     }
 
@@ -72,7 +73,9 @@ public final class OrdersService: Sendable {
         var c = courier
         if c.id.isEmpty { c.id = Self.newId("k") }
         guard !c.name.isEmpty, !c.phone.isEmpty else { throw RPCErrorBody(.invalidField, "name and phone are required") }
-        guard PhoneNumber.isValid(c.phone) else { throw RPCErrorBody(.invalidField, "phone: 3–20 digits, an optional leading +, spaces, -, ( and )") }
+        guard PhoneNumber.isValid(c.phone) else {
+            throw RPCErrorBody(.invalidField, "phone: 3–20 digits, an optional leading +, spaces, -, ( and )")
+        }
         let body = try JSON.encode(c)
         let saved = c
         let events = self.events
@@ -81,8 +84,9 @@ public final class OrdersService: Sendable {
                 throw RPCErrorBody(.notFound, "no shop \(saved.shopId)")
             }
             do {
-                try db.run("INSERT INTO couriers(id, shop_id, body, created_at) VALUES (?, ?, ?, ?)",
-                           saved.id, saved.shopId, body, self.now)
+                try db.run(
+                    "INSERT INTO couriers(id, shop_id, body, created_at) VALUES (?, ?, ?, ?)",
+                    saved.id, saved.shopId, body, self.now)
             } catch let e as SQLiteError where e.isConstraint {
                 throw RPCErrorBody(.conflict, "courier \(saved.id) exists")
             }
@@ -110,7 +114,9 @@ public final class OrdersService: Sendable {
     /// ``create(_:by:idempotencyKey:)`` that also returns the order's JSON, encoded once and used for
     /// the row, the event, the idempotency record and the RPC reply (only staff create, and they see
     /// the whole order).
-    public func createEncoded(_ new: NewOrder, by viewer: Viewer, idempotencyKey: String? = nil) async throws
+    public func createEncoded(
+        _ new: NewOrder, by viewer: Viewer, idempotencyKey: String? = nil
+    ) async throws
         -> (order: Order, json: Data)
     {
         guard viewer.isStaff(of: new.shopId) else { throw RPCErrorBody(.forbidden, "only staff of the shop create orders") }
@@ -142,7 +148,8 @@ public final class OrdersService: Sendable {
             try Self.record(db, order, body: body, actor: actor, detail: nil, events: events)
             if let key = idempotencyKey {
                 // `IdempotentResult` as JSON, with the order's bytes spliced in rather than encoded again.
-                let result = Data(#"{"request":""#.utf8) + Data(request.base64EncodedString().utf8) + Data(#"","order":"#.utf8)
+                let result =
+                    Data(#"{"request":""#.utf8) + Data(request.base64EncodedString().utf8) + Data(#"","order":"#.utf8)
                     + body + Data("}".utf8)
                 try db.run("INSERT INTO idempotency(actor, key, result, at) VALUES (?, ?, ?, ?)", actor, key, result, now)
             }
@@ -166,9 +173,10 @@ public final class OrdersService: Sendable {
 
     /// The orders `viewer` may see, oldest first, `limit` (1…200, default 50) at a time. The cursor
     /// is opaque to clients (keyset on the creation sequence, so pages never skip or repeat).
-    public func list(for viewer: Viewer, status: OrderState? = nil, courier: String? = nil, cursor: String? = nil,
-                     limit: Int? = nil, now: Date = Date()) async throws -> OrderPage
-    {
+    public func list(
+        for viewer: Viewer, status: OrderState? = nil, courier: String? = nil, cursor: String? = nil,
+        limit: Int? = nil, now: Date = Date()
+    ) async throws -> OrderPage {
         let limit = limit ?? 50
         guard (1...200).contains(limit) else { throw RPCErrorBody(.invalidField, "limit: must be 1…200") }
         var clauses: [String] = []
@@ -204,12 +212,13 @@ public final class OrdersService: Sendable {
         }
         if let cursor {
             guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8),
-                  text.hasPrefix("n:"), let after = Int64(text.dropFirst(2))
+                text.hasPrefix("n:"), let after = Int64(text.dropFirst(2))
             else { throw RPCErrorBody(.badRequest, "cursor: not one this API gave out") }
             clauses.append("n > ?")
             args.append(.int(after))
         }
-        let sql = "SELECT n, body FROM orders" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+        let sql =
+            "SELECT n, body FROM orders" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
             + " ORDER BY n LIMIT \(limit + 1)"
         let bound = args
         let rows = try await store.read { db in
@@ -225,17 +234,19 @@ public final class OrdersService: Sendable {
         return try await store.read { db in
             try db.query("SELECT n, state, actor, at, detail FROM order_timeline WHERE order_id = ? ORDER BY n", id).map {
                 OrderVisibility.timelineEntry(
-                    TimelineEntry(n: Int($0.int(0)!), state: OrderState(rawValue: $0.string(1)!)!, actor: $0.string(2)!,
-                                  at: $0.string(3)!, detail: $0.string(4)),
+                    TimelineEntry(
+                        n: Int($0.int(0)!), state: OrderState(rawValue: $0.string(1)!)!, actor: $0.string(2)!,
+                        at: $0.string(3)!, detail: $0.string(4)),
                     for: viewer)
             }
         }
     }
 
     /// Moves an order to `target` if the lifecycle and the viewer allow it; returns the viewer's view.
-    public func transition(_ id: String, to target: OrderState, by viewer: Viewer, courierId: String? = nil,
-                           reason: String? = nil) async throws -> Order
-    {
+    public func transition(
+        _ id: String, to target: OrderState, by viewer: Viewer, courierId: String? = nil,
+        reason: String? = nil
+    ) async throws -> Order {
         let updated = try await store.write { db -> Order in
             try self.transition(db, id, to: target, by: viewer, courierId: courierId, reason: reason)
         }
@@ -244,9 +255,10 @@ public final class OrdersService: Sendable {
 
     /// ``transition(_:to:by:courierId:reason:)`` inside the caller's write (also used by the
     /// handlers of other services' events); returns the whole order.
-    func transition(_ db: SQLiteConnection, _ id: String, to target: OrderState, by viewer: Viewer, courierId: String? = nil,
-                    reason: String? = nil) throws -> Order
-    {
+    func transition(
+        _ db: SQLiteConnection, _ id: String, to target: OrderState, by viewer: Viewer, courierId: String? = nil,
+        reason: String? = nil
+    ) throws -> Order {
         let actor = viewer.actor
         let now = self.now
         let acceptDeadline = clock().addingTimeInterval(acceptTimeout).timeIntervalSince1970
@@ -291,13 +303,15 @@ public final class OrdersService: Sendable {
         let body = try JSON.encode(o)
         if created {
             // n: creation order, strictly increasing (the writer is the only one inserting).
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO orders(id, n, shop_id, state, courier_id, customer_id, body, created_at, updated_at)
                 VALUES (?, (SELECT COALESCE(MAX(n), 0) + 1 FROM orders), ?, ?, ?, ?, ?, ?, ?)
                 """, o.id, o.shopId, o.state.rawValue, o.courierId, o.customer?.id, body, o.createdAt, o.updatedAt)
         } else {
-            try db.run("UPDATE orders SET state = ?, courier_id = ?, body = ?, updated_at = ? WHERE id = ?",
-                       o.state.rawValue, o.courierId, body, o.updatedAt, o.id)
+            try db.run(
+                "UPDATE orders SET state = ?, courier_id = ?, body = ?, updated_at = ? WHERE id = ?",
+                o.state.rawValue, o.courierId, body, o.updatedAt, o.id)
         }
         return body
     }
@@ -306,11 +320,13 @@ public final class OrdersService: Sendable {
     /// `body` is the order's JSON (from ``save(_:_:created:)``), spliced into the event as its snapshot.
     static func record(_ db: SQLiteConnection, _ o: Order, body: Data, actor: String, detail: String?, events: EventLog) throws {
         let n = (try db.queryOne("SELECT COALESCE(MAX(n), 0) + 1 FROM order_timeline WHERE order_id = ?", o.id)?.int(0)) ?? 1
-        try db.run("INSERT INTO order_timeline(order_id, n, state, actor, at, detail) VALUES (?,?,?,?,?,?)",
-                   o.id, n, o.state.rawValue, actor, o.updatedAt, detail)
-        var payload = try JSON.encode(OrderEvent(
-            orderId: o.id, shopId: o.shopId, state: o.state, courierId: o.courierId, conversationId: o.conversationId,
-            actor: actor, at: o.updatedAt, detail: detail))
+        try db.run(
+            "INSERT INTO order_timeline(order_id, n, state, actor, at, detail) VALUES (?,?,?,?,?,?)",
+            o.id, n, o.state.rawValue, actor, o.updatedAt, detail)
+        var payload = try JSON.encode(
+            OrderEvent(
+                orderId: o.id, shopId: o.shopId, state: o.state, courierId: o.courierId, conversationId: o.conversationId,
+                actor: actor, at: o.updatedAt, detail: detail))
         guard payload.last == UInt8(ascii: "}") else { throw RPCErrorBody(.internal, "event payload is not an object") }
         payload.removeLast()
         payload += Data(#","order":"#.utf8) + body + Data("}".utf8)

@@ -9,13 +9,17 @@ struct OrdersMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "posy-orders", abstract: "Posy orders service (RPC tcp 7110 by default).")
 
-    @Option(name: .customLong("messaging-shards"), help: "Messaging shards new conversations go to, e.g. 1,2 (env POSY_MESSAGING_SHARDS, default 1).")
+    @Option(
+        name: .customLong("messaging-shards"),
+        help: "Messaging shards new conversations go to, e.g. 1,2 (env POSY_MESSAGING_SHARDS, default 1).")
     var messagingShards: String?
 
     @Option(name: .customLong("accept-timeout"), help: "Seconds an assigned courier has to accept (env POSY_ACCEPT_TIMEOUT, default 180).")
     var acceptTimeout: Double?
 
-    @Option(name: .customLong("ack-timeout"), help: "Seconds before an unacknowledged exception escalates (env POSY_EXCEPTION_ACK_TIMEOUT, default 300).")
+    @Option(
+        name: .customLong("ack-timeout"),
+        help: "Seconds before an unacknowledged exception escalates (env POSY_EXCEPTION_ACK_TIMEOUT, default 300).")
     var ackTimeout: Double?
 
     @OptionGroup var options: ServiceOptions

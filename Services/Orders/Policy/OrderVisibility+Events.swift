@@ -24,7 +24,7 @@ extension OrderVisibility {
         }
         if type.hasPrefix("exception.") {
             guard let e = try? envelope.decode(OrderException.self),
-                  viewer.isStaff(of: e.shopId) || viewer.isCourier(e.courierId, of: e.shopId)
+                viewer.isStaff(of: e.shopId) || viewer.isCourier(e.courierId, of: e.shopId)
             else { return nil }
             return envelope.data
         }
@@ -73,7 +73,7 @@ extension OrderVisibility {
         guard var view = OrderVisibility.view(order, for: viewer, now: now) else { return nil }
         var out = e
         if case .user(_, .courier, _, _) = viewer,
-           let at = Timestamp.parse(e.at), now.timeIntervalSince(at) > courierContactGrace
+            let at = Timestamp.parse(e.at), now.timeIntervalSince(at) > courierContactGrace
         {
             view.recipient = view.recipient.map { OrderRecipient(name: $0.name, phone: nil, address: nil, lat: nil, lon: nil) }
         }

@@ -33,7 +33,9 @@ public enum EvidencePage {
         for p in b.proofs {
             h += "<table>"
             h += row("Submitted", p.submittedAt)
-            h += row("Handed to", p.handedTo.kind.rawValue + [p.handedTo.name, p.handedTo.description].compactMap { $0 }.map { " — " + $0 }.joined())
+            h += row(
+                "Handed to",
+                p.handedTo.kind.rawValue + [p.handedTo.name, p.handedTo.description].compactMap { $0 }.map { " — " + $0 }.joined())
             if let n = p.recipientName { h += row("Recipient name", n) }
             if let lat = p.lat, let lon = p.lon { h += row("Courier position", "\(lat), \(lon) (±\(Int(p.accuracy ?? 0)) m)") }
             if let c = p.checks {
@@ -55,20 +57,23 @@ public enum EvidencePage {
             h += "</table>"
             for m in c.media { h += media(m, images: images) }
         }
-        h += "<h2>Order timeline</h2>" + section(b.timeline) { data in
-            guard case .array(let entries) = data else { return "" }
-            var t = "<table><tr><th>#</th><th>State</th><th>By</th><th>At</th><th>Detail</th></tr>"
-            for e in entries {
-                guard case .object(let o) = e else { continue }
-                t += "<tr>" + ["n", "state", "actor", "at", "detail"].map { "<td>\(esc(text(o[$0])))</td>" }.joined() + "</tr>"
+        h +=
+            "<h2>Order timeline</h2>"
+            + section(b.timeline) { data in
+                guard case .array(let entries) = data else { return "" }
+                var t = "<table><tr><th>#</th><th>State</th><th>By</th><th>At</th><th>Detail</th></tr>"
+                for e in entries {
+                    guard case .object(let o) = e else { continue }
+                    t += "<tr>" + ["n", "state", "actor", "at", "detail"].map { "<td>\(esc(text(o[$0])))</td>" }.joined() + "</tr>"
+                }
+                return t + "</table>"
             }
-            return t + "</table>"
-        }
         h += "<h2>Chat transcript</h2>" + section(b.chat) { data in "<pre>\(esc(text(data)))</pre>" }
         h += "<h2>Courier track near delivery</h2>" + section(b.track) { data in "<pre>\(esc(text(data)))</pre>" }
         h += "<h2>All media of the order</h2><table><tr><th>Id</th><th>Type</th><th>Bytes</th><th>SHA-256</th><th>Stored</th></tr>"
         for m in b.media {
-            h += "<tr><td>\(esc(m.id))</td><td>\(esc(m.contentType))</td><td>\(m.size)</td><td><code>\(esc(m.sha256))</code></td><td>"
+            h +=
+                "<tr><td>\(esc(m.id))</td><td>\(esc(m.contentType))</td><td>\(m.size)</td><td><code>\(esc(m.sha256))</code></td><td>"
                 + (m.purgedAt.map { "purged \(esc($0))" } ?? esc(m.createdAt)) + "</td></tr>"
         }
         h += "</table>"
@@ -89,7 +94,8 @@ public enum EvidencePage {
         if let (type, bytes) = images[m.id] {
             out += "<img alt=\"media \(esc(m.id))\" src=\"data:\(esc(type));base64,\(bytes.base64EncodedString())\">"
         } else {
-            out += "<p class=\"na\">Media \(esc(m.id)) is not shown here (purged by retention, or past the page's size budget); its hash is below.</p>"
+            out +=
+                "<p class=\"na\">Media \(esc(m.id)) is not shown here (purged by retention, or past the page's size budget); its hash is below.</p>"
         }
         var caption = "\(m.id) · SHA-256 \(m.sha256)"
         if let t = m.photo?.capturedAt { caption += " · taken \(t)" }

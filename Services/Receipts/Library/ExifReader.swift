@@ -38,7 +38,8 @@ public enum ExifReader {
 
         func u32(_ o: Int) -> Int? {
             guard o >= 0, o + 4 <= b.count else { return nil }
-            let v = little
+            let v =
+                little
                 ? UInt32(b[o]) | UInt32(b[o + 1]) << 8 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 24
                 : UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
             return Int(v)
@@ -63,7 +64,7 @@ public enum ExifReader {
 
         func ascii(_ entry: (type: Int, count: Int, field: Int)?) -> String? {
             guard let entry, entry.type == 2, entry.count > 0, entry.count < 256,
-                  let o = valueOffset(entry, size: entry.count), o + entry.count <= b.count
+                let o = valueOffset(entry, size: entry.count), o + entry.count <= b.count
             else { return nil }
             let raw = b[o..<o + entry.count].prefix { $0 != 0 }
             return String(bytes: raw, encoding: .ascii)?.trimmingCharacters(in: .whitespaces)

@@ -45,7 +45,9 @@ public enum MediaSniffer {
         }
         let heic: Set<String> = ["heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1"]
         let m4a: Set<String> = ["M4A ", "M4B ", "M4P "]
-        let mp4: Set<String> = ["isom", "iso2", "iso3", "iso4", "iso5", "iso6", "mp41", "mp42", "avc1", "dash", "M4V ", "mmp4", "MSNV", "3gp4", "3gp5", "3g2a"]
+        let mp4: Set<String> = [
+            "isom", "iso2", "iso3", "iso4", "iso5", "iso6", "mp41", "mp42", "avc1", "dash", "M4V ", "mmp4", "MSNV", "3gp4", "3gp5", "3g2a",
+        ]
         let major = brands[0]
         if heic.contains(major) { return .heic }
         if m4a.contains(major) { return .m4a }

@@ -222,7 +222,6 @@ public actor MediaStore {
         unlink(blobPath(sha256)) == 0
     }
 
-
     static func syncDirectory(_ dir: String) {
         let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 {

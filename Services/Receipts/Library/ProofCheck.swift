@@ -4,7 +4,9 @@ import PosySchema
 /// The checks recorded on a proof: distance to the address, time against the window,
 /// and what each photo's EXIF says. Pure, so unit tests drive it with any clock.
 public enum ProofCheck {
-    public static func run(order: Order, input: ProofInput, photos: [ProofMedia], at now: Date, farFromAddress: Double = 200)
+    public static func run(
+        order: Order, input: ProofInput, photos: [ProofMedia], at now: Date, farFromAddress: Double = 200
+    )
         -> ProofChecks
     {
         var flags: [String] = []
@@ -25,8 +27,9 @@ public enum ProofCheck {
         for c in photoChecks {
             for f in c.flags where !flags.contains("photo:\(f)") { flags.append("photo:\(f)") }
         }
-        return ProofChecks(distanceMeters: distance, farFromAddress: far, late: lateMinutes > 0, lateMinutes: lateMinutes,
-                           photos: photoChecks, flags: flags)
+        return ProofChecks(
+            distanceMeters: distance, farFromAddress: far, late: lateMinutes > 0, lateMinutes: lateMinutes,
+            photos: photoChecks, flags: flags)
     }
 
     static func photo(order: Order, _ m: ProofMedia, at now: Date, farFromAddress: Double) -> PhotoCheck {

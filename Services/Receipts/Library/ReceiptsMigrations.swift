@@ -3,7 +3,9 @@ import PosyStore
 /// Migrations of `receipts.db` after the core one (version 1: outbox, cursors, meta).
 public enum ReceiptsMigrations {
     public static let all: [Migration] = [
-        Migration(2, "receipts: media, proofs, evidence chains", """
+        Migration(
+            2, "receipts: media, proofs, evidence chains",
+            """
             CREATE TABLE media (
                 id TEXT PRIMARY KEY,
                 sha256 TEXT NOT NULL,
@@ -41,7 +43,9 @@ public enum ReceiptsMigrations {
                 PRIMARY KEY (order_id, n)
             ) WITHOUT ROWID;
             """),
-        Migration(3, "receipts: the sealed head of each evidence chain", """
+        Migration(
+            3, "receipts: the sealed head of each evidence chain",
+            """
             CREATE TABLE evidence_heads (
                 order_id TEXT PRIMARY KEY,
                 n INTEGER NOT NULL,

@@ -1,6 +1,6 @@
 import Foundation
-import PosyCore
 import PosyAccess
+import PosyCore
 import PosyReceiptsPolicy
 import PosySchema
 import PosyStore
@@ -45,9 +45,10 @@ extension ReceiptsService {
                 }
                 media.append(ProofMedia(m))
             }
-            let c = DeliveryConfirmation(orderId: order.id, shopId: order.shopId, courierId: order.courierId,
-                                         customerId: order.customer?.id, ok: input.ok, by: "customer", reason: input.reason,
-                                         note: input.note, media: media, at: now)
+            let c = DeliveryConfirmation(
+                orderId: order.id, shopId: order.shopId, courierId: order.courierId,
+                customerId: order.customer?.id, ok: input.ok, by: "customer", reason: input.reason,
+                note: input.note, media: media, at: now)
             try Self.record(db, c, now: nowDate, events: events, seal: self.seal)
             return c
         }
@@ -56,8 +57,9 @@ extension ReceiptsService {
     /// Stores an answer, chains it and emits its event (inside the caller's write).
     static func record(_ db: SQLiteConnection, _ c: DeliveryConfirmation, now: Date, events: EventLog, seal: EvidenceSeal) throws {
         let outcome = c.ok ? (c.by == "deadline" ? "confirmed-by-deadline" : "confirmed") : "disputed"
-        try db.run("UPDATE proofs SET outcome = ?, completed_at = ? WHERE order_id = ?",
-                   outcome, c.ok ? now.timeIntervalSince1970 : nil, c.orderId)
+        try db.run(
+            "UPDATE proofs SET outcome = ?, completed_at = ? WHERE order_id = ?",
+            outcome, c.ok ? now.timeIntervalSince1970 : nil, c.orderId)
         try EvidenceChain.append(db, seal: seal, orderId: c.orderId, kind: c.ok ? "confirmation" : "dispute", at: c.at, c)
         try events.emit(db, topic: c.ok ? "delivery.confirmed" : "delivery.disputed", payload: c)
     }

@@ -1,6 +1,6 @@
 import Foundation
-import PosyCore
 import PosyAccess
+import PosyCore
 import PosyReceiptsPolicy
 import PosySchema
 import PosyStore
@@ -24,8 +24,9 @@ extension ReceiptsService {
         }
         let shard = MessagingRPC.instance(of: order.conversationId) ?? "messaging-1"
         async let chat = section(shard) {
-            try await self.peer(shard, MessagingRPC.transcript,
-                                JSON.encode(MessagingRPC.ConversationRef(caller: caller, conversationId: order.conversationId)))
+            try await self.peer(
+                shard, MessagingRPC.transcript,
+                JSON.encode(MessagingRPC.ConversationRef(caller: caller, conversationId: order.conversationId)))
         }
         async let track = section("location") {
             try await self.peer("location", LocationRPC.track, JSON.encode(OrderRef(caller: caller, orderId: order.id)))

@@ -1,6 +1,6 @@
 import Foundation
-import PosyCore
 import PosyAccess
+import PosyCore
 import PosyReceiptsPolicy
 import PosySchema
 import PosyStore
@@ -9,8 +9,10 @@ extension ReceiptsService {
     /// `media.begin`: any party of the order may upload a type Posy takes, up to its kind's limit.
     public func beginUpload(_ r: ReceiptsRPC.BeginRequest) async throws -> ReceiptsRPC.UploadStarted {
         guard let accepted = MediaFormat.accepted(forDeclared: r.contentType) else {
-            throw RPCErrorBody(.unsupportedMediaType,
-                               "Content-Type '\(r.contentType)' is not an image (JPEG, PNG, WebP, HEIC), voice (Ogg/Opus, AAC/M4A, AMR, MP3, WAV) or video (MP4/QuickTime, WebM) type")
+            throw RPCErrorBody(
+                .unsupportedMediaType,
+                "Content-Type '\(r.contentType)' is not an image (JPEG, PNG, WebP, HEIC), voice (Ogg/Opus, AAC/M4A, AMR, MP3, WAV) or video (MP4/QuickTime, WebM) type"
+            )
         }
         let kind = accepted.first!.kind
         let limit = config.limits.limit(for: kind)
@@ -37,16 +39,18 @@ extension ReceiptsService {
     public func commitUpload(_ r: ReceiptsRPC.UploadRef) async throws -> MediaInfo {
         let uploader = try uploaderKey(r.caller)
         let stored = try await media.commit(r.uploadId, uploader: uploader)
-        let info = MediaInfo(id: RecordID.make("md"), sha256: stored.sha256, size: stored.size, kind: stored.format.kind,
-                             contentType: stored.format.contentType, orderId: stored.orderId, createdAt: now, photo: stored.photo)
+        let info = MediaInfo(
+            id: RecordID.make("md"), sha256: stored.sha256, size: stored.size, kind: stored.format.kind,
+            contentType: stored.format.contentType, orderId: stored.orderId, createdAt: now, photo: stored.photo)
         let photo = try stored.photo.map { String(decoding: try JSON.encode($0), as: UTF8.self) }
         let record = MediaRecord(media: info, uploadedBy: String(uploader.prefix { $0 != ":" }))
         try await store.write { db in
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO media(id, sha256, size, kind, content_type, order_id, uploader, photo, created_at)
                 VALUES (?,?,?,?,?,?,?,?,?)
                 """, info.id, info.sha256, info.size, info.kind.rawValue, info.contentType, info.orderId, uploader, photo,
-                       info.createdAt)
+                info.createdAt)
             try EvidenceChain.append(db, seal: self.seal, orderId: info.orderId, kind: "media", at: info.createdAt, record)
         }
         return info
@@ -66,10 +70,13 @@ extension ReceiptsService {
         try db.queryOne(
             "SELECT id, sha256, size, kind, content_type, order_id, created_at, photo, purged_at, uploader FROM media WHERE id = ?", id
         ).map { row in
-            (MediaInfo(id: row.string(0)!, sha256: row.string(1)!, size: row.int(2)!, kind: MediaKind(rawValue: row.string(3)!) ?? .image,
-                       contentType: row.string(4)!, orderId: row.string(5)!, createdAt: row.string(6)!,
-                       photo: try row.string(7).map { try JSON.decode(PhotoMetadata.self, from: Data($0.utf8)) },
-                       purgedAt: row.string(8)), row.string(9)!)
+            (
+                MediaInfo(
+                    id: row.string(0)!, sha256: row.string(1)!, size: row.int(2)!, kind: MediaKind(rawValue: row.string(3)!) ?? .image,
+                    contentType: row.string(4)!, orderId: row.string(5)!, createdAt: row.string(6)!,
+                    photo: try row.string(7).map { try JSON.decode(PhotoMetadata.self, from: Data($0.utf8)) },
+                    purgedAt: row.string(8)), row.string(9)!
+            )
         }
     }
 

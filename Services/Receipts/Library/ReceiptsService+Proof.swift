@@ -1,6 +1,6 @@
 import Foundation
-import PosyCore
 import PosyAccess
+import PosyCore
 import PosyReceiptsPolicy
 import PosySchema
 import PosyStore
@@ -16,11 +16,12 @@ extension ReceiptsService {
             throw RPCErrorBody(.forbidden, "only the courier assigned to the order submits its proof")
         }
         guard proofStates.contains(order.state) else {
-            throw RPCErrorBody(.invalidTransition, "proof is taken while an order is outForDelivery or arriving, not \(order.state.rawValue)")
+            throw RPCErrorBody(
+                .invalidTransition, "proof is taken while an order is outForDelivery or arriving, not \(order.state.rawValue)")
         }
         try validate(input)
         if input.handedTo.kind == .safePlace, order.handling.noDoorstep,
-           !(order.dropOff?.kind == .safePlace && order.dropOff?.allowedByShop == true)
+            !(order.dropOff?.kind == .safePlace && order.dropOff?.allowedByShop == true)
         {
             throw RPCErrorBody(.conflict, "this order must not be left on a doorstep: a safe place needs the shop's approval on the order")
         }
@@ -47,10 +48,11 @@ extension ReceiptsService {
         let photos = Array(items.prefix(input.photoIds?.count ?? 0))
         let signature = input.signatureId == nil ? nil : items.last
         let checks = ProofCheck.run(order: order, input: input, photos: photos, at: nowDate, farFromAddress: config.farFromAddress)
-        let proof = Proof(id: RecordID.make("pf"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
-                          customerId: order.customer?.id, photos: photos, signature: signature, lat: input.lat, lon: input.lon,
-                          accuracy: input.accuracy, handedTo: input.handedTo, recipientName: input.recipientName,
-                          note: input.note, checks: checks, submittedAt: now)
+        let proof = Proof(
+            id: RecordID.make("pf"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
+            customerId: order.customer?.id, photos: photos, signature: signature, lat: input.lat, lon: input.lon,
+            accuracy: input.accuracy, handedTo: input.handedTo, recipientName: input.recipientName,
+            note: input.note, checks: checks, submittedAt: now)
         let body = try EvidenceChain.canonical(proof)
         let confirmBy = nowDate.timeIntervalSince1970 + config.confirmWithin
         let events = self.events
@@ -58,8 +60,9 @@ extension ReceiptsService {
             guard try db.queryOne("SELECT 1 FROM proofs WHERE order_id = ?", order.id) == nil else {
                 throw RPCErrorBody(.conflict, "a proof of delivery was already accepted for order \(order.id)")
             }
-            try db.run("INSERT INTO proofs(order_id, id, shop_id, body, delivered_at, confirm_by) VALUES (?,?,?,?,?,?)",
-                       order.id, proof.id, order.shopId, body, nowDate.timeIntervalSince1970, confirmBy)
+            try db.run(
+                "INSERT INTO proofs(order_id, id, shop_id, body, delivered_at, confirm_by) VALUES (?,?,?,?,?,?)",
+                order.id, proof.id, order.shopId, body, nowDate.timeIntervalSince1970, confirmBy)
             try EvidenceChain.append(db, seal: self.seal, orderId: order.id, kind: "proof", at: now, proof)
             try events.emit(db, topic: "proof.accepted", payload: proof)
         }

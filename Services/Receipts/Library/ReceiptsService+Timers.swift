@@ -19,9 +19,10 @@ extension ReceiptsService {
                 nowDate.timeIntervalSince1970)
             for row in due {
                 let proof = try JSON.decode(Proof.self, from: Data(row.string(0)!.utf8))
-                let c = DeliveryConfirmation(orderId: proof.orderId, shopId: proof.shopId, courierId: proof.courierId,
-                                             customerId: proof.customerId, ok: true, by: "deadline", reason: nil, note: nil,
-                                             media: [], at: now)
+                let c = DeliveryConfirmation(
+                    orderId: proof.orderId, shopId: proof.shopId, courierId: proof.courierId,
+                    customerId: proof.customerId, ok: true, by: "deadline", reason: nil, note: nil,
+                    media: [], at: now)
                 try Self.record(db, c, now: nowDate, events: events, seal: self.seal)
             }
             return due.count
@@ -45,16 +46,19 @@ extension ReceiptsService {
         let now = Timestamp.format(nowDate)
         let cutoff = nowDate.timeIntervalSince1970 - retention
         let removable = try await store.write { db -> [String] in
-            let orders = try db.query("""
+            let orders = try db.query(
+                """
                 SELECT DISTINCT p.order_id FROM proofs p JOIN media m ON m.order_id = p.order_id
                 WHERE p.completed_at IS NOT NULL AND p.completed_at <= ? AND m.purged_at IS NULL LIMIT 100
-                """, cutoff).map { $0.string(0)! }
+                """, cutoff
+            ).map { $0.string(0)! }
             var shas: [String] = []
             for order in orders {
                 let items = try Self.mediaOf(db, order: order).filter { $0.purgedAt == nil }
                 try db.run("UPDATE media SET purged_at = ? WHERE order_id = ? AND purged_at IS NULL", now, order)
-                try EvidenceChain.append(db, seal: self.seal, orderId: order, kind: "purge", at: now,
-                                         PurgeRecord(reason: "retention", retentionDays: retention / 86400, media: items.map(ProofMedia.init)))
+                try EvidenceChain.append(
+                    db, seal: self.seal, orderId: order, kind: "purge", at: now,
+                    PurgeRecord(reason: "retention", retentionDays: retention / 86400, media: items.map(ProofMedia.init)))
                 shas += items.map(\.sha256)
             }
             // Only blobs no live media row still points at.

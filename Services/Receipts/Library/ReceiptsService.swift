@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import PosyCore
 import PosyAccess
+import PosyCore
 import PosyOrdersPolicy
 import PosyReceiptsPolicy
 import PosySchema
@@ -25,9 +25,10 @@ public final class ReceiptsService: Sendable {
     /// Seals each evidence chain's head (from the suite's secret).
     let seal: EvidenceSeal
 
-    public init(store: Store, events: EventLog, media: MediaStore, config: ReceiptsConfig, seal: EvidenceSeal, logger: Logger,
-                clock: @escaping @Sendable () -> Date = { Date() }, peer: @escaping PeerCall)
-    {
+    public init(
+        store: Store, events: EventLog, media: MediaStore, config: ReceiptsConfig, seal: EvidenceSeal, logger: Logger,
+        clock: @escaping @Sendable () -> Date = { Date() }, peer: @escaping PeerCall
+    ) {
         self.seal = seal
         self.store = store
         self.events = events
@@ -52,9 +53,13 @@ public final class ReceiptsService: Sendable {
         let head = try EvidenceChain.head(db, orderId: orderId)
         if records.isEmpty, head == nil, try db.queryOne("SELECT 1 FROM proofs WHERE order_id = ?", orderId) != nil {
             // Chain and head both gone: the accepted proof still says there was one.
-            return (records, ChainVerification(orderId: orderId, ok: false, records: 0, head: nil,
-                                               firstMismatch: .init(n: 1, kind: "missing", reason: "the order has an accepted proof but no evidence records"),
-                                               sealChecked: true))
+            return (
+                records,
+                ChainVerification(
+                    orderId: orderId, ok: false, records: 0, head: nil,
+                    firstMismatch: .init(n: 1, kind: "missing", reason: "the order has an accepted proof but no evidence records"),
+                    sealChecked: true)
+            )
         }
         return (records, EvidenceChain.verify(orderId: orderId, records, head: head, seal: seal))
     }

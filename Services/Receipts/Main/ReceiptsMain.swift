@@ -19,9 +19,13 @@ struct ReceiptsMain: AsyncParsableCommand {
     var voiceLimit: Double?
     @Option(name: .customLong("video-limit"), help: "Largest video upload in MiB (env POSY_VIDEO_LIMIT_MIB, default 100).")
     var videoLimit: Double?
-    @Option(name: .customLong("confirm-within"), help: "Hours the customer has to confirm or dispute a delivery (env POSY_CONFIRM_WITHIN_HOURS, default 48).")
+    @Option(
+        name: .customLong("confirm-within"),
+        help: "Hours the customer has to confirm or dispute a delivery (env POSY_CONFIRM_WITHIN_HOURS, default 48).")
     var confirmWithin: Double?
-    @Option(name: .customLong("media-retention"), help: "Days media of completed orders is kept; 0 keeps it for ever (env POSY_MEDIA_RETENTION_DAYS, default 90).")
+    @Option(
+        name: .customLong("media-retention"),
+        help: "Days media of completed orders is kept; 0 keeps it for ever (env POSY_MEDIA_RETENTION_DAYS, default 90).")
     var mediaRetention: Double?
 
     @OptionGroup var options: ServiceOptions
@@ -32,9 +36,10 @@ struct ReceiptsMain: AsyncParsableCommand {
 
     var config: ReceiptsConfig {
         var c = ReceiptsConfig()
-        c.limits = MediaLimits(image: Int64(number(imageLimit, "POSY_IMAGE_LIMIT_MIB", 10) * 1_048_576),
-                               voice: Int64(number(voiceLimit, "POSY_VOICE_LIMIT_MIB", 5) * 1_048_576),
-                               video: Int64(number(videoLimit, "POSY_VIDEO_LIMIT_MIB", 100) * 1_048_576))
+        c.limits = MediaLimits(
+            image: Int64(number(imageLimit, "POSY_IMAGE_LIMIT_MIB", 10) * 1_048_576),
+            voice: Int64(number(voiceLimit, "POSY_VOICE_LIMIT_MIB", 5) * 1_048_576),
+            video: Int64(number(videoLimit, "POSY_VIDEO_LIMIT_MIB", 100) * 1_048_576))
         c.confirmWithin = number(confirmWithin, "POSY_CONFIRM_WITHIN_HOURS", 48) * 3600
         let days = number(mediaRetention, "POSY_MEDIA_RETENTION_DAYS", 90)
         c.mediaRetention = days > 0 ? days * 86400 : nil
@@ -59,7 +64,8 @@ struct ReceiptsMain: AsyncParsableCommand {
         do {
             secret = try SuiteSecret.load(dataDir: dataDir, create: false)
         } catch {
-            throw ValidationError("posy-receipts seals evidence with the suite's secret: set POSY_SECRET or put it in \(dataDir)/secret (posy up creates it)")
+            throw ValidationError(
+                "posy-receipts seals evidence with the suite's secret: set POSY_SECRET or put it in \(dataDir)/secret (posy up creates it)")
         }
         try await ServiceMain.run(
             ServiceDescriptor(service: "receipts", defaultRPCPort: 7140, migrations: ReceiptsMigrations.all),
@@ -69,8 +75,10 @@ struct ReceiptsMain: AsyncParsableCommand {
             let mediaRoot = (dataDir as NSString).appendingPathComponent("media")
             let media = try MediaStore(root: mediaRoot, logger: host.logger)
             host.addHealthCheck("media-disk") { DiskSpace.check(mediaRoot) }
-            let service = ReceiptsService(store: store, events: events, media: media, config: config,
-                                          seal: EvidenceSeal(secret: secret), logger: host.logger) {
+            let service = ReceiptsService(
+                store: store, events: events, media: media, config: config,
+                seal: EvidenceSeal(secret: secret), logger: host.logger
+            ) {
                 instance, method, body in try await host.call(instance, method, body: body)
             }
             try await service.sealMissingHeads()

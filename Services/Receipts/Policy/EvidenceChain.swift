@@ -31,18 +31,22 @@ public enum EvidenceChain {
 
     /// Appends a record to `orderId`'s chain and seals the new head, inside the caller's write; returns it.
     @discardableResult
-    public static func append<T: Encodable>(_ db: SQLiteConnection, seal: EvidenceSeal, orderId: String, kind: String, at: String,
-                                            _ value: T) throws -> EvidenceRecord
-    {
+    public static func append<T: Encodable>(
+        _ db: SQLiteConnection, seal: EvidenceSeal, orderId: String, kind: String, at: String,
+        _ value: T
+    ) throws -> EvidenceRecord {
         let body = try canonical(value)
         let last = try db.queryOne("SELECT n, hash FROM evidence WHERE order_id = ? ORDER BY n DESC LIMIT 1", orderId)
         let n = Int(last?.int(0) ?? 0) + 1
         let prev = last?.string(1) ?? ""
-        let record = EvidenceRecord(orderId: orderId, n: n, kind: kind, at: at, body: body, prevHash: prev,
-                                    hash: hash(prev: prev, body: body))
-        try db.run("INSERT INTO evidence(order_id, n, kind, at, body, prev_hash, hash) VALUES (?,?,?,?,?,?,?)",
-                   orderId, n, kind, at, body, prev, record.hash)
-        try db.run("""
+        let record = EvidenceRecord(
+            orderId: orderId, n: n, kind: kind, at: at, body: body, prevHash: prev,
+            hash: hash(prev: prev, body: body))
+        try db.run(
+            "INSERT INTO evidence(order_id, n, kind, at, body, prev_hash, hash) VALUES (?,?,?,?,?,?,?)",
+            orderId, n, kind, at, body, prev, record.hash)
+        try db.run(
+            """
             INSERT INTO evidence_heads(order_id, n, hash, seal) VALUES (?,?,?,?)
             ON CONFLICT(order_id) DO UPDATE SET n = excluded.n, hash = excluded.hash, seal = excluded.seal
             """, orderId, n, record.hash, seal.seal(orderId: orderId, n: n, hash: record.hash))
@@ -51,8 +55,9 @@ public enum EvidenceChain {
 
     public static func records(_ db: SQLiteConnection, orderId: String) throws -> [EvidenceRecord] {
         try db.query("SELECT n, kind, at, body, prev_hash, hash FROM evidence WHERE order_id = ? ORDER BY n", orderId).map {
-            EvidenceRecord(orderId: orderId, n: Int($0.int(0)!), kind: $0.string(1) ?? "", at: $0.string(2) ?? "",
-                           body: $0.string(3) ?? "", prevHash: $0.string(4) ?? "", hash: $0.string(5) ?? "")
+            EvidenceRecord(
+                orderId: orderId, n: Int($0.int(0)!), kind: $0.string(1) ?? "", at: $0.string(2) ?? "",
+                body: $0.string(3) ?? "", prevHash: $0.string(4) ?? "", hash: $0.string(5) ?? "")
         }
     }
 
@@ -67,15 +72,17 @@ public enum EvidenceChain {
     @discardableResult
     public static func sealMissingHeads(_ db: SQLiteConnection, seal: EvidenceSeal) throws -> Int {
         guard try db.queryOne("SELECT 1 FROM meta WHERE key = 'evidence_heads_sealed'") == nil else { return 0 }
-        let rows = try db.query("""
+        let rows = try db.query(
+            """
             SELECT e.order_id, e.n, e.hash FROM evidence e
             WHERE e.n = (SELECT MAX(n) FROM evidence WHERE order_id = e.order_id)
               AND NOT EXISTS (SELECT 1 FROM evidence_heads h WHERE h.order_id = e.order_id)
             """)
         for r in rows {
             let (order, n, hash) = (r.string(0)!, Int(r.int(1)!), r.string(2)!)
-            try db.run("INSERT INTO evidence_heads(order_id, n, hash, seal) VALUES (?,?,?,?)", order, n, hash,
-                       seal.seal(orderId: order, n: n, hash: hash))
+            try db.run(
+                "INSERT INTO evidence_heads(order_id, n, hash, seal) VALUES (?,?,?,?)", order, n, hash,
+                seal.seal(orderId: order, n: n, hash: hash))
         }
         try db.run("INSERT INTO meta(key, value) VALUES ('evidence_heads_sealed', '1')")
         return rows.count
@@ -85,17 +92,18 @@ public enum EvidenceChain {
     /// the chain against its sealed `head` (the seal itself is checked when `seal` is given).
     public static func verify(orderId: String, _ records: [EvidenceRecord], head: Head?, seal: EvidenceSeal?) -> ChainVerification {
         func failed(_ n: Int, _ kind: String, _ reason: String) -> ChainVerification {
-            ChainVerification(orderId: orderId, ok: false, records: records.count, head: records.last?.hash,
-                              firstMismatch: .init(n: n, kind: kind, reason: reason), sealChecked: seal != nil)
+            ChainVerification(
+                orderId: orderId, ok: false, records: records.count, head: records.last?.hash,
+                firstMismatch: .init(n: n, kind: kind, reason: reason), sealChecked: seal != nil)
         }
         var prev = ""
         for (i, r) in records.enumerated() {
             let mismatch: String? =
-                if r.n != i + 1 { "record \(i + 1) is missing (found n = \(r.n))" }
-                else if r.prevHash != prev { "its prevHash is not the hash of record \(i)" }
-                else if hash(prev: prev, body: r.body) != r.hash { "its hash does not match its body" }
-                else if (try? JSON.decode(JSONValue.self, from: Data(r.body.utf8))) == nil { "its body is not JSON" }
-                else { nil }
+                if r.n != i + 1 { "record \(i + 1) is missing (found n = \(r.n))" } else if r.prevHash != prev {
+                    "its prevHash is not the hash of record \(i)"
+                } else if hash(prev: prev, body: r.body) != r.hash {
+                    "its hash does not match its body"
+                } else if (try? JSON.decode(JSONValue.self, from: Data(r.body.utf8))) == nil { "its body is not JSON" } else { nil }
             if let mismatch { return failed(r.n, r.kind, mismatch) }
             prev = r.hash
         }
@@ -107,7 +115,8 @@ public enum EvidenceChain {
             return failed(head.n, "head", "the head's seal does not match: the head was changed without the suite's secret")
         }
         if records.count < head.n {
-            return failed(records.count + 1, "missing", "records \(records.count + 1)…\(head.n) are missing: the sealed head counts \(head.n)")
+            return failed(
+                records.count + 1, "missing", "records \(records.count + 1)…\(head.n) are missing: the sealed head counts \(head.n)")
         }
         if records.count > head.n {
             return failed(head.n + 1, records[head.n].kind, "the record is beyond the sealed head (\(head.n) records)")
@@ -115,7 +124,8 @@ public enum EvidenceChain {
         if records.last?.hash != head.hash {
             return failed(head.n, records.last?.kind ?? "head", "its hash is not the sealed head's")
         }
-        return ChainVerification(orderId: orderId, ok: true, records: records.count, head: records.last?.hash, firstMismatch: nil,
-                                 sealChecked: seal != nil)
+        return ChainVerification(
+            orderId: orderId, ok: true, records: records.count, head: records.last?.hash, firstMismatch: nil,
+            sealChecked: seal != nil)
     }
 }

@@ -13,7 +13,8 @@ public struct EvidenceSeal: Sendable {
     /// The key is HMAC(secret, label): evidence seals cannot be confused with tokens or signed links
     /// made with the same secret.
     public init(secret: String) {
-        let derived = HMAC<SHA256>.authenticationCode(for: Data("posy evidence head seal v1".utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        let derived = HMAC<SHA256>.authenticationCode(
+            for: Data("posy evidence head seal v1".utf8), using: SymmetricKey(data: Data(secret.utf8)))
         key = SymmetricKey(data: Data(derived))
     }
 

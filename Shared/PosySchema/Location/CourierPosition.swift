@@ -15,9 +15,10 @@ public struct CourierPosition: Codable, Sendable, Equatable {
     /// The orders the courier has under way (staff's live map only).
     public var orderIds: [String]?
 
-    public init(courierId: String?, lat: Double, lon: Double, accuracy: Double, speed: Double? = nil, heading: Double? = nil,
-                at: String, ageSeconds: Double? = nil, orderIds: [String]? = nil)
-    {
+    public init(
+        courierId: String?, lat: Double, lon: Double, accuracy: Double, speed: Double? = nil, heading: Double? = nil,
+        at: String, ageSeconds: Double? = nil, orderIds: [String]? = nil
+    ) {
         self.courierId = courierId
         self.lat = lat
         self.lon = lon

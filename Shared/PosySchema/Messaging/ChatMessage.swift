@@ -18,10 +18,11 @@ public struct ChatMessage: Codable, Sendable, Equatable {
     public var at: String
     public var recalledAt: String?
 
-    public init(conversationId: String, seq: Int64, senderId: String, party: ChatParty, clientMsgId: String?,
-                kind: MessageKind, text: String? = nil, media: MessageMedia? = nil, location: ChatLocation? = nil,
-                card: JSONValue? = nil, at: String, recalledAt: String? = nil)
-    {
+    public init(
+        conversationId: String, seq: Int64, senderId: String, party: ChatParty, clientMsgId: String?,
+        kind: MessageKind, text: String? = nil, media: MessageMedia? = nil, location: ChatLocation? = nil,
+        card: JSONValue? = nil, at: String, recalledAt: String? = nil
+    ) {
         self.conversationId = conversationId
         self.seq = seq
         self.senderId = senderId

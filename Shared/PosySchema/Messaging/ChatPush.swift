@@ -20,9 +20,10 @@ public struct ChatPush: Codable, Sendable, Equatable {
     public var only: String?
     public var bodyLength: Int
 
-    public init(conversationId: String?, orderId: String?, role: String?, unread: [String: Int]?, unreadElse: Int? = nil,
-                only: String? = nil)
-    {
+    public init(
+        conversationId: String?, orderId: String?, role: String?, unread: [String: Int]?, unreadElse: Int? = nil,
+        only: String? = nil
+    ) {
         self.conversationId = conversationId
         self.orderId = orderId
         self.role = role
@@ -43,17 +44,32 @@ public struct ChatPush: Codable, Sendable, Equatable {
             data += Data(((first ? "" : ",") + "\"\(name)\":").utf8)
             first = false
         }
-        if let conversationId { key("conversationId"); data += Data(JSON.quoted(conversationId).utf8) }
-        if let orderId { key("orderId"); data += Data(JSON.quoted(orderId).utf8) }
-        if let role { key("role"); data += Data(JSON.quoted(role).utf8) }
-        if let only { key("only"); data += Data(JSON.quoted(only).utf8) }
+        if let conversationId {
+            key("conversationId")
+            data += Data(JSON.quoted(conversationId).utf8)
+        }
+        if let orderId {
+            key("orderId")
+            data += Data(JSON.quoted(orderId).utf8)
+        }
+        if let role {
+            key("role")
+            data += Data(JSON.quoted(role).utf8)
+        }
+        if let only {
+            key("only")
+            data += Data(JSON.quoted(only).utf8)
+        }
         if let unread, !unread.isEmpty {
             key("unread")
             data += Data("{".utf8)
             data += Data(unread.map { "\(JSON.quoted($0.key)):\($0.value)" }.joined(separator: ",").utf8)
             data += Data("}".utf8)
         }
-        if let unreadElse { key("unreadElse"); data += Data("\(unreadElse)".utf8) }
+        if let unreadElse {
+            key("unreadElse")
+            data += Data("\(unreadElse)".utf8)
+        }
         key("bodyLength")
         data += Data("\(body.count),\"body\":".utf8) + body + Data("}".utf8)
         return data

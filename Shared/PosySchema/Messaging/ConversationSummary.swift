@@ -25,10 +25,11 @@ public struct ConversationSummary: Codable, Sendable, Equatable {
     /// answer) and no staff member has written since: since when.
     public var needsPersonSince: String?
 
-    public init(id: String, kind: String, orderId: String?, shopId: String, parties: [ChatParty], lastSeq: Int64,
-                lastMessage: ChatMessage?, unread: Int, deliveredSeq: Int64, readSeq: Int64, receipts: [PartyReceipt],
-                readOnlyAt: String?, readOnly: Bool, canSend: Bool, needsPersonSince: String? = nil)
-    {
+    public init(
+        id: String, kind: String, orderId: String?, shopId: String, parties: [ChatParty], lastSeq: Int64,
+        lastMessage: ChatMessage?, unread: Int, deliveredSeq: Int64, readSeq: Int64, receipts: [PartyReceipt],
+        readOnlyAt: String?, readOnly: Bool, canSend: Bool, needsPersonSince: String? = nil
+    ) {
         self.needsPersonSince = needsPersonSince
         self.id = id
         self.kind = kind

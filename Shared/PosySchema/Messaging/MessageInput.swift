@@ -10,9 +10,10 @@ public struct MessageInput: Codable, Sendable, Equatable {
     public var durationMs: Int?
     public var location: ChatLocation?
 
-    public init(clientMsgId: String, kind: String, text: String? = nil, mediaId: String? = nil, durationMs: Int? = nil,
-                location: ChatLocation? = nil)
-    {
+    public init(
+        clientMsgId: String, kind: String, text: String? = nil, mediaId: String? = nil, durationMs: Int? = nil,
+        location: ChatLocation? = nil
+    ) {
         self.clientMsgId = clientMsgId
         self.kind = kind
         self.text = text

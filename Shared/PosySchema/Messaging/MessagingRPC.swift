@@ -144,8 +144,8 @@ public enum MessagingRPC {
     /// The instance serving a conversation id (`m2-o…` → `messaging-2`); nil when the id names no shard.
     public static func instance(of conversationId: String) -> String? {
         guard conversationId.first == "m", let dash = conversationId.firstIndex(of: "-"),
-              let shard = Int(conversationId[conversationId.index(after: conversationId.startIndex)..<dash]),
-              (1...99).contains(shard), conversationId.index(after: dash) < conversationId.endIndex
+            let shard = Int(conversationId[conversationId.index(after: conversationId.startIndex)..<dash]),
+            (1...99).contains(shard), conversationId.index(after: dash) < conversationId.endIndex
         else { return nil }
         return "messaging-\(shard)"
     }

@@ -9,9 +9,10 @@ public struct SyncChange: Codable, Sendable, Equatable {
     public var receipt: ReceiptUpdate?
     public var conversation: ConversationSummary?
 
-    public init(type: String, conversationId: String, message: ChatMessage? = nil, receipt: ReceiptUpdate? = nil,
-                conversation: ConversationSummary? = nil)
-    {
+    public init(
+        type: String, conversationId: String, message: ChatMessage? = nil, receipt: ReceiptUpdate? = nil,
+        conversation: ConversationSummary? = nil
+    ) {
         self.type = type
         self.conversationId = conversationId
         self.message = message

@@ -17,9 +17,10 @@ public struct InboxNotification: Codable, Sendable, Equatable {
     public var at: String
     public var readAt: String?
 
-    public init(id: Int64, event: String, template: String, orderId: String?, locale: String, title: String, body: String,
-                priority: NotifyPriority, link: String?, at: String, readAt: String?)
-    {
+    public init(
+        id: Int64, event: String, template: String, orderId: String?, locale: String, title: String, body: String,
+        priority: NotifyPriority, link: String?, at: String, readAt: String?
+    ) {
         self.id = id
         self.event = event
         self.template = template

@@ -10,9 +10,10 @@ public struct NotifyPreferences: Codable, Sendable, Equatable {
     public var phone: String?
     public var email: String?
 
-    public init(locale: String? = nil, quietStart: String? = nil, quietEnd: String? = nil, timeZone: String? = nil,
-                phone: String? = nil, email: String? = nil)
-    {
+    public init(
+        locale: String? = nil, quietStart: String? = nil, quietEnd: String? = nil, timeZone: String? = nil,
+        phone: String? = nil, email: String? = nil
+    ) {
         self.locale = locale
         self.quietStart = quietStart
         self.quietEnd = quietEnd

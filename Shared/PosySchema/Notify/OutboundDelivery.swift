@@ -36,9 +36,10 @@ public struct OutboundDelivery: Codable, Sendable, Equatable {
         }
     }
 
-    public init(id: String, channel: String, target: String, event: String, state: State, attempts: [Attempt], createdAt: String,
-                nextAt: String?, deliveredAt: String?, replayOf: String?)
-    {
+    public init(
+        id: String, channel: String, target: String, event: String, state: State, attempts: [Attempt], createdAt: String,
+        nextAt: String?, deliveredAt: String?, replayOf: String?
+    ) {
         self.id = id
         self.channel = channel
         self.target = target

@@ -11,10 +11,11 @@ public struct NewOrder: Codable, Sendable, Equatable {
     public var surprise: Bool?
     public var notes: String?
 
-    public init(shopId: String, customer: OrderCustomer, recipient: OrderRecipient, sender: OrderSender? = nil,
-                items: [OrderItem], cardMessage: String? = nil, handling: OrderHandling? = nil, window: DeliveryWindow,
-                surprise: Bool? = nil, notes: String? = nil)
-    {
+    public init(
+        shopId: String, customer: OrderCustomer, recipient: OrderRecipient, sender: OrderSender? = nil,
+        items: [OrderItem], cardMessage: String? = nil, handling: OrderHandling? = nil, window: DeliveryWindow,
+        surprise: Bool? = nil, notes: String? = nil
+    ) {
         self.shopId = shopId
         self.customer = customer
         self.recipient = recipient

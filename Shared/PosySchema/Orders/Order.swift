@@ -27,11 +27,12 @@ public struct Order: Codable, Sendable, Equatable {
     public var updatedAt: String
     public var deliveredAt: String?
 
-    public init(id: String, shopId: String, conversationId: String, state: OrderState = .placed, customer: OrderCustomer?,
-                recipient: OrderRecipient?, sender: OrderSender?, items: [OrderItem], cardMessage: String?,
-                handling: OrderHandling, window: DeliveryWindow, surprise: Bool, notes: String?, courierId: String? = nil,
-                failureReason: String? = nil, createdAt: String, updatedAt: String, deliveredAt: String? = nil)
-    {
+    public init(
+        id: String, shopId: String, conversationId: String, state: OrderState = .placed, customer: OrderCustomer?,
+        recipient: OrderRecipient?, sender: OrderSender?, items: [OrderItem], cardMessage: String?,
+        handling: OrderHandling, window: DeliveryWindow, surprise: Bool, notes: String?, courierId: String? = nil,
+        failureReason: String? = nil, createdAt: String, updatedAt: String, deliveredAt: String? = nil
+    ) {
         self.id = id
         self.shopId = shopId
         self.conversationId = conversationId

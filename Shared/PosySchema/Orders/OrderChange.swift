@@ -65,9 +65,10 @@ public struct OrderChange: Codable, Sendable, Equatable {
     public var decidedAt: String?
     public var reason: String?
 
-    public init(id: String, orderId: String, shopId: String, courierId: String?, customerId: String?, change: ChangeInput,
-                state: ChangeState, requestedBy: String, requestedAt: String)
-    {
+    public init(
+        id: String, orderId: String, shopId: String, courierId: String?, customerId: String?, change: ChangeInput,
+        state: ChangeState, requestedBy: String, requestedAt: String
+    ) {
         self.id = id
         self.orderId = orderId
         self.shopId = shopId

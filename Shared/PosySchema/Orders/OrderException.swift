@@ -36,9 +36,10 @@ public struct OrderException: Codable, Sendable, Equatable {
     public var resolvedBy: String?
     public var resolvedAt: String?
 
-    public init(id: String, orderId: String, shopId: String, courierId: String?, kind: ExceptionKind, note: String?,
-                lat: Double?, lon: Double?, mediaIds: [String], openedBy: String, openedAt: String)
-    {
+    public init(
+        id: String, orderId: String, shopId: String, courierId: String?, kind: ExceptionKind, note: String?,
+        lat: Double?, lon: Double?, mediaIds: [String], openedBy: String, openedAt: String
+    ) {
         self.id = id
         self.orderId = orderId
         self.shopId = shopId

@@ -112,7 +112,8 @@ public enum OrdersRPC {
         public var lat: Double?
         public var lon: Double?
         public var mediaIds: [String]?
-        public init(caller: RPCCaller, orderId: String, kind: ExceptionKind, note: String?, lat: Double?, lon: Double?, mediaIds: [String]?) {
+        public init(caller: RPCCaller, orderId: String, kind: ExceptionKind, note: String?, lat: Double?, lon: Double?, mediaIds: [String]?)
+        {
             self.caller = caller
             self.orderId = orderId
             self.kind = kind
@@ -154,13 +155,19 @@ public enum OrdersRPC {
     public struct ShopRequest: Codable, Sendable {
         public var caller: RPCCaller
         public var shop: Shop
-        public init(caller: RPCCaller, shop: Shop) { self.caller = caller; self.shop = shop }
+        public init(caller: RPCCaller, shop: Shop) {
+            self.caller = caller
+            self.shop = shop
+        }
     }
 
     public struct CourierRequest: Codable, Sendable {
         public var caller: RPCCaller
         public var courier: Courier
-        public init(caller: RPCCaller, courier: Courier) { self.caller = caller; self.courier = courier }
+        public init(caller: RPCCaller, courier: Courier) {
+            self.caller = caller
+            self.courier = courier
+        }
     }
 
     public struct DutyRequest: Codable, Sendable {
@@ -190,7 +197,10 @@ public enum OrdersRPC {
     public struct OrderQuery: Codable, Sendable {
         public var caller: RPCCaller
         public var id: String
-        public init(caller: RPCCaller, id: String) { self.caller = caller; self.id = id }
+        public init(caller: RPCCaller, id: String) {
+            self.caller = caller
+            self.id = id
+        }
     }
 
     public struct TransitionRequest: Codable, Sendable {

@@ -76,9 +76,10 @@ public struct OrderEvent: Codable, Sendable, Equatable {
     /// The whole order after the transition; the gateway's stream shows each viewer their view of it.
     public var order: Order?
 
-    public init(orderId: String, shopId: String, state: OrderState, courierId: String?, conversationId: String,
-                actor: String, at: String, detail: String?, order: Order? = nil)
-    {
+    public init(
+        orderId: String, shopId: String, state: OrderState, courierId: String?, conversationId: String,
+        actor: String, at: String, detail: String?, order: Order? = nil
+    ) {
         self.order = order
         self.orderId = orderId
         self.shopId = shopId

@@ -14,9 +14,10 @@ public struct DeliveryConfirmation: Codable, Sendable, Equatable {
     public var media: [ProofMedia]
     public var at: String
 
-    public init(orderId: String, shopId: String, courierId: String?, customerId: String?, ok: Bool, by: String,
-                reason: DisputeReason?, note: String?, media: [ProofMedia], at: String)
-    {
+    public init(
+        orderId: String, shopId: String, courierId: String?, customerId: String?, ok: Bool, by: String,
+        reason: DisputeReason?, note: String?, media: [ProofMedia], at: String
+    ) {
         self.orderId = orderId
         self.shopId = shopId
         self.courierId = courierId

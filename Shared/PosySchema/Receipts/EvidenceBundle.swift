@@ -14,10 +14,11 @@ public struct EvidenceBundle: Codable, Sendable, Equatable {
     public var records: [EvidenceRecord]?
     public var chain: ChainVerification
 
-    public init(orderId: String, generatedAt: String, order: EvidenceSection, timeline: EvidenceSection, chat: EvidenceSection,
-                track: EvidenceSection, proofs: [Proof], confirmations: [DeliveryConfirmation], media: [MediaInfo],
-                records: [EvidenceRecord]?, chain: ChainVerification)
-    {
+    public init(
+        orderId: String, generatedAt: String, order: EvidenceSection, timeline: EvidenceSection, chat: EvidenceSection,
+        track: EvidenceSection, proofs: [Proof], confirmations: [DeliveryConfirmation], media: [MediaInfo],
+        records: [EvidenceRecord]?, chain: ChainVerification
+    ) {
         self.orderId = orderId
         self.generatedAt = generatedAt
         self.order = order

@@ -14,9 +14,10 @@ public struct MediaInfo: Codable, Sendable, Equatable {
     /// Set once retention removed the bytes; the hash stays in the evidence chain.
     public var purgedAt: String?
 
-    public init(id: String, sha256: String, size: Int64, kind: MediaKind, contentType: String, orderId: String,
-                createdAt: String, photo: PhotoMetadata? = nil, purgedAt: String? = nil)
-    {
+    public init(
+        id: String, sha256: String, size: Int64, kind: MediaKind, contentType: String, orderId: String,
+        createdAt: String, photo: PhotoMetadata? = nil, purgedAt: String? = nil
+    ) {
         self.id = id
         self.sha256 = sha256
         self.size = size

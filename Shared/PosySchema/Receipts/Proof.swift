@@ -18,10 +18,11 @@ public struct Proof: Codable, Sendable, Equatable {
     public var checks: ProofChecks?
     public var submittedAt: String
 
-    public init(id: String, orderId: String, shopId: String, courierId: String?, customerId: String?, photos: [ProofMedia],
-                signature: ProofMedia?, lat: Double?, lon: Double?, accuracy: Double?, handedTo: HandOver,
-                recipientName: String?, note: String?, checks: ProofChecks?, submittedAt: String)
-    {
+    public init(
+        id: String, orderId: String, shopId: String, courierId: String?, customerId: String?, photos: [ProofMedia],
+        signature: ProofMedia?, lat: Double?, lon: Double?, accuracy: Double?, handedTo: HandOver,
+        recipientName: String?, note: String?, checks: ProofChecks?, submittedAt: String
+    ) {
         self.id = id
         self.orderId = orderId
         self.shopId = shopId

@@ -12,9 +12,10 @@ public struct ProofInput: Codable, Sendable, Equatable {
     public var recipientName: String?
     public var note: String?
 
-    public init(photoIds: [String]?, signatureId: String? = nil, lat: Double, lon: Double, accuracy: Double,
-                handedTo: HandOver, recipientName: String? = nil, note: String? = nil)
-    {
+    public init(
+        photoIds: [String]?, signatureId: String? = nil, lat: Double, lon: Double, accuracy: Double,
+        handedTo: HandOver, recipientName: String? = nil, note: String? = nil
+    ) {
         self.photoIds = photoIds
         self.signatureId = signatureId
         self.lat = lat
