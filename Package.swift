@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "posy-receipts", targets: ["posy-receipts"]),
         .executable(name: "posy-notify", targets: ["posy-notify"]),
         .executable(name: "posy-gateway", targets: ["posy-gateway"]),
+        .executable(name: "posy-bench", targets: ["posy-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -165,10 +166,6 @@ let package = Package(
             name: "PosyCLI",
             dependencies: [
                 "PosyCore", "PosyAuth", "PosyAccess", "PosyStore", "PosySchema", "PosyZMQ", "PosyReceiptsPolicy",
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -177,6 +174,22 @@ let package = Package(
         .executableTarget(
             name: "posy", dependencies: ["PosyCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/CLI/Main"),
+        // The benchmarks: their own target and executable (`posy bench` runs `posy-bench`).
+        .target(
+            name: "PosyBench",
+            dependencies: [
+                "PosyCLI", "PosyCore", "PosyAuth", "PosySchema", "PosyZMQ",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/CLI/Bench"),
+        .executableTarget(
+            name: "posy-bench", dependencies: ["PosyBench", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/CLI/BenchMain"),
         // Tests/
         .testTarget(
             name: "PosyUnitTests",

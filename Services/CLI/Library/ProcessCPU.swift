@@ -1,9 +1,9 @@
 import Foundation
 
 /// CPU time (user + system) a process has used so far, from `/proc/<pid>/stat` (Linux).
-enum ProcessCPU {
+package enum ProcessCPU {
     /// Seconds of CPU of `pid` (0 for this process); nil where `/proc` is not readable.
-    static func seconds(_ pid: Int32 = 0) -> Double? {
+    package static func seconds(_ pid: Int32 = 0) -> Double? {
         let path = pid == 0 ? "/proc/self/stat" : "/proc/\(pid)/stat"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8),
             let close = text.lastIndex(of: ")")
@@ -15,7 +15,7 @@ enum ProcessCPU {
     }
 
     /// Seconds of CPU of all of `pids` together.
-    static func total(_ pids: [Int32]) -> Double? {
+    package static func total(_ pids: [Int32]) -> Double? {
         var sum = 0.0
         for pid in pids {
             guard let s = seconds(pid) else { return nil }

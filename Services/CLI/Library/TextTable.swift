@@ -1,6 +1,6 @@
 /// Left-aligned plain-text tables for CLI output.
-enum TextTable {
-    static func render(_ rows: [[String]]) -> String {
+package enum TextTable {
+    package static func render(_ rows: [[String]]) -> String {
         guard let columns = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: columns)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }

@@ -108,7 +108,7 @@ public struct UpCommand: AsyncParsableCommand {
     }
 
     /// The directory of the running `posy` executable.
-    static func ownDirectory() -> String {
+    package static func ownDirectory() -> String {
         if let real = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             return (real as NSString).deletingLastPathComponent
         }

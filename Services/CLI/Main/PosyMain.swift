@@ -9,6 +9,6 @@ struct PosyMain: AsyncParsableCommand {
         abstract: "Posy operator CLI: run the suite, check it, watch the bus, mint tokens, benchmark.",
         subcommands: [
             UpCommand.self, StatusCommand.self, PingCommand.self, TailCommand.self, TokenCommand.self, EvidenceCommand.self,
-            BenchCommand.self, DevCommand.self,
+            BenchForwardCommand.self, DevCommand.self,
         ])
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Histogram
 import Logging
+import PosyCLI
 import PosyCore
 import PosySchema
 import PosyZMQ

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PosyCLI
 import PosyCore
 
 #if canImport(FoundationNetworking)

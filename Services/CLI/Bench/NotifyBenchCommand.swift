@@ -5,6 +5,7 @@ import Histogram
 import Hummingbird
 import Logging
 import PosyAuth
+import PosyCLI
 import PosyCore
 import PosySchema
 import Synchronization

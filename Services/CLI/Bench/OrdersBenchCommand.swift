@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Histogram
 import PosyAuth
+import PosyCLI
 import PosyCore
 
 #if canImport(FoundationNetworking)
