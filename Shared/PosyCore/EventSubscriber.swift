@@ -26,47 +26,41 @@ public actor EventSubscriber {
     public typealias DurableHandler = @Sendable (SQLiteConnection, Envelope) throws -> Void
     /// The subscriber's own dispatch: the topic the event arrived on, then the event.
     public typealias TopicHandler = @Sendable (SQLiteConnection, String, Envelope) throws -> Void
-    /// Receives ephemeral events (seq 0) of the subscribed patterns.
-    public typealias EphemeralHandler = @Sendable (String, Envelope) -> Void
 
     let socket: ZMQSocket
     let store: Store?
     let durable: [SubscriptionPattern]
-    let ephemeral: [SubscriptionPattern]
     let startAt: StartPosition
     let directory: Directory
     let pool: RPCClientPool
     let metrics: Metrics
     let logger: Logger
     let handler: TopicHandler
-    let ephemeralHandler: EphemeralHandler?
     var cursors: [StreamKey: EventCursor] = [:]
     /// Cursors set without an applied event (start position `latest`), written with the next batch.
     var unsavedCursors: Set<StreamKey> = []
     public static let replayPage = 2_000
 
     public init(
-        busSub: String, store: Store?, durable: [String], ephemeral: [String] = [], startAt: StartPosition = .beginning,
+        busSub: String, store: Store?, durable: [String], startAt: StartPosition = .beginning,
         directory: Directory, pool: RPCClientPool, metrics: Metrics, logger: Logger,
         receiveHighWaterMark: Int32 = 100_000, inboxCapacity: Int = 10_000,
-        handler: @escaping TopicHandler = { _, _, _ in }, ephemeralHandler: EphemeralHandler? = nil
+        handler: @escaping TopicHandler = { _, _, _ in }
     ) async throws {
         precondition(durable.isEmpty || store != nil, "durable subscriptions need a store for cursors")
         var options = ZMQSocketOptions()
         options.receiveHighWaterMark = receiveHighWaterMark
         options.inboxCapacity = inboxCapacity
-        options.subscriptions = [Topic.heartbeat] + durable + ephemeral
+        options.subscriptions = [Topic.heartbeat] + durable
         socket = try await ZMQSocket.open(.sub, connect: [busSub], options: options, name: "bus-sub")
         self.store = store
         self.durable = durable.map(SubscriptionPattern.init)
-        self.ephemeral = ephemeral.map(SubscriptionPattern.init)
         self.startAt = startAt
         self.directory = directory
         self.pool = pool
         self.metrics = metrics
         self.logger = logger
         self.handler = handler
-        self.ephemeralHandler = ephemeralHandler
         if let store { cursors = try await Self.loadCursors(store) }
     }
 
@@ -137,10 +131,7 @@ public actor EventSubscriber {
                 noteHeads(hb, into: &catchUps)
                 continue
             }
-            if e.seq == 0 {
-                if ephemeral.contains(where: { $0.matches(topic) }) { ephemeralHandler?(topic, e) }
-                continue
-            }
+            if e.seq == 0 { continue }  // ephemeral: not this subscriber's (pushes go to the gateway's own subscription)
             guard isDurable(topic) else { continue }
             switch classify(e, topic: topic) {
             case .next: ready.append((topic, e))

@@ -7,7 +7,7 @@ extension ServiceHost {
     public static func withRunning<T: Sendable>(
         _ host: ServiceHost, _ body: @Sendable (ServiceHost) async throws -> T
     ) async throws -> T {
-        let group = ServiceGroup(configuration: .init(services: [host], logger: host.logger))
+        let group = ServiceGroup(configuration: .init(services: try await host.services(), logger: host.logger))
         let running = Task { try await group.run() }
         do {
             let value = try await body(host)

@@ -8,9 +8,9 @@ import Synchronization
 
 /// Everything a Posy process shares: store, outbox, publisher, RPC server with `health`, `stats` and
 /// `events.replay`, heartbeats, discovery and the durable subscriber. A service builds one with
-/// ``make(_:config:)``, registers its RPC methods and event handlers, then runs it in a
-/// `ServiceGroup` that shuts it down gracefully on SIGTERM/SIGINT.
-public final class ServiceHost: Service, Sendable {
+/// ``make(_:config:)``, registers its RPC methods and event handlers, then runs ``services()`` —
+/// one `Service` per loop — in a `ServiceGroup` that shuts them down gracefully on SIGTERM/SIGINT.
+public final class ServiceHost: Sendable {
     public let descriptor: ServiceDescriptor
     public let logger: Logger
     public let metrics: Metrics
@@ -26,7 +26,6 @@ public final class ServiceHost: Service, Sendable {
     let startedAt = ContinuousClock.now
     let startedAtText = Timestamp.now()
     private let handlers = Mutex<[(SubscriptionPattern, EventSubscriber.DurableHandler)]>([])
-    private let ephemeralHandlers = Mutex<[(SubscriptionPattern, EventSubscriber.EphemeralHandler)]>([])
     private let subscriberBox = Mutex<EventSubscriber?>(nil)
     private let healthChecks = Mutex<[(String, @Sendable () async -> String)]>([])
 
@@ -88,15 +87,10 @@ public final class ServiceHost: Service, Sendable {
 
     /// Registers the handler of durable events matching `pattern` (see ``SubscriptionPattern``).
     /// It runs inside the transaction that advances the cursor: use the connection it is given.
-    /// Register before ``run()``: the subscriber takes the handlers it finds when it starts.
+    /// Register before ``services()``: the subscriber takes the handlers it finds when it is made.
     public func on(_ pattern: String, _ handler: @escaping EventSubscriber.DurableHandler) {
         precondition(store != nil, "durable handlers need a store")
         handlers.withLock { $0.append((SubscriptionPattern(pattern), handler)) }
-    }
-
-    /// Registers a handler of ephemeral events matching `pattern` (before ``run()``).
-    public func onEphemeral(_ pattern: String, _ handler: @escaping EventSubscriber.EphemeralHandler) {
-        ephemeralHandlers.withLock { $0.append((SubscriptionPattern(pattern), handler)) }
     }
 
     func registerBuiltins() {
@@ -129,7 +123,7 @@ public final class ServiceHost: Service, Sendable {
         }
     }
 
-    /// Adds a named check to `health` (before ``run()``): it returns `ok` or what is wrong.
+    /// Adds a named check to `health` (before ``services()``): it returns `ok` or what is wrong.
     public func addHealthCheck(_ name: String, _ check: @escaping @Sendable () async -> String) {
         healthChecks.withLock { $0.append((name, check)) }
     }
@@ -176,72 +170,22 @@ public final class ServiceHost: Service, Sendable {
             startedAt: startedAtText, heads: events?.currentHeads ?? [:], pos: events?.currentPos)
     }
 
-    /// The durable subscriber, once ``run()`` started it.
+    /// The durable subscriber, once ``services()`` made it.
     public var subscriber: EventSubscriber? { subscriberBox.withLock { $0 } }
 
-    public func run() async throws {
+    /// Makes the durable subscriber from the handlers registered so far (call after registering).
+    func makeSubscriber() async throws -> EventSubscriber {
         let durable = handlers.withLock { $0 }
-        let ephemeral = ephemeralHandlers.withLock { $0 }
         let subscriber = try await EventSubscriber(
-            busSub: busSub, store: store, durable: durable.map(\.0.text), ephemeral: ephemeral.map(\.0.text),
-            startAt: descriptor.startAt, directory: directory, pool: pool, metrics: metrics, logger: logger,
-            receiveHighWaterMark: descriptor.receiveHighWaterMark, inboxCapacity: descriptor.inboxCapacity,
+            busSub: busSub, store: store, durable: durable.map(\.0.text), startAt: descriptor.startAt, directory: directory,
+            pool: pool, metrics: metrics, logger: logger, receiveHighWaterMark: descriptor.receiveHighWaterMark,
+            inboxCapacity: descriptor.inboxCapacity,
             handler: { db, topic, e in
                 guard let h = durable.first(where: { $0.0.matches(topic) })?.1 else { return }
                 try h(db, e)
-            },
-            ephemeralHandler: { topic, e in
-                for (p, h) in ephemeral where p.matches(topic) { h(topic, e) }
             })
         subscriberBox.withLock { $0 = subscriber }
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.rpc.run() }
-            group.addTask { await subscriber.run() }
-            group.addTask {
-                while !Task.isCancelled {
-                    self.publishHeartbeat()
-                    try? await Task.sleep(for: .seconds(1))
-                }
-            }
-            if let events, let store {
-                group.addTask {
-                    while !Task.isCancelled {
-                        if let n = try? await events.prune(olderThanHours: self.retentionHours, store: store), n > 0 {
-                            self.logger.info("pruned outbox", metadata: ["rows": "\(n)"])
-                        }
-                        try? await Task.sleep(for: .seconds(3600))
-                    }
-                }
-            }
-            await waitForShutdown()
-            logger.info("shutting down")
-            group.cancelAll()
-            await subscriber.close()
-            await rpc.close()
-        }
-        await publisher.close()
-        await pool.closeAll()
-        store?.close()
-        logger.info("stopped")
-    }
-
-    /// Returns on graceful shutdown (SIGTERM/SIGINT) or, for a child of `posy up`
-    /// (`POSY_EXIT_WITH_PARENT=1`), when that parent is gone — so a killed supervisor leaves no orphans.
-    func waitForShutdown() async {
-        let parent = Environment.string("POSY_EXIT_WITH_PARENT") == "1" ? getppid() : nil
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await gracefulShutdown() }
-            if let parent {
-                group.addTask { [logger] in
-                    while !Task.isCancelled && getppid() == parent {
-                        try? await Task.sleep(for: .milliseconds(500))
-                    }
-                    if !Task.isCancelled { logger.warning("parent process gone; shutting down", metadata: ["parent": "\(parent)"]) }
-                }
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        return subscriber
     }
 
     func publishHeartbeat() {

@@ -3,8 +3,8 @@ import Logging
 import ServiceLifecycle
 
 /// Runs a Posy process: logging, the ``ServiceHost``, the service's own setup (which may return more
-/// services to run beside the host, such as the gateway's HTTP server), and a `ServiceGroup`
-/// that shuts everything down gracefully on SIGTERM or SIGINT.
+/// services to run beside the host's, such as the gateway's HTTP server), and a `ServiceGroup`
+/// that shuts everything down gracefully, in reverse order, on SIGTERM or SIGINT.
 public enum ServiceMain {
     public static func run(
         _ descriptor: ServiceDescriptor, config: ServiceConfig,
@@ -13,17 +13,17 @@ public enum ServiceMain {
         Allocator.tune()
         PosyLogHandler.bootstrap(level: config.logLevel)
         let host: ServiceHost
-        let extraServices: [any Service]
+        let services: [ServiceGroupConfiguration.ServiceConfiguration]
         do {
             host = try await ServiceHost.make(descriptor, config: config)
-            extraServices = try await configure(host)
+            let extra = try await configure(host)
+            services = try await host.services() + extra.map { .init(service: $0) }
         } catch {
             Logger(label: descriptor.instance).critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
         let group = ServiceGroup(
-            configuration: .init(
-                services: [host] + extraServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: host.logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: host.logger))
         try await group.run()
     }
 }

@@ -353,7 +353,7 @@ extension Integration {
         }
 
         @Test(.timeLimit(.minutes(4)))
-        func aSIGKILLInABurstLosesNothingSendsNothingTwiceAndAnArmedEscalationStillFiresOnce() async throws {
+        func aSIGKILLInABurstLosesNothingRepeatsOnlyWithItsIdAndAnArmedEscalationStillFiresOnce() async throws {
             let rig = try await Rig("notify-kill", environment: ["POSY_EXCEPTION_ACK_TIMEOUT": "4"])
             let shop = rig.shop
             let http = rig.http
@@ -399,7 +399,10 @@ extension Integration {
             let mails = await rig.sinks.log("email")
             let messageIds = mails.compactMap { $0["messageId"] as? String }
             #expect(Set(messageIds).count == n, "\(mails.count) emails, \(Set(messageIds).count) distinct")
-            #expect(mails.count == n, "an email repeated across the kill (same Message-ID, so a relay drops it): \(mails.count)")
+            // Outside the suite delivery is at-least-once with a stable id (docs/architecture.md,
+            // "Notify"): a kill between the relay's 250 and the commit repeats those sends, with the
+            // same Message-ID (a relay drops the repeat) — at most one pass of 16 in flight.
+            #expect(messageIds.count == mails.count && mails.count - n <= 16, "\(mails.count) emails for \(n) orders")
             let escalations = await escalated()
             #expect(escalations.count == 1 && escalations.first?["orderId"] as? String == stuck)
             #expect(await rig.suite.stop())

@@ -6,6 +6,7 @@ import PosyCLI
 import PosyCore
 import PosySchema
 import PosyZMQ
+import ServiceLifecycle
 
 /// `posy bench bus`: durable events end to end (emit in the producer's transaction → the
 /// subscriber's commit) next to raw ZeroMQ PUB/SUB through the same XSUB/XPUB forwarder, in one
@@ -254,8 +255,10 @@ struct DurableBench {
                 applied.withLock { $0 += 1 }
             }
         }
-        let producerRun = Task { try await producer.run() }
-        let sinkRun = Task { try await sink.run() }
+        let producerServices = try await producer.services()
+        let sinkServices = try await sink.services()
+        let producerRun = Task { try await ServiceGroup(configuration: .init(services: producerServices, logger: producer.logger)).run() }
+        let sinkRun = Task { try await ServiceGroup(configuration: .init(services: sinkServices, logger: sink.logger)).run() }
         guard await sink.waitForBus(timeout: .seconds(10)), await producer.waitForBus(timeout: .seconds(10)) else {
             throw ValidationError("bench peers could not reach the forwarder")
         }
