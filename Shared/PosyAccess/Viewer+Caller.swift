@@ -2,13 +2,13 @@ import PosySchema
 
 extension Viewer {
     /// The viewer an RPC caller speaks for; `unauthorized` when it names nobody.
-    public init(_ caller: RPCCaller) throws(RPCErrorBody) {
+    public init(_ caller: RPCCaller) throws(PosyError) {
         if let service = caller.service, !service.isEmpty {
             self = .service(service)
             return
         }
         guard let sub = caller.sub, !sub.isEmpty, let role = caller.role.flatMap(Role.init(rawValue:)) else {
-            throw RPCErrorBody(.unauthorized, "the call names no caller")
+            throw PosyError(.unauthorized, "the call names no caller")
         }
         self = .user(sub: sub, role: role, shop: caller.shop, order: caller.order)
     }

@@ -54,7 +54,7 @@ public final class EventLog: Sendable {
     ) throws
         -> Envelope
     {
-        guard Topic.isValid(topic) else { throw RPCErrorBody(.badRequest, "invalid topic '\(topic)'") }
+        guard Topic.isValid(topic) else { throw PosyError(.badRequest, "invalid topic '\(topic)'") }
         guard
             let seq = try db.queryOne(
                 "INSERT INTO topic_heads(topic, seq) VALUES (?, 1) ON CONFLICT(topic) DO UPDATE SET seq = seq + 1 RETURNING seq",
@@ -87,7 +87,7 @@ public final class EventLog: Sendable {
     /// When the oldest returned event is not `after + 1`, the ones between were pruned.
     public func since(_ request: EventsSinceRequest, store: Store) async throws -> Data {
         guard request.epoch.isEmpty || request.epoch == epoch else {
-            throw RPCErrorBody(.epochMismatch, "source \(src) is at epoch \(epoch), not \(request.epoch)")
+            throw PosyError(.epochMismatch, "source \(src) is at epoch \(epoch), not \(request.epoch)")
         }
         let limit = max(0, min(request.limit, 5_000))
         let (rows, head) = try await store.read { db -> ([Data], Int64) in
@@ -106,7 +106,7 @@ public final class EventLog: Sendable {
     /// `events.replay`: events of `topic` after `after`, read from the outbox.
     public func replay(_ request: ReplayRequest, store: Store) async throws -> Data {
         guard request.epoch.isEmpty || request.epoch == epoch else {
-            throw RPCErrorBody(.epochMismatch, "source \(src) is at epoch \(epoch), not \(request.epoch)")
+            throw PosyError(.epochMismatch, "source \(src) is at epoch \(epoch), not \(request.epoch)")
         }
         let limit = max(1, min(request.limit, 5_000))
         let (rows, head) = try await store.read { db -> ([Data], Int64) in

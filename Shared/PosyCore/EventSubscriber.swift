@@ -276,7 +276,7 @@ public actor EventSubscriber {
                     RPCMethod.eventsReplay, body: try JSON.encode(request),
                     timeout: .seconds(2), retries: 1)
                 batch = try ReplayBatch.decode(data)
-            } catch let e as RPCErrorBody where e.code == .epochMismatch {
+            } catch let e as PosyError where e.code == .epochMismatch {
                 cursors[key] = EventCursor(epoch: peer.heartbeat.epoch, seq: 0)
                 continue
             } catch {

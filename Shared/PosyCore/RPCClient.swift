@@ -42,8 +42,8 @@ public final class RPCClient: Sendable {
                         c.resume(returning: frames[2])
                     } else {
                         let body =
-                            (try? JSON.decode(RPCErrorBody.self, from: frames[2]))
-                            ?? RPCErrorBody(.internal, String(decoding: frames[2].prefix(200), as: UTF8.self))
+                            (try? JSON.decode(PosyError.self, from: frames[2]))
+                            ?? PosyError(.internal, String(decoding: frames[2].prefix(200), as: UTF8.self))
                         c.resume(throwing: body)
                     }
                 }
@@ -54,7 +54,7 @@ public final class RPCClient: Sendable {
                 return all
             }) {
                 entry.driver?.cancel()
-                entry.continuation.resume(throwing: RPCErrorBody(.unavailable, "client closed"))
+                entry.continuation.resume(throwing: PosyError(.unavailable, "client closed"))
             }
         }
     }
@@ -72,7 +72,7 @@ public final class RPCClient: Sendable {
         while true {
             do {
                 return try await once(method, body: body, timeout: timeout)
-            } catch let e as RPCErrorBody where (e.code == .timeout || e.code == .unavailable) && attempt < retries {
+            } catch let e as PosyError where (e.code == .timeout || e.code == .unavailable) && attempt < retries {
                 attempt += 1
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(2))
@@ -88,7 +88,7 @@ public final class RPCClient: Sendable {
         do {
             return try JSON.decode(Response.self, from: data)
         } catch {
-            throw RPCErrorBody(.badPayload, "reply of \(method) is not a valid \(Response.self)")
+            throw PosyError(.badPayload, "reply of \(method) is not a valid \(Response.self)")
         }
     }
 
@@ -114,7 +114,7 @@ public final class RPCClient: Sendable {
                     } catch {
                         let code: ErrorCode = (error as? ZMQError)?.isWouldBlock == true ? .unavailable : .internal
                         pending.withLock { $0.removeValue(forKey: id) }?.continuation
-                            .resume(throwing: RPCErrorBody(code, "\(method) to \(self.endpoint): \(error)"))
+                            .resume(throwing: PosyError(code, "\(method) to \(self.endpoint): \(error)"))
                         return
                     }
                 }
@@ -122,7 +122,7 @@ public final class RPCClient: Sendable {
                 try? await Task.sleep(until: deadline)
                 if Task.isCancelled { return }
                 pending.withLock { $0.removeValue(forKey: id) }?.continuation
-                    .resume(throwing: RPCErrorBody(.timeout, "\(method) to \(endpoint): no reply within \(timeout)"))
+                    .resume(throwing: PosyError(.timeout, "\(method) to \(endpoint): no reply within \(timeout)"))
             }
             let answered = pending.withLock { p -> Bool in
                 guard p[id] != nil else { return true }

@@ -11,7 +11,7 @@ public struct RPCRequest: Sendable {
         do {
             return try JSON.decode(T.self, from: body.isEmpty ? Data("{}".utf8) : body)
         } catch {
-            throw RPCErrorBody(.badRequest, "body of \(method) is not a valid \(T.self)")
+            throw PosyError(.badRequest, "body of \(method) is not a valid \(T.self)")
         }
     }
 }

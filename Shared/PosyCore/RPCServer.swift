@@ -57,7 +57,7 @@ public final class RPCServer: Sendable {
         socket.post([[identity, requestId, Data(status.utf8), body]])
     }
 
-    func replyError(_ identity: Data, _ requestId: Data, _ error: RPCErrorBody) {
+    func replyError(_ identity: Data, _ requestId: Data, _ error: PosyError) {
         reply(identity, requestId, RPCStatus.error, JSON.encodeOrEmpty(error))
     }
 
@@ -75,7 +75,7 @@ public final class RPCServer: Sendable {
             logger.warning("RPC request with wrong frames", metadata: ["frames": "\(frames.count)"])
             replyError(
                 identity, requestId.prefix(RPCServer.maxRequestIdBytes),
-                RPCErrorBody(
+                PosyError(
                     .badFrames, "expected [requestId][method][json] with a request id of at most 255 bytes, got \(frames.count - 1) frames")
             )
             return
@@ -85,7 +85,7 @@ public final class RPCServer: Sendable {
         else {
             metrics.increment("rpc_unknown_method")
             let shown = String(decoding: frames[2].prefix(64), as: UTF8.self)
-            replyError(identity, requestId, RPCErrorBody(.unknownMethod, "unknown method '\(shown)'"))
+            replyError(identity, requestId, PosyError(.unknownMethod, "unknown method '\(shown)'"))
             return
         }
         metrics.increment("rpc_requests.\(method)")
@@ -93,21 +93,21 @@ public final class RPCServer: Sendable {
         do {
             let result = try await handler(RPCRequest(method: method, body: frames[3]))
             reply(identity, requestId, RPCStatus.ok, result)
-        } catch let e as RPCErrorBody {
+        } catch let e as PosyError {
             metrics.increment("rpc_errors.\(method)")
             replyError(identity, requestId, e)
         } catch let e as SchemaError {
             metrics.increment("rpc_errors.\(method)")
-            replyError(identity, requestId, RPCErrorBody(e.code, e.message))
+            replyError(identity, requestId, PosyError(e.code, e.message))
         } catch let e as SQLiteError where e.isFull {
             // A full disk is the caller's to know about (507, retry later), not an internal error.
             metrics.increment("rpc_errors.\(method)")
             logger.error("store disk full", metadata: ["method": "\(method)", "error": "\(e)"])
-            replyError(identity, requestId, RPCErrorBody(.insufficientStorage, "the store's disk is full; nothing was changed"))
+            replyError(identity, requestId, PosyError(.insufficientStorage, "the store's disk is full; nothing was changed"))
         } catch {
             metrics.increment("rpc_errors.\(method)")
             logger.error("RPC handler failed", metadata: ["method": "\(method)", "error": "\(error)"])
-            replyError(identity, requestId, RPCErrorBody(.internal, "\(method) failed"))
+            replyError(identity, requestId, PosyError(.internal, "\(method) failed"))
         }
         metrics.observe("rpc.\(method)", seconds: (ContinuousClock.now - start).seconds)
     }

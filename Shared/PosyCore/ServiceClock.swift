@@ -33,8 +33,8 @@ public final class ServiceClock: Sendable {
 
     /// Moves a test clock forward by `seconds` and saves where it stands; returns the new time.
     public func advance(_ seconds: Double, store: Store?) async throws -> Date {
-        guard seconds.isFinite, seconds >= 0 else { throw RPCErrorBody(.invalidField, "seconds: must be 0 or more") }
-        guard isTest else { throw RPCErrorBody(.forbidden, "this service runs on the real clock") }
+        guard seconds.isFinite, seconds >= 0 else { throw PosyError(.invalidField, "seconds: must be 0 or more") }
+        guard isTest else { throw PosyError(.forbidden, "this service runs on the real clock") }
         let now = test.withLock { t -> Date in
             let n = (t ?? Date()).addingTimeInterval(seconds)
             t = n

@@ -19,7 +19,7 @@ extension ServiceHost {
             }
         }
         guard let peer = found, peer.age <= freshness else {
-            throw RPCErrorBody(.unavailable, "\(instance) is not available")
+            throw PosyError(.unavailable, "\(instance) is not available")
         }
         let client = try await pool.client(peer.heartbeat.rpc)
         return try await client.call(method, body: body, timeout: timeout, retries: retries)

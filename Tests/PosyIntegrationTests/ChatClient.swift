@@ -5,7 +5,7 @@ import Logging
 import PosyCore
 import Synchronization
 
-/// A chat device: a real WebSocket client of `GET /v1/stream` that sends `ChatFrames` and records
+/// A chat device: a real WebSocket client of `GET /v1/stream` that sends `StreamFrames` and records
 /// every frame it receives (replies, pushes, stream events) until it is closed or cut.
 final class ChatClient: Sendable {
     /// Parsed frames behind a lock (JSON objects are not `Sendable`; they never leave the lock unguarded).

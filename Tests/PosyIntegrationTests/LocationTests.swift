@@ -254,7 +254,7 @@ extension Integration {
                 if let now = try? await rig.advance(seconds) { return now }
                 try await Task.sleep(for: .milliseconds(200))
             }
-            throw RPCErrorBody(.unavailable, "posy-location never came back")
+            throw PosyError(.unavailable, "posy-location never came back")
         }
 
         @Test(.timeLimit(.minutes(4)))

@@ -270,7 +270,7 @@ extension Integration {
                         return r
                     }
                     #expect(reply?.first == frames[0], "\(name): reply to another request")
-                    let code = reply.flatMap { $0.count == 3 ? try? JSON.decode(RPCErrorBody.self, from: $0[2]).code : nil }
+                    let code = reply.flatMap { $0.count == 3 ? try? JSON.decode(PosyError.self, from: $0[2]).code : nil }
                     // Stateless processes have no events.replay: unknown_method is their right answer.
                     let acceptable: Set<ErrorCode> =
                         ["bus", "gateway"].contains(name) && frames.count == 3

@@ -39,7 +39,7 @@ import Testing
         // limit 0 asks only for the head; any epoch when none is named.
         let head = try ReplayBatch.decode(try await log.since(EventsSinceRequest(epoch: "", after: 0, limit: 0), store: store))
         #expect(head.events.isEmpty && head.head == 6)
-        await #expect(throws: RPCErrorBody.self) {
+        await #expect(throws: PosyError.self) {
             try await log.since(EventsSinceRequest(epoch: "other", after: 0), store: store)
         }
         store.close()

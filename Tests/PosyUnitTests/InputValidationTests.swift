@@ -32,10 +32,10 @@ import Testing
     }
 
     @Test func preferencesRefuseAnAddressWithLineBreaks() throws {
-        #expect(throws: RPCErrorBody.self) {
+        #expect(throws: PosyError.self) {
             try NotifyService.validate(NotifyPreferences(email: "evil@example.com>\r\nRCPT TO:<victim@example.org"))
         }
-        #expect(throws: RPCErrorBody.self) { try NotifyService.validate(NotifyPreferences(phone: "+49 30 1\r\nX: y")) }
+        #expect(throws: PosyError.self) { try NotifyService.validate(NotifyPreferences(phone: "+49 30 1\r\nX: y")) }
         try NotifyService.validate(NotifyPreferences(phone: "+49 30 1234", email: "mei@example.com"))
     }
 

@@ -129,7 +129,7 @@ import Testing
         do {
             try await body()
             Issue.record("expected \(code.rawValue)", sourceLocation: sourceLocation)
-        } catch let e as RPCErrorBody {
+        } catch let e as PosyError {
             #expect(e.code == code, "\(e)", sourceLocation: sourceLocation)
         } catch {
             Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
@@ -237,7 +237,7 @@ import Testing
         let customerPushes = s.pushes("order.position", to: "to.c1.")
         // One push per 2 s at most: here every fix (5 s apart, 25 m) qualifies once out.
         #expect(customerPushes.count > 50)
-        let view = try JSON.decode(TrackingView.self, from: try ChatPush.decode(customerPushes.last!.data).1)
+        let view = try JSON.decode(TrackingView.self, from: try UserPush.decode(customerPushes.last!.data).1)
         #expect(view.position?.courierId == nil && view.eta != nil && view.state == .outForDelivery)
         // Jitter at the 150 m boundary: arriving once.
         for d in [150.0, 170, 149, 190, 140, 185, 145, 120] {

@@ -41,7 +41,7 @@ import Testing
             config: p.config)
         sink.on("t.") { db, e in
             let n = try e.decode([String: Int64].self)["n"] ?? -1
-            if n == poison { throw RPCErrorBody(.badPayload, "poison") }
+            if n == poison { throw PosyError(.badPayload, "poison") }
             try db.run("INSERT INTO effects(src, topic, seq, n) VALUES (?,?,?,?)", e.src, e.type, e.seq, n)
         }
         return sink
@@ -140,7 +140,7 @@ import Testing
             #expect(batch.events.map(\.seq) == [2, 3])
             await #expect {
                 try await client.call(RPCMethod.eventsReplay, body: JSON.encode(ReplayRequest(topic: "t.0", epoch: "other", after: 0)))
-            } throws: { ($0 as? RPCErrorBody)?.code == .epochMismatch }
+            } throws: { ($0 as? PosyError)?.code == .epochMismatch }
             await client.close()
         }
     }

@@ -35,7 +35,7 @@ import Testing
             service = MessagingService(
                 store: store, instance: "messaging-1", epoch: "e1", metrics: Metrics(), logger: .init(label: "test"),
                 clock: { now.withLock { $0 } },
-                peer: { _, _, _, _ in throw RPCErrorBody(.notFound, "no media") },
+                peer: { _, _, _, _ in throw PosyError(.notFound, "no media") },
                 publish: { topic, type, data in pushes.withLock { $0.append(Push(topic: topic, type: type, data: data)) } })
         }
 
@@ -96,7 +96,7 @@ import Testing
         #expect(r.unread == 0 && r.readSeq == 5 && r.deliveredSeq == 5)
         let back = try await shard.service.ack(.init(caller: Self.customer, conversationId: "m1-o1", read: 1))
         #expect(back.readSeq == 5 && back.unread == 0)
-        await #expect(throws: RPCErrorBody.self) {
+        await #expect(throws: PosyError.self) {
             try await shard.service.ack(.init(caller: Self.customer, conversationId: "m1-o1", read: 6))
         }
         // A recall takes the message off unread counts of those who had not read it, and never below 0.
@@ -109,7 +109,7 @@ import Testing
         // Too late to recall after the window.
         let late = try await shard.say(Self.customer, "late")
         shard.now.withLock { $0 += 121 }
-        let error = await #expect(throws: RPCErrorBody.self) {
+        let error = await #expect(throws: PosyError.self) {
             try await shard.service.recall(.init(caller: Self.customer, conversationId: "m1-o1", seq: late.message.seq))
         }
         #expect(error?.code == .conflict)
@@ -129,14 +129,14 @@ import Testing
             RPCCaller(sub: "c1", role: "customer", order: "o9"),
         ]
         for who in strangers {
-            let e = await #expect(throws: RPCErrorBody.self) {
+            let e = await #expect(throws: PosyError.self) {
                 try await shard.service.conversation(.init(caller: who, conversationId: "m1-o1"))
             }
             #expect(e?.code == .notFound)
         }
         // Reassigned: k1 is out (404), k2 is in only after accepting.
         try await shard.order(.assigned, courier: "k2")
-        let gone = await #expect(throws: RPCErrorBody.self) {
+        let gone = await #expect(throws: PosyError.self) {
             try await shard.service.list(.init(caller: Self.courier, conversationId: "m1-o1"))
         }
         #expect(gone?.code == .notFound)
@@ -148,13 +148,13 @@ import Testing
         _ = try await shard.say(Self.customer, "thank you!")
         let view = try await shard.service.conversation(.init(caller: Self.otherCourier, conversationId: "m1-o1"))
         #expect(view.lastSeq == last && !view.canSend)
-        let refused = await #expect(throws: RPCErrorBody.self) { try await shard.say(Self.otherCourier, "bye") }
+        let refused = await #expect(throws: PosyError.self) { try await shard.say(Self.otherCourier, "bye") }
         #expect(refused?.code == .readOnly)
         // Completed: 24 h later nobody sends; history stays readable.
         try await shard.order(.completed, courier: "k2")
         _ = try await shard.say(Self.customer, "one more thing")
         shard.now.withLock { $0 += 24 * 3600 + 1 }
-        let closed = await #expect(throws: RPCErrorBody.self) { try await shard.say(Self.customer, "hello?") }
+        let closed = await #expect(throws: PosyError.self) { try await shard.say(Self.customer, "hello?") }
         #expect(closed?.code == .readOnly)
         #expect(try await shard.service.list(.init(caller: Self.customer, conversationId: "m1-o1")).messages.count > 5)
     }
@@ -164,7 +164,7 @@ import Testing
             do {
                 _ = try MessagingService.validate(input)
                 return nil
-            } catch let e as RPCErrorBody { return e.code } catch { return .internal }
+            } catch let e as PosyError { return e.code } catch { return .internal }
         }
         #expect(code(MessageInput(clientMsgId: "a", kind: "text", text: "hi")) == nil)
         #expect(code(MessageInput(clientMsgId: "a", kind: "text", text: String(repeating: "x", count: 4000))) == nil)
@@ -215,7 +215,7 @@ import Testing
         #expect(frames["link-o1"]?.count == 1)
         #expect(frames["link-o2"] == nil, "a tracking link of another order got this order's chat")
         // Pushes of no order (e.g. a notification about nothing in particular) reach no link.
-        let loose = ChatPush(conversationId: nil, orderId: nil, role: "customer", unread: nil).encode(body: Data("{}".utf8))
+        let loose = UserPush(conversationId: nil, orderId: nil, role: "customer", unread: nil).encode(body: Data("{}".utf8))
         #expect(router.route(topic: "to.c1.", Envelope(src: "notify", epoch: "", seq: 0, type: "notification", data: loose)) == 1)
         #expect(frames["st2"] == nil && frames["admin"] == nil)
         #expect(frames["c1"]?.first?.contains(#""unread":3"#) == true, "\(frames["c1"] ?? [])")
@@ -225,15 +225,15 @@ import Testing
 
     @Test func chatPushesCarryTheirBodyBytesUnchanged() throws {
         let body = Data(#"{"text":"a \"body\": inside","body":{"x":1}}"#.utf8)
-        let push = ChatPush(
+        let push = UserPush(
             conversationId: "m1-o1", orderId: "o1", role: "customer", unread: ["body": 2, "c\"1": 3], unreadElse: 4, only: "c1")
         let data = push.encode(body: body)
         #expect(try JSONSerialization.jsonObject(with: data) is [String: Any], "valid JSON")
-        let (decoded, bytes) = try ChatPush.decode(data)
+        let (decoded, bytes) = try UserPush.decode(data)
         #expect(bytes == body && decoded.unread == ["body": 2, "c\"1": 3] && decoded.unreadElse == 4 && decoded.only == "c1")
         var cut = data
         cut.removeLast(3)
-        #expect(throws: (any Error).self) { try ChatPush.decode(cut + Data("}".utf8)) }
+        #expect(throws: (any Error).self) { try UserPush.decode(cut + Data("}".utf8)) }
     }
 
     @Test func syncTokensRoundTripAndRefuseGarbage() throws {
@@ -245,7 +245,7 @@ import Testing
             "!!!", "bWVzc2FnaW5nLTE9YWJj", Data("orders=abc:1".utf8).base64EncodedString(),
             Data("messaging-1=abc:-1".utf8).base64EncodedString(),
         ] {
-            #expect(throws: RPCErrorBody.self) { try SyncToken(text: bad) }
+            #expect(throws: PosyError.self) { try SyncToken(text: bad) }
         }
         #expect(MessagingRPC.instance(of: "m2-o1") == "messaging-2")
         for bad in ["m0-o1", "m100-o1", "x2-o1", "m2-", "m-o1", "mm-1"] { #expect(MessagingRPC.instance(of: bad) == nil, "\(bad)") }

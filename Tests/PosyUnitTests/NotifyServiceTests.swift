@@ -215,8 +215,8 @@ import Testing
         #expect(pushes.allSatisfy { $0.type == "notification" })
         #expect(pushes.filter { $0.topic == Topic.user("c1") }.count == 5)
         #expect(pushes.filter { $0.topic == Topic.user("k1") }.count == 1)
-        #expect(pushes.filter { $0.topic == ChatPush.shopTopic("s1") }.count == 3)
-        let staffPush = try ChatPush.decode(try #require(pushes.first { $0.topic == ChatPush.shopTopic("s1") }).data)
+        #expect(pushes.filter { $0.topic == UserPush.shopTopic("s1") }.count == 3)
+        let staffPush = try UserPush.decode(try #require(pushes.first { $0.topic == UserPush.shopTopic("s1") }).data)
         #expect(staffPush.0.role == "staff")
     }
 
@@ -297,7 +297,7 @@ import Testing
         let rest = try await s.service.inbox(NotifyRPC.InboxRequest(caller: Station.caller("c1", .customer), before: first.next, limit: 2))
         #expect(rest.notifications.map(\.template) == ["order.confirmed"] && rest.next == nil)
         let id = first.notifications[0].id
-        await #expect(throws: RPCErrorBody.self) {
+        await #expect(throws: PosyError.self) {
             try await s.service.markRead(NotifyRPC.ReadRequest(caller: Station.caller("c2", .customer), id: id))
         }
         let read = try await s.service.markRead(NotifyRPC.ReadRequest(caller: Station.caller("c1", .customer), id: id))
@@ -310,14 +310,14 @@ import Testing
             NotifyPreferences(locale: "fr"), NotifyPreferences(quietStart: "25:00"), NotifyPreferences(timeZone: "Mars/Base"),
             NotifyPreferences(email: "nope"), NotifyPreferences(phone: "call me"),
         ] {
-            await #expect(throws: RPCErrorBody.self) {
+            await #expect(throws: PosyError.self) {
                 _ = try await s.service.preferences(NotifyRPC.PreferencesRequest(caller: Station.caller("c1", .customer), set: bad))
             }
         }
         // A tracking link's token has no inbox; staff of another shop cannot name this one's manager.
         let link = Viewer.caller(TokenClaims(sub: "c1", role: .customer, order: "order-0001", iat: 0, exp: Int64.max))
-        await #expect(throws: RPCErrorBody.self) { _ = try await s.service.inbox(NotifyRPC.InboxRequest(caller: link)) }
-        await #expect(throws: RPCErrorBody.self) {
+        await #expect(throws: PosyError.self) { _ = try await s.service.inbox(NotifyRPC.InboxRequest(caller: link)) }
+        await #expect(throws: PosyError.self) {
             _ = try await s.service.shopSettings(
                 NotifyRPC.ShopSettingsRequest(
                     caller: Station.caller("st9", .staff, shop: "s2"), shopId: "s1",
@@ -366,7 +366,7 @@ import Testing
         #expect(
             try await s.service.deliveries(NotifyRPC.WebhookDeliveriesRequest(caller: staff, webhookId: hook.id)).map(\.state) == [.pending]
         )
-        await #expect(throws: RPCErrorBody.self) {
+        await #expect(throws: PosyError.self) {
             _ = try await s.service.deleteWebhook(
                 NotifyRPC.WebhookRef(caller: Station.caller("st9", .staff, shop: "s2"), webhookId: hook.id))
         }
@@ -405,16 +405,16 @@ import Testing
         for url in [
             "http://127.0.0.1:7110/", "http://localhost:7101/", "http://[::1]/", "http://169.254.169.254/latest", "http://2130706433/",
         ] {
-            await #expect(throws: RPCErrorBody.self, "\(url)") {
+            await #expect(throws: PosyError.self, "\(url)") {
                 do {
                     _ = try await s.service.createWebhook(NotifyRPC.WebhookCreateRequest(caller: staff, url: url, events: ["order.*"]))
-                } catch let e as RPCErrorBody {
+                } catch let e as PosyError {
                     #expect(e.code == .destinationNotAllowed, "\(url): \(e)")
                     throw e
                 }
             }
         }
-        await #expect(throws: RPCErrorBody.self) {
+        await #expect(throws: PosyError.self) {
             _ = try await s.service.createWebhook(
                 NotifyRPC.WebhookCreateRequest(caller: staff, url: "file:///etc/passwd", events: ["order.*"]))
         }

@@ -49,13 +49,13 @@ func sampleOrder(
     func everyTransitionFrom(_ from: OrderState) throws {
         for to in OrderState.allCases {
             let order = sampleOrder(from, courier: "k1")
-            let result = Result { () throws(RPCErrorBody) in
+            let result = Result { () throws(PosyError) in
                 try OrderLifecycle.check(order, to: to, by: Self.actor(for: to), courierId: "k2", reason: "gate closed")
             }
             if Self.valid.contains("\(from.rawValue)>\(to.rawValue)") {
                 #expect(throws: Never.self, "\(from) → \(to) should be allowed") { try result.get() }
             } else {
-                #expect(throws: RPCErrorBody.self, "\(from) → \(to) should be refused") { try result.get() }
+                #expect(throws: PosyError.self, "\(from) → \(to) should be refused") { try result.get() }
                 if case .failure(let e) = result {
                     #expect(e.code == .invalidTransition)
                     #expect(e.code.httpStatus == 409)

@@ -45,7 +45,7 @@ import Testing
         do {
             _ = try await body()
             return nil
-        } catch let e as RPCErrorBody {
+        } catch let e as PosyError {
             return e.code
         } catch {
             return .internal
@@ -203,8 +203,8 @@ import Testing
         #expect(try await svc.list(for: t.staff, status: .assigned).items.count == 5)
         #expect(try await svc.list(for: t.customer, limit: 200).items.count == 24)  // c1 is the customer of every sample order
         #expect(try await svc.list(for: .user(sub: "c1", role: .customer, shop: nil, order: mine[3])).items.map(\.id) == [mine[3]])
-        await #expect { try await svc.list(for: t.staff, cursor: "%%%") } throws: { ($0 as? RPCErrorBody)?.code == .badRequest }
-        await #expect { try await svc.list(for: t.staff, limit: 0) } throws: { ($0 as? RPCErrorBody)?.code == .invalidField }
+        await #expect { try await svc.list(for: t.staff, cursor: "%%%") } throws: { ($0 as? PosyError)?.code == .badRequest }
+        await #expect { try await svc.list(for: t.staff, limit: 0) } throws: { ($0 as? PosyError)?.code == .invalidField }
     }
 }
 
@@ -234,26 +234,26 @@ import Testing
         await #expect {
             try await svc.decideChange(orderId: order.id, changeId: again.id, approve: true, reason: nil, by: t.staff)
         } throws: {
-            ($0 as? RPCErrorBody)?.code == .invalidTransition
+            ($0 as? PosyError)?.code == .invalidTransition
         }
         // Not the courier's to change, nor another customer's; one field at a time.
         await #expect {
             try await svc.requestChange(
                 orderId: order.id, ChangeInput(dropOff: DropOffInstruction(kind: .safePlace, description: "porch")), by: t.courier)
         } throws: {
-            ($0 as? RPCErrorBody)?.code == .forbidden
+            ($0 as? PosyError)?.code == .forbidden
         }
         await #expect {
             try await svc.requestChange(
                 orderId: order.id, ChangeInput(window: window), by: .user(sub: "c9", role: .customer, shop: nil, order: nil))
         } throws: {
-            ($0 as? RPCErrorBody)?.code == .notFound
+            ($0 as? PosyError)?.code == .notFound
         }
         await #expect {
             try await svc.requestChange(
                 orderId: order.id, ChangeInput(address: AddressChange(address: "x", lat: 1, lon: 1), window: window), by: t.customer)
         } throws: {
-            ($0 as? RPCErrorBody)?.code == .invalidField
+            ($0 as? PosyError)?.code == .invalidField
         }
         let topics = try await store.read { db in
             try db.query("SELECT topic, COUNT(*) FROM outbox WHERE topic LIKE 'order.change.%' GROUP BY topic ORDER BY topic").map {
@@ -276,10 +276,10 @@ import Testing
             try await svc.requestChange(
                 orderId: order.id, ChangeInput(address: AddressChange(address: "1 Thief Ln", lat: 31.3, lon: 121.5)), by: link)
         } throws: {
-            ($0 as? RPCErrorBody)?.code == .sessionRequired
+            ($0 as? PosyError)?.code == .sessionRequired
         }
         await #expect { try await svc.transition(order.id, to: .cancelled, by: link) } throws: {
-            ($0 as? RPCErrorBody)?.code == .sessionRequired
+            ($0 as? PosyError)?.code == .sessionRequired
         }
         // Asking is fine, but even before pickup it waits for the shop.
         let asked = try await svc.requestChange(
@@ -293,7 +293,7 @@ import Testing
         // A link of another order is nobody here; the customer's own sign-in still cancels.
         let otherLink = Viewer.user(sub: "c1", role: .customer, shop: nil, order: "o-other")
         await #expect { try await svc.transition(order.id, to: .cancelled, by: otherLink) } throws: {
-            ($0 as? RPCErrorBody)?.code == .notFound
+            ($0 as? PosyError)?.code == .notFound
         }
         #expect(try await svc.transition(order.id, to: .cancelled, by: t.customer).state == .cancelled)
     }

@@ -89,14 +89,14 @@ import Testing
         #expect(try EnvelopeCodec.decode(escalated[0]).decode(OrderException.self).id == traffic.id)
         // Resolve needs an acknowledgement first; then acknowledge, resolve; no second resolve.
         await #expect { try await svc.resolveException(traffic.id, resolution: .contactCustomer, note: nil, by: staff) } throws: {
-            ($0 as? RPCErrorBody)?.code == .invalidTransition
+            ($0 as? PosyError)?.code == .invalidTransition
         }
         let acked = try await svc.acknowledgeException(traffic.id, by: staff)
         #expect(acked.state == .acknowledged && acked.acknowledgedBy == "staff:st1")
         let resolved = try await svc.resolveException(traffic.id, resolution: .contactCustomer, note: "called Mei", by: staff)
         #expect(resolved.state == .resolved && resolved.resolution == .contactCustomer)
         await #expect { try await svc.resolveException(traffic.id, resolution: .none, note: nil, by: staff) } throws: {
-            ($0 as? RPCErrorBody)?.code == .invalidTransition
+            ($0 as? PosyError)?.code == .invalidTransition
         }
         // Acknowledged in time: no escalation.
         let gate = try await svc.openException(orderId: id, kind: .accessDenied, note: nil, by: courier)
@@ -108,11 +108,11 @@ import Testing
         // Who may do what.
         let other = Viewer.user(sub: "k2", role: .courier, shop: "s1", order: nil)
         await #expect { try await svc.openException(orderId: id, kind: .other, note: nil, by: other) } throws: {
-            ($0 as? RPCErrorBody)?.code == .notFound
+            ($0 as? PosyError)?.code == .notFound
         }
-        await #expect { try await svc.acknowledgeException(gate.id, by: courier) } throws: { ($0 as? RPCErrorBody)?.code == .notFound }
+        await #expect { try await svc.acknowledgeException(gate.id, by: courier) } throws: { ($0 as? PosyError)?.code == .notFound }
         await #expect { try await svc.openException(orderId: id, kind: .other, note: nil, lat: 91, lon: 0, by: courier) } throws: {
-            ($0 as? RPCErrorBody)?.code == .invalidField
+            ($0 as? PosyError)?.code == .invalidField
         }
         #expect(try await Self.topics(store, "exception.opened").count == 2)
         #expect(try await Self.topics(store, "exception.resolved").count == 1)

@@ -15,7 +15,7 @@ import Testing
             try await Task.sleep(for: .seconds(3))
             return Data("{}".utf8)
         }
-        server.register("fail") { _ in throw RPCErrorBody(.conflict, "no") }
+        server.register("fail") { _ in throw PosyError(.conflict, "no") }
         server.register("crash") { _ in throw CocoaError(.fileNoSuchFile) }
         Task { await server.run() }
         return server
@@ -25,11 +25,11 @@ import Testing
         let server = try await Self.server()
         let client = try await RPCClient(endpoint: server.endpoint)
         #expect(try await client.call("echo", Echo(text: "hi"), as: Echo.self) == Echo(text: "hi"))
-        await #expect { try await client.call("nope") } throws: { ($0 as? RPCErrorBody)?.code == .unknownMethod }
-        await #expect { try await client.call("fail") } throws: { ($0 as? RPCErrorBody)?.code == .conflict }
-        await #expect { try await client.call("crash") } throws: { ($0 as? RPCErrorBody)?.code == .internal }
+        await #expect { try await client.call("nope") } throws: { ($0 as? PosyError)?.code == .unknownMethod }
+        await #expect { try await client.call("fail") } throws: { ($0 as? PosyError)?.code == .conflict }
+        await #expect { try await client.call("crash") } throws: { ($0 as? PosyError)?.code == .internal }
         await #expect { try await client.call("echo", body: Data("not json".utf8)) } throws: {
-            ($0 as? RPCErrorBody)?.code == .badRequest
+            ($0 as? PosyError)?.code == .badRequest
         }
         await client.close()
         await server.close()
@@ -61,13 +61,13 @@ import Testing
         let server = try await Self.server()
         let client = try await RPCClient(endpoint: server.endpoint)
         await #expect { try await client.call("slow", timeout: .milliseconds(200)) } throws: {
-            ($0 as? RPCErrorBody)?.code == .timeout
+            ($0 as? PosyError)?.code == .timeout
         }
         await server.close()
         // Nobody listening: unavailable/timeout after the retries.
         let lonely = try await RPCClient(endpoint: "tcp://127.0.0.1:1")
         await #expect { try await lonely.call("echo", timeout: .milliseconds(100), retries: 2) } throws: {
-            let code = ($0 as? RPCErrorBody)?.code
+            let code = ($0 as? PosyError)?.code
             return code == .unavailable || code == .timeout
         }
         await lonely.close()
@@ -97,15 +97,15 @@ import Testing
         let a = try #require(await receive(dealer))
         #expect(a[0] == Data("r1".utf8))
         #expect(String(decoding: a[1], as: UTF8.self) == "error")
-        #expect(try JSON.decode(RPCErrorBody.self, from: a[2]).code == .badFrames)
+        #expect(try JSON.decode(PosyError.self, from: a[2]).code == .badFrames)
         var junk = Data(count: 1 << 20)
         junk.withUnsafeMutableBytes { p in for i in 0..<p.count { p[i] = UInt8(truncatingIfNeeded: i &* 31) } }
         try await dealer.send([Data("r2".utf8), junk, junk])
         let b = try #require(await receive(dealer))
-        #expect(try JSON.decode(RPCErrorBody.self, from: b[2]).code == .unknownMethod)
+        #expect(try JSON.decode(PosyError.self, from: b[2]).code == .unknownMethod)
         try await dealer.send([Data("r3".utf8), Data("echo".utf8), Data("{}".utf8)])  // valid JSON, wrong type
         let c = try #require(await receive(dealer))
-        #expect(try JSON.decode(RPCErrorBody.self, from: c[2]).code == .badRequest)
+        #expect(try JSON.decode(PosyError.self, from: c[2]).code == .badRequest)
         await dealer.close()
         await server.close()
     }

@@ -201,21 +201,21 @@ import Testing
         let store = try MediaStore(root: Self.root(), logger: Logger(label: "test"))
         let png = try MediaSnifferTests.fixture("photo.png")
         let a = try await store.begin(orderId: "o1", uploader: "u", accepted: [.jpeg], limit: 1 << 20)
-        await #expect(throws: RPCErrorBody.self) { try await store.append(a, offset: 0, bytes: png) }
+        await #expect(throws: PosyError.self) { try await store.append(a, offset: 0, bytes: png) }
         #expect(await store.activeUploads == 0)
         let b = try await store.begin(orderId: "o1", uploader: "u", accepted: [.png], limit: 150)
         _ = try await store.append(b, offset: 0, bytes: png)
         do {
             _ = try await store.append(b, offset: Int64(png.count), bytes: png)
             Issue.record("over the limit was accepted")
-        } catch let e as RPCErrorBody {
+        } catch let e as PosyError {
             #expect(e.code == .tooLarge)
         }
         let c = try await store.begin(orderId: "o1", uploader: "u", accepted: [.png], limit: 1 << 20)
-        await #expect(throws: RPCErrorBody.self) { try await store.append(c, offset: 5, bytes: png) }  // out of order
+        await #expect(throws: PosyError.self) { try await store.append(c, offset: 5, bytes: png) }  // out of order
         let d = try await store.begin(orderId: "o1", uploader: "u", accepted: [.png], limit: 1 << 20)
         _ = try await store.append(d, offset: 0, bytes: png)
-        await #expect(throws: RPCErrorBody.self) { try await store.commit(d, uploader: "someone else") }
+        await #expect(throws: PosyError.self) { try await store.commit(d, uploader: "someone else") }
     }
 }
 
@@ -285,7 +285,7 @@ import Testing
     }
 
     static func code(_ body: () throws -> Void) -> ErrorCode? {
-        do { try body() } catch let e as RPCErrorBody { return e.code } catch { return .internal }
+        do { try body() } catch let e as PosyError { return e.code } catch { return .internal }
         return nil
     }
 

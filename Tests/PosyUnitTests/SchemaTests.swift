@@ -77,7 +77,7 @@ import Testing
         #expect(try JSON.decode(ProbeAck.self, from: JSON.encode(ack)) == ack)
         let request = ReplayRequest(topic: "order.created", epoch: "e", after: 10, limit: 5)
         #expect(try JSON.decode(ReplayRequest.self, from: JSON.encode(request)) == request)
-        let error = RPCErrorBody(.unknownMethod, "nope")
+        let error = PosyError(.unknownMethod, "nope")
         let text = String(decoding: try JSON.encode(error), as: UTF8.self)
         #expect(text.contains(#""code":"unknown_method""#))
     }

@@ -65,7 +65,7 @@ import Testing
             "!!", "b3JkZXJz", Data("orders:abc:-1".utf8).base64EncodedString(), Data("orders:abc:x".utf8).base64EncodedString(),
             Data("orders:a:1;orders:b:2".utf8).base64EncodedString(),
         ] {
-            #expect(throws: RPCErrorBody.self, "\(bad)") { try StreamCursor(text: bad) }
+            #expect(throws: PosyError.self, "\(bad)") { try StreamCursor(text: bad) }
         }
     }
 

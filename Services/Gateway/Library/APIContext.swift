@@ -18,8 +18,8 @@ struct APIContext: Sendable {
     struct RateLimited: Error {
         let retryAfter: Double
 
-        var body: RPCErrorBody {
-            RPCErrorBody(.rateLimited, "too many requests for this token; retry after \(Int(retryAfter.rounded(.up))) s")
+        var body: PosyError {
+            PosyError(.rateLimited, "too many requests for this token; retry after \(Int(retryAfter.rounded(.up))) s")
         }
 
         /// Whole seconds, at least 1.
@@ -45,12 +45,12 @@ struct APIContext: Sendable {
         } else if queryToken, let t = request.uri.queryParameters.get("access_token"), !t.isEmpty {
             token = t
         } else {
-            throw RPCErrorBody(.unauthorized, "missing bearer token")
+            throw PosyError(.unauthorized, "missing bearer token")
         }
         do {
             return try signer.verify(token)
         } catch {
-            throw RPCErrorBody(.unauthorized, error.description)
+            throw PosyError(.unauthorized, error.description)
         }
     }
 
@@ -61,13 +61,13 @@ struct APIContext: Sendable {
         do {
             buffer = try await request.collectBody(upTo: limit)
         } catch {
-            throw RPCErrorBody(.tooLarge, "body over \(limit) bytes")
+            throw PosyError(.tooLarge, "body over \(limit) bytes")
         }
         let data = Data(buffer.readableBytesView)
         do {
             return try JSON.decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)
         } catch {
-            throw RPCErrorBody(.badRequest, "body is not a valid \(T.self): \(Self.describe(error))")
+            throw PosyError(.badRequest, "body is not a valid \(T.self): \(Self.describe(error))")
         }
     }
 
@@ -115,7 +115,7 @@ struct APIContext: Sendable {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func error(_ e: RPCErrorBody) -> Response {
+    static func error(_ e: PosyError) -> Response {
         var response = json(JSON.encodeOrEmpty(e), status: HTTPResponse.Status(code: e.code.httpStatus))
         if e.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
         return response
@@ -125,7 +125,7 @@ struct APIContext: Sendable {
     func handle(_ body: () async throws -> Response) async -> Response {
         do {
             return try await body()
-        } catch let e as RPCErrorBody {
+        } catch let e as PosyError {
             return Self.error(e)
         } catch let e as RateLimited {
             var response = Self.error(e.body)
@@ -133,7 +133,7 @@ struct APIContext: Sendable {
             return response
         } catch {
             host.logger.error("API route failed", metadata: ["error": "\(error)"])
-            return Self.error(RPCErrorBody(.internal, "internal error"))
+            return Self.error(PosyError(.internal, "internal error"))
         }
     }
 }

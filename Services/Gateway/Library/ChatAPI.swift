@@ -49,7 +49,7 @@ enum ChatAPI {
                 let q = request.uri.queryParameters
                 func number(_ name: String) throws -> Int64? {
                     guard let text = q.get(name) else { return nil }
-                    guard let n = Int64(text) else { throw RPCErrorBody(.invalidField, "\(name): not a number") }
+                    guard let n = Int64(text) else { throw PosyError(.invalidField, "\(name): not a number") }
                     return n
                 }
                 let limit = try number("limit").map { Int(clamping: $0) }
@@ -91,7 +91,7 @@ enum ChatAPI {
             await api.handle {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
-                guard let seq = Int64(try context.parameters.require("seq")) else { throw RPCErrorBody(.notFound, "no such message") }
+                guard let seq = Int64(try context.parameters.require("seq")) else { throw PosyError(.notFound, "no such message") }
                 return APIContext.json(try await chat.recall(caller, id, seq: seq))
             }
         }
@@ -99,7 +99,7 @@ enum ChatAPI {
             await api.handle {
                 let caller = try api.caller(request)
                 let q = request.uri.queryParameters
-                guard let limit = q.get("limit").map({ Int($0) }) ?? 500 else { throw RPCErrorBody(.invalidField, "limit: not a number") }
+                guard let limit = q.get("limit").map({ Int($0) }) ?? 500 else { throw PosyError(.invalidField, "limit: not a number") }
                 let since = q.get("since").flatMap { $0.isEmpty ? nil : $0 }
                 return APIContext.json(try JSON.encode(try await chat.sync(caller, since: since, limit: limit)))
             }

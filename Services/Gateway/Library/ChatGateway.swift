@@ -11,7 +11,7 @@ struct ChatGateway: Sendable {
     /// The shard instance of a conversation id; `not_found` for an id that names none.
     static func shard(_ conversationId: String) throws -> String {
         guard let instance = MessagingRPC.instance(of: conversationId) else {
-            throw RPCErrorBody(.notFound, "no conversation \(conversationId)")
+            throw PosyError(.notFound, "no conversation \(conversationId)")
         }
         return instance
     }
@@ -77,7 +77,7 @@ struct ChatGateway: Sendable {
     /// What changed for the caller since `token`, from every shard the token or the heartbeats name.
     /// A shard that does not answer keeps its place in the next token and is listed as unavailable.
     func sync(_ caller: RPCCaller, since token: String?, limit: Int) async throws -> SyncPage {
-        guard (1...1_000).contains(limit) else { throw RPCErrorBody(.invalidField, "limit: 1…1000") }
+        guard (1...1_000).contains(limit) else { throw PosyError(.invalidField, "limit: 1…1000") }
         var positions = try token.map(SyncToken.init(text:)) ?? SyncToken()
         let shards = Set(liveShards).union(positions.shards.keys).sorted()
         let results = await withTaskGroup(of: (String, Result<MessagingRPC.ShardSync, any Error>).self) { group in
@@ -108,7 +108,7 @@ struct ChatGateway: Sendable {
                 more = more || s.more
                 if s.reset { reset.append(shard) }
                 positions.shards[shard] = .init(epoch: s.epoch, pos: s.pos)
-            case .failure(let e as RPCErrorBody) where e.code != .unavailable && e.code != .timeout:
+            case .failure(let e as PosyError) where e.code != .unavailable && e.code != .timeout:
                 throw e
             default:
                 unavailable.append(shard)

@@ -31,7 +31,7 @@ public enum GatewayApp {
         TrackingPage.register(on: table)
         table.get("openapi.yaml") { _, _ -> Response in
             guard let spec = config.openAPISpec else {
-                return APIContext.error(RPCErrorBody(.notFound, "the OpenAPI file was not found (set POSY_OPENAPI)"))
+                return APIContext.error(PosyError(.notFound, "the OpenAPI file was not found (set POSY_OPENAPI)"))
             }
             return Response(
                 status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
@@ -48,7 +48,7 @@ public enum GatewayApp {
         }
         table.get("metrics") { request, _ -> Response in
             await api.handle {
-                guard try api.verify(request).role == .admin else { throw RPCErrorBody(.forbidden, "metrics are for admins") }
+                guard try api.verify(request).role == .admin else { throw PosyError(.forbidden, "metrics are for admins") }
                 return Self.metrics(await cache.allStats())
             }
         }
@@ -62,7 +62,7 @@ public enum GatewayApp {
         let wsResponder = webSocketRouter.buildResponder()
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
             http1: .init(idleTimeout: .seconds(60)),
-            ws: .init(maxFrameSize: ChatFrames.maxFrame, autoPing: .enabled(timePeriod: .seconds(20)), validateUTF8: true))
+            ws: .init(maxFrameSize: StreamFrames.maxFrame, autoPing: .enabled(timePeriod: .seconds(20)), validateUTF8: true))
         let server = HTTPServerBuilder { responder in
             GuardedHTTPChannel(
                 inner: HTTP1WebSocketUpgradeChannel(

@@ -14,7 +14,7 @@ enum MediaAPI {
             await api.handle {
                 let caller = try api.caller(request)
                 guard let orderId = request.uri.queryParameters.get("orderId"), !orderId.isEmpty else {
-                    throw RPCErrorBody(.invalidField, "orderId: ?orderId= names the order the media belongs to")
+                    throw PosyError(.invalidField, "orderId: ?orderId= names the order the media belongs to")
                 }
                 var upload = MediaUpload(api: api, caller: caller, orderId: orderId)
                 do {
@@ -22,7 +22,7 @@ enum MediaAPI {
                         body: request.body, contentType: request.headers[.contentType] ?? "",
                         contentLength: request.headers[.contentLength].flatMap { Int64($0) })
                     return APIContext.json(info, status: .created)
-                } catch let e as RPCErrorBody where e.code == .tooLarge || e.code == .unsupportedMediaType {
+                } catch let e as PosyError where e.code == .tooLarge || e.code == .unsupportedMediaType {
                     // Refused before the body ended: answer now, and do not read the rest.
                     lingerThenClose(context.channel)
                     var response = APIContext.error(e)
@@ -41,7 +41,7 @@ enum MediaAPI {
                     do throws(URLSigner.Failure) {
                         try signer.verify(path: "/v1/media/\(id)", exp: exp, sig: sig)
                     } catch {
-                        throw RPCErrorBody(.forbidden, error.rawValue)
+                        throw PosyError(.forbidden, error.rawValue)
                     }
                     caller = RPCCaller(service: "gateway-link")
                     maxAge = max(0, min(maxAge, Int((Double(exp) ?? 0) - Date().timeIntervalSince1970)))
@@ -61,7 +61,7 @@ enum MediaAPI {
                 let id = try context.parameters.require("id")
                 let ttl = request.uri.queryParameters.get("ttl").flatMap(Double.init) ?? 300
                 guard ttl >= 1, ttl <= URLSigner.maxTTL else {
-                    throw RPCErrorBody(.invalidField, "ttl: 1…\(Int(URLSigner.maxTTL)) seconds")
+                    throw PosyError(.invalidField, "ttl: 1…\(Int(URLSigner.maxTTL)) seconds")
                 }
                 // Only someone who may read the media gets a link to it.
                 _ = try await api.call("receipts", ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: caller, id: id), retries: 1)
@@ -105,7 +105,7 @@ enum MediaAPI {
                 status = .partialContent
                 headers[.contentRange] = "bytes \(r.lowerBound)-\(r.upperBound - 1)/\(info.size)"
             case .unsatisfiable:
-                var response = APIContext.error(RPCErrorBody(.rangeNotSatisfiable, "Range \(header) is outside the \(info.size) bytes"))
+                var response = APIContext.error(PosyError(.rangeNotSatisfiable, "Range \(header) is outside the \(info.size) bytes"))
                 response.headers[.contentRange] = "bytes */\(info.size)"
                 return response
             }
@@ -119,7 +119,7 @@ enum MediaAPI {
                 let data = try await api.call(
                     "receipts", ReceiptsRPC.mediaRead,
                     ReceiptsRPC.ReadRequest(caller: caller, id: id, offset: offset, length: length), retries: 1)
-                guard !data.isEmpty else { throw RPCErrorBody(.internal, "media \(id) ended early") }
+                guard !data.isEmpty else { throw PosyError(.internal, "media \(id) ended early") }
                 try await writer.write(ByteBuffer(bytes: data))
                 offset += Int64(data.count)
             }

@@ -33,7 +33,7 @@ struct MediaUpload {
                     do {
                         events = try reader.feed(buffer.readableBytesView)
                     } catch {
-                        throw RPCErrorBody(.badRequest, "multipart body: \(error)")
+                        throw PosyError(.badRequest, "multipart body: \(error)")
                     }
                     for event in events {
                         switch event {
@@ -44,16 +44,16 @@ struct MediaUpload {
                     }
                     if reader.isDone { break }
                 }
-                guard reader.isDone else { throw RPCErrorBody(.badRequest, "multipart body: no complete file part") }
+                guard reader.isDone else { throw PosyError(.badRequest, "multipart body: no complete file part") }
             } else {
                 if contentType.isEmpty {
-                    throw RPCErrorBody(.unsupportedMediaType, "Content-Type: say what the bytes are, e.g. image/jpeg")
+                    throw PosyError(.unsupportedMediaType, "Content-Type: say what the bytes are, e.g. image/jpeg")
                 }
                 try await begin(contentType, size: contentLength)
                 for try await buffer in body { try await add(buffer.readableBytesView) }
             }
             try await flush()
-            guard let uploadId else { throw RPCErrorBody(.badRequest, "no file in the body") }
+            guard let uploadId else { throw PosyError(.badRequest, "no file in the body") }
             return try await call(
                 ReceiptsRPC.mediaCommit, JSON.encode(ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId)),
                 timeout: .seconds(30))
@@ -85,7 +85,7 @@ struct MediaUpload {
     mutating func add(_ bytes: some Collection<UInt8>) async throws {
         guard uploadId != nil else { return }
         guard sent + Int64(pending.count) + Int64(bytes.count) <= limit else {
-            throw RPCErrorBody(.tooLarge, "over the \(limit)-byte limit for this kind of media")
+            throw PosyError(.tooLarge, "over the \(limit)-byte limit for this kind of media")
         }
         pending.append(contentsOf: bytes)
         if pending.count >= Self.chunkSize { try await flush() }

@@ -29,7 +29,7 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
             }.reduce(into: Set<String>()) { $0.formUnion($1.1) }
             guard !allowed.isEmpty, !allowed.contains(request.method.rawValue) else { throw error }
             var response = APIContext.error(
-                RPCErrorBody(
+                PosyError(
                     .methodNotAllowed, "\(request.method.rawValue) is not served here; use \(allowed.sorted().joined(separator: ", "))"))
             response.headers[.allow] = allowed.sorted().joined(separator: ", ")
             return response

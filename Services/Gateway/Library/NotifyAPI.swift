@@ -14,11 +14,11 @@ enum NotifyAPI {
                 let q = request.uri.queryParameters
                 var inbox = NotifyRPC.InboxRequest(caller: caller)
                 if let b = q.get("before") {
-                    guard let before = Int64(b) else { throw RPCErrorBody(.invalidField, "before: a notification id") }
+                    guard let before = Int64(b) else { throw PosyError(.invalidField, "before: a notification id") }
                     inbox.before = before
                 }
                 if let l = q.get("limit") {
-                    guard let limit = Int(l) else { throw RPCErrorBody(.invalidField, "limit: 1 to 200") }
+                    guard let limit = Int(l) else { throw PosyError(.invalidField, "limit: 1 to 200") }
                     inbox.limit = limit
                 }
                 inbox.unreadOnly = q.get("unread").map { $0 == "true" || $0 == "1" }
@@ -28,7 +28,7 @@ enum NotifyAPI {
         router.post("v1/notifications/{id}/read") { request, context in
             await api.handle {
                 let caller = try api.caller(request)
-                guard let id = Int64(try context.parameters.require("id")) else { throw RPCErrorBody(.notFound, "no such notification") }
+                guard let id = Int64(try context.parameters.require("id")) else { throw PosyError(.notFound, "no such notification") }
                 return APIContext.json(try await api.call("notify", NotifyRPC.read, NotifyRPC.ReadRequest(caller: caller, id: id)))
             }
         }
@@ -115,7 +115,7 @@ enum NotifyAPI {
                 var state: OutboundDelivery.State?
                 if let s = request.uri.queryParameters.get("state") {
                     guard let st = OutboundDelivery.State(rawValue: s) else {
-                        throw RPCErrorBody(.invalidField, "state: pending, delivered or dead")
+                        throw PosyError(.invalidField, "state: pending, delivered or dead")
                     }
                     state = st
                 }

@@ -85,7 +85,7 @@ enum OrdersAPI {
                 let new = try await api.body(request, as: NewOrder.self)
                 let key = request.headers.first { $0.name.canonicalName == "idempotency-key" }?.value
                 if let key, key.isEmpty || key.utf8.count > 200 {
-                    throw RPCErrorBody(.badRequest, "Idempotency-Key must be 1…200 bytes")
+                    throw PosyError(.badRequest, "Idempotency-Key must be 1…200 bytes")
                 }
                 let data = try await api.call(
                     "orders", OrdersRPC.create,
@@ -99,13 +99,13 @@ enum OrdersAPI {
                 let q = request.uri.queryParameters
                 var list = OrdersRPC.ListRequest(caller: caller)
                 if let s = q.get("status") {
-                    guard let state = OrderState(rawValue: s) else { throw RPCErrorBody(.invalidField, "status: unknown '\(s)'") }
+                    guard let state = OrderState(rawValue: s) else { throw PosyError(.invalidField, "status: unknown '\(s)'") }
                     list.status = state
                 }
                 list.courier = q.get("courier")
                 list.cursor = q.get("cursor")
                 if let l = q.get("limit") {
-                    guard let n = Int(l) else { throw RPCErrorBody(.invalidField, "limit: not a number") }
+                    guard let n = Int(l) else { throw PosyError(.invalidField, "limit: not a number") }
                     list.limit = n
                 }
                 return APIContext.json(try await api.call("orders", OrdersRPC.list, list, retries: 1))
@@ -218,7 +218,7 @@ enum OrdersAPI {
         let windowEnd = Timestamp.parse(head.window.end) ?? Date()
         let ttl = max(3600, windowEnd.timeIntervalSinceNow + 7 * 86400)
         let token = try api.signer.mint(sub: head.customer?.id ?? "", role: .customer, order: head.id, ttl: ttl)
-        guard order.first == UInt8(ascii: "{") else { throw RPCErrorBody(.internal, "orders replied with no object") }
+        guard order.first == UInt8(ascii: "{") else { throw PosyError(.internal, "orders replied with no object") }
         let extra = #"{"status":"\#(head.state.rawValue)","trackingUrl":"# + JSON.quoted("\(api.config.publicURL)/t/\(token)") + ","
         return Data(extra.utf8) + order.dropFirst()
     }

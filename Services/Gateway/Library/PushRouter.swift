@@ -26,7 +26,7 @@ final class PushRouter: Sendable {
     /// The topics whose pushes a connection with these claims receives.
     static func topics(_ claims: TokenClaims) -> [String] {
         var topics = [Topic.user(claims.sub)]
-        if claims.role == .staff, let shop = claims.shop { topics.append(ChatPush.shopTopic(shop)) }
+        if claims.role == .staff, let shop = claims.shop { topics.append(UserPush.shopTopic(shop)) }
         return topics
     }
 
@@ -58,7 +58,7 @@ final class PushRouter: Sendable {
     @discardableResult
     func route(topic: String, _ e: Envelope) -> Int {
         guard let listeners = state.withLock({ $0.byTopic[topic].map { Array($0.values) } }), !listeners.isEmpty,
-            let (push, body) = try? ChatPush.decode(e.data)
+            let (push, body) = try? UserPush.decode(e.data)
         else { return 0 }
         let head =
             "{\"type\":\(JSON.quoted(e.type)),"

@@ -28,7 +28,7 @@ enum StreamAPI {
         table.get(path) { request, _ in
             await api.handle {
                 _ = try check(request, api: api)
-                throw RPCErrorBody(.upgradeRequired, "GET /v1/stream is a WebSocket: ask to upgrade (Upgrade: websocket)")
+                throw PosyError(.upgradeRequired, "GET /v1/stream is a WebSocket: ask to upgrade (Upgrade: websocket)")
             }
         }
         webSocketRouter.ws(RouterPath(path)) { request, _ in
@@ -69,11 +69,11 @@ enum StreamAPI {
                     return .quiet
                 }
                 group.addTask {
-                    // Client frames (ChatFrames), one at a time in the order sent; reading also handles pings and close.
+                    // Client frames (StreamFrames), one at a time in the order sent; reading also handles pings and close.
                     do {
-                        for try await message in inbound.messages(maxSize: ChatFrames.maxFrame) {
+                        for try await message in inbound.messages(maxSize: StreamFrames.maxFrame) {
                             guard case .text(let text) = message else { continue }
-                            let reply = await ChatFrames.handle(text, claims: claims, chat: chat)
+                            let reply = await StreamFrames.handle(text, claims: claims, chat: chat)
                             try await outbound.write(.text(reply))
                         }
                     } catch {
@@ -118,15 +118,15 @@ enum StreamAPI {
                 return nil
             } catch let e as APIContext.RateLimited {
                 return refusal(e.body, [("Retry-After", e.retryAfterHeader)])
-            } catch let e as RPCErrorBody {
+            } catch let e as PosyError {
                 return refusal(e, e.code == .unauthorized ? [("WWW-Authenticate", "Bearer")] : [])
             } catch {
-                return refusal(RPCErrorBody(.badRequest, "bad stream request"), [])
+                return refusal(PosyError(.badRequest, "bad stream request"), [])
             }
         }
     }
 
-    static func refusal(_ e: RPCErrorBody, _ headers: [(String, String)]) -> RequestHeadGuard.Refusal {
+    static func refusal(_ e: PosyError, _ headers: [(String, String)]) -> RequestHeadGuard.Refusal {
         let status = e.code.httpStatus
         return RequestHeadGuard.Refusal(
             status: status, reason: RequestHeadGuard.reason(status),

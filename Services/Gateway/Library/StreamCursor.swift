@@ -29,17 +29,17 @@ struct StreamCursor: Sendable, Equatable {
     }
 
     /// Parses an `id`; a malformed one is `bad_request` (never silently a fresh start).
-    init(text: String) throws(RPCErrorBody) {
+    init(text: String) throws(PosyError) {
         var b64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         b64 += String(repeating: "=", count: (4 - b64.count % 4) % 4)
         guard text.count <= 4_096, let data = Data(base64Encoded: b64), let plain = String(data: data, encoding: .utf8) else {
-            throw RPCErrorBody(.badRequest, "after: not a stream event id")
+            throw PosyError(.badRequest, "after: not a stream event id")
         }
         for entry in plain.split(separator: ";") {
             let parts = entry.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, let pos = Int64(parts[2]), pos >= 0,
                 positions[String(parts[0])] == nil
-            else { throw RPCErrorBody(.badRequest, "after: not a stream event id") }
+            else { throw PosyError(.badRequest, "after: not a stream event id") }
             positions[String(parts[0])] = Position(epoch: String(parts[1]), pos: pos)
         }
     }

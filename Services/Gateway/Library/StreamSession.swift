@@ -92,7 +92,7 @@ struct StreamSession {
             let batch: ReplayBatch
             do {
                 batch = try await hub.fetch(feed.src, after: position, limit: Self.page)
-            } catch let e as RPCErrorBody where e.code == .epochMismatch {
+            } catch let e as PosyError where e.code == .epochMismatch {
                 cursor[feed.src] = await start(feed)
                 try await send(
                     Self.control(

@@ -35,8 +35,8 @@ extension LocationService {
                 self.pushed.withLock { $0[c.id] = nil }
                 self.tracks.withLock { $0[c.id] = nil }
                 self.publish(
-                    ChatPush.shopTopic(c.shopId), "courier.offDuty",
-                    ChatPush(conversationId: nil, orderId: nil, role: nil, unread: nil).encode(body: body))
+                    UserPush.shopTopic(c.shopId), "courier.offDuty",
+                    UserPush(conversationId: nil, orderId: nil, role: nil, unread: nil).encode(body: body))
             }
         }
     }

@@ -12,17 +12,17 @@ extension LocationService {
     /// point is bad input is refused (422) with the reason of each.
     public func ingest(_ r: LocationRPC.IngestRequest) async throws -> IngestReply {
         guard case .user(let courierId, .courier, let shop, _) = try Viewer(r.caller) else {
-            throw RPCErrorBody(.forbidden, "only couriers send positions")
+            throw PosyError(.forbidden, "only couriers send positions")
         }
         guard r.positions.count <= LocationRPC.maxBatch else {
-            throw RPCErrorBody(.tooLarge, "a batch holds at most \(LocationRPC.maxBatch) positions, this one \(r.positions.count)")
+            throw PosyError(.tooLarge, "a batch holds at most \(LocationRPC.maxBatch) positions, this one \(r.positions.count)")
         }
-        guard !r.positions.isEmpty else { throw RPCErrorBody(.invalidField, "positions: at least one") }
+        guard !r.positions.isEmpty else { throw PosyError(.invalidField, "positions: at least one") }
         let now = clock()
         let filter = config.filter
         let (reply, pushes) = try await store.write { db -> (IngestReply, [LivePosition]) in
             guard let courier = try CourierRow.load(db, courierId), courier.shopId == shop, courier.onDuty else {
-                throw RPCErrorBody(.offDuty, "courier \(courierId) is not on duty: positions are taken only from couriers on duty")
+                throw PosyError(.offDuty, "courier \(courierId) is not on duty: positions are taken only from couriers on duty")
             }
             let screened = filter.screen(r.positions, now: now)
             let result = filter.judge(screened, stored: try self.anchors(db, courier, screened.candidates))
@@ -51,7 +51,7 @@ extension LocationService {
             for d in dropped { self.metrics.increment("positions_dropped_\(d.reason.rawValue)") }
             if result.kept.isEmpty, let bad = dropped.first(where: { Self.inputReasons.contains($0.reason) }) {
                 let list = dropped.prefix(20).map { "#\($0.index) \($0.reason.rawValue)" }.joined(separator: ", ")
-                throw RPCErrorBody(.invalidField, "no position kept: \(list)\(dropped.count > 20 ? ", …" : "") (first: #\(bad.index))")
+                throw PosyError(.invalidField, "no position kept: \(list)\(dropped.count > 20 ? ", …" : "") (first: #\(bad.index))")
             }
             return (IngestReply(accepted: result.kept.count, dropped: dropped), pushes)
         }

@@ -23,14 +23,14 @@ extension LocationService {
             }
             if let body = try? JSON.encode(p.courier) {
                 publish(
-                    ChatPush.shopTopic(p.shopId), "courier.position",
-                    ChatPush(conversationId: nil, orderId: nil, role: nil, unread: nil).encode(body: body))
+                    UserPush.shopTopic(p.shopId), "courier.position",
+                    UserPush(conversationId: nil, orderId: nil, role: nil, unread: nil).encode(body: body))
             }
             for c in p.customers {
                 guard let body = try? JSON.encode(c.view) else { continue }
                 publish(
                     Topic.user(c.customerId), "order.position",
-                    ChatPush(conversationId: c.conversationId, orderId: c.view.orderId, role: "customer", unread: nil).encode(body: body))
+                    UserPush(conversationId: c.conversationId, orderId: c.view.orderId, role: "customer", unread: nil).encode(body: body))
             }
             metrics.increment("position_pushes")
         }

@@ -12,12 +12,12 @@ extension LocationService {
         let viewer = try Viewer(r.caller)
         let now = clock()
         return try await store.read { db in
-            guard let d = try DeliveryRow.load(db, r.orderId) else { throw RPCErrorBody(.notFound, "no order \(r.orderId)") }
+            guard let d = try DeliveryRow.load(db, r.orderId) else { throw PosyError(.notFound, "no order \(r.orderId)") }
             let isStaff = viewer.isStaff(of: d.shopId) || viewer.isService
             let isCourier = viewer.isCourier(d.courierId, of: d.shopId)
             let isCustomer = viewer.isCustomer(d.customerId, of: d.orderId)
             guard isStaff || isCourier || (isCustomer && d.isShared) else {
-                throw RPCErrorBody(
+                throw PosyError(
                     .notFound,
                     isCustomer
                         ? "the courier's position is shown while the order is out for delivery"
@@ -52,7 +52,7 @@ extension LocationService {
         let viewer = try Viewer(r.caller)
         return try await store.read { db in
             guard let d = try DeliveryRow.load(db, r.orderId), viewer.isStaff(of: d.shopId) || viewer.isService else {
-                throw RPCErrorBody(.notFound, "no order \(r.orderId)")
+                throw PosyError(.notFound, "no order \(r.orderId)")
             }
             guard let courier = d.courierId, let from = d.startedAt else {
                 return DeliveryTrack(orderId: d.orderId, courierId: d.courierId, from: nil, until: nil, points: [], distanceMeters: 0)
@@ -83,7 +83,7 @@ extension LocationService {
     /// (staff of the shop). Off-duty couriers are not there.
     public func live(_ r: LocationRPC.ShopRef) async throws -> [CourierPosition] {
         let viewer = try Viewer(r.caller)
-        guard viewer.isStaff(of: r.shopId) else { throw RPCErrorBody(.notFound, "no shop \(r.shopId)") }
+        guard viewer.isStaff(of: r.shopId) else { throw PosyError(.notFound, "no shop \(r.shopId)") }
         let now = clock()
         return try await store.read { db in
             var orders: [String: [String]] = [:]

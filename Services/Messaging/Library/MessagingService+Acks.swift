@@ -11,15 +11,15 @@ extension MessagingService {
     public func ack(_ r: MessagingRPC.AckRequest) async throws -> ReceiptUpdate {
         let viewer = try Viewer(r.caller)
         try await ensureDirect(r.conversationId)
-        guard r.read != nil || r.delivered != nil else { throw RPCErrorBody(.invalidField, "read or delivered: one is required") }
+        guard r.read != nil || r.delivered != nil else { throw PosyError(.invalidField, "read or delivered: one is required") }
         let at = nowText
         return try await store.write { db -> ReceiptUpdate in
             let (c, access) = try self.open(db, r.conversationId, viewer)
             let end = access.visibleEnd(c)
             for (name, seq) in [("read", r.read), ("delivered", r.delivered)] {
                 guard let seq else { continue }
-                guard seq >= 0 else { throw RPCErrorBody(.invalidField, "\(name): must not be negative") }
-                guard seq <= end else { throw RPCErrorBody(.invalidField, "\(name): \(seq) is beyond the last message (\(end))") }
+                guard seq >= 0 else { throw PosyError(.invalidField, "\(name): must not be negative") }
+                guard seq <= end else { throw PosyError(.invalidField, "\(name): \(seq) is beyond the last message (\(end))") }
             }
             let before = try self.member(db, c, access)
             var m = before

@@ -20,7 +20,7 @@ extension MessagingService {
                 "orders", OrdersRPC.directLookup,
                 JSON.encode(OrdersRPC.DirectRequest(caller: Self.me, conversationId: conversationId)), .seconds(5))
             direct = try JSON.decode(OrdersRPC.DirectConversation.self, from: body)
-        } catch let e as RPCErrorBody where e.code == .notFound {
+        } catch let e as PosyError where e.code == .notFound {
             return
         }
         let at = nowText

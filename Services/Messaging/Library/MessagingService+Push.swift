@@ -25,13 +25,13 @@ extension MessagingService {
                 body: body)
         }
         send(
-            ChatPush.shopTopic(c.shopId), type, c, role: nil, unread: unread(.shop), body: body,
+            UserPush.shopTopic(c.shopId), type, c, role: nil, unread: unread(.shop), body: body,
             unreadElse: withUnread ? c.liveCount : nil)
     }
 
     /// A push to one member only (their own cursors after an ack).
     func pushToMember(_ type: String, _ c: ConversationRow, member m: MemberRow, body: Data) {
-        let topic = m.party == .shop ? ChatPush.shopTopic(c.shopId) : Topic.user(m.userId)
+        let topic = m.party == .shop ? UserPush.shopTopic(c.shopId) : Topic.user(m.userId)
         send(
             topic, type, c, role: m.party == .shop ? nil : m.party.rawValue, unread: [m.userId: m.unread], body: body,
             only: m.userId)
@@ -41,7 +41,7 @@ extension MessagingService {
         _ topic: String, _ type: String, _ c: ConversationRow, role: String?, unread: [String: Int]?,
         body: Data, only: String? = nil, unreadElse: Int? = nil
     ) {
-        let push = ChatPush(conversationId: c.id, orderId: c.orderId, role: role, unread: unread, unreadElse: unreadElse, only: only)
+        let push = UserPush(conversationId: c.id, orderId: c.orderId, role: role, unread: unread, unreadElse: unreadElse, only: only)
         publish(topic, type, push.encode(body: body))
         metrics.increment("pushes_published")
     }

@@ -10,9 +10,9 @@ extension MessagingService {
         let viewer = try Viewer(r.caller)
         try await ensureDirect(r.conversationId)
         let limit = r.limit ?? 50
-        guard (1...200).contains(limit) else { throw RPCErrorBody(.invalidField, "limit: 1…200") }
-        if let a = r.after, a < 0 { throw RPCErrorBody(.invalidField, "after: must not be negative") }
-        if let b = r.before, b < 1 { throw RPCErrorBody(.invalidField, "before: must be positive") }
+        guard (1...200).contains(limit) else { throw PosyError(.invalidField, "limit: 1…200") }
+        if let a = r.after, a < 0 { throw PosyError(.invalidField, "after: must not be negative") }
+        if let b = r.before, b < 1 { throw PosyError(.invalidField, "before: must be positive") }
         return try await store.read { db -> MessagePage in
             let (c, access) = try self.open(db, r.conversationId, viewer)
             var low = access.fromSeq

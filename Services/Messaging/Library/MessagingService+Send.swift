@@ -32,7 +32,7 @@ extension MessagingService {
                 return .init(message: try JSON.decode(ChatMessage.self, from: row.data(0)!), duplicate: true)
             }
             guard access.canSend(c, now: now) else {
-                throw RPCErrorBody(
+                throw PosyError(
                     .readOnly,
                     access.untilSeq != nil
                         ? "the delivery is over: this conversation is read-only for its courier"
@@ -58,39 +58,39 @@ extension MessagingService {
     /// The message's kind after checking its fields; `invalid_field` (422) names what is wrong.
     static func validate(_ input: MessageInput) throws -> MessageKind {
         guard !input.clientMsgId.isEmpty, input.clientMsgId.count <= MessageInput.maxClientMsgId else {
-            throw RPCErrorBody(.invalidField, "clientMsgId: 1…\(MessageInput.maxClientMsgId) characters")
+            throw PosyError(.invalidField, "clientMsgId: 1…\(MessageInput.maxClientMsgId) characters")
         }
         guard let kind = MessageKind(rawValue: input.kind) else {
-            throw RPCErrorBody(.invalidField, "kind: unknown '\(input.kind.prefix(40))' (text, image, voice, video, file, location)")
+            throw PosyError(.invalidField, "kind: unknown '\(input.kind.prefix(40))' (text, image, voice, video, file, location)")
         }
-        guard kind.isSendable else { throw RPCErrorBody(.invalidField, "kind: \(kind.rawValue) messages are written by Posy") }
+        guard kind.isSendable else { throw PosyError(.invalidField, "kind: \(kind.rawValue) messages are written by Posy") }
         if let text = input.text, text.count > MessageInput.maxText {
-            throw RPCErrorBody(.invalidField, "text: \(text.count) characters, at most \(MessageInput.maxText)")
+            throw PosyError(.invalidField, "text: \(text.count) characters, at most \(MessageInput.maxText)")
         }
         // Each field belongs to its kind: a position riding on a text message would be stored and
         // shown unchecked, so it is refused like any other misplaced field.
         if kind != .location, input.location != nil {
-            throw RPCErrorBody(.invalidField, "location: only a location message carries one")
+            throw PosyError(.invalidField, "location: only a location message carries one")
         }
         if ![.image, .voice, .video, .file].contains(kind), input.mediaId != nil || input.durationMs != nil {
-            throw RPCErrorBody(.invalidField, "mediaId/durationMs: only image, voice, video and file messages carry media")
+            throw PosyError(.invalidField, "mediaId/durationMs: only image, voice, video and file messages carry media")
         }
         switch kind {
         case .text:
             guard let text = input.text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw RPCErrorBody(.invalidField, "text: required for a text message")
+                throw PosyError(.invalidField, "text: required for a text message")
             }
         case .image, .voice, .video, .file:
             guard let id = input.mediaId, !id.isEmpty else {
-                throw RPCErrorBody(.invalidField, "mediaId: required for a \(kind.rawValue) message (upload with POST /v1/media)")
+                throw PosyError(.invalidField, "mediaId: required for a \(kind.rawValue) message (upload with POST /v1/media)")
             }
-            if let d = input.durationMs, d < 0 || d > 3_600_000 { throw RPCErrorBody(.invalidField, "durationMs: 0…3600000") }
-            if kind == .voice, input.durationMs == nil { throw RPCErrorBody(.invalidField, "durationMs: required for a voice note") }
+            if let d = input.durationMs, d < 0 || d > 3_600_000 { throw PosyError(.invalidField, "durationMs: 0…3600000") }
+            if kind == .voice, input.durationMs == nil { throw PosyError(.invalidField, "durationMs: required for a voice note") }
         case .location:
             guard let l = input.location, Geo.isValid(lat: l.lat, lon: l.lon) else {
-                throw RPCErrorBody(.invalidField, "location: lat −90…90 and lon −180…180 required")
+                throw PosyError(.invalidField, "location: lat −90…90 and lon −180…180 required")
             }
-            if let label = l.label, label.count > 200 { throw RPCErrorBody(.invalidField, "location.label: at most 200 characters") }
+            if let label = l.label, label.count > 200 { throw PosyError(.invalidField, "location.label: at most 200 characters") }
         case .system, .card:
             break
         }
@@ -106,14 +106,14 @@ extension MessagingService {
                 "receipts", ReceiptsRPC.mediaInfo,
                 JSON.encode(ReceiptsRPC.MediaQuery(caller: Self.me, id: id)), .seconds(5))
             info = try JSON.decode(MediaInfo.self, from: body)
-        } catch let e as RPCErrorBody where e.code == .notFound || e.code == .gone {
-            throw RPCErrorBody(.invalidField, "mediaId: no media \(id) of this order")
+        } catch let e as PosyError where e.code == .notFound || e.code == .gone {
+            throw PosyError(.invalidField, "mediaId: no media \(id) of this order")
         }
         guard let orderId, info.orderId == orderId else {
-            throw RPCErrorBody(.invalidField, "mediaId: no media \(id) of this order")
+            throw PosyError(.invalidField, "mediaId: no media \(id) of this order")
         }
         if let wanted = kind.mediaKind, info.kind != wanted {
-            throw RPCErrorBody(.invalidField, "mediaId: \(id) is \(info.kind.rawValue), not \(wanted.rawValue)")
+            throw PosyError(.invalidField, "mediaId: \(id) is \(info.kind.rawValue), not \(wanted.rawValue)")
         }
         return MessageMedia(id: info.id, kind: info.kind, contentType: info.contentType, size: info.size, durationMs: durationMs)
     }
@@ -162,14 +162,14 @@ extension MessagingService {
             var (c, access) = try self.open(db, r.conversationId, viewer)
             guard r.seq >= access.fromSeq, r.seq <= access.visibleEnd(c),
                 let row = try db.queryOne("SELECT body, sender_id, party FROM messages WHERE conversation_id = ? AND seq = ?", c.id, r.seq)
-            else { throw RPCErrorBody(.notFound, "no message \(r.seq) in \(c.id)") }
+            else { throw PosyError(.notFound, "no message \(r.seq) in \(c.id)") }
             var message = try JSON.decode(ChatMessage.self, from: row.data(0)!)
             guard row.string(1) == access.userId, row.string(2) == access.party.rawValue else {
-                throw RPCErrorBody(.forbidden, "only its sender recalls a message")
+                throw PosyError(.forbidden, "only its sender recalls a message")
             }
             if message.recalledAt != nil { return message }
             guard let sent = Timestamp.parse(message.at), now.timeIntervalSince(sent) <= window else {
-                throw RPCErrorBody(.conflict, "a message can be recalled within \(Int(window / 60)) minutes of sending")
+                throw PosyError(.conflict, "a message can be recalled within \(Int(window / 60)) minutes of sending")
             }
             message.text = nil
             message.media = nil
@@ -202,7 +202,7 @@ extension MessagingService {
             let (c, access) = try self.open(db, r.conversationId, viewer)
             return (c, access, try MemberRow.all(db, c.id))
         }
-        guard access.canSend(c, now: nowSeconds) else { throw RPCErrorBody(.readOnly, "this conversation is read-only") }
+        guard access.canSend(c, now: nowSeconds) else { throw PosyError(.readOnly, "this conversation is read-only") }
         let body = try JSON.encode(TypingHint(conversationId: c.id, party: access.party, at: nowText))
         push("typing", c, body: body, members: members, withUnread: false)
     }

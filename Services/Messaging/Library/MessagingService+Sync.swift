@@ -9,7 +9,7 @@ extension MessagingService {
     /// store was reset) starts from the beginning and says `reset`.
     public func sync(_ r: MessagingRPC.SyncRequest) async throws -> MessagingRPC.ShardSync {
         let viewer = try Viewer(r.caller)
-        guard (1...1_000).contains(r.limit) else { throw RPCErrorBody(.invalidField, "limit: 1…1000") }
+        guard (1...1_000).contains(r.limit) else { throw PosyError(.invalidField, "limit: 1…1000") }
         let reset = r.epoch != nil && r.epoch != epoch
         let after = reset || r.epoch == nil ? 0 : max(0, r.after)
         let now = nowSeconds

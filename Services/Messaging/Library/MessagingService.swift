@@ -53,7 +53,7 @@ public final class MessagingService: Sendable {
     /// The conversation and the caller's access to it; `not_found` when there is none.
     func open(_ db: SQLiteConnection, _ conversationId: String, _ viewer: Viewer) throws -> (ConversationRow, ChatAccess) {
         guard let c = try ConversationRow.load(db, conversationId), let access = try ChatAccess.of(viewer, in: c, db: db) else {
-            throw RPCErrorBody(.notFound, "no conversation \(conversationId)")
+            throw PosyError(.notFound, "no conversation \(conversationId)")
         }
         return (c, access)
     }

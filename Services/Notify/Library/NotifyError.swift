@@ -1,6 +1,6 @@
 import PosySchema
 
-/// Errors of `posy-notify` outside RPC (those are ``RPCErrorBody`` with a stable code).
+/// Errors of `posy-notify` outside RPC (those are ``PosyError`` with a stable code).
 public enum NotifyError: Error, Equatable, CustomStringConvertible {
     /// A rule file that cannot be used (code `notify_rules`).
     case rules(String)

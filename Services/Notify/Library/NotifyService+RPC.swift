@@ -19,8 +19,8 @@ extension NotifyService {
 
     /// The inboxes a caller reads: their own, and a staff member's shop's shared one.
     static func inboxes(_ viewer: Viewer) throws -> [String] {
-        guard case .user(let sub, let role, let shop, let scope) = viewer else { throw RPCErrorBody(.forbidden, "people read inboxes") }
-        if scope != nil { throw RPCErrorBody(.sessionRequired, "a tracking link has no inbox: the customer's own sign-in has") }
+        guard case .user(let sub, let role, let shop, let scope) = viewer else { throw PosyError(.forbidden, "people read inboxes") }
+        if scope != nil { throw PosyError(.sessionRequired, "a tracking link has no inbox: the customer's own sign-in has") }
         if role == .staff, let shop { return [sub, "shop:\(shop)"] }
         return [sub]
     }
@@ -39,7 +39,7 @@ extension NotifyService {
     public func inbox(_ r: NotifyRPC.InboxRequest) async throws -> InboxPage {
         let people = try Self.inboxes(try Viewer(r.caller))
         let limit = r.limit ?? 50
-        guard (1...200).contains(limit) else { throw RPCErrorBody(.invalidField, "limit: 1 to 200") }
+        guard (1...200).contains(limit) else { throw PosyError(.invalidField, "limit: 1 to 200") }
         let marks = people.map { _ in "?" }.joined(separator: ",")
         return try await store.read { db in
             var values: [SQLValue] = people.map { .text($0) }
@@ -70,7 +70,7 @@ extension NotifyService {
             guard let row = try db.queryOne("SELECT person FROM inbox WHERE id = ?", r.id), let person = row.string(0),
                 people.contains(person)
             else {
-                throw RPCErrorBody(.notFound, "no notification \(r.id)")
+                throw PosyError(.notFound, "no notification \(r.id)")
             }
             _ = try db.run("UPDATE inbox SET read_at = ? WHERE id = ? AND read_at IS NULL", now, r.id)
             return Self.notification(try db.queryOne("SELECT \(Self.columns) FROM inbox WHERE id = ?", r.id)!)
@@ -81,9 +81,9 @@ extension NotifyService {
     public func preferences(_ r: NotifyRPC.PreferencesRequest) async throws -> NotifyPreferences {
         let viewer = try Viewer(r.caller)
         if viewer.isTrackingLink {
-            throw RPCErrorBody(.sessionRequired, "preferences need the customer's own sign-in, not a tracking link")
+            throw PosyError(.sessionRequired, "preferences need the customer's own sign-in, not a tracking link")
         }
-        guard case .user(let sub, _, _, nil) = viewer else { throw RPCErrorBody(.forbidden, "people have preferences") }
+        guard case .user(let sub, _, _, nil) = viewer else { throw PosyError(.forbidden, "people have preferences") }
         if let set = r.set { try Self.validate(set) }
         return try await store.write { db in
             var p = try self.preferences(db, sub) ?? NotifyPreferences()
@@ -107,29 +107,29 @@ extension NotifyService {
 
     static func validate(_ p: NotifyPreferences) throws {
         if let l = p.locale, !NotifyTemplate.locales.contains(l) {
-            throw RPCErrorBody(.invalidField, "locale: one of \(NotifyTemplate.locales.joined(separator: ", "))")
+            throw PosyError(.invalidField, "locale: one of \(NotifyTemplate.locales.joined(separator: ", "))")
         }
         for (name, v) in [("quietStart", p.quietStart), ("quietEnd", p.quietEnd)] where v != nil && minutes(v) == nil {
-            throw RPCErrorBody(.invalidField, "\(name): HH:mm, e.g. 22:00")
+            throw PosyError(.invalidField, "\(name): HH:mm, e.g. 22:00")
         }
         if let tz = p.timeZone, TimeZone(identifier: tz) == nil {
-            throw RPCErrorBody(.invalidField, "timeZone: an IANA zone, e.g. Asia/Shanghai")
+            throw PosyError(.invalidField, "timeZone: an IANA zone, e.g. Asia/Shanghai")
         }
         if let e = p.email, !EmailAddress.isValid(e) {
-            throw RPCErrorBody(.invalidField, "email: a plain address like name@example.com (no spaces, quotes, brackets or line breaks)")
+            throw PosyError(.invalidField, "email: a plain address like name@example.com (no spaces, quotes, brackets or line breaks)")
         }
         if let ph = p.phone, !PhoneNumber.isValid(ph) {
-            throw RPCErrorBody(.invalidField, "phone: 3–20 digits, an optional leading +, spaces, -, ( and )")
+            throw PosyError(.invalidField, "phone: 3–20 digits, an optional leading +, spaces, -, ( and )")
         }
     }
 
     /// `notify.shop.settings`: the shop's manager; staff of the shop read, admins and staff set.
     public func shopSettings(_ r: NotifyRPC.ShopSettingsRequest) async throws -> ShopNotifySettings {
         let viewer = try Viewer(r.caller)
-        guard viewer.isStaff(of: r.shopId) else { throw RPCErrorBody(.notFound, "no shop \(r.shopId)") }
+        guard viewer.isStaff(of: r.shopId) else { throw PosyError(.notFound, "no shop \(r.shopId)") }
         return try await store.write { db in
             if let manager = r.set?.managerId {
-                guard !manager.isEmpty, manager.count <= 128 else { throw RPCErrorBody(.invalidField, "managerId: a user id") }
+                guard !manager.isEmpty, manager.count <= 128 else { throw PosyError(.invalidField, "managerId: a user id") }
                 try db.run(
                     """
                     INSERT INTO shops(id, name, time_zone, manager_id) VALUES (?, ?, 'UTC', ?)

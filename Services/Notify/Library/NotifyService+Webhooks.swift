@@ -23,10 +23,10 @@ extension NotifyService {
     /// The shop a staff member (or an admin naming one) manages webhooks of.
     static func webhookShop(_ viewer: Viewer, _ shopId: String?) throws -> String {
         guard case .user(_, let role, let shop, nil) = viewer, role == .staff || role == .admin else {
-            throw RPCErrorBody(.forbidden, "webhooks are for a shop's staff")
+            throw PosyError(.forbidden, "webhooks are for a shop's staff")
         }
-        guard let id = (shopId?.isEmpty == false ? shopId : nil) ?? shop else { throw RPCErrorBody(.invalidField, "shopId: which shop") }
-        guard viewer.isStaff(of: id) else { throw RPCErrorBody(.notFound, "no shop \(id)") }
+        guard let id = (shopId?.isEmpty == false ? shopId : nil) ?? shop else { throw PosyError(.invalidField, "shopId: which shop") }
+        guard viewer.isStaff(of: id) else { throw PosyError(.notFound, "no shop \(id)") }
         return id
     }
 
@@ -37,20 +37,20 @@ extension NotifyService {
             // Checked again, and pinned, at every attempt: DNS may change after this.
             _ = try await NetworkDestination.resolve(try NetworkDestination.host(of: r.url), allowLocal: config.allowLocalTargets)
         } catch .badURL(let why) {
-            throw RPCErrorBody(.invalidField, "url: an http or https URL (\(why))")
+            throw PosyError(.invalidField, "url: an http or https URL (\(why))")
         } catch .unresolved {
             // A host whose DNS is not live yet may still be registered; attempts fail until it is.
         } catch {
-            throw RPCErrorBody(.destinationNotAllowed, "url: \(error.description); webhooks go to the public internet")
+            throw PosyError(.destinationNotAllowed, "url: \(error.description); webhooks go to the public internet")
         }
         guard !r.events.isEmpty, r.events.count <= 100,
             r.events.allSatisfy({ p in
                 !p.isEmpty && p.count <= 100 && p.allSatisfy { $0.isLetter || $0 == "." || $0 == "*" } && !p.dropLast().contains("*")
             })
         else {
-            throw RPCErrorBody(.invalidField, "events: event types such as order.delivered, or prefixes such as order.*")
+            throw PosyError(.invalidField, "events: event types such as order.delivered, or prefixes such as order.*")
         }
-        if let s = r.secret, s.count < 16 || s.count > 256 { throw RPCErrorBody(.invalidField, "secret: 16 to 256 characters") }
+        if let s = r.secret, s.count < 16 || s.count > 256 { throw PosyError(.invalidField, "secret: 16 to 256 characters") }
         let secret = r.secret ?? "whsec_" + Hex.encode((0..<24).map { _ in UInt8.random(in: 0...255) })
         let hook = Webhook(
             id: RecordID.make("wh"), shopId: shop, url: r.url, events: r.events, secret: secret,
@@ -106,7 +106,7 @@ extension NotifyService {
         guard let hook = try db.query("SELECT id, shop_id, url, events, created_at FROM webhooks WHERE id = ?", id).first.map(Self.webhook),
             viewer.isStaff(of: hook.shopId)
         else {
-            throw RPCErrorBody(.notFound, "no webhook \(id)")
+            throw PosyError(.notFound, "no webhook \(id)")
         }
         return hook
     }
@@ -162,7 +162,7 @@ extension NotifyService {
                     r.deliveryId, r.webhookId
                 ).first
             else {
-                throw RPCErrorBody(.notFound, "no delivery \(r.deliveryId)")
+                throw PosyError(.notFound, "no delivery \(r.deliveryId)")
             }
             let id = RecordID.make("wr_")
             try self.enqueue(

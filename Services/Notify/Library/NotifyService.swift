@@ -95,7 +95,7 @@ public final class NotifyService: Sendable {
         guard !pushes.isEmpty else { return }
         db.onCommit {
             for p in pushes {
-                let push = ChatPush(conversationId: nil, orderId: order?.id ?? event.orderId, role: p.role, unread: nil)
+                let push = UserPush(conversationId: nil, orderId: order?.id ?? event.orderId, role: p.role, unread: nil)
                 self.publish(p.topic, "notification", push.encode(body: p.body))
             }
         }
@@ -206,7 +206,7 @@ public final class NotifyService: Sendable {
                 continue  // in the inbox; no buzz in quiet hours
             }
             if let shopId = person.staffOf {
-                push = (ChatPush.shopTopic(shopId), "staff", try JSON.encode(note))
+                push = (UserPush.shopTopic(shopId), "staff", try JSON.encode(note))
             } else {
                 push = (Topic.user(person.id), nil, try JSON.encode(note))
             }

@@ -35,21 +35,21 @@ public enum OrderLifecycle {
     public static func check(
         _ order: Order, to target: OrderState, by viewer: Viewer,
         courierId: String? = nil, reason: String? = nil
-    ) throws(RPCErrorBody) {
+    ) throws(PosyError) {
         guard next[order.state, default: []].contains(target) else {
-            throw RPCErrorBody(.invalidTransition, "an order that is \(order.state.rawValue) cannot become \(target.rawValue)")
+            throw PosyError(.invalidTransition, "an order that is \(order.state.rawValue) cannot become \(target.rawValue)")
         }
         if target == .cancelled, viewer.isTrackingLink, viewer.isCustomer(order.customer?.id, of: order.id) {
-            throw RPCErrorBody(.sessionRequired, "cancelling needs the customer's own sign-in, not a tracking link")
+            throw PosyError(.sessionRequired, "cancelling needs the customer's own sign-in, not a tracking link")
         }
         guard allowed(order, to: target, by: viewer) else {
-            throw RPCErrorBody(.forbidden, "not allowed to make this order \(target.rawValue)")
+            throw PosyError(.forbidden, "not allowed to make this order \(target.rawValue)")
         }
         if target == .assigned, (courierId ?? "").isEmpty {
-            throw RPCErrorBody(.invalidField, "assigning needs a courierId")
+            throw PosyError(.invalidField, "assigning needs a courierId")
         }
         if target == .failed, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            throw RPCErrorBody(.invalidField, "a failed delivery needs a reason")
+            throw PosyError(.invalidField, "a failed delivery needs a reason")
         }
     }
 

@@ -3,8 +3,8 @@ import PosySchema
 
 /// Field checks of a new order: each failure is `invalid_field` (422) naming the field.
 public enum OrderValidation {
-    public static func validate(_ o: NewOrder) throws(RPCErrorBody) {
-        func bad(_ field: String, _ why: String) -> RPCErrorBody { RPCErrorBody(.invalidField, "\(field): \(why)") }
+    public static func validate(_ o: NewOrder) throws(PosyError) {
+        func bad(_ field: String, _ why: String) -> PosyError { PosyError(.invalidField, "\(field): \(why)") }
         if o.shopId.isEmpty { throw bad("shopId", "required") }
         if o.customer.id.isEmpty || o.customer.name.trimmingCharacters(in: .whitespaces).isEmpty {
             throw bad("customer", "id and name are required")

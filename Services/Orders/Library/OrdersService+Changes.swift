@@ -18,16 +18,16 @@ extension OrdersService {
         let events = self.events
         let change = try await store.write { db -> OrderChange in
             guard var order = try Self.load(db, orderId), OrderVisibility.view(order, for: viewer) != nil else {
-                throw RPCErrorBody(.notFound, "no order \(orderId)")
+                throw PosyError(.notFound, "no order \(orderId)")
             }
             guard viewer.isCustomer(order.customer?.id, of: order.id) || viewer.isStaff(of: order.shopId) else {
-                throw RPCErrorBody(.forbidden, "only the customer or staff change an order")
+                throw PosyError(.forbidden, "only the customer or staff change an order")
             }
             // A forwarded link must not redirect the flowers: no address from it, and what it asks
             // waits for the shop whatever the order's state.
             let fromLink = viewer.isTrackingLink
             if fromLink, input.address != nil {
-                throw RPCErrorBody(.sessionRequired, "changing the address needs the customer's own sign-in, not a tracking link")
+                throw PosyError(.sessionRequired, "changing the address needs the customer's own sign-in, not a tracking link")
             }
             var change = OrderChange(
                 id: Self.newId("c"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
@@ -44,7 +44,7 @@ extension OrdersService {
                 try Self.saveChange(db, change, created: true)
                 try events.emit(db, topic: "order.change.requested", payload: change)
             } else {
-                throw RPCErrorBody(.invalidTransition, "an order that is \(order.state.rawValue) cannot change")
+                throw PosyError(.invalidTransition, "an order that is \(order.state.rawValue) cannot change")
             }
             return change
         }
@@ -64,14 +64,14 @@ extension OrdersService {
             guard var order = try Self.load(db, orderId), viewer.isStaff(of: order.shopId),
                 var change = try db.queryOne("SELECT body FROM changes WHERE id = ? AND order_id = ?", changeId, orderId)
                     .map({ try JSON.decode(OrderChange.self, from: $0.data(0)!) })
-            else { throw RPCErrorBody(.notFound, "no change \(changeId) on order \(orderId)") }
-            guard change.state == .pending else { throw RPCErrorBody(.invalidTransition, "the change is \(change.state.rawValue)") }
+            else { throw PosyError(.notFound, "no change \(changeId) on order \(orderId)") }
+            guard change.state == .pending else { throw PosyError(.invalidTransition, "the change is \(change.state.rawValue)") }
             change.decidedBy = actor
             change.decidedAt = now
             change.reason = reason
             if approve {
                 guard Self.changeWithApproval.contains(order.state) || Self.changeAtOnce.contains(order.state) else {
-                    throw RPCErrorBody(.invalidTransition, "an order that is \(order.state.rawValue) cannot change")
+                    throw PosyError(.invalidTransition, "an order that is \(order.state.rawValue) cannot change")
                 }
                 Self.apply(change.change, to: &order, byShop: true)
                 order.updatedAt = now
@@ -86,23 +86,23 @@ extension OrdersService {
         }
     }
 
-    static func validate(_ c: ChangeInput) throws(RPCErrorBody) {
+    static func validate(_ c: ChangeInput) throws(PosyError) {
         let set = [c.address != nil, c.window != nil, c.dropOff != nil].filter { $0 }.count
-        guard set == 1 else { throw RPCErrorBody(.invalidField, "give exactly one of address, window, dropOff") }
+        guard set == 1 else { throw PosyError(.invalidField, "give exactly one of address, window, dropOff") }
         if let a = c.address {
-            guard !a.address.trimmingCharacters(in: .whitespaces).isEmpty else { throw RPCErrorBody(.invalidField, "address: required") }
+            guard !a.address.trimmingCharacters(in: .whitespaces).isEmpty else { throw PosyError(.invalidField, "address: required") }
             guard a.lat.isFinite, (-90...90).contains(a.lat), a.lon.isFinite, (-180...180).contains(a.lon) else {
-                throw RPCErrorBody(.invalidField, "address: lat/lon out of range")
+                throw PosyError(.invalidField, "address: lat/lon out of range")
             }
         }
         if let w = c.window {
             guard let start = Timestamp.parse(w.start), let end = Timestamp.parse(w.end) else {
-                throw RPCErrorBody(.invalidField, "window: not RFC 3339 times")
+                throw PosyError(.invalidField, "window: not RFC 3339 times")
             }
-            guard end > start else { throw RPCErrorBody(.invalidField, "window: end must be after start") }
+            guard end > start else { throw PosyError(.invalidField, "window: end must be after start") }
         }
         if let d = c.dropOff, d.description.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw RPCErrorBody(.invalidField, "dropOff.description: say which neighbour or where")
+            throw PosyError(.invalidField, "dropOff.description: say which neighbour or where")
         }
     }
 

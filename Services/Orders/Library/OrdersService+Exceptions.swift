@@ -12,23 +12,23 @@ extension OrdersService {
         orderId: String, kind: ExceptionKind, note: String?, lat: Double? = nil, lon: Double? = nil,
         mediaIds: [String] = [], by viewer: Viewer
     ) async throws -> OrderException {
-        if let lat, !(lat.isFinite && (-90...90).contains(lat)) { throw RPCErrorBody(.invalidField, "lat: must be -90…90") }
-        if let lon, !(lon.isFinite && (-180...180).contains(lon)) { throw RPCErrorBody(.invalidField, "lon: must be -180…180") }
-        if (lat == nil) != (lon == nil) { throw RPCErrorBody(.invalidField, "lat and lon go together") }
-        if let note, note.count > 4_000 { throw RPCErrorBody(.invalidField, "note: at most 4000 characters") }
+        if let lat, !(lat.isFinite && (-90...90).contains(lat)) { throw PosyError(.invalidField, "lat: must be -90…90") }
+        if let lon, !(lon.isFinite && (-180...180).contains(lon)) { throw PosyError(.invalidField, "lon: must be -180…180") }
+        if (lat == nil) != (lon == nil) { throw PosyError(.invalidField, "lat and lon go together") }
+        if let note, note.count > 4_000 { throw PosyError(.invalidField, "note: at most 4000 characters") }
         let actor = viewer.actor
         let now = self.now
         let deadline = clock().addingTimeInterval(ackTimeout).timeIntervalSince1970
         let events = self.events
         return try await store.write { db -> OrderException in
             guard let order = try Self.load(db, orderId), OrderVisibility.view(order, for: viewer) != nil else {
-                throw RPCErrorBody(.notFound, "no order \(orderId)")
+                throw PosyError(.notFound, "no order \(orderId)")
             }
             guard viewer.isCourier(order.courierId, of: order.shopId) || viewer.isStaff(of: order.shopId) else {
-                throw RPCErrorBody(.forbidden, "only the assigned courier or staff report exceptions")
+                throw PosyError(.forbidden, "only the assigned courier or staff report exceptions")
             }
             guard !order.state.isTerminal else {
-                throw RPCErrorBody(.invalidTransition, "the order is \(order.state.rawValue)")
+                throw PosyError(.invalidTransition, "the order is \(order.state.rawValue)")
             }
             let e = OrderException(
                 id: Self.newId("x"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
@@ -46,7 +46,7 @@ extension OrdersService {
     /// Staff acknowledge an open exception.
     public func acknowledgeException(_ id: String, by viewer: Viewer) async throws -> OrderException {
         try await updateException(id, by: viewer) { e, actor, now in
-            guard e.state == .open else { throw RPCErrorBody(.invalidTransition, "the exception is \(e.state.rawValue)") }
+            guard e.state == .open else { throw PosyError(.invalidTransition, "the exception is \(e.state.rawValue)") }
             e.state = .acknowledged
             e.acknowledgedBy = actor
             e.acknowledgedAt = now
@@ -62,7 +62,7 @@ extension OrdersService {
     {
         try await updateException(id, by: viewer) { e, actor, now in
             guard e.state == .acknowledged else {
-                throw RPCErrorBody(.invalidTransition, e.state == .open ? "acknowledge the exception first" : "the exception is resolved")
+                throw PosyError(.invalidTransition, e.state == .open ? "acknowledge the exception first" : "the exception is resolved")
             }
             e.state = .resolved
             e.resolution = resolution
@@ -84,7 +84,7 @@ extension OrdersService {
         let events = self.events
         return try await store.write { db -> OrderException in
             guard var e = try Self.loadException(db, id), viewer.isStaff(of: e.shopId) else {
-                throw RPCErrorBody(.notFound, "no exception \(id)")
+                throw PosyError(.notFound, "no exception \(id)")
             }
             let topic = try change(&e, actor, now)
             try Self.saveException(db, e)

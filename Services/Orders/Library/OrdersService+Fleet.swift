@@ -13,11 +13,11 @@ extension OrdersService {
         let events = self.events
         return try await store.write { db in
             guard let body = try db.queryOne("SELECT body FROM couriers WHERE id = ?", courierId)?.data(0) else {
-                throw RPCErrorBody(.notFound, "no courier \(courierId)")
+                throw PosyError(.notFound, "no courier \(courierId)")
             }
             var courier = try JSON.decode(Courier.self, from: body)
             guard viewer.isCourier(courier.id, of: courier.shopId) || viewer.isStaff(of: courier.shopId) else {
-                throw RPCErrorBody(.notFound, "no courier \(courierId)")
+                throw PosyError(.notFound, "no courier \(courierId)")
             }
             guard courier.onDuty != onDuty else { return courier }
             courier.onDuty = onDuty

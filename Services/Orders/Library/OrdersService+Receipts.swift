@@ -26,7 +26,7 @@ extension OrdersService {
     func apply(_ db: SQLiteConnection, _ orderId: String, to target: OrderState, event: Envelope, logger: Logger) throws {
         do {
             _ = try transition(db, orderId, to: target, by: .service(event.src))
-        } catch let e as RPCErrorBody {
+        } catch let e as PosyError {
             logger.warning(
                 "receipts event not applied",
                 metadata: [

@@ -46,14 +46,14 @@ public final class OrdersService: Sendable {
     // MARK: Shops and couriers
 
     public func createShop(_ shop: Shop, by viewer: Viewer) async throws -> Shop {
-        guard case .user(_, .admin, _, _) = viewer else { throw RPCErrorBody(.forbidden, "only an admin creates shops") }
+        guard case .user(_, .admin, _, _) = viewer else { throw PosyError(.forbidden, "only an admin creates shops") }
         var s = shop
         if s.id.isEmpty { s.id = Self.newId("s") }
-        guard !s.name.isEmpty else { throw RPCErrorBody(.invalidField, "name: required") }
+        guard !s.name.isEmpty else { throw PosyError(.invalidField, "name: required") }
         guard s.lat.isFinite, (-90...90).contains(s.lat), s.lon.isFinite, (-180...180).contains(s.lon) else {
-            throw RPCErrorBody(.invalidField, "lat/lon out of range")
+            throw PosyError(.invalidField, "lat/lon out of range")
         }
-        guard TimeZone(identifier: s.timeZone) != nil else { throw RPCErrorBody(.invalidField, "timeZone: unknown '\(s.timeZone)'") }
+        guard TimeZone(identifier: s.timeZone) != nil else { throw PosyError(.invalidField, "timeZone: unknown '\(s.timeZone)'") }
         let body = try JSON.encode(s)
         let saved = s
         let events = self.events
@@ -61,7 +61,7 @@ public final class OrdersService: Sendable {
             do {
                 try db.run("INSERT INTO shops(id, body, created_at) VALUES (?, ?, ?)", saved.id, body, self.now)
             } catch let e as SQLiteError where e.isConstraint {
-                throw RPCErrorBody(.conflict, "shop \(saved.id) exists")
+                throw PosyError(.conflict, "shop \(saved.id) exists")
             }
             try events.emit(db, topic: Topic.fleetShop, data: body)
         }
@@ -69,26 +69,26 @@ public final class OrdersService: Sendable {
     }
 
     public func createCourier(_ courier: Courier, by viewer: Viewer) async throws -> Courier {
-        guard viewer.isStaff(of: courier.shopId) else { throw RPCErrorBody(.forbidden, "only staff of the shop add couriers") }
+        guard viewer.isStaff(of: courier.shopId) else { throw PosyError(.forbidden, "only staff of the shop add couriers") }
         var c = courier
         if c.id.isEmpty { c.id = Self.newId("k") }
-        guard !c.name.isEmpty, !c.phone.isEmpty else { throw RPCErrorBody(.invalidField, "name and phone are required") }
+        guard !c.name.isEmpty, !c.phone.isEmpty else { throw PosyError(.invalidField, "name and phone are required") }
         guard PhoneNumber.isValid(c.phone) else {
-            throw RPCErrorBody(.invalidField, "phone: 3–20 digits, an optional leading +, spaces, -, ( and )")
+            throw PosyError(.invalidField, "phone: 3–20 digits, an optional leading +, spaces, -, ( and )")
         }
         let body = try JSON.encode(c)
         let saved = c
         let events = self.events
         try await store.write { db in
             guard try db.queryOne("SELECT 1 FROM shops WHERE id = ?", saved.shopId) != nil else {
-                throw RPCErrorBody(.notFound, "no shop \(saved.shopId)")
+                throw PosyError(.notFound, "no shop \(saved.shopId)")
             }
             do {
                 try db.run(
                     "INSERT INTO couriers(id, shop_id, body, created_at) VALUES (?, ?, ?, ?)",
                     saved.id, saved.shopId, body, self.now)
             } catch let e as SQLiteError where e.isConstraint {
-                throw RPCErrorBody(.conflict, "courier \(saved.id) exists")
+                throw PosyError(.conflict, "courier \(saved.id) exists")
             }
             try events.emit(db, topic: Topic.fleetCourier, data: body)
         }
@@ -96,7 +96,7 @@ public final class OrdersService: Sendable {
     }
 
     public func couriers(shop: String, for viewer: Viewer) async throws -> [Courier] {
-        guard viewer.isStaff(of: shop) else { throw RPCErrorBody(.notFound, "no shop \(shop)") }
+        guard viewer.isStaff(of: shop) else { throw PosyError(.notFound, "no shop \(shop)") }
         return try await store.read { db in
             try db.query("SELECT body FROM couriers WHERE shop_id = ? ORDER BY created_at, id", shop)
                 .map { try JSON.decode(Courier.self, from: $0.data(0)!) }
@@ -119,7 +119,7 @@ public final class OrdersService: Sendable {
     ) async throws
         -> (order: Order, json: Data)
     {
-        guard viewer.isStaff(of: new.shopId) else { throw RPCErrorBody(.forbidden, "only staff of the shop create orders") }
+        guard viewer.isStaff(of: new.shopId) else { throw PosyError(.forbidden, "only staff of the shop create orders") }
         try OrderValidation.validate(new)
         let actor = viewer.actor
         let request = try JSON.encode(new)
@@ -136,13 +136,13 @@ public final class OrdersService: Sendable {
                 if let row = try db.queryOne("SELECT result FROM idempotency WHERE actor = ? AND key = ?", actor, key) {
                     let stored = try JSON.decode(IdempotentResult.self, from: row.data(0)!)
                     guard stored.request == request else {
-                        throw RPCErrorBody(.conflict, "Idempotency-Key reused for a different request")
+                        throw PosyError(.conflict, "Idempotency-Key reused for a different request")
                     }
                     return (stored.order, try JSON.encode(stored.order))
                 }
             }
             guard try db.queryOne("SELECT 1 FROM shops WHERE id = ?", new.shopId) != nil else {
-                throw RPCErrorBody(.notFound, "no shop \(new.shopId)")
+                throw PosyError(.notFound, "no shop \(new.shopId)")
             }
             let body = try Self.save(db, order, created: true)
             try Self.record(db, order, body: body, actor: actor, detail: nil, events: events)
@@ -166,7 +166,7 @@ public final class OrdersService: Sendable {
     public func order(_ id: String, for viewer: Viewer, now: Date = Date()) async throws -> Order {
         let stored = try await store.read { db in try Self.load(db, id) }
         guard let stored, let view = OrderVisibility.view(stored, for: viewer, now: now) else {
-            throw RPCErrorBody(.notFound, "no order \(id)")
+            throw PosyError(.notFound, "no order \(id)")
         }
         return view
     }
@@ -178,7 +178,7 @@ public final class OrdersService: Sendable {
         limit: Int? = nil, now: Date = Date()
     ) async throws -> OrderPage {
         let limit = limit ?? 50
-        guard (1...200).contains(limit) else { throw RPCErrorBody(.invalidField, "limit: must be 1…200") }
+        guard (1...200).contains(limit) else { throw PosyError(.invalidField, "limit: must be 1…200") }
         var clauses: [String] = []
         var args: [SQLValue] = []
         switch viewer {
@@ -213,7 +213,7 @@ public final class OrdersService: Sendable {
         if let cursor {
             guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8),
                 text.hasPrefix("n:"), let after = Int64(text.dropFirst(2))
-            else { throw RPCErrorBody(.badRequest, "cursor: not one this API gave out") }
+            else { throw PosyError(.badRequest, "cursor: not one this API gave out") }
             clauses.append("n > ?")
             args.append(.int(after))
         }
@@ -264,14 +264,14 @@ public final class OrdersService: Sendable {
         let acceptDeadline = clock().addingTimeInterval(acceptTimeout).timeIntervalSince1970
         // Not visible to the viewer is answered like not there at all: existence is not revealed.
         guard var order = try Self.load(db, id), OrderVisibility.view(order, for: viewer) != nil else {
-            throw RPCErrorBody(.notFound, "no order \(id)")
+            throw PosyError(.notFound, "no order \(id)")
         }
         try OrderLifecycle.check(order, to: target, by: viewer, courierId: courierId, reason: reason)
         var detail: String?
         switch target {
         case .assigned:
             guard let c = courierId, try db.queryOne("SELECT 1 FROM couriers WHERE id = ? AND shop_id = ?", c, order.shopId) != nil else {
-                throw RPCErrorBody(.invalidField, "courierId: no such courier in shop \(order.shopId)")
+                throw PosyError(.invalidField, "courierId: no such courier in shop \(order.shopId)")
             }
             order.courierId = c
             order.courier = try db.queryOne("SELECT body FROM couriers WHERE id = ?", c)
@@ -327,7 +327,7 @@ public final class OrdersService: Sendable {
             OrderEvent(
                 orderId: o.id, shopId: o.shopId, state: o.state, courierId: o.courierId, conversationId: o.conversationId,
                 actor: actor, at: o.updatedAt, detail: detail))
-        guard payload.last == UInt8(ascii: "}") else { throw RPCErrorBody(.internal, "event payload is not an object") }
+        guard payload.last == UInt8(ascii: "}") else { throw PosyError(.internal, "event payload is not an object") }
         payload.removeLast()
         payload += Data(#","order":"#.utf8) + body + Data("}".utf8)
         try events.emit(db, topic: o.state.eventType, data: payload)

@@ -86,14 +86,14 @@ public actor MediaStore {
     /// upload (and forgets it) when the bytes are not what was declared or cross the limit.
     public func append(_ uploadId: String, offset: Int64, bytes: Data) throws -> Int64 {
         guard let u = uploads[uploadId] else {
-            throw RPCErrorBody(.notFound, "no upload \(uploadId) (it may have timed out or the service restarted)")
+            throw PosyError(.notFound, "no upload \(uploadId) (it may have timed out or the service restarted)")
         }
         guard offset == u.received else {
-            throw RPCErrorBody(.conflict, "chunk at \(offset) but \(u.received) bytes are in")
+            throw PosyError(.conflict, "chunk at \(offset) but \(u.received) bytes are in")
         }
         guard u.received + Int64(bytes.count) <= u.limit else {
             drop(u)
-            throw RPCErrorBody(.tooLarge, "over the \(u.limit)-byte limit for this kind of media")
+            throw PosyError(.tooLarge, "over the \(u.limit)-byte limit for this kind of media")
         }
         if u.head.count < MediaSniffer.prefixLength {
             u.head += bytes.prefix(MediaSniffer.prefixLength - u.head.count)
@@ -120,21 +120,21 @@ public actor MediaStore {
 
     /// A failed file operation: a full disk (or quota) is `insufficient_storage` (507, retry once
     /// space is freed), anything else `internal`.
-    static func ioError(_ what: String, _ e: Int32) -> RPCErrorBody {
-        if e == ENOSPC || e == EDQUOT { return RPCErrorBody(.insufficientStorage, "the media disk is full (\(what)); nothing was kept") }
-        return RPCErrorBody(.internal, "\(what): errno \(e)")
+    static func ioError(_ what: String, _ e: Int32) -> PosyError {
+        if e == ENOSPC || e == EDQUOT { return PosyError(.insufficientStorage, "the media disk is full (\(what)); nothing was kept") }
+        return PosyError(.internal, "\(what): errno \(e)")
     }
 
     func sniff(_ u: Upload) throws {
         guard u.format == nil else { return }
         guard let format = MediaSniffer.sniff(u.head) else {
             drop(u)
-            throw RPCErrorBody(.unsupportedMediaType, "the bytes are not any image, voice or video format Posy takes")
+            throw PosyError(.unsupportedMediaType, "the bytes are not any image, voice or video format Posy takes")
         }
         guard u.accepted.contains(format) else {
             drop(u)
             let declared = u.accepted.map(\.rawValue).sorted().joined(separator: "/")
-            throw RPCErrorBody(.unsupportedMediaType, "declared \(declared) but the bytes are \(format.rawValue)")
+            throw PosyError(.unsupportedMediaType, "declared \(declared) but the bytes are \(format.rawValue)")
         }
         u.format = format
     }
@@ -143,11 +143,11 @@ public actor MediaStore {
     /// the bytes are there already), fsync the directory.
     public func commit(_ uploadId: String, uploader: String) throws -> Stored {
         guard let u = uploads[uploadId], u.uploader == uploader else {
-            throw RPCErrorBody(.notFound, "no upload \(uploadId) (it may have timed out or the service restarted)")
+            throw PosyError(.notFound, "no upload \(uploadId) (it may have timed out or the service restarted)")
         }
         guard u.received > 0 else {
             drop(u)
-            throw RPCErrorBody(.badRequest, "the upload is empty")
+            throw PosyError(.badRequest, "the upload is empty")
         }
         try sniff(u)
         guard fsync(u.fd) == 0 else {
@@ -199,7 +199,7 @@ public actor MediaStore {
     /// Up to `length` bytes of the blob from `offset`.
     public func read(_ sha256: String, offset: Int64, length: Int) throws -> Data {
         let fd = open(blobPath(sha256), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RPCErrorBody(.gone, "the media's bytes are gone") }
+        guard fd >= 0 else { throw PosyError(.gone, "the media's bytes are gone") }
         defer { close(fd) }
         var out = Data(count: length)
         let n = out.withUnsafeMutableBytes { raw -> Int in

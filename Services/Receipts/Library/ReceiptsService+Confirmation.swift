@@ -12,36 +12,36 @@ extension ReceiptsService {
     public func confirm(_ r: ReceiptsRPC.ConfirmRequest) async throws -> DeliveryConfirmation {
         let (order, viewer) = try await orderAndAccess(r.orderId, for: r.caller)
         guard viewer.isCustomer(order.customer?.id, of: order.id) else {
-            throw RPCErrorBody(.forbidden, "only the order's customer confirms or disputes its delivery")
+            throw PosyError(.forbidden, "only the order's customer confirms or disputes its delivery")
         }
         let input = r.confirmation
         if !input.ok {
             guard input.reason != nil else {
-                throw RPCErrorBody(.invalidField, "reason: one of \(DisputeReason.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw PosyError(.invalidField, "reason: one of \(DisputeReason.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         } else if input.reason != nil || !(input.mediaIds ?? []).isEmpty {
-            throw RPCErrorBody(.invalidField, "a confirmation takes no reason or media; send ok: false to dispute")
+            throw PosyError(.invalidField, "a confirmation takes no reason or media; send ok: false to dispute")
         }
         guard (input.note ?? "").count <= 2000, (input.mediaIds ?? []).count <= 10 else {
-            throw RPCErrorBody(.invalidField, "note up to 2000 characters, at most 10 mediaIds")
+            throw PosyError(.invalidField, "note up to 2000 characters, at most 10 mediaIds")
         }
         let nowDate = clock()
         let now = Timestamp.format(nowDate)
         let events = self.events
         return try await store.write { db -> DeliveryConfirmation in
             guard let proof = try db.queryOne("SELECT confirm_by, outcome FROM proofs WHERE order_id = ?", order.id) else {
-                throw RPCErrorBody(.invalidTransition, "order \(order.id) has no accepted proof of delivery yet")
+                throw PosyError(.invalidTransition, "order \(order.id) has no accepted proof of delivery yet")
             }
             if let outcome = proof.string(1) {
-                throw RPCErrorBody(.conflict, "this delivery was already answered (\(outcome))")
+                throw PosyError(.conflict, "this delivery was already answered (\(outcome))")
             }
             guard nowDate.timeIntervalSince1970 <= proof.double(0)! else {
-                throw RPCErrorBody(.invalidTransition, "the time to confirm or dispute this delivery has passed")
+                throw PosyError(.invalidTransition, "the time to confirm or dispute this delivery has passed")
             }
             var media: [ProofMedia] = []
             for id in input.mediaIds ?? [] {
                 guard let (m, _) = try Self.loadMedia(db, id), m.orderId == order.id, m.purgedAt == nil else {
-                    throw RPCErrorBody(.invalidField, "media \(id): no such media on this order")
+                    throw PosyError(.invalidField, "media \(id): no such media on this order")
                 }
                 media.append(ProofMedia(m))
             }

@@ -13,7 +13,7 @@ extension ReceiptsService {
         let isCustomer = viewer.isCustomer(order.customer?.id, of: order.id)
         let isShop = viewer.isService || viewer.isStaff(of: order.shopId)
         guard isShop || isCustomer else {
-            throw RPCErrorBody(.forbidden, "the evidence of an order is for its shop and its customer")
+            throw PosyError(.forbidden, "the evidence of an order is for its shop and its customer")
         }
         let caller = r.caller
         async let orderSection = section("orders") {
@@ -52,9 +52,9 @@ extension ReceiptsService {
         do {
             let data = try await fetch()
             return EvidenceSection(available: true, source: source, data: try JSON.decode(JSONValue.self, from: data))
-        } catch let e as RPCErrorBody where e.code == .unknownMethod {
+        } catch let e as PosyError where e.code == .unknownMethod {
             return EvidenceSection(available: false, source: source, reason: "\(source) does not provide this yet")
-        } catch let e as RPCErrorBody {
+        } catch let e as PosyError {
             return EvidenceSection(available: false, source: source, reason: "\(e.code.rawValue): \(e.message)")
         } catch {
             return EvidenceSection(available: false, source: source, reason: "\(error)")
@@ -66,10 +66,10 @@ extension ReceiptsService {
         let viewer = try Viewer(r.caller)
         if !viewer.isService {
             let (order, _) = try await orderAndAccess(r.orderId, for: r.caller)
-            guard viewer.isStaff(of: order.shopId) else { throw RPCErrorBody(.forbidden, "staff of the shop verify its evidence") }
+            guard viewer.isStaff(of: order.shopId) else { throw PosyError(.forbidden, "staff of the shop verify its evidence") }
         }
         let (records, verdict) = try await store.read { db in try self.verifyChain(db, orderId: r.orderId) }
-        guard !records.isEmpty || !verdict.ok else { throw RPCErrorBody(.notFound, "order \(r.orderId) has no evidence records") }
+        guard !records.isEmpty || !verdict.ok else { throw PosyError(.notFound, "order \(r.orderId) has no evidence records") }
         return verdict
     }
 

@@ -9,7 +9,7 @@ extension ReceiptsService {
     /// `media.begin`: any party of the order may upload a type Posy takes, up to its kind's limit.
     public func beginUpload(_ r: ReceiptsRPC.BeginRequest) async throws -> ReceiptsRPC.UploadStarted {
         guard let accepted = MediaFormat.accepted(forDeclared: r.contentType) else {
-            throw RPCErrorBody(
+            throw PosyError(
                 .unsupportedMediaType,
                 "Content-Type '\(r.contentType)' is not an image (JPEG, PNG, WebP, HEIC), voice (Ogg/Opus, AAC/M4A, AMR, MP3, WAV) or video (MP4/QuickTime, WebM) type"
             )
@@ -17,7 +17,7 @@ extension ReceiptsService {
         let kind = accepted.first!.kind
         let limit = config.limits.limit(for: kind)
         if let size = r.size, size > limit {
-            throw RPCErrorBody(.tooLarge, "\(size) bytes is over the \(limit)-byte limit for \(kind.rawValue)")
+            throw PosyError(.tooLarge, "\(size) bytes is over the \(limit)-byte limit for \(kind.rawValue)")
         }
         let (_, viewer) = try await orderAndAccess(r.orderId, for: r.caller)
         let id = try await media.begin(orderId: r.orderId, uploader: viewer.actor, accepted: accepted, limit: limit)
@@ -90,20 +90,20 @@ extension ReceiptsService {
     /// (existence is not revealed), 410 once retention purged the bytes.
     public func mediaInfo(_ id: String, for caller: RPCCaller) async throws -> MediaInfo {
         guard let (info, uploader) = try await store.read({ db in try Self.loadMedia(db, id) }) else {
-            throw RPCErrorBody(.notFound, "no media \(id)")
+            throw PosyError(.notFound, "no media \(id)")
         }
         let viewer = try Viewer(caller)
         if !viewer.isService && viewer.actor != uploader {
             _ = try await orderAndAccess(info.orderId, for: caller)
         }
-        if info.purgedAt != nil { throw RPCErrorBody(.gone, "media \(id) was purged on \(info.purgedAt!) (retention)") }
+        if info.purgedAt != nil { throw PosyError(.gone, "media \(id) was purged on \(info.purgedAt!) (retention)") }
         return info
     }
 
     /// `media.read`: bytes of a media item the caller may read.
     public func readMedia(_ r: ReceiptsRPC.ReadRequest) async throws -> Data {
         guard r.offset >= 0, (1...ReceiptsRPC.maxReadLength).contains(r.length) else {
-            throw RPCErrorBody(.invalidField, "offset ≥ 0 and length 1…\(ReceiptsRPC.maxReadLength)")
+            throw PosyError(.invalidField, "offset ≥ 0 and length 1…\(ReceiptsRPC.maxReadLength)")
         }
         let info = try await mediaInfo(r.id, for: r.caller)
         return try await media.read(info.sha256, offset: r.offset, length: r.length)

@@ -13,17 +13,17 @@ extension ReceiptsService {
     /// drop-off is a safe place the shop asked for or approved.
     static func admit(_ input: ProofInput, for order: Order, by viewer: Viewer) throws {
         guard viewer.isCourier(order.courierId, of: order.shopId) else {
-            throw RPCErrorBody(.forbidden, "only the courier assigned to the order submits its proof")
+            throw PosyError(.forbidden, "only the courier assigned to the order submits its proof")
         }
         guard proofStates.contains(order.state) else {
-            throw RPCErrorBody(
+            throw PosyError(
                 .invalidTransition, "proof is taken while an order is outForDelivery or arriving, not \(order.state.rawValue)")
         }
         try validate(input)
         if input.handedTo.kind == .safePlace, order.handling.noDoorstep,
             !(order.dropOff?.kind == .safePlace && order.dropOff?.allowedByShop == true)
         {
-            throw RPCErrorBody(.conflict, "this order must not be left on a doorstep: a safe place needs the shop's approval on the order")
+            throw PosyError(.conflict, "this order must not be left on a doorstep: a safe place needs the shop's approval on the order")
         }
     }
 
@@ -40,9 +40,9 @@ extension ReceiptsService {
         var items: [ProofMedia] = []
         for (id, m) in zip(ids, found) {
             guard let m, m.orderId == order.id, m.purgedAt == nil else {
-                throw RPCErrorBody(.invalidField, "media \(id): no such media on this order (upload it with ?orderId=\(order.id))")
+                throw PosyError(.invalidField, "media \(id): no such media on this order (upload it with ?orderId=\(order.id))")
             }
-            guard m.kind == .image else { throw RPCErrorBody(.invalidField, "media \(id): a proof takes images, not \(m.kind.rawValue)") }
+            guard m.kind == .image else { throw PosyError(.invalidField, "media \(id): a proof takes images, not \(m.kind.rawValue)") }
             items.append(ProofMedia(m))
         }
         let photos = Array(items.prefix(input.photoIds?.count ?? 0))
@@ -58,7 +58,7 @@ extension ReceiptsService {
         let events = self.events
         try await store.write { db in
             guard try db.queryOne("SELECT 1 FROM proofs WHERE order_id = ?", order.id) == nil else {
-                throw RPCErrorBody(.conflict, "a proof of delivery was already accepted for order \(order.id)")
+                throw PosyError(.conflict, "a proof of delivery was already accepted for order \(order.id)")
             }
             try db.run(
                 "INSERT INTO proofs(order_id, id, shop_id, body, delivered_at, confirm_by) VALUES (?,?,?,?,?,?)",
@@ -70,28 +70,28 @@ extension ReceiptsService {
         return proof
     }
 
-    static func validate(_ p: ProofInput) throws(RPCErrorBody) {
-        guard Geo.isValid(lat: p.lat, lon: p.lon) else { throw RPCErrorBody(.invalidField, "lat/lon out of range") }
+    static func validate(_ p: ProofInput) throws(PosyError) {
+        guard Geo.isValid(lat: p.lat, lon: p.lon) else { throw PosyError(.invalidField, "lat/lon out of range") }
         guard p.accuracy.isFinite, p.accuracy >= 0, p.accuracy <= 100_000 else {
-            throw RPCErrorBody(.invalidField, "accuracy: metres, 0…100000")
+            throw PosyError(.invalidField, "accuracy: metres, 0…100000")
         }
         let photos = p.photoIds ?? []
         guard !photos.isEmpty || p.signatureId != nil else {
-            throw RPCErrorBody(.invalidField, "photoIds: at least one photo, unless a signatureId is given")
+            throw PosyError(.invalidField, "photoIds: at least one photo, unless a signatureId is given")
         }
-        guard photos.count <= 10 else { throw RPCErrorBody(.invalidField, "photoIds: at most 10") }
-        guard Set(photos).count == photos.count else { throw RPCErrorBody(.invalidField, "photoIds: listed twice") }
+        guard photos.count <= 10 else { throw PosyError(.invalidField, "photoIds: at most 10") }
+        guard Set(photos).count == photos.count else { throw PosyError(.invalidField, "photoIds: listed twice") }
         func blank(_ s: String?) -> Bool { (s ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
         switch p.handedTo.kind {
         case .neighbour where blank(p.handedTo.name):
-            throw RPCErrorBody(.invalidField, "handedTo.name: which neighbour took the flowers")
+            throw PosyError(.invalidField, "handedTo.name: which neighbour took the flowers")
         case .safePlace where blank(p.handedTo.description):
-            throw RPCErrorBody(.invalidField, "handedTo.description: where the flowers were left")
+            throw PosyError(.invalidField, "handedTo.description: where the flowers were left")
         default:
             break
         }
         guard (p.note ?? "").count <= 2000, (p.recipientName ?? "").count <= 200 else {
-            throw RPCErrorBody(.invalidField, "note up to 2000 characters, recipientName up to 200")
+            throw PosyError(.invalidField, "note up to 2000 characters, recipientName up to 200")
         }
     }
 }

@@ -77,7 +77,7 @@ public final class ReceiptsService: Sendable {
         let viewer = try Viewer(caller)
         let order = try await order(id, as: Self.me)
         guard OrderVisibility.view(order, for: viewer, now: clock()) != nil else {
-            throw RPCErrorBody(.notFound, "no order \(id)")
+            throw PosyError(.notFound, "no order \(id)")
         }
         return (order, viewer)
     }

@@ -15,7 +15,7 @@ import PosySchema
 ///
 /// Reply: `{"type":"reply","ref":…,"for":<type>,"ok":true,"data":{…}}` or
 /// `{"type":"reply","ref":…,"for":<type>,"ok":false,"error":{"code","message"}}`.
-enum ChatFrames {
+enum StreamFrames {
     struct Inbound: Decodable {
         var type: String
         var ref: String?
@@ -35,27 +35,27 @@ enum ChatFrames {
     /// The reply to one client frame.
     static func handle(_ text: String, claims: TokenClaims, chat: ChatGateway) async -> String {
         guard let frame = try? JSON.decode(Inbound.self, from: Data(text.utf8)) else {
-            return reply(nil, for: "?", error: RPCErrorBody(.badRequest, "a frame is a JSON object with a type"))
+            return reply(nil, for: "?", error: PosyError(.badRequest, "a frame is a JSON object with a type"))
         }
         do {
             if let wait = chat.api.limiter.check("\(claims.role.rawValue):\(claims.sub):\(claims.order ?? "")") {
-                throw RPCErrorBody(.rateLimited, "too many frames for this token; retry after \(Int(wait.rounded(.up))) s")
+                throw PosyError(.rateLimited, "too many frames for this token; retry after \(Int(wait.rounded(.up))) s")
             }
             return reply(frame.ref, for: frame.type, data: try await dispatch(frame, caller: Viewer.caller(claims), chat: chat))
-        } catch let e as RPCErrorBody {
+        } catch let e as PosyError {
             return reply(frame.ref, for: frame.type, error: e)
         } catch {
-            return reply(frame.ref, for: frame.type, error: RPCErrorBody(.internal, "internal error"))
+            return reply(frame.ref, for: frame.type, error: PosyError(.internal, "internal error"))
         }
     }
 
     static func dispatch(_ f: Inbound, caller: RPCCaller, chat: ChatGateway) async throws -> Data {
         func conversation() throws -> String {
-            guard let id = f.conversationId, !id.isEmpty else { throw RPCErrorBody(.invalidField, "conversationId: required") }
+            guard let id = f.conversationId, !id.isEmpty else { throw PosyError(.invalidField, "conversationId: required") }
             return id
         }
         func seq() throws -> Int64 {
-            guard let s = f.seq else { throw RPCErrorBody(.invalidField, "seq: required") }
+            guard let s = f.seq else { throw PosyError(.invalidField, "seq: required") }
             return s
         }
         switch f.type {
@@ -70,7 +70,7 @@ enum ChatFrames {
         case "typing": return try await chat.typing(caller, try conversation())
         case "loc.batch": return try await LocationAPI.ingest(chat.api, caller: caller, positions: f.positions ?? [])
         case "ping": return Data("{}".utf8)
-        default: throw RPCErrorBody(.badRequest, "unknown frame type '\(f.type.prefix(40))'")
+        default: throw PosyError(.badRequest, "unknown frame type '\(f.type.prefix(40))'")
         }
     }
 
@@ -79,7 +79,7 @@ enum ChatFrames {
             + String(decoding: data, as: UTF8.self) + "}"
     }
 
-    static func reply(_ ref: String?, for type: String, error: RPCErrorBody) -> String {
+    static func reply(_ ref: String?, for type: String, error: PosyError) -> String {
         "{\"type\":\"reply\",\"ref\":\(ref.map(JSON.quoted) ?? "null"),\"for\":\(JSON.quoted(String(type.prefix(40)))),\"ok\":false,\"error\":"
             + String(decoding: JSON.encodeOrEmpty(error), as: UTF8.self) + "}"
     }

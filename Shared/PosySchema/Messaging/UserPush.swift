@@ -1,7 +1,7 @@
 import Foundation
 
 /// The data of a push to users on the bus (ephemeral, topic `to.<userId>.` or `shop.<shopId>.`): chat
-/// pushes, live positions (no `conversationId` on the staff map's) and notifications.
+/// pushes, live positions (no `conversationId` on the staff map's) and notifications. It carries
 /// each member's unread count, from which the gateway gives every connection its own, then the
 /// push's body, last and `bodyLength` bytes long, so a reader takes its bytes without re-encoding:
 /// `{"conversationId":…,"role":…,"only":…,"unread":{…},"unreadElse":n,"bodyLength":n,"body":{…}}`.
@@ -9,7 +9,7 @@ import Foundation
 /// happens to be named `c1`); nil for a shop topic. `orderId` names the order the push is about
 /// (nil for a direct conversation or news of no order): a connection holding a tracking link
 /// receives only its own order's pushes.
-public struct ChatPush: Codable, Sendable, Equatable {
+public struct UserPush: Codable, Sendable, Equatable {
     public var conversationId: String?
     public var orderId: String?
     public var role: String?
@@ -76,8 +76,8 @@ public struct ChatPush: Codable, Sendable, Equatable {
     }
 
     /// The push and the bytes of its body.
-    public static func decode(_ data: Data) throws -> (ChatPush, Data) {
-        let push = try JSON.decode(ChatPush.self, from: data)
+    public static func decode(_ data: Data) throws -> (UserPush, Data) {
+        let push = try JSON.decode(UserPush.self, from: data)
         guard push.bodyLength > 0, data.count > push.bodyLength, data.last == UInt8(ascii: "}") else {
             throw SchemaError(.badPayload, "chat push: bodyLength does not fit the data")
         }
