@@ -54,7 +54,14 @@ struct BusMain: AsyncParsableCommand {
             config.busSub = e.replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:")
         }
         try await ServiceMain.run(ServiceDescriptor(service: "bus", defaultRPCPort: 7102, migrations: nil), config: config) { host in
-            host.rpc.register("bus.proxy") { _ in try JSON.encode(try await proxy.statistics()) }
+            host.rpc.register(RPCMethod.busProxy) { _ in
+                let s = try await proxy.statistics()
+                return BusProxyReport(
+                    frontendMessagesIn: s.frontendMessagesIn, frontendBytesIn: s.frontendBytesIn,
+                    frontendMessagesOut: s.frontendMessagesOut,
+                    frontendBytesOut: s.frontendBytesOut, backendMessagesIn: s.backendMessagesIn, backendBytesIn: s.backendBytesIn,
+                    backendMessagesOut: s.backendMessagesOut, backendBytesOut: s.backendBytesOut)
+            }
             return []
         }
         await proxy.terminate()

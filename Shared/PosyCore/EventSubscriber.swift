@@ -273,8 +273,7 @@ public actor EventSubscriber {
             do {
                 let client = try await pool.client(peer.heartbeat.rpc)
                 let data = try await client.call(
-                    RPCMethod.eventsReplay, body: try JSON.encode(request),
-                    timeout: .seconds(2), retries: 1)
+                    RPCMethod.eventsReplay.name, body: try JSON.encode(request), timeout: .seconds(2), retries: 1)
                 batch = try ReplayBatch.decode(data)
             } catch let e as PosyError where e.code == .epochMismatch {
                 cursors[key] = EventCursor(epoch: peer.heartbeat.epoch, seq: 0)

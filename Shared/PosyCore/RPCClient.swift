@@ -80,15 +80,20 @@ public final class RPCClient: Sendable {
         }
     }
 
-    /// Typed call: encodes `request`, decodes the reply as `Response`.
-    public func call<Request: Encodable, Response: Decodable>(
-        _ method: String, _ request: Request, as: Response.Type, timeout: Duration = .seconds(2), retries: Int = 0
-    ) async throws -> Response {
-        let data = try await call(method, body: try JSON.encode(request), timeout: timeout, retries: retries)
+    /// Calls `method` with `request`; decodes its reply.
+    public func call<Request: Encodable & Sendable, Reply: Decodable & Sendable>(
+        _ method: RPC<Request, Reply>, _ request: Request, timeout: Duration = .seconds(2), retries: Int = 0
+    ) async throws -> Reply {
+        let data = try await call(method.name, body: try JSON.encode(request), timeout: timeout, retries: retries)
+        return try Self.decode(method, data)
+    }
+
+    /// A reply's body as the method's reply type (`bad_payload` when it is not).
+    public static func decode<Request, Reply: Decodable>(_ method: RPC<Request, Reply>, _ data: Data) throws -> Reply {
         do {
-            return try JSON.decode(Response.self, from: data)
+            return try JSON.decode(Reply.self, from: data)
         } catch {
-            throw PosyError(.badPayload, "reply of \(method) is not a valid \(Response.self)")
+            throw PosyError(.badPayload, "reply of \(method.name) is not a valid \(Reply.self)")
         }
     }
 

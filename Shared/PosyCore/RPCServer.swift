@@ -28,16 +28,30 @@ public final class RPCServer: Sendable {
         self.logger = logger
     }
 
-    /// Registers a raw handler for `method`.
-    public func register(_ method: String, _ handler: @escaping Handler) {
+    /// Registers a handler by method name: the request body in, the reply body out. For tests and
+    /// tools; services register against their ``RPC`` values.
+    public func register(name method: String, _ handler: @escaping Handler) {
         handlers.withLock { $0[method] = handler }
     }
 
-    /// Registers a typed handler: the body decodes as `Request`, the result encodes as JSON.
-    public func register<Request: Decodable & Sendable, Response: Encodable & Sendable>(
-        _ method: String, _: Request.Type, _ handler: @escaping @Sendable (Request) async throws -> Response
+    /// Registers `method`: the body decodes as its request, the result encodes as its reply.
+    public func register<Request: Decodable & Sendable, Reply: Encodable & Sendable>(
+        _ method: RPC<Request, Reply>, _ handler: @escaping @Sendable (Request) async throws -> Reply
     ) {
-        register(method) { request in try JSON.encode(try await handler(request.decode(Request.self))) }
+        register(name: method.name) { request in try JSON.encode(try await handler(request.decode(Request.self))) }
+    }
+
+    /// Registers `method` with a handler that returns its reply already encoded (JSON bytes it has at
+    /// hand, or the raw bytes of a ``RawBytes`` reply).
+    public func register<Request: Decodable & Sendable, Reply: Sendable>(
+        _ method: RPC<Request, Reply>, encoded handler: @escaping @Sendable (Request) async throws -> Data
+    ) {
+        register(name: method.name) { request in try await handler(request.decode(Request.self)) }
+    }
+
+    /// Registers a method whose request is not JSON: the handler reads the raw body.
+    public func register<Reply: Sendable>(_ method: RPC<RawBytes, Reply>, raw handler: @escaping Handler) {
+        register(name: method.name, handler)
     }
 
     /// Serves until the socket closes. Each request runs in its own task.

@@ -52,7 +52,7 @@ public final class ServiceClock: Sendable {
     /// Serves `clock.advance` when this is a test clock.
     public func register(on rpc: RPCServer, store: Store?) {
         guard isTest else { return }
-        rpc.register(RPCMethod.clockAdvance, ClockAdvance.self) { r in
+        rpc.register(RPCMethod.clockAdvance) { r in
             ClockAdvance.Reply(now: Timestamp.format(try await self.advance(r.seconds, store: store)))
         }
     }

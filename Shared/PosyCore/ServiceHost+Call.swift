@@ -25,11 +25,35 @@ extension ServiceHost {
         return try await client.call(method, body: body, timeout: timeout, retries: retries)
     }
 
-    /// ``call(_:_:body:timeout:retries:freshness:)`` with a JSON request.
-    public func call(
-        _ instance: String, _ method: String, _ request: some Encodable, timeout: Duration = .seconds(5),
+    /// Calls `method` on `instance` (default: the method's service) with `request`; decodes the reply.
+    public func call<Request: Encodable & Sendable, Reply: Decodable & Sendable>(
+        _ method: RPC<Request, Reply>, _ request: Request, on instance: String? = nil, timeout: Duration = .seconds(5),
         retries: Int = 0
+    ) async throws -> Reply {
+        try RPCClient.decode(method, try await callData(method, request, on: instance, timeout: timeout, retries: retries))
+    }
+
+    /// Calls `method` with `request`; returns the reply's body as it came (JSON to forward, or raw bytes).
+    public func callData<Request: Encodable & Sendable, Reply: Sendable>(
+        _ method: RPC<Request, Reply>, _ request: Request, on instance: String? = nil, timeout: Duration = .seconds(5),
+        retries: Int = 0, freshness: Double = 3.5
     ) async throws -> Data {
-        try await call(instance, method, body: JSON.encode(request), timeout: timeout, retries: retries)
+        try await call(
+            Self.instance(method, instance), method.name, body: JSON.encode(request), timeout: timeout, retries: retries,
+            freshness: freshness)
+    }
+
+    /// Calls a method whose request is not JSON with `body`.
+    public func callData<Reply: Sendable>(
+        _ method: RPC<RawBytes, Reply>, body: Data, on instance: String? = nil, timeout: Duration = .seconds(5),
+        freshness: Double = 3.5
+    ) async throws -> Data {
+        try await call(Self.instance(method, instance), method.name, body: body, timeout: timeout, freshness: freshness)
+    }
+
+    static func instance<Request, Reply>(_ method: RPC<Request, Reply>, _ instance: String?) -> String {
+        let name = instance ?? method.service
+        precondition(!name.isEmpty && name != RPCInstance.messagingShard, "\(method.name): name the instance to call")
+        return name
     }
 }

@@ -14,7 +14,7 @@ extension ServiceHost {
         let subscriber = try await makeSubscriber()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: Resources(host: self)),
-            .init(service: RPC(server: rpc)),
+            .init(service: RPCService(server: rpc)),
             .init(service: Subscription(subscriber: subscriber)),
             .init(service: Heartbeats(host: self)),
         ]
@@ -43,7 +43,7 @@ extension ServiceHost {
     }
 
     /// Serves RPC until shutdown; then closes the socket.
-    struct RPC: Service {
+    struct RPCService: Service {
         let server: RPCServer
 
         func run() async throws {

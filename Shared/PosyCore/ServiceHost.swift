@@ -94,17 +94,11 @@ public final class ServiceHost: Sendable {
     }
 
     func registerBuiltins() {
-        rpc.register(RPCMethod.health) { [self] _ in try JSON.encode(await health()) }
-        rpc.register(RPCMethod.stats) { [self] _ in
-            try JSON.encode(statsReport())
-        }
+        rpc.register(RPCMethod.health) { [self] _ in await health() }
+        rpc.register(RPCMethod.stats) { [self] _ in statsReport() }
         if let events, let store {
-            rpc.register(RPCMethod.eventsReplay) { request in
-                try await events.replay(try request.decode(ReplayRequest.self), store: store)
-            }
-            rpc.register(RPCMethod.eventsSince) { request in
-                try await events.since(try request.decode(EventsSinceRequest.self), store: store)
-            }
+            rpc.register(RPCMethod.eventsReplay, encoded: { request in try await events.replay(request, store: store) })
+            rpc.register(RPCMethod.eventsSince, encoded: { request in try await events.since(request, store: store) })
         }
         if descriptor.answersProbes, let events {
             let instance = descriptor.instance

@@ -1,15 +1,17 @@
 /// RPC method names every service answers (docs/protocol.md, "RPC"). Services add their own.
 public enum RPCMethod {
     /// → ``HealthReport``
-    public static let health = "health"
+    public static let health = RPC<EmptyBody, HealthReport>(RPCInstance.any, "health")
     /// → ``StatsReport``
-    public static let stats = "stats"
+    public static let stats = RPC<EmptyBody, StatsReport>(RPCInstance.any, "stats")
     /// ``ReplayRequest`` → ``ReplayBatch``: events of one topic after a seq, from the outbox.
-    public static let eventsReplay = "events.replay"
+    public static let eventsReplay = RPC<ReplayRequest, ReplayBatch>(RPCInstance.any, "events.replay")
     /// ``EventsSinceRequest`` → ``ReplayBatch``: a store's events of every topic after a log position.
-    public static let eventsSince = "events.since"
+    public static let eventsSince = RPC<EventsSinceRequest, ReplayBatch>(RPCInstance.any, "events.since")
     /// ``ClockAdvance`` → ``ClockAdvance/Reply``: moves a service started on a test clock forward (tests only).
-    public static let clockAdvance = "clock.advance"
+    /// → ``BusProxyReport`` (the bus only).
+    public static let busProxy = RPC<EmptyBody, BusProxyReport>("bus", "bus.proxy")
+    public static let clockAdvance = RPC<ClockAdvance, ClockAdvance.Reply>(RPCInstance.any, "clock.advance")
 }
 
 /// The status frame of an RPC reply.

@@ -73,7 +73,7 @@ enum Harness {
     static func advanceClock(_ endpoint: String, _ seconds: Double) async throws -> Date {
         let client = try await RPCClient(endpoint: endpoint)
         defer { Task { await client.close() } }
-        let reply = try await client.call(RPCMethod.clockAdvance, ClockAdvance(seconds: seconds), as: ClockAdvance.Reply.self)
+        let reply = try await client.call(RPCMethod.clockAdvance, ClockAdvance(seconds: seconds))
         return try #require(Timestamp.parse(reply.now))
     }
 

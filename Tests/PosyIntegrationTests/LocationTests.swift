@@ -233,7 +233,7 @@ extension Integration {
             #expect(mixed.status == 200 && mixed.json["accepted"] as? Int == 1, "\(mixed.json)")
             #expect((mixed.json["dropped"] as? [[String: Any]])?.first?["reason"] as? String == "invalidCoordinates")
             let stats = try await RPCClient(endpoint: rig.rpc)
-            let report = try await stats.call(RPCMethod.stats, [String: String](), as: StatsReport.self)
+            let report = try await stats.call(RPCMethod.stats, EmptyBody())
             await stats.close()
             #expect((report.counters["positions_dropped_invalidCoordinates"] ?? 0) >= 3, "\(report.counters)")
 

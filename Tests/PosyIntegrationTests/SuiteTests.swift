@@ -252,8 +252,8 @@ extension Integration {
                 ([Data("r2".utf8), Data("health".utf8), Data("{}".utf8), Data("extra".utf8)], .badFrames),
                 ([Data("r3".utf8), Data("no.such.method".utf8), Data("{}".utf8)], .unknownMethod),
                 ([Data("r4".utf8), junk, junk], .unknownMethod),
-                ([Data("r5".utf8), Data(RPCMethod.eventsReplay.utf8), Data("not json".utf8)], .badRequest),
-                ([Data("r6".utf8), Data(RPCMethod.eventsReplay.utf8), validEnvelope], .badRequest),
+                ([Data("r5".utf8), Data(RPCMethod.eventsReplay.name.utf8), Data("not json".utf8)], .badRequest),
+                ([Data("r6".utf8), Data(RPCMethod.eventsReplay.name.utf8), validEnvelope], .badRequest),
             ]
             for (name, endpoint) in endpoints.sorted(by: { $0.key < $1.key }) {
                 let dealer = try await ZMQSocket.open(.dealer, connect: [endpoint])
@@ -274,7 +274,7 @@ extension Integration {
                     // Stateless processes have no events.replay: unknown_method is their right answer.
                     let acceptable: Set<ErrorCode> =
                         ["bus", "gateway"].contains(name) && frames.count == 3
-                            && String(decoding: frames[1], as: UTF8.self) == RPCMethod.eventsReplay ? [.unknownMethod] : [expected]
+                            && String(decoding: frames[1], as: UTF8.self) == RPCMethod.eventsReplay.name ? [.unknownMethod] : [expected]
                     #expect(
                         code.map(acceptable.contains) == true,
                         "\(name) answered \(String(describing: code)) to \(frames.count) frames, expected \(expected)")

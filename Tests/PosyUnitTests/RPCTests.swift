@@ -7,16 +7,18 @@ import Testing
 
 @Suite struct RPCTests {
     struct Echo: Codable, Sendable, Equatable { var text: String }
+    /// A test's own methods, typed like a service's.
+    static let echo = RPC<Echo, Echo>("test", "echo")
 
     static func server() async throws -> RPCServer {
         let server = try await RPCServer(bind: "tcp://127.0.0.1:*", metrics: Metrics(), logger: Logger(label: "test"))
-        server.register("echo", Echo.self) { $0 }
-        server.register("slow") { _ in
+        server.register(Self.echo) { $0 }
+        server.register(name: "slow") { _ in
             try await Task.sleep(for: .seconds(3))
             return Data("{}".utf8)
         }
-        server.register("fail") { _ in throw PosyError(.conflict, "no") }
-        server.register("crash") { _ in throw CocoaError(.fileNoSuchFile) }
+        server.register(name: "fail") { _ in throw PosyError(.conflict, "no") }
+        server.register(name: "crash") { _ in throw CocoaError(.fileNoSuchFile) }
         Task { await server.run() }
         return server
     }
@@ -24,7 +26,7 @@ import Testing
     @Test func callsAndStableErrorCodes() async throws {
         let server = try await Self.server()
         let client = try await RPCClient(endpoint: server.endpoint)
-        #expect(try await client.call("echo", Echo(text: "hi"), as: Echo.self) == Echo(text: "hi"))
+        #expect(try await client.call(Self.echo, Echo(text: "hi")) == Echo(text: "hi"))
         await #expect { try await client.call("nope") } throws: { ($0 as? PosyError)?.code == .unknownMethod }
         await #expect { try await client.call("fail") } throws: { ($0 as? PosyError)?.code == .conflict }
         await #expect { try await client.call("crash") } throws: { ($0 as? PosyError)?.code == .internal }
@@ -40,7 +42,7 @@ import Testing
         let client = try await RPCClient(endpoint: server.endpoint)
         let replies = try await withThrowingTaskGroup(of: Bool.self) { group in
             for i in 0..<200 {
-                group.addTask { try await client.call("echo", Echo(text: "\(i)"), as: Echo.self).text == "\(i)" }
+                group.addTask { try await client.call(Self.echo, Echo(text: "\(i)")).text == "\(i)" }
             }
             var ok = 0
             for try await r in group where r { ok += 1 }
@@ -50,7 +52,7 @@ import Testing
         // A slow call does not block the others.
         let slow = Task { try? await client.call("slow", timeout: .seconds(5)) }
         let start = ContinuousClock.now
-        _ = try await client.call("echo", Echo(text: "fast"), as: Echo.self)
+        _ = try await client.call(Self.echo, Echo(text: "fast"))
         #expect(ContinuousClock.now - start < .seconds(2))
         slow.cancel()
         await client.close()
@@ -80,10 +82,10 @@ import Testing
         let endpoint = probe.boundEndpoints[0]
         await probe.close()
         let client = try await RPCClient(endpoint: endpoint)
-        let call = Task { try await client.call("echo", Echo(text: "late"), as: Echo.self, timeout: .milliseconds(300), retries: 10) }
+        let call = Task { try await client.call(Self.echo, Echo(text: "late"), timeout: .milliseconds(300), retries: 10) }
         try await Task.sleep(for: .milliseconds(400))
         let server = try await RPCServer(bind: endpoint, metrics: Metrics(), logger: Logger(label: "test"))
-        server.register("echo", Echo.self) { $0 }
+        server.register(Self.echo) { $0 }
         Task { await server.run() }
         #expect(try await call.value == Echo(text: "late"))
         await client.close()

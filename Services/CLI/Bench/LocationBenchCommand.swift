@@ -64,7 +64,7 @@ public struct LocationBenchCommand: AsyncParsableCommand {
             let courier = slot + concurrency * (round % 4)
             let caller = RPCCaller(sub: "k\(courier)", role: "courier", shop: "s1")
             let request = LocationRPC.IngestRequest(caller: caller, positions: Self.fixes(batch, courier: courier, round: round / 4))
-            return try await clients[slot].call(LocationRPC.ingest, request, as: IngestReply.self, timeout: .seconds(10)).accepted
+            return try await clients[slot].call(LocationRPC.ingest, request, timeout: .seconds(10)).accepted
         }
         let cpu1 = ProcessCPU.total(locationPids)
         for c in rpcClients { await c.close() }

@@ -82,7 +82,7 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
         let endpoint = try suite.rpc["notify"] ?? { throw ValidationError("no notify RPC endpoint") }()
         let client = try await RPCClient(endpoint: endpoint)
         func counter(_ name: String) async throws -> Int64 {
-            try await client.call(RPCMethod.stats, Data("{}".utf8), as: StatsReport.self).counters[name] ?? 0
+            try await client.call(RPCMethod.stats, EmptyBody()).counters[name] ?? 0
         }
 
         // The burst, while posy-notify is paused.

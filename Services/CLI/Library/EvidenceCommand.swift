@@ -52,7 +52,7 @@ public struct EvidenceCommand: AsyncParsableCommand {
                 do {
                     result = try await pool.client(receipts.heartbeat.rpc).call(
                         ReceiptsRPC.evidenceVerify, ReceiptsRPC.OrderRef(caller: RPCCaller(service: "cli"), orderId: orderId),
-                        as: ChainVerification.self, timeout: .seconds(5))
+                        timeout: .seconds(5))
                 } catch let e as PosyError {
                     print("\(e.code.rawValue): \(e.message)")
                     throw ExitCode(1)

@@ -46,7 +46,7 @@ public struct StatusCommand: AsyncParsableCommand {
                 pid: hb.pid, heartbeatAgeSeconds: peer.age, detail: "")
             do {
                 let report = try await pool.client(hb.rpc).call(
-                    RPCMethod.health, [String: String](), as: HealthReport.self,
+                    RPCMethod.health, EmptyBody(),
                     timeout: .seconds(1))
                 row.status = report.status
                 row.uptimeSeconds = report.uptimeSeconds

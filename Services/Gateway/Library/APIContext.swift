@@ -104,11 +104,13 @@ struct APIContext: Sendable {
         }
     }
 
-    /// Calls `method` on the live instance named `instance`; returns the reply's JSON.
-    func call(_ instance: String, _ method: String, _ request: some Encodable, retries: Int = 0) async throws -> Data {
-        try await host.call(
-            instance, method, body: JSON.encode(request), timeout: .seconds(5), retries: retries,
-            freshness: SuiteMonitor.heartbeatDeadline)
+    /// Calls `method` on its service (or the shard `instance` names); returns the reply's JSON as it
+    /// came, for the route to answer with or decode.
+    func call<Request: Encodable & Sendable, Reply: Sendable>(
+        _ method: RPC<Request, Reply>, _ request: Request, on instance: String? = nil, retries: Int = 0
+    ) async throws -> Data {
+        try await host.callData(
+            method, request, on: instance, timeout: .seconds(5), retries: retries, freshness: SuiteMonitor.heartbeatDeadline)
     }
 
     static func json(_ data: Data, status: HTTPResponse.Status = .ok) -> Response {

@@ -23,7 +23,7 @@ enum ChatAPI {
                 let direct = try JSON.decode(
                     OrdersRPC.DirectConversation.self,
                     from: try await api.call(
-                        "orders", OrdersRPC.directConversation, OrdersRPC.DirectRequest(caller: caller, courierId: input.courierId),
+                        OrdersRPC.directConversation, OrdersRPC.DirectRequest(caller: caller, courierId: input.courierId),
                         retries: 1))
                 return APIContext.json(
                     try await chat.call(

@@ -16,8 +16,10 @@ struct ChatGateway: Sendable {
         return instance
     }
 
-    func call(_ conversationId: String, _ method: String, _ request: some Encodable, retries: Int = 0) async throws -> Data {
-        try await api.call(try Self.shard(conversationId), method, request, retries: retries)
+    func call<Request: Encodable & Sendable, Reply: Sendable>(
+        _ conversationId: String, _ method: RPC<Request, Reply>, _ request: Request, retries: Int = 0
+    ) async throws -> Data {
+        try await api.call(method, request, on: try Self.shard(conversationId), retries: retries)
     }
 
     func send(_ caller: RPCCaller, _ conversationId: String, _ input: MessageInput) async throws -> Data {
@@ -62,7 +64,8 @@ struct ChatGateway: Sendable {
         let results = await withTaskGroup(of: (String, [ConversationSummary]?).self) { group in
             for shard in shards {
                 group.addTask {
-                    let data = try? await api.call(shard, MessagingRPC.conversations, MessagingRPC.CallerOnly(caller: caller), retries: 1)
+                    let data = try? await api.call(
+                        MessagingRPC.conversations, MessagingRPC.CallerOnly(caller: caller), on: shard, retries: 1)
                     return (shard, data.flatMap { try? JSON.decode([ConversationSummary].self, from: $0) })
                 }
             }
@@ -86,9 +89,9 @@ struct ChatGateway: Sendable {
                 group.addTask {
                     do {
                         let data = try await api.call(
-                            shard, MessagingRPC.sync,
-                            MessagingRPC.SyncRequest(
-                                caller: caller, epoch: at?.epoch, after: at?.pos ?? 0, limit: limit), retries: 1)
+                            MessagingRPC.sync,
+                            MessagingRPC.SyncRequest(caller: caller, epoch: at?.epoch, after: at?.pos ?? 0, limit: limit),
+                            on: shard, retries: 1)
                         return (shard, .success(try JSON.decode(MessagingRPC.ShardSync.self, from: data)))
                     } catch {
                         return (shard, .failure(error))

@@ -20,20 +20,23 @@ enum LocationAPI {
                 return APIContext.json(try await ingest(api, caller: caller, positions: batch.positions))
             }
         }
-        for (path, method) in [("tracking", LocationRPC.tracking), ("track", LocationRPC.track)] {
-            router.get("v1/orders/{id}/\(path)") { request, context in
-                await api.handle {
-                    let caller = try api.caller(request)
-                    let id = try context.parameters.require("id")
-                    return APIContext.json(try await api.call("location", method, OrderRef(caller: caller, orderId: id), retries: 1))
-                }
+        router.get("v1/orders/{id}/tracking") { request, context in
+            await api.handle {
+                let ref = OrderRef(caller: try api.caller(request), orderId: try context.parameters.require("id"))
+                return APIContext.json(try await api.call(LocationRPC.tracking, ref, retries: 1))
+            }
+        }
+        router.get("v1/orders/{id}/track") { request, context in
+            await api.handle {
+                let ref = OrderRef(caller: try api.caller(request), orderId: try context.parameters.require("id"))
+                return APIContext.json(try await api.call(LocationRPC.track, ref, retries: 1))
             }
         }
         router.get("v1/shops/{shop}/couriers/live") { request, context in
             await api.handle {
                 let caller = try api.caller(request)
                 let shop = try context.parameters.require("shop")
-                return APIContext.json(try await api.call("location", LocationRPC.live, ShopRef(caller: caller, shopId: shop), retries: 1))
+                return APIContext.json(try await api.call(LocationRPC.live, ShopRef(caller: caller, shopId: shop), retries: 1))
             }
         }
         router.post("v1/couriers/{id}/duty") { request, context in
@@ -43,7 +46,7 @@ enum LocationAPI {
                 let input = try await api.body(request, as: DutyInput.self)
                 return APIContext.json(
                     try await api.call(
-                        "orders", OrdersRPC.courierDuty,
+                        OrdersRPC.courierDuty,
                         OrdersRPC.DutyRequest(caller: caller, courierId: id, onDuty: input.onDuty)))
             }
         }
@@ -52,6 +55,6 @@ enum LocationAPI {
     /// `location.ingest` for a courier's batch (also the stream's `loc.batch` frame); posy-location
     /// judges it (size, duty, each point). Sending twice is harmless: repeats are dropped as duplicates.
     static func ingest(_ api: APIContext, caller: RPCCaller, positions: [PositionFix]) async throws -> Data {
-        try await api.call("location", LocationRPC.ingest, LocationRPC.IngestRequest(caller: caller, positions: positions), retries: 1)
+        try await api.call(LocationRPC.ingest, LocationRPC.IngestRequest(caller: caller, positions: positions), retries: 1)
     }
 }

@@ -50,8 +50,7 @@ enum MediaAPI {
                 }
                 let info = try JSON.decode(
                     MediaInfo.self,
-                    from: try await api.call(
-                        "receipts", ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: caller, id: id), retries: 1))
+                    from: try await api.call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: caller, id: id), retries: 1))
                 return try serve(info, request: request, caller: caller, maxAge: maxAge, api: api)
             }
         }
@@ -64,7 +63,7 @@ enum MediaAPI {
                     throw PosyError(.invalidField, "ttl: 1…\(Int(URLSigner.maxTTL)) seconds")
                 }
                 // Only someone who may read the media gets a link to it.
-                _ = try await api.call("receipts", ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: caller, id: id), retries: 1)
+                _ = try await api.call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: caller, id: id), retries: 1)
                 let path = "/v1/media/\(id)"
                 let (query, exp) = signer.sign(path: path, ttl: ttl)
                 let link = MediaLink(
@@ -117,7 +116,7 @@ enum MediaAPI {
             while offset < span.upperBound {
                 let length = Int(min(Int64(readChunk), span.upperBound - offset))
                 let data = try await api.call(
-                    "receipts", ReceiptsRPC.mediaRead,
+                    ReceiptsRPC.mediaRead,
                     ReceiptsRPC.ReadRequest(caller: caller, id: id, offset: offset, length: length), retries: 1)
                 guard !data.isEmpty else { throw PosyError(.internal, "media \(id) ended early") }
                 try await writer.write(ByteBuffer(bytes: data))

@@ -54,29 +54,24 @@ struct MediaUpload {
             }
             try await flush()
             guard let uploadId else { throw PosyError(.badRequest, "no file in the body") }
-            return try await call(
-                ReceiptsRPC.mediaCommit, JSON.encode(ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId)),
-                timeout: .seconds(30))
+            return try await api.host.callData(
+                ReceiptsRPC.mediaCommit, ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId), timeout: .seconds(30),
+                freshness: SuiteMonitor.heartbeatDeadline)
         } catch {
             if let uploadId {
-                _ = try? await call(ReceiptsRPC.mediaAbort, JSON.encode(ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId)))
+                _ = try? await api.host.callData(
+                    ReceiptsRPC.mediaAbort, ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId), timeout: .seconds(10),
+                    freshness: SuiteMonitor.heartbeatDeadline)
             }
             throw error
         }
     }
 
-    func call(_ method: String, _ body: Data, timeout: Duration = .seconds(10)) async throws -> Data {
-        try await api.host.call("receipts", method, body: body, timeout: timeout, freshness: SuiteMonitor.heartbeatDeadline)
-    }
-
     mutating func begin(_ contentType: String, size: Int64?) async throws {
         guard uploadId == nil else { return }
-        let reply = try await call(
-            ReceiptsRPC.mediaBegin,
-            JSON.encode(
-                ReceiptsRPC.BeginRequest(
-                    caller: caller, orderId: orderId, contentType: contentType, size: size)))
-        let started = try JSON.decode(ReceiptsRPC.UploadStarted.self, from: reply)
+        let started = try await api.host.call(
+            ReceiptsRPC.mediaBegin, ReceiptsRPC.BeginRequest(caller: caller, orderId: orderId, contentType: contentType, size: size),
+            timeout: .seconds(10))
         uploadId = started.uploadId
         limit = started.limit
         pending.reserveCapacity(Self.chunkSize + 64 << 10)
@@ -94,7 +89,8 @@ struct MediaUpload {
     mutating func flush() async throws {
         guard let uploadId, !pending.isEmpty else { return }
         let frame = try ReceiptsRPC.frameChunk(.init(uploadId: uploadId, offset: sent), bytes: pending)
-        _ = try await call(ReceiptsRPC.mediaChunk, frame, timeout: .seconds(10))
+        _ = try await api.host.callData(
+            ReceiptsRPC.mediaChunk, body: frame, timeout: .seconds(10), freshness: SuiteMonitor.heartbeatDeadline)
         sent += Int64(pending.count)
         pending.removeAll(keepingCapacity: true)
     }

@@ -22,21 +22,21 @@ enum NotifyAPI {
                     inbox.limit = limit
                 }
                 inbox.unreadOnly = q.get("unread").map { $0 == "true" || $0 == "1" }
-                return APIContext.json(try await api.call("notify", NotifyRPC.inbox, inbox, retries: 1))
+                return APIContext.json(try await api.call(NotifyRPC.inbox, inbox, retries: 1))
             }
         }
         router.post("v1/notifications/{id}/read") { request, context in
             await api.handle {
                 let caller = try api.caller(request)
                 guard let id = Int64(try context.parameters.require("id")) else { throw PosyError(.notFound, "no such notification") }
-                return APIContext.json(try await api.call("notify", NotifyRPC.read, NotifyRPC.ReadRequest(caller: caller, id: id)))
+                return APIContext.json(try await api.call(NotifyRPC.read, NotifyRPC.ReadRequest(caller: caller, id: id)))
             }
         }
         router.get("v1/notifications/preferences") { request, _ in
             await api.handle {
                 let caller = try api.caller(request)
                 return APIContext.json(
-                    try await api.call("notify", NotifyRPC.preferences, NotifyRPC.PreferencesRequest(caller: caller), retries: 1))
+                    try await api.call(NotifyRPC.preferences, NotifyRPC.PreferencesRequest(caller: caller), retries: 1))
             }
         }
         router.put("v1/notifications/preferences") { request, _ in
@@ -45,7 +45,7 @@ enum NotifyAPI {
                 let input = try await api.body(request, as: NotifyPreferences.self)
                 return APIContext.json(
                     try await api.call(
-                        "notify", NotifyRPC.preferences,
+                        NotifyRPC.preferences,
                         NotifyRPC.PreferencesRequest(caller: caller, set: input)))
             }
         }
@@ -55,7 +55,7 @@ enum NotifyAPI {
                 let shop = try context.parameters.require("shop")
                 return APIContext.json(
                     try await api.call(
-                        "notify", NotifyRPC.shopSettings,
+                        NotifyRPC.shopSettings,
                         NotifyRPC.ShopSettingsRequest(caller: caller, shopId: shop), retries: 1))
             }
         }
@@ -66,7 +66,7 @@ enum NotifyAPI {
                 let input = try await api.body(request, as: ShopNotifySettings.self)
                 return APIContext.json(
                     try await api.call(
-                        "notify", NotifyRPC.shopSettings,
+                        NotifyRPC.shopSettings,
                         NotifyRPC.ShopSettingsRequest(caller: caller, shopId: shop, set: input)))
             }
         }
@@ -86,7 +86,7 @@ enum NotifyAPI {
                 let caller = try api.caller(request)
                 let input = try await api.body(request, as: WebhookInput.self)
                 let hook = try await api.call(
-                    "notify", NotifyRPC.webhookCreate,
+                    NotifyRPC.webhookCreate,
                     NotifyRPC.WebhookCreateRequest(
                         caller: caller, shopId: input.shopId, url: input.url, events: input.events, secret: input.secret))
                 return APIContext.json(hook, status: .created)
@@ -97,7 +97,7 @@ enum NotifyAPI {
                 let caller = try api.caller(request)
                 let shop = request.uri.queryParameters.get("shopId") ?? caller.shop ?? ""
                 return APIContext.json(
-                    try await api.call("notify", NotifyRPC.webhookList, ShopRef(caller: caller, shopId: shop), retries: 1))
+                    try await api.call(NotifyRPC.webhookList, ShopRef(caller: caller, shopId: shop), retries: 1))
             }
         }
         router.delete("v1/webhooks/{id}") { request, context in
@@ -105,7 +105,7 @@ enum NotifyAPI {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 return APIContext.json(
-                    try await api.call("notify", NotifyRPC.webhookDelete, NotifyRPC.WebhookRef(caller: caller, webhookId: id)))
+                    try await api.call(NotifyRPC.webhookDelete, NotifyRPC.WebhookRef(caller: caller, webhookId: id)))
             }
         }
         router.get("v1/webhooks/{id}/deliveries") { request, context in
@@ -121,7 +121,7 @@ enum NotifyAPI {
                 }
                 return APIContext.json(
                     try await api.call(
-                        "notify", NotifyRPC.webhookDeliveries,
+                        NotifyRPC.webhookDeliveries,
                         NotifyRPC.WebhookDeliveriesRequest(caller: caller, webhookId: id, state: state), retries: 1))
             }
         }
@@ -132,7 +132,7 @@ enum NotifyAPI {
                 let delivery = try context.parameters.require("deliveryId")
                 return APIContext.json(
                     try await api.call(
-                        "notify", NotifyRPC.webhookReplay,
+                        NotifyRPC.webhookReplay,
                         NotifyRPC.WebhookReplayRequest(caller: caller, webhookId: id, deliveryId: delivery)),
                     status: .created)
             }

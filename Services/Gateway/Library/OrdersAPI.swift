@@ -52,7 +52,7 @@ enum OrdersAPI {
                 let s = try await api.body(request, as: ShopInput.self)
                 let shop = Shop(id: s.id ?? "", name: s.name, address: s.address, lat: s.lat, lon: s.lon, timeZone: s.timeZone)
                 return APIContext.json(
-                    try await api.call("orders", OrdersRPC.createShop, OrdersRPC.ShopRequest(caller: caller, shop: shop)),
+                    try await api.call(OrdersRPC.createShop, OrdersRPC.ShopRequest(caller: caller, shop: shop)),
                     status: .created)
             }
         }
@@ -65,7 +65,7 @@ enum OrdersAPI {
                     id: c.id ?? "", shopId: shop, name: c.name, phone: c.phone, vehicle: c.vehicle, onDuty: c.onDuty ?? true)
                 return APIContext.json(
                     try await api.call(
-                        "orders", OrdersRPC.createCourier,
+                        OrdersRPC.createCourier,
                         OrdersRPC.CourierRequest(caller: caller, courier: courier)), status: .created)
             }
         }
@@ -75,7 +75,7 @@ enum OrdersAPI {
                 let shop = try context.parameters.require("shop")
                 return APIContext.json(
                     try await api.call(
-                        "orders", OrdersRPC.listCouriers,
+                        OrdersRPC.listCouriers,
                         OrdersRPC.ShopQuery(caller: caller, shopId: shop), retries: 1))
             }
         }
@@ -88,7 +88,7 @@ enum OrdersAPI {
                     throw PosyError(.badRequest, "Idempotency-Key must be 1…200 bytes")
                 }
                 let data = try await api.call(
-                    "orders", OrdersRPC.create,
+                    OrdersRPC.create,
                     OrdersRPC.CreateRequest(caller: Viewer.caller(claims), order: new, idempotencyKey: key))
                 return APIContext.json(try created(data, api: api), status: .created)
             }
@@ -108,7 +108,7 @@ enum OrdersAPI {
                     guard let n = Int(l) else { throw PosyError(.invalidField, "limit: not a number") }
                     list.limit = n
                 }
-                return APIContext.json(try await api.call("orders", OrdersRPC.list, list, retries: 1))
+                return APIContext.json(try await api.call(OrdersRPC.list, list, retries: 1))
             }
         }
         router.get("v1/orders/{id}") { request, context in
@@ -116,7 +116,7 @@ enum OrdersAPI {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 return APIContext.json(
-                    try await api.call("orders", OrdersRPC.get, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
+                    try await api.call(OrdersRPC.get, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
             }
         }
         router.get("v1/orders/{id}/timeline") { request, context in
@@ -124,7 +124,7 @@ enum OrdersAPI {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 return APIContext.json(
-                    try await api.call("orders", OrdersRPC.timeline, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
+                    try await api.call(OrdersRPC.timeline, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
             }
         }
         router.post("v1/orders/{id}/exceptions") { request, context in
@@ -134,7 +134,7 @@ enum OrdersAPI {
                 let x = try await api.body(request, as: ExceptionInput.self)
                 return APIContext.json(
                     try await api.call(
-                        "orders", OrdersRPC.openException,
+                        OrdersRPC.openException,
                         OrdersRPC.OpenExceptionRequest(
                             caller: caller, orderId: id, kind: x.kind, note: x.note, lat: x.lat, lon: x.lon, mediaIds: x.mediaIds)),
                     status: .created)
@@ -147,7 +147,7 @@ enum OrdersAPI {
                 let change = try await api.body(request, as: ChangeInput.self)
                 return APIContext.json(
                     try await api.call(
-                        "orders", OrdersRPC.requestChange,
+                        OrdersRPC.requestChange,
                         OrdersRPC.ChangeRequest(caller: caller, orderId: id, change: change)), status: .created)
             }
         }
@@ -160,7 +160,7 @@ enum OrdersAPI {
                     let reason = try await api.body(request, as: ReasonInput.self).reason
                     return APIContext.json(
                         try await api.call(
-                            "orders", OrdersRPC.decideChange,
+                            OrdersRPC.decideChange,
                             OrdersRPC.DecideChangeRequest(
                                 caller: caller, orderId: id, changeId: changeId, approve: approve, reason: reason)))
                 }
@@ -171,7 +171,7 @@ enum OrdersAPI {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 return APIContext.json(
-                    try await api.call("orders", OrdersRPC.acknowledgeException, OrdersRPC.OrderQuery(caller: caller, id: id)))
+                    try await api.call(OrdersRPC.acknowledgeException, OrdersRPC.OrderQuery(caller: caller, id: id)))
             }
         }
         router.post("v1/exceptions/{id}/resolve") { request, context in
@@ -181,7 +181,7 @@ enum OrdersAPI {
                 let r = try await api.body(request, as: ResolveInput.self)
                 return APIContext.json(
                     try await api.call(
-                        "orders", OrdersRPC.resolveException,
+                        OrdersRPC.resolveException,
                         OrdersRPC.ResolveExceptionRequest(caller: caller, id: id, resolution: r.resolution, note: r.note)))
             }
         }
@@ -193,7 +193,7 @@ enum OrdersAPI {
                     var transition = OrdersRPC.TransitionRequest(caller: caller, id: id, to: target)
                     if target == .assigned { transition.courierId = try await api.body(request, as: AssignInput.self).courierId }
                     if target == .failed { transition.reason = try await api.body(request, as: FailInput.self).reason }
-                    return APIContext.json(try await api.call("orders", OrdersRPC.transition, transition))
+                    return APIContext.json(try await api.call(OrdersRPC.transition, transition))
                 }
             }
         }

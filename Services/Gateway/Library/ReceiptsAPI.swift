@@ -13,7 +13,7 @@ enum ReceiptsAPI {
                 let proof = try await api.body(request, as: ProofInput.self)
                 return APIContext.json(
                     try await api.call(
-                        "receipts", ReceiptsRPC.proofSubmit,
+                        ReceiptsRPC.proofSubmit,
                         ReceiptsRPC.ProofRequest(caller: caller, orderId: id, proof: proof)),
                     status: .created)
             }
@@ -25,7 +25,7 @@ enum ReceiptsAPI {
                 let input = try await api.body(request, as: ConfirmationInput.self)
                 return APIContext.json(
                     try await api.call(
-                        "receipts", ReceiptsRPC.confirm,
+                        ReceiptsRPC.confirm,
                         ReceiptsRPC.ConfirmRequest(caller: caller, orderId: id, confirmation: input)),
                     status: .created)
             }
@@ -36,7 +36,7 @@ enum ReceiptsAPI {
                 let id = try context.parameters.require("id")
                 return APIContext.json(
                     try await api.call(
-                        "receipts", ReceiptsRPC.evidenceBundle,
+                        ReceiptsRPC.evidenceBundle,
                         ReceiptsRPC.OrderRef(caller: caller, orderId: id), retries: 1))
             }
         }
@@ -45,7 +45,7 @@ enum ReceiptsAPI {
                 let caller = try api.caller(request)
                 let id = try context.parameters.require("id")
                 let html = try await api.call(
-                    "receipts", ReceiptsRPC.evidenceHTML, ReceiptsRPC.OrderRef(caller: caller, orderId: id),
+                    ReceiptsRPC.evidenceHTML, ReceiptsRPC.OrderRef(caller: caller, orderId: id),
                     retries: 1)
                 return Response(
                     status: .ok,

@@ -109,9 +109,9 @@ final class StreamHub: Service, Sendable {
 
     /// `events.since` on the source.
     func fetch(_ src: String, after: StreamCursor.Position, limit: Int) async throws -> ReplayBatch {
-        let reply = try await host.call(
-            src, RPCMethod.eventsSince, body: JSON.encode(EventsSinceRequest(epoch: after.epoch, after: after.pos, limit: limit)),
-            retries: 1, freshness: SuiteMonitor.heartbeatDeadline)
+        let reply = try await host.callData(
+            RPCMethod.eventsSince, EventsSinceRequest(epoch: after.epoch, after: after.pos, limit: limit), on: src, retries: 1,
+            freshness: SuiteMonitor.heartbeatDeadline)
         return try ReplayBatch.decode(reply)
     }
 }

@@ -58,7 +58,7 @@ public struct SuiteMonitor: Sendable {
         do {
             let client = try await host.pool.client(hb.rpc)
             let report = try await client.call(
-                RPCMethod.health, [String: String](), as: HealthReport.self,
+                RPCMethod.health, EmptyBody(),
                 timeout: .seconds(1))
             row.status = report.status
             row.checks = report.checks
@@ -83,7 +83,7 @@ public struct SuiteMonitor: Sendable {
                     return (
                         name,
                         try? await client.call(
-                            RPCMethod.stats, [String: String](), as: StatsReport.self,
+                            RPCMethod.stats, EmptyBody(),
                             timeout: .seconds(1))
                     )
                 }

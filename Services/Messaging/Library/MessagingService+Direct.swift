@@ -16,10 +16,8 @@ extension MessagingService {
         if try await store.read({ db in try ConversationRow.load(db, conversationId) }) != nil { return }
         let direct: OrdersRPC.DirectConversation
         do {
-            let body = try await peer(
-                "orders", OrdersRPC.directLookup,
-                JSON.encode(OrdersRPC.DirectRequest(caller: Self.me, conversationId: conversationId)), .seconds(5))
-            direct = try JSON.decode(OrdersRPC.DirectConversation.self, from: body)
+            direct = try await call(
+                OrdersRPC.directLookup, OrdersRPC.DirectRequest(caller: Self.me, conversationId: conversationId), timeout: .seconds(5))
         } catch let e as PosyError where e.code == .notFound {
             return
         }

@@ -102,10 +102,7 @@ extension MessagingService {
     func media(_ id: String, of orderId: String?, for kind: MessageKind, durationMs: Int?) async throws -> MessageMedia {
         let info: MediaInfo
         do {
-            let body = try await peer(
-                "receipts", ReceiptsRPC.mediaInfo,
-                JSON.encode(ReceiptsRPC.MediaQuery(caller: Self.me, id: id)), .seconds(5))
-            info = try JSON.decode(MediaInfo.self, from: body)
+            info = try await call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: Self.me, id: id), timeout: .seconds(5))
         } catch let e as PosyError where e.code == .notFound || e.code == .gone {
             throw PosyError(.invalidField, "mediaId: no media \(id) of this order")
         }

@@ -100,4 +100,11 @@ public final class MessagingService: Sendable {
         }
         try db.run("INSERT INTO changes(conversation_id, type, ref) VALUES (?,?,?)", conversationId, type, ref)
     }
+
+    /// Calls another service's `method` through `peer` (injected, so tests can stand in for it).
+    func call<Request: Encodable & Sendable, Reply: Decodable & Sendable>(
+        _ method: RPC<Request, Reply>, _ request: Request, timeout: Duration
+    ) async throws -> Reply {
+        try RPCClient.decode(method, try await peer(method.service, method.name, JSON.encode(request), timeout))
+    }
 }

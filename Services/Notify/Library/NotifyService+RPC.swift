@@ -6,14 +6,10 @@ import PosyStore
 
 extension NotifyService {
     public func register(on rpc: RPCServer) {
-        rpc.register(NotifyRPC.inbox) { request in try JSON.encode(try await self.inbox(try request.decode(NotifyRPC.InboxRequest.self))) }
-        rpc.register(NotifyRPC.read) { request in try JSON.encode(try await self.markRead(try request.decode(NotifyRPC.ReadRequest.self))) }
-        rpc.register(NotifyRPC.preferences) { request in
-            try JSON.encode(try await self.preferences(try request.decode(NotifyRPC.PreferencesRequest.self)))
-        }
-        rpc.register(NotifyRPC.shopSettings) { request in
-            try JSON.encode(try await self.shopSettings(try request.decode(NotifyRPC.ShopSettingsRequest.self)))
-        }
+        rpc.register(NotifyRPC.inbox) { r in try await self.inbox(r) }
+        rpc.register(NotifyRPC.read) { r in try await self.markRead(r) }
+        rpc.register(NotifyRPC.preferences) { r in try await self.preferences(r) }
+        rpc.register(NotifyRPC.shopSettings) { r in try await self.shopSettings(r) }
         registerWebhooks(on: rpc)
     }
 

@@ -6,18 +6,11 @@ import PosyStore
 
 extension NotifyService {
     public func registerWebhooks(on rpc: RPCServer) {
-        rpc.register(NotifyRPC.webhookCreate) { r in
-            try JSON.encode(try await self.createWebhook(try r.decode(NotifyRPC.WebhookCreateRequest.self)))
-        }
-        rpc.register(NotifyRPC.webhookList) { r in try JSON.encode(try await self.webhooks(try r.decode(ShopRef.self))) }
-        rpc.register(NotifyRPC.webhookDeliveries) { r in
-            try JSON.encode(try await self.deliveries(try r.decode(NotifyRPC.WebhookDeliveriesRequest.self)))
-        }
-        rpc.register(NotifyRPC.webhookDelete) { r in try JSON.encode(try await self.deleteWebhook(try r.decode(NotifyRPC.WebhookRef.self)))
-        }
-        rpc.register(NotifyRPC.webhookReplay) { r in
-            try JSON.encode(try await self.replay(try r.decode(NotifyRPC.WebhookReplayRequest.self)))
-        }
+        rpc.register(NotifyRPC.webhookCreate) { r in try await self.createWebhook(r) }
+        rpc.register(NotifyRPC.webhookList) { r in try await self.webhooks(r) }
+        rpc.register(NotifyRPC.webhookDeliveries) { r in try await self.deliveries(r) }
+        rpc.register(NotifyRPC.webhookDelete) { r in try await self.deleteWebhook(r) }
+        rpc.register(NotifyRPC.webhookReplay) { r in try await self.replay(r) }
     }
 
     /// The shop a staff member (or an admin naming one) manages webhooks of.

@@ -5,56 +5,57 @@ import PosySchema
 extension OrdersService {
     /// Serves the orders domain on the host's RPC socket (see ``OrdersRPC``).
     public func register(on rpc: RPCServer) {
-        rpc.register(OrdersRPC.createShop, OrdersRPC.ShopRequest.self) { r in
+        rpc.register(OrdersRPC.createShop) { r in
             try await self.createShop(r.shop, by: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.createCourier, OrdersRPC.CourierRequest.self) { r in
+        rpc.register(OrdersRPC.createCourier) { r in
             try await self.createCourier(r.courier, by: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.courierDuty, OrdersRPC.DutyRequest.self) { r in
+        rpc.register(OrdersRPC.courierDuty) { r in
             try await self.setDuty(r.courierId, onDuty: r.onDuty, by: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.listCouriers, OrdersRPC.ShopQuery.self) { r in
+        rpc.register(OrdersRPC.listCouriers) { r in
             try await self.couriers(shop: r.shopId, for: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.create) { request in
-            let r = try request.decode(OrdersRPC.CreateRequest.self)
-            return try await self.createEncoded(r.order, by: Viewer(r.caller), idempotencyKey: r.idempotencyKey).json
-        }
-        rpc.register(OrdersRPC.get, OrdersRPC.OrderQuery.self) { r in
+        rpc.register(
+            OrdersRPC.create,
+            encoded: { r in
+                try await self.createEncoded(r.order, by: Viewer(r.caller), idempotencyKey: r.idempotencyKey).json
+            })
+        rpc.register(OrdersRPC.get) { r in
             try await self.order(r.id, for: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.list, OrdersRPC.ListRequest.self) { r in
+        rpc.register(OrdersRPC.list) { r in
             try await self.list(for: Viewer(r.caller), status: r.status, courier: r.courier, cursor: r.cursor, limit: r.limit)
         }
-        rpc.register(OrdersRPC.openException, OrdersRPC.OpenExceptionRequest.self) { r in
+        rpc.register(OrdersRPC.openException) { r in
             try await self.openException(
                 orderId: r.orderId, kind: r.kind, note: r.note, lat: r.lat, lon: r.lon,
                 mediaIds: r.mediaIds ?? [], by: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.acknowledgeException, OrdersRPC.OrderQuery.self) { r in
+        rpc.register(OrdersRPC.acknowledgeException) { r in
             try await self.acknowledgeException(r.id, by: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.resolveException, OrdersRPC.ResolveExceptionRequest.self) { r in
+        rpc.register(OrdersRPC.resolveException) { r in
             try await self.resolveException(r.id, resolution: r.resolution, note: r.note, by: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.requestChange, OrdersRPC.ChangeRequest.self) { r in
+        rpc.register(OrdersRPC.requestChange) { r in
             try await self.requestChange(orderId: r.orderId, r.change, by: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.decideChange, OrdersRPC.DecideChangeRequest.self) { r in
+        rpc.register(OrdersRPC.decideChange) { r in
             try await self.decideChange(
                 orderId: r.orderId, changeId: r.changeId, approve: r.approve, reason: r.reason, by: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.directConversation, OrdersRPC.DirectRequest.self) { r in
+        rpc.register(OrdersRPC.directConversation) { r in
             try await self.directConversation(courierId: r.courierId, by: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.directLookup, OrdersRPC.DirectRequest.self) { r in
+        rpc.register(OrdersRPC.directLookup) { r in
             try await self.directConversation(id: r.conversationId ?? "", by: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.timeline, OrdersRPC.OrderQuery.self) { r in
+        rpc.register(OrdersRPC.timeline) { r in
             try await self.timeline(r.id, for: Viewer(r.caller))
         }
-        rpc.register(OrdersRPC.transition, OrdersRPC.TransitionRequest.self) { r in
+        rpc.register(OrdersRPC.transition) { r in
             try await self.transition(r.id, to: r.to, by: Viewer(r.caller), courierId: r.courierId, reason: r.reason)
         }
     }

@@ -16,20 +16,19 @@ extension ReceiptsService {
             throw PosyError(.forbidden, "the evidence of an order is for its shop and its customer")
         }
         let caller = r.caller
-        async let orderSection = section("orders") {
-            try await self.peer("orders", OrdersRPC.get, JSON.encode(OrdersRPC.OrderQuery(caller: caller, id: order.id)))
+        async let orderSection = section(OrdersRPC.get.service) {
+            try await self.callData(OrdersRPC.get, OrdersRPC.OrderQuery(caller: caller, id: order.id))
         }
-        async let timeline = section("orders") {
-            try await self.peer("orders", OrdersRPC.timeline, JSON.encode(OrdersRPC.OrderQuery(caller: caller, id: order.id)))
+        async let timeline = section(OrdersRPC.timeline.service) {
+            try await self.callData(OrdersRPC.timeline, OrdersRPC.OrderQuery(caller: caller, id: order.id))
         }
-        let shard = MessagingRPC.instance(of: order.conversationId) ?? "messaging-1"
+        let shard = MessagingRPC.instance(of: order.conversationId) ?? MessagingRPC.instance(shard: 1)
         async let chat = section(shard) {
-            try await self.peer(
-                shard, MessagingRPC.transcript,
-                JSON.encode(MessagingRPC.ConversationRef(caller: caller, conversationId: order.conversationId)))
+            try await self.callData(
+                MessagingRPC.transcript, MessagingRPC.ConversationRef(caller: caller, conversationId: order.conversationId), on: shard)
         }
-        async let track = section("location") {
-            try await self.peer("location", LocationRPC.track, JSON.encode(OrderRef(caller: caller, orderId: order.id)))
+        async let track = section(LocationRPC.track.service) {
+            try await self.callData(LocationRPC.track, OrderRef(caller: caller, orderId: order.id))
         }
         let (mediaItems, (records, chain)) = try await store.read { db in
             (try Self.mediaOf(db, order: order.id), try self.verifyChain(db, orderId: order.id))

@@ -68,8 +68,15 @@ public final class ReceiptsService: Sendable {
 
     /// The order as `caller` may see it, from posy-orders (`not_found` when they may not).
     func order(_ id: String, as caller: RPCCaller) async throws -> Order {
-        let body = try await peer("orders", OrdersRPC.get, JSON.encode(OrdersRPC.OrderQuery(caller: caller, id: id)))
-        return try JSON.decode(Order.self, from: body)
+        try RPCClient.decode(OrdersRPC.get, try await callData(OrdersRPC.get, OrdersRPC.OrderQuery(caller: caller, id: id)))
+    }
+
+    /// Calls another service's `method` through `peer` (injected, so tests can stand in for it);
+    /// returns the reply's JSON. `instance` defaults to the method's service.
+    func callData<Request: Encodable & Sendable, Reply: Sendable>(
+        _ method: RPC<Request, Reply>, _ request: Request, on instance: String? = nil
+    ) async throws -> Data {
+        try await peer(instance ?? method.service, method.name, JSON.encode(request))
     }
 
     /// The whole order (receipts' own view as a service) and whether `caller` may see it at all.

@@ -3,23 +3,23 @@
 /// Replies are the JSON of the named type.
 public enum MessagingRPC {
     /// `SendRequest` → `SendResult`: stores a message (or returns the one this `clientMsgId` made).
-    public static let send = "msg.send"
+    public static let send = RPC<SendRequest, SendResult>(RPCInstance.messagingShard, "msg.send")
     /// `ListRequest` → `MessagePage`
-    public static let list = "msg.list"
+    public static let list = RPC<ListRequest, MessagePage>(RPCInstance.messagingShard, "msg.list")
     /// `AckRequest` → `ReceiptUpdate` (the caller's cursors and unread count after the ack).
-    public static let ack = "msg.ack"
+    public static let ack = RPC<AckRequest, ReceiptUpdate>(RPCInstance.messagingShard, "msg.ack")
     /// `SeqRequest` → `ChatMessage` (the placeholder left behind).
-    public static let recall = "msg.recall"
+    public static let recall = RPC<SeqRequest, ChatMessage>(RPCInstance.messagingShard, "msg.recall")
     /// `ConversationRef` → `{}`: tells the other participants the caller is typing (ephemeral).
-    public static let typing = "msg.typing"
+    public static let typing = RPC<ConversationRef, EmptyBody>(RPCInstance.messagingShard, "msg.typing")
     /// `CallerOnly` → `[ConversationSummary]`: the caller's conversations on this shard.
-    public static let conversations = "conv.list"
+    public static let conversations = RPC<CallerOnly, [ConversationSummary]>(RPCInstance.messagingShard, "conv.list")
     /// `ConversationRef` → `ConversationSummary`
-    public static let conversation = "conv.get"
+    public static let conversation = RPC<ConversationRef, ConversationSummary>(RPCInstance.messagingShard, "conv.get")
     /// `SyncRequest` → `ShardSync`
-    public static let sync = "msg.sync"
+    public static let sync = RPC<SyncRequest, ShardSync>(RPCInstance.messagingShard, "msg.sync")
     /// `ConversationRef` → `Transcript`: the whole conversation for the evidence bundle.
-    public static let transcript = "messaging.transcript"
+    public static let transcript = RPC<ConversationRef, Transcript>(RPCInstance.messagingShard, "messaging.transcript")
 
     public struct ConversationRef: Codable, Sendable {
         public var caller: RPCCaller
@@ -147,6 +147,9 @@ public enum MessagingRPC {
             let shard = Int(conversationId[conversationId.index(after: conversationId.startIndex)..<dash]),
             (1...99).contains(shard), conversationId.index(after: dash) < conversationId.endIndex
         else { return nil }
-        return "messaging-\(shard)"
+        return instance(shard: shard)
     }
+
+    /// The instance name of messaging shard `shard` (`messaging-2`).
+    public static func instance(shard: Int) -> String { "\(RPCInstance.messagingShard)-\(shard)" }
 }

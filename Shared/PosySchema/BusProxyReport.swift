@@ -1,0 +1,20 @@
+/// `bus.proxy` reply: the forwarder's message and byte counters on each side, as `zmq_proxy_steerable`
+/// reports them (frontend: publishers; backend: subscribers).
+public struct BusProxyReport: Codable, Sendable, Equatable {
+    public var frontendMessagesIn, frontendBytesIn, frontendMessagesOut, frontendBytesOut: UInt64
+    public var backendMessagesIn, backendBytesIn, backendMessagesOut, backendBytesOut: UInt64
+
+    public init(
+        frontendMessagesIn: UInt64, frontendBytesIn: UInt64, frontendMessagesOut: UInt64, frontendBytesOut: UInt64,
+        backendMessagesIn: UInt64, backendBytesIn: UInt64, backendMessagesOut: UInt64, backendBytesOut: UInt64
+    ) {
+        self.frontendMessagesIn = frontendMessagesIn
+        self.frontendBytesIn = frontendBytesIn
+        self.frontendMessagesOut = frontendMessagesOut
+        self.frontendBytesOut = frontendBytesOut
+        self.backendMessagesIn = backendMessagesIn
+        self.backendBytesIn = backendBytesIn
+        self.backendMessagesOut = backendMessagesOut
+        self.backendBytesOut = backendBytesOut
+    }
+}
