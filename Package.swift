@@ -83,7 +83,7 @@ let package = Package(
             path: "Services/Orders/Library"),
         .executableTarget(
             name: "posy-orders",
-            dependencies: ["PosyCore", "PosyOrders", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["PosyCore", "PosyOrders", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Orders/Main"),
         .target(
             name: "PosyMessaging",

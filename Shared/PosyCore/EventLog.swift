@@ -47,6 +47,18 @@ public final class EventLog: Sendable {
         try emit(db, topic: topic, type: type, trace: trace, data: try JSON.encode(payload))
     }
 
+    /// Appends a durable event of `type` inside the caller's write. Returns its envelope.
+    @discardableResult
+    public func emit<P>(_ db: SQLiteConnection, _ type: EventType<P>, _ payload: P, trace: String = "") throws -> Envelope {
+        try emit(db, topic: type.topic, trace: trace, data: try JSON.encode(payload))
+    }
+
+    /// Appends a durable event of `type` whose payload is already JSON.
+    @discardableResult
+    public func emit<P>(_ db: SQLiteConnection, _ type: EventType<P>, encoded data: Data, trace: String = "") throws -> Envelope {
+        try emit(db, topic: type.topic, trace: trace, data: data)
+    }
+
     /// Appends a durable event whose payload is already JSON.
     @discardableResult
     public func emit(

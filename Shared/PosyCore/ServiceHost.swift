@@ -93,6 +93,11 @@ public final class ServiceHost: Sendable {
         handlers.withLock { $0.append((SubscriptionPattern(pattern), handler)) }
     }
 
+    /// Registers the handler of durable events of `type`; it gets the decoded payload too.
+    public func on<P>(_ type: EventType<P>, _ handler: @escaping @Sendable (SQLiteConnection, Envelope, P) throws -> Void) {
+        on(type.topic) { db, envelope in try handler(db, envelope, try envelope.decode(type)) }
+    }
+
     func registerBuiltins() {
         rpc.register(RPCMethod.health) { [self] _ in await health() }
         rpc.register(RPCMethod.stats) { [self] _ in statsReport() }
@@ -102,17 +107,15 @@ public final class ServiceHost: Sendable {
         }
         if descriptor.answersProbes, let events {
             let instance = descriptor.instance
-            on(Topic.probe) { db, envelope in
-                let probe = try envelope.decode(Probe.self)
+            on(SystemEvents.probe) { db, envelope, probe in
                 try db.run(
                     "INSERT INTO probes(id, src, applied_count, applied_at) VALUES (?, ?, 1, ?) ON CONFLICT(id) DO UPDATE SET applied_count = applied_count + 1",
                     probe.id, envelope.src, Timestamp.now())
                 let count = try db.queryOne("SELECT applied_count FROM probes WHERE id = ?", probe.id)?.int(0) ?? 0
                 try events.emit(
-                    db, topic: Topic.probeAck, trace: envelope.trace,
-                    payload: ProbeAck(
-                        probeId: probe.id, instance: instance, appliedCount: Int(count),
-                        appliedAt: Timestamp.now()))
+                    db, SystemEvents.probeAck,
+                    ProbeAck(probeId: probe.id, instance: instance, appliedCount: Int(count), appliedAt: Timestamp.now()),
+                    trace: envelope.trace)
             }
         }
     }

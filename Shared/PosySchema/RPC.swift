@@ -23,7 +23,7 @@ public enum RPCInstance {
     /// Every process answers the method: the caller names the instance.
     public static let any = ""
     /// A messaging shard answers: the caller names it (``MessagingRPC/instance(of:)``).
-    public static let messagingShard = "messaging"
+    public static let messagingShard = ServiceName.messaging
 }
 
 /// A request or reply body that is not JSON (media chunks and bytes, an HTML page).

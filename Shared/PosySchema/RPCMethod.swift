@@ -10,7 +10,7 @@ public enum RPCMethod {
     public static let eventsSince = RPC<EventsSinceRequest, ReplayBatch>(RPCInstance.any, "events.since")
     /// ``ClockAdvance`` → ``ClockAdvance/Reply``: moves a service started on a test clock forward (tests only).
     /// → ``BusProxyReport`` (the bus only).
-    public static let busProxy = RPC<EmptyBody, BusProxyReport>("bus", "bus.proxy")
+    public static let busProxy = RPC<EmptyBody, BusProxyReport>(ServiceName.bus, "bus.proxy")
     public static let clockAdvance = RPC<ClockAdvance, ClockAdvance.Reply>(RPCInstance.any, "clock.advance")
 }
 

@@ -45,13 +45,13 @@ public struct EvidenceCommand: AsyncParsableCommand {
             } else {
                 let (directory, pool) = try await Discovery.peers(busSub: bus.config.busSub, listen: .milliseconds(1500))
                 defer { Task { await pool.closeAll() } }
-                guard let receipts = directory.peer("receipts") else {
+                guard let receipts = directory.peer(ServiceName.receipts) else {
                     print("posy-receipts is not heartbeating on \(bus.config.busSub): is the suite running? (or use --db)")
                     throw ExitCode(1)
                 }
                 do {
                     result = try await pool.client(receipts.heartbeat.rpc).call(
-                        ReceiptsRPC.evidenceVerify, ReceiptsRPC.OrderRef(caller: RPCCaller(service: "cli"), orderId: orderId),
+                        ReceiptsRPC.evidenceVerify, ReceiptsRPC.OrderRef(caller: RPCCaller(service: ServiceName.cli), orderId: orderId),
                         timeout: .seconds(5))
                 } catch let e as PosyError {
                     print("\(e.code.rawValue): \(e.message)")

@@ -38,8 +38,7 @@ public struct PingCommand: AsyncParsableCommand {
                 service: "cli", instance: "cli", defaultRPCPort: 0, migrations: [], storeFile: "cli.db",
                 answersProbes: false, startAt: .latest),
             config: options)
-        host.on(Topic.probeAck) { db, envelope in
-            let ack = try envelope.decode(ProbeAck.self)
+        host.on(SystemEvents.probeAck) { db, _, ack in
             guard ack.probeId == probeId else { return }
             db.onCommit {
                 let rtt = sent.value.map { (ContinuousClock.now - $0).seconds } ?? 0
@@ -61,7 +60,7 @@ public struct PingCommand: AsyncParsableCommand {
             guard let events = host.events, let store = host.store else { return expected }
             sent.withLock { $0 = .now }
             try await store.write { db in
-                try events.emit(db, topic: Topic.probe, trace: probeId, payload: Probe(id: probeId, sentAt: Timestamp.now()))
+                try events.emit(db, SystemEvents.probe, Probe(id: probeId, sentAt: Timestamp.now()), trace: probeId)
             }
             let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
             while ContinuousClock.now < deadline {

@@ -59,17 +59,17 @@ enum StreamFrames {
             return s
         }
         switch f.type {
-        case "msg.send":
+        case StreamFrameType.messageSend:
             let input = MessageInput(
                 clientMsgId: f.clientMsgId ?? "", kind: f.kind ?? "", text: f.text, mediaId: f.mediaId,
                 durationMs: f.durationMs, location: f.location)
             return try await chat.send(caller, try conversation(), input)
-        case "msg.read": return try await chat.ack(caller, try conversation(), read: try seq(), delivered: nil)
-        case "msg.delivered": return try await chat.ack(caller, try conversation(), read: nil, delivered: try seq())
-        case "msg.recall": return try await chat.recall(caller, try conversation(), seq: try seq())
-        case "typing": return try await chat.typing(caller, try conversation())
-        case "loc.batch": return try await LocationAPI.ingest(chat.api, caller: caller, positions: f.positions ?? [])
-        case "ping": return Data("{}".utf8)
+        case StreamFrameType.messageRead: return try await chat.ack(caller, try conversation(), read: try seq(), delivered: nil)
+        case StreamFrameType.messageDelivered: return try await chat.ack(caller, try conversation(), read: nil, delivered: try seq())
+        case StreamFrameType.messageRecall: return try await chat.recall(caller, try conversation(), seq: try seq())
+        case StreamFrameType.typing: return try await chat.typing(caller, try conversation())
+        case StreamFrameType.locationBatch: return try await LocationAPI.ingest(chat.api, caller: caller, positions: f.positions ?? [])
+        case StreamFrameType.ping: return Data("{}".utf8)
         default: throw PosyError(.badRequest, "unknown frame type '\(f.type.prefix(40))'")
         }
     }

@@ -33,9 +33,13 @@ final class StreamHub: Service, Sendable {
 
     /// The sources the stream carries today, with their need-to-know filters.
     static let sources: [String: Source] = [
-        "orders": Source(audience: OrderVisibility.audience) { envelope, viewer in OrderVisibility.event(envelope, for: viewer) },
-        "receipts": Source(audience: ReceiptsVisibility.audience) { envelope, viewer in ReceiptsVisibility.event(envelope, for: viewer) },
-        "location": Source(audience: LocationVisibility.audience) { envelope, viewer in LocationVisibility.event(envelope, for: viewer) },
+        ServiceName.orders: Source(audience: OrderVisibility.audience) { envelope, viewer in OrderVisibility.event(envelope, for: viewer) },
+        ServiceName.receipts: Source(audience: ReceiptsVisibility.audience) { envelope, viewer in
+            ReceiptsVisibility.event(envelope, for: viewer)
+        },
+        ServiceName.location: Source(audience: LocationVisibility.audience) { envelope, viewer in
+            LocationVisibility.event(envelope, for: viewer)
+        },
     ]
 
     init(host: ServiceHost, sources: [String: Source] = StreamHub.sources) {

@@ -25,7 +25,7 @@ extension LocationService {
                 a.lat = latest.fix.lat
                 a.lon = latest.fix.lon
                 a.lastPositionAt = Timestamp.format(latest.time)
-                _ = try events.emit(db, topic: "delivery.signalRestored", payload: a)
+                _ = try events.emit(db, LocationEvents.signalRestored, a)
             }
             d.lastHeard = nowSeconds
             for k in newest {
@@ -36,7 +36,7 @@ extension LocationService {
                         var a = d.alert(at: now)
                         a.lat = k.fix.lat
                         a.lon = k.fix.lon
-                        _ = try events.emit(db, topic: "delivery.departed", payload: a)
+                        _ = try events.emit(db, LocationEvents.departed, a)
                     }
                     d.shopFence = fence
                 }
@@ -48,7 +48,7 @@ extension LocationService {
                     a.lat = k.fix.lat
                     a.lon = k.fix.lon
                     a.distanceMeters = distance.rounded()
-                    _ = try events.emit(db, topic: "delivery.arriving", payload: a)
+                    _ = try events.emit(db, LocationEvents.arriving, a)
                 }
                 switch d.nearFence.update(distance: distance) {
                 case .entered: d.nearSince = k.time.timeIntervalSince1970
@@ -106,7 +106,7 @@ extension LocationService {
             if let lat, let lon, let dl = d.destLat, let dn = d.destLon {
                 a.distanceMeters = Geo.distance(lat1: lat, lon1: lon, lat2: dl, lon2: dn).rounded()
             }
-            _ = try events.emit(db, topic: "delivery.delayRisk", payload: a)
+            _ = try events.emit(db, LocationEvents.delayRisk, a)
             metrics.increment("delay_risks")
             return true
         } else if predicted < threshold - 120, d.riskActive {

@@ -8,9 +8,9 @@ extension LocationService {
     /// transaction that advances its cursor: where shops are, which couriers are on duty with what
     /// vehicle, and every order's courier, state, recipient and window.
     public func registerEventHandlers(on host: ServiceHost) {
-        host.on(Topic.fleetShop) { db, envelope in try self.applyShop(db, envelope) }
-        host.on(Topic.fleetCourier) { db, envelope in try self.applyCourier(db, envelope) }
-        host.on("order.") { db, envelope in try self.applyOrderEvent(db, envelope) }
+        host.on(OrdersEvents.shop.topic) { db, envelope in try self.applyShop(db, envelope) }
+        host.on(OrdersEvents.courier.topic) { db, envelope in try self.applyCourier(db, envelope) }
+        host.on(OrdersEvents.prefix) { db, envelope in try self.applyOrderEvent(db, envelope) }
     }
 
     func applyShop(_ db: SQLiteConnection, _ envelope: Envelope) throws {
@@ -35,15 +35,17 @@ extension LocationService {
                 self.pushed.withLock { $0[c.id] = nil }
                 self.tracks.withLock { $0[c.id] = nil }
                 self.publish(
-                    UserPush.shopTopic(c.shopId), "courier.offDuty",
+                    UserPush.shopTopic(c.shopId), PushType.courierOffDuty,
                     UserPush(conversationId: nil, orderId: nil, role: nil, unread: nil).encode(body: body))
             }
         }
     }
 
     func applyOrderEvent(_ db: SQLiteConnection, _ envelope: Envelope) throws {
-        if envelope.type == "order.change.applied" { return try applyChange(db, envelope) }
-        guard envelope.type.hasPrefix("order."), let state = OrderState(rawValue: String(envelope.type.dropFirst(6))) else { return }
+        if envelope.type == OrdersEvents.changeApplied.topic { return try applyChange(db, envelope) }
+        guard envelope.type.hasPrefix(OrdersEvents.prefix), let state = OrderState(rawValue: String(envelope.type.dropFirst(6))) else {
+            return
+        }
         let event = try envelope.decode(OrderEvent.self)
         guard let order = event.order else { return }
         let at = eventTime(event.at)

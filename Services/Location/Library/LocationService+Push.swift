@@ -23,13 +23,13 @@ extension LocationService {
             }
             if let body = try? JSON.encode(p.courier) {
                 publish(
-                    UserPush.shopTopic(p.shopId), "courier.position",
+                    UserPush.shopTopic(p.shopId), PushType.courierPosition,
                     UserPush(conversationId: nil, orderId: nil, role: nil, unread: nil).encode(body: body))
             }
             for c in p.customers {
                 guard let body = try? JSON.encode(c.view) else { continue }
                 publish(
-                    Topic.user(c.customerId), "order.position",
+                    Topic.user(c.customerId), PushType.orderPosition,
                     UserPush(conversationId: c.conversationId, orderId: c.view.orderId, role: "customer", unread: nil).encode(body: body))
             }
             metrics.increment("position_pushes")

@@ -50,7 +50,7 @@ extension LocationService {
             var a = d.alert(at: now)
             a.lastPositionAt = try db.queryOne("SELECT last_t FROM couriers WHERE id = ?", d.courierId)?
                 .double(0).map { Timestamp.format(Date(timeIntervalSince1970: $0)) }
-            _ = try events.emit(db, topic: "delivery.signalLost", payload: a)
+            _ = try events.emit(db, LocationEvents.signalLost, a)
             raised += 1
         }
         if d.isOut, !d.stuckSent, let since = d.nearSince, nowSeconds - since >= config.stuckAfter {
@@ -64,7 +64,7 @@ extension LocationService {
                     a.distanceMeters = Geo.distance(lat1: last.lat, lon1: last.lon, lat2: lat, lon2: lon).rounded()
                 }
             }
-            _ = try events.emit(db, topic: "delivery.stuck", payload: a)
+            _ = try events.emit(db, LocationEvents.stuck, a)
             raised += 1
         }
         if let predicted = d.predictedArrival, predicted < nowSeconds + config.handOver {

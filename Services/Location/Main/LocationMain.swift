@@ -92,14 +92,14 @@ struct LocationMain: AsyncParsableCommand {
         let config = self.config
         let testStart = self.testStart.flatMap(Timestamp.parse)
         try await ServiceMain.run(
-            ServiceDescriptor(service: "location", defaultRPCPort: 7130, migrations: LocationMigrations.all),
+            ServiceDescriptor(service: ServiceName.location, defaultRPCPort: 7130, migrations: LocationMigrations.all),
             config: options.config
         ) { host in
             guard let store = host.store, let events = host.events else { return [] }
             let clock = try await host.serviceClock(testStart: testStart)
             let service = LocationService(
                 store: store, events: events, config: config, metrics: host.metrics, logger: host.logger, clock: { clock.now() },
-                publish: host.ephemeralPublisher(src: "location"))
+                publish: host.ephemeralPublisher(src: ServiceName.location))
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)
             return [service.sweepService()]

@@ -9,13 +9,13 @@ import PosySchema
 public enum LocationVisibility {
     /// Who an event may concern (``EventAudience``), decided once per event: the shop's staff.
     public static func audience(_ envelope: Envelope) -> EventAudience {
-        guard envelope.type.hasPrefix("delivery."), let alert = try? envelope.decode(DeliveryAlert.self) else { return .nobody }
+        guard envelope.type.hasPrefix(LocationEvents.prefix), let alert = try? envelope.decode(DeliveryAlert.self) else { return .nobody }
         return EventAudience(shop: alert.shopId)
     }
 
     public static func event(_ envelope: Envelope, for viewer: Viewer) -> Data? {
         if viewer.isService { return envelope.data }
-        guard envelope.type.hasPrefix("delivery."), let alert = try? envelope.decode(DeliveryAlert.self),
+        guard envelope.type.hasPrefix(LocationEvents.prefix), let alert = try? envelope.decode(DeliveryAlert.self),
             viewer.isStaff(of: alert.shopId)
         else { return nil }
         return envelope.data

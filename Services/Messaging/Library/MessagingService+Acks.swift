@@ -46,8 +46,8 @@ extension MessagingService {
             let ownBody = try JSON.encode(own)
             let member = m
             db.onCommit {
-                self.push("msg.receipt", c, body: partyBody, members: members, withUnread: false)
-                self.pushToMember("msg.unread", c, member: member, body: ownBody)
+                self.push(PushType.messageReceipt, c, body: partyBody, members: members, withUnread: false)
+                self.pushToMember(PushType.messageUnread, c, member: member, body: ownBody)
             }
             self.metrics.increment("acks_applied")
             return own

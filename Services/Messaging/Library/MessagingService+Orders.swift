@@ -11,9 +11,9 @@ extension MessagingService {
     /// leaves on reassignment, the conversation turns read-only after the order ended; an accepted
     /// proof of delivery becomes a card.
     public func registerEventHandlers(on host: ServiceHost) {
-        host.on("order.") { db, envelope in try self.applyOrderEvent(db, envelope) }
-        host.on("proof.accepted") { db, envelope in try self.applyProof(db, envelope) }
-        host.on(Topic.fleetShop) { db, envelope in
+        host.on(OrdersEvents.prefix) { db, envelope in try self.applyOrderEvent(db, envelope) }
+        host.on(ReceiptsEvents.proofAccepted.topic) { db, envelope in try self.applyProof(db, envelope) }
+        host.on(OrdersEvents.shop.topic) { db, envelope in
             let shop = try envelope.decode(Shop.self)
             try db.run(
                 "INSERT INTO shops(id, time_zone) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET time_zone = excluded.time_zone",
@@ -22,7 +22,9 @@ extension MessagingService {
     }
 
     func applyOrderEvent(_ db: SQLiteConnection, _ envelope: Envelope) throws {
-        guard envelope.type.hasPrefix("order."), let state = OrderState(rawValue: String(envelope.type.dropFirst(6))) else { return }
+        guard envelope.type.hasPrefix(OrdersEvents.prefix), let state = OrderState(rawValue: String(envelope.type.dropFirst(6))) else {
+            return
+        }
         let event = try envelope.decode(OrderEvent.self)
         guard owns(event.conversationId) else { return }
         let at = nowText
@@ -100,7 +102,7 @@ extension MessagingService {
                     conversationId: c.id, orderState: state.rawValue,
                     readOnlyAt: c.readOnlyAt.map { Timestamp.format(Date(timeIntervalSince1970: $0)) }))
             let conversation = c
-            db.onCommit { self.push("conv.updated", conversation, body: body, members: members, withUnread: false) }
+            db.onCommit { self.push(PushType.conversationUpdated, conversation, body: body, members: members, withUnread: false) }
         }
     }
 

@@ -143,7 +143,7 @@ extension MessagingService {
         c.liveCount += 1
         let members = try MemberRow.all(db, c.id)
         let conversation = c
-        db.onCommit { self.push("msg.new", conversation, body: body, members: members, withUnread: true) }
+        db.onCommit { self.push(PushType.messageNew, conversation, body: body, members: members, withUnread: true) }
         return message
     }
 
@@ -186,7 +186,7 @@ extension MessagingService {
             try Self.recordChange(db, c.id, type: "recall", ref: String(r.seq))
             let members = try MemberRow.all(db, c.id)
             let conversation = c
-            db.onCommit { self.push("msg.recalled", conversation, body: body, members: members, withUnread: true, seq: r.seq) }
+            db.onCommit { self.push(PushType.messageRecalled, conversation, body: body, members: members, withUnread: true, seq: r.seq) }
             return message
         }
     }
@@ -201,7 +201,7 @@ extension MessagingService {
         }
         guard access.canSend(c, now: nowSeconds) else { throw PosyError(.readOnly, "this conversation is read-only") }
         let body = try JSON.encode(TypingHint(conversationId: c.id, party: access.party, at: nowText))
-        push("typing", c, body: body, members: members, withUnread: false)
+        push(PushType.typing, c, body: body, members: members, withUnread: false)
     }
 
     struct TypingHint: Encodable {

@@ -45,7 +45,7 @@ public final class MessagingService: Sendable {
     var nowText: String { Timestamp.format(clock()) }
     var nowSeconds: Double { clock().timeIntervalSince1970 }
 
-    static let me = RPCCaller(service: "messaging")
+    static let me = RPCCaller(service: ServiceName.messaging)
 
     /// Whether a conversation id belongs to this shard.
     func owns(_ conversationId: String) -> Bool { MessagingRPC.instance(of: conversationId) == instance }

@@ -46,7 +46,7 @@ struct MessagingMain: AsyncParsableCommand {
         let instance = "messaging-\(shard)"
         try await ServiceMain.run(
             ServiceDescriptor(
-                service: "messaging", instance: instance, shard: shard,
+                service: ServiceName.messaging, instance: instance, shard: shard,
                 defaultRPCPort: 7120 + shard, migrations: MessagingMigrations.all),
             config: options.config
         ) { host in

@@ -21,28 +21,28 @@ struct NotifyEvent: Sendable {
     static func read(_ envelope: Envelope) throws -> NotifyEvent? {
         let type = envelope.type
         var e = NotifyEvent(type: type)
-        if type.hasPrefix("order.change.") {
+        if type.hasPrefix(OrdersEvents.changePrefix) {
             let c = try envelope.decode(OrderChange.self)
             (e.orderId, e.shopId, e.customerId, e.courierId) = (c.orderId, c.shopId, c.customerId, c.courierId)
-        } else if type.hasPrefix("exception.") {
+        } else if type.hasPrefix(OrdersEvents.exceptionPrefix) {
             let x = try envelope.decode(OrderException.self)
             (e.orderId, e.shopId, e.courierId, e.kind, e.note) = (x.orderId, x.shopId, x.courierId, x.kind.rawValue, x.note)
-        } else if type == "order.assignment.unacknowledged" {
+        } else if type == OrdersEvents.assignmentUnacknowledged.topic {
             let a = try envelope.decode(AssignmentUnacknowledged.self)
             (e.orderId, e.shopId, e.courierId) = (a.orderId, a.shopId, a.courierId)
-        } else if type.hasPrefix("order.") {
+        } else if type.hasPrefix(OrdersEvents.prefix) {
             let o = try envelope.decode(OrderEvent.self)
             (e.orderId, e.shopId, e.courierId, e.order) = (o.orderId, o.shopId, o.courierId ?? o.order?.courierId, o.order)
             e.customerId = o.order?.customer?.id
-        } else if type.hasPrefix("delivery.confirmed") || type.hasPrefix("delivery.disputed") {
+        } else if type == ReceiptsEvents.deliveryConfirmed.topic || type == ReceiptsEvents.deliveryDisputed.topic {
             let c = try envelope.decode(DeliveryConfirmation.self)
             (e.orderId, e.shopId, e.customerId, e.courierId, e.reason) = (
                 c.orderId, c.shopId, c.customerId, c.courierId, c.reason?.rawValue
             )
-        } else if type.hasPrefix("delivery.") {
+        } else if type.hasPrefix(LocationEvents.prefix) {
             let a = try envelope.decode(DeliveryAlert.self)
             (e.orderId, e.shopId, e.customerId, e.courierId, e.alert) = (a.orderId, a.shopId, a.customerId, a.courierId, a)
-        } else if type == "proof.accepted" {
+        } else if type == ReceiptsEvents.proofAccepted.topic {
             let p = try envelope.decode(Proof.self)
             (e.orderId, e.shopId, e.customerId, e.courierId, e.photoId) = (
                 p.orderId, p.shopId, p.customerId, p.courierId, p.photos.first?.id

@@ -40,7 +40,10 @@ public final class NotifyService: Sendable {
     }
 
     /// The event topics posy-notify follows.
-    public static let topics = [Topic.fleetShop, Topic.fleetCourier, "order.", "exception.", "delivery.", "proof."]
+    public static let topics = [
+        OrdersEvents.shop.topic, OrdersEvents.courier.topic, OrdersEvents.prefix, OrdersEvents.exceptionPrefix, LocationEvents.prefix,
+        ReceiptsEvents.proofPrefix,
+    ]
 
     public func registerEventHandlers(on host: ServiceHost) {
         for topic in Self.topics {
@@ -50,7 +53,7 @@ public final class NotifyService: Sendable {
 
     /// One durable event: remember what it says about shops and orders, then run its rules.
     public func apply(_ db: SQLiteConnection, _ envelope: Envelope) throws {
-        if envelope.type == Topic.fleetShop {
+        if OrdersEvents.shop.matches(envelope) {
             let shop = try envelope.decode(Shop.self)
             try db.run(
                 """
@@ -59,7 +62,7 @@ public final class NotifyService: Sendable {
                 """, shop.id, shop.name, shop.timeZone)
             return
         }
-        if envelope.type == Topic.fleetCourier {
+        if OrdersEvents.courier.matches(envelope) {
             let c = try envelope.decode(Courier.self)
             try db.run(
                 """
@@ -96,7 +99,7 @@ public final class NotifyService: Sendable {
         db.onCommit {
             for p in pushes {
                 let push = UserPush(conversationId: nil, orderId: order?.id ?? event.orderId, role: p.role, unread: nil)
-                self.publish(p.topic, "notification", push.encode(body: p.body))
+                self.publish(p.topic, PushType.notification, push.encode(body: p.body))
             }
         }
     }
@@ -129,7 +132,7 @@ public final class NotifyService: Sendable {
         case .recipient:
             // No account: SMS only. A surprise is not spoiled before the courier is at the door.
             guard let order, let phone = order.recipient?.phone else { return [] }
-            if order.surprise && event.type != "order.arriving" { return [] }
+            if order.surprise && event.type != OrdersEvents.state(.arriving).topic { return [] }
             return [Person(id: "recipient:\(order.id)", phone: phone)]
         }
     }

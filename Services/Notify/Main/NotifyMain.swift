@@ -122,7 +122,7 @@ struct NotifyMain: AsyncParsableCommand {
             publicURL: Environment.resolve(publicURL, "POSY_PUBLIC_URL", "http://127.0.0.1:8080"),
             secret: try? SuiteSecret.load(dataDir: serviceConfig.dataDir, create: false))
         try await ServiceMain.run(
-            ServiceDescriptor(service: "notify", defaultRPCPort: 7150, migrations: NotifyMigrations.all),
+            ServiceDescriptor(service: ServiceName.notify, defaultRPCPort: 7150, migrations: NotifyMigrations.all),
             config: serviceConfig
         ) { host in
             guard let store = host.store else { return [] }
@@ -136,7 +136,7 @@ struct NotifyMain: AsyncParsableCommand {
             }
             let service = NotifyService(
                 store: store, config: config, links: links, metrics: host.metrics, logger: host.logger, clock: { clock.now() },
-                wake: clock.advanced, publish: host.ephemeralPublisher(src: "notify"))
+                wake: clock.advanced, publish: host.ephemeralPublisher(src: ServiceName.notify))
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)
             return [service.deliveryService(), service.pruneService()]

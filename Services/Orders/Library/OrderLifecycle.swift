@@ -57,8 +57,8 @@ public enum OrderLifecycle {
         switch viewer {
         case .service(let name):
             switch target {
-            case .outForDelivery, .arriving: return name == "location"
-            case .delivered, .completed: return name == "receipts"
+            case .outForDelivery, .arriving: return name == ServiceName.location
+            case .delivered, .completed: return name == ServiceName.receipts
             default: return false
             }
         case .user(let sub, let role, let shop, let scope):

@@ -39,10 +39,10 @@ extension OrdersService {
                 change.state = .applied
                 change.decidedAt = now
                 try Self.saveChange(db, change, created: true)
-                try events.emit(db, topic: "order.change.applied", payload: change)
+                try events.emit(db, OrdersEvents.changeApplied, change)
             } else if Self.changeWithApproval.contains(order.state) || (fromLink && Self.changeAtOnce.contains(order.state)) {
                 try Self.saveChange(db, change, created: true)
-                try events.emit(db, topic: "order.change.requested", payload: change)
+                try events.emit(db, OrdersEvents.changeRequested, change)
             } else {
                 throw PosyError(.invalidTransition, "an order that is \(order.state.rawValue) cannot change")
             }
@@ -81,7 +81,7 @@ extension OrdersService {
                 change.state = .rejected
             }
             try Self.saveChange(db, change, created: false)
-            try events.emit(db, topic: approve ? "order.change.applied" : "order.change.rejected", payload: change)
+            try events.emit(db, approve ? OrdersEvents.changeApplied : OrdersEvents.changeRejected, change)
             return change
         }
     }

@@ -38,7 +38,7 @@ extension OrdersService {
                 "INSERT INTO exceptions(id, order_id, shop_id, state, body) VALUES (?, ?, ?, ?, ?)",
                 e.id, e.orderId, e.shopId, e.state.rawValue, try JSON.encode(e))
             try db.run("INSERT INTO timers(kind, ref, due_at) VALUES ('exception-ack', ?, ?)", e.id, deadline)
-            try events.emit(db, topic: "exception.opened", payload: e)
+            try events.emit(db, OrdersEvents.exceptionOpened, e)
             return e
         }
     }
@@ -50,7 +50,7 @@ extension OrdersService {
             e.state = .acknowledged
             e.acknowledgedBy = actor
             e.acknowledgedAt = now
-            return "exception.acknowledged"
+            return OrdersEvents.exceptionAcknowledged
         }
     }
 
@@ -69,13 +69,13 @@ extension OrdersService {
             e.resolutionNote = note
             e.resolvedBy = actor
             e.resolvedAt = now
-            return "exception.resolved"
+            return OrdersEvents.exceptionResolved
         }
     }
 
     func updateException(
         _ id: String, by viewer: Viewer,
-        _ change: @escaping @Sendable (inout OrderException, String, String) throws -> String
+        _ change: @escaping @Sendable (inout OrderException, String, String) throws -> EventType<OrderException>
     ) async throws
         -> OrderException
     {
@@ -86,9 +86,9 @@ extension OrdersService {
             guard var e = try Self.loadException(db, id), viewer.isStaff(of: e.shopId) else {
                 throw PosyError(.notFound, "no exception \(id)")
             }
-            let topic = try change(&e, actor, now)
+            let event = try change(&e, actor, now)
             try Self.saveException(db, e)
-            try events.emit(db, topic: topic, payload: e)
+            try events.emit(db, event, e)
             return e
         }
     }

@@ -23,7 +23,7 @@ extension OrdersService {
             courier.onDuty = onDuty
             let data = try JSON.encode(courier)
             try db.run("UPDATE couriers SET body = ? WHERE id = ?", data, courier.id)
-            try events.emit(db, topic: Topic.fleetCourier, data: data)
+            try events.emit(db, OrdersEvents.courier, encoded: data)
             return courier
         }
     }
@@ -35,12 +35,12 @@ extension OrdersService {
     /// state machine refuses and the event is logged, not applied.
     public func registerLocationHandlers(on host: ServiceHost) {
         let logger = host.logger
-        host.on("delivery.departed") { db, envelope in
+        host.on(LocationEvents.departed.topic) { db, envelope in
             let alert = try envelope.decode(DeliveryAlert.self)
             guard let order = try Self.load(db, alert.orderId), order.state == .pickedUp else { return }
             try self.apply(db, alert.orderId, to: .outForDelivery, event: envelope, logger: logger)
         }
-        host.on("delivery.arriving") { db, envelope in
+        host.on(LocationEvents.arriving.topic) { db, envelope in
             let alert = try envelope.decode(DeliveryAlert.self)
             guard let order = try Self.load(db, alert.orderId) else { return }
             // Topics have their own cursors: after a gap `arriving` may be applied before `departed`.

@@ -11,11 +11,11 @@ extension OrdersService {
     /// meanwhile (failed, returned) keeps its state; the event is logged, not applied.
     public func registerReceiptsHandlers(on host: ServiceHost) {
         let logger = host.logger
-        host.on("proof.accepted") { db, envelope in
+        host.on(ReceiptsEvents.proofAccepted.topic) { db, envelope in
             let proof = try envelope.decode(Proof.self)
             try self.apply(db, proof.orderId, to: .delivered, event: envelope, logger: logger)
         }
-        host.on("delivery.confirmed") { db, envelope in
+        host.on(ReceiptsEvents.deliveryConfirmed.topic) { db, envelope in
             let c = try envelope.decode(DeliveryConfirmation.self)
             try self.apply(db, c.orderId, to: .completed, event: envelope, logger: logger)
         }

@@ -27,8 +27,8 @@ extension OrdersService {
                             "SELECT at FROM order_timeline WHERE order_id = ? AND state = 'assigned' ORDER BY n DESC LIMIT 1", ref)?.string(
                                 0)
                         try events.emit(
-                            db, topic: "order.assignment.unacknowledged",
-                            payload: AssignmentUnacknowledged(
+                            db, OrdersEvents.assignmentUnacknowledged,
+                            AssignmentUnacknowledged(
                                 orderId: order.id, shopId: order.shopId, courierId: arg ?? "", assignedAt: assignedAt ?? "", deadline: dueAt
                             ))
                     }
@@ -36,7 +36,7 @@ extension OrdersService {
                     if var e = try Self.loadException(db, ref), e.state == .open {
                         e.escalatedAt = now
                         try Self.saveException(db, e)
-                        try events.emit(db, topic: "exception.escalated", payload: e)
+                        try events.emit(db, OrdersEvents.exceptionEscalated, e)
                     }
                 default:
                     break

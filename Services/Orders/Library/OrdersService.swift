@@ -63,7 +63,7 @@ public final class OrdersService: Sendable {
             } catch let e as SQLiteError where e.isConstraint {
                 throw PosyError(.conflict, "shop \(saved.id) exists")
             }
-            try events.emit(db, topic: Topic.fleetShop, data: body)
+            try events.emit(db, OrdersEvents.shop, encoded: body)
         }
         return s
     }
@@ -90,7 +90,7 @@ public final class OrdersService: Sendable {
             } catch let e as SQLiteError where e.isConstraint {
                 throw PosyError(.conflict, "courier \(saved.id) exists")
             }
-            try events.emit(db, topic: Topic.fleetCourier, data: body)
+            try events.emit(db, OrdersEvents.courier, encoded: body)
         }
         return c
     }
@@ -330,6 +330,6 @@ public final class OrdersService: Sendable {
         guard payload.last == UInt8(ascii: "}") else { throw PosyError(.internal, "event payload is not an object") }
         payload.removeLast()
         payload += Data(#","order":"#.utf8) + body + Data("}".utf8)
-        try events.emit(db, topic: o.state.eventType, data: payload)
+        try events.emit(db, OrdersEvents.state(o.state), encoded: payload)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import PosyCore
 import PosyOrders
+import PosySchema
 
 /// `posy-orders`: shops, couriers, orders and their lifecycle over `orders.db`, served on RPC
 /// (default tcp 7110), every change a durable `order.<state>` event.
@@ -45,7 +46,7 @@ struct OrdersMain: AsyncParsableCommand {
         let shards = self.shards
         let (accept, ack) = (resolvedAcceptTimeout, resolvedAckTimeout)
         try await ServiceMain.run(
-            ServiceDescriptor(service: "orders", defaultRPCPort: 7110, migrations: OrdersMigrations.all),
+            ServiceDescriptor(service: ServiceName.orders, defaultRPCPort: 7110, migrations: OrdersMigrations.all),
             config: options.config
         ) { host in
             guard let store = host.store, let events = host.events else { return [] }

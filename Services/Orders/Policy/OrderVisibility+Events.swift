@@ -18,23 +18,23 @@ extension OrderVisibility {
     public static func event(_ envelope: Envelope, for viewer: Viewer, now: Date = Date()) -> Data? {
         if case .service = viewer { return envelope.data }
         let type = envelope.type
-        if type.hasPrefix("order.change.") {
+        if type.hasPrefix(OrdersEvents.changePrefix) {
             guard let change = try? envelope.decode(OrderChange.self) else { return nil }
             return changeView(change, for: viewer).flatMap { try? JSON.encode($0) }
         }
-        if type.hasPrefix("exception.") {
+        if type.hasPrefix(OrdersEvents.exceptionPrefix) {
             guard let e = try? envelope.decode(OrderException.self),
                 viewer.isStaff(of: e.shopId) || viewer.isCourier(e.courierId, of: e.shopId)
             else { return nil }
             return envelope.data
         }
-        if type == "order.assignment.unacknowledged" {
+        if type == OrdersEvents.assignmentUnacknowledged.topic {
             guard let a = try? envelope.decode(AssignmentUnacknowledged.self), viewer.isStaff(of: a.shopId) else {
                 return nil
             }
             return envelope.data
         }
-        if type.hasPrefix("order.") {
+        if type.hasPrefix(OrdersEvents.prefix) {
             guard let e = try? envelope.decode(OrderEvent.self) else { return nil }
             return orderEventView(e, for: viewer, now: now).flatMap { try? JSON.encode($0) }
         }
@@ -45,19 +45,19 @@ extension OrderVisibility {
     /// ``event(_:for:now:)`` can show it to.
     public static func audience(_ envelope: Envelope) -> EventAudience {
         let type = envelope.type
-        if type.hasPrefix("order.change.") {
+        if type.hasPrefix(OrdersEvents.changePrefix) {
             guard let c = try? envelope.decode(OrderChange.self) else { return .nobody }
             return EventAudience(shop: c.shopId, users: [c.courierId, c.customerId])
         }
-        if type.hasPrefix("exception.") {
+        if type.hasPrefix(OrdersEvents.exceptionPrefix) {
             guard let e = try? envelope.decode(OrderException.self) else { return .nobody }
             return EventAudience(shop: e.shopId, users: [e.courierId])
         }
-        if type == "order.assignment.unacknowledged" {
+        if type == OrdersEvents.assignmentUnacknowledged.topic {
             guard let a = try? envelope.decode(AssignmentUnacknowledged.self) else { return .nobody }
             return EventAudience(shop: a.shopId)
         }
-        if type.hasPrefix("order.") {
+        if type.hasPrefix(OrdersEvents.prefix) {
             guard let e = try? envelope.decode(OrderEvent.self) else { return .nobody }
             guard let order = e.order else { return EventAudience(shop: e.shopId) }
             return EventAudience(shop: order.shopId, users: [order.customer?.id, order.courierId])

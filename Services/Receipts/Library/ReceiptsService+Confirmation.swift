@@ -61,6 +61,6 @@ extension ReceiptsService {
             "UPDATE proofs SET outcome = ?, completed_at = ? WHERE order_id = ?",
             outcome, c.ok ? now.timeIntervalSince1970 : nil, c.orderId)
         try EvidenceChain.append(db, seal: seal, orderId: c.orderId, kind: c.ok ? "confirmation" : "dispute", at: c.at, c)
-        try events.emit(db, topic: c.ok ? "delivery.confirmed" : "delivery.disputed", payload: c)
+        try events.emit(db, c.ok ? ReceiptsEvents.deliveryConfirmed : ReceiptsEvents.deliveryDisputed, c)
     }
 }

@@ -64,7 +64,7 @@ extension ReceiptsService {
                 "INSERT INTO proofs(order_id, id, shop_id, body, delivered_at, confirm_by) VALUES (?,?,?,?,?,?)",
                 order.id, proof.id, order.shopId, body, nowDate.timeIntervalSince1970, confirmBy)
             try EvidenceChain.append(db, seal: self.seal, orderId: order.id, kind: "proof", at: now, proof)
-            try events.emit(db, topic: "proof.accepted", payload: proof)
+            try events.emit(db, ReceiptsEvents.proofAccepted, proof)
         }
         logger.info("proof accepted", metadata: ["order": "\(order.id)", "proof": "\(proof.id)", "flags": "\(checks.flags)"])
         return proof

@@ -64,7 +64,7 @@ public final class ReceiptsService: Sendable {
         return (records, EvidenceChain.verify(orderId: orderId, records, head: head, seal: seal))
     }
 
-    static let me = RPCCaller(service: "receipts")
+    static let me = RPCCaller(service: ServiceName.receipts)
 
     /// The order as `caller` may see it, from posy-orders (`not_found` when they may not).
     func order(_ id: String, as caller: RPCCaller) async throws -> Order {

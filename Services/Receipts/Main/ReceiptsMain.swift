@@ -68,7 +68,7 @@ struct ReceiptsMain: AsyncParsableCommand {
                 "posy-receipts seals evidence with the suite's secret: set POSY_SECRET or put it in \(dataDir)/secret (posy up creates it)")
         }
         try await ServiceMain.run(
-            ServiceDescriptor(service: "receipts", defaultRPCPort: 7140, migrations: ReceiptsMigrations.all),
+            ServiceDescriptor(service: ServiceName.receipts, defaultRPCPort: 7140, migrations: ReceiptsMigrations.all),
             config: options.config
         ) { host in
             guard let store = host.store, let events = host.events else { return [] }

@@ -12,10 +12,10 @@ public enum ReceiptsVisibility {
     /// Who an event may concern (``EventAudience``), decided once per event.
     public static func audience(_ envelope: Envelope) -> EventAudience {
         switch envelope.type {
-        case "proof.accepted":
+        case ReceiptsEvents.proofAccepted.topic:
             guard let p = try? envelope.decode(Proof.self) else { return .nobody }
             return EventAudience(shop: p.shopId, users: [p.courierId, p.customerId])
-        case "delivery.confirmed", "delivery.disputed":
+        case ReceiptsEvents.deliveryConfirmed.topic, ReceiptsEvents.deliveryDisputed.topic:
             guard let c = try? envelope.decode(DeliveryConfirmation.self) else { return .nobody }
             return EventAudience(shop: c.shopId, users: [c.courierId, c.customerId])
         default:
@@ -26,15 +26,15 @@ public enum ReceiptsVisibility {
     public static func event(_ envelope: Envelope, for viewer: Viewer) -> Data? {
         if viewer.isService { return envelope.data }
         switch envelope.type {
-        case "proof.accepted":
+        case ReceiptsEvents.proofAccepted.topic:
             guard let p = try? envelope.decode(Proof.self) else { return nil }
             if viewer.isStaff(of: p.shopId) || viewer.isCourier(p.courierId, of: p.shopId) { return envelope.data }
             guard viewer.isCustomer(p.customerId, of: p.orderId) else { return nil }
             return try? JSON.encode(customerView(p))
-        case "delivery.confirmed", "delivery.disputed":
+        case ReceiptsEvents.deliveryConfirmed.topic, ReceiptsEvents.deliveryDisputed.topic:
             guard let c = try? envelope.decode(DeliveryConfirmation.self) else { return nil }
             if viewer.isStaff(of: c.shopId) { return envelope.data }
-            if envelope.type == "delivery.confirmed", viewer.isCourier(c.courierId, of: c.shopId) { return envelope.data }
+            if envelope.type == ReceiptsEvents.deliveryConfirmed.topic, viewer.isCourier(c.courierId, of: c.shopId) { return envelope.data }
             guard viewer.isCustomer(c.customerId, of: c.orderId) else { return nil }
             return try? JSON.encode(customerView(c))
         default:

@@ -1,23 +1,24 @@
 /// RPC methods of `posy-notify` and their requests. Replies are the JSON of the named type.
 public enum NotifyRPC {
     /// `InboxRequest` → `InboxPage`: the caller's in-app notifications, newest first.
-    public static let inbox = RPC<InboxRequest, InboxPage>("notify", "notify.inbox")
+    public static let inbox = RPC<InboxRequest, InboxPage>(ServiceName.notify, "notify.inbox")
     /// `ReadRequest` → `InboxNotification`: marks one of the caller's notifications read.
-    public static let read = RPC<ReadRequest, InboxNotification>("notify", "notify.read")
+    public static let read = RPC<ReadRequest, InboxNotification>(ServiceName.notify, "notify.read")
     /// `PreferencesRequest` → `NotifyPreferences`: the caller's language, quiet hours, phone, email.
-    public static let preferences = RPC<PreferencesRequest, NotifyPreferences>("notify", "notify.preferences")
+    public static let preferences = RPC<PreferencesRequest, NotifyPreferences>(ServiceName.notify, "notify.preferences")
     /// `ShopSettingsRequest` → `ShopNotifySettings`: who is the shop's manager (escalations).
-    public static let shopSettings = RPC<ShopSettingsRequest, ShopNotifySettings>("notify", "notify.shop.settings")
+    public static let shopSettings = RPC<ShopSettingsRequest, ShopNotifySettings>(ServiceName.notify, "notify.shop.settings")
     /// `WebhookCreateRequest` → `Webhook` (with its secret, this once).
-    public static let webhookCreate = RPC<WebhookCreateRequest, Webhook>("notify", "notify.webhooks.create")
+    public static let webhookCreate = RPC<WebhookCreateRequest, Webhook>(ServiceName.notify, "notify.webhooks.create")
     /// `ShopRef` → `[Webhook]` (no secrets).
-    public static let webhookList = RPC<ShopRef, [Webhook]>("notify", "notify.webhooks.list")
+    public static let webhookList = RPC<ShopRef, [Webhook]>(ServiceName.notify, "notify.webhooks.list")
     /// `WebhookDeliveriesRequest` → `[OutboundDelivery]`, newest first.
-    public static let webhookDeliveries = RPC<WebhookDeliveriesRequest, [OutboundDelivery]>("notify", "notify.webhooks.deliveries")
+    public static let webhookDeliveries = RPC<WebhookDeliveriesRequest, [OutboundDelivery]>(
+        ServiceName.notify, "notify.webhooks.deliveries")
     /// `WebhookRef` → `Webhook`: removes the webhook; its pending deliveries end as dead.
-    public static let webhookDelete = RPC<WebhookRef, Webhook>("notify", "notify.webhooks.delete")
+    public static let webhookDelete = RPC<WebhookRef, Webhook>(ServiceName.notify, "notify.webhooks.delete")
     /// `WebhookReplayRequest` → `OutboundDelivery`: sends a delivery's body again, as a new delivery.
-    public static let webhookReplay = RPC<WebhookReplayRequest, OutboundDelivery>("notify", "notify.webhooks.replay")
+    public static let webhookReplay = RPC<WebhookReplayRequest, OutboundDelivery>(ServiceName.notify, "notify.webhooks.replay")
 
     public struct InboxRequest: Codable, Sendable {
         public var caller: RPCCaller

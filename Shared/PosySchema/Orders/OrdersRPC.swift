@@ -21,40 +21,40 @@ public struct RPCCaller: Codable, Sendable, Equatable {
 /// RPC methods of `posy-orders` and their requests. Replies are the JSON of the named type.
 public enum OrdersRPC {
     /// `{caller, shop: Shop}` → `Shop`
-    public static let createShop = RPC<ShopRequest, Shop>("orders", "orders.shops.create")
+    public static let createShop = RPC<ShopRequest, Shop>(ServiceName.orders, "orders.shops.create")
     /// `{caller, courier: Courier}` → `Courier`
-    public static let createCourier = RPC<CourierRequest, Courier>("orders", "orders.couriers.create")
+    public static let createCourier = RPC<CourierRequest, Courier>(ServiceName.orders, "orders.couriers.create")
     /// `{caller, courierId, onDuty}` → `Courier`: the courier themselves or staff of their shop.
-    public static let courierDuty = RPC<DutyRequest, Courier>("orders", "orders.couriers.duty")
+    public static let courierDuty = RPC<DutyRequest, Courier>(ServiceName.orders, "orders.couriers.duty")
     /// `{caller, shopId}` → `[Courier]`
-    public static let listCouriers = RPC<ShopQuery, [Courier]>("orders", "orders.couriers.list")
+    public static let listCouriers = RPC<ShopQuery, [Courier]>(ServiceName.orders, "orders.couriers.list")
     /// `{caller, order: NewOrder, idempotencyKey?}` → `Order`
-    public static let create = RPC<CreateRequest, Order>("orders", "orders.create")
+    public static let create = RPC<CreateRequest, Order>(ServiceName.orders, "orders.create")
     /// `{caller, id}` → `Order` (the caller's view)
-    public static let get = RPC<OrderQuery, Order>("orders", "orders.get")
+    public static let get = RPC<OrderQuery, Order>(ServiceName.orders, "orders.get")
     /// `{caller, id}` → `[TimelineEntry]`
-    public static let timeline = RPC<OrderQuery, [TimelineEntry]>("orders", "orders.timeline")
+    public static let timeline = RPC<OrderQuery, [TimelineEntry]>(ServiceName.orders, "orders.timeline")
     /// `{caller, id, to, courierId?, reason?}` → `Order`
-    public static let transition = RPC<TransitionRequest, Order>("orders", "orders.transition")
+    public static let transition = RPC<TransitionRequest, Order>(ServiceName.orders, "orders.transition")
     /// `{caller, status?, courier?, cursor?, limit?}` → `OrderPage`
-    public static let list = RPC<ListRequest, OrderPage>("orders", "orders.list")
+    public static let list = RPC<ListRequest, OrderPage>(ServiceName.orders, "orders.list")
     /// `{caller, orderId, kind, note?, lat?, lon?, mediaIds?}` → `OrderException`
-    public static let openException = RPC<OpenExceptionRequest, OrderException>("orders", "orders.exceptions.open")
+    public static let openException = RPC<OpenExceptionRequest, OrderException>(ServiceName.orders, "orders.exceptions.open")
     /// `{caller, id}` → `OrderException`
-    public static let acknowledgeException = RPC<OrderQuery, OrderException>("orders", "orders.exceptions.ack")
+    public static let acknowledgeException = RPC<OrderQuery, OrderException>(ServiceName.orders, "orders.exceptions.ack")
     /// `{caller, id, resolution, note?}` → `OrderException`
-    public static let resolveException = RPC<ResolveExceptionRequest, OrderException>("orders", "orders.exceptions.resolve")
+    public static let resolveException = RPC<ResolveExceptionRequest, OrderException>(ServiceName.orders, "orders.exceptions.resolve")
 
     /// `{caller, orderId, change: ChangeInput}` → `OrderChange`
-    public static let requestChange = RPC<ChangeRequest, OrderChange>("orders", "orders.changes.request")
+    public static let requestChange = RPC<ChangeRequest, OrderChange>(ServiceName.orders, "orders.changes.request")
     /// `{caller, orderId, changeId, approve, reason?}` → `OrderChange`
-    public static let decideChange = RPC<DecideChangeRequest, OrderChange>("orders", "orders.changes.decide")
+    public static let decideChange = RPC<DecideChangeRequest, OrderChange>(ServiceName.orders, "orders.changes.decide")
 
     /// `{caller, courierId?}` → `DirectConversation`: the shop's conversation with one of its couriers,
     /// made on first use (staff name the courier; a courier gets their own with their shop).
-    public static let directConversation = RPC<DirectRequest, DirectConversation>("orders", "orders.direct.open")
+    public static let directConversation = RPC<DirectRequest, DirectConversation>(ServiceName.orders, "orders.direct.open")
     /// `{caller, conversationId}` → `DirectConversation` (services: a messaging shard learning who is in it).
-    public static let directLookup = RPC<DirectRequest, DirectConversation>("orders", "orders.direct.get")
+    public static let directLookup = RPC<DirectRequest, DirectConversation>(ServiceName.orders, "orders.direct.get")
 
     public struct DirectRequest: Codable, Sendable {
         public var caller: RPCCaller

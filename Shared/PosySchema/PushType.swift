@@ -1,0 +1,14 @@
+/// The types of pushes to users (ephemeral, ``UserPush`` data; docs/protocol.md, "Messaging",
+/// "Location", "Notify"): the `type` a connection sees on the stream.
+public enum PushType {
+    public static let messageNew = "msg.new"
+    public static let messageRecalled = "msg.recalled"
+    public static let messageReceipt = "msg.receipt"
+    public static let messageUnread = "msg.unread"
+    public static let typing = "typing"
+    public static let conversationUpdated = "conv.updated"
+    public static let orderPosition = "order.position"
+    public static let courierPosition = "courier.position"
+    public static let courierOffDuty = "courier.offDuty"
+    public static let notification = "notification"
+}
