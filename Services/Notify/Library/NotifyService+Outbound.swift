@@ -46,7 +46,7 @@ extension NotifyService {
                 patterns.contains(where: { Webhook.matches($0, envelope.type) })
             else { continue }
             try enqueue(
-                db, id: Self.deliveryId("wd_", eventId, id), channel: "webhook", target: id, event: envelope.type, body: body,
+                db, id: Self.deliveryId("wd_", eventId, id), channel: WebhookChannel.name, target: id, event: envelope.type, body: body,
                 subject: nil)
         }
     }

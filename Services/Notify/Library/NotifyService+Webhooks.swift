@@ -159,7 +159,7 @@ extension NotifyService {
             }
             let id = RecordID.make("wr_")
             try self.enqueue(
-                db, id: id, channel: "webhook", target: r.webhookId, event: row.string(0) ?? "", body: row.data(1) ?? Data(),
+                db, id: id, channel: WebhookChannel.name, target: r.webhookId, event: row.string(0) ?? "", body: row.data(1) ?? Data(),
                 subject: nil)
             try db.run("UPDATE outbound SET replay_of = ? WHERE id = ?", r.deliveryId, id)
             return try Self.delivery(db, id)!
