@@ -48,8 +48,7 @@ struct ChatGateway: Sendable {
 
     /// The messaging shards alive now (by heartbeat), by instance name.
     var liveShards: [String] {
-        api.host.directory.alive(within: SuiteMonitor.heartbeatDeadline).filter { $0.heartbeat.service == ServiceName.messaging }
-            .map(\.heartbeat.instance)
+        api.backend.liveInstances(of: ServiceName.messaging)
     }
 
     struct ConversationList: Encodable {

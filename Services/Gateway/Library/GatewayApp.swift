@@ -13,45 +13,25 @@ public enum GatewayApp {
     /// The HTTP application and the stream hub that feeds its WebSocket connections.
     public static func build(host: ServiceHost, config: GatewayConfig, secret: String) -> [any Service] {
         let monitor = SuiteMonitor(host: host, expected: config.expect)
-        let router = Router(context: GatewayRequestContext.self)
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
-        let table = RouteTable(router: router)
-        let api = APIContext(
-            host: host, signer: TokenSigner(secret: secret, maxLifetime: config.tokenMaxLifetime), config: config,
-            limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst))
+        let api = Self.api(backend: SuiteBackend(host: host), config: config, secret: secret)
+        let table = routes(api: api, secret: secret, logger: host.logger)
         let hub = StreamHub(host: host)
-        router.add(middleware: MethodNotAllowedMiddleware(routes: GatewayRoutes.all))
-        OrdersAPI.register(on: table, api: api)
-        MediaAPI.register(on: table, api: api, signer: URLSigner(secret: secret))
-        ReceiptsAPI.register(on: table, api: api)
-        ChatAPI.register(on: table, api: api)
-        LocationAPI.register(on: table, api: api)
-        NotifyAPI.register(on: table, api: api)
-        StreamAPI.register(on: table, webSocketRouter: webSocketRouter, api: api, hub: hub)
-        TrackingPage.register(on: table)
-        table.get("openapi.yaml") { _, _ -> Response in
-            guard let spec = config.openAPISpec else {
-                return APIContext.error(PosyError(.notFound, "the OpenAPI file was not found (set POSY_OPENAPI)"))
-            }
-            return Response(
-                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: spec)))
-        }
+        StreamAPI.register(webSocketRouter: webSocketRouter, api: api, hub: hub)
         let cache = MonitorCache(monitor: monitor)
         // Public: only whether the suite is up. Admins (and the ops listener) get every instance.
         table.get("healthz") { request, context -> Response in
             let detail = (try? api.verify(request))?.role == .admin
             if !detail, let ip = context.channel.remoteAddress?.ipAddress, let wait = api.limiter.check("ip:\(ip)") {
-                return await api.handle { throw APIContext.RateLimited(retryAfter: wait) }
+                throw RateLimited(retryAfter: wait)
             }
             return Self.health(await cache.summary(), detail: detail)
         }
-        table.get("metrics") { request, _ -> Response in
-            await api.handle {
-                guard try api.verify(request).role == .admin else { throw PosyError(.forbidden, "metrics are for admins") }
-                return Self.metrics(await cache.allStats())
-            }
+        table.authenticated(by: api).get("metrics") { _, context -> Response in
+            guard context.claims.role == .admin else { throw PosyError(.forbidden, "metrics are for admins") }
+            return Self.metrics(await cache.allStats())
         }
+        let router = table.router
         let served = Set(table.routes)
         precondition(
             served.count == table.routes.count && served == GatewayRoutes.all,
@@ -90,11 +70,52 @@ public enum GatewayApp {
         return services
     }
 
+    static func api(backend: any GatewayBackend, config: GatewayConfig, secret: String) -> APIContext {
+        APIContext(
+            backend: backend, signer: TokenSigner(secret: secret, maxLifetime: config.tokenMaxLifetime), config: config,
+            limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst))
+    }
+
+    /// The public API's routes, one collection per area, on a router whose middleware answers
+    /// errors as JSON and 405 where a path is served with other methods; everything but `/healthz`,
+    /// `/metrics` (which need the suite's monitor) and the stream's upgrade.
+    static func routes(api: APIContext, secret: String, logger: Logger) -> RouteTable {
+        let table = RouteTable(router: Router(context: GatewayRequestContext.self))
+        table.add(middleware: JSONErrorMiddleware(logger: logger))
+        table.add(middleware: MethodNotAllowedMiddleware(routes: GatewayRoutes.all))
+        let authenticated = table.authenticated(by: api)
+        OrdersAPI(api: api).addRoutes(to: authenticated)
+        MediaAPI(api: api, signer: URLSigner(secret: secret)).addRoutes(to: authenticated, public: table)
+        ReceiptsAPI(api: api).addRoutes(to: authenticated)
+        ChatAPI(api: api).addRoutes(to: authenticated)
+        LocationAPI(api: api).addRoutes(to: authenticated)
+        NotifyAPI(api: api).addRoutes(to: authenticated)
+        StreamAPI.addRoutes(to: table, api: api)
+        TrackingPage.register(on: table)
+        let config = api.config
+        table.get("openapi.yaml") { _, _ -> Response in
+            guard let spec = config.openAPISpec else {
+                throw PosyError(.notFound, "the OpenAPI file was not found (set POSY_OPENAPI)")
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: spec)))
+        }
+        return table
+    }
+
+    /// The API's router over `backend`, for route tests in process (`app.test(.router)`).
+    package static func apiRouter(
+        backend: any GatewayBackend, config: GatewayConfig, secret: String, logger: Logger = Logger(label: "gateway.http")
+    ) -> Router<GatewayRequestContext> {
+        routes(api: api(backend: backend, config: config, secret: secret), secret: secret, logger: logger).router
+    }
+
     /// `/healthz`: 200 when every expected instance is ok, else 503; the body is `{"status"}` unless `detail`.
     static func health(_ summary: HealthSummary, detail: Bool) -> Response {
         let status: HTTPResponse.Status = summary.status == "ok" ? .ok : .serviceUnavailable
-        guard detail else { return APIContext.json(Data(#"{"status":\#(JSON.quoted(summary.status))}"#.utf8), status: status) }
-        return APIContext.json(JSON.encodeOrEmpty(summary), status: status)
+        guard detail else { return JSONReply(Data(#"{"status":\#(JSON.quoted(summary.status))}"#.utf8), status: status).response }
+        return JSONReply(JSON.encodeOrEmpty(summary), status: status).response
     }
 
     static func metrics(_ stats: [(String, StatsReport?)]) -> Response {

@@ -1,76 +1,73 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import PosyAccess
 import PosyAuth
 import PosySchema
 
 /// `/v1/media…`: streamed uploads, reads with `Range`/`ETag`, and short-lived signed links.
-enum MediaAPI {
+struct MediaAPI {
     /// How much of a media item one `media.read` fetches while a response streams.
     static let readChunk = 1 << 20
 
-    static func register(on router: RouteTable, api: APIContext, signer: URLSigner) {
-        router.post("v1/media") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                guard let orderId = request.uri.queryParameters.get("orderId"), !orderId.isEmpty else {
-                    throw PosyError(.invalidField, "orderId: ?orderId= names the order the media belongs to")
-                }
-                var upload = MediaUpload(api: api, caller: caller, orderId: orderId)
-                do {
-                    let info = try await upload.run(
-                        body: request.body, contentType: request.headers[.contentType] ?? "",
-                        contentLength: request.headers[.contentLength].flatMap { Int64($0) })
-                    return APIContext.json(info, status: .created)
-                } catch let e as PosyError where e.code == .tooLarge || e.code == .unsupportedMediaType {
-                    // Refused before the body ended: answer now, and do not read the rest.
-                    lingerThenClose(context.channel)
-                    var response = APIContext.error(e)
-                    response.headers[.connection] = "close"
-                    return response
-                }
+    let api: APIContext
+    let signer: URLSigner
+
+    /// Uploads and links need a token; a read takes a token or a signed link, so it is public.
+    func addRoutes(to routes: RouterGroup<AuthenticatedContext>, public table: RouteTable) {
+        let api = api
+        let signer = signer
+        routes.post("v1/media") { request, context -> Response in
+            guard let orderId = request.uri.queryParameters.get("orderId"), !orderId.isEmpty else {
+                throw PosyError(.invalidField, "orderId: ?orderId= names the order the media belongs to")
+            }
+            var upload = MediaUpload(api: api, caller: context.caller, orderId: orderId)
+            do {
+                let info = try await upload.run(
+                    body: request.body, contentType: request.headers[.contentType] ?? "",
+                    contentLength: request.headers[.contentLength].flatMap { Int64($0) })
+                return JSONReply(info, status: .created).response
+            } catch let e as PosyError where e.code == .tooLarge || e.code == .unsupportedMediaType {
+                // Refused before the body ended: answer now, and do not read the rest.
+                Self.lingerThenClose(context.channel)
+                var response = try e.response(from: request, context: context)
+                response.headers[.connection] = "close"
+                return response
             }
         }
-        router.get("v1/media/{id}") { request, context in
-            await api.handle {
-                let id = try context.parameters.require("id")
-                let query = request.uri.queryParameters
-                let caller: RPCCaller
-                var maxAge = 300
-                if request.headers[.authorization] == nil, let exp = query.get("exp"), let sig = query.get("sig") {
-                    do throws(URLSigner.Failure) {
-                        try signer.verify(path: "/v1/media/\(id)", exp: exp, sig: sig)
-                    } catch {
-                        throw PosyError(.forbidden, error.rawValue)
-                    }
-                    caller = RPCCaller(service: "gateway-link")
-                    maxAge = max(0, min(maxAge, Int((Double(exp) ?? 0) - Date().timeIntervalSince1970)))
-                } else {
-                    caller = try api.caller(request)
+        table.get("v1/media/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            let query = request.uri.queryParameters
+            let caller: RPCCaller
+            var maxAge = 300
+            if request.headers[.authorization] == nil, let exp = query.get("exp"), let sig = query.get("sig") {
+                do throws(URLSigner.Failure) {
+                    try signer.verify(path: "/v1/media/\(id)", exp: exp, sig: sig)
+                } catch {
+                    throw PosyError(.forbidden, error.rawValue)
                 }
-                let info = try JSON.decode(
-                    MediaInfo.self,
-                    from: try await api.call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: caller, id: id), retries: 1))
-                return try serve(info, request: request, caller: caller, maxAge: maxAge, api: api)
+                caller = RPCCaller(service: "gateway-link")
+                maxAge = max(0, min(maxAge, Int((Double(exp) ?? 0) - Date().timeIntervalSince1970)))
+            } else {
+                caller = Viewer.caller(try api.authenticate(request))
             }
+            let info = try await api.backend.call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: caller, id: id), retries: 1)
+            return try Self.serve(info, request: request, context: context, caller: caller, maxAge: maxAge, api: api)
         }
-        router.post("v1/media/{id}/link") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                let ttl = request.uri.queryParameters.get("ttl").flatMap(Double.init) ?? 300
-                guard ttl >= 1, ttl <= URLSigner.maxTTL else {
-                    throw PosyError(.invalidField, "ttl: 1…\(Int(URLSigner.maxTTL)) seconds")
-                }
-                // Only someone who may read the media gets a link to it.
-                _ = try await api.call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: caller, id: id), retries: 1)
-                let path = "/v1/media/\(id)"
-                let (query, exp) = signer.sign(path: path, ttl: ttl)
-                let link = MediaLink(
-                    url: "\(api.config.publicURL)\(path)?\(query)",
-                    expiresAt: Timestamp.format(Date(timeIntervalSince1970: Double(exp))))
-                return APIContext.json(JSON.encodeOrEmpty(link), status: .created)
+        routes.post("v1/media/{id}/link") { request, context in
+            let id = try context.parameters.require("id")
+            let ttl = request.uri.queryParameters.get("ttl").flatMap(Double.init) ?? 300
+            guard ttl >= 1, ttl <= URLSigner.maxTTL else {
+                throw PosyError(.invalidField, "ttl: 1…\(Int(URLSigner.maxTTL)) seconds")
             }
+            // Only someone who may read the media gets a link to it.
+            _ = try await api.call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: context.caller, id: id), retries: 1)
+            let path = "/v1/media/\(id)"
+            let (query, exp) = signer.sign(path: path, ttl: ttl)
+            let link = MediaLink(
+                url: "\(api.config.publicURL)\(path)?\(query)",
+                expiresAt: Timestamp.format(Date(timeIntervalSince1970: Double(exp))))
+            return JSONReply(JSON.encodeOrEmpty(link), status: .created)
         }
     }
 
@@ -80,7 +77,9 @@ enum MediaAPI {
     }
 
     /// The whole item or one `Range` of it, streamed from receipts a chunk at a time.
-    static func serve(_ info: MediaInfo, request: Request, caller: RPCCaller, maxAge: Int, api: APIContext) throws -> Response {
+    static func serve(
+        _ info: MediaInfo, request: Request, context: some RequestContext, caller: RPCCaller, maxAge: Int, api: APIContext
+    ) throws -> Response {
         let etag = "\"\(info.sha256)\""
         var headers: HTTPFields = [
             .eTag: etag, .cacheControl: "private, max-age=\(maxAge)", .acceptRanges: "bytes",
@@ -104,7 +103,8 @@ enum MediaAPI {
                 status = .partialContent
                 headers[.contentRange] = "bytes \(r.lowerBound)-\(r.upperBound - 1)/\(info.size)"
             case .unsatisfiable:
-                var response = APIContext.error(PosyError(.rangeNotSatisfiable, "Range \(header) is outside the \(info.size) bytes"))
+                var response = try PosyError(.rangeNotSatisfiable, "Range \(header) is outside the \(info.size) bytes").response(
+                    from: request, context: context)
                 response.headers[.contentRange] = "bytes */\(info.size)"
                 return response
             }

@@ -54,14 +54,12 @@ struct MediaUpload {
             }
             try await flush()
             guard let uploadId else { throw PosyError(.badRequest, "no file in the body") }
-            return try await api.host.callData(
-                ReceiptsRPC.mediaCommit, ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId), timeout: .seconds(30),
-                freshness: SuiteMonitor.heartbeatDeadline)
+            return try await api.backend.callData(
+                ReceiptsRPC.mediaCommit, ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId), timeout: .seconds(30))
         } catch {
             if let uploadId {
-                _ = try? await api.host.callData(
-                    ReceiptsRPC.mediaAbort, ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId), timeout: .seconds(10),
-                    freshness: SuiteMonitor.heartbeatDeadline)
+                _ = try? await api.backend.callData(
+                    ReceiptsRPC.mediaAbort, ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId), timeout: .seconds(10))
             }
             throw error
         }
@@ -69,7 +67,7 @@ struct MediaUpload {
 
     mutating func begin(_ contentType: String, size: Int64?) async throws {
         guard uploadId == nil else { return }
-        let started = try await api.host.call(
+        let started = try await api.backend.call(
             ReceiptsRPC.mediaBegin, ReceiptsRPC.BeginRequest(caller: caller, orderId: orderId, contentType: contentType, size: size),
             timeout: .seconds(10))
         uploadId = started.uploadId
@@ -89,8 +87,7 @@ struct MediaUpload {
     mutating func flush() async throws {
         guard let uploadId, !pending.isEmpty else { return }
         let frame = try ReceiptsRPC.frameChunk(.init(uploadId: uploadId, offset: sent), bytes: pending)
-        _ = try await api.host.callData(
-            ReceiptsRPC.mediaChunk, body: frame, timeout: .seconds(10), freshness: SuiteMonitor.heartbeatDeadline)
+        _ = try await api.backend.callData(ReceiptsRPC.mediaChunk, body: frame, timeout: .seconds(10))
         sent += Int64(pending.count)
         pending.removeAll(keepingCapacity: true)
     }

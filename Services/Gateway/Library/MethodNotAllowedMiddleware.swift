@@ -28,9 +28,9 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
                     && zip(template, segments).allSatisfy { t, s in (t.hasPrefix("{") && t.hasSuffix("}")) || t == s }
             }.reduce(into: Set<String>()) { $0.formUnion($1.1) }
             guard !allowed.isEmpty, !allowed.contains(request.method.rawValue) else { throw error }
-            var response = APIContext.error(
-                PosyError(
-                    .methodNotAllowed, "\(request.method.rawValue) is not served here; use \(allowed.sorted().joined(separator: ", "))"))
+            var response = try PosyError(
+                .methodNotAllowed, "\(request.method.rawValue) is not served here; use \(allowed.sorted().joined(separator: ", "))"
+            ).response(from: request, context: context)
             response.headers[.allow] = allowed.sorted().joined(separator: ", ")
             return response
         }

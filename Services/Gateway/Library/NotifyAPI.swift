@@ -5,74 +5,8 @@ import PosySchema
 
 /// Notification routes, forwarded to `posy-notify`, which authorises by the caller:
 /// everyone reads their own inbox (staff also their shop's shared one) and sets their own
-/// preferences; staff of a shop name its manager.
-enum NotifyAPI {
-    static func register(on router: RouteTable, api: APIContext) {
-        router.get("v1/notifications") { request, _ in
-            await api.handle {
-                let caller = try api.caller(request)
-                let q = request.uri.queryParameters
-                var inbox = NotifyRPC.InboxRequest(caller: caller)
-                if let b = q.get("before") {
-                    guard let before = Int64(b) else { throw PosyError(.invalidField, "before: a notification id") }
-                    inbox.before = before
-                }
-                if let l = q.get("limit") {
-                    guard let limit = Int(l) else { throw PosyError(.invalidField, "limit: 1 to 200") }
-                    inbox.limit = limit
-                }
-                inbox.unreadOnly = q.get("unread").map { $0 == "true" || $0 == "1" }
-                return APIContext.json(try await api.call(NotifyRPC.inbox, inbox, retries: 1))
-            }
-        }
-        router.post("v1/notifications/{id}/read") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                guard let id = Int64(try context.parameters.require("id")) else { throw PosyError(.notFound, "no such notification") }
-                return APIContext.json(try await api.call(NotifyRPC.read, NotifyRPC.ReadRequest(caller: caller, id: id)))
-            }
-        }
-        router.get("v1/notifications/preferences") { request, _ in
-            await api.handle {
-                let caller = try api.caller(request)
-                return APIContext.json(
-                    try await api.call(NotifyRPC.preferences, NotifyRPC.PreferencesRequest(caller: caller), retries: 1))
-            }
-        }
-        router.put("v1/notifications/preferences") { request, _ in
-            await api.handle {
-                let caller = try api.caller(request)
-                let input = try await api.body(request, as: NotifyPreferences.self)
-                return APIContext.json(
-                    try await api.call(
-                        NotifyRPC.preferences,
-                        NotifyRPC.PreferencesRequest(caller: caller, set: input)))
-            }
-        }
-        router.get("v1/shops/{shop}/notify-settings") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let shop = try context.parameters.require("shop")
-                return APIContext.json(
-                    try await api.call(
-                        NotifyRPC.shopSettings,
-                        NotifyRPC.ShopSettingsRequest(caller: caller, shopId: shop), retries: 1))
-            }
-        }
-        router.put("v1/shops/{shop}/notify-settings") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let shop = try context.parameters.require("shop")
-                let input = try await api.body(request, as: ShopNotifySettings.self)
-                return APIContext.json(
-                    try await api.call(
-                        NotifyRPC.shopSettings,
-                        NotifyRPC.ShopSettingsRequest(caller: caller, shopId: shop, set: input)))
-            }
-        }
-        registerWebhooks(on: router, api: api)
-    }
-
+/// preferences; staff of a shop name its manager; staff manage their shop's webhooks.
+struct NotifyAPI {
     struct WebhookInput: Codable {
         var shopId: String?
         var url: String
@@ -80,62 +14,69 @@ enum NotifyAPI {
         var secret: String?
     }
 
-    static func registerWebhooks(on router: RouteTable, api: APIContext) {
-        router.post("v1/webhooks") { request, _ in
-            await api.handle {
-                let caller = try api.caller(request)
-                let input = try await api.body(request, as: WebhookInput.self)
-                let hook = try await api.call(
-                    NotifyRPC.webhookCreate,
-                    NotifyRPC.WebhookCreateRequest(
-                        caller: caller, shopId: input.shopId, url: input.url, events: input.events, secret: input.secret))
-                return APIContext.json(hook, status: .created)
+    let api: APIContext
+
+    func addRoutes(to routes: RouterGroup<AuthenticatedContext>) {
+        let api = api
+        routes.forward(.get, "v1/notifications", to: NotifyRPC.inbox, via: api, retries: 1) { request, context in
+            let q = request.uri.queryParameters
+            var inbox = NotifyRPC.InboxRequest(caller: context.caller)
+            if let b = q.get("before") {
+                guard let before = Int64(b) else { throw PosyError(.invalidField, "before: a notification id") }
+                inbox.before = before
             }
-        }
-        router.get("v1/webhooks") { request, _ in
-            await api.handle {
-                let caller = try api.caller(request)
-                let shop = request.uri.queryParameters.get("shopId") ?? caller.shop ?? ""
-                return APIContext.json(
-                    try await api.call(NotifyRPC.webhookList, ShopRef(caller: caller, shopId: shop), retries: 1))
+            if let l = q.get("limit") {
+                guard let limit = Int(l) else { throw PosyError(.invalidField, "limit: 1 to 200") }
+                inbox.limit = limit
             }
+            inbox.unreadOnly = q.get("unread").map { $0 == "true" || $0 == "1" }
+            return inbox
         }
-        router.delete("v1/webhooks/{id}") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                return APIContext.json(
-                    try await api.call(NotifyRPC.webhookDelete, NotifyRPC.WebhookRef(caller: caller, webhookId: id)))
-            }
+        routes.forward(.post, "v1/notifications/{id}/read", to: NotifyRPC.read, via: api) { _, context in
+            guard let id = Int64(try context.parameters.require("id")) else { throw PosyError(.notFound, "no such notification") }
+            return NotifyRPC.ReadRequest(caller: context.caller, id: id)
         }
-        router.get("v1/webhooks/{id}/deliveries") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                var state: OutboundDelivery.State?
-                if let s = request.uri.queryParameters.get("state") {
-                    guard let st = OutboundDelivery.State(rawValue: s) else {
-                        throw PosyError(.invalidField, "state: pending, delivered or dead")
-                    }
-                    state = st
+        routes.forward(.get, "v1/notifications/preferences", to: NotifyRPC.preferences, via: api, retries: 1) { _, context in
+            NotifyRPC.PreferencesRequest(caller: context.caller)
+        }
+        routes.forward(.put, "v1/notifications/preferences", to: NotifyRPC.preferences, via: api) { request, context in
+            NotifyRPC.PreferencesRequest(
+                caller: context.caller, set: try await request.decode(as: NotifyPreferences.self, context: context))
+        }
+        routes.forward(.get, "v1/shops/{shop}/notify-settings", to: NotifyRPC.shopSettings, via: api, retries: 1) { _, context in
+            NotifyRPC.ShopSettingsRequest(caller: context.caller, shopId: try context.parameters.require("shop"))
+        }
+        routes.forward(.put, "v1/shops/{shop}/notify-settings", to: NotifyRPC.shopSettings, via: api) { request, context in
+            NotifyRPC.ShopSettingsRequest(
+                caller: context.caller, shopId: try context.parameters.require("shop"),
+                set: try await request.decode(as: ShopNotifySettings.self, context: context))
+        }
+        routes.forward(.post, "v1/webhooks", to: NotifyRPC.webhookCreate, via: api, status: .created) { request, context in
+            let input = try await request.decode(as: WebhookInput.self, context: context)
+            return NotifyRPC.WebhookCreateRequest(
+                caller: context.caller, shopId: input.shopId, url: input.url, events: input.events, secret: input.secret)
+        }
+        routes.forward(.get, "v1/webhooks", to: NotifyRPC.webhookList, via: api, retries: 1) { request, context in
+            ShopRef(caller: context.caller, shopId: request.uri.queryParameters.get("shopId") ?? context.caller.shop ?? "")
+        }
+        routes.forward(.delete, "v1/webhooks/{id}", to: NotifyRPC.webhookDelete, via: api) { _, context in
+            NotifyRPC.WebhookRef(caller: context.caller, webhookId: try context.parameters.require("id"))
+        }
+        routes.forward(.get, "v1/webhooks/{id}/deliveries", to: NotifyRPC.webhookDeliveries, via: api, retries: 1) { request, context in
+            var state: OutboundDelivery.State?
+            if let s = request.uri.queryParameters.get("state") {
+                guard let st = OutboundDelivery.State(rawValue: s) else {
+                    throw PosyError(.invalidField, "state: pending, delivered or dead")
                 }
-                return APIContext.json(
-                    try await api.call(
-                        NotifyRPC.webhookDeliveries,
-                        NotifyRPC.WebhookDeliveriesRequest(caller: caller, webhookId: id, state: state), retries: 1))
+                state = st
             }
+            return NotifyRPC.WebhookDeliveriesRequest(caller: context.caller, webhookId: try context.parameters.require("id"), state: state)
         }
-        router.post("v1/webhooks/{id}/deliveries/{deliveryId}/replay") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                let delivery = try context.parameters.require("deliveryId")
-                return APIContext.json(
-                    try await api.call(
-                        NotifyRPC.webhookReplay,
-                        NotifyRPC.WebhookReplayRequest(caller: caller, webhookId: id, deliveryId: delivery)),
-                    status: .created)
-            }
+        routes.forward(.post, "v1/webhooks/{id}/deliveries/{deliveryId}/replay", to: NotifyRPC.webhookReplay, via: api, status: .created) {
+            _, context in
+            NotifyRPC.WebhookReplayRequest(
+                caller: context.caller, webhookId: try context.parameters.require("id"),
+                deliveryId: try context.parameters.require("deliveryId"))
         }
     }
 }

@@ -6,7 +6,7 @@ import PosySchema
 
 /// `/v1/shops…` and `/v1/orders…`: authenticated, forwarded to `posy-orders`, which
 /// authorises and filters by the caller.
-enum OrdersAPI {
+struct OrdersAPI {
     struct ShopInput: Codable {
         var id: String?
         var name: String
@@ -45,156 +45,92 @@ enum OrdersAPI {
         ("depart", .outForDelivery), ("cancel", .cancelled), ("fail", .failed),
     ]
 
-    static func register(on router: RouteTable, api: APIContext) {
-        router.post("v1/shops") { request, _ in
-            await api.handle {
-                let caller = try api.caller(request)
-                let s = try await api.body(request, as: ShopInput.self)
-                let shop = Shop(id: s.id ?? "", name: s.name, address: s.address, lat: s.lat, lon: s.lon, timeZone: s.timeZone)
-                return APIContext.json(
-                    try await api.call(OrdersRPC.createShop, OrdersRPC.ShopRequest(caller: caller, shop: shop)),
-                    status: .created)
-            }
+    let api: APIContext
+
+    func addRoutes(to routes: RouterGroup<AuthenticatedContext>) {
+        let api = api
+        routes.forward(.post, "v1/shops", to: OrdersRPC.createShop, via: api, status: .created) { request, context in
+            let s = try await request.decode(as: ShopInput.self, context: context)
+            let shop = Shop(id: s.id ?? "", name: s.name, address: s.address, lat: s.lat, lon: s.lon, timeZone: s.timeZone)
+            return OrdersRPC.ShopRequest(caller: context.caller, shop: shop)
         }
-        router.post("v1/shops/{shop}/couriers") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let shop = try context.parameters.require("shop")
-                let c = try await api.body(request, as: CourierInput.self)
-                let courier = Courier(
-                    id: c.id ?? "", shopId: shop, name: c.name, phone: c.phone, vehicle: c.vehicle, onDuty: c.onDuty ?? true)
-                return APIContext.json(
-                    try await api.call(
-                        OrdersRPC.createCourier,
-                        OrdersRPC.CourierRequest(caller: caller, courier: courier)), status: .created)
-            }
+        routes.forward(.post, "v1/shops/{shop}/couriers", to: OrdersRPC.createCourier, via: api, status: .created) { request, context in
+            let c = try await request.decode(as: CourierInput.self, context: context)
+            let courier = Courier(
+                id: c.id ?? "", shopId: try context.parameters.require("shop"), name: c.name, phone: c.phone, vehicle: c.vehicle,
+                onDuty: c.onDuty ?? true)
+            return OrdersRPC.CourierRequest(caller: context.caller, courier: courier)
         }
-        router.get("v1/shops/{shop}/couriers") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let shop = try context.parameters.require("shop")
-                return APIContext.json(
-                    try await api.call(
-                        OrdersRPC.listCouriers,
-                        OrdersRPC.ShopQuery(caller: caller, shopId: shop), retries: 1))
-            }
+        routes.forward(.get, "v1/shops/{shop}/couriers", to: OrdersRPC.listCouriers, via: api, retries: 1) { _, context in
+            OrdersRPC.ShopQuery(caller: context.caller, shopId: try context.parameters.require("shop"))
         }
-        router.post("v1/orders") { request, _ in
-            await api.handle {
-                let claims = try api.authenticate(request)
-                let new = try await api.body(request, as: NewOrder.self)
-                let key = request.headers.first { $0.name.canonicalName == "idempotency-key" }?.value
-                if let key, key.isEmpty || key.utf8.count > 200 {
-                    throw PosyError(.badRequest, "Idempotency-Key must be 1…200 bytes")
-                }
-                let data = try await api.call(
-                    OrdersRPC.create,
-                    OrdersRPC.CreateRequest(caller: Viewer.caller(claims), order: new, idempotencyKey: key))
-                return APIContext.json(try created(data, api: api), status: .created)
+        routes.post("v1/orders") { request, context in
+            let new = try await request.decode(as: NewOrder.self, context: context)
+            let key = request.headers.first { $0.name.canonicalName == "idempotency-key" }?.value
+            if let key, key.isEmpty || key.utf8.count > 200 {
+                throw PosyError(.badRequest, "Idempotency-Key must be 1…200 bytes")
             }
+            let data = try await api.call(
+                OrdersRPC.create, OrdersRPC.CreateRequest(caller: context.caller, order: new, idempotencyKey: key))
+            return JSONReply(try Self.created(data, api: api), status: .created)
         }
-        router.get("v1/orders") { request, _ in
-            await api.handle {
-                let caller = try api.caller(request)
-                let q = request.uri.queryParameters
-                var list = OrdersRPC.ListRequest(caller: caller)
-                if let s = q.get("status") {
-                    guard let state = OrderState(rawValue: s) else { throw PosyError(.invalidField, "status: unknown '\(s)'") }
-                    list.status = state
-                }
-                list.courier = q.get("courier")
-                list.cursor = q.get("cursor")
-                if let l = q.get("limit") {
-                    guard let n = Int(l) else { throw PosyError(.invalidField, "limit: not a number") }
-                    list.limit = n
-                }
-                return APIContext.json(try await api.call(OrdersRPC.list, list, retries: 1))
+        routes.forward(.get, "v1/orders", to: OrdersRPC.list, via: api, retries: 1) { request, context in
+            let q = request.uri.queryParameters
+            var list = OrdersRPC.ListRequest(caller: context.caller)
+            if let s = q.get("status") {
+                guard let state = OrderState(rawValue: s) else { throw PosyError(.invalidField, "status: unknown '\(s)'") }
+                list.status = state
             }
+            list.courier = q.get("courier")
+            list.cursor = q.get("cursor")
+            if let l = q.get("limit") {
+                guard let n = Int(l) else { throw PosyError(.invalidField, "limit: not a number") }
+                list.limit = n
+            }
+            return list
         }
-        router.get("v1/orders/{id}") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                return APIContext.json(
-                    try await api.call(OrdersRPC.get, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
-            }
+        routes.forward(.get, "v1/orders/{id}", to: OrdersRPC.get, via: api, retries: 1) { _, context in
+            OrdersRPC.OrderQuery(caller: context.caller, id: try context.parameters.require("id"))
         }
-        router.get("v1/orders/{id}/timeline") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                return APIContext.json(
-                    try await api.call(OrdersRPC.timeline, OrdersRPC.OrderQuery(caller: caller, id: id), retries: 1))
-            }
+        routes.forward(.get, "v1/orders/{id}/timeline", to: OrdersRPC.timeline, via: api, retries: 1) { _, context in
+            OrdersRPC.OrderQuery(caller: context.caller, id: try context.parameters.require("id"))
         }
-        router.post("v1/orders/{id}/exceptions") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                let x = try await api.body(request, as: ExceptionInput.self)
-                return APIContext.json(
-                    try await api.call(
-                        OrdersRPC.openException,
-                        OrdersRPC.OpenExceptionRequest(
-                            caller: caller, orderId: id, kind: x.kind, note: x.note, lat: x.lat, lon: x.lon, mediaIds: x.mediaIds)),
-                    status: .created)
-            }
+        routes.forward(.post, "v1/orders/{id}/exceptions", to: OrdersRPC.openException, via: api, status: .created) {
+            request, context in
+            let x = try await request.decode(as: ExceptionInput.self, context: context)
+            return OrdersRPC.OpenExceptionRequest(
+                caller: context.caller, orderId: try context.parameters.require("id"), kind: x.kind, note: x.note, lat: x.lat,
+                lon: x.lon, mediaIds: x.mediaIds)
         }
-        router.post("v1/orders/{id}/changes") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                let change = try await api.body(request, as: ChangeInput.self)
-                return APIContext.json(
-                    try await api.call(
-                        OrdersRPC.requestChange,
-                        OrdersRPC.ChangeRequest(caller: caller, orderId: id, change: change)), status: .created)
-            }
+        routes.forward(.post, "v1/orders/{id}/changes", to: OrdersRPC.requestChange, via: api, status: .created) {
+            request, context in
+            OrdersRPC.ChangeRequest(
+                caller: context.caller, orderId: try context.parameters.require("id"),
+                change: try await request.decode(as: ChangeInput.self, context: context))
         }
         for (decision, approve) in [("approve", true), ("reject", false)] {
-            router.post("v1/orders/{id}/changes/{changeId}/\(decision)") { request, context in
-                await api.handle {
-                    let caller = try api.caller(request)
-                    let id = try context.parameters.require("id")
-                    let changeId = try context.parameters.require("changeId")
-                    let reason = try await api.body(request, as: ReasonInput.self).reason
-                    return APIContext.json(
-                        try await api.call(
-                            OrdersRPC.decideChange,
-                            OrdersRPC.DecideChangeRequest(
-                                caller: caller, orderId: id, changeId: changeId, approve: approve, reason: reason)))
-                }
+            routes.forward(.post, "v1/orders/{id}/changes/{changeId}/\(decision)", to: OrdersRPC.decideChange, via: api) {
+                request, context in
+                OrdersRPC.DecideChangeRequest(
+                    caller: context.caller, orderId: try context.parameters.require("id"),
+                    changeId: try context.parameters.require("changeId"), approve: approve,
+                    reason: try await request.decode(as: ReasonInput.self, context: context).reason)
             }
         }
-        router.post("v1/exceptions/{id}/ack") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                return APIContext.json(
-                    try await api.call(OrdersRPC.acknowledgeException, OrdersRPC.OrderQuery(caller: caller, id: id)))
-            }
+        routes.forward(.post, "v1/exceptions/{id}/ack", to: OrdersRPC.acknowledgeException, via: api) { _, context in
+            OrdersRPC.OrderQuery(caller: context.caller, id: try context.parameters.require("id"))
         }
-        router.post("v1/exceptions/{id}/resolve") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                let r = try await api.body(request, as: ResolveInput.self)
-                return APIContext.json(
-                    try await api.call(
-                        OrdersRPC.resolveException,
-                        OrdersRPC.ResolveExceptionRequest(caller: caller, id: id, resolution: r.resolution, note: r.note)))
-            }
+        routes.forward(.post, "v1/exceptions/{id}/resolve", to: OrdersRPC.resolveException, via: api) { request, context in
+            let r = try await request.decode(as: ResolveInput.self, context: context)
+            return OrdersRPC.ResolveExceptionRequest(
+                caller: context.caller, id: try context.parameters.require("id"), resolution: r.resolution, note: r.note)
         }
-        for (action, target) in actions {
-            router.post("v1/orders/{id}/\(action)") { request, context in
-                await api.handle {
-                    let caller = try api.caller(request)
-                    let id = try context.parameters.require("id")
-                    var transition = OrdersRPC.TransitionRequest(caller: caller, id: id, to: target)
-                    if target == .assigned { transition.courierId = try await api.body(request, as: AssignInput.self).courierId }
-                    if target == .failed { transition.reason = try await api.body(request, as: FailInput.self).reason }
-                    return APIContext.json(try await api.call(OrdersRPC.transition, transition))
-                }
+        for (action, target) in Self.actions {
+            routes.forward(.post, "v1/orders/{id}/\(action)", to: OrdersRPC.transition, via: api) { request, context in
+                var transition = OrdersRPC.TransitionRequest(caller: context.caller, id: try context.parameters.require("id"), to: target)
+                if target == .assigned { transition.courierId = try await request.decode(as: AssignInput.self, context: context).courierId }
+                if target == .failed { transition.reason = try await request.decode(as: FailInput.self, context: context).reason }
+                return transition
             }
         }
     }
@@ -222,9 +158,4 @@ enum OrdersAPI {
         let extra = #"{"status":"\#(head.state.rawValue)","trackingUrl":"# + JSON.quoted("\(api.config.publicURL)/t/\(token)") + ","
         return Data(extra.utf8) + order.dropFirst()
     }
-}
-
-extension APIContext {
-    /// The verified caller of a request, in the form the services take.
-    func caller(_ request: Request) throws -> RPCCaller { Viewer.caller(try authenticate(request)) }
 }

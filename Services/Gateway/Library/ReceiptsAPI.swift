@@ -4,58 +4,37 @@ import PosySchema
 
 /// Proof of delivery, the customer's answer and the evidence record, forwarded to
 /// `posy-receipts`, which authorises against the order.
-enum ReceiptsAPI {
-    static func register(on router: RouteTable, api: APIContext) {
-        router.post("v1/orders/{id}/proof") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                let proof = try await api.body(request, as: ProofInput.self)
-                return APIContext.json(
-                    try await api.call(
-                        ReceiptsRPC.proofSubmit,
-                        ReceiptsRPC.ProofRequest(caller: caller, orderId: id, proof: proof)),
-                    status: .created)
-            }
+struct ReceiptsAPI {
+    let api: APIContext
+
+    func addRoutes(to routes: RouterGroup<AuthenticatedContext>) {
+        let api = api
+        routes.forward(.post, "v1/orders/{id}/proof", to: ReceiptsRPC.proofSubmit, via: api, status: .created) { request, context in
+            ReceiptsRPC.ProofRequest(
+                caller: context.caller, orderId: try context.parameters.require("id"),
+                proof: try await request.decode(as: ProofInput.self, context: context))
         }
-        router.post("v1/orders/{id}/confirmation") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                let input = try await api.body(request, as: ConfirmationInput.self)
-                return APIContext.json(
-                    try await api.call(
-                        ReceiptsRPC.confirm,
-                        ReceiptsRPC.ConfirmRequest(caller: caller, orderId: id, confirmation: input)),
-                    status: .created)
-            }
+        routes.forward(.post, "v1/orders/{id}/confirmation", to: ReceiptsRPC.confirm, via: api, status: .created) {
+            request, context in
+            ReceiptsRPC.ConfirmRequest(
+                caller: context.caller, orderId: try context.parameters.require("id"),
+                confirmation: try await request.decode(as: ConfirmationInput.self, context: context))
         }
-        router.get("v1/orders/{id}/evidence") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                return APIContext.json(
-                    try await api.call(
-                        ReceiptsRPC.evidenceBundle,
-                        ReceiptsRPC.OrderRef(caller: caller, orderId: id), retries: 1))
-            }
+        routes.forward(.get, "v1/orders/{id}/evidence", to: ReceiptsRPC.evidenceBundle, via: api, retries: 1) { _, context in
+            ReceiptsRPC.OrderRef(caller: context.caller, orderId: try context.parameters.require("id"))
         }
-        router.get("v1/orders/{id}/evidence.html") { request, context in
-            await api.handle {
-                let caller = try api.caller(request)
-                let id = try context.parameters.require("id")
-                let html = try await api.call(
-                    ReceiptsRPC.evidenceHTML, ReceiptsRPC.OrderRef(caller: caller, orderId: id),
-                    retries: 1)
-                return Response(
-                    status: .ok,
-                    headers: [
-                        .contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store",
-                        .contentSecurityPolicy: "default-src 'none'; img-src data:; style-src 'unsafe-inline'",
-                        .init("Referrer-Policy")!: "no-referrer",
-                        .contentDisposition: "inline; filename=\"evidence-\(id).html\"",
-                    ], body: .init(byteBuffer: ByteBuffer(bytes: html)))
-            }
+        routes.get("v1/orders/{id}/evidence.html") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            let html = try await api.call(
+                ReceiptsRPC.evidenceHTML, ReceiptsRPC.OrderRef(caller: context.caller, orderId: id), retries: 1)
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store",
+                    .contentSecurityPolicy: "default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+                    .init("Referrer-Policy")!: "no-referrer",
+                    .contentDisposition: "inline; filename=\"evidence-\(id).html\"",
+                ], body: .init(byteBuffer: ByteBuffer(bytes: html)))
         }
     }
 }

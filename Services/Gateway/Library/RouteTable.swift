@@ -1,32 +1,31 @@
 import Hummingbird
 
-/// Registers routes on a router while recording them as `METHOD /path`, so the gateway can check
-/// at startup that what it serves is exactly ``GatewayRoutes/all`` (which a test compares with
-/// `docs/openapi.yaml`).
-/// Used only while the application is being built, on one task.
-final class RouteTable {
+/// The gateway's router as the route collections see it: it registers on the router and records
+/// every route as `METHOD /path`, groups and their middleware included, so the gateway can check at
+/// startup that what it serves is exactly ``GatewayRoutes/all`` (which a test compares with
+/// `docs/openapi.yaml`). Used only while the application is being built, on one task.
+final class RouteTable: RouterMethods {
+    typealias Context = GatewayRequestContext
     let router: Router<GatewayRequestContext>
     private(set) var routes: [String] = []
 
     init(router: Router<GatewayRequestContext>) { self.router = router }
 
-    func get(_ path: String, _ handler: @escaping @Sendable (Request, GatewayRequestContext) async throws -> Response) {
-        routes.append("GET /\(path)")
-        router.get(RouterPath(path), use: handler)
+    @discardableResult func on<Responder: HTTPResponder>(
+        _ path: RouterPath, method: HTTPRequest.Method, responder: Responder
+    ) -> Self where Responder.Context == Context {
+        routes.append("\(method.rawValue) \(path.description)")
+        router.on(path, method: method, responder: responder)
+        return self
     }
 
-    func post(_ path: String, _ handler: @escaping @Sendable (Request, GatewayRequestContext) async throws -> Response) {
-        routes.append("POST /\(path)")
-        router.post(RouterPath(path), use: handler)
+    @discardableResult func add(middleware: any MiddlewareProtocol<Request, Response, Context>) -> Self {
+        router.add(middleware: middleware)
+        return self
     }
 
-    func delete(_ path: String, _ handler: @escaping @Sendable (Request, GatewayRequestContext) async throws -> Response) {
-        routes.append("DELETE /\(path)")
-        router.delete(RouterPath(path), use: handler)
-    }
-
-    func put(_ path: String, _ handler: @escaping @Sendable (Request, GatewayRequestContext) async throws -> Response) {
-        routes.append("PUT /\(path)")
-        router.put(RouterPath(path), use: handler)
+    /// The routes that need a token: behind ``BearerAuthMiddleware``, with ``AuthenticatedContext``.
+    func authenticated(by api: APIContext) -> RouterGroup<AuthenticatedContext> {
+        group().add(middleware: BearerAuthMiddleware(api: api)).group(context: AuthenticatedContext.self)
     }
 }

@@ -21,16 +21,16 @@ enum StreamAPI {
     /// Pushes a connection may have waiting before it is closed as too slow (it resyncs on reconnect).
     static let maxQueuedPushes = 10_000
 
-    static func register(
-        on table: RouteTable, webSocketRouter: Router<BasicWebSocketRequestContext>, api: APIContext,
-        hub: StreamHub
-    ) {
-        table.get(path) { request, _ in
-            await api.handle {
-                _ = try check(request, api: api)
-                throw PosyError(.upgradeRequired, "GET /v1/stream is a WebSocket: ask to upgrade (Upgrade: websocket)")
-            }
+    /// The HTTP side: a request that checks out but does not ask to upgrade gets 426.
+    static func addRoutes(to table: RouteTable, api: APIContext) {
+        table.get(RouterPath(path)) { request, _ -> Response in
+            _ = try check(request, api: api)
+            throw PosyError(.upgradeRequired, "GET /v1/stream is a WebSocket: ask to upgrade (Upgrade: websocket)")
         }
+    }
+
+    /// The WebSocket side, fed by `hub`.
+    static func register(webSocketRouter: Router<BasicWebSocketRequestContext>, api: APIContext, hub: StreamHub) {
         webSocketRouter.ws(RouterPath(path)) { request, _ in
             // Authenticated and rate-counted in `preflight`, before the upgrade pipeline.
             _ = try check(request, api: api, countRate: false)
@@ -116,8 +116,8 @@ enum StreamAPI {
             do {
                 _ = try check(request, api: api)
                 return nil
-            } catch let e as APIContext.RateLimited {
-                return refusal(e.body, [("Retry-After", e.retryAfterHeader)])
+            } catch let e as RateLimited {
+                return refusal(e.error, [("Retry-After", e.retryAfterHeader)])
             } catch let e as PosyError {
                 return refusal(e, e.code == .unauthorized ? [("WWW-Authenticate", "Bearer")] : [])
             } catch {

@@ -1,0 +1,17 @@
+import Foundation
+import PosyCore
+
+/// The gateway's backend in a running suite: calls go to the instance's RPC endpoint found by its
+/// heartbeats, and an instance counts as alive within ``SuiteMonitor/heartbeatDeadline``.
+struct SuiteBackend: GatewayBackend {
+    let host: ServiceHost
+
+    func send(_ method: String, body: Data, to instance: String, timeout: Duration, retries: Int) async throws -> Data {
+        try await host.call(
+            instance, method, body: body, timeout: timeout, retries: retries, freshness: SuiteMonitor.heartbeatDeadline)
+    }
+
+    func liveInstances(of service: String) -> [String] {
+        host.directory.alive(within: SuiteMonitor.heartbeatDeadline).filter { $0.heartbeat.service == service }.map(\.heartbeat.instance)
+    }
+}
