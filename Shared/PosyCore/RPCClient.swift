@@ -9,6 +9,9 @@ import Synchronization
 /// or while the service is unreachable, each try with a fresh request id so a late answer to an
 /// earlier try is ignored (the Lazy Pirate pattern of the ZeroMQ Guide, without reopening the
 /// socket: ZMTP heartbeats notice a dead peer and libzmq reconnects).
+///
+/// Creating one opens the socket and nothing else; its owner runs ``run()`` (a pool's readers are
+/// children of the host's lifecycle; ``withClient(_:_:)`` scopes one to a block).
 public final class RPCClient: Sendable {
     public let endpoint: String
     private let socket: ZMQSocket
@@ -29,34 +32,66 @@ public final class RPCClient: Sendable {
         options.heartbeatInterval = 500
         options.heartbeatTimeout = 1_500
         socket = try await ZMQSocket.open(.dealer, connect: [endpoint], options: options, name: "rpc-client")
-        Task { [socket, pending] in
-            while let batch = await socket.inbox.next(max: 256) {
-                for frames in batch {
-                    guard frames.count == 3 else { continue }
-                    guard let entry = pending.withLock({ $0.removeValue(forKey: frames[0]) }) else {
-                        continue  // late reply to a request that timed out
-                    }
-                    entry.driver?.cancel()  // its deadline no longer matters
-                    let c = entry.continuation
-                    if String(decoding: frames[1], as: UTF8.self) == RPCStatus.ok {
-                        c.resume(returning: frames[2])
-                    } else {
-                        let body =
-                            (try? JSON.decode(PosyError.self, from: frames[2]))
-                            ?? PosyError(.internal, String(decoding: frames[2].prefix(200), as: UTF8.self))
-                        c.resume(throwing: body)
-                    }
+    }
+
+    /// Hands each reply to the call waiting for it, until the socket is closed; then fails the calls
+    /// still waiting with `unavailable`. Calls get replies only while this runs: the owner runs it
+    /// (``RPCClientPool/run()``, or ``withClients(_:_:)`` for a scoped client).
+    public func run() async {
+        while let batch = await socket.inbox.next(max: 256) {
+            for frames in batch {
+                guard frames.count == 3 else { continue }
+                guard let entry = pending.withLock({ $0.removeValue(forKey: frames[0]) }) else {
+                    continue  // late reply to a request that timed out
+                }
+                entry.driver?.cancel()  // its deadline no longer matters
+                let c = entry.continuation
+                if String(decoding: frames[1], as: UTF8.self) == RPCStatus.ok {
+                    c.resume(returning: frames[2])
+                } else {
+                    let body =
+                        (try? JSON.decode(PosyError.self, from: frames[2]))
+                        ?? PosyError(.internal, String(decoding: frames[2].prefix(200), as: UTF8.self))
+                    c.resume(throwing: body)
                 }
             }
-            for entry in pending.withLock({ p -> [Pending] in
-                let all = Array(p.values)
-                p.removeAll()
-                return all
-            }) {
-                entry.driver?.cancel()
-                entry.continuation.resume(throwing: PosyError(.unavailable, "client closed"))
-            }
         }
+        for entry in pending.withLock({ p -> [Pending] in
+            let all = Array(p.values)
+            p.removeAll()
+            return all
+        }) {
+            entry.driver?.cancel()
+            entry.continuation.resume(throwing: PosyError(.unavailable, "client closed"))
+        }
+    }
+
+    /// Clients to `endpoints`, one each, running while `body` uses them and closed after.
+    @discardableResult public static func withClients<T: Sendable>(
+        _ endpoints: [String], _ body: ([RPCClient]) async throws -> T
+    ) async throws -> T {
+        var clients: [RPCClient] = []
+        for endpoint in endpoints { clients.append(try await RPCClient(endpoint: endpoint)) }
+        let opened = clients
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in opened { group.addTask { await client.run() } }
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await body(opened))
+            } catch {
+                result = .failure(error)
+            }
+            for client in opened { await client.close() }
+            try await group.waitForAll()
+            return try result.get()
+        }
+    }
+
+    /// A client to `endpoint`, running while `body` uses it and closed after.
+    @discardableResult public static func withClient<T: Sendable>(
+        _ endpoint: String, _ body: (RPCClient) async throws -> T
+    ) async throws -> T {
+        try await withClients([endpoint]) { try await body($0[0]) }
     }
 
     /// Calls `method` with a raw JSON body.

@@ -29,14 +29,18 @@ extension ServiceHost {
         return services
     }
 
-    /// Closes the publisher, the RPC clients and the store once everything else has stopped.
+    /// Runs the RPC clients' readers; closes the publisher, the RPC clients and the store once
+    /// everything else has stopped.
     struct Resources: Service {
         let host: ServiceHost
 
         func run() async throws {
-            try? await gracefulShutdown()
-            await host.publisher.close()
-            await host.pool.closeAll()
+            await withDiscardingTaskGroup { group in
+                group.addTask { await host.pool.run() }
+                try? await gracefulShutdown()
+                await host.publisher.close()
+                await host.pool.closeAll()
+            }
             host.store?.close()
             host.logger.info("stopped")
         }

@@ -71,9 +71,7 @@ enum Harness {
     /// Moves the test clock of the service at `endpoint` (`clock.advance`); returns its time.
     @discardableResult
     static func advanceClock(_ endpoint: String, _ seconds: Double) async throws -> Date {
-        let client = try await RPCClient(endpoint: endpoint)
-        defer { Task { await client.close() } }
-        let reply = try await client.call(RPCMethod.clockAdvance, ClockAdvance(seconds: seconds))
+        let reply = try await RPCClient.withClient(endpoint) { try await $0.call(RPCMethod.clockAdvance, ClockAdvance(seconds: seconds)) }
         return try #require(Timestamp.parse(reply.now))
     }
 

@@ -232,9 +232,7 @@ extension Integration {
                 ])
             #expect(mixed.status == 200 && mixed.json["accepted"] as? Int == 1, "\(mixed.json)")
             #expect((mixed.json["dropped"] as? [[String: Any]])?.first?["reason"] as? String == "invalidCoordinates")
-            let stats = try await RPCClient(endpoint: rig.rpc)
-            let report = try await stats.call(RPCMethod.stats, EmptyBody())
-            await stats.close()
+            let report = try await RPCClient.withClient(rig.rpc) { try await $0.call(RPCMethod.stats, EmptyBody()) }
             #expect((report.counters["positions_dropped_invalidCoordinates"] ?? 0) >= 3, "\(report.counters)")
 
             for c in [courier, customer, staff, stranger, otherCourier] { await c.close() }

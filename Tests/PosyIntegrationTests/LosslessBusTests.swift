@@ -119,9 +119,7 @@ extension Integration {
             try await Task.sleep(for: .milliseconds(2500))
             try rig.verify(count: count, topics: 3)
             // Prove the overflow happened: events were missed on the wire and came back through replay.
-            let client = try await RPCClient(endpoint: "tcp://127.0.0.1:\(sinkRPC)")
-            let stats = try await client.call(RPCMethod.stats, EmptyBody())
-            await client.close()
+            let stats = try await RPCClient.withClient("tcp://127.0.0.1:\(sinkRPC)") { try await $0.call(RPCMethod.stats, EmptyBody()) }
             #expect((stats.counters["events_replayed"] ?? 0) > 0, "no event was dropped, so nothing was proven: \(stats.counters)")
             #expect(stats.counters["events_applied"] == Int64(count))
             await sink.terminate()

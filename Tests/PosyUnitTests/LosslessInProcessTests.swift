@@ -131,17 +131,18 @@ import Testing
         let p = try await Self.start()
         try await ServiceHost.withRunning(p.producer) { producer in
             try await Self.emit(producer, 0..<9)
-            let client = try await RPCClient(endpoint: producer.advertisedRPC)
-            let data = try await client.call(
-                RPCMethod.eventsReplay.name,
-                body: JSON.encode(ReplayRequest(topic: "t.0", epoch: producer.events!.epoch, after: 1, limit: 10)))
-            let batch = try ReplayBatch.decode(data)
-            #expect(batch.head == 3)
-            #expect(batch.events.map(\.seq) == [2, 3])
-            await #expect {
-                try await client.call(RPCMethod.eventsReplay.name, body: JSON.encode(ReplayRequest(topic: "t.0", epoch: "other", after: 0)))
-            } throws: { ($0 as? PosyError)?.code == .epochMismatch }
-            await client.close()
+            let epoch = producer.events!.epoch
+            try await RPCClient.withClient(producer.advertisedRPC) { client in
+                let data = try await client.call(
+                    RPCMethod.eventsReplay.name, body: JSON.encode(ReplayRequest(topic: "t.0", epoch: epoch, after: 1, limit: 10)))
+                let batch = try ReplayBatch.decode(data)
+                #expect(batch.head == 3)
+                #expect(batch.events.map(\.seq) == [2, 3])
+                await #expect {
+                    try await client.call(
+                        RPCMethod.eventsReplay.name, body: JSON.encode(ReplayRequest(topic: "t.0", epoch: "other", after: 0)))
+                } throws: { ($0 as? PosyError)?.code == .epochMismatch }
+            }
         }
     }
 

@@ -25,55 +25,55 @@ import Testing
 
     @Test func callsAndStableErrorCodes() async throws {
         let server = try await Self.server()
-        let client = try await RPCClient(endpoint: server.endpoint)
-        #expect(try await client.call(Self.echo, Echo(text: "hi")) == Echo(text: "hi"))
-        await #expect { try await client.call("nope") } throws: { ($0 as? PosyError)?.code == .unknownMethod }
-        await #expect { try await client.call("fail") } throws: { ($0 as? PosyError)?.code == .conflict }
-        await #expect { try await client.call("crash") } throws: { ($0 as? PosyError)?.code == .internal }
-        await #expect { try await client.call("echo", body: Data("not json".utf8)) } throws: {
-            ($0 as? PosyError)?.code == .badRequest
+        try await RPCClient.withClient(server.endpoint) { (client: RPCClient) async throws in
+            #expect(try await client.call(Self.echo, Echo(text: "hi")) == Echo(text: "hi"))
+            await #expect { try await client.call("nope") } throws: { ($0 as? PosyError)?.code == .unknownMethod }
+            await #expect { try await client.call("fail") } throws: { ($0 as? PosyError)?.code == .conflict }
+            await #expect { try await client.call("crash") } throws: { ($0 as? PosyError)?.code == .internal }
+            await #expect { try await client.call("echo", body: Data("not json".utf8)) } throws: {
+                ($0 as? PosyError)?.code == .badRequest
+            }
         }
-        await client.close()
         await server.close()
     }
 
     @Test func manyRequestsInFlight() async throws {
         let server = try await Self.server()
-        let client = try await RPCClient(endpoint: server.endpoint)
-        let replies = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for i in 0..<200 {
-                group.addTask { try await client.call(Self.echo, Echo(text: "\(i)")).text == "\(i)" }
+        try await RPCClient.withClient(server.endpoint) { (client: RPCClient) async throws in
+            let replies = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for i in 0..<200 {
+                    group.addTask { try await client.call(Self.echo, Echo(text: "\(i)")).text == "\(i)" }
+                }
+                var ok = 0
+                for try await r in group where r { ok += 1 }
+                return ok
             }
-            var ok = 0
-            for try await r in group where r { ok += 1 }
-            return ok
+            #expect(replies == 200)
+            // A slow call does not block the others.
+            let slow = Task { try? await client.call("slow", timeout: .seconds(5)) }
+            let start = ContinuousClock.now
+            _ = try await client.call(Self.echo, Echo(text: "fast"))
+            #expect(ContinuousClock.now - start < .seconds(2))
+            slow.cancel()
         }
-        #expect(replies == 200)
-        // A slow call does not block the others.
-        let slow = Task { try? await client.call("slow", timeout: .seconds(5)) }
-        let start = ContinuousClock.now
-        _ = try await client.call(Self.echo, Echo(text: "fast"))
-        #expect(ContinuousClock.now - start < .seconds(2))
-        slow.cancel()
-        await client.close()
         await server.close()
     }
 
     @Test func timeoutAndRetryOfIdempotentCalls() async throws {
         let server = try await Self.server()
-        let client = try await RPCClient(endpoint: server.endpoint)
-        await #expect { try await client.call("slow", timeout: .milliseconds(200)) } throws: {
-            ($0 as? PosyError)?.code == .timeout
+        try await RPCClient.withClient(server.endpoint) { (client: RPCClient) async throws in
+            await #expect { try await client.call("slow", timeout: .milliseconds(200)) } throws: {
+                ($0 as? PosyError)?.code == .timeout
+            }
         }
         await server.close()
         // Nobody listening: unavailable/timeout after the retries.
-        let lonely = try await RPCClient(endpoint: "tcp://127.0.0.1:1")
-        await #expect { try await lonely.call("echo", timeout: .milliseconds(100), retries: 2) } throws: {
-            let code = ($0 as? PosyError)?.code
-            return code == .unavailable || code == .timeout
+        try await RPCClient.withClient("tcp://127.0.0.1:1") { lonely in
+            await #expect { try await lonely.call("echo", timeout: .milliseconds(100), retries: 2) } throws: {
+                let code = ($0 as? PosyError)?.code
+                return code == .unavailable || code == .timeout
+            }
         }
-        await lonely.close()
-        await client.close()
     }
 
     @Test func retryReachesAServerThatStartsLate() async throws {
@@ -81,14 +81,15 @@ import Testing
         let probe = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"])
         let endpoint = probe.boundEndpoints[0]
         await probe.close()
-        let client = try await RPCClient(endpoint: endpoint)
-        let call = Task { try await client.call(Self.echo, Echo(text: "late"), timeout: .milliseconds(300), retries: 10) }
-        try await Task.sleep(for: .milliseconds(400))
-        let server = try await RPCServer(bind: endpoint, metrics: Metrics(), logger: Logger(label: "test"))
-        server.register(Self.echo) { $0 }
-        Task { await server.run() }
-        #expect(try await call.value == Echo(text: "late"))
-        await client.close()
+        let server = try await RPCClient.withClient(endpoint) { client in
+            let call = Task { try await client.call(Self.echo, Echo(text: "late"), timeout: .milliseconds(300), retries: 10) }
+            try await Task.sleep(for: .milliseconds(400))
+            let server = try await RPCServer(bind: endpoint, metrics: Metrics(), logger: Logger(label: "test"))
+            server.register(Self.echo) { $0 }
+            Task { await server.run() }
+            #expect(try await call.value == Echo(text: "late"))
+            return server
+        }
         await server.close()
     }
 

@@ -56,18 +56,16 @@ public struct LocationBenchCommand: AsyncParsableCommand {
         let batch = self.batch
         let concurrency = self.concurrency
         // Ingest over RPC: couriers 0..<ingestCouriers, each batch later in device time than the last.
-        var rpcClients: [RPCClient] = []
-        for _ in 0..<concurrency { rpcClients.append(try await RPCClient(endpoint: rpcEndpoint)) }
-        let clients = rpcClients
         let cpu0 = ProcessCPU.total(locationPids)
-        let (rpcAccepted, rpcElapsed) = try await ingestPhase { slot, round in
-            let courier = slot + concurrency * (round % 4)
-            let caller = RPCCaller(sub: "k\(courier)", role: "courier", shop: "s1")
-            let request = LocationRPC.IngestRequest(caller: caller, positions: Self.fixes(batch, courier: courier, round: round / 4))
-            return try await clients[slot].call(LocationRPC.ingest, request, timeout: .seconds(10)).accepted
+        let (rpcAccepted, rpcElapsed) = try await RPCClient.withClients(Array(repeating: rpcEndpoint, count: concurrency)) { clients in
+            try await ingestPhase { slot, round in
+                let courier = slot + concurrency * (round % 4)
+                let caller = RPCCaller(sub: "k\(courier)", role: "courier", shop: "s1")
+                let request = LocationRPC.IngestRequest(caller: caller, positions: Self.fixes(batch, courier: courier, round: round / 4))
+                return try await clients[slot].call(LocationRPC.ingest, request, timeout: .seconds(10)).accepted
+            }
         }
         let cpu1 = ProcessCPU.total(locationPids)
-        for c in rpcClients { await c.close() }
 
         // Ingest through the gateway: other couriers, same shape.
         let tokens = try (0..<ingestCouriers).map {

@@ -80,10 +80,6 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
         }
         let notifyPid = try suite.pids("posy-notify").first ?? { throw ValidationError("no posy-notify") }()
         let endpoint = try suite.rpc["notify"] ?? { throw ValidationError("no notify RPC endpoint") }()
-        let client = try await RPCClient(endpoint: endpoint)
-        func counter(_ name: String) async throws -> Int64 {
-            try await client.call(RPCMethod.stats, EmptyBody()).counters[name] ?? 0
-        }
 
         // The burst, while posy-notify is paused.
         kill(notifyPid, SIGSTOP)
@@ -110,15 +106,19 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
         let cpu0 = ProcessCPU.total([notifyPid])
         let resumed = ContinuousClock.now
         kill(notifyPid, SIGCONT)
-        var inAppDone: ContinuousClock.Instant?
-        let deadline = ContinuousClock.now + .seconds(300)
-        while ContinuousClock.now < deadline {
-            if inAppDone == nil, try await counter("notifications_in_app") >= Int64(n) { inAppDone = .now }
-            if inAppDone != nil, receiver.received.load(ordering: .relaxed) >= n { break }
-            try await Task.sleep(for: .milliseconds(20))
+        let inAppDone = try await RPCClient.withClient(endpoint) { client -> ContinuousClock.Instant? in
+            var inAppDone: ContinuousClock.Instant?
+            let deadline = ContinuousClock.now + .seconds(300)
+            while ContinuousClock.now < deadline {
+                if inAppDone == nil, try await client.call(RPCMethod.stats, EmptyBody()).counters["notifications_in_app"] ?? 0 >= Int64(n) {
+                    inAppDone = .now
+                }
+                if inAppDone != nil, receiver.received.load(ordering: .relaxed) >= n { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return inAppDone
         }
         let cpu1 = ProcessCPU.total([notifyPid])
-        await client.close()
         guard let inAppDone else { throw ValidationError("posy-notify did not catch up within 300 s") }
         let inAppSeconds = (inAppDone - resumed) / .seconds(1)
         let hooks = receiver.received.load(ordering: .relaxed)

@@ -3,18 +3,20 @@ import Logging
 import PosyCore
 import PosySchema
 
-/// Listens to heartbeats for a moment to learn which processes are up (for `status`).
+/// Listens to heartbeats for a moment to learn which processes are up (for `status`); callers then
+/// reach them with scoped clients (`RPCClient.withClient`).
 enum Discovery {
-    static func peers(busSub: String, listen: Duration) async throws -> (Directory, RPCClientPool) {
+    static func peers(busSub: String, listen: Duration) async throws -> Directory {
         let directory = Directory()
-        let pool = RPCClientPool()
+        // No durable topics: the subscriber replays nothing, so its pool stays empty.
         let subscriber = try await EventSubscriber(
-            busSub: busSub, store: nil, durable: [], directory: directory, pool: pool, metrics: Metrics(),
+            busSub: busSub, store: nil, durable: [], directory: directory, pool: RPCClientPool(), metrics: Metrics(),
             logger: Logger(label: "posy"))
-        let task = Task { await subscriber.run() }
-        try await Task.sleep(for: listen)
-        await subscriber.close()
-        await task.value
-        return (directory, pool)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await subscriber.run() }
+            try? await Task.sleep(for: listen)
+            await subscriber.close()
+        }
+        return directory
     }
 }

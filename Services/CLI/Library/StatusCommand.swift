@@ -37,7 +37,7 @@ public struct StatusCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let o = bus.config
-        let (directory, pool) = try await Discovery.peers(busSub: o.busSub, listen: .milliseconds(Int(listen * 1000)))
+        let directory = try await Discovery.peers(busSub: o.busSub, listen: .milliseconds(Int(listen * 1000)))
         var rows: [Row] = []
         for peer in directory.all where peer.heartbeat.service != "cli" {
             let hb = peer.heartbeat
@@ -45,9 +45,9 @@ public struct StatusCommand: AsyncParsableCommand {
                 instance: hb.instance, service: hb.service, status: "unreachable", version: hb.version, rpc: hb.rpc,
                 pid: hb.pid, heartbeatAgeSeconds: peer.age, detail: "")
             do {
-                let report = try await pool.client(hb.rpc).call(
-                    RPCMethod.health, EmptyBody(),
-                    timeout: .seconds(1))
+                let report = try await RPCClient.withClient(hb.rpc) {
+                    try await $0.call(RPCMethod.health, EmptyBody(), timeout: .seconds(1))
+                }
                 row.status = report.status
                 row.uptimeSeconds = report.uptimeSeconds
                 row.detail = report.checks.filter { $0.value != "ok" }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
@@ -56,7 +56,6 @@ public struct StatusCommand: AsyncParsableCommand {
             }
             rows.append(row)
         }
-        await pool.closeAll()
         if let cpuSeconds { await Self.measureCPU(&rows, seconds: cpuSeconds) }
         if json {
             print(String(decoding: try JSON.encode(rows), as: UTF8.self))
