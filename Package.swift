@@ -160,7 +160,9 @@ let package = Package(
             path: "Services/Gateway/Library"),
         .executableTarget(
             name: "posy-gateway",
-            dependencies: ["PosyGateway", "PosyAuth", "PosyCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "PosyGateway", "PosyAuth", "PosyCore", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Services/Gateway/Main"),
         .target(
             name: "PosyCLI",

@@ -53,7 +53,8 @@ struct BusMain: AsyncParsableCommand {
         if options.busSub == nil && Environment.string("POSY_BUS_SUB") == nil, let e = proxy.backendEndpoints.first {
             config.busSub = e.replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:")
         }
-        try await ServiceMain.run(ServiceDescriptor(service: "bus", defaultRPCPort: 7102, migrations: nil), config: config) { host in
+        try await ServiceMain.run(ServiceDescriptor(service: ServiceName.bus, defaultRPCPort: 7102, migrations: nil), config: config) {
+            host in
             host.rpc.register(RPCMethod.busProxy) { _ in
                 let s = try await proxy.statistics()
                 return BusProxyReport(

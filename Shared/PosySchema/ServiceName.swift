@@ -11,4 +11,6 @@ public enum ServiceName {
     public static let gateway = "gateway"
     /// The `posy` tool (probes, status).
     public static let cli = "cli"
+    /// The caller the gateway reads media as for a signed link (no user behind it).
+    public static let gatewayLink = "gateway-link"
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWSClient
 import Logging
 import PosyCore
+import PosySchema
 
 /// One chat device of `posy bench chat`: a WebSocket on `/v1/stream` that sends frames and hands
 /// every received text frame to `onFrame` (on the connection's task; keep it cheap).
@@ -25,7 +26,7 @@ final class BenchChatClient: Sendable {
                 writer.withLock { $0 = outbound }
                 for try await message in inbound.messages(maxSize: 1 << 20) {
                     guard case .text(let text) = message else { continue }
-                    if text.hasPrefix(#"{"type":"stream.open""#) { readyContinuation.yield() }
+                    if text.hasPrefix(#"{"type":"\#(StreamControlType.open)""#) { readyContinuation.yield() }
                     onFrame(text)
                 }
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PosyAuth
+import PosySchema
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -39,7 +40,7 @@ struct BenchSuite {
             let shard = parts.firstIndex(of: "--shard").map { "-" + parts[$0 + 1] } ?? ""
             return (parts[0], Array(parts.dropFirst()), String(parts[0].dropFirst("posy-".count)) + shard)
         }
-        let expect = (["bus"] + parsed.map(\.instance)).joined(separator: ",")
+        let expect = ([ServiceName.bus] + parsed.map(\.instance)).joined(separator: ",")
         let launch =
             [("posy-bus", ["--frontend", bus, "--backend", busSub, "--rpc", "tcp://127.0.0.1:\(ports[2])", "--log-level", "warning"])]
             + parsed.enumerated().map { i, s in (s.exe, s.args + common + ["--rpc", "tcp://127.0.0.1:\(ports[4 + i])"]) }

@@ -3,6 +3,7 @@ import Foundation
 import Histogram
 import PosyCLI
 import PosyCore
+import PosySchema
 import Synchronization
 
 /// `posy bench chat`: N order conversations, each with its customer, its courier and the shop on real
@@ -110,7 +111,7 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         let acks = (0..<n).map { _ in AsyncStream.makeStream(of: Bool.self) }
         let customerClients = (0..<n).map { i in
             BenchChatClient(port: port, token: customers[i]) { text in
-                if text.hasPrefix(#"{"type":"reply""#) { acks[i].1.yield(text.contains(#""ok":true"#)) }
+                if text.hasPrefix(#"{"type":"\#(StreamFrameType.reply)""#) { acks[i].1.yield(text.contains(#""ok":true"#)) }
             }
         }
         let receivers =
@@ -176,7 +177,7 @@ public struct ChatBenchCommand: AsyncParsableCommand {
     }
 
     static func frame(_ conversation: String, id: String) -> String {
-        #"{"type":"msg.send","conversationId":"\#(conversation)","clientMsgId":"\#(id)","kind":"text","text":"Are the peonies on their way?"}"#
+        #"{"type":"\#(StreamFrameType.messageSend)","conversationId":"\#(conversation)","clientMsgId":"\#(id)","kind":"text","text":"Are the peonies on their way?"}"#
     }
 
     /// Send times of the latency phase and the histogram of send → push (microseconds).
@@ -188,7 +189,7 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         func sent(_ id: String) { sentAt.withLock { $0[id] = .now } }
 
         func received(_ text: String) {
-            guard recording.load(ordering: .acquiring), text.hasPrefix(#"{"type":"msg.new""#),
+            guard recording.load(ordering: .acquiring), text.hasPrefix(#"{"type":"\#(PushType.messageNew)""#),
                 let r = text.range(of: #""clientMsgId":""#),
                 let close = text[r.upperBound...].firstIndex(of: "\"")
             else { return }

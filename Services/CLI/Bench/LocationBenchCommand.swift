@@ -44,7 +44,7 @@ public struct LocationBenchCommand: AsyncParsableCommand {
             }
         }
         let locationPids = suite.pids("posy-location")
-        let rpcEndpoint = try suite.rpc["location"] ?? { throw ValidationError("no location RPC endpoint") }()
+        let rpcEndpoint = try suite.rpc[ServiceName.location] ?? { throw ValidationError("no location RPC endpoint") }()
         // Wait until posy-location knows every courier (it learns them from orders' events).
         let token0 = try suite.signer.mint(sub: "k\(total - 1)", role: .courier, shop: "s1", ttl: 3600)
         let deadline = Date().addingTimeInterval(30)
@@ -119,7 +119,8 @@ public struct LocationBenchCommand: AsyncParsableCommand {
                 let due = start + .seconds(Double(r) + Double(i) / Double(n))
                 if due > .now { try await Task.sleep(until: due) }
                 let p = (lat: 31.2 + Double(r) * 12 / 111_195, lon: 121.4 + Double(i) * 0.0001)
-                let frame = #"{"type":"loc.batch","positions":[{"lat":\#(p.lat),"lon":\#(p.lon),"accuracy":5,"at":"\#(Timestamp.now())"}]}"#
+                let frame =
+                    #"{"type":"\#(StreamFrameType.locationBatch)","positions":[{"lat":\#(p.lat),"lon":\#(p.lon),"accuracy":5,"at":"\#(Timestamp.now())"}]}"#
                 if (try? await senders[i].send(frame)) != nil { sent.add(1, ordering: .relaxed) }
             }
         }
@@ -203,7 +204,7 @@ public struct LocationBenchCommand: AsyncParsableCommand {
         let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three))
 
         func received(_ text: String) {
-            guard text.hasPrefix(#"{"type":"order.position""#), let p = text.range(of: #""position":{"#),
+            guard text.hasPrefix(#"{"type":"\#(PushType.orderPosition)""#), let p = text.range(of: #""position":{"#),
                 let r = text.range(of: #""at":""#, range: p.upperBound..<text.endIndex)
             else { return }
             let now = Date()

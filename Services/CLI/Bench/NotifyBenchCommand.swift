@@ -74,12 +74,13 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
         let receiver = Receiver(secret: "whsec_bench_0123456789abcdef")
         let server = Task { try await receiver.app(port: port).runService() }
         defer { server.cancel() }
-        let hook = #"{"url":"http://127.0.0.1:\#(port)/hook","events":["order.confirmed"],"secret":"\#(receiver.secret)"}"#
+        let hook =
+            #"{"url":"http://127.0.0.1:\#(port)/hook","events":["\#(OrderState.confirmed.eventType)"],"secret":"\#(receiver.secret)"}"#
         guard try await suite.send("POST", "/v1/webhooks", staff, Data(hook.utf8)).0 == 201 else {
             throw ValidationError("could not register the webhook")
         }
         let notifyPid = try suite.pids("posy-notify").first ?? { throw ValidationError("no posy-notify") }()
-        let endpoint = try suite.rpc["notify"] ?? { throw ValidationError("no notify RPC endpoint") }()
+        let endpoint = try suite.rpc[ServiceName.notify] ?? { throw ValidationError("no notify RPC endpoint") }()
 
         // The burst, while posy-notify is paused.
         kill(notifyPid, SIGSTOP)
@@ -190,7 +191,7 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
         let port = Int(suite.base.split(separator: ":").last!)!
         let (answers, answered) = AsyncStream.makeStream(of: ContinuousClock.Instant.self)
         let customer = BenchChatClient(port: port, token: try suite.signer.mint(sub: "cq", role: .customer, ttl: 3600)) { text in
-            if text.hasPrefix(#"{"type":"msg.new""#), text.contains(#""party":"assistant""#) { answered.yield(.now) }
+            if text.hasPrefix(#"{"type":"\#(PushType.messageNew)""#), text.contains(#""party":"assistant""#) { answered.yield(.now) }
         }
         defer { Task { await customer.close() } }
         for await _ in customer.ready { break }
@@ -200,7 +201,8 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
             let question = i % 2 == 0 ? "where are my flowers?" : "花到哪了"
             let sent = ContinuousClock.now
             try await customer.send(
-                #"{"type":"msg.send","conversationId":"\#(conversation)","clientMsgId":"q\#(i)","kind":"text","text":"\#(question)"}"#)
+                #"{"type":"\#(StreamFrameType.messageSend)","conversationId":"\#(conversation)","clientMsgId":"q\#(i)","kind":"text","text":"\#(question)"}"#
+            )
             guard let at = await iterator.next() else { break }
             histogram.record(UInt64(max(0, (at - sent) / .microseconds(1))))
         }

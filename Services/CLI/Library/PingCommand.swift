@@ -35,7 +35,7 @@ public struct PingCommand: AsyncParsableCommand {
         let sent = Locked<ContinuousClock.Instant?>(nil)
         let host = try await ServiceHost.make(
             ServiceDescriptor(
-                service: "cli", instance: "cli", defaultRPCPort: 0, migrations: [], storeFile: "cli.db",
+                service: ServiceName.cli, instance: ServiceName.cli, defaultRPCPort: 0, migrations: [], storeFile: "cli.db",
                 answersProbes: false, startAt: .latest),
             config: options)
         host.on(SystemEvents.probeAck) { db, _, ack in
@@ -55,7 +55,7 @@ public struct PingCommand: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(Int(listen * 1000)))
             let expected =
                 expectList.map { $0.split(separator: ",").map(String.init) }
-                ?? host.directory.alive().filter { !$0.heartbeat.epoch.isEmpty && $0.heartbeat.service != "cli" }
+                ?? host.directory.alive().filter { !$0.heartbeat.epoch.isEmpty && $0.heartbeat.service != ServiceName.cli }
                 .map(\.heartbeat.instance)
             guard let events = host.events, let store = host.store else { return expected }
             sent.withLock { $0 = .now }

@@ -39,7 +39,7 @@ public struct StatusCommand: AsyncParsableCommand {
         let o = bus.config
         let directory = try await Discovery.peers(busSub: o.busSub, listen: .milliseconds(Int(listen * 1000)))
         var rows: [Row] = []
-        for peer in directory.all where peer.heartbeat.service != "cli" {
+        for peer in directory.all where peer.heartbeat.service != ServiceName.cli {
             let hb = peer.heartbeat
             var row = Row(
                 instance: hb.instance, service: hb.service, status: "unreachable", version: hb.version, rpc: hb.rpc,

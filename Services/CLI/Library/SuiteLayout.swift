@@ -1,5 +1,6 @@
 import Foundation
 import PosyCore
+import PosySchema
 
 /// The processes `posy up` runs and the addresses they get (the defaults of docs/architecture.md, "Processes"; shiftable for tests).
 public struct SuiteLayout: Sendable {
@@ -30,7 +31,8 @@ public struct SuiteLayout: Sendable {
 
     /// Instances `/healthz` and `posy ping` expect.
     public var instances: [String] {
-        ["bus", "orders"] + (1...shards).map { "messaging-\($0)" } + ["location", "receipts", "notify"]
+        [ServiceName.bus, ServiceName.orders] + (1...shards).map { MessagingRPC.instance(shard: $0) }
+            + [ServiceName.location, ServiceName.receipts, ServiceName.notify]
     }
 
     public var children: [Child] {
@@ -38,31 +40,31 @@ public struct SuiteLayout: Sendable {
         let common = ["--bus-pub", busPub, "--bus-sub", busSub, "--data-dir", dataDir]
         var list = [
             Child(
-                name: "bus", executable: "posy-bus",
+                name: ServiceName.bus, executable: "posy-bus",
                 arguments: [
                     "--frontend", busPub, "--backend", busSub, "--data-dir", dataDir,
                 ] + rpc(busPort + 2)),
             Child(
-                name: "orders", executable: "posy-orders",
+                name: ServiceName.orders, executable: "posy-orders",
                 arguments: common + rpc(rpcBase)
                     + ["--messaging-shards", (1...shards).map(String.init).joined(separator: ",")]),
         ]
         for shard in 1...shards {
             list.append(
                 Child(
-                    name: "messaging-\(shard)", executable: "posy-messaging",
+                    name: MessagingRPC.instance(shard: shard), executable: "posy-messaging",
                     arguments: ["--shard", "\(shard)"] + common + rpc(rpcBase + 10 + shard)))
         }
         list += [
-            Child(name: "location", executable: "posy-location", arguments: common + rpc(rpcBase + 20)),
-            Child(name: "receipts", executable: "posy-receipts", arguments: common + rpc(rpcBase + 30)),
+            Child(name: ServiceName.location, executable: "posy-location", arguments: common + rpc(rpcBase + 20)),
+            Child(name: ServiceName.receipts, executable: "posy-receipts", arguments: common + rpc(rpcBase + 30)),
             // Links in notifications point at this suite's gateway unless POSY_PUBLIC_URL says otherwise.
             Child(
-                name: "notify", executable: "posy-notify",
+                name: ServiceName.notify, executable: "posy-notify",
                 arguments: common + rpc(rpcBase + 40)
                     + (Environment.string("POSY_PUBLIC_URL") == nil ? ["--public-url", "http://\(host):\(httpPort)"] : []) + notifyExtra),
             Child(
-                name: "gateway", executable: "posy-gateway",
+                name: ServiceName.gateway, executable: "posy-gateway",
                 arguments: common + [
                     "--http-host", host, "--http-port", "\(httpPort)", "--expect", instances.joined(separator: ","),
                     "--rpc", "tcp://\(host):*",

@@ -46,7 +46,7 @@ struct MediaAPI {
                 } catch {
                     throw PosyError(.forbidden, error.rawValue)
                 }
-                caller = RPCCaller(service: "gateway-link")
+                caller = RPCCaller(service: ServiceName.gatewayLink)
                 maxAge = max(0, min(maxAge, Int((Double(exp) ?? 0) - Date().timeIntervalSince1970)))
             } else {
                 caller = Viewer.caller(try api.authenticate(request))

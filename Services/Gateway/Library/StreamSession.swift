@@ -40,11 +40,11 @@ struct StreamSession {
                 ahead.append(feed.src)
             }
         }
-        try await send(Self.control(type: "stream.open", id: cursor.text))
+        try await send(Self.control(type: StreamControlType.open, id: cursor.text))
         for src in ahead {
             try await send(
                 Self.control(
-                    type: "stream.reset", id: cursor.text, src: src,
+                    type: StreamControlType.reset, id: cursor.text, src: src,
                     reason: "the id is ahead of \(src); refetch its state"))
         }
         while !Task.isCancelled {
@@ -85,7 +85,7 @@ struct StreamSession {
             cursor[feed.src] = .init(epoch: epoch, pos: head)
             try await send(
                 Self.control(
-                    type: "stream.reset", id: cursor.text, src: feed.src,
+                    type: StreamControlType.reset, id: cursor.text, src: feed.src,
                     reason: "\(feed.src) was reset; refetch its state"))
             return true
         case .behind:
@@ -96,7 +96,7 @@ struct StreamSession {
                 cursor[feed.src] = await start(feed)
                 try await send(
                     Self.control(
-                        type: "stream.reset", id: cursor.text, src: feed.src,
+                        type: StreamControlType.reset, id: cursor.text, src: feed.src,
                         reason: "\(feed.src) was reset; refetch its state"))
                 return true
             } catch {
@@ -107,7 +107,7 @@ struct StreamSession {
                 cursor[feed.src] = .init(epoch: position.epoch, pos: first.pos - 1)
                 try await send(
                     Self.control(
-                        type: "stream.reset", id: cursor.text, src: feed.src,
+                        type: StreamControlType.reset, id: cursor.text, src: feed.src,
                         reason: "events of \(feed.src) after this id are no longer kept; refetch its state"))
             }
             try await deliver(batch.events.map { .init(envelope: $0, audience: feed.audience($0)) }, src: feed.src)

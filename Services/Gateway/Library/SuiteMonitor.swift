@@ -18,7 +18,7 @@ public struct SuiteMonitor: Sendable {
     /// Instances to report: expected ones, this gateway, and live ones except tools.
     func instances() -> [String] {
         var names = Set(expected + [host.descriptor.instance])
-        for p in host.directory.alive(within: 30) where p.heartbeat.service != "cli" {
+        for p in host.directory.alive(within: 30) where p.heartbeat.service != ServiceName.cli {
             names.insert(p.heartbeat.instance)
         }
         return names.sorted()

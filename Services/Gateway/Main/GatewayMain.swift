@@ -2,6 +2,7 @@ import ArgumentParser
 import PosyAuth
 import PosyCore
 import PosyGateway
+import PosySchema
 
 /// `posy-gateway`: the public HTTP edge. Stateless; finds services from their heartbeats.
 @main
@@ -16,7 +17,7 @@ struct GatewayMain: AsyncParsableCommand {
         let gateway = self.gateway.config
         let config = options.config
         try await ServiceMain.run(
-            ServiceDescriptor(service: "gateway", defaultRPCPort: 0, migrations: nil), config: config
+            ServiceDescriptor(service: ServiceName.gateway, defaultRPCPort: 0, migrations: nil), config: config
         ) { host in
             let secret = try SuiteSecret.load(dataDir: config.dataDir)
             return GatewayApp.build(host: host, config: gateway, secret: secret)

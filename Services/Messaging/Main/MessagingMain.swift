@@ -43,7 +43,7 @@ struct MessagingMain: AsyncParsableCommand {
     func run() async throws {
         let shard = resolvedShard
         let config = self.config
-        let instance = "messaging-\(shard)"
+        let instance = MessagingRPC.instance(shard: shard)
         try await ServiceMain.run(
             ServiceDescriptor(
                 service: ServiceName.messaging, instance: instance, shard: shard,
