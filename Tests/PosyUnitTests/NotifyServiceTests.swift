@@ -124,6 +124,15 @@ import Testing
         ] {
             #expect(events.contains(e), "\(e)")
         }
+        #expect(events.isSubset(of: OrderEventCatalog.all))
+        var misspelt = set
+        misspelt.rules[0].event = "order.confirmd"
+        let refusal = #expect(throws: NotifyError.self) { try misspelt.validate() }
+        if case .rules(let message)? = refusal {
+            #expect(message.hasPrefix("rule for order.confirmd: no such event"), "\(message)")
+        } else {
+            Issue.record("not a rules error: \(String(describing: refusal))")
+        }
         var missing = set
         missing.templates["order.confirmed"]?["zh-CN"] = nil
         #expect(throws: NotifyError.rules("template order.confirmed: no zh-CN text")) { try missing.validate() }

@@ -1,4 +1,5 @@
 import Hummingbird
+import PosySchema
 
 /// `GET /t/{token}`: the customer's tracking page, the target of an order's `trackingUrl`.
 ///
@@ -88,7 +89,7 @@ enum TrackingPage {
           ws.onmessage = (m) => {
             const frame = JSON.parse(m.data);
             last = frame.id || last;
-            if (frame.type === "stream.reset" || (frame.data && frame.data.orderId === orderId)) refresh().catch(() => {});
+            if (frame.type === "\#(StreamControlType.reset)" || (frame.data && frame.data.orderId === orderId)) refresh().catch(() => {});
           };
           ws.onclose = (e) => {
             document.getElementById("live").className = "off";

@@ -38,6 +38,10 @@ public struct NotifyRuleSet: Codable, Sendable, Equatable {
 
     public func validate() throws {
         for rule in rules {
+            guard OrderEventCatalog.all.contains(rule.event) else {
+                throw NotifyError.rules(
+                    "rule for \(rule.event): no such event (events: \(OrderEventCatalog.all.sorted().joined(separator: ", ")))")
+            }
             guard let byLocale = templates[rule.template] else {
                 throw NotifyError.rules("rule for \(rule.event): no template \(rule.template)")
             }
