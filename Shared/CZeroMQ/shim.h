@@ -7,4 +7,6 @@
 static inline int posy_zmq_eagain(void) { return EAGAIN; }
 static inline int posy_zmq_eintr(void) { return EINTR; }
 static inline int posy_zmq_eterm(void) { return ETERM; }
+// ZMQ_ZAP_ENFORCE_DOMAIN is declared only with the draft API; builds without it refuse the option.
+static inline int posy_zmq_zap_enforce_domain(void) { return 93; }
 #endif

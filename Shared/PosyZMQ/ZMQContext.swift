@@ -1,4 +1,5 @@
 import CZeroMQ
+import Synchronization
 
 /// A libzmq context. Thread-safe by libzmq's contract; one per process is usual.
 public final class ZMQContext: @unchecked Sendable {
@@ -6,6 +7,12 @@ public final class ZMQContext: @unchecked Sendable {
     public static let shared = ZMQContext()
 
     let handle: UnsafeMutableRawPointer
+    private let authenticatorBound = Atomic<Bool>(false)
+
+    /// Whether a ``ZMQAuthenticator`` answers ZAP requests in this context (CURVE servers need one).
+    public var hasAuthenticator: Bool { authenticatorBound.load(ordering: .acquiring) }
+
+    func markAuthenticator(_ bound: Bool) { authenticatorBound.store(bound, ordering: .releasing) }
 
     public init(ioThreads: Int32 = 1) {
         handle = zmq_ctx_new()

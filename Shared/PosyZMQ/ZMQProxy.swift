@@ -28,8 +28,8 @@ public final class ZMQProxy: Sendable {
                     zmq_close(ctl)
                     c.resume(throwing: e)
                 }
-                if let e = ZMQSocketLoop.apply(frontendOptions, type: frontend, to: f) { return fail(e) }
-                if let e = ZMQSocketLoop.apply(backendOptions, type: backend, to: b) { return fail(e) }
+                if let e = ZMQSocketLoop.apply(frontendOptions, type: frontend, to: f, context: context) { return fail(e) }
+                if let e = ZMQSocketLoop.apply(backendOptions, type: backend, to: b, context: context) { return fail(e) }
                 var zero: Int32 = 0
                 zmq_setsockopt(ctl, ZMQ_LINGER, &zero, 4)
                 if zmq_bind(ctl, controlAddress) != 0 { return fail(.last("zmq_bind(control)")) }

@@ -36,7 +36,7 @@ enum ZMQSocketLoop {
         }
         if zmq_bind(wakeRecv, wakeAddress) != 0 { return fail(.last("zmq_bind(\(wakeAddress))")) }
         if zmq_connect(wakeSend, wakeAddress) != 0 { return fail(.last("zmq_connect(\(wakeAddress))")) }
-        if let error = apply(options, type: type, to: sock) { return fail(error) }
+        if let error = apply(options, type: type, to: sock, context: context) { return fail(error) }
         var bound: [String] = []
         for endpoint in bind {
             if zmq_bind(sock, endpoint) != 0 { return fail(.last("zmq_bind(\(endpoint))")) }
@@ -120,7 +120,9 @@ enum ZMQSocketLoop {
         for c in closeWaiters { c.resume() }
     }
 
-    static func apply(_ o: ZMQSocketOptions, type: ZMQSocketType, to sock: UnsafeMutableRawPointer) -> ZMQError? {
+    static func apply(
+        _ o: ZMQSocketOptions, type: ZMQSocketType, to sock: UnsafeMutableRawPointer, context: ZMQContext
+    ) -> ZMQError? {
         func set(_ option: Int32, _ value: Int32, _ name: String) -> ZMQError? {
             var v = value
             return zmq_setsockopt(sock, option, &v, 4) == 0 ? nil : .last("zmq_setsockopt(\(name))")
@@ -141,9 +143,35 @@ enum ZMQSocketLoop {
             if let e = set(option, value, name) { return e }
         }
         if o.immediate, let e = set(ZMQ_IMMEDIATE, 1, "IMMEDIATE") { return e }
+        if let curve = o.curve, let e = applyCurve(curve, to: sock, context: context) { return e }
         if type == .router, o.routerMandatory, let e = set(ZMQ_ROUTER_MANDATORY, 1, "ROUTER_MANDATORY") { return e }
         for prefix in o.subscriptions { subscribe(sock, type: type, prefix: prefix, on: true) }
         return nil
+    }
+
+    /// A server only where its context has an authenticator bound, and with ZAP enforced, so a
+    /// client is admitted only by name — never because nobody was asked (docs/protocol.md, "Security").
+    static func applyCurve(_ curve: ZMQCurve, to sock: UnsafeMutableRawPointer, context: ZMQContext) -> ZMQError? {
+        func set(_ option: Int32, _ text: String, _ name: String) -> ZMQError? {
+            let bytes = Array(text.utf8)
+            return bytes.withUnsafeBytes { zmq_setsockopt(sock, option, $0.baseAddress, $0.count) } == 0
+                ? nil : .last("zmq_setsockopt(\(name))")
+        }
+        switch curve {
+        case .server(let keys):
+            guard context.hasAuthenticator else {
+                return ZMQError(errno: EACCES, operation: "CURVE server without an authenticator on its context")
+            }
+            var on: Int32 = 1
+            if let e = set(ZMQ_ZAP_DOMAIN, ZMQCurve.domain, "ZAP_DOMAIN") { return e }
+            // ZMQ_ZAP_ENFORCE_DOMAIN (a draft option in some builds): fail closed should the handler go.
+            _ = zmq_setsockopt(sock, posy_zmq_zap_enforce_domain(), &on, 4)
+            if zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &on, 4) != 0 { return .last("zmq_setsockopt(CURVE_SERVER)") }
+            return set(ZMQ_CURVE_SECRETKEY, keys.secretKey, "CURVE_SECRETKEY")
+        case .client(let keys, let serverKey):
+            return set(ZMQ_CURVE_SERVERKEY, serverKey, "CURVE_SERVERKEY") ?? set(ZMQ_CURVE_PUBLICKEY, keys.publicKey, "CURVE_PUBLICKEY")
+                ?? set(ZMQ_CURVE_SECRETKEY, keys.secretKey, "CURVE_SECRETKEY")
+        }
     }
 
     static func subscribe(_ sock: UnsafeMutableRawPointer, type: ZMQSocketType, prefix: String, on: Bool) {

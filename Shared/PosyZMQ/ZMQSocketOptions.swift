@@ -21,6 +21,8 @@ public struct ZMQSocketOptions: Sendable {
     /// Messages buffered between the socket thread and the consumer. When full, the socket thread stops
     /// reading and libzmq's own high-water mark takes over (a PUB peer then drops, as ZeroMQ does).
     public var inboxCapacity: Int = 10_000
+    /// CURVE security; nil: none (the NULL mechanism, for `--insecure-bus` and inproc sockets).
+    public var curve: ZMQCurve?
 
     public init() {}
 }

@@ -1,0 +1,83 @@
+import Foundation
+import PosyZMQ
+import Testing
+
+/// CURVE and ZAP on real libzmq sockets: a server admits only the keys its authenticator knows,
+/// and a server cannot open where nobody would be asked (docs/protocol.md, "Security").
+@Suite struct ZMQCurveTests {
+    /// A ROUTER that echoes what it gets, secured with `server` in its own context.
+    struct Echo {
+        let context = ZMQContext()
+        let server = try! ZMQCurveKeyPair.generate()
+        let authenticator: ZMQAuthenticator
+        let router: ZMQSocket
+        let answering: Task<Void, Never>
+        let authenticating: Task<Void, Never>
+
+        init(admit keys: [String: String]) async throws {
+            authenticator = try await ZMQAuthenticator.bind(context: context, keys: keys)
+            var o = ZMQSocketOptions()
+            o.curve = .server(server)
+            router = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"], options: o, context: context)
+            let router = router
+            answering = Task {
+                while let batch = await router.inbox.next(max: 16) { router.post(batch) }
+            }
+            let authenticator = authenticator
+            authenticating = Task { await authenticator.run() }
+        }
+
+        var endpoint: String { router.boundEndpoints[0] }
+
+        func stop() async {
+            await router.close()
+            await authenticator.close()
+            await answering.value
+            await authenticating.value
+        }
+    }
+
+    /// Whether a DEALER with `curve` gets its message echoed within a second.
+    static func echoed(_ endpoint: String, _ curve: ZMQCurve?) async throws -> Bool {
+        var o = ZMQSocketOptions()
+        o.curve = curve
+        let dealer = try await ZMQSocket.open(.dealer, connect: [endpoint], options: o)
+        defer { Task { await dealer.close() } }
+        dealer.post([[Data("hello".utf8)]])
+        return await receive(dealer, within: .seconds(1)) == [Data("hello".utf8)]
+    }
+
+    @Test func keysAreZ85AndThePublicKeyFollowsFromTheSecret() throws {
+        let pair = try ZMQCurveKeyPair.generate()
+        #expect(pair.publicKey.count == 40 && pair.secretKey.count == 40 && pair.publicKey != pair.secretKey)
+        #expect(ZMQCurveKeyPair(secretKey: pair.secretKey) == pair)
+        #expect(ZMQCurveKeyPair.isKey(pair.publicKey))
+        #expect(!ZMQCurveKeyPair.isKey("too short") && ZMQCurveKeyPair(secretKey: String(repeating: "\"", count: 40)) == nil)
+        #expect(try ZMQCurveKeyPair.generate() != pair)
+    }
+
+    @Test func onlyAKnownKeyGetsThrough() async throws {
+        let alpha = try ZMQCurveKeyPair.generate()
+        let stranger = try ZMQCurveKeyPair.generate()
+        let echo = try await Echo(admit: ["alpha": alpha.publicKey])
+        #expect(try await Self.echoed(echo.endpoint, .client(alpha, serverKey: echo.server.publicKey)))
+        // An unknown key, no CURVE at all, a known key that expects another server: nothing.
+        #expect(try await !Self.echoed(echo.endpoint, .client(stranger, serverKey: echo.server.publicKey)))
+        #expect(try await !Self.echoed(echo.endpoint, nil))
+        #expect(try await !Self.echoed(echo.endpoint, .client(alpha, serverKey: stranger.publicKey)))
+        #expect(echo.authenticator.admitted >= 1 && echo.authenticator.refused >= 1)
+        // Revoked: the next connection with alpha's key is refused too.
+        try echo.authenticator.update(keys: [:])
+        #expect(try await !Self.echoed(echo.endpoint, .client(alpha, serverKey: echo.server.publicKey)))
+        await echo.stop()
+    }
+
+    @Test func aServerWithNobodyToAskDoesNotOpen() async throws {
+        var o = ZMQSocketOptions()
+        o.curve = .server(try ZMQCurveKeyPair.generate())
+        await #expect(throws: ZMQError.self) {
+            _ = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"], options: o, context: ZMQContext())
+        }
+        await #expect(throws: ZMQError.self) { _ = try await ZMQAuthenticator.bind(context: ZMQContext(), keys: ["x": "not a key"]) }
+    }
+}
