@@ -18,20 +18,44 @@ public final class ZMQAuthenticator: Sendable {
     private let known: Mutex<[[UInt8]: String]>
     private let admittedCount = Atomic<Int>(0)
     private let refusedCount = Atomic<Int>(0)
+    private let running = Atomic<Bool>(false)
+    /// Reads the keys again (a key issued since start); asked on an unknown key, at most once a second.
+    private let reload: (@Sendable () throws -> [String: String])?
+    private let lastReload = Mutex<ContinuousClock.Instant?>(nil)
 
-    /// Binds the handler for `context`, admitting `keys` (identity → Z85 public key). Throws when a
-    /// key is not a key or the context has a handler already.
-    public static func bind(context: ZMQContext = .shared, keys: [String: String]) async throws -> ZMQAuthenticator {
+    /// Binds the handler for `context`, admitting `keys` (identity → Z85 public key) and, with
+    /// `reload`, keys issued later. Throws when a key is not a key or the context has a handler already.
+    public static func bind(
+        context: ZMQContext = .shared, keys: [String: String], reload: (@Sendable () throws -> [String: String])? = nil
+    ) async throws -> ZMQAuthenticator {
         let known = try Self.table(keys)
         let socket = try await ZMQSocket.open(.router, bind: [endpoint], context: context, name: "zap")
-        context.markAuthenticator(true)
-        return ZMQAuthenticator(socket: socket, context: context, known: known)
+        let authenticator = ZMQAuthenticator(socket: socket, context: context, known: known, reload: reload)
+        context.setAuthenticator(authenticator)
+        return authenticator
     }
 
-    private init(socket: ZMQSocket, context: ZMQContext, known: [[UInt8]: String]) {
+    private init(
+        socket: ZMQSocket, context: ZMQContext, known: [[UInt8]: String], reload: (@Sendable () throws -> [String: String])?
+    ) {
         self.socket = socket
         self.context = context
         self.known = Mutex(known)
+        self.reload = reload
+    }
+
+    /// The identity of a 32-byte key, reading the keys again (at most once a second) when it is unknown.
+    func identity(of key: [UInt8]) -> String? {
+        if let identity = known.withLock({ $0[key] }) { return identity }
+        guard let reload else { return nil }
+        let due = lastReload.withLock { last -> Bool in
+            guard last.map({ ContinuousClock.now - $0 >= .seconds(1) }) ?? true else { return false }
+            last = .now
+            return true
+        }
+        guard due, let keys = try? reload(), let table = try? Self.table(keys) else { return nil }
+        known.withLock { $0 = table }
+        return table[key]
     }
 
     static func table(_ keys: [String: String]) throws -> [[UInt8]: String] {
@@ -55,8 +79,12 @@ public final class ZMQAuthenticator: Sendable {
     public var admitted: Int { admittedCount.load(ordering: .relaxed) }
     public var refused: Int { refusedCount.load(ordering: .relaxed) }
 
-    /// Answers ZAP requests until the handler is closed.
+    /// Answers ZAP requests until the handler is closed or the task is cancelled. One caller at a
+    /// time answers (a second, concurrent call returns at once): several hosts in one process may
+    /// each call it.
     public func run() async {
+        guard running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        defer { running.store(false, ordering: .releasing) }
         while let batch = await socket.inbox.next(max: 64) {
             socket.post(batch.compactMap(answer))
         }
@@ -80,7 +108,7 @@ public final class ZMQAuthenticator: Sendable {
             refusedCount.add(1, ordering: .relaxed)
             return reply("400", "CURVE with a known key only")
         }
-        guard let identity = known.withLock({ $0[Array(frames[8])] }) else {
+        guard let identity = identity(of: Array(frames[8])) else {
             refusedCount.add(1, ordering: .relaxed)
             return reply("400", "unknown key")
         }
@@ -90,7 +118,7 @@ public final class ZMQAuthenticator: Sendable {
 
     /// Stops answering; the context's CURVE servers then admit nobody.
     public func close() async {
-        context.markAuthenticator(false)
+        context.setAuthenticator(nil)
         await socket.close()
     }
 }

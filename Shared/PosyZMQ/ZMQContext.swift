@@ -7,12 +7,14 @@ public final class ZMQContext: @unchecked Sendable {
     public static let shared = ZMQContext()
 
     let handle: UnsafeMutableRawPointer
-    private let authenticatorBound = Atomic<Bool>(false)
+    private let boundAuthenticator = Mutex<ZMQAuthenticator?>(nil)
 
-    /// Whether a ``ZMQAuthenticator`` answers ZAP requests in this context (CURVE servers need one).
-    public var hasAuthenticator: Bool { authenticatorBound.load(ordering: .acquiring) }
+    /// The ``ZMQAuthenticator`` answering ZAP requests in this context, if one is bound (CURVE servers need one).
+    public var authenticator: ZMQAuthenticator? { boundAuthenticator.withLock { $0 } }
 
-    func markAuthenticator(_ bound: Bool) { authenticatorBound.store(bound, ordering: .releasing) }
+    public var hasAuthenticator: Bool { authenticator != nil }
+
+    func setAuthenticator(_ authenticator: ZMQAuthenticator?) { boundAuthenticator.withLock { $0 = authenticator } }
 
     public init(ioThreads: Int32 = 1) {
         handle = zmq_ctx_new()
