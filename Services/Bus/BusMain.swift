@@ -36,9 +36,17 @@ struct BusMain: AsyncParsableCommand {
         o.receiveHighWaterMark = hwm
         let proxy: ZMQProxy
         do {
+            // Both sides are CURVE servers admitting the suite's keys; the authenticator is bound
+            // first and answered by the host's resources service (docs/protocol.md, "Security").
+            let security = try config.security(identity: ServiceName.bus)
+            if let keyring = security.keyring {
+                let directory = keyring.directory
+                _ = try await ZMQAuthenticator.bind(keys: keyring.known) { try SuiteKeyring.publicKeys(directory: directory) }
+            }
+            o.curve = security.server
             proxy = try await ZMQProxy.start(frontend: .xsub, bind: [front], options: o, backend: .xpub, bind: [back], options: o)
         } catch {
-            logger.critical("cannot bind the bus", metadata: ["error": "\(error)", "frontend": "\(front)", "backend": "\(back)"])
+            logger.critical("cannot start the bus", metadata: ["error": "\(error)", "frontend": "\(front)", "backend": "\(back)"])
             throw ExitCode(1)
         }
         logger.info(
@@ -66,5 +74,6 @@ struct BusMain: AsyncParsableCommand {
             return []
         }
         await proxy.terminate()
+        await ZMQContext.shared.authenticator?.close()
     }
 }

@@ -6,8 +6,9 @@ import PosyZMQ
 public final class BusPublisher: Sendable {
     let socket: ZMQSocket
 
-    public init(busPub: String) async throws {
+    public init(busPub: String, security: BusSecurity) async throws {
         var options = ZMQSocketOptions()
+        options.curve = try security.client(of: ServiceName.bus)
         options.sendHighWaterMark = 200_000
         socket = try await ZMQSocket.open(.pub, connect: [busPub], options: options, name: "bus-pub")
     }

@@ -42,13 +42,14 @@ public actor EventSubscriber {
     public static let replayPage = 2_000
 
     public init(
-        busSub: String, store: Store?, durable: [String], startAt: StartPosition = .beginning,
+        busSub: String, security: BusSecurity, store: Store?, durable: [String], startAt: StartPosition = .beginning,
         directory: Directory, pool: RPCClientPool, metrics: Metrics, logger: Logger,
         receiveHighWaterMark: Int32 = 100_000, inboxCapacity: Int = 10_000,
         handler: @escaping TopicHandler = { _, _, _ in }
     ) async throws {
         precondition(durable.isEmpty || store != nil, "durable subscriptions need a store for cursors")
         var options = ZMQSocketOptions()
+        options.curve = try security.client(of: ServiceName.bus)
         options.receiveHighWaterMark = receiveHighWaterMark
         options.inboxCapacity = inboxCapacity
         options.subscriptions = [Topic.heartbeat] + durable
@@ -271,7 +272,7 @@ public actor EventSubscriber {
             let request = ReplayRequest(topic: key.topic, epoch: c.epoch, after: c.seq, limit: Self.replayPage)
             let batch: ReplayBatch
             do {
-                let client = try await pool.client(peer.heartbeat.rpc)
+                let client = try await pool.client(peer.heartbeat.rpc, identity: peer.heartbeat.service)
                 let data = try await client.call(
                     RPCMethod.eventsReplay.name, body: try JSON.encode(request), timeout: .seconds(2), retries: 1)
                 batch = try ReplayBatch.decode(data)

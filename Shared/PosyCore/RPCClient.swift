@@ -11,7 +11,7 @@ import Synchronization
 /// socket: ZMTP heartbeats notice a dead peer and libzmq reconnects).
 ///
 /// Creating one opens the socket and nothing else; its owner runs ``run()`` (a pool's readers are
-/// children of the host's lifecycle; ``withClient(_:_:)`` scopes one to a block).
+/// children of the host's lifecycle; ``withClient(_:curve:_:)`` scopes one to a block).
 public final class RPCClient: Sendable {
     public let endpoint: String
     private let socket: ZMQSocket
@@ -25,9 +25,11 @@ public final class RPCClient: Sendable {
     private let counter = Atomic<UInt64>(0)
     private let prefix = UUID().uuidString.prefix(8)
 
-    public init(endpoint: String) async throws {
+    /// Connects to `endpoint`; `curve` (``BusSecurity/client(of:)``) when its server is a CURVE server.
+    public init(endpoint: String, curve: ZMQCurve? = nil) async throws {
         self.endpoint = endpoint
         var options = ZMQSocketOptions()
+        options.curve = curve
         options.immediate = true  // a send while the service is down fails at once (unavailable)
         options.heartbeatInterval = 500
         options.heartbeatTimeout = 1_500
@@ -68,10 +70,10 @@ public final class RPCClient: Sendable {
 
     /// Clients to `endpoints`, one each, running while `body` uses them and closed after.
     @discardableResult public static func withClients<T: Sendable>(
-        _ endpoints: [String], _ body: ([RPCClient]) async throws -> T
+        _ endpoints: [String], curve: ZMQCurve? = nil, _ body: ([RPCClient]) async throws -> T
     ) async throws -> T {
         var clients: [RPCClient] = []
-        for endpoint in endpoints { clients.append(try await RPCClient(endpoint: endpoint)) }
+        for endpoint in endpoints { clients.append(try await RPCClient(endpoint: endpoint, curve: curve)) }
         let opened = clients
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for client in opened { group.addTask { await client.run() } }
@@ -89,9 +91,9 @@ public final class RPCClient: Sendable {
 
     /// A client to `endpoint`, running while `body` uses it and closed after.
     @discardableResult public static func withClient<T: Sendable>(
-        _ endpoint: String, _ body: (RPCClient) async throws -> T
+        _ endpoint: String, curve: ZMQCurve? = nil, _ body: (RPCClient) async throws -> T
     ) async throws -> T {
-        try await withClients([endpoint]) { try await body($0[0]) }
+        try await withClients([endpoint], curve: curve) { try await body($0[0]) }
     }
 
     /// Calls `method` with a raw JSON body.

@@ -9,14 +9,18 @@ public actor RPCClientPool {
     private let opened: AsyncStream<RPCClient>
     private let openedContinuation: AsyncStream<RPCClient>.Continuation
 
-    public init() {
+    private let security: BusSecurity
+
+    public init(security: BusSecurity) {
+        self.security = security
         (opened, openedContinuation) = AsyncStream.makeStream(of: RPCClient.self)
     }
 
-    public func client(_ endpoint: String) async throws -> RPCClient {
+    /// The client of the RPC endpoint `endpoint`, bound by `identity` (the service in its heartbeat).
+    public func client(_ endpoint: String, identity: String) async throws -> RPCClient {
         if let c = clients[endpoint] { return c }
         guard !closed else { throw PosyError(.unavailable, "shutting down") }
-        let c = try await RPCClient(endpoint: endpoint)
+        let c = try await RPCClient(endpoint: endpoint, curve: try security.client(of: identity))
         clients[endpoint] = c
         openedContinuation.yield(c)
         return c

@@ -20,8 +20,11 @@ public final class RPCServer: Sendable {
 
     public static let maxRequestIdBytes = 255
 
-    public init(bind: String, metrics: Metrics, logger: Logger) async throws {
+    /// Binds `bind`; with a secure `security` a CURVE server, which needs the process's
+    /// authenticator bound first (``ServiceHost/make(_:config:)`` does it).
+    public init(bind: String, security: BusSecurity = .insecure, metrics: Metrics, logger: Logger) async throws {
         var options = ZMQSocketOptions()
+        options.curve = security.server
         options.maxMessageSize = 64 << 20
         socket = try await ZMQSocket.open(.router, bind: [bind], options: options, name: "rpc-server")
         self.metrics = metrics

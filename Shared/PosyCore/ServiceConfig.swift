@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// A process's resolved settings (flags, then `POSY_*` environment, then defaults), as a plain value.
@@ -14,8 +15,19 @@ public struct ServiceConfig: Sendable {
     public var logLevel: Logger.Level = .info
     public var retentionHours = 168.0
     public var syncFull = false
+    /// Where the suite's keys are (`<identity>.key`, `*.pub`); nil: `<dataDir>/keys`.
+    public var keysDir: String?
+    /// ZeroMQ without CURVE (`--insecure-bus`): benchmarks comparing both only.
+    public var insecureBus = false
 
     public init() {}
+
+    public var resolvedKeysDir: String { keysDir ?? (dataDir as NSString).appendingPathComponent("keys") }
+
+    /// The process's security as `identity`: its keyring, or none with `insecureBus`.
+    public func security(identity: String) throws -> BusSecurity {
+        insecureBus ? .insecure : BusSecurity(keyring: try SuiteKeyring.load(directory: resolvedKeysDir, identity: identity))
+    }
 
     public func rpcEndpoint(service: String, defaultPort: Int) -> String {
         rpc ?? Environment.string("POSY_\(service.uppercased())_RPC")

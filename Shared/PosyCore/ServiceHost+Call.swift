@@ -21,7 +21,7 @@ extension ServiceHost {
         guard let peer = found, peer.age <= freshness else {
             throw PosyError(.unavailable, "\(instance) is not available")
         }
-        let client = try await pool.client(peer.heartbeat.rpc)
+        let client = try await pool.client(peer.heartbeat.rpc, identity: peer.heartbeat.service)
         return try await client.call(method, body: body, timeout: timeout, retries: retries)
     }
 

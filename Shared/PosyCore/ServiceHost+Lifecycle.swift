@@ -29,7 +29,7 @@ extension ServiceHost {
         return services
     }
 
-    /// Runs the RPC clients' readers; closes the publisher, the RPC clients and the store once
+    /// Runs the RPC clients' readers and the ZAP handler; closes the publisher, the RPC clients, the handler and the store once
     /// everything else has stopped.
     struct Resources: Service {
         let host: ServiceHost
@@ -37,9 +37,12 @@ extension ServiceHost {
         func run() async throws {
             await withDiscardingTaskGroup { group in
                 group.addTask { await host.pool.run() }
+                if let zap = host.authenticator { group.addTask { await zap.run() } }
                 try? await gracefulShutdown()
                 await host.publisher.close()
                 await host.pool.closeAll()
+                if host.ownsAuthenticator { await host.authenticator?.close() }
+                group.cancelAll()  // the authenticator's answering, when another owns it
             }
             host.store?.close()
             host.logger.info("stopped")

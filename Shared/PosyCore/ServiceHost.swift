@@ -15,7 +15,13 @@ public final class ServiceHost: Sendable {
     public let logger: Logger
     public let metrics: Metrics
     public let directory = Directory()
-    public let pool = RPCClientPool()
+    public let pool: RPCClientPool
+    /// How this process's sockets are secured; and the ZAP handler admitting the suite's keys to
+    /// its CURVE servers (nil when insecure).
+    public let security: BusSecurity
+    let authenticator: ZMQAuthenticator?
+    /// Whether this host bound the authenticator (and closes it), rather than found it bound (the bus's).
+    let ownsAuthenticator: Bool
     public let store: Store?
     public let events: EventLog?
     public let publisher: BusPublisher
@@ -39,10 +45,27 @@ public final class ServiceHost: Sendable {
                 path: path, migrations: CoreMigrations.with(migrations),
                 synchronous: config.syncFull ? .full : .normal, logger: logger)
         }
-        let publisher = try await BusPublisher(busPub: config.busPub)
+        let security = try config.security(identity: descriptor.service)
+        var authenticator: ZMQAuthenticator?
+        var ownsAuthenticator = false
+        if let keyring = security.keyring {
+            // Bound before any CURVE server opens (the bus binds it before its proxy).
+            if let bound = ZMQContext.shared.authenticator {
+                authenticator = bound
+            } else {
+                let directory = keyring.directory
+                authenticator = try await ZMQAuthenticator.bind(keys: keyring.known) {
+                    try SuiteKeyring.publicKeys(directory: directory)
+                }
+                ownsAuthenticator = true
+            }
+        } else {
+            logger.warning("insecure bus: ZeroMQ without CURVE — anyone who reaches a port is the suite (benchmarks only)")
+        }
+        let publisher = try await BusPublisher(busPub: config.busPub, security: security)
         let metrics = Metrics()
         let rpc = try await RPCServer(
-            bind: config.rpcEndpoint(service: descriptor.service, defaultPort: descriptor.defaultRPCPort),
+            bind: config.rpcEndpoint(service: descriptor.service, defaultPort: descriptor.defaultRPCPort), security: security,
             metrics: metrics, logger: logger)
         var events: EventLog?
         if let store {
@@ -52,7 +75,8 @@ public final class ServiceHost: Sendable {
         let host = ServiceHost(
             descriptor: descriptor, logger: logger, metrics: metrics, store: store, events: events,
             publisher: publisher, rpc: rpc, busSub: config.busSub,
-            advertisedRPC: advertised, retentionHours: config.retentionHours)
+            advertisedRPC: advertised, retentionHours: config.retentionHours, security: security, authenticator: authenticator,
+            ownsAuthenticator: ownsAuthenticator)
         host.registerBuiltins()
         logger.info(
             "started",
@@ -65,8 +89,13 @@ public final class ServiceHost: Sendable {
 
     private init(
         descriptor: ServiceDescriptor, logger: Logger, metrics: Metrics, store: Store?, events: EventLog?,
-        publisher: BusPublisher, rpc: RPCServer, busSub: String, advertisedRPC: String, retentionHours: Double
+        publisher: BusPublisher, rpc: RPCServer, busSub: String, advertisedRPC: String, retentionHours: Double,
+        security: BusSecurity, authenticator: ZMQAuthenticator?, ownsAuthenticator: Bool
     ) {
+        self.ownsAuthenticator = ownsAuthenticator
+        self.security = security
+        self.authenticator = authenticator
+        self.pool = RPCClientPool(security: security)
         self.descriptor = descriptor
         self.logger = logger
         self.metrics = metrics
@@ -157,6 +186,10 @@ public final class ServiceHost: Sendable {
         counters["bus_dropped_sends"] = Int64(publisher.droppedSends)
         var gauges: [String: Int64] = ["outbox_head_total": events?.currentHeads.values.reduce(0, +) ?? 0]
         if let store { gauges["store_largest_group"] = Int64(store.largestGroup) }
+        if let authenticator {
+            counters["zap_admitted"] = Int64(authenticator.admitted)
+            counters["zap_refused"] = Int64(authenticator.refused)
+        }
         return metrics.snapshot(service: descriptor.service, instance: descriptor.instance, counters: counters, gauges: gauges)
     }
 
@@ -174,7 +207,8 @@ public final class ServiceHost: Sendable {
     func makeSubscriber() async throws -> EventSubscriber {
         let durable = handlers.withLock { $0 }
         let subscriber = try await EventSubscriber(
-            busSub: busSub, store: store, durable: durable.map(\.0.text), startAt: descriptor.startAt, directory: directory,
+            busSub: busSub, security: security, store: store, durable: durable.map(\.0.text), startAt: descriptor.startAt,
+            directory: directory,
             pool: pool, metrics: metrics, logger: logger, receiveHighWaterMark: descriptor.receiveHighWaterMark,
             inboxCapacity: descriptor.inboxCapacity,
             handler: { db, topic, e in

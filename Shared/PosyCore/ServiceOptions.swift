@@ -37,6 +37,16 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         help: "fsync every commit (PRAGMA synchronous=FULL; env POSY_SYNC_FULL=1). Default NORMAL survives process crashes.")
     public var syncFull: Bool = false
 
+    @Option(
+        name: .customLong("keys-dir"),
+        help: "The suite's CURVE keys: this process's <identity>.key and every *.pub (env POSY_KEYS_DIR, default <data-dir>/keys).")
+    public var keysDir: String?
+
+    @Flag(
+        name: .customLong("insecure-bus"),
+        help: "ZeroMQ without CURVE: anyone who reaches a port is the suite. Benchmarks only (env POSY_INSECURE_BUS=1).")
+    public var insecureBus: Bool = false
+
     public init() {}
 
     /// Flags, then `POSY_*` environment, then defaults. Call once at the start of `run()`.
@@ -50,6 +60,8 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         c.logLevel = Logger.Level(rawValue: Environment.resolve(logLevel, "POSY_LOG_LEVEL", "info")) ?? .info
         c.retentionHours = outboxRetentionHours ?? Environment.string("POSY_OUTBOX_RETENTION_HOURS").flatMap(Double.init) ?? 168
         c.syncFull = syncFull || Environment.string("POSY_SYNC_FULL") == "1"
+        c.keysDir = keysDir ?? Environment.string("POSY_KEYS_DIR")
+        c.insecureBus = insecureBus || Environment.string("POSY_INSECURE_BUS") == "1"
         return c
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import PosyCore
 import PosySchema
 import PosyStore
+import PosyZMQ
 import Synchronization
 import Testing
 
@@ -70,8 +71,10 @@ enum Harness {
 
     /// Moves the test clock of the service at `endpoint` (`clock.advance`); returns its time.
     @discardableResult
-    static func advanceClock(_ endpoint: String, _ seconds: Double) async throws -> Date {
-        let reply = try await RPCClient.withClient(endpoint) { try await $0.call(RPCMethod.clockAdvance, ClockAdvance(seconds: seconds)) }
+    static func advanceClock(_ endpoint: String, curve: ZMQCurve?, _ seconds: Double) async throws -> Date {
+        let reply = try await RPCClient.withClient(endpoint, curve: curve) {
+            try await $0.call(RPCMethod.clockAdvance, ClockAdvance(seconds: seconds))
+        }
         return try #require(Timestamp.parse(reply.now))
     }
 

@@ -38,7 +38,9 @@ extension Integration {
 
             /// Moves posy-location's clock; returns its time.
             @discardableResult
-            func advance(_ seconds: Double) async throws -> Date { try await Harness.advanceClock(rpc, seconds) }
+            func advance(_ seconds: Double) async throws -> Date {
+                try await Harness.advanceClock(rpc, curve: try suite.curve(to: "location"), seconds)
+            }
 
             /// An order to the recipient of the route, window ending `windowEnd` after the clock's start,
             /// accepted and picked up by k1 (who does not press "depart").
@@ -232,7 +234,9 @@ extension Integration {
                 ])
             #expect(mixed.status == 200 && mixed.json["accepted"] as? Int == 1, "\(mixed.json)")
             #expect((mixed.json["dropped"] as? [[String: Any]])?.first?["reason"] as? String == "invalidCoordinates")
-            let report = try await RPCClient.withClient(rig.rpc) { try await $0.call(RPCMethod.stats, EmptyBody()) }
+            let report = try await RPCClient.withClient(rig.rpc, curve: try rig.suite.curve(to: "location")) {
+                try await $0.call(RPCMethod.stats, EmptyBody())
+            }
             #expect((report.counters["positions_dropped_invalidCoordinates"] ?? 0) >= 3, "\(report.counters)")
 
             for c in [courier, customer, staff, stranger, otherCourier] { await c.close() }

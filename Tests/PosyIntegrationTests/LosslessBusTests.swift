@@ -12,16 +12,22 @@ extension Integration {
             let dir: String
             let busPort: Int
             let bus: Child
-            var busArgs: [String] { ["--bus-pub", "tcp://127.0.0.1:\(busPort)", "--bus-sub", "tcp://127.0.0.1:\(busPort + 1)"] }
+            var keysDir: String { "\(dir)/keys" }
+            var busArgs: [String] {
+                ["--bus-pub", "tcp://127.0.0.1:\(busPort)", "--bus-sub", "tcp://127.0.0.1:\(busPort + 1)", "--keys-dir", keysDir]
+            }
 
+            /// The bus, and keys for it, the emitter (`loadgen`), the sink and this test (`cli`): CURVE is on.
             init(_ name: String, hwm: Int = 100_000) throws {
                 dir = Harness.tempDir(name)
                 busPort = Harness.freePorts(3)
+                try SuiteKeyring.create(directory: "\(dir)/keys", identities: ["bus", "loadgen", "sink", "cli"])
                 bus = Child(
                     "bus", "posy-bus",
                     [
                         "--frontend", "tcp://127.0.0.1:\(busPort)", "--backend", "tcp://127.0.0.1:\(busPort + 1)",
                         "--rpc", "tcp://127.0.0.1:\(busPort + 2)", "--hwm", "\(hwm)", "--log-level", "warning",
+                        "--keys-dir", "\(dir)/keys",
                     ], logDir: dir)
                 try bus.start()
             }
@@ -119,7 +125,10 @@ extension Integration {
             try await Task.sleep(for: .milliseconds(2500))
             try rig.verify(count: count, topics: 3)
             // Prove the overflow happened: events were missed on the wire and came back through replay.
-            let stats = try await RPCClient.withClient("tcp://127.0.0.1:\(sinkRPC)") { try await $0.call(RPCMethod.stats, EmptyBody()) }
+            let cli = try BusSecurity(keyring: SuiteKeyring.load(directory: rig.keysDir, identity: "cli"))
+            let stats = try await RPCClient.withClient("tcp://127.0.0.1:\(sinkRPC)", curve: try cli.client(of: "sink")) {
+                try await $0.call(RPCMethod.stats, EmptyBody())
+            }
             #expect((stats.counters["events_replayed"] ?? 0) > 0, "no event was dropped, so nothing was proven: \(stats.counters)")
             #expect(stats.counters["events_applied"] == Int64(count))
             await sink.terminate()

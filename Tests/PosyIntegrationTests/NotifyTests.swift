@@ -68,7 +68,7 @@ extension Integration {
             /// Moves posy-notify's clock.
             @discardableResult
             func advance(_ seconds: Double) async throws -> Date {
-                try await Harness.advanceClock("tcp://127.0.0.1:\(suite.rpcBase + 40)", seconds)
+                try await Harness.advanceClock("tcp://127.0.0.1:\(suite.rpcBase + 40)", curve: try suite.curve(to: "notify"), seconds)
             }
 
             func inbox(_ token: String) async -> [[String: Any]] {
@@ -243,7 +243,8 @@ extension Integration {
             let windowEnd = rig.start.addingTimeInterval(25 * 60)
             func tick(_ seconds: Double) async throws -> Date {
                 try await rig.advance(seconds)
-                return try await Harness.advanceClock("tcp://127.0.0.1:\(rig.suite.rpcBase + 20)", seconds)  // posy-location
+                return try await Harness.advanceClock(
+                    "tcp://127.0.0.1:\(rig.suite.rpcBase + 20)", curve: try rig.suite.curve(to: "location"), seconds)
             }
             func at(_ metres: Double, _ time: Date) -> [String: Any] {
                 let p = Route.point(metres)

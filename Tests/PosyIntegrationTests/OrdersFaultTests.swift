@@ -11,6 +11,8 @@ extension Integration {
         func burstOfCreationsSurvivesSIGKILLOfOrders() async throws {
             let suite = try SuiteTests.Suite("orders-burst")
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            // A key issued to the sink while the suite runs: the bus and orders admit it when it first connects.
+            try SuiteKeyring.create(directory: suite.keysDir, identities: ["sink"])
             let sink = Child(
                 "sink", "posy",
                 [

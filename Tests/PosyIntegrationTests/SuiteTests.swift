@@ -46,8 +46,12 @@ extension Integration {
                 try up.start()
             }
 
+            /// A tool's flags for this suite; the data directory last (some callers drop it).
             var busArgs: [String] {
-                ["--bus-pub", "tcp://127.0.0.1:\(busPort)", "--bus-sub", "tcp://127.0.0.1:\(busPort + 1)", "--data-dir", "\(dir)/data"]
+                [
+                    "--bus-pub", "tcp://127.0.0.1:\(busPort)", "--bus-sub", "tcp://127.0.0.1:\(busPort + 1)", "--keys-dir", keysDir,
+                    "--data-dir", "\(dir)/data",
+                ]
             }
 
             /// Signs tokens with the suite's generated secret, as `posy token` would.
@@ -63,8 +67,17 @@ extension Integration {
                 c.busSub = "tcp://127.0.0.1:\(busPort + 1)"
                 c.rpc = "tcp://127.0.0.1:*"
                 c.dataDir = "\(dir)/it"
+                c.keysDir = keysDir
                 c.logLevel = .warning
                 return c
+            }
+
+            /// The keys `posy up` created for the suite.
+            var keysDir: String { "\(dir)/data/keys" }
+
+            /// A connection's CURVE role to a socket bound by `server`, proving itself as `identity`.
+            func curve(to server: String, as identity: String = "cli") throws -> ZMQCurve? {
+                try BusSecurity(keyring: SuiteKeyring.load(directory: keysDir, identity: identity)).client(of: server)
             }
 
             /// `/healthz` as an admin sees it (every instance); the public answer is only `{"status"}`.
@@ -130,6 +143,7 @@ extension Integration {
                 path: "python3",
                 [
                     script, "--bus-sub", "tcp://127.0.0.1:\(suite.busPort + 1)", "--bus-pub", "tcp://127.0.0.1:\(suite.busPort)",
+                    "--keys-dir", suite.keysDir,
                     "--expect", suite.stores.joined(separator: ","),
                 ])
             #expect(pyStatus == 0, "\(pyOut)")
@@ -235,9 +249,11 @@ extension Integration {
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let health = await suite.health().1
             var endpoints: [String: String] = [:]
+            var services: [String: String] = [:]
             var pids: [String: Int] = [:]
             for name in suite.instances + ["gateway"] {
                 endpoints[name] = suite.row(health, name)?["rpc"] as? String
+                services[name] = suite.row(health, name)?["service"] as? String
                 pids[name] = suite.row(health, name)?["pid"] as? Int
             }
             #expect(endpoints.count == suite.instances.count + 1)
@@ -256,7 +272,9 @@ extension Integration {
                 ([Data("r6".utf8), Data(RPCMethod.eventsReplay.name.utf8), validEnvelope], .badRequest),
             ]
             for (name, endpoint) in endpoints.sorted(by: { $0.key < $1.key }) {
-                let dealer = try await ZMQSocket.open(.dealer, connect: [endpoint])
+                var authenticated = ZMQSocketOptions()
+                authenticated.curve = try suite.curve(to: try #require(services[name]))
+                let dealer = try await ZMQSocket.open(.dealer, connect: [endpoint], options: authenticated)
                 for (frames, expected) in cases {
                     try await dealer.send(frames)
                     let reply = await withTaskGroup(of: [Data]?.self) { g in
@@ -283,7 +301,9 @@ extension Integration {
             }
 
             // Bus: garbage of every shape on durable and heartbeat topics.
-            let pub = try await ZMQSocket.open(.pub, connect: ["tcp://127.0.0.1:\(suite.busPort)"])
+            var publisher = ZMQSocketOptions()
+            publisher.curve = try suite.curve(to: "bus")
+            let pub = try await ZMQSocket.open(.pub, connect: ["tcp://127.0.0.1:\(suite.busPort)"], options: publisher)
             try await Task.sleep(for: .milliseconds(500))
             let garbage: [[Data]] = [
                 [Data("sys.probe".utf8)],

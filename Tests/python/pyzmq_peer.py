@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """A non-Swift Posy peer written only from docs/protocol.md, run by `make test` against a live suite.
 
-It discovers services from heartbeats, calls health/stats/events.replay over DEALER, checks the
+It proves itself with a CURVE key issued by `posy keys` (the `cli` identity in --keys-dir) and
+checks each server's key against the suite's public keys. It discovers services from heartbeats, calls health/stats/events.replay over DEALER, checks the
 envelopes it reads, and publishes a durable sys.probe as its own source (resending it several
 times, as a publisher might) and expects every service to acknowledge it exactly once.
 Exit status 0 means every check held; failures are printed.
 """
-import argparse, json, re, sys, time, uuid
+import argparse, json, os, re, sys, time, uuid
 
 import zmq
 
@@ -32,9 +33,25 @@ def check_envelope(env, durable=None):
         check(env["seq"] == 0, "ephemeral event with a seq")
 
 
-def rpc(ctx, endpoint, method, body, timeout_ms=3000):
+KEYS = {}
+
+
+def read_key(path):
+    with open(path) as f:
+        return f.read().strip().encode()
+
+
+def secure(s, server):
+    """Makes `s` a CURVE client of the socket bound by identity `server` (docs/protocol.md, "Security")."""
+    s.curve_secretkey = KEYS["secret"]
+    s.curve_publickey = KEYS["public"]
+    s.curve_serverkey = KEYS["servers"][server]
+
+
+def rpc(ctx, endpoint, method, body, timeout_ms=3000, server=None):
     s = ctx.socket(zmq.DEALER)
     s.setsockopt(zmq.LINGER, 0)
+    secure(s, server)
     s.connect(endpoint)
     rid = uuid.uuid4().hex.encode()
     s.send_multipart([rid, method.encode(), json.dumps(body).encode()])
@@ -52,12 +69,17 @@ def main():
     ap.add_argument("--bus-sub", required=True)
     ap.add_argument("--bus-pub", required=True)
     ap.add_argument("--expect", required=True, help="instances that must ack")
+    ap.add_argument("--keys-dir", required=True, help="the suite's keys: cli.key and every *.pub")
     args = ap.parse_args()
     expected = set(args.expect.split(","))
+    KEYS["secret"] = read_key(os.path.join(args.keys_dir, "cli.key"))
+    KEYS["public"] = read_key(os.path.join(args.keys_dir, "cli.pub"))
+    KEYS["servers"] = {n[:-4]: read_key(os.path.join(args.keys_dir, n)) for n in os.listdir(args.keys_dir) if n.endswith(".pub")}
     ctx = zmq.Context()
 
     sub = ctx.socket(zmq.SUB)
     sub.setsockopt(zmq.LINGER, 0)
+    secure(sub, "bus")
     sub.connect(args.bus_sub)
     sub.setsockopt(zmq.SUBSCRIBE, b"sys.heartbeat")
     sub.setsockopt(zmq.SUBSCRIBE, b"sys.probe.ack")
@@ -78,17 +100,19 @@ def main():
     for name, hb in sorted(peers.items()):
         if not hb.get("rpc"):
             continue
-        status, body = rpc(ctx, hb["rpc"], "health", {})
+        server = hb["service"]
+        status, body = rpc(ctx, hb["rpc"], "health", {}, server=server)
         check(status == "ok" and body.get("status") == "ok", f"{name} health: {status} {body}")
-        status, body = rpc(ctx, hb["rpc"], "stats", {})
+        status, body = rpc(ctx, hb["rpc"], "stats", {}, server=server)
         check(status == "ok" and isinstance(body.get("counters"), dict), f"{name} stats: {status}")
-        status, body = rpc(ctx, hb["rpc"], "no.such.method", {})
+        status, body = rpc(ctx, hb["rpc"], "no.such.method", {}, server=server)
         check(status == "error" and body.get("code") == "unknown_method", f"{name} unknown method: {body}")
 
     # Durable history over RPC: replay of sys.probe.ack from orders (posy ping has run before).
     orders = peers.get("orders")
     if orders:
-        status, batch = rpc(ctx, orders["rpc"], "events.replay", {"v": 1, "topic": "sys.probe.ack", "epoch": "", "after": 0, "limit": 100})
+        status, batch = rpc(ctx, orders["rpc"], "events.replay", {"v": 1, "topic": "sys.probe.ack", "epoch": "", "after": 0, "limit": 100},
+                            server="orders")
         check(status == "ok", f"replay status {status} {batch}")
         if status == "ok":
             seqs = [e["seq"] for e in batch["events"]]
@@ -96,12 +120,14 @@ def main():
             check(batch["head"] >= len(seqs) and batch["epoch"] == orders["epoch"], "replay head/epoch")
             for e in batch["events"]:
                 check_envelope(e, durable=True)
-        status, body = rpc(ctx, orders["rpc"], "events.replay", {"v": 1, "topic": "sys.probe.ack", "epoch": "not-this-one", "after": 0, "limit": 1})
+        status, body = rpc(ctx, orders["rpc"], "events.replay", {"v": 1, "topic": "sys.probe.ack", "epoch": "not-this-one", "after": 0, "limit": 1},
+                           server="orders")
         check(status == "error" and body.get("code") == "epoch_mismatch", f"epoch mismatch: {body}")
 
     # Be a durable source: our own epoch, seq 1, resent until acknowledged.
     pub = ctx.socket(zmq.PUB)
     pub.setsockopt(zmq.LINGER, 0)
+    secure(pub, "bus")
     pub.connect(args.bus_pub)
     probe_id = str(uuid.uuid4())
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import PosyAuth
+import PosyCore
 import PosySchema
+import PosyZMQ
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -30,6 +32,8 @@ struct BenchSuite {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-bench-\(name)-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let secret = UUID().uuidString
+        // CURVE on, as in production: every process's key pair in <dir>/keys.
+        try SuiteKeyring.create(directory: (dir as NSString).appendingPathComponent("keys"), identities: SuiteKeyring.suiteIdentities)
         let ports = try (0..<(4 + services.count)).map { _ in try freePort() }
         let (bus, busSub, http) = ("tcp://127.0.0.1:\(ports[0])", "tcp://127.0.0.1:\(ports[1])", ports[3])
         let common = ["--bus-pub", bus, "--bus-sub", busSub, "--data-dir", dir, "--log-level", "warning"]
@@ -42,7 +46,15 @@ struct BenchSuite {
         }
         let expect = ([ServiceName.bus] + parsed.map(\.instance)).joined(separator: ",")
         let launch =
-            [("posy-bus", ["--frontend", bus, "--backend", busSub, "--rpc", "tcp://127.0.0.1:\(ports[2])", "--log-level", "warning"])]
+            [
+                (
+                    "posy-bus",
+                    [
+                        "--frontend", bus, "--backend", busSub, "--rpc", "tcp://127.0.0.1:\(ports[2])", "--log-level", "warning",
+                        "--data-dir", dir,
+                    ]
+                )
+            ]
             + parsed.enumerated().map { i, s in (s.exe, s.args + common + ["--rpc", "tcp://127.0.0.1:\(ports[4 + i])"]) }
             + [
                 (
@@ -80,6 +92,12 @@ struct BenchSuite {
     static let order = Data(
         #"{"shopId":"s1","customer":{"id":"c1","name":"Mei"},"recipient":{"name":"Mother","address":"12 Garden Rd","lat":31.23,"lon":121.47},"items":[{"name":"carnations","quantity":12}],"cardMessage":"For the best mum","window":{"start":"2026-05-10T10:00:00Z","end":"2026-05-10T12:00:00Z"}}"#
             .utf8)
+
+    /// A connection's CURVE role to a socket bound by `server`, as the `cli` identity.
+    func curve(to server: String) throws -> ZMQCurve? {
+        try BusSecurity(keyring: SuiteKeyring.load(directory: (dir as NSString).appendingPathComponent("keys"), identity: ServiceName.cli))
+            .client(of: server)
+    }
 
     func staffToken() throws -> String { try signer.mint(sub: "bench-staff", role: .staff, shop: "s1", ttl: 3600) }
 

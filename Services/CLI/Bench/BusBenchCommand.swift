@@ -21,6 +21,8 @@ public struct BusBenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("batch"), help: "Events per producer write.") var batch = 1
     @Option(name: .customLong("payload"), help: "Payload bytes.") var payload = 100
     @Flag(name: .customLong("json"), help: "Print JSON.") var json = false
+    @Flag(name: .customLong("insecure-bus"), help: "Only the runs without CURVE (by default both, and their ratio).")
+    var insecureOnly = false
 
     public init() {}
 
@@ -41,23 +43,11 @@ public struct BusBenchCommand: AsyncParsableCommand {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var o = ZMQSocketOptions()
-        o.sendHighWaterMark = 1_000_000
-        o.receiveHighWaterMark = 1_000_000
-        let proxy = try await ZMQProxy.start(
-            frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: o,
-            backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: o)
-        let front = proxy.frontendEndpoints[0]
-        let back = proxy.backendEndpoints[0]
+        // CURVE first (the default), then the same runs without it, for the ratio.
         var results: [Result] = []
-        let raw = RawBench(front: front, back: back, payload: payload)
-        results.append(try await raw.throughput(count: count))
-        results.append(try await raw.latency(rate: rate, seconds: seconds))
-        let durable = try await DurableBench.start(front: front, back: back, dir: dir, payload: payload)
-        results.append(try await durable.throughput(count: count, producers: producers, batch: batch))
-        results.append(try await durable.latency(rate: rate, seconds: seconds))
-        await durable.stop()
-        await proxy.terminate()
+        for secure in insecureOnly ? [false] : [true, false] {
+            results += try await runs(secure: secure, dir: (dir as NSString).appendingPathComponent(secure ? "curve" : "insecure"))
+        }
         if json {
             print(String(decoding: try JSON.encode(results), as: UTF8.self))
         } else {
@@ -70,9 +60,58 @@ public struct BusBenchCommand: AsyncParsableCommand {
                 ])
             }
             print(TextTable.render(rows))
+            let first = results.count == 8 ? 4 : 0  // the insecure runs
             print(
-                "durable throughput is \(String(format: "%.2f", results[2].eventsPerSecond / max(1, results[0].eventsPerSecond)))x raw ZeroMQ; payload \(payload) B, \(ProcessInfo.processInfo.activeProcessorCount) cores, malloc arenas: \(arenas.map(String.init) ?? "glibc default")"
+                "durable throughput is \(String(format: "%.2f", results[first + 2].eventsPerSecond / max(1, results[first].eventsPerSecond)))x raw ZeroMQ; payload \(payload) B, \(ProcessInfo.processInfo.activeProcessorCount) cores, malloc arenas: \(arenas.map(String.init) ?? "glibc default")"
             )
+            if results.count == 8 {
+                print(
+                    "CURVE / insecure: durable throughput \(String(format: "%.2f", results[2].eventsPerSecond / max(1, results[6].eventsPerSecond)))x, durable p99 at \(rate)/s \(String(format: "%.2f", (results[3].p99Ms ?? 0) / max(0.001, results[7].p99Ms ?? 0)))x, raw throughput \(String(format: "%.2f", results[0].eventsPerSecond / max(1, results[4].eventsPerSecond)))x"
+                )
+            }
+        }
+    }
+
+    /// The four runs (raw and durable, throughput and latency) through a forwarder in this process,
+    /// with CURVE (keys made in `dir`, the forwarder admitting them) or without.
+    func runs(secure: Bool, dir: String) async throws -> [Result] {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let keysDir = (dir as NSString).appendingPathComponent("keys")
+        var busSecurity = BusSecurity.insecure
+        var benchSecurity = BusSecurity.insecure
+        var authenticator: ZMQAuthenticator?
+        if secure {
+            try SuiteKeyring.create(directory: keysDir, identities: [ServiceName.bus, "bench"])
+            busSecurity = BusSecurity(keyring: try SuiteKeyring.load(directory: keysDir, identity: ServiceName.bus))
+            benchSecurity = BusSecurity(keyring: try SuiteKeyring.load(directory: keysDir, identity: "bench"))
+            authenticator = try await ZMQAuthenticator.bind(keys: try SuiteKeyring.publicKeys(directory: keysDir))
+        }
+        let answering = Task { [authenticator] in await authenticator?.run() }
+        var o = ZMQSocketOptions()
+        o.sendHighWaterMark = 1_000_000
+        o.receiveHighWaterMark = 1_000_000
+        o.curve = busSecurity.server
+        let proxy = try await ZMQProxy.start(
+            frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: o,
+            backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: o)
+        let front = proxy.frontendEndpoints[0]
+        let back = proxy.backendEndpoints[0]
+        let mode = secure ? "curve" : "insecure"
+        var results: [Result] = []
+        let raw = RawBench(front: front, back: back, payload: payload, curve: try benchSecurity.client(of: ServiceName.bus))
+        results.append(try await raw.throughput(count: count))
+        results.append(try await raw.latency(rate: rate, seconds: seconds))
+        let durable = try await DurableBench.start(front: front, back: back, dir: dir, keysDir: secure ? keysDir : nil, payload: payload)
+        results.append(try await durable.throughput(count: count, producers: producers, batch: batch))
+        results.append(try await durable.latency(rate: rate, seconds: seconds))
+        await durable.stop()
+        await proxy.terminate()
+        await authenticator?.close()
+        answering.cancel()
+        return results.map { r in
+            var r = r
+            r.name = "\(mode) \(r.name)"
+            return r
         }
     }
 }
@@ -105,6 +144,7 @@ struct RawBench {
     let front: String
     let back: String
     let payload: Int
+    let curve: ZMQCurve?
 
     func frames(_ i: Int) -> [Data] {
         var d = Data(count: max(16, payload))
@@ -116,7 +156,9 @@ struct RawBench {
     func connect() async throws -> (ZMQSocket, ZMQSocket) {
         var po = ZMQSocketOptions()
         po.sendHighWaterMark = 1_000_000
+        po.curve = curve
         var so = ZMQSocketOptions()
+        so.curve = curve
         so.receiveHighWaterMark = 1_000_000
         so.inboxCapacity = 100_000
         so.subscriptions = ["raw."]
@@ -228,8 +270,10 @@ struct DurableBench {
     let recorder: Locked<LatencyRecorder>
     let applied: Locked<Int>
 
-    static func start(front: String, back: String, dir: String, payload: Int) async throws -> DurableBench {
+    static func start(front: String, back: String, dir: String, keysDir: String?, payload: Int) async throws -> DurableBench {
         var o = ServiceConfig()
+        o.keysDir = keysDir
+        o.insecureBus = keysDir == nil
         o.busPub = front
         o.busSub = back
         o.dataDir = dir

@@ -57,7 +57,9 @@ public struct LocationBenchCommand: AsyncParsableCommand {
         let concurrency = self.concurrency
         // Ingest over RPC: couriers 0..<ingestCouriers, each batch later in device time than the last.
         let cpu0 = ProcessCPU.total(locationPids)
-        let (rpcAccepted, rpcElapsed) = try await RPCClient.withClients(Array(repeating: rpcEndpoint, count: concurrency)) { clients in
+        let (rpcAccepted, rpcElapsed) = try await RPCClient.withClients(
+            Array(repeating: rpcEndpoint, count: concurrency), curve: try suite.curve(to: ServiceName.location)
+        ) { clients in
             try await ingestPhase { slot, round in
                 let courier = slot + concurrency * (round % 4)
                 let caller = RPCCaller(sub: "k\(courier)", role: "courier", shop: "s1")

@@ -107,7 +107,8 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
         let cpu0 = ProcessCPU.total([notifyPid])
         let resumed = ContinuousClock.now
         kill(notifyPid, SIGCONT)
-        let inAppDone = try await RPCClient.withClient(endpoint) { client -> ContinuousClock.Instant? in
+        let inAppDone = try await RPCClient.withClient(endpoint, curve: try suite.curve(to: ServiceName.notify)) {
+            client -> ContinuousClock.Instant? in
             var inAppDone: ContinuousClock.Instant?
             let deadline = ContinuousClock.now + .seconds(300)
             while ContinuousClock.now < deadline {

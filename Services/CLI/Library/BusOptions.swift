@@ -1,5 +1,6 @@
 import ArgumentParser
 import PosyCore
+import PosySchema
 
 /// Where CLI tools meet the bus.
 public struct BusOptions: ParsableArguments, Sendable {
@@ -9,6 +10,12 @@ public struct BusOptions: ParsableArguments, Sendable {
     var busSub: String?
     @Option(name: .customLong("data-dir"), help: "Data directory (env POSY_DATA_DIR, default ./data).")
     var dataDir: String?
+    @Option(
+        name: .customLong("keys-dir"),
+        help: "The suite's keys: cli.key and every *.pub (env POSY_KEYS_DIR, default <data-dir>/keys).")
+    var keysDir: String?
+    @Flag(name: .customLong("insecure-bus"), help: "The suite runs without CURVE (env POSY_INSECURE_BUS=1).")
+    var insecureBus = false
 
     public init() {}
 
@@ -20,6 +27,11 @@ public struct BusOptions: ParsableArguments, Sendable {
         c.dataDir = Environment.resolve(dataDir, "POSY_DATA_DIR", c.dataDir)
         c.rpc = "tcp://127.0.0.1:*"
         c.logLevel = Environment.string("POSY_LOG_LEVEL").flatMap { .init(rawValue: $0) } ?? .warning
+        c.keysDir = keysDir ?? Environment.string("POSY_KEYS_DIR")
+        c.insecureBus = insecureBus || Environment.string("POSY_INSECURE_BUS") == "1"
         return c
     }
+
+    /// The tool's security: the `cli` identity's keys (or none with --insecure-bus).
+    func security() throws -> BusSecurity { try config.security(identity: ServiceName.cli) }
 }

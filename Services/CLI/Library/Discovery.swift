@@ -6,11 +6,12 @@ import PosySchema
 /// Listens to heartbeats for a moment to learn which processes are up (for `status`); callers then
 /// reach them with scoped clients (`RPCClient.withClient`).
 enum Discovery {
-    static func peers(busSub: String, listen: Duration) async throws -> Directory {
+    static func peers(busSub: String, security: BusSecurity, listen: Duration) async throws -> Directory {
         let directory = Directory()
         // No durable topics: the subscriber replays nothing, so its pool stays empty.
         let subscriber = try await EventSubscriber(
-            busSub: busSub, store: nil, durable: [], directory: directory, pool: RPCClientPool(), metrics: Metrics(),
+            busSub: busSub, security: security, store: nil, durable: [], directory: directory, pool: RPCClientPool(security: security),
+            metrics: Metrics(),
             logger: Logger(label: "posy"))
         await withDiscardingTaskGroup { group in
             group.addTask { await subscriber.run() }

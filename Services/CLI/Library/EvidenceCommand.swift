@@ -43,13 +43,14 @@ public struct EvidenceCommand: AsyncParsableCommand {
                 let secret = try? SuiteSecret.load(dataDir: bus.config.dataDir, create: false)
                 result = EvidenceChain.verify(orderId: orderId, records, head: head, seal: secret.map { EvidenceSeal(secret: $0) })
             } else {
-                let directory = try await Discovery.peers(busSub: bus.config.busSub, listen: .milliseconds(1500))
+                let security = try bus.security()
+                let directory = try await Discovery.peers(busSub: bus.config.busSub, security: security, listen: .milliseconds(1500))
                 guard let receipts = directory.peer(ServiceName.receipts) else {
                     print("posy-receipts is not heartbeating on \(bus.config.busSub): is the suite running? (or use --db)")
                     throw ExitCode(1)
                 }
                 do {
-                    result = try await RPCClient.withClient(receipts.heartbeat.rpc) {
+                    result = try await RPCClient.withClient(receipts.heartbeat.rpc, curve: try security.client(of: ServiceName.receipts)) {
                         try await $0.call(
                             ReceiptsRPC.evidenceVerify,
                             ReceiptsRPC.OrderRef(caller: RPCCaller(service: ServiceName.cli), orderId: orderId), timeout: .seconds(5))

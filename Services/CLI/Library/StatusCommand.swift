@@ -37,7 +37,8 @@ public struct StatusCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let o = bus.config
-        let directory = try await Discovery.peers(busSub: o.busSub, listen: .milliseconds(Int(listen * 1000)))
+        let security = try bus.security()
+        let directory = try await Discovery.peers(busSub: o.busSub, security: security, listen: .milliseconds(Int(listen * 1000)))
         var rows: [Row] = []
         for peer in directory.all where peer.heartbeat.service != ServiceName.cli {
             let hb = peer.heartbeat
@@ -45,7 +46,7 @@ public struct StatusCommand: AsyncParsableCommand {
                 instance: hb.instance, service: hb.service, status: "unreachable", version: hb.version, rpc: hb.rpc,
                 pid: hb.pid, heartbeatAgeSeconds: peer.age, detail: "")
             do {
-                let report = try await RPCClient.withClient(hb.rpc) {
+                let report = try await RPCClient.withClient(hb.rpc, curve: try security.client(of: hb.service)) {
                     try await $0.call(RPCMethod.health, EmptyBody(), timeout: .seconds(1))
                 }
                 row.status = report.status

@@ -22,6 +22,11 @@ public struct SuiteLayout: Sendable {
     public var gatewayExtra: [String] = []
     /// More flags for posy-notify (`--allow-local-targets`).
     public var notifyExtra: [String] = []
+    /// Every process without CURVE (`--insecure-bus`).
+    public var insecureBus = false
+
+    /// Where the suite's keys are.
+    public var keysDir: String { (dataDir as NSString).appendingPathComponent("keys") }
 
     public init() {}
 
@@ -37,13 +42,14 @@ public struct SuiteLayout: Sendable {
 
     public var children: [Child] {
         func rpc(_ port: Int) -> [String] { ["--rpc", "tcp://\(host):\(port)"] }
-        let common = ["--bus-pub", busPub, "--bus-sub", busSub, "--data-dir", dataDir]
+        let security = insecureBus ? ["--insecure-bus"] : ["--keys-dir", keysDir]
+        let common = ["--bus-pub", busPub, "--bus-sub", busSub, "--data-dir", dataDir] + security
         var list = [
             Child(
                 name: ServiceName.bus, executable: "posy-bus",
                 arguments: [
                     "--frontend", busPub, "--backend", busSub, "--data-dir", dataDir,
-                ] + rpc(busPort + 2)),
+                ] + security + rpc(busPort + 2)),
             Child(
                 name: ServiceName.orders, executable: "posy-orders",
                 arguments: common + rpc(rpcBase)

@@ -23,6 +23,7 @@ public struct TailCommand: AsyncParsableCommand {
 
     public func run() async throws {
         var options = ZMQSocketOptions()
+        options.curve = try bus.security().client(of: ServiceName.bus)
         options.subscriptions = [prefix]
         let socket = try await ZMQSocket.open(.sub, connect: [bus.config.busSub], options: options, name: "tail")
         var printed = 0

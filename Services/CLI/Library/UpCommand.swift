@@ -34,6 +34,10 @@ public struct UpCommand: AsyncParsableCommand {
         name: .customLong("allow-local-targets"),
         help: "Let webhooks call loopback and private addresses: local test sinks only (env POSY_ALLOW_LOCAL_TARGETS=1).")
     var allowLocalTargets = false
+    @Flag(
+        name: .customLong("insecure-bus"),
+        help: "Run every process without CURVE: anyone who reaches a port is the suite. Benchmarks only (env POSY_INSECURE_BUS=1).")
+    var insecureBus = false
     @Flag(name: .customLong("no-color"), help: "Plain log prefixes (also when NO_COLOR is set or output is not a terminal).")
     var noColor = false
 
@@ -53,6 +57,7 @@ public struct UpCommand: AsyncParsableCommand {
         layout.shards = shards
         layout.dataDir = Environment.resolve(dataDir, "POSY_DATA_DIR", "./data")
         layout.notifyExtra = allowLocalTargets ? ["--allow-local-targets"] : []
+        layout.insecureBus = insecureBus || Environment.string("POSY_INSECURE_BUS") == "1"
         layout.gatewayExtra = (rateLimit.map { ["--rate-limit", "\($0)"] } ?? []) + (rateBurst.map { ["--rate-burst", "\($0)"] } ?? [])
         let bin = binDir ?? Self.ownDirectory()
         for child in layout.children
@@ -61,6 +66,13 @@ public struct UpCommand: AsyncParsableCommand {
         }
         try FileManager.default.createDirectory(atPath: layout.dataDir, withIntermediateDirectories: true)
         _ = try SuiteSecret.load(dataDir: layout.dataDir)
+        if !layout.insecureBus {
+            // Each process's CURVE key pair on first run; kept thereafter (docs/operations.md, "Keys").
+            let created = try SuiteKeyring.create(directory: layout.keysDir, identities: SuiteKeyring.suiteIdentities)
+            if !created.isEmpty { print("posy up: created CURVE keys in \(layout.keysDir) for \(created.joined(separator: ", "))") }
+        } else {
+            print("posy up: WARNING --insecure-bus: ZeroMQ without CURVE, anyone who reaches a bus or RPC port is the suite")
+        }
 
         let colored = !noColor && Environment.string("NO_COLOR") == nil && isatty(STDOUT_FILENO) == 1
         let output = OutputSink(colored: colored)

@@ -8,7 +8,8 @@ struct PosyMain: AsyncParsableCommand {
         commandName: "posy",
         abstract: "Posy operator CLI: run the suite, check it, watch the bus, mint tokens, benchmark.",
         subcommands: [
-            UpCommand.self, StatusCommand.self, PingCommand.self, TailCommand.self, TokenCommand.self, EvidenceCommand.self,
+            UpCommand.self, StatusCommand.self, PingCommand.self, TailCommand.self, TokenCommand.self, KeysCommand.self,
+            EvidenceCommand.self,
             BenchForwardCommand.self, DevCommand.self,
         ])
 }

@@ -52,6 +52,7 @@ final class StreamHub: Service, Sendable {
 
     func run() async throws {
         var options = ZMQSocketOptions()
+        options.curve = try host.security.client(of: ServiceName.bus)
         options.subscriptions = [""]
         options.receiveHighWaterMark = 100_000
         let sub = try await ZMQSocket.open(.sub, connect: [host.busSub], options: options, name: "stream-sub")

@@ -56,7 +56,7 @@ public struct SuiteMonitor: Sendable {
             return row
         }
         do {
-            let client = try await host.pool.client(hb.rpc)
+            let client = try await host.pool.client(hb.rpc, identity: hb.service)
             let report = try await client.call(
                 RPCMethod.health, EmptyBody(),
                 timeout: .seconds(1))
@@ -78,7 +78,7 @@ public struct SuiteMonitor: Sendable {
                         return (name, host.statsReport())
                     }
                     guard let peer = host.directory.peer(name), peer.age <= Self.heartbeatDeadline,
-                        let client = try? await host.pool.client(peer.heartbeat.rpc)
+                        let client = try? await host.pool.client(peer.heartbeat.rpc, identity: peer.heartbeat.service)
                     else { return (name, nil) }
                     return (
                         name,

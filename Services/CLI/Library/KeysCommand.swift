@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import PosyCore
+
+/// `posy keys`: the suite's CURVE keys (docs/operations.md, "Keys"). `create` makes a key pair for
+/// each identity that has none; `list` prints every identity's public key, to copy to other hosts.
+public struct KeysCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "The suite's CURVE keys: create them, list the public ones.", subcommands: [Create.self, List.self])
+
+    public init() {}
+
+    struct Location: ParsableArguments {
+        @Option(name: .customLong("keys-dir"), help: "Where the keys are (env POSY_KEYS_DIR, default <data-dir>/keys).")
+        var keysDir: String?
+        @Option(name: .customLong("data-dir"), help: "Data directory (env POSY_DATA_DIR, default ./data).")
+        var dataDir: String?
+
+        var directory: String {
+            keysDir ?? Environment.string("POSY_KEYS_DIR")
+                ?? (Environment.resolve(dataDir, "POSY_DATA_DIR", "./data") as NSString).appendingPathComponent("keys")
+        }
+    }
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a key pair for each identity without one (default: every service and cli); existing keys are kept.")
+        @OptionGroup var location: Location
+        @Argument(help: "Identities (lower-case letters, digits and '-').")
+        var identities: [String] = []
+
+        func run() throws {
+            let names = identities.isEmpty ? SuiteKeyring.suiteIdentities : identities
+            do {
+                let created = try SuiteKeyring.create(directory: location.directory, identities: names)
+                for name in names {
+                    print("\(name): \(created.contains(name) ? "created" : "kept") \(location.directory)/\(name).key (secret), \(name).pub")
+                }
+            } catch {
+                print(error.description)
+                throw ExitCode(2)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print every identity's public key.")
+        @OptionGroup var location: Location
+
+        func run() throws {
+            do {
+                for (identity, key) in try SuiteKeyring.publicKeys(directory: location.directory).sorted(by: { $0.key < $1.key }) {
+                    print("\(identity)\t\(key)")
+                }
+            } catch {
+                print(error.description)
+                throw ExitCode(2)
+            }
+        }
+    }
+}

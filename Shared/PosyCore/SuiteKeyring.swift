@@ -1,0 +1,105 @@
+import Foundation
+import PosyZMQ
+
+/// The suite's CURVE keys as a process sees them (docs/operations.md, "Keys"): its own pair, from
+/// `<dir>/<identity>.key` (the secret, mode 0600, only on the host that runs the identity), and
+/// every identity's public key, from the `<dir>/*.pub` files every host shares. An identity is a
+/// service (`orders`; messaging's shards share `messaging`), `cli` for the `posy` tool, or any name
+/// an operator issues a key for.
+public struct SuiteKeyring: Sendable {
+    public let directory: String
+    public let identity: String
+    public let own: ZMQCurveKeyPair
+    /// Identity → Z85 public key.
+    public let known: [String: String]
+
+    /// The identities `posy up` creates keys for.
+    public static let suiteIdentities = [
+        "bus", "orders", "messaging", "location", "receipts", "notify", "gateway", "cli",
+    ]
+
+    /// The keyring of `identity` in `directory`.
+    public static func load(directory: String, identity: String) throws(KeyringError) -> SuiteKeyring {
+        try check(identity)
+        let secretPath = path(directory, identity, "key")
+        guard FileManager.default.fileExists(atPath: secretPath) else { throw .missing(path: secretPath) }
+        if let mode = (try? FileManager.default.attributesOfItem(atPath: secretPath))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            throw .exposed(path: secretPath)
+        }
+        guard let pair = ZMQCurveKeyPair(secretKey: try read(secretPath)) else { throw .invalid(path: secretPath) }
+        var known = try publicKeys(directory: directory)
+        known[identity] = pair.publicKey
+        return SuiteKeyring(directory: directory, identity: identity, own: pair, known: known)
+    }
+
+    /// Every `<identity>.pub` in `directory`.
+    public static func publicKeys(directory: String) throws(KeyringError) -> [String: String] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw .io("cannot list \(directory): \(error.localizedDescription)")
+        }
+        var keys: [String: String] = [:]
+        for name in names where name.hasSuffix(".pub") {
+            let identity = String(name.dropLast(4))
+            guard isIdentity(identity) else { continue }
+            let file = path(directory, identity, "pub")
+            let key = try read(file)
+            guard ZMQCurveKeyPair.isKey(key) else { throw .invalid(path: file) }
+            keys[identity] = key
+        }
+        return keys
+    }
+
+    /// Creates a key pair for each identity that has none (the secret 0600, the directory 0700);
+    /// returns the identities it created keys for. Existing keys are never replaced.
+    @discardableResult
+    public static func create(directory: String, identities: [String]) throws(KeyringError) -> [String] {
+        for identity in identities { try check(identity) }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .io("cannot create \(directory): \(error.localizedDescription)")
+        }
+        var created: [String] = []
+        for identity in identities where !FileManager.default.fileExists(atPath: path(directory, identity, "key")) {
+            let pair: ZMQCurveKeyPair
+            do {
+                pair = try ZMQCurveKeyPair.generate()
+            } catch {
+                throw .io("cannot generate a key: \(error)")
+            }
+            try write(pair.secretKey + "\n", to: path(directory, identity, "key"), mode: 0o600)
+            try write(pair.publicKey + "\n", to: path(directory, identity, "pub"), mode: 0o644)
+            created.append(identity)
+        }
+        return created
+    }
+
+    public static func isIdentity(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 40
+            && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+    }
+
+    static func check(_ identity: String) throws(KeyringError) {
+        guard isIdentity(identity) else { throw .badIdentity(identity) }
+    }
+
+    static func path(_ directory: String, _ identity: String, _ ext: String) -> String {
+        (directory as NSString).appendingPathComponent("\(identity).\(ext)")
+    }
+
+    static func read(_ path: String) throws(KeyringError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .io("cannot read \(path)") }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func write(_ text: String, to path: String, mode: Int) throws(KeyringError) {
+        // Created with its mode, never readable by others in between.
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
+            throw .io("cannot write \(path)")
+        }
+    }
+}
