@@ -1,0 +1,71 @@
+import Foundation
+import PosyCore
+import PosySchema
+import PosyZMQ
+import Testing
+
+extension Integration {
+    /// Zero trust inside the suite, tried from outside with pyzmq (docs/protocol.md, "Security"):
+    /// without a key the suite issued, the bus and every RPC port are closed.
+    @Suite(.serialized) struct SecurityTests {
+        @Test(.timeLimit(.minutes(3)))
+        func withoutAnIssuedKeyTheBusAndRPCAreClosed() async throws {
+            let suite = try SuiteTests.Suite("intruder")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            // The suite's own view of probe acknowledgements, to see whether a forged probe was applied.
+            var listening = ZMQSocketOptions()
+            listening.curve = try suite.curve(to: ServiceName.bus)
+            listening.subscriptions = [Topic.probeAck]
+            let acks = try await ZMQSocket.open(.sub, connect: ["tcp://127.0.0.1:\(suite.busPort + 1)"], options: listening)
+            let heard = Locked<[String]>([])
+            let listener = Task {
+                while let batch = await acks.inbox.next(max: 64) {
+                    for frames in batch where frames.count == 2 {
+                        if let ack = try? EnvelopeCodec.decode(frames[1]).decode(ProbeAck.self) {
+                            heard.withLock { $0.append(ack.probeId) }
+                        }
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+
+            var forged: [String] = []
+            let script = Harness.packageRoot.appendingPathComponent("Tests/python/intruder.py").path
+            for key in ["none", "stranger"] {
+                let (status, out) = try await Harness.run(
+                    path: "python3",
+                    [
+                        script, "--bus-sub", "tcp://127.0.0.1:\(suite.busPort + 1)", "--bus-pub", "tcp://127.0.0.1:\(suite.busPort)",
+                        "--rpc", "tcp://127.0.0.1:\(suite.rpcBase)", "--public-keys", suite.keysDir, "--key", key,
+                    ], timeout: .seconds(60))
+                #expect(status == 0, "\(out)")
+                let line = try #require(out.split(separator: "\n").last(where: { $0.hasPrefix("{") }), "\(out)")
+                let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                #expect(report["busMessages"] as? Int == 0, "\(key): read the bus: \(report)")
+                #expect(report["rpcReplies"] as? Int == 0, "\(key): answered over RPC: \(report)")
+                forged.append(try #require(report["probe"] as? String))
+            }
+            // The suite's own tool, with its issued key, is acknowledged; the forged probes never were.
+            let (pingStatus, pingOut) = try await Harness.run("posy", ["ping", "--expect", "orders", "--timeout", "20"] + suite.busArgs)
+            #expect(pingStatus == 0, "\(pingOut)")
+            try await Task.sleep(for: .seconds(1))
+            #expect(!heard.value.isEmpty, "no acknowledgement heard at all: the listener proves nothing")
+            #expect(heard.value.allSatisfy { !forged.contains($0) }, "a forged probe was applied")
+            listener.cancel()
+            await acks.close()
+
+            // The refusals are counted where they happened.
+            let orders = try await RPCClient.withClient("tcp://127.0.0.1:\(suite.rpcBase)", curve: try suite.curve(to: ServiceName.orders))
+            {
+                try await $0.call(RPCMethod.stats, EmptyBody())
+            }
+            #expect((orders.counters["zap_refused"] ?? 0) >= 1, "\(orders.counters)")
+            let bus = try await RPCClient.withClient("tcp://127.0.0.1:\(suite.busPort + 2)", curve: try suite.curve(to: ServiceName.bus)) {
+                try await $0.call(RPCMethod.stats, EmptyBody())
+            }
+            #expect((bus.counters["zap_refused"] ?? 0) >= 2, "\(bus.counters)")
+            #expect(await suite.waitHealthy(.seconds(5)))
+            #expect(await suite.stop())
+        }
+    }
+}
