@@ -1,21 +1,36 @@
 import CZeroMQ
 import Foundation
+import Synchronization
 
-/// A steerable `zmq_proxy` between a frontend and backend socket on its own thread (the bus forwarder).
+/// A forwarder between a frontend and a backend socket on its own thread (the bus's XSUB → XPUB).
 ///
-/// The proxy owns both sockets; ``terminate()`` stops it through its control socket and the sockets close.
+/// It does what `zmq_proxy` does — whole messages, zero-copy, subscriptions flowing back — and one
+/// thing `zmq_proxy` cannot: every message read on the frontend is shown to a ``Filter`` with the
+/// `User-Id` of the connection it came from, and goes on only if the filter says so
+/// (docs/protocol.md, "Security"). The proxy owns both sockets; ``terminate()`` stops it.
 public final class ZMQProxy: Sendable {
+    /// Decides whether a message read on the frontend is forwarded: the peer's ZAP `User-Id` (empty
+    /// without one) and the message's frames, valid only during the call. Runs on the proxy's thread.
+    public typealias Filter = @Sendable (_ peer: String, _ frames: [UnsafeRawBufferPointer]) -> Bool
+
     private let control: ZMQSocket
+    private let counters: Counters
     public let frontendEndpoints: [String]
     public let backendEndpoints: [String]
+
+    /// A message with more frames than this is dropped whole (no Posy message has more than four).
+    static let maxFrames = 16
+    /// Messages forwarded from one side before the other side gets its turn.
+    static let batch = 1_024
 
     /// Binds both sides and starts forwarding. Throws if either bind fails.
     public static func start(
         frontend: ZMQSocketType, bind frontendBind: [String], options frontendOptions: ZMQSocketOptions,
         backend: ZMQSocketType, bind backendBind: [String], options backendOptions: ZMQSocketOptions,
-        context: ZMQContext = .shared
+        context: ZMQContext = .shared, filter: Filter? = nil
     ) async throws -> ZMQProxy {
         let controlAddress = "inproc://posy-proxy-control-\(UUID().uuidString)"
+        let counters = Counters()
         let result: ([String], [String]) = try await withCheckedThrowingContinuation { c in
             let thread = Thread {
                 let ctx = context.handle
@@ -44,7 +59,7 @@ public final class ZMQProxy: Sendable {
                     be.append(ZMQSocketLoop.lastEndpoint(b) ?? e)
                 }
                 c.resume(returning: (fe, be))
-                zmq_proxy_steerable(f, b, nil, ctl)
+                forward(frontend: f, backend: b, control: ctl, filter: filter, counters: counters)
                 zmq_close(f)
                 zmq_close(b)
                 zmq_close(ctl)
@@ -53,36 +68,136 @@ public final class ZMQProxy: Sendable {
             thread.start()
         }
         let control = try await ZMQSocket.open(.pair, connect: [controlAddress], context: context, name: "proxy-ctl")
-        return ZMQProxy(control: control, frontend: result.0, backend: result.1)
+        return ZMQProxy(control: control, counters: counters, frontend: result.0, backend: result.1)
     }
 
-    private init(control: ZMQSocket, frontend: [String], backend: [String]) {
+    private init(control: ZMQSocket, counters: Counters, frontend: [String], backend: [String]) {
         self.control = control
+        self.counters = counters
         self.frontendEndpoints = frontend
         self.backendEndpoints = backend
     }
 
-    /// Message and byte counters of both sides, from libzmq's `STATISTICS` command.
-    public func statistics() async throws -> ProxyStatistics {
-        try await control.send([Data("STATISTICS".utf8)])
-        guard let reply = await control.inbox.next(), reply.count == 8 else {
-            throw ZMQError.closed("zmq_proxy STATISTICS")
-        }
-        let v = reply.map { f in f.count == 8 ? f.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } : 0 }
-        return ProxyStatistics(
-            frontendMessagesIn: v[0], frontendBytesIn: v[1], frontendMessagesOut: v[2], frontendBytesOut: v[3],
-            backendMessagesIn: v[4], backendBytesIn: v[5], backendMessagesOut: v[6], backendBytesOut: v[7])
-    }
+    /// Message and byte counters of both sides, and the messages the filter refused.
+    public var statistics: ProxyStatistics { counters.snapshot() }
 
     /// Stops forwarding; both sockets close.
     public func terminate() async {
         try? await control.send([Data("TERMINATE".utf8)])
         await control.close()
     }
+
+    /// The loop: waits on the three sockets, moves whole messages across until the control socket says stop.
+    static func forward(
+        frontend f: UnsafeMutableRawPointer, backend b: UnsafeMutableRawPointer, control ctl: UnsafeMutableRawPointer,
+        filter: Filter?, counters: Counters
+    ) {
+        let parts = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: maxFrames + 1)
+        defer { parts.deallocate() }
+        var items = [zmq_pollitem_t](repeating: zmq_pollitem_t(), count: 3)
+        for (i, s) in [ctl, f, b].enumerated() {
+            items[i].socket = s
+            items[i].events = Int16(ZMQ_POLLIN)
+        }
+        while true {
+            for i in 0..<3 { items[i].revents = 0 }
+            if zmq_poll(&items, 3, -1) < 0 {
+                if zmq_errno() == posy_zmq_eintr() { continue }
+                return  // ETERM
+            }
+            if items[0].revents & Int16(ZMQ_POLLIN) != 0 { return }  // TERMINATE (the only command)
+            if items[1].revents & Int16(ZMQ_POLLIN) != 0 {
+                if !move(from: f, to: b, parts: parts, filter: filter, side: counters.front, counters: counters) { return }
+            }
+            if items[2].revents & Int16(ZMQ_POLLIN) != 0 {
+                if !move(from: b, to: f, parts: parts, filter: nil, side: counters.back, counters: counters) { return }
+            }
+        }
+    }
+
+    /// Moves up to ``batch`` waiting messages from `src` to `dst`. False when the context terminated.
+    static func move(
+        from src: UnsafeMutableRawPointer, to dst: UnsafeMutableRawPointer, parts: UnsafeMutablePointer<zmq_msg_t>,
+        filter: Filter?, side: Counters.Side, counters: Counters
+    ) -> Bool {
+        for _ in 0..<batch {
+            var count = 0
+            var bytes = 0
+            var oversized = false
+            while true {  // one whole message; frames past the first are already here
+                let slot = parts + min(count, maxFrames)
+                zmq_msg_init(slot)
+                let rc = zmq_msg_recv(slot, src, count == 0 ? ZMQ_DONTWAIT : 0)
+                if rc < 0 {
+                    zmq_msg_close(slot)
+                    for i in 0..<min(count, maxFrames) { zmq_msg_close(parts + i) }
+                    return zmq_errno() != posy_zmq_eterm()
+                }
+                bytes += Int(rc)
+                let more = zmq_msg_more(slot) != 0
+                if count < maxFrames {
+                    count += 1
+                } else {
+                    oversized = true
+                    zmq_msg_close(slot)
+                }
+                if !more { break }
+            }
+            side.messagesIn.add(1, ordering: .relaxed)
+            side.bytesIn.add(UInt64(bytes), ordering: .relaxed)
+            var pass = !oversized
+            if pass, let filter {
+                let frames = (0..<count).map { UnsafeRawBufferPointer(start: zmq_msg_data(parts + $0), count: zmq_msg_size(parts + $0)) }
+                pass = filter(ZMQSocketLoop.userId(of: parts + count - 1), frames)
+            }
+            guard pass else {
+                counters.refused.add(1, ordering: .relaxed)
+                for i in 0..<count { zmq_msg_close(parts + i) }
+                continue
+            }
+            var sent = true
+            for i in 0..<count {
+                // A successful send empties the message; closing it then is a no-op.
+                if sent && zmq_msg_send(parts + i, dst, i < count - 1 ? ZMQ_SNDMORE : 0) < 0 { sent = false }
+                zmq_msg_close(parts + i)
+            }
+            if sent {
+                side.messagesOut.add(1, ordering: .relaxed)
+                side.bytesOut.add(UInt64(bytes), ordering: .relaxed)
+            }
+        }
+        return true
+    }
+
+    /// The counters the proxy's thread writes and ``statistics`` reads.
+    final class Counters: Sendable {
+        final class Side: Sendable {
+            let messagesIn = Atomic<UInt64>(0)
+            let bytesIn = Atomic<UInt64>(0)
+            let messagesOut = Atomic<UInt64>(0)
+            let bytesOut = Atomic<UInt64>(0)
+        }
+        /// Read on the frontend, written to the backend.
+        let front = Side()
+        /// Read on the backend (subscriptions), written to the frontend.
+        let back = Side()
+        let refused = Atomic<UInt64>(0)
+
+        func snapshot() -> ProxyStatistics {
+            ProxyStatistics(
+                frontendMessagesIn: front.messagesIn.load(ordering: .relaxed), frontendBytesIn: front.bytesIn.load(ordering: .relaxed),
+                frontendMessagesOut: back.messagesOut.load(ordering: .relaxed), frontendBytesOut: back.bytesOut.load(ordering: .relaxed),
+                backendMessagesIn: back.messagesIn.load(ordering: .relaxed), backendBytesIn: back.bytesIn.load(ordering: .relaxed),
+                backendMessagesOut: front.messagesOut.load(ordering: .relaxed), backendBytesOut: front.bytesOut.load(ordering: .relaxed),
+                frontendMessagesRefused: refused.load(ordering: .relaxed))
+        }
+    }
 }
 
-/// Counters reported by `zmq_proxy_steerable`.
+/// What the proxy moved: messages and bytes read (`In`) and written (`Out`) on each side, in the
+/// terms of `zmq_proxy`'s statistics, and the frontend messages its filter refused.
 public struct ProxyStatistics: Sendable, Codable {
     public var frontendMessagesIn, frontendBytesIn, frontendMessagesOut, frontendBytesOut: UInt64
     public var backendMessagesIn, backendBytesIn, backendMessagesOut, backendBytesOut: UInt64
+    public var frontendMessagesRefused: UInt64
 }

@@ -99,7 +99,7 @@ enum ZMQSocketLoop {
             }
             if !running { break }
             if type.receives && !readingPaused {  // non-blocking; EAGAIN at once when nothing is there
-                let (batch, terminated) = receiveAvailable(sock, max: receiveBatch)
+                let (batch, terminated) = receiveAvailable(sock, max: receiveBatch, peerIdentity: options.peerIdentity)
                 if !batch.isEmpty && !inbox.append(batch) { readingPaused = true }
                 if terminated { break }
             }
@@ -217,8 +217,9 @@ enum ZMQSocketLoop {
     }
 
     /// Receives whole multipart messages without blocking, up to `max`. Each frame is read through a
-    /// `zmq_msg_t`, so frames of any size arrive whole (never truncated to a buffer).
-    static func receiveAvailable(_ sock: UnsafeMutableRawPointer, max: Int) -> ([[Data]], Bool) {
+    /// `zmq_msg_t`, so frames of any size arrive whole (never truncated to a buffer). With `peerIdentity`
+    /// each message starts with a frame holding its connection's `User-Id` (``ZMQSocketOptions/peerIdentity``).
+    static func receiveAvailable(_ sock: UnsafeMutableRawPointer, max: Int, peerIdentity: Bool = false) -> ([[Data]], Bool) {
         var out: [[Data]] = []
         var msg = zmq_msg_t()
         zmq_msg_init(&msg)
@@ -235,11 +236,24 @@ enum ZMQSocketLoop {
                 }
                 let size = zmq_msg_size(&msg)
                 frames.append(size == 0 ? Data() : Data(bytes: zmq_msg_data(&msg), count: size))
-                if zmq_msg_more(&msg) == 0 { break }
+                if zmq_msg_more(&msg) == 0 {
+                    // Read off the last frame: a ROUTER's first one is its own routing id, without metadata.
+                    if peerIdentity { frames.insert(Data(userId(of: &msg).utf8), at: 0) }
+                    break
+                }
             }
             out.append(frames)
         }
         return (out, terminated)
+    }
+}
+
+extension ZMQSocketLoop {
+    /// The ZAP `User-Id` of the connection a received message came from; empty when there is none
+    /// (no ZAP handler, or the NULL mechanism).
+    static func userId(of msg: UnsafeMutablePointer<zmq_msg_t>) -> String {
+        guard let value = zmq_msg_gets(msg, "User-Id") else { return "" }
+        return String(cString: value)
     }
 }
 

@@ -23,6 +23,10 @@ public struct ZMQSocketOptions: Sendable {
     public var inboxCapacity: Int = 10_000
     /// CURVE security; nil: none (the NULL mechanism, for `--insecure-bus` and inproc sockets).
     public var curve: ZMQCurve?
+    /// Prepend to every received message one frame naming the peer that sent it: the `User-Id` its
+    /// connection was given by the ZAP handler (``ZMQAuthenticator``), empty on a connection without one.
+    /// A server that authorises per message reads the caller from there, never from the message.
+    public var peerIdentity: Bool = false
 
     public init() {}
 }

@@ -80,4 +80,66 @@ import Testing
         }
         await #expect(throws: ZMQError.self) { _ = try await ZMQAuthenticator.bind(context: ZMQContext(), keys: ["x": "not a key"]) }
     }
+
+    @Test func everyMessageNamesTheIdentityItsConnectionProved() async throws {
+        let context = ZMQContext()
+        let server = try ZMQCurveKeyPair.generate()
+        let alpha = try ZMQCurveKeyPair.generate()
+        let beta = try ZMQCurveKeyPair.generate()
+        let authenticator = try await ZMQAuthenticator.bind(context: context, keys: ["alpha": alpha.publicKey, "beta": beta.publicKey])
+        let authenticating = Task { await authenticator.run() }
+        var o = ZMQSocketOptions()
+        o.curve = .server(server)
+        o.peerIdentity = true
+        let router = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"], options: o, context: context)
+        var seen: [String: String] = [:]
+        for (name, pair) in [("alpha", alpha), ("beta", beta)] {
+            var c = ZMQSocketOptions()
+            c.curve = .client(pair, serverKey: server.publicKey)
+            let dealer = try await ZMQSocket.open(.dealer, connect: [router.boundEndpoints[0]], options: c)
+            // The message claims to be from someone else; the first frame says who it is from.
+            dealer.post([[Data("I am admin".utf8)]])
+            if let frames = await receive(router, within: .seconds(2)), frames.count == 3 {
+                seen[name] = String(decoding: frames[0], as: UTF8.self)
+                #expect(frames[2] == Data("I am admin".utf8))
+            }
+            await dealer.close()
+        }
+        #expect(seen == ["alpha": "alpha", "beta": "beta"])
+        await router.close()
+        await authenticator.close()
+        await authenticating.value
+    }
+
+    @Test func theProxyForwardsOnlyWhatItsFilterAdmitsForThePeer() async throws {
+        let context = ZMQContext()
+        let server = try ZMQCurveKeyPair.generate()
+        let alpha = try ZMQCurveKeyPair.generate()
+        let authenticator = try await ZMQAuthenticator.bind(context: context, keys: ["alpha": alpha.publicKey])
+        let authenticating = Task { await authenticator.run() }
+        var o = ZMQSocketOptions()
+        o.curve = .server(server)
+        // A message goes on only when its first frame names the publisher.
+        let proxy = try await ZMQProxy.start(
+            frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: o, backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: o,
+            context: context, filter: { peer, frames in String(decoding: frames[0], as: UTF8.self) == peer })
+        var c = ZMQSocketOptions()
+        c.curve = .client(alpha, serverKey: server.publicKey)
+        let pub = try await ZMQSocket.open(.pub, connect: [proxy.frontendEndpoints[0]], options: c, context: context)
+        c.subscriptions = [""]
+        let sub = try await ZMQSocket.open(.sub, connect: [proxy.backendEndpoints[0]], options: c, context: context)
+        var got: [Data]?
+        for _ in 0..<50 where got == nil {
+            pub.post([[Data("bravo".utf8), Data("forged".utf8)], [Data("alpha".utf8), Data("own".utf8)]])
+            got = await receive(sub, within: .milliseconds(100))
+        }
+        #expect(got == [Data("alpha".utf8), Data("own".utf8)])
+        while let more = await receive(sub, within: .milliseconds(200)) { #expect(more[0] == Data("alpha".utf8)) }
+        #expect(proxy.statistics.frontendMessagesRefused >= 1)
+        await pub.close()
+        await sub.close()
+        await proxy.terminate()
+        await authenticator.close()
+        await authenticating.value
+    }
 }
