@@ -5,7 +5,8 @@ import PosyCore
 import PosySchema
 import PosyZMQ
 
-/// `posy-bus`: the XSUB/XPUB forwarder every publisher and subscriber meets at. Stateless.
+/// `posy-bus`: the XSUB/XPUB forwarder every publisher and subscriber meets at. Stateless. Under
+/// CURVE it forwards only what each publisher may say (``BusGate``).
 /// It also heartbeats (through itself) and answers `health`, `stats` and `bus.proxy` on its RPC port.
 @main
 struct BusMain: AsyncParsableCommand {
@@ -44,7 +45,9 @@ struct BusMain: AsyncParsableCommand {
                 _ = try await ZMQAuthenticator.bind(keys: keyring.known) { try SuiteKeyring.publicKeys(directory: directory) }
             }
             o.curve = security.server
-            proxy = try await ZMQProxy.start(frontend: .xsub, bind: [front], options: o, backend: .xpub, bind: [back], options: o)
+            proxy = try await ZMQProxy.start(
+                frontend: .xsub, bind: [front], options: o, backend: .xpub, bind: [back], options: o,
+                filter: security.isSecure ? BusGate(logger: logger).admits : nil)
         } catch {
             logger.critical("cannot start the bus", metadata: ["error": "\(error)", "frontend": "\(front)", "backend": "\(back)"])
             throw ExitCode(1)
@@ -64,12 +67,13 @@ struct BusMain: AsyncParsableCommand {
         try await ServiceMain.run(ServiceDescriptor(service: ServiceName.bus, defaultRPCPort: 7102, migrations: nil), config: config) {
             host in
             host.rpc.register(RPCMethod.busProxy) { _ in
-                let s = try await proxy.statistics()
+                let s = proxy.statistics
                 return BusProxyReport(
                     frontendMessagesIn: s.frontendMessagesIn, frontendBytesIn: s.frontendBytesIn,
                     frontendMessagesOut: s.frontendMessagesOut,
                     frontendBytesOut: s.frontendBytesOut, backendMessagesIn: s.backendMessagesIn, backendBytesIn: s.backendBytesIn,
-                    backendMessagesOut: s.backendMessagesOut, backendBytesOut: s.backendBytesOut)
+                    backendMessagesOut: s.backendMessagesOut, backendBytesOut: s.backendBytesOut,
+                    frontendMessagesRefused: s.frontendMessagesRefused)
             }
             return []
         }

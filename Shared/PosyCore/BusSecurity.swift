@@ -9,6 +9,8 @@ public struct BusSecurity: Sendable {
     public let keyring: SuiteKeyring?
     /// Public keys read since start (an identity issued later: a new host, a tool).
     private let issuedLater = Locked<[String: String]>([:])
+    /// When the key directory was last read for an identity not known yet.
+    private let lastReload = Locked<ContinuousClock.Instant?>(nil)
 
     public static let insecure = BusSecurity(keyring: nil)
 
@@ -18,6 +20,22 @@ public struct BusSecurity: Sendable {
 
     /// The role of a socket this process binds.
     public var server: ZMQCurve? { keyring.map { .server($0.own) } }
+
+    /// Whether the suite issued a key to `identity` (an unknown one makes it read the key directory
+    /// again, at most once a second). True for every identity when insecure: nothing can be checked.
+    public func knows(_ identity: String) -> Bool {
+        guard let keyring else { return true }
+        if keyring.known[identity] != nil || issuedLater.withLock({ $0[identity] != nil }) { return true }
+        let now = ContinuousClock.now
+        let due = lastReload.withLock { last in
+            guard last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        guard due, let keys = try? SuiteKeyring.publicKeys(directory: keyring.directory) else { return false }
+        issuedLater.withLock { $0.merge(keys) { _, new in new } }
+        return keys[identity] != nil
+    }
 
     /// The role of a connection to a socket bound by `identity` (`unavailable` when its key is not known).
     public func client(of identity: String) throws -> ZMQCurve? {

@@ -28,6 +28,7 @@ public actor EventSubscriber {
     public typealias TopicHandler = @Sendable (SQLiteConnection, String, Envelope) throws -> Void
 
     let socket: ZMQSocket
+    let security: BusSecurity
     let store: Store?
     let durable: [SubscriptionPattern]
     let startAt: StartPosition
@@ -54,6 +55,7 @@ public actor EventSubscriber {
         options.inboxCapacity = inboxCapacity
         options.subscriptions = [Topic.heartbeat] + durable
         socket = try await ZMQSocket.open(.sub, connect: [busSub], options: options, name: "bus-sub")
+        self.security = security
         self.store = store
         self.durable = durable.map(SubscriptionPattern.init)
         self.startAt = startAt
@@ -128,12 +130,25 @@ public actor EventSubscriber {
                     drop("bad heartbeat", frames: frames)
                     continue
                 }
+                // The bus checked who sent it; this is the second check (docs/protocol.md, "Who may say what").
+                if security.isSecure && !(EventSources.isOwnHeartbeat(hb, of: e) && security.knows(String(ServiceName.identity(of: e.src))))
+                {
+                    refuse(e, topic: topic)
+                    continue
+                }
                 directory.update(hb)
                 noteHeads(hb, into: &catchUps)
                 continue
             }
             if e.seq == 0 { continue }  // ephemeral: not this subscriber's (pushes go to the gateway's own subscription)
             guard isDurable(topic) else { continue }
+            if security.isSecure {
+                let source = String(ServiceName.identity(of: e.src))
+                guard security.knows(source), EventSources.mayPublish(source, topic: topic, e) else {
+                    refuse(e, topic: topic)
+                    continue
+                }
+            }
             switch classify(e, topic: topic) {
             case .next: ready.append((topic, e))
             case .duplicate: metrics.increment("events_duplicate")
@@ -159,6 +174,18 @@ public actor EventSubscriber {
             if c == nil || c!.seq < head || c!.epoch != directory.peer(key.src)?.heartbeat.epoch {
                 await catchUp(key, to: head)
             }
+        }
+    }
+
+    /// An event from a source that is not in the suite, or that may not say it: never applied.
+    func refuse(_ e: Envelope, topic: String) {
+        let count = metrics.increment("events_refused")
+        if Metrics.worthLogging(count) {
+            logger.warning(
+                "refused an event from a source that may not publish it",
+                metadata: [
+                    "src": "\(e.src.prefix(64))", "topic": "\(topic.prefix(200))", "type": "\(e.type.prefix(64))", "refused": "\(count)",
+                ])
         }
     }
 

@@ -27,7 +27,8 @@ public enum KeyringError: Error, Equatable, CustomStringConvertible {
             "\(code): no secret key at \(path) — create the suite's keys with `posy keys create` (posy up does it on first run), or start with --insecure-bus"
         case .invalid(let path): "\(code): \(path) does not hold a Z85 CURVE key"
         case .exposed(let path): "\(code): \(path) may be read by others; chmod 600 it"
-        case .badIdentity(let name): "\(code): '\(name)' is not an identity (lower-case letters, digits and '-', at most 40)"
+        case .badIdentity(let name):
+            "\(code): '\(name)' is not an identity (1…40 lower-case letters and digits; no '-', which starts an instance suffix)"
         case .io(let what): "\(code): \(what)"
         }
     }

@@ -20,9 +20,18 @@ public final class Metrics: Sendable {
 
     public init() {}
 
-    public func increment(_ name: String, by n: Int64 = 1) {
-        counters.withLock { $0[name, default: 0] += n }
+    /// Adds `n` to counter `name`; returns its new value.
+    @discardableResult
+    public func increment(_ name: String, by n: Int64 = 1) -> Int64 {
+        counters.withLock { all in
+            all[name, default: 0] += n
+            return all[name] ?? 0
+        }
     }
+
+    /// Whether the `count`th occurrence of something is worth a log line: the 1st, 2nd, 4th, 8th, …,
+    /// so a flood (an attacker, a broken peer) is visible without filling the log.
+    public static func worthLogging(_ count: Int64) -> Bool { count > 0 && count & (count - 1) == 0 }
 
     public func counter(_ name: String) -> Int64 { counters.withLock { $0[name] ?? 0 } }
 

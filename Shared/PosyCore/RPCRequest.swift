@@ -5,6 +5,14 @@ import PosySchema
 public struct RPCRequest: Sendable {
     public let method: String
     public let body: Data
+    /// The identity the caller's connection proved (docs/protocol.md, "Security"); empty without CURVE.
+    public let peer: String
+
+    public init(method: String, body: Data, peer: String = "") {
+        self.method = method
+        self.body = body
+        self.peer = peer
+    }
 
     /// Decodes the JSON body; a bad body becomes a `bad_request` error reply.
     public func decode<T: Decodable>(_: T.Type) throws -> T {

@@ -12,9 +12,12 @@ public final class RPCServer: Sendable {
     public typealias Handler = @Sendable (RPCRequest) async throws -> Data
 
     private let socket: ZMQSocket
-    private let handlers = Mutex<[String: Handler]>([:])
+    /// Method → handler, and whether its body is raw bytes (no `caller` to read).
+    private let handlers = Mutex<[String: (handler: Handler, raw: Bool)]>([:])
     private let metrics: Metrics
     private let logger: Logger
+    /// Whether requests carry their peer's proven identity and are checked against ``RPCAccess``.
+    private let authorises: Bool
     /// The endpoint actually bound (a `*` port resolved).
     public var endpoint: String { socket.boundEndpoints.first ?? "" }
 
@@ -25,6 +28,10 @@ public final class RPCServer: Sendable {
     public init(bind: String, security: BusSecurity = .insecure, metrics: Metrics, logger: Logger) async throws {
         var options = ZMQSocketOptions()
         options.curve = security.server
+        // Under CURVE every request arrives with the identity its connection proved (docs/protocol.md,
+        // "Who may call what"); without it there is nothing to check.
+        options.peerIdentity = options.curve != nil
+        authorises = options.peerIdentity
         options.maxMessageSize = 64 << 20
         socket = try await ZMQSocket.open(.router, bind: [bind], options: options, name: "rpc-server")
         self.metrics = metrics
@@ -34,7 +41,7 @@ public final class RPCServer: Sendable {
     /// Registers a handler by method name: the request body in, the reply body out. For tests and
     /// tools; services register against their ``RPC`` values.
     public func register(name method: String, _ handler: @escaping Handler) {
-        handlers.withLock { $0[method] = handler }
+        handlers.withLock { $0[method] = (handler, false) }
     }
 
     /// Registers `method`: the body decodes as its request, the result encodes as its reply.
@@ -54,7 +61,7 @@ public final class RPCServer: Sendable {
 
     /// Registers a method whose request is not JSON: the handler reads the raw body.
     public func register<Reply: Sendable>(_ method: RPC<RawBytes, Reply>, raw handler: @escaping Handler) {
-        register(name: method.name, handler)
+        handlers.withLock { $0[method.name] = (handler, true) }
     }
 
     /// Serves until the socket closes. Each request runs in its own task.
@@ -70,6 +77,18 @@ public final class RPCServer: Sendable {
 
     public func close() async { await socket.close() }
 
+    /// Why `peer` may not make this request (``RPCAccess``), judged on the identity its connection
+    /// proved and the `caller` the body names.
+    func refusal(method: String, peer: String, body: Data?) -> PosyError? {
+        let caller: RPCCaller?
+        do {
+            caller = try body.flatMap { body throws(SchemaError) in try RPCAccess.caller(in: body) }
+        } catch {
+            return PosyError(.badRequest, "body of \(method): \(error.message)")
+        }
+        return RPCAccess.check(method: method, peer: peer, caller: caller)
+    }
+
     func reply(_ identity: Data, _ requestId: Data, _ status: String, _ body: Data) {
         socket.post([[identity, requestId, Data(status.utf8), body]])
     }
@@ -78,15 +97,18 @@ public final class RPCServer: Sendable {
         reply(identity, requestId, RPCStatus.error, JSON.encodeOrEmpty(error))
     }
 
-    func handle(_ frames: [Data]) async {
-        // ROUTER prepends the peer identity: [identity][requestId][method][json].
+    func handle(_ received: [Data]) async {
+        // ROUTER prepends the peer's routing id: [routing][requestId][method][json]; an authorising
+        // server's socket puts the proven identity before that.
+        var frames = received[...]
+        let peer = authorises ? String(decoding: frames.popFirst() ?? Data(), as: UTF8.self) : ""
         guard frames.count >= 2 else {
             metrics.increment("rpc_bad_frames")
             logger.warning("dropped RPC message without request id", metadata: ["frames": "\(frames.count)"])
             return
         }
-        let identity = frames[0]
-        let requestId = frames[1]
+        let identity = frames[frames.startIndex]
+        let requestId = frames[frames.startIndex + 1]
         guard frames.count == 4, requestId.count <= RPCServer.maxRequestIdBytes else {
             metrics.increment("rpc_bad_frames")
             logger.warning("RPC request with wrong frames", metadata: ["frames": "\(frames.count)"])
@@ -97,18 +119,31 @@ public final class RPCServer: Sendable {
             )
             return
         }
-        guard let method = String(data: frames[2], encoding: .utf8), method.utf8.count <= 128,
-            let handler = handlers.withLock({ $0[method] })
+        let methodFrame = frames[frames.startIndex + 2]
+        let body = frames[frames.startIndex + 3]
+        guard let method = String(data: methodFrame, encoding: .utf8), method.utf8.count <= 128,
+            let (handler, raw) = handlers.withLock({ $0[method] })
         else {
             metrics.increment("rpc_unknown_method")
-            let shown = String(decoding: frames[2].prefix(64), as: UTF8.self)
+            let shown = String(decoding: methodFrame.prefix(64), as: UTF8.self)
             replyError(identity, requestId, PosyError(.unknownMethod, "unknown method '\(shown)'"))
+            return
+        }
+        if authorises, let refusal = refusal(method: method, peer: peer, body: raw ? nil : body) {
+            let count = metrics.increment("rpc_refused")
+            metrics.increment("rpc_refused.\(method)")
+            if Metrics.worthLogging(count) {
+                logger.warning(
+                    "RPC request refused",
+                    metadata: ["method": "\(method)", "peer": "\(peer)", "reason": "\(refusal.message)", "refused": "\(count)"])
+            }
+            replyError(identity, requestId, refusal)
             return
         }
         metrics.increment("rpc_requests.\(method)")
         let start = ContinuousClock.now
         do {
-            let result = try await handler(RPCRequest(method: method, body: frames[3]))
+            let result = try await handler(RPCRequest(method: method, body: body, peer: peer))
             reply(identity, requestId, RPCStatus.ok, result)
         } catch let e as PosyError {
             metrics.increment("rpc_errors.\(method)")

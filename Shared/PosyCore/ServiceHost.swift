@@ -46,6 +46,11 @@ public final class ServiceHost: Sendable {
                 synchronous: config.syncFull ? .full : .normal, logger: logger)
         }
         let security = try config.security(identity: descriptor.service)
+        if security.isSecure && !ServiceName.owns(descriptor.service, descriptor.instance) {
+            // The bus would drop everything it publishes (docs/protocol.md, "Who may say what").
+            throw PosyError(
+                .invalidField, "instance '\(descriptor.instance)' is not '\(descriptor.service)' or '\(descriptor.service)-…'")
+        }
         var authenticator: ZMQAuthenticator?
         var ownsAuthenticator = false
         if let keyring = security.keyring {

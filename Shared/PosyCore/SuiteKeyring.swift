@@ -78,9 +78,11 @@ public struct SuiteKeyring: Sendable {
         return created
     }
 
+    /// An identity is 1…40 lower-case letters and digits. No `-`: it separates an identity from the
+    /// rest of the instance names it owns (`messaging-2` is `messaging`'s; docs/protocol.md, "Who may say what").
     public static func isIdentity(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 40
-            && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+            && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
     }
 
     static func check(_ identity: String) throws(KeyringError) {

@@ -34,6 +34,12 @@ public enum EnvelopeCodec {
         return Data(out)
     }
 
+    /// Decodes an envelope in place (the bus reads the frame where libzmq holds it).
+    public static func decode(_ raw: UnsafeRawBufferPointer) throws -> Envelope {
+        var p = Parser(bytes: raw.bindMemory(to: UInt8.self))
+        return try p.envelope()
+    }
+
     public static func decode(_ data: Data) throws -> Envelope {
         try data.withUnsafeBytes { raw in
             var p = Parser(bytes: raw.bindMemory(to: UInt8.self))
@@ -90,6 +96,7 @@ public enum EnvelopeCodec {
             var at: String?
             var trace = ""
             var payload: Data?
+            var seen = 0
             try expect(UInt8(ascii: "{"))
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
@@ -100,6 +107,11 @@ public enum EnvelopeCodec {
                 let key = try string()
                 try expect(UInt8(ascii: ":"))
                 skipSpace()
+                // A field given twice could be read one way by the bus and another by a subscriber.
+                if let bit = Self.fieldBits[key] {
+                    guard seen & bit == 0 else { throw fail("\(key) given twice") }
+                    seen |= bit
+                }
                 switch key {
                 case "v": v = Int(try integer())
                 case "src": src = try string()
@@ -143,6 +155,45 @@ public enum EnvelopeCodec {
             return Envelope(
                 v: v, src: src, epoch: epoch, seq: seq, pos: pos, type: type, at: at ?? "", trace: trace,
                 data: payload ?? Data("{}".utf8))
+        }
+
+        static let fieldBits: [String: Int] = [
+            "v": 1, "src": 2, "epoch": 4, "seq": 8, "pos": 16, "type": 32, "at": 64, "trace": 128, "data": 256,
+        ]
+
+        /// The byte range of the value of the top-level member `name` of a JSON object, checking the
+        /// whole object's syntax; nil when the document is not an object or has no such member.
+        mutating func member(_ name: String) throws -> Range<Int>? {
+            skipSpace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return nil }
+            i += 1
+            skipSpace()
+            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { return nil }
+            var found: Range<Int>?
+            while true {
+                skipSpace()
+                let key = try string()
+                try expect(UInt8(ascii: ":"))
+                skipSpace()
+                let start = i
+                try skipValue(depth: 1)
+                if key == name {
+                    guard found == nil else { throw fail("\(name) given twice") }
+                    found = start..<i
+                }
+                skipSpace()
+                guard i < bytes.count else { throw fail("unterminated object") }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    break
+                }
+                throw fail("expected ',' or '}'")
+            }
+            return found
         }
 
         mutating func integer() throws -> Int64 {

@@ -10,6 +10,9 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case badPayload = "bad_payload"
     case unauthorized = "unauthorized"
     case forbidden = "forbidden"
+    /// The process that sent an RPC request may not call that method, or not for the caller it names
+    /// (docs/protocol.md, "Who may call what").
+    case callerNotPermitted = "caller_not_permitted"
     case notFound = "not_found"
     case conflict = "conflict"
     /// The order cannot move from its state to the requested one.
@@ -55,7 +58,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         switch self {
         case .badRequest, .badFrames, .badPayload: 400
         case .unauthorized: 401
-        case .forbidden, .offDuty, .sessionRequired: 403
+        case .forbidden, .callerNotPermitted, .offDuty, .sessionRequired: 403
         case .notFound, .unknownMethod: 404
         case .conflict, .epochMismatch, .invalidTransition, .readOnly: 409
         case .invalidField, .destinationNotAllowed: 422

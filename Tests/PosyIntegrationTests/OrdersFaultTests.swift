@@ -16,7 +16,7 @@ extension Integration {
             let sink = Child(
                 "sink", "posy",
                 [
-                    "dev", "sink", "--topic", "order.placed", "--instance", "placed-sink",
+                    "dev", "sink", "--topic", "order.placed", "--instance", "sink-placed",
                     "--data-dir", "\(suite.dir)/sink", "--rpc", "tcp://127.0.0.1:*",
                 ] + suite.busArgs.dropLast(2),
                 logDir: suite.dir)
@@ -91,7 +91,7 @@ extension Integration {
             let placed = try Harness.query(
                 "\(suite.dir)/data/orders.db", "SELECT COUNT(*), MAX(seq) FROM outbox WHERE topic = 'order.placed'")
             #expect(placed.first?.int(0) == Int64(total) && placed.first?.int(1) == Int64(total))
-            let sinkDB = "\(suite.dir)/sink/placed-sink.db"
+            let sinkDB = "\(suite.dir)/sink/sink-placed.db"
             let applied = await Harness.waitFor(.seconds(30)) {
                 (try? Harness.query(sinkDB, "SELECT COUNT(*) FROM effects").first?.int(0)) == Int64(total)
             }

@@ -6,10 +6,11 @@ import Testing
 
 extension Integration {
     /// Zero trust inside the suite, tried from outside with pyzmq (docs/protocol.md, "Security"):
-    /// without a key the suite issued, the bus and every RPC port are closed.
+    /// without a key the suite issued, the bus and every RPC port are closed; with another service's
+    /// key, nobody else is impersonated.
     @Suite(.serialized) struct SecurityTests {
         @Test(.timeLimit(.minutes(3)))
-        func withoutAnIssuedKeyTheBusAndRPCAreClosed() async throws {
+        func withoutAnIssuedKeyTheSuiteIsClosedAndWithOneNobodyIsImpersonated() async throws {
             let suite = try SuiteTests.Suite("intruder")
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             // The suite's own view of probe acknowledgements, to see whether a forged probe was applied.
@@ -31,19 +32,30 @@ extension Integration {
 
             var forged: [String] = []
             let script = Harness.packageRoot.appendingPathComponent("Tests/python/intruder.py").path
-            for key in ["none", "stranger"] {
+            for key in ["none", "stranger", "issued"] {
                 let (status, out) = try await Harness.run(
                     path: "python3",
                     [
                         script, "--bus-sub", "tcp://127.0.0.1:\(suite.busPort + 1)", "--bus-pub", "tcp://127.0.0.1:\(suite.busPort)",
                         "--rpc", "tcp://127.0.0.1:\(suite.rpcBase)", "--public-keys", suite.keysDir, "--key", key,
+                        "--identity", ServiceName.location,
                     ], timeout: .seconds(60))
                 #expect(status == 0, "\(out)")
                 let line = try #require(out.split(separator: "\n").last(where: { $0.hasPrefix("{") }), "\(out)")
                 let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-                #expect(report["busMessages"] as? Int == 0, "\(key): read the bus: \(report)")
-                #expect(report["rpcReplies"] as? Int == 0, "\(key): answered over RPC: \(report)")
                 forged.append(try #require(report["probe"] as? String))
+                #expect(report["forgedSeen"] as? Int == 0, "\(key): the bus forwarded a forged message: \(report)")
+                if key == "issued" {
+                    // posy-location's own key: it is location, and only location. It reads the bus and
+                    // says what location may say; it is no admin and speaks for nobody else.
+                    let codes = report["rpcCodes"] as? [String: String] ?? [:]
+                    #expect(codes[OrdersRPC.list.name] == ErrorCode.callerNotPermitted.rawValue, "\(report)")
+                    #expect(codes[RPCMethod.health.name] == "ok", "\(report)")
+                    #expect((report["ownSeen"] as? Int ?? 0) > 0, "the control message under its own name never came back: \(report)")
+                } else {
+                    #expect(report["busMessages"] as? Int == 0, "\(key): read the bus: \(report)")
+                    #expect(report["rpcReplies"] as? Int == 0, "\(key): answered over RPC: \(report)")
+                }
             }
             // The suite's own tool, with its issued key, is acknowledged; the forged probes never were.
             let (pingStatus, pingOut) = try await Harness.run("posy", ["ping", "--expect", "orders", "--timeout", "20"] + suite.busArgs)
@@ -64,6 +76,15 @@ extension Integration {
                 try await $0.call(RPCMethod.stats, EmptyBody())
             }
             #expect((bus.counters["zap_refused"] ?? 0) >= 2, "\(bus.counters)")
+            #expect((orders.counters["rpc_refused"] ?? 0) >= 1, "\(orders.counters)")
+            let proxy = try await RPCClient.withClient("tcp://127.0.0.1:\(suite.busPort + 2)", curve: try suite.curve(to: ServiceName.bus))
+            {
+                try await $0.call(RPCMethod.busProxy, EmptyBody())
+            }
+            #expect(proxy.frontendMessagesRefused >= 3, "\(proxy)")
+            // The forged heartbeat moved nothing: orders is still reached where it really is.
+            let (again, againOut) = try await Harness.run("posy", ["ping", "--expect", "orders", "--timeout", "20"] + suite.busArgs)
+            #expect(again == 0, "\(againOut)")
             #expect(await suite.waitHealthy(.seconds(5)))
             #expect(await suite.stop())
         }

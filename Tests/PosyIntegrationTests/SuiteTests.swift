@@ -157,7 +157,7 @@ extension Integration {
             let acks = Locked<[ProbeAck]>([])
             let host = try await ServiceHost.make(
                 ServiceDescriptor(
-                    service: "cli", instance: "it-probe", defaultRPCPort: 0, migrations: [], answersProbes: false,
+                    service: "cli", instance: "cli-probe", defaultRPCPort: 0, migrations: [], answersProbes: false,
                     startAt: .latest),
                 config: suite.config)
             host.on(Topic.probeAck) { _, e in
@@ -261,7 +261,8 @@ extension Integration {
             // RPC: every endpoint answers each kind of garbage with a stable error code.
             var junk = Data(count: 1 << 20)
             junk.withUnsafeMutableBytes { p in for i in 0..<p.count { p[i] = UInt8(truncatingIfNeeded: i &* 131 &+ 7) } }
-            let validEnvelope = EnvelopeCodec.encode(Envelope(src: "x", epoch: "e", seq: 1, type: "sys.probe", data: Data("[1,2]".utf8)))
+            let validEnvelope = EnvelopeCodec.encode(
+                Envelope(src: "cli-garbage", epoch: "e", seq: 1, type: "sys.probe", data: Data("[1,2]".utf8)))
             let cases: [([Data], ErrorCode)] = [
                 ([Data("only-one-frame".utf8)], .badFrames),  // its one frame is taken as the request id
                 ([Data("r1".utf8), Data("health".utf8)], .badFrames),
@@ -333,8 +334,14 @@ extension Integration {
             let (pingStatus, pingOut) = try await Harness.run(
                 "posy", ["ping", "--expect", suite.stores.joined(separator: ","), "--timeout", "20"] + suite.busArgs)
             #expect(pingStatus == 0, "\(pingOut)")
-            // The wrong-type durable event was set aside, once, not applied.
-            let dead = try Harness.query("\(suite.dir)/data/orders.db", "SELECT COUNT(*) FROM dead_events WHERE src = 'x'")
+            // The bus let through only the well-formed envelope under the publisher's own name…
+            let proxy = try await RPCClient.withClient("tcp://127.0.0.1:\(suite.busPort + 2)", curve: try suite.curve(to: ServiceName.bus))
+            {
+                try await $0.call(RPCMethod.busProxy, EmptyBody())
+            }
+            #expect(proxy.frontendMessagesRefused >= 18, "\(proxy)")
+            // …and the wrong-type durable event among them was set aside, once, not applied.
+            let dead = try Harness.query("\(suite.dir)/data/orders.db", "SELECT COUNT(*) FROM dead_events WHERE src = 'cli-garbage'")
             #expect(dead.first?.int(0) == 1)
             #expect(await suite.stop())
         }

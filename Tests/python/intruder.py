@@ -1,13 +1,25 @@
 #!/usr/bin/env python3
-"""An intruder on the suite's network, with pyzmq and docs/protocol.md: no CURVE key at all
-(--key none) or a CURVE key of its own that the suite never issued (--key stranger). It knows the
-public keys (they are public), subscribes to the bus, calls orders.list as a self-declared admin and
-events.since on orders, and publishes a forged durable sys.probe. It prints one JSON line: what it
-received, and the id of the probe it forged. Exit status 0 whatever it got: the test judges.
+"""An intruder on the suite's network, with pyzmq and docs/protocol.md.
+
+--key none:     no CURVE key at all.
+--key stranger: a CURVE key of its own that the suite never issued.
+--key issued:   the key the suite issued to another identity (--identity, read from --keys-dir):
+                a stolen service key, or a service gone rogue.
+
+It knows the public keys (they are public). It subscribes to the bus, calls orders.list as a
+self-declared admin and events.since on orders, publishes a forged durable sys.probe as posy-orders
+(src "orders"), a forged proof.accepted as posy-receipts, a forged heartbeat announcing posy-orders
+at an endpoint of its own, and — as a control — a probe under its own name. It prints one JSON line:
+what it received and what it forged. Exit status 0 whatever it got: the test judges.
 """
 import argparse, json, os, time, uuid
 
 import zmq
+
+
+def read_key(path):
+    with open(path) as f:
+        return f.read().strip().encode()
 
 
 def main():
@@ -15,16 +27,20 @@ def main():
     ap.add_argument("--bus-sub", required=True)
     ap.add_argument("--bus-pub", required=True)
     ap.add_argument("--rpc", required=True, help="posy-orders' RPC endpoint")
-    ap.add_argument("--public-keys", required=True, help="a directory of the suite's *.pub files")
-    ap.add_argument("--key", choices=["none", "stranger"], required=True)
+    ap.add_argument("--public-keys", required=True, help="a directory of the suite's *.pub files (and, for --key issued, the identity's .key)")
+    ap.add_argument("--key", choices=["none", "stranger", "issued"], required=True)
+    ap.add_argument("--identity", default="location", help="whose issued key (--key issued)")
     args = ap.parse_args()
     ctx = zmq.Context()
-    public, secret = zmq.curve_keypair()
+    if args.key == "issued":
+        public = read_key(os.path.join(args.public_keys, args.identity + ".pub"))
+        secret = read_key(os.path.join(args.public_keys, args.identity + ".key"))
+    else:
+        public, secret = zmq.curve_keypair()
 
     def secure(s, server):
-        if args.key == "stranger":
-            with open(os.path.join(args.public_keys, server + ".pub")) as f:
-                s.curve_serverkey = f.read().strip().encode()
+        if args.key != "none":
+            s.curve_serverkey = read_key(os.path.join(args.public_keys, server + ".pub"))
             s.curve_publickey = public
             s.curve_secretkey = secret
         s.setsockopt(zmq.LINGER, 0)
@@ -35,6 +51,7 @@ def main():
     sub.setsockopt(zmq.SUBSCRIBE, b"")
 
     replies = 0
+    codes = {}
     admin = {"sub": "intruder", "role": "admin"}
     for method, body in (("orders.list", {"caller": admin}), ("events.since", {"v": 1, "topic": "order.", "after": 0}),
                          ("health", {})):
@@ -46,25 +63,60 @@ def main():
         except zmq.Again:
             pass
         if dealer.poll(1500):
-            dealer.recv_multipart()
+            _, status, reply = dealer.recv_multipart()
             replies += 1
+            codes[method] = "ok" if status == b"ok" else json.loads(reply).get("code")
         dealer.close()
+
+    # Somewhere for traffic to go if a forged heartbeat took over posy-orders' endpoint.
+    trap = ctx.socket(zmq.ROUTER)
+    trap.setsockopt(zmq.LINGER, 0)
+    if args.key != "none":
+        trap.curve_server = True
+        trap.curve_secretkey = secret
+        trap.curve_publickey = public
+    trap_port = trap.bind_to_random_port("tcp://127.0.0.1")
 
     pub = ctx.socket(zmq.PUB)
     secure(pub, "bus")
     pub.connect(args.bus_pub)
-    probe = str(uuid.uuid4())
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-    envelope = {"v": 1, "src": "intruder-" + uuid.uuid4().hex[:6], "epoch": uuid.uuid4().hex, "seq": 1, "type": "sys.probe",
-                "at": now, "trace": "intruder", "data": {"v": 1, "id": probe, "sentAt": now}}
+    forged_probe, own_probe = str(uuid.uuid4()), str(uuid.uuid4())
+    epoch = uuid.uuid4().hex
+
+    def envelope(src, type_, seq, data):
+        return json.dumps({"v": 1, "src": src, "epoch": epoch if seq else "", "seq": seq, "type": type_, "at": now,
+                           "trace": "intruder", "data": data}).encode()
+
+    forged = [
+        [b"sys.probe", envelope("orders", "sys.probe", 1, {"v": 1, "id": forged_probe, "sentAt": now})],
+        [b"proof.accepted", envelope("receipts", "proof.accepted", 1, {"v": 1, "orderId": "o-forged"})],
+        [b"sys.heartbeat", envelope("orders", "sys.heartbeat", 0, {
+            "v": 1, "service": "orders", "instance": "orders", "version": "0", "rpc": f"tcp://127.0.0.1:{trap_port}",
+            "epoch": epoch, "pid": 1, "startedAt": now, "heads": {}})],
+    ]
+    own = [b"sys.probe", envelope(args.identity + "-intruder", "sys.probe", 1, {"v": 1, "id": own_probe, "sentAt": now})]
     received = 0
-    deadline = time.time() + 3
+    forged_seen = 0
+    own_seen = 0
+    deadline = time.time() + 4
     while time.time() < deadline:
-        pub.send_multipart([b"sys.probe", json.dumps(envelope).encode()])
+        for frames in forged + [own]:
+            pub.send_multipart(frames)
         if sub.poll(250):
-            sub.recv_multipart()
+            frames = sub.recv_multipart()
             received += 1
-    print(json.dumps({"key": args.key, "busMessages": received, "rpcReplies": replies, "probe": probe}))
+            raw = frames[-1]
+            if forged_probe.encode() in raw or b"o-forged" in raw or str(trap_port).encode() in raw:
+                forged_seen += 1
+            if own_probe.encode() in raw:
+                own_seen += 1
+    trap_hits = 0
+    while trap.poll(100):
+        trap.recv_multipart()
+        trap_hits += 1
+    print(json.dumps({"key": args.key, "busMessages": received, "rpcReplies": replies, "rpcCodes": codes, "probe": forged_probe,
+                      "forgedSeen": forged_seen, "ownSeen": own_seen, "trapHits": trap_hits}))
 
 
 if __name__ == "__main__":

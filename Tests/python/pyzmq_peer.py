@@ -131,7 +131,7 @@ def main():
     pub.connect(args.bus_pub)
     probe_id = str(uuid.uuid4())
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-    envelope = {"v": 1, "src": "py-" + uuid.uuid4().hex[:8], "epoch": uuid.uuid4().hex, "seq": 1, "type": "sys.probe",
+    envelope = {"v": 1, "src": "cli-py-" + uuid.uuid4().hex[:8], "epoch": uuid.uuid4().hex, "seq": 1, "type": "sys.probe",
                 "at": now, "trace": "pyzmq", "data": {"v": 1, "id": probe_id, "sentAt": now}}
     frames = [b"sys.probe", json.dumps(envelope).encode()]
     acks = {}

@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import PosySchema
+import Synchronization
+
+/// What the bus lets through under CURVE (docs/protocol.md, "Who may say what"): a message of two
+/// frames whose envelope's `src` is its publisher's own name, on a topic that is not another
+/// service's, and — for a heartbeat — announcing the publisher itself. The rest is dropped, counted
+/// (`bus.proxy`'s `frontendMessagesRefused`) and logged.
+final class BusGate: Sendable {
+    private let logger: Logger
+    private let refused = Atomic<Int64>(0)
+
+    init(logger: Logger) { self.logger = logger }
+
+    /// The proxy's filter; runs on the proxy's thread for every published message.
+    func admits(peer: String, frames: [UnsafeRawBufferPointer]) -> Bool {
+        guard frames.count == 2 else { return refuse(peer, "a message of \(frames.count) frames", topic: "") }
+        let topic = String(decoding: frames[0], as: UTF8.self)
+        let event: Envelope
+        do {
+            event = try EnvelopeCodec.decode(frames[1])
+        } catch {
+            return refuse(peer, "not an envelope", topic: topic)
+        }
+        guard EventSources.mayPublish(peer, topic: topic, event) else {
+            return refuse(peer, "published as \(event.src) (\(event.type))", topic: topic)
+        }
+        if topic == Topic.heartbeat {
+            guard let heartbeat = try? event.decode(Heartbeat.self), EventSources.isOwnHeartbeat(heartbeat, of: event) else {
+                return refuse(peer, "a heartbeat that is not its own", topic: topic)
+            }
+        }
+        return true
+    }
+
+    private func refuse(_ peer: String, _ why: String, topic: String) -> Bool {
+        let count = refused.wrappingAdd(1, ordering: .relaxed).newValue
+        if count & (count - 1) == 0 {  // the 1st, 2nd, 4th, …: a flood stays visible without filling the log
+            logger.warning(
+                "refused a bus message",
+                metadata: ["peer": "\(peer)", "reason": "\(why)", "topic": "\(topic.prefix(200))", "refused": "\(count)"])
+        }
+        return false
+    }
+}

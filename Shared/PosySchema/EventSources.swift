@@ -1,0 +1,35 @@
+/// Who may say what on the bus (docs/protocol.md, "Who may say what"). The bus checks every message
+/// against the identity its publisher's connection proved, and subscribers check again what they apply.
+public enum EventSources {
+    /// The identity that alone publishes events on `topic`, or nil when any identity may (probes and
+    /// their acks, heartbeats — checked by ``isOwnHeartbeat(_:of:)`` —, pushes to users, test topics).
+    public static func owner(of topic: String) -> String? {
+        if topic == ReceiptsEvents.deliveryConfirmed.topic || topic == ReceiptsEvents.deliveryDisputed.topic {
+            return ServiceName.receipts
+        }
+        if topic.hasPrefix(OrdersEvents.prefix) || topic.hasPrefix(OrdersEvents.exceptionPrefix) || topic.hasPrefix(fleetPrefix) {
+            return ServiceName.orders
+        }
+        if topic.hasPrefix(ReceiptsEvents.proofPrefix) { return ServiceName.receipts }
+        if topic.hasPrefix(LocationEvents.prefix) { return ServiceName.location }
+        return nil
+    }
+
+    static let fleetPrefix = "fleet."
+
+    /// Whether a process proven to be `peer` may publish `event` on `topic`: its `src` is the peer's
+    /// own name (``ServiceName/owns(_:_:)``), the topic, if it belongs to a service, belongs to it,
+    /// and a durable event's type is its topic. (An ephemeral message's type is a push type —
+    /// `order.position` to `to.<user>.` — and names no event.)
+    public static func mayPublish(_ peer: String, topic: String, _ event: Envelope) -> Bool {
+        guard ServiceName.owns(peer, event.src) else { return false }
+        if event.isDurable && event.type != topic { return false }
+        return owner(of: topic).map { $0 == peer } ?? true
+    }
+
+    /// Whether a heartbeat speaks for the process that sent it: its `instance` is the envelope's `src`
+    /// and its `service` the identity that name belongs to, so nobody announces another's endpoint.
+    public static func isOwnHeartbeat(_ heartbeat: Heartbeat, of event: Envelope) -> Bool {
+        heartbeat.instance == event.src && heartbeat.service == ServiceName.identity(of: event.src)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import PosySchema
+import Testing
+
+/// The suite's rules of who may call what and who may say what (docs/protocol.md, "Who may call
+/// what", "Who may say what"), judged on identities as the RPC servers and the bus see them.
+@Suite struct AccessRulesTests {
+    let admin = RPCCaller(sub: "intruder", role: "admin")
+
+    @Test func onlyTheGatewayCallsForAPersonUnlessAServiceIsNamedForTheMethod() {
+        #expect(RPCAccess.check(method: OrdersRPC.list.name, peer: ServiceName.gateway, caller: admin) == nil)
+        for peer in [ServiceName.notify, ServiceName.messaging, ServiceName.location, ServiceName.cli, "stranger"] {
+            #expect(RPCAccess.check(method: OrdersRPC.list.name, peer: peer, caller: admin)?.code == .callerNotPermitted)
+            #expect(RPCAccess.check(method: NotifyRPC.webhookCreate.name, peer: peer, caller: admin)?.code == .callerNotPermitted)
+            #expect(RPCAccess.check(method: OrdersRPC.transition.name, peer: peer, caller: admin)?.code == .callerNotPermitted)
+        }
+        // receipts passes on the person an evidence bundle is for.
+        #expect(RPCAccess.check(method: OrdersRPC.timeline.name, peer: ServiceName.receipts, caller: admin) == nil)
+        #expect(RPCAccess.check(method: OrdersRPC.timeline.name, peer: ServiceName.messaging, caller: admin)?.code == .callerNotPermitted)
+    }
+
+    @Test func aServiceCallsAsItselfOnlyWhereItNeedsToAndOnlyUnderItsOwnName() {
+        let messaging = RPCCaller(service: ServiceName.messaging)
+        #expect(RPCAccess.check(method: OrdersRPC.get.name, peer: ServiceName.messaging, caller: messaging) == nil)
+        #expect(RPCAccess.check(method: OrdersRPC.directLookup.name, peer: ServiceName.messaging, caller: messaging) == nil)
+        // Not a method messaging needs; and not messaging's name from another identity.
+        #expect(RPCAccess.check(method: OrdersRPC.list.name, peer: ServiceName.messaging, caller: messaging)?.code == .callerNotPermitted)
+        #expect(RPCAccess.check(method: OrdersRPC.get.name, peer: ServiceName.notify, caller: messaging)?.code == .callerNotPermitted)
+        #expect(
+            RPCAccess.check(method: OrdersRPC.get.name, peer: ServiceName.receipts, caller: RPCCaller(service: ServiceName.messaging))?.code
+                == .callerNotPermitted)
+        // The gateway reads media for a signed link under a name of its own.
+        #expect(
+            RPCAccess.check(
+                method: ReceiptsRPC.mediaRead.name, peer: ServiceName.gateway, caller: RPCCaller(service: ServiceName.gatewayLink)) == nil)
+        #expect(
+            RPCAccess.check(method: ReceiptsRPC.mediaRead.name, peer: ServiceName.cli, caller: RPCCaller(service: "cli-link"))?.code
+                == .callerNotPermitted)
+    }
+
+    @Test func systemMethodsAnswerEveryIssuedIdentityAndUnlistedMethodsNobody() {
+        for m in [RPCMethod.health.name, RPCMethod.stats.name, RPCMethod.eventsSince.name, RPCMethod.eventsReplay.name] {
+            #expect(RPCAccess.check(method: m, peer: "loadgen", caller: nil) == nil)
+        }
+        #expect(RPCAccess.check(method: "orders.secret", peer: ServiceName.gateway, caller: admin)?.code == .callerNotPermitted)
+        // A raw body names no caller: the identity alone decides.
+        #expect(RPCAccess.check(method: ReceiptsRPC.mediaChunk.name, peer: ServiceName.gateway, caller: nil) == nil)
+        #expect(RPCAccess.check(method: ReceiptsRPC.mediaChunk.name, peer: ServiceName.notify, caller: nil)?.code == .callerNotPermitted)
+        // Without CURVE nothing is proven, so nothing is checked (--insecure-bus).
+        #expect(RPCAccess.check(method: OrdersRPC.list.name, peer: "", caller: admin) == nil)
+    }
+
+    @Test func everyServedMethodIsInTheTable() {
+        let served = [
+            OrdersRPC.get.name, OrdersRPC.list.name, OrdersRPC.create.name, MessagingRPC.send.name, MessagingRPC.transcript.name,
+            ReceiptsRPC.proofSubmit.name, ReceiptsRPC.evidenceVerify.name, LocationRPC.ingest.name, LocationRPC.tracking.name,
+            NotifyRPC.inbox.name, NotifyRPC.webhookReplay.name, RPCMethod.busProxy.name,
+        ]
+        for m in served { #expect(RPCAccess.table[m] != nil, "\(m)") }
+    }
+
+    @Test func theCallerIsReadFromTheBodyWithoutDecodingTheRest() throws {
+        let body = Data(#"{"id":"o1","caller":{"sub":"u1","role":"staff","shop":"s1"},"more":[1,{"caller":{"role":"admin"}}]}"#.utf8)
+        #expect(try RPCAccess.caller(in: body) == RPCCaller(sub: "u1", role: "staff", shop: "s1"))
+        #expect(try RPCAccess.caller(in: Data(#"{"id":"o1"}"#.utf8)) == nil)
+        #expect(try RPCAccess.caller(in: Data()) == nil)
+        // Two callers could be read differently by two readers: refused.
+        #expect(throws: SchemaError.self) {
+            try RPCAccess.caller(in: Data(#"{"caller":{"service":"messaging"},"caller":{"role":"admin"}}"#.utf8))
+        }
+        #expect(throws: SchemaError.self) { try RPCAccess.caller(in: Data(#"{"caller":"admin"}"#.utf8)) }
+    }
+
+    @Test func aPublisherSpeaksOnlyUnderItsOwnNameAndOnlyOnTopicsThatAreNotAnothersService() throws {
+        func event(_ src: String, _ type: String) -> Envelope {
+            Envelope(src: src, epoch: String(repeating: "a", count: 32), seq: 1, type: type)
+        }
+        #expect(EventSources.mayPublish(ServiceName.orders, topic: "order.confirmed", event("orders", "order.confirmed")))
+        #expect(
+            EventSources.mayPublish(
+                ServiceName.messaging, topic: "to.u1.", Envelope(src: "messaging-2", epoch: "", seq: 0, type: PushType.messageNew)))
+        #expect(EventSources.mayPublish(ServiceName.cli, topic: Topic.probe, event("cli-py-1f", Topic.probe)))
+        // A push's type names no event: location's positions to a customer are location's to send.
+        #expect(
+            EventSources.mayPublish(
+                ServiceName.location, topic: Topic.user("c1"), Envelope(src: "location", epoch: "", seq: 0, type: PushType.orderPosition)))
+        // Another's name, another's topic, a topic frame that disagrees with the type.
+        #expect(!EventSources.mayPublish(ServiceName.notify, topic: "proof.accepted", event("receipts", "proof.accepted")))
+        #expect(!EventSources.mayPublish(ServiceName.notify, topic: "proof.accepted", event("notify", "proof.accepted")))
+        #expect(!EventSources.mayPublish(ServiceName.notify, topic: "test.x", event("notify", "delivery.departed")))
+        #expect(!EventSources.mayPublish(ServiceName.location, topic: "delivery.confirmed", event("location", "delivery.confirmed")))
+        #expect(!EventSources.mayPublish(ServiceName.messaging, topic: "order.x", event("messagingx", "order.x")))
+        #expect(!EventSources.mayPublish("", topic: "test.x", event("x", "test.x")))
+    }
+
+    @Test func aHeartbeatAnnouncesOnlyItsSender() {
+        func hb(_ service: String, _ instance: String) -> Heartbeat {
+            Heartbeat(
+                service: service, instance: instance, version: "1", rpc: "tcp://10.0.0.9:1", shard: nil, epoch: "", pid: 1, startedAt: "",
+                heads: [:])
+        }
+        let from = Envelope(src: "messaging-2", epoch: "", seq: 0, type: Topic.heartbeat)
+        #expect(EventSources.isOwnHeartbeat(hb("messaging", "messaging-2"), of: from))
+        #expect(!EventSources.isOwnHeartbeat(hb("orders", "messaging-2"), of: from))
+        #expect(!EventSources.isOwnHeartbeat(hb("messaging", "messaging-1"), of: from))
+    }
+
+    @Test func anEnvelopeThatGivesAFieldTwiceIsRefused() {
+        let twice = Data(#"{"v":1,"src":"cli","src":"orders","epoch":"","seq":0,"type":"x","at":"","data":{}}"#.utf8)
+        #expect(throws: SchemaError.self) { try EnvelopeCodec.decode(twice) }
+    }
+}
