@@ -20,13 +20,13 @@ deps:
 ## pydeps: the real peers the integration tests drive: pyzmq, openapi-spec-validator, schemathesis
 ## (conformance of the gateway to docs/openapi.yaml), websockets (hostile WebSocket frames), a
 ## headless Chromium with selenium (the customer's tracking page), curl and the sqlite3 tool (media
-## uploads, tampering with an evidence record)
+## uploads, tampering with an evidence record), openssl (a test certificate for the gateway's TLS)
 pydeps:
-	@if ! command -v sqlite3 >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then \
-		echo "pydeps: installing sqlite3 curl"; \
+	@if ! command -v sqlite3 >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then \
+		echo "pydeps: installing sqlite3 curl openssl"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq sqlite3 curl >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq sqlite3 curl openssl >/dev/null; \
 	fi
 	@python3 -c 'import zmq' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyzmq
 	@python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator pyyaml

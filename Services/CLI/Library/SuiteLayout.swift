@@ -16,6 +16,8 @@ public struct SuiteLayout: Sendable {
     /// orders = base, messaging shard N = base+10+N, location = base+20, receipts = base+30, notify = base+40.
     public var rpcBase = 7110
     public var httpPort = 8080
+    /// `https` when the gateway has TLS files (in `gatewayExtra`).
+    public var scheme = "http"
     public var shards = 1
     public var dataDir = "./data"
     /// More flags for the gateway (rate limits).
@@ -68,7 +70,8 @@ public struct SuiteLayout: Sendable {
             Child(
                 name: ServiceName.notify, executable: "posy-notify",
                 arguments: common + rpc(rpcBase + 40)
-                    + (Environment.string("POSY_PUBLIC_URL") == nil ? ["--public-url", "http://\(host):\(httpPort)"] : []) + notifyExtra),
+                    + (Environment.string("POSY_PUBLIC_URL") == nil ? ["--public-url", "\(scheme)://\(host):\(httpPort)"] : [])
+                    + notifyExtra),
             Child(
                 name: ServiceName.gateway, executable: "posy-gateway",
                 arguments: common + [

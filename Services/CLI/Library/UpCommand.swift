@@ -27,6 +27,10 @@ public struct UpCommand: AsyncParsableCommand {
     var rateLimit: Double?
     @Option(name: .customLong("rate-burst"), help: "Gateway requests per token at once (default 100).")
     var rateBurst: Double?
+    @Option(name: .customLong("tls-cert"), help: "The gateway serves HTTPS with this PEM certificate chain (needs --tls-key).")
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
     @Option(
         name: .customLong("restart-delay"), help: "First restart delay in seconds after a child dies; doubles up to 10 s (default 0.5).")
     var restartDelay: Double = 0.5
@@ -46,6 +50,7 @@ public struct UpCommand: AsyncParsableCommand {
     public func validate() throws {
         guard (1...9).contains(shards) else { throw ValidationError("--shards must be 1…9") }
         guard restartDelay > 0 && restartDelay <= 60 else { throw ValidationError("--restart-delay must be in (0, 60]") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
     }
 
     public func run() async throws {
@@ -59,6 +64,10 @@ public struct UpCommand: AsyncParsableCommand {
         layout.notifyExtra = allowLocalTargets ? ["--allow-local-targets"] : []
         layout.insecureBus = insecureBus || Environment.string("POSY_INSECURE_BUS") == "1"
         layout.gatewayExtra = (rateLimit.map { ["--rate-limit", "\($0)"] } ?? []) + (rateBurst.map { ["--rate-burst", "\($0)"] } ?? [])
+        if let tlsCert, let tlsKey {
+            layout.gatewayExtra += ["--tls-cert", tlsCert, "--tls-key", tlsKey]
+            layout.scheme = "https"
+        }
         let bin = binDir ?? Self.ownDirectory()
         for child in layout.children
         where !FileManager.default.isExecutableFile(atPath: (bin as NSString).appendingPathComponent(child.executable)) {
@@ -98,7 +107,8 @@ public struct UpCommand: AsyncParsableCommand {
 
         output.write(
             output.prefix("posy", color: "", width: width)
-                + "starting \(children.count) processes; data in \(layout.dataDir); http://\(layout.host):\(layout.httpPort)/healthz")
+                + "starting \(children.count) processes; data in \(layout.dataDir); \(layout.scheme)://\(layout.host):\(layout.httpPort)/healthz"
+        )
         try children[0].start()  // the bus first, so the others connect at once
         try await Task.sleep(for: .milliseconds(300))
         for child in children.dropFirst() { try child.start() }

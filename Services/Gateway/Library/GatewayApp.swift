@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import PosyAuth
@@ -10,8 +11,9 @@ import ServiceLifecycle
 
 /// The gateway's HTTP application: `/healthz`, `/metrics`, and the public API (`/v1/…`).
 public enum GatewayApp {
-    /// The HTTP application and the stream hub that feeds its WebSocket connections.
-    public static func build(host: ServiceHost, config: GatewayConfig, secret: String) -> [any Service] {
+    /// The HTTP application and the stream hub that feeds its WebSocket connections; with TLS files,
+    /// HTTPS (and the optional redirect listener). Throws when the TLS files cannot be used.
+    public static func build(host: ServiceHost, config: GatewayConfig, secret: String) throws -> [any Service] {
         let monitor = SuiteMonitor(host: host, expected: config.expect)
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         let api = Self.api(backend: SuiteBackend(host: host), config: config, secret: secret)
@@ -43,17 +45,28 @@ public enum GatewayApp {
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
             http1: .init(idleTimeout: .seconds(60)),
             ws: .init(maxFrameSize: StreamFrames.maxFrame, autoPing: .enabled(timePeriod: .seconds(20)), validateUTF8: true))
-        let server = HTTPServerBuilder { responder in
+        var server = HTTPServerBuilder { responder in
             GuardedHTTPChannel(
                 inner: HTTP1WebSocketUpgradeChannel(
                     responder: responder, webSocketResponder: wsResponder, configuration: channelConfiguration),
                 limits: RequestHeadGuard.Limits(), preflight: StreamAPI.preflight(api: api))
+        }
+        if let files = config.tls {
+            // TLS first in the pipeline; the head guard goes right after it (GuardedHTTPChannel).
+            server = try .tls(server, tlsConfiguration: GatewayTLS.configuration(files))
         }
         let app = Application(
             router: router, server: server,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "posy-gateway"),
             logger: Logger(label: "gateway.http"))
         var services: [any Service] = [hub, app]
+        if config.tls != nil, let redirectPort = config.httpRedirectPort {
+            services.append(
+                Application(
+                    responder: HTTPSRedirect(publicURL: config.publicURL),
+                    configuration: .init(address: .hostname(config.host, port: redirectPort), serverName: "posy-gateway-redirect"),
+                    logger: Logger(label: "gateway.redirect")))
+        }
         if let opsPort = config.opsPort {
             // The operator's own listener (loopback by default): health detail and metrics without a token.
             let ops = Router()

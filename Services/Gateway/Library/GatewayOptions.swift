@@ -45,6 +45,20 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     public var opsHost: String?
 
     @Option(
+        name: .customLong("tls-cert"),
+        help: "PEM certificate chain: serve HTTPS and WSS instead of plain HTTP (env POSY_TLS_CERT; needs --tls-key).")
+    public var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert (env POSY_TLS_KEY).")
+    public var tlsKey: String?
+
+    @Option(
+        name: .customLong("http-redirect-port"),
+        help: "With TLS: a plain-HTTP port that answers every request with a redirect to HTTPS (env POSY_HTTP_REDIRECT_PORT; default none)."
+    )
+    public var httpRedirectPort: Int?
+
+    @Option(
         name: .customLong("expect"),
         help: "Comma-separated instances /healthz requires (env POSY_EXPECT, default bus,orders,messaging-1,location,receipts,notify).")
     public var expect: String?
@@ -55,18 +69,23 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     public var config: GatewayConfig {
         let host = Environment.resolve(httpHost, "POSY_HTTP_HOST", "127.0.0.1")
         let port = httpPort ?? Environment.string("POSY_HTTP_PORT").flatMap(Int.init) ?? 8080
+        let cert = tlsCert ?? Environment.string("POSY_TLS_CERT")
+        let key = tlsKey ?? Environment.string("POSY_TLS_KEY")
+        let tls = cert.flatMap { cert in key.map { GatewayConfig.TLSFiles(certificateChain: cert, privateKey: $0) } }
         return GatewayConfig(
             host: host, port: port,
             expect: Environment.resolve(expect, "POSY_EXPECT", "bus,orders,messaging-1,location,receipts,notify")
                 .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-            publicURL: Environment.resolve(publicURL, "POSY_PUBLIC_URL", "http://\(host):\(port)"),
+            publicURL: Environment.resolve(publicURL, "POSY_PUBLIC_URL", "\(tls == nil ? "http" : "https")://\(host):\(port)"),
             openAPISpec: Self.loadSpec(openAPI ?? Environment.string("POSY_OPENAPI")),
             rateLimit: rateLimit ?? Environment.string("POSY_RATE_LIMIT").flatMap(Double.init) ?? 50,
             rateBurst: rateBurst ?? Environment.string("POSY_RATE_BURST").flatMap(Double.init) ?? 100,
             tokenMaxLifetime: (tokenMaxDays ?? Environment.string("POSY_TOKEN_MAX_DAYS").flatMap(Double.init)).map { Int64($0 * 86_400) }
                 ?? TokenSigner.defaultMaxLifetime,
             opsPort: opsPort ?? Environment.string("POSY_OPS_PORT").flatMap(Int.init),
-            opsHost: Environment.resolve(opsHost, "POSY_OPS_HOST", "127.0.0.1"))
+            opsHost: Environment.resolve(opsHost, "POSY_OPS_HOST", "127.0.0.1"),
+            tls: tls,
+            httpRedirectPort: httpRedirectPort ?? Environment.string("POSY_HTTP_REDIRECT_PORT").flatMap(Int.init))
     }
 
     /// The spec text: the given path, else `docs/openapi.yaml` in the current directory or in the
@@ -91,6 +110,13 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     public func validate() throws {
         if let p = httpPort, !(0...65535).contains(p) { throw ValidationError("--http-port must be 0…65535") }
         if let p = opsPort, !(0...65535).contains(p) { throw ValidationError("--ops-port must be 0…65535") }
+        if let p = httpRedirectPort, !(0...65535).contains(p) { throw ValidationError("--http-redirect-port must be 0…65535") }
+        let cert = tlsCert ?? Environment.string("POSY_TLS_CERT")
+        let key = tlsKey ?? Environment.string("POSY_TLS_KEY")
+        if (cert == nil) != (key == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if cert == nil && (httpRedirectPort ?? Environment.string("POSY_HTTP_REDIRECT_PORT").flatMap(Int.init)) != nil {
+            throw ValidationError("--http-redirect-port redirects to HTTPS: it needs --tls-cert and --tls-key")
+        }
         if let r = rateLimit, r < 0 { throw ValidationError("--rate-limit must be 0 (off) or positive") }
         if let b = rateBurst, b < 1 { throw ValidationError("--rate-burst must be at least 1") }
         if let d = tokenMaxDays, !(d.isFinite && d > 0 && d <= 3650) { throw ValidationError("--token-max-days must be 0 < days ≤ 3650") }
@@ -115,12 +141,30 @@ public struct GatewayConfig: Sendable {
     /// The operators' listener (health detail, metrics); nil: none.
     public var opsPort: Int?
     public var opsHost: String
+    /// HTTPS (and WSS) with these files; nil: plain HTTP (behind a TLS-terminating proxy, or local).
+    public var tls: TLSFiles?
+    /// A plain-HTTP listener that redirects to `publicURL` (with TLS only); nil: none.
+    public var httpRedirectPort: Int?
+
+    /// PEM files of the gateway's certificate chain and private key.
+    public struct TLSFiles: Sendable {
+        public var certificateChain: String
+        public var privateKey: String
+
+        public init(certificateChain: String, privateKey: String) {
+            self.certificateChain = certificateChain
+            self.privateKey = privateKey
+        }
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, expect: [String], publicURL: String? = nil,
         openAPISpec: String? = nil, rateLimit: Double = 50, rateBurst: Double = 100,
-        tokenMaxLifetime: Int64 = TokenSigner.defaultMaxLifetime, opsPort: Int? = nil, opsHost: String = "127.0.0.1"
+        tokenMaxLifetime: Int64 = TokenSigner.defaultMaxLifetime, opsPort: Int? = nil, opsHost: String = "127.0.0.1",
+        tls: TLSFiles? = nil, httpRedirectPort: Int? = nil
     ) {
+        self.tls = tls
+        self.httpRedirectPort = httpRedirectPort
         self.tokenMaxLifetime = tokenMaxLifetime
         self.opsPort = opsPort
         self.opsHost = opsHost
@@ -129,7 +173,7 @@ public struct GatewayConfig: Sendable {
         self.host = host
         self.port = port
         self.expect = expect
-        self.publicURL = publicURL ?? "http://\(host):\(port)"
+        self.publicURL = publicURL ?? "\(tls == nil ? "http" : "https")://\(host):\(port)"
         self.openAPISpec = openAPISpec
     }
 }

@@ -1,10 +1,12 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOSSL
 
 /// The gateway's HTTP (and WebSocket-upgrade) child channel with a ``RequestHeadGuard`` in front:
 /// the first request head of a connection is judged before the HTTP decoder sees it, and a
-/// connection whose first request got no answer at all gets a 400 before it is closed.
+/// connection whose first request got no answer at all gets a 400 before it is closed. Under TLS
+/// (Hummingbird's `TLSChannel` around this one) the guard sits right after the TLS handler.
 struct GuardedHTTPChannel<Inner: ServerChildChannel>: ServerChildChannel {
     typealias Value = Inner.Value
 
@@ -15,7 +17,11 @@ struct GuardedHTTPChannel<Inner: ServerChildChannel>: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         do {
-            try channel.pipeline.syncOperations.addHandler(RequestHeadGuard(limits: limits, preflight: preflight), position: .first)
+            // Behind TLS the guard reads what the TLS handler decrypted, so it goes right after it.
+            let pipeline = channel.pipeline.syncOperations
+            let position: ChannelPipeline.SynchronousOperations.Position =
+                (try? pipeline.handler(type: NIOSSLServerHandler.self)).map { .after($0) } ?? .first
+            try pipeline.addHandler(RequestHeadGuard(limits: limits, preflight: preflight), position: position)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }

@@ -20,7 +20,7 @@ struct GatewayMain: AsyncParsableCommand {
             ServiceDescriptor(service: ServiceName.gateway, defaultRPCPort: 0, migrations: nil), config: config
         ) { host in
             let secret = try SuiteSecret.load(dataDir: config.dataDir)
-            return GatewayApp.build(host: host, config: gateway, secret: secret)
+            return try GatewayApp.build(host: host, config: gateway, secret: secret)
         }
     }
 }
