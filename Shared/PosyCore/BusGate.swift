@@ -6,15 +6,16 @@ import Synchronization
 /// What the bus lets through under CURVE (docs/protocol.md, "Who may say what"): a message of two
 /// frames whose envelope's `src` is its publisher's own name, on a topic that is not another
 /// service's, and — for a heartbeat — announcing the publisher itself. The rest is dropped, counted
-/// (`bus.proxy`'s `frontendMessagesRefused`) and logged.
-final class BusGate: Sendable {
+/// (`bus.proxy`'s `frontendMessagesRefused`) and logged. posy-bus runs it; so does `posy bench bus`,
+/// to measure what it costs.
+public final class BusGate: Sendable {
     private let logger: Logger
     private let refused = Atomic<Int64>(0)
 
-    init(logger: Logger) { self.logger = logger }
+    public init(logger: Logger) { self.logger = logger }
 
     /// The proxy's filter; runs on the proxy's thread for every published message.
-    func admits(peer: String, frames: [UnsafeRawBufferPointer]) -> Bool {
+    public func admits(peer: String, frames: [UnsafeRawBufferPointer]) -> Bool {
         guard frames.count == 2 else { return refuse(peer, "a message of \(frames.count) frames", topic: "") }
         let topic = String(decoding: frames[0], as: UTF8.self)
         let event: Envelope
