@@ -20,13 +20,15 @@ deps:
 ## pydeps: the real peers the integration tests drive: pyzmq, openapi-spec-validator, schemathesis
 ## (conformance of the gateway to docs/openapi.yaml), websockets (hostile WebSocket frames), a
 ## headless Chromium with selenium (the customer's tracking page), curl and the sqlite3 tool (media
-## uploads, tampering with an evidence record), openssl (a test certificate for the gateway's TLS)
+## uploads, tampering with an evidence record), openssl (a test certificate for the gateway's TLS),
+## iproute2 (the multi-host test's network namespaces)
 pydeps:
-	@if ! command -v sqlite3 >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then \
-		echo "pydeps: installing sqlite3 curl openssl"; \
+	@if ! command -v sqlite3 >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1 \
+		|| ! { command -v ip || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ]; } >/dev/null 2>&1; then \
+		echo "pydeps: installing sqlite3 curl openssl iproute2"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq sqlite3 curl openssl >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq sqlite3 curl openssl iproute2 >/dev/null; \
 	fi
 	@python3 -c 'import zmq' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyzmq
 	@python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator pyyaml

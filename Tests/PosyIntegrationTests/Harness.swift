@@ -168,7 +168,9 @@ final class Child: @unchecked Sendable {
     @discardableResult
     func start() throws -> Child {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: (Harness.binDir as NSString).appendingPathComponent(executable))
+        // A built executable by name, or any program by absolute path (`ip netns exec …`).
+        p.executableURL = URL(
+            fileURLWithPath: executable.hasPrefix("/") ? executable : (Harness.binDir as NSString).appendingPathComponent(executable))
         p.arguments = arguments
         if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }

@@ -16,6 +16,12 @@ public struct BusOptions: ParsableArguments, Sendable {
     var keysDir: String?
     @Flag(name: .customLong("insecure-bus"), help: "The suite runs without CURVE (env POSY_INSECURE_BUS=1).")
     var insecureBus = false
+    @Option(
+        name: .customLong("rpc"),
+        help:
+            "Where a tool that publishes durable events (posy ping) answers replays (env POSY_CLI_RPC, default tcp://127.0.0.1:*); from another host, an address the services reach."
+    )
+    var rpc: String?
 
     public init() {}
 
@@ -25,7 +31,7 @@ public struct BusOptions: ParsableArguments, Sendable {
         c.busPub = Environment.resolve(busPub, "POSY_BUS_PUB", c.busPub)
         c.busSub = Environment.resolve(busSub, "POSY_BUS_SUB", c.busSub)
         c.dataDir = Environment.resolve(dataDir, "POSY_DATA_DIR", c.dataDir)
-        c.rpc = "tcp://127.0.0.1:*"
+        c.rpc = Environment.resolve(rpc, "POSY_CLI_RPC", "tcp://127.0.0.1:*")
         c.logLevel = Environment.string("POSY_LOG_LEVEL").flatMap { .init(rawValue: $0) } ?? .warning
         c.keysDir = keysDir ?? Environment.string("POSY_KEYS_DIR")
         c.insecureBus = insecureBus || Environment.string("POSY_INSECURE_BUS") == "1"
