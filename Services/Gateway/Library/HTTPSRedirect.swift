@@ -4,19 +4,19 @@ import HummingbirdCore
 /// The plain-HTTP listener next to an HTTPS gateway: every request is answered 308 with the same
 /// path and query under the gateway's public URL. The target's origin is the configured one, never
 /// the request's `Host` (that would make the gateway an open redirect).
-struct HTTPSRedirect: HTTPResponder {
-    typealias Context = BasicRequestContext
+package struct HTTPSRedirect: HTTPResponder {
+    package typealias Context = BasicRequestContext
 
     /// `https://host:port`, without a trailing slash.
     let origin: String
 
-    init(publicURL: String) {
+    package init(publicURL: String) {
         var origin = publicURL
         while origin.hasSuffix("/") { origin.removeLast() }
         self.origin = origin
     }
 
-    func respond(to request: Request, context: Context) async throws -> Response {
+    package func respond(to request: Request, context: Context) async throws -> Response {
         Response(status: .permanentRedirect, headers: [.location: location(for: request.head.path ?? "/"), .contentLength: "0"])
     }
 
