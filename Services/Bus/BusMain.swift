@@ -45,9 +45,10 @@ struct BusMain: AsyncParsableCommand {
                 _ = try await ZMQAuthenticator.bind(keys: keyring.known) { try SuiteKeyring.publicKeys(directory: directory) }
             }
             o.curve = security.server
+            let gate = BusGate(logger: logger)
             proxy = try await ZMQProxy.start(
                 frontend: .xsub, bind: [front], options: o, backend: .xpub, bind: [back], options: o,
-                filter: security.isSecure ? BusGate(logger: logger).admits : nil)
+                filter: security.isSecure ? gate.admits : nil, subscriptionFilter: security.isSecure ? gate.mayRead : nil)
         } catch {
             logger.critical("cannot start the bus", metadata: ["error": "\(error)", "frontend": "\(front)", "backend": "\(back)"])
             throw ExitCode(1)
@@ -73,7 +74,7 @@ struct BusMain: AsyncParsableCommand {
                     frontendMessagesOut: s.frontendMessagesOut,
                     frontendBytesOut: s.frontendBytesOut, backendMessagesIn: s.backendMessagesIn, backendBytesIn: s.backendBytesIn,
                     backendMessagesOut: s.backendMessagesOut, backendBytesOut: s.backendBytesOut,
-                    frontendMessagesRefused: s.frontendMessagesRefused)
+                    frontendMessagesRefused: s.frontendMessagesRefused, backendSubscriptionsRefused: s.backendSubscriptionsRefused)
             }
             return []
         }

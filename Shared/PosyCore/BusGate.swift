@@ -5,8 +5,9 @@ import Synchronization
 
 /// What the bus lets through under CURVE (docs/protocol.md, "Who may say what"): a message of two
 /// frames whose envelope's `src` is its publisher's own name, on a topic that is not another
-/// service's, and — for a heartbeat — announcing the publisher itself. The rest is dropped, counted
-/// (`bus.proxy`'s `frontendMessagesRefused`) and logged. posy-bus runs it; so does `posy bench bus`,
+/// service's, and — for a heartbeat — announcing the publisher itself; and subscriptions, except to
+/// pushes meant for people from anyone but the gateway and `cli`. The rest is dropped, counted
+/// (`bus.proxy`'s `frontendMessagesRefused`, `backendSubscriptionsRefused`) and logged. posy-bus runs it; so does `posy bench bus`,
 /// to measure what it costs.
 public final class BusGate: Sendable {
     private let logger: Logger
@@ -31,6 +32,15 @@ public final class BusGate: Sendable {
             guard let heartbeat = try? event.decode(Heartbeat.self), EventSources.isOwnHeartbeat(heartbeat, of: event) else {
                 return refuse(peer, "a heartbeat that is not its own", topic: topic)
             }
+        }
+        return true
+    }
+
+    /// The proxy's subscription filter: pushes to people only for those who hand them out.
+    public func mayRead(peer: String, prefix: UnsafeRawBufferPointer) -> Bool {
+        guard EventSources.mayRead(peer, prefix: prefix) else {
+            _ = refuse(peer, "a subscription to pushes meant for people", topic: String(decoding: prefix, as: UTF8.self))
+            return false
         }
         return true
     }

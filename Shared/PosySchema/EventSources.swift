@@ -17,6 +17,20 @@ public enum EventSources {
 
     static let fleetPrefix = "fleet."
 
+    /// Topics of pushes to people (`to.<user>.`, `shop.<shop>.`): chat, positions, notifications.
+    static let pushPrefixes = ["to.", "shop."]
+
+    /// Whether a process proven to be `peer` may subscribe to `prefix`. Pushes to people are for the
+    /// gateway, which hands each to its addressees, and for the operator's `cli`; no other identity
+    /// subscribes to them, or to a prefix that would take them in (the empty one).
+    public static func mayRead(_ peer: String, prefix: some Collection<UInt8>) -> Bool {
+        if peer == ServiceName.gateway || peer == ServiceName.cli { return true }
+        return !pushPrefixes.contains { push in
+            let p = Array(push.utf8)
+            return p.starts(with: prefix) || prefix.starts(with: p)
+        }
+    }
+
     /// Whether a process proven to be `peer` may publish `event` on `topic`: its `src` is the peer's
     /// own name (``ServiceName/owns(_:_:)``), the topic, if it belongs to a service, belongs to it,
     /// and a durable event's type is its topic. (An ephemeral message's type is a push type —

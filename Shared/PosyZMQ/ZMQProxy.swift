@@ -12,6 +12,10 @@ public final class ZMQProxy: Sendable {
     /// Decides whether a message read on the frontend is forwarded: the peer's ZAP `User-Id` (empty
     /// without one) and the message's frames, valid only during the call. Runs on the proxy's thread.
     public typealias Filter = @Sendable (_ peer: String, _ frames: [UnsafeRawBufferPointer]) -> Bool
+    /// Decides whether a subscriber may subscribe to `prefix`: its peer's ZAP `User-Id` and the prefix,
+    /// valid only during the call. With one, the backend (an XPUB) runs in `ZMQ_XPUB_MANUAL` mode and a
+    /// refused subscription is never made, so nothing under it reaches that subscriber.
+    public typealias SubscriptionFilter = @Sendable (_ peer: String, _ prefix: UnsafeRawBufferPointer) -> Bool
 
     private let control: ZMQSocket
     private let counters: Counters
@@ -27,7 +31,7 @@ public final class ZMQProxy: Sendable {
     public static func start(
         frontend: ZMQSocketType, bind frontendBind: [String], options frontendOptions: ZMQSocketOptions,
         backend: ZMQSocketType, bind backendBind: [String], options backendOptions: ZMQSocketOptions,
-        context: ZMQContext = .shared, filter: Filter? = nil
+        context: ZMQContext = .shared, filter: Filter? = nil, subscriptionFilter: SubscriptionFilter? = nil
     ) async throws -> ZMQProxy {
         let controlAddress = "inproc://posy-proxy-control-\(UUID().uuidString)"
         let counters = Counters()
@@ -45,6 +49,10 @@ public final class ZMQProxy: Sendable {
                 }
                 if let e = ZMQSocketLoop.apply(frontendOptions, type: frontend, to: f, context: context) { return fail(e) }
                 if let e = ZMQSocketLoop.apply(backendOptions, type: backend, to: b, context: context) { return fail(e) }
+                if subscriptionFilter != nil {
+                    var on: Int32 = 1
+                    if zmq_setsockopt(b, ZMQ_XPUB_MANUAL, &on, 4) != 0 { return fail(.last("zmq_setsockopt(XPUB_MANUAL)")) }
+                }
                 var zero: Int32 = 0
                 zmq_setsockopt(ctl, ZMQ_LINGER, &zero, 4)
                 if zmq_bind(ctl, controlAddress) != 0 { return fail(.last("zmq_bind(control)")) }
@@ -59,7 +67,7 @@ public final class ZMQProxy: Sendable {
                     be.append(ZMQSocketLoop.lastEndpoint(b) ?? e)
                 }
                 c.resume(returning: (fe, be))
-                forward(frontend: f, backend: b, control: ctl, filter: filter, counters: counters)
+                forward(frontend: f, backend: b, control: ctl, filter: filter, subscriptionFilter: subscriptionFilter, counters: counters)
                 zmq_close(f)
                 zmq_close(b)
                 zmq_close(ctl)
@@ -90,7 +98,7 @@ public final class ZMQProxy: Sendable {
     /// The loop: waits on the three sockets, moves whole messages across until the control socket says stop.
     static func forward(
         frontend f: UnsafeMutableRawPointer, backend b: UnsafeMutableRawPointer, control ctl: UnsafeMutableRawPointer,
-        filter: Filter?, counters: Counters
+        filter: Filter?, subscriptionFilter: SubscriptionFilter?, counters: Counters
     ) {
         let parts = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: maxFrames + 1)
         defer { parts.deallocate() }
@@ -110,7 +118,11 @@ public final class ZMQProxy: Sendable {
                 if !move(from: f, to: b, parts: parts, filter: filter, side: counters.front, counters: counters) { return }
             }
             if items[2].revents & Int16(ZMQ_POLLIN) != 0 {
-                if !move(from: b, to: f, parts: parts, filter: nil, side: counters.back, counters: counters) { return }
+                if let subscriptionFilter {
+                    if !subscribe(from: b, to: f, filter: subscriptionFilter, counters: counters) { return }
+                } else if !move(from: b, to: f, parts: parts, filter: nil, side: counters.back, counters: counters) {
+                    return
+                }
             }
         }
     }
@@ -169,6 +181,53 @@ public final class ZMQProxy: Sendable {
         return true
     }
 
+    /// Subscriptions waiting on an XPUB in manual mode, up to ``batch``: each is made (for the
+    /// subscriber that sent it: the last pipe read) only if `filter` admits it, and passed upstream
+    /// only then; unsubscriptions always are. False when the context terminated.
+    static func subscribe(
+        from xpub: UnsafeMutableRawPointer, to xsub: UnsafeMutableRawPointer, filter: SubscriptionFilter, counters: Counters
+    ) -> Bool {
+        var msg = zmq_msg_t()
+        for _ in 0..<batch {
+            zmq_msg_init(&msg)
+            let rc = zmq_msg_recv(&msg, xpub, ZMQ_DONTWAIT)
+            if rc < 0 {
+                zmq_msg_close(&msg)
+                return zmq_errno() != posy_zmq_eterm()
+            }
+            counters.back.messagesIn.add(1, ordering: .relaxed)
+            counters.back.bytesIn.add(UInt64(rc), ordering: .relaxed)
+            // A subscription is one frame: 1 (subscribe) or 0 (unsubscribe), then the prefix.
+            let size = zmq_msg_size(&msg)
+            let bytes = UnsafeRawBufferPointer(start: zmq_msg_data(&msg), count: size)
+            var more = zmq_msg_more(&msg) != 0
+            guard !more, size >= 1, bytes[0] <= 1 else {
+                zmq_msg_close(&msg)
+                while more {  // the rest of a message that is no subscription
+                    zmq_msg_init(&msg)
+                    more = zmq_msg_recv(&msg, xpub, 0) >= 0 && zmq_msg_more(&msg) != 0
+                    zmq_msg_close(&msg)
+                }
+                counters.subscriptionsRefused.add(1, ordering: .relaxed)
+                continue
+            }
+            let prefix = UnsafeRawBufferPointer(rebasing: bytes[1...])
+            let subscribing = bytes[0] == 1
+            if subscribing && !filter(ZMQSocketLoop.userId(of: &msg), prefix) {
+                counters.subscriptionsRefused.add(1, ordering: .relaxed)
+                zmq_msg_close(&msg)
+                continue
+            }
+            _ = zmq_setsockopt(xpub, subscribing ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, prefix.baseAddress, prefix.count)
+            if zmq_msg_send(&msg, xsub, 0) >= 0 {
+                counters.back.messagesOut.add(1, ordering: .relaxed)
+                counters.back.bytesOut.add(UInt64(size), ordering: .relaxed)
+            }
+            zmq_msg_close(&msg)
+        }
+        return true
+    }
+
     /// The counters the proxy's thread writes and ``statistics`` reads.
     final class Counters: Sendable {
         final class Side: Sendable {
@@ -182,6 +241,7 @@ public final class ZMQProxy: Sendable {
         /// Read on the backend (subscriptions), written to the frontend.
         let back = Side()
         let refused = Atomic<UInt64>(0)
+        let subscriptionsRefused = Atomic<UInt64>(0)
 
         func snapshot() -> ProxyStatistics {
             ProxyStatistics(
@@ -189,15 +249,19 @@ public final class ZMQProxy: Sendable {
                 frontendMessagesOut: back.messagesOut.load(ordering: .relaxed), frontendBytesOut: back.bytesOut.load(ordering: .relaxed),
                 backendMessagesIn: back.messagesIn.load(ordering: .relaxed), backendBytesIn: back.bytesIn.load(ordering: .relaxed),
                 backendMessagesOut: front.messagesOut.load(ordering: .relaxed), backendBytesOut: front.bytesOut.load(ordering: .relaxed),
-                frontendMessagesRefused: refused.load(ordering: .relaxed))
+                frontendMessagesRefused: refused.load(ordering: .relaxed),
+                backendSubscriptionsRefused: subscriptionsRefused.load(ordering: .relaxed))
         }
     }
 }
 
 /// What the proxy moved: messages and bytes read (`In`) and written (`Out`) on each side, in the
-/// terms of `zmq_proxy`'s statistics, and the frontend messages its filter refused.
+/// terms of `zmq_proxy`'s statistics, the frontend messages its filter refused and the subscriptions
+/// its subscription filter refused.
 public struct ProxyStatistics: Sendable, Codable {
     public var frontendMessagesIn, frontendBytesIn, frontendMessagesOut, frontendBytesOut: UInt64
     public var backendMessagesIn, backendBytesIn, backendMessagesOut, backendBytesOut: UInt64
     public var frontendMessagesRefused: UInt64
+    /// Subscriptions the subscription filter refused (and messages on the backend that were none).
+    public var backendSubscriptionsRefused: UInt64
 }

@@ -2,6 +2,7 @@ import Foundation
 import PosyAuth
 import PosyCore
 import PosySchema
+import PosyZMQ
 import Testing
 
 extension Integration {
@@ -228,6 +229,28 @@ extension Integration {
             // The intruder host: no key, a stranger's key, and location's issued key.
             let intruderKeys = try keys("intruder", [ServiceName.location])
             let script = Harness.packageRoot.appendingPathComponent("Tests/python/intruder.py").path
+            // Meanwhile the shop and the customer chat: pushes to people are on the bus all along.
+            let chatter = Task {
+                var n = 0
+                while !Task.isCancelled {
+                    n += 1
+                    _ = await http.json(
+                        "POST", "/v1/conversations/\(three)/messages", token: staff,
+                        ["clientMsgId": "chat-\(n)", "kind": "text", "text": "update \(n)"])
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            defer { chatter.cancel() }
+            // The control: the operator's key may read the shop's pushes, and they are there.
+            let cliSecurity = try BusSecurity(keyring: SuiteKeyring.load(directory: master, identity: ServiceName.cli))
+            var watching = ZMQSocketOptions()
+            watching.curve = try cliSecurity.client(of: ServiceName.bus)
+            watching.subscriptions = [UserPush.shopTopic("s1")]
+            let operatorView = try await ZMQSocket.open(.sub, connect: ["tcp://\(a(Self.bus)):7101"], options: watching)
+            let pushesOnBus = Locked(0)
+            let counting = Task {
+                while let batch = await operatorView.inbox.next(max: 256) { pushesOnBus.withLock { $0 += batch.count } }
+            }
             for key in ["none", "stranger", "issued"] {
                 let (status, out) = try await lab.run(
                     on: Self.intruder, "/usr/bin/env",
@@ -239,7 +262,7 @@ extension Integration {
                 #expect(status == 0, "\(out)")
                 let line = try #require(out.split(separator: "\n").last(where: { $0.hasPrefix("{") }), "\(out)")
                 let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-                #expect(report["forgedSeen"] as? Int == 0, "\(key): \(report)")
+                #expect(report["forgedSeen"] as? Int == 0 && report["pushesSeen"] as? Int == 0, "\(key): \(report)")
                 if key == "issued" {
                     #expect(
                         (report["rpcCodes"] as? [String: String])?[OrdersRPC.list.name] == ErrorCode.callerNotPermitted.rawValue,
@@ -248,7 +271,11 @@ extension Integration {
                     #expect(report["busMessages"] as? Int == 0 && report["rpcReplies"] as? Int == 0, "\(key): \(report)")
                 }
             }
-            let cli = try BusSecurity(keyring: SuiteKeyring.load(directory: master, identity: ServiceName.cli))
+            chatter.cancel()
+            await operatorView.close()
+            await counting.value
+            #expect(pushesOnBus.value > 0, "no push to the shop was on the bus while the intruder listened: its silence proves nothing")
+            let cli = cliSecurity
             let ordersStats = try await RPCClient.withClient("tcp://\(a(Self.orders)):7110", curve: try cli.client(of: ServiceName.orders))
             {
                 try await $0.call(RPCMethod.stats, EmptyBody())
@@ -260,6 +287,8 @@ extension Integration {
                 try await $0.call(RPCMethod.busProxy, EmptyBody())
             }
             #expect(proxy.frontendMessagesRefused >= 3, "\(proxy)")
+            // location's key subscribed to everything: refused, so no push to a person could reach it.
+            #expect(proxy.backendSubscriptionsRefused >= 1, "\(proxy)")
             #expect(await healthy())
         }
     }

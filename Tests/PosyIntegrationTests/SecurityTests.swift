@@ -45,6 +45,7 @@ extension Integration {
                 let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
                 forged.append(try #require(report["probe"] as? String))
                 #expect(report["forgedSeen"] as? Int == 0, "\(key): the bus forwarded a forged message: \(report)")
+                #expect(report["pushesSeen"] as? Int == 0, "\(key): read pushes meant for people: \(report)")
                 if key == "issued" {
                     // posy-location's own key: it is location, and only location. It reads the bus and
                     // says what location may say; it is no admin and speaks for nobody else.
@@ -82,6 +83,8 @@ extension Integration {
                 try await $0.call(RPCMethod.busProxy, EmptyBody())
             }
             #expect(proxy.frontendMessagesRefused >= 3, "\(proxy)")
+            // location's key subscribed to everything: refused, so no push to a person could reach it.
+            #expect(proxy.backendSubscriptionsRefused >= 1, "\(proxy)")
             // The forged heartbeat moved nothing: orders is still reached where it really is.
             let (again, againOut) = try await Harness.run("posy", ["ping", "--expect", "orders", "--timeout", "20"] + suite.busArgs)
             #expect(again == 0, "\(againOut)")

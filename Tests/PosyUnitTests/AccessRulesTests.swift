@@ -93,6 +93,18 @@ import Testing
         #expect(!EventSources.mayPublish("", topic: "test.x", event("x", "test.x")))
     }
 
+    @Test func pushesToPeopleAreReadOnlyByTheGatewayAndTheOperator() {
+        for peer in [ServiceName.gateway, ServiceName.cli] {
+            #expect(EventSources.mayRead(peer, prefix: Array("".utf8)) && EventSources.mayRead(peer, prefix: Array("to.c1.".utf8)))
+        }
+        for prefix in ["", "t", "to.", "to.c1.", "s", "shop.s1."] {
+            #expect(!EventSources.mayRead(ServiceName.location, prefix: Array(prefix.utf8)), "\(prefix)")
+        }
+        for prefix in ["order.", "sys.heartbeat", "delivery.", "t.1", "test."] {
+            #expect(EventSources.mayRead(ServiceName.location, prefix: Array(prefix.utf8)), "\(prefix)")
+        }
+    }
+
     @Test func aHeartbeatAnnouncesOnlyItsSender() {
         func hb(_ service: String, _ instance: String) -> Heartbeat {
             Heartbeat(

@@ -142,4 +142,47 @@ import Testing
         await authenticator.close()
         await authenticating.value
     }
+
+    @Test func aRefusedSubscriptionIsNeverMadeSoNothingUnderItArrives() async throws {
+        let context = ZMQContext()
+        let server = try ZMQCurveKeyPair.generate()
+        let alpha = try ZMQCurveKeyPair.generate()
+        let beta = try ZMQCurveKeyPair.generate()
+        let authenticator = try await ZMQAuthenticator.bind(context: context, keys: ["alpha": alpha.publicKey, "beta": beta.publicKey])
+        let authenticating = Task { await authenticator.run() }
+        var o = ZMQSocketOptions()
+        o.curve = .server(server)
+        // beta may subscribe to anything; alpha to nothing under "secret."
+        let proxy = try await ZMQProxy.start(
+            frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: o, backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: o,
+            context: context,
+            subscriptionFilter: { peer, prefix in peer == "beta" || !Array("secret.".utf8).starts(with: prefix) })
+        func client(_ pair: ZMQCurveKeyPair, _ subscriptions: [String] = []) -> ZMQSocketOptions {
+            var c = ZMQSocketOptions()
+            c.curve = .client(pair, serverKey: server.publicKey)
+            c.subscriptions = subscriptions
+            return c
+        }
+        let pub = try await ZMQSocket.open(.pub, connect: [proxy.frontendEndpoints[0]], options: client(beta), context: context)
+        let nosy = try await ZMQSocket.open(
+            .sub, connect: [proxy.backendEndpoints[0]], options: client(alpha, ["", "public."]), context: context)
+        let entitled = try await ZMQSocket.open(.sub, connect: [proxy.backendEndpoints[0]], options: client(beta, [""]), context: context)
+        var heardByEntitled = 0
+        var heardByNosy: [String] = []
+        for _ in 0..<30 {
+            pub.post([[Data("secret.x".utf8), Data("card message".utf8)], [Data("public.x".utf8), Data("hello".utf8)]])
+            while let m = await receive(entitled, within: .milliseconds(20)) { heardByEntitled += m.isEmpty ? 0 : 1 }
+            while let m = await receive(nosy, within: .milliseconds(20)) { heardByNosy.append(String(decoding: m[0], as: UTF8.self)) }
+        }
+        #expect(heardByEntitled > 0, "the entitled subscriber heard nothing: the test proves nothing")
+        #expect(heardByNosy.contains("public.x"), "the allowed subscription was not made")
+        #expect(!heardByNosy.contains("secret.x"), "a refused subscription delivered")
+        #expect(proxy.statistics.backendSubscriptionsRefused >= 1)
+        await pub.close()
+        await nosy.close()
+        await entitled.close()
+        await proxy.terminate()
+        await authenticator.close()
+        await authenticating.value
+    }
 }

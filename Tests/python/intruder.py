@@ -6,7 +6,8 @@
 --key issued:   the key the suite issued to another identity (--identity, read from --keys-dir):
                 a stolen service key, or a service gone rogue.
 
-It knows the public keys (they are public). It subscribes to the bus, calls orders.list as a
+It knows the public keys (they are public). It subscribes to the whole bus (pushes to people
+included) and to probes, calls orders.list as a
 self-declared admin and events.since on orders, publishes a forged durable sys.probe as posy-orders
 (src "orders"), a forged proof.accepted as posy-receipts, a forged heartbeat announcing posy-orders
 at an endpoint of its own, and — as a control — a probe under its own name. It prints one JSON line:
@@ -48,7 +49,8 @@ def main():
     sub = ctx.socket(zmq.SUB)
     secure(sub, "bus")
     sub.connect(args.bus_sub)
-    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    sub.setsockopt(zmq.SUBSCRIBE, b"")           # everything, pushes to people included
+    sub.setsockopt(zmq.SUBSCRIBE, b"sys.probe")  # what any issued key may read
 
     replies = 0
     codes = {}
@@ -99,6 +101,7 @@ def main():
     received = 0
     forged_seen = 0
     own_seen = 0
+    pushes_seen = 0
     deadline = time.time() + 4
     while time.time() < deadline:
         for frames in forged + [own]:
@@ -106,6 +109,8 @@ def main():
         if sub.poll(250):
             frames = sub.recv_multipart()
             received += 1
+            if frames[0].startswith(b"to.") or frames[0].startswith(b"shop."):
+                pushes_seen += 1
             raw = frames[-1]
             if forged_probe.encode() in raw or b"o-forged" in raw or str(trap_port).encode() in raw:
                 forged_seen += 1
@@ -116,7 +121,8 @@ def main():
         trap.recv_multipart()
         trap_hits += 1
     print(json.dumps({"key": args.key, "busMessages": received, "rpcReplies": replies, "rpcCodes": codes, "probe": forged_probe,
-                      "forgedSeen": forged_seen, "ownSeen": own_seen, "trapHits": trap_hits}))
+                      "forgedSeen": forged_seen, "ownSeen": own_seen, "pushesSeen": pushes_seen,
+                      "trapHits": trap_hits}))
 
 
 if __name__ == "__main__":

@@ -95,10 +95,11 @@ public struct BusBenchCommand: AsyncParsableCommand {
         // forwarder with posy-bus's own gate when secure, so its cost is in the figures.
         let options = o
         func forwarder(gated: Bool) async throws -> ZMQProxy {
-            try await ZMQProxy.start(
+            let gate = BusGate(logger: Logger(label: "bench.gate"))
+            return try await ZMQProxy.start(
                 frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: options,
                 backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: options,
-                filter: gated ? BusGate(logger: Logger(label: "bench.gate")).admits : nil)
+                filter: gated ? gate.admits : nil, subscriptionFilter: gated ? gate.mayRead : nil)
         }
         let mode = secure ? "curve" : "insecure"
         var results: [Result] = []
