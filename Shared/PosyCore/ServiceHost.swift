@@ -38,18 +38,18 @@ public final class ServiceHost: Sendable {
     public static func make(_ descriptor: ServiceDescriptor, config: ServiceConfig) async throws -> ServiceHost {
         var logger = Logger(label: descriptor.instance)
         logger[metadataKey: "pid"] = "\(getpid())"
+        let security = try config.security(identity: descriptor.service)
+        if security.isSecure && !ServiceName.owns(descriptor.service, descriptor.instance) {
+            // The bus would drop everything it publishes (docs/protocol.md, "Who may say what").
+            throw PosyError(
+                .invalidField, "instance '\(descriptor.instance)' is not '\(descriptor.service)' or '\(descriptor.service)-…'")
+        }
         var store: Store?
         if let migrations = descriptor.migrations {
             let path = (config.dataDir as NSString).appendingPathComponent(descriptor.storeFile)
             store = try Store(
                 path: path, migrations: CoreMigrations.with(migrations),
                 synchronous: config.syncFull ? .full : .normal, logger: logger)
-        }
-        let security = try config.security(identity: descriptor.service)
-        if security.isSecure && !ServiceName.owns(descriptor.service, descriptor.instance) {
-            // The bus would drop everything it publishes (docs/protocol.md, "Who may say what").
-            throw PosyError(
-                .invalidField, "instance '\(descriptor.instance)' is not '\(descriptor.service)' or '\(descriptor.service)-…'")
         }
         var authenticator: ZMQAuthenticator?
         var ownsAuthenticator = false

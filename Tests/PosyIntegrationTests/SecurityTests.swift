@@ -88,6 +88,12 @@ extension Integration {
             // The forged heartbeat moved nothing: orders is still reached where it really is.
             let (again, againOut) = try await Harness.run("posy", ["ping", "--expect", "orders", "--timeout", "20"] + suite.busArgs)
             #expect(again == 0, "\(againOut)")
+            // A process may not take a name its identity does not own: it says so and stops.
+            try SuiteKeyring.create(directory: suite.keysDir, identities: ["sink"])
+            let (misnamed, misnamedOut) = try await Harness.run(
+                "posy", ["dev", "sink", "--instance", "orders-sink"] + suite.busArgs.dropLast(2) + ["--data-dir", "\(suite.dir)/sink"],
+                timeout: .seconds(20))
+            #expect(misnamed != 0 && misnamedOut.contains("instance 'orders-sink' is not 'sink'"), "\(misnamed): \(misnamedOut)")
             #expect(await suite.waitHealthy(.seconds(5)))
             #expect(await suite.stop())
         }
