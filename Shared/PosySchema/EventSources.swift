@@ -32,13 +32,30 @@ public enum EventSources {
     }
 
     /// Whether a process proven to be `peer` may publish `event` on `topic`: its `src` is the peer's
-    /// own name (``ServiceName/owns(_:_:)``), the topic, if it belongs to a service, belongs to it,
-    /// and a durable event's type is its topic. (An ephemeral message's type is a push type —
-    /// `order.position` to `to.<user>.` — and names no event.)
+    /// own name (``ServiceName/owns(_:_:)``); a push to people is ephemeral and of a type the peer
+    /// sends (``pushSender(of:)``); otherwise the topic, if it belongs to a service, belongs to the
+    /// peer, and a durable event's type is its topic.
     public static func mayPublish(_ peer: String, topic: String, _ event: Envelope) -> Bool {
         guard ServiceName.owns(peer, event.src) else { return false }
+        if isPush(topic) { return !event.isDurable && pushSender(of: event.type) == peer }
         if event.isDurable && event.type != topic { return false }
         return owner(of: topic).map { $0 == peer } ?? true
+    }
+
+    /// Whether `topic` carries pushes to people.
+    public static func isPush(_ topic: String) -> Bool { pushPrefixes.contains { topic.hasPrefix($0) } }
+
+    /// The identity that alone sends pushes of `type` (the frame type people's devices see): chat
+    /// from messaging, positions from location, notifications from notify; nil for a type nobody sends.
+    public static func pushSender(of type: String) -> String? {
+        switch type {
+        case PushType.messageNew, PushType.messageRecalled, PushType.messageReceipt, PushType.messageUnread, PushType.typing,
+            PushType.conversationUpdated:
+            ServiceName.messaging
+        case PushType.orderPosition, PushType.courierPosition, PushType.courierOffDuty: ServiceName.location
+        case PushType.notification: ServiceName.notify
+        default: nil
+        }
     }
 
     /// Whether a heartbeat speaks for the process that sent it: its `instance` is the envelope's `src`

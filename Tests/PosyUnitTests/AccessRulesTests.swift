@@ -84,6 +84,16 @@ import Testing
         #expect(
             EventSources.mayPublish(
                 ServiceName.location, topic: Topic.user("c1"), Envelope(src: "location", epoch: "", seq: 0, type: PushType.orderPosition)))
+        // Pushes to people only of the types the publisher sends: no chat from location, no
+        // positions from notify, no made-up types, never durable.
+        func push(_ src: String, _ type: String, seq: Int64 = 0) -> Envelope {
+            Envelope(src: src, epoch: seq > 0 ? String(repeating: "a", count: 32) : "", seq: seq, type: type)
+        }
+        #expect(EventSources.mayPublish(ServiceName.notify, topic: UserPush.shopTopic("s1"), push("notify", PushType.notification)))
+        #expect(!EventSources.mayPublish(ServiceName.location, topic: Topic.user("c1"), push("location", PushType.messageNew)))
+        #expect(!EventSources.mayPublish(ServiceName.notify, topic: Topic.user("c1"), push("notify", PushType.orderPosition)))
+        #expect(!EventSources.mayPublish(ServiceName.messaging, topic: Topic.user("c1"), push("messaging-1", "stream.reset")))
+        #expect(!EventSources.mayPublish(ServiceName.messaging, topic: Topic.user("c1"), push("messaging-1", PushType.messageNew, seq: 1)))
         // Another's name, another's topic, a topic frame that disagrees with the type.
         #expect(!EventSources.mayPublish(ServiceName.notify, topic: "proof.accepted", event("receipts", "proof.accepted")))
         #expect(!EventSources.mayPublish(ServiceName.notify, topic: "proof.accepted", event("notify", "proof.accepted")))

@@ -97,6 +97,8 @@ def main():
             "v": 1, "service": "orders", "instance": "orders", "version": "0", "rpc": f"tcp://127.0.0.1:{trap_port}",
             "epoch": epoch, "pid": 1, "startedAt": now, "heads": {}})],
     ]
+    # A chat message to the customer "from the shop", sent with whatever key it holds.
+    forged.append([b"to.c1.", envelope(args.identity + "-intruder", "msg.new", 0, {"bodyLength": 2, "body": {}})])
     own = [b"sys.probe", envelope(args.identity + "-intruder", "sys.probe", 1, {"v": 1, "id": own_probe, "sentAt": now})]
     received = 0
     forged_seen = 0
