@@ -365,6 +365,29 @@ import Testing
         return c
     }
 
+    @Test func aWebhookNamesOnlyEventsThatExist() async throws {
+        let s = try await Station(config: Self.localTargets)
+        let staff = Station.caller("st1", .staff, shop: "s1")
+        func create(_ events: [String]) async -> ErrorCode? {
+            do {
+                _ = try await s.service.createWebhook(
+                    NotifyRPC.WebhookCreateRequest(caller: staff, url: "http://127.0.0.1:9/hook", events: events))
+                return nil
+            } catch let e as PosyError {
+                return e.code
+            } catch {
+                return .internal
+            }
+        }
+        for good in [["order.delivered"], ["order.*"], ["*"], ["delivery.delayRisk", "exception.*", "proof.accepted"]] {
+            #expect(await create(good) == nil, "\(good)")
+        }
+        // Misspelt, and a prefix under which no event of an order's life exists.
+        for bad in [["order.delivred"], ["order.delivered", "delivery.late"], ["fleet.*"], ["orders.*"]] {
+            #expect(await create(bad) == .invalidField, "\(bad)")
+        }
+    }
+
     @Test func aDeletedWebhookEndsItsPendingDeliveriesAsDead() async throws {
         let s = try await Station(config: Self.localTargets)
         let staff = Station.caller("st1", .staff, shop: "s1")

@@ -43,6 +43,14 @@ extension NotifyService {
         else {
             throw PosyError(.invalidField, "events: event types such as order.delivered, or prefixes such as order.*")
         }
+        // A misspelt event would never fire: every type, and every prefix, must name events of an
+        // order's life (as notification rules must).
+        if let unknown = r.events.first(where: { p in
+            p.hasSuffix("*")
+                ? !OrderEventCatalog.all.contains { $0.hasPrefix(p.dropLast()) } : !OrderEventCatalog.all.contains(p)
+        }) {
+            throw PosyError(.invalidField, "events: \(unknown) names no event of an order's life (docs/protocol.md, \"Events\")")
+        }
         if let s = r.secret, s.count < 16 || s.count > 256 { throw PosyError(.invalidField, "secret: 16 to 256 characters") }
         let secret = r.secret ?? "whsec_" + Hex.encode((0..<24).map { _ in UInt8.random(in: 0...255) })
         let hook = Webhook(
