@@ -64,6 +64,16 @@ public final class ServiceHost: Sendable {
                 }
                 ownsAuthenticator = true
             }
+            // A connection whose handshake fails is silent otherwise (a wrong or unknown key).
+            let observer = logger
+            ZMQContext.shared.observeHandshakeFailures { endpoint in
+                let count = ZMQContext.shared.handshakeFailures
+                if Metrics.worthLogging(Int64(count)) {
+                    observer.warning(
+                        "CURVE handshake failed: the server does not admit this process's key, or its key is not the one in the keys directory",
+                        metadata: ["endpoint": "\(endpoint)", "failures": "\(count)"])
+                }
+            }
         } else {
             logger.warning("insecure bus: ZeroMQ without CURVE — anyone who reaches a port is the suite (benchmarks only)")
         }
@@ -194,6 +204,7 @@ public final class ServiceHost: Sendable {
         if let authenticator {
             counters["zap_admitted"] = Int64(authenticator.admitted)
             counters["zap_refused"] = Int64(authenticator.refused)
+            counters["zmq_handshake_failures"] = Int64(ZMQContext.shared.handshakeFailures)
         }
         return metrics.snapshot(service: descriptor.service, instance: descriptor.instance, counters: counters, gauges: gauges)
     }

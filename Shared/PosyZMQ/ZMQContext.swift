@@ -16,6 +16,24 @@ public final class ZMQContext: @unchecked Sendable {
 
     func setAuthenticator(_ authenticator: ZMQAuthenticator?) { boundAuthenticator.withLock { $0 = authenticator } }
 
+    /// Told of every failed CURVE handshake of a connecting socket of this context: the endpoint.
+    public typealias HandshakeObserver = @Sendable (_ endpoint: String) -> Void
+
+    private let failedHandshakes = Atomic<Int>(0)
+    private let observer = Mutex<HandshakeObserver?>(nil)
+
+    /// CURVE handshakes that connecting sockets of this context failed (a wrong server key, a key the
+    /// server does not admit): otherwise such a socket is silent — it sends and receives nothing.
+    public var handshakeFailures: Int { failedHandshakes.load(ordering: .relaxed) }
+
+    /// Who hears of each failed handshake (a process logs it); set once, at start.
+    public func observeHandshakeFailures(_ observe: @escaping HandshakeObserver) { observer.withLock { $0 = observe } }
+
+    func handshakeFailed(endpoint: String) {
+        failedHandshakes.add(1, ordering: .relaxed)
+        observer.withLock { $0 }?(endpoint)
+    }
+
     public init(ioThreads: Int32 = 1) {
         handle = zmq_ctx_new()
         zmq_ctx_set(handle, ZMQ_IO_THREADS, ioThreads)

@@ -54,26 +54,37 @@ enum ZMQSocketLoop {
         box.socket = socket
         ready.resume(returning: socket)
 
+        // A connecting CURVE socket whose handshake fails is otherwise silent: watch for it.
+        let monitor = options.curve.flatMap { curve in
+            if case .client = curve { return startMonitor(sock, context: context) } else { return nil }
+        }
+
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
         var running = true
-        var items = [zmq_pollitem_t](repeating: zmq_pollitem_t(), count: 2)
+        var items = [zmq_pollitem_t](repeating: zmq_pollitem_t(), count: monitor == nil ? 2 : 3)
         items[0].socket = wakeRecv
         items[0].events = Int16(ZMQ_POLLIN)
+        if let monitor {
+            items[2].socket = monitor
+            items[2].events = Int16(ZMQ_POLLIN)
+        }
         items[1].socket = sock
         let inbox = socket.inbox
         var readingPaused = false
 
         while running {
             items[1].events = (type.receives && !readingPaused) ? Int16(ZMQ_POLLIN) : 0
-            items[0].revents = 0
-            items[1].revents = 0
-            let rc = zmq_poll(&items, 2, -1)
+            for i in items.indices { items[i].revents = 0 }
+            let rc = zmq_poll(&items, Int32(items.count), -1)
             if rc < 0 {
                 if zmq_errno() == posy_zmq_eintr() { continue }
                 break  // ETERM: context terminated
             }
             if items[0].revents & Int16(ZMQ_POLLIN) != 0 {
                 drainSignals(wakeRecv)
+            }
+            if let monitor, items[2].revents & Int16(ZMQ_POLLIN) != 0 {
+                readMonitor(monitor, context: context)
             }
             for command in socket.takeCommands() {
                 switch command {
@@ -112,6 +123,10 @@ enum ZMQSocketLoop {
             case .close(let c): if let c { closeWaiters.append(c) }
             case .wake: break
             }
+        }
+        if let monitor {
+            zmq_socket_monitor(sock, nil, 0)
+            zmq_close(monitor)
         }
         zmq_close(sock)
         zmq_close(wakeSend)
@@ -249,6 +264,39 @@ enum ZMQSocketLoop {
 }
 
 extension ZMQSocketLoop {
+    static let failedHandshakeEvents =
+        ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+
+    /// A PAIR receiving `sock`'s failed-handshake events (`zmq_socket_monitor`); nil if libzmq refuses.
+    static func startMonitor(_ sock: UnsafeMutableRawPointer, context: ZMQContext) -> UnsafeMutableRawPointer? {
+        let address = "inproc://posy-monitor-\(UUID().uuidString)"
+        guard zmq_socket_monitor(sock, address, failedHandshakeEvents) == 0, let pair = zmq_socket(context.handle, ZMQ_PAIR) else {
+            return nil
+        }
+        var zero: Int32 = 0
+        zmq_setsockopt(pair, ZMQ_LINGER, &zero, 4)
+        guard zmq_connect(pair, address) == 0 else {
+            zmq_close(pair)
+            zmq_socket_monitor(sock, nil, 0)
+            return nil
+        }
+        return pair
+    }
+
+    /// Reads the monitor's waiting events (`[event u16, value u32][endpoint]`) and reports each failure.
+    static func readMonitor(_ monitor: UnsafeMutableRawPointer, context: ZMQContext) {
+        while true {
+            let (messages, _) = receiveAvailable(monitor, max: 64)
+            if messages.isEmpty { return }
+            for frames in messages where frames.count == 2 && frames[0].count >= 2 {
+                let event = Int32(frames[0][frames[0].startIndex]) | Int32(frames[0][frames[0].startIndex + 1]) << 8
+                if event & failedHandshakeEvents != 0 {
+                    context.handshakeFailed(endpoint: String(decoding: frames[1], as: UTF8.self))
+                }
+            }
+        }
+    }
+
     /// The ZAP `User-Id` of the connection a received message came from; empty when there is none
     /// (no ZAP handler, or the NULL mechanism).
     static func userId(of msg: UnsafeMutablePointer<zmq_msg_t>) -> String {

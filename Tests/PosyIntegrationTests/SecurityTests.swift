@@ -88,6 +88,13 @@ extension Integration {
             // The forged heartbeat moved nothing: orders is still reached where it really is.
             let (again, againOut) = try await Harness.run("posy", ["ping", "--expect", "orders", "--timeout", "20"] + suite.busArgs)
             #expect(again == 0, "\(againOut)")
+            // A tool with a key the suite never issued is told so, rather than seeing an empty suite.
+            let foreign = "\(suite.dir)/foreign-keys"
+            try SuiteKeyring.create(directory: foreign, identities: [ServiceName.cli])
+            try FileManager.default.copyItem(atPath: "\(suite.keysDir)/bus.pub", toPath: "\(foreign)/bus.pub")
+            let (_, statusOut) = try await Harness.run(
+                "posy", ["status", "--bus-sub", "tcp://127.0.0.1:\(suite.busPort + 1)", "--keys-dir", foreign], timeout: .seconds(30))
+            #expect(statusOut.contains("refused this tool's key"), "\(statusOut)")
             // A process may not take a name its identity does not own: it says so and stops.
             try SuiteKeyring.create(directory: suite.keysDir, identities: ["sink"])
             let (misnamed, misnamedOut) = try await Harness.run(

@@ -1,5 +1,6 @@
 import Foundation
 import PosyZMQ
+import Synchronization
 import Testing
 
 /// CURVE and ZAP on real libzmq sockets: a server admits only the keys its authenticator knows,
@@ -69,6 +70,31 @@ import Testing
         // Revoked: the next connection with alpha's key is refused too.
         try echo.authenticator.update(keys: [:])
         #expect(try await !Self.echoed(echo.endpoint, .client(alpha, serverKey: echo.server.publicKey)))
+        await echo.stop()
+    }
+
+    @Test func aFailedHandshakeIsHeardNotSilent() async throws {
+        let alpha = try ZMQCurveKeyPair.generate()
+        let stranger = try ZMQCurveKeyPair.generate()
+        let echo = try await Echo(admit: ["alpha": alpha.publicKey])
+        func failures(_ curve: ZMQCurve) async throws -> (Int, [String]) {
+            let context = ZMQContext()
+            let heard = Mutex<[String]>([])
+            context.observeHandshakeFailures { endpoint in heard.withLock { $0.append(endpoint) } }
+            var o = ZMQSocketOptions()
+            o.curve = curve
+            let dealer = try await ZMQSocket.open(.dealer, connect: [echo.endpoint], options: o, context: context)
+            dealer.post([[Data("hello".utf8)]])
+            _ = await receive(dealer, within: .milliseconds(1500))
+            await dealer.close()
+            return (context.handshakeFailures, heard.withLock { $0 })
+        }
+        // A key the server does not admit, and the right key for the wrong server: both heard.
+        for curve in [ZMQCurve.client(stranger, serverKey: echo.server.publicKey), .client(alpha, serverKey: stranger.publicKey)] {
+            let (count, endpoints) = try await failures(curve)
+            #expect(count >= 1 && endpoints.contains(echo.endpoint), "\(count) \(endpoints)")
+        }
+        #expect(try await failures(.client(alpha, serverKey: echo.server.publicKey)).0 == 0)
         await echo.stop()
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PosyCore
 import PosySchema
+import PosyZMQ
 
 /// `posy status`: every process that heartbeats, with its health, as a table.
 public struct StatusCommand: AsyncParsableCommand {
@@ -60,6 +61,8 @@ public struct StatusCommand: AsyncParsableCommand {
         if let cpuSeconds { await Self.measureCPU(&rows, seconds: cpuSeconds) }
         if json {
             print(String(decoding: try JSON.encode(rows), as: UTF8.self))
+        } else if rows.isEmpty && ZMQContext.shared.handshakeFailures > 0 {
+            print("the bus at \(o.busSub) refused this tool's key: are --keys-dir's cli.key and bus.pub the suite's?")
         } else if rows.isEmpty {
             print("no heartbeats on \(o.busSub): is the suite running (`make run` / `posy up`)?")
         } else {
