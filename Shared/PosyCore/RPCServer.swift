@@ -80,6 +80,8 @@ public final class RPCServer: Sendable {
     /// Why `peer` may not make this request (``RPCAccess``), judged on the identity its connection
     /// proved and the `caller` the body names.
     func refusal(method: String, peer: String, body: Data?) -> PosyError? {
+        // Under CURVE every connection is named by the ZAP handler; an unnamed one proves nothing.
+        guard !peer.isEmpty else { return PosyError(.callerNotPermitted, "the connection proved no identity") }
         let caller: RPCCaller?
         do {
             caller = try body.flatMap { body throws(SchemaError) in try RPCAccess.caller(in: body) }

@@ -1,4 +1,5 @@
 import Foundation
+import PosySchema
 import PosyZMQ
 
 /// The suite's CURVE keys as a process sees them (docs/operations.md, "Keys"): its own pair, from
@@ -15,7 +16,8 @@ public struct SuiteKeyring: Sendable {
 
     /// The identities `posy up` creates keys for.
     public static let suiteIdentities = [
-        "bus", "orders", "messaging", "location", "receipts", "notify", "gateway", "cli",
+        ServiceName.bus, ServiceName.orders, ServiceName.messaging, ServiceName.location, ServiceName.receipts, ServiceName.notify,
+        ServiceName.gateway, ServiceName.cli,
     ]
 
     /// The keyring of `identity` in `directory`.

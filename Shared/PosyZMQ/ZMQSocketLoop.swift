@@ -270,7 +270,9 @@ extension ZMQSocketLoop {
     /// A PAIR receiving `sock`'s failed-handshake events (`zmq_socket_monitor`); nil if libzmq refuses.
     static func startMonitor(_ sock: UnsafeMutableRawPointer, context: ZMQContext) -> UnsafeMutableRawPointer? {
         let address = "inproc://posy-monitor-\(UUID().uuidString)"
-        guard zmq_socket_monitor(sock, address, failedHandshakeEvents) == 0, let pair = zmq_socket(context.handle, ZMQ_PAIR) else {
+        guard zmq_socket_monitor(sock, address, failedHandshakeEvents) == 0 else { return nil }
+        guard let pair = zmq_socket(context.handle, ZMQ_PAIR) else {
+            zmq_socket_monitor(sock, nil, 0)
             return nil
         }
         var zero: Int32 = 0

@@ -26,7 +26,7 @@ public struct KeysCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a key pair for each identity without one (default: every service and cli); existing keys are kept.")
         @OptionGroup var location: Location
-        @Argument(help: "Identities (lower-case letters, digits and '-').")
+        @Argument(help: "Identities (1…40 lower-case letters and digits).")
         var identities: [String] = []
 
         func run() throws {
