@@ -128,17 +128,7 @@ public enum EnvelopeCodec {
                 default:
                     try skipValue(depth: 0)
                 }
-                skipSpace()
-                guard i < bytes.count else { throw fail("unterminated object") }
-                if bytes[i] == UInt8(ascii: ",") {
-                    i += 1
-                    continue
-                }
-                if bytes[i] == UInt8(ascii: "}") {
-                    i += 1
-                    break
-                }
-                throw fail("expected ',' or '}'")
+                if try !nextMember() { break }
             }
             skipSpace()
             guard i == bytes.count else { throw fail("trailing bytes") }
@@ -155,6 +145,22 @@ public enum EnvelopeCodec {
             return Envelope(
                 v: v, src: src, epoch: epoch, seq: seq, pos: pos, type: type, at: at ?? "", trace: trace,
                 data: payload ?? Data("{}".utf8))
+        }
+
+        /// After an object member's value: true when another member follows (`,`), false at the
+        /// object's end (`}`), which it consumes.
+        mutating func nextMember() throws -> Bool {
+            skipSpace()
+            guard i < bytes.count else { throw fail("unterminated object") }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                return true
+            }
+            if bytes[i] == UInt8(ascii: "}") {
+                i += 1
+                return false
+            }
+            throw fail("expected ',' or '}'")
         }
 
         static let fieldBits: [String: Int] = [
@@ -181,17 +187,7 @@ public enum EnvelopeCodec {
                     guard found == nil else { throw fail("\(name) given twice") }
                     found = start..<i
                 }
-                skipSpace()
-                guard i < bytes.count else { throw fail("unterminated object") }
-                if bytes[i] == UInt8(ascii: ",") {
-                    i += 1
-                    continue
-                }
-                if bytes[i] == UInt8(ascii: "}") {
-                    i += 1
-                    break
-                }
-                throw fail("expected ',' or '}'")
+                if try !nextMember() { break }
             }
             return found
         }
@@ -266,17 +262,7 @@ public enum EnvelopeCodec {
                     try skipString()
                     try expect(UInt8(ascii: ":"))
                     try skipValue(depth: depth + 1)
-                    skipSpace()
-                    guard i < bytes.count else { throw fail("unterminated object") }
-                    if bytes[i] == UInt8(ascii: ",") {
-                        i += 1
-                        continue
-                    }
-                    if bytes[i] == UInt8(ascii: "}") {
-                        i += 1
-                        return
-                    }
-                    throw fail("expected ',' or '}'")
+                    if try !nextMember() { return }
                 }
             case UInt8(ascii: "["):
                 i += 1
