@@ -4,7 +4,8 @@ import PosySchema
 /// One ``RPCClient`` per endpoint, created on first use and kept; ``run()`` runs their readers
 /// (one task each, children of the pool's own), so the process's lifecycle owns them.
 public actor RPCClientPool {
-    private var clients: [String: RPCClient] = [:]
+    /// Endpoint → its client and the identity whose key the client expects there.
+    private var clients: [String: (identity: String, client: RPCClient)] = [:]
     private var closed = false
     private let opened: AsyncStream<RPCClient>
     private let openedContinuation: AsyncStream<RPCClient>.Continuation
@@ -17,11 +18,17 @@ public actor RPCClientPool {
     }
 
     /// The client of the RPC endpoint `endpoint`, bound by `identity` (the service in its heartbeat).
+    /// A client kept for an endpoint that another identity now announces (an ephemeral port taken
+    /// over) expects the wrong server key: it is closed and replaced.
     public func client(_ endpoint: String, identity: String) async throws -> RPCClient {
-        if let c = clients[endpoint] { return c }
+        if let kept = clients[endpoint] {
+            if kept.identity == identity { return kept.client }
+            clients[endpoint] = nil
+            await kept.client.close()
+        }
         guard !closed else { throw PosyError(.unavailable, "shutting down") }
         let c = try await RPCClient(endpoint: endpoint, curve: try security.client(of: identity))
-        clients[endpoint] = c
+        clients[endpoint] = (identity, c)
         openedContinuation.yield(c)
         return c
     }
@@ -39,7 +46,7 @@ public actor RPCClientPool {
     public func closeAll() async {
         closed = true
         openedContinuation.finish()
-        for c in clients.values { await c.close() }
+        for kept in clients.values { await kept.client.close() }
         clients.removeAll()
     }
 }

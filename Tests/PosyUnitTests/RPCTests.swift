@@ -23,6 +23,18 @@ import Testing
         return server
     }
 
+    @Test func thePoolKeepsOneClientPerEndpointAndReplacesItWhenAnotherIdentityAnnouncesIt() async throws {
+        let pool = RPCClientPool(security: .insecure)
+        let endpoint = "tcp://127.0.0.1:\(Int.random(in: 20_000...30_000))"
+        let first = try await pool.client(endpoint, identity: "orders")
+        #expect(try await pool.client(endpoint, identity: "orders") === first)
+        // The port was taken over by another process: a client expecting orders' key would never be let in.
+        let second = try await pool.client(endpoint, identity: "gateway")
+        #expect(second !== first)
+        #expect(try await pool.client(endpoint, identity: "gateway") === second)
+        await pool.closeAll()
+    }
+
     @Test func callsAndStableErrorCodes() async throws {
         let server = try await Self.server()
         try await RPCClient.withClient(server.endpoint) { (client: RPCClient) async throws in
