@@ -47,7 +47,7 @@ public final class BusGate: Sendable {
 
     private func refuse(_ peer: String, _ why: String, topic: String) -> Bool {
         let count = refused.wrappingAdd(1, ordering: .relaxed).newValue
-        if count & (count - 1) == 0 {  // the 1st, 2nd, 4th, …: a flood stays visible without filling the log
+        if Metrics.worthLogging(count) {
             logger.warning(
                 "refused a bus message",
                 metadata: ["peer": "\(peer)", "reason": "\(why)", "topic": "\(topic.prefix(200))", "refused": "\(count)"])

@@ -21,32 +21,35 @@ public struct BusSecurity: Sendable {
     /// The role of a socket this process binds.
     public var server: ZMQCurve? { keyring.map { .server($0.own) } }
 
-    /// Whether the suite issued a key to `identity` (an unknown one makes it read the key directory
-    /// again, at most once a second). True for every identity when insecure: nothing can be checked.
+    /// Whether the suite issued a key to `identity`. True for every identity when insecure: nothing
+    /// can be checked.
     public func knows(_ identity: String) -> Bool {
-        guard let keyring else { return true }
-        if keyring.known[identity] != nil || issuedLater.withLock({ $0[identity] != nil }) { return true }
+        guard keyring != nil else { return true }
+        return publicKey(of: identity) != nil
+    }
+
+    /// The role of a connection to a socket bound by `identity` (`unavailable` when its key is not known).
+    public func client(of identity: String) throws -> ZMQCurve? {
+        guard let keyring else { return nil }
+        guard let key = publicKey(of: identity) else {
+            throw PosyError(.unavailable, "no public key for \(identity) in \(keyring.directory)")
+        }
+        return .client(keyring.own, serverKey: key)
+    }
+
+    /// `identity`'s public key: from the keyring, or — for a key issued since start — from the key
+    /// directory, read again at most once a second (an unknown name must not make every event a read).
+    func publicKey(of identity: String) -> String? {
+        guard let keyring else { return nil }
+        if let key = keyring.known[identity] ?? issuedLater.withLock({ $0[identity] }) { return key }
         let now = ContinuousClock.now
         let due = lastReload.withLock { last in
             guard last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
             last = now
             return true
         }
-        guard due, let keys = try? SuiteKeyring.publicKeys(directory: keyring.directory) else { return false }
+        guard due, let keys = try? SuiteKeyring.publicKeys(directory: keyring.directory) else { return nil }
         issuedLater.withLock { $0.merge(keys) { _, new in new } }
-        return keys[identity] != nil
-    }
-
-    /// The role of a connection to a socket bound by `identity` (`unavailable` when its key is not known).
-    public func client(of identity: String) throws -> ZMQCurve? {
-        guard let keyring else { return nil }
-        if let key = keyring.known[identity] ?? issuedLater.withLock({ $0[identity] }) {
-            return .client(keyring.own, serverKey: key)
-        }
-        guard let key = try? SuiteKeyring.publicKeys(directory: keyring.directory)[identity] else {
-            throw PosyError(.unavailable, "no public key for \(identity) in \(keyring.directory)")
-        }
-        issuedLater.withLock { $0[identity] = key }
-        return .client(keyring.own, serverKey: key)
+        return keys[identity]
     }
 }
