@@ -32,8 +32,7 @@ extension Integration {
                     "--redirect-port", "\(redirectPort)", "--cafile", "\(certDir)/cert.pem", "--token", token,
                 ], timeout: .seconds(90))
             #expect(status == 0, "\(probeOut)")
-            let line = try #require(probeOut.split(separator: "\n").last(where: { $0.hasPrefix("{") }), "\(probeOut)")
-            let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let report = try #require(Harness.report(probeOut), "no report in:\n\(probeOut)")
             #expect(report["httpsStatus"] as? Int == 200, "\(report)\n\(suite.up.log.suffix(2000))")
             #expect((report["httpsBody"] as? [String: Any])?["status"] as? String == "ok", "\(report)")
             #expect(["TLSv1.2", "TLSv1.3"].contains(report["tlsVersion"] as? String ?? ""), "\(report)")

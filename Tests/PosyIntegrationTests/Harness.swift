@@ -136,6 +136,12 @@ enum Harness {
         return (p.terminationStatus, text)
     }
 
+    /// The report a Python peer prints: the last line of its output that is a JSON object.
+    static func report(_ output: String) -> [String: Any]? {
+        output.split(separator: "\n").last { $0.hasPrefix("{") }
+            .flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
     static var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }

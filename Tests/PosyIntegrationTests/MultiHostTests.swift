@@ -260,8 +260,7 @@ extension Integration {
                         ServiceName.location,
                     ], timeout: .seconds(60))
                 #expect(status == 0, "\(out)")
-                let line = try #require(out.split(separator: "\n").last(where: { $0.hasPrefix("{") }), "\(out)")
-                let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                let report = try #require(Harness.report(out), "no report in:\n\(out)")
                 #expect(report["forgedSeen"] as? Int == 0 && report["pushesSeen"] as? Int == 0, "\(key): \(report)")
                 if key == "issued" {
                     #expect(

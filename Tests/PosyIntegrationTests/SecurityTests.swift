@@ -41,8 +41,7 @@ extension Integration {
                         "--identity", ServiceName.location,
                     ], timeout: .seconds(60))
                 #expect(status == 0, "\(out)")
-                let line = try #require(out.split(separator: "\n").last(where: { $0.hasPrefix("{") }), "\(out)")
-                let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                let report = try #require(Harness.report(out), "no report in:\n\(out)")
                 forged.append(try #require(report["probe"] as? String))
                 #expect(report["forgedSeen"] as? Int == 0, "\(key): the bus forwarded a forged message: \(report)")
                 #expect(report["pushesSeen"] as? Int == 0, "\(key): read pushes meant for people: \(report)")

@@ -107,22 +107,55 @@ import Testing
         await #expect(throws: ZMQError.self) { _ = try await ZMQAuthenticator.bind(context: ZMQContext(), keys: ["x": "not a key"]) }
     }
 
-    @Test func everyMessageNamesTheIdentityItsConnectionProved() async throws {
+    /// A context whose ZAP handler admits `names` (each with a fresh key pair), and a server key pair.
+    struct Realm {
         let context = ZMQContext()
-        let server = try ZMQCurveKeyPair.generate()
-        let alpha = try ZMQCurveKeyPair.generate()
-        let beta = try ZMQCurveKeyPair.generate()
-        let authenticator = try await ZMQAuthenticator.bind(context: context, keys: ["alpha": alpha.publicKey, "beta": beta.publicKey])
-        let authenticating = Task { await authenticator.run() }
-        var o = ZMQSocketOptions()
-        o.curve = .server(server)
-        o.peerIdentity = true
-        let router = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"], options: o, context: context)
-        var seen: [String: String] = [:]
-        for (name, pair) in [("alpha", alpha), ("beta", beta)] {
+        let server = try! ZMQCurveKeyPair.generate()
+        let keys: [String: ZMQCurveKeyPair]
+        let authenticator: ZMQAuthenticator
+        let authenticating: Task<Void, Never>
+
+        init(_ names: [String]) async throws {
+            keys = Dictionary(uniqueKeysWithValues: try names.map { ($0, try ZMQCurveKeyPair.generate()) })
+            authenticator = try await ZMQAuthenticator.bind(context: context, keys: keys.mapValues(\.publicKey))
+            let authenticator = authenticator
+            authenticating = Task { await authenticator.run() }
+        }
+
+        var serverOptions: ZMQSocketOptions {
+            var o = ZMQSocketOptions()
+            o.curve = .server(server)
+            return o
+        }
+
+        func client(_ name: String, subscriptions: [String] = []) -> ZMQSocketOptions {
             var c = ZMQSocketOptions()
-            c.curve = .client(pair, serverKey: server.publicKey)
-            let dealer = try await ZMQSocket.open(.dealer, connect: [router.boundEndpoints[0]], options: c)
+            c.curve = .client(keys[name]!, serverKey: server.publicKey)
+            c.subscriptions = subscriptions
+            return c
+        }
+
+        /// An XSUB → XPUB forwarder with the server's key.
+        func proxy(filter: ZMQProxy.Filter? = nil, subscriptionFilter: ZMQProxy.SubscriptionFilter? = nil) async throws -> ZMQProxy {
+            try await ZMQProxy.start(
+                frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: serverOptions, backend: .xpub, bind: ["tcp://127.0.0.1:*"],
+                options: serverOptions, context: context, filter: filter, subscriptionFilter: subscriptionFilter)
+        }
+
+        func stop() async {
+            await authenticator.close()
+            await authenticating.value
+        }
+    }
+
+    @Test func everyMessageNamesTheIdentityItsConnectionProved() async throws {
+        let realm = try await Realm(["alpha", "beta"])
+        var o = realm.serverOptions
+        o.peerIdentity = true
+        let router = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"], options: o, context: realm.context)
+        var seen: [String: String] = [:]
+        for name in ["alpha", "beta"] {
+            let dealer = try await ZMQSocket.open(.dealer, connect: [router.boundEndpoints[0]], options: realm.client(name))
             // The message claims to be from someone else; the first frame says who it is from.
             dealer.post([[Data("I am admin".utf8)]])
             if let frames = await receive(router, within: .seconds(2)), frames.count == 3 {
@@ -133,27 +166,17 @@ import Testing
         }
         #expect(seen == ["alpha": "alpha", "beta": "beta"])
         await router.close()
-        await authenticator.close()
-        await authenticating.value
+        await realm.stop()
     }
 
     @Test func theProxyForwardsOnlyWhatItsFilterAdmitsForThePeer() async throws {
-        let context = ZMQContext()
-        let server = try ZMQCurveKeyPair.generate()
-        let alpha = try ZMQCurveKeyPair.generate()
-        let authenticator = try await ZMQAuthenticator.bind(context: context, keys: ["alpha": alpha.publicKey])
-        let authenticating = Task { await authenticator.run() }
-        var o = ZMQSocketOptions()
-        o.curve = .server(server)
+        let realm = try await Realm(["alpha"])
         // A message goes on only when its first frame names the publisher.
-        let proxy = try await ZMQProxy.start(
-            frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: o, backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: o,
-            context: context, filter: { peer, frames in String(decoding: frames[0], as: UTF8.self) == peer })
-        var c = ZMQSocketOptions()
-        c.curve = .client(alpha, serverKey: server.publicKey)
-        let pub = try await ZMQSocket.open(.pub, connect: [proxy.frontendEndpoints[0]], options: c, context: context)
-        c.subscriptions = [""]
-        let sub = try await ZMQSocket.open(.sub, connect: [proxy.backendEndpoints[0]], options: c, context: context)
+        let proxy = try await realm.proxy(filter: { peer, frames in String(decoding: frames[0], as: UTF8.self) == peer })
+        let pub = try await ZMQSocket.open(
+            .pub, connect: [proxy.frontendEndpoints[0]], options: realm.client("alpha"), context: realm.context)
+        let sub = try await ZMQSocket.open(
+            .sub, connect: [proxy.backendEndpoints[0]], options: realm.client("alpha", subscriptions: [""]), context: realm.context)
         var got: [Data]?
         for _ in 0..<50 where got == nil {
             pub.post([[Data("bravo".utf8), Data("forged".utf8)], [Data("alpha".utf8), Data("own".utf8)]])
@@ -165,34 +188,21 @@ import Testing
         await pub.close()
         await sub.close()
         await proxy.terminate()
-        await authenticator.close()
-        await authenticating.value
+        await realm.stop()
     }
 
     @Test func aRefusedSubscriptionIsNeverMadeSoNothingUnderItArrives() async throws {
-        let context = ZMQContext()
-        let server = try ZMQCurveKeyPair.generate()
-        let alpha = try ZMQCurveKeyPair.generate()
-        let beta = try ZMQCurveKeyPair.generate()
-        let authenticator = try await ZMQAuthenticator.bind(context: context, keys: ["alpha": alpha.publicKey, "beta": beta.publicKey])
-        let authenticating = Task { await authenticator.run() }
-        var o = ZMQSocketOptions()
-        o.curve = .server(server)
+        let realm = try await Realm(["alpha", "beta"])
         // beta may subscribe to anything; alpha to nothing under "secret."
-        let proxy = try await ZMQProxy.start(
-            frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: o, backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: o,
-            context: context,
-            subscriptionFilter: { peer, prefix in peer == "beta" || !Array("secret.".utf8).starts(with: prefix) })
-        func client(_ pair: ZMQCurveKeyPair, _ subscriptions: [String] = []) -> ZMQSocketOptions {
-            var c = ZMQSocketOptions()
-            c.curve = .client(pair, serverKey: server.publicKey)
-            c.subscriptions = subscriptions
-            return c
+        let proxy = try await realm.proxy(subscriptionFilter: { peer, prefix in
+            peer == "beta" || !Array("secret.".utf8).starts(with: prefix)
+        })
+        func open(_ type: ZMQSocketType, _ endpoint: String, _ options: ZMQSocketOptions) async throws -> ZMQSocket {
+            try await ZMQSocket.open(type, connect: [endpoint], options: options, context: realm.context)
         }
-        let pub = try await ZMQSocket.open(.pub, connect: [proxy.frontendEndpoints[0]], options: client(beta), context: context)
-        let nosy = try await ZMQSocket.open(
-            .sub, connect: [proxy.backendEndpoints[0]], options: client(alpha, ["", "public."]), context: context)
-        let entitled = try await ZMQSocket.open(.sub, connect: [proxy.backendEndpoints[0]], options: client(beta, [""]), context: context)
+        let pub = try await open(.pub, proxy.frontendEndpoints[0], realm.client("beta"))
+        let nosy = try await open(.sub, proxy.backendEndpoints[0], realm.client("alpha", subscriptions: ["", "public."]))
+        let entitled = try await open(.sub, proxy.backendEndpoints[0], realm.client("beta", subscriptions: [""]))
         var heardByEntitled = 0
         var heardByNosy: [String] = []
         for _ in 0..<30 {
@@ -208,7 +218,6 @@ import Testing
         await nosy.close()
         await entitled.close()
         await proxy.terminate()
-        await authenticator.close()
-        await authenticating.value
+        await realm.stop()
     }
 }
