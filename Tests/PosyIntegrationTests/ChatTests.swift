@@ -71,13 +71,14 @@ extension Integration {
             for d in [phone, tablet, staff, courier] { #expect(await d.connected(), "\(d.name) never connected") }
 
             let (orderId, conv) = try await Self.acceptedOrder(shop)
-            // placed, confirmed, "Jonas will deliver" are written into the chat by Posy.
+            // placed, confirmed, "Jonas will deliver" are written into the chat by Posy: state cards,
+            // there to look at, unread for nobody.
             let start = try #require(await Self.conversation(shop, conv, token: shop.customer, lastSeq: 3))
-            #expect(start["unread"] as? Int == 3)
+            #expect(start["unread"] as? Int == 0)
             #expect((start["lastMessage"] as? [String: Any])?["party"] as? String == "system")
             let courierStart = try #require(await Self.conversation(shop, conv, token: shop.courier, lastSeq: 3))
-            #expect(courierStart["unread"] as? Int == 1, "the courier joined at the third message: \(courierStart)")
-            #expect(await Self.conversation(shop, conv, token: shop.staff, lastSeq: 3)?["unread"] as? Int == 3)
+            #expect(courierStart["unread"] as? Int == 0, "the courier joined at the third message: \(courierStart)")
+            #expect(await Self.conversation(shop, conv, token: shop.staff, lastSeq: 3)?["unread"] as? Int == 0)
 
             // 1. The customer writes from the phone: acked with seq 4 and the server time.
             let hello = try await phone.say(conv, "Hello! Please ring twice, Mum is a bit deaf.", id: "hello-1")
@@ -85,7 +86,7 @@ extension Integration {
             let sent = try #require(helloData["message"] as? [String: Any])
             #expect(sent["seq"] as? Int == 4 && sent["at"] is String && helloData["duplicate"] as? Bool == false)
             // Every device of every party gets it once; each with its own unread count (own messages never count).
-            for (d, unread) in [(tablet, 3), (staff, 4), (courier, 2), (phone, 3)] {
+            for (d, unread) in [(tablet, 0), (staff, 1), (courier, 1), (phone, 0)] {
                 #expect(await d.wait { _ in d.seqs(conv).contains(4) }, "\(d.name) never got seq 4")
                 #expect(d.lastUnread(conv) == unread, "\(d.name) unread \(String(describing: d.lastUnread(conv))), want \(unread)")
             }
@@ -118,11 +119,11 @@ extension Integration {
                 phone.pushes("msg.new").first { ($0["data"] as? [String: Any])?["seq"] as? Int == 5 }?["data"] as? [String: Any]
             #expect((pushedImage?["media"] as? [String: Any])?["id"] as? String == photoId)
             #expect((pushedImage?["media"] as? [String: Any])?["kind"] as? String == "image")
-            // Unread now: customer 3 system + photo + location = 5; staff saw nothing yet: 6 (not its own location);
-            // courier: 1 system + hello + voice + location = 4.
-            #expect(phone.lastUnread(conv) == 5 && tablet.lastUnread(conv) == 5, "\(String(describing: phone.lastUnread(conv)))")
-            #expect(staff.lastUnread(conv) == 6, "\(String(describing: staff.lastUnread(conv)))")
-            #expect(courier.lastUnread(conv) == 4, "\(String(describing: courier.lastUnread(conv)))")
+            // Unread now: customer photo + location = 2; staff saw nothing yet: hello, photo, voice = 3 (not its
+            // own location); courier: hello + voice + location = 3. The state cards count for nobody.
+            #expect(phone.lastUnread(conv) == 2 && tablet.lastUnread(conv) == 2, "\(String(describing: phone.lastUnread(conv)))")
+            #expect(staff.lastUnread(conv) == 3, "\(String(describing: staff.lastUnread(conv)))")
+            #expect(courier.lastUnread(conv) == 3, "\(String(describing: courier.lastUnread(conv)))")
 
             // 3. Receipts: the courier's phone got everything; the customer reads on the phone.
             #expect(try await courier.call(["type": "msg.delivered", "conversationId": conv, "seq": 7])["ok"] as? Bool == true)
@@ -153,7 +154,7 @@ extension Integration {
             #expect(Self.receipt(customerView, "courier")?.delivered == 7 && Self.receipt(customerView, "courier")?.read == 0)
             #expect(Self.receipt(customerView, "shop")?.read == 0)
             let staffView = await Self.conversation(shop, conv, token: shop.staff, lastSeq: 7)
-            #expect(staffView?["unread"] as? Int == 6 && Self.receipt(staffView, "customer")?.read == 7)
+            #expect(staffView?["unread"] as? Int == 3 && Self.receipt(staffView, "customer")?.read == 7)
             // Reading twice or backwards never moves the cursor back or makes anything negative.
             let back = try await phone.call(["type": "msg.read", "conversationId": conv, "seq": 2])
             #expect((back["data"] as? [String: Any])?["readSeq"] as? Int == 7 && (back["data"] as? [String: Any])?["unread"] as? Int == 0)

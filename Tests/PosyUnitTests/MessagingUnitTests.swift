@@ -79,18 +79,20 @@ import Testing
         try await shard.order(.confirmed)
         try await shard.order(.assigned, courier: "k1")
         try await shard.order(.accepted, courier: "k1")
-        // placed, confirmed, accepted are system messages; the courier joined at the third.
-        #expect(try await shard.unread(Self.customer) == 3)
-        #expect(try await shard.unread(Self.courier) == 1)
-        #expect(try await shard.unread(Self.staff) == 3)
+        // placed, confirmed, accepted are Posy's state cards: there to look at, unread for nobody.
+        #expect(try await shard.unread(Self.customer) == 0)
+        #expect(try await shard.unread(Self.courier) == 0)
+        #expect(try await shard.unread(Self.staff) == 0)
         let first = try await shard.say(Self.customer, "hello", id: "a")
         #expect(first.message.seq == 4 && !first.duplicate)
         let again = try await shard.say(Self.customer, "hello", id: "a")
         #expect(again.duplicate && again.message == first.message)
-        #expect(try await shard.unread(Self.customer) == 3, "own message not counted")
-        #expect(try await shard.unread(Self.courier) == 2)
+        #expect(try await shard.unread(Self.customer) == 0, "own message not counted")
+        #expect(try await shard.unread(Self.courier) == 1)
         _ = try await shard.say(Self.staff, "on it")
-        #expect(try await shard.unread(Self.staff) == 4, "staff: 3 system + hello, not its own")
+        #expect(try await shard.unread(Self.staff) == 1, "staff: hello, not its own, not the cards")
+        #expect(try await shard.unread(Self.customer) == 1)
+
         // Reads: forwards only, recomputed exactly.
         let r = try await shard.service.ack(.init(caller: Self.customer, conversationId: "m1-o1", read: 5))
         #expect(r.unread == 0 && r.readSeq == 5 && r.deliveredSeq == 5)
@@ -113,6 +115,12 @@ import Testing
             try await shard.service.recall(.init(caller: Self.customer, conversationId: "m1-o1", seq: late.message.seq))
         }
         #expect(error?.code == .conflict)
+        // A card after the last read counts for nobody; a read recomputes without the cards too.
+        let before = try await shard.unread(Self.staff)
+        try await shard.order(.pickedUp, courier: "k1")
+        #expect(try await shard.unread(Self.staff) == before && before > 0)
+        let last = try await shard.service.conversation(.init(caller: Self.staff, conversationId: "m1-o1")).lastSeq
+        #expect(try await shard.service.ack(.init(caller: Self.staff, conversationId: "m1-o1", read: last - 1)).unread == 0)
     }
 
     @Test func courierRangeReassignmentAndReadOnly() async throws {
@@ -218,9 +226,9 @@ import Testing
         let loose = UserPush(conversationId: nil, orderId: nil, role: "customer", unread: nil).encode(body: Data("{}".utf8))
         #expect(router.route(topic: "to.c1.", Envelope(src: "notify", epoch: "", seq: 0, type: "notification", data: loose)) == 1)
         #expect(frames["st2"] == nil && frames["admin"] == nil)
-        #expect(frames["c1"]?.first?.contains(#""unread":3"#) == true, "\(frames["c1"] ?? [])")
-        #expect(frames["k1"]?.first?.contains(#""unread":2"#) == true)
-        #expect(frames["st1"]?.first?.contains(#""unread":4"#) == true, "a staff member who never read: every message")
+        #expect(frames["c1"]?.first?.contains(#""unread":0"#) == true, "\(frames["c1"] ?? [])")
+        #expect(frames["k1"]?.first?.contains(#""unread":1"#) == true)
+        #expect(frames["st1"]?.first?.contains(#""unread":1"#) == true, "a staff member who never read: every person's message")
     }
 
     @Test func chatPushesCarryTheirBodyBytesUnchanged() throws {

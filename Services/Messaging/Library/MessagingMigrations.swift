@@ -62,5 +62,17 @@ public enum MessagingMigrations {
             ALTER TABLE conversations ADD COLUMN needs_person_at TEXT;
             CREATE TABLE shops (id TEXT PRIMARY KEY, time_zone TEXT NOT NULL) WITHOUT ROWID;
             """),
+        Migration(
+            4, "messaging: state cards and the assistant's answers are not unread for anyone",
+            """
+            UPDATE conversations SET live_count = (
+                SELECT COUNT(*) FROM messages m WHERE m.conversation_id = conversations.id AND m.recalled_at IS NULL
+                  AND m.party NOT IN ('system', 'assistant'));
+            UPDATE members SET unread = (
+                SELECT COUNT(*) FROM messages m WHERE m.conversation_id = members.conversation_id
+                  AND m.seq >= MAX(members.read_seq + 1, members.from_seq) AND m.seq <= COALESCE(members.until_seq, 9223372036854775807)
+                  AND NOT (m.sender_id = members.user_id AND m.party = members.party) AND m.recalled_at IS NULL
+                  AND m.party NOT IN ('system', 'assistant'));
+            """),
     ]
 }

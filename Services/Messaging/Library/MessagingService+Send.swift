@@ -131,16 +131,21 @@ extension MessagingService {
         try db.run(
             "INSERT INTO messages(conversation_id, seq, sender_id, party, client_msg_id, body) VALUES (?,?,?,?,?,?)",
             c.id, seq, senderId, party.rawValue, clientMsgId, body)
-        try db.run("UPDATE conversations SET last_seq = ?, last_at = ?, live_count = live_count + 1 WHERE id = ?", seq, at, c.id)
-        try db.run(
-            """
-            UPDATE members SET unread = unread + 1
-            WHERE conversation_id = ? AND removed = 0 AND until_seq IS NULL AND NOT (user_id = ? AND party = ?)
-            """, c.id, senderId, party.rawValue)
+        // What Posy and the assistant write (state cards, answers) is there to look at, not to be
+        // read: it counts as unread for nobody (docs/architecture.md, "Messaging").
+        let counts = party.isAutomated ? 0 : 1
+        try db.run("UPDATE conversations SET last_seq = ?, last_at = ?, live_count = live_count + ? WHERE id = ?", seq, at, counts, c.id)
+        if counts > 0 {
+            try db.run(
+                """
+                UPDATE members SET unread = unread + 1
+                WHERE conversation_id = ? AND removed = 0 AND until_seq IS NULL AND NOT (user_id = ? AND party = ?)
+                """, c.id, senderId, party.rawValue)
+        }
         try Self.recordChange(db, c.id, type: "message", ref: String(seq))
         c.lastSeq = seq
         c.lastAt = at
-        c.liveCount += 1
+        c.liveCount += counts
         let members = try MemberRow.all(db, c.id)
         let conversation = c
         db.onCommit { self.push(PushType.messageNew, conversation, body: body, members: members, withUnread: true) }

@@ -76,7 +76,7 @@ public final class MessagingService: Sendable {
             try db.queryOne(
                 """
                 SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND seq >= ? AND seq <= ?
-                  AND NOT (sender_id = ? AND party = ?) AND recalled_at IS NULL
+                  AND NOT (sender_id = ? AND party = ?) AND recalled_at IS NULL AND party NOT IN ('system', 'assistant')
                 """, conversationId, from, until, m.userId, m.party.rawValue)?.int(0) ?? 0)
     }
 
