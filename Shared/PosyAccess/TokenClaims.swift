@@ -10,8 +10,14 @@ public struct TokenClaims: Codable, Sendable, Equatable {
     /// Issued at / expires at, seconds since 1970.
     public var iat: Int64
     public var exp: Int64
+    /// The session a signed-in person's token belongs to: the gateway refuses it once the session
+    /// ends (sign-out, the person removed). Tokens minted by the operator have none.
+    public var sid: String?
 
-    public init(sub: String, role: Role, shop: String? = nil, order: String? = nil, iat: Int64, exp: Int64) {
+    public init(
+        sub: String, role: Role, shop: String? = nil, order: String? = nil, iat: Int64, exp: Int64, sid: String? = nil
+    ) {
+        self.sid = sid
         self.sub = sub
         self.role = role
         self.shop = shop

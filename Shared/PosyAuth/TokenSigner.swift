@@ -38,11 +38,11 @@ public struct TokenSigner: Sendable {
     /// Mints a token valid for `ttl` seconds from `now`, at most ``maxLifetime``.
     public func mint(
         sub: String, role: Role, shop: String? = nil, order: String? = nil, ttl: TimeInterval,
-        now: Date = Date()
+        now: Date = Date(), sid: String? = nil
     ) throws -> String {
         let iat = Int64(now.timeIntervalSince1970)
         let lifetime = min(maxLifetime, max(1, Int64(ttl)))
-        return try sign(TokenClaims(sub: sub, role: role, shop: shop, order: order, iat: iat, exp: iat + lifetime))
+        return try sign(TokenClaims(sub: sub, role: role, shop: shop, order: order, iat: iat, exp: iat + lifetime, sid: sid))
     }
 
     /// Checks signature (constant time), algorithm and expiry; returns the claims.
@@ -65,6 +65,7 @@ public struct TokenSigner: Sendable {
             throw .invalidClaims("\(error)")
         }
         guard !claims.sub.isEmpty else { throw .invalidClaims("empty sub") }
+        if let sid = claims.sid, sid.isEmpty || sid.utf8.count > 40 { throw .invalidClaims("sid: 1–40 bytes") }
         let t = Int64(now.timeIntervalSince1970)
         guard t < claims.exp else { throw .expired }
         guard claims.iat <= t + clockSkew else { throw .invalidClaims("issued in the future (iat)") }

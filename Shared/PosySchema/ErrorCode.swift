@@ -49,6 +49,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     /// The caller holds a tracking link (a token limited to one order); this needs the customer's
     /// own sign-in (docs/protocol.md, "What a tracking link may do").
     case sessionRequired = "session_required"
+    /// An API key was used for a route its scopes do not cover (docs/protocol.md, "API keys").
+    case scopeMissing = "scope_missing"
     /// A store cannot write: its disk is full. Nothing was changed; retry once space is freed.
     case insufficientStorage = "insufficient_storage"
     case `internal` = "internal"
@@ -58,7 +60,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         switch self {
         case .badRequest, .badFrames, .badPayload: 400
         case .unauthorized: 401
-        case .forbidden, .callerNotPermitted, .offDuty, .sessionRequired: 403
+        case .forbidden, .callerNotPermitted, .offDuty, .sessionRequired, .scopeMissing: 403
         case .notFound, .unknownMethod: 404
         case .conflict, .epochMismatch, .invalidTransition, .readOnly: 409
         case .invalidField, .destinationNotAllowed: 422

@@ -37,6 +37,8 @@ public enum OrdersEvents {
     public static let shop = EventType<Shop>(Topic.fleetShop)
     /// A courier was created or went on or off duty.
     public static let courier = EventType<Courier>(Topic.fleetCourier)
+    /// Sessions or API keys were ended (sign-out, a person removed, a key revoked).
+    public static let accessEnded = EventType<AccessEnded>(Topic.fleetAccessEnded)
 }
 
 /// Events of posy-receipts.

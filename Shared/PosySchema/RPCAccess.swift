@@ -17,7 +17,7 @@ public enum RPCAccess {
             t[m] = .everyone
         }
         let gatewayOnly: [String] = [
-            OrdersRPC.createShop.name, OrdersRPC.createCourier.name, OrdersRPC.courierDuty.name, OrdersRPC.listCouriers.name,
+            OrdersRPC.createCourier.name, OrdersRPC.attention.name, OrdersRPC.courierDuty.name, OrdersRPC.listCouriers.name,
             OrdersRPC.create.name, OrdersRPC.transition.name, OrdersRPC.list.name, OrdersRPC.openException.name,
             OrdersRPC.acknowledgeException.name, OrdersRPC.resolveException.name, OrdersRPC.requestChange.name,
             OrdersRPC.decideChange.name, OrdersRPC.directConversation.name,
@@ -29,8 +29,15 @@ public enum RPCAccess {
             NotifyRPC.inbox.name, NotifyRPC.read.name, NotifyRPC.preferences.name, NotifyRPC.shopSettings.name,
             NotifyRPC.webhookCreate.name, NotifyRPC.webhookList.name, NotifyRPC.webhookDeliveries.name,
             NotifyRPC.webhookDelete.name, NotifyRPC.webhookReplay.name,
+            PeopleRPC.list.name, PeopleRPC.remove.name, PeopleRPC.openSession.name, PeopleRPC.refreshSession.name,
+            PeopleRPC.endSession.name, PeopleRPC.check.name, PeopleRPC.createKey.name, PeopleRPC.listKeys.name,
+            PeopleRPC.revokeKey.name, PeopleRPC.verifyKey.name,
         ]
         for m in gatewayOnly { t[m] = .gateway }
+        // The operator's `posy invite` makes the first sign-in link of a shop.
+        for m in [PeopleRPC.invite.name, OrdersRPC.createShop.name, OrdersRPC.getShop.name] {
+            t[m] = RPCGrant(people: [g, ServiceName.cli])
+        }
         // Services that read for themselves, or pass on the person a request came for.
         t[OrdersRPC.get.name] = RPCGrant(services: [ServiceName.messaging, ServiceName.receipts], people: [g, ServiceName.receipts])
         t[OrdersRPC.timeline.name] = RPCGrant(people: [g, ServiceName.receipts])

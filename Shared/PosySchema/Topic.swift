@@ -11,6 +11,9 @@ public enum Topic {
     public static let fleetShop = "fleet.shop"
     /// Durable: a courier was created or went on or off duty (``Courier``).
     public static let fleetCourier = "fleet.courier"
+    /// Durable: sessions or API keys that no longer grant access (``AccessEnded``); the gateway
+    /// refuses them from then on and closes their streams.
+    public static let fleetAccessEnded = "fleet.access.ended"
 
     /// The topic of pushes directed at one user. Ends with a dot so that `u1` never matches `u12`.
     public static func user(_ userId: String) -> String { "to.\(userId)." }

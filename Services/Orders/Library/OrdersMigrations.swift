@@ -69,5 +69,27 @@ public enum OrdersMigrations {
                 PRIMARY KEY (shop_id, courier_id)
             ) WITHOUT ROWID;
             """),
+        Migration(
+            4, "orders: people, sign-in links, sessions and API keys (secrets kept as SHA-256)",
+            """
+            CREATE TABLE people (
+                id TEXT PRIMARY KEY, shop_id TEXT NOT NULL, role TEXT NOT NULL, body BLOB NOT NULL, removed_at TEXT
+            ) WITHOUT ROWID;
+            CREATE INDEX people_shop ON people(shop_id);
+            CREATE TABLE invites (
+                code_hash BLOB PRIMARY KEY, person_id TEXT NOT NULL REFERENCES people(id), expires_at REAL NOT NULL,
+                created_at TEXT NOT NULL, used_at TEXT
+            ) WITHOUT ROWID;
+            CREATE INDEX invites_person ON invites(person_id);
+            CREATE TABLE sessions (
+                id TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES people(id), refresh_hash BLOB NOT NULL,
+                created_at TEXT NOT NULL, expires_at REAL NOT NULL, ended_at TEXT
+            ) WITHOUT ROWID;
+            CREATE INDEX sessions_person ON sessions(person_id);
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY, shop_id TEXT NOT NULL, secret_hash BLOB NOT NULL, body BLOB NOT NULL, revoked_at TEXT
+            ) WITHOUT ROWID;
+            CREATE INDEX api_keys_shop ON api_keys(shop_id);
+            """),
     ]
 }

@@ -100,4 +100,20 @@ extension OrdersService {
     static func saveException(_ db: SQLiteConnection, _ e: OrderException) throws {
         try db.run("UPDATE exceptions SET state = ?, body = ? WHERE id = ?", e.state.rawValue, try JSON.encode(e), e.id)
     }
+
+    /// Unresolved exceptions and pending changes of `shop` (at most 500 of each, oldest first).
+    public func attention(shop: String, for viewer: Viewer) async throws -> Attention {
+        guard viewer.isStaff(of: shop) else { throw PosyError(.notFound, "no shop \(shop)") }
+        return try await store.read { db in
+            let exceptions = try db.query(
+                "SELECT body FROM exceptions WHERE shop_id = ? AND state != 'resolved' ORDER BY json_extract(body, '$.openedAt') LIMIT 500",
+                shop
+            ).map { try JSON.decode(OrderException.self, from: $0.data(0) ?? Data()) }
+            let changes = try db.query(
+                "SELECT body FROM changes WHERE shop_id = ? AND state = 'pending' ORDER BY json_extract(body, '$.requestedAt') LIMIT 500",
+                shop
+            ).map { try JSON.decode(OrderChange.self, from: $0.data(0) ?? Data()) }
+            return Attention(exceptions: exceptions, changes: changes)
+        }
+    }
 }

@@ -8,6 +8,12 @@ extension OrdersService {
         rpc.register(OrdersRPC.createShop) { r in
             try await self.createShop(r.shop, by: Viewer(r.caller))
         }
+        rpc.register(OrdersRPC.getShop) { r in
+            try await self.shop(r.shopId, for: Viewer(r.caller))
+        }
+        rpc.register(OrdersRPC.attention) { r in
+            try await self.attention(shop: r.shopId, for: Viewer(r.caller))
+        }
         rpc.register(OrdersRPC.createCourier) { r in
             try await self.createCourier(r.courier, by: Viewer(r.caller))
         }
@@ -26,7 +32,9 @@ extension OrdersService {
             try await self.order(r.id, for: Viewer(r.caller))
         }
         rpc.register(OrdersRPC.list) { r in
-            try await self.list(for: Viewer(r.caller), status: r.status, courier: r.courier, cursor: r.cursor, limit: r.limit)
+            try await self.list(
+                for: Viewer(r.caller), status: r.status, courier: r.courier, cursor: r.cursor, limit: r.limit, windowFrom: r.windowFrom,
+                windowTo: r.windowTo)
         }
         rpc.register(OrdersRPC.openException) { r in
             try await self.openException(
@@ -58,5 +66,20 @@ extension OrdersService {
         rpc.register(OrdersRPC.transition) { r in
             try await self.transition(r.id, to: r.to, by: Viewer(r.caller), courierId: r.courierId, reason: r.reason)
         }
+        registerPeople(on: rpc)
+    }
+
+    func registerPeople(on rpc: RPCServer) {
+        rpc.register(PeopleRPC.invite) { r in try await self.invite(r) }
+        rpc.register(PeopleRPC.list) { r in try await self.people(shop: r.shopId, for: Viewer(r.caller)) }
+        rpc.register(PeopleRPC.remove) { r in try await self.removePerson(r.id, shop: r.shopId, by: Viewer(r.caller)) }
+        rpc.register(PeopleRPC.openSession) { r in try await self.openSession(code: r.code) }
+        rpc.register(PeopleRPC.refreshSession) { r in try await self.refreshSession(r.code) }
+        rpc.register(PeopleRPC.endSession) { r in try await self.endSession(r.id, by: Viewer(r.caller)) }
+        rpc.register(PeopleRPC.check) { r in try await self.endedAccess(r) }
+        rpc.register(PeopleRPC.createKey) { r in try await self.createKey(r) }
+        rpc.register(PeopleRPC.listKeys) { r in try await self.keys(shop: r.shopId, for: Viewer(r.caller)) }
+        rpc.register(PeopleRPC.revokeKey) { r in try await self.revokeKey(r.id, shop: r.shopId, by: Viewer(r.caller)) }
+        rpc.register(PeopleRPC.verifyKey) { r in try await self.verifyKey(r.code) }
     }
 }

@@ -95,6 +95,16 @@ public final class OrdersService: Sendable {
         return c
     }
 
+    /// A shop as its staff and couriers see it: where it is, its time zone.
+    public func shop(_ id: String, for viewer: Viewer) async throws -> Shop {
+        let courierOfShop: Bool
+        if case .user(_, .courier, let s, _) = viewer { courierOfShop = s == id } else { courierOfShop = false }
+        guard viewer.isStaff(of: id) || courierOfShop else { throw PosyError(.notFound, "no shop \(id)") }
+        let body = try await store.read { db in try db.queryOne("SELECT body FROM shops WHERE id = ?", id)?.data(0) }
+        guard let body else { throw PosyError(.notFound, "no shop \(id)") }
+        return try JSON.decode(Shop.self, from: body)
+    }
+
     public func couriers(shop: String, for viewer: Viewer) async throws -> [Courier] {
         guard viewer.isStaff(of: shop) else { throw PosyError(.notFound, "no shop \(shop)") }
         return try await store.read { db in
@@ -175,7 +185,7 @@ public final class OrdersService: Sendable {
     /// is opaque to clients (keyset on the creation sequence, so pages never skip or repeat).
     public func list(
         for viewer: Viewer, status: OrderState? = nil, courier: String? = nil, cursor: String? = nil,
-        limit: Int? = nil, now: Date = Date()
+        limit: Int? = nil, windowFrom: String? = nil, windowTo: String? = nil, now: Date = Date()
     ) async throws -> OrderPage {
         let limit = limit ?? 50
         guard (1...200).contains(limit) else { throw PosyError(.invalidField, "limit: must be 1…200") }
@@ -209,6 +219,17 @@ public final class OrdersService: Sendable {
         if let courier {
             clauses.append("courier_id = ?")
             args.append(.text(courier))
+        }
+        // Windows are stored as given (any offset); SQLite's julianday reads RFC 3339 with its offset.
+        if let windowFrom {
+            guard Timestamp.parse(windowFrom) != nil else { throw PosyError(.invalidField, "windowFrom: not an RFC 3339 time") }
+            clauses.append("julianday(json_extract(body, '$.window.end')) > julianday(?)")
+            args.append(.text(windowFrom))
+        }
+        if let windowTo {
+            guard Timestamp.parse(windowTo) != nil else { throw PosyError(.invalidField, "windowTo: not an RFC 3339 time") }
+            clauses.append("julianday(json_extract(body, '$.window.start')) < julianday(?)")
+            args.append(.text(windowTo))
         }
         if let cursor {
             guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8),

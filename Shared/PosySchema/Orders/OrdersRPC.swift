@@ -22,6 +22,10 @@ public struct RPCCaller: Codable, Sendable, Equatable {
 public enum OrdersRPC {
     /// `{caller, shop: Shop}` → `Shop`
     public static let createShop = RPC<ShopRequest, Shop>(ServiceName.orders, "orders.shops.create")
+    /// `{caller, shopId}` → `Shop`: its staff and couriers.
+    public static let getShop = RPC<ShopRef, Shop>(ServiceName.orders, "orders.shops.get")
+    /// `{caller, shopId}` → ``Attention``: what waits for the shop (staff of the shop).
+    public static let attention = RPC<ShopRef, Attention>(ServiceName.orders, "orders.shops.attention")
     /// `{caller, courier: Courier}` → `Courier`
     public static let createCourier = RPC<CourierRequest, Courier>(ServiceName.orders, "orders.couriers.create")
     /// `{caller, courierId, onDuty}` → `Courier`: the courier themselves or staff of their shop.
@@ -36,7 +40,7 @@ public enum OrdersRPC {
     public static let timeline = RPC<OrderQuery, [TimelineEntry]>(ServiceName.orders, "orders.timeline")
     /// `{caller, id, to, courierId?, reason?}` → `Order`
     public static let transition = RPC<TransitionRequest, Order>(ServiceName.orders, "orders.transition")
-    /// `{caller, status?, courier?, cursor?, limit?}` → `OrderPage`
+    /// `{caller, status?, courier?, windowFrom?, windowTo?, cursor?, limit?}` → `OrderPage`
     public static let list = RPC<ListRequest, OrderPage>(ServiceName.orders, "orders.list")
     /// `{caller, orderId, kind, note?, lat?, lon?, mediaIds?}` → `OrderException`
     public static let openException = RPC<OpenExceptionRequest, OrderException>(ServiceName.orders, "orders.exceptions.open")
@@ -143,6 +147,9 @@ public enum OrdersRPC {
         public var courier: String?
         public var cursor: String?
         public var limit: Int?
+        /// Only orders whose window ends after `windowFrom` and starts before `windowTo` (RFC 3339): a day's board.
+        public var windowFrom: String?
+        public var windowTo: String?
         public init(caller: RPCCaller, status: OrderState? = nil, courier: String? = nil, cursor: String? = nil, limit: Int? = nil) {
             self.caller = caller
             self.status = status
