@@ -11,6 +11,8 @@ struct APIContext: Sendable {
     let signer: TokenSigner
     let config: GatewayConfig
     let limiter: RateLimiter
+    /// Sessions and API keys that still grant access.
+    let access: AccessGuard
 
     /// The verified claims of the request's bearer token, within the token's rate. With
     /// `queryToken` (the WebSocket stream: browsers cannot set headers on it) the token may also come
@@ -25,19 +27,34 @@ struct APIContext: Sendable {
 
     /// The verified claims of the request's bearer token (no rate accounting).
     func verify(_ request: Request, queryToken: Bool = false) throws -> TokenClaims {
-        let token: String
-        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
-            token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        } else if queryToken, let t = request.uri.queryParameters.get("access_token"), !t.isEmpty {
-            token = t
-        } else {
-            throw PosyError(.unauthorized, "missing bearer token")
-        }
+        guard let token = Self.bearer(request, queryToken: queryToken) else { throw PosyError(.unauthorized, "missing bearer token") }
         do {
             return try signer.verify(token)
         } catch {
             throw PosyError(.unauthorized, error.description)
         }
+    }
+
+    /// The bearer value of a request: `Authorization: Bearer`, or on the stream (`queryToken`) the
+    /// WebSocket subprotocol `posy.bearer.<token>` browsers can set — or `?access_token=`, which
+    /// puts the token in a URL and is kept for the tracking link and older clients.
+    static func bearer(_ request: Request, queryToken: Bool = false) -> String? {
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+            let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            return token.isEmpty ? nil : token
+        }
+        guard queryToken else { return nil }
+        for field in request.headers[values: .secWebSocketProtocol] {
+            for offered in field.split(separator: ",") {
+                let p = offered.trimmingCharacters(in: .whitespaces)
+                if p.hasPrefix(StreamAPI.bearerProtocolPrefix) {
+                    let token = String(p.dropFirst(StreamAPI.bearerProtocolPrefix.count))
+                    return token.isEmpty ? nil : token
+                }
+            }
+        }
+        if let t = request.uri.queryParameters.get("access_token"), !t.isEmpty { return t }
+        return nil
     }
 
     /// Calls `method` on its service (or the shard `instance` names); returns the reply's JSON as it

@@ -18,7 +18,7 @@ public enum GatewayApp {
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         let api = Self.api(backend: SuiteBackend(host: host), config: config, secret: secret)
         let table = routes(api: api, secret: secret, logger: host.logger)
-        let hub = StreamHub(host: host)
+        let hub = StreamHub(host: host, access: api.access)
         StreamAPI.register(webSocketRouter: webSocketRouter, api: api, hub: hub)
         let cache = MonitorCache(monitor: monitor)
         // Public: only whether the suite is up. Admins (and the ops listener) get every instance.
@@ -86,7 +86,7 @@ public enum GatewayApp {
     static func api(backend: any GatewayBackend, config: GatewayConfig, secret: String) -> APIContext {
         APIContext(
             backend: backend, signer: TokenSigner(secret: secret, maxLifetime: config.tokenMaxLifetime), config: config,
-            limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst))
+            limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst), access: AccessGuard(backend: backend))
     }
 
     /// The public API's routes, one collection per area, on a router whose middleware answers
@@ -94,6 +94,7 @@ public enum GatewayApp {
     /// `/metrics` (which need the suite's monitor) and the stream's upgrade.
     static func routes(api: APIContext, secret: String, logger: Logger) -> RouteTable {
         let table = RouteTable(router: Router(context: GatewayRequestContext.self))
+        table.add(middleware: WebFilesMiddleware(files: WebFiles(config: api.config.web, logger: logger)))
         table.add(middleware: JSONErrorMiddleware(logger: logger))
         table.add(middleware: MethodNotAllowedMiddleware(routes: GatewayRoutes.all))
         let authenticated = table.authenticated(by: api)
@@ -103,6 +104,8 @@ public enum GatewayApp {
         ChatAPI(api: api).addRoutes(to: authenticated)
         LocationAPI(api: api).addRoutes(to: authenticated)
         NotifyAPI(api: api).addRoutes(to: authenticated)
+        PeopleAPI(api: api).addRoutes(to: authenticated)
+        SessionAPI(api: api).addRoutes(to: table, authenticated: authenticated)
         StreamAPI.addRoutes(to: table, api: api)
         TrackingPage.register(on: table)
         let config = api.config

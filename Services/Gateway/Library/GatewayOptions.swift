@@ -59,6 +59,30 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     public var httpRedirectPort: Int?
 
     @Option(
+        name: .customLong("web-root"),
+        help:
+            "Directory of the web faces (HTML, CSS, JS) served at /console/, /signin and /assets/ (env POSY_WEB_ROOT; default: Services/Gateway/Web found next to the build or in the current directory)."
+    )
+    public var webRoot: String?
+
+    @Option(
+        name: .customLong("leaflet-dir"),
+        help: "Leaflet's files, served at /vendor/leaflet/ (env POSY_LEAFLET_DIR, default Debian's /usr/share/javascript/leaflet).")
+    public var leafletDir: String?
+
+    @Option(
+        name: .customLong("map-tiles"),
+        help:
+            "Map tile URL template for the faces' maps (env POSY_MAP_TILES, default OpenStreetMap's https://tile.openstreetmap.org/{z}/{x}/{y}.png); empty: no basemap."
+    )
+    public var mapTiles: String?
+
+    @Option(
+        name: .customLong("session-minutes"),
+        help: "Lifetime of a signed-in person's access token, refreshed by the page before it ends (env POSY_SESSION_MINUTES, default 15).")
+    public var sessionMinutes: Double?
+
+    @Option(
         name: .customLong("expect"),
         help: "Comma-separated instances /healthz requires (env POSY_EXPECT, default bus,orders,messaging-1,location,receipts,notify).")
     public var expect: String?
@@ -85,7 +109,27 @@ public struct GatewayOptions: ParsableArguments, Sendable {
             opsPort: opsPort ?? Environment.string("POSY_OPS_PORT").flatMap(Int.init),
             opsHost: Environment.resolve(opsHost, "POSY_OPS_HOST", "127.0.0.1"),
             tls: tls,
-            httpRedirectPort: httpRedirectPort ?? Environment.string("POSY_HTTP_REDIRECT_PORT").flatMap(Int.init))
+            httpRedirectPort: httpRedirectPort ?? Environment.string("POSY_HTTP_REDIRECT_PORT").flatMap(Int.init),
+            web: WebConfig(
+                root: Self.findWebRoot(webRoot ?? Environment.string("POSY_WEB_ROOT")),
+                leafletDir: Environment.resolve(leafletDir, "POSY_LEAFLET_DIR", WebConfig.debianLeaflet),
+                mapTiles: mapTiles ?? ProcessInfo.processInfo.environment["POSY_MAP_TILES"] ?? WebConfig.openStreetMap),
+            sessionTokenLifetime: Int64(60 * (sessionMinutes ?? Environment.string("POSY_SESSION_MINUTES").flatMap(Double.init) ?? 15)))
+    }
+
+    /// The web root: the given path, else `Services/Gateway/Web` in the current directory or in the
+    /// source tree the executable was built in.
+    static func findWebRoot(_ path: String?) -> String? {
+        if let path { return path }
+        var candidates = ["Services/Gateway/Web"]
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+            for _ in 0..<4 {
+                url = url.deletingLastPathComponent()
+                candidates.append(url.appendingPathComponent("Services/Gateway/Web").path)
+            }
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/signin.html") }
     }
 
     /// The spec text: the given path, else `docs/openapi.yaml` in the current directory or in the
@@ -120,6 +164,10 @@ public struct GatewayOptions: ParsableArguments, Sendable {
         if let r = rateLimit, r < 0 { throw ValidationError("--rate-limit must be 0 (off) or positive") }
         if let b = rateBurst, b < 1 { throw ValidationError("--rate-burst must be at least 1") }
         if let d = tokenMaxDays, !(d.isFinite && d > 0 && d <= 3650) { throw ValidationError("--token-max-days must be 0 < days ≤ 3650") }
+        if let m = sessionMinutes, !(m.isFinite && m >= 1 && m <= 1440) { throw ValidationError("--session-minutes must be 1…1440") }
+        if let t = mapTiles ?? ProcessInfo.processInfo.environment["POSY_MAP_TILES"], !t.isEmpty, WebConfig.tileOrigin(t) == nil {
+            throw ValidationError("--map-tiles must be an http(s) URL template with {z}, {x} and {y}, or empty")
+        }
     }
 }
 
@@ -145,6 +193,10 @@ public struct GatewayConfig: Sendable {
     public var tls: TLSFiles?
     /// A plain-HTTP listener that redirects to `publicURL` (with TLS only); nil: none.
     public var httpRedirectPort: Int?
+    /// The web faces' files and maps.
+    public var web: WebConfig
+    /// Lifetime (seconds) of a signed-in person's access token.
+    public var sessionTokenLifetime: Int64
 
     /// PEM files of the gateway's certificate chain and private key.
     public struct TLSFiles: Sendable {
@@ -161,8 +213,10 @@ public struct GatewayConfig: Sendable {
         host: String = "127.0.0.1", port: Int = 8080, expect: [String], publicURL: String? = nil,
         openAPISpec: String? = nil, rateLimit: Double = 50, rateBurst: Double = 100,
         tokenMaxLifetime: Int64 = TokenSigner.defaultMaxLifetime, opsPort: Int? = nil, opsHost: String = "127.0.0.1",
-        tls: TLSFiles? = nil, httpRedirectPort: Int? = nil
+        tls: TLSFiles? = nil, httpRedirectPort: Int? = nil, web: WebConfig = WebConfig(), sessionTokenLifetime: Int64 = 900
     ) {
+        self.web = web
+        self.sessionTokenLifetime = sessionTokenLifetime
         self.tls = tls
         self.httpRedirectPort = httpRedirectPort
         self.tokenMaxLifetime = tokenMaxLifetime

@@ -25,5 +25,12 @@ public enum GatewayRoutes {
         "POST /v1/webhooks", "GET /v1/webhooks", "DELETE /v1/webhooks/{id}", "GET /v1/webhooks/{id}/deliveries",
         "POST /v1/webhooks/{id}/deliveries/{deliveryId}/replay",
         "GET /v1/stream", "GET /t/{token}",
+        "POST /v1/session", "POST /v1/session/refresh", "DELETE /v1/session", "GET /v1/shops/{shop}", "GET /v1/shops/{shop}/attention",
+        "POST /v1/shops/{shop}/invites", "GET /v1/shops/{shop}/people", "DELETE /v1/shops/{shop}/people/{id}",
+        "POST /v1/shops/{shop}/api-keys", "GET /v1/shops/{shop}/api-keys", "DELETE /v1/shops/{shop}/api-keys/{id}",
     ]
+
+    /// The routes that take no token: signing in and refreshing a session (with the code, or the
+    /// session's own refresh credential).
+    public static let signIn: Set<String> = ["POST /v1/session", "POST /v1/session/refresh"]
 }

@@ -49,7 +49,9 @@ struct MediaAPI {
                 caller = RPCCaller(service: ServiceName.gatewayLink)
                 maxAge = max(0, min(maxAge, Int((Double(exp) ?? 0) - Date().timeIntervalSince1970)))
             } else {
-                caller = Viewer.caller(try api.authenticate(request))
+                let claims = try api.authenticate(request)
+                try await api.access.admit(claims)
+                caller = Viewer.caller(claims)
             }
             let info = try await api.backend.call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: caller, id: id), retries: 1)
             return try Self.serve(info, request: request, context: context, caller: caller, maxAge: maxAge, api: api)

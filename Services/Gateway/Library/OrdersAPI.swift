@@ -83,6 +83,11 @@ struct OrdersAPI {
             }
             list.courier = q.get("courier")
             list.cursor = q.get("cursor")
+            for (name, value) in [("windowFrom", q.get("windowFrom")), ("windowTo", q.get("windowTo"))] {
+                guard let value else { continue }
+                guard let t = Timestamp.parse(value) else { throw PosyError(.invalidField, "\(name): not an RFC 3339 time") }
+                if name == "windowFrom" { list.windowFrom = Timestamp.format(t) } else { list.windowTo = Timestamp.format(t) }
+            }
             if let l = q.get("limit") {
                 guard let n = Int(l) else { throw PosyError(.invalidField, "limit: not a number") }
                 list.limit = n

@@ -9,7 +9,9 @@ import PosySchema
 
 /// `GET /v1/stream`: a WebSocket of the events the caller may see, pushed live (``StreamSession``).
 ///
-/// The token comes as `Authorization: Bearer` or, for browsers, `?access_token=`; a client resumes
+/// The token comes as `Authorization: Bearer` or, for browsers, as the subprotocol
+/// `posy.bearer.<token>` next to `posy.v1` (answered with `posy.v1`) — or `?access_token=`, which
+/// only the tracking link should use since it puts the token in a URL; a client resumes
 /// with the last `id` it saw as `?after=` or `Last-Event-ID`. A request that fails those checks is
 /// not upgraded and gets the JSON error (401, 400); a valid one that does not ask to upgrade gets 426.
 /// The connection closes when the token expires (close code 4001; reconnect with a fresh token and
@@ -18,6 +20,11 @@ enum StreamAPI {
     static let path = "v1/stream"
     /// Close code when the token expires (4000–4999 are the application's own).
     static let tokenExpiredCode = 4001
+    /// Close code when the session ended (signed out, the person removed): sign in again.
+    static let accessEndedCode = 4003
+    /// The subprotocol a browser offers to carry its token, and the one the gateway answers with.
+    static let bearerProtocolPrefix = "posy.bearer."
+    static let subprotocol = "posy.v1"
     /// Pushes a connection may have waiting before it is closed as too slow (it resyncs on reconnect).
     static let maxQueuedPushes = 10_000
 
@@ -32,9 +39,13 @@ enum StreamAPI {
     /// The WebSocket side, fed by `hub`.
     static func register(webSocketRouter: Router<BasicWebSocketRequestContext>, api: APIContext, hub: StreamHub) {
         webSocketRouter.ws(RouterPath(path)) { request, _ in
-            // Authenticated and rate-counted in `preflight`, before the upgrade pipeline.
-            _ = try check(request, api: api, countRate: false)
-            return .upgrade([:])
+            // Authenticated and rate-counted in `preflight`, before the upgrade pipeline; a session
+            // that ended is refused here, where posy-orders can be asked.
+            let (claims, _) = try check(request, api: api, countRate: false)
+            try await api.access.admit(claims)
+            let offered = request.headers[values: .secWebSocketProtocol].flatMap { $0.split(separator: ",") }
+            guard offered.contains(where: { $0.trimmingCharacters(in: .whitespaces) == subprotocol }) else { return .upgrade([:]) }
+            return .upgrade([.secWebSocketProtocol: subprotocol])
         } onUpgrade: { inbound, outbound, context in
             // Checked (and rate-counted) before the upgrade; read the claims again without counting.
             guard let (claims, cursor) = try? check(context.request, api: api, countRate: false) else { return }
@@ -53,7 +64,7 @@ enum StreamAPI {
             // 4001; a client frame the WebSocket layer refused (over 64 KiB: 1009, invalid UTF-8:
             // 1007) is rethrown so that layer closes with its code.
             enum End: Sendable {
-                case quiet, expired
+                case quiet, expired, ended
                 case refused(any Error)
             }
             let end = await withTaskGroup(of: End.self) { group -> End in
@@ -81,6 +92,14 @@ enum StreamAPI {
                     }
                     return .quiet
                 }
+                if let sid = claims.sid {
+                    group.addTask {
+                        let (n, ended) = api.access.watch(sid)
+                        defer { api.access.cancel(sid, n) }
+                        for await _ in ended { return .ended }
+                        return .quiet
+                    }
+                }
                 group.addTask {
                     let left = Double(claims.exp) - Date().timeIntervalSince1970
                     guard (try? await Task.sleep(for: .seconds(max(0, left)))) != nil else { return .quiet }
@@ -94,6 +113,7 @@ enum StreamAPI {
             switch end {
             case .quiet: break
             case .expired: try? await outbound.close(.init(codeNumber: tokenExpiredCode), reason: "token expired")
+            case .ended: try? await outbound.close(.init(codeNumber: accessEndedCode), reason: "session ended")
             case .refused(let error): throw error
             }
         }
@@ -114,7 +134,8 @@ enum StreamAPI {
                 head: HTTPRequest(method: .get, scheme: nil, authority: nil, path: upgrade.target, headerFields: fields),
                 body: .init(buffer: ByteBuffer()))
             do {
-                _ = try check(request, api: api)
+                let (claims, _) = try check(request, api: api)
+                if api.access.hasEnded(claims.sid) { throw AccessGuard.ended }
                 return nil
             } catch let e as RateLimited {
                 return refusal(e.error, [("Retry-After", e.retryAfterHeader)])

@@ -29,6 +29,8 @@ final class StreamHub: Service, Sendable {
     let signal = ChangeSignal()
     /// Chat pushes to connected users.
     let pushes = PushRouter()
+    /// Told when posy-orders ends sessions or API keys.
+    let access: AccessGuard?
     private let socket = Locked<ZMQSocket?>(nil)
 
     /// The sources the stream carries today, with their need-to-know filters.
@@ -42,8 +44,9 @@ final class StreamHub: Service, Sendable {
         },
     ]
 
-    init(host: ServiceHost, sources: [String: Source] = StreamHub.sources) {
+    init(host: ServiceHost, access: AccessGuard? = nil, sources: [String: Source] = StreamHub.sources) {
         self.host = host
+        self.access = access
         self.filters = sources.mapValues(\.filter)
         self.feeds = sources.sorted { $0.key < $1.key }.map { EventFeed(src: $0.key, audience: $0.value.audience) }
     }
@@ -75,6 +78,9 @@ final class StreamHub: Service, Sendable {
                 let n = pushes.route(topic: topic, e)
                 if n > 0 { host.metrics.increment("pushes_delivered", by: Int64(n)) }
                 continue
+            }
+            if e.type == Topic.fleetAccessEnded, e.src == ServiceName.orders, let ended = try? e.decode(AccessEnded.self) {
+                access?.end(ended.sessions + ended.apiKeys)
             }
             guard let feed = feed(e.src) else { continue }
             let result: (changed: Bool, repair: Bool)

@@ -1,0 +1,213 @@
+import CompressNIO
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PosyAccess
+import PosyAuth
+import PosyGateway
+import PosySchema
+import Testing
+
+/// What the web faces stand on, in process: the files the gateway serves (caching, gzip, security
+/// headers), sign-in and sessions over ``FakeGatewayBackend``, and which routes an API key's
+/// scopes open (docs/protocol.md, "Sign-in and sessions", "API keys").
+@Suite struct WebFacesTests {
+    static let secret = "web-faces-secret-0123456789abcdef"
+    let signer = TokenSigner(secret: Self.secret)
+
+    /// A web root with a sign-in page, a console and a script big enough to be worth compressing.
+    static func webRoot() throws -> String {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("posy-web-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("console"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("assets"), withIntermediateDirectories: true)
+        try "<!doctype html><title>in</title>".write(to: root.appendingPathComponent("signin.html"), atomically: true, encoding: .utf8)
+        try "<!doctype html><title>console</title>".write(
+            to: root.appendingPathComponent("console/index.html"), atomically: true, encoding: .utf8)
+        try String(repeating: "export const flowers = 'carnations';\n", count: 100).write(
+            to: root.appendingPathComponent("assets/app.js"), atomically: true, encoding: .utf8)
+        try "secret".write(to: root.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
+        return root.path
+    }
+
+    func app(
+        _ backend: FakeGatewayBackend, web: WebConfig = WebConfig(), publicURL: String = "https://posy.example"
+    )
+        -> some ApplicationProtocol
+    {
+        let config = GatewayConfig(expect: [], publicURL: publicURL, rateLimit: 0, web: web)
+        return Application(router: GatewayApp.apiRouter(backend: backend, config: config, secret: Self.secret))
+    }
+
+    @Test func filesAreServedWithValidatorsGzipAndTheSecurityHeaders() async throws {
+        let root = try Self.webRoot()
+        let web = WebConfig(root: root, leafletDir: "/nonexistent", mapTiles: "https://{s}.tile.example.org/{z}/{x}/{y}.png")
+        let script = try Data(contentsOf: URL(fileURLWithPath: root + "/assets/app.js"))
+        try await app(FakeGatewayBackend(), web: web).test(.router) { client in
+            try await client.execute(uri: "/console", method: .get) {
+                #expect($0.status == .permanentRedirect && $0.headers[.location] == "/console/")
+            }
+            let etag = try await client.execute(uri: "/console/", method: .get) {
+                #expect($0.status == .ok && $0.headers[.contentType] == "text/html; charset=utf-8")
+                let csp = $0.headers[.contentSecurityPolicy] ?? ""
+                #expect(csp.contains("script-src 'self';") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"))
+                #expect(csp.contains("img-src 'self' data: blob: https://*.tile.example.org;"), "\(csp)")
+                #expect($0.headers[.cacheControl] == "no-cache" && $0.headers[.xContentTypeOptions] == "nosniff")
+                return $0.headers[.eTag] ?? ""
+            }
+            #expect(etag.hasPrefix("\"") && etag.count > 10)
+            try await client.execute(uri: "/console/", method: .get, headers: [.ifNoneMatch: "\"other\", \(etag)"]) {
+                #expect($0.status == .notModified && $0.body.readableBytes == 0)
+            }
+            try await client.execute(uri: "/assets/app.js", method: .get, headers: [.acceptEncoding: "br, gzip;q=0.8"]) {
+                #expect($0.headers[.contentEncoding] == "gzip" && $0.headers[.contentType] == "text/javascript; charset=utf-8")
+                var body = $0.body
+                #expect($0.body.readableBytes < script.count / 4)
+                let plain = try body.decompress(with: .gzip())
+                #expect(Data(plain.readableBytesView) == script)
+            }
+            try await client.execute(uri: "/assets/app.js", method: .get, headers: [.acceptEncoding: "gzip;q=0"]) {
+                #expect($0.headers[.contentEncoding] == nil && Data($0.body.readableBytesView) == script)
+            }
+            try await client.execute(uri: "/assets/app.js", method: .head) {
+                #expect($0.status == .ok && $0.body.readableBytes == 0 && $0.headers[.contentLength] == "\(script.count)")
+            }
+            try await client.execute(uri: "/assets/settings.json", method: .get) {
+                let settings = try JSONSerialization.jsonObject(with: Data($0.body.readableBytesView)) as? [String: Any]
+                #expect(settings?["mapTiles"] as? String == web.mapTiles && settings?["leaflet"] as? Bool == false)
+            }
+            try await client.execute(uri: "/signin", method: .get) { #expect($0.status == .ok) }
+            // Nothing outside the listed files: hidden files, the raw name of a page, other methods.
+            for path in ["/.env", "/signin.html", "/console/index.html", "/assets/../signin.html", "/assets/%2e%2e/.env"] {
+                try await client.execute(uri: path, method: .get) { #expect($0.status == .notFound, "\(path)") }
+            }
+            try await client.execute(uri: "/console/", method: .post) { #expect($0.status == .notFound) }
+        }
+        #expect(WebConfig.tileOrigin("") == nil)
+        #expect(WebConfig.tileOrigin("javascript:alert(1)/{z}/{x}/{y}") == nil)
+        #expect(WebConfig.tileOrigin("https://tiles.example/{z}/{x}/{y}.png; script-src *") == nil)
+        #expect(WebConfig.tileOrigin("https://tiles.example:8443/{z}/{x}/{y}.png") == "https://tiles.example:8443")
+    }
+
+    static func grant(sid: String = "ss1", role: PersonRole = .manager, refresh: String? = "ss1.secret") -> Data {
+        let person = Person(
+            id: role == .courier ? "k1" : "p1", shopId: "s1", role: role, name: "Li Na", createdAt: "2026-12-01T00:00:00.000Z")
+        return try! JSON.encode(
+            SessionGrant(sid: sid, refresh: refresh, person: person, manager: role == .manager, expiresAt: "2026-12-31T00:00:00.000Z"))
+    }
+
+    @Test func aSessionIsOpenedKeptInACookieAndEndedAtOnce() async throws {
+        let backend = FakeGatewayBackend { call in
+            switch call.method {
+            case PeopleRPC.openSession.name, PeopleRPC.refreshSession.name: return Self.grant()
+            case PeopleRPC.check.name: return try JSON.encode(PeopleRPC.AccessCheck(sessions: []))
+            case PeopleRPC.endSession.name:
+                return try JSON.encode(AccessEnded(shopId: "s1", sessions: ["ss1"], reason: "signed_out", at: "x"))
+            default: return Data("{}".utf8)
+            }
+        }
+        try await app(backend).test(.router) { client in
+            let token = try await client.execute(
+                uri: "/v1/session", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"code":"abc","cookie":true}"#)
+            ) {
+                #expect($0.status == .created && $0.headers[.cacheControl] == "no-store")
+                let cookie = $0.headers[.setCookie] ?? ""
+                #expect(cookie.hasPrefix("posy_refresh=ss1.secret; Path=/v1/session; HttpOnly; SameSite=Strict; Max-Age="), "\(cookie)")
+                #expect(cookie.hasSuffix("; Secure"))
+                let reply = GatewayRouteTests.json($0.body)
+                #expect(reply["refreshToken"] == nil && reply["home"] as? String == "/console/")
+                return reply["accessToken"] as? String ?? ""
+            }
+            let claims = try signer.verify(token)
+            #expect(
+                claims.sid == "ss1" && claims.role == .staff && claims.shop == "s1" && claims.sub == "p1" && claims.exp - claims.iat == 900)
+            try await client.execute(
+                uri: "/v1/session/refresh", method: .post, headers: [.cookie: "theme=dark; posy_refresh=ss1.secret"]
+            ) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/orders", method: .get, headers: [.authorization: "Bearer \(token)"]) {
+                #expect($0.status == .ok)
+            }
+            try await client.execute(uri: "/v1/session", method: .delete, headers: [.authorization: "Bearer \(token)"]) {
+                #expect($0.status == .noContent && $0.headers[.setCookie]?.contains("Max-Age=0") == true)
+            }
+            // Ended here at once, without asking posy-orders again.
+            let asked = backend.calls.count
+            try await client.execute(uri: "/v1/orders", method: .get, headers: [.authorization: "Bearer \(token)"]) {
+                #expect($0.status == .unauthorized)
+            }
+            #expect(backend.calls.count == asked)
+            // An operator's token has no session to end.
+            let minted = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 60)
+            try await client.execute(uri: "/v1/session", method: .delete, headers: [.authorization: "Bearer \(minted)"]) {
+                #expect($0.status == .badRequest)
+            }
+        }
+        let calls = backend.calls
+        #expect(calls.first?.method == PeopleRPC.openSession.name && calls.first?.json["code"] as? String == "abc")
+        #expect(calls.contains { $0.method == PeopleRPC.refreshSession.name && $0.json["code"] as? String == "ss1.secret" })
+        // The session was asked about once and then trusted (docs/protocol.md: at least every 30 s).
+        #expect(calls.filter { $0.method == PeopleRPC.check.name }.count == 1)
+        #expect(calls.contains { $0.method == PeopleRPC.endSession.name && $0.json["id"] as? String == "ss1" })
+    }
+
+    @Test func anEndedSessionIsRefusedAndARefusedRefreshClearsTheCookie() async throws {
+        let backend = FakeGatewayBackend { call in
+            switch call.method {
+            case PeopleRPC.check.name: return try JSON.encode(PeopleRPC.AccessCheck(sessions: ["gone"]))
+            default: throw PosyError(.unauthorized, "the session has ended; sign in again")
+            }
+        }
+        let token = try signer.mint(sub: "p1", role: .staff, shop: "s1", ttl: 600, sid: "gone")
+        try await app(backend, publicURL: "http://127.0.0.1:8080").test(.router) { client in
+            try await client.execute(uri: "/v1/orders", method: .get, headers: [.authorization: "Bearer \(token)"]) {
+                #expect($0.status == .unauthorized)
+            }
+            try await client.execute(uri: "/v1/session/refresh", method: .post, headers: [.cookie: "posy_refresh=gone.x"]) {
+                #expect($0.status == .unauthorized)
+                #expect($0.headers[.setCookie] == "posy_refresh=; Path=/v1/session; HttpOnly; SameSite=Strict; Max-Age=0")
+            }
+            try await client.execute(uri: "/v1/session/refresh", method: .post) { #expect($0.status == .unauthorized) }
+        }
+        #expect(!backend.calls.contains { $0.method == OrdersRPC.list.name })
+    }
+
+    @Test func anAPIKeyReachesOnlyWhatItsScopesCover() async throws {
+        let key = APIKey(id: "ak1", shopId: "s1", name: "web shop", scopes: [.ordersRead], createdAt: "x", createdBy: "staff:p1")
+        let backend = FakeGatewayBackend { call in
+            call.method == PeopleRPC.verifyKey.name ? try JSON.encode(key) : Data(#"{"items":[]}"#.utf8)
+        }
+        let value = "posy_ak1_" + String(repeating: "A", count: 43)
+        try await app(backend).test(.router) { client in
+            let auth: HTTPFields = [.authorization: "Bearer \(value)", .contentType: "application/json"]
+            try await client.execute(uri: "/v1/orders", method: .get, headers: auth) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/orders/o1/timeline", method: .get, headers: auth) { #expect($0.status == .ok) }
+            for (method, path) in [
+                (HTTPRequest.Method.post, "/v1/orders"), (.post, "/v1/orders/o1/confirm"), (.get, "/v1/webhooks"),
+                (.get, "/v1/conversations"), (.get, "/v1/shops/s1/api-keys"), (.post, "/v1/orders/o1/proof"),
+            ] {
+                try await client.execute(uri: path, method: method, headers: auth, body: ByteBuffer(string: "{}")) {
+                    #expect($0.status == .forbidden && GatewayRouteTests.json($0.body)["code"] as? String == "scope_missing", "\(path)")
+                }
+            }
+        }
+        let calls = backend.calls
+        // Checked once, then trusted for a while; the orders were read as the key's shop.
+        #expect(calls.filter { $0.method == PeopleRPC.verifyKey.name }.count == 1)
+        #expect(calls.first { $0.method == OrdersRPC.list.name }?.caller["shop"] as? String == "s1")
+    }
+
+    @Test func scopesFollowTheShopsSideOfAnOrder() {
+        let rules: [(HTTPRequest.Method, String, APIScope?)] = [
+            (.get, "/v1/orders", .ordersRead), (.get, "/v1/orders/o1", .ordersRead), (.get, "/v1/orders/o1/evidence", .ordersRead),
+            (.post, "/v1/orders", .ordersWrite), (.post, "/v1/orders/o1/assign", .ordersWrite),
+            (.post, "/v1/orders/o1/cancel", .ordersWrite),
+            (.post, "/v1/orders/o1/changes/c1/approve", .ordersWrite), (.post, "/v1/orders/o1/accept", nil),
+            (.post, "/v1/orders/o1/exceptions", nil), (.delete, "/v1/orders/o1", nil), (.get, "/v1/webhooks", .webhooks),
+            (.delete, "/v1/webhooks/w1", .webhooks), (.get, "/v1/stream", nil), (.get, "/v1/shops/s1", nil), (.get, "/healthz", nil),
+        ]
+        for (method, path, scope) in rules {
+            #expect(APIScopeRules.scope(method: method, path: path) == scope, "\(method) \(path)")
+        }
+    }
+}
