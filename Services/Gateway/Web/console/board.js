@@ -1,0 +1,125 @@
+// The order board: the day's orders in columns by state, moving live with the stream.
+import { api } from '/assets/session.js';
+import { h, clear } from '/assets/dom.js';
+import { t, time } from '/assets/i18n.js';
+
+export const columns = [
+  ['new', ['placed']],
+  ['confirmed', ['confirmed']],
+  ['assigned', ['assigned', 'accepted']],
+  ['pickedUp', ['pickedUp']],
+  ['outForDelivery', ['outForDelivery']],
+  ['arriving', ['arriving']],
+  ['delivered', ['delivered', 'completed']],
+  ['problems', ['failed', 'returned', 'cancelled']],
+];
+const riskTypes = new Set(['delivery.delayRisk', 'delivery.stuck', 'delivery.signalLost']);
+
+/** The shop's calendar day `yyyy-mm-dd` as [start, end) instants. */
+export function dayRange(day, zone) {
+  // The zone's offset at noon of that day, read back through Intl: exact except on a DST switch day's edges.
+  const noon = new Date(day + 'T12:00:00Z');
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+    .formatToParts(noon).map((p) => [p.type, p.value]));
+  const local = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute);
+  const offset = local - noon.getTime();
+  const start = new Date(Date.parse(day + 'T00:00:00Z') - offset);
+  return [start.toISOString(), new Date(start.getTime() + 86_400_000).toISOString()];
+}
+
+export function today(zone) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
+export class Board {
+  constructor(app) {
+    this.app = app;
+    this.el = document.getElementById('board');
+    this.day = document.getElementById('day');
+    this.search = document.getElementById('search');
+    this.filter = document.getElementById('column-filter');
+    this.day.value = today(app.zone);
+    this.day.addEventListener('change', () => this.load());
+    this.search.addEventListener('input', () => this.render());
+    this.filter.addEventListener('change', () => this.render());
+    app.listeners.add(() => this.render());
+  }
+
+  async load() {
+    const [from, to] = dayRange(this.day.value, this.app.zone);
+    this.range = [Date.parse(from), Date.parse(to)];
+    const orders = new Map();
+    let cursor = null;
+    do {
+      const q = new URLSearchParams({ windowFrom: from, windowTo: to, limit: '200' });
+      if (cursor) q.set('cursor', cursor);
+      const page = await api('GET', '/v1/orders?' + q);
+      for (const o of page.items) orders.set(o.id, o);
+      cursor = page.nextCursor;
+    } while (cursor);
+    this.app.orders = orders;
+    this.app.changed();
+  }
+
+  /** An order from the stream: kept when its window falls on the day shown. */
+  upsert(order) {
+    const s = Date.parse(order.window.start), e = Date.parse(order.window.end);
+    if (this.range && (e <= this.range[0] || s >= this.range[1])) return;
+    this.app.orders.set(order.id, order);
+    this.app.changed();
+  }
+
+  render() {
+    const q = this.search.value.trim().toLowerCase();
+    const only = this.filter.value;
+    if (this.filter.options.length === 1) {
+      for (const [key] of columns) this.filter.append(h('option', { value: key }, t('col.' + key)));
+    } else {
+      for (const o of this.filter.options) if (o.value) o.textContent = t('col.' + o.value);
+    }
+    const byColumn = new Map(columns.map(([k]) => [k, []]));
+    const openProblems = this.app.problemOrders || new Set();
+    for (const o of this.app.orders.values()) {
+      if (q && !matches(o, q)) continue;
+      const col = columns.find(([, states]) => states.includes(o.state))?.[0] || 'problems';
+      byColumn.get(col).push(o);
+      if (col !== 'problems' && openProblems.has(o.id)) byColumn.get('problems').push(o);
+    }
+    clear(this.el);
+    for (const [key] of columns) {
+      if (only && only !== key) continue;
+      const list = byColumn.get(key).sort((a, b) => a.window.start.localeCompare(b.window.start));
+      this.el.append(h('section', { class: 'column', 'aria-labelledby': 'col-' + key, dataset: { column: key } },
+        h('h2', { id: 'col-' + key }, t('col.' + key), ' ', h('span', { class: 'count' }, String(list.length))),
+        h('ul', {}, list.map((o) => this.card(o)))));
+    }
+  }
+
+  card(o) {
+    const zone = this.app.zone;
+    const risk = this.app.risks.get(o.id);
+    const late = o.state !== 'delivered' && o.state !== 'completed' && Date.now() > Date.parse(o.window.end);
+    const atRisk = risk && riskTypes.has(risk.type || 'delivery.delayRisk') && !late;
+    const courier = o.courier?.firstName || this.app.couriers.get(o.courierId)?.name;
+    const eta = risk?.predictedArrival;
+    const area = (o.recipient?.address || '').split(/[,，]/)[0];
+    return h('li', {},
+      h('button', { type: 'button', class: 'order-card' + (late ? ' late' : atRisk ? ' risk' : ''), dataset: { order: o.id, state: o.state },
+        onclick: () => this.app.detail.open(o.id) },
+        h('span', { class: 'window' }, time(o.window.start, zone) + '–' + time(o.window.end, zone)),
+        late ? h('span', { class: 'flag late' }, t('board.late')) : atRisk ? h('span', { class: 'flag risk' }, t('board.atRisk')) : null,
+        h('span', { class: 'recipient' }, o.recipient?.name || ''),
+        h('span', { class: 'area' }, area),
+        h('span', { class: 'meta' }, courier ? t('board.courier', { name: courier }) : t('board.unassigned'),
+          eta ? ' · ' + t('board.eta', { time: time(eta, zone) }) : ''),
+        h('span', { class: 'id' }, o.id),
+        o.handling?.noDoorstep ? h('span', { class: 'tag' }, t('handling.noDoorstep')) : null,
+        o.handling?.keepCool ? h('span', { class: 'tag' }, t('handling.keepCool')) : null,
+        o.surprise ? h('span', { class: 'tag' }, t('handling.surprise')) : null));
+  }
+}
+
+function matches(o, q) {
+  return [o.id, o.recipient?.name, o.recipient?.phone, o.customer?.name, o.customer?.phone, o.recipient?.address]
+    .some((v) => v && v.toLowerCase().includes(q));
+}

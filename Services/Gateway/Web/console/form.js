@@ -1,0 +1,152 @@
+// The new-order form: every florist field; the API's validation errors land on their fields and
+// nothing typed is lost (the draft survives a failed submit, a closed dialog and a reload).
+import { api } from '/assets/session.js';
+import { h, clear, toast } from '/assets/dom.js';
+import { t, translate } from '/assets/i18n.js';
+import { today } from './board.js';
+
+const draftKey = 'posy.console.draft';
+
+/** `yyyy-mm-dd` + `hh:mm` in `zone` → an RFC 3339 instant. */
+export function zoned(day, hm, zone) {
+  const guess = new Date(day + 'T' + hm + ':00Z');
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+    .formatToParts(guess).map((p) => [p.type, p.value]));
+  const offset = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute) - guess.getTime();
+  return new Date(guess.getTime() - offset).toISOString();
+}
+
+const fields = [
+  ['customer.name', 'text', true], ['customer.phone', 'tel', false],
+  ['recipient.name', 'text', true], ['recipient.phone', 'tel', false], ['recipient.address', 'text', true],
+  ['recipient.lat', 'number', true], ['recipient.lon', 'number', true],
+  ['items', 'text', true], ['cardMessage', 'textarea', false],
+  ['window.day', 'date', true], ['window.start', 'time', true], ['window.end', 'time', true],
+  ['sender.name', 'text', false], ['sender.phone', 'tel', false],
+  ['notes', 'textarea', false],
+];
+const flags = ['handling.keepCool', 'handling.noDoorstep', 'handling.fragile', 'handling.needsWater', 'surprise', 'sender.anonymous'];
+
+export class OrderForm {
+  constructor(app) {
+    this.app = app;
+    this.dialog = document.getElementById('order-dialog');
+    this.form = document.getElementById('order-form');
+    this.build();
+    this.form.addEventListener('input', () => this.saveDraft());
+    this.form.addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
+  }
+
+  build() {
+    clear(this.form);
+    this.form.append(h('h2', { id: 'order-dialog-title', 'data-i18n': 'form.title' }));
+    const grid = h('div', { class: 'form-grid' });
+    for (const [name, type, required] of fields) {
+      const id = 'f-' + name.replace('.', '-');
+      const input = type === 'textarea'
+        ? h('textarea', { id, name, rows: 2 })
+        : h('input', { id, name, type, required, step: type === 'number' ? 'any' : undefined, autocomplete: 'off' });
+      grid.append(h('div', { class: 'field', dataset: { field: name } },
+        h('label', { for: id, 'data-i18n': 'field.' + name }), input,
+        h('p', { class: 'error', id: id + '-error', role: 'alert' })));
+      input.setAttribute('aria-describedby', id + '-error');
+    }
+    const boxes = h('fieldset', { class: 'flags' }, h('legend', { 'data-i18n': 'form.handling' }));
+    for (const name of flags) {
+      const id = 'f-' + name.replace('.', '-');
+      boxes.append(h('label', { for: id }, h('input', { type: 'checkbox', id, name }), h('span', { 'data-i18n': 'field.' + name })));
+    }
+    this.form.append(grid, boxes,
+      h('p', { class: 'error', id: 'form-error', role: 'alert' }),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'quiet', 'data-i18n': 'form.cancel', onclick: () => this.dialog.close() }),
+        h('button', { type: 'submit', class: 'primary', 'data-i18n': 'form.create' })));
+    translate(this.form);
+  }
+
+  open() {
+    translate(this.form);
+    const draft = JSON.parse(localStorage.getItem(draftKey) || '{}');
+    for (const el of this.form.elements) {
+      if (!el.name) continue;
+      if (el.type === 'checkbox') el.checked = !!draft[el.name];
+      else el.value = draft[el.name] ?? '';
+    }
+    if (!this.form.elements['window.day'].value) this.form.elements['window.day'].value = today(this.app.zone);
+    this.clearErrors();
+    this.dialog.showModal();
+    this.form.elements['customer.name'].focus();
+  }
+
+  saveDraft() {
+    const draft = {};
+    for (const el of this.form.elements) if (el.name) draft[el.name] = el.type === 'checkbox' ? el.checked : el.value;
+    localStorage.setItem(draftKey, JSON.stringify(draft));
+  }
+
+  clearErrors() {
+    for (const p of this.form.querySelectorAll('.error')) p.textContent = '';
+    for (const el of this.form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  }
+
+  /** Shows `message` on the field `name` (the API's `field: why`), or on the form. */
+  fieldError(name, message) {
+    const key = Object.keys(map).find((k) => name === k || name.startsWith(k + '.')) ;
+    const target = this.form.querySelector('[data-field="' + (map[key] || name) + '"]');
+    if (!target) { document.getElementById('form-error').textContent = message; return; }
+    target.querySelector('.error').textContent = message;
+    const input = target.querySelector('input, textarea');
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  }
+
+  async submit() {
+    this.clearErrors();
+    const v = (n) => this.form.elements[n].value.trim();
+    const c = (n) => this.form.elements[n].checked;
+    let missing = false;
+    for (const [name, , required] of fields) {
+      if (required && !v(name)) { this.fieldError(name, t('form.required')); missing = true; }
+    }
+    if (missing) return;
+    const zone = this.app.zone;
+    const phone = v('customer.phone');
+    const order = {
+      shopId: this.app.shop.id,
+      customer: { id: 'c' + (phone.replace(/\D/g, '') || crypto.randomUUID().slice(0, 8)), name: v('customer.name'), phone: phone || undefined },
+      recipient: { name: v('recipient.name'), phone: v('recipient.phone') || undefined, address: v('recipient.address'), lat: Number(v('recipient.lat')), lon: Number(v('recipient.lon')) },
+      items: v('items').split(/[,，;；]/).map((s) => s.trim()).filter(Boolean).map((s) => {
+        const m = s.match(/^(\d+)\s*[x×]?\s*(.+)$/);
+        return m ? { name: m[2], quantity: Number(m[1]) } : { name: s, quantity: 1 };
+      }),
+      cardMessage: v('cardMessage') || undefined,
+      handling: { keepCool: c('handling.keepCool'), noDoorstep: c('handling.noDoorstep'), fragile: c('handling.fragile'), needsWater: c('handling.needsWater') },
+      window: { start: zoned(v('window.day'), v('window.start'), zone), end: zoned(v('window.day'), v('window.end'), zone) },
+      surprise: c('surprise'),
+      sender: (v('sender.name') || c('sender.anonymous')) ? { name: v('sender.name') || undefined, phone: v('sender.phone') || undefined, anonymous: c('sender.anonymous') } : undefined,
+      notes: v('notes') || undefined,
+    };
+    try {
+      const created = await api('POST', '/v1/orders', order);
+      localStorage.removeItem(draftKey);
+      this.dialog.close();
+      toast(t('form.created', { id: created.id }));
+      this.app.board?.upsert?.(created);
+    } catch (e) {
+      if (e.code === 'invalid_field' || e.code === 'bad_request') {
+        const [field, ...why] = e.message.split(': ');
+        this.fieldError(field, why.join(': ') || e.message);
+      } else {
+        document.getElementById('form-error').textContent = e.message;
+      }
+    }
+  }
+}
+
+// API field paths → the form field that holds them.
+const map = {
+  customer: 'customer.name', 'customer.phone': 'customer.phone', 'recipient.name': 'recipient.name', 'recipient.phone': 'recipient.phone',
+  'recipient.address': 'recipient.address', 'recipient.lat': 'recipient.lat', 'recipient.lon': 'recipient.lon', items: 'items',
+  cardMessage: 'cardMessage', notes: 'notes', 'window.start': 'window.start', 'window.end': 'window.end', window: 'window.end',
+  'sender.name': 'sender.name', 'sender.phone': 'sender.phone',
+};

@@ -1,0 +1,99 @@
+// The live map: the shop, every on-duty courier moving with `courier.position` pushes, and each
+// order out for delivery with its arrival geofence. Leaflet is Debian's, served by the gateway;
+// with no tile URL configured the map has no basemap (markers on a plain background).
+import { api } from '/assets/session.js';
+import { h, clear } from '/assets/dom.js';
+import { t, time } from '/assets/i18n.js';
+
+/** posy-location's default arrival radius (docs/architecture.md, "Location"). */
+const arrivalRadius = 150;
+let leaflet;
+
+export async function loadLeaflet() {
+  if (leaflet !== undefined) return leaflet;
+  const settings = await fetch('/assets/settings.json').then((r) => r.json());
+  if (!settings.leaflet) { leaflet = null; return null; }
+  document.head.append(h('link', { rel: 'stylesheet', href: '/vendor/leaflet/leaflet.css' }));
+  const L = await import('/vendor/leaflet/leaflet.esm.js');
+  leaflet = { L, tiles: settings.mapTiles };
+  return leaflet;
+}
+
+export class LiveMap {
+  constructor(app) {
+    this.app = app;
+    this.el = document.getElementById('map');
+    this.side = document.getElementById('map-side');
+    this.couriers = new Map();
+    this.destinations = new Map();
+    app.listeners.add(() => this.drawDestinations());
+  }
+
+  async open() {
+    if (this.map) { this.map.invalidateSize(); return; }
+    const lib = await loadLeaflet();
+    if (!lib) { this.el.append(h('p', { class: 'muted' }, t('map.unavailable'))); return; }
+    const { L, tiles } = lib;
+    this.L = L;
+    const shop = this.app.shop;
+    this.map = L.map(this.el, { zoomControl: true }).setView([shop.lat, shop.lon], 14);
+    if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: '© OpenStreetMap contributors' }).addTo(this.map);
+    L.circleMarker([shop.lat, shop.lon], { radius: 10, color: '#7a1f5c', fillOpacity: 0.9 }).addTo(this.map).bindTooltip(shop.name, { permanent: true, direction: 'top' });
+    const live = await api('GET', '/v1/shops/' + encodeURIComponent(shop.id) + '/couriers/live').catch(() => []);
+    for (const p of live || []) this.position(p);
+    this.drawDestinations();
+    // First view: the shop, its couriers and every destination out for delivery.
+    const points = [[shop.lat, shop.lon], ...[...this.couriers.values()].map((p) => [p.lat, p.lon]),
+      ...[...this.destinations.values()].map(([circle]) => circle.getLatLng())];
+    if (points.length > 1) this.map.fitBounds(L.latLngBounds(points).pad(0.2), { maxZoom: 16 });
+  }
+
+  /** A courier's position (from the live list or a push). */
+  position(p) {
+    this.couriers.set(p.courierId, p);
+    if (!this.map) return;
+    let m = this.markers?.get(p.courierId);
+    this.markers ??= new Map();
+    if (!m) {
+      const name = this.app.couriers.get(p.courierId)?.name || p.courierId;
+      m = this.L.circleMarker([p.lat, p.lon], { radius: 8, color: '#0b6e4f', fillOpacity: 0.9, className: 'courier-marker' })
+        .addTo(this.map).bindTooltip(name, { permanent: true, direction: 'right' });
+      m.on('click', () => this.tasks(p.courierId));
+      this.markers.set(p.courierId, m);
+    } else m.setLatLng([p.lat, p.lon]);
+    m.getElement?.()?.setAttribute('data-courier', p.courierId);
+    this.el.dataset.positions = String((+this.el.dataset.positions || 0) + 1);
+  }
+
+  offDuty(p) {
+    const m = this.markers?.get(p.courierId);
+    if (m) { m.remove(); this.markers.delete(p.courierId); }
+    this.couriers.delete(p.courierId);
+  }
+
+  drawDestinations() {
+    if (!this.map) return;
+    const want = new Map();
+    for (const o of this.app.orders.values()) {
+      if (['outForDelivery', 'arriving'].includes(o.state) && o.recipient?.lat != null) want.set(o.id, o);
+    }
+    for (const [id, layers] of this.destinations) if (!want.has(id)) { layers.forEach((l) => l.remove()); this.destinations.delete(id); }
+    for (const [id, o] of want) {
+      if (this.destinations.has(id)) continue;
+      const at = [o.recipient.lat, o.recipient.lon];
+      this.destinations.set(id, [
+        this.L.circle(at, { radius: arrivalRadius, color: '#b35c00', weight: 1, fillOpacity: 0.08 }).addTo(this.map),
+        this.L.circleMarker(at, { radius: 6, color: '#b35c00', fillOpacity: 1 }).addTo(this.map).bindTooltip(o.recipient.name || o.id),
+      ]);
+    }
+  }
+
+  tasks(courierId) {
+    const c = this.app.couriers.get(courierId);
+    const mine = [...this.app.orders.values()].filter((o) => o.courierId === courierId && !['delivered', 'completed', 'cancelled', 'failed', 'returned'].includes(o.state));
+    clear(this.side).append(h('h2', {}, c?.name || courierId),
+      h('ul', { class: 'list' }, mine.length ? mine.map((o) => h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => this.app.detail.open(o.id) },
+        time(o.window.start, this.app.zone) + '–' + time(o.window.end, this.app.zone) + ' · ' + (o.recipient?.name || o.id) + ' · ' + t('state.' + o.state))))
+        : h('li', { class: 'muted' }, t('map.noTasks'))));
+  }
+}

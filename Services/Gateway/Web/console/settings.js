@@ -1,0 +1,103 @@
+// Settings: couriers (add, invite, duty), people (invite, remove), API keys and webhooks. Only
+// managers see people and keys; posy-orders refuses the rest to anyone else anyway.
+import { api } from '/assets/session.js';
+import { h, clear, toast } from '/assets/dom.js';
+import { t, dateTime } from '/assets/i18n.js';
+
+const scopes = ['orders:read', 'orders:write', 'webhooks'];
+
+export class Settings {
+  constructor(app) { this.app = app; this.el = document.getElementById('settings'); this.people = []; this.keys = []; this.hooks = []; }
+
+  get shop() { return encodeURIComponent(this.app.shop.id); }
+
+  async load() {
+    await this.app.loadCouriers();
+    if (this.app.manager) {
+      [this.people, this.keys] = await Promise.all([api('GET', '/v1/shops/' + this.shop + '/people'), api('GET', '/v1/shops/' + this.shop + '/api-keys')]);
+    }
+    this.hooks = await api('GET', '/v1/webhooks?shopId=' + this.shop).catch(() => []);
+    this.render();
+  }
+
+  render() {
+    if (!this.app.shop) return;
+    clear(this.el);
+    this.el.append(this.couriers());
+    if (this.app.manager) this.el.append(this.peopleSection(), this.keySection());
+    this.el.append(this.hookSection());
+  }
+
+  section(title, ...children) { return h('section', { class: 'settings-section' }, h('h2', {}, title), ...children); }
+
+  showLink(invite) {
+    const out = h('p', { class: 'invite' }, t('settings.linkFor', { name: invite.person.name }), ' ',
+      h('input', { readonly: true, value: invite.link, 'aria-label': t('settings.link'), class: 'link-field' }));
+    this.el.prepend(out);
+    out.querySelector('input').select();
+  }
+
+  couriers() {
+    const name = h('input', { required: true, 'aria-label': t('settings.courierName'), placeholder: t('settings.courierName') });
+    const phone = h('input', { type: 'tel', required: true, 'aria-label': t('settings.courierPhone'), placeholder: t('settings.courierPhone') });
+    const vehicle = h('select', { 'aria-label': t('settings.vehicle') }, ['ebike', 'bike', 'foot', 'car', 'van'].map((v) => h('option', { value: v }, t('vehicle.' + v))));
+    const add = h('form', { class: 'inline', onsubmit: async (e) => {
+      e.preventDefault();
+      try { await api('POST', '/v1/shops/' + this.shop + '/couriers', { name: name.value, phone: phone.value, vehicle: vehicle.value }); await this.load(); } catch (err) { toast(err.message); }
+    } }, name, phone, vehicle, h('button', { type: 'submit' }, t('settings.addCourier')));
+    return this.section(t('settings.couriers'), h('ul', { class: 'list' }, [...this.app.couriers.values()].map((c) => h('li', { dataset: { courier: c.id } },
+      h('strong', {}, c.name), ' ', h('span', { class: 'muted' }, c.phone + ' · ' + t('vehicle.' + c.vehicle)), ' ',
+      h('button', { type: 'button', onclick: async () => { try { await api('POST', '/v1/couriers/' + c.id + '/duty', { onDuty: !c.onDuty }); await this.load(); } catch (e) { toast(e.message); } } },
+        c.onDuty ? t('settings.setOffDuty') : t('settings.setOnDuty')),
+      this.app.manager ? h('button', { type: 'button', onclick: () => this.invite('courier', c.name, c.id) }, t('settings.inviteCourier')) : null))), add);
+  }
+
+  async invite(role, name, courierId) {
+    try { this.showLink(await api('POST', '/v1/shops/' + this.shop + '/invites', { role, name, courierId })); } catch (e) { toast(e.message); }
+  }
+
+  peopleSection() {
+    const name = h('input', { required: true, 'aria-label': t('settings.personName'), placeholder: t('settings.personName') });
+    const role = h('select', { 'aria-label': t('settings.role') }, ['staff', 'manager'].map((r) => h('option', { value: r }, t('role.' + r))));
+    return this.section(t('settings.people'),
+      h('ul', { class: 'list' }, this.people.filter((p) => !p.removedAt).map((p) => h('li', { dataset: { person: p.id } },
+        h('strong', {}, p.name), ' ', h('span', { class: 'muted' }, t('role.' + p.role) + (p.joinedAt ? '' : ' · ' + t('settings.invited'))), ' ',
+        p.id !== this.app.person.id ? h('button', { type: 'button', class: 'danger', dataset: { act: 'remove' }, onclick: async () => {
+          if (!confirm(t('settings.confirmRemove', { name: p.name }))) return;
+          try { await api('DELETE', '/v1/shops/' + this.shop + '/people/' + encodeURIComponent(p.id)); await this.load(); } catch (e) { toast(e.message); }
+        } }, t('settings.remove')) : null))),
+      h('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); this.invite(role.value, name.value).then(() => this.load()); } },
+        name, role, h('button', { type: 'submit' }, t('settings.invite'))));
+  }
+
+  keySection() {
+    const name = h('input', { required: true, 'aria-label': t('settings.keyName'), placeholder: t('settings.keyName') });
+    const boxes = scopes.map((s) => h('label', {}, h('input', { type: 'checkbox', value: s, checked: s === 'orders:read' }), ' ', s));
+    return this.section(t('settings.apiKeys'),
+      h('ul', { class: 'list' }, this.keys.map((k) => h('li', { class: k.revokedAt ? 'muted' : '', dataset: { key: k.id } },
+        h('strong', {}, k.name), ' ', k.scopes.join(', '), ' · ', k.lastUsedAt ? t('settings.lastUsed', { at: dateTime(k.lastUsedAt, this.app.zone) }) : t('settings.neverUsed'),
+        k.revokedAt ? ' · ' + t('settings.revoked') : h('button', { type: 'button', class: 'danger', onclick: async () => {
+          try { await api('DELETE', '/v1/shops/' + this.shop + '/api-keys/' + k.id); await this.load(); } catch (e) { toast(e.message); }
+        } }, t('settings.revoke'))))),
+      h('form', { class: 'inline', onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          const key = await api('POST', '/v1/shops/' + this.shop + '/api-keys', { name: name.value, scopes: boxes.map((b) => b.firstChild).filter((c) => c.checked).map((c) => c.value) });
+          await this.load();
+          this.el.prepend(h('p', { class: 'invite' }, t('settings.keyOnce'), ' ', h('input', { readonly: true, value: key.key, class: 'link-field', 'aria-label': t('settings.apiKey') })));
+        } catch (err) { toast(err.message); }
+      } }, name, ...boxes, h('button', { type: 'submit' }, t('settings.createKey'))));
+  }
+
+  hookSection() {
+    const url = h('input', { type: 'url', required: true, 'aria-label': 'URL', placeholder: 'https://…' });
+    const events = h('input', { value: 'order.*', 'aria-label': t('settings.events') });
+    return this.section(t('settings.webhooks'),
+      h('ul', { class: 'list' }, (this.hooks || []).map((w) => h('li', {}, h('strong', {}, w.url), ' ', (w.events || []).join(', '), ' ',
+        h('button', { type: 'button', class: 'danger', onclick: async () => { try { await api('DELETE', '/v1/webhooks/' + w.id); await this.load(); } catch (e) { toast(e.message); } } }, t('settings.delete'))))),
+      h('form', { class: 'inline', onsubmit: async (e) => {
+        e.preventDefault();
+        try { await api('POST', '/v1/webhooks', { shopId: this.app.shop.id, url: url.value, events: events.value.split(',').map((s) => s.trim()).filter(Boolean) }); await this.load(); } catch (err) { toast(err.message); }
+      } }, url, events, h('button', { type: 'submit' }, t('settings.addWebhook'))));
+  }
+}
