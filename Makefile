@@ -1,20 +1,22 @@
 # Posy — one command to run, one to test. Both install what they need on a fresh Debian machine.
 SWIFT ?= swift
 DATA_DIR ?= ./data
-APT_PACKAGES = libzmq3-dev libsqlite3-dev pkg-config
+APT_PACKAGES = libzmq3-dev libsqlite3-dev zlib1g-dev pkg-config libjs-leaflet
 
 .PHONY: deps pydeps build release run test bench format clean
 
-## deps: install libzmq and libsqlite3 (with apt-get) when pkg-config cannot find them
+## deps: install libzmq, libsqlite3, zlib (the gateway's gzip) and Leaflet (the faces' maps, served
+## by the gateway from /usr/share/javascript/leaflet) with apt-get when they are missing
 deps:
-	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libzmq sqlite3; then \
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libzmq sqlite3 zlib \
+		&& [ -f /usr/share/javascript/leaflet/leaflet.esm.js ]; then \
 		echo "deps: libzmq $$(pkg-config --modversion libzmq), sqlite $$(pkg-config --modversion sqlite3)"; \
 	else \
 		echo "deps: installing $(APT_PACKAGES)"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null && \
-		pkg-config --exists libzmq sqlite3 || { echo "deps: libzmq/sqlite3 still missing" >&2; exit 1; }; \
+		pkg-config --exists libzmq sqlite3 zlib || { echo "deps: libzmq/sqlite3/zlib still missing" >&2; exit 1; }; \
 	fi
 
 ## pydeps: the real peers the integration tests drive: pyzmq, openapi-spec-validator, schemathesis
