@@ -4,15 +4,17 @@ import PosySchema
 extension ServiceHost {
     /// Calls `method` on the live instance named `instance` (found by its heartbeats) and returns the
     /// reply's body. `unavailable` when no heartbeat of it came within `freshness` seconds. An
-    /// instance never heard of yet (this process started less than a heartbeat ago) is waited for up
-    /// to `discovery`; one heard of and gone silent fails at once.
+    /// instance never heard of is waited for only while this process is younger than `discovery`
+    /// (it may not have heard the heartbeats yet); later, and for one heard of and gone silent, the
+    /// call fails at once — a caller that asks about a stopped service often (the stream, once a
+    /// pass) must not wait each time.
     public func call(
         _ instance: String, _ method: String, body: Data, timeout: Duration = .seconds(5), retries: Int = 0,
         freshness: Double = 3.5, discovery: Duration = .seconds(2)
     ) async throws -> Data {
         var found = directory.peer(instance)
-        if found == nil {
-            let deadline = ContinuousClock.now + discovery
+        if found == nil, ContinuousClock.now - startedAt < discovery {
+            let deadline = startedAt + discovery
             while found == nil, ContinuousClock.now < deadline, !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(50))
                 found = directory.peer(instance)
