@@ -42,7 +42,8 @@ export class Board {
     this.day.addEventListener('change', () => this.load());
     this.search.addEventListener('input', () => this.render());
     this.filter.addEventListener('change', () => this.render());
-    app.listeners.add(() => this.render());
+    // One order changed: its card moves on its own; anything else redraws the board once a frame.
+    app.listeners.add((order) => (order ? this.update(order) : this.schedule()));
   }
 
   async load() {
@@ -58,7 +59,7 @@ export class Board {
       cursor = page.nextCursor;
     } while (cursor);
     this.app.orders = orders;
-    this.app.changed();
+    this.render();
   }
 
   /** An order from the stream: kept when its window falls on the day shown. */
@@ -66,7 +67,32 @@ export class Board {
     const s = Date.parse(order.window.start), e = Date.parse(order.window.end);
     if (this.range && (e <= this.range[0] || s >= this.range[1])) return;
     this.app.orders.set(order.id, order);
-    this.app.changed();
+    this.app.changed(order);
+  }
+
+  schedule() {
+    if (this.pending) return;
+    this.pending = requestAnimationFrame(() => { this.pending = 0; this.render(); });
+  }
+
+  /** The columns `o` shows in. */
+  columnsOf(o) {
+    const col = columns.find(([, states]) => states.includes(o.state))?.[0] || 'problems';
+    return col !== 'problems' && (this.app.problemOrders || new Set()).has(o.id) ? [col, 'problems'] : [col];
+  }
+
+  /** Moves one order's card(s) without redrawing the rest (a search or filter redraws all). */
+  update(o) {
+    if (this.search.value.trim() || this.filter.value || !this.lists) { this.schedule(); return; }
+    for (const li of this.el.querySelectorAll('li[data-card="' + CSS.escape(o.id) + '"]')) li.remove();
+    for (const col of this.columnsOf(o)) {
+      const ul = this.lists.get(col);
+      const li = this.card(o);
+      const start = Date.parse(o.window.start);
+      const after = [...ul.children].find((c) => Date.parse(c.dataset.start) > start);
+      ul.insertBefore(li, after || null);
+    }
+    for (const [col, ul] of this.lists) ul.previousElementSibling.querySelector('.count').textContent = String(ul.children.length);
   }
 
   render() {
@@ -78,20 +104,19 @@ export class Board {
       for (const o of this.filter.options) if (o.value) o.textContent = t('col.' + o.value);
     }
     const byColumn = new Map(columns.map(([k]) => [k, []]));
-    const openProblems = this.app.problemOrders || new Set();
     for (const o of this.app.orders.values()) {
       if (q && !matches(o, q)) continue;
-      const col = columns.find(([, states]) => states.includes(o.state))?.[0] || 'problems';
-      byColumn.get(col).push(o);
-      if (col !== 'problems' && openProblems.has(o.id)) byColumn.get('problems').push(o);
+      for (const col of this.columnsOf(o)) byColumn.get(col).push(o);
     }
     clear(this.el);
+    this.lists = new Map();
     for (const [key] of columns) {
       if (only && only !== key) continue;
-      const list = byColumn.get(key).sort((a, b) => a.window.start.localeCompare(b.window.start));
+      const list = byColumn.get(key).sort((a, b) => Date.parse(a.window.start) - Date.parse(b.window.start));
+      const ul = h('ul', {}, list.map((o) => this.card(o)));
+      this.lists.set(key, ul);
       this.el.append(h('section', { class: 'column', 'aria-labelledby': 'col-' + key, dataset: { column: key } },
-        h('h2', { id: 'col-' + key }, t('col.' + key), ' ', h('span', { class: 'count' }, String(list.length))),
-        h('ul', {}, list.map((o) => this.card(o)))));
+        h('h2', { id: 'col-' + key }, t('col.' + key), ' ', h('span', { class: 'count' }, String(list.length))), ul));
     }
   }
 
@@ -103,7 +128,7 @@ export class Board {
     const courier = o.courier?.firstName || this.app.couriers.get(o.courierId)?.name;
     const eta = risk?.predictedArrival;
     const area = (o.recipient?.address || '').split(/[,，]/)[0];
-    return h('li', {},
+    return h('li', { dataset: { card: o.id, start: o.window.start } },
       h('button', { type: 'button', class: 'order-card' + (late ? ' late' : atRisk ? ' risk' : ''), dataset: { order: o.id, state: o.state },
         onclick: () => this.app.detail.open(o.id) },
         h('span', { class: 'window' }, time(o.window.start, zone) + '–' + time(o.window.end, zone)),

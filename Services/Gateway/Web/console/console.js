@@ -16,8 +16,8 @@ const app = {
   orders: new Map(), couriers: new Map(), risks: new Map(),
   stream: new LiveStream(),
   listeners: new Set(),
-  /** Parts re-render when orders change. */
-  changed() { for (const fn of this.listeners) fn(); },
+  /** Parts follow when orders change: `order` when one order changed, nothing when anything may have. */
+  changed(order) { for (const fn of this.listeners) fn(order); },
 };
 window.posy = app; // for the browser's console and tests: the page's state, no secrets
 
@@ -106,7 +106,11 @@ app.stream.addEventListener('event', (e) => {
   else if (f.type === 'order.assignment.unacknowledged') problems.unaccepted(d);
   else if (f.type.startsWith('order.') && d.order) board.upsert(d.order);
   else if (f.type.startsWith('exception.')) problems.exception(d, f.type);
-  else if (f.type.startsWith('delivery.') && d.orderId) { app.risks.set(d.orderId, { ...d, type: f.type }); app.changed(); }
+  else if (f.type.startsWith('delivery.') && d.orderId) {
+    app.risks.set(d.orderId, { ...d, type: f.type });
+    const o = app.orders.get(d.orderId);
+    if (o) app.changed(o);
+  }
   else if (f.type === 'proof.accepted') detail.refreshIfOpen(d.orderId);
 });
 app.stream.addEventListener('push', (e) => {
@@ -117,6 +121,9 @@ app.stream.addEventListener('push', (e) => {
   else if (f.type === 'notification') inbox.push(f.data);
 });
 
+// `board-live`: the day's orders on screen and the stream open (what `posy bench console` measures).
+let marked = false;
+app.stream.addEventListener('state', (e) => { if (e.detail === 'live' && !marked) { marked = true; performance.mark('board-live'); } });
 await loadState();
 app.stream.start();
 show((location.hash || '#board').slice(1).replace(/[^a-z]/g, '') || 'board');

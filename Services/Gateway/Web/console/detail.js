@@ -19,7 +19,7 @@ export class Detail {
     this.el = document.getElementById('detail');
     this.urls = [];
     this.dialog.addEventListener('close', () => { this.id = null; for (const u of this.urls) URL.revokeObjectURL(u); this.urls = []; });
-    app.listeners.add(() => { if (this.id && this.dialog.open) this.renderHead(); });
+    app.listeners.add((order) => { if (this.id && this.dialog.open && (!order || order.id === this.id)) this.renderHead(); });
   }
 
   refreshIfOpen(orderId) { if (this.id === orderId) this.open(orderId); }
@@ -101,7 +101,7 @@ export class Detail {
     try {
       const order = await api('POST', '/v1/orders/' + this.id + '/' + action, body);
       this.app.orders.set(order.id, order);
-      this.app.changed();
+      this.app.changed(order);
       await this.open(this.id);
     } catch (e) { toast(e.message); }
   }

@@ -26,7 +26,7 @@ export class LiveMap {
     this.side = document.getElementById('map-side');
     this.couriers = new Map();
     this.destinations = new Map();
-    app.listeners.add(() => this.drawDestinations());
+    app.listeners.add((order) => this.drawDestinations(order));
   }
 
   async open() {
@@ -71,13 +71,15 @@ export class LiveMap {
     this.couriers.delete(p.courierId);
   }
 
-  drawDestinations() {
+  drawDestinations(changed) {
     if (!this.map) return;
     const want = new Map();
-    for (const o of this.app.orders.values()) {
+    for (const o of changed ? [changed] : this.app.orders.values()) {
       if (['outForDelivery', 'arriving'].includes(o.state) && o.recipient?.lat != null) want.set(o.id, o);
     }
-    for (const [id, layers] of this.destinations) if (!want.has(id)) { layers.forEach((l) => l.remove()); this.destinations.delete(id); }
+    for (const [id, layers] of this.destinations) {
+      if ((!changed || id === changed.id) && !want.has(id)) { layers.forEach((l) => l.remove()); this.destinations.delete(id); }
+    }
     for (const [id, o] of want) {
       if (this.destinations.has(id)) continue;
       const at = [o.recipient.lat, o.recipient.lon];
