@@ -80,8 +80,18 @@ extension LocationService {
             }
         }
         let orderIds = deliveries.filter { $0.isActive }.map(\.orderId).sorted()
-        guard let position = courier.position(now: now, fix: latest, orderIds: orderIds) else { return [] }
+        guard var position = courier.position(now: now, fix: latest, orderIds: orderIds) else { return [] }
+        position.arrivals = Self.arrivals(deliveries)
         return [LivePosition(shopId: courier.shopId, courier: position, customers: customers)]
+    }
+
+    /// The predicted arrival of each active delivery that has one; nil when none has.
+    static func arrivals(_ deliveries: [DeliveryRow]) -> [String: String]? {
+        var arrivals: [String: String] = [:]
+        for d in deliveries where d.isActive {
+            if let at = d.predictedArrival { arrivals[d.orderId] = Timestamp.format(Date(timeIntervalSince1970: at)) }
+        }
+        return arrivals.isEmpty ? nil : arrivals
     }
 
     /// Raises `delivery.delayRisk` when the predicted arrival passed the window's end minus the

@@ -90,7 +90,11 @@ extension LocationService {
             for row in try db.query(DeliveryRow.activeByShop, r.shopId) {
                 if let c = row.string(0), let o = row.string(1) { orders[c, default: []].append(o) }
             }
-            return try CourierRow.onDuty(db, shop: r.shopId).compactMap { $0.position(now: now, orderIds: (orders[$0.id] ?? []).sorted()) }
+            return try CourierRow.onDuty(db, shop: r.shopId).compactMap { courier -> CourierPosition? in
+                guard var p = courier.position(now: now, orderIds: (orders[courier.id] ?? []).sorted()) else { return nil }
+                if p.orderIds?.isEmpty == false { p.arrivals = Self.arrivals(try DeliveryRow.active(db, courier: courier.id)) }
+                return p
+            }
         }
     }
 }

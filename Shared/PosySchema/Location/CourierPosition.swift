@@ -14,6 +14,9 @@ public struct CourierPosition: Codable, Sendable, Equatable {
     public var ageSeconds: Double?
     /// The orders the courier has under way (staff's live map only).
     public var orderIds: [String]?
+    /// The predicted arrival (RFC 3339) of each order under way that has one, by order id (staff's
+    /// live map only): the console's live ETA on every card.
+    public var arrivals: [String: String]?
 
     public init(
         courierId: String?, lat: Double, lon: Double, accuracy: Double, speed: Double? = nil, heading: Double? = nil,
