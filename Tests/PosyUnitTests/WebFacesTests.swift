@@ -210,4 +210,56 @@ import Testing
             #expect(APIScopeRules.scope(method: method, path: path) == scope, "\(method) \(path)")
         }
     }
+
+    /// Every string the faces show comes from both catalogues: the keys the pages name, and one per
+    /// value of each schema enum the pages look up by prefix (`state.` + an order's state, …).
+    @Test func bothCataloguesHaveEveryKeyThePagesUse() throws {
+        let web = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Services/Gateway/Web")
+        func catalogue(_ lang: String) throws -> [String: String] {
+            let data = try Data(contentsOf: web.appendingPathComponent("assets/i18n/\(lang).json"))
+            return try #require(try JSONSerialization.jsonObject(with: data) as? [String: String])
+        }
+        let en = try catalogue("en")
+        let zh = try catalogue("zh-CN")
+        #expect(Set(en.keys) == Set(zh.keys), "\(Set(en.keys).symmetricDifference(zh.keys).sorted())")
+        #expect(zh.values.allSatisfy { !$0.isEmpty })
+        var used = Set<String>()
+        let patterns = [
+            #"\bt\('([A-Za-z0-9_.:-]+)'"#, #"data-i18n(?:-placeholder|-title|-aria-label)?="([^"]+)""#, #"'data-i18n': '([^']+)'"#,
+        ]
+        let files = FileManager.default.enumerator(at: web, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        for file in files where ["js", "html"].contains(file.pathExtension) {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for pattern in patterns {
+                let regex = try NSRegularExpression(pattern: pattern)
+                for m in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                    if let r = Range(m.range(at: 1), in: text) { used.insert(String(text[r])) }
+                }
+            }
+        }
+        #expect(used.count > 100)
+        let prefixed: [String: [String]] = [
+            "state.": OrderState.allCases.map(\.rawValue), "exception.": ExceptionKind.allCases.map(\.rawValue),
+            "resolution.": ExceptionResolution.allCases.map(\.rawValue), "dispute.": DisputeReason.allCases.map(\.rawValue),
+            "vehicle.": Vehicle.allCases.map(\.rawValue), "party.": ChatParty.allCases.map(\.rawValue),
+            "role.": PersonRole.allCases.map(\.rawValue), "delivery.": OutboundDelivery.State.allCases.map(\.rawValue),
+            "problems.state.": ExceptionState.allCases.map(\.rawValue),
+            "change.dropOff.": DropOffInstruction.Kind.allCases.map(\.rawValue),
+            // The board's columns and the live indicator's states are the pages' own (board.js, stream.js).
+            "col.": ["new", "confirmed", "assigned", "pickedUp", "outForDelivery", "arriving", "delivered", "problems"],
+            "live.": ["live", "offline", "connecting", "ended"],
+            // The new-order form's fields (form.js): the API's field paths.
+            "field.": [
+                "customer.name", "customer.phone", "recipient.name", "recipient.phone", "recipient.address", "recipient.lat",
+                "recipient.lon", "items", "cardMessage", "window.day", "window.start", "window.end", "sender.name", "sender.phone", "notes",
+                "handling.keepCool", "handling.noDoorstep", "handling.fragile", "handling.needsWater", "surprise", "sender.anonymous",
+            ],
+        ]
+        for key in used where key.hasSuffix(".") {
+            let values = try #require(prefixed[key], "\(key) + a value: say which enum it takes")
+            for v in values { #expect(en[key + v] != nil, "\(key + v)") }
+        }
+        for key in used where !key.hasSuffix(".") { #expect(en[key] != nil, "\(key)") }
+    }
 }

@@ -257,6 +257,7 @@ try:
 
     # --- An exception arrives with its alert; acknowledged and resolved from the page.
     tab(manager, "board")
+    until("a live ETA on the card", lambda: "ETA" in text(manager, '[data-order="%s"] .meta' % order_id), 10)
     if manager.find_element(By.ID, "problems-badge").is_displayed():
         fail("problems before the first exception: " + text(manager, "#problems-badge"))
     t0 = time.time()

@@ -1,6 +1,6 @@
 /// Where the courier may leave the flowers when the recipient is not there.
 public struct DropOffInstruction: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable { case handToNeighbour, safePlace }
+    public enum Kind: String, Codable, Sendable, CaseIterable { case handToNeighbour, safePlace }
     public var kind: Kind
     /// Which neighbour, or where the safe place is.
     public var description: String

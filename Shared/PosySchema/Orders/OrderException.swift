@@ -8,7 +8,7 @@ public enum ExceptionResolution: String, Codable, Sendable, CaseIterable {
     case reschedule, redirect, returnToShop, leaveAtSafePlace, contactCustomer, none
 }
 
-public enum ExceptionState: String, Codable, Sendable {
+public enum ExceptionState: String, Codable, Sendable, CaseIterable {
     case open, acknowledged, resolved
 }
 

@@ -1,6 +1,6 @@
 // One catalogue per language (assets/i18n/<lang>.json); the browser's language picks, the person
-// may switch (kept in localStorage). Elements carry data-i18n="key" (text), data-i18n-placeholder,
-// data-i18n-title or data-i18n-aria-label; code calls t('key', {vars}).
+// may switch (kept in localStorage). Elements carry a data-i18n attribute naming the key (text), data-i18n-placeholder,
+// data-i18n-title or data-i18n-aria-label; code calls t(key, vars).
 const supported = ['en', 'zh-CN'];
 let catalogue = {};
 let lang = 'en';

@@ -123,10 +123,14 @@ export class Board {
   card(o) {
     const zone = this.app.zone;
     const risk = this.app.risks.get(o.id);
-    const late = o.state !== 'delivered' && o.state !== 'completed' && Date.now() > Date.parse(o.window.end);
-    const atRisk = risk && riskTypes.has(risk.type || 'delivery.delayRisk') && !late;
+    const end = Date.parse(o.window.end);
+    const late = !['delivered', 'completed', 'cancelled', 'failed', 'returned'].includes(o.state) && Date.now() > end;
     const courier = o.courier?.firstName || this.app.couriers.get(o.courierId)?.name;
-    const eta = risk?.predictedArrival;
+    const eta = this.app.arrivals.get(o.id) || risk?.predictedArrival;
+    const underway = ['assigned', 'accepted', 'pickedUp', 'outForDelivery', 'arriving'].includes(o.state);
+    // At risk: the live prediction lands within posy-location's 5-minute margin of the window's end,
+    // or the courier is stuck or out of signal (until the signal is back).
+    const atRisk = !late && underway && ((eta && Date.parse(eta) > end - 300_000) || (risk && riskTypes.has(risk.type)));
     const area = (o.recipient?.address || '').split(/[,，]/)[0];
     return h('li', { dataset: { card: o.id, start: o.window.start } },
       h('button', { type: 'button', class: 'order-card' + (late ? ' late' : atRisk ? ' risk' : ''), dataset: { order: o.id, state: o.state },
@@ -136,7 +140,7 @@ export class Board {
         h('span', { class: 'recipient' }, o.recipient?.name || ''),
         h('span', { class: 'area' }, area),
         h('span', { class: 'meta' }, courier ? t('board.courier', { name: courier }) : t('board.unassigned'),
-          eta ? ' · ' + t('board.eta', { time: time(eta, zone) }) : ''),
+          eta && underway ? ' · ' + t('board.eta', { time: time(eta, zone) }) : ''),
         h('span', { class: 'id' }, o.id),
         o.handling?.noDoorstep ? h('span', { class: 'tag' }, t('handling.noDoorstep')) : null,
         o.handling?.keepCool ? h('span', { class: 'tag' }, t('handling.keepCool')) : null,

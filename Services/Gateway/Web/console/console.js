@@ -13,7 +13,7 @@ import { Inbox } from './inbox.js';
 
 const app = {
   shop: null, person: null, manager: false, zone: 'UTC',
-  orders: new Map(), couriers: new Map(), risks: new Map(),
+  orders: new Map(), couriers: new Map(), risks: new Map(), arrivals: new Map(),
   stream: new LiveStream(),
   listeners: new Set(),
   /** Parts follow when orders change: `order` when one order changed, nothing when anything may have. */
@@ -84,6 +84,19 @@ document.getElementById('new-order').addEventListener('click', () => form.open()
 /** Loads what the stream does not replay: the day's orders, couriers, what waits for the shop. */
 async function loadState() {
   await Promise.all([board.load(), problems.load(), loadCouriers(), chat.load()]);
+  const live = await api('GET', '/v1/shops/' + encodeURIComponent(app.shop.id) + '/couriers/live').catch(() => []);
+  for (const p of live || []) arrivals(p);
+}
+
+/** A courier's predicted arrivals (posy-location sends them with each position): the cards' live
+ *  ETA, redrawn only when an order's arrival moved by a minute or more. */
+function arrivals(p) {
+  for (const [id, at] of Object.entries(p.arrivals || {})) {
+    const before = app.arrivals.get(id);
+    app.arrivals.set(id, at);
+    const o = app.orders.get(id);
+    if (o && (!before || Math.abs(Date.parse(before) - Date.parse(at)) >= 60_000)) app.changed(o);
+  }
 }
 async function loadCouriers() {
   const list = await api('GET', '/v1/shops/' + encodeURIComponent(app.shop.id) + '/couriers');
@@ -115,7 +128,7 @@ app.stream.addEventListener('event', (e) => {
 });
 app.stream.addEventListener('push', (e) => {
   const f = e.detail;
-  if (f.type === 'courier.position') map.position(f.data);
+  if (f.type === 'courier.position') { map.position(f.data); arrivals(f.data); }
   else if (f.type === 'courier.offDuty') map.offDuty(f.data);
   else if (f.type.startsWith('msg.') || f.type === 'conv.updated' || f.type === 'typing') chat.push(f);
   else if (f.type === 'notification') inbox.push(f.data);

@@ -17,6 +17,7 @@ export class Settings {
       [this.people, this.keys] = await Promise.all([api('GET', '/v1/shops/' + this.shop + '/people'), api('GET', '/v1/shops/' + this.shop + '/api-keys')]);
     }
     this.hooks = await api('GET', '/v1/webhooks?shopId=' + this.shop).catch(() => []);
+    this.notify = await api('GET', '/v1/shops/' + this.shop + '/notify-settings').catch(() => null);
     this.render();
   }
 
@@ -25,7 +26,7 @@ export class Settings {
     clear(this.el);
     this.el.append(this.couriers());
     if (this.app.manager) this.el.append(this.peopleSection(), this.keySection());
-    this.el.append(this.hookSection());
+    this.el.append(this.notifySection(), this.hookSection());
   }
 
   section(title, ...children) { return h('section', { class: 'settings-section' }, h('h2', {}, title), ...children); }
@@ -89,12 +90,38 @@ export class Settings {
       } }, name, ...boxes, h('button', { type: 'submit' }, t('settings.createKey'))));
   }
 
+  /** Who hears escalated exceptions (posy-notify's shop settings). */
+  notifySection() {
+    const staff = this.people.filter((p) => !p.removedAt && p.role !== 'courier');
+    const select = h('select', { 'aria-label': t('settings.escalationsTo') }, h('option', { value: '' }, t('settings.nobody')),
+      staff.map((p) => h('option', { value: p.id, selected: this.notify?.managerId === p.id }, p.name)));
+    return this.section(t('settings.notifications'), h('form', { class: 'inline', onsubmit: async (e) => {
+      e.preventDefault();
+      try { this.notify = await api('PUT', '/v1/shops/' + this.shop + '/notify-settings', { managerId: select.value || undefined }); toast(t('settings.saved')); } catch (err) { toast(err.message); }
+    } }, h('label', {}, t('settings.escalationsTo'), ' ', select), h('button', { type: 'submit' }, t('settings.save'))));
+  }
+
+  /** A webhook's last deliveries, each replayable. */
+  async deliveries(w, el) {
+    const list = await api('GET', '/v1/webhooks/' + encodeURIComponent(w.id) + '/deliveries').catch((e) => { toast(e.message); return []; });
+    clear(el).append(h('ul', { class: 'list' }, (list || []).slice(0, 20).map((d) => h('li', { dataset: { delivery: d.id } },
+      d.event, ' · ', t('delivery.' + d.state), ' · ', dateTime(d.createdAt, this.app.zone), ' · ', t('settings.attempts', { n: d.attempts.length }), ' ',
+      h('button', { type: 'button', onclick: async () => {
+        try { await api('POST', '/v1/webhooks/' + encodeURIComponent(w.id) + '/deliveries/' + encodeURIComponent(d.id) + '/replay', {}); await this.deliveries(w, el); } catch (e) { toast(e.message); }
+      } }, t('settings.replay'))))));
+  }
+
   hookSection() {
     const url = h('input', { type: 'url', required: true, 'aria-label': 'URL', placeholder: 'https://…' });
     const events = h('input', { value: 'order.*', 'aria-label': t('settings.events') });
     return this.section(t('settings.webhooks'),
-      h('ul', { class: 'list' }, (this.hooks || []).map((w) => h('li', {}, h('strong', {}, w.url), ' ', (w.events || []).join(', '), ' ',
-        h('button', { type: 'button', class: 'danger', onclick: async () => { try { await api('DELETE', '/v1/webhooks/' + w.id); await this.load(); } catch (e) { toast(e.message); } } }, t('settings.delete'))))),
+      h('ul', { class: 'list' }, (this.hooks || []).map((w) => {
+        const box = h('div', {});
+        return h('li', { dataset: { webhook: w.id } }, h('strong', {}, w.url), ' ', (w.events || []).join(', '), ' ',
+          h('button', { type: 'button', onclick: () => this.deliveries(w, box) }, t('settings.deliveries')), ' ',
+          h('button', { type: 'button', class: 'danger', onclick: async () => { try { await api('DELETE', '/v1/webhooks/' + w.id); await this.load(); } catch (e) { toast(e.message); } } }, t('settings.delete')),
+          box);
+      })),
       h('form', { class: 'inline', onsubmit: async (e) => {
         e.preventDefault();
         try { await api('POST', '/v1/webhooks', { shopId: this.app.shop.id, url: url.value, events: events.value.split(',').map((s) => s.trim()).filter(Boolean) }); await this.load(); } catch (err) { toast(err.message); }
