@@ -129,6 +129,20 @@ import Testing
         #expect(try await svc.couriers(shop: "s1", for: staff).map(\.id) == ["k1"])
     }
 
+    @Test func aDropOffTakenWithTheOrderIsTheShopsOwn() async throws {
+        let (svc, store) = try await setUp()
+        defer { store.close() }
+        var new = Self.newOrder()
+        new.dropOff = DropOffInstruction(kind: .handToNeighbour, description: "Mrs Wang, No. 14", allowedByShop: false)
+        let order = try await svc.create(new, by: staff)
+        #expect(order.dropOff == DropOffInstruction(kind: .handToNeighbour, description: "Mrs Wang, No. 14", allowedByShop: true))
+        #expect(try await svc.order(order.id, for: staff).dropOff?.allowedByShop == true)
+        new.dropOff = DropOffInstruction(kind: .safePlace, description: "  ")
+        #expect(await code { try await svc.create(new, by: staff) } == .invalidField)
+        new.dropOff = DropOffInstruction(kind: .safePlace, description: String(repeating: "x", count: 501))
+        #expect(await code { try await svc.create(new, by: staff) } == .invalidField)
+    }
+
     @Test func idempotencyKeyReturnsTheFirstOrder() async throws {
         let (svc, store) = try await setUp()
         defer { store.close() }

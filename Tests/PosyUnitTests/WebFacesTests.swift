@@ -254,6 +254,7 @@ import Testing
                 "customer.name", "customer.phone", "recipient.name", "recipient.phone", "recipient.address", "recipient.lat",
                 "recipient.lon", "items", "cardMessage", "window.day", "window.start", "window.end", "sender.name", "sender.phone", "notes",
                 "handling.keepCool", "handling.noDoorstep", "handling.fragile", "handling.needsWater", "surprise", "sender.anonymous",
+                "dropOff.kind", "dropOff.description",
             ],
         ]
         for key in used where key.hasSuffix(".") {

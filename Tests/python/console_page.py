@@ -181,8 +181,7 @@ try:
     until("required-field errors", lambda: "Required" in text(manager, '[data-field="customer.name"] .error'))
     fill = {
         "customer.name": "Mei", "customer.phone": cfg["customer_phone"], "recipient.name": "Mother",
-        "recipient.phone": "+86 139 0000 0002", "recipient.address": "12 Garden Rd, Xuhui", "recipient.lat": "95",
-        "recipient.lon": "121.48", "items": "12 carnations", "cardMessage": "For the best mum",
+        "recipient.phone": "+86 139 0000 0002", "recipient.address": "12 Garden Rd, Xuhui", "items": "12 carnations", "cardMessage": "For the best mum",
         "window.start": "10:00", "window.end": "12:00",
     }
     for name, value in fill.items():
@@ -194,6 +193,19 @@ try:
         el.clear()
         el.send_keys(value)
     manager.find_element(By.NAME, "handling.noDoorstep").click()
+    Select(manager.find_element(By.NAME, "dropOff.kind")).select_by_value("handToNeighbour")
+    manager.find_element(By.NAME, "dropOff.description").send_keys("Mrs Wang, No. 14")
+    # The recipient's position by one click on the map (the shop is at its centre).
+    click(manager, '.pick button')
+    picker = until("the picking map", lambda: [m for m in manager.find_elements(By.CSS_SELECTOR, ".pick-map.leaflet-container") if m.is_displayed()])
+    webdriver.ActionChains(manager).move_to_element_with_offset(picker[0], 0, 40).click().perform()
+    picked = until("a picked latitude", lambda: manager.find_element(By.NAME, "recipient.lat").get_attribute("value"))
+    if not 31.15 < float(picked) < 31.2304:
+        fail("the map click gave latitude %s (the shop is at 31.2304; the click was south of it)" % picked)
+    shot(manager, "console-new-order-desktop")
+    lat = manager.find_element(By.NAME, "recipient.lat")
+    lat.clear()
+    lat.send_keys("95")
     click(manager, '#order-form button[type="submit"]')
     lat_error = until("the API's error on the latitude field", lambda: text(manager, '[data-field="recipient.lat"] .error'))
     if manager.find_element(By.NAME, "recipient.lat").get_attribute("aria-invalid") != "true":
@@ -210,7 +222,8 @@ try:
     order_id = card[0].get_attribute("data-order")
     print("created:", order_id)
     status, order, _ = http("GET", "/v1/orders/" + order_id, admin)
-    if status != 200 or order["handling"]["noDoorstep"] is not True or order["cardMessage"] != "For the best mum":
+    if status != 200 or order["handling"]["noDoorstep"] is not True or order["cardMessage"] != "For the best mum" \
+            or order.get("dropOff") != {"kind": "handToNeighbour", "description": "Mrs Wang, No. 14", "allowedByShop": True}:
         fail("the order as stored: %s %r" % (status, order))
 
     # --- Confirm and assign from the order detail; the courier picker shows duty and distance.

@@ -22,6 +22,10 @@ public enum OrderValidation {
         }
         if let card = o.cardMessage, card.count > 2_000 { throw bad("cardMessage", "at most 2000 characters") }
         if let notes = o.notes, notes.count > 4_000 { throw bad("notes", "at most 4000 characters") }
+        if let d = o.dropOff {
+            let text = d.description.trimmingCharacters(in: .whitespacesAndNewlines)
+            if text.isEmpty || text.count > 500 { throw bad("dropOff.description", "1–500 characters: which neighbour, or where") }
+        }
         guard let start = Timestamp.parse(o.window.start) else { throw bad("window.start", "not an RFC 3339 time") }
         guard let end = Timestamp.parse(o.window.end) else { throw bad("window.end", "not an RFC 3339 time") }
         if end <= start { throw bad("window", "end must be after start") }

@@ -135,11 +135,14 @@ public final class OrdersService: Sendable {
         let request = try JSON.encode(new)
         let id = Self.newId("o")
         let now = self.now
-        let order = Order(
+        var draft = Order(
             id: id, shopId: new.shopId, conversationId: "m\(shard(for: id))-\(id)", customer: new.customer,
             recipient: new.recipient, sender: new.sender, items: new.items, cardMessage: new.cardMessage,
             handling: new.handling ?? OrderHandling(), window: new.window, surprise: new.surprise ?? false,
             notes: new.notes, createdAt: now, updatedAt: now)
+        // A drop-off the shop writes into the order is the shop's own: allowed, whatever a client says.
+        draft.dropOff = new.dropOff.map { DropOffInstruction(kind: $0.kind, description: $0.description, allowedByShop: true) }
+        let order = draft
         let events = self.events
         return try await store.write { db -> (order: Order, json: Data) in
             if let key = idempotencyKey {

@@ -10,12 +10,15 @@ public struct NewOrder: Codable, Sendable, Equatable {
     public var window: DeliveryWindow
     public var surprise: Bool?
     public var notes: String?
+    /// Where the courier may leave the flowers if nobody is in, as the shop takes the order.
+    public var dropOff: DropOffInstruction?
 
     public init(
         shopId: String, customer: OrderCustomer, recipient: OrderRecipient, sender: OrderSender? = nil,
         items: [OrderItem], cardMessage: String? = nil, handling: OrderHandling? = nil, window: DeliveryWindow,
-        surprise: Bool? = nil, notes: String? = nil
+        surprise: Bool? = nil, notes: String? = nil, dropOff: DropOffInstruction? = nil
     ) {
+        self.dropOff = dropOff
         self.shopId = shopId
         self.customer = customer
         self.recipient = recipient

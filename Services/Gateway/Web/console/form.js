@@ -4,6 +4,7 @@ import { api } from '/assets/session.js';
 import { h, clear, toast } from '/assets/dom.js';
 import { t, translate } from '/assets/i18n.js';
 import { today } from './board.js';
+import { loadLeaflet } from './livemap.js';
 
 const draftKey = 'posy.console.draft';
 
@@ -24,7 +25,9 @@ const fields = [
   ['window.day', 'date', true], ['window.start', 'time', true], ['window.end', 'time', true],
   ['sender.name', 'text', false], ['sender.phone', 'tel', false],
   ['notes', 'textarea', false],
+  ['dropOff.kind', 'select', false], ['dropOff.description', 'text', false],
 ];
+const dropOffKinds = ['', 'handToNeighbour', 'safePlace'];
 const flags = ['handling.keepCool', 'handling.noDoorstep', 'handling.fragile', 'handling.needsWater', 'surprise', 'sender.anonymous'];
 
 export class OrderForm {
@@ -45,7 +48,9 @@ export class OrderForm {
       const id = 'f-' + name.replace('.', '-');
       const input = type === 'textarea'
         ? h('textarea', { id, name, rows: 2 })
-        : h('input', { id, name, type, required, step: type === 'number' ? 'any' : undefined, autocomplete: 'off' });
+        : type === 'select'
+          ? h('select', { id, name }, dropOffKinds.map((k) => h('option', { value: k, 'data-i18n': k ? 'change.dropOff.' + k : 'form.noDropOff' })))
+          : h('input', { id, name, type, required, step: type === 'number' ? 'any' : undefined, autocomplete: 'off' });
       grid.append(h('div', { class: 'field', dataset: { field: name } },
         h('label', { for: id, 'data-i18n': 'field.' + name }), input,
         h('p', { class: 'error', id: id + '-error', role: 'alert' })));
@@ -56,6 +61,12 @@ export class OrderForm {
       const id = 'f-' + name.replace('.', '-');
       boxes.append(h('label', { for: id }, h('input', { type: 'checkbox', id, name }), h('span', { 'data-i18n': 'field.' + name })));
     }
+    // The recipient's position: typed, or one click on the map (no geocoder runs offline).
+    this.pickMap = h('div', { class: 'pick-map', hidden: true, role: 'application', 'data-i18n-aria-label': 'form.pickHint' });
+    const pick = h('div', { class: 'pick' },
+      h('button', { type: 'button', 'data-i18n': 'form.pickOnMap', onclick: () => this.openPicker() }),
+      h('span', { class: 'muted', 'data-i18n': 'form.pickHint' }), this.pickMap);
+    grid.querySelector('[data-field="recipient.lon"]').after(pick);
     this.form.append(grid, boxes,
       h('p', { class: 'error', id: 'form-error', role: 'alert' }),
       h('div', { class: 'actions' },
@@ -78,6 +89,29 @@ export class OrderForm {
     this.form.elements['customer.name'].focus();
   }
 
+  async openPicker() {
+    const lib = await loadLeaflet();
+    if (!lib) { toast(t('map.unavailable')); return; }
+    const { L, tiles } = lib;
+    this.pickMap.hidden = false;
+    const lat = this.form.elements['recipient.lat'], lon = this.form.elements['recipient.lon'];
+    const at = lat.value && lon.value ? [Number(lat.value), Number(lon.value)] : [this.app.shop.lat, this.app.shop.lon];
+    if (!this.picker) {
+      this.picker = L.map(this.pickMap).setView(at, 14);
+      if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: '© OpenStreetMap contributors' }).addTo(this.picker);
+      L.circleMarker([this.app.shop.lat, this.app.shop.lon], { radius: 6, color: '#7a1f5c' }).addTo(this.picker);
+      this.picker.on('click', (e) => {
+        lat.value = e.latlng.lat.toFixed(6);
+        lon.value = e.latlng.lng.toFixed(6);
+        (this.pin ??= L.circleMarker(e.latlng, { radius: 7, color: '#b35c00', fillOpacity: 1 }).addTo(this.picker)).setLatLng(e.latlng);
+        this.saveDraft();
+      });
+    } else {
+      this.picker.invalidateSize();
+      this.picker.setView(at);
+    }
+  }
+
   saveDraft() {
     const draft = {};
     for (const el of this.form.elements) if (el.name) draft[el.name] = el.type === 'checkbox' ? el.checked : el.value;
@@ -95,7 +129,7 @@ export class OrderForm {
     const target = this.form.querySelector('[data-field="' + (map[key] || name) + '"]');
     if (!target) { document.getElementById('form-error').textContent = message; return; }
     target.querySelector('.error').textContent = message;
-    const input = target.querySelector('input, textarea');
+    const input = target.querySelector('input, textarea, select');
     input.setAttribute('aria-invalid', 'true');
     input.focus();
   }
@@ -125,6 +159,7 @@ export class OrderForm {
       surprise: c('surprise'),
       sender: (v('sender.name') || c('sender.anonymous')) ? { name: v('sender.name') || undefined, phone: v('sender.phone') || undefined, anonymous: c('sender.anonymous') } : undefined,
       notes: v('notes') || undefined,
+      dropOff: v('dropOff.kind') ? { kind: v('dropOff.kind'), description: v('dropOff.description') } : undefined,
     };
     try {
       const created = await api('POST', '/v1/orders', order);
@@ -148,5 +183,5 @@ const map = {
   customer: 'customer.name', 'customer.phone': 'customer.phone', 'recipient.name': 'recipient.name', 'recipient.phone': 'recipient.phone',
   'recipient.address': 'recipient.address', 'recipient.lat': 'recipient.lat', 'recipient.lon': 'recipient.lon', items: 'items',
   cardMessage: 'cardMessage', notes: 'notes', 'window.start': 'window.start', 'window.end': 'window.end', window: 'window.end',
-  'sender.name': 'sender.name', 'sender.phone': 'sender.phone',
+  'sender.name': 'sender.name', 'sender.phone': 'sender.phone', 'dropOff.description': 'dropOff.description', dropOff: 'dropOff.kind',
 };
