@@ -16,7 +16,7 @@ import Testing
         ("photo.heic", .heic, "image/heic"), ("voice.opus", .ogg, "audio/ogg"), ("voice.aac", .aac, "audio/aac"),
         ("voice.m4a", .m4a, "audio/mp4"), ("voice.amr", .amr, "audio/amr"), ("voice.mp3", .mp3, "audio/mpeg"),
         ("voice-noid3.mp3", .mp3, "audio/mpeg"), ("voice.wav", .wav, "audio/wav"), ("clip.mp4", .mp4, "video/mp4"),
-        ("clip.mov", .quicktime, "video/quicktime"), ("clip.webm", .webm, "video/webm"),
+        ("clip.mov", .quicktime, "video/quicktime"), ("clip.webm", .webm, "video/webm"), ("voice.weba", .weba, "audio/webm"),
     ]
 
     @Test(arguments: expected.map(\.0))
@@ -26,6 +26,15 @@ import Testing
         #expect(MediaSniffer.sniff(bytes) == format)
         #expect(MediaFormat.accepted(forDeclared: declared)?.contains(format) == true)
         #expect(MediaFormat.accepted(forDeclared: declared + "; charset=binary")?.contains(format) == true)
+    }
+
+    @Test func aVideoIsNotAVoiceMessageWhateverItsTypeSays() throws {
+        #expect(MediaFormat.accepted(forDeclared: "audio/webm")?.contains(.webm) == false)
+        #expect(MediaFormat.accepted(forDeclared: "video/webm")?.contains(.weba) == false)
+        #expect(MediaFormat.weba.kind == .voice && MediaFormat.webm.kind == .video)
+        // The sound of a recording and a video's pictures sit in the first bytes a browser writes.
+        let voice = try Self.fixture("voice.weba")
+        #expect(MediaSniffer.sniff(voice.prefix(MediaSniffer.prefixLength)) == .weba)
     }
 
     @Test func aPNGDeclaredAsJPEGDoesNotAgree() throws {

@@ -332,8 +332,19 @@ try:
     listener.join(15)
     if not got or "on the way" not in got[0]["data"].get("text", ""):
         fail("the reply did not reach the customer's stream")
+    # A voice message, held to talk on Chromium's fake microphone, reaches the customer with its length.
+    voice = manager.find_element(By.ID, "chat-voice")
+    webdriver.ActionChains(manager).click_and_hold(voice).pause(1.6).release().perform()
+    until("the voice message in the thread", lambda: manager.find_elements(By.CSS_SELECTOR, "#messages li.mine audio"), 15)
+    status, page, _ = http("GET", "/v1/conversations/%s/messages?limit=100" % order["conversationId"], customer)
+    voices = [m for m in page["messages"] if m["kind"] == "voice"]
+    if status != 200 or len(voices) != 1 or not 1000 <= voices[0]["media"].get("durationMs", 0) <= 5000:
+        fail("the customer's view of the voice message: %s %r" % (status, voices))
+    status, audio, headers = http("GET", "/v1/media/" + voices[0]["media"]["id"], customer)
+    if status != 200 or not headers.get("Content-Type", "").startswith("audio/") or len(audio) < 1000:
+        fail("the voice message's audio for the customer: %s %s %d bytes" % (status, headers.get("Content-Type"), len(audio or b"")))
     shot(manager, "console-chat-desktop")
-    print("chat: badge 1, read clears it, reply on the customer's stream")
+    print("chat: badge 1, read clears it, reply on the customer's stream, a %d ms voice message" % voices[0]["media"]["durationMs"])
 
     # --- The gateway is killed mid-session: offline banner, then catch-up without reload.
     tab(manager, "board")

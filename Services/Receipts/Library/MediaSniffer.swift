@@ -4,7 +4,18 @@ import PosySchema
 /// Recognises the formats Posy takes from their first bytes ("magic"), never from a name or a
 /// declared type. Needs at most ``prefixLength`` bytes.
 public enum MediaSniffer {
-    public static let prefixLength = 64
+    /// Enough for a WebM's track list, which tells a voice recording from a video (a browser's
+    /// MediaRecorder writes it within the first few hundred bytes).
+    public static let prefixLength = 1024
+    /// Every other format is told by its first 64 bytes.
+    public static let shortPrefix = 64
+
+    /// Whether `head` (a file's first bytes so far) is too short to tell its format yet: under
+    /// 64 bytes, or a WebM whose track list may still be coming.
+    public static func needsMore(_ head: [UInt8]) -> Bool {
+        if head.count < shortPrefix { return true }
+        return head.starts(with: [0x1A, 0x45, 0xDF, 0xA3]) && head.count < prefixLength
+    }
 
     /// The format of a file starting with `head`, or nil when it is none Posy takes.
     public static func sniff(_ head: some Collection<UInt8>) -> MediaFormat? {
@@ -24,7 +35,11 @@ public enum MediaSniffer {
         if ascii(4, "ftyp"), b.count >= 12 { return isoBrand(b) }
         if at(0, [0x1A, 0x45, 0xDF, 0xA3]) {
             // EBML: a WebM names its DocType "webm" in the header; plain Matroska is not taken.
-            return containsASCII(b, "webm") ? .webm : nil
+            // Its tracks' codec ids say whether it is a video or only sound.
+            guard containsASCII(b, "webm") else { return nil }
+            let video = ["V_VP8", "V_VP9", "V_AV1", "V_MPEG4"].contains { containsASCII(b, $0) }
+            let audio = ["A_OPUS", "A_VORBIS"].contains { containsASCII(b, $0) }
+            return audio && !video ? .weba : .webm
         }
         if b.count >= 2, b[0] == 0xFF {
             // MPEG audio frame sync: 11 set bits. Layer bits 00 is ADTS (AAC), else MPEG layer I–III.

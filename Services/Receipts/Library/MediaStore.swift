@@ -95,9 +95,9 @@ public actor MediaStore {
             drop(u)
             throw PosyError(.tooLarge, "over the \(u.limit)-byte limit for this kind of media")
         }
-        if u.head.count < MediaSniffer.prefixLength {
+        if u.format == nil, u.head.count < MediaSniffer.prefixLength {
             u.head += bytes.prefix(MediaSniffer.prefixLength - u.head.count)
-            if u.head.count >= MediaSniffer.prefixLength { try sniff(u) }
+            if !MediaSniffer.needsMore(u.head) { try sniff(u) }
         }
         try bytes.withUnsafeBytes { raw in
             var done = 0

@@ -2,12 +2,14 @@
 public enum MediaFormat: String, Codable, Sendable, CaseIterable {
     case jpeg, png, webp, heic
     case ogg, aac, m4a, amr, mp3, wav
+    /// WebM with audio only: what Chromium's MediaRecorder writes for a voice message.
+    case weba
     case mp4, quicktime, webm
 
     public var kind: MediaKind {
         switch self {
         case .jpeg, .png, .webp, .heic: .image
-        case .ogg, .aac, .m4a, .amr, .mp3, .wav: .voice
+        case .ogg, .aac, .m4a, .amr, .mp3, .wav, .weba: .voice
         case .mp4, .quicktime, .webm: .video
         }
     }
@@ -25,6 +27,7 @@ public enum MediaFormat: String, Codable, Sendable, CaseIterable {
         case .amr: "audio/amr"
         case .mp3: "audio/mpeg"
         case .wav: "audio/wav"
+        case .weba: "audio/webm"
         case .mp4: "video/mp4"
         case .quicktime: "video/quicktime"
         case .webm: "video/webm"
@@ -46,6 +49,7 @@ public enum MediaFormat: String, Codable, Sendable, CaseIterable {
         case "audio/amr", "audio/amr-wb": return [.amr]
         case "audio/mpeg", "audio/mp3", "audio/mpeg3": return [.mp3]
         case "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave": return [.wav]
+        case "audio/webm": return [.weba]
         case "video/mp4": return [.mp4]
         case "video/quicktime": return [.quicktime, .mp4]
         case "video/webm": return [.webm]
