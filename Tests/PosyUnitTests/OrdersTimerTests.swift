@@ -117,4 +117,26 @@ import Testing
         #expect(try await Self.topics(store, "exception.opened").count == 2)
         #expect(try await Self.topics(store, "exception.resolved").count == 1)
     }
+
+    @Test func aResentReportIsTheSameExceptionOnce() async throws {
+        let clock = TestClock()
+        let (svc, store, id, _) = try await seeded(clock)
+        defer { store.close() }
+        _ = try await svc.transition(id, to: .assigned, by: staff, courierId: "k1")
+        _ = try await svc.transition(id, to: .accepted, by: courier)
+        let first = try await svc.openException(orderId: id, kind: .traffic, note: "jam", clientId: "r-1", by: courier)
+        _ = try await svc.acknowledgeException(first.id, by: staff)
+        // The app lost the reply and sends again: the same report, as it stands now; no second event or timer.
+        let again = try await svc.openException(orderId: id, kind: .traffic, note: "jam", clientId: "r-1", by: courier)
+        #expect(again.id == first.id && again.state == .acknowledged && again.clientId == "r-1")
+        #expect(try await Self.topics(store, "exception.opened").count == 1)
+        // Another report, or the same id from someone else, is another exception.
+        let second = try await svc.openException(orderId: id, kind: .accessDenied, note: nil, clientId: "r-2", by: courier)
+        let staffs = try await svc.openException(orderId: id, kind: .other, note: nil, clientId: "r-1", by: staff)
+        #expect(Set([first.id, second.id, staffs.id]).count == 3)
+        #expect(try await Self.topics(store, "exception.opened").count == 3)
+        await #expect { try await svc.openException(orderId: id, kind: .other, note: nil, clientId: "bad id", by: courier) } throws: {
+            ($0 as? PosyError)?.code == .invalidField
+        }
+    }
 }

@@ -31,6 +31,7 @@ struct OrdersAPI {
         var lat: Double?
         var lon: Double?
         var mediaIds: [String]?
+        var clientId: String?
     }
     struct ReasonInput: Codable { var reason: String? }
     struct ResolveInput: Codable {
@@ -105,7 +106,7 @@ struct OrdersAPI {
             let x = try await request.decode(as: ExceptionInput.self, context: context)
             return OrdersRPC.OpenExceptionRequest(
                 caller: context.caller, orderId: try context.parameters.require("id"), kind: x.kind, note: x.note, lat: x.lat,
-                lon: x.lon, mediaIds: x.mediaIds)
+                lon: x.lon, mediaIds: x.mediaIds, clientId: x.clientId)
         }
         routes.forward(.post, "v1/orders/{id}/changes", to: OrdersRPC.requestChange, via: api, status: .created) {
             request, context in

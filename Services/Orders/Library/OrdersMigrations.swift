@@ -91,5 +91,11 @@ public enum OrdersMigrations {
             ) WITHOUT ROWID;
             CREATE INDEX api_keys_shop ON api_keys(shop_id);
             """),
+        Migration(
+            5, "orders: an exception report's own id, so that a resend is the same report",
+            """
+            ALTER TABLE exceptions ADD COLUMN client_key TEXT;
+            CREATE UNIQUE INDEX exceptions_client ON exceptions(order_id, client_key) WHERE client_key IS NOT NULL;
+            """),
     ]
 }

@@ -10,8 +10,11 @@ extension OrdersService {
     /// after `ackTimeout` it escalates (`exception.escalated`).
     public func openException(
         orderId: String, kind: ExceptionKind, note: String?, lat: Double? = nil, lon: Double? = nil,
-        mediaIds: [String] = [], by viewer: Viewer
+        mediaIds: [String] = [], clientId: String? = nil, by viewer: Viewer
     ) async throws -> OrderException {
+        if let clientId, clientId.isEmpty || clientId.utf8.count > 100 || !clientId.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+            throw PosyError(.invalidField, "clientId: 1–100 printable ASCII characters")
+        }
         if let lat, !(lat.isFinite && (-90...90).contains(lat)) { throw PosyError(.invalidField, "lat: must be -90…90") }
         if let lon, !(lon.isFinite && (-180...180).contains(lon)) { throw PosyError(.invalidField, "lon: must be -180…180") }
         if (lat == nil) != (lon == nil) { throw PosyError(.invalidField, "lat and lon go together") }
@@ -27,16 +30,24 @@ extension OrdersService {
             guard viewer.isCourier(order.courierId, of: order.shopId) || viewer.isStaff(of: order.shopId) else {
                 throw PosyError(.forbidden, "only the assigned courier or staff report exceptions")
             }
+            // A resend of a report already taken is that report, as it stands now — nothing twice.
+            let key = clientId.map { "\(actor)|\($0)" }
+            if let key,
+                let body = try db.queryOne("SELECT body FROM exceptions WHERE order_id = ? AND client_key = ?", order.id, key)?.data(0)
+            {
+                return try JSON.decode(OrderException.self, from: body)
+            }
             guard !order.state.isTerminal else {
                 throw PosyError(.invalidTransition, "the order is \(order.state.rawValue)")
             }
-            let e = OrderException(
+            var e = OrderException(
                 id: Self.newId("x"), orderId: order.id, shopId: order.shopId, courierId: order.courierId,
                 kind: kind, note: note,
                 lat: lat, lon: lon, mediaIds: mediaIds, openedBy: actor, openedAt: now)
+            e.clientId = clientId
             try db.run(
-                "INSERT INTO exceptions(id, order_id, shop_id, state, body) VALUES (?, ?, ?, ?, ?)",
-                e.id, e.orderId, e.shopId, e.state.rawValue, try JSON.encode(e))
+                "INSERT INTO exceptions(id, order_id, shop_id, state, body, client_key) VALUES (?, ?, ?, ?, ?, ?)",
+                e.id, e.orderId, e.shopId, e.state.rawValue, try JSON.encode(e), key)
             try db.run("INSERT INTO timers(kind, ref, due_at) VALUES ('exception-ack', ?, ?)", e.id, deadline)
             try events.emit(db, OrdersEvents.exceptionOpened, e)
             return e

@@ -39,7 +39,7 @@ extension OrdersService {
         rpc.register(OrdersRPC.openException) { r in
             try await self.openException(
                 orderId: r.orderId, kind: r.kind, note: r.note, lat: r.lat, lon: r.lon,
-                mediaIds: r.mediaIds ?? [], by: Viewer(r.caller))
+                mediaIds: r.mediaIds ?? [], clientId: r.clientId, by: Viewer(r.caller))
         }
         rpc.register(OrdersRPC.acknowledgeException) { r in
             try await self.acknowledgeException(r.id, by: Viewer(r.caller))

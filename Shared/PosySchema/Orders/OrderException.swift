@@ -35,6 +35,9 @@ public struct OrderException: Codable, Sendable, Equatable {
     public var resolutionNote: String?
     public var resolvedBy: String?
     public var resolvedAt: String?
+    /// The reporter's own id for the report (an app that resends after losing the reply): the same
+    /// id from the same reporter on the same order is the same exception.
+    public var clientId: String?
 
     public init(
         id: String, orderId: String, shopId: String, courierId: String?, kind: ExceptionKind, note: String?,

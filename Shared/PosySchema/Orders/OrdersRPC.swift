@@ -42,7 +42,7 @@ public enum OrdersRPC {
     public static let transition = RPC<TransitionRequest, Order>(ServiceName.orders, "orders.transition")
     /// `{caller, status?, courier?, windowFrom?, windowTo?, cursor?, limit?}` → `OrderPage`
     public static let list = RPC<ListRequest, OrderPage>(ServiceName.orders, "orders.list")
-    /// `{caller, orderId, kind, note?, lat?, lon?, mediaIds?}` → `OrderException`
+    /// `{caller, orderId, kind, note?, lat?, lon?, mediaIds?, clientId?}` → `OrderException`
     public static let openException = RPC<OpenExceptionRequest, OrderException>(ServiceName.orders, "orders.exceptions.open")
     /// `{caller, id}` → `OrderException`
     public static let acknowledgeException = RPC<OrderQuery, OrderException>(ServiceName.orders, "orders.exceptions.ack")
@@ -116,8 +116,13 @@ public enum OrdersRPC {
         public var lat: Double?
         public var lon: Double?
         public var mediaIds: [String]?
-        public init(caller: RPCCaller, orderId: String, kind: ExceptionKind, note: String?, lat: Double?, lon: Double?, mediaIds: [String]?)
-        {
+        /// The reporter's own id for this report: a resend is the same exception (docs/protocol.md).
+        public var clientId: String?
+        public init(
+            caller: RPCCaller, orderId: String, kind: ExceptionKind, note: String?, lat: Double?, lon: Double?, mediaIds: [String]?,
+            clientId: String? = nil
+        ) {
+            self.clientId = clientId
             self.caller = caller
             self.orderId = orderId
             self.kind = kind
