@@ -105,11 +105,16 @@ public final class OrdersService: Sendable {
         return try JSON.decode(Shop.self, from: body)
     }
 
+    /// The shop's couriers for its staff; a courier of the shop gets only their own record (their
+    /// duty, for the courier app).
     public func couriers(shop: String, for viewer: Viewer) async throws -> [Courier] {
-        guard viewer.isStaff(of: shop) else { throw PosyError(.notFound, "no shop \(shop)") }
+        var only: String?
+        if case .user(let sub, .courier, let s, _) = viewer, s == shop { only = sub }
+        guard viewer.isStaff(of: shop) || only != nil else { throw PosyError(.notFound, "no shop \(shop)") }
+        let mine = only
         return try await store.read { db in
             try db.query("SELECT body FROM couriers WHERE shop_id = ? ORDER BY created_at, id", shop)
-                .map { try JSON.decode(Courier.self, from: $0.data(0)!) }
+                .map { try JSON.decode(Courier.self, from: $0.data(0)!) }.filter { mine == nil || $0.id == mine }
         }
     }
 

@@ -13,6 +13,9 @@ export class LiveStream extends EventTarget {
     this.pending = new Map();
     this.refs = 0;
     addEventListener('online', () => this.kick());
+    // The device says it lost its network: say so now and reconnect when it is back, instead of
+    // waiting for a dead socket to time out.
+    addEventListener('offline', () => this.ws?.close());
   }
 
   start() { this.stopped = false; this.connect(); }

@@ -36,7 +36,12 @@ export class OrderForm {
     this.dialog = document.getElementById('order-dialog');
     this.form = document.getElementById('order-form');
     this.build();
-    this.form.addEventListener('input', () => this.saveDraft());
+    this.form.addEventListener('input', (e) => {
+      this.saveDraft();
+      // A field being corrected no longer shows its old error.
+      const field = e.target.closest?.('.field');
+      if (field) { field.querySelector('.error').textContent = ''; e.target.removeAttribute('aria-invalid'); }
+    });
     this.form.addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
   }
 
@@ -104,7 +109,7 @@ export class OrderForm {
         lat.value = e.latlng.lat.toFixed(6);
         lon.value = e.latlng.lng.toFixed(6);
         (this.pin ??= L.circleMarker(e.latlng, { radius: 7, color: '#b35c00', fillOpacity: 1 }).addTo(this.picker)).setLatLng(e.latlng);
-        this.saveDraft();
+        for (const el of [lat, lon]) el.dispatchEvent(new Event('input', { bubbles: true }));
       });
     } else {
       this.picker.invalidateSize();
