@@ -249,6 +249,9 @@ import Testing
             // The board's columns and the live indicator's states are the pages' own (board.js, stream.js).
             "col.": ["new", "confirmed", "assigned", "pickedUp", "outForDelivery", "arriving", "delivered", "problems"],
             "live.": ["live", "offline", "connecting", "ended"],
+            // The courier app's steps and reasons (courier.js).
+            "courier.action.": ["accept", "pickup", "depart", "fail"],
+            "courier.fail.": ["recipientAbsent", "refused", "addressWrong", "damaged", "other"],
             // The new-order form's fields (form.js): the API's field paths.
             "field.": [
                 "customer.name", "customer.phone", "recipient.name", "recipient.phone", "recipient.address", "recipient.lat",

@@ -1,0 +1,50 @@
+import Foundation
+import PosyAuth
+import Testing
+
+extension Integration {
+    /// The courier app in real headless Chromium at a phone's viewport (`Tests/python/courier_app.py`):
+    /// signed in by link, a ride played through the DevTools geolocation override with the network cut
+    /// for part of it, the proof from the fake camera, the shell from the service worker offline. The
+    /// screenshots land in `.build/screenshots/courier`.
+    @Suite(.serialized) struct CourierAppTests {
+        @Test(.timeLimit(.minutes(5)))
+        func aCourierRunsADeliveryFromThePhone() async throws {
+            let suite = try SuiteTests.Suite("courier-app", environment: ["POSY_MAP_TILES": ""])
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let base = "http://127.0.0.1:\(suite.httpPort)"
+            let signer = try suite.signer()
+            let admin = try signer.mint(sub: "a1", role: .admin, ttl: 900)
+            let staff = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 900)
+            #expect(
+                await Harness.http(
+                    "POST", base + "/v1/shops", token: admin,
+                    json: [
+                        "id": "s1", "name": "Carnation Corner", "address": "1 Flower St", "lat": 31.2304, "lon": 121.4737,
+                        "timeZone": "Asia/Shanghai",
+                    ]
+                ).0 == 201)
+            #expect(
+                await Harness.http(
+                    "POST", base + "/v1/shops/s1/couriers", token: admin,
+                    json: ["id": "k1", "name": "Li Wei", "phone": "+86 131 0000 0001", "vehicle": "ebike", "onDuty": false]
+                ).0 == 201)
+            let (invited, invite) = await Harness.http(
+                "POST", base + "/v1/shops/s1/invites", token: admin, json: ["role": "courier", "name": "Li Wei", "courierId": "k1"])
+            #expect(invited == 201)
+            let link = try #require((invite as? [String: Any])?["link"] as? String)
+            let config: [String: Any] = [
+                "base": base, "courier_link": link, "courier_id": "k1", "admin": admin, "staff": staff,
+                "customer_token": try signer.mint(sub: "c1", role: .customer, ttl: 900), "customer_id": "c1",
+                "http_port": suite.httpPort,
+                "screenshots": Harness.packageRoot.appendingPathComponent(".build/screenshots/courier").path,
+            ]
+            let configPath = "\(suite.dir)/courier.json"
+            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+            let script = Harness.packageRoot.appendingPathComponent("Tests/python/courier_app.py").path
+            let (status, output) = try await Harness.run(path: "python3", [script, configPath], timeout: .seconds(240))
+            #expect(status == 0 && output.contains("\nOK"), "\(output)\n\(suite.up.log.suffix(2000))")
+            #expect(await suite.stop())
+        }
+    }
+}
