@@ -89,7 +89,8 @@ extension Integration {
                 ("/v1/orders/\(a)", [401, 200, 200, 404, 200, 404, 404, 200, 404, 200, 404]),
                 ("/v1/orders/\(a)/timeline", [401, 200, 200, 404, 200, 404, 404, 200, 404, 200, 404]),
                 ("/v1/orders/\(b)", [401, 200, 200, 404, 404, 404, 404, 200, 404, 404, 200]),
-                ("/v1/shops/s1/couriers", [401, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404]),
+                // A courier of the shop reads only their own record (their duty, for the courier app).
+                ("/v1/shops/s1/couriers", [401, 200, 200, 404, 200, 200, 404, 404, 404, 404, 404]),
                 ("/v1/orders", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
             ]
             var courierBodies: [Data] = []
@@ -100,6 +101,9 @@ extension Integration {
                     if name.lowercased().contains("courier") { courierBodies.append(data) }
                 }
             }
+            let own = await call("GET", "/v1/shops/s1/couriers", try token("k1", .courier, shop: "s1")).1
+            let ownIds = ((try? JSONSerialization.jsonObject(with: own)) as? [[String: Any]])?.compactMap { $0["id"] as? String }
+            #expect(ownIds == ["k1"], "a courier sees only their own record: \(ownIds ?? [])")
             // Lists hold exactly what each caller may see.
             let listed: [String: Set<String>] = [
                 "admin": [a, b], "staff": [a, b], "foreignStaff": [], "courier": [a], "otherCourier": [],

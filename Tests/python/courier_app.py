@@ -198,6 +198,8 @@ try:
             driver.find_element(By.ID, "chat-text").send_keys("Stuck at the lights, 5 minutes")
             click("#task-view form.composer button[type='submit']")
             click('[data-act="problem"]')
+            until("the problem sheet", lambda: driver.find_element(By.ID, "problem").is_displayed())
+            shot("courier-problem-phone")
             click('#problem-kinds [data-kind="traffic"]')
             until("both waiting", lambda: driver.find_element(By.CSS_SELECTOR, "#queue [data-waiting]").get_attribute("data-waiting") == "2")
             shot("courier-offline-phone")
