@@ -225,6 +225,21 @@ try:
     print("ride: on the way and arriving by geofence; %d positions on the customer's stream; the message and the report "
           "made offline arrived once" % len(positions))
 
+    # --- A voice message from the fake microphone, held to talk; the customer gets it with its length.
+    webdriver.ActionChains(driver).click_and_hold(driver.find_element(By.ID, "chat-voice")).pause(1.6).release().perform()
+
+    def voices():
+        page = http("GET", "/v1/conversations/%s/messages?limit=100" % created["conversationId"], cfg["customer_token"])[1]
+        return [m for m in (page or {}).get("messages", []) if m["kind"] == "voice"]
+    voice = until("the voice message for the customer", voices, 15)
+    if len(voice) != 1 or not 1000 <= voice[0]["media"].get("durationMs", 0) <= 5000:
+        fail("voice messages: %r" % voice)
+    req = urllib.request.Request(base + "/v1/media/" + voice[0]["media"]["id"], headers={"Authorization": "Bearer " + cfg["customer_token"]})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        if not r.headers.get("Content-Type", "").startswith("audio/") or len(r.read()) < 1000:
+            fail("the voice message's audio for the customer")
+    print("voice: a %d ms message the customer can play" % voice[0]["media"]["durationMs"])
+
     # --- Proof from the fake camera; the no-doorstep warning first.
     click('[data-act="proof"]')
     until("the camera", lambda: driver.execute_script("return document.getElementById('camera').videoWidth > 0"), 10)

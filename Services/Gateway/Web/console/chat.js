@@ -3,6 +3,7 @@
 import { api } from '/assets/session.js';
 import { h, clear, chime, toast } from '/assets/dom.js';
 import { t, dateTime } from '/assets/i18n.js';
+import { HoldToTalk } from '/assets/recorder.js';
 
 export class Chat {
   constructor(app) {
@@ -17,12 +18,9 @@ export class Chat {
     this.urls = new Map();
     this.composer.addEventListener('submit', (e) => { e.preventDefault(); this.sendText(); });
     document.getElementById('chat-photo').addEventListener('change', (e) => this.sendPhoto(e.target));
-    const voice = document.getElementById('chat-voice');
-    voice.addEventListener('pointerdown', () => this.record());
-    voice.addEventListener('pointerup', () => this.stopRecording());
-    voice.addEventListener('pointerleave', () => this.stopRecording());
-    voice.addEventListener('keydown', (e) => { if ((e.key === ' ' || e.key === 'Enter') && !e.repeat) { e.preventDefault(); this.record(); } });
-    voice.addEventListener('keyup', (e) => { if (e.key === ' ' || e.key === 'Enter') this.stopRecording(); });
+    new HoldToTalk(document.getElementById('chat-voice'), async (blob, type, durationMs) => {
+      try { const media = await this.upload(blob, type); await this.send({ kind: 'voice', mediaId: media.id, durationMs }); } catch (e) { toast(e.message); }
+    }, () => toast(t('chat.noMicrophone')));
   }
 
   async load() {
@@ -155,30 +153,6 @@ export class Chat {
     try { const media = await this.upload(file, file.type); await this.send({ kind: 'image', mediaId: media.id }); } catch (e) { toast(e.message); }
   }
 
-  async record() {
-    if (this.recorder) return;
-    try {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-      const chunks = [];
-      const recorder = new MediaRecorder(stream);
-      this.recorder = recorder;
-      this.started = performance.now();
-      recorder.ondataavailable = (e) => chunks.push(e.data);
-      recorder.onstop = async () => {
-        stream.getTracks().forEach((tr) => tr.stop());
-        const durationMs = Math.round(performance.now() - this.started);
-        this.recorder = null;
-        document.getElementById('chat-voice').classList.remove('recording');
-        if (durationMs < 500) return;
-        const type = recorder.mimeType.split(';')[0] || 'audio/webm';
-        try { const media = await this.upload(new Blob(chunks, { type }), type); await this.send({ kind: 'voice', mediaId: media.id, durationMs }); } catch (e) { toast(e.message); }
-      };
-      recorder.start();
-      document.getElementById('chat-voice').classList.add('recording');
-    } catch (e) { toast(t('chat.noMicrophone')); }
-  }
-
-  stopRecording() { if (this.recorder && this.recorder.state === 'recording') this.recorder.stop(); }
 }
 
 function preview(m) {

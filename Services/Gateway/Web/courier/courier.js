@@ -6,6 +6,7 @@ import { LiveStream } from '/assets/stream.js';
 import { language, loadLanguage, setLanguage, t, translate, time } from '/assets/i18n.js';
 import { h, clear, chime, toast } from '/assets/dom.js';
 import { Outbox } from './outbox.js';
+import { HoldToTalk } from '/assets/recorder.js';
 
 const active = ['assigned', 'accepted', 'pickedUp', 'outForDelivery', 'arriving'];
 /** How often kept positions are sent while on duty (a fix is taken whenever the phone has one):
@@ -262,7 +263,12 @@ function renderTask() {
     h('section', { class: 'chat' }, h('h2', {}, t('nav.chat')), h('ol', { id: 'messages', class: 'messages', 'aria-live': 'polite' }),
       h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); say(o); } },
         h('input', { id: 'chat-text', autocomplete: 'off', 'aria-label': t('chat.message'), placeholder: t('chat.placeholder') }),
+        h('button', { type: 'button', id: 'chat-voice', class: 'voice' }, t('chat.voice')),
         h('button', { type: 'submit', class: 'primary' }, t('chat.send'))))].filter(Boolean));
+  // A redraw while the courier holds the button ends that recording (and sends it) first.
+  app.talk?.stop();
+  app.talk = new HoldToTalk(document.getElementById('chat-voice'), (blob, type, durationMs) => voice(o, blob, type, durationMs),
+    () => toast(t('chat.noMicrophone')));
   renderChat();
 }
 
@@ -296,6 +302,19 @@ function say(o) {
   app.messages.push({ seq: Number.MAX_SAFE_INTEGER, senderId: app.me.id, party: 'courier', text, at: new Date().toISOString(), pending: true });
   input.value = '';
   renderChat();
+}
+
+/** A voice message: the recording is uploaded now (it needs the connection), the message then goes
+ *  through the outbox like any other. */
+async function voice(o, blob, type, durationMs) {
+  try {
+    const media = await upload(blob, o);
+    const id = crypto.randomUUID();
+    app.outbox.add({ id, kind: 'http', method: 'POST', path: '/v1/conversations/' + encodeURIComponent(o.conversationId) + '/messages',
+      body: { clientMsgId: id, kind: 'voice', mediaId: media.id, durationMs }, label: t('chat.voiceMessage') });
+  } catch (e) {
+    toast(e.message);
+  }
 }
 
 app.outbox.addEventListener('sent', (e) => {
