@@ -16,14 +16,11 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
+import webpage
 from selenium import webdriver
-from selenium.common.exceptions import ElementClickInterceptedException, NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 from websockets.sync.client import connect
@@ -35,65 +32,20 @@ os.makedirs(shots, exist_ok=True)
 report = {"screenshots": []}
 
 
-def fail(message):
+def dump():
     for name, driver in (("manager", globals().get("manager")), ("staff", globals().get("staff"))):
         if driver:
-            try:
-                for entry in driver.get_log("browser"):
-                    print(name, "console:", entry["message"])
-                shot(driver, "failure-" + name)
-            except Exception:  # the browser may be gone
-                pass
-    raise SystemExit("FAIL: " + message)
+            for entry in driver.get_log("browser"):
+                print(name, "console:", entry["message"])
+            shot(driver, "failure-" + name)
+
+
+webpage.on_failure.append(dump)
+fail, until, browser, click = webpage.fail, webpage.until, webpage.browser, webpage.click
 
 
 def http(method, path, token=None, body=None, headers=None):
-    data = json.dumps(body).encode() if body is not None else None
-    h = {"Content-Type": "application/json"} if body is not None else {}
-    if token:
-        h["Authorization"] = "Bearer " + token
-    h.update(headers or {})
-    request = urllib.request.Request(base + path, data=data, method=method, headers=h)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as r:
-            raw = r.read()
-            return r.status, (json.loads(raw) if raw and r.headers.get("Content-Type", "").startswith("application/json") else raw), r.headers
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        try:
-            return e.code, json.loads(raw), e.headers
-        except ValueError:
-            return e.code, raw, e.headers
-    except (urllib.error.URLError, ConnectionError):
-        return 0, None, {}
-
-
-def until(what, predicate, timeout=10.0):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except (StaleElementReferenceException, NoSuchElementException):
-            pass
-        time.sleep(0.05)
-    fail("%s (last: %r)" % (what, last))
-
-
-def browser(width=1366, height=900):
-    options = Options()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=%d,%d" % (width, height),
-                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--lang=en-US", "--autoplay-policy=no-user-gesture-required"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
-    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-    if width < 500:
-        # Headless windows are at least 500 px wide: a phone's viewport is emulated instead.
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
-    return driver
+    return webpage.http(base, method, path, token, body, headers)
 
 
 def shot(driver, name):
@@ -109,21 +61,6 @@ def text(driver, css):
 def column_of(driver, order_id):
     cards = driver.find_elements(By.CSS_SELECTOR, '.column [data-order="%s"]' % order_id)
     return [c.find_element(By.XPATH, "ancestor::section[@data-column]").get_attribute("data-column") for c in cards]
-
-
-def click(driver, css, timeout=10.0):
-    """Clicks the first visible, enabled match; a page that re-rendered meanwhile is asked again."""
-    def attempt():
-        found = [e for e in driver.find_elements(By.CSS_SELECTOR, css) if e.is_displayed() and e.is_enabled()]
-        if not found:
-            return False
-        try:
-            driver.execute_script("arguments[0].scrollIntoView({block:'center'})", found[0])
-            found[0].click()
-            return True
-        except (StaleElementReferenceException, ElementClickInterceptedException):
-            return False
-    until("clickable " + css, attempt, timeout)
 
 
 def tab(driver, name):

@@ -15,13 +15,10 @@ import os
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 
+import webpage
 from selenium import webdriver
-from selenium.common.exceptions import ElementClickInterceptedException, NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 from websockets.sync.client import connect
@@ -38,49 +35,19 @@ SHOP = (31.2304, 121.4737)
 HOME = (31.2262, 121.4737)  # about 470 m south of the shop
 
 
-def fail(message):
+def dump():
     if driver:
-        try:
-            for entry in driver.get_log("browser"):
-                print("console:", entry["message"])
-            shot("failure-courier")
-        except Exception:  # the browser may be gone
-            pass
-    raise SystemExit("FAIL: " + message)
+        for entry in driver.get_log("browser"):
+            print("console:", entry["message"])
+        shot("failure-courier")
+
+
+webpage.on_failure.append(dump)
+fail, until = webpage.fail, webpage.until
 
 
 def http(method, path, token=None, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    h = {"Content-Type": "application/json"} if body is not None else {}
-    if token:
-        h["Authorization"] = "Bearer " + token
-    request = urllib.request.Request(base + path, data=data, method=method, headers=h)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as r:
-            raw = r.read()
-            return r.status, (json.loads(raw) if raw else None)
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        try:
-            return e.code, json.loads(raw)
-        except ValueError:
-            return e.code, raw
-    except (urllib.error.URLError, ConnectionError):
-        return 0, None
-
-
-def until(what, predicate, timeout=10.0):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except (StaleElementReferenceException, NoSuchElementException):
-            pass
-        time.sleep(0.05)
-    fail("%s (last: %r)" % (what, last))
+    return webpage.http(base, method, path, token, body)[:2]
 
 
 def shot(name):
@@ -90,17 +57,7 @@ def shot(name):
 
 
 def click(css, timeout=10.0):
-    def attempt():
-        found = [e for e in driver.find_elements(By.CSS_SELECTOR, css) if e.is_displayed() and e.is_enabled()]
-        if not found:
-            return False
-        try:
-            driver.execute_script("arguments[0].scrollIntoView({block:'center'})", found[0])
-            found[0].click()
-            return True
-        except (StaleElementReferenceException, ElementClickInterceptedException):
-            return False
-    until("clickable " + css, attempt, timeout)
+    webpage.click(driver, css, timeout)
 
 
 def at(lat, lon):
@@ -116,15 +73,8 @@ def order_state(order_id):
     return http("GET", "/v1/orders/" + order_id, cfg["admin"])[1]["state"]
 
 
-options = Options()
-for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=500,900",
-             "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--lang=en-US"):
-    options.add_argument(flag)
-options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
-driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+driver = webpage.browser(390, 844)
 try:
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
     driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["geolocation"]})
     driver.execute_cdp_cmd("Network.enable", {})
     at(*SHOP)
@@ -285,6 +235,10 @@ try:
     until("the shell offline", lambda: driver.find_element(By.ID, "tasks") and driver.find_element(By.ID, "offline").is_displayed(), 10)
     network(True)
     print("the shell opened from the cache with no network")
+    Select(driver.find_element(By.ID, "lang")).select_by_value("zh-CN")
+    until("Chinese", lambda: "我的配送" in driver.find_element(By.TAG_NAME, "body").text)
+    shot("courier-tasks-zh-phone")
+    print("zh-CN")
     report["ok"] = True
     print(json.dumps(report))
     print("OK")

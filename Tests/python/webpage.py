@@ -1,0 +1,93 @@
+"""What the browser tests share: a headless Chromium (a phone's viewport emulated below 500 px),
+the API over urllib, waiting for what a page shows, clicking what a page may redraw meanwhile, and
+failing with the browsers' console logs and a screenshot."""
+import json
+import time
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import ElementClickInterceptedException, NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+# Run before failing (a test adds one that dumps its browsers' logs and screenshots).
+on_failure = []
+
+
+def fail(message):
+    for hook in on_failure:
+        try:
+            hook()
+        except Exception:  # a browser may be gone
+            pass
+    raise SystemExit("FAIL: " + message)
+
+
+def http(base, method, path, token=None, body=None, headers=None):
+    """(status, JSON or raw body, headers); status 0 when nothing answered."""
+    data = json.dumps(body).encode() if body is not None else None
+    h = {"Content-Type": "application/json"} if body is not None else {}
+    if token:
+        h["Authorization"] = "Bearer " + token
+    h.update(headers or {})
+    request = urllib.request.Request(base + path, data=data, method=method, headers=h)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            raw = r.read()
+            json_body = raw and r.headers.get("Content-Type", "").startswith("application/json")
+            return r.status, (json.loads(raw) if json_body else raw), r.headers
+    except urllib.error.HTTPError as e:
+        raw = e.read()
+        try:
+            return e.code, json.loads(raw), e.headers
+        except ValueError:
+            return e.code, raw, e.headers
+    except (urllib.error.URLError, ConnectionError):
+        return 0, None, {}
+
+
+def until(what, predicate, timeout=10.0):
+    """The predicate's first truthy value within `timeout` seconds; an element redrawn meanwhile is asked again."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except (StaleElementReferenceException, NoSuchElementException):
+            pass
+        time.sleep(0.05)
+    fail("%s (last: %r)" % (what, last))
+
+
+def browser(width=1366, height=900):
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--window-size=%d,%d" % (max(width, 500), height), "--use-fake-device-for-media-stream",
+                 "--use-fake-ui-for-media-stream", "--lang=en-US", "--autoplay-policy=no-user-gesture-required"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
+    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    if width < 500:
+        # Headless windows are at least 500 px wide: a phone's viewport is emulated instead.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
+    return driver
+
+
+def click(driver, css, timeout=10.0):
+    """Clicks the first visible, enabled match; a page that re-rendered meanwhile is asked again."""
+    def attempt():
+        found = [e for e in driver.find_elements(By.CSS_SELECTOR, css) if e.is_displayed() and e.is_enabled()]
+        if not found:
+            return False
+        try:
+            driver.execute_script("arguments[0].scrollIntoView({block:'center'})", found[0])
+            found[0].click()
+            return True
+        except (StaleElementReferenceException, ElementClickInterceptedException):
+            return False
+    until("clickable " + css, attempt, timeout)
