@@ -21,7 +21,7 @@ deps:
 
 ## pydeps: the real peers the integration tests drive: pyzmq, openapi-spec-validator, schemathesis
 ## (conformance of the gateway to docs/openapi.yaml), websockets (hostile WebSocket frames), a
-## headless Chromium with selenium (the customer's tracking page), curl and the sqlite3 tool (media
+## headless Chromium with selenium and a Chinese font (the web faces), curl and the sqlite3 tool (media
 ## uploads, tampering with an evidence record), openssl (a test certificate for the gateway's TLS),
 ## iproute2 (the multi-host test's network namespaces)
 pydeps:
@@ -40,6 +40,13 @@ pydeps:
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+	@# A Chinese font, so that the zh-CN screenshots the browser tests save show Chinese, not boxes.
+	@if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then \
+		echo "pydeps: installing fonts-wqy-microhei"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
 	fi
 	@python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check selenium
 
