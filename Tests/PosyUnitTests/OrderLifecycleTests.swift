@@ -26,8 +26,8 @@ func sampleOrder(
     static let valid: Set<String> = [
         "placed>confirmed", "placed>cancelled",
         "confirmed>assigned", "confirmed>cancelled",
-        "assigned>assigned", "assigned>accepted", "assigned>cancelled",
-        "accepted>assigned", "accepted>pickedUp", "accepted>cancelled",
+        "assigned>assigned", "assigned>accepted", "assigned>confirmed", "assigned>cancelled",
+        "accepted>assigned", "accepted>confirmed", "accepted>pickedUp", "accepted>cancelled",
         "pickedUp>outForDelivery", "pickedUp>failed", "pickedUp>returned",
         "outForDelivery>arriving", "outForDelivery>delivered", "outForDelivery>failed", "outForDelivery>returned",
         "arriving>delivered", "arriving>failed", "arriving>returned",

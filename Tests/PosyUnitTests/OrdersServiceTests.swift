@@ -94,6 +94,46 @@ import Testing
         #expect(payload.courierId == "k1" && payload.orderId == order.id && payload.actor == "staff:st1")
     }
 
+    /// The courier declines (or staff take the assignment back): the order waits for a courier again,
+    /// the reason is on the timeline, and the courier's reply is their own view — no card, no sender.
+    @Test func aCourierDeclinesAndTheOrderWaitsForACourierAgain() async throws {
+        let (svc, store) = try await setUp()
+        defer { store.close() }
+        _ = try await svc.createCourier(
+            Courier(id: "k2", shopId: "s1", name: "Zhang San", phone: "+86 2", vehicle: .car, onDuty: true), by: staff)
+        let order = try await svc.create(Self.newOrder(), by: staff)
+        _ = try await svc.transition(order.id, to: .confirmed, by: staff)
+        let before = Date()
+        let assigned = try await svc.transition(order.id, to: .assigned, by: staff, courierId: "k1")
+        let acceptBy = try #require(assigned.acceptBy.flatMap(Timestamp.parse))
+        #expect(abs(acceptBy.timeIntervalSince(before) - 180) < 5, "acceptBy \(assigned.acceptBy ?? "-")")
+        let k2 = Viewer.user(sub: "k2", role: .courier, shop: "s1", order: nil)
+        #expect(await code { try await svc.transition(order.id, to: .confirmed, by: k2) } == .notFound, "not k2's to decline")
+        #expect(await code { try await svc.transition(order.id, to: .confirmed, by: customer) } == .forbidden)
+
+        let declined = try await svc.transition(order.id, to: .confirmed, by: courier, reason: "flat tyre")
+        #expect(declined.state == .confirmed && declined.courierId == nil && declined.acceptBy == nil)
+        #expect(declined.cardMessage == nil && declined.sender == nil, "the courier's reply is the courier's view")
+        #expect(await code { try await svc.order(order.id, for: courier) } == .notFound, "no longer theirs")
+        let forStaff = try await svc.order(order.id, for: staff)
+        #expect(forStaff.courierId == nil && forStaff.courier == nil && forStaff.cardMessage != nil)
+        let last = try #require(try await svc.timeline(order.id, for: staff).last)
+        #expect(last.state == .confirmed && last.actor == "courier:k1" && last.detail == "declined by courier k1: flat tyre")
+        let customersLast = try #require(try await svc.timeline(order.id, for: customer).last)
+        #expect(customersLast.actor == "courier" && customersLast.detail == nil, "the customer learns no courier id or reason")
+
+        // Accepted, then handed back by staff; a picked-up order is no longer declined.
+        _ = try await svc.transition(order.id, to: .assigned, by: staff, courierId: "k2")
+        _ = try await svc.transition(order.id, to: .accepted, by: k2)
+        let back = try await svc.transition(order.id, to: .confirmed, by: staff)
+        #expect(back.state == .confirmed && back.courierId == nil)
+        #expect(try await svc.timeline(order.id, for: staff).last?.detail == "unassigned from courier k2")
+        _ = try await svc.transition(order.id, to: .assigned, by: staff, courierId: "k1")
+        _ = try await svc.transition(order.id, to: .accepted, by: courier)
+        _ = try await svc.transition(order.id, to: .pickedUp, by: courier)
+        #expect(await code { try await svc.transition(order.id, to: .confirmed, by: courier) } == .invalidTransition)
+    }
+
     @Test func invalidTransitionsAndForeignViewersAreRefused() async throws {
         let (svc, store) = try await setUp()
         defer { store.close() }

@@ -43,7 +43,7 @@ struct OrdersAPI {
     /// Route suffix → the state it moves the order to.
     static let actions: [(String, OrderState)] = [
         ("confirm", .confirmed), ("assign", .assigned), ("accept", .accepted), ("pickup", .pickedUp),
-        ("depart", .outForDelivery), ("cancel", .cancelled), ("fail", .failed),
+        ("depart", .outForDelivery), ("cancel", .cancelled), ("fail", .failed), ("decline", .confirmed),
     ]
 
     let api: APIContext
@@ -136,6 +136,12 @@ struct OrdersAPI {
                 var transition = OrdersRPC.TransitionRequest(caller: context.caller, id: try context.parameters.require("id"), to: target)
                 if target == .assigned { transition.courierId = try await request.decode(as: AssignInput.self, context: context).courierId }
                 if target == .failed { transition.reason = try await request.decode(as: FailInput.self, context: context).reason }
+                if target == .confirmed, action == "decline" {
+                    // The reason is optional: an empty body declines without one.
+                    let reason = try await request.decode(as: ReasonInput.self, context: context).reason
+                    if let reason, reason.count > 500 { throw PosyError(.invalidField, "reason: at most 500 characters") }
+                    transition.reason = reason
+                }
                 return transition
             }
         }

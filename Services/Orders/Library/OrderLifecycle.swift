@@ -6,6 +6,7 @@ import PosySchema
 /// ```
 /// placed → confirmed → assigned → accepted → pickedUp → outForDelivery → arriving → delivered → completed
 ///                        ↺ reassign (assigned, accepted → assigned)
+///                        ↩ decline/unassign (assigned, accepted → confirmed: the courier or staff)
 /// cancelled ← placed, confirmed, assigned, accepted          (staff; the customer while still placed)
 /// failed    ← pickedUp, outForDelivery, arriving              (the courier or staff, with a reason)
 /// returned  ← pickedUp, outForDelivery, arriving, failed      (the courier or staff)
@@ -19,8 +20,8 @@ public enum OrderLifecycle {
     public static let next: [OrderState: Set<OrderState>] = [
         .placed: [.confirmed, .cancelled],
         .confirmed: [.assigned, .cancelled],
-        .assigned: [.assigned, .accepted, .cancelled],
-        .accepted: [.assigned, .pickedUp, .cancelled],
+        .assigned: [.assigned, .accepted, .confirmed, .cancelled],
+        .accepted: [.assigned, .confirmed, .pickedUp, .cancelled],
         .pickedUp: [.outForDelivery, .failed, .returned],
         .outForDelivery: [.arriving, .delivered, .failed, .returned],
         .arriving: [.delivered, .failed, .returned],
@@ -66,7 +67,9 @@ public enum OrderLifecycle {
             let assignedCourier = role == .courier && shop == order.shopId && order.courierId == sub
             let ownCustomer = role == .customer && order.customer?.id == sub && scope == nil
             switch target {
-            case .confirmed, .assigned: return staffOfShop
+            // Back to `confirmed` from an assignment: the courier declines, or staff take it back.
+            case .confirmed: return staffOfShop || (assignedCourier && [.assigned, .accepted].contains(order.state))
+            case .assigned: return staffOfShop
             case .accepted: return assignedCourier
             case .pickedUp, .outForDelivery, .failed, .returned: return assignedCourier || staffOfShop
             case .cancelled: return staffOfShop || (ownCustomer && order.state == .placed)

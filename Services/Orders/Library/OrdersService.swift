@@ -279,7 +279,16 @@ public final class OrdersService: Sendable {
         let updated = try await store.write { db -> Order in
             try self.transition(db, id, to: target, by: viewer, courierId: courierId, reason: reason)
         }
-        return OrderVisibility.view(updated, for: viewer) ?? updated
+        if let view = OrderVisibility.view(updated, for: viewer) { return view }
+        // The move took the order out of the viewer's sight (a courier who declined): they get their
+        // last view of it — never the whole order — with the new state and no courier.
+        guard case .user(let sub, _, _, _) = viewer else { return updated }
+        var seen = updated
+        seen.courierId = sub
+        guard var last = OrderVisibility.view(seen, for: viewer) else { throw PosyError(.notFound, "no order \(id)") }
+        last.courierId = nil
+        last.courier = nil
+        return last
     }
 
     /// ``transition(_:to:by:courierId:reason:)`` inside the caller's write (also used by the
@@ -306,7 +315,15 @@ public final class OrdersService: Sendable {
             order.courier = try db.queryOne("SELECT body FROM couriers WHERE id = ?", c)
                 .map { CourierSummary(try JSON.decode(Courier.self, from: $0.data(0)!)) }
             detail = "courier \(c)"
+            order.acceptBy = Timestamp.format(Date(timeIntervalSince1970: acceptDeadline))
             try db.run("INSERT INTO timers(kind, ref, arg, due_at) VALUES ('assignment', ?, ?, ?)", order.id, c, acceptDeadline)
+        case .confirmed where order.courierId != nil:
+            // Declined by the courier or taken back by staff: the order waits for a courier again.
+            let who = viewer.isCourier(order.courierId, of: order.shopId) ? "declined by courier" : "unassigned from courier"
+            let why = reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+            detail = "\(who) \(order.courierId!)" + (why.map { ": \($0)" } ?? "")
+            order.courierId = nil
+            order.courier = nil
         case .failed:
             order.failureReason = reason
             detail = reason
@@ -315,6 +332,7 @@ public final class OrdersService: Sendable {
         default:
             break
         }
+        if target != .assigned { order.acceptBy = nil }
         order.state = target
         order.updatedAt = now
         let body = try Self.save(db, order, created: false)

@@ -81,7 +81,8 @@ extension OrderVisibility {
         if case .user(_, .customer, _, _) = viewer {
             out.courierId = nil
             out.actor = actor(e.actor, for: viewer)
-            if e.state == .assigned { out.detail = nil }
+            // Who was assigned, and why a courier declined, are the shop's business.
+            if e.state == .assigned || e.state == .confirmed { out.detail = nil }
         }
         return out
     }
@@ -108,7 +109,7 @@ extension OrderVisibility {
         guard case .user(_, .customer, _, _) = viewer else { return entry }
         var out = entry
         out.actor = actor(entry.actor, for: viewer)
-        if entry.state == .assigned { out.detail = nil }
+        if entry.state == .assigned || entry.state == .confirmed { out.detail = nil }
         return out
     }
 }

@@ -22,6 +22,9 @@ public struct Order: Codable, Sendable, Equatable {
     public var courierId: String?
     /// The assigned courier as everyone on the order may know them: first name and vehicle.
     public var courier: CourierSummary?
+    /// While `assigned`: when the assignment goes unanswered (posy-orders' `--accept-timeout`) and the
+    /// shop is told; the courier's app counts down to it.
+    public var acceptBy: String?
     public var failureReason: String?
     public var createdAt: String
     public var updatedAt: String
