@@ -101,11 +101,19 @@ extension Integration {
             #expect(image["ok"] as? Bool == true, "\(image)")
             let voice = await http.upload(try MediaClient.fixture("voice.opus"), type: "audio/ogg", order: orderId, token: shop.customer)
             let voiceId = try #require(voice.json["id"] as? String, "\(voice.code)")
-            let note = try await tablet.call([
-                "type": "msg.send", "conversationId": conv, "clientMsgId": "c-voice", "kind": "voice",
+            // The file is 0.1 s long (its Ogg granule says so): a stated 3.2 s is refused.
+            let inflated = try await tablet.call([
+                "type": "msg.send", "conversationId": conv, "clientMsgId": "c-voice-long", "kind": "voice",
                 "mediaId": voiceId, "durationMs": 3200,
             ])
+            #expect((inflated["error"] as? [String: Any])?["code"] as? String == "invalid_field", "\(inflated)")
+            let note = try await tablet.call([
+                "type": "msg.send", "conversationId": conv, "clientMsgId": "c-voice", "kind": "voice",
+                "mediaId": voiceId, "durationMs": 120, "waveform": [10, 80, 40],
+            ])
             #expect(note["ok"] as? Bool == true, "\(note)")
+            let noteMedia = ((note["data"] as? [String: Any])?["message"] as? [String: Any])?["media"] as? [String: Any]
+            #expect(noteMedia?["waveform"] as? [Int] == [10, 80, 40], "\(note)")
             let place = try await staff.call([
                 "type": "msg.send", "conversationId": conv, "clientMsgId": "s-loc", "kind": "location",
                 "location": ["lat": 52.5208, "lon": 13.4095, "label": "Side entrance"],

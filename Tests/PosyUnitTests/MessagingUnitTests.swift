@@ -186,9 +186,26 @@ import Testing
         #expect(code(MessageInput(clientMsgId: "a", kind: "image")) == .invalidField)
         #expect(code(MessageInput(clientMsgId: "a", kind: "voice", mediaId: "m")) == .invalidField, "a voice note needs its duration")
         #expect(code(MessageInput(clientMsgId: "a", kind: "voice", mediaId: "m", durationMs: 2000)) == nil)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "voice", mediaId: "m", durationMs: 2000, waveform: [0, 50, 100])) == nil)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "voice", mediaId: "m", durationMs: 2000, waveform: [101])) == .invalidField)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "voice", mediaId: "m", durationMs: 2000, waveform: [-1])) == .invalidField)
+        #expect(
+            code(MessageInput(clientMsgId: "a", kind: "voice", mediaId: "m", durationMs: 2000, waveform: Array(repeating: 5, count: 65)))
+                == .invalidField)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "image", mediaId: "m", waveform: [5])) == .invalidField)
+        #expect(code(MessageInput(clientMsgId: "a", kind: "text", text: "hi", waveform: [5])) == .invalidField)
         #expect(code(MessageInput(clientMsgId: "a", kind: "location", location: ChatLocation(lat: 91, lon: 0))) == .invalidField)
         #expect(code(MessageInput(clientMsgId: "a", kind: "location", location: ChatLocation(lat: .nan, lon: 0))) == .invalidField)
         #expect(code(MessageInput(clientMsgId: "a", kind: "location", location: ChatLocation(lat: 31.2, lon: 121.4, label: "gate"))) == nil)
+    }
+
+    /// A stated length agrees with the file's within 1 s or a tenth, whichever is more.
+    @Test func statedLengthsAgreeWithTheFileWithinATolerance() {
+        #expect(MessageInput.durationAgrees(stated: 100, file: 100))
+        #expect(MessageInput.durationAgrees(stated: 1_100, file: 100))
+        #expect(!MessageInput.durationAgrees(stated: 3_200, file: 100))
+        #expect(MessageInput.durationAgrees(stated: 55_000, file: 60_000))
+        #expect(!MessageInput.durationAgrees(stated: 50_000, file: 60_000))
     }
 
     @Test func pushesGoToTheRightTopicsWithEachMembersUnread() async throws {

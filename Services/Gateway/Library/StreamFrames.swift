@@ -6,7 +6,7 @@ import PosySchema
 /// Frames a client sends on `GET /v1/stream` and the reply each gets. Every frame is a
 /// JSON object with a `type` and an optional `ref` the reply echoes:
 ///
-/// - `msg.send` `{conversationId, clientMsgId, kind, text?, mediaId?, durationMs?, location?}`
+/// - `msg.send` `{conversationId, clientMsgId, kind, text?, mediaId?, durationMs?, waveform?, location?}`
 /// - `msg.read` / `msg.delivered` `{conversationId, seq}`
 /// - `msg.recall` `{conversationId, seq}`
 /// - `typing` `{conversationId}`
@@ -25,6 +25,7 @@ enum StreamFrames {
         var text: String?
         var mediaId: String?
         var durationMs: Int?
+        var waveform: [Int]?
         var location: ChatLocation?
         var seq: Int64?
         var positions: [PositionFix]?
@@ -62,7 +63,7 @@ enum StreamFrames {
         case StreamFrameType.messageSend:
             let input = MessageInput(
                 clientMsgId: f.clientMsgId ?? "", kind: f.kind ?? "", text: f.text, mediaId: f.mediaId,
-                durationMs: f.durationMs, location: f.location)
+                durationMs: f.durationMs, waveform: f.waveform, location: f.location)
             return try await chat.send(caller, try conversation(), input)
         case StreamFrameType.messageRead: return try await chat.ack(caller, try conversation(), read: try seq(), delivered: nil)
         case StreamFrameType.messageDelivered: return try await chat.ack(caller, try conversation(), read: nil, delivered: try seq())

@@ -17,6 +17,7 @@ extension MessagingService {
             // Only a participant learns whether the media fits: check access first.
             let orderId = try await store.read { db in try self.open(db, r.conversationId, viewer).0.orderId }
             media = try await self.media(mediaId, of: orderId, for: kind, durationMs: input.durationMs)
+            media?.waveform = input.waveform
         }
         let now = nowSeconds
         let at = nowText
@@ -72,7 +73,7 @@ extension MessagingService {
         if kind != .location, input.location != nil {
             throw PosyError(.invalidField, "location: only a location message carries one")
         }
-        if ![.image, .voice, .video, .file].contains(kind), input.mediaId != nil || input.durationMs != nil {
+        if ![.image, .voice, .video, .file].contains(kind), input.mediaId != nil || input.durationMs != nil || input.waveform != nil {
             throw PosyError(.invalidField, "mediaId/durationMs: only image, voice, video and file messages carry media")
         }
         switch kind {
@@ -86,6 +87,12 @@ extension MessagingService {
             }
             if let d = input.durationMs, d < 0 || d > 3_600_000 { throw PosyError(.invalidField, "durationMs: 0…3600000") }
             if kind == .voice, input.durationMs == nil { throw PosyError(.invalidField, "durationMs: required for a voice note") }
+            if let w = input.waveform {
+                guard kind == .voice else { throw PosyError(.invalidField, "waveform: only a voice note carries one") }
+                guard w.count <= MessageInput.maxWaveform, w.allSatisfy({ (0...100).contains($0) }) else {
+                    throw PosyError(.invalidField, "waveform: at most \(MessageInput.maxWaveform) levels, each 0…100")
+                }
+            }
         case .location:
             guard let l = input.location, Geo.isValid(lat: l.lat, lon: l.lon) else {
                 throw PosyError(.invalidField, "location: lat −90…90 and lon −180…180 required")
@@ -112,7 +119,12 @@ extension MessagingService {
         if let wanted = kind.mediaKind, info.kind != wanted {
             throw PosyError(.invalidField, "mediaId: \(id) is \(info.kind.rawValue), not \(wanted.rawValue)")
         }
-        return MessageMedia(id: info.id, kind: info.kind, contentType: info.contentType, size: info.size, durationMs: durationMs)
+        // The stated length must be the file's where its container says it (docs/protocol.md, "Media").
+        if let stated = durationMs, let file = info.durationMs, !MessageInput.durationAgrees(stated: stated, file: file) {
+            throw PosyError(.invalidField, "durationMs: \(stated) ms stated, but the file is \(file) ms long")
+        }
+        return MessageMedia(
+            id: info.id, kind: info.kind, contentType: info.contentType, size: info.size, durationMs: durationMs ?? info.durationMs)
     }
 
     /// Appends a message (inside the caller's write): next seq, unread +1 for everyone else who

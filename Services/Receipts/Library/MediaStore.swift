@@ -47,6 +47,8 @@ public actor MediaStore {
         public var size: Int64
         public var format: MediaFormat
         public var photo: PhotoMetadata?
+        /// A voice note's or video's length as its container states it (``MediaDuration``).
+        public var durationMs: Int?
         public var orderId: String
         public var uploader: String
     }
@@ -176,7 +178,10 @@ public actor MediaStore {
             photo = ExifReader.read(jpeg: [UInt8](head.readData(ofLength: ExifReader.maxScan)))
             try? head.close()
         }
-        return Stored(sha256: sha, size: u.received, format: u.format!, photo: photo, orderId: u.orderId, uploader: u.uploader)
+        let durationMs = u.format!.kind == .image ? nil : MediaDuration.read(path: path, format: u.format!)
+        return Stored(
+            sha256: sha, size: u.received, format: u.format!, photo: photo, durationMs: durationMs, orderId: u.orderId,
+            uploader: u.uploader)
     }
 
     public func abort(_ uploadId: String, uploader: String) {

@@ -53,5 +53,8 @@ public enum ReceiptsMigrations {
                 seal TEXT NOT NULL
             ) WITHOUT ROWID;
             """),
+        Migration(
+            4, "receipts: the length a voice note's or video's container states",
+            "ALTER TABLE media ADD COLUMN duration_ms INTEGER;"),
     ]
 }

@@ -41,16 +41,17 @@ extension ReceiptsService {
         let stored = try await media.commit(r.uploadId, uploader: uploader)
         let info = MediaInfo(
             id: RecordID.make("md"), sha256: stored.sha256, size: stored.size, kind: stored.format.kind,
-            contentType: stored.format.contentType, orderId: stored.orderId, createdAt: now, photo: stored.photo)
+            contentType: stored.format.contentType, orderId: stored.orderId, createdAt: now, photo: stored.photo,
+            durationMs: stored.durationMs)
         let photo = try stored.photo.map { String(decoding: try JSON.encode($0), as: UTF8.self) }
         let record = MediaRecord(media: info, uploadedBy: String(uploader.prefix { $0 != ":" }))
         try await store.write { db in
             try db.run(
                 """
-                INSERT INTO media(id, sha256, size, kind, content_type, order_id, uploader, photo, created_at)
-                VALUES (?,?,?,?,?,?,?,?,?)
+                INSERT INTO media(id, sha256, size, kind, content_type, order_id, uploader, photo, created_at, duration_ms)
+                VALUES (?,?,?,?,?,?,?,?,?,?)
                 """, info.id, info.sha256, info.size, info.kind.rawValue, info.contentType, info.orderId, uploader, photo,
-                info.createdAt)
+                info.createdAt, info.durationMs)
             try EvidenceChain.append(db, seal: self.seal, orderId: info.orderId, kind: "media", at: info.createdAt, record)
         }
         return info
@@ -68,14 +69,15 @@ extension ReceiptsService {
 
     static func loadMedia(_ db: SQLiteConnection, _ id: String) throws -> (MediaInfo, uploader: String)? {
         try db.queryOne(
-            "SELECT id, sha256, size, kind, content_type, order_id, created_at, photo, purged_at, uploader FROM media WHERE id = ?", id
+            "SELECT id, sha256, size, kind, content_type, order_id, created_at, photo, purged_at, uploader, duration_ms FROM media WHERE id = ?",
+            id
         ).map { row in
             (
                 MediaInfo(
                     id: row.string(0)!, sha256: row.string(1)!, size: row.int(2)!, kind: MediaKind(rawValue: row.string(3)!) ?? .image,
                     contentType: row.string(4)!, orderId: row.string(5)!, createdAt: row.string(6)!,
                     photo: try row.string(7).map { try JSON.decode(PhotoMetadata.self, from: Data($0.utf8)) },
-                    purgedAt: row.string(8)), row.string(9)!
+                    durationMs: row.int(10).map { Int($0) }, purgedAt: row.string(8)), row.string(9)!
             )
         }
     }

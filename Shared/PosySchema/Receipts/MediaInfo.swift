@@ -11,13 +11,16 @@ public struct MediaInfo: Codable, Sendable, Equatable {
     public var createdAt: String
     /// EXIF of a JPEG, when it had any.
     public var photo: PhotoMetadata?
+    /// A voice note's or video's length as its container states it, when it does.
+    public var durationMs: Int?
     /// Set once retention removed the bytes; the hash stays in the evidence chain.
     public var purgedAt: String?
 
     public init(
         id: String, sha256: String, size: Int64, kind: MediaKind, contentType: String, orderId: String,
-        createdAt: String, photo: PhotoMetadata? = nil, purgedAt: String? = nil
+        createdAt: String, photo: PhotoMetadata? = nil, durationMs: Int? = nil, purgedAt: String? = nil
     ) {
+        self.durationMs = durationMs
         self.id = id
         self.sha256 = sha256
         self.size = size
