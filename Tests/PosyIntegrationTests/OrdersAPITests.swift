@@ -49,6 +49,10 @@ extension Integration {
             let staffStream = StreamClient(port: suite.httpPort, token: staff)
             #expect(await courierStream.wait { !$0.messages.isEmpty }, "no stream.open: \(courierStream.ended.value ?? "")")
             #expect(await staffStream.wait { !$0.messages.isEmpty })
+            // The courier's stream says how often to send positions (the gateway's default 3 s); staff's says nothing of it.
+            #expect(courierStream.messages.first?["positionCadenceMs"] as? Int == 3000, "\(courierStream.messages.first ?? [:])")
+            #expect(
+                staffStream.messages.first?["type"] as? String == "stream.open" && staffStream.messages.first?["positionCadenceMs"] == nil)
             let newOrder: [String: Any] = [
                 "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
                 "recipient": ["name": "Mother", "phone": "+86 138 0000 0002", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],

@@ -83,6 +83,13 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     public var sessionMinutes: Double?
 
     @Option(
+        name: .customLong("position-cadence"),
+        help:
+            "Seconds between the batches of positions a courier's app sends, told to it when its stream opens (env POSY_POSITION_CADENCE, default 3; raise it at peak to spread the load)."
+    )
+    public var positionCadence: Double?
+
+    @Option(
         name: .customLong("expect"),
         help: "Comma-separated instances /healthz requires (env POSY_EXPECT, default bus,orders,messaging-1,location,receipts,notify).")
     public var expect: String?
@@ -114,7 +121,8 @@ public struct GatewayOptions: ParsableArguments, Sendable {
                 root: Self.findWebRoot(webRoot ?? Environment.string("POSY_WEB_ROOT")),
                 leafletDir: Environment.resolve(leafletDir, "POSY_LEAFLET_DIR", WebConfig.debianLeaflet),
                 mapTiles: mapTiles ?? ProcessInfo.processInfo.environment["POSY_MAP_TILES"] ?? WebConfig.openStreetMap),
-            sessionTokenLifetime: Int64(60 * (sessionMinutes ?? Environment.string("POSY_SESSION_MINUTES").flatMap(Double.init) ?? 15)))
+            sessionTokenLifetime: Int64(60 * (sessionMinutes ?? Environment.string("POSY_SESSION_MINUTES").flatMap(Double.init) ?? 15)),
+            positionCadenceMs: Int(1000 * (positionCadence ?? Environment.string("POSY_POSITION_CADENCE").flatMap(Double.init) ?? 3)))
     }
 
     /// The web root: the given path, else `Services/Gateway/Web` in the current directory or in the
@@ -165,6 +173,10 @@ public struct GatewayOptions: ParsableArguments, Sendable {
         if let b = rateBurst, b < 1 { throw ValidationError("--rate-burst must be at least 1") }
         if let d = tokenMaxDays, !(d.isFinite && d > 0 && d <= 3650) { throw ValidationError("--token-max-days must be 0 < days ≤ 3650") }
         if let m = sessionMinutes, !(m.isFinite && m >= 1 && m <= 1440) { throw ValidationError("--session-minutes must be 1…1440") }
+        if let c = positionCadence ?? Environment.string("POSY_POSITION_CADENCE").flatMap(Double.init), !(c.isFinite && c >= 1 && c <= 300)
+        {
+            throw ValidationError("--position-cadence must be 1…300 seconds")
+        }
         if let t = mapTiles ?? ProcessInfo.processInfo.environment["POSY_MAP_TILES"], !t.isEmpty, WebConfig.tileOrigin(t) == nil {
             throw ValidationError("--map-tiles must be an http(s) URL template with {z}, {x} and {y}, or empty")
         }
@@ -197,6 +209,8 @@ public struct GatewayConfig: Sendable {
     public var web: WebConfig
     /// Lifetime (seconds) of a signed-in person's access token.
     public var sessionTokenLifetime: Int64
+    /// How often (ms) a courier's app sends its kept positions: told in the stream's `stream.open`.
+    public var positionCadenceMs: Int
 
     /// PEM files of the gateway's certificate chain and private key.
     public struct TLSFiles: Sendable {
@@ -213,8 +227,10 @@ public struct GatewayConfig: Sendable {
         host: String = "127.0.0.1", port: Int = 8080, expect: [String], publicURL: String? = nil,
         openAPISpec: String? = nil, rateLimit: Double = 50, rateBurst: Double = 100,
         tokenMaxLifetime: Int64 = TokenSigner.defaultMaxLifetime, opsPort: Int? = nil, opsHost: String = "127.0.0.1",
-        tls: TLSFiles? = nil, httpRedirectPort: Int? = nil, web: WebConfig = WebConfig(), sessionTokenLifetime: Int64 = 900
+        tls: TLSFiles? = nil, httpRedirectPort: Int? = nil, web: WebConfig = WebConfig(), sessionTokenLifetime: Int64 = 900,
+        positionCadenceMs: Int = 3000
     ) {
+        self.positionCadenceMs = positionCadenceMs
         self.web = web
         self.sessionTokenLifetime = sessionTokenLifetime
         self.tls = tls

@@ -49,9 +49,10 @@ enum StreamAPI {
         } onUpgrade: { inbound, outbound, context in
             // Checked (and rate-counted) before the upgrade; read the claims again without counting.
             guard let (claims, cursor) = try? check(context.request, api: api, countRate: false) else { return }
-            let session = StreamSession(hub: hub, viewer: Viewer(claims), cursor: cursor) { text in
-                try await outbound.write(.text(text))
-            }
+            let session = StreamSession(
+                hub: hub, viewer: Viewer(claims), cursor: cursor,
+                send: { text in try await outbound.write(.text(text)) },
+                positionCadenceMs: claims.role == .courier ? api.config.positionCadenceMs : nil)
             // Pushes arrive on the hub's bus thread: they queue here and one task writes them.
             let (pushes, queue) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(maxQueuedPushes))
             let registration = hub.pushes.register(claims) { frame in

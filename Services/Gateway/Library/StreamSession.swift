@@ -6,7 +6,8 @@ import PosySchema
 /// may see, each once, as a text frame with the `id` to resume from.
 ///
 /// Frames (JSON text):
-/// - `{"type":"stream.open","id":…}` first: the position the stream starts from.
+/// - `{"type":"stream.open","id":…}` first: the position the stream starts from; a courier's also
+///   says how often to send positions (`positionCadenceMs`, docs/protocol.md).
 /// - `{"id":…,"type":"order.assigned","src":"orders","pos":12,"at":…,"data":{…}}` per event.
 /// - `{"type":"stream.reset","id":…,"src":…,"reason":…}` when events cannot be resumed (the source's
 ///   store was reset, or the events were pruned): refetch state over REST, then go on from `id`.
@@ -15,6 +16,8 @@ struct StreamSession {
     let viewer: Viewer
     var cursor: StreamCursor
     let send: @Sendable (String) async throws -> Void
+    /// Told to a courier in `stream.open`: how often to send the positions their app keeps.
+    let positionCadenceMs: Int?
     /// Whether a source could not be reached on the last pass (then the wait has a timeout, to retry).
     var unreachable = false
     /// Events read per source before the others get a turn.
@@ -40,7 +43,12 @@ struct StreamSession {
                 ahead.append(feed.src)
             }
         }
-        try await send(Self.control(type: StreamControlType.open, id: cursor.text))
+        var open = Self.control(type: StreamControlType.open, id: cursor.text)
+        if let positionCadenceMs {
+            open.removeLast()
+            open += ",\"positionCadenceMs\":\(positionCadenceMs)}"
+        }
+        try await send(open)
         for src in ahead {
             try await send(
                 Self.control(
