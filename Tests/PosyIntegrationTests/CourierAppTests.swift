@@ -4,13 +4,20 @@ import Testing
 
 extension Integration {
     /// The courier app in real headless Chromium at a phone's viewport (`Tests/python/courier_app.py`):
-    /// signed in by link, a ride played through the DevTools geolocation override with the network cut
-    /// for part of it, the proof from the fake camera, the shell from the service worker offline. The
-    /// screenshots land in `.build/screenshots/courier`.
+    /// signed in by link, an assignment declined and one accepted against the order's deadline, the
+    /// pickup checklist, the app reopened from the service worker and the phone's kept tasks while the
+    /// gateway is down, a ride played through the DevTools geolocation override with the network cut
+    /// for part of it, the shop's answer to a report live, a voice note with its waveform played back,
+    /// the proof from the fake camera made with no signal, a failed delivery. The screenshots land in
+    /// `.build/screenshots/courier`.
     @Suite(.serialized) struct CourierAppTests {
         @Test(.timeLimit(.minutes(5)))
         func aCourierRunsADeliveryFromThePhone() async throws {
-            let suite = try SuiteTests.Suite("courier-app", environment: ["POSY_MAP_TILES": ""])
+            // The gateway is killed once and stays down 12 s (the app reopens meanwhile); the
+            // server asks for positions every 2 s.
+            let suite = try SuiteTests.Suite(
+                "courier-app", upArgs: ["--rate-limit", "0", "--restart-delay", "12"],
+                environment: ["POSY_MAP_TILES": "", "POSY_POSITION_CADENCE": "2"])
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let base = "http://127.0.0.1:\(suite.httpPort)"
             let signer = try suite.signer()
@@ -36,7 +43,7 @@ extension Integration {
             let config: [String: Any] = [
                 "base": base, "courier_link": link, "courier_id": "k1", "admin": admin, "staff": staff,
                 "customer_token": try signer.mint(sub: "c1", role: .customer, ttl: 900), "customer_id": "c1",
-                "http_port": suite.httpPort,
+                "http_port": suite.httpPort, "cadence_ms": 2000,
                 "screenshots": Harness.packageRoot.appendingPathComponent(".build/screenshots/courier").path,
             ]
             let configPath = "\(suite.dir)/courier.json"

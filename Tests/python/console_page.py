@@ -176,6 +176,16 @@ try:
     manager.execute_script("window.__noReload = 1")
     print("confirmed and assigned from the page")
 
+    # --- The courier declines first: the card goes back to confirmed and the shop is told why.
+    status, body, _ = http("POST", "/v1/orders/%s/decline" % order_id, courier, {"reason": "Flat tyre"})
+    if status != 200 or body.get("state") != "confirmed" or "cardMessage" in body:
+        fail("decline: %s %r" % (status, body))
+    until("back to confirmed", lambda: column_of(manager, order_id) == ["confirmed"])
+    until("the shop is told", lambda: "Flat tyre" in manager.find_element(By.ID, "toast").get_attribute("textContent"))
+    status, body, _ = http("POST", "/v1/orders/%s/assign" % order_id, admin, {"courierId": courier_id})
+    until("assigned again", lambda: column_of(manager, order_id) == ["assigned"])
+    print("a courier's decline shown live with its reason; assigned again")
+
     # --- The courier acts through the API; the board follows without a reload.
     for action, column in (("accept", "assigned"), ("pickup", "pickedUp"), ("depart", "outForDelivery")):
         status, body, _ = http("POST", "/v1/orders/%s/%s" % (order_id, action), courier, {})

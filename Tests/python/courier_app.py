@@ -6,12 +6,16 @@ usage: courier_app.py <config.json>
 config: {"base", "courier_link", "courier_id", "admin", "staff", "customer_token", "customer_id",
 "http_port", "screenshots"}.
 
-Geolocation comes from the DevTools protocol (a recorded ride), the camera from Chromium's fake
-device; part of the ride happens with the network cut. Prints one line per check, a JSON report and
-OK; exits non-zero on the first failure.
+Geolocation comes from the DevTools protocol (a recorded ride), the camera and microphone from
+Chromium's fake devices; part of the ride and the proof happen with the network cut, and the app is
+reopened while the gateway is down (the suite restarts it after 12 s). Prints one line per check, a
+JSON report and OK; exits non-zero on the first failure.
 """
+import datetime
 import json
 import os
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -73,6 +77,41 @@ def order_state(order_id):
     return http("GET", "/v1/orders/" + order_id, cfg["admin"])[1]["state"]
 
 
+def parse_time(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def new_order(**extra):
+    order = {
+        "shopId": "s1", "customer": {"id": cfg["customer_id"], "name": "Mei"},
+        "recipient": {"name": "Mother", "phone": "+86 139 0000 0002", "address": "12 Garden Rd", "lat": HOME[0], "lon": HOME[1]},
+        "items": [{"name": "carnations", "quantity": 12}],
+        "window": {"start": "2030-05-10T10:00:00+08:00", "end": "2030-05-10T12:00:00+08:00"},
+    }
+    order.update(extra)
+    status, created = http("POST", "/v1/orders", cfg["staff"], order)
+    if status != 201:
+        fail("order: %s %r" % (status, created))
+    http("POST", "/v1/orders/%s/confirm" % created["id"], cfg["staff"], {})
+    http("POST", "/v1/orders/%s/assign" % created["id"], cfg["staff"], {"courierId": cfg["courier_id"]})
+    return created
+
+
+def pick_up(order_id):
+    """Opens the task, ticks the pickup checklist (the button waits for it) and taps picked up."""
+    click('#tasks [data-order="%s"]' % order_id)
+    button = until("the pickup step", lambda: driver.find_element(By.CSS_SELECTOR, '[data-act="pickup"]'))
+    if button.is_enabled():
+        fail("picked up was possible before the checklist was ticked")
+    checks = driver.find_elements(By.CSS_SELECTOR, ".checklist [data-check]")
+    for box in checks:
+        box.click()
+    until("picked up enabled", lambda: driver.find_element(By.CSS_SELECTOR, '[data-act="pickup"]').is_enabled())
+    click('[data-act="pickup"]')
+    until("picked up", lambda: order_state(order_id) == "pickedUp")
+    return len(checks)
+
+
 driver = webpage.browser(390, 844)
 try:
     driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["geolocation"]})
@@ -85,41 +124,71 @@ try:
     until("live", lambda: driver.find_element(By.ID, "live").get_attribute("data-state") == "live")
     click("#duty")
     until("on duty on the server", lambda: http("GET", "/v1/shops/s1/couriers", cfg["admin"])[1][0]["onDuty"] is True)
-    print("signed in and on duty")
+    cadence = driver.execute_script("return window.posy.cadence")
+    if cadence != cfg["cadence_ms"]:
+        fail("the app sends positions every %r ms, the server asked for %d" % (cadence, cfg["cadence_ms"]))
+    print("signed in and on duty; positions every %d ms as the server asked" % cadence)
+
+    # --- An assignment the courier cannot take: declined from the alert, with a reason for the shop.
+    declined = new_order()
+    until("the first assignment alert", lambda: driver.find_element(By.ID, "assignment").is_displayed())
+    click("#assignment details.decline summary")
+    driver.find_element(By.ID, "decline-reason").send_keys("Battery low")
+    click("#decline")
+    until("declined", lambda: order_state(declined["id"]) == "confirmed")
+    last = http("GET", "/v1/orders/%s/timeline" % declined["id"], cfg["admin"])[1][-1]
+    if last["detail"] != "declined by courier %s: Battery low" % cfg["courier_id"]:
+        fail("the shop's timeline says %r" % last)
+    if http("GET", "/v1/orders/" + declined["id"], cfg["admin"])[1].get("courierId"):
+        fail("the declined order still has a courier")
+    until("gone from the list", lambda: not driver.find_elements(By.CSS_SELECTOR, '#tasks [data-order="%s"]' % declined["id"]))
+    print("declined with a reason; the order waits for a courier again")
 
     # --- The shop takes an order with a card message and an anonymous sender, assigns it.
-    order = {
-        "shopId": "s1", "customer": {"id": cfg["customer_id"], "name": "Mei"},
-        "recipient": {"name": "Mother", "phone": "+86 139 0000 0002", "address": "12 Garden Rd", "lat": HOME[0], "lon": HOME[1]},
-        "sender": {"name": SENDER, "anonymous": True}, "items": [{"name": "carnations", "quantity": 12}], "cardMessage": CARD,
-        "handling": {"noDoorstep": True, "keepCool": True},
-        "window": {"start": "2030-05-10T10:00:00+08:00", "end": "2030-05-10T12:00:00+08:00"},
-    }
-    status, created = http("POST", "/v1/orders", cfg["staff"], order)
-    if status != 201:
-        fail("order: %s %r" % (status, created))
+    created = new_order(sender={"name": SENDER, "anonymous": True}, cardMessage=CARD, handling={"noDoorstep": True, "keepCool": True})
     order_id = created["id"]
-    http("POST", "/v1/orders/%s/confirm" % order_id, cfg["staff"], {})
-    http("POST", "/v1/orders/%s/assign" % order_id, cfg["staff"], {"courierId": cfg["courier_id"]})
     until("the assignment alert", lambda: driver.find_element(By.ID, "assignment").is_displayed())
-    countdown = until("its countdown", lambda: driver.find_element(By.ID, "countdown").text)
-    if "Accept within" not in countdown:
-        fail("countdown: %r" % countdown)
+    countdown = until("its countdown", lambda: driver.find_element(By.ID, "countdown").get_attribute("data-left") and
+                      driver.find_element(By.ID, "countdown").text)
+    accept_by = http("GET", "/v1/orders/" + order_id, cfg["admin"])[1]["acceptBy"]
+    left = int(driver.find_element(By.ID, "countdown").get_attribute("data-left"))
+    if "Accept within" not in countdown or abs(left - (parse_time(accept_by) - time.time())) > 3:
+        fail("countdown %r (%d s) against the order's acceptBy %s" % (countdown, left, accept_by))
     shot("courier-assignment-phone")
     click("#accept")
     until("accepted", lambda: order_state(order_id) == "accepted")
-    print("assignment alerted (%s), accepted" % countdown)
+    print("assignment alerted (%s, the order's own deadline), accepted" % countdown)
 
-    # --- The task: rules as badges; picked up.
+    # --- The task: rules as badges; the pickup checklist; picked up.
     click('#tasks [data-order="%s"]' % order_id)
     view = until("the task view", lambda: driver.find_element(By.ID, "task-view").text)
     for rule in ("Keep cool", "Never at the door"):
         if rule not in view:
             fail("badge %r missing: %r" % (rule, view))
     shot("courier-task-phone")
-    click('[data-act="pickup"]')
-    until("picked up", lambda: order_state(order_id) == "pickedUp")
-    print("badges shown, picked up")
+    click(".back")
+    ticked = pick_up(order_id)
+    if ticked != 2:
+        fail("the checklist had %d lines, want the carnations and keep-cool" % ticked)
+    print("badges shown; checklist of %d ticked; picked up" % ticked)
+
+    # --- The gateway goes down; the app reopened then shows the kept tasks, and comes back live by itself.
+    until("the service worker", lambda: driver.execute_script("return !!navigator.serviceWorker.controller"), 10)
+    click(".back")
+    pid = subprocess.run(["pgrep", "-f", "posy-gateway .*--http-port %d " % cfg["http_port"]], capture_output=True, text=True).stdout.split()
+    if not pid:
+        fail("no gateway process found")
+    os.kill(int(pid[0]), signal.SIGKILL)
+    until("the gateway down", lambda: http("GET", "/healthz")[0] == 0, 5)
+    driver.refresh()
+    until("the kept tasks with the gateway down", lambda: driver.find_element(By.ID, "kept").is_displayed()
+          and driver.find_elements(By.CSS_SELECTOR, '#tasks [data-order="%s"]' % order_id), 8)
+    shot("courier-kept-phone")
+    until("live again once the gateway is back", lambda: driver.find_element(By.ID, "live").get_attribute("data-state") == "live", 45)
+    if driver.find_element(By.ID, "kept").is_displayed():
+        fail("the no-signal banner stayed after the app went live")
+    print("reopened with the gateway down: the shell from the service worker, the tasks from the phone; live again")
+    click('#tasks [data-order="%s"]' % order_id)
 
     # --- The ride, with the customer's stream listening.
     positions = []
@@ -143,6 +212,7 @@ try:
         lat = SHOP[0] + (HOME[0] - SHOP[0]) * i / steps
         at(lat, SHOP[1])
         if i == offline_from:
+            cut_at = time.time()
             network(False)
             until("the offline banner", lambda: driver.find_element(By.ID, "offline").is_displayed(), 10)
             driver.find_element(By.ID, "chat-text").send_keys("Stuck at the lights, 5 minutes")
@@ -154,6 +224,7 @@ try:
             until("both waiting", lambda: driver.find_element(By.CSS_SELECTOR, "#queue [data-waiting]").get_attribute("data-waiting") == "2")
             shot("courier-offline-phone")
         if i == offline_to:
+            back_at = time.time()
             network(True)
         time.sleep(1.0)
     until("arriving", lambda: order_state(order_id) == "arriving", 30)
@@ -166,6 +237,13 @@ try:
     reports = [e for e in attention["exceptions"] if e["orderId"] == order_id]
     if len(said) != 1 or len(reports) != 1 or reports[0]["kind"] != "traffic":
         fail("after the gap: %d messages, %d reports" % (len(said), len(reports)))
+    if parse_time(said[0]["at"]) > parse_time(reports[0]["openedAt"]):
+        fail("the report arrived before the message queued ahead of it")
+    track = http("GET", "/v1/orders/%s/track" % order_id, cfg["admin"])[1]
+    in_gap = [p for p in track["points"] if cut_at <= parse_time(p["at"]) <= back_at]
+    if len(in_gap) < 3:
+        fail("%d positions taken in the gap reached the store: %r" % (len(in_gap), track))
+    report["positionsInGap"] = len(in_gap)
     timeline = [e["state"] for e in http("GET", "/v1/orders/%s/timeline" % order_id, cfg["admin"])[1]]
     if timeline.count("outForDelivery") != 1 or timeline.count("arriving") != 1:
         fail("timeline: %r" % timeline)
@@ -173,7 +251,13 @@ try:
         fail("the customer saw %d positions" % len(positions))
     report["customerPositions"] = len(positions)
     print("ride: on the way and arriving by geofence; %d positions on the customer's stream; the message and the report "
-          "made offline arrived once" % len(positions))
+          "made offline arrived once, in order; %d positions from the gap in the store" % (len(positions), len(in_gap)))
+
+    # --- The shop answers the report; the courier sees it live in the task.
+    http("POST", "/v1/exceptions/%s/ack" % reports[0]["id"], cfg["staff"], {})
+    until("the shop's answer in the task", lambda: driver.find_element(
+        By.CSS_SELECTOR, '[data-problem="%s"]' % reports[0]["id"]).get_attribute("data-state") == "acknowledged")
+    print("the shop's acknowledgement showed live")
 
     # --- A voice message from the fake microphone, held to talk; the customer gets it with its length.
     webdriver.ActionChains(driver).click_and_hold(driver.find_element(By.ID, "chat-voice")).pause(1.6).release().perform()
@@ -184,11 +268,22 @@ try:
     voice = until("the voice message for the customer", voices, 15)
     if len(voice) != 1 or not 1000 <= voice[0]["media"].get("durationMs", 0) <= 5000:
         fail("voice messages: %r" % voice)
+    wave = voice[0]["media"].get("waveform") or []
+    if not wave or max(wave) != 100 or len(wave) > 32:
+        fail("the voice message's waveform: %r" % wave)
     req = urllib.request.Request(base + "/v1/media/" + voice[0]["media"]["id"], headers={"Authorization": "Bearer " + cfg["customer_token"]})
     with urllib.request.urlopen(req, timeout=10) as r:
         if not r.headers.get("Content-Type", "").startswith("audio/") or len(r.read()) < 1000:
             fail("the voice message's audio for the customer")
-    print("voice: a %d ms message the customer can play" % voice[0]["media"]["durationMs"])
+    note = '#messages [data-kind="voice"] .voice-note[data-media="%s"]' % voice[0]["media"]["id"]
+    until("the voice message in the courier's chat", lambda: driver.find_elements(By.CSS_SELECTOR, note), 10)
+    click(note + " .play")
+    until("it plays", lambda: driver.find_element(By.CSS_SELECTOR, note + " .play").get_attribute("data-playing")
+          or driver.find_element(By.CSS_SELECTOR, note + " .play").get_attribute("data-played"), 10)
+    driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", note)
+    shot("courier-voice-phone")
+    print("voice: a %d ms message with a %d-bar waveform the customer can fetch and the courier plays back"
+          % (voice[0]["media"]["durationMs"], len(wave)))
 
     # --- Proof from the fake camera; the no-doorstep warning first.
     click('[data-act="proof"]')
@@ -200,11 +295,43 @@ try:
     if driver.find_element(By.ID, "proof-warning").is_displayed():
         fail("the warning stayed for a hand-over to the recipient")
     click("#snap")
+    until("the preview", lambda: driver.find_element(By.ID, "proof-preview").is_displayed())
+    # With no signal: the photo is kept on the phone and goes with the proof when it returns.
+    network(False)
     click("#proof-submit")
+    until("kept for later", lambda: driver.find_element(By.ID, "proof-result").get_attribute("data-kept") == "true")
+    time.sleep(1)
+    if order_state(order_id) != "arriving":
+        fail("the order moved while the phone had no signal")
+    network(True)
     result = until("the server's checks", lambda: driver.find_element(By.ID, "proof-result").get_attribute("data-ok") == "true"
-                   and driver.find_element(By.ID, "proof-result").text)
+                   and driver.find_element(By.ID, "proof-result").text, 20)
     until("delivered", lambda: order_state(order_id) == "delivered")
-    print("proof:", result)
+    status, evidence = http("GET", "/v1/orders/%s/evidence" % order_id, cfg["admin"])
+    images = [m for m in evidence.get("media", []) if m["kind"] == "image"] if status == 200 else None
+    if images is None or len(images) != 1 or len(evidence.get("proofs", [])) != 1:
+        fail("evidence after the kept proof: %s, %r images, %r proofs" % (status, images, (evidence or {}).get("proofs")))
+    print("proof made without signal, sent once when it returned:", result)
+    click("#proof [data-close]")
+    click(".back")
+
+    # --- A delivery that cannot be made: failed, with its reason.
+    failing = new_order(items=[{"name": "roses", "quantity": 6}])
+    until("the third assignment alert", lambda: driver.find_element(By.ID, "assignment").is_displayed())
+    click("#accept")
+    until("accepted", lambda: order_state(failing["id"]) == "accepted")
+    pick_up(failing["id"])
+    click('[data-act="depart"]')
+    until("on the way", lambda: order_state(failing["id"]) == "outForDelivery")
+    click("#task-view details.fail summary")
+    Select(driver.find_element(By.CSS_SELECTOR, "#task-view details.fail select")).select_by_value("recipientAbsent")
+    click("#task-view details.fail button.danger")
+    until("failed", lambda: order_state(failing["id"]) == "failed")
+    reason = http("GET", "/v1/orders/" + failing["id"], cfg["admin"])[1].get("failureReason")
+    if reason != "Nobody there":
+        fail("failure reason %r" % reason)
+    click(".back")
+    print("a failed delivery with its reason (%s)" % reason)
 
     # --- Nothing the app received or showed names the card message or the anonymous sender.
     bodies = []
@@ -225,16 +352,7 @@ try:
     report["checkedBodies"] = len(bodies)
     print("no card message or anonymous sender in %d responses and frames" % len(bodies))
 
-    # --- The app opens from the service worker's cache with no network.
-    until("the service worker", lambda: driver.execute_script("return !!navigator.serviceWorker.controller"), 10)
-    click("#proof [data-close]")
-    click(".back")
     shot("courier-tasks-phone")
-    network(False)
-    driver.refresh()
-    until("the shell offline", lambda: driver.find_element(By.ID, "tasks") and driver.find_element(By.ID, "offline").is_displayed(), 10)
-    network(True)
-    print("the shell opened from the cache with no network")
     Select(driver.find_element(By.ID, "lang")).select_by_value("zh-CN")
     until("Chinese", lambda: "我的配送" in driver.find_element(By.TAG_NAME, "body").text)
     shot("courier-tasks-zh-phone")

@@ -1,6 +1,7 @@
 // The live stream (docs/protocol.md, "Stream frames"): one WebSocket that resumes from the last
 // event id after any break, with backoff and jitter; the token travels as a subprotocol, never in
-// the URL. Emits 'state' ('live' | 'offline' | 'ended'), 'event' (durable events), 'push', 'reset'.
+// the URL. Emits 'state' ('live' | 'offline' | 'ended'), 'open' (the `stream.open` frame: what the
+// server asks of this client, e.g. a courier's `positionCadenceMs`), 'event' (durable events), 'push', 'reset'.
 import { refresh, session } from './session.js';
 
 export class LiveStream extends EventTarget {
@@ -65,6 +66,7 @@ export class LiveStream extends EventTarget {
     if (f.type === 'stream.open') {
       this.attempt = 0;
       if (f.id) this.lastId = f.id;
+      this.emit('open', f);
       this.emit('state', 'live');
       return;
     }

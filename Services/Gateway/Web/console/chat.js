@@ -4,6 +4,7 @@ import { api } from '/assets/session.js';
 import { h, clear, chime, toast } from '/assets/dom.js';
 import { t, dateTime } from '/assets/i18n.js';
 import { HoldToTalk } from '/assets/recorder.js';
+import { voiceNote } from '/assets/voice.js';
 
 export class Chat {
   constructor(app) {
@@ -18,8 +19,8 @@ export class Chat {
     this.urls = new Map();
     this.composer.addEventListener('submit', (e) => { e.preventDefault(); this.sendText(); });
     document.getElementById('chat-photo').addEventListener('change', (e) => this.sendPhoto(e.target));
-    new HoldToTalk(document.getElementById('chat-voice'), async (blob, type, durationMs) => {
-      try { const media = await this.upload(blob, type); await this.send({ kind: 'voice', mediaId: media.id, durationMs }); } catch (e) { toast(e.message); }
+    new HoldToTalk(document.getElementById('chat-voice'), async (blob, type, durationMs, waveform) => {
+      try { const media = await this.upload(blob, type); await this.send({ kind: 'voice', mediaId: media.id, durationMs, waveform }); } catch (e) { toast(e.message); }
     }, () => toast(t('chat.noMicrophone')));
   }
 
@@ -85,9 +86,7 @@ export class Chat {
     else if (m.kind === 'system') body.append(h('em', {}, m.text || ''));
     else if (m.kind === 'image' && m.media) { const img = h('img', { alt: t('chat.photo') }); body.append(img); this.load_(m.media.id, (u) => { img.src = u; }); }
     else if (m.kind === 'voice' && m.media) {
-      const audio = h('audio', { controls: true, preload: 'none', 'aria-label': t('chat.voiceMessage') });
-      body.append(audio, h('span', { class: 'muted' }, ' ' + Math.round((m.media.durationMs || 0) / 1000) + ' s'));
-      this.load_(m.media.id, (u) => { audio.src = u; });
+      body.append(voiceNote(m, (id) => api('GET', '/v1/media/' + encodeURIComponent(id), undefined, { raw: true }).then((r) => r.blob())));
     } else body.append(m.text || '');
     return h('li', { class: 'msg ' + (mine ? 'mine' : m.party), dataset: { seq: m.seq, party: m.party } },
       h('span', { class: 'who' }, t('party.' + m.party)), body, h('time', { datetime: m.at }, dateTime(m.at, this.app.zone)));

@@ -2,6 +2,7 @@
 import { api, onSession, refresh, session, signOut } from '/assets/session.js';
 import { LiveStream } from '/assets/stream.js';
 import { language, loadLanguage, setLanguage, t, translate } from '/assets/i18n.js';
+import { toast } from '/assets/dom.js';
 import { Board } from './board.js';
 import { OrderForm } from './form.js';
 import { Detail } from './detail.js';
@@ -117,7 +118,15 @@ app.stream.addEventListener('event', (e) => {
   const d = f.data || {};
   if (f.type.startsWith('order.change.')) problems.change(d);
   else if (f.type === 'order.assignment.unacknowledged') problems.unaccepted(d);
-  else if (f.type.startsWith('order.') && d.order) board.upsert(d.order);
+  else if (f.type.startsWith('order.') && d.order) {
+    board.upsert(d.order);
+    // A courier handed an assignment back: the order needs another courier now.
+    if (f.type === 'order.confirmed' && d.detail?.startsWith('declined by courier')) {
+      const why = d.detail.includes(': ') ? d.detail.slice(d.detail.indexOf(': ') + 2) : '';
+      toast(t('problems.declined', { order: d.order.recipient?.name || d.order.id, why }));
+      problems.alert();
+    }
+  }
   else if (f.type.startsWith('exception.')) problems.exception(d, f.type);
   else if (f.type.startsWith('delivery.') && d.orderId) {
     app.risks.set(d.orderId, { ...d, type: f.type });

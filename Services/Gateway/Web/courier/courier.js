@@ -5,19 +5,23 @@ import { api, onSession, refresh } from '/assets/session.js';
 import { LiveStream } from '/assets/stream.js';
 import { language, loadLanguage, setLanguage, t, translate, time } from '/assets/i18n.js';
 import { h, clear, chime, toast } from '/assets/dom.js';
-import { Outbox } from './outbox.js';
+import { Outbox, kept } from './outbox.js';
 import { HoldToTalk } from '/assets/recorder.js';
+import { voiceNote } from '/assets/voice.js';
 
 const active = ['assigned', 'accepted', 'pickedUp', 'outForDelivery', 'arriving'];
-/** How often kept positions are sent while on duty (a fix is taken whenever the phone has one):
- *  posy-location pushes a courier's position at most every 2 s, so more often buys nothing. */
-const cadence = 3000;
-/** posy-orders' default time to accept an assignment (docs/operations.md, `--accept-timeout`). */
-const acceptWindow = 180_000;
 
 const app = {
   me: null, shop: null, zone: 'UTC', orders: new Map(), open: null, messages: [],
-  stream: new LiveStream(), outbox: new Outbox(), watch: null, lastFix: null, assignedAt: new Map(),
+  stream: new LiveStream(), outbox: new Outbox(), watch: null, lastFix: null,
+  /** How often kept positions are sent: the server says so when the stream opens (`positionCadenceMs`);
+   *  until then 3 s, its default. */
+  cadence: 3000,
+  /** Problems the courier reported, by id, as the shop answers them (from the stream). */
+  problems: new Map(),
+  /** Pickup checklist ticks, by order. */
+  checked: new Map(),
+  started: false,
 };
 window.posy = app; // the page's state for tests and the browser's console; no secrets
 
@@ -29,13 +33,53 @@ langSelect.value = language();
 langSelect.addEventListener('change', async () => { await setLanguage(langSelect.value); render(); });
 
 onSession((s) => { if (!s) ended(); });
-const session = await refresh().catch(() => null);
-if (!session) {
-  // No signal: the shell still opens from the cache; what is kept waits.
-  if (!navigator.onLine) setLive('offline'); else ended();
-} else {
-  if (session.person.role !== 'courier') location.replace('/console/');
-  await start(session);
+
+let booting = false;
+async function boot() {
+  if (booting) return;
+  booting = true;
+  try { await bootOnce(); } finally { booting = false; }
+}
+
+async function bootOnce() {
+  let session = null;
+  let unreachable = false;
+  try { session = await refresh(); } catch { unreachable = true; }
+  if (session) {
+    if (session.person.role !== 'courier') { location.replace('/console/'); return; }
+    try { await start(session); return; } catch { unreachable = true; }
+  }
+  if (unreachable || !navigator.onLine) {
+    // No signal: the shell opens from the service worker's cache, the tasks from what was kept.
+    setLive('offline');
+    await restore();
+    // The phone may say it is online while the gateway is out of reach: ask again now and then.
+    setTimeout(() => { if (!app.started) boot(); }, 5000 + Math.random() * 5000);
+  } else {
+    ended();
+  }
+}
+
+/** The last known tasks, courier record and shop, as kept on this phone. */
+async function restore() {
+  const state = await kept.get('state').catch(() => null);
+  if (!state || app.started) return;
+  app.shop = state.shop;
+  app.zone = state.shop?.timeZone || 'UTC';
+  app.me = state.me;
+  app.orders = new Map(state.orders.map((o) => [o.id, o]));
+  document.getElementById('duty').checked = !!app.me?.onDuty;
+  document.getElementById('kept').hidden = false;
+  document.getElementById('kept').textContent = t('courier.keptSince', { at: time(state.at, app.zone) });
+  render();
+  track();  // positions taken now are kept and sent once the signal is back
+}
+
+/** Keeps what the app knows for the next start without signal: the courier's own active tasks only. */
+function keep() {
+  if (!app.started) return;
+  const orders = [...app.orders.values()].filter((o) => active.includes(o.state));
+  kept.put('state', { at: new Date().toISOString(), shop: app.shop, me: app.me, orders }).catch(() => {});
 }
 
 async function start(s) {
@@ -43,20 +87,25 @@ async function start(s) {
   const [shopInfo, me, page] = await Promise.all([
     api('GET', '/v1/shops/' + shop), api('GET', '/v1/shops/' + shop + '/couriers'), api('GET', '/v1/orders?limit=200'),
   ]);
+  app.started = true;
+  document.getElementById('kept').hidden = true;
   app.shop = shopInfo;
   app.zone = shopInfo.timeZone;
   app.me = me[0];
-  for (const o of page.items) app.orders.set(o.id, o);
+  app.orders = new Map(page.items.map((o) => [o.id, o]));
   document.getElementById('duty').checked = !!app.me?.onDuty;
   app.outbox.stream = app.stream;
   app.stream.addEventListener('state', (e) => { setLive(e.detail); if (e.detail === 'ended') ended(); if (e.detail === 'live') app.outbox.drain(); });
+  app.stream.addEventListener('open', (e) => setCadence(e.detail.positionCadenceMs));
   app.stream.addEventListener('event', (e) => onEvent(e.detail));
   app.stream.addEventListener('push', (e) => onPush(e.detail));
   app.stream.addEventListener('reset', () => reload());
   app.stream.start();
   render();
+  keep();
   track();
   for (const o of app.orders.values()) if (o.state === 'assigned') offer(o);
+  app.outbox.drain();
 }
 
 async function reload() {
@@ -64,6 +113,7 @@ async function reload() {
   if (!page) return;
   app.orders = new Map(page.items.map((o) => [o.id, o]));
   render();
+  keep();
 }
 
 function setLive(state) {
@@ -77,6 +127,8 @@ function ended() {
   document.getElementById('ended').hidden = false;
   app.stream.stop();
   setLive('ended');
+  // Signed out or removed: the customers' addresses and phones kept for offline use go too.
+  kept.clear().catch(() => {});
 }
 
 // --- Duty and positions -------------------------------------------------------------------------
@@ -97,12 +149,19 @@ function track() {
   const on = !!app.me?.onDuty;
   if (on && app.watch === null && navigator.geolocation) {
     app.watch = navigator.geolocation.watchPosition((p) => fix(p), () => {}, { enableHighAccuracy: true, maximumAge: 2000 });
-    app.timer = setInterval(() => app.outbox.drain(), cadence);
+    app.timer = setInterval(() => app.outbox.drain(), app.cadence);
   } else if (!on && app.watch !== null) {
     navigator.geolocation.clearWatch(app.watch);
     clearInterval(app.timer);
     app.watch = null;
   }
+}
+
+/** The server's cadence (`stream.open`); anything outside 1 s…5 min is ignored as nonsense. */
+function setCadence(ms) {
+  if (!Number.isFinite(ms) || ms < 1000 || ms > 300_000 || ms === app.cadence) return;
+  app.cadence = ms;
+  if (app.watch !== null) { clearInterval(app.timer); app.timer = setInterval(() => app.outbox.drain(), ms); }
 }
 
 function fix(p) {
@@ -123,13 +182,17 @@ function onEvent(f) {
   if (f.type.startsWith('order.') && d.order) {
     const before = app.orders.get(d.order.id);
     app.orders.set(d.order.id, d.order);
-    if (d.order.state === 'assigned' && d.order.courierId === app.me?.id && before?.state !== 'assigned') {
-      app.assignedAt.set(d.order.id, Date.parse(f.at || d.at) || Date.now());
-      offer(d.order);
-    }
+    if (d.order.state === 'assigned' && d.order.courierId === app.me?.id && before?.state !== 'assigned') offer(d.order);
     render();
-  } else if (f.type.startsWith('exception.') && app.open === d.orderId) {
-    toast(t('courier.shopAnswered', { state: t('problems.state.' + d.state) }));
+    keep();
+  } else if (f.type.startsWith('exception.') && d.id) {
+    const before = app.problems.get(d.id);
+    app.problems.set(d.id, d);
+    if (before && before.state !== d.state && d.state !== 'open') {
+      toast(t('courier.shopAnswered', { state: t('problems.state.' + d.state) }));
+      chime();
+    }
+    if (app.open === d.orderId) renderTask();
   }
 }
 
@@ -148,18 +211,28 @@ function onPush(f) {
 let countdown;
 function offer(o) {
   const dialog = document.getElementById('assignment');
-  const started = app.assignedAt.get(o.id) || Date.parse(o.updatedAt) || Date.now();
+  // The deadline is the order's own (`acceptBy`, posy-orders' `--accept-timeout`), not a guess.
+  const deadline = Date.parse(o.acceptBy) || null;
   clear(document.getElementById('assignment-body')).append(summary(o));
   chime();
   navigator.vibrate?.([200, 100, 200]);
   clearInterval(countdown);
+  const el = document.getElementById('countdown');
   const tick = () => {
-    const left = Math.max(0, Math.round((started + acceptWindow - Date.now()) / 1000));
-    document.getElementById('countdown').textContent = t('courier.acceptWithin', { s: left });
+    if (!deadline) { el.textContent = ''; return; }
+    const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    el.dataset.left = left;
+    el.textContent = left > 0 ? t('courier.acceptWithin', { s: left }) : t('courier.acceptLate');
   };
   tick();
   countdown = setInterval(tick, 1000);
+  const reason = document.getElementById('decline-reason');
+  reason.value = '';
   document.getElementById('accept').onclick = () => { dialog.close(); tap(o, 'accept', 'accepted'); };
+  document.getElementById('decline').onclick = () => {
+    dialog.close();
+    tap(o, 'decline', 'confirmed', reason.value.trim() ? { reason: reason.value.trim() } : {});
+  };
   document.getElementById('later').onclick = () => dialog.close();
   dialog.addEventListener('close', () => clearInterval(countdown), { once: true });
   if (!dialog.open) dialog.showModal();
@@ -231,14 +304,38 @@ function renderTask() {
   const dest = r.lat != null ? r.lat + ',' + r.lon : '';
   const actions = h('div', { class: 'steps' });
   const step = (action, target, label) => h('button', { type: 'button', class: 'primary big', dataset: { act: action }, onclick: () => tap(o, action, target) }, label);
-  if (o.state === 'assigned') actions.append(step('accept', 'accepted', t('courier.accept')));
-  if (o.state === 'accepted') actions.append(step('pickup', 'pickedUp', t('courier.pickedUp')));
+  if (o.state === 'assigned') {
+    actions.append(step('accept', 'accepted', t('courier.accept')),
+      h('button', { type: 'button', class: 'big', dataset: { act: 'decline' }, onclick: () => offer(o) }, t('courier.decline')));
+  }
+  if (o.state === 'accepted') {
+    // The pickup checklist: every item, and the handling the flowers need, ticked before leaving.
+    const list = checklist(o);
+    const ticks = app.checked.get(o.id) || new Set();
+    const pickup = step('pickup', 'pickedUp', t('courier.pickedUp'));
+    pickup.disabled = list.some(([key]) => !ticks.has(key));
+    actions.append(h('fieldset', { class: 'checklist' }, h('legend', {}, t('courier.checklist')),
+      list.map(([key, label]) => h('label', {}, h('input', { type: 'checkbox', dataset: { check: key }, checked: ticks.has(key),
+        onchange: (e) => {
+          if (e.target.checked) ticks.add(key); else ticks.delete(key);
+          app.checked.set(o.id, ticks);
+          pickup.disabled = list.some(([k]) => !ticks.has(k));
+        } }), ' ', label))), pickup);
+  }
   if (o.state === 'pickedUp') actions.append(step('depart', 'outForDelivery', t('courier.onMyWay')));
   if (['outForDelivery', 'arriving'].includes(o.state)) {
     actions.append(h('button', { type: 'button', class: 'primary big', dataset: { act: 'proof' }, onclick: () => proof(o) }, t('courier.deliver')));
   }
   if (['accepted', 'pickedUp', 'outForDelivery', 'arriving'].includes(o.state)) {
     actions.append(h('button', { type: 'button', class: 'big', dataset: { act: 'problem' }, onclick: () => problem(o) }, t('courier.reportProblem')));
+  }
+  if (o.state === 'accepted') {
+    // Not yet picked up: the courier can still hand the order back to the shop for another courier.
+    const why = h('input', { autocomplete: 'off', maxlength: '500', 'aria-label': t('courier.declineReason'), placeholder: t('courier.declineReason') });
+    actions.append(h('details', { class: 'fail' }, h('summary', {}, t('courier.handBack')), why,
+      h('button', { type: 'button', class: 'danger', dataset: { act: 'decline' }, onclick: () => tap(o, 'decline', 'confirmed', why.value.trim() ? { reason: why.value.trim() } : {}) }, t('courier.decline'))));
+  }
+  if (['pickedUp', 'outForDelivery', 'arriving'].includes(o.state)) {
     const reason = h('select', { 'aria-label': t('courier.failReason') }, ['recipientAbsent', 'refused', 'addressWrong', 'damaged', 'other'].map((k) => h('option', { value: k }, t('courier.fail.' + k))));
     actions.append(h('details', { class: 'fail' }, h('summary', {}, t('courier.cannotDeliver')), reason,
       h('button', { type: 'button', class: 'danger', onclick: () => tap(o, 'fail', 'failed', { reason: t('courier.fail.' + reason.value) }) }, t('courier.confirmFail'))));
@@ -260,6 +357,7 @@ function renderTask() {
       dest ? h('a', { class: 'button', href: 'https://www.openstreetmap.org/?mlat=' + r.lat + '&mlon=' + r.lon + '#map=17/' + r.lat + '/' + r.lon, rel: 'noreferrer', target: '_blank' }, t('courier.map')) : null,
       r.phone && !o.surprise ? h('a', { class: 'button', href: 'tel:' + r.phone.replace(/[^\d+]/g, '') }, t('courier.call')) : null),
     actions,
+    problemsOf(o),
     h('section', { class: 'chat' }, h('h2', {}, t('nav.chat')), h('ol', { id: 'messages', class: 'messages', 'aria-live': 'polite' }),
       h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); say(o); } },
         h('input', { id: 'chat-text', autocomplete: 'off', 'aria-label': t('chat.message'), placeholder: t('chat.placeholder') }),
@@ -267,9 +365,28 @@ function renderTask() {
         h('button', { type: 'submit', class: 'primary' }, t('chat.send'))))].filter(Boolean));
   // A redraw while the courier holds the button ends that recording (and sends it) first.
   app.talk?.stop();
-  app.talk = new HoldToTalk(document.getElementById('chat-voice'), (blob, type, durationMs) => voice(o, blob, type, durationMs),
+  app.talk = new HoldToTalk(document.getElementById('chat-voice'), (blob, type, durationMs, waveform) => voice(o, blob, durationMs, waveform),
     () => toast(t('chat.noMicrophone')));
   renderChat();
+}
+
+/** What to check before leaving the shop: each item, and the handling rules that need doing. */
+function checklist(o) {
+  const list = o.items.map((i, n) => ['item' + n, i.quantity + ' × ' + i.name]);
+  if (o.handling?.keepCool) list.push(['cool', t('courier.check.cool')]);
+  if (o.handling?.needsWater) list.push(['water', t('courier.check.water')]);
+  if (o.handling?.fragile) list.push(['fragile', t('courier.check.fragile')]);
+  return list;
+}
+
+/** The problems reported on this order and the shop's answer to each, live. */
+function problemsOf(o) {
+  const mine = [...app.problems.values()].filter((p) => p.orderId === o.id);
+  if (!mine.length) return null;
+  return h('section', { class: 'problems' }, h('h2', {}, t('courier.problems')),
+    h('ul', { class: 'list' }, mine.map((p) => h('li', { dataset: { problem: p.id, state: p.state } },
+      h('strong', {}, t('exception.' + p.kind)), ' — ', h('span', { class: 'state' }, t('problems.state.' + p.state)),
+      p.resolutionNote ? h('p', { class: 'muted' }, p.resolutionNote) : null))));
 }
 
 // --- Chat -------------------------------------------------------------------------------------------
@@ -281,14 +398,23 @@ async function loadChat() {
   if (page && app.open === o.id) { app.messages = page.messages; renderChat(); }
 }
 
+const loadMedia = (id) => api('GET', '/v1/media/' + encodeURIComponent(id), undefined, { raw: true }).then((r) => {
+  if (!r.ok) throw new Error(String(r.status));
+  return r.blob();
+});
+
 function renderChat() {
   const el = document.getElementById('messages');
   if (!el) return;
   clear(el);
   for (const m of app.messages) {
-    el.append(h('li', { class: 'msg ' + (m.senderId === app.me?.id ? 'mine' : m.party), dataset: { seq: m.seq } },
-      h('span', { class: 'who' }, t('party.' + m.party)), m.recalledAt ? h('em', {}, t('chat.recalled')) : (m.text || (m.kind === 'voice' ? '🎤' : m.kind === 'image' ? '📷' : '')),
-      h('time', { datetime: m.at }, time(m.at, app.zone))));
+    let body;
+    if (m.recalledAt) body = h('em', {}, t('chat.recalled'));
+    else if (m.kind === 'voice' && m.media) body = voiceNote(m, loadMedia);
+    else if (m.kind === 'voice') body = h('span', { class: 'muted' }, '🎤 ' + t('courier.waitingToSend'));
+    else body = m.text || (m.kind === 'image' ? '📷' : '');
+    el.append(h('li', { class: 'msg ' + (m.senderId === app.me?.id ? 'mine' : m.party), dataset: { seq: m.seq, kind: m.kind } },
+      h('span', { class: 'who' }, t('party.' + m.party)), body, h('time', { datetime: m.at }, time(m.at, app.zone))));
   }
 }
 
@@ -299,28 +425,38 @@ function say(o) {
   const id = crypto.randomUUID();
   app.outbox.add({ id, kind: 'http', method: 'POST', path: '/v1/conversations/' + encodeURIComponent(o.conversationId) + '/messages',
     body: { clientMsgId: id, kind: 'text', text }, label: t('courier.message') });
-  app.messages.push({ seq: Number.MAX_SAFE_INTEGER, senderId: app.me.id, party: 'courier', text, at: new Date().toISOString(), pending: true });
+  app.messages.push({ seq: Number.MAX_SAFE_INTEGER, clientMsgId: id, senderId: app.me.id, party: 'courier', kind: 'text', text, at: new Date().toISOString(), pending: true });
   input.value = '';
   renderChat();
 }
 
-/** A voice message: the recording is uploaded now (it needs the connection), the message then goes
- *  through the outbox like any other. */
-async function voice(o, blob, type, durationMs) {
-  try {
-    const media = await upload(blob, o);
-    const id = crypto.randomUUID();
-    app.outbox.add({ id, kind: 'http', method: 'POST', path: '/v1/conversations/' + encodeURIComponent(o.conversationId) + '/messages',
-      body: { clientMsgId: id, kind: 'voice', mediaId: media.id, durationMs }, label: t('chat.voiceMessage') });
-  } catch (e) {
-    toast(e.message);
-  }
+/** A voice message goes through the outbox with its recording: uploaded, then sent, when there is signal. */
+function voice(o, blob, durationMs, waveform) {
+  const id = crypto.randomUUID();
+  app.outbox.add({ id, kind: 'http', method: 'POST', path: '/v1/conversations/' + encodeURIComponent(o.conversationId) + '/messages',
+    body: { clientMsgId: id, kind: 'voice', durationMs, waveform }, file: { blob, field: 'mediaId' }, orderId: o.id,
+    label: t('chat.voiceMessage') });
+  app.messages.push({ seq: Number.MAX_SAFE_INTEGER, clientMsgId: id, senderId: app.me.id, party: 'courier', kind: 'voice', at: new Date().toISOString(), pending: true });
+  renderChat();
 }
 
 app.outbox.addEventListener('sent', (e) => {
-  const m = e.detail.reply?.message;
+  const { item, reply } = e.detail;
+  if (item.target === 'confirmed') {
+    // Declined: the order is no longer this courier's.
+    app.orders.delete(item.orderId);
+    if (app.open === item.orderId) closeTask();
+    render();
+    keep();
+    return;
+  }
+  if (reply && item.path?.endsWith('/exceptions')) {
+    app.problems.set(reply.id, reply);  // a problem report: the shop's answers follow on the stream
+    if (app.open === reply.orderId) renderTask();
+  }
+  const m = reply?.message;
   if (!m) return;
-  app.messages = app.messages.filter((x) => !x.pending || x.text !== m.text);
+  app.messages = app.messages.filter((x) => !x.pending || (x.clientMsgId ? x.clientMsgId !== m.clientMsgId : x.text !== m.text));
   if (!app.messages.some((x) => x.seq === m.seq)) app.messages.push(m);
   app.messages.sort((a, b) => a.seq - b.seq);
   renderChat();
@@ -335,16 +471,14 @@ function problem(o) {
   const photo = document.getElementById('problem-photo');
   note.value = '';
   photo.value = '';
-  clear(document.getElementById('problem-kinds')).append(...kinds.map((k) => h('button', { type: 'button', class: 'big', dataset: { kind: k }, onclick: async () => {
+  clear(document.getElementById('problem-kinds')).append(...kinds.map((k) => h('button', { type: 'button', class: 'big', dataset: { kind: k }, onclick: () => {
     dialog.close();
-    const mediaIds = [];
-    if (photo.files[0]) {
-      try { mediaIds.push((await upload(photo.files[0], o)).id); } catch { toast(t('courier.photoLater')); }
-    }
     const id = crypto.randomUUID();
+    const file = photo.files[0];
+    // The photo goes with the report through the outbox: uploaded first when there is signal.
     app.outbox.add({ id, kind: 'http', method: 'POST', path: '/v1/orders/' + encodeURIComponent(o.id) + '/exceptions',
-      body: { kind: k, note: note.value.trim() || undefined, clientId: id, mediaIds: mediaIds.length ? mediaIds : undefined,
-        lat: app.lastFix?.lat, lon: app.lastFix?.lon }, label: t('exception.' + k) });
+      body: { kind: k, note: note.value.trim() || undefined, clientId: id, lat: app.lastFix?.lat, lon: app.lastFix?.lon },
+      file: file ? { blob: file, field: 'mediaIds', many: true } : undefined, orderId: o.id, label: t('exception.' + k) });
   } }, t('exception.' + k))));
   dialog.showModal();
 }
@@ -353,23 +487,33 @@ for (const b of document.querySelectorAll('dialog [data-close]')) b.addEventList
 
 // --- Proof of delivery ------------------------------------------------------------------------------
 
-/** Uploads a photo for the order with progress; resolves with the media record. */
-function upload(blob, o, progress) {
-  return new Promise((resolve, reject) => {
-    refresh().then((s) => {
-      const x = new XMLHttpRequest();
-      x.open('POST', '/v1/media?orderId=' + encodeURIComponent(o.id));
-      x.setRequestHeader('Authorization', 'Bearer ' + s.accessToken);
-      x.setRequestHeader('Content-Type', blob.type || 'image/jpeg');
-      x.upload.onprogress = (e) => progress?.(e.loaded / (e.total || 1));
-      x.onload = () => (x.status === 201 ? resolve(JSON.parse(x.responseText)) : reject(new Error(JSON.parse(x.responseText || '{}').message || x.status)));
-      x.onerror = () => reject(new Error(t('courier.noSignal')));
-      x.send(blob);
-    }, reject);
-  });
-}
-
 let shot = null;
+/** The proof being sent from the open dialog: its outbox id and where its progress and result show. */
+let proofWatch = null;
+app.outbox.addEventListener('progress', (e) => {
+  if (e.detail.id !== proofWatch?.id) return;
+  const bar = document.getElementById('proof-progress');
+  bar.hidden = false;
+  bar.value = e.detail.progress;
+});
+app.outbox.addEventListener('sent', (e) => {
+  if (e.detail.item.id !== proofWatch?.id) return;
+  const { result } = proofWatch;
+  document.getElementById('proof-progress').hidden = true;
+  const checks = e.detail.reply?.checks || {};
+  result.textContent = t('courier.proofTaken', { m: Math.round(checks.distanceMeters ?? 0) }) + (checks.late ? ' · ' + t('courier.late', { n: checks.lateMinutes }) : '');
+  result.dataset.ok = 'true';
+  delete result.dataset.kept;
+});
+app.outbox.addEventListener('refused', (e) => {
+  if (e.detail.item.id !== proofWatch?.id) return;
+  const { result, submit } = proofWatch;
+  document.getElementById('proof-progress').hidden = true;
+  result.textContent = e.detail.reason + ' — ' + t('courier.tryAgain');
+  delete result.dataset.kept;
+  submit.disabled = false;
+});
+
 function proof(o) {
   const dialog = document.getElementById('proof');
   const video = document.getElementById('camera');
@@ -379,9 +523,12 @@ function proof(o) {
   const warning = document.getElementById('proof-warning');
   const result = document.getElementById('proof-result');
   shot = null;
+  proofWatch = null;
   submit.disabled = true;
   preview.hidden = true;
   result.textContent = '';
+  delete result.dataset.ok;
+  delete result.dataset.kept;
   warning.hidden = true;
   let stream = null;
   const stop = () => { stream?.getTracks().forEach((tr) => tr.stop()); video.hidden = true; };
@@ -414,26 +561,18 @@ function proof(o) {
     if (!shot) return;
     if (!warning.hidden && !confirm(t('courier.noDoorstepConfirm'))) return;
     submit.disabled = true;
-    const bar = document.getElementById('proof-progress');
-    bar.hidden = false;
-    try {
-      const media = await upload(shot, o, (p) => { bar.value = p; });
-      const detail = document.getElementById('handed-detail').value.trim();
-      const kind = handed.value;
-      const reply = await api('POST', '/v1/orders/' + encodeURIComponent(o.id) + '/proof', {
-        photoIds: [media.id], lat: app.lastFix?.lat ?? o.recipient?.lat, lon: app.lastFix?.lon ?? o.recipient?.lon,
-        accuracy: app.lastFix?.accuracy ?? 50,
+    const detail = document.getElementById('handed-detail').value.trim();
+    const kind = handed.value;
+    // Through the outbox like every other step: with no signal the photo waits on the phone and
+    // goes, with its proof, when the signal returns (docs/architecture.md, "Web faces").
+    const id = await app.outbox.add({ kind: 'http', method: 'POST', path: '/v1/orders/' + encodeURIComponent(o.id) + '/proof',
+      body: {
+        lat: app.lastFix?.lat ?? o.recipient?.lat, lon: app.lastFix?.lon ?? o.recipient?.lon, accuracy: app.lastFix?.accuracy ?? 50,
         handedTo: { kind, name: kind === 'neighbour' || kind === 'recipient' ? detail || undefined : undefined, description: kind === 'safePlace' || kind === 'reception' ? detail || undefined : undefined },
-      });
-      const checks = reply.checks || {};
-      result.textContent = t('courier.proofTaken', { m: Math.round(checks.distanceMeters ?? 0) }) + (checks.late ? ' · ' + t('courier.late', { n: checks.lateMinutes }) : '');
-      result.dataset.ok = 'true';
-    } catch (e) {
-      result.textContent = e.message + ' — ' + t('courier.tryAgain');
-      submit.disabled = false;
-    } finally {
-      bar.hidden = true;
-    }
+      },
+      file: { blob: shot, field: 'photoIds', many: true }, orderId: o.id, target: 'delivered', label: t('courier.proof') });
+    proofWatch = { id, submit, result };
+    if (!navigator.onLine) { result.textContent = t('courier.proofKept'); result.dataset.kept = 'true'; }
   };
   dialog.addEventListener('close', stop, { once: true });
   dialog.showModal();
@@ -459,4 +598,8 @@ app.outbox.addEventListener('change', async () => {
   }
 });
 app.outbox.changed();
-app.outbox.drain();
+
+// Last, once every module-level binding above exists: start (or restore what was kept, with no signal).
+await boot();
+// Opened with no signal: what was kept is on screen; the app starts for real when the signal returns.
+addEventListener('online', () => { if (!app.started) boot(); });
