@@ -119,14 +119,15 @@ public struct ConsoleBenchCommand: AsyncParsableCommand {
         return f.string(from: Date())
     }
 
-    /// The browser driver: in the current directory's checkout, or the one this executable was built in.
-    static func script() -> String? {
-        var candidates = ["Tests/python/console_bench.py"]
+    /// A browser driver in `Tests/python`: in the current directory's checkout, or the one this
+    /// executable was built in.
+    static func script(named name: String = "console_bench.py") -> String? {
+        var candidates = ["Tests/python/\(name)"]
         if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
             for _ in 0..<4 {
                 url = url.deletingLastPathComponent()
-                candidates.append(url.appendingPathComponent("Tests/python/console_bench.py").path)
+                candidates.append(url.appendingPathComponent("Tests/python/\(name)").path)
             }
         }
         return candidates.first { FileManager.default.fileExists(atPath: $0) }
