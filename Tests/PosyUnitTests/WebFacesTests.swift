@@ -250,7 +250,7 @@ import Testing
             "col.": ["new", "confirmed", "assigned", "pickedUp", "outForDelivery", "arriving", "delivered", "problems"],
             "live.": ["live", "offline", "connecting", "ended"],
             // The courier app's steps and reasons (courier.js).
-            "courier.action.": ["accept", "pickup", "depart", "fail"],
+            "courier.action.": ["accept", "decline", "pickup", "depart", "arrive", "fail"],
             "courier.fail.": ["recipientAbsent", "refused", "addressWrong", "damaged", "other"],
             // The new-order form's fields (form.js): the API's field paths.
             "field.": [

@@ -323,6 +323,9 @@ try:
     pick_up(failing["id"])
     click('[data-act="depart"]')
     until("on the way", lambda: order_state(failing["id"]) == "outForDelivery")
+    # Inside a building no fix says "arriving": the courier says it.
+    click('[data-act="arrive"]')
+    until("at the door", lambda: order_state(failing["id"]) == "arriving")
     click("#task-view details.fail summary")
     Select(driver.find_element(By.CSS_SELECTOR, "#task-view details.fail select")).select_by_value("recipientAbsent")
     click("#task-view details.fail button.danger")
@@ -331,7 +334,7 @@ try:
     if reason != "Nobody there":
         fail("failure reason %r" % reason)
     click(".back")
-    print("a failed delivery with its reason (%s)" % reason)
+    print("at the door by the courier's word, then a failed delivery with its reason (%s)" % reason)
 
     # --- Nothing the app received or showed names the card message or the anonymous sender.
     bodies = []

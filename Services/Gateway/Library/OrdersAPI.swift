@@ -44,6 +44,7 @@ struct OrdersAPI {
     static let actions: [(String, OrderState)] = [
         ("confirm", .confirmed), ("assign", .assigned), ("accept", .accepted), ("pickup", .pickedUp),
         ("depart", .outForDelivery), ("cancel", .cancelled), ("fail", .failed), ("decline", .confirmed),
+        ("arrive", .arriving),
     ]
 
     let api: APIContext

@@ -12,9 +12,10 @@ import PosySchema
 /// returned  ← pickedUp, outForDelivery, arriving, failed      (the courier or staff)
 /// ```
 ///
-/// `arriving` comes from location's geofence and `delivered` from a proof of delivery, so only
-/// services may set them; `outForDelivery` may also come from location (leaving the shop's geofence);
-/// `completed` comes from the customer's confirmation or its deadline (receipts).
+/// `arriving` comes from location's geofence, or from the assigned courier at a door no fix reaches
+/// (indoors, a gate); `delivered` comes from a proof of delivery, so only receipts sets it;
+/// `outForDelivery` may also come from location (leaving the shop's geofence); `completed` comes
+/// from the customer's confirmation or its deadline (receipts).
 public enum OrderLifecycle {
     /// The states each state may move to.
     public static let next: [OrderState: Set<OrderState>] = [
@@ -73,7 +74,8 @@ public enum OrderLifecycle {
             case .accepted: return assignedCourier
             case .pickedUp, .outForDelivery, .failed, .returned: return assignedCourier || staffOfShop
             case .cancelled: return staffOfShop || (ownCustomer && order.state == .placed)
-            case .arriving, .delivered, .completed: return false
+            case .arriving: return assignedCourier
+            case .delivered, .completed: return false
             case .placed: return false
             }
         }

@@ -326,6 +326,8 @@ function renderTask() {
   if (['outForDelivery', 'arriving'].includes(o.state)) {
     actions.append(h('button', { type: 'button', class: 'primary big', dataset: { act: 'proof' }, onclick: () => proof(o) }, t('courier.deliver')));
   }
+  // The geofence says "arriving" by itself; where no fix reaches (indoors, a gate) the courier says it.
+  if (o.state === 'outForDelivery') actions.append(h('button', { type: 'button', class: 'big', dataset: { act: 'arrive' }, onclick: () => tap(o, 'arrive', 'arriving') }, t('courier.atTheDoor')));
   if (['accepted', 'pickedUp', 'outForDelivery', 'arriving'].includes(o.state)) {
     actions.append(h('button', { type: 'button', class: 'big', dataset: { act: 'problem' }, onclick: () => problem(o) }, t('courier.reportProblem')));
   }
