@@ -294,6 +294,28 @@ import Testing
         #expect(s.pushes("order.position", to: "to.c1.").count == 4)
     }
 
+    /// A courier standing still when the order goes out (waiting at the lights): the customer gets
+    /// that position once, not only after the next 10 m.
+    @Test func aCustomerGetsTheFirstPositionOfTheirOrderStandingStill() async throws {
+        var config = LocationConfig()
+        config.pushInterval = 2
+        config.pushDistance = 10
+        let s = try await Station(config: config)
+        try await s.order(.pickedUp)
+        try await s.at(north: 300)
+        try await s.order(.outForDelivery)
+        try await s.at(north: 300)
+        #expect(s.pushes("order.position", to: "to.c1.").count == 0, "not within 2 s of the last push")
+        s.wait(3)
+        try await s.at(north: 300)
+        #expect(s.pushes("order.position", to: "to.c1.").count == 1)
+        for _ in 0..<5 {
+            s.wait(3)
+            try await s.at(north: 300)
+        }
+        #expect(s.pushes("order.position", to: "to.c1.").count == 1, "standing still: once")
+    }
+
     @Test func delayRiskOncePerCrossingAndAgainWhenTenMinutesWorse() async throws {
         let s = try await Station()
         // The window ends 20 min from now; 1.6 km to go by bike is about 11 min with the hand-over.

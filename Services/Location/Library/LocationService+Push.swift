@@ -3,18 +3,25 @@ import PosySchema
 
 extension LocationService {
     /// Publishes live positions: at most one per courier every `pushInterval` (service clock) and
-    /// only after a move of more than `pushDistance` since the last one pushed. Staff of the shop get
+    /// only after a move of more than `pushDistance` since the last one pushed — or, standing still,
+    /// when an order just went out and its customer has had no position yet (a courier waiting at
+    /// the lights right after leaving would otherwise be missing from their map). Staff of the shop get
     /// `courier.position` on the shop's topic; each customer of an order out for delivery gets
     /// `order.position` (a ``TrackingView``) on their own topic, for the customer role only.
     func send(_ positions: [LivePosition], now: Date) {
         for p in positions {
+            let orders = Set(p.customers.map(\.view.orderId))
             let due = pushed.withLock { marks -> Bool in
                 if let m = marks[p.courier.courierId ?? ""] {
-                    guard now.timeIntervalSince(m.at) >= config.pushInterval,
-                        Geo.distance(lat1: m.lat, lon1: m.lon, lat2: p.courier.lat, lon2: p.courier.lon) > config.pushDistance
-                    else { return false }
+                    let moved = Geo.distance(lat1: m.lat, lon1: m.lon, lat2: p.courier.lat, lon2: p.courier.lon) > config.pushDistance
+                    guard now.timeIntervalSince(m.at) >= config.pushInterval, moved || !orders.isSubset(of: m.shared) else { return false }
+                    if !moved {
+                        marks[p.courier.courierId ?? ""]?.at = now
+                        marks[p.courier.courierId ?? ""]?.shared.formUnion(orders)
+                        return true
+                    }
                 }
-                marks[p.courier.courierId ?? ""] = PushMark(at: now, lat: p.courier.lat, lon: p.courier.lon)
+                marks[p.courier.courierId ?? ""] = PushMark(at: now, lat: p.courier.lat, lon: p.courier.lon, shared: orders)
                 return true
             }
             guard due else {

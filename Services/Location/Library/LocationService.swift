@@ -29,6 +29,8 @@ public final class LocationService: Sendable {
         var at: Date
         var lat: Double
         var lon: Double
+        /// Orders whose customers got this courier's position since it was last pushed for a move.
+        var shared: Set<String> = []
     }
 
     public init(
