@@ -167,6 +167,7 @@ extension Integration {
                     == "422 invalid_field")
             let confirmed = await http.json("POST", "/v1/orders/\(id)/confirmation", token: shop.customer, ["ok": true])
             #expect(confirmed.status == 201 && confirmed.json["by"] as? String == "customer", "\(confirmed.json)")
+            #expect(confirmed.json["courierId"] == nil, "the customer's reply names no courier id: \(confirmed.json)")
             #expect(await shop.waitState(id, "completed"))
             #expect(
                 await http.json("POST", "/v1/orders/\(id)/confirmation", token: shop.customer, ["ok": false, "reason": "late"]).code

@@ -28,7 +28,8 @@ extension ReceiptsService {
         let nowDate = clock()
         let now = Timestamp.format(nowDate)
         let events = self.events
-        return try await store.write { db -> DeliveryConfirmation in
+        // Only the customer answers: their reply is their view of the record (no courier id).
+        let recorded = try await store.write { db -> DeliveryConfirmation in
             guard let proof = try db.queryOne("SELECT confirm_by, outcome FROM proofs WHERE order_id = ?", order.id) else {
                 throw PosyError(.invalidTransition, "order \(order.id) has no accepted proof of delivery yet")
             }
@@ -52,6 +53,7 @@ extension ReceiptsService {
             try Self.record(db, c, now: nowDate, events: events, seal: self.seal)
             return c
         }
+        return ReceiptsVisibility.customerView(recorded)
     }
 
     /// Stores an answer, chains it and emits its event (inside the caller's write).
