@@ -91,6 +91,9 @@ extension Integration {
                 ("/v1/orders/\(b)", [401, 200, 200, 404, 404, 404, 404, 200, 404, 404, 200]),
                 // A courier of the shop reads only their own record (their duty, for the courier app).
                 ("/v1/shops/s1/couriers", [401, 200, 200, 404, 200, 200, 404, 404, 404, 404, 404]),
+                // The shop itself (name, place, time zone): its people, and customers with an order there.
+                ("/v1/shops/s1", [401, 200, 200, 404, 200, 200, 404, 200, 404, 200, 200]),
+                ("/v1/shops/s2", [401, 200, 404, 200, 404, 404, 200, 404, 404, 404, 404]),
                 ("/v1/orders", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
             ]
             var courierBodies: [Data] = []

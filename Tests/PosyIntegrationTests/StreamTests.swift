@@ -114,42 +114,6 @@ extension Integration {
             #expect(await suite.stop())
         }
 
-        @Test(.timeLimit(.minutes(3)))
-        func trackingPageFollowsTheOrderLiveInABrowser() async throws {
-            let suite = try SuiteTests.Suite("tracking-page")
-            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-            let signer = try suite.signer()
-            let admin = try signer.mint(sub: "a1", role: .admin, ttl: 600)
-            let staff = try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 600)
-            let base = "http://127.0.0.1:\(suite.httpPort)"
-            #expect(
-                await Harness.http(
-                    "POST", base + "/v1/shops", token: admin,
-                    json: ["id": "s1", "name": "Lily's", "address": "x", "lat": 31, "lon": 121, "timeZone": "UTC"]
-                ).0 == 201)
-            #expect(
-                await Harness.http(
-                    "POST", base + "/v1/shops/s1/couriers", token: staff,
-                    json: ["id": "k1", "name": "Li Wei", "phone": "+86 131 0000 0001", "vehicle": "ebike"]
-                ).0 == 201)
-            let (status, body) = await Harness.http(
-                "POST", base + "/v1/orders", token: staff,
-                json: [
-                    "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
-                    "recipient": ["name": "Mother", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
-                    "items": [["name": "carnations", "quantity": 12]],
-                    "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"],
-                ])
-            let order = try #require(body as? [String: Any])
-            #expect(status == 201)
-            let tracking = try #require(order["trackingUrl"] as? String)
-            let id = try #require(order["id"] as? String)
-            let script = Harness.packageRoot.appendingPathComponent("Tests/python/tracking_page.py").path
-            let (code, out) = try await Harness.run(path: "python3", [script, tracking, base, staff, id, "k1"], timeout: .seconds(120))
-            #expect(code == 0 && out.contains("OK"), "\(out)")
-            #expect(await suite.stop())
-        }
-
         static func padded(_ base64url: String) -> String {
             let b = base64url.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
             return b + String(repeating: "=", count: (4 - b.count % 4) % 4)

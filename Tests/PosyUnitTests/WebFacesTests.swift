@@ -24,6 +24,9 @@ import Testing
         try "<!doctype html><title>in</title>".write(to: root.appendingPathComponent("signin.html"), atomically: true, encoding: .utf8)
         try "<!doctype html><title>console</title>".write(
             to: root.appendingPathComponent("console/index.html"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("customer"), withIntermediateDirectories: true)
+        try "<!doctype html><title>your flowers</title>".write(
+            to: root.appendingPathComponent("customer/index.html"), atomically: true, encoding: .utf8)
         try String(repeating: "export const flowers = 'carnations';\n", count: 100).write(
             to: root.appendingPathComponent("assets/app.js"), atomically: true, encoding: .utf8)
         try "secret".write(to: root.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
@@ -77,6 +80,15 @@ import Testing
                 #expect(settings?["mapTiles"] as? String == web.mapTiles && settings?["leaflet"] as? Bool == false)
             }
             try await client.execute(uri: "/signin", method: .get) { #expect($0.status == .ok) }
+            // A tracking link is the customer's page, the same bytes for every token, kept by nobody.
+            for token in ["eyJhbGciOiJIUzI1NiJ9.e30.sig", "anything"] {
+                try await client.execute(uri: "/t/" + token, method: .get) {
+                    #expect($0.status == .ok && String(buffer: $0.body) == "<!doctype html><title>your flowers</title>")
+                    #expect($0.headers[.cacheControl] == "no-store" && $0.headers[.init("Referrer-Policy")!] == "no-referrer")
+                    #expect(($0.headers[.contentSecurityPolicy] ?? "").contains("script-src 'self';"))
+                }
+            }
+            try await client.execute(uri: "/t/a/b", method: .get) { #expect($0.status == .notFound) }
             // Nothing outside the listed files: hidden files, the raw name of a page, other methods.
             for path in ["/.env", "/signin.html", "/console/index.html", "/assets/../signin.html", "/assets/%2e%2e/.env"] {
                 try await client.execute(uri: path, method: .get) { #expect($0.status == .notFound, "\(path)") }
@@ -252,6 +264,11 @@ import Testing
             // The courier app's steps and reasons (courier.js).
             "courier.action.": ["accept", "decline", "pickup", "depart", "arrive", "fail"],
             "courier.fail.": ["recipientAbsent", "refused", "addressWrong", "damaged", "other"],
+            // The customer's page (customer.js): why a link shows nothing, the stepper, each state, a change's fate.
+            "track.": ["expired", "invalid"],
+            "track.step.": ["placed", "confirmed", "pickedUp", "outForDelivery", "delivered"],
+            "track.state.": OrderState.allCases.map(\.rawValue),
+            "track.change.": ["pending", "applied", "rejected"],
             // The new-order form's fields (form.js): the API's field paths.
             "field.": [
                 "customer.name", "customer.phone", "recipient.name", "recipient.phone", "recipient.address", "recipient.lat",

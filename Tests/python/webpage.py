@@ -32,6 +32,8 @@ def http(base, method, path, token=None, body=None, headers=None):
     if token:
         h["Authorization"] = "Bearer " + token
     h.update(headers or {})
+    if "_data" in h:
+        data = h.pop("_data")
     request = urllib.request.Request(base + path, data=data, method=method, headers=h)
     try:
         with urllib.request.urlopen(request, timeout=10) as r:
@@ -46,6 +48,11 @@ def http(base, method, path, token=None, body=None, headers=None):
             return e.code, raw, e.headers
     except (urllib.error.URLError, ConnectionError):
         return 0, None, {}
+
+
+def http_raw(base, method, path, token, data, content_type):
+    """Bytes as the body (an upload): (status, JSON or raw body, headers); status 0 when nothing answered."""
+    return http(base, method, path, token, None, {"Content-Type": content_type, "_data": data})
 
 
 def until(what, predicate, timeout=10.0):

@@ -21,7 +21,7 @@ final class WebFiles: Sendable {
     /// URL path → file.
     let files: [String: File]
     /// Paths that answer with a redirect to the path with a slash (`/console` → `/console/`).
-    static let faces = ["console", "courier"]
+    static let faces = ["console", "courier", "customer"]
     let csp: String
 
     init(config: WebConfig, logger: Logger) {
@@ -64,11 +64,14 @@ final class WebFiles: Sendable {
         if Self.faces.contains(where: { path == "/" + $0 }), files[path + "/"] != nil {
             return Response(status: .permanentRedirect, headers: [.location: path + "/"])
         }
-        guard let file = files[path] else { return nil }
+        // A tracking link (`/t/<token>`): the customer's page. The URL holds the token, so nothing
+        // may keep a copy of the page under it.
+        let tracking = Self.isTrackingLink(path)
+        guard let file = tracking ? files["/customer/"] : files[path] else { return nil }
         var headers = HTTPFields()
         headers[.contentType] = file.type
         headers[.eTag] = file.etag
-        headers[.cacheControl] = "no-cache"
+        headers[.cacheControl] = tracking ? "no-store" : "no-cache"
         headers[.xContentTypeOptions] = "nosniff"
         headers[.init("Referrer-Policy")!] = "no-referrer"
         headers[.vary] = "Accept-Encoding"
@@ -89,6 +92,13 @@ final class WebFiles: Sendable {
         }
         headers[.contentLength] = "\(body.readableBytes)"
         return Response(status: .ok, headers: headers, body: request.method == .head ? .init() : .init(byteBuffer: body))
+    }
+
+    /// `/t/<one segment>`: an order's tracking link.
+    static func isTrackingLink(_ path: String) -> Bool {
+        guard path.hasPrefix("/t/") else { return false }
+        let token = path.dropFirst(3)
+        return !token.isEmpty && !token.contains("/")
     }
 
     static func acceptsGzip(_ header: String?) -> Bool {

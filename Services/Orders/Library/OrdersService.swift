@@ -95,11 +95,20 @@ public final class OrdersService: Sendable {
         return c
     }
 
-    /// A shop as its staff and couriers see it: where it is, its time zone.
+    /// A shop as its staff, its couriers and its customers see it: its name, where it is, its time
+    /// zone (the customer's page shows the window in it). A customer only reads a shop they have an
+    /// order with (a tracking link: its order's shop).
     public func shop(_ id: String, for viewer: Viewer) async throws -> Shop {
-        let courierOfShop: Bool
-        if case .user(_, .courier, let s, _) = viewer { courierOfShop = s == id } else { courierOfShop = false }
-        guard viewer.isStaff(of: id) || courierOfShop else { throw PosyError(.notFound, "no shop \(id)") }
+        var allowed = viewer.isStaff(of: id)
+        if case .user(_, .courier, let s, _) = viewer { allowed = allowed || s == id }
+        if case .user(let sub, .customer, _, let scope) = viewer {
+            allowed = try await store.read { db in
+                try db.queryOne(
+                    "SELECT 1 FROM orders WHERE shop_id = ? AND customer_id = ? AND (? IS NULL OR id = ?) LIMIT 1", id, sub, scope,
+                    scope) != nil
+            }
+        }
+        guard allowed else { throw PosyError(.notFound, "no shop \(id)") }
         let body = try await store.read { db in try db.queryOne("SELECT body FROM shops WHERE id = ?", id)?.data(0) }
         guard let body else { throw PosyError(.notFound, "no shop \(id)") }
         return try JSON.decode(Shop.self, from: body)

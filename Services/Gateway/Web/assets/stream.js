@@ -5,8 +5,10 @@
 import { refresh, session } from './session.js';
 
 export class LiveStream extends EventTarget {
-  constructor() {
+  /** `link`: a fixed token (a customer's tracking link) instead of the signed-in person's session. */
+  constructor({ link = null } = {}) {
     super();
+    this.link = link;
     this.lastId = null;
     this.attempt = 0;
     this.ws = null;
@@ -29,7 +31,7 @@ export class LiveStream extends EventTarget {
 
   async connect() {
     if (this.stopped || this.ws) return;
-    let s = session();
+    let s = this.link ? { accessToken: this.link, expiresAt: '9999-12-31T00:00:00Z' } : session();
     if (!s || Date.parse(s.expiresAt) - Date.now() < 30_000) {
       // A refresh that fails to reach the gateway is a break like any other; only a refused one ends the session.
       try { s = await refresh(); } catch { this.emit('state', 'offline'); this.retry(); return; }
@@ -48,7 +50,12 @@ export class LiveStream extends EventTarget {
       if (this.stopped) return;
       if (e.code === 4003) { this.emit('state', 'ended'); return; }
       this.emit('state', 'offline');
-      if (e.code === 4001) { refresh().catch(() => {}).finally(() => this.connect()); return; }
+      if (e.code === 4001) {
+        // A link's token does not renew: its end is the page's end.
+        if (this.link) { this.emit('state', 'ended'); return; }
+        refresh().catch(() => {}).finally(() => this.connect());
+        return;
+      }
       this.retry();
     };
   }

@@ -4,7 +4,7 @@ import { api } from '/assets/session.js';
 import { h, clear, toast } from '/assets/dom.js';
 import { t, translate } from '/assets/i18n.js';
 import { today } from './board.js';
-import { loadLeaflet } from './livemap.js';
+import { loadLeaflet } from '/assets/map.js';
 
 const draftKey = 'posy.console.draft';
 

@@ -4,20 +4,10 @@
 import { api } from '/assets/session.js';
 import { h, clear } from '/assets/dom.js';
 import { t, time } from '/assets/i18n.js';
+import { loadLeaflet } from '/assets/map.js';
 
 /** posy-location's default arrival radius (docs/architecture.md, "Location"). */
 const arrivalRadius = 150;
-let leaflet;
-
-export async function loadLeaflet() {
-  if (leaflet !== undefined) return leaflet;
-  const settings = await fetch('/assets/settings.json').then((r) => r.json());
-  if (!settings.leaflet) { leaflet = null; return null; }
-  document.head.append(h('link', { rel: 'stylesheet', href: '/vendor/leaflet/leaflet.css' }));
-  const L = await import('/vendor/leaflet/leaflet.esm.js');
-  leaflet = { L, tiles: settings.mapTiles };
-  return leaflet;
-}
 
 export class LiveMap {
   constructor(app) {

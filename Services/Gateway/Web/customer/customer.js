@@ -1,0 +1,423 @@
+// The customer's page (docs/architecture.md, "Web faces"), opened from an order's tracking link
+// `/t/<token>`: no account, the link's token is the key. Everything comes from the API with that
+// token — the order as a customer may see it, its tracking, its chat, its changes, its proof — and
+// the stream keeps it current. The server sends the same page for every link.
+import { LiveStream } from '/assets/stream.js';
+import { language, loadLanguage, setLanguage, t, translate, time, dateTime } from '/assets/i18n.js';
+import { h, clear, chime, toast } from '/assets/dom.js';
+import { HoldToTalk } from '/assets/recorder.js';
+import { voiceNote } from '/assets/voice.js';
+import { loadLeaflet } from '/assets/map.js';
+
+const token = decodeURIComponent(location.pathname.split('/').pop() || '');
+const orderId = claims(token)?.order || null;
+/** The stepper's stages; the order's state maps onto one of them. */
+const stages = ['placed', 'confirmed', 'pickedUp', 'outForDelivery', 'delivered'];
+const stageOf = { placed: 0, confirmed: 1, assigned: 1, accepted: 1, pickedUp: 2, outForDelivery: 3, arriving: 3, delivered: 4, completed: 4 };
+const out = ['outForDelivery', 'arriving'];
+
+const page = {
+  order: null, shop: null, zone: undefined, tracking: null, messages: [], changes: new Map(), evidence: null,
+  stream: new LiveStream({ link: token }), map: null, marker: null, urls: [],
+};
+window.posy = page; // the page's state for tests and the browser's console
+
+/** The token's claims (read, not trusted: the server checks the token on every call). */
+function claims(jwt) {
+  try { return JSON.parse(atob(jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))); } catch { return null; }
+}
+
+class LinkError extends Error {
+  constructor(status, body) { super(body?.message || 'HTTP ' + status); this.status = status; this.code = body?.code; }
+}
+
+/** The API with the link's token; a link that no longer works ends the page. */
+async function api(method, path, body, { raw = false } = {}) {
+  const headers = { Authorization: 'Bearer ' + token };
+  let payload;
+  if (body instanceof Blob) payload = body;
+  else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
+  const r = await fetch(path, { method, headers, body: payload, credentials: 'omit' });
+  if (r.status === 401) { gone('expired'); throw new LinkError(401, { code: 'unauthorized' }); }
+  if (raw) return r;
+  const data = r.status === 204 ? null : await r.json().catch(() => null);
+  if (!r.ok) throw new LinkError(r.status, data);
+  return data;
+}
+
+/** The link is expired, revoked or not a link: say so plainly, show nothing else, stop listening. */
+function gone(why) {
+  page.stream.stop();
+  document.getElementById('main').hidden = true;
+  const el = document.getElementById('gone');
+  el.dataset.reason = why;
+  el.textContent = t('track.' + why);
+  el.hidden = false;
+  setLive('ended');
+}
+
+function setLive(state) {
+  const el = document.getElementById('live');
+  el.dataset.state = state;
+  el.textContent = t('live.' + state);
+}
+
+await loadLanguage();
+const langSelect = document.getElementById('lang');
+langSelect.value = language();
+langSelect.addEventListener('change', async () => { await setLanguage(langSelect.value); render(); drawMap(); renderChat(); renderChanges(); renderAfter(); });
+
+if (!orderId || (claims(token)?.exp && claims(token).exp * 1000 < Date.now())) {
+  gone(orderId ? 'expired' : 'invalid');
+} else {
+  try {
+    await start();
+  } catch (e) {
+    if (e.status === 404) gone('invalid');
+    else if (e.status !== 401) { document.getElementById('gone').textContent = t('track.unavailable'); document.getElementById('gone').hidden = false; }
+  }
+}
+
+async function start() {
+  const id = encodeURIComponent(orderId);
+  page.order = await api('GET', '/v1/orders/' + id);
+  const [shop, tracking] = await Promise.all([
+    api('GET', '/v1/shops/' + encodeURIComponent(page.order.shopId)).catch(() => null),
+    out.includes(page.order.state) ? api('GET', '/v1/orders/' + id + '/tracking').catch(() => null) : null,
+  ]);
+  page.shop = shop;
+  page.zone = shop?.timeZone;
+  page.tracking = tracking;
+  document.getElementById('main').hidden = false;
+  render();
+  await Promise.all([loadChat(), loadAfter()]);
+  page.stream.addEventListener('state', (e) => { setLive(e.detail); if (e.detail === 'ended') gone('expired'); });
+  page.stream.addEventListener('event', (e) => onEvent(e.detail));
+  page.stream.addEventListener('push', (e) => onPush(e.detail));
+  page.stream.addEventListener('reset', () => refreshAll());
+  page.stream.start();
+  drawMap();
+}
+
+async function refreshAll() {
+  const id = encodeURIComponent(orderId);
+  page.order = await api('GET', '/v1/orders/' + id).catch(() => page.order);
+  page.tracking = await api('GET', '/v1/orders/' + id + '/tracking').catch(() => page.tracking);
+  render();
+  drawMap();
+  loadChat();
+  loadAfter();
+}
+
+// --- Live -----------------------------------------------------------------------------------------
+
+function onEvent(f) {
+  const d = f.data || {};
+  if (f.type.startsWith('order.change.')) {
+    page.changes.set(d.id, d);
+    renderChanges();
+    if (d.state !== 'pending') chime();
+  } else if (f.type.startsWith('order.') && d.order?.id === orderId) {
+    const before = page.order?.state;
+    page.order = d.order;
+    if (!out.includes(d.order.state) && page.tracking) page.tracking = { ...page.tracking, position: undefined, eta: undefined };
+    render();
+    drawMap();
+    // On its way now: where the courier is and when they come (the fix that set off the departure
+    // was taken before the order was out, so no push carried it).
+    if (out.includes(d.order.state) && !out.includes(before)) {
+      api('GET', '/v1/orders/' + encodeURIComponent(orderId) + '/tracking').then((v) => {
+        if (!page.tracking?.position || v.position?.at >= page.tracking.position.at) { page.tracking = v; render(); drawMap(); }
+      }).catch(() => {});
+    }
+    if (before !== d.order.state && d.order.state === 'arriving') chime();
+    if (['delivered', 'completed'].includes(d.order.state) && before !== d.order.state) loadAfter();
+  } else if (f.type === 'proof.accepted' || f.type.startsWith('delivery.confirmed') || f.type.startsWith('delivery.disputed')) {
+    loadAfter();
+  }
+}
+
+function onPush(f) {
+  if (f.type === 'order.position' && f.data?.orderId === orderId) {
+    page.tracking = f.data;
+    render();
+    drawMap();
+  } else if ((f.type === 'msg.new' || f.type === 'msg.recalled') && f.conversationId === page.order?.conversationId) {
+    const i = page.messages.findIndex((m) => m.seq === f.data.seq);
+    if (i >= 0) page.messages[i] = f.data; else page.messages.push(f.data);
+    page.messages = page.messages.filter((m) => !m.pending || m.clientMsgId !== f.data.clientMsgId);
+    page.messages.sort((a, b) => a.seq - b.seq);
+    renderChat();
+    if (f.data.party !== 'customer' && f.data.kind !== 'system') chime();
+  }
+}
+
+// --- Status, window, courier, ETA -------------------------------------------------------------------
+
+function render() {
+  translate(document);
+  setLive(document.getElementById('live').dataset.state);
+  const o = page.order;
+  if (!o) return;
+  document.getElementById('title').textContent = page.shop ? t('track.fromShop', { shop: page.shop.name }) : t('track.title');
+  const stage = stageOf[o.state];
+  // The stepper's items are made once and updated in place.
+  const steps = document.getElementById('steps');
+  if (steps.children.length !== stages.length) clear(steps).append(...stages.map(() => h('li')));
+  stages.forEach((s, i) => {
+    const li = steps.children[i];
+    li.className = stage === undefined ? '' : i < stage ? 'done' : i === stage ? 'now' : '';
+    if (i === stage) li.setAttribute('aria-current', 'step'); else li.removeAttribute('aria-current');
+    li.textContent = t('track.step.' + s);
+  });
+  const state = document.getElementById('state');
+  state.dataset.state = o.state;
+  state.textContent = t('track.state.' + o.state);
+  const day = new Intl.DateTimeFormat(language(), { weekday: 'short', month: 'short', day: 'numeric', timeZone: page.zone }).format(new Date(o.window.start));
+  document.getElementById('window').textContent = t('track.window', { day, from: time(o.window.start, page.zone), to: time(o.window.end, page.zone) });
+  document.getElementById('courier').textContent = o.courier ? t('track.courier', { name: o.courier.firstName, vehicle: t('vehicle.' + o.courier.vehicle) }) : '';
+  document.getElementById('arriving').hidden = o.state !== 'arriving';
+  const eta = out.includes(o.state) ? page.tracking?.eta : null;
+  const etaEl = document.getElementById('eta');
+  etaEl.dataset.at = eta?.at || '';
+  etaEl.textContent = eta ? t('track.eta', { at: time(eta.at, page.zone), min: Math.max(1, Math.round(eta.seconds / 60)) }) : '';
+  // Posy's prediction (posy-location's ETA) says the flowers will come after the window: say so now.
+  const late = eta && Date.parse(eta.at) > Date.parse(o.window.end);
+  const delay = document.getElementById('delay');
+  delay.hidden = !late;
+  if (late) delay.textContent = t('track.delay', { at: time(eta.at, page.zone), end: time(o.window.end, page.zone) });
+  document.getElementById('change').hidden = !['placed', 'confirmed', 'assigned', 'accepted', 'pickedUp', 'outForDelivery', 'arriving'].includes(o.state);
+}
+
+// --- The map ------------------------------------------------------------------------------------------
+
+async function drawMap() {
+  const o = page.order;
+  const r = o?.recipient;
+  const el = document.getElementById('map');
+  if (!page.map) {
+    if (page.mapLoading) return;
+    page.mapLoading = true;
+    const lib = await loadLeaflet();
+    if (!lib || r?.lat == null) { el.hidden = true; return; }
+    const { L, tiles } = lib;
+    page.L = L;
+    page.map = L.map(el, { zoomControl: true, attributionControl: !!tiles }).setView([r.lat, r.lon], 15);
+    if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: '© OpenStreetMap contributors' }).addTo(page.map);
+    page.destination = L.circleMarker([r.lat, r.lon], { radius: 10, color: '#7a1f5c', fillOpacity: 0.9, className: 'destination-marker' })
+      .addTo(page.map).bindTooltip(t('track.destination'), { permanent: true, direction: 'top' });
+  }
+  const L = page.L;
+  page.destination.setLatLng([r.lat, r.lon]);
+  page.destination.setTooltipContent(t('track.destination'));
+  // The courier only while the flowers are on their way (the API gives no position otherwise).
+  const p = out.includes(o.state) ? page.tracking?.position : null;
+  if (p) {
+    if (!page.marker) {
+      page.marker = L.circleMarker([p.lat, p.lon], { radius: 8, color: '#0b6e4f', fillOpacity: 0.9, className: 'courier-marker' })
+        .addTo(page.map).bindTooltip(o.courier?.firstName || t('party.courier'), { permanent: true, direction: 'right' });
+      // The container may have been measured before Leaflet's stylesheet applied: measure again first.
+      page.map.invalidateSize();
+      page.map.fitBounds(L.latLngBounds([[r.lat, r.lon], [p.lat, p.lon]]).pad(0.3), { maxZoom: 16 });
+    } else {
+      page.marker.setLatLng([p.lat, p.lon]);
+      // Keep both in view as the courier comes closer: refit when one leaves the view or the two
+      // take up less than a quarter of it.
+      const both = L.latLngBounds([[r.lat, r.lon], [p.lat, p.lon]]);
+      const view = page.map.getBounds();
+      const share = (both.getNorth() - both.getSouth()) / (view.getNorth() - view.getSouth() || 1);
+      if (!view.pad(-0.1).contains(both) || share < 0.25) page.map.fitBounds(both.pad(0.3), { maxZoom: 17, animate: false });
+    }
+    page.markerAt = p.at;
+    el.dataset.courier = p.lat.toFixed(5) + ',' + p.lon.toFixed(5);
+  } else if (page.marker) {
+    page.marker.remove();
+    page.marker = null;
+    delete el.dataset.courier;
+  }
+}
+
+// --- Chat -------------------------------------------------------------------------------------------
+
+async function loadChat() {
+  const c = encodeURIComponent(page.order.conversationId);
+  const list = await api('GET', '/v1/conversations/' + c + '/messages?limit=100').catch(() => null);
+  if (list) { page.messages = list.messages; renderChat(); }
+}
+
+const loadMedia = (id) => api('GET', '/v1/media/' + encodeURIComponent(id), undefined, { raw: true }).then((r) => {
+  if (!r.ok) throw new Error(String(r.status));
+  return r.blob();
+});
+
+function image(id, alt) {
+  const img = h('img', { alt });
+  loadMedia(id).then((b) => { const u = URL.createObjectURL(b); page.urls.push(u); img.src = u; }).catch(() => {});
+  return img;
+}
+
+function renderChat() {
+  const el = clear(document.getElementById('messages'));
+  for (const m of page.messages) {
+    let body;
+    if (m.recalledAt) body = h('em', {}, t('chat.recalled'));
+    else if (m.kind === 'voice' && m.media) body = voiceNote(m, loadMedia);
+    else if (m.kind === 'image' && m.media) body = image(m.media.id, t('chat.photo'));
+    else if (m.kind === 'location' && m.location) body = '📍 ' + (m.location.label || m.location.lat.toFixed(4) + ', ' + m.location.lon.toFixed(4));
+    else body = m.text || '';
+    el.append(h('li', { class: 'msg ' + (m.party === 'customer' ? 'mine' : m.party), dataset: { seq: m.seq, party: m.party, kind: m.kind } },
+      h('span', { class: 'who' }, t('party.' + m.party)), body, h('time', { datetime: m.at }, time(m.at, page.zone))));
+  }
+  el.scrollTop = el.scrollHeight;
+}
+
+async function send(message) {
+  const clientMsgId = crypto.randomUUID();
+  const c = encodeURIComponent(page.order.conversationId);
+  const reply = await api('POST', '/v1/conversations/' + c + '/messages', { clientMsgId, ...message });
+  const m = reply.message;
+  if (!page.messages.some((x) => x.seq === m.seq)) page.messages.push(m);
+  page.messages.sort((a, b) => a.seq - b.seq);
+  renderChat();
+}
+
+async function upload(blob) {
+  const r = await api('POST', '/v1/media?orderId=' + encodeURIComponent(orderId), blob, { raw: true });
+  const body = await r.json().catch(() => null);
+  if (r.status !== 201) throw new LinkError(r.status, body);
+  return body;
+}
+
+document.getElementById('composer').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const input = document.getElementById('chat-text');
+  const text = input.value.trim();
+  if (!text) return;
+  input.value = '';
+  try { await send({ kind: 'text', text }); } catch (err) { input.value = text; toast(err.message); }
+});
+document.getElementById('chat-photo').addEventListener('change', async (e) => {
+  const file = e.target.files[0];
+  e.target.value = '';
+  if (!file) return;
+  try { const media = await upload(file); await send({ kind: 'image', mediaId: media.id }); } catch (err) { toast(err.message); }
+});
+new HoldToTalk(document.getElementById('chat-voice'), async (blob, type, durationMs, waveform) => {
+  try { const media = await upload(blob); await send({ kind: 'voice', mediaId: media.id, durationMs, waveform }); } catch (err) { toast(err.message); }
+}, () => toast(t('chat.noMicrophone')));
+
+// --- Changing the delivery ------------------------------------------------------------------------------
+
+const kindSelect = document.getElementById('change-kind');
+kindSelect.addEventListener('change', () => {
+  const window = kindSelect.value === 'window';
+  document.getElementById('change-window').hidden = !window;
+  document.getElementById('change-text-label').hidden = window;
+});
+
+/** `HH:MM` on the window's day in the shop's zone → RFC 3339 (the zone's offset that day). */
+function onWindowDay(hhmm) {
+  const start = new Date(page.order.window.start);
+  const zone = page.zone || 'UTC';
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false })
+    .formatToParts(start).map((p) => [p.type, p.value]));
+  const asUTC = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour % 24, +parts.minute);
+  const offset = asUTC - Math.floor(start.getTime() / 60000) * 60000;
+  const [hh, mm] = hhmm.split(':').map(Number);
+  return new Date(Date.UTC(+parts.year, +parts.month - 1, +parts.day, hh, mm) - offset).toISOString();
+}
+
+document.getElementById('change-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const error = document.getElementById('change-error');
+  error.textContent = '';
+  const kind = kindSelect.value;
+  let change;
+  if (kind === 'window') {
+    const from = document.getElementById('change-start').value;
+    const to = document.getElementById('change-end').value;
+    if (!from || !to) { error.textContent = t('track.changeTimes'); return; }
+    change = { window: { start: onWindowDay(from), end: onWindowDay(to) } };
+  } else {
+    const text = document.getElementById('change-text').value.trim();
+    if (!text) { error.textContent = t('track.changeDetailNeeded'); return; }
+    change = { dropOff: { kind, description: text } };
+  }
+  try {
+    const c = await api('POST', '/v1/orders/' + encodeURIComponent(orderId) + '/changes', change);
+    page.changes.set(c.id, c);
+    document.getElementById('change-text').value = '';
+    renderChanges();
+  } catch (err) {
+    error.textContent = err.message;
+  }
+});
+
+function describe(c) {
+  if (c.change.dropOff) return t('change.dropOff.' + c.change.dropOff.kind) + ': ' + c.change.dropOff.description;
+  if (c.change.window) return t('change.window') + ': ' + time(c.change.window.start, page.zone) + '–' + time(c.change.window.end, page.zone);
+  if (c.change.address) return t('change.address') + ': ' + c.change.address.address;
+  return '';
+}
+
+function renderChanges() {
+  const el = clear(document.getElementById('changes'));
+  for (const c of [...page.changes.values()].sort((a, b) => a.requestedAt.localeCompare(b.requestedAt))) {
+    el.append(h('li', { dataset: { change: c.id, state: c.state } }, describe(c), ' — ',
+      h('strong', { class: 'state' }, t('track.change.' + c.state)), c.reason ? h('span', { class: 'muted' }, ' (' + c.reason + ')') : null));
+  }
+}
+
+// --- After delivery: the proof, confirm or dispute -----------------------------------------------------------
+
+async function loadAfter() {
+  if (!['delivered', 'completed'].includes(page.order?.state)) { renderAfter(); return; }
+  page.evidence = await api('GET', '/v1/orders/' + encodeURIComponent(orderId) + '/evidence').catch(() => page.evidence);
+  renderAfter();
+}
+
+const reasons = ['wilted', 'damaged', 'wrong', 'late', 'missing', 'other'];
+function renderAfter() {
+  const section = document.getElementById('after');
+  const ev = page.evidence;
+  section.hidden = !ev || !['delivered', 'completed'].includes(page.order?.state);
+  if (section.hidden) return;
+  // Drawn again only when something in it changed: a redraw would drop a dispute being typed.
+  const drawn = JSON.stringify([language(), ev.proofs.map((p) => p.id), ev.confirmations.map((c) => c.at)]);
+  if (section.dataset.drawn === drawn) return;
+  section.dataset.drawn = drawn;
+  const proof = clear(document.getElementById('proof'));
+  for (const p of ev.proofs) {
+    for (const m of p.photos) proof.append(h('figure', {}, image(m.id, t('detail.proofPhoto')), h('figcaption', {}, dateTime(p.submittedAt, page.zone))));
+  }
+  const answer = clear(document.getElementById('answer'));
+  const given = ev.confirmations[0];
+  if (given) {
+    answer.append(h('p', { class: given.ok ? 'ok-text' : 'danger-text', dataset: { answer: given.ok ? 'confirmed' : 'disputed' } },
+      t(given.ok ? 'track.thanks' : 'track.disputed', { at: dateTime(given.at, page.zone) })));
+    return;
+  }
+  const note = h('textarea', { rows: 2, maxlength: 2000, 'aria-label': t('courier.note') });
+  const reason = h('select', { 'aria-label': t('track.disputeWhy') }, reasons.map((r) => h('option', { value: r }, t('dispute.' + r))));
+  const photo = h('input', { type: 'file', accept: 'image/*' });
+  const result = h('p', { class: 'error', role: 'alert' });
+  const answerWith = async (body, button) => {
+    button.disabled = true;
+    try {
+      if (!body.ok && photo.files[0]) body.mediaIds = [(await upload(photo.files[0])).id];
+      await api('POST', '/v1/orders/' + encodeURIComponent(orderId) + '/confirmation', body);
+      await loadAfter();
+    } catch (err) {
+      result.textContent = err.message;
+      button.disabled = false;
+    }
+  };
+  const confirmButton = h('button', { type: 'button', class: 'primary big', dataset: { act: 'confirm' }, onclick: (e) => answerWith({ ok: true }, e.target) }, t('track.confirm'));
+  answer.append(h('div', { class: 'actions' }, confirmButton),
+    h('details', { class: 'dispute' }, h('summary', {}, t('track.problem')),
+      h('label', {}, h('span', {}, t('track.disputeWhy')), reason),
+      h('label', {}, h('span', {}, t('courier.note')), note),
+      h('label', { class: 'file' }, h('span', {}, t('courier.addPhoto')), photo),
+      h('button', { type: 'button', class: 'danger', dataset: { act: 'dispute' }, onclick: (e) => answerWith({ ok: false, reason: reason.value, note: note.value.trim() || undefined }, e.target) }, t('track.dispute'))),
+    result);
+}
