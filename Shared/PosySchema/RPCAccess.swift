@@ -20,7 +20,7 @@ public enum RPCAccess {
             OrdersRPC.createCourier.name, OrdersRPC.attention.name, OrdersRPC.courierDuty.name, OrdersRPC.listCouriers.name,
             OrdersRPC.create.name, OrdersRPC.transition.name, OrdersRPC.list.name, OrdersRPC.openException.name,
             OrdersRPC.acknowledgeException.name, OrdersRPC.resolveException.name, OrdersRPC.requestChange.name,
-            OrdersRPC.decideChange.name, OrdersRPC.directConversation.name,
+            OrdersRPC.decideChange.name, OrdersRPC.directConversation.name, OrdersRPC.renewLink.name,
             MessagingRPC.send.name, MessagingRPC.list.name, MessagingRPC.ack.name, MessagingRPC.recall.name,
             MessagingRPC.typing.name, MessagingRPC.conversations.name, MessagingRPC.conversation.name, MessagingRPC.sync.name,
             ReceiptsRPC.mediaBegin.name, ReceiptsRPC.mediaChunk.name, ReceiptsRPC.mediaCommit.name, ReceiptsRPC.mediaAbort.name,

@@ -134,6 +134,30 @@ import Testing
         #expect(await code { try await svc.transition(order.id, to: .confirmed, by: courier) } == .invalidTransition)
     }
 
+    /// Renewing an order's tracking link ends every older one, as a session: the new generation
+    /// stands, the old is reported ended; only the shop or the signed-in customer renews.
+    @Test func aRenewedTrackingLinkEndsTheOlderOnes() async throws {
+        let (svc, store) = try await setUp()
+        defer { store.close() }
+        let order = try await svc.create(Self.newOrder(), by: staff)
+        let first = TrackingLink.sid(order: order.id, generation: 0)
+        #expect(TrackingLink.parse(first)! == (order.id, 0) && TrackingLink.parse("ss1") == nil && TrackingLink.parse("tl..1") == nil)
+        #expect(try await svc.endedAccess(.init(sessions: [first])).sessions.isEmpty, "the first link stands")
+        let link = Viewer.user(sub: "c1", role: .customer, shop: nil, order: order.id)
+        #expect(await code { try await svc.renewTrackingLink(order.id, by: link) } == .sessionRequired)
+        #expect(await code { try await svc.renewTrackingLink(order.id, by: otherStaff) } == .notFound)
+        let renewed = try await svc.renewTrackingLink(order.id, by: staff)
+        #expect(renewed.generation == 1 && renewed.customerId == "c1" && renewed.windowEnd == order.window.end)
+        let second = TrackingLink.sid(order: order.id, generation: 1)
+        #expect(try await svc.endedAccess(.init(sessions: [first, second])).sessions == [first])
+        #expect(try await svc.renewTrackingLink(order.id, by: customer).generation == 2, "the customer signed in")
+        #expect(try await svc.endedAccess(.init(sessions: [second, TrackingLink.sid(order: "o-none", generation: 0)])).sessions.count == 2)
+        _ = try await svc.transition(order.id, to: .confirmed, by: staff)
+        _ = try await svc.transition(order.id, to: .assigned, by: staff, courierId: "k1")
+        #expect(try await svc.order(order.id, for: staff).linkGeneration == 2)
+        #expect(try await svc.order(order.id, for: courier).linkGeneration == nil, "the courier has no business with the links")
+    }
+
     @Test func invalidTransitionsAndForeignViewersAreRefused() async throws {
         let (svc, store) = try await setUp()
         defer { store.close() }

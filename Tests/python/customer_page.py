@@ -249,6 +249,20 @@ try:
     shot("customer-zh-phone", top=True)
     Select(driver.find_element(By.ID, "lang")).select_by_value("en")
 
+    # --- The shop renews the link: this page, still open, ends at once; the old link shows nothing; the new one works.
+    status, renewed = http("POST", "/v1/orders/%s/tracking-link" % order_id, cfg["staff"])
+    if status != 201 or not renewed.get("trackingUrl", "").startswith(base + "/t/"):
+        fail("renew: %s %r" % (status, renewed))
+    until("the open page ended", lambda: visible("#gone") and driver.find_element(By.ID, "gone").get_attribute("data-reason") == "expired", 10)
+    if visible("#main"):
+        fail("the withdrawn link's page still shows the order")
+    shot("customer-withdrawn-phone")
+    driver.get(link)
+    until("the old link refused", lambda: visible("#gone") and not visible("#main"))
+    driver.get(renewed["trackingUrl"])
+    until("the new link", lambda: visible("#main") and text("#steps li.now") == "Delivered")
+    print("the shop renewed the link: the open page ended at once, the old link shows nothing, the new one works")
+
     # --- An expired link, and one for somebody else's order: a plain message, no data.
     for name, url, reason in (("expired", cfg["expired_link"], "expired"), ("foreign", cfg["foreign_link"], "invalid"),
                               ("garbage", base + "/t/not-a-token", "invalid")):

@@ -9,7 +9,7 @@ public enum GatewayRoutes {
         "POST /v1/orders/{id}/confirm", "POST /v1/orders/{id}/assign", "POST /v1/orders/{id}/accept",
         "POST /v1/orders/{id}/pickup", "POST /v1/orders/{id}/depart", "POST /v1/orders/{id}/cancel",
         "POST /v1/orders/{id}/fail", "POST /v1/orders/{id}/decline",
-        "POST /v1/orders/{id}/arrive",
+        "POST /v1/orders/{id}/arrive", "POST /v1/orders/{id}/tracking-link",
         "POST /v1/orders/{id}/changes", "POST /v1/orders/{id}/changes/{changeId}/approve",
         "POST /v1/orders/{id}/changes/{changeId}/reject",
         "POST /v1/orders/{id}/exceptions", "POST /v1/exceptions/{id}/ack", "POST /v1/exceptions/{id}/resolve",

@@ -102,6 +102,15 @@ struct OrdersAPI {
         routes.forward(.get, "v1/orders/{id}/timeline", to: OrdersRPC.timeline, via: api, retries: 1) { _, context in
             OrdersRPC.OrderQuery(caller: context.caller, id: try context.parameters.require("id"))
         }
+        routes.post("v1/orders/{id}/tracking-link") { _, context in
+            let renewed = try JSON.decode(
+                TrackingLink.Renewed.self,
+                from: try await api.call(
+                    OrdersRPC.renewLink, OrdersRPC.OrderQuery(caller: context.caller, id: try context.parameters.require("id"))))
+            let url = try Self.trackingURL(
+                api, order: renewed.orderId, customer: renewed.customerId, windowEnd: renewed.windowEnd, generation: renewed.generation)
+            return JSONReply(Data(#"{"trackingUrl":"#.utf8) + Data(JSON.quoted(url).utf8) + Data("}".utf8), status: .created)
+        }
         routes.forward(.post, "v1/orders/{id}/exceptions", to: OrdersRPC.openException, via: api, status: .created) {
             request, context in
             let x = try await request.decode(as: ExceptionInput.self, context: context)
@@ -160,15 +169,22 @@ struct OrdersAPI {
         var window: WindowEnd
     }
 
-    /// The 201 body: the order as `posy-orders` returned it, plus `status` and the `trackingUrl`
-    /// with a customer token limited to the order (valid until a week after the window).
+    /// The 201 body: the order as `posy-orders` returned it, plus `status` and the `trackingUrl`.
     static func created(_ order: Data, api: APIContext) throws -> Data {
         let head = try JSON.decode(CreatedHead.self, from: order)
-        let windowEnd = Timestamp.parse(head.window.end) ?? Date()
-        let ttl = max(3600, windowEnd.timeIntervalSinceNow + 7 * 86400)
-        let token = try api.signer.mint(sub: head.customer?.id ?? "", role: .customer, order: head.id, ttl: ttl)
+        let url = try trackingURL(api, order: head.id, customer: head.customer?.id ?? "", windowEnd: head.window.end, generation: 0)
         guard order.first == UInt8(ascii: "{") else { throw PosyError(.internal, "orders replied with no object") }
-        let extra = #"{"status":"\#(head.state.rawValue)","trackingUrl":"# + JSON.quoted("\(api.config.publicURL)/t/\(token)") + ","
+        let extra = #"{"status":"\#(head.state.rawValue)","trackingUrl":"# + JSON.quoted(url) + ","
         return Data(extra.utf8) + order.dropFirst()
+    }
+
+    /// A tracking link: a customer token limited to the order, valid until a week after the window,
+    /// whose `sid` names the order's link generation (``TrackingLink``: renewing it ends this one).
+    static func trackingURL(_ api: APIContext, order: String, customer: String, windowEnd: String, generation: Int) throws -> String {
+        let end = Timestamp.parse(windowEnd) ?? Date()
+        let ttl = max(3600, end.timeIntervalSinceNow + 7 * 86400)
+        let token = try api.signer.mint(
+            sub: customer, role: .customer, order: order, ttl: ttl, sid: TrackingLink.sid(order: order, generation: generation))
+        return "\(api.config.publicURL)/t/\(token)"
     }
 }

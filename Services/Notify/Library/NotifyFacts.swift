@@ -66,7 +66,8 @@ public struct NotifyFacts: Sendable, Equatable {
             v["lastSeen"] = clock(alert.lastPositionAt, timeZone: tz)
         }
         if audience == .customer, let orderId = event.orderId, let customerId = order?.customer?.id {
-            v["trackingLink"] = links.tracking(orderId: orderId, customerId: customerId, windowEnd: order?.window.end)
+            v["trackingLink"] = links.tracking(
+                orderId: orderId, customerId: customerId, windowEnd: order?.window.end, generation: order?.linkGeneration ?? 0)
         }
         if audience != .recipient, let photo = event.photoId { v["photoLink"] = links.media(photo) }
         if let kind = event.kind { v["kind"] = word(kind, locale) }

@@ -16,10 +16,14 @@ public struct NotifyLinks: Sendable {
     /// Whether tracking links can be made (the suite's secret was found).
     public var signsTracking: Bool { signer != nil }
 
-    func tracking(orderId: String, customerId: String, windowEnd: String?) -> String? {
+    /// `generation`: the order's live link (``TrackingLink``), so that renewing the link ends this one too.
+    func tracking(orderId: String, customerId: String, windowEnd: String?, generation: Int) -> String? {
         let end = windowEnd.flatMap(Timestamp.parse) ?? Date()
         let ttl = max(3600, end.timeIntervalSinceNow + 7 * 86400)
-        guard let token = try? signer?.mint(sub: customerId, role: .customer, order: orderId, ttl: ttl) else { return nil }
+        guard
+            let token = try? signer?.mint(
+                sub: customerId, role: .customer, order: orderId, ttl: ttl, sid: TrackingLink.sid(order: orderId, generation: generation))
+        else { return nil }
         return "\(publicURL)/t/\(token)"
     }
 

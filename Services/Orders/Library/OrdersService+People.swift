@@ -187,7 +187,12 @@ extension OrdersService {
         let now = clock().timeIntervalSince1970
         return try await store.read { db in
             let sessions = try check.sessions.filter { sid in
-                try db.queryOne("SELECT 1 FROM sessions WHERE id = ? AND ended_at IS NULL AND expires_at > ?", sid, now) == nil
+                // A tracking link stands while it is its order's live generation.
+                if let link = TrackingLink.parse(sid) {
+                    guard let order = try Self.load(db, link.order) else { return true }
+                    return (order.linkGeneration ?? 0) != link.generation
+                }
+                return try db.queryOne("SELECT 1 FROM sessions WHERE id = ? AND ended_at IS NULL AND expires_at > ?", sid, now) == nil
             }
             let keys = try check.apiKeys.filter { id in
                 try db.queryOne("SELECT 1 FROM api_keys WHERE id = ? AND revoked_at IS NULL", id) == nil

@@ -31,6 +31,9 @@ extension OrdersService {
         rpc.register(OrdersRPC.get) { r in
             try await self.order(r.id, for: Viewer(r.caller))
         }
+        rpc.register(OrdersRPC.renewLink) { r in
+            try await self.renewTrackingLink(r.id, by: Viewer(r.caller))
+        }
         rpc.register(OrdersRPC.list) { r in
             try await self.list(
                 for: Viewer(r.caller), status: r.status, courier: r.courier, cursor: r.cursor, limit: r.limit, windowFrom: r.windowFrom,

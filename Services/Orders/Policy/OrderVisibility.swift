@@ -36,6 +36,7 @@ public enum OrderVisibility {
                 guard shop == order.shopId, order.courierId == sub else { return nil }
                 var v = order
                 v.cardMessage = nil
+                v.linkGeneration = nil
                 if order.sender?.anonymous != false { v.sender = nil }
                 v.customer = order.customer.map { OrderCustomer(id: $0.id, name: $0.name, phone: nil) }
                 if !courierSeesContact(order, now: now) {

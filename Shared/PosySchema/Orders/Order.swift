@@ -26,6 +26,8 @@ public struct Order: Codable, Sendable, Equatable {
     /// shop is told; the courier's app counts down to it.
     public var acceptBy: String?
     public var failureReason: String?
+    /// Which of the order's tracking links is the live one (``TrackingLink``); nil is the first.
+    public var linkGeneration: Int?
     public var createdAt: String
     public var updatedAt: String
     public var deliveredAt: String?

@@ -36,6 +36,9 @@ public enum OrdersRPC {
     public static let create = RPC<CreateRequest, Order>(ServiceName.orders, "orders.create")
     /// `{caller, id}` → `Order` (the caller's view)
     public static let get = RPC<OrderQuery, Order>(ServiceName.orders, "orders.get")
+    /// `{caller, id}` → the order's new tracking link generation; every older link ends (staff of the
+    /// shop, or the customer signed in — not a tracking link).
+    public static let renewLink = RPC<OrderQuery, TrackingLink.Renewed>(ServiceName.orders, "orders.links.renew")
     /// `{caller, id}` → `[TimelineEntry]`
     public static let timeline = RPC<OrderQuery, [TimelineEntry]>(ServiceName.orders, "orders.timeline")
     /// `{caller, id, to, courierId?, reason?}` → `Order`

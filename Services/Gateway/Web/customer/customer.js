@@ -53,7 +53,7 @@ function gone(why) {
   el.dataset.reason = why;
   el.textContent = t('track.' + why);
   el.hidden = false;
-  setLive('ended');
+  document.getElementById('live').hidden = true;
 }
 
 function setLive(state) {
