@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import PosyCLI
+import PosyCore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `posy bench customer`: the customer's page in headless Chromium at a phone's viewport
+/// (`Tests/python/customer_bench.py`, selenium), opened from an order's tracking link while its
+/// courier rides — a position sent → the marker at that place on the page (p50/p99), and the page's
+/// shell without Leaflet. Bus, orders, a messaging shard, location (pushing at most every 0.2 s, so
+/// that the bench waits less), receipts and the gateway run here (``BenchSuite``).
+public struct CustomerBenchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "customer",
+        abstract: "Benchmark the customer's tracking page in headless Chromium (needs chromium, chromedriver, selenium).")
+
+    @Option(help: "Positions sent, each timed to the marker on the page.") var positions = 200
+    @Option(name: .customLong("bin-dir"), help: "Where the posy-* executables are (default: next to this posy).") var binDir: String?
+    @Flag(name: .customLong("json"), help: "Print JSON.") var json = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard (1...2000).contains(positions) else { throw ValidationError("--positions 1…2000") }
+    }
+
+    public func run() async throws {
+        guard let script = ConsoleBenchCommand.script(named: "customer_bench.py") else {
+            throw ValidationError("Tests/python/customer_bench.py not found: run from the repository")
+        }
+        let suite = try await BenchSuite.start(
+            "customer", bin: binDir ?? UpCommand.ownDirectory(),
+            services: ["posy-orders", "posy-messaging --shard 1", "posy-location --push-interval 0.2", "posy-receipts"],
+            environment: ["POSY_MAP_TILES": ""])
+        defer { suite.stop() }
+        let staff = try suite.staffToken()
+        let courier = try suite.signer.mint(sub: "k1", role: .courier, shop: "s1", ttl: 3600)
+        guard
+            try await suite.send(
+                "POST", "/v1/shops/s1/couriers", staff,
+                Data(#"{"id":"k1","name":"Li Wei","phone":"+86 131 0000 0001","vehicle":"ebike","onDuty":true}"#.utf8)
+            ).0 == 201
+        else { throw ValidationError("could not create the courier") }
+        // Far enough that the ride never reaches the arrival geofence (about 20 km south of the start).
+        let (start, home) = ((31.2277, 121.4737), (31.0477, 121.4737))
+        let day = ConsoleBenchCommand.today(in: "Asia/Shanghai")
+        let order =
+            #"{"shopId":"s1","customer":{"id":"c1","name":"Mei"},"recipient":{"name":"Mother","address":"12 Garden Rd","lat":\#(home.0),"lon":\#(home.1)},"#
+            + #""items":[{"name":"carnations","quantity":12}],"handling":{"noDoorstep":true},"#
+            + #""window":{"start":"\#(day)T10:00:00+08:00","end":"\#(day)T12:00:00+08:00"}}"#
+        let (status, body) = try await suite.send("POST", "/v1/orders", staff, Data(order.utf8))
+        guard status == 201, let created = try JSONSerialization.jsonObject(with: body) as? [String: Any],
+            let id = created["id"] as? String, let link = created["trackingUrl"] as? String
+        else { throw ValidationError("could not create the order: \(status)") }
+        for (path, token, payload) in [
+            ("confirm", staff, "{}"), ("assign", staff, #"{"courierId":"k1"}"#), ("accept", courier, "{}"), ("pickup", courier, "{}"),
+            ("depart", courier, "{}"),
+        ] {
+            guard try await suite.send("POST", "/v1/orders/\(id)/\(path)", token, Data(payload.utf8)).0 == 200 else {
+                throw ValidationError("could not \(path) the order")
+            }
+        }
+        let config: [String: Any] = [
+            "base": suite.base, "link": link, "courier": courier, "positions": positions, "start": [start.0, start.1],
+            "home": [home.0, home.1],
+        ]
+        let configPath = (suite.dir as NSString).appendingPathComponent("customer-bench.json")
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+        let (code, output) = try ConsoleBenchCommand.python(script, configPath)
+        guard code == 0, let line = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+            let report = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        else { throw ValidationError("the browser run failed:\n\(output.suffix(3000))") }
+        if json {
+            print(line)
+            return
+        }
+        let move = report["positionToMarker"] as? [String: Any] ?? [:]
+        let shell = report["shell"] as? [String: Any] ?? [:]
+        func ms(_ v: Any?) -> String { (v as? Double).map { String(format: "%.0f ms", $0) } ?? "-" }
+        print(
+            TextTable.render([
+                ["MEASURE", "P50", "P99", "MAX", "N"],
+                ["position sent → marker moved", ms(move["p50ms"]), ms(move["p99ms"]), ms(move["maxms"]), "\(move["n"] ?? "-")"],
+            ]))
+        let kib = { (v: Any?) in (v as? Int).map { String(format: "%.1f KiB", Double($0) / 1024) } ?? "-" }
+        print(
+            "page shell without Leaflet: \(shell["files"] ?? "?") files, \(kib(shell["decodedBytes"])) (\(kib(shell["transferredBytes"])) gzipped)"
+        )
+        print(
+            "Chromium and the suite (bus, orders, messaging, location, receipts, gateway) on this same \(ProcessInfo.processInfo.activeProcessorCount)-core machine."
+        )
+    }
+}
