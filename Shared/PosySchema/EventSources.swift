@@ -50,6 +50,7 @@ public enum EventSources {
     public static func pushSender(of type: String) -> String? {
         switch type {
         case PushType.messageNew, PushType.messageRecalled, PushType.messageReceipt, PushType.messageUnread, PushType.typing,
+            PushType.callSignal,
             PushType.conversationUpdated:
             ServiceName.messaging
         case PushType.orderPosition, PushType.courierPosition, PushType.courierOffDuty: ServiceName.location

@@ -6,6 +6,8 @@ public enum PushType {
     public static let messageReceipt = "msg.receipt"
     public static let messageUnread = "msg.unread"
     public static let typing = "typing"
+    /// A step of a video call (`CallSignal.Relayed`).
+    public static let callSignal = "call.signal"
     public static let conversationUpdated = "conv.updated"
     public static let orderPosition = "order.position"
     public static let courierPosition = "courier.position"

@@ -6,6 +6,7 @@ public enum StreamFrameType {
     public static let messageDelivered = "msg.delivered"
     public static let messageRecall = "msg.recall"
     public static let typing = "typing"
+    public static let callSignal = "call.signal"
     public static let locationBatch = "loc.batch"
     public static let ping = "ping"
     /// The server's answer to each of them.

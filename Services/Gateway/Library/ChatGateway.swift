@@ -42,6 +42,12 @@ struct ChatGateway: Sendable {
             retries: 1)
     }
 
+    func callSignal(_ caller: RPCCaller, _ conversationId: String, _ signal: CallSignal) async throws -> Data {
+        try await call(
+            conversationId, MessagingRPC.callSignal,
+            MessagingRPC.CallRequest(caller: caller, conversationId: conversationId, signal: signal))
+    }
+
     func typing(_ caller: RPCCaller, _ conversationId: String) async throws -> Data {
         try await call(conversationId, MessagingRPC.typing, MessagingRPC.ConversationRef(caller: caller, conversationId: conversationId))
     }

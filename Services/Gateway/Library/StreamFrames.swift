@@ -10,6 +10,7 @@ import PosySchema
 /// - `msg.read` / `msg.delivered` `{conversationId, seq}`
 /// - `msg.recall` `{conversationId, seq}`
 /// - `typing` `{conversationId}`
+/// - `call.signal` `{conversationId, callId, kind, device, sdp?, candidate?, reason?}` (a video call's step)
 /// - `loc.batch` `{positions: [PositionFix]}` (couriers; a frame is at most 64 KiB, about 600 points)
 /// - `ping`
 ///
@@ -29,6 +30,11 @@ enum StreamFrames {
         var location: ChatLocation?
         var seq: Int64?
         var positions: [PositionFix]?
+        var callId: String?
+        var device: String?
+        var sdp: String?
+        var candidate: JSONValue?
+        var reason: String?
     }
 
     static let maxFrame = 64 * 1024
@@ -69,6 +75,13 @@ enum StreamFrames {
         case StreamFrameType.messageDelivered: return try await chat.ack(caller, try conversation(), read: nil, delivered: try seq())
         case StreamFrameType.messageRecall: return try await chat.recall(caller, try conversation(), seq: try seq())
         case StreamFrameType.typing: return try await chat.typing(caller, try conversation())
+        case StreamFrameType.callSignal:
+            guard let kind = f.kind.flatMap(CallSignal.Kind.init(rawValue:)) else {
+                throw PosyError(.invalidField, "kind: one of \(CallSignal.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let signal = CallSignal(
+                callId: f.callId ?? "", kind: kind, device: f.device ?? "", sdp: f.sdp, candidate: f.candidate, reason: f.reason)
+            return try await chat.callSignal(caller, try conversation(), signal)
         case StreamFrameType.locationBatch: return try await LocationAPI.ingest(chat.api, caller: caller, positions: f.positions ?? [])
         case StreamFrameType.ping: return Data("{}".utf8)
         default: throw PosyError(.badRequest, "unknown frame type '\(f.type.prefix(40))'")

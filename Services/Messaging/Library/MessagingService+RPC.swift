@@ -8,6 +8,10 @@ extension MessagingService {
         rpc.register(MessagingRPC.list) { r in try await self.list(r) }
         rpc.register(MessagingRPC.ack) { r in try await self.ack(r) }
         rpc.register(MessagingRPC.recall) { r in try await self.recall(r) }
+        rpc.register(MessagingRPC.callSignal) { r in
+            try await self.callSignal(r)
+            return EmptyBody()
+        }
         rpc.register(MessagingRPC.typing) { r in
             try await self.typing(r)
             return EmptyBody()

@@ -25,6 +25,15 @@ public final class MessagingService: Sendable {
     let metrics: Metrics
     let logger: Logger
     let clock: @Sendable () -> Date
+    /// Calls under way, by call id: when each started and was answered, for the chat's record of its
+    /// length. Lost with a restart, when the record says only that the call ended.
+    let calls = Locked([String: CallTimes]())
+
+    struct CallTimes: Sendable {
+        var conversationId: String
+        var startedAt: Date
+        var answeredAt: Date?
+    }
 
     public init(
         store: Store, instance: String, epoch: String, config: MessagingConfig = MessagingConfig(), metrics: Metrics,

@@ -10,6 +10,9 @@ public enum MessagingRPC {
     public static let ack = RPC<AckRequest, ReceiptUpdate>(RPCInstance.messagingShard, "msg.ack")
     /// `SeqRequest` → `ChatMessage` (the placeholder left behind).
     public static let recall = RPC<SeqRequest, ChatMessage>(RPCInstance.messagingShard, "msg.recall")
+    /// `CallRequest` → `{}`: relays one step of a video call to the order's other parties (ephemeral;
+    /// the call's start, answer and end are also written to the chat).
+    public static let callSignal = RPC<CallRequest, EmptyBody>(RPCInstance.messagingShard, "msg.call")
     /// `ConversationRef` → `{}`: tells the other participants the caller is typing (ephemeral).
     public static let typing = RPC<ConversationRef, EmptyBody>(RPCInstance.messagingShard, "msg.typing")
     /// `CallerOnly` → `[ConversationSummary]`: the caller's conversations on this shard.
@@ -20,6 +23,17 @@ public enum MessagingRPC {
     public static let sync = RPC<SyncRequest, ShardSync>(RPCInstance.messagingShard, "msg.sync")
     /// `ConversationRef` → `Transcript`: the whole conversation for the evidence bundle.
     public static let transcript = RPC<ConversationRef, Transcript>(RPCInstance.messagingShard, "messaging.transcript")
+
+    public struct CallRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var conversationId: String
+        public var signal: CallSignal
+        public init(caller: RPCCaller, conversationId: String, signal: CallSignal) {
+            self.caller = caller
+            self.conversationId = conversationId
+            self.signal = signal
+        }
+    }
 
     public struct ConversationRef: Codable, Sendable {
         public var caller: RPCCaller
