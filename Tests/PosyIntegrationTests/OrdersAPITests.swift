@@ -68,14 +68,15 @@ extension Integration {
             let tracking = try #require(order["trackingUrl"] as? String)
             #expect(tracking.hasPrefix("\(base)/t/"))
             let customerToken = String(tracking.split(separator: "/").last!)
-            // The link opens the tracking page, which follows the order with the token from its URL.
+            // The link opens the customer's page, which follows the order with the token from its URL.
             let (page, pageResponse) = try await URLSession.shared.data(from: URL(string: tracking)!)
             let pageHTTP = try #require(pageResponse as? HTTPURLResponse)
             #expect(pageHTTP.statusCode == 200 && pageHTTP.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("text/html") == true)
             #expect(pageHTTP.value(forHTTPHeaderField: "Referrer-Policy") == "no-referrer")
-            #expect(String(decoding: page, as: UTF8.self).contains("/v1/stream"))
+            #expect(pageHTTP.value(forHTTPHeaderField: "Cache-Control") == "no-store")
+            #expect(String(decoding: page, as: UTF8.self).contains("/customer/customer.js"))
             let trackingClaims = try signer.verify(customerToken)
-            #expect(trackingClaims.role == .customer && trackingClaims.order == id)
+            #expect(trackingClaims.role == .customer && trackingClaims.order == id && trackingClaims.sid == "tl.\(id).0")
             // The client's retry returns the same order, never a second one.
             let (retried, again) = await post("/v1/orders", staff, newOrder, headers: ["Idempotency-Key": "create-1"])
             #expect(retried == 201 && again["id"] as? String == id)
