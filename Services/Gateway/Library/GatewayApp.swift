@@ -105,6 +105,7 @@ public enum GatewayApp {
         LocationAPI(api: api).addRoutes(to: authenticated)
         NotifyAPI(api: api).addRoutes(to: authenticated)
         PeopleAPI(api: api).addRoutes(to: authenticated)
+        CallsAPI(api: api).addRoutes(to: authenticated)
         SessionAPI(api: api).addRoutes(to: table, authenticated: authenticated)
         StreamAPI.addRoutes(to: table, api: api)
         TrackingPage.register(on: table)

@@ -90,6 +90,18 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     public var positionCadence: Double?
 
     @Option(
+        name: .customLong("turn-url"),
+        help:
+            "TURN/STUN URLs handed to calls, comma-separated, e.g. turn:relay.example:3478?transport=udp (env POSY_TURN_URLS; default none: peer to peer only)."
+    )
+    public var turnURLs: String?
+
+    @Option(
+        name: .customLong("turn-secret-file"),
+        help: "File holding the secret shared with coturn (use-auth-secret / static-auth-secret) (env POSY_TURN_SECRET_FILE).")
+    public var turnSecretFile: String?
+
+    @Option(
         name: .customLong("expect"),
         help: "Comma-separated instances /healthz requires (env POSY_EXPECT, default bus,orders,messaging-1,location,receipts,notify).")
     public var expect: String?
@@ -122,7 +134,25 @@ public struct GatewayOptions: ParsableArguments, Sendable {
                 leafletDir: Environment.resolve(leafletDir, "POSY_LEAFLET_DIR", WebConfig.debianLeaflet),
                 mapTiles: mapTiles ?? ProcessInfo.processInfo.environment["POSY_MAP_TILES"] ?? WebConfig.openStreetMap),
             sessionTokenLifetime: Int64(60 * (sessionMinutes ?? Environment.string("POSY_SESSION_MINUTES").flatMap(Double.init) ?? 15)),
-            positionCadenceMs: Int(1000 * (positionCadence ?? Environment.string("POSY_POSITION_CADENCE").flatMap(Double.init) ?? 3)))
+            positionCadenceMs: Int(1000 * (positionCadence ?? Environment.string("POSY_POSITION_CADENCE").flatMap(Double.init) ?? 3)),
+            turn: (try? turnConfig()) ?? TURNConfig())
+    }
+
+    /// The TURN/STUN URLs (each checked) and the secret read from its file.
+    func turnConfig() throws -> TURNConfig {
+        let urls = Environment.resolve(turnURLs, "POSY_TURN_URLS", "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for url in urls where !TURNConfig.isValid(url) {
+            throw ValidationError("--turn-url: '\(url.prefix(80))' is not a turn:, turns:, stun: or stuns: URL")
+        }
+        var secret: String?
+        if let file = turnSecretFile ?? Environment.string("POSY_TURN_SECRET_FILE") {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ValidationError("--turn-secret-file: cannot read \(file)")
+            }
+            secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return TURNConfig(urls: urls, secret: secret)
     }
 
     /// The web root: the given path, else `Services/Gateway/Web` in the current directory or in the
@@ -177,6 +207,10 @@ public struct GatewayOptions: ParsableArguments, Sendable {
         {
             throw ValidationError("--position-cadence must be 1…300 seconds")
         }
+        let turn = try turnConfig()
+        if turn.urls.contains(where: { $0.hasPrefix("turn") }), (turn.secret ?? "").isEmpty {
+            throw ValidationError("--turn-url names a TURN relay: give its shared secret with --turn-secret-file")
+        }
         if let t = mapTiles ?? ProcessInfo.processInfo.environment["POSY_MAP_TILES"], !t.isEmpty, WebConfig.tileOrigin(t) == nil {
             throw ValidationError("--map-tiles must be an http(s) URL template with {z}, {x} and {y}, or empty")
         }
@@ -211,6 +245,8 @@ public struct GatewayConfig: Sendable {
     public var sessionTokenLifetime: Int64
     /// How often (ms) a courier's app sends its kept positions: told in the stream's `stream.open`.
     public var positionCadenceMs: Int
+    /// The relay video calls use, if any.
+    public var turn: TURNConfig
 
     /// PEM files of the gateway's certificate chain and private key.
     public struct TLSFiles: Sendable {
@@ -228,9 +264,10 @@ public struct GatewayConfig: Sendable {
         openAPISpec: String? = nil, rateLimit: Double = 50, rateBurst: Double = 100,
         tokenMaxLifetime: Int64 = TokenSigner.defaultMaxLifetime, opsPort: Int? = nil, opsHost: String = "127.0.0.1",
         tls: TLSFiles? = nil, httpRedirectPort: Int? = nil, web: WebConfig = WebConfig(), sessionTokenLifetime: Int64 = 900,
-        positionCadenceMs: Int = 3000
+        positionCadenceMs: Int = 3000, turn: TURNConfig = TURNConfig()
     ) {
         self.positionCadenceMs = positionCadenceMs
+        self.turn = turn
         self.web = web
         self.sessionTokenLifetime = sessionTokenLifetime
         self.tls = tls
