@@ -269,6 +269,8 @@ import Testing
             "track.step.": ["placed", "confirmed", "pickedUp", "outForDelivery", "delivered"],
             "track.state.": OrderState.allCases.map(\.rawValue),
             "track.change.": ["pending", "applied", "rejected"],
+            // A video call's states (assets/call.js); "idle" is never shown.
+            "call.state.": ["ringing", "calling", "connecting", "connected", "ended"],
             // The new-order form's fields (form.js): the API's field paths.
             "field.": [
                 "customer.name", "customer.phone", "recipient.name", "recipient.phone", "recipient.address", "recipient.lat",

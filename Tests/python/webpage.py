@@ -70,11 +70,11 @@ def until(what, predicate, timeout=10.0):
     fail("%s (last: %r)" % (what, last))
 
 
-def browser(width=1366, height=900):
+def browser(width=1366, height=900, flags=()):
     options = Options()
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                  "--window-size=%d,%d" % (max(width, 500), height), "--use-fake-device-for-media-stream",
-                 "--use-fake-ui-for-media-stream", "--lang=en-US", "--autoplay-policy=no-user-gesture-required"):
+                 "--use-fake-ui-for-media-stream", "--lang=en-US", "--autoplay-policy=no-user-gesture-required") + tuple(flags):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})

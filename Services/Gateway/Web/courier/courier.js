@@ -8,6 +8,7 @@ import { h, clear, chime, toast } from '/assets/dom.js';
 import { Outbox, kept } from './outbox.js';
 import { HoldToTalk } from '/assets/recorder.js';
 import { voiceNote } from '/assets/voice.js';
+import { VideoCall, callDialog } from '/assets/call.js';
 
 const active = ['assigned', 'accepted', 'pickedUp', 'outForDelivery', 'arriving'];
 
@@ -326,6 +327,10 @@ function renderTask() {
   if (['outForDelivery', 'arriving'].includes(o.state)) {
     actions.append(h('button', { type: 'button', class: 'primary big', dataset: { act: 'proof' }, onclick: () => proof(o) }, t('courier.deliver')));
   }
+  // "Look before you sign": a video call to the customer to show the flowers, while on the way.
+  if (['outForDelivery', 'arriving'].includes(o.state)) {
+    actions.append(h('button', { type: 'button', class: 'big', dataset: { act: 'video' }, onclick: () => videoCall(o) }, t('call.show')));
+  }
   // The geofence says "arriving" by itself; where no fix reaches (indoors, a gate) the courier says it.
   if (o.state === 'outForDelivery') actions.append(h('button', { type: 'button', class: 'big', dataset: { act: 'arrive' }, onclick: () => tap(o, 'arrive', 'arriving') }, t('courier.atTheDoor')));
   if (['accepted', 'pickedUp', 'outForDelivery', 'arriving'].includes(o.state)) {
@@ -370,6 +375,19 @@ function renderTask() {
   app.talk = new HoldToTalk(document.getElementById('chat-voice'), (blob, type, durationMs, waveform) => voice(o, blob, durationMs, waveform),
     () => toast(t('chat.noMicrophone')));
   renderChat();
+}
+
+/** One call object per order's conversation (each listens on the stream). */
+const calls = new Map();
+function videoCall(o) {
+  let call = calls.get(o.conversationId);
+  if (!call) {
+    call = new VideoCall({ stream: app.stream, api, conversationId: o.conversationId, facingMode: 'environment' });
+    callDialog(call);
+    calls.set(o.conversationId, call);
+  }
+  app.call = call;
+  call.start().catch((e) => { toast(e.message); call.end(); });
 }
 
 /** What to check before leaving the shop: each item, and the handling rules that need doing. */

@@ -8,6 +8,7 @@ import { h, clear, chime, toast } from '/assets/dom.js';
 import { HoldToTalk } from '/assets/recorder.js';
 import { voiceNote } from '/assets/voice.js';
 import { loadLeaflet } from '/assets/map.js';
+import { VideoCall, callDialog } from '/assets/call.js';
 
 const token = decodeURIComponent(location.pathname.split('/').pop() || '');
 const orderId = claims(token)?.order || null;
@@ -95,6 +96,9 @@ async function start() {
   page.stream.addEventListener('event', (e) => onEvent(e.detail));
   page.stream.addEventListener('push', (e) => onPush(e.detail));
   page.stream.addEventListener('reset', () => refreshAll());
+  // The courier may call to show the flowers before the hand-over ("look before you sign").
+  page.call = new VideoCall({ stream: page.stream, api, conversationId: page.order.conversationId });
+  callDialog(page.call);
   page.stream.start();
   drawMap();
 }
