@@ -86,7 +86,18 @@ try:
     ended = until("the call in the chat", lambda: [t for t in texts() if t.startswith("Video call ended by the customer after")], 10)
     if "Video call started by the courier." not in texts():
         fail("the chat: %r" % texts())
-    print("'looks good' ended the call; the chat says: %s" % ended[0])
+    status, evidence = webpage.http(base, "GET", "/v1/orders/%s/evidence" % cfg["order_id"], cfg["staff"])[:2]
+    looks = (evidence or {}).get("looks", [])
+    snap = (looks[0].get("snapshot") or {}) if looks else {}
+    if status != 200 or len(looks) != 1 or looks[0].get("ok") is not True or snap.get("contentType") != "image/jpeg" \
+            or not evidence.get("chain", {}).get("ok"):
+        fail("the evidence after 'looks good': %s %r %r" % (status, looks, (evidence or {}).get("chain")))
+    media = webpage.http(base, "GET", "/v1/media/" + snap["id"], cfg["staff"])
+    if media[0] != 200 or len(media[1]) < 1000:
+        fail("the snapshot the customer took: %s %d bytes" % (media[0], len(media[1] or b"")))
+    report["snapshotBytes"] = len(media[1])
+    print("'looks good' ended the call; the chat says: %s; the evidence chain holds the verdict with a %d-byte frame"
+          % (ended[0], len(media[1])))
     report["ok"] = True
     print(json.dumps(report))
     print("OK")

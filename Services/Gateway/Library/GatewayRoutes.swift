@@ -10,7 +10,7 @@ public enum GatewayRoutes {
         "POST /v1/orders/{id}/pickup", "POST /v1/orders/{id}/depart", "POST /v1/orders/{id}/cancel",
         "POST /v1/orders/{id}/fail", "POST /v1/orders/{id}/decline",
         "POST /v1/orders/{id}/arrive", "POST /v1/orders/{id}/tracking-link",
-        "GET /v1/calls/turn",
+        "GET /v1/calls/turn", "POST /v1/orders/{id}/look",
         "POST /v1/orders/{id}/changes", "POST /v1/orders/{id}/changes/{changeId}/approve",
         "POST /v1/orders/{id}/changes/{changeId}/reject",
         "POST /v1/orders/{id}/exceptions", "POST /v1/exceptions/{id}/ack", "POST /v1/exceptions/{id}/resolve",

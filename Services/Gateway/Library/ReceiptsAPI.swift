@@ -20,6 +20,11 @@ struct ReceiptsAPI {
                 caller: context.caller, orderId: try context.parameters.require("id"),
                 confirmation: try await request.decode(as: ConfirmationInput.self, context: context))
         }
+        routes.forward(.post, "v1/orders/{id}/look", to: ReceiptsRPC.look, via: api, status: .created) { request, context in
+            ReceiptsRPC.LookRequest(
+                caller: context.caller, orderId: try context.parameters.require("id"),
+                look: try await request.decode(as: LookVerdict.Input.self, context: context))
+        }
         routes.forward(.get, "v1/orders/{id}/evidence", to: ReceiptsRPC.evidenceBundle, via: api, retries: 1) { _, context in
             ReceiptsRPC.OrderRef(caller: context.caller, orderId: try context.parameters.require("id"))
         }

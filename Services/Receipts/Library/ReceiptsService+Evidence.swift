@@ -39,10 +39,11 @@ extension ReceiptsService {
         }
         let proofs = bodies(["proof"], as: Proof.self)
         let confirmations = bodies(["confirmation", "dispute"], as: DeliveryConfirmation.self)
+        let looks = bodies(["look"], as: LookVerdict.self)
         return EvidenceBundle(
             orderId: order.id, generatedAt: now, order: await orderSection, timeline: await timeline, chat: await chat,
             track: await track, proofs: isShop ? proofs : proofs.map(ReceiptsVisibility.customerView),
-            confirmations: isShop ? confirmations : confirmations.map(ReceiptsVisibility.customerView),
+            confirmations: isShop ? confirmations : confirmations.map(ReceiptsVisibility.customerView), looks: looks,
             media: mediaItems, records: isShop ? records : nil, chain: chain)
     }
 

@@ -16,6 +16,7 @@ extension ReceiptsService {
         rpc.register(ReceiptsRPC.mediaRead, encoded: { r in try await self.readMedia(r) })
         rpc.register(ReceiptsRPC.proofSubmit) { r in try await self.submitProof(r) }
         rpc.register(ReceiptsRPC.confirm) { r in try await self.confirm(r) }
+        rpc.register(ReceiptsRPC.look) { r in try await self.look(r) }
         rpc.register(ReceiptsRPC.evidenceBundle) { r in try await self.evidence(r) }
         rpc.register(ReceiptsRPC.evidenceHTML, encoded: { r in try await self.evidencePage(r) })
         rpc.register(ReceiptsRPC.evidenceVerify) { r in try await self.verify(r) }

@@ -9,6 +9,8 @@ public struct EvidenceBundle: Codable, Sendable, Equatable {
     public var track: EvidenceSection
     public var proofs: [Proof]
     public var confirmations: [DeliveryConfirmation]
+    /// What the customer said after looking at the flowers on a video call, oldest first.
+    public var looks: [LookVerdict]
     public var media: [MediaInfo]
     /// The chain's records (staff only; a customer gets the verification result).
     public var records: [EvidenceRecord]?
@@ -16,9 +18,10 @@ public struct EvidenceBundle: Codable, Sendable, Equatable {
 
     public init(
         orderId: String, generatedAt: String, order: EvidenceSection, timeline: EvidenceSection, chat: EvidenceSection,
-        track: EvidenceSection, proofs: [Proof], confirmations: [DeliveryConfirmation], media: [MediaInfo],
-        records: [EvidenceRecord]?, chain: ChainVerification
+        track: EvidenceSection, proofs: [Proof], confirmations: [DeliveryConfirmation], looks: [LookVerdict] = [],
+        media: [MediaInfo], records: [EvidenceRecord]?, chain: ChainVerification
     ) {
+        self.looks = looks
         self.orderId = orderId
         self.generatedAt = generatedAt
         self.order = order

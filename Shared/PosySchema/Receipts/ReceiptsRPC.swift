@@ -21,6 +21,8 @@ public enum ReceiptsRPC {
     public static let proofSubmit = RPC<ProofRequest, Proof>(ServiceName.receipts, "proof.submit")
     /// `{caller, orderId, confirmation: ConfirmationInput}` → `DeliveryConfirmation`
     public static let confirm = RPC<ConfirmRequest, DeliveryConfirmation>(ServiceName.receipts, "proof.confirm")
+    /// `{caller, orderId, look}` → `LookVerdict`: the customer's word after a video call, into the evidence chain.
+    public static let look = RPC<LookRequest, LookVerdict>(ServiceName.receipts, "proof.look")
     /// `{caller, orderId}` → `EvidenceBundle`
     public static let evidenceBundle = RPC<OrderRef, EvidenceBundle>(ServiceName.receipts, "evidence.bundle")
     /// `{caller, orderId}` → raw `text/html`: the bundle as one self-contained page.
@@ -109,6 +111,17 @@ public enum ReceiptsRPC {
             self.caller = caller
             self.orderId = orderId
             self.proof = proof
+        }
+    }
+
+    public struct LookRequest: Codable, Sendable {
+        public var caller: RPCCaller
+        public var orderId: String
+        public var look: LookVerdict.Input
+        public init(caller: RPCCaller, orderId: String, look: LookVerdict.Input) {
+            self.caller = caller
+            self.orderId = orderId
+            self.look = look
         }
     }
 

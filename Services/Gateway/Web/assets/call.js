@@ -154,7 +154,7 @@ export class VideoCall extends EventTarget {
 
 /** Wires a page's call dialog (`#call`, see the faces' index.html) to `call`: rings, shows both
  *  videos, answer/decline/hang up, and — on the customer's side — "looks good" / "please fix". */
-export function callDialog(call) {
+export function callDialog(call, { onVerdict } = {}) {
   const dialog = document.getElementById('call');
   const state = document.getElementById('call-state');
   const ring = document.getElementById('call-ring');
@@ -176,10 +176,25 @@ export function callDialog(call) {
   document.getElementById('call-hangup').onclick = () => call.hangup();
   dialog.addEventListener('cancel', () => call.hangup());
   if (verdict) {
-    document.getElementById('call-good').onclick = () => call.hangup('looks good');
-    document.getElementById('call-fix').onclick = () => {
-      const note = document.getElementById('call-note').value.trim();
-      call.hangup('please fix' + (note ? ': ' + note : ''));
+    // The verdict is kept (with the frame seen) before the call ends: `onVerdict(ok, note, still)`.
+    const say = async (ok) => {
+      const note = ok ? '' : document.getElementById('call-note').value.trim();
+      const still = await snapshot(document.getElementById('call-remote')).catch(() => null);
+      try { await onVerdict?.(ok, note, still, call.callId); } finally { call.hangup(ok ? 'looks good' : 'please fix' + (note ? ': ' + note : '')); }
     };
+    document.getElementById('call-good').onclick = () => say(true);
+    document.getElementById('call-fix').onclick = () => say(false);
   }
+}
+
+/** The frame a video shows now, as a JPEG. */
+function snapshot(video) {
+  return new Promise((resolve, reject) => {
+    if (!video.videoWidth) { reject(new Error('no picture')); return; }
+    const c = document.createElement('canvas');
+    c.width = video.videoWidth;
+    c.height = video.videoHeight;
+    c.getContext('2d').drawImage(video, 0, 0, c.width, c.height);
+    c.toBlob((b) => (b ? resolve(b) : reject(new Error('no picture'))), 'image/jpeg', 0.85);
+  });
 }

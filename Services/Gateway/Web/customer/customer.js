@@ -98,7 +98,13 @@ async function start() {
   page.stream.addEventListener('reset', () => refreshAll());
   // The courier may call to show the flowers before the hand-over ("look before you sign").
   page.call = new VideoCall({ stream: page.stream, api, conversationId: page.order.conversationId });
-  callDialog(page.call);
+  // "Looks good" / "please fix" goes into the order's evidence with the frame the customer saw.
+  callDialog(page.call, {
+    onVerdict: async (ok, note, still, callId) => {
+      const snapshotId = still ? (await upload(new Blob([still], { type: 'image/jpeg' }))).id : undefined;
+      page.look = await api('POST', '/v1/orders/' + encodeURIComponent(orderId) + '/look', { ok, note: note || undefined, snapshotId, callId });
+    },
+  });
   page.stream.start();
   drawMap();
 }
