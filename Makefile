@@ -48,6 +48,13 @@ pydeps:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
 	fi
+	@# coturn: the TURN relay the video-call test relays through (docs/operations.md, "Calls and TURN").
+	@if ! command -v turnserver >/dev/null 2>&1; then \
+		echo "pydeps: installing coturn"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq coturn >/dev/null; \
+	fi
 	@python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check selenium
 
 ## build: debug build of every executable

@@ -12,7 +12,41 @@ extension Integration {
 
         @Test(.timeLimit(.minutes(4)))
         func theCustomerLooksAtTheFlowersBeforeSigning() async throws {
-            let suite = try SuiteTests.Suite("video-call", environment: ["POSY_MAP_TILES": ""])
+            try await call(relay: false)
+        }
+
+        /// The same call through a real coturn (Debian's) on loopback, the gateway handing out
+        /// credentials in its shared-secret scheme and asking for the relay only: both sides'
+        /// connections must use relay candidates.
+        @Test(.timeLimit(.minutes(4)))
+        func throughTheTURNRelayOnly() async throws {
+            let dir = Harness.tempDir("turn")
+            let secretFile = "\(dir)/turn-secret"
+            try UUID().uuidString.write(toFile: secretFile, atomically: true, encoding: .utf8)
+            let secret = try String(contentsOfFile: secretFile, encoding: .utf8)
+            let port = Harness.freePorts(1)
+            let relayPorts = Harness.freePorts(1)
+            let turn = Child(
+                "turnserver", "/usr/bin/turnserver",
+                [
+                    "-n", "--no-cli", "--no-tls", "--no-dtls", "--listening-ip", "127.0.0.1", "--listening-port", "\(port)",
+                    "--relay-ip", "127.0.0.1", "--use-auth-secret", "--static-auth-secret", secret, "--realm", "posy.test",
+                    "--allow-loopback-peers", "--min-port", "\(relayPorts)", "--max-port", "\(relayPorts + 40)", "--log-file", "stdout",
+                    "--simple-log", "--verbose", "--pidfile", "\(dir)/turn.pid", "--userdb", "\(dir)/turndb",
+                ], logDir: dir)
+            try turn.start()
+            defer { turn.kill() }
+            try await call(
+                relay: true,
+                environment: [
+                    "POSY_TURN_URLS": "turn:127.0.0.1:\(port)?transport=udp", "POSY_TURN_SECRET_FILE": secretFile,
+                    "POSY_TURN_RELAY_ONLY": "1",
+                ])
+        }
+
+        func call(relay: Bool, environment: [String: String] = [:]) async throws {
+            let suite = try SuiteTests.Suite(
+                relay ? "video-call-relay" : "video-call", environment: environment.merging(["POSY_MAP_TILES": ""]) { $1 })
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let shop = try await Shop(suite)
             let base = "http://127.0.0.1:\(suite.httpPort)"
@@ -27,7 +61,10 @@ extension Integration {
             let config: [String: Any] = [
                 "base": base, "courier_link": link, "tracking_link": try #require(renewed.json["trackingUrl"] as? String),
                 "order_id": orderId, "conversation_id": try #require(order["conversationId"] as? String), "staff": shop.staff,
-                "screenshots": Harness.packageRoot.appendingPathComponent(".build/screenshots/call").path,
+                "screenshots": Harness.packageRoot.appendingPathComponent(
+                    relay ? ".build/screenshots/call-relay" : ".build/screenshots/call"
+                )
+                .path, "relay": relay,
             ]
             let configPath = "\(suite.dir)/call.json"
             try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))

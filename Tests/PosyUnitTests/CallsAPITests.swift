@@ -43,9 +43,17 @@ import Testing
                 // The password is base64(HMAC-SHA1(secret, username)): what coturn computes to check it.
                 let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Data(username.utf8), using: SymmetricKey(data: Data("s3cret".utf8)))
                 #expect(relay["credential"] as? String == Data(mac).base64EncodedString())
-                #expect(body["ttl"] as? Int == 3600)
+                #expect(body["ttl"] as? Int == 3600 && body["iceTransportPolicy"] == nil)
             }
             try await client.execute(uri: "/v1/calls/turn", method: .get) { #expect($0.status == .unauthorized) }
+        }
+        // Relay only: the pages are told so.
+        var only = turn
+        only.relayOnly = true
+        try await app(only).test(.router) { client in
+            try await client.execute(uri: "/v1/calls/turn", method: .get, headers: [.authorization: "Bearer \(link)"]) {
+                #expect(Self.json($0.body)["iceTransportPolicy"] as? String == "relay")
+            }
         }
         // No relay configured: no servers, the browsers try directly.
         try await app(TURNConfig()).test(.router) { client in

@@ -71,6 +71,12 @@ try:
     report["inviteToConnectedMs"] = round((time.time() - started) * 1000)
     until("video decoded on both sides", lambda: frames(courier) > 0 and frames(customer) > 0, 20)
     report["framesDecoded"] = {"courier": frames(courier), "customer": frames(customer)}
+    routes = {n: d.execute_async_script("const done = arguments[0]; window.posy.call.route().then(done, () => done(null));")
+              for n, d in (("courier", courier), ("customer", customer))}
+    report["route"] = routes
+    if cfg.get("relay") and set(routes.values()) != {"relay"}:
+        fail("through the TURN relay, but the connections use %r" % routes)
+    print("route:", routes)
     until("the customer sees the flowers", lambda: customer.execute_script(
         "const v = document.getElementById('call-remote'); return v.videoWidth > 0 && !v.paused"), 10)
     shot(customer, "call-connected-phone")

@@ -18,6 +18,8 @@ struct CallsAPI {
         var iceServers: [IceServer]
         /// Seconds the credentials work (absent without TURN).
         var ttl: Int?
+        /// `relay` when calls must go through the relay (`--turn-relay-only`), as RTCPeerConnection takes it.
+        var iceTransportPolicy: String?
     }
 
     func addRoutes(to routes: RouterGroup<AuthenticatedContext>) {
@@ -32,7 +34,8 @@ struct CallsAPI {
                 servers.append(IceServer(urls: relays, username: c.username, credential: c.credential))
                 ttl = Int(turn.ttl)
             }
-            return JSONReply(try JSON.encode(Reply(iceServers: servers, ttl: ttl)))
+            return JSONReply(
+                try JSON.encode(Reply(iceServers: servers, ttl: ttl, iceTransportPolicy: ttl != nil && turn.relayOnly ? "relay" : nil)))
         }
     }
 }

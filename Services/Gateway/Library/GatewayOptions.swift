@@ -101,6 +101,11 @@ public struct GatewayOptions: ParsableArguments, Sendable {
         help: "File holding the secret shared with coturn (use-auth-secret / static-auth-secret) (env POSY_TURN_SECRET_FILE).")
     public var turnSecretFile: String?
 
+    @Flag(
+        name: .customLong("turn-relay-only"),
+        help: "Video calls only through the TURN relay, so that no party learns another's address (env POSY_TURN_RELAY_ONLY=1).")
+    public var turnRelayOnly = false
+
     @Option(
         name: .customLong("expect"),
         help: "Comma-separated instances /healthz requires (env POSY_EXPECT, default bus,orders,messaging-1,location,receipts,notify).")
@@ -152,7 +157,8 @@ public struct GatewayOptions: ParsableArguments, Sendable {
             }
             secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        return TURNConfig(urls: urls, secret: secret)
+        return TURNConfig(
+            urls: urls, secret: secret, relayOnly: turnRelayOnly || Environment.string("POSY_TURN_RELAY_ONLY") == "1")
     }
 
     /// The web root: the given path, else `Services/Gateway/Web` in the current directory or in the

@@ -10,11 +10,15 @@ public struct TURNConfig: Sendable {
     public var secret: String?
     /// How long handed-out credentials work.
     public var ttl: TimeInterval
+    /// Calls only through the relay: neither party learns the other's addresses (a customer's home
+    /// connection stays hidden from the courier), at the relay's cost.
+    public var relayOnly: Bool
 
-    public init(urls: [String] = [], secret: String? = nil, ttl: TimeInterval = 3600) {
+    public init(urls: [String] = [], secret: String? = nil, ttl: TimeInterval = 3600, relayOnly: Bool = false) {
         self.urls = urls
         self.secret = secret
         self.ttl = ttl
+        self.relayOnly = relayOnly
     }
 
     /// Whether `url` is a TURN or STUN URL (RFC 7065, 7064) and nothing else: no spaces, no

@@ -67,7 +67,7 @@ export class VideoCall extends EventTarget {
   /** Camera, microphone and the peer connection with the suite's ICE servers. */
   async open() {
     const ice = await this.api('GET', '/v1/calls/turn').catch(() => ({ iceServers: [] }));
-    this.pc = new RTCPeerConnection({ iceServers: ice.iceServers || [] });
+    this.pc = new RTCPeerConnection({ iceServers: ice.iceServers || [], iceTransportPolicy: ice.iceTransportPolicy || 'all' });
     this.pc.onicecandidate = (e) => { if (e.candidate) this.send('ice', { candidate: e.candidate.toJSON() }).catch(() => {}); };
     this.pc.ontrack = (e) => this.dispatchEvent(new CustomEvent('remote', { detail: e.streams[0] }));
     this.pc.onconnectionstatechange = () => {
@@ -141,6 +141,16 @@ export class VideoCall extends EventTarget {
       default:
         break;
     }
+  }
+
+  /** The kind of the local candidate the connection uses: `host`, `srflx` or `relay` (TURN). */
+  async route() {
+    if (!this.pc) return null;
+    const stats = await this.pc.getStats();
+    let pair = null;
+    stats.forEach((r) => { if (r.type === 'transport' && r.selectedCandidatePairId) pair = stats.get(r.selectedCandidatePairId); });
+    if (!pair) stats.forEach((r) => { if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') pair = r; });
+    return pair ? stats.get(pair.localCandidateId)?.candidateType ?? null : null;
   }
 
   /** Video frames decoded from the other side so far (for the page's own display and tests). */
