@@ -6,7 +6,7 @@ public struct BenchCommand: AsyncParsableCommand {
         commandName: "bench", abstract: "Benchmarks (figures, not pass/fail).",
         subcommands: [
             BusBenchCommand.self, OrdersBenchCommand.self, MediaBenchCommand.self, ChatBenchCommand.self, LocationBenchCommand.self,
-            NotifyBenchCommand.self, ConsoleBenchCommand.self, CourierBenchCommand.self, CustomerBenchCommand.self,
+            NotifyBenchCommand.self, ConsoleBenchCommand.self, CourierBenchCommand.self, CustomerBenchCommand.self, CallBenchCommand.self,
         ])
 
     public init() {}
