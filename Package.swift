@@ -208,7 +208,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/PosyUnitTests"),
         .testTarget(
