@@ -4,7 +4,8 @@ import Yams
 
 /// No Docker engine runs here, so the compose file is checked as data: every executable and every
 /// default port (docs/architecture.md, "Processes") is there, messaging runs as two shards, the bus is found by environment,
-/// each store has a volume of its own, the keys are made once and read by all, and only the gateway is published.
+/// each store has a volume of its own, the keys are made once and read by all, and only the gateway
+/// (and the TURN relay phones must reach) is published.
 @Suite struct ComposeTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -32,9 +33,9 @@ import Yams
             executables == [
                 "posy", "posy-bus", "posy-orders", "posy-messaging", "posy-location", "posy-receipts", "posy-notify", "posy-gateway",
             ])
-        // The host sees the gateway only; bus and RPC ports stay on the compose network.
+        // The host sees the gateway and the TURN relay only; bus and RPC ports stay on the compose network.
         let published = services.filter { $0.value["ports"] != nil }
-        #expect(Set(published.keys) == ["gateway"])
+        #expect(Set(published.keys) == ["gateway", "turn"])
         #expect(published["gateway"]?["ports"] as? [String] == ["8080:8080"])
         let exposed = Set(services.values.flatMap { ($0["expose"] as? [String]) ?? [] }.compactMap { Int($0) })
         for port in [7100, 7101, 7110, 7121, 7122, 7130, 7140, 7150] {
@@ -56,7 +57,7 @@ import Yams
         let keys = try #require(services["keys"])
         #expect(keys["command"] as? [String] == ["keys", "create", "--keys-dir", "/keys"])
         #expect(keys["volumes"] as? [String] == ["keys:/keys"])
-        for (name, s) in services where name != "keys" {
+        for (name, s) in services where !["keys", "turn"].contains(name) {
             #expect(environment(s)["POSY_KEYS_DIR"] == "/keys", "\(name)")
             #expect(((s["volumes"] as? [String]) ?? []).contains("keys:/keys:ro"), "\(name) cannot read the keys")
             let needs = (s["depends_on"] as? [String: Any])?["keys"] as? [String: Any]
@@ -69,8 +70,11 @@ import Yams
 
     @Test func oneDockerfileTwoShardsBusByEnvironmentVolumePerStore() throws {
         let services = try services()
-        let dockerfiles = Set(services.values.compactMap { ($0["build"] as? [String: Any])?["dockerfile"] as? String })
+        // One recipe for every Posy executable; the relay is coturn's own.
+        let dockerfiles = Set(
+            services.filter { $0.key != "turn" }.values.compactMap { ($0["build"] as? [String: Any])?["dockerfile"] as? String })
         #expect(dockerfiles == ["compose/Dockerfile"])
+        #expect((services["turn"]?["build"] as? [String: Any])?["dockerfile"] as? String == "compose/turn.Dockerfile")
         let dockerfile = try String(contentsOf: Self.root.appendingPathComponent("compose/Dockerfile"), encoding: .utf8)
         #expect(dockerfile.contains("ARG SERVICE"))
 
@@ -79,7 +83,7 @@ import Yams
         #expect(Set(shards.values.compactMap { ($0["command"] as? [String])?.last }) == ["1", "2"])
 
         var volumes: [String] = []
-        for (name, s) in services where !["bus", "keys"].contains(name) {
+        for (name, s) in services where !["bus", "keys", "turn"].contains(name) {
             let env = environment(s)
             #expect(env["POSY_BUS_PUB"] == "tcp://bus:7100", "\(name)")
             #expect(env["POSY_BUS_SUB"] == "tcp://bus:7101", "\(name)")
@@ -93,5 +97,31 @@ import Yams
         #expect(Set(volumes).count == volumes.count, "two stores share a volume")
         let declared = Set(((try compose()["volumes"] as? [String: Any]) ?? [:]).keys)
         #expect(Set(volumes).isSubset(of: declared))
+    }
+
+    /// The relay video calls use: coturn with the same shared secret the gateway hands out
+    /// credentials from (a compose secret, never an environment variable or the repository), no
+    /// Posy keys, and no relaying into private networks.
+    @Test func theTURNRelaySharesItsSecretWithTheGatewayOnly() throws {
+        let services = try services()
+        let turn = try #require(services["turn"])
+        let gateway = try #require(services["gateway"])
+        #expect(turn["secrets"] as? [String] == ["turn_secret"] && gateway["secrets"] as? [String] == ["turn_secret"])
+        for (name, s) in services where !["turn", "gateway"].contains(name) {
+            #expect(s["secrets"] == nil, "\(name) has the TURN secret")
+        }
+        #expect(environment(gateway)["POSY_TURN_SECRET_FILE"] == "/run/secrets/turn_secret")
+        #expect(environment(gateway)["POSY_TURN_URLS"]?.hasPrefix("turn:") == true)
+        #expect((turn["ports"] as? [String])?.contains("3478:3478/udp") == true)
+        #expect(((turn["volumes"] as? [String]) ?? []).isEmpty, "the relay needs no Posy volume")
+        let secrets = try #require(try compose()["secrets"] as? [String: [String: Any]])
+        #expect(secrets["turn_secret"]?["file"] as? String == "./turn_secret")
+        let ignored = try String(contentsOf: Self.root.appendingPathComponent(".gitignore"), encoding: .utf8)
+        #expect(ignored.split(separator: "\n").contains("compose/turn_secret"))
+        let entry = try String(contentsOf: Self.root.appendingPathComponent("compose/turn-entrypoint.sh"), encoding: .utf8)
+        #expect(entry.contains("--use-auth-secret") && entry.contains("/run/secrets/turn_secret"))
+        for range in ["10.0.0.0-10.255.255.255", "172.16.0.0-172.31.255.255", "192.168.0.0-192.168.255.255", "127.0.0.0-127.255.255.255"] {
+            #expect(entry.contains("--denied-peer-ip \(range)"), "\(range) may be relayed into")
+        }
     }
 }
