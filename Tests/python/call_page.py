@@ -102,6 +102,9 @@ try:
     if media[0] != 200 or len(media[1]) < 1000:
         fail("the snapshot the customer took: %s %d bytes" % (media[0], len(media[1] or b"")))
     report["snapshotBytes"] = len(media[1])
+    page = webpage.http(base, "GET", "/v1/orders/%s/evidence.html" % cfg["order_id"], cfg["staff"])
+    if page[0] != 200 or b"Looked at before the hand-over" not in page[1] or b"Looks good" not in page[1]:
+        fail("the evidence page does not show the look: %s" % page[0])
     print("'looks good' ended the call; the chat says: %s; the evidence chain holds the verdict with a %d-byte frame"
           % (ended[0], len(media[1])))
     report["ok"] = True

@@ -47,6 +47,17 @@ public enum EvidencePage {
             h += "</table>"
             for m in p.photos + (p.signature.map { [$0] } ?? []) { h += media(m, images: images) }
         }
+        // What the customer said after looking at the flowers on a video call, with the frame they saw.
+        if !b.looks.isEmpty {
+            h += "<h2>Looked at before the hand-over (video call)</h2>"
+            for l in b.looks {
+                h += "<table>"
+                h += row(l.ok ? "Looks good" : "Please fix", l.at)
+                if let n = l.note, !n.isEmpty { h += row("Note", n) }
+                h += "</table>"
+                if let m = l.snapshot { h += media(m, images: images) }
+            }
+        }
         h += "<h2>Customer's answer</h2>"
         if b.confirmations.isEmpty { h += "<p class=\"na\">No confirmation or dispute.</p>" }
         for c in b.confirmations {
