@@ -172,7 +172,7 @@ export function callDialog(call, { onVerdict } = {}) {
   call.addEventListener('state', (e) => {
     const s = e.detail;
     dialog.dataset.state = s;
-    state.textContent = t('call.state.' + s);
+    state.textContent = t(s === 'connected' && call.role === 'caller' ? 'call.showing' : 'call.state.' + s);
     ring.hidden = s !== 'ringing';
     if (verdict) verdict.hidden = s !== 'connected';
     if (s === 'ringing') { chime(); navigator.vibrate?.([300, 200, 300]); }

@@ -156,7 +156,7 @@ export class Chat {
 
 function preview(m) {
   if (!m) return '';
-  if (m.kind === 'image') return '📷';
-  if (m.kind === 'voice') return '🎤';
+  if (m.kind === 'image') return t('chat.photo');
+  if (m.kind === 'voice') return t('chat.voiceMessage');
   return (m.text || '').slice(0, 60);
 }

@@ -431,8 +431,8 @@ function renderChat() {
     let body;
     if (m.recalledAt) body = h('em', {}, t('chat.recalled'));
     else if (m.kind === 'voice' && m.media) body = voiceNote(m, loadMedia);
-    else if (m.kind === 'voice') body = h('span', { class: 'muted' }, '🎤 ' + t('courier.waitingToSend'));
-    else body = m.text || (m.kind === 'image' ? '📷' : '');
+    else if (m.kind === 'voice') body = h('span', { class: 'muted' }, t('chat.voiceMessage') + ' — ' + t('courier.waitingToSend'));
+    else body = m.text || (m.kind === 'image' ? t('chat.photo') : '');
     el.append(h('li', { class: 'msg ' + (m.senderId === app.me?.id ? 'mine' : m.party), dataset: { seq: m.seq, kind: m.kind } },
       h('span', { class: 'who' }, t('party.' + m.party)), body, h('time', { datetime: m.at }, time(m.at, app.zone))));
   }

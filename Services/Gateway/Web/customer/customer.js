@@ -273,7 +273,7 @@ function renderChat() {
     if (m.recalledAt) body = h('em', {}, t('chat.recalled'));
     else if (m.kind === 'voice' && m.media) body = voiceNote(m, loadMedia);
     else if (m.kind === 'image' && m.media) body = image(m.media.id, t('chat.photo'));
-    else if (m.kind === 'location' && m.location) body = '📍 ' + (m.location.label || m.location.lat.toFixed(4) + ', ' + m.location.lon.toFixed(4));
+    else if (m.kind === 'location' && m.location) body = (m.location.label || m.location.lat.toFixed(4) + ', ' + m.location.lon.toFixed(4));
     else body = m.text || '';
     el.append(h('li', { class: 'msg ' + (m.party === 'customer' ? 'mine' : m.party), dataset: { seq: m.seq, party: m.party, kind: m.kind } },
       h('span', { class: 'who' }, t('party.' + m.party)), body, h('time', { datetime: m.at }, time(m.at, page.zone))));
