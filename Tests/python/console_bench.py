@@ -20,9 +20,7 @@ import time
 import urllib.request
 from datetime import datetime, timezone
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
+import webpage
 
 cfg = json.load(open(sys.argv[1]))
 base = cfg["base"]
@@ -51,15 +49,8 @@ def ride():
         stop.wait(2)
 
 
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else None
 
-
-options = Options()
-for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1366,900"):
-    options.add_argument(flag)
-driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+driver = webpage.browser()
 rider = threading.Thread(target=ride, daemon=True)
 rider.start()
 report = {}
@@ -78,21 +69,10 @@ try:
             raise SystemExit("the board never went live")
         loads.append(mark)
     shown = driver.execute_script("return document.querySelectorAll('[data-order]').length")
-    report["load"] = {"runs": len(loads), "p50ms": round(percentile(loads, 50), 1), "maxms": round(max(loads), 1), "cards": shown}
+    report["load"] = {"runs": len(loads), "p50ms": round(webpage.percentile(loads, 50), 1), "maxms": round(max(loads), 1), "cards": shown}
 
-    # The shell as a first visit gets it: every page, script, style and catalogue the console loaded
-    # (not Leaflet, not the API), fetched again plain and gzipped.
-    names = driver.execute_script(
-        "return [location.href].concat(performance.getEntriesByType('resource').map(e => e.name))")
-    shell = sorted({n.split("#")[0] for n in names if n.startswith(base) and "/vendor/leaflet/" not in n and "/v1/" not in n
-                    and "settings.json" not in n})
-    plain = gzipped = 0
-    for url in shell:
-        with urllib.request.urlopen(urllib.request.Request(url)) as r:
-            plain += len(r.read())
-        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})) as r:
-            gzipped += len(r.read())
-    report["shell"] = {"files": len(shell), "decodedBytes": plain, "transferredBytes": gzipped}
+    # The shell as a first visit gets it (not Leaflet, not the API).
+    report["shell"] = webpage.shell_size(driver, base)
 
     driver.execute_script("""
       window.__seen = {};
@@ -116,8 +96,8 @@ try:
         if seen is None:
             raise SystemExit("the board never showed " + key)
         latencies.append(seen - sent)
-    report["eventToScreen"] = {"n": len(latencies), "p50ms": round(percentile(latencies, 50), 1),
-                               "p99ms": round(percentile(latencies, 99), 1), "maxms": round(max(latencies), 1)}
+    report["eventToScreen"] = {"n": len(latencies), "p50ms": round(webpage.percentile(latencies, 50), 1),
+                               "p99ms": round(webpage.percentile(latencies, 99), 1), "maxms": round(max(latencies), 1)}
     print(json.dumps(report))
 finally:
     stop.set()

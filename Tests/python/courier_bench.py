@@ -17,9 +17,7 @@ import sys
 import time
 import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
+import webpage
 
 cfg = json.load(open(sys.argv[1]))
 base = cfg["base"]
@@ -32,42 +30,15 @@ def post(path, token, body):
         return r.status
 
 
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else None
 
-
-def wait(what, predicate, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise SystemExit("timed out: " + what)
-
-
-options = Options()
-for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=500,900"):
-    options.add_argument(flag)
-options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+driver = webpage.browser(390, 844)
 driver.execute_cdp_cmd("Network.enable", {})
 report = {}
 try:
     driver.get(cfg["link"])
-    wait("live", lambda: driver.execute_script("return document.getElementById('live')?.dataset.state === 'live'"))
+    webpage.until("live", lambda: driver.execute_script("return document.getElementById('live')?.dataset.state === 'live'"))
 
-    names = driver.execute_script("return [location.href].concat(performance.getEntriesByType('resource').map(e => e.name))")
-    shell = sorted({n.split("#")[0] for n in names if n.startswith(base) and "/v1/" not in n})
-    plain = gzipped = 0
-    for url in shell:
-        with urllib.request.urlopen(urllib.request.Request(url)) as r:
-            plain += len(r.read())
-        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})) as r:
-            gzipped += len(r.read())
-    report["shell"] = {"files": len(shell), "decodedBytes": plain, "transferredBytes": gzipped}
+    report["shell"] = webpage.shell_size(driver, base, skip=("/v1/",))
 
     # Tap → acknowledged: the page stamps each reply to a tap as the outbox reports it.
     driver.execute_script("""
@@ -79,18 +50,18 @@ try:
     for order_id in cfg["orders"]:
         if post("/v1/orders/%s/assign" % order_id, cfg["staff"], {"courierId": cfg["courier"]}) != 200:
             raise SystemExit("assign refused for " + order_id)
-        wait("the alert for " + order_id, lambda: driver.execute_script(
+        webpage.until("the alert for " + order_id, lambda: driver.execute_script(
             "return document.getElementById('assignment').open && document.querySelector('#assignment-body .summary') !== null"
             " && window.posy.orders.get(arguments[0])?.state === 'assigned'", order_id))
         tapped = driver.execute_script("const t = performance.now(); document.getElementById('accept').click(); return t;")
-        acked = wait("the reply for " + order_id, lambda: driver.execute_script("return window.__acked[arguments[0]] ?? null", order_id))
+        acked = webpage.until("the reply for " + order_id, lambda: driver.execute_script("return window.__acked[arguments[0]] ?? null", order_id))
         latencies.append(acked - tapped)
-    report["tapToAck"] = {"n": len(latencies), "p50ms": round(percentile(latencies, 50), 1),
-                          "p99ms": round(percentile(latencies, 99), 1), "maxms": round(max(latencies), 1)}
+    report["tapToAck"] = {"n": len(latencies), "p50ms": round(webpage.percentile(latencies, 50), 1),
+                          "p99ms": round(webpage.percentile(latencies, 99), 1), "maxms": round(max(latencies), 1)}
 
     # The offline queue: fixes kept with no network (through the app's own outbox), then drained.
     driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
-    wait("offline", lambda: driver.execute_script("return document.getElementById('live')?.dataset.state === 'offline'"))
+    webpage.until("offline", lambda: driver.execute_script("return document.getElementById('live')?.dataset.state === 'offline'"))
     driver.execute_script("window.__drained = null; window.posy.outbox.addEventListener('positions', (e) => { window.__drained = e.detail.count; });")
     driver.execute_async_script("""
       const [n, done] = arguments;
@@ -107,7 +78,7 @@ try:
     driver.get_log("performance")  # count from the moment the signal returns (tries while offline never left)
     started = time.time()
     driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
-    wait("drained", lambda: driver.execute_script("return window.posy.outbox.pending().then((p) => p.length === 0)"), 60)
+    webpage.until("drained", lambda: driver.execute_script("return window.posy.outbox.pending().then((p) => p.length === 0)"), 60)
     drain_ms = (time.time() - started) * 1000
     requests = frames = 0
     for entry in driver.get_log("performance"):

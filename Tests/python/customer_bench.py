@@ -16,9 +16,7 @@ import sys
 import time
 import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
+import webpage
 
 cfg = json.load(open(sys.argv[1]))
 base = cfg["base"]
@@ -31,45 +29,18 @@ def post(path, token, body):
         return r.status, json.loads(r.read())
 
 
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else None
-
-
-def wait(what, predicate, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.005)
-    raise SystemExit("timed out: " + what)
-
 
 def fix(lat, lon):
     at = datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
     return {"lat": lat, "lon": lon, "accuracy": 8, "at": at}
 
 
-options = Options()
-for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=500,900"):
-    options.add_argument(flag)
-driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+driver = webpage.browser(390, 844)
 report = {}
 try:
     driver.get(cfg["link"])
-    wait("live", lambda: driver.execute_script("return document.getElementById('live')?.dataset.state === 'live'"))
-    names = driver.execute_script("return [location.href].concat(performance.getEntriesByType('resource').map(e => e.name))")
-    shell = sorted({n.split("#")[0] for n in names if n.startswith(base) and "/v1/" not in n and "/vendor/leaflet/" not in n
-                    and "settings.json" not in n})
-    plain = gzipped = 0
-    for url in shell:
-        with urllib.request.urlopen(urllib.request.Request(url)) as r:
-            plain += len(r.read())
-        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})) as r:
-            gzipped += len(r.read())
-    report["shell"] = {"files": len(shell), "decodedBytes": plain, "transferredBytes": gzipped}
+    webpage.until("live", lambda: driver.execute_script("return document.getElementById('live')?.dataset.state === 'live'"))
+    report["shell"] = webpage.shell_size(driver, base)
 
     driver.execute_script("""
       window.__moved = {};
@@ -88,11 +59,11 @@ try:
         status, body = post("/v1/locations", cfg["courier"], {"positions": [fix(lat, lon0)]})
         if status != 200 or body.get("accepted") != 1:
             raise SystemExit("fix refused: %r" % body)
-        seen = wait("the marker at " + key, lambda: driver.execute_script("return window.__moved[arguments[0]] ?? null", key), 10)
+        seen = webpage.until("the marker at " + key, lambda: driver.execute_script("return window.__moved[arguments[0]] ?? null", key), 10)
         latencies.append(seen - sent)
         time.sleep(0.25)  # the push interval (the bench runs posy-location with --push-interval 0.2)
-    report["positionToMarker"] = {"n": len(latencies), "p50ms": round(percentile(latencies, 50), 1),
-                                  "p99ms": round(percentile(latencies, 99), 1), "maxms": round(max(latencies), 1)}
+    report["positionToMarker"] = {"n": len(latencies), "p50ms": round(webpage.percentile(latencies, 50), 1),
+                                  "p99ms": round(webpage.percentile(latencies, 99), 1), "maxms": round(max(latencies), 1)}
     print(json.dumps(report))
 finally:
     driver.quit()

@@ -98,3 +98,23 @@ def click(driver, css, timeout=10.0):
         except (StaleElementReferenceException, ElementClickInterceptedException):
             return False
     until("clickable " + css, attempt, timeout)
+
+
+def percentile(values, p):
+    """The nearest-rank percentile of `values` (None for none)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else None
+
+
+def shell_size(driver, base, skip=("/v1/", "/vendor/leaflet/", "settings.json")):
+    """The page's shell as a first visit gets it: every file it loaded from `base` but the API, Leaflet
+    and the settings, fetched again plain and gzipped."""
+    names = driver.execute_script("return [location.href].concat(performance.getEntriesByType('resource').map(e => e.name))")
+    shell = sorted({n.split("#")[0] for n in names if n.startswith(base) and not any(s in n for s in skip)})
+    plain = gzipped = 0
+    for url in shell:
+        with urllib.request.urlopen(urllib.request.Request(url)) as r:
+            plain += len(r.read())
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})) as r:
+            gzipped += len(r.read())
+    return {"files": len(shell), "decodedBytes": plain, "transferredBytes": gzipped}

@@ -27,9 +27,6 @@ public struct CallBenchCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        guard let script = ConsoleBenchCommand.script(named: "call_bench.py") else {
-            throw ValidationError("Tests/python/call_bench.py not found: run from the repository")
-        }
         let suite = try await BenchSuite.start(
             "call", bin: binDir ?? UpCommand.ownDirectory(),
             services: ["posy-orders", "posy-messaging --shard 1", "posy-location", "posy-receipts"], environment: ["POSY_MAP_TILES": ""])
@@ -37,40 +34,14 @@ public struct CallBenchCommand: AsyncParsableCommand {
         let staff = try suite.staffToken()
         let admin = try suite.signer.mint(sub: "bench", role: .admin, ttl: 3600)
         let courier = try suite.signer.mint(sub: "k1", role: .courier, shop: "s1", ttl: 3600)
-        guard
-            try await suite.send(
-                "POST", "/v1/shops/s1/couriers", staff,
-                Data(#"{"id":"k1","name":"Li Wei","phone":"+86 131 0000 0001","vehicle":"ebike","onDuty":true}"#.utf8)
-            ).0 == 201
-        else { throw ValidationError("could not create the courier") }
-        let day = ConsoleBenchCommand.today(in: "Asia/Shanghai")
-        let order =
-            #"{"shopId":"s1","customer":{"id":"c1","name":"Mei"},"recipient":{"name":"Mother","address":"12 Garden Rd","lat":31.21,"lon":121.47},"#
-            + #""items":[{"name":"carnations","quantity":12}],"window":{"start":"\#(day)T10:00:00+08:00","end":"\#(day)T12:00:00+08:00"}}"#
-        let (status, body) = try await suite.send("POST", "/v1/orders", staff, Data(order.utf8))
-        guard status == 201, let created = try JSONSerialization.jsonObject(with: body) as? [String: Any],
-            let id = created["id"] as? String, let tracking = created["trackingUrl"] as? String
-        else { throw ValidationError("could not create the order: \(status)") }
-        for (path, token, payload) in [
-            ("confirm", staff, "{}"), ("assign", staff, #"{"courierId":"k1"}"#), ("accept", courier, "{}"), ("pickup", courier, "{}"),
-            ("depart", courier, "{}"),
-        ] {
-            guard try await suite.send("POST", "/v1/orders/\(id)/\(path)", token, Data(payload.utf8)).0 == 200 else {
-                throw ValidationError("could not \(path) the order")
-            }
-        }
+        let (id, tracking) = try await BrowserBench.orderOnItsWay(suite, staff: staff, courier: courier, home: (31.21, 121.47))
         let (invited, inviteBody) = try await suite.send(
             "POST", "/v1/shops/s1/invites", admin, Data(#"{"role":"courier","name":"Li Wei","courierId":"k1"}"#.utf8))
         guard invited == 201, let link = (try JSONSerialization.jsonObject(with: inviteBody) as? [String: Any])?["link"] as? String else {
             throw ValidationError("could not invite: \(invited)")
         }
         let config: [String: Any] = ["base": suite.base, "courier_link": link, "tracking_link": tracking, "order_id": id, "calls": calls]
-        let configPath = (suite.dir as NSString).appendingPathComponent("call-bench.json")
-        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-        let (code, output) = try ConsoleBenchCommand.python(script, configPath)
-        guard code == 0, let line = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
-            let report = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        else { throw ValidationError("the browser run failed:\n\(output.suffix(3000))") }
+        let (line, report) = try BrowserBench.run("call_bench.py", config: config, in: suite.dir)
         if json {
             print(line)
             return

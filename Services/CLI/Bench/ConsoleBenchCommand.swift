@@ -32,7 +32,6 @@ public struct ConsoleBenchCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        guard let script = Self.script() else { throw ValidationError("Tests/python/console_bench.py not found: run from the repository") }
         let suite = try await BenchSuite.start(
             "console", bin: binDir ?? UpCommand.ownDirectory(),
             services: ["posy-orders", "posy-messaging --shard 1", "posy-location", "posy-receipts"],
@@ -51,7 +50,7 @@ public struct ConsoleBenchCommand: AsyncParsableCommand {
             courierTokens.append(token)
         }
         // Today in the shop's zone (BenchSuite's shop is in Asia/Shanghai), windows from 09:00 on.
-        let day = Self.today(in: "Asia/Shanghai")
+        let day = BrowserBench.today(in: "Asia/Shanghai")
         var ids: [String] = []
         for i in 0..<orders {
             let hour = 9 + (i % 10)
@@ -75,12 +74,7 @@ public struct ConsoleBenchCommand: AsyncParsableCommand {
             "base": suite.base, "link": link, "staff": staff, "couriers": courierTokens, "orders": ids, "transitions": transitions,
             "loads": loads,
         ]
-        let configPath = (suite.dir as NSString).appendingPathComponent("console-bench.json")
-        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-        let (code, output) = try Self.python(script, configPath)
-        guard code == 0, let line = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
-            let report = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        else { throw ValidationError("the browser run failed:\n\(output.suffix(3000))") }
+        let (line, report) = try BrowserBench.run("console_bench.py", config: config, in: suite.dir)
         if json {
             print(line)
             return
@@ -110,39 +104,4 @@ public struct ConsoleBenchCommand: AsyncParsableCommand {
         )
     }
 
-    /// `yyyy-MM-dd` now in `zone`.
-    static func today(in zone: String) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: zone)
-        f.dateFormat = "yyyy-MM-dd"
-        return f.string(from: Date())
-    }
-
-    /// A browser driver in `Tests/python`: in the current directory's checkout, or the one this
-    /// executable was built in.
-    static func script(named name: String = "console_bench.py") -> String? {
-        var candidates = ["Tests/python/\(name)"]
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-            for _ in 0..<4 {
-                url = url.deletingLastPathComponent()
-                candidates.append(url.appendingPathComponent("Tests/python/\(name)").path)
-            }
-        }
-        return candidates.first { FileManager.default.fileExists(atPath: $0) }
-    }
-
-    static func python(_ script: String, _ config: String) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, config]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
 }

@@ -28,9 +28,6 @@ public struct CourierBenchCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        guard let script = ConsoleBenchCommand.script(named: "courier_bench.py") else {
-            throw ValidationError("Tests/python/courier_bench.py not found: run from the repository")
-        }
         let suite = try await BenchSuite.start(
             "courier", bin: binDir ?? UpCommand.ownDirectory(),
             services: ["posy-orders", "posy-messaging --shard 1", "posy-location", "posy-receipts"],
@@ -42,7 +39,7 @@ public struct CourierBenchCommand: AsyncParsableCommand {
         guard try await suite.send("POST", "/v1/shops/s1/couriers", staff, Data(courier.utf8)).0 == 201 else {
             throw ValidationError("could not create the courier")
         }
-        let day = ConsoleBenchCommand.today(in: "Asia/Shanghai")
+        let day = BrowserBench.today(in: "Asia/Shanghai")
         var ids: [String] = []
         for i in 0..<taps {
             let order =
@@ -63,12 +60,7 @@ public struct CourierBenchCommand: AsyncParsableCommand {
         let config: [String: Any] = [
             "base": suite.base, "link": link, "staff": staff, "courier": "k1", "orders": ids, "positions": positions,
         ]
-        let configPath = (suite.dir as NSString).appendingPathComponent("courier-bench.json")
-        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-        let (code, output) = try ConsoleBenchCommand.python(script, configPath)
-        guard code == 0, let line = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
-            let report = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        else { throw ValidationError("the browser run failed:\n\(output.suffix(3000))") }
+        let (line, report) = try BrowserBench.run("courier_bench.py", config: config, in: suite.dir)
         if json {
             print(line)
             return

@@ -28,9 +28,6 @@ public struct CustomerBenchCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        guard let script = ConsoleBenchCommand.script(named: "customer_bench.py") else {
-            throw ValidationError("Tests/python/customer_bench.py not found: run from the repository")
-        }
         let suite = try await BenchSuite.start(
             "customer", bin: binDir ?? UpCommand.ownDirectory(),
             services: ["posy-orders", "posy-messaging --shard 1", "posy-location --push-interval 0.2", "posy-receipts"],
@@ -38,41 +35,14 @@ public struct CustomerBenchCommand: AsyncParsableCommand {
         defer { suite.stop() }
         let staff = try suite.staffToken()
         let courier = try suite.signer.mint(sub: "k1", role: .courier, shop: "s1", ttl: 3600)
-        guard
-            try await suite.send(
-                "POST", "/v1/shops/s1/couriers", staff,
-                Data(#"{"id":"k1","name":"Li Wei","phone":"+86 131 0000 0001","vehicle":"ebike","onDuty":true}"#.utf8)
-            ).0 == 201
-        else { throw ValidationError("could not create the courier") }
         // Far enough that the ride never reaches the arrival geofence (about 20 km south of the start).
         let (start, home) = ((31.2277, 121.4737), (31.0477, 121.4737))
-        let day = ConsoleBenchCommand.today(in: "Asia/Shanghai")
-        let order =
-            #"{"shopId":"s1","customer":{"id":"c1","name":"Mei"},"recipient":{"name":"Mother","address":"12 Garden Rd","lat":\#(home.0),"lon":\#(home.1)},"#
-            + #""items":[{"name":"carnations","quantity":12}],"handling":{"noDoorstep":true},"#
-            + #""window":{"start":"\#(day)T10:00:00+08:00","end":"\#(day)T12:00:00+08:00"}}"#
-        let (status, body) = try await suite.send("POST", "/v1/orders", staff, Data(order.utf8))
-        guard status == 201, let created = try JSONSerialization.jsonObject(with: body) as? [String: Any],
-            let id = created["id"] as? String, let link = created["trackingUrl"] as? String
-        else { throw ValidationError("could not create the order: \(status)") }
-        for (path, token, payload) in [
-            ("confirm", staff, "{}"), ("assign", staff, #"{"courierId":"k1"}"#), ("accept", courier, "{}"), ("pickup", courier, "{}"),
-            ("depart", courier, "{}"),
-        ] {
-            guard try await suite.send("POST", "/v1/orders/\(id)/\(path)", token, Data(payload.utf8)).0 == 200 else {
-                throw ValidationError("could not \(path) the order")
-            }
-        }
+        let (_, link) = try await BrowserBench.orderOnItsWay(suite, staff: staff, courier: courier, home: home)
         let config: [String: Any] = [
             "base": suite.base, "link": link, "courier": courier, "positions": positions, "start": [start.0, start.1],
             "home": [home.0, home.1],
         ]
-        let configPath = (suite.dir as NSString).appendingPathComponent("customer-bench.json")
-        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-        let (code, output) = try ConsoleBenchCommand.python(script, configPath)
-        guard code == 0, let line = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
-            let report = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        else { throw ValidationError("the browser run failed:\n\(output.suffix(3000))") }
+        let (line, report) = try BrowserBench.run("customer_bench.py", config: config, in: suite.dir)
         if json {
             print(line)
             return
