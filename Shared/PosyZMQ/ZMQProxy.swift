@@ -4,17 +4,24 @@ import Synchronization
 
 /// A forwarder between a frontend and a backend socket on its own thread (the bus's XSUB → XPUB).
 ///
-/// It does what `zmq_proxy` does — whole messages, zero-copy, subscriptions flowing back — and one
-/// thing `zmq_proxy` cannot: every message read on the frontend is shown to a ``Filter`` with the
-/// `User-Id` of the connection it came from, and goes on only if the filter says so
-/// (docs/protocol.md, "Security"). The proxy owns both sockets; ``terminate()`` stops it.
+/// It does what `zmq_proxy` does — whole messages, zero-copy — and what `zmq_proxy` cannot: every
+/// message read on the frontend is shown to a ``Filter`` with the `User-Id` of the connection it
+/// came from, and goes on only if the filter says so (docs/protocol.md, "Security").
+///
+/// Subscriptions do not flow back. The frontend takes everything from its publishers (one
+/// subscription to `""`, made at start and never cancelled) and the backend, in `ZMQ_XPUB_MANUAL`
+/// mode, keeps each subscriber's own subscriptions for that subscriber alone. Forwarding them made
+/// one upstream count shared by every subscriber: libzmq cancels upstream what a leaving peer had
+/// asked for, refused or not, so a peer that asked for `""` and left cancelled the gateway's `""`
+/// (docs/architecture.md, "Security inside the suite"). The proxy owns both sockets;
+/// ``terminate()`` stops it.
 public final class ZMQProxy: Sendable {
     /// Decides whether a message read on the frontend is forwarded: the peer's ZAP `User-Id` (empty
     /// without one) and the message's frames, valid only during the call. Runs on the proxy's thread.
     public typealias Filter = @Sendable (_ peer: String, _ frames: [UnsafeRawBufferPointer]) -> Bool
     /// Decides whether a subscriber may subscribe to `prefix`: its peer's ZAP `User-Id` and the prefix,
-    /// valid only during the call. With one, the backend (an XPUB) runs in `ZMQ_XPUB_MANUAL` mode and a
-    /// refused subscription is never made, so nothing under it reaches that subscriber.
+    /// valid only during the call. A refused subscription is never made, so nothing under it reaches
+    /// that subscriber; without a filter every subscription is made.
     public typealias SubscriptionFilter = @Sendable (_ peer: String, _ prefix: UnsafeRawBufferPointer) -> Bool
 
     private let control: ZMQSocket
@@ -49,10 +56,13 @@ public final class ZMQProxy: Sendable {
                 }
                 if let e = ZMQSocketLoop.apply(frontendOptions, type: frontend, to: f, context: context) { return fail(e) }
                 if let e = ZMQSocketLoop.apply(backendOptions, type: backend, to: b, context: context) { return fail(e) }
-                if subscriptionFilter != nil {
-                    var on: Int32 = 1
-                    if zmq_setsockopt(b, ZMQ_XPUB_MANUAL, &on, 4) != 0 { return fail(.last("zmq_setsockopt(XPUB_MANUAL)")) }
-                }
+                var on: Int32 = 1
+                if zmq_setsockopt(b, ZMQ_XPUB_MANUAL, &on, 4) != 0 { return fail(.last("zmq_setsockopt(XPUB_MANUAL)")) }
+                // Everything from every publisher, for good: an XSUB replays it to each new publisher.
+                var all: UInt8 = 1
+                if zmq_send(f, &all, 1, ZMQ_DONTWAIT) != 1 { return fail(.last("zmq_send(subscribe everything)")) }
+                counters.back.messagesOut.add(1, ordering: .relaxed)
+                counters.back.bytesOut.add(1, ordering: .relaxed)
                 var zero: Int32 = 0
                 zmq_setsockopt(ctl, ZMQ_LINGER, &zero, 4)
                 if zmq_bind(ctl, controlAddress) != 0 { return fail(.last("zmq_bind(control)")) }
@@ -118,11 +128,7 @@ public final class ZMQProxy: Sendable {
                 if !move(from: f, to: b, parts: parts, filter: filter, side: counters.front, counters: counters) { return }
             }
             if items[2].revents & Int16(ZMQ_POLLIN) != 0 {
-                if let subscriptionFilter {
-                    if !subscribe(from: b, to: f, filter: subscriptionFilter, counters: counters) { return }
-                } else if !move(from: b, to: f, parts: parts, filter: nil, side: counters.back, counters: counters) {
-                    return
-                }
+                if !subscribe(on: b, filter: subscriptionFilter, counters: counters) { return }
             }
         }
     }
@@ -181,12 +187,11 @@ public final class ZMQProxy: Sendable {
         return true
     }
 
-    /// Subscriptions waiting on an XPUB in manual mode, up to ``batch``: each is made (for the
-    /// subscriber that sent it: the last pipe read) only if `filter` admits it, and passed upstream
-    /// only then; unsubscriptions always are. False when the context terminated.
-    static func subscribe(
-        from xpub: UnsafeMutableRawPointer, to xsub: UnsafeMutableRawPointer, filter: SubscriptionFilter, counters: Counters
-    ) -> Bool {
+    /// Subscriptions waiting on an XPUB in manual mode, up to ``batch``: each is made for the
+    /// subscriber that sent it (the last pipe read) if `filter` admits it; a cancellation is applied
+    /// to that subscriber alone — the ones libzmq makes up for a peer that left name no pipe, and its
+    /// subscriptions went with it. Nothing goes upstream. False when the context terminated.
+    static func subscribe(on xpub: UnsafeMutableRawPointer, filter: SubscriptionFilter?, counters: Counters) -> Bool {
         var msg = zmq_msg_t()
         for _ in 0..<batch {
             zmq_msg_init(&msg)
@@ -213,16 +218,12 @@ public final class ZMQProxy: Sendable {
             }
             let prefix = UnsafeRawBufferPointer(rebasing: bytes[1...])
             let subscribing = bytes[0] == 1
-            if subscribing && !filter(ZMQSocketLoop.userId(of: &msg), prefix) {
+            if subscribing, let filter, !filter(ZMQSocketLoop.userId(of: &msg), prefix) {
                 counters.subscriptionsRefused.add(1, ordering: .relaxed)
                 zmq_msg_close(&msg)
                 continue
             }
             _ = zmq_setsockopt(xpub, subscribing ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, prefix.baseAddress, prefix.count)
-            if zmq_msg_send(&msg, xsub, 0) >= 0 {
-                counters.back.messagesOut.add(1, ordering: .relaxed)
-                counters.back.bytesOut.add(UInt64(size), ordering: .relaxed)
-            }
             zmq_msg_close(&msg)
         }
         return true
@@ -238,7 +239,7 @@ public final class ZMQProxy: Sendable {
         }
         /// Read on the frontend, written to the backend.
         let front = Side()
-        /// Read on the backend (subscriptions), written to the frontend.
+        /// Read on the backend (subscriptions); written to the frontend: only the one subscription to everything.
         let back = Side()
         let refused = Atomic<UInt64>(0)
         let subscriptionsRefused = Atomic<UInt64>(0)

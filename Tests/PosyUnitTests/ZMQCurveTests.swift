@@ -220,4 +220,89 @@ import Testing
         await proxy.terminate()
         await realm.stop()
     }
+
+    /// Whatever other subscribers do — refused or allowed, once or twice, unsubscribing or just
+    /// leaving, several with one identity — a subscriber keeps what it subscribed to (a refused
+    /// `""` that left used to cancel the gateway's own `""` upstream: no push reached anyone).
+    @Test func noOtherSubscriberCanCancelASubscription() async throws {
+        let realm = try await Realm(["gateway", "watcher", "nosy", "other"])
+        // nosy may take in nothing under "secret."; the rest may subscribe to anything.
+        let proxy = try await realm.proxy(subscriptionFilter: { peer, prefix in
+            let secret = Array("secret.".utf8)
+            return peer != "nosy" || !(secret.starts(with: prefix) || prefix.starts(with: secret))
+        })
+        func open(_ type: ZMQSocketType, _ name: String, _ subscriptions: [String] = []) async throws -> ZMQSocket {
+            try await ZMQSocket.open(
+                type, connect: [type == .pub ? proxy.frontendEndpoints[0] : proxy.backendEndpoints[0]],
+                options: realm.client(name, subscriptions: type == .sub ? subscriptions : []), context: realm.context)
+        }
+        /// XSUB speaks subscriptions as messages: 1 or 0, then the prefix.
+        func say(_ xsub: ZMQSocket, _ on: Bool, _ prefix: String) {
+            xsub.post([[Data([on ? 1 : 0] + Array(prefix.utf8))]])
+        }
+        let pub = try await open(.pub, "other")
+        // The gateway takes everything; a watcher takes one prefix only.
+        let gateway = try await open(.sub, "gateway", [""])
+        let watcher = try await open(.sub, "watcher", ["secret."])
+        /// Publishes for about half a second, or until the listeners heard what `expected` says;
+        /// returns the topics each heard.
+        func heard(_ listeners: [ZMQSocket], expected: [Set<String>]? = nil) async -> [Set<String>] {
+            let topics = ["secret.a", "public.a"]
+            var got = [Set<String>](repeating: [], count: listeners.count)
+            for _ in 0..<20 where got != expected {
+                pub.post(topics.map { [Data($0.utf8), Data("x".utf8)] })
+                for (i, l) in listeners.enumerated() {
+                    while let m = await receive(l, within: .milliseconds(25)) { got[i].insert(String(decoding: m[0], as: UTF8.self)) }
+                }
+            }
+            return got
+        }
+        func expectVictimsHear(_ step: String) async {
+            let got = await heard([gateway, watcher], expected: [["secret.a", "public.a"], ["secret.a"]])
+            #expect(got[0] == ["secret.a", "public.a"], "after \(step), the gateway heard \(got[0])")
+            #expect(got[1] == ["secret.a"], "after \(step), the watcher heard \(got[1])")
+        }
+        await expectVictimsHear("start")
+
+        // Refused subscriptions, then leaving: the reported case, and its variants.
+        for prefixes in [[""], ["secret."], ["s", "secret.", "secret.a"], ["", "", "public."]] {
+            let nosy = try await open(.sub, "nosy", prefixes)
+            let got = await heard([nosy])
+            #expect(!got[0].contains("secret.a"), "a refused subscription delivered: \(prefixes)")
+            #expect(got[0].contains("public.a") == prefixes.contains("public."), "\(prefixes): \(got[0])")
+            await nosy.close()
+            await expectVictimsHear("nosy left with \(prefixes)")
+        }
+        // Refused twice, cancelled explicitly (twice), then leaving.
+        let raw = try await open(.xsub, "nosy")
+        for _ in 0..<2 { say(raw, true, "secret.") }
+        for _ in 0..<2 { say(raw, false, "secret.") }
+        say(raw, false, "")
+        await expectVictimsHear("nosy cancelled what it was refused")
+        await raw.close()
+        await expectVictimsHear("nosy's raw socket left")
+
+        // Allowed subscriptions equal to the victims', from several peers of one identity.
+        let others = [try await open(.sub, "other", [""]), try await open(.sub, "other", ["secret."]), try await open(.xsub, "other")]
+        say(others[2], true, "secret.")
+        say(others[2], true, "secret.")
+        #expect(await heard([others[2]], expected: [["secret.a"]])[0] == ["secret.a"], "an allowed subscription was not made")
+        say(others[2], false, "secret.")
+        say(others[2], false, "secret.")  // the XSUB's own count reached 0 here: the cancellation goes out
+        try await Task.sleep(for: .milliseconds(300))
+        while await receive(others[2], within: .milliseconds(50)) != nil {}  // what was on its way before
+        let silent = await heard([others[2]])[0]
+        #expect(silent.isEmpty, "a cancelled subscription still delivered: \(silent)")
+        await expectVictimsHear("another peer cancelled the same prefix")
+        for other in others {
+            await other.close()
+            await expectVictimsHear("a peer with the same subscription left")
+        }
+        #expect(proxy.statistics.backendSubscriptionsRefused >= 8)
+        await pub.close()
+        await gateway.close()
+        await watcher.close()
+        await proxy.terminate()
+        await realm.stop()
+    }
 }
