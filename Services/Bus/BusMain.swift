@@ -45,7 +45,7 @@ struct BusMain: AsyncParsableCommand {
                 _ = try await ZMQAuthenticator.bind(keys: keyring.known) { try SuiteKeyring.publicKeys(directory: directory) }
             }
             o.curve = security.server
-            let gate = BusGate(logger: logger)
+            let gate = BusGate(security: security, logger: logger)
             proxy = try await ZMQProxy.start(
                 frontend: .xsub, bind: [front], options: o, backend: .xpub, bind: [back], options: o,
                 filter: security.isSecure ? gate.admits : nil, subscriptionFilter: security.isSecure ? gate.mayRead : nil)

@@ -5,15 +5,19 @@ import Synchronization
 
 /// What the bus lets through under CURVE (docs/protocol.md, "Who may say what"): a message of two
 /// frames whose envelope's `src` is its publisher's own name, on a topic that is not another
-/// service's, and — for a heartbeat — announcing the publisher itself; and subscriptions, except to
-/// pushes meant for people from anyone but the gateway and `cli`. The rest is dropped, counted
+/// service's, and — for a heartbeat — announcing the publisher itself; and subscriptions within
+/// their subscriber's read grant ("Who may read what"). The rest is dropped, counted
 /// (`bus.proxy`'s `frontendMessagesRefused`, `backendSubscriptionsRefused`) and logged. posy-bus runs it; so does `posy bench bus`,
 /// to measure what it costs.
 public final class BusGate: Sendable {
     private let logger: Logger
+    private let security: BusSecurity
     private let refused = Atomic<Int64>(0)
 
-    public init(logger: Logger) { self.logger = logger }
+    public init(security: BusSecurity, logger: Logger) {
+        self.security = security
+        self.logger = logger
+    }
 
     /// The proxy's filter; runs on the proxy's thread for every published message.
     public func admits(peer: String, frames: [UnsafeRawBufferPointer]) -> Bool {
@@ -36,10 +40,10 @@ public final class BusGate: Sendable {
         return true
     }
 
-    /// The proxy's subscription filter: pushes to people only for those who hand them out.
+    /// The proxy's subscription filter: a subscription within its subscriber's read grant.
     public func mayRead(peer: String, prefix: UnsafeRawBufferPointer) -> Bool {
-        guard EventSources.mayRead(peer, prefix: prefix) else {
-            _ = refuse(peer, "a subscription to pushes meant for people", topic: String(decoding: prefix, as: UTF8.self))
+        guard !peer.isEmpty, EventReaders.covers(security.readGrant(of: peer), prefix: prefix) else {
+            _ = refuse(peer, "a subscription outside its read grant", topic: String(decoding: prefix, as: UTF8.self))
             return false
         }
         return true

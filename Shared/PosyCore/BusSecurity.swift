@@ -11,6 +11,8 @@ public struct BusSecurity: Sendable {
     private let issuedLater = Locked<[String: String]>([:])
     /// When the key directory was last read for an identity not known yet.
     private let lastReload = Locked<ContinuousClock.Instant?>(nil)
+    /// Grants the operator gave, as read from the key directory, and when.
+    private let grants = Locked<[String: (read: ContinuousClock.Instant, prefixes: [String])]>([:])
 
     public static let insecure = BusSecurity(keyring: nil)
 
@@ -26,6 +28,20 @@ public struct BusSecurity: Sendable {
     public func knows(_ identity: String) -> Bool {
         guard keyring != nil else { return true }
         return publicKey(of: identity) != nil
+    }
+
+    /// What `identity` may read (docs/protocol.md, "Who may read what"): the suite's table for its
+    /// own identities, else its `<identity>.read`, read again at most once a second. Everything when
+    /// insecure: nothing is proven, so nothing can be checked.
+    public func readGrant(of identity: String) -> [String] {
+        guard let keyring else { return [""] }
+        if let own = EventReaders.suite[identity] { return own }
+        let now = ContinuousClock.now
+        if let cached = grants.withLock({ $0[identity] }), now - cached.read < .seconds(1) { return cached.prefixes }
+        let prefixes = EventReaders.grant(
+            of: identity, granted: SuiteKeyring.granted(directory: keyring.directory, identity: identity))
+        grants.withLock { $0[identity] = (now, prefixes) }
+        return prefixes
     }
 
     /// The role of a connection to a socket bound by `identity` (`unavailable` when its key is not known).

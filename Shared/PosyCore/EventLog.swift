@@ -97,17 +97,20 @@ public final class EventLog: Sendable {
 
     /// `events.since`: the store's durable events (every topic) with `pos > after`, in log order.
     /// When the oldest returned event is not `after + 1`, the ones between were pruned.
-    public func since(_ request: EventsSinceRequest, store: Store) async throws -> Data {
+    public func since(_ request: EventsSinceRequest, store: Store, grant: [String] = [""]) async throws -> Data {
         guard request.epoch.isEmpty || request.epoch == epoch else {
             throw PosyError(.epochMismatch, "source \(src) is at epoch \(epoch), not \(request.epoch)")
         }
         let limit = max(0, min(request.limit, 5_000))
+        // The caller's grant, in SQL: a page of events it may not read would look like the end.
+        let readable = Self.topicFilter(grant)
         let (rows, head) = try await store.read { db -> ([Data], Int64) in
             let rows =
-                limit == 0
+                limit == 0 || readable == nil
                 ? []
                 : try db.query(
-                    "SELECT envelope FROM outbox WHERE pos > ? ORDER BY pos LIMIT ?", request.after, limit
+                    "SELECT envelope FROM outbox WHERE pos > ?\(readable!.sql) ORDER BY pos LIMIT ?",
+                    [.int(request.after)] + readable!.values + [.int(Int64(limit))]
                 ).compactMap { $0.data(0) }
             return (rows, try db.queryOne("SELECT pos FROM log_head WHERE id = 1")?.int(0) ?? 0)
         }
@@ -116,9 +119,12 @@ public final class EventLog: Sendable {
     }
 
     /// `events.replay`: events of `topic` after `after`, read from the outbox.
-    public func replay(_ request: ReplayRequest, store: Store) async throws -> Data {
+    public func replay(_ request: ReplayRequest, store: Store, grant: [String] = [""]) async throws -> Data {
         guard request.epoch.isEmpty || request.epoch == epoch else {
             throw PosyError(.epochMismatch, "source \(src) is at epoch \(epoch), not \(request.epoch)")
+        }
+        guard EventReaders.covers(grant, topic: request.topic) else {
+            throw PosyError(.callerNotPermitted, "this identity may not read \(request.topic.prefix(200))")
         }
         let limit = max(1, min(request.limit, 5_000))
         let (rows, head) = try await store.read { db -> ([Data], Int64) in
@@ -131,6 +137,15 @@ public final class EventLog: Sendable {
         }
         metrics.increment("events_replay_served", by: Int64(rows.count))
         return ReplayBatch.encode(epoch: epoch, head: head, rawEvents: rows)
+    }
+
+    /// A `WHERE` clause's tail limiting rows to the topics `grant` covers: empty for a grant of
+    /// everything, nil for a grant of nothing.
+    static func topicFilter(_ grant: [String]) -> (sql: String, values: [SQLValue])? {
+        if grant.contains("") { return ("", []) }
+        guard !grant.isEmpty else { return nil }
+        let terms = grant.map { _ in "substr(topic, 1, ?) = ?" }.joined(separator: " OR ")
+        return (" AND (\(terms))", grant.flatMap { [SQLValue.int(Int64($0.utf8.count)), .text($0)] })
     }
 
     /// Deletes outbox rows older than `hours` (they can no longer be replayed). Returns rows removed.

@@ -10,6 +10,8 @@ public enum KeyringError: Error, Equatable, CustomStringConvertible {
     case badIdentity(String)
     /// The directory or a file could not be written or read (`keys_io`).
     case io(String)
+    /// A read grant that cannot be given (`keys_grant`): not a prefix, pushes to people, a suite identity.
+    case badGrant(String)
 
     public var code: String {
         switch self {
@@ -18,6 +20,7 @@ public enum KeyringError: Error, Equatable, CustomStringConvertible {
         case .exposed: "keys_permissions"
         case .badIdentity: "keys_identity"
         case .io: "keys_io"
+        case .badGrant: "keys_grant"
         }
     }
 
@@ -30,6 +33,7 @@ public enum KeyringError: Error, Equatable, CustomStringConvertible {
         case .badIdentity(let name):
             "\(code): '\(name)' is not an identity (1…40 lower-case letters and digits; no '-', which starts an instance suffix)"
         case .io(let what): "\(code): \(what)"
+        case .badGrant(let why): "\(code): \(why)"
         }
     }
 }

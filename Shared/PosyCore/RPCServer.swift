@@ -59,6 +59,14 @@ public final class RPCServer: Sendable {
         register(name: method.name) { request in try await handler(request.decode(Request.self)) }
     }
 
+    /// Registers `method` with a handler that also gets the identity the caller's connection proved
+    /// (empty without CURVE), for a method whose answer depends on who asks, and an encoded reply.
+    public func register<Request: Decodable & Sendable, Reply: Sendable>(
+        _ method: RPC<Request, Reply>, encodedForPeer handler: @escaping @Sendable (Request, String) async throws -> Data
+    ) {
+        register(name: method.name) { request in try await handler(request.decode(Request.self), request.peer) }
+    }
+
     /// Registers a method whose request is not JSON: the handler reads the raw body.
     public func register<Reply: Sendable>(_ method: RPC<RawBytes, Reply>, raw handler: @escaping Handler) {
         handlers.withLock { $0[method.name] = (handler, true) }

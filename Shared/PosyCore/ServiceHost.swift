@@ -146,8 +146,18 @@ public final class ServiceHost: Sendable {
         rpc.register(RPCMethod.health) { [self] _ in await health() }
         rpc.register(RPCMethod.stats) { [self] _ in statsReport() }
         if let events, let store {
-            rpc.register(RPCMethod.eventsReplay, encoded: { request in try await events.replay(request, store: store) })
-            rpc.register(RPCMethod.eventsSince, encoded: { request in try await events.since(request, store: store) })
+            // Only what the caller's identity may read (docs/protocol.md, "Who may read what").
+            let security = security
+            rpc.register(
+                RPCMethod.eventsReplay,
+                encodedForPeer: { request, peer in
+                    try await events.replay(request, store: store, grant: security.readGrant(of: peer))
+                })
+            rpc.register(
+                RPCMethod.eventsSince,
+                encodedForPeer: { request, peer in
+                    try await events.since(request, store: store, grant: security.readGrant(of: peer))
+                })
         }
         if descriptor.answersProbes, let events {
             let instance = descriptor.instance
@@ -222,6 +232,14 @@ public final class ServiceHost: Sendable {
     /// Makes the durable subscriber from the handlers registered so far (call after registering).
     func makeSubscriber() async throws -> EventSubscriber {
         let durable = handlers.withLock { $0 }
+        // The bus would make no subscription outside the identity's grant, and the process would
+        // wait for events that never come: say so at start instead (docs/protocol.md, "Who may read what").
+        let grant = security.readGrant(of: descriptor.service)
+        if let outside = ([Topic.heartbeat] + durable.map(\.0.text)).first(where: { !EventReaders.covers(grant, topic: $0) }) {
+            throw PosyError(
+                .callerNotPermitted,
+                "\(descriptor.service) may not read \(outside); grant it with `posy keys create \(descriptor.service) --read \(outside)`")
+        }
         let subscriber = try await EventSubscriber(
             busSub: busSub, security: security, store: store, durable: durable.map(\.0.text), startAt: descriptor.startAt,
             directory: directory,

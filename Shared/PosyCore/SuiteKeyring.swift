@@ -80,6 +80,35 @@ public struct SuiteKeyring: Sendable {
         return created
     }
 
+    /// Writes what `identity` may read (`<identity>.read`, one ZeroMQ prefix per line; docs/protocol.md,
+    /// "Who may read what"), replacing what it had. The suite's own identities read what the code says
+    /// they consume, whatever their file says; no one else may be granted pushes meant for people.
+    public static func grant(directory: String, identity: String, read prefixes: [String]) throws(KeyringError) {
+        try checkGrant(identity: identity, read: prefixes)
+        let file = path(directory, identity, "read")
+        try? FileManager.default.removeItem(atPath: file)
+        try write(prefixes.map { $0 + "\n" }.joined(), to: file, mode: 0o644)
+    }
+
+    /// Why `identity` may not be granted `prefixes`, if it may not.
+    public static func checkGrant(identity: String, read prefixes: [String]) throws(KeyringError) {
+        try check(identity)
+        if EventReaders.suite[identity] != nil { throw .badGrant("\(identity) is the suite's own: it reads what it consumes") }
+        for prefix in prefixes {
+            guard !prefix.isEmpty, Topic.isValid(prefix) else { throw .badGrant("'\(prefix)' is not a topic prefix") }
+            guard !EventReaders.takesInPushes(prefix.utf8) else {
+                throw .badGrant("'\(prefix)' takes in pushes meant for people, which only the gateway and cli read")
+            }
+        }
+    }
+
+    /// What the operator granted `identity` to read (its `<identity>.read`); nothing without one.
+    public static func granted(directory: String, identity: String) -> [String] {
+        guard isIdentity(identity), let data = FileManager.default.contents(atPath: path(directory, identity, "read")) else { return [] }
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && Topic.isValid($0) }
+    }
+
     /// An identity is 1…40 lower-case letters and digits. No `-`: it separates an identity from the
     /// rest of the instance names it owns (`messaging-2` is `messaging`'s; docs/protocol.md, "Who may say what").
     public static func isIdentity(_ name: String) -> Bool {

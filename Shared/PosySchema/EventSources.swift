@@ -20,24 +20,16 @@ public enum EventSources {
     /// Topics of pushes to people (`to.<user>.`, `shop.<shop>.`): chat, positions, notifications.
     static let pushPrefixes = ["to.", "shop."]
 
-    /// Whether a process proven to be `peer` may subscribe to `prefix`. Pushes to people are for the
-    /// gateway, which hands each to its addressees, and for the operator's `cli`; no other identity
-    /// subscribes to them, or to a prefix that would take them in (the empty one).
-    public static func mayRead(_ peer: String, prefix: some Collection<UInt8>) -> Bool {
-        if peer == ServiceName.gateway || peer == ServiceName.cli { return true }
-        return !pushPrefixes.contains { push in
-            let p = Array(push.utf8)
-            return p.starts(with: prefix) || prefix.starts(with: p)
-        }
-    }
-
     /// Whether a process proven to be `peer` may publish `event` on `topic`: its `src` is the peer's
     /// own name (``ServiceName/owns(_:_:)``); a push to people is ephemeral and of a type the peer
     /// sends (``pushSender(of:)``); otherwise the topic, if it belongs to a service, belongs to the
     /// peer, and a durable event's type is its topic.
     public static func mayPublish(_ peer: String, topic: String, _ event: Envelope) -> Bool {
         guard ServiceName.owns(peer, event.src) else { return false }
-        if isPush(topic) { return !event.isDurable && pushSender(of: event.type) == peer }
+        if isPush(topic) {
+            guard !event.isDurable, pushSender(of: event.type) == peer else { return false }
+            return event.type != PushType.canary || Topic.canaries(of: event.src).contains(topic)
+        }
         if event.isDurable && event.type != topic { return false }
         return owner(of: topic).map { $0 == peer } ?? true
     }
@@ -55,6 +47,7 @@ public enum EventSources {
             ServiceName.messaging
         case PushType.orderPosition, PushType.courierPosition, PushType.courierOffDuty: ServiceName.location
         case PushType.notification: ServiceName.notify
+        case PushType.canary: ServiceName.gateway
         default: nil
         }
     }

@@ -13,4 +13,6 @@ public enum PushType {
     public static let courierPosition = "courier.position"
     public static let courierOffDuty = "courier.offDuty"
     public static let notification = "notification"
+    /// The gateway's own check of its push path (`{}` on ``Topic/canaries(of:)``): never shown to anyone.
+    public static let canary = "sys.canary"
 }

@@ -15,6 +15,11 @@ public enum Topic {
     /// refuses them from then on and closes their streams.
     public static let fleetAccessEnded = "fleet.access.ended"
 
+    /// Where a gateway instance sends its canaries, one under each push prefix, so that the path pushes
+    /// take to it is checked end to end (docs/architecture.md, "The stream"). A canary is told from a
+    /// person's push by its type and source, never by its topic.
+    public static func canaries(of instance: String) -> [String] { ["to.~\(instance).", "shop.~\(instance)."] }
+
     /// The topic of pushes directed at one user. Ends with a dot so that `u1` never matches `u12`.
     public static func user(_ userId: String) -> String { "to.\(userId)." }
 

@@ -22,6 +22,8 @@ extension Integration {
                 dir = Harness.tempDir(name)
                 busPort = Harness.freePorts(3)
                 try SuiteKeyring.create(directory: "\(dir)/keys", identities: ["bus", "loadgen", "sink", "cli"])
+                try SuiteKeyring.grant(directory: "\(dir)/keys", identity: "sink", read: ["sys.heartbeat", "test."])
+                try SuiteKeyring.grant(directory: "\(dir)/keys", identity: "loadgen", read: ["sys.heartbeat"])
                 bus = Child(
                     "bus", "posy-bus",
                     [

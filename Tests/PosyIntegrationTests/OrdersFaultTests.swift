@@ -11,8 +11,10 @@ extension Integration {
         func burstOfCreationsSurvivesSIGKILLOfOrders() async throws {
             let suite = try SuiteTests.Suite("orders-burst")
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-            // A key issued to the sink while the suite runs: the bus and orders admit it when it first connects.
+            // A key issued to the sink while the suite runs: the bus and orders admit it when it first
+            // connects, and it reads what it was granted (docs/protocol.md, "Who may read what").
             try SuiteKeyring.create(directory: suite.keysDir, identities: ["sink"])
+            try SuiteKeyring.grant(directory: suite.keysDir, identity: "sink", read: ["sys.heartbeat", "order.placed"])
             let sink = Child(
                 "sink", "posy",
                 [

@@ -1,4 +1,5 @@
 import Foundation
+import PosyCore
 import PosySchema
 import Testing
 
@@ -104,15 +105,40 @@ import Testing
     }
 
     @Test func pushesToPeopleAreReadOnlyByTheGatewayAndTheOperator() {
-        for peer in [ServiceName.gateway, ServiceName.cli] {
-            #expect(EventSources.mayRead(peer, prefix: Array("".utf8)) && EventSources.mayRead(peer, prefix: Array("to.c1.".utf8)))
+        func reads(_ identity: String, _ prefix: String, granted: [String] = []) -> Bool {
+            EventReaders.covers(EventReaders.grant(of: identity, granted: granted), prefix: Array(prefix.utf8))
         }
+        for peer in [ServiceName.gateway, ServiceName.cli] { #expect(reads(peer, "to.c1.") && reads(peer, "shop.s1.")) }
+        #expect(reads(ServiceName.cli, ""))
+        for identity in SuiteKeyring.suiteIdentities where identity != ServiceName.gateway && identity != ServiceName.cli {
+            for prefix in ["", "t", "to.", "to.c1.", "s", "shop.s1."] { #expect(!reads(identity, prefix), "\(identity): \(prefix)") }
+        }
+        // Nobody else, whatever the operator wrote in its grant.
         for prefix in ["", "t", "to.", "to.c1.", "s", "shop.s1."] {
-            #expect(!EventSources.mayRead(ServiceName.location, prefix: Array(prefix.utf8)), "\(prefix)")
+            #expect(!reads("monitor", prefix, granted: ["", "t", "to.", "shop.", "s"]), "\(prefix)")
         }
-        for prefix in ["order.", "sys.heartbeat", "delivery.", "t.1", "test."] {
-            #expect(EventSources.mayRead(ServiceName.location, prefix: Array(prefix.utf8)), "\(prefix)")
+    }
+
+    @Test func eachIdentityReadsWhatItConsumesAndANewOneNothingUntilGranted() {
+        func reads(_ identity: String, _ topic: String, granted: [String] = []) -> Bool {
+            EventReaders.covers(EventReaders.grant(of: identity, granted: granted), topic: topic)
         }
+        // What each service consumes.
+        #expect(reads(ServiceName.location, "order.placed") && reads(ServiceName.location, "fleet.courier"))
+        #expect(reads(ServiceName.orders, "proof.accepted") && reads(ServiceName.orders, "delivery.arriving"))
+        #expect(reads(ServiceName.gateway, "exception.opened") && reads(ServiceName.gateway, "fleet.access.ended"))
+        // …and not what it does not: card messages ride on order events.
+        for identity in [ServiceName.bus, ServiceName.orders, ServiceName.receipts] {
+            #expect(!reads(identity, "order.placed"), "\(identity)")
+        }
+        #expect(!reads(ServiceName.receipts, "fleet.access.ended") && !reads(ServiceName.location, "exception.opened"))
+        #expect(!reads(ServiceName.orders, "delivery.disputed") && !reads(ServiceName.messaging, "delivery.departed"))
+        // Every service hears heartbeats; an operator's identity only what it was granted.
+        for identity in SuiteKeyring.suiteIdentities { #expect(reads(identity, Topic.heartbeat), "\(identity)") }
+        #expect(!reads("monitor", Topic.heartbeat) && !reads("monitor", "order.placed"))
+        #expect(reads("monitor", Topic.heartbeat, granted: ["sys."]) && !reads("monitor", "order.placed", granted: ["sys."]))
+        // The operator cannot widen a service's grant.
+        #expect(!reads(ServiceName.receipts, "order.placed", granted: ["order."]))
     }
 
     @Test func aHeartbeatAnnouncesOnlyItsSender() {

@@ -82,6 +82,8 @@ public struct BusBenchCommand: AsyncParsableCommand {
         var authenticator: ZMQAuthenticator?
         if secure {
             try SuiteKeyring.create(directory: keysDir, identities: [ServiceName.bus, "bench"])
+            // The benchmark's own identity reads what its subscribers take, no more ("Who may read what").
+            try SuiteKeyring.grant(directory: keysDir, identity: "bench", read: ["bench.", "sys."])
             busSecurity = BusSecurity(keyring: try SuiteKeyring.load(directory: keysDir, identity: ServiceName.bus))
             benchSecurity = BusSecurity(keyring: try SuiteKeyring.load(directory: keysDir, identity: "bench"))
             authenticator = try await ZMQAuthenticator.bind(keys: try SuiteKeyring.publicKeys(directory: keysDir))
@@ -95,7 +97,7 @@ public struct BusBenchCommand: AsyncParsableCommand {
         // forwarder with posy-bus's own gate when secure, so its cost is in the figures.
         let options = o
         func forwarder(gated: Bool) async throws -> ZMQProxy {
-            let gate = BusGate(logger: Logger(label: "bench.gate"))
+            let gate = BusGate(security: busSecurity, logger: Logger(label: "bench.gate"))
             return try await ZMQProxy.start(
                 frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: options,
                 backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: options,

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import PosyCore
+import PosySchema
 
 /// `posy keys`: the suite's CURVE keys (docs/operations.md, "Keys"). `create` makes a key pair for
-/// each identity that has none; `list` prints every identity's public key, to copy to other hosts.
+/// each identity that has none, and with `--read` sets what an identity of the operator's may read;
+/// `list` prints every identity's public key, to copy to other hosts.
 public struct KeysCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "The suite's CURVE keys: create them, list the public ones.", subcommands: [Create.self, List.self])
@@ -28,13 +30,30 @@ public struct KeysCommand: ParsableCommand {
         @OptionGroup var location: Location
         @Argument(help: "Identities (1…40 lower-case letters and digits).")
         var identities: [String] = []
+        @Option(
+            name: .customLong("read"),
+            help: """
+                A topic prefix these identities may read (repeat for more; replaces what they had). A new \
+                identity reads nothing until granted; the suite's own read what they consume.
+                """)
+        var read: [String] = []
 
         func run() throws {
             let names = identities.isEmpty ? SuiteKeyring.suiteIdentities : identities
             do {
+                if !read.isEmpty {
+                    // Checked for every name before any key is made: a refused grant leaves nothing behind.
+                    for name in names { try SuiteKeyring.checkGrant(identity: name, read: read) }
+                }
                 let created = try SuiteKeyring.create(directory: location.directory, identities: names)
                 for name in names {
                     print("\(name): \(created.contains(name) ? "created" : "kept") \(location.directory)/\(name).key (secret), \(name).pub")
+                    if !read.isEmpty {
+                        try SuiteKeyring.grant(directory: location.directory, identity: name, read: read)
+                        print("\(name): may read \(read.joined(separator: " ")) (\(name).read)")
+                    } else if created.contains(name) && EventReaders.suite[name] == nil {
+                        print("\(name): may read nothing yet; grant with `posy keys create \(name) --read PREFIX`")
+                    }
                 }
             } catch {
                 print(error.description)

@@ -19,6 +19,7 @@ public enum GatewayApp {
         let api = Self.api(backend: SuiteBackend(host: host), config: config, secret: secret)
         let table = routes(api: api, secret: secret, logger: host.logger)
         let hub = StreamHub(host: host, access: api.access)
+        host.addHealthCheck("pushes") { hub.canary.check() }
         StreamAPI.register(webSocketRouter: webSocketRouter, api: api, hub: hub)
         let cache = MonitorCache(monitor: monitor)
         // Public: only whether the suite is up. Admins (and the ops listener) get every instance.

@@ -8,6 +8,7 @@ import PosyReceiptsPolicy
 import PosySchema
 import PosyZMQ
 import ServiceLifecycle
+import Synchronization
 
 /// The gateway side of `GET /v1/stream`: one bus subscription feeding an ``EventFeed`` per streamed
 /// source, and what each source's events look like to a viewer. Connections (``StreamSession``)
@@ -31,7 +32,10 @@ final class StreamHub: Service, Sendable {
     let pushes = PushRouter()
     /// Told when posy-orders ends sessions or API keys.
     let access: AccessGuard?
+    /// The check that pushes still reach this gateway through the bus.
+    let canary: PushCanary
     private let socket = Locked<ZMQSocket?>(nil)
+    private let stopping = Atomic<Bool>(false)
 
     /// The sources the stream carries today, with their need-to-know filters.
     static let sources: [String: Source] = [
@@ -47,27 +51,64 @@ final class StreamHub: Service, Sendable {
     init(host: ServiceHost, access: AccessGuard? = nil, sources: [String: Source] = StreamHub.sources) {
         self.host = host
         self.access = access
+        self.canary = PushCanary(instance: host.descriptor.instance)
         self.filters = sources.mapValues(\.filter)
         self.feeds = sources.sorted { $0.key < $1.key }.map { EventFeed(src: $0.key, audience: $0.value.audience) }
     }
 
     func feed(_ src: String) -> EventFeed? { feeds.first { $0.src == src } }
 
+    /// Reads the bus until shutdown, with one subscription per prefix the gateway may read (its
+    /// grant: docs/protocol.md, "Who may read what"), and checks the push path meanwhile. A socket
+    /// closed by ``resubscribe()`` is opened again at once.
     func run() async throws {
         var options = ZMQSocketOptions()
         options.curve = try host.security.client(of: ServiceName.bus)
-        options.subscriptions = [""]
+        options.subscriptions = host.security.readGrant(of: ServiceName.gateway)
         options.receiveHighWaterMark = 100_000
-        let sub = try await ZMQSocket.open(.sub, connect: [host.busSub], options: options, name: "stream-sub")
-        socket.withLock { $0 = sub }
-        await withGracefulShutdownHandler {
-            while let batch = await sub.inbox.next(max: 1_000) {
-                ingest(batch)
+        let subscription = options
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await self.watchPushPath() }
+                while !stopping.load(ordering: .relaxed) {
+                    let sub = try await ZMQSocket.open(.sub, connect: [host.busSub], options: subscription, name: "stream-sub")
+                    socket.withLock { $0 = sub }
+                    if stopping.load(ordering: .relaxed) { await sub.close() }
+                    while let batch = await sub.inbox.next(max: 1_000) {
+                        ingest(batch)
+                    }
+                    await sub.close()
+                }
+                group.cancelAll()
             }
         } onGracefulShutdown: {
-            Task { await sub.close() }
+            self.stopping.store(true, ordering: .relaxed)
+            let sub = self.socket.withLock { $0 }
+            Task { await sub?.close() }
         }
-        await sub.close()
+    }
+
+    /// Sends the canaries every second; when they stop coming back, subscribes again
+    /// (docs/architecture.md, "The stream").
+    func watchPushPath() async {
+        let publish = host.ephemeralPublisher(src: host.descriptor.instance)
+        while !Task.isCancelled {
+            for topic in canary.topics { publish(topic, PushType.canary, Data("{}".utf8)) }
+            try? await Task.sleep(for: PushCanary.interval)
+            if canary.shouldResubscribe() {
+                let count = host.metrics.increment("push_path_resubscribes")
+                host.logger.warning(
+                    "pushes stopped coming back through the bus; subscribing again",
+                    metadata: ["check": "\(canary.check())", "resubscribes": "\(count)"])
+                await resubscribe()
+            }
+        }
+    }
+
+    /// Closes the bus subscription; ``run()`` opens a fresh one (new connection, new subscriptions).
+    func resubscribe() async {
+        let sub = socket.withLock { $0 }
+        await sub?.close()
     }
 
     func ingest(_ batch: [[Data]]) {
@@ -75,6 +116,7 @@ final class StreamHub: Service, Sendable {
         for frames in batch {
             guard frames.count == 2, let e = try? EnvelopeCodec.decode(frames[1]) else { continue }
             if e.seq == 0, let topic = String(data: frames[0], encoding: .utf8), PushRouter.isPush(topic) {
+                if canary.heard(topic: topic, e) { continue }
                 let n = pushes.route(topic: topic, e)
                 if n > 0 { host.metrics.increment("pushes_delivered", by: Int64(n)) }
                 continue

@@ -1,0 +1,171 @@
+import Foundation
+import PosyCore
+import PosySchema
+import PosyZMQ
+import Synchronization
+import Testing
+
+extension Integration {
+    /// What a process holding a key the suite issued can do (docs/protocol.md, "Who may read what"):
+    /// read only its grant, and disturb nobody else's pushes whatever it subscribes to and however it
+    /// leaves. Tried from outside with pyzmq against `posy up`.
+    @Suite(.serialized) struct InsiderTests {
+        @Test(.timeLimit(.minutes(3)))
+        func anIssuedKeyReadsOnlyItsGrantAndLeavingCutsNobodysPushes() async throws {
+            let suite = try SuiteTests.Suite("insider")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            // The operator's monitor, made with the real tool: heartbeats and probes, nothing else.
+            let (made, madeOut) = try await Harness.run(
+                "posy", ["keys", "create", "monitor", "--read", "sys.", "--keys-dir", suite.keysDir])
+            #expect(made == 0 && madeOut.contains("monitor: may read sys."), "\(madeOut)")
+            // Pushes to people cannot be granted, and a refused grant leaves no key behind.
+            let (refused, refusedOut) = try await Harness.run(
+                "posy", ["keys", "create", "nosy", "--read", "to.", "--keys-dir", suite.keysDir])
+            #expect(refused != 0 && refusedOut.contains("keys_grant"), "\(refusedOut)")
+            #expect(!FileManager.default.fileExists(atPath: "\(suite.keysDir)/nosy.key"))
+
+            let shop = try await ReceiptsAPITests.Shop(suite)
+            let fmt = ISO8601DateFormatter()
+            let created = await shop.http.json(
+                "POST", "/v1/orders", token: shop.staff,
+                [
+                    "shopId": "s1", "customer": ["id": "c1", "name": "Mei"], "cardMessage": "For Mum, with all my love",
+                    "recipient": [
+                        "name": "Mother", "phone": "+49 30 1234", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095,
+                    ],
+                    "items": [["name": "carnations", "quantity": 12]],
+                    "window": [
+                        "start": fmt.string(from: Date().addingTimeInterval(3600)),
+                        "end": fmt.string(from: Date().addingTimeInterval(7200)),
+                    ],
+                ])
+            let orderId = try #require(created.json["id"] as? String, "\(created.json)")
+            let conversation = try #require(created.json["conversationId"] as? String)
+            let link = String(try #require(created.json["trackingUrl"] as? String).split(separator: "/").last!)
+            #expect(
+                await Harness.waitFor(.seconds(10)) {
+                    await shop.http.request("GET", "/v1/conversations/\(conversation)", token: shop.customer).status == 200
+                })
+            let own = ChatClient(port: suite.httpPort, token: shop.customer, name: "own")
+            let staffDevice = ChatClient(port: suite.httpPort, token: shop.staff, name: "staff")
+            for device in [own, staffDevice] { #expect(await device.connected()) }
+            var said = 0
+            /// The shop writes; the customer's phone must hear it within 3 s.
+            func pushesStillArrive(_ after: String) async throws {
+                said += 1
+                #expect(try await staffDevice.say(conversation, "message \(said)")["ok"] as? Bool == true)
+                let n = said
+                let heard = await own.wait(.seconds(3)) { _ in own.seqs(conversation).count >= n }
+                #expect(heard, "after \(after), no push reached the customer")
+            }
+            try await pushesStillArrive("nothing")
+
+            let script = Harness.packageRoot.appendingPathComponent("Tests/python/insider.py").path
+            for identity in ["monitor", ServiceName.location] {
+                let (status, out) = try await Harness.run(
+                    path: "python3",
+                    [
+                        script, "--bus-sub", "tcp://127.0.0.1:\(suite.busPort + 1)", "--rpc", "tcp://127.0.0.1:\(suite.rpcBase)",
+                        "--keys", suite.keysDir, "--identity", identity,
+                    ], timeout: .seconds(60))
+                #expect(status == 0, "\(out)")
+                let report = try #require(Harness.report(out), "no report in:\n\(out)")
+                let heard = report["heard"] as? [String: Int] ?? [:]
+                let grant = EventReaders.suite[identity] ?? ["sys."]
+                #expect((heard[Topic.heartbeat] ?? 0) > 0, "\(identity) heard no heartbeat: the silence proves nothing: \(report)")
+                #expect(heard.keys.allSatisfy { EventReaders.covers(grant, topic: $0) }, "\(identity) read outside its grant: \(heard)")
+                #expect(heard["to."] == nil && heard["shop."] == nil, "\(identity) read pushes meant for people: \(heard)")
+                let sinceTopics = report["sinceTopics"] as? [String] ?? []
+                #expect(report["sinceCode"] as? String == "ok", "\(report)")
+                #expect(sinceTopics.allSatisfy { EventReaders.covers(grant, topic: $0) }, "events.since gave \(identity) \(sinceTopics)")
+                let replay = report["replay"] as? [String: String] ?? [:]
+                #expect(replay["sys.probe.ack"] == "ok", "\(report)")
+                if identity == "monitor" {
+                    // The card message rides on order events: not one reached the monitor.
+                    #expect(!sinceTopics.contains { $0.hasPrefix("order.") } && heard["order."] == nil, "\(report)")
+                    #expect(replay["order.placed"] == ErrorCode.callerNotPermitted.rawValue, "\(report)")
+                } else {
+                    // posy-location consumes order events (that is its job), so it gets them; nothing else.
+                    #expect(sinceTopics.contains("order.placed") && replay["order.placed"] == "ok", "\(report)")
+                    #expect(!sinceTopics.contains { $0.hasPrefix("exception.") || $0 == Topic.fleetAccessEnded }, "\(report)")
+                }
+                try await pushesStillArrive("\(identity) subscribed to everything and left")
+            }
+            let (_, health) = await suite.health()
+            #expect(suite.row(health, "gateway").flatMap { ($0["checks"] as? [String: String])?["pushes"] } == "ok", "\(health)")
+            let proxy = try await RPCClient.withClient("tcp://127.0.0.1:\(suite.busPort + 2)", curve: try suite.curve(to: ServiceName.bus))
+            {
+                try await $0.call(RPCMethod.busProxy, EmptyBody())
+            }
+            #expect(proxy.backendSubscriptionsRefused >= 6, "\(proxy)")
+
+            // Ended access still reaches the gateway at once: a renewed link closes the old one's page.
+            let page = StreamClient(port: suite.httpPort, token: link, queryToken: true)
+            #expect(await page.wait { !$0.messages.isEmpty })
+            let renewed = await shop.http.json("POST", "/v1/orders/\(orderId)/tracking-link", token: shop.staff)
+            #expect(renewed.status == 200 || renewed.status == 201, "\(renewed.json)")
+            let start = ContinuousClock.now
+            #expect(await page.wait(.seconds(5)) { $0.ended.value != nil })
+            #expect(page.ended.value?.contains("4003") == true && ContinuousClock.now - start < .seconds(2), "\(page.ended.value ?? "-")")
+            for c in [own, staffDevice] { await c.close() }
+            await page.close()
+            #expect(await suite.stop())
+        }
+
+        /// Should pushes stop reaching the gateway for a reason nobody foresaw, it notices by its
+        /// canary (docs/architecture.md, "The stream"): its health turns degraded, and it subscribes
+        /// again. Here the test is the bus — a forwarder with the bus's key that loses the gateway's
+        /// push subscriptions until told otherwise — and posy-gateway, unchanged, is the one to notice.
+        @Test(.timeLimit(.minutes(2)))
+        func aGatewayWhosePushesStopArrivingSaysSoAndSubscribesAgain() async throws {
+            let dir = Harness.tempDir("canary")
+            let keysDir = "\(dir)/keys"
+            try SuiteKeyring.create(directory: keysDir, identities: [ServiceName.bus, ServiceName.gateway, ServiceName.cli])
+            let bus = try SuiteKeyring.load(directory: keysDir, identity: ServiceName.bus)
+            try #require(ZMQContext.shared.authenticator == nil, "another test left a ZAP handler on the shared context")
+            let authenticator = try await ZMQAuthenticator.bind(keys: try SuiteKeyring.publicKeys(directory: keysDir))
+            let authenticating = Task { await authenticator.run() }
+            var o = ZMQSocketOptions()
+            o.curve = .server(bus.own)
+            let losing = Atomic<Bool>(true)
+            let lossy = try await ZMQProxy.start(
+                frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: o, backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: o,
+                subscriptionFilter: { _, prefix in !(losing.load(ordering: .relaxed) && EventReaders.takesInPushes(prefix)) })
+            let http = Harness.freePorts(2)
+            let gateway = try Child(
+                "gateway", "posy-gateway",
+                [
+                    "--bus-pub", lossy.frontendEndpoints[0], "--bus-sub", lossy.backendEndpoints[0], "--rpc", "tcp://127.0.0.1:*",
+                    "--data-dir", "\(dir)/data", "--keys-dir", keysDir, "--http-port", "\(http)", "--ops-port", "\(http + 1)",
+                    "--expect", ServiceName.gateway,
+                ], logDir: dir
+            ).start()
+            defer { gateway.kill() }
+            func pushes() async -> String? {
+                let (_, body) = await Harness.http("GET", "http://127.0.0.1:\(http + 1)/healthz")
+                let rows = (body as? [String: Any])?["services"] as? [[String: Any]]
+                return (rows?.first { $0["instance"] as? String == ServiceName.gateway }?["checks"] as? [String: String])?["pushes"]
+            }
+            // Heartbeats go through, pushes do not: the gateway says so rather than stay green.
+            let degraded = await Harness.waitFor(.seconds(20), poll: .milliseconds(200)) {
+                await pushes()?.hasPrefix("no canary back through the bus") == true
+            }
+            let said = await pushes() ?? "no health"
+            #expect(degraded, "\(said):\n\(gateway.log.suffix(2000))")
+            #expect(await Harness.get("http://127.0.0.1:\(http + 1)/healthz").0 == 503)
+            // The bus mends; only a fresh subscription is made now, and the gateway makes one by itself.
+            losing.store(false, ordering: .relaxed)
+            let mended = await Harness.waitFor(.seconds(25), poll: .milliseconds(200)) { await pushes() == "ok" }
+            let now = await pushes() ?? "no health"
+            #expect(mended, "\(now):\n\(gateway.log.suffix(2000))")
+            #expect(await Harness.get("http://127.0.0.1:\(http + 1)/healthz").0 == 200)
+            let (_, metrics) = await Harness.get("http://127.0.0.1:\(http + 1)/metrics")
+            #expect(String(decoding: metrics, as: UTF8.self).contains("posy_push_path_resubscribes_total"), "no resubscription counted")
+            #expect(gateway.log.contains("pushes stopped coming back through the bus; subscribing again"))
+            await gateway.terminate()
+            await lossy.terminate()
+            await authenticator.close()
+            await authenticating.value
+        }
+    }
+}
