@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "posy-bus",
             dependencies: [
-                "PosyCore", "PosySchema", "PosyZMQ", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PosyCore", "PosySchema", "PosyStore", "PosyZMQ", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ], path: "Services/Bus"),
         .target(

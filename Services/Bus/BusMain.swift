@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PosyCore
 import PosySchema
+import PosyStore
 import PosyZMQ
 
 /// `posy-bus`: the XSUB/XPUB forwarder every publisher and subscriber meets at. Stateless. Under
@@ -25,6 +26,7 @@ struct BusMain: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
+        PrivateFiles.restrictUmask()
         Allocator.tune()
         var config = options.config
         PosyLogHandler.bootstrap(level: config.logLevel)

@@ -36,6 +36,8 @@ public final class ServiceHost: Sendable {
     private let healthChecks = Mutex<[(String, @Sendable () async -> String)]>([])
 
     public static func make(_ descriptor: ServiceDescriptor, config: ServiceConfig) async throws -> ServiceHost {
+        // Tools make hosts without ServiceMain: what they write is the account's alone too.
+        PrivateFiles.restrictUmask()
         var logger = Logger(label: descriptor.instance)
         logger[metadataKey: "pid"] = "\(getpid())"
         let security = try config.security(identity: descriptor.service)

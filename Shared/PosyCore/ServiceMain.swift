@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import PosyStore
 import ServiceLifecycle
 
 /// Runs a Posy process: logging, the ``ServiceHost``, the service's own setup (which may return more
@@ -10,6 +11,7 @@ public enum ServiceMain {
         _ descriptor: ServiceDescriptor, config: ServiceConfig,
         configure: (ServiceHost) async throws -> [any Service] = { _ in [] }
     ) async throws {
+        PrivateFiles.restrictUmask()
         Allocator.tune()
         PosyLogHandler.bootstrap(level: config.logLevel)
         let host: ServiceHost

@@ -31,7 +31,12 @@ public final class Store: Sendable {
     ) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        // The store and its directory are the account's alone, whoever made them looser (docs/operations.md, "Stores").
+        let name = (path as NSString).lastPathComponent
+        let tightened = try PrivateFiles.secure(directory: dir.isEmpty ? "." : dir, files: [name, name + "-wal", name + "-shm"])
+        if !tightened.isEmpty {
+            logger.warning("tightened file modes: readable by other local accounts before", metadata: ["paths": "\(tightened)"])
+        }
         let counters = self.counters
         writer = try DatabaseThread(
             name: "writer",

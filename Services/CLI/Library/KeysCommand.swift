@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PosyCore
 import PosySchema
+import PosyStore
 
 /// `posy keys`: the suite's CURVE keys (docs/operations.md, "Keys"). `create` makes a key pair for
 /// each identity that has none, and with `--read` sets what an identity of the operator's may read;
@@ -39,6 +40,7 @@ public struct KeysCommand: ParsableCommand {
         var read: [String] = []
 
         func run() throws {
+            PrivateFiles.restrictUmask()
             let names = identities.isEmpty ? SuiteKeyring.suiteIdentities : identities
             do {
                 if !read.isEmpty {

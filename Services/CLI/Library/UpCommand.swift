@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PosyAuth
 import PosyCore
+import PosyStore
 
 /// `posy up`: the whole suite on one machine as supervised child processes.
 public struct UpCommand: AsyncParsableCommand {
@@ -73,7 +74,10 @@ public struct UpCommand: AsyncParsableCommand {
         where !FileManager.default.isExecutableFile(atPath: (bin as NSString).appendingPathComponent(child.executable)) {
             throw ValidationError("\(child.executable) not found in \(bin); build with `swift build` or pass --bin-dir")
         }
-        try FileManager.default.createDirectory(atPath: layout.dataDir, withIntermediateDirectories: true)
+        // The suite's data are the account's alone (docs/operations.md, "Stores"): its children inherit the umask.
+        PrivateFiles.restrictUmask()
+        let tightened = try PrivateFiles.secure(directory: layout.dataDir, files: ["secret"])
+        if !tightened.isEmpty { print("posy up: tightened \(tightened.joined(separator: ", ")): other local accounts could read them") }
         _ = try SuiteSecret.load(dataDir: layout.dataDir)
         if !layout.insecureBus {
             // Each process's CURVE key pair on first run; kept thereafter (docs/operations.md, "Keys").

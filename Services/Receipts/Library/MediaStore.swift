@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import PosySchema
+import PosyStore
 
 /// The bytes of media on disk, content-addressed: `media/blobs/ab/abcd…` named by SHA-256, so the
 /// same bytes uploaded twice are stored once. An upload is written to `media/tmp/`, fsynced and
@@ -59,6 +60,13 @@ public actor MediaStore {
         self.logger = logger
         let fm = FileManager.default
         try fm.createDirectory(atPath: root + "/blobs", withIntermediateDirectories: true)
+        // Photos of doors and recipients: the account's alone, whoever made them looser (docs/operations.md, "Stores").
+        let tightened = PrivateFiles.secureTree(root)
+        if !tightened.isEmpty {
+            logger.warning(
+                "tightened file modes: media readable by other local accounts before",
+                metadata: ["root": "\(root)", "paths": "\(tightened.count)"])
+        }
         // Uploads cut short by a crash: never visible, now gone.
         if fm.fileExists(atPath: root + "/tmp") {
             let left = (try? fm.contentsOfDirectory(atPath: root + "/tmp")) ?? []
