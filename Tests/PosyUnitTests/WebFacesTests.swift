@@ -53,7 +53,9 @@ import Testing
             let etag = try await client.execute(uri: "/console/", method: .get) {
                 #expect($0.status == .ok && $0.headers[.contentType] == "text/html; charset=utf-8")
                 let csp = $0.headers[.contentSecurityPolicy] ?? ""
-                #expect(csp.contains("script-src 'self';") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"))
+                #expect(
+                    csp.contains("script-src 'self';") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'")
+                        && csp.contains("require-trusted-types-for 'script'") && csp.contains("trusted-types default posy-worker"))
                 #expect(csp.contains("img-src 'self' data: blob: https://*.tile.example.org;"), "\(csp)")
                 #expect($0.headers[.cacheControl] == "no-cache" && $0.headers[.xContentTypeOptions] == "nosniff")
                 return $0.headers[.eTag] ?? ""

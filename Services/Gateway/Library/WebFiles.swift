@@ -50,7 +50,7 @@ final class WebFiles: Sendable {
         self.csp =
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:\(tiles.map { " " + $0 } ?? ""); "
             + "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-            + "form-action 'self'; frame-ancestors 'none'"
+            + "form-action 'self'; frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types default posy-worker"
         if config.root == nil { logger.notice("web faces not served: no web root (set --web-root)") }
         if files["/vendor/leaflet/leaflet.esm.js"] == nil {
             logger.notice("maps without Leaflet: not found", metadata: ["dir": "\(config.leafletDir)"])

@@ -1,6 +1,18 @@
 // Leaflet for the faces' maps: Debian's copy served by the gateway, loaded on first use; the tile
 // URL comes from the gateway's settings (none configured: markers on a plain background).
+//
+// The faces' CSP requires Trusted Types (docs/architecture.md, "Web faces"): no string reaches an
+// HTML sink unless a policy lets it. Leaflet writes a few strings of its own as HTML — its zoom
+// buttons and its attribution — so the default policy lets exactly those through and refuses
+// everything else: a name handed to Leaflet as a string throws instead of becoming markup. Names
+// go to Leaflet as elements built with textContent (`label`).
 import { h } from './dom.js';
+
+const attribution = '© OpenStreetMap contributors';
+const leafletMarkup = new Set(['', '+', '&#x2212;', attribution]);
+if (window.trustedTypes && !window.trustedTypes.defaultPolicy) {
+  window.trustedTypes.createPolicy('default', { createHTML: (s) => (leafletMarkup.has(s) ? s : null) });
+}
 
 let leaflet;
 
@@ -13,4 +25,19 @@ export async function loadLeaflet() {
   const L = await import('/vendor/leaflet/leaflet.esm.js');
   leaflet = { L, tiles: settings.mapTiles };
   return leaflet;
+}
+
+/** A map on `el` with the tiles configured (if any) and their attribution, which is text. */
+export function baseMap({ L, tiles }, el, options = {}) {
+  const map = L.map(el, { ...options, attributionControl: false });
+  if (tiles) {
+    L.tileLayer(tiles, { maxZoom: 19, attribution }).addTo(map);
+    L.control.attribution({ prefix: false }).addTo(map);
+  }
+  return map;
+}
+
+/** What a tooltip shows: `text` as text, whatever it holds. */
+export function label(text) {
+  return h('span', {}, String(text ?? ''));
 }

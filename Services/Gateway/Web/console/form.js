@@ -4,7 +4,7 @@ import { api } from '/assets/session.js';
 import { h, clear, toast } from '/assets/dom.js';
 import { t, translate } from '/assets/i18n.js';
 import { today } from './board.js';
-import { loadLeaflet } from '/assets/map.js';
+import { baseMap, loadLeaflet } from '/assets/map.js';
 
 const draftKey = 'posy.console.draft';
 
@@ -97,13 +97,12 @@ export class OrderForm {
   async openPicker() {
     const lib = await loadLeaflet();
     if (!lib) { toast(t('map.unavailable')); return; }
-    const { L, tiles } = lib;
+    const { L } = lib;
     this.pickMap.hidden = false;
     const lat = this.form.elements['recipient.lat'], lon = this.form.elements['recipient.lon'];
     const at = lat.value && lon.value ? [Number(lat.value), Number(lon.value)] : [this.app.shop.lat, this.app.shop.lon];
     if (!this.picker) {
-      this.picker = L.map(this.pickMap).setView(at, 14);
-      if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: '© OpenStreetMap contributors' }).addTo(this.picker);
+      this.picker = baseMap(lib, this.pickMap).setView(at, 14);
       L.circleMarker([this.app.shop.lat, this.app.shop.lon], { radius: 6, color: '#7a1f5c' }).addTo(this.picker);
       this.picker.on('click', (e) => {
         lat.value = e.latlng.lat.toFixed(6);

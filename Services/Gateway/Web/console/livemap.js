@@ -4,7 +4,7 @@
 import { api } from '/assets/session.js';
 import { h, clear } from '/assets/dom.js';
 import { t, time } from '/assets/i18n.js';
-import { loadLeaflet } from '/assets/map.js';
+import { baseMap, label, loadLeaflet } from '/assets/map.js';
 
 /** posy-location's default arrival radius (docs/architecture.md, "Location"). */
 const arrivalRadius = 150;
@@ -23,12 +23,12 @@ export class LiveMap {
     if (this.map) { this.map.invalidateSize(); return; }
     const lib = await loadLeaflet();
     if (!lib) { this.el.append(h('p', { class: 'muted' }, t('map.unavailable'))); return; }
-    const { L, tiles } = lib;
+    const { L } = lib;
     this.L = L;
     const shop = this.app.shop;
-    this.map = L.map(this.el, { zoomControl: true }).setView([shop.lat, shop.lon], 14);
-    if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: '© OpenStreetMap contributors' }).addTo(this.map);
-    L.circleMarker([shop.lat, shop.lon], { radius: 10, color: '#7a1f5c', fillOpacity: 0.9 }).addTo(this.map).bindTooltip(shop.name, { permanent: true, direction: 'top' });
+    this.map = baseMap(lib, this.el, { zoomControl: true }).setView([shop.lat, shop.lon], 14);
+    L.circleMarker([shop.lat, shop.lon], { radius: 10, color: '#7a1f5c', fillOpacity: 0.9, className: 'shop-marker' })
+      .addTo(this.map).bindTooltip(label(shop.name), { permanent: true, direction: 'top' });
     const live = await api('GET', '/v1/shops/' + encodeURIComponent(shop.id) + '/couriers/live').catch(() => []);
     for (const p of live || []) this.position(p);
     this.drawDestinations();
@@ -47,7 +47,7 @@ export class LiveMap {
     if (!m) {
       const name = this.app.couriers.get(p.courierId)?.name || p.courierId;
       m = this.L.circleMarker([p.lat, p.lon], { radius: 8, color: '#0b6e4f', fillOpacity: 0.9, className: 'courier-marker' })
-        .addTo(this.map).bindTooltip(name, { permanent: true, direction: 'right' });
+        .addTo(this.map).bindTooltip(label(name), { permanent: true, direction: 'right' });
       m.on('click', () => this.tasks(p.courierId));
       this.markers.set(p.courierId, m);
     } else m.setLatLng([p.lat, p.lon]);
@@ -75,7 +75,7 @@ export class LiveMap {
       const at = [o.recipient.lat, o.recipient.lon];
       this.destinations.set(id, [
         this.L.circle(at, { radius: arrivalRadius, color: '#b35c00', weight: 1, fillOpacity: 0.08 }).addTo(this.map),
-        this.L.circleMarker(at, { radius: 6, color: '#b35c00', fillOpacity: 1 }).addTo(this.map).bindTooltip(o.recipient.name || o.id),
+        this.L.circleMarker(at, { radius: 6, color: '#b35c00', fillOpacity: 1 }).addTo(this.map).bindTooltip(label(o.recipient.name || o.id)),
       ]);
     }
   }

@@ -26,7 +26,12 @@ const app = {
 };
 window.posy = app; // the page's state for tests and the browser's console; no secrets
 
-if ('serviceWorker' in navigator) navigator.serviceWorker.register('/courier/sw.js', { scope: '/courier/' }).catch(() => {});
+// The faces' CSP requires Trusted Types: the worker's script URL goes through a policy that knows
+// only it (docs/architecture.md, "Web faces").
+if ('serviceWorker' in navigator) {
+  const worker = window.trustedTypes?.createPolicy('posy-worker', { createScriptURL: (u) => (u === '/courier/sw.js' ? u : null) });
+  navigator.serviceWorker.register(worker ? worker.createScriptURL('/courier/sw.js') : '/courier/sw.js', { scope: '/courier/' }).catch(() => {});
+}
 
 await loadLanguage();
 const langSelect = document.getElementById('lang');

@@ -7,7 +7,7 @@ import { language, loadLanguage, setLanguage, t, translate, time, dateTime } fro
 import { h, clear, chime, toast } from '/assets/dom.js';
 import { HoldToTalk } from '/assets/recorder.js';
 import { voiceNote } from '/assets/voice.js';
-import { loadLeaflet } from '/assets/map.js';
+import { baseMap, label, loadLeaflet } from '/assets/map.js';
 import { VideoCall, callDialog } from '/assets/call.js';
 
 const token = decodeURIComponent(location.pathname.split('/').pop() || '');
@@ -210,22 +210,21 @@ async function drawMap() {
     page.mapLoading = true;
     const lib = await loadLeaflet();
     if (!lib || r?.lat == null) { el.hidden = true; return; }
-    const { L, tiles } = lib;
+    const { L } = lib;
     page.L = L;
-    page.map = L.map(el, { zoomControl: true, attributionControl: !!tiles }).setView([r.lat, r.lon], 15);
-    if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: '© OpenStreetMap contributors' }).addTo(page.map);
+    page.map = baseMap(lib, el, { zoomControl: true }).setView([r.lat, r.lon], 15);
     page.destination = L.circleMarker([r.lat, r.lon], { radius: 10, color: '#7a1f5c', fillOpacity: 0.9, className: 'destination-marker' })
-      .addTo(page.map).bindTooltip(t('track.destination'), { permanent: true, direction: 'top' });
+      .addTo(page.map).bindTooltip(label(t('track.destination')), { permanent: true, direction: 'top' });
   }
   const L = page.L;
   page.destination.setLatLng([r.lat, r.lon]);
-  page.destination.setTooltipContent(t('track.destination'));
+  page.destination.setTooltipContent(label(t('track.destination')));
   // The courier only while the flowers are on their way (the API gives no position otherwise).
   const p = out.includes(o.state) ? page.tracking?.position : null;
   if (p) {
     if (!page.marker) {
       page.marker = L.circleMarker([p.lat, p.lon], { radius: 8, color: '#0b6e4f', fillOpacity: 0.9, className: 'courier-marker' })
-        .addTo(page.map).bindTooltip(o.courier?.firstName || t('party.courier'), { permanent: true, direction: 'right' });
+        .addTo(page.map).bindTooltip(label(o.courier?.firstName || t('party.courier')), { permanent: true, direction: 'right' });
       // The container may have been measured before Leaflet's stylesheet applied: measure again first.
       page.map.invalidateSize();
       page.map.fitBounds(L.latLngBounds([[r.lat, r.lon], [p.lat, p.lon]]).pad(0.3), { maxZoom: 16 });
