@@ -106,11 +106,17 @@ extension Integration {
             #expect(await fourth.waitForEvent("order.failed", order: id) != nil, "\(fourth.frames.value)")
             await fourth.close()
 
-            // A browser passes the token in the query; a new connection starts now (no history).
-            let browser = StreamClient(port: suite.httpPort, token: courier, queryToken: true)
+            // A tracking link's page passes its token in the query; a new connection starts now (no
+            // history). Nobody else's token may ride in a URL (it would end up in logs).
+            let link = try suite.signer().mint(sub: "c1", role: .customer, order: id, ttl: 600)
+            let browser = StreamClient(port: suite.httpPort, token: link, queryToken: true)
             #expect(await browser.wait { !$0.messages.isEmpty }, "\(browser.ended.value ?? "")")
             #expect(browser.messages.first?["type"] as? String == "stream.open" && browser.events.isEmpty)
             await browser.close()
+            let courierInURL = StreamClient(port: suite.httpPort, token: courier, queryToken: true)
+            #expect(await courierInURL.wait { $0.ended.value != nil })
+            #expect(courierInURL.messages.isEmpty, "\(courierInURL.frames.value)")
+            await courierInURL.close()
             #expect(await suite.stop())
         }
 

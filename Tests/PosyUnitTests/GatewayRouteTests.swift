@@ -287,8 +287,14 @@ import Testing
         let backend = FakeGatewayBackend()
         try await app(backend).test(.router) { client in
             try await client.execute(uri: "/v1/stream", method: .get) { #expect($0.status == .unauthorized) }
-            try await client.execute(uri: "/v1/stream?access_token=\(try token(.customer))", method: .get) {
+            // Only a tracking link's token may ride in the URL (docs/protocol.md, "Tokens").
+            try await client.execute(uri: "/v1/stream?access_token=\(try token(.customer, order: "o1"))", method: .get) {
                 #expect($0.status == .upgradeRequired)
+            }
+            for role in [Role.customer, .staff, .admin, .courier] {
+                try await client.execute(uri: "/v1/stream?access_token=\(try token(role, shop: "s1"))", method: .get) {
+                    #expect($0.status == .unauthorized, "\(role)")
+                }
             }
             try await client.execute(uri: "/v1/stream?after=garbage", method: .get, headers: headers(try token(.customer))) {
                 #expect($0.status == .badRequest)

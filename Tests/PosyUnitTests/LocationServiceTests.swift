@@ -208,6 +208,37 @@ import Testing
         #expect(rows.first?.int(0) == 60)
     }
 
+    /// Fixes dated before the courier was given the delivery they are on are refused — they would
+    /// become its evidence — and a fix that arrives long after it was taken is marked late in it.
+    @Test func fixesFromBeforeTheAssignmentAreRefusedAndLateOnesMarked() async throws {
+        let s = try await Station()
+        let assigned = s.clock
+        try await s.order(.assigned)
+        try await s.order(.accepted)
+        s.wait(120)
+        try await s.order(.pickedUp)
+        // An hour before the assignment, "at the door"; and the clock skew a phone is allowed.
+        let forged = Station.fix(Self.home.lat, Self.home.lon, at: assigned.addingTimeInterval(-3600))
+        let skewed = Station.fix(Self.shop.lat, Self.shop.lon, at: assigned.addingTimeInterval(-20))
+        let now = Station.fix(Self.shop.lat + 0.0001, Self.shop.lon, at: s.clock)
+        let mixed = try await s.send([forged, skewed, now])
+        #expect(mixed.accepted == 2 && mixed.dropped == [DroppedFix(index: 0, reason: .beforeAssignment)], "\(mixed)")
+        await Self.expectCode(.invalidField) { _ = try await s.send([forged]) }
+        // Ten minutes of fixes kept on a phone without signal arrive together: each is marked late.
+        let start = s.clock
+        s.wait(600)
+        try await s.send((1...10).map { Station.fix(Self.shop.lat + Double($0) * 0.0005, Self.shop.lon, at: start.addingTimeInterval(Double($0) * 50)) })
+        try await s.at(north: 600)
+        let track = try await s.service.track(.init(caller: Station.caller("st1", .staff), orderId: "o1"))
+        let late = track.points.filter { $0.late == true }
+        #expect(late.count == 10 && !track.points.contains { $0.at == forged.at }, "\(track.points.map { ($0.at, $0.receivedAt, $0.late) })")
+        #expect(late.allSatisfy { $0.receivedAt == Timestamp.format(s.clock) && $0.at < $0.receivedAt })
+        #expect(track.points.last?.late == nil, "the live fix is not late")
+        // After the delivery, nothing under way: history is taken again (the 24 h rule alone).
+        try await s.order(.delivered)
+        #expect(try await s.send([Station.fix(Self.shop.lat, Self.shop.lon, at: assigned.addingTimeInterval(-600))]).accepted == 1)
+    }
+
     /// A delivery from the shop to the recipient, one fix every 5 s at 18 km/h.
     @Test func aRideDepartsArrivesOnceAndPushesOnlyWhileOutThrottled() async throws {
         let s = try await Station()

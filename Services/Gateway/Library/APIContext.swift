@@ -28,16 +28,25 @@ struct APIContext: Sendable {
     /// The verified claims of the request's bearer token (no rate accounting).
     func verify(_ request: Request, queryToken: Bool = false) throws -> TokenClaims {
         guard let token = Self.bearer(request, queryToken: queryToken) else { throw PosyError(.unauthorized, "missing bearer token") }
+        let claims: TokenClaims
         do {
-            return try signer.verify(token)
+            claims = try signer.verify(token)
         } catch {
             throw PosyError(.unauthorized, error.description)
         }
+        // A URL ends up in logs and histories: only a token that is in a URL anyway — a tracking
+        // link's — may come as `?access_token=` (docs/protocol.md, "Tokens").
+        if Self.isQueryToken(request, token), !(claims.role == .customer && claims.order != nil) {
+            throw PosyError(
+                .unauthorized,
+                "?access_token= takes a tracking link's token only; send others as Authorization or the posy.bearer subprotocol")
+        }
+        return claims
     }
 
     /// The bearer value of a request: `Authorization: Bearer`, or on the stream (`queryToken`) the
     /// WebSocket subprotocol `posy.bearer.<token>` browsers can set — or `?access_token=`, which
-    /// puts the token in a URL and is kept for the tracking link and older clients.
+    /// puts the token in a URL and is kept for the tracking link, whose token is in its URL anyway.
     static func bearer(_ request: Request, queryToken: Bool = false) -> String? {
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
             let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
@@ -55,6 +64,12 @@ struct APIContext: Sendable {
         }
         if let t = request.uri.queryParameters.get("access_token"), !t.isEmpty { return t }
         return nil
+    }
+
+    /// Whether `token` is the one `?access_token=` carries (no header or subprotocol gave one first).
+    static func isQueryToken(_ request: Request, _ token: String) -> Bool {
+        request.uri.queryParameters.get("access_token") == token && bearer(request, queryToken: false) == nil
+            && !request.headers[values: .secWebSocketProtocol].contains { $0.contains(StreamAPI.bearerProtocolPrefix) }
     }
 
     /// Calls `method` on its service (or the shard `instance` names); returns the reply's JSON as it

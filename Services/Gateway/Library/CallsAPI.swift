@@ -2,11 +2,18 @@ import Foundation
 import Hummingbird
 import PosySchema
 
-/// `GET /v1/calls/turn`: the ICE servers a video call's browser uses (docs/protocol.md, "Calls"),
-/// with TURN credentials that expire (``TURNConfig``). Any signed-in party may ask — a customer's
-/// tracking link too; an API key may not (calls are people's).
+/// `GET /v1/calls/turn?orderId=`: the ICE servers a video call's browser uses (docs/protocol.md,
+/// "Calls"), with TURN credentials that expire (``TURNConfig``) — a relay is bandwidth the suite
+/// pays for, so only for a party of an order on its way: its customer (a tracking link of that
+/// order too), its courier, its shop's staff. Not an admin, not an API key (calls are people's),
+/// not a cancelled or delivered order's link.
 struct CallsAPI {
     let api: APIContext
+
+    /// What the route needs of the order: its state, as posy-orders shows it to the caller.
+    struct Seen: Decodable {
+        var state: OrderState
+    }
 
     struct IceServer: Encodable {
         var urls: [String]
@@ -24,7 +31,17 @@ struct CallsAPI {
 
     func addRoutes(to routes: RouterGroup<AuthenticatedContext>) {
         let turn = api.config.turn
-        routes.get("v1/calls/turn") { _, context in
+        routes.get("v1/calls/turn") { request, context in
+            guard let orderId = request.uri.queryParameters.get("orderId"), !orderId.isEmpty, orderId.utf8.count <= 64 else {
+                throw PosyError(.badRequest, "orderId: the order whose parties call")
+            }
+            guard context.claims.role != .admin else { throw PosyError(.forbidden, "calls are between an order's parties") }
+            // posy-orders answers only whoever may see the order (404 for anyone else).
+            let order = try JSON.decode(
+                Seen.self, from: try await api.call(OrdersRPC.get, OrdersRPC.OrderQuery(caller: context.caller, id: orderId)))
+            guard order.state == .outForDelivery || order.state == .arriving else {
+                throw PosyError(.conflict, "calls are for an order on its way; this one is \(order.state.rawValue)")
+            }
             let stun = turn.urls.filter { $0.hasPrefix("stun") }
             let relays = turn.urls.filter { $0.hasPrefix("turn") }
             var servers: [IceServer] = stun.isEmpty ? [] : [IceServer(urls: stun)]

@@ -107,6 +107,11 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     public var turnRelayOnly = false
 
     @Option(
+        name: .customLong("turn-ttl"),
+        help: "Seconds a call's TURN credentials work, 60…86400 (env POSY_TURN_TTL, default 600: each call asks for its own).")
+    public var turnTTL: Int?
+
+    @Option(
         name: .customLong("expect"),
         help: "Comma-separated instances /healthz requires (env POSY_EXPECT, default bus,orders,messaging-1,location,receipts,notify).")
     public var expect: String?
@@ -157,8 +162,11 @@ public struct GatewayOptions: ParsableArguments, Sendable {
             }
             secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
+        let ttl = turnTTL ?? Environment.string("POSY_TURN_TTL").flatMap(Int.init) ?? 600
+        guard (60...86_400).contains(ttl) else { throw ValidationError("--turn-ttl: \(ttl) is not 60…86400 seconds") }
         return TURNConfig(
-            urls: urls, secret: secret, relayOnly: turnRelayOnly || Environment.string("POSY_TURN_RELAY_ONLY") == "1")
+            urls: urls, secret: secret, ttl: TimeInterval(ttl),
+            relayOnly: turnRelayOnly || Environment.string("POSY_TURN_RELAY_ONLY") == "1")
     }
 
     /// The web root: the given path, else `Services/Gateway/Web` in the current directory or in the

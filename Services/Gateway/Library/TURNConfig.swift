@@ -8,13 +8,14 @@ import Foundation
 public struct TURNConfig: Sendable {
     public var urls: [String]
     public var secret: String?
-    /// How long handed-out credentials work.
+    /// How long handed-out credentials work: a look at the flowers takes minutes, and every call
+    /// asks for its own, so they need not outlive one (coturn checks them again at each refresh).
     public var ttl: TimeInterval
     /// Calls only through the relay: neither party learns the other's addresses (a customer's home
     /// connection stays hidden from the courier), at the relay's cost.
     public var relayOnly: Bool
 
-    public init(urls: [String] = [], secret: String? = nil, ttl: TimeInterval = 3600, relayOnly: Bool = false) {
+    public init(urls: [String] = [], secret: String? = nil, ttl: TimeInterval = 600, relayOnly: Bool = false) {
         self.urls = urls
         self.secret = secret
         self.ttl = ttl

@@ -16,6 +16,9 @@ struct DeliveryRow: Codable, Sendable, Equatable {
     var destLat: Double?
     var destLon: Double?
     var windowEnd: String
+    /// When this courier was given the order (service clock): fixes of theirs from before are refused
+    /// while it is under way. Nil on rows written before it was kept.
+    var assignedAt: Double?
     /// Pickup (the start of the delivery's track), departure, end.
     var startedAt: Double?
     var departedAt: Double?

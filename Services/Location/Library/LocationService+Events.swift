@@ -54,6 +54,7 @@ extension LocationService {
             // A new courier (or none): their delivery starts over.
             d = DeliveryRow(order, config: config)
             d.courierId = order.courierId
+            d.assignedAt = order.courierId == nil ? nil : at
         }
         d.state = state
         d.vehicle = order.courier?.vehicle

@@ -24,7 +24,10 @@ extension LocationService {
             guard let courier = try CourierRow.load(db, courierId), courier.shopId == shop, courier.onDuty else {
                 throw PosyError(.offDuty, "courier \(courierId) is not on duty: positions are taken only from couriers on duty")
             }
-            let screened = filter.screen(r.positions, now: now)
+            // While a delivery is under way, its courier's fixes start at its assignment: one dated
+            // earlier is no part of it, and must not become part of its evidence later.
+            let assigned = try DeliveryRow.active(db, courier: courierId).compactMap(\.assignedAt).min()
+            let screened = filter.screen(r.positions, now: now, notBefore: assigned.map { Date(timeIntervalSince1970: $0) })
             let result = filter.judge(screened, stored: try self.anchors(db, courier, screened.candidates))
             let received = now.timeIntervalSince1970
             for k in result.kept {
@@ -61,7 +64,7 @@ extension LocationService {
     }
 
     /// Reasons that mean the client sent something wrong (as opposed to a repeat or a glitch).
-    static let inputReasons: Set<DropReason> = [.invalidCoordinates, .inaccurate, .badTime, .future, .tooOld]
+    static let inputReasons: Set<DropReason> = [.invalidCoordinates, .inaccurate, .badTime, .future, .tooOld, .beforeAssignment]
 
     /// The stored fixes a batch is judged against: the courier's latest when the whole batch is
     /// newer (the live case), else the stored ones around the batch's time span and the nearest

@@ -60,17 +60,18 @@ extension LocationService {
             let until = d.endedAt
             let rows = try db.query(
                 """
-                SELECT t, lat, lon, accuracy, speed, heading FROM positions WHERE courier_id = ? AND t >= ? AND t <= ? ORDER BY t
+                SELECT t, lat, lon, accuracy, speed, heading, received FROM positions WHERE courier_id = ? AND t >= ? AND t <= ? ORDER BY t
                 """, courier, from, until ?? Double.greatestFiniteMagnitude)
             var distance = 0.0
             var previous: (Double, Double)?
-            let points = rows.map { r -> PositionFix in
+            let points = rows.map { r -> TrackPoint in
                 let (lat, lon) = (r.double(1)!, r.double(2)!)
                 if let p = previous { distance += Geo.distance(lat1: p.0, lon1: p.1, lat2: lat, lon2: lon) }
                 previous = (lat, lon)
-                return PositionFix(
-                    lat: lat, lon: lon, accuracy: r.double(3)!, speed: r.double(4), heading: r.double(5),
-                    at: Timestamp.format(Date(timeIntervalSince1970: r.double(0)!)))
+                let taken = Date(timeIntervalSince1970: r.double(0)!)
+                return TrackPoint(
+                    lat: lat, lon: lon, accuracy: r.double(3)!, speed: r.double(4), heading: r.double(5), at: taken,
+                    receivedAt: r.double(6).map { Date(timeIntervalSince1970: $0) } ?? taken)
             }
             return DeliveryTrack(
                 orderId: d.orderId, courierId: courier, from: Timestamp.format(Date(timeIntervalSince1970: from)),

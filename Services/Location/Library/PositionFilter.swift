@@ -46,8 +46,8 @@ public struct PositionFilter: Sendable {
         public var dropped: [Int: DropReason]
     }
 
-    public func filter(_ batch: [PositionFix], stored: [Anchor] = [], now: Date) -> Result {
-        judge(screen(batch, now: now), stored: stored)
+    public func filter(_ batch: [PositionFix], stored: [Anchor] = [], now: Date, notBefore: Date? = nil) -> Result {
+        judge(screen(batch, now: now, notBefore: notBefore), stored: stored)
     }
 
     /// The first pass, point by point: what is wrong with a point on its own. `candidates` are in
@@ -57,7 +57,9 @@ public struct PositionFilter: Sendable {
         public var dropped: [Int: DropReason]
     }
 
-    public func screen(_ batch: [PositionFix], now: Date) -> Screened {
+    /// `notBefore`: the earliest assignment of the courier's deliveries under way (fixes older than
+    /// it, beyond the clock skew allowed, are `beforeAssignment`).
+    public func screen(_ batch: [PositionFix], now: Date, notBefore: Date? = nil) -> Screened {
         var dropped: [Int: DropReason] = [:]
         var candidates: [Kept] = []
         for (i, f) in batch.enumerated() {
@@ -79,6 +81,10 @@ public struct PositionFilter: Sendable {
             }
             guard now.timeIntervalSince(t) <= maxAge else {
                 dropped[i] = .tooOld
+                continue
+            }
+            if let notBefore, notBefore.timeIntervalSince(t) > maxFutureSkew {  // the same skew a phone's clock is allowed
+                dropped[i] = .beforeAssignment
                 continue
             }
             candidates.append(Kept(index: i, fix: f, time: t))

@@ -5,11 +5,11 @@ public struct DeliveryTrack: Codable, Sendable, Equatable {
     public var courierId: String?
     public var from: String?
     public var until: String?
-    public var points: [PositionFix]
+    public var points: [TrackPoint]
     /// Metres along the points.
     public var distanceMeters: Double
 
-    public init(orderId: String, courierId: String?, from: String?, until: String?, points: [PositionFix], distanceMeters: Double) {
+    public init(orderId: String, courierId: String?, from: String?, until: String?, points: [TrackPoint], distanceMeters: Double) {
         self.orderId = orderId
         self.courierId = courierId
         self.from = from

@@ -14,4 +14,7 @@ public enum DropReason: String, Codable, Sendable, CaseIterable {
     case impossibleJump
     /// Same device time as a fix already kept.
     case duplicate
+    /// Device time before the courier was assigned the delivery they are on: no part of it, and not
+    /// to be made part of its evidence afterwards.
+    case beforeAssignment
 }

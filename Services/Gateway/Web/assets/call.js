@@ -1,6 +1,6 @@
 // A video call between an order's parties ("look before you sign", docs/protocol.md, "Calls"):
 // WebRTC peer to peer; the signalling goes as `call.signal` frames on the live stream, the ICE
-// servers (TURN credentials) come from GET /v1/calls/turn. One class for both ends: the caller
+// servers (TURN credentials) come from GET /v1/calls/turn?orderId=. One class for both ends: the caller
 // invites and makes the offer, the callee rings, answers and answers the offer. Emits 'state'
 // ('ringing' | 'calling' | 'connecting' | 'connected' | 'ended'), 'remote' (the other side's
 // MediaStream) and 'local'.
@@ -10,11 +10,12 @@ import { chime } from './dom.js';
 const RING_MS = 30_000;
 
 export class VideoCall extends EventTarget {
-  /** `stream`: the page's LiveStream; `api(method, path)`: the page's API call; `conversationId`: the order's chat. */
-  constructor({ stream, api, conversationId, facingMode = 'user' }) {
+  /** `stream`: the page's LiveStream; `api(method, path)`: the page's API call; `orderId` and `conversationId`: the order and its chat. */
+  constructor({ stream, api, orderId, conversationId, facingMode = 'user' }) {
     super();
     this.stream = stream;
     this.api = api;
+    this.orderId = orderId;
     this.conversationId = conversationId;
     this.facingMode = facingMode;
     this.device = sessionStorage.getItem('posy.device') || crypto.randomUUID();
@@ -66,7 +67,7 @@ export class VideoCall extends EventTarget {
 
   /** Camera, microphone and the peer connection with the suite's ICE servers. */
   async open() {
-    const ice = await this.api('GET', '/v1/calls/turn').catch(() => ({ iceServers: [] }));
+    const ice = await this.api('GET', '/v1/calls/turn?orderId=' + encodeURIComponent(this.orderId)).catch(() => ({ iceServers: [] }));
     this.pc = new RTCPeerConnection({ iceServers: ice.iceServers || [], iceTransportPolicy: ice.iceTransportPolicy || 'all' });
     this.pc.onicecandidate = (e) => { if (e.candidate) this.send('ice', { candidate: e.candidate.toJSON() }).catch(() => {}); };
     this.pc.ontrack = (e) => this.dispatchEvent(new CustomEvent('remote', { detail: e.streams[0] }));

@@ -387,7 +387,7 @@ const calls = new Map();
 function videoCall(o) {
   let call = calls.get(o.conversationId);
   if (!call) {
-    call = new VideoCall({ stream: app.stream, api, conversationId: o.conversationId, facingMode: 'environment' });
+    call = new VideoCall({ stream: app.stream, api, orderId: o.id, conversationId: o.conversationId, facingMode: 'environment' });
     callDialog(call);
     calls.set(o.conversationId, call);
   }

@@ -97,7 +97,7 @@ async function start() {
   page.stream.addEventListener('push', (e) => onPush(e.detail));
   page.stream.addEventListener('reset', () => refreshAll());
   // The courier may call to show the flowers before the hand-over ("look before you sign").
-  page.call = new VideoCall({ stream: page.stream, api, conversationId: page.order.conversationId });
+  page.call = new VideoCall({ stream: page.stream, api, orderId: page.order.id, conversationId: page.order.conversationId });
   // "Looks good" / "please fix" goes into the order's evidence with the frame the customer saw.
   callDialog(page.call, {
     onVerdict: async (ok, note, still, callId) => {
