@@ -10,6 +10,12 @@ public enum Viewer: Sendable, Equatable {
 }
 
 extension Viewer {
+    /// The operator: a user with the admin role.
+    public var isAdmin: Bool {
+        if case .user(_, .admin, _, _) = self { return true }
+        return false
+    }
+
     /// An admin, or staff of `shop`. Services are not staff.
     public func isStaff(of shop: String) -> Bool {
         if case .user(_, let role, let s, _) = self { return role == .admin || (role == .staff && s == shop) }

@@ -27,7 +27,7 @@ public enum EmailAddress {
     }
 
     /// Host names: labels of letters, digits and inner hyphens, at most 63 each (`localhost` is one).
-    static func isDomain(_ part: ArraySlice<UInt8>) -> Bool {
+    package static func isDomain(_ part: ArraySlice<UInt8>) -> Bool {
         let labels = part.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard !part.isEmpty, part.count <= 253 else { return false }
         return labels.allSatisfy { l in

@@ -136,6 +136,14 @@ extension Integration {
             #expect(
                 await http.json("POST", "/v1/webhooks", token: shop.staff, ["url": "file:///etc/passwd", "events": ["order.*"]]).code
                     == "422 invalid_field")
+            // Other spellings of a local host: a trailing dot, a local-only name, percent-encoding.
+            for (url, code) in [
+                ("http://localhost./", "422 destination_not_allowed"), ("http://localhost.localdomain/", "422 destination_not_allowed"),
+                ("http://exa%09mple.com/", "422 invalid_field"), ("http://metadata.google.internal/", "422 destination_not_allowed"),
+            ] {
+                let r = await http.json("POST", "/v1/webhooks", token: shop.staff, ["url": url, "events": ["order.*"]])
+                #expect(r.code == code, "\(url): \(r.code) \(r.json)")
+            }
             let hooks = await http.request("GET", "/v1/webhooks", token: shop.staff)
             #expect(hooks.status == 200)
             #expect(((try? JSONSerialization.jsonObject(with: hooks.body)) as? [Any])?.count == 0, "a refused webhook was kept")

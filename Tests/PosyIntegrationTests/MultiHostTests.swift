@@ -112,7 +112,7 @@ extension Integration {
                 ).status == 201)
             #expect(
                 await http.json(
-                    "POST", "/v1/shops/s1/couriers", token: staff, ["id": "k1", "name": "Jonas Weber", "phone": "+49 1", "vehicle": "bike"]
+                    "POST", "/v1/shops/s1/couriers", token: admin, ["id": "k1", "name": "Jonas Weber", "phone": "+49 1", "vehicle": "bike"]
                 )
                 .status == 201)
             let fmt = ISO8601DateFormatter()

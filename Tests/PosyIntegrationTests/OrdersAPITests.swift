@@ -38,8 +38,14 @@ extension Integration {
                     ]
                 ).0 == 201)
             #expect(await post("/v1/shops", staff, ["name": "Mine", "address": "x", "lat": 0, "lon": 0, "timeZone": "UTC"]).0 == 403)
+            // The operator moves a courier in with their id; staff add one with the shop's own
+            // reference, and Posy makes the id (a shop choosing one could learn another shop has it).
             #expect(
-                await post("/v1/shops/s1/couriers", staff, ["id": "k1", "name": "Li Wei", "phone": "+86 1", "vehicle": "ebike"]).0 == 201)
+                await post("/v1/shops/s1/couriers", admin, ["id": "k1", "name": "Li Wei", "phone": "+86 1", "vehicle": "ebike"]).0 == 201)
+            let added = await post("/v1/shops/s1/couriers", staff, ["ref": "No. 2", "name": "Zhou", "phone": "+86 2", "vehicle": "bike"])
+            #expect(added.0 == 201 && (added.1["id"] as? String)?.hasPrefix("k") == true && added.1["ref"] as? String == "No. 2")
+            #expect(code(await post("/v1/shops/s1/couriers", staff, ["ref": "No. 2", "name": "Z", "phone": "+86 3", "vehicle": "bike"])) == "409 conflict")
+            #expect(code(await post("/v1/shops/s1/couriers", staff, ["id": "k9", "name": "Z", "phone": "+86 3", "vehicle": "bike"])) == "422 invalid_field")
             let (listStatus, list) = await get("/v1/shops/s1/couriers", staff)
             #expect(listStatus == 200 && (list as? [[String: Any]])?.first?["name"] as? String == "Li Wei")
             #expect(await get("/v1/shops/s1/couriers", otherStaff).0 == 404)

@@ -38,7 +38,7 @@ extension Integration {
                 for (id, name) in [("k1", "Jonas Weber"), ("k2", "Ada Brandt")] {
                     #expect(
                         await http.json(
-                            "POST", "/v1/shops/s1/couriers", token: staff, ["id": id, "name": name, "phone": "+49 1", "vehicle": "bike"]
+                            "POST", "/v1/shops/s1/couriers", token: admin, ["id": id, "name": name, "phone": "+49 1", "vehicle": "bike"]
                         ).status == 201)
                 }
             }

@@ -48,7 +48,7 @@ extension Integration {
             // The manager invites; staff may not; a courier's link lands on the courier app.
             #expect(
                 await call(
-                    "POST", "/v1/shops/s1/couriers", token,
+                    "POST", "/v1/shops/s1/couriers", try signer.mint(sub: "ops", role: .admin, ttl: 600),
                     ["id": "k1", "name": "Li Wei", "phone": "+86 131 0000 0001", "vehicle": "ebike"]
                 ).0 == 201)
             let (invited, staffInvite) = await call("POST", "/v1/shops/s1/invites", token, ["role": "staff", "name": "Zhang Min"])

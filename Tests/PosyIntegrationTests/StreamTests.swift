@@ -23,7 +23,7 @@ extension Integration {
                 await post("/v1/shops", admin, ["id": "s1", "name": "Lily's", "address": "x", "lat": 31, "lon": 121, "timeZone": "UTC"]).0
                     == 201)
             #expect(
-                await post("/v1/shops/s1/couriers", staff, ["id": "k1", "name": "Li Wei", "phone": "+86 131 0000 0001", "vehicle": "bike"])
+                await post("/v1/shops/s1/couriers", admin, ["id": "k1", "name": "Li Wei", "phone": "+86 131 0000 0001", "vehicle": "bike"])
                     .0 == 201)
             func create() async throws -> String {
                 let (status, order) = await post(

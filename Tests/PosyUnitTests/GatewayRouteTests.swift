@@ -283,6 +283,36 @@ import Testing
         #expect(infoCalls.count == 1 && infoCalls[0].caller["service"] as? String == "gateway-link")
     }
 
+    /// Every answer — a route's, a domain error's, a refused token's, a path nobody serves, a body
+    /// over the limit — says nosniff; media also a CSP that runs nothing if opened as a page.
+    @Test func everyAnswerSaysNoSniffAndMediaRunNothing() async throws {
+        let info = MediaInfo(
+            id: "md1", sha256: String(repeating: "a", count: 64), size: 4, kind: .image, contentType: "image/jpeg", orderId: "o1",
+            createdAt: "2026-01-01T00:00:00Z")
+        let backend = FakeGatewayBackend { call in
+            switch call.method {
+            case ReceiptsRPC.mediaInfo.name: return try JSON.encode(info)
+            case ReceiptsRPC.mediaRead.name: return Data([0xFF, 0xD8, 0xFF, 0xD9])
+            default: throw PosyError(.notFound, "nothing")
+            }
+        }
+        let staff = try token(.staff, shop: "s1")
+        try await app(backend).test(.router) { client in
+            for (uri, method, token, body) in [
+                ("/v1/media/md1", HTTPRequest.Method.get, staff, nil), ("/v1/orders/o1", .get, staff, nil),
+                ("/v1/orders", .get, nil, nil), ("/v1/nothing-here", .get, staff, nil), ("/v1/orders/o1", .put, staff, nil),
+                ("/v1/shops", .post, try token(.admin), ByteBuffer(string: "{" + String(repeating: " ", count: 2 << 20) + "}")),
+            ] as [(String, HTTPRequest.Method, String?, ByteBuffer?)] {
+                try await client.execute(uri: uri, method: method, headers: headers(token), body: body) {
+                    #expect($0.headers[.xContentTypeOptions] == "nosniff", "\(method) \(uri): \($0.status)")
+                    if uri == "/v1/media/md1" {
+                        #expect($0.status == .ok && $0.headers[.contentSecurityPolicy] == "default-src 'none'; sandbox")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func theStreamOverPlainHTTPChecksTheTokenThenAsksToUpgrade() async throws {
         let backend = FakeGatewayBackend()
         try await app(backend).test(.router) { client in

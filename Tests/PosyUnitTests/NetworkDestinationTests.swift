@@ -39,9 +39,10 @@ import Testing
         "http://0x7f000001/", "http://127.1/", "http://169.254.169.254/latest/meta-data/", "http://[::ffff:127.0.0.1]/",
         "http://[fe80::1]/", "https://10.0.0.1/hook",
     ])
-    func localDestinationsAreRefusedAfterResolution(_ url: String) async throws {
-        let host = try NetworkDestination.host(of: url)
-        await #expect(throws: NetworkDestination.Refusal.self) { _ = try await NetworkDestination.resolve(host, allowLocal: false) }
+    func localDestinationsAreRefusedByTheirNameOrAfterResolution(_ url: String) async throws {
+        await #expect(throws: NetworkDestination.Refusal.self) {
+            _ = try await NetworkDestination.resolve(try NetworkDestination.host(of: url), allowLocal: false)
+        }
     }
 
     @Test func theOperatorFlagAdmitsLoopbackButNeverUnspecifiedOrMulticast() async throws {
@@ -57,6 +58,25 @@ import Testing
     ])
     func urlsPosyDoesNotCallAreRefused(_ url: String) {
         #expect(throws: NetworkDestination.Refusal.self) { _ = try NetworkDestination.host(of: url) }
+    }
+
+    /// One spelling per host: a trailing dot, percent-encoding, a name only local networks have, or
+    /// one label alone never reaches DNS, whatever the resolver here would make of it.
+    @Test(arguments: [
+        "http://localhost./", "http://localhost.localdomain/", "http://LOCALHOST/", "http://exa%09mple.com/", "http://exa%2Emple.com/",
+        "http://example.com./", "http://printer.local/", "http://metadata.google.internal/", "http://router.home.arpa/",
+        "http://intranet/", "http://a..b.com/", "http://-bad-.example.org/", "http://x.test/",
+    ])
+    func nonCanonicalAndLocalNamesAreRefused(_ url: String) {
+        #expect(throws: NetworkDestination.Refusal.self) { _ = try NetworkDestination.host(of: url) }
+    }
+
+    @Test func canonicalNamesPassLowerCasedAndTheOperatorsFlagAdmitsLocalNames() throws {
+        #expect(try NetworkDestination.host(of: "https://Hooks.Example.COM/posy") == "hooks.example.com")
+        #expect(try NetworkDestination.host(of: "https://shop-1.flowers.example.org:8443/x") == "shop-1.flowers.example.org")
+        #expect(try NetworkDestination.host(of: "http://[2001:db8::1]/") == "2001:db8::1")
+        #expect(try NetworkDestination.host(of: "http://localhost:9000/", allowLocal: true) == "localhost")
+        #expect(throws: NetworkDestination.Refusal.self) { _ = try NetworkDestination.host(of: "http://localhost.:9000/", allowLocal: true) }
     }
 
     /// The check runs at every attempt, not only when the webhook is registered: a webhook stored

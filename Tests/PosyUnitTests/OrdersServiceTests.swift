@@ -37,7 +37,7 @@ import Testing
         _ = try await svc.createShop(
             Shop(id: "s2", name: "Rosa", address: "2 Bloom St", lat: 31.3, lon: 121.5, timeZone: "Asia/Shanghai"), by: admin)
         _ = try await svc.createCourier(
-            Courier(id: "k1", shopId: "s1", name: "Li Wei", phone: "+86 1", vehicle: .ebike, onDuty: true), by: staff)
+            Courier(id: "k1", shopId: "s1", name: "Li Wei", phone: "+86 1", vehicle: .ebike, onDuty: true), by: admin)
         return (svc, store)
     }
 
@@ -100,7 +100,7 @@ import Testing
         let (svc, store) = try await setUp()
         defer { store.close() }
         _ = try await svc.createCourier(
-            Courier(id: "k2", shopId: "s1", name: "Zhang San", phone: "+86 2", vehicle: .car, onDuty: true), by: staff)
+            Courier(id: "k2", shopId: "s1", name: "Zhang San", phone: "+86 2", vehicle: .car, onDuty: true), by: admin)
         let order = try await svc.create(Self.newOrder(), by: staff)
         _ = try await svc.transition(order.id, to: .confirmed, by: staff)
         let before = Date()
@@ -205,6 +205,32 @@ import Testing
         #expect(await code { try await svc.create(new, by: staff) } == .invalidField)
         new.dropOff = DropOffInstruction(kind: .safePlace, description: String(repeating: "x", count: 501))
         #expect(await code { try await svc.create(new, by: staff) } == .invalidField)
+    }
+
+    /// A shop names its couriers with its own reference, unique within the shop alone; their id is
+    /// Posy's. Nothing a shop can send tells it whether another shop has a courier (no oracle).
+    @Test func courierIdsArePosysAndAShopsReferencesAreItsOwn() async throws {
+        let (svc, store) = try await setUp()
+        defer { store.close() }
+        func courier(_ shop: String, id: String = "", ref: String?) -> Courier {
+            Courier(id: id, shopId: shop, ref: ref, name: "Wang", phone: "+86 139 0000 0003", vehicle: .bike, onDuty: true)
+        }
+        let first = try await svc.createCourier(courier("s1", ref: "Staff 7"), by: staff)
+        #expect(first.id.hasPrefix("k") && first.id.count == 17 && first.ref == "Staff 7")
+        // The same reference again in the same shop: 409; in another shop: another courier.
+        #expect(await code { try await svc.createCourier(courier("s1", ref: "Staff 7"), by: staff) } == .conflict)
+        let elsewhere = try await svc.createCourier(courier("s2", ref: "Staff 7"), by: otherStaff)
+        #expect(elsewhere.id != first.id)
+        // A shop may not choose an id: with one in use elsewhere or not, the answer is the same.
+        #expect(await code { try await svc.createCourier(courier("s2", id: "k1", ref: nil), by: otherStaff) } == .invalidField)
+        #expect(await code { try await svc.createCourier(courier("s2", id: "k-unused", ref: nil), by: otherStaff) } == .invalidField)
+        // The operator may (moving couriers in); a taken id is theirs to learn, as they see every shop.
+        #expect(try await svc.createCourier(courier("s2", id: "k77", ref: nil), by: admin).id == "k77")
+        #expect(await code { try await svc.createCourier(courier("s1", id: "k77", ref: nil), by: admin) } == .conflict)
+        #expect(await code { try await svc.createCourier(courier("s1", id: "k.7", ref: nil), by: admin) } == .invalidField)
+        #expect(await code { try await svc.createCourier(courier("s1", ref: ""), by: staff) } == .invalidField)
+        let listed = try await svc.couriers(shop: "s1", for: staff)
+        #expect(listed.contains { $0.id == first.id && $0.ref == "Staff 7" } && !listed.contains { $0.id == elsewhere.id })
     }
 
     @Test func idempotencyKeyReturnsTheFirstOrder() async throws {

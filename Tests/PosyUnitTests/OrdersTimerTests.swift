@@ -32,7 +32,7 @@ import Testing
         let admin = Viewer.user(sub: "a", role: .admin, shop: nil, order: nil)
         _ = try await svc.createShop(Shop(id: "s1", name: "Lily's", address: "1", lat: 31, lon: 121, timeZone: "Asia/Shanghai"), by: admin)
         _ = try await svc.createCourier(
-            Courier(id: "k1", shopId: "s1", name: "Li", phone: "+86 131 0000 0001", vehicle: .bike, onDuty: true), by: staff)
+            Courier(id: "k1", shopId: "s1", name: "Li", phone: "+86 131 0000 0001", vehicle: .bike, onDuty: true), by: admin)
         let order = try await svc.create(OrdersServiceTests.newOrder(), by: staff)
         _ = try await svc.transition(order.id, to: .confirmed, by: staff)
         return (svc, store, order.id, path)

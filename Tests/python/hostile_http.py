@@ -21,8 +21,9 @@ def check(cond, what):
         print("FAIL:", what, file=sys.stderr)
 
 
-def exchange(port, data, wait=5.0):
-    """Sends `data`; returns (status, seconds until the server closed, or None if it did not)."""
+def exchange(port, data, wait=5.0, head=None):
+    """Sends `data`; returns (status, seconds until the server closed, or None if it did not).
+    `head`, a list, gets the answer's head lines."""
     s = socket.create_connection(("127.0.0.1", port))
     s.settimeout(wait)
     start = time.time()
@@ -45,6 +46,8 @@ def exchange(port, data, wait=5.0):
         closed_after = time.time() - start
     s.close()
     status = int(out.split(b" ")[1]) if out.startswith(b"HTTP/1.1 ") else None
+    if head is not None:
+        head.extend(out.split(b"\r\n\r\n")[0].decode(errors="replace").lower().split("\r\n"))
     return status, closed_after
 
 
@@ -60,12 +63,17 @@ def heads(port):
         ("upgrade without a key", b"GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", 400),
     ]
     for name, data, expected in cases:
-        status, closed = exchange(port, data)
+        head = []
+        status, closed = exchange(port, data, head=head)
         check(status == expected, f"{name}: status {status}, expected {expected}")
         check(closed is not None, f"{name}: connection left open")
-    # The server still answers well-formed requests on a kept-alive connection.
-    status, _ = exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-    check(status in (200, 503), f"a good request after the bad ones: {status}")
+        check("x-content-type-options: nosniff" in head, f"{name}: no nosniff in {head}")
+    # The server still answers well-formed requests on a kept-alive connection; every answer says nosniff.
+    for path in (b"/healthz", b"/v1/orders", b"/nothing-here", b"/console/", b"/openapi.yaml"):
+        head = []
+        status, _ = exchange(port, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", head=head)
+        check(status in (200, 503) if path == b"/healthz" else status is not None, f"GET {path}: {status}")
+        check("x-content-type-options: nosniff" in head, f"GET {path} ({status}): no nosniff in {head}")
 
 
 def slowloris(port, count=300):

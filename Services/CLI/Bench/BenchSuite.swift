@@ -101,6 +101,9 @@ struct BenchSuite {
 
     func staffToken() throws -> String { try signer.mint(sub: "bench-staff", role: .staff, shop: "s1", ttl: 3600) }
 
+    /// The operator's token: it alone chooses couriers' ids (`k1`…, which the benchmarks' tokens name).
+    func adminToken() throws -> String { try signer.mint(sub: "bench", role: .admin, ttl: 3600) }
+
     var pids: [Int32] { processes.map { $0.1.processIdentifier } }
 
     /// The pids of the processes of `executable`.

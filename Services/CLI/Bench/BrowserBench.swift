@@ -56,7 +56,7 @@ enum BrowserBench {
     ) async throws -> (id: String, trackingUrl: String) {
         guard
             try await suite.send(
-                "POST", "/v1/shops/s1/couriers", staff,
+                "POST", "/v1/shops/s1/couriers", try suite.adminToken(),
                 Data(#"{"id":"k1","name":"Li Wei","phone":"+86 131 0000 0001","vehicle":"ebike","onDuty":true}"#.utf8)
             ).0 == 201
         else { throw ValidationError("could not create the courier") }

@@ -83,7 +83,7 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         var ids: [String] = []
         for i in 0..<n {
             let courier = #"{"id":"k\#(i)","name":"Courier \#(i)","phone":"+86 1","vehicle":"ebike"}"#
-            guard try await suite.send("POST", "/v1/shops/s1/couriers", staff, Data(courier.utf8)).0 == 201 else {
+            guard try await suite.send("POST", "/v1/shops/s1/couriers", try suite.adminToken(), Data(courier.utf8)).0 == 201 else {
                 throw ValidationError("could not create courier k\(i)")
             }
             let order = String(decoding: BenchSuite.order, as: UTF8.self).replacingOccurrences(of: #""id":"c1""#, with: #""id":"c\#(i)""#)

@@ -42,7 +42,7 @@ public struct ConsoleBenchCommand: AsyncParsableCommand {
         var courierTokens: [String] = []
         for i in 0..<couriers {
             let body = #"{"id":"k\#(i)","name":"Courier \#(i)","phone":"+86 131 0000 \#(String(format: "%04d", i))","vehicle":"ebike"}"#
-            guard try await suite.send("POST", "/v1/shops/s1/couriers", staff, Data(body.utf8)).0 == 201 else {
+            guard try await suite.send("POST", "/v1/shops/s1/couriers", try suite.adminToken(), Data(body.utf8)).0 == 201 else {
                 throw ValidationError("could not create courier k\(i)")
             }
             let token = try suite.signer.mint(sub: "k\(i)", role: .courier, shop: "s1", ttl: 3600)

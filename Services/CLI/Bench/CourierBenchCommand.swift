@@ -36,7 +36,7 @@ public struct CourierBenchCommand: AsyncParsableCommand {
         let staff = try suite.staffToken()
         let admin = try suite.signer.mint(sub: "bench", role: .admin, ttl: 3600)
         let courier = #"{"id":"k1","name":"Li Wei","phone":"+86 131 0000 0001","vehicle":"ebike","onDuty":true}"#
-        guard try await suite.send("POST", "/v1/shops/s1/couriers", staff, Data(courier.utf8)).0 == 201 else {
+        guard try await suite.send("POST", "/v1/shops/s1/couriers", try suite.adminToken(), Data(courier.utf8)).0 == 201 else {
             throw ValidationError("could not create the courier")
         }
         let day = BrowserBench.today(in: "Asia/Shanghai")

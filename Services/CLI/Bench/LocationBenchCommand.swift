@@ -39,7 +39,7 @@ public struct LocationBenchCommand: AsyncParsableCommand {
         let total = max(couriers, ingestCouriers * 2)
         try await parallel(total, width: 16) { i in
             let body = #"{"id":"k\#(i)","name":"Courier \#(i)","phone":"+86 1","vehicle":"ebike"}"#
-            guard try await suite.send("POST", "/v1/shops/s1/couriers", staff, Data(body.utf8)).0 == 201 else {
+            guard try await suite.send("POST", "/v1/shops/s1/couriers", try suite.adminToken(), Data(body.utf8)).0 == 201 else {
                 throw ValidationError("could not create courier k\(i)")
             }
         }

@@ -16,6 +16,7 @@ public enum GatewayApp {
     public static func build(host: ServiceHost, config: GatewayConfig, secret: String) throws -> [any Service] {
         let monitor = SuiteMonitor(host: host, expected: config.expect)
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
+        webSocketRouter.add(middleware: SecurityHeadersMiddleware())
         let api = Self.api(backend: SuiteBackend(host: host), config: config, secret: secret)
         let table = routes(api: api, secret: secret, logger: host.logger)
         let hub = StreamHub(host: host, access: api.access)
@@ -71,6 +72,7 @@ public enum GatewayApp {
         if let opsPort = config.opsPort {
             // The operator's own listener (loopback by default): health detail and metrics without a token.
             let ops = Router()
+            ops.add(middleware: SecurityHeadersMiddleware())
             ops.get("healthz") { _, _ in Self.health(await cache.summary(), detail: true) }
             ops.get("metrics") { _, _ in Self.metrics(await cache.allStats()) }
             services.append(
@@ -95,6 +97,7 @@ public enum GatewayApp {
     /// `/metrics` (which need the suite's monitor) and the stream's upgrade.
     static func routes(api: APIContext, secret: String, logger: Logger) -> RouteTable {
         let table = RouteTable(router: Router(context: GatewayRequestContext.self))
+        table.add(middleware: SecurityHeadersMiddleware())
         table.add(middleware: WebFilesMiddleware(files: WebFiles(config: api.config.web, logger: logger)))
         table.add(middleware: JSONErrorMiddleware(logger: logger))
         table.add(middleware: MethodNotAllowedMiddleware(routes: GatewayRoutes.all))

@@ -17,7 +17,9 @@ package struct HTTPSRedirect: HTTPResponder {
     }
 
     package func respond(to request: Request, context: Context) async throws -> Response {
-        Response(status: .permanentRedirect, headers: [.location: location(for: request.head.path ?? "/"), .contentLength: "0"])
+        Response(
+            status: .permanentRedirect,
+            headers: [.location: location(for: request.head.path ?? "/"), .contentLength: "0", .xContentTypeOptions: "nosniff"])
     }
 
     /// The target for a request target: an origin-form path (`/x?y`) is kept when it is plain

@@ -85,7 +85,10 @@ struct MediaAPI {
         let etag = "\"\(info.sha256)\""
         var headers: HTTPFields = [
             .eTag: etag, .cacheControl: "private, max-age=\(maxAge)", .acceptRanges: "bytes",
-            .contentType: info.contentType, .init("X-Content-Type-Options")!: "nosniff",
+            .contentType: info.contentType, .xContentTypeOptions: "nosniff",
+            // Opened as a page (a link, a new tab), a file of the suite's origin can run nothing and
+            // reach nothing: no scripts, no plugins, no fetches, a unique origin (docs/architecture.md, "Receipts").
+            .contentSecurityPolicy: "default-src 'none'; sandbox",
         ]
         if let match = request.headers[.ifNoneMatch],
             match.split(separator: ",").contains(where: {

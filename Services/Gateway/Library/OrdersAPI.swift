@@ -18,6 +18,7 @@ struct OrdersAPI {
 
     struct CourierInput: Codable {
         var id: String?
+        var ref: String?
         var name: String
         var phone: String
         var vehicle: Vehicle
@@ -59,8 +60,8 @@ struct OrdersAPI {
         routes.forward(.post, "v1/shops/{shop}/couriers", to: OrdersRPC.createCourier, via: api, status: .created) { request, context in
             let c = try await request.decode(as: CourierInput.self, context: context)
             let courier = Courier(
-                id: c.id ?? "", shopId: try context.parameters.require("shop"), name: c.name, phone: c.phone, vehicle: c.vehicle,
-                onDuty: c.onDuty ?? true)
+                id: c.id ?? "", shopId: try context.parameters.require("shop"), ref: c.ref, name: c.name, phone: c.phone,
+                vehicle: c.vehicle, onDuty: c.onDuty ?? true)
             return OrdersRPC.CourierRequest(caller: context.caller, courier: courier)
         }
         routes.forward(.get, "v1/shops/{shop}/couriers", to: OrdersRPC.listCouriers, via: api, retries: 1) { _, context in

@@ -164,7 +164,8 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         buffered = nil
         timer?.cancel()
         decide(false)
-        var text = "HTTP/1.1 \(r.status) \(r.reason)\r\nConnection: close\r\nContent-Length: \(r.body.utf8.count)\r\n"
+        var text =
+            "HTTP/1.1 \(r.status) \(r.reason)\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\nContent-Length: \(r.body.utf8.count)\r\n"
         for (name, value) in r.headers { text += "\(name): \(value)\r\n" }
         text += "\r\n" + r.body
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)

@@ -1,4 +1,5 @@
 import Foundation
+import PosySchema
 
 #if canImport(Glibc)
     import Glibc
@@ -39,15 +40,40 @@ struct NetworkDestination: Sendable, Equatable {
     }
 
     /// The host of an http(s) URL a webhook may have, or why not.
-    static func host(of text: String) throws(Refusal) -> String {
+    /// `allowLocal` (`--allow-local-targets`) also admits names that only local networks have.
+    static func host(of text: String, allowLocal: Bool = false) throws(Refusal) -> String {
         guard text.utf8.count <= 2048, let url = URLComponents(string: text) else { throw .badURL("not a URL") }
         guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else { throw .badURL("http or https only") }
         guard url.user == nil, url.password == nil else { throw .badURL("no user:password@ in the URL") }
         guard var host = url.host, !host.isEmpty else { throw .badURL("a host is required") }
         if let port = url.port, !(1...65535).contains(port) { throw .badURL("port 1–65535") }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else { throw .badURL("the host has spaces or control characters") }
-        return host
+        guard host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }), url.percentEncodedHost?.contains("%") != true else {
+            throw .badURL("the host has spaces, control characters or percent-encoding")
+        }
+        if IPAddress(literal: host) != nil { return host }
+        return try canonicalName(host, allowLocal: allowLocal)
+    }
+
+    /// Special-use names (RFC 6761, 6762, 8375, and what resolvers treat as local) that name no host
+    /// on the public internet, however they resolve here.
+    static let localSuffixes = ["localhost", "localdomain", "local", "internal", "intranet", "lan", "home", "home.arpa", "corp", "test", "invalid", "example", "onion"]
+
+    /// A host name as DNS spells it on the internet, lower-cased: letter-digit-hyphen labels, no empty
+    /// one (`localhost.` is `localhost`), at least two labels, and not a special-use name. Each
+    /// spelling of a host has one form, so no list of refused names is outrun by another spelling.
+    static func canonicalName(_ host: String, allowLocal: Bool = false) throws(Refusal) -> String {
+        let name = host.lowercased()
+        guard EmailAddress.isDomain(ArraySlice(name.utf8)) else {
+            throw .badURL("'\(host.prefix(80))' is not a host name (labels of letters, digits and hyphens, no empty one)")
+        }
+        if allowLocal { return name }
+        let labels = name.split(separator: ".")
+        guard labels.count >= 2 else { throw .notAllowed("'\(name)' is a single-label name, no host on the internet") }
+        if let special = localSuffixes.first(where: { name == $0 || name.hasSuffix("." + $0) }) {
+            throw .notAllowed("'\(name)' is under .\(special), a name for local networks or tests")
+        }
+        return name
     }
 
     /// Resolves `host` (on a thread of its own: `getaddrinfo` blocks) and checks every address.

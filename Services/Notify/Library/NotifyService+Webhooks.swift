@@ -28,7 +28,8 @@ extension NotifyService {
         let shop = try Self.webhookShop(try Viewer(r.caller), r.shopId)
         do throws(NetworkDestination.Refusal) {
             // Checked again, and pinned, at every attempt: DNS may change after this.
-            _ = try await NetworkDestination.resolve(try NetworkDestination.host(of: r.url), allowLocal: config.allowLocalTargets)
+            _ = try await NetworkDestination.resolve(
+                try NetworkDestination.host(of: r.url, allowLocal: config.allowLocalTargets), allowLocal: config.allowLocalTargets)
         } catch .badURL(let why) {
             throw PosyError(.invalidField, "url: an http or https URL (\(why))")
         } catch .unresolved {

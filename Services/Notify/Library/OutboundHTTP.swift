@@ -27,7 +27,7 @@ struct OutboundHTTP: Sendable {
             let host: String
             let destination: NetworkDestination
             do throws(NetworkDestination.Refusal) {
-                host = try NetworkDestination.host(of: url)
+                host = try NetworkDestination.host(of: url, allowLocal: allowLocal)
                 destination = try await NetworkDestination.resolve(host, allowLocal: allowLocal)
             } catch .badURL(let why) {
                 throw .badTarget(why)
@@ -37,7 +37,11 @@ struct OutboundHTTP: Sendable {
                 logger.warning("webhook destination refused", metadata: ["url": "\(url)", "why": "\(error)"])
                 throw .notAllowed
             }
-            if !destination.isLiteral { configuration.dnsOverride = [host: destination.address] }
+            if !destination.isLiteral {
+                // Pinned under the name as checked (lower case) and as the URL writes it, whichever the client asks.
+                let written = URLComponents(string: url)?.host ?? host
+                configuration.dnsOverride = [host: destination.address, written: destination.address]
+            }
         }
         var request = HTTPClientRequest(url: url)
         request.method = .POST

@@ -97,5 +97,11 @@ public enum OrdersMigrations {
             ALTER TABLE exceptions ADD COLUMN client_key TEXT;
             CREATE UNIQUE INDEX exceptions_client ON exceptions(order_id, client_key) WHERE client_key IS NOT NULL;
             """),
+        Migration(
+            6, "orders: a shop's own reference for each courier, unique within the shop",
+            """
+            ALTER TABLE couriers ADD COLUMN ref TEXT;
+            CREATE UNIQUE INDEX couriers_ref ON couriers(shop_id, ref) WHERE ref IS NOT NULL;
+            """),
     ]
 }

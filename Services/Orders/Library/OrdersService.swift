@@ -68,10 +68,24 @@ public final class OrdersService: Sendable {
         return s
     }
 
+    /// A courier's id is Posy's, made here: ids are every shop's (tokens, pushes), so a shop choosing
+    /// one could learn from a refusal that another shop uses it. A shop names its couriers with `ref`,
+    /// unique within the shop alone; only the operator (an admin) may choose an id, as when moving
+    /// couriers from another system (docs/protocol.md, "Sign-in and sessions": couriers).
     public func createCourier(_ courier: Courier, by viewer: Viewer) async throws -> Courier {
         guard viewer.isStaff(of: courier.shopId) else { throw PosyError(.forbidden, "only staff of the shop add couriers") }
         var c = courier
-        if c.id.isEmpty { c.id = Self.newId("k") }
+        if c.id.isEmpty {
+            c.id = Self.newId("k")
+        } else if !viewer.isAdmin {
+            throw PosyError(.invalidField, "id: a courier's id is made by Posy; give the shop's own reference as ref")
+        } else if c.id.utf8.count > 64 || !c.id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ".") }) {
+            // It becomes a topic's part (`to.<id>.`): printable ASCII without spaces or dots.
+            throw PosyError(.invalidField, "id: 1–64 printable ASCII characters, no spaces or dots")
+        }
+        if let ref = c.ref, ref.isEmpty || ref.count > 64 || ref.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw PosyError(.invalidField, "ref: 1–64 characters, no control characters")
+        }
         guard !c.name.isEmpty, !c.phone.isEmpty else { throw PosyError(.invalidField, "name and phone are required") }
         guard PhoneNumber.isValid(c.phone) else {
             throw PosyError(.invalidField, "phone: 3–20 digits, an optional leading +, spaces, -, ( and )")
@@ -83,11 +97,15 @@ public final class OrdersService: Sendable {
             guard try db.queryOne("SELECT 1 FROM shops WHERE id = ?", saved.shopId) != nil else {
                 throw PosyError(.notFound, "no shop \(saved.shopId)")
             }
+            if let ref = saved.ref, try db.queryOne("SELECT 1 FROM couriers WHERE shop_id = ? AND ref = ?", saved.shopId, ref) != nil {
+                throw PosyError(.conflict, "ref: this shop has a courier with reference \(ref)")
+            }
             do {
                 try db.run(
-                    "INSERT INTO couriers(id, shop_id, body, created_at) VALUES (?, ?, ?, ?)",
-                    saved.id, saved.shopId, body, self.now)
+                    "INSERT INTO couriers(id, shop_id, ref, body, created_at) VALUES (?, ?, ?, ?, ?)",
+                    saved.id, saved.shopId, saved.ref, body, self.now)
             } catch let e as SQLiteError where e.isConstraint {
+                // Only an admin's chosen id can meet another courier's; an admin sees every shop.
                 throw PosyError(.conflict, "courier \(saved.id) exists")
             }
             try events.emit(db, OrdersEvents.courier, encoded: body)

@@ -160,6 +160,32 @@ public actor MediaStore {
             throw PosyError(.badRequest, "the upload is empty")
         }
         try sniff(u)
+        var size = u.received
+        var digest: String?
+        if u.format!.kind == .image {
+            // An image and nothing else (ImageCheck): bytes after its end are cut off, markup in
+            // its metadata refuses it. Images are small (their limit), so the whole file is read.
+            guard let bytes = FileManager.default.contents(atPath: u.tmpPath) else {
+                drop(u)
+                throw Self.ioError("cannot read the upload back", errno)
+            }
+            switch ImageCheck.judge([UInt8](bytes), format: u.format!) {
+            case .ok:
+                break
+            case .refuse(let why):
+                drop(u)
+                throw PosyError(.unsupportedMediaType, "not only an image: \(why)")
+            case .cut(let end):
+                guard ftruncate(u.fd, off_t(end)) == 0 else {
+                    let e = errno
+                    drop(u)
+                    throw Self.ioError("truncate failed", e)
+                }
+                logger.notice("cut what followed an image's end", metadata: ["bytes": "\(size - end)", "format": "\(u.format!.rawValue)"])
+                size = end
+                digest = Hex.encode(SHA256.hash(data: bytes.prefix(Int(end))))
+            }
+        }
         guard fsync(u.fd) == 0 else {
             let e = errno
             drop(u)
@@ -167,7 +193,7 @@ public actor MediaStore {
         }
         close(u.fd)
         uploads[uploadId] = nil
-        let sha = Hex.encode(u.hasher.finalize())
+        let sha = digest ?? Hex.encode(u.hasher.finalize())
         let path = blobPath(sha)
         let dir = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -188,7 +214,7 @@ public actor MediaStore {
         }
         let durationMs = u.format!.kind == .image ? nil : MediaDuration.read(path: path, format: u.format!)
         return Stored(
-            sha256: sha, size: u.received, format: u.format!, photo: photo, durationMs: durationMs, orderId: u.orderId,
+            sha256: sha, size: size, format: u.format!, photo: photo, durationMs: durationMs, orderId: u.orderId,
             uploader: u.uploader)
     }
 

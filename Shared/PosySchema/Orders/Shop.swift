@@ -27,14 +27,19 @@ public enum Vehicle: String, Codable, Sendable, CaseIterable {
 /// A courier of one shop.
 public struct Courier: Codable, Sendable, Equatable {
     public var v: Int = 1
+    /// Posy's id for the courier, the same in every shop's eyes (it is their tokens' subject and
+    /// their pushes' address): made by Posy, chosen only by the operator.
     public var id: String
     public var shopId: String
+    /// The shop's own reference for the courier (a staff number), unique within the shop only.
+    public var ref: String?
     public var name: String
     public var phone: String
     public var vehicle: Vehicle
     public var onDuty: Bool
 
-    public init(id: String, shopId: String, name: String, phone: String, vehicle: Vehicle, onDuty: Bool) {
+    public init(id: String, shopId: String, ref: String? = nil, name: String, phone: String, vehicle: Vehicle, onDuty: Bool) {
+        self.ref = ref
         self.id = id
         self.shopId = shopId
         self.name = name
