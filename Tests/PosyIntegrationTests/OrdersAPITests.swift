@@ -44,8 +44,12 @@ extension Integration {
                 await post("/v1/shops/s1/couriers", admin, ["id": "k1", "name": "Li Wei", "phone": "+86 1", "vehicle": "ebike"]).0 == 201)
             let added = await post("/v1/shops/s1/couriers", staff, ["ref": "No. 2", "name": "Zhou", "phone": "+86 2", "vehicle": "bike"])
             #expect(added.0 == 201 && (added.1["id"] as? String)?.hasPrefix("k") == true && added.1["ref"] as? String == "No. 2")
-            #expect(code(await post("/v1/shops/s1/couriers", staff, ["ref": "No. 2", "name": "Z", "phone": "+86 3", "vehicle": "bike"])) == "409 conflict")
-            #expect(code(await post("/v1/shops/s1/couriers", staff, ["id": "k9", "name": "Z", "phone": "+86 3", "vehicle": "bike"])) == "422 invalid_field")
+            #expect(
+                code(await post("/v1/shops/s1/couriers", staff, ["ref": "No. 2", "name": "Z", "phone": "+86 3", "vehicle": "bike"]))
+                    == "409 conflict")
+            #expect(
+                code(await post("/v1/shops/s1/couriers", staff, ["id": "k9", "name": "Z", "phone": "+86 3", "vehicle": "bike"]))
+                    == "422 invalid_field")
             let (listStatus, list) = await get("/v1/shops/s1/couriers", staff)
             #expect(listStatus == 200 && (list as? [[String: Any]])?.first?["name"] as? String == "Li Wei")
             #expect(await get("/v1/shops/s1/couriers", otherStaff).0 == 404)

@@ -49,7 +49,8 @@ import Testing
         // A PNG's text chunk.
         let png = try Self.bytes("photo.png")
         let text = Array("Comment\u{0}".utf8) + Self.page
-        let chunk = [UInt8(text.count >> 24), UInt8(text.count >> 16 & 0xFF), UInt8(text.count >> 8 & 0xFF), UInt8(text.count & 0xFF)]
+        let chunk =
+            [UInt8(text.count >> 24), UInt8(text.count >> 16 & 0xFF), UInt8(text.count >> 8 & 0xFF), UInt8(text.count & 0xFF)]
             + Array("tEXt".utf8) + text + [0, 0, 0, 0]
         guard case .refuse = ImageCheck.judge(Array(png[..<33]) + chunk + Array(png[33...]), format: .png) else {
             Issue.record("markup in a PNG's text was taken")

@@ -227,11 +227,13 @@ import Testing
         // Ten minutes of fixes kept on a phone without signal arrive together: each is marked late.
         let start = s.clock
         s.wait(600)
-        try await s.send((1...10).map { Station.fix(Self.shop.lat + Double($0) * 0.0005, Self.shop.lon, at: start.addingTimeInterval(Double($0) * 50)) })
+        try await s.send(
+            (1...10).map { Station.fix(Self.shop.lat + Double($0) * 0.0005, Self.shop.lon, at: start.addingTimeInterval(Double($0) * 50)) })
         try await s.at(north: 600)
         let track = try await s.service.track(.init(caller: Station.caller("st1", .staff), orderId: "o1"))
         let late = track.points.filter { $0.late == true }
-        #expect(late.count == 10 && !track.points.contains { $0.at == forged.at }, "\(track.points.map { ($0.at, $0.receivedAt, $0.late) })")
+        #expect(
+            late.count == 10 && !track.points.contains { $0.at == forged.at }, "\(track.points.map { ($0.at, $0.receivedAt, $0.late) })")
         #expect(late.allSatisfy { $0.receivedAt == Timestamp.format(s.clock) && $0.at < $0.receivedAt })
         #expect(track.points.last?.late == nil, "the live fix is not late")
         // After the delivery, nothing under way: history is taken again (the 24 h rule alone).

@@ -76,7 +76,9 @@ import Testing
         #expect(try NetworkDestination.host(of: "https://shop-1.flowers.example.org:8443/x") == "shop-1.flowers.example.org")
         #expect(try NetworkDestination.host(of: "http://[2001:db8::1]/") == "2001:db8::1")
         #expect(try NetworkDestination.host(of: "http://localhost:9000/", allowLocal: true) == "localhost")
-        #expect(throws: NetworkDestination.Refusal.self) { _ = try NetworkDestination.host(of: "http://localhost.:9000/", allowLocal: true) }
+        #expect(throws: NetworkDestination.Refusal.self) {
+            _ = try NetworkDestination.host(of: "http://localhost.:9000/", allowLocal: true)
+        }
     }
 
     /// The check runs at every attempt, not only when the webhook is registered: a webhook stored

@@ -166,7 +166,8 @@ public struct NotifyBenchCommand: AsyncParsableCommand {
     func askTheAssistant(_ suite: BenchSuite, staff: String) async throws -> Histogram<UInt64> {
         guard
             try await suite.send(
-                "POST", "/v1/shops/s1/couriers", try suite.adminToken(), Data(#"{"id":"kq","name":"Quinn","phone":"+86 2","vehicle":"ebike"}"#.utf8)
+                "POST", "/v1/shops/s1/couriers", try suite.adminToken(),
+                Data(#"{"id":"kq","name":"Quinn","phone":"+86 2","vehicle":"ebike"}"#.utf8)
             ).0 == 201
         else {
             throw ValidationError("could not create the courier")

@@ -57,7 +57,10 @@ struct NetworkDestination: Sendable, Equatable {
 
     /// Special-use names (RFC 6761, 6762, 8375, and what resolvers treat as local) that name no host
     /// on the public internet, however they resolve here.
-    static let localSuffixes = ["localhost", "localdomain", "local", "internal", "intranet", "lan", "home", "home.arpa", "corp", "test", "invalid", "example", "onion"]
+    static let localSuffixes = [
+        "localhost", "localdomain", "local", "internal", "intranet", "lan", "home", "home.arpa", "corp", "test", "invalid", "example",
+        "onion",
+    ]
 
     /// A host name as DNS spells it on the internet, lower-cased: letter-digit-hyphen labels, no empty
     /// one (`localhost.` is `localhost`), at least two labels, and not a special-use name. Each

@@ -83,7 +83,9 @@ public final class OrdersService: Sendable {
             // It becomes a topic's part (`to.<id>.`): printable ASCII without spaces or dots.
             throw PosyError(.invalidField, "id: 1–64 printable ASCII characters, no spaces or dots")
         }
-        if let ref = c.ref, ref.isEmpty || ref.count > 64 || ref.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if let ref = c.ref,
+            ref.isEmpty || ref.count > 64 || ref.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        {
             throw PosyError(.invalidField, "ref: 1–64 characters, no control characters")
         }
         guard !c.name.isEmpty, !c.phone.isEmpty else { throw PosyError(.invalidField, "name and phone are required") }
