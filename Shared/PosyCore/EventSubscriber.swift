@@ -27,7 +27,14 @@ public actor EventSubscriber {
     /// The subscriber's own dispatch: the topic the event arrived on, then the event.
     public typealias TopicHandler = @Sendable (SQLiteConnection, String, Envelope) throws -> Void
 
-    let socket: ZMQSocket
+    var socket: ZMQSocket
+    /// How the socket was opened, to open it again after a silence.
+    let options: ZMQSocketOptions
+    let busSub: String
+    var closed = false
+    var lastHeard = ContinuousClock.now
+    /// How long a connection may be silent before it is opened again (``silence``; tests shorten it).
+    let silentAfter: Duration
     let security: BusSecurity
     let store: Store?
     let durable: [SubscriptionPattern]
@@ -41,20 +48,28 @@ public actor EventSubscriber {
     /// Cursors set without an applied event (start position `latest`), written with the next batch.
     var unsavedCursors: Set<StreamKey> = []
     public static let replayPage = 2_000
+    /// Every process heartbeats each second, the bus through itself: this long without a single
+    /// message means the connection is gone, whatever TCP thinks (docs/architecture.md, "Threads").
+    public static let silence: Duration = .seconds(10)
 
     public init(
         busSub: String, security: BusSecurity, store: Store?, durable: [String], startAt: StartPosition = .beginning,
         directory: Directory, pool: RPCClientPool, metrics: Metrics, logger: Logger,
-        receiveHighWaterMark: Int32 = 100_000, inboxCapacity: Int = 10_000,
+        receiveHighWaterMark: Int32 = 100_000, inboxCapacity: Int = 10_000, silence: Duration = EventSubscriber.silence,
         handler: @escaping TopicHandler = { _, _, _ in }
     ) async throws {
+        self.silentAfter = silence
         precondition(durable.isEmpty || store != nil, "durable subscriptions need a store for cursors")
         var options = ZMQSocketOptions()
         options.curve = try security.client(of: ServiceName.bus)
         options.receiveHighWaterMark = receiveHighWaterMark
         options.inboxCapacity = inboxCapacity
         options.subscriptions = [Topic.heartbeat] + durable
+        // What does not fit is dropped, never held in libzmq; the lossless rules fetch it again.
+        options.overflow = .drop
         socket = try await ZMQSocket.open(.sub, connect: [busSub], options: options, name: "bus-sub")
+        self.options = options
+        self.busSub = busSub
         self.security = security
         self.store = store
         self.durable = durable.map(SubscriptionPattern.init)
@@ -70,14 +85,53 @@ public actor EventSubscriber {
     /// The cursor of one stream (tests, stats).
     public func cursor(src: String, topic: String) -> EventCursor? { cursors[StreamKey(src: src, topic: topic)] }
 
-    /// Consumes until ``close()``.
+    /// Consumes until ``close()`` (or cancellation); a connection silent for ``silence`` is opened again.
     public func run() async {
-        while let batch = await socket.inbox.next(max: 2_000) {
-            await process(batch)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.watchSilence() }
+            while !closed && !Task.isCancelled {
+                let current = socket
+                var dropped = 0
+                while let batch = await current.inbox.next(max: 2_000) {
+                    lastHeard = .now
+                    await process(batch)
+                    let now = current.overflowed
+                    if now > dropped {
+                        // Arrived while this subscriber was behind: gap repair fetches them again.
+                        metrics.increment("bus_overflow_dropped", by: Int64(now - dropped))
+                        dropped = now
+                    }
+                }
+                guard !closed && !Task.isCancelled else { break }
+                do {
+                    socket = try await ZMQSocket.open(.sub, connect: [busSub], options: options, name: "bus-sub")
+                } catch {
+                    logger.error("cannot open the bus subscription again", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            group.cancelAll()
         }
     }
 
-    public func close() async { await socket.close() }
+    /// Closes the subscription when nothing at all arrived for ``silence``; ``run()`` opens a new one.
+    func watchSilence() async {
+        while !Task.isCancelled && !closed {
+            try? await Task.sleep(for: silentAfter / 5)
+            guard !closed, !Task.isCancelled, ContinuousClock.now - lastHeard > silentAfter else { continue }
+            let count = metrics.increment("bus_resubscribes")
+            logger.warning(
+                "nothing heard from the bus; subscribing again",
+                metadata: ["silentSeconds": "\(Int((ContinuousClock.now - lastHeard).seconds))", "resubscribes": "\(count)"])
+            lastHeard = .now
+            await socket.close()
+        }
+    }
+
+    public func close() async {
+        closed = true
+        await socket.close()
+    }
 
     func isDurable(_ topic: String) -> Bool { durable.contains { $0.matches(topic) } }
 

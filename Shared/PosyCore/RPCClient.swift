@@ -31,8 +31,9 @@ public final class RPCClient: Sendable {
         var options = ZMQSocketOptions()
         options.curve = curve
         options.immediate = true  // a send while the service is down fails at once (unavailable)
-        options.heartbeatInterval = 500
-        options.heartbeatTimeout = 1_500
+        // A reply nobody has room for is dropped, never held in libzmq: its caller times out and may
+        // ask again (docs/architecture.md, "Threads").
+        options.overflow = .drop
         socket = try await ZMQSocket.open(.dealer, connect: [endpoint], options: options, name: "rpc-client")
     }
 

@@ -33,6 +33,9 @@ public final class RPCServer: Sendable {
         options.peerIdentity = options.curve != nil
         authorises = options.peerIdentity
         options.maxMessageSize = 64 << 20
+        // More requests than the inbox holds are answered at once, not held in libzmq (docs/architecture.md,
+        // "Threads"): a client hears `unavailable` and may try again, and the connection never stalls.
+        options.overflow = .answer(Self.busy(hasPeerFrame: options.peerIdentity))
         socket = try await ZMQSocket.open(.router, bind: [bind], options: options, name: "rpc-server")
         self.metrics = metrics
         self.logger = logger
@@ -84,6 +87,20 @@ public final class RPCServer: Sendable {
     }
 
     public func close() async { await socket.close() }
+
+    /// The reply to a request that arrived while the server had more waiting than its inbox holds:
+    /// `[routing id][request id]["error"][unavailable]`, built on the socket's thread from the frames alone.
+    static func busy(hasPeerFrame: Bool) -> @Sendable ([Data]) -> [Data]? {
+        let body = JSON.encodeOrEmpty(PosyError(.unavailable, "the service is busy; try again shortly"))
+        return { frames in
+            let f = frames.dropFirst(hasPeerFrame ? 1 : 0)
+            guard f.count >= 2 else { return nil }
+            return [f[f.startIndex], f[f.startIndex + 1].prefix(maxRequestIdBytes), Data(RPCStatus.error.utf8), body]
+        }
+    }
+
+    /// Requests answered `unavailable` because they arrived while the inbox was full.
+    public var refusedBusy: Int { socket.overflowed }
 
     /// Why `peer` may not make this request (``RPCAccess``), judged on the identity its connection
     /// proved and the `caller` the body names.

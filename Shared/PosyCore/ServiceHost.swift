@@ -211,6 +211,7 @@ public final class ServiceHost: Sendable {
     public func statsReport() -> StatsReport {
         var counters = store?.statistics ?? [:]
         counters["bus_dropped_sends"] = Int64(publisher.droppedSends)
+        counters["rpc_refused_busy"] = Int64(rpc.refusedBusy)
         var gauges: [String: Int64] = ["outbox_head_total": events?.currentHeads.values.reduce(0, +) ?? 0]
         if let store { gauges["store_largest_group"] = Int64(store.largestGroup) }
         if let authenticator {

@@ -42,6 +42,20 @@ public final class ZMQInbox: Sendable {
         return hasRoom
     }
 
+    /// Socket thread: appends what fits under the capacity and never pauses; returns how many of
+    /// `messages`, the last ones, did not fit.
+    func offer(_ messages: [[Data]]) -> Int {
+        let (waiter, left): (CheckedContinuation<Void, Never>?, Int) = state.withLock { s in
+            let room = max(0, capacity - s.count)
+            s.buffer.append(contentsOf: messages.prefix(room))
+            let w = room > 0 ? s.waiter : nil
+            if room > 0 { s.waiter = nil }
+            return (w, messages.count - min(room, messages.count))
+        }
+        waiter?.resume()
+        return left
+    }
+
     func finish() {
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             s.finished = true

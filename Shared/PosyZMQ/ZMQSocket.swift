@@ -34,6 +34,7 @@ public final class ZMQSocket: Sendable {
 
     private let mailbox: Mutex<Mailbox>
     private let sendErrors = Atomic<Int>(0)
+    private let overflows = Atomic<Int>(0)
 
     /// Opens a socket on a new thread, applies `options`, binds and connects. Throws the first libzmq error.
     public static func open(
@@ -63,6 +64,9 @@ public final class ZMQSocket: Sendable {
 
     /// Sends failed without a caller to tell (fire-and-forget sends), e.g. EAGAIN on a full DEALER.
     public var droppedSends: Int { sendErrors.load(ordering: .relaxed) }
+    /// Messages that arrived while the inbox was full and were dropped or answered (``ZMQOverflow``).
+    public var overflowed: Int { overflows.load(ordering: .relaxed) }
+    func countOverflow(_ n: Int) { overflows.add(n, ordering: .relaxed) }
 
     func countDroppedSend() { sendErrors.add(1, ordering: .relaxed) }
 

@@ -111,7 +111,23 @@ enum ZMQSocketLoop {
             if !running { break }
             if type.receives && !readingPaused {  // non-blocking; EAGAIN at once when nothing is there
                 let (batch, terminated) = receiveAvailable(sock, max: receiveBatch, peerIdentity: options.peerIdentity)
-                if !batch.isEmpty && !inbox.append(batch) { readingPaused = true }
+                if !batch.isEmpty {
+                    switch options.overflow {
+                    case .pause:
+                        if !inbox.append(batch) { readingPaused = true }
+                    case .drop:
+                        let left = inbox.offer(batch)
+                        if left > 0 { socket.countOverflow(left) }
+                    case .answer(let reply):
+                        let left = inbox.offer(batch)
+                        if left > 0 {
+                            socket.countOverflow(left)
+                            for message in batch.suffix(left) {
+                                if let answer = reply(message), sendMessage(answer, on: sock) != nil { socket.countDroppedSend() }
+                            }
+                        }
+                    }
+                }
                 if terminated { break }
             }
         }
@@ -153,6 +169,10 @@ enum ZMQSocketLoop {
             (ZMQ_HEARTBEAT_TTL, o.heartbeatTTL, "HEARTBEAT_TTL"),
             (ZMQ_RECONNECT_IVL, o.reconnectInterval, "RECONNECT_IVL"),
             (ZMQ_RECONNECT_IVL_MAX, o.reconnectIntervalMax, "RECONNECT_IVL_MAX"),
+            (ZMQ_TCP_KEEPALIVE, 1, "TCP_KEEPALIVE"),
+            (ZMQ_TCP_KEEPALIVE_IDLE, o.keepaliveIdle, "TCP_KEEPALIVE_IDLE"),
+            (ZMQ_TCP_KEEPALIVE_INTVL, o.keepaliveInterval, "TCP_KEEPALIVE_INTVL"),
+            (ZMQ_TCP_KEEPALIVE_CNT, o.keepaliveCount, "TCP_KEEPALIVE_CNT"),
         ]
         for (option, value, name) in settings {
             if let e = set(option, value, name) { return e }

@@ -4,10 +4,18 @@ public struct ZMQSocketOptions: Sendable {
     public var linger: Int32 = 0
     public var sendHighWaterMark: Int32 = 100_000
     public var receiveHighWaterMark: Int32 = 100_000
-    /// ZMTP heartbeats on TCP connections (ms); a dead peer is noticed within `heartbeatTimeout`.
-    public var heartbeatInterval: Int32 = 1_000
-    public var heartbeatTimeout: Int32 = 3_000
-    public var heartbeatTTL: Int32 = 6_000
+    /// ZMTP heartbeats on TCP connections (ms), off (0): a heartbeat times out a connection whose
+    /// input is stopped by back-pressure — it cannot read the pong — and libzmq may then abort when
+    /// reading resumes (see ``ZMQOverflow``). Dead peers are found by TCP keepalive instead, which
+    /// the peer's kernel answers however full its buffers are, and the suite's own heartbeats.
+    public var heartbeatInterval: Int32 = 0
+    public var heartbeatTimeout: Int32 = 0
+    public var heartbeatTTL: Int32 = 0
+    /// TCP keepalive: idle seconds before the first probe, seconds between probes, probes lost
+    /// before the connection is dropped (a host gone without a word: about 25 s).
+    public var keepaliveIdle: Int32 = 10
+    public var keepaliveInterval: Int32 = 5
+    public var keepaliveCount: Int32 = 3
     public var reconnectInterval: Int32 = 100
     public var reconnectIntervalMax: Int32 = 2_000
     /// Largest message libzmq accepts (`ZMQ_MAXMSGSIZE`, bytes); a larger one drops the connection. -1: no limit.
@@ -21,6 +29,8 @@ public struct ZMQSocketOptions: Sendable {
     /// Messages buffered between the socket thread and the consumer. When full, the socket thread stops
     /// reading and libzmq's own high-water mark takes over (a PUB peer then drops, as ZeroMQ does).
     public var inboxCapacity: Int = 10_000
+    /// What the socket's thread does with messages while the inbox is full (``ZMQOverflow``).
+    public var overflow: ZMQOverflow = .pause
     /// CURVE security; nil: none (the NULL mechanism, for `--insecure-bus` and inproc sockets).
     public var curve: ZMQCurve?
     /// Prepend to every received message one frame naming the peer that sent it: the `User-Id` its

@@ -137,5 +137,46 @@ extension Integration {
             await emitter.terminate()
             await rig.bus.terminate()
         }
+
+        /// A subscriber held at its limit for minutes — its inbox and high-water mark full, the bus
+        /// killed twice meanwhile — never aborts inside libzmq and loses nothing (docs/architecture.md,
+        /// "Threads"). With ZMTP heartbeats and a socket that stops reading when full, a connection
+        /// that errored while stalled reconnected and then aborted the process (`Assertion failed:
+        /// _input_stopped`, zeromq/libzmq#3937) once the reader caught up.
+        @Test(.timeLimit(.minutes(4)))
+        func aSlowSubscriberHeldAtItsLimitForMinutesNeverAbortsAndLosesNothing() async throws {
+            let rig = try Rig("slow", hwm: 100)
+            let count = 24_000
+            let sinkRPC = Harness.freePorts(1)
+            let sink = rig.sink(["--rcvhwm", "10", "--inbox", "10", "--apply-delay-us", "3000", "--rpc", "tcp://127.0.0.1:\(sinkRPC)"])
+            try sink.start()
+            try await Task.sleep(for: .milliseconds(800))
+            let sinkPid = try #require(sink.pid)
+            let emitter = rig.emitter(["--count", "\(count)", "--topics", "3", "--rate", "400", "--batch", "40", "--pad", "500"])
+            try emitter.start()
+            // The bus goes down twice while the sink is behind (an error on a stalled connection).
+            for _ in 0..<2 {
+                try await Task.sleep(for: .seconds(15))
+                rig.bus.kill()
+                try await Task.sleep(for: .seconds(2))
+                try rig.bus.start()
+            }
+            let done = await Harness.waitFor(.seconds(150), poll: .milliseconds(500)) { rig.appliedCount() >= count }
+            #expect(done, "applied \(rig.appliedCount()) of \(count); sink log:\n\(sink.log.suffix(3000))")
+            #expect(sink.isRunning && sink.pid == sinkPid, "the sink died:\n\(sink.log.suffix(3000))")
+            #expect(!sink.log.contains("Assertion failed") && !rig.bus.log.contains("Assertion failed"), "\(sink.log.suffix(2000))")
+            try await Task.sleep(for: .milliseconds(2500))
+            try rig.verify(count: count, topics: 3)
+            // It was at its limit: messages arrived with no room and were dropped, then replayed.
+            let cli = try BusSecurity(keyring: SuiteKeyring.load(directory: rig.keysDir, identity: "cli"))
+            let stats = try await RPCClient.withClient("tcp://127.0.0.1:\(sinkRPC)", curve: try cli.client(of: "sink")) {
+                try await $0.call(RPCMethod.stats, EmptyBody())
+            }
+            #expect((stats.counters["bus_overflow_dropped"] ?? 0) > 1_000, "never at its limit: \(stats.counters)")
+            #expect(stats.counters["events_applied"] == Int64(count), "\(stats.counters)")
+            await sink.terminate()
+            await emitter.terminate()
+            await rig.bus.terminate()
+        }
     }
 }

@@ -134,6 +134,11 @@ extension Integration {
             #expect(await client.wait { !$0.messages.isEmpty })
             #expect(await client.wait(.seconds(10)) { $0.ended.value != nil })
             #expect(client.ended.value?.contains("4001") == true, "\(client.ended.value ?? "")")
+            // Expired before it was opened: refused at the upgrade, not a frame sent.
+            let stale = StreamClient(port: suite.httpPort, token: shortLived)
+            #expect(await stale.wait(.seconds(5)) { $0.ended.value != nil })
+            #expect(
+                stale.messages.isEmpty && stale.ended.value?.hasPrefix("error") == true, "\(stale.ended.value ?? "") \(stale.frames.value)")
             #expect(await suite.stop())
         }
     }

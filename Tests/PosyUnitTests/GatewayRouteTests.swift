@@ -329,6 +329,12 @@ import Testing
             try await client.execute(uri: "/v1/stream?after=garbage", method: .get, headers: headers(try token(.customer))) {
                 #expect($0.status == .badRequest)
             }
+            // A token that expired before the stream was asked for opens nothing, whichever way it comes.
+            let expired = try signer.mint(sub: "u1", role: .customer, order: "o1", ttl: 60, now: Date().addingTimeInterval(-3600))
+            try await client.execute(uri: "/v1/stream", method: .get, headers: headers(expired)) {
+                #expect($0.status == .unauthorized)
+            }
+            try await client.execute(uri: "/v1/stream?access_token=\(expired)", method: .get) { #expect($0.status == .unauthorized) }
         }
     }
 }

@@ -3,6 +3,7 @@ import PosyCore
 import PosySchema
 import PosyStore
 import PosyZMQ
+import Synchronization
 import Testing
 
 /// Two Posy peers in one process meeting at an in-process forwarder over TCP loopback.
@@ -70,6 +71,40 @@ import Testing
         try await sink.store!.read { db in
             try db.query("SELECT topic, seq, n FROM effects ORDER BY id").map { ($0.string(0)!, $0.int(1)!, $0.int(2)!) }
         }
+    }
+
+    /// A subscription that hears nothing at all for its silence (every process heartbeats each
+    /// second) is opened again; messages then flow on the new one (docs/architecture.md, "Threads").
+    @Test func aSilentSubscriptionIsOpenedAgain() async throws {
+        let silent = Atomic<Bool>(false)
+        let proxy = try await ZMQProxy.start(
+            frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: .init(), backend: .xpub, bind: ["tcp://127.0.0.1:*"],
+            options: .init(), filter: { _, _ in !silent.load(ordering: .relaxed) })
+        let metrics = Metrics()
+        let subscriber = try await EventSubscriber(
+            busSub: proxy.backendEndpoints[0], security: .insecure, store: nil, durable: [], directory: Directory(),
+            pool: RPCClientPool(security: .insecure), metrics: metrics, logger: .init(label: "test"), silence: .seconds(1))
+        let running = Task { await subscriber.run() }
+        let pub = try await ZMQSocket.open(.pub, connect: [proxy.frontendEndpoints[0]])
+        // Not a heartbeat Posy could read: each one is counted as dropped, which shows it arrived.
+        func beat(until condition: () -> Bool) async throws -> Bool {
+            for _ in 0..<100 where !condition() {
+                pub.post([[Data(Topic.heartbeat.utf8), Data("{}".utf8)]])
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return condition()
+        }
+        #expect(try await beat { metrics.counter("bus_frames_dropped") > 0 }, "nothing arrived: the test proves nothing")
+        silent.store(true, ordering: .relaxed)
+        #expect(try await beat { metrics.counter("bus_resubscribes") >= 1 }, "a silent subscription was kept")
+        silent.store(false, ordering: .relaxed)
+        let before = metrics.counter("bus_frames_dropped")
+        #expect(try await beat { metrics.counter("bus_frames_dropped") > before }, "nothing arrived on the new subscription")
+        await subscriber.close()
+        running.cancel()
+        await running.value
+        await pub.close()
+        await proxy.terminate()
     }
 
     @Test func lateSubscriberCatchesUpExactlyOnceInOrder() async throws {

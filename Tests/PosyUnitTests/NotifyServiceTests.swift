@@ -148,6 +148,15 @@ import Testing
         #expect(throws: NotifyError.rules("rule for order.confirmed: no template nope")) { try NotifyRuleSet.load(path: path) }
     }
 
+    /// The signature a receiver computes, known in advance: the hex below is HMAC-SHA256 of
+    /// `"1767225600." + body` with the secret, as `openssl dgst -sha256 -hmac` and Python's `hmac` give it.
+    @Test func theWebhookSignatureIsTheDocumentedHMAC() {
+        let body = Data(#"{"id":"evt-1","type":"order.delivered"}"#.utf8)
+        #expect(
+            WebhookSignature.sign(body: body, secret: "whsec_9f2c1e7a", at: 1_767_225_600)
+                == "t=1767225600,v1=d7025a5d7c1baa9641dd96de94fe1a264e0c5ef5f67318692b4d95787d296ace")
+    }
+
     @Test func placeholdersSignaturesAndBackoff() {
         #expect(NotifyTemplate.fill(#"{"to":"{to}","text":"{text}"}"#, ["to": "+86 1", "text": "hi"]) == #"{"to":"+86 1","text":"hi"}"#)
         #expect(NotifyTemplate.placeholders("{a} { b} {c_1}{}") == ["a", "c_1"])

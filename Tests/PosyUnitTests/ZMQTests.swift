@@ -34,6 +34,53 @@ func receive(_ socket: ZMQSocket, within: Duration = .seconds(5)) async -> [Data
         await sub.close()
     }
 
+    /// A subscriber that falls behind drops what does not fit and keeps reading libzmq (never
+    /// holding it back: docs/architecture.md, "Threads"); once it reads again it gets what is new.
+    @Test func aFullInboxDropsAndKeepsReading() async throws {
+        let pub = try await ZMQSocket.open(.pub, bind: ["tcp://127.0.0.1:*"])
+        var o = ZMQSocketOptions()
+        o.subscriptions = ["t"]
+        o.inboxCapacity = 5
+        o.overflow = .drop
+        let sub = try await ZMQSocket.open(.sub, connect: [pub.boundEndpoints[0]], options: o)
+        var joined = false
+        for _ in 0..<50 where !joined {
+            pub.post([[Data("t".utf8), Data("hello".utf8)]])
+            joined = await receive(sub, within: .milliseconds(100)) != nil
+        }
+        while await receive(sub, within: .milliseconds(100)) != nil {}
+        // Nobody reads meanwhile: 5 fit, the rest is dropped by the socket's thread, not queued in libzmq.
+        pub.post((0..<500).map { [Data("t".utf8), Data("\($0)".utf8)] })
+        let deadline = ContinuousClock.now + .seconds(5)
+        while sub.overflowed < 495 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(sub.overflowed == 495, "\(sub.overflowed)")
+        var kept: [String] = []
+        while let m = await receive(sub, within: .milliseconds(100)) { kept.append(String(decoding: m[1], as: UTF8.self)) }
+        #expect(kept == ["0", "1", "2", "3", "4"])
+        pub.post([[Data("t".utf8), Data("after".utf8)]])
+        #expect(await receive(sub, within: .seconds(2))?.last == Data("after".utf8))
+        await pub.close()
+        await sub.close()
+    }
+
+    /// A server with more requests waiting than its inbox holds answers the rest at once.
+    @Test func aFullInboxAnswersWhatDoesNotFit() async throws {
+        var o = ZMQSocketOptions()
+        o.inboxCapacity = 3
+        o.overflow = .answer { frames in [frames[0], Data("busy".utf8)] }
+        let router = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"], options: o)
+        let dealer = try await ZMQSocket.open(.dealer, connect: [router.boundEndpoints[0]])
+        dealer.post((0..<20).map { [Data("r\($0)".utf8)] })
+        var busy = 0
+        while let m = await receive(dealer, within: .milliseconds(500)) { busy += m == [Data("busy".utf8)] ? 1 : 0 }
+        #expect(busy == 17 && router.overflowed == 17, "\(busy) \(router.overflowed)")
+        var waiting: [String] = []
+        while let m = await receive(router, within: .milliseconds(100)) { waiting.append(String(decoding: m[1], as: UTF8.self)) }
+        #expect(waiting == ["r0", "r1", "r2"])
+        await router.close()
+        await dealer.close()
+    }
+
     @Test func largeFramesArriveWhole() async throws {
         let router = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"])
         let dealer = try await ZMQSocket.open(.dealer, connect: [router.boundEndpoints[0]])

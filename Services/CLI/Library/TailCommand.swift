@@ -25,6 +25,7 @@ public struct TailCommand: AsyncParsableCommand {
         var options = ZMQSocketOptions()
         options.curve = try bus.security().client(of: ServiceName.bus)
         options.subscriptions = [prefix]
+        options.overflow = .drop  // a terminal that cannot keep up misses lines, never stalls libzmq
         let socket = try await ZMQSocket.open(.sub, connect: [bus.config.busSub], options: options, name: "tail")
         var printed = 0
         func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }

@@ -66,6 +66,8 @@ final class StreamHub: Service, Sendable {
         options.curve = try host.security.client(of: ServiceName.bus)
         options.subscriptions = host.security.readGrant(of: ServiceName.gateway)
         options.receiveHighWaterMark = 100_000
+        // Behind, it drops rather than hold libzmq back: feeds repair from the sources, pushes are hints.
+        options.overflow = .drop
         let subscription = options
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
