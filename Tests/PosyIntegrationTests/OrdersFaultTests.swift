@@ -1,6 +1,7 @@
 import Foundation
 import PosyAuth
 import PosyCore
+import PosySchema
 import Testing
 
 extension Integration {
@@ -102,6 +103,32 @@ extension Integration {
             let effects = try Harness.query(
                 sinkDB, "SELECT COUNT(*), COUNT(DISTINCT seq), MIN(seq), MAX(seq) FROM effects WHERE topic = 'order.placed'")
             #expect(effects.first.map { [$0.int(0), $0.int(1), $0.int(2), $0.int(3)] } == [Int64(total), Int64(total), 1, Int64(total)])
+
+            // The key is posy-orders' own rule, not the gateway's: over RPC (as the gateway, for
+            // the same staff member) the same key twice is the same order, another body with it 409.
+            let newOrder = try JSONDecoder().decode(NewOrder.self, from: orderJSON)
+            let ordersRPC = "tcp://127.0.0.1:\(suite.rpcBase)"
+            let caller = RPCCaller(sub: "st1", role: "staff", shop: "s1")
+            let (first, again, other) = try await RPCClient.withClient(
+                ordersRPC, curve: try suite.curve(to: ServiceName.orders, as: ServiceName.gateway)
+            ) {
+                client in
+                let request = OrdersRPC.CreateRequest(caller: caller, order: newOrder, idempotencyKey: "rpc-key-1")
+                let first = try await client.call(OrdersRPC.create, request)
+                let again = try await client.call(OrdersRPC.create, request)
+                var changed = newOrder
+                changed.notes = "another order"
+                let other: ErrorCode?
+                do {
+                    _ = try await client.call(OrdersRPC.create, .init(caller: caller, order: changed, idempotencyKey: "rpc-key-1"))
+                    other = nil
+                } catch let e as PosyError {
+                    other = e.code
+                }
+                return (first, again, other)
+            }
+            #expect(again.id == first.id && again == first)
+            #expect(other == .conflict)
             await sink.terminate()
             #expect(await suite.stop())
         }

@@ -107,6 +107,56 @@ import Testing
         await proxy.terminate()
     }
 
+    /// A source whose replay is wrong — a duplicate within a page, a hole — never gets an event
+    /// applied twice or out of order: the subscriber judges each replayed event as it judges live
+    /// ones (docs/architecture.md, "Lossless events"); what a source cannot give is counted lost.
+    @Test func aFaultySourcesReplayIsAppliedOnceEachAndInOrder() async throws {
+        let p = try await Self.start()
+        let sink = try await Self.sink(p)
+        let epoch = String(repeating: "f", count: 32)
+        // What the fake source says it has: t.a 1,2,2,3 (a duplicate), t.b 1,2,4 (no 3).
+        let log: [String: [Int64]] = ["t.a": [1, 2, 2, 3], "t.b": [1, 2, 4]]
+        @Sendable func envelope(_ topic: String, _ seq: Int64) throws -> Data {
+            EnvelopeCodec.encode(try Envelope.make(src: "fake", epoch: epoch, seq: seq, type: topic, payload: ["n": seq]))
+        }
+        let server = try await RPCServer(bind: "tcp://127.0.0.1:*", metrics: Metrics(), logger: .init(label: "fake"))
+        server.register(name: RPCMethod.eventsReplay.name) { request in
+            let r = try request.decode(ReplayRequest.self)
+            let seqs = (log[r.topic] ?? []).filter { $0 > r.after }
+            return ReplayBatch.encode(epoch: epoch, head: log[r.topic]?.last ?? 0, rawEvents: try seqs.map { try envelope(r.topic, $0) })
+        }
+        let serving = Task { await server.run() }
+        // Its heartbeat says how far each topic goes; no event of it ever crosses the bus live.
+        let pub = try await ZMQSocket.open(.pub, connect: [p.proxy.frontendEndpoints[0]])
+        let heartbeat = try Envelope.make(
+            src: "fake", epoch: "", seq: 0, type: Topic.heartbeat,
+            payload: Heartbeat(
+                service: "fake", instance: "fake", version: "0", rpc: server.endpoint, shard: nil, epoch: epoch, pid: 1,
+                startedAt: Timestamp.now(), heads: ["t.a": 3, "t.b": 4], pos: nil))
+        try await ServiceHost.withRunning(sink) { sink in
+            #expect(await sink.waitForBus())
+            let caughtUp = try await Self.waitFor {
+                pub.post([[Data(Topic.heartbeat.utf8), EnvelopeCodec.encode(heartbeat)]])
+                return try await Self.effectRows(sink).count >= 6
+            }
+            let applied = try await Self.effectRows(sink)
+            #expect(caughtUp, "\(applied)")
+            try await Task.sleep(for: .milliseconds(1500))  // more heartbeats: nothing may be applied again
+            for _ in 0..<5 { pub.post([[Data(Topic.heartbeat.utf8), EnvelopeCodec.encode(heartbeat)]]) }
+            try await Task.sleep(for: .milliseconds(500))
+            let rows = try await Self.effectRows(sink)
+            #expect(rows.filter { $0.0 == "t.a" }.map(\.1) == [1, 2, 3], "\(rows)")
+            #expect(rows.filter { $0.0 == "t.b" }.map(\.1) == [1, 2, 4], "\(rows)")
+            let stats = sink.statsReport().counters
+            #expect(stats["events_lost"] == 1, "the hole at t.b 3 is not counted: \(stats)")
+        }
+        serving.cancel()
+        await server.close()
+        await pub.close()
+        p.producer.store?.close()
+        await p.proxy.terminate()
+    }
+
     @Test func lateSubscriberCatchesUpExactlyOnceInOrder() async throws {
         let p = try await Self.start()
         try await ServiceHost.withRunning(p.producer) { producer in
