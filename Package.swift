@@ -186,7 +186,7 @@ let package = Package(
         .target(
             name: "PosyBench",
             dependencies: [
-                "PosyCLI", "PosyCore", "PosyAuth", "PosySchema", "PosyZMQ",
+                "PosyCLI", "PosyCore", "PosyAuth", "PosySchema", "PosyStore", "PosyZMQ",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),

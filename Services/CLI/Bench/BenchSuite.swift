@@ -3,6 +3,7 @@ import Foundation
 import PosyAuth
 import PosyCore
 import PosySchema
+import PosyStore
 import PosyZMQ
 
 #if canImport(FoundationNetworking)
@@ -30,6 +31,7 @@ struct BenchSuite {
         -> BenchSuite
     {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-bench-\(name)-\(UUID().uuidString)").path
+        PrivateFiles.restrictUmask()  // the suite's stores and keys, as `posy up` makes them
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let secret = UUID().uuidString
         // CURVE on, as in production: every process's key pair in <dir>/keys.
@@ -74,9 +76,13 @@ struct BenchSuite {
         }
         var suite = BenchSuite(dir: dir, base: "http://127.0.0.1:\(http)", processes: processes, signer: TokenSigner(secret: secret))
         for (i, s) in parsed.enumerated() { suite.rpc[s.instance] = "tcp://127.0.0.1:\(ports[4 + i])" }
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if try await suite.send("GET", "/healthz", nil, nil).0 == 200 { break }
+        // Nothing is measured before every process is healthy; one that never is stops the run.
+        let deadline = Date().addingTimeInterval(60)
+        while try await suite.send("GET", "/healthz", nil, nil).0 != 200 {
+            guard Date() < deadline else {
+                suite.stop()
+                throw ValidationError("the suite was not healthy within 60 s (its logs: --log-level on the processes, \(dir))")
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
         let admin = try suite.signer.mint(sub: "bench", role: .admin, ttl: 3600)
@@ -93,9 +99,12 @@ struct BenchSuite {
         #"{"shopId":"s1","customer":{"id":"c1","name":"Mei"},"recipient":{"name":"Mother","address":"12 Garden Rd","lat":31.23,"lon":121.47},"items":[{"name":"carnations","quantity":12}],"cardMessage":"For the best mum","window":{"start":"2026-05-10T10:00:00Z","end":"2026-05-10T12:00:00Z"}}"#
             .utf8)
 
-    /// A connection's CURVE role to a socket bound by `server`, as the `cli` identity.
-    func curve(to server: String) throws -> ZMQCurve? {
-        try BusSecurity(keyring: SuiteKeyring.load(directory: (dir as NSString).appendingPathComponent("keys"), identity: ServiceName.cli))
+    /// A connection's CURVE role to a socket bound by `server`, proving itself as `identity`: `cli`
+    /// for what any identity may ask (`stats`); the gateway where the benchmark plays the gateway's
+    /// part and calls for a person — its keys are this suite's own, made for the run
+    /// (docs/protocol.md, "Who may call what").
+    func curve(to server: String, as identity: String = ServiceName.cli) throws -> ZMQCurve? {
+        try BusSecurity(keyring: SuiteKeyring.load(directory: (dir as NSString).appendingPathComponent("keys"), identity: identity))
             .client(of: server)
     }
 

@@ -58,7 +58,7 @@ public struct LocationBenchCommand: AsyncParsableCommand {
         // Ingest over RPC: couriers 0..<ingestCouriers, each batch later in device time than the last.
         let cpu0 = ProcessCPU.total(locationPids)
         let (rpcAccepted, rpcElapsed) = try await RPCClient.withClients(
-            Array(repeating: rpcEndpoint, count: concurrency), curve: try suite.curve(to: ServiceName.location)
+            Array(repeating: rpcEndpoint, count: concurrency), curve: try suite.curve(to: ServiceName.location, as: ServiceName.gateway)
         ) { clients in
             try await ingestPhase { slot, round in
                 let courier = slot + concurrency * (round % 4)
