@@ -95,6 +95,35 @@ extension Integration {
             #expect(uploaded.json["sha256"] as? String == Self.sha256(photo))
             #expect(uploaded.json["kind"] as? String == "image" && uploaded.json["size"] as? Int == photo.count)
             #expect((uploaded.json["photo"] as? [String: Any])?["capturedAt"] as? String == "2026-05-10T11:42:07")
+            // Served so that, opened as a page, it runs nothing and is taken for nothing else.
+            let served = await http.request("GET", "/v1/media/\(mediaId)", token: shop.staff)
+            #expect(served.status == 200 && served.body == photo)
+            #expect(
+                served.header("Content-Security-Policy") == "default-src 'none'; sandbox"
+                    && served.header("X-Content-Type-Options") == "nosniff")
+            // A page behind the photo's end is not kept; a page in its metadata refuses the upload.
+            let polyglot = Data("<!DOCTYPE html><html><body><meta http-equiv=refresh content=0;url=https://evil.example></body></html>".utf8)
+            let behind = await http.upload(photo + polyglot, type: "image/jpeg", order: id, token: shop.courier)
+            #expect(
+                behind.status == 201 && behind.json["sha256"] as? String == Self.sha256(photo)
+                    && behind.json["size"] as? Int == photo.count, "\(behind.json)")
+            let comment = Data([0xFF, 0xFE, UInt8((polyglot.count + 2) >> 8), UInt8((polyglot.count + 2) & 0xFF)]) + polyglot
+            let inside = await http.upload(
+                photo.prefix(2) + comment + photo.dropFirst(2), type: "image/jpeg", order: id, token: shop.courier)
+            #expect(inside.code == "415 unsupported_media_type", "\(inside.json)")
+            // A video call's relay is for the order's parties while it is on its way (no relay here: no servers, still 200).
+            #expect(await http.request("GET", "/v1/calls/turn?orderId=\(id)", token: shop.courier).status == 200)
+            #expect(await http.request("GET", "/v1/calls/turn?orderId=\(id)", token: shop.stranger).code == "404 not_found")
+            #expect(await http.request("GET", "/v1/calls/turn?orderId=\(id)", token: shop.admin).code == "403 forbidden")
+            // A fix dated before the courier had this order would become its evidence: refused.
+            #expect(await http.json("POST", "/v1/couriers/k1/duty", token: shop.courier, ["onDuty": true]).status == 200)
+            let before = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3600))
+            let backdated = await http.json(
+                "POST", "/v1/locations", token: shop.courier,
+                ["positions": [["lat": 52.5208, "lon": 13.4095, "accuracy": 5, "at": before]]])
+            #expect(
+                backdated.code == "422 invalid_field" && (backdated.json["message"] as? String)?.contains("beforeAssignment") == true,
+                "\(backdated.json)")
             // Nobody outside the order may attach media to it.
             #expect(await http.upload(photo, type: "image/jpeg", order: id, token: shop.stranger).code == "404 not_found")
             #expect(await http.upload(photo, type: "image/jpeg", order: id, token: shop.otherCourier).code == "404 not_found")
