@@ -102,7 +102,8 @@ extension Integration {
                 served.header("Content-Security-Policy") == "default-src 'none'; sandbox"
                     && served.header("X-Content-Type-Options") == "nosniff")
             // A page behind the photo's end is not kept; a page in its metadata refuses the upload.
-            let polyglot = Data("<!DOCTYPE html><html><body><meta http-equiv=refresh content=0;url=https://evil.example></body></html>".utf8)
+            let polyglot = Data(
+                "<!DOCTYPE html><html><body><meta http-equiv=refresh content=0;url=https://evil.example></body></html>".utf8)
             let behind = await http.upload(photo + polyglot, type: "image/jpeg", order: id, token: shop.courier)
             #expect(
                 behind.status == 201 && behind.json["sha256"] as? String == Self.sha256(photo)
