@@ -33,6 +33,8 @@ public actor EventSubscriber {
     let busSub: String
     var closed = false
     var lastHeard = ContinuousClock.now
+    /// A batch is being applied (a long replay is no silence).
+    var processing = false
     /// How long a connection may be silent before it is opened again (``silence``; tests shorten it).
     let silentAfter: Duration
     let security: BusSecurity
@@ -93,8 +95,10 @@ public actor EventSubscriber {
                 let current = socket
                 var dropped = 0
                 while let batch = await current.inbox.next(max: 2_000) {
-                    lastHeard = .now
+                    processing = true
                     await process(batch)
+                    processing = false
+                    lastHeard = .now
                     let now = current.overflowed
                     if now > dropped {
                         // Arrived while this subscriber was behind: gap repair fetches them again.
@@ -118,7 +122,7 @@ public actor EventSubscriber {
     func watchSilence() async {
         while !Task.isCancelled && !closed {
             try? await Task.sleep(for: silentAfter / 5)
-            guard !closed, !Task.isCancelled, ContinuousClock.now - lastHeard > silentAfter else { continue }
+            guard !closed, !Task.isCancelled, !processing, ContinuousClock.now - lastHeard > silentAfter else { continue }
             let count = metrics.increment("bus_resubscribes")
             logger.warning(
                 "nothing heard from the bus; subscribing again",

@@ -72,7 +72,7 @@ final class StreamHub: Service, Sendable {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await self.watchPushPath() }
-                while !stopping.load(ordering: .relaxed) {
+                while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
                     let sub = try await ZMQSocket.open(.sub, connect: [host.busSub], options: subscription, name: "stream-sub")
                     socket.withLock { $0 = sub }
                     if stopping.load(ordering: .relaxed) { await sub.close() }

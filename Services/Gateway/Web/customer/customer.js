@@ -227,7 +227,8 @@ async function drawMap() {
         .addTo(page.map).bindTooltip(label(o.courier?.firstName || t('party.courier')), { permanent: true, direction: 'right' });
       // The container may have been measured before Leaflet's stylesheet applied: measure again first.
       page.map.invalidateSize();
-      page.map.fitBounds(L.latLngBounds([[r.lat, r.lon], [p.lat, p.lon]]).pad(0.3), { maxZoom: 16 });
+      // At once: an animated zoom that a busy or hidden tab never finishes left the courier off the map.
+      page.map.fitBounds(L.latLngBounds([[r.lat, r.lon], [p.lat, p.lon]]).pad(0.3), { maxZoom: 16, animate: false });
     } else {
       page.marker.setLatLng([p.lat, p.lon]);
       // Keep both in view as the courier comes closer: refit when one leaves the view or the two
