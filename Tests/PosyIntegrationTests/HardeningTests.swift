@@ -40,21 +40,8 @@ extension Integration {
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let shop = try await ReceiptsAPITests.Shop(suite)
             let http = shop.http
-            let fmt = ISO8601DateFormatter()
             func order() async throws -> (id: String, conversation: String, link: String) {
-                let created = await http.json(
-                    "POST", "/v1/orders", token: shop.staff,
-                    [
-                        "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
-                        "recipient": [
-                            "name": "Mother", "phone": "+49 30 1234", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095,
-                        ],
-                        "items": [["name": "carnations", "quantity": 12]],
-                        "window": [
-                            "start": fmt.string(from: Date().addingTimeInterval(3600)),
-                            "end": fmt.string(from: Date().addingTimeInterval(7200)),
-                        ],
-                    ])
+                let created = await shop.placeOrder()
                 let url = try #require(created.json["trackingUrl"] as? String, "\(created.json)")
                 return (
                     try #require(created.json["id"] as? String), try #require(created.json["conversationId"] as? String),

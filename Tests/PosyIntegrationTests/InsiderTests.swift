@@ -25,20 +25,7 @@ extension Integration {
             #expect(!FileManager.default.fileExists(atPath: "\(suite.keysDir)/nosy.key"))
 
             let shop = try await ReceiptsAPITests.Shop(suite)
-            let fmt = ISO8601DateFormatter()
-            let created = await shop.http.json(
-                "POST", "/v1/orders", token: shop.staff,
-                [
-                    "shopId": "s1", "customer": ["id": "c1", "name": "Mei"], "cardMessage": "For Mum, with all my love",
-                    "recipient": [
-                        "name": "Mother", "phone": "+49 30 1234", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095,
-                    ],
-                    "items": [["name": "carnations", "quantity": 12]],
-                    "window": [
-                        "start": fmt.string(from: Date().addingTimeInterval(3600)),
-                        "end": fmt.string(from: Date().addingTimeInterval(7200)),
-                    ],
-                ])
+            let created = await shop.placeOrder(["cardMessage": "For Mum, with all my love"])
             let orderId = try #require(created.json["id"] as? String, "\(created.json)")
             let conversation = try #require(created.json["conversationId"] as? String)
             let link = String(try #require(created.json["trackingUrl"] as? String).split(separator: "/").last!)
@@ -119,23 +106,16 @@ extension Integration {
         @Test(.timeLimit(.minutes(2)))
         func aGatewayWhosePushesStopArrivingSaysSoAndSubscribesAgain() async throws {
             let dir = Harness.tempDir("canary")
-            let keysDir = "\(dir)/keys"
-            try SuiteKeyring.create(directory: keysDir, identities: [ServiceName.bus, ServiceName.gateway, ServiceName.cli])
-            let bus = try SuiteKeyring.load(directory: keysDir, identity: ServiceName.bus)
-            try #require(ZMQContext.shared.authenticator == nil, "another test left a ZAP handler on the shared context")
-            let authenticator = try await ZMQAuthenticator.bind(keys: try SuiteKeyring.publicKeys(directory: keysDir))
-            let authenticating = Task { await authenticator.run() }
-            var o = ZMQSocketOptions()
-            o.curve = .server(bus.own)
             let losing = Atomic<Bool>(true)
-            let lossy = try await ZMQProxy.start(
-                frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: o, backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: o,
+            let lossy = try await TestBus(
+                dir: dir, identities: [ServiceName.gateway, ServiceName.cli],
                 subscriptionFilter: { _, prefix in !(losing.load(ordering: .relaxed) && EventReaders.takesInPushes(prefix)) })
+            let keysDir = lossy.keysDir
             let http = Harness.freePorts(2)
             let gateway = try Child(
                 "gateway", "posy-gateway",
                 [
-                    "--bus-pub", lossy.frontendEndpoints[0], "--bus-sub", lossy.backendEndpoints[0], "--rpc", "tcp://127.0.0.1:*",
+                    "--bus-pub", lossy.pub, "--bus-sub", lossy.sub, "--rpc", "tcp://127.0.0.1:*",
                     "--data-dir", "\(dir)/data", "--keys-dir", keysDir, "--http-port", "\(http)", "--ops-port", "\(http + 1)",
                     "--expect", ServiceName.gateway,
                 ], logDir: dir
@@ -163,9 +143,7 @@ extension Integration {
             #expect(String(decoding: metrics, as: UTF8.self).contains("posy_push_path_resubscribes_total"), "no resubscription counted")
             #expect(gateway.log.contains("pushes stopped coming back through the bus; subscribing again"))
             await gateway.terminate()
-            await lossy.terminate()
-            await authenticator.close()
-            await authenticating.value
+            await lossy.stop()
         }
 
         /// Another local account reads nothing of the suite's (docs/operations.md, "Stores"): every
@@ -176,18 +154,7 @@ extension Integration {
             let first = try SuiteTests.Suite("modes")
             #expect(await first.waitHealthy(), "healthz never 200:\n\(first.up.log.suffix(3000))")
             let shop = try await ReceiptsAPITests.Shop(first)
-            let fmt = ISO8601DateFormatter()
-            let created = await shop.http.json(
-                "POST", "/v1/orders", token: shop.staff,
-                [
-                    "shopId": "s1", "customer": ["id": "c1", "name": "Mei"], "cardMessage": "For Mum, with all my love",
-                    "recipient": ["name": "Mother", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095],
-                    "items": [["name": "carnations", "quantity": 12]],
-                    "window": [
-                        "start": fmt.string(from: Date().addingTimeInterval(3600)),
-                        "end": fmt.string(from: Date().addingTimeInterval(7200)),
-                    ],
-                ])
+            let created = await shop.placeOrder(["cardMessage": "For Mum, with all my love"])
             let orderId = try #require(created.json["id"] as? String, "\(created.json)")
             let photo = await shop.http.upload(try MediaClient.fixture("photo.jpg"), type: "image/jpeg", order: orderId, token: shop.staff)
             #expect(photo.status == 201, "\(photo.code)")

@@ -43,6 +43,24 @@ extension Integration {
                 }
             }
 
+            /// An order of customer c1 for Mother at Karl-Marx-Allee 1, its window starting in an hour,
+            /// with `extra` fields; the API's reply.
+            func placeOrder(_ extra: [String: Any] = [:]) async -> MediaClient.Reply {
+                let fmt = ISO8601DateFormatter()
+                let order: [String: Any] = [
+                    "shopId": "s1", "customer": ["id": "c1", "name": "Mei"],
+                    "recipient": [
+                        "name": "Mother", "phone": "+49 30 1234", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095,
+                    ],
+                    "items": [["name": "carnations", "quantity": 12]],
+                    "window": [
+                        "start": fmt.string(from: Date().addingTimeInterval(3600)),
+                        "end": fmt.string(from: Date().addingTimeInterval(7200)),
+                    ],
+                ]
+                return await http.json("POST", "/v1/orders", token: staff, order.merging(extra) { $1 })
+            }
+
             /// An order for Mother, assigned to k1 and out for delivery; returns its id.
             func orderOutForDelivery(noDoorstep: Bool = false, windowEnd: Date = Date().addingTimeInterval(3600)) async throws -> String {
                 let fmt = ISO8601DateFormatter()

@@ -12,22 +12,13 @@ extension Integration {
         @Test(.timeLimit(.minutes(2)))
         func aSubscriberRefusesEventsFromUnissuedSourcesAndOnTopicsNotTheirs() async throws {
             let dir = Harness.tempDir("second-line")
-            let keysDir = "\(dir)/keys"
-            try SuiteKeyring.create(
-                directory: keysDir, identities: [ServiceName.bus, ServiceName.orders, ServiceName.notify, ServiceName.cli])
-            let bus = try SuiteKeyring.load(directory: keysDir, identity: ServiceName.bus)
-            try #require(ZMQContext.shared.authenticator == nil, "another test left a ZAP handler on the shared context")
-            let authenticator = try await ZMQAuthenticator.bind(keys: try SuiteKeyring.publicKeys(directory: keysDir))
-            let authenticating = Task { await authenticator.run() }
-            var o = ZMQSocketOptions()
-            o.curve = .server(bus.own)
-            let rogue = try await ZMQProxy.start(
-                frontend: .xsub, bind: ["tcp://127.0.0.1:*"], options: o, backend: .xpub, bind: ["tcp://127.0.0.1:*"], options: o)
+            let rogue = try await TestBus(dir: dir, identities: [ServiceName.orders, ServiceName.notify, ServiceName.cli])
+            let keysDir = rogue.keysDir
             let rpcPort = Harness.freePorts(1)
             let orders = try Child(
                 "orders", "posy-orders",
                 [
-                    "--bus-pub", rogue.frontendEndpoints[0], "--bus-sub", rogue.backendEndpoints[0], "--rpc", "tcp://127.0.0.1:\(rpcPort)",
+                    "--bus-pub", rogue.pub, "--bus-sub", rogue.sub, "--rpc", "tcp://127.0.0.1:\(rpcPort)",
                     "--data-dir", "\(dir)/data", "--keys-dir", keysDir,
                 ], logDir: dir
             ).start()
@@ -37,7 +28,7 @@ extension Integration {
             let notify = BusSecurity(keyring: try SuiteKeyring.load(directory: keysDir, identity: ServiceName.notify))
             var p = ZMQSocketOptions()
             p.curve = try notify.client(of: ServiceName.bus)
-            let pub = try await ZMQSocket.open(.pub, connect: [rogue.frontendEndpoints[0]], options: p)
+            let pub = try await ZMQSocket.open(.pub, connect: [rogue.pub], options: p)
             let epoch = String(repeating: "e", count: 32)
             let ghostProbe = UUID().uuidString
             let ownProbe = UUID().uuidString
@@ -69,9 +60,7 @@ extension Integration {
             #expect(dead.first?.int(0) == 0, "the forged proof reached the handler")
             await pub.close()
             orders.kill()
-            await rogue.terminate()
-            await authenticator.close()
-            await authenticating.value
+            await rogue.stop()
         }
     }
 }

@@ -91,6 +91,14 @@ def enforced(driver, face):
         fail("%s: the refused write was not reported" % face)
 
 
+def open_face(driver, link, home):
+    """Opens a sign-in link (or a tracking link) and waits for the face at `home` to be live."""
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.get(link)
+    until("%s after sign-in" % home, lambda: driver.current_url.startswith(base + home), 15)
+    until("%s live" % home, lambda: driver.find_element(By.ID, "live").get_attribute("data-state") == "live", 15)
+
+
 def tooltips(driver):
     return driver.execute_script("return [...document.querySelectorAll('.leaflet-tooltip')].map(t => t.textContent)")
 
@@ -146,10 +154,7 @@ print("typed: shop, courier, people, key, order, chat, exception, change")
 try:
     # --- The shop console, at a desk.
     desk = drivers["console"] = webpage.browser()
-    desk.execute_cdp_cmd("Network.enable", {})
-    desk.get(manager_link)
-    until("the console after sign-in", lambda: desk.current_url.startswith(base + "/console/"), 15)
-    until("the console", lambda: desk.find_element(By.ID, "live").get_attribute("data-state") == "live", 15)
+    open_face(desk, manager_link, "/console/")
     enforced(desk, "console")
     check(desk, "console", "board")
     click(desk, '[data-order="%s"]' % order_id)
@@ -179,10 +184,7 @@ try:
 
     # --- The courier app, on a phone.
     phone = drivers["courier"] = webpage.browser(390, 844)
-    phone.execute_cdp_cmd("Network.enable", {})
-    phone.get(courier_link)
-    until("the courier app after sign-in", lambda: phone.current_url.startswith(base + "/courier/"), 15)
-    until("the courier app", lambda: phone.find_element(By.ID, "live").get_attribute("data-state") == "live", 15)
+    open_face(phone, courier_link, "/courier/")
     enforced(phone, "courier")
     check(phone, "courier", "tasks")
     click(phone, '#tasks [data-order="%s"]' % order_id)
@@ -196,9 +198,7 @@ try:
 
     # --- The customer's page, from the tracking link.
     page = drivers["customer"] = webpage.browser(390, 844)
-    page.execute_cdp_cmd("Network.enable", {})
-    page.get(link)
-    until("the customer's page", lambda: page.find_element(By.ID, "live").get_attribute("data-state") == "live", 15)
+    open_face(page, link, "/t/")
     enforced(page, "customer")
     until("the courier's first name on the map, as text", lambda: FIRST in tooltips(page), 15)
     check(page, "customer", "order", shows=(FIRST, MARK))
