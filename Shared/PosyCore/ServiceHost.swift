@@ -139,9 +139,15 @@ public final class ServiceHost: Sendable {
         handlers.withLock { $0.append((SubscriptionPattern(pattern), handler)) }
     }
 
-    /// Registers the handler of durable events of `type`; it gets the decoded payload too.
+    /// Registers the handler of durable events of `type`; it gets the decoded payload too, and the
+    /// envelope for a handler that needs its source or time.
     public func on<P>(_ type: EventType<P>, _ handler: @escaping @Sendable (SQLiteConnection, Envelope, P) throws -> Void) {
         on(type.topic) { db, envelope in try handler(db, envelope, try envelope.decode(type)) }
+    }
+
+    /// Registers the handler of durable events of `type`, given their decoded payload.
+    public func on<P>(_ type: EventType<P>, _ handler: @escaping @Sendable (SQLiteConnection, P) throws -> Void) {
+        on(type.topic) { db, envelope in try handler(db, try envelope.decode(type)) }
     }
 
     func registerBuiltins() {

@@ -58,9 +58,9 @@ import Testing
             let e = try Envelope.make(src: "orders", epoch: "o", seq: seq.add(1, ordering: .relaxed).newValue, type: type, payload: payload)
             try await store.write { db in
                 if type == Topic.fleetShop {
-                    try self.service.applyShop(db, e)
+                    try self.service.applyShop(db, try e.decode(OrdersEvents.shop))
                 } else if type == Topic.fleetCourier {
-                    try self.service.applyCourier(db, e)
+                    try self.service.applyCourier(db, try e.decode(OrdersEvents.courier))
                 } else {
                     try self.service.applyOrderEvent(db, e)
                 }

@@ -8,20 +8,18 @@ extension LocationService {
     /// transaction that advances its cursor: where shops are, which couriers are on duty with what
     /// vehicle, and every order's courier, state, recipient and window.
     public func registerEventHandlers(on host: ServiceHost) {
-        host.on(OrdersEvents.shop.topic) { db, envelope in try self.applyShop(db, envelope) }
-        host.on(OrdersEvents.courier.topic) { db, envelope in try self.applyCourier(db, envelope) }
+        host.on(OrdersEvents.shop) { db, shop in try self.applyShop(db, shop) }
+        host.on(OrdersEvents.courier) { db, courier in try self.applyCourier(db, courier) }
         host.on(OrdersEvents.prefix) { db, envelope in try self.applyOrderEvent(db, envelope) }
     }
 
-    func applyShop(_ db: SQLiteConnection, _ envelope: Envelope) throws {
-        let shop = try envelope.decode(Shop.self)
+    func applyShop(_ db: SQLiteConnection, _ shop: Shop) throws {
         try db.run(
             "INSERT INTO shops(id, lat, lon) VALUES (?,?,?) ON CONFLICT(id) DO UPDATE SET lat = excluded.lat, lon = excluded.lon",
             shop.id, shop.lat, shop.lon)
     }
 
-    func applyCourier(_ db: SQLiteConnection, _ envelope: Envelope) throws {
-        let c = try envelope.decode(Courier.self)
+    func applyCourier(_ db: SQLiteConnection, _ c: Courier) throws {
         let was = try CourierRow.load(db, c.id)
         try db.run(
             """

@@ -12,9 +12,8 @@ extension MessagingService {
     /// proof of delivery becomes a card.
     public func registerEventHandlers(on host: ServiceHost) {
         host.on(OrdersEvents.prefix) { db, envelope in try self.applyOrderEvent(db, envelope) }
-        host.on(ReceiptsEvents.proofAccepted.topic) { db, envelope in try self.applyProof(db, envelope) }
-        host.on(OrdersEvents.shop.topic) { db, envelope in
-            let shop = try envelope.decode(Shop.self)
+        host.on(ReceiptsEvents.proofAccepted) { db, proof in try self.applyProof(db, proof) }
+        host.on(OrdersEvents.shop) { db, shop in
             try db.run(
                 "INSERT INTO shops(id, time_zone) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET time_zone = excluded.time_zone",
                 shop.id, shop.timeZone)
@@ -114,8 +113,7 @@ extension MessagingService {
 
     /// An accepted proof of delivery becomes a card in the order's chat: its photos and to whom the
     /// flowers were handed (no positions, no checks: those are the shop's).
-    func applyProof(_ db: SQLiteConnection, _ envelope: Envelope) throws {
-        let proof = try envelope.decode(Proof.self)
+    func applyProof(_ db: SQLiteConnection, _ proof: Proof) throws {
         guard var c = try ConversationRow.load(db, order: proof.orderId), owns(c.id) else { return }
         let card: JSONValue = .object([
             "type": .string("proofOfDelivery"), "proofId": .string(proof.id),

@@ -39,38 +39,39 @@ public final class NotifyService: Sendable {
         self.publish = publish
     }
 
-    /// The event topics posy-notify follows.
-    public static let topics = [
-        OrdersEvents.shop.topic, OrdersEvents.courier.topic, OrdersEvents.prefix, OrdersEvents.exceptionPrefix, LocationEvents.prefix,
-        ReceiptsEvents.proofPrefix,
-    ]
+    /// The families of events whose rules posy-notify runs (besides shops and couriers, which it keeps).
+    public static let families = [OrdersEvents.prefix, OrdersEvents.exceptionPrefix, LocationEvents.prefix, ReceiptsEvents.proofPrefix]
 
     public func registerEventHandlers(on host: ServiceHost) {
-        for topic in Self.topics {
-            host.on(topic) { db, envelope in try self.apply(db, envelope) }
+        host.on(OrdersEvents.shop) { db, shop in try self.remember(db, shop) }
+        host.on(OrdersEvents.courier) { db, courier in try self.remember(db, courier) }
+        for family in Self.families {
+            host.on(family) { db, envelope in try self.apply(db, envelope) }
         }
+    }
+
+    /// Where a shop is and what it is called, for its notifications.
+    func remember(_ db: SQLiteConnection, _ shop: Shop) throws {
+        try db.run(
+            """
+            INSERT INTO shops(id, name, time_zone) VALUES (?,?,?)
+            ON CONFLICT(id) DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone
+            """, shop.id, shop.name, shop.timeZone)
+    }
+
+    /// A courier's shop and phone, to reach them.
+    func remember(_ db: SQLiteConnection, _ c: Courier) throws {
+        try db.run(
+            """
+            INSERT INTO couriers(id, shop_id, phone) VALUES (?,?,?)
+            ON CONFLICT(id) DO UPDATE SET shop_id = excluded.shop_id, phone = excluded.phone
+            """, c.id, c.shopId, c.phone.isEmpty ? nil : c.phone)
     }
 
     /// One durable event: remember what it says about shops and orders, then run its rules.
     public func apply(_ db: SQLiteConnection, _ envelope: Envelope) throws {
-        if OrdersEvents.shop.matches(envelope) {
-            let shop = try envelope.decode(Shop.self)
-            try db.run(
-                """
-                INSERT INTO shops(id, name, time_zone) VALUES (?,?,?)
-                ON CONFLICT(id) DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone
-                """, shop.id, shop.name, shop.timeZone)
-            return
-        }
-        if OrdersEvents.courier.matches(envelope) {
-            let c = try envelope.decode(Courier.self)
-            try db.run(
-                """
-                INSERT INTO couriers(id, shop_id, phone) VALUES (?,?,?)
-                ON CONFLICT(id) DO UPDATE SET shop_id = excluded.shop_id, phone = excluded.phone
-                """, c.id, c.shopId, c.phone.isEmpty ? nil : c.phone)
-            return
-        }
+        if OrdersEvents.shop.matches(envelope) { return try remember(db, try envelope.decode(OrdersEvents.shop)) }
+        if OrdersEvents.courier.matches(envelope) { return try remember(db, try envelope.decode(OrdersEvents.courier)) }
         guard let event = try NotifyEvent.read(envelope) else { return }
         if let order = event.order {
             try db.run(

@@ -35,13 +35,11 @@ extension OrdersService {
     /// state machine refuses and the event is logged, not applied.
     public func registerLocationHandlers(on host: ServiceHost) {
         let logger = host.logger
-        host.on(LocationEvents.departed.topic) { db, envelope in
-            let alert = try envelope.decode(DeliveryAlert.self)
+        host.on(LocationEvents.departed) { db, envelope, alert in
             guard let order = try Self.load(db, alert.orderId), order.state == .pickedUp else { return }
             try self.apply(db, alert.orderId, to: .outForDelivery, event: envelope, logger: logger)
         }
-        host.on(LocationEvents.arriving.topic) { db, envelope in
-            let alert = try envelope.decode(DeliveryAlert.self)
+        host.on(LocationEvents.arriving) { db, envelope, alert in
             guard let order = try Self.load(db, alert.orderId) else { return }
             // Topics have their own cursors: after a gap `arriving` may be applied before `departed`.
             if order.state == .pickedUp {

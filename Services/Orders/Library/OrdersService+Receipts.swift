@@ -11,12 +11,10 @@ extension OrdersService {
     /// meanwhile (failed, returned) keeps its state; the event is logged, not applied.
     public func registerReceiptsHandlers(on host: ServiceHost) {
         let logger = host.logger
-        host.on(ReceiptsEvents.proofAccepted.topic) { db, envelope in
-            let proof = try envelope.decode(Proof.self)
+        host.on(ReceiptsEvents.proofAccepted) { db, envelope, proof in
             try self.apply(db, proof.orderId, to: .delivered, event: envelope, logger: logger)
         }
-        host.on(ReceiptsEvents.deliveryConfirmed.topic) { db, envelope in
-            let c = try envelope.decode(DeliveryConfirmation.self)
+        host.on(ReceiptsEvents.deliveryConfirmed) { db, envelope, c in
             try self.apply(db, c.orderId, to: .completed, event: envelope, logger: logger)
         }
     }
