@@ -12,8 +12,8 @@ public final class RPCServer: Sendable {
     public typealias Handler = @Sendable (RPCRequest) async throws -> Data
 
     private let socket: ZMQSocket
-    /// Method → handler, and whether its body is raw bytes (no `caller` to read).
-    private let handlers = Mutex<[String: (handler: Handler, raw: Bool)]>([:])
+    /// Method → handler, who may call it, and whether its body is raw bytes (no `caller` to read).
+    private let handlers = Mutex<[String: (handler: Handler, grant: RPCGrant, raw: Bool)]>([:])
     private let metrics: Metrics
     private let logger: Logger
     /// Whether requests carry their peer's proven identity and are checked against ``RPCAccess``.
@@ -41,17 +41,17 @@ public final class RPCServer: Sendable {
         self.logger = logger
     }
 
-    /// Registers a handler by method name: the request body in, the reply body out. For tests and
-    /// tools; services register against their ``RPC`` values.
-    public func register(name method: String, _ handler: @escaping Handler) {
-        handlers.withLock { $0[method] = (handler, false) }
+    /// Registers a handler by method name, open to `grant`: the request body in, the reply body
+    /// out. For tests and tools; services register against their ``RPC`` values, whose grant goes with them.
+    public func register(name method: String, grant: RPCGrant = .everyone, _ handler: @escaping Handler) {
+        handlers.withLock { $0[method] = (handler, grant, false) }
     }
 
     /// Registers `method`: the body decodes as its request, the result encodes as its reply.
     public func register<Request: Decodable & Sendable, Reply: Encodable & Sendable>(
         _ method: RPC<Request, Reply>, _ handler: @escaping @Sendable (Request) async throws -> Reply
     ) {
-        register(name: method.name) { request in try JSON.encode(try await handler(request.decode(Request.self))) }
+        register(name: method.name, grant: method.grant) { request in try JSON.encode(try await handler(request.decode(Request.self))) }
     }
 
     /// Registers `method` with a handler that returns its reply already encoded (JSON bytes it has at
@@ -59,7 +59,7 @@ public final class RPCServer: Sendable {
     public func register<Request: Decodable & Sendable, Reply: Sendable>(
         _ method: RPC<Request, Reply>, encoded handler: @escaping @Sendable (Request) async throws -> Data
     ) {
-        register(name: method.name) { request in try await handler(request.decode(Request.self)) }
+        register(name: method.name, grant: method.grant) { request in try await handler(request.decode(Request.self)) }
     }
 
     /// Registers `method` with a handler that also gets the identity the caller's connection proved
@@ -67,12 +67,12 @@ public final class RPCServer: Sendable {
     public func register<Request: Decodable & Sendable, Reply: Sendable>(
         _ method: RPC<Request, Reply>, encodedForPeer handler: @escaping @Sendable (Request, String) async throws -> Data
     ) {
-        register(name: method.name) { request in try await handler(request.decode(Request.self), request.peer) }
+        register(name: method.name, grant: method.grant) { request in try await handler(request.decode(Request.self), request.peer) }
     }
 
     /// Registers a method whose request is not JSON: the handler reads the raw body.
     public func register<Reply: Sendable>(_ method: RPC<RawBytes, Reply>, raw handler: @escaping Handler) {
-        handlers.withLock { $0[method.name] = (handler, true) }
+        handlers.withLock { $0[method.name] = (handler, method.grant, true) }
     }
 
     /// Serves until the socket closes. Each request runs in its own task.
@@ -102,9 +102,9 @@ public final class RPCServer: Sendable {
     /// Requests answered `unavailable` because they arrived while the inbox was full.
     public var refusedBusy: Int { socket.overflowed }
 
-    /// Why `peer` may not make this request (``RPCAccess``), judged on the identity its connection
-    /// proved and the `caller` the body names.
-    func refusal(method: String, peer: String, body: Data?) -> PosyError? {
+    /// Why `peer` may not make this request (``RPCAccess``), judged on the method's grant, the
+    /// identity its connection proved and the `caller` the body names.
+    func refusal(method: String, grant: RPCGrant, peer: String, body: Data?) -> PosyError? {
         // Under CURVE every connection is named by the ZAP handler; an unnamed one proves nothing.
         guard !peer.isEmpty else { return PosyError(.callerNotPermitted, "the connection proved no identity") }
         let caller: RPCCaller?
@@ -113,7 +113,7 @@ public final class RPCServer: Sendable {
         } catch {
             return PosyError(.badRequest, "body of \(method): \(error.message)")
         }
-        return RPCAccess.check(method: method, peer: peer, caller: caller)
+        return RPCAccess.check(grant, method: method, peer: peer, caller: caller)
     }
 
     func reply(_ identity: Data, _ requestId: Data, _ status: String, _ body: Data) {
@@ -149,14 +149,14 @@ public final class RPCServer: Sendable {
         let methodFrame = frames[frames.startIndex + 2]
         let body = frames[frames.startIndex + 3]
         guard let method = String(data: methodFrame, encoding: .utf8), method.utf8.count <= 128,
-            let (handler, raw) = handlers.withLock({ $0[method] })
+            let (handler, grant, raw) = handlers.withLock({ $0[method] })
         else {
             metrics.increment("rpc_unknown_method")
             let shown = String(decoding: methodFrame.prefix(64), as: UTF8.self)
             replyError(identity, requestId, PosyError(.unknownMethod, "unknown method '\(shown)'"))
             return
         }
-        if authorises, let refusal = refusal(method: method, peer: peer, body: raw ? nil : body) {
+        if authorises, let refusal = refusal(method: method, grant: grant, peer: peer, body: raw ? nil : body) {
             let count = metrics.increment("rpc_refused")
             metrics.increment("rpc_refused.\(method)")
             if Metrics.worthLogging(count) {

@@ -1,6 +1,8 @@
-/// An RPC method: the instance that answers it, its name on the wire, and the types of its request
-/// and reply (docs/protocol.md, "RPC"). Servers register handlers against it and clients call it,
-/// so a method's types are checked where it is served and where it is called.
+/// An RPC method: the instance that answers it, its name on the wire, who may call it, and the types
+/// of its request and reply (docs/protocol.md, "RPC", "Who may call what"). Servers register
+/// handlers against it and clients call it, so a method's types are checked where it is served and
+/// where it is called; its grant goes with it to every server that serves it — one line says who
+/// may call a method, and a method cannot be declared without saying.
 ///
 /// `service` is the answering instance (`orders`, `location`, …); ``RPCInstance/any`` for the methods
 /// every process answers (`health`, `stats`, …), and ``RPCInstance/messagingShard`` for messaging's, whose
@@ -9,13 +11,21 @@
 public struct RPC<Request: Sendable, Reply: Sendable>: Sendable, Hashable, CustomStringConvertible {
     public let service: String
     public let name: String
+    /// Which identities may call it, for a person or as themselves (``RPCGrant``).
+    public let grant: RPCGrant
 
-    public init(_ service: String, _ name: String) {
+    public init(_ service: String, _ name: String, grant: RPCGrant) {
         self.service = service
         self.name = name
+        self.grant = grant
     }
 
     public var description: String { name }
+
+    /// Why `peer` may not call this method for `caller`, or nil when it may (``RPCAccess``).
+    public func refusal(peer: String, caller: RPCCaller?) -> PosyError? {
+        RPCAccess.check(grant, method: name, peer: peer, caller: caller)
+    }
 }
 
 /// The instance names an ``RPC`` value carries besides a service's own.

@@ -1,6 +1,6 @@
 /// Who may call one RPC method (docs/protocol.md, "Who may call what"): the identities proven by
 /// their CURVE keys that may call it as themselves, and those that may call it for a person.
-public struct RPCGrant: Sendable, Equatable {
+public struct RPCGrant: Sendable, Hashable {
     /// Any identity the suite issued a key to (`health`, `stats`, the replay methods).
     public var anyIdentity: Bool
     /// Identities that may call with a service `caller` of their own (`{"service": "messaging"}`).

@@ -9,55 +9,45 @@ import Testing
     let admin = RPCCaller(sub: "intruder", role: "admin")
 
     @Test func onlyTheGatewayCallsForAPersonUnlessAServiceIsNamedForTheMethod() {
-        #expect(RPCAccess.check(method: OrdersRPC.list.name, peer: ServiceName.gateway, caller: admin) == nil)
+        #expect(OrdersRPC.list.refusal(peer: ServiceName.gateway, caller: admin) == nil)
         for peer in [ServiceName.notify, ServiceName.messaging, ServiceName.location, ServiceName.cli, "stranger"] {
-            #expect(RPCAccess.check(method: OrdersRPC.list.name, peer: peer, caller: admin)?.code == .callerNotPermitted)
-            #expect(RPCAccess.check(method: NotifyRPC.webhookCreate.name, peer: peer, caller: admin)?.code == .callerNotPermitted)
-            #expect(RPCAccess.check(method: OrdersRPC.transition.name, peer: peer, caller: admin)?.code == .callerNotPermitted)
+            #expect(OrdersRPC.list.refusal(peer: peer, caller: admin)?.code == .callerNotPermitted)
+            #expect(NotifyRPC.webhookCreate.refusal(peer: peer, caller: admin)?.code == .callerNotPermitted)
+            #expect(OrdersRPC.transition.refusal(peer: peer, caller: admin)?.code == .callerNotPermitted)
         }
         // receipts passes on the person an evidence bundle is for.
-        #expect(RPCAccess.check(method: OrdersRPC.timeline.name, peer: ServiceName.receipts, caller: admin) == nil)
-        #expect(RPCAccess.check(method: OrdersRPC.timeline.name, peer: ServiceName.messaging, caller: admin)?.code == .callerNotPermitted)
+        #expect(OrdersRPC.timeline.refusal(peer: ServiceName.receipts, caller: admin) == nil)
+        #expect(OrdersRPC.timeline.refusal(peer: ServiceName.messaging, caller: admin)?.code == .callerNotPermitted)
     }
 
     @Test func aServiceCallsAsItselfOnlyWhereItNeedsToAndOnlyUnderItsOwnName() {
         let messaging = RPCCaller(service: ServiceName.messaging)
-        #expect(RPCAccess.check(method: OrdersRPC.get.name, peer: ServiceName.messaging, caller: messaging) == nil)
-        #expect(RPCAccess.check(method: OrdersRPC.directLookup.name, peer: ServiceName.messaging, caller: messaging) == nil)
+        #expect(OrdersRPC.get.refusal(peer: ServiceName.messaging, caller: messaging) == nil)
+        #expect(OrdersRPC.directLookup.refusal(peer: ServiceName.messaging, caller: messaging) == nil)
         // Not a method messaging needs; and not messaging's name from another identity.
-        #expect(RPCAccess.check(method: OrdersRPC.list.name, peer: ServiceName.messaging, caller: messaging)?.code == .callerNotPermitted)
-        #expect(RPCAccess.check(method: OrdersRPC.get.name, peer: ServiceName.notify, caller: messaging)?.code == .callerNotPermitted)
+        #expect(OrdersRPC.list.refusal(peer: ServiceName.messaging, caller: messaging)?.code == .callerNotPermitted)
+        #expect(OrdersRPC.get.refusal(peer: ServiceName.notify, caller: messaging)?.code == .callerNotPermitted)
         #expect(
-            RPCAccess.check(method: OrdersRPC.get.name, peer: ServiceName.receipts, caller: RPCCaller(service: ServiceName.messaging))?.code
+            OrdersRPC.get.refusal(peer: ServiceName.receipts, caller: RPCCaller(service: ServiceName.messaging))?.code
                 == .callerNotPermitted)
         // The gateway reads media for a signed link under a name of its own.
         #expect(
-            RPCAccess.check(
-                method: ReceiptsRPC.mediaRead.name, peer: ServiceName.gateway, caller: RPCCaller(service: ServiceName.gatewayLink)) == nil)
+            ReceiptsRPC.mediaRead.refusal(peer: ServiceName.gateway, caller: RPCCaller(service: ServiceName.gatewayLink)) == nil)
         #expect(
-            RPCAccess.check(method: ReceiptsRPC.mediaRead.name, peer: ServiceName.cli, caller: RPCCaller(service: "cli-link"))?.code
+            ReceiptsRPC.mediaRead.refusal(peer: ServiceName.cli, caller: RPCCaller(service: "cli-link"))?.code
                 == .callerNotPermitted)
     }
 
-    @Test func systemMethodsAnswerEveryIssuedIdentityAndUnlistedMethodsNobody() {
-        for m in [RPCMethod.health.name, RPCMethod.stats.name, RPCMethod.eventsSince.name, RPCMethod.eventsReplay.name] {
-            #expect(RPCAccess.check(method: m, peer: "loadgen", caller: nil) == nil)
-        }
-        #expect(RPCAccess.check(method: "orders.secret", peer: ServiceName.gateway, caller: admin)?.code == .callerNotPermitted)
+    @Test func systemMethodsAnswerEveryIssuedIdentity() {
+        #expect(
+            RPCMethod.health.refusal(peer: "loadgen", caller: nil) == nil && RPCMethod.stats.refusal(peer: "loadgen", caller: nil) == nil)
+        #expect(RPCMethod.eventsSince.refusal(peer: "loadgen", caller: nil) == nil)
+        #expect(RPCMethod.eventsReplay.refusal(peer: "loadgen", caller: nil) == nil)
         // A raw body names no caller: the identity alone decides.
-        #expect(RPCAccess.check(method: ReceiptsRPC.mediaChunk.name, peer: ServiceName.gateway, caller: nil) == nil)
-        #expect(RPCAccess.check(method: ReceiptsRPC.mediaChunk.name, peer: ServiceName.notify, caller: nil)?.code == .callerNotPermitted)
+        #expect(ReceiptsRPC.mediaChunk.refusal(peer: ServiceName.gateway, caller: nil) == nil)
+        #expect(ReceiptsRPC.mediaChunk.refusal(peer: ServiceName.notify, caller: nil)?.code == .callerNotPermitted)
         // Without CURVE nothing is proven, so nothing is checked (--insecure-bus).
-        #expect(RPCAccess.check(method: OrdersRPC.list.name, peer: "", caller: admin) == nil)
-    }
-
-    @Test func everyServedMethodIsInTheTable() {
-        let served = [
-            OrdersRPC.get.name, OrdersRPC.list.name, OrdersRPC.create.name, MessagingRPC.send.name, MessagingRPC.transcript.name,
-            ReceiptsRPC.proofSubmit.name, ReceiptsRPC.evidenceVerify.name, LocationRPC.ingest.name, LocationRPC.tracking.name,
-            NotifyRPC.inbox.name, NotifyRPC.webhookReplay.name, RPCMethod.busProxy.name,
-        ]
-        for m in served { #expect(RPCAccess.table[m] != nil, "\(m)") }
+        #expect(OrdersRPC.list.refusal(peer: "", caller: admin) == nil)
     }
 
     @Test func theCallerIsReadFromTheBodyWithoutDecodingTheRest() throws {

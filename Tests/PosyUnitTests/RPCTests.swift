@@ -8,7 +8,7 @@ import Testing
 @Suite struct RPCTests {
     struct Echo: Codable, Sendable, Equatable { var text: String }
     /// A test's own methods, typed like a service's.
-    static let echo = RPC<Echo, Echo>("test", "echo")
+    static let echo = RPC<Echo, Echo>("test", "echo", grant: .everyone)
 
     static func server() async throws -> RPCServer {
         let server = try await RPCServer(bind: "tcp://127.0.0.1:*", metrics: Metrics(), logger: Logger(label: "test"))

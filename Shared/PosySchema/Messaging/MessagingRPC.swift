@@ -3,26 +3,27 @@
 /// Replies are the JSON of the named type.
 public enum MessagingRPC {
     /// `SendRequest` → `SendResult`: stores a message (or returns the one this `clientMsgId` made).
-    public static let send = RPC<SendRequest, SendResult>(RPCInstance.messagingShard, "msg.send")
+    public static let send = RPC<SendRequest, SendResult>(RPCInstance.messagingShard, "msg.send", grant: .gateway)
     /// `ListRequest` → `MessagePage`
-    public static let list = RPC<ListRequest, MessagePage>(RPCInstance.messagingShard, "msg.list")
+    public static let list = RPC<ListRequest, MessagePage>(RPCInstance.messagingShard, "msg.list", grant: .gateway)
     /// `AckRequest` → `ReceiptUpdate` (the caller's cursors and unread count after the ack).
-    public static let ack = RPC<AckRequest, ReceiptUpdate>(RPCInstance.messagingShard, "msg.ack")
+    public static let ack = RPC<AckRequest, ReceiptUpdate>(RPCInstance.messagingShard, "msg.ack", grant: .gateway)
     /// `SeqRequest` → `ChatMessage` (the placeholder left behind).
-    public static let recall = RPC<SeqRequest, ChatMessage>(RPCInstance.messagingShard, "msg.recall")
+    public static let recall = RPC<SeqRequest, ChatMessage>(RPCInstance.messagingShard, "msg.recall", grant: .gateway)
     /// `CallRequest` → `{}`: relays one step of a video call to the order's other parties (ephemeral;
     /// the call's start, answer and end are also written to the chat).
-    public static let callSignal = RPC<CallRequest, EmptyBody>(RPCInstance.messagingShard, "msg.call")
+    public static let callSignal = RPC<CallRequest, EmptyBody>(RPCInstance.messagingShard, "msg.call", grant: .gateway)
     /// `ConversationRef` → `{}`: tells the other participants the caller is typing (ephemeral).
-    public static let typing = RPC<ConversationRef, EmptyBody>(RPCInstance.messagingShard, "msg.typing")
+    public static let typing = RPC<ConversationRef, EmptyBody>(RPCInstance.messagingShard, "msg.typing", grant: .gateway)
     /// `CallerOnly` → `[ConversationSummary]`: the caller's conversations on this shard.
-    public static let conversations = RPC<CallerOnly, [ConversationSummary]>(RPCInstance.messagingShard, "conv.list")
+    public static let conversations = RPC<CallerOnly, [ConversationSummary]>(RPCInstance.messagingShard, "conv.list", grant: .gateway)
     /// `ConversationRef` → `ConversationSummary`
-    public static let conversation = RPC<ConversationRef, ConversationSummary>(RPCInstance.messagingShard, "conv.get")
+    public static let conversation = RPC<ConversationRef, ConversationSummary>(RPCInstance.messagingShard, "conv.get", grant: .gateway)
     /// `SyncRequest` → `ShardSync`
-    public static let sync = RPC<SyncRequest, ShardSync>(RPCInstance.messagingShard, "msg.sync")
+    public static let sync = RPC<SyncRequest, ShardSync>(RPCInstance.messagingShard, "msg.sync", grant: .gateway)
     /// `ConversationRef` → `Transcript`: the whole conversation for the evidence bundle.
-    public static let transcript = RPC<ConversationRef, Transcript>(RPCInstance.messagingShard, "messaging.transcript")
+    public static let transcript = RPC<ConversationRef, Transcript>(
+        RPCInstance.messagingShard, "messaging.transcript", grant: RPCGrant(people: [ServiceName.gateway, ServiceName.receipts]))
 
     public struct CallRequest: Codable, Sendable {
         public var caller: RPCCaller

@@ -1,24 +1,26 @@
 /// RPC methods of `posy-notify` and their requests. Replies are the JSON of the named type.
 public enum NotifyRPC {
     /// `InboxRequest` → `InboxPage`: the caller's in-app notifications, newest first.
-    public static let inbox = RPC<InboxRequest, InboxPage>(ServiceName.notify, "notify.inbox")
+    public static let inbox = RPC<InboxRequest, InboxPage>(ServiceName.notify, "notify.inbox", grant: .gateway)
     /// `ReadRequest` → `InboxNotification`: marks one of the caller's notifications read.
-    public static let read = RPC<ReadRequest, InboxNotification>(ServiceName.notify, "notify.read")
+    public static let read = RPC<ReadRequest, InboxNotification>(ServiceName.notify, "notify.read", grant: .gateway)
     /// `PreferencesRequest` → `NotifyPreferences`: the caller's language, quiet hours, phone, email.
-    public static let preferences = RPC<PreferencesRequest, NotifyPreferences>(ServiceName.notify, "notify.preferences")
+    public static let preferences = RPC<PreferencesRequest, NotifyPreferences>(ServiceName.notify, "notify.preferences", grant: .gateway)
     /// `ShopSettingsRequest` → `ShopNotifySettings`: who is the shop's manager (escalations).
-    public static let shopSettings = RPC<ShopSettingsRequest, ShopNotifySettings>(ServiceName.notify, "notify.shop.settings")
+    public static let shopSettings = RPC<ShopSettingsRequest, ShopNotifySettings>(
+        ServiceName.notify, "notify.shop.settings", grant: .gateway)
     /// `WebhookCreateRequest` → `Webhook` (with its secret, this once).
-    public static let webhookCreate = RPC<WebhookCreateRequest, Webhook>(ServiceName.notify, "notify.webhooks.create")
+    public static let webhookCreate = RPC<WebhookCreateRequest, Webhook>(ServiceName.notify, "notify.webhooks.create", grant: .gateway)
     /// `ShopRef` → `[Webhook]` (no secrets).
-    public static let webhookList = RPC<ShopRef, [Webhook]>(ServiceName.notify, "notify.webhooks.list")
+    public static let webhookList = RPC<ShopRef, [Webhook]>(ServiceName.notify, "notify.webhooks.list", grant: .gateway)
     /// `WebhookDeliveriesRequest` → `[OutboundDelivery]`, newest first.
     public static let webhookDeliveries = RPC<WebhookDeliveriesRequest, [OutboundDelivery]>(
-        ServiceName.notify, "notify.webhooks.deliveries")
+        ServiceName.notify, "notify.webhooks.deliveries", grant: .gateway)
     /// `WebhookRef` → `Webhook`: removes the webhook; its pending deliveries end as dead.
-    public static let webhookDelete = RPC<WebhookRef, Webhook>(ServiceName.notify, "notify.webhooks.delete")
+    public static let webhookDelete = RPC<WebhookRef, Webhook>(ServiceName.notify, "notify.webhooks.delete", grant: .gateway)
     /// `WebhookReplayRequest` → `OutboundDelivery`: sends a delivery's body again, as a new delivery.
-    public static let webhookReplay = RPC<WebhookReplayRequest, OutboundDelivery>(ServiceName.notify, "notify.webhooks.replay")
+    public static let webhookReplay = RPC<WebhookReplayRequest, OutboundDelivery>(
+        ServiceName.notify, "notify.webhooks.replay", grant: .gateway)
 
     public struct InboxRequest: Codable, Sendable {
         public var caller: RPCCaller

@@ -21,47 +21,55 @@ public struct RPCCaller: Codable, Sendable, Equatable {
 /// RPC methods of `posy-orders` and their requests. Replies are the JSON of the named type.
 public enum OrdersRPC {
     /// `{caller, shop: Shop}` → `Shop`
-    public static let createShop = RPC<ShopRequest, Shop>(ServiceName.orders, "orders.shops.create")
+    public static let createShop = RPC<ShopRequest, Shop>(
+        ServiceName.orders, "orders.shops.create", grant: RPCGrant(people: [ServiceName.gateway, ServiceName.cli]))
     /// `{caller, shopId}` → `Shop`: its staff and couriers.
-    public static let getShop = RPC<ShopRef, Shop>(ServiceName.orders, "orders.shops.get")
+    public static let getShop = RPC<ShopRef, Shop>(
+        ServiceName.orders, "orders.shops.get", grant: RPCGrant(people: [ServiceName.gateway, ServiceName.cli]))
     /// `{caller, shopId}` → ``Attention``: what waits for the shop (staff of the shop).
-    public static let attention = RPC<ShopRef, Attention>(ServiceName.orders, "orders.shops.attention")
+    public static let attention = RPC<ShopRef, Attention>(ServiceName.orders, "orders.shops.attention", grant: .gateway)
     /// `{caller, courier: Courier}` → `Courier`
-    public static let createCourier = RPC<CourierRequest, Courier>(ServiceName.orders, "orders.couriers.create")
+    public static let createCourier = RPC<CourierRequest, Courier>(ServiceName.orders, "orders.couriers.create", grant: .gateway)
     /// `{caller, courierId, onDuty}` → `Courier`: the courier themselves or staff of their shop.
-    public static let courierDuty = RPC<DutyRequest, Courier>(ServiceName.orders, "orders.couriers.duty")
+    public static let courierDuty = RPC<DutyRequest, Courier>(ServiceName.orders, "orders.couriers.duty", grant: .gateway)
     /// `{caller, shopId}` → `[Courier]`
-    public static let listCouriers = RPC<ShopQuery, [Courier]>(ServiceName.orders, "orders.couriers.list")
+    public static let listCouriers = RPC<ShopQuery, [Courier]>(ServiceName.orders, "orders.couriers.list", grant: .gateway)
     /// `{caller, order: NewOrder, idempotencyKey?}` → `Order`
-    public static let create = RPC<CreateRequest, Order>(ServiceName.orders, "orders.create")
+    public static let create = RPC<CreateRequest, Order>(ServiceName.orders, "orders.create", grant: .gateway)
     /// `{caller, id}` → `Order` (the caller's view)
-    public static let get = RPC<OrderQuery, Order>(ServiceName.orders, "orders.get")
+    public static let get = RPC<OrderQuery, Order>(
+        ServiceName.orders, "orders.get",
+        grant: RPCGrant(services: [ServiceName.messaging, ServiceName.receipts], people: [ServiceName.gateway, ServiceName.receipts]))
     /// `{caller, id}` → the order's new tracking link generation; every older link ends (staff of the
     /// shop, or the customer signed in — not a tracking link).
-    public static let renewLink = RPC<OrderQuery, TrackingLink.Renewed>(ServiceName.orders, "orders.links.renew")
+    public static let renewLink = RPC<OrderQuery, TrackingLink.Renewed>(ServiceName.orders, "orders.links.renew", grant: .gateway)
     /// `{caller, id}` → `[TimelineEntry]`
-    public static let timeline = RPC<OrderQuery, [TimelineEntry]>(ServiceName.orders, "orders.timeline")
+    public static let timeline = RPC<OrderQuery, [TimelineEntry]>(
+        ServiceName.orders, "orders.timeline", grant: RPCGrant(people: [ServiceName.gateway, ServiceName.receipts]))
     /// `{caller, id, to, courierId?, reason?}` → `Order`
-    public static let transition = RPC<TransitionRequest, Order>(ServiceName.orders, "orders.transition")
+    public static let transition = RPC<TransitionRequest, Order>(ServiceName.orders, "orders.transition", grant: .gateway)
     /// `{caller, status?, courier?, windowFrom?, windowTo?, cursor?, limit?}` → `OrderPage`
-    public static let list = RPC<ListRequest, OrderPage>(ServiceName.orders, "orders.list")
+    public static let list = RPC<ListRequest, OrderPage>(ServiceName.orders, "orders.list", grant: .gateway)
     /// `{caller, orderId, kind, note?, lat?, lon?, mediaIds?, clientId?}` → `OrderException`
-    public static let openException = RPC<OpenExceptionRequest, OrderException>(ServiceName.orders, "orders.exceptions.open")
+    public static let openException = RPC<OpenExceptionRequest, OrderException>(
+        ServiceName.orders, "orders.exceptions.open", grant: .gateway)
     /// `{caller, id}` → `OrderException`
-    public static let acknowledgeException = RPC<OrderQuery, OrderException>(ServiceName.orders, "orders.exceptions.ack")
+    public static let acknowledgeException = RPC<OrderQuery, OrderException>(ServiceName.orders, "orders.exceptions.ack", grant: .gateway)
     /// `{caller, id, resolution, note?}` → `OrderException`
-    public static let resolveException = RPC<ResolveExceptionRequest, OrderException>(ServiceName.orders, "orders.exceptions.resolve")
+    public static let resolveException = RPC<ResolveExceptionRequest, OrderException>(
+        ServiceName.orders, "orders.exceptions.resolve", grant: .gateway)
 
     /// `{caller, orderId, change: ChangeInput}` → `OrderChange`
-    public static let requestChange = RPC<ChangeRequest, OrderChange>(ServiceName.orders, "orders.changes.request")
+    public static let requestChange = RPC<ChangeRequest, OrderChange>(ServiceName.orders, "orders.changes.request", grant: .gateway)
     /// `{caller, orderId, changeId, approve, reason?}` → `OrderChange`
-    public static let decideChange = RPC<DecideChangeRequest, OrderChange>(ServiceName.orders, "orders.changes.decide")
+    public static let decideChange = RPC<DecideChangeRequest, OrderChange>(ServiceName.orders, "orders.changes.decide", grant: .gateway)
 
     /// `{caller, courierId?}` → `DirectConversation`: the shop's conversation with one of its couriers,
     /// made on first use (staff name the courier; a courier gets their own with their shop).
-    public static let directConversation = RPC<DirectRequest, DirectConversation>(ServiceName.orders, "orders.direct.open")
+    public static let directConversation = RPC<DirectRequest, DirectConversation>(ServiceName.orders, "orders.direct.open", grant: .gateway)
     /// `{caller, conversationId}` → `DirectConversation` (services: a messaging shard learning who is in it).
-    public static let directLookup = RPC<DirectRequest, DirectConversation>(ServiceName.orders, "orders.direct.get")
+    public static let directLookup = RPC<DirectRequest, DirectConversation>(
+        ServiceName.orders, "orders.direct.get", grant: RPCGrant(services: [ServiceName.messaging]))
 
     public struct DirectRequest: Codable, Sendable {
         public var caller: RPCCaller

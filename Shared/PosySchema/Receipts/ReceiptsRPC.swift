@@ -5,30 +5,34 @@ import Foundation
 public enum ReceiptsRPC {
     /// `{caller, orderId, contentType, size?}` → `UploadStarted`. Refuses an unknown type (415) or a
     /// declared size over the kind's limit (413) before any byte moves.
-    public static let mediaBegin = RPC<BeginRequest, UploadStarted>(ServiceName.receipts, "media.begin")
+    public static let mediaBegin = RPC<BeginRequest, UploadStarted>(ServiceName.receipts, "media.begin", grant: .gateway)
     /// Raw body: ``ChunkHeader`` framed by ``frameChunk(_:bytes:)``, then the bytes → `{"received": n}`.
     /// The first chunk is sniffed; crossing the limit fails the upload (413).
-    public static let mediaChunk = RPC<RawBytes, Received>(ServiceName.receipts, "media.chunk")
+    public static let mediaChunk = RPC<RawBytes, Received>(ServiceName.receipts, "media.chunk", grant: .gateway)
     /// `{caller, uploadId}` → `MediaInfo` (fsync, rename into the content-addressed store, row, chain record).
-    public static let mediaCommit = RPC<UploadRef, MediaInfo>(ServiceName.receipts, "media.commit")
+    public static let mediaCommit = RPC<UploadRef, MediaInfo>(ServiceName.receipts, "media.commit", grant: .gateway)
     /// `{caller, uploadId}` → `{}`: drops the upload and its temporary file.
-    public static let mediaAbort = RPC<UploadRef, EmptyBody>(ServiceName.receipts, "media.abort")
+    public static let mediaAbort = RPC<UploadRef, EmptyBody>(ServiceName.receipts, "media.abort", grant: .gateway)
     /// `{caller, id}` → `MediaInfo`, for a party of its order or its uploader (404 otherwise, 410 once purged).
-    public static let mediaInfo = RPC<MediaQuery, MediaInfo>(ServiceName.receipts, "media.info")
+    public static let mediaInfo = RPC<MediaQuery, MediaInfo>(
+        ServiceName.receipts, "media.info",
+        grant: RPCGrant(services: [ServiceName.messaging, ServiceName.gateway], people: [ServiceName.gateway]))
     /// `{caller, id, offset, length}` → raw bytes (at most ``maxReadLength``).
-    public static let mediaRead = RPC<ReadRequest, RawBytes>(ServiceName.receipts, "media.read")
+    public static let mediaRead = RPC<ReadRequest, RawBytes>(
+        ServiceName.receipts, "media.read", grant: RPCGrant(services: [ServiceName.gateway], people: [ServiceName.gateway]))
     /// `{caller, orderId, proof: ProofInput}` → `Proof`
-    public static let proofSubmit = RPC<ProofRequest, Proof>(ServiceName.receipts, "proof.submit")
+    public static let proofSubmit = RPC<ProofRequest, Proof>(ServiceName.receipts, "proof.submit", grant: .gateway)
     /// `{caller, orderId, confirmation: ConfirmationInput}` → `DeliveryConfirmation`
-    public static let confirm = RPC<ConfirmRequest, DeliveryConfirmation>(ServiceName.receipts, "proof.confirm")
+    public static let confirm = RPC<ConfirmRequest, DeliveryConfirmation>(ServiceName.receipts, "proof.confirm", grant: .gateway)
     /// `{caller, orderId, look}` → `LookVerdict`: the customer's word after a video call, into the evidence chain.
-    public static let look = RPC<LookRequest, LookVerdict>(ServiceName.receipts, "proof.look")
+    public static let look = RPC<LookRequest, LookVerdict>(ServiceName.receipts, "proof.look", grant: .gateway)
     /// `{caller, orderId}` → `EvidenceBundle`
-    public static let evidenceBundle = RPC<OrderRef, EvidenceBundle>(ServiceName.receipts, "evidence.bundle")
+    public static let evidenceBundle = RPC<OrderRef, EvidenceBundle>(ServiceName.receipts, "evidence.bundle", grant: .gateway)
     /// `{caller, orderId}` → raw `text/html`: the bundle as one self-contained page.
-    public static let evidenceHTML = RPC<OrderRef, RawBytes>(ServiceName.receipts, "evidence.html")
+    public static let evidenceHTML = RPC<OrderRef, RawBytes>(ServiceName.receipts, "evidence.html", grant: .gateway)
     /// `{caller, orderId}` → `ChainVerification` (admin, staff of the shop, or a service).
-    public static let evidenceVerify = RPC<OrderRef, ChainVerification>(ServiceName.receipts, "evidence.verify")
+    public static let evidenceVerify = RPC<OrderRef, ChainVerification>(
+        ServiceName.receipts, "evidence.verify", grant: RPCGrant(services: [ServiceName.cli], people: [ServiceName.gateway]))
 
     public static let maxReadLength = 4 << 20
 
