@@ -18,7 +18,7 @@ public enum EventSources {
     static let fleetPrefix = "fleet."
 
     /// Topics of pushes to people (`to.<user>.`, `shop.<shop>.`): chat, positions, notifications.
-    static let pushPrefixes = ["to.", "shop."]
+    static let pushPrefixes = [Topic.userPrefix, Topic.shopPrefix]
 
     /// Whether a process proven to be `peer` may publish `event` on `topic`: its `src` is the peer's
     /// own name (``ServiceName/owns(_:_:)``); a push to people is ephemeral and of a type the peer

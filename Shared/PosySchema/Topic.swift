@@ -18,10 +18,17 @@ public enum Topic {
     /// Where a gateway instance sends its canaries, one under each push prefix, so that the path pushes
     /// take to it is checked end to end (docs/architecture.md, "The stream"). A canary is told from a
     /// person's push by its type and source, never by its topic.
-    public static func canaries(of instance: String) -> [String] { ["to.~\(instance).", "shop.~\(instance)."] }
+    public static func canaries(of instance: String) -> [String] { [user("~" + instance), shop("~" + instance)] }
+
+    /// The prefix of pushes to one person (``user(_:)``) and of pushes to a shop's staff (``shop(_:)``).
+    public static let userPrefix = "to."
+    public static let shopPrefix = "shop."
 
     /// The topic of pushes directed at one user. Ends with a dot so that `u1` never matches `u12`.
-    public static func user(_ userId: String) -> String { "to.\(userId)." }
+    public static func user(_ userId: String) -> String { userPrefix + userId + "." }
+
+    /// The topic of pushes to every staff member of a shop.
+    public static func shop(_ shopId: String) -> String { shopPrefix + shopId + "." }
 
     /// Whether `topic` is a well-formed topic: 1…200 bytes of `a-z 0-9 . _ -` (user topics may hold any id chars but no spaces).
     public static func isValid(_ topic: String) -> Bool {

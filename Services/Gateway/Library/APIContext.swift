@@ -19,7 +19,7 @@ struct APIContext: Sendable {
     /// as `?access_token=`.
     func authenticate(_ request: Request, queryToken: Bool = false) throws -> TokenClaims {
         let claims = try verify(request, queryToken: queryToken)
-        if let wait = limiter.check("\(claims.role.rawValue):\(claims.sub):\(claims.order ?? "")") {
+        if let wait = limiter.check(RateLimiter.key(claims)) {
             throw RateLimited(retryAfter: wait)
         }
         return claims

@@ -52,7 +52,7 @@ final class PushRouter: Sendable {
     }
 
     /// Whether a bus topic is a push topic.
-    static func isPush(_ topic: String) -> Bool { topic.hasPrefix("to.") || topic.hasPrefix("shop.") }
+    static func isPush(_ topic: String) -> Bool { EventSources.isPush(topic) }
 
     /// Delivers one push to the connections it is for; returns how many got it.
     @discardableResult
@@ -64,7 +64,7 @@ final class PushRouter: Sendable {
             "{\"type\":\(JSON.quoted(e.type)),"
             + (push.conversationId.map { "\"conversationId\":\(JSON.quoted($0))," } ?? "")
             + "\"data\":" + String(decoding: body, as: UTF8.self)
-        let staffTopic = topic.hasPrefix("shop.")
+        let staffTopic = topic.hasPrefix(Topic.shopPrefix)
         var delivered = 0
         for l in listeners {
             if staffTopic { guard l.role == .staff else { continue } } else if let role = push.role, role != l.role.rawValue { continue }

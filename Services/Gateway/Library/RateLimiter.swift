@@ -1,4 +1,5 @@
 import Foundation
+import PosyAccess
 import Synchronization
 
 /// Token buckets per caller: `rate` requests per second on average, `burst` at once. A request
@@ -22,6 +23,10 @@ public final class RateLimiter: Sendable {
     }
 
     /// nil when the request may go ahead, else the seconds to wait before the next one would.
+    /// What one token's requests and frames are counted under: its role, subject and order scope
+    /// (a tracking link's rate is its own, not its customer's).
+    static func key(_ claims: TokenClaims) -> String { "\(claims.role.rawValue):\(claims.sub):\(claims.order ?? "")" }
+
     public func check(_ key: String) -> Double? {
         guard rate > 0 else { return nil }
         let now = clock()

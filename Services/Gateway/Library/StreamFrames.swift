@@ -17,74 +17,37 @@ import PosySchema
 /// Reply: `{"type":"reply","ref":…,"for":<type>,"ok":true,"data":{…}}` or
 /// `{"type":"reply","ref":…,"for":<type>,"ok":false,"error":{"code","message"}}`.
 enum StreamFrames {
-    struct Inbound: Decodable {
-        var type: String
-        var ref: String?
-        var conversationId: String?
-        var clientMsgId: String?
-        var kind: String?
-        var text: String?
-        var mediaId: String?
-        var durationMs: Int?
-        var waveform: [Int]?
-        var location: ChatLocation?
-        var seq: Int64?
-        var positions: [PositionFix]?
-        var callId: String?
-        var device: String?
-        var sdp: String?
-        var candidate: JSONValue?
-        var reason: String?
-    }
-
     static let maxFrame = 64 * 1024
 
     /// The reply to one client frame.
     static func handle(_ text: String, claims: TokenClaims, chat: ChatGateway) async -> String {
-        guard let frame = try? JSON.decode(Inbound.self, from: Data(text.utf8)) else {
+        let json = Data(text.utf8)
+        guard let head = try? JSONDecoder().decode(ClientFrame.Head.self, from: json) else {
             return reply(nil, for: "?", error: PosyError(.badRequest, "a frame is a JSON object with a type"))
         }
         do {
-            if let wait = chat.api.limiter.check("\(claims.role.rawValue):\(claims.sub):\(claims.order ?? "")") {
+            if let wait = chat.api.limiter.check(RateLimiter.key(claims)) {
                 throw PosyError(.rateLimited, "too many frames for this token; retry after \(Int(wait.rounded(.up))) s")
             }
-            return reply(frame.ref, for: frame.type, data: try await dispatch(frame, caller: Viewer.caller(claims), chat: chat))
+            let frame = try ClientFrame.read(json, type: head.type)
+            return reply(head.ref, for: head.type, data: try await dispatch(frame, caller: Viewer.caller(claims), chat: chat))
         } catch let e as PosyError {
-            return reply(frame.ref, for: frame.type, error: e)
+            return reply(head.ref, for: head.type, error: e)
         } catch {
-            return reply(frame.ref, for: frame.type, error: PosyError(.internal, "internal error"))
+            return reply(head.ref, for: head.type, error: PosyError(.internal, "internal error"))
         }
     }
 
-    static func dispatch(_ f: Inbound, caller: RPCCaller, chat: ChatGateway) async throws -> Data {
-        func conversation() throws -> String {
-            guard let id = f.conversationId, !id.isEmpty else { throw PosyError(.invalidField, "conversationId: required") }
-            return id
-        }
-        func seq() throws -> Int64 {
-            guard let s = f.seq else { throw PosyError(.invalidField, "seq: required") }
-            return s
-        }
-        switch f.type {
-        case StreamFrameType.messageSend:
-            let input = MessageInput(
-                clientMsgId: f.clientMsgId ?? "", kind: f.kind ?? "", text: f.text, mediaId: f.mediaId,
-                durationMs: f.durationMs, waveform: f.waveform, location: f.location)
-            return try await chat.send(caller, try conversation(), input)
-        case StreamFrameType.messageRead: return try await chat.ack(caller, try conversation(), read: try seq(), delivered: nil)
-        case StreamFrameType.messageDelivered: return try await chat.ack(caller, try conversation(), read: nil, delivered: try seq())
-        case StreamFrameType.messageRecall: return try await chat.recall(caller, try conversation(), seq: try seq())
-        case StreamFrameType.typing: return try await chat.typing(caller, try conversation())
-        case StreamFrameType.callSignal:
-            guard let kind = f.kind.flatMap(CallSignal.Kind.init(rawValue:)) else {
-                throw PosyError(.invalidField, "kind: one of \(CallSignal.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let signal = CallSignal(
-                callId: f.callId ?? "", kind: kind, device: f.device ?? "", sdp: f.sdp, candidate: f.candidate, reason: f.reason)
-            return try await chat.callSignal(caller, try conversation(), signal)
-        case StreamFrameType.locationBatch: return try await LocationAPI.ingest(chat.api, caller: caller, positions: f.positions ?? [])
-        case StreamFrameType.ping: return Data("{}".utf8)
-        default: throw PosyError(.badRequest, "unknown frame type '\(f.type.prefix(40))'")
+    static func dispatch(_ frame: ClientFrame, caller: RPCCaller, chat: ChatGateway) async throws -> Data {
+        switch frame {
+        case .send(let conversation, let input): try await chat.send(caller, conversation, input)
+        case .read(let conversation, let seq): try await chat.ack(caller, conversation, read: seq, delivered: nil)
+        case .delivered(let conversation, let seq): try await chat.ack(caller, conversation, read: nil, delivered: seq)
+        case .recall(let conversation, let seq): try await chat.recall(caller, conversation, seq: seq)
+        case .typing(let conversation): try await chat.typing(caller, conversation)
+        case .callSignal(let conversation, let signal): try await chat.callSignal(caller, conversation, signal)
+        case .locations(let positions): try await LocationAPI.ingest(chat.api, caller: caller, positions: positions)
+        case .ping: Data("{}".utf8)
         }
     }
 

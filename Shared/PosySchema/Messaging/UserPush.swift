@@ -34,7 +34,7 @@ public struct UserPush: Codable, Sendable, Equatable {
     }
 
     /// The topic of pushes to the staff of `shopId`.
-    public static func shopTopic(_ shopId: String) -> String { "shop.\(shopId)." }
+    public static func shopTopic(_ shopId: String) -> String { Topic.shop(shopId) }
 
     /// The push's bytes with `body` (JSON) at the end.
     public func encode(body: Data) -> Data {
