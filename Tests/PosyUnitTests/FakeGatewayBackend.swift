@@ -35,4 +35,8 @@ final class FakeGatewayBackend: GatewayBackend {
     }
 
     func liveInstances(of service: String) -> [String] { shards.filter { $0.hasPrefix(service) } }
+
+    func health() async -> HealthSummary { HealthSummary(status: "ok", version: "test", services: []) }
+
+    func stats() async -> [(String, StatsReport?)] { [] }
 }

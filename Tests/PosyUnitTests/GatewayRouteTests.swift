@@ -35,9 +35,11 @@ import Testing
         (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
     }
 
-    /// Every `/v1` route, its parameters filled in, as a client would call it.
+    /// Every `/v1` route the router serves, its parameters filled in, as a client would call it.
     static var apiRoutes: [(HTTPRequest.Method, String)] {
-        GatewayRoutes.all.subtracting(GatewayRoutes.signIn).filter { $0.contains(" /v1/") }.sorted().map { route in
+        let config = GatewayConfig(expect: [], publicURL: "https://posy.example")
+        let router = GatewayApp.apiRouter(backend: FakeGatewayBackend(), config: config, secret: secret)
+        return GatewayRoutes.served(by: router).subtracting(GatewayRoutes.signIn).filter { $0.contains(" /v1/") }.sorted().map { route in
             let parts = route.split(separator: " ")
             let path = parts[1].replacingOccurrences(of: #"\{[^}]+\}"#, with: "x1", options: .regularExpression)
             return (HTTPRequest.Method(rawValue: String(parts[0]))!, path)

@@ -14,32 +14,14 @@ public enum GatewayApp {
     /// The HTTP application and the stream hub that feeds its WebSocket connections; with TLS files,
     /// HTTPS (and the optional redirect listener). Throws when the TLS files cannot be used.
     public static func build(host: ServiceHost, config: GatewayConfig, secret: String) throws -> [any Service] {
-        let monitor = SuiteMonitor(host: host, expected: config.expect)
+        let monitor = MonitorCache(monitor: SuiteMonitor(host: host, expected: config.expect))
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         webSocketRouter.add(middleware: SecurityHeadersMiddleware())
-        let api = Self.api(backend: SuiteBackend(host: host), config: config, secret: secret)
-        let table = routes(api: api, secret: secret, logger: host.logger)
+        let api = Self.api(backend: SuiteBackend(host: host, monitor: monitor), config: config, secret: secret)
+        let router = routes(api: api, secret: secret, logger: host.logger)
         let hub = StreamHub(host: host, access: api.access)
         host.addHealthCheck("pushes") { hub.canary.check() }
         StreamAPI.register(webSocketRouter: webSocketRouter, api: api, hub: hub)
-        let cache = MonitorCache(monitor: monitor)
-        // Public: only whether the suite is up. Admins (and the ops listener) get every instance.
-        table.get("healthz") { request, context -> Response in
-            let detail = (try? api.verify(request))?.role == .admin
-            if !detail, let ip = context.channel.remoteAddress?.ipAddress, let wait = api.limiter.check("ip:\(ip)") {
-                throw RateLimited(retryAfter: wait)
-            }
-            return Self.health(await cache.summary(), detail: detail)
-        }
-        table.authenticated(by: api).get("metrics") { _, context -> Response in
-            guard context.claims.role == .admin else { throw PosyError(.forbidden, "metrics are for admins") }
-            return Self.metrics(await cache.allStats())
-        }
-        let router = table.router
-        let served = Set(table.routes)
-        precondition(
-            served.count == table.routes.count && served == GatewayRoutes.all,
-            "gateway routes differ from GatewayRoutes.all: \(served.symmetricDifference(GatewayRoutes.all).sorted())")
         // Frames up to the documented 64 KiB (a larger one closes with 1009, invalid UTF-8 with 1007);
         // idle keep-alive connections close after a minute; every first request head is judged by
         // RequestHeadGuard before the HTTP decoder sees it.
@@ -73,8 +55,8 @@ public enum GatewayApp {
             // The operator's own listener (loopback by default): health detail and metrics without a token.
             let ops = Router()
             ops.add(middleware: SecurityHeadersMiddleware())
-            ops.get("healthz") { _, _ in Self.health(await cache.summary(), detail: true) }
-            ops.get("metrics") { _, _ in Self.metrics(await cache.allStats()) }
+            ops.get("healthz") { _, _ in Self.health(await monitor.summary(), detail: true) }
+            ops.get("metrics") { _, _ in Self.metrics(await monitor.allStats()) }
             services.append(
                 Application(
                     router: ops,
@@ -92,29 +74,40 @@ public enum GatewayApp {
             limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst), access: AccessGuard(backend: backend))
     }
 
-    /// The public API's routes, one collection per area, on a router whose middleware answers
-    /// errors as JSON and 405 where a path is served with other methods; everything but `/healthz`,
-    /// `/metrics` (which need the suite's monitor) and the stream's upgrade.
-    static func routes(api: APIContext, secret: String, logger: Logger) -> RouteTable {
-        let table = RouteTable(router: Router(context: GatewayRequestContext.self))
-        table.add(middleware: SecurityHeadersMiddleware())
-        table.add(middleware: WebFilesMiddleware(files: WebFiles(config: api.config.web, logger: logger)))
-        table.add(middleware: JSONErrorMiddleware(logger: logger))
-        table.add(middleware: MethodNotAllowedMiddleware(routes: GatewayRoutes.all))
-        let authenticated = table.authenticated(by: api)
+    /// Every HTTP route but the stream's upgrade, one collection per area, on a router whose
+    /// middleware answers errors as JSON and 405 where a path is served with other methods.
+    static func routes(api: APIContext, secret: String, logger: Logger) -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: WebFilesMiddleware(files: WebFiles(config: api.config.web, logger: logger)))
+        router.add(middleware: JSONErrorMiddleware(logger: logger))
+        let authenticated = router.authenticated(by: api)
         OrdersAPI(api: api).addRoutes(to: authenticated)
-        MediaAPI(api: api, signer: URLSigner(secret: secret)).addRoutes(to: authenticated, public: table)
+        MediaAPI(api: api, signer: URLSigner(secret: secret)).addRoutes(to: authenticated, public: router)
         ReceiptsAPI(api: api).addRoutes(to: authenticated)
         ChatAPI(api: api).addRoutes(to: authenticated)
         LocationAPI(api: api).addRoutes(to: authenticated)
         NotifyAPI(api: api).addRoutes(to: authenticated)
         PeopleAPI(api: api).addRoutes(to: authenticated)
         CallsAPI(api: api).addRoutes(to: authenticated)
-        SessionAPI(api: api).addRoutes(to: table, authenticated: authenticated)
-        StreamAPI.addRoutes(to: table, api: api)
-        TrackingPage.register(on: table)
+        SessionAPI(api: api).addRoutes(to: router, authenticated: authenticated)
+        StreamAPI.addRoutes(to: router, api: api)
+        TrackingPage.register(on: router)
+        let backend = api.backend
+        // Public: only whether the suite is up. Admins (and the ops listener) get every instance.
+        router.get("healthz") { request, context -> Response in
+            let detail = (try? api.verify(request))?.role == .admin
+            if !detail, let ip = context.channel.remoteAddress?.ipAddress, let wait = api.limiter.check("ip:\(ip)") {
+                throw RateLimited(retryAfter: wait)
+            }
+            return Self.health(await backend.health(), detail: detail)
+        }
+        authenticated.get("metrics") { _, context -> Response in
+            guard context.claims.role == .admin else { throw PosyError(.forbidden, "metrics are for admins") }
+            return Self.metrics(await backend.stats())
+        }
         let config = api.config
-        table.get("openapi.yaml") { _, _ -> Response in
+        router.get("openapi.yaml") { _, _ -> Response in
             guard let spec = config.openAPISpec else {
                 throw PosyError(.notFound, "the OpenAPI file was not found (set POSY_OPENAPI)")
             }
@@ -122,14 +115,17 @@ public enum GatewayApp {
                 status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: spec)))
         }
-        return table
+        // Last, once every route is on the router: it acts only on "not found", which the router
+        // answers through all of its middleware whenever they were added.
+        router.add(middleware: MethodNotAllowedMiddleware(routes: GatewayRoutes.served(by: router)))
+        return router
     }
 
     /// The API's router over `backend`, for route tests in process (`app.test(.router)`).
     package static func apiRouter(
         backend: any GatewayBackend, config: GatewayConfig, secret: String, logger: Logger = Logger(label: "gateway.http")
     ) -> Router<GatewayRequestContext> {
-        routes(api: api(backend: backend, config: config, secret: secret), secret: secret, logger: logger).router
+        routes(api: api(backend: backend, config: config, secret: secret), secret: secret, logger: logger)
     }
 
     /// `/healthz`: 200 when every expected instance is ok, else 503; the body is `{"status"}` unless `detail`.

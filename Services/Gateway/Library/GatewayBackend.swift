@@ -2,9 +2,9 @@ import Foundation
 import PosyCore
 import PosySchema
 
-/// Where the gateway's routes reach the rest of the suite: RPC to the service that owns a call, and
-/// which instances of a service are alive. ``SuiteBackend`` is the suite's, over the bus and RPC;
-/// route tests give the routes their own (docs/architecture.md, "Gateway").
+/// Where the gateway's routes reach the rest of the suite: RPC to the service that owns a call,
+/// which instances of a service are alive, and the suite's health and stats. ``SuiteBackend`` is the
+/// suite's, over the bus and RPC; route tests give the routes their own (docs/architecture.md, "Gateway").
 package protocol GatewayBackend: Sendable {
     /// Sends `body` to `method` on the live `instance`; returns the reply's body. A domain failure
     /// is thrown as ``PosyError`` (`unavailable` when the instance is not alive).
@@ -12,6 +12,12 @@ package protocol GatewayBackend: Sendable {
 
     /// The instances of `service` alive now, by name (the messaging shards).
     func liveInstances(of service: String) -> [String]
+
+    /// Every expected instance's health (`/healthz`).
+    func health() async -> HealthSummary
+
+    /// Every instance's counters, `nil` for one that did not answer (`/metrics`).
+    func stats() async -> [(String, StatsReport?)]
 }
 
 extension GatewayBackend {

@@ -14,7 +14,7 @@ struct MediaAPI {
     let signer: URLSigner
 
     /// Uploads and links need a token; a read takes a token or a signed link, so it is public.
-    func addRoutes(to routes: RouterGroup<AuthenticatedContext>, public table: RouteTable) {
+    func addRoutes(to routes: RouterGroup<AuthenticatedContext>, public router: Router<GatewayRequestContext>) {
         let api = api
         let signer = signer
         routes.post("v1/media") { request, context -> Response in
@@ -35,7 +35,7 @@ struct MediaAPI {
                 return response
             }
         }
-        table.get("v1/media/{id}") { request, context in
+        router.get("v1/media/{id}") { request, context in
             let id = try context.parameters.require("id")
             let query = request.uri.queryParameters
             let caller: RPCCaller

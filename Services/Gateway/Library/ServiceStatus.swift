@@ -19,4 +19,10 @@ public struct HealthSummary: Codable, Sendable {
     public var status: String
     public var version: String
     public var services: [ServiceStatus]
+
+    package init(status: String, version: String, services: [ServiceStatus]) {
+        self.status = status
+        self.version = version
+        self.services = services
+    }
 }

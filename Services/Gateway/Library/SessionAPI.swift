@@ -35,15 +35,15 @@ struct SessionAPI {
 
     let api: APIContext
 
-    func addRoutes(to table: RouteTable, authenticated: RouterGroup<AuthenticatedContext>) {
+    func addRoutes(to router: Router<GatewayRequestContext>, authenticated: RouterGroup<AuthenticatedContext>) {
         let api = api
-        table.post("v1/session") { request, context -> Response in
+        router.post("v1/session") { request, context -> Response in
             try Self.limitByAddress(api, context)
             let input = try await request.decode(as: OpenInput.self, context: context)
             let grant = try await api.backend.call(PeopleRPC.openSession, PeopleRPC.CodeRequest(code: input.code))
             return try Self.reply(api, grant, cookie: input.cookie == true, status: .created)
         }
-        table.post("v1/session/refresh") { request, context -> Response in
+        router.post("v1/session/refresh") { request, context -> Response in
             try Self.limitByAddress(api, context)
             var credential = Self.cookie(request)
             if credential == nil, request.headers[.contentType] != nil {

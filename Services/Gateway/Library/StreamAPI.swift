@@ -29,8 +29,8 @@ enum StreamAPI {
     static let maxQueuedPushes = 10_000
 
     /// The HTTP side: a request that checks out but does not ask to upgrade gets 426.
-    static func addRoutes(to table: RouteTable, api: APIContext) {
-        table.get(RouterPath(path)) { request, _ -> Response in
+    static func addRoutes(to router: Router<GatewayRequestContext>, api: APIContext) {
+        router.get(RouterPath(path)) { request, _ -> Response in
             _ = try check(request, api: api)
             throw PosyError(.upgradeRequired, "GET /v1/stream is a WebSocket: ask to upgrade (Upgrade: websocket)")
         }

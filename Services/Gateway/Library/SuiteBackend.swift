@@ -1,10 +1,13 @@
 import Foundation
 import PosyCore
+import PosySchema
 
 /// The gateway's backend in a running suite: calls go to the instance's RPC endpoint found by its
-/// heartbeats, and an instance counts as alive within ``SuiteMonitor/heartbeatDeadline``.
+/// heartbeats, an instance counts as alive within ``SuiteMonitor/heartbeatDeadline``, and health
+/// and stats are asked of every instance through ``MonitorCache``.
 struct SuiteBackend: GatewayBackend {
     let host: ServiceHost
+    let monitor: MonitorCache
 
     func send(_ method: String, body: Data, to instance: String, timeout: Duration, retries: Int) async throws -> Data {
         try await host.call(
@@ -14,4 +17,8 @@ struct SuiteBackend: GatewayBackend {
     func liveInstances(of service: String) -> [String] {
         host.directory.alive(within: SuiteMonitor.heartbeatDeadline).filter { $0.heartbeat.service == service }.map(\.heartbeat.instance)
     }
+
+    func health() async -> HealthSummary { await monitor.summary() }
+
+    func stats() async -> [(String, StatsReport?)] { await monitor.allStats() }
 }

@@ -8,8 +8,8 @@ import Hummingbird
 /// answers it (with `no-store` and no `Referer`, so the token stays out of caches and other sites'
 /// logs); this route answers only when no web root is served.
 enum TrackingPage {
-    static func register(on table: RouteTable) {
-        table.get("t/{token}") { _, _ in
+    static func register(on router: Router<GatewayRequestContext>) {
+        router.get("t/{token}") { _, _ in
             var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
             headers[.cacheControl] = "no-store"
             headers[.init("Referrer-Policy")!] = "no-referrer"
