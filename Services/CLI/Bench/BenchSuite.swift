@@ -36,7 +36,11 @@ struct BenchSuite {
         let secret = UUID().uuidString
         // CURVE on, as in production: every process's key pair in <dir>/keys.
         try SuiteKeyring.create(directory: (dir as NSString).appendingPathComponent("keys"), identities: SuiteKeyring.suiteIdentities)
-        let ports = try (0..<(4 + services.count)).map { _ in try freePort() }
+        var ports: [Int] = []
+        while ports.count < 4 + services.count {
+            let port = try freePort()
+            if !ports.contains(port) { ports.append(port) }
+        }
         let (bus, busSub, http) = ("tcp://127.0.0.1:\(ports[0])", "tcp://127.0.0.1:\(ports[1])", ports[3])
         let common = ["--bus-pub", bus, "--bus-sub", busSub, "--data-dir", dir, "--log-level", "warning"]
         var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -141,18 +145,24 @@ struct BenchSuite {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 
-    /// A TCP port free right now (bound to port 0, then released).
+    /// A TCP port on 127.0.0.1 free right now, from 10000–19999: below the kernel's ephemeral
+    /// range (32768+), where a port released here could be taken by any outgoing connection before
+    /// the child binds it, and apart from the 20000s the integration tests hand out to their suites.
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in bind(fd, p, len) == 0 && getsockname(fd, p, &len) == 0 }
+        for _ in 0..<1_000 {
+            let port = Int.random(in: 10_000..<20_000)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { break }
+            defer { close(fd) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
+            if bound { return port }
         }
-        guard ok else { throw ValidationError("no free port") }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        throw ValidationError("no free port in 10000–19999")
     }
 }
