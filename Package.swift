@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "PosyCore",
             dependencies: [
-                "PosySchema", "PosyZMQ", "PosyStore", "CMalloc",
+                "PosySchema", "PosyAccess", "PosyZMQ", "PosyStore", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -186,7 +186,7 @@ let package = Package(
         .target(
             name: "PosyBench",
             dependencies: [
-                "PosyCLI", "PosyCore", "PosyAuth", "PosySchema", "PosyStore", "PosyZMQ",
+                "PosyCLI", "PosyCore", "PosyAuth", "PosyAccess", "PosySchema", "PosyStore", "PosyZMQ",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,3 +1,5 @@
+import PosySchema
+
 /// Who may read what (docs/protocol.md, "Who may read what"): the bus makes a subscription only
 /// within its subscriber's grant, and every service answers `events.replay` and `events.since` only
 /// with the events of topics the caller's grant covers. A grant is a list of ZeroMQ prefixes.
@@ -19,9 +21,9 @@ public enum EventReaders {
             LocationEvents.prefix, ReceiptsEvents.proofPrefix,
         ],
         ServiceName.gateway: [
-            "sys.", OrdersEvents.prefix, OrdersEvents.exceptionPrefix, EventSources.fleetPrefix, ReceiptsEvents.proofPrefix,
+            "sys.", OrdersEvents.prefix, OrdersEvents.exceptionPrefix, Topic.fleetPrefix, ReceiptsEvents.proofPrefix,
             LocationEvents.prefix,
-        ] + EventSources.pushPrefixes,
+        ] + Topic.pushPrefixes,
         ServiceName.cli: [""],
     ]
 
@@ -43,7 +45,7 @@ public enum EventReaders {
 
     /// Whether a subscription to `prefix` would take in pushes to people (`""`, `"t"`, `"to."`, `"to.u1."`).
     public static func takesInPushes(_ prefix: some Collection<UInt8>) -> Bool {
-        EventSources.pushPrefixes.contains { push in
+        Topic.pushPrefixes.contains { push in
             let p = Array(push.utf8)
             return p.starts(with: prefix) || prefix.starts(with: p)
         }

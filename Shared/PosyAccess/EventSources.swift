@@ -1,3 +1,5 @@
+import PosySchema
+
 /// Who may say what on the bus (docs/protocol.md, "Who may say what"). The bus checks every message
 /// against the identity its publisher's connection proved, and subscribers check again what they apply.
 public enum EventSources {
@@ -7,7 +9,7 @@ public enum EventSources {
         if topic == ReceiptsEvents.deliveryConfirmed.topic || topic == ReceiptsEvents.deliveryDisputed.topic {
             return ServiceName.receipts
         }
-        if topic.hasPrefix(OrdersEvents.prefix) || topic.hasPrefix(OrdersEvents.exceptionPrefix) || topic.hasPrefix(fleetPrefix) {
+        if topic.hasPrefix(OrdersEvents.prefix) || topic.hasPrefix(OrdersEvents.exceptionPrefix) || topic.hasPrefix(Topic.fleetPrefix) {
             return ServiceName.orders
         }
         if topic.hasPrefix(ReceiptsEvents.proofPrefix) { return ServiceName.receipts }
@@ -15,27 +17,19 @@ public enum EventSources {
         return nil
     }
 
-    static let fleetPrefix = "fleet."
-
-    /// Topics of pushes to people (`to.<user>.`, `shop.<shop>.`): chat, positions, notifications.
-    static let pushPrefixes = [Topic.userPrefix, Topic.shopPrefix]
-
     /// Whether a process proven to be `peer` may publish `event` on `topic`: its `src` is the peer's
     /// own name (``ServiceName/owns(_:_:)``); a push to people is ephemeral and of a type the peer
     /// sends (``pushSender(of:)``); otherwise the topic, if it belongs to a service, belongs to the
     /// peer, and a durable event's type is its topic.
     public static func mayPublish(_ peer: String, topic: String, _ event: Envelope) -> Bool {
         guard ServiceName.owns(peer, event.src) else { return false }
-        if isPush(topic) {
+        if Topic.isPush(topic) {
             guard !event.isDurable, pushSender(of: event.type) == peer else { return false }
             return event.type != PushType.canary || Topic.canaries(of: event.src).contains(topic)
         }
         if event.isDurable && event.type != topic { return false }
         return owner(of: topic).map { $0 == peer } ?? true
     }
-
-    /// Whether `topic` carries pushes to people.
-    public static func isPush(_ topic: String) -> Bool { pushPrefixes.contains { topic.hasPrefix($0) } }
 
     /// The identity that alone sends pushes of `type` (the frame type people's devices see): chat
     /// from messaging, positions from location, notifications from notify; nil for a type nobody sends.

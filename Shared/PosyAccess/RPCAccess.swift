@@ -1,4 +1,5 @@
 import Foundation
+import PosySchema
 
 /// How a server judges an RPC request (docs/protocol.md, "Who may call what"): against the grant
 /// its method was declared with (``RPC/grant``) and the identity the caller's connection proved —
@@ -36,19 +37,7 @@ public enum RPCAccess {
     /// has none (or is not a JSON object). Throws on a malformed caller or on two `caller` members,
     /// which readers could take differently.
     public static func caller(in body: Data) throws(SchemaError) -> RPCCaller? {
-        let range: Range<Int>?
-        do {
-            range = try body.withUnsafeBytes { raw in
-                var p = EnvelopeCodec.Parser(bytes: raw.bindMemory(to: UInt8.self))
-                return try p.member("caller")
-            }
-        } catch let e as SchemaError {
-            throw e
-        } catch {
-            throw SchemaError(.badRequest, "request body: \(error)")
-        }
-        guard let range else { return nil }
-        let slice = body.subdata(in: (body.startIndex + range.lowerBound)..<(body.startIndex + range.upperBound))
+        guard let slice = try JSON.member("caller", of: body) else { return nil }
         if slice.elementsEqual("null".utf8) { return nil }
         do {
             return try JSON.decode(RPCCaller.self, from: slice)

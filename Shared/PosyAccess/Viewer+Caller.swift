@@ -1,3 +1,4 @@
+import Foundation
 import PosySchema
 
 extension Viewer {
@@ -7,14 +8,28 @@ extension Viewer {
             self = .service(service)
             return
         }
-        guard let sub = caller.sub, !sub.isEmpty, let role = caller.role.flatMap(Role.init(rawValue:)) else {
+        guard let sub = caller.sub, !sub.isEmpty, let role = caller.role else {
             throw PosyError(.unauthorized, "the call names no caller")
         }
         self = .user(sub: sub, role: role, shop: caller.shop, order: caller.order)
     }
 
-    /// The RPC form of a verified token's claims.
-    public static func caller(_ claims: TokenClaims) -> RPCCaller {
-        RPCCaller(sub: claims.sub, role: claims.role.rawValue, shop: claims.shop, order: claims.order)
+    /// The form a call carries the viewer in.
+    public var caller: RPCCaller {
+        switch self {
+        case .user(let sub, let role, let shop, let order): RPCCaller(sub: sub, role: role, shop: shop, order: order)
+        case .service(let name): RPCCaller(service: name)
+        }
+    }
+
+    /// `body`, a request's JSON object, with the viewer as its `caller` member: what goes on the wire
+    /// (docs/protocol.md, "RPC"). The request types have no caller of their own.
+    public func request(_ body: Data) -> Data {
+        precondition(body.first == UInt8(ascii: "{") && body.last == UInt8(ascii: "}"), "an RPC request is a JSON object")
+        var out = Data(#"{"caller":"#.utf8)
+        out.append(JSON.encodeOrEmpty(caller))
+        if body.count > 2 { out.append(UInt8(ascii: ",")) }
+        out.append(body.dropFirst())
+        return out
     }
 }

@@ -1,3 +1,4 @@
+import PosyAccess
 import PosySchema
 import PosyZMQ
 

@@ -1,4 +1,5 @@
 import Foundation
+import PosyAccess
 import PosySchema
 import PosyZMQ
 import Synchronization
@@ -118,11 +119,13 @@ public final class RPCClient: Sendable {
         }
     }
 
-    /// Calls `method` with `request`; decodes its reply.
+    /// Calls `method` with `request`, made for `viewer` when the method acts for someone; decodes its reply.
     public func call<Request: Encodable & Sendable, Reply: Decodable & Sendable>(
-        _ method: RPC<Request, Reply>, _ request: Request, timeout: Duration = .seconds(2), retries: Int = 0
+        _ method: RPC<Request, Reply>, _ request: Request, as viewer: Viewer? = nil, timeout: Duration = .seconds(2),
+        retries: Int = 0
     ) async throws -> Reply {
-        let data = try await call(method.name, body: try JSON.encode(request), timeout: timeout, retries: retries)
+        let body = try JSON.encode(request)
+        let data = try await call(method.name, body: viewer.map { $0.request(body) } ?? body, timeout: timeout, retries: retries)
         return try Self.decode(method, data)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PosyAccess
 import PosySchema
 import PosyStore
 import PosyZMQ
@@ -47,11 +48,25 @@ public final class RPCServer: Sendable {
         handlers.withLock { $0[method] = (handler, grant, false) }
     }
 
-    /// Registers `method`: the body decodes as its request, the result encodes as its reply.
+    /// Registers `method` for a handler that needs nobody behind the call: the body decodes as its
+    /// request, the result encodes as its reply.
     public func register<Request: Decodable & Sendable, Reply: Encodable & Sendable>(
         _ method: RPC<Request, Reply>, _ handler: @escaping @Sendable (Request) async throws -> Reply
     ) {
         register(name: method.name, grant: method.grant) { request in try JSON.encode(try await handler(request.decode(Request.self))) }
+    }
+
+    /// Registers `method` for a handler that acts for someone: it gets the request and the
+    /// ``Viewer`` the call is made for, read from its `caller` and already judged against the grant
+    /// and the connection's proven identity (docs/protocol.md, "Who may call what"). A call that
+    /// names nobody is refused `unauthorized` before the handler runs.
+    public func register<Request: Decodable & Sendable, Reply: Encodable & Sendable>(
+        _ method: RPC<Request, Reply>, _ handler: @escaping @Sendable (Request, Viewer) async throws -> Reply
+    ) {
+        register(name: method.name, grant: method.grant) { request in
+            let viewer = try request.viewer()
+            return try JSON.encode(try await handler(request.decode(Request.self), viewer))
+        }
     }
 
     /// Registers `method` with a handler that returns its reply already encoded (JSON bytes it has at
@@ -62,8 +77,19 @@ public final class RPCServer: Sendable {
         register(name: method.name, grant: method.grant) { request in try await handler(request.decode(Request.self)) }
     }
 
+    /// Registers `method` for a handler that acts for someone (its ``Viewer``) and returns its reply
+    /// already encoded.
+    public func register<Request: Decodable & Sendable, Reply: Sendable>(
+        _ method: RPC<Request, Reply>, encoded handler: @escaping @Sendable (Request, Viewer) async throws -> Data
+    ) {
+        register(name: method.name, grant: method.grant) { request in
+            let viewer = try request.viewer()
+            return try await handler(request.decode(Request.self), viewer)
+        }
+    }
+
     /// Registers `method` with a handler that also gets the identity the caller's connection proved
-    /// (empty without CURVE), for a method whose answer depends on who asks, and an encoded reply.
+    /// (empty without CURVE), for a method whose answer depends on which process asks, and an encoded reply.
     public func register<Request: Decodable & Sendable, Reply: Sendable>(
         _ method: RPC<Request, Reply>, encodedForPeer handler: @escaping @Sendable (Request, String) async throws -> Data
     ) {
@@ -104,15 +130,9 @@ public final class RPCServer: Sendable {
 
     /// Why `peer` may not make this request (``RPCAccess``), judged on the method's grant, the
     /// identity its connection proved and the `caller` the body names.
-    func refusal(method: String, grant: RPCGrant, peer: String, body: Data?) -> PosyError? {
+    func refusal(method: String, grant: RPCGrant, peer: String, caller: RPCCaller?) -> PosyError? {
         // Under CURVE every connection is named by the ZAP handler; an unnamed one proves nothing.
         guard !peer.isEmpty else { return PosyError(.callerNotPermitted, "the connection proved no identity") }
-        let caller: RPCCaller?
-        do {
-            caller = try body.flatMap { body throws(SchemaError) in try RPCAccess.caller(in: body) }
-        } catch {
-            return PosyError(.badRequest, "body of \(method): \(error.message)")
-        }
         return RPCAccess.check(grant, method: method, peer: peer, caller: caller)
     }
 
@@ -156,7 +176,16 @@ public final class RPCServer: Sendable {
             replyError(identity, requestId, PosyError(.unknownMethod, "unknown method '\(shown)'"))
             return
         }
-        if authorises, let refusal = refusal(method: method, grant: grant, peer: peer, body: raw ? nil : body) {
+        // The caller is read once, here: the grant is judged on it and the handler gets it.
+        let caller: RPCCaller?
+        do {
+            caller = raw ? nil : try RPCAccess.caller(in: body)
+        } catch {
+            metrics.increment("rpc_errors.\(method)")
+            replyError(identity, requestId, PosyError(.badRequest, "body of \(method): \(error.message)"))
+            return
+        }
+        if authorises, let refusal = refusal(method: method, grant: grant, peer: peer, caller: caller) {
             let count = metrics.increment("rpc_refused")
             metrics.increment("rpc_refused.\(method)")
             if Metrics.worthLogging(count) {
@@ -170,7 +199,7 @@ public final class RPCServer: Sendable {
         metrics.increment("rpc_requests.\(method)")
         let start = ContinuousClock.now
         do {
-            let result = try await handler(RPCRequest(method: method, body: body, peer: peer))
+            let result = try await handler(RPCRequest(method: method, body: body, peer: peer, caller: caller))
             reply(identity, requestId, RPCStatus.ok, result)
         } catch let e as PosyError {
             metrics.increment("rpc_errors.\(method)")

@@ -1,4 +1,5 @@
 import Foundation
+import PosyAccess
 import PosySchema
 
 extension ServiceHost {
@@ -27,22 +28,25 @@ extension ServiceHost {
         return try await client.call(method, body: body, timeout: timeout, retries: retries)
     }
 
-    /// Calls `method` on `instance` (default: the method's service) with `request`; decodes the reply.
+    /// Calls `method` on `instance` (default: the method's service) with `request`, made for `viewer`
+    /// (a person passed on, or this service as itself) when the method acts for someone; decodes the reply.
     public func call<Request: Encodable & Sendable, Reply: Decodable & Sendable>(
-        _ method: RPC<Request, Reply>, _ request: Request, on instance: String? = nil, timeout: Duration = .seconds(5),
-        retries: Int = 0
+        _ method: RPC<Request, Reply>, _ request: Request, as viewer: Viewer? = nil, on instance: String? = nil,
+        timeout: Duration = .seconds(5), retries: Int = 0
     ) async throws -> Reply {
-        try RPCClient.decode(method, try await callData(method, request, on: instance, timeout: timeout, retries: retries))
+        try RPCClient.decode(method, try await callData(method, request, as: viewer, on: instance, timeout: timeout, retries: retries))
     }
 
-    /// Calls `method` with `request`; returns the reply's body as it came (JSON to forward, or raw bytes).
+    /// Calls `method` with `request` for `viewer`; returns the reply's body as it came (JSON to
+    /// forward, or raw bytes).
     public func callData<Request: Encodable & Sendable, Reply: Sendable>(
-        _ method: RPC<Request, Reply>, _ request: Request, on instance: String? = nil, timeout: Duration = .seconds(5),
-        retries: Int = 0, freshness: Double = 3.5
+        _ method: RPC<Request, Reply>, _ request: Request, as viewer: Viewer? = nil, on instance: String? = nil,
+        timeout: Duration = .seconds(5), retries: Int = 0, freshness: Double = 3.5
     ) async throws -> Data {
-        try await call(
-            Self.instance(method, instance), method.name, body: JSON.encode(request), timeout: timeout, retries: retries,
-            freshness: freshness)
+        let body = try JSON.encode(request)
+        return try await call(
+            Self.instance(method, instance), method.name, body: viewer.map { $0.request(body) } ?? body, timeout: timeout,
+            retries: retries, freshness: freshness)
     }
 
     /// Calls a method whose request is not JSON with `body`.

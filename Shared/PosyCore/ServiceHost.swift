@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PosyAccess
 import PosySchema
 import PosyStore
 import PosyZMQ

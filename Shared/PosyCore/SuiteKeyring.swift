@@ -1,4 +1,5 @@
 import Foundation
+import PosyAccess
 import PosySchema
 import PosyZMQ
 

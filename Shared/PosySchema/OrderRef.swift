@@ -1,10 +1,8 @@
 /// An RPC request naming one order and who asks (`{caller, orderId}`): the evidence bundle and
 /// proofs of posy-receipts, tracking and the route of posy-location.
 public struct OrderRef: Codable, Sendable {
-    public var caller: RPCCaller
     public var orderId: String
-    public init(caller: RPCCaller, orderId: String) {
-        self.caller = caller
+    public init(orderId: String) {
         self.orderId = orderId
     }
 }

@@ -21,11 +21,6 @@ public struct RPC<Request: Sendable, Reply: Sendable>: Sendable, Hashable, Custo
     }
 
     public var description: String { name }
-
-    /// Why `peer` may not call this method for `caller`, or nil when it may (``RPCAccess``).
-    public func refusal(peer: String, caller: RPCCaller?) -> PosyError? {
-        RPCAccess.check(grant, method: name, peer: peer, caller: caller)
-    }
 }
 
 /// The instance names an ``RPC`` value carries besides a service's own.

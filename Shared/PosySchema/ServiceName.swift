@@ -1,5 +1,5 @@
 /// The services' names: each one's `service` in heartbeats and its instance name (messaging's
-/// instances are `messaging-<shard>`), the `service` of an ``RPCCaller`` a service calls as, and
+/// instances are `messaging-<shard>`), the `service` of the `caller` a service calls as, and
 /// the `src` of what it publishes (docs/architecture.md, "Processes"). A service's name is also the
 /// identity its CURVE key proves (docs/protocol.md, "Security").
 public enum ServiceName {

@@ -1,10 +1,8 @@
 /// An RPC request naming one shop and who asks (`{caller, shopId}`): its couriers from posy-orders,
 /// their live positions from posy-location.
 public struct ShopRef: Codable, Sendable {
-    public var caller: RPCCaller
     public var shopId: String
-    public init(caller: RPCCaller, shopId: String) {
-        self.caller = caller
+    public init(shopId: String) {
         self.shopId = shopId
     }
 }

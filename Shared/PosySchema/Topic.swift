@@ -7,6 +7,8 @@ public enum Topic {
     /// Durable acknowledgement of a probe: ``ProbeAck``.
     public static let probeAck = "sys.probe.ack"
 
+    /// Every fleet topic: shops, couriers, access that ended.
+    public static let fleetPrefix = "fleet."
     /// Durable: a shop was created (``Shop``); posy-location keeps where it is.
     public static let fleetShop = "fleet.shop"
     /// Durable: a courier was created or went on or off duty (``Courier``).
@@ -23,6 +25,11 @@ public enum Topic {
     /// The prefix of pushes to one person (``user(_:)``) and of pushes to a shop's staff (``shop(_:)``).
     public static let userPrefix = "to."
     public static let shopPrefix = "shop."
+    /// Topics of pushes to people: chat, positions, notifications.
+    public static let pushPrefixes = [userPrefix, shopPrefix]
+
+    /// Whether `topic` carries pushes to people.
+    public static func isPush(_ topic: String) -> Bool { pushPrefixes.contains { topic.hasPrefix($0) } }
 
     /// The topic of pushes directed at one user. Ends with a dot so that `u1` never matches `u12`.
     public static func user(_ userId: String) -> String { userPrefix + userId + "." }

@@ -1,4 +1,5 @@
 import Foundation
+import PosyAccess
 import PosyAuth
 import PosyCore
 import PosySchema
@@ -108,19 +109,19 @@ extension Integration {
             // the same staff member) the same key twice is the same order, another body with it 409.
             let newOrder = try JSONDecoder().decode(NewOrder.self, from: orderJSON)
             let ordersRPC = "tcp://127.0.0.1:\(suite.rpcBase)"
-            let caller = RPCCaller(sub: "st1", role: "staff", shop: "s1")
+            let staffMember = Viewer.user(sub: "st1", role: .staff, shop: "s1", order: nil)
             let (first, again, other) = try await RPCClient.withClient(
                 ordersRPC, curve: try suite.curve(to: ServiceName.orders, as: ServiceName.gateway)
             ) {
                 client in
-                let request = OrdersRPC.CreateRequest(caller: caller, order: newOrder, idempotencyKey: "rpc-key-1")
-                let first = try await client.call(OrdersRPC.create, request)
-                let again = try await client.call(OrdersRPC.create, request)
+                let request = OrdersRPC.CreateRequest(order: newOrder, idempotencyKey: "rpc-key-1")
+                let first = try await client.call(OrdersRPC.create, request, as: staffMember)
+                let again = try await client.call(OrdersRPC.create, request, as: staffMember)
                 var changed = newOrder
                 changed.notes = "another order"
                 let other: ErrorCode?
                 do {
-                    _ = try await client.call(OrdersRPC.create, .init(caller: caller, order: changed, idempotencyKey: "rpc-key-1"))
+                    _ = try await client.call(OrdersRPC.create, .init(order: changed, idempotencyKey: "rpc-key-1"), as: staffMember)
                     other = nil
                 } catch let e as PosyError {
                     other = e.code

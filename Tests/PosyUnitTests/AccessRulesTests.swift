@@ -1,4 +1,5 @@
 import Foundation
+import PosyAccess
 import PosyCore
 import PosySchema
 import Testing
@@ -6,7 +7,7 @@ import Testing
 /// The suite's rules of who may call what and who may say what (docs/protocol.md, "Who may call
 /// what", "Who may say what"), judged on identities as the RPC servers and the bus see them.
 @Suite struct AccessRulesTests {
-    let admin = RPCCaller(sub: "intruder", role: "admin")
+    let admin = RPCCaller(sub: "intruder", role: .admin)
 
     @Test func onlyTheGatewayCallsForAPersonUnlessAServiceIsNamedForTheMethod() {
         #expect(OrdersRPC.list.refusal(peer: ServiceName.gateway, caller: admin) == nil)
@@ -52,7 +53,7 @@ import Testing
 
     @Test func theCallerIsReadFromTheBodyWithoutDecodingTheRest() throws {
         let body = Data(#"{"id":"o1","caller":{"sub":"u1","role":"staff","shop":"s1"},"more":[1,{"caller":{"role":"admin"}}]}"#.utf8)
-        #expect(try RPCAccess.caller(in: body) == RPCCaller(sub: "u1", role: "staff", shop: "s1"))
+        #expect(try RPCAccess.caller(in: body) == RPCCaller(sub: "u1", role: .staff, shop: "s1"))
         #expect(try RPCAccess.caller(in: Data(#"{"id":"o1"}"#.utf8)) == nil)
         #expect(try RPCAccess.caller(in: Data()) == nil)
         // Two callers could be read differently by two readers: refused.

@@ -94,8 +94,8 @@ import Testing
                     conversationId: "m1-\(id)", actor: "staff:st1", at: o.updatedAt, detail: nil, order: o))
         }
 
-        static func caller(_ sub: String, _ role: Role, shop: String? = "s1") -> RPCCaller {
-            RPCCaller(sub: sub, role: role.rawValue, shop: role == .customer ? nil : shop)
+        static func caller(_ sub: String, _ role: Role, shop: String? = "s1") -> Viewer {
+            .user(sub: sub, role: role, shop: role == .customer ? nil : shop, order: nil)
         }
 
         static func fix(_ lat: Double, _ lon: Double, at: Date, accuracy: Double = 5) -> PositionFix {
@@ -104,7 +104,7 @@ import Testing
 
         @discardableResult
         func send(_ fixes: [PositionFix], as courier: String = "k1") async throws -> IngestReply {
-            try await service.ingest(.init(caller: Self.caller(courier, .courier), positions: fixes))
+            try await service.ingest(.init(positions: fixes), for: Self.caller(courier, .courier))
         }
 
         /// Sends one fix at the station's time, `metres` north of the shop.
@@ -156,7 +156,7 @@ import Testing
         try await s.courier("k2", onDuty: false)
         await Self.expectCode(.offDuty) { try await s.send([good], as: "k2") }
         await Self.expectCode(.forbidden) {
-            _ = try await s.service.ingest(.init(caller: Station.caller("st1", .staff), positions: [good]))
+            _ = try await s.service.ingest(.init(positions: [good]), for: Station.caller("st1", .staff))
         }
         await Self.expectCode(.tooLarge) { try await s.send(Array(repeating: good, count: 10_001)) }
         await Self.expectCode(.invalidField) { try await s.send([]) }
@@ -230,7 +230,7 @@ import Testing
         try await s.send(
             (1...10).map { Station.fix(Self.shop.lat + Double($0) * 0.0005, Self.shop.lon, at: start.addingTimeInterval(Double($0) * 50)) })
         try await s.at(north: 600)
-        let track = try await s.service.track(.init(caller: Station.caller("st1", .staff), orderId: "o1"))
+        let track = try await s.service.track(.init(orderId: "o1"), for: Station.caller("st1", .staff))
         let late = track.points.filter { $0.late == true }
         #expect(
             late.count == 10 && !track.points.contains { $0.at == forged.at }, "\(track.points.map { ($0.at, $0.receivedAt, $0.late) })")
@@ -301,7 +301,7 @@ import Testing
         s.wait(5)
         try await s.at(north: 2_000 - 200)
         #expect(s.pushes("order.position", to: "to.c1.").count == before)
-        let track = try await s.service.track(.init(caller: Station.caller("st1", .staff), orderId: "o1"))
+        let track = try await s.service.track(.init(orderId: "o1"), for: Station.caller("st1", .staff))
         #expect(track.points.count > 80 && track.distanceMeters > 1_900, "\(track.points.count) \(track.distanceMeters)")
         #expect(track.until != nil)
     }
@@ -391,38 +391,38 @@ import Testing
         try await s.at(north: 10)
         let customer = Station.caller("c1", .customer)
         // Before departure the customer gets nothing; staff and the courier do.
-        await Self.expectCode(.notFound) { _ = try await s.service.tracking(.init(caller: customer, orderId: "o1")) }
-        #expect(try await s.service.tracking(.init(caller: Station.caller("st1", .staff), orderId: "o1")).position != nil)
-        #expect(try await s.service.tracking(.init(caller: Station.caller("k1", .courier), orderId: "o1")).position != nil)
+        await Self.expectCode(.notFound) { _ = try await s.service.tracking(.init(orderId: "o1"), for: customer) }
+        #expect(try await s.service.tracking(.init(orderId: "o1"), for: Station.caller("st1", .staff)).position != nil)
+        #expect(try await s.service.tracking(.init(orderId: "o1"), for: Station.caller("k1", .courier)).position != nil)
         s.wait(30)
         try await s.order(.outForDelivery)
         // Right after departure, before any newer fix: the customer sees the order, not where the
         // courier was before leaving (at the shop, on the way to it).
-        let justLeft = try await s.service.tracking(.init(caller: customer, orderId: "o1"))
+        let justLeft = try await s.service.tracking(.init(orderId: "o1"), for: customer)
         #expect(justLeft.position == nil && justLeft.state == .outForDelivery, "\(justLeft)")
         s.wait(60)
         try await s.at(north: 300)
-        let view = try await s.service.tracking(.init(caller: customer, orderId: "o1"))
+        let view = try await s.service.tracking(.init(orderId: "o1"), for: customer)
         #expect(abs((view.position?.lat ?? 0) - (Self.shop.lat + 300 / 111_195)) < 1e-9 && view.eta != nil, "\(view)")
         #expect((view.distanceMeters ?? 0) > 1_600 && view.position?.courierId == nil, "\(view)")
         // Another customer, an unrelated courier, staff of another shop: nothing.
         for other in [Station.caller("c2", .customer), Station.caller("k2", .courier), Station.caller("st9", .staff, shop: "s2")] {
-            await Self.expectCode(.notFound) { _ = try await s.service.tracking(.init(caller: other, orderId: "o1")) }
+            await Self.expectCode(.notFound) { _ = try await s.service.tracking(.init(orderId: "o1"), for: other) }
         }
-        await Self.expectCode(.notFound) { _ = try await s.service.track(.init(caller: customer, orderId: "o1")) }
-        await Self.expectCode(.notFound) { _ = try await s.service.live(.init(caller: Station.caller("k1", .courier), shopId: "s1")) }
+        await Self.expectCode(.notFound) { _ = try await s.service.track(.init(orderId: "o1"), for: customer) }
+        await Self.expectCode(.notFound) { _ = try await s.service.live(.init(shopId: "s1"), for: Station.caller("k1", .courier)) }
         // The live map: on-duty couriers with a position; off duty they vanish and get no pushes.
-        #expect(try await s.service.live(.init(caller: Station.caller("st1", .staff), shopId: "s1")).map(\.courierId) == ["k1"])
+        #expect(try await s.service.live(.init(shopId: "s1"), for: Station.caller("st1", .staff)).map(\.courierId) == ["k1"])
         try await s.courier("k1", onDuty: false)
-        #expect(try await s.service.live(.init(caller: Station.caller("st1", .staff), shopId: "s1")).isEmpty)
+        #expect(try await s.service.live(.init(shopId: "s1"), for: Station.caller("st1", .staff)).isEmpty)
         #expect(s.pushes("courier.offDuty", to: "shop.s1.").count == 1)
         await Self.expectCode(.offDuty) { try await s.at(north: 320) }
-        let staffView = try await s.service.tracking(.init(caller: Station.caller("st1", .staff), orderId: "o1"))
+        let staffView = try await s.service.tracking(.init(orderId: "o1"), for: Station.caller("st1", .staff))
         #expect(staffView.position == nil, "an off-duty courier's position is nobody's to see")
         // After delivery the customer gets nothing again.
         try await s.courier("k1", onDuty: true)
         try await s.order(.delivered)
-        await Self.expectCode(.notFound) { _ = try await s.service.tracking(.init(caller: customer, orderId: "o1")) }
+        await Self.expectCode(.notFound) { _ = try await s.service.tracking(.init(orderId: "o1"), for: customer) }
     }
 
     @Test func eachShopLearnsHowItsDeliveriesCompareToPredictions() async throws {
@@ -433,7 +433,7 @@ import Testing
             try await s.order(.outForDelivery, id: id)
             try await s.at(north: 300)
             let predicted = try #require(
-                try await s.service.tracking(.init(caller: Station.caller("st1", .staff), orderId: id)).eta?.seconds)
+                try await s.service.tracking(.init(orderId: id), for: Station.caller("st1", .staff)).eta?.seconds)
             s.wait(predicted * 2)
             try await s.order(.delivered, id: id)
         }
@@ -442,7 +442,7 @@ import Testing
         try await s.order(.outForDelivery, id: "o4")
         s.wait(1)
         try await s.at(north: 301)
-        let eta = try #require(try await s.service.tracking(.init(caller: Station.caller("st1", .staff), orderId: "o4")).eta)
+        let eta = try #require(try await s.service.tracking(.init(orderId: "o4"), for: Station.caller("st1", .staff)).eta)
         // (travel × 2) + hand-over, against travel + hand-over uncorrected.
         let travel = (2_000 - 301) * 1.3 / (15 / 3.6)
         #expect(abs(eta.seconds - (travel * 2 + 180)) < 5, "\(eta.seconds)")

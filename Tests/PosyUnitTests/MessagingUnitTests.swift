@@ -54,17 +54,17 @@ import Testing
             try await store.write { db in try self.service.applyOrderEvent(db, e) }
         }
 
-        static func caller(_ sub: String, _ role: Role, shop: String? = nil) -> RPCCaller {
-            RPCCaller(sub: sub, role: role.rawValue, shop: shop)
+        static func caller(_ sub: String, _ role: Role, shop: String? = nil) -> Viewer {
+            .user(sub: sub, role: role, shop: shop, order: nil)
         }
 
-        func say(_ who: RPCCaller, _ text: String, id: String = UUID().uuidString) async throws -> MessagingRPC.SendResult {
+        func say(_ who: Viewer, _ text: String, id: String = UUID().uuidString) async throws -> MessagingRPC.SendResult {
             try await service.send(
-                .init(caller: who, conversationId: "m1-o1", message: MessageInput(clientMsgId: id, kind: "text", text: text)))
+                .init(conversationId: "m1-o1", message: MessageInput(clientMsgId: id, kind: "text", text: text)), for: who)
         }
 
-        func unread(_ who: RPCCaller) async throws -> Int {
-            try await service.conversation(.init(caller: who, conversationId: "m1-o1")).unread
+        func unread(_ who: Viewer) async throws -> Int {
+            try await service.conversation(.init(conversationId: "m1-o1"), for: who).unread
         }
     }
 
@@ -94,33 +94,33 @@ import Testing
         #expect(try await shard.unread(Self.customer) == 1)
 
         // Reads: forwards only, recomputed exactly.
-        let r = try await shard.service.ack(.init(caller: Self.customer, conversationId: "m1-o1", read: 5))
+        let r = try await shard.service.ack(.init(conversationId: "m1-o1", read: 5), for: Self.customer)
         #expect(r.unread == 0 && r.readSeq == 5 && r.deliveredSeq == 5)
-        let back = try await shard.service.ack(.init(caller: Self.customer, conversationId: "m1-o1", read: 1))
+        let back = try await shard.service.ack(.init(conversationId: "m1-o1", read: 1), for: Self.customer)
         #expect(back.readSeq == 5 && back.unread == 0)
         await #expect(throws: PosyError.self) {
-            try await shard.service.ack(.init(caller: Self.customer, conversationId: "m1-o1", read: 6))
+            try await shard.service.ack(.init(conversationId: "m1-o1", read: 6), for: Self.customer)
         }
         // A recall takes the message off unread counts of those who had not read it, and never below 0.
         let oops = try await shard.say(Self.courier, "wrong chat")
         #expect(try await shard.unread(Self.customer) == 1)
-        _ = try await shard.service.recall(.init(caller: Self.courier, conversationId: "m1-o1", seq: oops.message.seq))
+        _ = try await shard.service.recall(.init(conversationId: "m1-o1", seq: oops.message.seq), for: Self.courier)
         #expect(try await shard.unread(Self.customer) == 0)
-        _ = try await shard.service.recall(.init(caller: Self.courier, conversationId: "m1-o1", seq: oops.message.seq))
+        _ = try await shard.service.recall(.init(conversationId: "m1-o1", seq: oops.message.seq), for: Self.courier)
         #expect(try await shard.unread(Self.customer) == 0)
         // Too late to recall after the window.
         let late = try await shard.say(Self.customer, "late")
         shard.now.withLock { $0 += 121 }
         let error = await #expect(throws: PosyError.self) {
-            try await shard.service.recall(.init(caller: Self.customer, conversationId: "m1-o1", seq: late.message.seq))
+            try await shard.service.recall(.init(conversationId: "m1-o1", seq: late.message.seq), for: Self.customer)
         }
         #expect(error?.code == .conflict)
         // A card after the last read counts for nobody; a read recomputes without the cards too.
         let before = try await shard.unread(Self.staff)
         try await shard.order(.pickedUp, courier: "k1")
         #expect(try await shard.unread(Self.staff) == before && before > 0)
-        let last = try await shard.service.conversation(.init(caller: Self.staff, conversationId: "m1-o1")).lastSeq
-        #expect(try await shard.service.ack(.init(caller: Self.staff, conversationId: "m1-o1", read: last - 1)).unread == 0)
+        let last = try await shard.service.conversation(.init(conversationId: "m1-o1"), for: Self.staff).lastSeq
+        #expect(try await shard.service.ack(.init(conversationId: "m1-o1", read: last - 1), for: Self.staff).unread == 0)
     }
 
     @Test func courierRangeReassignmentAndReadOnly() async throws {
@@ -130,31 +130,31 @@ import Testing
         try await shard.order(.confirmed)
         try await shard.order(.assigned, courier: "k1")
         try await shard.order(.accepted, courier: "k1")
-        let page = try await shard.service.list(.init(caller: Self.courier, conversationId: "m1-o1"))
+        let page = try await shard.service.list(.init(conversationId: "m1-o1"), for: Self.courier)
         #expect(page.messages.map(\.seq) == [4], "the courier sees from joining on: \(page.messages.map(\.seq))")
         let strangers = [
             Self.otherCourier, Shard.caller("c2", .customer), Shard.caller("st9", .staff, shop: "s2"),
-            RPCCaller(sub: "c1", role: "customer", order: "o9"),
+            Viewer.user(sub: "c1", role: .customer, shop: nil, order: "o9"),
         ]
         for who in strangers {
             let e = await #expect(throws: PosyError.self) {
-                try await shard.service.conversation(.init(caller: who, conversationId: "m1-o1"))
+                try await shard.service.conversation(.init(conversationId: "m1-o1"), for: who)
             }
             #expect(e?.code == .notFound)
         }
         // Reassigned: k1 is out (404), k2 is in only after accepting.
         try await shard.order(.assigned, courier: "k2")
         let gone = await #expect(throws: PosyError.self) {
-            try await shard.service.list(.init(caller: Self.courier, conversationId: "m1-o1"))
+            try await shard.service.list(.init(conversationId: "m1-o1"), for: Self.courier)
         }
         #expect(gone?.code == .notFound)
         try await shard.order(.accepted, courier: "k2")
-        #expect(try await shard.service.conversation(.init(caller: Self.otherCourier, conversationId: "m1-o1")).canSend)
+        #expect(try await shard.service.conversation(.init(conversationId: "m1-o1"), for: Self.otherCourier).canSend)
         // Delivered: the courier reads what was there and nothing newer, and may not send.
         for s in [OrderState.pickedUp, .outForDelivery, .delivered] { try await shard.order(s, courier: "k2") }
-        let last = try await shard.service.conversation(.init(caller: Self.otherCourier, conversationId: "m1-o1")).lastSeq
+        let last = try await shard.service.conversation(.init(conversationId: "m1-o1"), for: Self.otherCourier).lastSeq
         _ = try await shard.say(Self.customer, "thank you!")
-        let view = try await shard.service.conversation(.init(caller: Self.otherCourier, conversationId: "m1-o1"))
+        let view = try await shard.service.conversation(.init(conversationId: "m1-o1"), for: Self.otherCourier)
         #expect(view.lastSeq == last && !view.canSend)
         let refused = await #expect(throws: PosyError.self) { try await shard.say(Self.otherCourier, "bye") }
         #expect(refused?.code == .readOnly)
@@ -164,7 +164,7 @@ import Testing
         shard.now.withLock { $0 += 24 * 3600 + 1 }
         let closed = await #expect(throws: PosyError.self) { try await shard.say(Self.customer, "hello?") }
         #expect(closed?.code == .readOnly)
-        #expect(try await shard.service.list(.init(caller: Self.customer, conversationId: "m1-o1")).messages.count > 5)
+        #expect(try await shard.service.list(.init(conversationId: "m1-o1"), for: Self.customer).messages.count > 5)
     }
 
     @Test func sendValidation() throws {

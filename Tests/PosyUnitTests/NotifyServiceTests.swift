@@ -92,12 +92,12 @@ import Testing
             try await apply("delivery.delayRisk", a, src: "location")
         }
 
-        static func caller(_ sub: String, _ role: Role, shop: String? = nil) -> RPCCaller {
-            Viewer.caller(TokenClaims(sub: sub, role: role, shop: shop, iat: 0, exp: Int64.max))
+        static func caller(_ sub: String, _ role: Role, shop: String? = nil) -> Viewer {
+            Viewer(TokenClaims(sub: sub, role: role, shop: shop, iat: 0, exp: Int64.max))
         }
 
         func inbox(_ sub: String, _ role: Role, shop: String? = nil) async throws -> InboxPage {
-            try await service.inbox(NotifyRPC.InboxRequest(caller: Self.caller(sub, role, shop: shop), limit: 200))
+            try await service.inbox(NotifyRPC.InboxRequest(limit: 200), for: Self.caller(sub, role, shop: shop))
         }
 
         func templates(_ sub: String, _ role: Role, shop: String? = nil) async throws -> [String] {
@@ -179,9 +179,7 @@ import Testing
     @Test func eachPartyHearsTheirPartOnceInTheirLanguage() async throws {
         let s = try await Station()
         _ = try await s.service.preferences(
-            NotifyRPC.PreferencesRequest(
-                caller: Station.caller("c1", .customer),
-                set: NotifyPreferences(locale: "zh-CN")))
+            NotifyRPC.PreferencesRequest(set: NotifyPreferences(locale: "zh-CN")), for: Station.caller("c1", .customer))
         try await s.order(.confirmed)
         let assigned = try await s.order(.assigned)
         try await s.order(.outForDelivery)
@@ -294,9 +292,8 @@ import Testing
         let s = try await Station()
         // 08:00 UTC is 16:00 in Shanghai; quiet 15:00–09:00 there.
         _ = try await s.service.preferences(
-            NotifyRPC.PreferencesRequest(
-                caller: Station.caller("c1", .customer),
-                set: NotifyPreferences(quietStart: "15:00", quietEnd: "09:00", timeZone: "Asia/Shanghai")))
+            NotifyRPC.PreferencesRequest(set: NotifyPreferences(quietStart: "15:00", quietEnd: "09:00", timeZone: "Asia/Shanghai")),
+            for: Station.caller("c1", .customer))
         try await s.order(.confirmed)  // normal
         try await s.delayRisk(at: NotifyServiceTests.t0, eta: Timestamp.parse("2027-01-15T04:30:00Z")!)  // high
         #expect(try await s.templates("c1", .customer) == ["order.confirmed", "delayRisk.customer"])
@@ -310,36 +307,36 @@ import Testing
     @Test func theInboxPagesMarksReadAndKeepsToItsOwner() async throws {
         let s = try await Station()
         for state in [OrderState.confirmed, .outForDelivery, .arriving] { try await s.order(state) }
-        let first = try await s.service.inbox(NotifyRPC.InboxRequest(caller: Station.caller("c1", .customer), limit: 2))
+        let first = try await s.service.inbox(NotifyRPC.InboxRequest(limit: 2), for: Station.caller("c1", .customer))
         #expect(first.notifications.map(\.template) == ["order.arriving", "order.outForDelivery"] && first.unread == 3)
-        let rest = try await s.service.inbox(NotifyRPC.InboxRequest(caller: Station.caller("c1", .customer), before: first.next, limit: 2))
+        let rest = try await s.service.inbox(NotifyRPC.InboxRequest(before: first.next, limit: 2), for: Station.caller("c1", .customer))
         #expect(rest.notifications.map(\.template) == ["order.confirmed"] && rest.next == nil)
         let id = first.notifications[0].id
         await #expect(throws: PosyError.self) {
-            try await s.service.markRead(NotifyRPC.ReadRequest(caller: Station.caller("c2", .customer), id: id))
+            try await s.service.markRead(NotifyRPC.ReadRequest(id: id), for: Station.caller("c2", .customer))
         }
-        let read = try await s.service.markRead(NotifyRPC.ReadRequest(caller: Station.caller("c1", .customer), id: id))
+        let read = try await s.service.markRead(NotifyRPC.ReadRequest(id: id), for: Station.caller("c1", .customer))
         #expect(read.readAt != nil)
-        let again = try await s.service.markRead(NotifyRPC.ReadRequest(caller: Station.caller("c1", .customer), id: id))
+        let again = try await s.service.markRead(NotifyRPC.ReadRequest(id: id), for: Station.caller("c1", .customer))
         #expect(again.readAt == read.readAt)
-        let unread = try await s.service.inbox(NotifyRPC.InboxRequest(caller: Station.caller("c1", .customer), unreadOnly: true))
+        let unread = try await s.service.inbox(NotifyRPC.InboxRequest(unreadOnly: true), for: Station.caller("c1", .customer))
         #expect(unread.notifications.count == 2 && unread.unread == 2)
         for bad in [
             NotifyPreferences(locale: "fr"), NotifyPreferences(quietStart: "25:00"), NotifyPreferences(timeZone: "Mars/Base"),
             NotifyPreferences(email: "nope"), NotifyPreferences(phone: "call me"),
         ] {
             await #expect(throws: PosyError.self) {
-                _ = try await s.service.preferences(NotifyRPC.PreferencesRequest(caller: Station.caller("c1", .customer), set: bad))
+                _ = try await s.service.preferences(NotifyRPC.PreferencesRequest(set: bad), for: Station.caller("c1", .customer))
             }
         }
         // A tracking link's token has no inbox; staff of another shop cannot name this one's manager.
-        let link = Viewer.caller(TokenClaims(sub: "c1", role: .customer, order: "order-0001", iat: 0, exp: Int64.max))
-        await #expect(throws: PosyError.self) { _ = try await s.service.inbox(NotifyRPC.InboxRequest(caller: link)) }
+        let link = Viewer(TokenClaims(sub: "c1", role: .customer, order: "order-0001", iat: 0, exp: Int64.max))
+        await #expect(throws: PosyError.self) { _ = try await s.service.inbox(NotifyRPC.InboxRequest(), for: link) }
         await #expect(throws: PosyError.self) {
             _ = try await s.service.shopSettings(
                 NotifyRPC.ShopSettingsRequest(
-                    caller: Station.caller("st9", .staff, shop: "s2"), shopId: "s1",
-                    set: ShopNotifySettings(managerId: "st9")))
+                    shopId: "s1",
+                    set: ShopNotifySettings(managerId: "st9")), for: Station.caller("st9", .staff, shop: "s2"))
         }
     }
 
@@ -380,7 +377,7 @@ import Testing
         func create(_ events: [String]) async -> ErrorCode? {
             do {
                 _ = try await s.service.createWebhook(
-                    NotifyRPC.WebhookCreateRequest(caller: staff, url: "http://127.0.0.1:9/hook", events: events))
+                    NotifyRPC.WebhookCreateRequest(url: "http://127.0.0.1:9/hook", events: events), for: staff)
                 return nil
             } catch let e as PosyError {
                 return e.code
@@ -401,17 +398,17 @@ import Testing
         let s = try await Station(config: Self.localTargets)
         let staff = Station.caller("st1", .staff, shop: "s1")
         let hook = try await s.service.createWebhook(
-            NotifyRPC.WebhookCreateRequest(caller: staff, url: "http://127.0.0.1:9/hook", events: ["order.*"]))
+            NotifyRPC.WebhookCreateRequest(url: "http://127.0.0.1:9/hook", events: ["order.*"]), for: staff)
         #expect(hook.secret?.hasPrefix("whsec_") == true)
         try await s.order(.confirmed)
         #expect(
-            try await s.service.deliveries(NotifyRPC.WebhookDeliveriesRequest(caller: staff, webhookId: hook.id)).map(\.state) == [.pending]
+            try await s.service.deliveries(NotifyRPC.WebhookDeliveriesRequest(webhookId: hook.id), for: staff).map(\.state) == [.pending]
         )
         await #expect(throws: PosyError.self) {
             _ = try await s.service.deleteWebhook(
-                NotifyRPC.WebhookRef(caller: Station.caller("st9", .staff, shop: "s2"), webhookId: hook.id))
+                NotifyRPC.WebhookRef(webhookId: hook.id), for: Station.caller("st9", .staff, shop: "s2"))
         }
-        _ = try await s.service.deleteWebhook(NotifyRPC.WebhookRef(caller: staff, webhookId: hook.id))
+        _ = try await s.service.deleteWebhook(NotifyRPC.WebhookRef(webhookId: hook.id), for: staff)
         let rows = try await s.store.read { db in
             try db.query("SELECT o.state, a.error FROM outbound o JOIN outbound_attempts a ON a.delivery_id = o.id").map {
                 "\($0.string(0)!) \($0.string(1) ?? "")"
@@ -420,15 +417,15 @@ import Testing
         #expect(rows == ["dead webhook deleted"])
         try await s.order(.outForDelivery)
         #expect(try await s.store.read { db in try db.query("SELECT count(*) FROM outbound WHERE channel = 'webhook'").first?.int(0) } == 1)
-        #expect(try await s.service.webhooks(ShopRef(caller: staff, shopId: "s1")).isEmpty)
+        #expect(try await s.service.webhooks(ShopRef(shopId: "s1"), for: staff).isEmpty)
     }
 
     @Test func anEscalatedExceptionReachesTheShopsManager() async throws {
         let s = try await Station()
         _ = try await s.service.shopSettings(
             NotifyRPC.ShopSettingsRequest(
-                caller: Station.caller("st1", .staff, shop: "s1"), shopId: "s1",
-                set: ShopNotifySettings(managerId: "boss")))
+                shopId: "s1",
+                set: ShopNotifySettings(managerId: "boss")), for: Station.caller("st1", .staff, shop: "s1"))
         var x = OrderException(
             id: "x1", orderId: "order-0001", shopId: "s1", courierId: "k1", kind: .damaged, note: nil,
             lat: nil, lon: nil, mediaIds: [], openedBy: "courier:k1", openedAt: "2027-01-15T03:30:00Z")
@@ -448,7 +445,7 @@ import Testing
         ] {
             await #expect(throws: PosyError.self, "\(url)") {
                 do {
-                    _ = try await s.service.createWebhook(NotifyRPC.WebhookCreateRequest(caller: staff, url: url, events: ["order.*"]))
+                    _ = try await s.service.createWebhook(NotifyRPC.WebhookCreateRequest(url: url, events: ["order.*"]), for: staff)
                 } catch let e as PosyError {
                     #expect(e.code == .destinationNotAllowed, "\(url): \(e)")
                     throw e
@@ -457,7 +454,7 @@ import Testing
         }
         await #expect(throws: PosyError.self) {
             _ = try await s.service.createWebhook(
-                NotifyRPC.WebhookCreateRequest(caller: staff, url: "file:///etc/passwd", events: ["order.*"]))
+                NotifyRPC.WebhookCreateRequest(url: "file:///etc/passwd", events: ["order.*"]), for: staff)
         }
     }
 
@@ -469,7 +466,7 @@ import Testing
         let staff = Station.caller("st1", .staff, shop: "s1")
         let hook = try await s.service.createWebhook(
             NotifyRPC.WebhookCreateRequest(
-                caller: staff, url: "http://127.0.0.1:\(receiver.port)/hook", events: ["order.confirmed"], secret: "whsec_0123456789abcdef")
+                url: "http://127.0.0.1:\(receiver.port)/hook", events: ["order.confirmed"], secret: "whsec_0123456789abcdef"), for: staff
         )
         try await s.order(.confirmed)
         #expect(try await s.service.deliverDue() == 1)
@@ -485,7 +482,7 @@ import Testing
                 header: value, body: body, secret: "whsec_0123456789abcdef", now: Int64(NotifyServiceTests.t0.timeIntervalSince1970)))
         #expect(!WebhookSignature.verify(header: value, body: body + Data(" ".utf8), secret: "whsec_0123456789abcdef", now: wall))
         #expect(
-            try await s.service.deliveries(NotifyRPC.WebhookDeliveriesRequest(caller: staff, webhookId: hook.id)).map(\.state) == [
+            try await s.service.deliveries(NotifyRPC.WebhookDeliveriesRequest(webhookId: hook.id), for: staff).map(\.state) == [
                 .delivered
             ])
     }

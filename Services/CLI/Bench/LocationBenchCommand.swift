@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Histogram
+import PosyAccess
 import PosyCLI
 import PosyCore
 import PosySchema
@@ -62,9 +63,9 @@ public struct LocationBenchCommand: AsyncParsableCommand {
         ) { clients in
             try await ingestPhase { slot, round in
                 let courier = slot + concurrency * (round % 4)
-                let caller = RPCCaller(sub: "k\(courier)", role: "courier", shop: "s1")
-                let request = LocationRPC.IngestRequest(caller: caller, positions: Self.fixes(batch, courier: courier, round: round / 4))
-                return try await clients[slot].call(LocationRPC.ingest, request, timeout: .seconds(10)).accepted
+                let viewer = Viewer.user(sub: "k\(courier)", role: .courier, shop: "s1", order: nil)
+                let request = LocationRPC.IngestRequest(positions: Self.fixes(batch, courier: courier, round: round / 4))
+                return try await clients[slot].call(LocationRPC.ingest, request, as: viewer, timeout: .seconds(10)).accepted
             }
         }
         let cpu1 = ProcessCPU.total(locationPids)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PosyAccess
 import PosyAuth
 import PosyCore
 import PosyReceiptsPolicy
@@ -53,7 +54,7 @@ public struct EvidenceCommand: AsyncParsableCommand {
                     result = try await RPCClient.withClient(receipts.heartbeat.rpc, curve: try security.client(of: ServiceName.receipts)) {
                         try await $0.call(
                             ReceiptsRPC.evidenceVerify,
-                            ReceiptsRPC.OrderRef(caller: RPCCaller(service: ServiceName.cli), orderId: orderId), timeout: .seconds(5))
+                            ReceiptsRPC.OrderRef(orderId: orderId), as: .service(ServiceName.cli), timeout: .seconds(5))
                     }
                 } catch let e as PosyError {
                     print("\(e.code.rawValue): \(e.message)")

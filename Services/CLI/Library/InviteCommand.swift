@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PosyAccess
 import PosyCore
 import PosySchema
 
@@ -39,28 +40,26 @@ public struct InviteCommand: AsyncParsableCommand {
             print("posy-orders is not heartbeating on \(bus.config.busSub): is the suite running (make run)?")
             throw ExitCode(1)
         }
-        let operatorCaller = RPCCaller(sub: "operator", role: "admin")
+        let operatorViewer = Viewer.user(sub: "operator", role: .admin, shop: nil, order: nil)
         do {
             let invite = try await RPCClient.withClient(orders.heartbeat.rpc, curve: try security.client(of: ServiceName.orders)) {
                 client in
                 if let shopName {
                     let known = try? await client.call(
-                        OrdersRPC.getShop, ShopRef(caller: operatorCaller, shopId: shop), timeout: .seconds(5))
+                        OrdersRPC.getShop, ShopRef(shopId: shop), as: operatorViewer, timeout: .seconds(5))
                     if known == nil {
                         let created = try await client.call(
                             OrdersRPC.createShop,
                             OrdersRPC.ShopRequest(
-                                caller: operatorCaller,
                                 shop: Shop(id: shop, name: shopName, address: shopAddress, lat: shopLat, lon: shopLon, timeZone: shopTZ)),
-                            timeout: .seconds(5))
+                            as: operatorViewer, timeout: .seconds(5))
                         if !json { print("created shop \(created.id) (\(created.name), \(created.timeZone))") }
                     }
                 }
                 return try await client.call(
                     PeopleRPC.invite,
-                    PeopleRPC.InviteRequest(
-                        caller: operatorCaller, shopId: shop, role: role, name: name, courierId: courier, ttlSeconds: Int(hours * 3600)),
-                    timeout: .seconds(5))
+                    PeopleRPC.InviteRequest(shopId: shop, role: role, name: name, courierId: courier, ttlSeconds: Int(hours * 3600)),
+                    as: operatorViewer, timeout: .seconds(5))
             }
             let base = url ?? Environment.string("POSY_PUBLIC_URL") ?? "http://127.0.0.1:8080"
             let link = (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/signin#" + invite.code

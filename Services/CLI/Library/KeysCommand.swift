@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PosyAccess
 import PosyCore
 import PosySchema
 import PosyStore

@@ -72,11 +72,11 @@ struct APIContext: Sendable {
             && !request.headers[values: .secWebSocketProtocol].contains { $0.contains(StreamAPI.bearerProtocolPrefix) }
     }
 
-    /// Calls `method` on its service (or the shard `instance` names); returns the reply's JSON as it
-    /// came, for the route to answer with or decode.
+    /// Calls `method` on its service (or the shard `instance` names) for `viewer`; returns the
+    /// reply's JSON as it came, for the route to answer with or decode.
     func call<Request: Encodable & Sendable, Reply: Sendable>(
-        _ method: RPC<Request, Reply>, _ request: Request, on instance: String? = nil, retries: Int = 0
+        _ method: RPC<Request, Reply>, _ request: Request, as viewer: Viewer?, on instance: String? = nil, retries: Int = 0
     ) async throws -> Data {
-        try await backend.callData(method, request, on: instance, timeout: .seconds(5), retries: retries)
+        try await backend.callData(method, request, as: viewer, on: instance, timeout: .seconds(5), retries: retries)
     }
 }

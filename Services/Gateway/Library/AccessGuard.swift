@@ -43,7 +43,7 @@ final class AccessGuard: Sendable {
         case true: return
         case false: throw Self.ended
         default:
-            let reply = try await backend.call(PeopleRPC.check, PeopleRPC.AccessCheck(sessions: [sid]))
+            let reply = try await backend.call(PeopleRPC.check, PeopleRPC.AccessCheck(sessions: [sid]), as: nil)
             if reply.sessions.contains(sid) {
                 end([sid])
                 throw Self.ended
@@ -68,7 +68,7 @@ final class AccessGuard: Sendable {
             return entry.key
         }
         if let cached { return cached }
-        let key = try await backend.call(PeopleRPC.verifyKey, PeopleRPC.CodeRequest(code: value))
+        let key = try await backend.call(PeopleRPC.verifyKey, PeopleRPC.CodeRequest(code: value), as: nil)
         state.withLock { s in
             if s.keys.count > 10_000 { s.keys.removeAll() }
             s.keys[value] = (key, t)

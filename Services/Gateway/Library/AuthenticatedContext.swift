@@ -4,8 +4,8 @@ import PosyAccess
 import PosyAuth
 import PosySchema
 
-/// The context of a route that needs a token: the verified claims and the caller the services take,
-/// never absent. Made from ``GatewayRequestContext`` after ``BearerAuthMiddleware`` ran.
+/// The context of a route that needs a token: the verified claims and the viewer the services act
+/// for, never absent. Made from ``GatewayRequestContext`` after ``BearerAuthMiddleware`` ran.
 struct AuthenticatedContext: ChildRequestContext {
     var coreContext: CoreRequestContextStorage
     let channel: any Channel
@@ -18,8 +18,8 @@ struct AuthenticatedContext: ChildRequestContext {
         self.claims = claims
     }
 
-    /// The verified caller, in the form the services take.
-    var caller: RPCCaller { Viewer.caller(claims) }
+    /// The verified person the services act for.
+    var viewer: Viewer { Viewer(claims) }
 
     var requestDecoder: JSONBodyDecoder { JSONBodyDecoder() }
 }

@@ -38,7 +38,7 @@ struct CallsAPI {
             guard context.claims.role != .admin else { throw PosyError(.forbidden, "calls are between an order's parties") }
             // posy-orders answers only whoever may see the order (404 for anyone else).
             let order = try JSON.decode(
-                Seen.self, from: try await api.call(OrdersRPC.get, OrdersRPC.OrderQuery(caller: context.caller, id: orderId)))
+                Seen.self, from: try await api.call(OrdersRPC.get, OrdersRPC.OrderQuery(id: orderId), as: context.viewer))
             guard order.state == .outForDelivery || order.state == .arriving else {
                 throw PosyError(.conflict, "calls are for an order on its way; this one is \(order.state.rawValue)")
             }

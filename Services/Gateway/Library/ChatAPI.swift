@@ -14,22 +14,22 @@ struct ChatAPI {
         let api = api
         let chat = ChatGateway(api: api)
         routes.get("v1/conversations") { _, context in
-            JSONReply(try JSON.encode(try await chat.conversations(context.caller)))
+            JSONReply(try JSON.encode(try await chat.conversations(context.viewer)))
         }
         routes.post("v1/conversations") { request, context in
             let input = try await request.decode(as: DirectInput.self, context: context)
             let direct = try await api.backend.call(
-                OrdersRPC.directConversation, OrdersRPC.DirectRequest(caller: context.caller, courierId: input.courierId), retries: 1)
+                OrdersRPC.directConversation, OrdersRPC.DirectRequest(courierId: input.courierId), as: context.viewer, retries: 1)
             return JSONReply(
                 try await chat.call(
                     direct.conversationId, MessagingRPC.conversation,
-                    MessagingRPC.ConversationRef(caller: context.caller, conversationId: direct.conversationId), retries: 1))
+                    MessagingRPC.ConversationRef(conversationId: direct.conversationId), as: context.viewer, retries: 1))
         }
         routes.get("v1/conversations/{id}") { _, context in
             let id = try context.parameters.require("id")
             return JSONReply(
                 try await chat.call(
-                    id, MessagingRPC.conversation, MessagingRPC.ConversationRef(caller: context.caller, conversationId: id), retries: 1))
+                    id, MessagingRPC.conversation, MessagingRPC.ConversationRef(conversationId: id), as: context.viewer, retries: 1))
         }
         routes.get("v1/conversations/{id}/messages") { request, context in
             let id = try context.parameters.require("id")
@@ -40,33 +40,33 @@ struct ChatAPI {
                 return n
             }
             let list = MessagingRPC.ListRequest(
-                caller: context.caller, conversationId: id, after: try number("after"), before: try number("before"),
+                conversationId: id, after: try number("after"), before: try number("before"),
                 limit: try number("limit").map { Int(clamping: $0) })
-            return JSONReply(try await chat.call(id, MessagingRPC.list, list, retries: 1))
+            return JSONReply(try await chat.call(id, MessagingRPC.list, list, as: context.viewer, retries: 1))
         }
         routes.post("v1/conversations/{id}/messages") { request, context in
             let input = try await request.decode(as: MessageInput.self, context: context)
-            let reply = try await chat.send(context.caller, try context.parameters.require("id"), input)
+            let reply = try await chat.send(context.viewer, try context.parameters.require("id"), input)
             let duplicate = (try? JSON.decode(MessagingRPC.SendResult.self, from: reply))?.duplicate ?? false
             return JSONReply(reply, status: duplicate ? .ok : .created)
         }
         routes.post("v1/conversations/{id}/read") { request, context in
             let input = try await request.decode(as: SeqInput.self, context: context)
-            return JSONReply(try await chat.ack(context.caller, try context.parameters.require("id"), read: input.seq, delivered: nil))
+            return JSONReply(try await chat.ack(context.viewer, try context.parameters.require("id"), read: input.seq, delivered: nil))
         }
         routes.post("v1/conversations/{id}/delivered") { request, context in
             let input = try await request.decode(as: SeqInput.self, context: context)
-            return JSONReply(try await chat.ack(context.caller, try context.parameters.require("id"), read: nil, delivered: input.seq))
+            return JSONReply(try await chat.ack(context.viewer, try context.parameters.require("id"), read: nil, delivered: input.seq))
         }
         routes.post("v1/conversations/{id}/messages/{seq}/recall") { _, context in
             guard let seq = Int64(try context.parameters.require("seq")) else { throw PosyError(.notFound, "no such message") }
-            return JSONReply(try await chat.recall(context.caller, try context.parameters.require("id"), seq: seq))
+            return JSONReply(try await chat.recall(context.viewer, try context.parameters.require("id"), seq: seq))
         }
         routes.get("v1/sync") { request, context in
             let q = request.uri.queryParameters
             guard let limit = q.get("limit").map({ Int($0) }) ?? 500 else { throw PosyError(.invalidField, "limit: not a number") }
             let since = q.get("since").flatMap { $0.isEmpty ? nil : $0 }
-            return JSONReply(try JSON.encode(try await chat.sync(context.caller, since: since, limit: limit)))
+            return JSONReply(try JSON.encode(try await chat.sync(context.viewer, since: since, limit: limit)))
         }
     }
 }

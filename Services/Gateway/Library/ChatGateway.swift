@@ -1,4 +1,5 @@
 import Foundation
+import PosyAccess
 import PosyCore
 import PosySchema
 
@@ -17,39 +18,38 @@ struct ChatGateway: Sendable {
     }
 
     func call<Request: Encodable & Sendable, Reply: Sendable>(
-        _ conversationId: String, _ method: RPC<Request, Reply>, _ request: Request, retries: Int = 0
+        _ conversationId: String, _ method: RPC<Request, Reply>, _ request: Request, as viewer: Viewer, retries: Int = 0
     ) async throws -> Data {
-        try await api.call(method, request, on: try Self.shard(conversationId), retries: retries)
+        try await api.call(method, request, as: viewer, on: try Self.shard(conversationId), retries: retries)
     }
 
-    func send(_ caller: RPCCaller, _ conversationId: String, _ input: MessageInput) async throws -> Data {
+    func send(_ viewer: Viewer, _ conversationId: String, _ input: MessageInput) async throws -> Data {
         // Retrying is safe: the shard returns the first message for a repeated clientMsgId.
         try await call(
-            conversationId, MessagingRPC.send,
-            MessagingRPC.SendRequest(caller: caller, conversationId: conversationId, message: input), retries: 1)
+            conversationId, MessagingRPC.send, MessagingRPC.SendRequest(conversationId: conversationId, message: input), as: viewer,
+            retries: 1)
     }
 
-    func ack(_ caller: RPCCaller, _ conversationId: String, read: Int64?, delivered: Int64?) async throws -> Data {
+    func ack(_ viewer: Viewer, _ conversationId: String, read: Int64?, delivered: Int64?) async throws -> Data {
         try await call(
             conversationId, MessagingRPC.ack,
-            MessagingRPC.AckRequest(caller: caller, conversationId: conversationId, read: read, delivered: delivered),
+            MessagingRPC.AckRequest(conversationId: conversationId, read: read, delivered: delivered), as: viewer, retries: 1)
+    }
+
+    func recall(_ viewer: Viewer, _ conversationId: String, seq: Int64) async throws -> Data {
+        try await call(
+            conversationId, MessagingRPC.recall, MessagingRPC.SeqRequest(conversationId: conversationId, seq: seq), as: viewer,
             retries: 1)
     }
 
-    func recall(_ caller: RPCCaller, _ conversationId: String, seq: Int64) async throws -> Data {
+    func callSignal(_ viewer: Viewer, _ conversationId: String, _ signal: CallSignal) async throws -> Data {
         try await call(
-            conversationId, MessagingRPC.recall, MessagingRPC.SeqRequest(caller: caller, conversationId: conversationId, seq: seq),
-            retries: 1)
+            conversationId, MessagingRPC.callSignal, MessagingRPC.CallRequest(conversationId: conversationId, signal: signal),
+            as: viewer)
     }
 
-    func callSignal(_ caller: RPCCaller, _ conversationId: String, _ signal: CallSignal) async throws -> Data {
-        try await call(
-            conversationId, MessagingRPC.callSignal,
-            MessagingRPC.CallRequest(caller: caller, conversationId: conversationId, signal: signal))
-    }
-
-    func typing(_ caller: RPCCaller, _ conversationId: String) async throws -> Data {
-        try await call(conversationId, MessagingRPC.typing, MessagingRPC.ConversationRef(caller: caller, conversationId: conversationId))
+    func typing(_ viewer: Viewer, _ conversationId: String) async throws -> Data {
+        try await call(conversationId, MessagingRPC.typing, MessagingRPC.ConversationRef(conversationId: conversationId), as: viewer)
     }
 
     /// The messaging shards alive now (by heartbeat), by instance name.
@@ -64,13 +64,12 @@ struct ChatGateway: Sendable {
     }
 
     /// Every conversation of the caller on every live shard, most recent activity first.
-    func conversations(_ caller: RPCCaller) async throws -> ConversationList {
+    func conversations(_ viewer: Viewer) async throws -> ConversationList {
         let shards = liveShards
         let results = await withTaskGroup(of: (String, [ConversationSummary]?).self) { group in
             for shard in shards {
                 group.addTask {
-                    let data = try? await api.call(
-                        MessagingRPC.conversations, MessagingRPC.CallerOnly(caller: caller), on: shard, retries: 1)
+                    let data = try? await api.call(MessagingRPC.conversations, EmptyBody(), as: viewer, on: shard, retries: 1)
                     return (shard, data.flatMap { try? JSON.decode([ConversationSummary].self, from: $0) })
                 }
             }
@@ -84,7 +83,7 @@ struct ChatGateway: Sendable {
 
     /// What changed for the caller since `token`, from every shard the token or the heartbeats name.
     /// A shard that does not answer keeps its place in the next token and is listed as unavailable.
-    func sync(_ caller: RPCCaller, since token: String?, limit: Int) async throws -> SyncPage {
+    func sync(_ viewer: Viewer, since token: String?, limit: Int) async throws -> SyncPage {
         guard (1...1_000).contains(limit) else { throw PosyError(.invalidField, "limit: 1…1000") }
         var positions = try token.map(SyncToken.init(text:)) ?? SyncToken()
         let shards = Set(liveShards).union(positions.shards.keys).sorted()
@@ -95,7 +94,7 @@ struct ChatGateway: Sendable {
                     do {
                         let data = try await api.call(
                             MessagingRPC.sync,
-                            MessagingRPC.SyncRequest(caller: caller, epoch: at?.epoch, after: at?.pos ?? 0, limit: limit),
+                            MessagingRPC.SyncRequest(epoch: at?.epoch, after: at?.pos ?? 0, limit: limit), as: viewer,
                             on: shard, retries: 1)
                         return (shard, .success(try JSON.decode(MessagingRPC.ShardSync.self, from: data)))
                     } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import PosyAccess
 import PosyCore
 import PosySchema
 
@@ -21,13 +22,16 @@ package protocol GatewayBackend: Sendable {
 }
 
 extension GatewayBackend {
-    /// Calls `method` with `request` on `instance` (default: the method's service); the reply's body as it came.
+    /// Calls `method` with `request` on `instance` (default: the method's service) for `viewer` (nil:
+    /// a method that acts for nobody); the reply's body as it came.
     func callData<Request: Encodable & Sendable, Reply: Sendable>(
-        _ method: RPC<Request, Reply>, _ request: Request, on instance: String? = nil, timeout: Duration = .seconds(5),
-        retries: Int = 0
+        _ method: RPC<Request, Reply>, _ request: Request, as viewer: Viewer?, on instance: String? = nil,
+        timeout: Duration = .seconds(5), retries: Int = 0
     ) async throws -> Data {
-        try await send(
-            method.name, body: JSON.encode(request), to: Self.instance(method, instance), timeout: timeout, retries: retries)
+        let body = try JSON.encode(request)
+        return try await send(
+            method.name, body: viewer.map { $0.request(body) } ?? body, to: Self.instance(method, instance), timeout: timeout,
+            retries: retries)
     }
 
     /// Calls a method whose request is not JSON with `body`.
@@ -37,12 +41,12 @@ extension GatewayBackend {
         try await send(method.name, body: body, to: Self.instance(method, instance), timeout: timeout, retries: 0)
     }
 
-    /// Calls `method` and decodes its reply.
+    /// Calls `method` for `viewer` and decodes its reply.
     func call<Request: Encodable & Sendable, Reply: Decodable & Sendable>(
-        _ method: RPC<Request, Reply>, _ request: Request, on instance: String? = nil, timeout: Duration = .seconds(5),
-        retries: Int = 0
+        _ method: RPC<Request, Reply>, _ request: Request, as viewer: Viewer?, on instance: String? = nil,
+        timeout: Duration = .seconds(5), retries: Int = 0
     ) async throws -> Reply {
-        try RPCClient.decode(method, try await callData(method, request, on: instance, timeout: timeout, retries: retries))
+        try RPCClient.decode(method, try await callData(method, request, as: viewer, on: instance, timeout: timeout, retries: retries))
     }
 
     static func instance<Request, Reply>(_ method: RPC<Request, Reply>, _ instance: String?) -> String {

@@ -18,20 +18,20 @@ struct LocationAPI {
         let api = api
         routes.forward(.post, "v1/locations", to: LocationRPC.ingest, via: api, retries: 1) { request, context in
             let batch = try await JSONBodyDecoder(limit: Self.maxBatchBody).decode(Batch.self, from: request, context: context)
-            return LocationRPC.IngestRequest(caller: context.caller, positions: batch.positions)
+            return LocationRPC.IngestRequest(positions: batch.positions)
         }
         routes.forward(.get, "v1/orders/{id}/tracking", to: LocationRPC.tracking, via: api, retries: 1) { _, context in
-            OrderRef(caller: context.caller, orderId: try context.parameters.require("id"))
+            OrderRef(orderId: try context.parameters.require("id"))
         }
         routes.forward(.get, "v1/orders/{id}/track", to: LocationRPC.track, via: api, retries: 1) { _, context in
-            OrderRef(caller: context.caller, orderId: try context.parameters.require("id"))
+            OrderRef(orderId: try context.parameters.require("id"))
         }
         routes.forward(.get, "v1/shops/{shop}/couriers/live", to: LocationRPC.live, via: api, retries: 1) { _, context in
-            ShopRef(caller: context.caller, shopId: try context.parameters.require("shop"))
+            ShopRef(shopId: try context.parameters.require("shop"))
         }
         routes.forward(.post, "v1/couriers/{id}/duty", to: OrdersRPC.courierDuty, via: api) { request, context in
             OrdersRPC.DutyRequest(
-                caller: context.caller, courierId: try context.parameters.require("id"),
+                courierId: try context.parameters.require("id"),
                 onDuty: try await request.decode(as: DutyInput.self, context: context).onDuty)
         }
     }
@@ -39,7 +39,7 @@ struct LocationAPI {
     /// `location.ingest` for a courier's batch from the stream's `loc.batch` frame (the HTTP route
     /// forwards the same); posy-location judges it (size, duty, each point). Sending twice is
     /// harmless: repeats are dropped as duplicates.
-    static func ingest(_ api: APIContext, caller: RPCCaller, positions: [PositionFix]) async throws -> Data {
-        try await api.call(LocationRPC.ingest, LocationRPC.IngestRequest(caller: caller, positions: positions), retries: 1)
+    static func ingest(_ api: APIContext, viewer: Viewer, positions: [PositionFix]) async throws -> Data {
+        try await api.call(LocationRPC.ingest, LocationRPC.IngestRequest(positions: positions), as: viewer, retries: 1)
     }
 }

@@ -21,7 +21,7 @@ struct MediaAPI {
             guard let orderId = request.uri.queryParameters.get("orderId"), !orderId.isEmpty else {
                 throw PosyError(.invalidField, "orderId: ?orderId= names the order the media belongs to")
             }
-            var upload = MediaUpload(api: api, caller: context.caller, orderId: orderId)
+            var upload = MediaUpload(api: api, viewer: context.viewer, orderId: orderId)
             do {
                 let info = try await upload.run(
                     body: request.body, contentType: request.headers[.contentType] ?? "",
@@ -38,7 +38,7 @@ struct MediaAPI {
         router.get("v1/media/{id}") { request, context in
             let id = try context.parameters.require("id")
             let query = request.uri.queryParameters
-            let caller: RPCCaller
+            let viewer: Viewer
             var maxAge = 300
             if request.headers[.authorization] == nil, let exp = query.get("exp"), let sig = query.get("sig") {
                 do throws(URLSigner.Failure) {
@@ -46,15 +46,15 @@ struct MediaAPI {
                 } catch {
                     throw PosyError(.forbidden, error.rawValue)
                 }
-                caller = RPCCaller(service: ServiceName.gatewayLink)
+                viewer = .service(ServiceName.gatewayLink)
                 maxAge = max(0, min(maxAge, Int((Double(exp) ?? 0) - Date().timeIntervalSince1970)))
             } else {
                 let claims = try api.authenticate(request)
                 try await api.access.admit(claims)
-                caller = Viewer.caller(claims)
+                viewer = Viewer(claims)
             }
-            let info = try await api.backend.call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: caller, id: id), retries: 1)
-            return try Self.serve(info, request: request, context: context, caller: caller, maxAge: maxAge, api: api)
+            let info = try await api.backend.call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(id: id), as: viewer, retries: 1)
+            return try Self.serve(info, request: request, context: context, viewer: viewer, maxAge: maxAge, api: api)
         }
         routes.post("v1/media/{id}/link") { request, context in
             let id = try context.parameters.require("id")
@@ -63,7 +63,7 @@ struct MediaAPI {
                 throw PosyError(.invalidField, "ttl: 1…\(Int(URLSigner.maxTTL)) seconds")
             }
             // Only someone who may read the media gets a link to it.
-            _ = try await api.call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: context.caller, id: id), retries: 1)
+            _ = try await api.call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(id: id), as: context.viewer, retries: 1)
             let path = "/v1/media/\(id)"
             let (query, exp) = signer.sign(path: path, ttl: ttl)
             let link = MediaLink(
@@ -80,7 +80,7 @@ struct MediaAPI {
 
     /// The whole item or one `Range` of it, streamed from receipts a chunk at a time.
     static func serve(
-        _ info: MediaInfo, request: Request, context: some RequestContext, caller: RPCCaller, maxAge: Int, api: APIContext
+        _ info: MediaInfo, request: Request, context: some RequestContext, viewer: Viewer, maxAge: Int, api: APIContext
     ) throws -> Response {
         let etag = "\"\(info.sha256)\""
         var headers: HTTPFields = [
@@ -122,7 +122,7 @@ struct MediaAPI {
                 let length = Int(min(Int64(readChunk), span.upperBound - offset))
                 let data = try await api.call(
                     ReceiptsRPC.mediaRead,
-                    ReceiptsRPC.ReadRequest(caller: caller, id: id, offset: offset, length: length), retries: 1)
+                    ReceiptsRPC.ReadRequest(id: id, offset: offset, length: length), as: viewer, retries: 1)
                 guard !data.isEmpty else { throw PosyError(.internal, "media \(id) ended early") }
                 try await writer.write(ByteBuffer(bytes: data))
                 offset += Int64(data.count)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PosyAccess
 import PosySchema
 
 /// One `POST /v1/media` streamed through to posy-receipts: the body (raw, or the file part of a
@@ -10,16 +11,16 @@ struct MediaUpload {
     static let chunkSize = 1 << 20
 
     let api: APIContext
-    let caller: RPCCaller
+    let viewer: Viewer
     let orderId: String
     private var uploadId: String?
     private var limit: Int64 = 0
     private var sent: Int64 = 0
     private var pending = Data()
 
-    init(api: APIContext, caller: RPCCaller, orderId: String) {
+    init(api: APIContext, viewer: Viewer, orderId: String) {
         self.api = api
-        self.caller = caller
+        self.viewer = viewer
         self.orderId = orderId
     }
 
@@ -55,11 +56,11 @@ struct MediaUpload {
             try await flush()
             guard let uploadId else { throw PosyError(.badRequest, "no file in the body") }
             return try await api.backend.callData(
-                ReceiptsRPC.mediaCommit, ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId), timeout: .seconds(30))
+                ReceiptsRPC.mediaCommit, ReceiptsRPC.UploadRef(uploadId: uploadId), as: viewer, timeout: .seconds(30))
         } catch {
             if let uploadId {
                 _ = try? await api.backend.callData(
-                    ReceiptsRPC.mediaAbort, ReceiptsRPC.UploadRef(caller: caller, uploadId: uploadId), timeout: .seconds(10))
+                    ReceiptsRPC.mediaAbort, ReceiptsRPC.UploadRef(uploadId: uploadId), as: viewer, timeout: .seconds(10))
             }
             throw error
         }
@@ -68,7 +69,7 @@ struct MediaUpload {
     mutating func begin(_ contentType: String, size: Int64?) async throws {
         guard uploadId == nil else { return }
         let started = try await api.backend.call(
-            ReceiptsRPC.mediaBegin, ReceiptsRPC.BeginRequest(caller: caller, orderId: orderId, contentType: contentType, size: size),
+            ReceiptsRPC.mediaBegin, ReceiptsRPC.BeginRequest(orderId: orderId, contentType: contentType, size: size), as: viewer,
             timeout: .seconds(10))
         uploadId = started.uploadId
         limit = started.limit

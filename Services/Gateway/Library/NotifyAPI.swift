@@ -20,7 +20,7 @@ struct NotifyAPI {
         let api = api
         routes.forward(.get, "v1/notifications", to: NotifyRPC.inbox, via: api, retries: 1) { request, context in
             let q = request.uri.queryParameters
-            var inbox = NotifyRPC.InboxRequest(caller: context.caller)
+            var inbox = NotifyRPC.InboxRequest()
             if let b = q.get("before") {
                 guard let before = Int64(b) else { throw PosyError(.invalidField, "before: a notification id") }
                 inbox.before = before
@@ -34,33 +34,33 @@ struct NotifyAPI {
         }
         routes.forward(.post, "v1/notifications/{id}/read", to: NotifyRPC.read, via: api) { _, context in
             guard let id = Int64(try context.parameters.require("id")) else { throw PosyError(.notFound, "no such notification") }
-            return NotifyRPC.ReadRequest(caller: context.caller, id: id)
+            return NotifyRPC.ReadRequest(id: id)
         }
         routes.forward(.get, "v1/notifications/preferences", to: NotifyRPC.preferences, via: api, retries: 1) { _, context in
-            NotifyRPC.PreferencesRequest(caller: context.caller)
+            NotifyRPC.PreferencesRequest()
         }
         routes.forward(.put, "v1/notifications/preferences", to: NotifyRPC.preferences, via: api) { request, context in
             NotifyRPC.PreferencesRequest(
-                caller: context.caller, set: try await request.decode(as: NotifyPreferences.self, context: context))
+                set: try await request.decode(as: NotifyPreferences.self, context: context))
         }
         routes.forward(.get, "v1/shops/{shop}/notify-settings", to: NotifyRPC.shopSettings, via: api, retries: 1) { _, context in
-            NotifyRPC.ShopSettingsRequest(caller: context.caller, shopId: try context.parameters.require("shop"))
+            NotifyRPC.ShopSettingsRequest(shopId: try context.parameters.require("shop"))
         }
         routes.forward(.put, "v1/shops/{shop}/notify-settings", to: NotifyRPC.shopSettings, via: api) { request, context in
             NotifyRPC.ShopSettingsRequest(
-                caller: context.caller, shopId: try context.parameters.require("shop"),
+                shopId: try context.parameters.require("shop"),
                 set: try await request.decode(as: ShopNotifySettings.self, context: context))
         }
         routes.forward(.post, "v1/webhooks", to: NotifyRPC.webhookCreate, via: api, status: .created) { request, context in
             let input = try await request.decode(as: WebhookInput.self, context: context)
             return NotifyRPC.WebhookCreateRequest(
-                caller: context.caller, shopId: input.shopId, url: input.url, events: input.events, secret: input.secret)
+                shopId: input.shopId, url: input.url, events: input.events, secret: input.secret)
         }
         routes.forward(.get, "v1/webhooks", to: NotifyRPC.webhookList, via: api, retries: 1) { request, context in
-            ShopRef(caller: context.caller, shopId: request.uri.queryParameters.get("shopId") ?? context.caller.shop ?? "")
+            ShopRef(shopId: request.uri.queryParameters.get("shopId") ?? context.claims.shop ?? "")
         }
         routes.forward(.delete, "v1/webhooks/{id}", to: NotifyRPC.webhookDelete, via: api) { _, context in
-            NotifyRPC.WebhookRef(caller: context.caller, webhookId: try context.parameters.require("id"))
+            NotifyRPC.WebhookRef(webhookId: try context.parameters.require("id"))
         }
         routes.forward(.get, "v1/webhooks/{id}/deliveries", to: NotifyRPC.webhookDeliveries, via: api, retries: 1) { request, context in
             var state: OutboundDelivery.State?
@@ -70,12 +70,12 @@ struct NotifyAPI {
                 }
                 state = st
             }
-            return NotifyRPC.WebhookDeliveriesRequest(caller: context.caller, webhookId: try context.parameters.require("id"), state: state)
+            return NotifyRPC.WebhookDeliveriesRequest(webhookId: try context.parameters.require("id"), state: state)
         }
         routes.forward(.post, "v1/webhooks/{id}/deliveries/{deliveryId}/replay", to: NotifyRPC.webhookReplay, via: api, status: .created) {
             _, context in
             NotifyRPC.WebhookReplayRequest(
-                caller: context.caller, webhookId: try context.parameters.require("id"),
+                webhookId: try context.parameters.require("id"),
                 deliveryId: try context.parameters.require("deliveryId"))
         }
     }

@@ -55,17 +55,17 @@ struct OrdersAPI {
         routes.forward(.post, "v1/shops", to: OrdersRPC.createShop, via: api, status: .created) { request, context in
             let s = try await request.decode(as: ShopInput.self, context: context)
             let shop = Shop(id: s.id ?? "", name: s.name, address: s.address, lat: s.lat, lon: s.lon, timeZone: s.timeZone)
-            return OrdersRPC.ShopRequest(caller: context.caller, shop: shop)
+            return OrdersRPC.ShopRequest(shop: shop)
         }
         routes.forward(.post, "v1/shops/{shop}/couriers", to: OrdersRPC.createCourier, via: api, status: .created) { request, context in
             let c = try await request.decode(as: CourierInput.self, context: context)
             let courier = Courier(
                 id: c.id ?? "", shopId: try context.parameters.require("shop"), ref: c.ref, name: c.name, phone: c.phone,
                 vehicle: c.vehicle, onDuty: c.onDuty ?? true)
-            return OrdersRPC.CourierRequest(caller: context.caller, courier: courier)
+            return OrdersRPC.CourierRequest(courier: courier)
         }
         routes.forward(.get, "v1/shops/{shop}/couriers", to: OrdersRPC.listCouriers, via: api, retries: 1) { _, context in
-            OrdersRPC.ShopQuery(caller: context.caller, shopId: try context.parameters.require("shop"))
+            OrdersRPC.ShopQuery(shopId: try context.parameters.require("shop"))
         }
         routes.post("v1/orders") { request, context in
             let new = try await request.decode(as: NewOrder.self, context: context)
@@ -74,12 +74,12 @@ struct OrdersAPI {
                 throw PosyError(.badRequest, "Idempotency-Key must be 1…200 bytes")
             }
             let data = try await api.call(
-                OrdersRPC.create, OrdersRPC.CreateRequest(caller: context.caller, order: new, idempotencyKey: key))
+                OrdersRPC.create, OrdersRPC.CreateRequest(order: new, idempotencyKey: key), as: context.viewer)
             return JSONReply(try Self.created(data, api: api), status: .created)
         }
         routes.forward(.get, "v1/orders", to: OrdersRPC.list, via: api, retries: 1) { request, context in
             let q = request.uri.queryParameters
-            var list = OrdersRPC.ListRequest(caller: context.caller)
+            var list = OrdersRPC.ListRequest()
             if let s = q.get("status") {
                 guard let state = OrderState(rawValue: s) else { throw PosyError(.invalidField, "status: unknown '\(s)'") }
                 list.status = state
@@ -98,16 +98,16 @@ struct OrdersAPI {
             return list
         }
         routes.forward(.get, "v1/orders/{id}", to: OrdersRPC.get, via: api, retries: 1) { _, context in
-            OrdersRPC.OrderQuery(caller: context.caller, id: try context.parameters.require("id"))
+            OrdersRPC.OrderQuery(id: try context.parameters.require("id"))
         }
         routes.forward(.get, "v1/orders/{id}/timeline", to: OrdersRPC.timeline, via: api, retries: 1) { _, context in
-            OrdersRPC.OrderQuery(caller: context.caller, id: try context.parameters.require("id"))
+            OrdersRPC.OrderQuery(id: try context.parameters.require("id"))
         }
         routes.post("v1/orders/{id}/tracking-link") { _, context in
             let renewed = try JSON.decode(
                 TrackingLink.Renewed.self,
                 from: try await api.call(
-                    OrdersRPC.renewLink, OrdersRPC.OrderQuery(caller: context.caller, id: try context.parameters.require("id"))))
+                    OrdersRPC.renewLink, OrdersRPC.OrderQuery(id: try context.parameters.require("id")), as: context.viewer))
             let url = try Self.trackingURL(
                 api, order: renewed.orderId, customer: renewed.customerId, windowEnd: renewed.windowEnd, generation: renewed.generation)
             return JSONReply(Data(#"{"trackingUrl":"#.utf8) + Data(JSON.quoted(url).utf8) + Data("}".utf8), status: .created)
@@ -116,35 +116,35 @@ struct OrdersAPI {
             request, context in
             let x = try await request.decode(as: ExceptionInput.self, context: context)
             return OrdersRPC.OpenExceptionRequest(
-                caller: context.caller, orderId: try context.parameters.require("id"), kind: x.kind, note: x.note, lat: x.lat,
+                orderId: try context.parameters.require("id"), kind: x.kind, note: x.note, lat: x.lat,
                 lon: x.lon, mediaIds: x.mediaIds, clientId: x.clientId)
         }
         routes.forward(.post, "v1/orders/{id}/changes", to: OrdersRPC.requestChange, via: api, status: .created) {
             request, context in
             OrdersRPC.ChangeRequest(
-                caller: context.caller, orderId: try context.parameters.require("id"),
+                orderId: try context.parameters.require("id"),
                 change: try await request.decode(as: ChangeInput.self, context: context))
         }
         for (decision, approve) in [("approve", true), ("reject", false)] {
             routes.forward(.post, "v1/orders/{id}/changes/{changeId}/\(decision)", to: OrdersRPC.decideChange, via: api) {
                 request, context in
                 OrdersRPC.DecideChangeRequest(
-                    caller: context.caller, orderId: try context.parameters.require("id"),
+                    orderId: try context.parameters.require("id"),
                     changeId: try context.parameters.require("changeId"), approve: approve,
                     reason: try await request.decode(as: ReasonInput.self, context: context).reason)
             }
         }
         routes.forward(.post, "v1/exceptions/{id}/ack", to: OrdersRPC.acknowledgeException, via: api) { _, context in
-            OrdersRPC.OrderQuery(caller: context.caller, id: try context.parameters.require("id"))
+            OrdersRPC.OrderQuery(id: try context.parameters.require("id"))
         }
         routes.forward(.post, "v1/exceptions/{id}/resolve", to: OrdersRPC.resolveException, via: api) { request, context in
             let r = try await request.decode(as: ResolveInput.self, context: context)
             return OrdersRPC.ResolveExceptionRequest(
-                caller: context.caller, id: try context.parameters.require("id"), resolution: r.resolution, note: r.note)
+                id: try context.parameters.require("id"), resolution: r.resolution, note: r.note)
         }
         for (action, target) in Self.actions {
             routes.forward(.post, "v1/orders/{id}/\(action)", to: OrdersRPC.transition, via: api) { request, context in
-                var transition = OrdersRPC.TransitionRequest(caller: context.caller, id: try context.parameters.require("id"), to: target)
+                var transition = OrdersRPC.TransitionRequest(id: try context.parameters.require("id"), to: target)
                 if target == .assigned { transition.courierId = try await request.decode(as: AssignInput.self, context: context).courierId }
                 if target == .failed { transition.reason = try await request.decode(as: FailInput.self, context: context).reason }
                 if target == .confirmed, action == "decline" {

@@ -23,10 +23,10 @@ struct PeopleAPI {
     func addRoutes(to routes: RouterGroup<AuthenticatedContext>) {
         let api = api
         routes.forward(.get, "v1/shops/{shop}", to: OrdersRPC.getShop, via: api, retries: 1) { _, context in
-            ShopRef(caller: context.caller, shopId: try context.parameters.require("shop"))
+            ShopRef(shopId: try context.parameters.require("shop"))
         }
         routes.forward(.get, "v1/shops/{shop}/attention", to: OrdersRPC.attention, via: api, retries: 1) { _, context in
-            ShopRef(caller: context.caller, shopId: try context.parameters.require("shop"))
+            ShopRef(shopId: try context.parameters.require("shop"))
         }
         routes.post("v1/shops/{shop}/invites") { request, context -> Response in
             let input = try await request.decode(as: InviteInput.self, context: context)
@@ -37,37 +37,37 @@ struct PeopleAPI {
             var invite = try await api.backend.call(
                 PeopleRPC.invite,
                 PeopleRPC.InviteRequest(
-                    caller: context.caller, shopId: try context.parameters.require("shop"), role: input.role, name: input.name,
-                    courierId: input.courierId, ttlSeconds: ttl))
+                    shopId: try context.parameters.require("shop"), role: input.role, name: input.name,
+                    courierId: input.courierId, ttlSeconds: ttl), as: context.viewer)
             invite.link = Self.link(api.config.publicURL, invite.code)
             var response = JSONReply(try JSON.encode(invite), status: .created).response
             response.headers[.cacheControl] = "no-store"
             return response
         }
         routes.forward(.get, "v1/shops/{shop}/people", to: PeopleRPC.list, via: api, retries: 1) { _, context in
-            ShopRef(caller: context.caller, shopId: try context.parameters.require("shop"))
+            ShopRef(shopId: try context.parameters.require("shop"))
         }
         routes.forward(.delete, "v1/shops/{shop}/people/{id}", to: PeopleRPC.remove, via: api) { _, context in
             PeopleRPC.ItemRequest(
-                caller: context.caller, shopId: try context.parameters.require("shop"), id: try context.parameters.require("id"))
+                shopId: try context.parameters.require("shop"), id: try context.parameters.require("id"))
         }
         routes.post("v1/shops/{shop}/api-keys") { request, context -> Response in
             let input = try await request.decode(as: KeyInput.self, context: context)
             let data = try await api.call(
                 PeopleRPC.createKey,
                 PeopleRPC.KeyRequest(
-                    caller: context.caller, shopId: try context.parameters.require("shop"), name: input.name, scopes: input.scopes))
+                    shopId: try context.parameters.require("shop"), name: input.name, scopes: input.scopes), as: context.viewer)
             var response = JSONReply(data, status: .created).response
             response.headers[.cacheControl] = "no-store"
             return response
         }
         routes.forward(.get, "v1/shops/{shop}/api-keys", to: PeopleRPC.listKeys, via: api, retries: 1) { _, context in
-            ShopRef(caller: context.caller, shopId: try context.parameters.require("shop"))
+            ShopRef(shopId: try context.parameters.require("shop"))
         }
         routes.on("v1/shops/{shop}/api-keys/{id}", method: .delete) { _, context -> Response in
             let id = try context.parameters.require("id")
             let data = try await api.call(
-                PeopleRPC.revokeKey, PeopleRPC.ItemRequest(caller: context.caller, shopId: try context.parameters.require("shop"), id: id))
+                PeopleRPC.revokeKey, PeopleRPC.ItemRequest(shopId: try context.parameters.require("shop"), id: id), as: context.viewer)
             api.access.end([id])
             return JSONReply(data).response
         }

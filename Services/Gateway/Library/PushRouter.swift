@@ -51,9 +51,6 @@ final class PushRouter: Sendable {
         }
     }
 
-    /// Whether a bus topic is a push topic.
-    static func isPush(_ topic: String) -> Bool { EventSources.isPush(topic) }
-
     /// Delivers one push to the connections it is for; returns how many got it.
     @discardableResult
     func route(topic: String, _ e: Envelope) -> Int {

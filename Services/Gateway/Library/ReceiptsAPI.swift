@@ -11,27 +11,27 @@ struct ReceiptsAPI {
         let api = api
         routes.forward(.post, "v1/orders/{id}/proof", to: ReceiptsRPC.proofSubmit, via: api, status: .created) { request, context in
             ReceiptsRPC.ProofRequest(
-                caller: context.caller, orderId: try context.parameters.require("id"),
+                orderId: try context.parameters.require("id"),
                 proof: try await request.decode(as: ProofInput.self, context: context))
         }
         routes.forward(.post, "v1/orders/{id}/confirmation", to: ReceiptsRPC.confirm, via: api, status: .created) {
             request, context in
             ReceiptsRPC.ConfirmRequest(
-                caller: context.caller, orderId: try context.parameters.require("id"),
+                orderId: try context.parameters.require("id"),
                 confirmation: try await request.decode(as: ConfirmationInput.self, context: context))
         }
         routes.forward(.post, "v1/orders/{id}/look", to: ReceiptsRPC.look, via: api, status: .created) { request, context in
             ReceiptsRPC.LookRequest(
-                caller: context.caller, orderId: try context.parameters.require("id"),
+                orderId: try context.parameters.require("id"),
                 look: try await request.decode(as: LookVerdict.Input.self, context: context))
         }
         routes.forward(.get, "v1/orders/{id}/evidence", to: ReceiptsRPC.evidenceBundle, via: api, retries: 1) { _, context in
-            ReceiptsRPC.OrderRef(caller: context.caller, orderId: try context.parameters.require("id"))
+            ReceiptsRPC.OrderRef(orderId: try context.parameters.require("id"))
         }
         routes.get("v1/orders/{id}/evidence.html") { _, context -> Response in
             let id = try context.parameters.require("id")
             let html = try await api.call(
-                ReceiptsRPC.evidenceHTML, ReceiptsRPC.OrderRef(caller: context.caller, orderId: id), retries: 1)
+                ReceiptsRPC.evidenceHTML, ReceiptsRPC.OrderRef(orderId: id), as: context.viewer, retries: 1)
             return Response(
                 status: .ok,
                 headers: [

@@ -40,7 +40,7 @@ struct SessionAPI {
         router.post("v1/session") { request, context -> Response in
             try Self.limitByAddress(api, context)
             let input = try await request.decode(as: OpenInput.self, context: context)
-            let grant = try await api.backend.call(PeopleRPC.openSession, PeopleRPC.CodeRequest(code: input.code))
+            let grant = try await api.backend.call(PeopleRPC.openSession, PeopleRPC.CodeRequest(code: input.code), as: nil)
             return try Self.reply(api, grant, cookie: input.cookie == true, status: .created)
         }
         router.post("v1/session/refresh") { request, context -> Response in
@@ -53,7 +53,7 @@ struct SessionAPI {
                 throw PosyError(.unauthorized, "no session: send the refresh token, or the cookie set at sign-in")
             }
             do {
-                let grant = try await api.backend.call(PeopleRPC.refreshSession, PeopleRPC.CodeRequest(code: credential))
+                let grant = try await api.backend.call(PeopleRPC.refreshSession, PeopleRPC.CodeRequest(code: credential), as: nil)
                 return try Self.reply(api, grant, cookie: false, status: .ok)
             } catch let e as PosyError where e.code == .unauthorized {
                 var response = JSONReply(JSON.encodeOrEmpty(e), status: .unauthorized).response
@@ -66,7 +66,7 @@ struct SessionAPI {
                 throw PosyError(.badRequest, "this token belongs to no session (minted by the operator); let it expire")
             }
             _ = try await api.call(
-                PeopleRPC.endSession, PeopleRPC.ItemRequest(caller: context.caller, shopId: context.claims.shop ?? "", id: sid))
+                PeopleRPC.endSession, PeopleRPC.ItemRequest(shopId: context.claims.shop ?? "", id: sid), as: context.viewer)
             api.access.end([sid])
             var response = Response(status: .noContent)
             response.headers[.setCookie] = Self.clearCookie(api)

@@ -30,7 +30,7 @@ enum StreamFrames {
                 throw PosyError(.rateLimited, "too many frames for this token; retry after \(Int(wait.rounded(.up))) s")
             }
             let frame = try ClientFrame.read(json, type: head.type)
-            return reply(head.ref, for: head.type, data: try await dispatch(frame, caller: Viewer.caller(claims), chat: chat))
+            return reply(head.ref, for: head.type, data: try await dispatch(frame, viewer: Viewer(claims), chat: chat))
         } catch let e as PosyError {
             return reply(head.ref, for: head.type, error: e)
         } catch {
@@ -38,15 +38,15 @@ enum StreamFrames {
         }
     }
 
-    static func dispatch(_ frame: ClientFrame, caller: RPCCaller, chat: ChatGateway) async throws -> Data {
+    static func dispatch(_ frame: ClientFrame, viewer: Viewer, chat: ChatGateway) async throws -> Data {
         switch frame {
-        case .send(let conversation, let input): try await chat.send(caller, conversation, input)
-        case .read(let conversation, let seq): try await chat.ack(caller, conversation, read: seq, delivered: nil)
-        case .delivered(let conversation, let seq): try await chat.ack(caller, conversation, read: nil, delivered: seq)
-        case .recall(let conversation, let seq): try await chat.recall(caller, conversation, seq: seq)
-        case .typing(let conversation): try await chat.typing(caller, conversation)
-        case .callSignal(let conversation, let signal): try await chat.callSignal(caller, conversation, signal)
-        case .locations(let positions): try await LocationAPI.ingest(chat.api, caller: caller, positions: positions)
+        case .send(let conversation, let input): try await chat.send(viewer, conversation, input)
+        case .read(let conversation, let seq): try await chat.ack(viewer, conversation, read: seq, delivered: nil)
+        case .delivered(let conversation, let seq): try await chat.ack(viewer, conversation, read: nil, delivered: seq)
+        case .recall(let conversation, let seq): try await chat.recall(viewer, conversation, seq: seq)
+        case .typing(let conversation): try await chat.typing(viewer, conversation)
+        case .callSignal(let conversation, let signal): try await chat.callSignal(viewer, conversation, signal)
+        case .locations(let positions): try await LocationAPI.ingest(chat.api, viewer: viewer, positions: positions)
         case .ping: Data("{}".utf8)
         }
     }

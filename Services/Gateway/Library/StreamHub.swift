@@ -117,7 +117,7 @@ final class StreamHub: Service, Sendable {
         var changed = false
         for frames in batch {
             guard frames.count == 2, let e = try? EnvelopeCodec.decode(frames[1]) else { continue }
-            if e.seq == 0, let topic = String(data: frames[0], encoding: .utf8), PushRouter.isPush(topic) {
+            if e.seq == 0, let topic = String(data: frames[0], encoding: .utf8), Topic.isPush(topic) {
                 if canary.heard(topic: topic, e) { continue }
                 let n = pushes.route(topic: topic, e)
                 if n > 0 { host.metrics.increment("pushes_delivered", by: Int64(n)) }

@@ -10,8 +10,8 @@ extension LocationService {
     /// stored whatever is wrong with the others, the newest ones move the courier's deliveries on
     /// (geofences, ETA, alerts), and the live position is pushed after commit. A batch whose every
     /// point is bad input is refused (422) with the reason of each.
-    public func ingest(_ r: LocationRPC.IngestRequest) async throws -> IngestReply {
-        guard case .user(let courierId, .courier, let shop, _) = try Viewer(r.caller) else {
+    public func ingest(_ r: LocationRPC.IngestRequest, for viewer: Viewer) async throws -> IngestReply {
+        guard case .user(let courierId, .courier, let shop, _) = viewer else {
             throw PosyError(.forbidden, "only couriers send positions")
         }
         guard r.positions.count <= LocationRPC.maxBatch else {

@@ -8,8 +8,7 @@ extension LocationService {
     /// recipient and the ETA. Staff of the shop always (the position up to the delivery's end); the
     /// courier of the order; the customer only while the order is out for delivery, and only
     /// positions from after it left the shop. Anyone else, and an off-duty courier's position: nothing.
-    public func tracking(_ r: LocationRPC.OrderRef) async throws -> TrackingView {
-        let viewer = try Viewer(r.caller)
+    public func tracking(_ r: LocationRPC.OrderRef, for viewer: Viewer) async throws -> TrackingView {
         let now = clock()
         return try await store.read { db in
             guard let d = try DeliveryRow.load(db, r.orderId) else { throw PosyError(.notFound, "no order \(r.orderId)") }
@@ -48,8 +47,7 @@ extension LocationService {
 
     /// `location.track`: the route of one delivery, pickup to end (or now): staff of the shop and
     /// services (the evidence bundle passes the staff member's caller on).
-    public func track(_ r: LocationRPC.OrderRef) async throws -> DeliveryTrack {
-        let viewer = try Viewer(r.caller)
+    public func track(_ r: LocationRPC.OrderRef, for viewer: Viewer) async throws -> DeliveryTrack {
         return try await store.read { db in
             guard let d = try DeliveryRow.load(db, r.orderId), viewer.isStaff(of: d.shopId) || viewer.isService else {
                 throw PosyError(.notFound, "no order \(r.orderId)")
@@ -82,8 +80,7 @@ extension LocationService {
 
     /// `location.live`: the shop's on-duty couriers with their last position and orders under way
     /// (staff of the shop). Off-duty couriers are not there.
-    public func live(_ r: LocationRPC.ShopRef) async throws -> [CourierPosition] {
-        let viewer = try Viewer(r.caller)
+    public func live(_ r: LocationRPC.ShopRef, for viewer: Viewer) async throws -> [CourierPosition] {
         guard viewer.isStaff(of: r.shopId) else { throw PosyError(.notFound, "no shop \(r.shopId)") }
         let now = clock()
         return try await store.read { db in

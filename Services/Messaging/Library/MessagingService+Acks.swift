@@ -8,8 +8,7 @@ extension MessagingService {
     /// delivered) and recomputes their unread count. The other parties get the party's new cursors;
     /// the caller's other devices get the new unread count. A seq beyond what the caller can see is
     /// `invalid_field`.
-    public func ack(_ r: MessagingRPC.AckRequest) async throws -> ReceiptUpdate {
-        let viewer = try Viewer(r.caller)
+    public func ack(_ r: MessagingRPC.AckRequest, for viewer: Viewer) async throws -> ReceiptUpdate {
         try await ensureDirect(r.conversationId)
         guard r.read != nil || r.delivered != nil else { throw PosyError(.invalidField, "read or delivered: one is required") }
         let at = nowText

@@ -38,14 +38,14 @@ extension MessagingService {
 
     /// What the customer may know of the order, from its services (nil if posy-orders does not answer).
     func facts(orderId: String, shopId: String) async -> AssistantFacts? {
-        guard let order = try? await call(OrdersRPC.get, OrdersRPC.OrderQuery(caller: Self.me, id: orderId), timeout: .milliseconds(250))
+        guard let order = try? await call(OrdersRPC.get, OrdersRPC.OrderQuery(id: orderId), timeout: .milliseconds(250))
         else { return nil }
         var facts = AssistantFacts(
             state: order.state, windowStart: order.window.start, windowEnd: order.window.end,
             deliveredAt: order.deliveredAt)
         facts.timeZone = try? await store.read { db in try db.queryOne("SELECT time_zone FROM shops WHERE id = ?", shopId)?.string(0) }
         if order.state == .outForDelivery || order.state == .arriving,
-            let tracking = try? await call(LocationRPC.tracking, OrderRef(caller: Self.me, orderId: orderId), timeout: .milliseconds(200))
+            let tracking = try? await call(LocationRPC.tracking, OrderRef(orderId: orderId), timeout: .milliseconds(200))
         {
             facts.distanceMeters = tracking.distanceMeters
             facts.etaSeconds = tracking.eta?.seconds

@@ -11,8 +11,7 @@ extension MessagingService {
     /// parties — its customer (and the tracking links of that order), its courier, the shop's staff —
     /// and never to anyone else; only while the order is on its way. The call's start, answer,
     /// refusal and end are written to the order's chat for everyone to read later.
-    public func callSignal(_ r: MessagingRPC.CallRequest) async throws {
-        let viewer = try Viewer(r.caller)
+    public func callSignal(_ r: MessagingRPC.CallRequest, for viewer: Viewer) async throws {
         let signal = try Self.validate(r.signal)
         let at = nowText
         let now = clock()

@@ -17,7 +17,7 @@ extension MessagingService {
         let direct: OrdersRPC.DirectConversation
         do {
             direct = try await call(
-                OrdersRPC.directLookup, OrdersRPC.DirectRequest(caller: Self.me, conversationId: conversationId), timeout: .seconds(5))
+                OrdersRPC.directLookup, OrdersRPC.DirectRequest(conversationId: conversationId), timeout: .seconds(5))
         } catch let e as PosyError where e.code == .notFound {
             return
         }

@@ -6,8 +6,7 @@ import PosyStore
 extension MessagingService {
     /// `msg.list`: messages the caller may see, in seq order — after `after` (oldest first), before
     /// `before` (the newest ones below it), or the newest `limit` (1…200, default 50).
-    public func list(_ r: MessagingRPC.ListRequest) async throws -> MessagePage {
-        let viewer = try Viewer(r.caller)
+    public func list(_ r: MessagingRPC.ListRequest, for viewer: Viewer) async throws -> MessagePage {
         try await ensureDirect(r.conversationId)
         let limit = r.limit ?? 50
         guard (1...200).contains(limit) else { throw PosyError(.invalidField, "limit: 1…200") }
@@ -34,8 +33,7 @@ extension MessagingService {
     }
 
     /// `conv.get`
-    public func conversation(_ r: MessagingRPC.ConversationRef) async throws -> ConversationSummary {
-        let viewer = try Viewer(r.caller)
+    public func conversation(_ r: MessagingRPC.ConversationRef, for viewer: Viewer) async throws -> ConversationSummary {
         try await ensureDirect(r.conversationId)
         let now = nowSeconds
         return try await store.read { db in
@@ -45,8 +43,7 @@ extension MessagingService {
     }
 
     /// `conv.list`: the caller's conversations on this shard, most recent activity first (at most 500).
-    public func conversations(_ r: MessagingRPC.CallerOnly) async throws -> [ConversationSummary] {
-        let viewer = try Viewer(r.caller)
+    public func conversations(for viewer: Viewer) async throws -> [ConversationSummary] {
         let now = nowSeconds
         return try await store.read { db -> [ConversationSummary] in
             let (sql, args) = Self.conversationIds(for: viewer)
@@ -96,8 +93,7 @@ extension MessagingService {
     }
 
     /// `messaging.transcript`: every message the caller may see, for the evidence bundle.
-    public func transcript(_ r: MessagingRPC.ConversationRef) async throws -> MessagingRPC.Transcript {
-        let viewer = try Viewer(r.caller)
+    public func transcript(_ r: MessagingRPC.ConversationRef, for viewer: Viewer) async throws -> MessagingRPC.Transcript {
         try await ensureDirect(r.conversationId)
         return try await store.read { db in
             let (c, access) = try self.open(db, r.conversationId, viewer)

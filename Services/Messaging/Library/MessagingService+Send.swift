@@ -7,8 +7,7 @@ extension MessagingService {
     /// `msg.send`: checks the message, then stores it with the next seq of its conversation and
     /// pushes it to every participant once committed. The same `clientMsgId` from the same sender
     /// returns the stored message (`duplicate: true`) and stores nothing.
-    public func send(_ r: MessagingRPC.SendRequest) async throws -> MessagingRPC.SendResult {
-        let viewer = try Viewer(r.caller)
+    public func send(_ r: MessagingRPC.SendRequest, for viewer: Viewer) async throws -> MessagingRPC.SendResult {
         try await ensureDirect(r.conversationId)
         let input = r.message
         let kind = try Self.validate(input)
@@ -109,7 +108,7 @@ extension MessagingService {
     func media(_ id: String, of orderId: String?, for kind: MessageKind, durationMs: Int?) async throws -> MessageMedia {
         let info: MediaInfo
         do {
-            info = try await call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(caller: Self.me, id: id), timeout: .seconds(5))
+            info = try await call(ReceiptsRPC.mediaInfo, ReceiptsRPC.MediaQuery(id: id), timeout: .seconds(5))
         } catch let e as PosyError where e.code == .notFound || e.code == .gone {
             throw PosyError(.invalidField, "mediaId: no media \(id) of this order")
         }
@@ -166,8 +165,7 @@ extension MessagingService {
 
     /// `msg.recall`: the sender takes a message back within the recall window. Its content is
     /// removed for everyone; a placeholder keeps its seq. Recalling twice returns the placeholder.
-    public func recall(_ r: MessagingRPC.SeqRequest) async throws -> ChatMessage {
-        let viewer = try Viewer(r.caller)
+    public func recall(_ r: MessagingRPC.SeqRequest, for viewer: Viewer) async throws -> ChatMessage {
         try await ensureDirect(r.conversationId)
         let now = clock()
         let at = nowText
@@ -209,8 +207,7 @@ extension MessagingService {
     }
 
     /// `msg.typing`: an ephemeral hint to the other participants; nothing is stored.
-    public func typing(_ r: MessagingRPC.ConversationRef) async throws {
-        let viewer = try Viewer(r.caller)
+    public func typing(_ r: MessagingRPC.ConversationRef, for viewer: Viewer) async throws {
         try await ensureDirect(r.conversationId)
         let (c, access, members) = try await store.read { db in
             let (c, access) = try self.open(db, r.conversationId, viewer)

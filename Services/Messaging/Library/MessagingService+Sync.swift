@@ -7,8 +7,7 @@ extension MessagingService {
     /// `msg.sync`: what changed in the caller's conversations on this shard after `after`, in the
     /// order it happened, each message once with its current content. A token of another epoch (the
     /// store was reset) starts from the beginning and says `reset`.
-    public func sync(_ r: MessagingRPC.SyncRequest) async throws -> MessagingRPC.ShardSync {
-        let viewer = try Viewer(r.caller)
+    public func sync(_ r: MessagingRPC.SyncRequest, for viewer: Viewer) async throws -> MessagingRPC.ShardSync {
         guard (1...1_000).contains(r.limit) else { throw PosyError(.invalidField, "limit: 1…1000") }
         let reset = r.epoch != nil && r.epoch != epoch
         let after = reset || r.epoch == nil ? 0 : max(0, r.after)

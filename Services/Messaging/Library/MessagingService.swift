@@ -54,7 +54,8 @@ public final class MessagingService: Sendable {
     var nowText: String { Timestamp.format(clock()) }
     var nowSeconds: Double { clock().timeIntervalSince1970 }
 
-    static let me = RPCCaller(service: ServiceName.messaging)
+    /// Who messaging calls other services as: itself.
+    static let me = Viewer.service(ServiceName.messaging)
 
     /// Whether a conversation id belongs to this shard.
     func owns(_ conversationId: String) -> Bool { MessagingRPC.instance(of: conversationId) == instance }
@@ -114,6 +115,6 @@ public final class MessagingService: Sendable {
     func call<Request: Encodable & Sendable, Reply: Decodable & Sendable>(
         _ method: RPC<Request, Reply>, _ request: Request, timeout: Duration
     ) async throws -> Reply {
-        try RPCClient.decode(method, try await peer(method.service, method.name, JSON.encode(request), timeout))
+        try RPCClient.decode(method, try await peer(method.service, method.name, Self.me.request(JSON.encode(request)), timeout))
     }
 }

@@ -6,10 +6,10 @@ import PosyStore
 
 extension NotifyService {
     public func register(on rpc: RPCServer) {
-        rpc.register(NotifyRPC.inbox) { r in try await self.inbox(r) }
-        rpc.register(NotifyRPC.read) { r in try await self.markRead(r) }
-        rpc.register(NotifyRPC.preferences) { r in try await self.preferences(r) }
-        rpc.register(NotifyRPC.shopSettings) { r in try await self.shopSettings(r) }
+        rpc.register(NotifyRPC.inbox) { r, viewer in try await self.inbox(r, for: viewer) }
+        rpc.register(NotifyRPC.read) { r, viewer in try await self.markRead(r, for: viewer) }
+        rpc.register(NotifyRPC.preferences) { r, viewer in try await self.preferences(r, for: viewer) }
+        rpc.register(NotifyRPC.shopSettings) { r, viewer in try await self.shopSettings(r, for: viewer) }
         registerWebhooks(on: rpc)
     }
 
@@ -32,8 +32,8 @@ extension NotifyService {
     }
 
     /// `notify.inbox`: newest first, 50 a page (at most 200).
-    public func inbox(_ r: NotifyRPC.InboxRequest) async throws -> InboxPage {
-        let people = try Self.inboxes(try Viewer(r.caller))
+    public func inbox(_ r: NotifyRPC.InboxRequest, for viewer: Viewer) async throws -> InboxPage {
+        let people = try Self.inboxes(viewer)
         let limit = r.limit ?? 50
         guard (1...200).contains(limit) else { throw PosyError(.invalidField, "limit: 1 to 200") }
         let marks = people.map { _ in "?" }.joined(separator: ",")
@@ -59,8 +59,8 @@ extension NotifyService {
     }
 
     /// `notify.read`: marks one of the caller's notifications read (again: no change).
-    public func markRead(_ r: NotifyRPC.ReadRequest) async throws -> InboxNotification {
-        let people = try Self.inboxes(try Viewer(r.caller))
+    public func markRead(_ r: NotifyRPC.ReadRequest, for viewer: Viewer) async throws -> InboxNotification {
+        let people = try Self.inboxes(viewer)
         let now = Timestamp.format(clock())
         return try await store.write { db in
             guard let row = try db.queryOne("SELECT person FROM inbox WHERE id = ?", r.id), let person = row.string(0),
@@ -74,8 +74,7 @@ extension NotifyService {
     }
 
     /// `notify.preferences`: reads, or sets what is given of, the caller's own preferences.
-    public func preferences(_ r: NotifyRPC.PreferencesRequest) async throws -> NotifyPreferences {
-        let viewer = try Viewer(r.caller)
+    public func preferences(_ r: NotifyRPC.PreferencesRequest, for viewer: Viewer) async throws -> NotifyPreferences {
         if viewer.isTrackingLink {
             throw PosyError(.sessionRequired, "preferences need the customer's own sign-in, not a tracking link")
         }
@@ -120,8 +119,7 @@ extension NotifyService {
     }
 
     /// `notify.shop.settings`: the shop's manager; staff of the shop read, admins and staff set.
-    public func shopSettings(_ r: NotifyRPC.ShopSettingsRequest) async throws -> ShopNotifySettings {
-        let viewer = try Viewer(r.caller)
+    public func shopSettings(_ r: NotifyRPC.ShopSettingsRequest, for viewer: Viewer) async throws -> ShopNotifySettings {
         guard viewer.isStaff(of: r.shopId) else { throw PosyError(.notFound, "no shop \(r.shopId)") }
         return try await store.write { db in
             if let manager = r.set?.managerId {

@@ -6,11 +6,11 @@ import PosyStore
 
 extension NotifyService {
     public func registerWebhooks(on rpc: RPCServer) {
-        rpc.register(NotifyRPC.webhookCreate) { r in try await self.createWebhook(r) }
-        rpc.register(NotifyRPC.webhookList) { r in try await self.webhooks(r) }
-        rpc.register(NotifyRPC.webhookDeliveries) { r in try await self.deliveries(r) }
-        rpc.register(NotifyRPC.webhookDelete) { r in try await self.deleteWebhook(r) }
-        rpc.register(NotifyRPC.webhookReplay) { r in try await self.replay(r) }
+        rpc.register(NotifyRPC.webhookCreate) { r, viewer in try await self.createWebhook(r, for: viewer) }
+        rpc.register(NotifyRPC.webhookList) { r, viewer in try await self.webhooks(r, for: viewer) }
+        rpc.register(NotifyRPC.webhookDeliveries) { r, viewer in try await self.deliveries(r, for: viewer) }
+        rpc.register(NotifyRPC.webhookDelete) { r, viewer in try await self.deleteWebhook(r, for: viewer) }
+        rpc.register(NotifyRPC.webhookReplay) { r, viewer in try await self.replay(r, for: viewer) }
     }
 
     /// The shop a staff member (or an admin naming one) manages webhooks of.
@@ -24,8 +24,8 @@ extension NotifyService {
     }
 
     /// `notify.webhooks.create`: an http(s) URL, the events wanted, and a secret (made if not given).
-    public func createWebhook(_ r: NotifyRPC.WebhookCreateRequest) async throws -> Webhook {
-        let shop = try Self.webhookShop(try Viewer(r.caller), r.shopId)
+    public func createWebhook(_ r: NotifyRPC.WebhookCreateRequest, for viewer: Viewer) async throws -> Webhook {
+        let shop = try Self.webhookShop(viewer, r.shopId)
         do throws(NetworkDestination.Refusal) {
             // Checked again, and pinned, at every attempt: DNS may change after this.
             _ = try await NetworkDestination.resolve(
@@ -74,8 +74,8 @@ extension NotifyService {
     }
 
     /// `notify.webhooks.list`: the shop's webhooks, without secrets.
-    public func webhooks(_ r: ShopRef) async throws -> [Webhook] {
-        let shop = try Self.webhookShop(try Viewer(r.caller), r.shopId)
+    public func webhooks(_ r: ShopRef, for viewer: Viewer) async throws -> [Webhook] {
+        let shop = try Self.webhookShop(viewer, r.shopId)
         return try await store.read { db in
             try db.query("SELECT id, shop_id, url, events, created_at FROM webhooks WHERE shop_id = ? ORDER BY created_at, id", shop)
                 .map(Self.webhook)
@@ -84,8 +84,7 @@ extension NotifyService {
 
     /// `notify.webhooks.delete`: no more deliveries to it; what was still pending ends as dead
     /// (error `webhook deleted`), so nothing is sent to a URL the shop took back.
-    public func deleteWebhook(_ r: NotifyRPC.WebhookRef) async throws -> Webhook {
-        let viewer = try Viewer(r.caller)
+    public func deleteWebhook(_ r: NotifyRPC.WebhookRef, for viewer: Viewer) async throws -> Webhook {
         let now = clock().timeIntervalSince1970
         return try await store.write { db in
             let hook = try self.ownWebhook(db, viewer, r.webhookId)
@@ -115,8 +114,7 @@ extension NotifyService {
 
     /// `notify.webhooks.deliveries`: every delivery of the webhook with each attempt, newest first
     /// (`state: dead` is its dead-letter list).
-    public func deliveries(_ r: NotifyRPC.WebhookDeliveriesRequest) async throws -> [OutboundDelivery] {
-        let viewer = try Viewer(r.caller)
+    public func deliveries(_ r: NotifyRPC.WebhookDeliveriesRequest, for viewer: Viewer) async throws -> [OutboundDelivery] {
         return try await store.read { db in
             _ = try self.ownWebhook(db, viewer, r.webhookId)
             var sql = "SELECT id FROM outbound WHERE channel = 'webhook' AND target = ?"
@@ -154,8 +152,7 @@ extension NotifyService {
 
     /// `notify.webhooks.replay`: the delivery's body again, as a new delivery due now (its own
     /// attempts and retry period; the body's event `id` is the same, so a receiver can tell).
-    public func replay(_ r: NotifyRPC.WebhookReplayRequest) async throws -> OutboundDelivery {
-        let viewer = try Viewer(r.caller)
+    public func replay(_ r: NotifyRPC.WebhookReplayRequest, for viewer: Viewer) async throws -> OutboundDelivery {
         return try await store.write { db in
             _ = try self.ownWebhook(db, viewer, r.webhookId)
             guard

@@ -11,8 +11,7 @@ extension OrdersService {
     /// How often a key's last use is written (a busy key would otherwise write on every call).
     static let lastUsedResolution: TimeInterval = 60
 
-    public func createKey(_ r: PeopleRPC.KeyRequest) async throws -> APIKey {
-        let viewer = try Viewer(r.caller)
+    public func createKey(_ r: PeopleRPC.KeyRequest, for viewer: Viewer) async throws -> APIKey {
         let name = r.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 100 else { throw PosyError(.invalidField, "name: 1–100 characters") }
         let scopes = Array(Set(r.scopes)).sorted { $0.rawValue < $1.rawValue }

@@ -24,8 +24,7 @@ extension OrdersService {
     }
 
     /// A sign-in link for a new person (or a courier's link again): admins and the shop's managers.
-    public func invite(_ r: PeopleRPC.InviteRequest) async throws -> Invite {
-        let viewer = try Viewer(r.caller)
+    public func invite(_ r: PeopleRPC.InviteRequest, for viewer: Viewer) async throws -> Invite {
         let name = r.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 100 else { throw PosyError(.invalidField, "name: 1–100 characters") }
         let ttl = r.ttlSeconds ?? Self.defaultInviteLifetime

@@ -5,84 +5,84 @@ import PosySchema
 extension OrdersService {
     /// Serves the orders domain on the host's RPC socket (see ``OrdersRPC``).
     public func register(on rpc: RPCServer) {
-        rpc.register(OrdersRPC.createShop) { r in
-            try await self.createShop(r.shop, by: Viewer(r.caller))
+        rpc.register(OrdersRPC.createShop) { r, viewer in
+            try await self.createShop(r.shop, by: viewer)
         }
-        rpc.register(OrdersRPC.getShop) { r in
-            try await self.shop(r.shopId, for: Viewer(r.caller))
+        rpc.register(OrdersRPC.getShop) { r, viewer in
+            try await self.shop(r.shopId, for: viewer)
         }
-        rpc.register(OrdersRPC.attention) { r in
-            try await self.attention(shop: r.shopId, for: Viewer(r.caller))
+        rpc.register(OrdersRPC.attention) { r, viewer in
+            try await self.attention(shop: r.shopId, for: viewer)
         }
-        rpc.register(OrdersRPC.createCourier) { r in
-            try await self.createCourier(r.courier, by: Viewer(r.caller))
+        rpc.register(OrdersRPC.createCourier) { r, viewer in
+            try await self.createCourier(r.courier, by: viewer)
         }
-        rpc.register(OrdersRPC.courierDuty) { r in
-            try await self.setDuty(r.courierId, onDuty: r.onDuty, by: Viewer(r.caller))
+        rpc.register(OrdersRPC.courierDuty) { r, viewer in
+            try await self.setDuty(r.courierId, onDuty: r.onDuty, by: viewer)
         }
-        rpc.register(OrdersRPC.listCouriers) { r in
-            try await self.couriers(shop: r.shopId, for: Viewer(r.caller))
+        rpc.register(OrdersRPC.listCouriers) { r, viewer in
+            try await self.couriers(shop: r.shopId, for: viewer)
         }
         rpc.register(
             OrdersRPC.create,
-            encoded: { r in
-                try await self.createEncoded(r.order, by: Viewer(r.caller), idempotencyKey: r.idempotencyKey).json
+            encoded: { r, viewer in
+                try await self.createEncoded(r.order, by: viewer, idempotencyKey: r.idempotencyKey).json
             })
-        rpc.register(OrdersRPC.get) { r in
-            try await self.order(r.id, for: Viewer(r.caller))
+        rpc.register(OrdersRPC.get) { r, viewer in
+            try await self.order(r.id, for: viewer)
         }
-        rpc.register(OrdersRPC.renewLink) { r in
-            try await self.renewTrackingLink(r.id, by: Viewer(r.caller))
+        rpc.register(OrdersRPC.renewLink) { r, viewer in
+            try await self.renewTrackingLink(r.id, by: viewer)
         }
-        rpc.register(OrdersRPC.list) { r in
+        rpc.register(OrdersRPC.list) { r, viewer in
             try await self.list(
-                for: Viewer(r.caller), status: r.status, courier: r.courier, cursor: r.cursor, limit: r.limit, windowFrom: r.windowFrom,
+                for: viewer, status: r.status, courier: r.courier, cursor: r.cursor, limit: r.limit, windowFrom: r.windowFrom,
                 windowTo: r.windowTo)
         }
-        rpc.register(OrdersRPC.openException) { r in
+        rpc.register(OrdersRPC.openException) { r, viewer in
             try await self.openException(
                 orderId: r.orderId, kind: r.kind, note: r.note, lat: r.lat, lon: r.lon,
-                mediaIds: r.mediaIds ?? [], clientId: r.clientId, by: Viewer(r.caller))
+                mediaIds: r.mediaIds ?? [], clientId: r.clientId, by: viewer)
         }
-        rpc.register(OrdersRPC.acknowledgeException) { r in
-            try await self.acknowledgeException(r.id, by: Viewer(r.caller))
+        rpc.register(OrdersRPC.acknowledgeException) { r, viewer in
+            try await self.acknowledgeException(r.id, by: viewer)
         }
-        rpc.register(OrdersRPC.resolveException) { r in
-            try await self.resolveException(r.id, resolution: r.resolution, note: r.note, by: Viewer(r.caller))
+        rpc.register(OrdersRPC.resolveException) { r, viewer in
+            try await self.resolveException(r.id, resolution: r.resolution, note: r.note, by: viewer)
         }
-        rpc.register(OrdersRPC.requestChange) { r in
-            try await self.requestChange(orderId: r.orderId, r.change, by: Viewer(r.caller))
+        rpc.register(OrdersRPC.requestChange) { r, viewer in
+            try await self.requestChange(orderId: r.orderId, r.change, by: viewer)
         }
-        rpc.register(OrdersRPC.decideChange) { r in
+        rpc.register(OrdersRPC.decideChange) { r, viewer in
             try await self.decideChange(
-                orderId: r.orderId, changeId: r.changeId, approve: r.approve, reason: r.reason, by: Viewer(r.caller))
+                orderId: r.orderId, changeId: r.changeId, approve: r.approve, reason: r.reason, by: viewer)
         }
-        rpc.register(OrdersRPC.directConversation) { r in
-            try await self.directConversation(courierId: r.courierId, by: Viewer(r.caller))
+        rpc.register(OrdersRPC.directConversation) { r, viewer in
+            try await self.directConversation(courierId: r.courierId, by: viewer)
         }
-        rpc.register(OrdersRPC.directLookup) { r in
-            try await self.directConversation(id: r.conversationId ?? "", by: Viewer(r.caller))
+        rpc.register(OrdersRPC.directLookup) { r, viewer in
+            try await self.directConversation(id: r.conversationId ?? "", by: viewer)
         }
-        rpc.register(OrdersRPC.timeline) { r in
-            try await self.timeline(r.id, for: Viewer(r.caller))
+        rpc.register(OrdersRPC.timeline) { r, viewer in
+            try await self.timeline(r.id, for: viewer)
         }
-        rpc.register(OrdersRPC.transition) { r in
-            try await self.transition(r.id, to: r.to, by: Viewer(r.caller), courierId: r.courierId, reason: r.reason)
+        rpc.register(OrdersRPC.transition) { r, viewer in
+            try await self.transition(r.id, to: r.to, by: viewer, courierId: r.courierId, reason: r.reason)
         }
         registerPeople(on: rpc)
     }
 
     func registerPeople(on rpc: RPCServer) {
-        rpc.register(PeopleRPC.invite) { r in try await self.invite(r) }
-        rpc.register(PeopleRPC.list) { r in try await self.people(shop: r.shopId, for: Viewer(r.caller)) }
-        rpc.register(PeopleRPC.remove) { r in try await self.removePerson(r.id, shop: r.shopId, by: Viewer(r.caller)) }
+        rpc.register(PeopleRPC.invite) { r, viewer in try await self.invite(r, for: viewer) }
+        rpc.register(PeopleRPC.list) { r, viewer in try await self.people(shop: r.shopId, for: viewer) }
+        rpc.register(PeopleRPC.remove) { r, viewer in try await self.removePerson(r.id, shop: r.shopId, by: viewer) }
         rpc.register(PeopleRPC.openSession) { r in try await self.openSession(code: r.code) }
         rpc.register(PeopleRPC.refreshSession) { r in try await self.refreshSession(r.code) }
-        rpc.register(PeopleRPC.endSession) { r in try await self.endSession(r.id, by: Viewer(r.caller)) }
+        rpc.register(PeopleRPC.endSession) { r, viewer in try await self.endSession(r.id, by: viewer) }
         rpc.register(PeopleRPC.check) { r in try await self.endedAccess(r) }
-        rpc.register(PeopleRPC.createKey) { r in try await self.createKey(r) }
-        rpc.register(PeopleRPC.listKeys) { r in try await self.keys(shop: r.shopId, for: Viewer(r.caller)) }
-        rpc.register(PeopleRPC.revokeKey) { r in try await self.revokeKey(r.id, shop: r.shopId, by: Viewer(r.caller)) }
+        rpc.register(PeopleRPC.createKey) { r, viewer in try await self.createKey(r, for: viewer) }
+        rpc.register(PeopleRPC.listKeys) { r, viewer in try await self.keys(shop: r.shopId, for: viewer) }
+        rpc.register(PeopleRPC.revokeKey) { r, viewer in try await self.revokeKey(r.id, shop: r.shopId, by: viewer) }
         rpc.register(PeopleRPC.verifyKey) { r in try await self.verifyKey(r.code) }
     }
 }

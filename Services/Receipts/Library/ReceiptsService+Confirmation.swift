@@ -9,8 +9,8 @@ extension ReceiptsService {
     /// `proof.confirm`: the order's customer confirms (`delivery.confirmed`, orders completes the
     /// order) or disputes (`delivery.disputed`, the shop is alerted) within ``ReceiptsConfig/confirmWithin``
     /// of the proof. One answer per delivery.
-    public func confirm(_ r: ReceiptsRPC.ConfirmRequest) async throws -> DeliveryConfirmation {
-        let (order, viewer) = try await orderAndAccess(r.orderId, for: r.caller)
+    public func confirm(_ r: ReceiptsRPC.ConfirmRequest, for viewer: Viewer) async throws -> DeliveryConfirmation {
+        let order = try await visibleOrder(r.orderId, for: viewer)
         guard viewer.isCustomer(order.customer?.id, of: order.id) else {
             throw PosyError(.forbidden, "only the order's customer confirms or disputes its delivery")
         }

@@ -8,27 +8,26 @@ import PosyStore
 extension ReceiptsService {
     /// `evidence.bundle`: staff of the shop (and admins) get everything; the order's customer gets
     /// their own order's, without the shop-only checks, positions and chain records.
-    public func evidence(_ r: ReceiptsRPC.OrderRef) async throws -> EvidenceBundle {
-        let (order, viewer) = try await orderAndAccess(r.orderId, for: r.caller)
+    public func evidence(_ r: ReceiptsRPC.OrderRef, for viewer: Viewer) async throws -> EvidenceBundle {
+        let order = try await visibleOrder(r.orderId, for: viewer)
         let isCustomer = viewer.isCustomer(order.customer?.id, of: order.id)
         let isShop = viewer.isService || viewer.isStaff(of: order.shopId)
         guard isShop || isCustomer else {
             throw PosyError(.forbidden, "the evidence of an order is for its shop and its customer")
         }
-        let caller = r.caller
         async let orderSection = section(OrdersRPC.get.service) {
-            try await self.callData(OrdersRPC.get, OrdersRPC.OrderQuery(caller: caller, id: order.id))
+            try await self.callData(OrdersRPC.get, OrdersRPC.OrderQuery(id: order.id), as: viewer)
         }
         async let timeline = section(OrdersRPC.timeline.service) {
-            try await self.callData(OrdersRPC.timeline, OrdersRPC.OrderQuery(caller: caller, id: order.id))
+            try await self.callData(OrdersRPC.timeline, OrdersRPC.OrderQuery(id: order.id), as: viewer)
         }
         let shard = MessagingRPC.instance(of: order.conversationId) ?? MessagingRPC.instance(shard: 1)
         async let chat = section(shard) {
             try await self.callData(
-                MessagingRPC.transcript, MessagingRPC.ConversationRef(caller: caller, conversationId: order.conversationId), on: shard)
+                MessagingRPC.transcript, MessagingRPC.ConversationRef(conversationId: order.conversationId), as: viewer, on: shard)
         }
         async let track = section(LocationRPC.track.service) {
-            try await self.callData(LocationRPC.track, OrderRef(caller: caller, orderId: order.id))
+            try await self.callData(LocationRPC.track, OrderRef(orderId: order.id), as: viewer)
         }
         let (mediaItems, (records, chain)) = try await store.read { db in
             (try Self.mediaOf(db, order: order.id), try self.verifyChain(db, orderId: order.id))
@@ -62,10 +61,9 @@ extension ReceiptsService {
     }
 
     /// `evidence.verify`: re-hashes the chain (admins, staff of the shop, services).
-    public func verify(_ r: ReceiptsRPC.OrderRef) async throws -> ChainVerification {
-        let viewer = try Viewer(r.caller)
+    public func verify(_ r: ReceiptsRPC.OrderRef, for viewer: Viewer) async throws -> ChainVerification {
         if !viewer.isService {
-            let (order, _) = try await orderAndAccess(r.orderId, for: r.caller)
+            let order = try await visibleOrder(r.orderId, for: viewer)
             guard viewer.isStaff(of: order.shopId) else { throw PosyError(.forbidden, "staff of the shop verify its evidence") }
         }
         let (records, verdict) = try await store.read { db in try self.verifyChain(db, orderId: r.orderId) }
@@ -77,8 +75,8 @@ extension ReceiptsService {
     static let maxInlinedBytes: Int64 = 40 << 20
 
     /// `evidence.html`: the bundle as one page, image media inlined.
-    public func evidencePage(_ r: ReceiptsRPC.OrderRef) async throws -> Data {
-        let bundle = try await evidence(r)
+    public func evidencePage(_ r: ReceiptsRPC.OrderRef, for viewer: Viewer) async throws -> Data {
+        let bundle = try await evidence(r, for: viewer)
         var images: [String: (String, Data)] = [:]
         var inlined: Int64 = 0
         // Base64 grows the photos by a third; the page must stay well inside one RPC reply (64 MiB).

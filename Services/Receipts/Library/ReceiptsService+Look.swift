@@ -9,8 +9,8 @@ extension ReceiptsService {
     /// says "looks good" or "please fix" — with the frame their browser took — and it becomes a
     /// record of the order's evidence chain (docs/protocol.md, "Calls"), so that a later dispute
     /// sees that the customer looked. Only while the order is on its way; a tracking link may.
-    public func look(_ r: ReceiptsRPC.LookRequest) async throws -> LookVerdict {
-        let (order, viewer) = try await orderAndAccess(r.orderId, for: r.caller)
+    public func look(_ r: ReceiptsRPC.LookRequest, for viewer: Viewer) async throws -> LookVerdict {
+        let order = try await visibleOrder(r.orderId, for: viewer)
         guard viewer.isCustomer(order.customer?.id, of: order.id) else {
             throw PosyError(.forbidden, "only the order's customer says how the flowers look")
         }

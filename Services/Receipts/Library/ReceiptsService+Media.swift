@@ -7,7 +7,7 @@ import PosyStore
 
 extension ReceiptsService {
     /// `media.begin`: any party of the order may upload a type Posy takes, up to its kind's limit.
-    public func beginUpload(_ r: ReceiptsRPC.BeginRequest) async throws -> ReceiptsRPC.UploadStarted {
+    public func beginUpload(_ r: ReceiptsRPC.BeginRequest, for viewer: Viewer) async throws -> ReceiptsRPC.UploadStarted {
         guard let accepted = MediaFormat.accepted(forDeclared: r.contentType) else {
             throw PosyError(
                 .unsupportedMediaType,
@@ -19,7 +19,7 @@ extension ReceiptsService {
         if let size = r.size, size > limit {
             throw PosyError(.tooLarge, "\(size) bytes is over the \(limit)-byte limit for \(kind.rawValue)")
         }
-        let (_, viewer) = try await orderAndAccess(r.orderId, for: r.caller)
+        _ = try await visibleOrder(r.orderId, for: viewer)
         let id = try await media.begin(orderId: r.orderId, uploader: viewer.actor, accepted: accepted, limit: limit)
         return .init(uploadId: id, kind: kind, limit: limit)
     }
@@ -31,13 +31,9 @@ extension ReceiptsService {
         return .init(received: try await media.append(header.uploadId, offset: header.offset, bytes: bytes))
     }
 
-    func uploaderKey(_ caller: RPCCaller) throws -> String {
-        try Viewer(caller).actor
-    }
-
     /// `media.commit`: the bytes are in the store; the media row and its evidence record are written.
-    public func commitUpload(_ r: ReceiptsRPC.UploadRef) async throws -> MediaInfo {
-        let uploader = try uploaderKey(r.caller)
+    public func commitUpload(_ r: ReceiptsRPC.UploadRef, for viewer: Viewer) async throws -> MediaInfo {
+        let uploader = viewer.actor
         let stored = try await media.commit(r.uploadId, uploader: uploader)
         let info = MediaInfo(
             id: RecordID.make("md"), sha256: stored.sha256, size: stored.size, kind: stored.format.kind,
@@ -63,8 +59,8 @@ extension ReceiptsService {
         var uploadedBy: String
     }
 
-    public func abortUpload(_ r: ReceiptsRPC.UploadRef) async throws {
-        await media.abort(r.uploadId, uploader: try uploaderKey(r.caller))
+    public func abortUpload(_ r: ReceiptsRPC.UploadRef, for viewer: Viewer) async throws {
+        await media.abort(r.uploadId, uploader: viewer.actor)
     }
 
     static func loadMedia(_ db: SQLiteConnection, _ id: String) throws -> (MediaInfo, uploader: String)? {
@@ -90,24 +86,23 @@ extension ReceiptsService {
 
     /// `media.info`: the uploader, a party of the media's order, or a service; 404 for anyone else
     /// (existence is not revealed), 410 once retention purged the bytes.
-    public func mediaInfo(_ id: String, for caller: RPCCaller) async throws -> MediaInfo {
+    public func mediaInfo(_ id: String, for viewer: Viewer) async throws -> MediaInfo {
         guard let (info, uploader) = try await store.read({ db in try Self.loadMedia(db, id) }) else {
             throw PosyError(.notFound, "no media \(id)")
         }
-        let viewer = try Viewer(caller)
         if !viewer.isService && viewer.actor != uploader {
-            _ = try await orderAndAccess(info.orderId, for: caller)
+            _ = try await visibleOrder(info.orderId, for: viewer)
         }
         if info.purgedAt != nil { throw PosyError(.gone, "media \(id) was purged on \(info.purgedAt!) (retention)") }
         return info
     }
 
     /// `media.read`: bytes of a media item the caller may read.
-    public func readMedia(_ r: ReceiptsRPC.ReadRequest) async throws -> Data {
+    public func readMedia(_ r: ReceiptsRPC.ReadRequest, for viewer: Viewer) async throws -> Data {
         guard r.offset >= 0, (1...ReceiptsRPC.maxReadLength).contains(r.length) else {
             throw PosyError(.invalidField, "offset ≥ 0 and length 1…\(ReceiptsRPC.maxReadLength)")
         }
-        let info = try await mediaInfo(r.id, for: r.caller)
+        let info = try await mediaInfo(r.id, for: viewer)
         return try await media.read(info.sha256, offset: r.offset, length: r.length)
     }
 }

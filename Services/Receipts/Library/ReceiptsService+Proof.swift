@@ -29,8 +29,8 @@ extension ReceiptsService {
 
     /// `proof.submit`: the assigned courier hands the flowers over. Checks are recorded; the proof,
     /// its chain record and the durable `proof.accepted` (orders makes the order `delivered`) commit together.
-    public func submitProof(_ r: ReceiptsRPC.ProofRequest) async throws -> Proof {
-        let (order, viewer) = try await orderAndAccess(r.orderId, for: r.caller)
+    public func submitProof(_ r: ReceiptsRPC.ProofRequest, for viewer: Viewer) async throws -> Proof {
+        let order = try await visibleOrder(r.orderId, for: viewer)
         let input = r.proof
         try Self.admit(input, for: order, by: viewer)
         let nowDate = clock()

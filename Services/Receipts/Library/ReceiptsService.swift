@@ -64,28 +64,24 @@ public final class ReceiptsService: Sendable {
         return (records, EvidenceChain.verify(orderId: orderId, records, head: head, seal: seal))
     }
 
-    static let me = RPCCaller(service: ServiceName.receipts)
+    /// Who receipts calls other services as when no person is passed on: itself.
+    static let me = Viewer.service(ServiceName.receipts)
 
-    /// The order as `caller` may see it, from posy-orders (`not_found` when they may not).
-    func order(_ id: String, as caller: RPCCaller) async throws -> Order {
-        try RPCClient.decode(OrdersRPC.get, try await callData(OrdersRPC.get, OrdersRPC.OrderQuery(caller: caller, id: id)))
-    }
-
-    /// Calls another service's `method` through `peer` (injected, so tests can stand in for it);
-    /// returns the reply's JSON. `instance` defaults to the method's service.
+    /// Calls another service's `method` through `peer` (injected, so tests can stand in for it) for
+    /// `viewer`; returns the reply's JSON. `instance` defaults to the method's service.
     func callData<Request: Encodable & Sendable, Reply: Sendable>(
-        _ method: RPC<Request, Reply>, _ request: Request, on instance: String? = nil
+        _ method: RPC<Request, Reply>, _ request: Request, as viewer: Viewer, on instance: String? = nil
     ) async throws -> Data {
-        try await peer(instance ?? method.service, method.name, JSON.encode(request))
+        try await peer(instance ?? method.service, method.name, viewer.request(JSON.encode(request)))
     }
 
-    /// The whole order (receipts' own view as a service) and whether `caller` may see it at all.
-    func orderAndAccess(_ id: String, for caller: RPCCaller) async throws -> (Order, Viewer) {
-        let viewer = try Viewer(caller)
-        let order = try await order(id, as: Self.me)
+    /// The whole order (receipts' own view as a service), when `viewer` may see it at all; `not_found` otherwise.
+    func visibleOrder(_ id: String, for viewer: Viewer) async throws -> Order {
+        let data = try await callData(OrdersRPC.get, OrdersRPC.OrderQuery(id: id), as: Self.me)
+        let order = try RPCClient.decode(OrdersRPC.get, data)
         guard OrderVisibility.view(order, for: viewer, now: clock()) != nil else {
             throw PosyError(.notFound, "no order \(id)")
         }
-        return (order, viewer)
+        return order
     }
 }

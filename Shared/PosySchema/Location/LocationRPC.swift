@@ -15,10 +15,8 @@ public enum LocationRPC {
     public static let maxBatch = 10_000
 
     public struct IngestRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var positions: [PositionFix]
-        public init(caller: RPCCaller, positions: [PositionFix]) {
-            self.caller = caller
+        public init(positions: [PositionFix]) {
             self.positions = positions
         }
     }

@@ -15,8 +15,8 @@ public enum MessagingRPC {
     public static let callSignal = RPC<CallRequest, EmptyBody>(RPCInstance.messagingShard, "msg.call", grant: .gateway)
     /// `ConversationRef` → `{}`: tells the other participants the caller is typing (ephemeral).
     public static let typing = RPC<ConversationRef, EmptyBody>(RPCInstance.messagingShard, "msg.typing", grant: .gateway)
-    /// `CallerOnly` → `[ConversationSummary]`: the caller's conversations on this shard.
-    public static let conversations = RPC<CallerOnly, [ConversationSummary]>(RPCInstance.messagingShard, "conv.list", grant: .gateway)
+    /// `{caller}` → `[ConversationSummary]`: the caller's conversations on this shard.
+    public static let conversations = RPC<EmptyBody, [ConversationSummary]>(RPCInstance.messagingShard, "conv.list", grant: .gateway)
     /// `ConversationRef` → `ConversationSummary`
     public static let conversation = RPC<ConversationRef, ConversationSummary>(RPCInstance.messagingShard, "conv.get", grant: .gateway)
     /// `SyncRequest` → `ShardSync`
@@ -26,36 +26,25 @@ public enum MessagingRPC {
         RPCInstance.messagingShard, "messaging.transcript", grant: RPCGrant(people: [ServiceName.gateway, ServiceName.receipts]))
 
     public struct CallRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var conversationId: String
         public var signal: CallSignal
-        public init(caller: RPCCaller, conversationId: String, signal: CallSignal) {
-            self.caller = caller
+        public init(conversationId: String, signal: CallSignal) {
             self.conversationId = conversationId
             self.signal = signal
         }
     }
 
     public struct ConversationRef: Codable, Sendable {
-        public var caller: RPCCaller
         public var conversationId: String
-        public init(caller: RPCCaller, conversationId: String) {
-            self.caller = caller
+        public init(conversationId: String) {
             self.conversationId = conversationId
         }
     }
 
-    public struct CallerOnly: Codable, Sendable {
-        public var caller: RPCCaller
-        public init(caller: RPCCaller) { self.caller = caller }
-    }
-
     public struct SendRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var conversationId: String
         public var message: MessageInput
-        public init(caller: RPCCaller, conversationId: String, message: MessageInput) {
-            self.caller = caller
+        public init(conversationId: String, message: MessageInput) {
             self.conversationId = conversationId
             self.message = message
         }
@@ -72,14 +61,12 @@ public enum MessagingRPC {
     }
 
     public struct ListRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var conversationId: String
         /// Messages with seq > after (oldest first), or seq < before (the newest of them, still in seq order).
         public var after: Int64?
         public var before: Int64?
         public var limit: Int?
-        public init(caller: RPCCaller, conversationId: String, after: Int64? = nil, before: Int64? = nil, limit: Int? = nil) {
-            self.caller = caller
+        public init(conversationId: String, after: Int64? = nil, before: Int64? = nil, limit: Int? = nil) {
             self.conversationId = conversationId
             self.after = after
             self.before = before
@@ -88,14 +75,12 @@ public enum MessagingRPC {
     }
 
     public struct AckRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var conversationId: String
         /// Everything up to this seq was read (implies delivered).
         public var read: Int64?
         /// Everything up to this seq reached a device of the caller.
         public var delivered: Int64?
-        public init(caller: RPCCaller, conversationId: String, read: Int64? = nil, delivered: Int64? = nil) {
-            self.caller = caller
+        public init(conversationId: String, read: Int64? = nil, delivered: Int64? = nil) {
             self.conversationId = conversationId
             self.read = read
             self.delivered = delivered
@@ -103,24 +88,20 @@ public enum MessagingRPC {
     }
 
     public struct SeqRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var conversationId: String
         public var seq: Int64
-        public init(caller: RPCCaller, conversationId: String, seq: Int64) {
-            self.caller = caller
+        public init(conversationId: String, seq: Int64) {
             self.conversationId = conversationId
             self.seq = seq
         }
     }
 
     public struct SyncRequest: Codable, Sendable {
-        public var caller: RPCCaller
         /// The shard's epoch and position from the last sync; nil or another epoch starts from the beginning.
         public var epoch: String?
         public var after: Int64
         public var limit: Int
-        public init(caller: RPCCaller, epoch: String?, after: Int64, limit: Int) {
-            self.caller = caller
+        public init(epoch: String?, after: Int64, limit: Int) {
             self.epoch = epoch
             self.after = after
             self.limit = limit

@@ -23,13 +23,11 @@ public enum NotifyRPC {
         ServiceName.notify, "notify.webhooks.replay", grant: .gateway)
 
     public struct InboxRequest: Codable, Sendable {
-        public var caller: RPCCaller
         /// Only notifications older than this id (paging back).
         public var before: Int64?
         public var limit: Int?
         public var unreadOnly: Bool?
-        public init(caller: RPCCaller, before: Int64? = nil, limit: Int? = nil, unreadOnly: Bool? = nil) {
-            self.caller = caller
+        public init(before: Int64? = nil, limit: Int? = nil, unreadOnly: Bool? = nil) {
             self.before = before
             self.limit = limit
             self.unreadOnly = unreadOnly
@@ -37,44 +35,36 @@ public enum NotifyRPC {
     }
 
     public struct ReadRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var id: Int64
-        public init(caller: RPCCaller, id: Int64) {
-            self.caller = caller
+        public init(id: Int64) {
             self.id = id
         }
     }
 
     /// Sets what is given; `set: nil` reads the current preferences.
     public struct PreferencesRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var set: NotifyPreferences?
-        public init(caller: RPCCaller, set: NotifyPreferences? = nil) {
-            self.caller = caller
+        public init(set: NotifyPreferences? = nil) {
             self.set = set
         }
     }
 
     public struct ShopSettingsRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var shopId: String
         public var set: ShopNotifySettings?
-        public init(caller: RPCCaller, shopId: String, set: ShopNotifySettings? = nil) {
-            self.caller = caller
+        public init(shopId: String, set: ShopNotifySettings? = nil) {
             self.shopId = shopId
             self.set = set
         }
     }
 
     public struct WebhookCreateRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var shopId: String?
         public var url: String
         public var events: [String]
         /// Generated when not given.
         public var secret: String?
-        public init(caller: RPCCaller, shopId: String? = nil, url: String, events: [String], secret: String? = nil) {
-            self.caller = caller
+        public init(shopId: String? = nil, url: String, events: [String], secret: String? = nil) {
             self.shopId = shopId
             self.url = url
             self.events = events
@@ -83,32 +73,26 @@ public enum NotifyRPC {
     }
 
     public struct WebhookDeliveriesRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var webhookId: String
         public var state: OutboundDelivery.State?
-        public init(caller: RPCCaller, webhookId: String, state: OutboundDelivery.State? = nil) {
-            self.caller = caller
+        public init(webhookId: String, state: OutboundDelivery.State? = nil) {
             self.webhookId = webhookId
             self.state = state
         }
     }
 
     public struct WebhookReplayRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var webhookId: String
         public var deliveryId: String
-        public init(caller: RPCCaller, webhookId: String, deliveryId: String) {
-            self.caller = caller
+        public init(webhookId: String, deliveryId: String) {
             self.webhookId = webhookId
             self.deliveryId = deliveryId
         }
     }
 
     public struct WebhookRef: Codable, Sendable {
-        public var caller: RPCCaller
         public var webhookId: String
-        public init(caller: RPCCaller, webhookId: String) {
-            self.caller = caller
+        public init(webhookId: String) {
             self.webhookId = webhookId
         }
     }

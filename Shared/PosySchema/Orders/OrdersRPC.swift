@@ -1,23 +1,3 @@
-/// Who makes an RPC call to a domain service: the identity the gateway verified from a bearer
-/// token, or another Posy service. Services authorise with it (defence in depth: docs/architecture.md, "Principles").
-public struct RPCCaller: Codable, Sendable, Equatable {
-    public var sub: String?
-    /// `admin`, `staff`, `courier`, `customer`.
-    public var role: String?
-    public var shop: String?
-    public var order: String?
-    /// Set instead of the above when a service calls (`location`, `receipts`).
-    public var service: String?
-
-    public init(sub: String? = nil, role: String? = nil, shop: String? = nil, order: String? = nil, service: String? = nil) {
-        self.sub = sub
-        self.role = role
-        self.shop = shop
-        self.order = order
-        self.service = service
-    }
-}
-
 /// RPC methods of `posy-orders` and their requests. Replies are the JSON of the named type.
 public enum OrdersRPC {
     /// `{caller, shop: Shop}` → `Shop`
@@ -72,11 +52,9 @@ public enum OrdersRPC {
         ServiceName.orders, "orders.direct.get", grant: RPCGrant(services: [ServiceName.messaging]))
 
     public struct DirectRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var courierId: String?
         public var conversationId: String?
-        public init(caller: RPCCaller, courierId: String? = nil, conversationId: String? = nil) {
-            self.caller = caller
+        public init(courierId: String? = nil, conversationId: String? = nil) {
             self.courierId = courierId
             self.conversationId = conversationId
         }
@@ -94,24 +72,20 @@ public enum OrdersRPC {
     }
 
     public struct ChangeRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var orderId: String
         public var change: ChangeInput
-        public init(caller: RPCCaller, orderId: String, change: ChangeInput) {
-            self.caller = caller
+        public init(orderId: String, change: ChangeInput) {
             self.orderId = orderId
             self.change = change
         }
     }
 
     public struct DecideChangeRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var orderId: String
         public var changeId: String
         public var approve: Bool
         public var reason: String?
-        public init(caller: RPCCaller, orderId: String, changeId: String, approve: Bool, reason: String?) {
-            self.caller = caller
+        public init(orderId: String, changeId: String, approve: Bool, reason: String?) {
             self.orderId = orderId
             self.changeId = changeId
             self.approve = approve
@@ -120,7 +94,6 @@ public enum OrdersRPC {
     }
 
     public struct OpenExceptionRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var orderId: String
         public var kind: ExceptionKind
         public var note: String?
@@ -130,11 +103,10 @@ public enum OrdersRPC {
         /// The reporter's own id for this report: a resend is the same exception (docs/protocol.md).
         public var clientId: String?
         public init(
-            caller: RPCCaller, orderId: String, kind: ExceptionKind, note: String?, lat: Double?, lon: Double?, mediaIds: [String]?,
+            orderId: String, kind: ExceptionKind, note: String?, lat: Double?, lon: Double?, mediaIds: [String]?,
             clientId: String? = nil
         ) {
             self.clientId = clientId
-            self.caller = caller
             self.orderId = orderId
             self.kind = kind
             self.note = note
@@ -145,12 +117,10 @@ public enum OrdersRPC {
     }
 
     public struct ResolveExceptionRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var id: String
         public var resolution: ExceptionResolution
         public var note: String?
-        public init(caller: RPCCaller, id: String, resolution: ExceptionResolution, note: String?) {
-            self.caller = caller
+        public init(id: String, resolution: ExceptionResolution, note: String?) {
             self.id = id
             self.resolution = resolution
             self.note = note
@@ -158,7 +128,6 @@ public enum OrdersRPC {
     }
 
     public struct ListRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var status: OrderState?
         public var courier: String?
         public var cursor: String?
@@ -166,8 +135,7 @@ public enum OrdersRPC {
         /// Only orders whose window ends after `windowFrom` and starts before `windowTo` (RFC 3339): a day's board.
         public var windowFrom: String?
         public var windowTo: String?
-        public init(caller: RPCCaller, status: OrderState? = nil, courier: String? = nil, cursor: String? = nil, limit: Int? = nil) {
-            self.caller = caller
+        public init(status: OrderState? = nil, courier: String? = nil, cursor: String? = nil, limit: Int? = nil) {
             self.status = status
             self.courier = courier
             self.cursor = cursor
@@ -176,29 +144,23 @@ public enum OrdersRPC {
     }
 
     public struct ShopRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var shop: Shop
-        public init(caller: RPCCaller, shop: Shop) {
-            self.caller = caller
+        public init(shop: Shop) {
             self.shop = shop
         }
     }
 
     public struct CourierRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var courier: Courier
-        public init(caller: RPCCaller, courier: Courier) {
-            self.caller = caller
+        public init(courier: Courier) {
             self.courier = courier
         }
     }
 
     public struct DutyRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var courierId: String
         public var onDuty: Bool
-        public init(caller: RPCCaller, courierId: String, onDuty: Bool) {
-            self.caller = caller
+        public init(courierId: String, onDuty: Bool) {
             self.courierId = courierId
             self.onDuty = onDuty
         }
@@ -207,33 +169,27 @@ public enum OrdersRPC {
     public typealias ShopQuery = ShopRef
 
     public struct CreateRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var order: NewOrder
         public var idempotencyKey: String?
-        public init(caller: RPCCaller, order: NewOrder, idempotencyKey: String?) {
-            self.caller = caller
+        public init(order: NewOrder, idempotencyKey: String?) {
             self.order = order
             self.idempotencyKey = idempotencyKey
         }
     }
 
     public struct OrderQuery: Codable, Sendable {
-        public var caller: RPCCaller
         public var id: String
-        public init(caller: RPCCaller, id: String) {
-            self.caller = caller
+        public init(id: String) {
             self.id = id
         }
     }
 
     public struct TransitionRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var id: String
         public var to: OrderState
         public var courierId: String?
         public var reason: String?
-        public init(caller: RPCCaller, id: String, to: OrderState, courierId: String? = nil, reason: String? = nil) {
-            self.caller = caller
+        public init(id: String, to: OrderState, courierId: String? = nil, reason: String? = nil) {
             self.id = id
             self.to = to
             self.courierId = courierId

@@ -27,14 +27,12 @@ public enum PeopleRPC {
     public static let verifyKey = RPC<CodeRequest, APIKey>(ServiceName.orders, "orders.apikeys.verify", grant: .gateway)
 
     public struct InviteRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var shopId: String
         public var role: PersonRole
         public var name: String
         public var courierId: String?
         public var ttlSeconds: Int?
-        public init(caller: RPCCaller, shopId: String, role: PersonRole, name: String, courierId: String?, ttlSeconds: Int?) {
-            self.caller = caller
+        public init(shopId: String, role: PersonRole, name: String, courierId: String?, ttlSeconds: Int?) {
             self.shopId = shopId
             self.role = role
             self.name = name
@@ -44,11 +42,9 @@ public enum PeopleRPC {
     }
 
     public struct ItemRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var shopId: String
         public var id: String
-        public init(caller: RPCCaller, shopId: String, id: String) {
-            self.caller = caller
+        public init(shopId: String, id: String) {
             self.shopId = shopId
             self.id = id
         }
@@ -60,12 +56,10 @@ public enum PeopleRPC {
     }
 
     public struct KeyRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var shopId: String
         public var name: String
         public var scopes: [APIScope]
-        public init(caller: RPCCaller, shopId: String, name: String, scopes: [APIScope]) {
-            self.caller = caller
+        public init(shopId: String, name: String, scopes: [APIScope]) {
             self.shopId = shopId
             self.name = name
             self.scopes = scopes

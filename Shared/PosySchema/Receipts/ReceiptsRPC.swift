@@ -37,12 +37,10 @@ public enum ReceiptsRPC {
     public static let maxReadLength = 4 << 20
 
     public struct BeginRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var orderId: String
         public var contentType: String
         public var size: Int64?
-        public init(caller: RPCCaller, orderId: String, contentType: String, size: Int64?) {
-            self.caller = caller
+        public init(orderId: String, contentType: String, size: Int64?) {
             self.orderId = orderId
             self.contentType = contentType
             self.size = size
@@ -77,30 +75,24 @@ public enum ReceiptsRPC {
     }
 
     public struct UploadRef: Codable, Sendable {
-        public var caller: RPCCaller
         public var uploadId: String
-        public init(caller: RPCCaller, uploadId: String) {
-            self.caller = caller
+        public init(uploadId: String) {
             self.uploadId = uploadId
         }
     }
 
     public struct MediaQuery: Codable, Sendable {
-        public var caller: RPCCaller
         public var id: String
-        public init(caller: RPCCaller, id: String) {
-            self.caller = caller
+        public init(id: String) {
             self.id = id
         }
     }
 
     public struct ReadRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var id: String
         public var offset: Int64
         public var length: Int
-        public init(caller: RPCCaller, id: String, offset: Int64, length: Int) {
-            self.caller = caller
+        public init(id: String, offset: Int64, length: Int) {
             self.id = id
             self.offset = offset
             self.length = length
@@ -108,33 +100,27 @@ public enum ReceiptsRPC {
     }
 
     public struct ProofRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var orderId: String
         public var proof: ProofInput
-        public init(caller: RPCCaller, orderId: String, proof: ProofInput) {
-            self.caller = caller
+        public init(orderId: String, proof: ProofInput) {
             self.orderId = orderId
             self.proof = proof
         }
     }
 
     public struct LookRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var orderId: String
         public var look: LookVerdict.Input
-        public init(caller: RPCCaller, orderId: String, look: LookVerdict.Input) {
-            self.caller = caller
+        public init(orderId: String, look: LookVerdict.Input) {
             self.orderId = orderId
             self.look = look
         }
     }
 
     public struct ConfirmRequest: Codable, Sendable {
-        public var caller: RPCCaller
         public var orderId: String
         public var confirmation: ConfirmationInput
-        public init(caller: RPCCaller, orderId: String, confirmation: ConfirmationInput) {
-            self.caller = caller
+        public init(orderId: String, confirmation: ConfirmationInput) {
             self.orderId = orderId
             self.confirmation = confirmation
         }
