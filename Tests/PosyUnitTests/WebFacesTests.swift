@@ -225,6 +225,64 @@ import Testing
         }
     }
 
+    static let web = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Services/Gateway/Web")
+
+    /// The members of `export const <name> = Object.freeze({ key: 'value', … })` in a face's module.
+    static func constants(_ file: String, _ name: String) throws -> [String: String] {
+        let text = try String(contentsOf: web.appendingPathComponent(file), encoding: .utf8)
+        let start = try #require(text.range(of: "export const \(name) = Object.freeze({"), "\(name) in \(file)")
+        let end = try #require(text.range(of: "});", range: start.upperBound..<text.endIndex))
+        let body = String(text[start.upperBound..<end.lowerBound])
+        let regex = try NSRegularExpression(pattern: #"(\w+):\s*'([^']*)'"#)
+        var out: [String: String] = [:]
+        for m in regex.matches(in: body, range: NSRange(body.startIndex..., in: body)) {
+            out[String(body[Range(m.range(at: 1), in: body)!])] = String(body[Range(m.range(at: 2), in: body)!])
+        }
+        return out
+    }
+
+    /// The faces spell order states in `assets/order.js` and the stream's names in `assets/names.js`
+    /// only, and both say what the schema says: every state, frame type, push type and event the
+    /// faces follow, nothing the server does not send or take.
+    @Test func theFacesSpellStatesFramesAndPushesOnceAsTheSchemaDoes() throws {
+        #expect(Set(try Self.constants("assets/order.js", "State").values) == Set(OrderState.allCases.map(\.rawValue)))
+        let frames: Set<String> = [
+            StreamFrameType.messageSend, StreamFrameType.messageRead, StreamFrameType.messageDelivered, StreamFrameType.messageRecall,
+            StreamFrameType.typing, StreamFrameType.callSignal, StreamFrameType.locationBatch, StreamFrameType.ping,
+            StreamFrameType.reply, "stream.open", "stream.reset",
+        ]
+        #expect(Set(try Self.constants("assets/names.js", "Frame").values) == frames)
+        let pushes: Set<String> = [
+            PushType.messageNew, PushType.messageRecalled, PushType.messageReceipt, PushType.messageUnread, PushType.typing,
+            PushType.callSignal, PushType.conversationUpdated, PushType.orderPosition, PushType.courierPosition,
+            PushType.courierOffDuty, PushType.notification,
+        ]
+        #expect(Set(try Self.constants("assets/names.js", "Push").values) == pushes)
+        let events: Set<String> = [
+            OrdersEvents.prefix, OrdersEvents.changePrefix, OrdersEvents.exceptionPrefix, LocationEvents.prefix,
+            OrderState.confirmed.eventType, OrdersEvents.assignmentUnacknowledged.topic, ReceiptsEvents.proofAccepted.topic,
+            ReceiptsEvents.deliveryConfirmed.topic, ReceiptsEvents.deliveryDisputed.topic, LocationEvents.delayRisk.topic,
+            LocationEvents.stuck.topic, LocationEvents.signalLost.topic,
+        ]
+        #expect(Set(try Self.constants("assets/names.js", "Event").values) == events)
+        // No other module spells a state (the words that are also other things — `confirmed`,
+        // `failed` — aside): a new state, or a renamed one, is one edit.
+        let spelled = try NSRegularExpression(
+            pattern:
+                #"(?<!getElementById\()'(placed|assigned|accepted|pickedUp|outForDelivery|arriving|delivered|completed|cancelled|returned)'"#
+        )
+        let files = FileManager.default.enumerator(at: Self.web, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        var found: [String] = []
+        for file in files where file.pathExtension == "js" && file.lastPathComponent != "order.js" {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for m in spelled.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                found.append("\(file.lastPathComponent): \(text[Range(m.range, in: text)!])")
+            }
+        }
+        #expect(found.isEmpty, "\(found)")
+    }
+
     /// Every string the faces show comes from both catalogues: the keys the pages name, and one per
     /// value of each schema enum the pages look up by prefix (`state.` + an order's state, …).
     @Test func bothCataloguesHaveEveryKeyThePagesUse() throws {

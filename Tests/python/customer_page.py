@@ -223,6 +223,11 @@ try:
         "const i = document.querySelector('#proof img'); return !!i && i.complete && i.naturalWidth > 0"), 15)
     until("the courier off the map", lambda: not driver.find_elements(By.CSS_SELECTOR, "#map .courier-marker"))
     shot("customer-delivered-phone", top=True)
+    # Opened again on the delivered order (a reload): the photo and the answer are there from the start.
+    driver.refresh()
+    until("the answer after a reload", lambda: driver.find_elements(By.CSS_SELECTOR, '#answer [data-act="confirm"]'), 15)
+    until("the proof photo after a reload", lambda: driver.execute_script(
+        "const i = document.querySelector('#proof img'); return !!i && i.complete && i.naturalWidth > 0"), 15)
     click("#answer details.dispute summary")
     Select(driver.find_element(By.CSS_SELECTOR, "#answer select")).select_by_value("wilted")
     driver.find_element(By.CSS_SELECTOR, "#answer textarea").send_keys("Left in the sun, petals brown.")

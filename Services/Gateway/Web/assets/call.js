@@ -6,6 +6,7 @@
 // MediaStream) and 'local'.
 import { t } from './i18n.js';
 import { chime } from './dom.js';
+import { Frame, Push } from './names.js';
 
 const RING_MS = 30_000;
 
@@ -31,7 +32,7 @@ export class VideoCall extends EventTarget {
   set(state) { this.state = state; this.dispatchEvent(new CustomEvent('state', { detail: state })); }
 
   send(kind, extra = {}) {
-    return this.stream.send({ type: 'call.signal', conversationId: this.conversationId, callId: this.callId, kind, device: this.device, ...extra });
+    return this.stream.send({ type: Frame.callSignal, conversationId: this.conversationId, callId: this.callId, kind, device: this.device, ...extra });
   }
 
   /** The caller: rings the other parties; the offer follows their answer. */
@@ -92,7 +93,7 @@ export class VideoCall extends EventTarget {
   }
 
   async onPush(f) {
-    if (f.type !== 'call.signal' || f.data?.conversationId !== this.conversationId) return;
+    if (f.type !== Push.callSignal || f.data?.conversationId !== this.conversationId) return;
     const s = f.data.signal;
     if (s.device === this.device) return; // my own step, echoed
     if (s.kind === 'invite') {

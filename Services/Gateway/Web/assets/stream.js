@@ -3,6 +3,7 @@
 // the URL. Emits 'state' ('live' | 'offline' | 'ended'), 'open' (the `stream.open` frame: what the
 // server asks of this client, e.g. a courier's `positionCadenceMs`), 'event' (durable events), 'push', 'reset'.
 import { refresh, session } from './session.js';
+import { Frame } from './names.js';
 
 export class LiveStream extends EventTarget {
   /** `link`: a fixed token (a customer's tracking link) instead of the signed-in person's session. */
@@ -70,19 +71,19 @@ export class LiveStream extends EventTarget {
   receive(text) {
     let f;
     try { f = JSON.parse(text); } catch { return; }
-    if (f.type === 'stream.open') {
+    if (f.type === Frame.open) {
       this.attempt = 0;
       if (f.id) this.lastId = f.id;
       this.emit('open', f);
       this.emit('state', 'live');
       return;
     }
-    if (f.type === 'reply') {
+    if (f.type === Frame.reply) {
       const p = this.pending.get(f.ref);
       if (p) { this.pending.delete(f.ref); f.ok ? p.resolve(f.data) : p.reject(Object.assign(new Error(f.error?.message), { code: f.error?.code })); }
       return;
     }
-    if (f.type === 'stream.reset') { if (f.id) this.lastId = f.id; this.emit('reset', f); return; }
+    if (f.type === Frame.reset) { if (f.id) this.lastId = f.id; this.emit('reset', f); return; }
     if (f.id && f.src) { this.lastId = f.id; this.emit('event', f); return; }
     this.emit('push', f);
   }

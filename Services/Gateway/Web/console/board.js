@@ -2,18 +2,10 @@
 import { api } from '/assets/session.js';
 import { h, clear } from '/assets/dom.js';
 import { t, time } from '/assets/i18n.js';
+import { boardColumns as columns, ended, underway, isIn } from '/assets/order.js';
+import { Event } from '/assets/names.js';
 
-export const columns = [
-  ['new', ['placed']],
-  ['confirmed', ['confirmed']],
-  ['assigned', ['assigned', 'accepted']],
-  ['pickedUp', ['pickedUp']],
-  ['outForDelivery', ['outForDelivery']],
-  ['arriving', ['arriving']],
-  ['delivered', ['delivered', 'completed']],
-  ['problems', ['failed', 'returned', 'cancelled']],
-];
-const riskTypes = new Set(['delivery.delayRisk', 'delivery.stuck', 'delivery.signalLost']);
+const riskTypes = new Set([Event.delayRisk, Event.stuck, Event.signalLost]);
 
 /** The shop's calendar day `yyyy-mm-dd` as [start, end) instants. */
 export function dayRange(day, zone) {
@@ -124,13 +116,13 @@ export class Board {
     const zone = this.app.zone;
     const risk = this.app.risks.get(o.id);
     const end = Date.parse(o.window.end);
-    const late = !['delivered', 'completed', 'cancelled', 'failed', 'returned'].includes(o.state) && Date.now() > end;
+    const late = !isIn(ended, o) && Date.now() > end;
     const courier = o.courier?.firstName || this.app.couriers.get(o.courierId)?.name;
     const eta = this.app.arrivals.get(o.id) || risk?.predictedArrival;
-    const underway = ['assigned', 'accepted', 'pickedUp', 'outForDelivery', 'arriving'].includes(o.state);
+    const withCourier = isIn(underway, o);
     // At risk: the live prediction lands within posy-location's 5-minute margin of the window's end,
     // or the courier is stuck or out of signal (until the signal is back).
-    const atRisk = !late && underway && ((eta && Date.parse(eta) > end - 300_000) || (risk && riskTypes.has(risk.type)));
+    const atRisk = !late && withCourier && ((eta && Date.parse(eta) > end - 300_000) || (risk && riskTypes.has(risk.type)));
     const area = (o.recipient?.address || '').split(/[,，]/)[0];
     return h('li', { dataset: { card: o.id, start: o.window.start } },
       h('button', { type: 'button', class: 'order-card' + (late ? ' late' : atRisk ? ' risk' : ''), dataset: { order: o.id, state: o.state },
@@ -140,7 +132,7 @@ export class Board {
         h('span', { class: 'recipient' }, o.recipient?.name || ''),
         h('span', { class: 'area' }, area),
         h('span', { class: 'meta' }, courier ? t('board.courier', { name: courier }) : t('board.unassigned'),
-          eta && underway ? ' · ' + t('board.eta', { time: time(eta, zone) }) : ''),
+          eta && withCourier ? ' · ' + t('board.eta', { time: time(eta, zone) }) : ''),
         h('span', { class: 'id' }, o.id),
         o.handling?.noDoorstep ? h('span', { class: 'tag' }, t('handling.noDoorstep')) : null,
         o.handling?.keepCool ? h('span', { class: 'tag' }, t('handling.keepCool')) : null,

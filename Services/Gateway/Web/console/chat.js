@@ -4,7 +4,8 @@ import { api } from '/assets/session.js';
 import { h, clear, chime, toast } from '/assets/dom.js';
 import { t, dateTime } from '/assets/i18n.js';
 import { HoldToTalk } from '/assets/recorder.js';
-import { voiceNote } from '/assets/voice.js';
+import { MediaCache, bubble } from '/assets/chat.js';
+import { Push, isMessage } from '/assets/names.js';
 
 export class Chat {
   constructor(app) {
@@ -16,7 +17,7 @@ export class Chat {
     this.badge = document.getElementById('chat-badge');
     this.conversations = new Map();
     this.messages = [];
-    this.urls = new Map();
+    this.media = new MediaCache(api);
     this.composer.addEventListener('submit', (e) => { e.preventDefault(); this.sendText(); });
     document.getElementById('chat-photo').addEventListener('change', (e) => this.sendPhoto(e.target));
     new HoldToTalk(document.getElementById('chat-voice'), async (blob, type, durationMs, waveform) => {
@@ -80,30 +81,12 @@ export class Chat {
   }
 
   bubble(m) {
-    const mine = m.senderId === this.app.person.id;
-    const body = h('div', { class: 'body' });
-    if (m.recalledAt) body.append(h('em', {}, t('chat.recalled')));
-    else if (m.kind === 'system') body.append(h('em', {}, m.text || ''));
-    else if (m.kind === 'image' && m.media) { const img = h('img', { alt: t('chat.photo') }); body.append(img); this.load_(m.media.id, (u) => { img.src = u; }); }
-    else if (m.kind === 'voice' && m.media) {
-      body.append(voiceNote(m, (id) => api('GET', '/v1/media/' + encodeURIComponent(id), undefined, { raw: true }).then((r) => r.blob())));
-    } else body.append(m.text || '');
-    return h('li', { class: 'msg ' + (mine ? 'mine' : m.party), dataset: { seq: m.seq, party: m.party } },
-      h('span', { class: 'who' }, t('party.' + m.party)), body, h('time', { datetime: m.at }, dateTime(m.at, this.app.zone)));
-  }
-
-  load_(id, use) {
-    if (this.urls.has(id)) { use(this.urls.get(id)); return; }
-    api('GET', '/v1/media/' + encodeURIComponent(id), undefined, { raw: true }).then((r) => r.blob()).then((b) => {
-      const u = URL.createObjectURL(b);
-      this.urls.set(id, u);
-      use(u);
-    }).catch(() => {});
+    return bubble(m, { mine: m.senderId === this.app.person.id, media: this.media, zone: this.app.zone, when: dateTime });
   }
 
   push(f) {
     const c = this.conversations.get(f.conversationId);
-    if (f.type === 'msg.new' || f.type === 'msg.recalled') {
+    if (isMessage(f)) {
       if (c) { c.lastMessage = f.data; if (typeof f.unread === 'number') c.unread = f.unread; }
       else { this.load(); }
       if (f.conversationId === this.current) {
@@ -113,9 +96,9 @@ export class Chat {
         this.renderThread();
         this.markRead();
       }
-      if (f.type === 'msg.new' && f.data.senderId !== this.app.person.id && f.data.kind !== 'system') chime();
-    } else if (f.type === 'msg.unread' && c && typeof f.unread === 'number') { c.unread = f.unread; }
-    else if (f.type === 'conv.updated') { this.load(); return; }
+      if (f.type === Push.messageNew && f.data.senderId !== this.app.person.id && f.data.kind !== 'system') chime();
+    } else if (f.type === Push.messageUnread && c && typeof f.unread === 'number') { c.unread = f.unread; }
+    else if (f.type === Push.conversationUpdated) { this.load(); return; }
     this.renderList();
   }
 

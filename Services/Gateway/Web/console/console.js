@@ -11,6 +11,7 @@ import { Chat } from './chat.js';
 import { LiveMap } from './livemap.js';
 import { Settings } from './settings.js';
 import { Inbox } from './inbox.js';
+import { Event, Push, isChat } from '/assets/names.js';
 
 const app = {
   shop: null, person: null, manager: false, zone: 'UTC',
@@ -116,31 +117,31 @@ app.stream.addEventListener('reset', () => loadState());
 app.stream.addEventListener('event', (e) => {
   const f = e.detail;
   const d = f.data || {};
-  if (f.type.startsWith('order.change.')) problems.change(d);
-  else if (f.type === 'order.assignment.unacknowledged') problems.unaccepted(d);
-  else if (f.type.startsWith('order.') && d.order) {
+  if (f.type.startsWith(Event.changePrefix)) problems.change(d);
+  else if (f.type === Event.unacknowledged) problems.unaccepted(d);
+  else if (f.type.startsWith(Event.orderPrefix) && d.order) {
     board.upsert(d.order);
     // A courier handed an assignment back: the order needs another courier now.
-    if (f.type === 'order.confirmed' && d.detail?.startsWith('declined by courier')) {
+    if (f.type === Event.confirmed && d.detail?.startsWith('declined by courier')) {
       const why = d.detail.includes(': ') ? d.detail.slice(d.detail.indexOf(': ') + 2) : '';
       toast(t('problems.declined', { order: d.order.recipient?.name || d.order.id, why }));
       problems.alert();
     }
   }
-  else if (f.type.startsWith('exception.')) problems.exception(d, f.type);
-  else if (f.type.startsWith('delivery.') && d.orderId) {
+  else if (f.type.startsWith(Event.exceptionPrefix)) problems.exception(d, f.type);
+  else if (f.type.startsWith(Event.deliveryPrefix) && d.orderId) {
     app.risks.set(d.orderId, { ...d, type: f.type });
     const o = app.orders.get(d.orderId);
     if (o) app.changed(o);
   }
-  else if (f.type === 'proof.accepted') detail.refreshIfOpen(d.orderId);
+  else if (f.type === Event.proofAccepted) detail.refreshIfOpen(d.orderId);
 });
 app.stream.addEventListener('push', (e) => {
   const f = e.detail;
-  if (f.type === 'courier.position') { map.position(f.data); arrivals(f.data); }
-  else if (f.type === 'courier.offDuty') map.offDuty(f.data);
-  else if (f.type.startsWith('msg.') || f.type === 'conv.updated' || f.type === 'typing') chat.push(f);
-  else if (f.type === 'notification') inbox.push(f.data);
+  if (f.type === Push.courierPosition) { map.position(f.data); arrivals(f.data); }
+  else if (f.type === Push.courierOffDuty) map.offDuty(f.data);
+  else if (isChat(f)) chat.push(f);
+  else if (f.type === Push.notification) inbox.push(f.data);
 });
 
 // `board-live`: the day's orders on screen and the stream open (what `posy bench console` measures).

@@ -3,6 +3,8 @@
 import { api } from '/assets/session.js';
 import { h, clear, toast } from '/assets/dom.js';
 import { t, time, dateTime } from '/assets/i18n.js';
+import { State, assignable, ended, underway, isIn } from '/assets/order.js';
+import { MediaCache } from '/assets/chat.js';
 
 /** Metres between two points. */
 export function distance(a, b) {
@@ -17,8 +19,8 @@ export class Detail {
     this.app = app;
     this.dialog = document.getElementById('detail-dialog');
     this.el = document.getElementById('detail');
-    this.urls = [];
-    this.dialog.addEventListener('close', () => { this.id = null; for (const u of this.urls) URL.revokeObjectURL(u); this.urls = []; });
+    this.media = new MediaCache(api);
+    this.dialog.addEventListener('close', () => { this.id = null; this.media.release(); });
     app.listeners.add((order) => { if (this.id && this.dialog.open && (!order || order.id === this.id)) this.renderHead(); });
   }
 
@@ -50,9 +52,9 @@ export class Detail {
     const o = this.order, zone = this.app.zone;
     clear(this.el);
     const actions = h('div', { class: 'actions' });
-    if (o.state === 'placed') actions.append(h('button', { type: 'button', class: 'primary', onclick: () => this.act('confirm') }, t('action.confirm')));
-    if (['confirmed', 'assigned', 'accepted'].includes(o.state)) actions.append(h('button', { type: 'button', class: o.courierId ? '' : 'primary', onclick: () => this.picker() }, o.courierId ? t('action.reassign') : t('action.assign')));
-    if (!['delivered', 'completed', 'cancelled', 'returned', 'failed'].includes(o.state)) actions.append(h('button', { type: 'button', class: 'danger', onclick: () => this.cancel() }, t('action.cancel')));
+    if (o.state === State.placed) actions.append(h('button', { type: 'button', class: 'primary', onclick: () => this.act('confirm') }, t('action.confirm')));
+    if (isIn(assignable, o)) actions.append(h('button', { type: 'button', class: o.courierId ? '' : 'primary', onclick: () => this.picker() }, o.courierId ? t('action.reassign') : t('action.assign')));
+    if (!isIn(ended, o)) actions.append(h('button', { type: 'button', class: 'danger', onclick: () => this.cancel() }, t('action.cancel')));
     actions.append(h('button', { type: 'button', onclick: () => { this.dialog.close(); this.app.chat.openOrder(o); } }, t('action.chat')));
     actions.append(h('button', { type: 'button', class: 'quiet', onclick: () => this.dialog.close() }, t('common.close')));
     const flags = [o.handling?.keepCool && t('handling.keepCool'), o.handling?.noDoorstep && t('handling.noDoorstep'), o.handling?.fragile && t('handling.fragile'),
@@ -83,9 +85,7 @@ export class Detail {
     const section = h('section', { class: 'evidence' }, h('h3', {}, t('detail.proof')));
     for (const p of ev.proofs) {
       for (const m of p.photos) {
-        const img = h('img', { alt: t('detail.proofPhoto'), class: 'proof' });
-        section.append(h('figure', {}, img, h('figcaption', {}, dateTime(p.submittedAt, zone))));
-        api('GET', '/v1/media/' + m.id, undefined, { raw: true }).then((r) => r.blob()).then((b) => { const u = URL.createObjectURL(b); this.urls.push(u); img.src = u; });
+        section.append(h('figure', {}, this.media.image(m.id, t('detail.proofPhoto'), { class: 'proof' }), h('figcaption', {}, dateTime(p.submittedAt, zone))));
       }
     }
     if (!ev.proofs.length) section.append(h('p', {}, t('detail.noProof')));
@@ -118,7 +118,7 @@ export class Detail {
     const live = await api('GET', '/v1/shops/' + encodeURIComponent(this.app.shop.id) + '/couriers/live').catch(() => []);
     const where = new Map((live || []).map((p) => [p.courierId, p]));
     const active = new Map();
-    for (const o of this.app.orders.values()) if (o.courierId && ['assigned', 'accepted', 'pickedUp', 'outForDelivery', 'arriving'].includes(o.state)) active.set(o.courierId, (active.get(o.courierId) || 0) + 1);
+    for (const o of this.app.orders.values()) if (o.courierId && isIn(underway, o)) active.set(o.courierId, (active.get(o.courierId) || 0) + 1);
     const couriers = [...this.app.couriers.values()].sort((a, b) => (b.onDuty - a.onDuty) || a.name.localeCompare(b.name));
     el.append(h('h3', {}, t('picker.title')), h('ul', { class: 'list picker' }, couriers.map((c) => {
       const p = where.get(c.id);

@@ -5,6 +5,7 @@ import { api } from '/assets/session.js';
 import { h, clear } from '/assets/dom.js';
 import { t, time } from '/assets/i18n.js';
 import { baseMap, label, loadLeaflet } from '/assets/map.js';
+import { onTheWay, ended, isIn } from '/assets/order.js';
 
 /** posy-location's default arrival radius (docs/architecture.md, "Location"). */
 const arrivalRadius = 150;
@@ -65,7 +66,7 @@ export class LiveMap {
     if (!this.map) return;
     const want = new Map();
     for (const o of changed ? [changed] : this.app.orders.values()) {
-      if (['outForDelivery', 'arriving'].includes(o.state) && o.recipient?.lat != null) want.set(o.id, o);
+      if (isIn(onTheWay, o) && o.recipient?.lat != null) want.set(o.id, o);
     }
     for (const [id, layers] of this.destinations) {
       if ((!changed || id === changed.id) && !want.has(id)) { layers.forEach((l) => l.remove()); this.destinations.delete(id); }
@@ -82,7 +83,7 @@ export class LiveMap {
 
   tasks(courierId) {
     const c = this.app.couriers.get(courierId);
-    const mine = [...this.app.orders.values()].filter((o) => o.courierId === courierId && !['delivered', 'completed', 'cancelled', 'failed', 'returned'].includes(o.state));
+    const mine = [...this.app.orders.values()].filter((o) => o.courierId === courierId && !isIn(ended, o));
     clear(this.side).append(h('h2', {}, c?.name || courierId),
       h('ul', { class: 'list' }, mine.length ? mine.map((o) => h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => this.app.detail.open(o.id) },
         time(o.window.start, this.app.zone) + '–' + time(o.window.end, this.app.zone) + ' · ' + (o.recipient?.name || o.id) + ' · ' + t('state.' + o.state))))

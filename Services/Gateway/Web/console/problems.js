@@ -3,6 +3,7 @@
 import { api } from '/assets/session.js';
 import { h, clear, chime, toast } from '/assets/dom.js';
 import { t, dateTime } from '/assets/i18n.js';
+import { State } from '/assets/order.js';
 
 const resolutions = ['reschedule', 'redirect', 'returnToShop', 'leaveAtSafePlace', 'contactCustomer', 'none'];
 
@@ -50,7 +51,7 @@ export class Problems {
     // An unaccepted assignment stops counting once the courier accepted or someone else was assigned.
     for (const [id, a] of this.unacked) {
       const o = this.app.orders.get(id);
-      if (o && (o.state !== 'assigned' || o.courierId !== a.courierId)) this.unacked.delete(id);
+      if (o && (o.state !== State.assigned || o.courierId !== a.courierId)) this.unacked.delete(id);
     }
     const n = this.count();
     this.badge.hidden = n === 0;

@@ -7,10 +7,12 @@ import { language, loadLanguage, setLanguage, t, translate, time } from '/assets
 import { h, clear, chime, toast } from '/assets/dom.js';
 import { Outbox, kept } from './outbox.js';
 import { HoldToTalk } from '/assets/recorder.js';
-import { voiceNote } from '/assets/voice.js';
 import { VideoCall, callDialog } from '/assets/call.js';
+import { MediaCache, bubble } from '/assets/chat.js';
+import { State, underway, onTheWay, accepted, withCourier, isIn } from '/assets/order.js';
+import { Event, isMessage } from '/assets/names.js';
 
-const active = ['assigned', 'accepted', 'pickedUp', 'outForDelivery', 'arriving'];
+const media = new MediaCache(api);
 
 const app = {
   me: null, shop: null, zone: 'UTC', orders: new Map(), open: null, messages: [],
@@ -84,7 +86,7 @@ async function restore() {
 /** Keeps what the app knows for the next start without signal: the courier's own active tasks only. */
 function keep() {
   if (!app.started) return;
-  const orders = [...app.orders.values()].filter((o) => active.includes(o.state));
+  const orders = [...app.orders.values()].filter((o) => isIn(underway, o));
   kept.put('state', { at: new Date().toISOString(), shop: app.shop, me: app.me, orders }).catch(() => {});
 }
 
@@ -110,7 +112,7 @@ async function start(s) {
   render();
   keep();
   track();
-  for (const o of app.orders.values()) if (o.state === 'assigned') offer(o);
+  for (const o of app.orders.values()) if (o.state === State.assigned) offer(o);
   app.outbox.drain();
 }
 
@@ -174,7 +176,7 @@ function fix(p) {
   const c = p.coords;
   app.lastFix = { lat: c.latitude, lon: c.longitude, accuracy: Math.max(1, c.accuracy || 10) };
   // Only with a delivery under way: an idle courier's whereabouts are nobody's business.
-  if (![...app.orders.values()].some((o) => active.includes(o.state) && o.state !== 'assigned')) return;
+  if (![...app.orders.values()].some((o) => isIn(accepted, o))) return;
   app.outbox.add({
     kind: 'position',
     fix: { ...app.lastFix, speed: c.speed ?? undefined, heading: c.heading ?? undefined, at: new Date(p.timestamp).toISOString() },
@@ -185,13 +187,13 @@ function fix(p) {
 
 function onEvent(f) {
   const d = f.data || {};
-  if (f.type.startsWith('order.') && d.order) {
+  if (f.type.startsWith(Event.orderPrefix) && d.order) {
     const before = app.orders.get(d.order.id);
     app.orders.set(d.order.id, d.order);
-    if (d.order.state === 'assigned' && d.order.courierId === app.me?.id && before?.state !== 'assigned') offer(d.order);
+    if (d.order.state === State.assigned && d.order.courierId === app.me?.id && before?.state !== State.assigned) offer(d.order);
     render();
     keep();
-  } else if (f.type.startsWith('exception.') && d.id) {
+  } else if (f.type.startsWith(Event.exceptionPrefix) && d.id) {
     const before = app.problems.get(d.id);
     app.problems.set(d.id, d);
     if (before && before.state !== d.state && d.state !== 'open') {
@@ -203,7 +205,7 @@ function onEvent(f) {
 }
 
 function onPush(f) {
-  if ((f.type === 'msg.new' || f.type === 'msg.recalled') && app.open && app.orders.get(app.open)?.conversationId === f.conversationId) {
+  if (isMessage(f) && app.open && app.orders.get(app.open)?.conversationId === f.conversationId) {
     const i = app.messages.findIndex((m) => m.seq === f.data.seq);
     if (i >= 0) app.messages[i] = f.data; else app.messages.push(f.data);
     app.messages.sort((a, b) => a.seq - b.seq);
@@ -234,10 +236,10 @@ function offer(o) {
   countdown = setInterval(tick, 1000);
   const reason = document.getElementById('decline-reason');
   reason.value = '';
-  document.getElementById('accept').onclick = () => { dialog.close(); tap(o, 'accept', 'accepted'); };
+  document.getElementById('accept').onclick = () => { dialog.close(); tap(o, 'accept', State.accepted); };
   document.getElementById('decline').onclick = () => {
     dialog.close();
-    tap(o, 'decline', 'confirmed', reason.value.trim() ? { reason: reason.value.trim() } : {});
+    tap(o, 'decline', State.confirmed, reason.value.trim() ? { reason: reason.value.trim() } : {});
   };
   document.getElementById('later').onclick = () => dialog.close();
   dialog.addEventListener('close', () => clearInterval(countdown), { once: true });
@@ -274,7 +276,7 @@ function render() {
   translate(document);
   setLive(document.getElementById('live').dataset.state);
   const list = clear(document.getElementById('tasks'));
-  const mine = [...app.orders.values()].filter((o) => active.includes(o.state) || o.state === 'delivered')
+  const mine = [...app.orders.values()].filter((o) => isIn(underway, o) || o.state === State.delivered)
     .sort((a, b) => Date.parse(a.window.start) - Date.parse(b.window.start));
   for (const o of mine) {
     list.append(h('li', {}, h('button', { type: 'button', class: 'task', dataset: { order: o.id, state: o.state }, onclick: () => openTask(o.id) },
@@ -310,15 +312,15 @@ function renderTask() {
   const dest = r.lat != null ? r.lat + ',' + r.lon : '';
   const actions = h('div', { class: 'steps' });
   const step = (action, target, label) => h('button', { type: 'button', class: 'primary big', dataset: { act: action }, onclick: () => tap(o, action, target) }, label);
-  if (o.state === 'assigned') {
-    actions.append(step('accept', 'accepted', t('courier.accept')),
+  if (o.state === State.assigned) {
+    actions.append(step('accept', State.accepted, t('courier.accept')),
       h('button', { type: 'button', class: 'big', dataset: { act: 'decline' }, onclick: () => offer(o) }, t('courier.decline')));
   }
-  if (o.state === 'accepted') {
+  if (o.state === State.accepted) {
     // The pickup checklist: every item, and the handling the flowers need, ticked before leaving.
     const list = checklist(o);
     const ticks = app.checked.get(o.id) || new Set();
-    const pickup = step('pickup', 'pickedUp', t('courier.pickedUp'));
+    const pickup = step('pickup', State.pickedUp, t('courier.pickedUp'));
     pickup.disabled = list.some(([key]) => !ticks.has(key));
     actions.append(h('fieldset', { class: 'checklist' }, h('legend', {}, t('courier.checklist')),
       list.map(([key, label]) => h('label', {}, h('input', { type: 'checkbox', dataset: { check: key }, checked: ticks.has(key),
@@ -328,29 +330,29 @@ function renderTask() {
           pickup.disabled = list.some(([k]) => !ticks.has(k));
         } }), ' ', label))), pickup);
   }
-  if (o.state === 'pickedUp') actions.append(step('depart', 'outForDelivery', t('courier.onMyWay')));
-  if (['outForDelivery', 'arriving'].includes(o.state)) {
+  if (o.state === State.pickedUp) actions.append(step('depart', State.outForDelivery, t('courier.onMyWay')));
+  if (isIn(onTheWay, o)) {
     actions.append(h('button', { type: 'button', class: 'primary big', dataset: { act: 'proof' }, onclick: () => proof(o) }, t('courier.deliver')));
   }
   // "Look before you sign": a video call to the customer to show the flowers, while on the way.
-  if (['outForDelivery', 'arriving'].includes(o.state)) {
+  if (isIn(onTheWay, o)) {
     actions.append(h('button', { type: 'button', class: 'big', dataset: { act: 'video' }, onclick: () => videoCall(o) }, t('call.show')));
   }
   // The geofence says "arriving" by itself; where no fix reaches (indoors, a gate) the courier says it.
-  if (o.state === 'outForDelivery') actions.append(h('button', { type: 'button', class: 'big', dataset: { act: 'arrive' }, onclick: () => tap(o, 'arrive', 'arriving') }, t('courier.atTheDoor')));
-  if (['accepted', 'pickedUp', 'outForDelivery', 'arriving'].includes(o.state)) {
+  if (o.state === State.outForDelivery) actions.append(h('button', { type: 'button', class: 'big', dataset: { act: 'arrive' }, onclick: () => tap(o, 'arrive', State.arriving) }, t('courier.atTheDoor')));
+  if (isIn(accepted, o)) {
     actions.append(h('button', { type: 'button', class: 'big', dataset: { act: 'problem' }, onclick: () => problem(o) }, t('courier.reportProblem')));
   }
-  if (o.state === 'accepted') {
+  if (o.state === State.accepted) {
     // Not yet picked up: the courier can still hand the order back to the shop for another courier.
     const why = h('input', { autocomplete: 'off', maxlength: '500', 'aria-label': t('courier.declineReason'), placeholder: t('courier.declineReason') });
     actions.append(h('details', { class: 'fail' }, h('summary', {}, t('courier.handBack')), why,
-      h('button', { type: 'button', class: 'danger', dataset: { act: 'decline' }, onclick: () => tap(o, 'decline', 'confirmed', why.value.trim() ? { reason: why.value.trim() } : {}) }, t('courier.decline'))));
+      h('button', { type: 'button', class: 'danger', dataset: { act: 'decline' }, onclick: () => tap(o, 'decline', State.confirmed, why.value.trim() ? { reason: why.value.trim() } : {}) }, t('courier.decline'))));
   }
-  if (['pickedUp', 'outForDelivery', 'arriving'].includes(o.state)) {
+  if (isIn(withCourier, o)) {
     const reason = h('select', { 'aria-label': t('courier.failReason') }, ['recipientAbsent', 'refused', 'addressWrong', 'damaged', 'other'].map((k) => h('option', { value: k }, t('courier.fail.' + k))));
     actions.append(h('details', { class: 'fail' }, h('summary', {}, t('courier.cannotDeliver')), reason,
-      h('button', { type: 'button', class: 'danger', onclick: () => tap(o, 'fail', 'failed', { reason: t('courier.fail.' + reason.value) }) }, t('courier.confirmFail'))));
+      h('button', { type: 'button', class: 'danger', onclick: () => tap(o, 'fail', State.failed, { reason: t('courier.fail.' + reason.value) }) }, t('courier.confirmFail'))));
   }
   clear(view).append(...[
     h('button', { type: 'button', class: 'quiet back', onclick: closeTask }, '‹ ' + t('courier.tasks')),
@@ -418,29 +420,16 @@ function problemsOf(o) {
 
 async function loadChat() {
   const o = app.orders.get(app.open);
-  if (!o || o.state === 'assigned') return;
+  if (!o || o.state === State.assigned) return;
   const page = await api('GET', '/v1/conversations/' + encodeURIComponent(o.conversationId) + '/messages?limit=50').catch(() => null);
   if (page && app.open === o.id) { app.messages = page.messages; renderChat(); }
 }
-
-const loadMedia = (id) => api('GET', '/v1/media/' + encodeURIComponent(id), undefined, { raw: true }).then((r) => {
-  if (!r.ok) throw new Error(String(r.status));
-  return r.blob();
-});
 
 function renderChat() {
   const el = document.getElementById('messages');
   if (!el) return;
   clear(el);
-  for (const m of app.messages) {
-    let body;
-    if (m.recalledAt) body = h('em', {}, t('chat.recalled'));
-    else if (m.kind === 'voice' && m.media) body = voiceNote(m, loadMedia);
-    else if (m.kind === 'voice') body = h('span', { class: 'muted' }, t('chat.voiceMessage') + ' — ' + t('courier.waitingToSend'));
-    else body = m.text || (m.kind === 'image' ? t('chat.photo') : '');
-    el.append(h('li', { class: 'msg ' + (m.senderId === app.me?.id ? 'mine' : m.party), dataset: { seq: m.seq, kind: m.kind } },
-      h('span', { class: 'who' }, t('party.' + m.party)), body, h('time', { datetime: m.at }, time(m.at, app.zone))));
-  }
+  for (const m of app.messages) el.append(bubble(m, { mine: m.senderId === app.me?.id, media, zone: app.zone }));
 }
 
 function say(o) {
@@ -467,7 +456,7 @@ function voice(o, blob, durationMs, waveform) {
 
 app.outbox.addEventListener('sent', (e) => {
   const { item, reply } = e.detail;
-  if (item.target === 'confirmed') {
+  if (item.target === State.confirmed) {
     // Declined: the order is no longer this courier's.
     app.orders.delete(item.orderId);
     if (app.open === item.orderId) closeTask();
@@ -595,7 +584,7 @@ function proof(o) {
         lat: app.lastFix?.lat ?? o.recipient?.lat, lon: app.lastFix?.lon ?? o.recipient?.lon, accuracy: app.lastFix?.accuracy ?? 50,
         handedTo: { kind, name: kind === 'neighbour' || kind === 'recipient' ? detail || undefined : undefined, description: kind === 'safePlace' || kind === 'reception' ? detail || undefined : undefined },
       },
-      file: { blob: shot, field: 'photoIds', many: true }, orderId: o.id, target: 'delivered', label: t('courier.proof') });
+      file: { blob: shot, field: 'photoIds', many: true }, orderId: o.id, target: State.delivered, label: t('courier.proof') });
     proofWatch = { id, submit, result };
     if (!navigator.onLine) { result.textContent = t('courier.proofKept'); result.dataset.kept = 'true'; }
   };

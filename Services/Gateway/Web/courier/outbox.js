@@ -6,6 +6,8 @@
 // retry never uploads it again. The same database keeps the last known orders (`kept`), so the app
 // opens with its tasks where there is no signal.
 import { api, APIError, refresh } from '/assets/session.js';
+import { State, reached } from '/assets/order.js';
+import { Frame } from '/assets/names.js';
 
 const DB = 'posy-courier';
 let db;
@@ -113,7 +115,7 @@ export class Outbox extends EventTarget {
           try {
             // One frame on the stream when it is open and the run fits its 64 KiB; else one request.
             if (this.stream?.ws?.readyState === WebSocket.OPEN && positions.length <= 400) {
-              await this.stream.send({ type: 'loc.batch', positions });
+              await this.stream.send({ type: Frame.locations, positions });
             } else {
               await api('POST', '/v1/locations', { positions });
             }
@@ -171,10 +173,9 @@ export class Outbox extends EventTarget {
     let o;
     try { o = await api('GET', '/v1/orders/' + encodeURIComponent(item.orderId)); } catch (e) {
       // Declined: the order is no longer the courier's to see.
-      return item.target === 'confirmed' && e.code === 'not_found';
+      return item.target === State.confirmed && e.code === 'not_found';
     }
-    if (item.target === 'confirmed') return o.state === 'confirmed';
-    const order = ['accepted', 'pickedUp', 'outForDelivery', 'arriving', 'delivered', 'completed'];
-    return order.indexOf(o.state) >= order.indexOf(item.target);
+    if (item.target === State.confirmed) return o.state === State.confirmed;
+    return reached(o.state, item.target);
   }
 }

@@ -6,22 +6,24 @@ import { LiveStream } from '/assets/stream.js';
 import { language, loadLanguage, setLanguage, t, translate, time, dateTime } from '/assets/i18n.js';
 import { h, clear, chime, toast } from '/assets/dom.js';
 import { HoldToTalk } from '/assets/recorder.js';
-import { voiceNote } from '/assets/voice.js';
 import { baseMap, label, loadLeaflet } from '/assets/map.js';
 import { VideoCall, callDialog } from '/assets/call.js';
+import { MediaCache, bubble } from '/assets/chat.js';
+import { State, onTheWay, handedOver, ended, isIn, customerSteps, customerStep } from '/assets/order.js';
+import { Event, Push, isMessage } from '/assets/names.js';
 
 const token = decodeURIComponent(location.pathname.split('/').pop() || '');
 const orderId = claims(token)?.order || null;
-/** The stepper's stages; the order's state maps onto one of them. */
-const stages = ['placed', 'confirmed', 'pickedUp', 'outForDelivery', 'delivered'];
-const stageOf = { placed: 0, confirmed: 1, assigned: 1, accepted: 1, pickedUp: 2, outForDelivery: 3, arriving: 3, delivered: 4, completed: 4 };
-const out = ['outForDelivery', 'arriving'];
 
 const page = {
   order: null, shop: null, zone: undefined, tracking: null, messages: [], changes: new Map(), evidence: null,
-  stream: new LiveStream({ link: token }), map: null, marker: null, urls: [],
+  stream: new LiveStream({ link: token }), map: null, marker: null,
 };
 window.posy = page; // the page's state for tests and the browser's console
+/** Photos and voice notes, fetched with the link's token. */
+const media = new MediaCache(api);
+/** Why a customer disputes a delivery (declared before the page starts: a delivered order shows them at once). */
+const reasons = ['wilted', 'damaged', 'wrong', 'late', 'missing', 'other'];
 
 /** The token's claims (read, not trusted: the server checks the token on every call). */
 function claims(jwt) {
@@ -84,7 +86,7 @@ async function start() {
   page.order = await api('GET', '/v1/orders/' + id);
   const [shop, tracking] = await Promise.all([
     api('GET', '/v1/shops/' + encodeURIComponent(page.order.shopId)).catch(() => null),
-    out.includes(page.order.state) ? api('GET', '/v1/orders/' + id + '/tracking').catch(() => null) : null,
+    isIn(onTheWay, page.order) ? api('GET', '/v1/orders/' + id + '/tracking').catch(() => null) : null,
   ]);
   page.shop = shop;
   page.zone = shop?.timeZone;
@@ -123,36 +125,36 @@ async function refreshAll() {
 
 function onEvent(f) {
   const d = f.data || {};
-  if (f.type.startsWith('order.change.')) {
+  if (f.type.startsWith(Event.changePrefix)) {
     page.changes.set(d.id, d);
     renderChanges();
     if (d.state !== 'pending') chime();
-  } else if (f.type.startsWith('order.') && d.order?.id === orderId) {
+  } else if (f.type.startsWith(Event.orderPrefix) && d.order?.id === orderId) {
     const before = page.order?.state;
     page.order = d.order;
-    if (!out.includes(d.order.state) && page.tracking) page.tracking = { ...page.tracking, position: undefined, eta: undefined };
+    if (!isIn(onTheWay, d.order) && page.tracking) page.tracking = { ...page.tracking, position: undefined, eta: undefined };
     render();
     drawMap();
     // On its way now: where the courier is and when they come (the fix that set off the departure
     // was taken before the order was out, so no push carried it).
-    if (out.includes(d.order.state) && !out.includes(before)) {
+    if (isIn(onTheWay, d.order) && !isIn(onTheWay, before)) {
       api('GET', '/v1/orders/' + encodeURIComponent(orderId) + '/tracking').then((v) => {
         if (!page.tracking?.position || v.position?.at >= page.tracking.position.at) { page.tracking = v; render(); drawMap(); }
       }).catch(() => {});
     }
-    if (before !== d.order.state && d.order.state === 'arriving') chime();
-    if (['delivered', 'completed'].includes(d.order.state) && before !== d.order.state) loadAfter();
-  } else if (f.type === 'proof.accepted' || f.type.startsWith('delivery.confirmed') || f.type.startsWith('delivery.disputed')) {
+    if (before !== d.order.state && d.order.state === State.arriving) chime();
+    if (isIn(handedOver, d.order) && before !== d.order.state) loadAfter();
+  } else if (f.type === Event.proofAccepted || f.type.startsWith(Event.deliveryConfirmed) || f.type.startsWith(Event.deliveryDisputed)) {
     loadAfter();
   }
 }
 
 function onPush(f) {
-  if (f.type === 'order.position' && f.data?.orderId === orderId) {
+  if (f.type === Push.orderPosition && f.data?.orderId === orderId) {
     page.tracking = f.data;
     render();
     drawMap();
-  } else if ((f.type === 'msg.new' || f.type === 'msg.recalled') && f.conversationId === page.order?.conversationId) {
+  } else if (isMessage(f) && f.conversationId === page.order?.conversationId) {
     const i = page.messages.findIndex((m) => m.seq === f.data.seq);
     if (i >= 0) page.messages[i] = f.data; else page.messages.push(f.data);
     page.messages = page.messages.filter((m) => !m.pending || m.clientMsgId !== f.data.clientMsgId);
@@ -170,11 +172,11 @@ function render() {
   const o = page.order;
   if (!o) return;
   document.getElementById('title').textContent = page.shop ? t('track.fromShop', { shop: page.shop.name }) : t('track.title');
-  const stage = stageOf[o.state];
+  const stage = customerStep(o.state);
   // The stepper's items are made once and updated in place.
   const steps = document.getElementById('steps');
-  if (steps.children.length !== stages.length) clear(steps).append(...stages.map(() => h('li')));
-  stages.forEach((s, i) => {
+  if (steps.children.length !== customerSteps.length) clear(steps).append(...customerSteps.map(() => h('li')));
+  customerSteps.forEach((s, i) => {
     const li = steps.children[i];
     li.className = stage === undefined ? '' : i < stage ? 'done' : i === stage ? 'now' : '';
     if (i === stage) li.setAttribute('aria-current', 'step'); else li.removeAttribute('aria-current');
@@ -186,8 +188,8 @@ function render() {
   const day = new Intl.DateTimeFormat(language(), { weekday: 'short', month: 'short', day: 'numeric', timeZone: page.zone }).format(new Date(o.window.start));
   document.getElementById('window').textContent = t('track.window', { day, from: time(o.window.start, page.zone), to: time(o.window.end, page.zone) });
   document.getElementById('courier').textContent = o.courier ? t('track.courier', { name: o.courier.firstName, vehicle: t('vehicle.' + o.courier.vehicle) }) : '';
-  document.getElementById('arriving').hidden = o.state !== 'arriving';
-  const eta = out.includes(o.state) ? page.tracking?.eta : null;
+  document.getElementById('arriving').hidden = o.state !== State.arriving;
+  const eta = isIn(onTheWay, o) ? page.tracking?.eta : null;
   const etaEl = document.getElementById('eta');
   etaEl.dataset.at = eta?.at || '';
   etaEl.textContent = eta ? t('track.eta', { at: time(eta.at, page.zone), min: Math.max(1, Math.round(eta.seconds / 60)) }) : '';
@@ -196,7 +198,7 @@ function render() {
   const delay = document.getElementById('delay');
   delay.hidden = !late;
   if (late) delay.textContent = t('track.delay', { at: time(eta.at, page.zone), end: time(o.window.end, page.zone) });
-  document.getElementById('change').hidden = !['placed', 'confirmed', 'assigned', 'accepted', 'pickedUp', 'outForDelivery', 'arriving'].includes(o.state);
+  document.getElementById('change').hidden = isIn(ended, o);
 }
 
 // --- The map ------------------------------------------------------------------------------------------
@@ -220,7 +222,7 @@ async function drawMap() {
   page.destination.setLatLng([r.lat, r.lon]);
   page.destination.setTooltipContent(label(t('track.destination')));
   // The courier only while the flowers are on their way (the API gives no position otherwise).
-  const p = out.includes(o.state) ? page.tracking?.position : null;
+  const p = isIn(onTheWay, o) ? page.tracking?.position : null;
   if (p) {
     if (!page.marker) {
       page.marker = L.circleMarker([p.lat, p.lon], { radius: 8, color: '#0b6e4f', fillOpacity: 0.9, className: 'courier-marker' })
@@ -255,29 +257,9 @@ async function loadChat() {
   if (list) { page.messages = list.messages; renderChat(); }
 }
 
-const loadMedia = (id) => api('GET', '/v1/media/' + encodeURIComponent(id), undefined, { raw: true }).then((r) => {
-  if (!r.ok) throw new Error(String(r.status));
-  return r.blob();
-});
-
-function image(id, alt) {
-  const img = h('img', { alt });
-  loadMedia(id).then((b) => { const u = URL.createObjectURL(b); page.urls.push(u); img.src = u; }).catch(() => {});
-  return img;
-}
-
 function renderChat() {
   const el = clear(document.getElementById('messages'));
-  for (const m of page.messages) {
-    let body;
-    if (m.recalledAt) body = h('em', {}, t('chat.recalled'));
-    else if (m.kind === 'voice' && m.media) body = voiceNote(m, loadMedia);
-    else if (m.kind === 'image' && m.media) body = image(m.media.id, t('chat.photo'));
-    else if (m.kind === 'location' && m.location) body = (m.location.label || m.location.lat.toFixed(4) + ', ' + m.location.lon.toFixed(4));
-    else body = m.text || '';
-    el.append(h('li', { class: 'msg ' + (m.party === 'customer' ? 'mine' : m.party), dataset: { seq: m.seq, party: m.party, kind: m.kind } },
-      h('span', { class: 'who' }, t('party.' + m.party)), body, h('time', { datetime: m.at }, time(m.at, page.zone))));
-  }
+  for (const m of page.messages) el.append(bubble(m, { mine: m.party === 'customer', media, zone: page.zone }));
   el.scrollTop = el.scrollHeight;
 }
 
@@ -381,16 +363,15 @@ function renderChanges() {
 // --- After delivery: the proof, confirm or dispute -----------------------------------------------------------
 
 async function loadAfter() {
-  if (!['delivered', 'completed'].includes(page.order?.state)) { renderAfter(); return; }
+  if (!isIn(handedOver, page.order)) { renderAfter(); return; }
   page.evidence = await api('GET', '/v1/orders/' + encodeURIComponent(orderId) + '/evidence').catch(() => page.evidence);
   renderAfter();
 }
 
-const reasons = ['wilted', 'damaged', 'wrong', 'late', 'missing', 'other'];
 function renderAfter() {
   const section = document.getElementById('after');
   const ev = page.evidence;
-  section.hidden = !ev || !['delivered', 'completed'].includes(page.order?.state);
+  section.hidden = !ev || !isIn(handedOver, page.order);
   if (section.hidden) return;
   // Drawn again only when something in it changed: a redraw would drop a dispute being typed.
   const drawn = JSON.stringify([language(), ev.proofs.map((p) => p.id), ev.confirmations.map((c) => c.at)]);
@@ -398,7 +379,7 @@ function renderAfter() {
   section.dataset.drawn = drawn;
   const proof = clear(document.getElementById('proof'));
   for (const p of ev.proofs) {
-    for (const m of p.photos) proof.append(h('figure', {}, image(m.id, t('detail.proofPhoto')), h('figcaption', {}, dateTime(p.submittedAt, page.zone))));
+    for (const m of p.photos) proof.append(h('figure', {}, media.image(m.id, t('detail.proofPhoto')), h('figcaption', {}, dateTime(p.submittedAt, page.zone))));
   }
   const answer = clear(document.getElementById('answer'));
   const given = ev.confirmations[0];

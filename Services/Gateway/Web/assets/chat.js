@@ -1,0 +1,62 @@
+// A chat message as every face shows it (docs/architecture.md, "Web faces"): who said it, what —
+// text, a photo, a voice note, a place, a system line or a recall — and when; and the media it shows,
+// fetched with the face's own credentials (media is never public) once each.
+import { h } from './dom.js';
+import { t, time } from './i18n.js';
+import { voiceNote } from './voice.js';
+
+/** Media of one page: each item fetched once through `api` (the face's `api(method, path, body, { raw })`)
+ *  and kept as an object URL until `release()`. */
+export class MediaCache {
+  constructor(api) {
+    this.api = api;
+    this.urls = new Map();
+  }
+
+  /** The bytes of media `id`, as a Blob. */
+  async blob(id) {
+    const r = await this.api('GET', '/v1/media/' + encodeURIComponent(id), undefined, { raw: true });
+    if (!r.ok) throw new Error(String(r.status));
+    return r.blob();
+  }
+
+  /** An object URL of media `id` (fetched once; a failed fetch is tried again next time). */
+  url(id) {
+    if (!this.urls.has(id)) {
+      const u = this.blob(id).then((b) => URL.createObjectURL(b));
+      u.catch(() => this.urls.delete(id));
+      this.urls.set(id, u);
+    }
+    return this.urls.get(id);
+  }
+
+  /** An image of media `id`, filled in once its bytes came. */
+  image(id, alt, attrs = {}) {
+    const img = h('img', { ...attrs, alt });
+    this.url(id).then((u) => { img.src = u; }).catch(() => {});
+    return img;
+  }
+
+  release() {
+    for (const u of this.urls.values()) u.then((x) => URL.revokeObjectURL(x), () => {});
+    this.urls.clear();
+  }
+}
+
+/** What message `m` says, as its bubble's body. */
+function body(m, media) {
+  if (m.recalledAt) return h('em', {}, t('chat.recalled'));
+  if (m.kind === 'system') return h('em', {}, m.text || '');
+  if (m.kind === 'image' && m.media) return media.image(m.media.id, t('chat.photo'));
+  if (m.kind === 'image') return h('span', { class: 'muted' }, t('chat.photo'));
+  if (m.kind === 'voice' && m.media) return voiceNote(m, (id) => media.blob(id));
+  if (m.kind === 'voice') return h('span', { class: 'muted' }, t('chat.voiceMessage') + (m.pending ? ' — ' + t('chat.waitingToSend') : ''));
+  if (m.kind === 'location' && m.location) return m.location.label || m.location.lat.toFixed(4) + ', ' + m.location.lon.toFixed(4);
+  return m.text || '';
+}
+
+/** The bubble of message `m`: `mine` when the viewer sent it; its time as `when(iso, zone)` shows it. */
+export function bubble(m, { mine, media, zone, when = time }) {
+  return h('li', { class: 'msg ' + (mine ? 'mine' : m.party), dataset: { seq: m.seq, party: m.party, kind: m.kind } },
+    h('span', { class: 'who' }, t('party.' + m.party)), body(m, media), h('time', { datetime: m.at }, when(m.at, zone)));
+}
