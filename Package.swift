@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
     ],
     targets: [
         // System libraries (Shared/)
@@ -50,12 +51,19 @@ let package = Package(
         .target(name: "PosyAccess", dependencies: ["PosySchema"], path: "Shared/PosyAccess"),
         .target(
             name: "PosyAuth",
-            dependencies: ["PosySchema", "PosyAccess", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["PosySchema", "PosyAccess", "PosySettings", .product(name: "Crypto", package: "swift-crypto")],
             path: "Shared/PosyAuth"),
+        .target(
+            name: "PosySettings",
+            dependencies: [
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Shared/PosySettings"),
         .target(
             name: "PosyCore",
             dependencies: [
-                "PosySchema", "PosyAccess", "PosyZMQ", "PosyStore", "CMalloc",
+                "PosySchema", "PosyAccess", "PosySettings", "PosyZMQ", "PosyStore", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -72,6 +80,7 @@ let package = Package(
         .executableTarget(
             name: "posy-bus",
             dependencies: [
+                "PosySettings",
                 "PosyCore", "PosySchema", "PosyStore", "PosyZMQ", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ], path: "Services/Bus"),
@@ -85,11 +94,14 @@ let package = Package(
             path: "Services/Orders/Library"),
         .executableTarget(
             name: "posy-orders",
-            dependencies: ["PosyCore", "PosyOrders", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "PosySettings", "PosyCore", "PosyOrders", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Services/Orders/Main"),
         .target(
             name: "PosyMessaging",
             dependencies: [
+                "PosySettings",
                 "PosySchema", "PosyCore", "PosyStore", "PosyAccess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,11 +109,15 @@ let package = Package(
             path: "Services/Messaging/Library"),
         .executableTarget(
             name: "posy-messaging",
-            dependencies: ["PosyCore", "PosyMessaging", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "PosySettings", "PosyCore", "PosyMessaging", "PosySchema",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Services/Messaging/Main"),
         .target(
             name: "PosyLocation",
             dependencies: [
+                "PosySettings",
                 "PosySchema", "PosyCore", "PosyStore", "PosyAccess", "PosyLocationPolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -109,11 +125,15 @@ let package = Package(
             path: "Services/Location/Library"),
         .executableTarget(
             name: "posy-location",
-            dependencies: ["PosyCore", "PosyLocation", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "PosySettings", "PosyCore", "PosyLocation", "PosySchema",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Services/Location/Main"),
         .target(
             name: "PosyReceipts",
             dependencies: [
+                "PosySettings",
                 "PosySchema", "PosyCore", "PosyStore", "PosyAccess", "PosyOrdersPolicy", "PosyReceiptsPolicy",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -123,6 +143,7 @@ let package = Package(
         .executableTarget(
             name: "posy-receipts",
             dependencies: [
+                "PosySettings",
                 "PosyCore", "PosyReceipts", "PosyReceiptsPolicy", "PosyAuth", "PosySchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -130,6 +151,7 @@ let package = Package(
         .target(
             name: "PosyNotify",
             dependencies: [
+                "PosySettings",
                 "PosySchema", "PosyCore", "PosyStore", "PosyAccess", "PosyAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -142,12 +164,14 @@ let package = Package(
         .executableTarget(
             name: "posy-notify",
             dependencies: [
+                "PosySettings",
                 "PosyCore", "PosyNotify", "PosyAuth", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Notify/Main"),
         .target(
             name: "PosyGateway",
             dependencies: [
+                "PosySettings",
                 "PosyCore", "PosyAuth", "PosyAccess", "PosySchema", "PosyOrdersPolicy", "PosyReceiptsPolicy", "PosyLocationPolicy",
                 "PosyZMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -167,12 +191,14 @@ let package = Package(
         .executableTarget(
             name: "posy-gateway",
             dependencies: [
+                "PosySettings",
                 "PosyGateway", "PosyAuth", "PosyCore", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Gateway/Main"),
         .target(
             name: "PosyCLI",
             dependencies: [
+                "PosySettings",
                 "PosyCore", "PosyAuth", "PosyAccess", "PosyStore", "PosySchema", "PosyZMQ", "PosyReceiptsPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -203,6 +229,7 @@ let package = Package(
         .testTarget(
             name: "PosyUnitTests",
             dependencies: [
+                "PosySettings",
                 "PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyAccess", "PosyOrders", "PosyOrdersPolicy",
                 "PosyReceipts", "PosyReceiptsPolicy", "PosyMessaging", "PosyLocation", "PosyLocationPolicy", "PosyGateway", "PosyNotify",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),

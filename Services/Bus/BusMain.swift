@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PosyCore
 import PosySchema
+import PosySettings
 import PosyStore
 import PosyZMQ
 
@@ -14,26 +15,28 @@ struct BusMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "posy-bus", abstract: "Posy event bus: XSUB (publishers connect) → XPUB (subscribers connect).")
 
-    @Option(name: .customLong("frontend"), help: "XSUB bind endpoint (env POSY_BUS_FRONTEND, default tcp://127.0.0.1:7100).")
-    var frontend: String?
-
-    @Option(name: .customLong("backend"), help: "XPUB bind endpoint (env POSY_BUS_BACKEND, default tcp://127.0.0.1:7101).")
-    var backend: String?
-
-    @Option(name: .customLong("hwm"), help: "High-water mark per connection, messages (env POSY_BUS_HWM, default 100000).")
-    var hwm: Int32?
+    @Option(name: settings.frontend.name, help: settings.frontend.help) var frontend: String?
+    @Option(name: settings.backend.name, help: settings.backend.help) var backend: String?
+    @Option(name: settings.highWaterMark.name, help: settings.highWaterMark.help) var hwm: Int32?
 
     @OptionGroup var options: ServiceOptions
+
+    /// Where the two sides bind and how much each connection holds: flags, else variables, else defaults.
+    func sides(_ from: Settings = .process) throws -> (frontend: String, backend: String, hwm: Int32) {
+        let hwm = try from.value(settings.highWaterMark, flag: hwm)
+        guard hwm > 0 else { throw ValidationError("--hwm must be positive") }
+        return (try from.value(settings.frontend, flag: frontend), try from.value(settings.backend, flag: backend), hwm)
+    }
+
+    func validate() throws { _ = try sides() }
 
     func run() async throws {
         PrivateFiles.restrictUmask()
         Allocator.tune()
-        var config = options.config
+        var config = try options.config()
         PosyLogHandler.bootstrap(level: config.logLevel)
         let logger = Logger(label: "bus")
-        let front = Environment.resolve(frontend, "POSY_BUS_FRONTEND", "tcp://127.0.0.1:7100")
-        let back = Environment.resolve(backend, "POSY_BUS_BACKEND", "tcp://127.0.0.1:7101")
-        let hwm = hwm ?? Environment.string("POSY_BUS_HWM").flatMap(Int32.init) ?? 100_000
+        let (front, back, hwm) = try sides()
         var o = ZMQSocketOptions()
         o.sendHighWaterMark = hwm
         o.receiveHighWaterMark = hwm
@@ -61,10 +64,10 @@ struct BusMain: AsyncParsableCommand {
                 "frontend": "\(proxy.frontendEndpoints)", "backend": "\(proxy.backendEndpoints)", "libzmq": "\(ZMQContext.libraryVersion)",
             ])
         // The bus's own heartbeat goes through its own frontend unless told otherwise.
-        if options.busPub == nil && Environment.string("POSY_BUS_PUB") == nil, let e = proxy.frontendEndpoints.first {
+        if !Settings.process.isGiven(ServiceSettings().busPub, flag: options.busPub), let e = proxy.frontendEndpoints.first {
             config.busPub = e.replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:")
         }
-        if options.busSub == nil && Environment.string("POSY_BUS_SUB") == nil, let e = proxy.backendEndpoints.first {
+        if !Settings.process.isGiven(ServiceSettings().busSub, flag: options.busSub), let e = proxy.backendEndpoints.first {
             config.busSub = e.replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:")
         }
         try await ServiceMain.run(ServiceDescriptor(service: ServiceName.bus, defaultRPCPort: 7102, migrations: nil), config: config) {
@@ -84,3 +87,5 @@ struct BusMain: AsyncParsableCommand {
         await ZMQContext.shared.authenticator?.close()
     }
 }
+
+private let settings = BusSettings()

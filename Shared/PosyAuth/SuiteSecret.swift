@@ -1,11 +1,12 @@
 import Foundation
 import PosySchema
+import PosySettings
 
 /// The suite's signing secret: `POSY_SECRET`, else `<data-dir>/secret`, generated (32 random bytes,
 /// hex, mode 0600) on first use.
 public enum SuiteSecret {
     public static func load(dataDir: String, create: Bool = true) throws -> String {
-        if let s = ProcessInfo.processInfo.environment["POSY_SECRET"], !s.isEmpty { return s }
+        if let s = try? Settings.process.optional(SuiteSettings().secret) { return s }
         let path = (dataDir as NSString).appendingPathComponent("secret")
         if let existing = try? String(contentsOfFile: path, encoding: .utf8) {
             let trimmed = existing.trimmingCharacters(in: .whitespacesAndNewlines)

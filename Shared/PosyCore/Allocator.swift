@@ -1,4 +1,6 @@
 import CMalloc
+import Foundation
+import PosySettings
 
 /// Process-wide allocator tuning, applied first thing in every Posy process.
 ///
@@ -9,13 +11,14 @@ import CMalloc
 /// (docs/performance.md). `POSY_MALLOC_ARENAS` sets another limit (0 leaves glibc's default);
 /// an explicit `MALLOC_ARENA_MAX` in the environment always wins.
 public enum Allocator {
-    public static let defaultArenas = 2
+    public static let defaultArenas = SuiteSettings().mallocArenas.standard
 
-    /// Returns the arena limit it applied, or nil when it left glibc alone.
+    /// Returns the arena limit it applied, or nil when it left glibc alone (a malformed
+    /// `POSY_MALLOC_ARENAS` too: tuning runs before anything could report it; `posy settings` shows it).
     @discardableResult
     public static func tune() -> Int? {
-        if Environment.string("MALLOC_ARENA_MAX") != nil { return nil }
-        let arenas = Environment.string("POSY_MALLOC_ARENAS").flatMap(Int.init) ?? defaultArenas
+        if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] != nil { return nil }
+        let arenas = (try? Settings.process.value(SuiteSettings().mallocArenas)) ?? defaultArenas
         guard arenas > 0 else { return nil }
         return posy_malloc_arena_max(Int32(arenas)) == 1 ? arenas : nil
     }

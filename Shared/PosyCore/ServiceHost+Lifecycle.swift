@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PosySchema
+import PosySettings
 import PosyStore
 import ServiceLifecycle
 
@@ -21,7 +22,7 @@ extension ServiceHost {
         if let events, let store {
             services.append(.init(service: OutboxPruning(host: self, events: events, store: store)))
         }
-        if Environment.string("POSY_EXIT_WITH_PARENT") == "1" {
+        if (try? Settings.process.isOn(SuiteSettings().exitWithParent)) == true {
             // Its end (the parent is gone) shuts the whole group down: a killed supervisor leaves no orphans.
             services.append(
                 .init(service: ParentWatch(parent: getppid(), logger: logger), successTerminationBehavior: .gracefullyShutdownGroup))

@@ -1,43 +1,50 @@
 import ArgumentParser
+import Logging
 import PosyCore
 import PosySchema
+import PosySettings
 
 /// Where CLI tools meet the bus.
 public struct BusOptions: ParsableArguments, Sendable {
-    @Option(name: .customLong("bus-pub"), help: "Bus frontend (env POSY_BUS_PUB, default tcp://127.0.0.1:7100).")
-    var busPub: String?
-    @Option(name: .customLong("bus-sub"), help: "Bus backend (env POSY_BUS_SUB, default tcp://127.0.0.1:7101).")
-    var busSub: String?
-    @Option(name: .customLong("data-dir"), help: "Data directory (env POSY_DATA_DIR, default ./data).")
-    var dataDir: String?
+    @Option(name: service.busPub.name, help: service.busPub.help) var busPub: String?
+    @Option(name: service.busSub.name, help: service.busSub.help) var busSub: String?
+    @Option(name: service.dataDir.name, help: service.dataDir.help) var dataDir: String?
+    @Option(name: service.keysDir.name, help: service.keysDir.help) var keysDir: String?
+    @Flag(name: service.insecureBus.name, help: service.insecureBus.help) var insecureBus = false
     @Option(
-        name: .customLong("keys-dir"),
-        help: "The suite's keys: cli.key and every *.pub (env POSY_KEYS_DIR, default <data-dir>/keys).")
-    var keysDir: String?
-    @Flag(name: .customLong("insecure-bus"), help: "The suite runs without CURVE (env POSY_INSECURE_BUS=1).")
-    var insecureBus = false
-    @Option(
-        name: .customLong("rpc"),
+        name: service.rpc.name,
         help:
-            "Where a tool that publishes durable events (posy ping) answers replays (env POSY_CLI_RPC, default tcp://127.0.0.1:*); from another host, an address the services reach."
+            "Where a tool that publishes durable events (posy ping) answers replays; from another host, an address the services reach (env POSY_CLI_RPC, default tcp://127.0.0.1:*)."
     )
     var rpc: String?
 
     public init() {}
 
-    /// A tool's settings: an ephemeral RPC port, warnings only unless POSY_LOG_LEVEL says otherwise.
-    var config: ServiceConfig {
+    /// A tool's settings: flags, then `POSY_*` variables, then defaults — an ephemeral RPC port,
+    /// warnings only unless `POSY_LOG_LEVEL` says otherwise.
+    func config(_ from: Settings = .process) throws -> ServiceConfig {
         var c = ServiceConfig()
-        c.busPub = Environment.resolve(busPub, "POSY_BUS_PUB", c.busPub)
-        c.busSub = Environment.resolve(busSub, "POSY_BUS_SUB", c.busSub)
-        c.dataDir = Environment.resolve(dataDir, "POSY_DATA_DIR", c.dataDir)
-        c.rpc = Environment.resolve(rpc, "POSY_CLI_RPC", "tcp://127.0.0.1:*")
-        c.logLevel = Environment.string("POSY_LOG_LEVEL").flatMap { .init(rawValue: $0) } ?? .warning
-        c.keysDir = keysDir ?? Environment.string("POSY_KEYS_DIR")
-        c.insecureBus = insecureBus || Environment.string("POSY_INSECURE_BUS") == "1"
+        c.busPub = try from.value(service.busPub, flag: busPub)
+        c.busSub = try from.value(service.busSub, flag: busSub)
+        c.dataDir = try from.value(service.dataDir, flag: dataDir)
+        c.rpc = try from.optional(service.rpc.of(service: ServiceName.cli), flag: rpc) ?? "tcp://127.0.0.1:*"
+        // Tools say only what matters unless told otherwise (the services' default is info).
+        if from.isGiven(service.logLevel) {
+            let level = try from.value(service.logLevel)
+            guard let parsed = Logger.Level(rawValue: level) else { throw ValidationError("POSY_LOG_LEVEL: unknown level '\(level)'") }
+            c.logLevel = parsed
+        } else {
+            c.logLevel = .warning
+        }
+        c.keysDir = try from.optional(service.keysDir, flag: keysDir)
+        c.insecureBus = try from.isOn(service.insecureBus, flag: insecureBus)
         return c
     }
 
+    public func validate() throws { _ = try config() }
+
     /// The tool's security: the `cli` identity's keys (or none with --insecure-bus).
-    func security() throws -> BusSecurity { try config.security(identity: ServiceName.cli) }
+    func security() throws -> BusSecurity { try config().security(identity: ServiceName.cli) }
 }
+
+private let service = ServiceSettings()

@@ -24,7 +24,7 @@ public struct EmitCommand: AsyncParsableCommand {
         let me = self
         try await ServiceMain.run(
             ServiceDescriptor(service: "loadgen", instance: instance, defaultRPCPort: 0, migrations: [], answersProbes: false),
-            config: options.config
+            config: try options.config()
         ) { host in
             [Emitter(host: host, count: me.count, topics: me.topics, rate: me.rate, batch: me.batch, pad: me.pad)]
         }

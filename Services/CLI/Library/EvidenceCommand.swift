@@ -41,13 +41,14 @@ public struct EvidenceCommand: AsyncParsableCommand {
                 }
                 // The seal is checked with the suite's secret from --data-dir or POSY_SECRET; without
                 // it the head's count and hash are still compared.
-                let secret = try? SuiteSecret.load(dataDir: bus.config.dataDir, create: false)
+                let secret = try? SuiteSecret.load(dataDir: try bus.config().dataDir, create: false)
                 result = EvidenceChain.verify(orderId: orderId, records, head: head, seal: secret.map { EvidenceSeal(secret: $0) })
             } else {
                 let security = try bus.security()
-                let directory = try await Discovery.peers(busSub: bus.config.busSub, security: security, listen: .milliseconds(1500))
+                let busSub = try bus.config().busSub
+                let directory = try await Discovery.peers(busSub: busSub, security: security, listen: .milliseconds(1500))
                 guard let receipts = directory.peer(ServiceName.receipts) else {
-                    print("posy-receipts is not heartbeating on \(bus.config.busSub): is the suite running? (or use --db)")
+                    print("posy-receipts is not heartbeating on \(busSub): is the suite running? (or use --db)")
                     throw ExitCode(1)
                 }
                 do {

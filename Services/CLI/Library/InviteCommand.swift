@@ -3,6 +3,7 @@ import Foundation
 import PosyAccess
 import PosyCore
 import PosySchema
+import PosySettings
 
 /// `posy invite`: the operator's sign-in link for a shop's first manager (or anyone else), through
 /// the running posy-orders. With `--shop-name` a shop that does not exist yet is created first, so a
@@ -35,9 +36,10 @@ public struct InviteCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let security = try bus.security()
-        let directory = try await Discovery.peers(busSub: bus.config.busSub, security: security, listen: .milliseconds(1500))
+        let busSub = try bus.config().busSub
+        let directory = try await Discovery.peers(busSub: busSub, security: security, listen: .milliseconds(1500))
         guard let orders = directory.peer(ServiceName.orders) else {
-            print("posy-orders is not heartbeating on \(bus.config.busSub): is the suite running (make run)?")
+            print("posy-orders is not heartbeating on \(busSub): is the suite running (make run)?")
             throw ExitCode(1)
         }
         let operatorViewer = Viewer.user(sub: "operator", role: .admin, shop: nil, order: nil)
@@ -61,7 +63,8 @@ public struct InviteCommand: AsyncParsableCommand {
                     PeopleRPC.InviteRequest(shopId: shop, role: role, name: name, courierId: courier, ttlSeconds: Int(hours * 3600)),
                     as: operatorViewer, timeout: .seconds(5))
             }
-            let base = url ?? Environment.string("POSY_PUBLIC_URL") ?? "http://127.0.0.1:8080"
+            // The gateway's own default, when nobody says where it is.
+            let base = try Settings.process.optional(SuiteSettings().publicURL, flag: url) ?? "http://127.0.0.1:8080"
             let link = (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/signin#" + invite.code
             if json {
                 var shown = invite

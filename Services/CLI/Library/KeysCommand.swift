@@ -3,6 +3,7 @@ import Foundation
 import PosyAccess
 import PosyCore
 import PosySchema
+import PosySettings
 import PosyStore
 
 /// `posy keys`: the suite's CURVE keys (docs/operations.md, "Keys"). `create` makes a key pair for
@@ -15,14 +16,13 @@ public struct KeysCommand: ParsableCommand {
     public init() {}
 
     struct Location: ParsableArguments {
-        @Option(name: .customLong("keys-dir"), help: "Where the keys are (env POSY_KEYS_DIR, default <data-dir>/keys).")
-        var keysDir: String?
-        @Option(name: .customLong("data-dir"), help: "Data directory (env POSY_DATA_DIR, default ./data).")
-        var dataDir: String?
+        @Option(name: service.keysDir.name, help: service.keysDir.help) var keysDir: String?
+        @Option(name: service.dataDir.name, help: service.dataDir.help) var dataDir: String?
 
-        var directory: String {
-            keysDir ?? Environment.string("POSY_KEYS_DIR")
-                ?? (Environment.resolve(dataDir, "POSY_DATA_DIR", "./data") as NSString).appendingPathComponent("keys")
+        /// `--keys-dir`, else `POSY_KEYS_DIR`, else `<data-dir>/keys`.
+        func directory(_ from: Settings = .process) throws -> String {
+            return try from.optional(service.keysDir, flag: keysDir)
+                ?? (try from.value(service.dataDir, flag: dataDir) as NSString).appendingPathComponent("keys")
         }
     }
 
@@ -43,16 +43,17 @@ public struct KeysCommand: ParsableCommand {
         func run() throws {
             PrivateFiles.restrictUmask()
             let names = identities.isEmpty ? SuiteKeyring.suiteIdentities : identities
+            let directory = try location.directory()
             do {
                 if !read.isEmpty {
                     // Checked for every name before any key is made: a refused grant leaves nothing behind.
                     for name in names { try SuiteKeyring.checkGrant(identity: name, read: read) }
                 }
-                let created = try SuiteKeyring.create(directory: location.directory, identities: names)
+                let created = try SuiteKeyring.create(directory: directory, identities: names)
                 for name in names {
-                    print("\(name): \(created.contains(name) ? "created" : "kept") \(location.directory)/\(name).key (secret), \(name).pub")
+                    print("\(name): \(created.contains(name) ? "created" : "kept") \(directory)/\(name).key (secret), \(name).pub")
                     if !read.isEmpty {
-                        try SuiteKeyring.grant(directory: location.directory, identity: name, read: read)
+                        try SuiteKeyring.grant(directory: directory, identity: name, read: read)
                         print("\(name): may read \(read.joined(separator: " ")) (\(name).read)")
                     } else if created.contains(name) && EventReaders.suite[name] == nil {
                         print("\(name): may read nothing yet; grant with `posy keys create \(name) --read PREFIX`")
@@ -70,8 +71,9 @@ public struct KeysCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
+            let directory = try location.directory()
             do {
-                for (identity, key) in try SuiteKeyring.publicKeys(directory: location.directory).sorted(by: { $0.key < $1.key }) {
+                for (identity, key) in try SuiteKeyring.publicKeys(directory: directory).sorted(by: { $0.key < $1.key }) {
                     print("\(identity)\t\(key)")
                 }
             } catch {
@@ -81,3 +83,5 @@ public struct KeysCommand: ParsableCommand {
         }
     }
 }
+
+private let service = ServiceSettings()

@@ -28,7 +28,7 @@ public struct PingCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let options = bus.config
+        let options = try bus.config()
         PosyLogHandler.bootstrap(level: options.logLevel)
         let probeId = UUID().uuidString.lowercased()
         let acks = Locked<[String: Ack]>([:])

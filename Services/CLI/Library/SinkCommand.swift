@@ -36,7 +36,7 @@ public struct SinkCommand: AsyncParsableCommand {
         descriptor.inboxCapacity = inbox
         let delay = applyDelay
         let pattern = topic
-        try await ServiceMain.run(descriptor, config: options.config) { host in
+        try await ServiceMain.run(descriptor, config: try options.config()) { host in
             host.on(pattern) { db, e in
                 // Test events carry their number n; any other event is recorded by its seq.
                 let n = PayloadScanner.int("n", in: e.data) ?? e.seq

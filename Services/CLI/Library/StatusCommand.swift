@@ -37,7 +37,7 @@ public struct StatusCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let o = bus.config
+        let o = try bus.config()
         let security = try bus.security()
         let directory = try await Discovery.peers(busSub: o.busSub, security: security, listen: .milliseconds(Int(listen * 1000)))
         var rows: [Row] = []

@@ -1,6 +1,7 @@
 import Foundation
 import PosyCore
 import PosySchema
+import PosySettings
 
 /// The processes `posy up` runs and the addresses they get (the defaults of docs/architecture.md, "Processes"; shiftable for tests).
 public struct SuiteLayout: Sendable {
@@ -70,7 +71,7 @@ public struct SuiteLayout: Sendable {
             Child(
                 name: ServiceName.notify, executable: "posy-notify",
                 arguments: common + rpc(rpcBase + 40)
-                    + (Environment.string("POSY_PUBLIC_URL") == nil ? ["--public-url", "\(scheme)://\(host):\(httpPort)"] : [])
+                    + (Settings.process.isGiven(SuiteSettings().publicURL) ? [] : ["--public-url", "\(scheme)://\(host):\(httpPort)"])
                     + notifyExtra),
             Child(
                 name: ServiceName.gateway, executable: "posy-gateway",

@@ -26,7 +26,7 @@ public struct TailCommand: AsyncParsableCommand {
         options.curve = try bus.security().client(of: ServiceName.bus)
         options.subscriptions = [prefix]
         options.overflow = .drop  // a terminal that cannot keep up misses lines, never stalls libzmq
-        let socket = try await ZMQSocket.open(.sub, connect: [bus.config.busSub], options: options, name: "tail")
+        let socket = try await ZMQSocket.open(.sub, connect: [try bus.config().busSub], options: options, name: "tail")
         var printed = 0
         func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         while let frames = await socket.inbox.next() {

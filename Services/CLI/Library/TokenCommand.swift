@@ -3,6 +3,7 @@ import Foundation
 import PosyAccess
 import PosyAuth
 import PosyCore
+import PosySettings
 
 /// `posy token`: mint a bearer token from the suite's secret.
 public struct TokenCommand: ParsableCommand {
@@ -20,8 +21,8 @@ public struct TokenCommand: ParsableCommand {
     @Option(name: .customLong("ttl"), help: "Lifetime: 3600, 30m, 12h, 7d (default 24h).")
     var ttl: String = "24h"
     @Option(
-        name: .customLong("data-dir"), help: "Data directory holding the secret (env POSY_DATA_DIR, default ./data); POSY_SECRET overrides."
-    )
+        name: ServiceSettings().dataDir.name,
+        help: "Data directory holding the secret; POSY_SECRET overrides (env POSY_DATA_DIR, default ./data).")
     var dataDir: String?
     @Flag(
         name: .customLong("create-secret"),
@@ -54,7 +55,7 @@ public struct TokenCommand: ParsableCommand {
     }
 
     public func run() throws {
-        let dir = Environment.resolve(dataDir, "POSY_DATA_DIR", "./data")
+        let dir = try Settings.process.value(ServiceSettings().dataDir, flag: dataDir)
         let secret: String
         do {
             secret = try SuiteSecret.load(dataDir: dir, create: createSecret)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PosyAuth
 import PosyCore
+import PosySettings
 import PosyStore
 
 /// `posy up`: the whole suite on one machine as supervised child processes.
@@ -9,8 +10,7 @@ public struct UpCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "up", abstract: "Start the whole suite (bus, services, gateway) with one data directory.")
 
-    @Option(name: .customLong("data-dir"), help: "Data directory for every store (env POSY_DATA_DIR, default ./data).")
-    var dataDir: String?
+    @Option(name: service.dataDir.name, help: service.dataDir.help) var dataDir: String?
     @Option(name: .customLong("host"), help: "Address every service binds and advertises (default 127.0.0.1).")
     var host: String = "127.0.0.1"
     @Option(name: .customLong("bus-port"), help: "Bus frontend port; backend is +1, bus RPC +2 (default 7100).")
@@ -18,8 +18,7 @@ public struct UpCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("rpc-base"), help: "orders RPC port; messaging +10+shard, location +20, receipts +30, notify +40 (default 7110).")
     var rpcBase: Int = 7110
-    @Option(name: .customLong("http-port"), help: "Gateway HTTP port (env POSY_HTTP_PORT, default 8080).")
-    var httpPort: Int?
+    @Option(name: GatewaySettings().httpPort.name, help: GatewaySettings().httpPort.help) var httpPort: Int?
     @Option(name: .customLong("shards"), help: "Number of messaging shards (default 1).")
     var shards: Int = 1
     @Option(name: .customLong("bin-dir"), help: "Where the posy-* executables are (default: next to this posy).")
@@ -35,14 +34,8 @@ public struct UpCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("restart-delay"), help: "First restart delay in seconds after a child dies; doubles up to 10 s (default 0.5).")
     var restartDelay: Double = 0.5
-    @Flag(
-        name: .customLong("allow-local-targets"),
-        help: "Let webhooks call loopback and private addresses: local test sinks only (env POSY_ALLOW_LOCAL_TARGETS=1).")
-    var allowLocalTargets = false
-    @Flag(
-        name: .customLong("insecure-bus"),
-        help: "Run every process without CURVE: anyone who reaches a port is the suite. Benchmarks only (env POSY_INSECURE_BUS=1).")
-    var insecureBus = false
+    @Flag(name: NotifySettings().allowLocalTargets.name, help: NotifySettings().allowLocalTargets.help) var allowLocalTargets = false
+    @Flag(name: service.insecureBus.name, help: service.insecureBus.help) var insecureBus = false
     @Flag(name: .customLong("no-color"), help: "Plain log prefixes (also when NO_COLOR is set or output is not a terminal).")
     var noColor = false
 
@@ -59,11 +52,12 @@ public struct UpCommand: AsyncParsableCommand {
         layout.host = host
         layout.busPort = busPort
         layout.rpcBase = rpcBase
-        layout.httpPort = httpPort ?? Environment.string("POSY_HTTP_PORT").flatMap(Int.init) ?? 8080
+        let settings = Settings.process
+        layout.httpPort = try settings.value(GatewaySettings().httpPort, flag: httpPort)
         layout.shards = shards
-        layout.dataDir = Environment.resolve(dataDir, "POSY_DATA_DIR", "./data")
+        layout.dataDir = try settings.value(service.dataDir, flag: dataDir)
         layout.notifyExtra = allowLocalTargets ? ["--allow-local-targets"] : []
-        layout.insecureBus = insecureBus || Environment.string("POSY_INSECURE_BUS") == "1"
+        layout.insecureBus = try settings.isOn(service.insecureBus, flag: insecureBus)
         layout.gatewayExtra = (rateLimit.map { ["--rate-limit", "\($0)"] } ?? []) + (rateBurst.map { ["--rate-burst", "\($0)"] } ?? [])
         if let tlsCert, let tlsKey {
             layout.gatewayExtra += ["--tls-cert", tlsCert, "--tls-key", tlsKey]
@@ -87,7 +81,7 @@ public struct UpCommand: AsyncParsableCommand {
             print("posy up: WARNING --insecure-bus: ZeroMQ without CURVE, anyone who reaches a bus or RPC port is the suite")
         }
 
-        let colored = !noColor && Environment.string("NO_COLOR") == nil && isatty(STDOUT_FILENO) == 1
+        let colored = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
         let output = OutputSink(colored: colored)
         let palette = [
             "\u{1B}[36m", "\u{1B}[33m", "\u{1B}[32m", "\u{1B}[35m", "\u{1B}[34m", "\u{1B}[31m", "\u{1B}[96m", "\u{1B}[93m", "\u{1B}[92m",
@@ -141,3 +135,5 @@ public struct UpCommand: AsyncParsableCommand {
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
     }
 }
+
+private let service = ServiceSettings()

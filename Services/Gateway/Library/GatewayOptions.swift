@@ -2,171 +2,99 @@ import ArgumentParser
 import Foundation
 import PosyAuth
 import PosyCore
+import PosySettings
 
-/// Flags of `posy-gateway` beyond the common ones.
+/// Flags of `posy-gateway` beyond the common ones, declared in ``GatewaySettings``.
 public struct GatewayOptions: ParsableArguments, Sendable {
-    @Option(name: .customLong("http-host"), help: "HTTP bind address (env POSY_HTTP_HOST, default 127.0.0.1).")
-    public var httpHost: String?
-
-    @Option(name: .customLong("http-port"), help: "HTTP port (env POSY_HTTP_PORT, default 8080).")
-    public var httpPort: Int?
-
-    @Option(
-        name: .customLong("public-url"),
-        help: "Base URL clients reach the gateway at, for tracking links (env POSY_PUBLIC_URL, default http://<http-host>:<http-port>).")
-    public var publicURL: String?
-
-    @Option(
-        name: .customLong("openapi"),
-        help:
-            "Path of docs/openapi.yaml to serve at /openapi.yaml (env POSY_OPENAPI; default: found next to the build or in the current directory)."
-    )
-    public var openAPI: String?
-
-    @Option(
-        name: .customLong("rate-limit"),
-        help: "Requests per second per token, on average (env POSY_RATE_LIMIT, default 50; 0 turns limiting off).")
-    public var rateLimit: Double?
-
-    @Option(name: .customLong("rate-burst"), help: "Requests per token allowed at once (env POSY_RATE_BURST, default 100).")
-    public var rateBurst: Double?
-
-    @Option(
-        name: .customLong("token-max-days"),
-        help: "Longest lifetime (exp − iat) a bearer token may claim, in days (env POSY_TOKEN_MAX_DAYS, default 90).")
-    public var tokenMaxDays: Double?
-
-    @Option(
-        name: .customLong("ops-port"),
-        help: "A second listener for operators: /healthz with every instance and /metrics, no token (env POSY_OPS_PORT; default none).")
-    public var opsPort: Int?
-
-    @Option(name: .customLong("ops-host"), help: "Bind address of the operators' listener (env POSY_OPS_HOST, default 127.0.0.1).")
-    public var opsHost: String?
-
-    @Option(
-        name: .customLong("tls-cert"),
-        help: "PEM certificate chain: serve HTTPS and WSS instead of plain HTTP (env POSY_TLS_CERT; needs --tls-key).")
-    public var tlsCert: String?
-
-    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert (env POSY_TLS_KEY).")
-    public var tlsKey: String?
-
-    @Option(
-        name: .customLong("http-redirect-port"),
-        help: "With TLS: a plain-HTTP port that answers every request with a redirect to HTTPS (env POSY_HTTP_REDIRECT_PORT; default none)."
-    )
-    public var httpRedirectPort: Int?
-
-    @Option(
-        name: .customLong("web-root"),
-        help:
-            "Directory of the web faces (HTML, CSS, JS) served at /console/, /signin and /assets/ (env POSY_WEB_ROOT; default: Services/Gateway/Web found next to the build or in the current directory)."
-    )
-    public var webRoot: String?
-
-    @Option(
-        name: .customLong("leaflet-dir"),
-        help: "Leaflet's files, served at /vendor/leaflet/ (env POSY_LEAFLET_DIR, default Debian's /usr/share/javascript/leaflet).")
-    public var leafletDir: String?
-
-    @Option(
-        name: .customLong("map-tiles"),
-        help:
-            "Map tile URL template for the faces' maps (env POSY_MAP_TILES, default OpenStreetMap's https://tile.openstreetmap.org/{z}/{x}/{y}.png); empty: no basemap."
-    )
-    public var mapTiles: String?
-
-    @Option(
-        name: .customLong("session-minutes"),
-        help: "Lifetime of a signed-in person's access token, refreshed by the page before it ends (env POSY_SESSION_MINUTES, default 15).")
-    public var sessionMinutes: Double?
-
-    @Option(
-        name: .customLong("position-cadence"),
-        help:
-            "Seconds between the batches of positions a courier's app sends, told to it when its stream opens (env POSY_POSITION_CADENCE, default 3; raise it at peak to spread the load)."
-    )
-    public var positionCadence: Double?
-
-    @Option(
-        name: .customLong("turn-url"),
-        help:
-            "TURN/STUN URLs handed to calls, comma-separated, e.g. turn:relay.example:3478?transport=udp (env POSY_TURN_URLS; default none: peer to peer only)."
-    )
-    public var turnURLs: String?
-
-    @Option(
-        name: .customLong("turn-secret-file"),
-        help: "File holding the secret shared with coturn (use-auth-secret / static-auth-secret) (env POSY_TURN_SECRET_FILE).")
-    public var turnSecretFile: String?
-
-    @Flag(
-        name: .customLong("turn-relay-only"),
-        help: "Video calls only through the TURN relay, so that no party learns another's address (env POSY_TURN_RELAY_ONLY=1).")
-    public var turnRelayOnly = false
-
-    @Option(
-        name: .customLong("turn-ttl"),
-        help: "Seconds a call's TURN credentials work, 60…86400 (env POSY_TURN_TTL, default 600: each call asks for its own).")
-    public var turnTTL: Int?
-
-    @Option(
-        name: .customLong("expect"),
-        help: "Comma-separated instances /healthz requires (env POSY_EXPECT, default bus,orders,messaging-1,location,receipts,notify).")
-    public var expect: String?
+    @Option(name: gateway.httpHost.name, help: gateway.httpHost.help) public var httpHost: String?
+    @Option(name: gateway.httpPort.name, help: gateway.httpPort.help) public var httpPort: Int?
+    @Option(name: suite.publicURL.name, help: suite.publicURL.help) public var publicURL: String?
+    @Option(name: gateway.openAPI.name, help: gateway.openAPI.help) public var openAPI: String?
+    @Option(name: gateway.rateLimit.name, help: gateway.rateLimit.help) public var rateLimit: Double?
+    @Option(name: gateway.rateBurst.name, help: gateway.rateBurst.help) public var rateBurst: Double?
+    @Option(name: gateway.tokenMaxDays.name, help: gateway.tokenMaxDays.help) public var tokenMaxDays: Double?
+    @Option(name: gateway.opsPort.name, help: gateway.opsPort.help) public var opsPort: Int?
+    @Option(name: gateway.opsHost.name, help: gateway.opsHost.help) public var opsHost: String?
+    @Option(name: gateway.tlsCert.name, help: gateway.tlsCert.help) public var tlsCert: String?
+    @Option(name: gateway.tlsKey.name, help: gateway.tlsKey.help) public var tlsKey: String?
+    @Option(name: gateway.httpRedirectPort.name, help: gateway.httpRedirectPort.help) public var httpRedirectPort: Int?
+    @Option(name: gateway.webRoot.name, help: gateway.webRoot.help) public var webRoot: String?
+    @Option(name: gateway.leafletDir.name, help: gateway.leafletDir.help) public var leafletDir: String?
+    @Option(name: gateway.mapTiles.name, help: gateway.mapTiles.help) public var mapTiles: String?
+    @Option(name: gateway.sessionMinutes.name, help: gateway.sessionMinutes.help) public var sessionMinutes: Double?
+    @Option(name: gateway.positionCadence.name, help: gateway.positionCadence.help) public var positionCadence: Double?
+    @Option(name: gateway.turnURLs.name, help: gateway.turnURLs.help) public var turnURLs: String?
+    @Option(name: gateway.turnSecretFile.name, help: gateway.turnSecretFile.help) public var turnSecretFile: String?
+    @Flag(name: gateway.turnRelayOnly.name, help: gateway.turnRelayOnly.help) public var turnRelayOnly = false
+    @Option(name: gateway.turnTTL.name, help: gateway.turnTTL.help) public var turnTTL: Int?
+    @Option(name: gateway.expect.name, help: gateway.expect.help) public var expect: String?
 
     public init() {}
 
-    /// Flags, then environment, then defaults, as a plain value (resolve once, at the start of `run()`).
-    public var config: GatewayConfig {
-        let host = Environment.resolve(httpHost, "POSY_HTTP_HOST", "127.0.0.1")
-        let port = httpPort ?? Environment.string("POSY_HTTP_PORT").flatMap(Int.init) ?? 8080
-        let cert = tlsCert ?? Environment.string("POSY_TLS_CERT")
-        let key = tlsKey ?? Environment.string("POSY_TLS_KEY")
+    /// Flags, then `POSY_*` variables, then defaults, as a plain value, every value checked (resolve
+    /// once, at the start of `run()`; `validate()` resolves first, so nothing bad gets that far).
+    public func config(_ from: Settings = .process) throws -> GatewayConfig {
+        let host = try from.value(gateway.httpHost, flag: httpHost)
+        let port = try from.value(gateway.httpPort, flag: httpPort)
+        let cert = try from.optional(gateway.tlsCert, flag: tlsCert)
+        let key = try from.optional(gateway.tlsKey, flag: tlsKey)
+        if (cert == nil) != (key == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         let tls = cert.flatMap { cert in key.map { GatewayConfig.TLSFiles(certificateChain: cert, privateKey: $0) } }
+        let opsPort = try from.optional(gateway.opsPort, flag: opsPort)
+        let redirectPort = try from.optional(gateway.httpRedirectPort, flag: httpRedirectPort)
+        for (name, p) in [("http-port", port), ("ops-port", opsPort), ("http-redirect-port", redirectPort)] {
+            if let p, !(0...65535).contains(p) { throw ValidationError("--\(name) must be 0…65535") }
+        }
+        if tls == nil && redirectPort != nil {
+            throw ValidationError("--http-redirect-port redirects to HTTPS: it needs --tls-cert and --tls-key")
+        }
+        let rate = try from.value(gateway.rateLimit, flag: rateLimit)
+        guard rate.isFinite, rate >= 0 else { throw ValidationError("--rate-limit must be 0 (off) or positive") }
+        let burst = try from.value(gateway.rateBurst, flag: rateBurst)
+        guard burst.isFinite, burst >= 1 else { throw ValidationError("--rate-burst must be at least 1") }
+        let days = try from.value(gateway.tokenMaxDays, flag: tokenMaxDays)
+        guard days.isFinite, days > 0, days <= 3650 else { throw ValidationError("--token-max-days must be 0 < days ≤ 3650") }
+        let minutes = try from.value(gateway.sessionMinutes, flag: sessionMinutes)
+        guard minutes.isFinite, minutes >= 1, minutes <= 1440 else { throw ValidationError("--session-minutes must be 1…1440") }
+        let cadence = try from.value(gateway.positionCadence, flag: positionCadence)
+        guard cadence.isFinite, cadence >= 1, cadence <= 300 else { throw ValidationError("--position-cadence must be 1…300 seconds") }
+        let tiles = try from.value(gateway.mapTiles, flag: mapTiles)
+        if !tiles.isEmpty, WebConfig.tileOrigin(tiles) == nil {
+            throw ValidationError("--map-tiles must be an http(s) URL template with {z}, {x} and {y}, or empty")
+        }
         return GatewayConfig(
             host: host, port: port,
-            expect: Environment.resolve(expect, "POSY_EXPECT", "bus,orders,messaging-1,location,receipts,notify")
-                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-            publicURL: Environment.resolve(publicURL, "POSY_PUBLIC_URL", "\(tls == nil ? "http" : "https")://\(host):\(port)"),
-            openAPISpec: Self.loadSpec(openAPI ?? Environment.string("POSY_OPENAPI")),
-            rateLimit: rateLimit ?? Environment.string("POSY_RATE_LIMIT").flatMap(Double.init) ?? 50,
-            rateBurst: rateBurst ?? Environment.string("POSY_RATE_BURST").flatMap(Double.init) ?? 100,
-            tokenMaxLifetime: (tokenMaxDays ?? Environment.string("POSY_TOKEN_MAX_DAYS").flatMap(Double.init)).map { Int64($0 * 86_400) }
-                ?? TokenSigner.defaultMaxLifetime,
-            opsPort: opsPort ?? Environment.string("POSY_OPS_PORT").flatMap(Int.init),
-            opsHost: Environment.resolve(opsHost, "POSY_OPS_HOST", "127.0.0.1"),
-            tls: tls,
-            httpRedirectPort: httpRedirectPort ?? Environment.string("POSY_HTTP_REDIRECT_PORT").flatMap(Int.init),
+            expect: try from.value(gateway.expect, flag: expect.flatMap { [String](settingText: $0) }),
+            publicURL: try from.optional(suite.publicURL, flag: publicURL) ?? "\(tls == nil ? "http" : "https")://\(host):\(port)",
+            openAPISpec: Self.loadSpec(try from.optional(gateway.openAPI, flag: openAPI)),
+            rateLimit: rate, rateBurst: burst, tokenMaxLifetime: Int64(days * 86_400), opsPort: opsPort,
+            opsHost: try from.value(gateway.opsHost, flag: opsHost), tls: tls, httpRedirectPort: redirectPort,
             web: WebConfig(
-                root: Self.findWebRoot(webRoot ?? Environment.string("POSY_WEB_ROOT")),
-                leafletDir: Environment.resolve(leafletDir, "POSY_LEAFLET_DIR", WebConfig.debianLeaflet),
-                mapTiles: mapTiles ?? ProcessInfo.processInfo.environment["POSY_MAP_TILES"] ?? WebConfig.openStreetMap),
-            sessionTokenLifetime: Int64(60 * (sessionMinutes ?? Environment.string("POSY_SESSION_MINUTES").flatMap(Double.init) ?? 15)),
-            positionCadenceMs: Int(1000 * (positionCadence ?? Environment.string("POSY_POSITION_CADENCE").flatMap(Double.init) ?? 3)),
-            turn: (try? turnConfig()) ?? TURNConfig())
+                root: Self.findWebRoot(try from.optional(gateway.webRoot, flag: webRoot)),
+                leafletDir: try from.value(gateway.leafletDir, flag: leafletDir), mapTiles: tiles),
+            sessionTokenLifetime: Int64(60 * minutes), positionCadenceMs: Int(1000 * cadence), turn: try turnConfig(from))
     }
 
     /// The TURN/STUN URLs (each checked) and the secret read from its file.
-    func turnConfig() throws -> TURNConfig {
-        let urls = Environment.resolve(turnURLs, "POSY_TURN_URLS", "").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    func turnConfig(_ from: Settings) throws -> TURNConfig {
+        let urls = try from.optional(gateway.turnURLs, flag: turnURLs.flatMap { [String](settingText: $0) }) ?? []
         for url in urls where !TURNConfig.isValid(url) {
             throw ValidationError("--turn-url: '\(url.prefix(80))' is not a turn:, turns:, stun: or stuns: URL")
         }
         var secret: String?
-        if let file = turnSecretFile ?? Environment.string("POSY_TURN_SECRET_FILE") {
+        if let file = try from.optional(gateway.turnSecretFile, flag: turnSecretFile) {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw ValidationError("--turn-secret-file: cannot read \(file)")
             }
             secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let ttl = turnTTL ?? Environment.string("POSY_TURN_TTL").flatMap(Int.init) ?? 600
+        if urls.contains(where: { $0.hasPrefix("turn") }), (secret ?? "").isEmpty {
+            throw ValidationError("--turn-url names a TURN relay: give its shared secret with --turn-secret-file")
+        }
+        let ttl = try from.value(gateway.turnTTL, flag: turnTTL)
         guard (60...86_400).contains(ttl) else { throw ValidationError("--turn-ttl: \(ttl) is not 60…86400 seconds") }
         return TURNConfig(
-            urls: urls, secret: secret, ttl: TimeInterval(ttl),
-            relayOnly: turnRelayOnly || Environment.string("POSY_TURN_RELAY_ONLY") == "1")
+            urls: urls, secret: secret, ttl: TimeInterval(ttl), relayOnly: try from.isOn(gateway.turnRelayOnly, flag: turnRelayOnly))
     }
 
     /// The web root: the given path, else `Services/Gateway/Web` in the current directory or in the
@@ -203,32 +131,7 @@ public struct GatewayOptions: ParsableArguments, Sendable {
         return candidates.lazy.compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.first
     }
 
-    public func validate() throws {
-        if let p = httpPort, !(0...65535).contains(p) { throw ValidationError("--http-port must be 0…65535") }
-        if let p = opsPort, !(0...65535).contains(p) { throw ValidationError("--ops-port must be 0…65535") }
-        if let p = httpRedirectPort, !(0...65535).contains(p) { throw ValidationError("--http-redirect-port must be 0…65535") }
-        let cert = tlsCert ?? Environment.string("POSY_TLS_CERT")
-        let key = tlsKey ?? Environment.string("POSY_TLS_KEY")
-        if (cert == nil) != (key == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
-        if cert == nil && (httpRedirectPort ?? Environment.string("POSY_HTTP_REDIRECT_PORT").flatMap(Int.init)) != nil {
-            throw ValidationError("--http-redirect-port redirects to HTTPS: it needs --tls-cert and --tls-key")
-        }
-        if let r = rateLimit, r < 0 { throw ValidationError("--rate-limit must be 0 (off) or positive") }
-        if let b = rateBurst, b < 1 { throw ValidationError("--rate-burst must be at least 1") }
-        if let d = tokenMaxDays, !(d.isFinite && d > 0 && d <= 3650) { throw ValidationError("--token-max-days must be 0 < days ≤ 3650") }
-        if let m = sessionMinutes, !(m.isFinite && m >= 1 && m <= 1440) { throw ValidationError("--session-minutes must be 1…1440") }
-        if let c = positionCadence ?? Environment.string("POSY_POSITION_CADENCE").flatMap(Double.init), !(c.isFinite && c >= 1 && c <= 300)
-        {
-            throw ValidationError("--position-cadence must be 1…300 seconds")
-        }
-        let turn = try turnConfig()
-        if turn.urls.contains(where: { $0.hasPrefix("turn") }), (turn.secret ?? "").isEmpty {
-            throw ValidationError("--turn-url names a TURN relay: give its shared secret with --turn-secret-file")
-        }
-        if let t = mapTiles ?? ProcessInfo.processInfo.environment["POSY_MAP_TILES"], !t.isEmpty, WebConfig.tileOrigin(t) == nil {
-            throw ValidationError("--map-tiles must be an http(s) URL template with {z}, {x} and {y}, or empty")
-        }
-    }
+    public func validate() throws { _ = try config() }
 }
 
 /// The gateway's resolved settings.
@@ -274,11 +177,15 @@ public struct GatewayConfig: Sendable {
     }
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, expect: [String], publicURL: String? = nil,
-        openAPISpec: String? = nil, rateLimit: Double = 50, rateBurst: Double = 100,
-        tokenMaxLifetime: Int64 = TokenSigner.defaultMaxLifetime, opsPort: Int? = nil, opsHost: String = "127.0.0.1",
-        tls: TLSFiles? = nil, httpRedirectPort: Int? = nil, web: WebConfig = WebConfig(), sessionTokenLifetime: Int64 = 900,
-        positionCadenceMs: Int = 3000, turn: TURNConfig = TURNConfig()
+        host: String = GatewaySettings().httpHost.standard, port: Int = GatewaySettings().httpPort.standard, expect: [String],
+        publicURL: String? = nil,
+        openAPISpec: String? = nil, rateLimit: Double = GatewaySettings().rateLimit.standard,
+        rateBurst: Double = GatewaySettings().rateBurst.standard,
+        tokenMaxLifetime: Int64 = Int64(GatewaySettings().tokenMaxDays.standard * 86_400), opsPort: Int? = nil,
+        opsHost: String = GatewaySettings().opsHost.standard, tls: TLSFiles? = nil, httpRedirectPort: Int? = nil,
+        web: WebConfig = WebConfig(),
+        sessionTokenLifetime: Int64 = Int64(GatewaySettings().sessionMinutes.standard * 60),
+        positionCadenceMs: Int = Int(GatewaySettings().positionCadence.standard * 1000), turn: TURNConfig = TURNConfig()
     ) {
         self.positionCadenceMs = positionCadenceMs
         self.turn = turn
@@ -298,3 +205,6 @@ public struct GatewayConfig: Sendable {
         self.openAPISpec = openAPISpec
     }
 }
+
+private let gateway = GatewaySettings()
+private let suite = SuiteSettings()

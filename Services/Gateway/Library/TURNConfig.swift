@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PosySettings
 
 /// The TURN relay calls use (docs/operations.md, "Calls and TURN"): its URLs and the secret it
 /// shares with the gateway in coturn's REST scheme (`use-auth-secret`): the gateway hands out a
@@ -15,7 +16,10 @@ public struct TURNConfig: Sendable {
     /// connection stays hidden from the courier), at the relay's cost.
     public var relayOnly: Bool
 
-    public init(urls: [String] = [], secret: String? = nil, ttl: TimeInterval = 600, relayOnly: Bool = false) {
+    public init(
+        urls: [String] = [], secret: String? = nil, ttl: TimeInterval = TimeInterval(GatewaySettings().turnTTL.standard),
+        relayOnly: Bool = false
+    ) {
         self.urls = urls
         self.secret = secret
         self.ttl = ttl

@@ -1,4 +1,5 @@
 import Foundation
+import PosySettings
 
 /// Where the web faces come from and what their maps show (docs/operations.md, "The web faces").
 public struct WebConfig: Sendable {
@@ -9,8 +10,8 @@ public struct WebConfig: Sendable {
     /// Tile URL template (`{z}/{x}/{y}`); empty: no basemap, markers on a plain background.
     public var mapTiles: String
 
-    public static let debianLeaflet = "/usr/share/javascript/leaflet"
-    public static let openStreetMap = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    public static let debianLeaflet = GatewaySettings().leafletDir.standard
+    public static let openStreetMap = GatewaySettings().mapTiles.standard
 
     public init(root: String? = nil, leafletDir: String = WebConfig.debianLeaflet, mapTiles: String = "") {
         self.root = root

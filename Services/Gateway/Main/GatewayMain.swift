@@ -14,8 +14,8 @@ struct GatewayMain: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        let gateway = self.gateway.config
-        let config = options.config
+        let gateway = try self.gateway.config()
+        let config = try options.config()
         try await ServiceMain.run(
             ServiceDescriptor(service: ServiceName.gateway, defaultRPCPort: 0, migrations: nil), config: config
         ) { host in

@@ -1,29 +1,32 @@
 import Foundation
+import PosySettings
 
-/// Settings of `posy-location` (its flags; defaults are the numbers).
+/// Settings of `posy-location` (its flags, declared with their defaults in ``LocationSettings``).
 public struct LocationConfig: Sendable {
+    /// The flags' declarations, whose defaults these are.
+    static let defaults = LocationSettings()
     /// Live pushes: at most one per courier every this many seconds…
-    public var pushInterval: TimeInterval = 2
+    public var pushInterval: TimeInterval = defaults.pushInterval.standard
     /// …and only after a move of more than this many metres.
-    public var pushDistance: Double = 10
+    public var pushDistance: Double = defaults.pushDistance.standard
     /// How long positions are kept.
-    public var retention: TimeInterval = 30 * 86_400
+    public var retention: TimeInterval = defaults.retentionDays.standard * 86_400
     /// Leaving this circle around the shop with the order picked up is departing.
-    public var shopRadius: Double = 100
+    public var shopRadius: Double = defaults.shopRadius.standard
     /// Entering this circle around the recipient is arriving.
-    public var arrivalRadius: Double = 150
+    public var arrivalRadius: Double = defaults.arrivalRadius.standard
     /// Within this circle of the recipient for `stuckAfter` without a proof: maybe stuck at a gate.
     public var stuckRadius: Double = 100
-    public var stuckAfter: TimeInterval = 300
+    public var stuckAfter: TimeInterval = defaults.stuckAfter.standard
     /// Nothing from a courier out for delivery for this long: `delivery.signalLost`.
-    public var signalLostAfter: TimeInterval = 180
+    public var signalLostAfter: TimeInterval = defaults.signalLostAfter.standard
     /// A predicted arrival later than the window's end minus this is a delay risk.
-    public var riskMargin: TimeInterval = 300
+    public var riskMargin: TimeInterval = defaults.riskMargin.standard
     /// A delay risk is raised again only when the prediction worsened by this much.
     public var riskWorsening: TimeInterval = 600
     /// The ETA's road factor and hand-over allowance.
-    public var roadFactor = 1.3
-    public var handOver: TimeInterval = 180
+    public var roadFactor = defaults.roadFactor.standard
+    public var handOver: TimeInterval = defaults.handOver.standard
     /// Filter limits.
     public var maxAccuracy: Double = 100
     public var maxFutureSkew: TimeInterval = 30

@@ -1,11 +1,12 @@
 import Foundation
+import PosySettings
 
-/// Settings of a messaging shard (flags of `posy-messaging`).
+/// Settings of a messaging shard (flags of `posy-messaging`, declared with their defaults in ``MessagingSettings``).
 public struct MessagingConfig: Sendable {
     /// How long after its order ended a conversation still takes messages.
-    public var readOnlyAfter: TimeInterval = 24 * 3600
+    public var readOnlyAfter: TimeInterval = MessagingSettings().readOnlyAfterHours.standard * 3600
     /// How long after sending its author may recall a message.
-    public var recallWindow: TimeInterval = 120
+    public var recallWindow: TimeInterval = MessagingSettings().recallWindow.standard
 
     public init() {}
 }

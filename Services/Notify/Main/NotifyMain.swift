@@ -4,6 +4,7 @@ import PosyAuth
 import PosyCore
 import PosyNotify
 import PosySchema
+import PosySettings
 
 /// `posy-notify`: who hears what, over `notify.db`, RPC tcp 7150 by default.
 @main
@@ -11,101 +12,74 @@ struct NotifyMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "posy-notify", abstract: "Posy notify service (RPC tcp 7150 by default).")
 
-    @Option(
-        name: .customLong("rules"),
-        help: "A rules file (JSON, as --print-rules prints) instead of the built-in rules (env POSY_NOTIFY_RULES).")
-    var rules: String?
-    @Option(name: .customLong("locale"), help: "Language of people who chose none: en or zh-CN (env POSY_NOTIFY_LOCALE, default en).")
-    var locale: String?
-    @Option(
-        name: .customLong("public-url"),
-        help: "Base URL of the gateway, for links in notifications (env POSY_PUBLIC_URL, default http://127.0.0.1:8080).")
-    var publicURL: String?
-    @Option(name: .customLong("sms-url"), help: "The SMS provider's HTTP endpoint; without it there is no SMS channel (env POSY_SMS_URL).")
-    var smsURL: String?
-    @Option(
-        name: .customLong("sms-body"),
-        help: #"The SMS request body, {to} and {text} JSON-escaped (env POSY_SMS_BODY, default {"to":"{to}","text":"{text}"})."#)
-    var smsBody: String?
-    @Option(name: .customLong("smtp"), help: "The SMTP relay as host:port; without it there is no email channel (env POSY_SMTP).")
-    var smtp: String?
-    @Option(name: .customLong("smtp-from"), help: "The sender address of emails (env POSY_SMTP_FROM, default posy@localhost).")
-    var smtpFrom: String?
-    @Option(
-        name: .customLong("retry-base"),
-        help: "Seconds before the first retry of a failed webhook, SMS or email, doubling after (env POSY_NOTIFY_RETRY_BASE, default 10).")
-    var retryBase: Double?
-    @Option(
-        name: .customLong("give-up-after"),
-        help: "Hours an outbound delivery is retried before it is dead-lettered (env POSY_NOTIFY_GIVE_UP_HOURS, default 24).")
-    var giveUpHours: Double?
-    @Option(
-        name: .customLong("retention-days"),
-        help: "Days inbox rows, finished deliveries and the send log are kept, at least 8 (env POSY_NOTIFY_RETENTION_DAYS, default 90).")
-    var retentionDays: Double?
-    @Option(
-        name: .customLong("test-clock"),
-        help: "Tests only: run on a clock that starts at this RFC 3339 time and moves only by the clock.advance RPC (env POSY_TEST_CLOCK).")
-    var testClock: String?
-    @Flag(
-        name: .customLong("allow-local-targets"),
-        help:
-            "Let webhooks call loopback, private and link-local addresses: for tests and local sinks only (env POSY_ALLOW_LOCAL_TARGETS=1)."
-    )
-    var allowLocalTargets = false
+    @Option(name: settings.rules.name, help: settings.rules.help) var rules: String?
+    @Option(name: settings.locale.name, help: settings.locale.help) var locale: String?
+    @Option(name: suite.publicURL.name, help: suite.publicURL.help) var publicURL: String?
+    @Option(name: settings.smsURL.name, help: settings.smsURL.help) var smsURL: String?
+    @Option(name: settings.smsBody.name, help: settings.smsBody.help) var smsBody: String?
+    @Option(name: settings.smtp.name, help: settings.smtp.help) var smtp: String?
+    @Option(name: settings.smtpFrom.name, help: settings.smtpFrom.help) var smtpFrom: String?
+    @Option(name: settings.retryBase.name, help: settings.retryBase.help) var retryBase: Double?
+    @Option(name: settings.giveUpHours.name, help: settings.giveUpHours.help) var giveUpHours: Double?
+    @Option(name: settings.retentionDays.name, help: settings.retentionDays.help) var retentionDays: Double?
+    @Option(name: suite.testClock.name, help: suite.testClock.help) var testClock: String?
+    @Flag(name: settings.allowLocalTargets.name, help: settings.allowLocalTargets.help) var allowLocalTargets = false
     @Flag(name: .customLong("print-rules"), help: "Print the built-in rules and templates (JSON) and exit.")
     var printRules = false
 
     @OptionGroup var options: ServiceOptions
 
-    func config() throws -> NotifyConfig {
+    /// The service's settings and its test clock's start: flags, else variables, else defaults.
+    func resolved(_ from: Settings = .process) throws -> (config: NotifyConfig, testStart: Date?, publicURL: String) {
         var c = NotifyConfig()
-        if let path = rules ?? Environment.string("POSY_NOTIFY_RULES") {
+        if let path = try from.optional(settings.rules, flag: rules) {
             do {
                 c.rules = try NotifyRuleSet.load(path: path)
             } catch {
                 throw ValidationError("\(error)")
             }
         }
-        c.defaultLocale = locale ?? Environment.string("POSY_NOTIFY_LOCALE") ?? c.defaultLocale
+        c.defaultLocale = try from.value(settings.locale, flag: locale)
         guard NotifyTemplate.locales.contains(c.defaultLocale) else {
             throw ValidationError("--locale must be one of \(NotifyTemplate.locales.joined(separator: ", "))")
         }
-        c.smsURL = smsURL ?? Environment.string("POSY_SMS_URL")
+        c.smsURL = try from.optional(settings.smsURL, flag: smsURL)
         if let u = c.smsURL, URL(string: u)?.host == nil { throw ValidationError("--sms-url must be an http(s) URL") }
-        c.smsBody = smsBody ?? Environment.string("POSY_SMS_BODY") ?? c.smsBody
-        c.allowLocalTargets = allowLocalTargets || Environment.string("POSY_ALLOW_LOCAL_TARGETS") == "1"
-        if let relay = smtp ?? Environment.string("POSY_SMTP") {
+        c.smsBody = try from.value(settings.smsBody, flag: smsBody)
+        c.allowLocalTargets = try from.isOn(settings.allowLocalTargets, flag: allowLocalTargets)
+        if let relay = try from.optional(settings.smtp, flag: smtp) {
             let parts = relay.split(separator: ":")
             guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else {
                 throw ValidationError("--smtp must be host:port")
             }
-            let from = smtpFrom ?? Environment.string("POSY_SMTP_FROM") ?? "posy@localhost"
-            guard EmailAddress.isValid(from) else { throw ValidationError("--smtp-from must be a plain address like posy@example.com") }
-            c.smtp = SMTPClient(host: String(parts[0]), port: port, from: from)
+            let sender = try from.value(settings.smtpFrom, flag: smtpFrom)
+            guard EmailAddress.isValid(sender) else { throw ValidationError("--smtp-from must be a plain address like posy@example.com") }
+            c.smtp = SMTPClient(host: String(parts[0]), port: port, from: sender)
         }
-        c.retryBase = retryBase ?? Environment.string("POSY_NOTIFY_RETRY_BASE").flatMap(Double.init) ?? c.retryBase
-        c.giveUpAfter =
-            (giveUpHours ?? Environment.string("POSY_NOTIFY_GIVE_UP_HOURS").flatMap(Double.init)).map { $0 * 3600 } ?? c.giveUpAfter
+        c.retryBase = try from.value(settings.retryBase, flag: retryBase)
+        c.giveUpAfter = try from.value(settings.giveUpHours, flag: giveUpHours) * 3600
         guard c.retryBase.isFinite, c.retryBase > 0, c.giveUpAfter.isFinite, c.giveUpAfter > 0 else {
             throw ValidationError("--retry-base and --give-up-after must be positive numbers")
         }
-        if let days = retentionDays ?? Environment.string("POSY_NOTIFY_RETENTION_DAYS").flatMap(Double.init) {
-            guard days.isFinite, days >= 8 else {
-                throw ValidationError("--retention-days must be 8 or more (the send log outlives the outbox)")
+        let days = try from.value(settings.retentionDays, flag: retentionDays)
+        guard days.isFinite, days >= 8 else {
+            throw ValidationError("--retention-days must be 8 or more (the send log outlives the outbox)")
+        }
+        c.retention = days * 86_400
+        var testStart: Date?
+        if let t = try from.optional(suite.testClock, flag: testClock) {
+            guard let start = Timestamp.parse(t) else {
+                throw ValidationError("--test-clock must be an RFC 3339 time, e.g. 2026-11-25T09:00:00Z")
             }
-            c.retention = days * 86_400
+            testStart = start
         }
-        if let t = testStart, Timestamp.parse(t) == nil {
-            throw ValidationError("--test-clock must be an RFC 3339 time, e.g. 2026-11-25T09:00:00Z")
-        }
-        return c
+        // The gateway's own default, when nobody says where it is.
+        let url = try from.optional(suite.publicURL, flag: publicURL) ?? "http://127.0.0.1:8080"
+        return (c, testStart, url)
     }
 
-    var testStart: String? { testClock ?? Environment.string("POSY_TEST_CLOCK") }
-
     func validate() throws {
-        if !printRules { _ = try config() }
+        if !printRules { _ = try resolved() }
     }
 
     func run() async throws {
@@ -115,11 +89,10 @@ struct NotifyMain: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(NotifyRuleSet.defaults), as: UTF8.self))
             return
         }
-        let config = try self.config()
-        let testStart = self.testStart.flatMap(Timestamp.parse)
-        let serviceConfig = options.config
+        let (config, testStart, publicURL) = try resolved()
+        let serviceConfig = try options.config()
         let links = NotifyLinks(
-            publicURL: Environment.resolve(publicURL, "POSY_PUBLIC_URL", "http://127.0.0.1:8080"),
+            publicURL: publicURL,
             secret: try? SuiteSecret.load(dataDir: serviceConfig.dataDir, create: false))
         try await ServiceMain.run(
             ServiceDescriptor(service: ServiceName.notify, defaultRPCPort: 7150, migrations: NotifyMigrations.all),
@@ -143,3 +116,6 @@ struct NotifyMain: AsyncParsableCommand {
         }
     }
 }
+
+private let settings = NotifySettings()
+private let suite = SuiteSettings()

@@ -2,6 +2,7 @@ import ArgumentParser
 import PosyCore
 import PosyOrders
 import PosySchema
+import PosySettings
 
 /// `posy-orders`: shops, couriers, orders and their lifecycle over `orders.db`, served on RPC
 /// (default tcp 7110), every change a durable `order.<state>` event.
@@ -10,44 +11,33 @@ struct OrdersMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "posy-orders", abstract: "Posy orders service (RPC tcp 7110 by default).")
 
-    @Option(
-        name: .customLong("messaging-shards"),
-        help: "Messaging shards new conversations go to, e.g. 1,2 (env POSY_MESSAGING_SHARDS, default 1).")
-    var messagingShards: String?
-
-    @Option(name: .customLong("accept-timeout"), help: "Seconds an assigned courier has to accept (env POSY_ACCEPT_TIMEOUT, default 180).")
-    var acceptTimeout: Double?
-
-    @Option(
-        name: .customLong("ack-timeout"),
-        help: "Seconds before an unacknowledged exception escalates (env POSY_EXCEPTION_ACK_TIMEOUT, default 300).")
-    var ackTimeout: Double?
+    @Option(name: settings.messagingShards.name, help: settings.messagingShards.help) var messagingShards: String?
+    @Option(name: settings.acceptTimeout.name, help: settings.acceptTimeout.help) var acceptTimeout: Double?
+    @Option(name: settings.ackTimeout.name, help: settings.ackTimeout.help) var ackTimeout: Double?
 
     @OptionGroup var options: ServiceOptions
 
-    var resolvedAcceptTimeout: Double { acceptTimeout ?? Environment.string("POSY_ACCEPT_TIMEOUT").flatMap(Double.init) ?? 180 }
-    var resolvedAckTimeout: Double { ackTimeout ?? Environment.string("POSY_EXCEPTION_ACK_TIMEOUT").flatMap(Double.init) ?? 300 }
-
-    var shards: [Int] {
-        Environment.resolve(messagingShards, "POSY_MESSAGING_SHARDS", "1").split(separator: ",")
-            .compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    }
-
-    func validate() throws {
-        guard !shards.isEmpty, shards.allSatisfy({ (1...99).contains($0) }) else {
+    /// The shards, and how long an assignment and an exception wait: flags, else variables, else defaults.
+    func resolved(_ from: Settings = .process) throws -> (shards: [Int], accept: Double, ack: Double) {
+        let list = try from.value(settings.messagingShards, flag: messagingShards.flatMap { [String](settingText: $0) })
+        let shards = list.compactMap { Int($0) }
+        guard !shards.isEmpty, shards.count == list.count, shards.allSatisfy({ (1...99).contains($0) }) else {
             throw ValidationError("--messaging-shards must list shard numbers 1…99, e.g. 1,2")
         }
-        guard resolvedAcceptTimeout > 0, resolvedAckTimeout > 0 else {
-            throw ValidationError("--accept-timeout and --ack-timeout must be positive")
-        }
+        let (accept, ack) = (
+            try from.value(settings.acceptTimeout, flag: acceptTimeout), try from.value(settings.ackTimeout, flag: ackTimeout)
+        )
+        guard accept > 0, ack > 0 else { throw ValidationError("--accept-timeout and --ack-timeout must be positive") }
+        return (shards, accept, ack)
     }
 
+    func validate() throws { _ = try resolved() }
+
     func run() async throws {
-        let shards = self.shards
-        let (accept, ack) = (resolvedAcceptTimeout, resolvedAckTimeout)
+        let (shards, accept, ack) = try resolved()
         try await ServiceMain.run(
             ServiceDescriptor(service: ServiceName.orders, defaultRPCPort: 7110, migrations: OrdersMigrations.all),
-            config: options.config
+            config: try options.config()
         ) { host in
             guard let store = host.store, let events = host.events else { return [] }
             let service = OrdersService(store: store, events: events, shards: shards, acceptTimeout: accept, ackTimeout: ack)
@@ -58,3 +48,5 @@ struct OrdersMain: AsyncParsableCommand {
         }
     }
 }
+
+private let settings = OrdersSettings()

@@ -5,6 +5,7 @@ import PosyCore
 import PosyReceipts
 import PosyReceiptsPolicy
 import PosySchema
+import PosySettings
 
 /// `posy-receipts`: media store, proof of delivery, confirmations and disputes, evidence chains —
 /// `receipts.db` plus content-addressed files under `<data-dir>/media`, served on RPC (default tcp 7140).
@@ -13,53 +14,37 @@ struct ReceiptsMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "posy-receipts", abstract: "Posy receipts service (RPC tcp 7140 by default).")
 
-    @Option(name: .customLong("image-limit"), help: "Largest image upload in MiB (env POSY_IMAGE_LIMIT_MIB, default 10).")
-    var imageLimit: Double?
-    @Option(name: .customLong("voice-limit"), help: "Largest voice upload in MiB (env POSY_VOICE_LIMIT_MIB, default 5).")
-    var voiceLimit: Double?
-    @Option(name: .customLong("video-limit"), help: "Largest video upload in MiB (env POSY_VIDEO_LIMIT_MIB, default 100).")
-    var videoLimit: Double?
-    @Option(
-        name: .customLong("confirm-within"),
-        help: "Hours the customer has to confirm or dispute a delivery (env POSY_CONFIRM_WITHIN_HOURS, default 48).")
-    var confirmWithin: Double?
-    @Option(
-        name: .customLong("media-retention"),
-        help: "Days media of completed orders is kept; 0 keeps it for ever (env POSY_MEDIA_RETENTION_DAYS, default 90).")
-    var mediaRetention: Double?
+    @Option(name: settings.imageLimitMiB.name, help: settings.imageLimitMiB.help) var imageLimit: Double?
+    @Option(name: settings.voiceLimitMiB.name, help: settings.voiceLimitMiB.help) var voiceLimit: Double?
+    @Option(name: settings.videoLimitMiB.name, help: settings.videoLimitMiB.help) var videoLimit: Double?
+    @Option(name: settings.confirmWithinHours.name, help: settings.confirmWithinHours.help) var confirmWithin: Double?
+    @Option(name: settings.mediaRetentionDays.name, help: settings.mediaRetentionDays.help) var mediaRetention: Double?
 
     @OptionGroup var options: ServiceOptions
 
-    func number(_ flag: Double?, _ env: String, _ fallback: Double) -> Double {
-        flag ?? Environment.string(env).flatMap(Double.init) ?? fallback
-    }
-
-    var config: ReceiptsConfig {
+    /// The service's settings: flags, else variables, else defaults.
+    func resolved(_ from: Settings = .process) throws -> ReceiptsConfig {
+        let mib = [
+            try from.value(settings.imageLimitMiB, flag: imageLimit), try from.value(settings.voiceLimitMiB, flag: voiceLimit),
+            try from.value(settings.videoLimitMiB, flag: videoLimit),
+        ]
+        guard mib.allSatisfy({ $0.isFinite && $0 > 0 && $0 < 1_048_576 }) else { throw ValidationError("media limits must be positive") }
         var c = ReceiptsConfig()
-        c.limits = MediaLimits(
-            image: Int64(number(imageLimit, "POSY_IMAGE_LIMIT_MIB", 10) * 1_048_576),
-            voice: Int64(number(voiceLimit, "POSY_VOICE_LIMIT_MIB", 5) * 1_048_576),
-            video: Int64(number(videoLimit, "POSY_VIDEO_LIMIT_MIB", 100) * 1_048_576))
-        c.confirmWithin = number(confirmWithin, "POSY_CONFIRM_WITHIN_HOURS", 48) * 3600
-        let days = number(mediaRetention, "POSY_MEDIA_RETENTION_DAYS", 90)
+        c.limits = MediaLimits(image: Int64(mib[0] * 1_048_576), voice: Int64(mib[1] * 1_048_576), video: Int64(mib[2] * 1_048_576))
+        c.confirmWithin = try from.value(settings.confirmWithinHours, flag: confirmWithin) * 3600
+        guard c.confirmWithin.isFinite, c.confirmWithin > 0 else { throw ValidationError("--confirm-within must be positive") }
+        let days = try from.value(settings.mediaRetentionDays, flag: mediaRetention)
+        guard days.isFinite, days >= 0 else { throw ValidationError("--media-retention must be 0 (keep) or positive") }
         c.mediaRetention = days > 0 ? days * 86400 : nil
         return c
     }
 
-    func validate() throws {
-        let c = config
-        guard [c.limits.image, c.limits.voice, c.limits.video].allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("media limits must be positive")
-        }
-        guard c.confirmWithin > 0 else { throw ValidationError("--confirm-within must be positive") }
-        guard number(mediaRetention, "POSY_MEDIA_RETENTION_DAYS", 90) >= 0 else {
-            throw ValidationError("--media-retention must be 0 (keep) or positive")
-        }
-    }
+    func validate() throws { _ = try resolved() }
 
     func run() async throws {
-        let config = self.config
-        let dataDir = options.config.dataDir
+        let config = try resolved()
+        let service = try options.config()
+        let dataDir = service.dataDir
         let secret: String
         do {
             secret = try SuiteSecret.load(dataDir: dataDir, create: false)
@@ -69,7 +54,7 @@ struct ReceiptsMain: AsyncParsableCommand {
         }
         try await ServiceMain.run(
             ServiceDescriptor(service: ServiceName.receipts, defaultRPCPort: 7140, migrations: ReceiptsMigrations.all),
-            config: options.config
+            config: service
         ) { host in
             guard let store = host.store, let events = host.events else { return [] }
             let mediaRoot = (dataDir as NSString).appendingPathComponent("media")
@@ -87,3 +72,5 @@ struct ReceiptsMain: AsyncParsableCommand {
         }
     }
 }
+
+private let settings = ReceiptsSettings()
