@@ -48,11 +48,9 @@ extension Integration {
             // The pid is read before the burst: /healthz asks every service, and under the burst that
             // took long enough for all 1,000 creations to finish before the kill.
             let ordersPid = suite.row(await suite.health().1, "orders")?["pid"] as? Int
-            let killer = Task {
-                _ = await Harness.waitFor(.seconds(60), poll: .milliseconds(5)) { ids.value.count >= 300 }
-                if let ordersPid { kill(Int32(ordersPid), SIGKILL) }
-                return ordersPid
-            }
+            // The worker that records the 300th order kills posy-orders itself, while the others'
+            // requests are in flight: a separate watcher could be starved until the burst was over.
+            let killed = Locked(false)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<8 {
                     group.addTask {
@@ -68,7 +66,18 @@ extension Integration {
                                     "POST", base + "/v1/orders", token: staff, rawBody: orderJSON,
                                     headers: ["Idempotency-Key": "burst-\(i)", "Content-Type": "application/json"])
                                 if status == 201, let id = (body as? [String: Any])?["id"] as? String {
-                                    ids.withLock { $0[i] = id }
+                                    let count = ids.withLock { ids -> Int in
+                                        ids[i] = id
+                                        return ids.count
+                                    }
+                                    if count >= 300, let ordersPid,
+                                        killed.withLock({ k in
+                                            defer { k = true }
+                                            return !k
+                                        })
+                                    {
+                                        kill(Int32(ordersPid), SIGKILL)
+                                    }
                                     break
                                 }
                                 attempts += 1
@@ -82,8 +91,7 @@ extension Integration {
                 }
                 try await group.waitForAll()
             }
-            let killed = await killer.value
-            #expect(killed != nil)
+            #expect(ordersPid != nil && killed.value)
             #expect(retries.value > 0, "the kill did not interrupt the burst")
             #expect(suite.up.log.contains("orders exited (signal 9)"))
             #expect(ids.value.count == total)
