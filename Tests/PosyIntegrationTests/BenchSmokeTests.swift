@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-extension Integration {
+extension LongIntegration {
     /// Every benchmark the README lists runs, as a new user would start it (`posy bench …`), at its
     /// smallest size: a figure on this debug build means nothing, a benchmark that stops means its
     /// users get nothing (docs/performance.md). Each waits for its suite's health first and calls

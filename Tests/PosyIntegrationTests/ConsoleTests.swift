@@ -2,7 +2,7 @@ import Foundation
 import PosyAuth
 import Testing
 
-extension Integration {
+extension LongIntegration {
     /// The shop console in real headless Chromium (`Tests/python/console_page.py`), signed in with
     /// a link from `posy invite`, while the courier and the customer act through the API. The
     /// screenshots land in `.build/screenshots/console` (docs/screenshots holds the README's copies).
@@ -10,7 +10,7 @@ extension Integration {
         @Test(.timeLimit(.minutes(6)))
         func aFloristRunsADeliveryFromTheConsole() async throws {
             // No basemap: markers on a plain background, nothing fetched from outside.
-            let suite = try SuiteTests.Suite("console", environment: ["POSY_MAP_TILES": ""])
+            let suite = try Integration.SuiteTests.Suite("console", environment: ["POSY_MAP_TILES": ""])
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let base = "http://127.0.0.1:\(suite.httpPort)"
             let signer = try suite.signer()

@@ -2,7 +2,7 @@ import Foundation
 import PosyAuth
 import Testing
 
-extension Integration {
+extension LongIntegration {
     /// The courier app in real headless Chromium at a phone's viewport (`Tests/python/courier_app.py`):
     /// signed in by link, an assignment declined and one accepted against the order's deadline, the
     /// pickup checklist, the app reopened from the service worker and the phone's kept tasks while the
@@ -15,7 +15,7 @@ extension Integration {
         func aCourierRunsADeliveryFromThePhone() async throws {
             // The gateway is killed once and stays down 12 s (the app reopens meanwhile); the
             // server asks for positions every 2 s.
-            let suite = try SuiteTests.Suite(
+            let suite = try Integration.SuiteTests.Suite(
                 "courier-app", upArgs: ["--rate-limit", "0", "--restart-delay", "12"],
                 environment: ["POSY_MAP_TILES": "", "POSY_POSITION_CADENCE": "2"])
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")

@@ -2,7 +2,7 @@ import Foundation
 import PosyAuth
 import Testing
 
-extension Integration {
+extension LongIntegration {
     /// The customer's page in real headless Chromium at a phone's viewport (`Tests/python/customer_page.py`):
     /// the seed's order opened from its tracking link — the map with the destination and no courier
     /// before departure, the courier moving after it with the ETA updating, a delay predicted before
@@ -13,7 +13,7 @@ extension Integration {
     @Suite(.serialized) struct CustomerPageTests {
         @Test(.timeLimit(.minutes(5)))
         func theCustomerFollowsTheSeedsOrderFromTheLink() async throws {
-            let suite = try SuiteTests.Suite("customer-page", environment: ["POSY_MAP_TILES": ""])
+            let suite = try Integration.SuiteTests.Suite("customer-page", environment: ["POSY_MAP_TILES": ""])
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let base = "http://127.0.0.1:\(suite.httpPort)"
             let signer = try suite.signer()

@@ -10,9 +10,15 @@ import Testing
     import FoundationNetworking
 #endif
 
-/// Every suite that starts real processes lives in here, so they run one at a time: on 2 cores,
-/// several whole suites at once would only test the scheduler.
+/// Every suite that starts real processes lives in one of two lanes, each running one suite at a
+/// time. The lanes run side by side: the suites mostly wait (for a minute of standing still, a
+/// subscriber held at its limit, a page to follow), using about a third of one core on average, so
+/// two lanes halve the wall time; more would only test the scheduler on 2 cores.
 @Suite(.serialized) struct Integration {}
+
+/// The second lane: the long runs — browsers driving a whole story, a subscriber held at its limit
+/// for minutes, every benchmark at its smallest size — beside ``Integration``'s shorter suites.
+@Suite(.serialized) struct LongIntegration {}
 
 /// Finds the built executables, picks free ports, runs and kills real processes for the tests.
 enum Harness {

@@ -2,7 +2,7 @@ import Foundation
 import PosyAuth
 import Testing
 
-extension Integration {
+extension LongIntegration {
     /// Markup typed into every name, address, note and chat text — by a web shop's API key, a
     /// customer, a courier — is text on every screen of the console, the courier app and the
     /// customer's page, in real headless Chromium (`Tests/python/hostile_names.py`; docs/architecture.md,
@@ -11,7 +11,8 @@ extension Integration {
         @Test(.timeLimit(.minutes(4)))
         func markupInEveryNameShowsAsTextOnEveryFace() async throws {
             // A tile server on loopback that answers nothing: the map's attribution is drawn, nothing leaves the machine.
-            let suite = try SuiteTests.Suite("hostile-names", environment: ["POSY_MAP_TILES": "http://127.0.0.1:9/{z}/{x}/{y}.png"])
+            let suite = try Integration.SuiteTests.Suite(
+                "hostile-names", environment: ["POSY_MAP_TILES": "http://127.0.0.1:9/{z}/{x}/{y}.png"])
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let signer = try suite.signer()
             let config: [String: Any] = [

@@ -2,13 +2,13 @@ import Foundation
 import PosyAuth
 import Testing
 
-extension Integration {
+extension LongIntegration {
     /// "Look before you sign" in two real headless Chromiums (`Tests/python/call_page.py`): the
     /// courier app calls from the task of an order out for delivery, the customer's page rings and
     /// answers, both WebRTC peer connections connect on loopback and decode video from the fake
     /// cameras, "looks good" ends the call, and the chat keeps its record.
     @Suite(.serialized) struct VideoCallTests {
-        typealias Shop = ReceiptsAPITests.Shop
+        typealias Shop = Integration.ReceiptsAPITests.Shop
 
         @Test(.timeLimit(.minutes(4)))
         func theCustomerLooksAtTheFlowersBeforeSigning() async throws {
@@ -45,7 +45,7 @@ extension Integration {
         }
 
         func call(relay: Bool, environment: [String: String] = [:]) async throws {
-            let suite = try SuiteTests.Suite(
+            let suite = try Integration.SuiteTests.Suite(
                 relay ? "video-call-relay" : "video-call", environment: environment.merging(["POSY_MAP_TILES": ""]) { $1 })
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let shop = try await Shop(suite)
