@@ -35,6 +35,7 @@ public final class ServiceHost: Sendable {
     private let handlers = Mutex<[(SubscriptionPattern, EventSubscriber.DurableHandler)]>([])
     private let subscriberBox = Mutex<EventSubscriber?>(nil)
     private let healthChecks = Mutex<[(String, @Sendable () async -> String)]>([])
+    private let extraGauges = Mutex<[(String, @Sendable () -> Int64)]>([])
 
     public static func make(_ descriptor: ServiceDescriptor, config: ServiceConfig) async throws -> ServiceHost {
         // Tools make hosts without ServiceMain: what they write is the account's alone too.
@@ -183,6 +184,11 @@ public final class ServiceHost: Sendable {
         }
     }
 
+    /// Adds a gauge to `stats`, read each time stats are asked for.
+    public func addGauge(_ name: String, _ gauge: @escaping @Sendable () -> Int64) {
+        extraGauges.withLock { $0.append((name, gauge)) }
+    }
+
     /// Adds a named check to `health` (before ``services()``): it returns `ok` or what is wrong.
     public func addHealthCheck(_ name: String, _ check: @escaping @Sendable () async -> String) {
         healthChecks.withLock { $0.append((name, check)) }
@@ -221,6 +227,9 @@ public final class ServiceHost: Sendable {
         counters["rpc_refused_busy"] = Int64(rpc.refusedBusy)
         var gauges: [String: Int64] = ["outbox_head_total": events?.currentHeads.values.reduce(0, +) ?? 0]
         if let store { gauges["store_largest_group"] = Int64(store.largestGroup) }
+        gauges["open_files_limit"] = Int64(clamping: FileLimits.current().soft)
+        if let open = FileLimits.openCount() { gauges["open_files"] = Int64(open) }
+        for (name, gauge) in extraGauges.withLock({ $0 }) { gauges[name] = gauge() }
         if let authenticator {
             counters["zap_admitted"] = Int64(authenticator.admitted)
             counters["zap_refused"] = Int64(authenticator.refused)

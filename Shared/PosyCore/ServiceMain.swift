@@ -13,7 +13,10 @@ public enum ServiceMain {
     ) async throws {
         PrivateFiles.restrictUmask()
         Allocator.tune()
+        let files = FileLimits.raise()
         PosyLogHandler.bootstrap(level: config.logLevel)
+        Logger(label: descriptor.instance).info(
+            "open files", metadata: ["soft": "\(files.after.soft)", "hard": "\(files.after.hard)", "soft_at_start": "\(files.before.soft)"])
         let host: ServiceHost
         let services: [ServiceGroupConfiguration.ServiceConfiguration]
         do {

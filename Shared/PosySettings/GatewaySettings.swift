@@ -52,5 +52,11 @@ public struct GatewaySettings: SettingsCatalog {
     public let turnRelayOnly = Setting<Bool>(
         "turn-relay-only", "POSY_TURN_RELAY_ONLY", default: false,
         "Video calls only through the TURN relay, so no party learns another's address")
+    public let maxStreams = Setting<Int>(
+        "max-streams", "POSY_MAX_STREAMS", unset: "the open-file limit less 256",
+        "Live streams this gateway holds at once; one more is refused with 503 and Retry-After before the upgrade")
+    public let instance = Setting<String>(
+        "instance", "POSY_GATEWAY_INSTANCE", default: "gateway",
+        "This gateway's name when several share the HTTP port (gateway-1, gateway-2, …; posy up --gateways names them)")
     public let turnTTL = Setting<Int>("turn-ttl", "POSY_TURN_TTL", default: 600, "Seconds a call's TURN credentials work, 60…86400")
 }

@@ -47,9 +47,27 @@ import Yams
             let binds = env.filter { $0.key.hasSuffix("_RPC") || $0.key.hasSuffix("_FRONTEND") || $0.key.hasSuffix("_BACKEND") }.values
             for bind in binds {
                 let port = Int(bind.split(separator: ":").last!)!
-                #expect(exposed.contains(port) || name == "gateway", "\(name) binds \(bind) but does not expose it")
+                #expect(exposed.contains(port) || name.hasPrefix("gateway"), "\(name) binds \(bind) but does not expose it")
             }
         }
+    }
+
+    /// Two gateways on one HTTP port (docs/architecture.md, "Several gateways"): the second lives
+    /// in the first one's network namespace and binds the same port; each has its own instance name
+    /// and RPC port, advertised under the name the others reach that namespace by.
+    @Test func twoGatewaysShareThePublishedPort() throws {
+        let services = try services()
+        let first = try #require(services["gateway"])
+        let second = try #require(services["gateway-2"])
+        #expect(executable(second) == "posy-gateway")
+        #expect(second["network_mode"] as? String == "service:gateway")
+        #expect(second["ports"] == nil)
+        let (a, b) = (environment(first), environment(second))
+        #expect(a["POSY_HTTP_PORT"] == b["POSY_HTTP_PORT"] && a["POSY_HTTP_HOST"] == b["POSY_HTTP_HOST"])
+        #expect(a["POSY_GATEWAY_INSTANCE"] == nil && b["POSY_GATEWAY_INSTANCE"] == "gateway-2")
+        #expect(a["POSY_GATEWAY_RPC"] == "tcp://0.0.0.0:7160" && b["POSY_GATEWAY_RPC"] == "tcp://0.0.0.0:7161")
+        #expect(b["POSY_GATEWAY_ADVERTISE"] == "tcp://gateway:7161")
+        for key in ["POSY_EXPECT", "POSY_SECRET", "POSY_TURN_URLS", "POSY_TURN_SECRET_FILE"] { #expect(a[key] == b[key], "\(key)") }
     }
 
     @Test func keysAreMadeOnceAndEveryServiceReadsThem() throws {
@@ -87,7 +105,7 @@ import Yams
             let env = environment(s)
             #expect(env["POSY_BUS_PUB"] == "tcp://bus:7100", "\(name)")
             #expect(env["POSY_BUS_SUB"] == "tcp://bus:7101", "\(name)")
-            if name != "gateway" {
+            if !name.hasPrefix("gateway") {
                 let mounts = ((s["volumes"] as? [String]) ?? []).filter { $0.hasSuffix(":/data") }
                 #expect(mounts.count == 1, "\(name) has no store volume")
                 volumes += mounts.map { String($0.split(separator: ":")[0]) }
@@ -99,15 +117,16 @@ import Yams
         #expect(Set(volumes).isSubset(of: declared))
     }
 
-    /// The relay video calls use: coturn with the same shared secret the gateway hands out
+    /// The relay video calls use: coturn with the same shared secret the gateways hand out
     /// credentials from (a compose secret, never an environment variable or the repository), no
     /// Posy keys, and no relaying into private networks.
-    @Test func theTURNRelaySharesItsSecretWithTheGatewayOnly() throws {
+    @Test func theTURNRelaySharesItsSecretWithTheGatewaysOnly() throws {
         let services = try services()
         let turn = try #require(services["turn"])
         let gateway = try #require(services["gateway"])
         #expect(turn["secrets"] as? [String] == ["turn_secret"] && gateway["secrets"] as? [String] == ["turn_secret"])
-        for (name, s) in services where !["turn", "gateway"].contains(name) {
+        #expect(services["gateway-2"]?["secrets"] as? [String] == ["turn_secret"])
+        for (name, s) in services where !["turn", "gateway", "gateway-2"].contains(name) {
             #expect(s["secrets"] == nil, "\(name) has the TURN secret")
         }
         #expect(environment(gateway)["POSY_TURN_SECRET_FILE"] == "/run/secrets/turn_secret")

@@ -27,22 +27,29 @@ extension Integration {
             /// tests send bursts with one token on purpose.
             /// `environment`: `POSY_*` settings for the services (`posy up` passes its environment on).
             /// `prepare` runs on the test's directory before the suite starts (e.g. to mount its `data`).
+            /// `openFiles`: every process's open-file limit, soft and hard (`prlimit`), to reach it in a test.
             init(
                 _ name: String, upArgs: [String] = ["--rate-limit", "0"], environment: [String: String] = [:],
-                prepare: (String) throws -> Void = { _ in }
+                openFiles: Int? = nil, prepare: (String) throws -> Void = { _ in }
             ) throws {
                 dir = Harness.tempDir(name)
                 try prepare(dir)
                 busPort = Harness.freePorts(3)
                 rpcBase = Harness.freePorts(41)
                 httpPort = Harness.freePorts(1)
-                up = Child(
-                    "up", "posy",
-                    [
-                        "up", "--data-dir", "\(dir)/data", "--bus-port", "\(busPort)", "--rpc-base", "\(rpcBase)",
-                        "--http-port", "\(httpPort)", "--shards", "2", "--restart-delay", "3", "--no-color",
-                    ] + upArgs, logDir: dir,
-                    environment: environment)
+                let command = [
+                    "up", "--data-dir", "\(dir)/data", "--bus-port", "\(busPort)", "--rpc-base", "\(rpcBase)",
+                    "--http-port", "\(httpPort)", "--shards", "2", "--restart-delay", "3", "--no-color",
+                ]
+                up =
+                    if let openFiles {
+                        Child(
+                            "up", "/usr/bin/prlimit",
+                            ["--nofile=\(openFiles):\(openFiles)", (Harness.binDir as NSString).appendingPathComponent("posy")] + command
+                                + upArgs, logDir: dir, environment: environment)
+                    } else {
+                        Child("up", "posy", command + upArgs, logDir: dir, environment: environment)
+                    }
                 try up.start()
             }
 

@@ -20,6 +20,8 @@ public struct SuiteLayout: Sendable {
     /// `https` when the gateway has TLS files (in `gatewayExtra`).
     public var scheme = "http"
     public var shards = 1
+    /// Gateway processes sharing the HTTP port (SO_REUSEPORT): `gateway` alone, else `gateway-1`…
+    public var gateways = 1
     public var dataDir = "./data"
     /// More flags for the gateway (rate limits).
     public var gatewayExtra: [String] = []
@@ -73,13 +75,21 @@ public struct SuiteLayout: Sendable {
                 arguments: common + rpc(rpcBase + 40)
                     + (Settings.process.isGiven(SuiteSettings().publicURL) ? [] : ["--public-url", "\(scheme)://\(host):\(httpPort)"])
                     + notifyExtra),
-            Child(
-                name: ServiceName.gateway, executable: "posy-gateway",
-                arguments: common + [
-                    "--http-host", host, "--http-port", "\(httpPort)", "--expect", instances.joined(separator: ","),
-                    "--rpc", "tcp://\(host):*",
-                ] + gatewayExtra),
         ]
+        for name in gatewayNames {
+            list.append(
+                Child(
+                    name: name, executable: "posy-gateway",
+                    arguments: common + [
+                        "--http-host", host, "--http-port", "\(httpPort)", "--expect", instances.joined(separator: ","),
+                        "--rpc", "tcp://\(host):*", "--instance", name,
+                    ] + gatewayExtra))
+        }
         return list
+    }
+
+    /// The gateways' instance names.
+    public var gatewayNames: [String] {
+        gateways == 1 ? [ServiceName.gateway] : (1...gateways).map { "\(ServiceName.gateway)-\($0)" }
     }
 }

@@ -21,6 +21,10 @@ public struct UpCommand: AsyncParsableCommand {
     @Option(name: GatewaySettings().httpPort.name, help: GatewaySettings().httpPort.help) var httpPort: Int?
     @Option(name: .customLong("shards"), help: "Number of messaging shards (default 1).")
     var shards: Int = 1
+    @Option(
+        name: .customLong("gateways"),
+        help: "Gateway processes sharing the HTTP port, each with its own streams: more streams than one process may hold (default 1).")
+    var gateways: Int = 1
     @Option(name: .customLong("bin-dir"), help: "Where the posy-* executables are (default: next to this posy).")
     var binDir: String?
     @Option(name: .customLong("rate-limit"), help: "Gateway requests per second per token (default 50; 0 = off).")
@@ -43,6 +47,7 @@ public struct UpCommand: AsyncParsableCommand {
 
     public func validate() throws {
         guard (1...9).contains(shards) else { throw ValidationError("--shards must be 1…9") }
+        guard (1...16).contains(gateways) else { throw ValidationError("--gateways must be 1…16") }
         guard restartDelay > 0 && restartDelay <= 60 else { throw ValidationError("--restart-delay must be in (0, 60]") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
     }
@@ -55,6 +60,7 @@ public struct UpCommand: AsyncParsableCommand {
         let settings = Settings.process
         layout.httpPort = try settings.value(GatewaySettings().httpPort, flag: httpPort)
         layout.shards = shards
+        layout.gateways = gateways
         layout.dataDir = try settings.value(service.dataDir, flag: dataDir)
         layout.notifyExtra = allowLocalTargets ? ["--allow-local-targets"] : []
         layout.insecureBus = try settings.isOn(service.insecureBus, flag: insecureBus)

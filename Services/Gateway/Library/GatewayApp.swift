@@ -4,6 +4,9 @@ import HummingbirdCore
 import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 import PosyAuth
 import PosyCore
 import PosySchema
@@ -19,8 +22,16 @@ public enum GatewayApp {
         webSocketRouter.add(middleware: SecurityHeadersMiddleware())
         let api = Self.api(backend: SuiteBackend(host: host, monitor: monitor), config: config, secret: secret)
         let router = routes(api: api, secret: secret, logger: host.logger)
-        let hub = StreamHub(host: host, access: api.access)
+        let files = FileLimits.current()
+        let hub = StreamHub(
+            host: host, access: api.access, capacity: StreamCapacity(limit: config.maxStreams ?? StreamCapacity.limit(for: files)))
         host.addHealthCheck("pushes") { hub.canary.check() }
+        let admission = ConnectionAdmission(files: files)
+        host.addGauge("streams_open") { Int64(hub.capacity.count) }
+        host.addGauge("streams_limit") { Int64(hub.capacity.limit) }
+        host.addGauge("connections_open") { Int64(admission.counts.open.load(ordering: .relaxed)) }
+        host.addGauge("connections_limit") { Int64(admission.limit) }
+        host.addGauge("accept_paused") { Int64(admission.counts.paused.load(ordering: .relaxed)) }
         StreamAPI.register(webSocketRouter: webSocketRouter, api: api, hub: hub)
         // Frames up to the documented 64 KiB (a larger one closes with 1009, invalid UTF-8 with 1007);
         // idle keep-alive connections close after a minute; every first request head is judged by
@@ -29,21 +40,22 @@ public enum GatewayApp {
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
             http1: .init(idleTimeout: .seconds(60)),
             ws: .init(maxFrameSize: StreamFrames.maxFrame, autoPing: .enabled(timePeriod: .seconds(20)), validateUTF8: true))
-        var server = HTTPServerBuilder { responder in
-            GuardedHTTPChannel(
-                inner: HTTP1WebSocketUpgradeChannel(
-                    responder: responder, webSocketResponder: wsResponder, configuration: channelConfiguration),
-                limits: RequestHeadGuard.Limits(), preflight: StreamAPI.preflight(api: api))
+        let httpLogger = Logger(label: "gateway.http")
+        let channel = GuardedHTTPChannel(
+            inner: HTTP1WebSocketUpgradeChannel(
+                responder: Self.responder(router.buildResponder(), logger: httpLogger), webSocketResponder: wsResponder,
+                configuration: channelConfiguration),
+            limits: RequestHeadGuard.Limits(), preflight: StreamAPI.preflight(api: api, hub: hub))
+        func listener<C: ServerChildChannel>(_ child: C) -> any Service {
+            SharedPortServer(
+                child: child, host: config.host, port: config.port, admission: admission, group: MultiThreadedEventLoopGroup.singleton,
+                logger: httpLogger)
         }
-        if let files = config.tls {
-            // TLS first in the pipeline; the head guard goes right after it (GuardedHTTPChannel).
-            server = try .tls(server, tlsConfiguration: GatewayTLS.configuration(files))
-        }
-        let app = Application(
-            router: router, server: server,
-            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "posy-gateway"),
-            logger: Logger(label: "gateway.http"))
-        var services: [any Service] = [hub, app]
+        // Several gateways may share the port (SO_REUSEPORT); TLS comes first in the pipeline, the
+        // head guard right after it (GuardedHTTPChannel).
+        let server =
+            try config.tls.map { listener(try TLSChannel(channel, tlsConfiguration: GatewayTLS.configuration($0))) } ?? listener(channel)
+        var services: [any Service] = [hub, server]
         if config.tls != nil, let redirectPort = config.httpRedirectPort {
             services.append(
                 Application(
@@ -66,6 +78,32 @@ public enum GatewayApp {
                     logger: Logger(label: "gateway.ops")))
         }
         return services
+    }
+
+    /// Answers each request with the router, as Hummingbird's `Application` does: the request's
+    /// context, a 500 for an error no middleware turned into a response, `Date` and `Server`.
+    static func responder(_ router: RouterResponder<GatewayRequestContext>, logger: Logger) -> HTTPChannelHandler.Responder {
+        let dates = HTTPDate()
+        return { request, writer, channel in
+            let context = GatewayRequestContext(source: .init(channel: channel, logger: logger))
+            var response: Response
+            do {
+                response = try await router.respond(to: request, context: context)
+            } catch let error as HTTPParserError {
+                throw error
+            } catch {
+                logger.debug("unanswered error", metadata: ["error.type": "\(type(of: error))"])
+                response = Response(status: .internalServerError)
+            }
+            response.headers[.date] = dates.now()
+            response.headers[.server] = "posy-gateway"
+            do {
+                try await writer.write(response: response.head, body: response.body)
+            } catch is HTTPParserError {
+                // A second response would follow a parse error thrown from here: close instead.
+                try? await channel.close()
+            }
+        }
     }
 
     static func api(backend: any GatewayBackend, config: GatewayConfig, secret: String) -> APIContext {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PosyAuth
 import PosyCore
+import PosySchema
 import PosySettings
 
 /// Flags of `posy-gateway` beyond the common ones, declared in ``GatewaySettings``.
@@ -28,6 +29,8 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     @Flag(name: gateway.turnRelayOnly.name, help: gateway.turnRelayOnly.help) public var turnRelayOnly = false
     @Option(name: gateway.turnTTL.name, help: gateway.turnTTL.help) public var turnTTL: Int?
     @Option(name: gateway.expect.name, help: gateway.expect.help) public var expect: String?
+    @Option(name: gateway.maxStreams.name, help: gateway.maxStreams.help) public var maxStreams: Int?
+    @Option(name: gateway.instance.name, help: gateway.instance.help) public var instance: String?
 
     public init() {}
 
@@ -62,7 +65,13 @@ public struct GatewayOptions: ParsableArguments, Sendable {
         if !tiles.isEmpty, WebConfig.tileOrigin(tiles) == nil {
             throw ValidationError("--map-tiles must be an http(s) URL template with {z}, {x} and {y}, or empty")
         }
-        return GatewayConfig(
+        let streams = try from.optional(gateway.maxStreams, flag: maxStreams)
+        if let streams, streams < 1 { throw ValidationError("--max-streams must be at least 1") }
+        let instance = try from.value(gateway.instance, flag: self.instance)
+        guard GatewayConfig.isInstanceName(instance) else {
+            throw ValidationError("--instance must be 'gateway' or 'gateway-' and up to 32 lower-case letters and digits")
+        }
+        var config = GatewayConfig(
             host: host, port: port,
             expect: try from.value(gateway.expect, flag: expect.flatMap { [String](settingText: $0) }),
             publicURL: try from.optional(suite.publicURL, flag: publicURL) ?? "\(tls == nil ? "http" : "https")://\(host):\(port)",
@@ -73,6 +82,9 @@ public struct GatewayOptions: ParsableArguments, Sendable {
                 root: Self.findWebRoot(try from.optional(gateway.webRoot, flag: webRoot)),
                 leafletDir: try from.value(gateway.leafletDir, flag: leafletDir), mapTiles: tiles),
             sessionTokenLifetime: Int64(60 * minutes), positionCadenceMs: Int(1000 * cadence), turn: try turnConfig(from))
+        config.maxStreams = streams
+        config.instance = instance
+        return config
     }
 
     /// The TURN/STUN URLs (each checked) and the secret read from its file.
@@ -164,6 +176,10 @@ public struct GatewayConfig: Sendable {
     public var positionCadenceMs: Int
     /// The relay video calls use, if any.
     public var turn: TURNConfig
+    /// Live streams held at once; nil: the open-file limit less ``StreamCapacity/reserve``.
+    public var maxStreams: Int?
+    /// This process's instance name (`gateway`, or `gateway-<n>` when several share the port).
+    public var instance = ServiceName.gateway
 
     /// PEM files of the gateway's certificate chain and private key.
     public struct TLSFiles: Sendable {
@@ -174,6 +190,15 @@ public struct GatewayConfig: Sendable {
             self.certificateChain = certificateChain
             self.privateKey = privateKey
         }
+    }
+
+    /// `gateway`, or `gateway-` and a short name of lower-case letters and digits (not `link`: the
+    /// caller name of signed media links).
+    public static func isInstanceName(_ name: String) -> Bool {
+        if name == ServiceName.gateway { return true }
+        guard name.hasPrefix(ServiceName.gateway + "-"), name != ServiceName.gatewayLink else { return false }
+        let rest = name.dropFirst(ServiceName.gateway.count + 1)
+        return (1...32).contains(rest.count) && rest.allSatisfy { ($0.isASCII && $0.isLowercase) || ($0.isASCII && $0.isNumber) }
     }
 
     public init(

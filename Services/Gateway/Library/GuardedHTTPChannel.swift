@@ -12,7 +12,7 @@ struct GuardedHTTPChannel<Inner: ServerChildChannel>: ServerChildChannel {
 
     let inner: Inner
     let limits: RequestHeadGuard.Limits
-    /// Checks WebSocket upgrades before the upgrade pipeline (``StreamAPI/preflight(api:)``).
+    /// Checks WebSocket upgrades before the upgrade pipeline (``StreamAPI/preflight(api:hub:)``).
     let preflight: RequestHeadGuard.Preflight?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {

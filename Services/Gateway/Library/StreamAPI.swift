@@ -15,7 +15,7 @@ import PosySchema
 /// with the last `id` it saw as `?after=` or `Last-Event-ID`. A request that fails those checks is
 /// not upgraded and gets the JSON error (401, 400); a valid one that does not ask to upgrade gets 426.
 /// The connection closes when the token expires (close code 4001; reconnect with a fresh token and
-/// the last id).
+/// the last id). A gateway holding all the streams it can refuses one more with 503 and `Retry-After`.
 enum StreamAPI {
     static let path = "v1/stream"
     /// Close code when the token expires (4000–4999 are the application's own).
@@ -61,6 +61,8 @@ enum StreamAPI {
             defer { hub.pushes.unregister(registration) }
             let chat = ChatGateway(api: api)
             hub.host.metrics.increment("stream_connections")
+            hub.capacity.opened()
+            defer { hub.capacity.closed() }
             // How the connection ended decides how it is closed: a token that expired closes with
             // 4001; a client frame the WebSocket layer refused (over 64 KiB: 1009, invalid UTF-8:
             // 1007) is rethrown so that layer closes with its code.
@@ -124,9 +126,16 @@ enum StreamAPI {
     /// a request to the stream that fails authentication, its rate or its `after` gets the JSON
     /// error with its status (401, 429 with `Retry-After`, 400) — the pipeline itself could answer
     /// only a bare 400. Upgrades to any other path are left to the router (404).
-    static func preflight(api: APIContext) -> RequestHeadGuard.Preflight {
+    static func preflight(api: APIContext, hub: StreamHub) -> RequestHeadGuard.Preflight {
         { upgrade in
             guard URI(upgrade.target).path == "/" + path else { return nil }
+            // Full: refused before anything is spent on it (docs/operations.md, "Open files").
+            if hub.capacity.isFull {
+                hub.host.metrics.increment("stream_refused_capacity")
+                return refusal(
+                    PosyError(.unavailable, "this gateway holds all the live streams it can; try again shortly"),
+                    [("Retry-After", "\(StreamCapacity.retryAfter)")])
+            }
             var fields = HTTPFields()
             for (name, value) in upgrade.headers {
                 if let n = HTTPField.Name(name) { fields.append(HTTPField(name: n, value: value)) }

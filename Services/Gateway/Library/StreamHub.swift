@@ -34,6 +34,8 @@ final class StreamHub: Service, Sendable {
     let access: AccessGuard?
     /// The check that pushes still reach this gateway through the bus.
     let canary: PushCanary
+    /// How many streams are open, and how many this gateway takes.
+    let capacity: StreamCapacity
     private let socket = Locked<ZMQSocket?>(nil)
     private let stopping = Atomic<Bool>(false)
 
@@ -48,9 +50,13 @@ final class StreamHub: Service, Sendable {
         },
     ]
 
-    init(host: ServiceHost, access: AccessGuard? = nil, sources: [String: Source] = StreamHub.sources) {
+    init(
+        host: ServiceHost, access: AccessGuard? = nil, capacity: StreamCapacity = StreamCapacity(limit: .max),
+        sources: [String: Source] = StreamHub.sources
+    ) {
         self.host = host
         self.access = access
+        self.capacity = capacity
         self.canary = PushCanary(instance: host.descriptor.instance)
         self.filters = sources.mapValues(\.filter)
         self.feeds = sources.sorted { $0.key < $1.key }.map { EventFeed(src: $0.key, audience: $0.value.audience) }

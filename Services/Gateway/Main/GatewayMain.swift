@@ -17,7 +17,7 @@ struct GatewayMain: AsyncParsableCommand {
         let gateway = try self.gateway.config()
         let config = try options.config()
         try await ServiceMain.run(
-            ServiceDescriptor(service: ServiceName.gateway, defaultRPCPort: 0, migrations: nil), config: config
+            ServiceDescriptor(service: ServiceName.gateway, instance: gateway.instance, defaultRPCPort: 0, migrations: nil), config: config
         ) { host in
             let secret = try SuiteSecret.load(dataDir: config.dataDir)
             return try GatewayApp.build(host: host, config: gateway, secret: secret)

@@ -1,0 +1,37 @@
+import Foundation
+import PosyAuth
+import Testing
+
+extension Integration {
+    /// A gateway at its open-file limit refuses one more live stream cleanly and keeps serving
+    /// (docs/operations.md, "Open files"): every process runs under a limit of 420 descriptors, so
+    /// the gateway holds 164 streams. Driven by `Tests/python/stream_capacity.py` with real WebSockets.
+    @Suite(.serialized) struct StreamCapacityTests {
+        @Test(.timeLimit(.minutes(3)))
+        func aGatewayOutOfDescriptorsRefusesStreamsWith503AndKeepsServing() async throws {
+            let suite = try SuiteTests.Suite("capacity", openFiles: 420)
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let (status, output) = try await StreamCapacityTests.drive(suite, mode: "full")
+            #expect(status == 0 && output.contains("\nOK"), "\(output)\n\(suite.up.log.suffix(3000))")
+            // Every process raised its soft limit to the hard one and said so.
+            for name in suite.instances + ["gateway"] {
+                #expect(suite.up.log.contains("\(name): open files hard=420 soft=420"), "\(name)")
+            }
+            #expect(!suite.up.log.contains("Too many open files"), "\(suite.up.log.suffix(3000))")
+            #expect(await suite.stop())
+        }
+
+        static func drive(_ suite: SuiteTests.Suite, mode: String, streams: Int = 0) async throws -> (Int32, String) {
+            let signer = try suite.signer()
+            let config: [String: Any] = [
+                "port": suite.httpPort, "admin": try signer.mint(sub: "a1", role: .admin, ttl: 900),
+                "staff": try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 900),
+                "courier": try signer.mint(sub: "k1", role: .courier, shop: "s1", ttl: 900), "mode": mode, "streams": streams,
+            ]
+            let configPath = (suite.dir as NSString).appendingPathComponent("capacity.json")
+            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+            let script = Harness.packageRoot.appendingPathComponent("Tests/python/stream_capacity.py").path
+            return try await Harness.run(path: "python3", [script, configPath], timeout: .seconds(150))
+        }
+    }
+}

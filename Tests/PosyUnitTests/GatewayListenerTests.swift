@@ -1,0 +1,58 @@
+import Foundation
+import PosyCore
+import Testing
+
+@testable import PosyGateway
+
+/// The pieces of the gateway's own listener that need no socket (docs/architecture.md, "Several gateways").
+@Suite struct GatewayListenerTests {
+    /// RFC 9110's example IMF-fixdate, and a date in another month, weekday and year.
+    @Test func theDateHeaderIsRFC9110s() {
+        #expect(HTTPDate.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.format(1_796_435_653) == "Sat, 05 Dec 2026 01:54:13 GMT")
+        #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        let now = HTTPDate().now()
+        #expect(now.hasSuffix(" GMT") && now.count == 29, "\(now)")
+    }
+
+    @Test func instanceNamesAreTheGatewaysOwn() {
+        for good in ["gateway", "gateway-1", "gateway-16", "gateway-eu1"] { #expect(GatewayConfig.isInstanceName(good), "\(good)") }
+        for bad in [
+            "", "gateway-", "gateway-link", "orders", "gateway-A", "gateway-1-2", "gateway_1",
+            "gateway-\(String(repeating: "9", count: 33))",
+        ] {
+            #expect(!GatewayConfig.isInstanceName(bad), "\(bad)")
+        }
+    }
+
+    /// Streams stop 256 short of the open-file limit and connections 192 short, so that there is
+    /// always room for plain requests and for what the gateway itself opens.
+    @Test func streamsAndConnectionsStopShortOfTheOpenFileLimit() {
+        let files = FileLimits(soft: 20_000, hard: 20_000)
+        #expect(StreamCapacity.limit(for: files) == 19_744)
+        #expect(ConnectionAdmission(files: files).limit == 19_808)
+        #expect(StreamCapacity.limit(for: FileLimits(soft: 100, hard: 100)) == 1)
+        let capacity = StreamCapacity(limit: 2)
+        capacity.opened()
+        #expect(!capacity.isFull)
+        capacity.opened()
+        #expect(capacity.isFull && capacity.count == 2)
+        capacity.closed()
+        #expect(!capacity.isFull)
+        let admission = ConnectionAdmission(limit: 1)
+        #expect(admission.isAcceptingNewConnections())
+        admission.connectionOpened()
+        #expect(!admission.isAcceptingNewConnections() && admission.counts.paused.load(ordering: .relaxed) == 1)
+        admission.connectionClosed()
+        #expect(admission.isAcceptingNewConnections())
+    }
+
+    /// Every process raises its soft limit to the hard one: after `raise()` they are equal (or the
+    /// soft one is the kernel's maximum where the hard one is unlimited), and nothing is lowered.
+    @Test func theSoftOpenFileLimitIsRaisedToTheHardOne() {
+        let (before, after) = FileLimits.raise()
+        #expect(after.soft >= before.soft)
+        #expect(after.soft == after.hard || (after.hard == .max && after.soft == FileLimits.kernelMaximum()))
+        #expect((FileLimits.openCount() ?? 0) > 2)
+    }
+}

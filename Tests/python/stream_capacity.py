@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Live streams at a gateway's limit, and on several gateways sharing one port (docs/operations.md,
+"Open files"), driven as clients would: staff of shop s1 holding `GET /v1/stream` WebSockets.
+
+usage: stream_capacity.py <config.json>
+
+config: {"port", "admin", "staff", "courier", "mode", "streams"}; the suite runs under a low open-file
+limit, so that a gateway's stream limit (the limit less its reserve) is small.
+
+- mode "full", one gateway: streams open until the gateway refuses one — with 503, `Retry-After` and
+  the error code `unavailable`, at its `streams_limit` and not before; while full, the API and
+  /healthz answer, and an order placed and a courier's position reach every open stream; closing ten
+  admits ten more and no eleventh. Then a flood of bare connections, more than the gateway accepts at
+  once, waits its turn: nothing crashes, and once the flood is gone the gateway answers at once.
+- mode "shared", several gateways: `streams` streams, more than one gateway's limit, all admitted
+  and spread over the gateways; an order placed and a courier's position reach every one of them.
+
+Prints one line per check and OK; exits non-zero on the first failure.
+"""
+import asyncio
+import json
+import re
+import resource
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import websockets
+from websockets.exceptions import InvalidStatus
+
+cfg = json.load(open(sys.argv[1]))
+PORT = cfg["port"]
+BASE = "http://127.0.0.1:%d" % PORT
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def fail(what):
+    print("FAIL:", what, flush=True)
+    sys.exit(1)
+
+
+def http(method, path, token=None, body=None):
+    req = urllib.request.Request(BASE + path, method=method, data=None if body is None else json.dumps(body).encode())
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    if body is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            raw = r.read()
+            return r.status, json.loads(raw) if raw and r.headers.get_content_type() == "application/json" else raw.decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(errors="replace")
+
+
+def must(what, status, body, want=(200, 201)):
+    if status not in want:
+        fail("%s: %s %r" % (what, status, body))
+    return body
+
+
+def gauges(name):
+    """The gauge `posy_<name>` per gateway instance, from /metrics (every instance's figures)."""
+    text = must("metrics", *http("GET", "/metrics", cfg["admin"]))
+    out = {}
+    for m in re.finditer(r'^posy_%s\{instance="(gateway[^"]*)",service="gateway"\} (\d+)$' % name, text, re.M):
+        out[m.group(1)] = int(m.group(2))
+    return out
+
+
+def counter(name):
+    text = must("metrics", *http("GET", "/metrics", cfg["admin"]))
+    return sum(int(m.group(1)) for m in re.finditer(r'^posy_%s_total\{instance="gateway[^"]*"[^}]*\} (\d+)$' % name, text, re.M))
+
+
+def until(what, check, timeout=15.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = check()
+        if v:
+            return v
+        time.sleep(0.2)
+    fail("waited %.0f s for %s" % (timeout, what))
+
+
+class Stream:
+    """One staff stream, recording its frames."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.frames = []
+        self.task = asyncio.create_task(self.read())
+
+    async def read(self):
+        try:
+            async for text in self.ws:
+                self.frames.append(json.loads(text))
+        except websockets.ConnectionClosed:
+            pass
+
+    def heard(self, kind, pred):
+        return any(f.get("type") == kind and pred(f.get("data") or {}) for f in self.frames)
+
+    async def close(self):
+        await self.ws.close()
+        await self.task
+
+
+async def open_stream():
+    """A stream, or the refusal (status, headers, body)."""
+    try:
+        ws = await websockets.connect(BASE.replace("http", "ws") + "/v1/stream",
+                                      additional_headers={"Authorization": "Bearer " + cfg["staff"]},
+                                      open_timeout=20, ping_interval=None, max_queue=None)
+    except InvalidStatus as e:
+        return None, (e.response.status_code, e.response.headers, e.response.body.decode(errors="replace"))
+    s = Stream(ws)
+    return s, None
+
+
+async def heard_everywhere(streams, what):
+    """Places an order and sends a courier's position; waits until every stream heard both."""
+    window_start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+    window_end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 7200))
+    order = must("order", *http("POST", "/v1/orders", cfg["staff"], {
+        "shopId": "s1", "customer": {"id": "c1", "name": "Mei"},
+        "recipient": {"name": "Mother", "phone": "+49 30 1234", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095},
+        "items": [{"name": "carnations", "quantity": 12}], "window": {"start": window_start, "end": window_end}}))
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    lat = 52.52 + len(what) / 10000.0
+    must("position", *http("POST", "/v1/locations", cfg["courier"], {"positions": [{"lat": lat, "lon": 13.41, "accuracy": 5, "at": at}]}))
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        placed = [s for s in streams if s.heard("order.placed", lambda d: d.get("orderId") == order["id"] or d.get("id") == order["id"])]
+        moved = [s for s in streams if s.heard("courier.position", lambda d: abs(d.get("lat", 0) - lat) < 1e-9)]
+        if len(placed) == len(streams) and len(moved) == len(streams):
+            print("%s: the order placed and the courier's position reached all %d streams" % (what, len(streams)))
+            return
+        await asyncio.sleep(0.2)
+    fail("%s: the order reached %d of %d streams, the position %d" % (what, len(placed), len(streams), len(moved)))
+
+
+def flood(count):
+    """`count` bare connections at once; returns them (the caller closes them)."""
+    socks = []
+    for _ in range(count):
+        s = socket.socket()
+        s.setblocking(False)
+        try:
+            s.connect(("127.0.0.1", PORT))
+        except BlockingIOError:
+            pass
+        socks.append(s)
+    return socks
+
+
+async def full():
+    limit = until("the gateway's stream limit", lambda: gauges("streams_limit").get("gateway"))
+    print("the gateway holds at most %d streams (its open-file limit less its reserve)" % limit)
+    streams = []
+    refusal = None
+    while refusal is None and len(streams) <= limit + 5:
+        s, refusal = await open_stream()
+        if s:
+            streams.append(s)
+    if refusal is None:
+        fail("%d streams admitted, over the limit of %d" % (len(streams), limit))
+    status, headers, body = refusal
+    if len(streams) != limit:
+        fail("refused after %d streams, the limit is %d" % (len(streams), limit))
+    if status != 503 or headers.get("Retry-After") != "5" or json.loads(body).get("code") != "unavailable":
+        fail("the refusal: %s %r %r" % (status, dict(headers), body))
+    print("stream %d refused: %s, Retry-After %s, %r" % (limit + 1, status, headers.get("Retry-After"), json.loads(body)["code"]))
+    # Full of streams, the gateway still answers requests and pushes.
+    must("healthz while full", *http("GET", "/healthz"))
+    must("orders while full", *http("GET", "/v1/orders?shopId=s1", cfg["staff"]))
+    await heard_everywhere(streams, "full")
+    # Ten closed: ten more admitted, the eleventh refused again.
+    for s in streams[:10]:
+        await s.close()
+    streams = streams[10:]
+    until("the ten closed streams counted", lambda: gauges("streams_open").get("gateway") == limit - 10)
+    for i in range(10):
+        s, refused = await open_stream()
+        if refused:
+            fail("stream %d of 10 after closing ten refused: %r" % (i + 1, refused))
+        streams.append(s)
+    _, refused = await open_stream()
+    if not refused or refused[0] != 503:
+        fail("the eleventh after closing ten: %r" % (refused,))
+    print("ten closed, ten admitted again, the eleventh refused")
+    until("both refusals counted", lambda: counter("stream_refused_capacity") >= 2)  # /metrics is cached a moment
+    for s in streams:
+        await s.close()
+    until("the streams counted closed", lambda: gauges("streams_open").get("gateway") == 0)
+
+    # A flood of bare connections beyond what the gateway accepts at once: they wait in the backlog
+    # (none is refused for want of a descriptor, nothing crashes) and the gateway keeps its word.
+    connections = until("the gateway's connection limit", lambda: gauges("connections_limit").get("gateway"))
+    socks = flood(connections + 100)
+    time.sleep(3)
+    for s in socks:
+        s.close()
+    start = time.time()
+    status, _ = http("GET", "/healthz")
+    if status != 200:
+        fail("healthz after the flood: %s" % status)
+    s, refused = await open_stream()
+    if refused:
+        fail("a stream after the flood: %r" % (refused,))
+    await s.close()
+    until("the gateway to have stopped accepting for a while", lambda: gauges("accept_paused").get("gateway"))
+    print("a flood of %d bare connections (the gateway takes %d at once) waited its turn; then healthz answered in %.1f s and a stream opened"
+          % (connections + 100, connections, time.time() - start))
+
+
+async def shared():
+    limits = until("every gateway's stream limit", lambda: len(gauges("streams_limit")) >= 2 and gauges("streams_limit"))
+    want = cfg["streams"]
+    if want <= max(limits.values()):
+        fail("%d streams would fit one gateway (%r)" % (want, limits))
+    streams = []
+    for i in range(want):
+        s, refused = await open_stream()
+        if refused:
+            fail("stream %d of %d refused: %r (limits %r)" % (i + 1, want, refused, limits))
+        streams.append(s)
+    spread = until("the streams counted", lambda: (lambda g: sum(g.values()) == want and g)(gauges("streams_open")))
+    if len([n for n in spread.values() if n > 0]) < 2:
+        fail("the streams all went to one gateway: %r" % spread)
+    print("%d streams, more than one gateway holds (%r), spread over the gateways: %r" % (want, limits, spread))
+    # Each request a new connection, so both gateways answer some: all of them work for a person.
+    for i in range(40):
+        must("request %d" % i, *http("GET", "/v1/orders?shopId=s1", cfg["staff"]))
+    print("40 requests on new connections, spread over the gateways, all answered")
+    await heard_everywhere(streams, "shared")
+    for s in streams:
+        await s.close()
+
+
+must("shop", *http("POST", "/v1/shops", cfg["admin"], {"id": "s1", "name": "Lily's", "address": "Alexanderplatz",
+                                                      "lat": 52.5219, "lon": 13.4132, "timeZone": "Europe/Berlin"}))
+must("courier", *http("POST", "/v1/shops/s1/couriers", cfg["admin"],
+                      {"id": "k1", "name": "Jonas", "phone": "+49 1", "vehicle": "bike", "onDuty": True}))
+asyncio.run(full() if cfg["mode"] == "full" else shared())
+print("OK")
