@@ -229,6 +229,7 @@ public final class ServiceHost: Sendable {
         if let store { gauges["store_largest_group"] = Int64(store.largestGroup) }
         gauges["open_files_limit"] = Int64(clamping: FileLimits.current().soft)
         if let open = FileLimits.openCount() { gauges["open_files"] = Int64(open) }
+        if let rss = ResidentMemory.bytes() { gauges["rss_bytes"] = Int64(rss) }
         for (name, gauge) in extraGauges.withLock({ $0 }) { gauges[name] = gauge() }
         if let authenticator {
             counters["zap_admitted"] = Int64(authenticator.admitted)

@@ -159,6 +159,8 @@ extension Integration {
             let (statusCode, statusOut) = try await Harness.run("posy", ["status"] + suite.busArgs)
             #expect(statusCode == 0, "\(statusOut)")
             #expect(statusOut.contains("messaging-2"))
+            // Each process's resident memory, as it reports it, and the suite's in all.
+            #expect(statusOut.contains("RSS in all: ") && statusOut.contains("(8 of 8 processes reporting)"), "\(statusOut)")
 
             // A durable probe sender of our own, kept running so that it can answer replay.
             let acks = Locked<[ProbeAck]>([])
@@ -227,6 +229,7 @@ extension Integration {
             struct Row: Decodable {
                 var instance: String
                 var cpuPercent: Double?
+                var rssBytes: Int64?
             }
             let json = out.split(separator: "\n").first { $0.hasPrefix("[") }.map(String.init) ?? "[]"
             let rows = try JSONDecoder().decode([Row].self, from: Data(json.utf8))
@@ -235,6 +238,8 @@ extension Integration {
                 let cpu = try #require(row.cpuPercent, "\(row.instance): no CPU figure")
                 // Idle, each process costs well under 1 % of a core here; 5 % leaves room for a loaded CI machine.
                 #expect(cpu < 5, "\(row.instance) used \(cpu) % of a core while idle")
+                // Every process says how much memory it holds (a debug build's figures say nothing more).
+                #expect((row.rssBytes ?? 0) > 1 << 20, "\(row.instance): rss \(String(describing: row.rssBytes))")
             }
             #expect(await suite.stop())
         }

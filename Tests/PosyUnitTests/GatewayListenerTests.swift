@@ -47,6 +47,28 @@ import Testing
         #expect(admission.isAcceptingNewConnections())
     }
 
+    /// One loop keeps every stream's deadline: what is due fires once, a removed one never, and a
+    /// deadline earlier than the one the loop sleeps for wakes it.
+    @Test(.timeLimit(.minutes(1)))
+    func oneLoopFiresEachStreamsDeadlineOnce() async throws {
+        let deadlines = StreamDeadlines()
+        let fired = Locked<[String]>([])
+        let loop = Task { await deadlines.run() }
+        defer { loop.cancel() }
+        let now = Int(Date().timeIntervalSince1970)
+        _ = deadlines.add(at: now + 3_600) { fired.withLock { $0.append("later") } }
+        try await Task.sleep(for: .milliseconds(100))  // the loop now sleeps for an hour
+        let removed = deadlines.add(at: now + 1) { fired.withLock { $0.append("removed") } }
+        deadlines.remove(removed)
+        _ = deadlines.add(at: now - 5) { fired.withLock { $0.append("past") } }
+        _ = deadlines.add(at: now + 2) { fired.withLock { $0.append("soon") } }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while fired.value.count < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        try await Task.sleep(for: .milliseconds(1_500))
+        #expect(fired.value == ["past", "soon"])
+        #expect(deadlines.count == 1)
+    }
+
     /// Every process raises its soft limit to the hard one: after `raise()` they are equal (or the
     /// soft one is the kernel's maximum where the hard one is unlimited), and nothing is lowered.
     @Test func theSoftOpenFileLimitIsRaisedToTheHardOne() {

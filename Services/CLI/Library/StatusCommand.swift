@@ -34,6 +34,8 @@ public struct StatusCommand: AsyncParsableCommand {
         var detail: String
         /// Percent of one core over `--cpu` seconds; nil when not asked or the process is not on this machine.
         var cpuPercent: Double?
+        /// Resident memory, as the process reports it in its stats.
+        var rssBytes: Int64?
     }
 
     public func run() async throws {
@@ -53,6 +55,10 @@ public struct StatusCommand: AsyncParsableCommand {
                 row.status = report.status
                 row.uptimeSeconds = report.uptimeSeconds
                 row.detail = report.checks.filter { $0.value != "ok" }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+                let stats = try await RPCClient.withClient(hb.rpc, curve: try security.client(of: hb.service)) {
+                    try await $0.call(RPCMethod.stats, EmptyBody(), timeout: .seconds(1))
+                }
+                row.rssBytes = stats.gauges["rss_bytes"]
             } catch {
                 row.detail = "\(error)"
             }
@@ -67,18 +73,20 @@ public struct StatusCommand: AsyncParsableCommand {
             print("no heartbeats on \(o.busSub): is the suite running (`make run` / `posy up`)?")
         } else {
             let cpu = cpuSeconds != nil
-            var header = ["INSTANCE", "STATUS", "VERSION", "PID", "UPTIME", "HEARTBEAT"]
+            var header = ["INSTANCE", "STATUS", "VERSION", "PID", "UPTIME", "HEARTBEAT", "RSS"]
             if cpu { header.append("CPU") }
             var table = [header + ["RPC", "DETAIL"]]
             for r in rows {
                 var line: [String] = [
                     r.instance, r.status, r.version, "\(r.pid)", r.uptimeSeconds.map { Self.duration($0) } ?? "-",
-                    String(format: "%.1fs ago", r.heartbeatAgeSeconds),
+                    String(format: "%.1fs ago", r.heartbeatAgeSeconds), r.rssBytes.map(Self.mebibytes) ?? "-",
                 ]
                 if cpu { line.append(r.cpuPercent.map { String(format: "%.1f%%", $0) } ?? "-") }
                 table.append(line + [r.rpc, r.detail])
             }
             print(TextTable.render(table))
+            let rss = rows.compactMap(\.rssBytes)
+            print("RSS in all: \(Self.mebibytes(rss.reduce(0, +))) (\(rss.count) of \(rows.count) processes reporting)")
         }
         if rows.isEmpty || rows.contains(where: { $0.status != "ok" }) { throw ExitCode(1) }
         if let maxCPU, let busy = rows.first(where: { ($0.cpuPercent ?? 0) > maxCPU }) {
@@ -109,4 +117,6 @@ public struct StatusCommand: AsyncParsableCommand {
         let t = Int(s)
         return t >= 3600 ? "\(t / 3600)h\(t % 3600 / 60)m" : t >= 60 ? "\(t / 60)m\(t % 60)s" : "\(t)s"
     }
+
+    static func mebibytes(_ bytes: Int64) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
 }

@@ -17,7 +17,7 @@ final class AccessGuard: Sendable {
         var valid: [String: Date] = [:]
         var ended: [String: Date] = [:]
         var keys: [String: (key: APIKey, at: Date)] = [:]
-        var watchers: [String: [Int: AsyncStream<Void>.Continuation]] = [:]
+        var watchers: [String: [Int: @Sendable () -> Void]] = [:]
         var nextWatcher = 0
     }
 
@@ -79,9 +79,9 @@ final class AccessGuard: Sendable {
     /// Sessions or keys that ended: refused from now on, their streams told.
     func end(_ ids: [String]) {
         let t = now()
-        let told = state.withLock { s -> [AsyncStream<Void>.Continuation] in
+        let told = state.withLock { s -> [@Sendable () -> Void] in
             if s.ended.count > 100_000 { s.ended = s.ended.filter { t.timeIntervalSince($0.value) < Self.forget } }
-            var told: [AsyncStream<Void>.Continuation] = []
+            var told: [@Sendable () -> Void] = []
             for id in ids {
                 s.ended[id] = t
                 s.valid[id] = nil
@@ -90,37 +90,31 @@ final class AccessGuard: Sendable {
             s.keys = s.keys.filter { !ids.contains($0.value.key.id) }
             return told
         }
-        for c in told {
-            c.yield()
-            c.finish()
-        }
+        for ended in told { ended() }
     }
 
-    /// A stream that yields once when `id` ends (at once if it already has); `cancel` with the
-    /// returned number when the connection ends first.
-    func watch(_ id: String) -> (Int, AsyncStream<Void>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+    /// Calls `ended` once when `id` ends (at once if it already has); `cancel` with the returned
+    /// number when the connection ends first. A callback, not a task per connection: an idle stream
+    /// keeps nothing waiting (docs/architecture.md, "Idle costs nothing").
+    func watch(_ id: String, ended: @escaping @Sendable () -> Void) -> Int {
         let n = state.withLock { s -> Int? in
             if s.ended[id] != nil { return nil }
             s.nextWatcher += 1
-            s.watchers[id, default: [:]][s.nextWatcher] = continuation
+            s.watchers[id, default: [:]][s.nextWatcher] = ended
             return s.nextWatcher
         }
         guard let n else {
-            continuation.yield()
-            continuation.finish()
-            return (0, stream)
+            ended()
+            return 0
         }
-        return (n, stream)
+        return n
     }
 
     func cancel(_ id: String, _ n: Int) {
-        let c = state.withLock { s -> AsyncStream<Void>.Continuation? in
-            let c = s.watchers[id]?.removeValue(forKey: n)
+        state.withLock { s in
+            s.watchers[id]?[n] = nil
             if s.watchers[id]?.isEmpty == true { s.watchers[id] = nil }
-            return c
         }
-        c?.finish()
     }
 
     static let ended = PosyError(.unauthorized, "the session has ended; sign in again")

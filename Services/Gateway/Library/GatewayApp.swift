@@ -34,12 +34,13 @@ public enum GatewayApp {
         host.addGauge("accept_paused") { Int64(admission.counts.paused.load(ordering: .relaxed)) }
         StreamAPI.register(webSocketRouter: webSocketRouter, api: api, hub: hub)
         // Frames up to the documented 64 KiB (a larger one closes with 1009, invalid UTF-8 with 1007);
-        // idle keep-alive connections close after a minute; every first request head is judged by
-        // RequestHeadGuard before the HTTP decoder sees it.
+        // idle keep-alive connections close after a minute; no WebSocket pings (a timer per stream:
+        // the listener's TCP keepalive finds dead peers instead); every first request head is judged
+        // by RequestHeadGuard before the HTTP decoder sees it.
         let wsResponder = webSocketRouter.buildResponder()
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
             http1: .init(idleTimeout: .seconds(60)),
-            ws: .init(maxFrameSize: StreamFrames.maxFrame, autoPing: .enabled(timePeriod: .seconds(20)), validateUTF8: true))
+            ws: .init(maxFrameSize: StreamFrames.maxFrame, autoPing: .disabled, validateUTF8: true))
         let httpLogger = Logger(label: "gateway.http")
         let channel = GuardedHTTPChannel(
             inner: HTTP1WebSocketUpgradeChannel(

@@ -25,6 +25,16 @@ struct SharedPortServer<Child: ServerChildChannel>: Service {
     let logger: Logger
     var backlog = 256
 
+    /// Seconds of silence before the first keepalive probe, between probes, and the probes
+    /// unanswered before the kernel closes the connection: a dead peer is gone within two minutes.
+    static var keepAliveIdle: Int { 60 }
+    static var keepAliveInterval: Int { 20 }
+    static var keepAliveProbes: Int { 3 }
+
+    static func tcp(_ name: Int32) -> ChannelOptions.Types.SocketOption {
+        ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: name))
+    }
+
     func run() async throws {
         let quiescing = ServerQuiescingHelper(group: group)
         let admission = self.admission
@@ -41,6 +51,13 @@ struct SharedPortServer<Child: ServerChildChannel>: Service {
                 }
             }
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            // Dead peers (a phone gone without a FIN) are found by the kernel's keepalive probes,
+            // which wake nothing in this process; the WebSocket layer sends no pings (docs/architecture.md,
+            // "Idle costs nothing").
+            .childChannelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
+            .childChannelOption(Self.tcp(TCP_KEEPIDLE), value: Self.keepAliveIdle)
+            .childChannelOption(Self.tcp(TCP_KEEPINTVL), value: Self.keepAliveInterval)
+            .childChannelOption(Self.tcp(TCP_KEEPCNT), value: Self.keepAliveProbes)
             .bind(host: host, port: port, serverBackPressureStrategy: nil) { channel in
                 child.setup(channel: channel, logger: logger)
             }

@@ -53,23 +53,33 @@ enum StreamAPI {
                 hub: hub, viewer: Viewer(claims), cursor: cursor,
                 send: { text in try await outbound.write(.text(text)) },
                 positionCadenceMs: claims.role == .courier ? api.config.positionCadenceMs : nil)
-            // Pushes arrive on the hub's bus thread: they queue here and one task writes them.
-            let (pushes, queue) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(maxQueuedPushes))
-            let registration = hub.pushes.register(claims) { frame in
-                if case .dropped = queue.yield(frame) { queue.finish() }  // too far behind: close; the client resyncs
-            }
-            defer { hub.pushes.unregister(registration) }
-            let chat = ChatGateway(api: api)
-            hub.host.metrics.increment("stream_connections")
-            hub.capacity.opened()
-            defer { hub.capacity.closed() }
             // How the connection ended decides how it is closed: a token that expired closes with
-            // 4001; a client frame the WebSocket layer refused (over 64 KiB: 1009, invalid UTF-8:
-            // 1007) is rethrown so that layer closes with its code.
+            // 4001, a session that ended with 4003; a client frame the WebSocket layer refused (over
+            // 64 KiB: 1009, invalid UTF-8: 1007) is rethrown so that layer closes with its code.
             enum End: Sendable {
                 case quiet, expired, ended
                 case refused(any Error)
             }
+            enum Outgoing: Sendable {
+                case frame(String)
+                case end(End)
+            }
+            // Pushes arrive on the hub's bus thread, the token's expiry from the hub's deadline loop
+            // and a session's end from the access guard: all queue here, and one task writes them.
+            // No timer or task per stream waits for them (docs/architecture.md, "Idle costs nothing").
+            let (pushes, queue) = AsyncStream.makeStream(of: Outgoing.self, bufferingPolicy: .bufferingNewest(maxQueuedPushes))
+            let registration = hub.pushes.register(claims) { frame in
+                if case .dropped = queue.yield(.frame(frame)) { queue.finish() }  // too far behind: close; the client resyncs
+            }
+            defer { hub.pushes.unregister(registration) }
+            let deadline = hub.deadlines.add(at: Int(clamping: claims.exp)) { queue.yield(.end(.expired)) }
+            defer { hub.deadlines.remove(deadline) }
+            let watch = claims.sid.map { sid in (sid, api.access.watch(sid) { queue.yield(.end(.ended)) }) }
+            defer { if let (sid, n) = watch { api.access.cancel(sid, n) } }
+            let chat = ChatGateway(api: api)
+            hub.host.metrics.increment("stream_connections")
+            hub.capacity.opened()
+            defer { hub.capacity.closed() }
             let end = await withTaskGroup(of: End.self) { group -> End in
                 group.addTask {
                     var session = session
@@ -77,8 +87,13 @@ enum StreamAPI {
                     return .quiet
                 }
                 group.addTask {
-                    for await frame in pushes {
-                        guard (try? await outbound.write(.text(frame))) != nil else { break }
+                    for await item in pushes {
+                        switch item {
+                        case .frame(let frame):
+                            guard (try? await outbound.write(.text(frame))) != nil else { return .quiet }
+                        case .end(let end):
+                            return end
+                        }
                     }
                     return .quiet
                 }
@@ -94,19 +109,6 @@ enum StreamAPI {
                         return Task.isCancelled ? .quiet : .refused(error)
                     }
                     return .quiet
-                }
-                if let sid = claims.sid {
-                    group.addTask {
-                        let (n, ended) = api.access.watch(sid)
-                        defer { api.access.cancel(sid, n) }
-                        for await _ in ended { return .ended }
-                        return .quiet
-                    }
-                }
-                group.addTask {
-                    let left = Double(claims.exp) - Date().timeIntervalSince1970
-                    guard (try? await Task.sleep(for: .seconds(max(0, left)))) != nil else { return .quiet }
-                    return .expired
                 }
                 let first = await group.next() ?? .quiet
                 group.cancelAll()

@@ -36,6 +36,8 @@ final class StreamHub: Service, Sendable {
     let canary: PushCanary
     /// How many streams are open, and how many this gateway takes.
     let capacity: StreamCapacity
+    /// When each stream's token expires (one loop for all of them).
+    let deadlines = StreamDeadlines()
     private let socket = Locked<ZMQSocket?>(nil)
     private let stopping = Atomic<Bool>(false)
 
@@ -78,6 +80,7 @@ final class StreamHub: Service, Sendable {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await self.watchPushPath() }
+                group.addTask { await self.deadlines.run() }
                 while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
                     let sub = try await ZMQSocket.open(.sub, connect: [host.busSub], options: subscription, name: "stream-sub")
                     socket.withLock { $0 = sub }
