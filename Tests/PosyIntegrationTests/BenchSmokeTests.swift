@@ -18,6 +18,7 @@ extension LongIntegration {
             (["courier", "--taps", "3", "--positions", "30"], "2-core machine"),
             (["customer", "--positions", "5"], "2-core machine"),
             (["call", "--calls", "2"], "2-core machine"),
+            (["streams", "--count", "50", "--idle", "5"], "PER STREAM"),
         ]
 
         @Test(.timeLimit(.minutes(6)))

@@ -17,7 +17,8 @@ import Testing
 @Suite(.serialized) struct Integration {}
 
 /// The second lane: the long runs — browsers driving a whole story, a subscriber held at its limit
-/// for minutes, every benchmark at its smallest size — beside ``Integration``'s shorter suites.
+/// for minutes, every benchmark at its smallest size — beside ``Integration``'s shorter suites
+/// (about 360 s each on 2 cores; move a suite across when one lane grows much longer).
 @Suite(.serialized) struct LongIntegration {}
 
 /// Finds the built executables, picks free ports, runs and kills real processes for the tests.

@@ -2,7 +2,7 @@ import Foundation
 import PosyAuth
 import Testing
 
-extension LongIntegration {
+extension Integration {
     /// "Look before you sign" in two real headless Chromiums (`Tests/python/call_page.py`): the
     /// courier app calls from the task of an order out for delivery, the customer's page rings and
     /// answers, both WebRTC peer connections connect on loopback and decode video from the fake
