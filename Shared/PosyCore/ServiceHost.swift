@@ -230,6 +230,7 @@ public final class ServiceHost: Sendable {
         gauges["open_files_limit"] = Int64(clamping: FileLimits.current().soft)
         if let open = FileLimits.openCount() { gauges["open_files"] = Int64(open) }
         if let rss = ResidentMemory.bytes() { gauges["rss_bytes"] = Int64(rss) }
+        if let pss = ResidentMemory.proportionalBytes() { gauges["pss_bytes"] = Int64(pss) }
         for (name, gauge) in extraGauges.withLock({ $0 }) { gauges[name] = gauge() }
         if let authenticator {
             counters["zap_admitted"] = Int64(authenticator.admitted)

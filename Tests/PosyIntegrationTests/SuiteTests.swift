@@ -160,7 +160,10 @@ extension Integration {
             #expect(statusCode == 0, "\(statusOut)")
             #expect(statusOut.contains("messaging-2"))
             // Each process's resident memory, as it reports it, and the suite's in all.
-            #expect(statusOut.contains("RSS in all: ") && statusOut.contains("(8 of 8 processes reporting)"), "\(statusOut)")
+            #expect(
+                statusOut.contains("RSS in all: ") && statusOut.contains("PSS in all: ")
+                    && statusOut.contains("(8 of 8 processes reporting)"),
+                "\(statusOut)")
 
             // A durable probe sender of our own, kept running so that it can answer replay.
             let acks = Locked<[ProbeAck]>([])
@@ -230,6 +233,7 @@ extension Integration {
                 var instance: String
                 var cpuPercent: Double?
                 var rssBytes: Int64?
+                var pssBytes: Int64?
             }
             let json = out.split(separator: "\n").first { $0.hasPrefix("[") }.map(String.init) ?? "[]"
             let rows = try JSONDecoder().decode([Row].self, from: Data(json.utf8))
@@ -240,6 +244,7 @@ extension Integration {
                 #expect(cpu < 5, "\(row.instance) used \(cpu) % of a core while idle")
                 // Every process says how much memory it holds (a debug build's figures say nothing more).
                 #expect((row.rssBytes ?? 0) > 1 << 20, "\(row.instance): rss \(String(describing: row.rssBytes))")
+                #expect((row.pssBytes ?? 0) > 0 && (row.pssBytes ?? 0) <= (row.rssBytes ?? 0), "\(row.instance): pss of rss")
             }
             #expect(await suite.stop())
         }

@@ -34,8 +34,9 @@ public struct StatusCommand: AsyncParsableCommand {
         var detail: String
         /// Percent of one core over `--cpu` seconds; nil when not asked or the process is not on this machine.
         var cpuPercent: Double?
-        /// Resident memory, as the process reports it in its stats.
+        /// Resident memory, as the process reports it in its stats: all its pages, and its share of them.
         var rssBytes: Int64?
+        var pssBytes: Int64?
     }
 
     public func run() async throws {
@@ -59,6 +60,7 @@ public struct StatusCommand: AsyncParsableCommand {
                     try await $0.call(RPCMethod.stats, EmptyBody(), timeout: .seconds(1))
                 }
                 row.rssBytes = stats.gauges["rss_bytes"]
+                row.pssBytes = stats.gauges["pss_bytes"]
             } catch {
                 row.detail = "\(error)"
             }
@@ -73,20 +75,26 @@ public struct StatusCommand: AsyncParsableCommand {
             print("no heartbeats on \(o.busSub): is the suite running (`make run` / `posy up`)?")
         } else {
             let cpu = cpuSeconds != nil
-            var header = ["INSTANCE", "STATUS", "VERSION", "PID", "UPTIME", "HEARTBEAT", "RSS"]
+            var header = ["INSTANCE", "STATUS", "VERSION", "PID", "UPTIME", "HEARTBEAT", "RSS", "PSS"]
             if cpu { header.append("CPU") }
             var table = [header + ["RPC", "DETAIL"]]
             for r in rows {
                 var line: [String] = [
                     r.instance, r.status, r.version, "\(r.pid)", r.uptimeSeconds.map { Self.duration($0) } ?? "-",
                     String(format: "%.1fs ago", r.heartbeatAgeSeconds), r.rssBytes.map(Self.mebibytes) ?? "-",
+                    r.pssBytes.map(Self.mebibytes) ?? "-",
                 ]
                 if cpu { line.append(r.cpuPercent.map { String(format: "%.1f%%", $0) } ?? "-") }
                 table.append(line + [r.rpc, r.detail])
             }
             print(TextTable.render(table))
+            // RSS counts the shared libraries once per process; PSS shares them out, so its sum is
+            // what the processes on one machine cost it.
             let rss = rows.compactMap(\.rssBytes)
-            print("RSS in all: \(Self.mebibytes(rss.reduce(0, +))) (\(rss.count) of \(rows.count) processes reporting)")
+            let pss = rows.compactMap(\.pssBytes)
+            print(
+                "RSS in all: \(Self.mebibytes(rss.reduce(0, +))), PSS in all: \(Self.mebibytes(pss.reduce(0, +))) "
+                    + "(\(rss.count) of \(rows.count) processes reporting)")
         }
         if rows.isEmpty || rows.contains(where: { $0.status != "ok" }) { throw ExitCode(1) }
         if let maxCPU, let busy = rows.first(where: { ($0.cpuPercent ?? 0) > maxCPU }) {
