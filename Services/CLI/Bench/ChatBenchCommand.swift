@@ -40,6 +40,10 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         var p50, p99, max: Double
         /// CPU milliseconds per acked message in the throughput phase: all shards together, the gateway.
         var shardCPU, gatewayCPU: Double?
+        /// CPU milliseconds per message of every process of the suite in the paced phase (bus, orders,
+        /// shards, gateway; their idle heartbeats included), and by executable.
+        var pacedCPU: Double?
+        var pacedCPUByProcess: [String: Double] = [:]
     }
 
     public func run() async throws {
@@ -49,7 +53,7 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         var rows = [
             [
                 "SHARDS", "ACKED MSGS", "MSGS/S", "MSGS/S PER SHARD", "SHARD CPU ms/msg", "GATEWAY CPU ms/msg", "LATENCY AT",
-                "PUSHES", "P50 ms", "P99 ms", "MAX ms",
+                "PUSHES", "P50 ms", "P99 ms", "MAX ms", "SUITE CPU ms/msg AT RATE",
             ]
         ]
         let ms = { (v: Double?) in v.map { String(format: "%.3f", $0) } ?? "-" }
@@ -58,7 +62,7 @@ public struct ChatBenchCommand: AsyncParsableCommand {
                 "\(r.shards)", "\(r.acked)", String(format: "%.0f", r.perSecond), String(format: "%.0f", r.perSecond / Double(r.shards)),
                 ms(r.shardCPU), ms(r.gatewayCPU),
                 "\(rate)/s × \(Int(seconds)) s", "\(r.pushes)/\(r.sent * 2)", String(format: "%.2f", r.p50),
-                String(format: "%.2f", r.p99), String(format: "%.2f", r.max),
+                String(format: "%.2f", r.p99), String(format: "%.2f", r.max), ms(r.pacedCPU),
             ])
         }
         print(TextTable.render(rows))
@@ -69,6 +73,11 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         print("second with \(window) unacknowledged per customer. Latency: send → msg.new on the courier's and the shop's device.")
         print("SHARD CPU: CPU time of all messaging shards per acked message (1000 / it = what one shard could store on a")
         print("core of its own, an estimate); GATEWAY CPU likewise for posy-gateway (frames, RPC, push fan-out to 3 devices).")
+        print("SUITE CPU AT RATE: CPU time of every process of the suite per message sent in the latency phase (--rate).")
+        for r in results where !r.pacedCPUByProcess.isEmpty {
+            let parts = r.pacedCPUByProcess.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.3f", $0.value))" }
+            print("  \(r.shards) shard(s), ms/msg at \(rate)/s by process: " + parts.joined(separator: ", "))
+        }
     }
 
     func measure(shards k: Int) async throws -> Result {
@@ -157,6 +166,8 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         // Latency at a fixed rate, round-robin over the conversations.
         probe.recording.store(true, ordering: .releasing)
         let total = Int(Double(rate) * seconds)
+        let suiteCPU0 = ProcessCPU.total(suite.pids)
+        let byProcess0 = suite.processes.map { ($0.0, $0.1.processIdentifier, ProcessCPU.seconds($0.1.processIdentifier)) }
         let paceStart = ContinuousClock.now
         for m in 0..<total {
             let due = paceStart + .seconds(Double(m) / Double(rate))
@@ -166,14 +177,22 @@ public struct ChatBenchCommand: AsyncParsableCommand {
             probe.sent(id)
             try? await customerClients[i].send(Self.frame(ids[i], id: id))
         }
-        try await Task.sleep(for: .seconds(2))
+        try await Task.sleep(for: .milliseconds(500))  // the last pushes delivered
+        let suiteCPU1 = ProcessCPU.total(suite.pids)
+        var byProcess: [String: Double] = [:]
+        for (exe, pid, before) in byProcess0 {
+            guard let before, let after = ProcessCPU.seconds(pid) else { continue }
+            byProcess[exe, default: 0] += (after - before) * 1000 / Double(max(total, 1))
+        }
+        try await Task.sleep(for: .milliseconds(1_500))
         for c in customerClients + receivers { await c.close() }
         let h = probe.histogram.withLock { $0 }
         return Result(
             shards: k, acked: acked.load(ordering: .relaxed), perSecond: Double(acked.load(ordering: .relaxed)) / elapsed,
             sent: total, pushes: Int(h.totalCount), p50: Double(h.valueAtPercentile(50)) / 1000,
             p99: Double(h.valueAtPercentile(99)) / 1000, max: Double(h.max) / 1000,
-            shardCPU: perMessage(cpu0.0, cpu1.0), gatewayCPU: perMessage(cpu0.1, cpu1.1))
+            shardCPU: perMessage(cpu0.0, cpu1.0), gatewayCPU: perMessage(cpu0.1, cpu1.1),
+            pacedCPU: suiteCPU0.flatMap { a in suiteCPU1.map { ($0 - a) * 1000 / Double(max(total, 1)) } }, pacedCPUByProcess: byProcess)
     }
 
     static func frame(_ conversation: String, id: String) -> String {
