@@ -85,11 +85,20 @@ enum Harness {
         return try #require(Timestamp.parse(reply.now))
     }
 
+    /// URLSession's `data(for:)`, shielded from the caller's cancellation: in swift-corelibs-foundation
+    /// cancelling a task whose request is completing deadlocks (the cancelling thread holds the task's
+    /// status lock and waits for the session's queue, whose thread waits for that lock to resume the
+    /// task) — a test that cancels a polling task hung the whole run. A cancelled caller waits for its
+    /// request to end instead (every request here has a timeout). Nil when nothing answered.
+    static func data(for request: URLRequest) async -> (Data, URLResponse)? {
+        await Task { try? await URLSession.shared.data(for: request) }.value
+    }
+
     /// GET on loopback; returns status and body (status 0 when nothing answers).
     static func get(_ url: String) async -> (Int, Data) {
         var request = URLRequest(url: URL(string: url)!)
         request.timeoutInterval = 3
-        guard let (data, response) = try? await URLSession.shared.data(for: request) else { return (0, Data()) }
+        guard let (data, response) = await data(for: request) else { return (0, Data()) }
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 
@@ -109,7 +118,7 @@ enum Harness {
         } else if let rawBody {
             request.httpBody = rawBody
         }
-        guard let (data, response) = try? await URLSession.shared.data(for: request) else { return (0, nil) }
+        guard let (data, response) = await data(for: request) else { return (0, nil) }
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, try? JSONSerialization.jsonObject(with: data))
     }
 

@@ -24,7 +24,7 @@ struct MediaClient {
         if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for (k, v) in headers { r.setValue(v, forHTTPHeaderField: k) }
         r.httpBody = body
-        guard let (data, response) = try? await URLSession.shared.data(for: r), let http = response as? HTTPURLResponse else {
+        guard let (data, response) = await Harness.data(for: r), let http = response as? HTTPURLResponse else {
             return Reply(status: 0, headers: [:], body: Data())
         }
         var h: [String: String] = [:]

@@ -79,7 +79,7 @@ extension Integration {
             #expect(tracking.hasPrefix("\(base)/t/"))
             let customerToken = String(tracking.split(separator: "/").last!)
             // The link opens the customer's page, which follows the order with the token from its URL.
-            let (page, pageResponse) = try await URLSession.shared.data(from: URL(string: tracking)!)
+            let (page, pageResponse) = try #require(await Harness.data(for: URLRequest(url: URL(string: tracking)!)))
             let pageHTTP = try #require(pageResponse as? HTTPURLResponse)
             #expect(pageHTTP.statusCode == 200 && pageHTTP.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("text/html") == true)
             #expect(pageHTTP.value(forHTTPHeaderField: "Referrer-Policy") == "no-referrer")

@@ -129,7 +129,7 @@ extension Integration {
             var metricsRequest = URLRequest(url: URL(string: "http://127.0.0.1:\(suite.httpPort)/metrics")!)
             metricsRequest.setValue(
                 "Bearer \(try suite.signer().mint(sub: "ops", role: .admin, ttl: 600))", forHTTPHeaderField: "Authorization")
-            let (metrics, metricsResponse) = try await URLSession.shared.data(for: metricsRequest)
+            let (metrics, metricsResponse) = try #require(await Harness.data(for: metricsRequest))
             #expect((metricsResponse as? HTTPURLResponse)?.statusCode == 200)
             let text = String(decoding: metrics, as: UTF8.self)
             #expect(text.contains(#"posy_up{instance="orders",service="orders"} 1"#))
