@@ -57,6 +57,6 @@ public struct GatewaySettings: SettingsCatalog {
         "Live streams this gateway holds at once; one more is refused with 503 and Retry-After before the upgrade")
     public let instance = Setting<String>(
         "instance", "POSY_GATEWAY_INSTANCE", default: "gateway",
-        "This gateway's name when several share the HTTP port (gateway-1, gateway-2, …; posy up --gateways names them)")
+        "This gateway's name; gateway-<n> share the HTTP port with each other (posy up --gateways names them), gateway holds it alone")
     public let turnTTL = Setting<Int>("turn-ttl", "POSY_TURN_TTL", default: 600, "Seconds a call's TURN credentials work, 60…86400")
 }

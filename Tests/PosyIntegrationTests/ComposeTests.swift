@@ -64,7 +64,8 @@ import Yams
         #expect(second["ports"] == nil)
         let (a, b) = (environment(first), environment(second))
         #expect(a["POSY_HTTP_PORT"] == b["POSY_HTTP_PORT"] && a["POSY_HTTP_HOST"] == b["POSY_HTTP_HOST"])
-        #expect(a["POSY_GATEWAY_INSTANCE"] == nil && b["POSY_GATEWAY_INSTANCE"] == "gateway-2")
+        // Both named gateway-<n>: only such gateways bind the port to share it (a lone `gateway` holds it alone).
+        #expect(a["POSY_GATEWAY_INSTANCE"] == "gateway-1" && b["POSY_GATEWAY_INSTANCE"] == "gateway-2")
         #expect(a["POSY_GATEWAY_RPC"] == "tcp://0.0.0.0:7160" && b["POSY_GATEWAY_RPC"] == "tcp://0.0.0.0:7161")
         #expect(b["POSY_GATEWAY_ADVERTISE"] == "tcp://gateway:7161")
         for key in ["POSY_EXPECT", "POSY_SECRET", "POSY_TURN_URLS", "POSY_TURN_SECRET_FILE"] { #expect(a[key] == b[key], "\(key)") }

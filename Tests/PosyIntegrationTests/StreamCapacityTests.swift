@@ -18,6 +18,15 @@ extension Integration {
                 #expect(suite.up.log.contains("\(name): open files hard=420 soft=420"), "\(name)")
             }
             #expect(!suite.up.log.contains("Too many open files"), "\(suite.up.log.suffix(3000))")
+            // A lone gateway holds its port alone: a stray second one cannot take half of its clients.
+            let stray = Child(
+                "stray-gateway", "posy-gateway",
+                suite.busArgs + ["--http-port", "\(suite.httpPort)", "--rpc", "tcp://127.0.0.1:*", "--instance", "gateway"],
+                logDir: suite.dir)
+            try stray.start()
+            #expect(await Harness.waitFor(.seconds(30)) { !stray.isRunning }, "a second gateway shares the port:\n\(stray.log)")
+            #expect(stray.log.lowercased().contains("address already in use"), "\(stray.log.suffix(2000))")
+            stray.kill()
             #expect(await suite.stop())
         }
 

@@ -49,11 +49,11 @@ public enum GatewayApp {
             limits: RequestHeadGuard.Limits(), preflight: StreamAPI.preflight(api: api, hub: hub))
         func listener<C: ServerChildChannel>(_ child: C) -> any Service {
             SharedPortServer(
-                child: child, host: config.host, port: config.port, admission: admission, group: MultiThreadedEventLoopGroup.singleton,
-                logger: httpLogger)
+                child: child, host: config.host, port: config.port, admission: admission,
+                sharePort: config.instance != ServiceName.gateway, group: MultiThreadedEventLoopGroup.singleton, logger: httpLogger)
         }
-        // Several gateways may share the port (SO_REUSEPORT); TLS comes first in the pipeline, the
-        // head guard right after it (GuardedHTTPChannel).
+        // Gateways named gateway-<n> share the port (SO_REUSEPORT), a lone `gateway` holds it alone;
+        // TLS comes first in the pipeline, the head guard right after it (GuardedHTTPChannel).
         let server =
             try config.tls.map { listener(try TLSChannel(channel, tlsConfiguration: GatewayTLS.configuration($0))) } ?? listener(channel)
         var services: [any Service] = [hub, server]

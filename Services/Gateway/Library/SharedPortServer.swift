@@ -10,9 +10,11 @@ import ServiceLifecycle
     import Glibc
 #endif
 
-/// A listener for Hummingbird child channels, bound with `SO_REUSEPORT` so that several gateway
-/// processes share one HTTP port (the kernel spreads new connections among them; docs/architecture.md,
-/// "Several gateways"), and accepting no more connections than its ``ConnectionAdmission`` allows, so
+/// A listener for Hummingbird child channels, bound with `SO_REUSEPORT` when `sharePort` so that
+/// several gateway processes share one HTTP port (the kernel spreads new connections among them;
+/// docs/architecture.md, "Several gateways") — and without it otherwise, so that a stray second
+/// gateway on a lone gateway's port fails with "address in use" instead of taking half its clients —
+/// and accepting no more connections than its ``ConnectionAdmission`` allows, so
 /// that the process never runs out of descriptors while accepting. Hummingbird's own server binds
 /// with `SO_REUSEADDR` only; the rest is as it does: a task per connection, and on graceful shutdown
 /// the listener closes and open connections are told to finish (`ServerQuiescingHelper`).
@@ -21,6 +23,7 @@ struct SharedPortServer<Child: ServerChildChannel>: Service {
     let host: String
     let port: Int
     let admission: ConnectionAdmission
+    let sharePort: Bool
     let group: any EventLoopGroup
     let logger: Logger
     var backlog = 256
@@ -43,7 +46,7 @@ struct SharedPortServer<Child: ServerChildChannel>: Service {
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: Int32(backlog))
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+            .serverChannelOption(ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: sharePort ? 1 : 0)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(AvailableConnectionsChannelHandler(delegate: admission))
