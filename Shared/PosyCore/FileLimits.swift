@@ -9,7 +9,7 @@ import Foundation
 /// it near a thousand. So every Posy process raises its soft limit to the hard one at start and
 /// logs both (docs/operations.md, "Open files"); the gateway keeps a reserve below it for
 /// everything that is not a stream.
-public struct FileLimits: Sendable, Equatable, CustomStringConvertible {
+public struct FileLimits: Sendable, Equatable {
     public var soft: Int
     public var hard: Int
 
@@ -17,8 +17,6 @@ public struct FileLimits: Sendable, Equatable, CustomStringConvertible {
         self.soft = soft
         self.hard = hard
     }
-
-    public var description: String { "soft \(soft), hard \(hard)" }
 
     /// The limits now.
     public static func current() -> FileLimits {

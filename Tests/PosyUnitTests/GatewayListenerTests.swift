@@ -39,10 +39,11 @@ import Testing
         #expect(capacity.isFull && capacity.count == 2)
         capacity.closed()
         #expect(!capacity.isFull)
-        let admission = ConnectionAdmission(limit: 1)
+        let pauses = Locked(0)
+        let admission = ConnectionAdmission(limit: 1) { pauses.withLock { $0 += 1 } }
         #expect(admission.isAcceptingNewConnections())
         admission.connectionOpened()
-        #expect(!admission.isAcceptingNewConnections() && admission.counts.paused.load(ordering: .relaxed) == 1)
+        #expect(!admission.isAcceptingNewConnections() && pauses.value == 1)
         admission.connectionClosed()
         #expect(admission.isAcceptingNewConnections())
     }

@@ -11,25 +11,34 @@ struct ConnectionAdmission: AvailableConnectionsDelegate {
     /// Descriptors kept for everything that is not a client connection.
     static let reserve = 192
 
-    final class Counts: Sendable {
-        let open = Atomic<Int>(0)
-        let paused = Atomic<Int>(0)
+    final class Count: Sendable {
+        let value = Atomic<Int>(0)
     }
 
     let limit: Int
-    let counts = Counts()
+    /// Connections open now.
+    let open = Count()
+    /// Told each time the listener stops accepting (the `accept_paused` counter).
+    let paused: @Sendable () -> Void
 
-    init(limit: Int) { self.limit = max(1, limit) }
+    init(limit: Int, paused: @escaping @Sendable () -> Void = {}) {
+        self.limit = max(1, limit)
+        self.paused = paused
+    }
 
     /// The limit for a process with these open-file limits.
-    init(files: FileLimits) { self.init(limit: files.soft - Self.reserve) }
+    init(files: FileLimits, paused: @escaping @Sendable () -> Void = {}) {
+        self.init(limit: files.soft - Self.reserve, paused: paused)
+    }
 
-    func connectionOpened() { counts.open.add(1, ordering: .relaxed) }
-    func connectionClosed() { counts.open.subtract(1, ordering: .relaxed) }
+    var count: Int { open.value.load(ordering: .relaxed) }
+
+    func connectionOpened() { open.value.add(1, ordering: .relaxed) }
+    func connectionClosed() { open.value.subtract(1, ordering: .relaxed) }
 
     func isAcceptingNewConnections() -> Bool {
-        guard counts.open.load(ordering: .relaxed) < limit else {
-            counts.paused.add(1, ordering: .relaxed)
+        guard count < limit else {
+            paused()
             return false
         }
         return true

@@ -26,12 +26,11 @@ public enum GatewayApp {
         let hub = StreamHub(
             host: host, access: api.access, capacity: StreamCapacity(limit: config.maxStreams ?? StreamCapacity.limit(for: files)))
         host.addHealthCheck("pushes") { hub.canary.check() }
-        let admission = ConnectionAdmission(files: files)
+        let admission = ConnectionAdmission(files: files) { host.metrics.increment("accept_paused") }
         host.addGauge("streams_open") { Int64(hub.capacity.count) }
         host.addGauge("streams_limit") { Int64(hub.capacity.limit) }
-        host.addGauge("connections_open") { Int64(admission.counts.open.load(ordering: .relaxed)) }
+        host.addGauge("connections_open") { Int64(admission.count) }
         host.addGauge("connections_limit") { Int64(admission.limit) }
-        host.addGauge("accept_paused") { Int64(admission.counts.paused.load(ordering: .relaxed)) }
         StreamAPI.register(webSocketRouter: webSocketRouter, api: api, hub: hub)
         // Frames up to the documented 64 KiB (a larger one closes with 1009, invalid UTF-8 with 1007);
         // idle keep-alive connections close after a minute; no WebSocket pings (a timer per stream:
