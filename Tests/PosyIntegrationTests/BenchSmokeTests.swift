@@ -31,5 +31,32 @@ extension LongIntegration {
                 #expect(!out.contains("Error:"), "posy bench \(run.args[0]):\n\(out.suffix(2000))")
             }
         }
+
+        /// The peak hour at a small scale (five shops, 258 streams, an order every 1.5 s): every order
+        /// walked from creation to proof, and every push and webhook it should cause arrives exactly once.
+        /// Its latencies are not judged here (a debug build on a shared machine).
+        @Test(.timeLimit(.minutes(3)))
+        func peakHourLosesNothing() async throws {
+            let (status, out) = try await Harness.run(
+                "posy",
+                [
+                    "bench", "peak", "--scale", "0.005", "--seconds", "15", "--delivery-seconds", "8", "--orders-per-hour", "2400",
+                    "--bin-dir", Harness.binDir,
+                ], timeout: .seconds(150))
+            #expect(status == 0, "\(out.suffix(3000))")
+            let last = out.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "\(out.suffix(3000))")
+            let orders = report["orders"] as? Int ?? 0
+            #expect(orders >= 5, "\(last)")
+            #expect(report["delivered"] as? Int == orders && report["errors"] as? Int == 0, "\(last)")
+            #expect(report["lost"] as? Int == 0 && report["doubled"] as? Int == 0, "\(last)")
+            let webhooks = report["webhooks"] as? [String: Int] ?? [:]
+            #expect(webhooks["expected"] == 3 * orders && webhooks["received"] == webhooks["expected"], "\(last)")
+            let slos = report["slos"] as? [String: [String: Any]] ?? [:]
+            for level in ["assignment", "chat", "proof"] {
+                #expect((slos[level]?["samples"] as? Int ?? 0) == (slos[level]?["expected"] as? Int ?? -1), "\(level): \(last)")
+            }
+            #expect((slos["position"]?["samples"] as? Int ?? 0) > 0, "no position reached a customer: \(last)")
+        }
     }
 }

@@ -19,14 +19,18 @@ struct BenchSuite {
     /// Executable name → process.
     let processes: [(String, Process)]
     let signer: TokenSigner
+    /// The suite's token secret (`POSY_SECRET`), for driver processes that mint their own tokens.
+    let secret: String
     /// RPC endpoint of each started service instance (`location` → `tcp://127.0.0.1:…`).
     var rpc: [String: String] = [:]
-    let session = URLSession(configuration: .ephemeral)
+    let http: BenchHTTP
 
     /// Starts `posy-bus`, `services` (e.g. `["posy-orders"]`, or with flags: `"posy-messaging --shard 2"`) and
-    /// `posy-gateway` from `bin`; waits until `/healthz` answers 200 and creates the shop.
+    /// `posy-gateway` from `bin` (`gateways` of them sharing the HTTP port, as `posy up --gateways`);
+    /// waits until `/healthz` answers 200 and creates the shop.
     static func start(
-        _ name: String, bin: String, services: [String], environment: [String: String] = [:]
+        _ name: String, bin: String, services: [String], environment: [String: String] = [:], gateways: Int = 1,
+        connectionsPerHost: Int = 6
     ) async throws
         -> BenchSuite
     {
@@ -62,12 +66,12 @@ struct BenchSuite {
                 )
             ]
             + parsed.enumerated().map { i, s in (s.exe, s.args + common + ["--rpc", "tcp://127.0.0.1:\(ports[4 + i])"]) }
-            + [
+            + (gateways == 1 ? [[]] : (1...gateways).map { ["--instance", "\(ServiceName.gateway)-\($0)"] }).map { instance in
                 (
                     "posy-gateway",
-                    common + ["--http-port", "\(http)", "--rate-limit", "0", "--expect", expect, "--rpc", "tcp://127.0.0.1:*"]
+                    common + ["--http-port", "\(http)", "--rate-limit", "0", "--expect", expect, "--rpc", "tcp://127.0.0.1:*"] + instance
                 )
-            ]
+            }
         var processes: [(String, Process)] = []
         for (exe, args) in launch {
             let p = Process()
@@ -78,7 +82,9 @@ struct BenchSuite {
             try p.run()
             processes.append((exe, p))
         }
-        var suite = BenchSuite(dir: dir, base: "http://127.0.0.1:\(http)", processes: processes, signer: TokenSigner(secret: secret))
+        var suite = BenchSuite(
+            dir: dir, base: "http://127.0.0.1:\(http)", processes: processes, signer: TokenSigner(secret: secret), secret: secret,
+            http: BenchHTTP(base: "http://127.0.0.1:\(http)", connectionsPerHost: connectionsPerHost))
         for (i, s) in parsed.enumerated() { suite.rpc[s.instance] = "tcp://127.0.0.1:\(ports[4 + i])" }
         // Nothing is measured before every process is healthy; one that never is stops the run.
         let deadline = Date().addingTimeInterval(60)
@@ -89,6 +95,8 @@ struct BenchSuite {
             }
             try await Task.sleep(for: .milliseconds(200))
         }
+        // Gateways sharing the port each bind when ready; the kernel gives a connection only to a bound one.
+        if gateways > 1 { try await Task.sleep(for: .seconds(1)) }
         let admin = try suite.signer.mint(sub: "bench", role: .admin, ttl: 3600)
         let shop = #"{"id":"s1","name":"Bench Flowers","address":"1 Bench St","lat":31.2,"lon":121.4,"timeZone":"Asia/Shanghai"}"#
         guard try await suite.send("POST", "/v1/shops", admin, Data(shop.utf8)).0 == 201 else {
@@ -132,20 +140,7 @@ struct BenchSuite {
     }
 
     func send(_ method: String, _ path: String, _ token: String?, _ body: Data?, key: String? = nil) async throws -> (Int, Data) {
-        var r = URLRequest(url: URL(string: base + path)!)
-        r.httpMethod = method
-        r.timeoutInterval = 30
-        if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if let key { r.setValue(key, forHTTPHeaderField: "Idempotency-Key") }
-        if let body {
-            r.httpBody = body
-            r.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        // Shielded from the caller's cancellation: cancelling a URLSession request as it completes
-        // deadlocks swift-corelibs-foundation (see Harness.data(for:) in the tests).
-        let session = self.session
-        guard let (data, response) = await Task(operation: { try? await session.data(for: r) }).value else { return (0, Data()) }
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        try await http.send(method, path, token, body, key: key)
     }
 
     /// A TCP port on 127.0.0.1 free right now, from 10000–19999: below the kernel's ephemeral
