@@ -2,6 +2,10 @@ import Foundation
 import PosyAuth
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 extension Integration {
     /// `GET /v1/stream` through the real gateway: resuming from the last id (from the gateway's
     /// feed, and after the gateway itself was SIGKILLed), and the errors before the upgrade.
@@ -139,6 +143,67 @@ extension Integration {
             #expect(await stale.wait(.seconds(5)) { $0.ended.value != nil })
             #expect(
                 stale.messages.isEmpty && stale.ended.value?.hasPrefix("error") == true, "\(stale.ended.value ?? "") \(stale.frames.value)")
+            #expect(await suite.stop())
+        }
+
+        /// An event wakes only the streams it may concern: forty consoles of another shop sleep
+        /// through a whole order of shop s1 (the gateway's `stream_wakeups` barely moves), and
+        /// then each gets its own shop's event at once, skipping unread what was not for it.
+        @Test(.timeLimit(.minutes(2)))
+        func anEventWakesOnlyTheStreamsItMayConcern() async throws {
+            let suite = try SuiteTests.Suite("stream-wake")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let signer = try suite.signer()
+            let admin = try signer.mint(sub: "a1", role: .admin, ttl: 600)
+            let base = "http://127.0.0.1:\(suite.httpPort)"
+            for shop in ["s1", "s2"] {
+                let (status, _) = await Harness.http(
+                    "POST", base + "/v1/shops", token: admin,
+                    json: ["id": shop, "name": "Shop \(shop)", "address": "x", "lat": 31, "lon": 121, "timeZone": "UTC"])
+                #expect(status == 201)
+            }
+            #expect(
+                await Harness.http(
+                    "POST", base + "/v1/shops/s1/couriers", token: admin,
+                    json: ["id": "k1", "name": "Li Wei", "phone": "+86 131 0000 0001", "vehicle": "bike"]
+                ).0 == 201)
+            func order(_ shop: String) async throws -> String {
+                let (status, body) = await Harness.http(
+                    "POST", base + "/v1/orders", token: try signer.mint(sub: "st-\(shop)", role: .staff, shop: shop, ttl: 600),
+                    json: [
+                        "shopId": shop, "customer": ["id": "c-\(shop)", "name": "Mei"],
+                        "recipient": ["name": "Mother", "address": "12 Garden Rd", "lat": 31.23, "lon": 121.47],
+                        "items": [["name": "roses", "quantity": 11]],
+                        "window": ["start": "2026-05-10T10:00:00Z", "end": "2026-05-10T12:00:00Z"],
+                    ])
+                #expect(status == 201)
+                return try #require((body as? [String: Any])?["id"] as? String)
+            }
+            func wakeups() async throws -> Int {
+                try await Task.sleep(for: .milliseconds(1_100))  // the gateway gathers metrics at most once a second
+                var request = URLRequest(url: URL(string: base + "/metrics")!)
+                request.setValue("Bearer \(admin)", forHTTPHeaderField: "Authorization")
+                let text = await Harness.data(for: request).map { String(decoding: $0.0, as: UTF8.self) } ?? ""
+                let line = text.split(separator: "\n").first { $0.hasPrefix("posy_stream_wakeups_total{") }
+                return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+            }
+            let staff1 = try signer.mint(sub: "st-s1", role: .staff, shop: "s1", ttl: 600)
+            let staff2 = try signer.mint(sub: "st-s2", role: .staff, shop: "s2", ttl: 600)
+            let mine = StreamClient(port: suite.httpPort, token: staff1)
+            let others = (0..<40).map { _ in StreamClient(port: suite.httpPort, token: staff2) }
+            for c in [mine] + others { #expect(await c.wait { !$0.messages.isEmpty }) }
+            let before = try await wakeups()
+            let id = try await order("s1")
+            #expect(await Harness.http("POST", base + "/v1/orders/\(id)/confirm", token: staff1).0 == 200)
+            #expect(await Harness.http("POST", base + "/v1/orders/\(id)/assign", token: staff1, json: ["courierId": "k1"]).0 == 200)
+            #expect(await mine.waitForEvent("order.assigned", order: id) != nil)
+            let during = try await wakeups() - before
+            // Shop s1's console woke for its three events (fewer when they came together); shop s2's forty did not.
+            #expect((1...3).contains(during), "\(during) wake-ups for three events of shop s1")
+            let theirs = try await order("s2")
+            for c in others { #expect(await c.waitForEvent("order.placed", order: theirs) != nil) }
+            #expect(others.allSatisfy { $0.events.count == 1 }, "shop s2's consoles got another shop's events")
+            for c in [mine] + others { await c.close() }
             #expect(await suite.stop())
         }
     }

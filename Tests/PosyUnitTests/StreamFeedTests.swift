@@ -19,20 +19,22 @@ import Testing
     @Test func feedKeepsContiguousEventsAndAsksForRepairOnGaps() {
         let feed = EventFeed(src: "orders", capacity: 4)
         #expect(feed.read(after: .init(epoch: "e1", pos: 0), max: 10) == .unknown)
-        #expect(feed.heartbeat(epoch: "e1", pos: 2) == (true, false))
+        #expect(feed.heartbeat(epoch: "e1", pos: 2) == .init(reset: true))
         #expect(feed.position == .init(epoch: "e1", pos: 2))
-        #expect(feed.ingest(Self.event(3)) == (true, false))
-        #expect(feed.ingest(Self.event(3)) == (false, false))  // duplicate
+        #expect(feed.ingest(Self.event(3)) == .init(appended: [Self.fed(3)]))
+        #expect(feed.ingest(Self.event(3)) == .init())  // duplicate
         #expect(feed.read(after: .init(epoch: "e1", pos: 2), max: 10) == .events([Self.fed(3)]))
         #expect(feed.read(after: .init(epoch: "e1", pos: 3), max: 10) == .upToDate)
         #expect(feed.read(after: .init(epoch: "e1", pos: 1), max: 10) == .behind)
         #expect(feed.read(after: .init(epoch: "e0", pos: 1), max: 10) == .reset(epoch: "e1", head: 3))
         // A gap: one repair is claimed, not two.
-        #expect(feed.ingest(Self.event(6)) == (false, true))
-        #expect(feed.heartbeat(epoch: "e1", pos: 7) == (false, false))
+        #expect(feed.ingest(Self.event(6)) == .init(repair: true))
+        #expect(feed.heartbeat(epoch: "e1", pos: 7) == .init())
         let from = feed.repairFrom()
         #expect(from == .init(epoch: "e1", pos: 3))
-        #expect(feed.fill(from: from!, events: [Self.event(4), Self.event(5), Self.event(6), Self.event(7)], sourceHead: 7))
+        #expect(
+            feed.fill(from: from!, events: [Self.event(4), Self.event(5), Self.event(6), Self.event(7)], sourceHead: 7)
+                == .init(appended: (4...7).map { Self.fed($0) }))
         #expect(feed.repairFrom() == nil)
         #expect(feed.read(after: .init(epoch: "e1", pos: 3), max: 2) == .events([Self.fed(4), Self.fed(5)]))
         // More than twice the capacity: the oldest go, readers that far back read from the source.
@@ -40,16 +42,19 @@ import Testing
         #expect(feed.read(after: .init(epoch: "e1", pos: 3), max: 10) == .behind)
         #expect(feed.read(after: .init(epoch: "e1", pos: 19), max: 10) == .events([Self.fed(20)]))
         // A new epoch (the source's store was reset) starts over.
-        #expect(feed.heartbeat(epoch: "e2", pos: 1) == (true, false))
+        #expect(feed.heartbeat(epoch: "e2", pos: 1) == .init(reset: true))
         #expect(feed.read(after: .init(epoch: "e1", pos: 20), max: 10) == .reset(epoch: "e2", head: 1))
     }
 
     @Test func feedSkipsPrunedEventsDuringRepair() {
         let feed = EventFeed(src: "orders")
         _ = feed.heartbeat(epoch: "e1", pos: 0)
-        #expect(feed.ingest(Self.event(9)) == (false, true))
+        #expect(feed.ingest(Self.event(9)) == .init(repair: true))
         let from = feed.repairFrom()!
-        #expect(feed.fill(from: from, events: [Self.event(5), Self.event(6), Self.event(7), Self.event(8), Self.event(9)], sourceHead: 9))
+        // Events 1–4 were pruned at the source: the feed starts over after the hole, and says so.
+        #expect(
+            feed.fill(from: from, events: [Self.event(5), Self.event(6), Self.event(7), Self.event(8), Self.event(9)], sourceHead: 9)
+                == .init(appended: (5...9).map { Self.fed($0) }, reset: true))
         #expect(feed.read(after: .init(epoch: "e1", pos: 4), max: 10) == .events((5...9).map { Self.fed($0) }))
         #expect(feed.read(after: .init(epoch: "e1", pos: 2), max: 10) == .behind)
     }

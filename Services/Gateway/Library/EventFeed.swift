@@ -45,6 +45,17 @@ final class EventFeed: Sendable {
         }
     }
 
+    /// What an ingest, heartbeat or fill did: events appended (in order), whether the feed started
+    /// over (a new epoch, or a hole where the source no longer has events: readers must look again
+    /// from where they are), and whether it now needs a repair from the source.
+    struct Change: Equatable {
+        var appended: [Event] = []
+        var reset = false
+        var repair = false
+
+        var changed: Bool { reset || !appended.isEmpty }
+    }
+
     enum Read: Equatable {
         /// Events after the position, in order (at most the asked number).
         case events([Event])
@@ -83,34 +94,37 @@ final class EventFeed: Sendable {
         }
     }
 
-    /// A live durable event from the bus. Returns whether the feed changed, and whether it now
-    /// needs a repair from the source.
-    func ingest(_ e: Envelope) -> (changed: Bool, repair: Bool) {
+    /// A live durable event from the bus.
+    func ingest(_ e: Envelope) -> Change {
         let event = Event(envelope: e, audience: audience(e))
         return state.withLock { s in
+            var change = Change()
             if s.epoch != e.epoch {
                 s.reset(epoch: e.epoch, head: e.pos - 1)
+                change.reset = true
             }
-            if e.pos <= s.head { return (false, false) }
+            if e.pos <= s.head { return change }
             if e.pos == s.head + 1 {
                 s.append(event, capacity: capacity)
-                return (true, false)
+                change.appended = [event]
+                return change
             }
             s.target = Swift.max(s.target, e.pos)
-            return (false, Self.claimRepair(&s))
+            change.repair = Self.claimRepair(&s)
+            return change
         }
     }
 
     /// A heartbeat of the source: its epoch and newest position.
-    func heartbeat(epoch: String, pos: Int64) -> (changed: Bool, repair: Bool) {
+    func heartbeat(epoch: String, pos: Int64) -> Change {
         state.withLock { s in
             if s.epoch != epoch {
                 s.reset(epoch: epoch, head: pos)
-                return (true, false)
+                return Change(reset: true)
             }
-            guard pos > s.head else { return (false, false) }
+            guard pos > s.head else { return Change() }
             s.target = Swift.max(s.target, pos)
-            return (false, Self.claimRepair(&s))
+            return Change(repair: Self.claimRepair(&s))
         }
     }
 
@@ -136,25 +150,27 @@ final class EventFeed: Sendable {
         state.withLock { $0.repairing = false }
     }
 
-    /// Events fetched from the source after `from`. Returns whether the feed changed.
-    func fill(from: StreamCursor.Position, events: [Envelope], sourceHead: Int64) -> Bool {
+    /// Events fetched from the source after `from`.
+    func fill(from: StreamCursor.Position, events: [Envelope], sourceHead: Int64) -> Change {
         let audiences = events.map(audience)
         return state.withLock { s in
-            guard s.epoch == from.epoch else { return false }
+            guard s.epoch == from.epoch else { return Change() }
             s.target = Swift.max(s.target, sourceHead)
-            var changed = false
+            var change = Change()
             for (e, audience) in zip(events, audiences) where e.epoch == from.epoch && e.pos > s.head {
                 if e.pos != s.head + 1 {
                     // The source no longer has the ones between (pruned): continue after the hole;
                     // connections that still need them get `behind` and find out from the source.
                     s.events.removeAll()
                     s.head = e.pos - 1
+                    change.reset = true
                 }
-                s.append(Event(envelope: e, audience: audience), capacity: capacity)
-                changed = true
+                let event = Event(envelope: e, audience: audience)
+                s.append(event, capacity: capacity)
+                change.appended.append(event)
             }
             if events.isEmpty && sourceHead <= s.head { s.target = s.head }
-            return changed
+            return change
         }
     }
 }

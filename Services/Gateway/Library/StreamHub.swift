@@ -12,7 +12,7 @@ import Synchronization
 
 /// The gateway side of `GET /v1/stream`: one bus subscription feeding an ``EventFeed`` per streamed
 /// source, and what each source's events look like to a viewer. Connections (``StreamSession``)
-/// read the feeds and wait on ``signal`` for more.
+/// read the feeds and wait in ``waiters`` for events that may concern them.
 final class StreamHub: Service, Sendable {
     /// How a source's durable event reads to a viewer: the JSON to push, or nil to skip it.
     typealias Filter = @Sendable (Envelope, Viewer) -> Data?
@@ -27,7 +27,11 @@ final class StreamHub: Service, Sendable {
     let host: ServiceHost
     let feeds: [EventFeed]
     let filters: [String: Filter]
-    let signal = ChangeSignal()
+    /// Streams with nothing to send, waiting for events that may concern them.
+    let waiters = StreamWaiters()
+    /// Held while feeds change and the change is told to the waiters, so that what a woken
+    /// stream learns (the heads) never runs ahead of what was told (docs/architecture.md, "The stream").
+    private let publishing = Mutex(())
     /// Chat pushes to connected users.
     let pushes = PushRouter()
     /// Told when posy-orders ends sessions or API keys.
@@ -123,32 +127,49 @@ final class StreamHub: Service, Sendable {
     }
 
     func ingest(_ batch: [[Data]]) {
-        var changed = false
-        for frames in batch {
-            guard frames.count == 2, let e = try? EnvelopeCodec.decode(frames[1]) else { continue }
-            if e.seq == 0, let topic = String(data: frames[0], encoding: .utf8), Topic.isPush(topic) {
-                if canary.heard(topic: topic, e) { continue }
-                let n = pushes.route(topic: topic, e)
-                if n > 0 { host.metrics.increment("pushes_delivered", by: Int64(n)) }
-                continue
+        publishing.withLock { _ in
+            var change = EventFeed.Change()
+            for frames in batch {
+                guard frames.count == 2, let e = try? EnvelopeCodec.decode(frames[1]) else { continue }
+                if e.seq == 0, let topic = String(data: frames[0], encoding: .utf8), Topic.isPush(topic) {
+                    if canary.heard(topic: topic, e) { continue }
+                    let n = pushes.route(topic: topic, e)
+                    if n > 0 { host.metrics.increment("pushes_delivered", by: Int64(n)) }
+                    continue
+                }
+                if e.type == Topic.fleetAccessEnded, e.src == ServiceName.orders, let ended = try? e.decode(AccessEnded.self) {
+                    access?.end(ended.sessions + ended.apiKeys)
+                }
+                guard let feed = feed(e.src) else { continue }
+                let result: EventFeed.Change
+                if e.type == Topic.heartbeat {
+                    guard let hb = try? e.decode(Heartbeat.self), let pos = hb.pos, !hb.epoch.isEmpty else { continue }
+                    result = feed.heartbeat(epoch: hb.epoch, pos: pos)
+                } else if e.pos > 0 {
+                    result = feed.ingest(e)
+                } else {
+                    continue
+                }
+                change.appended += result.appended
+                change.reset = change.reset || result.reset
+                if result.repair { Task { await self.repair(feed) } }
             }
-            if e.type == Topic.fleetAccessEnded, e.src == ServiceName.orders, let ended = try? e.decode(AccessEnded.self) {
-                access?.end(ended.sessions + ended.apiKeys)
-            }
-            guard let feed = feed(e.src) else { continue }
-            let result: (changed: Bool, repair: Bool)
-            if e.type == Topic.heartbeat {
-                guard let hb = try? e.decode(Heartbeat.self), let pos = hb.pos, !hb.epoch.isEmpty else { continue }
-                result = feed.heartbeat(epoch: hb.epoch, pos: pos)
-            } else if e.pos > 0 {
-                result = feed.ingest(e)
-            } else {
-                continue
-            }
-            changed = changed || result.changed
-            if result.repair { Task { await self.repair(feed) } }
+            tell(change)
         }
-        if changed { signal.bump() }
+    }
+
+    /// Wakes the streams a change in the feeds may concern (all of them when a feed started over).
+    /// Called with `publishing` held.
+    private func tell(_ change: EventFeed.Change) {
+        var woken = 0
+        if change.reset {
+            woken = waiters.recheckAll()
+        } else if !change.appended.isEmpty {
+            let heads = Dictionary(uniqueKeysWithValues: feeds.compactMap { f in f.position.map { (f.src, $0) } })
+            woken = waiters.arrived(
+                change.appended.map { .init(src: $0.envelope.src, pos: $0.envelope.pos, audience: $0.audience) }, heads: heads)
+        }
+        if woken > 0 { host.metrics.increment("stream_wakeups", by: Int64(woken)) }
     }
 
     /// Fills a feed's gap from its source, one page at a time, until it reaches what the source has.
@@ -156,9 +177,8 @@ final class StreamHub: Service, Sendable {
         while let from = feed.repairFrom() {
             do {
                 let batch = try await fetch(feed.src, after: from, limit: 1_000)
-                let changed = feed.fill(from: from, events: batch.events, sourceHead: batch.head)
+                publishing.withLock { _ in tell(feed.fill(from: from, events: batch.events, sourceHead: batch.head)) }
                 host.metrics.increment("stream_feed_repairs")
-                if changed { signal.bump() }
                 if batch.events.isEmpty {
                     feed.repairFailed()
                     return

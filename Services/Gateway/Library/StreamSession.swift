@@ -55,17 +55,30 @@ struct StreamSession {
                     type: StreamControlType.reset, id: cursor.text, src: src,
                     reason: "the id is ahead of \(src); refetch its state"))
         }
+        let keys = StreamWaiters.keys(of: viewer)
         while !Task.isCancelled {
-            let seen = hub.signal.generation
+            let seen = hub.waiters.generation
             var progressed = false
             unreachable = false
             for feed in hub.feeds {
                 if try await pump(feed) { progressed = true }
             }
             if !progressed {
-                // Woken by new events; only a source that was unreachable needs a timer to retry.
-                await hub.signal.wait(after: seen, timeout: unreachable ? Self.retry : nil)
+                // Woken by events that may concern this viewer; only a source that was unreachable
+                // needs a timer to retry.
+                skip(await hub.waiters.park(keys, after: seen, timeout: unreachable ? Self.retry : nil))
             }
+        }
+    }
+
+    /// Moves the cursor past what the stream slept through that was not for it: up to the first
+    /// event per source that may concern it, or to the head where none did.
+    mutating func skip(_ wake: StreamWaiters.Wake) {
+        guard case .skip(let first, let heads) = wake else { return }
+        for (src, head) in heads {
+            guard let position = cursor[src], position.epoch == head.epoch else { continue }
+            let to = first[src].map { $0 - 1 } ?? head.pos
+            if to > position.pos { cursor[src] = .init(epoch: head.epoch, pos: to) }
         }
     }
 
