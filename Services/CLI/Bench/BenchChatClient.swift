@@ -12,7 +12,7 @@ final class BenchChatClient: Sendable {
     private let task: Task<Void, Never>
     let ready: AsyncStream<Void>
 
-    init(port: Int, token: String, onFrame: @escaping @Sendable (String) -> Void) {
+    init(host: String = "127.0.0.1", port: Int, token: String, onFrame: @escaping @Sendable (String) -> Void) {
         var headers = HTTPFields()
         headers[.authorization] = "Bearer \(token)"
         let writer = self.writer
@@ -20,7 +20,7 @@ final class BenchChatClient: Sendable {
         self.ready = ready
         task = Task {
             _ = try? await WebSocketClient.connect(
-                url: "ws://127.0.0.1:\(port)/v1/stream", configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers),
+                url: "ws://\(host):\(port)/v1/stream", configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers),
                 logger: Logger(label: "bench.chat")
             ) { inbound, outbound, _ in
                 writer.withLock { $0 = outbound }

@@ -30,7 +30,7 @@ struct BenchSuite {
     /// waits until `/healthz` answers 200 and creates the shop.
     static func start(
         _ name: String, bin: String, services: [String], environment: [String: String] = [:], gateways: Int = 1,
-        connectionsPerHost: Int = 6
+        connectionsPerHost: Int = 6, httpHost: String = "127.0.0.1"
     ) async throws
         -> BenchSuite
     {
@@ -69,7 +69,10 @@ struct BenchSuite {
             + (gateways == 1 ? [[]] : (1...gateways).map { ["--instance", "\(ServiceName.gateway)-\($0)"] }).map { instance in
                 (
                     "posy-gateway",
-                    common + ["--http-port", "\(http)", "--rate-limit", "0", "--expect", expect, "--rpc", "tcp://127.0.0.1:*"] + instance
+                    common + [
+                        "--http-host", httpHost, "--http-port", "\(http)", "--rate-limit", "0", "--expect", expect, "--rpc",
+                        "tcp://127.0.0.1:*",
+                    ] + instance
                 )
             }
         var processes: [(String, Process)] = []

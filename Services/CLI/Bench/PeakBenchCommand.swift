@@ -70,11 +70,20 @@ public struct PeakBenchCommand: AsyncParsableCommand {
             return
         }
         var steps: [PeakStep] = []
+        // A scale that could not even be run (streams refused, a driver failed) is where it broke, too.
+        var failed: (scale: Double, error: String)?
         for s in ladder {
-            let step = try await PeakRun(options: self, scale: s).measure()
-            steps.append(step)
-            PeakRun.progress(step.summary)
-            if !step.held { break }
+            do {
+                let step = try await PeakRun(options: self, scale: s).measure()
+                steps.append(step)
+                PeakRun.progress(step.summary)
+                if !step.held { break }
+            } catch {
+                guard !steps.isEmpty else { throw error }
+                failed = (s, "\(error)")
+                PeakRun.progress("scale \(s) FAILED: \(error)")
+                break
+            }
         }
         let held = steps.last { $0.held }
         let shown = held ?? steps[0]
@@ -82,9 +91,9 @@ public struct PeakBenchCommand: AsyncParsableCommand {
         var report = shown.json
         report["scaleHeld"] = held?.scale ?? 0
         report["bottleneck"] =
-            broken.map { "at scale \($0.scale): \($0.bottleneck)" }
+            failed.map { "at scale \($0.scale): \($0.error)" } ?? broken.map { "at scale \($0.scale): \($0.bottleneck)" }
             ?? "none found up to scale \(steps.last?.scale ?? scale)\(findMax ? " (--max-scale)" : "; try --find-max")"
-        report["steps"] = steps.map { ["scale": $0.scale, "held": $0.held] }
+        report["steps"] = steps.map { ["scale": $0.scale, "held": $0.held] } + (failed.map { [["scale": $0.scale, "held": false]] } ?? [])
         print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), as: UTF8.self))
     }
 }

@@ -20,12 +20,22 @@ struct PeakRun {
             "scale \(scale): \(city.shops) shops, \(city.couriers) couriers, \(city.customers) customers, \(city.consoles) consoles "
                 + "(\(city.streams) streams on \(gateways) gateway(s), \(drivers) driver(s)), \(Int(city.ordersPerHour)) orders/h; load \(load)"
         )
+        // One client address reaches one server address on at most the kernel's ephemeral ports
+        // (net.ipv4.ip_local_port_range, 28,232 by default): with more streams than that, the
+        // gateways listen on every address and each driver calls them at a loopback address of its
+        // own (127.0.0.2, 127.0.0.3, …).
+        let spread = city.streams + 1_000 > Self.ephemeralPorts()
+        if spread {
+            Self.progress(
+                "  more streams than ephemeral ports to one address: the gateways listen on 0.0.0.0, driver n calls 127.0.0.(n+2)")
+        }
         let shards = (1...options.shards).map(String.init).joined(separator: ",")
         let suite = try await BenchSuite.start(
             "peak", bin: options.binDir ?? UpCommand.ownDirectory(),
             services: ["posy-orders --messaging-shards \(shards)"] + (1...options.shards).map { "posy-messaging --shard \($0)" }
                 + ["posy-location", "posy-receipts", "posy-notify --allow-local-targets"],
-            environment: ["POSY_IMAGE_LIMIT_MIB": "\(options.photoKiB / 1024 + 2)"], gateways: gateways, connectionsPerHost: 32)
+            environment: ["POSY_IMAGE_LIMIT_MIB": "\(options.photoKiB / 1024 + 2)"], gateways: gateways, connectionsPerHost: 32,
+            httpHost: spread ? "0.0.0.0" : "127.0.0.1")
         defer { suite.stop() }
         let receiver = PeakWebhookReceiver()
         let hookPort = try BenchSuite.freePort()
@@ -41,7 +51,8 @@ struct PeakRun {
         let opened = ContinuousClock.now
         for d in 0..<drivers {
             let plan = PeakPlan(
-                city: city, base: suite.base, secret: suite.secret, shops: (city.shops * d / drivers)..<(city.shops * (d + 1) / drivers),
+                city: city, base: spread ? suite.base.replacingOccurrences(of: "127.0.0.1", with: "127.0.0.\(d + 2)") : suite.base,
+                secret: suite.secret, shops: (city.shops * d / drivers)..<(city.shops * (d + 1) / drivers),
                 worker: d, directory: secretFile, seconds: options.seconds, deliverySeconds: options.deliverySeconds,
                 photoKiB: options.photoKiB)
             let file = "\(secretFile)/plan-\(d).json"
@@ -55,9 +66,9 @@ struct PeakRun {
         let readyBy = ContinuousClock.now + .seconds(600)
         while (0..<drivers).contains(where: { !FileManager.default.fileExists(atPath: "\(secretFile)/ready-\($0)") }) {
             if let dead = processes.first(where: { !$0.isRunning }) {
-                throw ValidationError("a driver stopped while opening its streams (status \(dead.terminationStatus))")
+                throw PeakError("a driver stopped while opening its streams (status \(dead.terminationStatus))")
             }
-            guard ContinuousClock.now < readyBy else { throw ValidationError("the drivers did not open their streams within 600 s") }
+            guard ContinuousClock.now < readyBy else { throw PeakError("the drivers did not open their streams within 600 s") }
             try await Task.sleep(for: .milliseconds(200))
         }
         let openSeconds = (ContinuousClock.now - opened).seconds
@@ -88,7 +99,7 @@ struct PeakRun {
 
         let doneBy = ContinuousClock.now + .seconds(options.deliverySeconds + 180)
         while processes.contains(where: \.isRunning) {
-            guard ContinuousClock.now < doneBy else { throw ValidationError("the drivers did not finish their deliveries in time") }
+            guard ContinuousClock.now < doneBy else { throw PeakError("the drivers did not finish their deliveries in time") }
             try await Task.sleep(for: .milliseconds(200))
         }
         var tally = PeakTally()
@@ -96,7 +107,7 @@ struct PeakRun {
             guard p.terminationStatus == 0,
                 let part = try? JSONDecoder().decode(
                     PeakTally.self, from: Data(contentsOf: URL(fileURLWithPath: "\(secretFile)/tally-\(d).json")))
-            else { throw ValidationError("driver \(d) failed (status \(p.terminationStatus))") }
+            else { throw PeakError("driver \(d) failed (status \(p.terminationStatus))") }
             tally.add(part)
         }
         // Webhooks: every confirmed, departed and delivered order's event, once.
@@ -120,11 +131,11 @@ struct PeakRun {
             let shop =
                 #"{"id":"\#(PeakPlan.shopId(s))","name":"Peak Flowers \#(s)","address":"\#(s) Rose St","lat":31.2,"lon":121.4,"timeZone":"Asia/Shanghai"}"#
             let (status, body) = try await suite.send("POST", "/v1/shops", admin, Data(shop.utf8))
-            guard status == 201 else { throw ValidationError("shop \(s): \(status) \(String(decoding: body.prefix(200), as: UTF8.self))") }
+            guard status == 201 else { throw PeakError("shop \(s): \(status) \(String(decoding: body.prefix(200), as: UTF8.self))") }
             let staff = try suite.signer.mint(sub: PeakPlan.staffId(s, 0), role: .staff, shop: PeakPlan.shopId(s), ttl: 3600)
             let webhook = #"{"url":"\#(hook)","events":[\#(events)],"secret":"\#(secret)"}"#
             guard try await suite.send("POST", "/v1/webhooks", staff, Data(webhook.utf8)).0 == 201 else {
-                throw ValidationError("could not register shop \(s)'s webhook")
+                throw PeakError("could not register shop \(s)'s webhook")
             }
         }
         let plan = PeakPlan(
@@ -136,7 +147,7 @@ struct PeakRun {
             let body = #"{"id":"\#(PeakPlan.courierId(s, n))","name":"Courier \#(n)","phone":"+86 1","vehicle":"ebike"}"#
             let (status, answer) = try await suite.send("POST", "/v1/shops/\(PeakPlan.shopId(s))/couriers", admin, Data(body.utf8))
             guard status == 201 else {
-                throw ValidationError("courier \(n) of shop \(s): \(status) \(String(decoding: answer.prefix(200), as: UTF8.self))")
+                throw PeakError("courier \(n) of shop \(s): \(status) \(String(decoding: answer.prefix(200), as: UTF8.self))")
             }
         }
         // posy-location learns couriers from the orders' events: the last one known, all are.
@@ -145,7 +156,7 @@ struct PeakRun {
         let fix = Data(#"{"positions":[{"lat":31.2,"lon":121.4,"accuracy":5,"at":"\#(Timestamp.now())"}]}"#.utf8)
         let deadline = ContinuousClock.now + .seconds(60)
         while try await suite.send("POST", "/v1/locations", token, fix).0 != 200 {
-            guard ContinuousClock.now < deadline else { throw ValidationError("posy-location never learnt the couriers") }
+            guard ContinuousClock.now < deadline else { throw PeakError("posy-location never learnt the couriers") }
             try await Task.sleep(for: .milliseconds(100))
         }
     }
@@ -176,6 +187,13 @@ struct PeakRun {
     static func progress(_ line: String) {
         print(line)
         fflush(nil)  // every output stream: stdout itself is not concurrency-safe to name
+    }
+
+    /// How many ephemeral ports a client address has towards one server address.
+    static func ephemeralPorts() -> Int {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let bounds = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) }
+        return bounds.count == 2 ? bounds[1] - bounds[0] + 1 : 28_232
     }
 
     /// The machine's 1-minute load average before the run.

@@ -108,6 +108,7 @@ struct PeakStep {
         out["held"] = held
         out["measuredSeconds"] = measuredSeconds.rounded()
         out["streamsOpenSeconds"] = openSeconds.rounded()
+        out["streamRetries"] = tally.streamRetries
         return out
     }
 

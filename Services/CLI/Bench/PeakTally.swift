@@ -15,6 +15,8 @@ struct PeakTally: Codable, Sendable {
     var fixesSent = 0
     var positionPushes = 0
     var streams = 0
+    /// Stream upgrades refused or dropped while opening, each tried again.
+    var streamRetries = 0
     var errorCount = 0
     var errors: [String] = []
 
@@ -33,6 +35,7 @@ struct PeakTally: Codable, Sendable {
         fixesSent += other.fixesSent
         positionPushes += other.positionPushes
         streams += other.streams
+        streamRetries += other.streamRetries
         errorCount += other.errorCount
         errors += other.errors.prefix(max(0, 20 - errors.count))
     }

@@ -23,6 +23,9 @@ struct PeakWorker: Sendable {
         http = BenchHTTP(base: plan.base, connectionsPerHost: 64)
     }
 
+    /// Streams a driver opens at once: people come online over the morning, not in one second.
+    static let opening = 50
+
     /// The streams of one shop: label → client.
     struct Shop: Sendable {
         var index: Int
@@ -32,8 +35,8 @@ struct PeakWorker: Sendable {
     }
 
     func run() async throws -> PeakTally {
-        let port = Int(plan.base.split(separator: ":").last ?? "") ?? 0
-        let shops = try await openStreams(port: port)
+        let url = URL(string: plan.base)
+        let shops = try await openStreams(host: url?.host ?? "127.0.0.1", port: url?.port ?? 0)
         probe.note { $0.streams = plan.streams }
         try Data("\(plan.streams)".utf8).write(to: URL(fileURLWithPath: "\(plan.directory)/ready-\(plan.worker)"))
         // The parent says when the hour starts, once every driver's streams are open.
@@ -57,7 +60,7 @@ struct PeakWorker: Sendable {
     }
 
     /// Every person's stream, `concurrency` being opened at a time, each waited for until its `stream.open`.
-    func openStreams(port: Int) async throws -> [Shop] {
+    func openStreams(host: String, port: Int) async throws -> [Shop] {
         var jobs: [(shop: Int, role: Role, n: Int)] = []
         for shop in plan.shops {
             jobs += (0..<plan.couriers(of: shop)).map { (shop, Role.courier, $0) }
@@ -68,14 +71,22 @@ struct PeakWorker: Sendable {
         let probe = self.probe
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (i, job) in jobs.enumerated() {
-                if i >= 100 { try await group.next() }
+                if i >= Self.opening { try await group.next() }
                 let token = try self.token(shop: job.shop, role: job.role, n: job.n)
                 let label = Self.label(shop: job.shop, role: job.role, n: job.n)
                 group.addTask {
-                    let client = BenchChatClient(port: port, token: token) { probe.received($0, on: label) }
-                    var ready = client.ready.makeAsyncIterator()
-                    guard await ready.next() != nil else { throw ValidationError("stream \(label) was refused or closed") }
-                    opened.withLock { $0[job.shop, default: [:]][job.role, default: [:]][job.n] = client }
+                    // As a page reconnects: a refused or dropped upgrade is tried again after 1, 2, 4, 8 s.
+                    for attempt in 0..<5 {
+                        let client = BenchChatClient(host: host, port: port, token: token) { probe.received($0, on: label) }
+                        var ready = client.ready.makeAsyncIterator()
+                        if await ready.next() != nil {
+                            opened.withLock { $0[job.shop, default: [:]][job.role, default: [:]][job.n] = client }
+                            return
+                        }
+                        probe.note { $0.streamRetries += 1 }
+                        try await Task.sleep(for: .seconds(1 << attempt))
+                    }
+                    throw PeakError("stream \(label) was refused or closed five times")
                 }
             }
             try await group.waitForAll()
@@ -169,13 +180,15 @@ struct PeakWorker: Sendable {
             let (status, data) = try await http.send("POST", "/v1/orders", staff, Data(body.utf8), key: "peak-\(plan.worker)-\(number)")
             guard status == 201, let order = try JSONSerialization.jsonObject(with: data) as? [String: Any],
                 let id = order["id"] as? String, let conversation = order["conversationId"] as? String
-            else { throw ValidationError("create: \(status) \(String(decoding: data.prefix(200), as: UTF8.self))") }
+            else { throw PeakError("create: \(status) \(String(decoding: data.prefix(200), as: UTF8.self))") }
             try await step("confirm", id, staff)
             probe.note { $0.reached[id, default: []].append(OrderState.confirmed.eventType) }
             probe.expect(PeakProbe.Level.assignment + "|" + id, level: PeakProbe.Level.assignment, since: created, receivers: [courierId])
             try await step("assign", id, staff, #"{"courierId":"\#(courierId)"}"#)
             try await Task.sleep(for: .seconds(1))  // the courier takes the phone out
-            for action in ["accept", "pickup", "depart"] { try await step(action, id, courier) }
+            try await step("accept", id, courier)
+            try await step("pickup", id, courier)
+            try await depart(id, courier)
             probe.note { $0.reached[id, default: []].append(OrderState.outForDelivery.eventType) }
             let departed = ContinuousClock.now
             // The conversation: the customer asks, the courier answers, the shop adds a word, the customer thanks.
@@ -201,13 +214,13 @@ struct PeakWorker: Sendable {
             guard (200...201).contains(uploaded),
                 let mediaId = (try JSONSerialization.jsonObject(with: media) as? [String: Any])?["id"] as? String
             else {
-                throw ValidationError("photo: \(uploaded) \(String(decoding: media.prefix(200), as: UTF8.self))")
+                throw PeakError("photo: \(uploaded) \(String(decoding: media.prefix(200), as: UTF8.self))")
             }
             probe.expect(PeakProbe.Level.proof + "|" + id, level: PeakProbe.Level.proof, receivers: [customerId])
             let proof =
                 #"{"photoIds":["\#(mediaId)"],"lat":31.23,"lon":121.47,"accuracy":6,"handedTo":{"kind":"recipient"},"recipientName":"Mother"}"#
             let (proved, answer) = try await http.send("POST", "/v1/orders/\(id)/proof", courier, Data(proof.utf8))
-            guard proved == 201 else { throw ValidationError("proof: \(proved) \(String(decoding: answer.prefix(200), as: UTF8.self))") }
+            guard proved == 201 else { throw PeakError("proof: \(proved) \(String(decoding: answer.prefix(200), as: UTF8.self))") }
             probe.note {
                 $0.ordersDelivered += 1
                 $0.reached[id, default: []].append(OrderState.delivered.eventType)
@@ -217,9 +230,21 @@ struct PeakWorker: Sendable {
         }
     }
 
+    /// The courier taps "on my way" — unless posy-location already saw them leave the shop's
+    /// geofence with the flowers and set the order out for delivery (then the tap is refused, as in the app).
+    func depart(_ id: String, _ token: String) async throws {
+        let (status, data) = try await http.send("POST", "/v1/orders/\(id)/depart", token, Data("{}".utf8))
+        if status == 200 { return }
+        let (got, order) = try await http.send("GET", "/v1/orders/\(id)", token, nil)
+        guard status == 409, got == 200,
+            (try? JSONSerialization.jsonObject(with: order) as? [String: Any])?["state"] as? String
+                == OrderState.outForDelivery.rawValue
+        else { throw PeakError("depart: \(status) \(String(decoding: data.prefix(200), as: UTF8.self))") }
+    }
+
     func step(_ action: String, _ id: String, _ token: String, _ body: String = "{}") async throws {
         let (status, data) = try await http.send("POST", "/v1/orders/\(id)/\(action)", token, Data(body.utf8))
-        guard status == 200 else { throw ValidationError("\(action): \(status) \(String(decoding: data.prefix(200), as: UTF8.self))") }
+        guard status == 200 else { throw PeakError("\(action): \(status) \(String(decoding: data.prefix(200), as: UTF8.self))") }
     }
 
     /// A JPEG of about `kib` KiB: SOI, a JFIF header, a scan of bytes that do not compress (never
