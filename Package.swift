@@ -44,6 +44,9 @@ let package = Package(
         // Shared modules
         .target(name: "PosySchema", path: "Shared/PosySchema"),
         .target(
+            name: "PosyWebPush", dependencies: ["PosySchema", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Shared/PosyWebPush"),
+        .target(
             name: "PosyZMQ", dependencies: ["CZeroMQ"], path: "Shared/PosyZMQ"),
         .target(
             name: "PosyStore",
@@ -236,6 +239,7 @@ let package = Package(
                 "PosySettings",
                 "PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyAccess", "PosyOrders", "PosyOrdersPolicy",
                 "PosyReceipts", "PosyReceiptsPolicy", "PosyMessaging", "PosyLocation", "PosyLocationPolicy", "PosyGateway", "PosyNotify",
+                "PosyWebPush",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -75,22 +75,7 @@ public struct TokenSigner: Sendable {
         return claims
     }
 
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    static func base64URL(_ data: Data) -> String { Base64URL.encode(data) }
 
-    /// Decodes canonical unpadded base64url only: the alphabet `A–Z a–z 0–9 - _`, no `=`, and
-    /// encoding the result again gives the same text (no stray trailing bits).
-    static func decodeBase64URL(_ text: Substring) -> Data? {
-        guard text.utf8.count % 4 != 1,
-            text.utf8.allSatisfy({ b in
-                (0x41...0x5a).contains(b) || (0x61...0x7a).contains(b) || (0x30...0x39).contains(b) || b == 0x2d || b == 0x5f
-            })
-        else { return nil }
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        guard let data = Data(base64Encoded: s), base64URL(data) == text else { return nil }
-        return data
-    }
+    static func decodeBase64URL(_ text: Substring) -> Data? { Base64URL.decode(text) }
 }
