@@ -51,6 +51,10 @@ final class PushRouter: Sendable {
         }
     }
 
+    /// Whether any connection here listens on `topic` (every gateway hears every push; most are for
+    /// another gateway's connections, and are dropped before they are decoded).
+    func hasListeners(_ topic: String) -> Bool { state.withLock { $0.byTopic[topic] != nil } }
+
     /// Delivers one push to the connections it is for; returns how many got it.
     @discardableResult
     func route(topic: String, _ e: Envelope) -> Int {

@@ -130,8 +130,12 @@ final class StreamHub: Service, Sendable {
         publishing.withLock { _ in
             var change = EventFeed.Change()
             for frames in batch {
-                guard frames.count == 2, let e = try? EnvelopeCodec.decode(frames[1]) else { continue }
-                if e.seq == 0, let topic = String(data: frames[0], encoding: .utf8), Topic.isPush(topic) {
+                guard frames.count == 2 else { continue }
+                let topic = String(decoding: frames[0], as: UTF8.self)
+                // A push for no one here is not decoded (durable events never travel on push topics).
+                if Topic.isPush(topic), !canary.topics.contains(topic), !pushes.hasListeners(topic) { continue }
+                guard let e = try? EnvelopeCodec.decode(frames[1]) else { continue }
+                if e.seq == 0, Topic.isPush(topic) {
                     if canary.heard(topic: topic, e) { continue }
                     let n = pushes.route(topic: topic, e)
                     if n > 0 { host.metrics.increment("pushes_delivered", by: Int64(n)) }
