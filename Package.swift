@@ -155,7 +155,7 @@ let package = Package(
         .target(
             name: "PosyNotify",
             dependencies: [
-                "PosySettings",
+                "PosySettings", "PosyWebPush",
                 "PosySchema", "PosyCore", "PosyStore", "PosyAccess", "PosyAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -168,7 +168,7 @@ let package = Package(
         .executableTarget(
             name: "posy-notify",
             dependencies: [
-                "PosySettings",
+                "PosySettings", "PosyWebPush",
                 "PosyCore", "PosyNotify", "PosyAuth", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Notify/Main"),
@@ -205,7 +205,7 @@ let package = Package(
         .target(
             name: "PosyCLI",
             dependencies: [
-                "PosySettings",
+                "PosySettings", "PosyWebPush",
                 "PosyCore", "PosyAuth", "PosyAccess", "PosyStore", "PosySchema", "PosyZMQ", "PosyReceiptsPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -251,6 +251,7 @@ let package = Package(
             dependencies: [
                 "PosyCore", "PosyAuth", "PosyAccess", "PosySchema", "PosyStore", "PosyZMQ", "PosyGateway", "PosyCLI",
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

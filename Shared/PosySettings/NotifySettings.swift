@@ -22,7 +22,11 @@ public struct NotifySettings: SettingsCatalog {
     public let retentionDays = Setting<Double>(
         "retention-days", "POSY_NOTIFY_RETENTION_DAYS", default: 90,
         "Days inbox rows, finished deliveries and the send log are kept, at least 8")
+    public let pushContact = Setting<String>(
+        "push-contact", "POSY_PUSH_CONTACT", unset: "none: no Web Push is sent",
+        "The operator's contact push services see (VAPID subject): an https URL or mailto: address of a public host")
     public let allowLocalTargets = Setting<Bool>(
         "allow-local-targets", "POSY_ALLOW_LOCAL_TARGETS", default: false,
-        "Let webhooks call loopback, private and link-local addresses: for tests and local sinks only (also posy up --allow-local-targets)")
+        "Let webhooks and push endpoints be loopback, private or link-local addresses (push endpoints plain http): for tests and local sinks only (also posy up --allow-local-targets)"
+    )
 }

@@ -4,6 +4,7 @@ import PosyAuth
 import PosyCore
 import PosySettings
 import PosyStore
+import PosyWebPush
 
 /// `posy up`: the whole suite on one machine as supervised child processes.
 public struct UpCommand: AsyncParsableCommand {
@@ -86,6 +87,15 @@ public struct UpCommand: AsyncParsableCommand {
         } else {
             print("posy up: WARNING --insecure-bus: ZeroMQ without CURVE, anyone who reaches a bus or RPC port is the suite")
         }
+        // The VAPID key Web Push subscriptions are bound to, with the suite's other keys (docs/operations.md, "Web Push").
+        let vapid = VAPIDKeyFile.path(in: layout.keysDir)
+        let hadVAPID = FileManager.default.fileExists(atPath: vapid)
+        do throws(VAPIDKeyFile.Failure) {
+            _ = try VAPIDKeyFile.loadOrCreate(in: layout.keysDir)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        if !hadVAPID { print("posy up: created the VAPID key \(vapid)") }
 
         let colored = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
         let output = OutputSink(colored: colored)

@@ -5,7 +5,8 @@ import PosySchema
 
 /// Notification routes, forwarded to `posy-notify`, which authorises by the caller:
 /// everyone reads their own inbox (staff also their shop's shared one) and sets their own
-/// preferences; staff of a shop name its manager; staff manage their shop's webhooks.
+/// preferences; staff of a shop name its manager; staff manage their shop's webhooks; people
+/// subscribe their devices to Web Push (a customer from the order's tracking link).
 struct NotifyAPI {
     struct WebhookInput: Codable {
         var shopId: String?
@@ -50,6 +51,14 @@ struct NotifyAPI {
             NotifyRPC.ShopSettingsRequest(
                 shopId: try context.parameters.require("shop"),
                 set: try await request.decode(as: ShopNotifySettings.self, context: context))
+        }
+        routes.forward(.get, "v1/push/key", to: NotifyRPC.pushKey, via: api, retries: 1) { _, _ in EmptyBody() }
+        routes.forward(.post, "v1/push/subscriptions", to: NotifyRPC.pushSubscribe, via: api, status: .created) { request, context in
+            try await request.decode(as: PushSubscriptionInput.self, context: context)
+        }
+        routes.forward(.get, "v1/push/subscriptions", to: NotifyRPC.pushSubscriptions, via: api, retries: 1) { _, _ in EmptyBody() }
+        routes.forward(.delete, "v1/push/subscriptions/{id}", to: NotifyRPC.pushUnsubscribe, via: api) { _, context in
+            NotifyRPC.PushSubscriptionRef(id: try context.parameters.require("id"))
         }
         routes.forward(.post, "v1/webhooks", to: NotifyRPC.webhookCreate, via: api, status: .created) { request, context in
             let input = try await request.decode(as: WebhookInput.self, context: context)

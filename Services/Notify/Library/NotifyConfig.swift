@@ -1,3 +1,4 @@
+import Foundation
 import PosySettings
 
 /// posy-notify's settings (its flags, declared with their defaults in ``NotifySettings``).
@@ -22,6 +23,10 @@ public struct NotifyConfig: Sendable {
     /// Webhooks may call loopback, private and link-local addresses (`--allow-local-targets`: tests
     /// and local sinks only; see ``NetworkDestination``).
     public var allowLocalTargets = false
+    /// The suite's VAPID private key (32 bytes; ``VAPIDKeyFile``); nil: no Web Push.
+    public var vapidKey: Data?
+    /// The operator's contact push services see (`--push-contact`); nil: no Web Push is sent.
+    public var pushContact: String?
     /// The SMS provider's HTTP endpoint (POST); nil: no SMS channel.
     public var smsURL: String?
     /// The SMS request body; `{to}` and `{text}` are replaced, JSON-escaped.

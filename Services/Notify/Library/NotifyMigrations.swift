@@ -70,5 +70,21 @@ public enum NotifyMigrations {
             """
             CREATE TABLE couriers (id TEXT PRIMARY KEY, shop_id TEXT NOT NULL, phone TEXT) WITHOUT ROWID;
             """),
+        Migration(
+            5, "notify: people's devices subscribed to Web Push",
+            """
+            CREATE TABLE push_subscriptions (
+                id TEXT PRIMARY KEY,
+                endpoint TEXT NOT NULL UNIQUE,
+                role TEXT NOT NULL,
+                sub TEXT NOT NULL,
+                order_id TEXT,
+                p256dh TEXT NOT NULL,
+                auth TEXT NOT NULL,
+                expiration REAL,
+                created_at TEXT NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX push_subscriptions_owner ON push_subscriptions(role, sub, order_id);
+            """),
     ]
 }

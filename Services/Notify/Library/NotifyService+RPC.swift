@@ -11,6 +11,7 @@ extension NotifyService {
         rpc.register(NotifyRPC.preferences) { r, viewer in try await self.preferences(r, for: viewer) }
         rpc.register(NotifyRPC.shopSettings) { r, viewer in try await self.shopSettings(r, for: viewer) }
         registerWebhooks(on: rpc)
+        registerPush(on: rpc)
     }
 
     /// The inboxes a caller reads: their own, and a staff member's shop's shared one.

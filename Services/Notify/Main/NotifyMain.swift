@@ -5,6 +5,7 @@ import PosyCore
 import PosyNotify
 import PosySchema
 import PosySettings
+import PosyWebPush
 
 /// `posy-notify`: who hears what, over `notify.db`, RPC tcp 7150 by default.
 @main
@@ -19,6 +20,7 @@ struct NotifyMain: AsyncParsableCommand {
     @Option(name: settings.smsBody.name, help: settings.smsBody.help) var smsBody: String?
     @Option(name: settings.smtp.name, help: settings.smtp.help) var smtp: String?
     @Option(name: settings.smtpFrom.name, help: settings.smtpFrom.help) var smtpFrom: String?
+    @Option(name: settings.pushContact.name, help: settings.pushContact.help) var pushContact: String?
     @Option(name: settings.retryBase.name, help: settings.retryBase.help) var retryBase: Double?
     @Option(name: settings.giveUpHours.name, help: settings.giveUpHours.help) var giveUpHours: Double?
     @Option(name: settings.retentionDays.name, help: settings.retentionDays.help) var retentionDays: Double?
@@ -56,6 +58,10 @@ struct NotifyMain: AsyncParsableCommand {
             guard EmailAddress.isValid(sender) else { throw ValidationError("--smtp-from must be a plain address like posy@example.com") }
             c.smtp = SMTPClient(host: String(parts[0]), port: port, from: sender)
         }
+        c.pushContact = try from.optional(settings.pushContact, flag: pushContact)
+        if let contact = c.pushContact, !VAPIDSigner.isContact(contact) {
+            throw ValidationError("--push-contact: \(WebPushError.badContact.description)")
+        }
         c.retryBase = try from.value(settings.retryBase, flag: retryBase)
         c.giveUpAfter = try from.value(settings.giveUpHours, flag: giveUpHours) * 3600
         guard c.retryBase.isFinite, c.retryBase > 0, c.giveUpAfter.isFinite, c.giveUpAfter > 0 else {
@@ -89,8 +95,11 @@ struct NotifyMain: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(NotifyRuleSet.defaults), as: UTF8.self))
             return
         }
-        let (config, testStart, publicURL) = try resolved()
+        var (config, testStart, publicURL) = try resolved()
         let serviceConfig = try options.config()
+        // The VAPID key lives with the suite's other keys; made here on first start if posy up did not.
+        let vapid = Result { () throws(VAPIDKeyFile.Failure) in try VAPIDKeyFile.loadOrCreate(in: serviceConfig.resolvedKeysDir) }
+        config.vapidKey = try? vapid.get().rawRepresentation
         let links = NotifyLinks(
             publicURL: publicURL,
             secret: try? SuiteSecret.load(dataDir: serviceConfig.dataDir, create: false))
@@ -103,6 +112,9 @@ struct NotifyMain: AsyncParsableCommand {
             if config.allowLocalTargets {
                 host.logger.warning(
                     "--allow-local-targets is on: webhooks may call loopback and private addresses (tests and local sinks only)")
+            }
+            if case .failure(let failure) = vapid {
+                host.logger.error("no Web Push: its key could not be read or made", metadata: ["error": "\(failure)"])
             }
             if !links.signsTracking {
                 host.logger.notice("no suite secret (POSY_SECRET or <data-dir>/secret): notifications carry no tracking links")

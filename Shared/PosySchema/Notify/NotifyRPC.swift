@@ -22,6 +22,22 @@ public enum NotifyRPC {
     public static let webhookReplay = RPC<WebhookReplayRequest, OutboundDelivery>(
         ServiceName.notify, "notify.webhooks.replay", grant: .gateway)
 
+    /// `EmptyBody` → `PushKey`: the VAPID public key pages subscribe with.
+    public static let pushKey = RPC<EmptyBody, PushKey>(ServiceName.notify, "notify.push.key", grant: .gateway)
+    /// `PushSubscriptionInput` → `PushSubscription`: the caller's device subscribes (again: replaced).
+    public static let pushSubscribe = RPC<PushSubscriptionInput, PushSubscription>(
+        ServiceName.notify, "notify.push.subscribe", grant: .gateway)
+    /// `EmptyBody` → `[PushSubscription]`: the caller's own devices.
+    public static let pushSubscriptions = RPC<EmptyBody, [PushSubscription]>(ServiceName.notify, "notify.push.list", grant: .gateway)
+    /// `PushSubscriptionRef` → `PushSubscription`: removes one of the caller's devices.
+    public static let pushUnsubscribe = RPC<PushSubscriptionRef, PushSubscription>(
+        ServiceName.notify, "notify.push.unsubscribe", grant: .gateway)
+
+    public struct PushSubscriptionRef: Codable, Sendable {
+        public var id: String
+        public init(id: String) { self.id = id }
+    }
+
     public struct InboxRequest: Codable, Sendable {
         /// Only notifications older than this id (paging back).
         public var before: Int64?

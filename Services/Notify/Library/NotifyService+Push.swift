@@ -1,0 +1,131 @@
+import Crypto
+import Foundation
+import PosyAccess
+import PosyCore
+import PosySchema
+import PosyStore
+import PosyWebPush
+
+extension NotifyService {
+    /// Devices one person keeps subscribed; a new one beyond replaces the oldest.
+    static let devicesPerPerson = 10
+
+    public func registerPush(on rpc: RPCServer) {
+        rpc.register(NotifyRPC.pushKey) { _, _ in try self.pushKey() }
+        rpc.register(NotifyRPC.pushSubscribe) { r, viewer in try await self.subscribe(r, for: viewer) }
+        rpc.register(NotifyRPC.pushSubscriptions) { _, viewer in try await self.pushSubscriptions(for: viewer) }
+        rpc.register(NotifyRPC.pushUnsubscribe) { r, viewer in try await self.unsubscribe(r, for: viewer) }
+    }
+
+    /// Whose devices a caller manages: a staff member's or courier's own, or a customer's for the
+    /// tracking link's order.
+    struct PushOwner {
+        var role: String
+        var sub: String
+        var order: String?
+    }
+
+    static func pushOwner(_ viewer: Viewer) throws -> PushOwner {
+        guard case .user(let sub, let role, _, let order) = viewer else {
+            throw PosyError(.forbidden, "push subscriptions are for people's devices")
+        }
+        switch role {
+        case .staff, .courier: return PushOwner(role: role.rawValue, sub: sub, order: nil)
+        case .customer:
+            guard let order else { throw PosyError(.forbidden, "a customer subscribes from the order's tracking link") }
+            return PushOwner(role: role.rawValue, sub: sub, order: order)
+        case .admin: throw PosyError(.forbidden, "push subscriptions are for staff, couriers and customers")
+        }
+    }
+
+    /// `notify.push.key`: the VAPID public key.
+    func pushKey() throws -> PushKey {
+        guard let raw = config.vapidKey, let key = try? P256.Signing.PrivateKey(rawRepresentation: raw) else {
+            throw PosyError(.unavailable, "Web Push has no key here (see posy-notify's log)")
+        }
+        return PushKey(publicKey: Base64URL.encode(key.publicKey.x963Representation))
+    }
+
+    /// `notify.push.subscribe`: checks the endpoint as an outbound destination and the keys as
+    /// RFC 8291 keys, then keeps the subscription for the caller (the same endpoint again replaces it).
+    public func subscribe(_ r: PushSubscriptionInput, for viewer: Viewer) async throws -> PushSubscription {
+        let owner = try Self.pushOwner(viewer)
+        guard r.endpoint.utf8.count <= 2_048, let url = URL(string: r.endpoint), let scheme = url.scheme?.lowercased(),
+            url.host?.isEmpty == false, scheme == "https" || (scheme == "http" && config.allowLocalTargets)
+        else {
+            throw PosyError(.invalidField, "endpoint: the push service's https URL, as the browser gave it")
+        }
+        do throws(NetworkDestination.Refusal) {
+            // Checked again, and pinned, at every send: DNS may change after this.
+            _ = try await NetworkDestination.resolve(
+                try NetworkDestination.host(of: r.endpoint, allowLocal: config.allowLocalTargets), allowLocal: config.allowLocalTargets)
+        } catch .badURL(let why) {
+            throw PosyError(.invalidField, "endpoint: \(why)")
+        } catch .unresolved {
+            // A push service's name that does not resolve right now may later; sends fail until then.
+        } catch {
+            throw PosyError(.destinationNotAllowed, "endpoint: \(error.description); push services are on the public internet")
+        }
+        do throws(WebPushError) {
+            _ = try WebPushSubscriberKeys(p256dh: r.keys.p256dh, auth: r.keys.auth)
+        } catch {
+            throw PosyError(.invalidField, "keys: \(error.description)")
+        }
+        if let t = r.expirationTime {
+            guard t.isFinite, t > clock().timeIntervalSince1970 * 1000 else {
+                throw PosyError(.invalidField, "expirationTime: the subscription has already ended")
+            }
+        }
+        let subscription = PushSubscription(
+            id: RecordID.make("ps"), endpoint: r.endpoint, expirationTime: r.expirationTime, orderId: owner.order,
+            createdAt: Timestamp.format(clock()))
+        try await store.write { db in
+            // One browser's endpoint belongs to whoever subscribed on it last.
+            try db.run("DELETE FROM push_subscriptions WHERE endpoint = ?", r.endpoint)
+            try db.run(
+                """
+                INSERT INTO push_subscriptions(id, endpoint, role, sub, order_id, p256dh, auth, expiration, created_at)
+                VALUES (?,?,?,?,?,?,?,?,?)
+                """,
+                subscription.id, r.endpoint, owner.role, owner.sub, owner.order, r.keys.p256dh, r.keys.auth, r.expirationTime,
+                subscription.createdAt)
+            let extra = try db.query(
+                "SELECT id FROM push_subscriptions WHERE role = ? AND sub = ? AND order_id IS ? ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?",
+                owner.role, owner.sub, owner.order, Self.devicesPerPerson)
+            for row in extra { try db.run("DELETE FROM push_subscriptions WHERE id = ?", row.string(0) ?? "") }
+        }
+        return subscription
+    }
+
+    /// `notify.push.list`: the caller's devices, oldest first.
+    public func pushSubscriptions(for viewer: Viewer) async throws -> [PushSubscription] {
+        let owner = try Self.pushOwner(viewer)
+        return try await store.read { db in
+            try db.query(
+                "SELECT id, endpoint, expiration, order_id, created_at FROM push_subscriptions WHERE role = ? AND sub = ? AND order_id IS ? ORDER BY created_at, id",
+                owner.role, owner.sub, owner.order
+            ).map(Self.pushSubscription)
+        }
+    }
+
+    /// `notify.push.unsubscribe`: one of the caller's devices; someone else's is not found.
+    public func unsubscribe(_ r: NotifyRPC.PushSubscriptionRef, for viewer: Viewer) async throws -> PushSubscription {
+        let owner = try Self.pushOwner(viewer)
+        return try await store.write { db in
+            guard
+                let found = try db.query(
+                    "SELECT id, endpoint, expiration, order_id, created_at FROM push_subscriptions WHERE id = ? AND role = ? AND sub = ? AND order_id IS ?",
+                    r.id, owner.role, owner.sub, owner.order
+                ).first.map(Self.pushSubscription)
+            else { throw PosyError(.notFound, "no push subscription \(r.id)") }
+            try db.run("DELETE FROM push_subscriptions WHERE id = ?", found.id)
+            return found
+        }
+    }
+
+    static func pushSubscription(_ r: SQLRow) -> PushSubscription {
+        PushSubscription(
+            id: r.string(0) ?? "", endpoint: r.string(1) ?? "", expirationTime: r.double(2), orderId: r.string(3),
+            createdAt: r.string(4) ?? "")
+    }
+}

@@ -1,0 +1,121 @@
+import Crypto
+import Foundation
+import PosySchema
+import Testing
+
+extension Integration {
+    /// Web Push subscriptions through the gateway: each person subscribes their own devices (a
+    /// customer from the tracking link), sees and removes only their own; endpoints are outbound
+    /// destinations and keys are RFC 8291 keys, or 422; the VAPID key is the suite's, kept 0600.
+    @Suite(.serialized) struct PushSubscriptionTests {
+        typealias Shop = ReceiptsAPITests.Shop
+
+        /// A browser's subscription JSON: a fresh P-256 key and auth secret.
+        static func subscription(_ endpoint: String, p256dh: String? = nil, auth: String? = nil) -> [String: Any] {
+            [
+                "endpoint": endpoint, "expirationTime": NSNull(),
+                "keys": [
+                    "p256dh": p256dh ?? Base64URL.encode(P256.KeyAgreement.PrivateKey().publicKey.x963Representation),
+                    "auth": auth ?? Base64URL.encode(Data((0..<16).map { _ in UInt8.random(in: 0...255) })),
+                ],
+            ]
+        }
+
+        @Test(.timeLimit(.minutes(2)))
+        func peopleSubscribeTheirOwnDevicesWithRealKeysToPublicEndpoints() async throws {
+            let suite = try SuiteTests.Suite("push-subs")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let shop = try await Shop(suite)
+            let http = shop.http
+
+            // The key pages subscribe with: one P-256 point, the same for everyone, from the suite's key file.
+            let key = await http.request("GET", "/v1/push/key", token: shop.courier)
+            let publicKey = try #require(key.json["publicKey"] as? String, "\(key.code) \(key.json)")
+            let point = try #require(Base64URL.decode(publicKey))
+            #expect(point.count == 65 && point.first == 0x04)
+            #expect(await http.request("GET", "/v1/push/key", token: shop.staff).json["publicKey"] as? String == publicKey)
+            let file = "\(suite.dir)/data/keys/vapid.p256"
+            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+            let raw = try #require(
+                Base64URL.decode(
+                    String(decoding: try Data(contentsOf: URL(fileURLWithPath: file)), as: UTF8.self).trimmingCharacters(
+                        in: .whitespacesAndNewlines)))
+            #expect(try P256.Signing.PrivateKey(rawRepresentation: raw).publicKey.x963Representation == point)
+
+            // A courier's phone subscribes; the reply carries no keys.
+            let phone = "https://fcm.googleapis.com/fcm/send/wpush/v2/courier-phone"
+            let made = await http.json("POST", "/v1/push/subscriptions", token: shop.courier, Self.subscription(phone))
+            #expect(made.status == 201, "\(made.code) \(made.json)")
+            let id = try #require(made.json["id"] as? String)
+            #expect(made.json["endpoint"] as? String == phone && made.json["keys"] == nil && made.json["orderId"] == nil)
+
+            // Hostile or broken subscriptions: 422 with the reason, nothing kept.
+            let offCurve: String = {
+                var p = Base64URL.decode(Self.subscription(phone)["keys"].flatMap { ($0 as? [String: String])?["p256dh"] } ?? "")!
+                p[64] ^= 1
+                return Base64URL.encode(p)
+            }()
+            for (body, code) in [
+                (Self.subscription("https://127.0.0.1:\(suite.httpPort)/x"), "422 destination_not_allowed"),
+                (Self.subscription("https://169.254.169.254/latest"), "422 destination_not_allowed"),
+                (Self.subscription("http://fcm.googleapis.com/plain-http"), "422 invalid_field"),
+                (Self.subscription("file:///etc/passwd"), "422 invalid_field"),
+                (Self.subscription("https://fcm.googleapis.com/fcm/send/a", p256dh: offCurve), "422 invalid_field"),
+                (Self.subscription("https://fcm.googleapis.com/fcm/send/b", p256dh: "not-a-key"), "422 invalid_field"),
+                (Self.subscription("https://fcm.googleapis.com/fcm/send/c", auth: "BTBZMqHH6r4Tts7J_aSI"), "422 invalid_field"),
+                (Self.subscription("https://fcm.googleapis.com/fcm/send/d").merging(["expirationTime": 1_000]) { $1 }, "422 invalid_field"),
+                (["endpoint": "https://fcm.googleapis.com/fcm/send/e"], "400 bad_request"),
+            ] {
+                let r = await http.json("POST", "/v1/push/subscriptions", token: shop.courier, body)
+                #expect(r.code == code, "\(body["endpoint"] ?? ""): \(r.code) \(r.json)")
+            }
+            let mine = await http.request("GET", "/v1/push/subscriptions", token: shop.courier)
+            let listed = ((try? JSONSerialization.jsonObject(with: mine.body)) as? [[String: Any]]) ?? []
+            #expect(listed.map { $0["id"] as? String } == [id], "\(listed)")
+
+            // Only one's own: another courier and staff see none of it and cannot remove it; admins keep no devices.
+            #expect(await http.request("GET", "/v1/push/subscriptions", token: shop.otherCourier).body == Data("[]".utf8))
+            #expect(await http.request("DELETE", "/v1/push/subscriptions/\(id)", token: shop.otherCourier).code == "404 not_found")
+            #expect(await http.request("DELETE", "/v1/push/subscriptions/\(id)", token: shop.staff).code == "404 not_found")
+            #expect(
+                await http.json(
+                    "POST", "/v1/push/subscriptions", token: shop.admin, Self.subscription("https://fcm.googleapis.com/fcm/send/admin")
+                ).code
+                    == "403 forbidden")
+            // A customer subscribes from the order's tracking link, for that order; without one, not at all.
+            #expect(
+                await http.json(
+                    "POST", "/v1/push/subscriptions", token: shop.customer, Self.subscription("https://fcm.googleapis.com/fcm/send/c1")
+                ).code
+                    == "403 forbidden")
+            let placed = await shop.placeOrder()
+            let order = try #require(placed.json["id"] as? String, "\(placed.code)")
+            let link = try #require((placed.json["trackingUrl"] as? String)?.split(separator: "/").last.map(String.init))
+            let customer = await http.json(
+                "POST", "/v1/push/subscriptions", token: link, Self.subscription("https://fcm.googleapis.com/fcm/send/mei"))
+            #expect(customer.status == 201 && customer.json["orderId"] as? String == order, "\(customer.code) \(customer.json)")
+
+            // The same browser endpoint subscribed by someone else now is theirs alone.
+            #expect(await http.json("POST", "/v1/push/subscriptions", token: shop.staff, Self.subscription(phone)).status == 201)
+            #expect(await http.request("GET", "/v1/push/subscriptions", token: shop.courier).body == Data("[]".utf8))
+            #expect(await http.request("DELETE", "/v1/push/subscriptions/\(id)", token: shop.courier).code == "404 not_found")
+
+            // At most ten devices a person: the eleventh replaces the oldest.
+            var ids: [String] = []
+            for n in 0..<11 {
+                let r = await http.json(
+                    "POST", "/v1/push/subscriptions", token: shop.otherCourier,
+                    Self.subscription("https://fcm.googleapis.com/fcm/send/k2-\(n)"))
+                ids.append(r.json["id"] as? String ?? "")
+            }
+            let kept = await http.request("GET", "/v1/push/subscriptions", token: shop.otherCourier)
+            let keptIds = Set(
+                (((try? JSONSerialization.jsonObject(with: kept.body)) as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String })
+            #expect(keptIds == Set(ids.dropFirst()), "\(keptIds.count) kept")
+            let removed = await http.request("DELETE", "/v1/push/subscriptions/\(ids[5])", token: shop.otherCourier)
+            #expect(removed.status == 200 && removed.json["endpoint"] as? String == "https://fcm.googleapis.com/fcm/send/k2-5")
+            #expect(await suite.stop())
+        }
+    }
+}
