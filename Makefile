@@ -35,6 +35,7 @@ pydeps:
 	@python3 -c 'import zmq' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyzmq
 	@python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator pyyaml
 	@python3 -c 'import schemathesis, websockets' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4.3,<5' 'websockets>=13'
+	@python3 -c 'import http_ece, cryptography' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check http_ece cryptography
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
 		echo "pydeps: installing chromium chromium-driver"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \

@@ -117,5 +117,71 @@ extension Integration {
             #expect(removed.status == 200 && removed.json["endpoint"] as? String == "https://fcm.googleapis.com/fcm/send/k2-5")
             #expect(await suite.stop())
         }
+
+        /// A new assignment reaches the courier's phone through a push service (Tests/python/push_service.py,
+        /// which checks the VAPID token and decrypts with PyPI's http_ece): high urgency, kept for the
+        /// acceptance deadline, the body encrypted; when the push service says the subscription is
+        /// gone (410), posy-notify removes it.
+        @Test(.timeLimit(.minutes(2)))
+        func anAssignmentReachesTheCouriersPhoneAndAGoneSubscriptionIsRemoved() async throws {
+            let device = P256.KeyAgreement.PrivateKey()
+            let auth = Data((0..<16).map { _ in UInt8.random(in: 0...255) })
+            let port = Harness.freePorts(1)
+            let service = Process()
+            service.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            service.arguments = [
+                "python3", Harness.packageRoot.appendingPathComponent("Tests/python/push_service.py").path, "\(port)",
+                Base64URL.encode(device.rawRepresentation), Base64URL.encode(auth),
+            ]
+            try service.run()
+            defer { if service.isRunning { kill(service.processIdentifier, SIGKILL) } }
+            let base = "http://127.0.0.1:\(port)"
+            func log() async -> [[String: Any]] {
+                let (_, data) = await Harness.get(base + "/log")
+                return (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? []
+            }
+            #expect(await Harness.waitFor(.seconds(10)) { await Harness.get(base + "/log").0 == 200 }, "the push service did not start")
+
+            let suite = try SuiteTests.Suite(
+                "push-send", environment: ["POSY_ALLOW_LOCAL_TARGETS": "1", "POSY_PUSH_CONTACT": "mailto:ops@posy.example"])
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let shop = try await Shop(suite)
+            let http = shop.http
+            let subscribed = await http.json(
+                "POST", "/v1/push/subscriptions", token: shop.courier,
+                Self.subscription(
+                    base + "/push/k1-phone", p256dh: Base64URL.encode(device.publicKey.x963Representation), auth: Base64URL.encode(auth)))
+            #expect(subscribed.status == 201, "\(subscribed.code) \(subscribed.json)")
+
+            func assignNewOrder() async throws -> String {
+                let placed = await shop.placeOrder()
+                let id = try #require(placed.json["id"] as? String, "\(placed.code)")
+                #expect(await http.json("POST", "/v1/orders/\(id)/confirm", token: shop.staff).status == 200)
+                #expect(await http.json("POST", "/v1/orders/\(id)/assign", token: shop.staff, ["courierId": "k1"]).status == 200)
+                return id
+            }
+            _ = try await assignNewOrder()
+            #expect(await Harness.waitFor(.seconds(20)) { await !log().isEmpty }, "no push reached the push service")
+            let first = try #require(await log().first)
+            #expect(first["problems"] as? [String] == [], "\(first)")
+            #expect(first["urgency"] as? String == "high" && first["ttl"] as? String == "180", "\(first)")
+            #expect((first["claims"] as? [String: Any])?["sub"] as? String == "mailto:ops@posy.example")
+            #expect(first["plaintextInBody"] as? Bool == false, "the body went out readable")
+            let note = ((first["payload"] as? [String: Any])?["notification"] as? [String: Any]) ?? [:]
+            #expect(((first["payload"] as? [String: Any])?["web_push"] as? Int) == 8030)
+            #expect(
+                note["title"] as? String == "New delivery" && (note["body"] as? String)?.contains("Please accept it") == true, "\(note)")
+            #expect((note["navigate"] as? String)?.hasSuffix("/courier/") == true && note["tag"] as? String == first["topic"] as? String)
+
+            // The phone unsubscribed: the push service answers 410, and the subscription is gone.
+            #expect(await Harness.http("POST", base + "/answer/410").0 == 200)
+            _ = try await assignNewOrder()
+            #expect(await Harness.waitFor(.seconds(20)) { await log().count >= 2 }, "the second push never came")
+            #expect(
+                await Harness.waitFor(.seconds(10)) {
+                    await http.request("GET", "/v1/push/subscriptions", token: shop.courier).body == Data("[]".utf8)
+                }, "a subscription the push service called gone was kept")
+            #expect(await suite.stop())
+        }
     }
 }

@@ -1,5 +1,7 @@
+import Crypto
 import Foundation
 import PosySettings
+import PosyWebPush
 
 /// posy-notify's settings (its flags, declared with their defaults in ``NotifySettings``).
 public struct NotifyConfig: Sendable {
@@ -27,6 +29,12 @@ public struct NotifyConfig: Sendable {
     public var vapidKey: Data?
     /// The operator's contact push services see (`--push-contact`); nil: no Web Push is sent.
     public var pushContact: String?
+
+    /// What signs Web Push: the key and the contact, when both are there.
+    var vapidSigner: VAPIDSigner? {
+        guard let vapidKey, let pushContact, let key = try? P256.Signing.PrivateKey(rawRepresentation: vapidKey) else { return nil }
+        return try? VAPIDSigner(key: key, subject: pushContact)
+    }
     /// The SMS provider's HTTP endpoint (POST); nil: no SMS channel.
     public var smsURL: String?
     /// The SMS request body; `{to}` and `{text}` are replaced, JSON-escaped.

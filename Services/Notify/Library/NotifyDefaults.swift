@@ -5,22 +5,22 @@ enum NotifyDefaults {
         {
           "rules": [
             {"event": "order.confirmed", "audience": ["customer"], "template": "order.confirmed", "channels": ["inApp", "email"], "priority": "normal"},
-            {"event": "order.assigned", "audience": ["courier"], "template": "order.assigned", "channels": ["inApp", "sms"], "priority": "high"},
-            {"event": "order.assignment.unacknowledged", "audience": ["staff"], "template": "assignment.unacknowledged", "channels": ["inApp"], "priority": "high"},
-            {"event": "order.outForDelivery", "audience": ["customer"], "template": "order.outForDelivery", "channels": ["inApp", "sms"], "priority": "normal"},
+            {"event": "order.assigned", "audience": ["courier"], "template": "order.assigned", "channels": ["inApp", "webPush", "sms"], "priority": "high"},
+            {"event": "order.assignment.unacknowledged", "audience": ["staff"], "template": "assignment.unacknowledged", "channels": ["inApp", "webPush"], "priority": "high"},
+            {"event": "order.outForDelivery", "audience": ["customer"], "template": "order.outForDelivery", "channels": ["inApp", "webPush", "sms"], "priority": "normal"},
             {"event": "order.outForDelivery", "audience": ["recipient"], "template": "recipient.onTheWay", "channels": ["sms"], "priority": "normal"},
-            {"event": "order.arriving", "audience": ["customer"], "template": "order.arriving", "channels": ["inApp"], "priority": "normal"},
+            {"event": "order.arriving", "audience": ["customer"], "template": "order.arriving", "channels": ["inApp", "webPush"], "priority": "normal"},
             {"event": "order.arriving", "audience": ["recipient"], "template": "recipient.arriving", "channels": ["sms"], "priority": "high"},
-            {"event": "proof.accepted", "audience": ["customer", "staff"], "template": "delivered", "channels": ["inApp", "email"], "priority": "normal"},
-            {"event": "exception.opened", "audience": ["staff"], "template": "exception.opened", "channels": ["inApp"], "priority": "high"},
+            {"event": "proof.accepted", "audience": ["customer", "staff"], "template": "delivered", "channels": ["inApp", "webPush", "email"], "priority": "normal"},
+            {"event": "exception.opened", "audience": ["staff"], "template": "exception.opened", "channels": ["inApp", "webPush"], "priority": "high"},
             {"event": "exception.escalated", "audience": ["manager"], "template": "exception.escalated", "channels": ["inApp", "sms"], "priority": "high"},
             {"event": "delivery.delayRisk", "audience": ["staff"], "template": "delayRisk.staff", "channels": ["inApp"], "priority": "high"},
-            {"event": "delivery.delayRisk", "audience": ["customer"], "template": "delayRisk.customer", "channels": ["inApp", "sms"], "priority": "high", "coalesce": true},
+            {"event": "delivery.delayRisk", "audience": ["customer"], "template": "delayRisk.customer", "channels": ["inApp", "webPush", "sms"], "priority": "high", "coalesce": true},
             {"event": "delivery.signalLost", "audience": ["staff"], "template": "signalLost", "channels": ["inApp"], "priority": "normal"},
             {"event": "delivery.stuck", "audience": ["staff"], "template": "stuck", "channels": ["inApp"], "priority": "normal"},
             {"event": "order.change.requested", "audience": ["staff"], "template": "change.requested", "channels": ["inApp"], "priority": "normal"},
-            {"event": "order.change.applied", "audience": ["courier"], "template": "change.applied", "channels": ["inApp"], "priority": "high"},
-            {"event": "delivery.disputed", "audience": ["staff"], "template": "dispute", "channels": ["inApp"], "priority": "high"}
+            {"event": "order.change.applied", "audience": ["courier"], "template": "change.applied", "channels": ["inApp", "webPush"], "priority": "high"},
+            {"event": "delivery.disputed", "audience": ["staff"], "template": "dispute", "channels": ["inApp", "webPush"], "priority": "high"}
           ],
           "templates": {
             "order.confirmed": {

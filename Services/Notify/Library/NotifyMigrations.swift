@@ -79,12 +79,14 @@ public enum NotifyMigrations {
                 role TEXT NOT NULL,
                 sub TEXT NOT NULL,
                 order_id TEXT,
+                shop_id TEXT,
                 p256dh TEXT NOT NULL,
                 auth TEXT NOT NULL,
                 expiration REAL,
                 created_at TEXT NOT NULL
             ) WITHOUT ROWID;
             CREATE INDEX push_subscriptions_owner ON push_subscriptions(role, sub, order_id);
+            CREATE INDEX push_subscriptions_shop ON push_subscriptions(shop_id) WHERE role = 'staff';
             """),
     ]
 }

@@ -47,5 +47,7 @@ public struct NotifyRule: Codable, Sendable, Equatable {
         case inApp
         case sms
         case email
+        /// Web Push to the person's subscribed devices (RFC 8030/8291/8292), heard with the page closed.
+        case webPush
     }
 }

@@ -60,14 +60,18 @@ extension NotifyService {
         let jobs = try await store.read { db in
             try db.query(
                 """
-                SELECT o.id, o.channel, o.target, o.event, o.body, o.subject, w.url, w.secret
+                SELECT o.id, o.channel, o.target, o.event, o.body, o.subject, w.url, w.secret, p.endpoint, p.p256dh, p.auth
                 FROM outbound o LEFT JOIN webhooks w ON o.channel = 'webhook' AND w.id = o.target
+                LEFT JOIN push_subscriptions p ON o.channel = 'webPush' AND p.id = o.target
                 WHERE o.state = 'pending' AND o.next_at <= ? ORDER BY o.next_at LIMIT ?
                 """, now.timeIntervalSince1970, limit
-            ).map {
-                OutboundSender.Job(
-                    id: $0.string(0)!, channel: $0.string(1)!, target: $0.string(2)!, event: $0.string(3)!,
-                    body: $0.data(4) ?? Data(), subject: $0.string(5), url: $0.string(6), secret: $0.string(7))
+            ).map { row in
+                var keys: (String, String)?
+                if let p256dh = row.string(9), let auth = row.string(10) { keys = (p256dh, auth) }
+                return OutboundSender.Job(
+                    id: row.string(0)!, channel: row.string(1)!, target: row.string(2)!, event: row.string(3)!,
+                    body: row.data(4) ?? Data(), subject: row.string(5), url: row.string(6) ?? row.string(8), secret: row.string(7),
+                    pushKeys: keys, pushTopic: row.string(5))
             }
         }
         guard !jobs.isEmpty else { return 0 }
@@ -116,6 +120,11 @@ extension NotifyService {
                 }
                 let created = row.double(1) ?? now.timeIntervalSince1970
                 let end = created + config.giveUpAfter
+                if case .gone(let status) = failure, channel == WebPushChannel.name, status != 413 {
+                    // The push service says the device unsubscribed or the subscription expired.
+                    try db.run("DELETE FROM push_subscriptions WHERE id = (SELECT target FROM outbound WHERE id = ?)", id)
+                    self.metrics.increment("push_subscriptions_gone")
+                }
                 if failure.isPermanent || after.timeIntervalSince1970 >= end {
                     try db.run("UPDATE outbound SET state = 'dead', attempts = ?, next_at = NULL WHERE id = ?", n, id)
                     self.metrics.increment("outbound_dead_\(channel)")

@@ -23,14 +23,17 @@ extension NotifyService {
         var role: String
         var sub: String
         var order: String?
+        /// A staff member's shop: their devices hear what the shop's staff hear.
+        var shop: String?
     }
 
     static func pushOwner(_ viewer: Viewer) throws -> PushOwner {
-        guard case .user(let sub, let role, _, let order) = viewer else {
+        guard case .user(let sub, let role, let shop, let order) = viewer else {
             throw PosyError(.forbidden, "push subscriptions are for people's devices")
         }
         switch role {
-        case .staff, .courier: return PushOwner(role: role.rawValue, sub: sub, order: nil)
+        case .staff: return PushOwner(role: role.rawValue, sub: sub, order: nil, shop: shop)
+        case .courier: return PushOwner(role: role.rawValue, sub: sub, order: nil)
         case .customer:
             guard let order else { throw PosyError(.forbidden, "a customer subscribes from the order's tracking link") }
             return PushOwner(role: role.rawValue, sub: sub, order: order)
@@ -84,10 +87,10 @@ extension NotifyService {
             try db.run("DELETE FROM push_subscriptions WHERE endpoint = ?", r.endpoint)
             try db.run(
                 """
-                INSERT INTO push_subscriptions(id, endpoint, role, sub, order_id, p256dh, auth, expiration, created_at)
-                VALUES (?,?,?,?,?,?,?,?,?)
+                INSERT INTO push_subscriptions(id, endpoint, role, sub, order_id, shop_id, p256dh, auth, expiration, created_at)
+                VALUES (?,?,?,?,?,?,?,?,?,?)
                 """,
-                subscription.id, r.endpoint, owner.role, owner.sub, owner.order, r.keys.p256dh, r.keys.auth, r.expirationTime,
+                subscription.id, r.endpoint, owner.role, owner.sub, owner.order, owner.shop, r.keys.p256dh, r.keys.auth, r.expirationTime,
                 subscription.createdAt)
             let extra = try db.query(
                 "SELECT id FROM push_subscriptions WHERE role = ? AND sub = ? AND order_id IS ? ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?",
@@ -120,6 +123,35 @@ extension NotifyService {
             else { throw PosyError(.notFound, "no push subscription \(r.id)") }
             try db.run("DELETE FROM push_subscriptions WHERE id = ?", found.id)
             return found
+        }
+    }
+
+    /// The subscribed devices of whom a rule speaks to: a courier's or manager's own, the shop's
+    /// staff's, the customer's for this order (subscribed from its tracking link). Ended ones are skipped.
+    func pushDevices(_ db: SQLiteConnection, audience: NotifyRule.Audience, person: Person, orderId: String?) throws -> [String] {
+        let now = clock().timeIntervalSince1970 * 1000
+        let rows: [SQLRow]
+        switch audience {
+        case .courier: rows = try db.query("SELECT id, expiration FROM push_subscriptions WHERE role = 'courier' AND sub = ?", person.id)
+        case .manager: rows = try db.query("SELECT id, expiration FROM push_subscriptions WHERE role = 'staff' AND sub = ?", person.id)
+        case .staff:
+            guard let shop = person.staffOf else { return [] }
+            rows = try db.query("SELECT id, expiration FROM push_subscriptions WHERE role = 'staff' AND shop_id = ?", shop)
+        case .customer:
+            guard let orderId else { return [] }
+            rows = try db.query(
+                "SELECT id, expiration FROM push_subscriptions WHERE role = 'customer' AND sub = ? AND order_id = ?", person.id, orderId)
+        case .recipient: return []
+        }
+        return rows.filter { ($0.double(1) ?? .infinity) > now }.compactMap { $0.string(0) }
+    }
+
+    /// Where a tap on the notification goes: the customer's tracking page, the courier's app, the console.
+    func pushLink(_ audience: NotifyRule.Audience, facts: NotifyFacts) -> String {
+        switch audience {
+        case .customer: facts.values["trackingLink"] ?? links.publicURL
+        case .courier: links.publicURL + "/courier/"
+        default: links.publicURL + "/console/"
         }
     }
 

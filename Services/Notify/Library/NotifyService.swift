@@ -160,9 +160,20 @@ public final class NotifyService: Sendable {
         var push: (topic: String, role: String?, body: Data)?
         for channel in rule.channels {
             var address: String?
+            var devices: [String] = []
             switch channel {
             case .inApp:
                 if audience == .recipient { continue }  // no account, no inbox
+            case .webPush:
+                guard config.vapidSigner != nil else {
+                    metrics.increment("notifications_no_adapter_\(channel.rawValue)")
+                    continue
+                }
+                devices = try pushDevices(db, audience: audience, person: person, orderId: event.orderId ?? order?.id)
+                if devices.isEmpty {
+                    metrics.increment("notifications_no_address_\(channel.rawValue)")
+                    continue
+                }
             case .sms, .email:
                 guard channel == .sms ? config.smsURL != nil : config.smtp != nil else {
                     metrics.increment("notifications_no_adapter_\(channel.rawValue)")  // not configured: not logged as sent
@@ -184,8 +195,19 @@ public final class NotifyService: Sendable {
                 metrics.increment("notifications_repeated")
                 continue
             }
-            // Quiet hours hold back what can wait: SMS and email go out when they end.
+            // Quiet hours hold back what can wait: SMS, email and Web Push go out when they end.
             let quiet = rule.priority == .high ? nil : prefs.flatMap { Self.quietEnd($0, at: clock()) }
+            if channel == .webPush {
+                let message = WebPushMessage(
+                    title: title, body: body, navigate: pushLink(audience, facts: facts), locale: locale,
+                    tag: WebPushMessage.tag(event: envelope.type, orderId: event.orderId ?? order?.id))
+                for device in devices {
+                    try enqueue(
+                        db, id: Self.deliveryId("wp_", key, device), channel: channel.rawValue, target: device, event: envelope.type,
+                        body: message.payload, subject: message.tag, notBefore: quiet)
+                }
+                continue
+            }
             if let address {
                 let isSMS = channel == .sms
                 try enqueue(

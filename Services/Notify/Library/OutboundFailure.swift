@@ -20,11 +20,14 @@ enum OutboundFailure: Error, Equatable, CustomStringConvertible {
     case tls
     /// The receiver answered with a status that is not 2xx (retried).
     case status(Int)
+    /// A push service said the subscription is no more (404, 410) or will never take the message
+    /// (413): permanent; the subscription is removed on 404 and 410.
+    case gone(Int)
 
     /// A retry cannot succeed: the delivery is dead-lettered at once.
     var isPermanent: Bool {
         switch self {
-        case .notAllowed, .badTarget, .unsafeValue, .unconfigured: true
+        case .notAllowed, .badTarget, .unsafeValue, .unconfigured, .gone: true
         case .unreachable, .timeout, .tls, .status: false
         }
     }
@@ -40,6 +43,7 @@ enum OutboundFailure: Error, Equatable, CustomStringConvertible {
         case .tls: "TLS handshake failed"
         case .status(let s) where (300..<400).contains(s): "HTTP \(s) (redirects are not followed)"
         case .status(let s): "HTTP \(s)"
+        case .gone(let s): "HTTP \(s) (the push service will not take it)"
         }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// Carries one outbound delivery out of the suite through its channel (``WebhookChannel``,
-/// ``SMSChannel``, ``EmailChannel``): the ones the configuration enables.
+/// ``SMSChannel``, ``EmailChannel``, ``WebPushChannel``): the ones the configuration enables.
 struct OutboundSender: Sendable {
     let channels: [String: any OutboundChannel]
 
@@ -13,9 +13,12 @@ struct OutboundSender: Sendable {
         var event: String
         var body: Data
         var subject: String?
-        /// Webhooks: where and with which secret.
+        /// Webhooks: where and with which secret; Web Push: the subscription's endpoint.
         var url: String?
         var secret: String?
+        /// Web Push: the subscription's keys, and the message's topic (from its payload's `tag`).
+        var pushKeys: (p256dh: String, auth: String)?
+        var pushTopic: String?
     }
 
     init(config: NotifyConfig, logger: Logger) {
@@ -25,6 +28,7 @@ struct OutboundSender: Sendable {
             channels.append(SMSChannel(url: url, bodyTemplate: config.smsBody, contentType: config.smsContentType, http: http))
         }
         if let smtp = config.smtp { channels.append(EmailChannel(smtp: smtp, logger: logger)) }
+        if let signer = config.vapidSigner { channels.append(WebPushChannel(http: http, signer: signer)) }
         self.channels = Dictionary(uniqueKeysWithValues: channels.map { ($0.name, $0) })
     }
 
