@@ -150,7 +150,40 @@ document.getElementById('duty').addEventListener('change', async (e) => {
     toast(err.message);
   }
   track();
+  if (app.me?.onDuty) offerPush();
 });
+
+/**
+ * Going on duty, the app asks once — saying why — to alert the courier of new deliveries with the
+ * phone in a pocket (Web Push), and subscribes this device. A browser without push, or a refusal,
+ * changes nothing else. `app.push` says how it went (for tests and the console).
+ */
+async function offerPush() {
+  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) { app.push = 'unsupported'; return; }
+  if (Notification.permission === 'denied') { app.push = 'denied'; return; }
+  app.push = 'asking';
+  try {
+    if (Notification.permission === 'default') {
+      toast(t('courier.pushWhy'));
+      if (await Notification.requestPermission() !== 'granted') { app.push = 'denied'; return; }
+    }
+    const registration = await navigator.serviceWorker.ready;
+    let subscription = await registration.pushManager.getSubscription();
+    if (!subscription) {
+      const { publicKey } = await api('GET', '/v1/push/key');
+      const key = Uint8Array.from(atob(publicKey.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+      // A browser without a reachable push service may never answer: ten seconds, then no alerts.
+      subscription = await Promise.race([
+        registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }),
+        new Promise((_, no) => setTimeout(() => no(new Error('no push service answered')), 10000)),
+      ]);
+    }
+    await api('POST', '/v1/push/subscriptions', subscription.toJSON());
+    app.push = 'subscribed';
+  } catch (err) {
+    app.push = 'unavailable: ' + err.message;
+  }
+}
 
 /** Positions are taken while on duty and sent at the cadence; off duty nothing runs. */
 function track() {

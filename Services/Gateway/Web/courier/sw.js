@@ -1,7 +1,7 @@
 // The courier app's service worker: the app shell from the cache, so the app opens with no signal;
 // the API always from the network (what it says must be current; the outbox keeps what waits).
 // A new release is picked up on the next load: the shell is refetched whenever the network answers.
-const CACHE = 'posy-courier-v5';
+const CACHE = 'posy-courier-v6';
 const SHELL = [
   '/courier/', '/courier/courier.js', '/courier/outbox.js', '/courier/courier.css', '/courier/manifest.webmanifest',
   '/assets/posy.css', '/assets/session.js', '/assets/stream.js', '/assets/i18n.js', '/assets/dom.js', '/assets/recorder.js', '/assets/voice.js', '/assets/call.js', '/assets/chat.js',
@@ -26,4 +26,28 @@ self.addEventListener('fetch', (e) => {
     if (r.ok) { const copy = r.clone(); caches.open(CACHE).then((c) => c.put(url.pathname, copy)); }
     return r;
   }).catch(() => caches.match(url.pathname)));
+});
+
+// Web Push (docs/protocol.md): a push shows its notification — the payload's declarative shape, so a
+// new assignment is heard with the screen off — and a tap opens the app, never another site.
+self.addEventListener('push', (e) => {
+  let n = null;
+  try { n = e.data ? e.data.json().notification : null; } catch { n = null; }
+  if (!n || typeof n.title !== 'string') return;
+  e.waitUntil(self.registration.showNotification(n.title, {
+    body: typeof n.body === 'string' ? n.body : '', tag: n.tag, lang: n.lang, data: { navigate: n.navigate },
+  }));
+});
+
+self.addEventListener('notificationclick', (e) => {
+  e.notification.close();
+  let target = new URL('/courier/', location.origin);
+  try {
+    const asked = new URL(e.notification.data?.navigate || '/courier/', location.origin);
+    if (asked.origin === location.origin && asked.pathname.startsWith('/courier/')) target = asked;
+  } catch { /* the app's own page, then */ }
+  e.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((open) => {
+    const app = open.find((c) => new URL(c.url).pathname.startsWith('/courier/'));
+    return app ? app.focus() : self.clients.openWindow(target.href);
+  }));
 });
