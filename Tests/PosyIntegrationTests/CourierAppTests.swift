@@ -4,8 +4,9 @@ import Testing
 
 extension LongIntegration {
     /// The courier app in real headless Chromium at a phone's viewport (`Tests/python/courier_app.py`):
-    /// signed in by link, an assignment declined and one accepted against the order's deadline, the
-    /// pickup checklist, a Web Push shown by the service worker, the app reopened from the service worker and the phone's kept tasks while the
+    /// signed in by link, a Web Push shown by the service worker, an assignment declined and one
+    /// accepted against the order's deadline, the pickup checklist, the app reopened from the service
+    /// worker and the phone's kept tasks while the
     /// gateway is down, a ride played through the DevTools geolocation override with the network cut
     /// for part of it, the shop's answer to a report live, a voice note with its waveform played back,
     /// the proof from the fake camera made with no signal, a failed delivery. The screenshots land in
