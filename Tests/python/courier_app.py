@@ -143,18 +143,14 @@ try:
             "navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => done(ns.map((n) => [n.title, n.body, n.tag])))"
             ".catch(() => done(null));")
 
-    # ChromeDriver's log carries no ServiceWorker events: a fresh profile numbers its registrations
-    # from 0, and a push to a number that is not this app's registration is refused.
+    registration_id = webpage.service_worker_registration(driver, base + "/courier/")
     driver.execute_cdp_cmd("ServiceWorker.enable", {})
+    # DevTools may hand a push to a worker that is still starting and lose it: tried up to three
+    # times (the same tag replaces, so one notification is all there can be).
     shown = None
-    refused = []
-    for registration_id in range(8):
-        try:
-            driver.execute_cdp_cmd("ServiceWorker.deliverPushMessage",
-                                   {"origin": base, "registrationId": str(registration_id), "data": json.dumps(payload)})
-        except Exception as e:  # noqa: BLE001 — no such registration
-            refused.append(str(e).splitlines()[0][:120])
-            continue
+    for _ in range(3):
+        driver.execute_cdp_cmd("ServiceWorker.deliverPushMessage",
+                               {"origin": base, "registrationId": registration_id, "data": json.dumps(payload)})
         deadline = time.time() + 5
         while not shown and time.time() < deadline:
             shown = notifications()
@@ -162,7 +158,7 @@ try:
         if shown:
             break
     if shown != [["New delivery", "Order o-push is yours: please accept it.", "push-test"]]:
-        fail("the service worker showed %r (pushes refused: %r)" % (shown, refused[:2]))
+        fail("the service worker showed %r" % (shown,))
     print("a push reached the service worker and showed its notification; the app's offer of alerts: %s"
           % driver.execute_script("return window.posy.push"))
 

@@ -11,6 +11,7 @@ from selenium.common.exceptions import ElementClickInterceptedException, NoSuchE
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from websockets.sync.client import connect
 
 # Run before failing (a test adds one that dumps its browsers' logs and screenshots).
 on_failure = []
@@ -83,6 +84,27 @@ def browser(width=1366, height=900, flags=()):
         # Headless windows are at least 500 px wide: a phone's viewport is emulated instead.
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
     return driver
+
+
+def service_worker_registration(driver, scope, timeout=10.0):
+    """The DevTools id of the service worker registration for `scope`. ChromeDriver passes on no
+    ServiceWorker events, so this asks the browser's DevTools endpoint itself, on a connection of its own."""
+    address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
+    pages = json.load(urllib.request.urlopen("http://%s/json/list" % address))
+    page = next(p for p in pages if p.get("type") == "page" and p.get("url", "").startswith(scope))
+    deadline = time.time() + timeout
+    with connect(page["webSocketDebuggerUrl"], max_size=None) as ws:
+        ws.send(json.dumps({"id": 1, "method": "ServiceWorker.enable"}))
+        while time.time() < deadline:
+            try:
+                message = json.loads(ws.recv(timeout=max(0.1, deadline - time.time())))
+            except TimeoutError:
+                break
+            if message.get("method") == "ServiceWorker.workerRegistrationUpdated":
+                for r in message["params"]["registrations"]:
+                    if r["scopeURL"] == scope and not r.get("isDeleted"):
+                        return r["registrationId"]
+    fail("no service worker registration for %s" % scope)
 
 
 def click(driver, css, timeout=10.0):
