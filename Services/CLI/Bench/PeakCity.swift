@@ -33,6 +33,13 @@ struct PeakCity: Codable, Sendable {
     }
 
     var streams: Int { couriers + customers + consoles }
+
+    /// How many of `total` fall to `shop`, spread evenly over the shops (the first take the remainder).
+    func share(_ total: Int, shop: Int) -> Int { total / shops + (shop < total % shops ? 1 : 0) }
+
+    func couriers(of shop: Int) -> Int { share(couriers, shop: shop) }
+    func customers(of shop: Int) -> Int { max(1, share(customers, shop: shop)) }
+    func consoles(of shop: Int) -> Int { max(1, share(consoles, shop: shop)) }
     var fixesPerSecond: Double { Double(couriers) / fixInterval }
 
     /// Orders per second at `second` of the run: bursts in the first ``burstSeconds`` of each minute.

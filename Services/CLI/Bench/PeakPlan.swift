@@ -18,12 +18,9 @@ struct PeakPlan: Codable, Sendable {
     static func customerId(_ shop: Int, _ n: Int) -> String { "p\(shop)c\(n)" }
     static func staffId(_ shop: Int, _ n: Int) -> String { "p\(shop)s\(n)" }
 
-    /// How many of `total` fall to `shop` of `shops`, spread evenly (the first shops take the remainder).
-    static func share(_ total: Int, shop: Int, of shops: Int) -> Int { total / shops + (shop < total % shops ? 1 : 0) }
-
-    func couriers(of shop: Int) -> Int { Self.share(city.couriers, shop: shop, of: city.shops) }
-    func customers(of shop: Int) -> Int { max(1, Self.share(city.customers, shop: shop, of: city.shops)) }
-    func consoles(of shop: Int) -> Int { max(1, Self.share(city.consoles, shop: shop, of: city.shops)) }
+    func couriers(of shop: Int) -> Int { city.couriers(of: shop) }
+    func customers(of shop: Int) -> Int { city.customers(of: shop) }
+    func consoles(of shop: Int) -> Int { city.consoles(of: shop) }
 
     /// Streams this driver opens.
     var streams: Int { shops.reduce(0) { $0 + couriers(of: $1) + customers(of: $1) + consoles(of: $1) } }

@@ -138,10 +138,7 @@ struct PeakRun {
                 throw PeakError("could not register shop \(s)'s webhook")
             }
         }
-        let plan = PeakPlan(
-            city: city, base: suite.base, secret: "", shops: 0..<city.shops, worker: 0, directory: "", seconds: 0, deliverySeconds: 0,
-            photoKiB: 0)
-        let couriers = (0..<city.shops).flatMap { s in (0..<plan.couriers(of: s)).map { (s, $0) } }
+        let couriers = (0..<city.shops).flatMap { s in (0..<city.couriers(of: s)).map { (s, $0) } }
         try await Self.parallel(couriers.count, width: 16) { i in
             let (s, n) = couriers[i]
             let body = #"{"id":"\#(PeakPlan.courierId(s, n))","name":"Courier \#(n)","phone":"+86 1","vehicle":"ebike"}"#
