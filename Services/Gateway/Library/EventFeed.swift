@@ -52,8 +52,6 @@ final class EventFeed: Sendable {
         var appended: [Event] = []
         var reset = false
         var repair = false
-
-        var changed: Bool { reset || !appended.isEmpty }
     }
 
     enum Read: Equatable {
