@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PosyCore
 import PosySchema
@@ -83,7 +84,10 @@ extension Integration {
             }
 
             /// A new order for c1 (recipient with a phone), created and confirmed; returns its id.
-            func confirmedOrder(surprise: Bool = false) async throws -> String {
+            func confirmedOrder(surprise: Bool = false) async throws -> String { try await confirmedOrderAndLink(surprise: surprise).id }
+
+            /// ``confirmedOrder(surprise:)`` and the token of its tracking link.
+            func confirmedOrderAndLink(surprise: Bool = false) async throws -> (id: String, link: String) {
                 let end = Date().addingTimeInterval(3600)
                 let created = await http.json(
                     "POST", "/v1/orders", token: shop.staff,
@@ -97,8 +101,9 @@ extension Integration {
                         "window": ["start": Timestamp.format(end.addingTimeInterval(-7200)), "end": Timestamp.format(end)],
                     ])
                 let id = try #require(created.json["id"] as? String, "\(created.code) \(created.json)")
+                let link = try #require((created.json["trackingUrl"] as? String)?.split(separator: "/").last.map(String.init))
                 #expect(await http.json("POST", "/v1/orders/\(id)/confirm", token: shop.staff).status == 200)
-                return id
+                return (id, link)
             }
         }
 
@@ -166,10 +171,11 @@ extension Integration {
                 await Harness.waitFor(.seconds(10)) {
                     let sms = await rig.sinks.log("sms").count
                     let email = await rig.sinks.log("email").count
-                    return sms == 3 && email == 1
+                    return sms == 2 && email == 1
                 })
             let sms = await rig.sinks.log("sms").compactMap { $0["body"] as? [String: Any] }
-            #expect(Set(sms.compactMap { $0["to"] as? String }) == ["+49 1", "+86 138 0000 0001", "+49 30 1"])
+            // Not the courier: they accepted the assignment at once.
+            #expect(Set(sms.compactMap { $0["to"] as? String }) == ["+86 138 0000 0001", "+49 30 1"])
             let toRecipient = try #require(sms.first { $0["to"] as? String == "+49 30 1" }?["text"] as? String)
             #expect(!toRecipient.contains("Admirer") && toRecipient.contains("someone special"), "\(toRecipient)")
             let mail = try #require(await rig.sinks.log("email").first)
@@ -224,6 +230,91 @@ extension Integration {
             #expect(await Harness.waitFor(.seconds(5)) { await rig.inbox(shop.courier).count == 2 }, "the assignment was applied")
             try await Task.sleep(for: .milliseconds(500))
             #expect(await rig.sinks.log("hook").filter { $0["name"] as? String == "down" }.count == downCalls)
+            #expect(await rig.suite.stop())
+        }
+
+        /// Escalation: an assignment its courier has not answered within the shop's setting goes by
+        /// SMS as well; one accepted or handed back in time does not. A customer with no Web Push
+        /// device hears "arriving" by SMS where the shop turned that on; one with a device does not.
+        @Test(.timeLimit(.minutes(3)))
+        func anUnansweredAssignmentGoesBySMSAndACustomerWithoutPushHearsArrivingBySMS() async throws {
+            let rig = try await Rig("notify-escalate", environment: ["POSY_PUSH_CONTACT": "mailto:ops@posy.example"])
+            let shop = rig.shop
+            let http = rig.http
+            let settings = "/v1/shops/s1/notify-settings"
+            let defaults = await http.request("GET", settings, token: shop.staff).json
+            #expect(defaults["assignmentSmsAfter"] as? Int == 60 && defaults["smsWithoutPush"] as? Bool == false, "\(defaults)")
+            #expect(await http.json("PUT", settings, token: shop.staff, ["assignmentSmsAfter": 3601]).code == "422 invalid_field")
+            #expect(await http.json("PUT", settings, token: shop.courier, ["assignmentSmsAfter": 1]).status >= 400)
+            let set = await http.json("PUT", settings, token: shop.staff, ["assignmentSmsAfter": 90])
+            #expect(set.status == 200 && set.json["assignmentSmsAfter"] as? Int == 90 && set.json["smsWithoutPush"] as? Bool == false)
+
+            func courierTexts() async -> [String] {
+                await rig.sinks.log("sms").compactMap { $0["body"] as? [String: Any] }.filter { $0["to"] as? String == "+49 1" }
+                    .compactMap { $0["text"] as? String }
+            }
+            var orders: [String] = []
+            for _ in 0..<3 {
+                let id = try await rig.confirmedOrder()
+                #expect(await http.json("POST", "/v1/orders/\(id)/assign", token: shop.staff, ["courierId": "k1"]).status == 200)
+                orders.append(id)
+            }
+            let (unanswered, accepted, handedBack) = (orders[0], orders[1], orders[2])
+            #expect(await http.json("POST", "/v1/orders/\(accepted)/accept", token: shop.courier).status == 200)
+            #expect(await http.json("POST", "/v1/orders/\(handedBack)/decline", token: shop.courier, ["reason": "flat tyre"]).status == 200)
+            // Assigned after the answers: once posy-notify has it, it has applied the answers too (one stream, in order).
+            let late = try await rig.confirmedOrder()
+            #expect(await http.json("POST", "/v1/orders/\(late)/assign", token: shop.staff, ["courierId": "k1"]).status == 200)
+            #expect(await Harness.waitFor(.seconds(10)) { await rig.inbox(shop.courier).count == 4 }, "the assignments were applied")
+
+            try await rig.advance(60)
+            try await Task.sleep(for: .seconds(1))
+            #expect(await courierTexts().isEmpty, "sent before the shop's 90 s")
+            try await rig.advance(31)
+            #expect(await Harness.waitFor(.seconds(10)) { await courierTexts().count == 2 }, "the two unanswered went by SMS")
+            try await Task.sleep(for: .seconds(1))
+            let texts = await courierTexts()
+            #expect(texts.count == 2 && texts.allSatisfy { $0.hasPrefix("New delivery: ") }, "\(texts)")
+            #expect(texts.contains { $0.contains(unanswered) } && texts.contains { $0.contains(late) }, "\(texts)")
+            #expect(!texts.contains { $0.contains(accepted) || $0.contains(handedBack) }, "an answered assignment went by SMS: \(texts)")
+
+            // "Arriving" to the customer: by SMS only without a device, and only once the shop turns it on.
+            func arriving(device: Bool) async throws -> String {
+                let (id, token) = try await rig.confirmedOrderAndLink()
+                if device {
+                    let key = P256.KeyAgreement.PrivateKey().publicKey.x963Representation
+                    let subscribed = await http.json(
+                        "POST", "/v1/push/subscriptions", token: token,
+                        [
+                            "endpoint": "\(rig.sinks.base)/push/\(id)", "expirationTime": NSNull(),
+                            "keys": ["p256dh": Base64URL.encode(key), "auth": Base64URL.encode(Data(repeating: 7, count: 16))],
+                        ])
+                    #expect(subscribed.status == 201, "\(subscribed.code) \(subscribed.json)")
+                }
+                #expect(await http.json("POST", "/v1/orders/\(id)/assign", token: shop.staff, ["courierId": "k1"]).status == 200)
+                for action in ["accept", "pickup", "depart", "arrive"] {
+                    #expect(await http.json("POST", "/v1/orders/\(id)/\(action)", token: shop.courier).status == 200, "\(action)")
+                }
+                return id
+            }
+            func customerTexts() async -> [String] {
+                await rig.sinks.log("sms").compactMap { $0["body"] as? [String: Any] }
+                    .filter { $0["to"] as? String == "+86 138 0000 0001" }.compactMap { $0["text"] as? String }
+            }
+            _ = try await arriving(device: false)
+            #expect(await Harness.waitFor(.seconds(10)) { await customerTexts().count == 1 })  // "On the way", a rule of its own
+            #expect(await http.json("PUT", settings, token: shop.staff, ["smsWithoutPush": true]).json["assignmentSmsAfter"] as? Int == 90)
+            _ = try await arriving(device: false)
+            #expect(await Harness.waitFor(.seconds(10)) { await customerTexts().count == 3 })
+            let withDevice = try await arriving(device: true)
+            #expect(
+                await Harness.waitFor(.seconds(10)) {
+                    await rig.sinks.log("push").filter { $0["path"] as? String == "/push/\(withDevice)" }.count == 2
+                }, "on the way and arriving went to the device")
+            #expect(await Harness.waitFor(.seconds(10)) { await customerTexts().count == 4 })
+            try await Task.sleep(for: .seconds(1))
+            let heard = await customerTexts().map { $0.components(separatedBy: ":").first ?? "" }
+            #expect(heard == ["On the way", "On the way", "Arriving", "On the way"], "\(heard)")
             #expect(await rig.suite.stop())
         }
 
@@ -333,7 +424,7 @@ extension Integration {
             let sent = await Harness.waitFor(.seconds(10)) {
                 let mails = await rig.sinks.log("email").count
                 let sms = await rig.sinks.log("sms").count
-                return mails == 2 && sms == 6
+                return mails == 2 && sms == 5
             }
             let smsSeen = await rig.sinks.log("sms").compactMap { $0["body"] as? [String: Any] }
             let mailCount = await rig.sinks.log("email").count
@@ -345,7 +436,7 @@ extension Integration {
             func texts(_ to: String) -> [String] {
                 sms.filter { $0["to"] as? String == to }.compactMap { ($0["text"] as? String)?.components(separatedBy: ":").first }
             }
-            #expect(texts("+49 1") == ["New delivery"])
+            #expect(texts("+49 1").isEmpty, "the courier answered the assignment at once: no SMS")
             #expect(texts("+86 138 0000 0001") == ["On the way", "Running late"])
             #expect(texts("+49 30 1") == ["Flowers for you", "Flowers at your door soon"])
             #expect(texts("+49 170 5") == ["Unanswered problem"])

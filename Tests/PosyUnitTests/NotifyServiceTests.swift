@@ -139,6 +139,14 @@ import Testing
         var unknown = set
         unknown.templates["order.confirmed"]?["en"] = NotifyTemplate(title: "Hi {cardMessage}", body: "x")
         #expect(throws: NotifyError.rules("template order.confirmed (en): unknown placeholder {cardMessage}")) { try unknown.validate() }
+        // A condition where it means nothing is refused rather than never firing.
+        var unanswered = set
+        unanswered.rules[0].condition = .unanswered
+        #expect(throws: NotifyError.self) { try unanswered.validate() }
+        var pushless = set
+        pushless.rules[0].condition = .withoutPush
+        #expect(throws: NotifyError.self) { try pushless.validate() }
+        #expect(set.rules.contains { $0.condition == .unanswered } && set.rules.contains { $0.condition == .withoutPush })
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString).json").path
         _ = FileManager.default.createFile(
             atPath: path,

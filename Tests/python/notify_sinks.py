@@ -9,6 +9,7 @@ HTTP on 127.0.0.1:HTTP_PORT
   *    /followed      records that a redirect was followed (it must never be)
   POST /hook/<name>   the webhook receiver
   POST /sms           an SMS provider: records the JSON body
+  POST /push/<device> a Web Push service that records and takes every message (201)
   GET  /log           everything received, as JSON
 SMTP on 127.0.0.1:SMTP_PORT: a relay that accepts every message and records it.
 """
@@ -77,6 +78,13 @@ class HTTP(BaseHTTPRequestHandler):
             with lock:
                 received.append({"kind": "sms", "delivery": self.headers.get("Posy-Delivery"), "body": json.loads(body)})
             return self.reply(200)
+        if self.path.startswith("/push/"):
+            # A push service that takes every message (what one checks is in push_service.py):
+            # a device subscribed here stays subscribed.
+            with lock:
+                received.append({"kind": "push", "path": self.path, "topic": self.headers.get("Topic"),
+                                 "encoding": self.headers.get("Content-Encoding"), "size": len(body)})
+            return self.reply(201)
         if self.path.startswith("/hook/"):
             name = self.path[len("/hook/"):]
             with lock:

@@ -5,13 +5,16 @@ enum NotifyDefaults {
         {
           "rules": [
             {"event": "order.confirmed", "audience": ["customer"], "template": "order.confirmed", "channels": ["inApp", "email"], "priority": "normal"},
-            {"event": "order.assigned", "audience": ["courier"], "template": "order.assigned", "channels": ["inApp", "webPush", "sms"], "priority": "high"},
+            {"event": "order.assigned", "audience": ["courier"], "template": "order.assigned", "channels": ["inApp", "webPush"], "priority": "high"},
+            {"event": "order.assigned", "audience": ["courier"], "template": "order.assigned", "channels": ["sms"], "priority": "high", "condition": "unanswered"},
             {"event": "order.assignment.unacknowledged", "audience": ["staff"], "template": "assignment.unacknowledged", "channels": ["inApp", "webPush"], "priority": "high"},
             {"event": "order.outForDelivery", "audience": ["customer"], "template": "order.outForDelivery", "channels": ["inApp", "webPush", "sms"], "priority": "normal"},
             {"event": "order.outForDelivery", "audience": ["recipient"], "template": "recipient.onTheWay", "channels": ["sms"], "priority": "normal"},
             {"event": "order.arriving", "audience": ["customer"], "template": "order.arriving", "channels": ["inApp", "webPush"], "priority": "normal"},
+            {"event": "order.arriving", "audience": ["customer"], "template": "order.arriving", "channels": ["sms"], "priority": "normal", "condition": "withoutPush"},
             {"event": "order.arriving", "audience": ["recipient"], "template": "recipient.arriving", "channels": ["sms"], "priority": "high"},
             {"event": "proof.accepted", "audience": ["customer", "staff"], "template": "delivered", "channels": ["inApp", "webPush", "email"], "priority": "normal"},
+            {"event": "proof.accepted", "audience": ["customer"], "template": "delivered", "channels": ["sms"], "priority": "normal", "condition": "withoutPush"},
             {"event": "exception.opened", "audience": ["staff"], "template": "exception.opened", "channels": ["inApp", "webPush"], "priority": "high"},
             {"event": "exception.escalated", "audience": ["manager"], "template": "exception.escalated", "channels": ["inApp", "sms"], "priority": "high"},
             {"event": "delivery.delayRisk", "audience": ["staff"], "template": "delayRisk.staff", "channels": ["inApp"], "priority": "high"},

@@ -88,5 +88,15 @@ public enum NotifyMigrations {
             CREATE INDEX push_subscriptions_owner ON push_subscriptions(role, sub, order_id);
             CREATE INDEX push_subscriptions_shop ON push_subscriptions(shop_id) WHERE role = 'staff';
             """),
+        Migration(
+            6, "notify: escalations held until an assignment goes unanswered; a shop's SMS settings",
+            """
+            -- A delivery held for an order's assignment: withdrawn once that courier answers it.
+            ALTER TABLE outbound ADD COLUMN hold_order TEXT;
+            ALTER TABLE outbound ADD COLUMN hold_courier TEXT;
+            CREATE INDEX outbound_hold ON outbound(hold_order) WHERE hold_order IS NOT NULL;
+            ALTER TABLE shops ADD COLUMN assignment_sms_after INTEGER;
+            ALTER TABLE shops ADD COLUMN sms_without_push INTEGER NOT NULL DEFAULT 0;
+            """),
     ]
 }

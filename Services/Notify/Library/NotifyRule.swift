@@ -13,11 +13,14 @@ public struct NotifyRule: Codable, Sendable, Equatable {
     /// For rules about an order's ETA: coalesced per person (at most one in the coalescing
     /// interval unless the ETA moved by the threshold).
     public var coalesce: Bool?
+    /// The channels are used only under this condition.
+    public var condition: Condition?
 
     public init(
         event: String, audience: [Audience], template: String, channels: [Channel], priority: NotifyPriority = .normal,
-        coalesce: Bool? = nil
+        coalesce: Bool? = nil, condition: Condition? = nil
     ) {
+        self.condition = condition
         self.event = event
         self.audience = audience
         self.template = template
@@ -39,6 +42,15 @@ public struct NotifyRule: Codable, Sendable, Equatable {
         case courier
         /// The shop's manager (``ShopNotifySettings``).
         case manager
+    }
+
+    /// When a rule speaks only if something else did not reach the person (docs/architecture.md, "Notify").
+    public enum Condition: String, Codable, Sendable, CaseIterable {
+        /// Held for the shop's `assignmentSmsAfter` and withdrawn if the courier answers the
+        /// assignment (accepts or hands it back) or it goes to someone else first.
+        case unanswered
+        /// Only for a person with no Web Push device, and only where the shop turned `smsWithoutPush` on.
+        case withoutPush
     }
 
     /// How a notification travels.

@@ -48,6 +48,18 @@ public struct NotifyRuleSet: Codable, Sendable, Equatable {
             guard !rule.audience.isEmpty, !rule.channels.isEmpty else {
                 throw NotifyError.rules("rule for \(rule.event): audience and channels must not be empty")
             }
+            switch rule.condition {
+            case .unanswered?:
+                guard rule.event == OrdersEvents.state(.assigned).topic, rule.audience == [.courier], !rule.channels.contains(.inApp) else {
+                    throw NotifyError.rules(
+                        "rule for \(rule.event): condition unanswered is for order.assigned to the courier, on channels other than inApp")
+                }
+            case .withoutPush?:
+                guard !rule.channels.contains(.webPush), !rule.channels.contains(.inApp) else {
+                    throw NotifyError.rules("rule for \(rule.event): condition withoutPush stands in for Web Push, on channels like sms")
+                }
+            case nil: break
+            }
             for locale in NotifyTemplate.locales {
                 guard let t = byLocale[locale] else { throw NotifyError.rules("template \(rule.template): no \(locale) text") }
                 for name in NotifyTemplate.placeholders(t.title) + NotifyTemplate.placeholders(t.body)

@@ -10,18 +10,28 @@ extension NotifyService {
     /// event was applied). `id` makes a repeat a no-op.
     func enqueue(
         _ db: SQLiteConnection, id: String, channel: String, target: String, event: String, body: Data, subject: String?,
-        notBefore: Date? = nil
+        notBefore: Date? = nil, hold: OutboundHold? = nil
     ) throws {
         let now = clock().timeIntervalSince1970
         let inserted = try db.run(
             """
-            INSERT INTO outbound(id, channel, target, event, body, subject, state, created_at, next_at)
-            VALUES (?,?,?,?,?,?,'pending',?,?) ON CONFLICT(id) DO NOTHING
-            """, id, channel, target, event, body, subject, now, max(now, notBefore?.timeIntervalSince1970 ?? now))
+            INSERT INTO outbound(id, channel, target, event, body, subject, state, created_at, next_at, hold_order, hold_courier)
+            VALUES (?,?,?,?,?,?,'pending',?,?,?,?) ON CONFLICT(id) DO NOTHING
+            """, id, channel, target, event, body, subject, now, max(now, notBefore?.timeIntervalSince1970 ?? now), hold?.orderId,
+            hold?.courierId)
         if inserted == 1 {
             metrics.increment("outbound_queued_\(channel)")
             db.onCommit { self.kick() }
         }
+    }
+
+    /// Withdraws what waits for an assignment its courier has answered: the order is no longer
+    /// assigned to them (accepted, handed back, reassigned, cancelled). Unsent, so simply gone.
+    func withdrawAnswered(_ db: SQLiteConnection, _ order: Order) throws {
+        let stillWaiting = order.state == .assigned ? order.courierId : nil
+        let withdrawn = try db.run(
+            "DELETE FROM outbound WHERE hold_order = ? AND state = 'pending' AND hold_courier IS NOT ?", order.id, stillWaiting)
+        if withdrawn > 0 { metrics.increment("notifications_escalation_withdrawn", by: Int64(withdrawn)) }
     }
 
     /// A stable id from parts (the same event and target always make the same delivery id).

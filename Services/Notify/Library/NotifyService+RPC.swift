@@ -119,19 +119,28 @@ extension NotifyService {
         }
     }
 
-    /// `notify.shop.settings`: the shop's manager; staff of the shop read, admins and staff set.
+    /// `notify.shop.settings`: the shop's manager and SMS escalation; staff of the shop read, admins and staff set.
     public func shopSettings(_ r: NotifyRPC.ShopSettingsRequest, for viewer: Viewer) async throws -> ShopNotifySettings {
         guard viewer.isStaff(of: r.shopId) else { throw PosyError(.notFound, "no shop \(r.shopId)") }
+        if let set = r.set {
+            if let manager = set.managerId, manager.isEmpty || manager.count > 128 {
+                throw PosyError(.invalidField, "managerId: a user id")
+            }
+            if let after = set.assignmentSmsAfter, !(0...3600).contains(after) {
+                throw PosyError(.invalidField, "assignmentSmsAfter: seconds from 0 to 3600")
+            }
+        }
         return try await store.write { db in
-            if let manager = r.set?.managerId {
-                guard !manager.isEmpty, manager.count <= 128 else { throw PosyError(.invalidField, "managerId: a user id") }
+            if let set = r.set, set.managerId != nil || set.assignmentSmsAfter != nil || set.smsWithoutPush != nil {
+                // A shop posy-notify has not heard of yet gets a placeholder name until its fleet.shop event.
+                try db.run("INSERT INTO shops(id, name, time_zone) VALUES (?, ?, 'UTC') ON CONFLICT(id) DO NOTHING", r.shopId, r.shopId)
                 try db.run(
                     """
-                    INSERT INTO shops(id, name, time_zone, manager_id) VALUES (?, ?, 'UTC', ?)
-                    ON CONFLICT(id) DO UPDATE SET manager_id = excluded.manager_id
-                    """, r.shopId, r.shopId, manager)
+                    UPDATE shops SET manager_id = coalesce(?, manager_id), assignment_sms_after = coalesce(?, assignment_sms_after),
+                    sms_without_push = coalesce(?, sms_without_push) WHERE id = ?
+                    """, set.managerId, set.assignmentSmsAfter, set.smsWithoutPush.map { $0 ? 1 : 0 }, r.shopId)
             }
-            return ShopNotifySettings(managerId: try self.loadShop(db, r.shopId)?.managerId)
+            return try self.loadShop(db, r.shopId)?.settings ?? ShopInfo(id: r.shopId, name: r.shopId, timeZone: "UTC").settings
         }
     }
 }

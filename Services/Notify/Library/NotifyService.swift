@@ -77,6 +77,7 @@ public final class NotifyService: Sendable {
             try db.run(
                 "INSERT INTO orders(id, body) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
                 order.id, try JSON.encode(order))
+            try withdrawAnswered(db, order)
         }
         if let shopId = event.shopId { try enqueueWebhooks(db, envelope, shopId: shopId) }
         let rules = config.rules.rules(for: envelope.type)
@@ -152,6 +153,13 @@ public final class NotifyService: Sendable {
             metrics.increment("notifications_coalesced")
             return nil
         }
+        if rule.condition == .withoutPush {
+            guard shop?.smsWithoutPush == true else { return nil }
+            guard try pushDevices(db, audience: audience, person: person, orderId: event.orderId ?? order?.id).isEmpty else {
+                metrics.increment("notifications_push_instead")
+                return nil
+            }
+        }
         guard let template = config.rules.template(rule.template, locale: locale) else { return nil }
         let facts = NotifyFacts.make(event, order: order, shop: shop, audience: audience, locale: locale, links: links)
         let title = NotifyTemplate.fill(template.title, facts.values)
@@ -210,10 +218,17 @@ public final class NotifyService: Sendable {
             }
             if let address {
                 let isSMS = channel == .sms
+                var notBefore = quiet
+                var hold: OutboundHold?
+                if rule.condition == .unanswered, let orderId = event.orderId ?? order?.id {
+                    let after = TimeInterval(shop?.assignmentSmsAfter ?? ShopNotifySettings.defaultAssignmentSmsAfter)
+                    notBefore = clock().addingTimeInterval(after)
+                    hold = OutboundHold(orderId: orderId, courierId: person.id)
+                }
                 try enqueue(
                     db, id: Self.deliveryId(isSMS ? "sm_" : "em_", key), channel: channel.rawValue, target: address,
                     event: envelope.type, body: Data((isSMS ? "\(title): \(body)" : body).utf8), subject: isSMS ? nil : title,
-                    notBefore: quiet)
+                    notBefore: notBefore, hold: hold)
                 continue
             }
             let at = Timestamp.format(clock())
@@ -288,8 +303,13 @@ public final class NotifyService: Sendable {
     }
 
     func loadShop(_ db: SQLiteConnection, _ id: String) throws -> ShopInfo? {
-        try db.queryOne("SELECT name, time_zone, manager_id FROM shops WHERE id = ?", id).map {
-            ShopInfo(id: id, name: $0.string(0) ?? id, timeZone: $0.string(1) ?? "UTC", managerId: $0.string(2))
+        try db.queryOne(
+            "SELECT name, time_zone, manager_id, assignment_sms_after, sms_without_push FROM shops WHERE id = ?", id
+        ).map {
+            ShopInfo(
+                id: id, name: $0.string(0) ?? id, timeZone: $0.string(1) ?? "UTC", managerId: $0.string(2),
+                assignmentSmsAfter: $0.int(3).map { Int($0) } ?? ShopNotifySettings.defaultAssignmentSmsAfter,
+                smsWithoutPush: ($0.int(4) ?? 0) != 0)
         }
     }
 

@@ -1,9 +1,18 @@
-/// A shop's notification settings, kept by `posy-notify`: the manager hears escalations.
+/// A shop's notification settings (`notify.shop.settings`); a `set` changes only what it gives.
 public struct ShopNotifySettings: Codable, Sendable, Equatable {
     /// The staff user who hears escalated exceptions.
     public var managerId: String?
+    /// Seconds an assignment may go unanswered (neither accepted nor handed back) before it is sent
+    /// to the courier by SMS as well (0–3600; default 60 — docs/architecture.md, "Notify").
+    public var assignmentSmsAfter: Int?
+    /// Customers with no Web Push device hear "arriving" and "delivered" by SMS (default off).
+    public var smsWithoutPush: Bool?
 
-    public init(managerId: String? = nil) {
+    public static let defaultAssignmentSmsAfter = 60
+
+    public init(managerId: String? = nil, assignmentSmsAfter: Int? = nil, smsWithoutPush: Bool? = nil) {
         self.managerId = managerId
+        self.assignmentSmsAfter = assignmentSmsAfter
+        self.smsWithoutPush = smsWithoutPush
     }
 }

@@ -90,15 +90,23 @@ export class Settings {
       } }, name, ...boxes, h('button', { type: 'submit' }, t('settings.createKey'))));
   }
 
-  /** Who hears escalated exceptions (posy-notify's shop settings). */
+  /** Who hears escalated exceptions, when an unanswered assignment goes by SMS, and SMS for customers without alerts (posy-notify's shop settings). */
   notifySection() {
     const staff = this.people.filter((p) => !p.removedAt && p.role !== 'courier');
     const select = h('select', { 'aria-label': t('settings.escalationsTo') }, h('option', { value: '' }, t('settings.nobody')),
       staff.map((p) => h('option', { value: p.id, selected: this.notify?.managerId === p.id }, p.name)));
+    const after = h('input', { type: 'number', min: 0, max: 3600, step: 1, required: true, name: 'assignmentSmsAfter',
+      value: this.notify?.assignmentSmsAfter ?? 60, 'aria-label': t('settings.assignmentSmsAfter') });
+    const fallback = h('input', { type: 'checkbox', name: 'smsWithoutPush', checked: !!this.notify?.smsWithoutPush });
     return this.section(t('settings.notifications'), h('form', { class: 'inline', onsubmit: async (e) => {
       e.preventDefault();
-      try { this.notify = await api('PUT', '/v1/shops/' + this.shop + '/notify-settings', { managerId: select.value || undefined }); toast(t('settings.saved')); } catch (err) { toast(err.message); }
-    } }, h('label', {}, t('settings.escalationsTo'), ' ', select), h('button', { type: 'submit' }, t('settings.save'))));
+      const body = { assignmentSmsAfter: Number(after.value), smsWithoutPush: fallback.checked };
+      if (select.value) body.managerId = select.value;
+      try { this.notify = await api('PUT', '/v1/shops/' + this.shop + '/notify-settings', body); toast(t('settings.saved')); } catch (err) { toast(err.message); }
+    } }, h('label', {}, t('settings.escalationsTo'), ' ', select),
+    h('label', {}, t('settings.assignmentSmsAfter'), ' ', after, ' ', t('settings.seconds')),
+    h('label', {}, fallback, ' ', t('settings.smsWithoutPush')),
+    h('button', { type: 'submit' }, t('settings.save'))));
   }
 
   /** A webhook's last deliveries, each replayable. */
