@@ -243,6 +243,75 @@ extension Integration {
             #expect(await rig.suite.stop())
         }
 
+        /// Honest staleness: a courier standing still is pushed again every 15 s (so a page can tell a
+        /// still courier from a silent phone by the push's age), and a courier whose app went to the
+        /// background is shown so on the shop's map — to staff only — until it returns or a fix comes.
+        @Test(.timeLimit(.minutes(3)))
+        func aStillCourierStaysLiveAndAnAppInTheBackgroundIsShownToTheShopOnly() async throws {
+            let rig = try await Rig("location-stale")
+            let shop = rig.shop
+            let http = shop.http
+            let courier = ChatClient(port: rig.suite.httpPort, token: shop.courier, name: "courier")
+            let customer = ChatClient(port: rig.suite.httpPort, token: shop.customer, name: "customer")
+            let staff = ChatClient(port: rig.suite.httpPort, token: shop.staff, name: "staff")
+            for c in [courier, customer, staff] { #expect(await c.connected()) }
+            var now = try await rig.advance(0)
+            #expect(await rig.waitOnDuty(courier, at: now))
+            let id = try await rig.pickedUpOrder(windowEnd: 25 * 60)
+            var metres = 0.0
+            func step(_ seconds: Double, move: Double) async throws {
+                now = try await rig.advance(seconds)
+                metres += move
+                let reply = try await courier.call(["type": "loc.batch", "positions": [Rig.fix(Route.point(metres), at: now)]])
+                #expect(reply["ok"] as? Bool == true, "\(reply)")
+            }
+            for _ in 0..<40 where await shop.state(id) != "outForDelivery" { try await step(5, move: 25) }
+            #expect(await shop.waitState(id, "outForDelivery"))
+            try await step(5, move: 25)
+            #expect(await customer.wait { _ in !Self.events(customer, "order.position", order: id).isEmpty })
+
+            // Standing still: nothing new for 5 s, then again after 15 s, its age fresh.
+            let before = Self.events(customer, "order.position", order: id).count
+            try await step(5, move: 0)
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(Self.events(customer, "order.position", order: id).count == before, "a still courier pushed at once")
+            try await step(11, move: 0)
+            #expect(
+                await customer.wait { _ in Self.events(customer, "order.position", order: id).count == before + 1 },
+                "a still courier was not pushed again after 15 s")
+            let still = try #require(Self.events(customer, "order.position", order: id).last?["data"] as? [String: Any])
+            #expect((still["position"] as? [String: Any])?["ageSeconds"] as? Double == 0, "\(still)")
+
+            // The app goes to the background: the shop's map hears it at once; the customer never does.
+            func staffSaysBackground() -> Bool? {
+                (staff.pushes("courier.position").last?["data"] as? [String: Any])?["appInBackground"] as? Bool
+            }
+            #expect(await http.json("PUT", "/v1/locations/app-state", token: shop.staff, ["state": "background"]).code == "403 forbidden")
+            #expect(await http.json("PUT", "/v1/locations/app-state", token: shop.courier, ["state": "asleep"]).status == 400)
+            let told = await http.json("PUT", "/v1/locations/app-state", token: shop.courier, ["state": "background"])
+            #expect(told.status == 200 && told.json["state"] as? String == "background", "\(told.code) \(told.json)")
+            #expect(await staff.wait { _ in staffSaysBackground() == true }, "the shop's map did not hear it")
+            let live = await http.request("GET", "/v1/shops/s1/couriers/live", token: shop.staff)
+            let map = try JSONSerialization.jsonObject(with: live.body) as? [[String: Any]] ?? []
+            #expect(map.first?["appInBackground"] as? Bool == true, "\(map)")
+            let tracking = await http.request("GET", "/v1/orders/\(id)/tracking", token: shop.customer)
+            #expect(tracking.status == 200 && (tracking.json["position"] as? [String: Any])?["appInBackground"] == nil)
+            #expect(!String(decoding: tracking.body, as: UTF8.self).contains("appInBackground"))
+            #expect(customer.frames.withLock { $0.allSatisfy { !"\($0)".contains("appInBackground") } })
+
+            // Back in front — said, or shown by a fix.
+            #expect(await http.json("PUT", "/v1/locations/app-state", token: shop.courier, ["state": "foreground"]).status == 200)
+            #expect(await staff.wait { _ in staffSaysBackground() == nil })
+            #expect(await http.json("PUT", "/v1/locations/app-state", token: shop.courier, ["state": "background"]).status == 200)
+            #expect(await staff.wait { _ in staffSaysBackground() == true })
+            try await step(20, move: 40)
+            let after = await http.request("GET", "/v1/shops/s1/couriers/live", token: shop.staff)
+            let mapAfter = try JSONSerialization.jsonObject(with: after.body) as? [[String: Any]] ?? []
+            #expect(mapAfter.first?["appInBackground"] == nil, "a fresh fix is an app in front: \(mapAfter)")
+            for c in [courier, customer, staff] { await c.close() }
+            #expect(await rig.suite.stop())
+        }
+
         /// Sends a batch over HTTP until posy-location takes it (it may be down and restarting).
         static func deliver(_ rig: Rig, _ batch: [[String: Any]]) async -> Bool {
             await Harness.waitFor(.seconds(30), poll: .milliseconds(200)) {

@@ -319,12 +319,13 @@ import Testing
         }
         let pushes = s.pushes("order.position", to: "to.c1.")
         #expect(pushes.count == 4, "pushes at 0, 12, 24, 36 m: \(pushes.count)")
-        // Standing still: nothing.
+        // Standing still from 10 s to 37 s: once more, 15 s after the last push (at 9 s) — a still
+        // courier is not taken for a silent phone — not with every fix.
         for _ in 0..<10 {
             try await s.at(north: 336)
             s.wait(3)
         }
-        #expect(s.pushes("order.position", to: "to.c1.").count == 4)
+        #expect(s.pushes("order.position", to: "to.c1.").count == 5)
     }
 
     /// A courier standing still when the order goes out (waiting at the lights): the customer gets
@@ -342,11 +343,14 @@ import Testing
         s.wait(3)
         try await s.at(north: 300)
         #expect(s.pushes("order.position", to: "to.c1.").count == 1)
-        for _ in 0..<5 {
+        for _ in 0..<4 {
             s.wait(3)
             try await s.at(north: 300)
         }
-        #expect(s.pushes("order.position", to: "to.c1.").count == 1, "standing still: once")
+        #expect(s.pushes("order.position", to: "to.c1.").count == 1, "standing still: once…")
+        s.wait(3)
+        try await s.at(north: 300)
+        #expect(s.pushes("order.position", to: "to.c1.").count == 2, "…and again 15 s after it")
     }
 
     @Test func delayRiskOncePerCrossingAndAgainWhenTenMinutesWorse() async throws {

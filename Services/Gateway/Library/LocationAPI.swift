@@ -20,6 +20,9 @@ struct LocationAPI {
             let batch = try await JSONBodyDecoder(limit: Self.maxBatchBody).decode(Batch.self, from: request, context: context)
             return LocationRPC.IngestRequest(positions: batch.positions)
         }
+        routes.forward(.put, "v1/locations/app-state", to: LocationRPC.appState, via: api, retries: 1) { request, context in
+            try await request.decode(as: LocationRPC.AppStateRequest.self, context: context)
+        }
         routes.forward(.get, "v1/orders/{id}/tracking", to: LocationRPC.tracking, via: api, retries: 1) { _, context in
             OrderRef(orderId: try context.parameters.require("id"))
         }

@@ -11,12 +11,15 @@ struct CourierRow: Sendable {
     var last: PositionFilter.Anchor?
     var lastSpeed: Double?
     var lastHeading: Double?
+    /// The courier's app said it went to the background (and has not come back).
+    var appInBackground = false
 
     static func load(_ db: SQLiteConnection, _ id: String) throws -> CourierRow? {
         guard
             let r = try db.queryOne(
                 """
-                SELECT id, shop_id, vehicle, on_duty, last_t, last_lat, last_lon, last_accuracy, last_speed, last_heading
+                SELECT id, shop_id, vehicle, on_duty, last_t, last_lat, last_lon, last_accuracy, last_speed, last_heading,
+                  app_background
                 FROM couriers WHERE id = ?
                 """, id)
         else { return nil }
@@ -26,7 +29,8 @@ struct CourierRow: Sendable {
     static func onDuty(_ db: SQLiteConnection, shop: String) throws -> [CourierRow] {
         try db.query(
             """
-            SELECT id, shop_id, vehicle, on_duty, last_t, last_lat, last_lon, last_accuracy, last_speed, last_heading
+            SELECT id, shop_id, vehicle, on_duty, last_t, last_lat, last_lon, last_accuracy, last_speed, last_heading,
+              app_background
             FROM couriers WHERE shop_id = ? AND on_duty = 1 ORDER BY id
             """, shop
         ).map(CourierRow.init)
@@ -49,19 +53,26 @@ struct CourierRow: Sendable {
         }
         lastSpeed = r.double(8)
         lastHeading = r.double(9)
+        appInBackground = r.int(10) == 1
     }
 
     /// The latest fix (or `fix`, newer than the stored one) as the API shows it.
     func position(now: Date, fix: PositionFilter.Kept? = nil, orderIds: [String]? = nil) -> CourierPosition? {
+        var p: CourierPosition
         if let fix {
-            return Self.position(
+            p = Self.position(
                 id, time: fix.time, lat: fix.fix.lat, lon: fix.fix.lon, accuracy: fix.fix.accuracy,
                 speed: fix.fix.speed, heading: fix.fix.heading, now: now, orderIds: orderIds)
+        } else if let last {
+            p = Self.position(
+                id, time: last.time, lat: last.lat, lon: last.lon, accuracy: last.accuracy, speed: lastSpeed,
+                heading: lastHeading, now: now, orderIds: orderIds)
+        } else {
+            return nil
         }
-        guard let last else { return nil }
-        return Self.position(
-            id, time: last.time, lat: last.lat, lon: last.lon, accuracy: last.accuracy, speed: lastSpeed,
-            heading: lastHeading, now: now, orderIds: orderIds)
+        // A fresh fix means the app is running in front, whatever it said before.
+        if appInBackground && fix == nil { p.appInBackground = true }
+        return p
     }
 
     /// One fix of courier `id` as the API shows it, aged against `now`.

@@ -7,8 +7,11 @@ public struct LocationConfig: Sendable {
     static let defaults = LocationSettings()
     /// Live pushes: at most one per courier every this many seconds…
     public var pushInterval: TimeInterval = defaults.pushInterval.standard
-    /// …and only after a move of more than this many metres.
+    /// …and only after a move of more than this many metres…
     public var pushDistance: Double = defaults.pushDistance.standard
+    /// …or, standing still, again after this long: the pages tell a courier stuck at the lights
+    /// from a phone that went silent by the age of the last push (docs/architecture.md, "Location").
+    public var stillInterval: TimeInterval = 15
     /// How long positions are kept.
     public var retention: TimeInterval = defaults.retentionDays.standard * 86_400
     /// Leaving this circle around the shop with the order picked up is departing.

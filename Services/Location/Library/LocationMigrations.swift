@@ -58,5 +58,11 @@ public enum LocationMigrations {
             CREATE INDEX deliveries_courier ON deliveries(courier_id, active) WHERE active = 1;
             CREATE INDEX deliveries_shop ON deliveries(shop_id, active) WHERE active = 1;
             """),
+        Migration(
+            4, "location: whether each courier's app is in the background",
+            """
+            ALTER TABLE couriers ADD COLUMN app_background INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE couriers ADD COLUMN app_state_at REAL;
+            """),
     ]
 }

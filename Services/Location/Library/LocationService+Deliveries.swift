@@ -154,6 +154,7 @@ extension LocationService {
         var position = position
         position?.courierId = nil
         position?.orderIds = nil
+        position?.appInBackground = nil
         var distance: Double?
         if let p = position, let lat = d.destLat, let lon = d.destLon {
             distance = Geo.distance(lat1: p.lat, lon1: p.lon, lat2: lat, lon2: lon).rounded()

@@ -45,7 +45,7 @@ extension LocationService {
                 try db.run(
                     """
                     UPDATE couriers SET last_t = ?, last_lat = ?, last_lon = ?, last_accuracy = ?, last_speed = ?, last_heading = ?,
-                      last_received = ? WHERE id = ?
+                      last_received = ?, app_background = 0 WHERE id = ?
                     """, latest.time.timeIntervalSince1970, latest.fix.lat, latest.fix.lon, latest.fix.accuracy, latest.fix.speed,
                     latest.fix.heading, received, courierId)
                 pushes = try self.advance(db, courier: courier, newest: newest, now: now)

@@ -8,5 +8,6 @@ extension LocationService {
         rpc.register(LocationRPC.tracking) { r, viewer in try await self.tracking(r, for: viewer) }
         rpc.register(LocationRPC.track) { r, viewer in try await self.track(r, for: viewer) }
         rpc.register(LocationRPC.live) { r, viewer in try await self.live(r, for: viewer) }
+        rpc.register(LocationRPC.appState) { r, viewer in try await self.appState(r, for: viewer) }
     }
 }

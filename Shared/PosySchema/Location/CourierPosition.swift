@@ -17,6 +17,8 @@ public struct CourierPosition: Codable, Sendable, Equatable {
     /// The predicted arrival (RFC 3339) of each order under way that has one, by order id (staff's
     /// live map only): the console's live ETA on every card.
     public var arrivals: [String: String]?
+    /// The courier's app is in the background (staff's live map only; absent when in front).
+    public var appInBackground: Bool?
 
     public init(
         courierId: String?, lat: Double, lon: Double, accuracy: Double, speed: Double? = nil, heading: Double? = nil,

@@ -11,6 +11,10 @@ public enum LocationRPC {
     /// `ShopRef` → `[CourierPosition]`: every on-duty courier of the shop with a position (staff's live map).
     public static let live = RPC<ShopRef, [CourierPosition]>(ServiceName.location, "location.live", grant: .gateway)
 
+    /// `AppStateRequest` → `CourierAppState`: the courier's app went to the background or came back
+    /// (the staff's live map says so; docs/architecture.md, "Location").
+    public static let appState = RPC<AppStateRequest, CourierAppState>(ServiceName.location, "location.appState", grant: .gateway)
+
     /// Most points one batch may carry.
     public static let maxBatch = 10_000
 
@@ -18,6 +22,13 @@ public enum LocationRPC {
         public var positions: [PositionFix]
         public init(positions: [PositionFix]) {
             self.positions = positions
+        }
+    }
+
+    public struct AppStateRequest: Codable, Sendable {
+        public var state: CourierAppState.State
+        public init(state: CourierAppState.State) {
+            self.state = state
         }
     }
 
