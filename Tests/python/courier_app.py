@@ -114,7 +114,7 @@ def pick_up(order_id):
 
 driver = webpage.browser(390, 844)
 try:
-    driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["geolocation", "notifications"]})
+    driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["geolocation", "notifications", "wakeLockScreen"]})
     driver.execute_cdp_cmd("Network.enable", {})
     at(*SHOP)
 
@@ -285,6 +285,32 @@ try:
     report["customerPositions"] = len(positions)
     print("ride: on the way and arriving by geofence; %d positions on the customer's stream; the message and the report "
           "made offline arrived once, in order; %d positions from the gap in the store" % (len(positions), len(in_gap)))
+
+    # --- The screen kept on while delivering, as the courier chose; the phone put away: the shop's
+    # map hears the app went to the background, and that it came back.
+    click(".back")
+    click("#awake")
+    wake = until("the screen wake lock", lambda: (driver.execute_script("return window.posy.wake") or "").startswith(("held", "refused"))
+                 and driver.execute_script("return window.posy.wake"), 10)
+    if wake != "held":
+        fail("the screen was not kept on: %r" % wake)
+    shot("courier-awake-phone")
+
+    def in_background():
+        live = http("GET", "/v1/shops/s1/couriers/live", cfg["staff"])[1] or []
+        me = [p for p in live if p.get("courierId") == cfg["courier_id"]]
+        return bool(me) and me[0].get("appInBackground") is True
+
+    app_tab = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    until("the shop's map: app in the background", in_background, 10)
+    driver.close()
+    driver.switch_to.window(app_tab)
+    until("the shop's map: app back in front", lambda: not in_background(), 10)
+    until("the screen kept on again", lambda: driver.execute_script("return window.posy.wake") == "held", 10)
+    report["wakeLock"] = wake
+    print("screen kept on during the delivery; the shop's map heard the app go to the background and come back")
+    click('#tasks [data-order="%s"]' % order_id)
 
     # --- The shop answers the report; the courier sees it live in the task.
     http("POST", "/v1/exceptions/%s/ack" % reports[0]["id"], cfg["staff"], {})

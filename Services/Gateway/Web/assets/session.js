@@ -66,17 +66,18 @@ export class APIError extends Error {
 }
 
 /** Calls the API with the session's token; one refresh and retry on 401. */
-export async function api(method, path, body, { raw = false, retried = false } = {}) {
+export async function api(method, path, body, { raw = false, retried = false, keepalive = false } = {}) {
   if (!current) await refresh();
   if (!current) throw new APIError(401, { code: 'unauthorized', message: 'signed out' });
   const headers = { Authorization: 'Bearer ' + current.accessToken };
   let payload;
   if (body instanceof Blob || body instanceof FormData) payload = body;
   else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
-  const r = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+  // keepalive: the request outlives a page going to the background (the courier app's state).
+  const r = await fetch(path, { method, headers, body: payload, credentials: 'same-origin', keepalive });
   if (r.status === 401 && !retried) {
     const s = await refresh();
-    if (s) return api(method, path, body, { raw, retried: true });
+    if (s) return api(method, path, body, { raw, retried: true, keepalive });
   }
   if (raw) return r;
   if (r.status === 204) return null;

@@ -185,6 +185,55 @@ async function offerPush() {
   }
 }
 
+// --- A phone put away (docs/operations.md, "What the pages show when a phone goes quiet") -----------
+
+/** Going to the background and coming back, told to the shop's live map while on duty: a phone in a
+ *  pocket sends no positions, and the shop should know why the marker stands still. */
+document.addEventListener('visibilitychange', () => {
+  const state = document.visibilityState === 'hidden' ? 'background' : 'foreground';
+  if (app.me?.onDuty) {
+    app.appState = state;
+    api('PUT', '/v1/locations/app-state', { state }, { keepalive: true }).catch(() => {});
+  }
+  if (state === 'foreground') app.outbox.drain();
+  keepAwake();
+});
+
+const awake = document.getElementById('awake');
+awake.checked = localStorage.getItem('posy.awake') === '1';
+awake.addEventListener('change', () => { localStorage.setItem('posy.awake', awake.checked ? '1' : '0'); keepAwake(); });
+
+/**
+ * The screen kept on (Screen Wake Lock) while a delivery of this courier's is under way and the
+ * page is in front, if the courier chose so: a phone that sleeps mid-ride sends no positions.
+ * The browser lets go of the lock when the page is hidden; coming back takes it again.
+ * `app.wake` says how it stands: off | waiting | held | unsupported | refused: …
+ */
+async function keepAwake() {
+  const want = awake.checked && !!app.me?.onDuty && document.visibilityState === 'visible'
+    && [...app.orders.values()].some((o) => o.courierId === app.me.id && isIn(accepted, o));
+  if (!want) {
+    app.wakeLock?.release().catch(() => {});
+    app.wakeLock = null;
+    app.wake = awake.checked ? 'waiting' : 'off';
+    return;
+  }
+  if (app.wakeLock && !app.wakeLock.released) return;
+  if (!('wakeLock' in navigator)) { app.wake = 'unsupported'; return; }
+  if (app.waking) return;
+  app.waking = true;
+  try {
+    const lock = await navigator.wakeLock.request('screen');
+    app.wakeLock = lock;
+    app.wake = 'held';
+    lock.addEventListener('release', () => { if (app.wakeLock === lock) app.wake = 'released'; });
+  } catch (err) {
+    app.wake = 'refused: ' + err.message;
+  } finally {
+    app.waking = false;
+  }
+}
+
 /** Positions are taken while on duty and sent at the cadence; off duty nothing runs. */
 function track() {
   const on = !!app.me?.onDuty;
@@ -308,6 +357,7 @@ function summary(o) {
 function render() {
   translate(document);
   setLive(document.getElementById('live').dataset.state);
+  keepAwake();
   const list = clear(document.getElementById('tasks'));
   const mine = [...app.orders.values()].filter((o) => isIn(underway, o) || o.state === State.delivered)
     .sort((a, b) => Date.parse(a.window.start) - Date.parse(b.window.start));
