@@ -212,8 +212,24 @@ try:
         time.sleep(2.1)
     until("the courier marker moved", lambda: int(manager.find_element(By.ID, "map").get_attribute("data-positions") or 0) > before, 10)
     until("the destination geofence", lambda: manager.find_elements(By.CSS_SELECTOR, "#map path.leaflet-interactive"))
+    row = '#map-couriers [data-courier="%s"]' % courier_id
+    until("the courier's last position, fresh", lambda: manager.find_elements(By.CSS_SELECTOR, row + '[data-stale="false"][data-background="false"]')
+          and re.search(r"last position \d+ s ago", text(manager, row)), 10)
     shot(manager, "console-map-desktop")
-    print("map: marker moved, destination shown")
+    print("map: marker moved, destination shown, the courier's last position fresh")
+
+    # --- The courier's phone put away: "app in background" at once; and the position's age grows.
+    status, body, _ = http("PUT", "/v1/locations/app-state", courier, {"state": "background"})
+    if status != 200:
+        fail("app state: %s %r" % (status, body))
+    until("app in background on the map", lambda: manager.find_elements(By.CSS_SELECTOR, row + '[data-background="true"]')
+          and "app in background" in text(manager, row), 10)
+    until("the marker greyed", lambda: manager.find_elements(By.CSS_SELECTOR, '#map .courier-marker[data-stale="true"]'), 10)
+    until("the position's age past the live limit", lambda: manager.find_elements(By.CSS_SELECTOR, row + '[data-stale="true"]'), 60)
+    shot(manager, "console-map-stale-desktop")
+    status, body, _ = http("PUT", "/v1/locations/app-state", courier, {"state": "foreground"})
+    until("back in front", lambda: manager.find_elements(By.CSS_SELECTOR, row + '[data-background="false"]'), 10)
+    print("map: the courier's app in the background shown at once; an old position shown as old (%s)" % text(manager, row))
 
     # --- An exception arrives with its alert; acknowledged and resolved from the page.
     tab(manager, "board")

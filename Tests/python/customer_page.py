@@ -14,6 +14,7 @@ Prints one line per check, a JSON report and OK; exits non-zero on the first fai
 import datetime
 import json
 import os
+import re
 import sys
 import time
 
@@ -200,6 +201,20 @@ try:
     report["delayShownMinutesBeforeWindowEnd"] = round((window_end - time.time()) / 60, 1)
     shot("customer-late-phone", top=True)
     print("late predicted %.0f min before the window ends: %r" % ((window_end - time.time()) / 60, delay))
+    if visible("#seen"):
+        fail("a fresh position shown as old: %r" % text("#seen"))
+
+    # --- The courier's phone goes quiet: "last seen" instead of a frozen marker passed off as live,
+    # and the ETA says it is an estimate from that position.
+    seen = until("last seen", lambda: visible("#seen") and text("#seen"), 60)
+    if not re.match(r"Courier last seen \d+ s ago", seen):
+        fail("last seen: %r" % seen)
+    if driver.find_element(By.ID, "eta").get_attribute("data-stale") != "true" or "Estimated from the last position" not in text("#eta"):
+        fail("the ETA after the phone went quiet: %r" % text("#eta"))
+    if not driver.find_elements(By.CSS_SELECTOR, "#map .courier-marker.stale"):
+        fail("the marker is not shown as old")
+    shot("customer-stale-phone", top=True)
+    print("quiet phone: %r; %r" % (seen, text("#eta")))
 
     # --- The ride: the marker moves with each push, the ETA updates, "arriving" near the door.
     moves, etas = set(), set()
@@ -211,6 +226,8 @@ try:
         moves.add(driver.find_element(By.ID, "map").get_attribute("data-courier"))
         etas.add(driver.find_element(By.ID, "eta").get_attribute("data-at"))
     until("arriving", lambda: visible("#arriving"), 15)
+    if visible("#seen"):
+        fail("still 'last seen' with the courier moving: %r" % text("#seen"))
     moves.discard(None)
     etas.discard("")
     if len(moves) < 5 or len(etas) < 3:

@@ -7,6 +7,28 @@
 // everything else: a name handed to Leaflet as a string throws instead of becoming markup. Names
 // go to Leaflet as elements built with textContent (`label`).
 import { h } from './dom.js';
+import { t } from './i18n.js';
+
+/**
+ * A position older than this is no longer shown as live: a courier on a delivery sends a fix every
+ * few seconds, and posy-location pushes a still one again every 15 s (docs/operations.md, "What the
+ * pages show when a phone goes quiet").
+ */
+export const staleAfterSeconds = 45;
+
+/** A pushed or listed position, stamped with when it came, so its age can grow on this page. */
+export function received(p) { return { ...p, receivedAt: performance.now() }; }
+
+/** Seconds since the fix: its age when posy-location sent it, plus the time since it came. */
+export function ageOf(p) { return (p.ageSeconds || 0) + (performance.now() - (p.receivedAt ?? performance.now())) / 1000; }
+
+/** "12 s ago", "4 min ago", "2 h ago". */
+export function ago(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return t('age.seconds', { n: s });
+  if (s < 3600) return t('age.minutes', { n: Math.floor(s / 60) });
+  return t('age.hours', { n: Math.floor(s / 3600) });
+}
 
 const attribution = '© OpenStreetMap contributors';
 const leafletMarkup = new Set(['', '+', '&#x2212;', attribution]);

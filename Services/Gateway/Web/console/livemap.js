@@ -4,7 +4,7 @@
 import { api } from '/assets/session.js';
 import { h, clear } from '/assets/dom.js';
 import { t, time } from '/assets/i18n.js';
-import { baseMap, label, loadLeaflet } from '/assets/map.js';
+import { ago, ageOf, baseMap, label, loadLeaflet, received, staleAfterSeconds } from '/assets/map.js';
 import { onTheWay, ended, isIn } from '/assets/order.js';
 
 /** posy-location's default arrival radius (docs/architecture.md, "Location"). */
@@ -15,6 +15,7 @@ export class LiveMap {
     this.app = app;
     this.el = document.getElementById('map');
     this.side = document.getElementById('map-side');
+    this.list = document.getElementById('map-couriers');
     this.couriers = new Map();
     this.destinations = new Map();
     app.listeners.add((order) => this.drawDestinations(order));
@@ -37,10 +38,39 @@ export class LiveMap {
     const points = [[shop.lat, shop.lon], ...[...this.couriers.values()].map((p) => [p.lat, p.lon]),
       ...[...this.destinations.values()].map(([circle]) => circle.getLatLng())];
     if (points.length > 1) this.map.fitBounds(L.latLngBounds(points).pad(0.2), { maxZoom: 16 });
+    // Ages grow while nothing comes: redrawn every 5 s while the map is open (one timer, this tab's).
+    this.ticker ??= setInterval(() => { if (!document.getElementById('tab-map').hidden) this.drawCouriers(); }, 5000);
+    this.drawCouriers();
   }
 
+  /**
+   * Each courier on duty with their last position's age, and "app in background" when their app
+   * said so: a marker that stands still is not passed off as live (docs/operations.md, "What the
+   * pages show when a phone goes quiet").
+   */
+  drawCouriers() {
+    if (!this.list) return;
+    const rows = [...this.couriers.values()].sort((a, b) => (this.name(a.courierId)).localeCompare(this.name(b.courierId)));
+    clear(this.list).append(h('li', { class: 'muted' }, t('map.couriers')));
+    for (const p of rows) {
+      const age = ageOf(p);
+      const stale = age > staleAfterSeconds;
+      const away = p.appInBackground === true;
+      this.list.append(h('li', { dataset: { courier: p.courierId, stale: String(stale), background: String(away) }, class: stale || away ? 'stale' : '' },
+        h('button', { type: 'button', class: 'link', onclick: () => this.tasks(p.courierId) }, this.name(p.courierId)),
+        ' · ', h('span', { class: 'age' }, t('map.lastFix', { ago: ago(age) })),
+        away ? h('span', { class: 'badge warn' }, t('map.background')) : ''));
+      const m = this.markers?.get(p.courierId);
+      const el = m?.getElement?.();
+      if (el) { el.classList.toggle('stale', stale || away); el.setAttribute('data-stale', String(stale || away)); }
+    }
+  }
+
+  name(id) { return this.app.couriers.get(id)?.name || id; }
+
   /** A courier's position (from the live list or a push). */
-  position(p) {
+  position(pushed) {
+    const p = received(pushed);
     this.couriers.set(p.courierId, p);
     if (!this.map) return;
     let m = this.markers?.get(p.courierId);
@@ -54,12 +84,14 @@ export class LiveMap {
     } else m.setLatLng([p.lat, p.lon]);
     m.getElement?.()?.setAttribute('data-courier', p.courierId);
     this.el.dataset.positions = String((+this.el.dataset.positions || 0) + 1);
+    this.drawCouriers();
   }
 
   offDuty(p) {
     const m = this.markers?.get(p.courierId);
     if (m) { m.remove(); this.markers.delete(p.courierId); }
     this.couriers.delete(p.courierId);
+    this.drawCouriers();
   }
 
   drawDestinations(changed) {

@@ -6,7 +6,7 @@ import { LiveStream } from '/assets/stream.js';
 import { language, loadLanguage, setLanguage, t, translate, time, dateTime } from '/assets/i18n.js';
 import { h, clear, chime, toast } from '/assets/dom.js';
 import { HoldToTalk } from '/assets/recorder.js';
-import { baseMap, label, loadLeaflet } from '/assets/map.js';
+import { ago, ageOf, baseMap, label, loadLeaflet, received, staleAfterSeconds } from '/assets/map.js';
 import { VideoCall, callDialog } from '/assets/call.js';
 import { MediaCache, bubble } from '/assets/chat.js';
 import { State, onTheWay, handedOver, ended, isIn, customerSteps, customerStep } from '/assets/order.js';
@@ -139,7 +139,7 @@ function onEvent(f) {
     // was taken before the order was out, so no push carried it).
     if (isIn(onTheWay, d.order) && !isIn(onTheWay, before)) {
       api('GET', '/v1/orders/' + encodeURIComponent(orderId) + '/tracking').then((v) => {
-        if (!page.tracking?.position || v.position?.at >= page.tracking.position.at) { page.tracking = v; render(); drawMap(); }
+        if (!page.tracking?.position || v.position?.at >= page.tracking.position.at) { page.tracking = stamped(v); render(); drawMap(); }
       }).catch(() => {});
     }
     if (before !== d.order.state && d.order.state === State.arriving) chime();
@@ -151,7 +151,7 @@ function onEvent(f) {
 
 function onPush(f) {
   if (f.type === Push.orderPosition && f.data?.orderId === orderId) {
-    page.tracking = f.data;
+    page.tracking = stamped(f.data);
     render();
     drawMap();
   } else if (isMessage(f) && f.conversationId === page.order?.conversationId) {
@@ -165,6 +165,13 @@ function onPush(f) {
 }
 
 // --- Status, window, courier, ETA -------------------------------------------------------------------
+
+/** A tracking view whose position knows when it came, so its age grows on this page. */
+function stamped(v) { return v?.position ? { ...v, position: received(v.position) } : v; }
+
+// While the flowers are on their way the courier's age is redrawn every 5 s: a phone that went
+// quiet shows as "last seen N min ago", never as a frozen marker passed off as live.
+setInterval(() => { if (page.order && isIn(onTheWay, page.order) && page.tracking?.position) render(); }, 5000);
 
 function render() {
   translate(document);
@@ -190,9 +197,20 @@ function render() {
   document.getElementById('courier').textContent = o.courier ? t('track.courier', { name: o.courier.firstName, vehicle: t('vehicle.' + o.courier.vehicle) }) : '';
   document.getElementById('arriving').hidden = o.state !== State.arriving;
   const eta = isIn(onTheWay, o) ? page.tracking?.eta : null;
+  const position = isIn(onTheWay, o) ? page.tracking?.position : null;
+  const age = position ? ageOf(position) : 0;
+  const stale = age > staleAfterSeconds;
+  const seen = document.getElementById('seen');
+  seen.hidden = !stale;
+  seen.textContent = stale ? t('track.lastSeen', { ago: ago(age) }) : '';
+  document.getElementById('map').dataset.stale = String(stale);
+  page.marker?.getElement?.()?.classList.toggle('stale', stale);
   const etaEl = document.getElementById('eta');
   etaEl.dataset.at = eta?.at || '';
-  etaEl.textContent = eta ? t('track.eta', { at: time(eta.at, page.zone), min: Math.max(1, Math.round(eta.seconds / 60)) }) : '';
+  etaEl.dataset.stale = String(!!eta && stale);
+  // An ETA is posy-location's estimate from the last fix; an old fix makes that worth saying.
+  etaEl.textContent = !eta ? '' : stale ? t('track.etaStale', { ago: ago(age), at: time(eta.at, page.zone) })
+    : t('track.eta', { at: time(eta.at, page.zone), min: Math.max(1, Math.round(eta.seconds / 60)) });
   // Posy's prediction (posy-location's ETA) says the flowers will come after the window: say so now.
   const late = eta && Date.parse(eta.at) > Date.parse(o.window.end);
   const delay = document.getElementById('delay');
