@@ -160,7 +160,7 @@ extension Integration {
                 #expect(await http.json("POST", "/v1/orders/\(id)/assign", token: shop.staff, ["courierId": "k1"]).status == 200)
                 return id
             }
-            _ = try await assignNewOrder()
+            let order = try await assignNewOrder()
             #expect(await Harness.waitFor(.seconds(20)) { await !log().isEmpty }, "no push reached the push service")
             let first = try #require(await log().first)
             #expect(first["problems"] as? [String] == [], "\(first)")
@@ -173,10 +173,20 @@ extension Integration {
                 note["title"] as? String == "New delivery" && (note["body"] as? String)?.contains("Please accept it") == true, "\(note)")
             #expect((note["navigate"] as? String)?.hasSuffix("/courier/") == true && note["tag"] as? String == first["topic"] as? String)
 
+            // The courier's report answered by the shop: heard on the phone, as the shop's answer.
+            let opened = await http.json("POST", "/v1/orders/\(order)/exceptions", token: shop.courier, ["kind": "traffic"])
+            let exception = try #require(opened.json["id"] as? String, "\(opened.code) \(opened.json)")
+            #expect(await http.json("POST", "/v1/exceptions/\(exception)/ack", token: shop.staff).status == 200)
+            #expect(await Harness.waitFor(.seconds(20)) { await log().count >= 2 }, "the shop's answer never reached the phone")
+            let answer = try #require(await log().last)
+            let answered = ((answer["payload"] as? [String: Any])?["notification"] as? [String: Any]) ?? [:]
+            #expect(answer["problems"] as? [String] == [] && answered["title"] as? String == "The shop is on it", "\(answer)")
+            #expect((answered["body"] as? String)?.contains(order) == true && answer["topic"] as? String != first["topic"] as? String)
+
             // The phone unsubscribed: the push service answers 410, and the subscription is gone.
             #expect(await Harness.http("POST", base + "/answer/410").0 == 200)
             _ = try await assignNewOrder()
-            #expect(await Harness.waitFor(.seconds(20)) { await log().count >= 2 }, "the second push never came")
+            #expect(await Harness.waitFor(.seconds(20)) { await log().count >= 3 }, "the last push never came")
             #expect(
                 await Harness.waitFor(.seconds(10)) {
                     await http.request("GET", "/v1/push/subscriptions", token: shop.courier).body == Data("[]".utf8)

@@ -16,6 +16,8 @@ enum NotifyDefaults {
             {"event": "proof.accepted", "audience": ["customer", "staff"], "template": "delivered", "channels": ["inApp", "webPush", "email"], "priority": "normal"},
             {"event": "proof.accepted", "audience": ["customer"], "template": "delivered", "channels": ["sms"], "priority": "normal", "condition": "withoutPush"},
             {"event": "exception.opened", "audience": ["staff"], "template": "exception.opened", "channels": ["inApp", "webPush"], "priority": "high"},
+            {"event": "exception.acknowledged", "audience": ["courier"], "template": "exception.acknowledged.courier", "channels": ["webPush"], "priority": "normal"},
+            {"event": "exception.resolved", "audience": ["courier"], "template": "exception.resolved.courier", "channels": ["webPush"], "priority": "normal"},
             {"event": "exception.escalated", "audience": ["manager"], "template": "exception.escalated", "channels": ["inApp", "sms"], "priority": "high"},
             {"event": "delivery.delayRisk", "audience": ["staff"], "template": "delayRisk.staff", "channels": ["inApp"], "priority": "high"},
             {"event": "delivery.delayRisk", "audience": ["customer"], "template": "delayRisk.customer", "channels": ["inApp", "webPush", "sms"], "priority": "high", "coalesce": true},
@@ -61,6 +63,14 @@ enum NotifyDefaults {
             "exception.opened": {
               "en": {"title": "Problem: {kind}", "body": "Order {order}: the courier reports {kind}. {note}"},
               "zh-CN": {"title": "异常：{kind}", "body": "订单 {order}：骑手报告{kind}。{note}"}
+            },
+            "exception.acknowledged.courier": {
+              "en": {"title": "The shop is on it", "body": "Order {order}: the shop saw the {kind} report."},
+              "zh-CN": {"title": "花店正在处理", "body": "订单 {order}：花店已收到{kind}报告。"}
+            },
+            "exception.resolved.courier": {
+              "en": {"title": "Problem resolved", "body": "Order {order}: the shop resolved the {kind} report."},
+              "zh-CN": {"title": "异常已解决", "body": "订单 {order}：花店已解决{kind}报告。"}
             },
             "exception.escalated": {
               "en": {"title": "Unanswered problem: {kind}", "body": "Nobody at {shop} has acknowledged the {kind} on order {order}."},
