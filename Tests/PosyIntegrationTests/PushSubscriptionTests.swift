@@ -171,7 +171,11 @@ extension Integration {
             #expect(((first["payload"] as? [String: Any])?["web_push"] as? Int) == 8030)
             #expect(
                 note["title"] as? String == "New delivery" && (note["body"] as? String)?.contains("Please accept it") == true, "\(note)")
-            #expect((note["navigate"] as? String)?.hasSuffix("/courier/") == true && note["tag"] as? String == first["topic"] as? String)
+            #expect((note["navigate"] as? String)?.hasSuffix("/courier/#order=\(order)") == true, "\(note)")
+            #expect(note["tag"] as? String == first["topic"] as? String)
+            #expect((note["data"] as? [String: Any])?["orderId"] as? String == order)
+            let actions = note["actions"] as? [[String: Any]] ?? []
+            #expect(actions.count == 1 && actions.first?["action"] as? String == "accept" && actions.first?["title"] as? String == "Accept")
 
             // The courier's report answered by the shop: heard on the phone, as the shop's answer.
             let opened = await http.json("POST", "/v1/orders/\(order)/exceptions", token: shop.courier, ["kind": "traffic"])

@@ -177,6 +177,48 @@ try:
     until("gone from the list", lambda: not driver.find_elements(By.CSS_SELECTOR, '#tasks [data-order="%s"]' % declined["id"]))
     print("declined with a reason; the order waits for a courier again")
 
+    # --- A new delivery heard with the app in the background: the push's notification carries
+    # "Accept" (as posy-notify sends it); tapped, the acceptance goes through the app's outbox and the
+    # task opens. (Headless Chromium draws no notification: the tap is dispatched in the worker.)
+    app_tab = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    pocket = new_order()
+    link = base + "/courier/#order=" + pocket["id"]
+    tag = "assign-" + pocket["id"]
+    payload = {"web_push": 8030, "notification": {
+        "title": "New delivery", "body": "Order %s is yours: please accept it." % pocket["id"], "navigate": link, "tag": tag,
+        "lang": "en", "actions": [{"action": "accept", "title": "Accept", "navigate": link}], "data": {"orderId": pocket["id"]}}}
+    driver.execute_cdp_cmd("ServiceWorker.enable", {})
+    worker = base + "/courier/sw.js"
+    shown = None
+    for _ in range(3):
+        driver.execute_cdp_cmd("ServiceWorker.deliverPushMessage",
+                               {"origin": base, "registrationId": registration_id, "data": json.dumps(payload)})
+        deadline = time.time() + 5
+        while not shown and time.time() < deadline:
+            shown = webpage.in_service_worker(driver, worker, "self.registration.getNotifications({tag: %s})"
+                                              ".then((ns) => ns.map((n) => n.actions.map((a) => a.action + ':' + a.title).join()))" % json.dumps(tag))
+            time.sleep(0.2)
+        if shown:
+            break
+    if shown != ["accept:Accept"]:
+        fail("the assignment's notification: %r" % (shown,))
+    webpage.in_service_worker(driver, worker, "self.registration.getNotifications({tag: %s}).then((ns) => "
+                              "{ self.dispatchEvent(new NotificationEvent('notificationclick', {notification: ns[0], action: 'accept'})); "
+                              "return true; })" % json.dumps(tag))
+    until("accepted from the notification, the app in the background", lambda: order_state(pocket["id"]) == "accepted", 15)
+    driver.close()
+    driver.switch_to.window(app_tab)
+    until("its task open", lambda: driver.execute_script("return window.posy.open") == pocket["id"]
+          and driver.find_element(By.ID, "task-view").is_displayed(), 10)
+    if driver.find_element(By.ID, "assignment").is_displayed():
+        fail("the assignment dialog stayed after the notification's Accept")
+    shot("courier-accepted-from-notification-phone")
+    http("POST", "/v1/orders/%s/cancel" % pocket["id"], cfg["staff"], {})
+    until("the cancelled order off the list", lambda: order_state(pocket["id"]) == "cancelled")
+    click(".back")
+    print("accepted from the notification with the app in the background; its task opened")
+
     # --- The shop takes an order with a card message and an anonymous sender, assigns it.
     created = new_order(sender={"name": SENDER, "anonymous": True}, cardMessage=CARD, handling={"noDoorstep": True, "keepCool": True})
     order_id = created["id"]

@@ -107,6 +107,31 @@ def service_worker_registration(driver, scope, timeout=10.0):
     fail("no service worker registration for %s" % scope)
 
 
+def in_service_worker(driver, script_url, expression, timeout=10.0):
+    """The value of `expression` (a promise is awaited) evaluated in the running service worker whose
+    script is `script_url` — what ChromeDriver cannot reach — on a DevTools connection of its own."""
+    address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
+    deadline = time.time() + timeout
+    while True:
+        targets = json.load(urllib.request.urlopen("http://%s/json/list" % address))
+        workers = [t for t in targets if t.get("type") == "service_worker" and t.get("url") == script_url]
+        if workers:
+            break
+        if time.time() > deadline:
+            fail("no running service worker %s" % script_url)
+        time.sleep(0.2)
+    with connect(workers[0]["webSocketDebuggerUrl"], max_size=None) as ws:
+        ws.send(json.dumps({"id": 1, "method": "Runtime.evaluate",
+                            "params": {"expression": expression, "awaitPromise": True, "returnByValue": True}}))
+        while True:
+            message = json.loads(ws.recv(timeout=max(0.1, deadline - time.time())))
+            if message.get("id") == 1:
+                result = message.get("result", {})
+                if "exceptionDetails" in result:
+                    fail("in the service worker: %r" % result["exceptionDetails"])
+                return result.get("result", {}).get("value")
+
+
 def click(driver, css, timeout=10.0):
     """Clicks the first visible, enabled match; a page that re-rendered meanwhile is asked again."""
     def attempt():

@@ -147,10 +147,17 @@ extension NotifyService {
     }
 
     /// Where a tap on the notification goes: the customer's tracking page, the courier's app, the console.
-    func pushLink(_ audience: NotifyRule.Audience, facts: NotifyFacts) -> String {
+    /// Order ids as they are written in a link's fragment.
+    static let fragmentSafe = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_"))
+
+    /// Where a tap on the notification leads: the customer's tracking page; the courier's task
+    /// (`/courier/#order=<id>`, which the app opens); the console.
+    func pushLink(_ audience: NotifyRule.Audience, facts: NotifyFacts, orderId: String?) -> String {
         switch audience {
         case .customer: facts.values["trackingLink"] ?? links.publicURL
-        case .courier: links.publicURL + "/courier/"
+        case .courier:
+            links.publicURL + "/courier/"
+                + (orderId.flatMap { $0.addingPercentEncoding(withAllowedCharacters: Self.fragmentSafe) }.map { "#order=" + $0 } ?? "")
         default: links.publicURL + "/console/"
         }
     }

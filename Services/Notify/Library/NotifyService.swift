@@ -206,9 +206,12 @@ public final class NotifyService: Sendable {
             // Quiet hours hold back what can wait: SMS, email and Web Push go out when they end.
             let quiet = rule.priority == .high ? nil : prefs.flatMap { Self.quietEnd($0, at: clock()) }
             if channel == .webPush {
+                let orderId = event.orderId ?? order?.id
+                let navigate = pushLink(audience, facts: facts, orderId: orderId)
                 let message = WebPushMessage(
-                    title: title, body: body, navigate: pushLink(audience, facts: facts), locale: locale,
-                    tag: WebPushMessage.tag(event: envelope.type, orderId: event.orderId ?? order?.id))
+                    title: title, body: body, navigate: navigate, locale: locale,
+                    tag: WebPushMessage.tag(event: envelope.type, orderId: orderId), orderId: orderId,
+                    actions: WebPushMessage.actions(template: rule.template, audience: audience, locale: locale, navigate: navigate))
                 for device in devices {
                     try enqueue(
                         db, id: Self.deliveryId("wp_", key, device), channel: channel.rawValue, target: device, event: envelope.type,

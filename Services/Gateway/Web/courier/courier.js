@@ -114,7 +114,30 @@ async function start(s) {
   track();
   for (const o of app.orders.values()) if (o.state === State.assigned) offer(o);
   app.outbox.drain();
+  openAsked();
 }
+
+/** The task a notification's link names (`#order=<id>`), once the orders are known. */
+function openAsked() {
+  const id = new URLSearchParams(location.hash.slice(1)).get('order');
+  if (!id || !app.orders.has(id)) return;
+  history.replaceState(null, '', location.pathname);
+  document.getElementById('assignment').close();
+  openTask(id);
+}
+
+// A tap on a notification while the app runs (sw.js): its task opens; an "Accept" tapped there is
+// already in the outbox, so the dialog goes and the outbox sends it now.
+navigator.serviceWorker?.addEventListener('message', (e) => {
+  const m = e.data || {};
+  if (m.type !== 'posy.notification') return;
+  if (m.accepted) app.outbox.drain();
+  if (typeof m.orderId === 'string' && app.orders.has(m.orderId)) {
+    document.getElementById('assignment').close();
+    openTask(m.orderId);
+  }
+});
+addEventListener('hashchange', openAsked);
 
 async function reload() {
   const page = await api('GET', '/v1/orders?limit=200').catch(() => null);

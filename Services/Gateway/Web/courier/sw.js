@@ -1,7 +1,7 @@
 // The courier app's service worker: the app shell from the cache, so the app opens with no signal;
 // the API always from the network (what it says must be current; the outbox keeps what waits).
 // A new release is picked up on the next load: the shell is refetched whenever the network answers.
-const CACHE = 'posy-courier-v7';
+const CACHE = 'posy-courier-v8';
 const SHELL = [
   '/courier/', '/courier/courier.js', '/courier/outbox.js', '/courier/courier.css', '/courier/manifest.webmanifest',
   '/assets/posy.css', '/assets/session.js', '/assets/stream.js', '/assets/i18n.js', '/assets/dom.js', '/assets/recorder.js', '/assets/voice.js', '/assets/call.js', '/assets/chat.js',
@@ -29,25 +29,63 @@ self.addEventListener('fetch', (e) => {
 });
 
 // Web Push (docs/protocol.md): a push shows its notification — the payload's declarative shape, so a
-// new assignment is heard with the screen off — and a tap opens the app, never another site.
+// new assignment is heard with the screen off — and a tap opens its task, never another site.
 self.addEventListener('push', (e) => {
   let n = null;
   try { n = e.data ? e.data.json().notification : null; } catch { n = null; }
   if (!n || typeof n.title !== 'string') return;
+  const orderId = typeof n.data?.orderId === 'string' ? n.data.orderId : null;
+  const actions = (Array.isArray(n.actions) ? n.actions : [])
+    .filter((a) => a && a.action === 'accept' && typeof a.title === 'string' && orderId).map((a) => ({ action: a.action, title: a.title }));
   e.waitUntil(self.registration.showNotification(n.title, {
-    body: typeof n.body === 'string' ? n.body : '', tag: n.tag, lang: n.lang, data: { navigate: n.navigate },
+    body: typeof n.body === 'string' ? n.body : '', tag: n.tag, lang: n.lang, actions,
+    data: { navigate: n.navigate, orderId, acceptLabel: actions[0]?.title },
   }));
 });
 
-self.addEventListener('notificationclick', (e) => {
-  e.notification.close();
+self.addEventListener('notificationclick', (e) => e.waitUntil(tapped(e.notification, e.action)));
+
+/**
+ * A tap on a notification: its task opens in the app (the window there is, or a new one). "Accept"
+ * is queued in the app's outbox first — the same IndexedDB the app sends from, in order and again
+ * after a lost reply — so it is kept with no signal and sent when the app runs.
+ */
+async function tapped(notification, action) {
+  notification.close();
+  const orderId = typeof notification.data?.orderId === 'string' ? notification.data.orderId : null;
   let target = new URL('/courier/', location.origin);
   try {
-    const asked = new URL(e.notification.data?.navigate || '/courier/', location.origin);
+    const asked = new URL(notification.data?.navigate || '/courier/', location.origin);
     if (asked.origin === location.origin && asked.pathname.startsWith('/courier/')) target = asked;
   } catch { /* the app's own page, then */ }
-  e.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((open) => {
-    const app = open.find((c) => new URL(c.url).pathname.startsWith('/courier/'));
-    return app ? app.focus() : self.clients.openWindow(target.href);
-  }));
-});
+  const accepted = action === 'accept' && !!orderId;
+  if (accepted) await queueAccept(orderId, notification.data?.acceptLabel || 'Accept');
+  const open = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const app = open.find((c) => new URL(c.url).pathname.startsWith('/courier/'));
+  if (!app) return self.clients.openWindow(target.href);
+  app.postMessage({ type: 'posy.notification', orderId, accepted });
+  return app.focus().catch(() => app);
+}
+
+/** The outbox item the app's own Accept makes (outbox.js, `tap` in courier.js). */
+function queueAccept(orderId, label) {
+  return new Promise((resolve, reject) => {
+    const r = indexedDB.open('posy-courier', 2);
+    r.onupgradeneeded = () => {
+      const names = r.result.objectStoreNames;
+      if (!names.contains('outbox')) r.result.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true });
+      if (!names.contains('refused')) r.result.createObjectStore('refused', { keyPath: 'seq', autoIncrement: true });
+      if (!names.contains('kept')) r.result.createObjectStore('kept');
+    };
+    r.onerror = () => reject(r.error);
+    r.onsuccess = () => {
+      const t = r.result.transaction('outbox', 'readwrite');
+      t.objectStore('outbox').add({
+        kind: 'http', method: 'POST', path: '/v1/orders/' + encodeURIComponent(orderId) + '/accept', body: {}, label,
+        target: 'accepted', orderId, id: crypto.randomUUID(), queuedAt: Date.now(),
+      });
+      t.oncomplete = () => { r.result.close(); resolve(); };
+      t.onerror = () => reject(t.error);
+    };
+  });
+}
