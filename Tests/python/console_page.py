@@ -80,6 +80,7 @@ courier_id = cfg["courier"]["id"]
 courier = cfg["courier"]["token"]
 admin = cfg["admin"]
 manager = browser()
+manager.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["notifications"]})
 staff = None
 try:
     # --- Sign in with the invite link; the code leaves the address bar and cannot be used again.
@@ -230,6 +231,37 @@ try:
     status, body, _ = http("PUT", "/v1/locations/app-state", courier, {"state": "foreground"})
     until("back in front", lambda: manager.find_elements(By.CSS_SELECTOR, row + '[data-background="false"]'), 10)
     print("map: the courier's app in the background shown at once; an old position shown as old (%s)" % text(manager, row))
+
+    # --- Alerts on this device: the console's worker subscribes this person (headless Chromium reaches
+    # no push service, so it says alerts are unavailable) and shows a push as posy-notify sends it.
+    tab(manager, "inbox")
+    click(manager, "#alerts-on")
+    alerts = until("the offer answered", lambda: (manager.execute_script("return window.posy.alerts") or "asking") != "asking"
+                   and manager.execute_script("return window.posy.alerts"), 20)
+    if alerts != "subscribed" and not alerts.startswith("unavailable"):
+        fail("alerts on this device: %r" % alerts)
+    if not text(manager, "#alerts-state"):
+        fail("the console did not say how the offer went")
+    shot(manager, "console-alerts-desktop")
+    registration = webpage.service_worker_registration(manager, base + "/console/")
+    manager.execute_cdp_cmd("ServiceWorker.enable", {})
+    tag = "problem-" + order_id
+    payload = {"web_push": 8030, "notification": {"title": "Problem: traffic", "body": "Order %s: the courier reports traffic." % order_id,
+                                                  "navigate": base + "/console/", "tag": tag, "lang": "en", "data": {"orderId": order_id}}}
+    shown = None
+    for _ in range(3):
+        manager.execute_cdp_cmd("ServiceWorker.deliverPushMessage", {"origin": base, "registrationId": registration, "data": json.dumps(payload)})
+        deadline = time.time() + 5
+        while not shown and time.time() < deadline:
+            shown = webpage.in_service_worker(manager, base + "/console/sw.js", "self.registration.getNotifications({tag: %s})"
+                                              ".then((ns) => ns.map((n) => n.title))" % json.dumps(tag))
+            time.sleep(0.2)
+        if shown:
+            break
+    if shown != ["Problem: traffic"]:
+        fail("the console's worker showed %r" % (shown,))
+    report["alerts"] = alerts
+    print("alerts on this device offered (%s); the console's worker showed a push" % alerts)
 
     # --- An exception arrives with its alert; acknowledged and resolved from the page.
     tab(manager, "board")

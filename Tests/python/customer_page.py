@@ -129,6 +129,7 @@ print("the seed's order in %s (now %s there), window %s" % (zone, local.strftime
 driver = webpage.browser(390, 844)
 try:
     driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["notifications"]})
 
     # --- The link opens the page: state, stepper, window in the shop's zone, the destination and no courier.
     driver.get(link)
@@ -139,6 +140,8 @@ try:
         fail("a courier on the map before departure")
     if "Carnation Corner" not in text("#title") or text("#steps li.now") != "Ordered":
         fail("title %r, step %r" % (text("#title"), text("#steps li.now")))
+    if visible("#alerts"):
+        fail("alerts offered before the flowers are on their way")
     shot("customer-ordered-phone", top=True)
     print("opened: %s, %r, the destination and no courier on the map" % (text("#state"), text("#window")))
 
@@ -190,6 +193,38 @@ try:
     # --- Out of the shop's geofence and standing still 1.7 km away: on the way, and predicted late.
     post_fixes([(STUCK[0], STUCK[1], 0)])
     until("on the way", lambda: text("#steps li.now") == "On the way", 15)
+
+    # --- "Tell me when the flowers are close", offered now they are on their way: this browser asks
+    # to subscribe (headless Chromium reaches no push service, so it says alerts are unavailable), and
+    # the customer's worker at /t/ shows a push as posy-notify sends it.
+    until("the offer of alerts", lambda: visible("#alerts-on"), 10)
+    shot("customer-alerts-offer-phone", top=True)
+    click("#alerts-on")
+    alerts = until("the offer answered", lambda: (driver.execute_script("return window.posy.alerts") or "asking") != "asking"
+                   and driver.execute_script("return window.posy.alerts"), 20)
+    if visible("#alerts"):
+        fail("still offered after the answer %r" % alerts)
+    if alerts != "subscribed" and not alerts.startswith("unavailable"):
+        fail("the offer of alerts: %r" % alerts)
+    registration = webpage.service_worker_registration(driver, base + "/t/")
+    driver.execute_cdp_cmd("ServiceWorker.enable", {})
+    tag = "arriving-" + order_id
+    payload = {"web_push": 8030, "notification": {"title": "Arriving", "body": "Your courier is about 300 m away.",
+                                                  "navigate": link, "tag": tag, "lang": "en", "data": {"orderId": order_id}}}
+    shown = None
+    for _ in range(3):
+        driver.execute_cdp_cmd("ServiceWorker.deliverPushMessage", {"origin": base, "registrationId": registration, "data": json.dumps(payload)})
+        deadline = time.time() + 5
+        while not shown and time.time() < deadline:
+            shown = webpage.in_service_worker(driver, base + "/customer/sw.js", "self.registration.getNotifications({tag: %s})"
+                                              ".then((ns) => ns.map((n) => n.title + '|' + n.body))" % json.dumps(tag))
+            time.sleep(0.2)
+        if shown:
+            break
+    if shown != ["Arriving|Your courier is about 300 m away."]:
+        fail("the customer's worker showed %r" % (shown,))
+    report["alerts"] = alerts
+    print("alerts offered once on the way (%s); the customer's worker showed a push" % alerts)
     # The customer sees fixes taken after the departure (the one that set it off is the shop's): the
     # next one, a cadence later (positions are pushed at most every 2 s).
     time.sleep(2.5)

@@ -75,6 +75,8 @@ final class WebFiles: Sendable {
         headers[.xContentTypeOptions] = "nosniff"
         headers[.init("Referrer-Policy")!] = "no-referrer"
         headers[.vary] = "Accept-Encoding"
+        // The customer's worker lives with the page's files but serves the tracking links.
+        if path == "/customer/sw.js" { headers[.init("Service-Worker-Allowed")!] = "/t/" }
         if file.type.hasPrefix("text/html") {
             headers[.contentSecurityPolicy] = csp
             headers[.init("X-Frame-Options")!] = "DENY"

@@ -1,10 +1,34 @@
 // The notifications inbox: the shop's and the person's own, newest first; live from the stream.
 import { api } from '/assets/session.js';
-import { h, clear } from '/assets/dom.js';
-import { dateTime } from '/assets/i18n.js';
+import { h, clear, toast } from '/assets/dom.js';
+import { dateTime, t } from '/assets/i18n.js';
+import { pushSupported, registerWorker, subscribePush } from '/assets/push.js';
 
 export class Inbox {
-  constructor(app) { this.app = app; this.el = document.getElementById('inbox'); this.items = []; }
+  constructor(app) {
+    this.app = app;
+    this.el = document.getElementById('inbox');
+    this.items = [];
+    const offer = document.getElementById('alerts-on');
+    offer.hidden = !pushSupported();
+    offer.addEventListener('click', () => this.alerts());
+  }
+
+  /**
+   * Alerts on this device for what staff must hear with the console closed (Web Push): the
+   * console's own worker, this person's subscription. `app.alerts` says how it went.
+   */
+  async alerts() {
+    this.app.alerts = 'asking';
+    try {
+      this.app.alerts = await subscribePush(await registerWorker('/console/sw.js', '/console/'), api);
+    } catch (err) {
+      this.app.alerts = 'unavailable: ' + err.message;
+    }
+    const state = this.app.alerts === 'subscribed' ? 'on' : this.app.alerts === 'denied' ? 'denied' : 'unavailable';
+    document.getElementById('alerts-state').textContent = t('alerts.' + state);
+    toast(t('alerts.' + state));
+  }
 
   async load() {
     const page = await api('GET', '/v1/notifications?limit=50').catch(() => null);

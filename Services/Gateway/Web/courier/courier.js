@@ -11,6 +11,7 @@ import { VideoCall, callDialog } from '/assets/call.js';
 import { MediaCache, bubble } from '/assets/chat.js';
 import { State, underway, onTheWay, accepted, withCourier, isIn } from '/assets/order.js';
 import { Event, isMessage } from '/assets/names.js';
+import { pushSupported, registerWorker, subscribePush } from '/assets/push.js';
 
 const media = new MediaCache(api);
 
@@ -28,12 +29,7 @@ const app = {
 };
 window.posy = app; // the page's state for tests and the browser's console; no secrets
 
-// The faces' CSP requires Trusted Types: the worker's script URL goes through a policy that knows
-// only it (docs/architecture.md, "Web faces").
-if ('serviceWorker' in navigator) {
-  const worker = window.trustedTypes?.createPolicy('posy-worker', { createScriptURL: (u) => (u === '/courier/sw.js' ? u : null) });
-  navigator.serviceWorker.register(worker ? worker.createScriptURL('/courier/sw.js') : '/courier/sw.js', { scope: '/courier/' }).catch(() => {});
-}
+const worker = registerWorker('/courier/sw.js', '/courier/');
 
 await loadLanguage();
 const langSelect = document.getElementById('lang');
@@ -131,7 +127,7 @@ function openAsked() {
 navigator.serviceWorker?.addEventListener('message', (e) => {
   const m = e.data || {};
   if (m.type !== 'posy.notification') return;
-  if (m.accepted) app.outbox.drain();
+  if (m.action === 'accept') app.outbox.drain();
   if (typeof m.orderId === 'string' && app.orders.has(m.orderId)) {
     document.getElementById('assignment').close();
     openTask(m.orderId);
@@ -182,27 +178,10 @@ document.getElementById('duty').addEventListener('change', async (e) => {
  * changes nothing else. `app.push` says how it went (for tests and the console).
  */
 async function offerPush() {
-  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) { app.push = 'unsupported'; return; }
-  if (Notification.permission === 'denied') { app.push = 'denied'; return; }
+  if (window.Notification?.permission === 'default' && pushSupported()) toast(t('courier.pushWhy'));
   app.push = 'asking';
   try {
-    if (Notification.permission === 'default') {
-      toast(t('courier.pushWhy'));
-      if (await Notification.requestPermission() !== 'granted') { app.push = 'denied'; return; }
-    }
-    const registration = await navigator.serviceWorker.ready;
-    let subscription = await registration.pushManager.getSubscription();
-    if (!subscription) {
-      const { publicKey } = await api('GET', '/v1/push/key');
-      const key = Uint8Array.from(atob(publicKey.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
-      // A browser without a reachable push service may never answer: ten seconds, then no alerts.
-      subscription = await Promise.race([
-        registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }),
-        new Promise((_, no) => setTimeout(() => no(new Error('no push service answered')), 10000)),
-      ]);
-    }
-    await api('POST', '/v1/push/subscriptions', subscription.toJSON());
-    app.push = 'subscribed';
+    app.push = await subscribePush(await worker, api);
   } catch (err) {
     app.push = 'unavailable: ' + err.message;
   }

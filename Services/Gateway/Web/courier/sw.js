@@ -1,11 +1,11 @@
 // The courier app's service worker: the app shell from the cache, so the app opens with no signal;
 // the API always from the network (what it says must be current; the outbox keeps what waits).
 // A new release is picked up on the next load: the shell is refetched whenever the network answers.
-const CACHE = 'posy-courier-v8';
+const CACHE = 'posy-courier-v9';
 const SHELL = [
   '/courier/', '/courier/courier.js', '/courier/outbox.js', '/courier/courier.css', '/courier/manifest.webmanifest',
   '/assets/posy.css', '/assets/session.js', '/assets/stream.js', '/assets/i18n.js', '/assets/dom.js', '/assets/recorder.js', '/assets/voice.js', '/assets/call.js', '/assets/chat.js',
-  '/assets/order.js', '/assets/names.js', '/assets/icon.svg',
+  '/assets/order.js', '/assets/names.js', '/assets/push.js', '/assets/icon.svg',
   '/assets/i18n/en.json', '/assets/i18n/zh-CN.json',
 ];
 
@@ -28,44 +28,12 @@ self.addEventListener('fetch', (e) => {
   }).catch(() => caches.match(url.pathname)));
 });
 
-// Web Push (docs/protocol.md): a push shows its notification — the payload's declarative shape, so a
-// new assignment is heard with the screen off — and a tap opens its task, never another site.
-self.addEventListener('push', (e) => {
-  let n = null;
-  try { n = e.data ? e.data.json().notification : null; } catch { n = null; }
-  if (!n || typeof n.title !== 'string') return;
-  const orderId = typeof n.data?.orderId === 'string' ? n.data.orderId : null;
-  const actions = (Array.isArray(n.actions) ? n.actions : [])
-    .filter((a) => a && a.action === 'accept' && typeof a.title === 'string' && orderId).map((a) => ({ action: a.action, title: a.title }));
-  e.waitUntil(self.registration.showNotification(n.title, {
-    body: typeof n.body === 'string' ? n.body : '', tag: n.tag, lang: n.lang, actions,
-    data: { navigate: n.navigate, orderId, acceptLabel: actions[0]?.title },
-  }));
-});
-
-self.addEventListener('notificationclick', (e) => e.waitUntil(tapped(e.notification, e.action)));
-
-/**
- * A tap on a notification: its task opens in the app (the window there is, or a new one). "Accept"
- * is queued in the app's outbox first — the same IndexedDB the app sends from, in order and again
- * after a lost reply — so it is kept with no signal and sent when the app runs.
- */
-async function tapped(notification, action) {
-  notification.close();
-  const orderId = typeof notification.data?.orderId === 'string' ? notification.data.orderId : null;
-  let target = new URL('/courier/', location.origin);
-  try {
-    const asked = new URL(notification.data?.navigate || '/courier/', location.origin);
-    if (asked.origin === location.origin && asked.pathname.startsWith('/courier/')) target = asked;
-  } catch { /* the app's own page, then */ }
-  const accepted = action === 'accept' && !!orderId;
-  if (accepted) await queueAccept(orderId, notification.data?.acceptLabel || 'Accept');
-  const open = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-  const app = open.find((c) => new URL(c.url).pathname.startsWith('/courier/'));
-  if (!app) return self.clients.openWindow(target.href);
-  app.postMessage({ type: 'posy.notification', orderId, accepted });
-  return app.focus().catch(() => app);
-}
+// Web Push (docs/protocol.md): a push shows its notification, so a new assignment is heard with the
+// screen off, and a tap opens its task. "Accept" on a new assignment's notification is queued in the
+// app's outbox first — the same IndexedDB the app sends from, in order and again after a lost reply —
+// so it is kept with no signal and sent when the app runs.
+importScripts('/assets/push-worker.js');
+self.posyPush({ home: '/courier/', actions: { accept: (data) => queueAccept(data.orderId, data.labels?.accept || 'Accept') } });
 
 /** The outbox item the app's own Accept makes (outbox.js, `tap` in courier.js). */
 function queueAccept(orderId, label) {

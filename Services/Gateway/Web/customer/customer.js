@@ -11,6 +11,7 @@ import { VideoCall, callDialog } from '/assets/call.js';
 import { MediaCache, bubble } from '/assets/chat.js';
 import { State, onTheWay, handedOver, ended, isIn, customerSteps, customerStep } from '/assets/order.js';
 import { Event, Push, isMessage } from '/assets/names.js';
+import { pushSupported, registerWorker, subscribePush } from '/assets/push.js';
 
 const token = decodeURIComponent(location.pathname.split('/').pop() || '');
 const orderId = claims(token)?.order || null;
@@ -166,6 +167,23 @@ function onPush(f) {
 
 // --- Status, window, courier, ETA -------------------------------------------------------------------
 
+/**
+ * "Tell me when the flowers are close" once they are on their way: this browser subscribes for the
+ * order (Web Push through the customer's worker at /t/), and posy-notify's "arriving" and
+ * "delivered" reach it with the page closed. `page.alerts` says how it went.
+ */
+document.getElementById('alerts-on').addEventListener('click', async () => {
+  page.alerts = 'asking';
+  render();
+  try {
+    page.alerts = await subscribePush(await registerWorker('/customer/sw.js', '/t/'), api);
+  } catch (err) {
+    page.alerts = 'unavailable: ' + err.message;
+  }
+  toast(t('alerts.' + (page.alerts === 'subscribed' ? 'on' : page.alerts === 'denied' ? 'denied' : 'unavailable')));
+  render();
+});
+
 /** A tracking view whose position knows when it came, so its age grows on this page. */
 function stamped(v) { return v?.position ? { ...v, position: received(v.position) } : v; }
 
@@ -217,6 +235,7 @@ function render() {
   delay.hidden = !late;
   if (late) delay.textContent = t('track.delay', { at: time(eta.at, page.zone), end: time(o.window.end, page.zone) });
   document.getElementById('change').hidden = isIn(ended, o);
+  document.getElementById('alerts').hidden = !(pushSupported() && isIn(onTheWay, o) && (page.alerts === undefined || page.alerts === 'asking'));
 }
 
 // --- The map ------------------------------------------------------------------------------------------
