@@ -18,7 +18,7 @@ public enum EventReaders {
         ServiceName.receipts: [Topic.heartbeat, Topic.probe],
         ServiceName.notify: [
             Topic.heartbeat, Topic.probe, Topic.fleetShop, Topic.fleetCourier, OrdersEvents.prefix, OrdersEvents.exceptionPrefix,
-            LocationEvents.prefix, ReceiptsEvents.proofPrefix,
+            LocationEvents.prefix, ReceiptsEvents.proofPrefix, MessagingEvents.prefix,
         ],
         ServiceName.gateway: [
             "sys.", OrdersEvents.prefix, OrdersEvents.exceptionPrefix, Topic.fleetPrefix, ReceiptsEvents.proofPrefix,

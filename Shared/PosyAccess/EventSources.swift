@@ -14,6 +14,7 @@ public enum EventSources {
         }
         if topic.hasPrefix(ReceiptsEvents.proofPrefix) { return ServiceName.receipts }
         if topic.hasPrefix(LocationEvents.prefix) { return ServiceName.location }
+        if topic.hasPrefix(MessagingEvents.prefix) { return ServiceName.messaging }
         return nil
     }
 

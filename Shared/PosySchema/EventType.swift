@@ -61,6 +61,14 @@ public enum LocationEvents {
     public static let stuck = EventType<DeliveryAlert>("delivery.stuck")
 }
 
+/// Events of posy-messaging.
+public enum MessagingEvents {
+    public static let prefix = "chat."
+    /// A courier or customer has not had a message delivered to any of their devices for a while
+    /// (docs/architecture.md, "Messaging"): posy-notify may reach them with the page closed.
+    public static let unheard = EventType<ChatUnheard>("chat.unheard")
+}
+
 /// Events every process knows.
 public enum SystemEvents {
     public static let probe = EventType<Probe>(Topic.probe)

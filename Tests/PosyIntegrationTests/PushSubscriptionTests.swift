@@ -124,33 +124,18 @@ extension Integration {
         /// gone (410), posy-notify removes it.
         @Test(.timeLimit(.minutes(2)))
         func anAssignmentReachesTheCouriersPhoneAndAGoneSubscriptionIsRemoved() async throws {
-            let device = P256.KeyAgreement.PrivateKey()
-            let auth = Data((0..<16).map { _ in UInt8.random(in: 0...255) })
-            let port = Harness.freePorts(1)
-            let service = Process()
-            service.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            service.arguments = [
-                "python3", Harness.packageRoot.appendingPathComponent("Tests/python/push_service.py").path, "\(port)",
-                Base64URL.encode(device.rawRepresentation), Base64URL.encode(auth),
-            ]
-            try service.run()
-            defer { if service.isRunning { kill(service.processIdentifier, SIGKILL) } }
-            let base = "http://127.0.0.1:\(port)"
-            func log() async -> [[String: Any]] {
-                let (_, data) = await Harness.get(base + "/log")
-                return (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? []
-            }
-            #expect(await Harness.waitFor(.seconds(10)) { await Harness.get(base + "/log").0 == 200 }, "the push service did not start")
+            let phone = try PushService()
+            defer { phone.stop() }
+            let base = phone.base
+            func log() async -> [[String: Any]] { await phone.log() }
+            #expect(await phone.ready(), "the push service did not start")
 
             let suite = try SuiteTests.Suite(
                 "push-send", environment: ["POSY_ALLOW_LOCAL_TARGETS": "1", "POSY_PUSH_CONTACT": "mailto:ops@posy.example"])
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let shop = try await Shop(suite)
             let http = shop.http
-            let subscribed = await http.json(
-                "POST", "/v1/push/subscriptions", token: shop.courier,
-                Self.subscription(
-                    base + "/push/k1-phone", p256dh: Base64URL.encode(device.publicKey.x963Representation), auth: Base64URL.encode(auth)))
+            let subscribed = await http.json("POST", "/v1/push/subscriptions", token: shop.courier, phone.subscription("/push/k1-phone"))
             #expect(subscribed.status == 201, "\(subscribed.code) \(subscribed.json)")
 
             func assignNewOrder() async throws -> String {
@@ -195,6 +180,123 @@ extension Integration {
                 await Harness.waitFor(.seconds(10)) {
                     await http.request("GET", "/v1/push/subscriptions", token: shop.courier).body == Data("[]".utf8)
                 }, "a subscription the push service called gone was kept")
+            #expect(await suite.stop())
+        }
+
+        /// `Tests/python/push_service.py` on a free port: a push service for one device, whose keys
+        /// it holds, that checks every VAPID token and decrypts every message with PyPI's `http_ece`.
+        final class PushService: @unchecked Sendable {
+            let device = P256.KeyAgreement.PrivateKey()
+            let auth = Data((0..<16).map { _ in UInt8.random(in: 0...255) })
+            let port = Harness.freePorts(1)
+            let process = Process()
+
+            init() throws {
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = [
+                    "python3", Harness.packageRoot.appendingPathComponent("Tests/python/push_service.py").path, "\(port)",
+                    Base64URL.encode(device.rawRepresentation), Base64URL.encode(auth),
+                ]
+                try process.run()
+            }
+
+            var base: String { "http://127.0.0.1:\(port)" }
+
+            func ready() async -> Bool { await Harness.waitFor(.seconds(10)) { await Harness.get(self.base + "/log").0 == 200 } }
+
+            func log() async -> [[String: Any]] {
+                let (_, data) = await Harness.get(base + "/log")
+                return (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? []
+            }
+
+            /// The subscription a browser would post for this device at `path`.
+            func subscription(_ path: String) -> [String: Any] {
+                PushSubscriptionTests.subscription(
+                    base + path, p256dh: Base64URL.encode(device.publicKey.x963Representation), auth: Base64URL.encode(auth))
+            }
+
+            /// The notifications that arrived, decrypted: `[(title, body)]`.
+            func notifications() async -> [(title: String, body: String)] {
+                await log().compactMap { entry in
+                    guard let n = (entry["payload"] as? [String: Any])?["notification"] as? [String: Any] else { return nil }
+                    return (n["title"] as? String ?? "", n["body"] as? String ?? "")
+                }
+            }
+
+            func stop() { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        }
+
+        /// A chat message reaches a courier or customer whose app is not connected (no device took
+        /// it within posy-messaging's `--unheard-after`, 3 s here) as a push, each in their own words
+        /// and never one meant for the other; a device that took it (`msg.delivered`, as the pages
+        /// send) gets none.
+        @Test(.timeLimit(.minutes(2)))
+        func aChatMessageReachesThePhoneOfWhoeverIsNotConnected() async throws {
+            let courierPhone = try PushService()
+            let customerPhone = try PushService()
+            defer {
+                courierPhone.stop()
+                customerPhone.stop()
+            }
+            let ready = (await courierPhone.ready(), await customerPhone.ready())
+            #expect(ready.0 && ready.1, "the push services did not start")
+            let suite = try SuiteTests.Suite(
+                "push-chat",
+                environment: [
+                    "POSY_ALLOW_LOCAL_TARGETS": "1", "POSY_PUSH_CONTACT": "mailto:ops@posy.example", "POSY_CHAT_UNHEARD_AFTER": "3",
+                ])
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let shop = try await Shop(suite)
+            let http = shop.http
+            let placed = await shop.placeOrder()
+            let order = try #require(placed.json["id"] as? String, "\(placed.code)")
+            let link = try #require((placed.json["trackingUrl"] as? String)?.split(separator: "/").last.map(String.init))
+            #expect(
+                await http.json("POST", "/v1/push/subscriptions", token: shop.courier, courierPhone.subscription("/push/k1")).status == 201)
+            #expect(await http.json("POST", "/v1/push/subscriptions", token: link, customerPhone.subscription("/push/c1")).status == 201)
+            for (action, token) in [("confirm", shop.staff), ("assign", shop.staff), ("accept", shop.courier)] {
+                let body: [String: Any] = action == "assign" ? ["courierId": "k1"] : [:]
+                #expect(await http.json("POST", "/v1/orders/\(order)/\(action)", token: token, body).status == 200, "\(action)")
+            }
+            let conversation = try #require(
+                await http.request("GET", "/v1/orders/\(order)", token: shop.staff).json["conversationId"] as? String)
+            #expect(await Harness.waitFor(.seconds(20)) { await courierPhone.notifications().count == 1 }, "the assignment's push")
+
+            // Nobody's app is connected: both phones hear of the shop's message, each in their own words.
+            func say(_ text: String) async -> Int64? {
+                let sent = await http.json(
+                    "POST", "/v1/conversations/\(conversation)/messages", token: shop.staff,
+                    ["clientMsgId": UUID().uuidString, "kind": "text", "text": text])
+                return (sent.json["seq"] as? NSNumber)?.int64Value
+                    ?? ((sent.json["message"] as? [String: Any])?["seq"] as? NSNumber)?.int64Value
+            }
+            _ = await say("Your flowers leave at ten.")
+            #expect(await Harness.waitFor(.seconds(20)) { await customerPhone.notifications().count == 1 }, "the customer's push")
+            #expect(await Harness.waitFor(.seconds(10)) { await courierPhone.notifications().count == 2 }, "the courier's push")
+            let toCourier = await courierPhone.notifications().last
+            let toCustomer = await customerPhone.notifications().last
+            #expect(
+                toCourier?.title == "New message" && toCourier?.body.contains("order \(order)") == true, "\(String(describing: toCourier))")
+            #expect(
+                toCustomer?.title == "New message" && toCustomer?.body.contains("about your order") == true,
+                "\(String(describing: toCustomer))")
+            #expect(await (courierPhone.log() + customerPhone.log()).allSatisfy { ($0["problems"] as? [String]) == [] })
+            #expect(
+                await !(courierPhone.log() + customerPhone.log()).contains { "\($0)".contains("leave at ten") },
+                "what was said stays off the push")
+
+            // The courier's app is connected and takes the next message at once: no push; the customer's is not.
+            let app = ChatClient(port: suite.httpPort, token: shop.courier, name: "courier")
+            #expect(await app.connected())
+            _ = await say("Ring twice, please.")
+            #expect(await app.wait { fs in fs.contains { $0["type"] as? String == "msg.new" && "\($0)".contains("Ring twice") } })
+            let pushed = try #require(app.pushes("msg.new").last?["data"] as? [String: Any])
+            let taken = try await app.call(["type": "msg.delivered", "conversationId": conversation, "seq": pushed["seq"] ?? 0])
+            #expect(taken["ok"] as? Bool == true, "\(taken)")
+            #expect(await Harness.waitFor(.seconds(20)) { await customerPhone.notifications().count == 2 }, "the customer's second push")
+            try await Task.sleep(for: .seconds(1))
+            #expect(await courierPhone.notifications().count == 2, "a device that took the message was pushed about it")
+            await app.close()
             #expect(await suite.stop())
         }
     }

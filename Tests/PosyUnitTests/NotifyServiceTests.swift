@@ -124,7 +124,7 @@ import Testing
         ] {
             #expect(events.contains(e), "\(e)")
         }
-        #expect(events.isSubset(of: OrderEventCatalog.all))
+        #expect(events.isSubset(of: NotifyRuleSet.events))
         var misspelt = set
         misspelt.rules[0].event = "order.confirmd"
         let refusal = #expect(throws: NotifyError.self) { try misspelt.validate() }

@@ -7,6 +7,8 @@ public struct MessagingConfig: Sendable {
     public var readOnlyAfter: TimeInterval = MessagingSettings().readOnlyAfterHours.standard * 3600
     /// How long after sending its author may recall a message.
     public var recallWindow: TimeInterval = MessagingSettings().recallWindow.standard
+    /// How long a message to a courier or customer may go undelivered before `chat.unheard` (0: never).
+    public var unheardAfter: TimeInterval = MessagingSettings().unheardAfter.standard
 
     public init() {}
 }

@@ -74,5 +74,11 @@ public enum MessagingMigrations {
                   AND NOT (m.sender_id = members.user_id AND m.party = members.party) AND m.recalled_at IS NULL
                   AND m.party NOT IN ('system', 'assistant'));
             """),
+        Migration(
+            5, "messaging: since when a courier or customer has had a message none of their devices took",
+            """
+            ALTER TABLE members ADD COLUMN unheard_since REAL;
+            CREATE INDEX members_unheard ON members(unheard_since) WHERE unheard_since IS NOT NULL;
+            """),
     ]
 }

@@ -31,6 +31,11 @@ extension MessagingService {
                     at: at, unread: m.unread)
             }
             try m.save(db, c.id)
+            if m.deliveredSeq >= c.lastSeq {
+                try db.run(
+                    "UPDATE members SET unheard_since = NULL WHERE conversation_id = ? AND user_id = ? AND party = ?", c.id, m.userId,
+                    m.party.rawValue)
+            }
             let members = try MemberRow.all(db, c.id)
             let party = Self.receipts(members).first { $0.party == m.party } ?? PartyReceipt(party: m.party, deliveredSeq: 0, readSeq: 0)
             let update = ReceiptUpdate(

@@ -25,6 +25,12 @@ public final class MessagingService: Sendable {
     let metrics: Metrics
     let logger: Logger
     let clock: @Sendable () -> Date
+    /// Where `chat.unheard` goes (nil: not told, as in tests of other things).
+    let events: EventLog?
+    /// Wakes the unheard loop: a mark was set while it had no deadline armed (``unheardArmed``).
+    let unheardWake = ChangeSignal()
+    /// Whether the unheard loop sleeps until a deadline (new marks are later and need no wake).
+    let unheardArmed = Locked(false)
     /// Calls under way, by call id: when each started and was answered, for the chat's record of its
     /// length. Lost with a restart, when the record says only that the call ended.
     let calls = Locked([String: CallTimes]())
@@ -37,9 +43,10 @@ public final class MessagingService: Sendable {
 
     public init(
         store: Store, instance: String, epoch: String, config: MessagingConfig = MessagingConfig(), metrics: Metrics,
-        logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }, peer: @escaping PeerCall,
+        logger: Logger, events: EventLog? = nil, clock: @escaping @Sendable () -> Date = { Date() }, peer: @escaping PeerCall,
         publish: @escaping Publish
     ) {
+        self.events = events
         self.store = store
         self.instance = instance
         self.epoch = epoch

@@ -15,6 +15,7 @@ struct MessagingMain: AsyncParsableCommand {
     @Option(name: settings.shard.name, help: settings.shard.help) var shard: Int?
     @Option(name: settings.readOnlyAfterHours.name, help: settings.readOnlyAfterHours.help) var readOnlyAfter: Double?
     @Option(name: settings.recallWindow.name, help: settings.recallWindow.help) var recallWindow: Double?
+    @Option(name: settings.unheardAfter.name, help: settings.unheardAfter.help) var unheardAfter: Double?
 
     @OptionGroup var options: ServiceOptions
 
@@ -25,8 +26,9 @@ struct MessagingMain: AsyncParsableCommand {
         var c = MessagingConfig()
         c.readOnlyAfter = try from.value(settings.readOnlyAfterHours, flag: readOnlyAfter) * 3600
         c.recallWindow = try from.value(settings.recallWindow, flag: recallWindow)
-        guard c.readOnlyAfter >= 0, c.recallWindow >= 0 else {
-            throw ValidationError("--read-only-after and --recall-window must not be negative")
+        c.unheardAfter = try from.value(settings.unheardAfter, flag: unheardAfter)
+        guard c.readOnlyAfter >= 0, c.recallWindow >= 0, c.unheardAfter >= 0, c.unheardAfter.isFinite else {
+            throw ValidationError("--read-only-after, --recall-window and --unheard-after must not be negative")
         }
         return (shard, c)
     }
@@ -45,13 +47,14 @@ struct MessagingMain: AsyncParsableCommand {
             guard let store = host.store, let events = host.events else { return [] }
             let service = MessagingService(
                 store: store, instance: instance, epoch: events.epoch, config: config, metrics: host.metrics, logger: host.logger,
+                events: events,
                 peer: { target, method, body, timeout in
                     try await host.call(target, method, body: body, timeout: timeout, discovery: min(timeout, .seconds(2)))
                 },
                 publish: host.ephemeralPublisher(src: instance))
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)
-            return []
+            return config.unheardAfter > 0 ? [service.unheardService()] : []
         }
     }
 }

@@ -25,6 +25,8 @@ enum NotifyDefaults {
             {"event": "delivery.stuck", "audience": ["staff"], "template": "stuck", "channels": ["inApp"], "priority": "normal"},
             {"event": "order.change.requested", "audience": ["staff"], "template": "change.requested", "channels": ["inApp"], "priority": "normal"},
             {"event": "order.change.applied", "audience": ["courier"], "template": "change.applied", "channels": ["inApp", "webPush"], "priority": "high"},
+            {"event": "chat.unheard", "audience": ["customer"], "template": "chat.unheard.customer", "channels": ["webPush"], "priority": "normal"},
+            {"event": "chat.unheard", "audience": ["courier"], "template": "chat.unheard.courier", "channels": ["webPush"], "priority": "normal"},
             {"event": "delivery.disputed", "audience": ["staff"], "template": "dispute", "channels": ["inApp", "webPush"], "priority": "high"}
           ],
           "templates": {
@@ -71,6 +73,14 @@ enum NotifyDefaults {
             "exception.resolved.courier": {
               "en": {"title": "Problem resolved", "body": "Order {order}: the shop resolved the {kind} report."},
               "zh-CN": {"title": "异常已解决", "body": "订单 {order}：花店已解决{kind}报告。"}
+            },
+            "chat.unheard.customer": {
+              "en": {"title": "New message", "body": "You have a new message about your order. Open the page to read it."},
+              "zh-CN": {"title": "新消息", "body": "您的订单有新消息，打开页面查看。"}
+            },
+            "chat.unheard.courier": {
+              "en": {"title": "New message", "body": "A new message about order {order}. Open the app to read it."},
+              "zh-CN": {"title": "新消息", "body": "订单 {order} 有新消息，打开应用查看。"}
             },
             "exception.escalated": {
               "en": {"title": "Unanswered problem: {kind}", "body": "Nobody at {shop} has acknowledged the {kind} on order {order}."},

@@ -16,6 +16,8 @@ struct NotifyEvent: Sendable {
     var note: String?
     var reason: String?
     var photoId: String?
+    /// The event names exactly whom it is for: nobody is taken from the order instead.
+    var namesItsPeople = false
 
     /// Reads `envelope`; nil for events no rule is about.
     static func read(_ envelope: Envelope) throws -> NotifyEvent? {
@@ -47,6 +49,11 @@ struct NotifyEvent: Sendable {
             (e.orderId, e.shopId, e.customerId, e.courierId, e.photoId) = (
                 p.orderId, p.shopId, p.customerId, p.courierId, p.photos.first?.id
             )
+        } else if type == MessagingEvents.unheard.topic {
+            let u = try envelope.decode(ChatUnheard.self)
+            (e.orderId, e.shopId, e.namesItsPeople) = (u.orderId, u.shopId, true)
+            if u.party == .customer { e.customerId = u.userId }
+            if u.party == .courier { e.courierId = u.userId }
         } else {
             return nil
         }

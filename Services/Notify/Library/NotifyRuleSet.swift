@@ -36,11 +36,14 @@ public struct NotifyRuleSet: Codable, Sendable, Equatable {
         }
     }
 
+    /// What rules may be about: the events of an order's life and messages nobody's device took.
+    public static let events = OrderEventCatalog.all.union([MessagingEvents.unheard.topic])
+
     public func validate() throws {
         for rule in rules {
-            guard OrderEventCatalog.all.contains(rule.event) else {
+            guard Self.events.contains(rule.event) else {
                 throw NotifyError.rules(
-                    "rule for \(rule.event): no such event (events: \(OrderEventCatalog.all.sorted().joined(separator: ", ")))")
+                    "rule for \(rule.event): no such event (events: \(Self.events.sorted().joined(separator: ", ")))")
             }
             guard let byLocale = templates[rule.template] else {
                 throw NotifyError.rules("rule for \(rule.event): no template \(rule.template)")

@@ -40,7 +40,9 @@ public final class NotifyService: Sendable {
     }
 
     /// The families of events whose rules posy-notify runs (besides shops and couriers, which it keeps).
-    public static let families = [OrdersEvents.prefix, OrdersEvents.exceptionPrefix, LocationEvents.prefix, ReceiptsEvents.proofPrefix]
+    public static let families = [
+        OrdersEvents.prefix, OrdersEvents.exceptionPrefix, LocationEvents.prefix, ReceiptsEvents.proofPrefix, MessagingEvents.prefix,
+    ]
 
     public func registerEventHandlers(on host: ServiceHost) {
         host.on(OrdersEvents.shop) { db, shop in try self.remember(db, shop) }
@@ -79,7 +81,8 @@ public final class NotifyService: Sendable {
                 order.id, try JSON.encode(order))
             try withdrawAnswered(db, order)
         }
-        if let shopId = event.shopId { try enqueueWebhooks(db, envelope, shopId: shopId) }
+        // Webhooks hear the events of an order's life; a chat's are the people's own.
+        if let shopId = event.shopId, OrderEventCatalog.all.contains(envelope.type) { try enqueueWebhooks(db, envelope, shopId: shopId) }
         let rules = config.rules.rules(for: envelope.type)
         guard !rules.isEmpty else { return }
         let order = try event.order ?? event.orderId.flatMap { try loadOrder(db, $0) }
@@ -120,10 +123,10 @@ public final class NotifyService: Sendable {
     ) throws -> [Person] {
         switch audience {
         case .customer:
-            guard let id = event.customerId ?? order?.customer?.id else { return [] }
+            guard let id = event.customerId ?? (event.namesItsPeople ? nil : order?.customer?.id) else { return [] }
             return [Person(id: id, phone: order?.customer?.phone)]
         case .courier:
-            guard let id = event.courierId ?? order?.courierId else { return [] }
+            guard let id = event.courierId ?? (event.namesItsPeople ? nil : order?.courierId) else { return [] }
             return [Person(id: id, phone: try db.queryOne("SELECT phone FROM couriers WHERE id = ?", id)?.string(0))]
         case .staff:
             guard let shopId = event.shopId else { return [] }

@@ -4,6 +4,17 @@
 import { h } from './dom.js';
 import { t, time } from './i18n.js';
 import { voiceNote } from './voice.js';
+import { Frame } from './names.js';
+
+/**
+ * Tells the server that a message someone else wrote reached this device (`msg.delivered` on the
+ * stream): a courier or customer whose device has it gets no push about it (docs/architecture.md,
+ * "Messaging"). `me` is this face's party.
+ */
+export function taken(stream, message, me) {
+  if (!message?.conversationId || !(message.seq > 0) || message.party === me) return;
+  stream.send({ type: Frame.delivered, conversationId: message.conversationId, seq: message.seq }).catch(() => {});
+}
 
 /** Media of one page: each item fetched once through `api` (the face's `api(method, path, body, { raw })`)
  *  and kept as an object URL until `release()`. */

@@ -8,9 +8,9 @@ import { h, clear, chime, toast } from '/assets/dom.js';
 import { Outbox, kept } from './outbox.js';
 import { HoldToTalk } from '/assets/recorder.js';
 import { VideoCall, callDialog } from '/assets/call.js';
-import { MediaCache, bubble } from '/assets/chat.js';
+import { MediaCache, bubble, taken } from '/assets/chat.js';
 import { State, underway, onTheWay, accepted, withCourier, isIn } from '/assets/order.js';
-import { Event, isMessage } from '/assets/names.js';
+import { Event, Push, isMessage } from '/assets/names.js';
 import { pushSupported, registerWorker, subscribePush } from '/assets/push.js';
 
 const media = new MediaCache(api);
@@ -289,6 +289,7 @@ function onEvent(f) {
 }
 
 function onPush(f) {
+  if (isMessage(f) && f.type === Push.messageNew) taken(app.stream, f.data, 'courier');
   if (isMessage(f) && app.open && app.orders.get(app.open)?.conversationId === f.conversationId) {
     const i = app.messages.findIndex((m) => m.seq === f.data.seq);
     if (i >= 0) app.messages[i] = f.data; else app.messages.push(f.data);
@@ -507,7 +508,7 @@ async function loadChat() {
   const o = app.orders.get(app.open);
   if (!o || o.state === State.assigned) return;
   const page = await api('GET', '/v1/conversations/' + encodeURIComponent(o.conversationId) + '/messages?limit=50').catch(() => null);
-  if (page && app.open === o.id) { app.messages = page.messages; renderChat(); }
+  if (page && app.open === o.id) { app.messages = page.messages; renderChat(); taken(app.stream, page.messages.at(-1), 'courier'); }
 }
 
 function renderChat() {

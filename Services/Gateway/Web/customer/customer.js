@@ -8,7 +8,7 @@ import { h, clear, chime, toast } from '/assets/dom.js';
 import { HoldToTalk } from '/assets/recorder.js';
 import { ago, ageOf, baseMap, label, loadLeaflet, received, staleAfterSeconds } from '/assets/map.js';
 import { VideoCall, callDialog } from '/assets/call.js';
-import { MediaCache, bubble } from '/assets/chat.js';
+import { MediaCache, bubble, taken } from '/assets/chat.js';
 import { State, onTheWay, handedOver, ended, isIn, customerSteps, customerStep } from '/assets/order.js';
 import { Event, Push, isMessage } from '/assets/names.js';
 import { pushSupported, registerWorker, subscribePush } from '/assets/push.js';
@@ -156,6 +156,7 @@ function onPush(f) {
     render();
     drawMap();
   } else if (isMessage(f) && f.conversationId === page.order?.conversationId) {
+    if (f.type === Push.messageNew) taken(page.stream, f.data, 'customer');
     const i = page.messages.findIndex((m) => m.seq === f.data.seq);
     if (i >= 0) page.messages[i] = f.data; else page.messages.push(f.data);
     page.messages = page.messages.filter((m) => !m.pending || m.clientMsgId !== f.data.clientMsgId);
@@ -291,7 +292,7 @@ async function drawMap() {
 async function loadChat() {
   const c = encodeURIComponent(page.order.conversationId);
   const list = await api('GET', '/v1/conversations/' + c + '/messages?limit=100').catch(() => null);
-  if (list) { page.messages = list.messages; renderChat(); }
+  if (list) { page.messages = list.messages; renderChat(); taken(page.stream, list.messages.at(-1), 'customer'); }
 }
 
 function renderChat() {
