@@ -321,6 +321,8 @@ import Testing
             // The board's columns and the live indicator's states are the pages' own (board.js, stream.js).
             "col.": ["new", "confirmed", "assigned", "pickedUp", "outForDelivery", "arriving", "delivered", "problems"],
             "live.": ["live", "offline", "connecting", "ended"],
+            // How an offer of alerts went (assets/push.js's answers, as the console and the customer's page say them).
+            "alerts.": ["on", "denied", "unavailable"],
             // The courier app's steps and reasons (courier.js).
             "courier.action.": ["accept", "decline", "pickup", "depart", "arrive", "fail"],
             "courier.fail.": ["recipientAbsent", "refused", "addressWrong", "damaged", "other"],

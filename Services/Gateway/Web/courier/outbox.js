@@ -10,6 +10,8 @@ import { State, reached } from '/assets/order.js';
 import { Frame } from '/assets/names.js';
 
 const DB = 'posy-courier';
+/** Where a tap queued by the service worker (sw.js, which has no module to ask) leads. */
+const tapTargets = { accept: State.accepted };
 let db;
 
 function open() {
@@ -136,7 +138,8 @@ export class Outbox extends EventTarget {
           } catch (e) {
             if (transient(e)) throw e;
             // A tap the order has already passed (sent before, the reply lost) is done.
-            const done = head.target && ['invalid_transition', 'not_found'].includes(e.code) && (await this.reached(head));
+            const target = head.target ?? tapTargets[head.tap];
+            const done = target && ['invalid_transition', 'not_found'].includes(e.code) && (await this.reached({ ...head, target }));
             if (done) {
               this.dispatchEvent(new CustomEvent('sent', { detail: { item: head, reply: null } }));
             } else {

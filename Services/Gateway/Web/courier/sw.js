@@ -1,7 +1,7 @@
 // The courier app's service worker: the app shell from the cache, so the app opens with no signal;
 // the API always from the network (what it says must be current; the outbox keeps what waits).
 // A new release is picked up on the next load: the shell is refetched whenever the network answers.
-const CACHE = 'posy-courier-v10';
+const CACHE = 'posy-courier-v11';
 const SHELL = [
   '/courier/', '/courier/courier.js', '/courier/outbox.js', '/courier/courier.css', '/courier/manifest.webmanifest',
   '/assets/posy.css', '/assets/session.js', '/assets/stream.js', '/assets/i18n.js', '/assets/dom.js', '/assets/recorder.js', '/assets/voice.js', '/assets/call.js', '/assets/chat.js',
@@ -35,7 +35,8 @@ self.addEventListener('fetch', (e) => {
 importScripts('/assets/push-worker.js');
 self.posyPush({ home: '/courier/', actions: { accept: (data) => queueAccept(data.orderId, data.labels?.accept || 'Accept') } });
 
-/** The outbox item the app's own Accept makes (outbox.js, `tap` in courier.js). */
+/** The outbox item the app's own Accept makes (`tap` in courier.js), naming the tap rather than the
+ *  state it leads to (outbox.js knows the states). */
 function queueAccept(orderId, label) {
   return new Promise((resolve, reject) => {
     const r = indexedDB.open('posy-courier', 2);
@@ -50,7 +51,7 @@ function queueAccept(orderId, label) {
       const t = r.result.transaction('outbox', 'readwrite');
       t.objectStore('outbox').add({
         kind: 'http', method: 'POST', path: '/v1/orders/' + encodeURIComponent(orderId) + '/accept', body: {}, label,
-        target: 'accepted', orderId, id: crypto.randomUUID(), queuedAt: Date.now(),
+        tap: 'accept', orderId, id: crypto.randomUUID(), queuedAt: Date.now(),
       });
       t.oncomplete = () => { r.result.close(); resolve(); };
       t.onerror = () => reject(t.error);
