@@ -328,6 +328,27 @@ import Testing
         #expect(s.pushes("order.position", to: "to.c1.").count == 5)
     }
 
+    /// A still courier is pushed again only with a delivery under way (a page then tells stuck from
+    /// silent by the push's age): one waiting at the shop with nothing to deliver is not, every 15 s.
+    @Test func onlyACourierWithADeliveryIsPushedAgainStandingStill() async throws {
+        var config = LocationConfig()
+        config.pushInterval = 2
+        config.pushDistance = 10
+        let s = try await Station(config: config)
+        for _ in 0..<12 {
+            try await s.at(north: 300)
+            s.wait(3)
+        }
+        #expect(s.pushes("courier.position", to: "shop.s1.").count == 1, "idle and still: once")
+        try await s.order(.accepted)
+        for _ in 0..<12 {
+            try await s.at(north: 300)
+            s.wait(3)
+        }
+        let pushed = s.pushes("courier.position", to: "shop.s1.").count
+        #expect(pushed == 1 + 3, "with a delivery, still: at once, then every 15 s (\(pushed) in all)")
+    }
+
     /// A courier standing still when the order goes out (waiting at the lights): the customer gets
     /// that position once, not only after the next 10 m.
     @Test func aCustomerGetsTheFirstPositionOfTheirOrderStandingStill() async throws {

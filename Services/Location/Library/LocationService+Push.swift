@@ -5,8 +5,8 @@ extension LocationService {
     /// Publishes live positions: at most one per courier every `pushInterval` (service clock) and
     /// only after a move of more than `pushDistance` since the last one pushed — or, standing still,
     /// when an order just went out and its customer has had no position yet (a courier waiting at
-    /// the lights right after leaving would otherwise be missing from their map), or `stillInterval`
-    /// after the last push (so a still courier is not taken for a silent phone). Staff of the shop get
+    /// the lights right after leaving would otherwise be missing from their map), or, with a delivery
+    /// under way, `stillInterval` after the last push (so a still courier is not taken for a silent phone). Staff of the shop get
     /// `courier.position` on the shop's topic; each customer of an order out for delivery gets
     /// `order.position` (a ``TrackingView``) on their own topic, for the customer role only.
     func send(_ positions: [LivePosition], now: Date) {
@@ -16,7 +16,9 @@ extension LocationService {
                 if let m = marks[p.courier.courierId ?? ""] {
                     let moved = Geo.distance(lat1: m.lat, lon1: m.lon, lat2: p.courier.lat, lon2: p.courier.lon) > config.pushDistance
                     let elapsed = now.timeIntervalSince(m.at)
-                    guard elapsed >= config.pushInterval, moved || !orders.isSubset(of: m.shared) || elapsed >= config.stillInterval
+                    let underWay = !(p.courier.orderIds ?? []).isEmpty
+                    guard elapsed >= config.pushInterval,
+                        moved || !orders.isSubset(of: m.shared) || (underWay && elapsed >= config.stillInterval)
                     else { return false }
                     if !moved {
                         marks[p.courier.courierId ?? ""]?.at = now

@@ -147,15 +147,16 @@ extension MessagingService {
         let counts = party.isAutomated ? 0 : 1
         try db.run("UPDATE conversations SET last_seq = ?, last_at = ?, live_count = live_count + ? WHERE id = ?", seq, at, counts, c.id)
         if counts > 0 {
-            // A courier's or customer's first message not yet on any of their devices starts the
-            // wait before `chat.unheard` (``MessagingService/tellUnheard()``).
+            // A courier's or customer's first message of an order's chat not yet on any of their
+            // devices starts the wait before `chat.unheard` (``MessagingService/tellUnheard()``).
+            let unheard = config.unheardAfter > 0 && c.kind == "order"
             try db.run(
                 """
                 UPDATE members SET unread = unread + 1,
                   unheard_since = coalesce(unheard_since, CASE WHEN party IN ('courier', 'customer') THEN ? END)
                 WHERE conversation_id = ? AND removed = 0 AND until_seq IS NULL AND NOT (user_id = ? AND party = ?)
-                """, config.unheardAfter > 0 ? clock().timeIntervalSince1970 : nil, c.id, senderId, party.rawValue)
-            if config.unheardAfter > 0 { db.onCommit { if !self.unheardArmed.withLock({ $0 }) { self.unheardWake.bump() } } }
+                """, unheard ? clock().timeIntervalSince1970 : nil, c.id, senderId, party.rawValue)
+            if unheard { db.onCommit { if !self.unheardArmed.withLock({ $0 }) { self.unheardWake.bump() } } }
         }
         try Self.recordChange(db, c.id, type: "message", ref: String(seq))
         c.lastSeq = seq
