@@ -287,6 +287,8 @@ try:
     if any(e["id"] == exc["id"] for e in stored["exceptions"]):
         fail("the exception is still open on the server")
     print("exception: badge in %.2fs, acknowledged, resolved" % report["exceptionToBadgeSeconds"])
+    tab(manager, "inbox")
+    until("the problem in the notifications", lambda: "Problem" in text(manager, "#inbox"), 10)
 
     # --- Chat: the customer's message raises the unread badge (system cards do not count); the
     # reply reaches the customer's stream; reading clears the badge.
@@ -405,6 +407,21 @@ try:
     until("a revoked key gets 401", lambda: http("GET", "/v1/orders?limit=1", key)[0] == 401, 5)
     shot(manager, "console-settings-desktop")
     print("API key: read ok, write 403 scope_missing, revoked 401")
+
+    # --- Escalation settings: an unanswered assignment by SMS after 90 s, SMS for customers without alerts.
+    after = manager.find_element(By.CSS_SELECTOR, '#settings input[name="assignmentSmsAfter"]')
+    if after.get_attribute("value") != "60":
+        fail("the default wait before an SMS shows as %r" % after.get_attribute("value"))
+    after.clear()
+    after.send_keys("90")
+    click(manager, '#settings input[name="smsWithoutPush"]')
+    manager.execute_script("arguments[0].form.requestSubmit()", after)
+    until("the settings saved", lambda: http("GET", "/v1/shops/%s/notify-settings" % order["shopId"], admin)[1]
+          == {"assignmentSmsAfter": 90, "smsWithoutPush": True} or
+          {k: v for k, v in http("GET", "/v1/shops/%s/notify-settings" % order["shopId"], admin)[1].items() if k != "managerId"}
+          == {"assignmentSmsAfter": 90, "smsWithoutPush": True}, 10)
+    until("the toast gone", lambda: not manager.find_element(By.ID, "toast").is_displayed(), 10)
+    print("escalation settings saved from the page: SMS after 90 s, SMS for customers without alerts")
 
     # --- zh-CN throughout: no English string of the catalogue left on the board.
     tab(manager, "board")

@@ -32,7 +32,7 @@ export class Inbox {
 
   async load() {
     const page = await api('GET', '/v1/notifications?limit=50').catch(() => null);
-    this.items = page?.items || page || [];
+    this.items = page?.notifications || [];
     this.render();
   }
 
