@@ -244,20 +244,11 @@ try:
         fail("the console did not say how the offer went")
     shot(manager, "console-alerts-desktop")
     registration = webpage.service_worker_registration(manager, base + "/console/")
-    manager.execute_cdp_cmd("ServiceWorker.enable", {})
     tag = "problem-" + order_id
     payload = {"web_push": 8030, "notification": {"title": "Problem: traffic", "body": "Order %s: the courier reports traffic." % order_id,
                                                   "navigate": base + "/console/", "tag": tag, "lang": "en", "data": {"orderId": order_id}}}
-    shown = None
-    for _ in range(3):
-        manager.execute_cdp_cmd("ServiceWorker.deliverPushMessage", {"origin": base, "registrationId": registration, "data": json.dumps(payload)})
-        deadline = time.time() + 5
-        while not shown and time.time() < deadline:
-            shown = webpage.in_service_worker(manager, base + "/console/sw.js", "self.registration.getNotifications({tag: %s})"
-                                              ".then((ns) => ns.map((n) => n.title))" % json.dumps(tag))
-            time.sleep(0.2)
-        if shown:
-            break
+    shown = webpage.deliver_push(manager, base, registration, base + "/console/sw.js", payload,
+                                 "self.registration.getNotifications({tag: %s}).then((ns) => ns.map((n) => n.title))" % json.dumps(tag))
     if shown != ["Problem: traffic"]:
         fail("the console's worker showed %r" % (shown,))
     report["alerts"] = alerts

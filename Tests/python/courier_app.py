@@ -137,26 +137,9 @@ try:
     until("the service worker active", lambda: driver.execute_async_script(
         "const done = arguments[arguments.length - 1]; navigator.serviceWorker.ready.then(() => done(true)).catch(() => done(false));"))
 
-    def notifications():
-        return driver.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => done(ns.map((n) => [n.title, n.body, n.tag])))"
-            ".catch(() => done(null));")
-
     registration_id = webpage.service_worker_registration(driver, base + "/courier/")
-    driver.execute_cdp_cmd("ServiceWorker.enable", {})
-    # DevTools may hand a push to a worker that is still starting and lose it: tried up to three
-    # times (the same tag replaces, so one notification is all there can be).
-    shown = None
-    for _ in range(3):
-        driver.execute_cdp_cmd("ServiceWorker.deliverPushMessage",
-                               {"origin": base, "registrationId": registration_id, "data": json.dumps(payload)})
-        deadline = time.time() + 5
-        while not shown and time.time() < deadline:
-            shown = notifications()
-            time.sleep(0.2)
-        if shown:
-            break
+    shown = webpage.deliver_push(driver, base, registration_id, base + "/courier/sw.js", payload,
+                                 "self.registration.getNotifications().then((ns) => ns.map((n) => [n.title, n.body, n.tag]))")
     if shown != [["New delivery", "Order o-push is yours: please accept it.", "push-test"]]:
         fail("the service worker showed %r" % (shown,))
     print("a push reached the service worker and showed its notification; the app's offer of alerts: %s"
@@ -188,19 +171,10 @@ try:
     payload = {"web_push": 8030, "notification": {
         "title": "New delivery", "body": "Order %s is yours: please accept it." % pocket["id"], "navigate": link, "tag": tag,
         "lang": "en", "actions": [{"action": "accept", "title": "Accept", "navigate": link}], "data": {"orderId": pocket["id"]}}}
-    driver.execute_cdp_cmd("ServiceWorker.enable", {})
     worker = base + "/courier/sw.js"
-    shown = None
-    for _ in range(3):
-        driver.execute_cdp_cmd("ServiceWorker.deliverPushMessage",
-                               {"origin": base, "registrationId": registration_id, "data": json.dumps(payload)})
-        deadline = time.time() + 5
-        while not shown and time.time() < deadline:
-            shown = webpage.in_service_worker(driver, worker, "self.registration.getNotifications({tag: %s})"
-                                              ".then((ns) => ns.map((n) => n.actions.map((a) => a.action + ':' + a.title).join()))" % json.dumps(tag))
-            time.sleep(0.2)
-        if shown:
-            break
+    shown = webpage.deliver_push(driver, base, registration_id, worker, payload,
+                                 "self.registration.getNotifications({tag: %s})"
+                                 ".then((ns) => ns.map((n) => n.actions.map((a) => a.action + ':' + a.title).join()))" % json.dumps(tag))
     if shown != ["accept:Accept"]:
         fail("the assignment's notification: %r" % (shown,))
     webpage.in_service_worker(driver, worker, "self.registration.getNotifications({tag: %s}).then((ns) => "

@@ -207,20 +207,12 @@ try:
     if alerts != "subscribed" and not alerts.startswith("unavailable"):
         fail("the offer of alerts: %r" % alerts)
     registration = webpage.service_worker_registration(driver, base + "/t/")
-    driver.execute_cdp_cmd("ServiceWorker.enable", {})
     tag = "arriving-" + order_id
     payload = {"web_push": 8030, "notification": {"title": "Arriving", "body": "Your courier is about 300 m away.",
                                                   "navigate": link, "tag": tag, "lang": "en", "data": {"orderId": order_id}}}
-    shown = None
-    for _ in range(3):
-        driver.execute_cdp_cmd("ServiceWorker.deliverPushMessage", {"origin": base, "registrationId": registration, "data": json.dumps(payload)})
-        deadline = time.time() + 5
-        while not shown and time.time() < deadline:
-            shown = webpage.in_service_worker(driver, base + "/customer/sw.js", "self.registration.getNotifications({tag: %s})"
-                                              ".then((ns) => ns.map((n) => n.title + '|' + n.body))" % json.dumps(tag))
-            time.sleep(0.2)
-        if shown:
-            break
+    shown = webpage.deliver_push(driver, base, registration, base + "/customer/sw.js", payload,
+                                 "self.registration.getNotifications({tag: %s}).then((ns) => ns.map((n) => n.title + '|' + n.body))"
+                                 % json.dumps(tag))
     if shown != ["Arriving|Your courier is about 300 m away."]:
         fail("the customer's worker showed %r" % (shown,))
     report["alerts"] = alerts

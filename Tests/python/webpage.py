@@ -132,6 +132,26 @@ def in_service_worker(driver, script_url, expression, timeout=10.0):
                 return result.get("result", {}).get("value")
 
 
+def deliver_push(driver, base, registration, worker, payload, shown_js):
+    """Delivers `payload` to the service worker registration `registration` as a push service would
+    (DevTools' `ServiceWorker.deliverPushMessage`) and returns the first truthy value of `shown_js`
+    evaluated in the worker whose script is `worker`. DevTools may hand a push to a worker that is
+    still starting and lose it: tried up to three times (a notification's tag replaces an earlier
+    one of the same tag, so one is all there can be)."""
+    driver.execute_cdp_cmd("ServiceWorker.enable", {})
+    shown = None
+    for _ in range(3):
+        driver.execute_cdp_cmd("ServiceWorker.deliverPushMessage",
+                               {"origin": base, "registrationId": registration, "data": json.dumps(payload)})
+        deadline = time.time() + 5
+        while not shown and time.time() < deadline:
+            shown = in_service_worker(driver, worker, shown_js)
+            time.sleep(0.2)
+        if shown:
+            break
+    return shown
+
+
 def click(driver, css, timeout=10.0):
     """Clicks the first visible, enabled match; a page that re-rendered meanwhile is asked again."""
     def attempt():
