@@ -93,6 +93,9 @@ import Testing
         #expect(!EventSources.mayPublish(ServiceName.location, topic: "delivery.confirmed", event("location", "delivery.confirmed")))
         #expect(!EventSources.mayPublish(ServiceName.messaging, topic: "order.x", event("messagingx", "order.x")))
         #expect(!EventSources.mayPublish("", topic: "test.x", event("x", "test.x")))
+        // A chat's unheard messages are messaging's to tell (any shard), nobody else's.
+        #expect(EventSources.mayPublish(ServiceName.messaging, topic: "chat.unheard", event("messaging-2", "chat.unheard")))
+        #expect(!EventSources.mayPublish(ServiceName.notify, topic: "chat.unheard", event("notify", "chat.unheard")))
     }
 
     @Test func pushesToPeopleAreReadOnlyByTheGatewayAndTheOperator() {
