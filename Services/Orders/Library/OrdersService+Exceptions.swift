@@ -48,7 +48,7 @@ extension OrdersService {
             try db.run(
                 "INSERT INTO exceptions(id, order_id, shop_id, state, body, client_key) VALUES (?, ?, ?, ?, ?, ?)",
                 e.id, e.orderId, e.shopId, e.state.rawValue, try JSON.encode(e), key)
-            try db.run("INSERT INTO timers(kind, ref, due_at) VALUES ('exception-ack', ?, ?)", e.id, deadline)
+            try self.armTimer(db, kind: "exception-ack", ref: e.id, arg: nil, due: deadline)
             try events.emit(db, OrdersEvents.exceptionOpened, e)
             return e
         }

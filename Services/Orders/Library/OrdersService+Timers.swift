@@ -47,17 +47,41 @@ extension OrdersService {
         }
     }
 
-    /// Runs ``fireDueTimers()`` every `interval` until graceful shutdown (a service of the group).
-    public func timerService(interval: Duration = .milliseconds(250)) -> some Service { TimerLoop(service: self, interval: interval) }
+    /// Arms a timer inside the caller's write; the loop hears of it once that commits.
+    func armTimer(_ db: SQLiteConnection, kind: String, ref: String, arg: String?, due: Double) throws {
+        try db.run("INSERT INTO timers(kind, ref, arg, due_at) VALUES (?, ?, ?, ?)", kind, ref, arg, due)
+        db.onCommit { self.timerWake.bump() }
+    }
 
+    /// Seconds until the next unfired timer is due; nil with none.
+    func nextTimerIn() async throws -> Double? {
+        let now = clock().timeIntervalSince1970
+        return try await store.read { db in
+            try db.queryOne("SELECT min(due_at) FROM timers WHERE fired_at IS NULL")?.double(0).map { max(0, $0 - now) }
+        }
+    }
+
+    /// Fires timers as they come due until graceful shutdown (a service of the group).
+    public func timerService() -> some Service { TimerLoop(service: self) }
+
+    /// Fires what is due, then sleeps until the next timer is due or a new one is armed: with none
+    /// armed it sets no timer at all (docs/architecture.md, "Idle costs nothing").
     struct TimerLoop: Service {
         let service: OrdersService
-        let interval: Duration
 
         func run() async throws {
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                _ = try? await service.fireDueTimers()
-                try? await Task.sleep(for: interval)
+            await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    let seen = service.timerWake.generation
+                    var wait: Double?
+                    do {
+                        if try await service.fireDueTimers() < 500 { wait = try await service.nextTimerIn() ?? .infinity }
+                    } catch {
+                        wait = 1  // e.g. a full disk: try again, but not in a tight loop
+                    }
+                    guard let wait else { continue }  // a full page fired: more may be due
+                    await service.timerWake.wait(after: seen, timeout: wait.isFinite ? .milliseconds(Int64(max(wait, 0.01) * 1000)) : nil)
+                }
             }
         }
     }

@@ -18,6 +18,8 @@ public final class OrdersService: Sendable {
     let ackTimeout: TimeInterval
     /// The service's clock (tests drive it; timers compare against it).
     let clock: @Sendable () -> Date
+    /// Wakes the timer loop when a timer is armed (it sleeps until the next one is due).
+    let timerWake = ChangeSignal()
 
     public init(
         store: Store, events: EventLog, shards: [Int] = [1], acceptTimeout: TimeInterval = 180,
@@ -345,7 +347,7 @@ public final class OrdersService: Sendable {
                 .map { CourierSummary(try JSON.decode(Courier.self, from: $0.data(0)!)) }
             detail = "courier \(c)"
             order.acceptBy = Timestamp.format(Date(timeIntervalSince1970: acceptDeadline))
-            try db.run("INSERT INTO timers(kind, ref, arg, due_at) VALUES ('assignment', ?, ?, ?)", order.id, c, acceptDeadline)
+            try armTimer(db, kind: "assignment", ref: order.id, arg: c, due: acceptDeadline)
         case .confirmed where order.courierId != nil:
             // Declined by the courier or taken back by staff: the order waits for a courier again.
             let who = viewer.isCourier(order.courierId, of: order.shopId) ? "declined by courier" : "unassigned from courier"
