@@ -60,31 +60,12 @@ extension MessagingService {
         }
     }
 
-    /// The loop that tells unheard messages as they come due.
-    public func unheardService() -> some Service { UnheardLoop(service: self) }
-
-    /// Tells what is due, then sleeps until the next mark is due; with no mark it arms no timer and
-    /// a new one wakes it (a mark set while a deadline is armed is later than it and waits for it).
-    struct UnheardLoop: Service {
-        let service: MessagingService
-
-        func run() async throws {
-            await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    let seen = service.unheardWake.generation
-                    service.unheardArmed.withLock { $0 = false }
-                    var wait: Double?
-                    do {
-                        if try await service.tellUnheard() < 500 { wait = try await service.nextUnheardIn() ?? .infinity }
-                    } catch {
-                        service.logger.error("telling unheard messages failed", metadata: ["error": "\(error)"])
-                        wait = 1
-                    }
-                    guard let wait else { continue }  // a full page: more may be due
-                    if wait.isFinite { service.unheardArmed.withLock { $0 = true } }
-                    await service.unheardWake.wait(after: seen, timeout: wait.isFinite ? .milliseconds(Int64(max(wait, 0.01) * 1000)) : nil)
-                }
-            }
-        }
+    /// The loop that tells unheard messages as they come due; a mark set while a deadline is armed
+    /// is later than it and needs no wake (``unheardArmed``).
+    public func unheardService() -> some Service {
+        DueLoop(
+            wake: unheardWake, page: 500, pass: { try await self.tellUnheard() }, next: { try await self.nextUnheardIn() },
+            failed: { self.logger.error("telling unheard messages failed", metadata: ["error": "\($0)"]) },
+            armed: { armed in self.unheardArmed.withLock { $0 = armed } })
     }
 }

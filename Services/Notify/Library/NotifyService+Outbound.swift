@@ -181,30 +181,12 @@ extension NotifyService {
         }
     }
 
-    /// The loop that sends outbound deliveries as they become due.
-    public func deliveryService() -> some Service { DeliveryLoop(service: self) }
-
-    /// Sends what is due, then sleeps until the next delivery is due or new work is committed (a
-    /// kick, or a test clock moving). With nothing pending it arms no timer at all.
-    struct DeliveryLoop: Service {
-        let service: NotifyService
-
-        func run() async throws {
-            await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    let seen = service.wake.generation
-                    var wait: Double?
-                    do {
-                        if try await service.deliverDue() == 0 { wait = try await service.nextDueIn() ?? .infinity }
-                    } catch {
-                        service.logger.error("outbound delivery pass failed", metadata: ["error": "\(error)"])
-                        wait = 1  // e.g. a full disk: try again, but not in a tight loop
-                    }
-                    guard let wait else { continue }  // a full page was sent: more may be due
-                    // Due times are on the service clock; a test clock only moves by advancing, which kicks.
-                    await service.wake.wait(after: seen, timeout: wait.isFinite ? .milliseconds(Int64(max(wait, 0.01) * 1000)) : nil)
-                }
-            }
-        }
+    /// The loop that sends outbound deliveries as they become due: after a pass that sent any it
+    /// looks again at once; else it sleeps until the next is due or new work is committed (a kick, or
+    /// a test clock moving, which only moves by advancing). With nothing pending it arms no timer.
+    public func deliveryService() -> some Service {
+        DueLoop(
+            wake: wake, page: 1, pass: { try await self.deliverDue() }, next: { try await self.nextDueIn() },
+            failed: { self.logger.error("outbound delivery pass failed", metadata: ["error": "\($0)"]) })
     }
 }

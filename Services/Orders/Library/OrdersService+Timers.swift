@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PosyCore
 import PosySchema
 import PosyStore
@@ -61,28 +62,11 @@ extension OrdersService {
         }
     }
 
-    /// Fires timers as they come due until graceful shutdown (a service of the group).
-    public func timerService() -> some Service { TimerLoop(service: self) }
-
-    /// Fires what is due, then sleeps until the next timer is due or a new one is armed: with none
-    /// armed it sets no timer at all (docs/architecture.md, "Idle costs nothing").
-    struct TimerLoop: Service {
-        let service: OrdersService
-
-        func run() async throws {
-            await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    let seen = service.timerWake.generation
-                    var wait: Double?
-                    do {
-                        if try await service.fireDueTimers() < 500 { wait = try await service.nextTimerIn() ?? .infinity }
-                    } catch {
-                        wait = 1  // e.g. a full disk: try again, but not in a tight loop
-                    }
-                    guard let wait else { continue }  // a full page fired: more may be due
-                    await service.timerWake.wait(after: seen, timeout: wait.isFinite ? .milliseconds(Int64(max(wait, 0.01) * 1000)) : nil)
-                }
-            }
-        }
+    /// Fires timers as they come due until graceful shutdown (a service of the group): it sleeps
+    /// until the next one is due or a commit arms one.
+    public func timerService() -> some Service {
+        DueLoop(
+            wake: timerWake, page: 500, pass: { try await self.fireDueTimers() }, next: { try await self.nextTimerIn() },
+            failed: { Logger(label: "posy.orders").error("firing timers failed", metadata: ["error": "\($0)"]) })
     }
 }
