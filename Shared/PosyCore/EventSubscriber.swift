@@ -4,6 +4,7 @@ import PosyAccess
 import PosySchema
 import PosyStore
 import PosyZMQ
+import Synchronization
 
 /// A durable, exactly-once consumer of bus events (docs/architecture.md, "Lossless events").
 ///
@@ -48,6 +49,8 @@ public actor EventSubscriber {
     let logger: Logger
     let handler: TopicHandler
     var cursors: [StreamKey: EventCursor] = [:]
+    /// Events each source had that this subscriber had not applied, at the source's last heartbeat.
+    nonisolated let lagBySource = Mutex<[String: Int64]>([:])
     /// Cursors set without an applied event (start position `latest`), written with the next batch.
     var unsavedCursors: Set<StreamKey> = []
     public static let replayPage = 2_000
@@ -259,8 +262,13 @@ public actor EventSubscriber {
 
     /// A heartbeat tells every head of its source: behind on a subscribed topic means missed events.
     func noteHeads(_ hb: Heartbeat, into catchUps: inout [StreamKey: Int64]) {
+        var lag: Int64 = 0
+        var follows = false
+        defer { if follows { lagBySource.withLock { $0[hb.instance] = lag } } }
         for (topic, head) in hb.heads where isDurable(topic) {
             let key = StreamKey(src: hb.instance, topic: topic)
+            follows = true
+            if let c = cursors[key], c.epoch == hb.epoch { lag += max(0, head - c.seq) } else if startAt == .beginning { lag += head }
             if let c = cursors[key] {
                 if c.epoch != hb.epoch {
                     catchUps[key] = head

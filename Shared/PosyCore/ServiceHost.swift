@@ -25,6 +25,8 @@ public final class ServiceHost: Sendable {
     let ownsAuthenticator: Bool
     public let store: Store?
     public let events: EventLog?
+    /// `posy backup`'s agent in a process with a store.
+    public let backup: BackupAgent?
     public let publisher: BusPublisher
     public let rpc: RPCServer
     public let busSub: String
@@ -90,9 +92,13 @@ public final class ServiceHost: Sendable {
         if let store {
             events = try await EventLog(store: store, src: descriptor.instance, publisher: publisher, metrics: metrics)
         }
+        var backup: BackupAgent?
+        if let store, let events {
+            backup = await BackupAgent(store: store, descriptor: descriptor, epoch: events.epoch, logger: logger)
+        }
         let advertised = config.advertiseEndpoint(service: descriptor.service) ?? Self.advertisable(rpc.endpoint)
         let host = ServiceHost(
-            descriptor: descriptor, logger: logger, metrics: metrics, store: store, events: events,
+            descriptor: descriptor, logger: logger, metrics: metrics, store: store, events: events, backup: backup,
             publisher: publisher, rpc: rpc, busSub: config.busSub,
             advertisedRPC: advertised, retentionHours: config.retentionHours, security: security, authenticator: authenticator,
             ownsAuthenticator: ownsAuthenticator)
@@ -107,7 +113,7 @@ public final class ServiceHost: Sendable {
     }
 
     private init(
-        descriptor: ServiceDescriptor, logger: Logger, metrics: Metrics, store: Store?, events: EventLog?,
+        descriptor: ServiceDescriptor, logger: Logger, metrics: Metrics, store: Store?, events: EventLog?, backup: BackupAgent?,
         publisher: BusPublisher, rpc: RPCServer, busSub: String, advertisedRPC: String, retentionHours: Double,
         security: BusSecurity, authenticator: ZMQAuthenticator?, ownsAuthenticator: Bool
     ) {
@@ -120,6 +126,7 @@ public final class ServiceHost: Sendable {
         self.metrics = metrics
         self.store = store
         self.events = events
+        self.backup = backup
         self.publisher = publisher
         self.rpc = rpc
         self.busSub = busSub
@@ -168,6 +175,13 @@ public final class ServiceHost: Sendable {
                 encodedForPeer: { request, peer in
                     try await events.since(request, store: store, grant: security.readGrant(of: peer))
                 })
+        }
+        if let backup {
+            rpc.register(BackupRPC.hold) { r, _ in try await backup.hold(r) }
+            rpc.register(BackupRPC.release) { r, _ in try backup.release(r) }
+            rpc.register(BackupRPC.prepare) { r, _ in try await backup.prepare(r) }
+            rpc.register(BackupRPC.read, encoded: { (r: BackupRPC.ReadRequest, _: Viewer) in try backup.read(r) })
+            rpc.register(BackupRPC.end) { r, _ in try await backup.end(r) }
         }
         if descriptor.answersProbes, let events {
             let instance = descriptor.instance
@@ -226,12 +240,21 @@ public final class ServiceHost: Sendable {
         counters["bus_dropped_sends"] = Int64(publisher.droppedSends)
         counters["rpc_refused_busy"] = Int64(rpc.refusedBusy)
         var gauges: [String: Int64] = ["outbox_head_total": events?.currentHeads.values.reduce(0, +) ?? 0]
-        if let store { gauges["store_largest_group"] = Int64(store.largestGroup) }
+        if let store {
+            gauges["store_largest_group"] = Int64(store.largestGroup)
+            gauges["store_bytes"] = BackupAgent.size(store.path) + BackupAgent.size(store.path + "-wal")
+        }
+        if let backup {
+            gauges["backup_age_seconds"] = backup.ageSeconds
+            gauges["backup_every_seconds"] = backup.every.load(ordering: .relaxed)
+        }
         gauges["open_files_limit"] = Int64(clamping: FileLimits.current().soft)
         if let open = FileLimits.openCount() { gauges["open_files"] = Int64(open) }
         if let rss = ResidentMemory.bytes() { gauges["rss_bytes"] = Int64(rss) }
         if let pss = ResidentMemory.proportionalBytes() { gauges["pss_bytes"] = Int64(pss) }
         for (name, gauge) in extraGauges.withLock({ $0 }) { gauges[name] = gauge() }
+        // How far behind each source this process is (docs/operations.md, "Checking it").
+        for (source, lag) in subscriber?.lagBySource.withLock({ $0 }) ?? [:] { gauges["lag.\(source)"] = lag }
         if let authenticator {
             counters["zap_admitted"] = Int64(authenticator.admitted)
             counters["zap_refused"] = Int64(authenticator.refused)

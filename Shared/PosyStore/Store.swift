@@ -10,7 +10,7 @@ import Synchronization
 /// so a returned write is durable (against process crashes with `synchronous=NORMAL`).
 public final class Store: Sendable {
     public let path: String
-    private let writer: DatabaseThread
+    let writer: DatabaseThread
     private let reader: DatabaseThread
     private let checkpointer: Checkpointer
     private let counters = Counters()

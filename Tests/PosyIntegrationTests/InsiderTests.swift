@@ -68,6 +68,9 @@ extension Integration {
                 #expect(sinceTopics.allSatisfy { EventReaders.covers(grant, topic: $0) }, "events.since gave \(identity) \(sinceTopics)")
                 let replay = report["replay"] as? [String: String] ?? [:]
                 #expect(replay["sys.probe.ack"] == "ok", "\(report)")
+                #expect(
+                    report["backup"] as? [String] == Array(repeating: ErrorCode.callerNotPermitted.rawValue, count: 4),
+                    "\(identity) reached a store's backup: \(report)")
                 if identity == "monitor" {
                     // The card message rides on order events: not one reached the monitor.
                     #expect(!sinceTopics.contains { $0.hasPrefix("order.") } && heard["order."] == nil, "\(report)")

@@ -85,8 +85,17 @@ def main():
     for topic in ("order.placed", "sys.probe.ack"):
         code, _ = call("events.replay", {"v": 1, "topic": topic, "epoch": "", "after": 0, "limit": 100})
         replay[topic] = code
+    # A store's bytes are the operator's tool's alone: asking as nobody, as itself or as the tool.
+    backup = []
+    for caller in (None, {"service": args.identity}, {"service": "cli"}):
+        body = {"v": 1, "id": "insider-" + uuid.uuid4().hex[:8], "holdSeconds": 1}
+        if caller is not None:
+            body = {"caller": caller, **body}
+        backup.append(call("backup.hold", body)[0])
+    backup.append(call("backup.read", {"caller": {"service": "cli"}, "v": 1, "id": "x", "name": "orders.db", "offset": 0,
+                                       "length": 100})[0])
     print(json.dumps({"identity": args.identity, "heard": heard, "sinceCode": since_code, "sinceTopics": since_topics,
-                      "replay": replay}))
+                      "replay": replay, "backup": backup}))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ struct PosyMain: AsyncParsableCommand {
         abstract: "Posy operator CLI: run the suite, check it, watch the bus, mint tokens, benchmark.",
         subcommands: [
             UpCommand.self, StatusCommand.self, PingCommand.self, TailCommand.self, TokenCommand.self, KeysCommand.self,
-            EvidenceCommand.self, InviteCommand.self, SettingsCommand.self,
+            EvidenceCommand.self, InviteCommand.self, SettingsCommand.self, BackupCommand.self, RestoreCommand.self,
             BenchForwardCommand.self, DevCommand.self,
         ])
 }

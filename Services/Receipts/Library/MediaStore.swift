@@ -76,7 +76,7 @@ public actor MediaStore {
         try fm.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
     }
 
-    public func blobPath(_ sha256: String) -> String {
+    public nonisolated func blobPath(_ sha256: String) -> String {
         "\(root)/blobs/\(sha256.prefix(2))/\(sha256)"
     }
 
@@ -257,7 +257,7 @@ public actor MediaStore {
 
     /// Removes a blob (retention); true when it was there.
     @discardableResult
-    public func remove(_ sha256: String) -> Bool {
+    public nonisolated func remove(_ sha256: String) -> Bool {
         unlink(blobPath(sha256)) == 0
     }
 

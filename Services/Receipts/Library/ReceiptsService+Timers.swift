@@ -66,7 +66,11 @@ extension ReceiptsService {
                 try db.queryOne("SELECT 1 FROM media WHERE sha256 = ? AND purged_at IS NULL", $0) == nil
             }.sorted()
         }
-        for sha in removable { await media.remove(sha) }
+        let media = self.media
+        let backup = self.backup.withLock { $0 }
+        for sha in removable {
+            if let backup { backup.whenIdle { media.remove(sha) } } else { media.remove(sha) }
+        }
         if !removable.isEmpty { logger.info("purged media", metadata: ["blobs": "\(removable.count)"]) }
         return removable.count
     }

@@ -6,6 +6,7 @@ import PosyOrdersPolicy
 import PosyReceiptsPolicy
 import PosySchema
 import PosyStore
+import Synchronization
 
 /// The receipts domain over `receipts.db` and `media/`: media uploads, proof of delivery,
 /// the customer's confirmation or dispute, and each order's evidence chain. Orders are owned by
@@ -24,6 +25,8 @@ public final class ReceiptsService: Sendable {
     let clock: @Sendable () -> Date
     /// Seals each evidence chain's head (from the suite's secret).
     let seal: EvidenceSeal
+    /// Blobs retention removes wait for it while a backup may still copy them.
+    let backup = Mutex<BackupAgent?>(nil)
 
     public init(
         store: Store, events: EventLog, media: MediaStore, config: ReceiptsConfig, seal: EvidenceSeal, logger: Logger,

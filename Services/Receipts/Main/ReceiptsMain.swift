@@ -67,6 +67,7 @@ struct ReceiptsMain: AsyncParsableCommand {
                 instance, method, body in try await host.call(instance, method, body: body)
             }
             try await service.sealMissingHeads()
+            if let backup = host.backup { service.joinBackups(backup) }
             service.register(on: host.rpc)
             return [service.timerService()]
         }
