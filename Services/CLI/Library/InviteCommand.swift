@@ -34,12 +34,16 @@ public struct InviteCommand: AsyncParsableCommand {
         if (role == .courier) != (courier != nil) { throw ValidationError("--courier goes with --role courier, and only with it") }
     }
 
-    public func run() async throws {
+    public func run() async throws { try await issue { print($0) } }
+
+    /// Issues the invitation; `say` hears each line of the answer (`posy up`'s first minute prints
+    /// them with its own prefix).
+    func issue(say: (String) -> Void) async throws {
         let security = try bus.security()
         let busSub = try bus.config().busSub
         let directory = try await Discovery.peers(busSub: busSub, security: security, listen: .milliseconds(1500))
         guard let orders = directory.peer(ServiceName.orders) else {
-            print("posy-orders is not heartbeating on \(busSub): is the suite running (make run)?")
+            say("posy-orders is not heartbeating on \(busSub): is the suite running (make run)?")
             throw ExitCode(1)
         }
         let operatorViewer = Viewer.user(sub: "operator", role: .admin, shop: nil, order: nil)
@@ -55,7 +59,7 @@ public struct InviteCommand: AsyncParsableCommand {
                             OrdersRPC.ShopRequest(
                                 shop: Shop(id: shop, name: shopName, address: shopAddress, lat: shopLat, lon: shopLon, timeZone: shopTZ)),
                             as: operatorViewer, timeout: .seconds(5))
-                        if !json { print("created shop \(created.id) (\(created.name), \(created.timeZone))") }
+                        if !json { say("created shop \(created.id) (\(created.name), \(created.timeZone))") }
                     }
                 }
                 return try await client.call(
@@ -69,15 +73,15 @@ public struct InviteCommand: AsyncParsableCommand {
             if json {
                 var shown = invite
                 shown.link = link
-                print(String(decoding: try JSON.encode(shown), as: UTF8.self))
+                say(String(decoding: try JSON.encode(shown), as: UTF8.self))
             } else {
-                print(
+                say(
                     "Sign-in link for \(invite.person.name) (\(invite.person.role.rawValue), shop \(shop)), single use, until \(invite.expiresAt):"
                 )
-                print(link)
+                say(link)
             }
         } catch let e as PosyError {
-            print("\(e.code.rawValue): \(e.message)")
+            say("\(e.code.rawValue): \(e.message)")
             throw ExitCode(1)
         }
     }

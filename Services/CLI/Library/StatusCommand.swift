@@ -37,6 +37,24 @@ public struct StatusCommand: AsyncParsableCommand {
         /// Resident memory, as the process reports it in its stats: all its pages, and its share of them.
         var rssBytes: Int64?
         var pssBytes: Int64?
+        /// Events of each source this process has not applied yet.
+        var lag: [String: Int64]?
+        /// Its store (with the WAL) and, for posy-receipts, its media on disk.
+        var storeBytes: Int64?
+        var mediaBytes: Int64?
+        /// Seconds since a backup of its store completed (nil: never), and the schedule it was on.
+        var backupAgeSeconds: Int64?
+        var backupEverySeconds: Int64?
+
+        /// What is wrong with its backups: none for a schedule, or the last one older than it.
+        var backupWarning: String? {
+            guard let every = backupEverySeconds, every > 0 else { return nil }
+            guard let age = backupAgeSeconds else { return "\(instance): no backup has completed" }
+            // A run may take a while: late by more than half a period is a missed one.
+            return age > every + every / 2
+                ? "\(instance): the last backup is \(StatusCommand.duration(Double(age))) old, the schedule is every \(StatusCommand.duration(Double(every)))"
+                : nil
+        }
     }
 
     public func run() async throws {
@@ -61,6 +79,12 @@ public struct StatusCommand: AsyncParsableCommand {
                 }
                 row.rssBytes = stats.gauges["rss_bytes"]
                 row.pssBytes = stats.gauges["pss_bytes"]
+                let lags = stats.gauges.filter { $0.key.hasPrefix("lag.") }
+                if !lags.isEmpty { row.lag = Dictionary(uniqueKeysWithValues: lags.map { (String($0.key.dropFirst(4)), $0.value) }) }
+                row.storeBytes = stats.gauges["store_bytes"]
+                row.mediaBytes = stats.gauges["media_bytes"]
+                if let age = stats.gauges["backup_age_seconds"] { row.backupAgeSeconds = age >= 0 ? age : nil }
+                row.backupEverySeconds = stats.gauges["backup_every_seconds"].flatMap { $0 > 0 ? $0 : nil }
             } catch {
                 row.detail = "\(error)"
             }
@@ -75,7 +99,7 @@ public struct StatusCommand: AsyncParsableCommand {
             print("no heartbeats on \(o.busSub): is the suite running (`make run` / `posy up`)?")
         } else {
             let cpu = cpuSeconds != nil
-            var header = ["INSTANCE", "STATUS", "VERSION", "PID", "UPTIME", "HEARTBEAT", "RSS", "PSS"]
+            var header = ["INSTANCE", "STATUS", "VERSION", "PID", "UPTIME", "HEARTBEAT", "RSS", "PSS", "LAG", "STORE", "BACKUP"]
             if cpu { header.append("CPU") }
             var table = [header + ["RPC", "DETAIL"]]
             for r in rows {
@@ -83,6 +107,9 @@ public struct StatusCommand: AsyncParsableCommand {
                     r.instance, r.status, r.version, "\(r.pid)", r.uptimeSeconds.map { Self.duration($0) } ?? "-",
                     String(format: "%.1fs ago", r.heartbeatAgeSeconds), r.rssBytes.map(Self.mebibytes) ?? "-",
                     r.pssBytes.map(Self.mebibytes) ?? "-",
+                    r.lag.map { "\($0.values.reduce(0, +))" } ?? "-",
+                    r.storeBytes.map { Self.mebibytes($0 + (r.mediaBytes ?? 0)) } ?? "-",
+                    r.backupAgeSeconds.map { Self.duration(Double($0)) + " ago" } ?? (r.storeBytes == nil ? "-" : "never"),
                 ]
                 if cpu { line.append(r.cpuPercent.map { String(format: "%.1f%%", $0) } ?? "-") }
                 table.append(line + [r.rpc, r.detail])
@@ -96,7 +123,9 @@ public struct StatusCommand: AsyncParsableCommand {
                 "RSS in all: \(Self.mebibytes(rss.reduce(0, +))), PSS in all: \(Self.mebibytes(pss.reduce(0, +))) "
                     + "(\(rss.count) of \(rows.count) processes reporting)")
         }
-        if rows.isEmpty || rows.contains(where: { $0.status != "ok" }) { throw ExitCode(1) }
+        let warnings = rows.compactMap(\.backupWarning)
+        for warning in warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        if rows.isEmpty || rows.contains(where: { $0.status != "ok" }) || !warnings.isEmpty { throw ExitCode(1) }
         if let maxCPU, let busy = rows.first(where: { ($0.cpuPercent ?? 0) > maxCPU }) {
             FileHandle.standardError.write(
                 Data("\(busy.instance) used \(String(format: "%.1f", busy.cpuPercent ?? 0))% of a core (limit \(maxCPU)%)\n".utf8))

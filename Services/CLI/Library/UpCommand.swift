@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PosyAuth
 import PosyCore
+import PosySchema
 import PosySettings
 import PosyStore
 import PosyWebPush
@@ -39,6 +40,15 @@ public struct UpCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("restart-delay"), help: "First restart delay in seconds after a child dies; doubles up to 10 s (default 0.5).")
     var restartDelay: Double = 0.5
+    @Option(name: .customLong("backup-every"), help: "Back the suite up this often while it runs (90s, 30m, 1h, 2d); needs --backup-to.")
+    var backupEvery: String?
+    @Option(name: .customLong("backup-keep"), help: "Keep the newest N scheduled backups (default 48).") var backupKeep: Int = 48
+    @Option(name: .customLong("backup-to"), help: "Directory scheduled backups go to (each one posy-<time>-<random>).")
+    var backupTo: String?
+    @Option(
+        name: .customLong("first-shop"),
+        help: "On an empty data directory, create this shop and print its first manager's sign-in link.")
+    var firstShop: String?
     @Flag(name: NotifySettings().allowLocalTargets.name, help: NotifySettings().allowLocalTargets.help) var allowLocalTargets = false
     @Flag(name: service.insecureBus.name, help: service.insecureBus.help) var insecureBus = false
     @Flag(name: .customLong("no-color"), help: "Plain log prefixes (also when NO_COLOR is set or output is not a terminal).")
@@ -51,6 +61,14 @@ public struct UpCommand: AsyncParsableCommand {
         guard (1...16).contains(gateways) else { throw ValidationError("--gateways must be 1…16") }
         guard restartDelay > 0 && restartDelay <= 60 else { throw ValidationError("--restart-delay must be in (0, 60]") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard (backupEvery == nil) == (backupTo == nil) else { throw ValidationError("--backup-every and --backup-to go together") }
+        if let backupEvery, BackupSchedule.parse(backupEvery) == nil {
+            throw ValidationError("--backup-every: a duration of 1 s to 366 days, like 90s, 30m, 1h or 2d")
+        }
+        guard (1...10_000).contains(backupKeep) else { throw ValidationError("--backup-keep must be 1…10000") }
+        if let firstShop, firstShop.trimmingCharacters(in: .whitespaces).isEmpty || firstShop.count > 100 {
+            throw ValidationError("--first-shop: a shop's name, 1–100 characters")
+        }
     }
 
     public func run() async throws {
@@ -123,13 +141,33 @@ public struct UpCommand: AsyncParsableCommand {
             output.prefix("posy", color: "", width: width)
                 + "starting \(children.count) processes; data in \(layout.dataDir); \(layout.scheme)://\(layout.host):\(layout.httpPort)/healthz"
         )
+        // An empty data directory is a first start: say how to get in once the suite answers.
+        let firstStart = !FileManager.default.fileExists(atPath: (layout.dataDir as NSString).appendingPathComponent("orders.db"))
         try children[0].start()  // the bus first, so the others connect at once
         try await Task.sleep(for: .milliseconds(300))
         for child in children.dropFirst() { try child.start() }
+        let say: @Sendable (String) -> Void = { line in output.write(output.prefix("posy", color: "", width: width) + line) }
+        var chores: [Task<Void, Never>] = []
+        if firstStart {
+            let minute = FirstMinute(layout: layout, shopName: firstShop)
+            chores.append(Task { await minute.run(say: say) })
+        }
+        if let backupEvery, let backupTo, let every = BackupSchedule.parse(backupEvery) {
+            var config = ServiceConfig()
+            config.keysDir = layout.keysDir
+            config.insecureBus = layout.insecureBus
+            let taker = BackupTaker(
+                busSub: layout.busSub, security: try config.security(identity: ServiceName.cli), dataDir: layout.dataDir,
+                keysDir: layout.keysDir, parent: backupTo)
+            let schedule = BackupSchedule(every: every, keep: backupKeep, parent: backupTo)
+            say("backing up every \(backupEvery) to \(backupTo), keeping \(backupKeep)")
+            chores.append(Task { await schedule.run(taker: taker, say: say) })
+        }
 
         var it = stop.makeAsyncIterator()
         let sig = await it.next() ?? SIGTERM
         output.write(output.prefix("posy", color: "", width: width) + "signal \(sig): stopping the suite")
+        for chore in chores { chore.cancel() }
         for child in children.reversed() { child.terminate() }
         let deadline = Date().addingTimeInterval(10)
         while children.contains(where: \.isRunning) && Date() < deadline {

@@ -60,6 +60,8 @@ struct ReceiptsMain: AsyncParsableCommand {
             let mediaRoot = (dataDir as NSString).appendingPathComponent("media")
             let media = try MediaStore(root: mediaRoot, logger: host.logger)
             host.addHealthCheck("media-disk") { DiskSpace.check(mediaRoot) }
+            let mediaSize = MediaSize(root: mediaRoot)
+            host.addGauge("media_bytes") { mediaSize.bytes() }
             let service = ReceiptsService(
                 store: store, events: events, media: media, config: config,
                 seal: EvidenceSeal(secret: secret), logger: host.logger
