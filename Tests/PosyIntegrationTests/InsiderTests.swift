@@ -137,12 +137,19 @@ extension Integration {
             let said = await pushes() ?? "no health"
             #expect(degraded, "\(said):\n\(gateway.log.suffix(2000))")
             #expect(await Harness.get("http://127.0.0.1:\(http + 1)/healthz").0 == 503)
+            // An orchestrator's probes (docs/operations.md, "Kubernetes"): alive, not ready, and why.
+            #expect(await Harness.get("http://127.0.0.1:\(http + 1)/livez").0 == 200)
+            let (notReady, why) = await Harness.get("http://127.0.0.1:\(http + 1)/readyz")
+            #expect(
+                notReady == 503 && String(decoding: why, as: UTF8.self).hasPrefix("pushes: no canary"),
+                "\(String(decoding: why, as: UTF8.self))")
             // The bus mends; only a fresh subscription is made now, and the gateway makes one by itself.
             losing.store(false, ordering: .relaxed)
             let mended = await Harness.waitFor(.seconds(25), poll: .milliseconds(200)) { await pushes() == "ok" }
             let now = await pushes() ?? "no health"
             #expect(mended, "\(now):\n\(gateway.log.suffix(2000))")
             #expect(await Harness.get("http://127.0.0.1:\(http + 1)/healthz").0 == 200)
+            #expect(await Harness.get("http://127.0.0.1:\(http + 1)/readyz").0 == 200)
             let (_, metrics) = await Harness.get("http://127.0.0.1:\(http + 1)/metrics")
             #expect(String(decoding: metrics, as: UTF8.self).contains("posy_push_path_resubscribes_total"), "no resubscription counted")
             #expect(gateway.log.contains("pushes stopped coming back through the bus; subscribing again"))

@@ -26,6 +26,12 @@ extension Integration {
                 try lab.host(n)
             }
             let a = lab.address
+            // The names the Kubernetes manifests give each pod, here each host's (docs/operations.md, "Kubernetes").
+            try lab.name([
+                Self.bus: [ClusterNames.bus], Self.orders: [ClusterNames.orders], Self.m1: [ClusterNames.messaging(shard: 1)],
+                Self.m2: [ClusterNames.messaging(shard: 2)], Self.m3: [ClusterNames.messaging(shard: 3)],
+                Self.location: [ClusterNames.location], Self.receipts: [ClusterNames.receipts], Self.notify: [ClusterNames.notify],
+            ])
             // Keys made once; each host gets the secret key of what it runs and every public key.
             let master = "\(dir)/keys"
             try SuiteKeyring.create(directory: master, identities: SuiteKeyring.suiteIdentities)
@@ -46,42 +52,46 @@ extension Integration {
                 try FileManager.default.createDirectory(atPath: "\(dir)/\(host)/data", withIntermediateDirectories: true)
                 try FileManager.default.copyItem(atPath: "\(dir)/secret/secret", toPath: "\(dir)/\(host)/data/secret")
             }
-            let busFlags = ["--bus-pub", "tcp://\(a(Self.bus)):7100", "--bus-sub", "tcp://\(a(Self.bus)):7101"]
-            func flags(_ host: String, _ identity: String, rpc: String) throws -> [String] {
-                busFlags + ["--data-dir", "\(dir)/\(host)/data", "--keys-dir", try keys(host, [identity]), "--rpc", rpc]
+            let busFlags = ["--bus-pub", "tcp://\(ClusterNames.bus):7100", "--bus-sub", "tcp://\(ClusterNames.bus):7101"]
+            /// Binds every address, advertises the host's name.
+            func flags(_ host: String, _ identity: String, name: String, port: Int) throws -> [String] {
+                busFlags + [
+                    "--data-dir", "\(dir)/\(host)/data", "--keys-dir", try keys(host, [identity]), "--rpc", "tcp://0.0.0.0:\(port)",
+                    "--advertise", "tcp://\(name):\(port)",
+                ]
             }
             _ = try lab.start(
                 "bus", on: Self.bus, "posy-bus",
                 [
                     "--frontend", "tcp://\(a(Self.bus)):7100", "--backend", "tcp://\(a(Self.bus)):7101", "--rpc",
-                    "tcp://\(a(Self.bus)):7102",
+                    "tcp://\(a(Self.bus)):7102", "--advertise", "tcp://\(ClusterNames.bus):7102",
                     "--data-dir", "\(dir)/bus/data", "--keys-dir", try keys("bus", [ServiceName.bus]),
                 ])
             func startOrders(shards: String) throws -> Child {
                 try lab.start(
                     "orders", on: Self.orders, "posy-orders",
-                    try flags("orders", ServiceName.orders, rpc: "tcp://\(a(Self.orders)):7110") + ["--messaging-shards", shards])
+                    try flags("orders", ServiceName.orders, name: ClusterNames.orders, port: 7110) + ["--messaging-shards", shards])
             }
             var ordersProcess = try startOrders(shards: "1,2")
             for (host, shard) in [(Self.m1, 1), (Self.m2, 2)] {
                 _ = try lab.start(
                     "messaging-\(shard)", on: host, "posy-messaging",
-                    try flags("messaging-\(shard)", ServiceName.messaging, rpc: "tcp://\(a(host)):\(7120 + shard)") + [
+                    try flags("messaging-\(shard)", ServiceName.messaging, name: ClusterNames.messaging(shard: shard), port: 7120) + [
                         "--shard", "\(shard)",
                     ])
             }
             _ = try lab.start(
                 "location", on: Self.location, "posy-location",
-                try flags("location", ServiceName.location, rpc: "tcp://\(a(Self.location)):7130"))
+                try flags("location", ServiceName.location, name: ClusterNames.location, port: 7130))
             _ = try lab.start(
                 "receipts", on: Self.receipts, "posy-receipts",
-                try flags("receipts", ServiceName.receipts, rpc: "tcp://\(a(Self.receipts)):7140"))
+                try flags("receipts", ServiceName.receipts, name: ClusterNames.receipts, port: 7140))
             _ = try lab.start(
-                "notify", on: Self.notify, "posy-notify", try flags("notify", ServiceName.notify, rpc: "tcp://\(a(Self.notify)):7150"))
+                "notify", on: Self.notify, "posy-notify", try flags("notify", ServiceName.notify, name: ClusterNames.notify, port: 7150))
             let base = "http://\(a(Self.gateway)):8080"
             _ = try lab.start(
                 "gateway", on: Self.gateway, "posy-gateway",
-                try flags("gateway", ServiceName.gateway, rpc: "tcp://\(a(Self.gateway)):7160") + [
+                try flags("gateway", ServiceName.gateway, name: a(Self.gateway), port: 7160) + [
                     "--http-host", "0.0.0.0", "--http-port", "8080", "--public-url", base, "--rate-limit", "0",
                     "--expect", "bus,orders,messaging-1,messaging-2,location,receipts,notify",
                 ])
@@ -151,7 +161,7 @@ extension Integration {
             ordersProcess.kill()
             _ = try lab.start(
                 "messaging-3", on: Self.m3, "posy-messaging",
-                try flags("messaging-3", ServiceName.messaging, rpc: "tcp://\(a(Self.m3)):7123") + ["--shard", "3"])
+                try flags("messaging-3", ServiceName.messaging, name: ClusterNames.messaging(shard: 3), port: 7120) + ["--shard", "3"])
             ordersProcess = try startOrders(shards: "1,2,3")
             #expect(
                 await Harness.waitFor(.seconds(30), poll: .milliseconds(200)) {
@@ -197,13 +207,14 @@ extension Integration {
             let page = await http.request("GET", "/v1/conversations/\(conversation)/messages?limit=200", token: staff).json
             let texts = (page["messages"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
             #expect(texts.filter { $0 == "where are my flowers?" }.count == 1, "\(texts)")
-            // And every store applies a new probe exactly once (posy ping checks the counts).
-            let (ping, pingOut) = try await Harness.run(
-                "posy",
+            // And every store applies a new probe exactly once (posy ping checks the counts), asked
+            // from the gateway's host, where the suite's names resolve.
+            let (ping, pingOut) = try await lab.run(
+                on: Self.gateway, (Harness.binDir as NSString).appendingPathComponent("posy"),
                 ["ping"] + busFlags + [
                     "--keys-dir", master, "--expect", "orders,messaging-1,messaging-2,messaging-3,location,receipts,notify", "--timeout",
                     "30",
-                    "--rpc", "tcp://\(lab.address(1)):*",  // the test's own address on the bridge, so the hosts can replay from it
+                    "--rpc", "tcp://\(a(Self.gateway)):*",  // an address the hosts reach, so they can replay from it
                 ])
             #expect(ping == 0, "\(pingOut)")
 

@@ -62,6 +62,17 @@ final class NetLab: @unchecked Sendable {
         return ns
     }
 
+    /// Gives every host the same names for hosts (`/etc/netns/<namespace>/hosts`, which `ip netns
+    /// exec` puts in place of `/etc/hosts`): host `n` answers to each of `names[n]`.
+    func name(_ names: [Int: [String]]) throws {
+        var text = "127.0.0.1 localhost\n"
+        for (n, aliases) in names.sorted(by: { $0.key < $1.key }) { text += "\(address(n)) \(aliases.joined(separator: " "))\n" }
+        for ns in lock.withLock({ namespaces }) {
+            try FileManager.default.createDirectory(atPath: "/etc/netns/\(ns)", withIntermediateDirectories: true)
+            try text.write(toFile: "/etc/netns/\(ns)/hosts", atomically: true, encoding: .utf8)
+        }
+    }
+
     /// Starts a built executable (or an absolute path) on host `n`.
     @discardableResult
     func start(_ name: String, on n: Int, _ executable: String, _ arguments: [String]) throws -> Child {
@@ -79,7 +90,10 @@ final class NetLab: @unchecked Sendable {
 
     func tearDown() {
         for child in lock.withLock({ children }) { child.kill() }
-        for ns in lock.withLock({ namespaces }) { _ = Self.sh(Self.ip!, ["netns", "del", ns]) }
+        for ns in lock.withLock({ namespaces }) {
+            _ = Self.sh(Self.ip!, ["netns", "del", ns])
+            try? FileManager.default.removeItem(atPath: "/etc/netns/\(ns)")
+        }
         _ = Self.sh(Self.ip!, ["link", "del", bridge])
     }
 
@@ -102,6 +116,7 @@ final class NetLab: @unchecked Sendable {
             let parts = name.split(separator: "-")
             if name.hasPrefix("pn"), parts.count == 3, parts[1].hasPrefix("p"), dead(parts[1].dropFirst()) {
                 sh(ip, ["netns", "del", String(name)])
+                try? FileManager.default.removeItem(atPath: "/etc/netns/\(name)")
             }
         }
         for line in capture(ip, ["-o", "link", "show", "type", "bridge"]).split(separator: "\n") {

@@ -5,6 +5,7 @@ import PosyCore
 import PosySchema
 import PosySettings
 import PosyStore
+import PosyWebPush
 
 /// `posy keys`: the suite's CURVE keys (docs/operations.md, "Keys"). `create` makes a key pair for
 /// each identity that has none, and with `--read` sets what an identity of the operator's may read;
@@ -62,6 +63,19 @@ public struct KeysCommand: ParsableCommand {
             } catch {
                 print(error.description)
                 throw ExitCode(2)
+            }
+            if identities.isEmpty {
+                // The suite's whole set includes the key Web Push subscriptions are bound to
+                // (docs/operations.md, "Web Push"), so a deployment that never runs `posy up` has it too.
+                let vapid = VAPIDKeyFile.path(in: directory)
+                let had = FileManager.default.fileExists(atPath: vapid)
+                do throws(VAPIDKeyFile.Failure) {
+                    _ = try VAPIDKeyFile.loadOrCreate(in: directory)
+                } catch {
+                    print(error.description)
+                    throw ExitCode(2)
+                }
+                print("vapid: \(had ? "kept" : "created") \(vapid) (secret)")
             }
         }
     }

@@ -68,6 +68,20 @@ public enum GatewayApp {
             let ops = Router()
             ops.add(middleware: SecurityHeadersMiddleware())
             ops.get("healthz") { _, _ in Self.health(await monitor.summary(), detail: true) }
+            // For an orchestrator's probes (docs/operations.md, "Kubernetes"): alive while the process
+            // answers; ready while this gateway itself is well — it hears the bus and its pushes arrive —
+            // whatever the state of the services behind it.
+            ops.get("livez") { _, _ in "ok\n" }
+            ops.get("readyz") { _, _ -> Response in
+                let own = await host.health()
+                let body = ByteBuffer(
+                    string: own.status == "ok"
+                        ? "ok\n"
+                        : own.checks.filter { $0.value != "ok" }.map { "\($0.key): \($0.value)" }.sorted().joined(separator: "\n") + "\n")
+                return Response(
+                    status: own.status == "ok" ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+                    body: .init(byteBuffer: body))
+            }
             ops.get("metrics") { _, _ in Self.metrics(await monitor.allStats()) }
             services.append(
                 Application(
