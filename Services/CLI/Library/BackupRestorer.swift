@@ -67,18 +67,33 @@ struct BackupRestorer {
 
     /// A new epoch for every store; outbox envelopes and every consumer's cursors follow it.
     private func renewEpochs(_ manifest: BackupManifest, in dir: String) throws {
+        _ = try Self.renewEpochs(
+            manifest.stores.map { (instance: $0.instance, file: $0.file, epoch: $0.epoch) }, in: dir, restoredFrom: manifest.id,
+            setBackCursorsAhead: false)
+    }
+
+    /// Gives each store in `dir` a new epoch, rewrites its outbox to it and carries every consumer's
+    /// cursor on it across. With `setBackCursorsAhead` (stores restored to a point in time, each as
+    /// its replica had it), a cursor ahead of its producer's head is set back to that head, so the
+    /// producer's next events are applied rather than taken for ones already seen; returns how many were.
+    static func renewEpochs(
+        _ stores: [(instance: String, file: String, epoch: String)], in dir: String, restoredFrom: String, setBackCursorsAhead: Bool
+    ) throws -> Int {
         var renewed: [String: (old: String, new: String)] = [:]
-        for store in manifest.stores {
+        var heads: [String: [String: Int64]] = [:]
+        for store in stores {
             renewed[store.instance] = (store.epoch, Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255) }))
+            heads[store.instance] = try BackupManifest.describe(storeAt: (dir as NSString).appendingPathComponent(store.file)).heads
         }
-        for store in manifest.stores {
+        var setBack = 0
+        for store in stores {
             let db = try SQLiteConnection(path: (dir as NSString).appendingPathComponent(store.file))
             let (old, new) = renewed[store.instance]!
             try db.transaction {
                 try db.run("UPDATE meta SET value = ? WHERE key = 'epoch' AND value = ?", new, old)
                 try db.run(
                     "INSERT INTO meta(key, value) VALUES ('restored_from', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    manifest.id)
+                    restoredFrom)
                 // A page at a time: a week's outbox may be millions of events.
                 var after: (String, Int64) = ("", 0)
                 while true {
@@ -96,10 +111,21 @@ struct BackupRestorer {
                     if page.count < 5000 { break }
                 }
                 for (src, epochs) in renewed where src != store.instance {
+                    if setBackCursorsAhead {
+                        for row in try db.query("SELECT topic, seq FROM cursors WHERE src = ? AND epoch = ?", src, epochs.old) {
+                            guard let topic = row.string(0), let seq = row.int(1) else { continue }
+                            let head = heads[src]?[topic] ?? 0
+                            if seq > head {
+                                try db.run("UPDATE cursors SET seq = ? WHERE src = ? AND topic = ?", head, src, topic)
+                                setBack += 1
+                            }
+                        }
+                    }
                     try db.run("UPDATE cursors SET epoch = ? WHERE src = ? AND epoch = ?", epochs.new, src, epochs.old)
                 }
             }
             try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         }
+        return setBack
     }
 }

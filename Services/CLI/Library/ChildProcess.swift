@@ -20,7 +20,8 @@ final class ChildProcess: @unchecked Sendable {
     init(spec: SuiteLayout.Child, binDir: String, color: String, width: Int, output: OutputSink, firstDelay: Double) {
         self.firstDelay = firstDelay
         self.spec = spec
-        self.path = (binDir as NSString).appendingPathComponent(spec.executable)
+        // A program of the suite's from the bin directory; another (litestream) by its own path.
+        self.path = spec.executable.hasPrefix("/") ? spec.executable : (binDir as NSString).appendingPathComponent(spec.executable)
         self.color = color
         self.width = width
         self.output = output

@@ -45,6 +45,8 @@ public struct StatusCommand: AsyncParsableCommand {
         /// Seconds since a backup of its store completed (nil: never), and the schedule it was on.
         var backupAgeSeconds: Int64?
         var backupEverySeconds: Int64?
+        /// Seconds since its `file://` Litestream replica last received a change (`posy up --replicate`).
+        var replicaAgeSeconds: Double?
 
         /// What is wrong with its backups: none for a schedule, or the last one older than it.
         var backupWarning: String? {
@@ -90,6 +92,12 @@ public struct StatusCommand: AsyncParsableCommand {
             }
             rows.append(row)
         }
+        let replicas = Replication.configured(dataDir: o.dataDir)
+        for i in rows.indices {
+            if let replica = replicas.first(where: { $0.store == rows[i].instance })?.replica {
+                rows[i].replicaAgeSeconds = Replication.age(ofReplica: replica)
+            }
+        }
         if let cpuSeconds { await Self.measureCPU(&rows, seconds: cpuSeconds) }
         if json {
             print(String(decoding: try JSON.encode(rows), as: UTF8.self))
@@ -100,6 +108,7 @@ public struct StatusCommand: AsyncParsableCommand {
         } else {
             let cpu = cpuSeconds != nil
             var header = ["INSTANCE", "STATUS", "VERSION", "PID", "UPTIME", "HEARTBEAT", "RSS", "PSS", "LAG", "STORE", "BACKUP"]
+            if !replicas.isEmpty { header.append("REPLICA") }
             if cpu { header.append("CPU") }
             var table = [header + ["RPC", "DETAIL"]]
             for r in rows {
@@ -111,6 +120,7 @@ public struct StatusCommand: AsyncParsableCommand {
                     r.storeBytes.map { Self.mebibytes($0 + (r.mediaBytes ?? 0)) } ?? "-",
                     r.backupAgeSeconds.map { Self.duration(Double($0)) + " ago" } ?? (r.storeBytes == nil ? "-" : "never"),
                 ]
+                if !replicas.isEmpty { line.append(r.replicaAgeSeconds.map { Self.duration($0) + " ago" } ?? "-") }
                 if cpu { line.append(r.cpuPercent.map { String(format: "%.1f%%", $0) } ?? "-") }
                 table.append(line + [r.rpc, r.detail])
             }

