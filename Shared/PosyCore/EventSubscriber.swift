@@ -51,6 +51,8 @@ public actor EventSubscriber {
     var cursors: [StreamKey: EventCursor] = [:]
     /// Events each source had that this subscriber had not applied, at the source's last heartbeat.
     nonisolated let lagBySource = Mutex<[String: Int64]>([:])
+    /// Neighbours already said to speak another protocol (`instance protocol`).
+    var protocolsNoted: Set<String> = []
     /// Cursors set without an applied event (start position `latest`), written with the next batch.
     var unsavedCursors: Set<StreamKey> = []
     public static let replayPage = 2_000
@@ -143,10 +145,17 @@ public actor EventSubscriber {
 
     func isDurable(_ topic: String) -> Bool { durable.contains { $0.matches(topic) } }
 
-    enum Verdict { case next, duplicate, gap }
+    enum Verdict { case next, duplicate, gap, tooNew }
 
-    /// Classifies a durable event against the (tentative) cursor and advances it for `.next`.
+    /// Classifies a durable event against the (tentative) cursor and advances it for `.next`. An
+    /// event that needs a newer protocol than this process speaks is neither applied nor passed over:
+    /// its stream waits here, said loudly, until this process is upgraded (docs/protocol.md,
+    /// "Versions and upgrades").
     func classify(_ e: Envelope, topic: String) -> Verdict {
+        if e.req > WireProtocol.version {
+            refuseNewer(src: e.src, what: "\(topic) #\(e.seq) needs protocol \(e.req)")
+            return .tooNew
+        }
         let key = StreamKey(src: e.src, topic: topic)
         var c = cursors[key] ?? EventCursor(epoch: e.epoch, seq: startAt == .latest ? e.seq - 1 : 0)
         if c.epoch != e.epoch {
@@ -183,6 +192,10 @@ public actor EventSubscriber {
             let e: Envelope
             do {
                 e = try EnvelopeCodec.decode(frames[1])
+            } catch let error as SchemaError where error.code == .upgradeRequired {
+                let src = (try? JSON.member("src", of: frames[1])).flatMap { $0 }.flatMap { try? JSON.decode(String.self, from: $0) }
+                refuseNewer(src: src ?? "?", what: error.message)
+                continue
             } catch {
                 drop("\(error)", frames: frames)
                 continue
@@ -199,6 +212,7 @@ public actor EventSubscriber {
                     continue
                 }
                 directory.update(hb)
+                noteProtocol(hb)
                 noteHeads(hb, into: &catchUps)
                 continue
             }
@@ -213,6 +227,7 @@ public actor EventSubscriber {
             }
             switch classify(e, topic: topic) {
             case .next: ready.append((topic, e))
+            case .tooNew: continue
             case .duplicate: metrics.increment("events_duplicate")
             case .gap:
                 metrics.increment("event_gaps")
@@ -393,12 +408,50 @@ public actor EventSubscriber {
             }
             if first.seq > c.seq + 1 { markLost(key, from: c.seq + 1, to: first.seq - 1) }
             var ready: [(String, Envelope)] = []
-            for e in batch.events where e.src == key.src {
-                if case .next = classify(e, topic: key.topic) { ready.append((key.topic, e)) }
+            var waits = false
+            for e in batch.events where e.src == key.src && !waits {
+                switch classify(e, topic: key.topic) {
+                case .next: ready.append((key.topic, e))
+                case .tooNew: waits = true  // the stream waits for this process's upgrade
+                default: break
+                }
             }
             metrics.increment("events_replayed", by: Int64(ready.count))
             await flush(ready)
+            if waits { return }
             if batch.events.count < Self.replayPage && (cursors[key]?.seq ?? 0) >= min(target, batch.head) { return }
+        }
+    }
+
+    /// An event this process is too old to read: counted, and logged (the 1st, 2nd, 4th, … time)
+    /// with the version its source said in its heartbeat.
+    func refuseNewer(src: String, what: String) {
+        let count = metrics.increment("events_need_upgrade")
+        guard Metrics.worthLogging(count) else { return }
+        let peer = directory.peer(src)?.heartbeat
+        logger.error(
+            "an event needs a newer protocol than this process speaks: it waits here until this process is upgraded",
+            metadata: [
+                "src": "\(src.prefix(64))", "event": "\(what.prefix(200))", "peerVersion": "\(peer?.version.prefix(40) ?? "unknown")",
+                "peerProtocol": "\(peer?.protocol ?? 1)", "version": "\(PosyVersion.current)", "protocol": "\(WireProtocol.version)",
+                "refused": "\(count)",
+            ])
+    }
+
+    /// A neighbour speaking another protocol, said once per neighbour and protocol: one version
+    /// apart is a rolling upgrade under way; more is a deployment to fix.
+    func noteProtocol(_ hb: Heartbeat) {
+        let spoken = hb.protocol ?? 1
+        guard spoken != WireProtocol.version, !protocolsNoted.contains("\(hb.instance) \(spoken)") else { return }
+        protocolsNoted.insert("\(hb.instance) \(spoken)")
+        let metadata: Logger.Metadata = [
+            "peer": "\(hb.instance)", "peerVersion": "\(hb.version.prefix(40))", "peerProtocol": "\(spoken)",
+            "version": "\(PosyVersion.current)", "protocol": "\(WireProtocol.version)",
+        ]
+        if abs(spoken - WireProtocol.version) == 1 {
+            logger.notice("a neighbour speaks the next or previous protocol: a rolling upgrade is under way", metadata: metadata)
+        } else {
+            logger.error("a neighbour is more than one protocol version apart: upgrade one version at a time", metadata: metadata)
         }
     }
 

@@ -24,6 +24,9 @@ public struct Envelope: Sendable, Equatable {
     public var trace: String
     /// The payload: a JSON value (object for every Posy event).
     public var data: Data
+    /// The lowest wire protocol a reader must speak to apply this event (``WireProtocol``); 1, and
+    /// absent on the wire, for every event a first-version reader understands.
+    public var req: Int = 1
 
     public static let currentVersion = 1
 

@@ -22,6 +22,10 @@ public enum EnvelopeCodec {
             out.append(contentsOf: #","pos":"#.utf8)
             out.append(contentsOf: String(e.pos).utf8)
         }
+        if e.req > 1 {
+            out.append(contentsOf: #","req":"#.utf8)
+            out.append(contentsOf: String(e.req).utf8)
+        }
         out.append(contentsOf: #","type":"#.utf8)
         appendString(e.type, to: &out)
         out.append(contentsOf: #","at":"#.utf8)
@@ -92,6 +96,7 @@ public enum EnvelopeCodec {
             var epoch: String?
             var seq: Int64?
             var pos: Int64 = 0
+            var req = 1
             var type: String?
             var at: String?
             var trace = ""
@@ -118,6 +123,7 @@ public enum EnvelopeCodec {
                 case "epoch": epoch = try string()
                 case "seq": seq = try integer()
                 case "pos": pos = try integer()
+                case "req": req = Int(clamping: try integer())
                 case "type": type = try string()
                 case "at": at = try string()
                 case "trace": trace = try string()
@@ -134,7 +140,8 @@ public enum EnvelopeCodec {
             guard i == bytes.count else { throw fail("trailing bytes") }
             guard let v else { throw fail("missing v") }
             guard v == Envelope.currentVersion else {
-                throw SchemaError(.badPayload, "unsupported envelope version \(v)")
+                throw SchemaError(
+                    .upgradeRequired, "envelope format \(v) from \(src ?? "?"), this process reads \(Envelope.currentVersion)")
             }
             guard let src, !src.isEmpty else { throw fail("missing src") }
             guard let type, !type.isEmpty else { throw fail("missing type") }
@@ -142,9 +149,12 @@ public enum EnvelopeCodec {
             guard let epoch else { throw fail("missing epoch") }
             if seq > 0 && epoch.isEmpty { throw fail("durable event without epoch") }
             guard pos >= 0, pos == 0 || seq > 0 else { throw fail("pos on an ephemeral event or negative") }
-            return Envelope(
+            guard req >= 1 else { throw fail("req below 1") }
+            var envelope = Envelope(
                 v: v, src: src, epoch: epoch, seq: seq, pos: pos, type: type, at: at ?? "", trace: trace,
                 data: payload ?? Data("{}".utf8))
+            envelope.req = req
+            return envelope
         }
 
         /// After an object member's value: true when another member follows (`,`), false at the
@@ -164,7 +174,7 @@ public enum EnvelopeCodec {
         }
 
         static let fieldBits: [String: Int] = [
-            "v": 1, "src": 2, "epoch": 4, "seq": 8, "pos": 16, "type": 32, "at": 64, "trace": 128, "data": 256,
+            "v": 1, "src": 2, "epoch": 4, "seq": 8, "pos": 16, "type": 32, "at": 64, "trace": 128, "data": 256, "req": 512,
         ]
 
         /// The byte range of the value of the top-level member `name` of a JSON object, checking the

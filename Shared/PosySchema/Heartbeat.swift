@@ -6,6 +6,8 @@ public struct Heartbeat: Codable, Sendable, Equatable {
     /// The instance name, also the envelope's `src`: `orders`, `messaging-2`.
     public var instance: String
     public var version: String
+    /// The wire protocol it speaks (``WireProtocol``); absent from processes before it was said: 1.
+    public var `protocol`: Int?
     /// The RPC endpoint peers connect to (empty when the process serves no RPC).
     public var rpc: String
     /// Messaging shard number; nil for other services.
@@ -27,6 +29,7 @@ public struct Heartbeat: Codable, Sendable, Equatable {
         self.service = service
         self.instance = instance
         self.version = version
+        self.protocol = WireProtocol.version
         self.rpc = rpc
         self.shard = shard
         self.epoch = epoch

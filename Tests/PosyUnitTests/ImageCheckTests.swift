@@ -81,7 +81,7 @@ import Testing
         _ = try await store.append(id, offset: 0, bytes: Data(jpeg + Self.page))
         let stored = try await store.commit(id, uploader: "u")
         #expect(stored.size == Int64(jpeg.count) && stored.sha256 == Hex.encode(SHA256.hash(data: jpeg)))
-        #expect(FileManager.default.contents(atPath: await store.blobPath(stored.sha256)) == Data(jpeg))
+        #expect(FileManager.default.contents(atPath: store.blobPath(stored.sha256)) == Data(jpeg))
         let refused = try await store.begin(orderId: "o1", uploader: "u", accepted: [.jpeg], limit: 1 << 20)
         _ = try await store.append(refused, offset: 0, bytes: Data(Self.inserting(0xFE, Self.page, into: jpeg)))
         do {

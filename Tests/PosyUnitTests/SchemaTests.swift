@@ -45,6 +45,37 @@ import Testing
         #expect(throws: SchemaError.self) { try EnvelopeCodec.decode(Data(text.utf8)) }
     }
 
+    /// docs/protocol.md, "Versions and upgrades": what an event needs of its reader travels with it,
+    /// unknown members are ignored, and a newer envelope format is refused as such.
+    @Test func anEventSaysTheProtocolItNeedsAndANewerFormatIsRefusedAsOne() throws {
+        var e = Envelope(src: "orders", epoch: "ab", seq: 3, type: "order.placed", at: "2026-02-14T08:00:00.000Z")
+        #expect(!String(decoding: EnvelopeCodec.encode(e), as: UTF8.self).contains("req"), "req 1 is written as nothing")
+        e.req = 2
+        let written = EnvelopeCodec.encode(e)
+        #expect(String(decoding: written, as: UTF8.self).contains(#""req":2"#))
+        #expect(try EnvelopeCodec.decode(written).req == 2)
+        #expect(try EnvelopeCodec.decode(Data(#"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","data":{}}"#.utf8)).req == 1)
+        for bad in [
+            #"{"v":1,"req":0,"src":"a","epoch":"e","seq":1,"type":"t","data":{}}"#,
+            #"{"v":1,"req":2,"req":2,"src":"a","epoch":"e","seq":1,"type":"t"}"#,
+        ] {
+            #expect(throws: SchemaError.self) { try EnvelopeCodec.decode(Data(bad.utf8)) }
+        }
+        do {
+            _ = try EnvelopeCodec.decode(Data(#"{"v":2,"src":"orders","epoch":"e","seq":1,"type":"t","data":{}}"#.utf8))
+            Issue.record("a newer envelope format was read")
+        } catch let error as SchemaError {
+            #expect(error.code == .upgradeRequired && error.message.contains("from orders"), "\(error)")
+        }
+        // A heartbeat from before protocols were said, and one from the future with fields unknown here.
+        let old =
+            #"{"v":1,"service":"orders","instance":"orders","version":"0.1.0","rpc":"","epoch":"e","pid":1,"startedAt":"x","heads":{}}"#
+        #expect(try JSON.decode(Heartbeat.self, from: Data(old.utf8)).protocol == nil)
+        let next =
+            #"{"v":1,"service":"orders","instance":"orders","version":"0.2.0","protocol":2,"rpc":"","epoch":"e","pid":1,"startedAt":"x","heads":{},"later":{"a":[1]}}"#
+        #expect(try JSON.decode(Heartbeat.self, from: Data(next.utf8)).protocol == 2)
+    }
+
     @Test func rejectsDeepNestingWithoutCrashing() {
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         let text = #"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","data":"# + deep + "}"
