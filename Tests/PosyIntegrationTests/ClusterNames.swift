@@ -1,5 +1,5 @@
 /// The names the suite's processes find each other by in the Kubernetes manifests
-/// (compose/kubernetes): each pod's own DNS name under its headless Service. `MultiHostTests`
+/// (compose/kubernetes/base): each pod's own DNS name under its headless Service. `MultiHostTests`
 /// gives its network namespaces the same names through their hosts files, and
 /// `KubernetesManifestTests` holds the manifests to them.
 enum ClusterNames {

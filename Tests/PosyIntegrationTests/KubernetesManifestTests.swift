@@ -8,9 +8,13 @@ import Testing
 @Suite struct KubernetesManifestTests {
     typealias Object = [String: Any]
 
-    static func render(withoutKubectl: Bool = false) async throws -> (renderer: String, objects: [Object], problems: [String]) {
+    static func render(
+        _ kustomization: String = "base", withoutKubectl: Bool = false
+    ) async throws -> (
+        renderer: String, objects: [Object], problems: [String]
+    ) {
         let script = Harness.packageRoot.appendingPathComponent("Tests/python/k8s_check.py").path
-        let dir = Harness.packageRoot.appendingPathComponent("compose/kubernetes").path
+        let dir = Harness.packageRoot.appendingPathComponent("compose/kubernetes/\(kustomization)").path
         let (status, out) = try await Harness.run(
             path: "python3", [script, dir] + (withoutKubectl ? ["--without-kubectl"] : []), timeout: .seconds(120))
         #expect(status == 0, "\(out.suffix(2000))")
@@ -143,6 +147,40 @@ import Testing
             }
             #expect(
                 ports == [port] && from.contains("gateway") && from.contains("cli") && !from.contains(service), "\(service): \(ingress)")
+        }
+    }
+
+    /// The optional Litestream component: every store gets a replicating sidecar and a restore before
+    /// its process starts, on the store's own volume; nothing else changes.
+    @Test(.timeLimit(.minutes(3)))
+    func theLitestreamOverlayReplicatesAndRestoresEveryStore() async throws {
+        let (_, base, _) = try await Self.render()
+        for withoutKubectl in [false, true] {
+            let (renderer, objects, problems) = try await Self.render("with-litestream", withoutKubectl: withoutKubectl)
+            #expect(problems.isEmpty, "\(renderer): \(problems)")
+            #expect(objects.count == base.count + 1, "\(renderer): the ConfigMap posy-litestream and nothing else is new")
+            for (service, _) in ClusterNames.stores {
+                let set = try #require(Self.named(objects, "StatefulSet", service))
+                let spec = Self.podSpec(set)
+                let sidecar = try #require(Self.containers(set).first { $0["name"] as? String == "litestream" }, "\(service)")
+                #expect((sidecar["args"] as? [String]) == ["replicate", "-config", "/etc/litestream/litestream.yml"])
+                #expect((sidecar["image"] as? String)?.hasPrefix("litestream/litestream:") == true)
+                let restore = try #require(
+                    (spec["initContainers"] as? [Object] ?? []).first { $0["name"] as? String == "litestream-restore" }, "\(service)")
+                let script = (restore["command"] as? [String] ?? []).joined(separator: " ")
+                #expect(script.contains("restore -if-db-not-exists -if-replica-exists") && script.contains("/data/$$STORE.db"), "\(script)")
+                #expect(
+                    script.contains(service == "messaging" ? "STORE=messaging-$$(( $${POD_NAME##*-} + 1 ))" : "STORE=\(service);"),
+                    "\(service): \(script)")
+                for container in [sidecar, restore] {
+                    let mounts = (container["volumeMounts"] as? [Object] ?? []).compactMap { $0["name"] as? String }
+                    #expect(Set(mounts) == ["data", "litestream-config"], "\(service): \(mounts)")
+                }
+                // The store's process is as in the base.
+                #expect(
+                    Self.env(Self.containers(set).first { $0["name"] as? String == service } ?? [:])
+                        == Self.env(Self.containers(Self.named(base, "StatefulSet", service)).first ?? [:]))
+            }
         }
     }
 }
