@@ -5,7 +5,8 @@ import PosyStore
 import Synchronization
 
 /// A process's side of `posy backup` (docs/operations.md, "Backup and restore"): holds its store's
-/// writes while every store is snapshotted, writes its snapshot aside under `<data-dir>/.backup/<id>`,
+/// writes while every store is snapshotted, writes its snapshot aside under
+/// `<data-dir>/.backup/<instance>/<id>`,
 /// hands out the files the backup lists and nothing else, and remembers when a backup last completed.
 ///
 /// Nothing runs while no backup is under way: a backup left behind by a tool that died is dropped
@@ -40,7 +41,8 @@ public final class BackupAgent: Sendable {
         self.descriptor = descriptor
         self.epoch = epoch
         self.logger = logger
-        area = ((store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(".backup")
+        // Its own corner of the data directory, which other stores' processes may share.
+        area = ((store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(".backup/\(descriptor.instance)")
         try? FileManager.default.removeItem(atPath: area)
         let marks = try? await store.read { db in
             try db.query("SELECT key, value FROM meta WHERE key IN ('backup.completed_at', 'backup.every')").map {

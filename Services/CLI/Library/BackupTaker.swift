@@ -90,6 +90,10 @@ struct BackupTaker {
                 }
                 return try await g.reduce(into: [:]) { $0[$1.0.instance] = $1.1 }
             }
+            // A store's file is a plain name in the data directory, whoever says otherwise.
+            for (instance, reply) in holds where !Self.isStoreFileName(reply.storeFile) {
+                throw BackupError(.damaged, "\(instance) named its store '\(reply.storeFile.prefix(80))'")
+            }
             let instant = Timestamp.now()
             let released = try await withThrowingTaskGroup(of: (String, Bool).self) { g in
                 for p in stores {
@@ -221,6 +225,12 @@ struct BackupTaker {
 
     /// The suite's services that keep a store: a backup has each of them.
     static let storeServices = [ServiceName.orders, ServiceName.messaging, ServiceName.location, ServiceName.receipts, ServiceName.notify]
+
+    /// `orders.db`, `messaging-2.db`: lower-case letters, digits and `-`, then `.db`.
+    static func isStoreFileName(_ name: String) -> Bool {
+        name.hasSuffix(".db") && name.count > 3 && name.count <= 64
+            && name.dropLast(3).allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
+    }
 
     /// fsyncs a directory, so a rename in it survives a power loss.
     static func syncDirectory(_ dir: String) {
