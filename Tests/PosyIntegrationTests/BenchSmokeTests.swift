@@ -19,6 +19,7 @@ extension LongIntegration {
             (["customer", "--positions", "5"], "2-core machine"),
             (["call", "--calls", "2"], "2-core machine"),
             (["streams", "--count", "50", "--idle", "5"], "PER STREAM"),
+            (["backup", "--orders", "40", "--photos", "5", "--rate", "5"], "WRITES HELD"),
         ]
 
         @Test(.timeLimit(.minutes(6)))

@@ -84,6 +84,7 @@ struct BackupSummary: Codable {
     var dir: String
     var id: String
     var instantAt: String
+    var writesHeldMs: Int
     var stores: Int
     var media: Int
     var evidenceChains: Int
@@ -93,6 +94,7 @@ struct BackupSummary: Codable {
         self.dir = dir
         id = manifest.id
         instantAt = manifest.instantAt
+        writesHeldMs = manifest.writesHeldMs
         stores = manifest.stores.count
         media = manifest.files.filter { $0.name.hasPrefix("media/") }.count
         evidenceChains = manifest.evidence.count
@@ -101,7 +103,7 @@ struct BackupSummary: Codable {
 
     var text: String {
         "posy backup: \(dir) — \(stores) stores, \(media) media files, \(evidenceChains) evidence chains, "
-            + String(format: "%.1f MiB", Double(bytes) / 1_048_576) + "; the suite as of \(instantAt)"
+            + String(format: "%.1f MiB", Double(bytes) / 1_048_576) + "; the suite as of \(instantAt) (writes held \(writesHeldMs) ms)"
     }
 
     /// `dir` itself when it is a backup; else the newest complete backup in it.

@@ -42,6 +42,8 @@ struct BackupManifest: Codable, Equatable {
     /// When the tool began (nothing acknowledged before it is missing) and when every store held.
     var startedAt: String
     var instantAt: String
+    /// At most how long any store held its writes for the backup (milliseconds).
+    var writesHeldMs: Int
     var finishedAt: String
     var messagingShards: Int
     var stores: [StoreEntry]

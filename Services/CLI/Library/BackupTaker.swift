@@ -74,6 +74,7 @@ struct BackupTaker {
             // 1. Every store snapshots and holds its writes; 2. all released once all are held, so no
             // store's snapshot holds an event its producer's snapshot lacks (docs/architecture.md,
             // "Backup and restore").
+            let holdStarted = ContinuousClock.now
             let holds = try await withThrowingTaskGroup(of: (Peer, BackupRPC.HoldReply).self) { g in
                 for p in stores {
                     g.addTask {
@@ -105,7 +106,9 @@ struct BackupTaker {
                 throw BackupError(
                     .suiteNotReady, "\(late) let its writes go before every store was held (over \(holdSeconds) s): try again")
             }
-            progress("every store held at \(instant); writing the snapshots")
+            // At most this long did any store hold its writes: from the first hold asked to the last release answered.
+            let heldMs = Int(((ContinuousClock.now - holdStarted).seconds * 1000).rounded(.up))
+            progress("every store held at \(instant) (writes waited at most \(heldMs) ms); writing the snapshots")
             try Self.makePrivateDirectory(parent)
             try Self.makePrivateDirectory(staging)
             // 3. Each process writes its snapshot aside; 4. its files come over RPC, hashed as they arrive.
@@ -141,7 +144,7 @@ struct BackupTaker {
             let secret = try SuiteSecret.load(dataDir: dataDir, create: false)
             let manifest = BackupManifest(
                 id: id, suite: BackupManifest.suiteId(secret: secret), version: PosyVersion.current, startedAt: started,
-                instantAt: instant, finishedAt: Timestamp.now(),
+                instantAt: instant, writesHeldMs: heldMs, finishedAt: Timestamp.now(),
                 messagingShards: entries.filter { $0.service == ServiceName.messaging }.count, stores: entries,
                 files: files.sorted { $0.name < $1.name }, evidence: evidence, missingAtSource: missing.sorted())
             try Self.writeDurably(try JSON.encode(manifest), to: (staging as NSString).appendingPathComponent(BackupManifest.fileName))
