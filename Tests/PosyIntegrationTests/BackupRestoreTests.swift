@@ -79,6 +79,18 @@ extension LongIntegration {
             let backup = "\(suite.dir)/backups/\(try #require(backups.first))"
             #expect(backups.count == 1)
 
+            // As a CronJob runs it: the newest kept, the schedule told to every store.
+            for _ in 0..<2 {
+                let (kept, keptOut) = try await Harness.run(
+                    "posy", ["backup", "--to", "\(suite.dir)/cron", "--keep", "1", "--every", "1h"] + suite.busArgs)
+                #expect(kept == 0, "\(keptOut)")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(suite.dir)/cron").filter { $0.hasPrefix("posy-") }.count == 1)
+            let (_, statusOut) = try await Harness.run("posy", ["status", "--json"] + suite.busArgs)
+            let rows =
+                (try? JSONSerialization.jsonObject(with: Data((statusOut.split(separator: "\n").last ?? "").utf8))) as? [[String: Any]]
+            #expect(rows?.first { $0["instance"] as? String == "orders" }?["backupEverySeconds"] as? Int == 3600, "\(statusOut)")
+
             // The disk dies: the suite and its data directory are gone.
             #expect(await suite.stop())
             try FileManager.default.removeItem(atPath: "\(suite.dir)/data")

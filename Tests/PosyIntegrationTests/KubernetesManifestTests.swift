@@ -29,7 +29,9 @@ import Testing
     }
 
     static func podSpec(_ workload: Object?) -> Object {
-        ((workload?["spec"] as? Object)?["template"] as? Object)?["spec"] as? Object ?? [:]
+        var spec = workload?["spec"] as? Object
+        if workload?["kind"] as? String == "CronJob" { spec = (spec?["jobTemplate"] as? Object)?["spec"] as? Object }
+        return (spec?["template"] as? Object)?["spec"] as? Object ?? [:]
     }
 
     static func containers(_ workload: Object?) -> [Object] { podSpec(workload)["containers"] as? [Object] ?? [] }
@@ -132,6 +134,19 @@ import Testing
             let get = (container[probe] as? Object)?["httpGet"] as? Object
             #expect(get?["path"] as? String == path && get?["port"] as? String == "ops", "\(probe): \(String(describing: get))")
         }
+
+        // Hourly backups by the operator's tool: its own key and the secret, a volume of its own, the schedule told.
+        let backup = try #require(Self.named(objects, "CronJob", "backup"))
+        let job = try #require(Self.containers(backup).first)
+        #expect((job["image"] as? String)?.hasSuffix("posy-cli:0.1") == true)
+        #expect((job["args"] as? [String]) == ["backup", "--to", "/backups", "--keep", "48", "--every", "1h"])
+        #expect(Self.secrets(backup) == ["posy-key-cli", "posy-secret"], "\(Self.secrets(backup))")
+        #expect(Self.env(job)["POSY_BUS_SUB"] == "tcp://\(ClusterNames.bus):7101")
+        let claims = (Self.podSpec(backup)["volumes"] as? [Object] ?? []).compactMap {
+            ($0["persistentVolumeClaim"] as? Object)?["claimName"] as? String
+        }
+        #expect(claims == ["posy-backups"] && Self.named(objects, "PersistentVolumeClaim", "posy-backups") != nil)
+        #expect(((Self.podSpec(backup)["securityContext"] as? Object)?["runAsNonRoot"] as? Bool) == true)
 
         // Disruption budgets for the gateways and the shards; ingress denied but for the suite's paths.
         #expect(

@@ -14,7 +14,18 @@ import yaml
 import kubernetes_validate
 
 # Kinds that live in a namespace (the base uses only these and Namespace).
-NAMESPACED = {"Service", "StatefulSet", "Deployment", "PodDisruptionBudget", "NetworkPolicy", "ConfigMap", "Secret"}
+NAMESPACED = {
+    "Service", "StatefulSet", "Deployment", "PodDisruptionBudget", "NetworkPolicy", "ConfigMap", "Secret", "CronJob", "Job",
+    "PersistentVolumeClaim",
+}
+
+
+def pod_spec(o):
+    """The pod template's spec of a workload (a CronJob's through its job template), or None."""
+    spec = o.get("spec") or {}
+    if o.get("kind") == "CronJob":
+        spec = spec.get("jobTemplate", {}).get("spec", {})
+    return spec.get("template", {}).get("spec")
 
 
 def merge(base, patch):
@@ -81,7 +92,7 @@ def own_render(directory):
             meta["name"] = k["namespace"]
         for group in k.get("labels", []):
             meta.setdefault("labels", {}).update(group["pairs"])
-        spec = (doc.get("spec") or {}).get("template", {}).get("spec", {})
+        spec = pod_spec(doc) or {}
         for c in spec.get("containers", []) + spec.get("initContainers", []):
             c["image"] = images.get(c["image"], c["image"])
     return objects
@@ -115,7 +126,7 @@ def main():
             def shape(objs):
                 out = {}
                 for o in objs:
-                    spec = (o.get("spec") or {}).get("template", {}).get("spec")
+                    spec = pod_spec(o)
                     if spec:
                         out[key(o)] = sorted((c["name"], c["image"]) for c in spec.get("containers", []) + spec.get("initContainers", [])) + \
                             sorted(v["name"] for v in spec.get("volumes", []))

@@ -18,19 +18,35 @@ public struct BackupCommand: AsyncParsableCommand {
             abstract: "Back up every store, the media, the keys and the secret of the running suite into a new directory in --to.")
 
         @Option(name: .customLong("to"), help: "Directory the backup is made in (as posy-<time>-<random>).") var to: String
+        @Option(name: .customLong("keep"), help: "Then keep only the newest N complete backups in --to.") var keep: Int?
+        @Option(
+            name: .customLong("every"),
+            help: "The schedule this backup runs on (90s, 30m, 1h, 2d; a CronJob's), so that posy status warns when one is missed.")
+        var every: String?
         @Flag(name: .customLong("json"), help: "Print the manifest's summary as JSON.") var json = false
         @OptionGroup var bus: BusOptions
 
         public init() {}
 
+        public func validate() throws {
+            if let keep, !(1...10_000).contains(keep) { throw ValidationError("--keep must be 1…10000") }
+            if let every, BackupSchedule.parse(every) == nil { throw ValidationError("--every: a duration like 90s, 30m, 1h or 2d") }
+        }
+
         public func run() async throws {
             let config = try bus.config()
             let quiet = json
-            let taker = BackupTaker(
+            var taker = BackupTaker(
                 busSub: config.busSub, security: try bus.security(), dataDir: config.dataDir, keysDir: config.resolvedKeysDir,
                 parent: to, progress: { line in if !quiet { print("posy backup: \(line)") } })
+            taker.everySeconds = every.flatMap(BackupSchedule.parse)?.seconds
             do {
                 let (dir, manifest) = try await taker.take()
+                if let keep {
+                    for old in BackupSchedule(every: .seconds(1), keep: keep, parent: to).prune() where !json {
+                        print("posy backup: removed the old backup \(old)")
+                    }
+                }
                 if json {
                     print(String(decoding: try JSON.encode(BackupSummary(dir: dir, manifest: manifest)), as: UTF8.self))
                 } else {
