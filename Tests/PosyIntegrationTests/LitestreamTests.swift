@@ -74,8 +74,20 @@ extension LongIntegration {
                 #expect(FileManager.default.fileExists(atPath: "\(replicaDir)/\(store)"), "no replica of \(store)")
             }
 
+            // posy up dies without a word (SIGKILL): Litestream ends with it, as every service does.
+            let config = "\(suite.dir)/data/litestream.yml"
+            func litestreams() -> [Int32] {
+                ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }.filter { pid in
+                    let cmd = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+                    return cmd.contains("replicate") && cmd.contains(config)
+                }
+            }
+            #expect(litestreams().count == 2, "litestream and its tether: \(litestreams())")
+            let pids = ((await suite.health().1["services"] as? [[String: Any]]) ?? []).compactMap { $0["pid"] as? Int }.map(Int32.init)
+            suite.up.kill()
+            #expect(await Harness.waitFor(.seconds(15)) { litestreams().isEmpty }, "litestream outlived posy up: \(litestreams())")
+            #expect(await Harness.waitFor(.seconds(15)) { pids.allSatisfy { kill($0, 0) != 0 } }, "services outlived posy up")
             // The data directory is lost; its secret and keys were kept apart (as an operator keeps them).
-            #expect(await suite.stop())
             let secrets = "\(suite.dir)/secrets"
             try FileManager.default.createDirectory(atPath: secrets, withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: "\(suite.dir)/data/secret", toPath: "\(secrets)/secret")

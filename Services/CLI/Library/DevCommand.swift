@@ -4,7 +4,7 @@ import ArgumentParser
 public struct DevCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "dev", abstract: "Load generator and sink for fault tests.", shouldDisplay: false,
-        subcommands: [EmitCommand.self, SinkCommand.self])
+        subcommands: [EmitCommand.self, SinkCommand.self, TetherCommand.self])
 
     public init() {}
 }

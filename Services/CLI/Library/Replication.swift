@@ -81,9 +81,12 @@ struct Replication: Sendable {
 
     /// The `litestream` executable: `--litestream`, else the first on PATH.
     static func executable(_ given: String?) -> String? {
-        if let given { return FileManager.default.isExecutableFile(atPath: given) ? given : nil }
+        if let given {
+            let absolute = URL(fileURLWithPath: given).standardizedFileURL.path
+            return FileManager.default.isExecutableFile(atPath: absolute) ? absolute : nil
+        }
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            let path = "\(dir)/litestream"
+            let path = URL(fileURLWithPath: "\(dir)/litestream").standardizedFileURL.path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
         return nil

@@ -139,7 +139,11 @@ public struct UpCommand: AsyncParsableCommand {
             let replication = Replication(url: replicate, dataDir: layout.dataDir, stores: Replication.stores(shards: layout.shards))
             try replication.writeConfig()
             // Started last: it waits for each store to exist, then follows its WAL.
-            specs.append(.init(name: "litestream", executable: executable, arguments: ["replicate", "-config", replication.configPath]))
+            // Tethered by posy itself, so that it ends with this supervisor however that ends, as the services do.
+            specs.append(
+                .init(
+                    name: "litestream", executable: "posy",
+                    arguments: ["dev", "tether", "--", executable, "replicate", "-config", replication.configPath]))
         }
         let children = specs.enumerated().map { i, spec in
             ChildProcess(
