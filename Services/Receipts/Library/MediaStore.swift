@@ -205,7 +205,7 @@ public actor MediaStore {
                 unlink(u.tmpPath)
                 throw Self.ioError("rename failed", e)
             }
-            Self.syncDirectory(dir)
+            DurableFiles.syncDirectory(dir)
         }
         var photo: PhotoMetadata?
         if u.format == .jpeg, let head = FileHandle(forReadingAtPath: path) {
@@ -259,13 +259,5 @@ public actor MediaStore {
     @discardableResult
     public nonisolated func remove(_ sha256: String) -> Bool {
         unlink(blobPath(sha256)) == 0
-    }
-
-    static func syncDirectory(_ dir: String) {
-        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
     }
 }
