@@ -116,6 +116,7 @@ let package = Package(
             dependencies: [
                 "PosySettings", "PosyCore", "PosyMessaging", "PosySchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Messaging/Main"),
         .target(

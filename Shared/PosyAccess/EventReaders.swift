@@ -11,14 +11,19 @@ public enum EventReaders {
         ServiceName.bus: [Topic.heartbeat],
         ServiceName.orders: [
             Topic.heartbeat, Topic.probe, LocationEvents.departed.topic, LocationEvents.arriving.topic,
-            ReceiptsEvents.proofAccepted.topic, ReceiptsEvents.deliveryConfirmed.topic,
+            ReceiptsEvents.proofAccepted.topic, ReceiptsEvents.deliveryConfirmed.topic, PrivacyEvents.forgotten.topic,
         ],
-        ServiceName.messaging: [Topic.heartbeat, Topic.probe, Topic.fleetShop, OrdersEvents.prefix, ReceiptsEvents.proofAccepted.topic],
-        ServiceName.location: [Topic.heartbeat, Topic.probe, Topic.fleetShop, Topic.fleetCourier, OrdersEvents.prefix],
-        ServiceName.receipts: [Topic.heartbeat, Topic.probe],
+        ServiceName.messaging: [
+            Topic.heartbeat, Topic.probe, Topic.fleetShop, OrdersEvents.prefix, ReceiptsEvents.proofAccepted.topic,
+            PrivacyEvents.erasure.topic,
+        ],
+        ServiceName.location: [
+            Topic.heartbeat, Topic.probe, Topic.fleetShop, Topic.fleetCourier, OrdersEvents.prefix, PrivacyEvents.erasure.topic,
+        ],
+        ServiceName.receipts: [Topic.heartbeat, Topic.probe, PrivacyEvents.erasure.topic],
         ServiceName.notify: [
             Topic.heartbeat, Topic.probe, Topic.fleetShop, Topic.fleetCourier, OrdersEvents.prefix, OrdersEvents.exceptionPrefix,
-            LocationEvents.prefix, ReceiptsEvents.proofPrefix, MessagingEvents.prefix,
+            LocationEvents.prefix, ReceiptsEvents.proofPrefix, MessagingEvents.prefix, PrivacyEvents.erasure.topic,
         ],
         ServiceName.gateway: [
             "sys.", OrdersEvents.prefix, OrdersEvents.exceptionPrefix, Topic.fleetPrefix, ReceiptsEvents.proofPrefix,

@@ -15,8 +15,12 @@ public enum EventSources {
         if topic.hasPrefix(ReceiptsEvents.proofPrefix) { return ServiceName.receipts }
         if topic.hasPrefix(LocationEvents.prefix) { return ServiceName.location }
         if topic.hasPrefix(MessagingEvents.prefix) { return ServiceName.messaging }
+        if topic == PrivacyEvents.erasure.topic { return ServiceName.orders }
         return nil
     }
+
+    /// Who reports having forgotten an erasure's data: the stores posy-orders asks (docs/architecture.md, "Privacy").
+    public static let forgetters: Set<String> = [ServiceName.messaging, ServiceName.location, ServiceName.receipts, ServiceName.notify]
 
     /// Whether a process proven to be `peer` may publish `event` on `topic`: its `src` is the peer's
     /// own name (``ServiceName/owns(_:_:)``); a push to people is ephemeral and of a type the peer
@@ -29,6 +33,7 @@ public enum EventSources {
             return event.type != PushType.canary || Topic.canaries(of: event.src).contains(topic)
         }
         if event.isDurable && event.type != topic { return false }
+        if topic == PrivacyEvents.forgotten.topic { return forgetters.contains(peer) }
         return owner(of: topic).map { $0 == peer } ?? true
     }
 

@@ -50,6 +50,12 @@ public enum CoreMigrations {
             CREATE TABLE log_head (id INTEGER PRIMARY KEY CHECK (id = 1), pos INTEGER NOT NULL);
             INSERT INTO log_head(id, pos) SELECT 1, coalesce(max(pos), 0) FROM outbox;
             """),
+        // Erasures a store has applied whose report waits until the WAL holding the old bytes is gone.
+        Migration(
+            10_002, "posy core: erasures waiting for their report",
+            """
+            CREATE TABLE privacy_pending (request_id TEXT PRIMARY KEY, counts BLOB NOT NULL) WITHOUT ROWID;
+            """),
     ]
 
     /// Core migrations followed by a service's own (versions 2 and up).

@@ -43,6 +43,9 @@ public final class Store: Sendable {
             open: {
                 let db = try SQLiteConnection(path: path, synchronous: synchronous)
                 try db.execute("PRAGMA wal_autocheckpoint=0")  // the Checkpointer does it, off this thread
+                // What is deleted or overwritten is zeroed, so an erased value leaves no copy in free
+                // space (docs/architecture.md, "Privacy").
+                try db.execute("PRAGMA secure_delete=ON")
                 let ran = try Migrator.migrate(db, migrations)
                 if !ran.isEmpty { logger.info("migrated store", metadata: ["path": "\(path)", "versions": "\(ran)"]) }
                 return db

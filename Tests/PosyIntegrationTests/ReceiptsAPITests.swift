@@ -304,7 +304,8 @@ extension Integration {
             let (sqlStatus, sqlOut) = try await Harness.run(
                 path: "sqlite3",
                 [
-                    db, "UPDATE evidence SET body = replace(body, 'drooping', 'drooPing') WHERE order_id = '\(id2)' AND kind = 'dispute'",
+                    db,
+                    "UPDATE evidence SET body = replace(body, '\"wilted\"', '\"damaged\"') WHERE order_id = '\(id2)' AND kind = 'dispute'",
                 ])
             #expect(sqlStatus == 0, "\(sqlOut)")
             let (bad, badOut) = try await Harness.run("posy", ["evidence", "verify", id2] + suite.busArgs.dropLast(2))
@@ -317,6 +318,17 @@ extension Integration {
             #expect(
                 String(decoding: await http.request("GET", "/v1/orders/\(id2)/evidence.html", token: shop.staff).body, as: UTF8.self)
                     .contains("NOT VERIFIED: record 4"))
+            // The note is kept beside the record, which commits to it: changed there, it is caught too.
+            let (restored, restoredOut) = try await Harness.run(
+                path: "sqlite3",
+                [
+                    db,
+                    "UPDATE evidence SET body = replace(body, '\"damaged\"', '\"wilted\"') WHERE order_id = '\(id2)' AND kind = 'dispute';"
+                        + "UPDATE evidence_personal SET value = replace(value, 'drooping', 'drooPing') WHERE order_id = '\(id2)';",
+                ])
+            #expect(restored == 0, "\(restoredOut)")
+            let (personal, personalOut) = try await Harness.run("posy", ["evidence", "verify", id2, "--db", db])
+            #expect(personal == 1 && personalOut.contains("record 4 (dispute) does not match: the kept value of /note"), "\(personalOut)")
             // The first order's chain is untouched.
             let (firstOK, firstOut) = try await Harness.run("posy", ["evidence", "verify", id] + suite.busArgs.dropLast(2))
             #expect(firstOK == 0 && firstOut.contains("; sealed"), "\(firstOut)")

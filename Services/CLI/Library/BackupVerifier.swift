@@ -128,7 +128,8 @@ struct BackupVerifier {
             for order in orders {
                 let records = try EvidenceChain.records(db, orderId: order)
                 let head = try EvidenceChain.head(db, orderId: order)
-                let result = EvidenceChain.verify(orderId: order, records, head: head, seal: seal)
+                let result = EvidenceChain.verify(
+                    orderId: order, records, head: head, seal: seal, personal: try? EvidencePersonal.load(db, orderId: order))
                 guard result.ok else {
                     let why = result.firstMismatch.map { "record \($0.n) (\($0.kind)): \($0.reason)" } ?? "does not verify"
                     throw BackupError(.damaged, "the evidence chain of order \(order) \(why)")

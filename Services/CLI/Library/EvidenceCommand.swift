@@ -42,7 +42,10 @@ public struct EvidenceCommand: AsyncParsableCommand {
                 // The seal is checked with the suite's secret from --data-dir or POSY_SECRET; without
                 // it the head's count and hash are still compared.
                 let secret = try? SuiteSecret.load(dataDir: try bus.config().dataDir, create: false)
-                result = EvidenceChain.verify(orderId: orderId, records, head: head, seal: secret.map { EvidenceSeal(secret: $0) })
+                // A store from before personal values were kept apart has none to check.
+                result = EvidenceChain.verify(
+                    orderId: orderId, records, head: head, seal: secret.map { EvidenceSeal(secret: $0) },
+                    personal: try? EvidencePersonal.load(connection, orderId: orderId))
             } else {
                 let security = try bus.security()
                 let busSub = try bus.config().busSub
@@ -68,6 +71,10 @@ public struct EvidenceCommand: AsyncParsableCommand {
                 let sealNote =
                     result.sealChecked == false ? " (seal not checked: no suite secret; pass --data-dir or POSY_SECRET)" : "; sealed"
                 print("order \(orderId): \(result.records) record(s) verified; head \(result.head ?? "-")\(sealNote)")
+                // Erased personal fields are named: the chain proves what remains without them.
+                for e in result.erased ?? [] {
+                    print("  record \(e.n) (\(e.kind ?? "-")): \(e.field) erased at \(e.at) by request \(e.requestId)")
+                }
             } else if let m = result.firstMismatch {
                 print("order \(orderId): record \(m.n) (\(m.kind)) does not match: \(m.reason)")
             }

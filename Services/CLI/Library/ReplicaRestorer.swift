@@ -81,7 +81,7 @@ struct ReplicaRestorer {
                 let result = EvidenceChain.verify(
                     orderId: order, try EvidenceChain.records(receipts, orderId: order),
                     head: try EvidenceChain.head(receipts, orderId: order),
-                    seal: seal)
+                    seal: seal, personal: try? EvidencePersonal.load(receipts, orderId: order))
                 guard result.ok else {
                     throw BackupError(
                         .damaged, "the evidence chain of order \(order) does not verify as restored: \(result.firstMismatch?.reason ?? "")")

@@ -75,7 +75,7 @@ struct LocationMain: AsyncParsableCommand {
                 publish: host.ephemeralPublisher(src: ServiceName.location))
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)
-            return [service.sweepService()]
+            return [service.sweepService(), service.registerPrivacy(on: host)]
         }
     }
 }

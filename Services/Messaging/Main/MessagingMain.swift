@@ -4,6 +4,7 @@ import PosyCore
 import PosyMessaging
 import PosySchema
 import PosySettings
+import ServiceLifecycle
 
 /// `posy-messaging --shard N`: one messaging shard with its own store (`messaging-N.db`),
 /// RPC on tcp 7120+N by default, events published as source `messaging-N`.
@@ -54,7 +55,9 @@ struct MessagingMain: AsyncParsableCommand {
                 publish: host.ephemeralPublisher(src: instance))
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)
-            return config.unheardAfter > 0 ? [service.unheardService()] : []
+            var extra: [any Service] = [service.registerPrivacy(on: host)]
+            if config.unheardAfter > 0 { extra.append(service.unheardService()) }
+            return extra
         }
     }
 }

@@ -124,7 +124,7 @@ struct NotifyMain: AsyncParsableCommand {
                 wake: clock.advanced, publish: host.ephemeralPublisher(src: ServiceName.notify))
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)
-            return [service.deliveryService(), service.pruneService()]
+            return [service.deliveryService(), service.pruneService(), service.registerPrivacy(on: host)]
         }
     }
 }

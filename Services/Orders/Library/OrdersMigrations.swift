@@ -103,5 +103,14 @@ public enum OrdersMigrations {
             ALTER TABLE couriers ADD COLUMN ref TEXT;
             CREATE UNIQUE INDEX couriers_ref ON couriers(shop_id, ref) WHERE ref IS NOT NULL;
             """),
+        Migration(
+            7, "orders: erasure requests and every store's part in them",
+            """
+            CREATE TABLE erasures (
+                id TEXT PRIMARY KEY, shop_id TEXT, subject TEXT NOT NULL, requested_by TEXT NOT NULL,
+                requested_at TEXT NOT NULL, finished_at TEXT, orders BLOB NOT NULL, steps BLOB NOT NULL,
+                event_seq INTEGER NOT NULL, wal_clean INTEGER NOT NULL DEFAULT 0
+            ) WITHOUT ROWID;
+            """),
     ]
 }

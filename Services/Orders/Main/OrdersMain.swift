@@ -44,7 +44,7 @@ struct OrdersMain: AsyncParsableCommand {
             service.register(on: host.rpc)
             service.registerReceiptsHandlers(on: host)
             service.registerLocationHandlers(on: host)
-            return [service.timerService()]
+            return [service.timerService(), service.registerPrivacy(on: host)]
         }
     }
 }

@@ -28,6 +28,14 @@ public enum EvidencePage {
         } else if let m = v.firstMismatch {
             h += "<p class=\"bad\">NOT VERIFIED: record \(m.n) (\(esc(m.kind))) does not match — \(esc(m.reason)).</p>"
         }
+        // Erased personal fields: the records commit to them, so the chain verifies without them.
+        let erased = v.erased ?? []
+        if !erased.isEmpty {
+            h += "<p>\(erased.count) personal field(s) erased on request; the records still verify without them.</p>"
+        }
+        func erasedNote(_ kinds: Set<String>, _ field: String) -> String? {
+            erased.first { kinds.contains($0.kind ?? "") && $0.field == field }.map { "Erased on \($0.at) (request \($0.requestId))" }
+        }
         h += "<h2>Proof of delivery</h2>"
         if b.proofs.isEmpty { h += "<p class=\"na\">No proof of delivery.</p>" }
         for p in b.proofs {
@@ -36,14 +44,18 @@ public enum EvidencePage {
             h += row(
                 "Handed to",
                 p.handedTo.kind.rawValue + [p.handedTo.name, p.handedTo.description].compactMap { $0 }.map { " — " + $0 }.joined())
-            if let n = p.recipientName { h += row("Recipient name", n) }
-            if let lat = p.lat, let lon = p.lon { h += row("Courier position", "\(lat), \(lon) (±\(Int(p.accuracy ?? 0)) m)") }
+            if let n = p.recipientName ?? erasedNote(["proof"], "/recipientName") { h += row("Recipient name", n) }
+            if let lat = p.lat, let lon = p.lon {
+                h += row("Courier position", "\(lat), \(lon) (±\(Int(p.accuracy ?? 0)) m)")
+            } else if let e = erasedNote(["proof"], "/lat") {
+                h += row("Courier position", e)
+            }
             if let c = p.checks {
                 h += row("Distance to address", c.distanceMeters.map { "\(Int($0)) m" } ?? "unknown")
                 h += row("Late", c.late ? "\(c.lateMinutes) min after the window" : "no")
                 h += row("Flags", c.flags.isEmpty ? "none" : c.flags.joined(separator: ", "))
             }
-            if let note = p.note { h += row("Note", note) }
+            if let note = p.note ?? erasedNote(["proof"], "/note") { h += row("Note", note) }
             h += "</table>"
             for m in p.photos + (p.signature.map { [$0] } ?? []) { h += media(m, images: images) }
         }
@@ -64,7 +76,7 @@ public enum EvidencePage {
             h += "<table>"
             h += row(c.ok ? "Confirmed" : "Disputed", c.at + (c.by == "deadline" ? " (no answer before the deadline)" : ""))
             if let r = c.reason { h += row("Reason", r.rawValue) }
-            if let n = c.note { h += row("Note", n) }
+            if let n = c.note ?? erasedNote(["confirmation", "dispute"], "/note") { h += row("Note", n) }
             h += "</table>"
             for m in c.media { h += media(m, images: images) }
         }

@@ -56,5 +56,17 @@ public enum ReceiptsMigrations {
         Migration(
             4, "receipts: the length a voice note's or video's container states",
             "ALTER TABLE media ADD COLUMN duration_ms INTEGER;"),
+        Migration(
+            5, "receipts: personal values evidence records commit to, and their erasures",
+            """
+            CREATE TABLE evidence_personal (
+                order_id TEXT NOT NULL, n INTEGER NOT NULL, path TEXT NOT NULL, value TEXT NOT NULL, salt TEXT NOT NULL,
+                PRIMARY KEY (order_id, n, path)
+            ) WITHOUT ROWID;
+            CREATE TABLE evidence_erasures (
+                order_id TEXT NOT NULL, n INTEGER NOT NULL, path TEXT NOT NULL, at TEXT NOT NULL, request_id TEXT NOT NULL,
+                PRIMARY KEY (order_id, n, path)
+            ) WITHOUT ROWID;
+            """),
     ]
 }

@@ -29,12 +29,13 @@ extension ReceiptsService {
         async let track = section(LocationRPC.track.service) {
             try await self.callData(LocationRPC.track, OrderRef(orderId: order.id), as: viewer)
         }
-        let (mediaItems, (records, chain)) = try await store.read { db in
-            (try Self.mediaOf(db, order: order.id), try self.verifyChain(db, orderId: order.id))
+        let (mediaItems, (records, chain, personal)) = try await store.read { db in
+            (try Self.mediaOf(db, order: order.id), try self.openChain(db, orderId: order.id))
         }
-        // Proofs and answers are shown as their chain records hold them, next to the verdict on those records.
+        // Proofs and answers are shown as their chain records hold them, next to the verdict on those
+        // records, with the personal values they commit to put back (absent where erased).
         func bodies<T: Decodable>(_ kinds: Set<String>, as: T.Type) -> [T] {
-            records.filter { kinds.contains($0.kind) }.compactMap { try? JSON.decode(T.self, from: Data($0.body.utf8)) }
+            records.filter { kinds.contains($0.kind) }.compactMap { try? JSON.decode(T.self, from: Data(personal.opened($0).utf8)) }
         }
         let proofs = bodies(["proof"], as: Proof.self)
         let confirmations = bodies(["confirmation", "dispute"], as: DeliveryConfirmation.self)

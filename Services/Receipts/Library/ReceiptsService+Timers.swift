@@ -34,6 +34,8 @@ extension ReceiptsService {
         var reason: String
         var retentionDays: Double
         var media: [ProofMedia]
+        /// The erasure that purged the media, for `reason` `erasure`.
+        var requestId: String? = nil
     }
 
     /// Removes the bytes of media of orders completed longer ago than the retention; the rows stay

@@ -52,6 +52,13 @@ public final class ReceiptsService: Sendable {
 
     /// An order's chain held against its sealed head.
     func verifyChain(_ db: SQLiteConnection, orderId: String) throws -> ([EvidenceRecord], ChainVerification) {
+        let (records, verdict, _) = try openChain(db, orderId: orderId)
+        return (records, verdict)
+    }
+
+    /// ``verifyChain(_:orderId:)`` and the personal values its records commit to.
+    func openChain(_ db: SQLiteConnection, orderId: String) throws -> ([EvidenceRecord], ChainVerification, EvidencePersonal) {
+        let personal = try EvidencePersonal.load(db, orderId: orderId)
         let records = try EvidenceChain.records(db, orderId: orderId)
         let head = try EvidenceChain.head(db, orderId: orderId)
         if records.isEmpty, head == nil, try db.queryOne("SELECT 1 FROM proofs WHERE order_id = ?", orderId) != nil {
@@ -61,10 +68,11 @@ public final class ReceiptsService: Sendable {
                 ChainVerification(
                     orderId: orderId, ok: false, records: 0, head: nil,
                     firstMismatch: .init(n: 1, kind: "missing", reason: "the order has an accepted proof but no evidence records"),
-                    sealChecked: true)
+                    sealChecked: true),
+                personal
             )
         }
-        return (records, EvidenceChain.verify(orderId: orderId, records, head: head, seal: seal))
+        return (records, EvidenceChain.verify(orderId: orderId, records, head: head, seal: seal, personal: personal), personal)
     }
 
     /// Who receipts calls other services as when no person is passed on: itself.

@@ -71,7 +71,7 @@ struct ReceiptsMain: AsyncParsableCommand {
             try await service.sealMissingHeads()
             if let backup = host.backup { service.joinBackups(backup) }
             service.register(on: host.rpc)
-            return [service.timerService()]
+            return [service.timerService(), service.registerPrivacy(on: host)]
         }
     }
 }

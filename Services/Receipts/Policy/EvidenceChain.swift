@@ -35,9 +35,15 @@ public enum EvidenceChain {
         _ db: SQLiteConnection, seal: EvidenceSeal, orderId: String, kind: String, at: String,
         _ value: T
     ) throws -> EvidenceRecord {
-        let body = try canonical(value)
+        // Personal fields go in as commitments; their values and salts are kept beside the chain.
+        let (committed, personal) = EvidencePersonal.commit(try JSON.decode(JSONValue.self, from: JSON.encode(value)))
+        let body = try canonical(committed)
         let last = try db.queryOne("SELECT n, hash FROM evidence WHERE order_id = ? ORDER BY n DESC LIMIT 1", orderId)
         let n = Int(last?.int(0) ?? 0) + 1
+        for p in personal {
+            try db.run(
+                "INSERT INTO evidence_personal(order_id, n, path, value, salt) VALUES (?,?,?,?,?)", orderId, n, p.path, p.json, p.salt)
+        }
         let prev = last?.string(1) ?? ""
         let record = EvidenceRecord(
             orderId: orderId, n: n, kind: kind, at: at, body: body, prevHash: prev,
@@ -90,7 +96,10 @@ public enum EvidenceChain {
 
     /// Re-hashes `records` in order and names the first that does not match, then holds the end of
     /// the chain against its sealed `head` (the seal itself is checked when `seal` is given).
-    public static func verify(orderId: String, _ records: [EvidenceRecord], head: Head?, seal: EvidenceSeal?) -> ChainVerification {
+    /// With `personal`, every commitment is held against its kept value or an erasure of it.
+    public static func verify(
+        orderId: String, _ records: [EvidenceRecord], head: Head?, seal: EvidenceSeal?, personal: EvidencePersonal? = nil
+    ) -> ChainVerification {
         func failed(_ n: Int, _ kind: String, _ reason: String) -> ChainVerification {
             ChainVerification(
                 orderId: orderId, ok: false, records: records.count, head: records.last?.hash,
@@ -124,8 +133,14 @@ public enum EvidenceChain {
         if records.last?.hash != head.hash {
             return failed(head.n, records.last?.kind ?? "head", "its hash is not the sealed head's")
         }
-        return ChainVerification(
+        var verdict = ChainVerification(
             orderId: orderId, ok: true, records: records.count, head: records.last?.hash, firstMismatch: nil,
             sealChecked: seal != nil)
+        if let personal {
+            let (mismatch, erased) = personal.check(records)
+            if let mismatch { return failed(mismatch.n, mismatch.kind, mismatch.reason) }
+            verdict.erased = erased.isEmpty ? nil : erased
+        }
+        return verdict
     }
 }

@@ -17,6 +17,8 @@ public struct ChatMessage: Codable, Sendable, Equatable {
     /// Server time of the message (RFC 3339 ms).
     public var at: String
     public var recalledAt: String?
+    /// When the message's content was erased with its order's personal data (docs/architecture.md, "Privacy").
+    public var erasedAt: String?
 
     public init(
         conversationId: String, seq: Int64, senderId: String, party: ChatParty, clientMsgId: String?,

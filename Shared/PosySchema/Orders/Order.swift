@@ -31,6 +31,9 @@ public struct Order: Codable, Sendable, Equatable {
     public var createdAt: String
     public var updatedAt: String
     public var deliveredAt: String?
+    /// Set when the personal data of the order was erased (docs/architecture.md, "Privacy"): its
+    /// names, phones, address, card message and notes are empty from then on.
+    public var erasure: OrderErasure?
 
     public init(
         id: String, shopId: String, conversationId: String, state: OrderState = .placed, customer: OrderCustomer?,

@@ -12,6 +12,24 @@ public struct ChainVerification: Codable, Sendable, Equatable {
         }
     }
 
+    /// A personal field of a record whose value was erased (docs/architecture.md, "Privacy").
+    public struct ErasedField: Codable, Sendable, Equatable {
+        public var n: Int
+        public var kind: String?
+        /// Where it was in the record, as a JSON pointer (`/recipientName`, `/photos/0/photo/lat`).
+        public var field: String
+        public var at: String
+        public var requestId: String
+
+        public init(n: Int, kind: String? = nil, field: String, at: String, requestId: String) {
+            self.n = n
+            self.kind = kind
+            self.field = field
+            self.at = at
+            self.requestId = requestId
+        }
+    }
+
     public var orderId: String
     public var ok: Bool
     public var records: Int
@@ -22,6 +40,9 @@ public struct ChainVerification: Codable, Sendable, Equatable {
     /// Whether the chain's sealed head (its count and last hash) was checked against its seal; false
     /// when the verifier had no suite secret (count and hash were still compared).
     public var sealChecked: Bool?
+    /// Personal fields erased from the records, which verify without them; nil when none were
+    /// erased or the kept values were not checked.
+    public var erased: [ErasedField]?
 
     public init(orderId: String, ok: Bool, records: Int, head: String?, firstMismatch: Mismatch?, sealChecked: Bool? = nil) {
         self.sealChecked = sealChecked

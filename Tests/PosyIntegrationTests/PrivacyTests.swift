@@ -1,0 +1,250 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+extension Integration {
+    /// Erasure on request (docs/architecture.md, "Privacy"): a customer forgotten in every store's
+    /// bytes while the order keeps its facts and its evidence chain still verifies.
+    @Suite(.serialized) struct PrivacyTests {
+        /// The person's strings, each distinctive enough that finding it anywhere means it was kept.
+        static let customerName = "Xiaolan Meiyu"
+        static let customerPhone = "+86 139 1234 5678"
+        static let recipientName = "Zhou Yuehua"
+        static let recipientPhone = "+86 137 8765 4321"
+        static let address = "Xinhua Road 88, Room 1203"
+        static let card = "Happy birthday Mama, love Xiaolan"
+        static let secrets = [customerName, customerPhone, recipientName, recipientPhone, address, card, "13912345678", "13787654321"]
+
+        /// A completed order of `customer` with every personal thing a delivery gathers: the order's
+        /// names, phones, address and card, chat naming the phone, a voice note, a door photo, a
+        /// proof naming the recipient, the customer's confirmation. Returns the order's id.
+        static func story(_ shop: ReceiptsAPITests.Shop, customer: String, customerToken: String) async throws -> String {
+            let http = shop.http
+            let fmt = ISO8601DateFormatter()
+            let created = await http.json(
+                "POST", "/v1/orders", token: shop.staff,
+                [
+                    "shopId": "s1", "customer": ["id": customer, "name": customerName, "phone": customerPhone],
+                    "recipient": ["name": recipientName, "phone": recipientPhone, "address": address, "lat": 31.2304, "lon": 121.4737],
+                    "sender": ["name": customerName, "phone": customerPhone, "anonymous": true],
+                    "cardMessage": card, "notes": "Call \(recipientName) before",
+                    "items": [["name": "carnations", "quantity": 12]],
+                    "window": [
+                        "start": fmt.string(from: Date().addingTimeInterval(-600)),
+                        "end": fmt.string(from: Date().addingTimeInterval(3600)),
+                    ],
+                ])
+            let id = try #require(created.json["id"] as? String, "\(created.code) \(created.json)")
+            let conversation = try #require(created.json["conversationId"] as? String)
+            #expect(await http.json("POST", "/v1/orders/\(id)/confirm", token: shop.staff).status == 200)
+            #expect(await http.json("POST", "/v1/orders/\(id)/assign", token: shop.staff, ["courierId": "k1"]).status == 200)
+            for action in ["accept", "pickup", "depart"] {
+                #expect(await http.json("POST", "/v1/orders/\(id)/\(action)", token: shop.courier).status == 200)
+            }
+            let said = await http.json(
+                "POST", "/v1/conversations/\(conversation)/messages", token: customerToken,
+                ["clientMsgId": "c-1", "kind": "text", "text": "Please call me on 13912345678 at the gate"])
+            #expect(said.status == 201, "\(said.code) \(said.json)")
+            let answered = await http.json(
+                "POST", "/v1/conversations/\(conversation)/messages", token: shop.courier,
+                ["clientMsgId": "k-1", "kind": "text", "text": "\(recipientName) is not answering at \(address)"])
+            #expect(answered.status == 201, "\(answered.code) \(answered.json)")
+            let voice = await http.upload(try MediaClient.fixture("voice.opus"), type: "audio/ogg", order: id, token: customerToken)
+            let voiceId = try #require(voice.json["id"] as? String, "\(voice.code) \(voice.json)")
+            let note = await http.json(
+                "POST", "/v1/conversations/\(conversation)/messages", token: customerToken,
+                ["clientMsgId": "c-2", "kind": "voice", "mediaId": voiceId, "durationMs": 100])
+            #expect(note.status == 201, "\(note.code) \(note.json)")
+            let photo = await http.upload(try MediaClient.fixture("photo.jpg"), type: "image/jpeg", order: id, token: shop.courier)
+            let photoId = try #require(photo.json["id"] as? String, "\(photo.code)")
+            let proof = await http.json(
+                "POST", "/v1/orders/\(id)/proof", token: shop.courier,
+                [
+                    "photoIds": [photoId], "lat": 31.2305, "lon": 121.4738, "accuracy": 5, "handedTo": ["kind": "recipient"],
+                    "recipientName": recipientName, "note": "Handed over at \(address)",
+                ])
+            #expect(proof.status == 201, "\(proof.code) \(proof.json)")
+            #expect(await shop.waitState(id, "delivered"))
+            let confirmed = await http.json(
+                "POST", "/v1/orders/\(id)/confirmation", token: customerToken, ["ok": true, "note": "Thanks, my phone is 13912345678"])
+            #expect(confirmed.status == 201, "\(confirmed.code) \(confirmed.json)")
+            #expect(await shop.waitState(id, "completed"))
+            return id
+        }
+
+        /// Every file under `dir` that holds one of `strings`, with the first it holds.
+        static func filesHolding(_ strings: [String], under dir: String) -> [String] {
+            var found: [String] = []
+            let needles = strings.map { Data($0.utf8) }
+            guard let walker = FileManager.default.enumerator(atPath: dir) else { return [] }
+            while let name = walker.nextObject() as? String {
+                let path = "\(dir)/\(name)"
+                guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { continue }
+                if let hit = zip(strings, needles).first(where: { data.range(of: $0.1) != nil }) { found.append("\(name): \(hit.0)") }
+            }
+            return found
+        }
+
+        static func erasure(_ http: MediaClient, _ id: String, token: String) async -> [String: Any] {
+            await http.request("GET", "/v1/privacy/erasures/\(id)", token: token).json
+        }
+
+        @Test(.timeLimit(.minutes(4)))
+        func anErasedCustomerIsGoneFromEveryByteWhileTheOrderAndItsEvidenceRemain() async throws {
+            let suite = try SuiteTests.Suite("privacy-erase")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let shop = try await ReceiptsAPITests.Shop(suite)
+            let http = shop.http
+            let customerToken = try suite.signer().mint(sub: "cx-erase", role: .customer, ttl: 900)
+            #expect(await http.json("POST", "/v1/couriers/k1/duty", token: shop.courier, ["onDuty": true]).status == 200)
+            let id = try await Self.story(shop, customer: "cx-erase", customerToken: customerToken)
+            // Another customer's order, which must keep every byte.
+            let kept = await shop.placeOrder(["notes": "Keep this: Lotus Lane 7"])
+            let keptId = try #require(kept.json["id"] as? String)
+            #expect(!Self.filesHolding(Self.secrets, under: "\(suite.dir)/data").isEmpty, "the story left nothing to erase")
+
+            let asked = await http.json("POST", "/v1/privacy/erasures", token: shop.admin, ["customerId": "cx-erase"])
+            #expect(asked.status == 202, "\(asked.code) \(asked.json)")
+            #expect(asked.header("Location")?.hasPrefix("/v1/privacy/erasures/") == true)
+            let erasureId = try #require(asked.json["id"] as? String)
+            #expect(asked.json["orders"] as? [String] == [id] && asked.json["subject"] as? String == "customerId")
+            let finished = await Harness.waitFor(.seconds(30)) {
+                await Self.erasure(http, erasureId, token: shop.admin)["state"] as? String == "done"
+            }
+            let done = await Self.erasure(http, erasureId, token: shop.admin)
+            #expect(finished, "the erasure never finished: \(done)")
+            let steps = try #require(done["steps"] as? [[String: Any]])
+            #expect(
+                Set(steps.compactMap { $0["instance"] as? String })
+                    == ["orders", "location", "notify", "receipts", "messaging-1", "messaging-2"], "\(steps)")
+            let receiptsStep = try #require(steps.first { $0["instance"] as? String == "receipts" })
+            #expect((receiptsStep["counts"] as? [String: Int])?["media"] == 2, "\(receiptsStep)")
+
+            // Not one byte of the person in any file of the data directory, nor in the suite's log.
+            let leftovers = Self.filesHolding(Self.secrets, under: "\(suite.dir)/data")
+            #expect(leftovers.isEmpty, "personal data left: \(leftovers)")
+            let logged = Self.secrets.filter { suite.up.log.contains($0) }
+            #expect(logged.isEmpty, "personal data in the log: \(logged)")
+            // The other customer's order is untouched.
+            #expect(!Self.filesHolding(["Lotus Lane 7"], under: "\(suite.dir)/data").isEmpty)
+            #expect(
+                await http.request("GET", "/v1/orders/\(keptId)", token: shop.staff).json["notes"] as? String == "Keep this: Lotus Lane 7")
+
+            // The order keeps its facts, marked erased; its media are gone.
+            let order = await http.request("GET", "/v1/orders/\(id)", token: shop.staff)
+            #expect(order.status == 200 && order.json["state"] as? String == "completed", "\(order.json)")
+            #expect((order.json["erasure"] as? [String: Any])?["requestId"] as? String == erasureId, "\(order.json)")
+            #expect((order.json["items"] as? [[String: Any]])?.first?["name"] as? String == "carnations")
+            #expect(order.json["cardMessage"] == nil && (order.json["recipient"] as? [String: Any])?["address"] == nil)
+            let evidence = await http.request("GET", "/v1/orders/\(id)/evidence", token: shop.staff)
+            #expect(evidence.status == 200, "\(evidence.code)")
+            for media in (evidence.json["media"] as? [[String: Any]]) ?? [] {
+                let mediaId = try #require(media["id"] as? String)
+                #expect(await http.request("GET", "/v1/media/\(mediaId)", token: shop.staff).code == "410 gone")
+            }
+            let chain = try #require(evidence.json["chain"] as? [String: Any])
+            #expect(chain["ok"] as? Bool == true, "\(chain)")
+            let erased = (chain["erased"] as? [[String: Any]]) ?? []
+            #expect(erased.contains { $0["field"] as? String == "/recipientName" && $0["requestId"] as? String == erasureId }, "\(chain)")
+            #expect((evidence.json["proofs"] as? [[String: Any]])?.first?["recipientName"] == nil)
+
+            // The chain proves what remains, naming what was erased — never "tampered".
+            let (code, out) = try await Harness.run("posy", ["evidence", "verify", id] + suite.busArgs)
+            #expect(code == 0 && out.contains("verified") && out.contains("/recipientName erased at"), "\(out)")
+            let (offline, offlineOut) = try await Harness.run(
+                "posy", ["evidence", "verify", id, "--db", "\(suite.dir)/data/receipts.db", "--data-dir", "\(suite.dir)/data"])
+            #expect(offline == 0 && offlineOut.contains("erased"), "\(offlineOut)")
+            let page = await http.request("GET", "/v1/orders/\(id)/evidence.html", token: shop.staff)
+            #expect(page.status == 200 && String(decoding: page.body, as: UTF8.self).contains("Erased on"), "\(page.code)")
+        }
+
+        @Test(.timeLimit(.minutes(4)))
+        func erasureRequestsAreCheckedAndAnInterruptedOneFinishesAfterRestart() async throws {
+            let suite = try SuiteTests.Suite("privacy-requests")
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let shop = try await ReceiptsAPITests.Shop(suite)
+            let http = shop.http
+            let signer = try suite.signer()
+            let (invited, out) = try await Harness.run(
+                "posy", ["invite", "--role", "manager", "--shop", "s1", "--name", "Li Na", "--json"] + suite.busArgs)
+            #expect(invited == 0, "\(out)")
+            let link = try #require(Harness.report(out)?["link"] as? String)
+            let session = await http.json("POST", "/v1/session", token: nil, ["code": String(link.split(separator: "#")[1])])
+            let manager = try #require(session.json["accessToken"] as? String, "\(session.code) \(session.json)")
+            #expect(
+                await http.json(
+                    "POST", "/v1/shops", token: shop.admin,
+                    ["id": "s2", "name": "Rose", "address": "Nanjing Road", "lat": 31.23, "lon": 121.47, "timeZone": "Asia/Shanghai"]
+                ).status == 201)
+            let fmt = ISO8601DateFormatter()
+            let window = ["start": fmt.string(from: Date()), "end": fmt.string(from: Date().addingTimeInterval(3600))]
+            let other = await http.json(
+                "POST", "/v1/orders", token: shop.otherStaff,
+                [
+                    "shopId": "s2", "customer": ["id": "cx-other", "name": "Other"],
+                    "recipient": ["name": "R", "address": "A", "lat": 31.2, "lon": 121.4],
+                    "items": [["name": "roses", "quantity": 1]], "window": window,
+                ])
+            #expect(other.status == 201, "\(other.code) \(other.json)")
+            let open = await shop.placeOrder(["customer": ["id": "cx-open", "name": "Open"]])
+            #expect(open.status == 201)
+
+            // Bad input and the wrong people, each refused by name.
+            func erase(_ body: [String: Any], _ token: String) async -> String {
+                await http.json("POST", "/v1/privacy/erasures", token: token, body).code
+            }
+            #expect(await erase([:], shop.admin) == "422 invalid_field")
+            #expect(await erase(["customerId": "cx-other", "phone": "+86 139 1234 5678"], shop.admin) == "422 invalid_field")
+            #expect(await erase(["phone": "call me"], shop.admin) == "422 invalid_field")
+            #expect(await erase(["customerId": "nobody"], shop.admin) == "404 not_found")
+            #expect(await erase(["customerId": "cx-other"], manager) == "422 invalid_field", "a manager names their shop")
+            #expect(await erase(["customerId": "cx-other", "shopId": "s2"], manager) == "403 forbidden")
+            #expect(await erase(["customerId": "cx-other", "shopId": "s1"], manager) == "404 not_found")
+            #expect(await erase(["customerId": "cx-open", "shopId": "s1"], shop.staff) == "403 forbidden", "staff are not managers")
+            #expect(
+                await erase(["customerId": "cx-open", "shopId": "s1"], try signer.mint(sub: "cx-open", role: .customer, ttl: 60))
+                    == "403 forbidden")
+            #expect(await erase(["customerId": "cx-open", "shopId": "s1"], manager) == "409 conflict", "an open order is not erased")
+            #expect(await http.request("GET", "/v1/privacy/erasures/er-none", token: shop.admin).code == "404 not_found")
+
+            // posy-notify stops in the middle: the erasure waits for it and finishes once it is back.
+            let customerToken = try signer.mint(sub: "cx-crash", role: .customer, ttl: 900)
+            #expect(await http.json("POST", "/v1/couriers/k1/duty", token: shop.courier, ["onDuty": true]).status == 200)
+            let id = try await Self.story(shop, customer: "cx-crash", customerToken: customerToken)
+            let notifyPid = try #require(suite.row(await suite.health().1, "notify")?["pid"] as? Int)
+            kill(pid_t(notifyPid), SIGSTOP)
+            let asked = await http.json("POST", "/v1/privacy/erasures", token: manager, ["phone": "+8613912345678", "shopId": "s1"])
+            #expect(asked.status == 202, "\(asked.code) \(asked.json)")
+            let erasureId = try #require(asked.json["id"] as? String)
+            #expect(asked.json["orders"] as? [String] == [id] && asked.json["subject"] as? String == "phone")
+            func pending() async -> [String] {
+                let steps = (await Self.erasure(http, erasureId, token: manager)["steps"] as? [[String: Any]]) ?? []
+                return steps.filter { $0["done"] as? Bool != true }.compactMap { $0["instance"] as? String }
+            }
+            let waited = await Harness.waitFor(.seconds(20)) { await pending() == ["notify"] }
+            let stillPending = await pending()
+            #expect(waited, "still pending: \(stillPending)")
+            #expect(await Self.erasure(http, erasureId, token: manager)["state"] as? String == "running")
+            kill(pid_t(notifyPid), SIGKILL)
+            let restarted = await Harness.waitFor(.seconds(30)) {
+                let pid = suite.row(await suite.health().1, "notify")?["pid"] as? Int
+                return pid != nil && pid != notifyPid
+            }
+            #expect(restarted, "posy up did not restart posy-notify")
+            let finished = await Harness.waitFor(.seconds(30)) {
+                await Self.erasure(http, erasureId, token: manager)["state"] as? String == "done"
+            }
+            let notDone = await pending()
+            #expect(finished, "still pending: \(notDone)")
+            let leftovers = Self.filesHolding(Self.secrets, under: "\(suite.dir)/data")
+            #expect(leftovers.isEmpty, "personal data left: \(leftovers)")
+            // Only those who may request it read it.
+            #expect(await http.request("GET", "/v1/privacy/erasures/\(erasureId)", token: shop.otherStaff).code == "404 not_found")
+            #expect(await http.request("GET", "/v1/privacy/erasures/\(erasureId)", token: shop.staff).code == "404 not_found")
+            #expect(await http.request("GET", "/v1/privacy/erasures/\(erasureId)", token: shop.admin).status == 200)
+        }
+    }
+}
