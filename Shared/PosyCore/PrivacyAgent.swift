@@ -43,7 +43,8 @@ public final class PrivacyAgent: Service, Sendable {
     func apply(_ db: SQLiteConnection, _ work: ErasureWork) throws {
         let scrub = PersonalScrub(needles: work.needles)
         var counts = try forget(db, work, scrub)
-        let outbox = try Self.scrubOutbox(db, orders: work.orders.map(\.orderId), scrub: scrub, keys: outboxKeys, skip: [])
+        let outbox = try Self.scrubOutbox(
+            db, orders: work.orders.map(\.orderId), scrub: scrub, keys: work.forgets == .person ? outboxKeys : [], skip: [])
         if outbox > 0 { counts["outbox", default: 0] += outbox }
         try db.run(
             "INSERT INTO privacy_pending(request_id, counts) VALUES (?, ?) ON CONFLICT(request_id) DO NOTHING", work.requestId,

@@ -12,4 +12,7 @@ public struct MessagingSettings: SettingsCatalog {
         "Seconds a message to a courier or customer may go undelivered to their devices before chat.unheard (0 = never)")
     public let recallWindow = Setting<Double>(
         "recall-window", "POSY_RECALL_WINDOW", default: 120, "Seconds in which a sender may recall a message")
+    public let chatRetentionDays = Setting<Double>(
+        "chat-retention", "POSY_CHAT_RETENTION_DAYS", default: 90,
+        "Days after its order ended that a conversation's text, places and attachments are kept (a shop may set 7–365)")
 }

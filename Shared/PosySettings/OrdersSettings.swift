@@ -10,4 +10,7 @@ public struct OrdersSettings: SettingsCatalog {
         "accept-timeout", "POSY_ACCEPT_TIMEOUT", default: 180, "Seconds an assigned courier has to accept")
     public let ackTimeout = Setting<Double>(
         "ack-timeout", "POSY_EXCEPTION_ACK_TIMEOUT", default: 300, "Seconds before an unacknowledged exception escalates")
+    public let contactRetentionDays = Setting<Double>(
+        "contact-retention", "POSY_CONTACT_RETENTION_DAYS", default: 30,
+        "Days after an order ended that its phones and address are kept (a shop may set 1–365)")
 }

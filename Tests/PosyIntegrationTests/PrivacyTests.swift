@@ -210,6 +210,22 @@ extension Integration {
             #expect(await erase(["customerId": "cx-open", "shopId": "s1"], manager) == "409 conflict", "an open order is not erased")
             #expect(await http.request("GET", "/v1/privacy/erasures/er-none", token: shop.admin).code == "404 not_found")
 
+            // A shop's own retention, within the table's bounds; the table as the deployment's settings make it.
+            #expect(await http.json("PUT", "/v1/shops/s1/retention", token: manager, ["contactDays": 0]).code == "422 invalid_field")
+            #expect(await http.json("PUT", "/v1/shops/s1/retention", token: shop.staff, ["contactDays": 14]).code == "403 forbidden")
+            let set = await http.json("PUT", "/v1/shops/s1/retention", token: manager, ["contactDays": 14, "chatDays": 30])
+            #expect(set.status == 200 && (set.json["retention"] as? [String: Any])?["contactDays"] as? Int == 14, "\(set.json)")
+            #expect(
+                (await http.request("GET", "/v1/shops/s1", token: shop.staff).json["retention"] as? [String: Any])?["chatDays"] as? Int
+                    == 30)
+            let (tabled, table) = try await Harness.run(
+                path: "env",
+                ["POSY_CHAT_RETENTION_DAYS=60", (Harness.binDir as NSString).appendingPathComponent("posy"), "privacy", "retention"])
+            #expect(tabled == 0, "\(table)")
+            let chatRow = table.split(separator: "\n").first { $0.hasPrefix("chat") }.map(String.init) ?? ""
+            #expect(chatRow.contains("60 d") && chatRow.contains("POSY_CHAT_RETENTION_DAYS") && chatRow.contains("7–365 d"), "\(table)")
+            #expect(table.contains("positions") && table.contains("30 d") && table.contains("off duty"), "\(table)")
+
             // posy-notify stops in the middle: the erasure waits for it and finishes once it is back.
             let customerToken = try signer.mint(sub: "cx-crash", role: .customer, ttl: 900)
             #expect(await http.json("POST", "/v1/couriers/k1/duty", token: shop.courier, ["onDuty": true]).status == 200)

@@ -10,6 +10,6 @@ struct PosyMain: AsyncParsableCommand {
         subcommands: [
             UpCommand.self, StatusCommand.self, PingCommand.self, TailCommand.self, TokenCommand.self, KeysCommand.self,
             EvidenceCommand.self, InviteCommand.self, SettingsCommand.self, BackupCommand.self, RestoreCommand.self,
-            BenchForwardCommand.self, DevCommand.self,
+            PrivacyCommand.self, BenchForwardCommand.self, DevCommand.self,
         ])
 }

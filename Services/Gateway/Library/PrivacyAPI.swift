@@ -24,5 +24,10 @@ struct PrivacyAPI {
         routes.forward(.get, "v1/privacy/erasures/{id}", to: PrivacyRPC.erasure, via: api, retries: 1) { _, context in
             PrivacyRPC.ErasureQuery(id: try context.parameters.require("id"))
         }
+        routes.forward(.put, "v1/shops/{shop}/retention", to: OrdersRPC.setRetention, via: api) { request, context in
+            OrdersRPC.RetentionRequest(
+                shopId: try context.parameters.require("shop"),
+                retention: try await request.decode(as: ShopRetention.self, context: context))
+        }
     }
 }

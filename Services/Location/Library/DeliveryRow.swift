@@ -23,6 +23,9 @@ struct DeliveryRow: Codable, Sendable, Equatable {
     var startedAt: Double?
     var departedAt: Double?
     var endedAt: Double?
+    /// Metres along the track, pickup to end, written when the delivery ends: the summary that stays
+    /// once the positions' retention removed them (docs/operations.md, "Retention").
+    var trackMeters: Double?
     var shopFence: GeofenceCrossing?
     var arrivalFence: GeofenceCrossing
     var nearFence: GeofenceCrossing

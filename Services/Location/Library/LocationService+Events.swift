@@ -81,6 +81,9 @@ extension LocationService {
         case .delivered, .failed, .returned, .cancelled, .completed:
             if d.endedAt == nil {
                 d.endedAt = at
+                if let courier = d.courierId, let from = d.startedAt {
+                    d.trackMeters = try Self.trackDistance(db, courier: courier, from: from, until: at).rounded()
+                }
                 if state == .delivered { try learnCorrection(db, d, deliveredAt: at) }
             }
         default:

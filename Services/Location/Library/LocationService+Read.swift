@@ -71,11 +71,25 @@ extension LocationService {
                     lat: lat, lon: lon, accuracy: r.double(3)!, speed: r.double(4), heading: r.double(5), at: taken,
                     receivedAt: r.double(6).map { Date(timeIntervalSince1970: $0) } ?? taken)
             }
+            // Past the positions' retention only the summary written at the end is left.
             return DeliveryTrack(
                 orderId: d.orderId, courierId: courier, from: Timestamp.format(Date(timeIntervalSince1970: from)),
                 until: until.map { Timestamp.format(Date(timeIntervalSince1970: $0)) }, points: points,
-                distanceMeters: distance.rounded())
+                distanceMeters: points.isEmpty ? (d.trackMeters ?? 0) : distance.rounded())
         }
+    }
+
+    /// Metres along `courier`'s positions from `from` to `until`.
+    static func trackDistance(_ db: SQLiteConnection, courier: String, from: Double, until: Double) throws -> Double {
+        var distance = 0.0
+        var previous: (Double, Double)?
+        for r in try db.query("SELECT lat, lon FROM positions WHERE courier_id = ? AND t >= ? AND t <= ? ORDER BY t", courier, from, until)
+        {
+            guard let lat = r.double(0), let lon = r.double(1) else { continue }
+            if let p = previous { distance += Geo.distance(lat1: p.0, lon1: p.1, lat2: lat, lon2: lon) }
+            previous = (lat, lon)
+        }
+        return distance
     }
 
     /// `location.live`: the shop's on-duty couriers with their last position and orders under way

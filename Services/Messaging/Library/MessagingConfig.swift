@@ -9,6 +9,9 @@ public struct MessagingConfig: Sendable {
     public var recallWindow: TimeInterval = MessagingSettings().recallWindow.standard
     /// How long a message to a courier or customer may go undelivered before `chat.unheard` (0: never).
     public var unheardAfter: TimeInterval = MessagingSettings().unheardAfter.standard
+    /// How long after its order ended a conversation keeps its text, places and attachments, unless
+    /// its shop says otherwise (docs/operations.md, "Retention").
+    public var chatRetention: TimeInterval = MessagingSettings().chatRetentionDays.standard * 86_400
 
     public init() {}
 }

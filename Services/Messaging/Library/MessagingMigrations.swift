@@ -80,5 +80,13 @@ public enum MessagingMigrations {
             ALTER TABLE members ADD COLUMN unheard_since REAL;
             CREATE INDEX members_unheard ON members(unheard_since) WHERE unheard_since IS NOT NULL;
             """),
+        Migration(
+            6, "messaging: each shop's chat retention, and which ended conversations were cleared",
+            """
+            ALTER TABLE shops ADD COLUMN chat_days REAL;
+            ALTER TABLE conversations ADD COLUMN chat_cleared_at REAL;
+            CREATE INDEX conversations_chat_due ON conversations(read_only_at)
+                WHERE chat_cleared_at IS NULL AND read_only_at IS NOT NULL;
+            """),
     ]
 }

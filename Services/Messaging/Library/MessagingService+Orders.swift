@@ -15,8 +15,10 @@ extension MessagingService {
         host.on(ReceiptsEvents.proofAccepted) { db, proof in try self.applyProof(db, proof) }
         host.on(OrdersEvents.shop) { db, shop in
             try db.run(
-                "INSERT INTO shops(id, time_zone) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET time_zone = excluded.time_zone",
-                shop.id, shop.timeZone)
+                """
+                INSERT INTO shops(id, time_zone, chat_days) VALUES (?,?,?)
+                ON CONFLICT(id) DO UPDATE SET time_zone = excluded.time_zone, chat_days = excluded.chat_days
+                """, shop.id, shop.timeZone, shop.retention?.chatDays)
         }
     }
 

@@ -17,6 +17,7 @@ struct MessagingMain: AsyncParsableCommand {
     @Option(name: settings.readOnlyAfterHours.name, help: settings.readOnlyAfterHours.help) var readOnlyAfter: Double?
     @Option(name: settings.recallWindow.name, help: settings.recallWindow.help) var recallWindow: Double?
     @Option(name: settings.unheardAfter.name, help: settings.unheardAfter.help) var unheardAfter: Double?
+    @Option(name: settings.chatRetentionDays.name, help: settings.chatRetentionDays.help) var chatRetention: Double?
 
     @OptionGroup var options: ServiceOptions
 
@@ -31,6 +32,9 @@ struct MessagingMain: AsyncParsableCommand {
         guard c.readOnlyAfter >= 0, c.recallWindow >= 0, c.unheardAfter >= 0, c.unheardAfter.isFinite else {
             throw ValidationError("--read-only-after, --recall-window and --unheard-after must not be negative")
         }
+        let chatDays = try from.value(settings.chatRetentionDays, flag: chatRetention)
+        guard chatDays.isFinite, chatDays > 0 else { throw ValidationError("--chat-retention must be a positive number of days") }
+        c.chatRetention = chatDays * 86_400
         return (shard, c)
     }
 
@@ -55,7 +59,7 @@ struct MessagingMain: AsyncParsableCommand {
                 publish: host.ephemeralPublisher(src: instance))
             service.register(on: host.rpc)
             service.registerEventHandlers(on: host)
-            var extra: [any Service] = [service.registerPrivacy(on: host)]
+            var extra: [any Service] = [service.registerPrivacy(on: host), service.chatRetentionService()]
             if config.unheardAfter > 0 { extra.append(service.unheardService()) }
             return extra
         }

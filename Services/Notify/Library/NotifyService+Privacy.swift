@@ -23,7 +23,7 @@ extension NotifyService {
                 try db.run("UPDATE orders SET body = ? WHERE id = ?", scrubbed, order)
                 add("orders", 1)
             }
-            if let customer = target.customerId {
+            if let customer = target.customerId, work.forgets == .person {
                 add("inbox", try db.run("DELETE FROM inbox WHERE person = ? AND order_id = ?", customer, order))
                 add(
                     "pushSubscriptions",
@@ -31,6 +31,7 @@ extension NotifyService {
                         "DELETE FROM push_subscriptions WHERE role = 'customer' AND sub = ? AND (order_id IS NULL OR order_id = ?)",
                         customer, order))
             }
+            // The order ended: its devices have nothing more to hear about it.
             add("pushSubscriptions", try db.run("DELETE FROM push_subscriptions WHERE order_id = ?", order))
             for row in try db.query("SELECT id, title, body FROM inbox WHERE order_id = ?", order) {
                 guard let id = row.int(0) else { continue }

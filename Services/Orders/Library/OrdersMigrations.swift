@@ -112,5 +112,11 @@ public enum OrdersMigrations {
                 event_seq INTEGER NOT NULL, wal_clean INTEGER NOT NULL DEFAULT 0
             ) WITHOUT ROWID;
             """),
+        Migration(
+            8, "orders: which ended orders still hold phones and addresses, for their retention",
+            """
+            ALTER TABLE orders ADD COLUMN contact_redacted INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX orders_contact_due ON orders(shop_id, updated_at) WHERE contact_redacted = 0;
+            """),
     ]
 }

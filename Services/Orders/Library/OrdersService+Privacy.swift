@@ -49,33 +49,43 @@ extension OrdersService {
                     .conflict,
                     "\(open.count) of the person's orders are still open (\(open.map(\.id).joined(separator: ", "))); erase once they end")
             }
-            var needles = Set<String>()
-            for o in orders { needles.formUnion(try Self.personalStrings(db, o)) }
-            let scrub = PersonalScrub(needles: Array(needles))
-            var counts = try Self.forgetOrders(db, orders, scrub: scrub, erasure: OrderErasure(at: now, requestId: id))
-            let outbox = try PrivacyAgent.scrubOutbox(
-                db, orders: orders.map(\.id), scrub: scrub, skip: [PrivacyEvents.erasure.topic])
-            if outbox > 0 { counts["outbox"] = outbox }
-            let work = ErasureWork(
-                requestId: id,
-                orders: orders.map {
-                    ErasureTarget(orderId: $0.id, shopId: $0.shopId, conversationId: $0.conversationId, customerId: $0.customer?.id)
-                }, needles: needles.sorted(), at: now)
-            let event = try events.emit(db, PrivacyEvents.erasure, work)
-            let steps =
-                [ErasureStep(instance: ServiceName.orders, done: true, counts: counts, at: now)]
-                + instances.map { ErasureStep(instance: $0, done: false, counts: [:], at: nil) }
-            let erasure = Erasure(
-                id: id, shopId: shopId, subject: customerId != nil ? "customerId" : "phone", state: .running,
-                orders: orders.map(\.id).sorted(), steps: steps, requestedAt: now, finishedAt: nil)
-            try db.run(
-                """
-                INSERT INTO erasures(id, shop_id, subject, requested_by, requested_at, orders, steps, event_seq)
-                VALUES (?,?,?,?,?,?,?,?)
-                """, id, shopId, erasure.subject, viewer.actor, now, try JSON.encode(erasure.orders), try JSON.encode(steps),
-                event.seq)
+            let erasure = try self.startErasure(
+                db, id: id, orders: orders, scope: .person, shopId: shopId, subject: customerId != nil ? "customerId" : "phone",
+                requestedBy: viewer.actor, now: now, instances: instances, events: events)
             return erasure
         }
+        return erasure
+    }
+
+    /// Forgets `orders` in this store, records the request and asks every other store, in the
+    /// caller's write (docs/architecture.md, "Privacy").
+    func startErasure(
+        _ db: SQLiteConnection, id: String, orders: [Order], scope: ErasureScope, shopId: String?, subject: String,
+        requestedBy: String, now: String, instances: [String], events: EventLog
+    ) throws -> Erasure {
+        var needles = Set<String>()
+        for o in orders { needles.formUnion(try Self.personalStrings(db, o, scope: scope)) }
+        let scrub = PersonalScrub(needles: Array(needles))
+        var counts = try Self.forgetOrders(db, orders, scope: scope, scrub: scrub, erasure: OrderErasure(at: now, requestId: id))
+        let outbox = try PrivacyAgent.scrubOutbox(db, orders: orders.map(\.id), scrub: scrub, skip: [PrivacyEvents.erasure.topic])
+        if outbox > 0 { counts["outbox"] = outbox }
+        let work = ErasureWork(
+            requestId: id,
+            orders: orders.map {
+                ErasureTarget(orderId: $0.id, shopId: $0.shopId, conversationId: $0.conversationId, customerId: $0.customer?.id)
+            }, needles: needles.sorted(), at: now, scope: scope)
+        let event = try events.emit(db, PrivacyEvents.erasure, work)
+        let steps =
+            [ErasureStep(instance: ServiceName.orders, done: true, counts: counts, at: now)]
+            + instances.map { ErasureStep(instance: $0, done: false, counts: [:], at: nil) }
+        let erasure = Erasure(
+            id: id, shopId: shopId, subject: subject, state: .running, orders: orders.map(\.id).sorted(), steps: steps,
+            requestedAt: now, finishedAt: nil)
+        try db.run(
+            """
+            INSERT INTO erasures(id, shop_id, subject, requested_by, requested_at, orders, steps, event_seq)
+            VALUES (?,?,?,?,?,?,?,?)
+            """, id, shopId, subject, requestedBy, now, try JSON.encode(erasure.orders), try JSON.encode(steps), event.seq)
         return erasure
     }
 
@@ -124,12 +134,15 @@ extension OrdersService {
         return found
     }
 
-    /// Every personal string an order and its change requests hold.
-    static func personalStrings(_ db: SQLiteConnection, _ o: Order) throws -> [String] {
-        var out: [String?] = [
-            o.customer?.name, o.customer?.phone, o.recipient?.name, o.recipient?.phone, o.recipient?.address, o.sender?.name,
-            o.sender?.phone, o.cardMessage, o.notes, o.dropOff?.description,
-        ]
+    /// Every personal string an order and its change requests hold (with `contact`, its phones and addresses).
+    static func personalStrings(_ db: SQLiteConnection, _ o: Order, scope: ErasureScope) throws -> [String] {
+        var out: [String?] =
+            scope == .contact
+            ? [o.customer?.phone, o.recipient?.phone, o.recipient?.address, o.sender?.phone, o.dropOff?.description]
+            : [
+                o.customer?.name, o.customer?.phone, o.recipient?.name, o.recipient?.phone, o.recipient?.address, o.sender?.name,
+                o.sender?.phone, o.cardMessage, o.notes, o.dropOff?.description,
+            ]
         for row in try db.query("SELECT body FROM changes WHERE order_id = ?", o.id) {
             guard let body = row.data(0), let change = try? JSON.decode(OrderChange.self, from: body) else { continue }
             out += [change.change.address?.address, change.change.dropOff?.description]
@@ -140,21 +153,27 @@ extension OrdersService {
     /// Forgets the orders' personal data in `orders.db`: the orders keep their times, states, shop,
     /// items and window; names, phones, address, position, card message, notes go.
     static func forgetOrders(
-        _ db: SQLiteConnection, _ orders: [Order], scrub: PersonalScrub, erasure: OrderErasure
-    ) throws
-        -> [String: Int]
-    {
+        _ db: SQLiteConnection, _ orders: [Order], scope: ErasureScope, scrub: PersonalScrub, erasure: OrderErasure
+    ) throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for var o in orders {
-            if let c = o.customer { o.customer = OrderCustomer(id: c.id, name: "", phone: nil) }
-            if o.recipient != nil { o.recipient = OrderRecipient(name: "", phone: nil, address: nil, lat: nil, lon: nil) }
-            if let s = o.sender { o.sender = OrderSender(name: nil, phone: nil, anonymous: s.anonymous) }
-            o.cardMessage = nil
-            o.notes = nil
+            if scope == .contact {
+                o.customer?.phone = nil
+                if let r = o.recipient { o.recipient = OrderRecipient(name: r.name, phone: nil, address: nil, lat: nil, lon: nil) }
+                o.sender?.phone = nil
+                o.notes = o.notes.map(scrub.text)
+                o.contactRedacted = erasure
+            } else {
+                if let c = o.customer { o.customer = OrderCustomer(id: c.id, name: "", phone: nil) }
+                if o.recipient != nil { o.recipient = OrderRecipient(name: "", phone: nil, address: nil, lat: nil, lon: nil) }
+                if let s = o.sender { o.sender = OrderSender(name: nil, phone: nil, anonymous: s.anonymous) }
+                o.cardMessage = nil
+                o.notes = nil
+                o.erasure = erasure
+            }
             if let d = o.dropOff { o.dropOff = DropOffInstruction(kind: d.kind, description: "", allowedByShop: d.allowedByShop) }
             o.failureReason = o.failureReason.map(scrub.text)
-            o.erasure = erasure
-            try db.run("UPDATE orders SET body = ? WHERE id = ?", try JSON.encode(o), o.id)
+            try db.run("UPDATE orders SET body = ?, contact_redacted = 1 WHERE id = ?", try JSON.encode(o), o.id)
             counts["orders", default: 0] += 1
             for table in ["changes", "exceptions"] {
                 for row in try db.query("SELECT id, body FROM \(table) WHERE order_id = ?", o.id) {

@@ -20,11 +20,15 @@ public final class OrdersService: Sendable {
     let clock: @Sendable () -> Date
     /// Wakes the timer loop when a timer is armed (it sleeps until the next one is due).
     let timerWake = ChangeSignal()
+    /// How long after an order ended its phones and address are kept, unless its shop says otherwise.
+    let contactRetention: TimeInterval
 
     public init(
         store: Store, events: EventLog, shards: [Int] = [1], acceptTimeout: TimeInterval = 180,
-        ackTimeout: TimeInterval = 300, clock: @escaping @Sendable () -> Date = { Date() }
+        ackTimeout: TimeInterval = 300, contactRetention: TimeInterval = 30 * 86_400,
+        clock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.contactRetention = contactRetention
         precondition(!shards.isEmpty, "at least one messaging shard")
         self.store = store
         self.events = events
@@ -56,6 +60,7 @@ public final class OrdersService: Sendable {
             throw PosyError(.invalidField, "lat/lon out of range")
         }
         guard TimeZone(identifier: s.timeZone) != nil else { throw PosyError(.invalidField, "timeZone: unknown '\(s.timeZone)'") }
+        try s.retention?.validate()
         let body = try JSON.encode(s)
         let saved = s
         let events = self.events

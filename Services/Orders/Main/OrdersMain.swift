@@ -14,11 +14,12 @@ struct OrdersMain: AsyncParsableCommand {
     @Option(name: settings.messagingShards.name, help: settings.messagingShards.help) var messagingShards: String?
     @Option(name: settings.acceptTimeout.name, help: settings.acceptTimeout.help) var acceptTimeout: Double?
     @Option(name: settings.ackTimeout.name, help: settings.ackTimeout.help) var ackTimeout: Double?
+    @Option(name: settings.contactRetentionDays.name, help: settings.contactRetentionDays.help) var contactRetention: Double?
 
     @OptionGroup var options: ServiceOptions
 
     /// The shards, and how long an assignment and an exception wait: flags, else variables, else defaults.
-    func resolved(_ from: Settings = .process) throws -> (shards: [Int], accept: Double, ack: Double) {
+    func resolved(_ from: Settings = .process) throws -> (shards: [Int], accept: Double, ack: Double, contactDays: Double) {
         let list = try from.value(settings.messagingShards, flag: messagingShards.flatMap { [String](settingText: $0) })
         let shards = list.compactMap { Int($0) }
         guard !shards.isEmpty, shards.count == list.count, shards.allSatisfy({ (1...99).contains($0) }) else {
@@ -28,23 +29,27 @@ struct OrdersMain: AsyncParsableCommand {
             try from.value(settings.acceptTimeout, flag: acceptTimeout), try from.value(settings.ackTimeout, flag: ackTimeout)
         )
         guard accept > 0, ack > 0 else { throw ValidationError("--accept-timeout and --ack-timeout must be positive") }
-        return (shards, accept, ack)
+        let contactDays = try from.value(settings.contactRetentionDays, flag: contactRetention)
+        guard contactDays.isFinite, contactDays > 0 else { throw ValidationError("--contact-retention must be a positive number of days") }
+        return (shards, accept, ack, contactDays)
     }
 
     func validate() throws { _ = try resolved() }
 
     func run() async throws {
-        let (shards, accept, ack) = try resolved()
+        let (shards, accept, ack, contactDays) = try resolved()
         try await ServiceMain.run(
             ServiceDescriptor(service: ServiceName.orders, defaultRPCPort: 7110, migrations: OrdersMigrations.all),
             config: try options.config()
         ) { host in
             guard let store = host.store, let events = host.events else { return [] }
-            let service = OrdersService(store: store, events: events, shards: shards, acceptTimeout: accept, ackTimeout: ack)
+            let service = OrdersService(
+                store: store, events: events, shards: shards, acceptTimeout: accept, ackTimeout: ack,
+                contactRetention: contactDays * 86_400)
             service.register(on: host.rpc)
             service.registerReceiptsHandlers(on: host)
             service.registerLocationHandlers(on: host)
-            return [service.timerService(), service.registerPrivacy(on: host)]
+            return [service.timerService(), service.registerPrivacy(on: host), service.retentionService(logger: host.logger)]
         }
     }
 }

@@ -16,12 +16,14 @@ extension ReceiptsService {
             forget: { [self] db, work, _ in try forget(db, work, at: Timestamp.format(clock())) })
     }
 
+    /// With the scope `contact`, only positions go: the media keep their own retention.
     func forget(_ db: SQLiteConnection, _ work: ErasureWork, at: String) throws -> [String: Int] {
         var counts: [String: Int] = [:]
         func add(_ kind: String, _ n: Int) { if n > 0 { counts[kind, default: 0] += n } }
+        let keys = work.forgets == .person ? EvidencePersonal.keys : Self.positionKeys
         for target in work.orders {
             let order = target.orderId
-            let items = try Self.mediaOf(db, order: order).filter { $0.purgedAt == nil }
+            let items = work.forgets == .person ? try Self.mediaOf(db, order: order).filter { $0.purgedAt == nil } : []
             if !items.isEmpty {
                 try db.run("UPDATE media SET purged_at = ? WHERE order_id = ? AND purged_at IS NULL", at, order)
                 try EvidenceChain.append(
@@ -33,16 +35,21 @@ extension ReceiptsService {
                 add("media", items.count)
             }
             try db.run("UPDATE media SET photo = NULL WHERE order_id = ? AND photo IS NOT NULL", order)
-            try db.run(
-                """
-                INSERT INTO evidence_erasures(order_id, n, path, at, request_id)
-                SELECT order_id, n, path, ?, ? FROM evidence_personal WHERE order_id = ? ON CONFLICT DO NOTHING
-                """, at, work.requestId, order)
-            add("evidenceFields", try db.run("DELETE FROM evidence_personal WHERE order_id = ?", order))
+            let paths = try db.query("SELECT n, path FROM evidence_personal WHERE order_id = ?", order).filter {
+                keys.contains(String(($0.string(1) ?? "").split(separator: "/").last ?? ""))
+            }
+            for p in paths {
+                guard let n = p.int(0), let path = p.string(1) else { continue }
+                try db.run(
+                    "INSERT INTO evidence_erasures(order_id, n, path, at, request_id) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING", order, n,
+                    path, at, work.requestId)
+                try db.run("DELETE FROM evidence_personal WHERE order_id = ? AND n = ? AND path = ?", order, n, path)
+            }
+            add("evidenceFields", paths.count)
             if let body = try db.queryOne("SELECT body FROM proofs WHERE order_id = ?", order)?.string(0),
                 let value = try? JSON.decode(JSONValue.self, from: Data(body.utf8))
             {
-                let stripped = Self.withoutPersonal(value)
+                let stripped = Self.without(keys, value)
                 if stripped != value {
                     try db.run("UPDATE proofs SET body = ? WHERE order_id = ?", try EvidenceChain.canonical(stripped), order)
                     add("proofs", 1)
@@ -52,12 +59,14 @@ extension ReceiptsService {
         return counts
     }
 
-    /// `value` with every personal member (``EvidencePersonal/keys``) nulled.
-    static func withoutPersonal(_ value: JSONValue) -> JSONValue {
+    /// The members of a record that say where someone's door is.
+    static let positionKeys: Set<String> = ["lat", "lon", "accuracy"]
+
+    /// `value` with every member named in `keys` nulled.
+    static func without(_ keys: Set<String>, _ value: JSONValue) -> JSONValue {
         switch value {
-        case .object(let o):
-            .object(o.reduce(into: [:]) { $0[$1.key] = EvidencePersonal.keys.contains($1.key) ? .null : withoutPersonal($1.value) })
-        case .array(let a): .array(a.map(withoutPersonal))
+        case .object(let o): .object(o.reduce(into: [:]) { $0[$1.key] = keys.contains($1.key) ? .null : without(keys, $1.value) })
+        case .array(let a): .array(a.map { without(keys, $0) })
         default: value
         }
     }

@@ -34,6 +34,8 @@ public struct Order: Codable, Sendable, Equatable {
     /// Set when the personal data of the order was erased (docs/architecture.md, "Privacy"): its
     /// names, phones, address, card message and notes are empty from then on.
     public var erasure: OrderErasure?
+    /// Set when its phones and address went at the end of their retention (docs/operations.md, "Retention").
+    public var contactRedacted: OrderErasure?
 
     public init(
         id: String, shopId: String, conversationId: String, state: OrderState = .placed, customer: OrderCustomer?,

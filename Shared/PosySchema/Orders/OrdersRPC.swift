@@ -8,6 +8,8 @@ public enum OrdersRPC {
         ServiceName.orders, "orders.shops.get", grant: RPCGrant(people: [ServiceName.gateway, ServiceName.cli]))
     /// `{caller, shopId}` → ``Attention``: what waits for the shop (staff of the shop).
     public static let attention = RPC<ShopRef, Attention>(ServiceName.orders, "orders.shops.attention", grant: .gateway)
+    /// `{caller, shopId, retention: ShopRetention}` → `Shop`: admins and the shop's managers.
+    public static let setRetention = RPC<RetentionRequest, Shop>(ServiceName.orders, "orders.shops.retention", grant: .gateway)
     /// `{caller, courier: Courier}` → `Courier`
     public static let createCourier = RPC<CourierRequest, Courier>(ServiceName.orders, "orders.couriers.create", grant: .gateway)
     /// `{caller, courierId, onDuty}` → `Courier`: the courier themselves or staff of their shop.
@@ -174,6 +176,15 @@ public enum OrdersRPC {
         public init(order: NewOrder, idempotencyKey: String?) {
             self.order = order
             self.idempotencyKey = idempotencyKey
+        }
+    }
+
+    public struct RetentionRequest: Codable, Sendable {
+        public var shopId: String
+        public var retention: ShopRetention
+        public init(shopId: String, retention: ShopRetention) {
+            self.shopId = shopId
+            self.retention = retention
         }
     }
 

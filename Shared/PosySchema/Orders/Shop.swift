@@ -8,6 +8,8 @@ public struct Shop: Codable, Sendable, Equatable {
     public var lon: Double
     /// IANA time zone, e.g. `Asia/Shanghai`.
     public var timeZone: String
+    /// The shop's own retention of personal data, within the table's bounds (docs/operations.md, "Retention").
+    public var retention: ShopRetention?
 
     public init(id: String, name: String, address: String, lat: Double, lon: Double, timeZone: String) {
         self.id = id

@@ -7,8 +7,14 @@ public struct ErasureWork: Codable, Sendable, Equatable {
     /// for free text that may repeat them (chat, notifications). Empty once the erasure is done.
     public var needles: [String]
     public var at: String
+    /// Nil (and absent on the wire) for ``ErasureScope/person``.
+    public var scope: ErasureScope?
 
-    public init(requestId: String, orders: [ErasureTarget], needles: [String], at: String) {
+    /// What the erasure forgets.
+    public var forgets: ErasureScope { scope ?? .person }
+
+    public init(requestId: String, orders: [ErasureTarget], needles: [String], at: String, scope: ErasureScope = .person) {
+        self.scope = scope == .person ? nil : scope
         self.requestId = requestId
         self.orders = orders
         self.needles = needles
