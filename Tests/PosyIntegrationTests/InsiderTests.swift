@@ -49,12 +49,13 @@ extension Integration {
             try await pushesStillArrive("nothing")
 
             let script = Harness.packageRoot.appendingPathComponent("Tests/python/insider.py").path
+            let receiptsRPC = try #require(suite.row(await suite.health().1, ServiceName.receipts)?["rpc"] as? String)
             for identity in ["monitor", ServiceName.location] {
                 let (status, out) = try await Harness.run(
                     path: "python3",
                     [
                         script, "--bus-sub", "tcp://127.0.0.1:\(suite.busPort + 1)", "--rpc", "tcp://127.0.0.1:\(suite.rpcBase)",
-                        "--keys", suite.keysDir, "--identity", identity,
+                        "--keys", suite.keysDir, "--identity", identity, "--receipts-rpc", receiptsRPC,
                     ], timeout: .seconds(60))
                 #expect(status == 0, "\(out)")
                 let report = try #require(Harness.report(out), "no report in:\n\(out)")
@@ -71,6 +72,9 @@ extension Integration {
                 #expect(
                     report["backup"] as? [String] == Array(repeating: ErrorCode.callerNotPermitted.rawValue, count: 4),
                     "\(identity) reached a store's backup: \(report)")
+                #expect(
+                    report["privacy"] as? [String] == Array(repeating: ErrorCode.callerNotPermitted.rawValue, count: 7),
+                    "\(identity) reached a person's data: \(report)")
                 if identity == "monitor" {
                     // The card message rides on order events: not one reached the monitor.
                     #expect(!sinceTopics.contains { $0.hasPrefix("order.") } && heard["order."] == nil, "\(report)")

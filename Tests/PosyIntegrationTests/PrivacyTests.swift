@@ -106,6 +106,26 @@ extension Integration {
             let keptId = try #require(kept.json["id"] as? String)
             #expect(!Self.filesHolding(Self.secrets, under: "\(suite.dir)/data").isEmpty, "the story left nothing to erase")
 
+            // Access first: everything held about the person, in one document with their media.
+            let export = await http.request("GET", "/v1/privacy/export?customerId=cx-erase", token: shop.admin)
+            #expect(export.status == 200, "\(export.code) \(export.json)")
+            #expect(export.header("Content-Disposition")?.hasPrefix("attachment") == true)
+            let exported = String(decoding: export.body, as: UTF8.self)
+            for s in [Self.customerName, Self.recipientName, Self.address, Self.card, "Please call me on 13912345678"] {
+                #expect(exported.contains(s), "the export lacks \(s)")
+            }
+            #expect((export.json["orders"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
+            #expect((export.json["unavailable"] as? [String: Any])?.isEmpty == true, "\(export.json["unavailable"] ?? "-")")
+            let parts = try #require(export.json["parts"] as? [String: Any])
+            #expect(Set(parts.keys) == ["location", "notify", "receipts", "messaging-1", "messaging-2"])
+            let photoBytes = try MediaClient.fixture("photo.jpg")
+            let media = (export.json["media"] as? [[String: Any]]) ?? []
+            #expect(media.count == 2 && media.contains { $0["base64"] as? String == photoBytes.base64EncodedString() }, "\(media.count)")
+            #expect(
+                await http.request("GET", "/v1/privacy/export?customerId=cx-erase&shopId=s1", token: shop.staff).code == "403 forbidden")
+            #expect(await http.request("GET", "/v1/privacy/export?customerId=nobody", token: shop.admin).code == "404 not_found")
+            #expect(await http.request("GET", "/v1/privacy/export", token: shop.admin).code == "422 invalid_field")
+
             let asked = await http.json("POST", "/v1/privacy/erasures", token: shop.admin, ["customerId": "cx-erase"])
             #expect(asked.status == 202, "\(asked.code) \(asked.json)")
             #expect(asked.header("Location")?.hasPrefix("/v1/privacy/erasures/") == true)
@@ -132,6 +152,11 @@ extension Integration {
             #expect(!Self.filesHolding(["Lotus Lane 7"], under: "\(suite.dir)/data").isEmpty)
             #expect(
                 await http.request("GET", "/v1/orders/\(keptId)", token: shop.staff).json["notes"] as? String == "Keep this: Lotus Lane 7")
+
+            // An export now holds none of it either.
+            let after = String(
+                decoding: await http.request("GET", "/v1/privacy/export?customerId=cx-erase", token: shop.admin).body, as: UTF8.self)
+            #expect(Self.secrets.allSatisfy { !after.contains($0) }, "\(after.prefix(2000))")
 
             // The order keeps its facts, marked erased; its media are gone.
             let order = await http.request("GET", "/v1/orders/\(id)", token: shop.staff)

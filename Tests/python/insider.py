@@ -25,6 +25,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bus-sub", required=True)
     ap.add_argument("--rpc", required=True, help="posy-orders' RPC endpoint")
+    ap.add_argument("--receipts-rpc", required=True, help="posy-receipts' RPC endpoint")
     ap.add_argument("--keys", required=True, help="the suite's keys directory (*.pub, and the identity's .key)")
     ap.add_argument("--identity", required=True)
     ap.add_argument("--listen", type=float, default=2.0)
@@ -65,10 +66,10 @@ def main():
     sub.close()
     churn.close()
 
-    def call(method, body):
+    def call(method, body, server="orders", endpoint=None):
         dealer = ctx.socket(zmq.DEALER)
-        secure(dealer, "orders")
-        dealer.connect(args.rpc)
+        secure(dealer, server)
+        dealer.connect(endpoint or args.rpc)
         try:
             dealer.send_multipart([uuid.uuid4().hex.encode(), method.encode(), json.dumps(body).encode()])
             if not dealer.poll(3000):
@@ -94,8 +95,18 @@ def main():
         backup.append(call("backup.hold", body)[0])
     backup.append(call("backup.read", {"caller": {"service": "cli"}, "v": 1, "id": "x", "name": "orders.db", "offset": 0,
                                        "length": 100})[0])
+    # A person's data for an access request or an erasure: posy-orders asks the stores as itself,
+    # for an admin or a manager the gateway vouched for; nobody else gets there.
+    privacy = []
+    part = {"orders": [{"orderId": "o1", "shopId": "s1", "conversationId": "m1-o1"}], "phones": []}
+    for caller in (None, {"service": args.identity}, {"service": "orders"}):
+        body = part if caller is None else {"caller": caller, **part}
+        privacy.append(call("privacy.export.part", body, "receipts", args.receipts_rpc)[0])
+    for method in ("orders.privacy.export", "orders.privacy.erase"):
+        privacy.append(call(method, {"caller": {"service": args.identity}, "customerId": "c1"})[0])
+        privacy.append(call(method, {"caller": {"sub": "a1", "role": "admin"}, "customerId": "c1"})[0])
     print(json.dumps({"identity": args.identity, "heard": heard, "sinceCode": since_code, "sinceTopics": since_topics,
-                      "replay": replay, "backup": backup}))
+                      "replay": replay, "backup": backup, "privacy": privacy}))
 
 
 if __name__ == "__main__":

@@ -9,9 +9,25 @@ extension MessagingService {
     /// customer's message loses its content; every other message its media and shared places, and
     /// its text when that repeats the person's strings. Messages keep their seq, sender and time.
     public func registerPrivacy(on host: ServiceHost) -> PrivacyAgent {
-        PrivacyAgent(host: host, clock: clock) { [clock] db, work, scrub in
+        host.rpc.register(PrivacyRPC.exportPart) { r, _ in try await self.exportPart(r) }
+        return PrivacyAgent(host: host, clock: clock) { [clock] db, work, scrub in
             try Self.forget(db, work, scrub: scrub, at: Timestamp.format(clock()))
         }
+    }
+
+    /// This shard's part of an export: the conversations of the person's orders it holds, every message.
+    func exportPart(_ r: ExportPartRequest) async throws -> JSONValue {
+        let conversations = try await store.read { db -> [JSONValue] in
+            try r.orders.compactMap { t -> JSONValue? in
+                guard try db.queryOne("SELECT 1 FROM conversations WHERE id = ?", t.conversationId) != nil else { return nil }
+                let messages = try db.query("SELECT body FROM messages WHERE conversation_id = ? ORDER BY seq", t.conversationId).compactMap
+                {
+                    $0.data(0).flatMap { try? JSON.decode(JSONValue.self, from: $0) }
+                }
+                return .object(["conversationId": .string(t.conversationId), "orderId": .string(t.orderId), "messages": .array(messages)])
+            }
+        }
+        return .object(["conversations": .array(conversations)])
     }
 
     /// With the scope `contact`, only text repeating the strings and shared places go.

@@ -9,7 +9,46 @@ extension NotifyService {
     /// every SMS, e-mail or webhook that went to the person or carried the order — the send log keeps
     /// when, which channel and how it went.
     public func registerPrivacy(on host: ServiceHost) -> PrivacyAgent {
-        PrivacyAgent(host: host, clock: clock) { db, work, scrub in try Self.forget(db, work, scrub: scrub) }
+        host.rpc.register(PrivacyRPC.exportPart) { r, _ in try await self.exportPart(r) }
+        return PrivacyAgent(host: host, clock: clock) { db, work, scrub in try Self.forget(db, work, scrub: scrub) }
+    }
+
+    /// posy-notify's part of an export: the customer's inbox, their devices, and every SMS, e-mail
+    /// or webhook sent to one of their numbers (what, when and how it went).
+    func exportPart(_ r: ExportPartRequest) async throws -> JSONValue {
+        let orders = Set(r.orders.map(\.orderId))
+        let phones = r.phones.map(PersonalScrub.digits)
+        let (inbox, devices, sent) = try await store.read { db in
+            let inbox =
+                try r.customerId.map {
+                    try db.query("SELECT \(Self.columns) FROM inbox WHERE person = ? ORDER BY id", $0).map(Self.notification)
+                } ?? []
+            var devices: [PushSubscription] = []
+            for order in orders {
+                devices += try db.query(
+                    "SELECT id, endpoint, expiration, order_id, created_at FROM push_subscriptions WHERE order_id = ? ORDER BY created_at",
+                    order
+                ).map(Self.pushSubscription)
+            }
+            var sent: [JSONValue] = []
+            for row in try db.query(
+                "SELECT id, channel, target, event, state, created_at, delivered_at FROM outbound WHERE channel != 'webhook' ORDER BY created_at"
+            ) {
+                let target = row.string(2) ?? ""
+                guard phones.contains(where: { PersonalScrub.samePhone(PersonalScrub.digits(target), $0) }) else { continue }
+                sent.append(
+                    .object([
+                        "id": .string(row.string(0) ?? ""), "channel": .string(row.string(1) ?? ""), "to": .string(target),
+                        "event": .string(row.string(3) ?? ""), "state": .string(row.string(4) ?? ""),
+                        "at": .string(Timestamp.format(Date(timeIntervalSince1970: row.double(5) ?? 0))),
+                    ]))
+            }
+            return (inbox, devices, sent)
+        }
+        return .object([
+            "inbox": try JSON.decode(JSONValue.self, from: JSON.encode(inbox)),
+            "pushSubscriptions": try JSON.decode(JSONValue.self, from: JSON.encode(devices)), "messagesSent": .array(sent),
+        ])
     }
 
     static func forget(_ db: SQLiteConnection, _ work: ErasureWork, scrub: PersonalScrub) throws -> [String: Int] {

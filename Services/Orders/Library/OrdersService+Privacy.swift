@@ -18,16 +18,7 @@ extension OrdersService {
 
     /// `orders.privacy.erase`: an admin, or a manager for their own shop.
     public func erase(_ input: ErasureInput, by viewer: Viewer) async throws -> Erasure {
-        let customerId = input.customerId?.trimmingCharacters(in: .whitespaces)
-        let phone = input.phone?.trimmingCharacters(in: .whitespaces)
-        guard (customerId?.isEmpty == false) != (phone?.isEmpty == false) else {
-            throw PosyError(.invalidField, "give exactly one of customerId and phone")
-        }
-        if let customerId, customerId.utf8.count > 128 { throw PosyError(.invalidField, "customerId: at most 128 bytes") }
-        if let phone, !PhoneNumber.isValid(phone) {
-            throw PosyError(.invalidField, "phone: 3–20 digits, an optional leading +, spaces, -, ( and )")
-        }
-        if !viewer.isAdmin, input.shopId == nil { throw PosyError(.invalidField, "shopId: required of a manager") }
+        let (customerId, phone) = try Self.person(input, viewer)
         let shopId = input.shopId
         let id = Self.newId("er")
         let now = self.now
@@ -87,6 +78,86 @@ extension OrdersService {
             VALUES (?,?,?,?,?,?,?,?)
             """, id, shopId, subject, requestedBy, now, try JSON.encode(erasure.orders), try JSON.encode(steps), event.seq)
         return erasure
+    }
+
+    /// Answers `orders.privacy.export`: the person's orders from this store and every other store's
+    /// part, asked as posy-orders itself once the caller was found to be an admin or the shop's manager.
+    public func registerExport(on host: ServiceHost) {
+        host.rpc.register(PrivacyRPC.export) { r, viewer in
+            try await self.export(r, by: viewer) { instance, request in
+                try await host.call(PrivacyRPC.exportPart, request, as: .service(ServiceName.orders), on: instance, timeout: .seconds(10))
+            }
+        }
+    }
+
+    /// The person's data for an access request (docs/protocol.md, "Privacy"); a store that does not
+    /// answer is named in `unavailable`.
+    public func export(
+        _ input: ErasureInput, by viewer: Viewer,
+        part: @escaping @Sendable (String, ExportPartRequest) async throws -> JSONValue
+    ) async throws -> PrivacyExport {
+        let (customerId, phone) = try Self.person(input, viewer)
+        let shopId = input.shopId
+        let (orders, changes) = try await store.read { db -> ([Order], [OrderChange]) in
+            if let shopId {
+                guard try self.isManager(viewer, of: shopId, db) else {
+                    throw PosyError(.forbidden, "only an admin or a manager of the shop exports its customers' data")
+                }
+            } else if !viewer.isAdmin {
+                throw PosyError(.forbidden, "only an admin exports across every shop")
+            }
+            let orders = try Self.ordersOfPerson(db, customerId: customerId, phone: phone, shop: shopId)
+            let changes = try orders.flatMap { o in
+                try db.query("SELECT body FROM changes WHERE order_id = ? ORDER BY id", o.id).compactMap {
+                    try? JSON.decode(OrderChange.self, from: $0.data(0)!)
+                }
+            }
+            return (orders, changes)
+        }
+        guard !orders.isEmpty else { throw PosyError(.notFound, "no orders of this person") }
+        let phones = Array(Set(orders.flatMap { [$0.customer?.phone, $0.recipient?.phone, $0.sender?.phone] }.compactMap { $0 })).sorted()
+        let request = ExportPartRequest(
+            orders: orders.map {
+                ErasureTarget(orderId: $0.id, shopId: $0.shopId, conversationId: $0.conversationId, customerId: $0.customer?.id)
+            }, customerId: customerId ?? orders.first?.customer?.id, phones: phones)
+        let instances = erasureInstances()
+        let answers = await withTaskGroup(of: (String, Result<JSONValue, any Error>).self) { group in
+            for instance in instances {
+                group.addTask {
+                    do { return (instance, .success(try await part(instance, request))) } catch { return (instance, .failure(error)) }
+                }
+            }
+            var all: [(String, Result<JSONValue, any Error>)] = []
+            for await answer in group { all.append(answer) }
+            return all
+        }
+        var parts: [String: JSONValue] = [:]
+        var unavailable: [String: String] = [:]
+        for (instance, result) in answers {
+            switch result {
+            case .success(let value): parts[instance] = value
+            case .failure(let e as PosyError): unavailable[instance] = "\(e.code.rawValue): \(e.message)"
+            case .failure(let e): unavailable[instance] = "\(e)"
+            }
+        }
+        return PrivacyExport(
+            generatedAt: now, subject: customerId != nil ? "customerId" : "phone", shopId: shopId, orders: orders, changes: changes,
+            parts: parts, unavailable: unavailable)
+    }
+
+    /// The person named by exactly one of a customer id and a phone, well-formed; a manager names their shop.
+    static func person(_ input: ErasureInput, _ viewer: Viewer) throws -> (customerId: String?, phone: String?) {
+        let customerId = input.customerId?.trimmingCharacters(in: .whitespaces)
+        let phone = input.phone?.trimmingCharacters(in: .whitespaces)
+        guard (customerId?.isEmpty == false) != (phone?.isEmpty == false) else {
+            throw PosyError(.invalidField, "give exactly one of customerId and phone")
+        }
+        if let customerId, customerId.utf8.count > 128 { throw PosyError(.invalidField, "customerId: at most 128 bytes") }
+        if let phone, !PhoneNumber.isValid(phone) {
+            throw PosyError(.invalidField, "phone: 3–20 digits, an optional leading +, spaces, -, ( and )")
+        }
+        if !viewer.isAdmin, input.shopId == nil { throw PosyError(.invalidField, "shopId: required of a manager") }
+        return (customerId?.isEmpty == false ? customerId : nil, phone?.isEmpty == false ? phone : nil)
     }
 
     /// `orders.privacy.erasure`: an erasure as whoever may request it sees it.

@@ -47,6 +47,7 @@ struct OrdersMain: AsyncParsableCommand {
                 store: store, events: events, shards: shards, acceptTimeout: accept, ackTimeout: ack,
                 contactRetention: contactDays * 86_400)
             service.register(on: host.rpc)
+            service.registerExport(on: host)
             service.registerReceiptsHandlers(on: host)
             service.registerLocationHandlers(on: host)
             return [service.timerService(), service.registerPrivacy(on: host), service.retentionService(logger: host.logger)]

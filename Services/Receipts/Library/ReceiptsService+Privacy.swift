@@ -11,9 +11,31 @@ extension ReceiptsService {
     /// evidence records commit to (the records stay and still verify, those fields erased), and the
     /// same fields of the stored proofs.
     public func registerPrivacy(on host: ServiceHost) -> PrivacyAgent {
-        PrivacyAgent(
+        host.rpc.register(PrivacyRPC.exportPart) { r, _ in try await self.exportPart(r) }
+        return PrivacyAgent(
             host: host, clock: clock, outboxKeys: EvidencePersonal.keys, cleanUp: { [self] in await removeOrphanBlobs() },
             forget: { [self] db, work, _ in try forget(db, work, at: Timestamp.format(clock())) })
+    }
+
+    /// posy-receipts' part of an export: the orders' media (the gateway inlines their bytes), and
+    /// the proofs, answers and looks as their evidence records hold them, personal values put back.
+    func exportPart(_ r: ExportPartRequest) async throws -> JSONValue {
+        try await store.read { db -> JSONValue in
+            var media: [MediaInfo] = []
+            var records: [JSONValue] = []
+            for t in r.orders {
+                media += try Self.mediaOf(db, order: t.orderId)
+                let (chain, _, personal) = try self.openChain(db, orderId: t.orderId)
+                for record in chain where ["proof", "confirmation", "dispute", "look"].contains(record.kind) {
+                    records.append(
+                        .object([
+                            "orderId": .string(t.orderId), "kind": .string(record.kind), "at": .string(record.at),
+                            "record": (try? JSON.decode(JSONValue.self, from: Data(personal.opened(record).utf8))) ?? .null,
+                        ]))
+                }
+            }
+            return .object(["media": try JSON.decode(JSONValue.self, from: JSON.encode(media)), "records": .array(records)])
+        }
     }
 
     /// With the scope `contact`, only positions go: the media keep their own retention.
