@@ -32,6 +32,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case readOnly = "read_only"
     /// A courier who is not on duty sent positions.
     case offDuty = "off_duty"
+    /// The courier has not consented to location collection (docs/protocol.md, "Privacy").
+    case consentRequired = "consent_required"
     /// The requested events are from an epoch the source no longer has.
     case epochMismatch = "epoch_mismatch"
     /// The service is not reachable (not connected, or refused the send).
@@ -60,7 +62,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         switch self {
         case .badRequest, .badFrames, .badPayload: 400
         case .unauthorized: 401
-        case .forbidden, .callerNotPermitted, .offDuty, .sessionRequired, .scopeMissing: 403
+        case .forbidden, .callerNotPermitted, .offDuty, .consentRequired, .sessionRequired, .scopeMissing: 403
         case .notFound, .unknownMethod: 404
         case .conflict, .epochMismatch, .invalidTransition, .readOnly: 409
         case .invalidField, .destinationNotAllowed: 422

@@ -13,4 +13,7 @@ public struct OrdersSettings: SettingsCatalog {
     public let contactRetentionDays = Setting<Double>(
         "contact-retention", "POSY_CONTACT_RETENTION_DAYS", default: 30,
         "Days after an order ended that its phones and address are kept (a shop may set 1–365)")
+    public let locationConsent = Setting<String>(
+        "location-consent", "POSY_LOCATION_CONSENT", default: "app",
+        "Who collects couriers' consent to location collection: app (asked before their first duty) or external (the shop's own form)")
 }

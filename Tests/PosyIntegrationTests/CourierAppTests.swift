@@ -18,7 +18,7 @@ extension LongIntegration {
             // server asks for positions every 2 s.
             let suite = try Integration.SuiteTests.Suite(
                 "courier-app", upArgs: ["--rate-limit", "0", "--restart-delay", "12"],
-                environment: ["POSY_MAP_TILES": "", "POSY_POSITION_CADENCE": "2"])
+                environment: ["POSY_MAP_TILES": "", "POSY_POSITION_CADENCE": "2", "POSY_LOCATION_CONSENT": "app"])
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let base = "http://127.0.0.1:\(suite.httpPort)"
             let signer = try suite.signer()

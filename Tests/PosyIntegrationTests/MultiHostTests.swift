@@ -70,7 +70,9 @@ extension Integration {
             func startOrders(shards: String) throws -> Child {
                 try lab.start(
                     "orders", on: Self.orders, "posy-orders",
-                    try flags("orders", ServiceName.orders, name: ClusterNames.orders, port: 7110) + ["--messaging-shards", shards])
+                    try flags("orders", ServiceName.orders, name: ClusterNames.orders, port: 7110) + [
+                        "--messaging-shards", shards, "--location-consent", "external",
+                    ])
             }
             var ordersProcess = try startOrders(shards: "1,2")
             for (host, shard) in [(Self.m1, 1), (Self.m2, 2)] {

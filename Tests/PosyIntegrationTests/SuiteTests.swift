@@ -26,6 +26,8 @@ extension Integration {
             /// `upArgs`: extra `posy up` flags. Rate limiting is off unless a test asks for it: these
             /// tests send bursts with one token on purpose.
             /// `environment`: `POSY_*` settings for the services (`posy up` passes its environment on).
+            /// Couriers' consent to location collection is taken as given (`POSY_LOCATION_CONSENT=external`)
+            /// unless a test sets it: the consent itself is tested where it is asked for.
             /// `prepare` runs on the test's directory before the suite starts (e.g. to mount its `data`).
             /// `openFiles`: every process's open-file limit, soft and hard (`prlimit`), to reach it in a test.
             init(
@@ -46,11 +48,15 @@ extension Integration {
                         Child(
                             "up", "/usr/bin/prlimit",
                             ["--nofile=\(openFiles):\(openFiles)", (Harness.binDir as NSString).appendingPathComponent("posy")] + command
-                                + upArgs, logDir: dir, environment: environment)
+                                + upArgs, logDir: dir, environment: Self.withConsent(environment))
                     } else {
-                        Child("up", "posy", command + upArgs, logDir: dir, environment: environment)
+                        Child("up", "posy", command + upArgs, logDir: dir, environment: Self.withConsent(environment))
                     }
                 try up.start()
+            }
+
+            static func withConsent(_ environment: [String: String]) -> [String: String] {
+                environment.merging(["POSY_LOCATION_CONSENT": "external"]) { given, _ in given }
             }
 
             /// A tool's flags for this suite; the data directory last (some callers drop it).

@@ -112,3 +112,38 @@ import Testing
         await LocationServiceTests.expectCode(.offDuty) { try await s.at(north: 10) }
     }
 }
+
+/// A courier's separate consent to location collection (docs/protocol.md, "Privacy").
+@Suite struct LocationConsentTests {
+    @Test func aCourierGoesOnDutyOnlyAfterAgreeingAndWithdrawingTakesThemOff() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-consent-\(UUID().uuidString)/orders.db").path
+        let store = try Store(path: path, migrations: CoreMigrations.with(OrdersMigrations.all))
+        defer { store.close() }
+        let events = try await EventLog(store: store, src: "orders", publisher: nil, metrics: Metrics())
+        let svc = OrdersService(store: store, events: events, consentMode: .app)
+        let admin = Viewer.user(sub: "a", role: .admin, shop: nil, order: nil)
+        let staff = Viewer.user(sub: "st1", role: .staff, shop: "s1", order: nil)
+        let courier = Viewer.user(sub: "k1", role: .courier, shop: "s1", order: nil)
+        _ = try await svc.createShop(Shop(id: "s1", name: "Lily's", address: "1", lat: 31, lon: 121, timeZone: "Asia/Shanghai"), by: admin)
+        let created = try await svc.createCourier(
+            Courier(id: "k1", shopId: "s1", name: "Li", phone: "+86 131 0000 0001", vehicle: .bike, onDuty: true), by: admin)
+        #expect(!created.onDuty && created.locationConsent == nil, "a new courier has agreed to nothing")
+
+        await LocationServiceTests.expectCode(.consentRequired) { _ = try await svc.setDuty("k1", onDuty: true, by: courier) }
+        await LocationServiceTests.expectCode(.consentRequired) { _ = try await svc.setDuty("k1", onDuty: true, by: staff) }
+        await LocationServiceTests.expectCode(.forbidden) {
+            _ = try await svc.setConsent("k1", accepted: true, version: CourierConsent.currentVersion, by: staff)
+        }
+        await LocationServiceTests.expectCode(.invalidField) {
+            _ = try await svc.setConsent("k1", accepted: true, version: "location-0", by: courier)
+        }
+        let agreed = try await svc.setConsent("k1", accepted: true, version: CourierConsent.currentVersion, by: courier)
+        #expect(agreed.locationConsent?.version == CourierConsent.currentVersion)
+        #expect(try await svc.setDuty("k1", onDuty: true, by: staff).onDuty)
+        let withdrawn = try await svc.setConsent("k1", accepted: false, version: CourierConsent.currentVersion, by: courier)
+        #expect(!withdrawn.onDuty && withdrawn.locationConsent == nil)
+        // posy-location hears each change: the last says off duty, so no position is taken.
+        let last = try #require(try await OrdersTimerTests.topics(store, Topic.fleetCourier).last)
+        #expect(try EnvelopeCodec.decode(last).decode(OrdersEvents.courier).onDuty == false)
+    }
+}

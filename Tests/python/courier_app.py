@@ -122,8 +122,26 @@ try:
     driver.get(cfg["courier_link"])
     until("the courier app", lambda: driver.current_url.startswith(base + "/courier/"))
     until("live", lambda: driver.find_element(By.ID, "live").get_attribute("data-state") == "live")
+    # Going on duty the first time, the app explains location collection and asks; "Not now" changes nothing.
     click("#duty")
+    until("the consent explained", lambda: driver.find_element(By.ID, "consent").get_attribute("open") is not None)
+    if "30 days" not in driver.find_element(By.ID, "consent").text:
+        fail("the consent does not say how long positions are kept: %r" % driver.find_element(By.ID, "consent").text)
+    shot("courier-consent-phone")
+    click("#consent-later")
+    time.sleep(0.5)
+    courier = http("GET", "/v1/shops/s1/couriers", cfg["admin"])[1][0]
+    if courier["onDuty"] or courier.get("locationConsent") or driver.find_element(By.ID, "duty").is_selected():
+        fail("declining put the courier on duty or recorded a consent: %r" % courier)
+    click("#duty")
+    until("asked again", lambda: driver.find_element(By.ID, "consent").get_attribute("open") is not None)
+    click("#consent-agree")
     until("on duty on the server", lambda: http("GET", "/v1/shops/s1/couriers", cfg["admin"])[1][0]["onDuty"] is True)
+    consent = http("GET", "/v1/shops/s1/couriers", cfg["admin"])[1][0].get("locationConsent") or {}
+    if consent.get("version") != "location-1":
+        fail("no consent on record: %r" % consent)
+    until("the consent shown", lambda: driver.find_element(By.ID, "consent-state").is_displayed())
+    print("consent asked, declined, then given; on duty")
     cadence = driver.execute_script("return window.posy.cadence")
     if cadence != cfg["cadence_ms"]:
         fail("the app sends positions every %r ms, the server asked for %d" % (cadence, cfg["cadence_ms"]))
@@ -433,8 +451,23 @@ try:
     shot("courier-tasks-phone")
     Select(driver.find_element(By.ID, "lang")).select_by_value("zh-CN")
     until("Chinese", lambda: "我的配送" in driver.find_element(By.TAG_NAME, "body").text)
+    until("the consent in Chinese", lambda: "同意共享位置" in driver.find_element(By.ID, "consent-state").text)
     shot("courier-tasks-zh-phone")
     print("zh-CN")
+
+    # Withdrawing the consent takes the courier off duty at once; going on duty asks again, in Chinese.
+    click("#consent-withdraw")
+    until("off duty", lambda: http("GET", "/v1/shops/s1/couriers", cfg["admin"])[1][0]["onDuty"] is False)
+    if http("GET", "/v1/shops/s1/couriers", cfg["admin"])[1][0].get("locationConsent"):
+        fail("the consent is still on record after withdrawing")
+    until("the switch off", lambda: not driver.find_element(By.ID, "duty").is_selected())
+    click("#duty")
+    until("asked again", lambda: driver.find_element(By.ID, "consent").get_attribute("open") is not None)
+    if "位置" not in driver.find_element(By.ID, "consent").text:
+        fail("the consent is not in Chinese")
+    shot("courier-consent-zh-phone")
+    click("#consent-later")
+    print("consent withdrawn: off duty; asked again")
     report["ok"] = True
     print(json.dumps(report))
     print("OK")

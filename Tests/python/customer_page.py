@@ -112,6 +112,10 @@ status, body = http("POST", "/v1/shops", cfg["admin"], {"id": "s1", "name": "Car
                                                          "lat": SHOP[0], "lon": SHOP[1], "timeZone": zone})
 if status != 201:
     fail("shop: %s %r" % (status, body))
+# The shop keeps chat shorter than the deployment does: the page says its own days.
+status, body = http("PUT", "/v1/shops/s1/retention", cfg["admin"], {"chatDays": 14})
+if status != 200:
+    fail("shop retention: %s %r" % (status, body))
 http("POST", "/v1/shops/s1/couriers", cfg["admin"],
      {"id": cfg["courier_id"], "name": "Li Wei", "phone": COURIER_PHONE, "vehicle": "ebike", "onDuty": True})
 status, created = http("POST", "/v1/orders", cfg["staff"], {
@@ -310,9 +314,24 @@ try:
             fail("the customer's page received %r" % secret)
     print("no courier phone, full name or id in %d responses and frames" % len(bodies))
 
+    # --- What is kept and for how long: the deployment's table, the shop's own days for chat.
+    driver.execute_script("const d = document.getElementById('privacy'); d.open = true; d.scrollIntoView()")
+    until("the privacy note", lambda: len(driver.find_elements(By.CSS_SELECTOR, "#privacy-list li")) == 5)
+    note = text("#privacy-list")
+    for expected in ("address: 30 days after the delivery ends", "places: 14 days after the delivery ends",
+                     "90 days after it is confirmed", "kept 30 days", "copy of everything"):
+        if expected not in note:
+            fail("the privacy note lacks %r: %r" % (expected, note))
+    shot("customer-privacy-phone")
+    print("the privacy note says what is kept and for how long")
+
     # --- Chinese.
     Select(driver.find_element(By.ID, "lang")).select_by_value("zh-CN")
     until("Chinese", lambda: "已送达" in driver.find_element(By.TAG_NAME, "body").text)
+    if "保留 14 天" not in text("#privacy-list"):
+        fail("the privacy note is not in Chinese: %r" % text("#privacy-list"))
+    driver.execute_script("document.getElementById('privacy').scrollIntoView()")
+    shot("customer-privacy-zh-phone")
     shot("customer-zh-phone", top=True)
     Select(driver.find_element(By.ID, "lang")).select_by_value("en")
 

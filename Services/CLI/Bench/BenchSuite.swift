@@ -49,6 +49,8 @@ struct BenchSuite {
         let common = ["--bus-pub", bus, "--bus-sub", busSub, "--data-dir", dir, "--log-level", "warning"]
         var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         env["POSY_SECRET"] = secret
+        // A benchmark's couriers are scripted: their consent to location collection is taken as given.
+        env["POSY_LOCATION_CONSENT"] = env["POSY_LOCATION_CONSENT"] ?? LocationConsentMode.external.rawValue
         let parsed = services.map { entry -> (exe: String, args: [String], instance: String) in
             let parts = entry.split(separator: " ").map(String.init)
             let shard = parts.firstIndex(of: "--shard").map { "-" + parts[$0 + 1] } ?? ""

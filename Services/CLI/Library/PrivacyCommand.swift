@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PosyCore
 import PosySchema
 import PosySettings
 
@@ -20,19 +21,8 @@ public struct PrivacyCommand: AsyncParsableCommand {
 
         public init() {}
 
-        /// The table from `settings` (the process's environment by default).
-        static func table(_ settings: Settings = .process) throws -> [RetentionRule] {
-            try RetentionTable.rules(
-                positionsDays: settings.value(LocationSettings().retentionDays),
-                contactDays: settings.value(OrdersSettings().contactRetentionDays),
-                chatDays: settings.value(MessagingSettings().chatRetentionDays),
-                mediaDays: settings.value(ReceiptsSettings().mediaRetentionDays),
-                notificationsDays: settings.value(NotifySettings().retentionDays),
-                outboxHours: settings.value(ServiceSettings().outboxRetentionHours))
-        }
-
         public func run() async throws {
-            let rules = try Self.table()
+            let rules = try RetentionTable.rules(Settings.process)
             if json {
                 print(String(decoding: try JSON.encode(rules), as: UTF8.self))
                 return

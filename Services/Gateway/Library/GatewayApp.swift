@@ -141,7 +141,7 @@ public enum GatewayApp {
         LocationAPI(api: api).addRoutes(to: authenticated)
         NotifyAPI(api: api).addRoutes(to: authenticated)
         PeopleAPI(api: api).addRoutes(to: authenticated)
-        PrivacyAPI(api: api).addRoutes(to: authenticated)
+        PrivacyAPI(api: api).addRoutes(to: authenticated, public: router)
         CallsAPI(api: api).addRoutes(to: authenticated)
         SessionAPI(api: api).addRoutes(to: router, authenticated: authenticated)
         StreamAPI.addRoutes(to: router, api: api)

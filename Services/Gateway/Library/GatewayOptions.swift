@@ -84,6 +84,7 @@ public struct GatewayOptions: ParsableArguments, Sendable {
             sessionTokenLifetime: Int64(60 * minutes), positionCadenceMs: Int(1000 * cadence), turn: try turnConfig(from))
         config.maxStreams = streams
         config.instance = instance
+        config.retention = try RetentionTable.rules(from)
         return config
     }
 
@@ -180,6 +181,12 @@ public struct GatewayConfig: Sendable {
     public var maxStreams: Int?
     /// This process's instance name (`gateway`, or `gateway-<n>` when several share the port).
     public var instance = ServiceName.gateway
+    /// The retention table the pages tell people about (`GET /v1/privacy/retention`), from the same
+    /// variables the services read.
+    public var retention = RetentionTable.rules(
+        positionsDays: LocationSettings().retentionDays.standard, contactDays: OrdersSettings().contactRetentionDays.standard,
+        chatDays: MessagingSettings().chatRetentionDays.standard, mediaDays: ReceiptsSettings().mediaRetentionDays.standard,
+        notificationsDays: NotifySettings().retentionDays.standard, outboxHours: ServiceSettings().outboxRetentionHours.standard)
 
     /// PEM files of the gateway's certificate chain and private key.
     public struct TLSFiles: Sendable {

@@ -12,4 +12,7 @@ public enum GatewayRoutes {
     /// The routes that take no token: signing in and refreshing a session (with the code, or the
     /// session's own refresh credential).
     public static let signIn: Set<String> = ["POST /v1/session", "POST /v1/session/refresh"]
+
+    /// The API routes anyone may read: what the pages tell people (the retention table).
+    public static let open: Set<String> = ["GET /v1/privacy/retention"]
 }

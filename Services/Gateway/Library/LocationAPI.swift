@@ -37,6 +37,17 @@ struct LocationAPI {
                 courierId: try context.parameters.require("id"),
                 onDuty: try await request.decode(as: DutyInput.self, context: context).onDuty)
         }
+        // The courier's own consent to location collection, from the courier app (docs/protocol.md, "Privacy").
+        routes.forward(.put, "v1/couriers/{id}/consent", to: OrdersRPC.courierConsent, via: api) { request, context in
+            let input = try await request.decode(as: ConsentInput.self, context: context)
+            return OrdersRPC.ConsentRequest(
+                courierId: try context.parameters.require("id"), accepted: input.accepted, version: input.version)
+        }
+    }
+
+    struct ConsentInput: Codable {
+        var accepted: Bool
+        var version: String
     }
 
     /// `location.ingest` for a courier's batch from the stream's `loc.batch` frame (the HTTP route

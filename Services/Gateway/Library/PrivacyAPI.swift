@@ -9,8 +9,15 @@ import PosySchema
 struct PrivacyAPI {
     let api: APIContext
 
-    func addRoutes(to routes: RouterGroup<AuthenticatedContext>) {
+    func addRoutes(to routes: RouterGroup<AuthenticatedContext>, public: Router<GatewayRequestContext>) {
         let api = api
+        // Public (GatewayRoutes.open): how long what kind of personal data is kept, for the pages to tell people.
+        let table = try? JSON.encode(api.config.retention)
+        `public`.get("v1/privacy/retention") { _, _ -> Response in
+            var response = JSONReply(table ?? Data("[]".utf8)).response
+            response.headers[.cacheControl] = "public, max-age=300"
+            return response
+        }
         routes.post("v1/privacy/erasures") { request, context -> Response in
             let input = try await request.decode(as: ErasureInput.self, context: context)
             let data = try await api.call(PrivacyRPC.erase, input, as: context.viewer)

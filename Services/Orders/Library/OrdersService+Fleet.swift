@@ -20,7 +20,43 @@ extension OrdersService {
                 throw PosyError(.notFound, "no courier \(courierId)")
             }
             guard courier.onDuty != onDuty else { return courier }
+            if onDuty, self.consentMode == .app, courier.locationConsent?.version != CourierConsent.currentVersion {
+                // Nobody puts a courier on duty, so on the map, before they agreed (docs/protocol.md, "Privacy").
+                throw PosyError(.consentRequired, "the courier has not agreed to location collection in the courier app")
+            }
             courier.onDuty = onDuty
+            let data = try JSON.encode(courier)
+            try db.run("UPDATE couriers SET body = ? WHERE id = ?", data, courier.id)
+            try events.emit(db, OrdersEvents.courier, encoded: data)
+            return courier
+        }
+    }
+
+    /// `orders.couriers.consent`: the courier themselves agrees to location collection (the version
+    /// of the explanation they read) or withdraws, which takes them off duty at once.
+    public func setConsent(_ courierId: String, accepted: Bool, version: String, by viewer: Viewer) async throws -> Courier {
+        let events = self.events
+        let now = self.now
+        return try await store.write { db in
+            guard let body = try db.queryOne("SELECT body FROM couriers WHERE id = ?", courierId)?.data(0) else {
+                throw PosyError(.notFound, "no courier \(courierId)")
+            }
+            var courier = try JSON.decode(Courier.self, from: body)
+            guard viewer.isCourier(courier.id, of: courier.shopId) else {
+                if viewer.isStaff(of: courier.shopId) { throw PosyError(.forbidden, "only the courier consents, in their own app") }
+                throw PosyError(.notFound, "no courier \(courierId)")
+            }
+            if accepted {
+                guard version == CourierConsent.currentVersion else {
+                    throw PosyError(.invalidField, "version: the current explanation is \(CourierConsent.currentVersion)")
+                }
+                guard courier.locationConsent?.version != version else { return courier }
+                courier.locationConsent = CourierConsent(version: version, at: now)
+            } else {
+                guard courier.locationConsent != nil || courier.onDuty else { return courier }
+                courier.locationConsent = nil
+                courier.onDuty = false
+            }
             let data = try JSON.encode(courier)
             try db.run("UPDATE couriers SET body = ? WHERE id = ?", data, courier.id)
             try events.emit(db, OrdersEvents.courier, encoded: data)

@@ -20,6 +20,9 @@ extension OrdersService {
         rpc.register(OrdersRPC.courierDuty) { r, viewer in
             try await self.setDuty(r.courierId, onDuty: r.onDuty, by: viewer)
         }
+        rpc.register(OrdersRPC.courierConsent) { r, viewer in
+            try await self.setConsent(r.courierId, accepted: r.accepted, version: r.version, by: viewer)
+        }
         rpc.register(OrdersRPC.listCouriers) { r, viewer in
             try await self.couriers(shop: r.shopId, for: viewer)
         }

@@ -22,13 +22,16 @@ public final class OrdersService: Sendable {
     let timerWake = ChangeSignal()
     /// How long after an order ended its phones and address are kept, unless its shop says otherwise.
     let contactRetention: TimeInterval
+    /// Who collects couriers' consent to location collection.
+    let consentMode: LocationConsentMode
 
     public init(
         store: Store, events: EventLog, shards: [Int] = [1], acceptTimeout: TimeInterval = 180,
-        ackTimeout: TimeInterval = 300, contactRetention: TimeInterval = 30 * 86_400,
+        ackTimeout: TimeInterval = 300, contactRetention: TimeInterval = 30 * 86_400, consentMode: LocationConsentMode = .external,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.contactRetention = contactRetention
+        self.consentMode = consentMode
         precondition(!shards.isEmpty, "at least one messaging shard")
         self.store = store
         self.events = events
@@ -96,6 +99,9 @@ public final class OrdersService: Sendable {
             throw PosyError(.invalidField, "ref: 1–64 characters, no control characters")
         }
         guard !c.name.isEmpty, !c.phone.isEmpty else { throw PosyError(.invalidField, "name and phone are required") }
+        // A new courier has agreed to nothing yet: on duty only once they did, in their app.
+        c.locationConsent = nil
+        if consentMode == .app { c.onDuty = false }
         guard PhoneNumber.isValid(c.phone) else {
             throw PosyError(.invalidField, "phone: 3–20 digits, an optional leading +, spaces, -, ( and )")
         }

@@ -15,11 +15,14 @@ struct OrdersMain: AsyncParsableCommand {
     @Option(name: settings.acceptTimeout.name, help: settings.acceptTimeout.help) var acceptTimeout: Double?
     @Option(name: settings.ackTimeout.name, help: settings.ackTimeout.help) var ackTimeout: Double?
     @Option(name: settings.contactRetentionDays.name, help: settings.contactRetentionDays.help) var contactRetention: Double?
+    @Option(name: settings.locationConsent.name, help: settings.locationConsent.help) var locationConsent: String?
 
     @OptionGroup var options: ServiceOptions
 
     /// The shards, and how long an assignment and an exception wait: flags, else variables, else defaults.
-    func resolved(_ from: Settings = .process) throws -> (shards: [Int], accept: Double, ack: Double, contactDays: Double) {
+    func resolved(
+        _ from: Settings = .process
+    ) throws -> (shards: [Int], accept: Double, ack: Double, contactDays: Double, consent: LocationConsentMode) {
         let list = try from.value(settings.messagingShards, flag: messagingShards.flatMap { [String](settingText: $0) })
         let shards = list.compactMap { Int($0) }
         guard !shards.isEmpty, shards.count == list.count, shards.allSatisfy({ (1...99).contains($0) }) else {
@@ -31,13 +34,17 @@ struct OrdersMain: AsyncParsableCommand {
         guard accept > 0, ack > 0 else { throw ValidationError("--accept-timeout and --ack-timeout must be positive") }
         let contactDays = try from.value(settings.contactRetentionDays, flag: contactRetention)
         guard contactDays.isFinite, contactDays > 0 else { throw ValidationError("--contact-retention must be a positive number of days") }
-        return (shards, accept, ack, contactDays)
+        let consentText = try from.value(settings.locationConsent, flag: locationConsent)
+        guard let consent = LocationConsentMode(rawValue: consentText) else {
+            throw ValidationError("--location-consent must be app or external")
+        }
+        return (shards, accept, ack, contactDays, consent)
     }
 
     func validate() throws { _ = try resolved() }
 
     func run() async throws {
-        let (shards, accept, ack, contactDays) = try resolved()
+        let (shards, accept, ack, contactDays, consent) = try resolved()
         try await ServiceMain.run(
             ServiceDescriptor(service: ServiceName.orders, defaultRPCPort: 7110, migrations: OrdersMigrations.all),
             config: try options.config()
@@ -45,7 +52,7 @@ struct OrdersMain: AsyncParsableCommand {
             guard let store = host.store, let events = host.events else { return [] }
             let service = OrdersService(
                 store: store, events: events, shards: shards, acceptTimeout: accept, ackTimeout: ack,
-                contactRetention: contactDays * 86_400)
+                contactRetention: contactDays * 86_400, consentMode: consent)
             service.register(on: host.rpc)
             service.registerExport(on: host)
             service.registerReceiptsHandlers(on: host)

@@ -14,6 +14,8 @@ public enum OrdersRPC {
     public static let createCourier = RPC<CourierRequest, Courier>(ServiceName.orders, "orders.couriers.create", grant: .gateway)
     /// `{caller, courierId, onDuty}` → `Courier`: the courier themselves or staff of their shop.
     public static let courierDuty = RPC<DutyRequest, Courier>(ServiceName.orders, "orders.couriers.duty", grant: .gateway)
+    /// `{caller, courierId, accepted, version}` → `Courier`: the courier themselves.
+    public static let courierConsent = RPC<ConsentRequest, Courier>(ServiceName.orders, "orders.couriers.consent", grant: .gateway)
     /// `{caller, shopId}` → `[Courier]`
     public static let listCouriers = RPC<ShopQuery, [Courier]>(ServiceName.orders, "orders.couriers.list", grant: .gateway)
     /// `{caller, order: NewOrder, idempotencyKey?}` → `Order`
@@ -176,6 +178,17 @@ public enum OrdersRPC {
         public init(order: NewOrder, idempotencyKey: String?) {
             self.order = order
             self.idempotencyKey = idempotencyKey
+        }
+    }
+
+    public struct ConsentRequest: Codable, Sendable {
+        public var courierId: String
+        public var accepted: Bool
+        public var version: String
+        public init(courierId: String, accepted: Bool, version: String) {
+            self.courierId = courierId
+            self.accepted = accepted
+            self.version = version
         }
     }
 

@@ -39,6 +39,8 @@ public struct Courier: Codable, Sendable, Equatable {
     public var phone: String
     public var vehicle: Vehicle
     public var onDuty: Bool
+    /// The courier's consent to location collection, when the courier app recorded one.
+    public var locationConsent: CourierConsent?
 
     public init(id: String, shopId: String, ref: String? = nil, name: String, phone: String, vehicle: Vehicle, onDuty: Bool) {
         self.ref = ref

@@ -3,7 +3,7 @@
 // connection is there; the app shell comes from the service worker's cache (sw.js).
 import { api, onSession, refresh } from '/assets/session.js';
 import { LiveStream } from '/assets/stream.js';
-import { language, loadLanguage, setLanguage, t, translate, time } from '/assets/i18n.js';
+import { language, loadLanguage, setLanguage, t, translate, time, dateTime } from '/assets/i18n.js';
 import { h, clear, chime, toast } from '/assets/dom.js';
 import { Outbox, kept } from './outbox.js';
 import { HoldToTalk } from '/assets/recorder.js';
@@ -34,7 +34,7 @@ const worker = registerWorker('/courier/sw.js', '/courier/');
 await loadLanguage();
 const langSelect = document.getElementById('lang');
 langSelect.value = language();
-langSelect.addEventListener('change', async () => { await setLanguage(langSelect.value); render(); });
+langSelect.addEventListener('change', async () => { await setLanguage(langSelect.value); render(); showConsent(); });
 
 onSession((s) => { if (!s) ended(); });
 
@@ -98,6 +98,7 @@ async function start(s) {
   app.me = me[0];
   app.orders = new Map(page.items.map((o) => [o.id, o]));
   document.getElementById('duty').checked = !!app.me?.onDuty;
+  showConsent();
   app.outbox.stream = app.stream;
   app.stream.addEventListener('state', (e) => { setLive(e.detail); if (e.detail === 'ended') ended(); if (e.detail === 'live') app.outbox.drain(); });
   app.stream.addEventListener('open', (e) => setCadence(e.detail.positionCadenceMs));
@@ -166,10 +167,66 @@ document.getElementById('duty').addEventListener('change', async (e) => {
     app.me = await api('POST', '/v1/couriers/' + encodeURIComponent(app.me.id) + '/duty', { onDuty: on });
   } catch (err) {
     e.target.checked = !on;
-    toast(err.message);
+    // Location collection needs the courier's own, separate consent first (PIPL): say why, then ask.
+    if (err.code === 'consent_required') askConsent();
+    else toast(err.message);
   }
+  showConsent();
   track();
   if (app.me?.onDuty) offerPush();
+});
+
+/** The explanation the server's consent record names (docs/protocol.md, "Privacy"). */
+const CONSENT_VERSION = 'location-1';
+
+/** How many days positions are kept, from the deployment's retention table (public). */
+async function positionDays() {
+  try {
+    const table = await (await fetch('/v1/privacy/retention')).json();
+    return table.find((r) => r.kind === 'positions')?.days ?? 30;
+  } catch {
+    return 30;
+  }
+}
+
+/** Shows the explanation; agreeing records the consent and puts the courier on duty. */
+async function askConsent() {
+  const dialog = document.getElementById('consent');
+  document.getElementById('consent-keep').textContent = t('consent.keep', { days: await positionDays() });
+  document.getElementById('consent-agree').onclick = async () => {
+    dialog.close();
+    try {
+      app.me = await api('PUT', '/v1/couriers/' + encodeURIComponent(app.me.id) + '/consent', { accepted: true, version: CONSENT_VERSION });
+      app.me = await api('POST', '/v1/couriers/' + encodeURIComponent(app.me.id) + '/duty', { onDuty: true });
+    } catch (err) {
+      toast(err.message);
+    }
+    document.getElementById('duty').checked = !!app.me?.onDuty;
+    showConsent();
+    track();
+    if (app.me?.onDuty) offerPush();
+  };
+  document.getElementById('consent-later').onclick = () => dialog.close();
+  dialog.showModal();
+}
+
+/** The consent on record, and the way to withdraw it (off duty at once). */
+function showConsent() {
+  const consent = app.me?.locationConsent;
+  document.getElementById('consent-state').hidden = !consent;
+  if (consent) document.getElementById('consent-given').textContent = t('consent.given', { at: dateTime(consent.at, app.zone) });
+}
+
+document.getElementById('consent-withdraw').addEventListener('click', async () => {
+  try {
+    app.me = await api('PUT', '/v1/couriers/' + encodeURIComponent(app.me.id) + '/consent', { accepted: false, version: CONSENT_VERSION });
+    toast(t('consent.withdrawn'));
+  } catch (err) {
+    toast(err.message);
+  }
+  document.getElementById('duty').checked = !!app.me?.onDuty;
+  showConsent();
+  track();
 });
 
 /**

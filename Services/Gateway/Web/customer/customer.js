@@ -69,7 +69,7 @@ function setLive(state) {
 await loadLanguage();
 const langSelect = document.getElementById('lang');
 langSelect.value = language();
-langSelect.addEventListener('change', async () => { await setLanguage(langSelect.value); render(); drawMap(); renderChat(); renderChanges(); renderAfter(); });
+langSelect.addEventListener('change', async () => { await setLanguage(langSelect.value); render(); drawMap(); renderChat(); renderChanges(); renderAfter(); renderPrivacy(); });
 
 if (!orderId || (claims(token)?.exp && claims(token).exp * 1000 < Date.now())) {
   gone(orderId ? 'expired' : 'invalid');
@@ -80,6 +80,30 @@ if (!orderId || (claims(token)?.exp && claims(token).exp * 1000 < Date.now())) {
     if (e.status === 404) gone('invalid');
     else if (e.status !== 401) { document.getElementById('gone').textContent = t('track.unavailable'); document.getElementById('gone').hidden = false; }
   }
+}
+
+/** What is kept about the customer and for how long: the deployment's table, the shop's own days. */
+async function loadPrivacy() {
+  let table = [];
+  try {
+    table = await (await fetch('/v1/privacy/retention')).json();
+  } catch {
+    return;
+  }
+  const days = (kind) => {
+    const own = { contact: page.shop?.retention?.contactDays, chat: page.shop?.retention?.chatDays }[kind];
+    return Math.round(own ?? table.find((r) => r.kind === kind)?.days ?? 0);
+  };
+  page.privacy = ['contact', 'chat', 'media', 'positions'].map((kind) => ({ kind, days: days(kind) }));
+  renderPrivacy();
+}
+
+function renderPrivacy() {
+  const list = document.getElementById('privacy-list');
+  if (!page.privacy) return;
+  clear(list);
+  for (const { kind, days } of page.privacy) list.append(h('li', { dataset: { kind } }, t('privacy.' + kind, { days })));
+  list.append(h('li', { dataset: { kind: 'rights' } }, t('privacy.rights')));
 }
 
 async function start() {
@@ -94,7 +118,7 @@ async function start() {
   page.tracking = tracking;
   document.getElementById('main').hidden = false;
   render();
-  await Promise.all([loadChat(), loadAfter()]);
+  await Promise.all([loadChat(), loadAfter(), loadPrivacy()]);
   page.stream.addEventListener('state', (e) => { setLive(e.detail); if (e.detail === 'ended') gone('expired'); });
   page.stream.addEventListener('event', (e) => onEvent(e.detail));
   page.stream.addEventListener('push', (e) => onPush(e.detail));
