@@ -14,6 +14,10 @@ public struct SuiteSettings: SettingsCatalog {
         "test-clock", "POSY_TEST_CLOCK", unset: "off",
         "Tests only: posy-location and posy-notify run on a clock that starts at this RFC 3339 time and moves only by the clock.advance RPC"
     )
+    public let maskedCallURL = Setting<String>(
+        "masked-call-url", "POSY_MASKED_CALL_URL", unset: "none: couriers call recipients' own numbers",
+        "A masked-number provider (docs/protocol.md, Masked numbers): couriers call recipients through a binding and never see their numbers (posy-orders, posy-notify)"
+    )
     public let mallocArenas = Setting<Int>(
         nil, "POSY_MALLOC_ARENAS", default: 2, "glibc malloc arenas per process (0: glibc's own default; MALLOC_ARENA_MAX wins)")
     public let exitWithParent = Setting<Bool>(

@@ -251,6 +251,11 @@ extension Integration {
             #expect(chatRow.contains("60 d") && chatRow.contains("POSY_CHAT_RETENTION_DAYS") && chatRow.contains("7–365 d"), "\(table)")
             #expect(table.contains("positions") && table.contains("30 d") && table.contains("off duty"), "\(table)")
 
+            // Without a masked-number provider the app calls the recipient's own number.
+            #expect(
+                await http.json("POST", "/v1/orders/\(open.json["id"] as? String ?? "")/call-number", token: shop.courier).code
+                    == "409 conflict")
+
             // posy-notify stops in the middle: the erasure waits for it and finishes once it is back.
             let customerToken = try signer.mint(sub: "cx-crash", role: .customer, ttl: 900)
             #expect(await http.json("POST", "/v1/couriers/k1/duty", token: shop.courier, ["onDuty": true]).status == 200)
@@ -286,6 +291,63 @@ extension Integration {
             #expect(await http.request("GET", "/v1/privacy/erasures/\(erasureId)", token: shop.otherStaff).code == "404 not_found")
             #expect(await http.request("GET", "/v1/privacy/erasures/\(erasureId)", token: shop.staff).code == "404 not_found")
             #expect(await http.request("GET", "/v1/privacy/erasures/\(erasureId)", token: shop.admin).status == 200)
+        }
+
+        @Test(.timeLimit(.minutes(4)))
+        func aCourierCallsThroughAMaskedNumberAndNeverSeesTheRecipients() async throws {
+            let sinks = try NotifyTests.Sinks()
+            #expect(await sinks.ready())
+            let suite = try SuiteTests.Suite("privacy-masked", environment: ["POSY_MASKED_CALL_URL": "\(sinks.base)/masked"])
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let shop = try await ReceiptsAPITests.Shop(suite)
+            let http = shop.http
+            #expect(
+                await http.json("PUT", "/v1/shops/s1/notify-settings", token: shop.staff, ["maskedCallHours": 200]).code
+                    == "422 invalid_field")
+            #expect(await http.json("PUT", "/v1/shops/s1/notify-settings", token: shop.staff, ["maskedCallHours": 2]).status == 200)
+            let id = try await shop.orderOutForDelivery()
+
+            // The courier's view never holds the recipient's number; the shop's does.
+            let seen = await http.request("GET", "/v1/orders/\(id)", token: shop.courier).json
+            #expect(seen["maskedCalls"] as? Bool == true && (seen["recipient"] as? [String: Any])?["phone"] == nil, "\(seen)")
+            #expect(
+                (await http.request("GET", "/v1/orders/\(id)", token: shop.staff).json["recipient"] as? [String: Any])?["phone"] as? String
+                    == "+49 30 1")
+
+            // Call: the provider binds the two phones behind its own number, once while it lasts.
+            let call = await http.json("POST", "/v1/orders/\(id)/call-number", token: shop.courier)
+            #expect(call.status == 200 && call.json["number"] as? String == "+86 170 0000 0001", "\(call.code) \(call.json)")
+            #expect(
+                await http.json("POST", "/v1/orders/\(id)/call-number", token: shop.courier).json["number"] as? String
+                    == "+86 170 0000 0001")
+            let bound = await sinks.log("masked")
+            let binding = try #require(bound.first?["body"] as? [String: Any])
+            #expect(bound.count == 1 && binding["a"] as? String == "+49 1" && binding["b"] as? String == "+49 30 1", "\(bound)")
+            #expect(binding["reference"] as? String == id)
+            #expect(await http.json("POST", "/v1/orders/\(id)/call-number", token: shop.otherCourier).code == "404 not_found")
+            #expect(await http.json("POST", "/v1/orders/\(id)/call-number", token: shop.staff).code == "403 forbidden")
+            #expect(await http.json("POST", "/v1/orders/o-none/call-number", token: shop.courier).code == "404 not_found")
+
+            // The order closes: the binding ends the shop's two hours later, and no new one is made.
+            let photo = await http.upload(try MediaClient.fixture("photo.jpg"), type: "image/jpeg", order: id, token: shop.courier)
+            let photoId = try #require(photo.json["id"] as? String)
+            #expect(
+                await http.json(
+                    "POST", "/v1/orders/\(id)/proof", token: shop.courier,
+                    ["photoIds": [photoId], "lat": 52.5208, "lon": 13.4095, "accuracy": 5, "handedTo": ["kind": "recipient"]]
+                ).status == 201)
+            #expect(await shop.waitState(id, "delivered"))
+            #expect(await http.json("POST", "/v1/orders/\(id)/confirmation", token: shop.customer, ["ok": true]).status == 201)
+            #expect(await shop.waitState(id, "completed"))
+            let closedAt = Date()
+            let told = await Harness.waitFor(.seconds(10)) { !(await sinks.log("masked-close")).isEmpty }
+            let close = await sinks.log("masked-close")
+            #expect(told && close.first?["id"] as? String == "bind-1", "\(close)")
+            let stamp = ISO8601DateFormatter()
+            stamp.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let expiry = ((close.first?["body"] as? [String: Any])?["expiresAt"] as? String).flatMap { stamp.date(from: $0) }
+            #expect(expiry.map { abs($0.timeIntervalSince(closedAt) - 7200) < 120 } == true, "\(close)")
+            #expect(await http.json("POST", "/v1/orders/\(id)/call-number", token: shop.courier).code == "404 not_found")
         }
     }
 }

@@ -10,6 +10,8 @@ HTTP on 127.0.0.1:HTTP_PORT
   POST /hook/<name>   the webhook receiver
   POST /sms           an SMS provider: records the JSON body
   POST /push/<device> a Web Push service that records and takes every message (201)
+  POST /masked        a masked-number provider: records the binding asked for, answers {id, number}
+  PATCH /masked/<id>  records the binding's new expiry
   GET  /log           everything received, as JSON
 SMTP on 127.0.0.1:SMTP_PORT: a relay that accepts every message and records it.
 """
@@ -78,6 +80,12 @@ class HTTP(BaseHTTPRequestHandler):
             with lock:
                 received.append({"kind": "sms", "delivery": self.headers.get("Posy-Delivery"), "body": json.loads(body)})
             return self.reply(200)
+        if self.path == "/masked":
+            request = json.loads(body)
+            with lock:
+                n = sum(1 for r in received if r["kind"] == "masked") + 1
+                received.append({"kind": "masked", "body": request})
+            return self.reply(201, {"id": "bind-%d" % n, "number": "+86 170 0000 %04d" % n, "expiresAt": request.get("expiresAt")})
         if self.path.startswith("/push/"):
             # A push service that takes every message (what one checks is in push_service.py):
             # a device subscribed here stays subscribed.
@@ -109,6 +117,15 @@ class HTTP(BaseHTTPRequestHandler):
                 self.end_headers()
                 return
             return self.reply(200 if ok else (503 if hook["fail"] < 0 else 500))
+        self.reply(404)
+
+
+    def do_PATCH(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path.startswith("/masked/"):
+            with lock:
+                received.append({"kind": "masked-close", "id": self.path[len("/masked/"):], "body": json.loads(body)})
+            return self.reply(200)
         self.reply(404)
 
 

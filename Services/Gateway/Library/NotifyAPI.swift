@@ -44,6 +44,10 @@ struct NotifyAPI {
             NotifyRPC.PreferencesRequest(
                 set: try await request.decode(as: NotifyPreferences.self, context: context))
         }
+        // The courier's call to the recipient through the masked-number provider (docs/protocol.md, "Masked numbers").
+        routes.forward(.post, "v1/orders/{id}/call-number", to: NotifyRPC.callNumber, via: api) { _, context in
+            OrderRef(orderId: try context.parameters.require("id"))
+        }
         routes.forward(.get, "v1/shops/{shop}/notify-settings", to: NotifyRPC.shopSettings, via: api, retries: 1) { _, context in
             NotifyRPC.ShopSettingsRequest(shopId: try context.parameters.require("shop"))
         }

@@ -40,6 +40,8 @@ public struct NotifyConfig: Sendable {
     /// The SMS request body; `{to}` and `{text}` are replaced, JSON-escaped.
     public var smsBody = defaults.smsBody.standard
     public var smsContentType = "application/json"
+    /// The masked-number provider (docs/protocol.md, "Masked numbers"); nil: couriers call recipients' own numbers.
+    public var maskedCallURL: String?
     /// The SMTP relay (`host:port`) and sender; nil: no email channel.
     public var smtp: SMTPClient?
 

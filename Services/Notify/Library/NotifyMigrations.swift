@@ -98,5 +98,14 @@ public enum NotifyMigrations {
             ALTER TABLE shops ADD COLUMN assignment_sms_after INTEGER;
             ALTER TABLE shops ADD COLUMN sms_without_push INTEGER NOT NULL DEFAULT 0;
             """),
+        Migration(
+            7, "notify: couriers' masked numbers for their orders, and how long they outlive an order",
+            """
+            CREATE TABLE masked_calls (
+                order_id TEXT NOT NULL, courier_id TEXT NOT NULL, binding_id TEXT NOT NULL, number TEXT NOT NULL,
+                expires_at REAL NOT NULL, closed_at REAL, PRIMARY KEY (order_id, courier_id)
+            ) WITHOUT ROWID;
+            ALTER TABLE shops ADD COLUMN masked_call_hours INTEGER;
+            """),
     ]
 }

@@ -10,6 +10,7 @@ extension NotifyService {
         rpc.register(NotifyRPC.read) { r, viewer in try await self.markRead(r, for: viewer) }
         rpc.register(NotifyRPC.preferences) { r, viewer in try await self.preferences(r, for: viewer) }
         rpc.register(NotifyRPC.shopSettings) { r, viewer in try await self.shopSettings(r, for: viewer) }
+        rpc.register(NotifyRPC.callNumber) { r, viewer in try await self.callNumber(r, for: viewer) }
         registerWebhooks(on: rpc)
         registerPush(on: rpc)
     }
@@ -129,16 +130,21 @@ extension NotifyService {
             if let after = set.assignmentSmsAfter, !(0...3600).contains(after) {
                 throw PosyError(.invalidField, "assignmentSmsAfter: seconds from 0 to 3600")
             }
+            if let hours = set.maskedCallHours, !(1...168).contains(hours) {
+                throw PosyError(.invalidField, "maskedCallHours: hours from 1 to 168")
+            }
         }
         return try await store.write { db in
-            if let set = r.set, set.managerId != nil || set.assignmentSmsAfter != nil || set.smsWithoutPush != nil {
+            if let set = r.set,
+                set.managerId != nil || set.assignmentSmsAfter != nil || set.smsWithoutPush != nil || set.maskedCallHours != nil
+            {
                 // A shop posy-notify has not heard of yet gets a placeholder name until its fleet.shop event.
                 try db.run("INSERT INTO shops(id, name, time_zone) VALUES (?, ?, 'UTC') ON CONFLICT(id) DO NOTHING", r.shopId, r.shopId)
                 try db.run(
                     """
                     UPDATE shops SET manager_id = coalesce(?, manager_id), assignment_sms_after = coalesce(?, assignment_sms_after),
-                    sms_without_push = coalesce(?, sms_without_push) WHERE id = ?
-                    """, set.managerId, set.assignmentSmsAfter, set.smsWithoutPush.map { $0 ? 1 : 0 }, r.shopId)
+                    sms_without_push = coalesce(?, sms_without_push), masked_call_hours = coalesce(?, masked_call_hours) WHERE id = ?
+                    """, set.managerId, set.assignmentSmsAfter, set.smsWithoutPush.map { $0 ? 1 : 0 }, set.maskedCallHours, r.shopId)
             }
             return try self.loadShop(db, r.shopId)?.settings ?? ShopInfo(id: r.shopId, name: r.shopId, timeZone: "UTC").settings
         }

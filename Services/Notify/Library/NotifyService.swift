@@ -80,6 +80,7 @@ public final class NotifyService: Sendable {
                 "INSERT INTO orders(id, body) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
                 order.id, try JSON.encode(order))
             try withdrawAnswered(db, order)
+            if order.state.isTerminal { try closeMaskedCalls(db, order) }
         }
         // Webhooks hear the events of an order's life; a chat's are the people's own.
         if let shopId = event.shopId, OrderEventCatalog.all.contains(envelope.type) { try enqueueWebhooks(db, envelope, shopId: shopId) }
@@ -310,12 +311,13 @@ public final class NotifyService: Sendable {
 
     func loadShop(_ db: SQLiteConnection, _ id: String) throws -> ShopInfo? {
         try db.queryOne(
-            "SELECT name, time_zone, manager_id, assignment_sms_after, sms_without_push FROM shops WHERE id = ?", id
+            "SELECT name, time_zone, manager_id, assignment_sms_after, sms_without_push, masked_call_hours FROM shops WHERE id = ?", id
         ).map {
             ShopInfo(
                 id: id, name: $0.string(0) ?? id, timeZone: $0.string(1) ?? "UTC", managerId: $0.string(2),
                 assignmentSmsAfter: $0.int(3).map { Int($0) } ?? ShopNotifySettings.defaultAssignmentSmsAfter,
-                smsWithoutPush: ($0.int(4) ?? 0) != 0)
+                smsWithoutPush: ($0.int(4) ?? 0) != 0,
+                maskedCallHours: $0.int(5).map { Int($0) } ?? ShopNotifySettings.defaultMaskedCallHours)
         }
     }
 

@@ -19,6 +19,13 @@ struct OutboundHTTP: Sendable {
     func post(
         _ url: String, body: Data, contentType: String, checked: Bool, headers: [(String, String)]
     ) async throws(OutboundFailure) -> Int {
+        try await exchange(.POST, url, body: body, contentType: contentType, checked: checked, headers: headers, keep: 0).status
+    }
+
+    /// One request whose answer matters (a provider's reply): its status and up to `keep` bytes of its body.
+    func exchange(
+        _ method: HTTPMethod, _ url: String, body: Data, contentType: String, checked: Bool, headers: [(String, String)], keep: Int
+    ) async throws(OutboundFailure) -> (status: Int, body: Data) {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(5), read: .milliseconds(Int64(timeout * 1000))))
@@ -44,7 +51,7 @@ struct OutboundHTTP: Sendable {
             }
         }
         var request = HTTPClientRequest(url: url)
-        request.method = .POST
+        request.method = method
         request.body = .bytes(ByteBuffer(bytes: body))
         for (name, value) in [("Content-Type", contentType), ("User-Agent", "Posy-Notify/1")] + headers {
             guard !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else { throw .unsafeValue("header \(name) is not one line") }
@@ -52,15 +59,17 @@ struct OutboundHTTP: Sendable {
         }
         // One client per attempt: its connection goes to this attempt's checked address only.
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        let result: Result<Int, OutboundFailure>
+        let result: Result<(status: Int, body: Data), OutboundFailure>
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
             var read = 0
-            for try await chunk in response.body {  // the receiver's answer is not kept; a little is read so the call completes
+            var kept = Data()
+            for try await chunk in response.body {  // beyond `keep`, a little is read so the call completes
                 read += chunk.readableBytes
-                if read > 64 * 1024 { break }
+                if kept.count < keep { kept += Data(chunk.readableBytesView.prefix(keep - kept.count)) }
+                if read > max(keep, 64 * 1024) { break }
             }
-            result = .success(Int(response.status.code))
+            result = .success((Int(response.status.code), kept))
         } catch {
             logger.info("outbound HTTP attempt failed", metadata: ["url": "\(url)", "error": "\(error)"])
             result = .failure(Self.classify(error))

@@ -8,8 +8,10 @@ struct ShopInfo: Sendable, Equatable {
     var managerId: String?
     var assignmentSmsAfter: Int = ShopNotifySettings.defaultAssignmentSmsAfter
     var smsWithoutPush: Bool = false
+    var maskedCallHours: Int = ShopNotifySettings.defaultMaskedCallHours
 
     var settings: ShopNotifySettings {
-        ShopNotifySettings(managerId: managerId, assignmentSmsAfter: assignmentSmsAfter, smsWithoutPush: smsWithoutPush)
+        ShopNotifySettings(
+            managerId: managerId, assignmentSmsAfter: assignmentSmsAfter, smsWithoutPush: smsWithoutPush, maskedCallHours: maskedCallHours)
     }
 }

@@ -16,6 +16,7 @@ struct NotifyMain: AsyncParsableCommand {
     @Option(name: settings.rules.name, help: settings.rules.help) var rules: String?
     @Option(name: settings.locale.name, help: settings.locale.help) var locale: String?
     @Option(name: suite.publicURL.name, help: suite.publicURL.help) var publicURL: String?
+    @Option(name: suite.maskedCallURL.name, help: suite.maskedCallURL.help) var maskedCallURL: String?
     @Option(name: settings.smsURL.name, help: settings.smsURL.help) var smsURL: String?
     @Option(name: settings.smsBody.name, help: settings.smsBody.help) var smsBody: String?
     @Option(name: settings.smtp.name, help: settings.smtp.help) var smtp: String?
@@ -48,6 +49,12 @@ struct NotifyMain: AsyncParsableCommand {
         c.smsURL = try from.optional(settings.smsURL, flag: smsURL)
         if let u = c.smsURL, URL(string: u)?.host == nil { throw ValidationError("--sms-url must be an http(s) URL") }
         c.smsBody = try from.value(settings.smsBody, flag: smsBody)
+        c.maskedCallURL = try from.optional(suite.maskedCallURL, flag: maskedCallURL).flatMap { $0.isEmpty ? nil : $0 }
+        if let u = c.maskedCallURL {
+            guard let parsed = URL(string: u), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+                throw ValidationError("--masked-call-url must be an http(s) URL")
+            }
+        }
         c.allowLocalTargets = try from.isOn(settings.allowLocalTargets, flag: allowLocalTargets)
         if let relay = try from.optional(settings.smtp, flag: smtp) {
             let parts = relay.split(separator: ":")

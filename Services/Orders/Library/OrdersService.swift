@@ -24,12 +24,15 @@ public final class OrdersService: Sendable {
     let contactRetention: TimeInterval
     /// Who collects couriers' consent to location collection.
     let consentMode: LocationConsentMode
+    /// Whether couriers call recipients through a masked-number provider (new orders say so).
+    let maskedCalls: Bool
 
     public init(
         store: Store, events: EventLog, shards: [Int] = [1], acceptTimeout: TimeInterval = 180,
         ackTimeout: TimeInterval = 300, contactRetention: TimeInterval = 30 * 86_400, consentMode: LocationConsentMode = .external,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        maskedCalls: Bool = false, clock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.maskedCalls = maskedCalls
         self.contactRetention = contactRetention
         self.consentMode = consentMode
         precondition(!shards.isEmpty, "at least one messaging shard")
@@ -189,6 +192,7 @@ public final class OrdersService: Sendable {
             notes: new.notes, createdAt: now, updatedAt: now)
         // A drop-off the shop writes into the order is the shop's own: allowed, whatever a client says.
         draft.dropOff = new.dropOff.map { DropOffInstruction(kind: $0.kind, description: $0.description, allowedByShop: true) }
+        draft.maskedCalls = maskedCalls ? true : nil
         let order = draft
         let events = self.events
         return try await store.write { db -> (order: Order, json: Data) in

@@ -16,6 +16,7 @@ struct OrdersMain: AsyncParsableCommand {
     @Option(name: settings.ackTimeout.name, help: settings.ackTimeout.help) var ackTimeout: Double?
     @Option(name: settings.contactRetentionDays.name, help: settings.contactRetentionDays.help) var contactRetention: Double?
     @Option(name: settings.locationConsent.name, help: settings.locationConsent.help) var locationConsent: String?
+    @Option(name: suite.maskedCallURL.name, help: suite.maskedCallURL.help) var maskedCallURL: String?
 
     @OptionGroup var options: ServiceOptions
 
@@ -52,7 +53,8 @@ struct OrdersMain: AsyncParsableCommand {
             guard let store = host.store, let events = host.events else { return [] }
             let service = OrdersService(
                 store: store, events: events, shards: shards, acceptTimeout: accept, ackTimeout: ack,
-                contactRetention: contactDays * 86_400, consentMode: consent)
+                contactRetention: contactDays * 86_400, consentMode: consent,
+                maskedCalls: (try Settings.process.optional(suite.maskedCallURL, flag: maskedCallURL)).map { !$0.isEmpty } ?? false)
             service.register(on: host.rpc)
             service.registerExport(on: host)
             service.registerReceiptsHandlers(on: host)
@@ -63,3 +65,4 @@ struct OrdersMain: AsyncParsableCommand {
 }
 
 private let settings = OrdersSettings()
+private let suite = SuiteSettings()

@@ -8,7 +8,7 @@ import PosySchema
 /// - admin: everything; staff: everything of their own shop.
 /// - courier: only orders assigned to them; never the card message; never an anonymous sender (the
 ///   whole sender is removed); the recipient's phone and address only from assignment until 30
-///   minutes after delivery; the customer's name only.
+///   minutes after delivery (never the phone on an order with masked calls); the customer's name only.
 /// - customer: their own order (a tracking token is also limited to its order); everything they
 ///   entered themselves; the courier by first name and vehicle (`courier`), not by id.
 public enum OrderVisibility {
@@ -41,6 +41,9 @@ public enum OrderVisibility {
                 v.customer = order.customer.map { OrderCustomer(id: $0.id, name: $0.name, phone: nil) }
                 if !courierSeesContact(order, now: now) {
                     v.recipient = order.recipient.map { OrderRecipient(name: $0.name, phone: nil, address: nil, lat: nil, lon: nil) }
+                } else if order.maskedCalls == true {
+                    // Calls go through a masked number: the recipient's own is never the courier's to see.
+                    v.recipient?.phone = nil
                 }
                 return v
             }

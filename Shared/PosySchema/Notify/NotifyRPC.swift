@@ -23,6 +23,8 @@ public enum NotifyRPC {
         ServiceName.notify, "notify.webhooks.replay", grant: .gateway)
 
     /// `EmptyBody` → `PushKey`: the VAPID public key pages subscribe with.
+    /// `{caller, orderId}` → ``MaskedNumber``: the order's assigned courier, while it is under way.
+    public static let callNumber = RPC<OrderRef, MaskedNumber>(ServiceName.notify, "notify.calls.number", grant: .gateway)
     public static let pushKey = RPC<EmptyBody, PushKey>(ServiceName.notify, "notify.push.key", grant: .gateway)
     /// `PushSubscriptionInput` → `PushSubscription`: the caller's device subscribes (again: replaced).
     public static let pushSubscribe = RPC<PushSubscriptionInput, PushSubscription>(

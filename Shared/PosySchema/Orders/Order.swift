@@ -36,6 +36,9 @@ public struct Order: Codable, Sendable, Equatable {
     public var erasure: OrderErasure?
     /// Set when its phones and address went at the end of their retention (docs/operations.md, "Retention").
     public var contactRedacted: OrderErasure?
+    /// The courier calls the recipient through a masked number (`POST /v1/orders/{id}/call-number`),
+    /// and never sees the recipient's own.
+    public var maskedCalls: Bool?
 
     public init(
         id: String, shopId: String, conversationId: String, state: OrderState = .placed, customer: OrderCustomer?,

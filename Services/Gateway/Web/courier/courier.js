@@ -210,6 +210,17 @@ async function askConsent() {
   dialog.showModal();
 }
 
+/** Asks for the order's masked number and dials it (the same number while it lasts). */
+async function maskedCall(o, button) {
+  try {
+    const masked = await api('POST', '/v1/orders/' + encodeURIComponent(o.id) + '/call-number');
+    button.dataset.number = masked.number;
+    location.href = 'tel:' + masked.number.replace(/[^\d+]/g, '');
+  } catch (err) {
+    toast(err.message);
+  }
+}
+
 /** The consent on record, and the way to withdraw it (off duty at once). */
 function showConsent() {
   const consent = app.me?.locationConsent;
@@ -512,7 +523,9 @@ function renderTask() {
     h('div', { class: 'links' },
       dest ? h('a', { class: 'button', href: 'geo:' + dest + '?q=' + dest }, t('courier.navigate')) : null,
       dest ? h('a', { class: 'button', href: 'https://www.openstreetmap.org/?mlat=' + r.lat + '&mlon=' + r.lon + '#map=17/' + r.lat + '/' + r.lon, rel: 'noreferrer', target: '_blank' }, t('courier.map')) : null,
-      r.phone && !o.surprise ? h('a', { class: 'button', href: 'tel:' + r.phone.replace(/[^\d+]/g, '') }, t('courier.call')) : null),
+      r.phone && !o.surprise ? h('a', { class: 'button', href: 'tel:' + r.phone.replace(/[^\d+]/g, '') }, t('courier.call')) : null,
+      // Through the masked-number provider: the app never holds the recipient's own number.
+      o.maskedCalls && !o.surprise ? h('button', { type: 'button', class: 'button', dataset: { act: 'masked-call' }, onclick: (e) => maskedCall(o, e.target) }, t('courier.call')) : null),
     actions,
     problemsOf(o),
     h('section', { class: 'chat' }, h('h2', {}, t('nav.chat')), h('ol', { id: 'messages', class: 'messages', 'aria-live': 'polite' }),
