@@ -287,6 +287,34 @@ extension Integration {
             #expect(finished, "still pending: \(notDone)")
             let leftovers = Self.filesHolding(Self.secrets, under: "\(suite.dir)/data")
             #expect(leftovers.isEmpty, "personal data left: \(leftovers)")
+            // A courier who left: their track and phone go, once they are off duty.
+            let phone = "+86 131 5555 0003"
+            #expect(
+                await http.json(
+                    "POST", "/v1/shops/s1/couriers", token: shop.admin, ["id": "k3", "name": "Zhao Lei", "phone": phone, "vehicle": "bike"]
+                ).status == 201)
+            let k3 = try signer.mint(sub: "k3", role: .courier, shop: "s1", ttl: 900)
+            let fix = ["lat": 52.52, "lon": 13.41, "accuracy": 5, "at": ISO8601DateFormatter().string(from: Date())] as [String: Any]
+            #expect(await http.json("POST", "/v1/locations", token: k3, ["positions": [fix]]).status == 200)
+            #expect(await erase(["courierId": "k3", "shopId": "s1"], manager) == "409 conflict", "on duty")
+            #expect(await http.json("POST", "/v1/couriers/k3/duty", token: k3, ["onDuty": false]).status == 200)
+            #expect(await erase(["courierId": "k3"], shop.admin) == "422 invalid_field", "a courier is one shop's")
+            #expect(await erase(["courierId": "k9", "shopId": "s1"], manager) == "404 not_found")
+            let left = await http.json("POST", "/v1/privacy/erasures", token: manager, ["courierId": "k3", "shopId": "s1"])
+            #expect(left.status == 202 && left.json["subject"] as? String == "courierId", "\(left.code) \(left.json)")
+            let courierErasure = try #require(left.json["id"] as? String)
+            let courierDone = await Harness.waitFor(.seconds(30)) {
+                await Self.erasure(http, courierErasure, token: manager)["state"] as? String == "done"
+            }
+            #expect(courierDone)
+            let listed = await http.request("GET", "/v1/shops/s1/couriers", token: shop.staff).body
+            let couriers = (try? JSONSerialization.jsonObject(with: listed)) as? [[String: Any]] ?? []
+            #expect(couriers.first { $0["id"] as? String == "k3" }?["phone"] as? String == "")
+            let track = try Harness.query("\(suite.dir)/data/location.db", "SELECT count(*) FROM positions WHERE courier_id = 'k3'")
+            #expect(track.first?.int(0) == 0)
+            let courierLeft = Self.filesHolding([phone, "13155550003"], under: "\(suite.dir)/data")
+            #expect(courierLeft.isEmpty, "the courier's phone left: \(courierLeft)")
+
             // Only those who may request it read it.
             #expect(await http.request("GET", "/v1/privacy/erasures/\(erasureId)", token: shop.otherStaff).code == "404 not_found")
             #expect(await http.request("GET", "/v1/privacy/erasures/\(erasureId)", token: shop.staff).code == "404 not_found")

@@ -10,6 +10,15 @@ extension LocationService {
         host.rpc.register(PrivacyRPC.exportPart) { r, _ in try await self.exportPart(r) }
         return PrivacyAgent(host: host, clock: clock) { db, work, _ in
             var counts: [String: Int] = [:]
+            if let courier = work.courierId {
+                // A courier who left: their whole track; each delivery keeps its distance and times.
+                counts["positions"] = try db.run("DELETE FROM positions WHERE courier_id = ?", courier)
+                try db.run(
+                    """
+                    UPDATE couriers SET last_t = NULL, last_lat = NULL, last_lon = NULL, last_accuracy = NULL, last_speed = NULL,
+                      last_heading = NULL WHERE id = ?
+                    """, courier)
+            }
             for target in work.orders {
                 guard var d = try DeliveryRow.load(db, target.orderId), d.destLat != nil || d.destLon != nil else { continue }
                 d.destLat = nil

@@ -18,6 +18,7 @@ extension OrdersService {
 
     /// `orders.privacy.erase`: an admin, or a manager for their own shop.
     public func erase(_ input: ErasureInput, by viewer: Viewer) async throws -> Erasure {
+        if input.courierId != nil { return try await eraseCourier(input, by: viewer) }
         let (customerId, phone) = try Self.person(input, viewer)
         let shopId = input.shopId
         let id = Self.newId("er")
@@ -143,6 +144,71 @@ extension OrdersService {
         return PrivacyExport(
             generatedAt: now, subject: customerId != nil ? "customerId" : "phone", shopId: shopId, orders: orders, changes: changes,
             parts: parts, unavailable: unavailable)
+    }
+
+    /// A courier's own data, once they left the shop (off duty, no order under way): their phone
+    /// here, their position track in posy-location, messages sent to their number in posy-notify.
+    /// Orders keep naming them by id and first name; each delivery keeps its summary.
+    func eraseCourier(_ input: ErasureInput, by viewer: Viewer) async throws -> Erasure {
+        guard let courierId = input.courierId, !courierId.isEmpty, input.customerId == nil, input.phone == nil else {
+            throw PosyError(.invalidField, "give exactly one of customerId, phone and courierId")
+        }
+        guard let shopId = input.shopId else { throw PosyError(.invalidField, "shopId: the courier's shop") }
+        let id = Self.newId("er")
+        let now = self.now
+        let instances = erasureInstances()
+        let events = self.events
+        return try await store.write { db -> Erasure in
+            guard try self.isManager(viewer, of: shopId, db) else {
+                throw PosyError(.forbidden, "only an admin or a manager of the shop erases its couriers' data")
+            }
+            guard let body = try db.queryOne("SELECT body FROM couriers WHERE id = ? AND shop_id = ?", courierId, shopId)?.data(0) else {
+                throw PosyError(.notFound, "no courier \(courierId)")
+            }
+            var courier = try JSON.decode(Courier.self, from: body)
+            let open =
+                try db.queryOne(
+                    "SELECT count(*) FROM orders WHERE courier_id = ? AND state NOT IN ('completed', 'cancelled', 'returned', 'delivered', 'failed')",
+                    courierId)?.int(0) ?? 0
+            guard !courier.onDuty, open == 0 else {
+                throw PosyError(.conflict, "the courier is on duty or has \(open) order(s) under way; erase once they left")
+            }
+            let needles = courier.phone.isEmpty ? [] : [courier.phone]
+            courier.phone = ""
+            courier.locationConsent = nil
+            let encoded = try JSON.encode(courier)
+            try db.run("UPDATE couriers SET body = ? WHERE id = ?", encoded, courierId)
+            // Every consumer's copy follows: posy-notify forgets the number it reaches them at.
+            try events.emit(db, OrdersEvents.courier, encoded: encoded)
+            let scrub = PersonalScrub(needles: needles)
+            var outbox = 0
+            for row in try db.query(
+                "SELECT seq, envelope FROM outbox WHERE topic = ? AND instr(CAST(envelope AS TEXT), ?) > 0", Topic.fleetCourier, courierId)
+            {
+                guard let seq = row.int(0), let raw = row.data(1), var envelope = try? EnvelopeCodec.decode(raw),
+                    let data = scrub.data(envelope.data, coordinates: false)
+                else { continue }
+                envelope.data = data
+                try db.run(
+                    "UPDATE outbox SET envelope = ? WHERE topic = ? AND seq = ?", EnvelopeCodec.encode(envelope), Topic.fleetCourier, seq)
+                outbox += 1
+            }
+            var work = ErasureWork(requestId: id, orders: [], needles: needles, at: now)
+            work.courierId = courierId
+            let event = try events.emit(db, PrivacyEvents.erasure, work)
+            let counts = ["couriers": 1, "outbox": outbox].filter { $0.value > 0 }
+            let steps =
+                [ErasureStep(instance: ServiceName.orders, done: true, counts: counts, at: now)]
+                + instances.map { ErasureStep(instance: $0, done: false, counts: [:], at: nil) }
+            let erasure = Erasure(
+                id: id, shopId: shopId, subject: "courierId", state: .running, orders: [], steps: steps, requestedAt: now, finishedAt: nil)
+            try db.run(
+                """
+                INSERT INTO erasures(id, shop_id, subject, requested_by, requested_at, orders, steps, event_seq)
+                VALUES (?,?,?,?,?,?,?,?)
+                """, id, shopId, erasure.subject, viewer.actor, now, try JSON.encode([String]()), try JSON.encode(steps), event.seq)
+            return erasure
+        }
     }
 
     /// The person named by exactly one of a customer id and a phone, well-formed; a manager names their shop.

@@ -6,7 +6,8 @@ public struct Erasure: Codable, Sendable, Equatable {
     public var id: String
     /// The shop whose data it covers; nil for an admin's erasure across every shop.
     public var shopId: String?
-    /// How the person was named: `customerId` or `phone` (never the value itself).
+    /// How the person was named: `customerId`, `phone` or `courierId` (never the value itself);
+    /// `retention` for contact details past their days.
     public var subject: String
     public var state: State
     /// The orders whose personal data it erased.

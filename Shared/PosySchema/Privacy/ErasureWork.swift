@@ -9,6 +9,8 @@ public struct ErasureWork: Codable, Sendable, Equatable {
     public var at: String
     /// Nil (and absent on the wire) for ``ErasureScope/person``.
     public var scope: ErasureScope?
+    /// A courier whose own data goes (their track; their phone is in `needles`), with no orders.
+    public var courierId: String?
 
     /// What the erasure forgets.
     public var forgets: ErasureScope { scope ?? .person }
