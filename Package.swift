@@ -179,6 +179,7 @@ let package = Package(
                 "PosySettings",
                 "PosyCore", "PosyAuth", "PosyAccess", "PosySchema", "PosyOrdersPolicy", "PosyReceiptsPolicy", "PosyLocationPolicy",
                 "PosyZMQ",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -38,6 +38,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case epochMismatch = "epoch_mismatch"
     /// The service is not reachable (not connected, or refused the send).
     case unavailable = "unavailable"
+    /// An outside provider (a geocoder) answered with an error or nonsense.
+    case badGateway = "bad_gateway"
     /// No reply within the deadline (after retries, for idempotent calls).
     case timeout = "timeout"
     case shuttingDown = "shutting_down"
@@ -74,6 +76,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         case .rangeNotSatisfiable: 416
         case .gone: 410
         case .unavailable, .shuttingDown: 503
+        case .badGateway: 502
         case .timeout: 504
         case .internal: 500
         case .insufficientStorage: 507

@@ -34,6 +34,10 @@ public struct GatewaySettings: SettingsCatalog {
     public let leafletDir = Setting<String>(
         "leaflet-dir", "POSY_LEAFLET_DIR", default: "/usr/share/javascript/leaflet",
         "Leaflet's files (Debian's libjs-leaflet), served at /vendor/leaflet/")
+    public let geocoder = Setting<String>(
+        "geocoder", "POSY_GEOCODER", unset: "none: the forms take a pin on the map",
+        "Address search for the forms: nominatim:URL (a Nominatim-compatible API) or amap:KEY (AMap's web service; amap:KEY@URL for another endpoint)",
+        isSecret: true)
     public let mapTiles = Setting<String>(
         "map-tiles", "POSY_MAP_TILES", default: "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "Map tile URL template for the faces' maps; empty: no basemap (markers on a plain background — what tests use); the CSP allows its origin",

@@ -13,6 +13,8 @@ struct APIContext: Sendable {
     let limiter: RateLimiter
     /// Sessions and API keys that still grant access.
     let access: AccessGuard
+    /// Address search, when a provider is configured.
+    var geocoder: Geocoder?
 
     /// The verified claims of the request's bearer token, within the token's rate. With
     /// `queryToken` (the WebSocket stream: browsers cannot set headers on it) the token may also come

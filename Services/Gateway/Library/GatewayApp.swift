@@ -123,7 +123,8 @@ public enum GatewayApp {
     static func api(backend: any GatewayBackend, config: GatewayConfig, secret: String) -> APIContext {
         APIContext(
             backend: backend, signer: TokenSigner(secret: secret, maxLifetime: config.tokenMaxLifetime), config: config,
-            limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst), access: AccessGuard(backend: backend))
+            limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst), access: AccessGuard(backend: backend),
+            geocoder: config.geocoder.map { Geocoder(provider: $0, logger: Logger(label: "gateway.geocoder")) })
     }
 
     /// Every HTTP route but the stream's upgrade, one collection per area, on a router whose
@@ -142,6 +143,7 @@ public enum GatewayApp {
         NotifyAPI(api: api).addRoutes(to: authenticated)
         PeopleAPI(api: api).addRoutes(to: authenticated)
         PrivacyAPI(api: api).addRoutes(to: authenticated, public: router)
+        GeocodeAPI(api: api).addRoutes(to: authenticated)
         CallsAPI(api: api).addRoutes(to: authenticated)
         SessionAPI(api: api).addRoutes(to: router, authenticated: authenticated)
         StreamAPI.addRoutes(to: router, api: api)

@@ -22,6 +22,7 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     @Option(name: gateway.webRoot.name, help: gateway.webRoot.help) public var webRoot: String?
     @Option(name: gateway.leafletDir.name, help: gateway.leafletDir.help) public var leafletDir: String?
     @Option(name: gateway.mapTiles.name, help: gateway.mapTiles.help) public var mapTiles: String?
+    @Option(name: gateway.geocoder.name, help: gateway.geocoder.help) public var geocoder: String?
     @Option(name: gateway.sessionMinutes.name, help: gateway.sessionMinutes.help) public var sessionMinutes: Double?
     @Option(name: gateway.positionCadence.name, help: gateway.positionCadence.help) public var positionCadence: Double?
     @Option(name: gateway.turnURLs.name, help: gateway.turnURLs.help) public var turnURLs: String?
@@ -85,6 +86,13 @@ public struct GatewayOptions: ParsableArguments, Sendable {
         config.maxStreams = streams
         config.instance = instance
         config.retention = try RetentionTable.rules(from)
+        if let text = try from.optional(gateway.geocoder, flag: geocoder), !text.isEmpty {
+            guard let provider = GeocoderProvider(setting: text) else {
+                throw ValidationError(
+                    "--geocoder must be nominatim:URL, amap:KEY or amap:KEY@URL (an http(s) URL; the key letters and digits)")
+            }
+            config.geocoder = provider
+        }
         return config
     }
 
@@ -181,6 +189,8 @@ public struct GatewayConfig: Sendable {
     public var maxStreams: Int?
     /// This process's instance name (`gateway`, or `gateway-<n>` when several share the port).
     public var instance = ServiceName.gateway
+    /// Address search's provider (`--geocoder`); nil: none.
+    public var geocoder: GeocoderProvider?
     /// The retention table the pages tell people about (`GET /v1/privacy/retention`), from the same
     /// variables the services read.
     public var retention = RetentionTable.rules(
