@@ -38,6 +38,9 @@ public struct GatewaySettings: SettingsCatalog {
         "geocoder", "POSY_GEOCODER", unset: "none: the forms take a pin on the map",
         "Address search for the forms: nominatim:URL (a Nominatim-compatible API) or amap:KEY (AMap's web service; amap:KEY@URL for another endpoint)",
         isSecret: true)
+    public let mapCoordinates = Setting<String>(
+        "map-coordinates", "POSY_MAP_COORDINATES", default: "wgs84",
+        "The coordinate system the map tiles are drawn in: wgs84 (OpenStreetMap) or gcj02 (AMap, Tencent); markers are shifted to match")
     public let mapTiles = Setting<String>(
         "map-tiles", "POSY_MAP_TILES", default: "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "Map tile URL template for the faces' maps; empty: no basemap (markers on a plain background — what tests use); the CSP allows its origin",

@@ -10,7 +10,10 @@ extension LongIntegration {
         @Test(.timeLimit(.minutes(6)))
         func aFloristRunsADeliveryFromTheConsole() async throws {
             // No basemap: markers on a plain background, nothing fetched from outside.
-            let suite = try Integration.SuiteTests.Suite("console", environment: ["POSY_MAP_TILES": ""])
+            let geocoder = try Integration.GeocoderTests.Fake()
+            #expect(await geocoder.ready())
+            let suite = try Integration.SuiteTests.Suite(
+                "console", environment: ["POSY_MAP_TILES": "", "POSY_GEOCODER": "nominatim:\(geocoder.base)"])
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let base = "http://127.0.0.1:\(suite.httpPort)"
             let signer = try suite.signer()

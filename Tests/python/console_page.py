@@ -119,8 +119,8 @@ try:
     until("required-field errors", lambda: "Required" in text(manager, '[data-field="customer.name"] .error'))
     fill = {
         "customer.name": "Mei", "customer.phone": cfg["customer_phone"], "recipient.name": "Mother",
-        "recipient.phone": "+86 139 0000 0002", "recipient.address": "12 Garden Rd, Xuhui", "items": "12 carnations", "cardMessage": "For the best mum",
-        "window.start": "10:00", "window.end": "12:00",
+        "recipient.phone": "+86 139 0000 0002", "items": "12 carnations", "cardMessage": "For the best mum",
+        "window.start": "10:00", "window.end": "09:00",
     }
     for name, value in fill.items():
         el = manager.find_element(By.NAME, name)
@@ -133,27 +133,31 @@ try:
     manager.find_element(By.NAME, "handling.noDoorstep").click()
     Select(manager.find_element(By.NAME, "dropOff.kind")).select_by_value("handToNeighbour")
     manager.find_element(By.NAME, "dropOff.description").send_keys("Mrs Wang, No. 14")
-    # The recipient's position by one click on the map (the shop is at its centre).
-    click(manager, '.pick button')
-    picker = until("the picking map", lambda: [m for m in manager.find_elements(By.CSS_SELECTOR, ".pick-map.leaflet-container") if m.is_displayed()])
-    webdriver.ActionChains(manager).move_to_element_with_offset(picker[0], 0, 40).click().perform()
-    picked = until("a picked latitude", lambda: manager.find_element(By.NAME, "recipient.lat").get_attribute("value"))
-    if not 31.15 < float(picked) < 31.2304:
-        fail("the map click gave latitude %s (the shop is at 31.2304; the click was south of it)" % picked)
+    # The address as the customer says it on the phone: part of it typed, a candidate picked; no coordinate.
+    if manager.find_elements(By.CSS_SELECTOR, 'input[name="recipient.lat"]:not([type="hidden"])'):
+        fail("the form still asks for a latitude")
+    manager.find_element(By.NAME, "recipient.address").send_keys("12 Garden")
+    options = until("address candidates", lambda: [o for o in manager.find_elements(By.CSS_SELECTOR, "#address-candidates li") if o.is_displayed()])
+    shot(manager, "console-address-search-desktop")
+    options[0].click()
+    until("the address filled", lambda: manager.find_element(By.NAME, "recipient.address").get_attribute("value") == "12 Garden Rd, Xuhui, Shanghai")
+    picked = until("the position from the candidate", lambda: manager.find_element(By.NAME, "recipient.lat").get_attribute("value"))
+    if abs(float(picked) - 31.2051) > 1e-6:
+        fail("the candidate gave latitude %s, not 31.2051" % picked)
+    until("the pin on the map", lambda: [m for m in manager.find_elements(By.CSS_SELECTOR, ".pick-map .leaflet-marker-icon") if m.is_displayed()])
     shot(manager, "console-new-order-desktop")
-    lat = manager.find_element(By.NAME, "recipient.lat")
-    lat.clear()
-    lat.send_keys("95")
+    print("address: typed in part, a candidate picked, the pin put on the map — no coordinate typed")
+    # The API's own field error lands on its field; nothing typed is lost.
     click(manager, '#order-form button[type="submit"]')
-    lat_error = until("the API's error on the latitude field", lambda: text(manager, '[data-field="recipient.lat"] .error'))
-    if manager.find_element(By.NAME, "recipient.lat").get_attribute("aria-invalid") != "true":
-        fail("the latitude field is not marked invalid")
-    if manager.find_element(By.NAME, "cardMessage").get_attribute("value") != "For the best mum":
-        fail("typed text was lost after the error")
-    print("field error:", lat_error)
-    lat = manager.find_element(By.NAME, "recipient.lat")
-    lat.clear()
-    lat.send_keys("31.2051")
+    window_error = until("the API's error on the window", lambda: text(manager, '[data-field="window.end"] .error'))
+    if manager.find_element(By.NAME, "window.end").get_attribute("aria-invalid") != "true":
+        fail("the window's end is not marked invalid")
+    if manager.find_element(By.NAME, "cardMessage").get_attribute("value") != "For the best mum" \
+            or manager.find_element(By.NAME, "recipient.lat").get_attribute("value") != picked:
+        fail("typed text or the position was lost after the error")
+    print("field error:", window_error)
+    manager.execute_script("arguments[0].value = '12:00'; arguments[0].dispatchEvent(new Event('input', {bubbles: true}))",
+                           manager.find_element(By.NAME, "window.end"))
     click(manager, '#order-form button[type="submit"]')
     until("the form closes", lambda: not manager.find_element(By.ID, "order-dialog").is_displayed())
     card = until("the new order on the board", lambda: manager.find_elements(By.CSS_SELECTOR, '[data-column="new"] [data-order]'))
@@ -430,6 +434,18 @@ try:
         fail("English left in zh-CN: %r" % left)
     shot(manager, "console-board-zh-desktop")
     print("zh-CN: no English left")
+    # The address search in Chinese: the form's words, the provider's candidates.
+    click(manager, "#new-order")
+    until("the order form", lambda: manager.find_element(By.ID, "order-dialog").is_displayed())
+    address = manager.find_element(By.NAME, "recipient.address")
+    address.clear()
+    address.send_keys("12 Garden")
+    until("address candidates", lambda: [o for o in manager.find_elements(By.CSS_SELECTOR, "#address-candidates li") if o.is_displayed()])
+    if "在地图上" not in manager.find_element(By.ID, "order-dialog").text:
+        fail("the form is not in Chinese")
+    shot(manager, "console-address-search-zh-desktop")
+    click(manager, '#order-form button.quiet')
+    print("zh-CN: address search")
 
     # --- No token in any URL the page asked for.
     for driver in (manager, staff):

@@ -49,6 +49,11 @@ class HTTP(BaseHTTPRequestHandler):
                 return self.reply(200, b"<html>not json</html>", "text/html")
             if "busy" in q:
                 return self.reply(429, {"error": "slow down"})
+            if "Garden" in q:
+                return self.reply(200, [
+                    {"display_name": "12 Garden Rd, Xuhui, Shanghai", "lat": "31.2051", "lon": "121.4737", "type": "house"},
+                    {"display_name": "Garden Rd, Xuhui, Shanghai", "lat": "31.2049", "lon": "121.4731", "type": "street"},
+                ])
             return self.reply(200, [
                 {"display_name": "88 Xinhua Road, Changning, Shanghai, China", "lat": "31.2100", "lon": "121.4300", "type": "house"},
                 {"display_name": "Xinhua Road, Changning, Shanghai, China", "lat": "31.2095", "lon": "121.4290", "type": "street"},

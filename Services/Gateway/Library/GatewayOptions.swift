@@ -23,6 +23,7 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     @Option(name: gateway.leafletDir.name, help: gateway.leafletDir.help) public var leafletDir: String?
     @Option(name: gateway.mapTiles.name, help: gateway.mapTiles.help) public var mapTiles: String?
     @Option(name: gateway.geocoder.name, help: gateway.geocoder.help) public var geocoder: String?
+    @Option(name: gateway.mapCoordinates.name, help: gateway.mapCoordinates.help) public var mapCoordinates: String?
     @Option(name: gateway.sessionMinutes.name, help: gateway.sessionMinutes.help) public var sessionMinutes: Double?
     @Option(name: gateway.positionCadence.name, help: gateway.positionCadence.help) public var positionCadence: Double?
     @Option(name: gateway.turnURLs.name, help: gateway.turnURLs.help) public var turnURLs: String?
@@ -86,6 +87,9 @@ public struct GatewayOptions: ParsableArguments, Sendable {
         config.maxStreams = streams
         config.instance = instance
         config.retention = try RetentionTable.rules(from)
+        let system = try from.value(gateway.mapCoordinates, flag: mapCoordinates)
+        guard ["wgs84", "gcj02"].contains(system) else { throw ValidationError("--map-coordinates must be wgs84 or gcj02") }
+        config.web.mapCoordinates = system
         if let text = try from.optional(gateway.geocoder, flag: geocoder), !text.isEmpty {
             guard let provider = GeocoderProvider(setting: text) else {
                 throw ValidationError(

@@ -9,6 +9,8 @@ public struct WebConfig: Sendable {
     public var leafletDir: String
     /// Tile URL template (`{z}/{x}/{y}`); empty: no basemap, markers on a plain background.
     public var mapTiles: String
+    /// The tiles' coordinate system, `wgs84` or `gcj02` (docs/architecture.md, "Coordinates").
+    public var mapCoordinates = "wgs84"
 
     public static let debianLeaflet = GatewaySettings().leafletDir.standard
     public static let openStreetMap = GatewaySettings().mapTiles.standard

@@ -44,7 +44,7 @@ final class WebFiles: Sendable {
         }
         let tiles = WebConfig.tileOrigin(config.mapTiles)
         let settings =
-            #"{"mapTiles":\#(JSON.quoted(tiles == nil ? "" : config.mapTiles)),"leaflet":\#(files["/vendor/leaflet/leaflet.esm.js"] != nil)}"#
+            #"{"mapTiles":\#(JSON.quoted(tiles == nil ? "" : config.mapTiles)),"mapCoordinates":\#(JSON.quoted(config.mapCoordinates)),"leaflet":\#(files["/vendor/leaflet/leaflet.esm.js"] != nil)}"#
         files["/assets/settings.json"] = Self.file(Data(settings.utf8), type: "application/json")
         self.files = files
         self.csp =

@@ -6,6 +6,7 @@
 // buttons and its attribution — so the default policy lets exactly those through and refuses
 // everything else: a name handed to Leaflet as a string throws instead of becoming markup. Names
 // go to Leaflet as elements built with textContent (`label`).
+import { gcjFromWgs, wgsFromGcj } from './coords.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
 
@@ -46,8 +47,18 @@ export async function loadLeaflet() {
   document.head.append(h('link', { rel: 'stylesheet', href: '/vendor/leaflet/leaflet.css' }));
   const L = await import('/vendor/leaflet/leaflet.esm.js');
   leaflet = { L, tiles: settings.mapTiles };
+  mapSystem = settings.mapCoordinates || 'wgs84';
   return leaflet;
 }
+
+/** The coordinate system the tiles are drawn in (`--map-coordinates`): `wgs84` or `gcj02`. */
+let mapSystem = 'wgs84';
+
+/** A WGS-84 [lat, lon] where it is drawn on these tiles. */
+export function toMap(point) { return mapSystem === 'gcj02' ? gcjFromWgs(point) : point; }
+
+/** A point taken from these tiles back in WGS-84. */
+export function fromMap(point) { return mapSystem === 'gcj02' ? wgsFromGcj(point) : point; }
 
 /** A map on `el` with the tiles configured (if any) and their attribution, which is text. */
 export function baseMap({ L, tiles }, el, options = {}) {

@@ -4,7 +4,7 @@ import { api } from '/assets/session.js';
 import { h, clear, toast } from '/assets/dom.js';
 import { t, translate } from '/assets/i18n.js';
 import { today } from './board.js';
-import { baseMap, loadLeaflet } from '/assets/map.js';
+import { baseMap, loadLeaflet, toMap, fromMap } from '/assets/map.js';
 
 const draftKey = 'posy.console.draft';
 
@@ -20,7 +20,8 @@ export function zoned(day, hm, zone) {
 const fields = [
   ['customer.name', 'text', true], ['customer.phone', 'tel', false],
   ['recipient.name', 'text', true], ['recipient.phone', 'tel', false], ['recipient.address', 'text', true],
-  ['recipient.lat', 'number', true], ['recipient.lon', 'number', true],
+  // Where the address is, in WGS-84: from a search candidate or the pin, never typed (kept in the API).
+  ['recipient.lat', 'hidden', true], ['recipient.lon', 'hidden', true],
   ['items', 'text', true], ['cardMessage', 'textarea', false],
   ['window.day', 'date', true], ['window.start', 'time', true], ['window.end', 'time', true],
   ['sender.name', 'text', false], ['sender.phone', 'tel', false],
@@ -51,6 +52,7 @@ export class OrderForm {
     const grid = h('div', { class: 'form-grid' });
     for (const [name, type, required] of fields) {
       const id = 'f-' + name.replace('.', '-');
+      if (type === 'hidden') { this.form.append(h('input', { id, name, type })); continue; }
       const input = type === 'textarea'
         ? h('textarea', { id, name, rows: 2 })
         : type === 'select'
@@ -66,12 +68,20 @@ export class OrderForm {
       const id = 'f-' + name.replace('.', '-');
       boxes.append(h('label', { for: id }, h('input', { type: 'checkbox', id, name }), h('span', { 'data-i18n': 'field.' + name })));
     }
-    // The recipient's position: typed, or one click on the map (no geocoder runs offline).
+    // The recipient's position: a candidate of the address search (as the florist types), or the pin
+    // put on the map and dragged where the door is.
+    this.candidates = h('ul', { id: 'address-candidates', class: 'candidates', role: 'listbox', hidden: true });
+    const address = grid.querySelector('[data-field="recipient.address"]');
+    address.querySelector('input').setAttribute('role', 'combobox');
+    address.querySelector('input').setAttribute('aria-controls', 'address-candidates');
+    address.querySelector('input').addEventListener('input', () => this.searchSoon());
+    address.querySelector('input').after(this.candidates);
     this.pickMap = h('div', { class: 'pick-map', hidden: true, role: 'application', 'data-i18n-aria-label': 'form.pickHint' });
+    this.placed = h('span', { id: 'placed', class: 'muted', 'data-i18n': 'form.placed', hidden: true });
     const pick = h('div', { class: 'pick' },
       h('button', { type: 'button', 'data-i18n': 'form.pickOnMap', onclick: () => this.openPicker() }),
-      h('span', { class: 'muted', 'data-i18n': 'form.pickHint' }), this.pickMap);
-    grid.querySelector('[data-field="recipient.lon"]').after(pick);
+      h('span', { class: 'muted', 'data-i18n': 'form.pickHint' }), this.placed, this.pickMap);
+    address.after(pick);
     this.form.append(grid, boxes,
       h('p', { class: 'error', id: 'form-error', role: 'alert' }),
       h('div', { class: 'actions' },
@@ -89,9 +99,60 @@ export class OrderForm {
       else el.value = draft[el.name] ?? '';
     }
     if (!this.form.elements['window.day'].value) this.form.elements['window.day'].value = today(this.app.zone);
+    // A position comes with the draft, or not at all: the last order's pin is not this one's.
+    this.placed.hidden = !this.form.elements['recipient.lat'].value;
+    this.pickMap.hidden = true;
+    this.showCandidates([]);
     this.clearErrors();
     this.dialog.showModal();
     this.form.elements['customer.name'].focus();
+  }
+
+  /** Searches the address a moment after the florist stops typing (debounced; three characters at least). */
+  searchSoon() {
+    clearTimeout(this.searchTimer);
+    const q = this.form.elements['recipient.address'].value.trim();
+    if (q.length < 3 || this.noGeocoder) { this.showCandidates([]); return; }
+    this.searchTimer = setTimeout(() => this.search(q), 350);
+  }
+
+  async search(q) {
+    const asked = (this.asked = q);
+    try {
+      const found = await api('GET', '/v1/geocode?q=' + encodeURIComponent(q) + '&shop=' + encodeURIComponent(this.app.shop.id));
+      if (asked === this.asked) this.showCandidates(found.candidates);
+    } catch (e) {
+      if (e.code === 'conflict') this.noGeocoder = true;  // none configured: the pin alone
+      else if (asked === this.asked) toast(e.message);
+      this.showCandidates([]);
+    }
+  }
+
+  showCandidates(list) {
+    clear(this.candidates);
+    this.candidates.hidden = list.length === 0;
+    list.forEach((c, i) => this.candidates.append(h('li', {
+      role: 'option', dataset: { i: String(i) }, tabindex: '0',
+      onclick: () => this.choose(c), onkeydown: (e) => { if (e.key === 'Enter') { e.preventDefault(); this.choose(c); } },
+    }, c.address)));
+  }
+
+  /** A candidate fills the address and puts the pin where it is. */
+  choose(c) {
+    this.form.elements['recipient.address'].value = c.address;
+    this.showCandidates([]);
+    this.place(c.lat, c.lon);
+    this.openPicker();
+  }
+
+  /** Sets the recipient's position (WGS-84) and says where it is. */
+  place(lat, lon) {
+    this.form.elements['recipient.lat'].value = Number(lat).toFixed(6);
+    this.form.elements['recipient.lon'].value = Number(lon).toFixed(6);
+    this.placed.hidden = false;
+    this.form.dispatchEvent(new Event('input', { bubbles: true }));
+    const field = this.form.querySelector('[data-field="recipient.address"] .error');
+    if (field) field.textContent = '';
   }
 
   async openPicker() {
@@ -102,18 +163,28 @@ export class OrderForm {
     const lat = this.form.elements['recipient.lat'], lon = this.form.elements['recipient.lon'];
     const at = lat.value && lon.value ? [Number(lat.value), Number(lon.value)] : [this.app.shop.lat, this.app.shop.lon];
     if (!this.picker) {
-      this.picker = baseMap(lib, this.pickMap).setView(at, 14);
-      L.circleMarker([this.app.shop.lat, this.app.shop.lon], { radius: 6, color: '#7a1f5c' }).addTo(this.picker);
-      this.picker.on('click', (e) => {
-        lat.value = e.latlng.lat.toFixed(6);
-        lon.value = e.latlng.lng.toFixed(6);
-        (this.pin ??= L.circleMarker(e.latlng, { radius: 7, color: '#b35c00', fillOpacity: 1 }).addTo(this.picker)).setLatLng(e.latlng);
-        for (const el of [lat, lon]) el.dispatchEvent(new Event('input', { bubbles: true }));
-      });
+      this.picker = baseMap(lib, this.pickMap).setView(at, 15);
+      L.circleMarker(toMap([this.app.shop.lat, this.app.shop.lon]), { radius: 6, color: '#7a1f5c' }).addTo(this.picker);
+      this.picker.on('click', (e) => this.pinAt(L, e.latlng));
     } else {
       this.picker.invalidateSize();
-      this.picker.setView(at);
+      this.picker.setView(toMap(at));
     }
+    if (lat.value && lon.value) this.pinAt(L, null);
+  }
+
+  /** The pin: where the map was clicked (or the position set), draggable to the very door. */
+  pinAt(L, clicked) {
+    const lat = this.form.elements['recipient.lat'], lon = this.form.elements['recipient.lon'];
+    if (clicked) { const [a, b] = fromMap([clicked.lat, clicked.lng]); this.place(a, b); }
+    const where = toMap([Number(lat.value), Number(lon.value)]);
+    if (!this.pin) {
+      this.pin = L.marker(where, { draggable: true, keyboard: true, title: t('form.pinTitle') }).addTo(this.picker);
+      this.pin.on('dragend', () => { const p = this.pin.getLatLng(); const [a, b] = fromMap([p.lat, p.lng]); this.place(a, b); });
+    } else {
+      this.pin.setLatLng(where);
+    }
+    this.picker.setView(where);
   }
 
   saveDraft() {
@@ -143,8 +214,8 @@ export class OrderForm {
     const v = (n) => this.form.elements[n].value.trim();
     const c = (n) => this.form.elements[n].checked;
     let missing = false;
-    for (const [name, , required] of fields) {
-      if (required && !v(name)) { this.fieldError(name, t('form.required')); missing = true; }
+    for (const [name, type, required] of fields) {
+      if (required && !v(name)) { this.fieldError(name, t(type === 'hidden' ? 'form.placeRequired' : 'form.required')); missing = true; }
     }
     if (missing) return;
     const zone = this.app.zone;
@@ -185,7 +256,7 @@ export class OrderForm {
 // API field paths → the form field that holds them.
 const map = {
   customer: 'customer.name', 'customer.phone': 'customer.phone', 'recipient.name': 'recipient.name', 'recipient.phone': 'recipient.phone',
-  'recipient.address': 'recipient.address', 'recipient.lat': 'recipient.lat', 'recipient.lon': 'recipient.lon', items: 'items',
+  'recipient.address': 'recipient.address', 'recipient.lat': 'recipient.address', 'recipient.lon': 'recipient.address', items: 'items',
   cardMessage: 'cardMessage', notes: 'notes', 'window.start': 'window.start', 'window.end': 'window.end', window: 'window.end',
   'sender.name': 'sender.name', 'sender.phone': 'sender.phone', 'dropOff.description': 'dropOff.description', dropOff: 'dropOff.kind',
 };
