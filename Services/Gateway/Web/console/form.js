@@ -77,7 +77,7 @@ export class OrderForm {
     address.querySelector('input').addEventListener('input', () => this.searchSoon());
     address.querySelector('input').after(this.candidates);
     this.pickMap = h('div', { class: 'pick-map', hidden: true, role: 'application', 'data-i18n-aria-label': 'form.pickHint' });
-    this.placed = h('span', { id: 'placed', class: 'muted', 'data-i18n': 'form.placed', hidden: true });
+    this.placed = h('span', { id: 'address-placed', class: 'muted', 'data-i18n': 'form.placed', hidden: true });
     const pick = h('div', { class: 'pick' },
       h('button', { type: 'button', 'data-i18n': 'form.pickOnMap', onclick: () => this.openPicker() }),
       h('span', { class: 'muted', 'data-i18n': 'form.pickHint' }), this.placed, this.pickMap);
