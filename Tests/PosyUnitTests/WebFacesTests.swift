@@ -331,6 +331,8 @@ import Testing
             "track.step.": ["placed", "confirmed", "pickedUp", "outForDelivery", "delivered"],
             "track.state.": OrderState.allCases.map(\.rawValue),
             "track.change.": ["pending", "applied", "rejected"],
+            // The map apps the courier app navigates with (navigate.js).
+            "nav.app.": ["amap", "baidu", "apple", "google", "geo"],
             // What the customer's page says is kept and for how long (customer.js): retention kinds.
             "privacy.": ["contact", "chat", "media", "positions"],
             // A video call's states (assets/call.js); "idle" is never shown.

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 import webpage
@@ -233,6 +234,32 @@ try:
         if rule not in view:
             fail("badge %r missing: %r" % (rule, view))
     shot("courier-task-phone")
+    # Navigate offers the map apps, each in the coordinate system its app expects; a remembered
+    # choice is the one button the next time.
+    click('[data-act="navigate"]')
+    links = {a.get_attribute("data-nav"): a.get_attribute("href")
+             for a in until("the map apps", lambda: [a for a in driver.find_elements(By.CSS_SELECTOR, ".nav-apps a") if a.is_displayed()])}
+    if sorted(links) != sorted(["amap", "baidu", "apple", "google", "geo"]):
+        fail("the apps offered: %r" % sorted(links))
+    wgs = "%.6f,%.6f" % HOME
+    if wgs not in links["geo"] or wgs not in links["google"] or wgs not in links["apple"]:
+        fail("geo:, Google and Apple take WGS-84 as it is: %r" % links)
+    amap = urllib.parse.parse_qs(urllib.parse.urlparse(links["amap"]).query)
+    lon, lat = (float(x) for x in amap["to"][0].split(",")[:2])
+    if amap.get("coordinate") != ["gaode"] or not (0.001 < lat - HOME[0] < 0.01 or 0.001 < abs(lon - HOME[1]) < 0.01):
+        fail("AMap's link is not in GCJ-02: %r" % links["amap"])
+    if "coord_type=bd09ll" not in links["baidu"] or wgs in links["baidu"]:
+        fail("Baidu's link is not in BD-09: %r" % links["baidu"])
+    shot("courier-navigate-phone")
+    driver.find_element(By.ID, "nav-remember").click()
+    google = driver.find_element(By.CSS_SELECTOR, '.nav-apps a[data-nav="google"]')
+    driver.execute_script("arguments[0].addEventListener('click', (e) => e.preventDefault()); arguments[0].click()", google)
+    click(".back")
+    click('#tasks [data-order="%s"]' % order_id)
+    remembered = until("the remembered app", lambda: driver.find_element(By.CSS_SELECTOR, '[data-act="navigate"]'))
+    if remembered.get_attribute("data-app") != "google" or "google.com/maps" not in (remembered.get_attribute("href") or ""):
+        fail("the choice was not remembered: %r" % remembered.get_attribute("outerHTML"))
+    print("navigate: five apps, each in its coordinate system; the choice remembered")
     click(".back")
     ticked = pick_up(order_id)
     if ticked != 2:

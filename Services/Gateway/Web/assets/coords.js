@@ -44,3 +44,12 @@ export function wgsFromGcj([lat, lon]) {
   }
   return w;
 }
+
+const X_PI = Math.PI * 3000.0 / 180.0;
+
+/** GCJ-02 [lat, lon] → BD-09 (Baidu). */
+export function bdFromGcj([lat, lon]) {
+  const z = Math.sqrt(lon * lon + lat * lat) + 0.00002 * Math.sin(lat * X_PI);
+  const theta = Math.atan2(lat, lon) + 0.000003 * Math.cos(lon * X_PI);
+  return [z * Math.sin(theta) + 0.006, z * Math.cos(theta) + 0.0065];
+}

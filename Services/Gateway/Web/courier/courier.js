@@ -6,6 +6,7 @@ import { LiveStream } from '/assets/stream.js';
 import { language, loadLanguage, setLanguage, t, translate, time, dateTime } from '/assets/i18n.js';
 import { h, clear, chime, toast } from '/assets/dom.js';
 import { Outbox, kept } from './outbox.js';
+import { navApps, navLink, chosenApp, rememberApp } from './navigate.js';
 import { HoldToTalk } from '/assets/recorder.js';
 import { VideoCall, callDialog } from '/assets/call.js';
 import { MediaCache, bubble, taken } from '/assets/chat.js';
@@ -208,6 +209,30 @@ async function askConsent() {
   };
   document.getElementById('consent-later').onclick = () => dialog.close();
   dialog.showModal();
+}
+
+/**
+ * Navigate: in the app the courier chose to keep using, or a choice of the map apps on the phone —
+ * each link in the coordinate system its app expects (navigate.js) — with "remember my choice".
+ */
+function navigateControl(point, name) {
+  const remember = h('input', { type: 'checkbox', id: 'nav-remember' });
+  const chooser = h('div', { class: 'nav-apps', hidden: true, role: 'group', 'aria-label': t('courier.navWith') },
+    navApps.map((a) => h('a', { class: 'button', href: navLink(a, point, name), dataset: { nav: a }, rel: 'noreferrer',
+      onclick: () => { if (remember.checked) rememberApp(a); } }, t('nav.app.' + a))),
+    h('label', { class: 'remember', for: 'nav-remember' }, remember, ' ', t('courier.navRemember')));
+  const chosen = chosenApp();
+  if (!chosen) {
+    return [h('button', { type: 'button', class: 'button', dataset: { act: 'navigate' }, onclick: () => { chooser.hidden = !chooser.hidden; } },
+      t('courier.navigate')), chooser];
+  }
+  return [
+    h('a', { class: 'button', href: navLink(chosen, point, name), dataset: { act: 'navigate', app: chosen }, rel: 'noreferrer' },
+      t('courier.navigate') + ' · ' + t('nav.app.' + chosen)),
+    h('button', { type: 'button', class: 'quiet', dataset: { act: 'nav-other' }, onclick: (e) => { rememberApp(null); e.target.remove(); chooser.hidden = false; } },
+      t('courier.navOther')),
+    chooser,
+  ];
 }
 
 /** Asks for the order's masked number and dials it (the same number while it lasts). */
@@ -521,7 +546,7 @@ function renderTask() {
       o.dropOff ? [h('dt', {}, t('courier.dropOff')), h('dd', {}, t('change.dropOff.' + o.dropOff.kind) + ': ' + o.dropOff.description)] : null,
       o.notes ? [h('dt', {}, t('field.notes')), h('dd', {}, o.notes)] : null),
     h('div', { class: 'links' },
-      dest ? h('a', { class: 'button', href: 'geo:' + dest + '?q=' + dest }, t('courier.navigate')) : null,
+      dest ? navigateControl([r.lat, r.lon], r.address || r.name || '') : null,
       dest ? h('a', { class: 'button', href: 'https://www.openstreetmap.org/?mlat=' + r.lat + '&mlon=' + r.lon + '#map=17/' + r.lat + '/' + r.lon, rel: 'noreferrer', target: '_blank' }, t('courier.map')) : null,
       r.phone && !o.surprise ? h('a', { class: 'button', href: 'tel:' + r.phone.replace(/[^\d+]/g, '') }, t('courier.call')) : null,
       // Through the masked-number provider: the app never holds the recipient's own number.

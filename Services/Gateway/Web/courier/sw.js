@@ -1,9 +1,9 @@
 // The courier app's service worker: the app shell from the cache, so the app opens with no signal;
 // the API always from the network (what it says must be current; the outbox keeps what waits).
 // A new release is picked up on the next load: the shell is refetched whenever the network answers.
-const CACHE = 'posy-courier-v11';
+const CACHE = 'posy-courier-v12';
 const SHELL = [
-  '/courier/', '/courier/courier.js', '/courier/outbox.js', '/courier/courier.css', '/courier/manifest.webmanifest',
+  '/courier/', '/courier/courier.js', '/courier/outbox.js', '/courier/navigate.js', '/assets/coords.js', '/courier/courier.css', '/courier/manifest.webmanifest',
   '/assets/posy.css', '/assets/session.js', '/assets/stream.js', '/assets/i18n.js', '/assets/dom.js', '/assets/recorder.js', '/assets/voice.js', '/assets/call.js', '/assets/chat.js',
   '/assets/order.js', '/assets/names.js', '/assets/push.js', '/assets/icon.svg',
   '/assets/i18n/en.json', '/assets/i18n/zh-CN.json',
