@@ -147,6 +147,18 @@ try:
     until("the pin on the map", lambda: [m for m in manager.find_elements(By.CSS_SELECTOR, ".pick-map .leaflet-marker-icon") if m.is_displayed()])
     shot(manager, "console-new-order-desktop")
     print("address: typed in part, a candidate picked, the pin put on the map — no coordinate typed")
+    # The pages shift markers for GCJ-02 tiles with the same formula as ChinaCoordinates: the
+    # published samples (coordtransform's) come out of assets/coords.js too.
+    sample = manager.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        import('/assets/coords.js').then((c) => done([c.gcjFromWgs([39.915, 116.404]), c.bdFromGcj([39.915, 116.404]),
+            c.gcjFromWgs(c.wgsFromGcj([39.915, 116.404]))]));""")
+    (gcj, bd, back) = sample
+    if abs(gcj[0] - 39.91640428150164) > 1e-9 or abs(gcj[1] - 116.41024449916938) > 1e-9 \
+            or abs(bd[0] - 39.92133699351021) > 1e-9 or abs(bd[1] - 116.41036949371029) > 1e-9 \
+            or abs(back[0] - 39.915) > 1e-8 or abs(back[1] - 116.404) > 1e-8:
+        fail("assets/coords.js disagrees with the published samples: %r" % sample)
+    print("coords.js: the published GCJ-02 and BD-09 samples")
     # The API's own field error lands on its field; nothing typed is lost.
     click(manager, '#order-form button[type="submit"]')
     window_error = until("the API's error on the window", lambda: text(manager, '[data-field="window.end"] .error'))

@@ -4,7 +4,7 @@
 import { api } from '/assets/session.js';
 import { h, clear } from '/assets/dom.js';
 import { t, time } from '/assets/i18n.js';
-import { ago, ageOf, baseMap, label, loadLeaflet, received, staleAfterSeconds } from '/assets/map.js';
+import { ago, ageOf, baseMap, label, loadLeaflet, received, staleAfterSeconds, toMap } from '/assets/map.js';
 import { onTheWay, ended, isIn } from '/assets/order.js';
 
 /** posy-location's default arrival radius (docs/architecture.md, "Location"). */
@@ -28,14 +28,14 @@ export class LiveMap {
     const { L } = lib;
     this.L = L;
     const shop = this.app.shop;
-    this.map = baseMap(lib, this.el, { zoomControl: true }).setView([shop.lat, shop.lon], 14);
-    L.circleMarker([shop.lat, shop.lon], { radius: 10, color: '#7a1f5c', fillOpacity: 0.9, className: 'shop-marker' })
+    this.map = baseMap(lib, this.el, { zoomControl: true }).setView(toMap([shop.lat, shop.lon]), 14);
+    L.circleMarker(toMap([shop.lat, shop.lon]), { radius: 10, color: '#7a1f5c', fillOpacity: 0.9, className: 'shop-marker' })
       .addTo(this.map).bindTooltip(label(shop.name), { permanent: true, direction: 'top' });
     const live = await api('GET', '/v1/shops/' + encodeURIComponent(shop.id) + '/couriers/live').catch(() => []);
     for (const p of live || []) this.position(p);
     this.drawDestinations();
     // First view: the shop, its couriers and every destination out for delivery.
-    const points = [[shop.lat, shop.lon], ...[...this.couriers.values()].map((p) => [p.lat, p.lon]),
+    const points = [toMap([shop.lat, shop.lon]), ...[...this.couriers.values()].map((p) => toMap([p.lat, p.lon])),
       ...[...this.destinations.values()].map(([circle]) => circle.getLatLng())];
     if (points.length > 1) this.map.fitBounds(L.latLngBounds(points).pad(0.2), { maxZoom: 16 });
     // Ages grow while nothing comes: redrawn every 5 s while the map is open (one timer, this tab's).
@@ -77,11 +77,11 @@ export class LiveMap {
     this.markers ??= new Map();
     if (!m) {
       const name = this.app.couriers.get(p.courierId)?.name || p.courierId;
-      m = this.L.circleMarker([p.lat, p.lon], { radius: 8, color: '#0b6e4f', fillOpacity: 0.9, className: 'courier-marker' })
+      m = this.L.circleMarker(toMap([p.lat, p.lon]), { radius: 8, color: '#0b6e4f', fillOpacity: 0.9, className: 'courier-marker' })
         .addTo(this.map).bindTooltip(label(name), { permanent: true, direction: 'right' });
       m.on('click', () => this.tasks(p.courierId));
       this.markers.set(p.courierId, m);
-    } else m.setLatLng([p.lat, p.lon]);
+    } else m.setLatLng(toMap([p.lat, p.lon]));
     m.getElement?.()?.setAttribute('data-courier', p.courierId);
     this.el.dataset.positions = String((+this.el.dataset.positions || 0) + 1);
     this.drawCouriers();
@@ -105,7 +105,7 @@ export class LiveMap {
     }
     for (const [id, o] of want) {
       if (this.destinations.has(id)) continue;
-      const at = [o.recipient.lat, o.recipient.lon];
+      const at = toMap([o.recipient.lat, o.recipient.lon]);
       this.destinations.set(id, [
         this.L.circle(at, { radius: arrivalRadius, color: '#b35c00', weight: 1, fillOpacity: 0.08 }).addTo(this.map),
         this.L.circleMarker(at, { radius: 6, color: '#b35c00', fillOpacity: 1 }).addTo(this.map).bindTooltip(label(o.recipient.name || o.id)),

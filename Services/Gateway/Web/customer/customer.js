@@ -6,7 +6,7 @@ import { LiveStream } from '/assets/stream.js';
 import { language, loadLanguage, setLanguage, t, translate, time, dateTime } from '/assets/i18n.js';
 import { h, clear, chime, toast } from '/assets/dom.js';
 import { HoldToTalk } from '/assets/recorder.js';
-import { ago, ageOf, baseMap, label, loadLeaflet, received, staleAfterSeconds } from '/assets/map.js';
+import { ago, ageOf, baseMap, label, loadLeaflet, received, staleAfterSeconds, toMap } from '/assets/map.js';
 import { VideoCall, callDialog } from '/assets/call.js';
 import { MediaCache, bubble, taken } from '/assets/chat.js';
 import { State, onTheWay, handedOver, ended, isIn, customerSteps, customerStep } from '/assets/order.js';
@@ -276,28 +276,28 @@ async function drawMap() {
     if (!lib || r?.lat == null) { el.hidden = true; return; }
     const { L } = lib;
     page.L = L;
-    page.map = baseMap(lib, el, { zoomControl: true }).setView([r.lat, r.lon], 15);
-    page.destination = L.circleMarker([r.lat, r.lon], { radius: 10, color: '#7a1f5c', fillOpacity: 0.9, className: 'destination-marker' })
+    page.map = baseMap(lib, el, { zoomControl: true }).setView(toMap([r.lat, r.lon]), 15);
+    page.destination = L.circleMarker(toMap([r.lat, r.lon]), { radius: 10, color: '#7a1f5c', fillOpacity: 0.9, className: 'destination-marker' })
       .addTo(page.map).bindTooltip(label(t('track.destination')), { permanent: true, direction: 'top' });
   }
   const L = page.L;
-  page.destination.setLatLng([r.lat, r.lon]);
+  page.destination.setLatLng(toMap([r.lat, r.lon]));
   page.destination.setTooltipContent(label(t('track.destination')));
   // The courier only while the flowers are on their way (the API gives no position otherwise).
   const p = isIn(onTheWay, o) ? page.tracking?.position : null;
   if (p) {
     if (!page.marker) {
-      page.marker = L.circleMarker([p.lat, p.lon], { radius: 8, color: '#0b6e4f', fillOpacity: 0.9, className: 'courier-marker' })
+      page.marker = L.circleMarker(toMap([p.lat, p.lon]), { radius: 8, color: '#0b6e4f', fillOpacity: 0.9, className: 'courier-marker' })
         .addTo(page.map).bindTooltip(label(o.courier?.firstName || t('party.courier')), { permanent: true, direction: 'right' });
       // The container may have been measured before Leaflet's stylesheet applied: measure again first.
       page.map.invalidateSize();
       // At once: an animated zoom that a busy or hidden tab never finishes left the courier off the map.
-      page.map.fitBounds(L.latLngBounds([[r.lat, r.lon], [p.lat, p.lon]]).pad(0.3), { maxZoom: 16, animate: false });
+      page.map.fitBounds(L.latLngBounds([toMap([r.lat, r.lon]), toMap([p.lat, p.lon])]).pad(0.3), { maxZoom: 16, animate: false });
     } else {
-      page.marker.setLatLng([p.lat, p.lon]);
+      page.marker.setLatLng(toMap([p.lat, p.lon]));
       // Keep both in view as the courier comes closer: refit when one leaves the view or the two
       // take up less than a quarter of it.
-      const both = L.latLngBounds([[r.lat, r.lon], [p.lat, p.lon]]);
+      const both = L.latLngBounds([toMap([r.lat, r.lon]), toMap([p.lat, p.lon])]);
       const view = page.map.getBounds();
       const share = (both.getNorth() - both.getSouth()) / (view.getNorth() - view.getSouth() || 1);
       if (!view.pad(-0.1).contains(both) || share < 0.25) page.map.fitBounds(both.pad(0.3), { maxZoom: 17, animate: false });
