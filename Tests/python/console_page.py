@@ -415,6 +415,24 @@ try:
     shot(manager, "console-settings-desktop")
     print("API key: read ok, write 403 scope_missing, revoked 401")
 
+    # --- Where the shop is: its address found as the manager types, a candidate picked, saved.
+    shop_address = manager.find_element(By.NAME, "shop-address")
+    shop_address.clear()
+    shop_address.send_keys("88 Xinhua")
+    options = until("shop address candidates",
+                    lambda: [o for o in manager.find_elements(By.CSS_SELECTOR, "#shop-address-candidates li") if o.is_displayed()])
+    options[0].click()
+    until("the shop's pin", lambda: [m for m in manager.find_elements(By.CSS_SELECTOR, '[data-section="location"] .leaflet-marker-icon')
+                                      if m.is_displayed()])
+    manager.execute_script("document.querySelector('[data-section=\"location\"]').scrollIntoView()")
+    shot(manager, "console-shop-location-desktop")
+    click(manager, '[data-section="location"] button[type="submit"]')
+    until("the shop moved", lambda: http("GET", "/v1/shops/%s" % order["shopId"], admin)[1].get("lat") == 31.21)
+    moved = http("GET", "/v1/shops/%s" % order["shopId"], admin)[1]
+    if moved.get("address") != "88 Xinhua Road, Changning, Shanghai, China" or moved.get("lon") != 121.43:
+        fail("the shop as saved: %r" % moved)
+    print("shop address: found as typed, pinned, saved")
+
     # --- Escalation settings: an unanswered assignment by SMS after 90 s, SMS for customers without alerts.
     after = manager.find_element(By.CSS_SELECTOR, '#settings input[name="assignmentSmsAfter"]')
     if after.get_attribute("value") != "60":

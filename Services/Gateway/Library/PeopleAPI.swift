@@ -13,6 +13,12 @@ struct PeopleAPI {
         var ttlHours: Double?
     }
 
+    struct LocationInput: Codable {
+        var address: String
+        var lat: Double
+        var lon: Double
+    }
+
     struct KeyInput: Codable {
         var name: String
         var scopes: [APIScope]
@@ -24,6 +30,11 @@ struct PeopleAPI {
         let api = api
         routes.forward(.get, "v1/shops/{shop}", to: OrdersRPC.getShop, via: api, retries: 1) { _, context in
             ShopRef(shopId: try context.parameters.require("shop"))
+        }
+        routes.forward(.put, "v1/shops/{shop}/location", to: OrdersRPC.setLocation, via: api) { request, context in
+            let input = try await request.decode(as: LocationInput.self, context: context)
+            return OrdersRPC.ShopLocationRequest(
+                shopId: try context.parameters.require("shop"), address: input.address, lat: input.lat, lon: input.lon)
         }
         routes.forward(.get, "v1/shops/{shop}/attention", to: OrdersRPC.attention, via: api, retries: 1) { _, context in
             ShopRef(shopId: try context.parameters.require("shop"))

@@ -72,6 +72,9 @@ extension OrdersService {
         rpc.register(OrdersRPC.transition) { r, viewer in
             try await self.transition(r.id, to: r.to, by: viewer, courierId: r.courierId, reason: r.reason)
         }
+        rpc.register(OrdersRPC.setLocation) { r, viewer in
+            try await self.setShopLocation(shop: r.shopId, address: r.address, lat: r.lat, lon: r.lon, by: viewer)
+        }
         rpc.register(OrdersRPC.setRetention) { r, viewer in try await self.setRetention(shop: r.shopId, r.retention, by: viewer) }
         rpc.register(PrivacyRPC.erase) { r, viewer in try await self.erase(r, by: viewer) }
         rpc.register(PrivacyRPC.erasure) { r, viewer in try await self.erasure(r.id, for: viewer) }

@@ -6,7 +6,7 @@ import PosySchema
 import PosyStore
 import ServiceLifecycle
 
-/// The retention of contact details (docs/operations.md, "Retention"): phones, addresses and the
+/// A shop's own settings, and the retention of contact details (docs/operations.md, "Retention"): phones, addresses and the
 /// door's position of an ended order go once its shop's days (else the deployment's) have passed,
 /// through the same erasure every store applies, with the scope `contact`.
 extension OrdersService {
@@ -23,6 +23,29 @@ extension OrdersService {
             }
             var s = try JSON.decode(Shop.self, from: body)
             s.retention = retention.contactDays == nil && retention.chatDays == nil ? nil : retention
+            let encoded = try JSON.encode(s)
+            try db.run("UPDATE shops SET body = ? WHERE id = ?", encoded, shop)
+            try events.emit(db, OrdersEvents.shop, encoded: encoded)
+            return s
+        }
+    }
+
+    /// `orders.shops.location`: where the shop is — its address and WGS-84 position (admins and its
+    /// managers). Every service hears it (`fleet.shop`): posy-location's geofences move with it.
+    public func setShopLocation(shop: String, address: String, lat: Double, lon: Double, by viewer: Viewer) async throws -> Shop {
+        let address = address.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !address.isEmpty, address.count <= 300 else { throw PosyError(.invalidField, "address: 1–300 characters") }
+        guard Geo.isValid(lat: lat, lon: lon) else { throw PosyError(.invalidField, "lat/lon out of range") }
+        let events = self.events
+        return try await store.write { db -> Shop in
+            guard try self.isManager(viewer, of: shop, db) else {
+                throw PosyError(.forbidden, "only an admin or a manager of the shop moves it")
+            }
+            guard let body = try db.queryOne("SELECT body FROM shops WHERE id = ?", shop)?.data(0) else {
+                throw PosyError(.notFound, "no shop \(shop)")
+            }
+            var s = try JSON.decode(Shop.self, from: body)
+            (s.address, s.lat, s.lon) = (address, lat, lon)
             let encoded = try JSON.encode(s)
             try db.run("UPDATE shops SET body = ? WHERE id = ?", encoded, shop)
             try events.emit(db, OrdersEvents.shop, encoded: encoded)

@@ -8,6 +8,8 @@ public enum OrdersRPC {
         ServiceName.orders, "orders.shops.get", grant: RPCGrant(people: [ServiceName.gateway, ServiceName.cli]))
     /// `{caller, shopId}` → ``Attention``: what waits for the shop (staff of the shop).
     public static let attention = RPC<ShopRef, Attention>(ServiceName.orders, "orders.shops.attention", grant: .gateway)
+    /// `{caller, shopId, address, lat, lon}` → `Shop`: where the shop is (admins and its managers).
+    public static let setLocation = RPC<ShopLocationRequest, Shop>(ServiceName.orders, "orders.shops.location", grant: .gateway)
     /// `{caller, shopId, retention: ShopRetention}` → `Shop`: admins and the shop's managers.
     public static let setRetention = RPC<RetentionRequest, Shop>(ServiceName.orders, "orders.shops.retention", grant: .gateway)
     /// `{caller, courier: Courier}` → `Courier`
@@ -178,6 +180,19 @@ public enum OrdersRPC {
         public init(order: NewOrder, idempotencyKey: String?) {
             self.order = order
             self.idempotencyKey = idempotencyKey
+        }
+    }
+
+    public struct ShopLocationRequest: Codable, Sendable {
+        public var shopId: String
+        public var address: String
+        public var lat: Double
+        public var lon: Double
+        public init(shopId: String, address: String, lat: Double, lon: Double) {
+            self.shopId = shopId
+            self.address = address
+            self.lat = lat
+            self.lon = lon
         }
     }
 

@@ -4,7 +4,7 @@ import { api } from '/assets/session.js';
 import { h, clear, toast } from '/assets/dom.js';
 import { t, translate } from '/assets/i18n.js';
 import { today } from './board.js';
-import { baseMap, loadLeaflet, toMap, fromMap } from '/assets/map.js';
+import { AddressSearch, pinMap } from './address.js';
 
 const draftKey = 'posy.console.draft';
 
@@ -72,10 +72,8 @@ export class OrderForm {
     // put on the map and dragged where the door is.
     this.candidates = h('ul', { id: 'address-candidates', class: 'candidates', role: 'listbox', hidden: true });
     const address = grid.querySelector('[data-field="recipient.address"]');
-    address.querySelector('input').setAttribute('role', 'combobox');
-    address.querySelector('input').setAttribute('aria-controls', 'address-candidates');
-    address.querySelector('input').addEventListener('input', () => this.searchSoon());
     address.querySelector('input').after(this.candidates);
+    this.search = new AddressSearch(address.querySelector('input'), this.candidates, () => this.app.shop.id, (c) => this.choose(c));
     this.pickMap = h('div', { class: 'pick-map', hidden: true, role: 'application', 'data-i18n-aria-label': 'form.pickHint' });
     this.placed = h('span', { id: 'address-placed', class: 'muted', 'data-i18n': 'form.placed', hidden: true });
     const pick = h('div', { class: 'pick' },
@@ -102,45 +100,14 @@ export class OrderForm {
     // A position comes with the draft, or not at all: the last order's pin is not this one's.
     this.placed.hidden = !this.form.elements['recipient.lat'].value;
     this.pickMap.hidden = true;
-    this.showCandidates([]);
+    this.search.show([]);
     this.clearErrors();
     this.dialog.showModal();
     this.form.elements['customer.name'].focus();
   }
 
-  /** Searches the address a moment after the florist stops typing (debounced; three characters at least). */
-  searchSoon() {
-    clearTimeout(this.searchTimer);
-    const q = this.form.elements['recipient.address'].value.trim();
-    if (q.length < 3 || this.noGeocoder) { this.showCandidates([]); return; }
-    this.searchTimer = setTimeout(() => this.search(q), 350);
-  }
-
-  async search(q) {
-    const asked = (this.asked = q);
-    try {
-      const found = await api('GET', '/v1/geocode?q=' + encodeURIComponent(q) + '&shop=' + encodeURIComponent(this.app.shop.id));
-      if (asked === this.asked) this.showCandidates(found.candidates);
-    } catch (e) {
-      if (e.code === 'conflict') this.noGeocoder = true;  // none configured: the pin alone
-      else if (asked === this.asked) toast(e.message);
-      this.showCandidates([]);
-    }
-  }
-
-  showCandidates(list) {
-    clear(this.candidates);
-    this.candidates.hidden = list.length === 0;
-    list.forEach((c, i) => this.candidates.append(h('li', {
-      role: 'option', dataset: { i: String(i) }, tabindex: '0',
-      onclick: () => this.choose(c), onkeydown: (e) => { if (e.key === 'Enter') { e.preventDefault(); this.choose(c); } },
-    }, c.address)));
-  }
-
   /** A candidate fills the address and puts the pin where it is. */
   choose(c) {
-    this.form.elements['recipient.address'].value = c.address;
-    this.showCandidates([]);
     this.place(c.lat, c.lon);
     this.openPicker();
   }
@@ -155,36 +122,14 @@ export class OrderForm {
     if (field) field.textContent = '';
   }
 
+  /** The map with the pin: at the position set, else around the shop until a click or a candidate puts it. */
   async openPicker() {
-    const lib = await loadLeaflet();
-    if (!lib) { toast(t('map.unavailable')); return; }
-    const { L } = lib;
+    const lat = this.form.elements['recipient.lat'], lon = this.form.elements['recipient.lon'];
+    const at = lat.value && lon.value ? [Number(lat.value), Number(lon.value)] : null;
+    const shop = [this.app.shop.lat, this.app.shop.lon];
     this.pickMap.hidden = false;
-    const lat = this.form.elements['recipient.lat'], lon = this.form.elements['recipient.lon'];
-    const at = lat.value && lon.value ? [Number(lat.value), Number(lon.value)] : [this.app.shop.lat, this.app.shop.lon];
-    if (!this.picker) {
-      this.picker = baseMap(lib, this.pickMap).setView(at, 15);
-      L.circleMarker(toMap([this.app.shop.lat, this.app.shop.lon]), { radius: 6, color: '#7a1f5c' }).addTo(this.picker);
-      this.picker.on('click', (e) => this.pinAt(L, e.latlng));
-    } else {
-      this.picker.invalidateSize();
-      this.picker.setView(toMap(at));
-    }
-    if (lat.value && lon.value) this.pinAt(L, null);
-  }
-
-  /** The pin: where the map was clicked (or the position set), draggable to the very door. */
-  pinAt(L, clicked) {
-    const lat = this.form.elements['recipient.lat'], lon = this.form.elements['recipient.lon'];
-    if (clicked) { const [a, b] = fromMap([clicked.lat, clicked.lng]); this.place(a, b); }
-    const where = toMap([Number(lat.value), Number(lon.value)]);
-    if (!this.pin) {
-      this.pin = L.marker(where, { draggable: true, keyboard: true, title: t('form.pinTitle') }).addTo(this.picker);
-      this.pin.on('dragend', () => { const p = this.pin.getLatLng(); const [a, b] = fromMap([p.lat, p.lng]); this.place(a, b); });
-    } else {
-      this.pin.setLatLng(where);
-    }
-    this.picker.setView(where);
+    this.picker ??= await pinMap(this.pickMap, at ?? shop, ([a, b]) => this.place(a, b), { shop, title: t('form.pinTitle') });
+    this.picker?.refresh(at);
   }
 
   saveDraft() {

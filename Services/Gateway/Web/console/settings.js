@@ -3,6 +3,7 @@
 import { api } from '/assets/session.js';
 import { h, clear, toast } from '/assets/dom.js';
 import { t, dateTime } from '/assets/i18n.js';
+import { AddressSearch, pinMap } from './address.js';
 
 const scopes = ['orders:read', 'orders:write', 'webhooks'];
 
@@ -25,7 +26,7 @@ export class Settings {
     if (!this.app.shop) return;
     clear(this.el);
     this.el.append(this.couriers());
-    if (this.app.manager) this.el.append(this.peopleSection(), this.keySection());
+    if (this.app.manager) this.el.append(this.peopleSection(), this.keySection(), this.locationSection());
     this.el.append(this.notifySection(), this.hookSection());
   }
 
@@ -51,6 +52,33 @@ export class Settings {
       h('button', { type: 'button', onclick: async () => { try { await api('POST', '/v1/couriers/' + c.id + '/duty', { onDuty: !c.onDuty }); await this.load(); } catch (e) { toast(e.message); } } },
         c.onDuty ? t('settings.setOffDuty') : t('settings.setOnDuty')),
       this.app.manager ? h('button', { type: 'button', onclick: () => this.invite('courier', c.name, c.id) }, t('settings.inviteCourier')) : null))), add);
+  }
+
+  /** Where the shop is: its address found as the manager types, the pin dragged to its door (managers). */
+  locationSection() {
+    const shop = this.app.shop;
+    let point = [shop.lat, shop.lon];
+    const input = h('input', { name: 'shop-address', value: shop.address || '', autocomplete: 'off', 'aria-label': t('settings.shopAddress') });
+    const list = h('ul', { id: 'shop-address-candidates', class: 'candidates', role: 'listbox', hidden: true });
+    const mapEl = h('div', { class: 'pick-map', hidden: true, role: 'application', 'aria-label': t('form.pickHint') });
+    let picker = null;
+    const move = (p) => { point = p; };
+    const search = new AddressSearch(input, list, () => shop.id, async (c) => {
+      point = [c.lat, c.lon];
+      picker ??= await pinMap(mapEl, point, move, { title: t('settings.shopAddress') });
+      picker?.refresh(point);
+    });
+    const form = h('form', { class: 'stack', dataset: { section: 'location' }, onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        this.app.shop = await api('PUT', '/v1/shops/' + this.shop + '/location', { address: input.value.trim(), lat: point[0], lon: point[1] });
+        search.show([]);
+        toast(t('settings.saved'));
+      } catch (err) { toast(err.message); }
+    } }, h('label', {}, t('settings.shopAddress'), input), list,
+      h('button', { type: 'button', onclick: async () => { picker ??= await pinMap(mapEl, point, move, { title: t('settings.shopAddress') }); picker?.refresh(point); } }, t('form.pickOnMap')),
+      mapEl, h('button', { type: 'submit', class: 'primary' }, t('settings.saveLocation')));
+    return this.section(t('settings.location'), form);
   }
 
   async invite(role, name, courierId) {
