@@ -66,18 +66,27 @@ extension OrdersService {
             orders: orders.map {
                 ErasureTarget(orderId: $0.id, shopId: $0.shopId, conversationId: $0.conversationId, customerId: $0.customer?.id)
             }, needles: needles.sorted(), at: now, scope: scope)
-        let event = try events.emit(db, PrivacyEvents.erasure, work)
+        return try Self.record(
+            db, work, event: try events.emit(db, PrivacyEvents.erasure, work), shopId: shopId, subject: subject, requestedBy: requestedBy,
+            counts: counts, instances: instances)
+    }
+
+    /// Records a started erasure: this store's part done with `counts`, every other store's to come.
+    static func record(
+        _ db: SQLiteConnection, _ work: ErasureWork, event: Envelope, shopId: String?, subject: String, requestedBy: String,
+        counts: [String: Int], instances: [String]
+    ) throws -> Erasure {
         let steps =
-            [ErasureStep(instance: ServiceName.orders, done: true, counts: counts, at: now)]
+            [ErasureStep(instance: ServiceName.orders, done: true, counts: counts, at: work.at)]
             + instances.map { ErasureStep(instance: $0, done: false, counts: [:], at: nil) }
         let erasure = Erasure(
-            id: id, shopId: shopId, subject: subject, state: .running, orders: orders.map(\.id).sorted(), steps: steps,
-            requestedAt: now, finishedAt: nil)
+            id: work.requestId, shopId: shopId, subject: subject, state: .running, orders: work.orders.map(\.orderId).sorted(),
+            steps: steps, requestedAt: work.at, finishedAt: nil)
         try db.run(
             """
             INSERT INTO erasures(id, shop_id, subject, requested_by, requested_at, orders, steps, event_seq)
             VALUES (?,?,?,?,?,?,?,?)
-            """, id, shopId, subject, requestedBy, now, try JSON.encode(erasure.orders), try JSON.encode(steps), event.seq)
+            """, erasure.id, shopId, subject, requestedBy, work.at, try JSON.encode(erasure.orders), try JSON.encode(steps), event.seq)
         return erasure
     }
 
@@ -195,19 +204,9 @@ extension OrdersService {
             }
             var work = ErasureWork(requestId: id, orders: [], needles: needles, at: now)
             work.courierId = courierId
-            let event = try events.emit(db, PrivacyEvents.erasure, work)
-            let counts = ["couriers": 1, "outbox": outbox].filter { $0.value > 0 }
-            let steps =
-                [ErasureStep(instance: ServiceName.orders, done: true, counts: counts, at: now)]
-                + instances.map { ErasureStep(instance: $0, done: false, counts: [:], at: nil) }
-            let erasure = Erasure(
-                id: id, shopId: shopId, subject: "courierId", state: .running, orders: [], steps: steps, requestedAt: now, finishedAt: nil)
-            try db.run(
-                """
-                INSERT INTO erasures(id, shop_id, subject, requested_by, requested_at, orders, steps, event_seq)
-                VALUES (?,?,?,?,?,?,?,?)
-                """, id, shopId, erasure.subject, viewer.actor, now, try JSON.encode([String]()), try JSON.encode(steps), event.seq)
-            return erasure
+            return try Self.record(
+                db, work, event: try events.emit(db, PrivacyEvents.erasure, work), shopId: shopId, subject: "courierId",
+                requestedBy: viewer.actor, counts: ["couriers": 1, "outbox": outbox].filter { $0.value > 0 }, instances: instances)
         }
     }
 
