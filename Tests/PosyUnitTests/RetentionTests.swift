@@ -7,6 +7,7 @@ import Testing
 
 @testable import PosyLocation
 @testable import PosyMessaging
+@testable import PosyNotify
 @testable import PosyOrders
 
 /// Each kind of personal data past its retention, on a test clock (docs/operations.md, "Retention").
@@ -145,5 +146,31 @@ import Testing
         // posy-location hears each change: the last says off duty, so no position is taken.
         let last = try #require(try await OrdersTimerTests.topics(store, Topic.fleetCourier).last)
         #expect(try EnvelopeCodec.decode(last).decode(OrdersEvents.courier).onDuty == false)
+    }
+}
+
+/// posy-notify's part of a contact-scoped erasure: the send log keeps when and how, not to whom.
+@Suite struct NotifyContactRetentionTests {
+    @Test func messagesToTheRecipientsNumberLoseTheirAddressAndContent() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-notify-\(UUID().uuidString)/notify.db").path
+        let store = try Store(path: path, migrations: CoreMigrations.with(NotifyMigrations.all))
+        defer { store.close() }
+        try await store.write { db in
+            for (id, target) in [("d1", "+86 138 0000 0002"), ("d2", "+86 139 1111 2222")] {
+                try db.run(
+                    "INSERT INTO outbound(id, channel, target, event, body, state, created_at) VALUES (?, 'sms', ?, 'order.arriving', ?, 'delivered', 0)",
+                    id, target, Data("Your flowers are at 12 Garden Rd".utf8))
+            }
+        }
+        let work = ErasureWork(
+            requestId: "er1", orders: [ErasureTarget(orderId: "o1", shopId: "s1", conversationId: "m1-o1", customerId: "c1")],
+            needles: ["+86 138 0000 0002", "12 Garden Rd"], at: "2026-12-05T10:00:00.000Z", scope: .contact)
+        let counts = try await store.write { db in try NotifyService.forget(db, work, scrub: PersonalScrub(needles: work.needles)) }
+        #expect(counts["outbound"] == 1)
+        let rows = try await store.read { db in
+            try db.query("SELECT id, target, length(body) FROM outbound ORDER BY id").map { ($0.string(1) ?? "", $0.int(2) ?? -1) }
+        }
+        #expect(rows[0].0 == "" && rows[0].1 == 0, "\(rows)")
+        #expect(rows[1].0 == "+86 139 1111 2222" && rows[1].1 > 0, "another person's message is theirs")
     }
 }

@@ -251,6 +251,13 @@ try:
     if "coord_type=bd09ll" not in links["baidu"] or wgs in links["baidu"]:
         fail("Baidu's link is not in BD-09: %r" % links["baidu"])
     shot("courier-navigate-phone")
+    Select(driver.find_element(By.ID, "lang")).select_by_value("zh-CN")
+    click('[data-act="navigate"]')
+    until("the map apps in Chinese", lambda: "高德地图" in driver.find_element(By.CSS_SELECTOR, ".nav-apps").text)
+    shot("courier-navigate-zh-phone")
+    Select(driver.find_element(By.ID, "lang")).select_by_value("en")
+    click('[data-act="navigate"]')
+    until("the map apps again", lambda: driver.find_element(By.ID, "nav-remember").is_displayed())
     driver.find_element(By.ID, "nav-remember").click()
     google = driver.find_element(By.CSS_SELECTOR, '.nav-apps a[data-nav="google"]')
     driver.execute_script("arguments[0].addEventListener('click', (e) => e.preventDefault()); arguments[0].click()", google)

@@ -197,10 +197,7 @@ public struct GatewayConfig: Sendable {
     public var geocoder: GeocoderProvider?
     /// The retention table the pages tell people about (`GET /v1/privacy/retention`), from the same
     /// variables the services read.
-    public var retention = RetentionTable.rules(
-        positionsDays: LocationSettings().retentionDays.standard, contactDays: OrdersSettings().contactRetentionDays.standard,
-        chatDays: MessagingSettings().chatRetentionDays.standard, mediaDays: ReceiptsSettings().mediaRetentionDays.standard,
-        notificationsDays: NotifySettings().retentionDays.standard, outboxHours: ServiceSettings().outboxRetentionHours.standard)
+    public var retention = (try? RetentionTable.rules(Settings(environment: [:]))) ?? []
 
     /// PEM files of the gateway's certificate chain and private key.
     public struct TLSFiles: Sendable {

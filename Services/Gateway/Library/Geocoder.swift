@@ -13,7 +13,6 @@ actor Geocoder {
     let logger: Logger
     private var cache: [String: (at: ContinuousClock.Instant, candidates: [GeocodeCandidate])] = [:]
     private var nextSlot = ContinuousClock.now
-    private(set) var calls = 0
 
     static let cacheLife: Duration = .seconds(86_400)
     static let cacheSize = 5_000
@@ -38,7 +37,6 @@ actor Geocoder {
         }
         nextSlot = slot + provider.spacing
         if slot > now { try await Task.sleep(until: slot) }
-        calls += 1
         let candidates = try await fetch(provider.url(for: query, near: shop, language: language))
         if cache.count >= Self.cacheSize, let oldest = cache.min(by: { $0.value.at < $1.value.at })?.key { cache[oldest] = nil }
         cache[key] = (ContinuousClock.now, candidates)

@@ -88,9 +88,17 @@ extension NotifyService {
                 add("outbound", 1)
             }
         }
-        // Messages that went to the person's own number or address, whatever order they were about.
+        // Messages that went to the person's own number or address, whatever order they were about: on
+        // request, every way the number may be written; for retention, which runs hourly over a big
+        // send log, the numbers as the orders held them (`outbound_target`).
         if !scrub.isEmpty {
-            for row in try db.query("SELECT id, target, body FROM outbound WHERE target != ''") {
+            let rows =
+                work.forgets == .person
+                ? try db.query("SELECT id, target, body FROM outbound WHERE target != ''")
+                : try db.query(
+                    "SELECT id, target, body FROM outbound WHERE target IN (\(work.needles.map { _ in "?" }.joined(separator: ",")))",
+                    work.needles.map { SQLValue.text($0) })
+            for row in rows {
                 guard let id = row.string(0), let target = row.string(1), scrub.matches(target) else { continue }
                 try forgetOutbound(db, id: id, target: target, body: row.data(2) ?? Data(), scrub: scrub)
                 add("outbound", 1)

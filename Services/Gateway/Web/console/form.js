@@ -78,7 +78,7 @@ export class OrderForm {
     this.placed = h('span', { id: 'address-placed', class: 'muted', 'data-i18n': 'form.placed', hidden: true });
     const pick = h('div', { class: 'pick' },
       h('button', { type: 'button', 'data-i18n': 'form.pickOnMap', onclick: () => this.openPicker() }),
-      h('span', { class: 'muted', 'data-i18n': 'form.pickHint' }), this.placed, this.pickMap);
+      this.hint = h('span', { class: 'muted', 'data-i18n': 'form.pickHint' }), this.placed, this.pickMap);
     address.after(pick);
     this.form.append(grid, boxes,
       h('p', { class: 'error', id: 'form-error', role: 'alert' }),
@@ -99,6 +99,7 @@ export class OrderForm {
     if (!this.form.elements['window.day'].value) this.form.elements['window.day'].value = today(this.app.zone);
     // A position comes with the draft, or not at all: the last order's pin is not this one's.
     this.placed.hidden = !this.form.elements['recipient.lat'].value;
+    this.hint.hidden = !this.placed.hidden;
     this.pickMap.hidden = true;
     this.search.show([]);
     this.clearErrors();
@@ -117,6 +118,7 @@ export class OrderForm {
     this.form.elements['recipient.lat'].value = Number(lat).toFixed(6);
     this.form.elements['recipient.lon'].value = Number(lon).toFixed(6);
     this.placed.hidden = false;
+    this.hint.hidden = true;
     this.form.dispatchEvent(new Event('input', { bubbles: true }));
     const field = this.form.querySelector('[data-field="recipient.address"] .error');
     if (field) field.textContent = '';
