@@ -80,4 +80,24 @@ import Testing
         #expect(StreamWaiters.keys(of: .nobody) == ["*"])
         #expect(StreamWaiters.keys(of: .everyone) == nil)
     }
+
+    /// A connection's stream parks without a task: a callback, called once; a closed one leaves unwoken.
+    @Test func aStreamParksWithoutATask() async {
+        let waiters = StreamWaiters()
+        let woken = Locked<[StreamWaiters.Wake]>([])
+        let stale = waiters.generation
+        waiters.arrived([.init(src: "orders", pos: 1, audience: EventAudience(shop: "z"))], heads: Self.heads)
+        #expect(waiters.park(["shop:a"], after: stale, timeout: nil) { w in woken.withLock { $0.append(w) } } == nil)
+        let now = waiters.generation
+        let a = waiters.park(["shop:a"], after: now, timeout: nil) { w in woken.withLock { $0.append(w) } }
+        let b = waiters.park(["shop:b"], after: now, timeout: nil) { _ in Issue.record("a cancelled stream was woken") }
+        #expect(a != nil && b != nil && waiters.parkedCount == 2)
+        waiters.cancel(b!)
+        #expect(waiters.parkedCount == 1)
+        waiters.arrived([.init(src: "receipts", pos: 4, audience: EventAudience(shop: "a"))], heads: Self.heads)
+        waiters.arrived([.init(src: "receipts", pos: 5, audience: EventAudience(shop: "a"))], heads: Self.heads)
+        waiters.recheckAll()
+        #expect(woken.withLock { $0 } == [.skip(first: ["receipts": 4], heads: Self.heads)])
+        #expect(waiters.parkedCount == 0)
+    }
 }

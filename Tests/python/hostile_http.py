@@ -4,7 +4,8 @@
 usage: hostile_http.py PORT TOKEN RATE_TOKEN
 
 Every malformed request head gets a status and a closed connection; slow heads are timed out;
-WebSocket frames up to 64 KiB are read and a larger one closes with 1009, invalid UTF-8 with 1007;
+WebSocket frames up to 64 KiB are read and a larger one closes with 1009, invalid UTF-8 with 1007, an unmasked one with 1002;
+fragments are read whole and pings answered;
 an upgrade over its token's rate is 429 `rate_limited` with Retry-After (RATE_TOKEN has a low rate).
 Exit status 0 when every check held; failures are printed.
 """
@@ -105,20 +106,9 @@ def slowloris(port, count=300):
     return took
 
 
-async def frames(port, token, rate_token):
-    url = f"ws://127.0.0.1:{port}/v1/stream"
-    async with websockets.connect(url, max_size=1 << 20, additional_headers={"Authorization": "Bearer " + token}) as ws:
-        json.loads(await ws.recv())  # stream.open
-        await ws.send(json.dumps({"type": "ping", "ref": "big", "pad": "a" * 60_000}))
-        reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
-        check(reply.get("ref") == "big" and reply.get("ok") is True, f"a 60 KB frame: {reply}")
-        await ws.send(json.dumps({"type": "ping", "ref": "too-big", "pad": "a" * 70_000}))
-        try:
-            await asyncio.wait_for(ws.recv(), 10)
-            check(False, "a 70 KB frame did not close the connection")
-        except websockets.ConnectionClosed as e:
-            check(e.rcvd is not None and e.rcvd.code == 1009, f"a 70 KB frame closed with {e.rcvd}")
-    # Invalid UTF-8 in a text frame: websockets refuses to send it, so a raw frame is written.
+def raw_frame_close_code(port, token, frame):
+    """Upgrades a raw socket, writes one frame and returns the close code the server answers with."""
+    time.sleep(1.5)  # the suite's rate limit is 2 upgrades a second (burst 3)
     s = socket.create_connection(("127.0.0.1", port))
     s.settimeout(10)
     s.sendall((f"GET /v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -127,9 +117,8 @@ async def frames(port, token, rate_token):
     while b"\r\n\r\n" not in head:
         head += s.recv(4096)
     check(head.startswith(b"HTTP/1.1 101"), f"raw upgrade: {head[:40]}")
-    payload = b"\xc3\x28 bad utf-8"
-    mask = b"\x01\x02\x03\x04"
-    s.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    check(b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head, f"the key's answer (RFC 6455 §1.3): {head}")
+    s.sendall(frame)
     data = head.split(b"\r\n\r\n", 1)[1]
     deadline = time.time() + 10
     code = None
@@ -150,8 +139,36 @@ async def frames(port, token, rate_token):
             if not more:
                 break
             data += more
-    check(code == 1007, f"invalid UTF-8 closed with {code}")
     s.close()
+    return code
+
+
+async def frames(port, token, rate_token):
+    url = f"ws://127.0.0.1:{port}/v1/stream"
+    async with websockets.connect(url, max_size=1 << 20, additional_headers={"Authorization": "Bearer " + token}) as ws:
+        json.loads(await ws.recv())  # stream.open
+        await ws.send(json.dumps({"type": "ping", "ref": "big", "pad": "a" * 60_000}))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        check(reply.get("ref") == "big" and reply.get("ok") is True, f"a 60 KB frame: {reply}")
+        # A message in fragments is read whole; a ping is answered.
+        await ws.send(iter(['{"type": "ping", ', '"ref": "in-parts"', "}"]))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        check(reply.get("ref") == "in-parts" and reply.get("ok") is True, f"a fragmented frame: {reply}")
+        await asyncio.wait_for(await ws.ping(b"are you there"), 10)
+        await ws.send(json.dumps({"type": "ping", "ref": "too-big", "pad": "a" * 70_000}))
+        try:
+            await asyncio.wait_for(ws.recv(), 10)
+            check(False, "a 70 KB frame did not close the connection")
+        except websockets.ConnectionClosed as e:
+            check(e.rcvd is not None and e.rcvd.code == 1009, f"a 70 KB frame closed with {e.rcvd}")
+    # Invalid UTF-8 in a text frame: websockets refuses to send it, so a raw frame is written.
+    payload = b"\xc3\x28 bad utf-8"
+    mask = b"\x01\x02\x03\x04"
+    code = raw_frame_close_code(port, token, bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    check(code == 1007, f"invalid UTF-8 closed with {code}")
+    # A client's frame must be masked (RFC 6455 §5.1).
+    code = raw_frame_close_code(port, token, bytes([0x81, 4]) + b"ping")
+    check(code == 1002, f"an unmasked frame closed with {code}")
     # Over the token's rate: the upgrade is refused with the documented JSON error.
     results = []
     for _ in range(8):

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -18,8 +17,6 @@ public enum GatewayApp {
     /// HTTPS (and the optional redirect listener). Throws when the TLS files cannot be used.
     public static func build(host: ServiceHost, config: GatewayConfig, secret: String) throws -> [any Service] {
         let monitor = MonitorCache(monitor: SuiteMonitor(host: host, expected: config.expect))
-        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
-        webSocketRouter.add(middleware: SecurityHeadersMiddleware())
         let api = Self.api(backend: SuiteBackend(host: host, monitor: monitor), config: config, secret: secret)
         let router = routes(api: api, secret: secret, logger: host.logger)
         let files = FileLimits.current()
@@ -31,20 +28,15 @@ public enum GatewayApp {
         host.addGauge("streams_limit") { Int64(hub.capacity.limit) }
         host.addGauge("connections_open") { Int64(admission.count) }
         host.addGauge("connections_limit") { Int64(admission.limit) }
-        StreamAPI.register(webSocketRouter: webSocketRouter, api: api, hub: hub)
-        // Frames up to the documented 64 KiB (a larger one closes with 1009, invalid UTF-8 with 1007);
-        // idle keep-alive connections close after a minute; no WebSocket pings (a timer per stream:
-        // the listener's TCP keepalive finds dead peers instead); every first request head is judged
-        // by RequestHeadGuard before the HTTP decoder sees it.
-        let wsResponder = webSocketRouter.buildResponder()
-        let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
-            http1: .init(idleTimeout: .seconds(60)),
-            ws: .init(maxFrameSize: StreamFrames.maxFrame, autoPing: .disabled, validateUTF8: true))
+        // Every first request head is judged by RequestHeadGuard before anything else sees it; the
+        // live stream's upgrade is taken over there (StreamUpgrade: no WebSocket pings — a timer per
+        // stream — the listener's TCP keepalive finds dead peers instead), anything else gets the
+        // HTTP handlers, and idle keep-alive connections close after a minute.
         let httpLogger = Logger(label: "gateway.http")
         let channel = GuardedHTTPChannel(
-            inner: HTTP1WebSocketUpgradeChannel(
-                responder: Self.responder(router.buildResponder(), logger: httpLogger), webSocketResponder: wsResponder,
-                configuration: channelConfiguration),
+            inner: HTTP1Channel(
+                responder: Self.responder(router.buildResponder(), logger: httpLogger),
+                configuration: .init(idleTimeout: .seconds(60))),
             limits: RequestHeadGuard.Limits(), preflight: StreamAPI.preflight(api: api, hub: hub))
         func listener<C: ServerChildChannel>(_ child: C) -> any Service {
             SharedPortServer(

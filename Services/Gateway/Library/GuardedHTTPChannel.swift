@@ -3,40 +3,53 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// The gateway's HTTP (and WebSocket-upgrade) child channel with a ``RequestHeadGuard`` in front:
-/// the first request head of a connection is judged before the HTTP decoder sees it, and a
-/// connection whose first request got no answer at all gets a 400 before it is closed. Under TLS
-/// (Hummingbird's `TLSChannel` around this one) the guard sits right after the TLS handler.
+/// The gateway's child channel: a ``RequestHeadGuard`` judges the first request head of every
+/// connection before anything else sees it. Only a connection whose first request is HTTP gets the
+/// HTTP handlers (`inner`), set up once that is known; a live stream is taken over by the guard's
+/// preflight and never carries them (docs/architecture.md, "Idle costs nothing"). A connection whose
+/// first request got no answer at all gets a 400 before it is closed. Under TLS (Hummingbird's
+/// `TLSChannel` around this one) the guard sits right after the TLS handler.
 struct GuardedHTTPChannel<Inner: ServerChildChannel>: ServerChildChannel {
-    typealias Value = Inner.Value
+    struct Value: ServerChildChannelValue {
+        let channel: any Channel
+    }
 
     let inner: Inner
     let limits: RequestHeadGuard.Limits
-    /// Checks WebSocket upgrades before the upgrade pipeline (``StreamAPI/preflight(api:hub:)``).
+    /// Checks WebSocket upgrades, and takes the stream's over (``StreamAPI/preflight(api:hub:)``).
     let preflight: RequestHeadGuard.Preflight?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        do {
+        channel.eventLoop.makeCompletedFuture {
             // Behind TLS the guard reads what the TLS handler decrypted, so it goes right after it.
             let pipeline = channel.pipeline.syncOperations
             let position: ChannelPipeline.SynchronousOperations.Position =
                 (try? pipeline.handler(type: NIOSSLServerHandler.self)).map { .after($0) } ?? .first
             try pipeline.addHandler(RequestHeadGuard(limits: limits, preflight: preflight), position: position)
-        } catch {
-            return channel.eventLoop.makeFailedFuture(error)
+            return Value(channel: channel)
         }
-        return inner.setup(channel: channel, logger: logger)
     }
 
     func handle(value: Value, logger: Logger) async {
         let channel = value.channel
-        // A refused first head was answered by the guard; the HTTP handling has nothing to do (and
-        // would log the closed connection as an error).
+        // Refused, or taken over by the stream: nothing for HTTP to do.
         let decided = try? await channel.eventLoop.submit {
             try channel.pipeline.syncOperations.handler(type: RequestHeadGuard.self).decided?.futureResult
         }.get()
-        guard let decided, (try? await decided.get()) == true else { return }
-        await inner.handle(value: value, logger: logger)
+        guard let decided, (try? await decided.get()) == .http else { return }
+        let inner = self.inner
+        let http = try? await channel.eventLoop.flatSubmit {
+            inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+                let context = try channel.pipeline.syncOperations.context(handlerType: RequestHeadGuard.self)
+                (context.handler as? RequestHeadGuard)?.release(context: context)
+                return value
+            }
+        }.get()
+        guard let http else {
+            channel.close(promise: nil)
+            return
+        }
+        await inner.handle(value: http, logger: logger)
         channel.eventLoop.execute {
             guard let context = try? channel.pipeline.syncOperations.context(handlerType: RequestHeadGuard.self),
                 let guardHandler = context.handler as? RequestHeadGuard

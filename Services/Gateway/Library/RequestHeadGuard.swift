@@ -13,9 +13,10 @@ import NIOCore
 ///   obsolete line folding, `Content-Length` given twice or with `Transfer-Encoding`, a transfer
 ///   coding other than `chunked`, a WebSocket upgrade without its key or version 13: 400.
 ///
-/// A WebSocket upgrade is also put to `preflight` (authentication and rate limits): the upgrade
-/// pipeline answers every refused upgrade with a bare 400, so an error response with its status,
-/// JSON body and headers (401, 429 with `Retry-After`) is written here instead.
+/// A WebSocket upgrade is also put to `preflight`, which may refuse it (an error response with its
+/// status, JSON body and headers: 401, 429 with `Retry-After`) or take the connection over (the live
+/// stream: ``StreamUpgrade``), so that it never becomes an HTTP connection at all. Anything else is
+/// held until ``GuardedHTTPChannel`` has put the HTTP handlers behind this one (``release(context:)``).
 ///
 /// Later requests on a kept-alive connection go to the decoder directly; the HTTP channel's idle
 /// timeout closes a connection that sends nothing. Should the server still write nothing for the
@@ -39,11 +40,34 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case reject(status: Int, reason: String)
     }
 
-    /// A WebSocket upgrade request as the preflight sees it: the request target and the header
-    /// fields (names lower-cased).
+    /// A WebSocket upgrade request as the preflight sees it: the method, the request target and the
+    /// header fields (names lower-cased).
     struct UpgradeRequest: Sendable {
+        var method: String = "GET"
         var target: String
         var headers: [String: String]
+    }
+
+    /// What became of a connection's first request.
+    enum Decision: Sendable, Equatable {
+        /// Answered here (refused, or the connection ended first): nothing more to do.
+        case refused
+        /// An HTTP request: set up the HTTP handlers, then ``release(context:)``.
+        case http
+        /// Taken over by the preflight (a live stream): not HTTP any more.
+        case takenOver
+    }
+
+    /// Given the guard and its context, on the event loop: takes the connection over. It ends with
+    /// ``handOver(context:answer:handlers:)`` or ``refuse(context:_:)``.
+    typealias Takeover = (RequestHeadGuard, ChannelHandlerContext) -> Void
+
+    /// What the preflight makes of an upgrade.
+    enum Preflighted {
+        /// Not the preflight's: the HTTP handlers answer it.
+        case pass
+        case refuse(Refusal)
+        case takeOver(Takeover)
     }
 
     /// What the preflight refuses an upgrade with.
@@ -54,16 +78,19 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         var body: String
     }
 
-    typealias Preflight = @Sendable (UpgradeRequest) -> Refusal?
+    typealias Preflight = @Sendable (UpgradeRequest) -> Preflighted
 
     private let limits: Limits
     private let preflight: Preflight?
-    /// Completed once the first head was let through (true) or refused, or the connection ended first (false).
-    private(set) var decided: EventLoopPromise<Bool>?
+    /// Completed once the first head was judged, or the connection ended first (``Decision``).
+    private(set) var decided: EventLoopPromise<Decision>?
     private var buffered: ByteBuffer?
     private var isDecided = false
     private var sawLineEnd = false
+    /// Bytes go on to the HTTP handlers.
     private var passing = false
+    /// A whole head was judged: later bytes wait (for the HTTP handlers, or the takeover).
+    private var holding = false
     private var answered = false
     private var timer: Scheduled<Void>?
 
@@ -73,7 +100,7 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        decided = context.eventLoop.makePromise(of: Bool.self)
+        decided = context.eventLoop.makePromise(of: Decision.self)
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleTask(in: limits.headTimeout) {
             let (handler, context) = loopBound.value
@@ -83,12 +110,12 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
-        decide(false)
+        decide(.refused)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
-        if !passing { decide(false) }
+        if !passing { decide(.refused) }
         context.fireChannelInactive()
     }
 
@@ -99,6 +126,12 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         guard !answered else { return }  // a rejected connection reads nothing more
         var incoming = unwrapInboundIn(data)
+        if holding {
+            // Bytes after the head while the HTTP handlers are set up or the takeover waits: kept, within reason.
+            buffered!.writeBuffer(&incoming)
+            if buffered!.readableBytes > limits.maxHead + StreamFrames.maxFrame { context.close(promise: nil) }
+            return
+        }
         let first = buffered == nil
         // The head is judged again only when a line may have ended (or at the first bytes): a client
         // dribbling a byte at a time must not make every read rescan the whole head.
@@ -121,25 +154,70 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .reject(let status, let reason):
             reject(context: context, status: status, reason: reason)
         case .complete(let length):
-            if let preflight, let request = Self.upgradeRequest(buffered!.readableBytesView.prefix(length)),
-                let refusal = preflight(request)
-            {
-                respond(context: context, refusal)
-                return
+            var outcome = Preflighted.pass
+            if let preflight, let request = Self.upgradeRequest(buffered!.readableBytesView.prefix(length)) {
+                outcome = preflight(request)
             }
-            passing = true
-            timer?.cancel()
-            let all = buffered!
-            buffered = nil
-            decide(true)
-            context.fireChannelRead(wrapInboundOut(all))
+            switch outcome {
+            case .refuse(let refusal):
+                respond(context: context, refusal)
+            case .pass:
+                holding = true
+                timer?.cancel()
+                decide(.http)
+            case .takeOver(let takeover):
+                holding = true
+                timer?.cancel()
+                buffered!.moveReaderIndex(forwardBy: length)
+                decide(.takenOver)
+                takeover(self, context)
+            }
         }
     }
 
-    private func decide(_ passed: Bool) {
+    /// The HTTP handlers are in place behind this guard: the held request goes to them, and so does
+    /// everything after it.
+    func release(context: ChannelHandlerContext) {
+        guard holding, !answered else { return }
+        holding = false
+        passing = true
+        let all = buffered ?? ByteBuffer()
+        buffered = nil
+        // Outside a read cycle: the read-complete lets handlers that gather reads (the async channel) deliver them.
+        context.fireChannelRead(wrapInboundOut(all))
+        context.fireChannelReadComplete()
+    }
+
+    /// Ends a takeover: writes `answer` (the protocol switch), puts `handlers` where this guard was,
+    /// gives them the bytes that came after the head, and leaves the pipeline.
+    func handOver(context: ChannelHandlerContext, answer: ByteBuffer, handlers: [any ChannelHandler]) throws {
+        guard holding, !answered else { return }
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(answer)), promise: nil)
+        let pipeline = context.pipeline.syncOperations
+        var position = ChannelPipeline.SynchronousOperations.Position.after(self)
+        for handler in handlers {
+            try pipeline.addHandler(handler, position: position)
+            position = .after(handler)
+        }
+        holding = false
+        let rest = buffered ?? ByteBuffer()
+        buffered = nil
+        if rest.readableBytes > 0 {
+            context.fireChannelRead(wrapInboundOut(rest))
+            context.fireChannelReadComplete()
+        }
+        pipeline.removeHandler(context: context, promise: nil)
+    }
+
+    /// Ends a takeover with a refusal.
+    func refuse(context: ChannelHandlerContext, _ refusal: Refusal) {
+        respond(context: context, refusal)
+    }
+
+    private func decide(_ decision: Decision) {
         guard !isDecided else { return }
         isDecided = true
-        decided?.succeed(passed)
+        decided?.succeed(decision)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -161,9 +239,10 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard !answered else { return }
         answered = true
         passing = false
+        holding = false
         buffered = nil
         timer?.cancel()
-        decide(false)
+        decide(.refused)
         var text =
             "HTTP/1.1 \(r.status) \(r.reason)\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\nContent-Length: \(r.body.utf8.count)\r\n"
         for (name, value) in r.headers { text += "\(name): \(value)\r\n" }
@@ -195,7 +274,7 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: [" ", "\t"])
         }
         guard headers["upgrade"]?.lowercased() == "websocket" else { return nil }
-        return UpgradeRequest(target: String(parts[1]), headers: headers)
+        return UpgradeRequest(method: String(parts[0]), target: String(parts[1]), headers: headers)
     }
 
     /// Judges the bytes of a first request received so far.

@@ -15,7 +15,7 @@ struct StreamSession {
     let hub: StreamHub
     let viewer: Viewer
     var cursor: StreamCursor
-    let send: @Sendable (String) async throws -> Void
+    var send: @Sendable (String) async throws -> Void
     /// Told to a courier in `stream.open`: how often to send the positions their app keeps.
     let positionCadenceMs: Int?
     /// Whether a source could not be reached on the last pass (then the wait has a timeout, to retry).
@@ -25,8 +25,9 @@ struct StreamSession {
     /// How soon an unreachable source is asked again.
     static let retry = Duration.seconds(1)
 
-    /// Runs until the task is cancelled or a send fails (the client is gone).
-    mutating func run() async throws {
+    /// Sends the stream's first frames: `stream.open`, and a reset for each source the client's id is
+    /// ahead of. Then ``pass()`` until nothing moves, and wait (``StreamLink``).
+    mutating func open() async throws {
         var ahead: [String] = []
         for feed in hub.feeds {
             guard let position = cursor[feed.src] else {
@@ -55,20 +56,17 @@ struct StreamSession {
                     type: StreamControlType.reset, id: cursor.text, src: src,
                     reason: "the id is ahead of \(src); refetch its state"))
         }
-        let keys = StreamWaiters.keys(of: viewer)
-        while !Task.isCancelled {
-            let seen = hub.waiters.generation
-            var progressed = false
-            unreachable = false
-            for feed in hub.feeds {
-                if try await pump(feed) { progressed = true }
-            }
-            if !progressed {
-                // Woken by events that may concern this viewer; only a source that was unreachable
-                // needs a timer to retry.
-                skip(await hub.waiters.park(keys, after: seen, timeout: unreachable ? Self.retry : nil))
-            }
+    }
+
+    /// One pass over the feeds, sending what is new. Returns whether a cursor moved (then pass
+    /// again before waiting); ``unreachable`` says whether a source could not be asked.
+    mutating func pass() async throws -> Bool {
+        var progressed = false
+        unreachable = false
+        for feed in hub.feeds {
+            if try await pump(feed) { progressed = true }
         }
+        return progressed
     }
 
     /// Moves the cursor past what the stream slept through that was not for it: up to the first

@@ -23,9 +23,12 @@ final class StreamWaiters: Sendable {
         let audience: EventAudience
     }
 
+    /// Called once, from whichever thread woke the stream.
+    typealias Resume = @Sendable (Wake) -> Void
+
     private struct Parked {
         var keys: [String]
-        var continuation: CheckedContinuation<Wake, Never>
+        var resume: Resume
     }
 
     private struct State {
@@ -91,16 +94,42 @@ final class StreamWaiters: Sendable {
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Wake, Never>) in
-                let now = state.withLock { s -> Bool in
-                    if s.generation != seen || Task.isCancelled || s.fired.remove(id) != nil { return true }
-                    s.parked[id] = Parked(keys: keys, continuation: c)
-                    for key in keys { s.byKey[key, default: []].insert(id) }
-                    return false
-                }
-                if now { c.resume(returning: .recheck) }
+                if !register(id, keys, after: seen, resume: { c.resume(returning: $0) }) { c.resume(returning: .recheck) }
             }
         } onCancel: {
             recheck(id)
+        }
+    }
+
+    /// Parks without a task: `resume` is called once when an event for `keys` arrives (or the
+    /// timeout passes). Returns the id to ``cancel(_:)`` it with, or nil when the feeds changed
+    /// since `seen` — then nothing was parked and the caller reads again at once.
+    func park(_ keys: [String], after seen: UInt64, timeout: Duration?, resume: @escaping Resume) -> UInt64? {
+        let id = state.withLock { s -> UInt64 in
+            s.nextId &+= 1
+            return s.nextId
+        }
+        guard register(id, keys, after: seen, resume: resume) else { return nil }
+        if let timeout {
+            Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                self?.recheck(id, remember: false)
+            }
+        }
+        return id
+    }
+
+    /// Removes a parked stream without waking it (its connection closed).
+    func cancel(_ id: UInt64) {
+        state.withLock { s in _ = s.unpark(id) }
+    }
+
+    private func register(_ id: UInt64, _ keys: [String], after seen: UInt64, resume: @escaping Resume) -> Bool {
+        state.withLock { s -> Bool in
+            if s.generation != seen || Task.isCancelled || s.fired.remove(id) != nil { return false }
+            s.parked[id] = Parked(keys: keys, resume: resume)
+            for key in keys { s.byKey[key, default: []].insert(id) }
+            return true
         }
     }
 
@@ -109,7 +138,7 @@ final class StreamWaiters: Sendable {
     @discardableResult
     func arrived(_ events: [Arrival], heads: [String: StreamCursor.Position]) -> Int {
         guard !events.isEmpty else { return 0 }
-        let woken = state.withLock { s -> [(CheckedContinuation<Wake, Never>, [String: Int64])] in
+        let woken = state.withLock { s -> [(Resume, [String: Int64])] in
             s.generation &+= 1
             var first: [UInt64: [String: Int64]] = [:]
             for e in events {
@@ -117,9 +146,9 @@ final class StreamWaiters: Sendable {
                     if let keys = Self.keys(of: e.audience) { keys.flatMap { Array(s.byKey[$0] ?? []) } } else { Array(s.parked.keys) }
                 for id in ids where first[id]?[e.src] == nil { first[id, default: [:]][e.src] = e.pos }
             }
-            return first.compactMap { id, f in s.unpark(id).map { ($0.continuation, f) } }
+            return first.compactMap { id, f in s.unpark(id).map { ($0.resume, f) } }
         }
-        for (c, first) in woken { c.resume(returning: .skip(first: first, heads: heads)) }
+        for (resume, first) in woken { resume(.skip(first: first, heads: heads)) }
         return woken.count
     }
 
@@ -127,22 +156,23 @@ final class StreamWaiters: Sendable {
     /// Returns how many woke.
     @discardableResult
     func recheckAll() -> Int {
-        let all = state.withLock { s -> [CheckedContinuation<Wake, Never>] in
+        let all = state.withLock { s -> [Resume] in
             s.generation &+= 1
             let ids = Array(s.parked.keys)
-            return ids.compactMap { s.unpark($0)?.continuation }
+            return ids.compactMap { s.unpark($0)?.resume }
         }
-        for c in all { c.resume(returning: .recheck) }
+        for resume in all { resume(.recheck) }
         return all.count
     }
 
-    private func recheck(_ id: UInt64) {
-        state.withLock { s -> CheckedContinuation<Wake, Never>? in
+    /// Wakes one parked stream to read again; `remember`: if it has not parked yet, it will not.
+    private func recheck(_ id: UInt64, remember: Bool = true) {
+        state.withLock { s -> Resume? in
             guard let p = s.unpark(id) else {
-                s.fired.insert(id)
+                if remember { s.fired.insert(id) }
                 return nil
             }
-            return p.continuation
-        }?.resume(returning: .recheck)
+            return p.resume
+        }?(.recheck)
     }
 }
