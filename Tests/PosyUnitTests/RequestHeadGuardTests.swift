@@ -1,4 +1,6 @@
 import NIOCore
+import NIOEmbedded
+import PosyCore
 import Testing
 
 @testable import PosyGateway
@@ -44,5 +46,29 @@ import Testing
         #expect(Self.status("GET /" + String(repeating: "a", count: 9000)) == 414)
         #expect(Self.status("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 40_000)) == 431)
         #expect(Self.status("GET / HTTP/1.1\r\n" + String(repeating: "X: y\r\n", count: 101) + "\r\n") == 431)
+    }
+
+    /// A request judged HTTP waits, body and all, until the HTTP handlers are in place behind the
+    /// guard (the connection's task sets them up); a large body on its way meanwhile is not a reason to close.
+    @Test func aHeldRequestKeepsItsBodyUntilTheHTTPHandlersAreThere() throws {
+        let channel = EmbeddedChannel()
+        let head = RequestHeadGuard()
+        try channel.pipeline.syncOperations.addHandler(head)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
+        let decision = Locked<RequestHeadGuard.Decision?>(nil)
+        head.decided?.futureResult.whenSuccess { d in decision.withLock { $0 = d } }
+        let text = "POST /v1/media HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n"
+        try channel.writeInbound(ByteBuffer(string: text))
+        #expect(decision.withLock { $0 } == .http)
+        #expect(try channel.readInbound(as: ByteBuffer.self) == nil)
+        for _ in 0..<16 { try channel.writeInbound(ByteBuffer(repeating: UInt8(ascii: "a"), count: 65_536)) }
+        #expect(channel.isActive)
+        #expect(try channel.readInbound(as: ByteBuffer.self) == nil)
+        head.release(context: try channel.pipeline.syncOperations.context(handler: head))
+        var passed = ByteBuffer()
+        while var part = try channel.readInbound(as: ByteBuffer.self) { passed.writeBuffer(&part) }
+        #expect(passed.readableBytes == text.utf8.count + 1_048_576)
+        #expect(passed.getString(at: 0, length: text.utf8.count) == text)
+        _ = try? channel.finish()
     }
 }

@@ -127,9 +127,9 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard !answered else { return }  // a rejected connection reads nothing more
         var incoming = unwrapInboundIn(data)
         if holding {
-            // Bytes after the head while the HTTP handlers are set up or the takeover waits: kept, within reason.
+            // Bytes after the head while the HTTP handlers are set up or the takeover waits (reading
+            // is paused meanwhile; these were on their way): kept for them.
             buffered!.writeBuffer(&incoming)
-            if buffered!.readableBytes > limits.maxHead + StreamFrames.maxFrame { context.close(promise: nil) }
             return
         }
         let first = buffered == nil
@@ -162,17 +162,28 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
             case .refuse(let refusal):
                 respond(context: context, refusal)
             case .pass:
-                holding = true
-                timer?.cancel()
+                hold(context: context)
                 decide(.http)
             case .takeOver(let takeover):
-                holding = true
-                timer?.cancel()
+                hold(context: context)
                 buffered!.moveReaderIndex(forwardBy: length)
                 decide(.takenOver)
                 takeover(self, context)
             }
         }
+    }
+
+    /// A whole head was judged: nothing more is read until those who take it over are in place (a
+    /// request's body may be large).
+    private func hold(context: ChannelHandlerContext) {
+        holding = true
+        timer?.cancel()
+        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+    }
+
+    private func resumeReading(context: ChannelHandlerContext) {
+        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
+        context.read()
     }
 
     /// The HTTP handlers are in place behind this guard: the held request goes to them, and so does
@@ -186,6 +197,7 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         // Outside a read cycle: the read-complete lets handlers that gather reads (the async channel) deliver them.
         context.fireChannelRead(wrapInboundOut(all))
         context.fireChannelReadComplete()
+        resumeReading(context: context)
     }
 
     /// Ends a takeover: writes `answer` (the protocol switch), puts `handlers` where this guard was,
@@ -206,6 +218,7 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireChannelRead(wrapInboundOut(rest))
             context.fireChannelReadComplete()
         }
+        resumeReading(context: context)
         pipeline.removeHandler(context: context, promise: nil)
     }
 
