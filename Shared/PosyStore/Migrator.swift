@@ -18,9 +18,10 @@ public enum Migrator {
         for m in sorted where !applied.contains(m.version) {
             try db.transaction {
                 try db.execute(m.sql)
+                // SQLite's clock, not a date formatter: Foundation's loads ICU's tables into every process at start.
                 try db.run(
-                    "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
-                    m.version, m.name, ISO8601DateFormatter().string(from: Date()))
+                    "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                    m.version, m.name)
             }
             ran.append(m.version)
         }
