@@ -1,7 +1,8 @@
 import Foundation
-import PosyMessaging
 import PosySchema
 import Testing
+
+@testable import PosyMessaging
 
 /// The order assistant: which question a message asks, in Chinese and English, and what
 /// it answers from what the customer may know.
@@ -93,5 +94,17 @@ import Testing
             let reply = OrderAssistant.reply(to: text, facts: Self.out).text
             #expect(!reply.contains("+") && !reply.contains("Admirer"), "\(text) → \(reply)")
         }
+    }
+
+    @Test func phrasesAreFoundByteForByte() {
+        let text = Array("我的花到哪了？ where are they".utf8)
+        #expect(OrderAssistant.occurs("到哪", in: text))
+        #expect(OrderAssistant.occurs("？", in: text))
+        #expect(OrderAssistant.occurs("they", in: text))
+        #expect(!OrderAssistant.occurs("they!", in: text))
+        #expect(!OrderAssistant.occurs("在哪", in: text))
+        #expect(OrderAssistant.occurs("", in: []))
+        #expect(!OrderAssistant.occurs("a", in: []))
+        #expect(OrderAssistant.isQuestion("谁送的") && OrderAssistant.isQuestion("ok?") && !OrderAssistant.isQuestion("thanks!"))
     }
 }

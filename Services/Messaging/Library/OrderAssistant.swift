@@ -51,9 +51,10 @@ public enum OrderAssistant {
     /// "eta" not in "details").
     public static func intent(_ text: String) -> Intent {
         let t = text.lowercased()
+        let bytes = Array(t.utf8)
         let words = t.split { !($0.isLetter || $0.isNumber || $0 == "'") }.map(String.init)
         func matches(_ key: String) -> Bool {
-            if key.contains(" ") || !key.allSatisfy(\.isASCII) { return t.contains(key) }
+            if key.utf8.contains(UInt8(ascii: " ")) || !key.utf8.allSatisfy({ $0 < 0x80 }) { return occurs(key, in: bytes) }
             return words.contains { $0.hasPrefix(key) }
         }
         for (intent, keys) in phrases where keys.contains(where: matches) {
@@ -70,12 +71,22 @@ public enum OrderAssistant {
 
     static func isQuestion(_ text: String) -> Bool {
         let t = text.lowercased().trimmingCharacters(in: .whitespacesAndNewlines)
-        if t.contains("?") || t.contains("？") { return true }
-        if ["吗", "呢", "么"].contains(where: { t.hasSuffix($0) }) || ["谁", "什么", "怎么", "为什么", "哪"].contains(where: { t.contains($0) }) {
-            return true
-        }
+        let bytes = Array(t.utf8)
+        if ["?", "？", "谁", "什么", "怎么", "为什么", "哪"].contains(where: { occurs($0, in: bytes) }) { return true }
+        if ["吗", "呢", "么"].contains(where: { t.hasSuffix($0) }) { return true }
         let first = t.split { !$0.isLetter && $0 != "'" }.first.map(String.init) ?? ""
         return ["who", "what", "what's", "why", "how", "can", "could", "do", "does", "is", "are", "will", "would", "which"].contains(first)
+    }
+
+    /// Whether `key` occurs in `text` (UTF-8), byte for byte. The keys are plain phrases; Foundation's
+    /// `String.contains` compares through NSString with canonical equivalence, and on every customer
+    /// message cost more than the rest of storing it (docs/performance.md, "CPU per message").
+    static func occurs(_ key: String, in text: [UInt8]) -> Bool {
+        let k = Array(key.utf8)
+        guard let first = k.first else { return true }
+        guard k.count <= text.count else { return false }
+        for i in 0...(text.count - k.count) where text[i] == first && text[i..<(i + k.count)].elementsEqual(k) { return true }
+        return false
     }
 
     /// `zh-CN` when the message has Chinese in it, else `en`.
