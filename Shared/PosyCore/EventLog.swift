@@ -149,10 +149,14 @@ public final class EventLog: Sendable {
         return (" AND (\(terms))", grant.flatMap { [SQLValue.int(Int64($0.utf8.count)), .text($0)] })
     }
 
-    /// Deletes outbox rows older than `hours` (they can no longer be replayed). Returns rows removed.
+    /// Deletes outbox rows older than `hours` (they can no longer be replayed), and the events this
+    /// store set aside as not applicable (`dead_events`) as long ago: they are copies of other
+    /// stores' events, personal data included (docs/architecture.md, "Privacy"). Returns rows removed.
     @discardableResult
-    public func prune(olderThanHours hours: Double, store: Store) async throws -> Int {
-        let cutoff = Date().timeIntervalSince1970 - hours * 3600
-        return try await store.write { db in try db.run("DELETE FROM outbox WHERE created_at < ?", cutoff) }
+    public func prune(olderThanHours hours: Double, store: Store, now: Date = Date()) async throws -> Int {
+        let cutoff = now.timeIntervalSince1970 - hours * 3600
+        return try await store.write { db in
+            try db.run("DELETE FROM outbox WHERE created_at < ?", cutoff) + db.run("DELETE FROM dead_events WHERE at < ?", cutoff)
+        }
     }
 }

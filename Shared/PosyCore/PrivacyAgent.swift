@@ -46,6 +46,9 @@ public final class PrivacyAgent: Service, Sendable {
         let outbox = try Self.scrubOutbox(
             db, orders: work.orders.map(\.orderId), scrub: scrub, keys: work.forgets == .person ? outboxKeys : [], skip: [])
         if outbox > 0 { counts["outbox", default: 0] += outbox }
+        let dead = try Self.scrubDeadEvents(
+            db, orders: work.orders.map(\.orderId), scrub: scrub, keys: work.forgets == .person ? outboxKeys : [])
+        if dead > 0 { counts["deadEvents", default: 0] += dead }
         try db.run(
             "INSERT INTO privacy_pending(request_id, counts) VALUES (?, ?) ON CONFLICT(request_id) DO NOTHING", work.requestId,
             try JSON.encode(counts))
@@ -65,6 +68,26 @@ public final class PrivacyAgent: Service, Sendable {
                 else { continue }
                 envelope.data = data
                 try db.run("UPDATE outbox SET envelope = ? WHERE topic = ? AND seq = ?", EnvelopeCodec.encode(envelope), topic, seq)
+                changed += 1
+            }
+        }
+        return changed
+    }
+
+    /// Rewrites the events this store set aside (`dead_events`: another store's events it could not
+    /// apply) that concern `orders` without the person's strings and positions: they are copies of
+    /// those stores' events, and an erasure leaves no copy behind. Returns how many changed.
+    public static func scrubDeadEvents(_ db: SQLiteConnection, orders: [String], scrub: PersonalScrub, keys: Set<String> = []) throws -> Int
+    {
+        var changed = 0
+        for order in orders where !order.isEmpty {
+            for row in try db.query("SELECT rowid, envelope FROM dead_events WHERE instr(CAST(envelope AS TEXT), ?) > 0", order) {
+                guard let id = row.int(0), let raw = row.data(1), var envelope = try? EnvelopeCodec.decode(raw),
+                    envelope.type != PrivacyEvents.erasure.topic,
+                    let data = scrub.data(envelope.data, coordinates: true, keys: keys)
+                else { continue }
+                envelope.data = data
+                try db.run("UPDATE dead_events SET envelope = ? WHERE rowid = ?", EnvelopeCodec.encode(envelope), id)
                 changed += 1
             }
         }

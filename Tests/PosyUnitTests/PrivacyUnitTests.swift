@@ -38,6 +38,43 @@ import Testing
         var note: String?
     }
 
+    /// Events a store could not apply are copies of other stores' events: an erasure rewrites those
+    /// of its orders, and they go when the outbox's retention says.
+    @Test func setAsideEventsAreScrubbedByAnErasureAndPrunedWithTheOutbox() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-dead-\(UUID().uuidString)/n.db").path
+        let store = try Store(path: path, migrations: CoreMigrations.with([]))
+        defer { store.close() }
+        struct Snapshot: Codable {
+            var orderId: String
+            var recipient: String
+            var phone: String
+        }
+        let mine = try Envelope.make(
+            src: "orders", epoch: "e", seq: 1, type: "order.created",
+            payload: Snapshot(orderId: "o1", recipient: "Zhou Yuehua", phone: "+86 139 1234 5678"))
+        let other = try Envelope.make(
+            src: "orders", epoch: "e", seq: 2, type: "order.created",
+            payload: Snapshot(orderId: "o2", recipient: "Li Na", phone: "+86 138 0000 0000"))
+        let now = Date()
+        try await store.write { db in
+            for (e, at) in [(mine, now.timeIntervalSince1970), (other, now.timeIntervalSince1970 - 8 * 24 * 3600)] {
+                try db.run(
+                    "INSERT INTO dead_events(src, topic, epoch, seq, envelope, error, at) VALUES (?,?,?,?,?,?,?)", e.src, e.type, e.epoch,
+                    e.seq, EnvelopeCodec.encode(e), "failed", at)
+            }
+        }
+        let scrub = PersonalScrub(needles: ["Zhou Yuehua", "+86 139 1234 5678"])
+        #expect(try await store.write { db in try PrivacyAgent.scrubDeadEvents(db, orders: ["o1"], scrub: scrub) } == 1)
+        let kept = try await store.read { db in try db.query("SELECT envelope FROM dead_events ORDER BY seq").compactMap { $0.data(0) } }
+        #expect(kept.count == 2)
+        let text = kept.map { String(decoding: $0, as: UTF8.self) }
+        #expect(!text[0].contains("Zhou") && !text[0].contains("1234") && text[0].contains("o1"), "\(text[0])")
+        #expect(text[1].contains("Li Na"), "another order's dead event is not this erasure's")
+        let log = try await EventLog(store: store, src: "notify", publisher: nil, metrics: Metrics())
+        #expect(try await log.prune(olderThanHours: 168, store: store, now: now) == 1)
+        #expect(try await store.read { db in try db.query("SELECT seq FROM dead_events").compactMap { $0.int(0) } } == [1])
+    }
+
     static let seal = EvidenceSeal(secret: "suite-secret")
 
     @Test func evidenceCommitsToPersonalFieldsSoThatErasingThemIsNotTampering() async throws {

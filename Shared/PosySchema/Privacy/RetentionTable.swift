@@ -35,7 +35,8 @@ public enum RetentionTable {
                 then: "nothing: inbox rows and delivered or dead SMS, e-mail and webhook deliveries go", enforcedBy: "posy-notify",
                 setting: "POSY_NOTIFY_RETENTION_DAYS"),
             RetentionRule(
-                kind: .outbox, days: outboxHours / 24, after: "it was published", then: "nothing: it can no longer be replayed",
+                kind: .outbox, days: outboxHours / 24, after: "it was published",
+                then: "nothing: it can no longer be replayed (nor kept where a store could not apply it)",
                 enforcedBy: "every store", setting: "POSY_OUTBOX_RETENTION_HOURS"),
         ]
     }
