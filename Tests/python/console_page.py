@@ -454,12 +454,45 @@ try:
     after.clear()
     after.send_keys("90")
     click(manager, '#settings input[name="smsWithoutPush"]')
+    masked = manager.find_element(By.CSS_SELECTOR, '#settings input[name="maskedCallHours"]')
+    if masked.get_attribute("value") != "24":
+        fail("the default hours of a masked number show as %r" % masked.get_attribute("value"))
+    masked.clear()
+    masked.send_keys("6")
     manager.execute_script("arguments[0].form.requestSubmit()", after)
     until("the settings saved",
           lambda: {k: v for k, v in http("GET", "/v1/shops/%s/notify-settings" % order["shopId"], admin)[1].items() if k != "managerId"}
-          == {"assignmentSmsAfter": 90, "smsWithoutPush": True, "maskedCallHours": 24}, 10)
+          == {"assignmentSmsAfter": 90, "smsWithoutPush": True, "maskedCallHours": 6}, 10)
     until("the toast gone", lambda: not manager.find_element(By.ID, "toast").is_displayed(), 10)
-    print("escalation settings saved from the page: SMS after 90 s, SMS for customers without alerts")
+    print("escalation settings saved from the page: SMS after 90 s, SMS for customers without alerts, masked numbers 6 h")
+
+    # --- How long the shop keeps customers' data: the deployment's days shown, the shop's own saved;
+    # an empty field follows the deployment again.
+    contact = manager.find_element(By.CSS_SELECTOR, '[data-section="privacy"] input[name="contactDays"]')
+    chat = manager.find_element(By.CSS_SELECTOR, '[data-section="privacy"] input[name="chatDays"]')
+    if contact.get_attribute("placeholder") != "default 30" or chat.get_attribute("placeholder") != "default 90":
+        fail("the deployment's days: %r %r" % (contact.get_attribute("placeholder"), chat.get_attribute("placeholder")))
+    contact.send_keys("14")
+    chat.send_keys("30")
+    manager.execute_script("document.querySelector('[data-section=\"privacy\"]').scrollIntoView()")
+    shot(manager, "console-privacy-desktop")
+    manager.execute_script("arguments[0].form.requestSubmit()", contact)
+    until("the shop's retention saved",
+          lambda: http("GET", "/v1/shops/%s" % order["shopId"], admin)[1].get("retention") == {"contactDays": 14, "chatDays": 30}, 10)
+    chat.clear()
+    chat.send_keys("3")
+    manager.execute_script("arguments[0].form.requestSubmit()", contact)
+    time.sleep(1)
+    if http("GET", "/v1/shops/%s" % order["shopId"], admin)[1].get("retention") != {"contactDays": 14, "chatDays": 30}:
+        fail("3 days of chat (below the bounds) was sent")
+    contact.clear()
+    chat.clear()
+    chat.send_keys("45")
+    manager.execute_script("arguments[0].form.requestSubmit()", contact)
+    until("contact days back to the deployment's",
+          lambda: http("GET", "/v1/shops/%s" % order["shopId"], admin)[1].get("retention") == {"chatDays": 45}, 10)
+    until("the toast gone", lambda: not manager.find_element(By.ID, "toast").is_displayed(), 10)
+    print("retention: the shop's days saved from the page, out of bounds refused, empty follows the deployment")
 
     # --- zh-CN throughout: no English string of the catalogue left on the board.
     tab(manager, "board")
@@ -490,6 +523,11 @@ try:
     shot(manager, "console-address-search-zh-desktop")
     click(manager, '#order-form button.quiet')
     print("zh-CN: address search")
+    tab(manager, "settings")
+    until("the retention section in Chinese", lambda: "顾客信息保存期限" in manager.find_element(By.ID, "settings").text)
+    manager.execute_script("document.querySelector('[data-section=\"privacy\"]').scrollIntoView()")
+    shot(manager, "console-privacy-zh-desktop")
+    print("zh-CN: retention settings")
 
     # --- No token in any URL the page asked for.
     for driver in (manager, staff):

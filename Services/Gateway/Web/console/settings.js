@@ -1,5 +1,6 @@
-// Settings: couriers (add, invite, duty), people (invite, remove), API keys and webhooks. Only
-// managers see people and keys; posy-orders refuses the rest to anyone else anyway.
+// Settings: couriers (add, invite, duty), people (invite, remove), API keys, where the shop is, how
+// long it keeps customers' data, notifications and webhooks. Only managers see people, keys, the
+// shop's place and its retention; posy-orders refuses them to anyone else anyway.
 import { api } from '/assets/session.js';
 import { h, clear, toast } from '/assets/dom.js';
 import { t, dateTime } from '/assets/i18n.js';
@@ -19,6 +20,7 @@ export class Settings {
     }
     this.hooks = await api('GET', '/v1/webhooks?shopId=' + this.shop).catch(() => []);
     this.notify = await api('GET', '/v1/shops/' + this.shop + '/notify-settings').catch(() => null);
+    if (this.app.manager && !this.retention) this.retention = await api('GET', '/v1/privacy/retention').catch(() => []);
     this.render();
   }
 
@@ -26,7 +28,7 @@ export class Settings {
     if (!this.app.shop) return;
     clear(this.el);
     this.el.append(this.couriers());
-    if (this.app.manager) this.el.append(this.peopleSection(), this.keySection(), this.locationSection());
+    if (this.app.manager) this.el.append(this.peopleSection(), this.keySection(), this.locationSection(), this.privacySection());
     this.el.append(this.notifySection(), this.hookSection());
   }
 
@@ -118,6 +120,30 @@ export class Settings {
       } }, name, ...boxes, h('button', { type: 'submit' }, t('settings.createKey'))));
   }
 
+  /** How long the shop keeps contact details and chat, within the deployment's bounds; an empty
+   * field follows the deployment's days (docs/operations.md, "Personal data: retention and requests"). */
+  privacySection() {
+    const own = this.app.shop.retention ?? {};
+    const field = (kind, name, label) => {
+      const rule = (this.retention ?? []).find((r) => r.kind === kind) ?? {};
+      return h('input', { type: 'number', name, step: 1, min: rule.shopMinDays ?? 1, max: rule.shopMaxDays ?? 365,
+        value: own[name] ?? '', placeholder: t('settings.deploymentDays', { n: Math.round(rule.days ?? 0) }),
+        'aria-label': label });
+    };
+    const contact = field('contact', 'contactDays', t('settings.contactDays'));
+    const chat = field('chat', 'chatDays', t('settings.chatDays'));
+    return this.section(t('settings.privacy'), h('form', { class: 'inline', dataset: { section: 'privacy' }, onsubmit: async (e) => {
+      e.preventDefault();
+      const body = {};
+      if (contact.value) body.contactDays = Number(contact.value);
+      if (chat.value) body.chatDays = Number(chat.value);
+      try { this.app.shop = await api('PUT', '/v1/shops/' + this.shop + '/retention', body); toast(t('settings.saved')); } catch (err) { toast(err.message); }
+    } }, h('p', { class: 'muted' }, t('settings.retentionHint')),
+    h('label', {}, t('settings.contactDays'), ' ', contact, ' ', t('settings.days')),
+    h('label', {}, t('settings.chatDays'), ' ', chat, ' ', t('settings.days')),
+    h('button', { type: 'submit' }, t('settings.save'))));
+  }
+
   /** Who hears escalated exceptions, when an unanswered assignment goes by SMS, and SMS for customers without alerts (posy-notify's shop settings). */
   notifySection() {
     const staff = this.people.filter((p) => !p.removedAt && p.role !== 'courier');
@@ -126,14 +152,17 @@ export class Settings {
     const after = h('input', { type: 'number', min: 0, max: 3600, step: 1, required: true, name: 'assignmentSmsAfter',
       value: this.notify?.assignmentSmsAfter ?? 60, 'aria-label': t('settings.assignmentSmsAfter') });
     const fallback = h('input', { type: 'checkbox', name: 'smsWithoutPush', checked: !!this.notify?.smsWithoutPush });
+    const masked = h('input', { type: 'number', min: 1, max: 168, step: 1, required: true, name: 'maskedCallHours',
+      value: this.notify?.maskedCallHours ?? 24, 'aria-label': t('settings.maskedCallHours') });
     return this.section(t('settings.notifications'), h('form', { class: 'inline', onsubmit: async (e) => {
       e.preventDefault();
-      const body = { assignmentSmsAfter: Number(after.value), smsWithoutPush: fallback.checked };
+      const body = { assignmentSmsAfter: Number(after.value), smsWithoutPush: fallback.checked, maskedCallHours: Number(masked.value) };
       if (select.value) body.managerId = select.value;
       try { this.notify = await api('PUT', '/v1/shops/' + this.shop + '/notify-settings', body); toast(t('settings.saved')); } catch (err) { toast(err.message); }
     } }, h('label', {}, t('settings.escalationsTo'), ' ', select),
     h('label', {}, t('settings.assignmentSmsAfter'), ' ', after, ' ', t('settings.seconds')),
     h('label', {}, fallback, ' ', t('settings.smsWithoutPush')),
+    h('label', {}, t('settings.maskedCallHours'), ' ', masked, ' ', t('settings.hours')),
     h('button', { type: 'submit' }, t('settings.save'))));
   }
 
