@@ -63,11 +63,10 @@ public final class PrivacyAgent: Service, Sendable {
         var changed = 0
         for order in orders where !order.isEmpty {
             for row in try db.query("SELECT topic, seq, envelope FROM outbox WHERE instr(CAST(envelope AS TEXT), ?) > 0", order) {
-                guard let topic = row.string(0), !skip.contains(topic), let seq = row.int(1), let raw = row.data(2),
-                    var envelope = try? EnvelopeCodec.decode(raw), let data = scrub.data(envelope.data, coordinates: true, keys: keys)
+                guard let topic = row.string(0), !skip.contains(topic), let seq = row.int(1),
+                    let scrubbed = Self.scrubbed(row.data(2), scrub: scrub, keys: keys)
                 else { continue }
-                envelope.data = data
-                try db.run("UPDATE outbox SET envelope = ? WHERE topic = ? AND seq = ?", EnvelopeCodec.encode(envelope), topic, seq)
+                try db.run("UPDATE outbox SET envelope = ? WHERE topic = ? AND seq = ?", scrubbed, topic, seq)
                 changed += 1
             }
         }
@@ -82,16 +81,20 @@ public final class PrivacyAgent: Service, Sendable {
         var changed = 0
         for order in orders where !order.isEmpty {
             for row in try db.query("SELECT rowid, envelope FROM dead_events WHERE instr(CAST(envelope AS TEXT), ?) > 0", order) {
-                guard let id = row.int(0), let raw = row.data(1), var envelope = try? EnvelopeCodec.decode(raw),
-                    envelope.type != PrivacyEvents.erasure.topic,
-                    let data = scrub.data(envelope.data, coordinates: true, keys: keys)
-                else { continue }
-                envelope.data = data
-                try db.run("UPDATE dead_events SET envelope = ? WHERE rowid = ?", EnvelopeCodec.encode(envelope), id)
+                guard let id = row.int(0), let scrubbed = Self.scrubbed(row.data(1), scrub: scrub, keys: keys) else { continue }
+                try db.run("UPDATE dead_events SET envelope = ? WHERE rowid = ?", scrubbed, id)
                 changed += 1
             }
         }
         return changed
+    }
+
+    /// A stored envelope without the person's strings and positions; nil when it holds none of them.
+    static func scrubbed(_ raw: Data?, scrub: PersonalScrub, keys: Set<String>) -> Data? {
+        guard let raw, var envelope = try? EnvelopeCodec.decode(raw), let data = scrub.data(envelope.data, coordinates: true, keys: keys)
+        else { return nil }
+        envelope.data = data
+        return EnvelopeCodec.encode(envelope)
     }
 
     /// Reports every applied erasure once the store's files no longer hold what it removed.

@@ -8,7 +8,7 @@ import PosyCore
 final class StreamWaiters: Sendable {
     /// What a parked stream learns when it wakes.
     enum Wake: Sendable, Equatable {
-        /// Read again from where it was: a timeout, a cancellation, a reset or a hole in a feed,
+        /// Read again from where it was: a timeout, a reset or a hole in a feed,
         /// or a change before it parked.
         case recheck
         /// Nothing in a source before `first[src]` concerned it, nor anything through `heads[src]`
@@ -36,8 +36,6 @@ final class StreamWaiters: Sendable {
         var parked: [UInt64: Parked] = [:]
         var byKey: [String: Set<UInt64>] = [:]
         var nextId: UInt64 = 0
-        /// Waits whose timeout or cancellation came before they parked.
-        var fired: Set<UInt64> = []
 
         mutating func unpark(_ id: UInt64) -> Parked? {
             guard let p = parked.removeValue(forKey: id) else { return nil }
@@ -75,35 +73,10 @@ final class StreamWaiters: Sendable {
         return ["*"] + (audience.shop.map { ["shop:" + $0] } ?? []) + audience.users.map { "user:" + $0 }
     }
 
-    /// Waits under `keys` until an event for them arrives, unless the feeds changed since `seen`
-    /// (then at once). Without a timeout no timer is armed: an idle stream costs no wake-ups.
-    func park(_ keys: [String], after seen: UInt64, timeout: Duration?) async -> Wake {
-        let id = state.withLock { s -> UInt64 in
-            s.nextId &+= 1
-            return s.nextId
-        }
-        let timer = timeout.map { timeout in
-            Task { [weak self] in
-                guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                self?.recheck(id)
-            }
-        }
-        defer {
-            timer?.cancel()
-            state.withLock { _ = $0.fired.remove(id) }
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (c: CheckedContinuation<Wake, Never>) in
-                if !register(id, keys, after: seen, resume: { c.resume(returning: $0) }) { c.resume(returning: .recheck) }
-            }
-        } onCancel: {
-            recheck(id)
-        }
-    }
-
-    /// Parks without a task: `resume` is called once when an event for `keys` arrives (or the
-    /// timeout passes). Returns the id to ``cancel(_:)`` it with, or nil when the feeds changed
-    /// since `seen` — then nothing was parked and the caller reads again at once.
+    /// Parks a stream under `keys` without a task: `resume` is called once when an event for them
+    /// arrives (or the timeout passes; without one no timer is armed, so an idle stream costs no
+    /// wake-ups). Returns the id to ``cancel(_:)`` it with, or nil when the feeds changed since
+    /// `seen` — then nothing was parked and the caller reads again at once.
     func park(_ keys: [String], after seen: UInt64, timeout: Duration?, resume: @escaping Resume) -> UInt64? {
         let id = state.withLock { s -> UInt64 in
             s.nextId &+= 1
@@ -113,7 +86,7 @@ final class StreamWaiters: Sendable {
         if let timeout {
             Task { [weak self] in
                 try? await Task.sleep(for: timeout)
-                self?.recheck(id, remember: false)
+                self?.recheck(id)
             }
         }
         return id
@@ -126,7 +99,7 @@ final class StreamWaiters: Sendable {
 
     private func register(_ id: UInt64, _ keys: [String], after seen: UInt64, resume: @escaping Resume) -> Bool {
         state.withLock { s -> Bool in
-            if s.generation != seen || Task.isCancelled || s.fired.remove(id) != nil { return false }
+            if s.generation != seen { return false }
             s.parked[id] = Parked(keys: keys, resume: resume)
             for key in keys { s.byKey[key, default: []].insert(id) }
             return true
@@ -165,14 +138,8 @@ final class StreamWaiters: Sendable {
         return all.count
     }
 
-    /// Wakes one parked stream to read again; `remember`: if it has not parked yet, it will not.
-    private func recheck(_ id: UInt64, remember: Bool = true) {
-        state.withLock { s -> Resume? in
-            guard let p = s.unpark(id) else {
-                if remember { s.fired.insert(id) }
-                return nil
-            }
-            return p.resume
-        }?(.recheck)
+    /// Wakes one parked stream to read again (its timeout passed).
+    private func recheck(_ id: UInt64) {
+        state.withLock { s in s.unpark(id)?.resume }?(.recheck)
     }
 }
