@@ -474,8 +474,13 @@ try:
         fail("the deployment's days: %r %r" % (contact.get_attribute("placeholder"), chat.get_attribute("placeholder")))
     contact.send_keys("14")
     chat.send_keys("30")
-    manager.execute_script("document.querySelector('[data-section=\"privacy\"]').scrollIntoView()")
+    manager.execute_script("document.querySelector('[data-section=\"privacy\"]').closest('section').scrollIntoView()")
     shot(manager, "console-privacy-desktop")
+    size = manager.get_window_size()
+    manager.set_window_size(390, 844)
+    manager.execute_script("document.querySelector('[data-section=\"privacy\"]').closest('section').scrollIntoView()")
+    shot(manager, "console-privacy-phone")
+    manager.set_window_size(size["width"], size["height"])
     manager.execute_script("arguments[0].form.requestSubmit()", contact)
     until("the shop's retention saved",
           lambda: http("GET", "/v1/shops/%s" % order["shopId"], admin)[1].get("retention") == {"contactDays": 14, "chatDays": 30}, 10)
@@ -525,8 +530,12 @@ try:
     print("zh-CN: address search")
     tab(manager, "settings")
     until("the retention section in Chinese", lambda: "顾客信息保存期限" in manager.find_element(By.ID, "settings").text)
-    manager.execute_script("document.querySelector('[data-section=\"privacy\"]').scrollIntoView()")
+    manager.execute_script("document.querySelector('[data-section=\"privacy\"]').closest('section').scrollIntoView()")
     shot(manager, "console-privacy-zh-desktop")
+    manager.set_window_size(390, 844)
+    manager.execute_script("document.querySelector('[data-section=\"privacy\"]').closest('section').scrollIntoView()")
+    shot(manager, "console-privacy-zh-phone")
+    manager.set_window_size(size["width"], size["height"])
     print("zh-CN: retention settings")
 
     # --- No token in any URL the page asked for.
