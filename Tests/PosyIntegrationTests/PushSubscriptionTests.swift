@@ -107,6 +107,7 @@ extension Integration {
                 let r = await http.json(
                     "POST", "/v1/push/subscriptions", token: shop.otherCourier,
                     Self.subscription("https://fcm.googleapis.com/fcm/send/k2-\(n)"))
+                #expect(r.status == 201, "device \(n): \(r.code) \(r.json)")
                 ids.append(r.json["id"] as? String ?? "")
             }
             let kept = await http.request("GET", "/v1/push/subscriptions", token: shop.otherCourier)

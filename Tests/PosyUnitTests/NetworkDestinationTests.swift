@@ -52,6 +52,25 @@ import Testing
         await #expect(throws: NetworkDestination.Refusal.self) { _ = try await NetworkDestination.resolve("224.0.0.1", allowLocal: true) }
     }
 
+    /// A resolver that does not answer (a dropped packet waits seconds for its retry) is given up on
+    /// at the deadline, as unresolved; an answer in time is checked as ever.
+    @Test func aLookupNotAnsweredInTimeCountsAsUnresolved() async throws {
+        let slow: @Sendable (String) -> [IPAddress] = { _ in
+            usleep(3_000_000)
+            return [IPAddress(literal: "203.0.113.9")!]
+        }
+        // The slow answer is a public address: only the deadline makes this unresolved.
+        await #expect(throws: NetworkDestination.Refusal.unresolved) {
+            _ = try await NetworkDestination.resolve("push.example.com", allowLocal: false, within: .milliseconds(200), lookup: slow)
+        }
+        let quick: @Sendable (String) -> [IPAddress] = { _ in [IPAddress(literal: "10.0.0.7")!] }
+        await #expect(throws: NetworkDestination.Refusal.self) {
+            _ = try await NetworkDestination.resolve("push.example.com", allowLocal: false, within: .seconds(5), lookup: quick)
+        }
+        let found = try await NetworkDestination.resolve("push.example.com", allowLocal: true, within: .seconds(5), lookup: quick)
+        #expect(found.address == "10.0.0.7" && !found.isLiteral)
+    }
+
     @Test(arguments: [
         "ftp://example.com/", "file:///etc/passwd", "http://user:pw@example.com/", "http:///path", "gopher://x/",
         "http://exa mple.com/", "http://example.com:0/",

@@ -1,5 +1,6 @@
 import Foundation
 import PosySchema
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -79,18 +80,39 @@ struct NetworkDestination: Sendable, Equatable {
         return name
     }
 
-    /// Resolves `host` (on a thread of its own: `getaddrinfo` blocks) and checks every address.
-    static func resolve(_ host: String, allowLocal: Bool) async throws(Refusal) -> NetworkDestination {
+    /// Resolves `host` (on a thread of its own: `getaddrinfo` blocks) and checks every address. A
+    /// lookup not answered `within` counts as unresolved: a resolver that drops a packet retries
+    /// after seconds, longer than the RPC that asked may wait.
+    static func resolve(
+        _ host: String, allowLocal: Bool, within: Duration = .seconds(10),
+        lookup: @escaping @Sendable (String) -> [IPAddress] = IPAddress.lookup
+    ) async throws(Refusal) -> NetworkDestination {
         if let literal = IPAddress(literal: host) {
             try check(literal, allowLocal: allowLocal)
             return NetworkDestination(host: host, address: literal.description, isLiteral: true)
         }
         let addresses = await withCheckedContinuation { (c: CheckedContinuation<[IPAddress], Never>) in
-            DispatchQueue.global().async { c.resume(returning: IPAddress.lookup(host)) }
+            let answer = FirstAnswer(c)
+            DispatchQueue.global().async { answer.give(lookup(host)) }
+            let (seconds, attoseconds) = within.components
+            let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { answer.give([]) }
         }
         guard let first = addresses.first else { throw .unresolved }
         for a in addresses { try check(a, allowLocal: allowLocal) }
         return NetworkDestination(host: host, address: first.description, isLiteral: false)
+    }
+
+    /// Resumes a lookup's continuation with whichever comes first, the answer or the deadline.
+    private final class FirstAnswer: Sendable {
+        let pending: Mutex<CheckedContinuation<[IPAddress], Never>?>
+        init(_ c: CheckedContinuation<[IPAddress], Never>) { pending = Mutex(c) }
+        func give(_ addresses: [IPAddress]) {
+            pending.withLock { c in
+                c?.resume(returning: addresses)
+                c = nil
+            }
+        }
     }
 
     static func check(_ address: IPAddress, allowLocal: Bool) throws(Refusal) {

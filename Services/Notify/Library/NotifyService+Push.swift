@@ -61,7 +61,8 @@ extension NotifyService {
         do throws(NetworkDestination.Refusal) {
             // Checked again, and pinned, at every send: DNS may change after this.
             _ = try await NetworkDestination.resolve(
-                try NetworkDestination.host(of: r.endpoint, allowLocal: config.allowLocalTargets), allowLocal: config.allowLocalTargets)
+                try NetworkDestination.host(of: r.endpoint, allowLocal: config.allowLocalTargets), allowLocal: config.allowLocalTargets,
+                within: .seconds(1))
         } catch .badURL(let why) {
             throw PosyError(.invalidField, "endpoint: \(why)")
         } catch .unresolved {

@@ -29,7 +29,8 @@ extension NotifyService {
         do throws(NetworkDestination.Refusal) {
             // Checked again, and pinned, at every attempt: DNS may change after this.
             _ = try await NetworkDestination.resolve(
-                try NetworkDestination.host(of: r.url, allowLocal: config.allowLocalTargets), allowLocal: config.allowLocalTargets)
+                try NetworkDestination.host(of: r.url, allowLocal: config.allowLocalTargets), allowLocal: config.allowLocalTargets,
+                within: .seconds(1))
         } catch .badURL(let why) {
             throw PosyError(.invalidField, "url: an http or https URL (\(why))")
         } catch .unresolved {
