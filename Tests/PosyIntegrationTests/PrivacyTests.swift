@@ -325,7 +325,8 @@ extension Integration {
         func aCourierCallsThroughAMaskedNumberAndNeverSeesTheRecipients() async throws {
             let sinks = try NotifyTests.Sinks()
             #expect(await sinks.ready())
-            let suite = try SuiteTests.Suite("privacy-masked", environment: ["POSY_MASKED_CALL_URL": "\(sinks.base)/masked"])
+            let suite = try SuiteTests.Suite(
+                "privacy-masked", environment: ["POSY_MASKED_CALL_URL": "\(sinks.base)/masked", "POSY_MAP_TILES": ""])
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let shop = try await ReceiptsAPITests.Shop(suite)
             let http = shop.http
@@ -341,6 +342,21 @@ extension Integration {
             #expect(
                 (await http.request("GET", "/v1/orders/\(id)", token: shop.staff).json["recipient"] as? [String: Any])?["phone"] as? String
                     == "+49 30 1")
+
+            // In the app (Chromium, Tests/python/courier_masked_call.py): no trace of the number, and
+            // Call dials the one the provider binds.
+            let invite = await http.json(
+                "POST", "/v1/shops/s1/invites", token: shop.admin, ["role": "courier", "name": "Kai", "courierId": "k1"])
+            let config: [String: Any] = [
+                "base": "http://127.0.0.1:\(suite.httpPort)", "courier_link": try #require(invite.json["link"] as? String),
+                "order_id": id, "recipient_phone": "+49 30 1", "masked_number": "+86 170 0000 0001",
+                "screenshots": Harness.packageRoot.appendingPathComponent(".build/screenshots/courier").path,
+            ]
+            let configPath = "\(suite.dir)/masked-call.json"
+            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+            let script = Harness.packageRoot.appendingPathComponent("Tests/python/courier_masked_call.py").path
+            let (status, output) = try await Harness.run(path: "python3", [script, configPath], timeout: .seconds(90))
+            #expect(status == 0 && output.contains("\nOK"), "\(output)\n\(suite.up.log.suffix(2000))")
 
             // Call: the provider binds the two phones behind its own number, once while it lasts.
             let call = await http.json("POST", "/v1/orders/\(id)/call-number", token: shop.courier)
