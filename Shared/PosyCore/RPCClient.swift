@@ -16,13 +16,22 @@ import Synchronization
 public final class RPCClient: Sendable {
     public let endpoint: String
     private let socket: ZMQSocket
-    /// A call waiting for its reply, and the task that sends it and enforces its deadline.
+    /// A call waiting for its reply, and when it stops waiting.
     struct Pending: Sendable {
         let continuation: CheckedContinuation<Data, any Error>
-        var driver: Task<Void, Never>?
+        let deadline: ContinuousClock.Instant
+        let method: String
     }
 
-    private let pending = Locked<[Data: Pending]>([:])
+    /// The calls waiting, and the one task that answers those whose deadline passed: it exists
+    /// only while calls wait, and sleeps until the earliest deadline (docs/architecture.md, "Threads").
+    struct Waiting: Sendable {
+        var calls: [Data: Pending] = [:]
+        var sweeper: Task<Void, Never>?
+        var sweepUntil: ContinuousClock.Instant?
+    }
+
+    private let pending: Locked<Waiting>
     private let counter = Atomic<UInt64>(0)
     private let prefix = UUID().uuidString.prefix(8)
 
@@ -35,37 +44,42 @@ public final class RPCClient: Sendable {
         // A reply nobody has room for is dropped, never held in libzmq: its caller times out and may
         // ask again (docs/architecture.md, "Threads").
         options.overflow = .drop
+        // Each reply resumes its caller from the socket's thread: no reader task wakes to pass it on.
+        let pending = Locked(Waiting())
+        options.receiver = { frames in
+            Self.answer(frames, in: pending)
+            return nil
+        }
+        self.pending = pending
         socket = try await ZMQSocket.open(.dealer, connect: [endpoint], options: options, name: "rpc-client")
     }
 
-    /// Hands each reply to the call waiting for it, until the socket is closed; then fails the calls
-    /// still waiting with `unavailable`. Calls get replies only while this runs: the owner runs it
-    /// (``RPCClientPool/run()``, or ``withClients(_:_:)`` for a scoped client).
-    public func run() async {
-        while let batch = await socket.inbox.next(max: 256) {
-            for frames in batch {
-                guard frames.count == 3 else { continue }
-                guard let entry = pending.withLock({ $0.removeValue(forKey: frames[0]) }) else {
-                    continue  // late reply to a request that timed out
-                }
-                entry.driver?.cancel()  // its deadline no longer matters
-                let c = entry.continuation
-                if String(decoding: frames[1], as: UTF8.self) == RPCStatus.ok {
-                    c.resume(returning: frames[2])
-                } else {
-                    let body =
-                        (try? JSON.decode(PosyError.self, from: frames[2]))
-                        ?? PosyError(.internal, String(decoding: frames[2].prefix(200), as: UTF8.self))
-                    c.resume(throwing: body)
-                }
-            }
+    /// Resumes the call a reply `[requestId][status][body]` answers; a late reply to a call that
+    /// timed out, or anything else, is dropped.
+    static func answer(_ frames: [Data], in pending: Locked<Waiting>) {
+        guard frames.count == 3, let entry = pending.withLock({ $0.calls.removeValue(forKey: frames[0]) }) else { return }
+        let c = entry.continuation
+        if String(decoding: frames[1], as: UTF8.self) == RPCStatus.ok {
+            c.resume(returning: frames[2])
+        } else {
+            let body =
+                (try? JSON.decode(PosyError.self, from: frames[2]))
+                ?? PosyError(.internal, String(decoding: frames[2].prefix(200), as: UTF8.self))
+            c.resume(throwing: body)
         }
+    }
+
+    /// Waits until the socket is closed, then fails the calls still waiting with `unavailable`.
+    /// Replies reach their calls from the socket's thread while the socket is open; the owner runs
+    /// this (``RPCClientPool/run()``, or ``withClients(_:_:)`` for a scoped client) so that nobody
+    /// waits on a closed client.
+    public func run() async {
+        while await socket.inbox.next(max: 256) != nil {}
         for entry in pending.withLock({ p -> [Pending] in
-            let all = Array(p.values)
-            p.removeAll()
+            let all = Array(p.calls.values)
+            p.calls.removeAll()
             return all
         }) {
-            entry.driver?.cancel()
             entry.continuation.resume(throwing: PosyError(.unavailable, "client closed"))
         }
     }
@@ -138,44 +152,74 @@ public final class RPCClient: Sendable {
         }
     }
 
+    /// One try: the request is queued on the socket (a task is woken only for the reply, or when it
+    /// could not leave), and the sweeper answers it `timeout` should no reply come.
     func once(_ method: String, body: Data, timeout: Duration) async throws -> Data {
         let n = counter.add(1, ordering: .relaxed).newValue
         let id = Data("\(prefix)-\(n)".utf8)
-        let socket = self.socket
-        let pending = self.pending
         let deadline = ContinuousClock.now + timeout
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<Data, any Error>) in
-            pending.withLock { $0[id] = Pending(continuation: c, driver: nil) }
-            let driver = Task {
-                // EAGAIN means the request never left (no connection yet, ZMQ_IMMEDIATE): resending is
-                // safe for any method, so wait for the connection until the deadline.
-                var pause = Duration.milliseconds(5)
-                while true {
-                    do {
-                        try await socket.send([id, Data(method.utf8), body])
-                        break
-                    } catch let e as ZMQError where e.isWouldBlock && ContinuousClock.now + pause < deadline {
-                        try? await Task.sleep(for: pause)
-                        pause = min(pause * 2, .milliseconds(100))
-                    } catch {
-                        let code: ErrorCode = (error as? ZMQError)?.isWouldBlock == true ? .unavailable : .internal
-                        pending.withLock { $0.removeValue(forKey: id) }?.continuation
-                            .resume(throwing: PosyError(code, "\(method) to \(self.endpoint): \(error)"))
-                        return
-                    }
+            let startSweeper = pending.withLock { p -> Bool in
+                p.calls[id] = Pending(continuation: c, deadline: deadline, method: method)
+                guard let until = p.sweepUntil, until <= deadline else {
+                    p.sweeper?.cancel()
+                    p.sweepUntil = deadline
+                    return true
                 }
-                // Cancelled when the reply arrives; otherwise the deadline answers the caller.
-                try? await Task.sleep(until: deadline)
-                if Task.isCancelled { return }
-                pending.withLock { $0.removeValue(forKey: id) }?.continuation
-                    .resume(throwing: PosyError(.timeout, "\(method) to \(endpoint): no reply within \(timeout)"))
-            }
-            let answered = pending.withLock { p -> Bool in
-                guard p[id] != nil else { return true }
-                p[id]!.driver = driver
                 return false
             }
-            if answered { driver.cancel() }
+            if startSweeper { sweep(until: deadline) }
+            send(id, method, body, deadline: deadline, pause: .milliseconds(5))
+        }
+    }
+
+    /// Queues a request. EAGAIN means it never left (no connection yet, `ZMQ_IMMEDIATE`): resending
+    /// is safe for any method, so it is tried again until its deadline.
+    private func send(_ id: Data, _ method: String, _ body: Data, deadline: ContinuousClock.Instant, pause: Duration) {
+        socket.post([id, Data(method.utf8), body]) { [pending, endpoint] error in
+            guard let error else { return }
+            if error.isWouldBlock && ContinuousClock.now + pause < deadline {
+                Task {
+                    try? await Task.sleep(for: pause)
+                    guard pending.withLock({ $0.calls[id] != nil }) else { return }
+                    self.send(id, method, body, deadline: deadline, pause: min(pause * 2, .milliseconds(100)))
+                }
+                return
+            }
+            let code: ErrorCode = error.isWouldBlock ? .unavailable : .internal
+            pending.withLock { $0.calls.removeValue(forKey: id) }?.continuation
+                .resume(throwing: PosyError(code, "\(method) to \(endpoint): \(error)"))
+        }
+    }
+
+    /// Answers the calls whose deadline has passed, sleeping until the earliest one left; ends when
+    /// none waits. A call with an earlier deadline than the one slept for starts a new sweeper.
+    private func sweep(until first: ContinuousClock.Instant) {
+        let task = Task { [pending, endpoint] in
+            var until = first
+            while true {
+                try? await Task.sleep(until: until)
+                if Task.isCancelled { return }
+                let now = ContinuousClock.now
+                let (expired, next) = pending.withLock { p -> ([Pending], ContinuousClock.Instant?) in
+                    let due = p.calls.filter { $0.value.deadline <= now }
+                    for key in due.keys { p.calls.removeValue(forKey: key) }
+                    let next = p.calls.values.map(\.deadline).min()
+                    p.sweepUntil = next
+                    if next == nil { p.sweeper = nil }
+                    return (Array(due.values), next)
+                }
+                for call in expired {
+                    call.continuation.resume(
+                        throwing: PosyError(.timeout, "\(call.method) to \(endpoint): no reply within its deadline"))
+                }
+                guard let next else { return }
+                until = next
+            }
+        }
+        pending.withLock { p in
+            // Only the newest sweeper is kept (an older one was cancelled when this one was wanted).
+            if p.sweepUntil == first, !task.isCancelled { p.sweeper = task }
         }
     }
 

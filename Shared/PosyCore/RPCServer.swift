@@ -17,6 +17,11 @@ public final class RPCServer: Sendable {
     private let handlers = Mutex<[String: (handler: Handler, grant: RPCGrant, raw: Bool)]>([:])
     private let metrics: Metrics
     private let logger: Logger
+    /// Requests being handled, and who waits for them to end (``run()`` after the socket closed).
+    private let inFlight: Mutex<(count: Int, drained: CheckedContinuation<Void, Never>?)>
+    private let refusedAtOnce = Atomic<Int>(0)
+    /// Requests handled at once at most; one more is answered `unavailable` at once.
+    public static let maxInFlight = 10_000
     /// Whether requests carry their peer's proven identity and are checked against ``RPCAccess``.
     private let authorises: Bool
     /// The endpoint actually bound (a `*` port resolved).
@@ -34,12 +39,46 @@ public final class RPCServer: Sendable {
         options.peerIdentity = options.curve != nil
         authorises = options.peerIdentity
         options.maxMessageSize = 64 << 20
-        // More requests than the inbox holds are answered at once, not held in libzmq (docs/architecture.md,
-        // "Threads"): a client hears `unavailable` and may try again, and the connection never stalls.
-        options.overflow = .answer(Self.busy(hasPeerFrame: options.peerIdentity))
-        socket = try await ZMQSocket.open(.router, bind: [bind], options: options, name: "rpc-server")
         self.metrics = metrics
         self.logger = logger
+        inFlight = Mutex((0, nil))
+        // Each request starts its handler's task from the socket's thread (no task wakes only to
+        // start another). Beyond `maxInFlight` it is answered busy there and then, never held in
+        // libzmq (docs/architecture.md, "Threads"): the client hears `unavailable` and may try again.
+        let box = WeakServerBox()
+        let busy = Self.busy(hasPeerFrame: options.peerIdentity)
+        options.receiver = { frames in
+            // Before the server is there (the moments while it opens), a request hears busy.
+            guard let server = box.server else { return busy(frames) }
+            guard
+                server.inFlight.withLock({ f -> Bool in
+                    guard f.count < Self.maxInFlight else { return false }
+                    f.count += 1
+                    return true
+                })
+            else {
+                server.refusedAtOnce.add(1, ordering: .relaxed)
+                return busy(frames)
+            }
+            Task {
+                await server.handle(frames)
+                server.finished()
+            }
+            return nil
+        }
+        socket = try await ZMQSocket.open(.router, bind: [bind], options: options, name: "rpc-server")
+        box.server = self
+    }
+
+    /// One request ended; the last one after the socket closed lets ``run()`` return.
+    private func finished() {
+        let drained = inFlight.withLock { f -> CheckedContinuation<Void, Never>? in
+            f.count -= 1
+            guard f.count == 0, let c = f.drained else { return nil }
+            f.drained = nil
+            return c
+        }
+        drained?.resume()
     }
 
     /// Registers a handler by method name, open to `grant`: the request body in, the reply body
@@ -101,20 +140,23 @@ public final class RPCServer: Sendable {
         handlers.withLock { $0[method.name] = (handler, method.grant, true) }
     }
 
-    /// Serves until the socket closes. Each request runs in its own task.
+    /// Serves until the socket closes, then waits for the requests still being handled. Each
+    /// request runs in its own task, started from the socket's thread.
     public func run() async {
-        await withDiscardingTaskGroup { group in
-            while let batch = await socket.inbox.next(max: 256) {
-                for frames in batch {
-                    group.addTask { await self.handle(frames) }
-                }
+        while await socket.inbox.next(max: 256) != nil {}
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = inFlight.withLock { f -> Bool in
+                if f.count == 0 { return true }
+                f.drained = c
+                return false
             }
+            if now { c.resume() }
         }
     }
 
     public func close() async { await socket.close() }
 
-    /// The reply to a request that arrived while the server had more waiting than its inbox holds:
+    /// The reply to a request that arrived while the server was handling ``maxInFlight`` others:
     /// `[routing id][request id]["error"][unavailable]`, built on the socket's thread from the frames alone.
     static func busy(hasPeerFrame: Bool) -> @Sendable ([Data]) -> [Data]? {
         let body = JSON.encodeOrEmpty(PosyError(.unavailable, "the service is busy; try again shortly"))
@@ -125,8 +167,8 @@ public final class RPCServer: Sendable {
         }
     }
 
-    /// Requests answered `unavailable` because they arrived while the inbox was full.
-    public var refusedBusy: Int { socket.overflowed }
+    /// Requests answered `unavailable` at once: more were being handled than ``maxInFlight``.
+    public var refusedBusy: Int { socket.overflowed + refusedAtOnce.load(ordering: .relaxed) }
 
     /// Why `peer` may not make this request (``RPCAccess``), judged on the method's grant, the
     /// identity its connection proved and the `caller` the body names.
@@ -218,5 +260,15 @@ public final class RPCServer: Sendable {
             replyError(identity, requestId, PosyError(.internal, "\(method) failed"))
         }
         metrics.observe("rpc.\(method)", seconds: (ContinuousClock.now - start).seconds)
+    }
+}
+
+/// Lets the socket's receiver reach its server without a retain cycle.
+final class WeakServerBox: Sendable {
+    private struct Ref { weak var server: RPCServer? }
+    private let ref = Mutex(Ref())
+    var server: RPCServer? {
+        get { ref.withLock { $0.server } }
+        set { ref.withLock { $0.server = newValue } }
     }
 }

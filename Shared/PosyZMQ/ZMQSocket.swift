@@ -14,6 +14,8 @@ public final class ZMQSocket: Sendable {
 
     enum Command: Sendable {
         case send([Message], CheckedContinuation<Void, any Error>?)
+        /// A send whose outcome is told on the socket's thread, without waking a task.
+        case sendThen(Message, @Sendable (ZMQError?) -> Void)
         case close(CheckedContinuation<Void, Never>?)
         /// The consumer drained the inbox: resume reading.
         case wake
@@ -113,6 +115,13 @@ public final class ZMQSocket: Sendable {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
             if !enqueue(.send(batch, c)) { c.resume(throwing: ZMQError.closed("zmq_send")) }
         }
+    }
+
+    /// Queues one message and tells `done` on the socket's thread whether libzmq took it (nil) or
+    /// why not. For callers that must know a send failed but should not wake a task to learn that
+    /// it did not: `done` must return at once.
+    public func post(_ message: Message, then done: @escaping @Sendable (ZMQError?) -> Void) {
+        if !enqueue(.sendThen(message, done)) { done(ZMQError.closed("zmq_send")) }
     }
 
     /// Queues messages without waiting (hot paths such as PUB). Failures are counted in ``droppedSends``.

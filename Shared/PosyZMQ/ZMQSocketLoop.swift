@@ -101,6 +101,8 @@ enum ZMQSocketLoop {
                     } else if failure != nil {
                         socket.countDroppedSend()
                     }
+                case .sendThen(let message, let done):
+                    done(sendMessage(message, on: sock))
                 case .close(let c):
                     if let c { closeWaiters.append(c) }
                     running = false
@@ -111,7 +113,11 @@ enum ZMQSocketLoop {
             if !running { break }
             if type.receives && !readingPaused {  // non-blocking; EAGAIN at once when nothing is there
                 let (batch, terminated) = receiveAvailable(sock, max: receiveBatch, peerIdentity: options.peerIdentity)
-                if !batch.isEmpty {
+                if let receiver = options.receiver {
+                    for message in batch {
+                        if let answer = receiver(message), sendMessage(answer, on: sock) != nil { socket.countDroppedSend() }
+                    }
+                } else if !batch.isEmpty {
                     switch options.overflow {
                     case .pause:
                         if !inbox.append(batch) { readingPaused = true }
@@ -136,6 +142,7 @@ enum ZMQSocketLoop {
         for command in socket.detachSignal() {
             switch command {
             case .send(_, let c): c?.resume(throwing: ZMQError.closed("zmq_send"))
+            case .sendThen(_, let done): done(ZMQError.closed("zmq_send"))
             case .close(let c): if let c { closeWaiters.append(c) }
             case .wake: break
             }

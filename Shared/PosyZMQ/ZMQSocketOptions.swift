@@ -1,3 +1,5 @@
+import Foundation
+
 /// Options applied to a socket before it binds or connects.
 public struct ZMQSocketOptions: Sendable {
     /// `ZMQ_LINGER` in ms. 0: pending messages are dropped on close, so shutdown never hangs on a gone peer.
@@ -37,6 +39,11 @@ public struct ZMQSocketOptions: Sendable {
     /// connection was given by the ZAP handler (``ZMQAuthenticator``), empty on a connection without one.
     /// A server that authorises per message reads the caller from there, never from the message.
     public var peerIdentity: Bool = false
+    /// Hands every received message to this closure on the socket's thread instead of to the inbox,
+    /// so that no task wakes only to pass it on (an RPC reply resumes its caller, a request starts
+    /// its handler). It must return at once; what it returns is sent back at once (nil: nothing).
+    /// The inbox then receives nothing and finishes when the socket closes.
+    public var receiver: (@Sendable ([Data]) -> [Data]?)?
 
     public init() {}
 }

@@ -88,6 +88,32 @@ import Testing
         }
     }
 
+    /// Deadlines are kept by one sweeper per client: a call with a shorter deadline, made while a
+    /// longer one waits, is still answered at its own; replies in between change nothing.
+    @Test func eachCallTimesOutAtItsOwnDeadline() async throws {
+        let server = try await Self.server()
+        try await RPCClient.withClient(server.endpoint) { (client: RPCClient) async throws in
+            let order = Locked<[String]>([])
+            let long = Task {
+                do { _ = try await client.call("slow", timeout: .milliseconds(1_500)) } catch {
+                    order.withLock { $0.append("long \((error as? PosyError)?.code.rawValue ?? "\(error)")") }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(try await client.call(Self.echo, Echo(text: "between")) == Echo(text: "between"))
+            do {
+                _ = try await client.call("slow", timeout: .milliseconds(100))
+            } catch {
+                order.withLock { $0.append("short \((error as? PosyError)?.code.rawValue ?? "\(error)")") }
+            }
+            await long.value
+            #expect(order.value == ["short timeout", "long timeout"])
+            // With nothing waiting, calls go on as before.
+            #expect(try await client.call(Self.echo, Echo(text: "after")) == Echo(text: "after"))
+        }
+        await server.close()
+    }
+
     @Test func retryReachesAServerThatStartsLate() async throws {
         // Reserve a port, then start the server on it only after the first call went out.
         let probe = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"])

@@ -1,4 +1,5 @@
 import Foundation
+import PosyCore
 import PosyZMQ
 import Testing
 
@@ -79,6 +80,35 @@ func receive(_ socket: ZMQSocket, within: Duration = .seconds(5)) async -> [Data
         #expect(waiting == ["r0", "r1", "r2"])
         await router.close()
         await dealer.close()
+    }
+
+    /// A receiver gets every message on the socket's thread (the inbox none) and what it returns
+    /// is sent back at once; a send with a callback tells its outcome there too.
+    @Test func aReceiverAnswersOnTheSocketsThreadAndASendTellsItsOutcome() async throws {
+        let seen = Locked<[String]>([])
+        var o = ZMQSocketOptions()
+        o.receiver = { frames in
+            seen.withLock { $0.append(String(decoding: frames[1], as: UTF8.self)) }
+            return [frames[0], Data("re:".utf8) + frames[1]]
+        }
+        let router = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"], options: o)
+        let dealer = try await ZMQSocket.open(.dealer, connect: [router.boundEndpoints[0]])
+        let outcomes = Locked<[String]>([])
+        for n in 0..<3 {
+            dealer.post([Data("m\(n)".utf8)]) { error in outcomes.withLock { $0.append(error.map { "\($0)" } ?? "sent") } }
+        }
+        var answers: [String] = []
+        while answers.count < 3, let m = await receive(dealer, within: .seconds(2)) {
+            answers.append(String(decoding: m[0], as: UTF8.self))
+        }
+        #expect(answers == ["re:m0", "re:m1", "re:m2"] && seen.value == ["m0", "m1", "m2"])
+        #expect(outcomes.value == ["sent", "sent", "sent"])
+        #expect(await receive(router, within: .milliseconds(100)) == nil)  // nothing went to the inbox
+        await dealer.close()
+        let closed = Locked<String?>(nil)
+        dealer.post([Data("late".utf8)]) { error in closed.withLock { $0 = error.map { "\($0)" } } }
+        #expect(closed.value != nil, "a send on a closed socket is told it failed")
+        await router.close()
     }
 
     @Test func largeFramesArriveWhole() async throws {
