@@ -17,8 +17,14 @@ public final class RPCServer: Sendable {
     private let handlers = Mutex<[String: (handler: Handler, grant: RPCGrant, raw: Bool)]>([:])
     private let metrics: Metrics
     private let logger: Logger
-    /// Requests being handled, and who waits for them to end (``run()`` after the socket closed).
-    private let inFlight: Mutex<(count: Int, drained: CheckedContinuation<Void, Never>?)>
+    /// Requests being handled; once ``run()`` ends (shutdown) no new one starts, and it waits here
+    /// for these to end.
+    private struct InFlight {
+        var count = 0
+        var stopping = false
+        var drained: CheckedContinuation<Void, Never>?
+    }
+    private let inFlight = Mutex(InFlight())
     private let refusedAtOnce = Atomic<Int>(0)
     /// Requests handled at once at most; one more is answered `unavailable` at once.
     public static let maxInFlight = 10_000
@@ -41,7 +47,6 @@ public final class RPCServer: Sendable {
         options.maxMessageSize = 64 << 20
         self.metrics = metrics
         self.logger = logger
-        inFlight = Mutex((0, nil))
         // Each request starts its handler's task from the socket's thread (no task wakes only to
         // start another). Beyond `maxInFlight` it is answered busy there and then, never held in
         // libzmq (docs/architecture.md, "Threads"): the client hears `unavailable` and may try again.
@@ -52,7 +57,7 @@ public final class RPCServer: Sendable {
             guard let server = box.server else { return busy(frames) }
             guard
                 server.inFlight.withLock({ f -> Bool in
-                    guard f.count < Self.maxInFlight else { return false }
+                    guard f.count < Self.maxInFlight, !f.stopping else { return false }
                     f.count += 1
                     return true
                 })
@@ -70,7 +75,7 @@ public final class RPCServer: Sendable {
         box.server = self
     }
 
-    /// One request ended; the last one after the socket closed lets ``run()`` return.
+    /// One request ended; the last one after ``run()`` stopped taking new ones lets it return.
     private func finished() {
         let drained = inFlight.withLock { f -> CheckedContinuation<Void, Never>? in
             f.count -= 1
@@ -140,12 +145,14 @@ public final class RPCServer: Sendable {
         handlers.withLock { $0[method.name] = (handler, method.grant, true) }
     }
 
-    /// Serves until the socket closes, then waits for the requests still being handled. Each
-    /// request runs in its own task, started from the socket's thread.
+    /// Serves until the socket closes or this task is cancelled (shutdown); then answers new
+    /// requests `unavailable` and waits for those being handled. Each request runs in its own task,
+    /// started from the socket's thread.
     public func run() async {
         while await socket.inbox.next(max: 256) != nil {}
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let now = inFlight.withLock { f -> Bool in
+                f.stopping = true
                 if f.count == 0 { return true }
                 f.drained = c
                 return false

@@ -7,7 +7,8 @@ import Foundation
 /// a peer's restart) and reconnects can abort the process when the reader resumes
 /// (`Assertion failed: _input_stopped`, zeromq/libzmq#3937; docs/architecture.md, "Threads"). The
 /// suite's own sockets therefore never hold libzmq back: a subscriber `drop`s what does not fit
-/// (counted; the lossless rules fetch it again) and an RPC server `answer`s it at once (busy).
+/// (counted; the lossless rules fetch it again); RPC sockets hand every message on at once from
+/// their thread (``ZMQSocketOptions/receiver``) and have no inbox to fill.
 public enum ZMQOverflow: Sendable {
     case pause
     case drop

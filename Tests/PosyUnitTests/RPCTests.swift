@@ -114,6 +114,41 @@ import Testing
         await server.close()
     }
 
+    /// At shutdown (its run cancelled) a server turns new requests away with `unavailable` and
+    /// lets the one it is handling finish and answer before its run returns.
+    @Test func shutdownFinishesWhatItStartedAndTurnsNewRequestsAway() async throws {
+        let server = try await RPCServer(bind: "tcp://127.0.0.1:*", metrics: Metrics(), logger: Logger(label: "test"))
+        let (entered, enteredNow) = AsyncStream.makeStream(of: Void.self)
+        let (release, releaseNow) = AsyncStream.makeStream(of: Void.self)
+        server.register(name: "hold") { _ in
+            enteredNow.yield()
+            for await _ in release { break }
+            return Data(#"{"held":true}"#.utf8)
+        }
+        server.register(Self.echo) { $0 }
+        let running = Task { await server.run() }
+        try await RPCClient.withClient(server.endpoint) { (client: RPCClient) async throws in
+            let held = Task { try await client.call("hold", timeout: .seconds(10)) }
+            for await _ in entered { break }
+            running.cancel()
+            // The run notices its cancellation on its own task: from then on, new requests are refused.
+            var refused = false
+            for _ in 0..<250 where !refused {
+                do {
+                    _ = try await client.call(Self.echo, Echo(text: "late"), timeout: .seconds(5))
+                    try await Task.sleep(for: .milliseconds(20))
+                } catch let e as PosyError where e.code == .unavailable {
+                    refused = true
+                }
+            }
+            #expect(refused)
+            releaseNow.yield()
+            #expect(try await held.value == Data(#"{"held":true}"#.utf8))
+            await running.value
+        }
+        await server.close()
+    }
+
     @Test func retryReachesAServerThatStartsLate() async throws {
         // Reserve a port, then start the server on it only after the first call went out.
         let probe = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"])
