@@ -47,11 +47,8 @@ extension LongIntegration {
                 "http_port": suite.httpPort, "screenshots": screenshots,
                 "web_root": Harness.packageRoot.appendingPathComponent("Services/Gateway/Web").path,
             ]
-            let configPath = "\(suite.dir)/console.json"
-            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-            let script = Harness.packageRoot.appendingPathComponent("Tests/python/console_page.py").path
-            let (status, output) = try await Harness.run(path: "python3", [script, configPath], timeout: .seconds(300))
-            #expect(status == 0 && output.contains("\nOK"), "\(output)\n\(suite.up.log.suffix(2000))")
+            let (passed, report) = try await suite.runScript("console_page.py", config: config, timeout: .seconds(300))
+            #expect(passed, "\(report)")
             #expect(await suite.stop())
         }
     }

@@ -47,11 +47,8 @@ extension LongIntegration {
                 "http_port": suite.httpPort, "cadence_ms": 2000,
                 "screenshots": Harness.packageRoot.appendingPathComponent(".build/screenshots/courier").path,
             ]
-            let configPath = "\(suite.dir)/courier.json"
-            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-            let script = Harness.packageRoot.appendingPathComponent("Tests/python/courier_app.py").path
-            let (status, output) = try await Harness.run(path: "python3", [script, configPath], timeout: .seconds(240))
-            #expect(status == 0 && output.contains("\nOK"), "\(output)\n\(suite.up.log.suffix(2000))")
+            let (passed, report) = try await suite.runScript("courier_app.py", config: config, timeout: .seconds(240))
+            #expect(passed, "\(report)")
             #expect(await suite.stop())
         }
     }

@@ -26,11 +26,8 @@ extension LongIntegration {
                 "foreign_link": "\(base)/t/\(try signer.mint(sub: "c2", role: .customer, order: "o-nope", ttl: 900))",
                 "screenshots": Harness.packageRoot.appendingPathComponent(".build/screenshots/customer").path,
             ]
-            let configPath = "\(suite.dir)/customer.json"
-            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-            let script = Harness.packageRoot.appendingPathComponent("Tests/python/customer_page.py").path
-            let (status, output) = try await Harness.run(path: "python3", [script, configPath], timeout: .seconds(240))
-            #expect(status == 0 && output.contains("\nOK"), "\(output)\n\(suite.up.log.suffix(2000))")
+            let (passed, report) = try await suite.runScript("customer_page.py", config: config, timeout: .seconds(240))
+            #expect(passed, "\(report)")
             #expect(await suite.stop())
         }
     }

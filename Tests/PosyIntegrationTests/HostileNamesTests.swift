@@ -22,11 +22,8 @@ extension LongIntegration {
                 "customer": try signer.mint(sub: "c1", role: .customer, ttl: 900),
                 "screenshots": Harness.packageRoot.appendingPathComponent(".build/screenshots/hostile").path,
             ]
-            let configPath = "\(suite.dir)/hostile.json"
-            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-            let script = Harness.packageRoot.appendingPathComponent("Tests/python/hostile_names.py").path
-            let (status, output) = try await Harness.run(path: "python3", [script, configPath], timeout: .seconds(200))
-            #expect(status == 0 && output.contains("\nOK"), "\(output)\n\(suite.up.log.suffix(2000))")
+            let (passed, report) = try await suite.runScript("hostile_names.py", config: config, timeout: .seconds(200))
+            #expect(passed, "\(report)")
             #expect(await suite.stop())
         }
     }

@@ -352,11 +352,8 @@ extension Integration {
                 "order_id": id, "recipient_phone": "+49 30 1", "masked_number": "+86 170 0000 0001",
                 "screenshots": Harness.packageRoot.appendingPathComponent(".build/screenshots/courier").path,
             ]
-            let configPath = "\(suite.dir)/masked-call.json"
-            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-            let script = Harness.packageRoot.appendingPathComponent("Tests/python/courier_masked_call.py").path
-            let (status, output) = try await Harness.run(path: "python3", [script, configPath], timeout: .seconds(90))
-            #expect(status == 0 && output.contains("\nOK"), "\(output)\n\(suite.up.log.suffix(2000))")
+            let (passed, report) = try await suite.runScript("courier_masked_call.py", config: config, timeout: .seconds(90))
+            #expect(passed, "\(report)")
 
             // Call: the provider binds the two phones behind its own number, once while it lasts.
             let call = await http.json("POST", "/v1/orders/\(id)/call-number", token: shop.courier)

@@ -66,11 +66,8 @@ extension Integration {
                 )
                 .path, "relay": relay,
             ]
-            let configPath = "\(suite.dir)/call.json"
-            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-            let script = Harness.packageRoot.appendingPathComponent("Tests/python/call_page.py").path
-            let (status, output) = try await Harness.run(path: "python3", [script, configPath], timeout: .seconds(180))
-            #expect(status == 0 && output.contains("\nOK"), "\(output)\n\(suite.up.log.suffix(2000))")
+            let (passed, report) = try await suite.runScript("call_page.py", config: config, timeout: .seconds(180))
+            #expect(passed, "\(report)")
             #expect(await suite.stop())
         }
     }
