@@ -11,8 +11,8 @@ import Synchronization
 /// earlier try is ignored (the Lazy Pirate pattern of the ZeroMQ Guide, without reopening the
 /// socket: ZMTP heartbeats notice a dead peer and libzmq reconnects).
 ///
-/// Creating one opens the socket and nothing else; its owner runs ``run()`` (a pool's readers are
-/// children of the host's lifecycle; ``withClient(_:curve:_:)`` scopes one to a block).
+/// Replies reach their calls from the socket's thread; no task reads for a client. Its owner closes
+/// it (a host's ``RPCClientPool`` at shutdown; ``withClient(_:curve:_:)`` scopes one to a block).
 public final class RPCClient: Sendable {
     public let endpoint: String
     private let socket: ZMQSocket
@@ -69,43 +69,23 @@ public final class RPCClient: Sendable {
         }
     }
 
-    /// Waits until the socket is closed, then fails the calls still waiting with `unavailable`.
-    /// Replies reach their calls from the socket's thread while the socket is open; the owner runs
-    /// this (``RPCClientPool/run()``, or ``withClients(_:_:)`` for a scoped client) so that nobody
-    /// waits on a closed client.
-    public func run() async {
-        while await socket.inbox.next(max: 256) != nil {}
-        for entry in pending.withLock({ p -> [Pending] in
-            let all = Array(p.calls.values)
-            p.calls.removeAll()
-            return all
-        }) {
-            entry.continuation.resume(throwing: PosyError(.unavailable, "client closed"))
-        }
-    }
-
-    /// Clients to `endpoints`, one each, running while `body` uses them and closed after.
+    /// Clients to `endpoints`, one each, open while `body` uses them and closed after.
     @discardableResult public static func withClients<T: Sendable>(
         _ endpoints: [String], curve: ZMQCurve? = nil, _ body: ([RPCClient]) async throws -> T
     ) async throws -> T {
         var clients: [RPCClient] = []
         for endpoint in endpoints { clients.append(try await RPCClient(endpoint: endpoint, curve: curve)) }
-        let opened = clients
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            for client in opened { group.addTask { await client.run() } }
-            let result: Result<T, any Error>
-            do {
-                result = .success(try await body(opened))
-            } catch {
-                result = .failure(error)
-            }
-            for client in opened { await client.close() }
-            try await group.waitForAll()
-            return try result.get()
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(clients))
+        } catch {
+            result = .failure(error)
         }
+        for client in clients { await client.close() }
+        return try result.get()
     }
 
-    /// A client to `endpoint`, running while `body` uses it and closed after.
+    /// A client to `endpoint`, open while `body` uses it and closed after.
     @discardableResult public static func withClient<T: Sendable>(
         _ endpoint: String, curve: ZMQCurve? = nil, _ body: (RPCClient) async throws -> T
     ) async throws -> T {
@@ -223,5 +203,15 @@ public final class RPCClient: Sendable {
         }
     }
 
-    public func close() async { await socket.close() }
+    /// Closes the socket; the calls still waiting fail with `unavailable`.
+    public func close() async {
+        await socket.close()
+        for entry in pending.withLock({ p -> [Pending] in
+            let all = Array(p.calls.values)
+            p.calls.removeAll()
+            return all
+        }) {
+            entry.continuation.resume(throwing: PosyError(.unavailable, "client closed"))
+        }
+    }
 }

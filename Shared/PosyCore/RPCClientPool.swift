@@ -1,20 +1,17 @@
 import Foundation
 import PosySchema
 
-/// One ``RPCClient`` per endpoint, created on first use and kept; ``run()`` runs their readers
-/// (one task each, children of the pool's own), so the process's lifecycle owns them.
+/// One ``RPCClient`` per endpoint, created on first use and kept until ``closeAll()`` (the process's
+/// lifecycle closes the pool at shutdown).
 public actor RPCClientPool {
     /// Endpoint → its client and the identity whose key the client expects there.
     private var clients: [String: (identity: String, client: RPCClient)] = [:]
     private var closed = false
-    private let opened: AsyncStream<RPCClient>
-    private let openedContinuation: AsyncStream<RPCClient>.Continuation
 
     private let security: BusSecurity
 
     public init(security: BusSecurity) {
         self.security = security
-        (opened, openedContinuation) = AsyncStream.makeStream(of: RPCClient.self)
     }
 
     /// The client of the RPC endpoint `endpoint`, bound by `identity` (the service in its heartbeat).
@@ -29,23 +26,12 @@ public actor RPCClientPool {
         guard !closed else { throw PosyError(.unavailable, "shutting down") }
         let c = try await RPCClient(endpoint: endpoint, curve: try security.client(of: identity))
         clients[endpoint] = (identity, c)
-        openedContinuation.yield(c)
         return c
     }
 
-    /// Runs every client's reader until ``closeAll()``.
-    public nonisolated func run() async {
-        await withDiscardingTaskGroup { group in
-            for await client in opened {
-                group.addTask { await client.run() }
-            }
-        }
-    }
-
-    /// Closes every client (their readers end, and so does ``run()``); later calls fail `unavailable`.
+    /// Closes every client (calls still waiting fail `unavailable`); later calls fail `unavailable`.
     public func closeAll() async {
         closed = true
-        openedContinuation.finish()
         for kept in clients.values { await kept.client.close() }
         clients.removeAll()
     }

@@ -30,14 +30,13 @@ extension ServiceHost {
         return services
     }
 
-    /// Runs the RPC clients' readers and the ZAP handler; closes the publisher, the RPC clients, the handler and the store once
+    /// Runs the ZAP handler; closes the publisher, the RPC clients, the handler and the store once
     /// everything else has stopped.
     struct Resources: Service {
         let host: ServiceHost
 
         func run() async throws {
             await withDiscardingTaskGroup { group in
-                group.addTask { await host.pool.run() }
                 if let zap = host.authenticator { group.addTask { await zap.run() } }
                 try? await gracefulShutdown()
                 await host.publisher.close()

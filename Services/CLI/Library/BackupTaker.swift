@@ -42,17 +42,13 @@ struct BackupTaker {
         }
         let id = Self.newId()
         let pool = RPCClientPool(security: security)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await pool.run() }
-            defer { group.cancelAll() }
-            do {
-                let result = try await run(id: id, started: started, stores: stores, pool: pool)
-                await pool.closeAll()
-                return result
-            } catch {
-                await pool.closeAll()
-                throw error
-            }
+        do {
+            let result = try await run(id: id, started: started, stores: stores, pool: pool)
+            await pool.closeAll()
+            return result
+        } catch {
+            await pool.closeAll()
+            throw error
         }
     }
 
