@@ -1,4 +1,5 @@
 import Foundation
+import PosyCore
 import PosySchema
 import Synchronization
 
@@ -94,9 +95,7 @@ struct NetworkDestination: Sendable, Equatable {
         let addresses = await withCheckedContinuation { (c: CheckedContinuation<[IPAddress], Never>) in
             let answer = FirstAnswer(c)
             DispatchQueue.global().async { answer.give(lookup(host)) }
-            let (seconds, attoseconds) = within.components
-            let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { answer.give([]) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + within.seconds) { answer.give([]) }
         }
         guard let first = addresses.first else { throw .unresolved }
         for a in addresses { try check(a, allowLocal: allowLocal) }
