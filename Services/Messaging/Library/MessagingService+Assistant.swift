@@ -14,6 +14,8 @@ extension MessagingService {
         do {
             let c = try await store.read { db in try ConversationRow.load(db, conversationId) }
             guard let c, let orderId = c.orderId else { return }
+            // Handed over while this waited: the person answers what the assistant cannot.
+            if c.needsPersonAt != nil, OrderAssistant.intent(question) == .unknown { return }
             let facts = OrderAssistant.intent(question) == .whereIsIt ? await self.facts(orderId: orderId, shopId: c.shopId) : nil
             let reply = OrderAssistant.reply(to: question, facts: facts)
             try await store.write { db in

@@ -47,7 +47,11 @@ extension MessagingService {
                 try db.run("UPDATE conversations SET needs_person_at = NULL WHERE id = ?", c.id)
                 try Self.recordChange(db, c.id, type: "conversation", ref: "state")  // a person took over
             }
-            if access.party == .customer, c.kind == "order", kind == .text, let text = input.text, OrderAssistant.answers(text) {
+            // Once handed over to a person, a question the assistant cannot answer waits for them:
+            // no task, read or transaction is spent to learn that again (docs/performance.md, "CPU per message").
+            if access.party == .customer, c.kind == "order", kind == .text, let text = input.text,
+                OrderAssistant.intent(text) != .unknown || (c.needsPersonAt == nil && OrderAssistant.isQuestion(text))
+            {
                 let conversationId = c.id
                 db.onCommit { Task { await self.assist(conversationId, question: text, askedAt: message.seq) } }
             }
