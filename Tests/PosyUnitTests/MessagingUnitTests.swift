@@ -261,6 +261,27 @@ import Testing
         #expect(throws: (any Error).self) { try UserPush.decode(cut + Data("}".utf8)) }
     }
 
+    /// The gateway reads a push's header by hand (docs/performance.md, "CPU per message"): any key
+    /// order and `null`s as JSON allows them, but nothing JSONDecoder would have refused gets through.
+    @Test func pushHeadersReadByHandAcceptWhatJSONAllowsAndNothingElse() throws {
+        let reordered = Data(#" {"bodyLength":7, "x":[1,{"y":null}], "role":null, "unread":{"c1":2}, "body":{"a":1} } "#.utf8)
+        let (push, body) = try UserPush.decode(reordered)
+        #expect(push.role == nil && push.unread == ["c1": 2] && push.bodyLength == 7 && body == Data(#"{"a":1}"#.utf8))
+        for bad in [
+            #"{"role":"a","role":"b","bodyLength":2,"body":{}}"#,  // a field twice
+            #"{"unread":{"c1":1,"c1":2},"bodyLength":2,"body":{}}"#,  // a member's count twice
+            #"{"bodyLength":3,"body":{}}"#,  // the length does not fit
+            #"{"bodyLength":2,"body":{}}x"#,  // trailing bytes
+            #"{"bodyLength":2,"body":{]}"#,  // a body that is not JSON
+            #"{"bodyLength":2}"#,  // no body
+            #"{"role":1,"bodyLength":2,"body":{}}"#,  // a role that is not a string
+            #"{"unreadElse":1.5,"bodyLength":2,"body":{}}"#,  // a count that is not an integer
+            "",
+        ] {
+            #expect(throws: SchemaError.self, "\(bad)") { try UserPush.decode(Data(bad.utf8)) }
+        }
+    }
+
     @Test func syncTokensRoundTripAndRefuseGarbage() throws {
         var t = SyncToken()
         t.shards["messaging-1"] = .init(epoch: "abc", pos: 42)

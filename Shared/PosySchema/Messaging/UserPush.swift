@@ -75,13 +75,92 @@ public struct UserPush: Codable, Sendable, Equatable {
         return data
     }
 
-    /// The push and the bytes of its body.
+    /// The push and the bytes of its body. Every push to a stream passes here, so its header is read
+    /// by hand and the body only checked as JSON, never decoded (docs/performance.md, "CPU per message").
     public static func decode(_ data: Data) throws -> (UserPush, Data) {
-        let push = try JSON.decode(UserPush.self, from: data)
-        guard push.bodyLength > 0, data.count > push.bodyLength, data.last == UInt8(ascii: "}") else {
+        let (push, body) = try data.withUnsafeBytes { raw -> (UserPush, Range<Int>) in
+            var p = EnvelopeCodec.Parser(bytes: raw.bindMemory(to: UInt8.self))
+            do {
+                return try p.userPush()
+            } catch let e as SchemaError {
+                throw SchemaError(.badPayload, e.message.replacingOccurrences(of: "invalid envelope", with: "chat push"))
+            }
+        }
+        guard push.bodyLength > 0, push.bodyLength == body.count else {
             throw SchemaError(.badPayload, "chat push: bodyLength does not fit the data")
         }
-        let end = data.endIndex - 1
-        return (push, data[(end - push.bodyLength)..<end])
+        return (push, data[(data.startIndex + body.lowerBound)..<(data.startIndex + body.upperBound)])
+    }
+}
+
+extension EnvelopeCodec.Parser {
+    /// A ``UserPush`` object: its fields in any order (`null` for an absent one), unknown ones skipped,
+    /// each at most once, the body's byte range; the whole document checked as JSON.
+    mutating func userPush() throws -> (UserPush, Range<Int>) {
+        var push = UserPush(conversationId: nil, orderId: nil, role: nil, unread: nil)
+        var bodyLength: Int64?
+        var body: Range<Int>?
+        var seen = Set<String>()
+        try expect(UInt8(ascii: "{"))
+        skipSpace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { throw fail("empty object") }
+        while true {
+            skipSpace()
+            let key = try string()
+            try expect(UInt8(ascii: ":"))
+            skipSpace()
+            guard seen.insert(key).inserted else { throw fail("\(key) given twice") }
+            switch key {
+            case "conversationId": push.conversationId = try optionalString()
+            case "orderId": push.orderId = try optionalString()
+            case "role": push.role = try optionalString()
+            case "only": push.only = try optionalString()
+            case "unreadElse": push.unreadElse = try optionalInteger().map { Int(clamping: $0) }
+            case "bodyLength": bodyLength = try integer()
+            case "unread": push.unread = try optionalCounts()
+            case "body":
+                let start = i
+                try skipValue(depth: 0)
+                body = start..<i
+            default:
+                try skipValue(depth: 0)
+            }
+            if try !nextMember() { break }
+        }
+        skipSpace()
+        guard i == bytes.count else { throw fail("trailing bytes") }
+        guard let bodyLength, let body else { throw fail("missing body or bodyLength") }
+        push.bodyLength = Int(clamping: bodyLength)
+        return (push, body)
+    }
+
+    mutating func isNull() throws -> Bool {
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "n") else { return false }
+        try literal("null")
+        return true
+    }
+
+    mutating func optionalString() throws -> String? { try isNull() ? nil : try string() }
+
+    mutating func optionalInteger() throws -> Int64? { try isNull() ? nil : try integer() }
+
+    /// `{"<user>":<count>,…}`; a name given twice is refused, as JSONDecoder would.
+    mutating func optionalCounts() throws -> [String: Int]? {
+        if try isNull() { return nil }
+        try expect(UInt8(ascii: "{"))
+        var counts: [String: Int] = [:]
+        skipSpace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+            i += 1
+            return counts
+        }
+        while true {
+            skipSpace()
+            let name = try string()
+            try expect(UInt8(ascii: ":"))
+            skipSpace()
+            guard counts.updateValue(Int(clamping: try integer()), forKey: name) == nil else { throw fail("\(name) given twice") }
+            if try !nextMember() { return counts }
+        }
     }
 }
