@@ -196,7 +196,7 @@ final class StreamLink: Sendable {
             if pause { s.pausedReading = true }
             return (start, pause)
         }
-        if start { Task { await self.answer() } }
+        if start { Task(executorPreference: EventLoopTaskExecutor(channel.eventLoop)) { await self.answer() } }
         return pause
     }
 
