@@ -47,10 +47,10 @@ let package = Package(
             name: "PosyWebPush", dependencies: ["PosySchema", .product(name: "Crypto", package: "swift-crypto")],
             path: "Shared/PosyWebPush"),
         .target(
-            name: "PosyZMQ", dependencies: ["CZeroMQ"], path: "Shared/PosyZMQ"),
+            name: "PosyZMQ", dependencies: ["CZeroMQ", "CMalloc"], path: "Shared/PosyZMQ"),
         .target(
             name: "PosyStore",
-            dependencies: ["CSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CSQLite", "CMalloc", "PosyZMQ", .product(name: "Logging", package: "swift-log")],
             path: "Shared/PosyStore"),
         .target(name: "PosyAccess", dependencies: ["PosySchema"], path: "Shared/PosyAccess"),
         .target(

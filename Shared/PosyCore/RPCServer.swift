@@ -36,8 +36,13 @@ public final class RPCServer: Sendable {
     public static let maxRequestIdBytes = 255
 
     /// Binds `bind`; with a secure `security` a CURVE server, which needs the process's
-    /// authenticator bound first (``ServiceHost/make(_:config:)`` does it).
-    public init(bind: String, security: BusSecurity = .insecure, metrics: Metrics, logger: Logger) async throws {
+    /// authenticator bound first (``ServiceHost/make(_:config:)`` does it). With `onSocketThread`
+    /// handlers run on the socket's own thread (``ZMQSocket`` as their task executor): for a service
+    /// whose handlers do little besides awaiting their store, it spares the hops to and from the
+    /// shared pool (docs/architecture.md, "Threads").
+    public init(
+        bind: String, security: BusSecurity = .insecure, onSocketThread: Bool = false, metrics: Metrics, logger: Logger
+    ) async throws {
         var options = ZMQSocketOptions()
         options.curve = security.server
         // Under CURVE every request arrives with the identity its connection proved (docs/protocol.md,
@@ -65,9 +70,16 @@ public final class RPCServer: Sendable {
                 server.refusedAtOnce.add(1, ordering: .relaxed)
                 return busy(frames)
             }
-            Task {
-                await server.handle(frames)
-                server.finished()
+            if onSocketThread {
+                Task(executorPreference: server.socket) {
+                    await server.handle(frames)
+                    server.finished()
+                }
+            } else {
+                Task {
+                    await server.handle(frames)
+                    server.finished()
+                }
             }
             return nil
         }

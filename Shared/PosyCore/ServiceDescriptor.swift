@@ -20,6 +20,8 @@ public struct ServiceDescriptor: Sendable {
     /// SUB socket high-water mark and in-process inbox of the subscriber (messages).
     public var receiveHighWaterMark: Int32 = 100_000
     public var inboxCapacity: Int = 10_000
+    /// Whether RPC handlers run on the RPC socket's thread rather than the shared pool (``RPCServer``).
+    public var rpcOnSocketThread = false
 
     public init(
         service: String, instance: String? = nil, shard: Int? = nil, defaultRPCPort: Int,

@@ -87,7 +87,7 @@ public final class ServiceHost: Sendable {
         let metrics = Metrics()
         let rpc = try await RPCServer(
             bind: config.rpcEndpoint(service: descriptor.service, defaultPort: descriptor.defaultRPCPort), security: security,
-            metrics: metrics, logger: logger)
+            onSocketThread: descriptor.rpcOnSocketThread, metrics: metrics, logger: logger)
         var events: EventLog?
         if let store {
             events = try await EventLog(store: store, src: descriptor.instance, publisher: publisher, metrics: metrics)

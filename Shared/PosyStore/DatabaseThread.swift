@@ -1,3 +1,4 @@
+import CMalloc
 import Foundation
 import Synchronization
 
@@ -21,6 +22,7 @@ final class DatabaseThread: Sendable {
         let opened = DispatchSemaphore(value: 0)
         let failure = Mutex<(any Error)?>(nil)
         let thread = Thread { [self] in
+            posy_name_thread("posy.db.\(name)")
             let db: SQLiteConnection
             do {
                 db = try open()
@@ -45,7 +47,6 @@ final class DatabaseThread: Sendable {
             withExtendedLifetime(db) {}
             done.signal()
         }
-        thread.name = "posy.db.\(name)"
         thread.start()
         opened.wait()
         if let error = failure.withLock({ $0 }) { throw error }

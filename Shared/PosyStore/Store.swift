@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PosyZMQ
 import Synchronization
 
 /// A service's SQLite store: one writer connection with group commit, one reader connection (WAL).
@@ -65,6 +66,7 @@ public final class Store: Sendable {
             start += group.count
             // Each job runs its own savepoint and reports through GroupContext; see `write`.
             let context = GroupContext()
+            var committed = false
             do {
                 try db.run("BEGIN IMMEDIATE", [])
             } catch {
@@ -77,7 +79,7 @@ public final class Store: Sendable {
                 }
                 do {
                     try db.run("COMMIT", [])
-                    db.runAfterCommit()
+                    committed = true
                 } catch {
                     try? db.execute("ROLLBACK")
                     db.discardAfterCommit()
@@ -90,8 +92,14 @@ public final class Store: Sendable {
                     job(db)
                 }
             }
-            db.group = nil
-            context.finish()
+            // What the group publishes and the callers it resumes wake each socket's thread once
+            // (docs/architecture.md, "Threads"). Not the jobs themselves: one may resume its caller
+            // and then wait for it (a backup's hold).
+            ZMQSocket.deferringWakes {
+                if committed { db.runAfterCommit() }
+                db.group = nil
+                context.finish()
+            }
             counters.transactions.add(1, ordering: .relaxed)
             counters.jobs.add(group.count, ordering: .relaxed)
             counters.failedJobs.add(context.failedJobs, ordering: .relaxed)

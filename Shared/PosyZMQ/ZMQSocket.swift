@@ -1,3 +1,4 @@
+import CMalloc
 import CZeroMQ
 import Foundation
 import Synchronization
@@ -19,6 +20,8 @@ public final class ZMQSocket: Sendable {
         case close(CheckedContinuation<Void, Never>?)
         /// The consumer drained the inbox: resume reading.
         case wake
+        /// A task's job, run on the socket's thread (the socket as a `TaskExecutor`).
+        case run(UnownedJob)
     }
 
     /// Only touched under the mutex; the raw signal socket is used by one thread at a time.
@@ -35,6 +38,8 @@ public final class ZMQSocket: Sendable {
     public let boundEndpoints: [String]
 
     private let mailbox: Mutex<Mailbox>
+    /// The socket's own thread (the loop creates the socket there): what it queues for itself needs no signal.
+    private let owner: pthread_t
     private let sendErrors = Atomic<Int>(0)
     private let overflows = Atomic<Int>(0)
 
@@ -46,10 +51,10 @@ public final class ZMQSocket: Sendable {
     ) async throws -> ZMQSocket {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<ZMQSocket, any Error>) in
             let thread = Thread {
+                posy_name_thread("posy.\(name)")
                 ZMQSocketLoop.run(
                     type: type, bind: bind, connect: connect, options: options, context: context, ready: c)
             }
-            thread.name = "posy.\(name)"
             thread.start()
         }
     }
@@ -61,6 +66,7 @@ public final class ZMQSocket: Sendable {
         self.type = type
         self.boundEndpoints = bound
         self.mailbox = Mutex(Mailbox(signal: signal))
+        self.owner = pthread_self()
         self.inbox = ZMQInbox(capacity: capacity, resume: wake)
     }
 
@@ -74,17 +80,32 @@ public final class ZMQSocket: Sendable {
 
     @discardableResult
     func enqueue(_ command: Command) -> Bool {
-        mailbox.withLock { m in
+        // The loop looks for commands before it waits, so its own thread need not wake it.
+        let fromOwner = pthread_equal(pthread_self(), owner) != 0
+        let deferred = fromOwner ? nil : Self.deferredWakes
+        return mailbox.withLock { m in
             guard !m.closed else { return false }
             let wasEmpty = m.commands.isEmpty
             m.commands.append(command)
             if case .close = command { m.closed = true }
-            if wasEmpty, let s = m.signal {
+            if wasEmpty, let deferred, !m.closed {
+                deferred.add(self)
+            } else if wasEmpty, !fromOwner, let s = m.signal {
                 _ = zmq_send(s, nil, 0, ZMQ_DONTWAIT)
             }
             return true
         }
     }
+
+    /// Wakes the loop if commands wait (the end of a ``deferringWakes(_:)`` scope).
+    func wakeIfWaiting() {
+        mailbox.withLock { m in
+            if !m.commands.isEmpty, let s = m.signal { _ = zmq_send(s, nil, 0, ZMQ_DONTWAIT) }
+        }
+    }
+
+    /// Whether commands wait (the loop then polls without blocking).
+    var hasCommands: Bool { mailbox.withLock { !$0.commands.isEmpty } }
 
     func takeCommands() -> [Command] {
         mailbox.withLock { m in

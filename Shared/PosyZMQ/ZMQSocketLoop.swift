@@ -75,7 +75,8 @@ enum ZMQSocketLoop {
         while running {
             items[1].events = (type.receives && !readingPaused) ? Int16(ZMQ_POLLIN) : 0
             for i in items.indices { items[i].revents = 0 }
-            let rc = zmq_poll(&items, Int32(items.count), -1)
+            // Work the thread queued for itself (a reply, a task's next job) is done before it sleeps.
+            let rc = zmq_poll(&items, Int32(items.count), socket.hasCommands ? 0 : -1)
             if rc < 0 {
                 if zmq_errno() == posy_zmq_eintr() { continue }
                 break  // ETERM: context terminated
@@ -108,6 +109,8 @@ enum ZMQSocketLoop {
                     running = false
                 case .wake:
                     readingPaused = false
+                case .run(let job):
+                    job.runSynchronously(on: socket.asUnownedTaskExecutor())
                 }
             }
             if !running { break }
@@ -145,6 +148,7 @@ enum ZMQSocketLoop {
             case .sendThen(_, let done): done(ZMQError.closed("zmq_send"))
             case .close(let c): if let c { closeWaiters.append(c) }
             case .wake: break
+            case .run(let job): ZMQSocket.runElsewhere(job)
             }
         }
         if let monitor {

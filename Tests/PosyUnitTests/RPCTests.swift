@@ -10,9 +10,11 @@ import Testing
     /// A test's own methods, typed like a service's.
     static let echo = RPC<Echo, Echo>("test", "echo", grant: .everyone)
 
-    static func server() async throws -> RPCServer {
-        let server = try await RPCServer(bind: "tcp://127.0.0.1:*", metrics: Metrics(), logger: Logger(label: "test"))
+    static func server(onSocketThread: Bool = false) async throws -> RPCServer {
+        let server = try await RPCServer(
+            bind: "tcp://127.0.0.1:*", onSocketThread: onSocketThread, metrics: Metrics(), logger: Logger(label: "test"))
         server.register(Self.echo) { $0 }
+        server.register(name: "thread") { _ in try JSON.encode(Echo(text: ZMQTests.threadName())) }
         server.register(name: "slow") { _ in
             try await Task.sleep(for: .seconds(3))
             return Data("{}".utf8)
@@ -35,10 +37,14 @@ import Testing
         await pool.closeAll()
     }
 
-    @Test func callsAndStableErrorCodes() async throws {
-        let server = try await Self.server()
+    /// Handlers run in the shared pool, or with `onSocketThread` on the server socket's thread
+    /// (docs/architecture.md, "Threads"); the same calls get the same answers either way.
+    @Test(arguments: [false, true]) func callsAndStableErrorCodes(onSocketThread: Bool) async throws {
+        let server = try await Self.server(onSocketThread: onSocketThread)
         try await RPCClient.withClient(server.endpoint) { (client: RPCClient) async throws in
             #expect(try await client.call(Self.echo, Echo(text: "hi")) == Echo(text: "hi"))
+            let thread = try JSON.decode(Echo.self, from: try await client.call("thread")).text
+            #expect((thread == "posy.rpc-server") == onSocketThread, "\(thread)")
             await #expect { try await client.call("nope") } throws: { ($0 as? PosyError)?.code == .unknownMethod }
             await #expect { try await client.call("fail") } throws: { ($0 as? PosyError)?.code == .conflict }
             await #expect { try await client.call("crash") } throws: { ($0 as? PosyError)?.code == .internal }
@@ -49,8 +55,8 @@ import Testing
         await server.close()
     }
 
-    @Test func manyRequestsInFlight() async throws {
-        let server = try await Self.server()
+    @Test(arguments: [false, true]) func manyRequestsInFlight(onSocketThread: Bool) async throws {
+        let server = try await Self.server(onSocketThread: onSocketThread)
         try await RPCClient.withClient(server.endpoint) { (client: RPCClient) async throws in
             let replies = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for i in 0..<200 {
@@ -116,8 +122,9 @@ import Testing
 
     /// At shutdown (its run cancelled) a server turns new requests away with `unavailable` and
     /// lets the one it is handling finish and answer before its run returns.
-    @Test func shutdownFinishesWhatItStartedAndTurnsNewRequestsAway() async throws {
-        let server = try await RPCServer(bind: "tcp://127.0.0.1:*", metrics: Metrics(), logger: Logger(label: "test"))
+    @Test(arguments: [false, true]) func shutdownFinishesWhatItStartedAndTurnsNewRequestsAway(onSocketThread: Bool) async throws {
+        let server = try await RPCServer(
+            bind: "tcp://127.0.0.1:*", onSocketThread: onSocketThread, metrics: Metrics(), logger: Logger(label: "test"))
         let (entered, enteredNow) = AsyncStream.makeStream(of: Void.self)
         let (release, releaseNow) = AsyncStream.makeStream(of: Void.self)
         server.register(name: "hold") { _ in

@@ -111,6 +111,77 @@ func receive(_ socket: ZMQSocket, within: Duration = .seconds(5)) async -> [Data
         await router.close()
     }
 
+    /// A socket is a task executor: a task preferring it runs on the socket's own (named) thread,
+    /// its sends from there need no wake, and a task still waiting when the socket closes goes on elsewhere.
+    @Test func aTaskPreferringASocketRunsOnItsThreadAndOutlivesIt() async throws {
+        let router = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"], name: "exec-test")
+        let dealer = try await ZMQSocket.open(.dealer, connect: [router.boundEndpoints[0]])
+        try await dealer.send([Data("hello".utf8)])
+        let hello = try #require(await receive(router))
+        let (gate, open) = AsyncStream.makeStream(of: Void.self)
+        let task = Task(executorPreference: router) { () -> [String] in
+            var threads = [Self.threadName()]
+            router.post([[hello[0], Data("from its thread".utf8)]])
+            for await _ in gate { break }
+            threads.append(Self.threadName())
+            return threads
+        }
+        #expect(await receive(dealer, within: .seconds(2)) == [Data("from its thread".utf8)])
+        await router.close()
+        open.yield()
+        let threads = await task.value
+        #expect(threads.first == "posy.exec-test", "\(threads)")
+        #expect(threads.count == 2 && threads[1] != "posy.exec-test", "resumed elsewhere once the socket closed: \(threads)")
+        await dealer.close()
+    }
+
+    /// Inside `deferringWakes` a thread's commands wake each socket once, at the end; none is lost,
+    /// in order, nested scopes included, on a thread that is not a task's.
+    @Test func deferredWakesLoseNothing() async throws {
+        let pull = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"])
+        let push = try await ZMQSocket.open(.dealer, connect: [pull.boundEndpoints[0]])
+        // A task started inside the scope is not part of it: its socket wakes while the scope is open.
+        let arrived = DispatchSemaphore(value: 0)
+        var o = ZMQSocketOptions()
+        o.receiver = { _ in
+            arrived.signal()
+            return nil
+        }
+        let side = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"], options: o)
+        let sideDealer = try await ZMQSocket.open(.dealer, connect: [side.boundEndpoints[0]])
+        let taskWasHeard = Locked(false)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            ZMQSocket.deferringWakes {
+                for n in 0..<50 { push.post([[Data("m\(n)".utf8)]]) }
+                ZMQSocket.deferringWakes { push.post([[Data("inner".utf8)]]) }
+                Task { sideDealer.post([[Data("from a task".utf8)]]) }
+                taskWasHeard.withLock { $0 = arrived.wait(timeout: .now() + 5) == .success }
+                for n in 50..<100 { push.post([[Data("m\(n)".utf8)]]) }
+            }
+            done.signal()
+        }.start()
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                done.wait()
+                c.resume()
+            }
+        }
+        var got: [String] = []
+        while got.count < 101, let m = await receive(pull, within: .seconds(2)) { got.append(String(decoding: m[1], as: UTF8.self)) }
+        #expect(got == (0..<50).map { "m\($0)" } + ["inner"] + (50..<100).map { "m\($0)" })
+        #expect(taskWasHeard.value, "a task started in the scope waited for the scope's end")
+        await push.close()
+        await pull.close()
+        await sideDealer.close()
+        await side.close()
+    }
+
+    /// The calling thread's name as the kernel has it (what `top -H` shows).
+    static func threadName() -> String {
+        ((try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     @Test func largeFramesArriveWhole() async throws {
         let router = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"])
         let dealer = try await ZMQSocket.open(.dealer, connect: [router.boundEndpoints[0]])

@@ -43,10 +43,13 @@ struct MessagingMain: AsyncParsableCommand {
     func run() async throws {
         let (shard, config) = try resolved()
         let instance = MessagingRPC.instance(shard: shard)
+        var descriptor = ServiceDescriptor(
+            service: ServiceName.messaging, instance: instance, shard: shard,
+            defaultRPCPort: 7120 + shard, migrations: MessagingMigrations.all)
+        // Its handlers await the store and little else (docs/architecture.md, "Threads").
+        descriptor.rpcOnSocketThread = true
         try await ServiceMain.run(
-            ServiceDescriptor(
-                service: ServiceName.messaging, instance: instance, shard: shard,
-                defaultRPCPort: 7120 + shard, migrations: MessagingMigrations.all),
+            descriptor,
             config: try options.config()
         ) { host in
             guard let store = host.store, let events = host.events else { return [] }
