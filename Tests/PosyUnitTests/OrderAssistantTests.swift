@@ -65,6 +65,10 @@ import Testing
             #expect(!OrderAssistant.answers(text), "\(text)")
         }
         #expect(Self.table.allSatisfy { OrderAssistant.answers($0.0) })
+        // Handed over to a person: only what it understands; other questions wait for the person.
+        #expect(!OrderAssistant.answers("Are the peonies on their way?", handedOver: true))
+        #expect(OrderAssistant.answers("Are the peonies on their way?"))
+        #expect(OrderAssistant.answers("where are my flowers?", handedOver: true))
     }
 
     @Test func whereIsItAnswersWithTheStateDistanceAndETA() {

@@ -3,7 +3,7 @@ import PosySchema
 import PosyStore
 
 extension MessagingService {
-    /// The order assistant's turn after a customer's text message it answers (``OrderAssistant/answers(_:)``,
+    /// The order assistant's turn after a customer's text message it answers (``OrderAssistant/answers(_:handedOver:)``,
     /// checked by the send before this task starts): it reads what the customer may
     /// know (the order from posy-orders, the courier's distance and ETA from posy-location while out
     /// for delivery — each with a short timeout, so a slow peer makes a shorter answer, not a late
@@ -15,7 +15,7 @@ extension MessagingService {
             let c = try await store.read { db in try ConversationRow.load(db, conversationId) }
             guard let c, let orderId = c.orderId else { return }
             // Handed over while this waited: the person answers what the assistant cannot.
-            if c.needsPersonAt != nil, OrderAssistant.intent(question) == .unknown { return }
+            guard OrderAssistant.answers(question, handedOver: c.needsPersonAt != nil) else { return }
             let facts = OrderAssistant.intent(question) == .whereIsIt ? await self.facts(orderId: orderId, shopId: c.shopId) : nil
             let reply = OrderAssistant.reply(to: question, facts: facts)
             try await store.write { db in

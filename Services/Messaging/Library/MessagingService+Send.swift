@@ -50,7 +50,7 @@ extension MessagingService {
             // Once handed over to a person, a question the assistant cannot answer waits for them:
             // no task, read or transaction is spent to learn that again (docs/performance.md, "CPU per message").
             if access.party == .customer, c.kind == "order", kind == .text, let text = input.text,
-                OrderAssistant.intent(text) != .unknown || (c.needsPersonAt == nil && OrderAssistant.isQuestion(text))
+                OrderAssistant.answers(text, handedOver: c.needsPersonAt != nil)
             {
                 let conversationId = c.id
                 db.onCommit { Task { await self.assist(conversationId, question: text, askedAt: message.seq) } }

@@ -64,9 +64,10 @@ public enum OrderAssistant {
     }
 
     /// Whether the assistant speaks up: for what it understands, and for other questions (which it
-    /// hands over). Chat between people ("thanks!", "the side door, please") it leaves alone.
-    public static func answers(_ text: String) -> Bool {
-        intent(text) != .unknown || isQuestion(text)
+    /// hands over) unless the conversation is `handedOver` already — those wait for the person.
+    /// Chat between people ("thanks!", "the side door, please") it leaves alone.
+    public static func answers(_ text: String, handedOver: Bool = false) -> Bool {
+        intent(text) != .unknown || (!handedOver && isQuestion(text))
     }
 
     static func isQuestion(_ text: String) -> Bool {
