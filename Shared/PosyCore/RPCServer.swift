@@ -70,16 +70,9 @@ public final class RPCServer: Sendable {
                 server.refusedAtOnce.add(1, ordering: .relaxed)
                 return busy(frames)
             }
-            if onSocketThread {
-                Task(executorPreference: server.socket) {
-                    await server.handle(frames)
-                    server.finished()
-                }
-            } else {
-                Task {
-                    await server.handle(frames)
-                    server.finished()
-                }
+            Task(executorPreference: onSocketThread ? server.socket : nil) {
+                await server.handle(frames)
+                server.finished()
             }
             return nil
         }

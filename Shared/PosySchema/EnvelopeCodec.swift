@@ -71,11 +71,16 @@ public enum EnvelopeCodec {
     struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var i = 0
+        /// What a failure says it was reading.
+        let subject: String
 
-        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+        init(bytes: UnsafeBufferPointer<UInt8>, subject: String = "invalid envelope") {
+            self.bytes = bytes
+            self.subject = subject
+        }
 
         func fail(_ why: String) -> SchemaError {
-            SchemaError(.badPayload, "invalid envelope: \(why) at byte \(i)")
+            SchemaError(.badPayload, "\(subject): \(why) at byte \(i)")
         }
 
         mutating func skipSpace() {

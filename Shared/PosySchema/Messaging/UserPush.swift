@@ -9,7 +9,7 @@ import Foundation
 /// happens to be named `c1`); nil for a shop topic. `orderId` names the order the push is about
 /// (nil for a direct conversation or news of no order): a connection holding a tracking link
 /// receives only its own order's pushes.
-public struct UserPush: Codable, Sendable, Equatable {
+public struct UserPush: Sendable, Equatable {
     public var conversationId: String?
     public var orderId: String?
     public var role: String?
@@ -79,12 +79,8 @@ public struct UserPush: Codable, Sendable, Equatable {
     /// by hand and the body only checked as JSON, never decoded (docs/performance.md, "CPU per message").
     public static func decode(_ data: Data) throws -> (UserPush, Data) {
         let (push, body) = try data.withUnsafeBytes { raw -> (UserPush, Range<Int>) in
-            var p = EnvelopeCodec.Parser(bytes: raw.bindMemory(to: UInt8.self))
-            do {
-                return try p.userPush()
-            } catch let e as SchemaError {
-                throw SchemaError(.badPayload, e.message.replacingOccurrences(of: "invalid envelope", with: "chat push"))
-            }
+            var p = EnvelopeCodec.Parser(bytes: raw.bindMemory(to: UInt8.self), subject: "chat push")
+            return try p.userPush()
         }
         guard push.bodyLength > 0, push.bodyLength == body.count else {
             throw SchemaError(.badPayload, "chat push: bodyLength does not fit the data")
@@ -94,13 +90,13 @@ public struct UserPush: Codable, Sendable, Equatable {
 }
 
 extension EnvelopeCodec.Parser {
-    /// A ``UserPush`` object: its fields in any order (`null` for an absent one), unknown ones skipped,
-    /// each at most once, the body's byte range; the whole document checked as JSON.
+    /// A ``UserPush`` object: its fields in any order (`null` for an absent one), each at most once,
+    /// unknown ones skipped (as JSONDecoder did), the body's byte range; the whole document checked as JSON.
     mutating func userPush() throws -> (UserPush, Range<Int>) {
         var push = UserPush(conversationId: nil, orderId: nil, role: nil, unread: nil)
         var bodyLength: Int64?
         var body: Range<Int>?
-        var seen = Set<String>()
+        var seen = 0
         try expect(UInt8(ascii: "{"))
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { throw fail("empty object") }
@@ -109,7 +105,10 @@ extension EnvelopeCodec.Parser {
             let key = try string()
             try expect(UInt8(ascii: ":"))
             skipSpace()
-            guard seen.insert(key).inserted else { throw fail("\(key) given twice") }
+            if let bit = Self.pushFieldBits[key] {
+                guard seen & bit == 0 else { throw fail("\(key) given twice") }
+                seen |= bit
+            }
             switch key {
             case "conversationId": push.conversationId = try optionalString()
             case "orderId": push.orderId = try optionalString()
@@ -133,6 +132,10 @@ extension EnvelopeCodec.Parser {
         push.bodyLength = Int(clamping: bodyLength)
         return (push, body)
     }
+
+    static let pushFieldBits: [String: Int] = [
+        "conversationId": 1, "orderId": 2, "role": 4, "only": 8, "unreadElse": 16, "bodyLength": 32, "unread": 64, "body": 128,
+    ]
 
     mutating func isNull() throws -> Bool {
         guard i < bytes.count, bytes[i] == UInt8(ascii: "n") else { return false }
