@@ -30,6 +30,10 @@ public final class SQLiteConnection {
             try execute("PRAGMA synchronous=\(synchronous.rawValue)")
         }
         try execute("PRAGMA foreign_keys=ON")
+        // Savepoints' sub-journals and sorts stay in memory: otherwise SQLite spills a write job's
+        // sub-journal (pages it changed, personal data among them) to a file in /var/tmp, outside
+        // the data directory, creating and unlinking it each time (docs/architecture.md, "Threads").
+        try execute("PRAGMA temp_store=MEMORY")
         // Room for the pages a busy service keeps touching (the default is 2 MB): a store with a
         // large table written at many places (positions of 2,000 couriers) otherwise rereads its
         // index pages from the file on every write. Memory is only taken as pages are used.

@@ -80,6 +80,34 @@ import Testing
         #expect(names == ["b"])
     }
 
+    /// A job that changes many existing pages inside its savepoint keeps what it may roll back in
+    /// memory: no temporary file (SQLite's `etilqs_…` in /var/tmp, outside the data directory) is
+    /// open while it runs, and rolling it back still restores every page.
+    @Test func aLargeJobsSubJournalStaysInMemory() async throws {
+        let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
+        defer { store.close() }
+        let original = Data(repeating: 1, count: 1_000)
+        try await store.write { db in
+            for i in 0..<1_000 { try db.run("INSERT INTO notes(id, body) VALUES (?, ?)", Int64(i), original) }
+        }
+        struct Undo: Error {}
+        let openTemporaryFiles = Locked<[String]>([])
+        await #expect(throws: Undo.self) {
+            try await store.write { db in
+                try db.run("UPDATE notes SET body = ?", Data(repeating: 2, count: 1_000))  // ~1 MB of pages to keep
+                let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+                let targets = fds.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)") }
+                openTemporaryFiles.withLock { $0 = targets.filter { $0.contains("etilqs") } }
+                throw Undo()
+            }
+        }
+        #expect(openTemporaryFiles.value.isEmpty, "\(openTemporaryFiles.value)")
+        let changed = try await store.read { db in
+            try db.queryOne("SELECT COUNT(*) FROM notes WHERE body <> ?", original)?.int(0)
+        }
+        #expect(changed == 0)
+    }
+
     @Test func groupCommitSharesTransactionsAndIsolatesFailures() async throws {
         let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
         defer { store.close() }
