@@ -1,3 +1,4 @@
+import CMalloc
 import Foundation
 import Synchronization
 
@@ -15,6 +16,7 @@ final class Checkpointer: Sendable {
 
     init(path: String, interval: Duration = .milliseconds(500)) {
         let thread = Thread { [self] in
+            posy_name_thread("posy.checkpoint")
             let db = try? SQLiteConnection(path: path, busyTimeoutMs: 100)
             let ms = Int(interval.components.seconds * 1000) + Int(interval.components.attoseconds / 1_000_000_000_000_000)
             while !stopped.load(ordering: .relaxed) {
@@ -28,7 +30,6 @@ final class Checkpointer: Sendable {
             withExtendedLifetime(db) {}
             done.signal()
         }
-        thread.name = "posy.db.checkpoint"
         thread.start()
     }
 

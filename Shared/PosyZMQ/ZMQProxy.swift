@@ -1,3 +1,4 @@
+import CMalloc
 import CZeroMQ
 import Foundation
 import Synchronization
@@ -44,6 +45,7 @@ public final class ZMQProxy: Sendable {
         let counters = Counters()
         let result: ([String], [String]) = try await withCheckedThrowingContinuation { c in
             let thread = Thread {
+                posy_name_thread("posy.proxy")
                 let ctx = context.handle
                 guard let f = zmq_socket(ctx, frontend.raw), let b = zmq_socket(ctx, backend.raw),
                     let ctl = zmq_socket(ctx, ZMQ_PAIR)
@@ -82,7 +84,6 @@ public final class ZMQProxy: Sendable {
                 zmq_close(b)
                 zmq_close(ctl)
             }
-            thread.name = "posy.proxy"
             thread.start()
         }
         let control = try await ZMQSocket.open(.pair, connect: [controlAddress], context: context, name: "proxy-ctl")

@@ -4,6 +4,8 @@ import Foundation
 /// The body of a socket's thread: setup, the `zmq_poll` loop, and teardown. Only this code touches the socket.
 enum ZMQSocketLoop {
     static let receiveBatch = 512
+    /// Most messages a dropping socket reads in one turn before it serves its commands again.
+    static let drainLimit = 65_536
 
     static func run(
         type: ZMQSocketType, bind: [String], connect: [String], options: ZMQSocketOptions,
@@ -71,6 +73,10 @@ enum ZMQSocketLoop {
         items[1].socket = sock
         let inbox = socket.inbox
         var readingPaused = false
+        // A socket that drops what its inbox cannot take reads all there is each turn (up to
+        // ``drainLimit``), so libzmq holds nothing for it even while its consumer runs on this very
+        // thread between turns (docs/architecture.md, "Threads").
+        let drains = if case .drop = options.overflow { true } else { false }
 
         while running {
             items[1].events = (type.receives && !readingPaused) ? Int16(ZMQ_POLLIN) : 0
@@ -114,8 +120,10 @@ enum ZMQSocketLoop {
                 }
             }
             if !running { break }
-            if type.receives && !readingPaused {  // non-blocking; EAGAIN at once when nothing is there
+            var turn = 0
+            while type.receives && !readingPaused {  // non-blocking; EAGAIN at once when nothing is there
                 let (batch, terminated) = receiveAvailable(sock, max: receiveBatch, peerIdentity: options.peerIdentity)
+                turn += batch.count
                 if let receiver = options.receiver {
                     for message in batch {
                         if let answer = receiver(message), sendMessage(answer, on: sock) != nil { socket.countDroppedSend() }
@@ -137,7 +145,11 @@ enum ZMQSocketLoop {
                         }
                     }
                 }
-                if terminated { break }
+                if terminated {
+                    running = false
+                    break
+                }
+                if !drains || batch.count < receiveBatch || turn >= drainLimit { break }
             }
         }
 

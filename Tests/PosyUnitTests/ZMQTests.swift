@@ -64,6 +64,46 @@ func receive(_ socket: ZMQSocket, within: Duration = .seconds(5)) async -> [Data
         await sub.close()
     }
 
+    /// A dropping subscriber whose consumer runs on the socket's own thread (the gateway's push
+    /// routing) still takes everything libzmq holds in the next turn, not a batch per turn behind a
+    /// busy consumer. Over inproc every message is in the socket's pipe once its send returns.
+    @Test func aDroppingSocketEmptiesLibzmqEachTurnWhileItsConsumerRunsOnItsThread() async throws {
+        let endpoint = "inproc://drain-\(UUID().uuidString)"
+        let pub = try await ZMQSocket.open(.pub, bind: [endpoint])
+        var o = ZMQSocketOptions()
+        o.subscriptions = ["t"]
+        o.inboxCapacity = 8
+        o.overflow = .drop
+        let sub = try await ZMQSocket.open(.sub, connect: [endpoint], options: o)
+        var joined = false
+        for _ in 0..<50 where !joined {
+            pub.post([[Data("t".utf8), Data("hello".utf8)]])
+            joined = await receive(sub, within: .milliseconds(100)) != nil
+        }
+        while await receive(sub, within: .milliseconds(100)) != nil {}
+        let flood = 20_000
+        let release = DispatchSemaphore(value: 0)
+        let (busy, isBusy) = AsyncStream.makeStream(of: Void.self)
+        let consumer = Task(executorPreference: sub) { () -> (first: String, overflowedThen: Int)? in
+            guard let first = await sub.inbox.next(max: 1)?.first else { return nil }
+            isBusy.yield()
+            release.wait()  // a consumer busy on the socket's thread while the flood arrives
+            guard await sub.inbox.next(max: 1) != nil else { return nil }
+            return (String(decoding: first[1], as: UTF8.self), sub.overflowed)
+        }
+        try await pub.send([Data("t".utf8), Data("busy".utf8)])
+        for await _ in busy { break }
+        pub.post((0..<flood).map { [Data("t".utf8), Data("\($0)".utf8)] })
+        try await pub.send([Data("t".utf8), Data("end".utf8)])  // in order: the flood has left before it
+        release.signal()
+        let seen = try #require(await consumer.value)
+        #expect(seen.first == "busy")
+        // All flood + 1 read in the first turn after the consumer returned: 8 kept, the rest dropped.
+        #expect(seen.overflowedThen == flood + 1 - 8, "\(seen.overflowedThen)")
+        await pub.close()
+        await sub.close()
+    }
+
     /// A server with more requests waiting than its inbox holds answers the rest at once.
     @Test func aFullInboxAnswersWhatDoesNotFit() async throws {
         var o = ZMQSocketOptions()

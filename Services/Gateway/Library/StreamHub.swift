@@ -89,8 +89,12 @@ final class StreamHub: Service, Sendable {
                     let sub = try await ZMQSocket.open(.sub, connect: [host.busSub], options: subscription, name: "stream-sub")
                     socket.withLock { $0 = sub }
                     if stopping.load(ordering: .relaxed) { await sub.close() }
-                    while let batch = await sub.inbox.next(max: 1_000) {
-                        ingest(batch)
+                    // Routing awaits nothing, so it runs on the socket's own thread: a push reaches its
+                    // connections' event loops without waking a pool thread (docs/architecture.md, "Threads").
+                    await withTaskExecutorPreference(sub) {
+                        while let batch = await sub.inbox.next(max: 1_000) {
+                            ingest(batch)
+                        }
                     }
                     await sub.close()
                 }
