@@ -40,7 +40,12 @@ public enum RPCAccess {
         guard let slice = try JSON.member("caller", of: body) else { return nil }
         if slice.elementsEqual("null".utf8) { return nil }
         do {
-            return try JSON.decode(RPCCaller.self, from: slice)
+            let v = try JSON.stringMembers(RPCCaller.keys, of: slice, subject: "caller")
+            let role = try v[1].map { r throws(SchemaError) in
+                guard let role = Role(rawValue: r) else { throw SchemaError(.badRequest, "unknown role") }
+                return role
+            }
+            return RPCCaller(sub: v[0], role: role, shop: v[2], order: v[3], service: v[4])
         } catch {
             throw SchemaError(.badRequest, "caller is not a caller object")
         }

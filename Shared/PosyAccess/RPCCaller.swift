@@ -10,6 +10,9 @@ public struct RPCCaller: Codable, Sendable, Equatable {
     /// Set instead of the above when a service calls (`location`, `receipts`).
     public var service: String?
 
+    /// Its members in the order ``RPCAccess/caller(in:)`` reads them (by hand, not with JSONDecoder).
+    static let keys = ["sub", "role", "shop", "order", "service"]
+
     public init(sub: String? = nil, role: Role? = nil, shop: String? = nil, order: String? = nil, service: String? = nil) {
         self.sub = sub
         self.role = role

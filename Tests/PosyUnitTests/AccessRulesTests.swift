@@ -63,6 +63,39 @@ import Testing
         #expect(throws: SchemaError.self) { try RPCAccess.caller(in: Data(#"{"caller":"admin"}"#.utf8)) }
     }
 
+    /// The caller is read by hand: whatever JSONDecoder reads as a caller reads the same, and what
+    /// could be read two ways, or is not a caller, is refused.
+    @Test func theHandReadCallerAgreesWithJSONDecoder() throws {
+        let callers = [
+            #"{"sub":"u1","role":"staff","shop":"s1"}"#,
+            #"{ "service" : "messaging" }"#,
+            #"{}"#,
+            #"{"sub":null,"role":null,"order":"o-1"}"#,
+            #"{"sub":"\u00e9\"\\\/\n","role":"customer","order":"o\t2","x":{"sub":"no","a":[1,2.5e3,true,null]}}"#,
+            #"{"role":"courier","sub":"花店-7","extra":"ignored"}"#,
+        ]
+        for json in callers {
+            let body = Data(#"{"id":"o1","caller":\#(json)}"#.utf8)
+            let expected = try JSONDecoder().decode(RPCCaller.self, from: Data(json.utf8))
+            #expect(try RPCAccess.caller(in: body) == expected, "\(json)")
+        }
+        let refused = [
+            #"{"sub":"a","sub":"b"}"#,  // two readers could take either
+            #"{"role":"admin","role":"staff"}"#,
+            #"{"sub":1}"#,
+            #"{"role":"root"}"#,
+            #"{"shop":["s1"]}"#,
+            #"{"sub":"a",}"#,
+            #"{"sub":"a""#,
+            #"{"sub":"\x"}"#,
+            #"[]"#,
+        ]
+        for json in refused {
+            let body = Data(#"{"caller":\#(json)}"#.utf8)
+            #expect(throws: SchemaError.self, "\(json)") { try RPCAccess.caller(in: body) }
+        }
+    }
+
     @Test func aPublisherSpeaksOnlyUnderItsOwnNameAndOnlyOnTopicsThatAreNotAnothersService() throws {
         func event(_ src: String, _ type: String) -> Envelope {
             Envelope(src: src, epoch: String(repeating: "a", count: 32), seq: 1, type: type)
