@@ -39,19 +39,26 @@ public final class Store: Sendable {
             logger.warning("tightened file modes: readable by other local accounts before", metadata: ["paths": "\(tightened)"])
         }
         let counters = self.counters
-        writer = try DatabaseThread(
-            name: "writer",
-            open: {
-                let db = try SQLiteConnection(path: path, synchronous: synchronous)
-                try db.execute("PRAGMA wal_autocheckpoint=0")  // the Checkpointer does it, off this thread
-                // What is deleted or overwritten is zeroed, so an erased value leaves no copy in free
-                // space (docs/architecture.md, "Privacy").
-                try db.execute("PRAGMA secure_delete=ON")
-                let ran = try Migrator.migrate(db, migrations)
-                if !ran.isEmpty { logger.info("migrated store", metadata: ["path": "\(path)", "versions": "\(ran)"]) }
-                return db
-            }, runBatch: { db, jobs in Store.commitGroup(db, jobs, counters, logger) })
-        checkpointer = Checkpointer(path: path)
+        let checkpointer = Checkpointer(path: path)
+        self.checkpointer = checkpointer
+        do {
+            writer = try DatabaseThread(
+                name: "writer",
+                open: {
+                    let db = try SQLiteConnection(path: path, synchronous: synchronous)
+                    try db.execute("PRAGMA wal_autocheckpoint=0")  // the Checkpointer does it, off this thread
+                    // What is deleted or overwritten is zeroed, so an erased value leaves no copy in free
+                    // space (docs/architecture.md, "Privacy").
+                    try db.execute("PRAGMA secure_delete=ON")
+                    let ran = try Migrator.migrate(db, migrations)
+                    if !ran.isEmpty { logger.info("migrated store", metadata: ["path": "\(path)", "versions": "\(ran)"]) }
+                    return db
+                }, runBatch: { db, jobs in if Store.commitGroup(db, jobs, counters, logger) { checkpointer.committed() } })
+        } catch {
+            checkpointer.abandon()
+            throw error
+        }
+        checkpointer.committed()  // what opening wrote (migrations), if anything
         reader = try DatabaseThread(
             name: "reader",
             open: {
@@ -59,7 +66,9 @@ public final class Store: Sendable {
             }, runBatch: { db, jobs in for j in jobs { j(db) } })
     }
 
-    static func commitGroup(_ db: SQLiteConnection, _ jobs: [DatabaseThread.Job], _ counters: Counters, _ logger: Logger) {
+    /// Runs `jobs` in group transactions; true when any of them committed.
+    static func commitGroup(_ db: SQLiteConnection, _ jobs: [DatabaseThread.Job], _ counters: Counters, _ logger: Logger) -> Bool {
+        var anyCommitted = false
         var start = 0
         while start < jobs.count {
             let group = jobs[start..<min(jobs.count, start + maxGroup)]
@@ -80,6 +89,7 @@ public final class Store: Sendable {
                 do {
                     try db.run("COMMIT", [])
                     committed = true
+                    anyCommitted = true
                 } catch {
                     try? db.execute("ROLLBACK")
                     db.discardAfterCommit()
@@ -111,6 +121,7 @@ public final class Store: Sendable {
                 largest = original
             }
         }
+        return anyCommitted
     }
 
     /// Runs `body` on the writer inside the shared group transaction; returns after it committed.

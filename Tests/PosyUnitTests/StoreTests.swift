@@ -108,6 +108,28 @@ import Testing
         #expect(changed == 0)
     }
 
+    /// A checkpoint follows a commit, and only a commit: a store nobody writes to wakes no thread.
+    @Test func checkpointsFollowCommitsAndAnIdleStoreRunsNone() async throws {
+        let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
+        defer { store.close() }
+        func checkpoints() -> Int64 { store.statistics["store_checkpoints"]! }
+        func waitFor(_ n: Int64) async throws {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while checkpoints() < n && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        try await waitFor(1)
+        #expect(checkpoints() == 1, "the migrations' checkpoint")
+        try await Task.sleep(for: .milliseconds(1_300))  // over two checkpoint intervals, idle
+        #expect(checkpoints() == 1)
+        for i in 0..<3 { try await store.write { db in try db.run("INSERT INTO items(name) VALUES (?)", "idle-\(i)") } }
+        try await waitFor(2)
+        try await Task.sleep(for: .milliseconds(1_300))  // whatever those commits still asked for
+        let afterWrites = checkpoints()
+        #expect(afterWrites >= 2)
+        try await Task.sleep(for: .milliseconds(1_300))
+        #expect(checkpoints() == afterWrites, "idle again: no more")
+    }
+
     @Test func groupCommitSharesTransactionsAndIsolatesFailures() async throws {
         let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
         defer { store.close() }
