@@ -75,6 +75,9 @@ public actor EventSubscriber {
         options.subscriptions = [Topic.heartbeat] + durable
         // What does not fit is dropped, never held in libzmq; the lossless rules fetch it again.
         options.overflow = .drop
+        // A peer is alive when its heartbeat arrives, not when this subscriber gets to it behind
+        // events it is still applying (docs/architecture.md, "Threads").
+        options.peek = { [directory, security] frames in Self.notePeer(frames, in: directory, security: security) }
         socket = try await ZMQSocket.open(.sub, connect: [busSub], options: options, name: "bus-sub")
         self.options = options
         self.busSub = busSub
@@ -180,6 +183,19 @@ public actor EventSubscriber {
         return .gap
     }
 
+    /// On the socket's thread: a heartbeat the bus let through and that names its own sender
+    /// marks that peer alive in the directory. Anything else waits for ``process(_:)``, which also
+    /// says why a heartbeat was refused.
+    static func notePeer(_ frames: [Data], in directory: Directory, security: BusSecurity) {
+        guard frames.count == 2, frames[0].elementsEqual(Topic.heartbeat.utf8), let e = try? EnvelopeCodec.decode(frames[1]),
+            let hb = try? e.decode(Heartbeat.self), hb.instance == e.src
+        else { return }
+        if security.isSecure && !(EventSources.isOwnHeartbeat(hb, of: e) && security.knows(String(ServiceName.identity(of: e.src)))) {
+            return
+        }
+        directory.update(hb)
+    }
+
     func process(_ batch: [[Data]]) async {
         var ready: [(String, Envelope)] = []
         var catchUps: [StreamKey: Int64] = [:]
@@ -211,7 +227,6 @@ public actor EventSubscriber {
                     refuse(e, topic: topic)
                     continue
                 }
-                directory.update(hb)
                 noteProtocol(hb)
                 noteHeads(hb, into: &catchUps)
                 continue

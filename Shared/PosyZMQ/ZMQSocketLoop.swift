@@ -129,6 +129,7 @@ enum ZMQSocketLoop {
                         if let answer = receiver(message), sendMessage(answer, on: sock) != nil { socket.countDroppedSend() }
                     }
                 } else if !batch.isEmpty {
+                    if let peek = options.peek { for message in batch { peek(message) } }
                     switch options.overflow {
                     case .pause:
                         if !inbox.append(batch) { readingPaused = true }

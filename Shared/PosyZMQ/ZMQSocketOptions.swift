@@ -44,6 +44,10 @@ public struct ZMQSocketOptions: Sendable {
     /// its handler). It must return at once; what it returns is sent back at once (nil: nothing).
     /// The inbox then receives nothing and finishes when the socket closes.
     public var receiver: (@Sendable ([Data]) -> [Data]?)?
+    /// Shown every received message on the socket's thread as it is read, before the inbox takes
+    /// (or drops) it: for what must not wait behind a busy consumer — a peer's heartbeat is its
+    /// liveness. It must return at once.
+    public var peek: (@Sendable ([Data]) -> Void)?
 
     public init() {}
 }

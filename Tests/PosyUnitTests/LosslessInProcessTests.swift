@@ -107,6 +107,50 @@ import Testing
         await proxy.terminate()
     }
 
+    /// A subscriber still applying an event (its store busy) knows its peers are alive: a heartbeat
+    /// is noted as it arrives, not behind the events before it (docs/architecture.md, "Threads").
+    @Test func aBusySubscriberStillHearsHeartbeats() async throws {
+        let p = try await Self.start()
+        let sink = try await ServiceHost.make(
+            ServiceDescriptor(service: "test", instance: "busy-sink", defaultRPCPort: 0, migrations: Self.effects, answersProbes: false),
+            config: p.config)
+        let gate = DispatchSemaphore(value: 0)
+        let applying = Atomic<Bool>(false)
+        sink.on("t.") { db, e in
+            applying.store(true, ordering: .relaxed)
+            gate.wait()  // the store's writer is held: this event is still being applied
+            try db.run("INSERT INTO effects(src, topic, seq, n) VALUES (?,?,?,?)", e.src, e.type, e.seq, 0)
+        }
+        let pub = try await ZMQSocket.open(.pub, connect: [p.proxy.frontendEndpoints[0]])
+        let heartbeat = try Envelope.make(
+            src: "peer-x", epoch: "", seq: 0, type: Topic.heartbeat,
+            payload: Heartbeat(
+                service: "test", instance: "peer-x", version: "0", rpc: "tcp://127.0.0.1:1", shard: nil, epoch: "", pid: 1,
+                startedAt: Timestamp.now(), heads: [:], pos: nil))
+        try await ServiceHost.withRunning(sink) { sink in
+            #expect(await sink.waitForBus())
+            var released = false
+            defer { if !released { gate.signal() } }
+            try await Self.emit(p.producer, 0..<1)
+            let holding = await Self.waitFor(.seconds(10)) { applying.load(ordering: .relaxed) }
+            #expect(holding, "the event never reached the subscriber")
+            let heard = await Self.waitFor(.seconds(10)) {
+                pub.post([[Data(Topic.heartbeat.utf8), EnvelopeCodec.encode(heartbeat)]])
+                return sink.directory.peer("peer-x") != nil
+            }
+            #expect(heard, "a heartbeat waited behind the event being applied")
+            let stillHeld = try await Self.effectRows(sink).isEmpty
+            #expect(stillHeld, "the event was still being applied")
+            gate.signal()
+            released = true
+            let applied = try await Self.waitFor { try await Self.effectRows(sink).count == 1 }
+            #expect(applied)
+        }
+        await pub.close()
+        p.producer.store?.close()
+        await p.proxy.terminate()
+    }
+
     /// A source whose replay is wrong — a duplicate within a page, a hole — never gets an event
     /// applied twice or out of order: the subscriber judges each replayed event as it judges live
     /// ones (docs/architecture.md, "Lossless events"); what a source cannot give is counted lost.
