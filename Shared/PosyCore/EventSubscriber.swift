@@ -190,10 +190,13 @@ public actor EventSubscriber {
         guard frames.count == 2, frames[0].elementsEqual(Topic.heartbeat.utf8), let e = try? EnvelopeCodec.decode(frames[1]),
             let hb = try? e.decode(Heartbeat.self), hb.instance == e.src
         else { return }
-        if security.isSecure && !(EventSources.isOwnHeartbeat(hb, of: e) && security.knows(String(ServiceName.identity(of: e.src)))) {
-            return
-        }
-        directory.update(hb)
+        if admits(hb, of: e, security: security) { directory.update(hb) }
+    }
+
+    /// Whether a heartbeat speaks for its own sender. The bus checked who sent it; this is the
+    /// second check (docs/protocol.md, "Who may say what").
+    static func admits(_ hb: Heartbeat, of e: Envelope, security: BusSecurity) -> Bool {
+        !security.isSecure || (EventSources.isOwnHeartbeat(hb, of: e) && security.knows(String(ServiceName.identity(of: e.src))))
     }
 
     func process(_ batch: [[Data]]) async {
@@ -221,9 +224,7 @@ public actor EventSubscriber {
                     drop("bad heartbeat", frames: frames)
                     continue
                 }
-                // The bus checked who sent it; this is the second check (docs/protocol.md, "Who may say what").
-                if security.isSecure && !(EventSources.isOwnHeartbeat(hb, of: e) && security.knows(String(ServiceName.identity(of: e.src))))
-                {
+                if !Self.admits(hb, of: e, security: security) {
                     refuse(e, topic: topic)
                     continue
                 }
