@@ -113,15 +113,7 @@ public enum EnvelopeCodec {
                 throw fail("empty object")
             }
             while true {
-                skipSpace()
-                let key = try string()
-                try expect(UInt8(ascii: ":"))
-                skipSpace()
-                // A field given twice could be read one way by the bus and another by a subscriber.
-                if let bit = Self.fieldBits[key] {
-                    guard seen & bit == 0 else { throw fail("\(key) given twice") }
-                    seen |= bit
-                }
+                let key = try memberName(checking: Self.fieldBits, seen: &seen)
                 switch key {
                 case "v": v = Int(try integer())
                 case "src": src = try string()
@@ -162,6 +154,26 @@ public enum EnvelopeCodec {
             return envelope
         }
 
+        /// An object member's name and the `:` after it, up to its value.
+        mutating func memberName() throws -> String {
+            skipSpace()
+            let key = try string()
+            try expect(UInt8(ascii: ":"))
+            skipSpace()
+            return key
+        }
+
+        /// ``memberName()``, refusing a name in `bits` whose bit `seen` already holds: a field given
+        /// twice could be read one way by one reader (the bus) and another by the next (a subscriber).
+        mutating func memberName(checking bits: [String: Int], seen: inout Int) throws -> String {
+            let key = try memberName()
+            if let bit = bits[key] {
+                guard seen & bit == 0 else { throw fail("\(key) given twice") }
+                seen |= bit
+            }
+            return key
+        }
+
         /// After an object member's value: true when another member follows (`,`), false at the
         /// object's end (`}`), which it consumes.
         mutating func nextMember() throws -> Bool {
@@ -192,10 +204,7 @@ public enum EnvelopeCodec {
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { return nil }
             var found: Range<Int>?
             while true {
-                skipSpace()
-                let key = try string()
-                try expect(UInt8(ascii: ":"))
-                skipSpace()
+                let key = try memberName()
                 let start = i
                 try skipValue(depth: 1)
                 if key == name {

@@ -31,10 +31,7 @@ extension EnvelopeCodec.Parser {
             i += 1
         } else {
             while true {
-                skipSpace()
-                let key = try string()
-                try expect(UInt8(ascii: ":"))
-                skipSpace()
+                let key = try memberName()
                 if let n = keys.firstIndex(of: key) {
                     guard seen & (1 << UInt64(n)) == 0 else { throw fail("\(key) given twice") }
                     seen |= 1 << UInt64(n)

@@ -44,10 +44,7 @@ public struct ReplayBatch: Sendable, Equatable {
             var events: [Envelope] = []
             try p.expect(UInt8(ascii: "{"))
             while true {
-                p.skipSpace()
-                let key = try p.string()
-                try p.expect(UInt8(ascii: ":"))
-                p.skipSpace()
+                let key = try p.memberName()
                 switch key {
                 case "epoch": epoch = try p.string()
                 case "head": head = try p.integer()

@@ -101,14 +101,7 @@ extension EnvelopeCodec.Parser {
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { throw fail("empty object") }
         while true {
-            skipSpace()
-            let key = try string()
-            try expect(UInt8(ascii: ":"))
-            skipSpace()
-            if let bit = Self.pushFieldBits[key] {
-                guard seen & bit == 0 else { throw fail("\(key) given twice") }
-                seen |= bit
-            }
+            let key = try memberName(checking: Self.pushFieldBits, seen: &seen)
             switch key {
             case "conversationId": push.conversationId = try optionalString()
             case "orderId": push.orderId = try optionalString()
@@ -158,10 +151,7 @@ extension EnvelopeCodec.Parser {
             return counts
         }
         while true {
-            skipSpace()
-            let name = try string()
-            try expect(UInt8(ascii: ":"))
-            skipSpace()
+            let name = try memberName()
             guard counts.updateValue(Int(clamping: try integer()), forKey: name) == nil else { throw fail("\(name) given twice") }
             if try !nextMember() { return counts }
         }
