@@ -424,15 +424,21 @@ try:
     status, keys, _ = http("GET", "/v1/shops/%s/api-keys" % order["shopId"], admin)
     if not keys[0].get("lastUsedAt") or "key" in keys[0] or "secret" in json.dumps(keys):
         fail("the key list: %r" % keys)
-    click(manager, '[data-key="%s"] button.danger' % keys[0]["id"])
-    until("a revoked key gets 401", lambda: http("GET", "/v1/orders?limit=1", key)[0] == 401, 5)
-    shot(manager, "console-settings-desktop")
-    print("API key: read ok, write 403 scope_missing, revoked 401")
-
-    # --- Where the shop is: its address found as the manager types, a candidate picked, saved.
+    # The manager has begun typing the shop's address when they revoke the key: the key list is
+    # drawn again, the half-typed address is not.
     shop_address = manager.find_element(By.NAME, "shop-address")
     shop_address.clear()
-    shop_address.send_keys("88 Xinhua")
+    shop_address.send_keys("88 Xin")
+    click(manager, '[data-key="%s"] button.danger' % keys[0]["id"])
+    until("a revoked key gets 401", lambda: http("GET", "/v1/orders?limit=1", key)[0] == 401, 5)
+    until("the key shown revoked", lambda: "muted" in (manager.find_element(By.CSS_SELECTOR, '[data-key="%s"]' % keys[0]["id"]).get_attribute("class") or ""), 5)
+    if shop_address.get_attribute("value") != "88 Xin":
+        fail("revoking a key lost the address being typed: %r" % shop_address.get_attribute("value"))
+    shot(manager, "console-settings-desktop")
+    print("API key: read ok, write 403 scope_missing, revoked 401 (the address being typed kept)")
+
+    # --- Where the shop is: its address found as the manager types, a candidate picked, saved.
+    shop_address.send_keys("hua")
     options = until("shop address candidates",
                     lambda: [o for o in manager.find_elements(By.CSS_SELECTOR, "#shop-address-candidates li") if o.is_displayed()])
     options[0].click()

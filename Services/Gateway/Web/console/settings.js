@@ -13,7 +13,10 @@ export class Settings {
 
   get shop() { return encodeURIComponent(this.app.shop.id); }
 
-  async load() {
+  /** Fetches what the settings show, then draws `only` those sections (all when none are named):
+   * an action redraws the sections it changed and leaves the rest — an address half typed, a key
+   * shown once — as they are. */
+  async load(...only) {
     await this.app.loadCouriers();
     if (this.app.manager) {
       [this.people, this.keys] = await Promise.all([api('GET', '/v1/shops/' + this.shop + '/people'), api('GET', '/v1/shops/' + this.shop + '/api-keys')]);
@@ -21,15 +24,34 @@ export class Settings {
     this.hooks = await api('GET', '/v1/webhooks?shopId=' + this.shop).catch(() => []);
     this.notify = await api('GET', '/v1/shops/' + this.shop + '/notify-settings').catch(() => null);
     if (this.app.manager && !this.retention) this.retention = await api('GET', '/v1/privacy/retention').catch(() => []);
-    this.render();
+    this.render(...only);
   }
 
-  render() {
+  /** The sections in page order, each by the name an action redraws it with. */
+  builders() {
+    const all = { couriers: () => this.couriers() };
+    if (this.app.manager) {
+      Object.assign(all, { people: () => this.peopleSection(), keys: () => this.keySection(), location: () => this.locationSection(), privacy: () => this.privacySection() });
+    }
+    return Object.assign(all, { notify: () => this.notifySection(), hooks: () => this.hookSection() });
+  }
+
+  render(...only) {
     if (!this.app.shop) return;
+    const builders = this.builders();
+    const names = Object.keys(builders);
+    const drawn = this.parts && names.every((n) => this.parts[n]?.isConnected);
+    if (only.length && drawn) {
+      for (const name of only.filter((n) => builders[n])) {
+        const next = builders[name]();
+        this.parts[name].replaceWith(next);
+        this.parts[name] = next;
+      }
+      return;
+    }
     clear(this.el);
-    this.el.append(this.couriers());
-    if (this.app.manager) this.el.append(this.peopleSection(), this.keySection(), this.locationSection(), this.privacySection());
-    this.el.append(this.notifySection(), this.hookSection());
+    this.parts = {};
+    for (const name of names) this.el.append(this.parts[name] = builders[name]());
   }
 
   section(title, ...children) { return h('section', { class: 'settings-section' }, h('h2', {}, title), ...children); }
@@ -47,11 +69,11 @@ export class Settings {
     const vehicle = h('select', { 'aria-label': t('settings.vehicle') }, ['ebike', 'bike', 'foot', 'car', 'van'].map((v) => h('option', { value: v }, t('vehicle.' + v))));
     const add = h('form', { class: 'inline', onsubmit: async (e) => {
       e.preventDefault();
-      try { await api('POST', '/v1/shops/' + this.shop + '/couriers', { name: name.value, phone: phone.value, vehicle: vehicle.value }); await this.load(); } catch (err) { toast(err.message); }
+      try { await api('POST', '/v1/shops/' + this.shop + '/couriers', { name: name.value, phone: phone.value, vehicle: vehicle.value }); await this.load('couriers'); } catch (err) { toast(err.message); }
     } }, name, phone, vehicle, h('button', { type: 'submit' }, t('settings.addCourier')));
     return this.section(t('settings.couriers'), h('ul', { class: 'list' }, [...this.app.couriers.values()].map((c) => h('li', { dataset: { courier: c.id } },
       h('strong', {}, c.name), ' ', h('span', { class: 'muted' }, c.phone + ' · ' + t('vehicle.' + c.vehicle)), ' ',
-      h('button', { type: 'button', onclick: async () => { try { await api('POST', '/v1/couriers/' + c.id + '/duty', { onDuty: !c.onDuty }); await this.load(); } catch (e) { toast(e.message); } } },
+      h('button', { type: 'button', onclick: async () => { try { await api('POST', '/v1/couriers/' + c.id + '/duty', { onDuty: !c.onDuty }); await this.load('couriers'); } catch (e) { toast(e.message); } } },
         c.onDuty ? t('settings.setOffDuty') : t('settings.setOnDuty')),
       this.app.manager ? h('button', { type: 'button', onclick: () => this.invite('courier', c.name, c.id) }, t('settings.inviteCourier')) : null))), add);
   }
@@ -95,9 +117,9 @@ export class Settings {
         h('strong', {}, p.name), ' ', h('span', { class: 'muted' }, t('role.' + p.role) + (p.joinedAt ? '' : ' · ' + t('settings.invited'))), ' ',
         p.id !== this.app.person.id ? h('button', { type: 'button', class: 'danger', dataset: { act: 'remove' }, onclick: async () => {
           if (!confirm(t('settings.confirmRemove', { name: p.name }))) return;
-          try { await api('DELETE', '/v1/shops/' + this.shop + '/people/' + encodeURIComponent(p.id)); await this.load(); } catch (e) { toast(e.message); }
+          try { await api('DELETE', '/v1/shops/' + this.shop + '/people/' + encodeURIComponent(p.id)); await this.load('people', 'notify'); } catch (e) { toast(e.message); }
         } }, t('settings.remove')) : null))),
-      h('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); this.invite(role.value, name.value).then(() => this.load()); } },
+      h('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); this.invite(role.value, name.value).then(() => this.load('people', 'notify')); } },
         name, role, h('button', { type: 'submit' }, t('settings.invite'))));
   }
 
@@ -108,13 +130,13 @@ export class Settings {
       h('ul', { class: 'list' }, this.keys.map((k) => h('li', { class: k.revokedAt ? 'muted' : '', dataset: { key: k.id } },
         h('strong', {}, k.name), ' ', k.scopes.join(', '), ' · ', k.lastUsedAt ? t('settings.lastUsed', { at: dateTime(k.lastUsedAt, this.app.zone) }) : t('settings.neverUsed'),
         k.revokedAt ? ' · ' + t('settings.revoked') : h('button', { type: 'button', class: 'danger', onclick: async () => {
-          try { await api('DELETE', '/v1/shops/' + this.shop + '/api-keys/' + k.id); await this.load(); } catch (e) { toast(e.message); }
+          try { await api('DELETE', '/v1/shops/' + this.shop + '/api-keys/' + k.id); await this.load('keys'); } catch (e) { toast(e.message); }
         } }, t('settings.revoke'))))),
       h('form', { class: 'inline', onsubmit: async (e) => {
         e.preventDefault();
         try {
           const key = await api('POST', '/v1/shops/' + this.shop + '/api-keys', { name: name.value, scopes: boxes.map((b) => b.firstChild).filter((c) => c.checked).map((c) => c.value) });
-          await this.load();
+          await this.load('keys');
           this.el.prepend(h('p', { class: 'invite' }, t('settings.keyOnce'), ' ', h('input', { readonly: true, value: key.key, class: 'link-field', 'aria-label': t('settings.apiKey') })));
         } catch (err) { toast(err.message); }
       } }, name, ...boxes, h('button', { type: 'submit' }, t('settings.createKey'))));
@@ -184,12 +206,12 @@ export class Settings {
         const box = h('div', {});
         return h('li', { dataset: { webhook: w.id } }, h('strong', {}, w.url), ' ', (w.events || []).join(', '), ' ',
           h('button', { type: 'button', onclick: () => this.deliveries(w, box) }, t('settings.deliveries')), ' ',
-          h('button', { type: 'button', class: 'danger', onclick: async () => { try { await api('DELETE', '/v1/webhooks/' + w.id); await this.load(); } catch (e) { toast(e.message); } } }, t('settings.delete')),
+          h('button', { type: 'button', class: 'danger', onclick: async () => { try { await api('DELETE', '/v1/webhooks/' + w.id); await this.load('hooks'); } catch (e) { toast(e.message); } } }, t('settings.delete')),
           box);
       })),
       h('form', { class: 'inline', onsubmit: async (e) => {
         e.preventDefault();
-        try { await api('POST', '/v1/webhooks', { shopId: this.app.shop.id, url: url.value, events: events.value.split(',').map((s) => s.trim()).filter(Boolean) }); await this.load(); } catch (err) { toast(err.message); }
+        try { await api('POST', '/v1/webhooks', { shopId: this.app.shop.id, url: url.value, events: events.value.split(',').map((s) => s.trim()).filter(Boolean) }); await this.load('hooks'); } catch (err) { toast(err.message); }
       } }, url, events, h('button', { type: 'submit' }, t('settings.addWebhook'))));
   }
 }
