@@ -3,7 +3,9 @@ import Foundation
 /// Hosts for a test, made of Linux network namespaces: each host is a namespace with its own
 /// loopback and one veth into a bridge the lab owns, on a private /24 picked at random; the test
 /// process reaches every host through the bridge. Everything is made by the lab and removed by
-/// ``tearDown()`` (and by the next lab if a test was killed): nothing else on the network.
+/// ``tearDown()`` (and by the next lab if a test was killed): nothing else on the network. A lab
+/// lives inside ``NetworkQuiet/whileChanging(_:)``: its links come and go in the test process's own
+/// namespace, where a browser in the other lane would take them for a network change.
 final class NetLab: @unchecked Sendable {
     let tag: String
     let bridge: String
