@@ -13,6 +13,7 @@ public final class SQLiteConnection {
 
     /// Opens (creating if needed) the database at `path` in WAL mode with a busy timeout.
     public init(path: String, readOnly: Bool = false, synchronous: Synchronous = .normal, busyTimeoutMs: Int32 = 5_000) throws {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
@@ -39,6 +40,9 @@ public final class SQLiteConnection {
         // index pages from the file on every write. Memory is only taken as pages are used.
         try execute("PRAGMA cache_size=-\(Self.cacheKiB)")
     }
+
+    /// SQLite's process-wide settings, made before the first connection opens (see the shim).
+    private static let configured: Int32 = posy_sqlite_configure()
 
     /// Page cache per connection, in KiB (`PRAGMA cache_size`).
     public static let cacheKiB = 32 * 1024

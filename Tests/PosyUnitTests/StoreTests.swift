@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import PosyCore
 import PosyStore
@@ -106,6 +107,19 @@ import Testing
             try db.queryOne("SELECT COUNT(*) FROM notes WHERE body <> ?", original)?.int(0)
         }
         #expect(changed == 0)
+    }
+
+    /// SQLite counts no memory: with its statistics on, every allocation on every connection's
+    /// thread takes one process-wide mutex (docs/architecture.md, "Threads"). Off, its counters
+    /// read 0 however much it holds.
+    @Test func sqliteKeepsNoMemoryStatistics() async throws {
+        let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
+        defer { store.close() }
+        try await store.write { db in
+            for i in 0..<1_000 { try db.run("INSERT INTO notes(id, body) VALUES (?, ?)", Int64(i), Data(repeating: 1, count: 1_000)) }
+        }
+        #expect(sqlite3_memory_used() == 0)
+        #expect(sqlite3_memory_highwater(0) == 0)
     }
 
     /// A checkpoint follows a commit, and only a commit: a store nobody writes to wakes no thread.
