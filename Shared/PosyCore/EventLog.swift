@@ -12,6 +12,11 @@ import Synchronization
 /// Only after that transaction commits is the event handed to the publisher, and only then does the
 /// topic's head (advertised in heartbeats) move. A crash before the send loses nothing: the event
 /// is in the outbox, subscribers see the head in the next heartbeat and replay it.
+///
+/// The outbox is where seqs and positions are kept: a topic's head is its newest row, or what
+/// `topic_heads` and `log_head` held when ``prune(olderThanHours:store:now:)`` last deleted rows.
+/// The writer counts on from there in memory, so an event is one insert; any rollback on the
+/// writer's connection makes the next emit read the outbox again.
 public final class EventLog: Sendable {
     public let src: String
     public let epoch: String
@@ -19,6 +24,16 @@ public final class EventLog: Sendable {
     private let logHead: Locked<Int64>
     private let publisher: BusPublisher?
     private let metrics: Metrics
+    /// The last seq and position given out on the writer's connection, valid while it has rolled
+    /// nothing back since they were read (writer thread only; the lock is never contended).
+    private let assigned = Mutex(Assigned())
+
+    struct Assigned {
+        var connection: ObjectIdentifier?
+        var rollbacks = 0
+        var seqs: [String: Int64] = [:]
+        var pos: Int64?
+    }
 
     public init(store: Store, src: String, publisher: BusPublisher?, metrics: Metrics) async throws {
         self.src = src
@@ -28,11 +43,8 @@ public final class EventLog: Sendable {
             guard let e = try db.queryOne("SELECT value FROM meta WHERE key = 'epoch'")?.string(0) else {
                 throw SQLiteError(code: 1, message: "store has no epoch (core migration missing)")
             }
-            var h: [String: Int64] = [:]
-            for row in try db.query("SELECT topic, seq FROM topic_heads") {
-                h[row.string(0)!] = row.int(1)!
-            }
-            return (e, h, try db.queryOne("SELECT pos FROM log_head WHERE id = 1")?.int(0) ?? 0)
+            let (h, p) = try Self.storedHeads(db)
+            return (e, h, p)
         }
         self.epoch = epoch
         self.heads = Locked(heads)
@@ -68,19 +80,25 @@ public final class EventLog: Sendable {
         -> Envelope
     {
         guard Topic.isValid(topic) else { throw PosyError(.badRequest, "invalid topic '\(topic)'") }
-        guard
-            let seq = try db.queryOne(
-                "INSERT INTO topic_heads(topic, seq) VALUES (?, 1) ON CONFLICT(topic) DO UPDATE SET seq = seq + 1 RETURNING seq",
-                topic)?.int(0)
-        else { throw SQLiteError(code: 1, message: "no seq returned for \(topic)") }
-        guard let pos = try db.queryOne("UPDATE log_head SET pos = pos + 1 WHERE id = 1 RETURNING pos")?.int(0) else {
-            throw SQLiteError(code: 1, message: "store has no log head (core migration 10001 missing)")
+        let (seq, pos) = try assigned.withLock { a -> (Int64, Int64) in
+            if a.connection != ObjectIdentifier(db) || a.rollbacks != db.rollbacks {
+                a = Assigned(connection: ObjectIdentifier(db), rollbacks: db.rollbacks)
+            }
+            let last = try a.seqs[topic] ?? Self.storedSeq(db, topic: topic)
+            let lastPos = try a.pos ?? Self.storedPos(db)
+            return (last + 1, lastPos + 1)
         }
         let envelope = Envelope(src: src, epoch: epoch, seq: seq, pos: pos, type: type ?? topic, trace: trace, data: data)
         let encoded = EnvelopeCodec.encode(envelope)
         try db.run(
             "INSERT INTO outbox(topic, seq, pos, envelope, created_at) VALUES (?, ?, ?, ?, ?)",
             topic, seq, pos, encoded, Date().timeIntervalSince1970)
+        // Counted only once the row is in: an insert that failed gives its numbers to the next.
+        assigned.withLock { a in
+            guard a.connection == ObjectIdentifier(db), a.rollbacks == db.rollbacks else { return }
+            a.seqs[topic] = seq
+            a.pos = pos
+        }
         db.onCommit { [heads, logHead, publisher, metrics] in
             heads.withLock { h in if (h[topic] ?? 0) < seq { h[topic] = seq } }
             logHead.withLock { if $0 < pos { $0 = pos } }
@@ -88,6 +106,29 @@ public final class EventLog: Sendable {
             metrics.increment("events_published")
         }
         return envelope
+    }
+
+    /// The newest seq of `topic` in the store: its newest outbox row, or the head kept when older rows were pruned.
+    static func storedSeq(_ db: SQLiteConnection, topic: String) throws -> Int64 {
+        try db.queryOne(
+            "SELECT max(coalesce((SELECT max(seq) FROM outbox WHERE topic = ?1), 0), coalesce((SELECT seq FROM topic_heads WHERE topic = ?1), 0))",
+            topic)?.int(0) ?? 0
+    }
+
+    /// The newest position in the store's log, likewise.
+    static func storedPos(_ db: SQLiteConnection) throws -> Int64 {
+        try db.queryOne(
+            "SELECT max(coalesce((SELECT max(pos) FROM outbox), 0), coalesce((SELECT pos FROM log_head WHERE id = 1), 0))")?.int(0) ?? 0
+    }
+
+    /// Every topic's head and the log's position as the store holds them (a live store, or a backup's copy).
+    public static func storedHeads(_ db: SQLiteConnection) throws -> (heads: [String: Int64], pos: Int64) {
+        var heads: [String: Int64] = [:]
+        let rows = try db.query(
+            "SELECT topic, max(seq) FROM (SELECT topic, seq FROM topic_heads UNION ALL SELECT topic, max(seq) FROM outbox GROUP BY topic) GROUP BY topic"
+        )
+        for row in rows { heads[row.string(0)!] = row.int(1)! }
+        return (heads, try storedPos(db))
     }
 
     /// Head seq of every topic (committed events only).
@@ -113,7 +154,7 @@ public final class EventLog: Sendable {
                     "SELECT envelope FROM outbox WHERE pos > ?\(readable!.sql) ORDER BY pos LIMIT ?",
                     [.int(request.after)] + readable!.values + [.int(Int64(limit))]
                 ).compactMap { $0.data(0) }
-            return (rows, try db.queryOne("SELECT pos FROM log_head WHERE id = 1")?.int(0) ?? 0)
+            return (rows, try Self.storedPos(db))
         }
         metrics.increment("events_since_served", by: Int64(rows.count))
         return ReplayBatch.encode(epoch: epoch, head: head, rawEvents: rows)
@@ -133,7 +174,7 @@ public final class EventLog: Sendable {
                 "SELECT envelope FROM outbox WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?",
                 request.topic, request.after, limit
             ).compactMap { $0.data(0) }
-            let head = try db.queryOne("SELECT seq FROM topic_heads WHERE topic = ?", request.topic)?.int(0) ?? 0
+            let head = try Self.storedSeq(db, topic: request.topic)
             return (rows, head)
         }
         metrics.increment("events_replay_served", by: Int64(rows.count))
@@ -156,7 +197,15 @@ public final class EventLog: Sendable {
     public func prune(olderThanHours hours: Double, store: Store, now: Date = Date()) async throws -> Int {
         let cutoff = now.timeIntervalSince1970 - hours * 3600
         return try await store.write { db in
-            try db.run("DELETE FROM outbox WHERE created_at < ?", cutoff) + db.run("DELETE FROM dead_events WHERE at < ?", cutoff)
+            // The heads outlive the rows that held them: the next seq of a topic whose every row goes is still the next.
+            try db.run(
+                """
+                INSERT INTO topic_heads(topic, seq) SELECT topic, max(seq) FROM outbox WHERE created_at < ?1 GROUP BY topic
+                ON CONFLICT(topic) DO UPDATE SET seq = max(seq, excluded.seq)
+                """, cutoff)
+            try db.run(
+                "UPDATE log_head SET pos = max(pos, coalesce((SELECT max(pos) FROM outbox WHERE created_at < ?1), 0)) WHERE id = 1", cutoff)
+            return try db.run("DELETE FROM outbox WHERE created_at < ?", cutoff) + db.run("DELETE FROM dead_events WHERE at < ?", cutoff)
         }
     }
 }

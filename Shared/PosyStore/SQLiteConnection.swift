@@ -10,6 +10,10 @@ public final class SQLiteConnection {
     private var savepointDepth = 0
     /// The group transaction the writer is running jobs in (writer thread only).
     var group: GroupContext?
+    /// Rollbacks on this connection so far — of a transaction (SQLite's rollback hook: also one it
+    /// made itself after an error) or of a savepoint: what was counted in memory since may have
+    /// been undone (``EventLog``'s seqs).
+    public private(set) var rollbacks = 0
 
     /// Opens (creating if needed) the database at `path` in WAL mode with a busy timeout.
     public init(path: String, readOnly: Bool = false, synchronous: Synchronous = .normal, busyTimeoutMs: Int32 = 5_000) throws {
@@ -25,6 +29,10 @@ public final class SQLiteConnection {
         handle = db
         self.path = path
         sqlite3_busy_timeout(db, busyTimeoutMs)
+        // Called on this connection's thread, by the statement that rolls back.
+        sqlite3_rollback_hook(
+            db, { context in Unmanaged<SQLiteConnection>.fromOpaque(context!).takeUnretainedValue().rollbacks += 1 },
+            Unmanaged.passUnretained(self).toOpaque())
         sqlite3_extended_result_codes(db, 1)
         if !readOnly {
             try execute("PRAGMA journal_mode=WAL")
@@ -206,6 +214,7 @@ public final class SQLiteConnection {
             try run("RELEASE \(name)", [])
             return value
         } catch {
+            rollbacks += 1
             _ = try? run("ROLLBACK TO \(name)", [])
             _ = try? run("RELEASE \(name)", [])
             afterCommit.removeSubrange(mark...)

@@ -45,6 +45,74 @@ import Testing
         store.close()
     }
 
+    /// Writes that share a group transaction, some undone after they emitted (their own savepoint,
+    /// or a savepoint inside them): the events that stay are numbered 1…n in every topic and in the
+    /// log, with nothing skipped or given twice.
+    @Test func undoneEventsInAGroupLeaveNoGapAndNoDouble() async throws {
+        let store = try Store(path: Self.tempPath(), migrations: CoreMigrations.with([]))
+        defer { store.close() }
+        let log = try await EventLog(store: store, src: "t", publisher: nil, metrics: Metrics())
+        struct Undo: Error {}
+        let kept = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<60 {
+                group.addTask {
+                    do {
+                        return try await store.write { db -> Int in
+                            try log.emit(db, topic: "t.\(i % 2)", payload: ["i": i])
+                            if i % 3 == 1 { throw Undo() }
+                            if i % 3 == 2 {
+                                // An inner savepoint undoes its second event; the first stays.
+                                _ = try? db.savepoint { () throws -> Void in
+                                    try log.emit(db, topic: "t.\(i % 2)", payload: ["i": -i])
+                                    throw Undo()
+                                }
+                            }
+                            return 1
+                        }
+                    } catch is Undo {
+                        return 0
+                    }
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(kept == 40)
+        let rows = try await store.read { db in
+            try db.query("SELECT topic, seq, pos FROM outbox ORDER BY pos").map { ($0.string(0)!, $0.int(1)!, $0.int(2)!) }
+        }
+        #expect(rows.map(\.2) == Array(1...40))
+        for topic in ["t.0", "t.1"] {
+            let seqs = rows.filter { $0.0 == topic }.map(\.1)
+            #expect(seqs == Array(1...Int64(seqs.count)), "\(topic): \(seqs)")
+        }
+        #expect(log.currentPos == 40)
+    }
+
+    /// Pruning every event of a topic keeps its head: the next event continues the count, and
+    /// `events.since` and `events.replay` still say where the log and the topic stand.
+    @Test func pruningEveryRowKeepsTheHeads() async throws {
+        let path = Self.tempPath()
+        let store = try Store(path: path, migrations: CoreMigrations.with([]))
+        let log = try await EventLog(store: store, src: "t", publisher: nil, metrics: Metrics())
+        for n in 0..<3 { try await store.write { db in _ = try log.emit(db, topic: "a.x", payload: ["n": n]) } }
+        try await store.write { db in _ = try log.emit(db, topic: "b.x", payload: ["n": 9]) }
+        #expect(try await log.prune(olderThanHours: 1, store: store, now: Date().addingTimeInterval(7_200)) == 4)
+        let since = try ReplayBatch.decode(try await log.since(EventsSinceRequest(epoch: "", after: 0, limit: 10), store: store))
+        #expect(since.events.isEmpty && since.head == 4)
+        let replay = try ReplayBatch.decode(try await log.replay(ReplayRequest(topic: "a.x", epoch: "", after: 0), store: store))
+        #expect(replay.events.isEmpty && replay.head == 3)
+        let next = try await store.write { db in try log.emit(db, topic: "a.x", payload: ["n": 3]) }
+        #expect(next.seq == 4 && next.pos == 5)
+        store.close()
+        // A new process on the same store, with one row left: the heads pruning kept still count.
+        let reopened = try Store(path: path, migrations: CoreMigrations.with([]))
+        defer { reopened.close() }
+        let again = try await EventLog(store: reopened, src: "t", publisher: nil, metrics: Metrics())
+        #expect(again.currentHeads == ["a.x": 4, "b.x": 1] && again.currentPos == 5)
+        let other = try await reopened.write { db in try again.emit(db, topic: "b.x", payload: ["n": 10]) }
+        #expect(other.seq == 2 && other.pos == 6)
+    }
+
     @Test func migrationNumbersEventsWrittenBeforePositionsExisted() async throws {
         let path = Self.tempPath()
         // A store as the first release wrote it: core migration 1 only, three events in the outbox.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PosyCore
 import PosySchema
 import PosyStore
 
@@ -80,9 +81,7 @@ struct BackupManifest: Codable, Equatable {
         let db = try SQLiteConnection(path: path, readOnly: true)
         let epoch = try db.queryOne("SELECT value FROM meta WHERE key = 'epoch'")?.string(0) ?? ""
         let schema = Int(try db.queryOne("SELECT max(version) FROM schema_migrations WHERE version < 10000")?.int(0) ?? 0)
-        let pos = try db.queryOne("SELECT pos FROM log_head WHERE id = 1")?.int(0) ?? 0
-        var heads: [String: Int64] = [:]
-        for row in try db.query("SELECT topic, seq FROM topic_heads") { heads[row.string(0) ?? ""] = row.int(1) ?? 0 }
+        let (heads, pos) = try EventLog.storedHeads(db)
         return (epoch, schema, pos, heads)
     }
 

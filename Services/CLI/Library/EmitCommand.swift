@@ -40,9 +40,7 @@ public struct EmitCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let store = host.store, let events = host.events else { return }
-            var emitted = try await store.read { db in
-                try db.queryOne("SELECT COALESCE(SUM(seq), 0) FROM topic_heads WHERE topic LIKE 'test.%'")?.int(0) ?? 0
-            }
+            var emitted = events.currentHeads.filter { $0.key.hasPrefix("test.") }.values.reduce(0, +)
             host.logger.info("emitter resuming", metadata: ["emitted": "\(emitted)", "target": "\(count)"])
             let padding = String(repeating: "x", count: pad)
             let start = ContinuousClock.now
