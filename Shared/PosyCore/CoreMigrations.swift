@@ -56,6 +56,12 @@ public enum CoreMigrations {
             """
             CREATE TABLE privacy_pending (request_id TEXT PRIMARY KEY, counts BLOB NOT NULL) WITHOUT ROWID;
             """),
+        // Pruning walks the outbox in `pos` order: an index on time, written by every event, is not needed.
+        Migration(
+            10_003, "posy core: the outbox without an index on time",
+            """
+            DROP INDEX IF EXISTS outbox_created;
+            """),
     ]
 
     /// Core migrations followed by a service's own (versions 2 and up).

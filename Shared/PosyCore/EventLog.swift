@@ -193,19 +193,25 @@ public final class EventLog: Sendable {
     /// Deletes outbox rows older than `hours` (they can no longer be replayed), and the events this
     /// store set aside as not applicable (`dead_events`) as long ago: they are copies of other
     /// stores' events, personal data included (docs/architecture.md, "Privacy"). Returns rows removed.
+    ///
+    /// The outbox is read from its oldest position up to the first row younger than the cutoff, so
+    /// no index on time has to be kept up by every event; a clock set back holds older rows only
+    /// until the row before them is old enough.
     @discardableResult
     public func prune(olderThanHours hours: Double, store: Store, now: Date = Date()) async throws -> Int {
         let cutoff = now.timeIntervalSince1970 - hours * 3600
         return try await store.write { db in
+            let end =
+                try db.queryOne("SELECT pos FROM outbox WHERE created_at >= ? ORDER BY pos LIMIT 1", cutoff)?.int(0) ?? Self.storedPos(db)
+                + 1
             // The heads outlive the rows that held them: the next seq of a topic whose every row goes is still the next.
             try db.run(
                 """
-                INSERT INTO topic_heads(topic, seq) SELECT topic, max(seq) FROM outbox WHERE created_at < ?1 GROUP BY topic
+                INSERT INTO topic_heads(topic, seq) SELECT topic, max(seq) FROM outbox INDEXED BY outbox_pos WHERE pos < ?1 GROUP BY topic
                 ON CONFLICT(topic) DO UPDATE SET seq = max(seq, excluded.seq)
-                """, cutoff)
-            try db.run(
-                "UPDATE log_head SET pos = max(pos, coalesce((SELECT max(pos) FROM outbox WHERE created_at < ?1), 0)) WHERE id = 1", cutoff)
-            return try db.run("DELETE FROM outbox WHERE created_at < ?", cutoff) + db.run("DELETE FROM dead_events WHERE at < ?", cutoff)
+                """, end)
+            try db.run("UPDATE log_head SET pos = max(pos, coalesce((SELECT max(pos) FROM outbox WHERE pos < ?1), 0)) WHERE id = 1", end)
+            return try db.run("DELETE FROM outbox WHERE pos < ?", end) + db.run("DELETE FROM dead_events WHERE at < ?", cutoff)
         }
     }
 }

@@ -113,6 +113,29 @@ import Testing
         #expect(other.seq == 2 && other.pos == 6)
     }
 
+    /// Pruning takes the log's oldest rows in order up to the first one younger than the cutoff;
+    /// one written under a clock set back waits for the younger row before it.
+    @Test func pruningWalksTheLogInOrder() async throws {
+        let store = try Store(path: Self.tempPath(), migrations: CoreMigrations.with([]))
+        defer { store.close() }
+        let log = try await EventLog(store: store, src: "t", publisher: nil, metrics: Metrics())
+        let now = Date()
+        let ages: [Double] = [5, 4, 3, 0.5, 2, 0.2]  // hours; the fifth written under a clock set back
+        for (n, age) in ages.enumerated() {
+            try await store.write { db in
+                let e = try log.emit(db, topic: "a.x", payload: ["n": n])
+                try db.run("UPDATE outbox SET created_at = ? WHERE pos = ?", now.timeIntervalSince1970 - age * 3600, e.pos)
+            }
+        }
+        #expect(try await log.prune(olderThanHours: 1, store: store, now: now) == 3)
+        let left = try await store.read { db in try db.query("SELECT pos FROM outbox ORDER BY pos").compactMap { $0.int(0) } }
+        #expect(left == [4, 5, 6])
+        let plan = try await store.read { db in
+            try db.query("EXPLAIN QUERY PLAN SELECT pos FROM outbox WHERE created_at >= 0 ORDER BY pos LIMIT 1").compactMap { $0.string(3) }
+        }
+        #expect(plan.contains { $0.contains("outbox_pos") }, "\(plan)")
+    }
+
     @Test func migrationNumbersEventsWrittenBeforePositionsExisted() async throws {
         let path = Self.tempPath()
         // A store as the first release wrote it: core migration 1 only, three events in the outbox.
