@@ -9,6 +9,12 @@ import Synchronization
 /// checkpoint, so the fsyncs a checkpoint needs never stall a commit, and a store nobody writes to
 /// wakes nobody (docs/architecture.md, "Idle costs nothing"). PASSIVE never blocks the writer or
 /// readers. On ``stop()`` a final TRUNCATE checkpoint leaves a small WAL behind.
+///
+/// SQLite starts the WAL over only when a write begins with every frame checkpointed; under
+/// continuous commits one always lands while this thread copies, and the WAL grew without end
+/// (1.8 GB in 40 s of chat). So when a checkpoint finds `restartFrames` or more in the WAL, the
+/// writer is asked to finish it (``takeCatchUp()``): between two groups, alone, it copies what
+/// came since — a small remainder — and its next write starts the WAL over.
 final class Checkpointer: Sendable {
     private let stopped = Atomic<Bool>(false)
     /// A commit happened since the last checkpoint began.
@@ -21,8 +27,12 @@ final class Checkpointer: Sendable {
     private let checkpoints = Atomic<Int>(0)
     /// Stopped because the store never opened: no final checkpoint.
     private let abandoned = Atomic<Bool>(false)
+    /// The last checkpoint left a long WAL it could not finish: the writer finishes it.
+    private let catchUp = Atomic<Bool>(false)
+    let restartFrames: Int
 
-    init(path: String, interval: Duration = .milliseconds(500)) {
+    init(path: String, interval: Duration = .milliseconds(500), restartFrames: Int = 4_096) {
+        self.restartFrames = restartFrames
         let thread = Thread { [self] in
             posy_name_thread("posy.checkpoint")
             // Opened at the first checkpoint: the writer creates and migrates the store first.
@@ -35,8 +45,11 @@ final class Checkpointer: Sendable {
                 _ = hurry.wait(timeout: .now() + .milliseconds(ms))
                 pending.store(false, ordering: .sequentiallyConsistent)
                 if db == nil { db = try? SQLiteConnection(path: path, busyTimeoutMs: 100) }
-                if (try? db?.query("PRAGMA wal_checkpoint(PASSIVE)", [])) != nil {
+                if let row = (try? db?.query("PRAGMA wal_checkpoint(PASSIVE)", []))?.first {
                     checkpoints.add(1, ordering: .relaxed)
+                    // Columns: busy, frames in the WAL, frames checkpointed — as of the checkpoint's
+                    // start: commits since are not counted, so "all" does not mean the WAL can start over.
+                    if (row.int(1) ?? 0) >= Int64(restartFrames) { catchUp.store(true, ordering: .relaxed) }
                 }
                 if stopped.load(ordering: .relaxed) { break }
             }
@@ -51,6 +64,9 @@ final class Checkpointer: Sendable {
     }
 
     var count: Int { checkpoints.load(ordering: .relaxed) }
+
+    /// Whether the writer should finish a checkpoint this thread left behind (then it is no longer asked).
+    func takeCatchUp() -> Bool { catchUp.exchange(false, ordering: .relaxed) }
 
     /// The writer committed: a checkpoint follows within the interval. Only the first commit since
     /// the last checkpoint began wakes the thread.

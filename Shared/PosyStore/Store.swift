@@ -23,12 +23,14 @@ public final class Store: Sendable {
         let jobs = Atomic<Int>(0)
         let failedJobs = Atomic<Int>(0)
         let largestGroup = Atomic<Int>(0)
+        let catchUps = Atomic<Int>(0)
     }
 
     /// Opens the store at `path`, creating it and applying `migrations` as needed.
     public init(
         path: String, migrations: [Migration], synchronous: SQLiteConnection.Synchronous = .normal,
-        logger: Logger = Logger(label: "posy.store")
+        logger: Logger = Logger(label: "posy.store"), checkpointInterval: Duration = .milliseconds(500),
+        walRestartFrames: Int = 4_096
     ) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
@@ -39,7 +41,7 @@ public final class Store: Sendable {
             logger.warning("tightened file modes: readable by other local accounts before", metadata: ["paths": "\(tightened)"])
         }
         let counters = self.counters
-        let checkpointer = Checkpointer(path: path)
+        let checkpointer = Checkpointer(path: path, interval: checkpointInterval, restartFrames: walRestartFrames)
         self.checkpointer = checkpointer
         do {
             writer = try DatabaseThread(
@@ -47,13 +49,23 @@ public final class Store: Sendable {
                 open: {
                     let db = try SQLiteConnection(path: path, synchronous: synchronous)
                     try db.execute("PRAGMA wal_autocheckpoint=0")  // the Checkpointer does it, off this thread
+                    // A WAL that grew in a burst is cut back to this when it starts over.
+                    try db.execute("PRAGMA journal_size_limit=\(walRestartFrames * 4_096)")
                     // What is deleted or overwritten is zeroed, so an erased value leaves no copy in free
                     // space (docs/architecture.md, "Privacy").
                     try db.execute("PRAGMA secure_delete=ON")
                     let ran = try Migrator.migrate(db, migrations)
                     if !ran.isEmpty { logger.info("migrated store", metadata: ["path": "\(path)", "versions": "\(ran)"]) }
                     return db
-                }, runBatch: { db, jobs in if Store.commitGroup(db, jobs, counters, logger) { checkpointer.committed() } })
+                },
+                runBatch: { db, jobs in
+                    if checkpointer.takeCatchUp() {
+                        // Alone on the store, this finishes what the checkpointer began: the next write starts the WAL over.
+                        _ = try? db.query("PRAGMA wal_checkpoint(PASSIVE)", [])
+                        counters.catchUps.add(1, ordering: .relaxed)
+                    }
+                    if Store.commitGroup(db, jobs, counters, logger) { checkpointer.committed() }
+                })
         } catch {
             checkpointer.abandon()
             throw error
@@ -170,6 +182,7 @@ public final class Store: Sendable {
             "store_write_jobs": Int64(counters.jobs.load(ordering: .relaxed)),
             "store_failed_jobs": Int64(counters.failedJobs.load(ordering: .relaxed)),
             "store_checkpoints": Int64(checkpointer.count),
+            "store_writer_checkpoints": Int64(counters.catchUps.load(ordering: .relaxed)),
         ]
     }
 

@@ -144,6 +144,27 @@ import Testing
         #expect(checkpoints() == afterWrites, "idle again: no more")
     }
 
+    /// Under commits that never pause the WAL still starts over: the checkpointer cannot finish
+    /// while they land, so the writer finishes it between two of them, and the file stays small
+    /// instead of holding every frame written (docs/architecture.md, "Threads").
+    @Test func theWALStartsOverUnderContinuousCommits() async throws {
+        let path = Self.tempPath()
+        let store = try Store(path: path, migrations: Self.migrations, checkpointInterval: .milliseconds(50), walRestartFrames: 128)
+        defer { store.close() }
+        let body = Data(repeating: 7, count: 3_000)
+        var largest: Int64 = 0
+        for i in 0..<8_000 {
+            try await store.write { db in try db.run("INSERT INTO notes(id, body) VALUES (?, ?)", Int64(i * 7_919 % 8_000), body) }
+            if i % 50 == 0 {
+                let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int64) ?? 0
+                largest = max(largest, size)
+            }
+        }
+        // Written: over 8,000 commits of at least one 4 KB page each (32 MB and more).
+        #expect(largest < 16 << 20, "the WAL reached \(largest) bytes")
+        #expect(store.statistics["store_writer_checkpoints"]! > 0)
+    }
+
     @Test func groupCommitSharesTransactionsAndIsolatesFailures() async throws {
         let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
         defer { store.close() }
