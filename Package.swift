@@ -239,7 +239,7 @@ let package = Package(
         .testTarget(
             name: "PosyUnitTests",
             dependencies: [
-                "PosySettings",
+                "PosySettings", "CSQLite",
                 "PosySchema", "PosyZMQ", "PosyStore", "PosyCore", "PosyAuth", "PosyAccess", "PosyOrders", "PosyOrdersPolicy",
                 "PosyReceipts", "PosyReceiptsPolicy", "PosyMessaging", "PosyLocation", "PosyLocationPolicy", "PosyGateway", "PosyNotify",
                 "PosyWebPush",
