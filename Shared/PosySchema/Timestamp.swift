@@ -4,18 +4,46 @@ import Foundation
 public enum Timestamp {
     public static func now() -> String { format(Date()) }
 
+    /// Written byte by byte into one string: every envelope carries one, so this runs for every
+    /// event and heartbeat (it built fourteen small strings before).
     public static func format(_ date: Date) -> String {
         let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var seconds = time_t(ms / 1000)
+        let wholeSeconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        var seconds = time_t(wholeSeconds)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let millis = Int(ms % 1000)
-        func pad(_ v: Int32, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
+        let fields: [(Int64, Int, UInt8)] = [
+            (Int64(parts.tm_year) + 1900, 4, UInt8(ascii: "-")), (Int64(parts.tm_mon) + 1, 2, UInt8(ascii: "-")),
+            (Int64(parts.tm_mday), 2, UInt8(ascii: "T")), (Int64(parts.tm_hour), 2, UInt8(ascii: ":")),
+            (Int64(parts.tm_min), 2, UInt8(ascii: ":")), (Int64(parts.tm_sec), 2, UInt8(ascii: ".")),
+            (ms - wholeSeconds * 1000, 3, UInt8(ascii: "Z")),
+        ]
+        return String(unsafeUninitializedCapacity: 40) { out in
+            var i = 0
+            for (value, width, after) in fields {
+                var v = value
+                if v < 0 {
+                    out[i] = UInt8(ascii: "-")
+                    i += 1
+                    v = -v
+                }
+                var digits = 1
+                var rest = v / 10
+                while rest > 0 {
+                    digits += 1
+                    rest /= 10
+                }
+                let n = max(width, digits)
+                for k in stride(from: n - 1, through: 0, by: -1) {
+                    out[i + k] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
+                i += n
+                out[i] = after
+                i += 1
+            }
+            return i
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
     }
 
     /// Parses RFC 3339: `YYYY-MM-DDTHH:MM:SS`, optional fractional seconds, then `Z` or `±HH:MM`.

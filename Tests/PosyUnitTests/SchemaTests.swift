@@ -119,6 +119,14 @@ import Testing
         #expect(text == "2026-11-25T20:35:03.042Z")
         let parsed = try #require(Timestamp.parse(text))
         #expect(abs(parsed.timeIntervalSince(date)) < 0.001)
+        // Padding, a leap day, the epoch, before it (the millisecond floors), far years.
+        for (seconds, expected) in [
+            (0.0, "1970-01-01T00:00:00.000Z"), (1_709_164_805.007, "2024-02-29T00:00:05.007Z"),
+            (-0.25, "1969-12-31T23:59:59.750Z"), (-86_401.5, "1969-12-30T23:59:58.500Z"),
+            (253_402_300_799.999, "9999-12-31T23:59:59.999Z"), (-62_135_596_800, "0001-01-01T00:00:00.000Z"),
+        ] {
+            #expect(Timestamp.format(Date(timeIntervalSince1970: seconds)) == expected, "\(seconds)")
+        }
         // RFC 3339 as clients write it: no fraction, offsets, lower case.
         let ten = Date(timeIntervalSince1970: 1_778_407_200)  // 2026-05-10T10:00:00Z
         for same in [
