@@ -27,6 +27,11 @@ import Testing
         var tricky = e
         tricky.src = "a\"b\\c\td\u{1}"
         #expect(try EnvelopeCodec.decode(EnvelopeCodec.encode(tricky)).src == tricky.src)
+        // Beyond ASCII with nothing to escape is copied whole, and still reads back (here and in any JSON parser).
+        tricky.trace = "café 花店"
+        #expect(try EnvelopeCodec.decode(EnvelopeCodec.encode(tricky)).trace == "café 花店")
+        let parsed = try JSONSerialization.jsonObject(with: EnvelopeCodec.encode(tricky)) as? [String: Any]
+        #expect(parsed?["src"] as? String == tricky.src && parsed?["trace"] as? String == "café 花店")
     }
 
     @Test(arguments: [
