@@ -201,9 +201,8 @@ public final class EventLog: Sendable {
     public func prune(olderThanHours hours: Double, store: Store, now: Date = Date()) async throws -> Int {
         let cutoff = now.timeIntervalSince1970 - hours * 3600
         return try await store.write { db in
-            let end =
-                try db.queryOne("SELECT pos FROM outbox WHERE created_at >= ? ORDER BY pos LIMIT 1", cutoff)?.int(0) ?? Self.storedPos(db)
-                + 1
+            let young = try db.queryOne("SELECT pos FROM outbox WHERE created_at >= ? ORDER BY pos LIMIT 1", cutoff)?.int(0)
+            let end = try young ?? (Self.storedPos(db) + 1)
             // The heads outlive the rows that held them: the next seq of a topic whose every row goes is still the next.
             try db.run(
                 """

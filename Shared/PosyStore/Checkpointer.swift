@@ -27,7 +27,7 @@ final class Checkpointer: Sendable {
     private let checkpoints = Atomic<Int>(0)
     /// Stopped because the store never opened: no final checkpoint.
     private let abandoned = Atomic<Bool>(false)
-    /// The last checkpoint left a long WAL it could not finish: the writer finishes it.
+    /// The last checkpoint found a long WAL: the writer finishes it, so the WAL can start over.
     private let catchUp = Atomic<Bool>(false)
     let restartFrames: Int
 
