@@ -16,25 +16,23 @@ actor NetworkQuiet {
     /// Runs `body` (which drives Chromium) while no lab changes the interfaces.
     static func whileBrowsing<T>(_ body: () async throws -> T) async throws -> T {
         await shared.beginBrowsing()
-        do {
-            let result = try await body()
-            await shared.endBrowsing()
-            return result
-        } catch {
-            await shared.endBrowsing()
-            throw error
-        }
+        return try await finally(body) { await shared.endBrowsing() }
     }
 
     /// Runs `body` (which makes, uses and removes a lab) while no browser runs.
     static func whileChanging<T>(_ body: () async throws -> T) async throws -> T {
         await shared.beginChanging()
+        return try await finally(body) { await shared.endChanging() }
+    }
+
+    /// `body`'s result or error, after `end` ran either way.
+    private static func finally<T>(_ body: () async throws -> T, _ end: () async -> Void) async throws -> T {
         do {
             let result = try await body()
-            await shared.endChanging()
+            await end()
             return result
         } catch {
-            await shared.endChanging()
+            await end()
             throw error
         }
     }
