@@ -206,7 +206,7 @@ public final class EventLog: Sendable {
             // The heads outlive the rows that held them: the next seq of a topic whose every row goes is still the next.
             try db.run(
                 """
-                INSERT INTO topic_heads(topic, seq) SELECT topic, max(seq) FROM outbox INDEXED BY outbox_pos WHERE pos < ?1 GROUP BY topic
+                INSERT INTO topic_heads(topic, seq) SELECT topic, max(seq) FROM outbox WHERE pos < ?1 GROUP BY topic
                 ON CONFLICT(topic) DO UPDATE SET seq = max(seq, excluded.seq)
                 """, end)
             try db.run("UPDATE log_head SET pos = max(pos, coalesce((SELECT max(pos) FROM outbox WHERE pos < ?1), 0)) WHERE id = 1", end)
