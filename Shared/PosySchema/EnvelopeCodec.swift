@@ -119,18 +119,22 @@ public enum EnvelopeCodec {
                 throw fail("empty object")
             }
             while true {
-                let key = try memberName(checking: Self.fieldBits, seen: &seen)
-                switch key {
-                case "v": v = Int(try integer())
-                case "src": src = try string()
-                case "epoch": epoch = try string()
-                case "seq": seq = try integer()
-                case "pos": pos = try integer()
-                case "req": req = Int(clamping: try integer())
-                case "type": type = try string()
-                case "at": at = try string()
-                case "trace": trace = try string()
-                case "data":
+                let field = try fieldName()
+                if field != 0 {
+                    guard seen & field == 0 else { throw fail("\(Self.fieldNames[field] ?? "a field") given twice") }
+                    seen |= field
+                }
+                switch field {
+                case 1: v = Int(try integer())
+                case 2: src = try string()
+                case 4: epoch = try string()
+                case 8: seq = try integer()
+                case 16: pos = try integer()
+                case 512: req = Int(clamping: try integer())
+                case 32: type = try string()
+                case 64: at = try string()
+                case 128: trace = try string()
+                case 256:
                     let start = i
                     try skipValue(depth: 0)
                     payload = Data(UnsafeBufferPointer(rebasing: bytes[start..<i]))
@@ -179,6 +183,52 @@ public enum EnvelopeCodec {
             }
             return key
         }
+
+        /// An object member's name and the `:` after it, as its bit in ``fieldBits`` (0 for a name
+        /// that is no envelope field). A name of plain ASCII is matched on its bytes, without a
+        /// String; one with escapes or beyond ASCII is read as ``string()`` reads it, so `"s\u0072c"`
+        /// is `src` here exactly as in any JSON parser.
+        mutating func fieldName() throws -> Int {
+            skipSpace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected string") }
+            var j = i + 1
+            while j < bytes.count, bytes[j] != UInt8(ascii: "\""), bytes[j] != UInt8(ascii: "\\"), bytes[j] >= 0x20, bytes[j] < 0x80 {
+                j += 1
+            }
+            let field: Int
+            if j < bytes.count, bytes[j] == UInt8(ascii: "\"") {
+                field = Self.fieldBit(UnsafeBufferPointer(rebasing: bytes[(i + 1)..<j]))
+                i = j + 1
+            } else {
+                field = Self.fieldBits[try string()] ?? 0
+            }
+            try expect(UInt8(ascii: ":"))
+            skipSpace()
+            return field
+        }
+
+        /// ``fieldBits`` of a name's bytes.
+        static func fieldBit(_ name: UnsafeBufferPointer<UInt8>) -> Int {
+            func named(_ text: StaticString, _ bit: Int) -> Int {
+                text.withUTF8Buffer { $0.elementsEqual(name) } ? bit : 0
+            }
+            switch name.count {
+            case 1: return named("v", 1)
+            case 2: return named("at", 64)
+            case 3:
+                switch name[0] {
+                case UInt8(ascii: "s"): return named("src", 2) | named("seq", 8)
+                case UInt8(ascii: "p"): return named("pos", 16)
+                case UInt8(ascii: "r"): return named("req", 512)
+                default: return 0
+                }
+            case 4: return named("type", 32) | named("data", 256)
+            case 5: return named("epoch", 4) | named("trace", 128)
+            default: return 0
+            }
+        }
+
+        static let fieldNames: [Int: String] = Dictionary(uniqueKeysWithValues: fieldBits.map { ($0.value, $0.key) })
 
         /// After an object member's value: true when another member follows (`,`), false at the
         /// object's end (`}`), which it consumes.
@@ -247,11 +297,15 @@ public enum EnvelopeCodec {
             i += 1
             let start = i
             var plain = true
+            var ascii = true
             while i < bytes.count {
                 let b = bytes[i]
                 if b == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: bytes[start..<i])
                     i += 1
+                    // ASCII is valid UTF-8 as it is: made without the generic validating initializer,
+                    // which looked up type metadata for every string of every envelope.
+                    if plain && ascii { return String(decoding: slice, as: UTF8.self) }
                     if plain {
                         guard let s = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8") }
                         return s
@@ -267,6 +321,7 @@ public enum EnvelopeCodec {
                     continue
                 }
                 if b < 0x20 { throw fail("control character in string") }
+                if b >= 0x80 { ascii = false }
                 i += 1
             }
             throw fail("unterminated string")
@@ -319,20 +374,7 @@ public enum EnvelopeCodec {
             case UInt8(ascii: "f"): try literal("false")
             case UInt8(ascii: "n"): try literal("null")
             case UInt8(ascii: "-"), 48...57:
-                let start = i
-                i += 1
-                while i < bytes.count {
-                    let b = bytes[i]
-                    if (b >= 48 && b <= 57) || b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
-                        || b == UInt8(ascii: "+") || b == UInt8(ascii: "-")
-                    {
-                        i += 1
-                    } else {
-                        break
-                    }
-                }
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
-                guard Double(text) != nil else { throw fail("bad number") }
+                try skipNumber()
             default:
                 throw fail("unexpected character")
             }
@@ -355,6 +397,33 @@ public enum EnvelopeCodec {
                 i += 1
             }
             throw fail("unterminated string")
+        }
+
+        /// One JSON number, by its grammar (RFC 8259, section 6): `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+        mutating func skipNumber() throws {
+            func digits() -> Int {
+                let start = i
+                while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1 }
+                return i - start
+            }
+            if bytes[i] == UInt8(ascii: "-") { i += 1 }
+            guard i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 else { throw fail("bad number") }
+            if bytes[i] == 48 {
+                i += 1
+            } else {
+                _ = digits()
+            }
+            if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+                i += 1
+                guard digits() > 0 else { throw fail("bad number") }
+            }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+                i += 1
+                if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+                guard digits() > 0 else { throw fail("bad number") }
+            }
+            // A digit run may not go on into another number: "01" is not JSON.
+            if i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { throw fail("bad number") }
         }
 
         mutating func literal(_ word: String) throws {

@@ -81,6 +81,41 @@ import Testing
         #expect(try JSON.decode(Heartbeat.self, from: Data(next.utf8)).protocol == 2)
     }
 
+    /// Numbers in an envelope's data are read by JSON's grammar, as any peer's parser reads them.
+    @Test func numbersFollowJSONsGrammar() throws {
+        func envelope(_ number: String) -> Data {
+            Data(#"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","data":{"n":\#(number)}}"#.utf8)
+        }
+        for good in ["0", "-0", "7", "-12", "0.5", "-0.5e+3", "1E9", "2e-7", "10", "123456789012345678901234567890"] {
+            #expect(throws: Never.self, "\(good)") { try EnvelopeCodec.decode(envelope(good)) }
+            #expect((try? JSONSerialization.jsonObject(with: envelope(good))) != nil, "\(good)")
+        }
+        for bad in ["01", "-01", "1.", "-", "1e", "1e+", "--1", "+1", ".5", "1.e3", "0x10", "1..2"] {
+            #expect(throws: SchemaError.self, "\(bad)") { try EnvelopeCodec.decode(envelope(bad)) }
+        }
+    }
+
+    /// A field's name is the same name however it is written: escaped, it still counts (and twice
+    /// is still refused); a name or value that is not UTF-8 is refused.
+    @Test func fieldNamesAreReadAsJSONReadsThem() throws {
+        let escaped = try EnvelopeCodec.decode(
+            Data(#"{"v":1,"s\u0072c":"orders","epoch":"e","seq":1,"\u0074ype":"t","data":{}}"#.utf8))
+        #expect(escaped.src == "orders" && escaped.type == "t")
+        let twice = Data(#"{"v":1,"src":"cli","s\u0072c":"orders","epoch":"","seq":0,"type":"x","data":{}}"#.utf8)
+        #expect(throws: SchemaError.self) { try EnvelopeCodec.decode(twice) }
+        let unknown = try EnvelopeCodec.decode(Data(#"{"v":1,"sr":"x","srcs":"y","src":"a","epoch":"","seq":0,"type":"t"}"#.utf8))
+        #expect(unknown.src == "a")
+        var invalidName = Data(#"{"v":1,"src":"a","epoch":"","seq":0,"type":"t","#.utf8)
+        invalidName += [0x22, 0xC3, 0x28, 0x22] + Data(#":1}"#.utf8)
+        #expect(throws: SchemaError.self) { try EnvelopeCodec.decode(invalidName) }
+        var invalidValue = Data(#"{"v":1,"epoch":"","seq":0,"type":"t","src":"#.utf8)
+        invalidValue += [0x22, 0x61, 0xFF, 0x22] + Data("}".utf8)
+        #expect(throws: SchemaError.self) { try EnvelopeCodec.decode(invalidValue) }
+        // Beyond ASCII and valid, in a name and in a value.
+        let wide = try EnvelopeCodec.decode(Data(#"{"v":1,"src":"花店","epoch":"","seq":0,"type":"t","名":1}"#.utf8))
+        #expect(wide.src == "花店")
+    }
+
     @Test func rejectsDeepNestingWithoutCrashing() {
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         let text = #"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","data":"# + deep + "}"
