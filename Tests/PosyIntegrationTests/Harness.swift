@@ -31,10 +31,24 @@ enum Harness {
     }
 
     static func tempDir(_ name: String) -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("posy-it-\(name)-\(UUID().uuidString.prefix(8))").path
+        let d = runDirectory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))").path
         try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         return d
     }
+
+    /// This test process's directory for the suites' data and logs (`posy-it-<pid>`). It stays after
+    /// the run, for a failure's logs; the next run removes those of processes that are gone.
+    static let runDirectory: URL = {
+        let tmp = FileManager.default.temporaryDirectory
+        let prefix = "posy-it-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? [] where name.hasPrefix(prefix) {
+            // kill(pid, 0) fails with ESRCH only when no such process lives.
+            if let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(at: tmp.appendingPathComponent(name))
+            }
+        }
+        return tmp.appendingPathComponent("\(prefix)\(getpid())")
+    }()
 
     private static let handedOut = Mutex<Set<Int>>([])
 

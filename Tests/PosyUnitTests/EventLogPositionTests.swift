@@ -8,7 +8,7 @@ import Testing
 /// written before positions existed.
 @Suite struct EventLogPositionTests {
     static func tempPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("posy-pos-\(UUID().uuidString)/t.db").path
+        Scratch.directory.appendingPathComponent("posy-pos-\(UUID().uuidString)/t.db").path
     }
 
     @Test func positionsCountEveryTopicWithoutGapsAndSinceReadsThemInOrder() async throws {

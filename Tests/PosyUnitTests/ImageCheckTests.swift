@@ -74,7 +74,7 @@ import Testing
 
     /// Through the media store: the page after the photo's end is not stored, and the hash is the photo's.
     @Test func theStoreKeepsThePhotoAndNotThePageBehindIt() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("posy-image-\(UUID().uuidString)").path
+        let root = Scratch.directory.appendingPathComponent("posy-image-\(UUID().uuidString)").path
         let store = try MediaStore(root: root, logger: Logger(label: "test"))
         let jpeg = try Self.bytes("photo.jpg")
         let id = try await store.begin(orderId: "o1", uploader: "u", accepted: [.jpeg], limit: 1 << 20)

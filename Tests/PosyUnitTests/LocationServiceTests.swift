@@ -33,7 +33,7 @@ import Testing
         let seq = Atomic<Int64>(0)
 
         init(config: LocationConfig = LocationConfig()) async throws {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-loc-\(UUID().uuidString).db").path
+            let path = Scratch.directory.appendingPathComponent("posy-loc-\(UUID().uuidString).db").path
             store = try Store(path: path, migrations: CoreMigrations.with(LocationMigrations.all))
             let events = try await EventLog(store: store, src: "location", publisher: nil, metrics: Metrics())
             let pushes = self.pushes

@@ -28,7 +28,7 @@ import Testing
         c.busPub = proxy.frontendEndpoints[0]
         c.busSub = proxy.backendEndpoints[0]
         c.rpc = "tcp://127.0.0.1:*"
-        c.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-lossless-\(UUID().uuidString)").path
+        c.dataDir = Scratch.directory.appendingPathComponent("posy-lossless-\(UUID().uuidString)").path
         c.logLevel = .warning
         // Several hosts in one process share one ZeroMQ context: the lossless rules are tested here
         // without CURVE, and with it between processes (LosslessBusTests).

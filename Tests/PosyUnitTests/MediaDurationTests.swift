@@ -26,7 +26,7 @@ import Testing
 
     /// Sizes in a hostile file point past its end, loop, or claim the impossible: no crash, no length.
     @Test func hostileContainersAreReadSafely() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-duration-\(UUID().uuidString)")
+        let dir = Scratch.directory.appendingPathComponent("posy-duration-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         func read(_ bytes: [UInt8], _ format: MediaFormat) throws -> Int? {

@@ -28,7 +28,7 @@ import Testing
         let seq = Atomic<Int64>(0)
 
         init() throws {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-msg-\(UUID().uuidString).db").path
+            let path = Scratch.directory.appendingPathComponent("posy-msg-\(UUID().uuidString).db").path
             store = try Store(path: path, migrations: CoreMigrations.with(MessagingMigrations.all))
             let pushes = self.pushes
             let now = self.now

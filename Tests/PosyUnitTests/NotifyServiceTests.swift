@@ -30,7 +30,7 @@ import Testing
         let seq = Atomic<Int64>(0)
 
         init(config: NotifyConfig = NotifyConfig()) async throws {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-notify-\(UUID().uuidString).db").path
+            let path = Scratch.directory.appendingPathComponent("posy-notify-\(UUID().uuidString).db").path
             store = try Store(path: path, migrations: CoreMigrations.with(NotifyMigrations.all))
             let pushes = self.pushes
             let now = self.now
@@ -147,7 +147,7 @@ import Testing
         pushless.rules[0].condition = .withoutPush
         #expect(throws: NotifyError.self) { try pushless.validate() }
         #expect(set.rules.contains { $0.condition == .unanswered } && set.rules.contains { $0.condition == .withoutPush })
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString).json").path
+        let path = Scratch.directory.appendingPathComponent("rules-\(UUID().uuidString).json").path
         _ = FileManager.default.createFile(
             atPath: path,
             contents: Data(

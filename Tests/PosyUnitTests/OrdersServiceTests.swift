@@ -14,7 +14,7 @@ import Testing
     let customer = Viewer.user(sub: "c1", role: .customer, shop: nil, order: nil)
 
     static func service(shards: [Int] = [1, 2]) async throws -> (OrdersService, Store) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-orders-\(UUID().uuidString)/orders.db").path
+        let path = Scratch.directory.appendingPathComponent("posy-orders-\(UUID().uuidString)/orders.db").path
         let store = try Store(path: path, migrations: CoreMigrations.with(OrdersMigrations.all))
         let events = try await EventLog(store: store, src: "orders", publisher: nil, metrics: Metrics())
         return (OrdersService(store: store, events: events, shards: shards), store)

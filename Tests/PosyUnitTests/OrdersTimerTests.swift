@@ -27,7 +27,7 @@ import Testing
     }
 
     func seeded(_ clock: TestClock) async throws -> (OrdersService, Store, String, String) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-timers-\(UUID().uuidString)/orders.db").path
+        let path = Scratch.directory.appendingPathComponent("posy-timers-\(UUID().uuidString)/orders.db").path
         let (svc, store) = try await Self.open(path, clock)
         let admin = Viewer.user(sub: "a", role: .admin, shop: nil, order: nil)
         _ = try await svc.createShop(Shop(id: "s1", name: "Lily's", address: "1", lat: 31, lon: 121, timeZone: "Asia/Shanghai"), by: admin)

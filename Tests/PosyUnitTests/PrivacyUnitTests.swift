@@ -41,7 +41,7 @@ import Testing
     /// Events a store could not apply are copies of other stores' events: an erasure rewrites those
     /// of its orders, and they go when the outbox's retention says.
     @Test func setAsideEventsAreScrubbedByAnErasureAndPrunedWithTheOutbox() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-dead-\(UUID().uuidString)/n.db").path
+        let path = Scratch.directory.appendingPathComponent("posy-dead-\(UUID().uuidString)/n.db").path
         let store = try Store(path: path, migrations: CoreMigrations.with([]))
         defer { store.close() }
         struct Snapshot: Codable {
@@ -78,7 +78,7 @@ import Testing
     static let seal = EvidenceSeal(secret: "suite-secret")
 
     @Test func evidenceCommitsToPersonalFieldsSoThatErasingThemIsNotTampering() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-personal-\(UUID().uuidString)/r.db").path
+        let path = Scratch.directory.appendingPathComponent("posy-personal-\(UUID().uuidString)/r.db").path
         let store = try Store(path: path, migrations: CoreMigrations.with(ReceiptsMigrations.all))
         defer { store.close() }
         try await store.write { db in

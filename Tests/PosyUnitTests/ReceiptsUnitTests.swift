@@ -13,7 +13,7 @@ import Testing
 
 @Suite struct EvidenceChainTests {
     static func store() throws -> Store {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-chain-\(UUID().uuidString)/r.db").path
+        let path = Scratch.directory.appendingPathComponent("posy-chain-\(UUID().uuidString)/r.db").path
         return try Store(path: path, migrations: CoreMigrations.with(ReceiptsMigrations.all))
     }
 
@@ -166,7 +166,7 @@ import Testing
 
 @Suite struct MediaStoreTests {
     static func root() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("posy-media-\(UUID().uuidString)").path
+        Scratch.directory.appendingPathComponent("posy-media-\(UUID().uuidString)").path
     }
 
     @Test func sameBytesAreStoredOnceAndNothingHalfWrittenIsVisible() async throws {

@@ -17,7 +17,7 @@ import Testing
 
     @Test func contactDetailsOfEndedOrdersGoAfterTheShopsDaysAndEveryStoreIsAsked() async throws {
         let clock = OrdersTimerTests.TestClock()
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-retention-\(UUID().uuidString)/orders.db").path
+        let path = Scratch.directory.appendingPathComponent("posy-retention-\(UUID().uuidString)/orders.db").path
         let (svc, store) = try await OrdersTimerTests.open(path, clock)
         defer { store.close() }
         _ = try await svc.createShop(Shop(id: "s1", name: "Lily's", address: "1", lat: 31, lon: 121, timeZone: "Asia/Shanghai"), by: admin)
@@ -117,7 +117,7 @@ import Testing
 /// A courier's separate consent to location collection (docs/protocol.md, "Privacy").
 @Suite struct LocationConsentTests {
     @Test func aCourierGoesOnDutyOnlyAfterAgreeingAndWithdrawingTakesThemOff() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-consent-\(UUID().uuidString)/orders.db").path
+        let path = Scratch.directory.appendingPathComponent("posy-consent-\(UUID().uuidString)/orders.db").path
         let store = try Store(path: path, migrations: CoreMigrations.with(OrdersMigrations.all))
         defer { store.close() }
         let events = try await EventLog(store: store, src: "orders", publisher: nil, metrics: Metrics())
@@ -152,7 +152,7 @@ import Testing
 /// posy-notify's part of a contact-scoped erasure: the send log keeps when and how, not to whom.
 @Suite struct NotifyContactRetentionTests {
     @Test func messagesToTheRecipientsNumberLoseTheirAddressAndContent() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("posy-notify-\(UUID().uuidString)/notify.db").path
+        let path = Scratch.directory.appendingPathComponent("posy-notify-\(UUID().uuidString)/notify.db").path
         let store = try Store(path: path, migrations: CoreMigrations.with(NotifyMigrations.all))
         defer { store.close() }
         try await store.write { db in

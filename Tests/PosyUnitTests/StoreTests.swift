@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct StoreTests {
     static func tempPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("posy-store-\(UUID().uuidString)/test.db").path
+        Scratch.directory.appendingPathComponent("posy-store-\(UUID().uuidString)/test.db").path
     }
 
     static let migrations = [

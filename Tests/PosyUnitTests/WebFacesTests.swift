@@ -18,7 +18,7 @@ import Testing
 
     /// A web root with a sign-in page, a console and a script big enough to be worth compressing.
     static func webRoot() throws -> String {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("posy-web-\(UUID().uuidString.prefix(8))")
+        let root = Scratch.directory.appendingPathComponent("posy-web-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("console"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: root.appendingPathComponent("assets"), withIntermediateDirectories: true)
         try "<!doctype html><title>in</title>".write(to: root.appendingPathComponent("signin.html"), atomically: true, encoding: .utf8)
