@@ -65,7 +65,7 @@ public enum CoreMigrations {
         // The outbox keyed by its log position: every event appends at the table's end, where
         // SQLite fills pages and adds new ones without rebalancing its neighbours. Keyed by
         // (topic, seq), each event landed in the middle of the tree and a group of 40 wrote 27
-        // pages to the WAL; now 14 (docs/performance.md, "The durable bus").
+        // pages to the WAL; now 14 (docs/performance.md, "The secure bus").
         Migration(
             10_004, "posy core: the outbox keyed by its log position",
             """
