@@ -37,17 +37,18 @@ enum Harness {
     }
 
     /// This test process's directory for the suites' data and logs (`posy-it-<pid>`). It stays after
-    /// the run, for a failure's logs; the next run removes those of processes that are gone.
+    /// the run, for a failure's logs; the next run removes those of processes that are gone, and
+    /// the unit tests' (`posy-unit-<pid>`, see `Scratch`) that a crashed process left behind.
     static let runDirectory: URL = {
         let tmp = FileManager.default.temporaryDirectory
-        let prefix = "posy-it-"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? [] where name.hasPrefix(prefix) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? [] {
+            guard let prefix = ["posy-it-", "posy-unit-"].first(where: name.hasPrefix) else { continue }
             // kill(pid, 0) fails with ESRCH only when no such process lives.
             if let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH {
                 try? FileManager.default.removeItem(at: tmp.appendingPathComponent(name))
             }
         }
-        return tmp.appendingPathComponent("\(prefix)\(getpid())")
+        return tmp.appendingPathComponent("posy-it-\(getpid())")
     }()
 
     private static let handedOut = Mutex<Set<Int>>([])

@@ -1,18 +1,11 @@
 import Foundation
 
-/// Where the unit tests put their stores and files: one directory for this test process, removed
-/// when it exits; directories left by processes that died first are removed by the next run.
+/// Where the unit tests put their stores and files: one directory for this test process
+/// (`posy-unit-<pid>`), removed when it exits. One a crashed process left behind is removed by the
+/// integration harness's next run (`Harness.runDirectory`).
 enum Scratch {
     static let directory: URL = {
-        let tmp = FileManager.default.temporaryDirectory
-        let prefix = "posy-unit-"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? [] where name.hasPrefix(prefix) {
-            // kill(pid, 0) fails with ESRCH only when no such process lives.
-            if let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH {
-                try? FileManager.default.removeItem(at: tmp.appendingPathComponent(name))
-            }
-        }
-        let dir = tmp.appendingPathComponent("\(prefix)\(getpid())")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-unit-\(getpid())")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         atexit { try? FileManager.default.removeItem(at: Scratch.directory) }
         return dir
