@@ -262,8 +262,24 @@ extension Integration {
             let pids = ((await suite.health().1["services"] as? [[String: Any]]) ?? []).compactMap { $0["pid"] as? Int }
             #expect(pids.count >= 8)
             suite.up.kill()  // SIGKILL: no chance to stop its children itself
-            let gone = await Harness.waitFor(.seconds(10)) { pids.allSatisfy { kill(Int32($0), 0) != 0 } }
-            #expect(gone, "orphans: \(pids.filter { kill(Int32($0), 0) == 0 })")
+            // Each child notices within half a second, then stops gracefully: its last step is its
+            // store's final checkpoint, an fsync, which the other lane's disk writes can hold for seconds.
+            let gone = await Harness.waitFor(.seconds(30)) { pids.allSatisfy { kill(Int32($0), 0) != 0 } }
+            let left = pids.filter { kill(Int32($0), 0) == 0 }
+            // What a child still alive is and where its threads wait, for the next look at a failure.
+            let stuck = left.map { pid in
+                let command =
+                    (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?
+                    .replacingOccurrences(of: "\0", with: " ").prefix(120) ?? ""
+                let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+                let waits = tasks.map { t in
+                    let name = (try? String(contentsOfFile: "/proc/\(pid)/task/\(t)/comm", encoding: .utf8)) ?? "?"
+                    let wchan = (try? String(contentsOfFile: "/proc/\(pid)/task/\(t)/wchan", encoding: .utf8)) ?? "?"
+                    return "\(name.trimmingCharacters(in: .whitespacesAndNewlines))@\(wchan)"
+                }
+                return "\(pid) \(command): \(waits.joined(separator: ", "))"
+            }
+            #expect(gone, "orphans:\n\(stuck.joined(separator: "\n"))")
         }
 
         @Test(.timeLimit(.minutes(3)))
