@@ -12,15 +12,10 @@ public enum Timestamp {
         var seconds = time_t(wholeSeconds)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let fields: [(Int64, Int, UInt8)] = [
-            (Int64(parts.tm_year) + 1900, 4, UInt8(ascii: "-")), (Int64(parts.tm_mon) + 1, 2, UInt8(ascii: "-")),
-            (Int64(parts.tm_mday), 2, UInt8(ascii: "T")), (Int64(parts.tm_hour), 2, UInt8(ascii: ":")),
-            (Int64(parts.tm_min), 2, UInt8(ascii: ":")), (Int64(parts.tm_sec), 2, UInt8(ascii: ".")),
-            (ms - wholeSeconds * 1000, 3, UInt8(ascii: "Z")),
-        ]
         return String(unsafeUninitializedCapacity: 40) { out in
             var i = 0
-            for (value, width, after) in fields {
+            // One field: a minus if negative, at least `width` digits, then `after`.
+            func put(_ value: Int64, _ width: Int, _ after: UInt8) {
                 var v = value
                 if v < 0 {
                     out[i] = UInt8(ascii: "-")
@@ -42,6 +37,13 @@ public enum Timestamp {
                 out[i] = after
                 i += 1
             }
+            put(Int64(parts.tm_year) + 1900, 4, UInt8(ascii: "-"))
+            put(Int64(parts.tm_mon) + 1, 2, UInt8(ascii: "-"))
+            put(Int64(parts.tm_mday), 2, UInt8(ascii: "T"))
+            put(Int64(parts.tm_hour), 2, UInt8(ascii: ":"))
+            put(Int64(parts.tm_min), 2, UInt8(ascii: ":"))
+            put(Int64(parts.tm_sec), 2, UInt8(ascii: "."))
+            put(ms - wholeSeconds * 1000, 3, UInt8(ascii: "Z"))
             return i
         }
     }
