@@ -125,16 +125,16 @@ public enum EnvelopeCodec {
                     seen |= field
                 }
                 switch field {
-                case 1: v = Int(try integer())
-                case 2: src = try string()
-                case 4: epoch = try string()
-                case 8: seq = try integer()
-                case 16: pos = try integer()
-                case 512: req = Int(clamping: try integer())
-                case 32: type = try string()
-                case 64: at = try string()
-                case 128: trace = try string()
-                case 256:
+                case Field.v: v = Int(try integer())
+                case Field.src: src = try string()
+                case Field.epoch: epoch = try string()
+                case Field.seq: seq = try integer()
+                case Field.pos: pos = try integer()
+                case Field.req: req = Int(clamping: try integer())
+                case Field.type: type = try string()
+                case Field.at: at = try string()
+                case Field.trace: trace = try string()
+                case Field.data:
                     let start = i
                     try skipValue(depth: 0)
                     payload = Data(UnsafeBufferPointer(rebasing: bytes[start..<i]))
@@ -213,17 +213,17 @@ public enum EnvelopeCodec {
                 text.withUTF8Buffer { $0.elementsEqual(name) } ? bit : 0
             }
             switch name.count {
-            case 1: return named("v", 1)
-            case 2: return named("at", 64)
+            case 1: return named("v", Field.v)
+            case 2: return named("at", Field.at)
             case 3:
                 switch name[0] {
-                case UInt8(ascii: "s"): return named("src", 2) | named("seq", 8)
-                case UInt8(ascii: "p"): return named("pos", 16)
-                case UInt8(ascii: "r"): return named("req", 512)
+                case UInt8(ascii: "s"): return named("src", Field.src) | named("seq", Field.seq)
+                case UInt8(ascii: "p"): return named("pos", Field.pos)
+                case UInt8(ascii: "r"): return named("req", Field.req)
                 default: return 0
                 }
-            case 4: return named("type", 32) | named("data", 256)
-            case 5: return named("epoch", 4) | named("trace", 128)
+            case 4: return named("type", Field.type) | named("data", Field.data)
+            case 5: return named("epoch", Field.epoch) | named("trace", Field.trace)
             default: return 0
             }
         }
@@ -246,8 +246,14 @@ public enum EnvelopeCodec {
             throw fail("expected ',' or '}'")
         }
 
+        /// An envelope's fields, one bit each (which of them a reader has seen).
+        enum Field {
+            static let v = 1, src = 2, epoch = 4, seq = 8, pos = 16, type = 32, at = 64, trace = 128, data = 256, req = 512
+        }
+
         static let fieldBits: [String: Int] = [
-            "v": 1, "src": 2, "epoch": 4, "seq": 8, "pos": 16, "type": 32, "at": 64, "trace": 128, "data": 256, "req": 512,
+            "v": Field.v, "src": Field.src, "epoch": Field.epoch, "seq": Field.seq, "pos": Field.pos, "type": Field.type,
+            "at": Field.at, "trace": Field.trace, "data": Field.data, "req": Field.req,
         ]
 
         /// The byte range of the value of the top-level member `name` of a JSON object, checking the
