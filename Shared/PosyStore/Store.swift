@@ -49,8 +49,10 @@ public final class Store: Sendable {
                 open: {
                     let db = try SQLiteConnection(path: path, synchronous: synchronous)
                     try db.execute("PRAGMA wal_autocheckpoint=0")  // the Checkpointer does it, off this thread
-                    // A WAL that grew in a burst is cut back to this when it starts over.
-                    try db.execute("PRAGMA journal_size_limit=\(walRestartFrames * 4_096)")
+                    // A WAL that grew in a burst is cut back to this when it starts over: twice the
+                    // restart size (frames of a 4 KiB page and a 24-byte header), so that one of the
+                    // usual size is overwritten in place rather than truncated and grown again each time.
+                    try db.execute("PRAGMA journal_size_limit=\(2 * walRestartFrames * (4_096 + 24))")
                     // What is deleted or overwritten is zeroed, so an erased value leaves no copy in free
                     // space (docs/architecture.md, "Privacy").
                     try db.execute("PRAGMA secure_delete=ON")
