@@ -5,12 +5,25 @@ extension ZMQSocket {
     /// Only the thread that opened the scope touches it.
     final class DeferredWakes {
         private var sockets: [ZMQSocket] = []
+        /// What was posted to sockets its callers send on, sent together at the end: libzmq's I/O
+        /// thread then takes a group's messages in one wake-up, as it did when they were queued.
+        private var held: [(socket: ZMQSocket, messages: [Message])] = []
 
         func add(_ socket: ZMQSocket) {
             if !sockets.contains(where: { $0 === socket }) { sockets.append(socket) }
         }
 
+        func hold(_ batch: [Message], for socket: ZMQSocket) {
+            if let i = held.firstIndex(where: { $0.socket === socket }) {
+                held[i].messages.append(contentsOf: batch)
+            } else {
+                held.append((socket, batch))
+            }
+        }
+
         func wake() {
+            for (socket, messages) in held where socket.sendNow(messages) != nil { socket.countDroppedSend() }
+            held.removeAll()
             for s in sockets { s.wakeIfWaiting() }
             sockets.removeAll()
         }
@@ -31,7 +44,7 @@ extension ZMQSocket {
     }
 
     /// Runs `body`, waking each socket it queued commands for once, at the end, instead of at its
-    /// first command: a store's writer that resumes a commit group's callers and publishes their
+    /// first command (and sending what it posted to a socket its callers send on, at the end too): a store's writer that resumes a commit group's callers and publishes their
     /// events wakes each socket's thread once per group, not once per command (docs/architecture.md,
     /// "Threads"). Only the calling thread's own commands wait; tasks it starts meanwhile wake their
     /// sockets as usual. Nested scopes wake at the outermost end.

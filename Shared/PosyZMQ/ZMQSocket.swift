@@ -5,11 +5,15 @@ import Synchronization
 
 /// A libzmq socket owned by one dedicated thread.
 ///
-/// libzmq sockets are not thread-safe, so only the owning thread ever touches the socket: it runs a
-/// `zmq_poll` loop over the socket and an inproc PAIR mailbox. Other threads enqueue commands and
-/// wake the loop through the mailbox (subscriptions and endpoints are fixed at ``open``); received messages are delivered to ``inbox`` as whole
-/// multipart messages. All sends are non-blocking (`ZMQ_DONTWAIT`): a full or unconnected peer
-/// surfaces as ``ZMQError/isWouldBlock`` instead of stalling the loop.
+/// libzmq sockets are not thread-safe, so only the owning thread ever touches a socket that
+/// receives: it runs a `zmq_poll` loop over the socket and an inproc PAIR mailbox. Other threads
+/// enqueue commands and wake the loop through the mailbox (subscriptions and endpoints are fixed at
+/// ``open``); received messages are delivered to ``inbox`` as whole multipart messages. A socket
+/// that only sends (PUB) is sent on from its caller's thread instead, under the mailbox's lock
+/// (libzmq allows a socket to change threads behind a full memory barrier): a publish wakes no
+/// thread of its own (docs/architecture.md, "Threads"). All sends are non-blocking
+/// (`ZMQ_DONTWAIT`): a full or unconnected peer surfaces as ``ZMQError/isWouldBlock`` instead of
+/// stalling the loop.
 public final class ZMQSocket: Sendable {
     public typealias Message = [Data]
 
@@ -29,6 +33,9 @@ public final class ZMQSocket: Sendable {
         var commands: [Command] = []
         var closed = false
         var signal: UnsafeMutableRawPointer?  // sending end of the inproc PAIR, only used under the lock
+        /// The libzmq socket itself where callers send on it (a socket that only sends), only used
+        /// under the lock; nil once the loop closes it.
+        var direct: UnsafeMutableRawPointer?
     }
 
     public let type: ZMQSocketType
@@ -40,6 +47,8 @@ public final class ZMQSocket: Sendable {
     private let mailbox: Mutex<Mailbox>
     /// The socket's own thread (the loop creates the socket there): what it queues for itself needs no signal.
     private let owner: pthread_t
+    /// Sends run on the caller's thread (``Mailbox/direct``).
+    private let sendsDirectly: Bool
     private let sendErrors = Atomic<Int>(0)
     private let overflows = Atomic<Int>(0)
 
@@ -60,12 +69,13 @@ public final class ZMQSocket: Sendable {
     }
 
     init(
-        type: ZMQSocketType, bound: [String], signal: UnsafeMutableRawPointer, capacity: Int,
-        wake: @escaping @Sendable () -> Void
+        type: ZMQSocketType, bound: [String], signal: UnsafeMutableRawPointer, direct: UnsafeMutableRawPointer?,
+        capacity: Int, wake: @escaping @Sendable () -> Void
     ) {
         self.type = type
         self.boundEndpoints = bound
-        self.mailbox = Mutex(Mailbox(signal: signal))
+        self.sendsDirectly = direct != nil
+        self.mailbox = Mutex(Mailbox(signal: signal, direct: direct))
         self.owner = pthread_self()
         self.inbox = ZMQInbox(capacity: capacity, resume: wake)
     }
@@ -115,11 +125,24 @@ public final class ZMQSocket: Sendable {
         }
     }
 
-    /// Called by the loop when it exits: no more signals may be sent.
+    /// Sends `batch` on the caller's thread (a socket that only sends); the error of the first
+    /// message libzmq refused, if any.
+    func sendNow(_ batch: [Message]) -> ZMQError? {
+        mailbox.withLock { m in
+            guard !m.closed, let sock = m.direct else { return ZMQError.closed("zmq_send") }
+            for message in batch {
+                if let e = ZMQSocketLoop.sendMessage(message, on: sock) { return e }
+            }
+            return nil
+        }
+    }
+
+    /// Called by the loop when it exits: no more signals or sends from callers.
     func detachSignal() -> [Command] {
         mailbox.withLock { m in
             m.closed = true
             m.signal = nil
+            m.direct = nil
             let out = m.commands
             m.commands.removeAll()
             return out
@@ -133,20 +156,33 @@ public final class ZMQSocket: Sendable {
 
     /// Sends several multipart messages in order, waiting until libzmq accepted all of them.
     public func send(batch: [Message]) async throws {
+        if sendsDirectly {
+            if let e = sendNow(batch) { throw e }
+            return
+        }
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
             if !enqueue(.send(batch, c)) { c.resume(throwing: ZMQError.closed("zmq_send")) }
         }
     }
 
-    /// Queues one message and tells `done` on the socket's thread whether libzmq took it (nil) or
-    /// why not. For callers that must know a send failed but should not wake a task to learn that
-    /// it did not: `done` must return at once.
+    /// Queues one message and tells `done` on the socket's thread (on the caller's, for a socket
+    /// that only sends) whether libzmq took it (nil) or why not. For callers that must know a send
+    /// failed but should not wake a task to learn that it did not: `done` must return at once.
     public func post(_ message: Message, then done: @escaping @Sendable (ZMQError?) -> Void) {
+        if sendsDirectly { return done(sendNow([message])) }
         if !enqueue(.sendThen(message, done)) { done(ZMQError.closed("zmq_send")) }
     }
 
     /// Queues messages without waiting (hot paths such as PUB). Failures are counted in ``droppedSends``.
     public func post(_ batch: [Message]) {
+        if sendsDirectly {
+            if let deferred = Self.deferredWakes {
+                deferred.hold(batch, for: self)
+            } else if sendNow(batch) != nil {
+                countDroppedSend()
+            }
+            return
+        }
         if !enqueue(.send(batch, nil)) { countDroppedSend() }
     }
 

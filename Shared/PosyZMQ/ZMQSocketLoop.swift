@@ -49,9 +49,12 @@ enum ZMQSocketLoop {
         }
 
         // The socket object holds the signal end; `wake` is how the consumer asks the loop to resume reading.
+        // A socket that only sends is sent on by its callers, under the socket's lock: this thread
+        // then never touches it until it closes it (not even to poll).
+        let direct = !type.receives
         let box = WeakSocketBox()
         let socket = ZMQSocket(
-            type: type, bound: bound, signal: wakeSend, capacity: options.inboxCapacity,
+            type: type, bound: bound, signal: wakeSend, direct: direct ? sock : nil, capacity: options.inboxCapacity,
             wake: { box.socket?.enqueue(.wake) })
         box.socket = socket
         ready.resume(returning: socket)
@@ -63,14 +66,12 @@ enum ZMQSocketLoop {
 
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
         var running = true
-        var items = [zmq_pollitem_t](repeating: zmq_pollitem_t(), count: monitor == nil ? 2 : 3)
-        items[0].socket = wakeRecv
-        items[0].events = Int16(ZMQ_POLLIN)
-        if let monitor {
-            items[2].socket = monitor
-            items[2].events = Int16(ZMQ_POLLIN)
-        }
-        items[1].socket = sock
+        // The mailbox first, then the socket (unless its callers send on it), then the monitor.
+        var items = [zmq_pollitem_t(socket: wakeRecv, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)]
+        let socketItem = direct ? nil : items.count
+        if !direct { items.append(zmq_pollitem_t(socket: sock, fd: 0, events: 0, revents: 0)) }
+        let monitorItem = monitor == nil ? nil : items.count
+        if let monitor { items.append(zmq_pollitem_t(socket: monitor, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)) }
         let inbox = socket.inbox
         var readingPaused = false
         // A socket that drops what its inbox cannot take reads all there is each turn (up to
@@ -79,7 +80,7 @@ enum ZMQSocketLoop {
         let drains = if case .drop = options.overflow { true } else { false }
 
         while running {
-            items[1].events = (type.receives && !readingPaused) ? Int16(ZMQ_POLLIN) : 0
+            if let socketItem { items[socketItem].events = (type.receives && !readingPaused) ? Int16(ZMQ_POLLIN) : 0 }
             for i in items.indices { items[i].revents = 0 }
             // Work the thread queued for itself (a reply, a task's next job) is done before it sleeps.
             let rc = zmq_poll(&items, Int32(items.count), socket.hasCommands ? 0 : -1)
@@ -90,7 +91,7 @@ enum ZMQSocketLoop {
             if items[0].revents & Int16(ZMQ_POLLIN) != 0 {
                 drainSignals(wakeRecv)
             }
-            if let monitor, items[2].revents & Int16(ZMQ_POLLIN) != 0 {
+            if let monitor, let monitorItem, items[monitorItem].revents & Int16(ZMQ_POLLIN) != 0 {
                 readMonitor(monitor, context: context)
             }
             for command in socket.takeCommands() {

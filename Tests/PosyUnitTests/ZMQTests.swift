@@ -217,6 +217,78 @@ func receive(_ socket: ZMQSocket, within: Duration = .seconds(5)) async -> [Data
         await side.close()
     }
 
+    /// A PUB socket is sent on from its callers' threads (docs/architecture.md, "Threads"): a
+    /// publish wakes no thread of the socket's own, senders on several threads lose nothing and keep
+    /// their order, and once closed a send fails instead of touching a closed socket.
+    @Test func aPublisherSendsFromItsCallersThreads() async throws {
+        let pub = try await ZMQSocket.open(.pub, bind: ["tcp://127.0.0.1:*"], name: "pub-direct")
+        var o = ZMQSocketOptions()
+        o.subscriptions = ["t"]
+        let sub = try await ZMQSocket.open(.sub, connect: [pub.boundEndpoints[0]], options: o)
+        var joined = false
+        for _ in 0..<50 where !joined {
+            pub.post([[Data("t".utf8), Data("hello".utf8)]])
+            joined = await receive(sub, within: .milliseconds(100)) != nil
+        }
+        #expect(joined)
+        while await receive(sub, within: .milliseconds(100)) != nil {}
+
+        // One at a time, each received before the next is sent: queued for the socket's thread,
+        // every one of them would wake it.
+        let thread = try #require(Self.threadStatus(named: "posy.pub-direct"))
+        let before = try #require(Self.voluntarySwitches(thread))
+        for n in 0..<200 {
+            pub.post([[Data("t".utf8), Data("one \(n)".utf8)]])
+            let got = await receive(sub, within: .seconds(5))
+            #expect(got?.last == Data("one \(n)".utf8))
+        }
+        let after = try #require(Self.voluntarySwitches(thread))
+        #expect(after - before < 20, "the socket's thread woke \(after - before) times for 200 publishes")
+
+        // Four threads at once: everything arrives, each thread's messages in its order.
+        let done = DispatchSemaphore(value: 0)
+        for t in 0..<4 {
+            Thread {
+                for n in 0..<500 { pub.post([[Data("t".utf8), Data("\(t) \(n)".utf8)]]) }
+                done.signal()
+            }.start()
+        }
+        var next = [Int](repeating: 0, count: 4)
+        var inOrder = true
+        while next.reduce(0, +) < 2_000, let m = await receive(sub, within: .seconds(5)) {
+            let parts = String(decoding: m[1], as: UTF8.self).split(separator: " ").compactMap { Int($0) }
+            guard parts.count == 2 else { continue }
+            if parts[1] != next[parts[0]] { inOrder = false }
+            next[parts[0]] = parts[1] + 1
+        }
+        for _ in 0..<4 { done.wait() }
+        #expect(next == [500, 500, 500, 500])
+        #expect(inOrder)
+
+        await pub.close()
+        await #expect(throws: ZMQError.self) { try await pub.send([Data("t".utf8), Data("late".utf8)]) }
+        let dropped = pub.droppedSends
+        pub.post([[Data("t".utf8), Data("late".utf8)]])
+        #expect(pub.droppedSends == dropped + 1)
+        await sub.close()
+    }
+
+    /// `/proc/self/task/<tid>/status` of this process's thread with that name (the kernel's 15 bytes).
+    static func threadStatus(named name: String) -> String? {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        for tid in tasks {
+            let comm = (try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8)) ?? ""
+            if comm.trimmingCharacters(in: .whitespacesAndNewlines) == name { return "/proc/self/task/\(tid)/status" }
+        }
+        return nil
+    }
+
+    static func voluntarySwitches(_ status: String) -> Int? {
+        let text = (try? String(contentsOfFile: status, encoding: .utf8)) ?? ""
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("voluntary_ctxt_switches:") }) else { return nil }
+        return Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces))
+    }
+
     /// The calling thread's name as the kernel has it (what `top -H` shows).
     static func threadName() -> String {
         ((try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
