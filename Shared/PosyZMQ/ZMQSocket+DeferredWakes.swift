@@ -44,10 +44,11 @@ extension ZMQSocket {
     }
 
     /// Runs `body`, waking each socket it queued commands for once, at the end, instead of at its
-    /// first command (and sending what it posted to a socket its callers send on, at the end too): a store's writer that resumes a commit group's callers and publishes their
-    /// events wakes each socket's thread once per group, not once per command (docs/architecture.md,
-    /// "Threads"). Only the calling thread's own commands wait; tasks it starts meanwhile wake their
-    /// sockets as usual. Nested scopes wake at the outermost end.
+    /// first command, and sending what it posted to a socket its callers send on at the end too: a
+    /// store's writer that resumes a commit group's callers and publishes their events wakes each
+    /// socket's thread once per group, not once per command, and hands libzmq the group's messages
+    /// together (docs/architecture.md, "Threads"). Only the calling thread's own commands wait;
+    /// tasks it starts meanwhile wake their sockets as usual. Nested scopes wake at the outermost end.
     public static func deferringWakes<T>(_ body: () throws -> T) rethrows -> T {
         if deferredWakes != nil { return try body() }
         let wakes = DeferredWakes()
