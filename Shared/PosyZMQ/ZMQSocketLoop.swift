@@ -80,7 +80,7 @@ enum ZMQSocketLoop {
         let drains = if case .drop = options.overflow { true } else { false }
 
         while running {
-            if let socketItem { items[socketItem].events = (type.receives && !readingPaused) ? Int16(ZMQ_POLLIN) : 0 }
+            if let socketItem { items[socketItem].events = readingPaused ? 0 : Int16(ZMQ_POLLIN) }
             for i in items.indices { items[i].revents = 0 }
             // Work the thread queued for itself (a reply, a task's next job) is done before it sleeps.
             let rc = zmq_poll(&items, Int32(items.count), socket.hasCommands ? 0 : -1)
