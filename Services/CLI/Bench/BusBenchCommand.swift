@@ -35,6 +35,12 @@ public struct BusBenchCommand: AsyncParsableCommand {
         public var p999Ms: Double?
         public var maxMs: Double?
         public var lost: Int
+        /// This process's CPU per event delivered, in µs: producers, forwarder and subscriber together.
+        public var cpuUsPerEvent: Double?
+        /// Cores this process used on average during the run.
+        public var benchCores: Double?
+        /// The share of all the machine's cores busy during the run, whoever ran on them.
+        public var machineBusy: Double?
     }
 
     public func run() async throws {
@@ -52,14 +58,25 @@ public struct BusBenchCommand: AsyncParsableCommand {
             print(String(decoding: try JSON.encode(results), as: UTF8.self))
         } else {
             func ms(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "-" }
-            var rows = [["RUN", "EVENTS", "EVENTS/S", "P50 ms", "P99 ms", "P99.9 ms", "MAX ms", "LOST"]]
+            func fixed(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "-" }
+            var rows = [
+                [
+                    "RUN", "EVENTS", "EVENTS/S", "P50 ms", "P99 ms", "P99.9 ms", "MAX ms", "LOST", "CPU µs/EVENT", "BENCH CORES",
+                    "MACHINE BUSY",
+                ]
+            ]
             for r in results {
                 rows.append([
                     r.name, "\(r.events)", String(format: "%.0f", r.eventsPerSecond), ms(r.p50Ms), ms(r.p99Ms),
-                    ms(r.p999Ms), ms(r.maxMs), "\(r.lost)",
+                    ms(r.p999Ms), ms(r.maxMs), "\(r.lost)", fixed(r.cpuUsPerEvent, "%.1f"), fixed(r.benchCores, "%.2f"),
+                    fixed(r.machineBusy.map { $0 * 100 }, "%.0f %%"),
                 ])
             }
             print(TextTable.render(rows))
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            for r in results where r.name.hasSuffix(", max rate (\(producers) producers × \(batch))") {
+                if let line = BusRunCost.limit(of: r, cores: cores) { print(line) }
+            }
             let first = results.count == 8 ? 4 : 0  // the insecure runs
             print(
                 "durable throughput is \(String(format: "%.2f", results[first + 2].eventsPerSecond / max(1, results[first].eventsPerSecond)))x raw ZeroMQ; payload \(payload) B, \(ProcessInfo.processInfo.activeProcessorCount) cores, malloc arenas: \(arenas.map(String.init) ?? "glibc default")"
@@ -211,6 +228,7 @@ struct RawBench {
     func throughput(count: Int) async throws -> BusBenchCommand.Result {
         let (pub, sub) = try await connect()
         let start = ContinuousClock.now
+        let cost = BusRunCost()
         let sender = Task {
             var i = 0
             while i < count {
@@ -228,15 +246,18 @@ struct RawBench {
         }
         await sender.value
         let elapsed = (last - start).seconds
-        await pub.close()
-        await sub.close()
-        return .init(
+        var result = BusBenchCommand.Result(
             name: "raw zmq pub/sub, max rate", events: received, eventsPerSecond: Double(received) / elapsed,
             lost: count - received)
+        cost.finish(&result)
+        await pub.close()
+        await sub.close()
+        return result
     }
 
     func latency(rate: Int, seconds: Double) async throws -> BusBenchCommand.Result {
         let (pub, sub) = try await connect()
+        let cost = BusRunCost()
         let recorder = LatencyRecorder()
         let total = Int(Double(rate) * seconds)
         let receiver = Task {
@@ -250,12 +271,14 @@ struct RawBench {
         }
         try await Pacer.run(total: total, rate: rate) { i, n in pub.post((i..<(i + n)).map(frames)) }
         await receiver.value
-        await pub.close()
-        await sub.close()
         let (p50, p99, p999, mx) = recorder.percentiles()
-        return .init(
+        var result = BusBenchCommand.Result(
             name: "raw zmq pub/sub at \(rate)/s", events: recorder.count, eventsPerSecond: Double(rate),
             p50Ms: p50, p99Ms: p99, p999Ms: p999, maxMs: mx, lost: total - recorder.count)
+        cost.finish(&result)
+        await pub.close()
+        await sub.close()
+        return result
     }
 }
 
@@ -358,6 +381,7 @@ struct DurableBench {
         let before = store.statistics
         let sinkBefore = sink.store!.statistics
         let start = ContinuousClock.now
+        let cost = BusRunCost()
         let next = Locked(0)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<producers {
@@ -393,10 +417,12 @@ struct DurableBench {
                     + " in \(transactions) transactions (\(String(format: "%.1f", Double(writes) / Double(max(1, transactions)))) writes each);"
                     + " subscriber applied them in \(sink.store!.statistics["store_transactions"]! - sinkBefore["store_transactions"]!) transactions\n")
                     .utf8))
-        return .init(
+        var result = BusBenchCommand.Result(
             name: "durable, max rate (\(producers) producers × \(batch))", events: got,
             eventsPerSecond: Double(got) / (end - start).seconds, p50Ms: p50, p99Ms: p99, p999Ms: p999, maxMs: mx,
             lost: count - got)
+        cost.finish(&result)
+        return result
     }
 
     func latency(rate: Int, seconds: Double) async throws -> BusBenchCommand.Result {
@@ -408,6 +434,7 @@ struct DurableBench {
         let base = applied.value
         let total = Int(Double(rate) * seconds)
         let pad = String(repeating: "x", count: 60)
+        let cost = BusRunCost()
         try await Pacer.run(total: total, rate: rate) { first, n in
             // Each tick's events are separate writes, as independent requests would be.
             try await withThrowingTaskGroup(of: Void.self) { g in
@@ -422,9 +449,11 @@ struct DurableBench {
         _ = await waitApplied(base + total)
         let got = applied.value - base
         let (p50, p99, p999, mx) = recorder.value.percentiles()
-        return .init(
+        var result = BusBenchCommand.Result(
             name: "durable at \(rate)/s", events: got, eventsPerSecond: Double(rate), p50Ms: p50, p99Ms: p99,
             p999Ms: p999, maxMs: mx, lost: total - got)
+        cost.finish(&result)
+        return result
     }
 
     func stop() async {
