@@ -20,12 +20,13 @@ extension LongIntegration {
             (["call", "--calls", "2"], "2-core machine"),
             (["streams", "--count", "50", "--idle", "5"], "PER STREAM"),
             (["backup", "--orders", "40", "--photos", "5", "--rate", "5"], "WRITES HELD"),
+            (["handoff", "--count", "20", "--gap-us", "0", "--gap-us", "200"], "CPU µs PER WAKE-UP"),
         ]
 
         @Test(.timeLimit(.minutes(6)))
         func everyBenchmarkRunsAtItsSmallestSize() async throws {
             for run in Self.runs {
-                let binDir = run.args[0] == "bus" ? [] : ["--bin-dir", Harness.binDir]
+                let binDir = ["bus", "handoff"].contains(run.args[0]) ? [] : ["--bin-dir", Harness.binDir]
                 let bench = { try await Harness.run("posy", ["bench"] + run.args + binDir, timeout: .seconds(120)) }
                 let browses = NetworkQuiet.drivesABrowser("\(run.args[0])_bench.py")
                 let (status, out) = browses ? try await NetworkQuiet.whileBrowsing(bench) : try await bench()

@@ -7,7 +7,7 @@ public struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             BusBenchCommand.self, OrdersBenchCommand.self, MediaBenchCommand.self, ChatBenchCommand.self, LocationBenchCommand.self,
             NotifyBenchCommand.self, ConsoleBenchCommand.self, CourierBenchCommand.self, CustomerBenchCommand.self, CallBenchCommand.self,
-            StreamsBenchCommand.self, PeakBenchCommand.self, BackupBenchCommand.self,
+            StreamsBenchCommand.self, PeakBenchCommand.self, BackupBenchCommand.self, HandoffBenchCommand.self,
         ])
 
     public init() {}
