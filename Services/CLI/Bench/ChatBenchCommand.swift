@@ -44,6 +44,9 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         /// shards, gateway; their idle heartbeats included), and by executable.
         var pacedCPU: Double?
         var pacedCPUByProcess: [String: Double] = [:]
+        /// The throughput phase's cores: this process's clients, the suite's processes, and the share of
+        /// all the machine's cores busy (docs/performance.md, "What limits a run").
+        var clientCores, suiteCores, machineBusy: Double?
     }
 
     public func run() async throws {
@@ -77,6 +80,15 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         for r in results where !r.pacedCPUByProcess.isEmpty {
             let parts = r.pacedCPUByProcess.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.3f", $0.value))" }
             print("  \(r.shards) shard(s), ms/msg at \(rate)/s by process: " + parts.joined(separator: ", "))
+        }
+        for r in results {
+            guard let clients = r.clientCores, let suite = r.suiteCores, let busy = r.machineBusy else { continue }
+            let cores = String(format: "the clients on %.2f cores, the suite on %.2f, the machine %.0f %% busy", clients, suite, busy * 100)
+            let limit =
+                busy >= MachineCPU.cpuBound
+                ? "bound by the machine's CPU, which the clients share (\(String(format: "%.0f", clients / max(0.01, clients + suite) * 100)) % of what both used)"
+                : "not bound by CPU: by the window of \(window) sends in flight per customer and the hand-offs"
+            print("  \(r.shards) shard(s), throughput phase: \(cores) — \(limit)")
         }
     }
 
@@ -135,6 +147,7 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         let shardPids = suite.pids("posy-messaging")
         let gatewayPids = suite.pids("posy-gateway")
         let cpu0 = (ProcessCPU.total(shardPids), ProcessCPU.total(gatewayPids))
+        let phase0 = (ProcessCPU.seconds(), ProcessCPU.total(suite.pids), MachineCPU.now())
         let acked = Atomic<Int>(0)
         let start = ContinuousClock.now
         let end = start + .seconds(seconds)
@@ -159,6 +172,8 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         }
         let elapsed = (ContinuousClock.now - start).seconds
         let cpu1 = (ProcessCPU.total(shardPids), ProcessCPU.total(gatewayPids))
+        let phase1 = (ProcessCPU.seconds(), ProcessCPU.total(suite.pids), MachineCPU.now())
+        let cores = { (a: Double?, b: Double?) in a.flatMap { a in b.map { ($0 - a) / elapsed } } }
         let count = max(1, acked.load(ordering: .relaxed))
         let perMessage = { (a: Double?, b: Double?) in a.flatMap { a in b.map { ($0 - a) * 1000 / Double(count) } } }
         try await Task.sleep(for: .seconds(1))  // let the pushes of the throughput phase drain
@@ -192,7 +207,9 @@ public struct ChatBenchCommand: AsyncParsableCommand {
             sent: total, pushes: Int(h.totalCount), p50: Double(h.valueAtPercentile(50)) / 1000,
             p99: Double(h.valueAtPercentile(99)) / 1000, max: Double(h.max) / 1000,
             shardCPU: perMessage(cpu0.0, cpu1.0), gatewayCPU: perMessage(cpu0.1, cpu1.1),
-            pacedCPU: suiteCPU0.flatMap { a in suiteCPU1.map { ($0 - a) * 1000 / Double(max(total, 1)) } }, pacedCPUByProcess: byProcess)
+            pacedCPU: suiteCPU0.flatMap { a in suiteCPU1.map { ($0 - a) * 1000 / Double(max(total, 1)) } }, pacedCPUByProcess: byProcess,
+            clientCores: cores(phase0.0, phase1.0), suiteCores: cores(phase0.1, phase1.1),
+            machineBusy: phase0.2.flatMap { a in phase1.2?.busyShare(since: a) })
     }
 
     static func frame(_ conversation: String, id: String) -> String {
