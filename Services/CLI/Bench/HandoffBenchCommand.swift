@@ -6,10 +6,11 @@ import PosySchema
 
 /// `posy bench handoff`: what waking another thread costs this machine — the unit a message's CPU
 /// at a moderate rate is made of (docs/performance.md, "What a hand-off costs"). Two threads pass a
-/// turn back and forth `--count` times, through a semaphore (a futex, as Swift's task pool and
-/// the store's writer queue wait) and through a pipe read after `poll` (a descriptor made
-/// readable, as libzmq's sockets and NIO's event loops wait), back to back and with a pause between turns as messages arriving
-/// apart have. It reports the process's CPU per wake-up and the round trip's wall time.
+/// turn back and forth `--count` times, through a semaphore (a futex, as Swift's task pool and the
+/// store's writer queue wait) and through a pipe read after `poll` (a descriptor made readable, as
+/// libzmq's sockets and NIO's event loops wait), back to back and with a pause before each turn, as
+/// messages arriving apart have. It reports the process's CPU per wake-up and the round trip's
+/// wall time.
 public struct HandoffBenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "handoff", abstract: "Benchmark what handing work to another thread costs this machine.")
