@@ -125,7 +125,7 @@ public struct BackupBenchCommand: AsyncParsableCommand {
             "evidenceChains": chains, "serverCPUSeconds": cpu0.flatMap { a in cpu1.map { $0 - a } } ?? -1,
             "createP50MsBefore": before.p50, "createP99MsBefore": before.p99, "createMaxMsBefore": before.max,
             "createP50MsDuring": during.p50, "createP99MsDuring": during.p99, "createMaxMsDuring": during.max,
-            "createdDuring": during.n, "load": Self.loadAverage(),
+            "createdDuring": during.n, "load": MachineCPU.loadAverage(),
         ]
         if json {
             print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), as: UTF8.self))
@@ -151,7 +151,7 @@ public struct BackupBenchCommand: AsyncParsableCommand {
                         String(format: "%.1f", during.max),
                     ],
                 ]))
-            print("\(rate) orders/s throughout; load average \(Self.loadAverage()); the driver runs on the same machine.")
+            print("\(rate) orders/s throughout; load average \(MachineCPU.loadAverage()); the driver runs on the same machine.")
         }
     }
 
@@ -179,9 +179,5 @@ public struct BackupBenchCommand: AsyncParsableCommand {
         // The bus's backend, from its arguments: `--backend tcp://127.0.0.1:<port>`.
         let args = suite.processes.first { $0.0 == "posy-bus" }?.1.arguments ?? []
         return args.firstIndex(of: "--backend").map { String(args[$0 + 1].split(separator: ":").last ?? "") } ?? ""
-    }
-
-    static func loadAverage() -> String {
-        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "").split(separator: " ").prefix(3).joined(separator: " ")
     }
 }

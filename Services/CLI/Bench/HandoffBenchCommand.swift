@@ -64,11 +64,7 @@ public struct HandoffBenchCommand: AsyncParsableCommand {
             ])
         }
         print(TextTable.render(rows))
-        print("\(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(Self.loadAverage())")
-    }
-
-    static func loadAverage() -> String {
-        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "").split(separator: " ").prefix(3).joined(separator: " ")
+        print("\(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(MachineCPU.loadAverage())")
     }
 
     /// This process's CPU time in seconds, to the nanosecond (`/proc`'s ticks are 10 ms).

@@ -22,6 +22,12 @@ package struct MachineCPU: Sendable, Equatable {
         (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)).flatMap(parse)
     }
 
+    /// The load averages over 1, 5 and 15 minutes as `/proc/loadavg` gives them, for a benchmark's
+    /// report; empty where it is not readable.
+    package static func loadAverage() -> String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "").split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
     /// The `cpu` line of a `/proc/stat` text: `cpu user nice system idle iowait irq softirq steal …`
     /// (`guest` and `guest_nice` are already inside `user` and `nice`). Nil for anything else.
     package static func parse(_ text: String) -> MachineCPU? {
