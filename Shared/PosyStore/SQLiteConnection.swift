@@ -92,24 +92,53 @@ public final class SQLiteConnection {
     }
 
     private func bind(_ stmt: OpaquePointer, _ values: [SQLValue], _ sql: String) throws {
+        try expect(values.count, in: stmt, sql)
+        for (n, value) in values.enumerated() { try bind(stmt, Int32(n + 1), value, sql) }
+    }
+
+    /// Binds each value's `sqlValue` in place: no second array per statement.
+    private func bind(_ stmt: OpaquePointer, _ values: [any SQLBindable], _ sql: String) throws {
+        try expect(values.count, in: stmt, sql)
+        for (n, value) in values.enumerated() { try bind(stmt, Int32(n + 1), value.sqlValue, sql) }
+    }
+
+    private func expect(_ count: Int, in stmt: OpaquePointer, _ sql: String) throws {
         let expected = Int(sqlite3_bind_parameter_count(stmt))
-        guard expected == values.count else {
-            throw SQLiteError(code: SQLITE_RANGE, message: "expected \(expected) bindings, got \(values.count)", sql: sql)
+        guard expected == count else {
+            throw SQLiteError(code: SQLITE_RANGE, message: "expected \(expected) bindings, got \(count)", sql: sql)
         }
-        for (n, value) in values.enumerated() {
-            let i = Int32(n + 1)
-            let rc: Int32
-            switch value {
-            case .null: rc = sqlite3_bind_null(stmt, i)
-            case .int(let v): rc = sqlite3_bind_int64(stmt, i, v)
-            case .double(let d): rc = sqlite3_bind_double(stmt, i, d)
-            case .text(let s): rc = sqlite3_bind_text(stmt, i, s, -1, posy_sqlite_transient())
-            case .blob(let b):
-                rc = b.withUnsafeBytes { p in
-                    sqlite3_bind_blob(stmt, i, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(p.count), posy_sqlite_transient())
-                }
+    }
+
+    private func bind(_ stmt: OpaquePointer, _ i: Int32, _ value: SQLValue, _ sql: String) throws {
+        let rc: Int32
+        switch value {
+        case .null: rc = sqlite3_bind_null(stmt, i)
+        case .int(let v): rc = sqlite3_bind_int64(stmt, i, v)
+        case .double(let d): rc = sqlite3_bind_double(stmt, i, d)
+        case .text(let s):
+            // A native string's UTF-8 is bound where it lies (passing `s` as a C string copies it
+            // into a new array first), with its length: a NUL inside the text is kept, not an end.
+            rc =
+                s.utf8.withContiguousStorageIfAvailable { p in
+                    sqlite3_bind_text(
+                        stmt, i, UnsafeRawPointer(p.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self),
+                        Int32(p.count), posy_sqlite_transient())
+                } ?? Self.bindCopy(stmt, i, s)
+        case .blob(let b):
+            rc = b.withUnsafeBytes { p in
+                sqlite3_bind_blob(stmt, i, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(p.count), posy_sqlite_transient())
             }
-            if rc != SQLITE_OK { throw error(rc, sql) }
+        }
+        if rc != SQLITE_OK { throw error(rc, sql) }
+    }
+
+    /// A string without contiguous UTF-8 (bridged, or a substring's copy): its bytes copied once.
+    private static func bindCopy(_ stmt: OpaquePointer, _ i: Int32, _ s: String) -> Int32 {
+        let bytes = Array(s.utf8)
+        return bytes.withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: CChar.self) { c in
+                sqlite3_bind_text(stmt, i, c.baseAddress ?? UnsafePointer(bitPattern: 1), Int32(c.count), posy_sqlite_transient())
+            }
         }
     }
 
@@ -132,7 +161,13 @@ public final class SQLiteConnection {
     /// Runs a statement with bindings; returns the number of rows changed.
     @discardableResult
     public func run(_ sql: String, _ values: SQLBindable...) throws -> Int {
-        try run(sql, values.map(\.sqlValue))
+        let stmt = try statement(sql)
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+        try bind(stmt, values, sql)
+        return try step(stmt, sql)
     }
 
     @discardableResult
@@ -143,6 +178,11 @@ public final class SQLiteConnection {
             sqlite3_clear_bindings(stmt)
         }
         try bind(stmt, values, sql)
+        return try step(stmt, sql)
+    }
+
+    /// Steps a statement to its end, skipping any rows it returns; the rows it changed.
+    private func step(_ stmt: OpaquePointer, _ sql: String) throws -> Int {
         while true {
             let rc = sqlite3_step(stmt)
             if rc == SQLITE_DONE { break }
@@ -153,7 +193,13 @@ public final class SQLiteConnection {
 
     /// Runs a query and returns all rows.
     public func query(_ sql: String, _ values: SQLBindable...) throws -> [SQLRow] {
-        try query(sql, values.map(\.sqlValue))
+        let stmt = try statement(sql)
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+        try bind(stmt, values, sql)
+        return try rows(stmt, sql, limit: .max)
     }
 
     public func query(_ sql: String, _ values: [SQLValue]) throws -> [SQLRow] {
@@ -163,20 +209,30 @@ public final class SQLiteConnection {
             sqlite3_clear_bindings(stmt)
         }
         try bind(stmt, values, sql)
+        return try rows(stmt, sql, limit: .max)
+    }
+
+    /// The first row of a query, or nil (the rest are not read).
+    public func queryOne(_ sql: String, _ values: SQLBindable...) throws -> SQLRow? {
+        let stmt = try statement(sql)
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+        try bind(stmt, values, sql)
+        return try rows(stmt, sql, limit: 1).first
+    }
+
+    private func rows(_ stmt: OpaquePointer, _ sql: String, limit: Int) throws -> [SQLRow] {
         var rows: [SQLRow] = []
         let columns = sqlite3_column_count(stmt)
-        while true {
+        while rows.count < limit {
             let rc = sqlite3_step(stmt)
             if rc == SQLITE_DONE { break }
             if rc != SQLITE_ROW { throw error(rc, sql) }
             rows.append(SQLRow(values: (0..<columns).map { column(stmt, $0) }))
         }
         return rows
-    }
-
-    /// The first row of a query, or nil.
-    public func queryOne(_ sql: String, _ values: SQLBindable...) throws -> SQLRow? {
-        try query(sql, values.map(\.sqlValue)).first
     }
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
@@ -205,18 +261,18 @@ public final class SQLiteConnection {
     /// Runs `body` in a savepoint inside the open transaction; an error rolls back only its work.
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
         savepointDepth += 1
-        let name = "sp\(savepointDepth)"
         defer { savepointDepth -= 1 }
-        try run("SAVEPOINT \(name)", [])  // prepared once per depth, then cached
+        let sql = SavepointSQL.at(depth: savepointDepth)
+        try run(sql.begin, [])  // prepared once per depth, then cached
         let mark = afterCommit.count
         do {
             let value = try body()
-            try run("RELEASE \(name)", [])
+            try run(sql.release, [])
             return value
         } catch {
             rollbacks += 1
-            _ = try? run("ROLLBACK TO \(name)", [])
-            _ = try? run("RELEASE \(name)", [])
+            _ = try? run(sql.rollback, [])
+            _ = try? run(sql.release, [])
             afterCommit.removeSubrange(mark...)
             throw error
         }

@@ -295,6 +295,8 @@ enum ZMQSocketLoop {
                     break receiving
                 }
                 let size = zmq_msg_size(&msg)
+                // A bus message's topic and envelope in one allocation, not two.
+                if frames.isEmpty, zmq_msg_more(&msg) != 0 { frames.reserveCapacity(2) }
                 frames.append(size == 0 ? Data() : Data(bytes: zmq_msg_data(&msg), count: size))
                 if zmq_msg_more(&msg) == 0 {
                     // Read off the last frame: a ROUTER's first one is its own routing id, without metadata.

@@ -57,6 +57,50 @@ import Testing
         }
     }
 
+    /// Text is bound with its length, so a NUL inside it is stored, not taken as its end; a string
+    /// whose UTF-8 is not contiguous in memory (a substring's, `NSString`'s) binds the same.
+    @Test func textBindsWhole() async throws {
+        let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
+        defer { store.close() }
+        let withNUL = "before\u{0}after"
+        let bridged = String(NSString(string: "röses 🌹, bridged and longer than a small string"))
+        try await store.write { db in
+            try db.run("INSERT INTO items(name, qty) VALUES (?, ?)", withNUL, 1)
+            try db.run("INSERT INTO items(name, qty) VALUES (?, ?)", [.text(bridged), .int(2)])
+            try db.run("INSERT INTO items(name, qty) VALUES (?, ?)", "", 3)
+        }
+        let rows = try await store.read { db in
+            try db.query("SELECT name, length(CAST(name AS BLOB)) FROM items ORDER BY qty")
+        }
+        #expect(rows.map { $0.string(0) } == [withNUL, bridged, ""])
+        #expect(rows.map { $0.int(1) } == [Int64(withNUL.utf8.count), Int64(bridged.utf8.count), 0])
+        // Bound text is compared as bound: the NUL's tail takes part in lookups too.
+        let found = try await store.read { db in try db.queryOne("SELECT qty FROM items WHERE name = ?", withNUL)?.int(0) }
+        #expect(found == 1)
+        let prefix = try await store.read { db in try db.queryOne("SELECT qty FROM items WHERE name = ?", "before")?.int(0) }
+        #expect(prefix == nil)
+    }
+
+    /// Savepoints nest deeper than the statements made in advance, and each level rolls back only
+    /// its own work; `queryOne` reads the first row of many.
+    @Test func deepSavepointsRollBackTheirOwnWork() async throws {
+        let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
+        defer { store.close() }
+        struct Boom: Error {}
+        @Sendable func nest(_ db: SQLiteConnection, _ level: Int) throws {
+            try db.run("INSERT INTO items(name, qty) VALUES (?, ?)", "level \(level)", level)
+            guard level < 12 else { throw Boom() }
+            do {
+                try db.transaction { try nest(db, level + 1) }
+            } catch is Boom where level == 10 {}  // levels 11 and 12 undone with level 10's savepoint
+        }
+        try await store.write { db in try nest(db, 1) }
+        let levels = try await store.read { db in try db.query("SELECT qty FROM items ORDER BY qty").compactMap { $0.int(0) } }
+        #expect(levels == Array(1...10).map(Int64.init))
+        let first = try await store.read { db in try db.queryOne("SELECT qty FROM items ORDER BY qty DESC")?.int(0) }
+        #expect(first == 10)
+    }
+
     @Test func transactionRollsBackOnError() async throws {
         let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
         defer { store.close() }
