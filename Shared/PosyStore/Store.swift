@@ -211,10 +211,11 @@ final class GroupContext: @unchecked Sendable {
 }
 
 extension SQLiteConnection {
-    /// Wraps reads in one transaction so multi-statement reads see one snapshot.
+    /// Wraps reads in one transaction so multi-statement reads see one snapshot. `BEGIN` and
+    /// `COMMIT` are prepared once and cached like any statement (`execute` parses them anew).
     func transactionForRead<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN")
-        defer { try? execute("COMMIT") }
+        try run("BEGIN", [])
+        defer { _ = try? run("COMMIT", []) }
         return try body()
     }
 }
