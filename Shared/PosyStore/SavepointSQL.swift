@@ -1,6 +1,6 @@
 /// The statements of the savepoint at one nesting depth, made once: every write job of a group
 /// opens one, and building their text anew each time cost a few allocations per job
-/// (docs/architecture.md, "Threads").
+/// (docs/performance.md, "Allocations per event").
 struct SavepointSQL: Sendable {
     let begin: String
     let release: String
