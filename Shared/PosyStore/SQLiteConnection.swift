@@ -132,7 +132,8 @@ public final class SQLiteConnection {
         if rc != SQLITE_OK { throw error(rc, sql) }
     }
 
-    /// A string without contiguous UTF-8 (bridged, or a substring's copy): its bytes copied once.
+    /// A string whose UTF-8 is not contiguous in memory (one lazily bridged from `NSString`, on
+    /// Darwin): its bytes copied once.
     private static func bindCopy(_ stmt: OpaquePointer, _ i: Int32, _ s: String) -> Int32 {
         let bytes = Array(s.utf8)
         return bytes.withUnsafeBufferPointer { p in

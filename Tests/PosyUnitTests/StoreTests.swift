@@ -58,7 +58,7 @@ import Testing
     }
 
     /// Text is bound with its length, so a NUL inside it is stored, not taken as its end; a string
-    /// whose UTF-8 is not contiguous in memory (a substring's, `NSString`'s) binds the same.
+    /// made from an `NSString`, an array of values and an empty string bind the same.
     @Test func textBindsWhole() async throws {
         let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
         defer { store.close() }
