@@ -91,22 +91,23 @@ public final class SQLiteConnection {
         return stmt
     }
 
-    private func bind(_ stmt: OpaquePointer, _ values: [SQLValue], _ sql: String) throws {
-        try expect(values.count, in: stmt, sql)
-        for (n, value) in values.enumerated() { try bind(stmt, Int32(n + 1), value, sql) }
-    }
-
-    /// Binds each value's `sqlValue` in place: no second array per statement.
-    private func bind(_ stmt: OpaquePointer, _ values: [any SQLBindable], _ sql: String) throws {
-        try expect(values.count, in: stmt, sql)
-        for (n, value) in values.enumerated() { try bind(stmt, Int32(n + 1), value.sqlValue, sql) }
-    }
-
-    private func expect(_ count: Int, in stmt: OpaquePointer, _ sql: String) throws {
-        let expected = Int(sqlite3_bind_parameter_count(stmt))
-        guard expected == count else {
-            throw SQLiteError(code: SQLITE_RANGE, message: "expected \(expected) bindings, got \(count)", sql: sql)
+    /// Prepares `sql` (or takes it from the cache), binds `values` in place — each one's
+    /// ``SQLValue`` as `value` gives it, no second array per statement — and runs `body`; the
+    /// statement is reset and its bindings cleared after, whatever happens.
+    private func using<Values: Collection, R>(
+        _ sql: String, _ values: Values, _ value: (Values.Element) -> SQLValue, _ body: (OpaquePointer) throws -> R
+    ) throws -> R {
+        let stmt = try statement(sql)
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
         }
+        let expected = Int(sqlite3_bind_parameter_count(stmt))
+        guard expected == values.count else {
+            throw SQLiteError(code: SQLITE_RANGE, message: "expected \(expected) bindings, got \(values.count)", sql: sql)
+        }
+        for (n, v) in values.enumerated() { try bind(stmt, Int32(n + 1), value(v), sql) }
+        return try body(stmt)
     }
 
     private func bind(_ stmt: OpaquePointer, _ i: Int32, _ value: SQLValue, _ sql: String) throws {
@@ -162,24 +163,12 @@ public final class SQLiteConnection {
     /// Runs a statement with bindings; returns the number of rows changed.
     @discardableResult
     public func run(_ sql: String, _ values: SQLBindable...) throws -> Int {
-        let stmt = try statement(sql)
-        defer {
-            sqlite3_reset(stmt)
-            sqlite3_clear_bindings(stmt)
-        }
-        try bind(stmt, values, sql)
-        return try step(stmt, sql)
+        try using(sql, values, { $0.sqlValue }) { try step($0, sql) }
     }
 
     @discardableResult
     public func run(_ sql: String, _ values: [SQLValue]) throws -> Int {
-        let stmt = try statement(sql)
-        defer {
-            sqlite3_reset(stmt)
-            sqlite3_clear_bindings(stmt)
-        }
-        try bind(stmt, values, sql)
-        return try step(stmt, sql)
+        try using(sql, values, { $0 }) { try step($0, sql) }
     }
 
     /// Steps a statement to its end, skipping any rows it returns; the rows it changed.
@@ -194,34 +183,16 @@ public final class SQLiteConnection {
 
     /// Runs a query and returns all rows.
     public func query(_ sql: String, _ values: SQLBindable...) throws -> [SQLRow] {
-        let stmt = try statement(sql)
-        defer {
-            sqlite3_reset(stmt)
-            sqlite3_clear_bindings(stmt)
-        }
-        try bind(stmt, values, sql)
-        return try rows(stmt, sql, limit: .max)
+        try using(sql, values, { $0.sqlValue }) { try rows($0, sql, limit: .max) }
     }
 
     public func query(_ sql: String, _ values: [SQLValue]) throws -> [SQLRow] {
-        let stmt = try statement(sql)
-        defer {
-            sqlite3_reset(stmt)
-            sqlite3_clear_bindings(stmt)
-        }
-        try bind(stmt, values, sql)
-        return try rows(stmt, sql, limit: .max)
+        try using(sql, values, { $0 }) { try rows($0, sql, limit: .max) }
     }
 
     /// The first row of a query, or nil (the rest are not read).
     public func queryOne(_ sql: String, _ values: SQLBindable...) throws -> SQLRow? {
-        let stmt = try statement(sql)
-        defer {
-            sqlite3_reset(stmt)
-            sqlite3_clear_bindings(stmt)
-        }
-        try bind(stmt, values, sql)
-        return try rows(stmt, sql, limit: 1).first
+        try using(sql, values, { $0.sqlValue }) { try rows($0, sql, limit: 1).first }
     }
 
     private func rows(_ stmt: OpaquePointer, _ sql: String, limit: Int) throws -> [SQLRow] {
