@@ -92,10 +92,12 @@ public final class SQLiteConnection {
     }
 
     /// Prepares `sql` (or takes it from the cache), binds `values` in place — each one's
-    /// ``SQLValue`` as `value` gives it, no second array per statement — and runs `body`; the
-    /// statement is reset and its bindings cleared after, whatever happens.
+    /// ``SQLValue`` as `value` gives it, no second array per statement (a lazy `map` of them
+    /// measured two allocations more per bus event) — and runs `body`; the statement is reset
+    /// and its bindings cleared after, whatever happens.
     private func using<Values: Collection, R>(
-        _ sql: String, _ values: Values, _ value: (Values.Element) -> SQLValue, _ body: (OpaquePointer) throws -> R
+        _ sql: String, _ values: Values, binding value: (Values.Element) -> SQLValue,
+        then body: (OpaquePointer) throws -> R
     ) throws -> R {
         let stmt = try statement(sql)
         defer {
@@ -163,12 +165,12 @@ public final class SQLiteConnection {
     /// Runs a statement with bindings; returns the number of rows changed.
     @discardableResult
     public func run(_ sql: String, _ values: SQLBindable...) throws -> Int {
-        try using(sql, values, { $0.sqlValue }) { try step($0, sql) }
+        try using(sql, values, binding: { $0.sqlValue }, then: { try step($0, sql) })
     }
 
     @discardableResult
     public func run(_ sql: String, _ values: [SQLValue]) throws -> Int {
-        try using(sql, values, { $0 }) { try step($0, sql) }
+        try using(sql, values, binding: { $0 }, then: { try step($0, sql) })
     }
 
     /// Steps a statement to its end, skipping any rows it returns; the rows it changed.
@@ -183,16 +185,16 @@ public final class SQLiteConnection {
 
     /// Runs a query and returns all rows.
     public func query(_ sql: String, _ values: SQLBindable...) throws -> [SQLRow] {
-        try using(sql, values, { $0.sqlValue }) { try rows($0, sql, limit: .max) }
+        try using(sql, values, binding: { $0.sqlValue }, then: { try rows($0, sql, limit: .max) })
     }
 
     public func query(_ sql: String, _ values: [SQLValue]) throws -> [SQLRow] {
-        try using(sql, values, { $0 }) { try rows($0, sql, limit: .max) }
+        try using(sql, values, binding: { $0 }, then: { try rows($0, sql, limit: .max) })
     }
 
     /// The first row of a query, or nil (the rest are not read).
     public func queryOne(_ sql: String, _ values: SQLBindable...) throws -> SQLRow? {
-        try using(sql, values, { $0.sqlValue }) { try rows($0, sql, limit: 1).first }
+        try using(sql, values, binding: { $0.sqlValue }, then: { try rows($0, sql, limit: 1).first })
     }
 
     private func rows(_ stmt: OpaquePointer, _ sql: String, limit: Int) throws -> [SQLRow] {
