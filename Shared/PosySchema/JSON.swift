@@ -3,14 +3,21 @@ import Foundation
 /// The JSON coders every Posy module uses, so dates and key order are the same everywhere.
 public enum JSON {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
+        try encoder.encode(value)
     }
 
     public static func decode<T: Decodable>(_: T.Type, from data: Data) throws -> T {
-        try JSONDecoder().decode(T.self, from: data)
+        try decoder.decode(T.self, from: data)
     }
+
+    // One of each, shared: a coder's options are fixed here and each call encodes or decodes on
+    // its own state, so making a coder per call (an allocation or two, on every request) buys nothing.
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+    private static let decoder = JSONDecoder()
 
     /// `s` as a JSON string literal, quotes included.
     public static func quoted(_ s: String) -> String {

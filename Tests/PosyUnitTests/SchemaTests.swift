@@ -3,6 +3,33 @@ import PosySchema
 import Testing
 
 @Suite struct SchemaTests {
+    /// A record id is its prefix and lower-case hex digits, as many as asked (at most a UUID's 32),
+    /// never the same twice; the shared coders give sorted keys and unescaped slashes from any thread.
+    @Test func recordIdsAndTheSharedCoders() async throws {
+        let hexDigits = Set("0123456789abcdef")
+        for length in [0, 1, 16, 32, 40] {
+            let id = RecordID.make("pf", length: length)
+            #expect(id.hasPrefix("pf"))
+            #expect(id.count == 2 + min(length, 32))
+            #expect(id.dropFirst(2).allSatisfy { hexDigits.contains($0) })
+        }
+        let ids = Set((0..<10_000).map { _ in RecordID.make("o") })
+        #expect(ids.count == 10_000)
+        // Every nibble turns up: the digits come from the whole of each byte.
+        #expect(Set(ids.joined().filter { $0 != "o" }) == hexDigits)
+
+        struct Sample: Codable, Equatable {
+            var z: Int
+            var a: String
+        }
+        let encoded = try await withThrowingTaskGroup(of: String.self) { group in
+            for i in 0..<64 { group.addTask { String(decoding: try JSON.encode(Sample(z: i, a: "a/b")), as: UTF8.self) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(encoded) == Set((0..<64).map { #"{"a":"a/b","z":\#($0)}"# }))
+        #expect(try JSON.decode(Sample.self, from: Data(encoded[0].utf8)).a == "a/b")
+    }
+
     @Test func envelopeRoundTrips() throws {
         let e = Envelope(
             src: "orders", epoch: "ab12", seq: 42, type: "order.created", at: "2026-11-24T20:15:03.042Z",
