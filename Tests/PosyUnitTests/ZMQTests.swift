@@ -309,13 +309,13 @@ func receive(_ socket: ZMQSocket, within: Duration = .seconds(5)) async -> [Data
         await dealer.close()
     }
 
-    @Test func waitingReceiveEndsWhenItsTaskIsCancelled() async throws {
+    /// A receive that never ended would hold its task group forever: the time limit turns that
+    /// into a failure, where a bound on the wall clock would fail on a busy machine instead.
+    @Test(.timeLimit(.minutes(1))) func waitingReceiveEndsWhenItsTaskIsCancelled() async throws {
         var o = ZMQSocketOptions()
         o.subscriptions = [""]
         let sub = try await ZMQSocket.open(.sub, connect: ["tcp://127.0.0.1:1"], options: o)
-        let start = ContinuousClock.now
         #expect(await receive(sub, within: .milliseconds(100)) == nil)
-        #expect(ContinuousClock.now - start < .seconds(2))
         // A cancelled consumer leaves the queue intact for the next one.
         let waiter = Task { await sub.inbox.next() }
         waiter.cancel()
