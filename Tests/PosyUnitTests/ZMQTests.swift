@@ -331,7 +331,9 @@ func receive(_ socket: ZMQSocket, within: Duration = .seconds(5)) async -> [Data
         await #expect(throws: ZMQError.self) { try await a.send([Data("x".utf8)]) }
     }
 
-    @Test func immediateDealerWithoutPeerFailsFastAndClosesPromptly() async throws {
+    /// Closing with linger 0 is prompt; the bound is far above a busy machine's stalls and far below
+    /// libzmq's own default (wait forever, which the time limit catches).
+    @Test(.timeLimit(.minutes(1))) func immediateDealerWithoutPeerFailsFastAndClosesPromptly() async throws {
         // A peer that is gone: connect to a port nobody listens on.
         var o = ZMQSocketOptions()
         o.immediate = true
@@ -339,10 +341,10 @@ func receive(_ socket: ZMQSocket, within: Duration = .seconds(5)) async -> [Data
         await #expect(throws: ZMQError.self) { try await dealer.send([Data("x".utf8)]) }
         let start = ContinuousClock.now
         await dealer.close()
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
-    @Test func closeWithQueuedMessagesAndDeadPeerDoesNotHang() async throws {
+    @Test(.timeLimit(.minutes(1))) func closeWithQueuedMessagesAndDeadPeerDoesNotHang() async throws {
         let router = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"])
         let dealer = try await ZMQSocket.open(.dealer, connect: [router.boundEndpoints[0]])
         try await dealer.send([Data("hello".utf8)])
@@ -351,7 +353,7 @@ func receive(_ socket: ZMQSocket, within: Duration = .seconds(5)) async -> [Data
         for _ in 0..<100 { dealer.post([[Data(count: 1000)]]) }  // queued towards a dead peer
         let start = ContinuousClock.now
         await dealer.close()
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func fullInboxPausesReadingAndResumes() async throws {
