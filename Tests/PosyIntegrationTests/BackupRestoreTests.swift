@@ -6,7 +6,7 @@ import Testing
     import FoundationNetworking
 #endif
 
-extension LongIntegration {
+extension FaultIntegration {
     /// Backup while orders keep arriving, the data directory lost, restore into a new one, and the
     /// suite going on there (docs/operations.md, "Backup and restore").
     @Suite(.serialized) struct BackupRestoreTests {

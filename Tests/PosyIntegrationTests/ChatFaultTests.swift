@@ -4,10 +4,10 @@ import PosySchema
 import Synchronization
 import Testing
 
-extension Integration {
+extension FaultIntegration {
     /// Issue 5, faults: a messaging shard killed with SIGKILL in the middle of a burst over both shards.
     @Suite(.serialized) struct ChatFaultTests {
-        typealias Shop = ReceiptsAPITests.Shop
+        typealias Shop = Integration.ReceiptsAPITests.Shop
 
         final class Lane: @unchecked Sendable {
             let lock = NSLock()
@@ -64,16 +64,16 @@ extension Integration {
 
         @Test(.timeLimit(.minutes(6)))
         func sigkillOfAShardMidBurstKeepsEveryAckedMessageAndStoresRetriesOnce() async throws {
-            let suite = try SuiteTests.Suite("chat-fault")
+            let suite = try Integration.SuiteTests.Suite("chat-fault")
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let shop = try await Shop(suite)
             var byShard: [String: [String]] = ["messaging-1": [], "messaging-2": []]
             while byShard.values.contains(where: { $0.count < 2 }) {
-                let (_, conversation) = try await ChatTests.acceptedOrder(shop)
+                let (_, conversation) = try await Integration.ChatTests.acceptedOrder(shop)
                 byShard[MessagingRPC.instance(of: conversation) ?? "?", default: []].append(conversation)
             }
             for c in byShard.values.joined() {
-                #expect(await ChatTests.conversation(shop, c, token: shop.customer, lastSeq: 3) != nil, "\(c) never opened")
+                #expect(await Integration.ChatTests.conversation(shop, c, token: shop.customer, lastSeq: 3) != nil, "\(c) never opened")
             }
             let shards = byShard
             let victimPid = try #require(suite.row(await suite.health().1, "messaging-1")?["pid"] as? Int)
@@ -112,7 +112,7 @@ extension Integration {
                 var stored: [String: (String, Int)] = [:]
                 var copies = 0
                 for c in byShard[shard]! {
-                    let messages = await ChatTests.messages(shop, c, token: shop.customer)
+                    let messages = await Integration.ChatTests.messages(shop, c, token: shop.customer)
                     #expect(messages.map { $0["seq"] as? Int ?? 0 } == Array(1...messages.count), "\(c): seqs without holes")
                     for m in messages {
                         guard let id = m["clientMsgId"] as? String, id.hasPrefix(prefix + "-") else { continue }

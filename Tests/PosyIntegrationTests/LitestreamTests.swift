@@ -6,7 +6,7 @@ import Testing
     import FoundationNetworking
 #endif
 
-extension LongIntegration {
+extension FaultIntegration {
     /// Continuous replication of every store with Litestream and a point-in-time restore from a
     /// `file://` replica (docs/operations.md, "Backup and restore").
     @Suite(.serialized) struct LitestreamTests {
@@ -138,7 +138,7 @@ extension LongIntegration {
                         ["clientMsgId": "fresh", "kind": "text", "text": "After the restore"]
                     ).status == 201
                 })
-            let doubled = try BackupRestoreTests.doubledCards(b.dir)
+            let doubled = try FaultIntegration.BackupRestoreTests.doubledCards(b.dir)
             #expect(doubled.count == 0, "events applied twice: \(doubled.prefix(3))")
             #expect(await b.stop())
         }

@@ -4,7 +4,7 @@ import PosySchema
 import PosyStore
 import Testing
 
-extension LongIntegration {
+extension FaultIntegration {
     /// The lossless event protocol with real processes over TCP on loopback: `posy-bus`, a durable
     /// publisher (`posy dev emit`) and a durable subscriber (`posy dev sink`), each SIGKILLed mid-stream.
     @Suite(.serialized) struct LosslessBusTests {

@@ -5,7 +5,7 @@ import PosySchema
 import PosyZMQ
 import Testing
 
-extension Integration {
+extension FaultIntegration {
     /// The suite across hosts, for real (docs/operations.md, "Several hosts"): every process in its own
     /// network namespace with its own address, configured only by flags, keys handed out as the
     /// docs say (each host its own secret key and every public key). The seed's story runs through
@@ -15,7 +15,7 @@ extension Integration {
         static let bus = 11, orders = 12, m1 = 13, m2 = 14, location = 15, receipts = 16, notify = 17, gateway = 18, m3 = 19,
             intruder = 20
 
-        /// The lab is made, used and removed while no browser runs in the other lane (``NetworkQuiet``);
+        /// The lab is made, used and removed while no browser runs in another lane (``NetworkQuiet``);
         /// the wait for one counts in the time limit.
         @Test(.enabled(if: NetLab.available, Comment(rawValue: NetLab.unavailableReason)), .timeLimit(.minutes(7)))
         func theSuiteAcrossHostsSurvivesAKilledHostGrowsAShardAndKeepsAnIntruderOut() async throws {

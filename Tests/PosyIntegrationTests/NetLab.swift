@@ -5,7 +5,7 @@ import Foundation
 /// process reaches every host through the bridge. Everything is made by the lab and removed by
 /// ``tearDown()`` (and by the next lab if a test was killed): nothing else on the network. A lab
 /// lives inside ``NetworkQuiet/whileChanging(_:)``: its links come and go in the test process's own
-/// namespace, where a browser in the other lane would take them for a network change.
+/// namespace, where a browser in another lane would take them for a network change.
 final class NetLab: @unchecked Sendable {
     let tag: String
     let bridge: String

@@ -3,7 +3,7 @@ import Foundation
 /// Keeps the host's network interfaces still while a browser runs: Chromium aborts every load in
 /// flight with `net::ERR_NETWORK_CHANGED` when an interface or address of its namespace comes or
 /// goes, and ``NetLab`` adds and removes a bridge and veths in the test process's namespace. The
-/// two lanes run side by side, so a lab and a browser exclude each other here: any number of
+/// lanes run side by side, so a lab and a browser exclude each other here: any number of
 /// browsers at once, or one lab; a waiting lab goes before browsers that arrive after it.
 actor NetworkQuiet {
     static let shared = NetworkQuiet()

@@ -4,7 +4,7 @@ import PosyCore
 import PosySchema
 import Testing
 
-extension Integration {
+extension FaultIntegration {
     /// Issue 7 through the real executables: posy-notify on a test clock, with local sinks (a Python
     /// webhook receiver that checks signatures with `hmac`/`hashlib`, an SMS provider and an SMTP
     /// relay) standing in for the outside world.
@@ -44,8 +44,8 @@ extension Integration {
 
         struct Rig {
             let sinks: Sinks
-            let suite: SuiteTests.Suite
-            let shop: ReceiptsAPITests.Shop
+            let suite: Integration.SuiteTests.Suite
+            let shop: Integration.ReceiptsAPITests.Shop
             /// Where the test clocks start.
             let start: Date
             var http: MediaClient { shop.http }
@@ -55,7 +55,7 @@ extension Integration {
                 #expect(await sinks.ready(), "the sinks did not start")
                 start = Date().addingTimeInterval(-3 * 3600).addingTimeInterval(
                     -Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 60))
-                suite = try SuiteTests.Suite(
+                suite = try Integration.SuiteTests.Suite(
                     name,
                     environment: [
                         "POSY_TEST_CLOCK": Timestamp.format(start), "POSY_SMS_URL": "\(sinks.base)/sms",
@@ -63,7 +63,7 @@ extension Integration {
                         "POSY_SMTP_FROM": "orders@lilys.example", "POSY_ALLOW_LOCAL_TARGETS": "1",
                     ].merging(environment) { $1 })
                 #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-                shop = try await ReceiptsAPITests.Shop(suite)
+                shop = try await Integration.ReceiptsAPITests.Shop(suite)
             }
 
             /// Moves posy-notify's clock.
@@ -326,7 +326,7 @@ extension Integration {
         /// clocks (posy-location's and posy-notify's) move together.
         @Test(.timeLimit(.minutes(4)))
         func theSeedsStoryGivesEachPartyExactlyTheirNotificationsOnEachChannelInOrder() async throws {
-            typealias Route = LocationTests.Route
+            typealias Route = Integration.LocationTests.Route
             let rig = try await Rig("notify-seed", environment: ["POSY_EXCEPTION_ACK_TIMEOUT": "2"])
             let shop = rig.shop
             let http = rig.http

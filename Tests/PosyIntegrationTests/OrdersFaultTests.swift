@@ -5,13 +5,13 @@ import PosyCore
 import PosySchema
 import Testing
 
-extension Integration {
+extension FaultIntegration {
     /// SIGKILL `posy-orders` in the middle of a burst of creations whose client retries with the same
     /// Idempotency-Key: exactly one order per key, and each `order.placed` reaches a subscriber once.
     @Suite(.serialized) struct OrdersFaultTests {
         @Test(.timeLimit(.minutes(4)))
         func burstOfCreationsSurvivesSIGKILLOfOrders() async throws {
-            let suite = try SuiteTests.Suite("orders-burst")
+            let suite = try Integration.SuiteTests.Suite("orders-burst")
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             // A key issued to the sink while the suite runs: the bus and orders admit it when it first
             // connects, and it reads what it was granted (docs/protocol.md, "Who may read what").

@@ -323,7 +323,7 @@ extension Integration {
 
         @Test(.timeLimit(.minutes(4)))
         func aCourierCallsThroughAMaskedNumberAndNeverSeesTheRecipients() async throws {
-            let sinks = try NotifyTests.Sinks()
+            let sinks = try FaultIntegration.NotifyTests.Sinks()
             #expect(await sinks.ready())
             let suite = try SuiteTests.Suite(
                 "privacy-masked", environment: ["POSY_MASKED_CALL_URL": "\(sinks.base)/masked", "POSY_MAP_TILES": ""])

@@ -5,19 +5,19 @@ import Testing
     import FoundationNetworking
 #endif
 
-extension Integration {
+extension FaultIntegration {
     /// `posy-receipts` killed mid-upload, and its timers: the confirmation deadline and media retention.
     @Suite(.serialized) struct ReceiptsFaultTests {
         @Test(.timeLimit(.minutes(4)))
         func sigkillMidUploadThenDeadlineAndRetention() async throws {
             // 0.001 h = 3.6 s to answer; 0.00005 days = 4.3 s of retention after completion.
-            let suite = try SuiteTests.Suite(
+            let suite = try Integration.SuiteTests.Suite(
                 "receipts-fault",
                 environment: [
                     "POSY_CONFIRM_WITHIN_HOURS": "0.001", "POSY_MEDIA_RETENTION_DAYS": "0.00005",
                 ])
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-            let shop = try await ReceiptsAPITests.Shop(suite)
+            let shop = try await Integration.ReceiptsAPITests.Shop(suite)
             let http = shop.http
             let order = try await shop.orderOutForDelivery()
             let media = "\(suite.dir)/data/media"
@@ -27,7 +27,7 @@ extension Integration {
             var bytes = try MediaClient.fixture("clip.mp4")
             bytes.append(Data((0..<(40 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 >> 7) }))
             try bytes.write(to: URL(fileURLWithPath: video))
-            let sha = ReceiptsAPITests.sha256(bytes)
+            let sha = Integration.ReceiptsAPITests.sha256(bytes)
             let curl = [
                 "-sS", "-X", "POST", "-T", video, "-H", "Authorization: Bearer \(shop.courier)", "-H", "Content-Type: video/mp4",
                 "-H", "Expect:", "-w", "\\n%{http_code}", "\(http.base)/v1/media?orderId=\(order)",
@@ -88,7 +88,7 @@ extension Integration {
             let records = try #require(after.json["records"] as? [[String: Any]])
             #expect(records.map { $0["kind"] as? String } == ["media", "media", "proof", "confirmation", "purge"])
             let purge = try #require(records.last?["body"] as? String)
-            let photoSHA = ReceiptsAPITests.sha256(try MediaClient.fixture("photo.jpg"))
+            let photoSHA = Integration.ReceiptsAPITests.sha256(try MediaClient.fixture("photo.jpg"))
             #expect(purge.contains(sha) && purge.contains(photoSHA))
             #expect((after.json["chain"] as? [String: Any])?["ok"] as? Bool == true)
             #expect(await suite.stop())

@@ -4,14 +4,14 @@ import PosySchema
 import PosyZMQ
 import Testing
 
-extension Integration {
+extension FaultIntegration {
     /// Zero trust inside the suite, tried from outside with pyzmq (docs/protocol.md, "Security"):
     /// without a key the suite issued, the bus and every RPC port are closed; with another service's
     /// key, nobody else is impersonated.
     @Suite(.serialized) struct SecurityTests {
         @Test(.timeLimit(.minutes(3)))
         func withoutAnIssuedKeyTheSuiteIsClosedAndWithOneNobodyIsImpersonated() async throws {
-            let suite = try SuiteTests.Suite("intruder")
+            let suite = try Integration.SuiteTests.Suite("intruder")
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             // The suite's own view of probe acknowledgements, to see whether a forged probe was applied.
             var listening = ZMQSocketOptions()

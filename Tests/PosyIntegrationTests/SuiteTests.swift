@@ -263,7 +263,7 @@ extension Integration {
             #expect(pids.count >= 8)
             suite.up.kill()  // SIGKILL: no chance to stop its children itself
             // Each child notices within half a second, then stops gracefully: its last step is its
-            // store's final checkpoint, an fsync, which the other lane's disk writes can hold for seconds.
+            // store's final checkpoint, an fsync, which the other lanes' disk writes can hold for seconds.
             let gone = await Harness.waitFor(.seconds(30)) { pids.allSatisfy { kill(Int32($0), 0) != 0 } }
             let left = pids.filter { kill(Int32($0), 0) == 0 }
             // What a child still alive is and where its threads wait, for the next look at a failure.

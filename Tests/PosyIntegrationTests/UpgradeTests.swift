@@ -7,14 +7,14 @@ import Testing
     import FoundationNetworking
 #endif
 
-extension Integration {
+extension FaultIntegration {
     /// Upgrades without a stop (docs/protocol.md, "Versions and upgrades"; docs/operations.md,
     /// "Upgrades"): a neighbour one protocol ahead is tolerated and an event that needs it refused
     /// loudly, never skipped; every service restarted one at a time under load loses and doubles nothing.
     @Suite(.serialized) struct UpgradeTests {
         @Test(.timeLimit(.minutes(3)))
         func anEventNeedingANewerProtocolWaitsLoudlyWhileTheRestGoesOn() async throws {
-            let suite = try SuiteTests.Suite("next-version")
+            let suite = try Integration.SuiteTests.Suite("next-version")
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let script = Harness.packageRoot.appendingPathComponent("Tests/python/next_version_peer.py").path
             let (status, out) = try await Harness.run(
@@ -49,11 +49,11 @@ extension Integration {
 
         @Test(.timeLimit(.minutes(5)))
         func everyServiceRestartedOneAtATimeUnderLoadLosesAndDoublesNothing() async throws {
-            let suite = try SuiteTests.Suite("rolling")
+            let suite = try Integration.SuiteTests.Suite("rolling")
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
-            let shop = try await ReceiptsAPITests.Shop(suite)
+            let shop = try await Integration.ReceiptsAPITests.Shop(suite)
             let http = shop.http
-            let acknowledged = LongIntegration.BackupRestoreTests.Acknowledged()
+            let acknowledged = FaultIntegration.BackupRestoreTests.Acknowledged()
             let load = Task {
                 var n = 0
                 while !Task.isCancelled {
@@ -103,7 +103,7 @@ extension Integration {
                 #expect(await http.request("GET", "/v1/orders/\(item.order)", token: shop.staff).status == 200, "order \(item.order) lost")
                 var texts: [String] = []
                 _ = await Harness.waitFor(.seconds(10)) {
-                    texts = await LongIntegration.BackupRestoreTests.texts(http, item.conversation, token: shop.staff)
+                    texts = await FaultIntegration.BackupRestoreTests.texts(http, item.conversation, token: shop.staff)
                     return texts.contains(item.text)
                 }
                 #expect(texts.filter { $0 == item.text }.count == 1, "\(item.text) in \(item.conversation): \(texts)")
@@ -119,7 +119,7 @@ extension Integration {
                     }
                     return conversations == orders
                 }, "\(conversations) conversations for \(orders) orders")
-            let doubled = try LongIntegration.BackupRestoreTests.doubledCards(suite.dir)
+            let doubled = try FaultIntegration.BackupRestoreTests.doubledCards(suite.dir)
             #expect(doubled.count == 0, "events applied twice: \(doubled.prefix(3))")
             let (ping, pingOut) = try await Harness.run(
                 "posy", ["ping", "--expect", suite.stores.joined(separator: ","), "--timeout", "20"] + suite.busArgs)
