@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 extension FaultIntegration {
-    /// Issue 5, faults: a messaging shard killed with SIGKILL in the middle of a burst over both shards.
+    /// Chat under faults: a messaging shard killed with SIGKILL in the middle of a burst over both shards.
     @Suite(.serialized) struct ChatFaultTests {
         typealias Shop = Integration.ReceiptsAPITests.Shop
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 extension Integration {
-    /// Issue 5 end to end: real WebSocket devices of every party chatting through `posy up` with two shards.
+    /// Chat end to end: real WebSocket devices of every party chatting through `posy up` with two shards.
     @Suite(.serialized) struct ChatTests {
         typealias Shop = ReceiptsAPITests.Shop
 

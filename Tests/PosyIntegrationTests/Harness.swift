@@ -18,8 +18,7 @@ import Testing
 @Suite(.serialized) struct Integration {}
 
 /// The second lane: the long runs — browsers driving a whole story, every benchmark at its smallest
-/// size. Browsers stay in this one lane, so that two never share the machine's cores (each lane
-/// about 410–480 s on 2 cores; move a suite across when one lane grows much longer).
+/// size (each lane 450–500 s on 2 cores; move a suite across when one lane grows much longer).
 @Suite(.serialized) struct LongIntegration {}
 
 /// The third lane: processes killed, restarted and upgraded, stores restored and replicated, the

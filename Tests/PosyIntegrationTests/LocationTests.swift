@@ -4,7 +4,7 @@ import PosySchema
 import Testing
 
 extension Integration {
-    /// Issue 6 through the real executables: a courier drives a recorded route from the shop to the
+    /// Location tracking through the real executables: a courier drives a recorded route from the shop to the
     /// recipient over the stream while the test moves posy-location's clock, so a 25-minute window
     /// runs in seconds.
     @Suite(.serialized) struct LocationTests {

@@ -5,7 +5,7 @@ import PosySchema
 import Testing
 
 extension FaultIntegration {
-    /// Issue 7 through the real executables: posy-notify on a test clock, with local sinks (a Python
+    /// Notifications through the real executables: posy-notify on a test clock, with local sinks (a Python
     /// webhook receiver that checks signatures with `hmac`/`hashlib`, an SMS provider and an SMTP
     /// relay) standing in for the outside world.
     @Suite(.serialized) struct NotifyTests {

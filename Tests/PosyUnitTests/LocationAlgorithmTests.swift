@@ -4,7 +4,7 @@ import Testing
 
 @testable import PosyLocation
 
-/// Issue 6's algorithms on synthetic data: the position filter rule by rule, the ETA on steady,
+/// The location algorithms on synthetic data: the position filter rule by rule, the ETA on steady,
 /// stop-and-go and missing tracks, and geofence crossings with jitter at the boundary.
 @Suite struct LocationAlgorithmTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
