@@ -8,7 +8,8 @@ import PosyStore
 import PosyZMQ
 
 /// `posy-bus`: the XSUB/XPUB forwarder every publisher and subscriber meets at. Stateless. Under
-/// CURVE it forwards only what each publisher may say (``BusGate``).
+/// CURVE it forwards only what each publisher may say (``BusGate``). It splits the batches
+/// publishers pack their events in, and says so in its heartbeats (docs/protocol.md, "Batches to the bus").
 /// It also heartbeats (through itself) and answers `health`, `stats` and `bus.proxy` on its RPC port.
 @main
 struct BusMain: AsyncParsableCommand {
@@ -53,7 +54,8 @@ struct BusMain: AsyncParsableCommand {
             let gate = BusGate(security: security, logger: logger)
             proxy = try await ZMQProxy.start(
                 frontend: .xsub, bind: [front], options: o, backend: .xpub, bind: [back], options: o,
-                filter: security.isSecure ? gate.admits : nil, subscriptionFilter: security.isSecure ? gate.mayRead : nil)
+                filter: security.isSecure ? gate.admits : nil, subscriptionFilter: security.isSecure ? gate.mayRead : nil,
+                splitsBatches: true)
         } catch {
             logger.critical("cannot start the bus", metadata: ["error": "\(error)", "frontend": "\(front)", "backend": "\(back)"])
             throw ExitCode(1)
@@ -70,8 +72,9 @@ struct BusMain: AsyncParsableCommand {
         if !Settings.process.isGiven(ServiceSettings().busSub, flag: options.busSub), let e = proxy.backendEndpoints.first {
             config.busSub = e.replacingOccurrences(of: "://0.0.0.0:", with: "://127.0.0.1:")
         }
-        try await ServiceMain.run(ServiceDescriptor(service: ServiceName.bus, defaultRPCPort: 7102, migrations: nil), config: config) {
-            host in
+        var descriptor = ServiceDescriptor(service: ServiceName.bus, defaultRPCPort: 7102, migrations: nil)
+        descriptor.accepts = [Heartbeat.splitsBatches]
+        try await ServiceMain.run(descriptor, config: config) { host in
             host.rpc.register(RPCMethod.busProxy) { _ in
                 let s = proxy.statistics
                 return BusProxyReport(

@@ -22,6 +22,11 @@ public struct ServiceDescriptor: Sendable {
     public var inboxCapacity: Int = 10_000
     /// Whether RPC handlers run on the RPC socket's thread rather than the shared pool (``RPCServer``).
     public var rpcOnSocketThread = false
+    /// What its heartbeats say it accepts beyond its protocol (``Heartbeat/accepts``).
+    public var accepts: [String] = []
+    /// Whether events go to the bus in batches: nil while every bus heard says it splits them (its
+    /// heartbeats), true or false always — a benchmark that runs its own forwarder knows.
+    public var batchesToBus: Bool?
 
     public init(
         service: String, instance: String? = nil, shard: Int? = nil, defaultRPCPort: Int,

@@ -77,6 +77,7 @@ extension ServiceHost {
             await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     host.publishHeartbeat()
+                    host.refreshBatching()
                     try? await Task.sleep(for: .seconds(1))
                 }
             }

@@ -238,8 +238,11 @@ public final class ServiceHost: Sendable {
     public func statsReport() -> StatsReport {
         var counters = store?.statistics ?? [:]
         counters["bus_dropped_sends"] = Int64(publisher.droppedSends)
+        counters["bus_batches_sent"] = Int64(publisher.batchesSent)
+        counters["bus_events_in_batches"] = Int64(publisher.eventsSentInBatches)
         counters["rpc_refused_busy"] = Int64(rpc.refusedBusy)
         var gauges: [String: Int64] = ["outbox_head_total": events?.currentHeads.values.reduce(0, +) ?? 0]
+        gauges["bus_batching"] = publisher.busSplitsBatches ? 1 : 0
         if let store {
             gauges["store_largest_group"] = Int64(store.largestGroup)
             gauges["store_bytes"] = BackupAgent.size(store.path) + BackupAgent.size(store.path + "-wal")
@@ -264,10 +267,25 @@ public final class ServiceHost: Sendable {
     }
 
     func heartbeat() -> Heartbeat {
-        Heartbeat(
+        var hb = Heartbeat(
             service: descriptor.service, instance: descriptor.instance, version: PosyVersion.current,
             rpc: advertisedRPC, shard: descriptor.shard, epoch: events?.epoch ?? "", pid: getpid(),
             startedAt: startedAtText, heads: events?.currentHeads ?? [:], pos: events?.currentPos)
+        if !descriptor.accepts.isEmpty { hb.accepts = descriptor.accepts }
+        return hb
+    }
+
+    /// Packs events into batches while every bus heard from in the last 3 s says it splits them, and
+    /// stops as soon as one does not (an older bus would drop a batch; docs/protocol.md, "Batches to
+    /// the bus").
+    func refreshBatching() {
+        if let fixed = descriptor.batchesToBus {
+            publisher.busSplitsBatches = fixed
+            return
+        }
+        let buses = directory.alive(within: 3).filter { $0.heartbeat.service == ServiceName.bus }
+        publisher.busSplitsBatches =
+            !buses.isEmpty && buses.allSatisfy { $0.heartbeat.accepts?.contains(Heartbeat.splitsBatches) == true }
     }
 
     /// The durable subscriber, once ``services()`` made it.

@@ -20,6 +20,12 @@ public struct Heartbeat: Codable, Sendable, Equatable {
     public var heads: [String: Int64]
     /// Log position of the newest committed durable event (`pos`); nil for stateless processes.
     public var pos: Int64?
+    /// What the sender accepts beyond its protocol (absent: nothing). The bus says
+    /// ``splitsBatches`` (docs/protocol.md, "Batches to the bus").
+    public var accepts: [String]?
+
+    /// The bus splits batches of events a publisher packs into one message.
+    public static let splitsBatches = "batch"
 
     public init(
         service: String, instance: String, version: String, rpc: String, shard: Int?, epoch: String,

@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// It does what `zmq_proxy` does — whole messages, zero-copy — and what `zmq_proxy` cannot: every
 /// message read on the frontend is shown to a ``Filter`` with the `User-Id` of the connection it
-/// came from, and goes on only if the filter says so (docs/protocol.md, "Security").
+/// came from, and goes on only if the filter says so (docs/protocol.md, "Security"). With
+/// `splitsBatches`, a ``ZMQBatch`` goes on as the messages it carries, each shown to the filter alone.
 ///
 /// Subscriptions do not flow back. The frontend takes everything from its publishers (one
 /// subscription to `""`, made at start and never cancelled) and the backend, in `ZMQ_XPUB_MANUAL`
@@ -39,7 +40,8 @@ public final class ZMQProxy: Sendable {
     public static func start(
         frontend: ZMQSocketType, bind frontendBind: [String], options frontendOptions: ZMQSocketOptions,
         backend: ZMQSocketType, bind backendBind: [String], options backendOptions: ZMQSocketOptions,
-        context: ZMQContext = .shared, filter: Filter? = nil, subscriptionFilter: SubscriptionFilter? = nil
+        context: ZMQContext = .shared, filter: Filter? = nil, subscriptionFilter: SubscriptionFilter? = nil,
+        splitsBatches: Bool = false
     ) async throws -> ZMQProxy {
         let controlAddress = "inproc://posy-proxy-control-\(UUID().uuidString)"
         let counters = Counters()
@@ -79,7 +81,9 @@ public final class ZMQProxy: Sendable {
                     be.append(ZMQSocketLoop.lastEndpoint(b) ?? e)
                 }
                 c.resume(returning: (fe, be))
-                forward(frontend: f, backend: b, control: ctl, filter: filter, subscriptionFilter: subscriptionFilter, counters: counters)
+                forward(
+                    frontend: f, backend: b, control: ctl, filter: filter, subscriptionFilter: subscriptionFilter,
+                    splitsBatches: splitsBatches, counters: counters)
                 zmq_close(f)
                 zmq_close(b)
                 zmq_close(ctl)
@@ -109,7 +113,7 @@ public final class ZMQProxy: Sendable {
     /// The loop: waits on the three sockets, moves whole messages across until the control socket says stop.
     static func forward(
         frontend f: UnsafeMutableRawPointer, backend b: UnsafeMutableRawPointer, control ctl: UnsafeMutableRawPointer,
-        filter: Filter?, subscriptionFilter: SubscriptionFilter?, counters: Counters
+        filter: Filter?, subscriptionFilter: SubscriptionFilter?, splitsBatches: Bool, counters: Counters
     ) {
         let parts = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: maxFrames + 1)
         defer { parts.deallocate() }
@@ -126,7 +130,11 @@ public final class ZMQProxy: Sendable {
             }
             if items[0].revents & Int16(ZMQ_POLLIN) != 0 { return }  // TERMINATE (the only command)
             if items[1].revents & Int16(ZMQ_POLLIN) != 0 {
-                if !move(from: f, to: b, parts: parts, filter: filter, side: counters.front, counters: counters) { return }
+                if !move(
+                    from: f, to: b, parts: parts, filter: filter, splitsBatches: splitsBatches, side: counters.front, counters: counters)
+                {
+                    return
+                }
             }
             if items[2].revents & Int16(ZMQ_POLLIN) != 0 {
                 if !subscribe(on: b, filter: subscriptionFilter, counters: counters) { return }
@@ -137,7 +145,7 @@ public final class ZMQProxy: Sendable {
     /// Moves up to ``batch`` waiting messages from `src` to `dst`. False when the context terminated.
     static func move(
         from src: UnsafeMutableRawPointer, to dst: UnsafeMutableRawPointer, parts: UnsafeMutablePointer<zmq_msg_t>,
-        filter: Filter?, side: Counters.Side, counters: Counters
+        filter: Filter?, splitsBatches: Bool, side: Counters.Side, counters: Counters
     ) -> Bool {
         for _ in 0..<batch {
             var count = 0
@@ -165,6 +173,18 @@ public final class ZMQProxy: Sendable {
             side.messagesIn.add(1, ordering: .relaxed)
             side.bytesIn.add(UInt64(bytes), ordering: .relaxed)
             var pass = !oversized
+            if pass, splitsBatches, count == 2 {
+                let topic = UnsafeRawBufferPointer(start: zmq_msg_data(parts), count: zmq_msg_size(parts))
+                if topic.elementsEqual(ZMQBatch.topicBytes) {
+                    let packed = UnsafeRawBufferPointer(start: zmq_msg_data(parts + 1), count: zmq_msg_size(parts + 1))
+                    split(
+                        packed, peer: filter == nil ? "" : ZMQSocketLoop.userId(of: parts + 1), to: dst, filter: filter, side: side,
+                        counters: counters)
+                    zmq_msg_close(parts)
+                    zmq_msg_close(parts + 1)
+                    continue
+                }
+            }
             if pass, let filter {
                 let frames = (0..<count).map { UnsafeRawBufferPointer(start: zmq_msg_data(parts + $0), count: zmq_msg_size(parts + $0)) }
                 pass = filter(ZMQSocketLoop.userId(of: parts + count - 1), frames)
@@ -186,6 +206,28 @@ public final class ZMQProxy: Sendable {
             }
         }
         return true
+    }
+
+    /// Forwards each message of a batch (``ZMQBatch``) on its own, in order, each shown to the filter
+    /// as if it had come alone from `peer`: what the bus's subscribers receive is what they would
+    /// have without batches. A malformed batch is refused whole.
+    static func split(
+        _ packed: UnsafeRawBufferPointer, peer: String, to dst: UnsafeMutableRawPointer, filter: Filter?, side: Counters.Side,
+        counters: Counters
+    ) {
+        let wellFormed = ZMQBatch.split(packed) { topic, body in
+            // A batch inside a batch is never split further: refused, like any message the filter refuses.
+            if topic.elementsEqual(ZMQBatch.topicBytes) || filter.map({ !$0(peer, [topic, body]) }) == true {
+                counters.refused.add(1, ordering: .relaxed)
+                return
+            }
+            // An XPUB never blocks (a full subscriber drops), so only a terminating context fails these.
+            guard zmq_send(dst, topic.baseAddress, topic.count, ZMQ_SNDMORE) >= 0, zmq_send(dst, body.baseAddress, body.count, 0) >= 0
+            else { return }
+            side.messagesOut.add(1, ordering: .relaxed)
+            side.bytesOut.add(UInt64(topic.count + body.count), ordering: .relaxed)
+        }
+        if !wellFormed { counters.refused.add(1, ordering: .relaxed) }
     }
 
     /// Subscriptions waiting on an XPUB in manual mode, up to ``batch``: each is made for the

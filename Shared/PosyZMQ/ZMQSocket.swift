@@ -36,6 +36,8 @@ public final class ZMQSocket: Sendable {
         /// The libzmq socket itself where callers send on it (a socket that only sends), only used
         /// under the lock; nil once the loop closes it.
         var direct: UnsafeMutableRawPointer?
+        /// Rewrites what callers send together before it goes out (``setPacker(_:)``).
+        var packer: (@Sendable ([Message]) -> [Message])?
     }
 
     public let type: ZMQSocketType
@@ -130,11 +132,20 @@ public final class ZMQSocket: Sendable {
     func sendNow(_ batch: [Message]) -> ZMQError? {
         mailbox.withLock { m in
             guard !m.closed, let sock = m.direct else { return ZMQError.closed("zmq_send") }
+            let batch = batch.count > 1 ? m.packer.map { $0(batch) } ?? batch : batch
             for message in batch {
                 if let e = ZMQSocketLoop.sendMessage(message, on: sock) { return e }
             }
             return nil
         }
+    }
+
+    /// On a socket its callers send on: `packer` rewrites every group of messages sent together
+    /// (what a ``deferringWakes(_:)`` scope posted, or one ``post(_:)`` of several) before libzmq
+    /// takes them — the bus publisher packs a commit group's events into batches with it. It runs
+    /// under the socket's lock and must keep the messages' order.
+    public func setPacker(_ packer: (@Sendable ([Message]) -> [Message])?) {
+        mailbox.withLock { $0.packer = packer }
     }
 
     /// Called by the loop when it exits: no more signals or sends from callers.

@@ -2,6 +2,7 @@ import Foundation
 import PosyCore
 import PosySchema
 import PosyStore
+import PosyZMQ
 import Testing
 
 extension FaultIntegration {
@@ -133,6 +134,72 @@ extension FaultIntegration {
             }
             #expect((stats.counters["events_replayed"] ?? 0) > 0, "no event was dropped, so nothing was proven: \(stats.counters)")
             #expect(stats.counters["events_applied"] == Int64(count))
+            await sink.terminate()
+            await emitter.terminate()
+            await rig.bus.terminate()
+        }
+
+        /// Publishers pack their commit groups' events into batches once posy-bus says in its heartbeat
+        /// that it splits them; the bus forwards every event on its own, through the gate, and the
+        /// subscriber applies each once and in order (docs/protocol.md, "Batches to the bus"). A batch
+        /// carrying an event under another's name is split and that event refused.
+        @Test(.timeLimit(.minutes(3)))
+        func eventsLeaveInBatchesAndTheBusSplitsThemThroughItsGate() async throws {
+            let rig = try Rig("batches")
+            let count = 8_000
+            let emitterRPC = Harness.freePorts(1)
+            let sink = rig.sink()
+            try sink.start()
+            try await Task.sleep(for: .milliseconds(500))
+            let emitter = Child(
+                "emit", "posy",
+                [
+                    "dev", "emit", "--data-dir", "\(rig.dir)/pub", "--rpc", "tcp://127.0.0.1:\(emitterRPC)", "--log-level", "info",
+                    "--count", "\(count)", "--topics", "4", "--rate", "2000", "--batch", "20",
+                ] + rig.busArgs, logDir: rig.dir)
+            try emitter.start()
+            let done = await Harness.waitFor(.seconds(90), poll: .milliseconds(250)) { rig.appliedCount() >= count }
+            #expect(done, "applied \(rig.appliedCount()) of \(count); sink log:\n\(sink.log.suffix(3000))")
+            try await Task.sleep(for: .milliseconds(2500))
+            try rig.verify(count: count, topics: 4)
+
+            let cli = try BusSecurity(keyring: SuiteKeyring.load(directory: rig.keysDir, identity: "cli"))
+            let stats = try await RPCClient.withClient("tcp://127.0.0.1:\(emitterRPC)", curve: try cli.client(of: "loadgen")) {
+                try await $0.call(RPCMethod.stats, EmptyBody())
+            }
+            #expect(stats.gauges["bus_batching"] == 1, "the emitter never heard that the bus splits batches: \(stats.gauges)")
+            #expect((stats.counters["bus_batches_sent"] ?? 0) > 0, "\(stats.counters)")
+            #expect((stats.counters["bus_events_in_batches"] ?? 0) > 1_000, "\(stats.counters)")
+            let proxyRPC = "tcp://127.0.0.1:\(rig.busPort + 2)"
+            let before = try await RPCClient.withClient(proxyRPC, curve: try cli.client(of: ServiceName.bus)) {
+                try await $0.call(RPCMethod.busProxy, EmptyBody())
+            }
+            #expect(before.frontendMessagesIn < before.backendMessagesOut, "the bus forwarded no more messages than it read: \(before)")
+
+            // cli packs a batch: an event of its own and one forged under loadgen's name.
+            let pub = try await ZMQSocket.open(
+                .pub, connect: ["tcp://127.0.0.1:\(rig.busPort)"],
+                options: {
+                    var o = ZMQSocketOptions()
+                    o.curve = try cli.client(of: ServiceName.bus)
+                    return o
+                }())
+            func event(_ src: String, _ topic: String) throws -> [Data] {
+                let e = try Envelope.make(src: src, epoch: "e", seq: 1, type: topic, payload: ["n": -1])
+                return [Data(topic.utf8), EnvelopeCodec.encode(e)]
+            }
+            let forged = ZMQBatch.pack([try event("cli", "cli.batch-check"), try event("loadgen", "test.t0")]).messages
+            #expect(forged.count == 1)
+            let refused = await Harness.waitFor(.seconds(20), poll: .milliseconds(250)) {
+                pub.post(forged)
+                let now = try? await RPCClient.withClient(proxyRPC, curve: try cli.client(of: ServiceName.bus)) {
+                    try await $0.call(RPCMethod.busProxy, EmptyBody())
+                }
+                return (now?.frontendMessagesRefused ?? 0) > before.frontendMessagesRefused
+            }
+            #expect(refused, "the forged event inside the batch was not refused")
+            #expect(rig.appliedCount() == count, "something more was applied")
+            await pub.close()
             await sink.terminate()
             await emitter.terminate()
             await rig.bus.terminate()

@@ -1,0 +1,100 @@
+import Foundation
+
+/// Several two-frame messages (`[topic][body]`) carried as one, from a publisher to a forwarder
+/// that splits them (docs/protocol.md, "Batches to the bus"): `[ZMQBatch.topic][packed]`, where
+/// `packed` is, for each message in order, its topic's length (4 bytes, big-endian), the topic,
+/// its body's length (likewise) and the body. One frame holds them all, so CURVE seals a
+/// publisher's commit group once instead of twice per event.
+public enum ZMQBatch {
+    /// The first frame of a batch. No subscriber ever sees it: a forwarder that knows batches splits
+    /// them, and a publisher sends them only to one that said it does.
+    public static let topic = "bus.batch"
+    static let topicBytes = Array(topic.utf8)
+    /// A batch is closed at this many messages or bytes of packed content, whichever comes first.
+    public static let maxMessages = 512
+    public static let maxBytes = 256 << 10
+
+    /// Whether `frames` is a batch message (the forwarder's test).
+    static func isBatch(_ frames: [UnsafeRawBufferPointer]) -> Bool {
+        frames.count == 2 && frames[0].elementsEqual(topicBytes)
+    }
+
+    /// `messages` packed: runs of two-frame messages become batches of up to ``maxMessages`` and
+    /// ``maxBytes``; any other message, and a two-frame one alone between others, goes as it is.
+    /// Order is kept. Also returns how many batches it made.
+    public static func pack(_ messages: [[Data]]) -> (messages: [[Data]], batches: Int) {
+        var batches = 0
+        var out: [[Data]] = []
+        var run: [[Data]] = []
+        var runBytes = 0
+        func close() {
+            if run.count == 1 {
+                out.append(run[0])
+            } else if run.count > 1 {
+                var packed = Data(capacity: runBytes)
+                for m in run {
+                    append(length: m[0].count, to: &packed)
+                    packed.append(m[0])
+                    append(length: m[1].count, to: &packed)
+                    packed.append(m[1])
+                }
+                out.append([Data(topicBytes), packed])
+                batches += 1
+            }
+            run.removeAll(keepingCapacity: true)
+            runBytes = 0
+        }
+        for m in messages {
+            guard m.count == 2 else {
+                close()
+                out.append(m)
+                continue
+            }
+            let size = 8 + m[0].count + m[1].count
+            if run.count == maxMessages || (!run.isEmpty && runBytes + size > maxBytes) { close() }
+            run.append(m)
+            runBytes += size
+        }
+        close()
+        return (out, batches)
+    }
+
+    private static func append(length: Int, to data: inout Data) {
+        var n = UInt32(truncatingIfNeeded: length).bigEndian
+        withUnsafeBytes(of: &n) { data.append(contentsOf: $0) }
+    }
+
+    /// Calls `each` with every message's topic and body in `packed`, in order, valid only during the
+    /// call. False, having called `each` for none of them, when `packed` is malformed: a length that
+    /// runs past the end, an empty topic, or no message at all.
+    static func split(
+        _ packed: UnsafeRawBufferPointer, _ each: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void
+    ) -> Bool {
+        guard walk(packed, { _, _ in }) else { return false }
+        return walk(packed, each)
+    }
+
+    private static func walk(
+        _ packed: UnsafeRawBufferPointer, _ each: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void
+    ) -> Bool {
+        var i = 0
+        var count = 0
+        func length() -> Int? {
+            guard packed.count - i >= 4 else { return nil }
+            let n = Int(packed[i]) << 24 | Int(packed[i + 1]) << 16 | Int(packed[i + 2]) << 8 | Int(packed[i + 3])
+            i += 4
+            return n <= packed.count - i ? n : nil
+        }
+        while i < packed.count {
+            guard let t = length(), t > 0 else { return false }
+            let topic = UnsafeRawBufferPointer(rebasing: packed[i..<(i + t)])
+            i += t
+            guard let b = length() else { return false }
+            let body = UnsafeRawBufferPointer(rebasing: packed[i..<(i + b)])
+            i += b
+            each(topic, body)
+            count += 1
+        }
+        return count > 0
+    }
+}
