@@ -10,6 +10,7 @@ public enum ZMQBatch {
     /// them, and a publisher sends them only to one that said it does.
     public static let topic = "bus.batch"
     static let topicBytes = Array(topic.utf8)
+    static let topicData = Data(topic.utf8)
     /// A batch is closed at this many messages or bytes of packed content, whichever comes first.
     public static let maxMessages = 512
     public static let maxBytes = 256 << 10
@@ -21,47 +22,53 @@ public enum ZMQBatch {
 
     /// `messages` packed: runs of two-frame messages become batches of up to ``maxMessages`` and
     /// ``maxBytes``; any other message, and a two-frame one alone between others, goes as it is.
-    /// Order is kept. Also returns how many batches it made.
+    /// Order is kept. Also returns how many batches it made. Each batch is written into one buffer
+    /// sized beforehand (on the store writer's thread, after every commit: docs/performance.md).
     public static func pack(_ messages: [[Data]]) -> (messages: [[Data]], batches: Int) {
-        var batches = 0
         var out: [[Data]] = []
-        var run: [[Data]] = []
-        var runBytes = 0
-        func close() {
-            if run.count == 1 {
-                out.append(run[0])
-            } else if run.count > 1 {
-                var packed = Data(capacity: runBytes)
-                for m in run {
-                    append(length: m[0].count, to: &packed)
-                    packed.append(m[0])
-                    append(length: m[1].count, to: &packed)
-                    packed.append(m[1])
-                }
-                out.append([Data(topicBytes), packed])
-                batches += 1
-            }
-            run.removeAll(keepingCapacity: true)
-            runBytes = 0
-        }
-        for m in messages {
-            guard m.count == 2 else {
-                close()
-                out.append(m)
+        var batches = 0
+        var i = 0
+        while i < messages.count {
+            guard messages[i].count == 2 else {
+                out.append(messages[i])
+                i += 1
                 continue
             }
-            let size = 8 + m[0].count + m[1].count
-            if run.count == maxMessages || (!run.isEmpty && runBytes + size > maxBytes) { close() }
-            run.append(m)
-            runBytes += size
+            var end = i
+            var bytes = 0
+            while end < messages.count, messages[end].count == 2, end - i < maxMessages {
+                let size = 8 + messages[end][0].count + messages[end][1].count
+                if end > i && bytes + size > maxBytes { break }
+                bytes += size
+                end += 1
+            }
+            if end - i == 1 {
+                out.append(messages[i])
+            } else {
+                var packed = Data(count: bytes)
+                packed.withUnsafeMutableBytes { raw in
+                    var at = 0
+                    for m in messages[i..<end] {
+                        for frame in m {
+                            let n = UInt32(truncatingIfNeeded: frame.count)
+                            raw[at] = UInt8(n >> 24)
+                            raw[at + 1] = UInt8((n >> 16) & 0xFF)
+                            raw[at + 2] = UInt8((n >> 8) & 0xFF)
+                            raw[at + 3] = UInt8(n & 0xFF)
+                            at += 4
+                            frame.withUnsafeBytes { f in
+                                if let base = f.baseAddress { raw.baseAddress!.advanced(by: at).copyMemory(from: base, byteCount: f.count) }
+                            }
+                            at += frame.count
+                        }
+                    }
+                }
+                out.append([topicData, packed])
+                batches += 1
+            }
+            i = end
         }
-        close()
         return (out, batches)
-    }
-
-    private static func append(length: Int, to data: inout Data) {
-        var n = UInt32(truncatingIfNeeded: length).bigEndian
-        withUnsafeBytes(of: &n) { data.append(contentsOf: $0) }
     }
 
     /// Calls `each` with every message's topic and body in `packed`, in order, valid only during the
