@@ -2,9 +2,6 @@
 #define POSY_CSQLITE_SHIM_H
 #include <sqlite3.h>
 
-// SQLITE_TRANSIENT is a cast macro Swift cannot import.
-static inline sqlite3_destructor_type posy_sqlite_transient(void) { return SQLITE_TRANSIENT; }
-
 // sqlite3_config is variadic, which Swift cannot call. Memory statistics off: otherwise every
 // allocation SQLite makes takes one process-wide mutex, shared by every connection's thread.
 // Effective only before SQLite initializes (the first connection); 0 when it took effect.

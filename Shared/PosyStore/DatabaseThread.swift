@@ -33,16 +33,20 @@ final class DatabaseThread: Sendable {
                 return
             }
             opened.signal()
+            // Two buffers trade places: the queue's jobs come out without a copy, and the emptied
+            // one goes back with its capacity (taking a copy and clearing the queue in place
+            // allocated a new buffer for every group).
+            var jobs: [Job] = []
             while true {
                 signal.wait()
-                let (jobs, stopped) = queue.withLock { q -> ([Job], Bool) in
-                    let j = q.jobs
-                    q.jobs.removeAll(keepingCapacity: true)
-                    return (j, q.stopped)
+                let stopped = queue.withLock { q -> Bool in
+                    swap(&q.jobs, &jobs)
+                    return q.stopped
                 }
-                if !jobs.isEmpty { runBatch(db, jobs) }
-                if stopped && jobs.isEmpty { break }
-                if stopped { continue }
+                let ran = !jobs.isEmpty
+                if ran { runBatch(db, jobs) }
+                jobs.removeAll(keepingCapacity: true)
+                if stopped && !ran { break }
             }
             withExtendedLifetime(db) {}
             done.signal()

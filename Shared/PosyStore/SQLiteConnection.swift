@@ -108,42 +108,51 @@ public final class SQLiteConnection {
         guard expected == values.count else {
             throw SQLiteError(code: SQLITE_RANGE, message: "expected \(expected) bindings, got \(values.count)", sql: sql)
         }
-        for (n, v) in values.enumerated() { try bind(stmt, Int32(n + 1), value(v), sql) }
-        return try body(stmt)
+        return try bind(stmt, values, from: values.startIndex, at: 1, value, sql) {
+            // Reset while the bound text and blobs are still in scope: SQLite holds pointers to them.
+            defer {
+                sqlite3_reset(stmt)
+                sqlite3_clear_bindings(stmt)
+            }
+            return try body(stmt)
+        }
     }
 
-    private func bind(_ stmt: OpaquePointer, _ i: Int32, _ value: SQLValue, _ sql: String) throws {
-        let rc: Int32
-        switch value {
-        case .null: rc = sqlite3_bind_null(stmt, i)
-        case .int(let v): rc = sqlite3_bind_int64(stmt, i, v)
-        case .double(let d): rc = sqlite3_bind_double(stmt, i, d)
+    /// Binds `values` from `index` on, then runs `body` with every one of them bound. Text and
+    /// blobs are bound where their bytes lie, without SQLite's copy (`SQLITE_STATIC`): each is
+    /// bound inside the scope that lends its bytes, and `body` runs innermost, so every pointer
+    /// SQLite holds is valid for as long as it may read it — a copy of each was an allocation per
+    /// argument (docs/performance.md, "Allocations per event").
+    private func bind<Values: Collection, R>(
+        _ stmt: OpaquePointer, _ values: Values, from index: Values.Index, at position: Int32,
+        _ value: (Values.Element) -> SQLValue, _ sql: String, then body: () throws -> R
+    ) throws -> R {
+        guard index != values.endIndex else { return try body() }
+        let next = values.index(after: index)
+        func rest() throws -> R { try bind(stmt, values, from: next, at: position + 1, value, sql, then: body) }
+        func check(_ rc: Int32) throws { if rc != SQLITE_OK { throw error(rc, sql) } }
+        switch value(values[index]) {
+        case .null: try check(sqlite3_bind_null(stmt, position))
+        case .int(let v): try check(sqlite3_bind_int64(stmt, position, v))
+        case .double(let d): try check(sqlite3_bind_double(stmt, position, d))
         case .text(let s):
-            // A native string's UTF-8 is bound where it lies (passing `s` as a C string copies it
-            // into a new array first), with its length: a NUL inside the text is kept, not an end.
-            rc =
-                s.utf8.withContiguousStorageIfAvailable { p in
-                    sqlite3_bind_text(
-                        stmt, i, UnsafeRawPointer(p.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self),
-                        Int32(p.count), posy_sqlite_transient())
-                } ?? Self.bindCopy(stmt, i, s)
+            // A native string's UTF-8 where it lies, with its length: a NUL inside the text is
+            // kept, not an end. One not contiguous in memory (bridged from `NSString`, on Darwin)
+            // is copied once.
+            func text(_ p: UnsafeBufferPointer<UInt8>) throws -> R {
+                let base = UnsafeRawPointer(p.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
+                try check(sqlite3_bind_text(stmt, position, base, Int32(p.count), nil))
+                return try rest()
+            }
+            if let r = try s.utf8.withContiguousStorageIfAvailable(text) { return r }
+            return try Array(s.utf8).withUnsafeBufferPointer(text)
         case .blob(let b):
-            rc = b.withUnsafeBytes { p in
-                sqlite3_bind_blob(stmt, i, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(p.count), posy_sqlite_transient())
+            return try b.withUnsafeBytes { p in
+                try check(sqlite3_bind_blob(stmt, position, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(p.count), nil))
+                return try rest()
             }
         }
-        if rc != SQLITE_OK { throw error(rc, sql) }
-    }
-
-    /// A string whose UTF-8 is not contiguous in memory (one lazily bridged from `NSString`, on
-    /// Darwin): its bytes copied once.
-    private static func bindCopy(_ stmt: OpaquePointer, _ i: Int32, _ s: String) -> Int32 {
-        let bytes = Array(s.utf8)
-        return bytes.withUnsafeBufferPointer { p in
-            p.withMemoryRebound(to: CChar.self) { c in
-                sqlite3_bind_text(stmt, i, c.baseAddress ?? UnsafePointer(bitPattern: 1), Int32(c.count), posy_sqlite_transient())
-            }
-        }
+        return try rest()
     }
 
     private func column(_ stmt: OpaquePointer, _ i: Int32) -> SQLValue {
@@ -259,9 +268,13 @@ public final class SQLiteConnection {
     }
 
     func runAfterCommit() {
-        let actions = afterCommit
-        afterCommit.removeAll(keepingCapacity: true)
+        // The list trades places with an empty one that keeps its capacity (see DatabaseThread);
+        // an action that registers another (none does) gets the new list, run by the next commit.
+        var actions: [() -> Void] = []
+        swap(&afterCommit, &actions)
         for a in actions { a() }
+        actions.removeAll(keepingCapacity: true)
+        if afterCommit.isEmpty { swap(&afterCommit, &actions) }
     }
 
     func discardAfterCommit() { afterCommit.removeAll(keepingCapacity: true) }
