@@ -268,8 +268,8 @@ public final class SQLiteConnection {
     }
 
     func runAfterCommit() {
-        // The list trades places with an empty one that keeps its capacity (see DatabaseThread);
-        // an action that registers another (none does) gets the new list, run by the next commit.
+        // The list trades places with an empty one that keeps its capacity (see DatabaseThread).
+        // No transaction is open here, so an action that registers another runs it at once.
         var actions: [() -> Void] = []
         swap(&afterCommit, &actions)
         for a in actions { a() }
