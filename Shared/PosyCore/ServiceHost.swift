@@ -283,9 +283,14 @@ public final class ServiceHost: Sendable {
             publisher.busSplitsBatches = fixed
             return
         }
-        let buses = directory.alive(within: 3).filter { $0.heartbeat.service == ServiceName.bus }
-        publisher.busSplitsBatches =
-            !buses.isEmpty && buses.allSatisfy { $0.heartbeat.accepts?.contains(Heartbeat.splitsBatches) == true }
+        publisher.busSplitsBatches = Self.busesSplitBatches(directory.alive(within: 3).map(\.heartbeat))
+    }
+
+    /// Whether the buses among `heard` all split batches: false when none was heard, or when one
+    /// does not say so (a bus older than batches).
+    static func busesSplitBatches(_ heard: [Heartbeat]) -> Bool {
+        let buses = heard.filter { $0.service == ServiceName.bus }
+        return !buses.isEmpty && buses.allSatisfy { $0.accepts?.contains(Heartbeat.splitsBatches) == true }
     }
 
     /// The durable subscriber, once ``services()`` made it.

@@ -1,7 +1,8 @@
 import Foundation
-import PosyCore
+import PosySchema
 import Testing
 
+@testable import PosyCore
 @testable import PosyZMQ
 
 /// Batches of events to the bus (docs/protocol.md, "Batches to the bus"): packed by a publisher,
@@ -94,6 +95,28 @@ import Testing
         await pub.close()
         await sub.close()
         await proxy.terminate()
+    }
+
+    /// A process packs only while every bus it hears says it splits batches: an older bus would
+    /// refuse a batch, so one of them without the word is enough to stop.
+    @Test func batchesOnlyWhileEveryBusSaysItSplitsThem() throws {
+        func heartbeat(_ service: String, _ instance: String, accepts: [String]? = nil) -> Heartbeat {
+            var hb = Heartbeat(
+                service: service, instance: instance, version: "0", rpc: "", shard: nil, epoch: "", pid: 1, startedAt: "", heads: [:])
+            hb.accepts = accepts
+            return hb
+        }
+        let splitting = heartbeat("bus", "bus", accepts: [Heartbeat.splitsBatches])
+        #expect(!ServiceHost.busesSplitBatches([]))
+        #expect(!ServiceHost.busesSplitBatches([heartbeat("orders", "orders", accepts: [Heartbeat.splitsBatches])]))
+        #expect(ServiceHost.busesSplitBatches([splitting, heartbeat("orders", "orders")]))
+        #expect(!ServiceHost.busesSplitBatches([heartbeat("bus", "bus")]))
+        #expect(!ServiceHost.busesSplitBatches([heartbeat("bus", "bus", accepts: ["something else"])]))
+        #expect(!ServiceHost.busesSplitBatches([splitting, heartbeat("bus", "bus-2")]))
+        // What the bus says travels in its heartbeat's JSON, and a heartbeat without it reads as nothing.
+        let decoded = try JSON.decode(Heartbeat.self, from: try JSON.encode(splitting))
+        #expect(decoded.accepts == [Heartbeat.splitsBatches])
+        #expect(try JSON.decode(Heartbeat.self, from: try JSON.encode(heartbeat("bus", "bus"))).accepts == nil)
     }
 
     /// The publisher packs what it sends together only while the bus splits batches.
