@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// ``write(_:)`` jobs that are waiting when the writer becomes free run together in one
 /// transaction, each inside its own savepoint: a job that throws rolls back only its own work and
-/// gets its error, the others commit. Every job's caller is resumed only after the shared COMMIT,
+/// gets its error, the others commit. A job alone in its transaction runs without one (its
+/// failure rolls the transaction back). Every job's caller is resumed only after the shared COMMIT,
 /// so a returned write is durable (against process crashes with `synchronous=NORMAL`).
 public final class Store: Sendable {
     public let path: String
@@ -87,8 +88,9 @@ public final class Store: Sendable {
         while start < jobs.count {
             let group = jobs[start..<min(jobs.count, start + maxGroup)]
             start += group.count
-            // Each job runs its own savepoint and reports through GroupContext; see `write`.
-            let context = GroupContext()
+            // Each job of a group runs in its own savepoint and reports through GroupContext; see
+            // `write`. A job alone needs none: the transaction is its own, and rolls back with it.
+            let context = GroupContext(isolated: group.count > 1)
             var committed = false
             do {
                 try db.run("BEGIN IMMEDIATE", [])
@@ -101,9 +103,14 @@ public final class Store: Sendable {
                     job(db)
                 }
                 do {
-                    try db.run("COMMIT", [])
-                    committed = true
-                    anyCommitted = true
+                    if !context.isolated && context.failedJobs > 0 {
+                        try db.run("ROLLBACK", [])
+                        db.discardAfterCommit()
+                    } else {
+                        try db.run("COMMIT", [])
+                        committed = true
+                        anyCommitted = true
+                    }
                 } catch {
                     try? db.execute("ROLLBACK")
                     db.discardAfterCommit()
@@ -149,7 +156,7 @@ public final class Store: Sendable {
                     return
                 }
                 do {
-                    let value = try db.savepoint { try body(db) }
+                    let value = try context.isolated ? db.savepoint { try body(db) } : body(db)
                     context.onFinish { error in
                         if let error { c.resume(throwing: error) } else { c.resume(returning: value) }
                     }
@@ -201,9 +208,13 @@ public final class Store: Sendable {
 
 /// State of one group transaction, visible to the jobs running in it (writer thread only).
 final class GroupContext: @unchecked Sendable {
+    /// Whether each job runs in a savepoint of its own (a group of more than one).
+    let isolated: Bool
     private(set) var error: (any Error)?
     var failedJobs = 0
     private var completions: [((any Error)?) -> Void] = []
+
+    init(isolated: Bool) { self.isolated = isolated }
 
     func fail(_ error: any Error) { if self.error == nil { self.error = error } }
     func onFinish(_ completion: @escaping ((any Error)?) -> Void) { completions.append(completion) }

@@ -48,6 +48,32 @@ import Testing
     /// Writes that share a group transaction, some undone after they emitted (their own savepoint,
     /// or a savepoint inside them): the events that stay are numbered 1…n in every topic and in the
     /// log, with nothing skipped or given twice.
+    /// A write alone in its transaction runs without a savepoint; when it throws, the transaction's
+    /// rollback takes back its event, its after-commit actions and its numbers.
+    @Test func aLoneWriteThatFailsGivesItsNumbersToTheNext() async throws {
+        let store = try Store(path: Self.tempPath(), migrations: CoreMigrations.with([]))
+        defer { store.close() }
+        let log = try await EventLog(store: store, src: "t", publisher: nil, metrics: Metrics())
+        struct Undo: Error {}
+        let ran = Locked(0)
+        for _ in 0..<3 {
+            await #expect(throws: Undo.self) {
+                try await store.write { db in
+                    try log.emit(db, topic: "t.a", payload: ["undone": true])
+                    db.onCommit { ran.withLock { $0 += 1 } }
+                    throw Undo()
+                }
+            }
+        }
+        let kept = try await store.write { db in try log.emit(db, topic: "t.a", payload: ["kept": true]) }
+        #expect(kept.seq == 1 && kept.pos == 1)
+        #expect(ran.value == 0)
+        let rows = try await store.read { db in try db.query("SELECT seq, pos FROM outbox").map { ($0.int(0)!, $0.int(1)!) } }
+        #expect(rows.count == 1 && rows[0] == (1, 1))
+        #expect(log.currentPos == 1)
+        #expect(store.statistics["store_failed_jobs"] == 3)
+    }
+
     @Test func undoneEventsInAGroupLeaveNoGapAndNoDouble() async throws {
         let store = try Store(path: Self.tempPath(), migrations: CoreMigrations.with([]))
         defer { store.close() }
