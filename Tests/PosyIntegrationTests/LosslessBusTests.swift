@@ -48,6 +48,16 @@ extension FaultIntegration {
 
             var sinkDB: String { "\(dir)/sub/sink.db" }
 
+            /// This test's own key (`cli`), for RPC to the rig's processes.
+            func cli() throws -> BusSecurity { try BusSecurity(keyring: SuiteKeyring.load(directory: keysDir, identity: "cli")) }
+
+            /// The `stats` of the process of `identity` answering RPC on `port`.
+            func stats(port: Int, of identity: String) async throws -> StatsReport {
+                try await RPCClient.withClient("tcp://127.0.0.1:\(port)", curve: try cli().client(of: identity)) {
+                    try await $0.call(RPCMethod.stats, EmptyBody())
+                }
+            }
+
             func appliedCount() -> Int {
                 (try? Harness.query(sinkDB, "SELECT COUNT(*) FROM effects").first?.int(0)).flatMap { $0 }.map(Int.init) ?? 0
             }
@@ -128,10 +138,7 @@ extension FaultIntegration {
             try await Task.sleep(for: .milliseconds(2500))
             try rig.verify(count: count, topics: 3)
             // Prove the overflow happened: events were missed on the wire and came back through replay.
-            let cli = try BusSecurity(keyring: SuiteKeyring.load(directory: rig.keysDir, identity: "cli"))
-            let stats = try await RPCClient.withClient("tcp://127.0.0.1:\(sinkRPC)", curve: try cli.client(of: "sink")) {
-                try await $0.call(RPCMethod.stats, EmptyBody())
-            }
+            let stats = try await rig.stats(port: sinkRPC, of: "sink")
             #expect((stats.counters["events_replayed"] ?? 0) > 0, "no event was dropped, so nothing was proven: \(stats.counters)")
             #expect(stats.counters["events_applied"] == Int64(count))
             await sink.terminate()
@@ -163,10 +170,8 @@ extension FaultIntegration {
             try await Task.sleep(for: .milliseconds(2500))
             try rig.verify(count: count, topics: 4)
 
-            let cli = try BusSecurity(keyring: SuiteKeyring.load(directory: rig.keysDir, identity: "cli"))
-            let stats = try await RPCClient.withClient("tcp://127.0.0.1:\(emitterRPC)", curve: try cli.client(of: "loadgen")) {
-                try await $0.call(RPCMethod.stats, EmptyBody())
-            }
+            let cli = try rig.cli()
+            let stats = try await rig.stats(port: emitterRPC, of: "loadgen")
             #expect(stats.gauges["bus_batching"] == 1, "the emitter never heard that the bus splits batches: \(stats.gauges)")
             #expect((stats.counters["bus_batches_sent"] ?? 0) > 0, "\(stats.counters)")
             #expect((stats.counters["bus_events_in_batches"] ?? 0) > 1_000, "\(stats.counters)")
@@ -235,10 +240,7 @@ extension FaultIntegration {
             try await Task.sleep(for: .milliseconds(2500))
             try rig.verify(count: count, topics: 3)
             // It was at its limit: messages arrived with no room and were dropped, then replayed.
-            let cli = try BusSecurity(keyring: SuiteKeyring.load(directory: rig.keysDir, identity: "cli"))
-            let stats = try await RPCClient.withClient("tcp://127.0.0.1:\(sinkRPC)", curve: try cli.client(of: "sink")) {
-                try await $0.call(RPCMethod.stats, EmptyBody())
-            }
+            let stats = try await rig.stats(port: sinkRPC, of: "sink")
             #expect((stats.counters["bus_overflow_dropped"] ?? 0) > 1_000, "never at its limit: \(stats.counters)")
             #expect(stats.counters["events_applied"] == Int64(count), "\(stats.counters)")
             await sink.terminate()
