@@ -100,21 +100,28 @@ public final class SQLiteConnection {
         then body: (OpaquePointer) throws -> R
     ) throws -> R {
         let stmt = try statement(sql)
-        defer {
-            sqlite3_reset(stmt)
-            sqlite3_clear_bindings(stmt)
-        }
         let expected = Int(sqlite3_bind_parameter_count(stmt))
         guard expected == values.count else {
             throw SQLiteError(code: SQLITE_RANGE, message: "expected \(expected) bindings, got \(values.count)", sql: sql)
         }
-        return try bind(stmt, values, from: values.startIndex, at: 1, value, sql) {
-            // Reset while the bound text and blobs are still in scope: SQLite holds pointers to them.
-            defer {
+        var ran = false
+        do {
+            return try bind(stmt, values, from: values.startIndex, at: 1, value, sql) {
+                // Reset while the bound text and blobs are still in scope: SQLite holds pointers to them.
+                ran = true
+                defer {
+                    sqlite3_reset(stmt)
+                    sqlite3_clear_bindings(stmt)
+                }
+                return try body(stmt)
+            }
+        } catch {
+            // A binding failed before the statement ran: what was bound goes too.
+            if !ran {
                 sqlite3_reset(stmt)
                 sqlite3_clear_bindings(stmt)
             }
-            return try body(stmt)
+            throw error
         }
     }
 

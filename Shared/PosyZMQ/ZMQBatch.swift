@@ -15,11 +15,6 @@ public enum ZMQBatch {
     public static let maxMessages = 512
     public static let maxBytes = 256 << 10
 
-    /// Whether `frames` is a batch message (the forwarder's test).
-    static func isBatch(_ frames: [UnsafeRawBufferPointer]) -> Bool {
-        frames.count == 2 && frames[0].elementsEqual(topicBytes)
-    }
-
     /// `messages` packed: runs of two-frame messages become batches of up to ``maxMessages`` and
     /// ``maxBytes``; any other message, and a two-frame one alone between others, goes as it is.
     /// Order is kept. Also returns how many batches it made. Each batch is written into one buffer
