@@ -149,6 +149,30 @@ import Testing
         #expect(plans[1].contains("USING INDEX deliveries_shop (shop_id=? AND active=?)"), "\(plans[1])")
     }
 
+    /// A delivery an older version stored as JSON moves on with the next position and is stored
+    /// again in tagged bytes (docs/architecture.md, "posy-location").
+    @Test func aDeliveryStoredAsJSONMovesOnAndIsStoredAgainAsBytes() async throws {
+        let s = try await Station()
+        try await s.order(.accepted)
+        try await s.at(north: 0)
+        func body() async throws -> Data {
+            try await s.store.read { db in try db.queryOne("SELECT body FROM deliveries WHERE order_id = 'o1'")!.data(0)! }
+        }
+        let stored = try DeliveryRow.decode(try await body())
+        #expect(try await body().first == DeliveryRow.bytesMarker)
+        try await s.store.write { db in
+            try db.run("UPDATE deliveries SET body = ? WHERE order_id = 'o1'", try JSON.encode(stored))
+        }
+        #expect(try await body().first == UInt8(ascii: "{"))
+        s.wait(5)
+        try await s.at(north: 20)
+        let after = try await body()
+        #expect(after.first == DeliveryRow.bytesMarker)
+        let moved = try DeliveryRow.decode(after)
+        #expect(moved.lastHeard == s.clock.timeIntervalSince1970 && moved.lastHeard != stored.lastHeard)
+        #expect(moved.orderId == "o1" && moved.courierId == "k1" && moved.assignedAt == stored.assignedAt)
+    }
+
     @Test func onlyCouriersOnDutySendAndBadBatchesGetTheirCodes() async throws {
         let s = try await Station()
         let good = Station.fix(Self.shop.lat, Self.shop.lon, at: s.clock)

@@ -70,9 +70,7 @@ struct DeliveryRow: Codable, Sendable, Equatable {
     var windowEndTime: Double? { Timestamp.parse(windowEnd)?.timeIntervalSince1970 }
 
     static func load(_ db: SQLiteConnection, _ orderId: String) throws -> DeliveryRow? {
-        try db.queryOne("SELECT body FROM deliveries WHERE order_id = ?", orderId)?.data(0).map {
-            try JSON.decode(DeliveryRow.self, from: $0)
-        }
+        try db.queryOne("SELECT body FROM deliveries WHERE order_id = ?", orderId)?.data(0).map(decode)
     }
 
     /// A courier's active deliveries (once per position: must stay on `deliveries_courier`).
@@ -81,14 +79,11 @@ struct DeliveryRow: Codable, Sendable, Equatable {
     static let activeByShop = "SELECT courier_id, order_id FROM deliveries WHERE shop_id = ? AND active = 1"
 
     static func active(_ db: SQLiteConnection, courier: String) throws -> [DeliveryRow] {
-        try db.query(activeByCourier, courier)
-            .compactMap { $0.data(0) }.map { try JSON.decode(DeliveryRow.self, from: $0) }
+        try db.query(activeByCourier, courier).compactMap { $0.data(0) }.map(decode)
     }
 
     static func allActive(_ db: SQLiteConnection) throws -> [DeliveryRow] {
-        try db.query("SELECT body FROM deliveries WHERE active = 1").compactMap { $0.data(0) }.map {
-            try JSON.decode(DeliveryRow.self, from: $0)
-        }
+        try db.query("SELECT body FROM deliveries WHERE active = 1").compactMap { $0.data(0) }.map(decode)
     }
 
     func save(_ db: SQLiteConnection) throws {
@@ -96,7 +91,7 @@ struct DeliveryRow: Codable, Sendable, Equatable {
             """
             INSERT INTO deliveries(order_id, courier_id, shop_id, active, body) VALUES (?,?,?,?,?)
             ON CONFLICT(order_id) DO UPDATE SET courier_id = excluded.courier_id, active = excluded.active, body = excluded.body
-            """, orderId, courierId, shopId, isActive ? 1 : 0, try JSON.encode(self))
+            """, orderId, courierId, shopId, isActive ? 1 : 0, bytes)
     }
 
     /// The event payload about this delivery at `now`.

@@ -19,6 +19,13 @@ public struct GeofenceCrossing: Sendable, Codable, Equatable {
         self.firstFixEnters = firstFixEnters
     }
 
+    /// A crossing as stored (``DeliveryRow``'s tagged bytes).
+    init(radius: Double, margin: Double, once: Bool, firstFixEnters: Bool, inside: Bool?, entered: Bool) {
+        self.init(radius: radius, margin: margin, once: once, firstFixEnters: firstFixEnters)
+        self.inside = inside
+        self.entered = entered
+    }
+
     /// Sets where the courier is without a fix (the shop's circle at pickup: they are at the counter),
     /// so a first fix outside is leaving.
     public mutating func start(inside: Bool) {

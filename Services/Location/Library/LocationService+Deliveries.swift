@@ -8,9 +8,11 @@ extension LocationService {
     /// shop's geofence (`delivery.departed`), the recipient's (`delivery.arriving`, once), the stuck
     /// watch, the signal, then the ETA and the delay check on the latest fix. Returns the live
     /// position to push after commit.
-    func advance(_ db: SQLiteConnection, courier: CourierRow, newest: [PositionFilter.Kept], now: Date) throws -> [LivePosition] {
+    func advance(
+        _ db: SQLiteConnection, courier: CourierRow, deliveries active: [DeliveryRow], newest: [PositionFilter.Kept], now: Date
+    ) throws -> [LivePosition] {
         guard let latest = newest.last else { return [] }
-        var deliveries = try DeliveryRow.active(db, courier: courier.id)
+        var deliveries = active
         let shop = try db.queryOne("SELECT lat, lon FROM shops WHERE id = ?", courier.shopId)
             .flatMap { r -> (Double, Double)? in r.double(0).flatMap { lat in r.double(1).map { (lat, $0) } } }
         let nowSeconds = now.timeIntervalSince1970

@@ -26,7 +26,8 @@ extension LocationService {
             }
             // While a delivery is under way, its courier's fixes start at its assignment: one dated
             // earlier is no part of it, and must not become part of its evidence later.
-            let assigned = try DeliveryRow.active(db, courier: courierId).compactMap(\.assignedAt).min()
+            let deliveries = try DeliveryRow.active(db, courier: courierId)
+            let assigned = deliveries.compactMap(\.assignedAt).min()
             let screened = filter.screen(r.positions, now: now, notBefore: assigned.map { Date(timeIntervalSince1970: $0) })
             let result = filter.judge(screened, stored: try self.anchors(db, courier, screened.candidates))
             let received = now.timeIntervalSince1970
@@ -48,7 +49,7 @@ extension LocationService {
                       last_received = ?, app_background = 0 WHERE id = ?
                     """, latest.time.timeIntervalSince1970, latest.fix.lat, latest.fix.lon, latest.fix.accuracy, latest.fix.speed,
                     latest.fix.heading, received, courierId)
-                pushes = try self.advance(db, courier: courier, newest: newest, now: now)
+                pushes = try self.advance(db, courier: courier, deliveries: deliveries, newest: newest, now: now)
             }
             let dropped = result.dropped.sorted { $0.key < $1.key }.map { DroppedFix(index: $0.key, reason: $0.value) }
             for d in dropped { self.metrics.increment("positions_dropped_\(d.reason.rawValue)") }
