@@ -26,10 +26,12 @@ extension Viewer {
     /// (docs/protocol.md, "RPC"). The request types have no caller of their own.
     public func request(_ body: Data) -> Data {
         precondition(body.first == UInt8(ascii: "{") && body.last == UInt8(ascii: "}"), "an RPC request is a JSON object")
-        var out = Data(#"{"caller":"#.utf8)
-        out.append(JSON.encodeOrEmpty(caller))
+        var out = [UInt8]()
+        out.reserveCapacity(body.count + 96)
+        out += #"{"caller":"#.utf8
+        caller.appendJSON(to: &out)
         if body.count > 2 { out.append(UInt8(ascii: ",")) }
-        out.append(body.dropFirst())
-        return out
+        out += body.dropFirst()
+        return Data(out)
     }
 }

@@ -27,6 +27,11 @@ public enum JSON {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Appends `s` as a JSON string literal, quotes included, to `out`.
+    public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        EnvelopeCodec.appendString(s, to: &out)
+    }
+
     /// Encodes or returns `{}` (for values that cannot fail to encode).
     public static func encodeOrEmpty<T: Encodable>(_ value: T) -> Data {
         (try? encode(value)) ?? Data("{}".utf8)

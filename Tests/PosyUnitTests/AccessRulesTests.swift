@@ -96,6 +96,27 @@ import Testing
         }
     }
 
+    /// The caller is written by hand too: what it writes, JSONDecoder and the hand reader both read
+    /// back as the same caller, and the request's own members follow it unchanged.
+    @Test func theHandWrittenCallerReadsBackTheSame() throws {
+        let viewers: [Viewer] = [
+            .user(sub: "u1", role: .staff, shop: "s1", order: nil),
+            .user(sub: "c\"2\\/\n\u{1}", role: .customer, shop: nil, order: "o/1"),
+            .user(sub: "花店-7", role: .courier, shop: "s\t9", order: "o-2"),
+            .service(ServiceName.location),
+        ]
+        for viewer in viewers {
+            let body = viewer.request(Data(#"{"id":"o1","n":[1,{"caller":null}]}"#.utf8))
+            let object = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+            #expect(object["id"] as? String == "o1" && (object["n"] as? [Any])?.count == 2)
+            let written = try #require(try JSON.member("caller", of: body))
+            #expect(try JSONDecoder().decode(RPCCaller.self, from: Data(written)) == viewer.caller)
+            #expect(try RPCAccess.caller(in: body) == viewer.caller)
+            #expect(try Viewer(#require(try RPCAccess.caller(in: body))) == viewer)
+        }
+        #expect(Viewer.service("x").request(Data("{}".utf8)) == Data(#"{"caller":{"service":"x"}}"#.utf8))
+    }
+
     @Test func aPublisherSpeaksOnlyUnderItsOwnNameAndOnlyOnTopicsThatAreNotAnothersService() throws {
         func event(_ src: String, _ type: String) -> Envelope {
             Envelope(src: src, epoch: String(repeating: "a", count: 32), seq: 1, type: type)
