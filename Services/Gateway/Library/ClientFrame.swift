@@ -20,6 +20,17 @@ enum ClientFrame: Decodable, Sendable {
         var ref: String?
     }
 
+    /// A frame's head and body from one decoding.
+    struct Whole: Decodable {
+        var head: Head
+        var frame: ClientFrame
+
+        init(from decoder: any Decoder) throws {
+            head = try Head(from: decoder)
+            frame = try ClientFrame(from: decoder)
+        }
+    }
+
     enum Key: String, CodingKey {
         case type, conversationId, seq, positions
     }

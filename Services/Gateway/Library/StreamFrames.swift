@@ -22,15 +22,24 @@ enum StreamFrames {
     /// The reply to one client frame.
     static func handle(_ text: String, claims: TokenClaims, chat: ChatGateway) async -> String {
         let json = Data(text.utf8)
-        guard let head = try? JSONDecoder().decode(ClientFrame.Head.self, from: json) else {
-            return reply(nil, for: "?", error: PosyError(.badRequest, "a frame is a JSON object with a type"))
+        // A good frame is decoded once, head and body together; only a refused one is read again,
+        // for its head and then for the error that names its wrong field.
+        let head: ClientFrame.Head
+        let frame: Result<ClientFrame, PosyError>
+        if let whole = try? JSON.decode(ClientFrame.Whole.self, from: json) {
+            (head, frame) = (whole.head, .success(whole.frame))
+        } else {
+            guard let h = try? JSON.decode(ClientFrame.Head.self, from: json) else {
+                return reply(nil, for: "?", error: PosyError(.badRequest, "a frame is a JSON object with a type"))
+            }
+            head = h
+            frame = Result { () throws(PosyError) in try ClientFrame.read(json, type: h.type) }
         }
         do {
             if let wait = chat.api.limiter.check(RateLimiter.key(claims)) {
                 throw PosyError(.rateLimited, "too many frames for this token; retry after \(Int(wait.rounded(.up))) s")
             }
-            let frame = try ClientFrame.read(json, type: head.type)
-            return reply(head.ref, for: head.type, data: try await dispatch(frame, viewer: Viewer(claims), chat: chat))
+            return reply(head.ref, for: head.type, data: try await dispatch(frame.get(), viewer: Viewer(claims), chat: chat))
         } catch let e as PosyError {
             return reply(head.ref, for: head.type, error: e)
         } catch {
