@@ -55,6 +55,26 @@ final class PeakProbe: Sendable {
         }
     }
 
+    /// Waits for the frames still awaited: until none is, or until none of them has come for
+    /// `quiet` (the rest are lost), at most `atMost`. A frame that comes late is a broken service
+    /// level, not a lost one, and its latency is counted.
+    func settle(quiet: Duration, atMost: Duration) async throws {
+        let deadline = ContinuousClock.now + atMost
+        var heard = (count: -1, at: ContinuousClock.now)
+        while ContinuousClock.now < deadline {
+            let (awaited, received) = state.withLock { s in
+                (s.waiting.values.reduce(0) { $0 + $1.receivers.count }, s.tally.received.values.reduce(0, +))
+            }
+            if awaited == 0 { return }
+            if received != heard.count {
+                heard = (received, .now)
+            } else if ContinuousClock.now - heard.at >= quiet {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
     static func level(of key: String) -> String { String(key.prefix { $0 != "|" }) }
 
     /// A frame received on the stream labelled `receiver`.

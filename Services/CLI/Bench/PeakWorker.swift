@@ -55,7 +55,9 @@ struct PeakWorker: Sendable {
             }
             try await group.waitForAll()
         }
-        try await Task.sleep(for: .seconds(2))  // the last pushes on their way
+        // The last pushes on their way: under overload they may be seconds late.
+        try await Task.sleep(for: .seconds(2))
+        try await probe.settle(quiet: .seconds(10), atMost: .seconds(90))
         return probe.tally
     }
 
