@@ -5,7 +5,7 @@ import Testing
 
 @testable import PosyLocation
 
-/// A delivery's state as stored: tagged bytes (docs/architecture.md, "posy-location"), read back
+/// A delivery's state as stored: tagged bytes (docs/architecture.md, "Location"), read back
 /// exactly, JSON rows from before still read, fields from a newer version skipped, damage refused.
 @Suite struct DeliveryRowBytesTests {
     /// Every field set, fences mid-ride.

@@ -150,7 +150,7 @@ import Testing
     }
 
     /// A delivery an older version stored as JSON moves on with the next position and is stored
-    /// again in tagged bytes (docs/architecture.md, "posy-location").
+    /// again in tagged bytes (docs/architecture.md, "Location").
     @Test func aDeliveryStoredAsJSONMovesOnAndIsStoredAgainAsBytes() async throws {
         let s = try await Station()
         try await s.order(.accepted)

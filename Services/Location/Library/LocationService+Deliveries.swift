@@ -6,8 +6,8 @@ import PosyStore
 extension LocationService {
     /// Moves the courier's deliveries on with the batch's newest fixes (device-time order): the
     /// shop's geofence (`delivery.departed`), the recipient's (`delivery.arriving`, once), the stuck
-    /// watch, the signal, then the ETA and the delay check on the latest fix. Returns the live
-    /// position to push after commit.
+    /// watch, the signal, then the ETA and the delay check on the latest fix. `deliveries` are the
+    /// courier's active ones as the ingest read them. Returns the live position to push after commit.
     func advance(
         _ db: SQLiteConnection, courier: CourierRow, deliveries active: [DeliveryRow], newest: [PositionFilter.Kept], now: Date
     ) throws -> [LivePosition] {

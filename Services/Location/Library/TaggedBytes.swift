@@ -2,12 +2,12 @@ import Foundation
 import PosySchema
 
 /// A compact tagged encoding for rows read and written on every position (a delivery's state):
-/// JSON cost posy-location most of its CPU at a fix a second per courier (docs/performance.md,
-/// "Location"). Each field is a tag byte — its kind in the top two bits, its number (1–63) in the
-/// rest — then its value: a bool as one byte, a double as its 8 bytes little-endian, text or a
-/// nested record as a 4-byte little-endian length and the bytes. An absent optional is not
-/// written; a reader skips numbers it does not know by their kind, so a row written by a newer
-/// version reads in an older one (docs/architecture.md, "posy-location").
+/// as JSON they were almost half of posy-location's CPU at a fix a second per courier
+/// (docs/performance.md, "Location"). Each field is a tag byte — its kind in the top two bits, its
+/// number (1–63) in the rest — then its value: a bool as one byte, a double as its 8 bytes
+/// little-endian, text or a nested record as a 4-byte little-endian length and the bytes. An absent
+/// optional is not written; a reader skips numbers it does not know by their kind, so a row written
+/// by a newer version reads in an older one (docs/architecture.md, "Location").
 enum TaggedBytes {
     enum Kind: UInt8 {
         case bool = 0
