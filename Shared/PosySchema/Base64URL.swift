@@ -21,16 +21,22 @@ public enum Base64URL {
         var i = 0
         while i + 3 <= bytes.count {
             let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            out.append(alphabet[Int(n >> 18)])
+            out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 6 & 63)])
+            out.append(alphabet[Int(n & 63)])
             i += 3
         }
         switch bytes.count - i {
         case 1:
             let n = UInt32(bytes[i]) << 16
-            out += [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)]]
+            out.append(alphabet[Int(n >> 18)])
+            out.append(alphabet[Int(n >> 12 & 63)])
         case 2:
             let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out += [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)]]
+            out.append(alphabet[Int(n >> 18)])
+            out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 6 & 63)])
         default: break
         }
         return String(decoding: out, as: UTF8.self)
@@ -41,7 +47,8 @@ public enum Base64URL {
     public static func decode(_ text: some StringProtocol) -> Data? {
         let count = text.utf8.count
         guard count % 4 != 1 else { return nil }
-        var out = Data(capacity: count * 3 / 4)
+        var out = [UInt8]()
+        out.reserveCapacity(count * 3 / 4)
         var n: UInt32 = 0
         var held = 0
         for c in text.utf8 {
@@ -50,7 +57,9 @@ public enum Base64URL {
             n = n << 6 | UInt32(v)
             held += 1
             if held == 4 {
-                out.append(contentsOf: [UInt8(n >> 16), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)])
+                out.append(UInt8(n >> 16))
+                out.append(UInt8(n >> 8 & 0xff))
+                out.append(UInt8(n & 0xff))
                 n = 0
                 held = 0
             }
@@ -63,9 +72,10 @@ public enum Base64URL {
         case 3:
             // 18 bits for two bytes: the last 2 must be zero.
             guard n & 0x3 == 0 else { return nil }
-            out.append(contentsOf: [UInt8(n >> 10), UInt8(n >> 2 & 0xff)])
+            out.append(UInt8(n >> 10))
+            out.append(UInt8(n >> 2 & 0xff))
         default: break
         }
-        return out
+        return Data(out)
     }
 }
