@@ -29,8 +29,6 @@ public final class RPCClient: Sendable {
         var calls: [Data: Pending] = [:]
         var sweeper: Task<Void, Never>?
         var sweepUntil: ContinuousClock.Instant?
-        /// When a reply last came, whatever it said: the server was alive then.
-        var lastReply: ContinuousClock.Instant?
     }
 
     private let pending: Locked<Waiting>
@@ -59,13 +57,7 @@ public final class RPCClient: Sendable {
     /// Resumes the call a reply `[requestId][status][body]` answers; a late reply to a call that
     /// timed out, or anything else, is dropped.
     static func answer(_ frames: [Data], in pending: Locked<Waiting>) {
-        guard frames.count == 3,
-            let entry = pending.withLock({ w -> Pending? in
-                guard let call = w.calls.removeValue(forKey: frames[0]) else { return nil }
-                w.lastReply = .now
-                return call
-            })
-        else { return }
+        guard frames.count == 3, let entry = pending.withLock({ $0.calls.removeValue(forKey: frames[0]) }) else { return }
         let c = entry.continuation
         if String(decoding: frames[1], as: UTF8.self) == RPCStatus.ok {
             c.resume(returning: frames[2])
@@ -75,11 +67,6 @@ public final class RPCClient: Sendable {
                 ?? PosyError(.internal, String(decoding: frames[2].prefix(200), as: UTF8.self))
             c.resume(throwing: body)
         }
-    }
-
-    /// Whether a reply to one of this client's calls came within the last `seconds`.
-    public func replied(within seconds: Double) -> Bool {
-        pending.withLock { w in w.lastReply.map { (ContinuousClock.now - $0).seconds <= seconds } ?? false }
     }
 
     /// Clients to `endpoints`, one each, open while `body` uses them and closed after.

@@ -29,11 +29,6 @@ public actor RPCClientPool {
         return c
     }
 
-    /// The client kept for `endpoint` bound by `identity`, if one is; none is made.
-    public func existing(_ endpoint: String, identity: String) -> RPCClient? {
-        clients[endpoint].flatMap { $0.identity == identity ? $0.client : nil }
-    }
-
     /// Closes every client (calls still waiting fail `unavailable`); later calls fail `unavailable`.
     public func closeAll() async {
         closed = true

@@ -4,9 +4,7 @@ import PosySchema
 
 extension ServiceHost {
     /// Calls `method` on the live instance named `instance` (found by its heartbeats) and returns the
-    /// reply's body. `unavailable` when neither a heartbeat of it nor a reply from it came within
-    /// `freshness` seconds: heartbeats travel through the bus, which a saturated machine delays, and
-    /// an instance still answering calls is alive all the same (docs/architecture.md, "Threads"). An
+    /// reply's body. `unavailable` when no heartbeat of it came within `freshness` seconds. An
     /// instance never heard of is waited for only while this process is younger than `discovery`
     /// (it may not have heard the heartbeats yet); later, and for one heard of and gone silent, the
     /// call fails at once — a caller that asks about a stopped service often (the stream, once a
@@ -23,12 +21,8 @@ extension ServiceHost {
                 found = directory.peer(instance)
             }
         }
-        guard let peer = found else { throw PosyError(.unavailable, "\(instance) is not available") }
-        if peer.age > freshness {
-            guard let client = await pool.existing(peer.heartbeat.rpc, identity: peer.heartbeat.service),
-                client.replied(within: freshness)
-            else { throw PosyError(.unavailable, "\(instance) is not available") }
-            return try await client.call(method, body: body, timeout: timeout, retries: retries)
+        guard let peer = found, peer.age <= freshness else {
+            throw PosyError(.unavailable, "\(instance) is not available")
         }
         let client = try await pool.client(peer.heartbeat.rpc, identity: peer.heartbeat.service)
         return try await client.call(method, body: body, timeout: timeout, retries: retries)

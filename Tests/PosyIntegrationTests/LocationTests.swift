@@ -312,54 +312,6 @@ extension Integration {
             #expect(await rig.suite.stop())
         }
 
-        /// Heartbeats travel through the bus; calls do not. With the bus stopped for longer than a
-        /// heartbeat stays fresh (3.5 s), the gateway still hands a courier's positions to
-        /// posy-location while it answers them; with posy-location stopped as well, its last answer
-        /// ages as a heartbeat would, and positions are then refused `unavailable` at once.
-        @Test(.timeLimit(.minutes(3)))
-        func aServiceStillAnsweringIsAliveWhileItsHeartbeatsAreLate() async throws {
-            let rig = try await Rig("location-late-heartbeats")
-            let courier = ChatClient(port: rig.suite.httpPort, token: rig.shop.courier, name: "courier")
-            #expect(await courier.connected())
-            let now = try await rig.advance(0)
-            #expect(await rig.waitOnDuty(courier, at: now))
-            await courier.close()
-            let health = await rig.suite.health().1
-            let bus = pid_t(try #require(rig.suite.row(health, "bus")?["pid"] as? Int, "\(health)"))
-            let location = pid_t(try #require(rig.suite.row(health, "location")?["pid"] as? Int, "\(health)"))
-            func post(_ i: Int) async -> (status: Int, code: String?) {
-                let r = await rig.shop.http.json(
-                    "POST", "/v1/locations", token: rig.shop.courier,
-                    ["positions": [Rig.fix(Route.point(Double(i) * 5), at: now.addingTimeInterval(Double(i)))]])
-                return (r.status, r.json["code"] as? String)
-            }
-            #expect(await post(1).status == 200)
-
-            kill(bus, SIGSTOP)
-            defer { kill(bus, SIGCONT) }
-            var taken: [Int] = []
-            for i in 2...14 {
-                taken.append(await post(i).status)
-                try await Task.sleep(for: .milliseconds(500))
-            }
-            #expect(taken.allSatisfy { $0 == 200 }, "positions refused while the bus was stopped: \(taken)")
-
-            kill(location, SIGSTOP)
-            defer { kill(location, SIGCONT) }
-            var refusedAtOnce = false
-            for i in 15...40 where !refusedAtOnce {
-                let started = ContinuousClock.now
-                let r = await post(i)
-                refusedAtOnce = r.status == 503 && r.code == "unavailable" && ContinuousClock.now - started < .seconds(1)
-            }
-            #expect(refusedAtOnce, "a stopped posy-location was never refused at once")
-
-            kill(location, SIGCONT)
-            kill(bus, SIGCONT)
-            #expect(await Self.deliver(rig, [Rig.fix(Route.point(300), at: now.addingTimeInterval(25))]), "never taken again")
-            #expect(await rig.suite.stop())
-        }
-
         /// Sends a batch over HTTP until posy-location takes it (it may be down and restarting).
         static func deliver(_ rig: Rig, _ batch: [[String: Any]]) async -> Bool {
             await Harness.waitFor(.seconds(30), poll: .milliseconds(200)) {
