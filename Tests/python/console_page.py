@@ -137,7 +137,7 @@ try:
     if manager.find_elements(By.CSS_SELECTOR, 'input[name="recipient.lat"]:not([type="hidden"])'):
         fail("the form still asks for a latitude")
     manager.find_element(By.NAME, "recipient.address").send_keys("12 Garden")
-    options = until("address candidates", lambda: [o for o in manager.find_elements(By.CSS_SELECTOR, "#address-candidates li") if o.is_displayed()])
+    options = webpage.candidates(manager, "address-candidates", manager.find_element(By.NAME, "recipient.address"))
     shot(manager, "console-address-search-desktop")
     options[0].click()
     until("the address filled", lambda: manager.find_element(By.NAME, "recipient.address").get_attribute("value") == "12 Garden Rd, Xuhui, Shanghai")
@@ -386,7 +386,7 @@ try:
         address = staff.find_element(By.NAME, "recipient.address")
         address.clear()
         address.send_keys("12 Garden")
-        options = until("address candidates", lambda: [o for o in staff.find_elements(By.CSS_SELECTOR, "#address-candidates li") if o.is_displayed()])
+        options = webpage.candidates(staff, "address-candidates", address)
         options[0].click()
         until("the pin", lambda: [m for m in staff.find_elements(By.CSS_SELECTOR, ".pick-map .leaflet-marker-icon") if m.is_displayed()])
         staff.execute_script("document.getElementById('f-recipient-address').scrollIntoView()")
@@ -439,8 +439,7 @@ try:
 
     # --- Where the shop is: its address found as the manager types, a candidate picked, saved.
     shop_address.send_keys("hua")
-    options = until("shop address candidates",
-                    lambda: [o for o in manager.find_elements(By.CSS_SELECTOR, "#shop-address-candidates li") if o.is_displayed()])
+    options = webpage.candidates(manager, "shop-address-candidates", shop_address)
     options[0].click()
     until("the shop's pin", lambda: [m for m in manager.find_elements(By.CSS_SELECTOR, '[data-section="location"] .leaflet-marker-icon')
                                       if m.is_displayed()])
@@ -528,7 +527,7 @@ try:
     address = manager.find_element(By.NAME, "recipient.address")
     address.clear()
     address.send_keys("12 Garden")
-    until("address candidates", lambda: [o for o in manager.find_elements(By.CSS_SELECTOR, "#address-candidates li") if o.is_displayed()])
+    webpage.candidates(manager, "address-candidates", address)
     if "在地图上" not in manager.find_element(By.ID, "order-dialog").text:
         fail("the form is not in Chinese")
     shot(manager, "console-address-search-zh-desktop")

@@ -167,6 +167,17 @@ def click(driver, css, timeout=10.0):
     until("clickable " + css, attempt, timeout)
 
 
+def candidates(driver, list_id, field, timeout=10.0):
+    """The shown candidates of the address list `list_id` once it answers what `field` holds now; a
+    list still answering an earlier, shorter query would be redrawn under the click."""
+    def answered():
+        shown = driver.find_element(By.ID, list_id)
+        if shown.get_attribute("data-query") != field.get_attribute("value").strip():
+            return False
+        return [o for o in shown.find_elements(By.TAG_NAME, "li") if o.is_displayed()]
+    return until("candidates for %r" % field.get_attribute("value"), answered, timeout)
+
+
 def percentile(values, p):
     """The nearest-rank percentile of `values` (None for none)."""
     ordered = sorted(values)

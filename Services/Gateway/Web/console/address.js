@@ -19,6 +19,8 @@ export class AddressSearch {
     clearTimeout(this.timer);
     const q = this.input.value.trim();
     if (q.length < 3 || this.none) { this.show([]); return; }
+    // The list shown answers an earlier query until this one's answer comes.
+    this.list.setAttribute('aria-busy', 'true');
     this.timer = setTimeout(() => this.search(q), 350);
   }
 
@@ -26,7 +28,7 @@ export class AddressSearch {
     const asked = (this.asked = q);
     try {
       const found = await api('GET', '/v1/geocode?q=' + encodeURIComponent(q) + '&shop=' + encodeURIComponent(this.shopId()));
-      if (asked === this.asked) this.show(found.candidates);
+      if (asked === this.asked) this.show(found.candidates, q);
     } catch (e) {
       if (e.code === 'conflict') this.none = true;  // no geocoder configured: the pin alone
       else if (asked === this.asked) toast(e.message);
@@ -34,8 +36,12 @@ export class AddressSearch {
     }
   }
 
-  show(candidates) {
+  /** Candidates answering `query` ('' when none was asked): `data-query` names it, and the list is
+   *  busy while the input holds a newer query. */
+  show(candidates, query = '') {
     clear(this.list);
+    this.list.dataset.query = query;
+    this.list.setAttribute('aria-busy', String(query !== '' && query !== this.input.value.trim()));
     this.list.hidden = candidates.length === 0;
     candidates.forEach((c, i) => this.list.append(h('li', {
       role: 'option', dataset: { i: String(i) }, tabindex: '0',
