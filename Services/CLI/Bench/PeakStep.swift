@@ -18,6 +18,10 @@ struct PeakStep {
     var loadAverage: Double
     var openSeconds: Double
     var measuredSeconds: Double
+    /// Work each service turned away over the whole run, by counter (only those above zero):
+    /// requests answered busy, and requests and store jobs skipped because their caller had stopped
+    /// waiting (docs/architecture.md, "Deadlines").
+    var shed: [String: [String: Int64]] = [:]
 
     static let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
 
@@ -109,6 +113,7 @@ struct PeakStep {
         out["measuredSeconds"] = measuredSeconds.rounded()
         out["streamsOpenSeconds"] = openSeconds.rounded()
         out["streamRetries"] = tally.streamRetries
+        out["shed"] = shed
         return out
     }
 
