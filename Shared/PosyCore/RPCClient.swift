@@ -1,7 +1,6 @@
 import Foundation
 import PosyAccess
 import PosySchema
-import PosyStore
 import PosyZMQ
 import Synchronization
 
@@ -135,17 +134,10 @@ public final class RPCClient: Sendable {
 
     /// One try: the request is queued on the socket (a task is woken only for the reply, or when it
     /// could not leave), and the sweeper answers it `timeout` should no reply come.
-    /// Inside a handler the call ends with its caller's deadline at the latest, and the request
-    /// tells the server how long it is waited for (``RPCRequestId``).
     func once(_ method: String, body: Data, timeout: Duration) async throws -> Data {
         let n = counter.add(1, ordering: .relaxed).newValue
-        let now = ContinuousClock.now
-        var deadline = now + timeout
-        if let outer = CallDeadline.current, outer < deadline {
-            guard outer > now else { throw PosyError(.timeout, "\(method) to \(endpoint): its caller stopped waiting") }
-            deadline = outer
-        }
-        let id = RPCRequestId.make(prefix, n, budget: deadline - now)
+        let id = Data("\(prefix)-\(n)".utf8)
+        let deadline = ContinuousClock.now + timeout
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<Data, any Error>) in
             let startSweeper = pending.withLock { p -> Bool in
                 p.calls[id] = Pending(continuation: c, deadline: deadline, method: method)

@@ -26,8 +26,6 @@ public final class RPCServer: Sendable {
     }
     private let inFlight = Mutex(InFlight())
     private let refusedAtOnce = Atomic<Int>(0)
-    private let expired = Atomic<Int>(0)
-    private let unstarted = Atomic<Int>(0)
     /// Requests handled at once at most; one more is answered `unavailable` at once.
     public static let maxInFlight = 10_000
     /// Whether requests carry their peer's proven identity and are checked against ``RPCAccess``.
@@ -72,9 +70,8 @@ public final class RPCServer: Sendable {
                 server.refusedAtOnce.add(1, ordering: .relaxed)
                 return busy(frames)
             }
-            let arrived = ContinuousClock.now
             Task(executorPreference: onSocketThread ? server.socket : nil) {
-                await server.handle(frames, arrived: arrived)
+                await server.handle(frames)
                 server.finished()
             }
             return nil
@@ -182,12 +179,6 @@ public final class RPCServer: Sendable {
         }
     }
 
-    /// Requests left unanswered because their caller's deadline passed first: before the handler
-    /// began, in the store's queue, or while it ran.
-    public var expiredRequests: Int { expired.load(ordering: .relaxed) }
-    /// Of those, the ones whose handler never began.
-    public var expiredUnstarted: Int { unstarted.load(ordering: .relaxed) }
-
     /// Requests answered `unavailable` at once: more were being handled than ``maxInFlight``.
     public var refusedBusy: Int { socket.overflowed + refusedAtOnce.load(ordering: .relaxed) }
 
@@ -207,10 +198,7 @@ public final class RPCServer: Sendable {
         reply(identity, requestId, RPCStatus.error, JSON.encodeOrEmpty(error))
     }
 
-    /// Handles one request that `arrived` then. A request whose id carries its caller's budget
-    /// (``RPCRequestId``) runs under that deadline (``CallDeadline``); once it has passed, nobody
-    /// waits for the answer, so none is sent (docs/architecture.md, "Deadlines").
-    func handle(_ received: [Data], arrived: ContinuousClock.Instant = .now) async {
+    func handle(_ received: [Data]) async {
         // ROUTER prepends the peer's routing id: [routing][requestId][method][json]; an authorising
         // server's socket puts the proven identity before that.
         var frames = received[...]
@@ -263,25 +251,10 @@ public final class RPCServer: Sendable {
             return
         }
         metrics.increment("rpc_requests.\(method)")
-        let deadline = RPCRequestId.budget(in: requestId).map { arrived + $0 }
         let start = ContinuousClock.now
-        if CallDeadline.passed(deadline, at: start) {
-            expired.add(1, ordering: .relaxed)
-            unstarted.add(1, ordering: .relaxed)
-            return
-        }
         do {
-            let request = RPCRequest(method: method, body: body, peer: peer, caller: caller)
-            let result = try await CallDeadline.$current.withValue(deadline) { try await handler(request) }
-            if CallDeadline.passed(deadline, at: .now) {
-                expired.add(1, ordering: .relaxed)
-            } else {
-                reply(identity, requestId, RPCStatus.ok, result)
-            }
-        } catch is CallDeadline.Expired {
-            expired.add(1, ordering: .relaxed)
-        } catch let e as PosyError where CallDeadline.passed(deadline, at: .now) && e.code == .timeout {
-            expired.add(1, ordering: .relaxed)
+            let result = try await handler(RPCRequest(method: method, body: body, peer: peer, caller: caller))
+            reply(identity, requestId, RPCStatus.ok, result)
         } catch let e as PosyError {
             metrics.increment("rpc_errors.\(method)")
             replyError(identity, requestId, e)

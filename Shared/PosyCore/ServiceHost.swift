@@ -241,8 +241,6 @@ public final class ServiceHost: Sendable {
         counters["bus_batches_sent"] = Int64(publisher.batchesSent)
         counters["bus_events_in_batches"] = Int64(publisher.eventsSentInBatches)
         counters["rpc_refused_busy"] = Int64(rpc.refusedBusy)
-        counters["rpc_expired"] = Int64(rpc.expiredRequests)
-        counters["rpc_expired_unstarted"] = Int64(rpc.expiredUnstarted)
         var gauges: [String: Int64] = ["outbox_head_total": events?.currentHeads.values.reduce(0, +) ?? 0]
         gauges["bus_batching"] = publisher.busSplitsBatches ? 1 : 0
         if let store {

@@ -5,21 +5,7 @@ import Synchronization
 /// A thread that owns one ``SQLiteConnection`` and runs jobs on it. Jobs queued while the thread is
 /// busy are handed over together, which is what makes group commit possible.
 final class DatabaseThread: Sendable {
-    /// A job and, when its caller stops waiting, what to tell the caller instead of running it.
-    struct Job: Sendable {
-        let run: @Sendable (SQLiteConnection) -> Void
-        let deadline: ContinuousClock.Instant?
-        let expire: (@Sendable () -> Void)?
-
-        init(
-            deadline: ContinuousClock.Instant? = nil, expire: (@Sendable () -> Void)? = nil,
-            _ run: @escaping @Sendable (SQLiteConnection) -> Void
-        ) {
-            self.run = run
-            self.deadline = expire == nil ? nil : deadline
-            self.expire = expire
-        }
-    }
+    typealias Job = @Sendable (SQLiteConnection) -> Void
     typealias Batch = @Sendable (SQLiteConnection, [Job]) -> Void
 
     private struct Queue {
@@ -28,7 +14,6 @@ final class DatabaseThread: Sendable {
     }
 
     private let queue = Mutex(Queue())
-    private let expiredJobs = Atomic<Int>(0)
     private let signal = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
 
@@ -58,20 +43,10 @@ final class DatabaseThread: Sendable {
                     swap(&q.jobs, &jobs)
                     return q.stopped
                 }
-                // A job whose caller stopped waiting while it queued is answered, not run
-                // (docs/architecture.md, "Deadlines"): a saturated store catches up on live work.
-                let now = ContinuousClock.now
-                let before = jobs.count
-                jobs.removeAll { job in
-                    guard CallDeadline.passed(job.deadline, at: now), let expire = job.expire else { return false }
-                    expire()
-                    return true
-                }
-                if jobs.count < before { expiredJobs.add(before - jobs.count, ordering: .relaxed) }
                 let ran = !jobs.isEmpty
                 if ran { runBatch(db, jobs) }
                 jobs.removeAll(keepingCapacity: true)
-                if stopped && before == 0 { break }
+                if stopped && !ran { break }
             }
             withExtendedLifetime(db) {}
             done.signal()
@@ -81,12 +56,9 @@ final class DatabaseThread: Sendable {
         if let error = failure.withLock({ $0 }) { throw error }
     }
 
-    /// Jobs answered instead of run because their caller had stopped waiting.
-    var expired: Int { expiredJobs.load(ordering: .relaxed) }
-
     /// Queues a job; returns false when the thread is stopping.
     @discardableResult
-    func submit(_ job: Job) -> Bool {
+    func submit(_ job: @escaping Job) -> Bool {
         let accepted = queue.withLock { q -> Bool in
             if q.stopped { return false }
             q.jobs.append(job)

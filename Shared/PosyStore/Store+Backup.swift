@@ -7,20 +7,19 @@ extension Store {
     public func hold(limit: Duration) async throws -> StoreHold {
         let path = self.path
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<StoreHold, any Error>) in
-            let accepted = writer.submit(
-                .init { _ in
-                    // On the writer, inside the group's transaction: jobs before this one in the group
-                    // are not committed, so the snapshot excludes them, and their callers wait for the release.
-                    let hold: StoreHold
-                    do {
-                        hold = StoreHold(snapshot: try StoreSnapshot(path: path))
-                    } catch {
-                        c.resume(throwing: error)
-                        return
-                    }
-                    c.resume(returning: hold)
-                    hold.wait(limit: limit)
-                })
+            let accepted = writer.submit { _ in
+                // On the writer, inside the group's transaction: jobs before this one in the group
+                // are not committed, so the snapshot excludes them, and their callers wait for the release.
+                let hold: StoreHold
+                do {
+                    hold = StoreHold(snapshot: try StoreSnapshot(path: path))
+                } catch {
+                    c.resume(throwing: error)
+                    return
+                }
+                c.resume(returning: hold)
+                hold.wait(limit: limit)
+            }
             if !accepted { c.resume(throwing: SQLiteError(code: 21, message: "store is closed")) }
         }
     }

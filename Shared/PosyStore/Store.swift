@@ -78,7 +78,7 @@ public final class Store: Sendable {
             name: "reader",
             open: {
                 try SQLiteConnection(path: path, readOnly: true)
-            }, runBatch: { db, jobs in for j in jobs { j.run(db) } })
+            }, runBatch: { db, jobs in for j in jobs { j(db) } })
     }
 
     /// Runs `jobs` in group transactions; true when any of them committed.
@@ -100,7 +100,7 @@ public final class Store: Sendable {
             if context.error == nil {
                 for job in group {
                     db.group = context
-                    job.run(db)
+                    job(db)
                 }
                 do {
                     if !context.isolated && context.failedJobs > 0 {
@@ -120,7 +120,7 @@ public final class Store: Sendable {
             } else {
                 for job in group {
                     db.group = context
-                    job.run(db)
+                    job(db)
                 }
             }
             // What the group publishes and the callers it resumes wake each socket's thread once
@@ -148,9 +148,8 @@ public final class Store: Sendable {
     /// Runs `body` on the writer inside the shared group transaction; returns after it committed.
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        let deadline = CallDeadline.current
-        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
-            let job = DatabaseThread.Job(deadline: deadline, expire: { c.resume(throwing: CallDeadline.Expired()) }) { db in
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+            let accepted = writer.submit { db in
                 let context = db.group!
                 if let error = context.error {
                     c.resume(throwing: error)
@@ -166,15 +165,14 @@ public final class Store: Sendable {
                     context.onFinish { _ in c.resume(throwing: error) }
                 }
             }
-            if !writer.submit(job) { c.resume(throwing: SQLiteError(code: 21, message: "store is closed")) }
+            if !accepted { c.resume(throwing: SQLiteError(code: 21, message: "store is closed")) }
         }
     }
 
     /// Runs `body` on the reader connection (a consistent snapshot of committed data).
     public func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        let deadline = CallDeadline.current
-        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
-            let job = DatabaseThread.Job(deadline: deadline, expire: { c.resume(throwing: CallDeadline.Expired()) }) { db in
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+            let accepted = reader.submit { db in
                 do {
                     let value = try db.transactionForRead { try body(db) }
                     c.resume(returning: value)
@@ -182,7 +180,7 @@ public final class Store: Sendable {
                     c.resume(throwing: error)
                 }
             }
-            if !reader.submit(job) { c.resume(throwing: SQLiteError(code: 21, message: "store is closed")) }
+            if !accepted { c.resume(throwing: SQLiteError(code: 21, message: "store is closed")) }
         }
     }
 
@@ -192,7 +190,6 @@ public final class Store: Sendable {
             "store_transactions": Int64(counters.transactions.load(ordering: .relaxed)),
             "store_write_jobs": Int64(counters.jobs.load(ordering: .relaxed)),
             "store_failed_jobs": Int64(counters.failedJobs.load(ordering: .relaxed)),
-            "store_expired_jobs": Int64(writer.expired + reader.expired),
             "store_checkpoints": Int64(checkpointer.count),
             "store_writer_checkpoints": Int64(counters.catchUps.load(ordering: .relaxed)),
         ]
