@@ -117,31 +117,25 @@ struct PeakRun {
             try await Task.sleep(for: .milliseconds(200))
         }
         let seen = receiver.seen.withLock { $0 }
-        let shed = await Self.shed(suite)
+        let refusedBusy = await Self.refusedBusy(suite)
         var step = PeakStep(
             city: city, tally: tally, webhooksExpected: expected.count, webhooksReceived: expected.intersection(seen.events).count,
             webhooksDoubled: seen.doubled, badSignatures: seen.badSignatures, cpu: cpu, driverCores: driverCores, rssMB: rss,
             gateways: gateways, drivers: drivers, loadAverage: load, openSeconds: openSeconds, measuredSeconds: window)
-        step.shed = shed
+        step.refusedBusy = refusedBusy
         return step
     }
 
-    /// What each service turned away: its `stats` counters for busy refusals and expired work.
-    static func shed(_ suite: BenchSuite) async -> [String: [String: Int64]] {
-        var out: [String: [String: Int64]] = [:]
-        for (instance, endpoint) in suite.rpc.sorted(by: { $0.key < $1.key }) {
+    /// Requests each service answered busy over the run (its `stats` counter `rpc_refused_busy`;
+    /// only those above zero, and none for a service that did not answer).
+    static func refusedBusy(_ suite: BenchSuite) async -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for (instance, endpoint) in suite.rpc {
             let service = String(instance.split(separator: "-").first ?? Substring(instance))  // messaging-1 → messaging
-            guard
-                let counters = try? await RPCClient.withClient(
-                    endpoint, curve: try suite.curve(to: service),
-                    {
-                        try await $0.call(RPCMethod.stats, EmptyBody(), timeout: .seconds(5)).counters
-                    })
-            else { continue }
-            let kept = counters.filter {
-                ["rpc_refused_busy", "rpc_expired", "rpc_expired_unstarted", "store_expired_jobs"].contains($0.key) && $0.value > 0
+            let counters = try? await RPCClient.withClient(endpoint, curve: try suite.curve(to: service)) {
+                try await $0.call(RPCMethod.stats, EmptyBody(), timeout: .seconds(5)).counters
             }
-            if !kept.isEmpty { out[instance] = kept }
+            if let n = counters?["rpc_refused_busy"], n > 0 { out[instance] = n }
         }
         return out
     }

@@ -18,10 +18,9 @@ struct PeakStep {
     var loadAverage: Double
     var openSeconds: Double
     var measuredSeconds: Double
-    /// Work each service turned away over the whole run, by counter (only those above zero):
-    /// requests answered busy, and requests and store jobs skipped because their caller had stopped
-    /// waiting (docs/architecture.md, "Deadlines").
-    var shed: [String: [String: Int64]] = [:]
+    /// Requests each service answered busy over the whole run (`rpc_refused_busy`, only those
+    /// above zero): it was already handling as many as it takes at once.
+    var refusedBusy: [String: Int64] = [:]
 
     static let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
 
@@ -64,6 +63,9 @@ struct PeakStep {
         if doubled > 0 { broken.append("\(doubled) doubled") }
         if failedOrders > 0 { broken.append("\(failedOrders) orders not delivered") }
         if tally.errorCount > 0 { broken.append("\(tally.errorCount) errors (first: \(tally.errors.first ?? ""))") }
+        for (instance, n) in refusedBusy.sorted(by: { $0.value > $1.value }) {
+            broken.append("posy-\(instance) answered \(n) requests busy")
+        }
         let busiest = cpu.sorted { $0.value > $1.value }.prefix(3).map { "\($0.key) \(String(format: "%.2f", $0.value))" }
         let f = { (v: Double) in String(format: "%.2f", v) }
         return
@@ -113,7 +115,7 @@ struct PeakStep {
         out["measuredSeconds"] = measuredSeconds.rounded()
         out["streamsOpenSeconds"] = openSeconds.rounded()
         out["streamRetries"] = tally.streamRetries
-        out["shed"] = shed
+        out["refusedBusy"] = refusedBusy
         return out
     }
 
