@@ -139,6 +139,7 @@ struct BenchSuite {
 
     /// SIGTERM to every process and the temp directory removed.
     func stop() {
+        http.shutdown()
         for (_, p) in processes where p.isRunning { kill(p.processIdentifier, SIGTERM) }
         for (_, p) in processes { p.waitUntilExit() }
         try? FileManager.default.removeItem(atPath: dir)

@@ -77,30 +77,69 @@ final class PeakProbe: Sendable {
 
     static func level(of key: String) -> String { String(key.prefix { $0 != "|" }) }
 
-    /// A frame received on the stream labelled `receiver`.
+    /// A frame received on the stream labelled `receiver`, on its connection's event loop. Read
+    /// byte for byte: Foundation's `range(of:)` and `contains` are NSString's search, which took a
+    /// tenth of a driver's CPU at peak (docs/performance.md, "A city's peak hour").
     func received(_ text: String, on receiver: String) {
         let now = ContinuousClock.now
-        if text.hasPrefix(#"{"type":"\#(PushType.orderPosition)""#) {
-            // The fix's device time (wall clock, this machine) → now.
-            guard let p = text.range(of: #""position":{"#), let r = text.range(of: #""at":""#, range: p.upperBound..<text.endIndex),
-                let close = text[r.upperBound...].firstIndex(of: "\""), let at = Timestamp.parse(String(text[r.upperBound..<close]))
-            else { return }
-            let micros = UInt64(max(0, Date().timeIntervalSince(at)) * 1_000_000)
-            state.withLock {
-                $0.tally.positionPushes += 1
-                $0.tally.latency[Level.position, default: PeakTally.histogram()].record(micros)
+        var text = text
+        text.withUTF8 { b in
+            if Self.starts(b, Self.positionType) {
+                // The fix's device time (wall clock, this machine) → now.
+                guard let p = Self.end(of: Self.positionKey, in: b), let a = Self.end(of: Self.atKey, in: b, from: p),
+                    let close = b[a...].firstIndex(of: UInt8(ascii: "\"")),
+                    let at = Timestamp.parse(String(decoding: UnsafeBufferPointer(rebasing: b[a..<close]), as: UTF8.self))
+                else { return }
+                let micros = UInt64(max(0, Date().timeIntervalSince(at)) * 1_000_000)
+                state.withLock {
+                    $0.tally.positionPushes += 1
+                    $0.tally.latency[Level.position, default: PeakTally.histogram()].record(micros)
+                }
+            } else if Self.starts(b, Self.messageNewType) {
+                guard let r = Self.end(of: Self.clientMsgIdKey, in: b), let close = b[r...].firstIndex(of: UInt8(ascii: "\"")) else {
+                    return
+                }
+                let id = String(decoding: UnsafeBufferPointer(rebasing: b[r..<close]), as: UTF8.self)
+                arrived(Level.chat + "|" + id, at: receiver, now: now)
+            } else if Self.starts(b, Self.replyType) {
+                if Self.end(of: Self.notOK, in: b) != nil {
+                    let shown = String(decoding: UnsafeBufferPointer(rebasing: b.prefix(300)), as: UTF8.self)
+                    state.withLock { $0.tally.error("refused frame on \(receiver): \(shown)") }
+                }
+            } else if Self.end(of: Self.assignedType, in: b) != nil || Self.end(of: Self.deliveredType, in: b) != nil {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(b)) as? [String: Any],
+                    let type = object["type"] as? String, let order = (object["data"] as? [String: Any])?["orderId"] as? String
+                else { return }
+                arrived((type == "order.assigned" ? Level.assignment : Level.proof) + "|" + order, at: receiver, now: now)
             }
-        } else if text.hasPrefix(#"{"type":"\#(PushType.messageNew)""#) {
-            guard let r = text.range(of: #""clientMsgId":""#), let close = text[r.upperBound...].firstIndex(of: "\"") else { return }
-            arrived(Level.chat + "|" + String(text[r.upperBound..<close]), at: receiver, now: now)
-        } else if text.hasPrefix(#"{"type":"reply""#) {
-            if text.contains(#""ok":false"#) { state.withLock { $0.tally.error("refused frame on \(receiver): \(text.prefix(300))") } }
-        } else if text.contains(#""type":"order.assigned""#) || text.contains(#""type":"order.delivered""#) {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                let type = object["type"] as? String, let order = (object["data"] as? [String: Any])?["orderId"] as? String
-            else { return }
-            arrived((type == "order.assigned" ? Level.assignment : Level.proof) + "|" + order, at: receiver, now: now)
         }
+    }
+
+    private static let positionType = Array(#"{"type":"\#(PushType.orderPosition)""#.utf8)
+    private static let messageNewType = Array(#"{"type":"\#(PushType.messageNew)""#.utf8)
+    private static let replyType = Array(#"{"type":"reply""#.utf8)
+    private static let positionKey = Array(#""position":{"#.utf8)
+    private static let atKey = Array(#""at":""#.utf8)
+    private static let clientMsgIdKey = Array(#""clientMsgId":""#.utf8)
+    private static let notOK = Array(#""ok":false"#.utf8)
+    private static let assignedType = Array(#""type":"order.assigned""#.utf8)
+    private static let deliveredType = Array(#""type":"order.delivered""#.utf8)
+
+    static func starts(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: [UInt8]) -> Bool {
+        bytes.count >= prefix.count && bytes.prefix(prefix.count).elementsEqual(prefix)
+    }
+
+    /// The index just past the first `marker` in `bytes` at or after `from`.
+    static func end(of marker: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, from: Int = 0) -> Int? {
+        guard let first = marker.first, bytes.count - from >= marker.count else { return nil }
+        var i = from
+        let last = bytes.count - marker.count
+        while i <= last {
+            guard let hit = bytes[i...last].firstIndex(of: first) else { return nil }
+            if bytes[hit..<hit + marker.count].elementsEqual(marker) { return hit + marker.count }
+            i = hit + 1
+        }
+        return nil
     }
 
     func note(_ change: (inout PeakTally) -> Void) { state.withLock { change(&$0.tally) } }

@@ -58,6 +58,7 @@ struct PeakWorker: Sendable {
         // The last pushes on their way: under overload they may be seconds late.
         try await Task.sleep(for: .seconds(2))
         try await probe.settle(quiet: .seconds(10), atMost: .seconds(90))
+        try? await http.client.shutdown()
         return probe.tally
     }
 
@@ -119,6 +120,10 @@ struct PeakWorker: Sendable {
         }
     }
 
+    /// How early a fix may leave to share its driver's wake-up with the fixes due after it (its
+    /// device time is when it leaves, so its latency is measured all the same).
+    static let fixTick = Duration.milliseconds(10)
+
     /// Every courier sends a fix each `fixInterval` seconds, spread evenly over it, until the orders are done.
     func fixes(_ shops: [Shop], start: ContinuousClock.Instant, until done: Locked<Bool>) async throws {
         let couriers = shops.flatMap { shop in shop.couriers.enumerated().map { (shop.index, $0.offset, $0.element) } }
@@ -126,8 +131,9 @@ struct PeakWorker: Sendable {
         let step = plan.city.fixInterval / Double(couriers.count)
         var m = 0
         while !done.value {
+            // The fixes due within the next tick leave together: a timer's wake-up per tick, not per fix.
             let due = start + .seconds(Double(m) * step)
-            if due > .now { try await Task.sleep(until: due) }
+            if due > .now + Self.fixTick { try await Task.sleep(until: due - Self.fixTick) }
             let (shop, n, client) = couriers[m % couriers.count]
             let round = m / couriers.count
             // Along a street from the shop, 12 m a fix; device time is now.
