@@ -5,8 +5,8 @@ import NIOHTTP1
 
 /// A benchmark's HTTP client of the gateway at `base`: requests with a bearer token and JSON
 /// bodies, answers as (status, body) — 0 when no answer came. AsyncHTTPClient on the process's
-/// event loops: URLSession runs libcurl on dispatch sources and timers, a fifth of a peak driver's
-/// CPU in wake-ups of dispatch's manager thread (docs/performance.md, "A city's peak hour").
+/// event loops: URLSession runs libcurl on dispatch's sources and timers, whose thread's wake-ups
+/// were most of a fifth of a peak driver's CPU (docs/performance.md, "A city's peak hour").
 struct BenchHTTP: Sendable {
     let base: String
     let client: HTTPClient

@@ -78,8 +78,8 @@ final class PeakProbe: Sendable {
     static func level(of key: String) -> String { String(key.prefix { $0 != "|" }) }
 
     /// A frame received on the stream labelled `receiver`, on its connection's event loop. Read
-    /// byte for byte: Foundation's `range(of:)` and `contains` are NSString's search, which took a
-    /// tenth of a driver's CPU at peak (docs/performance.md, "A city's peak hour").
+    /// byte for byte: Foundation's `range(of:)` and `contains` are NSString's search, which took 5 %
+    /// of a driver's CPU at peak (docs/performance.md, "A city's peak hour").
     func received(_ text: String, on receiver: String) {
         let now = ContinuousClock.now
         var text = text

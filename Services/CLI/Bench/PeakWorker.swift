@@ -35,6 +35,7 @@ struct PeakWorker: Sendable {
     }
 
     func run() async throws -> PeakTally {
+        defer { http.shutdown() }
         let url = URL(string: plan.base)
         let shops = try await openStreams(host: url?.host ?? "127.0.0.1", port: url?.port ?? 0)
         probe.note { $0.streams = plan.streams }
@@ -58,7 +59,6 @@ struct PeakWorker: Sendable {
         // The last pushes on their way: under overload they may be seconds late.
         try await Task.sleep(for: .seconds(2))
         try await probe.settle(quiet: .seconds(10), atMost: .seconds(90))
-        try? await http.client.shutdown()
         return probe.tally
     }
 
