@@ -66,13 +66,18 @@ public enum EnvelopeCodec {
             case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
             case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
             case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
+            case 0x08: out.append(contentsOf: [92, UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [92, UInt8(ascii: "f")])
             case 0..<0x20:
-                out.append(contentsOf: Array(String(format: "\\u%04x", b).utf8))
+                // As JSONEncoder writes it: `\u00` and two lowercase hex digits.
+                out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, Self.hexDigits[Int(b >> 4)], Self.hexDigits[Int(b & 15)]])
             default: out.append(b)
             }
         }
         out.append(UInt8(ascii: "\""))
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>

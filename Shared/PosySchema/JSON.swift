@@ -3,11 +3,19 @@ import Foundation
 /// The JSON coders every Posy module uses, so dates and key order are the same everywhere.
 public enum JSON {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
-        try encoder.encode(value)
+        if let hand = value as? any HandEncodable {
+            var w = HandJSONWriter()
+            try hand.write(to: &w)
+            return Data(w.bytes)
+        }
+        return try encoder.encode(value)
     }
 
     public static func decode<T: Decodable>(_: T.Type, from data: Data) throws -> T {
-        try decoder.decode(T.self, from: data)
+        if let hand = T.self as? any HandDecodable.Type, let value = hand.readPlain(data) as? T {
+            return value
+        }
+        return try decoder.decode(T.self, from: data)
     }
 
     // One of each, shared: a coder's options are fixed here and each call encodes or decodes on

@@ -26,7 +26,10 @@ enum StreamFrames {
         // for its head and then for the error that names its wrong field.
         let head: ClientFrame.Head
         let frame: Result<ClientFrame, PosyError>
-        if let whole = try? JSON.decode(ClientFrame.Whole.self, from: json) {
+        if let batch = PositionFix.plainBatchFrame(json) {
+            // A courier's positions, the stream's most frequent frame, read by hand.
+            (head, frame) = (ClientFrame.Head(type: StreamFrameType.locationBatch, ref: batch.ref), .success(.locations(batch.positions)))
+        } else if let whole = try? JSON.decode(ClientFrame.Whole.self, from: json) {
             (head, frame) = (whole.head, .success(whole.frame))
         } else {
             guard let h = try? JSON.decode(ClientFrame.Head.self, from: json) else {
