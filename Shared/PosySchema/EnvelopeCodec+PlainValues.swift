@@ -29,8 +29,19 @@ extension EnvelopeCodec.Parser {
         return false
     }
 
+    /// A value of a member the reader does not know, skipped as `JSONDecoder` skips it — when it is
+    /// plain ASCII without escapes, whose syntax ``skipValue(depth:)`` checks in full; anything else
+    /// throws, for `JSONDecoder` to judge (an RPC request's `caller`, read on its own, is plain).
+    mutating func skipPlainValue() throws {
+        let start = i
+        try skipValue(depth: 1)
+        for b in bytes[start..<i] where b >= 0x80 || b == UInt8(ascii: "\\") {
+            throw fail("not plain")
+        }
+    }
+
     /// An object's members: `member` reads each one's value by its name and returns the name's bit
-    /// (one per name it knows; it throws for a name it does not). A name given twice throws.
+    /// (one per name it knows, 0 for one it skips). A name it knows given twice throws.
     mutating func object(_ member: (inout Self, String) throws -> UInt64) throws {
         try expect(UInt8(ascii: "{"))
         skipSpace()

@@ -168,7 +168,8 @@ import Testing
         let unusual = [
             #"{"lat":null,"lon":2,"accuracy":5,"at":"t"}"#,  // a null coordinate reads as NaN
             #"{"lat":"NaN","lon":2,"accuracy":5,"at":"t"}"#,
-            #"{"lat":1,"lon":2,"accuracy":5,"at":"t","provider":"gps"}"#,  // a member it does not know is skipped
+            #"{"lat":1,"lon":2,"accuracy":5,"at":"t","provider":"gps\u0021"}"#,  // one it does not know, not plain
+            #"{"lat":1,"lon":2,"accuracy":5,"at":"t","provider":"北斗"}"#,
             #"{"lat":1,"lat":3,"lon":2,"accuracy":5,"at":"t"}"#,  // given twice: whichever JSONDecoder takes
         ]
         for fix in unusual {
@@ -192,6 +193,14 @@ import Testing
             #expect(throws: (any Error).self, "\(fix)") { try JSONDecoder().decode(LocationRPC.IngestRequest.self, from: batch(fix)) }
             #expect(throws: (any Error).self, "\(fix)") { try JSON.decode(LocationRPC.IngestRequest.self, from: batch(fix)) }
         }
+        // A member it does not know, plain, is skipped by hand as JSONDecoder skips it: an RPC
+        // request's caller, a phone's extra field.
+        let extra = Data(
+            #"{"caller":{"kind":"user","id":"c1","roles":["courier"]},"positions":[{"lat":1,"provider":"gps","lon":2,"accuracy":5,"at":"t"}]}"#
+                .utf8)
+        let fix = PositionFix(lat: 1, lon: 2, accuracy: 5, at: "t")
+        #expect(LocationRPC.IngestRequest.readPlain(extra)?.positions == [fix])
+        #expect(try JSONDecoder().decode(LocationRPC.IngestRequest.self, from: extra).positions == [fix])
         // Escapes in a string are read as JSONDecoder reads them.
         let escaped = batch(#"{"lat":1,"lon":2,"accuracy":5,"at":"2026\u002d12\/07 \"x\""}"#)
         #expect(try JSON.decode(LocationRPC.IngestRequest.self, from: escaped).positions[0].at == #"2026-12/07 "x""#)
@@ -202,11 +211,13 @@ import Testing
         let batch = try #require(PositionFix.plainBatchFrame(frame))
         #expect(batch.ref == "r7")
         #expect(batch.positions == [PositionFix(lat: 31.2, lon: 121.5, accuracy: 5, at: "t")])
-        #expect(PositionFix.plainBatchFrame(Data(#"{"positions":[],"type":"loc.batch","ref":null}"#.utf8))?.positions.isEmpty == true)
+        #expect(
+            PositionFix.plainBatchFrame(Data(#"{"positions":[],"type":"loc.batch","ref":null,"app":[1,{"v":2}]}"#.utf8))?.positions.isEmpty
+                == true)
         // Anything else goes the way every frame went before, where a wrong field is named.
         for other in [
             #"{"type":"ping","ref":"r1"}"#, #"{"type":"loc.batch","ref":7,"positions":[]}"#, #"{"type":"loc.batch"}"#,
-            #"{"type":"loc.batch","positions":[],"extra":1}"#, #"{"type":"loc.batch","positions":[{"lat":1}]}"#,
+            #"{"type":"loc.batch","positions":[],"extra":"\u0021"}"#, #"{"type":"loc.batch","positions":[{"lat":1}]}"#,
             #"{"type":"loc.batch","positions":[]}]"#, #"[]"#, "",
         ] {
             #expect(PositionFix.plainBatchFrame(Data(other.utf8)) == nil, "\(other)")

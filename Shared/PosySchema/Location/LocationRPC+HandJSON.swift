@@ -13,7 +13,10 @@ extension LocationRPC.IngestRequest: HandEncodable, HandDecodable {
     static func read(from p: inout EnvelopeCodec.Parser) throws -> LocationRPC.IngestRequest {
         var positions: [PositionFix]?
         try p.object { p, name in
-            guard name == "positions" else { throw p.fail("not a plain batch") }
+            guard name == "positions" else {
+                try p.skipPlainValue()
+                return 0
+            }
             positions = try p.array { p in try PositionFix.read(from: &p) }
             return 1
         }

@@ -55,7 +55,9 @@ extension PositionFix: HandEncodable, HandDecodable {
             case "at":
                 at = try p.string()
                 return 32
-            default: throw p.fail("not a plain fix")
+            default:
+                try p.skipPlainValue()
+                return 0
             }
         }
         guard let lat, let lon, let accuracy, let at else { throw p.fail("not a plain fix") }
