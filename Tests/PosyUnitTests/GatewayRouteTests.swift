@@ -145,6 +145,15 @@ import Testing
                 #expect($0.status == .contentTooLarge)
                 #expect(Self.json($0.body)["code"] as? String == "too_large")
             }
+            // A batch that is not plain is read by JSONDecoder, which names what is wrong.
+            try await client.execute(
+                uri: "/v1/locations", method: .post, headers: headers(courier),
+                body: ByteBuffer(string: #"{"positions":[{"lat":1,"lon":2,"accuracy":5,"at":"t"},{"lat":1,"lon":2,"accuracy":5}]}"#)
+            ) {
+                #expect($0.status == .badRequest)
+                #expect(
+                    (Self.json($0.body)["message"] as? String)?.contains("missing positions[1].at") == true, "\(String(buffer: $0.body))")
+            }
             #expect(backend.calls.isEmpty)
             let point = #"{"lat":52.52,"lon":13.40,"at":"2026-12-01T10:00:00Z","accuracy":5,"speed":4.2,"heading":90}"#
             let batch = #"{"positions":["# + Array(repeating: point, count: 20_000).joined(separator: ",") + "]}"

@@ -6,7 +6,6 @@ import PosySchema
 /// Live location routes, forwarded to `posy-location`, which authorises by the caller:
 /// couriers send positions; customers and staff follow an order; staff see their shop's couriers.
 struct LocationAPI {
-    struct Batch: Codable { var positions: [PositionFix] }
     struct DutyInput: Codable { var onDuty: Bool }
 
     /// A batch of 10,000 points with speed and heading is about 1.1 MB of JSON.
@@ -17,8 +16,8 @@ struct LocationAPI {
     func addRoutes(to routes: RouterGroup<AuthenticatedContext>) {
         let api = api
         routes.forward(.post, "v1/locations", to: LocationRPC.ingest, via: api, retries: 1) { request, context in
-            let batch = try await JSONBodyDecoder(limit: Self.maxBatchBody).decode(Batch.self, from: request, context: context)
-            return LocationRPC.IngestRequest(positions: batch.positions)
+            // The batch as posy-location takes it: read by hand when plain (docs/architecture.md, "Contracts").
+            try await JSONBodyDecoder(limit: Self.maxBatchBody).decode(LocationRPC.IngestRequest.self, from: request, context: context)
         }
         routes.forward(.put, "v1/locations/app-state", to: LocationRPC.appState, via: api, retries: 1) { request, context in
             try await request.decode(as: LocationRPC.AppStateRequest.self, context: context)
