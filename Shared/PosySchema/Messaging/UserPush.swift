@@ -140,7 +140,7 @@ extension EnvelopeCodec.Parser {
 
     mutating func optionalInteger() throws -> Int64? { try isNull() ? nil : try integer() }
 
-    /// `{"<user>":<count>,…}`; a name given twice is refused, as JSONDecoder would.
+    /// `{"<user>":<count>,…}`; a name given twice is refused (stricter than JSONDecoder, which takes the first).
     mutating func optionalCounts() throws -> [String: Int]? {
         if try isNull() { return nil }
         try expect(UInt8(ascii: "{"))
