@@ -17,9 +17,9 @@ extension CourierPosition: HandEncodable {
         if let arrivals {
             w.key("arrivals")
             w.openObject()
-            for order in arrivals.keys.sorted() {
+            for (order, arrival) in arrivals.sorted(by: { $0.key < $1.key }) {
                 w.key(order)
-                w.string(arrivals[order] ?? "")
+                w.string(arrival)
             }
             w.closeObject()
         }
