@@ -47,7 +47,7 @@ public enum EventSources {
             ServiceName.messaging
         case PushType.orderPosition, PushType.courierPosition, PushType.courierOffDuty: ServiceName.location
         case PushType.notification: ServiceName.notify
-        case PushType.canary: ServiceName.gateway
+        case PushType.canary, PushType.subscribed: ServiceName.gateway
         default: nil
         }
     }

@@ -15,4 +15,7 @@ public enum PushType {
     public static let notification = "notification"
     /// The gateway's own check of its push path (`{}` on ``Topic/canaries(of:)``): never shown to anyone.
     public static let canary = "sys.canary"
+    /// A gateway's mark (`{}`) on a push topic it just subscribed to: heard back, it shows the subscription
+    /// reached the bus, and the stream waiting for it may say it is open. Never shown to anyone.
+    public static let subscribed = "sys.subscribed"
 }

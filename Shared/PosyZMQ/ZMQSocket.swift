@@ -7,8 +7,8 @@ import Synchronization
 ///
 /// libzmq sockets are not thread-safe, so only the owning thread ever touches a socket that
 /// receives: it runs a `zmq_poll` loop over the socket and an inproc PAIR mailbox. Other threads
-/// enqueue commands and wake the loop through the mailbox (subscriptions and endpoints are fixed at
-/// ``open``); received messages are delivered to ``inbox`` as whole multipart messages. A socket
+/// enqueue commands and wake the loop through the mailbox (endpoints are fixed at ``open``,
+/// subscriptions may change later: ``subscribe(_:)``); received messages are delivered to ``inbox`` as whole multipart messages. A socket
 /// that only sends (PUB) is sent on from its caller's thread instead, under the mailbox's lock
 /// (libzmq allows a socket to change threads behind a full memory barrier): a publish wakes no
 /// thread of its own (docs/architecture.md, "Threads"). All sends are non-blocking
@@ -26,6 +26,8 @@ public final class ZMQSocket: Sendable {
         case wake
         /// A task's job, run on the socket's thread (the socket as a `TaskExecutor`).
         case run(UnownedJob)
+        /// Subscribes to a prefix (true) or cancels it (false): SUB and XSUB only.
+        case subscribe(String, Bool)
     }
 
     /// Only touched under the mutex; the raw signal socket is used by one thread at a time.
@@ -196,6 +198,13 @@ public final class ZMQSocket: Sendable {
         }
         if !enqueue(.send(batch, nil)) { countDroppedSend() }
     }
+
+    /// Subscribes a SUB or XSUB socket to `prefix` from now on, in order with other commands. libzmq
+    /// counts a prefix subscribed twice, and the caller cancels it as often (``unsubscribe(_:)``).
+    public func subscribe(_ prefix: String) { enqueue(.subscribe(prefix, true)) }
+
+    /// Cancels one subscription to `prefix` made at ``open`` or by ``subscribe(_:)``.
+    public func unsubscribe(_ prefix: String) { enqueue(.subscribe(prefix, false)) }
 
     /// Closes the socket (linger as configured) and ends its thread; ``inbox`` then finishes.
     public func close() async {

@@ -118,6 +118,8 @@ enum ZMQSocketLoop {
                     readingPaused = false
                 case .run(let job):
                     job.runSynchronously(on: socket.asUnownedTaskExecutor())
+                case .subscribe(let prefix, let on):
+                    subscribe(sock, type: type, prefix: prefix, on: on)
                 }
             }
             if !running { break }
@@ -163,6 +165,7 @@ enum ZMQSocketLoop {
             case .close(let c): if let c { closeWaiters.append(c) }
             case .wake: break
             case .run(let job): ZMQSocket.runElsewhere(job)
+            case .subscribe: break
             }
         }
         if let monitor {

@@ -14,6 +14,8 @@ limit, so that a gateway's stream limit (the limit less its reserve) is small.
   once, waits its turn: nothing crashes, and once the flood is gone the gateway answers at once.
 - mode "shared", several gateways: `streams` streams, more than one gateway's limit, all admitted
   and spread over the gateways; an order placed and a courier's position reach every one of them.
+  Each gateway subscribes on the bus to its own streams' push topics only: once they close, none
+  holds any; with one stream open, only its gateway does, and a push for it reaches no other.
 
 Prints one line per check and OK; exits non-zero on the first failure.
 """
@@ -74,6 +76,15 @@ def gauges(name):
 def counter(name):
     text = must("metrics", *http("GET", "/metrics", cfg["admin"]))
     return sum(int(m.group(1)) for m in re.finditer(r'^posy_%s_total\{instance="gateway[^"]*"[^}]*\} (\d+)$' % name, text, re.M))
+
+
+def counters_by_instance(name):
+    """The counter `posy_<name>_total` per gateway instance (absent: 0)."""
+    text = must("metrics", *http("GET", "/metrics", cfg["admin"]))
+    out = {}
+    for m in re.finditer(r'^posy_%s_total\{instance="(gateway[^"]*)"[^}]*\} (\d+)$' % name, text, re.M):
+        out[m.group(1)] = out.get(m.group(1), 0) + int(m.group(2))
+    return out
 
 
 def until(what, check, timeout=15.0):
@@ -239,6 +250,40 @@ async def shared():
     await heard_everywhere(streams, "shared")
     for s in streams:
         await s.close()
+    await one_gateway_hears_its_own(list(limits))
+
+
+async def one_gateway_hears_its_own(gateways):
+    """Subscribed to its own streams' push topics only: no streams, no topics; one stream, its gateway's
+    topics alone; a position pushed to it reaches no other gateway."""
+    until("every gateway to cancel its push topics", lambda: (lambda g: len(g) == len(gateways) and not any(g.values()) and g)(gauges("push_topics")))
+    print("no streams open: no gateway holds a push topic")
+    before = counters_by_instance("pushes_for_others")
+    stream, refused = await open_stream()
+    if refused:
+        fail("one stream: %r" % (refused,))
+    spread = until("the one stream counted", lambda: (lambda g: sum(g.values()) == 1 and g)(gauges("streams_open")))
+    holder = next(k for k, v in spread.items() if v == 1)
+    topics = until("the stream's topics counted", lambda: (lambda g: g.get(holder) and g)(gauges("push_topics")))
+    if topics[holder] != 2 or any(n for k, n in topics.items() if k != holder):
+        fail("one staff stream on %s (its user's topic and its shop's), push topics: %r" % (holder, topics))
+    print("one stream on %s: it alone holds push topics %r" % (holder, topics))
+    deadline = time.time() + 30
+    lat = 52.52 + len("shared") / 10000.0  # where heard_everywhere left the courier; 22 m a second on
+    while not stream.heard("courier.position", lambda d: abs(d.get("lat", 0) - lat) < 1e-9):
+        if time.time() > deadline:
+            fail("the position never reached the one stream (last sent %.3f): it heard %r" % (lat, stream.frames[-5:]))
+        lat += 0.0002
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        must("position", *http("POST", "/v1/locations", cfg["courier"], {"positions": [{"lat": lat, "lon": 13.41, "accuracy": 5, "at": at}]}))
+        await asyncio.sleep(1.0)
+    time.sleep(1.5)  # /metrics is cached a second
+    after = counters_by_instance("pushes_for_others")
+    others = {k: after.get(k, 0) - before.get(k, 0) for k in gateways if k != holder}
+    if any(others.values()):
+        fail("pushes for %s's stream reached other gateways: %r" % (holder, others))
+    print("the courier's position reached the stream on %s and no other gateway (pushes for others: %r)" % (holder, others))
+    await stream.close()
 
 
 must("shop", *http("POST", "/v1/shops", cfg["admin"], {"id": "s1", "name": "Lily's", "address": "Alexanderplatz",

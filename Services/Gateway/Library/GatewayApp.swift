@@ -26,6 +26,7 @@ public enum GatewayApp {
         let admission = ConnectionAdmission(files: files) { host.metrics.increment("accept_paused") }
         host.addGauge("streams_open") { Int64(hub.capacity.count) }
         host.addGauge("streams_limit") { Int64(hub.capacity.limit) }
+        host.addGauge("push_topics") { Int64(hub.topics.count) }
         host.addGauge("connections_open") { Int64(admission.count) }
         host.addGauge("connections_limit") { Int64(admission.limit) }
         // Every first request head is judged by RequestHeadGuard before anything else sees it; the

@@ -34,6 +34,10 @@ final class StreamHub: Service, Sendable {
     private let publishing = Mutex(())
     /// Chat pushes to connected users.
     let pushes = PushRouter()
+    /// The push topics subscribed on the bus: those of this gateway's streams.
+    let topics = PushTopics()
+    /// Publishes a ``PushType/subscribed`` mark on a topic.
+    private let mark: @Sendable (String) -> Void
     /// Told when posy-orders ends sessions or API keys.
     let access: AccessGuard?
     /// The check that pushes still reach this gateway through the bus.
@@ -64,30 +68,36 @@ final class StreamHub: Service, Sendable {
         self.access = access
         self.capacity = capacity
         self.canary = PushCanary(instance: host.descriptor.instance)
+        let publish = host.ephemeralPublisher(src: host.descriptor.instance)
+        self.mark = { topic in publish(topic, PushType.subscribed, Data("{}".utf8)) }
         self.filters = sources.mapValues(\.filter)
         self.feeds = sources.sorted { $0.key < $1.key }.map { EventFeed(src: $0.key, audience: $0.value.audience) }
     }
 
     func feed(_ src: String) -> EventFeed? { feeds.first { $0.src == src } }
 
-    /// Reads the bus until shutdown, with one subscription per prefix the gateway may read (its
-    /// grant: docs/protocol.md, "Who may read what"), and checks the push path meanwhile. A socket
-    /// closed by ``resubscribe()`` is opened again at once.
+    /// Reads the bus until shutdown, with one subscription per prefix of durable events the gateway
+    /// may read (its grant: docs/protocol.md, "Who may read what"), its canaries' topics and the push
+    /// topics of its streams (``topics``), and checks the push path meanwhile. A socket closed by
+    /// ``resubscribe()`` is opened again at once, with the push topics of that moment.
     func run() async throws {
         var options = ZMQSocketOptions()
         options.curve = try host.security.client(of: ServiceName.bus)
-        options.subscriptions = host.security.readGrant(of: ServiceName.gateway)
+        let durable = host.security.readGrant(of: ServiceName.gateway).filter { !Topic.pushPrefixes.contains($0) }
         options.receiveHighWaterMark = 100_000
         // Behind, it drops rather than hold libzmq back: feeds repair from the sources, pushes are hints.
         options.overflow = .drop
-        let subscription = options
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await self.watchPushPath() }
                 group.addTask { await self.deadlines.run() }
                 while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
+                    let streamed = topics.detach()
+                    var subscription = options
+                    subscription.subscriptions = durable + canary.topics + streamed
                     let sub = try await ZMQSocket.open(.sub, connect: [host.busSub], options: subscription, name: "stream-sub")
                     socket.withLock { $0 = sub }
+                    topics.attach(sub, subscribed: streamed)
                     if stopping.load(ordering: .relaxed) { await sub.close() }
                     // Routing awaits nothing, so it runs on the socket's own thread: a push reaches its
                     // connections' event loops without waking a pool thread (docs/architecture.md, "Threads").
@@ -124,6 +134,34 @@ final class StreamHub: Service, Sendable {
         }
     }
 
+    /// Registers a stream's pushes (``PushRouter``) and subscribes to their topics. Returns the handle
+    /// for ``unlisten(_:)``.
+    func listen(_ claims: TokenClaims, deliver: @escaping @Sendable (String) -> Void) -> (id: Int, topics: [String]) {
+        let handle = pushes.register(claims, deliver: deliver)
+        topics.add(handle.topics)
+        return handle
+    }
+
+    func unlisten(_ handle: (id: Int, topics: [String])) {
+        pushes.unregister(handle)
+        topics.remove(handle.topics)
+    }
+
+    /// Waits until `streamTopics` reach this gateway through the bus, at most ``subscribeWait``; a
+    /// stream says it is open after this.
+    func subscribed(_ streamTopics: [String]) async {
+        guard await !topics.confirm(streamTopics, within: Self.subscribeWait, mark: mark) else { return }
+        let count = host.metrics.increment("push_subscriptions_unconfirmed")
+        if Metrics.worthLogging(count) {
+            host.logger.warning(
+                "a stream opened before its push subscription was seen to reach the bus",
+                metadata: ["unconfirmed": "\(count)", "waited": "\(Self.subscribeWait)"])
+        }
+    }
+
+    /// How long a stream waits for its push topics' marks before it opens anyway (a bus that is down).
+    static let subscribeWait: Duration = .seconds(2)
+
     /// Closes the bus subscription; ``run()`` opens a fresh one (new connection, new subscriptions).
     func resubscribe() async {
         let sub = socket.withLock { $0 }
@@ -136,11 +174,20 @@ final class StreamHub: Service, Sendable {
             for frames in batch {
                 guard frames.count == 2 else { continue }
                 let topic = String(decoding: frames[0], as: UTF8.self)
-                // A push for no one here is not decoded (durable events never travel on push topics).
-                if Topic.isPush(topic), !canary.topics.contains(topic), !pushes.hasListeners(topic) { continue }
+                // A push for no one here is not decoded (durable events never travel on push topics). Only
+                // a push sent as its topic's last stream here closed should come.
+                if Topic.isPush(topic), !canary.topics.contains(topic), !pushes.hasListeners(topic) {
+                    host.metrics.increment("pushes_for_others")
+                    continue
+                }
                 guard let e = try? EnvelopeCodec.decode(frames[1]) else { continue }
                 if e.seq == 0, Topic.isPush(topic) {
                     if canary.heard(topic: topic, e) { continue }
+                    if e.type == PushType.subscribed {
+                        // Another gateway's mark (its stream listens on the same topic) is no push either.
+                        if e.src == canary.instance { topics.heard(topic) }
+                        continue
+                    }
                     let n = pushes.route(topic: topic, e)
                     if n > 0 { host.metrics.increment("pushes_delivered", by: Int64(n)) }
                     continue

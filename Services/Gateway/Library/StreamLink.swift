@@ -59,7 +59,7 @@ final class StreamLink: Sendable {
     /// The connection is open: listens for pushes, the token's expiry and the session's end, and
     /// sends the first frames.
     func start() {
-        let push = hub.pushes.register(claims) { [weak self] frame in self?.write(frame) }
+        let push = hub.listen(claims) { [weak self] frame in self?.write(frame) }
         let deadline = hub.deadlines.add(at: Int(clamping: claims.exp)) { [weak self] in
             self?.close(code: StreamAPI.tokenExpiredCode, reason: "token expired")
         }
@@ -90,7 +90,7 @@ final class StreamLink: Sendable {
         }
         guard let s else { return }
         if s.parked != 0 { hub.waiters.cancel(s.parked) }
-        if let push = s.push { hub.pushes.unregister(push) }
+        if let push = s.push { hub.unlisten(push) }
         if let deadline = s.deadline { hub.deadlines.remove(deadline) }
         if let watch = s.watch { api.access.cancel(watch.sid, watch.id) }
         hub.capacity.closed()
@@ -104,6 +104,8 @@ final class StreamLink: Sendable {
         if let wake { session.skip(wake) }
         do {
             if !taken.started {
+                // A push sent before the bus has the stream's subscription would be lost: wait for it to be there.
+                await hub.subscribed(PushRouter.topics(claims))
                 try await session.open()
                 state.withLock { $0.started = true }
             }
