@@ -98,6 +98,10 @@ extension Integration {
             #expect(texts)
             let all = await ChatTests.messages(shop, conversation, token: shop.customer).compactMap { $0["text"] as? String }
             #expect(all.contains("Video call started by the courier.") && all.contains("Video call answered by the customer."), "\(all)")
+            // Its card says the same for the faces to say in their reader's language: who ended it, after how long.
+            let hangup = await ChatTests.messages(shop, conversation, token: shop.customer).compactMap { $0["card"] as? [String: Any] }
+                .first { $0["event"] as? String == "call.hangup" }
+            #expect(hangup?["by"] as? String == "customer" && (hangup?["seconds"] as? Int).map { $0 >= 0 } == true, "\(hangup ?? [:])")
             for d in everyone + [courier] { await d.close() }
             #expect(await suite.stop())
         }

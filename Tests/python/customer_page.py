@@ -330,6 +330,16 @@ try:
     until("Chinese", lambda: "已送达" in driver.find_element(By.TAG_NAME, "body").text)
     if "保留 14 天" not in text("#privacy-list"):
         fail("the privacy note is not in Chinese: %r" % text("#privacy-list"))
+    # The chat's own lines (the order's steps, the proof's card) in Chinese too, not as stored in English.
+    chat = text("#messages")
+    for line in ("花店已确认订单。", " 将配送此订单。", "送达凭证"):
+        if line not in chat:
+            fail("the chat lacks %r in Chinese: %r" % (line, chat))
+    for english in ("The shop confirmed", "will deliver this order", "Proof of delivery"):
+        if english in chat:
+            fail("the chat still says %r in Chinese: %r" % (english, chat))
+    driver.execute_script("document.getElementById('messages').scrollIntoView()")
+    shot("customer-chat-zh-phone")
     driver.execute_script("document.getElementById('privacy').scrollIntoView()")
     shot("customer-privacy-zh-phone")
     shot("customer-zh-phone", top=True)

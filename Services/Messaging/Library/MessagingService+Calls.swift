@@ -29,10 +29,15 @@ extension MessagingService {
         let relayed = CallSignal.Relayed(conversationId: c.id, orderId: c.orderId, from: access.party, signal: signal, at: at)
         push(PushType.callSignal, c, body: try JSON.encode(relayed), members: members, withUnread: false)
         metrics.increment("call_signals")
-        if let text = record(signal, from: access.party, now: now, conversation: c.id) {
-            let card: JSONValue = .object([
+        if let (text, seconds) = record(signal, from: access.party, now: now, conversation: c.id) {
+            // The faces say the line in their reader's language from the card; the text is the English default.
+            var fields: [String: JSONValue] = [
                 "event": .string("call.\(signal.kind.rawValue)"), "callId": .string(signal.callId), "by": .string(access.party.rawValue),
-            ])
+            ]
+            if signal.kind == .hangup {
+                if let seconds { fields["seconds"] = .number(Double(seconds)) } else { fields["answered"] = .bool(false) }
+            }
+            let card: JSONValue = .object(fields)
             try await store.write { db in
                 guard var row = try ConversationRow.load(db, c.id) else { return }
                 try self.append(
@@ -41,8 +46,9 @@ extension MessagingService {
         }
     }
 
-    /// What the chat keeps of a step: the start, the answer, a refusal, the end with its length.
-    func record(_ s: CallSignal, from party: ChatParty, now: Date, conversation: String) -> String? {
+    /// What the chat keeps of a step: the start, the answer, a refusal, the end with its length (seconds
+    /// from the answer; nil for a call ended before it was answered).
+    func record(_ s: CallSignal, from party: ChatParty, now: Date, conversation: String) -> (text: String, seconds: Int?)? {
         switch s.kind {
         case .invite:
             let fresh = calls.withLock { calls -> Bool in
@@ -51,23 +57,24 @@ extension MessagingService {
                 calls[s.callId] = CallTimes(conversationId: conversation, startedAt: now)
                 return true
             }
-            return fresh ? "Video call started by the \(party.rawValue)." : nil
+            return fresh ? ("Video call started by the \(party.rawValue).", nil) : nil
         case .accept:
             let first = calls.withLock { calls -> Bool in
                 guard calls[s.callId]?.answeredAt == nil else { return false }
                 calls[s.callId, default: CallTimes(conversationId: conversation, startedAt: now)].answeredAt = now
                 return true
             }
-            return first ? "Video call answered by the \(party.rawValue)." : nil
+            return first ? ("Video call answered by the \(party.rawValue).", nil) : nil
         case .decline:
             calls.withLock { _ = $0.removeValue(forKey: s.callId) }
-            return "Video call declined by the \(party.rawValue)."
+            return ("Video call declined by the \(party.rawValue).", nil)
         case .hangup:
             let times = calls.withLock { $0.removeValue(forKey: s.callId) }
             guard let answered = times?.answeredAt else {
-                return times == nil ? nil : "Video call ended by the \(party.rawValue) before it was answered."
+                return times == nil ? nil : ("Video call ended by the \(party.rawValue) before it was answered.", nil)
             }
-            return "Video call ended by the \(party.rawValue) after \(Int(now.timeIntervalSince(answered).rounded())) s."
+            let seconds = Int(now.timeIntervalSince(answered).rounded())
+            return ("Video call ended by the \(party.rawValue) after \(seconds) s.", seconds)
         case .ring, .offer, .answer, .ice:
             return nil
         }

@@ -75,10 +75,12 @@ extension MessagingService {
         default:
             break
         }
-        if let text = SystemText.text(for: state, courierName: event.order?.courier?.firstName) {
-            try append(
-                db, &c, senderId: "posy", party: .system, clientMsgId: nil, kind: .system, text: text,
-                card: .object(["event": .string(envelope.type), "state": .string(state.rawValue)]), at: at)
+        let courierName = event.order?.courier?.firstName
+        if let text = SystemText.text(for: state, courierName: courierName) {
+            // The faces say the line in their reader's language from the card (the state, and who delivers).
+            var card: [String: JSONValue] = ["event": .string(envelope.type), "state": .string(state.rawValue)]
+            if state == .accepted, let courierName { card["courier"] = .string(courierName) }
+            try append(db, &c, senderId: "posy", party: .system, clientMsgId: nil, kind: .system, text: text, card: .object(card), at: at)
         }
         if [.delivered, .completed, .cancelled, .failed, .returned].contains(state) {
             // The courier keeps what they saw until now and reads nothing newer.

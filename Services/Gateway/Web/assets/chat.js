@@ -2,7 +2,7 @@
 // text, a photo, a voice note, a place, a system line or a recall — and when; and the media it shows,
 // fetched with the face's own credentials (media is never public) once each.
 import { h } from './dom.js';
-import { t, time } from './i18n.js';
+import { has, t, time } from './i18n.js';
 import { voiceNote } from './voice.js';
 import { Frame } from './names.js';
 
@@ -54,10 +54,34 @@ export class MediaCache {
   }
 }
 
+/** A line of Posy's own (an order's step, a call's) in the reader's language, from what its card says;
+ *  the stored text, in English, where the card says too little (a line kept from before it said more). */
+function systemLine(m) {
+  const card = m.card || {};
+  const by = typeof card.by === 'string' && has('system.by.' + card.by) ? t('system.by.' + card.by) : null;
+  let key = null;
+  const vars = { by };
+  if (typeof card.state === 'string') {
+    key = 'system.' + card.state;
+    if (card.state === 'accepted') {
+      if (typeof card.courier !== 'string') return m.text || '';
+      vars.courier = card.courier;
+    }
+  } else if (card.event === 'call.hangup') {
+    if (Number.isInteger(card.seconds)) { key = 'system.call.hangup'; vars.seconds = card.seconds; }
+    else if (card.answered === false) key = 'system.call.unanswered';
+  } else if (typeof card.event === 'string' && card.event.startsWith('call.')) {
+    key = 'system.' + card.event;
+  }
+  if (!key || !has(key) || (key.startsWith('system.call.') && !by)) return m.text || '';
+  return t(key, vars);
+}
+
 /** What message `m` says, as its bubble's body. */
 function body(m, media) {
   if (m.recalledAt) return h('em', {}, t('chat.recalled'));
-  if (m.kind === 'system') return h('em', {}, m.text || '');
+  if (m.kind === 'system') return h('em', {}, systemLine(m));
+  if (m.kind === 'card' && m.card?.type === 'proofOfDelivery') return h('em', {}, t('system.proofOfDelivery'));
   if (m.kind === 'image' && m.media) return media.image(m.media.id, t('chat.photo'));
   if (m.kind === 'image') return h('span', { class: 'muted' }, t('chat.photo'));
   if (m.kind === 'voice' && m.media) return voiceNote(m, (id) => media.blob(id));
