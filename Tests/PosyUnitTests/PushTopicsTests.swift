@@ -91,6 +91,6 @@ import Testing
         let sent = Mutex(0)
         let answered = await topics.confirm(["to.c2."], within: .milliseconds(50)) { _ in sent.withLock { $0 += 1 } }
         #expect(!answered)
-        #expect(sent.withLock { $0 } >= 2)
+        #expect(sent.withLock { $0 } >= 1)
     }
 }

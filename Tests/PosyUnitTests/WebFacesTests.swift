@@ -335,6 +335,11 @@ import Testing
             "nav.app.": ["amap", "baidu", "apple", "google", "geo"],
             // What the customer's page says is kept and for how long (customer.js): retention kinds.
             "privacy.": ["contact", "chat", "media", "positions"],
+            // Posy's own chat lines (assets/chat.js, from a system message's card): an order's step, who
+            // did what in a call and the call steps the chat keeps.
+            "system.state.": OrderState.allCases.map(\.rawValue),
+            "system.by.": [ChatParty.customer, .courier, .shop].map(\.rawValue),
+            "system.call.": [CallSignal.Kind.invite, .accept, .decline, .hangup].map(\.rawValue),
             // A video call's states (assets/call.js); "idle" is never shown.
             "call.state.": ["ringing", "calling", "connecting", "connected", "ended"],
             // The new-order form's fields (form.js): the API's field paths.

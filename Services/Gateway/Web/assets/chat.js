@@ -5,6 +5,7 @@ import { h } from './dom.js';
 import { has, t, time } from './i18n.js';
 import { voiceNote } from './voice.js';
 import { Frame } from './names.js';
+import { State } from './order.js';
 
 /**
  * Tells the server that a message someone else wrote reached this device (`msg.delivered` on the
@@ -58,23 +59,19 @@ export class MediaCache {
  *  the stored text, in English, where the card says too little (a line kept from before it said more). */
 function systemLine(m) {
   const card = m.card || {};
-  const by = typeof card.by === 'string' && has('system.by.' + card.by) ? t('system.by.' + card.by) : null;
-  let key = null;
-  const vars = { by };
+  const stored = m.text || '';
   if (typeof card.state === 'string') {
-    key = 'system.' + card.state;
-    if (card.state === 'accepted') {
-      if (typeof card.courier !== 'string') return m.text || '';
-      vars.courier = card.courier;
-    }
-  } else if (card.event === 'call.hangup') {
-    if (Number.isInteger(card.seconds)) { key = 'system.call.hangup'; vars.seconds = card.seconds; }
-    else if (card.answered === false) key = 'system.call.unanswered';
-  } else if (typeof card.event === 'string' && card.event.startsWith('call.')) {
-    key = 'system.' + card.event;
+    if (card.state === State.accepted && typeof card.courier !== 'string') return stored;
+    return has('system.state.' + card.state) ? t('system.state.' + card.state, { courier: card.courier }) : stored;
   }
-  if (!key || !has(key) || (key.startsWith('system.call.') && !by)) return m.text || '';
-  return t(key, vars);
+  const by = typeof card.by === 'string' && has('system.by.' + card.by) ? t('system.by.' + card.by) : null;
+  const kind = typeof card.event === 'string' && card.event.startsWith('call.') ? card.event.slice('call.'.length) : null;
+  if (!by || !kind) return stored;
+  if (kind === 'hangup') {
+    if (Number.isInteger(card.seconds)) return t('system.call.hangup', { by, seconds: card.seconds });
+    return card.answered === false ? t('system.call.unanswered', { by }) : stored;
+  }
+  return has('system.call.' + kind) ? t('system.call.' + kind, { by }) : stored;
 }
 
 /** What message `m` says, as its bubble's body. */
