@@ -7,7 +7,8 @@ import urllib.error
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import ElementClickInterceptedException, NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (ElementClickInterceptedException, NoSuchElementException, StaleElementReferenceException,
+                                        WebDriverException)
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -67,6 +68,11 @@ def until(what, predicate, timeout=10.0):
                 return last
         except (StaleElementReferenceException, NoSuchElementException):
             pass
+        except WebDriverException as e:
+            # Asked while the page navigates (a sign-in link sending the person on to their face):
+            # ask again on the page it arrives at. Any other failure is the test's.
+            if "navigat" not in (e.msg or ""):
+                raise
         time.sleep(0.05)
     fail("%s (last: %r)" % (what, last))
 
