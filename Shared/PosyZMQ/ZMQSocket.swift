@@ -8,12 +8,12 @@ import Synchronization
 /// libzmq sockets are not thread-safe, so only the owning thread ever touches a socket that
 /// receives: it runs a `zmq_poll` loop over the socket and an inproc PAIR mailbox. Other threads
 /// enqueue commands and wake the loop through the mailbox (endpoints are fixed at ``open``,
-/// subscriptions may change later: ``subscribe(_:)``); received messages are delivered to ``inbox`` as whole multipart messages. A socket
-/// that only sends (PUB) is sent on from its caller's thread instead, under the mailbox's lock
-/// (libzmq allows a socket to change threads behind a full memory barrier): a publish wakes no
-/// thread of its own (docs/architecture.md, "Threads"). All sends are non-blocking
-/// (`ZMQ_DONTWAIT`): a full or unconnected peer surfaces as ``ZMQError/isWouldBlock`` instead of
-/// stalling the loop.
+/// subscriptions may change later: ``subscribe(_:)``); received messages are delivered to
+/// ``inbox`` as whole multipart messages. A socket that only sends (PUB) is sent on from its
+/// caller's thread instead, under the mailbox's lock (libzmq allows a socket to change threads
+/// behind a full memory barrier): a publish wakes no thread of its own (docs/architecture.md,
+/// "Threads"). All sends are non-blocking (`ZMQ_DONTWAIT`): a full or unconnected peer surfaces as
+/// ``ZMQError/isWouldBlock`` instead of stalling the loop.
 public final class ZMQSocket: Sendable {
     public typealias Message = [Data]
 
