@@ -64,8 +64,11 @@ struct LocationMain: AsyncParsableCommand {
 
     func run() async throws {
         let (config, testStart) = try resolved()
+        var descriptor = ServiceDescriptor(service: ServiceName.location, defaultRPCPort: 7130, migrations: LocationMigrations.all)
+        // Its handlers await the store and little else (docs/architecture.md, "Threads").
+        descriptor.rpcOnSocketThread = true
         try await ServiceMain.run(
-            ServiceDescriptor(service: ServiceName.location, defaultRPCPort: 7130, migrations: LocationMigrations.all),
+            descriptor,
             config: try options.config()
         ) { host in
             guard let store = host.store, let events = host.events else { return [] }
