@@ -1,4 +1,5 @@
 import Foundation
+import PosyAccess
 import PosyCore
 import PosySchema
 import Testing
@@ -106,6 +107,32 @@ extension Integration {
                     await http.json("POST", "/v1/locations", token: shop.otherCourier, ["positions": [Rig.fix(Route.point(0), at: now)]])
                         .code == "403 off_duty"
                 })
+
+            // Fixes on the stream travel to posy-location gathered with other couriers' (one call for
+            // several): each stream still hears its own courier's answer.
+            let later = now.addingTimeInterval(1)
+            async let mine = courier.call(["type": "loc.batch", "positions": [Rig.fix(Route.point(1), at: later)]])
+            async let theirs = otherCourier.call(["type": "loc.batch", "positions": [Rig.fix(Route.point(1), at: later)]])
+            let (accepted, refused) = try await (mine, theirs)
+            #expect(accepted["ok"] as? Bool == true && (accepted["data"] as? [String: Any])?["accepted"] as? Int == 1, "\(accepted)")
+            #expect((refused["error"] as? [String: Any])?["code"] as? String == "off_duty", "\(refused)")
+            let gathered = try await RPCClient.withClient(rig.rpc, curve: try rig.suite.curve(to: "location")) {
+                try await $0.call(RPCMethod.stats, EmptyBody())
+            }
+            #expect((gathered.counters["rpc_requests.location.ingestBatch"] ?? 0) >= 1, "\(gathered.counters)")
+            // Only the gateway may name couriers in a gathered batch: another service's key may not,
+            // neither as itself nor as the gateway.
+            let forged = LocationRPC.IngestBatchRequest(items: [.init(courier: "k1", shop: "s1", positions: [])])
+            for caller in ["messaging", ServiceName.gateway] {
+                do {
+                    _ = try await RPCClient.withClient(rig.rpc, curve: try rig.suite.curve(to: "location", as: "messaging")) {
+                        try await $0.call(LocationRPC.ingestBatch, forged, as: .service(caller))
+                    }
+                    Issue.record("messaging's key sent a gathered batch as \(caller)")
+                } catch let e as PosyError {
+                    #expect(e.code == .callerNotPermitted, "\(e)")
+                }
+            }
 
             // 25-minute window; the ride takes about 7 min plus a jam.
             let id = try await rig.pickedUpOrder(windowEnd: 25 * 60)

@@ -1,4 +1,5 @@
 import Foundation
+import PosyAccess
 import Testing
 
 @testable import PosySchema
@@ -103,6 +104,25 @@ import Testing
                     DroppedFix(index: n, reason: DropReason.allCases.randomElement(using: &rng)!)
                 })
             #expect(try JSON.encode(reply) == Self.foundation(reply))
+        }
+    }
+
+    /// The gateway's gathered batch: written as Foundation writes it, read back by hand as
+    /// JSONDecoder reads it, with the RPC's caller in front as it travels.
+    @Test func aGatheredBatchIsWrittenAndReadAsFoundationDoes() throws {
+        var rng = Seeded(state: 5_20)
+        for _ in 0..<500 {
+            let items = (0..<Int.random(in: 0...4, using: &rng)).map { _ in
+                LocationRPC.IngestBatchRequest.Item(
+                    courier: Self.text(&rng), shop: Self.maybe(&rng, Self.text),
+                    positions: (0..<Int.random(in: 0...3, using: &rng)).map { _ in Self.fix(&rng) })
+            }
+            let request = LocationRPC.IngestBatchRequest(items: items)
+            let written = try JSON.encode(request)
+            #expect(written == (try Self.foundation(request)))
+            let travelling = Viewer.service("gateway").request(written)
+            #expect(LocationRPC.IngestBatchRequest.readPlain(travelling) == request, "\(String(decoding: travelling, as: UTF8.self))")
+            #expect(try JSON.decode(LocationRPC.IngestBatchRequest.self, from: travelling) == request)
         }
     }
 

@@ -211,6 +211,45 @@ import Testing
         #expect(metrics.counter("positions_dropped_inaccurate") == 1 && metrics.counter("positions_dropped_duplicate") == 1)
     }
 
+    /// A gateway's gathered batch: each courier judged as alone, each with its own outcome.
+    @Test func aGatheredBatchJudgesEachCourierAsAlone() async throws {
+        let s = try await Station()
+        try await s.courier("k2", onDuty: false)
+        try await s.courier("k3")
+        let good = Station.fix(Self.shop.lat, Self.shop.lon, at: s.clock)
+        func item(_ courier: String, _ shop: String, _ positions: [PositionFix]) -> LocationRPC.IngestBatchRequest.Item {
+            .init(courier: courier, shop: shop, positions: positions)
+        }
+        let reply = try await s.service.ingest(
+            LocationRPC.IngestBatchRequest(items: [
+                item("k1", "s1", [good]),
+                item("k2", "s1", [good]),  // off duty
+                item("k3", "s9", [good]),  // not this courier's shop
+                item("k9", "s1", [good]),  // nobody
+                item("k3", "s1", [Station.fix(91, 0, at: s.clock)]),
+                item("k3", "s1", [Station.fix(91, 0, at: s.clock), good, good]),
+            ]))
+        #expect(reply.results.map { $0.error?.code } == [nil, ErrorCode.offDuty, .offDuty, .offDuty, .invalidField, nil])
+        #expect(reply.results[0].reply == IngestReply(accepted: 1, dropped: []))
+        #expect(
+            reply.results[5].reply
+                == IngestReply(
+                    accepted: 1, dropped: [DroppedFix(index: 0, reason: .invalidCoordinates), DroppedFix(index: 2, reason: .duplicate)]))
+        // Stored as if each had come alone: the same fix again is a duplicate for k1 and k3.
+        #expect(try await s.send([good]).dropped == [DroppedFix(index: 0, reason: .duplicate)])
+        #expect(try await s.send([good], as: "k3").dropped == [DroppedFix(index: 0, reason: .duplicate)])
+        #expect(s.service.metrics.counter("positions_accepted") == 2)
+        // Too many couriers, or too many fixes in all, refuse the whole call.
+        await Self.expectCode(.tooLarge) {
+            _ = try await s.service.ingest(
+                LocationRPC.IngestBatchRequest(items: Array(repeating: item("k1", "s1", [good]), count: LocationRPC.maxBatchCouriers + 1)))
+        }
+        await Self.expectCode(.tooLarge) {
+            _ = try await s.service.ingest(
+                LocationRPC.IngestBatchRequest(items: Array(repeating: item("k1", "s1", Array(repeating: good, count: 5_001)), count: 2)))
+        }
+    }
+
     @Test func lateShuffledRepeatedBatchesAreStoredOnceAndJudgedAgainstStoredNeighbours() async throws {
         let s = try await Station()
         // The phone was offline for ten minutes: the buffer arrives shuffled, then again.

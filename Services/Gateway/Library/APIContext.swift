@@ -15,6 +15,8 @@ struct APIContext: Sendable {
     let access: AccessGuard
     /// Address search, when a provider is configured.
     var geocoder: Geocoder?
+    /// Couriers' live fixes on their way to posy-location, gathered.
+    let fixes: FixBatcher
 
     /// The verified claims of the request's bearer token, within the token's rate. With
     /// `queryToken` (the WebSocket stream: browsers cannot set headers on it) the token may also come

@@ -17,7 +17,7 @@ public enum GatewayApp {
     /// HTTPS (and the optional redirect listener). Throws when the TLS files cannot be used.
     public static func build(host: ServiceHost, config: GatewayConfig, secret: String) throws -> [any Service] {
         let monitor = MonitorCache(monitor: SuiteMonitor(host: host, expected: config.expect))
-        let api = Self.api(backend: SuiteBackend(host: host, monitor: monitor), config: config, secret: secret)
+        let api = Self.api(backend: SuiteBackend(host: host, monitor: monitor), config: config, secret: secret, metrics: host.metrics)
         let router = routes(api: api, secret: secret, logger: host.logger)
         let files = FileLimits.current()
         let hub = StreamHub(
@@ -113,11 +113,15 @@ public enum GatewayApp {
         }
     }
 
-    static func api(backend: any GatewayBackend, config: GatewayConfig, secret: String) -> APIContext {
+    static func api(backend: any GatewayBackend, config: GatewayConfig, secret: String, metrics: Metrics = Metrics()) -> APIContext {
         APIContext(
             backend: backend, signer: TokenSigner(secret: secret, maxLifetime: config.tokenMaxLifetime), config: config,
             limiter: RateLimiter(rate: config.rateLimit, burst: config.rateBurst), access: AccessGuard(backend: backend),
-            geocoder: config.geocoder.map { Geocoder(provider: $0, logger: Logger(label: "gateway.geocoder")) })
+            geocoder: config.geocoder.map { Geocoder(provider: $0, logger: Logger(label: "gateway.geocoder")) },
+            fixes: FixBatcher(metrics: metrics) { request in
+                // The gateway calls as itself: the couriers it names are those whose tokens it verified.
+                try await backend.call(LocationRPC.ingestBatch, request, as: .service(ServiceName.gateway), retries: 1)
+            })
     }
 
     /// Every HTTP route but the stream's upgrade, one collection per area, on a router whose

@@ -49,10 +49,14 @@ struct LocationAPI {
         var version: String
     }
 
-    /// `location.ingest` for a courier's batch from the stream's `loc.batch` frame (the HTTP route
-    /// forwards the same); posy-location judges it (size, duty, each point). Sending twice is
-    /// harmless: repeats are dropped as duplicates.
+    /// A courier's batch from the stream's `loc.batch` frame; posy-location judges it (size, duty,
+    /// each point) as the HTTP route's `location.ingest`. A courier's live fixes go gathered with
+    /// other couriers' (``FixBatcher``); anyone else's frame, and a long one, go on their own.
+    /// Sending twice is harmless: repeats are dropped as duplicates.
     static func ingest(_ api: APIContext, viewer: Viewer, positions: [PositionFix]) async throws -> Data {
-        try await api.call(LocationRPC.ingest, LocationRPC.IngestRequest(positions: positions), as: viewer, retries: 1)
+        if case .user(let courier, .courier, let shop, _) = viewer, !positions.isEmpty, positions.count <= FixBatcher.maxGathered {
+            return try await api.fixes.ingest(courier: courier, shop: shop, positions: positions)
+        }
+        return try await api.call(LocationRPC.ingest, LocationRPC.IngestRequest(positions: positions), as: viewer, retries: 1)
     }
 }

@@ -19,49 +19,93 @@ extension LocationService {
         }
         guard !r.positions.isEmpty else { throw PosyError(.invalidField, "positions: at least one") }
         let now = clock()
-        let filter = config.filter
-        let (reply, pushes) = try await store.write { db -> (IngestReply, [LivePosition]) in
-            guard let courier = try CourierRow.load(db, courierId), courier.shopId == shop, courier.onDuty else {
-                throw PosyError(.offDuty, "courier \(courierId) is not on duty: positions are taken only from couriers on duty")
-            }
-            // While a delivery is under way, its courier's fixes start at its assignment: one dated
-            // earlier is no part of it, and must not become part of its evidence later.
-            let deliveries = try DeliveryRow.active(db, courier: courierId)
-            let assigned = deliveries.compactMap(\.assignedAt).min()
-            let screened = filter.screen(r.positions, now: now, notBefore: assigned.map { Date(timeIntervalSince1970: $0) })
-            let result = filter.judge(screened, stored: try self.anchors(db, courier, screened.candidates))
-            let received = now.timeIntervalSince1970
-            for k in result.kept {
-                try db.run(
-                    """
-                    INSERT INTO positions(courier_id, t, lat, lon, accuracy, speed, heading, received) VALUES (?,?,?,?,?,?,?,?)
-                    ON CONFLICT(courier_id, t) DO NOTHING
-                    """, courierId, k.time.timeIntervalSince1970, k.fix.lat, k.fix.lon, k.fix.accuracy, k.fix.speed, k.fix.heading, received
-                )
-            }
-            // Only fixes newer than the courier's latest move them on; older ones are history.
-            let newest = result.kept.filter { k in courier.last.map { k.time > $0.time } ?? true }
-            var pushes: [LivePosition] = []
-            if let latest = newest.last {
-                try db.run(
-                    """
-                    UPDATE couriers SET last_t = ?, last_lat = ?, last_lon = ?, last_accuracy = ?, last_speed = ?, last_heading = ?,
-                      last_received = ?, app_background = 0 WHERE id = ?
-                    """, latest.time.timeIntervalSince1970, latest.fix.lat, latest.fix.lon, latest.fix.accuracy, latest.fix.speed,
-                    latest.fix.heading, received, courierId)
-                pushes = try self.advance(db, courier: courier, deliveries: deliveries, newest: newest, now: now)
-            }
-            let dropped = result.dropped.sorted { $0.key < $1.key }.map { DroppedFix(index: $0.key, reason: $0.value) }
-            for d in dropped { self.metrics.increment("positions_dropped_\(d.reason.rawValue)") }
-            if result.kept.isEmpty, let bad = dropped.first(where: { Self.inputReasons.contains($0.reason) }) {
-                let list = dropped.prefix(20).map { "#\($0.index) \($0.reason.rawValue)" }.joined(separator: ", ")
-                throw PosyError(.invalidField, "no position kept: \(list)\(dropped.count > 20 ? ", …" : "") (first: #\(bad.index))")
-            }
-            return (IngestReply(accepted: result.kept.count, dropped: dropped), pushes)
-        }
+        let (reply, pushes) = try await store.write { db in try self.ingest(db, r.positions, courier: courierId, shop: shop, now: now) }
         metrics.increment("positions_accepted", by: Int64(reply.accepted))
         send(pushes, now: now)
         return reply
+    }
+
+    /// A courier's batch judged and stored inside a write; returns the answer and the live positions
+    /// to push once committed.
+    func ingest(
+        _ db: SQLiteConnection, _ positions: [PositionFix], courier courierId: String, shop: String?, now: Date
+    ) throws -> (IngestReply, [LivePosition]) {
+        let filter = config.filter
+        guard let courier = try CourierRow.load(db, courierId), courier.shopId == shop, courier.onDuty else {
+            throw PosyError(.offDuty, "courier \(courierId) is not on duty: positions are taken only from couriers on duty")
+        }
+        // While a delivery is under way, its courier's fixes start at its assignment: one dated
+        // earlier is no part of it, and must not become part of its evidence later.
+        let deliveries = try DeliveryRow.active(db, courier: courierId)
+        let assigned = deliveries.compactMap(\.assignedAt).min()
+        let screened = filter.screen(positions, now: now, notBefore: assigned.map { Date(timeIntervalSince1970: $0) })
+        let result = filter.judge(screened, stored: try self.anchors(db, courier, screened.candidates))
+        let received = now.timeIntervalSince1970
+        for k in result.kept {
+            try db.run(
+                """
+                INSERT INTO positions(courier_id, t, lat, lon, accuracy, speed, heading, received) VALUES (?,?,?,?,?,?,?,?)
+                ON CONFLICT(courier_id, t) DO NOTHING
+                """, courierId, k.time.timeIntervalSince1970, k.fix.lat, k.fix.lon, k.fix.accuracy, k.fix.speed, k.fix.heading, received
+            )
+        }
+        // Only fixes newer than the courier's latest move them on; older ones are history.
+        let newest = result.kept.filter { k in courier.last.map { k.time > $0.time } ?? true }
+        var pushes: [LivePosition] = []
+        if let latest = newest.last {
+            try db.run(
+                """
+                UPDATE couriers SET last_t = ?, last_lat = ?, last_lon = ?, last_accuracy = ?, last_speed = ?, last_heading = ?,
+                  last_received = ?, app_background = 0 WHERE id = ?
+                """, latest.time.timeIntervalSince1970, latest.fix.lat, latest.fix.lon, latest.fix.accuracy, latest.fix.speed,
+                latest.fix.heading, received, courierId)
+            pushes = try self.advance(db, courier: courier, deliveries: deliveries, newest: newest, now: now)
+        }
+        let dropped = result.dropped.sorted { $0.key < $1.key }.map { DroppedFix(index: $0.key, reason: $0.value) }
+        for d in dropped { self.metrics.increment("positions_dropped_\(d.reason.rawValue)") }
+        if result.kept.isEmpty, let bad = dropped.first(where: { Self.inputReasons.contains($0.reason) }) {
+            let list = dropped.prefix(20).map { "#\($0.index) \($0.reason.rawValue)" }.joined(separator: ", ")
+            throw PosyError(.invalidField, "no position kept: \(list)\(dropped.count > 20 ? ", …" : "") (first: #\(bad.index))")
+        }
+        return (IngestReply(accepted: result.kept.count, dropped: dropped), pushes)
+    }
+
+    /// `location.ingestBatch`: couriers' fixes a gateway gathered, each item judged as
+    /// ``ingest(_:for:)`` judges it for its courier, with its own outcome — one courier off duty or
+    /// sending nonsense fails only its item. One write for them all, each item in its own savepoint
+    /// (docs/architecture.md, "Location").
+    public func ingest(_ r: LocationRPC.IngestBatchRequest) async throws -> LocationRPC.IngestBatchReply {
+        guard r.items.count <= LocationRPC.maxBatchCouriers else {
+            throw PosyError(.tooLarge, "a gathered batch names at most \(LocationRPC.maxBatchCouriers) couriers, this one \(r.items.count)")
+        }
+        let points = r.items.reduce(0) { $0 + $1.positions.count }
+        guard points <= LocationRPC.maxBatch else {
+            throw PosyError(.tooLarge, "a gathered batch holds at most \(LocationRPC.maxBatch) positions, this one \(points)")
+        }
+        let now = clock()
+        let done = try await store.write { db -> [(LocationRPC.IngestBatchReply.Outcome, [LivePosition])] in
+            var done: [(LocationRPC.IngestBatchReply.Outcome, [LivePosition])] = []
+            done.reserveCapacity(r.items.count)
+            for item in r.items {
+                do {
+                    guard !item.positions.isEmpty else { throw PosyError(.invalidField, "positions: at least one") }
+                    // Each item in a savepoint of its own: one refused leaves nothing half written.
+                    let (reply, pushes) = try db.savepoint {
+                        try self.ingest(db, item.positions, courier: item.courier, shop: item.shop, now: now)
+                    }
+                    done.append((.init(reply: reply), pushes))
+                } catch let e as PosyError {
+                    done.append((.init(error: e), []))
+                }
+                // Anything else (the store failing) fails the whole call, as it would each item.
+            }
+            return done
+        }
+        for (outcome, pushes) in done {
+            metrics.increment("positions_accepted", by: Int64(outcome.reply?.accepted ?? 0))
+            send(pushes, now: now)
+        }
+        return LocationRPC.IngestBatchReply(results: done.map(\.0))
     }
 
     /// Reasons that mean the client sent something wrong (as opposed to a repeat or a glitch).
