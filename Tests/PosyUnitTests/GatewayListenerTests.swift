@@ -33,12 +33,14 @@ import Testing
         #expect(ConnectionAdmission(files: files).limit == 19_808)
         #expect(StreamCapacity.limit(for: FileLimits(soft: 100, hard: 100)) == 1)
         let capacity = StreamCapacity(limit: 2)
-        capacity.opened()
-        #expect(!capacity.isFull)
-        capacity.opened()
-        #expect(capacity.isFull && capacity.count == 2)
-        capacity.closed()
-        #expect(!capacity.isFull)
+        let first = capacity.take()
+        #expect(first != nil && !capacity.isFull)
+        let second = capacity.take()
+        #expect(second != nil && capacity.isFull && capacity.count == 2)
+        #expect(capacity.take() == nil)
+        first?.release()
+        first?.release()
+        #expect(!capacity.isFull && capacity.count == 1)
         let pauses = Locked(0)
         let admission = ConnectionAdmission(limit: 1) { pauses.withLock { $0 += 1 } }
         #expect(admission.isAcceptingNewConnections())
@@ -46,6 +48,27 @@ import Testing
         #expect(!admission.isAcceptingNewConnections() && pauses.value == 1)
         admission.connectionClosed()
         #expect(admission.isAcceptingNewConnections())
+    }
+
+    /// Taking a place is one step: threads taking places together get exactly the limit, and a
+    /// place nothing holds any more is free again.
+    @Test func placesAreTakenAtomicallyAndNeverKept() async {
+        let capacity = StreamCapacity(limit: 50)
+        let slots = Locked<[StreamSlot]>([])
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    for _ in 0..<100 {
+                        if let slot = capacity.take() { slots.withLock { $0.append(slot) } }
+                    }
+                }
+            }
+        }
+        #expect(slots.value.count == 50 && capacity.count == 50)
+        slots.withLock { $0.removeAll() }
+        #expect(capacity.count == 0)
+        do { _ = capacity.take() }
+        #expect(capacity.count == 0)
     }
 
     /// One loop keeps every stream's deadline: what is due fires once, a removed one never, and a

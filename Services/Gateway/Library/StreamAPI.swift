@@ -50,7 +50,7 @@ enum StreamAPI {
                 }) == true
             else { return .pass }
             // Full: refused before anything is spent on it (docs/operations.md, "Open files").
-            if hub.capacity.isFull {
+            guard let slot = hub.capacity.take() else {
                 hub.host.metrics.increment("stream_refused_capacity")
                 return .refuse(
                     refusal(
@@ -72,13 +72,16 @@ enum StreamAPI {
                 return .takeOver(
                     StreamUpgrade(
                         api: api, hub: hub, claims: claims, cursor: cursor, key: upgrade.headers["sec-websocket-key"] ?? "",
-                        subprotocol: answer
+                        subprotocol: answer, slot: slot
                     ).begin)
             } catch let e as RateLimited {
+                slot.release()
                 return .refuse(refusal(e.error, [("Retry-After", e.retryAfterHeader)]))
             } catch let e as PosyError {
+                slot.release()
                 return .refuse(refusal(e, e.code == .unauthorized ? [("WWW-Authenticate", "Bearer")] : []))
             } catch {
+                slot.release()
                 return .refuse(refusal(PosyError(.badRequest, "bad stream request"), []))
             }
         }

@@ -6,6 +6,11 @@ import Synchronization
 /// refused before the upgrade with 503 and `Retry-After` — a client tries again, or another
 /// gateway sharing the port takes it — and counted in `stream_refused_capacity` (docs/operations.md,
 /// "Open files").
+///
+/// A place is taken (``take()``) when the upgrade request is judged, before it is answered, and
+/// given back when the stream ends (``StreamSlot``): checking and counting in one step, so that
+/// two upgrades arriving together, or one arriving while the last one admitted is still being set
+/// up, never both get the last place.
 final class StreamCapacity: Sendable {
     /// Descriptors kept below the open-file limit for what is not a stream.
     static let reserve = 256
@@ -23,6 +28,17 @@ final class StreamCapacity: Sendable {
     var count: Int { open.load(ordering: .relaxed) }
     var isFull: Bool { count >= limit }
 
-    func opened() { open.add(1, ordering: .relaxed) }
-    func closed() { open.subtract(1, ordering: .relaxed) }
+    /// A place for one more stream, or nil when every place is taken.
+    func take() -> StreamSlot? {
+        var current = open.load(ordering: .relaxed)
+        while current < limit {
+            let (taken, now) = open.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
+            if taken { return StreamSlot(capacity: self) }
+            current = now
+        }
+        return nil
+    }
+
+    /// Only ``StreamSlot`` gives a place back, once.
+    func giveBack() { open.subtract(1, ordering: .relaxed) }
 }

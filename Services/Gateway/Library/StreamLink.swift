@@ -19,6 +19,8 @@ final class StreamLink: Sendable {
     let api: APIContext
     let hub: StreamHub
     let claims: TokenClaims
+    /// Its place among the gateway's streams, given back when it ends.
+    private let slot: StreamSlot
     private let keys: [String]
     private let state: Mutex<State>
     /// Frames written and not yet flushed to the socket.
@@ -41,8 +43,9 @@ final class StreamLink: Sendable {
         var watch: (sid: String, id: Int)?
     }
 
-    init(channel: any Channel, api: APIContext, hub: StreamHub, claims: TokenClaims, cursor: StreamCursor) {
+    init(channel: any Channel, api: APIContext, hub: StreamHub, claims: TokenClaims, cursor: StreamCursor, slot: StreamSlot) {
         self.channel = channel
+        self.slot = slot
         self.api = api
         self.hub = hub
         self.claims = claims
@@ -76,7 +79,6 @@ final class StreamLink: Sendable {
             s.watch = watch
         }
         hub.host.metrics.increment("stream_connections")
-        hub.capacity.opened()
         Task { await self.drive(nil) }
     }
 
@@ -93,7 +95,7 @@ final class StreamLink: Sendable {
         if let push = s.push { hub.unlisten(push) }
         if let deadline = s.deadline { hub.deadlines.remove(deadline) }
         if let watch = s.watch { api.access.cancel(watch.sid, watch.id) }
-        hub.capacity.closed()
+        slot.release()
     }
 
     /// Sends what is new, then waits where events for this viewer wake it. Runs in a task that ends

@@ -22,6 +22,8 @@ struct StreamUpgrade: Sendable {
     let key: String
     /// `posy.v1` when the client offered it.
     let subprotocol: String?
+    /// Its place among the gateway's streams, taken by the preflight; the stream keeps it.
+    let slot: StreamSlot
 
     /// The `Sec-WebSocket-Accept` value for a client's key.
     static func accept(key: String) -> String {
@@ -43,7 +45,7 @@ struct StreamUpgrade: Sendable {
             ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: StreamFrames.maxFrame)),
             WebSocketFrameEncoder(),
             WebSocketProtocolErrorHandler(),
-            StreamConnection(link: StreamLink(channel: channel, api: api, hub: hub, claims: claims, cursor: cursor)),
+            StreamConnection(link: StreamLink(channel: channel, api: api, hub: hub, claims: claims, cursor: cursor, slot: slot)),
         ]
     }
 
@@ -64,11 +66,15 @@ struct StreamUpgrade: Sendable {
             let refused = refusal
             loop.execute {
                 let (head, context) = bound.value
-                guard context.channel.isActive else { return }
-                if let refused { return head.refuse(context: context, refused) }
+                guard context.channel.isActive else { return upgrade.slot.release() }
+                if let refused {
+                    upgrade.slot.release()
+                    return head.refuse(context: context, refused)
+                }
                 do {
                     try head.handOver(context: context, answer: upgrade.answer(), handlers: upgrade.handlers(channel: context.channel))
                 } catch {
+                    upgrade.slot.release()
                     context.close(promise: nil)
                 }
             }
