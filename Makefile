@@ -76,12 +76,15 @@ run: release
 	.build/release/posy up --data-dir $(DATA_DIR)
 
 ## test: the format check (`make format` fixes it), the import check (every import declared, no service library importing another's; see
-## docs/architecture.md, "Modules"), then unit and integration tests. One build in test mode serves both the tests and the
+## docs/architecture.md, "Modules"), the await check (no `await` inside a tuple literal; docs/architecture.md, "Threads"), then unit
+## and integration tests. One build in test mode serves both the tests and the
 ## executables the integration tests start (mixing `swift build` and `swift test` builds in one
 ## .build can leave an executable compiled against an older layout of a changed type).
 test: deps pydeps
 	$(SWIFT) format lint --strict --recursive --configuration .swift-format Package.swift Shared Services Tests
 	python3 Tests/python/import_check.py .
+	python3 Tests/python/await_check.py --self-test
+	python3 Tests/python/await_check.py .
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test --skip-build
 

@@ -239,8 +239,9 @@ extension Integration {
                 courierPhone.stop()
                 customerPhone.stop()
             }
-            let ready = (await courierPhone.ready(), await customerPhone.ready())
-            #expect(ready.0 && ready.1, "the push services did not start")
+            let courierReady = await courierPhone.ready()
+            let customerReady = await customerPhone.ready()
+            #expect(courierReady && customerReady, "the push services did not start")
             let suite = try SuiteTests.Suite(
                 "push-chat",
                 environment: [

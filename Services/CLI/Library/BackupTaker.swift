@@ -75,11 +75,9 @@ struct BackupTaker {
                 for p in stores {
                     g.addTask {
                         do {
-                            return (
-                                p,
-                                try await client(p).call(
-                                    BackupRPC.hold, .init(id: id, holdSeconds: holdSeconds), as: cli, timeout: .seconds(holdSeconds))
-                            )
+                            let reply = try await client(p).call(
+                                BackupRPC.hold, .init(id: id, holdSeconds: holdSeconds), as: cli, timeout: .seconds(holdSeconds))
+                            return (p, reply)
                         } catch {
                             throw BackupError(.suiteNotReady, "\(p.instance) did not hold its store: \(error)")
                         }
@@ -94,7 +92,10 @@ struct BackupTaker {
             let instant = Timestamp.now()
             let released = try await withThrowingTaskGroup(of: (String, Bool).self) { g in
                 for p in stores {
-                    g.addTask { (p.instance, try await client(p).call(BackupRPC.release, .init(id: id), as: cli).heldThroughout) }
+                    g.addTask {
+                        let held = try await client(p).call(BackupRPC.release, .init(id: id), as: cli).heldThroughout
+                        return (p.instance, held)
+                    }
                 }
                 return try await g.reduce(into: [:]) { $0[$1.0] = $1.1 }
             }

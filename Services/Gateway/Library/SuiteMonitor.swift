@@ -80,12 +80,8 @@ public struct SuiteMonitor: Sendable {
                     guard let peer = host.directory.peer(name), peer.age <= Self.heartbeatDeadline,
                         let client = try? await host.pool.client(peer.heartbeat.rpc, identity: peer.heartbeat.service)
                     else { return (name, nil) }
-                    return (
-                        name,
-                        try? await client.call(
-                            RPCMethod.stats, EmptyBody(),
-                            timeout: .seconds(1))
-                    )
+                    let report = try? await client.call(RPCMethod.stats, EmptyBody(), timeout: .seconds(1))
+                    return (name, report)
                 }
             }
             var all: [(String, StatsReport?)] = []

@@ -134,7 +134,12 @@ extension OrdersService {
         let answers = await withTaskGroup(of: (String, Result<JSONValue, any Error>).self) { group in
             for instance in instances {
                 group.addTask {
-                    do { return (instance, .success(try await part(instance, request))) } catch { return (instance, .failure(error)) }
+                    do {
+                        let value = try await part(instance, request)
+                        return (instance, .success(value))
+                    } catch {
+                        return (instance, .failure(error))
+                    }
                 }
             }
             var all: [(String, Result<JSONValue, any Error>)] = []
