@@ -77,16 +77,18 @@ run: release
 
 ## test: the format check (`make format` fixes it), the import check (every import declared, no service library importing another's; see
 ## docs/architecture.md, "Modules"), the await check (no `await` inside a tuple literal; docs/architecture.md, "Threads"), then unit
-## and integration tests. One build in test mode serves both the tests and the
-## executables the integration tests start (mixing `swift build` and `swift test` builds in one
-## .build can leave an executable compiled against an older layout of a changed type).
+## and integration tests. One build serves both the tests and the executables the integration tests start (mixing `swift build`
+## and `swift test` builds can leave an executable compiled against an older layout of a changed type). It is optimized as
+## `make release` builds, with `-enable-testing` for the tests' access: an optimized build can do what a debug one does not
+## (docs/architecture.md, "Threads"). It lives in $(TEST_BUILD), apart from a developer's debug build in .build.
+TEST_BUILD = .build-test
 test: deps pydeps
 	$(SWIFT) format lint --strict --recursive --configuration .swift-format Package.swift Shared Services Tests
 	python3 Tests/python/import_check.py .
 	python3 Tests/python/await_check.py --self-test
 	python3 Tests/python/await_check.py .
-	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
-	$(SWIFT) test --skip-build
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing --scratch-path $(TEST_BUILD) --explicit-target-dependency-import-check error
+	POSY_BIN_DIR=$(CURDIR)/$(TEST_BUILD)/release $(SWIFT) test --skip-build -c release --scratch-path $(TEST_BUILD)
 
 ## bench: the bus benchmark on a release build
 bench: release

@@ -27,7 +27,8 @@ import Testing
 
 /// Finds the built executables, picks free ports, runs and kills real processes for the tests.
 enum Harness {
-    /// `POSY_BIN_DIR`, else the package's `.build/debug`.
+    /// `POSY_BIN_DIR` (`make test` sets it to its optimized build), else the package's `.build/debug`
+    /// (a developer's `swift build --build-tests`).
     static var binDir: String {
         if let d = ProcessInfo.processInfo.environment["POSY_BIN_DIR"], !d.isEmpty { return d }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
