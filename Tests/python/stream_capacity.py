@@ -9,9 +9,10 @@ limit, so that a gateway's stream limit (the limit less its reserve) is small.
 
 - mode "full", one gateway: streams open until the gateway refuses one — with 503, `Retry-After` and
   the error code `unavailable`, at its `streams_limit` and not before; while full, the API and
-  /healthz answer, and an order placed and a courier's position reach every open stream; closing ten
-  then twenty asking at once get exactly the ten places. Then a flood of bare connections, more than the gateway accepts at
-  once, waits its turn: nothing crashes, and once the flood is gone the gateway answers at once.
+  /healthz answer, and an order placed and a courier's position reach every open stream; once ten
+  close, twenty asking at once get exactly their ten places, and one more is refused. Then a flood
+  of bare connections, more than the gateway accepts at once, waits its turn: nothing crashes, and
+  once the flood is gone the gateway answers at once.
 - mode "shared", several gateways: `streams` streams, more than one gateway's limit, all admitted
   and spread over the gateways; an order placed and a courier's position reach every one of them.
   Each gateway subscribes on the bus to its own streams' push topics only: once they close, none
