@@ -3,8 +3,8 @@ import Testing
 
 extension LongIntegration {
     /// Every benchmark the README lists runs, as a new user would start it (`posy bench …`), at its
-    /// smallest size: a figure on this debug build means nothing, a benchmark that stops means its
-    /// users get nothing (docs/performance.md). Each waits for its suite's health first and calls
+    /// smallest size: a figure at that size, on a machine busy with the other tests, means nothing;
+    /// a benchmark that stops means its users get nothing (docs/performance.md). Each waits for its suite's health first and calls
     /// with an identity its suite grants what it asks.
     @Suite(.serialized) struct BenchSmokeTests {
         static let runs: [(args: [String], says: String)] = [
@@ -38,7 +38,7 @@ extension LongIntegration {
 
         /// The peak hour at a small scale (five shops, 258 streams, an order every 1.5 s): every order
         /// walked from creation to proof, and every push and webhook it should cause arrives exactly once.
-        /// Its latencies are not judged here (a debug build on a shared machine).
+        /// Its latencies are not judged here (the other tests share the machine).
         @Test(.timeLimit(.minutes(3)))
         func peakHourLosesNothing() async throws {
             let (status, out) = try await Harness.run(

@@ -248,7 +248,7 @@ extension Integration {
                 let cpu = try #require(row.cpuPercent, "\(row.instance): no CPU figure")
                 // Idle, each process costs well under 1 % of a core here; 5 % leaves room for a loaded CI machine.
                 #expect(cpu < 5, "\(row.instance) used \(cpu) % of a core while idle")
-                // Every process says how much memory it holds (a debug build's figures say nothing more).
+                // Every process says how much memory it holds (at rest beside the other tests, its figure says nothing more).
                 #expect((row.rssBytes ?? 0) > 1 << 20, "\(row.instance): rss \(String(describing: row.rssBytes))")
                 #expect((row.pssBytes ?? 0) > 0 && (row.pssBytes ?? 0) <= (row.rssBytes ?? 0), "\(row.instance): pss of rss")
             }
