@@ -88,6 +88,12 @@ def counters_by_instance(name):
     return out
 
 
+def fresh():
+    """Lets /metrics's snapshot (gathered at most once a second per gateway) expire, so that what is
+    read next was gathered after what the test just did — not, in a fast run, before it."""
+    time.sleep(1.2)
+
+
 def until(what, check, timeout=15.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -194,6 +200,7 @@ async def full():
     for s in streams[:10]:
         await s.close()
     streams = streams[10:]
+    fresh()
     until("the ten closed streams counted", lambda: gauges("streams_open").get("gateway") == limit - 10)
     # Twenty ask at once for the ten places: the check and the count are one step, so exactly ten
     # get in, however their upgrades interleave.
@@ -203,6 +210,7 @@ async def full():
     streams += admitted
     if len(admitted) != 10 or any(r[0] != 503 for r in refusals):
         fail("twenty at once for ten places: %d admitted, refusals %r" % (len(admitted), [r[0] for r in refusals]))
+    fresh()
     until("the streams counted", lambda: gauges("streams_open").get("gateway") == limit)
     _, refused = await open_stream()
     if not refused or refused[0] != 503:
@@ -211,6 +219,7 @@ async def full():
     until("every refusal counted", lambda: counter("stream_refused_capacity") >= 12)  # /metrics is cached a moment
     for s in streams:
         await s.close()
+    fresh()
     until("the streams counted closed", lambda: gauges("streams_open").get("gateway") == 0)
 
     # A flood of bare connections beyond what the gateway accepts at once: they wait in the backlog
@@ -261,12 +270,14 @@ async def shared():
 async def one_gateway_hears_its_own(gateways):
     """Subscribed to its own streams' push topics only: no streams, no topics; one stream, its gateway's
     topics alone; a position pushed to it reaches no other gateway."""
+    fresh()
     until("every gateway to cancel its push topics", lambda: (lambda g: len(g) == len(gateways) and not any(g.values()) and g)(gauges("push_topics")))
     print("no streams open: no gateway holds a push topic")
     before = counters_by_instance("pushes_for_others")
     stream, refused = await open_stream()
     if refused:
         fail("one stream: %r" % (refused,))
+    fresh()
     spread = until("the one stream counted", lambda: (lambda g: sum(g.values()) == 1 and g)(gauges("streams_open")))
     holder = next(k for k, v in spread.items() if v == 1)
     topics = until("the stream's topics counted", lambda: (lambda g: g.get(holder) and g)(gauges("push_topics")))
