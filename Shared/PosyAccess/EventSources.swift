@@ -27,6 +27,11 @@ public enum EventSources {
     /// sends (``pushSender(of:)``); otherwise the topic, if it belongs to a service, belongs to the
     /// peer, and a durable event's type is its topic.
     public static func mayPublish(_ peer: String, topic: String, _ event: Envelope) -> Bool {
+        mayPublish(peer, topic: topic, event.header)
+    }
+
+    /// The same rule on what the bus's gate reads of each event (``EnvelopeHeader``).
+    public static func mayPublish(_ peer: String, topic: String, _ event: EnvelopeHeader) -> Bool {
         guard ServiceName.owns(peer, event.src) else { return false }
         if Topic.isPush(topic) {
             guard !event.isDurable, pushSender(of: event.type) == peer else { return false }

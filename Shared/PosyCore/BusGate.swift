@@ -20,23 +20,25 @@ public final class BusGate: Sendable {
         self.logger = logger
     }
 
-    /// The proxy's filter; runs on the proxy's thread for every published message.
-    public func admits(peer: String, frames: [UnsafeRawBufferPointer]) -> Bool {
+    /// The proxy's filter; runs on the proxy's thread for every published message. An event is read
+    /// only as far as its header (``EnvelopeCodec/header(_:)``): checked whole, nothing of it copied
+    /// but its `src` and `type`; a heartbeat is read in full, to check whom it announces.
+    public func admits(peer: String, frames: UnsafeBufferPointer<UnsafeRawBufferPointer>) -> Bool {
         guard frames.count == 2 else { return refuse(peer, "a message of \(frames.count) frames", topic: "") }
         let topic = String(decoding: frames[0], as: UTF8.self)
-        let event: Envelope
-        do {
-            event = try EnvelopeCodec.decode(frames[1])
-        } catch {
-            return refuse(peer, "not an envelope", topic: topic)
-        }
-        guard EventSources.mayPublish(peer, topic: topic, event) else {
-            return refuse(peer, "published as \(event.src) (\(event.type))", topic: topic)
-        }
         if topic == Topic.heartbeat {
+            guard let event = try? EnvelopeCodec.decode(frames[1]) else { return refuse(peer, "not an envelope", topic: topic) }
+            guard EventSources.mayPublish(peer, topic: topic, event.header) else {
+                return refuse(peer, "published as \(event.src) (\(event.type))", topic: topic)
+            }
             guard let heartbeat = try? event.decode(Heartbeat.self), EventSources.isOwnHeartbeat(heartbeat, of: event) else {
                 return refuse(peer, "a heartbeat that is not its own", topic: topic)
             }
+            return true
+        }
+        guard let header = try? EnvelopeCodec.header(frames[1]) else { return refuse(peer, "not an envelope", topic: topic) }
+        guard EventSources.mayPublish(peer, topic: topic, header) else {
+            return refuse(peer, "published as \(header.src) (\(header.type))", topic: topic)
         }
         return true
     }

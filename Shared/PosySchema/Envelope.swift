@@ -48,6 +48,9 @@ public struct Envelope: Sendable, Equatable {
     /// Whether this event went through an outbox (and can be replayed).
     public var isDurable: Bool { seq > 0 }
 
+    /// Who says what: the fields the bus's gate decides on.
+    public var header: EnvelopeHeader { EnvelopeHeader(src: src, type: type, seq: seq) }
+
     /// Decodes the payload as `T`.
     public func decode<T: Decodable>(_: T.Type) throws -> T {
         do {

@@ -51,6 +51,13 @@ public enum EnvelopeCodec {
         }
     }
 
+    /// Checks a whole envelope as ``decode(_:)`` does and reads only its
+    /// header: no copy of its payload, epoch, time or trace (the bus's gate reads every event so).
+    public static func header(_ raw: UnsafeRawBufferPointer) throws -> EnvelopeHeader {
+        var p = Parser(bytes: raw.bindMemory(to: UInt8.self))
+        return try p.fields(whole: false).header
+    }
+
     static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Names, epochs, times and topics need no escape: copied whole.
@@ -107,16 +114,41 @@ public enum EnvelopeCodec {
         }
 
         mutating func envelope() throws -> Envelope {
+            let f = try fields(whole: true)
+            var envelope = Envelope(
+                v: f.v, src: f.header.src, epoch: f.epoch ?? "", seq: f.header.seq, pos: f.pos, type: f.header.type,
+                at: f.at ?? "", trace: f.trace ?? "",
+                data: f.data.map { Data(UnsafeBufferPointer(rebasing: bytes[$0])) } ?? Data("{}".utf8))
+            envelope.req = f.req
+            return envelope
+        }
+
+        /// What ``fields(whole:)`` read: with `whole` false, `epoch`, `at` and `trace` are checked but not kept.
+        struct Fields {
+            var header: EnvelopeHeader
+            var v: Int
+            var pos: Int64
+            var req: Int
+            var epoch: String?
+            var at: String?
+            var trace: String?
+            /// Where the payload lies in the bytes read.
+            var data: Range<Int>?
+        }
+
+        /// Reads and checks a whole envelope; the one set of rules for a full read and a header's.
+        mutating func fields(whole: Bool) throws -> Fields {
             var v: Int?
             var src: String?
             var epoch: String?
+            var epochIsEmpty = true
             var seq: Int64?
             var pos: Int64 = 0
             var req = 1
             var type: String?
             var at: String?
-            var trace = ""
-            var payload: Data?
+            var trace: String?
+            var payload: Range<Int>?
             var seen = 0
             try expect(UInt8(ascii: "{"))
             skipSpace()
@@ -132,17 +164,24 @@ public enum EnvelopeCodec {
                 switch field {
                 case Field.v: v = Int(try integer())
                 case Field.src: src = try string()
-                case Field.epoch: epoch = try string()
+                case Field.epoch:
+                    if whole {
+                        let e = try string()
+                        epochIsEmpty = e.isEmpty
+                        epoch = e
+                    } else {
+                        epochIsEmpty = try checkString()
+                    }
                 case Field.seq: seq = try integer()
                 case Field.pos: pos = try integer()
                 case Field.req: req = Int(clamping: try integer())
                 case Field.type: type = try string()
-                case Field.at: at = try string()
-                case Field.trace: trace = try string()
+                case Field.at: if whole { at = try string() } else { _ = try checkString() }
+                case Field.trace: if whole { trace = try string() } else { _ = try checkString() }
                 case Field.data:
                     let start = i
                     try skipValue(depth: 0)
-                    payload = Data(UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                    payload = start..<i
                 default:
                     try skipValue(depth: 0)
                 }
@@ -158,15 +197,13 @@ public enum EnvelopeCodec {
             guard let src, !src.isEmpty else { throw fail("missing src") }
             guard let type, !type.isEmpty else { throw fail("missing type") }
             guard let seq, seq >= 0 else { throw fail("missing or negative seq") }
-            guard let epoch else { throw fail("missing epoch") }
-            if seq > 0 && epoch.isEmpty { throw fail("durable event without epoch") }
+            guard seen & Field.epoch != 0 else { throw fail("missing epoch") }
+            if seq > 0 && epochIsEmpty { throw fail("durable event without epoch") }
             guard pos >= 0, pos == 0 || seq > 0 else { throw fail("pos on an ephemeral event or negative") }
             guard req >= 1 else { throw fail("req below 1") }
-            var envelope = Envelope(
-                v: v, src: src, epoch: epoch, seq: seq, pos: pos, type: type, at: at ?? "", trace: trace,
-                data: payload ?? Data("{}".utf8))
-            envelope.req = req
-            return envelope
+            return Fields(
+                header: EnvelopeHeader(src: src, type: type, seq: seq), v: v, pos: pos, req: req, epoch: epoch, at: at,
+                trace: trace, data: payload)
         }
 
         /// An object member's name and the `:` after it, up to its value.
@@ -304,6 +341,19 @@ public enum EnvelopeCodec {
         }
 
         mutating func string() throws -> String {
+            try makeString(try stringSpan())
+        }
+
+        /// Reads a string and checks it as ``string()`` does, making a `String` only where checking
+        /// needs one (escapes, bytes beyond ASCII); true when it is empty.
+        mutating func checkString() throws -> Bool {
+            let span = try stringSpan()
+            if !(span.plain && span.ascii) { _ = try makeString(span) }
+            return span.range.isEmpty
+        }
+
+        /// A string's bytes between its quotes, and whether they hold no escape and no byte beyond ASCII.
+        mutating func stringSpan() throws -> (range: Range<Int>, plain: Bool, ascii: Bool) {
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected string") }
             i += 1
             let start = i
@@ -312,19 +362,8 @@ public enum EnvelopeCodec {
             while i < bytes.count {
                 let b = bytes[i]
                 if b == UInt8(ascii: "\"") {
-                    let slice = UnsafeBufferPointer(rebasing: bytes[start..<i])
                     i += 1
-                    // ASCII is valid UTF-8 as it is: made without the generic validating initializer,
-                    // which looked up type metadata for every string of every envelope.
-                    if plain && ascii { return String(decoding: slice, as: UTF8.self) }
-                    if plain {
-                        guard let s = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8") }
-                        return s
-                    }
-                    // Escapes: let JSONDecoder do the unescaping of this one string.
-                    let quoted = Data(UnsafeBufferPointer(rebasing: bytes[(start - 1)..<i]))
-                    guard let s = try? JSONDecoder().decode(String.self, from: quoted) else { throw fail("bad string escape") }
-                    return s
+                    return (start..<(i - 1), plain, ascii)
                 }
                 if b == UInt8(ascii: "\\") {
                     plain = false
@@ -336,6 +375,21 @@ public enum EnvelopeCodec {
                 i += 1
             }
             throw fail("unterminated string")
+        }
+
+        func makeString(_ span: (range: Range<Int>, plain: Bool, ascii: Bool)) throws -> String {
+            let slice = UnsafeBufferPointer(rebasing: bytes[span.range])
+            // ASCII is valid UTF-8 as it is: made without the generic validating initializer,
+            // which looked up type metadata for every string of every envelope.
+            if span.plain && span.ascii { return String(decoding: slice, as: UTF8.self) }
+            if span.plain {
+                guard let s = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8") }
+                return s
+            }
+            // Escapes: let JSONDecoder do the unescaping of this one string.
+            let quoted = Data(UnsafeBufferPointer(rebasing: bytes[(span.range.lowerBound - 1)...span.range.upperBound]))
+            guard let s = try? JSONDecoder().decode(String.self, from: quoted) else { throw fail("bad string escape") }
+            return s
         }
 
         /// Skips one JSON value, checking its syntax.

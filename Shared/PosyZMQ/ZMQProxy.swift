@@ -20,7 +20,7 @@ import Synchronization
 public final class ZMQProxy: Sendable {
     /// Decides whether a message read on the frontend is forwarded: the peer's ZAP `User-Id` (empty
     /// without one) and the message's frames, valid only during the call. Runs on the proxy's thread.
-    public typealias Filter = @Sendable (_ peer: String, _ frames: [UnsafeRawBufferPointer]) -> Bool
+    public typealias Filter = @Sendable (_ peer: String, _ frames: UnsafeBufferPointer<UnsafeRawBufferPointer>) -> Bool
     /// Decides whether a subscriber may subscribe to `prefix`: its peer's ZAP `User-Id` and the prefix,
     /// valid only during the call. A refused subscription is never made, so nothing under it reaches
     /// that subscriber; without a filter every subscription is made.
@@ -186,8 +186,13 @@ public final class ZMQProxy: Sendable {
                 }
             }
             if pass, let filter {
-                let frames = (0..<count).map { UnsafeRawBufferPointer(start: zmq_msg_data(parts + $0), count: zmq_msg_size(parts + $0)) }
-                pass = filter(ZMQSocketLoop.userId(of: parts + count - 1), frames)
+                pass = withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer.self, capacity: count) { frames in
+                    for i in 0..<count {
+                        frames.initializeElement(
+                            at: i, to: UnsafeRawBufferPointer(start: zmq_msg_data(parts + i), count: zmq_msg_size(parts + i)))
+                    }
+                    return filter(ZMQSocketLoop.userId(of: parts + count - 1), UnsafeBufferPointer(frames))
+                }
             }
             guard pass else {
                 counters.refused.add(1, ordering: .relaxed)
@@ -215,9 +220,14 @@ public final class ZMQProxy: Sendable {
         _ packed: UnsafeRawBufferPointer, peer: String, to dst: UnsafeMutableRawPointer, filter: Filter?, side: Counters.Side,
         counters: Counters
     ) {
+        // One pair of frames for the filter to read, reused for every message of the batch.
+        let frames = UnsafeMutableBufferPointer<UnsafeRawBufferPointer>.allocate(capacity: 2)
+        defer { frames.deallocate() }
         let wellFormed = ZMQBatch.split(packed) { topic, body in
+            frames[0] = topic
+            frames[1] = body
             // A batch inside a batch is never split further: refused, like any message the filter refuses.
-            if topic.elementsEqual(ZMQBatch.topicBytes) || filter.map({ !$0(peer, [topic, body]) }) == true {
+            if topic.elementsEqual(ZMQBatch.topicBytes) || filter.map({ !$0(peer, UnsafeBufferPointer(frames)) }) == true {
                 counters.refused.add(1, ordering: .relaxed)
                 return
             }

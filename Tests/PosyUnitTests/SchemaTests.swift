@@ -77,6 +77,43 @@ import Testing
         #expect(throws: SchemaError.self) { try EnvelopeCodec.decode(Data(text.utf8)) }
     }
 
+    /// The bus's gate reads only an envelope's header, by the same rules as a full read: whatever
+    /// one refuses the other refuses, and what both read agrees.
+    @Test func aHeaderIsCheckedAsTheWholeEnvelopeIs() throws {
+        func text(_ s: String) -> [UInt8] { Array(s.utf8) }
+        let notUTF8: [UInt8] = [0xC3, 0x28]
+        let cases: [[UInt8]] = [
+            text(
+                #"{"v":1,"src":"orders","epoch":"e1","seq":4,"pos":9,"type":"order.created","at":"2026-02-14T08:00:00.000Z","trace":"t","data":{"id":"o1"}}"#
+            ),
+            text(#"{"data":{"src":"forged"},"type":"to.u1.","seq":0,"src":"messaging-2","epoch":"","v":1}"#),
+            text(#"{"v":1,"s\u0072c":"orders","epoch":"e","seq":1,"type":"t","trace":"caf\u00e9","data":{}}"#),
+            text(#"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","at":"café 花店","data":[1,2]}"#),
+            text(#"{"v":1,"src":"a","epoch":"","seq":1,"type":"t","data":{}}"#),
+            text(#"{"v":1,"src":"a","seq":1,"type":"t","data":{}}"#),
+            text(#"{"v":1,"src":"a","epoch":"e","epoch":"e","seq":1,"type":"t","data":{}}"#),
+            text(#"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","trace":"\x","data":{}}"#),
+            text(#"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","trace":"\u12","data":{}}"#),
+            text(#"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","at":"unterminated,"data":{}}"#),
+            text(#"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","data":{"n":01}}"#),
+            text(#"{"v":1,"src":"a","epoch":"e","seq":0,"pos":3,"type":"t","data":{}}"#),
+            text(#"{"v":2,"src":"a","epoch":"e","seq":1,"type":"t","data":{}}"#),
+            text(#"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","data":{}} x"#),
+            text(#"{"v":1,"src":"a","epoch":"e","seq":1,"type":"t","trace":""#) + notUTF8 + text(#"","data":{}}"#),
+            text(#"{"v":1,"src":"a","epoch":""#) + notUTF8 + text(#"","seq":1,"type":"t","data":{}}"#),
+        ]
+        var accepted = 0
+        for bytes in cases {
+            let full = bytes.withUnsafeBytes { try? EnvelopeCodec.decode($0) }
+            let header = bytes.withUnsafeBytes { try? EnvelopeCodec.header($0) }
+            #expect(header == full?.header, "\(String(decoding: bytes, as: UTF8.self))")
+            if header != nil { accepted += 1 }
+        }
+        #expect(accepted == 4, "the four good envelopes above, and only they")
+        let forged = try #require(cases[1].withUnsafeBytes { try? EnvelopeCodec.header($0) })
+        #expect(forged == EnvelopeHeader(src: "messaging-2", type: "to.u1.", seq: 0), "a src inside data is not the envelope's")
+    }
+
     /// docs/protocol.md, "Versions and upgrades": what an event needs of its reader travels with it,
     /// unknown members are ignored, and a newer envelope format is refused as such.
     @Test func anEventSaysTheProtocolItNeedsAndANewerFormatIsRefusedAsOne() throws {
