@@ -14,18 +14,22 @@ import PosySchema
 /// (docs/performance.md, "A city's peak hour").
 final class BenchChatClient: Sendable {
     private let channel = Locked<(any Channel)?>(nil)
+    /// Why the stream ended, as first seen: the gateway's close frame, an error, or the connection gone.
+    private let ended = Locked<String?>(nil)
     let ready: AsyncStream<Void>
 
     init(host: String = "127.0.0.1", port: Int, token: String, onFrame: @escaping @Sendable (String) -> Void) {
         let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
         self.ready = ready
         let slot = channel
+        let ended = self.ended
+        let note: @Sendable (String) -> Void = { why in ended.withLock { if $0 == nil { $0 = why } } }
         let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 1 << 20, automaticErrorHandling: true) { channel, _ in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandlers([
                     NIOWebSocketFrameAggregator(
                         minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1_024, maxAccumulatedFrameSize: 1 << 20),
-                    Frames(onFrame: onFrame, ready: readyContinuation),
+                    Frames(onFrame: onFrame, ready: readyContinuation, ended: note),
                 ])
             }
         }
@@ -58,7 +62,9 @@ final class BenchChatClient: Sendable {
 
     /// Sends a text frame; waits only while the socket is not taking more.
     func send(_ text: String) async throws {
-        guard let channel = channel.value, channel.isActive else { throw ChannelError.ioOnClosedChannel }
+        guard let channel = channel.value, channel.isActive else {
+            throw BenchStreamClosed(why: ended.value ?? "it never opened")
+        }
         let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: channel.allocator.buffer(string: text))
         let written = channel.eventLoop.makePromise(of: Void.self)
         channel.writeAndFlush(frame, promise: written)
@@ -114,10 +120,15 @@ final class BenchChatClient: Sendable {
 
         let onFrame: @Sendable (String) -> Void
         let ready: AsyncStream<Void>.Continuation
+        let ended: @Sendable (String) -> Void
 
-        init(onFrame: @escaping @Sendable (String) -> Void, ready: AsyncStream<Void>.Continuation) {
+        init(
+            onFrame: @escaping @Sendable (String) -> Void, ready: AsyncStream<Void>.Continuation,
+            ended: @escaping @Sendable (String) -> Void
+        ) {
             self.onFrame = onFrame
             self.ready = ready
+            self.ended = ended
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -131,6 +142,9 @@ final class BenchChatClient: Sendable {
                 let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
                 context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
             case .connectionClose:
+                var data = frame.unmaskedData
+                let code = data.readWebSocketErrorCode().map { "\($0)" } ?? "no code"
+                ended("the gateway closed it: \(code) \(data.readString(length: data.readableBytes) ?? "")")
                 let reply = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: frame.unmaskedData)
                 let channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }
@@ -139,7 +153,13 @@ final class BenchChatClient: Sendable {
             }
         }
 
+        func channelInactive(context: ChannelHandlerContext) {
+            ended("the connection was closed without a close frame")
+            context.fireChannelInactive()
+        }
+
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            ended("\(error)")
             context.close(promise: nil)
         }
     }

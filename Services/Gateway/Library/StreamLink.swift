@@ -135,6 +135,7 @@ final class StreamLink: Sendable {
             }
         } catch {
             // A write failed: the client is gone.
+            hub.host.metrics.increment("streams_write_failed")
             channel.close(promise: nil)
         }
     }
@@ -160,6 +161,7 @@ final class StreamLink: Sendable {
     func write(_ text: String) {
         guard queued.wrappingAdd(1, ordering: .relaxed).newValue <= StreamAPI.maxQueuedPushes else {
             queued.subtract(1, ordering: .relaxed)
+            if channel.isActive { hub.host.metrics.increment("streams_closed_behind") }
             channel.close(promise: nil)
             return
         }
