@@ -51,8 +51,8 @@ public enum EnvelopeCodec {
         }
     }
 
-    /// Checks a whole envelope as ``decode(_:)`` does and reads only its
-    /// header: no copy of its payload, epoch, time or trace (the bus's gate reads every event so).
+    /// Checks a whole envelope as ``decode(_:)`` does and reads only its header: no copy of its
+    /// payload, epoch, time or trace (the bus's gate reads every event so).
     public static func header(_ raw: UnsafeRawBufferPointer) throws -> EnvelopeHeader {
         var p = Parser(bytes: raw.bindMemory(to: UInt8.self))
         return try p.fields(whole: false).header

@@ -1,7 +1,7 @@
 /// The part of an ``Envelope`` that says who says what: what the bus's gate decides on
 /// (docs/protocol.md, "Who may say what"). Read with ``EnvelopeCodec/header(_:)``, which checks the
-/// whole envelope as ``EnvelopeCodec/decode(_:)`` does but keeps only these
-/// fields, so that a frame the bus forwards costs it no copy of its payload or of its other strings.
+/// whole envelope as ``EnvelopeCodec/decode(_:)`` does but keeps only these fields, so that a frame
+/// the bus forwards costs it no copy of its payload or of its other strings.
 public struct EnvelopeHeader: Sendable, Equatable {
     /// The source instance that emitted the event.
     public var src: String

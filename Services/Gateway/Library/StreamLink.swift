@@ -161,7 +161,8 @@ final class StreamLink: Sendable {
     func write(_ text: String) {
         guard queued.wrappingAdd(1, ordering: .relaxed).newValue <= StreamAPI.maxQueuedPushes else {
             queued.subtract(1, ordering: .relaxed)
-            if channel.isActive { hub.host.metrics.increment("streams_closed_behind") }
+            // Counted once per stream: pushes from other threads may still come while it closes.
+            if !closing.exchange(true, ordering: .relaxed) { hub.host.metrics.increment("streams_closed_behind") }
             channel.close(promise: nil)
             return
         }
