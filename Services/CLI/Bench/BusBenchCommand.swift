@@ -27,8 +27,16 @@ public struct BusBenchCommand: AsyncParsableCommand {
         name: .customLong("unbatched"),
         help: "The producer sends every event as a message of its own, as to a bus that does not split batches.")
     var unbatched = false
+    @Option(
+        name: .customLong("rounds"),
+        help: "Rounds of all the runs, one after the other; with more than one, the medians of each run over the rounds follow.")
+    var rounds = 1
 
     public init() {}
+
+    public func validate() throws {
+        guard rounds >= 1 else { throw ValidationError("--rounds must be 1 or more") }
+    }
 
     public struct Result: Codable, Sendable {
         public var name: String
@@ -45,6 +53,8 @@ public struct BusBenchCommand: AsyncParsableCommand {
         public var benchCores: Double?
         /// The share of all the machine's cores busy during the run, whoever ran on them.
         public var machineBusy: Double?
+        /// Which of `--rounds` it was, from 1.
+        public var round = 1
     }
 
     public func run() async throws {
@@ -53,11 +63,22 @@ public struct BusBenchCommand: AsyncParsableCommand {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("posy-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        // CURVE first (the default), then the same runs without it, for the ratio.
-        var results: [Result] = []
-        for secure in insecureOnly ? [false] : [true, false] {
-            results += try await runs(secure: secure, dir: (dir as NSString).appendingPathComponent(secure ? "curve" : "insecure"))
+        // CURVE first (the default), then the same runs without it, for the ratio. Rounds repeat the
+        // pair, so that the two halves of a ratio meet the machine in more than one of its moods.
+        var byRound: [[Result]] = []
+        for round in 1...rounds {
+            var results: [Result] = []
+            for secure in insecureOnly ? [false] : [true, false] {
+                let runDir = (dir as NSString).appendingPathComponent("\(round)-\(secure ? "curve" : "insecure")")
+                results += try await runs(secure: secure, dir: runDir).map {
+                    var r = $0
+                    r.round = round
+                    return r
+                }
+            }
+            byRound.append(results)
         }
+        let results = byRound.flatMap { $0 }
         if json {
             print(String(decoding: try JSON.encode(results), as: UTF8.self))
         } else {
@@ -71,7 +92,8 @@ public struct BusBenchCommand: AsyncParsableCommand {
             ]
             for r in results {
                 rows.append([
-                    r.name, "\(r.events)", String(format: "%.0f", r.eventsPerSecond), ms(r.p50Ms), ms(r.p99Ms),
+                    rounds > 1 ? "\(r.round): \(r.name)" : r.name, "\(r.events)", String(format: "%.0f", r.eventsPerSecond), ms(r.p50Ms),
+                    ms(r.p99Ms),
                     ms(r.p999Ms), ms(r.maxMs), "\(r.lost)", fixed(r.cpuUsPerEvent, "%.1f"), fixed(r.benchCores, "%.2f"),
                     fixed(r.machineBusy.map { $0 * 100 }, "%.0f %%"),
                 ])
@@ -79,18 +101,46 @@ public struct BusBenchCommand: AsyncParsableCommand {
             print(TextTable.render(rows))
             let cores = ProcessInfo.processInfo.activeProcessorCount
             for r in results where r.name.hasSuffix(", max rate (\(producers) producers × \(batch))") {
-                if let line = BusRunCost.limit(of: r, cores: cores) { print(line) }
+                if let line = BusRunCost.limit(of: r, cores: cores) { print((rounds > 1 ? "\(r.round): " : "") + line) }
             }
-            let first = results.count == 8 ? 4 : 0  // the insecure runs
+            let one = byRound[0]
+            let first = one.count == 8 ? 4 : 0  // the insecure runs
             print(
-                "durable throughput is \(String(format: "%.2f", results[first + 2].eventsPerSecond / max(1, results[first].eventsPerSecond)))x raw ZeroMQ; payload \(payload) B, \(ProcessInfo.processInfo.activeProcessorCount) cores, malloc arenas: \(arenas.map(String.init) ?? "glibc default")"
+                "durable throughput is \(String(format: "%.2f", one[first + 2].eventsPerSecond / max(1, one[first].eventsPerSecond)))x raw ZeroMQ; payload \(payload) B, \(ProcessInfo.processInfo.activeProcessorCount) cores, malloc arenas: \(arenas.map(String.init) ?? "glibc default")"
             )
-            if results.count == 8 {
-                print(
-                    "CURVE / insecure: durable throughput \(String(format: "%.2f", results[2].eventsPerSecond / max(1, results[6].eventsPerSecond)))x, durable p99 at \(rate)/s \(String(format: "%.2f", (results[3].p99Ms ?? 0) / max(0.001, results[7].p99Ms ?? 0)))x, raw throughput \(String(format: "%.2f", results[0].eventsPerSecond / max(1, results[4].eventsPerSecond)))x"
-                )
+            for results in byRound where results.count == 8 {
+                print((rounds > 1 ? "round \(results[0].round): " : "") + Self.ratios(results, rate: rate))
+            }
+            if rounds > 1 {
+                // Each run's median over the rounds, in the first round's order, and the ratios of those.
+                let medians = one.indices.map { i in
+                    var m = one[i]
+                    m.eventsPerSecond = Self.median(byRound.map { $0[i].eventsPerSecond }) ?? 0
+                    m.p99Ms = Self.median(byRound.compactMap { $0[i].p99Ms })
+                    m.cpuUsPerEvent = Self.median(byRound.compactMap { $0[i].cpuUsPerEvent })
+                    return m
+                }
+                for m in medians where m.name.contains("durable") {
+                    print(
+                        "median of \(rounds) rounds, \(m.name): \(String(format: "%.0f", m.eventsPerSecond)) events/s, p99 \(m.p99Ms.map { String(format: "%.3f", $0) } ?? "-") ms, \(m.cpuUsPerEvent.map { String(format: "%.1f", $0) } ?? "-") µs of CPU per event"
+                    )
+                }
+                if medians.count == 8 { print("medians of \(rounds) rounds: " + Self.ratios(medians, rate: rate)) }
             }
         }
+    }
+
+    /// CURVE against insecure, from the eight runs of one round in their order.
+    static func ratios(_ r: [Result], rate: Int) -> String {
+        "CURVE / insecure: durable throughput \(String(format: "%.2f", r[2].eventsPerSecond / max(1, r[6].eventsPerSecond)))x, durable p99 at \(rate)/s \(String(format: "%.2f", (r[3].p99Ms ?? 0) / max(0.001, r[7].p99Ms ?? 0)))x, raw throughput \(String(format: "%.2f", r[0].eventsPerSecond / max(1, r[4].eventsPerSecond)))x"
+    }
+
+    /// The middle value (the mean of the two middle ones for an even count); nil for none.
+    static func median(_ values: [Double]) -> Double? {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return nil }
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 
     /// The four runs (raw and durable, throughput and latency) through a forwarder in this process,
