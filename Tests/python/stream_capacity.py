@@ -12,7 +12,10 @@ limit, so that a gateway's stream limit (the limit less its reserve) is small.
   /healthz answer, and an order placed and a courier's position reach every open stream; once ten
   close, twenty asking at once get exactly their ten places, and one more is refused. Then a flood
   of bare connections, more than the gateway accepts at once, waits its turn: nothing crashes, and
-  once the flood is gone the gateway answers at once.
+  once the flood is gone the gateway answers at once. Last, a client that never reads: its frames
+  are read no further while their replies wait (TCP holds it back), pushes for it are held to 4 MiB,
+  then that stream alone is closed and counted once (`streams_closed_behind`); another stream of
+  the same person hears on.
 - mode "shared", several gateways: `streams` streams, more than one gateway's limit, all admitted
   and spread over the gateways; an order placed and a courier's position reach every one of them.
   Each gateway subscribes on the bus to its own streams' push topics only: once they close, none
@@ -21,7 +24,9 @@ limit, so that a gateway's stream limit (the limit less its reserve) is small.
 Prints one line per check and OK; exits non-zero on the first failure.
 """
 import asyncio
+import base64
 import json
+import os
 import re
 import resource
 import socket
@@ -161,6 +166,95 @@ async def heard_everywhere(streams, what):
     fail("%s: the order reached %d of %d streams, the position %d" % (what, len(placed), len(streams), len(moved)))
 
 
+def stuck_stream(token):
+    """A WebSocket on a raw socket that will never read past the upgrade's answer: a tiny receive
+    buffer, so that what the gateway writes to it stays in the gateway."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    s.connect(("127.0.0.1", PORT))
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(("GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer %s\r\n\r\n" % (PORT, key, token)).encode())
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        byte = s.recv(1)  # one at a time: nothing after the head is taken
+        if not byte:
+            fail("the stuck stream's upgrade: connection closed after %r" % head)
+        head += byte
+    if not head.startswith(b"HTTP/1.1 101"):
+        fail("the stuck stream's upgrade: %r" % head)
+    return s
+
+
+def pings(count, ref_bytes):
+    """`count` masked `ping` frames, as a client sends them, each with a `ref` of `ref_bytes` that
+    its reply echoes."""
+    payload = ('{"type":"ping","ref":"%s"}' % ("r" * ref_bytes)).encode()
+    mask = os.urandom(4)
+    # Masked text frames: a length up to 125 in the second byte, up to 65,535 after it (126).
+    head = bytes([0x81, 0x80 | 126]) + len(payload).to_bytes(2, "big") if len(payload) > 125 else bytes([0x81, 0x80 | len(payload)])
+    frame = head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return frame * count
+
+
+async def behind():
+    """A client that never reads: what it asks is read no further once its replies wait (TCP holds
+    it back), and pushes for it are held to 4 MiB, then its stream alone is closed and counted once;
+    the same person's other stream hears on."""
+    window_start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+    window_end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 7200))
+    order = must("order", *http("POST", "/v1/orders", cfg["staff"], {
+        "shopId": "s1", "customer": {"id": "c2", "name": "Lan"},
+        "recipient": {"name": "Aunt", "phone": "+49 30 5678", "address": "Frankfurter Tor 2", "lat": 52.5158, "lon": 13.4541},
+        "items": [{"name": "peonies", "quantity": 7}], "window": {"start": window_start, "end": window_end}}))
+    conversation = order["conversationId"]
+    fresh()
+    before = counter("streams_closed_behind")
+    observer, refused = await open_stream()
+    if refused:
+        fail("the observing stream: %r" % (refused,))
+    sock = stuck_stream(cfg["staff"])
+    # 30,000 pings of 4 KiB (120 MiB): far more than the kernel's buffers on both sides hold.
+    sock.settimeout(10)
+    try:
+        sock.sendall(pings(30000, 4096))
+        fail("the gateway read 120 MiB of frames from a client that took none of their replies")
+    except socket.timeout:
+        pass
+    except (BrokenPipeError, ConnectionResetError):
+        fail("the gateway closed a client that only read slowly")
+    fresh()
+    if counter("streams_closed_behind") != before:
+        fail("a client not taking its replies was closed instead of held back")
+    print("a client sending frames and taking none of their replies was held back by TCP (120 MiB not taken in 10 s), not closed")
+    # Messages of 12 KB for the shop's staff: pushes for the stuck stream pile up in the gateway.
+    text = "\u82b1" * 4000
+    sent = 0
+    while counter("streams_closed_behind") == before:
+        if sent >= 1500:
+            fail("1,500 pushes of 12 KB (18 MB) held for a stream that takes none, and it is still open")
+        for _ in range(50):
+            must("message", *http("POST", "/v1/conversations/%s/messages" % conversation, cfg["staff"],
+                                  {"clientMsgId": "big-%d" % sent, "kind": "text", "text": text}))
+            sent += 1
+        fresh()
+    print("after %d pushes of 12 KB the gateway closed the stream that took none (4 MiB held at most, far short of 10,000 frames)" % sent)
+    for i in range(20):
+        must("message", *http("POST", "/v1/conversations/%s/messages" % conversation, cfg["staff"],
+                              {"clientMsgId": "after-%d" % i, "kind": "text", "text": "still here"}))
+    fresh()
+    if counter("streams_closed_behind") != before + 1:
+        fail("streams closed behind: %d more, not one" % (counter("streams_closed_behind") - before))
+    deadline = time.time() + 30
+    while not observer.heard("msg.new", lambda d: d.get("clientMsgId") == "after-19" or (d.get("message") or {}).get("clientMsgId") == "after-19"):
+        if time.time() > deadline:
+            fail("the same person's other stream stopped hearing: %r" % observer.frames[-3:])
+        await asyncio.sleep(0.1)
+    print("counted once; the same person's other stream heard every message after it")
+    sock.close()
+    await observer.close()
+
+
 def flood(count):
     """`count` bare connections at once; returns them (the caller closes them)."""
     socks = []
@@ -240,6 +334,7 @@ async def full():
     until("the gateway to have stopped accepting for a while", lambda: counter("accept_paused") > 0)
     print("a flood of %d bare connections (the gateway takes %d at once) waited its turn; then healthz answered in %.1f s and a stream opened"
           % (connections + 100, connections, time.time() - start))
+    await behind()
 
 
 async def shared():

@@ -26,8 +26,11 @@ enum StreamAPI {
     /// The subprotocol a browser offers to carry its token, and the one the gateway answers with.
     static let bearerProtocolPrefix = "posy.bearer."
     static let subprotocol = "posy.v1"
-    /// Pushes a connection may have waiting before it is closed as too slow (it resyncs on reconnect).
+    /// Pushes a connection may have waiting before it is closed as too slow (it resyncs on
+    /// reconnect), in frames and in bytes: a slow client costs the gateway at most this much
+    /// besides the kernel's socket buffer.
     static let maxQueuedPushes = 10_000
+    static let maxQueuedBytes = 4 << 20
 
     /// The HTTP side: a request that checks out but does not ask to upgrade gets 426.
     static func addRoutes(to router: Router<GatewayRequestContext>, api: APIContext) {

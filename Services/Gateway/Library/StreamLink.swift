@@ -23,8 +23,9 @@ final class StreamLink: Sendable {
     private let slot: StreamSlot
     private let keys: [String]
     private let state: Mutex<State>
-    /// Frames written and not yet flushed to the socket.
+    /// Frames written and not yet flushed to the socket, and their bytes.
     private let queued = Atomic<Int>(0)
+    private let queuedBytes = Atomic<Int>(0)
     /// A close frame went out: the next close frame from the client ends the connection.
     private let closing = Atomic<Bool>(false)
 
@@ -156,19 +157,29 @@ final class StreamLink: Sendable {
         if !channel.isWritable { try await written.futureResult.get() }
     }
 
-    /// A push or a reply, from any thread. A connection this far behind (``StreamAPI/maxQueuedPushes``
-    /// frames not yet taken by the socket) is closed; it resyncs on reconnect.
-    func write(_ text: String) {
-        guard queued.wrappingAdd(1, ordering: .relaxed).newValue <= StreamAPI.maxQueuedPushes else {
+    /// A push or a reply, from any thread. A connection this far behind (more than
+    /// ``StreamAPI/maxQueuedPushes`` frames or ``StreamAPI/maxQueuedBytes`` bytes not yet taken by
+    /// the socket) is closed; it resyncs on reconnect. Returns when the frame is taken, or nil when
+    /// it was not written.
+    @discardableResult
+    func write(_ text: String) -> EventLoopFuture<Void>? {
+        let bytes = text.utf8.count
+        let frames = queued.wrappingAdd(1, ordering: .relaxed).newValue
+        let held = queuedBytes.wrappingAdd(bytes, ordering: .relaxed).newValue
+        guard frames <= StreamAPI.maxQueuedPushes, held <= StreamAPI.maxQueuedBytes else {
             queued.subtract(1, ordering: .relaxed)
+            queuedBytes.subtract(bytes, ordering: .relaxed)
             // Counted once per stream: pushes from other threads may still come while it closes.
             if !closing.exchange(true, ordering: .relaxed) { hub.host.metrics.increment("streams_closed_behind") }
             channel.close(promise: nil)
-            return
+            return nil
         }
-        channel.writeAndFlush(Self.frame(text, channel)).whenComplete { [weak self] _ in
+        let written = channel.writeAndFlush(Self.frame(text, channel))
+        written.whenComplete { [weak self] _ in
             self?.queued.subtract(1, ordering: .relaxed)
+            self?.queuedBytes.subtract(bytes, ordering: .relaxed)
         }
+        return written
     }
 
     static func frame(_ text: String, _ channel: any Channel) -> WebSocketFrame {
@@ -225,7 +236,11 @@ final class StreamLink: Sendable {
                 let channel = self.channel
                 channel.setOption(ChannelOptions.autoRead, value: true).whenSuccess { channel.read() }
             }
-            write(await StreamFrames.handle(next, claims: claims, chat: chat))
+            // A client not taking its replies is read no further until it does: its frames wait
+            // (reading stops at ``maxWaitingFrames``) and TCP holds the rest on its side.
+            if let written = write(await StreamFrames.handle(next, claims: claims, chat: chat)), !channel.isWritable {
+                _ = try? await written.get()
+            }
         }
     }
 }
