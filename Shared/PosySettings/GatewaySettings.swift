@@ -62,6 +62,9 @@ public struct GatewaySettings: SettingsCatalog {
     public let maxStreams = Setting<Int>(
         "max-streams", "POSY_MAX_STREAMS", unset: "the open-file limit less 256",
         "Live streams this gateway holds at once; one more is refused with 503 and Retry-After before the upgrade")
+    public let maxStreamsPerPerson = Setting<Int>(
+        "max-streams-per-person", "POSY_MAX_STREAMS_PER_PERSON", default: 64,
+        "Live streams one person (a token's role and subject) holds on this gateway at once; one more is refused with 429; 0 = no cap")
     public let instance = Setting<String>(
         "instance", "POSY_GATEWAY_INSTANCE", default: "gateway",
         "This gateway's name; gateway-<n> share the HTTP port with each other (posy up --gateways names them), gateway holds it alone")

@@ -5,11 +5,13 @@ import Testing
 extension Integration {
     /// A gateway at its open-file limit refuses one more live stream cleanly and keeps serving
     /// (docs/operations.md, "Open files"): every process runs under a limit of 420 descriptors, so
-    /// the gateway holds 164 streams. Driven by `Tests/python/stream_capacity.py` with real WebSockets.
+    /// the gateway holds 164 streams, and one person at most 4 of them. Driven by
+    /// `Tests/python/stream_capacity.py` with real WebSockets.
     @Suite(.serialized) struct StreamCapacityTests {
         @Test(.timeLimit(.minutes(3)))
         func aGatewayOutOfDescriptorsRefusesStreamsWith503AndKeepsServing() async throws {
-            let suite = try SuiteTests.Suite("capacity", openFiles: 420)
+            let suite = try SuiteTests.Suite(
+                "capacity", environment: ["POSY_MAX_STREAMS_PER_PERSON": "4"], openFiles: 420)
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             let (status, output) = try await StreamCapacityTests.drive(suite, mode: "full")
             #expect(status == 0 && output.contains("\nOK"), "\(output)\n\(suite.up.log.suffix(3000))")
@@ -35,6 +37,8 @@ extension Integration {
             let config: [String: Any] = [
                 "port": suite.httpPort, "admin": try signer.mint(sub: "a1", role: .admin, ttl: 900),
                 "staff": try signer.mint(sub: "st1", role: .staff, shop: "s1", ttl: 900),
+                // Streams that fill a gateway are many people's, a few each.
+                "staffs": try (1...100).map { try signer.mint(sub: "st\($0)", role: .staff, shop: "s1", ttl: 900) },
                 "courier": try signer.mint(sub: "k1", role: .courier, shop: "s1", ttl: 900), "mode": mode, "streams": streams,
             ]
             let configPath = (suite.dir as NSString).appendingPathComponent("capacity.json")

@@ -71,6 +71,44 @@ import Testing
         #expect(capacity.count == 0)
     }
 
+    /// One person holds at most their share of the places, whatever else is free; a place given
+    /// back (once, however often released) is theirs to take again. Without a cap nobody is counted.
+    @Test func onePersonHoldsAtMostTheirShare() {
+        let capacity = StreamCapacity(limit: 10, perPerson: 2)
+        let mine = (0..<3).compactMap { _ in capacity.take() }
+        withExtendedLifetime(mine) {
+            #expect(mine.count == 3)
+            #expect(mine[0].hold(person: "customer:c1") && mine[1].hold(person: "customer:c1"))
+            #expect(!mine[2].hold(person: "customer:c1"))
+            #expect(mine[2].hold(person: "courier:c1"), "the same subject in another role is another person")
+            #expect(capacity.persons == 2)
+            mine[0].release()
+            mine[0].release()
+            let again = capacity.take()
+            let over = capacity.take()
+            withExtendedLifetime((again, over)) {
+                #expect(again?.hold(person: "customer:c1") == true)
+                #expect(over?.hold(person: "customer:c1") == false)
+            }
+        }
+        let unbounded = StreamCapacity(limit: 10)
+        let slots = (0..<10).compactMap { _ in unbounded.take() }
+        withExtendedLifetime(slots) {
+            #expect(slots.count == 10 && slots.allSatisfy { $0.hold(person: "staff:s1") } && unbounded.persons == 0)
+        }
+    }
+
+    /// A place nothing holds any more is given back to its person too, and a person with no stream
+    /// left is forgotten.
+    @Test func aPersonWithNoStreamLeftIsForgotten() {
+        let capacity = StreamCapacity(limit: 10, perPerson: 3)
+        var slots = [capacity.take(), capacity.take()].compactMap { $0 }
+        #expect(slots.count == 2 && slots[0].hold(person: "staff:s1") && slots[1].hold(person: "staff:s2"))
+        #expect(capacity.persons == 2 && capacity.count == 2)
+        slots.removeAll()
+        #expect(capacity.persons == 0 && capacity.count == 0)
+    }
+
     /// One loop keeps every stream's deadline: what is due fires once, a removed one never, and a
     /// deadline earlier than the one the loop sleeps for wakes it.
     @Test(.timeLimit(.minutes(1)))

@@ -4,10 +4,13 @@
 
 usage: stream_capacity.py <config.json>
 
-config: {"port", "admin", "staff", "courier", "mode", "streams"}; the suite runs under a low open-file
-limit, so that a gateway's stream limit (the limit less its reserve) is small.
+config: {"port", "admin", "staff", "staffs", "courier", "mode", "streams"}; the suite runs under a low
+open-file limit, so that a gateway's stream limit (the limit less its reserve) is small. Streams are
+opened in turn by the hundred staff of `staffs`, as many people's would be.
 
-- mode "full", one gateway: streams open until the gateway refuses one — with 503, `Retry-After` and
+- mode "full", one gateway (one person holds at most 4 streams): a person's fifth stream is refused
+  with 429, `Retry-After` and `rate_limited` while others' are admitted, and is admitted once one of
+  their four closes. Then streams open until the gateway refuses one — with 503, `Retry-After` and
   the error code `unavailable`, at its `streams_limit` and not before; while full, the API and
   /healthz answer, and an order placed and a courier's position reach every open stream; once ten
   close, twenty asking at once get exactly their ten places, and one more is refused. Then a flood
@@ -25,6 +28,7 @@ Prints one line per check and OK; exits non-zero on the first failure.
 """
 import asyncio
 import base64
+import itertools
 import json
 import os
 import re
@@ -132,11 +136,14 @@ class Stream:
         await self.task
 
 
-async def open_stream():
-    """A stream, or the refusal (status, headers, body)."""
+STAFFS = itertools.cycle(cfg["staffs"])
+
+
+async def open_stream(token=None):
+    """A stream (the next of the staff's, unless `token`), or the refusal (status, headers, body)."""
     try:
         ws = await websockets.connect(BASE.replace("http", "ws") + "/v1/stream",
-                                      additional_headers={"Authorization": "Bearer " + cfg["staff"]},
+                                      additional_headers={"Authorization": "Bearer " + (token or next(STAFFS))},
                                       open_timeout=20, ping_interval=None, max_queue=None)
     except InvalidStatus as e:
         return None, (e.response.status_code, e.response.headers, e.response.body.decode(errors="replace"))
@@ -269,7 +276,48 @@ def flood(count):
     return socks
 
 
+async def per_person():
+    """One person holds at most 4 streams on this gateway; others are admitted meanwhile, and a place
+    is theirs again once one of their streams ends."""
+    before = counter("stream_refused_person")
+    mine = []
+    for i in range(4):
+        s, refused = await open_stream(cfg["courier"])
+        if refused:
+            fail("the courier's stream %d of 4: %r" % (i + 1, refused))
+        mine.append(s)
+    _, refused = await open_stream(cfg["courier"])
+    if not refused:
+        fail("a fifth stream for one person was admitted")
+    status, headers, body = refused
+    if status != 429 or headers.get("Retry-After") != "5" or json.loads(body).get("code") != "rate_limited":
+        fail("a person's fifth stream: %s %r %r" % (status, dict(headers), body))
+    other, refused = await open_stream()
+    if refused:
+        fail("another person's stream while the courier holds four: %r" % (refused,))
+    print("one person's fifth stream refused: %s, Retry-After %s, %r; another person's admitted"
+          % (status, headers.get("Retry-After"), json.loads(body)["code"]))
+    await mine.pop(0).close()
+    deadline = time.time() + 10
+    while True:  # the place comes back when the gateway has seen the stream end
+        again, refused = await open_stream(cfg["courier"])
+        if again:
+            break
+        if time.time() > deadline:
+            fail("one of the courier's four closed, and a new one is still refused: %r" % (refused,))
+        await asyncio.sleep(0.2)
+    mine.append(again)
+    fresh()
+    until("the refusal counted", lambda: counter("stream_refused_person") > before)
+    for s in mine + [other]:
+        await s.close()
+    fresh()
+    until("the streams counted closed", lambda: gauges("streams_open").get("gateway") == 0)
+    print("one of the four closed: the courier's next stream admitted")
+
+
 async def full():
+    await per_person()
     limit = until("the gateway's stream limit", lambda: gauges("streams_limit").get("gateway"))
     print("the gateway holds at most %d streams (its open-file limit less its reserve)" % limit)
     streams = []

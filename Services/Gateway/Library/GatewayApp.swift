@@ -21,7 +21,9 @@ public enum GatewayApp {
         let router = routes(api: api, secret: secret, logger: host.logger)
         let files = FileLimits.current()
         let hub = StreamHub(
-            host: host, access: api.access, capacity: StreamCapacity(limit: config.maxStreams ?? StreamCapacity.limit(for: files)))
+            host: host, access: api.access,
+            capacity: StreamCapacity(
+                limit: config.maxStreams ?? StreamCapacity.limit(for: files), perPerson: config.maxStreamsPerPerson))
         host.addHealthCheck("pushes") { hub.canary.check() }
         let admission = ConnectionAdmission(files: files) { host.metrics.increment("accept_paused") }
         host.addGauge("streams_open") { Int64(hub.capacity.count) }

@@ -32,6 +32,7 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     @Option(name: gateway.turnTTL.name, help: gateway.turnTTL.help) public var turnTTL: Int?
     @Option(name: gateway.expect.name, help: gateway.expect.help) public var expect: String?
     @Option(name: gateway.maxStreams.name, help: gateway.maxStreams.help) public var maxStreams: Int?
+    @Option(name: gateway.maxStreamsPerPerson.name, help: gateway.maxStreamsPerPerson.help) public var maxStreamsPerPerson: Int?
     @Option(name: gateway.instance.name, help: gateway.instance.help) public var instance: String?
 
     public init() {}
@@ -69,6 +70,8 @@ public struct GatewayOptions: ParsableArguments, Sendable {
         }
         let streams = try from.optional(gateway.maxStreams, flag: maxStreams)
         if let streams, streams < 1 { throw ValidationError("--max-streams must be at least 1") }
+        let perPerson = try from.value(gateway.maxStreamsPerPerson, flag: maxStreamsPerPerson)
+        guard perPerson >= 0 else { throw ValidationError("--max-streams-per-person must be 0 (no cap) or more") }
         let instance = try from.value(gateway.instance, flag: self.instance)
         guard GatewayConfig.isInstanceName(instance) else {
             throw ValidationError("--instance must be 'gateway' or 'gateway-' and up to 32 lower-case letters and digits")
@@ -85,6 +88,7 @@ public struct GatewayOptions: ParsableArguments, Sendable {
                 leafletDir: try from.value(gateway.leafletDir, flag: leafletDir), mapTiles: tiles),
             sessionTokenLifetime: Int64(60 * minutes), positionCadenceMs: Int(1000 * cadence), turn: try turnConfig(from))
         config.maxStreams = streams
+        config.maxStreamsPerPerson = perPerson
         config.instance = instance
         config.retention = try RetentionTable.rules(from)
         let system = try from.value(gateway.mapCoordinates, flag: mapCoordinates)
@@ -191,6 +195,8 @@ public struct GatewayConfig: Sendable {
     public var turn: TURNConfig
     /// Live streams held at once; nil: the open-file limit less ``StreamCapacity/reserve``.
     public var maxStreams: Int?
+    /// Live streams one person holds at once on this gateway; 0: no cap.
+    public var maxStreamsPerPerson = GatewaySettings().maxStreamsPerPerson.standard
     /// This process's instance name (`gateway`, or `gateway-<n>` when several share the port).
     public var instance = ServiceName.gateway
     /// Address search's provider (`--geocoder`); nil: none.

@@ -70,6 +70,16 @@ enum StreamAPI {
             do {
                 let (claims, cursor) = try check(request, api: api)
                 if api.access.hasEnded(claims.sid) { throw AccessGuard.ended }
+                guard slot.hold(person: "\(claims.role.rawValue):\(claims.sub)") else {
+                    slot.release()
+                    hub.host.metrics.increment("stream_refused_person")
+                    return .refuse(
+                        refusal(
+                            PosyError(
+                                .rateLimited,
+                                "you hold \(hub.capacity.perPerson) live streams on this gateway already; close one to open another"),
+                            [("Retry-After", "\(StreamCapacity.retryAfter)")]))
+                }
                 let offered = (upgrade.headers["sec-websocket-protocol"] ?? "").split(separator: ",")
                 let answer = offered.contains { $0.trimmingCharacters(in: .whitespaces) == subprotocol } ? subprotocol : nil
                 return .takeOver(

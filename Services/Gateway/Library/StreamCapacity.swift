@@ -11,6 +11,10 @@ import Synchronization
 /// given back when the stream ends (``StreamSlot``): checking and counting in one step, so that
 /// two upgrades arriving together, or one arriving while the last one admitted is still being set
 /// up, never both get the last place.
+///
+/// One person (a token's role and subject) holds at most ``perPerson`` of the places: a leaked or
+/// hostile client with one tracking link cannot take every stream of the gateway
+/// (`--max-streams-per-person`; one more is refused with 429, `stream_refused_person`).
 final class StreamCapacity: Sendable {
     /// Descriptors kept below the open-file limit for what is not a stream.
     static let reserve = 256
@@ -18,9 +22,15 @@ final class StreamCapacity: Sendable {
     static let retryAfter = 5
 
     let limit: Int
+    /// Places one person may hold; 0: no cap.
+    let perPerson: Int
     private let open = Atomic<Int>(0)
+    private let people = Mutex<[String: Int]>([:])
 
-    init(limit: Int) { self.limit = max(1, limit) }
+    init(limit: Int, perPerson: Int = 0) {
+        self.limit = max(1, limit)
+        self.perPerson = max(0, perPerson)
+    }
 
     /// The default for a process with these open-file limits.
     static func limit(for files: FileLimits) -> Int { max(1, files.soft - reserve) }
@@ -41,4 +51,27 @@ final class StreamCapacity: Sendable {
 
     /// Only ``StreamSlot`` gives a place back, once.
     func giveBack() { open.subtract(1, ordering: .relaxed) }
+
+    /// Counts one more stream for `person`, or refuses when they hold ``perPerson`` already.
+    func admit(_ person: String) -> Bool {
+        guard perPerson > 0 else { return true }
+        return people.withLock { all in
+            let held = all[person, default: 0]
+            guard held < perPerson else { return false }
+            all[person] = held + 1
+            return true
+        }
+    }
+
+    /// Only ``StreamSlot`` gives a person's place back, once.
+    func leave(_ person: String) {
+        guard perPerson > 0 else { return }
+        people.withLock { all in
+            let held = all[person, default: 0] - 1
+            all[person] = held > 0 ? held : nil
+        }
+    }
+
+    /// People holding at least one stream (0 without a cap).
+    var persons: Int { people.withLock { $0.count } }
 }
