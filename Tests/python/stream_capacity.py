@@ -17,8 +17,9 @@ opened in turn by the hundred staff of `staffs`, as many people's would be.
   of bare connections, more than the gateway accepts at once, waits its turn: nothing crashes, and
   once the flood is gone the gateway answers at once. Last, a client that never reads: its frames
   are read no further while their replies wait (TCP holds it back), pushes for it are held to 4 MiB,
-  then that stream alone is closed and counted once (`streams_closed_behind`); another stream of
-  the same person hears on.
+  then that stream alone is closed and counted once (`streams_closed_behind`), the event it was
+  waiting to write as a failed write (`streams_write_failed`); another stream of the same person
+  hears on.
 - mode "shared", several gateways: `streams` streams, more than one gateway's limit, all admitted
   and spread over the gateways; an order placed and a courier's position reach every one of them.
   Each gateway subscribes on the bus to its own streams' push topics only: once they close, none
@@ -216,7 +217,7 @@ async def behind():
         "items": [{"name": "peonies", "quantity": 7}], "window": {"start": window_start, "end": window_end}}))
     conversation = order["conversationId"]
     fresh()
-    before = counter("streams_closed_behind")
+    before, failed_before = counter("streams_closed_behind"), counter("streams_write_failed")
     observer, refused = await open_stream()
     if refused:
         fail("the observing stream: %r" % (refused,))
@@ -234,6 +235,17 @@ async def behind():
     if counter("streams_closed_behind") != before:
         fail("a client not taking its replies was closed instead of held back")
     print("a client sending frames and taking none of their replies was held back by TCP (120 MiB not taken in 10 s), not closed")
+    # Its socket takes nothing now: an event for the shop leaves its stream waiting to write it.
+    second = must("order", *http("POST", "/v1/orders", cfg["staff"], {
+        "shopId": "s1", "customer": {"id": "c2", "name": "Lan"},
+        "recipient": {"name": "Aunt", "phone": "+49 30 5678", "address": "Frankfurter Tor 2", "lat": 52.5158, "lon": 13.4541},
+        "items": [{"name": "tulips", "quantity": 9}], "window": {"start": window_start, "end": window_end}}))
+    deadline = time.time() + 30
+    while not observer.heard("order.placed", lambda d: d.get("orderId") == second["id"] or d.get("id") == second["id"]):
+        if time.time() > deadline:
+            fail("the observing stream never heard the second order")
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)
     # Messages of 12 KB for the shop's staff: pushes for the stuck stream pile up in the gateway.
     text = "\u82b1" * 4000
     sent = 0
@@ -252,12 +264,14 @@ async def behind():
     fresh()
     if counter("streams_closed_behind") != before + 1:
         fail("streams closed behind: %d more, not one" % (counter("streams_closed_behind") - before))
+    if counter("streams_write_failed") != failed_before + 1:
+        fail("writes failed: %d more, not one (the order the stream was waiting to send)" % (counter("streams_write_failed") - failed_before))
     deadline = time.time() + 30
     while not observer.heard("msg.new", lambda d: d.get("clientMsgId") == "after-19" or (d.get("message") or {}).get("clientMsgId") == "after-19"):
         if time.time() > deadline:
             fail("the same person's other stream stopped hearing: %r" % observer.frames[-3:])
         await asyncio.sleep(0.1)
-    print("counted once; the same person's other stream heard every message after it")
+    print("counted once, and the order it was waiting to send as one failed write; the same person's other stream heard every message after it")
     sock.close()
     await observer.close()
 

@@ -109,6 +109,8 @@ final class StreamLink: Sendable {
             if !taken.started {
                 // A push sent before the bus has the stream's subscription would be lost: wait for it to be there.
                 await hub.subscribed(PushRouter.topics(claims))
+                // A client gone while the subscriptions came has nothing to be written: no failure.
+                guard channel.isActive else { return }
                 try await session.open()
                 state.withLock { $0.started = true }
             }
