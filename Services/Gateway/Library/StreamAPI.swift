@@ -16,7 +16,8 @@ import PosySchema
 /// with the last `id` it saw as `?after=` or `Last-Event-ID`. A request that fails those checks is
 /// not upgraded and gets the JSON error (401, 400); a valid one that does not ask to upgrade gets 426.
 /// The connection closes when the token expires (close code 4001; reconnect with a fresh token and
-/// the last id). A gateway holding all the streams it can refuses one more with 503 and `Retry-After`.
+/// the last id). A gateway holding all the streams it can refuses one more with 503 and `Retry-After`;
+/// one person holding their share of them (``StreamCapacity/perPerson``), with 429.
 enum StreamAPI {
     static let path = "v1/stream"
     /// Close code when the token expires (4000–4999 are the application's own).

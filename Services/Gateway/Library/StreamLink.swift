@@ -161,8 +161,8 @@ final class StreamLink: Sendable {
 
     /// A push or a reply, from any thread. A connection this far behind (more than
     /// ``StreamAPI/maxQueuedPushes`` frames or ``StreamAPI/maxQueuedBytes`` bytes not yet taken by
-    /// the socket) is closed; it resyncs on reconnect. Returns when the frame is taken, or nil when
-    /// it was not written.
+    /// the socket) is closed; it resyncs on reconnect. Returns the frame's write, done once the
+    /// socket took it, or nil when the frame was not written.
     @discardableResult
     func write(_ text: String) -> EventLoopFuture<Void>? {
         let bytes = text.utf8.count
