@@ -152,14 +152,20 @@ async def open_stream(token=None):
     return s, None
 
 
-async def heard_everywhere(streams, what):
-    """Places an order and sends a courier's position; waits until every stream heard both."""
+def place_order(customer, recipient, item):
+    """An order of shop s1 for delivery in an hour or two; its body."""
     window_start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
     window_end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 7200))
-    order = must("order", *http("POST", "/v1/orders", cfg["staff"], {
-        "shopId": "s1", "customer": {"id": "c1", "name": "Mei"},
-        "recipient": {"name": "Mother", "phone": "+49 30 1234", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095},
-        "items": [{"name": "carnations", "quantity": 12}], "window": {"start": window_start, "end": window_end}}))
+    return must("order", *http("POST", "/v1/orders", cfg["staff"], {
+        "shopId": "s1", "customer": customer, "recipient": recipient,
+        "items": [item], "window": {"start": window_start, "end": window_end}}))
+
+
+async def heard_everywhere(streams, what):
+    """Places an order and sends a courier's position; waits until every stream heard both."""
+    order = place_order({"id": "c1", "name": "Mei"},
+                        {"name": "Mother", "phone": "+49 30 1234", "address": "Karl-Marx-Allee 1", "lat": 52.5208, "lon": 13.4095},
+                        {"name": "carnations", "quantity": 12})
     at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     lat = 52.52 + len(what) / 10000.0
     must("position", *http("POST", "/v1/locations", cfg["courier"], {"positions": [{"lat": lat, "lon": 13.41, "accuracy": 5, "at": at}]}))
@@ -207,14 +213,11 @@ def pings(count, ref_bytes):
 
 async def behind():
     """A client that never reads: what it asks is read no further once its replies wait (TCP holds
-    it back), and pushes for it are held to 4 MiB, then its stream alone is closed and counted once;
-    the same person's other stream hears on."""
-    window_start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
-    window_end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 7200))
-    order = must("order", *http("POST", "/v1/orders", cfg["staff"], {
-        "shopId": "s1", "customer": {"id": "c2", "name": "Lan"},
-        "recipient": {"name": "Aunt", "phone": "+49 30 5678", "address": "Frankfurter Tor 2", "lat": 52.5158, "lon": 13.4541},
-        "items": [{"name": "peonies", "quantity": 7}], "window": {"start": window_start, "end": window_end}}))
+    it back), and pushes for it are held to 4 MiB, then its stream alone is closed and counted once,
+    the event it was waiting to write as one failed write; the same person's other stream hears on."""
+    customer = {"id": "c2", "name": "Lan"}
+    aunt = {"name": "Aunt", "phone": "+49 30 5678", "address": "Frankfurter Tor 2", "lat": 52.5158, "lon": 13.4541}
+    order = place_order(customer, aunt, {"name": "peonies", "quantity": 7})
     conversation = order["conversationId"]
     fresh()
     before, failed_before = counter("streams_closed_behind"), counter("streams_write_failed")
@@ -236,10 +239,7 @@ async def behind():
         fail("a client not taking its replies was closed instead of held back")
     print("a client sending frames and taking none of their replies was held back by TCP (120 MiB not taken in 10 s), not closed")
     # Its socket takes nothing now: an event for the shop leaves its stream waiting to write it.
-    second = must("order", *http("POST", "/v1/orders", cfg["staff"], {
-        "shopId": "s1", "customer": {"id": "c2", "name": "Lan"},
-        "recipient": {"name": "Aunt", "phone": "+49 30 5678", "address": "Frankfurter Tor 2", "lat": 52.5158, "lon": 13.4541},
-        "items": [{"name": "tulips", "quantity": 9}], "window": {"start": window_start, "end": window_end}}))
+    second = place_order(customer, aunt, {"name": "tulips", "quantity": 9})
     deadline = time.time() + 30
     while not observer.heard("order.placed", lambda d: d.get("orderId") == second["id"] or d.get("id") == second["id"]):
         if time.time() > deadline:
