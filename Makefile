@@ -3,7 +3,9 @@ SWIFT ?= swift
 DATA_DIR ?= ./data
 APT_PACKAGES = libzmq3-dev libsqlite3-dev zlib1g-dev pkg-config libjs-leaflet
 
-.PHONY: deps pydeps build release run test bench format clean
+.PHONY: deps pydeps build release run test bench format clean startup-order
+
+EXECUTABLES = posy posy-bus posy-orders posy-messaging posy-location posy-receipts posy-notify posy-gateway posy-bench
 
 ## deps: install libzmq, libsqlite3, zlib (the gateway's gzip) and Leaflet (the faces' maps, served
 ## by the gateway from /usr/share/javascript/leaflet) with apt-get when they are missing
@@ -97,6 +99,26 @@ bench: release
 ## format: swift-format with the repository's .swift-format, in place
 format:
 	$(SWIFT) format format --in-place --recursive --configuration .swift-format Package.swift Shared Services Tests
+
+## startup-order: rewrites Services/startup.ld from what the suite runs from start to rest. A build
+## with every function on a page of its own (and a link map per service) runs `posy up` with
+## Tests/tools/pagetrace.c preloaded; Tests/tools/startup_order.py turns the pages run into the
+## script. Run it when much of the start has changed; then the next build relinks.
+TRACE_BUILD = .build-trace
+TRACE_FLAGS = -Xswiftc -Xllvm -Xswiftc -align-all-functions=12 -Xcc -falign-functions=4096 \
+	-Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xswiftc -use-ld=lld
+TRACE_CC = $(shell command -v cc || command -v clang)
+startup-order: deps
+	$(SWIFT) build -c release --scratch-path $(TRACE_BUILD) $(TRACE_FLAGS)
+	mkdir -p $(TRACE_BUILD)/maps
+	for p in $(filter posy-%,$(EXECUTABLES)); do [ $$p = posy-bench ] && continue; \
+		rm -f $(TRACE_BUILD)/release/$$p && \
+		$(SWIFT) build -c release --scratch-path $(TRACE_BUILD) --product $$p $(TRACE_FLAGS) -Xlinker -Map=$(CURDIR)/$(TRACE_BUILD)/maps/$$p.map \
+		|| exit 1; done
+	$(TRACE_CC) -O2 -shared -fPIC -pthread -o $(TRACE_BUILD)/pagetrace.so Tests/tools/pagetrace.c
+	python3 Tests/tools/startup_order.py --bin-dir $(TRACE_BUILD)/release --maps $(TRACE_BUILD)/maps \
+		--preload $(TRACE_BUILD)/pagetrace.so --out Services/startup.ld
+	rm -f $(foreach d,.build $(TEST_BUILD),$(addprefix $(d)/release/,$(EXECUTABLES)))
 
 clean:
 	rm -rf .build
