@@ -5,6 +5,12 @@ APT_PACKAGES = libzmq3-dev libsqlite3-dev zlib1g-dev pkg-config libjs-leaflet
 
 .PHONY: deps pydeps build release run test bench format clean startup-order
 
+## How the executables are linked (docs/architecture.md, "Linking"): lld, every function in a
+## section of its own, what a process runs from start to rest gathered ahead of the rest of the code
+## (Services/startup.ld, written by `make startup-order`), relative relocations packed. A process then
+## maps a fraction of its executable at rest (docs/performance.md, "Memory at rest").
+LAYOUT = -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xswiftc -use-ld=lld \
+	-Xlinker --script=$(CURDIR)/Services/startup.ld -Xlinker -z -Xlinker pack-relative-relocs
 EXECUTABLES = posy posy-bus posy-orders posy-messaging posy-location posy-receipts posy-notify posy-gateway posy-bench
 
 ## deps: install libzmq, libsqlite3, zlib (the gateway's gzip) and Leaflet (the faces' maps, served
@@ -71,7 +77,7 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release $(LAYOUT)
 
 ## run: release build, then the whole suite on this machine (Ctrl-C stops it)
 run: release
@@ -89,7 +95,7 @@ test: deps pydeps
 	python3 Tests/python/import_check.py .
 	python3 Tests/python/await_check.py --self-test
 	python3 Tests/python/await_check.py .
-	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing --scratch-path $(TEST_BUILD) --explicit-target-dependency-import-check error
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing $(LAYOUT) --scratch-path $(TEST_BUILD) --explicit-target-dependency-import-check error
 	POSY_BIN_DIR=$(CURDIR)/$(TEST_BUILD)/release $(SWIFT) test --skip-build -c release --scratch-path $(TEST_BUILD)
 
 ## bench: the bus benchmark on a release build
