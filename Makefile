@@ -8,8 +8,11 @@ APT_PACKAGES = libzmq3-dev libsqlite3-dev zlib1g-dev pkg-config libjs-leaflet
 ## How the executables are linked (docs/architecture.md, "Linking"): lld, every function in a
 ## section of its own, what a process runs from start to rest gathered ahead of the rest of the code
 ## (Services/startup.ld, written by `make startup-order`), relative relocations packed. A process then
-## maps a fraction of its executable at rest (docs/performance.md, "Memory at rest").
+## maps a fraction of its executable at rest (docs/performance.md, "Memory at rest"). The compiler
+## keeps an object whose code it finds unchanged (a hash of its IR, not of how it is laid out), so
+## objects of a build without sections would stay: -disable-incremental-llvm-codegen writes them anew.
 LAYOUT = -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xswiftc -use-ld=lld \
+	-Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen \
 	-Xlinker --script=$(CURDIR)/Services/startup.ld -Xlinker -z -Xlinker pack-relative-relocs
 EXECUTABLES = posy posy-bus posy-orders posy-messaging posy-location posy-receipts posy-notify posy-gateway posy-bench
 
