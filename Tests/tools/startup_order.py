@@ -27,8 +27,8 @@ SERVICES = ["posy-bus", "posy-orders", "posy-messaging", "posy-location", "posy-
 OUTPUT_SECTION = ".text.posy_start"
 # One input section in lld's map: address, load address, size, alignment, then "file:(section)".
 MAP_LINE = re.compile(r"\s*([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+\s+(/\S+):\((\.text[^)\s]*)\)\s*$")
-# An object of the build: .../<Module>.build/<file>.o, matched wherever the build lies.
-OBJECT = re.compile(r".*/([^/]+\.build)/([^/]+\.o)$")
+# An object of the build: .../<Module>.build/[<dir>/…]<file>.o, matched wherever the build lies.
+OBJECT = re.compile(r"^.*?/([^/]+\.build/.+\.o)$")
 
 
 def free_block(offsets):
@@ -87,7 +87,7 @@ def ran(trace, maps):
         if any(p in pages for p in range(start // 4096, (start + length - 1) // 4096 + 1)):
             m = OBJECT.match(obj)
             if m:  # the C runtime's own objects (crt1, crti) are not the build's
-                hit.add((m.group(1) + "/" + m.group(2), section))
+                hit.add((m.group(1), section))
     return name, hit
 
 
