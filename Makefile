@@ -6,11 +6,13 @@ APT_PACKAGES = libzmq3-dev libsqlite3-dev zlib1g-dev pkg-config libjs-leaflet
 .PHONY: deps pydeps build release run test bench format clean startup-order
 
 ## How the executables are linked (docs/architecture.md, "Linking"): lld, every function in a
-## section of its own, what a process runs from start to rest gathered ahead of the rest of the code
-## (Services/startup.ld, written by `make startup-order`), relative relocations packed. A process then
-## maps a fraction of its executable at rest (docs/performance.md, "Memory at rest"). The compiler
-## keeps an object whose code it finds unchanged (a hash of its IR, not of how it is laid out), so
-## objects of a build without sections would stay: -disable-incremental-llvm-codegen writes them anew.
+## section of its own, what a process runs at rest and then what it runs only to start gathered
+## ahead of the rest of the code (Services/startup.ld, written by `make startup-order`), relative
+## relocations packed; the services' release executables also carry the Swift runtime and
+## Foundation, linked statically (Package.swift, `serviceLinking`). A process then maps a fraction
+## of its executable, and lets its start go once it is over (docs/performance.md, "Memory at rest").
+## The compiler keeps an object whose code it finds unchanged (a hash of its IR, not of how it is laid
+## out), so objects of a build without sections would stay: -disable-incremental-llvm-codegen writes them anew.
 LAYOUT = -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xswiftc -use-ld=lld \
 	-Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen \
 	-Xlinker --script=$(CURDIR)/Services/startup.ld -Xlinker -z -Xlinker pack-relative-relocs
@@ -110,17 +112,20 @@ format:
 	$(SWIFT) format format --in-place --recursive --configuration .swift-format Package.swift Shared Services Tests
 
 ## startup-order: rewrites Services/startup.ld from what the suite runs from start to rest. A build
-## with every function on a page of its own (and a link map per service) runs `posy up` with
-## Tests/tools/pagetrace.c preloaded; Tests/tools/startup_order.py turns the pages run into the
-## script. Run it when much of the start has changed; then the next build relinks.
+## with every function on a page of its own (Tests/tools/trace-align.ld; a link map per service) runs
+## `posy up` with Tests/tools/pagetrace.c preloaded; Tests/tools/startup_order.py turns the pages run,
+## and which of them still run at rest, into the script. Run it when much of the start has changed;
+## then the next build relinks.
 TRACE_BUILD = .build-trace
 TRACE_FLAGS = -Xswiftc -Xllvm -Xswiftc -align-all-functions=12 -Xcc -falign-functions=4096 \
-	-Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xswiftc -use-ld=lld
+	-Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xswiftc -use-ld=lld \
+	-Xlinker --script=$(CURDIR)/Tests/tools/trace-align.ld
+SERVICES = posy-bus posy-orders posy-messaging posy-location posy-receipts posy-notify posy-gateway
 TRACE_CC = $(shell command -v cc || command -v clang)
 startup-order: deps
 	$(SWIFT) build -c release --scratch-path $(TRACE_BUILD) $(TRACE_FLAGS)
 	mkdir -p $(TRACE_BUILD)/maps
-	for p in $(filter posy-%,$(EXECUTABLES)); do [ $$p = posy-bench ] && continue; \
+	for p in $(SERVICES); do \
 		rm -f $(TRACE_BUILD)/release/$$p && \
 		$(SWIFT) build -c release --scratch-path $(TRACE_BUILD) --product $$p $(TRACE_FLAGS) -Xlinker -Map=$(CURDIR)/$(TRACE_BUILD)/maps/$$p.map \
 		|| exit 1; done

@@ -9,9 +9,12 @@
  * At load it takes every access away from the executable's code; the first run of each page traps
  * once, is noted and given back. PAGETRACE_AFTER seconds later (default 10), or at exit if that
  * comes first, it writes the executable's path and the file offset of every page run so far, one
- * per line in hex, to PAGETRACE_OUT.<pid>. On a build whose functions each start a page of their own (the tracing
- * build of `make startup-order`) a page run is a function run. Swift's crash handler must be off
- * (SWIFT_BACKTRACE=enable=no): it would take the traps for itself.
+ * per line in hex, to PAGETRACE_OUT.<pid>. With PAGETRACE_REST=<s> (before PAGETRACE_AFTER) it
+ * takes the access away again <s> seconds after load, and a page run from then on is written with
+ * " rest" after its offset: the code a process runs at rest, apart from its start. On a build whose
+ * sections each start a page of their own (the tracing build of `make startup-order`) a page run is a
+ * function run. Swift's crash handler must be off (SWIFT_BACKTRACE=enable=no): it would take the
+ * traps for itself.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -27,13 +30,14 @@ static unsigned long text_lo, text_hi, text_offset;
 static unsigned char *ran;
 static char exe[4096];
 static atomic_int written;
+static atomic_int phase = 1; /* 1 while starting, 2 once at rest (PAGETRACE_REST) */
 
 static void on_fault(int sig, siginfo_t *info, void *context) {
     (void)context;
     unsigned long at = (unsigned long)info->si_addr;
     if (at >= text_lo && at < text_hi) {
         unsigned long page = at & ~4095UL;
-        ran[(page - text_lo) >> 12] = 1;
+        ran[(page - text_lo) >> 12] |= (unsigned char)atomic_load(&phase);
         mprotect((void *)page, 4096, PROT_READ | PROT_EXEC);
         return;
     }
@@ -50,14 +54,21 @@ static void report(void) {
     if (!out) return;
     fprintf(out, "%s\n", exe);
     for (unsigned long i = 0; i < (text_hi - text_lo) >> 12; i++)
-        if (ran[i]) fprintf(out, "%lx\n", text_offset + (i << 12));
+        if (ran[i]) fprintf(out, "%lx%s\n", text_offset + (i << 12), ran[i] & 2 ? " rest" : "");
     fclose(out);
 }
 
 static void *report_later(void *unused) {
     (void)unused;
-    const char *after = getenv("PAGETRACE_AFTER");
-    sleep(after ? (unsigned)atoi(after) : 10);
+    const char *after_text = getenv("PAGETRACE_AFTER"), *rest_text = getenv("PAGETRACE_REST");
+    unsigned after = after_text ? (unsigned)atoi(after_text) : 10, rest = rest_text ? (unsigned)atoi(rest_text) : 0;
+    if (rest > 0 && rest < after) {
+        sleep(rest);
+        atomic_store(&phase, 2);
+        mprotect((void *)text_lo, text_hi - text_lo, PROT_NONE);
+        after -= rest;
+    }
+    sleep(after);
     report();
     return NULL;
 }
