@@ -1,6 +1,21 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The services' release executables carry the Swift runtime and Foundation themselves, linked
+/// statically, and export none of their symbols: what a process runs of them then lies in its own
+/// executable, gathered by `Services/startup.ld`, and is let go once the start is over
+/// (`StartPages`; docs/architecture.md, "Linking"; docs/performance.md, "Memory at rest"). At link
+/// time only, so that the modules and the tests, which load the toolchain's shared libraries, build
+/// as before; `-static-stdlib` alone names the runtime, so the libraries Foundation needs are named.
+let serviceLinking: [LinkerSetting] = [
+    .unsafeFlags(
+        [
+            "-static-stdlib", "-lFoundationInternationalization", "-l_FoundationICU", "-l_FoundationCollections",
+            "-l_FoundationCShims", "-lCoreFoundation", "-lswiftSynchronization", "-lswift_RegexParser",
+            "-lswift_StringProcessing", "-Xlinker", "--no-export-dynamic",
+        ], .when(platforms: [.linux], configuration: .release))
+]
+
 let package = Package(
     name: "posy",
     platforms: [.macOS(.v14)],
@@ -87,7 +102,7 @@ let package = Package(
                 "PosySettings",
                 "PosyCore", "PosySchema", "PosyStore", "PosyZMQ", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ], path: "Services/Bus"),
+            ], path: "Services/Bus", linkerSettings: serviceLinking),
         .target(
             name: "PosyOrders",
             dependencies: [
@@ -101,7 +116,7 @@ let package = Package(
             dependencies: [
                 "PosySettings", "PosyCore", "PosyOrders", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Services/Orders/Main"),
+            path: "Services/Orders/Main", linkerSettings: serviceLinking),
         .target(
             name: "PosyMessaging",
             dependencies: [
@@ -118,7 +133,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Services/Messaging/Main"),
+            path: "Services/Messaging/Main", linkerSettings: serviceLinking),
         .target(
             name: "PosyLocation",
             dependencies: [
@@ -134,7 +149,7 @@ let package = Package(
                 "PosySettings", "PosyCore", "PosyLocation", "PosySchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Services/Location/Main"),
+            path: "Services/Location/Main", linkerSettings: serviceLinking),
         .target(
             name: "PosyReceipts",
             dependencies: [
@@ -152,7 +167,7 @@ let package = Package(
                 "PosyCore", "PosyReceipts", "PosyReceiptsPolicy", "PosyAuth", "PosySchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Services/Receipts/Main"),
+            path: "Services/Receipts/Main", linkerSettings: serviceLinking),
         .target(
             name: "PosyNotify",
             dependencies: [
@@ -172,7 +187,7 @@ let package = Package(
                 "PosySettings", "PosyWebPush",
                 "PosyCore", "PosyNotify", "PosyAuth", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Services/Notify/Main"),
+            path: "Services/Notify/Main", linkerSettings: serviceLinking),
         .target(
             name: "PosyGateway",
             dependencies: [
@@ -203,7 +218,7 @@ let package = Package(
                 "PosySettings",
                 "PosyGateway", "PosyAuth", "PosyCore", "PosySchema", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Services/Gateway/Main"),
+            path: "Services/Gateway/Main", linkerSettings: serviceLinking),
         .target(
             name: "PosyCLI",
             dependencies: [
