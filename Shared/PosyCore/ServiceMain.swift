@@ -4,8 +4,9 @@ import PosyStore
 import ServiceLifecycle
 
 /// Runs a Posy process: logging, the ``ServiceHost``, the service's own setup (which may return more
-/// services to run beside the host's, such as the gateway's HTTP server), and a `ServiceGroup`
-/// that shuts everything down gracefully, in reverse order, on SIGTERM or SIGINT.
+/// services to run beside the host's, such as the gateway's HTTP server), the release of the start's
+/// pages (``StartRelease``), and a `ServiceGroup` that shuts everything down gracefully, in reverse
+/// order, on SIGTERM or SIGINT.
 public enum ServiceMain {
     public static func run(
         _ descriptor: ServiceDescriptor, config: ServiceConfig,
@@ -22,7 +23,9 @@ public enum ServiceMain {
         do {
             host = try await ServiceHost.make(descriptor, config: config)
             let extra = try await configure(host)
-            services = try await host.services() + extra.map { .init(service: $0) }
+            services =
+                try await host.services() + extra.map { .init(service: $0) }
+                + StartRelease.configurations(logger: host.logger)
         } catch {
             Logger(label: descriptor.instance).critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)

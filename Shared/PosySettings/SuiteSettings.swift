@@ -20,6 +20,9 @@ public struct SuiteSettings: SettingsCatalog {
     )
     public let mallocArenas = Setting<Int>(
         nil, "POSY_MALLOC_ARENAS", default: 2, "glibc malloc arenas per process (0: glibc's own default; MALLOC_ARENA_MAX wins)")
+    public let releaseStartAfter = Setting<Double>(
+        nil, "POSY_RELEASE_START_AFTER", default: 5,
+        "Seconds from a service's start to letting go of its executable's pages, which it ran to start (0: keep them)")
     public let exitWithParent = Setting<Bool>(
         nil, "POSY_EXIT_WITH_PARENT", default: false, "Stop when the parent process dies (posy up sets it for its children)")
 }

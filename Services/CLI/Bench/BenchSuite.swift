@@ -49,6 +49,12 @@ struct BenchSuite {
         let common = ["--bus-pub", bus, "--bus-sub", busSub, "--data-dir", dir, "--log-level", "warning"]
         var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         env["POSY_SECRET"] = secret
+        // Nothing is measured before the services have let their start go (docs/architecture.md,
+        // "Linking"), as in a suite that rested before its first client: soon, and waited for.
+        let releaseText = env["POSY_RELEASE_START_AFTER"] ?? "2"
+        env["POSY_RELEASE_START_AFTER"] = releaseText
+        let release = Double(releaseText) ?? 0
+        let launched = ContinuousClock.now
         // A benchmark's couriers are scripted: their consent to location collection is taken as given.
         env["POSY_LOCATION_CONSENT"] = env["POSY_LOCATION_CONSENT"] ?? LocationConsentMode.external.rawValue
         let parsed = services.map { entry -> (exe: String, args: [String], instance: String) in
@@ -102,6 +108,7 @@ struct BenchSuite {
         }
         // Gateways sharing the port each bind when ready; the kernel gives a connection only to a bound one.
         if gateways > 1 { try await Task.sleep(for: .seconds(1)) }
+        if release > 0 { try await Task.sleep(until: launched + .seconds(release + 1), clock: .continuous) }
         let admin = try suite.signer.mint(sub: "bench", role: .admin, ttl: 3600)
         let shop = #"{"id":"s1","name":"Bench Flowers","address":"1 Bench St","lat":31.2,"lon":121.4,"timeZone":"Asia/Shanghai"}"#
         guard try await suite.send("POST", "/v1/shops", admin, Data(shop.utf8)).0 == 201 else {
