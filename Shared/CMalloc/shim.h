@@ -14,16 +14,16 @@ static inline void posy_name_thread(const char *name) { (void)prctl(PR_SET_NAME,
 #define MADV_PAGEOUT 21
 #endif
 /// Asks the kernel to reclaim the pages of [start, start + length) now (Linux 5.4+): file pages only
-/// this process maps leave memory, shared ones stay. Marked random first, so that data read again
-/// later comes a page at a time (code still comes in blocks: the kernel reads an executable mapping
-/// so whatever the advice). Returns 0, or the errno.
-static inline int posy_page_out(void *start, size_t length) {
-    if (madvise(start, length, MADV_RANDOM) != 0) return errno;
+/// this process maps leave memory, shared ones stay. Data (`random`) is marked for random access
+/// first, so that what is read again comes a page at a time; code is not, so that it comes back in
+/// the large folios the kernel maps it with, not page by page. Returns 0, or the errno.
+static inline int posy_page_out(void *start, size_t length, int random) {
+    if (random && madvise(start, length, MADV_RANDOM) != 0) return errno;
     return madvise(start, length, MADV_PAGEOUT) == 0 ? 0 : errno;
 }
 #else
 static inline int posy_malloc_arena_max(int n) { (void)n; return 0; }
-static inline int posy_page_out(void *start, size_t length) { (void)start; (void)length; return 38; }
+static inline int posy_page_out(void *start, size_t length, int random) { (void)start; (void)length; (void)random; return 38; }
 static inline void posy_name_thread(const char *name) { (void)name; }
 #endif
 #endif

@@ -19,25 +19,40 @@ public enum StartPages {
         public var description: String { "\(Self.code): \(String(cString: strerror(errno)))" }
     }
 
-    /// Asks the kernel to reclaim every page of `mappings` (``executableMappings()``) now.
-    public static func release(_ mappings: [Range<UInt>]) throws(Unavailable) {
-        for range in mappings {
-            let result = posy_page_out(UnsafeMutableRawPointer(bitPattern: range.lowerBound), range.count)
+    /// One mapping of the executable: its addresses, and whether it is code (executable) or data.
+    public struct Mapping: Sendable, Equatable {
+        public let range: Range<UInt>
+        public let isCode: Bool
+
+        public init(_ range: Range<UInt>, isCode: Bool) {
+            self.range = range
+            self.isCode = isCode
+        }
+    }
+
+    /// Asks the kernel to reclaim every page of `mappings` (``executableMappings()``) now; the data
+    /// marked for random access first. Code is not: a page of code read again then comes in a large
+    /// folio, as at start, where page by page it made the bus's hot path slower for good
+    /// (docs/performance.md, "The runtime inside, and the start let go").
+    public static func release(_ mappings: [Mapping]) throws(Unavailable) {
+        for mapping in mappings {
+            let result = posy_page_out(
+                UnsafeMutableRawPointer(bitPattern: mapping.range.lowerBound), mapping.range.count, mapping.isCode ? 0 : 1)
             guard result == 0 else { throw Unavailable(errno: result) }
         }
     }
 
-    /// The address ranges `/proc/self/maps` shows mapped from this process's executable file.
-    public static func executableMappings() throws(Unavailable) -> [Range<UInt>] {
+    /// The mappings `/proc/self/maps` shows of this process's executable file.
+    public static func executableMappings() throws(Unavailable) -> [Mapping] {
         guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
             let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
         else { throw Unavailable(errno: ENOENT) }
         return mappings(of: exe, in: maps)
     }
 
-    /// The address ranges of `path` in the text of a `/proc/<pid>/maps`.
-    public static func mappings(of path: String, in maps: String) -> [Range<UInt>] {
-        var ranges: [Range<UInt>] = []
+    /// The mappings of `path` in the text of a `/proc/<pid>/maps`.
+    public static func mappings(of path: String, in maps: String) -> [Mapping] {
+        var found: [Mapping] = []
         for line in maps.split(separator: "\n") {
             // address perms offset device inode path; the path is padded with spaces and may hold some.
             let fields = line.split(separator: " ", maxSplits: 5)
@@ -45,8 +60,8 @@ public enum StartPages {
             let bounds = fields[0].split(separator: "-")
             guard bounds.count == 2, let low = UInt(bounds[0], radix: 16), let high = UInt(bounds[1], radix: 16), low < high
             else { continue }
-            ranges.append(low..<high)
+            found.append(Mapping(low..<high, isCode: fields[1].contains("x")))
         }
-        return ranges
+        return found
     }
 }

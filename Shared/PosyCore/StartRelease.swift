@@ -38,7 +38,7 @@ public struct StartRelease: Service {
             let mappings = try StartPages.executableMappings()
             logger.info(
                 "releasing start pages",
-                metadata: ["bytes": "\(mappings.reduce(0) { $0 + $1.count })", "rss_bytes": "\(ResidentMemory.bytes() ?? -1)"])
+                metadata: ["bytes": "\(mappings.reduce(0) { $0 + $1.range.count })", "rss_bytes": "\(ResidentMemory.bytes() ?? -1)"])
             try StartPages.release(mappings)
         } catch {
             logger.notice("start pages kept", metadata: ["error": "\(error)", "code": "\(StartPages.Unavailable.code)"])

@@ -18,19 +18,20 @@ import Testing
             """
         #expect(
             StartPages.mappings(of: "/opt/posy/bin/posy-bus", in: maps) == [
-                0x5641_c400_0000..<0x5641_c448_c000, 0x5641_c448_c000..<0x5641_c570_1000, 0x5641_c570_1000..<0x5641_c57b_7000,
+                .init(0x5641_c400_0000..<0x5641_c448_c000, isCode: false), .init(0x5641_c448_c000..<0x5641_c570_1000, isCode: true),
+                .init(0x5641_c570_1000..<0x5641_c57b_7000, isCode: false),
             ])
         // A path with spaces, and one the kernel marks as replaced on disk.
-        #expect(StartPages.mappings(of: "/srv/my posy/posy-bus", in: maps) == [0x7f2e_a3af_3000..<0x7f2e_a3af_4000])
+        #expect(StartPages.mappings(of: "/srv/my posy/posy-bus", in: maps).map(\.range) == [0x7f2e_a3af_3000..<0x7f2e_a3af_4000])
         #expect(
             StartPages.mappings(of: "/opt/posy/bin/posy-bus (deleted)", in: "1000-2000 r-xp 0 fe:00 1 /opt/posy/bin/posy-bus (deleted)")
-                == [0x1000..<0x2000])
+                == [.init(0x1000..<0x2000, isCode: true)])
         #expect(StartPages.mappings(of: "/opt/posy/bin/posy", in: maps).isEmpty)
     }
 
     @Test func thisProcessHasItsExecutableMapped() throws {
-        let ranges = try StartPages.executableMappings()
-        #expect(!ranges.isEmpty)
-        #expect(ranges.allSatisfy { $0.lowerBound % 4096 == 0 && $0.count % 4096 == 0 })
+        let mappings = try StartPages.executableMappings()
+        #expect(mappings.contains { $0.isCode } && mappings.contains { !$0.isCode })
+        #expect(mappings.allSatisfy { $0.range.lowerBound % 4096 == 0 && $0.range.count % 4096 == 0 })
     }
 }
