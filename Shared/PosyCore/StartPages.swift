@@ -1,8 +1,8 @@
 import CMalloc
 import Foundation
 
-/// Lets go of this process's own executable once its start is over (docs/performance.md, "Memory at
-/// rest", "The start let go"). A service runs most of the code it maps only to start — settings,
+/// Lets go of this process's own executable once its start is over (docs/performance.md, "The
+/// runtime inside, and the start let go"). A service runs most of the code it maps only to start — settings,
 /// stores, the Swift runtime's and Foundation's set-up, linked into the release executables — and the
 /// kernel keeps each page it ran mapped, and 64 KiB around each one. Asking the kernel to reclaim the
 /// executable's pages returns those that only this process maps to the system; what it runs at rest

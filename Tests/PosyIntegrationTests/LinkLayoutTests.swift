@@ -89,7 +89,7 @@ extension Integration {
         }
 
         /// A service lets go of its executable's pages some seconds after start (docs/performance.md,
-        /// "The start let go"). On its own copy of posy-bus, so that no other test's process shares
+        /// "The runtime inside, and the start let go"). On its own copy of posy-bus, so that no other test's process shares
         /// the pages: the pages it ran to start leave it, and it goes on answering.
         @Test func aServiceLetsItsStartGo() async throws {
             let dir = Harness.tempDir("start-pages")
