@@ -226,6 +226,8 @@ public final class SQLiteConnection {
     }
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    /// Rows inserted, updated or deleted on this connection since it opened (rolled back ones too).
+    var totalChanges: Int64 { sqlite3_total_changes64(handle) }
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// Runs `body` in a transaction (`BEGIN IMMEDIATE`), or in a savepoint when one is already open.

@@ -81,9 +81,12 @@ public final class Store: Sendable {
             }, runBatch: { db, jobs in for j in jobs { j(db) } })
     }
 
-    /// Runs `jobs` in group transactions; true when any of them committed.
+    /// Runs `jobs` in group transactions; true when one that committed changed a row. A sweep
+    /// that found nothing to do commits an empty transaction, and that is no reason to wake the
+    /// checkpointer (docs/architecture.md, "Idle costs nothing").
     static func commitGroup(_ db: SQLiteConnection, _ jobs: [DatabaseThread.Job], _ counters: Counters, _ logger: Logger) -> Bool {
         var anyCommitted = false
+        let changesBefore = db.totalChanges
         var start = 0
         while start < jobs.count {
             let group = jobs[start..<min(jobs.count, start + maxGroup)]
@@ -142,7 +145,7 @@ public final class Store: Sendable {
                 largest = original
             }
         }
-        return anyCommitted
+        return anyCommitted && db.totalChanges != changesBefore
     }
 
     /// Runs `body` on the writer inside the shared group transaction; returns after it committed.

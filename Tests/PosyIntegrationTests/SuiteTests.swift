@@ -233,7 +233,20 @@ extension Integration {
             let suite = try Suite("idle")
             #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
             try await Task.sleep(for: .seconds(2))  // past start-up (migrations, first heartbeats)
+            // Each store's transactions, from the gateway's metrics: a sweep with nothing due writes nothing.
+            let admin = "Bearer \(try suite.signer().mint(sub: "ops", role: .admin, ttl: 600))"
+            func transactions() async -> [Substring] {
+                var request = URLRequest(url: URL(string: "http://127.0.0.1:\(suite.httpPort)/metrics")!)
+                request.setValue(admin, forHTTPHeaderField: "Authorization")
+                let body = await Harness.data(for: request)?.0 ?? Data()
+                return String(decoding: body, as: UTF8.self).split(separator: "\n").filter {
+                    $0.hasPrefix("posy_store_transactions_total{")
+                }
+            }
+            let transactionsBefore = await transactions()
+            #expect(transactionsBefore.count == suite.stores.count, "\(transactionsBefore)")
             let (code, out) = try await Harness.run("posy", ["status", "--cpu", "10", "--json"] + suite.busArgs)
+            #expect(await transactions() == transactionsBefore, "a store wrote while the suite was idle")
             #expect(code == 0, "\(out)")
             struct Row: Decodable {
                 var instance: String

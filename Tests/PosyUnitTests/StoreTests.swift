@@ -166,7 +166,8 @@ import Testing
         #expect(sqlite3_memory_highwater(0) == 0)
     }
 
-    /// A checkpoint follows a commit, and only a commit: a store nobody writes to wakes no thread.
+    /// A checkpoint follows a commit that changed something, and only that: a store nobody writes
+    /// to, or whose writes find nothing to change (a sweep with nothing due), wakes no thread.
     @Test func checkpointsFollowCommitsAndAnIdleStoreRunsNone() async throws {
         let store = try Store(path: Self.tempPath(), migrations: Self.migrations)
         defer { store.close() }
@@ -179,6 +180,12 @@ import Testing
         #expect(checkpoints() == 1, "the migrations' checkpoint")
         try await Task.sleep(for: .milliseconds(1_300))  // over two checkpoint intervals, idle
         #expect(checkpoints() == 1)
+        for _ in 0..<3 {
+            let changed = try await store.write { db in try db.run("UPDATE items SET name = name WHERE name = ?", "nobody") }
+            #expect(changed == 0)
+        }
+        try await Task.sleep(for: .milliseconds(1_300))
+        #expect(checkpoints() == 1, "writes that changed nothing")
         for i in 0..<3 { try await store.write { db in try db.run("INSERT INTO items(name) VALUES (?)", "idle-\(i)") } }
         try await waitFor(2)
         try await Task.sleep(for: .milliseconds(1_300))  // whatever those commits still asked for
