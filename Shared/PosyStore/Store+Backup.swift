@@ -7,7 +7,7 @@ extension Store {
     public func hold(limit: Duration) async throws -> StoreHold {
         let path = self.path
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<StoreHold, any Error>) in
-            let accepted = writer.submit { _ in
+            let accepted = writer.submit(ownThreadOnly: true) { _ in
                 // On the writer, inside the group's transaction: jobs before this one in the group
                 // are not committed, so the snapshot excludes them, and their callers wait for the release.
                 let hold: StoreHold

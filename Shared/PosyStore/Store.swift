@@ -126,14 +126,7 @@ public final class Store: Sendable {
                     job(db)
                 }
             }
-            // What the group publishes and the callers it resumes wake each socket's thread once
-            // (docs/architecture.md, "Threads"). Not the jobs themselves: one may resume its caller
-            // and then wait for it (a backup's hold).
-            ZMQSocket.deferringWakes {
-                if committed { db.runAfterCommit() }
-                db.group = nil
-                context.finish()
-            }
+            // Counted before the callers hear of it: a caller that reads `statistics` next sees its group.
             counters.transactions.add(1, ordering: .relaxed)
             counters.jobs.add(group.count, ordering: .relaxed)
             counters.failedJobs.add(context.failedJobs, ordering: .relaxed)
@@ -144,6 +137,14 @@ public final class Store: Sendable {
                 if exchanged { break }
                 largest = original
             }
+            // What the group publishes and the callers it resumes wake each socket's thread once
+            // (docs/architecture.md, "Threads"). Not the jobs themselves: one may resume its caller
+            // and then wait for it (a backup's hold).
+            ZMQSocket.deferringWakes {
+                if committed { db.runAfterCommit() }
+                db.group = nil
+                context.finish()
+            }
         }
         return anyCommitted && db.totalChanges != changesBefore
     }
@@ -152,7 +153,7 @@ public final class Store: Sendable {
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
-            let accepted = writer.submit { db in
+            let job: DatabaseThread.Job = { db in
                 let context = db.group!
                 if let error = context.error {
                     c.resume(throwing: error)
@@ -168,6 +169,9 @@ public final class Store: Sendable {
                     context.onFinish { _ in c.resume(throwing: error) }
                 }
             }
+            // From a socket's thread (an RPC handler running there) the write waits for the end of
+            // the thread's turn and commits there when the writer is idle (docs/architecture.md, "Threads").
+            let accepted = writer.submitForTurn(job) ?? writer.submit(job)
             if !accepted { c.resume(throwing: SQLiteError(code: 21, message: "store is closed")) }
         }
     }

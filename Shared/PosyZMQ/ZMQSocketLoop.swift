@@ -78,6 +78,8 @@ enum ZMQSocketLoop {
         // ``drainLimit``), so libzmq holds nothing for it even while its consumer runs on this very
         // thread between turns (docs/architecture.md, "Threads").
         let drains = if case .drop = options.overflow { true } else { false }
+        let turnEnd = ZMQSocket.TurnEnd()
+        ZMQSocket.setTurnEnd(turnEnd)
 
         while running {
             if let socketItem { items[socketItem].events = readingPaused ? 0 : Int16(ZMQ_POLLIN) }
@@ -155,7 +157,11 @@ enum ZMQSocketLoop {
                 }
                 if !drains || batch.count < receiveBatch || turn >= drainLimit { break }
             }
+            turnEnd.run()
         }
+        // Asked for by the last turn's tasks before the socket closed: still done, here.
+        turnEnd.run()
+        ZMQSocket.setTurnEnd(nil)
 
         // Teardown on this thread: late commands fail, the inbox finishes, sockets close with linger.
         for command in socket.detachSignal() {
