@@ -65,6 +65,12 @@ public struct GatewaySettings: SettingsCatalog {
     public let maxStreamsPerPerson = Setting<Int>(
         "max-streams-per-person", "POSY_MAX_STREAMS_PER_PERSON", default: 64,
         "Live streams one person (a token's role and subject) holds on this gateway at once; one more is refused with 429; 0 = no cap")
+    public let maxConnectionsPerAddress = Setting<Int>(
+        "max-connections-per-address", "POSY_MAX_CONNECTIONS_PER_ADDRESS", default: 1_000,
+        "Connections one client address (an IPv6 /64) holds on this gateway at once; one more is answered 429 and closed; 0 = no cap")
+    public let connectionCapExempt = Setting<[String]>(
+        "connection-cap-exempt", "POSY_CONNECTION_CAP_EXEMPT", default: ["127.0.0.0/8", "::1/128"],
+        "Client addresses (CIDR, comma-separated) the per-address cap does not count: this host, a proxy in front")
     public let instance = Setting<String>(
         "instance", "POSY_GATEWAY_INSTANCE", default: "gateway",
         "This gateway's name; gateway-<n> share the HTTP port with each other (posy up --gateways names them), gateway holds it alone")

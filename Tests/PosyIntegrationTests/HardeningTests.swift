@@ -31,6 +31,30 @@ extension Integration {
             #expect(await suite.stop())
         }
 
+        /// One client address holds at most its share of a gateway's connections: one more is
+        /// answered 429 and closed before it is read, the rest go on, a closed one frees its place,
+        /// and the metrics count the refusals. Driven by `Tests/python/connection_cap.py` from
+        /// loopback, taken out of the exempt ranges for the test.
+        @Test(.timeLimit(.minutes(2)))
+        func oneAddressHoldsItsShareOfConnections() async throws {
+            let suite = try SuiteTests.Suite(
+                "per-address",
+                environment: ["POSY_MAX_CONNECTIONS_PER_ADDRESS": "6", "POSY_CONNECTION_CAP_EXEMPT": "192.0.2.0/24"])
+            #expect(await suite.waitHealthy(), "healthz never 200:\n\(suite.up.log.suffix(3000))")
+            let script = Harness.packageRoot.appendingPathComponent("Tests/python/connection_cap.py").path
+            let (status, out) = try await Harness.run(path: "python3", [script, "\(suite.httpPort)", "6"], timeout: .seconds(60))
+            #expect(status == 0 && out.contains("\nOK"), "\(out)")
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(suite.httpPort)/metrics")!)
+            request.setValue("Bearer \(try suite.signer().mint(sub: "ops", role: .admin, ttl: 600))", forHTTPHeaderField: "Authorization")
+            let metrics = String(decoding: await Harness.data(for: request)?.0 ?? Data(), as: UTF8.self)
+            let refused = metrics.split(separator: "\n").first {
+                $0.hasPrefix("posy_connections_refused_address_total{instance=\"gateway\"")
+            }
+            let count = refused.flatMap { $0.split(separator: " ").last }.flatMap { Int($0) } ?? 0
+            #expect(count >= 2, "\(refused.map(String.init) ?? metrics.suffix(2000).description)")
+            #expect(await suite.stop())
+        }
+
         /// A tracking link is made to be forwarded: it hears and sees its own order only, and cannot
         /// redirect or cancel the flowers. Webhooks into the suite's own network and email addresses
         /// that would leave their SMTP command are refused with stable codes. Bad JSON names its path.

@@ -71,4 +71,44 @@ import Testing
         #expect(passed.getString(at: 0, length: text.utf8.count) == text)
         _ = try? channel.finish()
     }
+    /// A client that closes its side before its head is whole is not held until the head's timeout:
+    /// nothing sent, the connection closes; part of a head, it gets its 400 first.
+    @Test func aClientThatClosesBeforeItsHeadIsLetGoAtOnce() throws {
+        for (sent, answer) in [("", nil), ("GET /healthz HTT", "HTTP/1.1 400 ")] {
+            let channel = EmbeddedChannel()
+            let head = RequestHeadGuard()
+            try channel.pipeline.syncOperations.addHandler(head)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
+            if !sent.isEmpty { try channel.writeInbound(ByteBuffer(string: sent)) }
+            #expect(channel.isActive)
+            channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+            let written = try channel.readOutbound(as: IOData.self)
+            if case .byteBuffer(let b) = written {
+                #expect(b.getString(at: 0, length: 13) == answer, "\(sent)")
+            } else {
+                #expect(answer == nil, "\(sent): \(String(describing: written))")
+            }
+            channel.embeddedEventLoop.run()
+            #expect(!channel.isActive, "\(sent)")
+        }
+    }
+
+    /// A connection over its address's share is answered and closed as soon as it is active,
+    /// before anything is read.
+    @Test func aRefusalAtOnceIsWrittenAndClosedBeforeAnythingIsRead() throws {
+        let channel = EmbeddedChannel()
+        let refusal = RequestHeadGuard.Refusal(
+            status: 429, reason: "Too Many Requests", headers: [("Retry-After", "5")], body: #"{"code":"rate_limited"}"#)
+        try channel.pipeline.syncOperations.addHandler(RequestHeadGuard(refuseAtOnce: refusal))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
+        guard case .byteBuffer(let b) = try channel.readOutbound(as: IOData.self) else {
+            Issue.record("nothing written")
+            return
+        }
+        let text = b.getString(at: 0, length: b.readableBytes) ?? ""
+        #expect(text.hasPrefix("HTTP/1.1 429 Too Many Requests\r\n"))
+        #expect(text.contains("Retry-After: 5\r\n") && text.hasSuffix(#"{"code":"rate_limited"}"#))
+        channel.embeddedEventLoop.run()
+        #expect(!channel.isActive)
+    }
 }

@@ -31,6 +31,10 @@ public enum GatewayApp {
         host.addGauge("push_topics") { Int64(hub.topics.count) }
         host.addGauge("connections_open") { Int64(admission.count) }
         host.addGauge("connections_limit") { Int64(admission.limit) }
+        let clients = ClientConnections(perAddress: config.maxConnectionsPerAddress, exempt: config.connectionCapExempt) {
+            host.metrics.increment("connections_refused_address")
+        }
+        host.addGauge("connection_addresses") { Int64(clients.addresses) }
         // Every first request head is judged by RequestHeadGuard before anything else sees it; the
         // live stream's upgrade is taken over there (StreamUpgrade: no WebSocket pings — a timer per
         // stream — the listener's TCP keepalive finds dead peers instead), anything else gets the
@@ -40,7 +44,7 @@ public enum GatewayApp {
             inner: HTTP1Channel(
                 responder: Self.responder(router.buildResponder(), logger: httpLogger),
                 configuration: .init(idleTimeout: .seconds(60))),
-            limits: RequestHeadGuard.Limits(), preflight: StreamAPI.preflight(api: api, hub: hub))
+            limits: RequestHeadGuard.Limits(), preflight: StreamAPI.preflight(api: api, hub: hub), clients: clients)
         func listener<C: ServerChildChannel>(_ child: C) -> any Service {
             SharedPortServer(
                 child: child, host: config.host, port: config.port, admission: admission,

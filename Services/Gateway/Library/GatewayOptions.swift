@@ -33,6 +33,9 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     @Option(name: gateway.expect.name, help: gateway.expect.help) public var expect: String?
     @Option(name: gateway.maxStreams.name, help: gateway.maxStreams.help) public var maxStreams: Int?
     @Option(name: gateway.maxStreamsPerPerson.name, help: gateway.maxStreamsPerPerson.help) public var maxStreamsPerPerson: Int?
+    @Option(name: gateway.maxConnectionsPerAddress.name, help: gateway.maxConnectionsPerAddress.help)
+    public var maxConnectionsPerAddress: Int?
+    @Option(name: gateway.connectionCapExempt.name, help: gateway.connectionCapExempt.help) public var connectionCapExempt: String?
     @Option(name: gateway.instance.name, help: gateway.instance.help) public var instance: String?
 
     public init() {}
@@ -72,6 +75,16 @@ public struct GatewayOptions: ParsableArguments, Sendable {
         if let streams, streams < 1 { throw ValidationError("--max-streams must be at least 1") }
         let perPerson = try from.value(gateway.maxStreamsPerPerson, flag: maxStreamsPerPerson)
         guard perPerson >= 0 else { throw ValidationError("--max-streams-per-person must be 0 (no cap) or more") }
+        let perAddress = try from.value(gateway.maxConnectionsPerAddress, flag: maxConnectionsPerAddress)
+        guard perAddress >= 0 else { throw ValidationError("--max-connections-per-address must be 0 (no cap) or more") }
+        var exempt: [AddressRange] = []
+        for text in try from.value(gateway.connectionCapExempt, flag: connectionCapExempt.flatMap { [String](settingText: $0) }) {
+            guard let range = AddressRange(cidr: text) else {
+                throw ValidationError(
+                    "--connection-cap-exempt: '\(text.prefix(60))' is not an address range such as 10.0.0.0/8 or fd00::/8")
+            }
+            exempt.append(range)
+        }
         let instance = try from.value(gateway.instance, flag: self.instance)
         guard GatewayConfig.isInstanceName(instance) else {
             throw ValidationError("--instance must be 'gateway' or 'gateway-' and up to 32 lower-case letters and digits")
@@ -89,6 +102,8 @@ public struct GatewayOptions: ParsableArguments, Sendable {
             sessionTokenLifetime: Int64(60 * minutes), positionCadenceMs: Int(1000 * cadence), turn: try turnConfig(from))
         config.maxStreams = streams
         config.maxStreamsPerPerson = perPerson
+        config.maxConnectionsPerAddress = perAddress
+        config.connectionCapExempt = exempt
         config.instance = instance
         config.retention = try RetentionTable.rules(from)
         let system = try from.value(gateway.mapCoordinates, flag: mapCoordinates)
@@ -197,6 +212,10 @@ public struct GatewayConfig: Sendable {
     public var maxStreams: Int?
     /// Live streams one person holds at once on this gateway; 0: no cap.
     public var maxStreamsPerPerson = GatewaySettings().maxStreamsPerPerson.standard
+    /// Connections one client address holds at once on this gateway; 0: no cap (``ClientConnections``).
+    public var maxConnectionsPerAddress = GatewaySettings().maxConnectionsPerAddress.standard
+    /// Addresses the per-address cap does not count.
+    var connectionCapExempt = GatewaySettings().connectionCapExempt.standard.compactMap(AddressRange.init(cidr:))
     /// This process's instance name (`gateway`, or `gateway-<n>` when several share the port).
     public var instance = ServiceName.gateway
     /// Address search's provider (`--geocoder`); nil: none.

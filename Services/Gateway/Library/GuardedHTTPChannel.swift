@@ -2,6 +2,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOSSL
+import PosySchema
 
 /// The gateway's child channel: a ``RequestHeadGuard`` judges the first request head of every
 /// connection before anything else sees it. Only a connection whose first request is HTTP gets the
@@ -18,14 +19,30 @@ struct GuardedHTTPChannel<Inner: ServerChildChannel>: ServerChildChannel {
     let limits: RequestHeadGuard.Limits
     /// Checks WebSocket upgrades, and takes the stream's over (``StreamAPI/preflight(api:hub:)``).
     let preflight: RequestHeadGuard.Preflight?
+    /// Connections per client address; nil: not counted.
+    var clients: ClientConnections? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            // Counted before anything is read: over its address's share, the connection is answered and closed at once.
+            var refusal: RequestHeadGuard.Refusal?
+            if let clients {
+                switch clients.admit(channel.remoteAddress) {
+                case .uncounted: break
+                case .counted(let key): channel.closeFuture.whenComplete { _ in clients.release(key) }
+                case .refused:
+                    refusal = StreamAPI.refusal(
+                        PosyError(
+                            .rateLimited,
+                            "this address holds \(clients.perAddress) connections to this gateway already; close one to open another"),
+                        [("Retry-After", "5")])
+                }
+            }
             // Behind TLS the guard reads what the TLS handler decrypted, so it goes right after it.
             let pipeline = channel.pipeline.syncOperations
             let position: ChannelPipeline.SynchronousOperations.Position =
                 (try? pipeline.handler(type: NIOSSLServerHandler.self)).map { .after($0) } ?? .first
-            try pipeline.addHandler(RequestHeadGuard(limits: limits, preflight: preflight), position: position)
+            try pipeline.addHandler(RequestHeadGuard(limits: limits, preflight: preflight, refuseAtOnce: refusal), position: position)
             return Value(channel: channel)
         }
     }

@@ -82,6 +82,9 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let limits: Limits
     private let preflight: Preflight?
+    /// Answered and closed as soon as the connection is active, before anything is read (its
+    /// address holds its share of the gateway's connections: ``ClientConnections``).
+    private let refuseAtOnce: Refusal?
     /// Completed once the first head was judged, or the connection ended first (``Decision``).
     private(set) var decided: EventLoopPromise<Decision>?
     private var buffered: ByteBuffer?
@@ -94,9 +97,10 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var answered = false
     private var timer: Scheduled<Void>?
 
-    init(limits: Limits = Limits(), preflight: Preflight? = nil) {
+    init(limits: Limits = Limits(), preflight: Preflight? = nil, refuseAtOnce: Refusal? = nil) {
         self.limits = limits
         self.preflight = preflight
+        self.refuseAtOnce = refuseAtOnce
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -106,6 +110,12 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
             let (handler, context) = loopBound.value
             if !handler.passing { handler.reject(context: context, status: 408, reason: "Request Timeout") }
         }
+        if let refuseAtOnce, context.channel.isActive { respond(context: context, refuseAtOnce, closeAtOnce: true) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        if let refuseAtOnce { respond(context: context, refuseAtOnce, closeAtOnce: true) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -117,6 +127,23 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         timer?.cancel()
         if !passing { decide(.refused) }
         context.fireChannelInactive()
+    }
+
+    /// A client that closed its side before its first head was whole sends nothing more: a part of a
+    /// head gets its 400, nothing at all a close — not a connection held until the head's timeout.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed, !passing, !holding, !answered {
+            if (buffered?.readableBytes ?? 0) > 0 {
+                reject(context: context, status: 400, reason: "Bad Request")
+            } else {
+                answered = true
+                timer?.cancel()
+                decide(.refused)
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -248,7 +275,9 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         respond(context: context, Refusal(status: status, reason: reason, headers: [], body: ""))
     }
 
-    private func respond(context: ChannelHandlerContext, _ r: Refusal) {
+    /// Writes `r` and closes: once it is written, or at once (`closeAtOnce`, for a connection never
+    /// read: what the socket takes now goes out, and nothing holds the descriptor longer).
+    private func respond(context: ChannelHandlerContext, _ r: Refusal, closeAtOnce: Bool = false) {
         guard !answered else { return }
         answered = true
         passing = false
@@ -260,6 +289,11 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
             "HTTP/1.1 \(r.status) \(r.reason)\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\nContent-Length: \(r.body.utf8.count)\r\n"
         for (name, value) in r.headers { text += "\(name): \(value)\r\n" }
         text += "\r\n" + r.body
+        if closeAtOnce {
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(string: text))), promise: nil)
+            context.close(promise: nil)
+            return
+        }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(string: text)))).whenComplete { _ in
             loopBound.value.close(promise: nil)
