@@ -44,6 +44,8 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         /// shards, gateway; their idle heartbeats included), and by executable.
         var pacedCPU: Double?
         var pacedCPUByProcess: [String: Double] = [:]
+        /// Thread wake-ups (voluntary context switches) per message in the paced phase, by executable.
+        var pacedWakeUpsByProcess: [String: Double] = [:]
         /// The throughput phase's cores: this process's clients, the suite's processes, and the share of
         /// all the machine's cores busy (docs/performance.md, "What limits a run").
         var clientCores, suiteCores, machineBusy: Double?
@@ -76,10 +78,13 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         print("second with \(window) unacknowledged per customer. Latency: send → msg.new on the courier's and the shop's device.")
         print("SHARD CPU: CPU time of all messaging shards per acked message (1000 / it = what one shard could store on a")
         print("core of its own, an estimate); GATEWAY CPU likewise for posy-gateway (frames, RPC, push fan-out to 3 devices).")
-        print("SUITE CPU AT RATE: CPU time of every process of the suite per message sent in the latency phase (--rate).")
+        print("SUITE CPU AT RATE: CPU time of every process of the suite per message sent in the latency phase (--rate);")
+        print("thread wake-ups: the times its threads slept and were woken (voluntary context switches), steadier than CPU time.")
         for r in results where !r.pacedCPUByProcess.isEmpty {
             let parts = r.pacedCPUByProcess.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.3f", $0.value))" }
             print("  \(r.shards) shard(s), ms/msg at \(rate)/s by process: " + parts.joined(separator: ", "))
+            let wakes = r.pacedWakeUpsByProcess.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.1f", $0.value))" }
+            print("  \(r.shards) shard(s), thread wake-ups per message at \(rate)/s by process: " + wakes.joined(separator: ", "))
         }
         for r in results {
             guard let clients = r.clientCores, let suite = r.suiteCores, let busy = r.machineBusy else { continue }
@@ -183,6 +188,7 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         let total = Int(Double(rate) * seconds)
         let suiteCPU0 = ProcessCPU.total(suite.pids)
         let byProcess0 = suite.processes.map { ($0.0, $0.1.processIdentifier, ProcessCPU.seconds($0.1.processIdentifier)) }
+        let wakeUps0 = suite.processes.map { ($0.0, $0.1.processIdentifier, ProcessCPU.wakeUps($0.1.processIdentifier)) }
         let paceStart = ContinuousClock.now
         for m in 0..<total {
             let due = paceStart + .seconds(Double(m) / Double(rate))
@@ -199,6 +205,11 @@ public struct ChatBenchCommand: AsyncParsableCommand {
             guard let before, let after = ProcessCPU.seconds(pid) else { continue }
             byProcess[exe, default: 0] += (after - before) * 1000 / Double(max(total, 1))
         }
+        var wakeUpsByProcess: [String: Double] = [:]
+        for (exe, pid, before) in wakeUps0 {
+            guard let before, let after = ProcessCPU.wakeUps(pid) else { continue }
+            wakeUpsByProcess[exe, default: 0] += Double(after - before) / Double(max(total, 1))
+        }
         try await Task.sleep(for: .milliseconds(1_500))
         for c in customerClients + receivers { await c.close() }
         let h = probe.histogram.withLock { $0 }
@@ -208,6 +219,7 @@ public struct ChatBenchCommand: AsyncParsableCommand {
             p99: Double(h.valueAtPercentile(99)) / 1000, max: Double(h.max) / 1000,
             shardCPU: perMessage(cpu0.0, cpu1.0), gatewayCPU: perMessage(cpu0.1, cpu1.1),
             pacedCPU: suiteCPU0.flatMap { a in suiteCPU1.map { ($0 - a) * 1000 / Double(max(total, 1)) } }, pacedCPUByProcess: byProcess,
+            pacedWakeUpsByProcess: wakeUpsByProcess,
             clientCores: cores(phase0.0, phase1.0), suiteCores: cores(phase0.1, phase1.1),
             machineBusy: phase0.2.flatMap { a in phase1.2?.busyShare(since: a) })
     }
