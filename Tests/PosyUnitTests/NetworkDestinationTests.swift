@@ -1,4 +1,5 @@
 import Foundation
+import PosyCore
 import Testing
 
 @testable import PosyNotify

@@ -1,4 +1,5 @@
 import NIOCore
+import PosyCore
 import Synchronization
 
 /// How many connections each client address holds on this gateway at once: one more is answered
@@ -61,21 +62,17 @@ final class ClientConnections: Sendable {
     /// What `address` is counted under: its IPv4 bytes, or the first 8 bytes (the /64) of an IPv6
     /// one; nil when it is not counted.
     func key(_ address: SocketAddress?) -> [UInt8]? {
-        guard let bytes = Self.bytes(address) else { return nil }
-        if exempt.contains(where: { $0.contains(bytes) }) { return nil }
-        if let v4 = AddressRange.unmappedIPv4(bytes) { return v4 }
-        return bytes.count == 16 ? Array(bytes.prefix(8)) : bytes
+        guard let ip = Self.ipAddress(address), !exempt.contains(where: { $0.contains(ip) }) else { return nil }
+        let client = AddressRange.unmappedIPv4(ip) ?? ip
+        return client.bytes.count == 16 ? Array(client.bytes.prefix(8)) : client.bytes
     }
 
-    /// The raw bytes of an IP address (4 or 16), nil for a Unix socket.
-    static func bytes(_ address: SocketAddress?) -> [UInt8]? {
+    /// The IP address of a connection's peer, nil for a Unix socket.
+    static func ipAddress(_ address: SocketAddress?) -> IPAddress? {
         switch address {
-        case .v4(let a):
-            return withUnsafeBytes(of: a.address.sin_addr) { Array($0) }
-        case .v6(let a):
-            return withUnsafeBytes(of: a.address.sin6_addr) { Array($0) }
-        default:
-            return nil
+        case .v4(let a): IPAddress(bytes: withUnsafeBytes(of: a.address.sin_addr) { Array($0) })
+        case .v6(let a): IPAddress(bytes: withUnsafeBytes(of: a.address.sin6_addr) { Array($0) })
+        default: nil
         }
     }
 }

@@ -4,12 +4,13 @@ import Foundation
     import Glibc
 #endif
 
-/// An IPv4 or IPv6 address and what part of the network it belongs to.
-struct IPAddress: Sendable, Equatable, CustomStringConvertible {
+/// An IPv4 or IPv6 address and what part of the network it belongs to: where posy-notify may send
+/// a webhook, which client a gateway counts a connection under.
+package struct IPAddress: Sendable, Equatable, CustomStringConvertible {
     /// 4 or 16 bytes, network order.
-    let bytes: [UInt8]
+    package let bytes: [UInt8]
 
-    enum Scope: Equatable {
+    package enum Scope: Equatable {
         /// The public internet.
         case global
         /// Loopback, private, shared, link-local, documentation and other reserved unicast ranges.
@@ -18,10 +19,10 @@ struct IPAddress: Sendable, Equatable, CustomStringConvertible {
         case never
     }
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    package init(bytes: [UInt8]) { self.bytes = bytes }
 
     /// A strict literal (`inet_pton`: dotted quad or RFC 4291 text), not `2130706433` or `0x7f.1`.
-    init?(literal text: String) {
+    package init?(literal text: String) {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
             self.bytes = withUnsafeBytes(of: v4) { Array($0) }
@@ -37,7 +38,7 @@ struct IPAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// Every address `getaddrinfo` gives for `host` (which reads `2130706433` as 127.0.0.1, as
     /// any client library would).
-    static func lookup(_ host: String) -> [IPAddress] {
+    package static func lookup(_ host: String) -> [IPAddress] {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
@@ -60,7 +61,7 @@ struct IPAddress: Sendable, Equatable, CustomStringConvertible {
         return seen
     }
 
-    var description: String {
+    package var description: String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         let family = bytes.count == 4 ? AF_INET : AF_INET6
         _ = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
@@ -68,7 +69,7 @@ struct IPAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether the first `bits` bits equal those of `prefix`.
-    func within(_ prefix: [UInt8], _ bits: Int) -> Bool {
+    package func within(_ prefix: [UInt8], _ bits: Int) -> Bool {
         for i in 0..<bits {
             let mask = UInt8(0x80) >> UInt8(i % 8)
             if bytes[i / 8] & mask != prefix[i / 8] & mask { return false }
@@ -76,7 +77,7 @@ struct IPAddress: Sendable, Equatable, CustomStringConvertible {
         return true
     }
 
-    var scope: Scope {
+    package var scope: Scope {
         if bytes.count == 4 { return Self.v4Scope(self) }
         // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) carry
         // an IPv4 address that is what the packets reach.
@@ -101,7 +102,7 @@ struct IPAddress: Sendable, Equatable, CustomStringConvertible {
         return local.contains { within($0.0, $0.1) } ? .local : .global
     }
 
-    static func v4Scope(_ a: IPAddress) -> Scope {
+    package static func v4Scope(_ a: IPAddress) -> Scope {
         if a.within([0, 0, 0, 0], 8) || a.within([224, 0, 0, 0], 4) || a.within([240, 0, 0, 0], 4) {
             return .never  // 0/8 "this network", multicast, reserved and broadcast
         }
