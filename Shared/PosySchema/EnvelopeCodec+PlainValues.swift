@@ -14,6 +14,23 @@ extension EnvelopeCodec.Parser {
         return d
     }
 
+    /// A JSON number that is an integer as written — no fraction, no exponent — and fits an `Int`.
+    mutating func plainInt() throws -> Int {
+        let start = i
+        guard i < bytes.count else { throw fail("expected integer") }
+        try skipNumber()
+        var value = 0
+        let negative = bytes[start] == UInt8(ascii: "-")
+        for b in bytes[(negative ? start + 1 : start)..<i] {
+            guard b >= 48, b <= 57 else { throw fail("not a plain integer") }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = negative ? m.subtractingReportingOverflow(Int(b - 48)) : m.addingReportingOverflow(Int(b - 48))
+            guard !o1, !o2 else { throw fail("integer out of range") }
+            value = a
+        }
+        return value
+    }
+
     /// ``double()``, or nil for `null`.
     mutating func optionalDouble() throws -> Double? {
         try isNull() ? nil : try double()

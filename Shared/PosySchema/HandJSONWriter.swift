@@ -75,6 +75,14 @@ struct HandJSONWriter {
         bytes.append(contentsOf: (b ? "true" : "false").utf8)
     }
 
+    /// A value Posy does not write by hand, as `JSON.encode` writes it alone: with no space and
+    /// sorted keys, a value's JSON is the same inside another's as on its own.
+    mutating func encoded(_ value: some Encodable) throws {
+        let data = try JSON.encode(value)
+        separate()
+        bytes.append(contentsOf: data)
+    }
+
     /// A comma before every member or element but the first of its object or array.
     private mutating func separate() {
         if !first { bytes.append(UInt8(ascii: ",")) }

@@ -29,6 +29,12 @@ enum StreamFrames {
         if let batch = PositionFix.plainBatchFrame(json) {
             // A courier's positions, the stream's most frequent frame, read by hand.
             (head, frame) = (ClientFrame.Head(type: StreamFrameType.locationBatch, ref: batch.ref), .success(.locations(batch.positions)))
+        } else if let send = MessageInput.plainSendFrame(json) {
+            // A chat message, the stream's most frequent frame after positions.
+            (head, frame) = (
+                ClientFrame.Head(type: StreamFrameType.messageSend, ref: send.ref),
+                .success(.send(conversationId: send.conversationId, send.message))
+            )
         } else if let whole = try? JSON.decode(ClientFrame.Whole.self, from: json) {
             (head, frame) = (whole.head, .success(whole.frame))
         } else {
