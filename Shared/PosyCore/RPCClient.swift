@@ -44,6 +44,8 @@ public final class RPCClient: Sendable {
         // A reply nobody has room for is dropped, never held in libzmq: its caller times out and may
         // ask again (docs/architecture.md, "Threads").
         options.overflow = .drop
+        // A request leaves from its caller's thread, waking no other (docs/architecture.md, "Threads").
+        options.callersSend = true
         // Each reply resumes its caller from the socket's thread: no reader task wakes to pass it on.
         let pending = Locked(Waiting())
         options.receiver = { frames in

@@ -12,7 +12,8 @@ import Synchronization
 /// ``inbox`` as whole multipart messages. A socket that only sends (PUB) is sent on from its
 /// caller's thread instead, under the mailbox's lock (libzmq allows a socket to change threads
 /// behind a full memory barrier): a publish wakes no thread of its own (docs/architecture.md,
-/// "Threads"). All sends are non-blocking (`ZMQ_DONTWAIT`): a full or unconnected peer surfaces as
+/// "Threads"). So is one that receives when ``ZMQSocketOptions/callersSend`` says so (an RPC
+/// client's DEALER), its thread reading it under the same lock. All sends are non-blocking (`ZMQ_DONTWAIT`): a full or unconnected peer surfaces as
 /// ``ZMQError/isWouldBlock`` instead of stalling the loop.
 public final class ZMQSocket: Sendable {
     public typealias Message = [Data]
@@ -35,8 +36,9 @@ public final class ZMQSocket: Sendable {
         var commands: [Command] = []
         var closed = false
         var signal: UnsafeMutableRawPointer?  // sending end of the inproc PAIR, only used under the lock
-        /// The libzmq socket itself where callers send on it (a socket that only sends), only used
-        /// under the lock; nil once the loop closes it.
+        /// The libzmq socket itself where callers send on it (a socket that only sends, or one whose
+        /// callers send: ``ZMQSocketOptions/callersSend``), only used under the lock; nil once the
+        /// loop closes it.
         var direct: UnsafeMutableRawPointer?
         /// Rewrites what callers send together before it goes out (``setPacker(_:)``).
         var packer: (@Sendable ([Message]) -> [Message])?
@@ -53,6 +55,8 @@ public final class ZMQSocket: Sendable {
     private let owner: pthread_t
     /// Sends run on the caller's thread (``Mailbox/direct``).
     private let sendsDirectly: Bool
+    /// The socket's thread reads it too (``ZMQSocketOptions/callersSend``).
+    private let shared: Bool
     private let sendErrors = Atomic<Int>(0)
     private let overflows = Atomic<Int>(0)
 
@@ -74,11 +78,12 @@ public final class ZMQSocket: Sendable {
 
     init(
         type: ZMQSocketType, bound: [String], signal: UnsafeMutableRawPointer, direct: UnsafeMutableRawPointer?,
-        capacity: Int, wake: @escaping @Sendable () -> Void
+        shared: Bool = false, capacity: Int, wake: @escaping @Sendable () -> Void
     ) {
         self.type = type
         self.boundEndpoints = bound
         self.sendsDirectly = direct != nil
+        self.shared = shared
         self.mailbox = Mutex(Mailbox(signal: signal, direct: direct))
         self.owner = pthread_self()
         self.inbox = ZMQInbox(capacity: capacity, resume: wake)
@@ -129,17 +134,30 @@ public final class ZMQSocket: Sendable {
         }
     }
 
-    /// Sends `batch` on the caller's thread (a socket that only sends); the error of the first
+    /// Sends `batch` on the caller's thread (a socket its callers send on); the error of the first
     /// message libzmq refused, if any.
     func sendNow(_ batch: [Message]) -> ZMQError? {
-        mailbox.withLock { m in
+        let elsewhere = shared && pthread_equal(pthread_self(), owner) == 0
+        return mailbox.withLock { m in
             guard !m.closed, let sock = m.direct else { return ZMQError.closed("zmq_send") }
             let batch = batch.count > 1 ? m.packer.map { $0(batch) } ?? batch : batch
+            var failure: ZMQError?
             for message in batch {
-                if let e = ZMQSocketLoop.sendMessage(message, on: sock) { return e }
+                failure = ZMQSocketLoop.sendMessage(message, on: sock)
+                if failure != nil { break }
             }
-            return nil
+            // libzmq takes in its other threads' news on a send too — a reply's arrival among them —
+            // and with it the signal the socket's thread waits for on the descriptor: that thread is
+            // then woken here instead (its own sends are looked after at the end of its turn).
+            if elsewhere, ZMQSocketLoop.readable(sock), let s = m.signal { _ = zmq_send(s, nil, 0, ZMQ_DONTWAIT) }
+            return failure
         }
+    }
+
+    /// Runs `body` under the socket's lock: the socket's thread's own calls on a socket its callers
+    /// send on too (``ZMQSocketOptions/callersSend``).
+    func holdingSocket<T>(_ body: () -> T) -> T {
+        mailbox.withLock { _ in body() }
     }
 
     /// On a socket its callers send on: `packer` rewrites every group of messages sent together
@@ -179,7 +197,7 @@ public final class ZMQSocket: Sendable {
     }
 
     /// Queues one message and tells `done` on the socket's thread (on the caller's, for a socket
-    /// that only sends) whether libzmq took it (nil) or why not. For callers that must know a send
+    /// its callers send on) whether libzmq took it (nil) or why not. For callers that must know a send
     /// failed but should not wake a task to learn that it did not: `done` must return at once.
     public func post(_ message: Message, then done: @escaping @Sendable (ZMQError?) -> Void) {
         if sendsDirectly { return done(sendNow([message])) }

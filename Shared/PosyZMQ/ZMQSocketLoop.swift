@@ -52,16 +52,27 @@ enum ZMQSocketLoop {
         // A socket that only sends is sent on by its callers, under the socket's lock: this thread
         // then never touches it until it closes it (not even to poll).
         let direct = !type.receives
+        // A socket that receives and that its callers send on too: every libzmq call on it from
+        // this thread is made under the same lock as theirs.
+        let shared = type.receives && options.callersSend
+        var sharedFD: Int32?
+        if shared {
+            var fd: Int32 = -1
+            var size = MemoryLayout<Int32>.size
+            guard zmq_getsockopt(sock, ZMQ_FD, &fd, &size) == 0 else { return fail(.last("zmq_getsockopt(ZMQ_FD)")) }
+            sharedFD = fd
+        }
         let box = WeakSocketBox()
         let socket = ZMQSocket(
-            type: type, bound: bound, signal: wakeSend, direct: direct ? sock : nil, capacity: options.inboxCapacity,
-            wake: { box.socket?.enqueue(.wake) })
+            type: type, bound: bound, signal: wakeSend, direct: direct || shared ? sock : nil, shared: shared,
+            capacity: options.inboxCapacity, wake: { box.socket?.enqueue(.wake) })
         box.socket = socket
         ready.resume(returning: socket)
 
         // A connecting CURVE socket whose handshake fails is otherwise silent: watch for it.
-        let monitor = options.curve.flatMap { curve in
-            if case .client = curve { return startMonitor(sock, context: context) } else { return nil }
+        let monitor = options.curve.flatMap { curve -> UnsafeMutableRawPointer? in
+            guard case .client = curve else { return nil }
+            return shared ? socket.holdingSocket { startMonitor(sock, context: context) } : startMonitor(sock, context: context)
         }
 
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
@@ -69,7 +80,12 @@ enum ZMQSocketLoop {
         // The mailbox first, then the socket (unless its callers send on it), then the monitor.
         var items = [zmq_pollitem_t(socket: wakeRecv, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)]
         let socketItem = direct ? nil : items.count
-        if !direct { items.append(zmq_pollitem_t(socket: sock, fd: 0, events: 0, revents: 0)) }
+        if let fd = sharedFD {
+            // Polling the socket itself would touch it outside the lock: its descriptor is polled instead.
+            items.append(zmq_pollitem_t(socket: nil, fd: fd, events: 0, revents: 0))
+        } else if !direct {
+            items.append(zmq_pollitem_t(socket: sock, fd: 0, events: 0, revents: 0))
+        }
         let monitorItem = monitor == nil ? nil : items.count
         if let monitor { items.append(zmq_pollitem_t(socket: monitor, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)) }
         let inbox = socket.inbox
@@ -80,12 +96,17 @@ enum ZMQSocketLoop {
         let drains = if case .drop = options.overflow { true } else { false }
         let turnEnd = ZMQSocket.TurnEnd()
         ZMQSocket.setTurnEnd(turnEnd)
+        // On a shared socket: a message is there to read although its descriptor may not say so.
+        var inputWaiting = false
+        func send(_ message: [Data]) -> ZMQError? {
+            shared ? socket.sendNow([message]) : sendMessage(message, on: sock)
+        }
 
         while running {
             if let socketItem { items[socketItem].events = readingPaused ? 0 : Int16(ZMQ_POLLIN) }
             for i in items.indices { items[i].revents = 0 }
             // Work the thread queued for itself (a reply, a task's next job) is done before it sleeps.
-            let rc = zmq_poll(&items, Int32(items.count), socket.hasCommands ? 0 : -1)
+            let rc = zmq_poll(&items, Int32(items.count), socket.hasCommands || inputWaiting ? 0 : -1)
             if rc < 0 {
                 if zmq_errno() == posy_zmq_eintr() { continue }
                 break  // ETERM: context terminated
@@ -101,7 +122,7 @@ enum ZMQSocketLoop {
                 case .send(let batch, let c):
                     var failure: ZMQError?
                     for message in batch {
-                        if let e = sendMessage(message, on: sock) {
+                        if let e = send(message) {
                             failure = e
                             break
                         }
@@ -112,7 +133,7 @@ enum ZMQSocketLoop {
                         socket.countDroppedSend()
                     }
                 case .sendThen(let message, let done):
-                    done(sendMessage(message, on: sock))
+                    done(send(message))
                 case .close(let c):
                     if let c { closeWaiters.append(c) }
                     running = false
@@ -121,17 +142,24 @@ enum ZMQSocketLoop {
                 case .run(let job):
                     job.runSynchronously(on: socket.asUnownedTaskExecutor())
                 case .subscribe(let prefix, let on):
-                    subscribe(sock, type: type, prefix: prefix, on: on)
+                    if shared {
+                        socket.holdingSocket { subscribe(sock, type: type, prefix: prefix, on: on) }
+                    } else {
+                        subscribe(sock, type: type, prefix: prefix, on: on)
+                    }
                 }
             }
             if !running { break }
             var turn = 0
             while type.receives && !readingPaused {  // non-blocking; EAGAIN at once when nothing is there
-                let (batch, terminated) = receiveAvailable(sock, max: receiveBatch, peerIdentity: options.peerIdentity)
+                let (batch, terminated) =
+                    shared
+                    ? socket.holdingSocket { receiveAvailable(sock, max: receiveBatch, peerIdentity: options.peerIdentity) }
+                    : receiveAvailable(sock, max: receiveBatch, peerIdentity: options.peerIdentity)
                 turn += batch.count
                 if let receiver = options.receiver {
                     for message in batch {
-                        if let answer = receiver(message), sendMessage(answer, on: sock) != nil { socket.countDroppedSend() }
+                        if let answer = receiver(message), send(answer) != nil { socket.countDroppedSend() }
                     }
                 } else if !batch.isEmpty {
                     if let peek = options.peek { for message in batch { peek(message) } }
@@ -146,7 +174,7 @@ enum ZMQSocketLoop {
                         if left > 0 {
                             socket.countOverflow(left)
                             for message in batch.suffix(left) {
-                                if let answer = reply(message), sendMessage(answer, on: sock) != nil { socket.countDroppedSend() }
+                                if let answer = reply(message), send(answer) != nil { socket.countDroppedSend() }
                             }
                         }
                     }
@@ -158,6 +186,8 @@ enum ZMQSocketLoop {
                 if !drains || batch.count < receiveBatch || turn >= drainLimit { break }
             }
             turnEnd.run()
+            // What this thread sent may have taken in a reply's signal: look before sleeping.
+            if shared { inputWaiting = !readingPaused && socket.holdingSocket { readable(sock) } }
         }
         // Asked for by the last turn's tasks before the socket closed: still done, here.
         turnEnd.run()
@@ -257,6 +287,14 @@ enum ZMQSocketLoop {
         default:
             break
         }
+    }
+
+    /// Whether a message waits to be read on `sock` (`ZMQ_EVENTS`, which first takes in what libzmq's
+    /// other threads told the socket).
+    static func readable(_ sock: UnsafeMutableRawPointer) -> Bool {
+        var events: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        return zmq_getsockopt(sock, ZMQ_EVENTS, &events, &size) == 0 && events & Int32(ZMQ_POLLIN) != 0
     }
 
     static func lastEndpoint(_ sock: UnsafeMutableRawPointer) -> String? {

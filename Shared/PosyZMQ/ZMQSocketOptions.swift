@@ -48,6 +48,11 @@ public struct ZMQSocketOptions: Sendable {
     /// (or drops) it: for what must not wait behind a busy consumer — a peer's heartbeat is its
     /// liveness. It must return at once.
     public var peek: (@Sendable ([Data]) -> Void)?
+    /// Callers send on the socket from their own thread, under its lock, as on a socket that only
+    /// sends, while its thread keeps reading: a request leaves without waking that thread. Its thread
+    /// then polls the socket's `ZMQ_FD`, and a caller whose send took in what that descriptor was
+    /// to signal (a reply's arrival) wakes it instead (docs/architecture.md, "Threads").
+    public var callersSend = false
 
     public init() {}
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PosyCore
 import PosyZMQ
+import Synchronization
 import Testing
 
 /// Waits for one message or gives up (tests never hang on a lost message).
@@ -268,6 +269,77 @@ func receive(_ socket: ZMQSocket, within: Duration = .seconds(5)) async -> [Data
         pub.post([[Data("t".utf8), Data("late".utf8)]])
         #expect(pub.droppedSends == dropped + 1)
         await sub.close()
+    }
+
+    /// A socket that receives and that its callers send on too (``ZMQSocketOptions/callersSend``, an
+    /// RPC client's DEALER): a request leaves from its caller's thread and wakes none of the socket's,
+    /// senders on several threads lose nothing, and a reply is read even when a caller's send took
+    /// in the signal its arrival gave the socket's thread (docs/architecture.md, "Threads").
+    @Test func aSocketItsCallersSendOnStillReadsEveryReply() async throws {
+        var ro = ZMQSocketOptions()
+        ro.receiver = { frames in
+            // Noise is not answered: only a caller's send can take in a reply's news meanwhile.
+            frames[1].starts(with: Data("noise".utf8)) ? nil : [frames[0], Data("re:".utf8) + frames[1]]
+        }
+        let router = try await ZMQSocket.open(.router, bind: ["tcp://127.0.0.1:*"], options: ro)
+        var o = ZMQSocketOptions()
+        o.callersSend = true
+        // No high-water mark: libzmq then never tells the socket it may send again, a signal that
+        // would also wake its thread for a reply left unread.
+        o.sendHighWaterMark = 0
+        let dealer = try await ZMQSocket.open(.dealer, connect: [router.boundEndpoints[0]], options: o, name: "dealer-cs")
+        func reply(within: Duration = .seconds(5)) async -> String? {
+            await receive(dealer, within: within).map { String(decoding: $0[0], as: UTF8.self) }
+        }
+
+        // One at a time: each request's outcome is told on its caller's thread, and the socket's
+        // thread wakes for the replies, not for the requests (queued, each would wake it too).
+        let thread = try #require(Self.threadStatus(named: "posy.dealer-cs"))
+        let before = try #require(Self.voluntarySwitches(thread))
+        let tellers = Locked<Set<String>>([])
+        for n in 0..<200 {
+            dealer.post([Data("one \(n)".utf8)]) { error in
+                tellers.withLock { _ = $0.insert(error == nil ? Self.threadName() : "failed") }
+            }
+            #expect(await reply() == "re:one \(n)")
+        }
+        let after = try #require(Self.voluntarySwitches(thread))
+        #expect(after - before < 300, "the socket's thread woke \(after - before) times for 200 round trips")
+        #expect(!tellers.value.contains("failed") && !tellers.value.contains("posy.dealer-cs"))
+
+        // A caller sends noise without pause while another waits for each reply in turn: a reply
+        // whose news the noise took in would wait for nothing else to wake the socket's thread.
+        let stop = Atomic<Bool>(false)
+        Thread {
+            while !stop.load(ordering: .relaxed) { dealer.post([[Data("noise".utf8)]]) }
+        }.start()
+        var answered = 0
+        for n in 0..<1_000 {
+            dealer.post([Data("ping \(n)".utf8)]) { _ in }
+            guard await reply(within: .seconds(2)) == "re:ping \(n)" else { break }
+            answered += 1
+        }
+        stop.store(true, ordering: .relaxed)
+        #expect(answered == 1_000)
+
+        // Four threads at once: every reply arrives, each thread's in its order.
+        for t in 0..<4 {
+            Thread {
+                for n in 0..<500 { dealer.post([[Data("\(t) \(n)".utf8)]]) }
+            }.start()
+        }
+        var nextOf = [Int](repeating: 0, count: 4)
+        var inOrder = true
+        while nextOf.reduce(0, +) < 2_000, let m = await reply() {
+            let parts = m.dropFirst(3).split(separator: " ").compactMap { Int($0) }
+            guard parts.count == 2 else { continue }
+            if parts[1] != nextOf[parts[0]] { inOrder = false }
+            nextOf[parts[0]] = parts[1] + 1
+        }
+        #expect(nextOf == [500, 500, 500, 500])
+        #expect(inOrder)
+        await dealer.close()
+        await router.close()
     }
 
     /// `/proc/self/task/<tid>/status` of this process's thread with that name (the kernel's 15 bytes).
