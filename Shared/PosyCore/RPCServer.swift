@@ -50,6 +50,9 @@ public final class RPCServer: Sendable {
         options.peerIdentity = options.curve != nil
         authorises = options.peerIdentity
         options.maxMessageSize = 64 << 20
+        // A reply leaves from the thread its handler finished on, waking none of the socket's
+        // (docs/architecture.md, "Threads").
+        options.callersSend = true
         self.metrics = metrics
         self.logger = logger
         // Each request starts its handler's task from the socket's thread (no task wakes only to
