@@ -13,8 +13,9 @@ import Synchronization
 /// caller's thread instead, under the mailbox's lock (libzmq allows a socket to change threads
 /// behind a full memory barrier): a publish wakes no thread of its own (docs/architecture.md,
 /// "Threads"). So is one that receives when ``ZMQSocketOptions/callersSend`` says so (an RPC
-/// client's DEALER), its thread reading it under the same lock. All sends are non-blocking (`ZMQ_DONTWAIT`): a full or unconnected peer surfaces as
-/// ``ZMQError/isWouldBlock`` instead of stalling the loop.
+/// client's DEALER, a server's ROUTER), its thread reading it under the same lock. All sends are
+/// non-blocking (`ZMQ_DONTWAIT`): a full or unconnected peer surfaces as ``ZMQError/isWouldBlock``
+/// instead of stalling the loop.
 public final class ZMQSocket: Sendable {
     public typealias Message = [Data]
 
