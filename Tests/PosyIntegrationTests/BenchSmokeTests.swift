@@ -14,7 +14,7 @@ extension LongIntegration {
             ),
             (["orders", "--count", "40", "--clients", "4"], "SERVER CPU"),
             (["media", "--mib", "1", "--runs", "1"], "download"),
-            (["chat", "--conversations", "4", "--seconds", "1", "--rate", "100", "--shards", "1"], "thread wake-ups per message at 100/s"),
+            (["chat", "--conversations", "4", "--seconds", "1", "--rate", "100", "--shards", "1", "--threads"], "posy.rpc-server"),
             (["location", "--couriers", "4", "--batch", "50", "--concurrency", "2", "--seconds", "1"], "RPC location.ingest"),
             (["notify", "--orders", "20", "--questions", "3"], "posy-notify CPU per event"),
             (["console", "--orders", "10", "--couriers", "2", "--transitions", "5", "--loads", "1"], "2-core machine"),

@@ -21,6 +21,8 @@ public struct ChatBenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("rate"), help: "Messages per second in the latency phase.") var rate = 2_000
     @Option(name: .customLong("shards"), help: "Shard counts to run with, e.g. 1,2.") var shards = "1,2"
     @Option(name: .customLong("bin-dir"), help: "Where the posy-* executables are (default: next to this posy).") var binDir: String?
+    @Flag(name: .customLong("threads"), help: "Also print each thread's wake-ups and CPU per message in the paced phase.")
+    var threads = false
 
     public init() {}
 
@@ -46,6 +48,8 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         var pacedCPUByProcess: [String: Double] = [:]
         /// Thread wake-ups (voluntary context switches) per message in the paced phase, by executable.
         var pacedWakeUpsByProcess: [String: Double] = [:]
+        /// With `--threads`: wake-ups and CPU ms per message in the paced phase, by executable and thread name.
+        var pacedByThread: [(process: String, thread: String, wakeUps: Double, cpuMs: Double)] = []
         /// The throughput phase's cores: this process's clients, the suite's processes, and the share of
         /// all the machine's cores busy (docs/performance.md, "What limits a run").
         var clientCores, suiteCores, machineBusy: Double?
@@ -85,6 +89,15 @@ public struct ChatBenchCommand: AsyncParsableCommand {
             print("  \(r.shards) shard(s), ms/msg at \(rate)/s by process: " + parts.joined(separator: ", "))
             let wakes = r.pacedWakeUpsByProcess.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.1f", $0.value))" }
             print("  \(r.shards) shard(s), thread wake-ups per message at \(rate)/s by process: " + wakes.joined(separator: ", "))
+        }
+        for r in results where threads {
+            // Threads of one name (a task pool's) are summed, and so are the processes of one executable.
+            var table = [["PROCESS", "THREAD", "WAKE-UPS/MSG", "CPU ms/MSG"]]
+            for t in r.pacedByThread where t.wakeUps >= 0.05 || t.cpuMs >= 0.005 {
+                table.append([t.process, t.thread, String(format: "%.2f", t.wakeUps), String(format: "%.3f", t.cpuMs)])
+            }
+            print("\(r.shards) shard(s), by thread at \(rate)/s (CPU from the kernel's ticks: coarse over a short phase):")
+            print(TextTable.render(table))
         }
         for r in results {
             guard let clients = r.clientCores, let suite = r.suiteCores, let busy = r.machineBusy else { continue }
@@ -189,6 +202,7 @@ public struct ChatBenchCommand: AsyncParsableCommand {
         let suiteCPU0 = ProcessCPU.total(suite.pids)
         let byProcess0 = suite.processes.map { ($0.0, $0.1.processIdentifier, ProcessCPU.seconds($0.1.processIdentifier)) }
         let wakeUps0 = suite.processes.map { ($0.0, $0.1.processIdentifier, ProcessCPU.wakeUps($0.1.processIdentifier)) }
+        let threads0 = threads ? suite.processes.map { ($0.0, ThreadSample.all(of: $0.1.processIdentifier)) } : []
         let paceStart = ContinuousClock.now
         for m in 0..<total {
             let due = paceStart + .seconds(Double(m) / Double(rate))
@@ -210,6 +224,21 @@ public struct ChatBenchCommand: AsyncParsableCommand {
             guard let before, let after = ProcessCPU.wakeUps(pid) else { continue }
             wakeUpsByProcess[exe, default: 0] += Double(after - before) / Double(max(total, 1))
         }
+        var byThread: [String: (wakeUps: Int, cpuSeconds: Double)] = [:]
+        for ((exe, before), process) in zip(threads0, suite.processes) {
+            for (name, change) in ThreadSample.change(from: before, to: ThreadSample.all(of: process.1.processIdentifier)) {
+                let key = "\(exe)\t\(name)"
+                let sum = byThread[key] ?? (0, 0)
+                byThread[key] = (sum.wakeUps + change.wakeUps, sum.cpuSeconds + change.cpuSeconds)
+            }
+        }
+        let pacedByThread = byThread.map { key, v in
+            let parts = key.split(separator: "\t", maxSplits: 1).map(String.init)
+            return (
+                process: parts[0], thread: parts.count > 1 ? parts[1] : "", wakeUps: Double(v.wakeUps) / Double(max(total, 1)),
+                cpuMs: v.cpuSeconds * 1000 / Double(max(total, 1))
+            )
+        }.sorted { $0.wakeUps > $1.wakeUps }
         try await Task.sleep(for: .milliseconds(1_500))
         for c in customerClients + receivers { await c.close() }
         let h = probe.histogram.withLock { $0 }
@@ -219,7 +248,7 @@ public struct ChatBenchCommand: AsyncParsableCommand {
             p99: Double(h.valueAtPercentile(99)) / 1000, max: Double(h.max) / 1000,
             shardCPU: perMessage(cpu0.0, cpu1.0), gatewayCPU: perMessage(cpu0.1, cpu1.1),
             pacedCPU: suiteCPU0.flatMap { a in suiteCPU1.map { ($0 - a) * 1000 / Double(max(total, 1)) } }, pacedCPUByProcess: byProcess,
-            pacedWakeUpsByProcess: wakeUpsByProcess,
+            pacedWakeUpsByProcess: wakeUpsByProcess, pacedByThread: pacedByThread,
             clientCores: cores(phase0.0, phase1.0), suiteCores: cores(phase0.1, phase1.1),
             machineBusy: phase0.2.flatMap { a in phase1.2?.busyShare(since: a) })
     }
