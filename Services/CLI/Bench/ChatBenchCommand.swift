@@ -224,18 +224,16 @@ public struct ChatBenchCommand: AsyncParsableCommand {
             guard let before, let after = ProcessCPU.wakeUps(pid) else { continue }
             wakeUpsByProcess[exe, default: 0] += Double(after - before) / Double(max(total, 1))
         }
-        var byThread: [String: (wakeUps: Int, cpuSeconds: Double)] = [:]
+        var byThread: [ThreadKey: (wakeUps: Int, cpuSeconds: Double)] = [:]
         for ((exe, before), process) in zip(threads0, suite.processes) {
             for (name, change) in ThreadSample.change(from: before, to: ThreadSample.all(of: process.1.processIdentifier)) {
-                let key = "\(exe)\t\(name)"
-                let sum = byThread[key] ?? (0, 0)
-                byThread[key] = (sum.wakeUps + change.wakeUps, sum.cpuSeconds + change.cpuSeconds)
+                let sum = byThread[ThreadKey(process: exe, thread: name)] ?? (0, 0)
+                byThread[ThreadKey(process: exe, thread: name)] = (sum.wakeUps + change.wakeUps, sum.cpuSeconds + change.cpuSeconds)
             }
         }
         let pacedByThread = byThread.map { key, v in
-            let parts = key.split(separator: "\t", maxSplits: 1).map(String.init)
-            return (
-                process: parts[0], thread: parts.count > 1 ? parts[1] : "", wakeUps: Double(v.wakeUps) / Double(max(total, 1)),
+            (
+                process: key.process, thread: key.thread, wakeUps: Double(v.wakeUps) / Double(max(total, 1)),
                 cpuMs: v.cpuSeconds * 1000 / Double(max(total, 1))
             )
         }.sorted { $0.wakeUps > $1.wakeUps }
@@ -255,6 +253,12 @@ public struct ChatBenchCommand: AsyncParsableCommand {
 
     static func frame(_ conversation: String, id: String) -> String {
         #"{"type":"\#(StreamFrameType.messageSend)","conversationId":"\#(conversation)","clientMsgId":"\#(id)","kind":"text","text":"Are the peonies on their way?"}"#
+    }
+
+    /// A thread name within an executable's processes (``Result/pacedByThread``).
+    struct ThreadKey: Hashable {
+        let process: String
+        let thread: String
     }
 
     /// Send times of the latency phase and the histogram of send → push (microseconds).

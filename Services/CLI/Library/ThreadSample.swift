@@ -19,21 +19,14 @@ package struct ThreadSample: Sendable, Equatable {
     /// `/proc` gives none.
     package static func all(of pid: Int32) -> [ThreadSample] {
         guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return [] }
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         return tasks.compactMap { task -> ThreadSample? in
             guard let tid = Int32(task),
                 let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
                 let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8),
-                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"),
+                let cpu = ProcessCPU.seconds(stat: stat), let wakeUps = ProcessCPU.wakeUps(status: status)
             else { return nil }
-            // Fields after "(comm)": utime and stime are the stat's fields 14 and 15.
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]),
-                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("voluntary_ctxt_switches:") }),
-                let wakeUps = Int(line.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "")
-            else { return nil }
-            return ThreadSample(
-                tid: tid, name: String(stat[stat.index(after: open)..<close]), cpuSeconds: (user + system) / ticks, wakeUps: wakeUps)
+            return ThreadSample(tid: tid, name: String(stat[stat.index(after: open)..<close]), cpuSeconds: cpu, wakeUps: wakeUps)
         }
     }
 
